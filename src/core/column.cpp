@@ -1,0 +1,97 @@
+#include "core/column.hpp"
+
+#include <cstring>
+
+namespace rulelab {
+
+void Column::set_null(std::size_t i) {
+  if (validity_.empty()) validity_.assign((size_ + 63) / 64, ~0ULL);
+  validity_[i >> 6] &= ~(1ULL << (i & 63));
+}
+
+void Column::append_null() {
+  switch (type_) {
+    case Type::String: append_string({}); return;
+    case Type::Dynamic: {
+      const char null_tag = static_cast<char>(DynKind::Null);
+      append_string(std::string_view(&null_tag, 1));
+      break;
+    }
+    case Type::Guid: fixed_.push_back(0); fixed_.push_back(0); grow(); break;
+    default: fixed_.push_back(0); grow(); break;
+  }
+  set_null(size_ - 1);
+}
+
+void Column::append_real(double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, 8);
+  fixed_.push_back(bits);
+  grow();
+}
+
+double Column::get_real(std::size_t i) const {
+  double v;
+  std::memcpy(&v, &fixed_[i], 8);
+  return v;
+}
+
+void Column::append_guid(const Guid& g) {
+  std::uint64_t a, b;
+  std::memcpy(&a, g.bytes, 8);
+  std::memcpy(&b, g.bytes + 8, 8);
+  fixed_.push_back(a);
+  fixed_.push_back(b);
+  grow();
+}
+
+Guid Column::get_guid(std::size_t i) const {
+  Guid g;
+  std::memcpy(g.bytes, &fixed_[2 * i], 8);
+  std::memcpy(g.bytes + 8, &fixed_[2 * i + 1], 8);
+  return g;
+}
+
+void Column::append_from(const Column& other, std::size_t i) {
+  if (other.is_null(i)) { append_null(); return; }
+  switch (type_) {
+    case Type::String:
+    case Type::Dynamic: append_string(other.get_string(i)); break;
+    case Type::Guid: append_guid(other.get_guid(i)); break;
+    default: fixed_.push_back(other.fixed_[i]); grow(); break;
+  }
+}
+
+void Column::pop_back() {
+  if (size_ == 0) return;
+  --size_;
+  if (!validity_.empty()) validity_[size_ >> 6] |= 1ULL << (size_ & 63);
+  if (var_width()) {
+    offsets_.pop_back();
+    bytes_.resize(offsets_.back());
+  } else {
+    fixed_.pop_back();
+    if (type_ == Type::Guid) fixed_.pop_back();
+  }
+}
+
+int Schema::index_of(std::string_view name) const {
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+Batch Batch::empty_for(const Schema& schema) {
+  Batch b;
+  b.columns.reserve(schema.fields.size());
+  for (const auto& f : schema.fields) b.columns.emplace_back(f.type);
+  return b;
+}
+
+std::size_t Table::rows() const {
+  std::size_t n = 0;
+  for (const auto& b : batches) n += b.rows();
+  return n;
+}
+
+}  // namespace rulelab

@@ -1,0 +1,116 @@
+// Typed columns with validity bitmaps, batches of rows, tables.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/dynamic.hpp"
+#include "core/types.hpp"
+
+namespace rulelab {
+
+// Rows per batch, as DuckDB's vector size.
+inline constexpr std::size_t kBatchRows = 2048;
+
+// Indexes of the live rows of a batch; a filter narrows it instead of copying rows.
+using SelectionVector = std::vector<std::uint32_t>;
+
+// One column of one batch. Fixed-width types sit in one typed vector; strings and dynamic
+// values in one byte buffer with offsets (Arrow's layout). Strings are never null.
+class Column {
+ public:
+  explicit Column(Type type) : type_(type) { if (var_width()) offsets_.push_back(0); }
+
+  Type type() const { return type_; }
+  std::size_t size() const { return size_; }
+
+  bool is_null(std::size_t i) const {
+    return !validity_.empty() && !(validity_[i >> 6] >> (i & 63) & 1);
+  }
+  bool has_nulls() const { return !validity_.empty(); }
+
+  // Appenders. append_null on a string column appends "" (Kusto strings are never null).
+  void append_null();
+  void append_bool(bool v) { fixed_.push_back(v ? 1 : 0); grow(); }
+  void append_int(std::int32_t v) { fixed_.push_back(static_cast<std::uint32_t>(v)); grow(); }
+  void append_long(std::int64_t v) { fixed_.push_back(static_cast<std::uint64_t>(v)); grow(); }
+  void append_real(double v);
+  void append_datetime(DateTime v) { append_long(v.ticks); }
+  void append_timespan(TimeSpan v) { append_long(v.ticks); }
+  void append_guid(const Guid& g);
+  void append_string(std::string_view s) { bytes_.append(s); offsets_.push_back(static_cast<std::uint32_t>(bytes_.size())); grow(); }
+  // Appends one encoded dynamic value (its bytes as produced by DynWriter).
+  void append_dynamic(DynRef v) { append_string(v.bytes()); if (v.is_null()) set_null(size_ - 1); }
+  void append_dynamic_bytes(std::string_view bytes) { append_dynamic(DynRef(bytes)); }
+  // Removes the last row.
+  void pop_back();
+  // Copies row i of another column of the same type.
+  void append_from(const Column& other, std::size_t i);
+
+  // Readers (undefined on a null row, except strings).
+  bool get_bool(std::size_t i) const { return fixed_[i] != 0; }
+  std::int32_t get_int(std::size_t i) const { return static_cast<std::int32_t>(fixed_[i]); }
+  std::int64_t get_long(std::size_t i) const { return static_cast<std::int64_t>(fixed_[i]); }
+  double get_real(std::size_t i) const;
+  DateTime get_datetime(std::size_t i) const { return DateTime{get_long(i)}; }
+  TimeSpan get_timespan(std::size_t i) const { return TimeSpan{get_long(i)}; }
+  Guid get_guid(std::size_t i) const;
+  std::string_view get_string(std::size_t i) const {
+    return std::string_view(bytes_).substr(offsets_[i], offsets_[i + 1] - offsets_[i]);
+  }
+  DynRef get_dynamic(std::size_t i) const { return DynRef(get_string(i)); }
+
+  std::size_t memory_bytes() const {
+    return fixed_.capacity() * 8 + bytes_.capacity() + offsets_.capacity() * 4 + validity_.capacity() * 8;
+  }
+  void reserve(std::size_t rows) { if (var_width()) offsets_.reserve(rows + 1); else fixed_.reserve(rows); }
+
+ private:
+  bool var_width() const { return type_ == Type::String || type_ == Type::Dynamic; }
+  void grow() { ++size_; if (!validity_.empty() && validity_.size() * 64 < size_) validity_.push_back(~0ULL); }
+  void set_null(std::size_t i);
+
+  Type type_;
+  std::size_t size_ = 0;
+  std::vector<std::uint64_t> validity_;  // empty: all rows valid; else bit set = valid
+  std::vector<std::uint64_t> fixed_;     // bool, int, long, real (bit pattern), datetime, timespan; guid uses two
+  std::vector<std::uint32_t> offsets_;   // string, dynamic
+  std::string bytes_;                    // string, dynamic
+};
+
+struct Field {
+  std::string name;
+  Type type;
+};
+
+struct Schema {
+  std::string table;  // table name, may be empty
+  std::vector<Field> fields;
+  // Index of a column by exact name, or -1.
+  int index_of(std::string_view name) const;
+};
+
+// Where a row came from: the source file (index into Table::sources) and its line there.
+struct RowSource {
+  std::uint32_t file = 0;
+  std::uint32_t line = 0;
+};
+
+// Up to kBatchRows rows; all columns have the same length.
+struct Batch {
+  std::vector<Column> columns;
+  std::vector<RowSource> sources;  // one per row
+  std::size_t rows() const { return sources.size(); }
+  static Batch empty_for(const Schema& schema);
+};
+
+struct Table {
+  Schema schema;
+  std::vector<std::string> sources;  // files the rows were read from
+  std::vector<Batch> batches;
+  std::size_t rows() const;
+};
+
+}  // namespace rulelab

@@ -1,0 +1,33 @@
+// Parsing and formatting of datetime and timespan values.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/types.hpp"
+
+namespace rulelab {
+
+// Days since 1970-01-01 of a proleptic Gregorian date, and back.
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
+
+// ISO 8601: 2025-03-27, 2025-03-27T14:49:42Z, any fractional precision (kept to 100 ns),
+// offsets (+02:00, -0500, Z; none means UTC), 'T' or a space between date and time. Also the
+// Log Analytics portal CSV form "3/27/2025, 2:49:42.929 PM" and RFC 1123 ("Thu, 27 Mar 2025 14:49:42 GMT").
+std::optional<DateTime> parse_datetime(std::string_view text);
+
+// 2025-03-27T14:49:42.9293064Z (fraction omitted when zero), as Kusto prints datetimes.
+std::string format_datetime(DateTime t);
+
+// Kusto's timespan text: [-][d.]hh:mm:ss[.fffffff]; also literals such as 1d, 5m, 30s, 100ms.
+std::optional<TimeSpan> parse_timespan(std::string_view text);
+std::string format_timespan(TimeSpan t);
+
+// A timespan literal of Kusto: a number and a unit (d, h, m, s, ms, microsecond, tick, ...).
+std::optional<TimeSpan> parse_timespan_literal(std::string_view text);
+
+std::optional<Guid> parse_guid(std::string_view text);
+std::string format_guid(const Guid& g);
+
+}  // namespace rulelab

@@ -1,0 +1,960 @@
+#include "core/ingest.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include "core/datetime.hpp"
+#include "core/json_encode.hpp"
+#include "core/schema.hpp"
+
+namespace rulelab {
+
+std::string_view format_name(InputFormat f) {
+  switch (f) {
+    case InputFormat::Auto: return "auto";
+    case InputFormat::NDJson: return "ndjson";
+    case InputFormat::JsonArray: return "json";
+    case InputFormat::Csv: return "csv";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::size_t kBlock = std::size_t{8} << 20;
+constexpr std::size_t kPad = simdjson::SIMDJSON_PADDING;
+
+// ---------------------------------------------------------------------------------------------
+// Reading bytes: zlib's gz* functions read gzip and plain files alike.
+
+class Source {
+ public:
+  explicit Source(const std::string& path) : f_(gzopen(path.c_str(), "rb")) {
+    if (f_) gzbuffer(f_, 1 << 20);
+  }
+  ~Source() { if (f_) gzclose(f_); }
+  Source(const Source&) = delete;
+  Source& operator=(const Source&) = delete;
+  bool ok() const { return f_ != nullptr; }
+  // Bytes read, 0 at the end, -1 on error (message in error()).
+  long read(char* buf, std::size_t n) {
+    const int got = gzread(f_, buf, static_cast<unsigned>(std::min<std::size_t>(n, 1u << 30)));
+    if (got < 0) {
+      int code = 0;
+      error_ = gzerror(f_, &code);
+      return -1;
+    }
+    return got;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  gzFile f_;
+  std::string error_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Warnings, aggregated by kind so that a million bad values make one line.
+
+struct WarningKey {
+  std::string what;
+  bool operator<(const WarningKey& o) const { return what < o.what; }
+};
+struct WarningInfo {
+  std::size_t count = 0;
+  std::size_t first_line = 0;
+  std::string example;
+};
+using Warnings = std::map<std::string, WarningInfo>;
+
+void add_warning(Warnings& w, const std::string& what, std::size_t line, std::string_view example) {
+  auto& info = w[what];
+  if (info.count++ == 0) {
+    info.first_line = line;
+    info.example = std::string(example.substr(0, 80));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text to typed values (CSV cells and JSON strings).
+
+bool parse_long_text(std::string_view s, std::int64_t& out) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (ec == std::errc() && p == s.data() + s.size()) return true;
+  double d;
+  auto [p2, ec2] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec2 == std::errc() && p2 == s.data() + s.size() && d == std::trunc(d) && std::fabs(d) < 9.2e18) {
+    out = static_cast<std::int64_t>(d);
+    return true;
+  }
+  return false;
+}
+
+bool parse_real_text(std::string_view s, double& out) {
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s == "NaN") { out = std::nan(""); return true; }
+  if (s == "Infinity" || s == "+Infinity") { out = HUGE_VAL; return true; }
+  if (s == "-Infinity") { out = -HUGE_VAL; return true; }
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+bool parse_bool_text(std::string_view s, bool& out) {
+  std::string l(s);
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (l == "true" || l == "1") { out = true; return true; }
+  if (l == "false" || l == "0") { out = false; return true; }
+  return false;
+}
+
+bool looks_like_json_container(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  return !s.empty() && (s.front() == '{' || s.front() == '[');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plan shared by all workers: schema, projection, name lookup.
+
+struct Plan {
+  Schema schema;
+  bool documents = false;
+  bool projected = false;  // only some columns are read: other fields are skipped silently
+  std::unordered_map<std::string, int> index;  // field name -> column
+  std::size_t max_reported = 20;
+  const std::function<bool(const Batch&, std::size_t)>* keep = nullptr;
+  std::string file;
+};
+
+// One per thread: parses records and appends rows.
+class Loader {
+ public:
+  explicit Loader(const Plan& plan) : plan_(plan), seen_(plan.schema.fields.size(), 0) { reset_batch(); }
+
+  // A JSON record at p[0..n) with padding readable after it (if padded) starting on `line`.
+  void json_record(const char* p, std::size_t n, std::size_t line, bool padded) {
+    ++records;
+    simdjson::dom::element e;
+    auto err = parser_.parse(p, n, !padded).get(e);
+    if (err) {
+      reject(line, std::string("invalid JSON: ") + simdjson::error_message(err));
+      return;
+    }
+    if (!e.is_object()) {
+      reject(line, "not a JSON object");
+      return;
+    }
+    if (plan_.documents) {
+      scratch_.clear();
+      DynWriter w(scratch_);
+      encode_element(e, w);
+      batch_.columns[0].append_dynamic_bytes(scratch_);
+    } else {
+      std::fill(seen_.begin(), seen_.end(), 0);
+      simdjson::dom::object obj;
+      if (e.get_object().get(obj)) obj = {};
+      for (auto field : obj) {
+        const int c = lookup(field.key);
+        if (c < 0) {
+          if (!plan_.projected)  // a field the schema lacks
+            add_warning(warnings, "field \"" + std::string(field.key) + "\" is not in the schema of " + plan_.schema.table + " (ignored)", line, "");
+          continue;
+        }
+        if (seen_[static_cast<std::size_t>(c)]) {  // duplicate key: the last value wins, as in JSON.parse
+          batch_.columns[static_cast<std::size_t>(c)].pop_back();
+        }
+        seen_[static_cast<std::size_t>(c)] = 1;
+        append_json(batch_.columns[static_cast<std::size_t>(c)], plan_.schema.fields[static_cast<std::size_t>(c)].name, field.value, line);
+      }
+      for (std::size_t c = 0; c < seen_.size(); ++c)
+        if (!seen_[c]) batch_.columns[c].append_null();
+    }
+    finish_row(line);
+  }
+
+  // A CSV record: cells mapped to columns by cell_column (-1 = ignored).
+  void csv_record(const std::vector<std::string>& cells, const std::vector<int>& cell_column, std::size_t line) {
+    ++records;
+    if (cells.size() != cell_column.size()) {
+      reject(line, "CSV record has " + std::to_string(cells.size()) + " fields, the header has " + std::to_string(cell_column.size()));
+      return;
+    }
+    std::fill(seen_.begin(), seen_.end(), 0);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const int c = cell_column[i];
+      if (c < 0 || seen_[static_cast<std::size_t>(c)]) continue;
+      seen_[static_cast<std::size_t>(c)] = 1;
+      append_text(batch_.columns[static_cast<std::size_t>(c)], plan_.schema.fields[static_cast<std::size_t>(c)].name, cells[i], line, true);
+    }
+    for (std::size_t c = 0; c < seen_.size(); ++c)
+      if (!seen_[c]) batch_.columns[c].append_null();
+    finish_row(line);
+  }
+
+  void reject(std::size_t line, std::string reason) {
+    ++rejected;
+    if (rejections.size() < plan_.max_reported) rejections.push_back({line, std::move(reason)});
+  }
+
+  // Moves the finished batches (and the partial one) out.
+  std::vector<Batch> take_batches() {
+    if (batch_.rows() > 0) {
+      batches_.push_back(std::move(batch_));
+      reset_batch();
+    }
+    return std::move(batches_);
+  }
+
+  std::size_t records = 0, rows = 0, rejected = 0, filtered = 0;
+  std::vector<Rejection> rejections;
+  Warnings warnings;
+
+ private:
+  void reset_batch() {
+    batch_ = Batch::empty_for(plan_.schema);
+    for (auto& c : batch_.columns) c.reserve(kBatchRows);
+    batch_.sources.reserve(kBatchRows);
+    batches_.reserve(4);
+  }
+
+  void finish_row(std::size_t line) {
+    batch_.sources.push_back({0, static_cast<std::uint32_t>(line)});
+    if (plan_.keep && *plan_.keep && !(*plan_.keep)(batch_, batch_.rows() - 1)) {
+      for (auto& c : batch_.columns) c.pop_back();
+      batch_.sources.pop_back();
+      ++filtered;
+      return;
+    }
+    ++rows;
+    if (batch_.rows() == kBatchRows) {
+      batches_.push_back(std::move(batch_));
+      reset_batch();
+    }
+  }
+
+  int lookup(std::string_view key) {
+    // Records of one file usually list their fields in the same order: try the next column first.
+    if (hint_ < plan_.schema.fields.size() && plan_.schema.fields[hint_].name == key && plan_.index.count(plan_.schema.fields[hint_].name)) {
+      return static_cast<int>(hint_++);
+    }
+    key_.assign(key.data(), key.size());
+    auto it = plan_.index.find(key_);
+    if (it == plan_.index.end()) return -1;
+    hint_ = static_cast<std::size_t>(it->second) + 1;
+    return it->second;
+  }
+
+  void bad_value(Column& col, const std::string& name, std::size_t line, std::string_view value) {
+    col.append_null();
+    add_warning(warnings, "values of column " + name + " that are not " + std::string(type_name(col.type())) + " were set to null", line, value);
+  }
+
+  void append_json(Column& col, const std::string& name, simdjson::dom::element v, std::size_t line) {
+    using simdjson::dom::element_type;
+    const element_type t = v.type();
+    if (t == element_type::NULL_VALUE) { col.append_null(); return; }
+    if (t == element_type::STRING) {
+      append_text(col, name, v.get_string().value_unsafe(), line, false);
+      return;
+    }
+    switch (col.type()) {
+      case Type::String:
+        if (t == element_type::ARRAY || t == element_type::OBJECT) col.append_string(simdjson::minify(v));
+        else if (t == element_type::BOOL) col.append_string(v.get_bool().value_unsafe() ? "true" : "false");
+        else col.append_string(simdjson::to_string(v));
+        return;
+      case Type::Dynamic: {
+        scratch_.clear();
+        DynWriter w(scratch_);
+        encode_element(v, w);
+        col.append_dynamic_bytes(scratch_);
+        return;
+      }
+      case Type::Bool:
+        if (t == element_type::BOOL) { col.append_bool(v.get_bool().value_unsafe()); return; }
+        if (t == element_type::INT64) { col.append_bool(v.get_int64().value_unsafe() != 0); return; }
+        break;
+      case Type::Int:
+      case Type::Long: {
+        std::int64_t x;
+        if (t == element_type::INT64) x = v.get_int64().value_unsafe();
+        else if (t == element_type::UINT64 && v.get_uint64().value_unsafe() <= 9223372036854775807ULL) x = static_cast<std::int64_t>(v.get_uint64().value_unsafe());
+        else if (t == element_type::BOOL) x = v.get_bool().value_unsafe() ? 1 : 0;
+        else if (t == element_type::DOUBLE && std::trunc(v.get_double().value_unsafe()) == v.get_double().value_unsafe() && std::fabs(v.get_double().value_unsafe()) < 9.2e18) x = static_cast<std::int64_t>(v.get_double().value_unsafe());
+        else break;
+        if (col.type() == Type::Int) {
+          if (x < INT32_MIN || x > INT32_MAX) break;
+          col.append_int(static_cast<std::int32_t>(x));
+        } else {
+          col.append_long(x);
+        }
+        return;
+      }
+      case Type::Real:
+      case Type::Decimal:
+        if (t == element_type::INT64) { col.append_real(static_cast<double>(v.get_int64().value_unsafe())); return; }
+        if (t == element_type::UINT64) { col.append_real(static_cast<double>(v.get_uint64().value_unsafe())); return; }
+        if (t == element_type::DOUBLE) { col.append_real(v.get_double().value_unsafe()); return; }
+        break;
+      default:
+        break;
+    }
+    bad_value(col, name, line, simdjson::minify(v));
+  }
+
+  void append_text(Column& col, const std::string& name, std::string_view s, std::size_t line, bool from_csv) {
+    if (col.type() == Type::String) { col.append_string(s); return; }
+    if (s.empty() && (from_csv || col.type() != Type::Dynamic)) { col.append_null(); return; }
+    switch (col.type()) {
+      case Type::Dynamic: {
+        scratch_.clear();
+        if (looks_like_json_container(s) || (from_csv && s != "")) {
+          if (!json_.parse(s, scratch_)) {
+            col.append_dynamic_bytes(scratch_);
+            return;
+          }
+          scratch_.clear();
+        }
+        DynWriter(scratch_).string(s);
+        col.append_dynamic_bytes(scratch_);
+        return;
+      }
+      case Type::Bool: {
+        bool b;
+        if (parse_bool_text(s, b)) { col.append_bool(b); return; }
+        break;
+      }
+      case Type::Int:
+      case Type::Long: {
+        std::int64_t x;
+        if (parse_long_text(s, x)) {
+          if (col.type() == Type::Long) { col.append_long(x); return; }
+          if (x >= INT32_MIN && x <= INT32_MAX) { col.append_int(static_cast<std::int32_t>(x)); return; }
+        }
+        break;
+      }
+      case Type::Real:
+      case Type::Decimal: {
+        double d;
+        if (parse_real_text(s, d)) { col.append_real(d); return; }
+        break;
+      }
+      case Type::DateTime:
+        if (auto dt = parse_datetime(s)) { col.append_datetime(*dt); return; }
+        break;
+      case Type::TimeSpan:
+        if (auto ts = parse_timespan(s)) { col.append_timespan(*ts); return; }
+        break;
+      case Type::Guid:
+        if (auto g = parse_guid(s)) { col.append_guid(*g); return; }
+        break;
+      case Type::String:
+        break;
+    }
+    bad_value(col, name, line, s);
+  }
+
+  const Plan& plan_;
+  simdjson::dom::parser parser_;
+  JsonParser json_;
+  Batch batch_;
+  std::vector<Batch> batches_;
+  std::vector<std::uint8_t> seen_;
+  std::string scratch_;
+  std::string key_;
+  std::size_t hint_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Schema inference: one pass over the records, a small lattice of types per field.
+
+enum class Seen : std::uint8_t { None, Bool, Long, Real, DateTime, String, Dynamic };
+
+Seen merge(Seen a, Seen b) {
+  if (a == Seen::None) return b;
+  if (b == Seen::None || a == b) return a;
+  if (a == Seen::Dynamic || b == Seen::Dynamic) return Seen::Dynamic;
+  if ((a == Seen::Long && b == Seen::Real) || (a == Seen::Real && b == Seen::Long)) return Seen::Real;
+  if (a == Seen::String || b == Seen::String || a == Seen::DateTime || b == Seen::DateTime) return Seen::String;
+  return Seen::Dynamic;  // bool mixed with numbers: keep the JSON values
+}
+
+Type to_type(Seen s) {
+  switch (s) {
+    case Seen::Bool: return Type::Bool;
+    case Seen::Long: return Type::Long;
+    case Seen::Real: return Type::Real;
+    case Seen::DateTime: return Type::DateTime;
+    case Seen::Dynamic: return Type::Dynamic;
+    default: return Type::String;
+  }
+}
+
+Seen classify_text(std::string_view s, bool from_csv) {
+  if (s.empty()) return Seen::None;
+  if (parse_datetime(s) && s.size() >= 10 && s[4] == '-') return Seen::DateTime;
+  if (from_csv) {
+    std::int64_t x;
+    double d;
+    bool b;
+    if (parse_long_text(s, x) && s.find('.') == std::string_view::npos) return Seen::Long;
+    if (parse_real_text(s, d)) return Seen::Real;
+    if (parse_bool_text(s, b) && s.size() > 1) return Seen::Bool;
+    if (looks_like_json_container(s)) return Seen::Dynamic;
+  }
+  return Seen::String;
+}
+
+class Inferrer {
+ public:
+  void json_record(const char* p, std::size_t n, bool padded) {
+    simdjson::dom::element e;
+    simdjson::dom::object obj;
+    if (parser_.parse(p, n, !padded).get(e) || e.get_object().get(obj)) return;
+    for (auto field : obj) {
+      using simdjson::dom::element_type;
+      Seen s = Seen::None;
+      switch (field.value.type()) {
+        case element_type::NULL_VALUE: s = Seen::None; break;
+        case element_type::BOOL: s = Seen::Bool; break;
+        case element_type::INT64:
+        case element_type::UINT64: s = Seen::Long; break;
+        case element_type::DOUBLE: s = Seen::Real; break;
+        case element_type::STRING: s = classify_text(field.value.get_string().value_unsafe(), false); break;
+        default: s = Seen::Dynamic; break;
+      }
+      note(field.key, s);
+    }
+  }
+  void csv_record(const std::vector<std::string>& cells, const std::vector<std::string>& header) {
+    for (std::size_t i = 0; i < cells.size() && i < header.size(); ++i) note(header[i], classify_text(cells[i], true));
+  }
+  Schema schema(const std::string& table) const {
+    Schema s;
+    s.table = table;
+    for (const auto& [name, seen] : fields_) s.fields.push_back({name, to_type(seen)});
+    return s;
+  }
+
+ private:
+  void note(std::string_view key, Seen s) {
+    for (auto& [name, seen] : fields_) {
+      if (name == key) { seen = merge(seen, s); return; }
+    }
+    fields_.emplace_back(std::string(key), s);
+  }
+  simdjson::dom::parser parser_;
+  std::vector<std::pair<std::string, Seen>> fields_;  // first-seen order
+};
+
+// ---------------------------------------------------------------------------------------------
+// Drivers: split the bytes into records and hand them to a consumer.
+
+struct ReadError {
+  std::string message;
+};
+
+// Reads the whole file into memory (with simdjson padding after it).
+std::optional<ReadError> read_all(const std::string& path, std::string& out) {
+  Source src(path);
+  if (!src.ok()) return ReadError{"cannot open file"};
+  out.clear();
+  std::size_t used = 0;
+  for (;;) {
+    if (out.size() < used + kBlock + kPad) out.resize(used + kBlock + kPad);
+    const long got = src.read(out.data() + used, kBlock);
+    if (got < 0) return ReadError{"cannot read (corrupt or truncated gzip?): " + src.error()};
+    if (got == 0) break;
+    used += static_cast<std::size_t>(got);
+  }
+  out.resize(used + kPad);
+  std::memset(out.data() + used, 0, kPad);
+  out.resize(used);
+  out.reserve(used + kPad);
+  return std::nullopt;
+}
+
+std::size_t skip_bom(std::string_view s) { return s.starts_with("\xEF\xBB\xBF") ? 3 : 0; }
+
+// Calls f(ptr, len, line) for each line of [begin, end) (no newline; CR stripped), lines counted from `line`.
+template <class F>
+void for_each_line(const char* begin, const char* end, std::size_t line, F&& f) {
+  const char* p = begin;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* stop = nl ? nl : end;
+    std::size_t len = static_cast<std::size_t>(stop - p);
+    if (len && p[len - 1] == '\r') --len;
+    f(p, len, line);
+    ++line;
+    p = nl ? nl + 1 : end;
+  }
+}
+
+bool blank(const char* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (!std::isspace(static_cast<unsigned char>(p[i]))) return false;
+  return true;
+}
+
+// The elements of a top-level JSON array: byte ranges and starting lines. Returns an error when
+// the text is not an array or its brackets do not close.
+std::optional<std::string> split_json_array(std::string_view s, std::vector<std::pair<std::size_t, std::size_t>>& ranges,
+                                            std::vector<std::size_t>& lines, std::size_t& error_line) {
+  std::size_t i = skip_bom(s), line = 1;
+  auto skip_ws = [&] {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) {
+      if (s[i] == '\n') ++line;
+      ++i;
+    }
+  };
+  skip_ws();
+  if (i >= s.size() || s[i] != '[') { error_line = line; return "expected '[' at the start of a JSON array"; }
+  ++i;
+  skip_ws();
+  if (i < s.size() && s[i] == ']') return std::nullopt;
+  for (;;) {
+    skip_ws();
+    const std::size_t start = i, start_line = line;
+    int depth = 0;
+    bool in_str = false;
+    for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c == '\n') ++line;
+      if (in_str) {
+        if (c == '\\') ++i;
+        else if (c == '"') in_str = false;
+        continue;
+      }
+      if (c == '"') in_str = true;
+      else if (c == '{' || c == '[') ++depth;
+      else if (c == '}' || c == ']') {
+        if (depth == 0) break;
+        --depth;
+      } else if (c == ',' && depth == 0) break;
+    }
+    if (i >= s.size()) { error_line = start_line; return "unterminated JSON array (missing ']')"; }
+    std::size_t end = i;
+    while (end > start && std::isspace(static_cast<unsigned char>(s[end - 1]))) --end;
+    ranges.emplace_back(start, end - start);
+    lines.push_back(start_line);
+    if (s[i] == ']') { ++i; break; }
+    ++i;  // ','
+  }
+  skip_ws();
+  if (i < s.size()) { error_line = line; return "unexpected text after the JSON array"; }
+  return std::nullopt;
+}
+
+// RFC 4180 records; a quoted field may span lines. Returns false at the end.
+class CsvReader {
+ public:
+  explicit CsvReader(std::string_view s) : s_(s), i_(skip_bom(s)) {}
+  bool next(std::vector<std::string>& cells, std::size_t& line, std::string& error) {
+    cells.clear();
+    if (i_ >= s_.size()) return false;
+    line = line_;
+    std::string cell;
+    bool quoted_field = false;
+    for (;;) {
+      if (i_ >= s_.size()) { cells.push_back(std::move(cell)); return true; }
+      const char c = s_[i_];
+      if (c == '"' && cell.empty() && !quoted_field) {
+        quoted_field = true;
+        ++i_;
+        for (;;) {
+          if (i_ >= s_.size()) { error = "unterminated quoted field"; cells.push_back(std::move(cell)); return true; }
+          const char q = s_[i_++];
+          if (q == '"') {
+            if (i_ < s_.size() && s_[i_] == '"') { cell += '"'; ++i_; continue; }
+            break;
+          }
+          if (q == '\n') ++line_;
+          cell += q;
+        }
+        continue;
+      }
+      if (c == ',') { cells.push_back(std::move(cell)); cell.clear(); quoted_field = false; ++i_; continue; }
+      if (c == '\r' && i_ + 1 < s_.size() && s_[i_ + 1] == '\n') { ++i_; continue; }
+      if (c == '\n') { ++i_; ++line_; cells.push_back(std::move(cell)); return true; }
+      cell += c;
+      ++i_;
+    }
+  }
+
+ private:
+  std::string_view s_;
+  std::size_t i_;
+  std::size_t line_ = 1;
+};
+
+// Column names of a Log Analytics CSV export: "TimeGenerated [UTC]" names TimeGenerated.
+std::string clean_header(std::string h) {
+  if (h.size() > 6 && h.ends_with(" [UTC]")) h.resize(h.size() - 6);
+  while (!h.empty() && h.back() == ' ') h.pop_back();
+  return h;
+}
+
+InputFormat detect(const std::string& path, std::string_view head) {
+  std::string p = path;
+  if (p.ends_with(".gz")) p.resize(p.size() - 3);
+  if (p.ends_with(".csv")) return InputFormat::Csv;
+  std::size_t i = skip_bom(head);
+  while (i < head.size() && std::isspace(static_cast<unsigned char>(head[i]))) ++i;
+  if (i < head.size() && head[i] == '[') return InputFormat::JsonArray;
+  if (i < head.size() && head[i] == '{') return InputFormat::NDJson;
+  if (p.ends_with(".json") || p.ends_with(".ndjson") || p.ends_with(".jsonl") || p.ends_with(".log")) return InputFormat::NDJson;
+  return InputFormat::Csv;
+}
+
+std::string peek_head(const std::string& path) {
+  Source src(path);
+  std::string head(4096, '\0');
+  if (!src.ok()) return {};
+  const long got = src.read(head.data(), head.size());
+  head.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return head;
+}
+
+struct Totals {
+  std::size_t records = 0, rows = 0, rejected = 0, filtered = 0;
+  std::vector<Rejection> rejections;
+  Warnings warnings;
+  void absorb(Loader& l, std::size_t max_reported) {
+    records += l.records;
+    rows += l.rows;
+    rejected += l.rejected;
+    filtered += l.filtered;
+    for (auto& r : l.rejections)
+      if (rejections.size() < max_reported) rejections.push_back(std::move(r));
+    l.rejections.clear();
+    l.records = l.rows = l.rejected = l.filtered = 0;
+    for (auto& [k, v] : l.warnings) {
+      auto& t = warnings[k];
+      if (t.count == 0) { t.first_line = v.first_line; t.example = v.example; }
+      t.count += v.count;
+    }
+    l.warnings.clear();
+  }
+};
+
+Error strict_error(const std::string& file, const Rejection& r) {
+  return Error{"cannot read record: " + r.reason + " (--strict)", file, r.line};
+}
+
+// NDJSON, streamed in blocks, each block's lines split between the threads.
+std::optional<Error> run_ndjson(const std::string& path, const Plan& plan, const IngestOptions& opt, Totals& totals,
+                                std::size_t& bytes, const std::function<void(Batch&&)>& sink) {
+  Source src(path);
+  if (!src.ok()) return Error{"cannot open file", path};
+  const unsigned nthreads = std::max(1u, opt.threads);
+  std::vector<std::unique_ptr<Loader>> loaders;
+  for (unsigned t = 0; t < nthreads; ++t) loaders.push_back(std::make_unique<Loader>(plan));
+
+  std::string buf(kBlock + kPad, '\0');
+  std::size_t used = 0;       // bytes in buf
+  std::size_t line = 1;       // line number of buf[0]
+  bool first = true, skipping = false, eof = false;
+  std::size_t skip_line = 0;
+
+  auto process = [&](std::size_t begin, std::size_t end) -> std::optional<Error> {
+    // Split [begin, end) at newlines into nthreads ranges.
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    std::vector<std::size_t> first_lines;
+    std::size_t pos = begin, ln = line;
+    for (unsigned t = 0; t < nthreads && pos < end; ++t) {
+      std::size_t stop = t + 1 == nthreads ? end : pos + (end - pos) / (nthreads - t);
+      if (stop < end) {
+        const char* nl = static_cast<const char*>(std::memchr(buf.data() + stop, '\n', end - stop));
+        stop = nl ? static_cast<std::size_t>(nl - buf.data()) + 1 : end;
+      }
+      ranges.emplace_back(pos, stop);
+      first_lines.push_back(ln);
+      ln += static_cast<std::size_t>(std::count(buf.data() + pos, buf.data() + stop, '\n'));
+      pos = stop;
+    }
+    auto work = [&](std::size_t k) {
+      Loader& l = *loaders[k];
+      const char* b = buf.data() + ranges[k].first;
+      const char* e = buf.data() + ranges[k].second;
+      // A range ends with '\n' unless it is the file's last line: drop that newline first.
+      if (e > b && e[-1] == '\n') --e;
+      for_each_line(b, e, first_lines[k], [&](const char* p, std::size_t n, std::size_t lno) {
+        if (blank(p, n)) {
+          ++l.records;
+          l.reject(lno, "empty line");
+          return;
+        }
+        l.json_record(p, n, lno, true);
+      });
+    };
+    if (ranges.size() == 1) {
+      work(0);
+    } else {
+      std::vector<std::thread> threads;
+      for (std::size_t k = 1; k < ranges.size(); ++k) threads.emplace_back(work, k);
+      work(0);
+      for (auto& th : threads) th.join();
+    }
+    for (std::size_t k = 0; k < ranges.size(); ++k) {
+      for (auto& b : loaders[k]->take_batches()) sink(std::move(b));
+      totals.absorb(*loaders[k], opt.max_reported);
+      if (opt.strict && totals.rejected) return strict_error(path, totals.rejections.front());
+    }
+    line = ln;
+    return std::nullopt;
+  };
+
+  while (!eof) {
+    if (buf.size() < used + kBlock + kPad) buf.resize(used + kBlock + kPad);
+    const long got = src.read(buf.data() + used, kBlock);
+    if (got < 0) {
+      return Error{"cannot read after line " + std::to_string(line) + " (corrupt or truncated gzip?): " + src.error(), path};
+    }
+    if (got == 0) eof = true;
+    bytes += static_cast<std::size_t>(got);
+    std::size_t start = 0;
+    if (first && used + static_cast<std::size_t>(got) >= 3) {
+      start = skip_bom(std::string_view(buf.data(), used + static_cast<std::size_t>(got)));
+      first = false;
+    }
+    used += static_cast<std::size_t>(got);
+    if (skipping) {  // inside a line longer than the limit: drop bytes up to its newline
+      const char* nl = static_cast<const char*>(std::memchr(buf.data(), '\n', used));
+      if (!nl && !eof) { used = 0; continue; }
+      const std::size_t cut = nl ? static_cast<std::size_t>(nl - buf.data()) + 1 : used;
+      buf.erase(0, cut);
+      buf.resize(std::max(buf.size(), kBlock + kPad));
+      used -= cut;
+      skipping = false;
+      line = skip_line + 1;
+      if (used == 0 && eof) break;
+    }
+    std::size_t end = used;
+    if (!eof) {
+      const char* last = nullptr;
+      for (std::size_t k = used; k > start; --k)
+        if (buf[k - 1] == '\n') { last = buf.data() + k - 1; break; }
+      if (!last) {
+        if (used - start > opt.max_line_bytes) {  // a line beyond the limit: reject it, skip to its end
+          totals.records++;
+          totals.rejected++;
+          Rejection r{line, "line longer than " + std::to_string(opt.max_line_bytes) + " bytes"};
+          if (opt.strict) return strict_error(path, r);
+          if (totals.rejections.size() < opt.max_reported) totals.rejections.push_back(std::move(r));
+          skipping = true;
+          skip_line = line;
+          used = 0;
+        }
+        continue;  // need more bytes for a whole line
+      }
+      end = static_cast<std::size_t>(last - buf.data()) + 1;
+    }
+    if (end > start) {
+      if (auto err = process(start, end)) return err;
+    }
+    // Keep the partial last line.
+    std::memmove(buf.data(), buf.data() + end, used - end);
+    used -= end;
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> run_whole(const std::string& path, InputFormat format, const Plan& plan, const IngestOptions& opt,
+                               Totals& totals, std::size_t& bytes, const std::function<void(Batch&&)>& sink,
+                               const std::string& text) {
+  Loader loader(plan);
+  bytes = text.size();
+  if (format == InputFormat::JsonArray) {
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    std::vector<std::size_t> lines;
+    std::size_t error_line = 0;
+    if (auto err = split_json_array(text, ranges, lines, error_line)) return Error{*err, path, error_line};
+    for (std::size_t k = 0; k < ranges.size(); ++k) {
+      loader.json_record(text.data() + ranges[k].first, ranges[k].second, lines[k], true);
+      if (opt.strict && loader.rejected) return strict_error(path, loader.rejections.front());
+    }
+  } else {
+    CsvReader reader(text);
+    std::vector<std::string> cells;
+    std::size_t line = 0;
+    std::string error;
+    if (!reader.next(cells, line, error)) {
+      // an empty CSV: no header, no records
+    } else {
+      std::vector<int> cell_column;
+      for (auto& h : cells) {
+        const std::string name = clean_header(h);
+        auto it = plan.index.find(name);
+        cell_column.push_back(it == plan.index.end() ? -1 : it->second);
+        if (it == plan.index.end() && !plan.projected)
+          add_warning(loader.warnings, "CSV column \"" + name + "\" is not in the schema of " + plan.schema.table + " (ignored)", 1, "");
+      }
+      while (reader.next(cells, line, error)) {
+        if (!error.empty()) {
+          ++loader.records;
+          loader.reject(line, "CSV: " + error);
+          error.clear();
+        } else if (cells.size() == 1 && cells[0].empty()) {
+          ++loader.records;
+          loader.reject(line, "empty line");
+        } else {
+          loader.csv_record(cells, cell_column, line);
+        }
+        if (opt.strict && loader.rejected) return strict_error(path, loader.rejections.front());
+      }
+    }
+  }
+  for (auto& b : loader.take_batches()) sink(std::move(b));
+  totals.absorb(loader, opt.max_reported);
+  return std::nullopt;
+}
+
+std::optional<Error> infer_schema(const std::string& path, InputFormat format, const std::string& table, Schema& out,
+                                  std::string* whole_text) {
+  Inferrer inf;
+  if (format == InputFormat::NDJson) {
+    std::string text;
+    if (auto e = read_all(path, text)) return Error{e->message, path};
+    for_each_line(text.data() + skip_bom(text), text.data() + text.size(), 1,
+                  [&](const char* p, std::size_t n, std::size_t) { if (!blank(p, n)) inf.json_record(p, n, true); });
+  } else if (format == InputFormat::JsonArray) {
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    std::vector<std::size_t> lines;
+    std::size_t error_line = 0;
+    if (!split_json_array(*whole_text, ranges, lines, error_line))
+      for (auto& [b, n] : ranges) inf.json_record(whole_text->data() + b, n, true);
+  } else {
+    CsvReader reader(*whole_text);
+    std::vector<std::string> header, cells;
+    std::size_t line;
+    std::string error;
+    if (reader.next(header, line, error)) {
+      for (auto& h : header) h = clean_header(h);
+      while (reader.next(cells, line, error)) inf.csv_record(cells, header);
+      // Columns that never had a value are still columns: keep the header order.
+      Schema s = inf.schema(table);
+      Schema ordered;
+      ordered.table = table;
+      for (auto& h : header) {
+        const int i = s.index_of(h);
+        if (ordered.index_of(h) >= 0) continue;
+        ordered.fields.push_back({h, i >= 0 ? s.fields[static_cast<std::size_t>(i)].type : Type::String});
+      }
+      out = ordered;
+      return std::nullopt;
+    }
+  }
+  out = inf.schema(table);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& opt, Schema* schema_out,
+                                  const std::function<void(Batch&&)>& sink) {
+  IngestStats stats;
+  stats.file = path;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return Error{"no such file", path};
+  const std::string head = peek_head(path);
+  InputFormat format = opt.format == InputFormat::Auto ? detect(path, head) : opt.format;
+  stats.format = format;
+
+  std::string table = opt.table;
+  if (table.empty() && opt.schema) table = opt.schema->table;
+  if (table.empty()) {
+    std::filesystem::path p(path);
+    if (p.extension() == ".gz") p = p.stem();
+    table = p.stem().string();
+  }
+
+  std::string whole;  // JSON arrays and CSV are read whole
+  if (format != InputFormat::NDJson) {
+    if (auto e = read_all(path, whole)) return Error{e->message, path};
+  }
+
+  Plan plan;
+  plan.file = path;
+  plan.max_reported = opt.max_reported;
+  plan.keep = &opt.keep;
+  if (opt.documents) {
+    plan.documents = true;
+    plan.schema.table = table;
+    plan.schema.fields.push_back({"_source", Type::Dynamic});
+  } else if (opt.schema) {
+    plan.schema = *opt.schema;
+  } else if (auto b = builtin_schema(table)) {
+    plan.schema = *b;
+    stats.schema_builtin = true;
+  } else {
+    if (auto e = infer_schema(path, format, table, plan.schema, &whole)) return *e;
+    stats.schema_inferred = true;
+  }
+  if (plan.schema.table.empty()) plan.schema.table = table;
+  if (!opt.columns.empty() && !plan.documents) {
+    Schema projected;
+    projected.table = plan.schema.table;
+    for (const auto& f : plan.schema.fields)
+      if (std::find(opt.columns.begin(), opt.columns.end(), f.name) != opt.columns.end()) projected.fields.push_back(f);
+    plan.schema = std::move(projected);
+  }
+  for (std::size_t i = 0; i < plan.schema.fields.size(); ++i) plan.index.emplace(plan.schema.fields[i].name, static_cast<int>(i));
+  plan.projected = !opt.columns.empty();
+  if (schema_out) *schema_out = plan.schema;
+
+  Totals totals;
+  std::optional<Error> err;
+  if (format == InputFormat::NDJson) err = run_ndjson(path, plan, opt, totals, stats.bytes, sink);
+  else err = run_whole(path, format, plan, opt, totals, stats.bytes, sink, whole);
+  if (err) return *err;
+
+  stats.records = totals.records;
+  stats.rows = totals.rows;
+  stats.rejected = totals.rejected;
+  stats.filtered = totals.filtered;
+  stats.first_rejections = std::move(totals.rejections);
+  if (stats.schema_inferred) stats.warnings.push_back("no schema for table " + table + ": column types inferred from the data");
+  for (const auto& [what, info] : totals.warnings) {
+    std::string w = std::to_string(info.count) + " " + what + " (first at line " + std::to_string(info.first_line);
+    if (!info.example.empty()) w += ": " + info.example;
+    w += ")";
+    stats.warnings.push_back(std::move(w));
+  }
+  return stats;
+}
+
+Result<IngestResult> ingest_file(const std::string& path, const IngestOptions& options) {
+  IngestResult result;
+  auto& batches = result.table.batches;
+  auto stats = ingest_stream(path, options, &result.table.schema, [&](Batch&& b) {
+    // Threads hand over partial batches at block ends: fill the previous batch up first.
+    if (!batches.empty() && batches.back().rows() + b.rows() <= kBatchRows) {
+      Batch& last = batches.back();
+      for (std::size_t c = 0; c < b.columns.size(); ++c)
+        for (std::size_t i = 0; i < b.rows(); ++i) last.columns[c].append_from(b.columns[c], i);
+      last.sources.insert(last.sources.end(), b.sources.begin(), b.sources.end());
+      return;
+    }
+    batches.push_back(std::move(b));
+  });
+  if (!stats) return stats.error();
+  result.stats = std::move(*stats);
+  result.table.sources.push_back(path);
+  return result;
+}
+
+}  // namespace rulelab

@@ -1,0 +1,66 @@
+// Reading log files into tables: NDJSON, JSON arrays, CSV with a header; gzip read directly.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/column.hpp"
+#include "core/error.hpp"
+
+namespace rulelab {
+
+enum class InputFormat { Auto, NDJson, JsonArray, Csv };
+
+struct IngestOptions {
+  std::string table;             // table name; default: the schema's, else the file's stem
+  std::optional<Schema> schema;  // absent: a built-in schema named `table`, else inferred from the data
+  bool strict = false;           // a record that cannot be read is fatal
+  InputFormat format = InputFormat::Auto;
+  unsigned threads = 2;
+  // Only these columns are materialised (others are skipped while parsing); empty = all.
+  std::vector<std::string> columns;
+  // Elastic documents: one dynamic column "_source" holding each record whole.
+  bool documents = false;
+  std::size_t max_line_bytes = std::size_t{256} << 20;
+  std::size_t max_reported = 20;  // rejections kept with their reasons (all are counted)
+  // Rows for which keep(batch, row) is false are dropped while reading and counted as filtered.
+  std::function<bool(const Batch&, std::size_t)> keep;
+};
+
+struct Rejection {
+  std::size_t line = 0;  // 1-based line where the record starts
+  std::string reason;
+};
+
+struct IngestStats {
+  std::string file;
+  InputFormat format = InputFormat::Auto;
+  std::size_t bytes = 0;     // bytes read (after decompression)
+  std::size_t records = 0;   // lines (NDJSON), elements (JSON array), data records (CSV)
+  std::size_t rows = 0;      // records read into rows
+  std::size_t rejected = 0;  // records that could not be read (rows + rejected + filtered = records)
+  std::size_t filtered = 0;  // records dropped by IngestOptions::keep
+  std::vector<Rejection> first_rejections;
+  std::vector<std::string> warnings;  // values set to null, fields not in the schema, inferred schema
+  bool schema_inferred = false;
+  bool schema_builtin = false;
+};
+
+struct IngestResult {
+  Table table;
+  IngestStats stats;
+};
+
+// Reads a whole file into a table. Fatal errors (cannot open, corrupt gzip, --strict) are errors.
+Result<IngestResult> ingest_file(const std::string& path, const IngestOptions& options);
+
+// Streams a file batch by batch into sink, keeping only what the sink keeps. The schema used is
+// stored in *schema_out before the first batch.
+Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& options, Schema* schema_out,
+                                  const std::function<void(Batch&&)>& sink);
+
+std::string_view format_name(InputFormat f);
+
+}  // namespace rulelab

@@ -1,0 +1,29 @@
+// Field paths in nested documents (Elastic _source): "all values at a.b.c".
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/dynamic.hpp"
+
+namespace rulelab {
+
+// Calls f for every value at the dotted path, through objects and arrays, whether the document
+// spells the path nested ({"a":{"b":1}}), with dotted keys ({"a.b":1}) or mixed. Arrays on the
+// way are descended element by element; an array at the end yields each of its elements
+// (flattened, as Elasticsearch indexes arrays), never the array itself. JSON null yields nothing.
+void for_each_value_at(DynRef doc, std::string_view path, const std::function<void(DynRef)>& f);
+std::vector<DynRef> values_at(DynRef doc, std::string_view path);
+// True when the path has at least one non-null value (Elasticsearch's "exists").
+bool path_exists(DynRef doc, std::string_view path);
+
+// The dotted paths of all leaves (non-object values; arrays of objects are descended) in the
+// document, each once, in document order. Used to expand field names with wildcards.
+std::vector<std::string> leaf_paths(DynRef doc);
+
+// Glob match of a dotted field pattern with '*' (any run of characters, dots included) against a
+// field path, as Kibana expands wildcard field names.
+bool field_pattern_matches(std::string_view pattern, std::string_view path);
+
+}  // namespace rulelab

@@ -1,0 +1,54 @@
+// Datetime and timespan text, as the Kusto reference describes the datetime and timespan types
+// (data-explorer/kusto/query/scalar-data-types/datetime.md, timespan.md).
+#include <doctest/doctest.h>
+
+#include "core/datetime.hpp"
+
+using namespace rulelab;
+
+TEST_CASE("ISO 8601 datetimes with any fractional precision and offsets") {
+  CHECK(format_datetime(*parse_datetime("2025-03-27T14:49:42.9293064Z")) == "2025-03-27T14:49:42.9293064Z");
+  CHECK(format_datetime(*parse_datetime("2025-03-27T14:49:42Z")) == "2025-03-27T14:49:42Z");
+  CHECK(format_datetime(*parse_datetime("2025-03-27T14:49:42.5Z")) == "2025-03-27T14:49:42.5000000Z");
+  // Digits beyond 100 ns are dropped (datetime has 100 ns resolution).
+  CHECK(format_datetime(*parse_datetime("2025-03-27T14:49:42.123456789Z")) == "2025-03-27T14:49:42.1234567Z");
+  CHECK(format_datetime(*parse_datetime("2025-03-27T16:49:42+02:00")) == "2025-03-27T14:49:42Z");
+  CHECK(format_datetime(*parse_datetime("2025-03-27T09:49:42-0500")) == "2025-03-27T14:49:42Z");
+  CHECK(format_datetime(*parse_datetime("2025-03-27 14:49:42")) == "2025-03-27T14:49:42Z");
+  CHECK(format_datetime(*parse_datetime("2025-03-27")) == "2025-03-27T00:00:00Z");
+  // The Log Analytics portal's CSV export form.
+  CHECK(format_datetime(*parse_datetime("3/27/2025, 2:49:42.929 PM")) == "2025-03-27T14:49:42.9290000Z");
+  CHECK(format_datetime(*parse_datetime("3/27/2025, 12:05:00.000 AM")) == "2025-03-27T00:05:00Z");
+  CHECK(format_datetime(*parse_datetime("Thu, 27 Mar 2025 14:49:42 GMT")) == "2025-03-27T14:49:42Z");
+  CHECK(format_datetime(*parse_datetime("1970-01-01T00:00:00Z")) == "1970-01-01T00:00:00Z");
+  CHECK(parse_datetime("1970-01-01T00:00:00Z")->ticks == 0);
+  CHECK(format_datetime(*parse_datetime("1601-01-01T00:00:00Z")) == "1601-01-01T00:00:00Z");
+}
+
+TEST_CASE("invalid datetimes are rejected") {
+  CHECK_FALSE(parse_datetime("2025-02-29T00:00:00Z"));
+  CHECK_FALSE(parse_datetime("2025-13-01"));
+  CHECK_FALSE(parse_datetime("yesterday"));
+  CHECK_FALSE(parse_datetime("2025-03-27T14:49:42Zjunk"));
+  CHECK(parse_datetime("2024-02-29"));
+}
+
+TEST_CASE("timespans: Kusto's [d.]hh:mm:ss[.fffffff] and literals") {
+  CHECK(format_timespan(*parse_timespan("1.02:03:04")) == "1.02:03:04");
+  CHECK(format_timespan(*parse_timespan("00:30:00")) == "00:30:00");
+  CHECK(format_timespan(*parse_timespan("1d")) == "1.00:00:00");
+  CHECK(format_timespan(*parse_timespan("90m")) == "01:30:00");
+  CHECK(format_timespan(*parse_timespan("0.5h")) == "00:30:00");
+  CHECK(format_timespan(*parse_timespan("100ms")) == "00:00:00.1000000");
+  CHECK(format_timespan(*parse_timespan("-00:00:01")) == "-00:00:01");
+  CHECK(format_timespan(TimeSpan{kTicksPerDay * 30 + 6 * 3600 * kTicksPerSecond}) == "30.06:00:00");
+  CHECK_FALSE(parse_timespan("7d // comment"));
+}
+
+TEST_CASE("guids") {
+  auto g = parse_guid("0F0B85E6-FE8A-4097-BC16-1C1F6FD1E615");
+  REQUIRE(g);
+  CHECK(format_guid(*g) == "0f0b85e6-fe8a-4097-bc16-1c1f6fd1e615");
+  CHECK(parse_guid("0f0b85e6fe8a4097bc161c1f6fd1e615"));
+  CHECK_FALSE(parse_guid("0f0b85e6-fe8a-4097-bc16"));
+}

@@ -1,0 +1,139 @@
+// Log ingestion: formats, schemas, rejected records, gzip.
+#include <doctest/doctest.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/datetime.hpp"
+#include "core/ingest.hpp"
+#include "core/schema.hpp"
+
+using namespace rulelab;
+
+namespace {
+struct TempFile {
+  std::string path;
+  TempFile(const std::string& name, const std::string& content, bool gzip = false) {
+    path = (std::filesystem::temp_directory_path() / ("rulelab_test_" + std::to_string(::getpid()) + "_" + name)).string();
+    if (gzip) {
+      gzFile f = gzopen(path.c_str(), "wb");
+      gzwrite(f, content.data(), static_cast<unsigned>(content.size()));
+      gzclose(f);
+    } else {
+      std::ofstream(path, std::ios::binary) << content;
+    }
+  }
+  ~TempFile() { std::remove(path.c_str()); }
+};
+const Column& col(const IngestResult& r, const std::string& name) {
+  const int i = r.table.schema.index_of(name);
+  REQUIRE(i >= 0);
+  return r.table.batches.at(0).columns.at(static_cast<std::size_t>(i));
+}
+}  // namespace
+
+TEST_CASE("NDJSON with the built-in AuditLogs schema; dynamic columns accept JSON held in strings") {
+  TempFile f("a.ndjson",
+             R"({"TimeGenerated":"2025-03-27T14:49:42.9293064Z","OperationName":"Add user","DurationMs":"0","InitiatedBy":"{\"user\":{\"id\":\"u1\"}}","TargetResources":[{"type":"User"}]})"
+             "\n"
+             R"({"TimeGenerated":"2025-03-27T15:00:00+01:00","OperationName":"Delete user","InitiatedBy":{"app":{"displayName":"x"}}})"
+             "\n");
+  IngestOptions opt;
+  opt.table = "AuditLogs";
+  auto r = ingest_file(f.path, opt);
+  REQUIRE(r);
+  CHECK(r->stats.schema_builtin);
+  CHECK(r->stats.rows == 2);
+  CHECK(r->stats.rejected == 0);
+  CHECK(format_datetime(col(*r, "TimeGenerated").get_datetime(0)) == "2025-03-27T14:49:42.9293064Z");
+  CHECK(format_datetime(col(*r, "TimeGenerated").get_datetime(1)) == "2025-03-27T14:00:00Z");
+  CHECK(col(*r, "DurationMs").get_long(0) == 0);
+  CHECK(col(*r, "DurationMs").is_null(1));
+  CHECK(col(*r, "InitiatedBy").get_dynamic(0).get("user").get("id").as_string() == "u1");
+  CHECK(col(*r, "InitiatedBy").get_dynamic(1).get("app").get("displayName").as_string() == "x");
+  CHECK(col(*r, "TargetResources").get_dynamic(0).at(0).get("type").as_string() == "User");
+  CHECK(col(*r, "Category").get_string(0) == "");  // strings are never null
+  CHECK_FALSE(col(*r, "Category").is_null(0));
+}
+
+TEST_CASE("bad lines are counted, reported with their line, and skipped; rows + rejected = lines") {
+  TempFile f("b.ndjson", "{\"a\":1}\nnot json\n\n[1,2]\n{\"a\":2}\n{\"a\":");
+  auto r = ingest_file(f.path, {});
+  REQUIRE(r);
+  CHECK(r->stats.records == 6);
+  CHECK(r->stats.rows == 2);
+  CHECK(r->stats.rejected == 4);
+  REQUIRE(r->stats.first_rejections.size() == 4);
+  CHECK(r->stats.first_rejections[0].line == 2);
+  CHECK(r->stats.first_rejections[1].line == 3);
+  CHECK(r->stats.first_rejections[1].reason == "empty line");
+  CHECK(r->stats.first_rejections[2].reason == "not a JSON object");
+  CHECK(r->stats.first_rejections[3].line == 6);
+  IngestOptions strict;
+  strict.strict = true;
+  auto s = ingest_file(f.path, strict);
+  REQUIRE_FALSE(s);
+  CHECK(s.error().line == 2);
+}
+
+TEST_CASE("values that do not fit the column type become null and are reported") {
+  TempFile f("c.ndjson", R"({"TimeGenerated":"not a date","OperationName":"x"})" "\n");
+  IngestOptions opt;
+  opt.table = "AuditLogs";
+  auto r = ingest_file(f.path, opt);
+  REQUIRE(r);
+  CHECK(col(*r, "TimeGenerated").is_null(0));
+  REQUIRE(r->stats.warnings.size() == 1);
+  CHECK(r->stats.warnings[0].find("TimeGenerated") != std::string::npos);
+}
+
+TEST_CASE("JSON arrays, gzip, CSV exports and inferred schemas") {
+  TempFile arr("d.json", "[\n {\"x\": 1, \"t\": \"2025-01-01T00:00:00Z\"},\n {\"x\": 2.5, \"t\": \"2025-01-02T00:00:00Z\", \"o\": {\"k\": 1}}\n]\n");
+  auto r = ingest_file(arr.path, {});
+  REQUIRE(r);
+  CHECK(r->stats.schema_inferred);
+  CHECK(r->stats.rows == 2);
+  CHECK(r->table.schema.fields[0].type == Type::Real);
+  CHECK(r->table.schema.fields[1].type == Type::DateTime);
+  CHECK(r->table.schema.fields[2].type == Type::Dynamic);
+
+  TempFile gz("e.ndjson.gz", "{\"a\":\"x\"}\n{\"a\":\"y\"}\n", true);
+  auto g = ingest_file(gz.path, {});
+  REQUIRE(g);
+  CHECK(g->stats.rows == 2);
+  CHECK(col(*g, "a").get_string(1) == "y");
+
+  TempFile csv("f.csv",
+               "TimeGenerated [UTC],OperationName,InitiatedBy\n"
+               "\"3/27/2025, 2:49:42.929 PM\",Add user,\"{\"\"user\"\":{\"\"id\"\":\"\"u1\"\"}}\"\n"
+               "bad,row\n");
+  IngestOptions opt;
+  opt.table = "AuditLogs";
+  auto c = ingest_file(csv.path, opt);
+  REQUIRE(c);
+  CHECK(c->stats.rows == 1);
+  CHECK(c->stats.rejected == 1);
+  CHECK(c->stats.first_rejections.at(0).line == 3);
+  CHECK(format_datetime(col(*c, "TimeGenerated").get_datetime(0)) == "2025-03-27T14:49:42.9290000Z");
+  CHECK(col(*c, "InitiatedBy").get_dynamic(0).get("user").get("id").as_string() == "u1");
+}
+
+TEST_CASE("schema files in the Azure-Sentinel validator's format, as loosely as it accepts them") {
+  auto s = parse_schema_json(R"({"name": "My_CL", "properties": [{"Name": "TimeGenerated", "Type": "DateTime"}, {"name": "n", "type": "Int64",},]})", "x.json");
+  REQUIRE(s);
+  CHECK(s->table == "My_CL");
+  CHECK(s->fields.size() == 2);
+  CHECK(s->fields[1].type == Type::Long);
+  CHECK_FALSE(parse_schema_json(R"({"Name": "x"})", "x.json"));
+}
+
+TEST_CASE("documents keep their nesting") {
+  TempFile f("g.ndjson", R"({"a":{"b":1},"a.c":2})" "\n");
+  IngestOptions opt;
+  opt.documents = true;
+  auto r = ingest_file(f.path, opt);
+  REQUIRE(r);
+  CHECK(col(*r, "_source").get_dynamic(0).get("a.c").as_int() == 2);
+}

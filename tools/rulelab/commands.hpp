@@ -1,0 +1,76 @@
+// The subcommands of the rulelab program. Each lives in its own cmd_*.cpp and registers itself
+// through one of the add_* functions, called from main.cpp. Dialect-specific work sits behind the
+// functions declared below, each implemented in its own file (sentinel_*.cpp, elastic_*.cpp, eql_*.cpp).
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rulelab::cli {
+
+// What a command does once its arguments are parsed: returns the process exit code.
+using Action = std::function<int()>;
+struct Registry {
+  std::vector<std::pair<CLI::App*, Action>> commands;
+  void add(CLI::App* sub, Action a) { commands.emplace_back(sub, std::move(a)); }
+};
+
+void add_ingest(CLI::App& app, Registry& r);
+void add_parse(CLI::App& app, Registry& r);
+void add_corpus(CLI::App& app, Registry& r);
+void add_run(CLI::App& app, Registry& r);
+void add_query(CLI::App& app, Registry& r);
+
+// ---- rule files: parse and corpus ------------------------------------------------------------
+// The outcome of loading one rule and parsing its query.
+struct RuleCheck {
+  std::string file;
+  std::string name;      // rule name, when the loader got that far
+  std::string dialect;   // "kusto", "kuery", "eql", "esql", "lucene", ...
+  bool loaded = false;   // the rule file was understood
+  bool parsed = false;   // its query parsed
+  bool skipped = false;  // a dialect rulelab does not parse (ES|QL, Lucene, ML jobs): counted apart
+  std::vector<std::string> diagnostics;  // formatted: "file:line:col: message\n<line>\n<caret>"
+  std::vector<std::string> warnings;     // same format: legal but surely wrong (queryPeriod: 7d // ...)
+  std::string ast_json;                  // with --ast
+};
+// Which loader takes a file, from its name and first bytes: "sentinel", "elastic" or "" (none).
+std::string rule_family(const std::string& path);
+// Sentinel analytic rules: YAML, ARM template JSON, bare .kql (tools/rulelab/sentinel_check.cpp).
+std::vector<RuleCheck> check_sentinel_file(const std::string& path, bool want_ast);
+// Elastic: detection-rules TOML, Kibana export NDJSON (tools/rulelab/elastic_check.cpp).
+std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast);
+
+// ---- running --------------------------------------------------------------------------------
+struct RunArgs {
+  std::string rule;                   // rule file
+  std::vector<std::string> data;      // TABLE=FILE (Sentinel) or INDEX=FILE (Elastic); FILE alone: name from the file
+  std::string now;                    // ISO 8601; empty: the current time
+  std::string format = "table";       // table, json, ndjson, csv
+  std::string schema_dir;             // Log Analytics schemas (Sentinel)
+  std::vector<std::string> functions; // NAME=FILE.kql workspace functions (Sentinel)
+  std::string mapping;                // Elasticsearch index mapping JSON (Elastic)
+  bool strict = false;                // unreadable log records are fatal
+};
+int run_sentinel(const RunArgs& a);  // tools/rulelab/sentinel_run.cpp
+int run_elastic(const RunArgs& a);   // tools/rulelab/elastic_run.cpp
+
+struct QueryArgs {
+  std::string dialect;  // kusto, kuery, eql
+  std::string query;
+  std::vector<std::string> data;
+  std::string now;
+  std::string format = "table";
+  std::string schema_dir;
+  std::vector<std::string> functions;
+  std::string mapping;
+  std::optional<std::size_t> size;  // EQL/Kuery result size
+  bool strict = false;
+};
+int query_kusto(const QueryArgs& a);  // tools/rulelab/sentinel_run.cpp
+int query_kuery(const QueryArgs& a);  // tools/rulelab/elastic_run.cpp
+int query_eql(const QueryArgs& a);    // tools/rulelab/eql_run.cpp
+
+}  // namespace rulelab::cli
