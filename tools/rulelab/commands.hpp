@@ -73,4 +73,12 @@ int query_kusto(const QueryArgs& a);  // tools/rulelab/sentinel_run.cpp
 int query_kuery(const QueryArgs& a);  // tools/rulelab/elastic_run.cpp
 int query_eql(const QueryArgs& a);    // tools/rulelab/eql_run.cpp
 
+// EQL pieces the Elastic loader calls (tools/rulelab/eql_run.cpp):
+// parses an EQL query that starts at byte `query_offset` of `file_text` (the rule file), filling
+// out.parsed, out.diagnostics (positions within the rule file) and, if want_ast, out.ast_json.
+void check_eql_query(const std::string& file_text, std::size_t query_offset, const std::string& query, bool want_ast,
+                     RuleCheck& out);
+// Runs an Elastic rule whose language is eql (run_elastic hands it over).
+int run_elastic_eql(const RunArgs& a);
+
 }  // namespace rulelab::cli
