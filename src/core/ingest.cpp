@@ -212,10 +212,13 @@ class Loader {
   // Moves the finished batches (and the partial one) out.
   std::vector<Batch> take_batches() {
     if (batch_.rows() > 0) {
+      for (auto& c : batch_.columns) c.shrink_to_fit();
       batches_.push_back(std::move(batch_));
       reset_batch();
     }
-    return std::move(batches_);
+    std::vector<Batch> out = std::move(batches_);
+    batches_.clear();
+    return out;
   }
 
   std::size_t records = 0, rows = 0, rejected = 0, filtered = 0;
@@ -225,9 +228,25 @@ class Loader {
  private:
   void reset_batch() {
     batch_ = Batch::empty_for(plan_.schema);
-    for (auto& c : batch_.columns) c.reserve(kBatchRows);
+    for (std::size_t c = 0; c < batch_.columns.size(); ++c) {
+      batch_.columns[c].reserve(kBatchRows);
+      if (c < byte_hint_.size()) batch_.columns[c].reserve_bytes(byte_hint_[c]);
+    }
     batch_.sources.reserve(kBatchRows);
     batches_.reserve(4);
+  }
+
+  // A full batch: size the next one's string buffers from it (+6%), so that they neither double nor
+  // copy, and release its spare capacity.
+  void seal_batch() {
+    byte_hint_.resize(batch_.columns.size());
+    for (std::size_t c = 0; c < batch_.columns.size(); ++c) {
+      const std::size_t used = batch_.columns[c].payload_bytes();
+      byte_hint_[c] = used + used / 16;
+      batch_.columns[c].shrink_to_fit();
+    }
+    batches_.push_back(std::move(batch_));
+    reset_batch();
   }
 
   void finish_row(std::size_t line) {
@@ -239,10 +258,7 @@ class Loader {
       return;
     }
     ++rows;
-    if (batch_.rows() == kBatchRows) {
-      batches_.push_back(std::move(batch_));
-      reset_batch();
-    }
+    if (batch_.rows() == kBatchRows) seal_batch();
   }
 
   int lookup(std::string_view key) {
@@ -376,6 +392,7 @@ class Loader {
   std::string scratch_;
   std::string key_;
   std::size_t hint_ = 0;
+  std::vector<std::size_t> byte_hint_;  // expected payload bytes per column of a full batch
 };
 
 // ---------------------------------------------------------------------------------------------
