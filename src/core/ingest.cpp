@@ -715,6 +715,11 @@ std::optional<Error> run_ndjson(const std::string& path, const Plan& plan, const
           l.reject(lno, "empty line");
           return;
         }
+        if (n > opt.max_line_bytes) {
+          ++l.records;
+          l.reject(lno, "line longer than " + std::to_string(opt.max_line_bytes) + " bytes");
+          return;
+        }
         l.json_record(p, n, lno, true);
       });
     };
