@@ -166,8 +166,9 @@ class Loader {
       std::fill(seen_.begin(), seen_.end(), 0);
       simdjson::dom::object obj;
       if (e.get_object().get(obj)) obj = {};
+      std::size_t pos = 0;
       for (auto field : obj) {
-        const int c = lookup(field.key);
+        const int c = lookup(field.key, pos++);
         if (c < 0) {
           if (!plan_.projected)  // a field the schema lacks
             add_warning(warnings, "field \"" + std::string(field.key) + "\" is not in the schema of " + plan_.schema.table + " (ignored)", line, "");
@@ -261,16 +262,20 @@ class Loader {
     if (batch_.rows() == kBatchRows) seal_batch();
   }
 
-  int lookup(std::string_view key) {
-    // Records of one file usually list their fields in the same order: try the next column first.
-    if (hint_ < plan_.schema.fields.size() && plan_.schema.fields[hint_].name == key && plan_.index.count(plan_.schema.fields[hint_].name)) {
-      return static_cast<int>(hint_++);
+  // Column of the pos-th key of a record. Records of one file usually list the same keys in the
+  // same order, so the column found at this position last time is tried before hashing.
+  int lookup(std::string_view key, std::size_t pos) {
+    if (pos < pos_hint_.size()) {
+      const int c = pos_hint_[pos];
+      if (c >= 0 && plan_.schema.fields[static_cast<std::size_t>(c)].name == key) return c;
+    } else {
+      pos_hint_.resize(pos + 1, -1);
     }
     key_.assign(key.data(), key.size());
     auto it = plan_.index.find(key_);
-    if (it == plan_.index.end()) return -1;
-    hint_ = static_cast<std::size_t>(it->second) + 1;
-    return it->second;
+    const int c = it == plan_.index.end() ? -1 : it->second;
+    pos_hint_[pos] = c;
+    return c;
   }
 
   void bad_value(Column& col, const std::string& name, std::size_t line, std::string_view value) {
@@ -391,7 +396,7 @@ class Loader {
   std::vector<std::uint8_t> seen_;
   std::string scratch_;
   std::string key_;
-  std::size_t hint_ = 0;
+  std::vector<int> pos_hint_;  // column matched by the key at each position of the last record
   std::vector<std::size_t> byte_hint_;  // expected payload bytes per column of a full batch
 };
 
