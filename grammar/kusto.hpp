@@ -139,8 +139,19 @@ struct dyn_value : sor< dyn_object, dyn_array, string_literal, bool_literal, nul
 struct dynamic_kw : kw< TAO_PEGTL_STRING( "dynamic" ) > {};
 struct dynamic_literal : seq< dynamic_kw, sep, open_paren, sep, dyn_value, sep, close_paren > {};
 
+// Guards (`at<>` of unselected rules) keep the parser from starting parse-tree nodes that cannot match:
+// speed only, they accept nothing the guarded rule would not.
+struct typed_start : seq< sor< kw< TAO_PEGTL_STRING( "datetime" ) >, kw< TAO_PEGTL_STRING( "date" ) >, kw< TAO_PEGTL_STRING( "timespan" ) >,
+                               kw< TAO_PEGTL_STRING( "time" ) >, kw< TAO_PEGTL_STRING( "guid" ) >, kw< TAO_PEGTL_STRING( "uuid" ) >,
+                               kw< TAO_PEGTL_STRING( "uniqueid" ) >, kw< TAO_PEGTL_STRING( "long" ) >, kw< TAO_PEGTL_STRING( "int" ) >,
+                               kw< TAO_PEGTL_STRING( "real" ) >, kw< TAO_PEGTL_STRING( "double" ) >, kw< TAO_PEGTL_STRING( "decimal" ) >,
+                               kw< TAO_PEGTL_STRING( "int64" ) >, kw< TAO_PEGTL_STRING( "int32" ) >, kw< TAO_PEGTL_STRING( "bool" ) >,
+                               kw< TAO_PEGTL_STRING( "boolean" ) >, kw< TAO_PEGTL_STRING( "string" ) >, kw< TAO_PEGTL_STRING( "dynamic" ) > >,
+                          sep, one< '(' > > {};
+struct number_start : sor< digit, seq< one< '.' >, digit > > {};
 struct typed_literal : sor< datetime_literal, timespan_typed, guid_literal, number_typed, bool_typed, string_typed, dynamic_literal > {};
-struct literal : sor< typed_literal, string_literal, timespan_literal, real_literal, long_literal, bool_literal > {};
+struct literal : sor< seq< at< typed_start >, typed_literal >, seq< at< string_start >, string_literal >,
+                      seq< at< number_start >, sor< timespan_literal, real_literal, long_literal > >, bool_literal > {};
 
 // ----------------------------------------------------------------- names and types
 struct bracket_name : seq< one< '[' >, sep, sor< sq_string, dq_string, vsq_string, vdq_string >, sep, one< ']' > > {};
@@ -158,27 +169,29 @@ struct nested : seq< R > {};
 struct paren_expr : seq< open_paren, sep, nested< pipe_expr >, sep, must< close_paren > > {};
 struct star_arg : seq< one< '*' >, not_at< sep, sor< one< '=' >, ident_char > > > {};
 struct arg_name : seq< word, sep, one< '=' >, not_at< one< '=', '~' > > > {};
-struct arg : seq< opt< arg_name, sep >, sor< star_arg, nested< pipe_expr > > > {};
+struct arg_name_start : seq< word, sep, one< '=' >, not_at< one< '=', '~' > > > {};
+struct arg : seq< opt< at< arg_name_start >, arg_name, sep >, sor< star_arg, nested< pipe_expr > > > {};
 struct arg_list : opt< list< seq< sep, arg >, seq< sep, comma > > > {};
 struct call_name : seq< identifier > {};
 struct call : seq< call_name, sep, open_paren, arg_list, sep, must< close_paren > > {};
 struct left_right : sor< TAO_PEGTL_STRING( "$left" ), TAO_PEGTL_STRING( "$right" ) > {};
-struct primary : sor< literal, call, paren_expr, left_right, name > {};
+struct call_start : seq< identifier, sep, one< '(' > > {};
+struct primary : sor< literal, seq< at< call_start >, call >, paren_expr, left_right, name > {};
 
 struct index_tail : seq< open_bracket, sep, nested< expr >, sep, must< close_bracket > > {};
 struct member_tail : seq< one< '.' >, sep, sor< any_name, index_tail > > {};  // a.b, a.['b'], a.[0]
-struct postfix_expr : seq< primary, star< sep, sor< member_tail, index_tail > > > {};
+struct postfix_expr : seq< primary, star< sep, sor< seq< at< one< '.' >, not_at< two< '.' > > >, member_tail >, seq< at< one< '[' > >, index_tail > > > > {};
 
 struct neg_op : one< '-' > {};
 struct plus_op : one< '+' > {};
-struct unary_expr : seq< star< sor< neg_op, plus_op >, sep >, postfix_expr > {};
+struct unary_expr : seq< star< at< one< '-', '+' > >, sor< neg_op, plus_op >, sep >, postfix_expr > {};
 
 struct mul_op : sor< one< '*' >, seq< one< '/' >, not_at< one< '/' > > >, one< '%' > > {};
 struct operand_expected_mul : seq< unary_expr > {};
-struct mul_expr : seq< unary_expr, star< sep, mul_op, sep, must< operand_expected_mul > > > {};
+struct mul_expr : seq< unary_expr, star< sep, at< one< '*', '/', '%' > >, mul_op, sep, must< operand_expected_mul > > > {};
 struct add_op : one< '+', '-' > {};
 struct operand_expected_add : seq< mul_expr > {};
-struct add_expr : seq< mul_expr, star< sep, add_op, sep, must< operand_expected_add > > > {};
+struct add_expr : seq< mul_expr, star< sep, at< one< '+', '-' > >, add_op, sep, must< operand_expected_add > > > {};
 
 // Comparison-level operators (one precedence level, left to right).
 template< typename Str >
@@ -210,7 +223,8 @@ struct range_dots : two< '.' > {};
 struct between_tail : seq< between_op, sep, must< in_open >, sep, nested< expr >, sep, must< range_dots >, sep, nested< expr >, sep,
                            must< close_paren > > {};
 
-struct cmp_expr : seq< add_expr, star< sep, sor< in_tail, between_tail, cmp_tail > > > {};
+struct cmp_start : one< '=', '!', '<', '>', 'h', 'c', 's', 'e', 'm', 'n', 'i', 'b' > {};
+struct cmp_expr : seq< add_expr, star< sep, at< cmp_start >, sor< in_tail, between_tail, cmp_tail > > > {};
 struct and_kw : kw< TAO_PEGTL_STRING( "and" ) > {};
 struct or_kw : kw< TAO_PEGTL_STRING( "or" ) > {};
 struct operand_expected_and : seq< cmp_expr > {};
