@@ -131,9 +131,11 @@ struct string_typed : seq< kw< TAO_PEGTL_STRING( "string" ) >, sep, open_paren, 
 struct dyn_value;
 struct dyn_number : seq< opt< one< '-', '+' > >, sor< real_number, hex_number, digits > > {};
 struct dyn_key : sor< string_literal, word > {};
-struct dyn_member : seq< sep, dyn_key, sep, one< ':' >, sep, dyn_value > {};
+template< typename R >
+struct nested;
+struct dyn_member : seq< sep, dyn_key, sep, one< ':' >, sep, nested< dyn_value > > {};
 struct dyn_object : seq< one< '{' >, sep, opt< list< dyn_member, comma, ws_item > >, sep, opt< comma >, sep, one< '}' > > {};
-struct dyn_array : seq< one< '[' >, sep, opt< list< seq< sep, dyn_value >, comma, ws_item > >, sep, opt< comma >, sep, one< ']' > > {};
+struct dyn_array : seq< one< '[' >, sep, opt< list< seq< sep, nested< dyn_value > >, comma, ws_item > >, sep, opt< comma >, sep, one< ']' > > {};
 struct dyn_value : sor< dyn_object, dyn_array, string_literal, bool_literal, null_word, datetime_literal, timespan_typed,
                         guid_literal, timespan_literal, dyn_number > {};
 struct dynamic_kw : kw< TAO_PEGTL_STRING( "dynamic" ) > {};
@@ -362,7 +364,9 @@ struct nested_of : seq< assignment > {};
 struct nested_by : seq< assignment > {};
 struct nested_level : seq< opt< nested_count, sep >, kw< TAO_PEGTL_STRING( "of" ) >, sep, nested_of, opt< sep, others_clause >, sep, must< by_kw >,
                            sep, nested_by, opt< sep, sort_dir > > {};
-struct op_top_nested : seq< op_kw< TAO_PEGTL_STRING( "top-nested" ) >, list< seq< sep, nested_level >, seq< sep, comma > > > {};
+struct top_nested_kw : op_kw< TAO_PEGTL_STRING( "top-nested" ) > {};
+// top-nested N of A by agg, top-nested M of B by agg: each level repeats the keyword.
+struct op_top_nested : seq< top_nested_kw, list< seq< sep, nested_level >, seq< sep, comma, sep, top_nested_kw > > > {};
 struct op_take : seq< sor< op_kw< TAO_PEGTL_STRING( "take" ) >, op_kw< TAO_PEGTL_STRING( "limit" ) > >, op_params< hint_name >, sep, must< count_expected > > {};
 struct distinct_star : one< '*' > {};
 struct op_distinct : seq< op_kw< TAO_PEGTL_STRING( "distinct" ) >, op_params< hint_name >, sep, sor< distinct_star, must< assignments_expected > > > {};
@@ -385,7 +389,7 @@ struct op_union : seq< op_kw< TAO_PEGTL_STRING( "union" ) >, op_params< kind_kw,
                        must< union_items_expected > > {};
 
 struct balanced;
-struct balanced_paren : seq< open_paren, star< balanced >, must< close_paren > > {};
+struct balanced_paren : seq< open_paren, star< nested< balanced > >, must< close_paren > > {};
 struct balanced : sor< string_literal, line_comment, balanced_paren, not_one< '(', ')' > > {};
 struct render_chart : seq< word > {};
 struct op_render : seq< op_kw< TAO_PEGTL_STRING( "render" ) >, sep, must< render_chart >, opt< sep, with_kw, sep, balanced_paren > > {};
