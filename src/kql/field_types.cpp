@@ -257,6 +257,11 @@ void IndexFields::observe(DynRef doc) {
     if (known_.count(path)) continue;
     auto st = types_->lookup(path);
     if (st) {
+      // constant_keyword without a mapped value takes the first value indexed (Elasticsearch docs)
+      if (st->mapping.type == FieldType::ConstantKeyword && st->mapping.constant_value.empty())
+        for_each_value_at(doc, path, [&](DynRef v) {
+          if (v.is_string() && !constants_.count(path)) constants_[path] = std::string(v.as_string());
+        });
       add_name(path);
       for (const auto& [sub, m] : st->mapping.multi_fields) add_name(path + "." + sub);
       continue;
@@ -279,7 +284,11 @@ void IndexFields::observe(DynRef doc) {
 }
 
 ResolvedField IndexFields::resolve(std::string_view name) const {
-  if (auto st = types_->lookup(name)) return *st;
+  if (auto st = types_->lookup(name)) {
+    if (st->mapping.type == FieldType::ConstantKeyword && st->mapping.constant_value.empty())
+      if (auto it = constants_.find(st->source_path); it != constants_.end()) st->mapping.constant_value = it->second;
+    return *st;
+  }
   if (auto it = dynamic_.find(name); it != dynamic_.end()) {
     ResolvedField r;
     r.name = r.source_path = std::string(name);
@@ -306,6 +315,7 @@ ResolvedField IndexFields::resolve(std::string_view name) const {
 }
 
 std::vector<std::string> IndexFields::expand(std::string_view pattern) const {
+  if (data_view_) return data_view_->expand(pattern);
   std::vector<std::string> out;
   for (const auto& f : all_)
     if (field_pattern_matches(pattern, f)) out.push_back(f);

@@ -92,6 +92,9 @@ class IndexFields {
   // mapping's fields; used to expand wildcard field names as Kibana does with the data view.
   const std::vector<std::string>& all_fields() const { return all_; }
   std::vector<std::string> expand(std::string_view pattern) const;
+  // Expand wildcard field names against another field set (Kibana's data view spans all the
+  // indices a rule reads, while each index keeps its own mapping).
+  void set_data_view(const IndexFields* dv) { data_view_ = dv; }
   // Fields that got a dynamic mapping (no ECS/integration/user mapping), for the CLI note.
   std::vector<std::string> dynamic_fields() const;
   const FieldTypes& types() const { return *types_; }
@@ -99,7 +102,9 @@ class IndexFields {
  private:
   void add_name(const std::string& n);
   const FieldTypes* types_;
+  const IndexFields* data_view_ = nullptr;
   std::map<std::string, FieldMapping, std::less<>> dynamic_;
+  std::map<std::string, std::string, std::less<>> constants_;  // constant_keyword values seen first
   std::map<std::string, bool, std::less<>> known_;
   std::vector<std::string> all_;
 };

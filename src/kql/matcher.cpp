@@ -382,7 +382,7 @@ std::optional<std::string> keyword_text(DynRef v) {
 
 // ---- plan ---------------------------------------------------------------------------------------------
 namespace {
-enum class Op { Match, Phrase, QueryString, Range, Exists };
+enum class Op { Match, Phrase, QueryString, Range, Exists, Term, Wildcard };
 }
 
 struct FieldPred {
@@ -400,12 +400,18 @@ struct FieldPred {
   std::vector<std::vector<std::string>> qs_tokens;  // text: analyzed plain terms
   RangeOp rop = RangeOp::Lt;
   std::string rkey;
+  bool match_all_tokens = false;      // match with operator "and"
+  bool case_insensitive = false;      // term / wildcard
+  std::vector<std::string> terms;     // Term: any of these exact terms; Wildcard: the pattern
   IpBytes rip{};
 };
 
 struct Plan {
-  enum class Kind { Or, And, Not, All, None, Fields, Nested };
+  enum class Kind { Or, And, Not, All, None, Fields, Nested, Bool };
   Kind kind = Kind::All;
+  std::size_t min_should = 0;  // Bool: children[0..must) must match, then should clauses
+  std::size_t must = 0;
+  std::size_t must_not = 0;    // Bool: the last must_not children must not match
   std::vector<std::unique_ptr<Plan>> children;
   std::vector<FieldPred> preds;
   std::string nested_rel;
@@ -492,6 +498,14 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
           return false;
         });
       case Op::Range: return any_keyword(p, obj, [&](const std::string& s) { return in_range(s.compare(p.rkey) < 0 ? -1 : s == p.rkey ? 0 : 1, p.rop); });
+      case Op::Term:
+        return any_keyword(p, obj, [&](const std::string& s) {
+          for (const auto& t : p.terms)
+            if (p.case_insensitive ? lowercase(s) == lowercase(t) : s == t) return true;
+          return false;
+        });
+      case Op::Wildcard:
+        return any_keyword(p, obj, [&](const std::string& s) { return lucene_wildcard_match(p.terms.at(0), s, p.case_insensitive); });
       default: return false;
     }
   }
@@ -499,8 +513,22 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
     switch (p.op) {
       case Op::Match:
         return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+          std::size_t found = 0;
           for (const auto& q : p.tokens)
-            if (std::find(toks.begin(), toks.end(), q) != toks.end()) return true;
+            if (std::find(toks.begin(), toks.end(), q) != toks.end()) ++found;
+          return p.match_all_tokens ? found == p.tokens.size() && found > 0 : found > 0;
+        });
+      case Op::Term:
+        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+          for (const auto& t : p.terms)
+            for (const auto& tok : toks)
+              if (p.case_insensitive ? tok == lowercase(t) : tok == t) return true;
+          return false;
+        });
+      case Op::Wildcard:
+        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+          for (const auto& tok : toks)
+            if (lucene_wildcard_match(p.terms.at(0), tok, p.case_insensitive)) return true;
           return false;
         });
       case Op::Phrase: return any_text(p, obj, [&](const std::vector<std::string>& toks) { return contains_phrase(toks, p.tokens); });
@@ -586,6 +614,17 @@ bool eval(const Plan& p, DynRef obj) {
       for (const auto& pr : p.preds)
         if (eval_pred(pr, obj)) return true;
       return false;
+    case Plan::Kind::Bool: {
+      const std::size_t n = p.children.size();
+      for (std::size_t i = 0; i < p.must; ++i)
+        if (!eval(*p.children[i], obj)) return false;
+      for (std::size_t i = n - p.must_not; i < n; ++i)
+        if (eval(*p.children[i], obj)) return false;
+      std::size_t should = 0;
+      for (std::size_t i = p.must; i < n - p.must_not; ++i)
+        if (eval(*p.children[i], obj)) ++should;
+      return should >= p.min_should;
+    }
     case Plan::Kind::Nested: {
       bool hit = false;
       for_each_value_at(obj, p.nested_rel, [&](DynRef el) {
@@ -805,6 +844,174 @@ class Compiler {
     pr.never = true;  // geo_point, object, ...: no term matches
   }
 
+  // ---- Elasticsearch query DSL (Kibana filters, exception items) ----
+ public:
+  std::unique_ptr<Plan> dsl(const nlohmann::json& q, const std::string& prefix, int depth) {
+    auto p = std::make_unique<Plan>();
+    if (depth > 64 || !q.is_object() || q.size() != 1) {
+      unsupported(q);
+      p->kind = Plan::Kind::None;
+      return p;
+    }
+    const std::string kind = q.begin().key();
+    const nlohmann::json& body = q.begin().value();
+    if (kind == "match_all") { p->kind = Plan::Kind::All; return p; }
+    if (kind == "match_none") { p->kind = Plan::Kind::None; return p; }
+    if (kind == "bool") {
+      auto clauses = [&](const char* key) {
+        std::vector<nlohmann::json> out;
+        if (auto it = body.find(key); it != body.end()) {
+          if (it->is_array()) for (const auto& c : *it) out.push_back(c);
+          else if (it->is_object()) out.push_back(*it);
+        }
+        return out;
+      };
+      auto must = clauses("must"), filter = clauses("filter"), should = clauses("should"), must_not = clauses("must_not");
+      must.insert(must.end(), filter.begin(), filter.end());
+      p->kind = Plan::Kind::Bool;
+      for (const auto& c : must) p->children.push_back(dsl(c, prefix, depth + 1));
+      for (const auto& c : should) p->children.push_back(dsl(c, prefix, depth + 1));
+      for (const auto& c : must_not) p->children.push_back(dsl(c, prefix, depth + 1));
+      p->must = must.size();
+      p->must_not = must_not.size();
+      p->min_should = must.empty() && !should.empty() ? 1 : 0;
+      if (auto it = body.find("minimum_should_match"); it != body.end()) {
+        if (it->is_number_integer()) p->min_should = it->get<std::size_t>();
+        else if (it->is_string()) {
+          const std::string m = it->get<std::string>();
+          if (m == "100%") p->min_should = should.size();
+          else if (!m.empty() && m.find_first_not_of("0123456789") == std::string::npos) p->min_should = std::stoul(m);
+        }
+      }
+      return p;
+    }
+    if (kind == "nested") {
+      const std::string path = body.value("path", "");
+      if (fields_.resolve(path).mapping.type != FieldType::Nested)
+        errors_.push_back({{}, "[nested] nested object under path [" + path + "] is not of nested type"});
+      p->kind = Plan::Kind::Nested;
+      p->nested_rel = relative(prefix, path);
+      p->children.push_back(body.contains("query") ? dsl(body["query"], path, depth + 1) : std::make_unique<Plan>());
+      return p;
+    }
+    p->kind = Plan::Kind::Fields;
+    if (kind == "exists") {
+      const std::string field = body.value("field", "");
+      std::vector<std::string> names = field.find('*') != std::string::npos ? fields_.expand(field) : std::vector<std::string>{field};
+      for (const auto& name : names) {
+        FieldPred pr = pred(name, prefix);
+        pr.op = Op::Exists;
+        p->preds.push_back(std::move(pr));
+      }
+      return p;
+    }
+    if (!body.is_object() || body.size() != 1) {
+      unsupported(q);
+      p->kind = Plan::Kind::None;
+      return p;
+    }
+    const std::string field = body.begin().key();
+    const nlohmann::json& spec = body.begin().value();
+    auto text_of = [](const nlohmann::json& v) {
+      if (v.is_string()) return v.get<std::string>();
+      if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");
+      return v.dump();
+    };
+    auto value_of = [&](const char* key) -> nlohmann::json { return spec.is_object() ? spec.value(key, nlohmann::json()) : spec; };
+    const bool ci = spec.is_object() && spec.value("case_insensitive", false);
+    if (kind == "match" || kind == "match_phrase") {
+      FieldPred pr = pred(field, prefix);
+      Node n;
+      n.kind = Node::Kind::Is;
+      n.value.text = text_of(value_of("query"));
+      n.value.quoted = kind == "match_phrase";
+      pr.op = kind == "match" ? Op::Match : Op::Phrase;
+      pr.match_all_tokens = spec.is_object() && spec.value("operator", "or") == "and";
+      if (pr.f.origin != MappingOrigin::Unmapped) prepare_exact(pr, n, false, n.value.text);
+      p->preds.push_back(std::move(pr));
+      return p;
+    }
+    if (kind == "term" || kind == "terms") {
+      std::vector<std::string> values;
+      if (kind == "terms" && spec.is_array()) for (const auto& v : spec) values.push_back(text_of(v));
+      else values.push_back(text_of(value_of("value")));
+      for (const auto& v : values) {
+        FieldPred pr = pred(field, prefix);
+        const FieldType t = pr.f.mapping.type;
+        if (is_text_like(t) || is_keyword_like(t)) {
+          pr.op = Op::Term;
+          pr.terms = {v};
+          pr.case_insensitive = ci;
+        } else if (pr.f.origin != MappingOrigin::Unmapped) {
+          Node n;
+          n.kind = Node::Kind::Is;
+          pr.op = Op::Match;
+          prepare_exact(pr, n, false, v);
+        }
+        p->preds.push_back(std::move(pr));
+      }
+      return p;
+    }
+    if (kind == "wildcard" || kind == "prefix") {
+      FieldPred pr = pred(field, prefix);
+      const FieldType t = pr.f.mapping.type;
+      std::string pattern = text_of(value_of(spec.is_object() && spec.contains("wildcard") ? "wildcard" : "value"));
+      if (kind == "prefix") {
+        std::string esc;
+        for (char c : pattern) {
+          if (c == '*' || c == '?' || c == '\\') esc += '\\';
+          esc += c;
+        }
+        pattern = esc + "*";
+      }
+      if (pr.f.origin != MappingOrigin::Unmapped && !is_text_like(t) && !is_keyword_like(t))
+        errors_.push_back({{}, "Can only use wildcard queries on keyword and text fields - not on [" + field + "] which is of type [" + pr.f.mapping.type_name + "]"});
+      pr.op = Op::Wildcard;
+      pr.terms = {pattern};
+      pr.case_insensitive = ci;
+      p->preds.push_back(std::move(pr));
+      return p;
+    }
+    if (kind == "range" && spec.is_object()) {
+      p->kind = Plan::Kind::And;
+      static const std::pair<const char*, RangeOp> kOps[] = {{"gt", RangeOp::Gt}, {"gte", RangeOp::Gte}, {"lt", RangeOp::Lt}, {"lte", RangeOp::Lte}};
+      for (const auto& [key, op] : kOps) {
+        auto it = spec.find(key);
+        if (it == spec.end() || it->is_null()) continue;
+        auto child = std::make_unique<Plan>();
+        child->kind = Plan::Kind::Fields;
+        FieldPred pr = pred(field, prefix);
+        pr.op = Op::Range;
+        Node n;
+        n.kind = Node::Kind::Range;
+        n.op = op;
+        n.value.text = text_of(*it);
+        prepare(pr, n, false);
+        child->preds.push_back(std::move(pr));
+        p->children.push_back(std::move(child));
+      }
+      return p;
+    }
+    unsupported(q);
+    p->kind = Plan::Kind::None;
+    return p;
+  }
+
+ private:
+  FieldPred pred(const std::string& name, const std::string& prefix) {
+    FieldPred pr;
+    pr.f = fields_.resolve(name);
+    pr.rel = relative(prefix, pr.f.source_path);
+    const std::string nested = fields_.types().nested_ancestor(pr.f.source_path);
+    if (!nested.empty() && nested != prefix && prefix.rfind(nested + ".", 0) != 0) pr.never = true;
+    return pr;
+  }
+  void unsupported(const nlohmann::json& q) {
+    std::string text = q.dump();
+    if (text.size() > 200) text = text.substr(0, 200) + "...";
+    errors_.push_back({{}, "query DSL not supported by rulelab: " + text});
+  }
+
   const IndexFields& fields_;
   DateTime now_;
   std::vector<QueryIssue>& errors_;
@@ -822,6 +1029,13 @@ CompiledQuery CompiledQuery::compile(const Node& root, const IndexFields& fields
   CompiledQuery q;
   Compiler c(fields, now, q.errors_, q.notes_);
   q.plan_ = c.compile(root, "");
+  return q;
+}
+
+CompiledQuery CompiledQuery::compile_dsl(const nlohmann::json& query, const IndexFields& fields, DateTime now) {
+  CompiledQuery q;
+  Compiler c(fields, now, q.errors_, q.notes_);
+  q.plan_ = c.dsl(query, "", 0);
   return q;
 }
 

@@ -20,6 +20,8 @@
 // field, ...) are reported by errors(): a rule with such a query fails in Kibana.
 #pragma once
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,10 @@ class CompiledQuery {
  public:
   // Resolves field names against the index fields and prepares the values per field type.
   static CompiledQuery compile(const Node& root, const IndexFields& fields, DateTime now);
+  // Compiles Elasticsearch query DSL, the subset Kibana filters and exception items use: bool
+  // (must/filter/should/must_not/minimum_should_match), match, match_phrase, term, terms, wildcard
+  // (case_insensitive), exists, range, nested, match_all. Anything else is reported in errors().
+  static CompiledQuery compile_dsl(const nlohmann::json& query, const IndexFields& fields, DateTime now);
   CompiledQuery(CompiledQuery&&) noexcept;
   CompiledQuery& operator=(CompiledQuery&&) noexcept;
   ~CompiledQuery();
