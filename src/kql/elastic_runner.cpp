@@ -321,26 +321,33 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
                                  std::optional<std::size_t> size) {
   ElasticRunResult res;
   res.now = now;
-  IndexFields fields(types);
+  IndexFields data_view(types);
   for (const auto& ix : data) {
     res.indices.push_back(ix.name);
-    for (const auto& d : ix.docs) fields.observe(d.source);
+    for (const auto& d : ix.docs) data_view.observe(d.source);
   }
-  res.dynamic_fields = fields.dynamic_fields();
+  res.dynamic_fields = data_view.dynamic_fields();
   auto parsed = parse_kuery(text);
   if (!parsed.query) {
     const LineInfo li = locate(text, parsed.failure->offset);
     res.errors.push_back(Error("KQL syntax error: " + parsed.failure->message, "query", li.line, li.column, li.text).format());
     return res;
   }
-  CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
   auto fmt = [&](const QueryIssue& i, const std::string& what) {
     const LineInfo li = locate(text, i.range.begin);
     return Error(what + i.message, "query", li.line, li.column, li.text).format();
   };
-  for (const auto& e : q.errors()) res.errors.push_back(fmt(e, "Elasticsearch would reject the query: "));
-  for (const auto& n : q.notes()) res.notes.push_back(fmt(n, ""));
-  for (const auto& ix : data)
+  std::set<std::string> reported;
+  for (const auto& ix : data) {
+    IndexFields fields(types);  // each index keeps its own mapping
+    fields.set_data_view(&data_view);
+    for (const auto& d : ix.docs) fields.observe(d.source);
+    CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
+    for (const auto& e : q.errors())
+      if (auto m = fmt(e, "Elasticsearch would reject the query: "); reported.insert(m).second) res.errors.push_back(m);
+    for (const auto& n : q.notes())
+      if (auto m = fmt(n, ""); reported.insert(m).second) res.notes.push_back(m);
+    if (!q.errors().empty()) continue;
     for (const auto& d : ix.docs) {
       ++res.docs_total;
       if (!q.matches(d.source)) continue;
@@ -355,6 +362,7 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
       });
       res.hits.push_back({ix.name, &d, t});
     }
+  }
   return res;
 }
 
