@@ -123,3 +123,29 @@ TEST_CASE("Elastic date math (ES reference: Date math examples)") {
   CHECK_FALSE(parse_elastic_duration("5"));
   CHECK_FALSE(parse_elastic_duration("1M"));
 }
+
+#include "kql/kuery_ast.hpp"
+
+TEST_CASE("kuery grammar: PEGTL analysis finds no problems") { CHECK(rulelab::kql::analyze_kuery_grammar() == 0); }
+
+TEST_CASE("kuery syntax errors point into the rule file") {
+  const std::string toml = "[rule]\nname = \"x\"\ntype = \"query\"\nlanguage = \"kuery\"\nquery = '''\nprocess.name:cmd.exe and\n  process.args:)\n'''\n";
+  auto r = load_elastic_text("x.toml", toml);
+  REQUIRE(r.ok());
+  auto p = parse_kuery(r->front().query);
+  REQUIRE_FALSE(p.query);
+  const Error e = query_error(r->front(), toml, p.failure->offset, p.failure->message);
+  CHECK(e.line == 7);
+  CHECK(e.column == 16);  // the ')' where a value was expected
+  CHECK(e.format().find("x.toml:7:16:") == 0);
+}
+
+TEST_CASE("deeply nested parentheses are an error, not a crash") {
+  std::string q;
+  for (int i = 0; i < 5000; ++i) q += "(";
+  q += "a:b";
+  for (int i = 0; i < 5000; ++i) q += ")";
+  auto p = parse_kuery(q);
+  REQUIRE_FALSE(p.query);
+  CHECK(p.failure->message.find("too deeply") != std::string::npos);
+}
