@@ -127,10 +127,8 @@ void walk_properties(const nlohmann::json& props, const std::string& prefix, Fie
     const auto& spec = it.value();
     FieldMapping m = mapping_of(spec);
     if (spec.contains("properties")) {
-      if (m.type == FieldType::Nested) {
-        out.add(name, m, MappingOrigin::User);
-        ++n;
-      }
+      out.add(name, m, MappingOrigin::User);  // object or nested
+      ++n;
       walk_properties(spec["properties"], name, out, n, depth + 1);
       continue;
     }
@@ -168,7 +166,7 @@ std::string FieldTypes::nested_ancestor(std::string_view name) const {
 std::vector<std::string> FieldTypes::user_fields() const {
   std::vector<std::string> out;
   for (const auto& [name, e] : exact_) {
-    if (e.origin != MappingOrigin::User || e.mapping.type == FieldType::Nested) continue;
+    if (e.origin != MappingOrigin::User || e.mapping.type == FieldType::Nested || e.mapping.type == FieldType::Object) continue;
     out.push_back(name);
     for (const auto& [sub, m] : e.mapping.multi_fields) out.push_back(name + "." + sub);
   }

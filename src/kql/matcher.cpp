@@ -654,7 +654,10 @@ class Compiler {
       case Node::Kind::Nested: {
         const std::string path = join(prefix, n.field->text);
         const ResolvedField rf = fields_.resolve(path);
-        if (rf.mapping.type != FieldType::Nested)
+        if (rf.origin == MappingOrigin::Unmapped && rf.mapping.type != FieldType::Nested)
+          errors_.push_back({n.range, "[nested] failed to create query: [nested] failed to find nested object under path [" + path +
+                                          "] (give its mapping, \"type\": \"nested\", with --mapping)"});
+        else if (rf.mapping.type != FieldType::Nested)
           errors_.push_back({n.range, "[nested] failed to create query: [nested] nested object under path [" + path +
                                           "] is not of nested type (map it as \"type\": \"nested\" with --mapping)"});
         p->kind = Plan::Kind::Nested;
