@@ -729,7 +729,16 @@ class Compiler {
       return;
     }
     if (pr.op == Op::QueryString) {
-      pr.qs = query_string_terms(n.value.segments);
+      // Kibana (is.ts): on a field whose only type is keyword the value goes into a `wildcard`
+      // query (whitespace is literal); on every other field into `query_string`, which splits it.
+      if (t == FieldType::Keyword) {
+        QsTerm whole;
+        whole.wildcard = true;
+        whole.segments = n.value.segments;
+        pr.qs = {whole};
+      } else {
+        pr.qs = query_string_terms(n.value.segments);
+      }
       if (is_keyword_like(t)) {
         if (pr.f.mapping.lowercase_normalizer)
           for (auto& q : pr.qs)
