@@ -39,6 +39,17 @@ bool index_selected(const std::vector<std::string>& patterns, std::string_view i
   return in;
 }
 
+std::optional<RuleWindow> rule_window(const ElasticRule& rule, DateTime now) {
+  auto from = eval_date_math(rule.from, now), to = eval_date_math(rule.to.empty() ? "now" : rule.to, now, true);
+  if (!from || !to) return std::nullopt;
+  RuleWindow w;
+  w.from = *from;
+  w.to = *to;
+  w.timestamp_field = rule.timestamp_override.empty() ? "@timestamp" : rule.timestamp_override;
+  w.fallback = !rule.timestamp_override_fallback_disabled;
+  return w;
+}
+
 namespace {
 
 std::string format_issue(const ElasticRule& r, std::string_view text, const QueryIssue& i, const char* what) {
@@ -86,6 +97,8 @@ std::vector<std::vector<std::string>> combinations(DynRef doc, const std::vector
 }
 
 }  // namespace
+
+std::optional<DateTime> event_time(DynRef doc, const RuleWindow& w) { return doc_time(doc, w.timestamp_field, w.fallback); }
 
 ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text, const std::vector<IndexDocs>& data,
                                   const FieldTypes& types, DateTime now) {

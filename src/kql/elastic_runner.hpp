@@ -69,6 +69,17 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view file
 ElasticRunResult run_kuery_query(std::string_view query, const std::vector<IndexDocs>& data, const FieldTypes& types, DateTime now,
                                  std::optional<std::size_t> size);
 
+// The rule's look-back window at `now`: [now + from, now + to] (date math); nullopt when from/to
+// are not date math.
+struct RuleWindow {
+  DateTime from{}, to{};
+  std::string timestamp_field;  // timestamp_override or @timestamp
+  bool fallback = true;         // documents without timestamp_override use @timestamp
+};
+std::optional<RuleWindow> rule_window(const ElasticRule& rule, DateTime now);
+// The time of an event for the window (ms precision), per RuleWindow's field and fallback.
+std::optional<DateTime> event_time(DynRef doc, const RuleWindow& w);
+
 // Kibana index pattern list matching ("logs-*,-logs-excluded*", "filebeat-*").
 bool index_selected(const std::vector<std::string>& patterns, std::string_view index);
 // Kibana's default security index patterns (securitySolution:defaultIndex).

@@ -72,6 +72,9 @@ TEST_CASE("Kibana export NDJSON: rules, exception lists and items, summary") {
   for (const auto& e : r.value()) {
     if (e.threshold) {
       ++thresholds;
+      // its rule_default exception item names the field " host.name" (leading space)
+      REQUIRE(e.warnings.size() == 1);
+      CHECK(e.warnings[0].message.find("surrounding spaces") != std::string::npos);
       CHECK(e.threshold->field == std::vector<std::string>{"source.ip"});
       CHECK(e.threshold->value == 20);
     }
