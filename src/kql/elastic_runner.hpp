@@ -62,6 +62,7 @@ struct ElasticRunResult {
 };
 
 // Runs the rule (its query language must be kuery). `file_text` is the rule file, for positions.
+// The result's hits and alerts point into `data`, which must outlive the result.
 ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view file_text, const std::vector<IndexDocs>& data,
                                   const FieldTypes& types, DateTime now);
 

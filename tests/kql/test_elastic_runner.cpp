@@ -40,7 +40,10 @@ struct Docs {
       index.docs.push_back({DynRef(), file, line});
     }
     for (std::size_t i = 0; i < storage.size(); ++i) index.docs[i].source = DynRef(storage[i]);
+    one.push_back(index);
   }
+  std::vector<IndexDocs> one;  // the run's results point into it: it outlives them
+  const std::vector<IndexDocs>& all() const { return one; }
 };
 
 ElasticRule one_rule(const std::string& file, const std::string& text) {
@@ -116,7 +119,7 @@ query = "event.action:login"
 {"@timestamp":"2024-05-01T10:00:00Z","event":{"action":"login"}}
 {"@timestamp":"2024-05-01T11:05:00Z","event":{"action":"login"}}
 )");
-  const auto res = run_elastic_rule(r, toml, {d.index}, FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
+  const auto res = run_elastic_rule(r, toml, d.all(), FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
   CHECK(res.docs_matched == 3);  // the 10:00 event is outside now-1h
   CHECK(res.capped);
   CHECK(alert_lines(res) == std::vector<std::string>{"logs-test:4", "logs-test:1"});  // earliest first
@@ -148,7 +151,7 @@ value = 2
 {"@timestamp":"2024-05-01T11:15:00Z","event":{"category":"authentication","outcome":"failure"},"source":{"ip":"10.0.0.2"},"user":{"name":"a"}}
 {"@timestamp":"2024-05-01T11:16:00Z","event":{"category":"authentication","outcome":"failure"},"user":{"name":"z"}}
 )");
-  const auto res = run_elastic_rule(r, toml, {d.index}, FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
+  const auto res = run_elastic_rule(r, toml, d.all(), FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
   REQUIRE(res.alerts.size() == 1);  // 10.0.0.2 has 3 events but one user; the event without source.ip is in no group
   CHECK(res.alerts[0].detail["threshold_result"]["terms"][0]["value"] == "10.0.0.1");
   CHECK(res.alerts[0].detail["threshold_result"]["count"] == 3);
@@ -180,7 +183,7 @@ value = "now-7d"
 {"@timestamp":"2024-05-01T11:30:00Z","event":{"action":"login"},"user":{"name":"bob"}}
 {"@timestamp":"2024-05-01T11:40:00Z","event":{"action":"login"},"user":{"name":"carol"}}
 )");
-  const auto res = run_elastic_rule(r, toml, {d.index}, FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
+  const auto res = run_elastic_rule(r, toml, d.all(), FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
   // alice was seen 3 days ago; bob only 30 days ago (outside now-7d): new, once; carol: new
   CHECK(alert_lines(res) == std::vector<std::string>{"logs-auth:4", "logs-auth:6"});
 }
@@ -208,7 +211,7 @@ value = "?:\\\\Program Files\\\\*"
   Docs d("logs-endpoint", R"({"@timestamp":"2024-05-01T11:10:00Z","event":{"category":"file"},"file":{"directory":"C:\\PROGRAM FILES\\x"}}
 {"@timestamp":"2024-05-01T11:11:00Z","event":{"category":"file"},"file":{"directory":"C:\\Users\\x"}}
 )");
-  const auto res = run_elastic_rule(r, toml, {d.index}, FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
+  const auto res = run_elastic_rule(r, toml, d.all(), FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
   CHECK(res.errors.empty());
   CHECK(alert_lines(res) == std::vector<std::string>{"logs-endpoint:2"});
 }
@@ -230,7 +233,7 @@ TEST_CASE("exceptions from a Kibana export: any item suppresses, entries AND, ex
 {"@timestamp":"2024-05-01T11:12:00Z","event":{"action":"login"},"user":{"name":"admin1"},"source":{"ip":"10.0.0.1"}}
 {"@timestamp":"2024-05-01T11:13:00Z","event":{"action":"login"},"user":{"name":"admin1"},"source":{"ip":"10.9.9.9"}}
 )");
-  const auto res = run_elastic_rule(r, nd, {d.index}, FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
+  const auto res = run_elastic_rule(r, nd, d.all(), FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
   CHECK(res.errors.empty());
   // 1: item i1 (svc on a); 4: item i2 (admin from elsewhere); 2 (host c) and 3 (from 10.0.0.1) alert
   CHECK(alert_lines(res) == std::vector<std::string>{"logs-auth:2", "logs-auth:3"});
@@ -246,7 +249,7 @@ TEST_CASE("the sample Kibana export runs its kuery rules") {
 {"@timestamp":"2024-05-01T11:31:00Z","process":{"parent":{"name":"WINWORD.EXE"}},"event":{"action":"other"}}
 )J");
   const auto& first = rules->front();  // process.parent.name:... with a match_phrase filter on event.action
-  const auto res = run_elastic_rule(first, text, {d.index}, FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
+  const auto res = run_elastic_rule(first, text, d.all(), FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
   CHECK(res.errors.empty());
   CHECK(alert_lines(res) == std::vector<std::string>{"logs-win:1"});
 }
