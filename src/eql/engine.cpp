@@ -137,12 +137,15 @@ class Context {
   }
 
   std::optional<std::int64_t> timestamp(const Doc& d) const {
-    std::vector<DynRef> raw;
-    const Mapping* m = store_.mapping_of(d);
-    collect_values(d.source, m ? m->resolve(opts_.timestamp_field) : opts_.timestamp_field, raw);
-    for (DynRef r : raw) {
-      Value v = typed_value(r, FieldType::Date);
-      if (v.kind == Value::Kind::Date) return v.i;
+    for (const std::string* f : {&opts_.timestamp_field, &opts_.fallback_timestamp_field}) {
+      if (f->empty()) continue;
+      std::vector<DynRef> raw;
+      const Mapping* m = store_.mapping_of(d);
+      collect_values(d.source, m ? m->resolve(*f) : *f, raw);
+      for (DynRef r : raw) {
+        Value v = typed_value(r, FieldType::Date);
+        if (v.kind == Value::Kind::Date) return v.i;
+      }
     }
     return std::nullopt;
   }

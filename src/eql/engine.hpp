@@ -56,6 +56,7 @@ class EventStore {
 
 struct RunOptions {
   std::string timestamp_field = "@timestamp";
+  std::string fallback_timestamp_field;   // used when an event lacks timestamp_field (Kibana's timestamp_override fallback)
   std::string category_field = "event.category";
   std::string tiebreaker_field;           // empty: none (document order breaks ties)
   std::size_t size = 10;                  // Elasticsearch's default result size

@@ -184,6 +184,18 @@ Value typed_value(DynRef v, FieldType type) {
       if (digits && s.size() != 4) {
         if (auto d = parse_double(s)) return Value::date(static_cast<std::int64_t>(*d) * 1'000'000);
       }
+      // epoch_millis with a fraction (date_nanos): "131509374294.365140".
+      auto dot = s.find('.');
+      if (dot != std::string_view::npos && dot > 0 && s.size() - dot - 1 <= 6 &&
+          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }) &&
+          s.find('.', dot + 1) == std::string_view::npos) {
+        std::int64_t ms = 0, frac = 0;
+        std::from_chars(s.data(), s.data() + dot, ms);
+        std::string f(s.substr(dot + 1));
+        f.resize(6, '0');
+        std::from_chars(f.data(), f.data() + f.size(), frac);
+        return Value::date(ms * 1'000'000 + frac);
+      }
       if (auto n = parse_date_nanos(s)) return Value::date(*n);
       return Value::null();
     }
