@@ -163,7 +163,7 @@ struct seq_terms : pg::plus<sp, seq_term> {};
 struct sequence : pg::if_must<kw_sequence, seq_header, seq_terms, pg::opt<sp, until_clause>> {};
 struct sample : pg::if_must<kw_sample, pg::opt<sp, by_clause>, seq_terms> {};
 // Recognised only to report that Elasticsearch does not support it.
-struct join : pg::seq<kw_join, pg::raise<join>> {};
+struct join : pg::seq<pg::at<kw_join>, pg::raise<join>> {};
 
 struct pipe_arg : pg::seq<expression> {};
 struct pipe_name : pg::seq<ident_chars> {};

@@ -81,7 +81,7 @@ using control = pg::must_if<errors, pg::normal, false>::control<Rule>;
 
 // Bounded nesting: deep parentheses or `not not not ...` end in an error, not a stack overflow.
 template <typename Rule>
-struct depth_action : pg::limit_depth<400> {};
+struct depth_action : pg::limit_depth<2000> {};
 
 template <typename Rule>
 struct selector
