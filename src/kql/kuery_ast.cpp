@@ -61,7 +61,7 @@ std::string term_kuery(const Term& t) {
     for (std::size_t i = 0; i < t.segments.size(); ++i) {
       if (i) out += '*';
       for (char c : t.segments[i]) {
-        if (std::string_view("\\():<>\"*{} ").find(c) != std::string_view::npos) out += '\\';
+        if (std::string_view("\\():<>\"*{}").find(c) != std::string_view::npos) out += '\\';
         out += c;
       }
     }
