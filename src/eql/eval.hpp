@@ -90,7 +90,7 @@ class Evaluator {
 // True when Elasticsearch turns the expression into a query (not a script).
 bool translatable(const Expr& e);
 
-// Lower-cases ASCII letters (the case-insensitive operators compare so).
+// Lower-cases text for the case-insensitive operators (ASCII, Latin-1/Extended-A, Greek, Cyrillic).
 std::string fold_case(std::string_view s);
 // Glob match with * and ? (one character), everything else literal.
 bool wildcard_match(std::string_view pattern, std::string_view text);
