@@ -154,6 +154,7 @@ class Context {
   std::vector<Event> ordered_events(QueryResult& res) const {
     std::vector<Event> evs;
     for (const auto& d : store_.docs()) {
+      if (opts_.keep && !opts_.keep(d)) continue;
       auto ts = timestamp(d);
       if (!ts) {
         ++res.without_timestamp;
@@ -385,6 +386,7 @@ void run_sample(Context& cx, const Query& q, const RunOptions& opts, QueryResult
     for (const auto& k : q.shared_keys) keys.push_back(k.get());
     for (const auto& k : q.stages[s].keys) keys.push_back(k.get());
     for (const auto& d : cx.store_.docs()) {
+      if (opts.keep && !opts.keep(d)) continue;
       if (!cx.filter_matches(q.stages[s].filter, d)) continue;
       for (Key& k : cx.keys(keys, d)) {
         Bucket& b = buckets[k.code];

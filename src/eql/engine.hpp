@@ -2,6 +2,7 @@
 // until, runs, missing events) and samples, with Elasticsearch's matching rules.
 #pragma once
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,9 @@ struct RunOptions {
   std::size_t max_samples_per_key = 1;
   std::optional<std::int64_t> from_nanos;  // only events with from <= @timestamp <= to
   std::optional<std::int64_t> to_nanos;
+  // Documents for which this returns false are not searched at all (a rule's filters and
+  // exception items, which Kibana adds to the EQL request's filter).
+  std::function<bool(const Doc&)> keep;
 };
 
 // A sequence or sample: its events in stage order; nullptr for a missing-event stage `![...]`.

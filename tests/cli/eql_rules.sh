@@ -40,12 +40,21 @@ out=$("$RULELAB" run "$D/network_connection_via_mshta.toml" --data "other-index=
   --now 2024-05-01T10:05:00Z --format json 2>&1)
 check "index patterns" '"alerts":0' "$out"
 
-# 6. query --dialect eql, JSON rows are source documents in time order.
+# 6. Exception items filter every event of the EQL search: ws1's events are excluded, so the P1
+#    sequence disappears (Kibana export with an exception list); ws3's P4 sequence stays.
+out=$("$RULELAB" run "$D/mshta_with_exception.ndjson" --data "logs-endpoint.events.process-default=$D/mshta_events.ndjson" \
+  --now 2024-05-01T10:05:00Z --format json 2>&1)
+check "exception suppresses" '"alerts":0' "$out"
+out=$("$RULELAB" run "$D/mshta_with_exception.ndjson" --data "logs-endpoint.events.process-default=$D/mshta_events.ndjson" \
+  --now 2024-05-01T09:05:00Z --format json 2>&1)
+check "exception keeps others" '"entity_id":"P4"},"host":{"name":"ws3"}}}],"alert":true,"alerts":1' "$out"
+
+# 7. query --dialect eql, JSON rows are source documents in time order.
 out=$("$RULELAB" query --dialect eql 'process where process.name : "mshta.exe"' --data "$D/mshta_events.ndjson" --format json 2>&1)
 check "query count" '"kind":"event","count":3' "$out"
 check "query first row" '"rows":[{"@timestamp":"2024-05-01T09:00:00.000Z"' "$out"
 
-# 7. query syntax error.
+# 8. query syntax error.
 out=$("$RULELAB" query --dialect eql 'process where process.name == ' --data "$D/mshta_events.ndjson" 2>&1)
 check "query error" "<query>:1:31: expected a value to compare with" "$out"
 exit $fail

@@ -18,6 +18,9 @@
 #include "eql/engine.hpp"
 #include "eql/parser.hpp"
 #include "kql/elastic_rule.hpp"
+#include "kql/exceptions.hpp"
+#include "kql/field_types.hpp"
+#include "kql/matcher.hpp"
 
 namespace rulelab::cli {
 namespace {
@@ -289,6 +292,62 @@ int run_elastic_eql(const RunArgs& a) {
 
     eql::RunOptions opts;
     DateTime now_dt{now >= 0 ? now / 100 : -((-now + 99) / 100)};
+
+    // The rule's Kibana filters and exception items filter every event the EQL search sees.
+    kql::FieldTypes types = kql::FieldTypes::builtin();
+    if (!a.mapping.empty() && a.mapping.find('=') == std::string::npos) {
+      if (auto mt = read_text(a.mapping)) (void)types.add_mapping_json(*mt, a.mapping);
+    }
+    struct IndexFilters {
+      std::unique_ptr<kql::IndexFields> fields;
+      std::vector<std::pair<kql::CompiledQuery, bool>> filters;  // query, negate
+      std::vector<kql::CompiledQuery> exceptions;
+    };
+    std::vector<IndexFilters> per_index;
+    bool any_filter = false;
+    for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
+      IndexFilters f;
+      f.fields = std::make_unique<kql::IndexFields>(types);
+      for (const auto& d : store.docs())
+        if (d.index == ix) f.fields->observe(d.source);
+      for (const auto& flt : rule.filters) {
+        if (!flt.is_object()) continue;
+        const auto meta = flt.value("meta", nlohmann::json::object());
+        if (meta.value("disabled", false)) continue;
+        nlohmann::json fq;
+        if (flt.contains("query")) {
+          fq = flt["query"];
+        } else {
+          fq = flt;
+          fq.erase("meta");
+          fq.erase("$state");
+        }
+        f.filters.emplace_back(kql::CompiledQuery::compile_dsl(fq, *f.fields, now_dt), meta.value("negate", false));
+        any_filter = true;
+      }
+      for (const auto& item : rule.exceptions) {
+        if (!kql::exception_item_active(item, now_dt)) {
+          if (ix == 0) std::cerr << "note: exception item " << item.item_id << " expired: not applied\n";
+          continue;
+        }
+        std::string why;
+        auto dsl = kql::exception_item_query(item, &why);
+        if (!why.empty() && ix == 0) std::cerr << "note: exception item " << item.item_id << ": " << why << "\n";
+        f.exceptions.push_back(kql::CompiledQuery::compile_dsl(dsl, *f.fields, now_dt));
+        any_filter = true;
+      }
+      per_index.push_back(std::move(f));
+    }
+    if (any_filter) {
+      opts.keep = [&per_index](const eql::Doc& d) {
+        const IndexFilters& f = per_index[d.index];
+        for (const auto& [fq, negate] : f.filters)
+          if (fq.matches(d.source) == negate) return false;
+        for (const auto& eq : f.exceptions)
+          if (eq.matches(d.source)) return false;
+        return true;
+      };
+    }
     auto from = kql::eval_date_math(rule.from, now_dt);
     auto to = kql::eval_date_math(rule.to, now_dt, true);
     if (!from || !to) {
