@@ -40,6 +40,7 @@ void walk_properties(const nlohmann::json& props, const std::string& prefix, Map
     } else {
       info.type = type_from_name(type);
     }
+    if (def.contains("ignore_above") && def["ignore_above"].is_number_integer()) info.ignore_above = def["ignore_above"].get<std::int64_t>();
     if (def.contains("null_value") && !def["null_value"].is_null())
       info.null_value = def["null_value"].is_string() ? def["null_value"].get<std::string>() : def["null_value"].dump();
     m.set(path, info);
@@ -48,6 +49,14 @@ void walk_properties(const nlohmann::json& props, const std::string& prefix, Map
         if (f.value().is_object() && f.value().contains("type") && f.value()["type"].is_string()) {
           FieldInfo sub;
           sub.type = type_from_name(f.value()["type"].get<std::string>());
+          if (f.value().contains("ignore_above") && f.value()["ignore_above"].is_number_integer())
+            sub.ignore_above = f.value()["ignore_above"].get<std::int64_t>();
+          // EQL matches a text field exactly through its keyword sub-field.
+          sub.source_path = path;
+          if (info.type == FieldType::Text && sub.type == FieldType::Keyword && sub.ignore_above >= 0) {
+            info.ignore_above = sub.ignore_above;
+            m.set(path, info);
+          }
           m.set(path + "." + f.key(), sub);
         }
     }
@@ -272,6 +281,12 @@ std::string fold_case(std::string_view s) {
 
 namespace {
 std::size_t utf8_len(unsigned char c) { return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1; }
+std::size_t cp_count(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  return n;
+}
 }  // namespace
 
 bool wildcard_match(std::string_view p, std::string_view t) {
@@ -483,7 +498,7 @@ void Evaluator::field_values(std::string_view path, const EventView& ev, std::ve
   FieldType type = info ? info->type : FieldType::Unknown;
   if (type == FieldType::Unknown && (concrete == "@timestamp")) type = FieldType::Date;
   std::vector<DynRef> raw;
-  collect_values(ev.doc, concrete, raw);
+  collect_values(ev.doc, info && !info->source_path.empty() ? std::string_view(info->source_path) : std::string_view(concrete), raw);
   for (DynRef r : raw) {
     if (r.is_null()) {
       if (info && info->null_value) {
@@ -493,6 +508,9 @@ void Evaluator::field_values(std::string_view path, const EventView& ev, std::ve
       }
       continue;
     }
+    if (info && info->ignore_above >= 0 && r.is_string() &&
+        static_cast<std::int64_t>(cp_count(r.as_string())) > info->ignore_above)
+      continue;  // not indexed
     Value v = typed_value(r, type);
     if (!v.is_null()) out.push_back(std::move(v));
   }

@@ -25,7 +25,11 @@ namespace rulelab::eql {
 struct FieldInfo {
   FieldType type = FieldType::Unknown;
   std::string alias_of;                  // an alias field: the path it points to
+  std::string source_path;               // a multi-field ("name.keyword"): where its values are ("name")
   std::optional<std::string> null_value; // mapping `null_value`: what an explicit null indexes as
+  // Strings longer than this (in characters) are not indexed for exact matching (keyword
+  // `ignore_above`; for a text field, that of its keyword sub-field): EQL never sees them.
+  std::int64_t ignore_above = -1;
 };
 
 // Field types from an Elasticsearch index mapping ({"properties": ...}, or GET _mapping output).
@@ -37,6 +41,10 @@ class Mapping {
   std::string resolve(std::string_view path) const;
   FieldType type_of(std::string_view path) const;
   void set(std::string path, FieldInfo info) { fields_[std::move(path)] = std::move(info); }
+  // Adds the fields of `other`, which win over those already here.
+  void overlay(const Mapping& other) {
+    for (const auto& [k, v] : other.fields_) fields_[k] = v;
+  }
   bool empty() const { return fields_.empty(); }
   std::size_t size() const { return fields_.size(); }
 

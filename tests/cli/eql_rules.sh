@@ -54,7 +54,14 @@ out=$("$RULELAB" query --dialect eql 'process where process.name : "mshta.exe"' 
 check "query count" '"kind":"event","count":3' "$out"
 check "query first row" '"rows":[{"@timestamp":"2024-05-01T09:00:00.000Z"' "$out"
 
-# 8. query syntax error.
+# 8. Without a mapping, ECS types apply: file.path is a keyword with ignore_above 1024, so a
+#    longer path is not indexed and EQL cannot match it (a "limit saturation" bypass).
+long="C:\\$(printf 'A%.0s' $(seq 1 1100))\\evil.exe"
+printf '{"@timestamp":"2024-05-01T10:00:00Z","event":{"category":["file"]},"file":{"path":"%s"},"id":1}\n{"@timestamp":"2024-05-01T10:00:01Z","event":{"category":["file"]},"file":{"path":"C:\\\\evil.exe"},"id":2}\n' "$long" > "$tmp/long.ndjson"
+out=$("$RULELAB" query --dialect eql 'file where file.path : "*evil.exe"' --data "logs=$tmp/long.ndjson" --format json 2>&1)
+check "ignore_above" '"count":1,"rows":[{"@timestamp":"2024-05-01T10:00:01Z"' "$out"
+
+# 9. query syntax error.
 out=$("$RULELAB" query --dialect eql 'process where process.name == ' --data "$D/mshta_events.ndjson" 2>&1)
 check "query error" "<query>:1:31: expected a value to compare with" "$out"
 exit $fail

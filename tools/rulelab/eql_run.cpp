@@ -84,6 +84,78 @@ bool load_mappings(const std::string& spec, const std::vector<DataSpec>& data, E
   return true;
 }
 
+eql::FieldType from_kql(kql::FieldType t) {
+  using K = kql::FieldType;
+  if (kql::is_keyword_like(t)) return eql::FieldType::Keyword;
+  if (kql::is_text_like(t)) return eql::FieldType::Text;
+  if (kql::is_integral(t)) return eql::FieldType::Long;
+  if (kql::is_numeric(t)) return eql::FieldType::Double;
+  if (t == K::Date || t == K::DateNanos) return eql::FieldType::Date;
+  if (t == K::Ip) return eql::FieldType::Ip;
+  if (t == K::Boolean) return eql::FieldType::Boolean;
+  return eql::FieldType::Unknown;
+}
+
+// Field types of one index as kql resolves them (user mapping, else ECS and integrations, else
+// Elasticsearch's dynamic mapping of the documents' values), as an EQL mapping.
+eql::Mapping mapping_from_kql(const kql::IndexFields& fields) {
+  eql::Mapping m;
+  for (const auto& name : fields.all_fields()) {
+    kql::ResolvedField rf = fields.resolve(name);
+    eql::FieldInfo info;
+    if (rf.mapping.type == kql::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
+    else info.type = from_kql(rf.mapping.type);
+    if (kql::is_keyword_like(rf.mapping.type)) info.ignore_above = rf.mapping.ignore_above;
+    if (kql::is_text_like(rf.mapping.type))
+      for (const auto& [sub, sm] : rf.mapping.multi_fields)
+        if (kql::is_keyword_like(sm.type)) {
+          info.ignore_above = sm.ignore_above;
+          break;
+        }
+    if (!rf.source_path.empty() && rf.source_path != name) info.source_path = rf.source_path;
+    m.set(name, std::move(info));
+  }
+  return m;
+}
+
+// Types for every index of the store. `--mapping INDEX=FILE,...` gives each index its own mapping
+// (nothing else); otherwise kql's field types (ECS + the optional mapping FILE + dynamic mapping)
+// apply. Returns the kql per-index fields (for rule filters and exceptions), index by index.
+struct Typing {
+  kql::FieldTypes types = kql::FieldTypes::builtin();
+  std::vector<std::unique_ptr<kql::IndexFields>> per_index;
+};
+bool setup_types(const std::string& spec, const std::vector<DataSpec>& data, EventStore& store, Typing& t) {
+  bool per_index_files = spec.find('=') != std::string::npos;
+  std::optional<eql::Mapping> user;
+  if (!spec.empty() && !per_index_files) {
+    auto text = read_text(spec);
+    if (!text) {
+      std::cerr << spec << ": cannot read the index mapping\n";
+      return false;
+    }
+    auto n = t.types.add_mapping_json(*text, spec);
+    if (!n) {
+      std::cerr << n.error().format() << "\n";
+      return false;
+    }
+    auto m = eql::Mapping::from_json(*text, spec);
+    if (m) user = std::move(m.value());
+  }
+  for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
+    auto f = std::make_unique<kql::IndexFields>(t.types);
+    for (const auto& d : store.docs())
+      if (d.index == ix) f->observe(d.source);
+    if (!per_index_files) {
+      eql::Mapping m = mapping_from_kql(*f);
+      if (user) m.overlay(*user);
+      store.set_mapping(store.indexes()[ix].name, std::move(m));
+    }
+    t.per_index.push_back(std::move(f));
+  }
+  return !per_index_files || load_mappings(spec, data, store);
+}
+
 std::int64_t now_nanos(const std::string& now, bool& ok) {
   ok = true;
   if (now.empty()) {
@@ -195,7 +267,8 @@ int query_eql(const QueryArgs& a) {
   std::vector<DataSpec> data;
   for (const auto& d : a.data) data.push_back(split_data(d));
   EventStore store;
-  if (!load_data(data, a.strict, store) || !load_mappings(a.mapping, data, store)) return 1;
+  Typing typing;
+  if (!load_data(data, a.strict, store) || !setup_types(a.mapping, data, store, typing)) return 1;
   eql::RunOptions opts;
   opts.size = a.size.value_or(10);
   auto r = eql::run_query(*q, store, opts);
@@ -288,18 +361,15 @@ int run_elastic_eql(const RunArgs& a) {
       else std::cerr << "note: index " << d.index << " does not match the rule's index patterns; not searched\n";
     }
     EventStore store;
-    if (!load_data(used, a.strict, store) || !load_mappings(a.mapping, used, store)) return 1;
+    Typing typing;
+    if (!load_data(used, a.strict, store) || !setup_types(a.mapping, used, store, typing)) return 1;
 
     eql::RunOptions opts;
     DateTime now_dt{now >= 0 ? now / 100 : -((-now + 99) / 100)};
 
     // The rule's Kibana filters and exception items filter every event the EQL search sees.
-    kql::FieldTypes types = kql::FieldTypes::builtin();
-    if (!a.mapping.empty() && a.mapping.find('=') == std::string::npos) {
-      if (auto mt = read_text(a.mapping)) (void)types.add_mapping_json(*mt, a.mapping);
-    }
     struct IndexFilters {
-      std::unique_ptr<kql::IndexFields> fields;
+      const kql::IndexFields* fields;
       std::vector<std::pair<kql::CompiledQuery, bool>> filters;  // query, negate
       std::vector<kql::CompiledQuery> exceptions;
     };
@@ -307,9 +377,7 @@ int run_elastic_eql(const RunArgs& a) {
     bool any_filter = false;
     for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
       IndexFilters f;
-      f.fields = std::make_unique<kql::IndexFields>(types);
-      for (const auto& d : store.docs())
-        if (d.index == ix) f.fields->observe(d.source);
+      f.fields = typing.per_index[ix].get();
       for (const auto& flt : rule.filters) {
         if (!flt.is_object()) continue;
         const auto meta = flt.value("meta", nlohmann::json::object());
