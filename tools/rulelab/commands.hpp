@@ -22,6 +22,9 @@ void add_parse(CLI::App& app, Registry& r);
 void add_corpus(CLI::App& app, Registry& r);
 void add_run(CLI::App& app, Registry& r);
 void add_query(CLI::App& app, Registry& r);
+void add_test(CLI::App& app, Registry& r);
+void add_simulate(CLI::App& app, Registry& r);
+void add_diff(CLI::App& app, Registry& r);
 
 // ---- rule files: parse and corpus ------------------------------------------------------------
 // The outcome of loading one rule and parsing its query.
