@@ -115,6 +115,7 @@ Value f_datetime_diff(const CallArgs& a) {
     auto wk = [](std::int64_t t) { return floor_div(floor_div(t, kTicksPerDay) + 4, 7); };
     return Value::of_long(wk(t1) - wk(t2));
   }
+  if (p == "nanosecond") return Value::of_long((t1 - t2) * 100);
   std::int64_t u = unit_ticks(p);
   if (!u) return Value::null_of(Type::Long);
   return Value::of_long(floor_div(t1, u) - floor_div(t2, u));

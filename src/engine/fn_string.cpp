@@ -73,7 +73,7 @@ Value f_indexof(const CallArgs& a) {
   if (start < 0) start = std::max<std::int64_t>(0, len + start);
   if (start > len) return Value::of_long(-1);
   std::int64_t limit = len;
-  if (a.size() > 3 && !a[3].is_null()) { std::int64_t l = static_cast<std::int64_t>(number_of(a[3], ok)); if (l >= 0) limit = std::min(len, start + l); }
+  if (a.size() > 3 && !a[3].is_null()) { std::int64_t l = static_cast<std::int64_t>(number_of(a[3], ok)); if (l >= 0) limit = std::min(len, start + l + 1); }
   std::int64_t occurrence = 1;
   if (a.size() > 4 && !a[4].is_null()) occurrence = static_cast<std::int64_t>(number_of(a[4], ok));
   std::size_t pos = utf8_offset(s, start);
