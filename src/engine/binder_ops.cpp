@@ -545,7 +545,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       std::string name = it.name ? *it.name : derive_name(*it.value);
       if (name.empty()) name = "Column" + std::to_string(items.size() + 1);
       sub_in.fields.push_back({name, s.to_type});
-      if (auto* nm = it.value->as<K::Name>()) expanded_names.insert(nm->name);
+      // The expanded column replaces an input column of its name. `TargetResource = TargetResources`
+      // keeps TargetResources (Sentinel rules read it afterwards; Kusto.Language accepts them).
       expanded_names.insert(name);
       items.push_back(std::move(s));
     }
