@@ -354,8 +354,9 @@ PlanPtr Binder::bind_source(const K::Source& s, const Src& src, const ScopePtr& 
     for (auto& a : pr->items) {
       ExprPtr e = bind_expr(*a.value, rc, src, scope);
       std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
-      if (name.empty()) name = "print_" + std::to_string(unnamed++);
-      else if (a.names.empty()) ++unnamed;
+      // unnamed print columns are print_<position>
+      if (name.empty()) name = "print_" + std::to_string(unnamed);
+      ++unnamed;
       output.push_back(static_cast<int>(steps.size()));
       steps.push_back(e);
       out.fields.push_back({name, e->type});
