@@ -17,10 +17,9 @@
 #include "engine/output.hpp"
 #include "engine/plan.hpp"
 #include "kusto/sentinel_rule.hpp"
+#include "sentinel_workspace.hpp"
 
 namespace rulelab::cli {
-
-namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
@@ -35,14 +34,7 @@ std::int64_t now_ticks(const std::string& text, std::string& err) {
   return t->ticks;
 }
 
-struct Workspace {
-  engine::Engine engine;
-  std::map<std::string, Schema> schemas;  // from --schema DIR
-  std::vector<std::string> files;          // every data file, numbered once for the whole run (RowSource::file)
-};
 
-// Loads --schema, --function and every --data TABLE=FILE into the engine. A window
-// [from, to] (ticks) keeps only rows whose TimeGenerated lies inside (Sentinel's queryPeriod).
 bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
                     const std::vector<std::string>& functions, bool strict, std::optional<std::pair<std::int64_t, std::int64_t>> window) {
   if (!schema_dir.empty()) {
@@ -130,6 +122,8 @@ bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const s
     }
   return true;
 }
+
+namespace {
 
 void print_rows(const Table& t, const std::string& format) {
   if (format == "csv") engine::write_csv(t, std::cout);
