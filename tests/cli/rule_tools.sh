@@ -65,4 +65,12 @@ j=$("$RULELAB" explain "$v110" --data AuditLogs="$S/samples/member-created-delet
 [[ $(jq .led_to_alert <<<"$j") == true ]] || fail "explain alert"
 if "$RULELAB" explain "$v110" --data AuditLogs="$S/samples/member-created-deleted-within-hour.ndjson" --event 99 2>"$tmp/err"; then fail "bad selector"; fi
 grep -q "no record on line 99" "$tmp/err" || fail "selector message: $(cat "$tmp/err")"
+# explain, Elastic: "Guest" fails the keyword clause on target_resources.*.display_name (expanded to .0.).
+E=$SRC/rules/elastic
+j=$("$RULELAB" explain "$E/azure_external_guest_user_invitation.toml" --data logs-azure.auditlogs-default="$E/samples/invite-display-name-Guest.ndjson" --now 2026-09-03T15:00:00Z --event 1 --format json)
+[[ $(jq -c '[.query.clauses[].matches]' <<<"$j") == '[true,true,false,true]' ]] || fail "elastic explain: $(jq -c .query <<<"$j")"
+[[ $(jq -r '.query.clauses[2].fields[0].field' <<<"$j") == azure.auditlogs.properties.target_resources.0.display_name ]] || fail "expanded field"
+[[ $(jq -r '.query.clauses[2].fields[0].type' <<<"$j") == keyword ]] || fail "field type"
+j=$("$RULELAB" explain "$E/azure_external_guest_user_invitation.toml" --data logs-azure.auditlogs-default="$E/samples/invite-ingested-outside-window.ndjson" --now 2026-09-03T15:00:00Z --event 1 --format json)
+[[ $(jq -c '[.window.contains_event, .led_to_alert, .window.field]' <<<"$j") == '[false,false,"event.ingested"]' ]] || fail "elastic window: $(jq -c .window <<<"$j")"
 echo ok
