@@ -178,7 +178,9 @@ struct call_name : seq< identifier > {};
 struct call : seq< call_name, sep, open_paren, arg_list, sep, must< close_paren > > {};
 struct left_right : sor< TAO_PEGTL_STRING( "$left" ), TAO_PEGTL_STRING( "$right" ) > {};
 struct call_start : seq< identifier, sep, one< '(' > > {};
-struct primary : sor< literal, seq< at< call_start >, call >, paren_expr, left_right, name > {};
+// '@' not followed by a quote (e.g. an unquoted regular expression @(\.\w+)$): a clear error at the '@'.
+struct bad_verbatim : seq< at< one< '@' > >, raise< bad_verbatim > > {};
+struct primary : sor< literal, seq< at< call_start >, call >, paren_expr, left_right, name, bad_verbatim > {};
 
 struct index_tail : seq< open_bracket, sep, nested< expr >, sep, must< close_bracket > > {};
 struct member_tail : seq< one< '.' >, sep, sor< any_name, index_tail > > {};  // a.b, a.['b'], a.[0]

@@ -59,6 +59,11 @@ TEST_CASE("other committed points") {
   CHECK(parse_err("T | sort x").message == "expected 'by'");
   CHECK(parse_err("T | extend").message == "expected a column, or 'Name = expression'");
   CHECK(parse_err("T | parse x \"a\" y").message == "expected 'with' and the pattern after the parsed expression");
+  CHECK(parse_err("T | where x = 1").message == "unexpected '=': the comparison operator is '==' (or '=~' ignoring case)");
+  // The one corpus rule that is not valid Kusto (PotentiallyHarmfulFileTypes): an unquoted regex.
+  auto v = parse_err(R"(T | extend e = extract(@(\.\w+)$, 1, Name))");
+  CHECK(v.message == "'@' must start a verbatim string literal: @'...' or @\"...\"");
+  CHECK(v.column == 24);
   CHECK(parse_err("").message == "the query is empty");
   CHECK(parse_err("let x = 1;").message == "the query has no tabular expression after its let statements");
 }
