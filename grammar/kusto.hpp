@@ -157,7 +157,8 @@ struct literal : sor< seq< at< typed_start >, typed_literal >, seq< at< string_s
 
 // ----------------------------------------------------------------- names and types
 struct bracket_name : seq< one< '[' >, sep, sor< sq_string, dq_string, vsq_string, vdq_string >, sep, one< ']' > > {};
-struct name : sor< bracket_name, identifier > {};
+struct bracket_word : seq< one< '[' >, sep, word, sep, one< ']' > > {};  // [Name]
+struct name : sor< bracket_name, bracket_word, identifier > {};
 struct any_name : sor< bracket_name, word > {};  // where keywords are fine (after '.', in schemas)
 struct type_name : seq< word > {};
 
@@ -178,7 +179,9 @@ struct call_name : seq< identifier > {};
 struct call : seq< call_name, sep, open_paren, arg_list, sep, must< close_paren > > {};
 struct left_right : sor< TAO_PEGTL_STRING( "$left" ), TAO_PEGTL_STRING( "$right" ) > {};
 struct call_start : seq< identifier, sep, one< '(' > > {};
-struct primary : sor< literal, seq< at< call_start >, call >, paren_expr, left_right, name > {};
+// '@' not followed by a quote (e.g. an unquoted regular expression @(\.\w+)$): a clear error at the '@'.
+struct bad_verbatim : seq< at< one< '@' > >, raise< bad_verbatim > > {};
+struct primary : sor< literal, seq< at< call_start >, call >, paren_expr, left_right, name, bad_verbatim > {};
 
 struct index_tail : seq< open_bracket, sep, nested< expr >, sep, must< close_bracket > > {};
 struct member_tail : seq< one< '.' >, sep, sor< any_name, index_tail > > {};  // a.b, a.['b'], a.[0]

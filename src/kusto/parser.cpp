@@ -137,6 +137,7 @@ template <> inline constexpr const char* errors::message<g::in_open> = "expected
 template <> inline constexpr const char* errors::message<g::range_dots> = "expected '..' between the bounds of 'between (low .. high)'";
 template <> inline constexpr const char* errors::message<g::unterminated_string> = "unterminated string literal";
 template <> inline constexpr const char* errors::message<g::unknown_operator> = "unknown tabular operator";
+template <> inline constexpr const char* errors::message<g::bad_verbatim> = "'@' must start a verbatim string literal: @'...' or @\"...\"";
 template <> inline constexpr const char* errors::message<g::operand_expected_mul> = "expected an expression after the arithmetic operator";
 template <> inline constexpr const char* errors::message<g::operand_expected_add> = "expected an expression after the arithmetic operator";
 template <> inline constexpr const char* errors::message<g::operand_expected_cmp> = "expected an expression after the comparison operator";
@@ -307,6 +308,7 @@ class Converter {
     std::string_view t = trim(sv(n));
     if (!t.empty() && t.front() == '[') {
       t = trim(t.substr(1, t.size() - 2));
+      if (!t.empty() && t.front() != '\'' && t.front() != '"' && t.front() != '@') return std::string(t);  // [Name]
       return decode_string_token(n, t);
     }
     return std::string(t);
@@ -1222,6 +1224,8 @@ std::string explain(std::string_view text, std::size_t offset, std::string_view 
     const char c = text[offset];
     if (c == ')') return "unexpected ')' without a matching '('";
     if (c == ']') return "unexpected ']' without a matching '['";
+    if (c == '=' && (offset + 1 >= text.size() || (text[offset + 1] != '=' && text[offset + 1] != '~')))
+      return "unexpected '=': the comparison operator is '==' (or '=~' ignoring case)";
     const std::string_view w = word_at(offset);
     if (!w.empty()) return "unexpected '" + std::string(w) + "': expected '|', ';' or the end of the query";
     return "unexpected '" + std::string(1, c) + "': expected '|', ';' or the end of the query";

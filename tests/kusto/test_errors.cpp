@@ -59,6 +59,11 @@ TEST_CASE("other committed points") {
   CHECK(parse_err("T | sort x").message == "expected 'by'");
   CHECK(parse_err("T | extend").message == "expected a column, or 'Name = expression'");
   CHECK(parse_err("T | parse x \"a\" y").message == "expected 'with' and the pattern after the parsed expression");
+  CHECK(parse_err("T | where x = 1").message == "unexpected '=': the comparison operator is '==' (or '=~' ignoring case)");
+  // The one corpus rule that is not valid Kusto (PotentiallyHarmfulFileTypes): an unquoted regex.
+  auto v = parse_err(R"(T | extend e = extract(@(\.\w+)$, 1, Name))");
+  CHECK(v.message == "'@' must start a verbatim string literal: @'...' or @\"...\"");
+  CHECK(v.column == 24);
   CHECK(parse_err("").message == "the query is empty");
   CHECK(parse_err("let x = 1;").message == "the query has no tabular expression after its let statements");
 }
@@ -76,4 +81,40 @@ TEST_CASE("positions are mapped into the rule file and formatted with a caret") 
   CHECK(r.error().column == 5);
   CHECK(r.error().format() ==
         "rule.yaml:4:5: unknown tabular operator 'wher' after '|' (did you mean 'where'?)\n  | wher a\n    ^");
+}
+
+TEST_CASE("every prefix and a byte flip of a real query: an error or a tree, never a crash") {
+  // The query of the seed rule (Azure-Sentinel "Account Created and Deleted in Short Timeframe").
+  const std::string q = R"(let queryperiod = 1d;
+AuditLogs
+| where TimeGenerated > ago(queryperiod)
+| where OperationName =~ "Delete user"
+| mv-apply TargetResource = TargetResources on (where TargetResource.type == "User" | extend U = extract(@'([a-f0-9]{32})?(.*)', 2, tostring(TargetResource.userPrincipalName)))
+| extend By = tostring(InitiatedBy.user.userPrincipalName), Id = dynamic({"a": [1, 'x']})
+| join kind=inner (AuditLogs | where OperationName =~ "Add user" | project-rename Created = TimeGenerated) on U
+| where TimeGenerated - Created between (time(0s) .. 1d) and By !in~ ("a", "b")
+| summarize count() by bin(TimeGenerated, 1h), U
+| sort by U asc nulls first
+)";
+  std::size_t ok = 0, errors = 0;
+  for (std::size_t n = 0; n <= q.size(); ++n) {
+    auto r = parse_query(std::string_view(q).substr(0, n));
+    if (r) {
+      ++ok;
+    } else {
+      ++errors;
+      CHECK(r.error().line >= 1);
+      CHECK(r.error().column >= 1);
+      CHECK_FALSE(r.error().message.empty());
+    }
+  }
+  CHECK(ok >= 2);  // the whole query, and e.g. the query cut after `| sort by U`
+  CHECK(errors > q.size() / 2);
+  const char flips[] = {'(', ')', '\'', '"', '|', '[', '@', '=', '.', '!', '\n'};
+  for (std::size_t i = 0; i < q.size(); i += 3) {
+    std::string m = q;
+    m[i] = flips[i % sizeof flips];
+    auto r = parse_query(m);
+    if (!r) CHECK(r.error().line >= 1);
+  }
 }
