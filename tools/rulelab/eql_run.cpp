@@ -18,6 +18,7 @@
 #include "eql/engine.hpp"
 #include "eql/parser.hpp"
 #include "kql/elastic_rule.hpp"
+#include "kql/elastic_runner.hpp"
 #include "kql/exceptions.hpp"
 #include "kql/field_types.hpp"
 #include "kql/matcher.hpp"
@@ -245,11 +246,6 @@ bool load_data(const std::vector<DataSpec>& data, bool strict, EventStore& store
   return true;
 }
 
-// Glob match of an index pattern ("logs-endpoint.events.*") against an index name.
-bool index_matches(const std::string& pattern, const std::string& name) {
-  return field_pattern_matches(pattern, name);
-}
-
 }  // namespace
 
 int query_eql(const QueryArgs& a) {
@@ -354,11 +350,14 @@ int run_elastic_eql(const RunArgs& a) {
     // The indexes the rule reads: those named INDEX=FILE that match its index patterns; a bare
     // FILE counts as matching (its name comes from the file).
     std::vector<DataSpec> used;
+    std::vector<std::string> ignored;
     for (const auto& d : data) {
-      bool match = !d.named || rule.index.empty();
-      for (const auto& p : rule.index) match = match || index_matches(p, d.index);
+      bool match = !d.named || kql::index_selected(rule.index.empty() ? kql::default_security_indices() : rule.index, d.index);
       if (match) used.push_back(d);
-      else std::cerr << "note: index " << d.index << " does not match the rule's index patterns; not searched\n";
+      else {
+        ignored.push_back(d.index);
+        std::cerr << "note: index " << d.index << " does not match the rule's index patterns; not searched\n";
+      }
     }
     EventStore store;
     Typing typing;
@@ -448,15 +447,60 @@ int run_elastic_eql(const RunArgs& a) {
       print_table(*r, store, opts.timestamp_field, std::cout);
       std::cout << (alerts ? "ALERT: " : "no alert: ") << alerts << " alert" << (alerts == 1 ? "" : "s") << "\n";
     } else {
-      auto rows = json_rows(*r, store);
-      std::string o = "{\"rule\":";
-      write_json_string(rule.name, o);
-      o += ",\"now\":\"" + iso(now) + "\",\"from\":\"" + iso(*opts.from_nanos) + "\",\"to\":\"" + iso(*opts.to_nanos) +
-           "\",\"kind\":\"" +
-           (r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample") +
-           "\",\"rows\":[";
-      for (std::size_t i = 0; i < rows.size(); ++i) o += (i ? "," : "") + rows[i];
-      o += "],\"alert\":" + std::string(alerts ? "true" : "false") + ",\"alerts\":" + std::to_string(alerts) + "}";
+      nlohmann::json j;
+      j["rule"] = rule.name;
+      j["rule_id"] = rule.rule_id;
+      j["file"] = rule.file;
+      j["type"] = rule.type_name;
+      j["language"] = "eql";
+      j["max_signals"] = rule.max_signals;
+      j["window"] = {{"from", iso(*opts.from_nanos)}, {"to", iso(*opts.to_nanos)}, {"field", opts.timestamp_field}};
+      j["now"] = iso(now);
+      nlohmann::json indices = nlohmann::json::array();
+      for (const auto& ix : store.indexes()) indices.push_back(ix.name);
+      j["indices"] = indices;
+      j["ignored_indices"] = ignored;
+      j["kind"] = r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample";
+      nlohmann::json rows = nlohmann::json::array(), prov = nlohmann::json::array();
+      for (const auto& row : json_rows(*r, store)) rows.push_back(nlohmann::json::parse(row));
+      auto source_of = [&](const eql::Doc* d) { return store.indexes()[d->index].file + ":" + std::to_string(d->line); };
+      auto event_json = [&](const eql::Doc* d) {
+        nlohmann::json e = {{"index", store.indexes()[d->index].name}, {"file", store.indexes()[d->index].file}, {"line", d->line}};
+        std::string ts = event_timestamp_text(*d, opts.timestamp_field);
+        if (!ts.empty()) e["time"] = ts;
+        e["source"] = nlohmann::json::parse(to_json(d->source));
+        return e;
+      };
+      nlohmann::json alerts = nlohmann::json::array();
+      if (r->kind == eql::QueryKind::Event) {
+        for (const auto* d : r->events) {
+          prov.push_back(nlohmann::json::array({source_of(d)}));
+          alerts.push_back(event_json(d));
+        }
+      } else {
+        for (std::size_t n = 0; n < r->matches.size(); ++n) {
+          const auto& m = r->matches[n];
+          nlohmann::json evs = nlohmann::json::array(), key = nlohmann::json::array();
+          for (const auto& k : m.key) key.push_back(nlohmann::json::parse(eql::to_json_text(k)));
+          for (const auto* d : m.events) {
+            if (d) {
+              prov.push_back(nlohmann::json::array({source_of(d)}));
+              evs.push_back(event_json(d));
+            } else {
+              prov.push_back(nlohmann::json::array());
+              evs.push_back({{"missing", true}});
+            }
+          }
+          alerts.push_back({{"sequence", n + 1}, {"key", key}, {"events", evs}});
+        }
+      }
+      j["rows"] = rows;
+      j["provenance"] = prov;
+      j["alert"] = alerts.size() > 0;
+      j["alerts"] = alerts;
+      j["capped"] = alerts.size() >= static_cast<std::size_t>(std::max<std::int64_t>(rule.max_signals, 1));
+      j["errors"] = nlohmann::json::array();
+      std::string o = j.dump();
       json_out += o + "\n";
     }
   }
