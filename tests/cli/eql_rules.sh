@@ -66,6 +66,9 @@ check "ignore_above" '"count":1,"rows":[{"@timestamp":"2024-05-01T10:00:01Z"' "$
 out=$("$RULELAB" test "$D/network_connection_via_mshta.test.yaml" 2>&1)
 check "rule tests" "5 passed, 0 failed (3 bypasses reproduced)" "$out"
 
+out=$("$RULELAB" test "$D/mshta_timestamp_override.test.yaml" 2>&1)
+check "timestamp_override window, @timestamp order" "2 passed, 0 failed" "$out"
+
 # 10. query syntax error.
 out=$("$RULELAB" query --dialect eql 'process where process.name == ' --data "$D/mshta_events.ndjson" 2>&1)
 check "query error" "<query>:1:31: expected a value to compare with" "$out"

@@ -423,10 +423,15 @@ int run_elastic_eql(const RunArgs& a) {
     }
     opts.from_nanos = from->ticks * 100;
     opts.to_nanos = to->ticks * 100 + 99;
+    // Kibana's EQL request: the range filter is on timestamp_override (falling back to
+    // @timestamp unless disabled); events are ordered by the rule's timestamp_field (default
+    // @timestamp), which is a different parameter.
     if (!rule.timestamp_override.empty()) {
-      opts.timestamp_field = rule.timestamp_override;
-      if (!rule.timestamp_override_fallback_disabled) opts.fallback_timestamp_field = "@timestamp";
+      opts.window_field = rule.timestamp_override;
+      if (!rule.timestamp_override_fallback_disabled) opts.window_fallback_field = "@timestamp";
     }
+    if (rule.raw.contains("timestamp_field") && rule.raw["timestamp_field"].is_string())
+      opts.timestamp_field = rule.raw["timestamp_field"].get<std::string>();
     if (rule.raw.contains("event_category_override") && rule.raw["event_category_override"].is_string())
       opts.category_field = rule.raw["event_category_override"].get<std::string>();
     if (rule.raw.contains("tiebreaker_field") && rule.raw["tiebreaker_field"].is_string())
@@ -443,7 +448,8 @@ int run_elastic_eql(const RunArgs& a) {
       std::cout << "rule: " << rule.name << "\n"
                 << "now: " << iso(now) << "  window: " << iso(*opts.from_nanos) << " .. " << iso(*opts.to_nanos)
                 << "  (from " << rule.from << ", interval " << rule.interval << ", max_signals " << rule.max_signals
-                << ", timestamp " << opts.timestamp_field << ")\n";
+                << ", window on " << (opts.window_field.empty() ? opts.timestamp_field : opts.window_field)
+                << ", ordered by " << opts.timestamp_field << ")\n";
       print_table(*r, store, opts.timestamp_field, std::cout);
       std::cout << (alerts ? "ALERT: " : "no alert: ") << alerts << " alert" << (alerts == 1 ? "" : "s") << "\n";
     } else {
@@ -454,7 +460,9 @@ int run_elastic_eql(const RunArgs& a) {
       j["type"] = rule.type_name;
       j["language"] = "eql";
       j["max_signals"] = rule.max_signals;
-      j["window"] = {{"from", iso(*opts.from_nanos)}, {"to", iso(*opts.to_nanos)}, {"field", opts.timestamp_field}};
+      j["window"] = {{"from", iso(*opts.from_nanos)}, {"to", iso(*opts.to_nanos)},
+                     {"field", opts.window_field.empty() ? opts.timestamp_field : opts.window_field}};
+      j["timestamp_field"] = opts.timestamp_field;
       j["now"] = iso(now);
       nlohmann::json indices = nlohmann::json::array();
       for (const auto& ix : store.indexes()) indices.push_back(ix.name);
