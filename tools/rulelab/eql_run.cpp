@@ -6,6 +6,7 @@
 //   {"sequence": N, "stage": I, "_index": "...", "_source": {...}}
 // (N counts sequences/samples from 1, I is the stage within it), and a missing-event stage
 // `![...]` gives {"sequence": N, "stage": I, "missing": true}, as Elasticsearch marks them.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -157,6 +158,49 @@ bool setup_types(const std::string& spec, const std::vector<DataSpec>& data, Eve
   return !per_index_files || load_mappings(spec, data, store);
 }
 
+// Field names a query reads (not written ?optional), each once, in order.
+void collect_fields(const eql::Expr& e, std::vector<std::string>& out) {
+  if (e.kind == eql::ExprKind::Field && !e.optional && std::find(out.begin(), out.end(), e.name) == out.end())
+    out.push_back(e.name);
+  for (const auto& a : e.args) collect_fields(*a, out);
+}
+std::vector<std::string> query_fields(const eql::Query& q) {
+  std::vector<std::string> out;
+  auto filter = [&](const eql::EventFilter& f) {
+    if (f.condition) collect_fields(*f.condition, out);
+  };
+  filter(q.event);
+  for (const auto& k : q.shared_keys) collect_fields(*k, out);
+  for (const auto& s : q.stages) {
+    filter(s.filter);
+    for (const auto& k : s.keys) collect_fields(*k, out);
+  }
+  if (q.until) {
+    filter(q.until->filter);
+    for (const auto& k : q.until->keys) collect_fields(*k, out);
+  }
+  return out;
+}
+
+// Elasticsearch rejects an EQL query naming a field that no searched index maps ("Unknown
+// column"), unless it is written ?field. With ECS, the user's mapping and the documents' dynamic
+// fields as the index mapping, say which fields would be unknown (a note: rulelab still runs).
+void note_unmapped_fields(const eql::Query& q, const Typing& t, const EventStore& store) {
+  if (t.per_index.empty()) return;
+  for (const auto& f : query_fields(q)) {
+    bool mapped = false;
+    for (std::size_t ix = 0; ix < t.per_index.size() && !mapped; ++ix) {
+      if (t.per_index[ix]->resolve(f).origin != kql::MappingOrigin::Unmapped) mapped = true;
+      const auto& m = store.indexes()[ix].mapping;
+      if (m && m->find(f)) mapped = true;
+    }
+    if (!mapped)
+      std::cerr << "note: field " << f << " is mapped by no searched index (not in ECS/integration fields, the "
+                << "mapping or the documents): Elasticsearch would reject the query (Unknown column [" << f
+                << "]) unless it is written ?" << f << "\n";
+  }
+}
+
 std::int64_t now_nanos(const std::string& now, bool& ok) {
   ok = true;
   if (now.empty()) {
@@ -265,6 +309,7 @@ int query_eql(const QueryArgs& a) {
   EventStore store;
   Typing typing;
   if (!load_data(data, a.strict, store) || !setup_types(a.mapping, data, store, typing)) return 1;
+  note_unmapped_fields(*q, typing, store);
   eql::RunOptions opts;
   opts.size = a.size.value_or(10);
   auto r = eql::run_query(*q, store, opts);
@@ -362,6 +407,7 @@ int run_elastic_eql(const RunArgs& a) {
     EventStore store;
     Typing typing;
     if (!load_data(used, a.strict, store) || !setup_types(a.mapping, used, store, typing)) return 1;
+    note_unmapped_fields(*q, typing, store);
 
     eql::RunOptions opts;
     DateTime now_dt{now >= 0 ? now / 100 : -((-now + 99) / 100)};
