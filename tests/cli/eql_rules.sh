@@ -19,6 +19,14 @@ out=$("$RULELAB" parse "$tmp/bad.toml" 2>&1)
 check "parse error position" "bad.toml:$line:31: '=' is not an EQL operator" "$out"
 check "parse error caret line" '[process where process.name = "mshta.exe"' "$out"
 
+# 1b. In a Kibana export the query is a JSON string with escapes (\n, \"): the column still
+#     points at the offending character of the file line.
+sed 's/\[network where process.name : \\"mshta.exe\\"\]/[network where process.name = \\"mshta.exe\\"]/' \
+  "$D/mshta_with_exception.ndjson" > "$tmp/bad.ndjson"
+out=$("$RULELAB" parse "$tmp/bad.ndjson" 2>&1)
+col=$(sed -n 1p "$tmp/bad.ndjson" | grep -bo 'process.name = ' | tail -1 | cut -d: -f1)
+check "parse error position (JSON escapes)" "bad.ndjson:1:$((col + 14)): '=' is not an EQL operator" "$out"
+
 # 2. The unchanged rule parses.
 out=$("$RULELAB" parse "$D/network_connection_via_mshta.toml" 2>&1)
 check "rule parses" "eql" "$out"

@@ -31,7 +31,8 @@ TEST_CASE("EQL corpus (RULELAB_EQL_CORPUS)") {
     for (const auto& r : rules.value()) {
       if (r.language != kql::QueryLanguage::Eql) continue;
       ++files;
-      eql::SourceContext where{e.path().string(), text, r.query_source.offset};
+      eql::SourceContext where{e.path().string(), text, r.query_source.offset,
+                               eql::escaped_query_map(text, r.query_source.offset, r.query)};
       auto q = eql::parse_query(r.query, where);
       if (q) ++parsed;
       else FAIL_CHECK(q.error().format());

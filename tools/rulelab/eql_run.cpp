@@ -346,6 +346,7 @@ void check_eql_query(const std::string& file_text, std::size_t query_offset, con
                    : out.file;
   where.file_text = file_text;
   where.offset = query_offset;
+  where.map = eql::escaped_query_map(file_text, query_offset, query);
   auto q = eql::parse_query(query, where);
   if (!q) {
     out.parsed = false;
@@ -386,6 +387,7 @@ int run_elastic_eql(const RunArgs& a) {
     where.file = a.rule;
     where.file_text = *text;
     where.offset = rule.query_source.offset;
+    where.map = eql::escaped_query_map(*text, rule.query_source.offset, rule.query);
     auto q = eql::parse_query(rule.query, where);
     if (!q) {
       std::cerr << q.error().format() << "\n";
