@@ -2,6 +2,7 @@
 #include "kql/elastic_rule.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -284,6 +285,22 @@ void fill_rule(ElasticRule& r, const nlohmann::json& o) {
     }
     r.new_terms = std::move(nt);
   }
+  if (o.contains("threat_mapping") || o.contains("threat_index")) {
+    ThreatMatch tm;
+    tm.index = strs(o, "threat_index");
+    tm.query = str(o, "threat_query", tm.query);
+    tm.language = str(o, "threat_language", tm.language);
+    if (auto it = o.find("threat_filters"); it != o.end() && it->is_array()) tm.filters = *it;
+    tm.indicator_path = str(o, "threat_indicator_path", tm.indicator_path);
+    if (auto it = o.find("threat_mapping"); it != o.end() && it->is_array())
+      for (const auto& g : *it) {
+        std::vector<ThreatMappingEntry> group;
+        if (auto e = g.find("entries"); e != g.end() && e->is_array())
+          for (const auto& x : *e) group.push_back({str(x, "field"), str(x, "value")});
+        tm.mapping.push_back(std::move(group));
+      }
+    r.threat_match = std::move(tm);
+  }
   r.risk_score = num(o, "risk_score", 0);
   r.severity = str(o, "severity");
   r.tags = strs(o, "tags");
@@ -361,6 +378,7 @@ Result<std::vector<ElasticRule>> load_ndjson(const std::string& path, std::strin
   std::vector<ElasticRule> rules;
   std::map<std::string, std::vector<ExceptionItem>> items_by_list;
   std::map<std::string, std::string> list_names;
+  std::vector<Error> item_warnings;
   std::size_t line_no = 0, pos = 0, objects = 0;
   std::optional<std::int64_t> exported_count;
   while (pos < text.size()) {
@@ -393,6 +411,12 @@ Result<std::vector<ElasticRule>> load_ndjson(const std::string& path, std::strin
       it.expire_time = str(o, "expire_time");
       it.os_types = strs(o, "os_types");
       for (const auto& e : o["entries"]) it.entries.push_back(parse_entry(e));
+      for (const auto& e : it.entries)
+        if (!e.field.empty() && (std::isspace(static_cast<unsigned char>(e.field.front())) ||
+                                 std::isspace(static_cast<unsigned char>(e.field.back()))))
+          item_warnings.push_back(Error("exception item " + it.item_id + ": field \"" + e.field +
+                                            "\" has surrounding spaces: it names no field and the entry never matches",
+                                        path, line_no, 1, std::string(line.substr(0, 200))));
       items_by_list[it.list_id].push_back(std::move(it));
       continue;
     }
@@ -423,6 +447,9 @@ Result<std::vector<ElasticRule>> load_ndjson(const std::string& path, std::strin
       auto it = items_by_list.find(ref.list_id);
       if (it != items_by_list.end()) {
         r.exceptions.insert(r.exceptions.end(), it->second.begin(), it->second.end());
+        for (const auto& w : item_warnings)
+          for (const auto& item : it->second)
+            if (w.message.find("exception item " + item.item_id + ":") == 0) r.warnings.push_back(w);
       } else if (!list_names.count(ref.list_id)) {
         r.warnings.push_back(Error("exception list " + ref.list_id + " is not in this export: its items are not applied", path,
                                    r.file_line, 1));

@@ -39,6 +39,17 @@ bool index_selected(const std::vector<std::string>& patterns, std::string_view i
   return in;
 }
 
+std::optional<RuleWindow> rule_window(const ElasticRule& rule, DateTime now) {
+  auto from = eval_date_math(rule.from, now), to = eval_date_math(rule.to.empty() ? "now" : rule.to, now, true);
+  if (!from || !to) return std::nullopt;
+  RuleWindow w;
+  w.from = *from;
+  w.to = *to;
+  w.timestamp_field = rule.timestamp_override.empty() ? "@timestamp" : rule.timestamp_override;
+  w.fallback = !rule.timestamp_override_fallback_disabled;
+  return w;
+}
+
 namespace {
 
 std::string format_issue(const ElasticRule& r, std::string_view text, const QueryIssue& i, const char* what) {
@@ -87,6 +98,102 @@ std::vector<std::vector<std::string>> combinations(DynRef doc, const std::vector
 
 }  // namespace
 
+std::optional<DateTime> event_time(DynRef doc, const RuleWindow& w) { return doc_time(doc, w.timestamp_field, w.fallback); }
+
+namespace {
+// Indicator match: the events already selected (res.hits) against the indicator documents of the
+// threat indices that match threat_query and threat_filters. Kibana builds, per indicator, a bool
+// query of term clauses (entries of a mapping group AND-ed, groups OR-ed): exact values.
+void threat_match(const ElasticRule& rule, std::string_view text, const std::vector<IndexDocs>& data, const FieldTypes& types,
+                  DateTime now, ElasticRunResult& res) {
+  const ThreatMatch tm = rule.threat_match.value_or(ThreatMatch{});
+  if (tm.language != "kuery") {
+    res.errors.push_back(rule.file + ": threat_language \"" + tm.language + "\" is not supported (kuery is)");
+    return;
+  }
+  auto parsed = parse_kuery(tm.query);
+  if (!parsed.query) {
+    res.errors.push_back(rule.file + ": threat_query: KQL syntax error at offset " + std::to_string(parsed.failure->offset) + ": " +
+                         parsed.failure->message);
+    return;
+  }
+  IndexFields data_view(types);
+  std::vector<const IndexDocs*> threat_indices;
+  for (const auto& d : data)
+    if (index_selected(tm.index, d.name)) {
+      threat_indices.push_back(&d);
+      for (const auto& doc : d.docs) data_view.observe(doc.source);
+    }
+  if (threat_indices.empty()) res.notes.push_back("no data matches threat_index: no indicators, no alerts");
+  struct Indicator {
+    std::string index;
+    const DocRef* doc;
+  };
+  std::vector<Indicator> indicators;
+  for (const auto* ix : threat_indices) {
+    IndexFields fields(types);
+    fields.set_data_view(&data_view);
+    for (const auto& d : ix->docs) fields.observe(d.source);
+    CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
+    for (const auto& e : q.errors()) res.errors.push_back(rule.file + ": threat_query: Elasticsearch would reject it: " + e.message);
+    std::vector<std::pair<CompiledQuery, bool>> filters;
+    for (const auto& f : tm.filters) {
+      if (!f.is_object() || f.value("meta", nlohmann::json::object()).value("disabled", false)) continue;
+      nlohmann::json fq = f.contains("query") ? f["query"] : f;
+      if (!f.contains("query")) {
+        fq.erase("meta");
+        fq.erase("$state");
+      }
+      CompiledQuery c = CompiledQuery::compile_dsl(fq, fields, now);
+      for (const auto& e : c.errors()) res.errors.push_back(rule.file + ": threat filter: " + e.message);
+      filters.push_back({std::move(c), f.value("meta", nlohmann::json::object()).value("negate", false)});
+    }
+    for (const auto& d : ix->docs) {
+      if (!q.matches(d.source)) continue;
+      bool ok = true;
+      for (const auto& [c, negate] : filters)
+        if (c.matches(d.source) == negate) ok = false;
+      if (ok) indicators.push_back({ix->name, &d});
+    }
+  }
+  (void)text;
+  const std::size_t cap = rule.max_signals > 0 ? static_cast<std::size_t>(rule.max_signals) : 0;
+  std::vector<ElasticRunResult::Hit> kept;
+  for (const auto& h : res.hits) {
+    nlohmann::json matched = nlohmann::json::array();
+    for (const auto& ind : indicators)
+      for (const auto& group : tm.mapping) {
+        if (group.empty()) continue;
+        bool all = true;
+        nlohmann::json atoms = nlohmann::json::array();
+        for (const auto& e : group) {
+          const auto ev = term_values(h.doc->source, e.field);
+          const auto iv = term_values(ind.doc->source, e.value);
+          auto hit = std::find_if(ev.begin(), ev.end(), [&](const std::string& v) { return std::find(iv.begin(), iv.end(), v) != iv.end(); });
+          if (hit == ev.end()) {
+            all = false;
+            break;
+          }
+          atoms.push_back({{"field", e.field}, {"value", *hit}, {"indicator_field", e.value}});
+        }
+        if (all)
+          matched.push_back({{"index", ind.index}, {"file", ind.doc->file}, {"line", ind.doc->line}, {"atomic", atoms}});
+      }
+    if (matched.empty()) continue;
+    kept.push_back(h);
+    if (res.alerts.size() >= cap) {
+      res.capped = true;
+      continue;
+    }
+    ElasticAlert a{h.index, h.doc, h.time, nlohmann::json::object()};
+    a.detail["threat_matches"] = matched;
+    res.alerts.push_back(std::move(a));
+  }
+  res.docs_matched = kept.size();
+  res.hits = std::move(kept);
+}
+}  // namespace
+
 ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text, const std::vector<IndexDocs>& data,
                                   const FieldTypes& types, DateTime now) {
   ElasticRunResult res;
@@ -107,8 +214,9 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
     return res;
   }
   if (rule.type != RuleType::Query && rule.type != RuleType::SavedQuery && rule.type != RuleType::Threshold &&
-      rule.type != RuleType::NewTerms) {
-    res.errors.push_back(rule.file + ": running rules of type " + rule.type_name + " is not supported (query, threshold and new_terms are)");
+      rule.type != RuleType::NewTerms && rule.type != RuleType::ThreatMatch) {
+    res.errors.push_back(rule.file + ": running rules of type " + rule.type_name +
+                         " is not supported (query, threshold, new_terms and threat_match are)");
     return res;
   }
   // index selection
@@ -307,6 +415,10 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
     }
     return res;
   }
+  if (rule.type == RuleType::ThreatMatch) {
+    threat_match(rule, text, data, types, now, res);
+    return res;
+  }
   for (const auto& h : res.hits) {
     if (res.alerts.size() >= cap) {
       res.capped = true;
@@ -321,26 +433,33 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
                                  std::optional<std::size_t> size) {
   ElasticRunResult res;
   res.now = now;
-  IndexFields fields(types);
+  IndexFields data_view(types);
   for (const auto& ix : data) {
     res.indices.push_back(ix.name);
-    for (const auto& d : ix.docs) fields.observe(d.source);
+    for (const auto& d : ix.docs) data_view.observe(d.source);
   }
-  res.dynamic_fields = fields.dynamic_fields();
+  res.dynamic_fields = data_view.dynamic_fields();
   auto parsed = parse_kuery(text);
   if (!parsed.query) {
     const LineInfo li = locate(text, parsed.failure->offset);
     res.errors.push_back(Error("KQL syntax error: " + parsed.failure->message, "query", li.line, li.column, li.text).format());
     return res;
   }
-  CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
   auto fmt = [&](const QueryIssue& i, const std::string& what) {
     const LineInfo li = locate(text, i.range.begin);
     return Error(what + i.message, "query", li.line, li.column, li.text).format();
   };
-  for (const auto& e : q.errors()) res.errors.push_back(fmt(e, "Elasticsearch would reject the query: "));
-  for (const auto& n : q.notes()) res.notes.push_back(fmt(n, ""));
-  for (const auto& ix : data)
+  std::set<std::string> reported;
+  for (const auto& ix : data) {
+    IndexFields fields(types);  // each index keeps its own mapping
+    fields.set_data_view(&data_view);
+    for (const auto& d : ix.docs) fields.observe(d.source);
+    CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
+    for (const auto& e : q.errors())
+      if (auto m = fmt(e, "Elasticsearch would reject the query: "); reported.insert(m).second) res.errors.push_back(m);
+    for (const auto& n : q.notes())
+      if (auto m = fmt(n, ""); reported.insert(m).second) res.notes.push_back(m);
+    if (!q.errors().empty()) continue;
     for (const auto& d : ix.docs) {
       ++res.docs_total;
       if (!q.matches(d.source)) continue;
@@ -355,6 +474,7 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
       });
       res.hits.push_back({ix.name, &d, t});
     }
+  }
   return res;
 }
 

@@ -62,12 +62,24 @@ struct ElasticRunResult {
 };
 
 // Runs the rule (its query language must be kuery). `file_text` is the rule file, for positions.
+// The result's hits and alerts point into `data`, which must outlive the result.
 ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view file_text, const std::vector<IndexDocs>& data,
                                   const FieldTypes& types, DateTime now);
 
 // Runs an ad hoc kuery over all given documents (no window), at most `size` hits (nullopt: all).
 ElasticRunResult run_kuery_query(std::string_view query, const std::vector<IndexDocs>& data, const FieldTypes& types, DateTime now,
                                  std::optional<std::size_t> size);
+
+// The rule's look-back window at `now`: [now + from, now + to] (date math); nullopt when from/to
+// are not date math.
+struct RuleWindow {
+  DateTime from{}, to{};
+  std::string timestamp_field;  // timestamp_override or @timestamp
+  bool fallback = true;         // documents without timestamp_override use @timestamp
+};
+std::optional<RuleWindow> rule_window(const ElasticRule& rule, DateTime now);
+// The time of an event for the window (ms precision), per RuleWindow's field and fallback.
+std::optional<DateTime> event_time(DynRef doc, const RuleWindow& w);
 
 // Kibana index pattern list matching ("logs-*,-logs-excluded*", "filebeat-*").
 bool index_selected(const std::vector<std::string>& patterns, std::string_view index);

@@ -654,7 +654,10 @@ class Compiler {
       case Node::Kind::Nested: {
         const std::string path = join(prefix, n.field->text);
         const ResolvedField rf = fields_.resolve(path);
-        if (rf.mapping.type != FieldType::Nested)
+        if (rf.origin == MappingOrigin::Unmapped && rf.mapping.type != FieldType::Nested)
+          errors_.push_back({n.range, "[nested] failed to create query: [nested] failed to find nested object under path [" + path +
+                                          "] (give its mapping, \"type\": \"nested\", with --mapping)"});
+        else if (rf.mapping.type != FieldType::Nested)
           errors_.push_back({n.range, "[nested] failed to create query: [nested] nested object under path [" + path +
                                           "] is not of nested type (map it as \"type\": \"nested\" with --mapping)"});
         p->kind = Plan::Kind::Nested;
@@ -726,7 +729,16 @@ class Compiler {
       return;
     }
     if (pr.op == Op::QueryString) {
-      pr.qs = query_string_terms(n.value.segments);
+      // Kibana (is.ts): on a field whose only type is keyword the value goes into a `wildcard`
+      // query (whitespace is literal); on every other field into `query_string`, which splits it.
+      if (t == FieldType::Keyword) {
+        QsTerm whole;
+        whole.wildcard = true;
+        whole.segments = n.value.segments;
+        pr.qs = {whole};
+      } else {
+        pr.qs = query_string_terms(n.value.segments);
+      }
       if (is_keyword_like(t)) {
         if (pr.f.mapping.lowercase_normalizer)
           for (auto& q : pr.qs)

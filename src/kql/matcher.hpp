@@ -5,9 +5,10 @@
 //                   keyword-like: one exact, case-sensitive term; text: standard-analyzed tokens,
 //                   any token (match) or consecutive tokens (phrase); numbers, dates (the whole
 //                   precision of the value: 2024-01-01 is the whole day), ip (CIDR), boolean
-//   field:a*b       query_string {fields:[field], query} with Kibana's escaping: the value splits on
-//                   whitespace into OR-ed terms; wildcard terms are Lucene wildcards on the whole
-//                   keyword or on each (lowercased) text token; `?` is literal
+//   field:a*b       keyword fields: a `wildcard` query over the whole value (whitespace literal);
+//                   other fields: query_string {fields:[field], query} with Kibana's escaping: the
+//                   value splits on whitespace into OR-ed terms; wildcard terms are Lucene wildcards
+//                   on the whole value (wildcard type) or on each lowercased text token; `?` is literal
 //   field:*         exists;  *:* match_all
 //   field < v       range (keyword: byte order; dates: ES rounding, lt/gte round down, lte/gt up)
 //   a.*.b:v         the field pattern expands to the index's fields (as the detection engine's data

@@ -72,6 +72,9 @@ TEST_CASE("Kibana export NDJSON: rules, exception lists and items, summary") {
   for (const auto& e : r.value()) {
     if (e.threshold) {
       ++thresholds;
+      // its rule_default exception item names the field " host.name" (leading space)
+      REQUIRE(e.warnings.size() == 1);
+      CHECK(e.warnings[0].message.find("surrounding spaces") != std::string::npos);
       CHECK(e.threshold->field == std::vector<std::string>{"source.ip"});
       CHECK(e.threshold->value == 20);
     }
@@ -122,4 +125,104 @@ TEST_CASE("Elastic date math (ES reference: Date math examples)") {
   CHECK(parse_elastic_duration("1h")->ticks == 3600 * kTicksPerSecond);
   CHECK_FALSE(parse_elastic_duration("5"));
   CHECK_FALSE(parse_elastic_duration("1M"));
+}
+
+#include "kql/kuery_ast.hpp"
+
+TEST_CASE("kuery grammar: PEGTL analysis finds no problems") { CHECK(rulelab::kql::analyze_kuery_grammar() == 0); }
+
+TEST_CASE("kuery syntax errors point into the rule file") {
+  const std::string toml = "[rule]\nname = \"x\"\ntype = \"query\"\nlanguage = \"kuery\"\nquery = '''\nprocess.name:cmd.exe and\n  process.args:)\n'''\n";
+  auto r = load_elastic_text("x.toml", toml);
+  REQUIRE(r.ok());
+  auto p = parse_kuery(r->front().query);
+  REQUIRE_FALSE(p.query);
+  const Error e = query_error(r->front(), toml, p.failure->offset, p.failure->message);
+  CHECK(e.line == 7);
+  CHECK(e.column == 16);  // the ')' where a value was expected
+  CHECK(e.format().find("x.toml:7:16:") == 0);
+}
+
+TEST_CASE("deeply nested parentheses are an error, not a crash") {
+  std::string q;
+  for (int i = 0; i < 5000; ++i) q += "(";
+  q += "a:b";
+  for (int i = 0; i < 5000; ++i) q += ")";
+  auto p = parse_kuery(q);
+  REQUIRE_FALSE(p.query);
+  CHECK(p.failure->message.find("too deeply") != std::string::npos);
+}
+
+#include <random>
+
+// Hostile input: random kuery-ish text and broken rule files give errors, never crashes.
+TEST_CASE("random queries and broken rule files never crash") {
+  std::mt19937 rng(12345);
+  const std::string alphabet = "ab:*()\\\"{}<>= \t\nornotand\xC2\xA0u0041.-_";
+  std::size_t ok = 0, failed = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string q;
+    const int n = static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k) q += alphabet[rng() % alphabet.size()];
+    auto p = parse_kuery(q);
+    if (p.query) {
+      ++ok;
+      CHECK(p.query->root != nullptr);
+    } else {
+      ++failed;
+      CHECK(p.failure->offset <= q.size());
+      CHECK_FALSE(p.failure->message.empty());
+    }
+  }
+  CHECK(ok > 0);
+  CHECK(failed > 0);
+  for (const char* bad : {"", "[rule", "[rule]\nquery = '''unterminated", "{\"rule_id\":1,", "{}\n{\"rule_id\":\"x\",\"query\":5}\n",
+                          "[rule]\nthreshold = 3\nnew_terms = \"x\"\nthreat = 1\nexceptions_list = [1, 2]\n"}) {
+    auto r = load_elastic_text(std::string(bad).rfind("{", 0) == 0 ? "x.ndjson" : "x.toml", bad);
+    if (!r) CHECK_FALSE(r.error().message.empty());
+  }
+}
+
+#include "kql/analyzer.hpp"
+
+// Elasticsearch standard analyzer docs (analysis-standard-analyzer.html), example output.
+TEST_CASE("standard analyzer: the documented example") {
+  using V = std::vector<std::string>;
+  CHECK(rulelab::kql::standard_tokens("The 2 QUICK Brown-Foxes jumped over the lazy dog's bone.") ==
+        V{"the", "2", "quick", "brown", "foxes", "jumped", "over", "the", "lazy", "dog's", "bone"});
+  // UAX#29: letters around '.' stay together, digits around ',' and '.' too; '@' and '/' split
+  CHECK(rulelab::kql::standard_tokens("eve.guest@Example.COM 3,141.5 C:/Temp") == V{"eve.guest", "example.com", "3,141.5", "c", "temp"});
+  CHECK(rulelab::kql::standard_tokens("ÉCOLE Straße") == V{"école", "straße"});
+}
+
+#include "kql/field_types.hpp"
+
+// ECS 9.5 field reference (https://www.elastic.co/guide/en/ecs/current/ecs-field-reference.html):
+// types, ignore_above and multi-fields of the compiled-in table; integration patterns.
+TEST_CASE("built-in field types: ECS 9.5 and azure.auditlogs") {
+  using namespace rulelab::kql;
+  const FieldTypes t = FieldTypes::builtin();
+  auto ts = t.lookup("@timestamp");
+  REQUIRE(ts);
+  CHECK(ts->mapping.type == FieldType::Date);
+  auto outcome = t.lookup("event.outcome");
+  REQUIRE(outcome);
+  CHECK(outcome->mapping.type == FieldType::Keyword);
+  CHECK(outcome->mapping.ignore_above == 1024);
+  auto cmd = t.lookup("process.command_line");
+  REQUIRE(cmd);
+  CHECK(cmd->mapping.type == FieldType::Wildcard);
+  auto text = t.lookup("user.name.text");  // multi-field: values come from user.name
+  REQUIRE(text);
+  CHECK(text->mapping.type == FieldType::MatchOnlyText);
+  CHECK(text->source_path == "user.name");
+  auto ds = t.lookup("data_stream.dataset");
+  REQUIRE(ds);
+  CHECK(ds->mapping.type == FieldType::ConstantKeyword);
+  auto tr = t.lookup("azure.auditlogs.properties.target_resources.0.display_name");
+  REQUIRE(tr);
+  CHECK(tr->mapping.type == FieldType::Keyword);
+  CHECK(t.lookup("vulnerability.status"));  // the end of the sorted table
+  CHECK_FALSE(t.lookup("event.outcome.keyword"));
+  CHECK_FALSE(t.lookup("no.such.field"));
 }

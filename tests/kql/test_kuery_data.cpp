@@ -13,6 +13,7 @@
 #include "kql/field_types.hpp"
 #include "kql/kuery_ast.hpp"
 #include "kql/matcher.hpp"
+#include <nlohmann/json.hpp>
 
 using namespace rulelab;
 using namespace rulelab::kql;
@@ -99,6 +100,25 @@ struct Runner {
         if (!pos.empty() && got != pos) { fail(at, "error at " + got + ", expected " + pos + " (" + r.failure->message + ")"); continue; }
         if (!expect.empty() && r.failure->message != expect[0]) { fail(at, "message: " + r.failure->message + " expected " + expect[0]); continue; }
         ++passed;
+      } else if (line == "dsl") {
+        auto q = block(i, true);
+        auto expect = block(i, false);
+        std::string text;
+        for (const auto& l : q) text += l + "\n";
+        const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+        if (j.is_discarded()) { fail(at, "bad DSL JSON"); continue; }
+        const FieldTypes t = current_types();
+        IndexFields fields(t);
+        for (const auto& d : docs) fields.observe(DynRef(d));
+        auto cq = CompiledQuery::compile_dsl(j, fields, now);
+        if (!cq.errors().empty()) { fail(at, "dsl error: " + cq.errors().front().message); continue; }
+        std::string got;
+        for (std::size_t k = 0; k < docs.size(); ++k)
+          if (cq.matches(DynRef(docs[k]))) got += (got.empty() ? "" : " ") + std::to_string(k + 1);
+        if (got.empty()) got = "(empty)";
+        const std::string want = expect.empty() ? "" : expect[0];
+        if (got != want) fail(at, "dsl " + j.dump() + ": matched " + got + ", expected " + want);
+        else ++passed;
       } else if (line == "query" || line == "query error") {
         auto q = block(i, true);
         auto expect = block(i, false);

@@ -5,11 +5,14 @@
 
 #include "commands.hpp"
 #include "kql/elastic_rule.hpp"
+#include "kql/field_types.hpp"
 #include "kql/kuery_ast.hpp"
+#include "kql/matcher.hpp"
 
 namespace rulelab::cli {
 
 std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast) {
+  const kql::FieldTypes ecs = kql::FieldTypes::builtin();
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   if (in) ss << in.rdbuf();
@@ -36,6 +39,13 @@ std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast
         if (p.query) {
           c.parsed = true;
           if (want_ast) c.ast_json = kql::to_json(*p.query->root);
+          // Against the ECS/integration field types: queries Elasticsearch would reject.
+          kql::IndexFields fields(ecs);
+          auto compiled = kql::CompiledQuery::compile(*p.query->root, fields, DateTime{0});
+          for (const auto& e : compiled.errors())
+            if (e.message.find("failed to find nested object") == std::string::npos)  // mapped by an integration we lack
+              c.warnings.push_back(
+                kql::query_error(r, text, e.range.begin, "with ECS field types, Elasticsearch would reject this: " + e.message).format());
         } else {
           c.diagnostics.push_back(kql::query_error(r, text, p.failure->offset, "KQL syntax error: " + p.failure->message).format());
         }
