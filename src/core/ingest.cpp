@@ -544,6 +544,30 @@ std::optional<std::string> split_json_array(std::string_view s, std::vector<std:
     }
   };
   skip_ws();
+  if (i < s.size() && s[i] == '{') {
+    // Pretty-printed documents, one after another: each top-level value is a record.
+    while (i < s.size()) {
+      const std::size_t start = i, start_line = line;
+      int depth = 0;
+      bool in_str = false;
+      for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '\n') ++line;
+        if (in_str) {
+          if (c == '\\') ++i;
+          else if (c == '"') in_str = false;
+          continue;
+        }
+        if (c == '"') in_str = true;
+        else if (c == '{' || c == '[') ++depth;
+        else if ((c == '}' || c == ']') && --depth == 0) { ++i; break; }
+      }
+      ranges.emplace_back(start, i - start);
+      lines.push_back(start_line);
+      skip_ws();
+    }
+    return std::nullopt;
+  }
   if (i >= s.size() || s[i] != '[') { error_line = line; return "expected '[' at the start of a JSON array"; }
   ++i;
   skip_ws();
@@ -637,7 +661,26 @@ InputFormat detect(const std::string& path, std::string_view head) {
   std::size_t i = skip_bom(head);
   while (i < head.size() && std::isspace(static_cast<unsigned char>(head[i]))) ++i;
   if (i < head.size() && head[i] == '[') return InputFormat::JsonArray;
-  if (i < head.size() && head[i] == '{') return InputFormat::NDJson;
+  if (i < head.size() && head[i] == '{') {
+    // NDJSON when the first line holds a whole object; otherwise pretty-printed JSON documents.
+    int depth = 0;
+    bool in_str = false;
+    for (; i < head.size() && head[i] != '\n'; ++i) {
+      const char c = head[i];
+      if (in_str) {
+        if (c == '\\') ++i;
+        else if (c == '"') in_str = false;
+      } else if (c == '"') {
+        in_str = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        --depth;
+      }
+    }
+    const bool line_complete = i < head.size() || head.size() < 4096;
+    return depth > 0 && line_complete ? InputFormat::JsonArray : InputFormat::NDJson;
+  }
   if (p.ends_with(".json") || p.ends_with(".ndjson") || p.ends_with(".jsonl") || p.ends_with(".log")) return InputFormat::NDJson;
   return InputFormat::Csv;
 }

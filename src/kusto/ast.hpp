@@ -275,7 +275,7 @@ struct MvApply {
   std::optional<std::string> with_itemindex;
   std::vector<ExpandItem> items;
   ExprPtr limit;
-  TabularPtr subquery;  // runs on a table made of each row's expanded items
+  TabularPtr subquery;  // source: ApplyInput (each row's expanded items), then the operators
 };
 
 // parse / parse-where: `parse [kind=simple|regex|relaxed [flags=...]] expr with pattern`.
@@ -446,9 +446,12 @@ struct RangeSource {
 struct ParenSource {
   TabularPtr query;
 };
+// The input of an mv-apply subquery (`mv-apply x = arr on (where x > 1 | ...)`): the table of one
+// row's expanded items. Only ever the source of MvApply::subquery.
+struct ApplyInput {};
 
 using SourceNode = std::variant<TableRef, CallSource, UnionSource, DatatableSource, ExternalDataSource, PrintSource,
-                                RangeSource, ParenSource>;
+                                RangeSource, ParenSource, ApplyInput>;
 
 struct Source {
   SourceRange range;

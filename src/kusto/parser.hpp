@@ -46,4 +46,10 @@ struct ParseOptions {
 // "join needs 'on' with the join columns".
 Result<Query> parse_query(std::string_view text, const ParseOptions& options = {});
 
+namespace detail {
+// tao::pegtl::analyze<> of the grammar (for the unit test): the number of problems found
+// (rules that can loop without progress, or left recursion); 0 is good.
+std::size_t analyze_grammar();
+}  // namespace detail
+
 }  // namespace rulelab::kusto

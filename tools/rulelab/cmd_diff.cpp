@@ -43,6 +43,7 @@ Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string&
   for (const auto& t : times) {
     RunArgs r = base;
     r.format = "json";
+    r.provenance = true;
     r.now = t;
     Captured c = capture_run(r);
     auto j = json::parse(c.out, nullptr, false);
@@ -138,7 +139,7 @@ int run_diff(const DiffArgs& d) {
       std::cout << "  -";
       std::size_t n = 0;
       for (const auto& [k, v] : r->row.items()) {
-        if (v.is_object() || v.is_array() || n >= 4) continue;
+        if (v.is_object() || v.is_array() || n >= 4 || (v.is_string() && v.get<std::string>().empty())) continue;
         std::cout << " " << k << "=" << (v.is_string() ? v.get<std::string>() : v.dump());
         ++n;
       }

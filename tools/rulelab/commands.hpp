@@ -56,6 +56,7 @@ struct RunArgs {
   std::vector<std::string> functions; // NAME=FILE.kql workspace functions (Sentinel)
   std::string mapping;                // Elasticsearch index mapping JSON (Elastic)
   bool strict = false;                // unreadable log records are fatal
+  bool provenance = false;            // JSON output lists, per row, the input records it derives from
 };
 int run_sentinel(const RunArgs& a);  // tools/rulelab/sentinel_run.cpp
 int run_elastic(const RunArgs& a);   // tools/rulelab/elastic_run.cpp

@@ -1,15 +1,344 @@
-// Placeholder until the Kusto executor lands: says so instead of giving a wrong answer.
+// rulelab run (Sentinel rules) and rulelab query --dialect kusto: load the logs into tables, run
+// the query with one pinned clock, print the rows and the alert decision.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 
 #include "commands.hpp"
+#include "core/datetime.hpp"
+#include "core/ingest.hpp"
+#include "core/schema.hpp"
+#include "engine/engine.hpp"
+#include "engine/output.hpp"
+#include "engine/plan.hpp"
+#include "kusto/sentinel_rule.hpp"
 
 namespace rulelab::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+
+std::int64_t now_ticks(const std::string& text, std::string& err) {
+  if (text.empty()) {
+    auto d = std::chrono::system_clock::now().time_since_epoch();
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count() * 10;
+  }
+  auto t = parse_datetime(text);
+  if (!t) { err = "--now: not a datetime: " + text; return 0; }
+  return t->ticks;
+}
+
+struct Workspace {
+  engine::Engine engine;
+  std::map<std::string, Schema> schemas;  // from --schema DIR
+  std::vector<std::string> files;          // every data file, numbered once for the whole run (RowSource::file)
+};
+
+// Loads --schema, --function and every --data TABLE=FILE into the engine. A window
+// [from, to] (ticks) keeps only rows whose TimeGenerated lies inside (Sentinel's queryPeriod).
+bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
+                    const std::vector<std::string>& functions, bool strict, std::optional<std::pair<std::int64_t, std::int64_t>> window) {
+  if (!schema_dir.empty()) {
+    auto dir = load_schema_dir(schema_dir);
+    if (!dir) { std::cerr << dir.error().format() << "\n"; return false; }
+    ws.schemas = std::move(*dir);
+  }
+  for (auto& f : functions) {
+    const auto eq = f.find('=');
+    if (eq == std::string::npos) { std::cerr << "--function " << f << ": expected NAME=FILE.kql\n"; return false; }
+    const std::string name = f.substr(0, eq), file = f.substr(eq + 1);
+    std::ifstream in(file, std::ios::binary);
+    if (!in) { std::cerr << file << ": cannot read\n"; return false; }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ws.engine.add_function(name, ss.str(), kusto::QueryLocation::identity(file));
+  }
+  std::set<std::string> given;
+  std::map<std::string, Table> tables;  // by name: several files for one table are appended
+  for (auto& d : data) {
+    const auto eq = d.find('=');
+    std::string table = eq == std::string::npos ? fs::path(d).stem().string() : d.substr(0, eq);
+    std::string file = eq == std::string::npos ? d : d.substr(eq + 1);
+    IngestOptions opt;
+    opt.table = table;
+    opt.strict = strict;
+    auto sit = ws.schemas.find(table);
+    if (sit != ws.schemas.end()) opt.schema = sit->second;
+    std::optional<Schema> known = opt.schema ? opt.schema : builtin_schema(table);
+    int tg = known ? known->index_of("TimeGenerated") : -1;
+    if (window && tg >= 0) {
+      const auto w = *window;
+      opt.keep = [w, tg](const Batch& b, std::size_t r) {
+        const Column& c = b.columns[static_cast<std::size_t>(tg)];
+        if (c.is_null(r)) return false;
+        const std::int64_t t = c.get_long(r);
+        return t >= w.first && t <= w.second;
+      };
+    }
+    auto res = ingest_file(file, opt);
+    if (!res) { std::cerr << res.error().format() << "\n"; return false; }
+    for (auto& rj : res->stats.first_rejections) std::cerr << file << ":" << rj.line << ": record skipped: " << rj.reason << "\n";
+    Table t = std::move(res->table);
+    if (window && tg < 0) {
+      int i = t.schema.index_of("TimeGenerated");
+      if (i >= 0 && t.schema.fields[static_cast<std::size_t>(i)].type == Type::DateTime) {
+        Table f{t.schema, t.sources, {}};
+        for (auto& b : t.batches) {
+          SelectionVector sel;
+          const Column& c = b.columns[static_cast<std::size_t>(i)];
+          for (std::size_t r = 0; r < b.rows(); ++r)
+            if (!c.is_null(r) && c.get_long(r) >= window->first && c.get_long(r) <= window->second) sel.push_back(static_cast<std::uint32_t>(r));
+          if (!sel.empty()) f.batches.push_back(engine::select_rows(b, sel));
+        }
+        t = std::move(f);
+      }
+    }
+    // Number the file once for the run, so that provenance names it whatever table a row ends in.
+    const auto file_id = static_cast<std::uint32_t>(ws.files.size());
+    ws.files.push_back(file);
+    for (auto& b : t.batches)
+      for (auto& s : b.sources) s.file = file_id;
+    given.insert(table);
+    auto it = tables.find(table);
+    if (it == tables.end()) {
+      tables.emplace(table, std::move(t));
+    } else if (it->second.schema.fields.size() == t.schema.fields.size()) {
+      for (auto& b : t.batches) it->second.batches.push_back(std::move(b));  // several files for one table
+    } else {
+      std::cerr << file << ": its columns differ from the other files given for table " << table << "\n";
+      return false;
+    }
+  }
+  for (auto& [name, t] : tables) {
+    t.sources = ws.files;
+    ws.engine.add_table(name, std::make_shared<const Table>(std::move(t)));
+  }
+  // Tables the workspace has but no data was given for are empty (as in a workspace with no rows).
+  for (auto& [name, s] : ws.schemas)
+    if (!given.count(name)) ws.engine.add_table(name, std::make_shared<const Table>(Table{s, {}, {}}));
+  for (auto& name : builtin_schema_names())
+    if (!given.count(name) && !ws.schemas.count(name)) {
+      auto s = builtin_schema(name);
+      if (s) ws.engine.add_table(name, std::make_shared<const Table>(Table{*s, {}, {}}));
+    }
+  return true;
+}
+
+void print_rows(const Table& t, const std::string& format) {
+  if (format == "csv") engine::write_csv(t, std::cout);
+  else if (format == "ndjson") engine::write_ndjson(t, std::cout);
+  else engine::write_table_text(t, std::cout);
+}
+
+bool trigger(kusto::TriggerOperator op, std::int64_t count, std::int64_t threshold) {
+  switch (op) {
+    case kusto::TriggerOperator::GreaterThan: return count > threshold;
+    case kusto::TriggerOperator::LessThan: return count < threshold;
+    case kusto::TriggerOperator::Equal: return count == threshold;
+    case kusto::TriggerOperator::NotEqual: return count != threshold;
+  }
+  return false;
+}
+
+// Values of one column for the given rows (strings as Sentinel shows them).
+std::string cell_text(const Table& t, const engine::RowRef& r, const std::string& col, bool& found) {
+  int i = t.schema.index_of(col);
+  found = i >= 0;
+  if (!found) return {};
+  return engine::format_cell(t.batches[r.batch].columns[static_cast<std::size_t>(i)], r.row);
+}
+
+// {{Column}} placeholders of alertDetailsOverride formats, from the alert's first row.
+std::string fill_format(const std::string& fmt, const Table& t, const engine::RowRef* r) {
+  std::string out;
+  for (std::size_t i = 0; i < fmt.size();) {
+    if (fmt.compare(i, 2, "{{") == 0) {
+      auto e = fmt.find("}}", i + 2);
+      if (e != std::string::npos) {
+        std::string col = fmt.substr(i + 2, e - i - 2);
+        bool found = false;
+        std::string v = r ? cell_text(t, *r, col, found) : "";
+        out += found ? v : fmt.substr(i, e + 2 - i);
+        i = e + 2;
+        continue;
+      }
+    }
+    out += fmt[i++];
+  }
+  return out;
+}
+
+ordered_json alert_json(const kusto::SentinelRule& rule, const Table& t, const std::vector<engine::RowRef>& rows) {
+  ordered_json a = ordered_json::object();
+  a["rows"] = rows.size();
+  ordered_json entities = ordered_json::array();
+  std::set<std::string> seen;
+  for (auto& r : rows) {
+    for (auto& m : rule.entity_mappings) {
+      ordered_json ids = ordered_json::object();
+      for (auto& fm : m.field_mappings) {
+        bool found = false;
+        std::string v = cell_text(t, r, fm.column_name, found);
+        if (found && !v.empty()) ids[fm.identifier] = v;
+      }
+      if (ids.empty()) continue;  // Sentinel drops an entity whose identifiers are all empty
+      ordered_json e = ordered_json::object();
+      e["type"] = m.entity_type;
+      e["identifiers"] = ids;
+      if (seen.insert(e.dump()).second) entities.push_back(e);
+    }
+  }
+  a["entities"] = entities;
+  ordered_json details = ordered_json::object();
+  for (auto& [key, col] : rule.custom_details) {
+    ordered_json vals = ordered_json::array();
+    std::set<std::string> vs;
+    for (auto& r : rows) {
+      bool found = false;
+      std::string v = cell_text(t, r, col, found);
+      if (found && vs.insert(v).second) vals.push_back(v);
+    }
+    details[key] = vals;
+  }
+  a["customDetails"] = details;
+  if (rule.alert_details_override) {
+    const auto& o = *rule.alert_details_override;
+    const engine::RowRef* first = rows.empty() ? nullptr : &rows[0];
+    ordered_json ov = ordered_json::object();
+    if (!o.alert_display_name_format.empty()) ov["alertDisplayName"] = fill_format(o.alert_display_name_format, t, first);
+    if (!o.alert_description_format.empty()) ov["alertDescription"] = fill_format(o.alert_description_format, t, first);
+    bool found = false;
+    if (!o.alert_severity_column_name.empty() && first) ov["alertSeverity"] = cell_text(t, *first, o.alert_severity_column_name, found);
+    if (!o.alert_tactics_column_name.empty() && first) ov["alertTactics"] = cell_text(t, *first, o.alert_tactics_column_name, found);
+    for (auto& [prop, col] : o.alert_dynamic_properties)
+      if (first) ov[prop] = cell_text(t, *first, col, found);
+    a["alertDetailsOverride"] = ov;
+  }
+  return a;
+}
+
+}  // namespace
+
+// For each result row, the input records it derives from, as "file:line".
+ordered_json provenance_json(const Table& result, const Lineage& lineage, const std::vector<std::string>& files) {
+  ordered_json out = ordered_json::array();
+  for (const auto& b : result.batches) {
+    for (const RowSource& s : b.sources) {
+      ordered_json row = ordered_json::array();
+      for (const RowSource& r : lineage.records(s))
+        if (r.line > 0 && r.file < files.size()) row.push_back(files[r.file] + ":" + std::to_string(r.line));
+      out.push_back(std::move(row));
+    }
+  }
+  return out;
+}
+
 int run_sentinel(const RunArgs& a) {
-  std::cerr << a.rule << ": running Sentinel rules is not implemented yet\n";
-  return 2;
+  auto loaded = kusto::load_sentinel_file(a.rule);
+  if (!loaded) { std::cerr << loaded.error().format() << "\n"; return 1; }
+  std::string err;
+  const std::int64_t now = now_ticks(a.now, err);
+  if (!err.empty()) { std::cerr << err << "\n"; return 1; }
+  int rc = 0;
+  for (auto& rule : loaded.value()) {
+    for (auto& w : rule.warnings) std::cerr << "warning: " << w.format() << "\n";
+    std::optional<std::pair<std::int64_t, std::int64_t>> window;
+    if (rule.query_period) window = std::make_pair(now - rule.query_period->ticks, now);
+    Workspace ws;
+    if (!load_workspace(ws, a.data, a.schema_dir, a.functions, a.strict, window)) return 1;
+    engine::RunOptions ro;
+    ro.now_ticks = now;
+    Lineage lineage;
+    if (a.provenance) ro.lineage = &lineage;
+    Table result;
+    engine::EngineError ee;
+    if (!ws.engine.run(rule.query, rule.location, ro, result, ee)) {
+      std::cerr << ee.error.format() << "\n";
+      return ee.unsupported ? 2 : 1;
+    }
+    const std::int64_t count = static_cast<std::int64_t>(result.rows());
+    const bool alert = rule.kind == kusto::RuleKind::NRT ? count > 0 : trigger(rule.trigger_operator, count, rule.trigger_threshold);
+    const bool per_result = rule.event_grouping_settings && rule.event_grouping_settings->aggregation_kind == "AlertPerResult";
+    std::vector<engine::RowRef> rows = engine::all_rows(result);
+    ordered_json alerts = ordered_json::array();
+    if (alert) {
+      if (per_result) for (auto& r : rows) alerts.push_back(alert_json(rule, result, {r}));
+      else alerts.push_back(alert_json(rule, result, rows));
+    }
+    if (a.format == "json") {
+      ordered_json o = ordered_json::object();
+      o["rule"] = rule.name;
+      o["file"] = rule.file;
+      o["now"] = format_datetime(DateTime{now});
+      if (window) {
+        o["window"] = {{"from", format_datetime(DateTime{window->first})}, {"to", format_datetime(DateTime{window->second})}};
+      }
+      o["columns"] = ordered_json::array();
+      for (auto& f : result.schema.fields) o["columns"].push_back({{"name", f.name}, {"type", std::string(type_name(f.type))}});
+      o["rows"] = engine::rows_json(result);
+      if (a.provenance) o["provenance"] = provenance_json(result, lineage, ws.files);
+      o["count"] = count;
+      o["warnings"] = ordered_json::array();
+      for (auto& w : rule.warnings) o["warnings"].push_back(w.format());
+      o["trigger"] = {{"operator", std::string(kusto::to_string(rule.trigger_operator))}, {"threshold", rule.trigger_threshold}};
+      o["alert"] = alert;
+      o["alerts"] = alerts;
+      std::cout << o.dump(2) << "\n";
+    } else {
+      if (a.format == "table") {
+        std::cout << "rule: " << rule.name << "\nnow:  " << format_datetime(DateTime{now}) << "\n";
+        if (window) std::cout << "window: " << format_datetime(DateTime{window->first}) << " .. " << format_datetime(DateTime{window->second}) << "\n";
+        std::cout << "\n";
+      }
+      print_rows(result, a.format);
+      if (a.format == "table") {
+        std::cout << "\nalert: " << (alert ? "yes" : "no") << " (" << count << " result" << (count == 1 ? "" : "s") << ", trigger "
+                  << kusto::to_string(rule.trigger_operator) << " " << rule.trigger_threshold << ")\n";
+        for (auto& al : alerts) std::cout << al.dump(2) << "\n";
+      } else if (a.format == "ndjson") {
+        std::cout << ordered_json({{"alert", alert}, {"count", count}, {"alerts", alerts}}).dump() << "\n";
+      }
+    }
+    if (rc == 0 && !alert) rc = 0;
+  }
+  return rc;
 }
-int query_kusto(const QueryArgs&) {
-  std::cerr << "rulelab query --dialect kusto: not implemented yet\n";
-  return 2;
+
+int query_kusto(const QueryArgs& a) {
+  std::string err;
+  const std::int64_t now = now_ticks(a.now, err);
+  if (!err.empty()) { std::cerr << err << "\n"; return 1; }
+  Workspace ws;
+  if (!load_workspace(ws, a.data, a.schema_dir, a.functions, a.strict, std::nullopt)) return 1;
+  engine::RunOptions ro;
+  ro.now_ticks = now;
+  Table result;
+  engine::EngineError ee;
+  if (!ws.engine.run(a.query, kusto::QueryLocation::identity("query"), ro, result, ee)) {
+    std::cerr << ee.error.format() << "\n";
+    return ee.unsupported ? 2 : 1;
+  }
+  if (a.size) {
+    // --size limits printed rows
+  }
+  if (a.format == "json") {
+    ordered_json o = ordered_json::object();
+    o["now"] = format_datetime(DateTime{now});
+    o["columns"] = ordered_json::array();
+    for (auto& f : result.schema.fields) o["columns"].push_back({{"name", f.name}, {"type", std::string(type_name(f.type))}});
+    o["rows"] = engine::rows_json(result);
+    std::cout << o.dump(2) << "\n";
+  } else {
+    print_rows(result, a.format);
+  }
+  return 0;
 }
+
 }  // namespace rulelab::cli

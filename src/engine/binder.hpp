@@ -1,0 +1,108 @@
+// The binder: Kusto AST -> plan of operators (names resolved, types checked, constants folded,
+// regexes compiled once). Internal to the engine.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/aggregates.hpp"
+#include "engine/engine.hpp"
+#include "engine/functions.hpp"
+#include "engine/plan.hpp"
+#include "kusto/ast.hpp"
+
+namespace rulelab::engine {
+
+namespace K = rulelab::kusto;
+
+// Where the AST being bound came from: its text and how offsets map into its file.
+struct Src {
+  const std::string* text = nullptr;
+  const K::QueryLocation* loc = nullptr;
+};
+
+// A failure while binding, already positioned.
+struct BindFailure {
+  Error error;
+  bool unsupported = false;
+};
+
+struct Scope;
+using ScopePtr = std::shared_ptr<Scope>;
+
+struct Binding {
+  enum class Kind { Lazy, Function, Value, BoundExpr, Plan };
+  Kind kind = Kind::Lazy;
+  // Lazy: a let whose value is bound on first use (scalar or tabular decided then).
+  const K::Expr* expr = nullptr;
+  const K::TabularExpr* tab = nullptr;
+  const K::FunctionDef* fn = nullptr;
+  ScopePtr scope;
+  Src src;
+  std::uint32_t offset = 0;
+  std::optional<Value> value;
+  ExprPtr bound;
+  PlanPtr plan;
+  bool resolving = false;
+};
+
+struct Scope {
+  ScopePtr parent;
+  std::map<std::string, std::shared_ptr<Binding>> names;
+  std::shared_ptr<Binding> find(const std::string& n) const;
+};
+
+struct RowCtx {
+  const Schema* schema = nullptr;
+};
+
+class Binder {
+ public:
+  Binder(Engine& engine, ExecContext& ctx) : engine_(engine), ctx_(ctx) {}
+
+  // Binds the statements of a query; returns the plan of its result.
+  PlanPtr bind_query(const K::Query& q, const Src& src, const ScopePtr& scope);
+
+ private:
+  friend struct BinderAccess;
+  [[noreturn]] void fail(const Src& src, std::uint32_t offset, const std::string& msg, bool unsupported = false) const;
+
+  void bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope);
+  PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope);
+  PlanPtr bind_source(const K::Source& s, const Src& src, const ScopePtr& scope);
+  PlanPtr bind_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
+  PlanPtr bind_table_name(const std::string& name, std::uint32_t off, const Src& src, const ScopePtr& scope, bool fuzzy_ok);
+  PlanPtr bind_tabular_expr_value(const K::Expr& e, const Src& src, const ScopePtr& scope);  // a scalar-looking tabular
+  PlanPtr bind_call_source(const K::Call& c, std::uint32_t off, const Src& src, const ScopePtr& scope, PlanPtr piped_input);
+  PlanPtr bind_union(PlanPtr first, const std::vector<K::OperatorParam>& params, const std::vector<K::TabularPtr>& tables,
+                     std::uint32_t off, const Src& src, const ScopePtr& scope);
+  PlanPtr bind_function_tabular(const std::shared_ptr<Binding>& b, const K::Call* call, std::uint32_t off, const Src& src,
+                                const ScopePtr& scope, PlanPtr piped_input);
+  PlanPtr bind_workspace_function(const std::string& name, const K::Call* call, std::uint32_t off, const Src& src,
+                                  const ScopePtr& scope, PlanPtr piped_input);
+
+  ExprPtr bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, const ScopePtr& scope);
+  ExprPtr bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc, const Src& src, const ScopePtr& scope);
+  ExprPtr bind_scalar_function(const std::shared_ptr<Binding>& b, const K::Call& c, std::uint32_t off, const RowCtx& rc,
+                               const Src& src, const ScopePtr& scope);
+  ExprPtr make_call(const ScalarFunction* fn, std::vector<ExprPtr> args, std::uint32_t off, const Src& src);
+  ExprPtr call_op(const std::string& name, std::vector<ExprPtr> args, std::uint32_t off, const Src& src);
+  Value resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src);
+  Value eval_const(const ExprPtr& e, std::uint32_t off, const Src& src);
+  Value table_first_value(const PlanPtr& p);
+  Value table_column_array(const PlanPtr& p);
+  Table run_plan(const PlanPtr& p);
+
+  Engine& engine_;
+  ExecContext& ctx_;
+  int depth_ = 0;
+  // Set while binding the aggregate expressions of summarize: binds an aggregate call and returns
+  // the column that will hold its result.
+  std::function<ExprPtr(const K::Call&, std::uint32_t)> agg_hook_;
+};
+
+// Kusto's default name for an unnamed expression column ("" when it has none).
+std::string derive_name(const K::Expr& e);
+
+}  // namespace rulelab::engine

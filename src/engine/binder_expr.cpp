@@ -1,0 +1,473 @@
+// Binding of scalar expressions: names, literals, operators, function calls, user functions.
+#include <set>
+
+#include "engine/binder.hpp"
+
+namespace rulelab::engine {
+
+std::shared_ptr<Binding> Scope::find(const std::string& n) const {
+  for (const Scope* s = this; s; s = s->parent.get()) {
+    auto it = s->names.find(n);
+    if (it != s->names.end()) return it->second;
+  }
+  return nullptr;
+}
+
+void Binder::fail(const Src& src, std::uint32_t offset, const std::string& msg, bool unsupported) const {
+  BindFailure f;
+  f.error = src.loc ? src.loc->error_at(*src.text, offset, msg) : Error(msg);
+  f.unsupported = unsupported;
+  throw f;
+}
+
+std::string derive_name(const K::Expr& e) {
+  if (auto* n = e.as<K::Name>()) return n->name;
+  if (auto* m = e.as<K::Member>()) {
+    if (m->object->as<K::JoinSideRef>()) return m->member;
+    std::string o = derive_name(*m->object);
+    return o.empty() ? "" : o + "_" + m->member;
+  }
+  if (auto* i = e.as<K::Index>()) {
+    std::string o = derive_name(*i->object);
+    if (o.empty()) return "";
+    if (auto* lit = i->index->as<K::Literal>()) {
+      if (auto* s = std::get_if<std::string>(&lit->value)) return o + "_" + *s;
+      if (auto* v = std::get_if<std::int64_t>(&lit->value)) return o + "_" + std::to_string(*v);
+    }
+    return o;
+  }
+  if (auto* c = e.as<K::Call>()) {
+    if (!c->args.empty() && c->args[0].value) return derive_name(*c->args[0].value);
+  }
+  return "";
+}
+
+namespace {
+
+Value literal_value(const K::Literal& l) {
+  if (l.is_null()) return Value::null_of(l.type);
+  return std::visit(
+      [&](const auto& v) -> Value {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return Value::null_of(l.type);
+        else if constexpr (std::is_same_v<T, bool>) return Value::of_bool(v);
+        else if constexpr (std::is_same_v<T, std::int64_t>) {
+          if (l.type == Type::Int) return Value::of_int(static_cast<std::int32_t>(v));
+          if (l.type == Type::Real || l.type == Type::Decimal) return Value::of_real(static_cast<double>(v));
+          if (l.type == Type::DateTime) return Value::of_datetime(v);
+          if (l.type == Type::TimeSpan) return Value::of_timespan(v);
+          return Value::of_long(v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          Value x = Value::of_real(v);
+          if (l.type == Type::Decimal) x.type = Type::Decimal;
+          return x;
+        } else if constexpr (std::is_same_v<T, std::string>) return Value::of_string(v);
+        else if constexpr (std::is_same_v<T, DateTime>) return Value::of_datetime(v.ticks);
+        else if constexpr (std::is_same_v<T, TimeSpan>) return Value::of_timespan(v.ticks);
+        else if constexpr (std::is_same_v<T, Guid>) return Value::of_guid(v);
+        else return Value::of_dynamic(v.bytes());
+      },
+      l.value);
+}
+
+std::string binary_name(K::BinaryOp op) {
+  using B = K::BinaryOp;
+  switch (op) {
+    case B::Add: return "+";
+    case B::Sub: return "-";
+    case B::Mul: return "*";
+    case B::Div: return "/";
+    case B::Mod: return "%";
+    case B::Lt: return "<";
+    case B::Le: return "<=";
+    case B::Gt: return ">";
+    case B::Ge: return ">=";
+    case B::Eq: return "==";
+    case B::Ne: return "!=";
+    case B::EqCi: return "=~";
+    case B::NeCi: return "!~";
+    case B::And: return "and";
+    case B::Or: return "or";
+    case B::Has: return "has";
+    case B::NotHas: return "!has";
+    case B::HasCs: return "has_cs";
+    case B::NotHasCs: return "!has_cs";
+    case B::HasPrefix: return "hasprefix";
+    case B::NotHasPrefix: return "!hasprefix";
+    case B::HasPrefixCs: return "hasprefix_cs";
+    case B::NotHasPrefixCs: return "!hasprefix_cs";
+    case B::HasSuffix: return "hassuffix";
+    case B::NotHasSuffix: return "!hassuffix";
+    case B::HasSuffixCs: return "hassuffix_cs";
+    case B::NotHasSuffixCs: return "!hassuffix_cs";
+    case B::Contains: return "contains";
+    case B::NotContains: return "!contains";
+    case B::ContainsCs: return "contains_cs";
+    case B::NotContainsCs: return "!contains_cs";
+    case B::StartsWith: return "startswith";
+    case B::NotStartsWith: return "!startswith";
+    case B::StartsWithCs: return "startswith_cs";
+    case B::NotStartsWithCs: return "!startswith_cs";
+    case B::EndsWith: return "endswith";
+    case B::NotEndsWith: return "!endswith";
+    case B::EndsWithCs: return "endswith_cs";
+    case B::NotEndsWithCs: return "!endswith_cs";
+    case B::MatchesRegex: return "matches regex";
+  }
+  return "?";
+}
+
+std::string in_name(K::InOp op) {
+  switch (op) {
+    case K::InOp::In: return "in";
+    case K::InOp::NotIn: return "!in";
+    case K::InOp::InCi: return "in~";
+    case K::InOp::NotInCi: return "!in~";
+    case K::InOp::HasAny: return "has_any";
+    case K::InOp::HasAll: return "has_all";
+  }
+  return "in";
+}
+
+Type common_type(const std::vector<ExprPtr>& vals) {
+  Type t = Type::Dynamic;
+  bool have = false;
+  for (auto& v : vals) {
+    const bool null_lit = v->kind == ExprKind::Const && v->constant.is_null();
+    if (null_lit) continue;
+    if (!have) { t = v->type; have = true; continue; }
+    if (v->type == t) continue;
+    if (is_numeric(v->type) && is_numeric(t)) t = promote_numeric(t, v->type);
+    else if (v->type == Type::Dynamic || t == Type::Dynamic) t = Type::Dynamic;
+    else if (v->type == Type::String || t == Type::String) t = Type::String;
+  }
+  if (!have && !vals.empty()) t = vals[0]->type;
+  return t;
+}
+
+}  // namespace
+
+Value Binder::eval_const(const ExprPtr& e, std::uint32_t off, const Src& src) {
+  (void)off;
+  (void)src;
+  return evaluate_scalar(*e, ctx_.eval);
+}
+
+Table Binder::run_plan(const PlanPtr& p) {
+  try {
+    return p->execute(ctx_);
+  } catch (const QueryError& q) {
+    BindFailure f;
+    f.error = Error(q.what());
+    f.unsupported = q.unsupported;
+    throw f;
+  }
+}
+
+Value Binder::table_first_value(const PlanPtr& p) {
+  Table t = run_plan(p);
+  if (t.schema.fields.empty()) return Value::null_of(Type::Dynamic);
+  for (auto& b : t.batches)
+    if (b.rows() > 0) return get_value(b.columns[0], 0);
+  return Value::null_of(t.schema.fields[0].type);
+}
+
+Value Binder::table_column_array(const PlanPtr& p) {
+  Table t = run_plan(p);
+  std::string bytes;
+  DynWriter w(bytes);
+  w.begin_array();
+  if (!t.schema.fields.empty())
+    for (auto& b : t.batches)
+      for (std::size_t r = 0; r < b.rows(); ++r) write_dynamic(w, get_value(b.columns[0], r));
+  w.end();
+  return Value::of_dynamic(std::move(bytes));
+}
+
+Value Binder::resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src) {
+  if (b->value) return *b->value;
+  if (b->resolving) fail(use_src, off, "let definition refers to itself");
+  b->resolving = true;
+  RowCtx none;
+  Schema empty;
+  none.schema = &empty;
+  ExprPtr e = bind_expr(*b->expr, none, b->src, b->scope);
+  Value v = eval_const(e, b->offset, b->src);
+  b->resolving = false;
+  b->value = v;
+  return v;
+}
+
+ExprPtr Binder::make_call(const ScalarFunction* fn, std::vector<ExprPtr> args, std::uint32_t off, const Src& src) {
+  const int n = static_cast<int>(args.size());
+  if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args)) {
+    std::string range = fn->max_args < 0 ? "at least " + std::to_string(fn->min_args)
+                        : fn->min_args == fn->max_args ? std::to_string(fn->min_args)
+                                                       : std::to_string(fn->min_args) + " to " + std::to_string(fn->max_args);
+    fail(src, off, fn->name + "() expects " + range + " argument(s), got " + std::to_string(n));
+  }
+  std::vector<Type> types;
+  std::vector<const Value*> consts;
+  bool all_const = true;
+  for (auto& a : args) {
+    types.push_back(a->type);
+    consts.push_back(a->kind == ExprKind::Const ? &a->constant : nullptr);
+    all_const = all_const && a->kind == ExprKind::Const;
+  }
+  std::string err;
+  Type t = fn->type(types, err);
+  if (!err.empty()) fail(src, off, fn->name + ": " + err);
+  auto e = std::make_shared<Expr>();
+  e->kind = ExprKind::Call;
+  e->type = t;
+  e->fn = fn;
+  if (fn->prepare) {
+    e->state = fn->prepare(consts, err);
+    if (!err.empty()) fail(src, off, fn->name + ": " + err);
+  }
+  e->args = std::move(args);
+  if (all_const && fn->deterministic) return make_const(convert_to(evaluate_scalar(*e, ctx_.eval), t));
+  return e;
+}
+
+ExprPtr Binder::call_op(const std::string& name, std::vector<ExprPtr> args, std::uint32_t off, const Src& src) {
+  const ScalarFunction* fn = engine_.functions().find(name);
+  if (!fn) fail(src, off, "unsupported operator '" + name + "'", true);
+  return make_call(fn, std::move(args), off, src);
+}
+
+ExprPtr Binder::bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, const ScopePtr& scope) {
+  struct Depth {
+    int& d;
+    explicit Depth(int& x) : d(x) { ++d; }
+    ~Depth() { --d; }
+  } guard(depth_);
+  const std::uint32_t off = e.range.begin;
+  if (depth_ > 200) fail(src, off, "expression nested too deeply");
+
+  if (auto* lit = e.as<K::Literal>()) return make_const(literal_value(*lit));
+
+  if (auto* n = e.as<K::Name>()) {
+    if (rc.schema) {
+      int i = rc.schema->index_of(n->name);
+      if (i >= 0) return make_column(i, rc.schema->fields[static_cast<std::size_t>(i)].type);
+    }
+    if (auto b = scope->find(n->name)) {
+      switch (b->kind) {
+        case Binding::Kind::Value: return make_const(*b->value);
+        case Binding::Kind::BoundExpr: return b->bound;
+        case Binding::Kind::Lazy:
+          if (b->tab) fail(src, off, "'" + n->name + "' is a tabular expression, used here as a scalar");
+          return make_const(resolve_scalar(b, off, src));
+        case Binding::Kind::Plan: fail(src, off, "'" + n->name + "' is a table, used here as a scalar");
+        case Binding::Kind::Function: fail(src, off, "'" + n->name + "' is a function; call it with ()");
+      }
+    }
+    fail(src, off, "unknown name '" + n->name + "' (no such column or let variable)");
+  }
+
+  if (auto* m = e.as<K::Member>()) {
+    if (m->object->as<K::JoinSideRef>()) fail(src, off, "$left/$right can only be used in join/lookup conditions");
+    ExprPtr obj = bind_expr(*m->object, rc, src, scope);
+    if (obj->type != Type::Dynamic)
+      fail(src, off, "member access '." + m->member + "' on a value of type " + std::string(type_name(obj->type)) + " (needs dynamic)");
+    return call_op(".member", {obj, make_const(Value::of_string(m->member))}, off, src);
+  }
+  if (auto* ix = e.as<K::Index>()) {
+    ExprPtr obj = bind_expr(*ix->object, rc, src, scope);
+    ExprPtr idx = bind_expr(*ix->index, rc, src, scope);
+    if (obj->type != Type::Dynamic) fail(src, off, "indexing a value of type " + std::string(type_name(obj->type)) + " (needs dynamic)");
+    return call_op(".index", {obj, idx}, off, src);
+  }
+  if (auto* u = e.as<K::Unary>()) {
+    ExprPtr a = bind_expr(*u->operand, rc, src, scope);
+    if (u->op == K::UnaryOp::Plus) return a;
+    return call_op("neg", {a}, off, src);
+  }
+  if (auto* b = e.as<K::Binary>()) {
+    if (b->op == K::BinaryOp::And || b->op == K::BinaryOp::Or) {
+      auto node = std::make_shared<Expr>();
+      node->kind = b->op == K::BinaryOp::And ? ExprKind::And : ExprKind::Or;
+      node->type = Type::Bool;
+      for (const K::Expr* side : {b->lhs.get(), b->rhs.get()}) {
+        ExprPtr x = bind_expr(*side, rc, src, scope);
+        if (x->kind == node->kind) for (auto& a : x->args) node->args.push_back(a);
+        else node->args.push_back(x);
+      }
+      bool all_const = true;
+      for (auto& a : node->args) all_const = all_const && a->kind == ExprKind::Const;
+      if (all_const) return make_const(evaluate_scalar(*node, ctx_.eval));
+      return node;
+    }
+    ExprPtr l = bind_expr(*b->lhs, rc, src, scope);
+    ExprPtr r = bind_expr(*b->rhs, rc, src, scope);
+    return call_op(binary_name(b->op), {l, r}, off, src);
+  }
+  if (auto* in = e.as<K::InExpr>()) {
+    std::vector<ExprPtr> args{bind_expr(*in->lhs, rc, src, scope)};
+    if (in->subquery) {
+      args.push_back(make_const(table_column_array(bind_tabular(*in->subquery, src, scope))));
+    } else {
+      for (auto& it : in->items) {
+        // a Name that denotes a table or tabular let: its first column
+        if (auto* nm = it->as<K::Name>()) {
+          const bool is_col = rc.schema && rc.schema->index_of(nm->name) >= 0;
+          auto bnd = is_col ? nullptr : scope->find(nm->name);
+          if (!is_col && ((bnd && (bnd->tab || bnd->kind == Binding::Kind::Plan)) || (!bnd && engine_.has_table(nm->name)))) {
+            args.push_back(make_const(table_column_array(bind_table_name(nm->name, it->range.begin, src, scope, false))));
+            continue;
+          }
+        }
+        if (auto* ta = it->as<K::TabularArg>()) {
+          args.push_back(make_const(table_column_array(bind_tabular(*ta->query, src, scope))));
+          continue;
+        }
+        args.push_back(bind_expr(*it, rc, src, scope));
+      }
+    }
+    return call_op(in_name(in->op), std::move(args), off, src);
+  }
+  if (auto* bt = e.as<K::Between>()) {
+    ExprPtr x = bind_expr(*bt->lhs, rc, src, scope);
+    ExprPtr lo = bind_expr(*bt->low, rc, src, scope);
+    ExprPtr hi = bind_expr(*bt->high, rc, src, scope);
+    // learn.microsoft.com/kusto/query/between-operator: datetime between (datetime .. timespan)
+    // means [low, low + timespan].
+    if (x->type == Type::DateTime && lo->type == Type::DateTime && hi->type == Type::TimeSpan) hi = call_op("+", {lo, hi}, off, src);
+    return call_op(bt->negated ? "!between" : "between", {x, lo, hi}, off, src);
+  }
+  if (auto* c = e.as<K::Call>()) return bind_call(*c, off, rc, src, scope);
+  if (e.as<K::Star>()) fail(src, off, "'*' is not allowed here");
+  if (e.as<K::TabularArg>()) fail(src, off, "a tabular expression is not allowed here");
+  if (e.as<K::JoinSideRef>()) fail(src, off, "$left/$right can only be used in join/lookup conditions");
+  fail(src, off, "unsupported expression", true);
+}
+
+ExprPtr Binder::bind_scalar_function(const std::shared_ptr<Binding>& b, const K::Call& c, std::uint32_t off, const RowCtx& rc,
+                                     const Src& src, const ScopePtr& scope) {
+  const K::FunctionDef& fd = *b->fn;
+  auto fscope = std::make_shared<Scope>();
+  fscope->parent = b->scope;
+  if (c.args.size() > fd.params.size()) fail(src, off, c.name + "() takes " + std::to_string(fd.params.size()) + " argument(s)");
+  for (std::size_t i = 0; i < fd.params.size(); ++i) {
+    const K::Param& p = fd.params[i];
+    auto pb = std::make_shared<Binding>();
+    const K::Expr* arg = i < c.args.size() ? c.args[i].value.get() : nullptr;
+    for (auto& a : c.args) if (a.name && *a.name == p.name) arg = a.value.get();
+    if (p.tabular) {
+      pb->kind = Binding::Kind::Plan;
+      if (!arg) fail(src, off, c.name + "(): missing tabular argument '" + p.name + "'");
+      pb->plan = bind_tabular_expr_value(*arg, src, scope);
+    } else {
+      pb->kind = Binding::Kind::BoundExpr;
+      if (arg) pb->bound = bind_expr(*arg, rc, src, scope);
+      else if (p.default_value) pb->bound = bind_expr(*p.default_value, rc, b->src, b->scope);
+      else fail(src, off, c.name + "(): missing argument '" + p.name + "'");
+      if (p.type && *p.type != pb->bound->type && !(pb->bound->kind == ExprKind::Const && pb->bound->constant.is_null())) {
+        if (*p.type == Type::Dynamic || (is_numeric(*p.type) && is_numeric(pb->bound->type)))
+          pb->bound = pb->bound->kind == ExprKind::Const ? make_const(convert_to(pb->bound->constant, *p.type)) : pb->bound;
+      }
+    }
+    fscope->names[p.name] = pb;
+  }
+  const auto& stmts = fd.body->statements;
+  bind_lets(stmts, b->src, fscope);
+  for (auto it = stmts.rbegin(); it != stmts.rend(); ++it) {
+    if (auto* s = it->as<K::ScalarStatement>()) return bind_expr(*s->value, rc, b->src, fscope);
+    if (it->as<K::TabularStatement>()) {
+      // a tabular function in a scalar position: toscalar-like use is not Kusto; say so
+      fail(src, off, c.name + "() returns a table, used here as a scalar");
+    }
+  }
+  fail(src, off, c.name + "(): function body has no result expression");
+}
+
+ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc, const Src& src, const ScopePtr& scope) {
+  const std::string& name = c.name;
+  auto arg_expr = [&](std::size_t i) -> const K::Expr& {
+    if (i >= c.args.size() || !c.args[i].value) fail(src, off, name + "(): missing argument " + std::to_string(i + 1));
+    return *c.args[i].value;
+  };
+  auto bind_args = [&]() {
+    std::vector<ExprPtr> v;
+    for (auto& a : c.args) {
+      if (a.value && a.value->as<K::Star>()) continue;
+      v.push_back(bind_expr(*a.value, rc, src, scope));
+    }
+    return v;
+  };
+
+  // user functions (let) shadow built-ins
+  if (auto b = scope->find(name); b && b->kind == Binding::Kind::Function) return bind_scalar_function(b, c, off, rc, src, scope);
+
+  if (agg_hook_ && engine_.aggregates().find(name)) return agg_hook_(c, off);
+  if (engine_.aggregates().find(name) && !engine_.functions().find(name))
+    fail(src, off, "aggregation function " + name + "() can only be used in summarize (or make-series)");
+
+  if (name == "iff" || name == "iif" || name == "case") {
+    std::vector<ExprPtr> args = bind_args();
+    if (name != "case" && args.size() != 3) fail(src, off, name + "() expects 3 arguments");
+    if (name == "case" && (args.size() < 3 || args.size() % 2 == 0)) fail(src, off, "case() expects predicate/value pairs and an else value");
+    std::vector<ExprPtr> vals;
+    for (std::size_t i = 1; i < args.size(); i += 2) vals.push_back(args[i]);
+    vals.push_back(args.back());
+    auto node = std::make_shared<Expr>();
+    node->kind = name == "case" ? ExprKind::Case : ExprKind::Iff;
+    node->type = common_type(vals);
+    node->args = std::move(args);
+    return node;
+  }
+  if (name == "coalesce") {
+    auto node = std::make_shared<Expr>();
+    node->kind = ExprKind::Coalesce;
+    node->args = bind_args();
+    if (node->args.empty()) fail(src, off, "coalesce() expects at least one argument");
+    node->type = common_type(node->args);
+    return node;
+  }
+  if (name == "not") {
+    auto node = std::make_shared<Expr>();
+    node->kind = ExprKind::Not;
+    node->type = Type::Bool;
+    node->args = bind_args();
+    if (node->args.size() != 1) fail(src, off, "not() expects 1 argument");
+    return node;
+  }
+  if (name == "toscalar") {
+    const K::Expr& a = arg_expr(0);
+    PlanPtr p;
+    if (auto* ta = a.as<K::TabularArg>()) p = bind_tabular(*ta->query, src, scope);
+    else p = bind_tabular_expr_value(a, src, scope);
+    return make_const(table_first_value(p));
+  }
+  if (name == "column_ifexists") {
+    const K::Expr& a = arg_expr(0);
+    auto* lit = a.as<K::Literal>();
+    const std::string* col = lit ? std::get_if<std::string>(&lit->value) : nullptr;
+    if (!col) fail(src, a.range.begin, "column_ifexists() expects a constant column name");
+    if (rc.schema) {
+      int i = rc.schema->index_of(*col);
+      if (i >= 0) return make_column(i, rc.schema->fields[static_cast<std::size_t>(i)].type);
+    }
+    return bind_expr(arg_expr(1), rc, src, scope);
+  }
+  if (name == "pack_all" || name == "bag_pack_columns") {
+    std::vector<ExprPtr> args;
+    if (rc.schema)
+      for (std::size_t i = 0; i < rc.schema->fields.size(); ++i) {
+        args.push_back(make_const(Value::of_string(rc.schema->fields[i].name)));
+        args.push_back(make_column(static_cast<int>(i), rc.schema->fields[i].type));
+      }
+    return call_op("pack", std::move(args), off, src);
+  }
+  if (name == "materialize") fail(src, off, "materialize() is a tabular expression, used here as a scalar");
+
+  const ScalarFunction* fn = engine_.functions().find(name);
+  if (!fn) {
+    if (engine_.workspace_.count(name)) fail(src, off, "workspace function '" + name + "' returns a table, used here as a scalar");
+    fail(src, c.name_range.begin, "unsupported function '" + name + "'", true);
+  }
+  return make_call(fn, bind_args(), off, src);
+}
+
+}  // namespace rulelab::engine

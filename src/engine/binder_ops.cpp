@@ -1,0 +1,683 @@
+// Binding of pipeline operators (one case per operator; the operators themselves live in op_*.cpp).
+#include <algorithm>
+#include <set>
+
+#include "engine/binder.hpp"
+#include "engine/regex.hpp"
+
+namespace rulelab::engine {
+namespace {
+
+bool wildcard(std::string_view pat, std::string_view s) {
+  std::size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
+  while (i < s.size()) {
+    if (p < pat.size() && pat[p] == '*') { star = p++; mark = i; }
+    else if (p < pat.size() && pat[p] == s[i]) { ++p; ++i; }
+    else if (star != std::string_view::npos) { p = star + 1; i = ++mark; }
+    else return false;
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
+// A name not yet used in `s` (Kusto appends 1, 2, ... : TimeGenerated1).
+std::string unique_name(const Schema& s, const std::string& base) {
+  if (s.index_of(base) < 0) return base;
+  for (int k = 1;; ++k) {
+    std::string n = base + std::to_string(k);
+    if (s.index_of(n) < 0) return n;
+  }
+}
+
+std::string escape_regex(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) o.push_back('\\');
+    o.push_back(c);
+  }
+  return o;
+}
+
+std::string agg_default_name(const std::string& fn, const K::Call& c, std::size_t k) {
+  std::string arg = c.args.empty() || !c.args[0].value ? "" : derive_name(*c.args[0].value);
+  if (fn == "count") return "count_";
+  if (fn == "countif") return "countif_";
+  std::string base = fn;
+  if (fn == "make_list" || fn == "makelist") base = "list";
+  else if (fn == "make_set" || fn == "makeset") base = "set";
+  else if (fn == "make_bag") base = "bag";
+  else if (fn == "take_any" || fn == "any") base = "any";
+  else if (fn == "make_list_if") base = "list";
+  else if (fn == "make_set_if") base = "set";
+  (void)k;
+  return arg.empty() ? base + "_" : base + "_" + arg;
+}
+
+}  // namespace
+
+PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope) {
+  const std::uint32_t off = op.range.begin;
+  const Schema& is = in->schema;
+  RowCtx rc;
+  rc.schema = &is;
+
+  if (auto* w = op.as<K::Where>()) {
+    ExprPtr p = bind_expr(*w->predicate, rc, src, scope);
+    if (p->type != Type::Bool && p->type != Type::Dynamic) fail(src, w->predicate->range.begin, "where: the predicate is " + std::string(type_name(p->type)) + ", not bool");
+    if (p->kind == ExprKind::Const && p->constant.truthy()) return in;
+    return make_filter(std::move(in), p);
+  }
+
+  if (auto* ex = op.as<K::Extend>()) {
+    Schema work = is;  // grows as items are bound
+    std::vector<ExprPtr> steps;
+    std::vector<int> output;
+    for (std::size_t i = 0; i < is.fields.size(); ++i) output.push_back(static_cast<int>(i));
+    Schema out = is;
+    int unnamed = 0;
+    for (auto& a : ex->items) {
+      RowCtx wrc;
+      wrc.schema = &work;
+      ExprPtr e = bind_expr(*a.value, wrc, src, scope);
+      if (a.names.size() > 1) fail(src, a.range.begin, "extend (a, b) = ... (functions returning several columns) is not supported", true);
+      std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
+      if (name.empty()) name = "Column" + std::to_string(++unnamed);
+      const int wcol = static_cast<int>(work.fields.size());
+      steps.push_back(e);
+      work.fields.push_back({name, e->type});
+      // a later item that reads `name` sees this column: rename the old one in the working schema
+      for (std::size_t k = 0; k + 1 < work.fields.size(); ++k)
+        if (work.fields[k].name == name) work.fields[k].name = "\x01shadowed";
+      int existing = out.index_of(name);
+      if (existing >= 0) { output[static_cast<std::size_t>(existing)] = wcol; out.fields[static_cast<std::size_t>(existing)].type = e->type; }
+      else { output.push_back(wcol); out.fields.push_back({name, e->type}); }
+    }
+    return make_compute(std::move(in), std::move(steps), std::move(output), std::move(out));
+  }
+
+  if (auto* pj = op.as<K::Project>()) {
+    std::vector<ExprPtr> steps;
+    std::vector<int> output;
+    Schema out;
+    int unnamed = 0;
+    for (auto& a : pj->items) {
+      ExprPtr e = bind_expr(*a.value, rc, src, scope);
+      std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
+      if (name.empty()) name = "Column" + std::to_string(++unnamed);
+      if (out.index_of(name) >= 0) fail(src, a.range.begin, "project: column '" + name + "' is given twice");
+      output.push_back(static_cast<int>(is.fields.size() + steps.size()));
+      steps.push_back(e);
+      out.fields.push_back({name, e->type});
+    }
+    return make_compute(std::move(in), std::move(steps), std::move(output), std::move(out));
+  }
+
+  if (auto* pa = op.as<K::ProjectAway>()) {
+    std::vector<int> output;
+    Schema out;
+    for (std::size_t i = 0; i < is.fields.size(); ++i) {
+      bool drop = false;
+      for (auto& p : pa->columns) drop = drop || wildcard(p, is.fields[i].name);
+      if (!drop) { output.push_back(static_cast<int>(i)); out.fields.push_back(is.fields[i]); }
+    }
+    for (auto& p : pa->columns)
+      if (p.find('*') == std::string::npos && is.index_of(p) < 0) fail(src, off, "project-away: no column '" + p + "'");
+    return make_compute(std::move(in), {}, std::move(output), std::move(out));
+  }
+  if (auto* pk = op.as<K::ProjectKeep>()) {
+    std::vector<int> output;
+    Schema out;
+    for (std::size_t i = 0; i < is.fields.size(); ++i) {
+      bool keep = false;
+      for (auto& p : pk->columns) keep = keep || wildcard(p, is.fields[i].name);
+      if (keep) { output.push_back(static_cast<int>(i)); out.fields.push_back(is.fields[i]); }
+    }
+    for (auto& p : pk->columns)
+      if (p.find('*') == std::string::npos && is.index_of(p) < 0) fail(src, off, "project-keep: no column '" + p + "'");
+    return make_compute(std::move(in), {}, std::move(output), std::move(out));
+  }
+  if (auto* pr = op.as<K::ProjectRename>()) {
+    std::vector<int> output;
+    Schema out = is;
+    for (std::size_t i = 0; i < is.fields.size(); ++i) output.push_back(static_cast<int>(i));
+    for (auto& it : pr->items) {
+      int i = is.index_of(it.old_name);
+      if (i < 0) fail(src, it.range.begin, "project-rename: no column '" + it.old_name + "'");
+      out.fields[static_cast<std::size_t>(i)].name = it.new_name;
+    }
+    return make_compute(std::move(in), {}, std::move(output), std::move(out));
+  }
+  if (auto* ro = op.as<K::ProjectReorder>()) {
+    std::vector<int> output;
+    Schema out;
+    std::vector<bool> used(is.fields.size(), false);
+    for (auto& it : ro->items) {
+      std::vector<int> matched;
+      for (std::size_t i = 0; i < is.fields.size(); ++i)
+        if (!used[i] && wildcard(it.pattern, is.fields[i].name)) matched.push_back(static_cast<int>(i));
+      if (it.order) {
+        const bool desc = it.order->find("desc") != std::string::npos;
+        std::sort(matched.begin(), matched.end(), [&](int a, int b) {
+          const auto& x = is.fields[static_cast<std::size_t>(a)].name;
+          const auto& y = is.fields[static_cast<std::size_t>(b)].name;
+          return desc ? y < x : x < y;
+        });
+      }
+      for (int i : matched) { used[static_cast<std::size_t>(i)] = true; output.push_back(i); out.fields.push_back(is.fields[static_cast<std::size_t>(i)]); }
+    }
+    for (std::size_t i = 0; i < is.fields.size(); ++i)
+      if (!used[i]) { output.push_back(static_cast<int>(i)); out.fields.push_back(is.fields[i]); }
+    return make_compute(std::move(in), {}, std::move(output), std::move(out));
+  }
+
+  if (auto* tk = op.as<K::Take>()) {
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    Value n = eval_const(bind_expr(*tk->count, none, src, scope), off, src);
+    bool ok;
+    double d = number_of(n, ok);
+    if (!ok) fail(src, tk->count->range.begin, "take/limit expects a number");
+    return make_take(std::move(in), static_cast<std::int64_t>(d));
+  }
+  if (auto* sm = op.as<K::Sample>()) {
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    Value n = eval_const(bind_expr(*sm->count, none, src, scope), off, src);
+    bool ok;
+    double d = number_of(n, ok);
+    return make_take(std::move(in), static_cast<std::int64_t>(d));
+  }
+  if (auto* so = op.as<K::Sort>()) {
+    std::vector<SortKeySpec> keys;
+    for (auto& k : so->keys) {
+      SortKeySpec s;
+      s.expr = bind_expr(*k.value, rc, src, scope);
+      s.descending = k.descending;
+      s.nulls_first = k.nulls_first.value_or(!k.descending);
+      keys.push_back(std::move(s));
+    }
+    return make_sort(std::move(in), std::move(keys), std::nullopt);
+  }
+  if (auto* tp = op.as<K::Top>()) {
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    Value n = eval_const(bind_expr(*tp->count, none, src, scope), off, src);
+    bool ok;
+    double d = number_of(n, ok);
+    if (!ok) fail(src, tp->count->range.begin, "top expects a number");
+    SortKeySpec s;
+    s.expr = bind_expr(*tp->by.value, rc, src, scope);
+    s.descending = tp->by.descending;
+    s.nulls_first = tp->by.nulls_first.value_or(!tp->by.descending);
+    return make_sort(std::move(in), {s}, static_cast<std::int64_t>(d));
+  }
+  if (op.as<K::Count>()) {
+    Schema out;
+    out.fields.push_back({"Count", Type::Long});
+    AggSpec a;
+    a.fn = engine_.aggregates().find("count");
+    a.out_columns = {0};
+    return make_summarize(std::move(in), {}, {a}, std::move(out));
+  }
+  if (auto* di = op.as<K::Distinct>()) {
+    std::vector<ExprPtr> keys;
+    Schema out;
+    for (auto& a : di->items) {
+      if (a.value->as<K::Star>()) {
+        for (std::size_t i = 0; i < is.fields.size(); ++i) { keys.push_back(make_column(static_cast<int>(i), is.fields[i].type)); out.fields.push_back(is.fields[i]); }
+        continue;
+      }
+      ExprPtr e = bind_expr(*a.value, rc, src, scope);
+      std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
+      if (name.empty()) name = "Column" + std::to_string(out.fields.size() + 1);
+      keys.push_back(e);
+      out.fields.push_back({name, e->type});
+    }
+    return make_summarize(std::move(in), std::move(keys), {}, std::move(out));
+  }
+  if (op.as<K::Serialize>()) {
+    auto* se = op.as<K::Serialize>();
+    if (!se->items.empty()) fail(src, off, "serialize with column definitions is not supported", true);
+    return make_serialize(std::move(in));
+  }
+  if (op.as<K::Render>() || op.as<K::As>()) return in;
+  if (op.as<K::Getschema>()) {
+    Schema out;
+    out.fields = {{"ColumnName", Type::String}, {"ColumnOrdinal", Type::Int}, {"DataType", Type::String}, {"ColumnType", Type::String}};
+    TableBuilder tb(out);
+    for (std::size_t i = 0; i < is.fields.size(); ++i) {
+      tb.column(0).append_string(is.fields[i].name);
+      tb.column(1).append_int(static_cast<std::int32_t>(i));
+      tb.column(2).append_string(std::string(type_name(is.fields[i].type)));
+      tb.column(3).append_string(std::string(type_name(is.fields[i].type)));
+      tb.end_row();
+    }
+    return make_values(tb.finish());
+  }
+  if (auto* iv = op.as<K::Invoke>()) return bind_call_source(iv->function, off, src, scope, in);
+  if (auto* un = op.as<K::UnionOp>()) return bind_union(in, un->params, un->tables, off, src, scope);
+
+  if (auto* sz = op.as<K::Summarize>()) {
+    std::vector<ExprPtr> keys;
+    Schema out;
+    for (auto& b : sz->by) {
+      ExprPtr e = bind_expr(*b.value, rc, src, scope);
+      std::string name = b.names.empty() ? derive_name(*b.value) : b.names[0];
+      if (name.empty()) name = "Column" + std::to_string(keys.size() + 1);
+      keys.push_back(e);
+      out.fields.push_back({unique_name(out, name), e->type});
+    }
+    std::vector<AggSpec> aggs;
+    // final expression columns: for wrapped aggregates a compute step over the summarize output
+    struct Final { std::string name; const K::Expr* expr; int direct_col; };
+    std::vector<Final> finals;
+    bool need_compute = false;
+    int hidden = 0;
+    auto make_agg = [&](const K::Call& c, std::uint32_t coff, const std::vector<std::string>& names) -> std::vector<int> {
+      const AggregateFunction* fn = engine_.aggregates().find(c.name);
+      AggSpec a;
+      a.fn = fn;
+      auto saved = std::move(agg_hook_);
+      agg_hook_ = nullptr;
+      std::vector<std::string> arg_names;
+      for (std::size_t i = 0; i < c.args.size(); ++i) {
+        const K::Expr& ae = *c.args[i].value;
+        if (ae.as<K::Star>()) {
+          if (c.name == "count") continue;
+          if (c.name == "arg_max" || c.name == "arg_min" || c.name == "take_any" || c.name == "any") {
+            // all columns but the by-keys and the first argument's column
+            std::string first = a.args.empty() ? "" : arg_names[0];
+            for (std::size_t k = 0; k < is.fields.size(); ++k) {
+              const std::string& n = is.fields[k].name;
+              if (n == first || out.index_of(n) >= 0) continue;
+              bool is_key = false;
+              for (auto& kb : sz->by) if (derive_name(*kb.value) == n && kb.names.empty()) is_key = true;
+              if (is_key) continue;
+              a.args.push_back(make_column(static_cast<int>(k), is.fields[k].type));
+              arg_names.push_back(n);
+            }
+            continue;
+          }
+          fail(src, ae.range.begin, c.name + "(*) is not supported", true);
+        }
+        ExprPtr e = bind_expr(ae, rc, src, scope);
+        a.args.push_back(e);
+        std::string n = derive_name(ae);
+        arg_names.push_back(n.empty() ? "Column" + std::to_string(i + 1) : n);
+      }
+      agg_hook_ = std::move(saved);
+      const int n = static_cast<int>(a.args.size());
+      if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args)) fail(src, coff, c.name + "(): wrong number of arguments");
+      std::vector<Type> types;
+      std::vector<const Value*> consts;
+      for (auto& e : a.args) {
+        types.push_back(e->type);
+        consts.push_back(e->kind == ExprKind::Const ? &e->constant : nullptr);
+        a.const_args.push_back(e->kind == ExprKind::Const ? e->constant : Value::null_of(e->type));
+      }
+      std::string err;
+      std::vector<Type> outs = fn->types(types, consts, err);
+      if (!err.empty()) fail(src, coff, c.name + ": " + err);
+      std::vector<int> cols;
+      for (std::size_t j = 0; j < outs.size(); ++j) {
+        std::string name;
+        if (j < names.size()) name = names[j];
+        else if (c.name == "arg_max" || c.name == "arg_min" || c.name == "take_any" || c.name == "any") {
+          name = j == 0 && names.empty() && (c.name == "take_any" || c.name == "any") && outs.size() == 1 ? agg_default_name(c.name, c, 0) : arg_names[j];
+        } else if (c.name == "percentile" || c.name == "percentiles") {
+          std::string pv = a.const_args.size() > j + 1 ? to_kusto_string(a.const_args[j + 1]) : "";
+          for (char& ch : pv) if (ch == '.') ch = '_';
+          name = "percentile_" + arg_names[0] + "_" + pv;
+        } else name = agg_default_name(c.name, c, j);
+        name = unique_name(out, name);
+        cols.push_back(static_cast<int>(out.fields.size()));
+        out.fields.push_back({name, outs[j]});
+      }
+      a.out_columns = cols;
+      aggs.push_back(std::move(a));
+      return cols;
+    };
+    for (auto& a : sz->aggregates) {
+      const K::Call* c = a.value->as<K::Call>();
+      if (c && engine_.aggregates().find(c->name) && !(scope->find(c->name))) {
+        std::vector<int> cols = make_agg(*c, a.value->range.begin, a.names);
+        for (int col : cols) finals.push_back({out.fields[static_cast<std::size_t>(col)].name, nullptr, col});
+      } else {
+        need_compute = true;
+        std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
+        if (name.empty()) name = "Column" + std::to_string(++hidden);
+        finals.push_back({name, a.value.get(), -1});
+      }
+    }
+    if (!need_compute) return make_summarize(std::move(in), std::move(keys), std::move(aggs), std::move(out));
+    // wrapped aggregates: bind the expressions over the summarize output, aggregates as hidden columns
+    std::vector<std::pair<std::string, ExprPtr>> wrapped;
+    Schema* outp = &out;
+    for (auto& f : finals) {
+      if (!f.expr) continue;
+      agg_hook_ = [&](const K::Call& c, std::uint32_t coff) -> ExprPtr {
+        std::vector<std::string> nm{"\x01agg" + std::to_string(aggs.size())};
+        std::vector<int> cols = make_agg(c, coff, nm);
+        return make_column(cols[0], outp->fields[static_cast<std::size_t>(cols[0])].type);
+      };
+      RowCtx orc;
+      orc.schema = &out;
+      ExprPtr e;
+      try {
+        e = bind_expr(*f.expr, orc, src, scope);
+      } catch (...) {
+        agg_hook_ = nullptr;
+        throw;
+      }
+      agg_hook_ = nullptr;
+      wrapped.emplace_back(f.name, e);
+    }
+    Schema agg_schema = out;
+    PlanPtr sp = make_summarize(std::move(in), keys, std::move(aggs), agg_schema);
+    std::vector<ExprPtr> steps;
+    std::vector<int> output;
+    Schema fin;
+    for (std::size_t k = 0; k < keys.size(); ++k) { output.push_back(static_cast<int>(k)); fin.fields.push_back(agg_schema.fields[k]); }
+    std::size_t wi = 0;
+    for (auto& f : finals) {
+      if (f.expr) {
+        output.push_back(static_cast<int>(agg_schema.fields.size() + steps.size()));
+        steps.push_back(wrapped[wi].second);
+        fin.fields.push_back({unique_name(fin, f.name), wrapped[wi].second->type});
+        ++wi;
+      } else {
+        output.push_back(f.direct_col);
+        fin.fields.push_back(agg_schema.fields[static_cast<std::size_t>(f.direct_col)]);
+      }
+    }
+    return make_compute(sp, std::move(steps), std::move(output), std::move(fin));
+  }
+
+  if (auto* jn = op.as<K::Join>() ) {
+    PlanPtr right = bind_tabular(*jn->right, src, scope);
+    const Schema& rs = right->schema;
+    RowCtx lrc, rrc;
+    lrc.schema = &is;
+    rrc.schema = &rs;
+    std::vector<ExprPtr> lk, rk;
+    for (auto& cond : jn->on) {
+      if (auto* n = cond->as<K::Name>()) {
+        if (is.index_of(n->name) < 0) fail(src, cond->range.begin, "join: the left side has no column '" + n->name + "'");
+        if (rs.index_of(n->name) < 0) fail(src, cond->range.begin, "join: the right side has no column '" + n->name + "'");
+        lk.push_back(bind_expr(*cond, lrc, src, scope));
+        rk.push_back(bind_expr(*cond, rrc, src, scope));
+        continue;
+      }
+      auto* b = cond->as<K::Binary>();
+      if (!b || b->op != K::BinaryOp::Eq) fail(src, cond->range.begin, "join: only equality conditions ($left.a == $right.b) are supported", true);
+      auto side = [&](const K::Expr& x) -> int {
+        auto* m = x.as<K::Member>();
+        if (!m) return -1;
+        auto* r = m->object->as<K::JoinSideRef>();
+        if (!r) return -1;
+        return r->right ? 1 : 0;
+      };
+      int ls = side(*b->lhs), rsd = side(*b->rhs);
+      if (ls < 0 || rsd < 0 || ls == rsd) fail(src, cond->range.begin, "join: a condition must compare $left.column with $right.column", true);
+      const K::Member& lm = *(ls == 0 ? b->lhs : b->rhs)->as<K::Member>();
+      const K::Member& rm = *(ls == 0 ? b->rhs : b->lhs)->as<K::Member>();
+      int li = is.index_of(lm.member), ri = rs.index_of(rm.member);
+      if (li < 0) fail(src, cond->range.begin, "join: the left side has no column '" + lm.member + "'");
+      if (ri < 0) fail(src, cond->range.begin, "join: the right side has no column '" + rm.member + "'");
+      lk.push_back(make_column(li, is.fields[static_cast<std::size_t>(li)].type));
+      rk.push_back(make_column(ri, rs.fields[static_cast<std::size_t>(ri)].type));
+    }
+    for (std::size_t k = 0; k < lk.size(); ++k) {
+      Type a = lk[k]->type, b = rk[k]->type;
+      if (a != b && !(is_numeric(a) && is_numeric(b)))
+        fail(src, jn->on[k]->range.begin, "join: key types differ (" + std::string(type_name(a)) + " and " + std::string(type_name(b)) + "); Kusto requires the same type");
+    }
+    JoinType jt = JoinType::InnerUnique;
+    switch (jn->kind) {
+      case K::JoinKind::Default: case K::JoinKind::InnerUnique: jt = JoinType::InnerUnique; break;
+      case K::JoinKind::Inner: jt = JoinType::Inner; break;
+      case K::JoinKind::LeftOuter: jt = JoinType::LeftOuter; break;
+      case K::JoinKind::RightOuter: jt = JoinType::RightOuter; break;
+      case K::JoinKind::FullOuter: jt = JoinType::FullOuter; break;
+      case K::JoinKind::LeftAnti: jt = JoinType::LeftAnti; break;
+      case K::JoinKind::RightAnti: jt = JoinType::RightAnti; break;
+      case K::JoinKind::LeftSemi: jt = JoinType::LeftSemi; break;
+      case K::JoinKind::RightSemi: jt = JoinType::RightSemi; break;
+    }
+    Schema out;
+    if (jt == JoinType::LeftSemi || jt == JoinType::LeftAnti) out = is;
+    else if (jt == JoinType::RightSemi || jt == JoinType::RightAnti) out = rs;
+    else {
+      out = is;
+      for (auto& f : rs.fields) out.fields.push_back({unique_name(out, f.name), f.type});
+    }
+    out.table.clear();
+    return make_join(std::move(in), std::move(right), jt, std::move(lk), std::move(rk), std::move(out));
+  }
+
+  if (auto* lk = op.as<K::Lookup>()) {
+    PlanPtr right = bind_tabular(*lk->right, src, scope);
+    const Schema& rs = right->schema;
+    std::vector<ExprPtr> lkeys, rkeys;
+    std::set<int> right_key_cols;
+    for (auto& cond : lk->on) {
+      std::string ln, rn;
+      if (auto* n = cond->as<K::Name>()) ln = rn = n->name;
+      else if (auto* b = cond->as<K::Binary>(); b && b->op == K::BinaryOp::Eq && b->lhs->as<K::Member>() && b->rhs->as<K::Member>()) {
+        auto* l = b->lhs->as<K::Member>();
+        auto* r = b->rhs->as<K::Member>();
+        auto* lr = l->object->as<K::JoinSideRef>();
+        auto* rr = r->object->as<K::JoinSideRef>();
+        if (!lr || !rr || lr->right == rr->right) fail(src, cond->range.begin, "lookup: a condition must compare $left.column with $right.column", true);
+        ln = lr->right ? r->member : l->member;
+        rn = lr->right ? l->member : r->member;
+      } else fail(src, cond->range.begin, "lookup: unsupported condition", true);
+      int li = is.index_of(ln), ri = rs.index_of(rn);
+      if (li < 0) fail(src, cond->range.begin, "lookup: the left side has no column '" + ln + "'");
+      if (ri < 0) fail(src, cond->range.begin, "lookup: the right side has no column '" + rn + "'");
+      lkeys.push_back(make_column(li, is.fields[static_cast<std::size_t>(li)].type));
+      rkeys.push_back(make_column(ri, rs.fields[static_cast<std::size_t>(ri)].type));
+      right_key_cols.insert(ri);
+    }
+    Schema out = is;
+    std::vector<int> rcols;
+    for (std::size_t i = 0; i < rs.fields.size(); ++i) {
+      if (right_key_cols.count(static_cast<int>(i))) continue;
+      rcols.push_back(static_cast<int>(i));
+      out.fields.push_back({unique_name(out, rs.fields[i].name), rs.fields[i].type});
+    }
+    return make_lookup(std::move(in), std::move(right), lk->inner, std::move(lkeys), std::move(rkeys), std::move(rcols), std::move(out));
+  }
+
+  if (auto* mv = op.as<K::MvExpand>()) {
+    bool bag_array = false;
+    for (auto& p : mv->params)
+      if ((p.name == "bagexpansion" || p.name == "kind") && p.value == "array") bag_array = true;
+    std::vector<ExpandSpec> items;
+    Schema out = is;
+    std::vector<int> keep;
+    for (std::size_t i = 0; i < is.fields.size(); ++i) keep.push_back(static_cast<int>(i));
+    std::vector<int> expand_out;
+    for (auto& it : mv->items) {
+      ExpandSpec s;
+      s.expr = bind_expr(*it.value, rc, src, scope);
+      s.to_type = it.to_type.value_or(Type::Dynamic);
+      s.bag_as_array = bag_array;
+      std::string name = it.name ? *it.name : derive_name(*it.value);
+      if (name.empty()) name = "Column" + std::to_string(items.size() + 1);
+      int existing = out.index_of(name);
+      if (existing >= 0 && existing < static_cast<int>(keep.size())) {
+        keep[static_cast<std::size_t>(existing)] = -1;
+        out.fields[static_cast<std::size_t>(existing)].type = s.to_type;
+        expand_out.push_back(existing);
+      } else {
+        expand_out.push_back(static_cast<int>(out.fields.size()));
+        out.fields.push_back({name, s.to_type});
+      }
+      items.push_back(std::move(s));
+    }
+    int index_out = -1;
+    if (mv->with_itemindex) { index_out = static_cast<int>(out.fields.size()); out.fields.push_back({*mv->with_itemindex, Type::Long}); }
+    std::optional<std::int64_t> limit;
+    if (mv->limit) {
+      RowCtx none;
+      Schema empty;
+      none.schema = &empty;
+      bool ok;
+      limit = static_cast<std::int64_t>(number_of(eval_const(bind_expr(*mv->limit, none, src, scope), off, src), ok));
+    }
+    // keep has one entry per input column (-1 where the column is replaced by its expansion);
+    // output columns past the input's are expansion/index columns.
+    return make_mv_expand(std::move(in), std::move(keep), std::move(items), std::move(expand_out), index_out, limit, std::move(out));
+  }
+
+  if (auto* ma = op.as<K::MvApply>()) {
+    std::vector<ExpandSpec> items;
+    Schema sub_in;
+    std::set<std::string> expanded_names;
+    for (auto& it : ma->items) {
+      ExpandSpec s;
+      s.expr = bind_expr(*it.value, rc, src, scope);
+      s.to_type = it.to_type.value_or(Type::Dynamic);
+      std::string name = it.name ? *it.name : derive_name(*it.value);
+      if (name.empty()) name = "Column" + std::to_string(items.size() + 1);
+      sub_in.fields.push_back({name, s.to_type});
+      // The expanded column replaces an input column of its name. `TargetResource = TargetResources`
+      // keeps TargetResources (Sentinel rules read it afterwards; Kusto.Language accepts them).
+      expanded_names.insert(name);
+      items.push_back(std::move(s));
+    }
+    int index_col = -1;
+    if (ma->with_itemindex) { index_col = static_cast<int>(sub_in.fields.size()); sub_in.fields.push_back({*ma->with_itemindex, Type::Long}); }
+    std::optional<std::int64_t> limit;
+    if (ma->limit) {
+      RowCtx none;
+      Schema empty;
+      none.schema = &empty;
+      bool ok;
+      limit = static_cast<std::int64_t>(number_of(eval_const(bind_expr(*ma->limit, none, src, scope), off, src), ok));
+    }
+    for (auto& p : ma->params)
+      if (p.name != "id" && p.name != "with_itemindex") fail(src, p.range.begin, "mv-apply parameter '" + p.name + "' is not supported", true);
+    auto slot = std::make_shared<ParamSlot>();
+    PlanPtr param = make_param(slot, sub_in);
+    // the subquery: operators applied to the per-record subtable
+    PlanPtr sub = param;
+    if (ma->subquery) {
+      const K::TabularExpr& sq = *ma->subquery;
+      // the subquery has an implicit source; the parser gives it as a TableRef with an empty name or
+      // as operators only: bind its operators over the parameter table.
+      const K::TableRef* ref = sq.source.as<K::TableRef>();
+      if (ref && !ref->name.empty()) {
+        // a real source (e.g. `(T | ...)`): not the per-record table
+        fail(src, sq.range.begin, "mv-apply: the subquery must start with an operator", true);
+      }
+      for (auto& o : sq.operators) sub = bind_operator(std::move(sub), o, src, scope);
+    }
+    std::vector<int> keep;
+    Schema out;
+    for (std::size_t i = 0; i < is.fields.size(); ++i) {
+      if (expanded_names.count(is.fields[i].name)) continue;
+      keep.push_back(static_cast<int>(i));
+      out.fields.push_back(is.fields[i]);
+    }
+    for (auto& f : sub->schema.fields) out.fields.push_back({unique_name(out, f.name), f.type});
+    return make_mv_apply(std::move(in), std::move(keep), std::move(items), std::move(sub_in), index_col, slot, sub, limit, std::move(out));
+  }
+
+  if (auto* pa = op.as<K::Parse>()) {
+    if (pa->kind == K::ParseKind::Relaxed) fail(src, off, "parse kind=relaxed is not supported", true);
+    ParseSpec spec;
+    spec.where = pa->where;
+    spec.source = bind_expr(*pa->source, rc, src, scope);
+    std::string re;
+    if (pa->kind == K::ParseKind::Regex) {
+      if (!pa->flags.empty()) re += "(?" + pa->flags + ")";
+    }
+    Schema out = is;
+    std::vector<int> child_to_out;
+    for (std::size_t i = 0; i < is.fields.size(); ++i) child_to_out.push_back(static_cast<int>(i));
+    const auto& parts = pa->pattern;
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const auto& p = parts[k];
+      switch (p.kind) {
+        case K::ParsePart::Kind::Text: re += pa->kind == K::ParseKind::Regex ? p.text : escape_regex(p.text); break;
+        case K::ParsePart::Kind::Star: re += "(?:.*?)"; break;
+        case K::ParsePart::Kind::Column: {
+          Type t = p.type.value_or(Type::String);
+          const bool last = k + 1 == parts.size();
+          if (pa->kind == K::ParseKind::Regex) re += "(.*?)";
+          else if (t == Type::String || t == Type::Dynamic) re += last ? "(.*)" : "(.*?)";
+          else if (t == Type::Long || t == Type::Int) re += "(-?\\d+)";
+          else if (t == Type::Real) re += "(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)";
+          else re += last ? "(.*)" : "(.*?)";
+          int existing = out.index_of(p.column);
+          if (existing >= 0) { out.fields[static_cast<std::size_t>(existing)].type = t; spec.out_columns.push_back(existing); }
+          else { spec.out_columns.push_back(static_cast<int>(out.fields.size())); out.fields.push_back({p.column, t}); }
+          spec.types.push_back(t);
+          break;
+        }
+      }
+    }
+    if (pa->kind == K::ParseKind::Regex) {
+      // kind=regex: the pattern pieces are regex text already; columns are (.*?) groups
+    }
+    auto st = std::make_shared<RegexState>(re);
+    if (!st->ok()) fail(src, off, "parse: the pattern does not compile: " + st->error());
+    spec.regex = st;
+    return make_parse(std::move(in), std::move(spec), std::move(child_to_out), std::move(out));
+  }
+
+  if (auto* ev = op.as<K::Evaluate>()) {
+    const std::string& plugin = ev->plugin.name;
+    if (plugin == "bag_unpack") {
+      if (ev->plugin.args.empty()) fail(src, off, "bag_unpack() expects a column");
+      ExprPtr col = bind_expr(*ev->plugin.args[0].value, rc, src, scope);
+      std::string prefix;
+      if (ev->plugin.args.size() > 1) {
+        RowCtx none;
+        Schema empty;
+        none.schema = &empty;
+        prefix = to_kusto_string(eval_const(bind_expr(*ev->plugin.args[1].value, none, src, scope), off, src));
+      }
+      if (ev->plugin.args.size() > 2) fail(src, off, "bag_unpack with an output schema or column conflict policy is not supported", true);
+      // The output columns depend on the data: run the input now to learn the keys.
+      PlanPtr cached = make_cached(in);
+      Table t = run_plan(cached);
+      std::vector<std::string> keys;
+      std::set<std::string> seen;
+      for (auto& b : t.batches) {
+        Vec v = evaluate(*col, b, ctx_.eval);
+        for (std::size_t r = 0; r < b.rows(); ++r) {
+          Value x = v.get(r);
+          if (x.type == Type::Dynamic && x.dyn().is_object())
+            x.dyn().for_each_member([&](std::string_view k, DynRef) { if (seen.insert(std::string(k)).second) keys.push_back(std::string(k)); });
+        }
+      }
+      std::vector<ExprPtr> steps;
+      std::vector<int> output;
+      Schema out;
+      const int drop = col->kind == ExprKind::Column ? col->column : -1;
+      for (std::size_t i = 0; i < is.fields.size(); ++i)
+        if (static_cast<int>(i) != drop) { output.push_back(static_cast<int>(i)); out.fields.push_back(is.fields[i]); }
+      for (auto& k : keys) {
+        output.push_back(static_cast<int>(is.fields.size() + steps.size()));
+        steps.push_back(call_op(".member", {col, make_const(Value::of_string(k))}, off, src));
+        out.fields.push_back({unique_name(out, prefix + k), Type::Dynamic});
+      }
+      return make_compute(cached, std::move(steps), std::move(output), std::move(out));
+    }
+    fail(src, ev->plugin_range.begin, "evaluate plugin '" + plugin + "' is not supported", true);
+  }
+
+  if (op.as<K::MakeSeries>()) fail(src, off, "make-series is not supported", true);
+  if (op.as<K::TopNested>()) fail(src, off, "top-nested is not supported", true);
+  if (op.as<K::ParseKv>()) fail(src, off, "parse-kv is not supported", true);
+  if (op.as<K::SampleDistinct>()) fail(src, off, "sample-distinct is not supported", true);
+  fail(src, off, "operator '" + op.name + "' is not supported", true);
+}
+
+}  // namespace rulelab::engine

@@ -1,0 +1,404 @@
+// Binding of statements and tabular sources: let, tables, datatable, print, range, union,
+// materialize, user and workspace functions.
+#include <algorithm>
+#include <set>
+
+#include "core/datetime.hpp"
+#include "engine/binder.hpp"
+
+namespace rulelab::engine {
+
+void Binder::bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope) {
+  for (auto& st : stmts) {
+    auto* let = st.as<K::Let>();
+    if (!let) {
+      if (st.as<K::DeclareQueryParameters>()) fail(src, st.range.begin, "declare query_parameters is not supported", true);
+      continue;
+    }
+    auto b = std::make_shared<Binding>();
+    b->scope = std::make_shared<Scope>();
+    b->scope->parent = scope;  // a let sees the names defined before it (and itself is not visible: recursion guarded)
+    b->src = src;
+    b->offset = let->name_range.begin;
+    if (auto* e = std::get_if<K::ExprPtr>(&let->value)) b->expr = e->get();
+    else if (auto* t = std::get_if<K::TabularPtr>(&let->value)) b->tab = t->get();
+    else {
+      b->kind = Binding::Kind::Function;
+      b->fn = &std::get<K::FunctionDef>(let->value);
+    }
+    // A let's scope is a snapshot: later lets of the same name shadow for later statements only.
+    auto snapshot = std::make_shared<Scope>(*scope);
+    b->scope = snapshot;
+    scope->names[let->name] = b;
+  }
+}
+
+PlanPtr Binder::bind_query(const K::Query& q, const Src& src, const ScopePtr& scope) {
+  bind_lets(q.statements, src, scope);
+  const K::TabularExpr* res = q.result();
+  if (!res) fail(src, 0, "the query has no tabular expression to run");
+  return bind_tabular(*res, src, scope);
+}
+
+PlanPtr Binder::bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope) {
+  struct Depth {
+    int& d;
+    explicit Depth(int& x) : d(x) { ++d; }
+    ~Depth() { --d; }
+  } guard(depth_);
+  if (depth_ > 200) fail(src, te.range.begin, "query nested too deeply");
+  PlanPtr p;
+  // `T | invoke f()` and `T | MyFunc()`-style operators need the input; sources bind first.
+  p = bind_source(te.source, src, scope);
+  for (auto& op : te.operators) p = bind_operator(std::move(p), op, src, scope);
+  return p;
+}
+
+// A let value written as a scalar-looking expression that denotes a table (`let T = SigninLogs;`,
+// `let T = MyFunc();`, `materialize(...)`), or a tabular function argument.
+PlanPtr Binder::bind_tabular_expr_value(const K::Expr& e, const Src& src, const ScopePtr& scope) {
+  if (auto* n = e.as<K::Name>()) return bind_table_name(n->name, e.range.begin, src, scope, false);
+  if (auto* c = e.as<K::Call>()) return bind_call_source(*c, e.range.begin, src, scope, nullptr);
+  if (auto* t = e.as<K::TabularArg>()) return bind_tabular(*t->query, src, scope);
+  fail(src, e.range.begin, "expected a tabular expression");
+}
+
+PlanPtr Binder::bind_table_name(const std::string& name, std::uint32_t off, const Src& src, const ScopePtr& scope, bool fuzzy_ok) {
+  if (auto b = scope->find(name)) {
+    switch (b->kind) {
+      case Binding::Kind::Plan: return b->plan;
+      case Binding::Kind::Function:
+        return bind_function_tabular(b, nullptr, off, src, scope, nullptr);
+      case Binding::Kind::Lazy:
+        if (b->tab) {
+          if (b->resolving) fail(src, off, "let definition refers to itself");
+          b->resolving = true;
+          PlanPtr p = bind_tabular(*b->tab, b->src, b->scope);
+          b->resolving = false;
+          return p;
+        }
+        if (b->expr && (b->expr->as<K::Name>() || b->expr->as<K::Call>() || b->expr->as<K::TabularArg>())) {
+          // decide: a scalar call (e.g. let x = ago(1d)) is not a table
+          if (auto* c = b->expr->as<K::Call>()) {
+            const bool tabular_call = c->name == "materialize" || c->name == "table" || engine_.workspace_.count(c->name) ||
+                                      (b->scope->find(c->name) && b->scope->find(c->name)->kind == Binding::Kind::Function);
+            if (!tabular_call) fail(src, off, "'" + name + "' is a scalar, used here as a table");
+            if (c->name == "materialize") {
+              if (!b->plan) b->plan = bind_call_source(*c, b->expr->range.begin, b->src, b->scope, nullptr);
+              return b->plan;
+            }
+          }
+          if (b->resolving) fail(src, off, "let definition refers to itself");
+          b->resolving = true;
+          PlanPtr p = bind_tabular_expr_value(*b->expr, b->src, b->scope);
+          b->resolving = false;
+          return p;
+        }
+        fail(src, off, "'" + name + "' is a scalar, used here as a table");
+      default: fail(src, off, "'" + name + "' is a scalar, used here as a table");
+    }
+  }
+  auto it = engine_.tables_.find(name);
+  if (it != engine_.tables_.end()) return make_scan(it->second);
+  if (engine_.workspace_.count(name)) return bind_workspace_function(name, nullptr, off, src, scope, nullptr);
+  if (fuzzy_ok) return nullptr;
+  fail(src, off, "unknown table '" + name + "' (give it with --data " + name + "=FILE, or --schema)");
+}
+
+PlanPtr Binder::bind_function_tabular(const std::shared_ptr<Binding>& b, const K::Call* call, std::uint32_t off, const Src& src,
+                                      const ScopePtr& scope, PlanPtr piped_input) {
+  const K::FunctionDef& fd = *b->fn;
+  auto fscope = std::make_shared<Scope>();
+  fscope->parent = b->scope;
+  std::size_t argi = 0;
+  const std::size_t nargs = call ? call->args.size() : 0;
+  for (std::size_t i = 0; i < fd.params.size(); ++i) {
+    const K::Param& p = fd.params[i];
+    auto pb = std::make_shared<Binding>();
+    if (p.tabular && piped_input && i == 0) {
+      pb->kind = Binding::Kind::Plan;
+      pb->plan = piped_input;
+      fscope->names[p.name] = pb;
+      continue;
+    }
+    const K::Expr* arg = argi < nargs ? call->args[argi].value.get() : nullptr;
+    ++argi;
+    if (p.tabular) {
+      if (!arg) fail(src, off, "missing tabular argument '" + p.name + "'");
+      pb->kind = Binding::Kind::Plan;
+      pb->plan = bind_tabular_expr_value(*arg, src, scope);
+    } else {
+      RowCtx none;
+      Schema empty;
+      none.schema = &empty;
+      ExprPtr e;
+      if (arg) e = bind_expr(*arg, none, src, scope);
+      else if (p.default_value) e = bind_expr(*p.default_value, none, b->src, b->scope);
+      else fail(src, off, "missing argument '" + p.name + "'");
+      pb->kind = Binding::Kind::Value;
+      Value v = eval_const(e, off, src);
+      if (p.type && v.type != *p.type) v = convert_to(v, *p.type);
+      pb->value = v;
+    }
+    fscope->names[p.name] = pb;
+  }
+  if (argi < nargs) fail(src, off, "too many arguments");
+  const auto& stmts = fd.body->statements;
+  bind_lets(stmts, b->src, fscope);
+  for (auto it = stmts.rbegin(); it != stmts.rend(); ++it) {
+    if (auto* t = it->as<K::TabularStatement>()) return bind_tabular(*t->query, b->src, fscope);
+    if (auto* s = it->as<K::ScalarStatement>()) {
+      // a scalar-looking body that names a table (`{ SigninLogs }`)
+      return bind_tabular_expr_value(*s->value, b->src, fscope);
+    }
+  }
+  fail(src, off, "function body has no result");
+}
+
+PlanPtr Binder::bind_workspace_function(const std::string& name, const K::Call* call, std::uint32_t off, const Src& src,
+                                        const ScopePtr& scope, PlanPtr piped_input) {
+  auto& wf = engine_.workspace_.at(name);
+  if (!wf.parsed) {
+    K::ParseOptions po;
+    po.location = wf.location;
+    auto r = K::parse_query(wf.text, po);
+    if (!r.ok()) {
+      BindFailure f;
+      f.error = r.error();
+      throw f;
+    }
+    wf.parsed = std::make_shared<K::Query>(std::move(r.value()));
+  }
+  const K::Query& q = *wf.parsed;
+  Src fsrc{&q.text, &wf.location};
+  auto root = std::make_shared<Scope>();
+  // A workspace function's text is either a query (no parameters) or `let f = (params) { body }; f`
+  // style: if the query is a single let of a function followed by nothing, call that function.
+  bind_lets(q.statements, fsrc, root);
+  const K::TabularExpr* res = q.result();
+  if (!res) {
+    // find a function let to call
+    for (auto it = q.statements.rbegin(); it != q.statements.rend(); ++it) {
+      if (auto* let = it->as<K::Let>(); let && std::holds_alternative<K::FunctionDef>(let->value))
+        return bind_function_tabular(root->find(let->name), call, off, src, scope, piped_input);
+    }
+    fail(fsrc, 0, "workspace function '" + name + "' has no tabular result");
+  }
+  if (call && !call->args.empty()) {
+    // parameters given to a parameterless body: bind them as named lets is not possible; report
+    fail(src, off, "workspace function '" + name + "' takes no parameters (write its file as `let f = (p:type) { ... }; ` to declare them)");
+  }
+  return bind_tabular(*res, fsrc, root);
+}
+
+PlanPtr Binder::bind_call_source(const K::Call& c, std::uint32_t off, const Src& src, const ScopePtr& scope, PlanPtr piped_input) {
+  if (c.name == "materialize") {
+    if (c.args.size() != 1) fail(src, off, "materialize() expects one tabular argument");
+    return make_cached(bind_tabular_expr_value(*c.args[0].value, src, scope));
+  }
+  if (c.name == "table") {
+    if (c.args.empty()) fail(src, off, "table() expects a table name");
+    auto* lit = c.args[0].value->as<K::Literal>();
+    const std::string* n = lit ? std::get_if<std::string>(&lit->value) : nullptr;
+    if (!n) fail(src, off, "table() expects a constant table name");
+    return bind_table_name(*n, off, src, scope, false);
+  }
+  if (auto b = scope->find(c.name); b && b->kind == Binding::Kind::Function)
+    return bind_function_tabular(b, &c, off, src, scope, piped_input);
+  if (engine_.workspace_.count(c.name)) return bind_workspace_function(c.name, &c, off, src, scope, piped_input);
+  if (auto b = scope->find(c.name); b && b->kind != Binding::Kind::Function && c.args.empty())
+    return bind_table_name(c.name, off, src, scope, false);
+  if (engine_.tables_.count(c.name) && c.args.empty()) return bind_table_name(c.name, off, src, scope, false);
+  fail(src, c.name_range.begin, "unknown function '" + c.name + "' (a workspace function? give it with --function " + c.name + "=FILE.kql)");
+}
+
+namespace {
+bool wildcard_match(std::string_view pat, std::string_view s) {
+  std::size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
+  while (i < s.size()) {
+    if (p < pat.size() && pat[p] == '*') { star = p++; mark = i; }
+    else if (p < pat.size() && pat[p] == s[i]) { ++p; ++i; }
+    else if (star != std::string_view::npos) { p = star + 1; i = ++mark; }
+    else return false;
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+}  // namespace
+
+PlanPtr Binder::bind_union(PlanPtr first, const std::vector<K::OperatorParam>& params, const std::vector<K::TabularPtr>& tables,
+                           std::uint32_t off, const Src& src, const ScopePtr& scope) {
+  bool fuzzy = false, inner = false;
+  std::string withsource;
+  for (auto& p : params) {
+    if (p.name == "isfuzzy") fuzzy = p.value == "true";
+    else if (p.name == "kind") inner = p.value == "inner";
+    else if (p.name == "withsource") withsource = p.value;
+  }
+  std::vector<PlanPtr> children;
+  std::vector<std::string> names;
+  if (first) { children.push_back(first); names.push_back(first->schema.table); }
+  for (auto& t : tables) {
+    const K::TableRef* ref = t->operators.empty() ? t->source.as<K::TableRef>() : nullptr;
+    if (ref && ref->wildcard) {
+      for (auto& [n, tab] : engine_.tables_)
+        if (wildcard_match(ref->name, n)) { children.push_back(make_scan(tab)); names.push_back(n); }
+      continue;
+    }
+    if (ref && fuzzy) {
+      PlanPtr p = bind_table_name(ref->name, t->range.begin, src, scope, true);
+      if (!p) continue;  // isfuzzy=true: a missing table is skipped
+      children.push_back(p);
+      names.push_back(ref->name);
+      continue;
+    }
+    children.push_back(bind_tabular(*t, src, scope));
+    names.push_back(ref ? ref->name : "union_arg" + std::to_string(names.size()));
+  }
+  if (children.empty()) fail(src, off, "union: no table to read (all missing with isfuzzy=true)");
+  // Output columns by name; same name with different types -> name_type columns.
+  Schema out;
+  std::map<std::string, std::set<Type>> types_of;
+  std::vector<std::string> order;
+  for (auto& c : children)
+    for (auto& f : c->schema.fields) {
+      if (!types_of.count(f.name)) order.push_back(f.name);
+      types_of[f.name].insert(f.type);
+    }
+  int src_col = -1;
+  if (!withsource.empty()) { out.fields.push_back({withsource, Type::String}); src_col = 0; }
+  std::map<std::pair<std::string, Type>, int> col_of;
+  for (auto& n : order) {
+    if (inner) {
+      bool everywhere = true;
+      for (auto& c : children) everywhere = everywhere && c->schema.index_of(n) >= 0;
+      if (!everywhere) continue;
+    }
+    auto& ts = types_of[n];
+    if (ts.size() == 1) { col_of[{n, *ts.begin()}] = static_cast<int>(out.fields.size()); out.fields.push_back({n, *ts.begin()}); }
+    else for (Type t : ts) { col_of[{n, t}] = static_cast<int>(out.fields.size()); out.fields.push_back({n + "_" + std::string(type_name(t)), t}); }
+  }
+  std::vector<std::vector<int>> mapping;
+  for (auto& c : children) {
+    std::vector<int> m;
+    for (auto& f : c->schema.fields) {
+      auto it = col_of.find({f.name, f.type});
+      m.push_back(it == col_of.end() ? -1 : it->second);
+    }
+    mapping.push_back(std::move(m));
+  }
+  return make_union(std::move(children), std::move(mapping), std::move(out), src_col, std::move(names));
+}
+
+PlanPtr Binder::bind_source(const K::Source& s, const Src& src, const ScopePtr& scope) {
+  const std::uint32_t off = s.range.begin;
+  if (auto* t = s.as<K::TableRef>()) {
+    if (t->wildcard) {
+      std::vector<K::TabularPtr> none;
+      std::vector<PlanPtr> kids;
+      std::vector<std::string> names;
+      for (auto& [n, tab] : engine_.tables_)
+        if (wildcard_match(t->name, n)) { kids.push_back(make_scan(tab)); names.push_back(n); }
+      if (kids.empty()) fail(src, off, "no table matches '" + t->name + "'");
+      PlanPtr first = kids[0];
+      // reuse union binding over scans
+      std::vector<std::vector<int>> mapping;
+      Schema out;
+      std::map<std::string, int> idx;
+      for (auto& k : kids) {
+        std::vector<int> m;
+        for (auto& f : k->schema.fields) {
+          auto it = idx.find(f.name);
+          if (it == idx.end()) { idx[f.name] = static_cast<int>(out.fields.size()); out.fields.push_back(f); m.push_back(static_cast<int>(out.fields.size()) - 1); }
+          else m.push_back(it->second);
+        }
+        mapping.push_back(std::move(m));
+      }
+      return make_union(std::move(kids), std::move(mapping), std::move(out), -1, std::move(names));
+    }
+    return bind_table_name(t->name, off, src, scope, false);
+  }
+  if (auto* c = s.as<K::CallSource>()) return bind_call_source(c->call, off, src, scope, nullptr);
+  if (auto* u = s.as<K::UnionSource>()) return bind_union(nullptr, u->params, u->tables, off, src, scope);
+  if (auto* p = s.as<K::ParenSource>()) return bind_tabular(*p->query, src, scope);
+  if (auto* d = s.as<K::DatatableSource>()) {
+    Schema sc;
+    for (auto& c : d->schema) sc.fields.push_back({c.name, c.type});
+    if (sc.fields.empty()) fail(src, off, "datatable needs at least one column");
+    if (d->values.size() % sc.fields.size() != 0)
+      fail(src, off, "datatable: " + std::to_string(d->values.size()) + " values do not fill rows of " + std::to_string(sc.fields.size()) + " columns");
+    TableBuilder tb(sc);
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    for (std::size_t i = 0; i < d->values.size(); ++i) {
+      const std::size_t c = i % sc.fields.size();
+      Value v = eval_const(bind_expr(*d->values[i], none, src, scope), d->values[i]->range.begin, src);
+      append_value(tb.column(c), convert_to(v, sc.fields[c].type));
+      if (c + 1 == sc.fields.size()) tb.end_row();
+    }
+    return make_values(tb.finish());
+  }
+  if (auto* pr = s.as<K::PrintSource>()) {
+    Table one;
+    Batch b;
+    b.sources.push_back(RowSource{});
+    one.batches.push_back(std::move(b));
+    PlanPtr base = make_values(std::move(one));
+    RowCtx rc;
+    rc.schema = &base->schema;
+    std::vector<ExprPtr> steps;
+    std::vector<int> output;
+    Schema out;
+    int unnamed = 0;
+    for (auto& a : pr->items) {
+      ExprPtr e = bind_expr(*a.value, rc, src, scope);
+      std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
+      // unnamed print columns are print_<position>
+      if (name.empty()) name = "print_" + std::to_string(unnamed);
+      ++unnamed;
+      output.push_back(static_cast<int>(steps.size()));
+      steps.push_back(e);
+      out.fields.push_back({name, e->type});
+    }
+    return make_compute(base, std::move(steps), std::move(output), std::move(out));
+  }
+  if (auto* r = s.as<K::RangeSource>()) {
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    Value from = eval_const(bind_expr(*r->from, none, src, scope), off, src);
+    Value to = eval_const(bind_expr(*r->to, none, src, scope), off, src);
+    Value step = eval_const(bind_expr(*r->step, none, src, scope), off, src);
+    Type t = from.type;
+    if (t == Type::Int) t = Type::Long;
+    Schema sc;
+    sc.fields.push_back({r->column, t});
+    TableBuilder tb(sc);
+    if (from.is_null() || to.is_null() || step.is_null()) return make_values(tb.finish());
+    if (t == Type::DateTime || t == Type::TimeSpan) {
+      std::int64_t st = step.i;
+      if (st == 0) fail(src, off, "range step is zero");
+      for (std::int64_t x = from.i, n = 0; (st > 0 ? x <= to.i : x >= to.i) && n < 10'000'000; x += st, ++n) {
+        append_value(tb.column(0), t == Type::DateTime ? Value::of_datetime(x) : Value::of_timespan(x));
+        tb.end_row();
+      }
+    } else if (t == Type::Real) {
+      bool ok;
+      double a = number_of(from, ok), b = number_of(to, ok), st = number_of(step, ok);
+      if (st == 0) fail(src, off, "range step is zero");
+      for (double x = a; (st > 0 ? x <= b : x >= b); x += st) { tb.column(0).append_real(x); tb.end_row(); }
+    } else {
+      bool ok;
+      auto a = static_cast<std::int64_t>(number_of(from, ok)), b = static_cast<std::int64_t>(number_of(to, ok)),
+           st = static_cast<std::int64_t>(number_of(step, ok));
+      if (st == 0) fail(src, off, "range step is zero");
+      for (std::int64_t x = a, n = 0; (st > 0 ? x <= b : x >= b) && n < 10'000'000; x += st, ++n) { tb.column(0).append_long(x); tb.end_row(); }
+    }
+    return make_values(tb.finish());
+  }
+  if (s.as<K::ExternalDataSource>()) fail(src, off, "externaldata is not supported (rulelab reads no URLs; give the data with --data)", true);
+  fail(src, off, "unsupported tabular source", true);
+}
+
+}  // namespace rulelab::engine

@@ -1,0 +1,66 @@
+#include "engine/engine.hpp"
+
+#include "core/datetime.hpp"
+#include "engine/aggregates.hpp"
+#include "engine/binder.hpp"
+#include "engine/functions.hpp"
+
+namespace rulelab::engine {
+
+Engine::Engine() : functions_(std::make_unique<FunctionRegistry>()), aggregates_(std::make_unique<AggregateRegistry>()) {}
+Engine::~Engine() = default;
+
+void Engine::add_table(const std::string& name, std::shared_ptr<const Table> table) { tables_[name] = std::move(table); }
+bool Engine::has_table(const std::string& name) const { return tables_.count(name) > 0; }
+
+void Engine::add_function(const std::string& name, std::string text, kusto::QueryLocation location) {
+  WorkspaceFunction f;
+  f.text = std::move(text);
+  f.location = std::move(location);
+  workspace_[name] = std::move(f);
+}
+
+bool Engine::run(const std::string& text, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
+                 EngineError& err) {
+  kusto::ParseOptions po;
+  po.location = location;
+  auto q = kusto::parse_query(text, po);
+  if (!q.ok()) {
+    err.error = q.error();
+    err.unsupported = false;
+    return false;
+  }
+  return run(q.value(), location, options, out, err);
+}
+
+bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
+                 EngineError& err) {
+  ExecContext ctx;
+  ctx.eval.now_ticks = options.now_ticks;
+  ctx.lineage = options.lineage;
+  Binder binder(*this, ctx);
+  Src src{&query.text, &location};
+  try {
+    auto scope = std::make_shared<Scope>();
+    PlanPtr plan = binder.bind_query(query, src, scope);
+    out = plan->execute(ctx);
+    return true;
+  } catch (const BindFailure& f) {
+    err.error = f.error;
+    err.unsupported = f.unsupported;
+  } catch (const QueryError& q) {
+    err.error = location.error_at(query.text, q.offset, q.what());
+    err.unsupported = q.unsupported;
+  } catch (const std::bad_alloc&) {
+    err.error = Error("out of memory while running the query");
+  }
+  return false;
+}
+
+std::string format_cell(const Column& c, std::size_t row) {
+  if (c.type() == Type::String) return std::string(c.get_string(row));
+  if (c.is_null(row)) return {};
+  return to_kusto_string(get_value(c, row));
+}
+
+}  // namespace rulelab::engine

@@ -1,0 +1,73 @@
+// The Kusto executor: binds a parsed query (kusto/ast.hpp) against tables and workspace
+// functions, then runs it over columnar batches. One clock (`now`) per run.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/column.hpp"
+#include "core/error.hpp"
+#include "core/lineage.hpp"
+#include "kusto/ast.hpp"
+#include "kusto/parser.hpp"
+
+namespace rulelab::engine {
+
+class FunctionRegistry;
+class AggregateRegistry;
+
+struct RunOptions {
+  std::int64_t now_ticks = 0;  // the clock now() and ago() read
+  Lineage* lineage = nullptr;  // provenance of result rows through joins and summarize (null: off)
+};
+
+// The outcome of a failed run: the error (file:line:col) and whether it is a feature rulelab
+// does not implement (as opposed to an error in the query or the data).
+struct EngineError {
+  Error error;
+  bool unsupported = false;
+};
+
+class Engine {
+ public:
+  Engine();
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // A table visible by name (replaces one of the same name).
+  void add_table(const std::string& name, std::shared_ptr<const Table> table);
+  bool has_table(const std::string& name) const;
+  // A workspace function (a saved query, e.g. an ASIM parser or _GetWatchlist): its body is a
+  // Kusto query, optionally with parameters written as a let-function `(a:string) { ... }` or
+  // as the whole body. Parsed when first used.
+  void add_function(const std::string& name, std::string text, kusto::QueryLocation location);
+
+  // Parses and runs a query. On failure `err` is filled and the table is empty.
+  bool run(const std::string& text, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
+           EngineError& err);
+  bool run(const kusto::Query& query, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
+           EngineError& err);
+
+  const FunctionRegistry& functions() const { return *functions_; }
+  const AggregateRegistry& aggregates() const { return *aggregates_; }
+
+  struct WorkspaceFunction {
+    std::string text;
+    kusto::QueryLocation location;
+    std::shared_ptr<kusto::Query> parsed;  // when parsed
+  };
+
+ private:
+  std::unique_ptr<FunctionRegistry> functions_;
+  std::unique_ptr<AggregateRegistry> aggregates_;
+  std::map<std::string, std::shared_ptr<const Table>> tables_;
+  std::map<std::string, WorkspaceFunction> workspace_;
+  friend class Binder;
+};
+
+// Text of one value as rulelab prints it (datetimes ISO 8601 UTC, timespans d.hh:mm:ss, dynamic as JSON).
+std::string format_cell(const Column& c, std::size_t row);
+
+}  // namespace rulelab::engine

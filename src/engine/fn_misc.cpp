@@ -1,0 +1,238 @@
+// Conversion, null, math, IPv4, hashing and misc functions (learn.microsoft.com/kusto/query/<name>-function).
+#include <cmath>
+#include <cstring>
+
+#include "core/datetime.hpp"
+#include "engine/functions.hpp"
+#include "engine/sha256.hpp"
+
+namespace rulelab::engine {
+namespace {
+using namespace rules;
+
+Value f_tostring(const CallArgs& a) { return Value::of_string(to_kusto_string(a[0])); }
+Value f_tolong(const CallArgs& a) { return convert_to(a[0], Type::Long); }
+Value f_toint(const CallArgs& a) { return convert_to(a[0], Type::Int); }
+Value f_toreal(const CallArgs& a) { return convert_to(a[0], Type::Real); }
+Value f_tobool(const CallArgs& a) { return convert_to(a[0], Type::Bool); }
+Value f_todatetime(const CallArgs& a) { return convert_to(a[0], Type::DateTime); }
+Value f_totimespan(const CallArgs& a) { return convert_to(a[0], Type::TimeSpan); }
+Value f_toguid(const CallArgs& a) { return convert_to(a[0], Type::Guid); }
+Value f_isnull(const CallArgs& a) { return Value::of_bool(a[0].is_null()); }
+Value f_isnotnull(const CallArgs& a) { return Value::of_bool(!a[0].is_null()); }
+Value f_gettype(const CallArgs& a) {
+  if (a[0].type != Type::Dynamic) return Value::of_string(a[0].is_null() && a[0].type != Type::String ? std::string(type_name(a[0].type)) : std::string(type_name(a[0].type)));
+  switch (a[0].dyn().kind()) {
+    case DynKind::Null: return Value::of_string("null");
+    case DynKind::True: case DynKind::False: return Value::of_string("bool");
+    case DynKind::Int: return Value::of_string("long");
+    case DynKind::Real: return Value::of_string("real");
+    case DynKind::String: return Value::of_string("string");
+    case DynKind::Array: return Value::of_string("array");
+    case DynKind::Object: return Value::of_string("dictionary");
+  }
+  return Value::of_string("");
+}
+
+double num(const Value& v, bool& ok) { return number_of(v, ok); }
+Value f_abs(const CallArgs& a) {
+  const Value& x = a[0];
+  if (x.is_null()) return x;
+  if (x.type == Type::Int || x.type == Type::Long) { Value r = x; r.i = x.i < 0 ? -x.i : x.i; return r; }
+  if (x.type == Type::TimeSpan) return Value::of_timespan(x.i < 0 ? -x.i : x.i);
+  bool ok; double d = num(x, ok);
+  return ok ? Value::of_real(std::fabs(d)) : Value::null_of(Type::Real);
+}
+Type abs_rule(const std::vector<Type>& t, std::string&) { return t[0] == Type::Dynamic ? Type::Real : t[0]; }
+#define REAL_FN(NAME, EXPR)                                  \
+  Value NAME(const CallArgs& a) {                            \
+    bool ok; double x = num(a[0], ok);                       \
+    if (!ok) return Value::null_of(Type::Real);              \
+    return Value::of_real(EXPR);                             \
+  }
+REAL_FN(f_log, std::log(x))
+REAL_FN(f_log10, std::log10(x))
+REAL_FN(f_log2, std::log2(x))
+REAL_FN(f_exp, std::exp(x))
+REAL_FN(f_exp2, std::exp2(x))
+REAL_FN(f_exp10, std::pow(10.0, x))
+REAL_FN(f_sqrt, std::sqrt(x))
+REAL_FN(f_ceiling, std::ceil(x))
+#undef REAL_FN
+Value f_pow(const CallArgs& a) {
+  bool o1, o2; double x = num(a[0], o1), y = num(a[1], o2);
+  if (!o1 || !o2) return Value::null_of(Type::Real);
+  return Value::of_real(std::pow(x, y));
+}
+// round(number [, precision]): half away from zero.
+Value f_round(const CallArgs& a) {
+  bool ok; double x = num(a[0], ok);
+  if (!ok) return Value::null_of(a[0].type == Type::Dynamic ? Type::Real : a[0].type);
+  std::int64_t p = 0;
+  if (a.size() > 1) { bool o; p = static_cast<std::int64_t>(num(a[1], o)); }
+  if (a[0].type == Type::Int || a[0].type == Type::Long) {
+    if (p >= 0) return a[0];
+    double f = std::pow(10.0, static_cast<double>(-p));
+    std::int64_t r = static_cast<std::int64_t>(std::round(static_cast<double>(a[0].i) / f) * f);
+    return a[0].type == Type::Int ? Value::of_int(static_cast<std::int32_t>(r)) : Value::of_long(r);
+  }
+  double f = std::pow(10.0, static_cast<double>(p));
+  return Value::of_real(std::round(x * f) / f);
+}
+Type round_rule(const std::vector<Type>& t, std::string&) { return t[0] == Type::Dynamic ? Type::Real : t[0]; }
+Value f_sign(const CallArgs& a) { bool ok; double x = num(a[0], ok); if (!ok) return Value::null_of(Type::Real); return Value::of_real(x > 0 ? 1 : (x < 0 ? -1 : 0)); }
+Value f_isnan(const CallArgs& a) { bool ok; double x = num(a[0], ok); return Value::of_bool(ok && std::isnan(x)); }
+Value f_isfinite(const CallArgs& a) { bool ok; double x = num(a[0], ok); return Value::of_bool(ok && std::isfinite(x)); }
+Value f_isinf(const CallArgs& a) { bool ok; double x = num(a[0], ok); return Value::of_bool(ok && std::isinf(x)); }
+Value f_max_of(const CallArgs& a) {
+  Value best = Value::null_of(a[0].type);
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (a[k].is_null()) continue;
+    auto c = best.is_null() ? std::optional<int>(1) : compare_values(a[k], best);
+    if (c && *c > 0) best = a[k];
+  }
+  return best;
+}
+Value f_min_of(const CallArgs& a) {
+  Value best = Value::null_of(a[0].type);
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (a[k].is_null()) continue;
+    auto c = best.is_null() ? std::optional<int>(-1) : compare_values(a[k], best);
+    if (c && *c < 0) best = a[k];
+  }
+  return best;
+}
+Type minmax_rule(const std::vector<Type>& t, std::string&) {
+  Type r = t[0];
+  for (Type x : t) if (is_numeric(x) && is_numeric(r)) r = promote_numeric(r, x);
+  return r;
+}
+
+// ---- IPv4 (learn.microsoft.com/kusto/query/ipv4-*-function)
+// Parses "a.b.c.d" or "a.b.c.d/n"; prefix defaults to 32.
+bool parse_ipv4(std::string_view s, std::uint32_t& ip, int& prefix) {
+  prefix = 32;
+  std::size_t slash = s.find('/');
+  if (slash != std::string_view::npos) {
+    std::string_view p = s.substr(slash + 1);
+    if (p.empty() || p.size() > 2) return false;
+    prefix = 0;
+    for (char c : p) { if (c < '0' || c > '9') return false; prefix = prefix * 10 + (c - '0'); }
+    if (prefix > 32) return false;
+    s = s.substr(0, slash);
+  }
+  std::uint32_t parts[4];
+  int n = 0;
+  std::size_t i = 0;
+  while (n < 4) {
+    if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
+    std::uint32_t v = 0;
+    std::size_t digits = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') { v = v * 10 + static_cast<std::uint32_t>(s[i] - '0'); ++i; if (++digits > 3) return false; }
+    if (v > 255) return false;
+    parts[n++] = v;
+    if (n < 4) { if (i >= s.size() || s[i] != '.') return false; ++i; }
+  }
+  if (i != s.size()) return false;
+  ip = parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3];
+  return true;
+}
+std::uint32_t mask_of(int prefix) { return prefix == 0 ? 0 : ~0u << (32 - prefix); }
+
+Value f_ipv4_is_private(const CallArgs& a) {
+  std::uint32_t ip; int p;
+  if (!parse_ipv4(to_kusto_string(a[0]), ip, p)) return Value::null_of(Type::Bool);
+  auto in = [&](std::uint32_t net, int bits) { return (ip & mask_of(bits)) == net; };
+  return Value::of_bool(in(0x0A000000u, 8) || in(0xAC100000u, 12) || in(0xC0A80000u, 16));
+}
+Value f_ipv4_is_in_range(const CallArgs& a) {
+  std::uint32_t ip, net; int p1, p2;
+  if (!parse_ipv4(to_kusto_string(a[0]), ip, p1) || !parse_ipv4(to_kusto_string(a[1]), net, p2)) return Value::null_of(Type::Bool);
+  const std::uint32_t m = mask_of(p2);
+  return Value::of_bool((ip & m) == (net & m));
+}
+Value f_ipv4_is_in_any_range(const CallArgs& a) {
+  std::uint32_t ip; int p1;
+  if (!parse_ipv4(to_kusto_string(a[0]), ip, p1)) return Value::null_of(Type::Bool);
+  bool found = false;
+  auto check = [&](const std::string& r) {
+    std::uint32_t net; int p2;
+    if (parse_ipv4(r, net, p2) && (ip & mask_of(p2)) == (net & mask_of(p2))) found = true;
+  };
+  for (std::size_t k = 1; k < a.size(); ++k) {
+    if (a[k].type == Type::Dynamic && a[k].dyn().is_array())
+      a[k].dyn().for_each_element([&](DynRef e) { if (e.is_string()) check(std::string(e.as_string())); });
+    else check(to_kusto_string(a[k]));
+  }
+  return Value::of_bool(found);
+}
+// ipv4_compare(ip1, ip2 [, prefix]): -1, 0, 1.
+Value f_ipv4_compare(const CallArgs& a) {
+  std::uint32_t x, y; int p1, p2;
+  if (!parse_ipv4(to_kusto_string(a[0]), x, p1) || !parse_ipv4(to_kusto_string(a[1]), y, p2)) return Value::null_of(Type::Long);
+  int p = std::min(p1, p2);
+  if (a.size() > 2 && !a[2].is_null()) { bool ok; p = std::min(p, static_cast<int>(num(a[2], ok))); }
+  const std::uint32_t m = mask_of(p);
+  x &= m; y &= m;
+  return Value::of_long(x < y ? -1 : (x > y ? 1 : 0));
+}
+Value f_ipv4_is_match(const CallArgs& a) {
+  Value c = f_ipv4_compare(a);
+  if (c.is_null()) return Value::null_of(Type::Bool);
+  return Value::of_bool(c.i == 0);
+}
+Value f_parse_ipv4(const CallArgs& a) {
+  std::uint32_t ip; int p;
+  if (!parse_ipv4(to_kusto_string(a[0]), ip, p)) return Value::null_of(Type::Long);
+  return Value::of_long(ip & mask_of(p));
+}
+
+Value f_hash_sha256(const CallArgs& a) { return Value::of_string(sha256_hex(to_kusto_string(a[0]))); }
+
+}  // namespace
+
+void add_misc_functions(std::vector<ScalarFunction>& out) {
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  add("tostring", 1, 1, ret_string, f_tostring);
+  add("tolong", 1, 1, ret_long, f_tolong);
+  add("toint", 1, 1, ret_int, f_toint);
+  add("todouble", 1, 1, ret_real, f_toreal);
+  add("toreal", 1, 1, ret_real, f_toreal);
+  add("todecimal", 1, 1, ret_real, f_toreal);
+  add("tobool", 1, 1, ret_bool, f_tobool);
+  add("toboolean", 1, 1, ret_bool, f_tobool);
+  add("todatetime", 1, 1, ret_datetime, f_todatetime);
+  add("totimespan", 1, 1, ret_timespan, f_totimespan);
+  add("totime", 1, 1, ret_timespan, f_totimespan);
+  add("toguid", 1, 1, ret_guid, f_toguid);
+  add("isnull", 1, 1, ret_bool, f_isnull);
+  add("isnotnull", 1, 1, ret_bool, f_isnotnull);
+  add("notnull", 1, 1, ret_bool, f_isnotnull);
+  add("gettype", 1, 1, ret_string, f_gettype);
+  add("abs", 1, 1, abs_rule, f_abs);
+  add("log", 1, 1, ret_real, f_log);
+  add("log10", 1, 1, ret_real, f_log10);
+  add("log2", 1, 1, ret_real, f_log2);
+  add("exp", 1, 1, ret_real, f_exp);
+  add("exp2", 1, 1, ret_real, f_exp2);
+  add("exp10", 1, 1, ret_real, f_exp10);
+  add("sqrt", 1, 1, ret_real, f_sqrt);
+  add("ceiling", 1, 1, ret_real, f_ceiling);
+  add("pow", 2, 2, ret_real, f_pow);
+  add("round", 1, 2, round_rule, f_round);
+  add("sign", 1, 1, ret_real, f_sign);
+  add("isnan", 1, 1, ret_bool, f_isnan);
+  add("isfinite", 1, 1, ret_bool, f_isfinite);
+  add("isinf", 1, 1, ret_bool, f_isinf);
+  add("max_of", 1, 64, minmax_rule, f_max_of);
+  add("min_of", 1, 64, minmax_rule, f_min_of);
+  add("ipv4_is_private", 1, 1, ret_bool, f_ipv4_is_private);
+  add("ipv4_is_in_range", 2, 2, ret_bool, f_ipv4_is_in_range);
+  add("ipv4_is_in_any_range", 2, 64, ret_bool, f_ipv4_is_in_any_range);
+  add("ipv4_is_match", 2, 3, ret_bool, f_ipv4_is_match);
+  add("ipv4_compare", 2, 3, ret_long, f_ipv4_compare);
+  add("parse_ipv4", 1, 1, ret_long, f_parse_ipv4);
+  add("hash_sha256", 1, 1, ret_string, f_hash_sha256);
+}
+
+}  // namespace rulelab::engine

@@ -1,0 +1,411 @@
+// String functions (learn.microsoft.com/kusto/query/<name>-function): strlen, substring, indexof,
+// split, extract, extract_all, replace_string, replace_regex, trim*, tolower, toupper, strcat,
+// strcat_delim, countof, reverse, strrep, url_decode/encode, base64.
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/functions.hpp"
+#include "engine/regex.hpp"
+
+namespace rulelab::engine {
+namespace {
+using namespace rules;
+
+std::string S(const Value& v) { return to_kusto_string(v); }
+Value dyn_array_of(const std::vector<std::string>& items) {
+  std::string b;
+  DynWriter w(b);
+  w.begin_array();
+  for (auto& s : items) w.string(s);
+  w.end();
+  return Value::of_dynamic(std::move(b));
+}
+
+// Number of UTF-8 code points.
+std::int64_t utf8_len(std::string_view s) {
+  std::int64_t n = 0;
+  for (unsigned char c : s) if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+// Byte offset of code point k (clamped to size).
+std::size_t utf8_offset(std::string_view s, std::int64_t k) {
+  std::size_t i = 0;
+  std::int64_t n = 0;
+  while (i < s.size()) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (n == k) return i;
+      ++n;
+    }
+    ++i;
+  }
+  return s.size();
+}
+
+Value f_strlen(const CallArgs& a) { return Value::of_long(utf8_len(S(a[0]))); }
+
+Value f_substring(const CallArgs& a) {
+  const std::string s = S(a[0]);
+  bool ok;
+  double st = number_of(a[1], ok);
+  if (!ok) return Value::of_string("");
+  const std::int64_t len = utf8_len(s);
+  std::int64_t start = static_cast<std::int64_t>(st);
+  if (start < 0) start = std::max<std::int64_t>(0, len + start);
+  if (start > len) return Value::of_string("");
+  std::int64_t count = len - start;
+  if (a.size() > 2 && !a[2].is_null()) {
+    double c = number_of(a[2], ok);
+    if (ok) count = std::clamp<std::int64_t>(static_cast<std::int64_t>(c), 0, len - start);
+  }
+  const std::size_t b = utf8_offset(s, start), e = utf8_offset(s, start + count);
+  return Value::of_string(s.substr(b, e - b));
+}
+
+Value f_indexof(const CallArgs& a) {
+  if (a[0].is_null() || a[1].is_null()) return Value::null_of(Type::Long);
+  const std::string s = S(a[0]), f = S(a[1]);
+  std::int64_t start = 0;
+  bool ok = true;
+  if (a.size() > 2) { start = static_cast<std::int64_t>(number_of(a[2], ok)); if (!ok) return Value::null_of(Type::Long); }
+  const std::int64_t len = utf8_len(s);
+  if (start < 0) start = std::max<std::int64_t>(0, len + start);
+  if (start > len) return Value::of_long(-1);
+  std::int64_t limit = len;
+  if (a.size() > 3 && !a[3].is_null()) { std::int64_t l = static_cast<std::int64_t>(number_of(a[3], ok)); if (l >= 0) limit = std::min(len, start + l + 1); }
+  std::int64_t occurrence = 1;
+  if (a.size() > 4 && !a[4].is_null()) occurrence = static_cast<std::int64_t>(number_of(a[4], ok));
+  std::size_t pos = utf8_offset(s, start);
+  const std::size_t end = utf8_offset(s, limit);
+  for (std::int64_t k = 0; k < occurrence; ++k) {
+    std::size_t p = s.find(f, pos);
+    if (p == std::string::npos || p + f.size() > end) return Value::of_long(-1);
+    if (k + 1 == occurrence) return Value::of_long(utf8_len(std::string_view(s).substr(0, p)));
+    pos = p + 1;
+  }
+  return Value::of_long(-1);
+}
+
+// split(source, delimiter [, index]) (learn.microsoft.com/kusto/query/split-function)
+Value f_split(const CallArgs& a) {
+  const std::string s = S(a[0]), d = S(a[1]);
+  std::vector<std::string> parts;
+  if (d.empty()) parts.push_back(s);
+  else {
+    std::size_t p = 0;
+    while (true) {
+      std::size_t q = s.find(d, p);
+      if (q == std::string::npos) { parts.push_back(s.substr(p)); break; }
+      parts.push_back(s.substr(p, q - p));
+      p = q + d.size();
+    }
+  }
+  if (a.size() > 2) {
+    bool ok;
+    double idx = number_of(a[2], ok);
+    if (!ok) return Value::null_of(Type::Dynamic);
+    auto i = static_cast<std::int64_t>(idx);
+    if (i < 0 || i >= static_cast<std::int64_t>(parts.size())) return dyn_array_of({});
+    return dyn_array_of({parts[static_cast<std::size_t>(i)]});
+  }
+  return dyn_array_of(parts);
+}
+
+const RegexState* regex_of(const CallArgs& a, std::size_t k, std::unique_ptr<RegexState>& tmp) {
+  if (auto* st = dynamic_cast<const RegexState*>(a.state)) return st;
+  tmp = std::make_unique<RegexState>(S(a[k]));
+  return tmp->ok() ? tmp.get() : nullptr;
+}
+
+std::shared_ptr<FnState> prep_regex0(const std::vector<const Value*>& c, std::string& err) {
+  if (c.empty() || !c[0]) return nullptr;
+  auto st = std::make_shared<RegexState>(to_kusto_string(*c[0]));
+  if (!st->ok()) { err = "invalid regular expression: " + st->error(); return nullptr; }
+  return st;
+}
+std::shared_ptr<FnState> prep_regex1(const std::vector<const Value*>& c, std::string& err) {
+  if (c.size() < 2 || !c[1]) return nullptr;
+  auto st = std::make_shared<RegexState>(to_kusto_string(*c[1]));
+  if (!st->ok()) { err = "invalid regular expression: " + st->error(); return nullptr; }
+  return st;
+}
+
+// extract(regex, captureGroup, source [, typeLiteral]) (learn.microsoft.com/kusto/query/extract-function):
+// no match -> empty string (null of the requested type).
+Value f_extract(const CallArgs& a) {
+  std::unique_ptr<RegexState> tmp;
+  const RegexState* re = regex_of(a, 0, tmp);
+  if (!re) return Value::of_string("");
+  bool ok;
+  auto g = static_cast<std::int64_t>(number_of(a[1], ok));
+  const std::string s = S(a[2]);
+  std::vector<std::string_view> groups;
+  if (!ok || g < 0 || g > re->groups() || !re->match(s, groups)) return Value::of_string("");
+  return Value::of_string(std::string(groups[static_cast<std::size_t>(g)]));
+}
+Type extract_rule(const std::vector<Type>& t, std::string&) { return t.size() > 3 ? t[3] : Type::String; }
+
+// extract_all(regex, [captureGroups,] source) (learn.microsoft.com/kusto/query/extract-all-function)
+Value f_extract_all(const CallArgs& a) {
+  std::unique_ptr<RegexState> tmp;
+  const RegexState* re = regex_of(a, 0, tmp);
+  if (!re) return Value::null_of(Type::Dynamic);
+  const std::string s = S(a[a.size() - 1]);
+  std::vector<std::int64_t> wanted;
+  if (a.size() == 3 && a[1].type == Type::Dynamic) {
+    a[1].dyn().for_each_element([&](DynRef e) { if (e.kind() == DynKind::Int) wanted.push_back(e.as_int()); });
+  }
+  const int ng = re->groups();
+  std::string b;
+  DynWriter w(b);
+  w.begin_array();
+  std::size_t pos = 0, count = 0;
+  std::vector<std::string_view> groups;
+  while (pos <= s.size() && re->match(s, groups, pos)) {
+    ++count;
+    if (!wanted.empty()) {
+      w.begin_array();
+      for (auto k : wanted) w.string(k >= 0 && k <= ng ? groups[static_cast<std::size_t>(k)] : std::string_view());
+      w.end();
+    } else if (ng <= 1) {
+      w.string(groups[ng == 1 ? 1 : 0]);
+    } else {
+      w.begin_array();
+      for (int k = 1; k <= ng; ++k) w.string(groups[static_cast<std::size_t>(k)]);
+      w.end();
+    }
+    const std::size_t end = static_cast<std::size_t>(groups[0].data() - s.data()) + groups[0].size();
+    pos = groups[0].empty() ? end + 1 : end;
+  }
+  w.end();
+  if (count == 0) return Value::null_of(Type::Dynamic);
+  return Value::of_dynamic(std::move(b));
+}
+
+Value f_replace_string(const CallArgs& a) {
+  std::string s = S(a[0]);
+  const std::string f = S(a[1]), r = S(a[2]);
+  if (f.empty()) return Value::of_string(s);
+  std::string out;
+  std::size_t p = 0;
+  while (true) {
+    std::size_t q = s.find(f, p);
+    if (q == std::string::npos) { out.append(s, p); break; }
+    out.append(s, p, q - p);
+    out += r;
+    p = q + f.size();
+  }
+  return Value::of_string(out);
+}
+
+// replace_regex(source, lookup_regex, rewrite_pattern): \1..\9 refer to groups.
+Value f_replace_regex(const CallArgs& a) {
+  std::unique_ptr<RegexState> tmp;
+  const RegexState* re = regex_of(a, 1, tmp);
+  std::string s = S(a[0]);
+  if (!re) return Value::of_string(s);
+  RE2::GlobalReplace(&s, re->re(), S(a[2]));
+  return Value::of_string(s);
+}
+
+struct TrimState : FnState {
+  std::unique_ptr<RegexState> lead, trail;
+};
+std::unique_ptr<TrimState> make_trim(const std::string& p) {
+  auto st = std::make_unique<TrimState>();
+  st->lead = std::make_unique<RegexState>("^(?:" + p + ")+");
+  st->trail = std::make_unique<RegexState>("(?:" + p + ")+$");
+  return st;
+}
+std::shared_ptr<FnState> prep_trim(const std::vector<const Value*>& c, std::string& err) {
+  if (c.empty() || !c[0]) return nullptr;
+  auto st = make_trim(to_kusto_string(*c[0]));
+  if (!st->lead->ok()) { err = "invalid regular expression: " + st->lead->error(); return nullptr; }
+  return std::shared_ptr<FnState>(std::move(st));
+}
+// trim(regex, source) (learn.microsoft.com/kusto/query/trim-function): removes leading and trailing matches.
+Value trim_impl(const CallArgs& a, bool lead, bool trail) {
+  std::unique_ptr<TrimState> tmp;
+  const TrimState* st = dynamic_cast<const TrimState*>(a.state);
+  if (!st) { tmp = make_trim(S(a[0])); st = tmp.get(); if (!st->lead->ok()) return Value::of_string(S(a[1])); }
+  std::string s = S(a[1]);
+  std::vector<std::string_view> g;
+  if (lead && st->lead->match(s, g) && g[0].data() == s.data()) s.erase(0, g[0].size());
+  if (trail && !s.empty()) {
+    // the trailing match must end at the end of the string; search for the leftmost such match
+    for (std::size_t p = 0; p < s.size(); ++p) {
+      if (st->trail->match(s, g, p)) {
+        std::size_t b = static_cast<std::size_t>(g[0].data() - s.data());
+        if (b + g[0].size() == s.size()) { s.erase(b); break; }
+        p = b;
+      } else break;
+    }
+  }
+  return Value::of_string(s);
+}
+Value f_trim(const CallArgs& a) { return trim_impl(a, true, true); }
+Value f_trim_start(const CallArgs& a) { return trim_impl(a, true, false); }
+Value f_trim_end(const CallArgs& a) { return trim_impl(a, false, true); }
+
+Value f_tolower(const CallArgs& a) { return Value::of_string(to_lower(S(a[0]))); }
+Value f_toupper(const CallArgs& a) { return Value::of_string(to_upper(S(a[0]))); }
+Value f_strcat(const CallArgs& a) {
+  std::string o;
+  for (std::size_t i = 0; i < a.size(); ++i) o += S(a[i]);
+  return Value::of_string(o);
+}
+Value f_strcat_delim(const CallArgs& a) {
+  std::string o;
+  const std::string d = S(a[0]);
+  for (std::size_t i = 1; i < a.size(); ++i) { if (i > 1) o += d; o += S(a[i]); }
+  return Value::of_string(o);
+}
+Value f_strcat_array(const CallArgs& a) {
+  std::string o;
+  const std::string d = S(a[1]);
+  bool first = true;
+  a[0].dyn().for_each_element([&](DynRef e) {
+    if (!first) o += d;
+    first = false;
+    o += to_kusto_string(Value::of_dynamic(e));
+  });
+  return Value::of_string(o);
+}
+// countof(source, search [, kind]) (learn.microsoft.com/kusto/query/countof-function):
+// "normal" counts overlapping occurrences; "regex" counts matches.
+Value f_countof(const CallArgs& a) {
+  const std::string s = S(a[0]), f = S(a[1]);
+  const bool regex = a.size() > 2 && S(a[2]) == "regex";
+  std::int64_t n = 0;
+  if (regex) {
+    RegexState re(f);
+    std::vector<std::string_view> g;
+    std::size_t pos = 0;
+    while (pos <= s.size() && re.match(s, g, pos)) {
+      ++n;
+      std::size_t end = static_cast<std::size_t>(g[0].data() - s.data()) + g[0].size();
+      pos = g[0].empty() ? end + 1 : end;
+    }
+    return Value::of_long(n);
+  }
+  if (f.empty()) return Value::of_long(0);
+  for (std::size_t p = s.find(f); p != std::string::npos; p = s.find(f, p + 1)) ++n;
+  return Value::of_long(n);
+}
+Value f_reverse(const CallArgs& a) { std::string s = S(a[0]); std::reverse(s.begin(), s.end()); return Value::of_string(s); }
+Value f_strrep(const CallArgs& a) {
+  const std::string s = S(a[0]);
+  bool ok;
+  auto n = static_cast<std::int64_t>(number_of(a[1], ok));
+  const std::string d = a.size() > 2 ? S(a[2]) : "";
+  std::string o;
+  for (std::int64_t i = 0; ok && i < n && i < 100000; ++i) { if (i) o += d; o += s; }
+  return Value::of_string(o);
+}
+Value f_isempty(const CallArgs& a) { return Value::of_bool(a[0].is_null() || (a[0].type != Type::Dynamic ? S(a[0]).empty() : (a[0].dyn().is_string() && a[0].dyn().as_string().empty()))); }
+Value f_isnotempty(const CallArgs& a) { Value v = f_isempty(a); v.i = !v.i; return v; }
+Value f_string_size(const CallArgs& a) { return Value::of_long(static_cast<std::int64_t>(S(a[0]).size())); }
+
+int hexval(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+Value f_url_decode(const CallArgs& a) {
+  const std::string s = S(a[0]);
+  std::string o;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+      o.push_back(static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+      i += 2;
+    } else if (s[i] == '+') o.push_back(' ');
+    else o.push_back(s[i]);
+  }
+  return Value::of_string(o);
+}
+Value f_url_encode(const CallArgs& a) {
+  const std::string s = S(a[0]);
+  static const char* hex = "0123456789ABCDEF";
+  std::string o;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') o.push_back(static_cast<char>(c));
+    else { o.push_back('%'); o.push_back(hex[c >> 4]); o.push_back(hex[c & 15]); }
+  }
+  return Value::of_string(o);
+}
+const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+Value f_base64_encode(const CallArgs& a) {
+  const std::string s = S(a[0]);
+  std::string o;
+  std::size_t i = 0;
+  for (; i + 2 < s.size(); i += 3) {
+    unsigned v = static_cast<unsigned char>(s[i]) << 16 | static_cast<unsigned char>(s[i + 1]) << 8 | static_cast<unsigned char>(s[i + 2]);
+    o += kB64[v >> 18 & 63]; o += kB64[v >> 12 & 63]; o += kB64[v >> 6 & 63]; o += kB64[v & 63];
+  }
+  if (i + 1 == s.size()) {
+    unsigned v = static_cast<unsigned char>(s[i]) << 16;
+    o += kB64[v >> 18 & 63]; o += kB64[v >> 12 & 63]; o += "==";
+  } else if (i + 2 == s.size()) {
+    unsigned v = static_cast<unsigned char>(s[i]) << 16 | static_cast<unsigned char>(s[i + 1]) << 8;
+    o += kB64[v >> 18 & 63]; o += kB64[v >> 12 & 63]; o += kB64[v >> 6 & 63]; o += '=';
+  }
+  return Value::of_string(o);
+}
+Value f_base64_decode(const CallArgs& a) {
+  const std::string s = S(a[0]);
+  std::string o;
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : s) {
+    if (c == '=') break;
+    const char* p = std::strchr(kB64, c);
+    int v = (c == '-') ? 62 : (c == '_') ? 63 : (p && c ? static_cast<int>(p - kB64) : -1);
+    if (v < 0) return Value::of_string("");
+    acc = acc << 6 | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) { bits -= 8; o.push_back(static_cast<char>(acc >> bits & 0xFF)); }
+  }
+  return Value::of_string(o);
+}
+
+}  // namespace
+
+void add_string_functions(std::vector<ScalarFunction>& out) {
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f, PrepareFn p = nullptr) {
+    out.push_back(ScalarFunction{n, mn, mx, t, f, p, true});
+  };
+  add("strlen", 1, 1, ret_long, f_strlen);
+  add("substring", 2, 3, ret_string, f_substring);
+  add("indexof", 2, 5, ret_long, f_indexof);
+  add("split", 2, 3, ret_dynamic, f_split);
+  add("extract", 3, 4, extract_rule, f_extract, prep_regex0);
+  add("extract_all", 2, 3, ret_dynamic, f_extract_all, prep_regex0);
+  add("replace_string", 3, 3, ret_string, f_replace_string);
+  add("replace_regex", 3, 3, ret_string, f_replace_regex, prep_regex1);
+  add("replace", 3, 3, ret_string, f_replace_regex, prep_regex1);
+  add("trim", 2, 2, ret_string, f_trim, prep_trim);
+  add("trim_start", 2, 2, ret_string, f_trim_start, prep_trim);
+  add("trim_end", 2, 2, ret_string, f_trim_end, prep_trim);
+  add("tolower", 1, 1, ret_string, f_tolower);
+  add("toupper", 1, 1, ret_string, f_toupper);
+  add("strcat", 1, 64, ret_string, f_strcat);
+  add("strcat_delim", 3, 64, ret_string, f_strcat_delim);
+  add("strcat_array", 2, 2, ret_string, f_strcat_array);
+  add("countof", 2, 3, ret_long, f_countof);
+  add("reverse", 1, 1, ret_string, f_reverse);
+  add("strrep", 2, 3, ret_string, f_strrep);
+  add("isempty", 1, 1, ret_bool, f_isempty);
+  add("isnotempty", 1, 1, ret_bool, f_isnotempty);
+  add("string_size", 1, 1, ret_long, f_string_size);
+  add("url_decode", 1, 1, ret_string, f_url_decode);
+  add("url_encode", 1, 1, ret_string, f_url_encode);
+  add("url_encode_component", 1, 1, ret_string, f_url_encode);
+  add("base64_encode_tostring", 1, 1, ret_string, f_base64_encode);
+  add("base64_encodestring", 1, 1, ret_string, f_base64_encode);
+  add("base64_decode_tostring", 1, 1, ret_string, f_base64_decode);
+  add("base64_decodestring", 1, 1, ret_string, f_base64_decode);
+}
+
+}  // namespace rulelab::engine

@@ -1,0 +1,66 @@
+#include "engine/functions.hpp"
+
+namespace rulelab::engine {
+
+FunctionRegistry::FunctionRegistry() {
+  add_operator_functions(all_);
+  add_string_functions(all_);
+  add_datetime_functions(all_);
+  add_dynamic_functions(all_);
+  add_misc_functions(all_);
+  for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
+}
+
+const ScalarFunction* FunctionRegistry::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &all_[it->second];
+}
+
+std::vector<std::string> FunctionRegistry::names() const {
+  std::vector<std::string> r;
+  for (auto& [k, v] : by_name_) r.push_back(k);
+  return r;
+}
+
+namespace rules {
+Type ret_bool(const std::vector<Type>&, std::string&) { return Type::Bool; }
+Type ret_long(const std::vector<Type>&, std::string&) { return Type::Long; }
+Type ret_int(const std::vector<Type>&, std::string&) { return Type::Int; }
+Type ret_real(const std::vector<Type>&, std::string&) { return Type::Real; }
+Type ret_string(const std::vector<Type>&, std::string&) { return Type::String; }
+Type ret_datetime(const std::vector<Type>&, std::string&) { return Type::DateTime; }
+Type ret_timespan(const std::vector<Type>&, std::string&) { return Type::TimeSpan; }
+Type ret_dynamic(const std::vector<Type>&, std::string&) { return Type::Dynamic; }
+Type ret_guid(const std::vector<Type>&, std::string&) { return Type::Guid; }
+Type ret_first(const std::vector<Type>& a, std::string&) { return a.empty() ? Type::Dynamic : a[0]; }
+}  // namespace rules
+
+namespace {
+bool alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool eq_at(std::string_view hay, std::size_t p, std::string_view needle, bool cs) {
+  if (cs) return hay.compare(p, needle.size(), needle) == 0;
+  for (std::size_t i = 0; i < needle.size(); ++i)
+    if (ascii_lower(hay[p + i]) != ascii_lower(needle[i])) return false;
+  return true;
+}
+// Finds needle at a position where the start (and/or end) falls on a term boundary.
+bool find_bounded(std::string_view hay, std::string_view needle, bool cs, bool need_start, bool need_end) {
+  if (needle.empty()) return true;
+  if (needle.size() > hay.size()) return false;
+  const bool first_alnum = alnum(needle.front()), last_alnum = alnum(needle.back());
+  for (std::size_t p = 0; p + needle.size() <= hay.size(); ++p) {
+    if (need_start && first_alnum && p > 0 && alnum(hay[p - 1])) continue;
+    const std::size_t e = p + needle.size();
+    if (need_end && last_alnum && e < hay.size() && alnum(hay[e])) continue;
+    if (eq_at(hay, p, needle, cs)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool has_term(std::string_view hay, std::string_view needle, bool cs) { return find_bounded(hay, needle, cs, true, true); }
+bool has_prefix_term(std::string_view hay, std::string_view needle, bool cs) { return find_bounded(hay, needle, cs, true, false); }
+bool has_suffix_term(std::string_view hay, std::string_view needle, bool cs) { return find_bounded(hay, needle, cs, false, true); }
+bool contains_text(std::string_view hay, std::string_view needle, bool cs) { return find_bounded(hay, needle, cs, false, false); }
+
+}  // namespace rulelab::engine

@@ -1,0 +1,53 @@
+// The registry of scalar functions and operators, owned by the engine (no global registration).
+// Each family lives in its own fn_*.cpp and adds its table to the registry.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/expr.hpp"
+
+namespace rulelab::engine {
+
+class FunctionRegistry {
+ public:
+  FunctionRegistry();
+  // Operators are registered under their spelling ("==", "has", "+", "in~", ...).
+  const ScalarFunction* find(const std::string& name) const;
+  std::size_t size() const { return by_name_.size(); }
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<ScalarFunction> all_;
+  std::map<std::string, std::size_t> by_name_;
+};
+
+// Tables of each family (fn_*.cpp).
+void add_operator_functions(std::vector<ScalarFunction>& out);
+void add_string_functions(std::vector<ScalarFunction>& out);
+void add_datetime_functions(std::vector<ScalarFunction>& out);
+void add_dynamic_functions(std::vector<ScalarFunction>& out);
+void add_misc_functions(std::vector<ScalarFunction>& out);
+
+// Shared type rules.
+namespace rules {
+Type ret_bool(const std::vector<Type>&, std::string&);
+Type ret_long(const std::vector<Type>&, std::string&);
+Type ret_int(const std::vector<Type>&, std::string&);
+Type ret_real(const std::vector<Type>&, std::string&);
+Type ret_string(const std::vector<Type>&, std::string&);
+Type ret_datetime(const std::vector<Type>&, std::string&);
+Type ret_timespan(const std::vector<Type>&, std::string&);
+Type ret_dynamic(const std::vector<Type>&, std::string&);
+Type ret_guid(const std::vector<Type>&, std::string&);
+Type ret_first(const std::vector<Type>&, std::string&);
+}  // namespace rules
+
+// Term matching of the has family (learn.microsoft.com/kusto/query/datatypes-string-operators):
+// terms are maximal runs of ASCII alphanumerics; `has` finds the needle at term boundaries.
+bool has_term(std::string_view hay, std::string_view needle, bool case_sensitive);
+bool has_prefix_term(std::string_view hay, std::string_view needle, bool case_sensitive);
+bool has_suffix_term(std::string_view hay, std::string_view needle, bool case_sensitive);
+bool contains_text(std::string_view hay, std::string_view needle, bool case_sensitive);
+
+}  // namespace rulelab::engine

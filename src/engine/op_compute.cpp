@@ -1,0 +1,88 @@
+// extend / project / project-away / project-keep / project-rename / project-reorder: each output
+// column is an expression over the input batch (a plain column reference is copied).
+#include "engine/plan.hpp"
+
+namespace rulelab::engine {
+namespace {
+
+// Working batch = the input's columns, then one column per step (each step may read the columns
+// of earlier steps: `extend a = 1, b = a + 1`); the output picks columns of the working batch.
+class ComputeNode : public PlanNode {
+ public:
+  ComputeNode(PlanPtr c, std::vector<ExprPtr> steps, std::vector<int> output, Schema out)
+      : child_(std::move(c)), steps_(std::move(steps)), output_(std::move(output)) { schema = std::move(out); }
+  Table execute(ExecContext& ctx) const override {
+    Table in = child_->execute(ctx);
+    Table out{schema, in.sources, {}};
+    out.batches.reserve(in.batches.size());
+    const std::size_t base = in.schema.fields.size();
+    std::vector<int> uses(base + steps_.size(), 0);
+    for (int o : output_) ++uses[static_cast<std::size_t>(o)];
+    for (auto& b : in.batches) {
+      for (auto& e : steps_) {
+        if (e->kind == ExprKind::Column && b.columns[static_cast<std::size_t>(e->column)].type() == e->type)
+          b.columns.push_back(b.columns[static_cast<std::size_t>(e->column)]);
+        else
+          b.columns.push_back(evaluate_column(*e, b, ctx.eval));
+      }
+      Batch nb;
+      nb.columns.reserve(output_.size());
+      std::vector<int> left = uses;
+      for (int o : output_) {
+        auto i = static_cast<std::size_t>(o);
+        if (--left[i] == 0) nb.columns.push_back(std::move(b.columns[i]));
+        else nb.columns.push_back(b.columns[i]);
+      }
+      nb.sources = std::move(b.sources);
+      out.batches.push_back(std::move(nb));
+    }
+    return out;
+  }
+
+ private:
+  PlanPtr child_;
+  std::vector<ExprPtr> steps_;
+  std::vector<int> output_;
+};
+
+class TakeNode : public PlanNode {
+ public:
+  TakeNode(PlanPtr c, std::int64_t n) : child_(std::move(c)), n_(n) { schema = child_->schema; }
+  Table execute(ExecContext& ctx) const override {
+    Table in = child_->execute(ctx);
+    Table out{schema, in.sources, {}};
+    std::int64_t left = n_;
+    for (auto& b : in.batches) {
+      if (left <= 0) break;
+      if (static_cast<std::int64_t>(b.rows()) <= left) { left -= static_cast<std::int64_t>(b.rows()); out.batches.push_back(std::move(b)); continue; }
+      SelectionVector sel;
+      for (std::int64_t i = 0; i < left; ++i) sel.push_back(static_cast<std::uint32_t>(i));
+      out.batches.push_back(select_rows(b, sel));
+      left = 0;
+    }
+    return out;
+  }
+
+ private:
+  PlanPtr child_;
+  std::int64_t n_;
+};
+
+class SerializeNode : public PlanNode {
+ public:
+  explicit SerializeNode(PlanPtr c) : child_(std::move(c)) { schema = child_->schema; }
+  Table execute(ExecContext& ctx) const override { return child_->execute(ctx); }
+
+ private:
+  PlanPtr child_;
+};
+
+}  // namespace
+
+PlanPtr make_compute(PlanPtr child, std::vector<ExprPtr> steps, std::vector<int> output, Schema out) {
+  return std::make_shared<ComputeNode>(std::move(child), std::move(steps), std::move(output), std::move(out));
+}
+PlanPtr make_take(PlanPtr child, std::int64_t n) { return std::make_shared<TakeNode>(std::move(child), n); }
+PlanPtr make_serialize(PlanPtr child) { return std::make_shared<SerializeNode>(std::move(child)); }
+
+}  // namespace rulelab::engine

@@ -1,0 +1,177 @@
+// mv-expand and mv-apply (learn.microsoft.com/kusto/query/mv-expand-operator, mv-apply-operator).
+// Arrays expand element by element, property bags into single-entry bags (kind=array: [key, value]);
+// several expressions expand in parallel, shorter ones padded with null; a null value gives one
+// row (null); an empty array or bag gives no row; `to typeof(T)` casts (non-conforming -> null).
+#include "engine/plan.hpp"
+
+namespace rulelab::engine {
+namespace {
+
+// The elements one value expands into.
+void expand_value(const Value& v, bool bag_as_array, std::vector<Value>& out) {
+  out.clear();
+  if (v.type != Type::Dynamic) { out.push_back(v); return; }
+  DynRef r = v.dyn();
+  if (r.is_null()) { out.push_back(Value::null_of(Type::Dynamic)); return; }
+  if (r.is_array()) { r.for_each_element([&](DynRef e) { out.push_back(Value::of_dynamic(e)); }); return; }
+  if (r.is_object()) {
+    r.for_each_member([&](std::string_view k, DynRef e) {
+      std::string b;
+      DynWriter w(b);
+      if (bag_as_array) { w.begin_array(); w.string(k); w.raw(e); w.end(); }
+      else { w.begin_object(); w.key(k); w.raw(e); w.end(); }
+      out.push_back(Value::of_dynamic(std::move(b)));
+    });
+    return;
+  }
+  out.push_back(v);
+}
+
+// Casts an element as `to typeof(T)`: only values already of that kind convert, others are null.
+Value cast_element(const Value& v, Type t) {
+  if (t == Type::Dynamic || v.is_null()) return v.type == t ? v : (v.is_null() ? Value::null_of(t) : convert_to(v, t));
+  if (v.type != Type::Dynamic) return convert_to(v, t);
+  DynRef r = v.dyn();
+  switch (t) {
+    case Type::String: return r.is_string() ? Value::of_string(std::string(r.as_string())) : Value::of_string(to_kusto_string(v));
+    case Type::Long: case Type::Int: case Type::Real: case Type::Decimal:
+      return r.is_number() ? convert_to(v, t) : Value::null_of(t);
+    case Type::Bool: return r.is_bool() ? Value::of_bool(r.as_bool()) : Value::null_of(t);
+    default: return convert_to(v, t);
+  }
+}
+
+struct Expander {
+  std::vector<ExpandSpec> items;
+  std::optional<std::int64_t> limit;
+  // For row r of batch b (evaluated item vectors vs): the expanded element rows.
+  std::size_t expand(const std::vector<Vec>& vs, std::size_t r, std::vector<std::vector<Value>>& cols) const {
+    std::size_t n = 0;
+    cols.resize(items.size());
+    for (std::size_t k = 0; k < items.size(); ++k) {
+      expand_value(vs[k].get(r), items[k].bag_as_array, cols[k]);
+      n = std::max(n, cols[k].size());
+    }
+    if (limit && static_cast<std::int64_t>(n) > *limit) n = static_cast<std::size_t>(std::max<std::int64_t>(0, *limit));
+    return n;
+  }
+};
+
+class MvExpandNode : public PlanNode {
+ public:
+  MvExpandNode(PlanPtr c, std::vector<int> keep, std::vector<ExpandSpec> items, std::vector<int> expand_out, int index_out,
+               std::optional<std::int64_t> limit, Schema out)
+      : child_(std::move(c)), keep_(std::move(keep)), expand_out_(std::move(expand_out)), index_out_(index_out) {
+    ex_.items = std::move(items);
+    ex_.limit = limit;
+    schema = std::move(out);
+  }
+  Table execute(ExecContext& ctx) const override {
+    Table in = child_->execute(ctx);
+    TableBuilder tb(schema);
+    std::vector<std::vector<Value>> cols;
+    for (auto& b : in.batches) {
+      std::vector<Vec> vs;
+      for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
+      for (std::size_t r = 0; r < b.rows(); ++r) {
+        const std::size_t n = ex_.expand(vs, r, cols);
+        for (std::size_t i = 0; i < n; ++i) {
+          for (std::size_t c = 0; c < keep_.size(); ++c)
+            if (keep_[c] >= 0) tb.column(c).append_from(b.columns[static_cast<std::size_t>(keep_[c])], r);
+          for (std::size_t k = 0; k < ex_.items.size(); ++k) {
+            Column& col = tb.column(static_cast<std::size_t>(expand_out_[k]));
+            append_value(col, i < cols[k].size() ? cast_element(cols[k][i], col.type()) : Value::null_of(col.type()));
+          }
+          if (index_out_ >= 0) tb.column(static_cast<std::size_t>(index_out_)).append_long(static_cast<std::int64_t>(i));
+          tb.end_row(b.sources[r]);
+        }
+      }
+    }
+    Table out = tb.finish();
+    out.sources = in.sources;
+    return out;
+  }
+
+ private:
+  PlanPtr child_;
+  std::vector<int> keep_;  // output column c < keep_.size() copies child column keep_[c] (-1: filled by expansion)
+  Expander ex_;
+  std::vector<int> expand_out_;
+  int index_out_;
+};
+
+class MvApplyNode : public PlanNode {
+ public:
+  MvApplyNode(PlanPtr c, std::vector<int> keep, std::vector<ExpandSpec> items, Schema sub_input, int index_col,
+              std::shared_ptr<ParamSlot> slot, PlanPtr sub, std::optional<std::int64_t> limit, Schema out)
+      : child_(std::move(c)), keep_(std::move(keep)), sub_input_(std::move(sub_input)), index_col_(index_col),
+        slot_(std::move(slot)), sub_(std::move(sub)) {
+    ex_.items = std::move(items);
+    ex_.limit = limit;
+    schema = std::move(out);
+  }
+  Table execute(ExecContext& ctx) const override {
+    Table in = child_->execute(ctx);
+    TableBuilder tb(schema);
+    std::vector<std::vector<Value>> cols;
+    const std::size_t nkeep = keep_.size();
+    for (auto& b : in.batches) {
+      std::vector<Vec> vs;
+      for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
+      for (std::size_t r = 0; r < b.rows(); ++r) {
+        const std::size_t n = ex_.expand(vs, r, cols);
+        TableBuilder sb(sub_input_);
+        for (std::size_t i = 0; i < n; ++i) {
+          for (std::size_t k = 0; k < ex_.items.size(); ++k) {
+            Column& col = sb.column(k);
+            append_value(col, i < cols[k].size() ? cast_element(cols[k][i], col.type()) : Value::null_of(col.type()));
+          }
+          if (index_col_ >= 0) sb.column(static_cast<std::size_t>(index_col_)).append_long(static_cast<std::int64_t>(i));
+          sb.end_row(b.sources[r]);
+        }
+        Table sub_in = sb.finish();
+        slot_->table = &sub_in;
+        Table res = sub_->execute(ctx);
+        slot_->table = nullptr;
+        for (auto& rb : res.batches) {
+          for (std::size_t i = 0; i < rb.rows(); ++i) {
+            for (std::size_t c = 0; c < nkeep; ++c) tb.column(c).append_from(b.columns[static_cast<std::size_t>(keep_[c])], r);
+            for (std::size_t c = 0; c < rb.columns.size(); ++c) {
+              Column& out = tb.column(nkeep + c);
+              if (out.type() == rb.columns[c].type()) out.append_from(rb.columns[c], i);
+              else append_value(out, convert_to(get_value(rb.columns[c], i), out.type()));
+            }
+            tb.end_row(b.sources[r]);
+          }
+        }
+      }
+    }
+    Table out = tb.finish();
+    out.sources = in.sources;
+    return out;
+  }
+
+ private:
+  PlanPtr child_;
+  std::vector<int> keep_;
+  Expander ex_;
+  Schema sub_input_;
+  int index_col_;
+  std::shared_ptr<ParamSlot> slot_;
+  PlanPtr sub_;
+};
+
+}  // namespace
+
+PlanPtr make_mv_expand(PlanPtr child, std::vector<int> keep, std::vector<ExpandSpec> items, std::vector<int> expand_out, int index_out,
+                       std::optional<std::int64_t> limit, Schema out) {
+  return std::make_shared<MvExpandNode>(std::move(child), std::move(keep), std::move(items), std::move(expand_out), index_out, limit,
+                                        std::move(out));
+}
+PlanPtr make_mv_apply(PlanPtr child, std::vector<int> keep, std::vector<ExpandSpec> items, Schema sub_input, int index_col,
+                      std::shared_ptr<ParamSlot> slot, PlanPtr sub, std::optional<std::int64_t> limit, Schema out) {
+  return std::make_shared<MvApplyNode>(std::move(child), std::move(keep), std::move(items), std::move(sub_input), index_col,
+                                       std::move(slot), std::move(sub), limit, std::move(out));
+}
+
+}  // namespace rulelab::engine

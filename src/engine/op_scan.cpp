@@ -1,0 +1,45 @@
+// Table sources: a stored table, literal values (datatable/print/range), a subquery parameter.
+#include "engine/plan.hpp"
+
+namespace rulelab::engine {
+namespace {
+
+class ScanNode : public PlanNode {
+ public:
+  explicit ScanNode(std::shared_ptr<const Table> t) : table_(std::move(t)) { schema = table_->schema; }
+  Table execute(ExecContext&) const override { return *table_; }
+
+ private:
+  std::shared_ptr<const Table> table_;
+};
+
+class ParamNode : public PlanNode {
+ public:
+  ParamNode(std::shared_ptr<ParamSlot> slot, Schema s) : slot_(std::move(slot)) { schema = std::move(s); }
+  Table execute(ExecContext&) const override { return slot_->table ? *slot_->table : Table{schema, {}, {}}; }
+
+ private:
+  std::shared_ptr<ParamSlot> slot_;
+};
+
+class CachedNode : public PlanNode {
+ public:
+  explicit CachedNode(PlanPtr c) : child_(std::move(c)) { schema = child_->schema; }
+  Table execute(ExecContext& ctx) const override {
+    if (!cache_) cache_ = std::make_shared<Table>(child_->execute(ctx));
+    return *cache_;
+  }
+
+ private:
+  PlanPtr child_;
+  mutable std::shared_ptr<Table> cache_;
+};
+
+}  // namespace
+
+PlanPtr make_scan(std::shared_ptr<const Table> table) { return std::make_shared<ScanNode>(std::move(table)); }
+PlanPtr make_values(Table t) { return std::make_shared<ScanNode>(std::make_shared<const Table>(std::move(t))); }
+PlanPtr make_param(std::shared_ptr<ParamSlot> slot, Schema s) { return std::make_shared<ParamNode>(std::move(slot), std::move(s)); }
+PlanPtr make_cached(PlanPtr child) { return std::make_shared<CachedNode>(std::move(child)); }
+
+}  // namespace rulelab::engine

@@ -1,0 +1,133 @@
+// The operators of a bound Kusto query: a tree of plan nodes, each with its output schema known
+// at bind time, each executed over columnar batches (one operator per file, op_*.cpp).
+#pragma once
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/column.hpp"
+#include "core/lineage.hpp"
+#include "engine/aggregates.hpp"
+#include "engine/expr.hpp"
+
+namespace rulelab::engine {
+
+// A user-facing error raised while binding or running; carries the query offset it is about.
+// Caught at the engine's boundary and turned into an Error with file:line:col (never escapes).
+struct QueryError : std::runtime_error {
+  QueryError(std::string msg, std::size_t off, bool unsupported = false)
+      : std::runtime_error(std::move(msg)), offset(off), unsupported(unsupported) {}
+  std::size_t offset;
+  bool unsupported;
+};
+
+struct ExecContext {
+  EvalContext eval;
+  // Provenance arena of this run (null: provenance off). Operators that combine rows (join,
+  // lookup, summarize) record which input records a row derives from; the others copy RowSources.
+  Lineage* lineage = nullptr;
+};
+
+class PlanNode {
+ public:
+  Schema schema;
+  virtual ~PlanNode() = default;
+  virtual Table execute(ExecContext& ctx) const = 0;
+};
+using PlanPtr = std::shared_ptr<PlanNode>;
+
+// Builds tables batch by batch (<= kBatchRows rows each).
+class TableBuilder {
+ public:
+  explicit TableBuilder(Schema s);
+  // Starts a row; then append one value per column through column(i).
+  Column& column(std::size_t i) { ensure(); return cur_.columns[i]; }
+  void end_row(RowSource src = {});
+  // Appends row `row` of batch `b` (same schema) as a whole.
+  void append_row(const Batch& b, std::size_t row);
+  Table finish();
+  std::size_t rows() const { return rows_; }
+
+ private:
+  void ensure();
+  Schema schema_;
+  Table table_;
+  Batch cur_;
+  bool open_ = false;
+  std::size_t rows_ = 0;
+};
+
+// Copies the rows of `sel` of b into a new batch.
+Batch select_rows(const Batch& b, const SelectionVector& sel);
+// All rows of a table (order kept) as (batch, row) pairs.
+struct RowRef { std::uint32_t batch; std::uint32_t row; };
+std::vector<RowRef> all_rows(const Table& t);
+
+// ---- node factories (op_*.cpp)
+PlanPtr make_scan(std::shared_ptr<const Table> table);
+PlanPtr make_filter(PlanPtr child, ExprPtr predicate);
+// Steps append columns to the input's (step k reads input columns and earlier steps' columns
+// at index input_columns + j); output[i] picks the working column of output column i.
+PlanPtr make_compute(PlanPtr child, std::vector<ExprPtr> steps, std::vector<int> output, Schema out);
+PlanPtr make_take(PlanPtr child, std::int64_t n);
+// Executes once and keeps the result (materialize(), let-bound tables used twice, toscalar()).
+PlanPtr make_cached(PlanPtr child);
+// The table given to a subquery by mv-apply; set per run by the enclosing operator.
+struct ParamSlot { const Table* table = nullptr; };
+PlanPtr make_param(std::shared_ptr<ParamSlot> slot, Schema s);
+
+struct SortKeySpec {
+  ExprPtr expr;
+  bool descending = true;
+  bool nulls_first = false;
+};
+PlanPtr make_sort(PlanPtr child, std::vector<SortKeySpec> keys, std::optional<std::int64_t> limit);
+
+struct AggSpec {
+  const AggregateFunction* fn = nullptr;
+  std::vector<ExprPtr> args;
+  std::vector<Value> const_args;  // constant arguments (index i is null-typed when not constant)
+  std::vector<int> out_columns;   // output columns this aggregate fills (arg_max etc. fill several)
+};
+PlanPtr make_summarize(PlanPtr child, std::vector<ExprPtr> keys, std::vector<AggSpec> aggs, Schema out);
+
+enum class JoinType { InnerUnique, Inner, LeftOuter, RightOuter, FullOuter, LeftAnti, RightAnti, LeftSemi, RightSemi };
+// Output: left columns then right columns (semi/anti: one side only); right names already renamed.
+PlanPtr make_join(PlanPtr left, PlanPtr right, JoinType type, std::vector<ExprPtr> left_keys,
+                  std::vector<ExprPtr> right_keys, Schema out);
+// lookup: left columns, then the right's non-key columns.
+PlanPtr make_lookup(PlanPtr left, PlanPtr right, bool inner, std::vector<ExprPtr> left_keys,
+                    std::vector<ExprPtr> right_keys, std::vector<int> right_out_cols, Schema out);
+
+// union: child column j maps to output column mapping[child][j]; withsource column optional.
+PlanPtr make_union(std::vector<PlanPtr> children, std::vector<std::vector<int>> mapping, Schema out,
+                   int source_column, std::vector<std::string> source_names);
+
+struct ExpandSpec {
+  ExprPtr expr;
+  Type to_type = Type::Dynamic;
+  bool bag_as_array = false;  // bagexpansion=array
+};
+// mv-expand: output = kept child columns (keep[i] child index per output prefix), then expanded
+// columns at out positions expand_out[k], item index column optional.
+PlanPtr make_mv_expand(PlanPtr child, std::vector<int> keep, std::vector<ExpandSpec> items, std::vector<int> expand_out,
+                       int index_out, std::optional<std::int64_t> limit, Schema out);
+PlanPtr make_mv_apply(PlanPtr child, std::vector<int> keep, std::vector<ExpandSpec> items, Schema sub_input,
+                      int index_col, std::shared_ptr<ParamSlot> slot, PlanPtr sub, std::optional<std::int64_t> limit, Schema out);
+
+struct ParseSpec {
+  ExprPtr source;
+  std::shared_ptr<FnState> regex;   // compiled pattern, one group per column
+  std::vector<int> out_columns;     // output column of each group
+  std::vector<Type> types;
+  bool where = false;
+};
+// Output = child columns (some replaced) + new ones; out_columns index the output schema.
+PlanPtr make_parse(PlanPtr child, ParseSpec spec, std::vector<int> child_to_out, Schema out);
+
+PlanPtr make_values(Table t);
+PlanPtr make_serialize(PlanPtr child);
+
+}  // namespace rulelab::engine
