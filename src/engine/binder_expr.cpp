@@ -440,7 +440,7 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
     else p = bind_tabular_expr_value(a, src, scope);
     return make_const(table_first_value(p));
   }
-  if (name == "column_ifexists") {
+  if (name == "column_ifexists" || name == "columnifexists") {
     const K::Expr& a = arg_expr(0);
     auto* lit = a.as<K::Literal>();
     const std::string* col = lit ? std::get_if<std::string>(&lit->value) : nullptr;
@@ -450,6 +450,24 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
       if (i >= 0) return make_column(i, rc.schema->fields[static_cast<std::size_t>(i)].type);
     }
     return bind_expr(arg_expr(1), rc, src, scope);
+  }
+  if (name == "columnifexists" || name == "column_ifexists") {
+    // (handled below under column_ifexists)
+  }
+  if (name == "typeof" && c.args.size() == 1) {
+    // typeof(T) as an argument (extract_json(path, src, typeof(long))): a null of that type
+    auto* n = c.args[0].value->as<K::Name>();
+    auto t = n ? parse_type_name(n->name) : std::nullopt;
+    if (!t) fail(src, off, "typeof() expects a type name");
+    return make_const(Value::null_of(*t));
+  }
+  if (name == "ingestion_time") {
+    // Samples carry no ingestion time: rulelab takes TimeGenerated (documented approximation).
+    if (rc.schema) {
+      int i = rc.schema->index_of("TimeGenerated");
+      if (i >= 0) return make_column(i, rc.schema->fields[static_cast<std::size_t>(i)].type);
+    }
+    fail(src, off, "ingestion_time() needs a TimeGenerated column (rulelab uses it as the ingestion time)", true);
   }
   if (name == "pack_all" || name == "bag_pack_columns") {
     std::vector<ExprPtr> args;

@@ -432,7 +432,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     }
     for (std::size_t k = 0; k < lk.size(); ++k) {
       Type a = lk[k]->type, b = rk[k]->type;
-      if (a != b && !(is_numeric(a) && is_numeric(b)))
+      if (a != b && !(is_numeric(a) && is_numeric(b)) && a != Type::Dynamic && b != Type::Dynamic)
         fail(src, jn->on[k]->range.begin, "join: key types differ (" + std::string(type_name(a)) + " and " + std::string(type_name(b)) + "); Kusto requires the same type");
     }
     JoinType jt = JoinType::InnerUnique;
@@ -669,6 +669,62 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
         out.fields.push_back({unique_name(out, prefix + k), Type::Dynamic});
       }
       return make_compute(cached, std::move(steps), std::move(output), std::move(out));
+    }
+    if (plugin == "pivot") {
+      // evaluate pivot(PivotColumn [, AggregationFunction] [, Column1, ...]) (pivot-plugin): one
+      // output column per distinct value of PivotColumn (data-dependent: the input runs now),
+      // grouped by the listed columns; the aggregation defaults to count().
+      const auto& args = ev->plugin.args;
+      if (args.empty()) fail(src, off, "pivot() expects a pivot column");
+      ExprPtr pivot = bind_expr(*args[0].value, rc, src, scope);
+      std::size_t k = 1;
+      const K::Call* aggc = nullptr;
+      if (args.size() > 1) {
+        if (auto* c = args[1].value->as<K::Call>(); c && engine_.aggregates().find(c->name)) { aggc = c; k = 2; }
+      }
+      std::vector<ExprPtr> keys;
+      Schema out;
+      for (; k < args.size(); ++k) {
+        ExprPtr e = bind_expr(*args[k].value, rc, src, scope);
+        std::string nm = derive_name(*args[k].value);
+        keys.push_back(e);
+        out.fields.push_back({nm.empty() ? "Column" + std::to_string(k) : nm, e->type});
+      }
+      PlanPtr cached = make_cached(in);
+      Table t = run_plan(cached);
+      std::vector<std::string> values;
+      std::set<std::string> seen;
+      for (auto& b : t.batches) {
+        Vec v = evaluate(*pivot, b, ctx_.eval);
+        for (std::size_t r = 0; r < b.rows(); ++r) {
+          std::string sv = to_kusto_string(v.get(r));
+          if (seen.insert(sv).second) values.push_back(sv);
+        }
+      }
+      // one conditional aggregate per value: agg(x) where pivot == value
+      const std::string fname = aggc ? aggc->name : "count";
+      std::string iffname = fname == "count" ? "countif" : fname + "if";
+      const AggregateFunction* fn = engine_.aggregates().find(iffname);
+      if (!fn) fail(src, off, "pivot with aggregation " + fname + "() is not supported", true);
+      std::vector<AggSpec> aggs;
+      ExprPtr arg;
+      if (aggc && !aggc->args.empty() && !aggc->args[0].value->as<K::Star>()) arg = bind_expr(*aggc->args[0].value, rc, src, scope);
+      for (auto& v : values) {
+        AggSpec a;
+        a.fn = fn;
+        ExprPtr cond = call_op("==", {call_op("tostring", {pivot}, off, src), make_const(Value::of_string(v))}, off, src);
+        if (arg) a.args = {arg, cond};
+        else a.args = {cond};
+        std::vector<Type> types;
+        for (auto& e : a.args) { types.push_back(e->type); a.const_args.push_back(Value::null_of(e->type)); }
+        std::string err;
+        std::vector<const Value*> consts(a.args.size(), nullptr);
+        Type ot = fn->types(types, consts, err)[0];
+        a.out_columns = {static_cast<int>(out.fields.size())};
+        out.fields.push_back({unique_name(out, v.empty() ? "Column" + std::to_string(out.fields.size() + 1) : v), ot});
+        aggs.push_back(std::move(a));
+      }
+      return make_summarize(cached, std::move(keys), std::move(aggs), std::move(out));
     }
     fail(src, ev->plugin_range.begin, "evaluate plugin '" + plugin + "' is not supported", true);
   }

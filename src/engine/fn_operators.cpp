@@ -27,6 +27,9 @@ Type cmp_rule(const std::vector<Type>& t, std::string& err) {
     if (a == b || a == Type::Dynamic || b == Type::Dynamic) return true;
     if (is_numeric(a) && is_numeric(b)) return true;
     if ((a == Type::Bool && is_numeric(b)) || (b == Type::Bool && is_numeric(a))) return true;
+    // strings compare with numbers, bools, datetimes and timespans after conversion (as Kusto accepts)
+    if (a == Type::String || b == Type::String) return a != Type::Guid && b != Type::Guid;
+    if (a == Type::Guid || b == Type::Guid) return a == Type::String || b == Type::String;
     return false;
   };
   if (!ok(t[0], t[1]))
