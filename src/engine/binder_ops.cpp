@@ -657,6 +657,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
             x.dyn().for_each_member([&](std::string_view k, DynRef) { if (seen.insert(std::string(k)).second) keys.push_back(std::string(k)); });
         }
       }
+      // the unpacked columns come out sorted by name (bag-unpack-plugin example: Age, Name)
+      std::sort(keys.begin(), keys.end());
       std::vector<ExprPtr> steps;
       std::vector<int> output;
       Schema out;

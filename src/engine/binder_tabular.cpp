@@ -195,6 +195,13 @@ PlanPtr Binder::bind_workspace_function(const std::string& name, const K::Call* 
     }
     fail(fsrc, 0, "workspace function '" + name + "' has no tabular result");
   }
+  // `let f = (p:type) { ... }; f` : the result names the function; call it with the caller's arguments
+  if (res->operators.empty()) {
+    if (auto* ref = res->source.as<K::TableRef>()) {
+      auto b = root->find(ref->name);
+      if (b && b->kind == Binding::Kind::Function) return bind_function_tabular(b, call, off, src, scope, piped_input);
+    }
+  }
   if (call && !call->args.empty()) {
     // parameters given to a parameterless body: bind them as named lets is not possible; report
     fail(src, off, "workspace function '" + name + "' takes no parameters (write its file as `let f = (p:type) { ... }; ` to declare them)");
