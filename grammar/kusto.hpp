@@ -131,16 +131,29 @@ struct string_typed : seq< kw< TAO_PEGTL_STRING( "string" ) >, sep, open_paren, 
 struct dyn_value;
 struct dyn_number : seq< opt< one< '-', '+' > >, sor< real_number, hex_number, digits > > {};
 struct dyn_key : sor< string_literal, word > {};
-struct dyn_member : seq< sep, dyn_key, sep, one< ':' >, sep, dyn_value > {};
+template< typename R >
+struct nested;
+struct dyn_member : seq< sep, dyn_key, sep, one< ':' >, sep, nested< dyn_value > > {};
 struct dyn_object : seq< one< '{' >, sep, opt< list< dyn_member, comma, ws_item > >, sep, opt< comma >, sep, one< '}' > > {};
-struct dyn_array : seq< one< '[' >, sep, opt< list< seq< sep, dyn_value >, comma, ws_item > >, sep, opt< comma >, sep, one< ']' > > {};
+struct dyn_array : seq< one< '[' >, sep, opt< list< seq< sep, nested< dyn_value > >, comma, ws_item > >, sep, opt< comma >, sep, one< ']' > > {};
 struct dyn_value : sor< dyn_object, dyn_array, string_literal, bool_literal, null_word, datetime_literal, timespan_typed,
                         guid_literal, timespan_literal, dyn_number > {};
 struct dynamic_kw : kw< TAO_PEGTL_STRING( "dynamic" ) > {};
 struct dynamic_literal : seq< dynamic_kw, sep, open_paren, sep, dyn_value, sep, close_paren > {};
 
+// Guards (`at<>` of unselected rules) keep the parser from starting parse-tree nodes that cannot match:
+// speed only, they accept nothing the guarded rule would not.
+struct typed_start : seq< sor< kw< TAO_PEGTL_STRING( "datetime" ) >, kw< TAO_PEGTL_STRING( "date" ) >, kw< TAO_PEGTL_STRING( "timespan" ) >,
+                               kw< TAO_PEGTL_STRING( "time" ) >, kw< TAO_PEGTL_STRING( "guid" ) >, kw< TAO_PEGTL_STRING( "uuid" ) >,
+                               kw< TAO_PEGTL_STRING( "uniqueid" ) >, kw< TAO_PEGTL_STRING( "long" ) >, kw< TAO_PEGTL_STRING( "int" ) >,
+                               kw< TAO_PEGTL_STRING( "real" ) >, kw< TAO_PEGTL_STRING( "double" ) >, kw< TAO_PEGTL_STRING( "decimal" ) >,
+                               kw< TAO_PEGTL_STRING( "int64" ) >, kw< TAO_PEGTL_STRING( "int32" ) >, kw< TAO_PEGTL_STRING( "bool" ) >,
+                               kw< TAO_PEGTL_STRING( "boolean" ) >, kw< TAO_PEGTL_STRING( "string" ) >, kw< TAO_PEGTL_STRING( "dynamic" ) > >,
+                          sep, one< '(' > > {};
+struct number_start : sor< digit, seq< one< '.' >, digit > > {};
 struct typed_literal : sor< datetime_literal, timespan_typed, guid_literal, number_typed, bool_typed, string_typed, dynamic_literal > {};
-struct literal : sor< typed_literal, string_literal, timespan_literal, real_literal, long_literal, bool_literal > {};
+struct literal : sor< seq< at< typed_start >, typed_literal >, seq< at< string_start >, string_literal >,
+                      seq< at< number_start >, sor< timespan_literal, real_literal, long_literal > >, bool_literal > {};
 
 // ----------------------------------------------------------------- names and types
 struct bracket_name : seq< one< '[' >, sep, sor< sq_string, dq_string, vsq_string, vdq_string >, sep, one< ']' > > {};
@@ -158,27 +171,31 @@ struct nested : seq< R > {};
 struct paren_expr : seq< open_paren, sep, nested< pipe_expr >, sep, must< close_paren > > {};
 struct star_arg : seq< one< '*' >, not_at< sep, sor< one< '=' >, ident_char > > > {};
 struct arg_name : seq< word, sep, one< '=' >, not_at< one< '=', '~' > > > {};
-struct arg : seq< opt< arg_name, sep >, sor< star_arg, nested< pipe_expr > > > {};
+struct arg_name_start : seq< word, sep, one< '=' >, not_at< one< '=', '~' > > > {};
+struct arg : seq< opt< at< arg_name_start >, arg_name, sep >, sor< star_arg, nested< pipe_expr > > > {};
 struct arg_list : opt< list< seq< sep, arg >, seq< sep, comma > > > {};
 struct call_name : seq< identifier > {};
 struct call : seq< call_name, sep, open_paren, arg_list, sep, must< close_paren > > {};
 struct left_right : sor< TAO_PEGTL_STRING( "$left" ), TAO_PEGTL_STRING( "$right" ) > {};
-struct primary : sor< literal, call, paren_expr, left_right, name > {};
+struct call_start : seq< identifier, sep, one< '(' > > {};
+// '@' not followed by a quote (e.g. an unquoted regular expression @(\.\w+)$): a clear error at the '@'.
+struct bad_verbatim : seq< at< one< '@' > >, raise< bad_verbatim > > {};
+struct primary : sor< literal, seq< at< call_start >, call >, paren_expr, left_right, name, bad_verbatim > {};
 
 struct index_tail : seq< open_bracket, sep, nested< expr >, sep, must< close_bracket > > {};
 struct member_tail : seq< one< '.' >, sep, sor< any_name, index_tail > > {};  // a.b, a.['b'], a.[0]
-struct postfix_expr : seq< primary, star< sep, sor< member_tail, index_tail > > > {};
+struct postfix_expr : seq< primary, star< sep, sor< seq< at< one< '.' >, not_at< two< '.' > > >, member_tail >, seq< at< one< '[' > >, index_tail > > > > {};
 
 struct neg_op : one< '-' > {};
 struct plus_op : one< '+' > {};
-struct unary_expr : seq< star< sor< neg_op, plus_op >, sep >, postfix_expr > {};
+struct unary_expr : seq< star< at< one< '-', '+' > >, sor< neg_op, plus_op >, sep >, postfix_expr > {};
 
 struct mul_op : sor< one< '*' >, seq< one< '/' >, not_at< one< '/' > > >, one< '%' > > {};
 struct operand_expected_mul : seq< unary_expr > {};
-struct mul_expr : seq< unary_expr, star< sep, mul_op, sep, must< operand_expected_mul > > > {};
+struct mul_expr : seq< unary_expr, star< sep, at< one< '*', '/', '%' > >, mul_op, sep, must< operand_expected_mul > > > {};
 struct add_op : one< '+', '-' > {};
 struct operand_expected_add : seq< mul_expr > {};
-struct add_expr : seq< mul_expr, star< sep, add_op, sep, must< operand_expected_add > > > {};
+struct add_expr : seq< mul_expr, star< sep, at< one< '+', '-' > >, add_op, sep, must< operand_expected_add > > > {};
 
 // Comparison-level operators (one precedence level, left to right).
 template< typename Str >
@@ -210,7 +227,8 @@ struct range_dots : two< '.' > {};
 struct between_tail : seq< between_op, sep, must< in_open >, sep, nested< expr >, sep, must< range_dots >, sep, nested< expr >, sep,
                            must< close_paren > > {};
 
-struct cmp_expr : seq< add_expr, star< sep, sor< in_tail, between_tail, cmp_tail > > > {};
+struct cmp_start : one< '=', '!', '<', '>', 'h', 'c', 's', 'e', 'm', 'n', 'i', 'b' > {};
+struct cmp_expr : seq< add_expr, star< sep, at< cmp_start >, sor< in_tail, between_tail, cmp_tail > > > {};
 struct and_kw : kw< TAO_PEGTL_STRING( "and" ) > {};
 struct or_kw : kw< TAO_PEGTL_STRING( "or" ) > {};
 struct operand_expected_and : seq< cmp_expr > {};
@@ -348,7 +366,9 @@ struct nested_of : seq< assignment > {};
 struct nested_by : seq< assignment > {};
 struct nested_level : seq< opt< nested_count, sep >, kw< TAO_PEGTL_STRING( "of" ) >, sep, nested_of, opt< sep, others_clause >, sep, must< by_kw >,
                            sep, nested_by, opt< sep, sort_dir > > {};
-struct op_top_nested : seq< op_kw< TAO_PEGTL_STRING( "top-nested" ) >, list< seq< sep, nested_level >, seq< sep, comma > > > {};
+struct top_nested_kw : op_kw< TAO_PEGTL_STRING( "top-nested" ) > {};
+// top-nested N of A by agg, top-nested M of B by agg: each level repeats the keyword.
+struct op_top_nested : seq< top_nested_kw, list< seq< sep, nested_level >, seq< sep, comma, sep, top_nested_kw > > > {};
 struct op_take : seq< sor< op_kw< TAO_PEGTL_STRING( "take" ) >, op_kw< TAO_PEGTL_STRING( "limit" ) > >, op_params< hint_name >, sep, must< count_expected > > {};
 struct distinct_star : one< '*' > {};
 struct op_distinct : seq< op_kw< TAO_PEGTL_STRING( "distinct" ) >, op_params< hint_name >, sep, sor< distinct_star, must< assignments_expected > > > {};
@@ -371,7 +391,7 @@ struct op_union : seq< op_kw< TAO_PEGTL_STRING( "union" ) >, op_params< kind_kw,
                        must< union_items_expected > > {};
 
 struct balanced;
-struct balanced_paren : seq< open_paren, star< balanced >, must< close_paren > > {};
+struct balanced_paren : seq< open_paren, star< nested< balanced > >, must< close_paren > > {};
 struct balanced : sor< string_literal, line_comment, balanced_paren, not_one< '(', ')' > > {};
 struct render_chart : seq< word > {};
 struct op_render : seq< op_kw< TAO_PEGTL_STRING( "render" ) >, sep, must< render_chart >, opt< sep, with_kw, sep, balanced_paren > > {};

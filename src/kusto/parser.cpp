@@ -100,18 +100,26 @@ struct Depth {
 template <typename Rule>
 struct depth_action : pegtl::nothing<Rule> {};
 
+inline Depth* pick_depth(Depth& d, Depth*) { return &d; }
+template <typename T>
+Depth* pick_depth(T&, Depth* found) { return found; }
+
 template <typename R>
 struct depth_action<g::nested<R>> : pegtl::maybe_nothing {
+  // The parse tree reorders the states; find ours by type.
   template <typename Rule, pegtl::apply_mode A, pegtl::rewind_mode M, template <typename...> class Action,
-            template <typename...> class Control, typename ParseInput, typename TreeState>
-  static bool match(ParseInput& in, TreeState& tree, Depth& depth) {
+            template <typename...> class Control, typename ParseInput, typename... States>
+  static bool match(ParseInput& in, States&&... st) {
+    Depth* found = nullptr;
+    ((found = pick_depth(st, found)), ...);
+    Depth& depth = *found;
     if (depth.current >= depth.max) throw pegtl::parse_error("query nests too deeply", in);
     ++depth.current;
     struct Guard {
       Depth& d;
       ~Guard() { --d.current; }
     } guard{depth};
-    return pegtl::match<Rule, A, M, Action, Control>(in, tree, depth);
+    return pegtl::match<Rule, A, M, Action, Control>(in, st...);
   }
 };
 
@@ -129,6 +137,7 @@ template <> inline constexpr const char* errors::message<g::in_open> = "expected
 template <> inline constexpr const char* errors::message<g::range_dots> = "expected '..' between the bounds of 'between (low .. high)'";
 template <> inline constexpr const char* errors::message<g::unterminated_string> = "unterminated string literal";
 template <> inline constexpr const char* errors::message<g::unknown_operator> = "unknown tabular operator";
+template <> inline constexpr const char* errors::message<g::bad_verbatim> = "'@' must start a verbatim string literal: @'...' or @\"...\"";
 template <> inline constexpr const char* errors::message<g::operand_expected_mul> = "expected an expression after the arithmetic operator";
 template <> inline constexpr const char* errors::message<g::operand_expected_add> = "expected an expression after the arithmetic operator";
 template <> inline constexpr const char* errors::message<g::operand_expected_cmp> = "expected an expression after the comparison operator";
@@ -212,6 +221,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+constexpr std::size_t kMaxBinaryOperators = 20000;
+
 class Converter {
  public:
   explicit Converter(std::string_view text) : text_(text) {}
@@ -227,6 +238,7 @@ class Converter {
 
  private:
   std::string_view text_;
+  mutable std::size_t binary_count_ = 0;
 
   [[noreturn]] void fail(const Node& n, std::string msg) const { throw ConvertError{offset(n), std::move(msg)}; }
   std::size_t offset(const Node& n) const { return static_cast<std::size_t>(n.m_begin.data - text_.data()); }
@@ -508,6 +520,10 @@ class Converter {
     return InOp::HasAll;
   }
   ExprPtr binary(SourceRange r, BinaryOp op, ExprPtr lhs, ExprPtr rhs) const {
+    // Operator chains build left-deep trees: bound their total so that walking (and destroying)
+    // the tree recursively stays within the stack. Sentinel limits a query to 10,000 characters.
+    if (++binary_count_ > kMaxBinaryOperators)
+      throw ConvertError{r.begin, "the query has more than " + std::to_string(kMaxBinaryOperators) + " binary operators"};
     auto e = std::make_unique<Expr>();
     e->range = r;
     e->node = Binary{op, std::move(lhs), std::move(rhs)};
@@ -1154,7 +1170,34 @@ class Converter {
 };
 
 // A message a user understands, from the raw PEGTL error at `offset`.
-std::string explain(std::string_view text, std::size_t offset, std::string_view raw) {
+// The innermost '(' still open at `offset` (strings and comments skipped), or npos.
+std::size_t open_paren_before(std::string_view text, std::size_t offset) {
+  std::vector<std::size_t> stack;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else if (c == '\'' || c == '"') {
+      const bool verbatim = i > 0 && text[i - 1] == '@';
+      for (++i; i < text.size() && text[i] != c && text[i] != '\n'; ++i)
+        if (!verbatim && text[i] == '\\') ++i;
+    } else if (c == '(') {
+      stack.push_back(i);
+    } else if (c == ')' && !stack.empty()) {
+      stack.pop_back();
+    }
+  }
+  return stack.empty() ? std::string_view::npos : stack.back();
+}
+
+std::string explain(std::string_view text, std::size_t offset, std::string_view raw, const QueryLocation& loc) {
+  if (raw == "expected ')'") {
+    const std::size_t open = open_paren_before(text, offset);
+    if (open != std::string_view::npos) {
+      const Error at = loc.error_at(text, open, "");
+      return "expected ')' to close the '(' at " + std::to_string(at.line) + ":" + std::to_string(at.column);
+    }
+  }
   auto word_at = [&](std::size_t at) {
     std::size_t e = at;
     while (e < text.size() && (is_ident_char(text[e]) || text[e] == '-')) ++e;
@@ -1180,6 +1223,8 @@ std::string explain(std::string_view text, std::size_t offset, std::string_view 
     const char c = text[offset];
     if (c == ')') return "unexpected ')' without a matching '('";
     if (c == ']') return "unexpected ']' without a matching '['";
+    if (c == '=' && (offset + 1 >= text.size() || (text[offset + 1] != '=' && text[offset + 1] != '~')))
+      return "unexpected '=': the comparison operator is '==' (or '=~' ignoring case)";
     const std::string_view w = word_at(offset);
     if (!w.empty()) return "unexpected '" + std::string(w) + "': expected '|', ';' or the end of the query";
     return "unexpected '" + std::string(1, c) + "': expected '|', ';' or the end of the query";
@@ -1202,10 +1247,15 @@ Result<Query> parse_query(std::string_view text, const ParseOptions& options) {
     // Ranges index the caller's text; Query::text is a copy with identical offsets.
     Converter conv(text);
     q.statements = conv.query(*root);
+    if (q.statements.empty()) return options.location.error_at(text, 0, "the query is empty");
+    if (!q.result()) {
+      const std::size_t end = q.statements.back().range.end;
+      return options.location.error_at(text, end, "the query has no tabular expression after its let statements");
+    }
     return q;
   } catch (const pegtl::parse_error& e) {
     const std::size_t off = e.positions().empty() ? 0 : e.positions().front().byte;
-    return options.location.error_at(text, off, explain(text, off, e.message()));
+    return options.location.error_at(text, off, explain(text, off, e.message(), options.location));
   } catch (const ConvertError& e) {
     return options.location.error_at(text, e.offset, e.message);
   } catch (const std::exception& e) {

@@ -24,3 +24,15 @@ TEST_CASE("operator names") {
   CHECK(to_string(InOp::NotInCi) == "!in~");
   CHECK(to_string(JoinKind::LeftAnti) == "leftanti");
 }
+
+TEST_CASE("AST as JSON (rulelab parse --ast)") {
+  auto q = parse_query("let n = 1h;\nT | where A has_cs 'x' and B !in~ ('a') | join kind=leftanti (S) on $left.K == $right.K");
+  REQUIRE(q.ok());
+  const std::string j = to_json(*q);
+  CHECK(j.rfind("{\"statements\":[{\"kind\":\"let\",\"range\":[0,10],\"name\":\"n\"", 0) == 0);
+  CHECK(j.find("\"op\":\"has_cs\"") != std::string::npos);
+  CHECK(j.find("\"op\":\"!in~\"") != std::string::npos);
+  CHECK(j.find("\"join_kind\":\"leftanti\"") != std::string::npos);
+  CHECK(j.find("\"kind\":\"$right\"") != std::string::npos);
+  CHECK(j.find("\"value\":\"01:00:00\"") != std::string::npos);
+}
