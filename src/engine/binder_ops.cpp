@@ -566,6 +566,15 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     PlanPtr param = make_param(slot, sub_in);
     // the subquery: operators applied to the per-record subtable
     PlanPtr sub = param;
+    bool row_local = true;
+    if (ma->subquery) {
+      for (auto& o : ma->subquery->operators) {
+        const bool local = o.as<K::Where>() || o.as<K::Extend>() || o.as<K::Project>() || o.as<K::ProjectAway>() ||
+                           o.as<K::ProjectKeep>() || o.as<K::ProjectRename>() || o.as<K::ProjectReorder>() ||
+                           o.as<K::Parse>() || o.as<K::MvExpand>();
+        row_local = row_local && local;
+      }
+    }
     if (ma->subquery) {
       const K::TabularExpr& sq = *ma->subquery;
       // the subquery has an implicit source; the parser gives it as a TableRef with an empty name or
@@ -585,7 +594,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       out.fields.push_back(is.fields[i]);
     }
     for (auto& f : sub->schema.fields) out.fields.push_back({unique_name(out, f.name), f.type});
-    return make_mv_apply(std::move(in), std::move(keep), std::move(items), std::move(sub_in), index_col, slot, sub, limit, std::move(out));
+    return make_mv_apply(std::move(in), std::move(keep), std::move(items), std::move(sub_in), index_col, slot, sub, limit, std::move(out),
+                         row_local);
   }
 
   if (auto* pa = op.as<K::Parse>()) {

@@ -13,7 +13,8 @@ class UnionNode : public PlanNode {
     TableBuilder tb(schema);
     std::vector<std::string> sources;
     for (std::size_t k = 0; k < children_.size(); ++k) {
-      Table t = children_[k]->execute(ctx);
+      InputTable inp = run_input(*children_[k], ctx);
+      const Table& t = inp.get();
       const auto base = static_cast<std::uint32_t>(sources.size());
       for (auto& s : t.sources) sources.push_back(s);
       const auto& map = mapping_[k];
