@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/binder.hpp"
+#include "engine/parse_kv.hpp"
 #include "engine/regex.hpp"
 
 namespace rulelab::engine {
@@ -743,7 +744,51 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
 
   if (op.as<K::MakeSeries>()) fail(src, off, "make-series is not supported", true);
   if (op.as<K::TopNested>()) fail(src, off, "top-nested is not supported", true);
-  if (op.as<K::ParseKv>()) fail(src, off, "parse-kv is not supported", true);
+  if (auto* kv = op.as<K::ParseKv>()) {
+    ParseKvOptions o;
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    for (auto& c : kv->columns) o.keys.push_back(c.name);
+    for (auto& a : kv->with) {
+      if (!a.name) fail(src, a.value->range.begin, "parse-kv: with (...) takes name=value options");
+      const std::string v = to_kusto_string(eval_const(bind_expr(*a.value, none, src, scope), off, src));
+      if (*a.name == "pair_delimiter") o.pair_delimiter = v;
+      else if (*a.name == "kv_delimiter") o.kv_delimiter = v;
+      else if (*a.name == "quote") o.quotes.push_back(v);
+      else if (*a.name == "escape") { if (!v.empty()) o.escapes.push_back(v[0]); }
+      else if (*a.name == "greedy") o.greedy = v == "true";
+      else if (*a.name == "regex") o.regex = v;
+      else fail(src, a.value->range.begin, "parse-kv option '" + *a.name + "' is not supported", true);
+    }
+    std::string err;
+    auto st = make_parse_kv_state(std::move(o), err);
+    if (!err.empty()) fail(src, off, err);
+    auto bag = std::make_shared<Expr>();
+    bag->kind = ExprKind::Call;
+    bag->type = Type::Dynamic;
+    bag->fn = parse_kv_function();
+    bag->state = st;
+    bag->args = {bind_expr(*kv->source, rc, src, scope)};
+    std::vector<ExprPtr> steps{bag};
+    const int bag_col = static_cast<int>(is.fields.size());
+    std::vector<int> output;
+    Schema out = is;
+    for (std::size_t i = 0; i < is.fields.size(); ++i) output.push_back(static_cast<int>(i));
+    for (auto& c : kv->columns) {
+      ExprPtr v = call_op(".member", {make_column(bag_col, Type::Dynamic), make_const(Value::of_string(c.name))}, c.range.begin, src);
+      const std::string conv = c.type == Type::String ? "tostring" : c.type == Type::Long ? "tolong" : c.type == Type::Int ? "toint"
+                             : c.type == Type::Real ? "toreal" : c.type == Type::Bool ? "tobool" : c.type == Type::DateTime ? "todatetime"
+                             : c.type == Type::TimeSpan ? "totimespan" : c.type == Type::Guid ? "toguid" : "todynamic";
+      ExprPtr e = call_op(conv, {v}, c.range.begin, src);
+      const int wcol = static_cast<int>(is.fields.size() + steps.size());
+      steps.push_back(e);
+      int existing = out.index_of(c.name);
+      if (existing >= 0) { output[static_cast<std::size_t>(existing)] = wcol; out.fields[static_cast<std::size_t>(existing)].type = c.type; }
+      else { output.push_back(wcol); out.fields.push_back({c.name, c.type}); }
+    }
+    return make_compute(std::move(in), std::move(steps), std::move(output), std::move(out));
+  }
   if (op.as<K::SampleDistinct>()) fail(src, off, "sample-distinct is not supported", true);
   fail(src, off, "operator '" + op.name + "' is not supported", true);
 }
