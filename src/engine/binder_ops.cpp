@@ -742,7 +742,58 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     fail(src, ev->plugin_range.begin, "evaluate plugin '" + plugin + "' is not supported", true);
   }
 
-  if (op.as<K::MakeSeries>()) fail(src, off, "make-series is not supported", true);
+  if (auto* ms = op.as<K::MakeSeries>()) {
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    std::vector<ExprPtr> keys;
+    Schema out;
+    for (auto& b : ms->by) {
+      ExprPtr e = bind_expr(*b.value, rc, src, scope);
+      std::string name = b.names.empty() ? derive_name(*b.value) : b.names[0];
+      if (name.empty()) name = "Column" + std::to_string(keys.size() + 1);
+      keys.push_back(e);
+      out.fields.push_back({unique_name(out, name), e->type});
+    }
+    std::vector<AggSpec> aggs;
+    std::vector<Value> defaults;
+    for (auto& a : ms->aggregates) {
+      const K::Call* c = a.agg.value->as<K::Call>();
+      const AggregateFunction* fn = c ? engine_.aggregates().find(c->name) : nullptr;
+      if (!fn) fail(src, a.agg.value->range.begin, "make-series expects an aggregation function");
+      AggSpec spec;
+      spec.fn = fn;
+      for (auto& arg : c->args) {
+        if (arg.value->as<K::Star>()) continue;
+        ExprPtr e = bind_expr(*arg.value, rc, src, scope);
+        spec.const_args.push_back(e->kind == ExprKind::Const ? e->constant : Value::null_of(e->type));
+        spec.args.push_back(e);
+      }
+      std::vector<Type> types;
+      std::vector<const Value*> consts;
+      for (auto& e : spec.args) { types.push_back(e->type); consts.push_back(e->kind == ExprKind::Const ? &e->constant : nullptr); }
+      std::string err;
+      auto outs = fn->types(types, consts, err);
+      if (!err.empty()) fail(src, a.agg.value->range.begin, c->name + ": " + err);
+      if (outs.size() != 1) fail(src, a.agg.value->range.begin, "make-series: " + c->name + "() gives several columns", true);
+      Value def = a.default_value ? eval_const(bind_expr(*a.default_value, none, src, scope), off, src) : Value::of_long(0);
+      defaults.push_back(convert_to(def, outs[0] == Type::Int ? Type::Long : outs[0]));
+      std::string name = a.agg.names.empty() ? agg_default_name(c->name, *c, 0) : a.agg.names[0];
+      spec.out_columns = {static_cast<int>(out.fields.size())};
+      out.fields.push_back({unique_name(out, name), Type::Dynamic});
+      aggs.push_back(std::move(spec));
+    }
+    ExprPtr axis = bind_expr(*ms->axis, rc, src, scope);
+    std::optional<Value> from, to;
+    if (ms->from) from = eval_const(bind_expr(*ms->from, none, src, scope), off, src);
+    if (ms->to) to = eval_const(bind_expr(*ms->to, none, src, scope), off, src);
+    Value step = eval_const(bind_expr(*ms->step, none, src, scope), off, src);
+    std::string axis_name = derive_name(*ms->axis);
+    out.fields.push_back({unique_name(out, axis_name.empty() ? "Column" : axis_name), Type::Dynamic});
+    for (auto& p : ms->params)
+      if (p.name == "kind" && p.value != "nonempty") fail(src, p.range.begin, "make-series kind=" + p.value + " is not supported", true);
+    return make_make_series(std::move(in), std::move(keys), std::move(aggs), std::move(defaults), axis, from, to, step, std::move(out));
+  }
   if (op.as<K::TopNested>()) fail(src, off, "top-nested is not supported", true);
   if (auto* kv = op.as<K::ParseKv>()) {
     ParseKvOptions o;

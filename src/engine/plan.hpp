@@ -137,6 +137,9 @@ struct ParseSpec {
 PlanPtr make_parse(PlanPtr child, ParseSpec spec, std::vector<int> child_to_out, Schema out);
 
 PlanPtr make_values(Table t);
+// make-series: output = keys, one dynamic array per aggregate, the axis array.
+PlanPtr make_make_series(PlanPtr child, std::vector<ExprPtr> keys, std::vector<AggSpec> aggs, std::vector<Value> defaults, ExprPtr axis,
+                         std::optional<Value> from, std::optional<Value> to, Value step, Schema out);
 PlanPtr make_serialize(PlanPtr child);
 
 }  // namespace rulelab::engine
