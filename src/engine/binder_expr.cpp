@@ -454,6 +454,43 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
   if (name == "columnifexists" || name == "column_ifexists") {
     // (handled below under column_ifexists)
   }
+  if (name == "row_number" || name == "prev" || name == "next") {
+    if (!window_) fail(src, off, name + "() is supported in extend only (after serialize or sort)", true);
+    WindowSpec w;
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    if (name == "row_number") {
+      w.kind = WindowSpec::RowNumber;
+      if (!c.args.empty()) {
+        Value st = eval_const(bind_expr(*c.args[0].value, none, src, scope), off, src);
+        bool ok;
+        w.start = static_cast<std::int64_t>(number_of(st, ok));
+      }
+      if (c.args.size() > 1) fail(src, off, "row_number() with a restart condition is not supported", true);
+      w.type = Type::Long;
+    } else {
+      w.kind = name == "prev" ? WindowSpec::Prev : WindowSpec::Next;
+      if (c.args.empty()) fail(src, off, name + "() expects a column");
+      w.expr = bind_expr(*c.args[0].value, rc, src, scope);
+      std::function<bool(const Expr&)> input_only = [&](const Expr& x) {
+        if (x.kind == ExprKind::Column && static_cast<std::size_t>(x.column) >= window_input_columns_) return false;
+        for (auto& a : x.args) if (!input_only(*a)) return false;
+        return true;
+      };
+      if (!input_only(*w.expr)) fail(src, off, name + "() over a column defined in the same extend is not supported", true);
+      if (c.args.size() > 1) {
+        bool ok;
+        w.offset = static_cast<std::int64_t>(number_of(eval_const(bind_expr(*c.args[1].value, none, src, scope), off, src), ok));
+      }
+      w.type = w.expr->type;
+      w.default_value = c.args.size() > 2 ? eval_const(bind_expr(*c.args[2].value, none, src, scope), off, src) : Value::null_of(w.type);
+    }
+    const int col = window_base_ + static_cast<int>(window_->size());
+    const Type t = w.type;
+    window_->push_back(std::move(w));
+    return make_column(col, t);
+  }
   if (name == "typeof" && c.args.size() == 1) {
     // typeof(T) as an argument (extract_json(path, src, typeof(long))): a null of that type
     auto* n = c.args[0].value->as<K::Name>();

@@ -70,7 +70,33 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
   }
 
   if (auto* ex = op.as<K::Extend>()) {
-    Schema work = is;  // grows as items are bound
+    // window functions (row_number/prev/next): counted first, computed by a window node below
+    std::size_t nwin = 0;
+    std::function<void(const K::Expr&)> count_windows = [&](const K::Expr& x) {
+      if (auto* c = x.as<K::Call>()) {
+        if (c->name == "row_number" || c->name == "prev" || c->name == "next") ++nwin;
+        for (auto& a : c->args) if (a.value) count_windows(*a.value);
+      } else if (auto* b = x.as<K::Binary>()) { count_windows(*b->lhs); count_windows(*b->rhs); }
+      else if (auto* u = x.as<K::Unary>()) count_windows(*u->operand);
+      else if (auto* m = x.as<K::Member>()) count_windows(*m->object);
+      else if (auto* i = x.as<K::Index>()) { count_windows(*i->object); count_windows(*i->index); }
+      else if (auto* bt = x.as<K::Between>()) { count_windows(*bt->lhs); count_windows(*bt->low); count_windows(*bt->high); }
+      else if (auto* in = x.as<K::InExpr>()) { count_windows(*in->lhs); for (auto& it : in->items) count_windows(*it); }
+    };
+    for (auto& a : ex->items) count_windows(*a.value);
+    std::vector<WindowSpec> wins;
+    Schema win_schema = is;
+    if (nwin) {
+      for (std::size_t k = 0; k < nwin; ++k) win_schema.fields.push_back({"\x01window" + std::to_string(k), Type::Dynamic});
+      window_ = &wins;
+      window_base_ = static_cast<int>(is.fields.size());
+      window_input_columns_ = is.fields.size();
+    }
+    struct WindowReset {
+      std::vector<WindowSpec>*& w;
+      ~WindowReset() { w = nullptr; }
+    } window_reset{window_};
+    Schema work = win_schema;  // grows as items are bound
     std::vector<ExprPtr> steps;
     std::vector<int> output;
     for (std::size_t i = 0; i < is.fields.size(); ++i) output.push_back(static_cast<int>(i));
@@ -92,6 +118,11 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       int existing = out.index_of(name);
       if (existing >= 0) { output[static_cast<std::size_t>(existing)] = wcol; out.fields[static_cast<std::size_t>(existing)].type = e->type; }
       else { output.push_back(wcol); out.fields.push_back({name, e->type}); }
+    }
+    if (nwin) {
+      if (wins.size() != nwin) fail(src, off, "window functions: internal count mismatch");
+      for (std::size_t k = 0; k < nwin; ++k) win_schema.fields[is.fields.size() + k].type = wins[k].type;
+      in = make_window(std::move(in), std::move(wins), win_schema);
     }
     return make_compute(std::move(in), std::move(steps), std::move(output), std::move(out));
   }

@@ -137,6 +137,17 @@ struct ParseSpec {
 PlanPtr make_parse(PlanPtr child, ParseSpec spec, std::vector<int> child_to_out, Schema out);
 
 PlanPtr make_values(Table t);
+
+struct WindowSpec {
+  enum Kind { RowNumber, Prev, Next } kind = RowNumber;
+  ExprPtr expr;                // prev/next
+  std::int64_t offset = 1;
+  Value default_value;         // prev/next beyond the ends
+  std::int64_t start = 1;      // row_number
+  Type type = Type::Long;
+};
+// Appends one column per spec to the input (output schema = input + those columns).
+PlanPtr make_window(PlanPtr child, std::vector<WindowSpec> specs, Schema out);
 // make-series: output = keys, one dynamic array per aggregate, the axis array.
 PlanPtr make_make_series(PlanPtr child, std::vector<ExprPtr> keys, std::vector<AggSpec> aggs, std::vector<Value> defaults, ExprPtr axis,
                          std::optional<Value> from, std::optional<Value> to, Value step, Schema out);
