@@ -283,7 +283,10 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     for (std::size_t i = 0; i < is.fields.size(); ++i) {
       tb.column(0).append_string(is.fields[i].name);
       tb.column(1).append_int(static_cast<std::int32_t>(i));
-      tb.column(2).append_string(std::string(type_name(is.fields[i].type)));
+      // the .NET type names of getschema (mv-expand-operator's example: System.String, System.Object, System.Int32)
+      static const char* dotnet[] = {"System.SByte", "System.Int32", "System.Int64", "System.Double", "System.Data.SqlTypes.SqlDecimal",
+                                     "System.String", "System.DateTime", "System.TimeSpan", "System.Guid", "System.Object"};
+      tb.column(2).append_string(dotnet[static_cast<int>(is.fields[i].type)]);
       tb.column(3).append_string(std::string(type_name(is.fields[i].type)));
       tb.end_row();
     }
