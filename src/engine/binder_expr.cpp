@@ -299,6 +299,21 @@ ExprPtr Binder::bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, co
       if (all_const) return make_const(evaluate_scalar(*node, ctx_.eval));
       return node;
     }
+    if (b->lhs->as<K::Star>()) {
+      // `* has "x"` (where-operator): the predicate over every column, or-ed (for the negated
+      // operators: and-ed)
+      const std::string opname = binary_name(b->op);
+      const bool negated = opname[0] == '!';
+      ExprPtr r = bind_expr(*b->rhs, rc, src, scope);
+      auto node = std::make_shared<Expr>();
+      node->kind = negated ? ExprKind::And : ExprKind::Or;
+      node->type = Type::Bool;
+      if (rc.schema)
+        for (std::size_t i = 0; i < rc.schema->fields.size(); ++i)
+          node->args.push_back(call_op(opname, {make_column(static_cast<int>(i), rc.schema->fields[i].type), r}, off, src));
+      if (node->args.empty()) return make_const(Value::of_bool(negated));
+      return node;
+    }
     ExprPtr l = bind_expr(*b->lhs, rc, src, scope);
     ExprPtr r = bind_expr(*b->rhs, rc, src, scope);
     return call_op(binary_name(b->op), {l, r}, off, src);
