@@ -47,7 +47,8 @@ std::string agg_default_name(const std::string& fn, const K::Call& c, std::size_
   if (fn == "make_list" || fn == "makelist") base = "list";
   else if (fn == "make_set" || fn == "makeset") base = "set";
   else if (fn == "make_bag") base = "bag";
-  else if (fn == "take_any" || fn == "any") base = "any";
+  else if (fn == "any") base = "any";
+  else if (fn == "take_any" || fn == "take_anyif") return arg.empty() ? fn + "_" : arg;  // take-any-aggregation-function: no prefix
   else if (fn == "make_list_if") base = "list";
   else if (fn == "make_set_if") base = "set";
   (void)k;
@@ -361,7 +362,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
         std::string name;
         if (j < names.size()) name = names[j];
         else if (c.name == "arg_max" || c.name == "arg_min" || c.name == "take_any" || c.name == "any") {
-          name = j == 0 && names.empty() && (c.name == "take_any" || c.name == "any") && outs.size() == 1 ? agg_default_name(c.name, c, 0) : arg_names[j];
+          // take_any keeps the column names; the deprecated any() prefixes them with any_
+          name = c.name == "any" ? "any_" + arg_names[j] : arg_names[j];
         } else if (c.name == "percentile" || c.name == "percentiles") {
           std::string pv = a.const_args.size() > j + 1 ? to_kusto_string(a.const_args[j + 1]) : "";
           for (char& ch : pv) if (ch == '.') ch = '_';

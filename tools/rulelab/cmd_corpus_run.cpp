@@ -33,6 +33,18 @@ std::string feature_of(const std::string& msg) {
   return m;
 }
 
+// Azure Monitor's standard columns exist in every Log Analytics table ("Standard columns in Azure
+// Monitor Logs"); schema files list only the documented ones.
+Schema with_standard_columns(Schema sc) {
+  const std::pair<const char*, Type> standard[] = {{"TenantId", Type::String}, {"TimeGenerated", Type::DateTime},
+                                                    {"Type", Type::String},     {"_ResourceId", Type::String},
+                                                    {"_SubscriptionId", Type::String}, {"_ItemId", Type::String},
+                                                    {"_TimeReceived", Type::DateTime}};
+  for (auto& [col, t] : standard)
+    if (sc.index_of(col) < 0) sc.fields.push_back({col, t});
+  return sc;
+}
+
 int run_corpus_run(const CorpusRunArgs& a) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -48,13 +60,15 @@ int run_corpus_run(const CorpusRunArgs& a) {
       if (!s) { std::cerr << "schema skipped: " << s.error().format() << "\n"; continue; }
       std::string name = s.value().table.empty() ? e.path().stem().string() : s.value().table;
       if (eng.has_table(name)) continue;
-      eng.add_table(name, std::make_shared<const Table>(Table{s.value(), {}, {}}));
+      // Azure Monitor's standard columns exist in every Log Analytics table ("Standard columns in
+      // Azure Monitor Logs"); schema files list only the documented ones.
+      eng.add_table(name, std::make_shared<const Table>(Table{with_standard_columns(s.value()), {}, {}}));
       ++ntables;
     }
   }
   for (auto& name : builtin_schema_names())
     if (!eng.has_table(name))
-      if (auto s = builtin_schema(name)) eng.add_table(name, std::make_shared<const Table>(Table{*s, {}, {}}));
+      if (auto s = builtin_schema(name)) eng.add_table(name, std::make_shared<const Table>(Table{with_standard_columns(*s), {}, {}}));
   std::vector<std::string> files;
   for (const auto& e : fs::recursive_directory_iterator(a.dir, ec)) {
     if (!e.is_regular_file()) continue;

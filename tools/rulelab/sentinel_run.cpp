@@ -45,9 +45,16 @@ struct Workspace {
 bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
                     const std::vector<std::string>& functions, bool strict, std::optional<std::pair<std::int64_t, std::int64_t>> window) {
   if (!schema_dir.empty()) {
-    auto dir = load_schema_dir(schema_dir);
-    if (!dir) { std::cerr << dir.error().format() << "\n"; return false; }
-    ws.schemas = std::move(*dir);
+    // one file at a time: a schema file that does not load is reported and skipped
+    std::error_code ec;
+    if (!fs::is_directory(schema_dir, ec)) { std::cerr << schema_dir << ": not a directory\n"; return false; }
+    for (const auto& e : fs::directory_iterator(schema_dir, ec)) {
+      if (!e.is_regular_file() || e.path().extension() != ".json") continue;
+      auto s = load_schema_file(e.path().string());
+      if (!s) { std::cerr << "warning: schema skipped: " << s.error().format() << "\n"; continue; }
+      std::string name = s.value().table.empty() ? e.path().stem().string() : s.value().table;
+      ws.schemas.emplace(name, std::move(s.value()));
+    }
   }
   for (auto& f : functions) {
     const auto eq = f.find('=');
