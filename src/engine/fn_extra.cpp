@@ -300,6 +300,69 @@ Value f_translate(const CallArgs& a) {
   return Value::of_string(o);
 }
 
+// make_string(code points...): UTF-8 of the code points (arrays of them flattened).
+void put_utf8(std::string& o, std::int64_t cp) {
+  if (cp < 0 || cp > 0x10FFFF) return;
+  const auto c = static_cast<std::uint32_t>(cp);
+  if (c < 0x80) o += static_cast<char>(c);
+  else if (c < 0x800) { o += static_cast<char>(0xC0 | c >> 6); o += static_cast<char>(0x80 | (c & 0x3F)); }
+  else if (c < 0x10000) { o += static_cast<char>(0xE0 | c >> 12); o += static_cast<char>(0x80 | (c >> 6 & 0x3F)); o += static_cast<char>(0x80 | (c & 0x3F)); }
+  else { o += static_cast<char>(0xF0 | c >> 18); o += static_cast<char>(0x80 | (c >> 12 & 0x3F)); o += static_cast<char>(0x80 | (c >> 6 & 0x3F)); o += static_cast<char>(0x80 | (c & 0x3F)); }
+}
+Value f_make_string(const CallArgs& a) {
+  std::string o;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    if (a[k].type == Type::Dynamic && a[k].dyn().is_array())
+      a[k].dyn().for_each_element([&](DynRef e) { if (e.is_number()) put_utf8(o, static_cast<std::int64_t>(e.as_number())); });
+    else { bool ok; double d = number_of(a[k], ok); if (ok) put_utf8(o, static_cast<std::int64_t>(d)); }
+  }
+  return Value::of_string(o);
+}
+// parse_command_line(command_line, "windows"): the arguments as CommandLineToArgvW splits them
+// (whitespace separates; quotes group; 2n backslashes + quote -> n backslashes and a quote toggle,
+// 2n+1 -> n backslashes and a literal quote).
+Value f_parse_command_line(const CallArgs& a) {
+  const std::string s = S(a[0]);
+  std::vector<std::string> args;
+  std::string cur;
+  bool in_arg = false, quoted = false;
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    if (!quoted && (c == ' ' || c == '\t')) {
+      if (in_arg) { args.push_back(cur); cur.clear(); in_arg = false; }
+      ++i;
+      continue;
+    }
+    in_arg = true;
+    if (c == '\\') {
+      std::size_t n = 0;
+      while (i < s.size() && s[i] == '\\') { ++n; ++i; }
+      if (i < s.size() && s[i] == '"') {
+        cur.append(n / 2, '\\');
+        if (n % 2) { cur += '"'; ++i; }
+      } else {
+        cur.append(n, '\\');
+      }
+      continue;
+    }
+    if (c == '"') {
+      if (quoted && i + 1 < s.size() && s[i + 1] == '"') { cur += '"'; i += 2; continue; }
+      quoted = !quoted;
+      ++i;
+      continue;
+    }
+    cur += c;
+    ++i;
+  }
+  if (in_arg) args.push_back(cur);
+  std::string b;
+  DynWriter w(b);
+  w.begin_array();
+  for (auto& x : args) w.string(x);
+  w.end();
+  return Value::of_dynamic(std::move(b));
+}
+
 }  // namespace
 
 void add_extra_functions(std::vector<ScalarFunction>& out) {
@@ -315,6 +378,8 @@ void add_extra_functions(std::vector<ScalarFunction>& out) {
   add("has_any_ipv4", 2, 64, ret_bool, f_has_any_ipv4);
   add("indexof_regex", 2, 5, ret_long, f_indexof_regex);
   add("translate", 3, 3, ret_string, f_translate);
+  add("make_string", 1, 64, ret_string, f_make_string);
+  add("parse_command_line", 2, 2, ret_dynamic, f_parse_command_line);
 }
 
 }  // namespace rulelab::engine
