@@ -65,6 +65,11 @@ class Column {
   std::size_t memory_bytes() const {
     return fixed_.capacity() * 8 + bytes_.capacity() + offsets_.capacity() * 4 + validity_.capacity() * 8;
   }
+  // Releases spare capacity (a finished batch keeps only what it holds).
+  void shrink_to_fit() { fixed_.shrink_to_fit(); offsets_.shrink_to_fit(); bytes_.shrink_to_fit(); validity_.shrink_to_fit(); }
+  // Reserves room for rows and, for strings and dynamic values, bytes of payload.
+  void reserve_bytes(std::size_t bytes) { if (var_width()) bytes_.reserve(bytes); }
+  std::size_t payload_bytes() const { return bytes_.size(); }
   void reserve(std::size_t rows) { if (var_width()) offsets_.reserve(rows + 1); else fixed_.reserve(rows); }
 
  private:

@@ -166,8 +166,9 @@ class Loader {
       std::fill(seen_.begin(), seen_.end(), 0);
       simdjson::dom::object obj;
       if (e.get_object().get(obj)) obj = {};
+      std::size_t pos = 0;
       for (auto field : obj) {
-        const int c = lookup(field.key);
+        const int c = lookup(field.key, pos++);
         if (c < 0) {
           if (!plan_.projected)  // a field the schema lacks
             add_warning(warnings, "field \"" + std::string(field.key) + "\" is not in the schema of " + plan_.schema.table + " (ignored)", line, "");
@@ -212,10 +213,13 @@ class Loader {
   // Moves the finished batches (and the partial one) out.
   std::vector<Batch> take_batches() {
     if (batch_.rows() > 0) {
+      for (auto& c : batch_.columns) c.shrink_to_fit();
       batches_.push_back(std::move(batch_));
       reset_batch();
     }
-    return std::move(batches_);
+    std::vector<Batch> out = std::move(batches_);
+    batches_.clear();
+    return out;
   }
 
   std::size_t records = 0, rows = 0, rejected = 0, filtered = 0;
@@ -225,9 +229,25 @@ class Loader {
  private:
   void reset_batch() {
     batch_ = Batch::empty_for(plan_.schema);
-    for (auto& c : batch_.columns) c.reserve(kBatchRows);
+    for (std::size_t c = 0; c < batch_.columns.size(); ++c) {
+      batch_.columns[c].reserve(kBatchRows);
+      if (c < byte_hint_.size()) batch_.columns[c].reserve_bytes(byte_hint_[c]);
+    }
     batch_.sources.reserve(kBatchRows);
     batches_.reserve(4);
+  }
+
+  // A full batch: size the next one's string buffers from it (+6%), so that they neither double nor
+  // copy, and release its spare capacity.
+  void seal_batch() {
+    byte_hint_.resize(batch_.columns.size());
+    for (std::size_t c = 0; c < batch_.columns.size(); ++c) {
+      const std::size_t used = batch_.columns[c].payload_bytes();
+      byte_hint_[c] = used + used / 16;
+      batch_.columns[c].shrink_to_fit();
+    }
+    batches_.push_back(std::move(batch_));
+    reset_batch();
   }
 
   void finish_row(std::size_t line) {
@@ -239,22 +259,23 @@ class Loader {
       return;
     }
     ++rows;
-    if (batch_.rows() == kBatchRows) {
-      batches_.push_back(std::move(batch_));
-      reset_batch();
-    }
+    if (batch_.rows() == kBatchRows) seal_batch();
   }
 
-  int lookup(std::string_view key) {
-    // Records of one file usually list their fields in the same order: try the next column first.
-    if (hint_ < plan_.schema.fields.size() && plan_.schema.fields[hint_].name == key && plan_.index.count(plan_.schema.fields[hint_].name)) {
-      return static_cast<int>(hint_++);
+  // Column of the pos-th key of a record. Records of one file usually list the same keys in the
+  // same order, so the column found at this position last time is tried before hashing.
+  int lookup(std::string_view key, std::size_t pos) {
+    if (pos < pos_hint_.size()) {
+      const int c = pos_hint_[pos];
+      if (c >= 0 && plan_.schema.fields[static_cast<std::size_t>(c)].name == key) return c;
+    } else {
+      pos_hint_.resize(pos + 1, -1);
     }
     key_.assign(key.data(), key.size());
     auto it = plan_.index.find(key_);
-    if (it == plan_.index.end()) return -1;
-    hint_ = static_cast<std::size_t>(it->second) + 1;
-    return it->second;
+    const int c = it == plan_.index.end() ? -1 : it->second;
+    pos_hint_[pos] = c;
+    return c;
   }
 
   void bad_value(Column& col, const std::string& name, std::size_t line, std::string_view value) {
@@ -375,7 +396,8 @@ class Loader {
   std::vector<std::uint8_t> seen_;
   std::string scratch_;
   std::string key_;
-  std::size_t hint_ = 0;
+  std::vector<int> pos_hint_;  // column matched by the key at each position of the last record
+  std::vector<std::size_t> byte_hint_;  // expected payload bytes per column of a full batch
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -522,6 +544,30 @@ std::optional<std::string> split_json_array(std::string_view s, std::vector<std:
     }
   };
   skip_ws();
+  if (i < s.size() && s[i] == '{') {
+    // Pretty-printed documents, one after another: each top-level value is a record.
+    while (i < s.size()) {
+      const std::size_t start = i, start_line = line;
+      int depth = 0;
+      bool in_str = false;
+      for (; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '\n') ++line;
+        if (in_str) {
+          if (c == '\\') ++i;
+          else if (c == '"') in_str = false;
+          continue;
+        }
+        if (c == '"') in_str = true;
+        else if (c == '{' || c == '[') ++depth;
+        else if ((c == '}' || c == ']') && --depth == 0) { ++i; break; }
+      }
+      ranges.emplace_back(start, i - start);
+      lines.push_back(start_line);
+      skip_ws();
+    }
+    return std::nullopt;
+  }
   if (i >= s.size() || s[i] != '[') { error_line = line; return "expected '[' at the start of a JSON array"; }
   ++i;
   skip_ws();
@@ -615,7 +661,26 @@ InputFormat detect(const std::string& path, std::string_view head) {
   std::size_t i = skip_bom(head);
   while (i < head.size() && std::isspace(static_cast<unsigned char>(head[i]))) ++i;
   if (i < head.size() && head[i] == '[') return InputFormat::JsonArray;
-  if (i < head.size() && head[i] == '{') return InputFormat::NDJson;
+  if (i < head.size() && head[i] == '{') {
+    // NDJSON when the first line holds a whole object; otherwise pretty-printed JSON documents.
+    int depth = 0;
+    bool in_str = false;
+    for (; i < head.size() && head[i] != '\n'; ++i) {
+      const char c = head[i];
+      if (in_str) {
+        if (c == '\\') ++i;
+        else if (c == '"') in_str = false;
+      } else if (c == '"') {
+        in_str = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        --depth;
+      }
+    }
+    const bool line_complete = i < head.size() || head.size() < 4096;
+    return depth > 0 && line_complete ? InputFormat::JsonArray : InputFormat::NDJson;
+  }
   if (p.ends_with(".json") || p.ends_with(".ndjson") || p.ends_with(".jsonl") || p.ends_with(".log")) return InputFormat::NDJson;
   return InputFormat::Csv;
 }
@@ -696,6 +761,11 @@ std::optional<Error> run_ndjson(const std::string& path, const Plan& plan, const
         if (blank(p, n)) {
           ++l.records;
           l.reject(lno, "empty line");
+          return;
+        }
+        if (n > opt.max_line_bytes) {
+          ++l.records;
+          l.reject(lno, "line longer than " + std::to_string(opt.max_line_bytes) + " bytes");
           return;
         }
         l.json_record(p, n, lno, true);

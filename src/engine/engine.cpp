@@ -37,6 +37,7 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
                  EngineError& err) {
   ExecContext ctx;
   ctx.eval.now_ticks = options.now_ticks;
+  ctx.lineage = options.lineage;
   Binder binder(*this, ctx);
   Src src{&query.text, &location};
   try {

@@ -42,7 +42,7 @@ KeyedTable key_table(const PlanNode& node, const std::vector<ExprPtr>& exprs, Ex
 }
 
 void emit(TableBuilder& tb, const Table* l, const RowRef* lr, std::size_t lcols, const Table* r, const RowRef* rr,
-          std::size_t rcols) {
+          std::size_t rcols, Lineage* lineage) {
   for (std::size_t c = 0; c < lcols; ++c) {
     if (lr) tb.column(c).append_from(l->batches[lr->batch].columns[c], lr->row);
     else tb.column(c).append_null();
@@ -52,6 +52,8 @@ void emit(TableBuilder& tb, const Table* l, const RowRef* lr, std::size_t lcols,
     else tb.column(lcols + c).append_null();
   }
   RowSource src = lr ? l->batches[lr->batch].sources[lr->row] : r->batches[rr->batch].sources[rr->row];
+  // A pair (also a semi/anti row's partner is not part of it): the row derives from both records.
+  if (lineage && lr && rr) src = lineage->combine(src, r->batches[rr->batch].sources[rr->row]);
   tb.end_row(src);
 }
 
@@ -81,24 +83,24 @@ class JoinNode : public PlanNode {
           if (!seen_left.insert(L.keys[i]).second) break;  // a later duplicate of the left key
           [[fallthrough]];
         case JoinType::Inner:
-          if (matches) for (auto j : *matches) emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc);
+          if (matches) for (auto j : *matches) emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage);
           break;
         case JoinType::LeftOuter:
         case JoinType::FullOuter:
           if (matches) {
-            for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc); right_matched[j] = true; }
+            for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage); right_matched[j] = true; }
           } else {
-            emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, rc);
+            emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, rc, ctx.lineage);
           }
           break;
         case JoinType::RightOuter:
-          if (matches) for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc); right_matched[j] = true; }
+          if (matches) for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage); right_matched[j] = true; }
           break;
         case JoinType::LeftSemi:
-          if (matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0);
+          if (matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage);
           break;
         case JoinType::LeftAnti:
-          if (!matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0);
+          if (!matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage);
           break;
         case JoinType::RightSemi:
         case JoinType::RightAnti:
@@ -108,12 +110,12 @@ class JoinNode : public PlanNode {
     }
     if (type_ == JoinType::RightOuter || type_ == JoinType::FullOuter) {
       for (std::size_t j = 0; j < R.rows.size(); ++j)
-        if (!right_matched[j]) emit(tb, nullptr, nullptr, lc, &R.t(), &R.rows[j], rc);
+        if (!right_matched[j]) emit(tb, nullptr, nullptr, lc, &R.t(), &R.rows[j], rc, ctx.lineage);
     }
     if (type_ == JoinType::RightSemi || type_ == JoinType::RightAnti) {
       const bool want = type_ == JoinType::RightSemi;
       for (std::size_t j = 0; j < R.rows.size(); ++j)
-        if (right_matched[j] == want) emit(tb, nullptr, nullptr, 0, &R.t(), &R.rows[j], rc);
+        if (right_matched[j] == want) emit(tb, nullptr, nullptr, 0, &R.t(), &R.rows[j], rc, ctx.lineage);
     }
     return tb.finish();
   }
@@ -149,7 +151,9 @@ class LookupNode : public PlanNode {
           if (rr) tb.column(lc + k).append_from(R.t().batches[rr->batch].columns[static_cast<std::size_t>(rcols_[k])], rr->row);
           else tb.column(lc + k).append_null();
         }
-        tb.end_row(L.t().batches[lr.batch].sources[lr.row]);
+        RowSource src = L.t().batches[lr.batch].sources[lr.row];
+        if (ctx.lineage && rr) src = ctx.lineage->combine(src, R.t().batches[rr->batch].sources[rr->row]);
+        tb.end_row(src);
       };
       if (m) for (auto j : *m) put(&R.rows[j]);
       else if (!inner_) put(nullptr);

@@ -19,6 +19,7 @@ class SummarizeNode : public PlanNode {
       std::vector<Value> keys;
       std::vector<std::unique_ptr<AggState>> states;
       RowSource src;
+      std::vector<RowSource> members;  // with provenance on: every row of the group
     };
     std::vector<Group> groups;
     std::unordered_map<std::string, std::size_t> index;
@@ -54,6 +55,7 @@ class SummarizeNode : public PlanNode {
         if (it == index.end()) { gi = new_group(kv, b.sources[r]); index.emplace(key, gi); }
         else gi = it->second;
         Group& g = groups[gi];
+        if (ctx.lineage) g.members.push_back(b.sources[r]);
         for (std::size_t a = 0; a < aggs_.size(); ++a) {
           args[a].resize(avec[a].size());
           for (std::size_t j = 0; j < avec[a].size(); ++j) args[a][j] = avec[a][j].get(r);
@@ -72,7 +74,7 @@ class SummarizeNode : public PlanNode {
           append_value(col, j < res.size() ? convert_to(res[j], col.type()) : Value::null_of(col.type()));
         }
       }
-      tb.end_row(g.src);
+      tb.end_row(ctx.lineage && !g.members.empty() ? ctx.lineage->combine(g.members) : g.src);
     }
     Table out = tb.finish();
     out.sources = in.sources;

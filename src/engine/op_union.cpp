@@ -15,8 +15,13 @@ class UnionNode : public PlanNode {
     for (std::size_t k = 0; k < children_.size(); ++k) {
       InputTable inp = run_input(*children_[k], ctx);
       const Table& t = inp.get();
-      const auto base = static_cast<std::uint32_t>(sources.size());
-      for (auto& s : t.sources) sources.push_back(s);
+      // Inputs that share one list of source files (a run numbers its files once) keep their
+      // RowSources; others are renumbered after the files already listed.
+      std::uint32_t base = 0;
+      if (sources.empty() || t.sources != sources) {
+        base = static_cast<std::uint32_t>(sources.size());
+        for (auto& s : t.sources) sources.push_back(s);
+      }
       const auto& map = mapping_[k];
       for (auto& b : t.batches) {
         for (std::size_t r = 0; r < b.rows(); ++r) {
@@ -31,7 +36,7 @@ class UnionNode : public PlanNode {
           if (src_col_ >= 0) { tb.column(static_cast<std::size_t>(src_col_)).append_string(names_[k]); filled[static_cast<std::size_t>(src_col_)] = true; }
           for (std::size_t c = 0; c < filled.size(); ++c) if (!filled[c]) tb.column(c).append_null();
           RowSource src = b.sources[r];
-          src.file += base;
+          if (src.file != kCompositeFile) src.file += base;
           tb.end_row(src);
         }
       }

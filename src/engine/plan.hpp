@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/column.hpp"
+#include "core/lineage.hpp"
 #include "engine/aggregates.hpp"
 #include "engine/expr.hpp"
 
@@ -24,6 +25,9 @@ struct QueryError : std::runtime_error {
 
 struct ExecContext {
   EvalContext eval;
+  // Provenance arena of this run (null: provenance off). Operators that combine rows (join,
+  // lookup, summarize) record which input records a row derives from; the others copy RowSources.
+  Lineage* lineage = nullptr;
 };
 
 class PlanNode {

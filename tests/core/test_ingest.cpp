@@ -137,3 +137,18 @@ TEST_CASE("documents keep their nesting") {
   REQUIRE(r);
   CHECK(col(*r, "_source").get_dynamic(0).get("a.c").as_int() == 2);
 }
+
+TEST_CASE("pretty-printed JSON documents (one object over many lines, or several one after another)") {
+  TempFile one("h.json", "{\n  \"a\": 1,\n  \"b\": {\"c\": \"x\"}\n}\n");
+  auto r = ingest_file(one.path, {});
+  REQUIRE(r);
+  CHECK(r->stats.format == InputFormat::JsonArray);
+  CHECK(r->stats.rows == 1);
+  CHECK(r->stats.rejected == 0);
+  TempFile two("i.json", "{\n \"a\": 1\n}\n{\n \"a\": 2,\n}\n{\n \"a\": 3\n}\n");
+  auto t = ingest_file(two.path, {});
+  REQUIRE(t);
+  CHECK(t->stats.rows == 2);
+  CHECK(t->stats.rejected == 1);
+  CHECK(t->stats.first_rejections.at(0).line == 4);
+}

@@ -23,6 +23,7 @@ void add_run(CLI::App& app, Registry& r) {
   CLI::App* sub = app.add_subcommand("run", "Run a rule once over sample logs and say whether it alerts");
   sub->add_option("rule", a->rule, "rule file (Sentinel YAML/ARM JSON/.kql, Elastic TOML/NDJSON export)")->required();
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict);
+  sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");
   r.add(sub, [a] {
     const std::string fam = rule_family(a->rule);
     if (fam == "sentinel") return run_sentinel(*a);

@@ -23,6 +23,9 @@ void add_corpus(CLI::App& app, Registry& r);
 void add_run(CLI::App& app, Registry& r);
 void add_query(CLI::App& app, Registry& r);
 void add_corpus_run(CLI::App& app, Registry& r);  // tools/rulelab/cmd_corpus_run.cpp (Kusto executor over a rule corpus)
+void add_test(CLI::App& app, Registry& r);
+void add_simulate(CLI::App& app, Registry& r);
+void add_diff(CLI::App& app, Registry& r);
 
 // ---- rule files: parse and corpus ------------------------------------------------------------
 // The outcome of loading one rule and parsing its query.
@@ -54,6 +57,7 @@ struct RunArgs {
   std::vector<std::string> functions; // NAME=FILE.kql workspace functions (Sentinel)
   std::string mapping;                // Elasticsearch index mapping JSON (Elastic)
   bool strict = false;                // unreadable log records are fatal
+  bool provenance = false;            // JSON output lists, per row, the input records it derives from
 };
 int run_sentinel(const RunArgs& a);  // tools/rulelab/sentinel_run.cpp
 int run_elastic(const RunArgs& a);   // tools/rulelab/elastic_run.cpp

@@ -1,19 +1,471 @@
-// Placeholder until the EQL engine lands: says so instead of giving a wrong answer.
+// EQL in the CLI: `rulelab query --dialect eql`, EQL rules under `rulelab parse/corpus`
+// (check_eql_query) and `rulelab run` (run_elastic_eql).
+//
+// JSON output: `rows` holds the matched events in result order. Event queries: each row is the
+// event's source document. Sequences and samples: each row is
+//   {"sequence": N, "stage": I, "_index": "...", "_source": {...}}
+// (N counts sequences/samples from 1, I is the stage within it), and a missing-event stage
+// `![...]` gives {"sequence": N, "stage": I, "missing": true}, as Elasticsearch marks them.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "commands.hpp"
+#include "core/datetime.hpp"
+#include "core/paths.hpp"
+#include "eql/engine.hpp"
+#include "eql/parser.hpp"
+#include "kql/elastic_rule.hpp"
+#include "kql/exceptions.hpp"
+#include "kql/field_types.hpp"
+#include "kql/matcher.hpp"
 
 namespace rulelab::cli {
-int query_eql(const QueryArgs&) {
-  std::cerr << "rulelab query --dialect eql: not implemented yet\n";
-  return 2;
+namespace {
+
+using eql::EventStore;
+using eql::QueryResult;
+
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
-void check_eql_query(const std::string&, std::size_t, const std::string&, bool, RuleCheck& out) {
-  out.parsed = false;
-  out.diagnostics.push_back(out.file + ": EQL parsing is not implemented yet");
+
+std::string stem(const std::string& path) {
+  std::string s = std::filesystem::path(path).filename().string();
+  for (const char* ext : {".gz", ".ndjson", ".jsonl", ".json", ".log"}) {
+    std::string e(ext);
+    if (s.size() > e.size() && s.compare(s.size() - e.size(), e.size(), e) == 0) s.resize(s.size() - e.size());
+  }
+  return s;
 }
+
+struct DataSpec {
+  std::string index, file;
+  bool named = false;
+};
+
+DataSpec split_data(const std::string& d) {
+  auto eq = d.find('=');
+  if (eq == std::string::npos || eq == 0) return {stem(d), d, false};
+  return {d.substr(0, eq), d.substr(eq + 1), true};
+}
+
+// --mapping FILE (every index) or INDEX=FILE[,INDEX=FILE...].
+bool load_mappings(const std::string& spec, const std::vector<DataSpec>& data, EventStore& store) {
+  if (spec.empty()) return true;
+  std::vector<std::pair<std::string, std::string>> items;
+  std::stringstream ss(spec);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    auto eq = part.find('=');
+    if (eq == std::string::npos) items.emplace_back("", part);
+    else items.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+  }
+  for (const auto& [index, file] : items) {
+    auto text = read_text(file);
+    if (!text) {
+      std::cerr << file << ": cannot read the index mapping\n";
+      return false;
+    }
+    auto m = eql::Mapping::from_json(*text, file);
+    if (!m) {
+      std::cerr << m.error().format() << "\n";
+      return false;
+    }
+    for (const auto& d : data)
+      if (index.empty() || index == d.index) store.set_mapping(d.index, m.value());
+  }
+  return true;
+}
+
+eql::FieldType from_kql(kql::FieldType t) {
+  using K = kql::FieldType;
+  if (kql::is_keyword_like(t)) return eql::FieldType::Keyword;
+  if (kql::is_text_like(t)) return eql::FieldType::Text;
+  if (kql::is_integral(t)) return eql::FieldType::Long;
+  if (kql::is_numeric(t)) return eql::FieldType::Double;
+  if (t == K::Date || t == K::DateNanos) return eql::FieldType::Date;
+  if (t == K::Ip) return eql::FieldType::Ip;
+  if (t == K::Boolean) return eql::FieldType::Boolean;
+  return eql::FieldType::Unknown;
+}
+
+// Field types of one index as kql resolves them (user mapping, else ECS and integrations, else
+// Elasticsearch's dynamic mapping of the documents' values), as an EQL mapping.
+eql::Mapping mapping_from_kql(const kql::IndexFields& fields) {
+  eql::Mapping m;
+  for (const auto& name : fields.all_fields()) {
+    kql::ResolvedField rf = fields.resolve(name);
+    eql::FieldInfo info;
+    if (rf.mapping.type == kql::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
+    else info.type = from_kql(rf.mapping.type);
+    if (kql::is_keyword_like(rf.mapping.type)) info.ignore_above = rf.mapping.ignore_above;
+    if (kql::is_text_like(rf.mapping.type))
+      for (const auto& [sub, sm] : rf.mapping.multi_fields)
+        if (kql::is_keyword_like(sm.type)) {
+          info.ignore_above = sm.ignore_above;
+          break;
+        }
+    if (!rf.source_path.empty() && rf.source_path != name) info.source_path = rf.source_path;
+    m.set(name, std::move(info));
+  }
+  return m;
+}
+
+// Types for every index of the store. `--mapping INDEX=FILE,...` gives each index its own mapping
+// (nothing else); otherwise kql's field types (ECS + the optional mapping FILE + dynamic mapping)
+// apply. Returns the kql per-index fields (for rule filters and exceptions), index by index.
+struct Typing {
+  kql::FieldTypes types = kql::FieldTypes::builtin();
+  std::vector<std::unique_ptr<kql::IndexFields>> per_index;
+};
+bool setup_types(const std::string& spec, const std::vector<DataSpec>& data, EventStore& store, Typing& t) {
+  bool per_index_files = spec.find('=') != std::string::npos;
+  std::optional<eql::Mapping> user;
+  if (!spec.empty() && !per_index_files) {
+    auto text = read_text(spec);
+    if (!text) {
+      std::cerr << spec << ": cannot read the index mapping\n";
+      return false;
+    }
+    auto n = t.types.add_mapping_json(*text, spec);
+    if (!n) {
+      std::cerr << n.error().format() << "\n";
+      return false;
+    }
+    auto m = eql::Mapping::from_json(*text, spec);
+    if (m) user = std::move(m.value());
+  }
+  for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
+    auto f = std::make_unique<kql::IndexFields>(t.types);
+    for (const auto& d : store.docs())
+      if (d.index == ix) f->observe(d.source);
+    if (!per_index_files) {
+      eql::Mapping m = mapping_from_kql(*f);
+      if (user) m.overlay(*user);
+      store.set_mapping(store.indexes()[ix].name, std::move(m));
+    }
+    t.per_index.push_back(std::move(f));
+  }
+  return !per_index_files || load_mappings(spec, data, store);
+}
+
+std::int64_t now_nanos(const std::string& now, bool& ok) {
+  ok = true;
+  if (now.empty()) {
+    auto t = std::chrono::system_clock::now().time_since_epoch();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t).count();
+  }
+  auto n = eql::parse_date_nanos(now);
+  if (!n) ok = false;
+  return n.value_or(0);
+}
+
+std::string iso(std::int64_t nanos) {
+  std::int64_t ticks = nanos >= 0 ? nanos / 100 : -((-nanos + 99) / 100);
+  return format_datetime(DateTime{ticks});
+}
+
+std::string event_timestamp_text(const eql::Doc& d, const std::string& field) {
+  auto vals = values_at(d.source, field);
+  if (vals.empty()) return "";
+  return vals[0].is_string() ? std::string(vals[0].as_string()) : to_json(vals[0]);
+}
+
+// Rows of the result as JSON values.
+std::vector<std::string> json_rows(const QueryResult& r, const EventStore& store) {
+  std::vector<std::string> rows;
+  if (r.kind == eql::QueryKind::Event) {
+    for (const auto* d : r.events) rows.push_back(to_json(d->source));
+    return rows;
+  }
+  for (std::size_t n = 0; n < r.matches.size(); ++n) {
+    const auto& m = r.matches[n];
+    for (std::size_t i = 0; i < m.events.size(); ++i) {
+      std::string row = "{\"sequence\":" + std::to_string(n + 1) + ",\"stage\":" + std::to_string(i);
+      if (!m.events[i]) {
+        row += ",\"missing\":true}";
+      } else {
+        row += ",\"_index\":";
+        write_json_string(store.indexes()[m.events[i]->index].name, row);
+        row += ",\"_source\":" + to_json(m.events[i]->source) + "}";
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+void print_table(const QueryResult& r, const EventStore& store, const std::string& ts_field, std::ostream& out) {
+  auto line = [&](const eql::Doc* d, const std::string& prefix) {
+    if (!d) {
+      out << prefix << "(missing event)\n";
+      return;
+    }
+    out << prefix << store.indexes()[d->index].name << "  " << event_timestamp_text(*d, ts_field) << "  "
+        << to_json(d->source) << "\n";
+  };
+  if (r.kind == eql::QueryKind::Event) {
+    out << r.events.size() << " event" << (r.events.size() == 1 ? "" : "s") << "\n";
+    for (const auto* d : r.events) line(d, "");
+    return;
+  }
+  const char* what = r.kind == eql::QueryKind::Sequence ? "sequence" : "sample";
+  out << r.matches.size() << " " << what << (r.matches.size() == 1 ? "" : "s") << "\n";
+  for (std::size_t n = 0; n < r.matches.size(); ++n) {
+    out << what << " " << n + 1;
+    if (!r.matches[n].key.empty()) {
+      out << " (key";
+      for (const auto& k : r.matches[n].key) out << " " << eql::to_json_text(k);
+      out << ")";
+    }
+    out << "\n";
+    for (const auto* d : r.matches[n].events) line(d, "  ");
+  }
+}
+
+std::size_t result_count(const QueryResult& r) {
+  return r.kind == eql::QueryKind::Event ? r.events.size() : r.matches.size();
+}
+
+bool load_data(const std::vector<DataSpec>& data, bool strict, EventStore& store) {
+  for (const auto& d : data) {
+    if (auto err = store.load_file(d.index, d.file, strict)) {
+      std::cerr << err->format() << "\n";
+      return false;
+    }
+  }
+  for (const auto& w : store.warnings) std::cerr << "warning: " << w << "\n";
+  return true;
+}
+
+// Glob match of an index pattern ("logs-endpoint.events.*") against an index name.
+bool index_matches(const std::string& pattern, const std::string& name) {
+  return field_pattern_matches(pattern, name);
+}
+
+}  // namespace
+
+int query_eql(const QueryArgs& a) {
+  eql::SourceContext where;
+  where.file = "<query>";
+  auto q = eql::parse_query(a.query, where);
+  if (!q) {
+    std::cerr << q.error().format() << "\n";
+    return 1;
+  }
+  if (a.format == "csv") {
+    std::cerr << "rulelab query --dialect eql: --format csv is not supported (use table, json or ndjson)\n";
+    return 2;
+  }
+  std::vector<DataSpec> data;
+  for (const auto& d : a.data) data.push_back(split_data(d));
+  EventStore store;
+  Typing typing;
+  if (!load_data(data, a.strict, store) || !setup_types(a.mapping, data, store, typing)) return 1;
+  eql::RunOptions opts;
+  opts.size = a.size.value_or(10);
+  auto r = eql::run_query(*q, store, opts);
+  if (!r) {
+    std::cerr << r.error().format() << "\n";
+    return 1;
+  }
+  if (a.format == "table") {
+    print_table(*r, store, opts.timestamp_field, std::cout);
+  } else if (a.format == "ndjson") {
+    for (const auto& row : json_rows(*r, store)) std::cout << row << "\n";
+  } else {
+    auto rows = json_rows(*r, store);
+    std::cout << "{\"dialect\":\"eql\",\"kind\":\""
+              << (r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample")
+              << "\",\"count\":" << result_count(*r) << ",\"rows\":[";
+    for (std::size_t i = 0; i < rows.size(); ++i) std::cout << (i ? "," : "") << rows[i];
+    std::cout << "]}\n";
+  }
+  if (r->without_timestamp && r->kind != eql::QueryKind::Sample)
+    std::cerr << "note: " << r->without_timestamp << " document(s) without a readable " << opts.timestamp_field
+              << " were left out (EQL orders events by time)\n";
+  return 0;
+}
+
+void check_eql_query(const std::string& file_text, std::size_t query_offset, const std::string& query, bool want_ast,
+                     RuleCheck& out) {
+  eql::SourceContext where;
+  auto colon = out.file.rfind(':');
+  // NDJSON exports name the rule "file:line"; positions are reported against the file itself.
+  where.file = colon != std::string::npos && colon + 1 < out.file.size() &&
+                       out.file.find_first_not_of("0123456789", colon + 1) == std::string::npos
+                   ? out.file.substr(0, colon)
+                   : out.file;
+  where.file_text = file_text;
+  where.offset = query_offset;
+  auto q = eql::parse_query(query, where);
+  if (!q) {
+    out.parsed = false;
+    out.diagnostics.push_back(q.error().format());
+    return;
+  }
+  out.parsed = true;
+  if (want_ast) out.ast_json = eql::to_json(*q);
+}
+
 int run_elastic_eql(const RunArgs& a) {
-  std::cerr << a.rule << ": running EQL rules is not implemented yet\n";
-  return 2;
+  auto text = read_text(a.rule);
+  if (!text) {
+    std::cerr << a.rule << ": cannot read the rule file\n";
+    return 1;
+  }
+  auto loaded = kql::load_elastic_text(a.rule, *text);
+  if (!loaded) {
+    std::cerr << loaded.error().format() << "\n";
+    return 1;
+  }
+  bool ok_now = true;
+  std::int64_t now = now_nanos(a.now, ok_now);
+  if (!ok_now) {
+    std::cerr << "--now " << a.now << ": not an ISO 8601 date-time\n";
+    return 2;
+  }
+  std::vector<DataSpec> data;
+  for (const auto& d : a.data) data.push_back(split_data(d));
+
+  int status = 0;
+  std::string json_out;
+  std::size_t rules_run = 0;
+  for (const auto& rule : loaded.value()) {
+    if (rule.language != kql::QueryLanguage::Eql) continue;
+    ++rules_run;
+    eql::SourceContext where;
+    where.file = a.rule;
+    where.file_text = *text;
+    where.offset = rule.query_source.offset;
+    auto q = eql::parse_query(rule.query, where);
+    if (!q) {
+      std::cerr << q.error().format() << "\n";
+      status = 1;
+      continue;
+    }
+    // The indexes the rule reads: those named INDEX=FILE that match its index patterns; a bare
+    // FILE counts as matching (its name comes from the file).
+    std::vector<DataSpec> used;
+    for (const auto& d : data) {
+      bool match = !d.named || rule.index.empty();
+      for (const auto& p : rule.index) match = match || index_matches(p, d.index);
+      if (match) used.push_back(d);
+      else std::cerr << "note: index " << d.index << " does not match the rule's index patterns; not searched\n";
+    }
+    EventStore store;
+    Typing typing;
+    if (!load_data(used, a.strict, store) || !setup_types(a.mapping, used, store, typing)) return 1;
+
+    eql::RunOptions opts;
+    DateTime now_dt{now >= 0 ? now / 100 : -((-now + 99) / 100)};
+
+    // The rule's Kibana filters and exception items filter every event the EQL search sees.
+    struct IndexFilters {
+      const kql::IndexFields* fields;
+      std::vector<std::pair<kql::CompiledQuery, bool>> filters;  // query, negate
+      std::vector<kql::CompiledQuery> exceptions;
+    };
+    std::vector<IndexFilters> per_index;
+    bool any_filter = false;
+    for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
+      IndexFilters f;
+      f.fields = typing.per_index[ix].get();
+      for (const auto& flt : rule.filters) {
+        if (!flt.is_object()) continue;
+        const auto meta = flt.value("meta", nlohmann::json::object());
+        if (meta.value("disabled", false)) continue;
+        nlohmann::json fq;
+        if (flt.contains("query")) {
+          fq = flt["query"];
+        } else {
+          fq = flt;
+          fq.erase("meta");
+          fq.erase("$state");
+        }
+        f.filters.emplace_back(kql::CompiledQuery::compile_dsl(fq, *f.fields, now_dt), meta.value("negate", false));
+        any_filter = true;
+      }
+      for (const auto& item : rule.exceptions) {
+        if (!kql::exception_item_active(item, now_dt)) {
+          if (ix == 0) std::cerr << "note: exception item " << item.item_id << " expired: not applied\n";
+          continue;
+        }
+        std::string why;
+        auto dsl = kql::exception_item_query(item, &why);
+        if (!why.empty() && ix == 0) std::cerr << "note: exception item " << item.item_id << ": " << why << "\n";
+        f.exceptions.push_back(kql::CompiledQuery::compile_dsl(dsl, *f.fields, now_dt));
+        any_filter = true;
+      }
+      per_index.push_back(std::move(f));
+    }
+    if (any_filter) {
+      opts.keep = [&per_index](const eql::Doc& d) {
+        const IndexFilters& f = per_index[d.index];
+        for (const auto& [fq, negate] : f.filters)
+          if (fq.matches(d.source) == negate) return false;
+        for (const auto& eq : f.exceptions)
+          if (eq.matches(d.source)) return false;
+        return true;
+      };
+    }
+    auto from = kql::eval_date_math(rule.from, now_dt);
+    auto to = kql::eval_date_math(rule.to, now_dt, true);
+    if (!from || !to) {
+      std::cerr << a.rule << ": cannot evaluate the rule's time range from=" << rule.from << " to=" << rule.to << "\n";
+      return 1;
+    }
+    opts.from_nanos = from->ticks * 100;
+    opts.to_nanos = to->ticks * 100 + 99;
+    if (!rule.timestamp_override.empty()) {
+      opts.timestamp_field = rule.timestamp_override;
+      if (!rule.timestamp_override_fallback_disabled) opts.fallback_timestamp_field = "@timestamp";
+    }
+    if (rule.raw.contains("event_category_override") && rule.raw["event_category_override"].is_string())
+      opts.category_field = rule.raw["event_category_override"].get<std::string>();
+    if (rule.raw.contains("tiebreaker_field") && rule.raw["tiebreaker_field"].is_string())
+      opts.tiebreaker_field = rule.raw["tiebreaker_field"].get<std::string>();
+    opts.size = rule.max_signals > 0 ? static_cast<std::size_t>(rule.max_signals) : 100;
+    auto r = eql::run_query(*q, store, opts);
+    if (!r) {
+      std::cerr << r.error().format() << "\n";
+      status = 1;
+      continue;
+    }
+    std::size_t alerts = result_count(*r);
+    if (a.format == "table") {
+      std::cout << "rule: " << rule.name << "\n"
+                << "now: " << iso(now) << "  window: " << iso(*opts.from_nanos) << " .. " << iso(*opts.to_nanos)
+                << "  (from " << rule.from << ", interval " << rule.interval << ", max_signals " << rule.max_signals
+                << ", timestamp " << opts.timestamp_field << ")\n";
+      print_table(*r, store, opts.timestamp_field, std::cout);
+      std::cout << (alerts ? "ALERT: " : "no alert: ") << alerts << " alert" << (alerts == 1 ? "" : "s") << "\n";
+    } else {
+      auto rows = json_rows(*r, store);
+      std::string o = "{\"rule\":";
+      write_json_string(rule.name, o);
+      o += ",\"now\":\"" + iso(now) + "\",\"from\":\"" + iso(*opts.from_nanos) + "\",\"to\":\"" + iso(*opts.to_nanos) +
+           "\",\"kind\":\"" +
+           (r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample") +
+           "\",\"rows\":[";
+      for (std::size_t i = 0; i < rows.size(); ++i) o += (i ? "," : "") + rows[i];
+      o += "],\"alert\":" + std::string(alerts ? "true" : "false") + ",\"alerts\":" + std::to_string(alerts) + "}";
+      json_out += o + "\n";
+    }
+  }
+  if (rules_run == 0) {
+    std::cerr << a.rule << ": no EQL rule in this file\n";
+    return 1;
+  }
+  std::cout << json_out;
+  return status;
 }
+
 }  // namespace rulelab::cli

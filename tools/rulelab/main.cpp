@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   rulelab::cli::add_run(app, registry);
   rulelab::cli::add_query(app, registry);
   rulelab::cli::add_corpus_run(app, registry);
+  rulelab::cli::add_test(app, registry);
+  rulelab::cli::add_simulate(app, registry);
+  rulelab::cli::add_diff(app, registry);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

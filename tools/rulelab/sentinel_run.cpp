@@ -38,6 +38,7 @@ std::int64_t now_ticks(const std::string& text, std::string& err) {
 struct Workspace {
   engine::Engine engine;
   std::map<std::string, Schema> schemas;  // from --schema DIR
+  std::vector<std::string> files;          // every data file, numbered once for the whole run (RowSource::file)
 };
 
 // Loads --schema, --function and every --data TABLE=FILE into the engine. A window
@@ -67,6 +68,7 @@ bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const s
     ws.engine.add_function(name, ss.str(), kusto::QueryLocation::identity(file));
   }
   std::set<std::string> given;
+  std::map<std::string, Table> tables;  // by name: several files for one table are appended
   for (auto& d : data) {
     const auto eq = d.find('=');
     std::string table = eq == std::string::npos ? fs::path(d).stem().string() : d.substr(0, eq);
@@ -105,12 +107,25 @@ bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const s
         t = std::move(f);
       }
     }
-    if (given.count(table)) {
-      // several files for one table: append
-      std::cerr << "note: table " << table << " given twice; rows of " << file << " are added\n";
-    }
+    // Number the file once for the run, so that provenance names it whatever table a row ends in.
+    const auto file_id = static_cast<std::uint32_t>(ws.files.size());
+    ws.files.push_back(file);
+    for (auto& b : t.batches)
+      for (auto& s : b.sources) s.file = file_id;
     given.insert(table);
-    ws.engine.add_table(table, std::make_shared<const Table>(std::move(t)));
+    auto it = tables.find(table);
+    if (it == tables.end()) {
+      tables.emplace(table, std::move(t));
+    } else if (it->second.schema.fields.size() == t.schema.fields.size()) {
+      for (auto& b : t.batches) it->second.batches.push_back(std::move(b));  // several files for one table
+    } else {
+      std::cerr << file << ": its columns differ from the other files given for table " << table << "\n";
+      return false;
+    }
+  }
+  for (auto& [name, t] : tables) {
+    t.sources = ws.files;
+    ws.engine.add_table(name, std::make_shared<const Table>(std::move(t)));
   }
   // Tables the workspace has but no data was given for are empty (as in a workspace with no rows).
   for (auto& [name, s] : ws.schemas)
@@ -218,6 +233,20 @@ ordered_json alert_json(const kusto::SentinelRule& rule, const Table& t, const s
 
 }  // namespace
 
+// For each result row, the input records it derives from, as "file:line".
+ordered_json provenance_json(const Table& result, const Lineage& lineage, const std::vector<std::string>& files) {
+  ordered_json out = ordered_json::array();
+  for (const auto& b : result.batches) {
+    for (const RowSource& s : b.sources) {
+      ordered_json row = ordered_json::array();
+      for (const RowSource& r : lineage.records(s))
+        if (r.line > 0 && r.file < files.size()) row.push_back(files[r.file] + ":" + std::to_string(r.line));
+      out.push_back(std::move(row));
+    }
+  }
+  return out;
+}
+
 int run_sentinel(const RunArgs& a) {
   auto loaded = kusto::load_sentinel_file(a.rule);
   if (!loaded) { std::cerr << loaded.error().format() << "\n"; return 1; }
@@ -233,6 +262,8 @@ int run_sentinel(const RunArgs& a) {
     if (!load_workspace(ws, a.data, a.schema_dir, a.functions, a.strict, window)) return 1;
     engine::RunOptions ro;
     ro.now_ticks = now;
+    Lineage lineage;
+    if (a.provenance) ro.lineage = &lineage;
     Table result;
     engine::EngineError ee;
     if (!ws.engine.run(rule.query, rule.location, ro, result, ee)) {
@@ -259,7 +290,10 @@ int run_sentinel(const RunArgs& a) {
       o["columns"] = ordered_json::array();
       for (auto& f : result.schema.fields) o["columns"].push_back({{"name", f.name}, {"type", std::string(type_name(f.type))}});
       o["rows"] = engine::rows_json(result);
+      if (a.provenance) o["provenance"] = provenance_json(result, lineage, ws.files);
       o["count"] = count;
+      o["warnings"] = ordered_json::array();
+      for (auto& w : rule.warnings) o["warnings"].push_back(w.format());
       o["trigger"] = {{"operator", std::string(kusto::to_string(rule.trigger_operator))}, {"threshold", rule.trigger_threshold}};
       o["alert"] = alert;
       o["alerts"] = alerts;

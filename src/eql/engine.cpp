@@ -1,0 +1,458 @@
+#include "eql/engine.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "core/ingest.hpp"
+
+namespace rulelab::eql {
+
+// ---- store ---------------------------------------------------------------------------------------
+std::size_t EventStore::index_id(const std::string& name) {
+  for (std::size_t i = 0; i < indexes_.size(); ++i)
+    if (indexes_[i].name == name) return i;
+  indexes_.push_back(IndexInfo{name, {}, std::nullopt});
+  return indexes_.size() - 1;
+}
+
+std::optional<Error> EventStore::load_file(const std::string& index, const std::string& path, bool strict) {
+  IngestOptions o;
+  o.documents = true;
+  o.strict = strict;
+  auto r = ingest_file(path, o);
+  if (!r) return r.error();
+  std::size_t id = index_id(index);
+  indexes_[id].file = path;
+  for (const auto& rej : r->stats.first_rejections)
+    warnings.push_back(path + ":" + std::to_string(rej.line) + ": record skipped: " + rej.reason);
+  tables_.push_back(std::move(r->table));
+  const Table& t = tables_.back();
+  for (const auto& b : t.batches) {
+    if (b.columns.empty()) continue;
+    const Column& c = b.columns[0];
+    for (std::size_t i = 0; i < b.rows(); ++i) {
+      DynRef d = c.get_dynamic(i);
+      if (!d.is_object()) continue;
+      docs_.push_back(Doc{id, d, docs_.size(), b.sources[i].line});
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> EventStore::add_ndjson(const std::string& index, std::string_view text) {
+  std::size_t id = index_id(index);
+  JsonParser parser;
+  std::size_t line_no = 0, pos = 0;
+  while (pos < text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    pos = nl == std::string_view::npos ? text.size() : nl + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    std::string enc;
+    if (auto err = parser.parse(line, enc)) return Error(*err, index, line_no);
+    owned_.push_back(std::move(enc));
+    DynRef d(owned_.back());
+    if (!d.is_object()) return Error("a document must be a JSON object", index, line_no);
+    docs_.push_back(Doc{id, d, docs_.size(), static_cast<std::uint32_t>(line_no)});
+  }
+  return std::nullopt;
+}
+
+void EventStore::set_mapping(const std::string& index, Mapping m) { indexes_[index_id(index)].mapping = std::move(m); }
+
+// ---- shared machinery ----------------------------------------------------------------------------
+namespace {
+
+struct Event {
+  const Doc* doc;
+  std::int64_t ts = 0;  // nanoseconds
+  Value tiebreaker;
+};
+
+std::int64_t millis(std::int64_t nanos) { return nanos >= 0 ? nanos / 1'000'000 : -((-nanos + 999'999) / 1'000'000); }
+
+// Canonical text of a key value (numbers compare across long/double).
+void encode_key(const Value& v, std::string& out) {
+  switch (v.kind) {
+    case Value::Kind::Null: out += 'N'; break;
+    case Value::Kind::Bool: out += v.b ? "T" : "F"; break;
+    case Value::Kind::Long: out += 'I' + std::to_string(v.i); break;
+    case Value::Kind::Double:
+      if (v.d == static_cast<double>(static_cast<std::int64_t>(v.d))) out += 'I' + std::to_string(static_cast<std::int64_t>(v.d));
+      else out += 'D' + to_text(v);
+      break;
+    case Value::Kind::Date: out += 'A' + std::to_string(v.i); break;
+    default: out += 'S' + std::to_string(v.s.size()) + ':' + v.s; break;
+  }
+  out += '\x1f';
+}
+
+struct Key {
+  std::string code;
+  std::vector<Value> values;
+};
+
+class Context {
+ public:
+  Context(const Query& q, const EventStore& store, const RunOptions& opts) : q_(q), store_(store), opts_(opts) {}
+  Evaluator ev;
+
+  EventView view(const Doc& d) const { return EventView{d.source, store_.mapping_of(d)}; }
+
+  bool filter_matches(const EventFilter& f, const Doc& d) const {
+    EventView v = view(d);
+    if (!f.category.empty()) {
+      std::vector<Value> cats;
+      ev.field_values(opts_.category_field, v, cats);
+      bool ok = std::any_of(cats.begin(), cats.end(), [&](const Value& c) { return c.is_text() && c.s == f.category; });
+      if (!ok) return false;
+    }
+    return ev.matches(*f.condition, v);
+  }
+
+  // The join keys of an event: one per combination of the values of multi-valued keys; none
+  // when a (non-optional) key has no value.
+  std::vector<Key> keys(const std::vector<const Expr*>& exprs, const Doc& d) const {
+    std::vector<Key> out{Key{}};
+    EventView v = view(d);
+    for (const Expr* e : exprs) {
+      std::vector<Value> vals = ev.key_values(*e, v);
+      if (vals.empty()) {
+        if (e->kind == ExprKind::Field && e->optional) vals.push_back(Value::null());
+        else return {};
+      }
+      std::vector<Key> next;
+      for (const auto& k : out)
+        for (const auto& val : vals) {
+          Key n = k;
+          encode_key(val, n.code);
+          n.values.push_back(val);
+          next.push_back(std::move(n));
+        }
+      out = std::move(next);
+    }
+    return out;
+  }
+
+  std::optional<std::int64_t> timestamp(const Doc& d) const {
+    for (const std::string* f : {&opts_.timestamp_field, &opts_.fallback_timestamp_field}) {
+      if (f->empty()) continue;
+      std::vector<DynRef> raw;
+      const Mapping* m = store_.mapping_of(d);
+      collect_values(d.source, m ? m->resolve(*f) : *f, raw);
+      for (DynRef r : raw) {
+        Value v = typed_value(r, FieldType::Date);
+        if (v.kind == Value::Kind::Date) return v.i;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Events with a timestamp (in the time range), ordered by timestamp, tiebreaker, load order.
+  std::vector<Event> ordered_events(QueryResult& res) const {
+    std::vector<Event> evs;
+    for (const auto& d : store_.docs()) {
+      if (opts_.keep && !opts_.keep(d)) continue;
+      auto ts = timestamp(d);
+      if (!ts) {
+        ++res.without_timestamp;
+        continue;
+      }
+      if (opts_.from_nanos && *ts < *opts_.from_nanos) continue;
+      if (opts_.to_nanos && *ts > *opts_.to_nanos) continue;
+      Event e{&d, *ts, Value::null()};
+      if (!opts_.tiebreaker_field.empty()) {
+        std::vector<Value> tb;
+        ev.field_values(opts_.tiebreaker_field, view(d), tb);
+        if (!tb.empty()) e.tiebreaker = tb[0];
+      }
+      evs.push_back(std::move(e));
+    }
+    std::stable_sort(evs.begin(), evs.end(), [](const Event& a, const Event& b) {
+      if (a.ts != b.ts) return a.ts < b.ts;
+      if (!a.tiebreaker.is_null() || !b.tiebreaker.is_null()) {
+        if (a.tiebreaker.is_null() != b.tiebreaker.is_null()) return b.tiebreaker.is_null();
+        auto c = compare(a.tiebreaker, b.tiebreaker);
+        if (c && *c != 0) return *c < 0;
+      }
+      return a.doc->order < b.doc->order;
+    });
+    res.considered = evs.size();
+    return evs;
+  }
+
+  const Query& q_;
+  const EventStore& store_;
+  const RunOptions& opts_;
+};
+
+// head/tail pipes, then the result size.
+template <class T>
+void apply_limits(std::vector<T>& items, const Query& q, std::size_t size) {
+  bool tail = false;
+  for (const auto& p : q.pipes) {
+    std::size_t n = static_cast<std::size_t>(p.count);
+    if (p.name == "head") {
+      if (items.size() > n) items.resize(n);
+      tail = false;
+    } else {
+      if (items.size() > n) items.erase(items.begin(), items.end() - static_cast<std::ptrdiff_t>(n));
+      tail = true;
+    }
+  }
+  if (items.size() > size) {
+    if (tail) items.erase(items.begin(), items.end() - static_cast<std::ptrdiff_t>(size));
+    else items.resize(size);
+  }
+}
+
+// ---- sequences -------------------------------------------------------------------------------------
+struct ExpStage {
+  const Stage* stage;
+  bool missing;
+  std::vector<const Expr*> keys;
+};
+
+struct Partial {
+  std::vector<const Event*> events;  // per expanded stage
+  std::size_t first = 0, last = 0;   // positions (in time order) of the first and last events
+  Key key;
+};
+
+void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResult& res) {
+  std::vector<Event> evs = cx.ordered_events(res);
+  std::vector<ExpStage> stages;
+  for (const auto& s : q.stages) {
+    std::vector<const Expr*> keys;
+    for (const auto& k : q.shared_keys) keys.push_back(k.get());
+    for (const auto& k : s.keys) keys.push_back(k.get());
+    for (std::int64_t r = 0; r < s.runs; ++r) stages.push_back(ExpStage{&s, s.missing, keys});
+  }
+  std::vector<const Expr*> until_keys;
+  if (q.until) {
+    for (const auto& k : q.shared_keys) until_keys.push_back(k.get());
+    for (const auto& k : q.until->keys) until_keys.push_back(k.get());
+  }
+  std::vector<std::size_t> positive;
+  for (std::size_t i = 0; i < stages.size(); ++i)
+    if (!stages[i].missing) positive.push_back(i);
+
+  // Which stage filters each event passes, evaluated once per distinct stage.
+  std::unordered_map<const Stage*, std::vector<bool>> passes;
+  for (const auto& s : q.stages) {
+    auto& v = passes[&s];
+    v.resize(evs.size());
+    for (std::size_t i = 0; i < evs.size(); ++i) v[i] = cx.filter_matches(s.filter, *evs[i].doc);
+  }
+
+  // One pending partial match per positive stage and join key: a newer one replaces an older one.
+  std::vector<std::unordered_map<std::string, Partial>> pending(positive.size());
+  std::vector<Partial> completed;
+  for (std::size_t i = 0; i < evs.size(); ++i) {
+    const Event& e = evs[i];
+    for (std::size_t pos = positive.size(); pos-- > 0;) {
+      const ExpStage& st = stages[positive[pos]];
+      if (!passes[st.stage][i]) continue;
+      for (Key& key : cx.keys(st.keys, *e.doc)) {
+        if (pos == 0) {
+          Partial p;
+          p.events.assign(stages.size(), nullptr);
+          p.events[positive[0]] = &e;
+          p.first = p.last = i;
+          p.key = std::move(key);
+          if (positive.size() == 1) completed.push_back(std::move(p));
+          else pending[0][p.key.code] = std::move(p);
+          continue;
+        }
+        auto it = pending[pos - 1].find(key.code);
+        if (it == pending[pos - 1].end()) continue;
+        Partial p = std::move(it->second);
+        pending[pos - 1].erase(it);
+        if (q.maxspan_nanos && e.ts - evs[p.first].ts > *q.maxspan_nanos) continue;
+        p.events[positive[pos]] = &e;
+        p.last = i;
+        if (pos + 1 == positive.size()) completed.push_back(std::move(p));
+        else pending[pos][key.code] = std::move(p);
+      }
+    }
+    // `until` ends the pending matches of its key that began before it.
+    if (q.until && cx.filter_matches(q.until->filter, *e.doc)) {
+      for (const Key& key : cx.keys(until_keys, *e.doc))
+        for (auto& stage_map : pending) {
+          auto it = stage_map.find(key.code);
+          if (it != stage_map.end() && it->second.last < i) stage_map.erase(it);
+        }
+    }
+  }
+
+  // Missing events: a candidate is dropped when an event of a `![...]` stage (same join key)
+  // falls between its neighbours; leading and trailing ones are judged against maxspan.
+  bool has_missing = positive.size() != stages.size();
+  std::vector<Partial> accepted;
+  if (has_missing) {
+    std::size_t last_stage = stages.size() - 1;
+    std::unordered_map<const Stage*, std::vector<std::pair<std::size_t, std::vector<Key>>>> missing_events;
+    for (std::size_t s = 0; s < stages.size(); ++s) {
+      if (!stages[s].missing || missing_events.count(stages[s].stage)) continue;
+      auto& list = missing_events[stages[s].stage];
+      for (std::size_t i = 0; i < evs.size(); ++i)
+        if (passes[stages[s].stage][i]) list.emplace_back(i, cx.keys(stages[s].keys, *evs[i].doc));
+    }
+    auto has_key = [](const std::vector<Key>& ks, const std::string& code) {
+      return std::any_of(ks.begin(), ks.end(), [&](const Key& k) { return k.code == code; });
+    };
+    auto beyond = [&](std::optional<std::int64_t> from, std::optional<std::int64_t> to) {
+      if (!from || !to) return true;
+      return q.maxspan_nanos && *to - *from > *q.maxspan_nanos;
+    };
+    for (auto& p : completed) {
+      bool discarded = false;
+      std::optional<std::int64_t> last_leading, first_trailing;
+      std::int64_t start_ms = millis(evs[p.first].ts), end_ms = millis(evs[p.last].ts);
+      for (std::size_t s = 0; s < stages.size() && !discarded; ++s) {
+        if (!stages[s].missing) continue;
+        bool leading = s < positive.front(), trailing = s > positive.back();
+        std::int64_t lo = 0, hi = 0;
+        if (!leading && !trailing) {
+          std::size_t prev = s, next = s;
+          while (stages[prev].missing) --prev;
+          while (stages[next].missing) ++next;
+          lo = millis(p.events[prev]->ts);
+          hi = millis(p.events[next]->ts);
+        }
+        for (const auto& [i, ks] : missing_events[stages[s].stage]) {
+          if (!has_key(ks, p.key.code)) continue;
+          std::int64_t ms = millis(evs[i].ts);
+          if (leading) {
+            if (ms < start_ms && (!last_leading || evs[i].ts > *last_leading)) last_leading = evs[i].ts;
+          } else if (trailing) {
+            if (ms > end_ms && (!first_trailing || evs[i].ts < *first_trailing)) first_trailing = evs[i].ts;
+          } else if (ms > lo && ms < hi) {
+            discarded = true;
+            break;
+          }
+        }
+      }
+      if (discarded) continue;
+      bool m0 = stages[0].missing, mlast = stages[last_stage].missing;
+      std::int64_t start_ts = evs[p.first].ts, end_ts = evs[p.last].ts;
+      if ((!first_trailing && !last_leading) || (!last_leading && m0) || (!first_trailing && mlast) ||
+          (m0 && mlast && beyond(last_leading, first_trailing)) || (m0 && !mlast && beyond(last_leading, end_ts)) ||
+          (!m0 && mlast && beyond(start_ts, first_trailing)))
+        accepted.push_back(std::move(p));
+    }
+  } else {
+    accepted = std::move(completed);
+  }
+
+  // Elasticsearch orders sequences by their last event.
+  std::stable_sort(accepted.begin(), accepted.end(), [](const Partial& a, const Partial& b) { return a.last < b.last; });
+  apply_limits(accepted, q, opts.size);
+  for (auto& p : accepted) {
+    Match m;
+    for (const Event* e : p.events) m.events.push_back(e ? e->doc : nullptr);
+    m.key = std::move(p.key.values);
+    res.matches.push_back(std::move(m));
+  }
+}
+
+// ---- samples -------------------------------------------------------------------------------------
+int compare_keys(const std::vector<Value>& a, const std::vector<Value>& b) {
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    if (a[i].is_null() != b[i].is_null()) return a[i].is_null() ? -1 : 1;  // null (missing) buckets first
+    if (a[i].is_null()) continue;
+    auto c = compare(a[i], b[i]);
+    if (!c) {
+      int t = to_text(a[i]).compare(to_text(b[i]));
+      if (t != 0) return t;
+      continue;
+    }
+    if (*c != 0) return *c;
+  }
+  return 0;
+}
+
+void run_sample(Context& cx, const Query& q, const RunOptions& opts, QueryResult& res) {
+  std::size_t n = q.stages.size();
+  struct Bucket {
+    std::vector<Value> values;
+    std::vector<std::vector<const Doc*>> per_stage;
+  };
+  std::unordered_map<std::string, Bucket> buckets;
+  for (std::size_t s = 0; s < n; ++s) {
+    std::vector<const Expr*> keys;
+    for (const auto& k : q.shared_keys) keys.push_back(k.get());
+    for (const auto& k : q.stages[s].keys) keys.push_back(k.get());
+    for (const auto& d : cx.store_.docs()) {
+      if (opts.keep && !opts.keep(d)) continue;
+      if (!cx.filter_matches(q.stages[s].filter, d)) continue;
+      for (Key& k : cx.keys(keys, d)) {
+        Bucket& b = buckets[k.code];
+        if (b.per_stage.empty()) {
+          b.per_stage.resize(n);
+          b.values = std::move(k.values);
+        }
+        if (b.per_stage[s].size() < opts.max_samples_per_key) b.per_stage[s].push_back(&d);
+      }
+    }
+  }
+  std::vector<Bucket*> ordered;
+  for (auto& [code, b] : buckets)
+    if (std::all_of(b.per_stage.begin(), b.per_stage.end(), [](const auto& v) { return !v.empty(); })) ordered.push_back(&b);
+  std::sort(ordered.begin(), ordered.end(), [](const Bucket* a, const Bucket* b) { return compare_keys(a->values, b->values) < 0; });
+  std::vector<Match> samples;
+  for (Bucket* b : ordered) {
+    // Combinations of the first documents of each stage, distinct documents, in order.
+    std::vector<std::size_t> idx(n, 0);
+    auto advance = [&] {
+      for (std::size_t s = n; s-- > 0;) {
+        if (++idx[s] < b->per_stage[s].size()) return true;
+        idx[s] = 0;
+      }
+      return false;
+    };
+    std::size_t taken = 0;
+    do {
+      Match m;
+      bool distinct = true;
+      for (std::size_t s = 0; s < n; ++s) {
+        const Doc* d = b->per_stage[s][idx[s]];
+        if (std::find(m.events.begin(), m.events.end(), d) != m.events.end()) distinct = false;
+        m.events.push_back(d);
+      }
+      if (distinct) {
+        m.key = b->values;
+        samples.push_back(std::move(m));
+        ++taken;
+      }
+    } while (taken < opts.max_samples_per_key && advance());
+  }
+  apply_limits(samples, q, opts.size);
+  res.matches = std::move(samples);
+}
+
+}  // namespace
+
+Result<QueryResult> run_query(const Query& q, const EventStore& store, const RunOptions& opts) {
+  Context cx(q, store, opts);
+  if (auto err = cx.ev.prepare(q)) return Error(err->first);
+  QueryResult res;
+  res.kind = q.kind;
+  if (q.kind == QueryKind::Event) {
+    std::vector<Event> evs = cx.ordered_events(res);
+    std::vector<const Doc*> hits;
+    for (const auto& e : evs)
+      if (cx.filter_matches(q.event, *e.doc)) hits.push_back(e.doc);
+    apply_limits(hits, q, opts.size);
+    res.events = std::move(hits);
+  } else if (q.kind == QueryKind::Sequence) {
+    run_sequence(cx, q, opts, res);
+  } else {
+    run_sample(cx, q, opts, res);
+  }
+  return res;
+}
+
+}  // namespace rulelab::eql

@@ -1,0 +1,941 @@
+#include "eql/eval.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace rulelab::eql {
+
+// ---- mapping -------------------------------------------------------------------------------------
+namespace {
+
+FieldType type_from_name(std::string_view t) {
+  if (t == "keyword" || t == "constant_keyword" || t == "wildcard") return FieldType::Keyword;
+  if (t == "text" || t == "match_only_text") return FieldType::Text;
+  if (t == "long" || t == "integer" || t == "short" || t == "byte" || t == "unsigned_long") return FieldType::Long;
+  if (t == "double" || t == "float" || t == "half_float" || t == "scaled_float") return FieldType::Double;
+  if (t == "date" || t == "date_nanos") return FieldType::Date;
+  if (t == "ip") return FieldType::Ip;
+  if (t == "version") return FieldType::Version;
+  if (t == "boolean") return FieldType::Boolean;
+  return FieldType::Unknown;
+}
+
+void walk_properties(const nlohmann::json& props, const std::string& prefix, Mapping& m) {
+  if (!props.is_object()) return;
+  for (auto it = props.begin(); it != props.end(); ++it) {
+    std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
+    const auto& def = it.value();
+    if (!def.is_object()) continue;
+    if (def.contains("properties")) walk_properties(def["properties"], path, m);
+    if (!def.contains("type") || !def["type"].is_string()) continue;
+    std::string type = def["type"].get<std::string>();
+    FieldInfo info;
+    if (type == "alias") {
+      if (def.contains("path") && def["path"].is_string()) info.alias_of = def["path"].get<std::string>();
+    } else {
+      info.type = type_from_name(type);
+    }
+    if (def.contains("ignore_above") && def["ignore_above"].is_number_integer()) info.ignore_above = def["ignore_above"].get<std::int64_t>();
+    if (def.contains("null_value") && !def["null_value"].is_null())
+      info.null_value = def["null_value"].is_string() ? def["null_value"].get<std::string>() : def["null_value"].dump();
+    m.set(path, info);
+    if (def.contains("fields") && def["fields"].is_object()) {
+      for (auto f = def["fields"].begin(); f != def["fields"].end(); ++f)
+        if (f.value().is_object() && f.value().contains("type") && f.value()["type"].is_string()) {
+          FieldInfo sub;
+          sub.type = type_from_name(f.value()["type"].get<std::string>());
+          if (f.value().contains("ignore_above") && f.value()["ignore_above"].is_number_integer())
+            sub.ignore_above = f.value()["ignore_above"].get<std::int64_t>();
+          // EQL matches a text field exactly through its keyword sub-field.
+          sub.source_path = path;
+          if (info.type == FieldType::Text && sub.type == FieldType::Keyword && sub.ignore_above >= 0) {
+            info.ignore_above = sub.ignore_above;
+            m.set(path, info);
+          }
+          m.set(path + "." + f.key(), sub);
+        }
+    }
+  }
+}
+
+const nlohmann::json* find_properties(const nlohmann::json& j) {
+  if (!j.is_object()) return nullptr;
+  if (j.contains("properties")) return &j["properties"];
+  if (j.contains("mappings")) return find_properties(j["mappings"]);
+  // GET index/_mapping: {"index-name": {"mappings": {...}}}
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (auto p = find_properties(it.value())) return p;
+  return nullptr;
+}
+
+}  // namespace
+
+Result<Mapping> Mapping::from_json(std::string_view json, const std::string& file) {
+  nlohmann::json j = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
+  if (j.is_discarded()) return Error("not valid JSON (an Elasticsearch index mapping was expected)", file);
+  const nlohmann::json* props = find_properties(j);
+  if (!props) return Error("no \"properties\" in this index mapping", file);
+  Mapping m;
+  walk_properties(*props, "", m);
+  return m;
+}
+
+const FieldInfo* Mapping::find(std::string_view path) const {
+  auto it = fields_.find(path);
+  return it == fields_.end() ? nullptr : &it->second;
+}
+
+std::string Mapping::resolve(std::string_view path) const {
+  std::string p(path);
+  for (int hops = 0; hops < 8; ++hops) {
+    const FieldInfo* f = find(p);
+    if (!f || f->alias_of.empty()) break;
+    p = f->alias_of;
+  }
+  return p;
+}
+
+FieldType Mapping::type_of(std::string_view path) const {
+  const FieldInfo* f = find(resolve(path));
+  return f ? f->type : FieldType::Unknown;
+}
+
+// ---- documents -----------------------------------------------------------------------------------
+namespace {
+void flatten(DynRef v, std::vector<DynRef>& out, int depth) {
+  if (v.is_array()) {
+    if (depth > 64) return;
+    v.for_each_element([&](DynRef e) { flatten(e, out, depth + 1); });
+  } else {
+    out.push_back(v);
+  }
+}
+
+void collect_at(DynRef node, std::string_view path, std::vector<DynRef>& out, int depth) {
+  if (depth > 64) return;
+  if (path.empty()) {
+    flatten(node, out, 0);
+    return;
+  }
+  if (node.is_array()) {
+    node.for_each_element([&](DynRef e) { collect_at(e, path, out, depth + 1); });
+    return;
+  }
+  if (!node.is_object()) return;
+  // The path may be spelled with nested objects, dotted keys, or a mix: try every split.
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t dot = path.find('.', pos);
+    std::string_view key = path.substr(0, dot);
+    DynRef child = node.get(key);
+    if (child.valid()) collect_at(child, dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1), out, depth + 1);
+    if (dot == std::string_view::npos) break;
+    pos = dot + 1;
+  }
+}
+
+std::optional<double> parse_double(std::string_view s) {
+  double d = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  return d;
+}
+
+std::string number_text(DynRef v) {
+  if (v.kind() == DynKind::Int) return std::to_string(v.as_int());
+  return to_json(v);
+}
+}  // namespace
+
+void collect_values(DynRef doc, std::string_view path, std::vector<DynRef>& out) { collect_at(doc, path, out, 0); }
+
+Value typed_value(DynRef v, FieldType type) {
+  if (!v.valid() || v.is_null() || v.is_object() || v.is_array()) return Value::null();
+  switch (type) {
+    case FieldType::Keyword:
+    case FieldType::Text:
+    case FieldType::Ip:
+      if (v.is_string()) return Value::string(std::string(v.as_string()));
+      if (v.is_number()) return Value::string(number_text(v));
+      return Value::string(v.as_bool() ? "true" : "false");
+    case FieldType::Version:
+      if (v.is_string()) return Value::version(std::string(v.as_string()));
+      return Value::version(v.is_number() ? number_text(v) : (v.as_bool() ? "true" : "false"));
+    case FieldType::Long:
+      if (v.kind() == DynKind::Int) return Value::integer(v.as_int());
+      if (v.kind() == DynKind::Real) return Value::integer(static_cast<std::int64_t>(v.as_real()));
+      if (v.is_string()) {
+        if (auto d = parse_double(v.as_string())) return Value::integer(static_cast<std::int64_t>(*d));
+      }
+      return Value::null();
+    case FieldType::Double:
+      if (v.is_number()) return Value::real(v.as_number());
+      if (v.is_string()) {
+        if (auto d = parse_double(v.as_string())) return Value::real(*d);
+      }
+      return Value::null();
+    case FieldType::Boolean:
+      if (v.is_bool()) return Value::boolean(v.as_bool());
+      if (v.is_string() && (v.as_string() == "true" || v.as_string() == "false")) return Value::boolean(v.as_string() == "true");
+      return Value::null();
+    case FieldType::Date: {
+      // strict_date_optional_time||epoch_millis, Elasticsearch's default date format.
+      if (v.kind() == DynKind::Int) return Value::date(v.as_int() * 1'000'000);
+      if (v.kind() == DynKind::Real) return Value::date(static_cast<std::int64_t>(v.as_real() * 1e6));
+      if (!v.is_string()) return Value::null();
+      std::string_view s = v.as_string();
+      bool digits = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (digits && s.size() != 4) {
+        if (auto d = parse_double(s)) return Value::date(static_cast<std::int64_t>(*d) * 1'000'000);
+      }
+      // epoch_millis with a fraction (date_nanos): "131509374294.365140".
+      auto dot = s.find('.');
+      if (dot != std::string_view::npos && dot > 0 && s.size() - dot - 1 <= 6 &&
+          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }) &&
+          s.find('.', dot + 1) == std::string_view::npos) {
+        std::int64_t ms = 0, frac = 0;
+        std::from_chars(s.data(), s.data() + dot, ms);
+        std::string f(s.substr(dot + 1));
+        f.resize(6, '0');
+        std::from_chars(f.data(), f.data() + f.size(), frac);
+        return Value::date(ms * 1'000'000 + frac);
+      }
+      if (auto n = parse_date_nanos(s)) return Value::date(*n);
+      return Value::null();
+    }
+    case FieldType::Unknown:
+      break;
+  }
+  switch (v.kind()) {
+    case DynKind::False:
+    case DynKind::True: return Value::boolean(v.as_bool());
+    case DynKind::Int: return Value::integer(v.as_int());
+    case DynKind::Real: return Value::real(v.as_real());
+    case DynKind::String: return Value::string(std::string(v.as_string()));
+    default: return Value::null();
+  }
+}
+
+// ---- helpers ---------------------------------------------------------------------------------------
+namespace {
+// Lower case of a code point for the scripts most often met in logs (Latin, Greek, Cyrillic);
+// other code points are kept. Java's toLowerCase covers all of Unicode.
+char32_t lower_cp(char32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if (c < 0xC0) return c;
+  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
+  if (c >= 0x100 && c <= 0x17F) {
+    if (c == 0x130) return 'i';
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c % 2 == 1) ? c + 1 : c;
+    if (c == 0x178) return 0xFF;
+    if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F) return c;
+    return (c % 2 == 0) ? c + 1 : c;
+  }
+  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 32;
+  if (c >= 0x410 && c <= 0x42F) return c + 32;
+  if (c >= 0x400 && c <= 0x40F) return c + 80;
+  return c;
+}
+}  // namespace
+
+std::string fold_case(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    unsigned char b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      out += (b >= 'A' && b <= 'Z') ? static_cast<char>(b + 32) : static_cast<char>(b);
+      ++i;
+      continue;
+    }
+    std::size_t n = (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
+    if (n == 1 || i + n > s.size()) {  // not valid UTF-8: keep the byte
+      out += static_cast<char>(b);
+      ++i;
+      continue;
+    }
+    char32_t cp = n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    char32_t lc = lower_cp(cp);
+    if (lc == cp) {
+      out.append(s.substr(i, n));
+    } else if (lc < 0x80) {
+      out += static_cast<char>(lc);
+    } else if (lc < 0x800) {
+      out += static_cast<char>(0xC0 | (lc >> 6));
+      out += static_cast<char>(0x80 | (lc & 0x3F));
+    } else {
+      out += static_cast<char>(0xE0 | (lc >> 12));
+      out += static_cast<char>(0x80 | ((lc >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (lc & 0x3F));
+    }
+    i += n;
+  }
+  return out;
+}
+
+namespace {
+std::size_t utf8_len(unsigned char c) { return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1; }
+std::size_t cp_count(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  return n;
+}
+}  // namespace
+
+bool wildcard_match(std::string_view p, std::string_view t) {
+  std::size_t pi = 0, ti = 0, star_p = std::string_view::npos, star_t = 0;
+  while (ti < t.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      star_p = pi++;
+      star_t = ti;
+    } else if (pi < p.size() && p[pi] == '?') {
+      ++pi;
+      ti += utf8_len(static_cast<unsigned char>(t[ti]));
+    } else if (pi < p.size() && p[pi] == t[ti]) {
+      ++pi;
+      ++ti;
+    } else if (star_p != std::string_view::npos) {
+      pi = star_p + 1;
+      star_t += utf8_len(static_cast<unsigned char>(t[star_t]));
+      ti = star_t;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size() && ti == t.size();
+}
+
+namespace {
+std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view s, bool& v4) {
+  std::array<std::uint8_t, 16> a{};
+  if (s.find(':') == std::string_view::npos) {
+    v4 = true;
+    int parts = 0;
+    std::size_t pos = 0;
+    while (parts < 4) {
+      std::size_t dot = s.find('.', pos);
+      std::string_view part = s.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+      unsigned n = 0;
+      auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+      if (ec != std::errc() || p != part.data() + part.size() || part.empty() || n > 255) return std::nullopt;
+      a[12 + parts] = static_cast<std::uint8_t>(n);
+      ++parts;
+      if (dot == std::string_view::npos) break;
+      pos = dot + 1;
+    }
+    if (parts != 4) return std::nullopt;
+    a[10] = a[11] = 0xff;
+    return a;
+  }
+  v4 = false;
+  // IPv6 with at most one "::".
+  std::vector<std::uint16_t> head, tail;
+  bool gap = false;
+  std::size_t pos = 0;
+  if (s.substr(0, 2) == "::") {
+    gap = true;
+    pos = 2;
+  }
+  while (pos < s.size()) {
+    std::size_t colon = s.find(':', pos);
+    std::string_view part = s.substr(pos, colon == std::string_view::npos ? std::string_view::npos : colon - pos);
+    if (part.find('.') != std::string_view::npos) {  // embedded IPv4
+      bool dummy;
+      auto v = parse_ip(part, dummy);
+      if (!v) return std::nullopt;
+      (gap ? tail : head).push_back(static_cast<std::uint16_t>((*v)[12] << 8 | (*v)[13]));
+      (gap ? tail : head).push_back(static_cast<std::uint16_t>((*v)[14] << 8 | (*v)[15]));
+      break;
+    }
+    unsigned n = 0;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n, 16);
+    if (ec != std::errc() || p != part.data() + part.size() || part.empty() || n > 0xffff) return std::nullopt;
+    (gap ? tail : head).push_back(static_cast<std::uint16_t>(n));
+    if (colon == std::string_view::npos) break;
+    if (s.substr(colon, 2) == "::") {
+      if (gap) return std::nullopt;
+      gap = true;
+      pos = colon + 2;
+    } else {
+      pos = colon + 1;
+    }
+  }
+  if (head.size() + tail.size() > 8 || (!gap && head.size() != 8)) return std::nullopt;
+  std::vector<std::uint16_t> all(head);
+  all.resize(8 - tail.size(), 0);
+  all.insert(all.end(), tail.begin(), tail.end());
+  for (int i = 0; i < 8; ++i) {
+    a[2 * i] = static_cast<std::uint8_t>(all[i] >> 8);
+    a[2 * i + 1] = static_cast<std::uint8_t>(all[i] & 0xff);
+  }
+  return a;
+}
+}  // namespace
+
+bool cidr_contains(std::string_view cidr, std::string_view ip) {
+  std::size_t slash = cidr.find('/');
+  bool v4 = false, ipv4 = false;
+  auto net = parse_ip(cidr.substr(0, slash), v4);
+  auto addr = parse_ip(ip, ipv4);
+  if (!net || !addr) return false;
+  int bits = v4 ? 32 : 128;
+  if (slash != std::string_view::npos) {
+    std::string_view b = cidr.substr(slash + 1);
+    auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
+    if (ec != std::errc() || bits < 0 || bits > (v4 ? 32 : 128)) return false;
+  }
+  if (v4) bits += 96;  // IPv4 lives in the IPv4-mapped range of 128-bit addresses
+  for (int i = 0; i < bits; ++i) {
+    int byte = i / 8, bit = 7 - i % 8;
+    if (((*net)[byte] >> bit & 1) != ((*addr)[byte] >> bit & 1)) return false;
+  }
+  return true;
+}
+
+namespace {
+// Lucene regular expression syntax (Elasticsearch's regexp) to RE2: the match is anchored, `.`
+// matches any character, "..." quotes literal text, and a backslash escapes any character.
+std::string lucene_to_re2(std::string_view p) {
+  std::string out = "(?s)^(?:";
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      char n = p[++i];
+      if (std::string_view("dDsSwW").find(n) != std::string_view::npos) {
+        out += '\\';
+        out += n;
+      } else if ((n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || (n >= '0' && n <= '9')) {
+        out += n;
+      } else {
+        out += '\\';
+        out += n;
+      }
+    } else if (c == '"') {
+      std::size_t close = p.find('"', i + 1);
+      if (close == std::string_view::npos) close = p.size();
+      for (std::size_t k = i + 1; k < close; ++k) {
+        char q = p[k];
+        if (!((q >= 'a' && q <= 'z') || (q >= 'A' && q <= 'Z') || (q >= '0' && q <= '9') || (q & 0x80))) out += '\\';
+        out += q;
+      }
+      i = close;
+    } else if (c == '#' || c == '@' || c == '&' || c == '~' || c == '<' || c == '>') {
+      out += '\\';
+      out += c;
+    } else {
+      out += c;
+    }
+  }
+  out += ")$";
+  return out;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b; }
+}  // namespace
+
+// ---- evaluator -----------------------------------------------------------------------------------
+struct Evaluator::Pattern {
+  Value literal;                    // `:` with a non-string constant: equality
+  std::string text;                 // wildcard (folded when insensitive) or plain text
+  bool wildcard = false;
+  std::unique_ptr<re2::RE2> regex;  // regex / regex~
+};
+
+Evaluator::Evaluator() = default;
+Evaluator::~Evaluator() = default;
+
+void Evaluator::prepare_expr(const Expr& e, std::optional<std::pair<std::string, std::size_t>>& err) {
+  for (const auto& a : e.args) prepare_expr(*a, err);
+  if (e.kind != ExprKind::Match) return;
+  std::vector<Pattern> ps;
+  for (std::size_t i = 1; i < e.args.size(); ++i) {
+    const Value& v = e.args[i]->value;
+    Pattern p;
+    if (v.kind != Value::Kind::String) {
+      p.literal = v;
+    } else if (e.op == Op::Regex) {
+      RE2::Options o;
+      o.set_log_errors(false);
+      o.set_case_sensitive(!e.insensitive);
+      p.regex = std::make_unique<re2::RE2>(lucene_to_re2(v.s), o);
+      if (!p.regex->ok() && !err) err = std::make_pair("invalid regular expression: " + p.regex->error(), e.args[i]->range.begin);
+    } else {
+      p.text = e.insensitive ? fold_case(v.s) : v.s;
+      p.wildcard = p.text.find_first_of("*?") != std::string::npos;
+    }
+    ps.push_back(std::move(p));
+  }
+  patterns_[&e] = std::move(ps);
+}
+
+std::optional<std::pair<std::string, std::size_t>> Evaluator::prepare(const Query& q) {
+  std::optional<std::pair<std::string, std::size_t>> err;
+  auto filter = [&](const EventFilter& f) {
+    if (f.condition) prepare_expr(*f.condition, err);
+  };
+  auto stage = [&](const Stage& s) {
+    filter(s.filter);
+    for (const auto& k : s.keys) prepare_expr(*k, err);
+  };
+  filter(q.event);
+  for (const auto& k : q.shared_keys) prepare_expr(*k, err);
+  for (const auto& s : q.stages) stage(s);
+  if (q.until) stage(*q.until);
+  return err;
+}
+
+void Evaluator::field_values(std::string_view path, const EventView& ev, std::vector<Value>& out) const {
+  std::string concrete = ev.mapping ? ev.mapping->resolve(path) : std::string(path);
+  const FieldInfo* info = ev.mapping ? ev.mapping->find(concrete) : nullptr;
+  FieldType type = info ? info->type : FieldType::Unknown;
+  if (type == FieldType::Unknown && (concrete == "@timestamp")) type = FieldType::Date;
+  std::vector<DynRef> raw;
+  collect_values(ev.doc, info && !info->source_path.empty() ? std::string_view(info->source_path) : std::string_view(concrete), raw);
+  for (DynRef r : raw) {
+    if (r.is_null()) {
+      if (info && info->null_value) {
+        std::string enc;
+        DynWriter(enc).string(*info->null_value);
+        out.push_back(typed_value(DynRef(enc), type));
+      }
+      continue;
+    }
+    if (info && info->ignore_above >= 0 && r.is_string() &&
+        static_cast<std::int64_t>(cp_count(r.as_string())) > info->ignore_above)
+      continue;  // not indexed
+    Value v = typed_value(r, type);
+    if (!v.is_null()) out.push_back(std::move(v));
+  }
+}
+
+bool translatable(const Expr& e) {
+  auto is_field = [](const Expr& x) { return x.kind == ExprKind::Field; };
+  auto is_lit = [](const Expr& x) { return x.kind == ExprKind::Literal; };
+  switch (e.kind) {
+    case ExprKind::And:
+    case ExprKind::Or: return true;
+    case ExprKind::Not: return translatable(*e.args[0]);
+    case ExprKind::Literal: return true;
+    case ExprKind::Field: return true;
+    case ExprKind::Compare:
+      return (is_field(*e.args[0]) && is_lit(*e.args[1])) || (is_lit(*e.args[0]) && is_field(*e.args[1]));
+    case ExprKind::In:
+    case ExprKind::Match:
+      if (!is_field(*e.args[0])) return false;
+      for (std::size_t i = 1; i < e.args.size(); ++i)
+        if (!is_lit(*e.args[i])) return false;
+      return true;
+    case ExprKind::Call:
+      if (e.name != "startsWith" && e.name != "endsWith" && e.name != "stringContains" && e.name != "cidrMatch") return false;
+      if (!is_field(*e.args[0])) return false;
+      for (std::size_t i = 1; i < e.args.size(); ++i)
+        if (!is_lit(*e.args[i])) return false;
+      return true;
+    default: return false;
+  }
+}
+
+namespace {
+bool equal_values(const Value& a, const Value& b, bool insensitive) {
+  if (insensitive && a.is_text() && b.is_text()) return fold_case(a.s) == fold_case(b.s);
+  auto c = compare(a, b);
+  return c && *c == 0;
+}
+
+bool compare_holds(Op op, int c) {
+  switch (op) {
+    case Op::Eq: return c == 0;
+    case Op::Ne: return c != 0;
+    case Op::Lt: return c < 0;
+    case Op::Le: return c <= 0;
+    case Op::Gt: return c > 0;
+    case Op::Ge: return c >= 0;
+    default: return false;
+  }
+}
+
+Op flip(Op op) {
+  switch (op) {
+    case Op::Lt: return Op::Gt;
+    case Op::Le: return Op::Ge;
+    case Op::Gt: return Op::Lt;
+    case Op::Ge: return Op::Le;
+    default: return op;
+  }
+}
+
+Value tri_not(const Value& v) { return v.kind == Value::Kind::Bool ? Value::boolean(!v.b) : Value::null(); }
+bool is_true(const Value& v) { return v.kind == Value::Kind::Bool && v.b; }
+bool is_false(const Value& v) { return v.kind == Value::Kind::Bool && !v.b; }
+}  // namespace
+
+bool Evaluator::pattern_match(const Pattern& p, const Value& v, bool insensitive) const {
+  if (!p.literal.is_null()) return equal_values(v, p.literal, false);
+  if (v.is_null()) return false;
+  std::string text = v.is_text() ? v.s : to_text(v);
+  if (p.regex) return RE2::FullMatch(text, *p.regex);
+  if (insensitive) text = fold_case(text);
+  return p.wildcard ? wildcard_match(p.text, text) : p.text == text;
+}
+
+// A condition Elasticsearch runs as a query: true when any value of the field satisfies it.
+bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
+  std::vector<Value> vals;
+  switch (e.kind) {
+    case ExprKind::Literal: return is_true(e.value);
+    case ExprKind::Field:
+      field_values(e.name, ev, vals);
+      return std::any_of(vals.begin(), vals.end(), is_true);
+    case ExprKind::Compare: {
+      bool field_left = e.args[0]->kind == ExprKind::Field;
+      const Expr& f = field_left ? *e.args[0] : *e.args[1];
+      const Value& lit = field_left ? e.args[1]->value : e.args[0]->value;
+      Op op = field_left ? e.op : flip(e.op);
+      field_values(f.name, ev, vals);
+      if (lit.is_null()) {
+        if (op == Op::Eq) return vals.empty();
+        if (op == Op::Ne) return !vals.empty();
+        return false;
+      }
+      if (op == Op::Ne)  // must_not term: no value equal (a missing field passes)
+        return std::none_of(vals.begin(), vals.end(), [&](const Value& v) { return equal_values(v, lit, false); });
+      return std::any_of(vals.begin(), vals.end(), [&](const Value& v) {
+        auto c = compare(v, lit);
+        return c && compare_holds(op, *c);
+      });
+    }
+    case ExprKind::In: {
+      field_values(e.args[0]->name, ev, vals);
+      bool any = std::any_of(vals.begin(), vals.end(), [&](const Value& v) {
+        for (std::size_t i = 1; i < e.args.size(); ++i)
+          if (equal_values(v, e.args[i]->value, e.insensitive)) return true;
+        return false;
+      });
+      return e.negated ? !any : any;
+    }
+    case ExprKind::Match: {
+      field_values(e.args[0]->name, ev, vals);
+      const auto& ps = patterns_.at(&e);
+      return std::any_of(vals.begin(), vals.end(), [&](const Value& v) {
+        for (const auto& p : ps)
+          if (pattern_match(p, v, e.insensitive)) return true;
+        return false;
+      });
+    }
+    case ExprKind::Call: {
+      field_values(e.args[0]->name, ev, vals);
+      for (const auto& v : vals) {
+        // Evaluate the function on this one value.
+        Expr probe;
+        probe.kind = ExprKind::Call;
+        probe.name = e.name;
+        probe.insensitive = e.insensitive;
+        auto lit = std::make_unique<Expr>();
+        lit->kind = ExprKind::Literal;
+        lit->value = v;
+        probe.args.push_back(std::move(lit));
+        for (std::size_t i = 1; i < e.args.size(); ++i) {
+          auto c = std::make_unique<Expr>();
+          c->kind = ExprKind::Literal;
+          c->value = e.args[i]->value;
+          probe.args.push_back(std::move(c));
+        }
+        if (is_true(call(probe, ev))) return true;
+      }
+      return false;
+    }
+    default: return is_true(eval(e, ev));
+  }
+}
+
+bool Evaluator::matches(const Expr& e, const EventView& ev) const {
+  switch (e.kind) {
+    case ExprKind::And: return matches(*e.args[0], ev) && matches(*e.args[1], ev);
+    case ExprKind::Or: return matches(*e.args[0], ev) || matches(*e.args[1], ev);
+    case ExprKind::Not:
+      if (translatable(*e.args[0])) return !matches(*e.args[0], ev);
+      return is_false(eval(*e.args[0], ev));
+    default:
+      if (translatable(e)) return query_atom(e, ev);
+      return is_true(eval(e, ev));
+  }
+}
+
+Value Evaluator::eval(const Expr& e, const EventView& ev) const {
+  switch (e.kind) {
+    case ExprKind::Literal: return e.value;
+    case ExprKind::Field: {
+      // A script reads the first doc value: the smallest, doc values being sorted.
+      std::vector<Value> vals;
+      field_values(e.name, ev, vals);
+      if (vals.empty()) return Value::null();
+      const Value* best = &vals[0];
+      for (const auto& v : vals) {
+        auto c = compare(v, *best);
+        if (c && *c < 0) best = &v;
+      }
+      return *best;
+    }
+    case ExprKind::Not: return tri_not(eval(*e.args[0], ev));
+    case ExprKind::And: {
+      Value a = eval(*e.args[0], ev);
+      if (is_false(a)) return a;
+      Value b = eval(*e.args[1], ev);
+      if (is_false(b)) return b;
+      if (a.is_null() || b.is_null()) return Value::null();
+      return Value::boolean(true);
+    }
+    case ExprKind::Or: {
+      Value a = eval(*e.args[0], ev);
+      if (is_true(a)) return a;
+      Value b = eval(*e.args[1], ev);
+      if (is_true(b)) return b;
+      if (a.is_null() || b.is_null()) return Value::null();
+      return Value::boolean(false);
+    }
+    case ExprKind::Compare: {
+      bool lnull = e.args[0]->kind == ExprKind::Literal && e.args[0]->value.is_null();
+      bool rnull = e.args[1]->kind == ExprKind::Literal && e.args[1]->value.is_null();
+      if ((lnull || rnull) && (e.op == Op::Eq || e.op == Op::Ne)) {
+        // `x == null` is `x is null` in EQL; `x != null` is `x is not null`.
+        Value other = eval(lnull ? *e.args[1] : *e.args[0], ev);
+        return Value::boolean(other.is_null() == (e.op == Op::Eq));
+      }
+      Value a = eval(*e.args[0], ev), b = eval(*e.args[1], ev);
+      if (a.is_null() && b.is_null() && (e.op == Op::Eq || e.op == Op::Ne)) return Value::boolean(e.op == Op::Eq);
+      auto c = compare(a, b);
+      if (!c) return Value::null();
+      return Value::boolean(compare_holds(e.op, *c));
+    }
+    case ExprKind::Neg: {
+      Value a = eval(*e.args[0], ev);
+      if (a.kind == Value::Kind::Long) return Value::integer(-a.i);
+      if (a.kind == Value::Kind::Double) return Value::real(-a.d);
+      return Value::null();
+    }
+    case ExprKind::Arith: {
+      Value a = eval(*e.args[0], ev), b = eval(*e.args[1], ev);
+      if (!a.is_number() || !b.is_number()) return Value::null();
+      if (a.kind == Value::Kind::Long && b.kind == Value::Kind::Long) {
+        std::int64_t x = a.i, y = b.i, r = 0;
+        switch (e.op) {
+          case Op::Add: if (__builtin_add_overflow(x, y, &r)) return Value::null(); return Value::integer(r);
+          case Op::Sub: if (__builtin_sub_overflow(x, y, &r)) return Value::null(); return Value::integer(r);
+          case Op::Mul: if (__builtin_mul_overflow(x, y, &r)) return Value::null(); return Value::integer(r);
+          case Op::Div: if (y == 0 || (x == INT64_MIN && y == -1)) return Value::null(); return Value::integer(floor_div(x, y));
+          case Op::Mod: if (y == 0 || y == -1) return y == -1 ? Value::integer(0) : Value::null(); return Value::integer(x % y);
+          default: return Value::null();
+        }
+      }
+      double x = a.number(), y = b.number();
+      switch (e.op) {
+        case Op::Add: return Value::real(x + y);
+        case Op::Sub: return Value::real(x - y);
+        case Op::Mul: return Value::real(x * y);
+        case Op::Div: return y == 0 ? Value::null() : Value::real(x / y);
+        case Op::Mod: return y == 0 ? Value::null() : Value::real(std::fmod(x, y));
+        default: return Value::null();
+      }
+    }
+    case ExprKind::In: {
+      Value a = eval(*e.args[0], ev);
+      if (a.is_null()) return Value::null();
+      bool any = false;
+      for (std::size_t i = 1; i < e.args.size() && !any; ++i) {
+        Value b = eval(*e.args[i], ev);
+        if (!b.is_null() && equal_values(a, b, e.insensitive)) any = true;
+      }
+      return Value::boolean(e.negated ? !any : any);
+    }
+    case ExprKind::Match: {
+      Value a = eval(*e.args[0], ev);
+      if (a.is_null()) return Value::null();
+      for (const auto& p : patterns_.at(&e))
+        if (pattern_match(p, a, e.insensitive)) return Value::boolean(true);
+      return Value::boolean(false);
+    }
+    case ExprKind::Call: return call(e, ev);
+  }
+  return Value::null();
+}
+
+namespace {
+// Java substring semantics over code points would differ from bytes only for non-ASCII text;
+// the functions below index UTF-8 strings by code point.
+std::vector<std::size_t> cp_offsets(const std::string& s) {
+  std::vector<std::size_t> offs;
+  for (std::size_t i = 0; i < s.size(); i += utf8_len(static_cast<unsigned char>(s[i]))) offs.push_back(i);
+  offs.push_back(s.size());
+  return offs;
+}
+
+std::string text_of(const Value& v) { return v.is_text() ? v.s : to_text(v); }
+
+std::optional<std::int64_t> as_int(const Value& v) {
+  if (v.kind == Value::Kind::Long) return v.i;
+  if (v.kind == Value::Kind::Double && std::isfinite(v.d)) return static_cast<std::int64_t>(v.d);
+  return std::nullopt;
+}
+
+Value arith(Op op, const Value& a, const Value& b) {
+  Expr e;
+  e.kind = ExprKind::Arith;
+  e.op = op;
+  auto l = std::make_unique<Expr>(), r = std::make_unique<Expr>();
+  l->value = a;
+  r->value = b;
+  e.args.push_back(std::move(l));
+  e.args.push_back(std::move(r));
+  Evaluator ev;
+  return ev.eval(e, EventView{});
+}
+}  // namespace
+
+Value Evaluator::call(const Expr& e, const EventView& ev) const {
+  std::vector<Value> a;
+  a.reserve(e.args.size());
+  for (const auto& x : e.args) a.push_back(eval(*x, ev));
+  const std::string& n = e.name;
+  bool ci = e.insensitive;
+  auto fold = [&](std::string s) { return ci ? fold_case(s) : s; };
+
+  if (n == "add") return arith(Op::Add, a[0], a[1]);
+  if (n == "subtract") return arith(Op::Sub, a[0], a[1]);
+  if (n == "multiply") return arith(Op::Mul, a[0], a[1]);
+  if (n == "divide") return arith(Op::Div, a[0], a[1]);
+  if (n == "modulo") return arith(Op::Mod, a[0], a[1]);
+
+  if (n == "concat") {
+    std::string out;
+    for (const auto& v : a) {
+      if (v.is_null()) return Value::null();
+      out += text_of(v);
+    }
+    return Value::string(out);
+  }
+  if (n == "string") return a[0].is_null() ? Value::null() : Value::string(text_of(a[0]));
+  if (n == "number") {
+    if (a[0].is_null()) return Value::null();
+    if (a[0].is_number()) return a[0];
+    std::string s = text_of(a[0]);
+    int base = 10;
+    if (a.size() > 1) {
+      auto b = as_int(a[1]);
+      if (!b || *b < 2 || *b > 36) return Value::null();
+      base = static_cast<int>(*b);
+    }
+    std::string_view t = s;
+    bool neg = false;
+    if (!t.empty() && (t[0] == '-' || t[0] == '+')) {
+      neg = t[0] == '-';
+      t.remove_prefix(1);
+    }
+    if (base == 16 && t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2);
+    std::int64_t iv = 0;
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), iv, base);
+    if (ec == std::errc() && p == t.data() + t.size() && !t.empty()) return Value::integer(neg ? -iv : iv);
+    if (base == 10) {
+      double d = 0;
+      auto [q, ec2] = std::from_chars(t.data(), t.data() + t.size(), d);
+      if (ec2 == std::errc() && q == t.data() + t.size() && !t.empty()) return Value::real(neg ? -d : d);
+    }
+    return Value::null();
+  }
+  if (n == "length") {
+    if (a[0].is_null()) return Value::null();
+    return Value::integer(static_cast<std::int64_t>(cp_offsets(text_of(a[0])).size() - 1));
+  }
+  if (n == "startsWith" || n == "endsWith" || n == "stringContains") {
+    if (a[0].is_null() || a[1].is_null()) return Value::null();
+    std::string s = fold(text_of(a[0])), sub = fold(text_of(a[1]));
+    if (n == "startsWith") return Value::boolean(s.compare(0, sub.size(), sub) == 0);
+    if (n == "endsWith") return Value::boolean(s.size() >= sub.size() && s.compare(s.size() - sub.size(), sub.size(), sub) == 0);
+    return Value::boolean(s.find(sub) != std::string::npos);
+  }
+  if (n == "indexOf") {
+    if (a[0].is_null() || a[1].is_null()) return Value::null();
+    std::string s = fold(text_of(a[0])), sub = fold(text_of(a[1]));
+    std::int64_t start = 0;
+    if (a.size() > 2 && !a[2].is_null()) {
+      auto st = as_int(a[2]);
+      if (!st) return Value::null();
+      start = std::max<std::int64_t>(0, *st);
+    }
+    auto offs = cp_offsets(s);
+    std::int64_t ncp = static_cast<std::int64_t>(offs.size()) - 1;
+    if (start > ncp) return Value::null();
+    std::size_t pos = s.find(sub, offs[static_cast<std::size_t>(start)]);
+    if (pos == std::string::npos) return Value::null();
+    return Value::integer(static_cast<std::int64_t>(std::lower_bound(offs.begin(), offs.end(), pos) - offs.begin()));
+  }
+  if (n == "substring") {
+    if (a[0].is_null()) return Value::null();
+    std::string s = text_of(a[0]);
+    auto offs = cp_offsets(s);
+    std::int64_t len = static_cast<std::int64_t>(offs.size()) - 1;
+    auto st = as_int(a[1]);
+    if (!st) return Value::null();
+    std::int64_t start = *st, end = len;
+    if (a.size() > 2 && !a[2].is_null()) {
+      auto en = as_int(a[2]);
+      if (!en) return Value::null();
+      end = *en;
+    }
+    // Python-style: negative positions count from the end; out-of-range positions clamp.
+    if (start < 0) start = std::max<std::int64_t>(0, len + start);
+    if (end < 0) end = std::max<std::int64_t>(0, len + end);
+    start = std::min(start, len);
+    end = std::min(end, len);
+    if (start >= end) return Value::string("");
+    return Value::string(s.substr(offs[static_cast<std::size_t>(start)], offs[static_cast<std::size_t>(end)] - offs[static_cast<std::size_t>(start)]));
+  }
+  if (n == "between") {
+    if (a[0].is_null() || a[1].is_null() || a[2].is_null()) return Value::null();
+    bool greedy = a.size() > 3 && is_true(a[3]);
+    std::string orig = text_of(a[0]);
+    std::string s = fold(orig), left = fold(text_of(a[1])), right = fold(text_of(a[2]));
+    std::size_t l = s.find(left);
+    if (l == std::string::npos) return Value::string("");
+    std::size_t start = l + left.size();
+    std::size_t r = greedy ? s.rfind(right) : s.find(right, start);
+    if (r == std::string::npos || r < start) return Value::string("");
+    return Value::string(orig.substr(start, r - start));
+  }
+  if (n == "cidrMatch") {
+    if (a[0].is_null()) return Value::null();
+    std::string ip = text_of(a[0]);
+    for (std::size_t i = 1; i < a.size(); ++i)
+      if (!a[i].is_null() && cidr_contains(text_of(a[i]), ip)) return Value::boolean(true);
+    return Value::boolean(false);
+  }
+  return Value::null();
+}
+
+std::vector<Value> Evaluator::key_values(const Expr& e, const EventView& ev) const {
+  std::vector<Value> vals;
+  if (e.kind == ExprKind::Field) {
+    field_values(e.name, ev, vals);
+    // Distinct values, in sorted order.
+    std::stable_sort(vals.begin(), vals.end(), [](const Value& x, const Value& y) {
+      auto c = compare(x, y);
+      return c && *c < 0;
+    });
+    std::vector<Value> uniq;
+    for (auto& v : vals)
+      if (uniq.empty() || !equal_values(uniq.back(), v, false)) uniq.push_back(std::move(v));
+    return uniq;
+  }
+  Value v = eval(e, ev);
+  if (!v.is_null()) vals.push_back(std::move(v));
+  return vals;
+}
+
+}  // namespace rulelab::eql

@@ -1,0 +1,108 @@
+// Evaluating EQL conditions on one event (an Elasticsearch document), with Elasticsearch's
+// semantics: a condition that Elasticsearch turns into a query (field against constants, `:`,
+// like, regex, in, and/or/not of those) holds when ANY value of a multi-valued field satisfies
+// it, and a missing field makes it false (true under `not`); the rest runs as a script with
+// three-valued null logic, reading a field's first doc value (the smallest, as doc values sort).
+#pragma once
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/dynamic.hpp"
+#include "core/error.hpp"
+#include "eql/ast.hpp"
+#include "eql/value.hpp"
+
+namespace re2 {
+class RE2;
+}
+
+namespace rulelab::eql {
+
+struct FieldInfo {
+  FieldType type = FieldType::Unknown;
+  std::string alias_of;                  // an alias field: the path it points to
+  std::string source_path;               // a multi-field ("name.keyword"): where its values are ("name")
+  std::optional<std::string> null_value; // mapping `null_value`: what an explicit null indexes as
+  // Strings longer than this (in characters) are not indexed for exact matching (keyword
+  // `ignore_above`; for a text field, that of its keyword sub-field): EQL never sees them.
+  std::int64_t ignore_above = -1;
+};
+
+// Field types from an Elasticsearch index mapping ({"properties": ...}, or GET _mapping output).
+class Mapping {
+ public:
+  static Result<Mapping> from_json(std::string_view json, const std::string& file);
+  const FieldInfo* find(std::string_view path) const;
+  // The concrete path (aliases followed) of a field.
+  std::string resolve(std::string_view path) const;
+  FieldType type_of(std::string_view path) const;
+  void set(std::string path, FieldInfo info) { fields_[std::move(path)] = std::move(info); }
+  // Adds the fields of `other`, which win over those already here.
+  void overlay(const Mapping& other) {
+    for (const auto& [k, v] : other.fields_) fields_[k] = v;
+  }
+  bool empty() const { return fields_.empty(); }
+  std::size_t size() const { return fields_.size(); }
+
+ private:
+  std::map<std::string, FieldInfo, std::less<>> fields_;
+};
+
+// All JSON values at a dotted path (nested objects or dotted keys, arrays flattened), JSON nulls
+// included (Elasticsearch indexes them as the mapping's null_value, if any).
+void collect_values(DynRef doc, std::string_view path, std::vector<DynRef>& out);
+// A JSON value read as a field of the given type (keyword: text; long: number; date: instant...).
+Value typed_value(DynRef v, FieldType type);
+
+// One event as the evaluator sees it.
+struct EventView {
+  DynRef doc;
+  const Mapping* mapping = nullptr;  // may be null: types from the JSON values
+};
+
+class Evaluator {
+ public:
+  Evaluator();
+  ~Evaluator();
+  Evaluator(const Evaluator&) = delete;
+  Evaluator& operator=(const Evaluator&) = delete;
+
+  // Compiles the patterns (wildcards, regular expressions) of the query once. Errors (a bad
+  // regular expression) point into the query text.
+  std::optional<std::pair<std::string, std::size_t>> prepare(const Query& q);
+
+  // Whether the event passes a `where` condition, as Elasticsearch filters.
+  bool matches(const Expr& cond, const EventView& ev) const;
+  // Script value of an expression (three-valued logic, nulls propagate).
+  Value eval(const Expr& e, const EventView& ev) const;
+  // Every value of a field (aliases followed, typed by the mapping), nulls dropped.
+  void field_values(std::string_view path, const EventView& ev, std::vector<Value>& out) const;
+  // The join-key values an expression gives for an event: all distinct values of a field (a
+  // multi-valued key joins on each of its values), or the one value of another expression.
+  // An empty result means the event has no value for the key.
+  std::vector<Value> key_values(const Expr& e, const EventView& ev) const;
+
+ private:
+  struct Pattern;
+  bool query_atom(const Expr& e, const EventView& ev) const;
+  bool pattern_match(const Pattern& p, const Value& v, bool insensitive) const;
+  Value call(const Expr& e, const EventView& ev) const;
+  void prepare_expr(const Expr& e, std::optional<std::pair<std::string, std::size_t>>& err);
+  std::unordered_map<const Expr*, std::vector<Pattern>> patterns_;
+};
+
+// True when Elasticsearch turns the expression into a query (not a script).
+bool translatable(const Expr& e);
+
+// Lower-cases text for the case-insensitive operators (ASCII, Latin-1/Extended-A, Greek, Cyrillic).
+std::string fold_case(std::string_view s);
+// Glob match with * and ? (one character), everything else literal.
+bool wildcard_match(std::string_view pattern, std::string_view text);
+// cidrMatch: whether the IPv4/IPv6 address lies in the block "addr/bits".
+bool cidr_contains(std::string_view cidr, std::string_view ip);
+
+}  // namespace rulelab::eql

@@ -1,0 +1,18 @@
+// Elasticsearch's `standard` analyzer, as text fields use it by default: the Unicode word-break
+// rules of UAX #29 (Lucene's StandardTokenizer), tokens longer than 255 characters split, then
+// lowercased. Covers Latin, Greek, Cyrillic and other alphabetic scripts; every ideograph, hiragana
+// or katakana character is its own token, as in Lucene.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rulelab::kql {
+
+std::vector<std::string> standard_tokens(std::string_view text);
+// Lowercases as Lucene's LowerCaseFilter does (per code point), for the scripts above.
+std::string lowercase(std::string_view text);
+// Number of Unicode code points (keyword ignore_above counts characters).
+std::size_t char_count(std::string_view s);
+
+}  // namespace rulelab::kql

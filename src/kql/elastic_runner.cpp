@@ -1,0 +1,382 @@
+#include "kql/elastic_runner.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/datetime.hpp"
+#include "core/paths.hpp"
+#include "kql/exceptions.hpp"
+#include "kql/kuery_ast.hpp"
+#include "kql/matcher.hpp"
+
+namespace rulelab::kql {
+
+const std::vector<std::string>& default_security_indices() {
+  static const std::vector<std::string> kDefault = {"apm-*-transaction*", "auditbeat-*", "endgame-*", "filebeat-*", "logs-*",
+                                                    "packetbeat-*", "traces-apm*", "winlogbeat-*", "-*elastic-cloud-logs-*"};
+  return kDefault;
+}
+
+bool index_selected(const std::vector<std::string>& patterns, std::string_view index) {
+  bool in = false;
+  for (const auto& entry : patterns) {
+    std::size_t b = 0;
+    while (b <= entry.size()) {
+      auto e = entry.find(',', b);
+      if (e == std::string::npos) e = entry.size();
+      std::string p = entry.substr(b, e - b);
+      b = e + 1;
+      while (!p.empty() && p.front() == ' ') p.erase(0, 1);
+      while (!p.empty() && p.back() == ' ') p.pop_back();
+      if (p.empty()) continue;
+      const bool exclude = p[0] == '-';
+      if (exclude) p.erase(0, 1);
+      if (auto colon = p.find(':'); colon != std::string::npos) p = p.substr(colon + 1);  // remote cluster prefix
+      if (field_pattern_matches(p, index)) in = !exclude;
+    }
+  }
+  return in;
+}
+
+std::optional<RuleWindow> rule_window(const ElasticRule& rule, DateTime now) {
+  auto from = eval_date_math(rule.from, now), to = eval_date_math(rule.to.empty() ? "now" : rule.to, now, true);
+  if (!from || !to) return std::nullopt;
+  RuleWindow w;
+  w.from = *from;
+  w.to = *to;
+  w.timestamp_field = rule.timestamp_override.empty() ? "@timestamp" : rule.timestamp_override;
+  w.fallback = !rule.timestamp_override_fallback_disabled;
+  return w;
+}
+
+namespace {
+
+std::string format_issue(const ElasticRule& r, std::string_view text, const QueryIssue& i, const char* what) {
+  return query_error(r, text, i.range.begin, std::string(what) + i.message).format();
+}
+
+std::optional<DateTime> doc_time(DynRef doc, const std::string& field, bool fallback) {
+  std::optional<DateTime> t;
+  for_each_value_at(doc, field, [&](DynRef v) {
+    if (!t) t = doc_date(v, false);
+  });
+  if (!t && fallback && field != "@timestamp")
+    for_each_value_at(doc, "@timestamp", [&](DynRef v) {
+      if (!t) t = doc_date(v, false);
+    });
+  return t;
+}
+
+// Values of a field as the terms aggregation sees them (keyword text), deduplicated per document.
+std::vector<std::string> term_values(DynRef doc, const std::string& field) {
+  std::vector<std::string> out;
+  for_each_value_at(doc, field, [&](DynRef v) {
+    auto s = keyword_text(v);
+    if (s && std::find(out.begin(), out.end(), *s) == out.end()) out.push_back(*s);
+  });
+  return out;
+}
+
+// Every combination of the values of several fields (empty when one field is missing).
+std::vector<std::vector<std::string>> combinations(DynRef doc, const std::vector<std::string>& fields) {
+  std::vector<std::vector<std::string>> out{{}};
+  for (const auto& f : fields) {
+    const auto vals = term_values(doc, f);
+    std::vector<std::vector<std::string>> next;
+    for (const auto& prefix : out)
+      for (const auto& v : vals) {
+        auto c = prefix;
+        c.push_back(v);
+        next.push_back(std::move(c));
+        if (next.size() > 10000) break;
+      }
+    out = std::move(next);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<DateTime> event_time(DynRef doc, const RuleWindow& w) { return doc_time(doc, w.timestamp_field, w.fallback); }
+
+ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text, const std::vector<IndexDocs>& data,
+                                  const FieldTypes& types, DateTime now) {
+  ElasticRunResult res;
+  res.now = now;
+  auto from = eval_date_math(rule.from, now), to = eval_date_math(rule.to.empty() ? "now" : rule.to, now, true);
+  if (!from) {
+    res.errors.push_back(rule.file + ": rule field from = \"" + rule.from + "\" is not Elastic date math");
+    return res;
+  }
+  if (!to) {
+    res.errors.push_back(rule.file + ": rule field to = \"" + rule.to + "\" is not Elastic date math");
+    return res;
+  }
+  res.from = *from;
+  res.to = *to;
+  if (rule.language != QueryLanguage::Kuery) {
+    res.errors.push_back(rule.file + ": rules in language \"" + std::string(to_string(rule.language)) + "\" cannot be run by the kuery engine");
+    return res;
+  }
+  if (rule.type != RuleType::Query && rule.type != RuleType::SavedQuery && rule.type != RuleType::Threshold &&
+      rule.type != RuleType::NewTerms) {
+    res.errors.push_back(rule.file + ": running rules of type " + rule.type_name + " is not supported (query, threshold and new_terms are)");
+    return res;
+  }
+  // index selection
+  std::vector<std::string> patterns = rule.index;
+  if (patterns.empty()) {
+    patterns = default_security_indices();
+    res.notes.push_back(rule.data_view_id.empty() ? "the rule names no index patterns: Kibana's default security index patterns apply"
+                                                  : "the rule reads data view " + rule.data_view_id +
+                                                        ", which rulelab cannot resolve: Kibana's default security index patterns are used");
+  }
+  std::vector<const IndexDocs*> selected;
+  for (const auto& d : data) {
+    if (index_selected(patterns, d.name)) {
+      selected.push_back(&d);
+      res.indices.push_back(d.name);
+    } else {
+      res.ignored_indices.push_back(d.name);
+    }
+  }
+  // The data view spans all selected indices (wildcard field names expand against it); each index
+  // keeps its own mapping (dynamic types, constant_keyword values), so the query compiles per index.
+  IndexFields data_view(types);
+  for (const auto* ix : selected)
+    for (const auto& d : ix->docs) data_view.observe(d.source);
+  res.dynamic_fields = data_view.dynamic_fields();
+
+  auto parsed = parse_kuery(rule.query);
+  if (!parsed.query) {
+    res.errors.push_back(query_error(rule, text, parsed.failure->offset, "KQL syntax error: " + parsed.failure->message).format());
+    return res;
+  }
+  struct Compiled {
+    std::unique_ptr<IndexFields> fields;
+    std::optional<CompiledQuery> query;
+    std::vector<std::pair<CompiledQuery, bool>> filters;  // query, negate
+    std::vector<std::pair<CompiledQuery, std::string>> exceptions;  // query, label
+  };
+  std::vector<Compiled> per_index;
+  std::set<std::string> reported;
+  auto report = [&](std::vector<std::string>& out, std::string msg) {
+    if (reported.insert(msg).second) out.push_back(std::move(msg));
+  };
+  for (const auto* ix : selected) {
+    Compiled c;
+    c.fields = std::make_unique<IndexFields>(types);
+    c.fields->set_data_view(&data_view);
+    for (const auto& d : ix->docs) c.fields->observe(d.source);
+    c.query.emplace(CompiledQuery::compile(*parsed.query->root, *c.fields, now));
+    for (const auto& e : c.query->errors()) report(res.errors, format_issue(rule, text, e, "Elasticsearch would reject the query: "));
+    for (const auto& n : c.query->notes()) report(res.notes, format_issue(rule, text, n, ""));
+    for (const auto& f : rule.filters) {
+      if (!f.is_object()) continue;
+      const auto meta = f.value("meta", nlohmann::json::object());
+      if (meta.value("disabled", false)) continue;
+      nlohmann::json q;
+      if (f.contains("query")) q = f["query"];
+      else {
+        q = f;
+        q.erase("meta");
+        q.erase("$state");
+      }
+      CompiledQuery fq = CompiledQuery::compile_dsl(q, *c.fields, now);
+      for (const auto& e : fq.errors()) report(res.errors, rule.file + ": filter " + q.dump() + ": " + e.message);
+      c.filters.push_back({std::move(fq), meta.value("negate", false)});
+    }
+    for (const auto& item : rule.exceptions) {
+      const std::string label = item.item_id + (item.name.empty() ? "" : " (" + item.name + ")");
+      if (!exception_item_active(item, now)) {
+        report(res.notes, "exception item " + label + " expired at " + item.expire_time + ": not applied");
+        continue;
+      }
+      std::string why;
+      auto dsl = exception_item_query(item, &why);
+      if (!why.empty()) report(res.notes, "exception item " + label + ": " + why + ": the item never suppresses");
+      CompiledQuery eq = CompiledQuery::compile_dsl(dsl, *c.fields, now);
+      for (const auto& e : eq.errors()) report(res.errors, rule.file + ": exception item " + label + ": " + e.message);
+      c.exceptions.push_back({std::move(eq), label});
+    }
+    per_index.push_back(std::move(c));
+  }
+  for (const auto& ref : rule.exceptions_list)
+    if (std::none_of(rule.exceptions.begin(), rule.exceptions.end(), [&](const ExceptionItem& i) { return i.list_id == ref.list_id; }))
+      res.notes.push_back("exception list " + ref.list_id + " has no items here (export it with the rule to apply it)");
+
+  res.timestamp_field = rule.timestamp_override.empty() ? "@timestamp" : rule.timestamp_override;
+  const bool fallback = !rule.timestamp_override_fallback_disabled;
+  auto selects = [&](const Compiled& c, const DocRef& d) {
+    if (!c.query->matches(d.source)) return false;
+    for (const auto& [fq, negate] : c.filters)
+      if (fq.matches(d.source) == negate) return false;
+    return true;
+  };
+  auto suppressed = [&](const Compiled& c, const DocRef& d, std::string* by) {
+    for (const auto& [eq, label] : c.exceptions)
+      if (eq.matches(d.source)) {
+        if (by) *by = label;
+        return true;
+      }
+    return false;
+  };
+  std::vector<ElasticRunResult::Hit> history;  // new_terms: events before the window
+  std::optional<DateTime> history_start;
+  if (rule.type == RuleType::NewTerms && rule.new_terms) {
+    history_start = eval_date_math(rule.new_terms->history_window_start, now);
+    if (!history_start) res.errors.push_back(rule.file + ": history_window_start \"" + rule.new_terms->history_window_start + "\" is not date math");
+  }
+  for (std::size_t k = 0; k < selected.size(); ++k)
+    for (const auto& d : selected[k]->docs) {
+      const IndexDocs* ix = selected[k];
+      const Compiled& c = per_index[k];
+      ++res.docs_total;
+      auto t = doc_time(d.source, res.timestamp_field, fallback);
+      if (!t) continue;
+      const bool in_window = t->ticks >= res.from.ticks && t->ticks <= res.to.ticks;
+      const bool in_history = history_start && t->ticks >= history_start->ticks && t->ticks < res.from.ticks;
+      if (!in_window && !in_history) continue;
+      if (in_window) ++res.docs_in_window;
+      if (!selects(c, d)) continue;
+      std::string by;
+      if (suppressed(c, d, &by)) {
+        if (in_window) {
+          ++res.docs_suppressed;
+          res.suppressed_by.push_back(d.file + ":" + std::to_string(d.line) + " by exception item " + by);
+        }
+        continue;
+      }
+      if (in_window) {
+        ++res.docs_matched;
+        res.hits.push_back({ix->name, &d, t});
+      } else {
+        history.push_back({ix->name, &d, t});
+      }
+    }
+  auto by_time = [](const ElasticRunResult::Hit& a, const ElasticRunResult::Hit& b) { return a.time->ticks < b.time->ticks; };
+  std::stable_sort(res.hits.begin(), res.hits.end(), by_time);
+  const std::size_t cap = rule.max_signals > 0 ? static_cast<std::size_t>(rule.max_signals) : 0;
+
+  if (rule.type == RuleType::Threshold) {
+    const Threshold th = rule.threshold.value_or(Threshold{});
+    struct Group {
+      std::vector<std::string> key;
+      std::size_t count = 0;
+      std::set<std::string> distinct;
+      const ElasticRunResult::Hit* first = nullptr;
+    };
+    std::map<std::vector<std::string>, Group> groups;
+    for (const auto& h : res.hits) {
+      for (const auto& key : combinations(h.doc->source, th.field)) {
+        Group& g = groups[key];
+        g.key = key;
+        ++g.count;
+        if (!g.first) g.first = &h;
+        if (!th.cardinality.empty())
+          for (const auto& v : term_values(h.doc->source, th.cardinality[0].field)) g.distinct.insert(v);
+      }
+    }
+    for (const auto& [key, g] : groups) {
+      if (static_cast<std::int64_t>(g.count) < th.value) continue;
+      if (!th.cardinality.empty() && static_cast<std::int64_t>(g.distinct.size()) < th.cardinality[0].value) continue;
+      if (res.alerts.size() >= cap) {
+        res.capped = true;
+        break;
+      }
+      ElasticAlert a;
+      a.index = g.first->index;
+      a.doc = g.first->doc;
+      a.time = g.first->time;
+      nlohmann::json terms = nlohmann::json::array();
+      for (std::size_t i = 0; i < th.field.size(); ++i) terms.push_back({{"field", th.field[i]}, {"value", key[i]}});
+      a.detail["threshold_result"] = {{"terms", terms}, {"count", g.count}};
+      if (!th.cardinality.empty())
+        a.detail["threshold_result"]["cardinality"] = nlohmann::json::array({{{"field", th.cardinality[0].field}, {"value", g.distinct.size()}}});
+      res.alerts.push_back(std::move(a));
+    }
+    return res;
+  }
+  if (rule.type == RuleType::NewTerms) {
+    const std::vector<std::string> nt_fields = rule.new_terms ? rule.new_terms->fields : std::vector<std::string>{};
+    std::set<std::vector<std::string>> seen;
+    for (const auto& h : history)
+      for (auto& c : combinations(h.doc->source, nt_fields)) seen.insert(std::move(c));
+    for (const auto& h : res.hits) {
+      for (const auto& c : combinations(h.doc->source, nt_fields)) {
+        if (!seen.insert(c).second) continue;
+        if (res.alerts.size() >= cap) {
+          res.capped = true;
+          return res;
+        }
+        ElasticAlert a;
+        a.index = h.index;
+        a.doc = h.doc;
+        a.time = h.time;
+        a.detail["new_terms"] = c;
+        res.alerts.push_back(std::move(a));
+      }
+    }
+    return res;
+  }
+  for (const auto& h : res.hits) {
+    if (res.alerts.size() >= cap) {
+      res.capped = true;
+      break;
+    }
+    res.alerts.push_back({h.index, h.doc, h.time, nlohmann::json::object()});
+  }
+  return res;
+}
+
+ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexDocs>& data, const FieldTypes& types, DateTime now,
+                                 std::optional<std::size_t> size) {
+  ElasticRunResult res;
+  res.now = now;
+  IndexFields data_view(types);
+  for (const auto& ix : data) {
+    res.indices.push_back(ix.name);
+    for (const auto& d : ix.docs) data_view.observe(d.source);
+  }
+  res.dynamic_fields = data_view.dynamic_fields();
+  auto parsed = parse_kuery(text);
+  if (!parsed.query) {
+    const LineInfo li = locate(text, parsed.failure->offset);
+    res.errors.push_back(Error("KQL syntax error: " + parsed.failure->message, "query", li.line, li.column, li.text).format());
+    return res;
+  }
+  auto fmt = [&](const QueryIssue& i, const std::string& what) {
+    const LineInfo li = locate(text, i.range.begin);
+    return Error(what + i.message, "query", li.line, li.column, li.text).format();
+  };
+  std::set<std::string> reported;
+  for (const auto& ix : data) {
+    IndexFields fields(types);  // each index keeps its own mapping
+    fields.set_data_view(&data_view);
+    for (const auto& d : ix.docs) fields.observe(d.source);
+    CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
+    for (const auto& e : q.errors())
+      if (auto m = fmt(e, "Elasticsearch would reject the query: "); reported.insert(m).second) res.errors.push_back(m);
+    for (const auto& n : q.notes())
+      if (auto m = fmt(n, ""); reported.insert(m).second) res.notes.push_back(m);
+    if (!q.errors().empty()) continue;
+    for (const auto& d : ix.docs) {
+      ++res.docs_total;
+      if (!q.matches(d.source)) continue;
+      ++res.docs_matched;
+      if (size && res.hits.size() >= *size) {
+        res.capped = true;
+        continue;
+      }
+      std::optional<DateTime> t;
+      for_each_value_at(d.source, "@timestamp", [&](DynRef v) {
+        if (!t) t = doc_date(v, false);
+      });
+      res.hits.push_back({ix.name, &d, t});
+    }
+  }
+  return res;
+}
+
+}  // namespace rulelab::kql

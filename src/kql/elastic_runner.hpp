@@ -1,0 +1,89 @@
+// Running an Elastic detection rule (query, threshold and new_terms types with a kuery query) over
+// documents, as Kibana's detection engine runs it once at time `now`:
+//  - the rule's index patterns (comma lists, wildcards, "-" exclusions; Kibana's default security
+//    patterns when it has none) select the data sets it reads;
+//  - the window is [now + from, now + to] on timestamp_override (falling back to @timestamp for
+//    documents without it, unless timestamp_override_fallback_disabled) or @timestamp;
+//  - the query, the rule's filters (query DSL) and its exceptions (any matching item suppresses)
+//    select the events, sorted by time; max_signals caps the alerts;
+//  - threshold rules group by threshold.field (documents missing a field are in no group; arrays
+//    count once per value) and alert on groups with >= value events (and >= cardinality distinct
+//    values); new_terms rules alert on each value (combination) of new_terms fields seen in the
+//    window but not in [history_window_start, window start).
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/dynamic.hpp"
+#include "core/error.hpp"
+#include "core/types.hpp"
+#include "kql/elastic_rule.hpp"
+#include "kql/field_types.hpp"
+
+namespace rulelab::kql {
+
+struct DocRef {
+  DynRef source;
+  std::string file;
+  std::uint32_t line = 0;
+};
+struct IndexDocs {
+  std::string name;  // the index (data set) name
+  std::vector<DocRef> docs;
+};
+
+struct ElasticAlert {
+  std::string index;
+  const DocRef* doc = nullptr;          // the event (query, new_terms) or the group's first event (threshold)
+  std::optional<DateTime> time;
+  nlohmann::json detail = nlohmann::json::object();  // threshold_result / new_terms values
+};
+
+struct ElasticRunResult {
+  DateTime now{}, from{}, to{};
+  std::string timestamp_field;
+  std::vector<std::string> indices;          // selected data sets
+  std::vector<std::string> ignored_indices;  // given but not matched by the index patterns
+  std::size_t docs_total = 0, docs_in_window = 0, docs_matched = 0, docs_suppressed = 0;
+  struct Hit {
+    std::string index;
+    const DocRef* doc = nullptr;
+    std::optional<DateTime> time;
+  };
+  std::vector<Hit> hits;  // matched, not suppressed, in time order
+  std::vector<ElasticAlert> alerts;
+  bool capped = false;                   // max_signals reached
+  std::vector<std::string> errors;       // the search Elasticsearch would reject (formatted)
+  std::vector<std::string> notes;        // for the user: dynamic fields, unmatched patterns, skipped exceptions
+  std::vector<std::string> dynamic_fields;
+  std::vector<std::string> suppressed_by;  // per suppressed event: "item_id (name)"
+};
+
+// Runs the rule (its query language must be kuery). `file_text` is the rule file, for positions.
+// The result's hits and alerts point into `data`, which must outlive the result.
+ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view file_text, const std::vector<IndexDocs>& data,
+                                  const FieldTypes& types, DateTime now);
+
+// Runs an ad hoc kuery over all given documents (no window), at most `size` hits (nullopt: all).
+ElasticRunResult run_kuery_query(std::string_view query, const std::vector<IndexDocs>& data, const FieldTypes& types, DateTime now,
+                                 std::optional<std::size_t> size);
+
+// The rule's look-back window at `now`: [now + from, now + to] (date math); nullopt when from/to
+// are not date math.
+struct RuleWindow {
+  DateTime from{}, to{};
+  std::string timestamp_field;  // timestamp_override or @timestamp
+  bool fallback = true;         // documents without timestamp_override use @timestamp
+};
+std::optional<RuleWindow> rule_window(const ElasticRule& rule, DateTime now);
+// The time of an event for the window (ms precision), per RuleWindow's field and fallback.
+std::optional<DateTime> event_time(DynRef doc, const RuleWindow& w);
+
+// Kibana index pattern list matching ("logs-*,-logs-excluded*", "filebeat-*").
+bool index_selected(const std::vector<std::string>& patterns, std::string_view index);
+// Kibana's default security index patterns (securitySolution:defaultIndex).
+const std::vector<std::string>& default_security_indices();
+
+}  // namespace rulelab::kql

@@ -1,0 +1,1056 @@
+// Kuery evaluation per field mapping type (see matcher.hpp for the rules and their sources).
+#include "kql/matcher.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <optional>
+
+#include "core/datetime.hpp"
+#include "core/paths.hpp"
+#include "kql/analyzer.hpp"
+#include "kql/elastic_rule.hpp"
+
+namespace rulelab::kql {
+
+// ---- values -----------------------------------------------------------------------------------------
+namespace {
+
+constexpr std::int64_t kTicksPerMs = kTicksPerSecond / 1000;
+
+using IpBytes = std::array<std::uint8_t, 16>;
+
+std::optional<IpBytes> parse_ipv4(std::string_view s) {
+  IpBytes b{};
+  b[10] = b[11] = 0xFF;
+  int part = 0;
+  std::size_t i = 0;
+  while (part < 4) {
+    if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+    unsigned v = 0;
+    std::size_t digits = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+      v = v * 10 + static_cast<unsigned>(s[i++] - '0');
+      if (++digits > 3 || v > 255) return std::nullopt;
+    }
+    b[12 + static_cast<std::size_t>(part)] = static_cast<std::uint8_t>(v);
+    ++part;
+    if (part < 4) {
+      if (i >= s.size() || s[i] != '.') return std::nullopt;
+      ++i;
+    }
+  }
+  if (i != s.size()) return std::nullopt;
+  return b;
+}
+
+std::optional<IpBytes> parse_ip(std::string_view s) {
+  if (s.find(':') == std::string_view::npos) return parse_ipv4(s);
+  if (auto pct = s.find('%'); pct != std::string_view::npos) s = s.substr(0, pct);
+  IpBytes b{};
+  std::vector<std::uint16_t> head, tail;
+  bool gap = false;
+  std::size_t i = 0;
+  if (s.substr(0, 2) == "::") {
+    gap = true;
+    i = 2;
+  }
+  while (i < s.size()) {
+    // an embedded IPv4 tail
+    const auto rest = s.substr(i);
+    if (rest.find('.') != std::string_view::npos && rest.find(':') == std::string_view::npos) {
+      auto v4 = parse_ipv4(rest);
+      if (!v4) return std::nullopt;
+      auto& dst = gap ? tail : head;
+      dst.push_back(static_cast<std::uint16_t>((*v4)[12] << 8 | (*v4)[13]));
+      dst.push_back(static_cast<std::uint16_t>((*v4)[14] << 8 | (*v4)[15]));
+      i = s.size();
+      break;
+    }
+    unsigned v = 0;
+    std::size_t digits = 0;
+    while (i < s.size() && std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      const char c = s[i++];
+      v = v * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10);
+      if (++digits > 4) return std::nullopt;
+    }
+    if (digits == 0) return std::nullopt;
+    (gap ? tail : head).push_back(static_cast<std::uint16_t>(v));
+    if (i == s.size()) break;
+    if (s[i] != ':') return std::nullopt;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (gap) return std::nullopt;
+      gap = true;
+      ++i;
+    } else if (i == s.size()) {
+      return std::nullopt;
+    }
+  }
+  const std::size_t n = head.size() + tail.size();
+  if ((!gap && n != 8) || (gap && n > 7)) return std::nullopt;
+  for (std::size_t k = 0; k < head.size(); ++k) {
+    b[2 * k] = static_cast<std::uint8_t>(head[k] >> 8);
+    b[2 * k + 1] = static_cast<std::uint8_t>(head[k] & 0xFF);
+  }
+  for (std::size_t k = 0; k < tail.size(); ++k) {
+    const std::size_t pos = 8 - tail.size() + k;
+    b[2 * pos] = static_cast<std::uint8_t>(tail[k] >> 8);
+    b[2 * pos + 1] = static_cast<std::uint8_t>(tail[k] & 0xFF);
+  }
+  return b;
+}
+
+struct Cidr {
+  IpBytes base{};
+  int prefix = 128;
+  bool contains(const IpBytes& ip) const {
+    for (int bit = 0; bit < prefix; ++bit) {
+      const int byte = bit / 8, shift = 7 - bit % 8;
+      if (((base[static_cast<std::size_t>(byte)] >> shift) & 1) != ((ip[static_cast<std::size_t>(byte)] >> shift) & 1)) return false;
+    }
+    return true;
+  }
+};
+
+std::optional<Cidr> parse_ip_or_cidr(std::string_view s) {
+  const auto slash = s.find('/');
+  auto ip = parse_ip(s.substr(0, slash));
+  if (!ip) return std::nullopt;
+  Cidr c;
+  c.base = *ip;
+  if (slash == std::string_view::npos) return c;
+  const auto bits = s.substr(slash + 1);
+  int n = 0;
+  auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), n);
+  if (ec != std::errc() || p != bits.data() + bits.size()) return std::nullopt;
+  const bool v4 = s.substr(0, slash).find(':') == std::string_view::npos;
+  if (n < 0 || n > (v4 ? 32 : 128)) return std::nullopt;
+  c.prefix = v4 ? n + 96 : n;
+  return c;
+}
+
+std::optional<double> parse_number(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  std::string t(s);
+  char* end = nullptr;
+  errno = 0;
+  const double d = std::strtod(t.c_str(), &end);
+  if (end != t.c_str() + t.size() || t.find_first_of("xXpP") != std::string::npos || std::isspace(static_cast<unsigned char>(t[0])))
+    return std::nullopt;
+  if (std::isnan(d) || std::isinf(d)) return std::nullopt;
+  return d;
+}
+
+std::optional<double> doc_number(DynRef v) {
+  if (v.kind() == DynKind::Int) return static_cast<double>(v.as_int());
+  if (v.kind() == DynKind::Real) return v.as_real();
+  if (v.is_string()) return parse_number(v.as_string());
+  return std::nullopt;
+}
+
+double as_type(double d, FieldType t) {
+  if (t == FieldType::Float || t == FieldType::HalfFloat) return static_cast<double>(static_cast<float>(d));
+  if (is_integral(t)) return std::trunc(d);  // coerced on indexing
+  return d;
+}
+
+std::optional<bool> parse_bool(std::string_view s) {
+  if (s == "true") return true;
+  if (s == "false" || s.empty()) return false;
+  return std::nullopt;
+}
+
+std::optional<bool> doc_bool(DynRef v) {
+  if (v.is_bool()) return v.as_bool();
+  if (v.is_string()) return parse_bool(v.as_string());
+  return std::nullopt;
+}
+
+std::optional<IpBytes> doc_ip(DynRef v) {
+  if (!v.is_string()) return std::nullopt;
+  return parse_ip(v.as_string());
+}
+
+// Wildcard matching over a sequence of literal segments separated by '*'.
+bool glob_impl(const std::vector<std::string>& seg, std::string_view s) {
+  if (seg.size() == 1) return s == seg[0];
+  const std::string& first = seg.front();
+  const std::string& last = seg.back();
+  if (s.size() < first.size() + last.size()) return false;
+  if (s.substr(0, first.size()) != first) return false;
+  if (s.substr(s.size() - last.size()) != last) return false;
+  std::size_t pos = first.size();
+  const std::size_t end = s.size() - last.size();
+  for (std::size_t i = 1; i + 1 < seg.size(); ++i) {
+    if (seg[i].empty()) continue;
+    const auto f = s.substr(0, end).find(seg[i], pos);
+    if (f == std::string_view::npos) return false;
+    pos = f + seg[i].size();
+  }
+  return pos <= end;
+}
+
+// One OR-ed term of a query_string query: literal text or wildcard segments.
+struct QsTerm {
+  bool wildcard = false;
+  std::vector<std::string> segments;  // wildcard: literal pieces; plain: one piece
+};
+
+// Splits Kibana's query_string (segments joined by '*') at Lucene whitespace into terms.
+std::vector<QsTerm> query_string_terms(const std::vector<std::string>& segments) {
+  std::vector<QsTerm> out;
+  QsTerm cur;
+  cur.segments.push_back({});
+  bool has_content = false;
+  auto flush = [&]() {
+    if (has_content) {
+      cur.wildcard = cur.segments.size() > 1;
+      out.push_back(cur);
+    }
+    cur = QsTerm{};
+    cur.segments.push_back({});
+    has_content = false;
+  };
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (i) {
+      cur.segments.push_back({});
+      has_content = true;
+    }
+    const std::string& s = segments[i];
+    for (std::size_t k = 0; k < s.size(); ++k) {
+      const char c = s[k];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        flush();
+        continue;
+      }
+      if (s.compare(k, 3, "\xE3\x80\x80") == 0) {  // U+3000 ideographic space
+        flush();
+        k += 2;
+        continue;
+      }
+      cur.segments.back() += c;
+      has_content = true;
+    }
+  }
+  flush();
+  return out;
+}
+
+// ---- dates --------------------------------------------------------------------------------------------
+// Rounds a parsed partial date up to the end of its precision, as ES's round-up parser does.
+std::optional<DateTime> parse_date_text(std::string_view s, bool round_up) {
+  // precision from the text: yyyy, yyyy-MM, yyyy-MM-dd, ...THH, ...THH:mm, ...THH:mm:ss, fraction
+  std::string t(s);
+  std::size_t zone = std::string::npos;
+  const auto tpos = t.find_first_of("Tt ");
+  if (tpos != std::string::npos) {
+    const auto z = t.find_first_of("Zz+-", tpos);
+    zone = z;
+  }
+  const std::string body = zone == std::string::npos ? t : t.substr(0, zone);
+  const std::string zone_text = zone == std::string::npos ? "" : t.substr(zone);
+  std::string full = body;
+  char unit = 'f';  // fraction given: millisecond precision as written
+  if (body.size() == 4) { full += "-01-01"; unit = 'y'; }
+  else if (body.size() == 7) { full += "-01"; unit = 'M'; }
+  else if (body.size() == 10) { unit = 'd'; }
+  else if (tpos != std::string::npos) {
+    const std::string time = body.substr(tpos + 1);
+    if (time.size() == 2) { full += ":00:00"; unit = 'h'; }
+    else if (time.size() == 5) { full += ":00"; unit = 'm'; }
+    else if (time.size() == 8) { unit = 's'; }
+  }
+  auto d = parse_datetime(full + zone_text);
+  if (!d) return std::nullopt;
+  if (!round_up) return d;
+  std::int64_t add = 0;
+  DateTime start = *d;
+  switch (unit) {
+    case 'y': return eval_date_math("now/y", start, true);
+    case 'M': return eval_date_math("now/M", start, true);
+    case 'd': add = kTicksPerDay; break;
+    case 'h': add = 3600 * kTicksPerSecond; break;
+    case 'm': add = 60 * kTicksPerSecond; break;
+    case 's': add = kTicksPerSecond; break;
+    default: {  // fraction: the rest of the millisecond
+      const std::int64_t ms = (d->ticks / kTicksPerMs) * kTicksPerMs;
+      return DateTime{ms + kTicksPerMs - 1};
+    }
+  }
+  return DateTime{start.ticks + add - kTicksPerMs};
+}
+
+}  // namespace
+
+std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool round_up) {
+  if (text.substr(0, 3) == "now" || text.find("||") != std::string_view::npos) {
+    auto d = eval_date_math(text, now, round_up);
+    if (!d) return std::nullopt;
+    return round_up ? d : DateTime{(d->ticks / kTicksPerMs) * kTicksPerMs};
+  }
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos && text.size() != 4 && text.size() != 8) {
+    std::int64_t ms = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (ec == std::errc() && p == text.data() + text.size()) return DateTime{ms * kTicksPerMs};
+  }
+  auto d = parse_date_text(text, round_up);
+  if (d && !round_up) d->ticks = (d->ticks / kTicksPerMs) * kTicksPerMs;
+  return d;
+}
+
+std::optional<DateTime> doc_date(DynRef v, bool nanos) {
+  std::optional<DateTime> d;
+  if (v.kind() == DynKind::Int) d = DateTime{v.as_int() * kTicksPerMs};
+  else if (v.kind() == DynKind::Real) d = DateTime{static_cast<std::int64_t>(v.as_real() * static_cast<double>(kTicksPerMs))};
+  else if (v.is_string()) {
+    const auto s = v.as_string();
+    if (!s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos && s.size() > 8) {
+      std::int64_t ms = 0;
+      std::from_chars(s.data(), s.data() + s.size(), ms);
+      d = DateTime{ms * kTicksPerMs};
+    } else {
+      d = parse_datetime(s);
+    }
+  }
+  if (d && !nanos) d->ticks = d->ticks >= 0 ? (d->ticks / kTicksPerMs) * kTicksPerMs : -(((-d->ticks) + kTicksPerMs - 1) / kTicksPerMs) * kTicksPerMs;
+  return d;
+}
+
+bool glob_segments_match(const std::vector<std::string>& segments, std::string_view s) { return glob_impl(segments, s); }
+
+bool lucene_wildcard_match(std::string_view pattern, std::string_view s, bool ci) {
+  // Iterative matcher with backtracking on the last '*'; '?' matches one code point.
+  std::string p = ci ? lowercase(pattern) : std::string(pattern);
+  std::string t = ci ? lowercase(s) : std::string(s);
+  struct Tok { int kind; std::string lit; };  // 0 literal char(s), 1 '?', 2 '*'
+  std::vector<Tok> toks;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\' && i + 1 < p.size()) { toks.push_back({0, std::string(1, p[++i])}); continue; }
+    if (p[i] == '*') { toks.push_back({2, {}}); continue; }
+    if (p[i] == '?') { toks.push_back({1, {}}); continue; }
+    std::size_t n = 1;
+    while (i + n < p.size() && (static_cast<unsigned char>(p[i + n]) & 0xC0) == 0x80) ++n;
+    toks.push_back({0, p.substr(i, n)});
+    i += n - 1;
+  }
+  std::size_t ti = 0, si = 0, star_t = std::string::npos, star_s = 0;
+  auto cp_len = [&](std::size_t at) {
+    std::size_t n = 1;
+    while (at + n < t.size() && (static_cast<unsigned char>(t[at + n]) & 0xC0) == 0x80) ++n;
+    return n;
+  };
+  while (si < t.size()) {
+    if (ti < toks.size() && toks[ti].kind == 0 && t.compare(si, toks[ti].lit.size(), toks[ti].lit) == 0) {
+      si += toks[ti].lit.size();
+      ++ti;
+    } else if (ti < toks.size() && toks[ti].kind == 1) {
+      si += cp_len(si);
+      ++ti;
+    } else if (ti < toks.size() && toks[ti].kind == 2) {
+      star_t = ti++;
+      star_s = si;
+    } else if (star_t != std::string::npos) {
+      ti = star_t + 1;
+      star_s += cp_len(star_s);
+      si = star_s;
+    } else {
+      return false;
+    }
+  }
+  while (ti < toks.size() && toks[ti].kind == 2) ++ti;
+  return ti == toks.size();
+}
+
+std::optional<std::string> keyword_text(DynRef v) {
+  switch (v.kind()) {
+    case DynKind::String: return std::string(v.as_string());
+    case DynKind::True: return std::string("true");
+    case DynKind::False: return std::string("false");
+    case DynKind::Int: return std::to_string(v.as_int());
+    case DynKind::Real: {
+      char buf[64];
+      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v.as_real());
+      std::string s(buf, p);
+      if (s.find_first_of(".eE") == std::string::npos && s.find("inf") == std::string::npos) s += ".0";
+      return s;
+    }
+    default: return std::nullopt;
+  }
+}
+
+// ---- plan ---------------------------------------------------------------------------------------------
+namespace {
+enum class Op { Match, Phrase, QueryString, Range, Exists, Term, Wildcard };
+}
+
+struct FieldPred {
+  ResolvedField f;
+  std::string rel;  // source path relative to the object evaluated (root or nested element)
+  Op op = Op::Match;
+  bool never = false;
+  std::string key;                    // keyword: the exact term
+  std::vector<std::string> tokens;    // text: analyzed query tokens
+  double num = 0;
+  DateTime lo{}, hi{};                // dates: inclusive bounds
+  Cidr cidr;
+  bool boolean = false;
+  std::vector<QsTerm> qs;             // query_string terms
+  std::vector<std::vector<std::string>> qs_tokens;  // text: analyzed plain terms
+  RangeOp rop = RangeOp::Lt;
+  std::string rkey;
+  bool match_all_tokens = false;      // match with operator "and"
+  bool case_insensitive = false;      // term / wildcard
+  std::vector<std::string> terms;     // Term: any of these exact terms; Wildcard: the pattern
+  IpBytes rip{};
+};
+
+struct Plan {
+  enum class Kind { Or, And, Not, All, None, Fields, Nested, Bool };
+  Kind kind = Kind::All;
+  std::size_t min_should = 0;  // Bool: children[0..must) must match, then should clauses
+  std::size_t must = 0;
+  std::size_t must_not = 0;    // Bool: the last must_not children must not match
+  std::vector<std::unique_ptr<Plan>> children;
+  std::vector<FieldPred> preds;
+  std::string nested_rel;
+};
+
+namespace {
+
+template <class F>
+void each_value(DynRef obj, const std::string& path, F&& f) {
+  for_each_value_at(obj, path, [&](DynRef v) { f(v); });
+}
+
+bool keyword_indexed(const FieldPred& p, const std::string& s) {
+  return p.f.mapping.ignore_above < 0 || static_cast<std::int64_t>(char_count(s)) <= p.f.mapping.ignore_above;
+}
+
+// Calls f(term) for each indexed keyword term of the field.
+template <class F>
+bool any_keyword(const FieldPred& p, DynRef obj, F&& f) {
+  if (p.f.mapping.type == FieldType::ConstantKeyword && !p.f.mapping.constant_value.empty()) return f(p.f.mapping.constant_value);
+  bool hit = false;
+  each_value(obj, p.rel, [&](DynRef v) {
+    if (hit) return;
+    auto s = keyword_text(v);
+    if (!s || !keyword_indexed(p, *s)) return;
+    if (p.f.mapping.lowercase_normalizer) *s = lowercase(*s);
+    if (f(*s)) hit = true;
+  });
+  return hit;
+}
+
+template <class F>  // f(tokens of one value)
+bool any_text(const FieldPred& p, DynRef obj, F&& f) {
+  bool hit = false;
+  each_value(obj, p.rel, [&](DynRef v) {
+    if (hit) return;
+    auto s = keyword_text(v);
+    if (!s) return;
+    if (f(standard_tokens(*s))) hit = true;
+  });
+  return hit;
+}
+
+bool contains_phrase(const std::vector<std::string>& doc, const std::vector<std::string>& q) {
+  if (q.empty() || doc.size() < q.size()) return false;
+  for (std::size_t i = 0; i + q.size() <= doc.size(); ++i) {
+    bool ok = true;
+    for (std::size_t k = 0; k < q.size() && ok; ++k) ok = doc[i + k] == q[k];
+    if (ok) return true;
+  }
+  return false;
+}
+
+bool in_range(int cmp, RangeOp op) {
+  switch (op) {
+    case RangeOp::Lt: return cmp < 0;
+    case RangeOp::Lte: return cmp <= 0;
+    case RangeOp::Gt: return cmp > 0;
+    case RangeOp::Gte: return cmp >= 0;
+  }
+  return false;
+}
+template <class T>
+int cmp3(const T& a, const T& b) { return a < b ? -1 : (b < a ? 1 : 0); }
+
+bool eval_pred(const FieldPred& p, DynRef obj) {
+  if (p.never) return false;
+  const FieldType t = p.f.mapping.type;
+  if (p.op == Op::Exists) {
+    if (is_keyword_like(t)) return any_keyword(p, obj, [](const std::string&) { return true; });
+    bool hit = false;
+    each_value(obj, p.rel, [&](DynRef v) { hit = hit || !v.is_null(); });
+    return hit;
+  }
+  if (p.f.origin == MappingOrigin::Unmapped) return false;
+  if (is_keyword_like(t)) {
+    switch (p.op) {
+      case Op::Match:
+      case Op::Phrase: return any_keyword(p, obj, [&](const std::string& s) { return s == p.key; });
+      case Op::QueryString:
+        return any_keyword(p, obj, [&](const std::string& s) {
+          for (const auto& q : p.qs)
+            if (q.wildcard ? glob_impl(q.segments, s) : s == q.segments[0]) return true;
+          return false;
+        });
+      case Op::Range: return any_keyword(p, obj, [&](const std::string& s) { return in_range(s.compare(p.rkey) < 0 ? -1 : s == p.rkey ? 0 : 1, p.rop); });
+      case Op::Term:
+        return any_keyword(p, obj, [&](const std::string& s) {
+          for (const auto& t : p.terms)
+            if (p.case_insensitive ? lowercase(s) == lowercase(t) : s == t) return true;
+          return false;
+        });
+      case Op::Wildcard:
+        return any_keyword(p, obj, [&](const std::string& s) { return lucene_wildcard_match(p.terms.at(0), s, p.case_insensitive); });
+      default: return false;
+    }
+  }
+  if (is_text_like(t)) {
+    switch (p.op) {
+      case Op::Match:
+        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+          std::size_t found = 0;
+          for (const auto& q : p.tokens)
+            if (std::find(toks.begin(), toks.end(), q) != toks.end()) ++found;
+          return p.match_all_tokens ? found == p.tokens.size() && found > 0 : found > 0;
+        });
+      case Op::Term:
+        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+          for (const auto& t : p.terms)
+            for (const auto& tok : toks)
+              if (p.case_insensitive ? tok == lowercase(t) : tok == t) return true;
+          return false;
+        });
+      case Op::Wildcard:
+        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+          for (const auto& tok : toks)
+            if (lucene_wildcard_match(p.terms.at(0), tok, p.case_insensitive)) return true;
+          return false;
+        });
+      case Op::Phrase: return any_text(p, obj, [&](const std::vector<std::string>& toks) { return contains_phrase(toks, p.tokens); });
+      case Op::QueryString:
+        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+          for (std::size_t i = 0; i < p.qs.size(); ++i) {
+            if (p.qs[i].wildcard) {
+              for (const auto& tok : toks)
+                if (glob_impl(p.qs[i].segments, tok)) return true;
+            } else {
+              for (const auto& q : p.qs_tokens[i])
+                if (std::find(toks.begin(), toks.end(), q) != toks.end()) return true;
+            }
+          }
+          return false;
+        });
+      case Op::Range:
+        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+          for (const auto& tok : toks)
+            if (in_range(tok.compare(p.rkey) < 0 ? -1 : tok == p.rkey ? 0 : 1, p.rop)) return true;
+          return false;
+        });
+      default: return false;
+    }
+  }
+  bool hit = false;
+  if (is_numeric(t)) {
+    each_value(obj, p.rel, [&](DynRef v) {
+      if (hit) return;
+      auto d = doc_number(v);
+      if (!d) return;
+      const double x = as_type(*d, t);
+      if (p.op == Op::Range) hit = in_range(cmp3(x, p.num), p.rop);
+      else hit = x == p.num;
+    });
+    return hit;
+  }
+  if (t == FieldType::Date || t == FieldType::DateNanos) {
+    each_value(obj, p.rel, [&](DynRef v) {
+      if (hit) return;
+      auto d = doc_date(v, t == FieldType::DateNanos);
+      if (d) hit = d->ticks >= p.lo.ticks && d->ticks <= p.hi.ticks;
+    });
+    return hit;
+  }
+  if (t == FieldType::Ip) {
+    each_value(obj, p.rel, [&](DynRef v) {
+      if (hit) return;
+      auto ip = doc_ip(v);
+      if (!ip) return;
+      if (p.op == Op::Range) hit = in_range(cmp3(*ip, p.rip), p.rop);
+      else hit = p.cidr.contains(*ip);
+    });
+    return hit;
+  }
+  if (t == FieldType::Boolean) {
+    each_value(obj, p.rel, [&](DynRef v) {
+      if (hit) return;
+      auto b = doc_bool(v);
+      if (!b) return;
+      if (p.op == Op::Range) hit = in_range(cmp3(*b, p.boolean), p.rop);
+      else hit = *b == p.boolean;
+    });
+    return hit;
+  }
+  return false;
+}
+
+bool eval(const Plan& p, DynRef obj) {
+  switch (p.kind) {
+    case Plan::Kind::All: return true;
+    case Plan::Kind::None: return false;
+    case Plan::Kind::Or:
+      for (const auto& c : p.children)
+        if (eval(*c, obj)) return true;
+      return false;
+    case Plan::Kind::And:
+      for (const auto& c : p.children)
+        if (!eval(*c, obj)) return false;
+      return true;
+    case Plan::Kind::Not: return !eval(*p.children.at(0), obj);
+    case Plan::Kind::Fields:
+      for (const auto& pr : p.preds)
+        if (eval_pred(pr, obj)) return true;
+      return false;
+    case Plan::Kind::Bool: {
+      const std::size_t n = p.children.size();
+      for (std::size_t i = 0; i < p.must; ++i)
+        if (!eval(*p.children[i], obj)) return false;
+      for (std::size_t i = n - p.must_not; i < n; ++i)
+        if (eval(*p.children[i], obj)) return false;
+      std::size_t should = 0;
+      for (std::size_t i = p.must; i < n - p.must_not; ++i)
+        if (eval(*p.children[i], obj)) ++should;
+      return should >= p.min_should;
+    }
+    case Plan::Kind::Nested: {
+      bool hit = false;
+      for_each_value_at(obj, p.nested_rel, [&](DynRef el) {
+        if (!hit && el.is_object()) hit = eval(*p.children.at(0), el);
+      });
+      return hit;
+    }
+  }
+  return false;
+}
+
+class Compiler {
+ public:
+  Compiler(const IndexFields& f, DateTime now, std::vector<QueryIssue>& errors, std::vector<QueryIssue>& notes)
+      : fields_(f), now_(now), errors_(errors), notes_(notes) {}
+
+  std::unique_ptr<Plan> compile(const Node& n, const std::string& prefix) {
+    auto p = std::make_unique<Plan>();
+    switch (n.kind) {
+      case Node::Kind::MatchAll: p->kind = Plan::Kind::All; return p;
+      case Node::Kind::Or:
+      case Node::Kind::And:
+      case Node::Kind::Not:
+        p->kind = n.kind == Node::Kind::Or ? Plan::Kind::Or : n.kind == Node::Kind::And ? Plan::Kind::And : Plan::Kind::Not;
+        for (const auto& c : n.children) p->children.push_back(compile(*c, prefix));
+        return p;
+      case Node::Kind::Nested: {
+        const std::string path = join(prefix, n.field->text);
+        const ResolvedField rf = fields_.resolve(path);
+        if (rf.origin == MappingOrigin::Unmapped && rf.mapping.type != FieldType::Nested)
+          errors_.push_back({n.range, "[nested] failed to create query: [nested] failed to find nested object under path [" + path +
+                                          "] (give its mapping, \"type\": \"nested\", with --mapping)"});
+        else if (rf.mapping.type != FieldType::Nested)
+          errors_.push_back({n.range, "[nested] failed to create query: [nested] nested object under path [" + path +
+                                          "] is not of nested type (map it as \"type\": \"nested\" with --mapping)"});
+        p->kind = Plan::Kind::Nested;
+        p->nested_rel = relative(prefix, path);
+        p->children.push_back(compile(*n.children.at(0), path));
+        return p;
+      }
+      case Node::Kind::Is:
+      case Node::Kind::Range: break;
+    }
+    p->kind = Plan::Kind::Fields;
+    const bool exists = n.kind == Node::Kind::Is && n.value.is_lone_wildcard();
+    const Op op = n.kind == Node::Kind::Range ? Op::Range
+                  : exists                    ? Op::Exists
+                  : n.value.is_wildcard()     ? Op::QueryString
+                  : n.value.quoted            ? Op::Phrase
+                                              : Op::Match;
+    bool lenient = false;
+    std::vector<std::string> names;
+    if (!n.field || n.field->is_lone_wildcard()) {  // free text or *:value: every field, leniently
+      lenient = true;
+      for (const auto& f : fields_.all_fields())
+        if (prefix.empty() || f.rfind(prefix + ".", 0) == 0) names.push_back(f);
+    } else if (n.field->is_wildcard()) {
+      const std::string pattern = join(prefix, n.field->text);
+      names = fields_.expand(pattern);
+      if (names.empty()) {
+        notes_.push_back({n.field->range, "field pattern " + pattern + " matches no field of the data: it matches no document"});
+        names.push_back(pattern);
+      }
+    } else {
+      names.push_back(join(prefix, n.field->text));
+    }
+    for (const auto& name : names) {
+      FieldPred pr;
+      pr.f = fields_.resolve(name);
+      pr.rel = relative(prefix, pr.f.source_path);
+      pr.op = op;
+      if (pr.f.origin == MappingOrigin::Unmapped && !lenient && op != Op::Exists && n.field && !n.field->is_wildcard())
+        notes_.push_back({n.field->range, "field " + name + " is in no mapping and in no document: it matches nothing"});
+      prepare(pr, n, lenient);
+      // Fields inside nested objects are only reachable through a nested query on their path.
+      const std::string nested = fields_.types().nested_ancestor(pr.f.source_path);
+      if (!nested.empty() && nested != prefix && prefix.rfind(nested + ".", 0) != 0) pr.never = true;
+      p->preds.push_back(std::move(pr));
+    }
+    return p;
+  }
+
+ private:
+  static std::string join(const std::string& prefix, const std::string& name) { return prefix.empty() ? name : prefix + "." + name; }
+  static std::string relative(const std::string& prefix, const std::string& path) {
+    if (!prefix.empty() && path.rfind(prefix + ".", 0) == 0) return path.substr(prefix.size() + 1);
+    return path;
+  }
+
+  void fail(FieldPred& pr, const Node& n, bool lenient, const std::string& msg) {
+    pr.never = true;
+    if (!lenient) errors_.push_back({n.range, msg});
+  }
+
+  void prepare(FieldPred& pr, const Node& n, bool lenient) {
+    const FieldType t = pr.f.mapping.type;
+    const std::string v = n.value.as_text();
+    const std::string& fname = pr.f.name;
+    if (pr.op == Op::Exists || pr.f.origin == MappingOrigin::Unmapped) return;
+    if (n.kind == Node::Kind::Is && n.value.kind == Term::Kind::Null) {
+      fail(pr, n, lenient, "[match] query does not accept a null value (unquoted null in kuery)");
+      return;
+    }
+    if (pr.op == Op::QueryString) {
+      // Kibana (is.ts): on a field whose only type is keyword the value goes into a `wildcard`
+      // query (whitespace is literal); on every other field into `query_string`, which splits it.
+      if (t == FieldType::Keyword) {
+        QsTerm whole;
+        whole.wildcard = true;
+        whole.segments = n.value.segments;
+        pr.qs = {whole};
+      } else {
+        pr.qs = query_string_terms(n.value.segments);
+      }
+      if (is_keyword_like(t)) {
+        if (pr.f.mapping.lowercase_normalizer)
+          for (auto& q : pr.qs)
+            for (auto& s : q.segments) s = lowercase(s);
+        return;
+      }
+      if (is_text_like(t)) {
+        for (auto& q : pr.qs) {
+          if (q.wildcard)
+            for (auto& s : q.segments) s = lowercase(s);
+          pr.qs_tokens.push_back(q.wildcard ? std::vector<std::string>{} : standard_tokens(q.segments[0]));
+        }
+        return;
+      }
+      for (const auto& q : pr.qs)
+        if (q.wildcard) {
+          fail(pr, n, lenient,
+               "Can only use wildcard queries on keyword and text fields - not on [" + fname + "] which is of type [" + pr.f.mapping.type_name + "]");
+          return;
+        }
+      // plain terms on other types: treat as a match of the (single) term
+      if (pr.qs.size() != 1) {
+        fail(pr, n, lenient, "query_string: more than one term for field [" + fname + "] of type [" + pr.f.mapping.type_name + "]");
+        return;
+      }
+      pr.op = Op::Match;
+      prepare_exact(pr, n, lenient, pr.qs[0].segments[0]);
+      return;
+    }
+    if (pr.op == Op::Range) {
+      pr.rop = n.op;
+      if (is_keyword_like(t) || is_text_like(t)) {
+        pr.rkey = pr.f.mapping.lowercase_normalizer ? lowercase(v) : v;
+        return;
+      }
+      if (is_numeric(t)) {
+        auto d = parse_number(v);
+        if (!d) return fail(pr, n, lenient, "failed to create query: For input string: \"" + v + "\" (field [" + fname + "] is " + pr.f.mapping.type_name + ")");
+        pr.num = *d;
+        return;
+      }
+      if (t == FieldType::Date || t == FieldType::DateNanos) {
+        const bool up = n.op == RangeOp::Lte || n.op == RangeOp::Gt;
+        auto d = parse_es_date(v, now_, up);
+        if (!d) return fail(pr, n, lenient, "failed to parse date field [" + v + "] with format [strict_date_optional_time||epoch_millis]");
+        pr.lo = DateTime{INT64_MIN};
+        pr.hi = DateTime{INT64_MAX};
+        switch (n.op) {
+          case RangeOp::Lt: pr.hi = DateTime{d->ticks - 1}; break;
+          case RangeOp::Lte: pr.hi = *d; break;
+          case RangeOp::Gt: pr.lo = DateTime{d->ticks + 1}; break;
+          case RangeOp::Gte: pr.lo = *d; break;
+        }
+        return;
+      }
+      if (t == FieldType::Ip) {
+        auto ip = parse_ip(v);
+        if (!ip) return fail(pr, n, lenient, "'" + v + "' is not an IP string literal.");
+        pr.rip = *ip;
+        return;
+      }
+      if (t == FieldType::Boolean) {
+        auto b = parse_bool(v);
+        if (!b) return fail(pr, n, lenient, "Can't parse boolean value [" + v + "], expected [true] or [false]");
+        pr.boolean = *b;
+        return;
+      }
+      pr.never = true;
+      return;
+    }
+    prepare_exact(pr, n, lenient, v);
+  }
+
+  void prepare_exact(FieldPred& pr, const Node& n, bool lenient, const std::string& v) {
+    const FieldType t = pr.f.mapping.type;
+    const std::string& fname = pr.f.name;
+    if (is_keyword_like(t)) {
+      pr.key = pr.f.mapping.lowercase_normalizer ? lowercase(v) : v;
+      return;
+    }
+    if (is_text_like(t)) {
+      pr.tokens = standard_tokens(v);
+      if (pr.tokens.empty()) pr.never = true;  // zero_terms_query: none
+      return;
+    }
+    if (is_numeric(t)) {
+      auto d = parse_number(v);
+      if (!d) return fail(pr, n, lenient, "failed to create query: For input string: \"" + v + "\" (field [" + fname + "] is " + pr.f.mapping.type_name + ")");
+      if (is_integral(t) && std::trunc(*d) != *d) {  // "Value [1.5] has a decimal part": no document
+        pr.never = true;
+        return;
+      }
+      pr.num = as_type(*d, t);
+      return;
+    }
+    if (t == FieldType::Date || t == FieldType::DateNanos) {
+      auto lo = parse_es_date(v, now_, false), hi = parse_es_date(v, now_, true);
+      if (!lo || !hi) return fail(pr, n, lenient, "failed to parse date field [" + v + "] with format [strict_date_optional_time||epoch_millis]");
+      pr.lo = *lo;
+      pr.hi = *hi;
+      return;
+    }
+    if (t == FieldType::Ip) {
+      auto c = parse_ip_or_cidr(v);
+      if (!c) return fail(pr, n, lenient, "'" + v + "' is not an IP string literal.");
+      pr.cidr = *c;
+      return;
+    }
+    if (t == FieldType::Boolean) {
+      auto b = parse_bool(v);
+      if (!b) return fail(pr, n, lenient, "Can't parse boolean value [" + v + "], expected [true] or [false]");
+      pr.boolean = *b;
+      return;
+    }
+    pr.never = true;  // geo_point, object, ...: no term matches
+  }
+
+  // ---- Elasticsearch query DSL (Kibana filters, exception items) ----
+ public:
+  std::unique_ptr<Plan> dsl(const nlohmann::json& q, const std::string& prefix, int depth) {
+    auto p = std::make_unique<Plan>();
+    if (depth > 64 || !q.is_object() || q.size() != 1) {
+      unsupported(q);
+      p->kind = Plan::Kind::None;
+      return p;
+    }
+    const std::string kind = q.begin().key();
+    const nlohmann::json& body = q.begin().value();
+    if (kind == "match_all") { p->kind = Plan::Kind::All; return p; }
+    if (kind == "match_none") { p->kind = Plan::Kind::None; return p; }
+    if (kind == "bool") {
+      auto clauses = [&](const char* key) {
+        std::vector<nlohmann::json> out;
+        if (auto it = body.find(key); it != body.end()) {
+          if (it->is_array()) for (const auto& c : *it) out.push_back(c);
+          else if (it->is_object()) out.push_back(*it);
+        }
+        return out;
+      };
+      auto must = clauses("must"), filter = clauses("filter"), should = clauses("should"), must_not = clauses("must_not");
+      must.insert(must.end(), filter.begin(), filter.end());
+      p->kind = Plan::Kind::Bool;
+      for (const auto& c : must) p->children.push_back(dsl(c, prefix, depth + 1));
+      for (const auto& c : should) p->children.push_back(dsl(c, prefix, depth + 1));
+      for (const auto& c : must_not) p->children.push_back(dsl(c, prefix, depth + 1));
+      p->must = must.size();
+      p->must_not = must_not.size();
+      p->min_should = must.empty() && !should.empty() ? 1 : 0;
+      if (auto it = body.find("minimum_should_match"); it != body.end()) {
+        if (it->is_number_integer()) p->min_should = it->get<std::size_t>();
+        else if (it->is_string()) {
+          const std::string m = it->get<std::string>();
+          if (m == "100%") p->min_should = should.size();
+          else if (!m.empty() && m.find_first_not_of("0123456789") == std::string::npos) p->min_should = std::stoul(m);
+        }
+      }
+      return p;
+    }
+    if (kind == "nested") {
+      const std::string path = body.value("path", "");
+      if (fields_.resolve(path).mapping.type != FieldType::Nested)
+        errors_.push_back({{}, "[nested] nested object under path [" + path + "] is not of nested type"});
+      p->kind = Plan::Kind::Nested;
+      p->nested_rel = relative(prefix, path);
+      p->children.push_back(body.contains("query") ? dsl(body["query"], path, depth + 1) : std::make_unique<Plan>());
+      return p;
+    }
+    p->kind = Plan::Kind::Fields;
+    if (kind == "exists") {
+      const std::string field = body.value("field", "");
+      std::vector<std::string> names = field.find('*') != std::string::npos ? fields_.expand(field) : std::vector<std::string>{field};
+      for (const auto& name : names) {
+        FieldPred pr = pred(name, prefix);
+        pr.op = Op::Exists;
+        p->preds.push_back(std::move(pr));
+      }
+      return p;
+    }
+    if (!body.is_object() || body.size() != 1) {
+      unsupported(q);
+      p->kind = Plan::Kind::None;
+      return p;
+    }
+    const std::string field = body.begin().key();
+    const nlohmann::json& spec = body.begin().value();
+    auto text_of = [](const nlohmann::json& v) {
+      if (v.is_string()) return v.get<std::string>();
+      if (v.is_boolean()) return std::string(v.get<bool>() ? "true" : "false");
+      return v.dump();
+    };
+    auto value_of = [&](const char* key) -> nlohmann::json { return spec.is_object() ? spec.value(key, nlohmann::json()) : spec; };
+    const bool ci = spec.is_object() && spec.value("case_insensitive", false);
+    if (kind == "match" || kind == "match_phrase") {
+      FieldPred pr = pred(field, prefix);
+      Node n;
+      n.kind = Node::Kind::Is;
+      n.value.text = text_of(value_of("query"));
+      n.value.quoted = kind == "match_phrase";
+      pr.op = kind == "match" ? Op::Match : Op::Phrase;
+      pr.match_all_tokens = spec.is_object() && spec.value("operator", "or") == "and";
+      if (pr.f.origin != MappingOrigin::Unmapped) prepare_exact(pr, n, false, n.value.text);
+      p->preds.push_back(std::move(pr));
+      return p;
+    }
+    if (kind == "term" || kind == "terms") {
+      std::vector<std::string> values;
+      if (kind == "terms" && spec.is_array()) for (const auto& v : spec) values.push_back(text_of(v));
+      else values.push_back(text_of(value_of("value")));
+      for (const auto& v : values) {
+        FieldPred pr = pred(field, prefix);
+        const FieldType t = pr.f.mapping.type;
+        if (is_text_like(t) || is_keyword_like(t)) {
+          pr.op = Op::Term;
+          pr.terms = {v};
+          pr.case_insensitive = ci;
+        } else if (pr.f.origin != MappingOrigin::Unmapped) {
+          Node n;
+          n.kind = Node::Kind::Is;
+          pr.op = Op::Match;
+          prepare_exact(pr, n, false, v);
+        }
+        p->preds.push_back(std::move(pr));
+      }
+      return p;
+    }
+    if (kind == "wildcard" || kind == "prefix") {
+      FieldPred pr = pred(field, prefix);
+      const FieldType t = pr.f.mapping.type;
+      std::string pattern = text_of(value_of(spec.is_object() && spec.contains("wildcard") ? "wildcard" : "value"));
+      if (kind == "prefix") {
+        std::string esc;
+        for (char c : pattern) {
+          if (c == '*' || c == '?' || c == '\\') esc += '\\';
+          esc += c;
+        }
+        pattern = esc + "*";
+      }
+      if (pr.f.origin != MappingOrigin::Unmapped && !is_text_like(t) && !is_keyword_like(t))
+        errors_.push_back({{}, "Can only use wildcard queries on keyword and text fields - not on [" + field + "] which is of type [" + pr.f.mapping.type_name + "]"});
+      pr.op = Op::Wildcard;
+      pr.terms = {pattern};
+      pr.case_insensitive = ci;
+      p->preds.push_back(std::move(pr));
+      return p;
+    }
+    if (kind == "range" && spec.is_object()) {
+      p->kind = Plan::Kind::And;
+      static const std::pair<const char*, RangeOp> kOps[] = {{"gt", RangeOp::Gt}, {"gte", RangeOp::Gte}, {"lt", RangeOp::Lt}, {"lte", RangeOp::Lte}};
+      for (const auto& [key, op] : kOps) {
+        auto it = spec.find(key);
+        if (it == spec.end() || it->is_null()) continue;
+        auto child = std::make_unique<Plan>();
+        child->kind = Plan::Kind::Fields;
+        FieldPred pr = pred(field, prefix);
+        pr.op = Op::Range;
+        Node n;
+        n.kind = Node::Kind::Range;
+        n.op = op;
+        n.value.text = text_of(*it);
+        prepare(pr, n, false);
+        child->preds.push_back(std::move(pr));
+        p->children.push_back(std::move(child));
+      }
+      return p;
+    }
+    unsupported(q);
+    p->kind = Plan::Kind::None;
+    return p;
+  }
+
+ private:
+  FieldPred pred(const std::string& name, const std::string& prefix) {
+    FieldPred pr;
+    pr.f = fields_.resolve(name);
+    pr.rel = relative(prefix, pr.f.source_path);
+    const std::string nested = fields_.types().nested_ancestor(pr.f.source_path);
+    if (!nested.empty() && nested != prefix && prefix.rfind(nested + ".", 0) != 0) pr.never = true;
+    return pr;
+  }
+  void unsupported(const nlohmann::json& q) {
+    std::string text = q.dump();
+    if (text.size() > 200) text = text.substr(0, 200) + "...";
+    errors_.push_back({{}, "query DSL not supported by rulelab: " + text});
+  }
+
+  const IndexFields& fields_;
+  DateTime now_;
+  std::vector<QueryIssue>& errors_;
+  std::vector<QueryIssue>& notes_;
+};
+
+}  // namespace
+
+CompiledQuery::CompiledQuery() = default;
+CompiledQuery::CompiledQuery(CompiledQuery&&) noexcept = default;
+CompiledQuery& CompiledQuery::operator=(CompiledQuery&&) noexcept = default;
+CompiledQuery::~CompiledQuery() = default;
+
+CompiledQuery CompiledQuery::compile(const Node& root, const IndexFields& fields, DateTime now) {
+  CompiledQuery q;
+  Compiler c(fields, now, q.errors_, q.notes_);
+  q.plan_ = c.compile(root, "");
+  return q;
+}
+
+CompiledQuery CompiledQuery::compile_dsl(const nlohmann::json& query, const IndexFields& fields, DateTime now) {
+  CompiledQuery q;
+  Compiler c(fields, now, q.errors_, q.notes_);
+  q.plan_ = c.dsl(query, "", 0);
+  return q;
+}
+
+bool CompiledQuery::matches(DynRef doc) const { return plan_ && eval(*plan_, doc); }
+
+}  // namespace rulelab::kql

@@ -1,0 +1,81 @@
+// Evaluating a kuery against Elastic documents exactly as Elasticsearch evaluates the query Kibana
+// builds from it (packages/kbn-es-query/src/kuery/functions/*.ts), per field mapping type:
+//
+//   field:value     match (unquoted) / match_phrase (quoted) on each field the name resolves to;
+//                   keyword-like: one exact, case-sensitive term; text: standard-analyzed tokens,
+//                   any token (match) or consecutive tokens (phrase); numbers, dates (the whole
+//                   precision of the value: 2024-01-01 is the whole day), ip (CIDR), boolean
+//   field:a*b       keyword fields: a `wildcard` query over the whole value (whitespace literal);
+//                   other fields: query_string {fields:[field], query} with Kibana's escaping: the
+//                   value splits on whitespace into OR-ed terms; wildcard terms are Lucene wildcards
+//                   on the whole value (wildcard type) or on each lowercased text token; `?` is literal
+//   field:*         exists;  *:* match_all
+//   field < v       range (keyword: byte order; dates: ES rounding, lt/gte round down, lte/gt up)
+//   a.*.b:v         the field pattern expands to the index's fields (as the detection engine's data
+//                   view does since Kibana 8.8); no field: the name as-is, which matches nothing
+//   value           free text: multi_match / query_string over all fields, lenient
+//   not q           bool must_not: documents without the field match
+//   path:{ q }      nested query (the path must be mapped as nested)
+//
+// Queries Elasticsearch would reject (a non-numeric value for a long field, a wildcard on an ip
+// field, ...) are reported by errors(): a rule with such a query fails in Kibana.
+#pragma once
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/dynamic.hpp"
+#include "core/types.hpp"
+#include "kql/field_types.hpp"
+#include "kql/kuery_ast.hpp"
+
+namespace rulelab::kql {
+
+struct QueryIssue {
+  SourceRange range;  // in the query text
+  std::string message;
+};
+
+struct Plan;
+
+class CompiledQuery {
+ public:
+  // Resolves field names against the index fields and prepares the values per field type.
+  static CompiledQuery compile(const Node& root, const IndexFields& fields, DateTime now);
+  // Compiles Elasticsearch query DSL, the subset Kibana filters and exception items use: bool
+  // (must/filter/should/must_not/minimum_should_match), match, match_phrase, term, terms, wildcard
+  // (case_insensitive), exists, range, nested, match_all. Anything else is reported in errors().
+  static CompiledQuery compile_dsl(const nlohmann::json& query, const IndexFields& fields, DateTime now);
+  CompiledQuery(CompiledQuery&&) noexcept;
+  CompiledQuery& operator=(CompiledQuery&&) noexcept;
+  ~CompiledQuery();
+
+  bool matches(DynRef doc) const;
+  // Elasticsearch would reject the query: the search fails.
+  const std::vector<QueryIssue>& errors() const { return errors_; }
+  // Worth telling the user (wildcard field names that matched no field, fields mapped nowhere).
+  const std::vector<QueryIssue>& notes() const { return notes_; }
+
+ private:
+  CompiledQuery();
+  std::unique_ptr<Plan> plan_;
+  std::vector<QueryIssue> errors_;
+  std::vector<QueryIssue> notes_;
+};
+
+// ---- value helpers shared with exceptions and filters ----------------------------------------------
+// Lucene wildcard match where only '*' is special (segments between the wildcards are literal).
+bool glob_segments_match(const std::vector<std::string>& segments, std::string_view s);
+// Lucene wildcard syntax: '*' any run, '?' one character, '\' escapes (used by ES wildcard queries).
+bool lucene_wildcard_match(std::string_view pattern, std::string_view s, bool case_insensitive);
+// The string Elasticsearch indexes for a JSON scalar in a keyword field (numbers and booleans as text).
+std::optional<std::string> keyword_text(DynRef v);
+// Elasticsearch date parsing of a query value: date math, strict_date_optional_time, epoch millis;
+// round_up fills the missing precision with its maximum (2024-01-01 -> 23:59:59.999).
+std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool round_up);
+// A document's date value (string or epoch millis), truncated to milliseconds unless nanos.
+std::optional<DateTime> doc_date(DynRef v, bool nanos);
+
+}  // namespace rulelab::kql

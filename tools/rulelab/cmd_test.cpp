@@ -1,0 +1,311 @@
+// rulelab test SPEC...: rule-test files (YAML) that name a rule, its logs, a clock, and per case
+// the expected alerts. Output for people, --junit FILE for CI systems, --format json.
+#include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.hpp"
+#include "run_capture.hpp"
+
+namespace rulelab::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct CaseResult {
+  std::string spec, rule, name, reason, note;
+  std::vector<std::string> tags;
+  bool passed = false;
+  bool bypass = false;  // expected no alert and tagged as a bypass: a reproduced bypass
+  std::vector<std::string> problems;
+  std::string output;  // what the run printed on failure
+  double seconds = 0;
+  std::size_t rows = 0;
+  bool alert = false;
+};
+
+std::string scalar_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+// An expected field value: exact text, or /regex/ (RE2, partial match).
+bool value_matches(const std::string& expected, const json& actual) {
+  const std::string text = scalar_text(actual);
+  if (expected.size() >= 2 && expected.front() == '/' && expected.back() == '/') {
+    RE2::Options o;
+    o.set_log_errors(false);
+    RE2 re(expected.substr(1, expected.size() - 2), o);
+    return re.ok() && RE2::PartialMatch(text, re);
+  }
+  return expected == text;
+}
+
+std::string yaml_text(const YAML::Node& n) {
+  if (n.IsScalar()) return n.as<std::string>();
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+// Writes inline events to a temporary NDJSON file.
+std::string write_events(const YAML::Node& events, const fs::path& dir, const std::string& name) {
+  const fs::path p = dir / (name + ".ndjson");
+  std::ofstream out(p);
+  for (const auto& ev : events) {
+    YAML::Emitter e;
+    e << YAML::Flow << YAML::DoubleQuoted << ev;
+    // YAML flow style with double-quoted scalars is JSON for maps, lists and strings; numbers and
+    // booleans stay bare. Re-read with nlohmann to be sure it is JSON.
+    auto j = json::parse(e.c_str(), nullptr, false);
+    if (j.is_discarded()) throw std::runtime_error("inline event is not JSON-like: " + std::string(e.c_str()));
+    out << j.dump() << "\n";
+  }
+  return p.string();
+}
+
+CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAML::Node& c, const fs::path& tmp, std::size_t index) {
+  CaseResult r;
+  r.spec = spec_path.string();
+  const fs::path dir = spec_path.parent_path();
+  r.name = c["name"] ? c["name"].as<std::string>() : "case " + std::to_string(index + 1);
+  if (c["reason"]) r.reason = c["reason"].as<std::string>();
+  if (c["note"]) r.note = c["note"].as<std::string>();
+  if (c["tags"])
+    for (const auto& t : c["tags"]) r.tags.push_back(t.as<std::string>());
+  const YAML::Node rule = c["rule"] ? c["rule"] : spec["rule"];
+  if (!rule) {
+    r.problems.push_back("no rule named (key `rule`)");
+    return r;
+  }
+  RunArgs args;
+  args.rule = (dir / rule.as<std::string>()).string();
+  r.rule = args.rule;
+  args.format = "json";
+  const YAML::Node now = c["now"] ? c["now"] : spec["now"];
+  if (now) args.now = now.as<std::string>();
+  for (const YAML::Node& data : {spec["data"], c["data"]}) {
+    if (!data) continue;
+    for (const auto& kv : data) args.data.push_back(kv.first.as<std::string>() + "=" + (dir / kv.second.as<std::string>()).string());
+  }
+  if (const YAML::Node events = c["events"]) {
+    for (const auto& kv : events) {
+      const std::string name = kv.first.as<std::string>();
+      args.data.push_back(name + "=" + write_events(kv.second, tmp, "case" + std::to_string(index) + "-" + name));
+    }
+  }
+  if (const YAML::Node m = spec["mapping"]) args.mapping = (dir / m.as<std::string>()).string();
+  if (const YAML::Node s = spec["schema"]) args.schema_dir = (dir / s.as<std::string>()).string();
+
+  const auto t0 = std::chrono::steady_clock::now();
+  Captured run = capture_run(args);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto out = json::parse(run.out, nullptr, false);
+  if (run.code != 0 || out.is_discarded() || !out.is_object()) {
+    r.problems.push_back("the rule did not run (exit " + std::to_string(run.code) + ")");
+    r.output = run.err + run.out;
+    return r;
+  }
+  const json rows = out.value("rows", json::array());
+  r.rows = rows.size();
+  r.alert = out.value("alert", false);
+  const YAML::Node expect = c["expect"];
+  if (!expect) {
+    r.problems.push_back("no expectation (key `expect`)");
+    return r;
+  }
+  if (expect["alert"] && expect["alert"].as<bool>() != r.alert)
+    r.problems.push_back(std::string("expected ") + (expect["alert"].as<bool>() ? "an alert" : "no alert") + ", got " + (r.alert ? "an alert" : "none"));
+  if (expect["rows"] && expect["rows"].as<std::size_t>() != r.rows)
+    r.problems.push_back("expected " + expect["rows"].as<std::string>() + " result rows, got " + std::to_string(r.rows));
+  if (expect["alerts"]) {
+    const std::size_t n = out.value("alerts", json::array()).size();
+    if (expect["alerts"].as<std::size_t>() != n)
+      r.problems.push_back("expected " + expect["alerts"].as<std::string>() + " alerts, got " + std::to_string(n));
+  }
+  if (const YAML::Node match = expect["match"]) {
+    for (const auto& want : match) {
+      bool found = false;
+      std::string closest;
+      std::size_t best = 0;
+      for (const auto& row : rows) {
+        std::size_t ok = 0, total = 0;
+        std::string diff;
+        for (const auto& kv : want) {
+          ++total;
+          const std::string field = kv.first.as<std::string>(), expected = yaml_text(kv.second);
+          if (row.contains(field) && value_matches(expected, row[field])) {
+            ++ok;
+          } else {
+            diff += "\n      " + field + ": expected " + expected + ", got " + (row.contains(field) ? scalar_text(row[field]) : "(no such column)");
+          }
+        }
+        if (ok == total) { found = true; break; }
+        if (ok >= best) { best = ok; closest = diff; }
+      }
+      if (!found) r.problems.push_back("no result row has " + yaml_text(want) + (rows.empty() ? " (no rows)" : "; closest row:" + closest));
+    }
+  }
+  r.passed = r.problems.empty();
+  const bool expects_alert = expect["alert"] && expect["alert"].as<bool>();
+  for (const auto& t : r.tags)
+    if (t.rfind("bypass", 0) == 0 && !expects_alert) r.bypass = true;
+  if (!r.passed) r.output = run.err;
+  return r;
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string o;
+  for (char ch : s) {
+    switch (ch) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += ch;
+    }
+  }
+  return o;
+}
+
+struct TestArgs {
+  std::vector<std::string> specs;
+  std::string junit;
+  std::string format = "table";
+  bool verbose = false;
+};
+
+int run_tests(const TestArgs& a) {
+  std::vector<CaseResult> results;
+  const fs::path tmp = fs::temp_directory_path() / ("rulelab-test-" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  std::vector<std::string> spec_files;
+  for (const auto& s : a.specs) {
+    std::error_code ec;
+    if (fs::is_directory(s, ec)) {
+      for (const auto& e : fs::recursive_directory_iterator(s, ec))
+        if (e.is_regular_file() && e.path().filename().string().ends_with(".test.yaml")) spec_files.push_back(e.path().string());
+    } else {
+      spec_files.push_back(s);
+    }
+  }
+  std::sort(spec_files.begin(), spec_files.end());
+  int load_errors = 0;
+  for (const auto& f : spec_files) {
+    YAML::Node spec;
+    try {
+      spec = YAML::LoadFile(f);
+    } catch (const YAML::Exception& e) {
+      std::cerr << f << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": " << e.msg << "\n";
+      ++load_errors;
+      continue;
+    }
+    if (!spec["cases"] || !spec["cases"].IsSequence()) {
+      std::cerr << f << ": a rule-test file needs a list `cases`\n";
+      ++load_errors;
+      continue;
+    }
+    std::size_t i = 0;
+    for (const auto& c : spec["cases"]) {
+      try {
+        results.push_back(run_case(fs::path(f), spec, c, tmp, i++));
+      } catch (const std::exception& e) {
+        CaseResult r;
+        r.spec = f;
+        r.name = c["name"] ? c["name"].as<std::string>() : "case " + std::to_string(i);
+        r.problems.push_back(std::string("bad case: ") + e.what());
+        results.push_back(std::move(r));
+      }
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+
+  std::size_t passed = 0, failed = 0, bypasses = 0;
+  for (const auto& r : results) {
+    (r.passed ? passed : failed)++;
+    if (r.passed && r.bypass) ++bypasses;
+  }
+  if (a.format == "json") {
+    json j = json::array();
+    for (const auto& r : results)
+      j.push_back({{"spec", r.spec}, {"rule", r.rule}, {"case", r.name}, {"passed", r.passed}, {"alert", r.alert}, {"rows", r.rows},
+                   {"bypass_reproduced", r.passed && r.bypass}, {"tags", r.tags}, {"problems", r.problems}, {"reason", r.reason}});
+    std::cout << json{{"cases", j}, {"passed", passed}, {"failed", failed + load_errors}, {"bypasses_reproduced", bypasses}}.dump(2) << "\n";
+  } else {
+    std::string last_spec;
+    for (const auto& r : results) {
+      if (r.spec != last_spec) {
+        std::cout << "\n" << r.spec << "\n";
+        last_spec = r.spec;
+      }
+      std::cout << "  " << (r.passed ? "PASS" : "FAIL") << "  " << r.name;
+      if (r.passed) std::cout << (r.alert ? "  [alert, " + std::to_string(r.rows) + " row" + (r.rows == 1 ? "" : "s") + "]" : "  [no alert]");
+      if (r.passed && r.bypass) {
+        std::cout << "  bypass reproduced";
+        for (const auto& t : r.tags)
+          if (t != "bypass") std::cout << " (" << t << ")";
+      }
+      std::cout << "\n";
+      for (const auto& p : r.problems) std::cout << "        " << p << "\n";
+      if (!r.passed && !r.output.empty()) {
+        std::istringstream lines(r.output);
+        std::string l;
+        int n = 0;
+        while (std::getline(lines, l) && n++ < 12) std::cout << "        | " << l << "\n";
+      }
+      if (a.verbose && !r.reason.empty()) std::cout << "        why: " << r.reason << "\n";
+    }
+    std::cout << "\n" << passed << " passed, " << failed + load_errors << " failed (" << bypasses << " bypasses reproduced)\n";
+  }
+  if (!a.junit.empty()) {
+    std::ofstream x(a.junit);
+    x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"" << results.size() << "\" failures=\"" << failed << "\">\n";
+    std::string last;
+    bool open = false;
+    for (const auto& r : results) {
+      if (r.spec != last) {
+        if (open) x << "  </testsuite>\n";
+        x << "  <testsuite name=\"" << xml_escape(r.spec) << "\">\n";
+        open = true;
+        last = r.spec;
+      }
+      x << "    <testcase classname=\"" << xml_escape(fs::path(r.spec).stem().string()) << "\" name=\"" << xml_escape(r.name)
+        << "\" time=\"" << r.seconds << "\"";
+      if (r.passed) {
+        x << "/>\n";
+        continue;
+      }
+      std::string msg;
+      for (const auto& p : r.problems) msg += p + "\n";
+      x << ">\n      <failure message=\"" << xml_escape(r.problems.empty() ? "failed" : r.problems.front()) << "\">"
+        << xml_escape(msg + r.output) << "</failure>\n    </testcase>\n";
+    }
+    if (open) x << "  </testsuite>\n";
+    x << "</testsuites>\n";
+  }
+  return failed + load_errors ? 1 : 0;
+}
+
+}  // namespace
+
+void add_test(CLI::App& app, Registry& r) {
+  auto a = std::make_shared<TestArgs>();
+  CLI::App* sub = app.add_subcommand("test", "Run rule-test files (*.test.yaml): expected alerts per case, bypasses reproduced");
+  sub->add_option("specs", a->specs, "rule-test files or directories holding *.test.yaml")->required();
+  sub->add_option("--junit", a->junit, "write JUnit XML for CI systems");
+  sub->add_option("--format", a->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  sub->add_flag("-v,--verbose", a->verbose, "print each case's stated reason");
+  r.add(sub, [a] { return run_tests(*a); });
+}
+
+}  // namespace rulelab::cli

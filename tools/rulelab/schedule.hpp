@@ -1,0 +1,35 @@
+// A rule's schedule and the times of the events it reads (simulate, diff, explain).
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/types.hpp"
+
+namespace rulelab::cli {
+
+struct Schedule {
+  std::string family;         // sentinel, elastic
+  std::string name;
+  TimeSpan frequency;         // queryFrequency / interval
+  TimeSpan period;            // queryPeriod / now - from
+  std::string time_field;     // TimeGenerated, @timestamp or the rule's timestamp_override
+  std::string fallback_field; // Elastic: @timestamp when timestamp_override is set
+  std::vector<std::string> warnings;
+};
+Result<Schedule> rule_schedule(const std::string& rule_path);
+
+struct EventTime {
+  std::string file, table;
+  std::size_t line = 0;
+  std::optional<DateTime> time;
+  bool seen = false;
+};
+// Every record of the data files with its time by the schedule's time field.
+Result<std::vector<EventTime>> event_times(const Schedule& s, const std::vector<std::string>& data);
+
+// "NAME=FILE" -> {NAME, FILE}; "FILE" -> {file stem, FILE}.
+std::pair<std::string, std::string> split_data_spec(const std::string& spec);
+
+}  // namespace rulelab::cli
