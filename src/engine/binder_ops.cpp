@@ -112,10 +112,17 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       if (name.empty()) name = "Column" + std::to_string(++unnamed);
       const int wcol = static_cast<int>(work.fields.size());
       steps.push_back(e);
-      work.fields.push_back({name, e->type});
-      // a later item that reads `name` sees this column: rename the old one in the working schema
-      for (std::size_t k = 0; k + 1 < work.fields.size(); ++k)
-        if (work.fields[k].name == name) work.fields[k].name = "\x01shadowed";
+      // Later items of the same extend see a new column (`extend a = 1, b = a + 1`), but a name
+      // that replaces an input column still means the input column there (Sentinel rules such as
+      // DetectPIMAlertDisablingActivity replace InitiatedBy by a string and read InitiatedBy.user
+      // in the same extend).
+      if (is.index_of(name) >= 0) {
+        work.fields.push_back({"\x01replaced", e->type});
+      } else {
+        for (std::size_t k = 0; k < work.fields.size(); ++k)
+          if (work.fields[k].name == name) work.fields[k].name = "\x01shadowed";
+        work.fields.push_back({name, e->type});
+      }
       int existing = out.index_of(name);
       if (existing >= 0) { output[static_cast<std::size_t>(existing)] = wcol; out.fields[static_cast<std::size_t>(existing)].type = e->type; }
       else { output.push_back(wcol); out.fields.push_back({name, e->type}); }
