@@ -157,7 +157,8 @@ struct literal : sor< seq< at< typed_start >, typed_literal >, seq< at< string_s
 
 // ----------------------------------------------------------------- names and types
 struct bracket_name : seq< one< '[' >, sep, sor< sq_string, dq_string, vsq_string, vdq_string >, sep, one< ']' > > {};
-struct name : sor< bracket_name, identifier > {};
+struct bracket_word : seq< one< '[' >, sep, word, sep, one< ']' > > {};  // [Name]
+struct name : sor< bracket_name, bracket_word, identifier > {};
 struct any_name : sor< bracket_name, word > {};  // where keywords are fine (after '.', in schemas)
 struct type_name : seq< word > {};
 

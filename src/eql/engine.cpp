@@ -136,18 +136,24 @@ class Context {
     return out;
   }
 
-  std::optional<std::int64_t> timestamp(const Doc& d) const {
-    for (const std::string* f : {&opts_.timestamp_field, &opts_.fallback_timestamp_field}) {
-      if (f->empty()) continue;
-      std::vector<DynRef> raw;
-      const Mapping* m = store_.mapping_of(d);
-      collect_values(d.source, m ? m->resolve(*f) : *f, raw);
-      for (DynRef r : raw) {
-        Value v = typed_value(r, FieldType::Date);
-        if (v.kind == Value::Kind::Date) return v.i;
-      }
+  std::optional<std::int64_t> date_of(const Doc& d, const std::string& field) const {
+    if (field.empty()) return std::nullopt;
+    std::vector<DynRef> raw;
+    const Mapping* m = store_.mapping_of(d);
+    collect_values(d.source, m ? m->resolve(field) : field, raw);
+    for (DynRef r : raw) {
+      Value v = typed_value(r, FieldType::Date);
+      if (v.kind == Value::Kind::Date) return v.i;
     }
     return std::nullopt;
+  }
+
+  bool in_window(const Doc& d) const {
+    if (!opts_.from_nanos && !opts_.to_nanos) return true;
+    auto w = date_of(d, opts_.window_field.empty() ? opts_.timestamp_field : opts_.window_field);
+    if (!w) w = date_of(d, opts_.window_fallback_field);
+    if (!w) return false;
+    return !(opts_.from_nanos && *w < *opts_.from_nanos) && !(opts_.to_nanos && *w > *opts_.to_nanos);
   }
 
   // Events with a timestamp (in the time range), ordered by timestamp, tiebreaker, load order.
@@ -155,13 +161,12 @@ class Context {
     std::vector<Event> evs;
     for (const auto& d : store_.docs()) {
       if (opts_.keep && !opts_.keep(d)) continue;
-      auto ts = timestamp(d);
+      if (!in_window(d)) continue;
+      auto ts = date_of(d, opts_.timestamp_field);
       if (!ts) {
         ++res.without_timestamp;
         continue;
       }
-      if (opts_.from_nanos && *ts < *opts_.from_nanos) continue;
-      if (opts_.to_nanos && *ts > *opts_.to_nanos) continue;
       Event e{&d, *ts, Value::null()};
       if (!opts_.tiebreaker_field.empty()) {
         std::vector<Value> tb;
@@ -387,6 +392,7 @@ void run_sample(Context& cx, const Query& q, const RunOptions& opts, QueryResult
     for (const auto& k : q.stages[s].keys) keys.push_back(k.get());
     for (const auto& d : cx.store_.docs()) {
       if (opts.keep && !opts.keep(d)) continue;
+      if (!cx.in_window(d)) continue;
       if (!cx.filter_matches(q.stages[s].filter, d)) continue;
       for (Key& k : cx.keys(keys, d)) {
         Bucket& b = buckets[k.code];

@@ -56,13 +56,16 @@ class EventStore {
 };
 
 struct RunOptions {
-  std::string timestamp_field = "@timestamp";
-  std::string fallback_timestamp_field;   // used when an event lacks timestamp_field (Kibana's timestamp_override fallback)
+  std::string timestamp_field = "@timestamp";  // orders the events (EQL's timestamp_field)
+  // The time range [from_nanos, to_nanos] applies to window_field (empty: timestamp_field); events
+  // without it use window_fallback_field when set (Kibana: timestamp_override, then @timestamp).
+  std::string window_field;
+  std::string window_fallback_field;
   std::string category_field = "event.category";
   std::string tiebreaker_field;           // empty: none (document order breaks ties)
   std::size_t size = 10;                  // Elasticsearch's default result size
   std::size_t max_samples_per_key = 1;
-  std::optional<std::int64_t> from_nanos;  // only events with from <= @timestamp <= to
+  std::optional<std::int64_t> from_nanos;
   std::optional<std::int64_t> to_nanos;
   // Documents for which this returns false are not searched at all (a rule's filters and
   // exception items, which Kibana adds to the EQL request's filter).

@@ -438,7 +438,6 @@ std::string lucene_to_re2(std::string_view p) {
   return out;
 }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b; }
 }  // namespace
 
 // ---- evaluator -----------------------------------------------------------------------------------
@@ -577,6 +576,34 @@ bool is_true(const Value& v) { return v.kind == Value::Kind::Bool && v.b; }
 bool is_false(const Value& v) { return v.kind == Value::Kind::Bool && !v.b; }
 }  // namespace
 
+namespace {
+// Arithmetic as EQL does it: long op long stays long (integer division, Java remainder), any
+// double makes a double; null or non-numbers give null, so do division by zero and overflow.
+Value arith(Op op, const Value& a, const Value& b) {
+  if (!a.is_number() || !b.is_number()) return Value::null();
+  if (a.kind == Value::Kind::Long && b.kind == Value::Kind::Long) {
+    std::int64_t x = a.i, y = b.i, r = 0;
+    switch (op) {
+      case Op::Add: if (__builtin_add_overflow(x, y, &r)) return Value::null(); return Value::integer(r);
+      case Op::Sub: if (__builtin_sub_overflow(x, y, &r)) return Value::null(); return Value::integer(r);
+      case Op::Mul: if (__builtin_mul_overflow(x, y, &r)) return Value::null(); return Value::integer(r);
+      case Op::Div: if (y == 0 || (x == INT64_MIN && y == -1)) return Value::null(); return Value::integer(x / y);
+      case Op::Mod: if (y == 0) return Value::null(); if (y == -1) return Value::integer(0); return Value::integer(x % y);
+      default: return Value::null();
+    }
+  }
+  double x = a.number(), y = b.number();
+  switch (op) {
+    case Op::Add: return Value::real(x + y);
+    case Op::Sub: return Value::real(x - y);
+    case Op::Mul: return Value::real(x * y);
+    case Op::Div: return y == 0 ? Value::null() : Value::real(x / y);
+    case Op::Mod: return y == 0 ? Value::null() : Value::real(std::fmod(x, y));
+    default: return Value::null();
+  }
+}
+}  // namespace
+
 bool Evaluator::pattern_match(const Pattern& p, const Value& v, bool insensitive) const {
   if (!p.literal.is_null()) return equal_values(v, p.literal, false);
   if (v.is_null()) return false;
@@ -632,23 +659,12 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
     }
     case ExprKind::Call: {
       field_values(e.args[0]->name, ev, vals);
-      for (const auto& v : vals) {
-        // Evaluate the function on this one value.
-        Expr probe;
-        probe.kind = ExprKind::Call;
-        probe.name = e.name;
-        probe.insensitive = e.insensitive;
-        auto lit = std::make_unique<Expr>();
-        lit->kind = ExprKind::Literal;
-        lit->value = v;
-        probe.args.push_back(std::move(lit));
-        for (std::size_t i = 1; i < e.args.size(); ++i) {
-          auto c = std::make_unique<Expr>();
-          c->kind = ExprKind::Literal;
-          c->value = e.args[i]->value;
-          probe.args.push_back(std::move(c));
-        }
-        if (is_true(call(probe, ev))) return true;
+      std::vector<Value> args;
+      for (std::size_t i = 1; i < e.args.size(); ++i) args.push_back(e.args[i]->value);
+      args.insert(args.begin(), Value::null());
+      for (auto& v : vals) {  // the function on each value of the field
+        args[0] = std::move(v);
+        if (is_true(apply_function(e.name, e.insensitive, args))) return true;
       }
       return false;
     }
@@ -721,30 +737,7 @@ Value Evaluator::eval(const Expr& e, const EventView& ev) const {
       if (a.kind == Value::Kind::Double) return Value::real(-a.d);
       return Value::null();
     }
-    case ExprKind::Arith: {
-      Value a = eval(*e.args[0], ev), b = eval(*e.args[1], ev);
-      if (!a.is_number() || !b.is_number()) return Value::null();
-      if (a.kind == Value::Kind::Long && b.kind == Value::Kind::Long) {
-        std::int64_t x = a.i, y = b.i, r = 0;
-        switch (e.op) {
-          case Op::Add: if (__builtin_add_overflow(x, y, &r)) return Value::null(); return Value::integer(r);
-          case Op::Sub: if (__builtin_sub_overflow(x, y, &r)) return Value::null(); return Value::integer(r);
-          case Op::Mul: if (__builtin_mul_overflow(x, y, &r)) return Value::null(); return Value::integer(r);
-          case Op::Div: if (y == 0 || (x == INT64_MIN && y == -1)) return Value::null(); return Value::integer(floor_div(x, y));
-          case Op::Mod: if (y == 0 || y == -1) return y == -1 ? Value::integer(0) : Value::null(); return Value::integer(x % y);
-          default: return Value::null();
-        }
-      }
-      double x = a.number(), y = b.number();
-      switch (e.op) {
-        case Op::Add: return Value::real(x + y);
-        case Op::Sub: return Value::real(x - y);
-        case Op::Mul: return Value::real(x * y);
-        case Op::Div: return y == 0 ? Value::null() : Value::real(x / y);
-        case Op::Mod: return y == 0 ? Value::null() : Value::real(std::fmod(x, y));
-        default: return Value::null();
-      }
-    }
+    case ExprKind::Arith: return arith(e.op, eval(*e.args[0], ev), eval(*e.args[1], ev));
     case ExprKind::In: {
       Value a = eval(*e.args[0], ev);
       if (a.is_null()) return Value::null();
@@ -785,26 +778,16 @@ std::optional<std::int64_t> as_int(const Value& v) {
   return std::nullopt;
 }
 
-Value arith(Op op, const Value& a, const Value& b) {
-  Expr e;
-  e.kind = ExprKind::Arith;
-  e.op = op;
-  auto l = std::make_unique<Expr>(), r = std::make_unique<Expr>();
-  l->value = a;
-  r->value = b;
-  e.args.push_back(std::move(l));
-  e.args.push_back(std::move(r));
-  Evaluator ev;
-  return ev.eval(e, EventView{});
-}
 }  // namespace
 
 Value Evaluator::call(const Expr& e, const EventView& ev) const {
   std::vector<Value> a;
   a.reserve(e.args.size());
   for (const auto& x : e.args) a.push_back(eval(*x, ev));
-  const std::string& n = e.name;
-  bool ci = e.insensitive;
+  return apply_function(e.name, e.insensitive, a);
+}
+
+Value apply_function(std::string_view n, bool ci, const std::vector<Value>& a) {
   auto fold = [&](std::string s) { return ci ? fold_case(s) : s; };
 
   if (n == "add") return arith(Op::Add, a[0], a[1]);

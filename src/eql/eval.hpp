@@ -95,6 +95,9 @@ class Evaluator {
   std::unordered_map<const Expr*, std::vector<Pattern>> patterns_;
 };
 
+// Applies an EQL function (canonical name, `~` form when insensitive) to argument values.
+Value apply_function(std::string_view name, bool insensitive, const std::vector<Value>& args);
+
 // True when Elasticsearch turns the expression into a query (not a script).
 bool translatable(const Expr& e);
 

@@ -479,9 +479,72 @@ struct Builder {
 
 }  // namespace
 
+std::vector<std::size_t> escaped_query_map(std::string_view f, std::size_t offset, std::string_view query) {
+  if (offset > f.size() || f.substr(offset, query.size()) == query) return {};
+  std::vector<std::size_t> map;
+  std::string decoded;
+  std::size_t i = offset;
+  auto put = [&](std::uint32_t cp, std::size_t at) {
+    std::size_t before = decoded.size();
+    if (cp < 0x80) {
+      decoded += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      decoded += static_cast<char>(0xC0 | (cp >> 6));
+      decoded += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      decoded += static_cast<char>(0xE0 | (cp >> 12));
+      decoded += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      decoded += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      decoded += static_cast<char>(0xF0 | (cp >> 18));
+      decoded += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      decoded += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      decoded += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    map.insert(map.end(), decoded.size() - before, at);
+  };
+  while (decoded.size() < query.size() && i < f.size()) {
+    char c = f[i];
+    if (c != '\\' || i + 1 >= f.size()) {
+      decoded += c;
+      map.push_back(i++);
+      continue;
+    }
+    char n = f[i + 1];
+    std::size_t hex = n == 'u' ? 4 : n == 'U' ? 8 : 0;
+    if (hex) {
+      std::uint32_t cp = 0;
+      auto digits = f.substr(i + 2, hex);
+      auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, 16);
+      if (ec != std::errc() || p != digits.data() + digits.size()) return {};
+      put(cp, i);
+      i += 2 + hex;
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < f.size() && (f[j] == ' ' || f[j] == '\t')) ++j;
+    if (j < f.size() && (f[j] == '\n' || f[j] == '\r')) {  // TOML line-ending backslash
+      while (j < f.size() && (f[j] == ' ' || f[j] == '\t' || f[j] == '\n' || f[j] == '\r')) ++j;
+      i = j;
+      continue;
+    }
+    static constexpr std::string_view from = "nrtbf\"\\/e", to = "\n\r\t\b\f\"\\/\x1b";
+    auto k = from.find(n);
+    if (k == std::string_view::npos) return {};
+    decoded += to[k];
+    map.push_back(i);
+    i += 2;
+  }
+  if (decoded != query) return {};
+  map.push_back(i);
+  return map;
+}
+
 Error make_error(std::string message, std::string_view text, std::size_t at, const SourceContext& where) {
   std::string_view file_text = where.file_text.empty() ? text : where.file_text;
-  std::size_t off = where.file_text.empty() ? at : where.offset + at;
+  std::size_t off = where.file_text.empty() ? at
+                    : !where.map.empty()   ? where.map[std::min(at, where.map.size() - 1)]
+                                           : where.offset + at;
   LineInfo li = locate(file_text, off);
   return Error(std::move(message), where.file, li.line, li.column, li.text);
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "eql/ast.hpp"
@@ -15,7 +16,15 @@ struct SourceContext {
   std::string file = "<query>";
   std::string_view file_text;
   std::size_t offset = 0;
+  // When the query was written with escapes (TOML basic strings, JSON), the file offset of each
+  // query byte (plus one for the end); empty: byte i of the query is byte offset + i of the file.
+  std::vector<std::size_t> map;
 };
+
+// Builds SourceContext::map for a query stored at `offset` of `file_text` as a TOML basic string
+// or a JSON string (backslash escapes, TOML line-ending backslashes). Empty when the text at
+// `offset` is the query verbatim or does not decode to it.
+std::vector<std::size_t> escaped_query_map(std::string_view file_text, std::size_t offset, std::string_view query);
 
 // Parses and checks an EQL query (syntax, function names and arities, pipes, parameters).
 Result<Query> parse_query(std::string_view text, const SourceContext& where = {});

@@ -285,6 +285,22 @@ void fill_rule(ElasticRule& r, const nlohmann::json& o) {
     }
     r.new_terms = std::move(nt);
   }
+  if (o.contains("threat_mapping") || o.contains("threat_index")) {
+    ThreatMatch tm;
+    tm.index = strs(o, "threat_index");
+    tm.query = str(o, "threat_query", tm.query);
+    tm.language = str(o, "threat_language", tm.language);
+    if (auto it = o.find("threat_filters"); it != o.end() && it->is_array()) tm.filters = *it;
+    tm.indicator_path = str(o, "threat_indicator_path", tm.indicator_path);
+    if (auto it = o.find("threat_mapping"); it != o.end() && it->is_array())
+      for (const auto& g : *it) {
+        std::vector<ThreatMappingEntry> group;
+        if (auto e = g.find("entries"); e != g.end() && e->is_array())
+          for (const auto& x : *e) group.push_back({str(x, "field"), str(x, "value")});
+        tm.mapping.push_back(std::move(group));
+      }
+    r.threat_match = std::move(tm);
+  }
   r.risk_score = num(o, "risk_score", 0);
   r.severity = str(o, "severity");
   r.tags = strs(o, "tags");

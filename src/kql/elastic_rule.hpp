@@ -67,6 +67,21 @@ struct NewTerms {
   std::string history_window_start;  // date math, e.g. "now-14d"
 };
 
+// Indicator match (threat_match) rules: events matching `query` whose fields equal an indicator's
+// fields (threat_mapping: groups OR-ed, entries of a group AND-ed on the same indicator document).
+struct ThreatMappingEntry {
+  std::string field;  // the event field
+  std::string value;  // the indicator field
+};
+struct ThreatMatch {
+  std::vector<std::string> index;  // threat_index patterns
+  std::string query = "*:*";       // threat_query
+  std::string language = "kuery";  // threat_language
+  nlohmann::json filters = nlohmann::json::array();  // threat_filters
+  std::vector<std::vector<ThreatMappingEntry>> mapping;
+  std::string indicator_path = "threat.indicator";
+};
+
 struct ThreatRef {
   std::string id, name, reference;
 };
@@ -103,6 +118,7 @@ struct ElasticRule {
   std::vector<ExceptionItem> exceptions;  // items of the referenced lists found in the same export
   std::optional<Threshold> threshold;
   std::optional<NewTerms> new_terms;
+  std::optional<ThreatMatch> threat_match;
   std::int64_t risk_score = 0;
   std::string severity;
   std::vector<Threat> threat;

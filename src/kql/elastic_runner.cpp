@@ -100,6 +100,100 @@ std::vector<std::vector<std::string>> combinations(DynRef doc, const std::vector
 
 std::optional<DateTime> event_time(DynRef doc, const RuleWindow& w) { return doc_time(doc, w.timestamp_field, w.fallback); }
 
+namespace {
+// Indicator match: the events already selected (res.hits) against the indicator documents of the
+// threat indices that match threat_query and threat_filters. Kibana builds, per indicator, a bool
+// query of term clauses (entries of a mapping group AND-ed, groups OR-ed): exact values.
+void threat_match(const ElasticRule& rule, std::string_view text, const std::vector<IndexDocs>& data, const FieldTypes& types,
+                  DateTime now, ElasticRunResult& res) {
+  const ThreatMatch tm = rule.threat_match.value_or(ThreatMatch{});
+  if (tm.language != "kuery") {
+    res.errors.push_back(rule.file + ": threat_language \"" + tm.language + "\" is not supported (kuery is)");
+    return;
+  }
+  auto parsed = parse_kuery(tm.query);
+  if (!parsed.query) {
+    res.errors.push_back(rule.file + ": threat_query: KQL syntax error at offset " + std::to_string(parsed.failure->offset) + ": " +
+                         parsed.failure->message);
+    return;
+  }
+  IndexFields data_view(types);
+  std::vector<const IndexDocs*> threat_indices;
+  for (const auto& d : data)
+    if (index_selected(tm.index, d.name)) {
+      threat_indices.push_back(&d);
+      for (const auto& doc : d.docs) data_view.observe(doc.source);
+    }
+  if (threat_indices.empty()) res.notes.push_back("no data matches threat_index: no indicators, no alerts");
+  struct Indicator {
+    std::string index;
+    const DocRef* doc;
+  };
+  std::vector<Indicator> indicators;
+  for (const auto* ix : threat_indices) {
+    IndexFields fields(types);
+    fields.set_data_view(&data_view);
+    for (const auto& d : ix->docs) fields.observe(d.source);
+    CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
+    for (const auto& e : q.errors()) res.errors.push_back(rule.file + ": threat_query: Elasticsearch would reject it: " + e.message);
+    std::vector<std::pair<CompiledQuery, bool>> filters;
+    for (const auto& f : tm.filters) {
+      if (!f.is_object() || f.value("meta", nlohmann::json::object()).value("disabled", false)) continue;
+      nlohmann::json fq = f.contains("query") ? f["query"] : f;
+      if (!f.contains("query")) {
+        fq.erase("meta");
+        fq.erase("$state");
+      }
+      CompiledQuery c = CompiledQuery::compile_dsl(fq, fields, now);
+      for (const auto& e : c.errors()) res.errors.push_back(rule.file + ": threat filter: " + e.message);
+      filters.push_back({std::move(c), f.value("meta", nlohmann::json::object()).value("negate", false)});
+    }
+    for (const auto& d : ix->docs) {
+      if (!q.matches(d.source)) continue;
+      bool ok = true;
+      for (const auto& [c, negate] : filters)
+        if (c.matches(d.source) == negate) ok = false;
+      if (ok) indicators.push_back({ix->name, &d});
+    }
+  }
+  (void)text;
+  const std::size_t cap = rule.max_signals > 0 ? static_cast<std::size_t>(rule.max_signals) : 0;
+  std::vector<ElasticRunResult::Hit> kept;
+  for (const auto& h : res.hits) {
+    nlohmann::json matched = nlohmann::json::array();
+    for (const auto& ind : indicators)
+      for (const auto& group : tm.mapping) {
+        if (group.empty()) continue;
+        bool all = true;
+        nlohmann::json atoms = nlohmann::json::array();
+        for (const auto& e : group) {
+          const auto ev = term_values(h.doc->source, e.field);
+          const auto iv = term_values(ind.doc->source, e.value);
+          auto hit = std::find_if(ev.begin(), ev.end(), [&](const std::string& v) { return std::find(iv.begin(), iv.end(), v) != iv.end(); });
+          if (hit == ev.end()) {
+            all = false;
+            break;
+          }
+          atoms.push_back({{"field", e.field}, {"value", *hit}, {"indicator_field", e.value}});
+        }
+        if (all)
+          matched.push_back({{"index", ind.index}, {"file", ind.doc->file}, {"line", ind.doc->line}, {"atomic", atoms}});
+      }
+    if (matched.empty()) continue;
+    kept.push_back(h);
+    if (res.alerts.size() >= cap) {
+      res.capped = true;
+      continue;
+    }
+    ElasticAlert a{h.index, h.doc, h.time, nlohmann::json::object()};
+    a.detail["threat_matches"] = matched;
+    res.alerts.push_back(std::move(a));
+  }
+  res.docs_matched = kept.size();
+  res.hits = std::move(kept);
+}
+}  // namespace
+
 ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text, const std::vector<IndexDocs>& data,
                                   const FieldTypes& types, DateTime now) {
   ElasticRunResult res;
@@ -120,8 +214,9 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
     return res;
   }
   if (rule.type != RuleType::Query && rule.type != RuleType::SavedQuery && rule.type != RuleType::Threshold &&
-      rule.type != RuleType::NewTerms) {
-    res.errors.push_back(rule.file + ": running rules of type " + rule.type_name + " is not supported (query, threshold and new_terms are)");
+      rule.type != RuleType::NewTerms && rule.type != RuleType::ThreatMatch) {
+    res.errors.push_back(rule.file + ": running rules of type " + rule.type_name +
+                         " is not supported (query, threshold, new_terms and threat_match are)");
     return res;
   }
   // index selection
@@ -318,6 +413,10 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
         res.alerts.push_back(std::move(a));
       }
     }
+    return res;
+  }
+  if (rule.type == RuleType::ThreatMatch) {
+    threat_match(rule, text, data, types, now, res);
     return res;
   }
   for (const auto& h : res.hits) {

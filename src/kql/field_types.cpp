@@ -77,20 +77,42 @@ std::string_view to_string(MappingOrigin o) {
   return "";
 }
 
+namespace {
+FieldMapping parse_row(std::string_view row) {
+  const auto cols = split(row, '\t');
+  if (cols.size() < 4) return FieldMapping{};
+  FieldMapping m = simple(cols[1], std::stoll(std::string(cols[2])));
+  if (!cols[3].empty())
+    for (auto mf : split(cols[3], ',')) {
+      const auto eq = mf.find('=');
+      if (eq != std::string_view::npos) m.multi_fields.push_back({std::string(mf.substr(0, eq)), simple(mf.substr(eq + 1))});
+    }
+  return m;
+}
+std::string_view row_name(const char* row) {
+  std::string_view r(row);
+  return r.substr(0, r.find('\t'));
+}
+}  // namespace
+
+// The table is sorted by name (the generator sorts it): exact names are found by binary search
+// when looked up, so building the set costs only a scan for the pattern rows.
 FieldTypes FieldTypes::builtin() {
   FieldTypes t;
-  for (const char* row : kEcsRows) {
-    const auto cols = split(row, '\t');
-    if (cols.size() < 4) continue;
-    FieldMapping m = simple(cols[1], std::stoll(std::string(cols[2])));
-    if (!cols[3].empty())
-      for (auto mf : split(cols[3], ',')) {
-        const auto eq = mf.find('=');
-        if (eq != std::string_view::npos) m.multi_fields.push_back({std::string(mf.substr(0, eq)), simple(mf.substr(eq + 1))});
-      }
-    t.add(std::string(cols[0]), std::move(m), MappingOrigin::Ecs);
-  }
+  t.builtin_ = true;
+  for (const char* row : kEcsRows)
+    if (row_name(row).find('*') != std::string_view::npos)
+      t.patterns_.push_back({std::string(row_name(row)), Entry{parse_row(row), MappingOrigin::Ecs}});
   return t;
+}
+
+std::optional<FieldTypes::Entry> FieldTypes::builtin_entry(std::string_view name) const {
+  if (!builtin_) return std::nullopt;
+  const char* const* b = std::begin(kEcsRows);
+  const char* const* e = std::end(kEcsRows);
+  const char* const* it = std::lower_bound(b, e, name, [](const char* row, std::string_view n) { return row_name(row) < n; });
+  if (it == e || row_name(*it) != name) return std::nullopt;
+  return Entry{parse_row(*it), MappingOrigin::Ecs};
 }
 
 void FieldTypes::add(const std::string& name, FieldMapping m, MappingOrigin origin) {
@@ -156,8 +178,8 @@ Result<std::size_t> FieldTypes::add_mapping_json(std::string_view text, const st
 
 std::string FieldTypes::nested_ancestor(std::string_view name) const {
   for (std::size_t dot = name.rfind('.'); dot != std::string_view::npos && dot > 0; dot = name.rfind('.', dot - 1)) {
-    auto it = exact_.find(name.substr(0, dot));
-    if (it != exact_.end() && it->second.mapping.type == FieldType::Nested) return it->first;
+    auto r = lookup_plain(name.substr(0, dot));
+    if (r && r->mapping.type == FieldType::Nested) return r->name;
     if (dot == 0) break;
   }
   return {};
@@ -183,6 +205,7 @@ std::optional<ResolvedField> FieldTypes::lookup_plain(std::string_view name) con
     return r;
   };
   if (auto it = exact_.find(name); it != exact_.end()) return make(it->second);
+  if (auto b = builtin_entry(name)) return make(*b);
   for (const auto& [pat, e] : patterns_)
     if (field_pattern_matches(pat, name)) return make(e);
   return std::nullopt;

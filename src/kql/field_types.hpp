@@ -75,6 +75,8 @@ class FieldTypes {
     MappingOrigin origin;
   };
   std::optional<ResolvedField> lookup_plain(std::string_view name) const;
+  std::optional<Entry> builtin_entry(std::string_view name) const;  // binary search in the compiled table
+  bool builtin_ = false;
   std::map<std::string, Entry, std::less<>> exact_;
   std::vector<std::pair<std::string, Entry>> patterns_;  // names with '*'
 };

@@ -136,7 +136,8 @@ struct Arg {
 // f(args). Built-in scalar and aggregation functions and calls of user (let) functions alike.
 // count(*) and similar have a single Star argument. iff/case/coalesce/materialize/toscalar are
 // ordinary calls here; a tabular argument (toscalar(T | count), materialize(T | ...)) is a
-// TabularArg expression. Type-converting literal forms (datetime(...), long(5), dynamic(...)) are
+// TabularArg expression, while a bare table name as argument (materialize(T), MyFunc(SigninLogs))
+// stays a Name that the binder resolves. Type-converting literal forms (datetime(...), long(5), dynamic(...)) are
 // Literals, not calls.
 struct Call {
   std::string name;

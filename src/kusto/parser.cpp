@@ -308,6 +308,7 @@ class Converter {
     std::string_view t = trim(sv(n));
     if (!t.empty() && t.front() == '[') {
       t = trim(t.substr(1, t.size() - 2));
+      if (!t.empty() && t.front() != '\'' && t.front() != '"' && t.front() != '@') return std::string(t);  // [Name]
       return decode_string_token(n, t);
     }
     return std::string(t);

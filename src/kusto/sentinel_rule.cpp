@@ -242,8 +242,9 @@ struct Loader {
     validate_schedule(r, freq_off, period_off, error);
 
     if (const YAML::Node t = doc["triggerOperator"]) {
-      auto [lead, rest] = split_leading(scalar(t));
-      if (auto op = parse_trigger_operator(trim(scalar(t)))) {
+      const std::string value = scalar(t);
+      auto [lead, rest] = split_leading(value);
+      if (auto op = parse_trigger_operator(value)) {
         r.trigger_operator = *op;
       } else if (auto op2 = parse_trigger_operator(lead); op2 && !rest.empty()) {
         r.trigger_operator = *op2;
@@ -274,6 +275,25 @@ struct Loader {
       else r.warnings.push_back(Error("no severity", path, 1, 1));
     }
 
+    // Duplicate keys: yaml-cpp answers with the first value, other YAML readers with the last.
+    {
+      std::vector<std::pair<std::string, YAML::Mark>> seen;
+      for (const auto& kv : doc) {
+        if (!kv.first.IsScalar()) continue;
+        const std::string key = kv.first.Scalar();
+        for (const auto& [k, m] : seen)
+          if (k == key)
+            r.warnings.push_back(at_mark(kv.first.Mark(), "duplicate key '" + key + "' (first at line " + std::to_string(m.line + 1) +
+                                                               "); YAML readers disagree on which value wins; rulelab uses the first"));
+        seen.emplace_back(key, kv.first.Mark());
+      }
+    }
+    // Lists written as a single string.
+    for (const char* key : {"tactics", "relevantTechniques", "requiredDataConnectors", "entityMappings"}) {
+      const YAML::Node n = doc[key];
+      if (n && !n.IsSequence() && !n.IsNull())
+        r.warnings.push_back(at_mark(n.Mark(), std::string(key) + " should be a list; this value is ignored"));
+    }
     r.tactics = strings(doc["tactics"]);
     r.relevant_techniques = strings(doc["relevantTechniques"]);
     if (const YAML::Node dc = doc["requiredDataConnectors"]; dc && dc.IsSequence())
@@ -284,8 +304,12 @@ struct Loader {
         if (!e.IsMap()) continue;
         EntityMapping m{scalar(e["entityType"]), {}};
         if (const YAML::Node fm = e["fieldMappings"]; fm && fm.IsSequence())
-          for (const auto& f : fm)
-            if (f.IsMap()) m.field_mappings.push_back({scalar(f["identifier"]), scalar(f["columnName"])});
+          for (const auto& f : fm) {
+            if (!f.IsMap()) continue;
+            m.field_mappings.push_back({scalar(f["identifier"]), scalar(f["columnName"])});
+            if (m.field_mappings.back().identifier.empty() || m.field_mappings.back().column_name.empty())
+              r.warnings.push_back(at_mark(f.Mark(), "entity mapping field without identifier or columnName"));
+          }
         r.entity_mappings.push_back(std::move(m));
       }
     }

@@ -46,4 +46,31 @@ YAML
 if "$RULELAB" test "$tmp/wrong.test.yaml" --junit "$tmp/j.xml" >"$tmp/out"; then fail "a failing case passed"; fi
 grep -q "expected an alert, got none" "$tmp/out" || fail "test output: $(cat "$tmp/out")"
 grep -q '<failure message="expected an alert, got none"' "$tmp/j.xml" || fail "junit: $(cat "$tmp/j.xml")"
+# explain: the creation of the renamed account reaches the end of the join's right side, and the
+# join finds no left (deletion) row with its key; the deletion is dropped at the join likewise.
+j=$("$RULELAB" explain "$v110" --data AuditLogs="$S/samples/renamed-before-deletion.ndjson" --now 2026-09-03T15:00:00Z --event 1 --format json)
+[[ $(jq .led_to_alert <<<"$j") == false ]] || fail "explain verdict"
+[[ $(jq -r '.pipelines[1].join.event_key' <<<"$j") == '"temp.user@contoso.onmicrosoft.com"' ]] || fail "explain join key: $(jq -c .pipelines[1].join <<<"$j")"
+[[ $(jq -r '.pipelines[1].join.left_keys[0]' <<<"$j") == '"renamed.user@contoso.onmicrosoft.com"' ]] || fail "explain left keys"
+# In the result pipeline the creation fails `TimeGenerated > ago(queryfrequency)`, with both values shown.
+[[ $(jq -r '.pipelines[0].steps[1].why.where[0].value' <<<"$j") == false ]] || fail "explain where"
+[[ $(jq -r '.pipelines[0].steps[1].why.where[0].left.value' <<<"$j") == 2026-09-03T14:00:00Z ]] || fail "explain where value"
+j=$("$RULELAB" explain "$v110" --data AuditLogs="$S/samples/renamed-before-deletion.ndjson" --now 2026-09-03T15:00:00Z --event 'OperationName=Delete user' --format json)
+[[ $(jq -r '.event.line' <<<"$j") == 3 ]] || fail "explain by field value"
+# An event outside the window is said to be so.
+j=$("$RULELAB" explain "$v110" --data AuditLogs="$S/samples/deleted-30h-after-creation.ndjson" --now 2026-09-03T14:30:00Z --event 1 --format json)
+[[ $(jq .window.contains_event <<<"$j") == false ]] || fail "explain window"
+# The member case: the deletion leads to the alert.
+j=$("$RULELAB" explain "$v110" --data AuditLogs="$S/samples/member-created-deleted-within-hour.ndjson" --now 2026-09-03T15:00:00Z --event 2 --format json)
+[[ $(jq .led_to_alert <<<"$j") == true ]] || fail "explain alert"
+if "$RULELAB" explain "$v110" --data AuditLogs="$S/samples/member-created-deleted-within-hour.ndjson" --event 99 2>"$tmp/err"; then fail "bad selector"; fi
+grep -q "no record on line 99" "$tmp/err" || fail "selector message: $(cat "$tmp/err")"
+# explain, Elastic: "Guest" fails the keyword clause on target_resources.*.display_name (expanded to .0.).
+E=$SRC/rules/elastic
+j=$("$RULELAB" explain "$E/azure_external_guest_user_invitation.toml" --data logs-azure.auditlogs-default="$E/samples/invite-display-name-Guest.ndjson" --now 2026-09-03T15:00:00Z --event 1 --format json)
+[[ $(jq -c '[.query.clauses[].matches]' <<<"$j") == '[true,true,false,true]' ]] || fail "elastic explain: $(jq -c .query <<<"$j")"
+[[ $(jq -r '.query.clauses[2].fields[0].field' <<<"$j") == azure.auditlogs.properties.target_resources.0.display_name ]] || fail "expanded field"
+[[ $(jq -r '.query.clauses[2].fields[0].type' <<<"$j") == keyword ]] || fail "field type"
+j=$("$RULELAB" explain "$E/azure_external_guest_user_invitation.toml" --data logs-azure.auditlogs-default="$E/samples/invite-ingested-outside-window.ndjson" --now 2026-09-03T15:00:00Z --event 1 --format json)
+[[ $(jq -c '[.window.contains_event, .led_to_alert, .window.field]' <<<"$j") == '[false,false,"event.ingested"]' ]] || fail "elastic window: $(jq -c .window <<<"$j")"
 echo ok

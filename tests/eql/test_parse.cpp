@@ -87,7 +87,7 @@ TEST_CASE("errors are positioned in the rule file") {
   const std::string file = "[rule]\nquery = '''\nprocess where\n  a = 1\n'''\n";
   const std::size_t off = file.find("process");
   const std::string query = file.substr(off, file.find("\n'''", off) - off);
-  SourceContext where{"rule.toml", file, off};
+  SourceContext where{"rule.toml", file, off, {}};
   auto r = parse_query(query, where);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().file == "rule.toml");
@@ -133,4 +133,23 @@ TEST_CASE("helpers: wildcards, CIDR blocks, case folding, mappings") {
   REQUIRE(m->find("opt"));
   CHECK(*m->find("opt")->null_value == "NULL");
   CHECK_FALSE(Mapping::from_json("{", "bad.json").ok());
+}
+
+TEST_CASE("errors in queries written with escapes (TOML basic strings, JSON) point into the file") {
+  // TOML: query = """process where file.path : "C:\\Windows\\*" and a = 1"""
+  const std::string file = "[rule]\nquery = \"\"\"\nprocess where file.path : \\\"C:\\\\\\\\Win\\\\\\\\*\\\" and a = 1\n\"\"\"\n";
+  const std::string query = "process where file.path : \"C:\\\\Win\\\\*\" and a = 1";
+  const std::size_t off = file.find("process");
+  SourceContext where{"rule.toml", file, off, escaped_query_map(file, off, query)};
+  REQUIRE_FALSE(where.map.empty());
+  auto r = parse_query(query, where);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().line == 3);
+  // The caret sits under the '=' in the file line, past the escapes.
+  const std::string& line = r.error().source_line;
+  CHECK(line[r.error().column - 1] == '=');
+  CHECK(line[r.error().column - 2] == ' ');
+  // Verbatim text needs no map; text that does not decode to the query gets none either.
+  CHECK(escaped_query_map("x process where", 2, "process where").empty());
+  CHECK(escaped_query_map("x \\q", 2, "q").empty());
 }

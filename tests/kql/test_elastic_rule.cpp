@@ -194,3 +194,35 @@ TEST_CASE("standard analyzer: the documented example") {
   CHECK(rulelab::kql::standard_tokens("eve.guest@Example.COM 3,141.5 C:/Temp") == V{"eve.guest", "example.com", "3,141.5", "c", "temp"});
   CHECK(rulelab::kql::standard_tokens("ÉCOLE Straße") == V{"école", "straße"});
 }
+
+#include "kql/field_types.hpp"
+
+// ECS 9.5 field reference (https://www.elastic.co/guide/en/ecs/current/ecs-field-reference.html):
+// types, ignore_above and multi-fields of the compiled-in table; integration patterns.
+TEST_CASE("built-in field types: ECS 9.5 and azure.auditlogs") {
+  using namespace rulelab::kql;
+  const FieldTypes t = FieldTypes::builtin();
+  auto ts = t.lookup("@timestamp");
+  REQUIRE(ts);
+  CHECK(ts->mapping.type == FieldType::Date);
+  auto outcome = t.lookup("event.outcome");
+  REQUIRE(outcome);
+  CHECK(outcome->mapping.type == FieldType::Keyword);
+  CHECK(outcome->mapping.ignore_above == 1024);
+  auto cmd = t.lookup("process.command_line");
+  REQUIRE(cmd);
+  CHECK(cmd->mapping.type == FieldType::Wildcard);
+  auto text = t.lookup("user.name.text");  // multi-field: values come from user.name
+  REQUIRE(text);
+  CHECK(text->mapping.type == FieldType::MatchOnlyText);
+  CHECK(text->source_path == "user.name");
+  auto ds = t.lookup("data_stream.dataset");
+  REQUIRE(ds);
+  CHECK(ds->mapping.type == FieldType::ConstantKeyword);
+  auto tr = t.lookup("azure.auditlogs.properties.target_resources.0.display_name");
+  REQUIRE(tr);
+  CHECK(tr->mapping.type == FieldType::Keyword);
+  CHECK(t.lookup("vulnerability.status"));  // the end of the sorted table
+  CHECK_FALSE(t.lookup("event.outcome.keyword"));
+  CHECK_FALSE(t.lookup("no.such.field"));
+}

@@ -260,3 +260,51 @@ TEST_CASE("index pattern lists with exclusions") {
   CHECK(index_selected({"logs-*,filebeat-*"}, "filebeat-8"));
   CHECK_FALSE(index_selected({"logs-azure.auditlogs-*"}, "logs-azure.signinlogs-default"));
 }
+
+// Indicator match rules: Elastic Security docs, "Create an indicator match rule": events whose
+// mapped fields equal an indicator's fields (the entries of one mapping group on the same indicator,
+// any group), indicators selected by the indicator index patterns and indicator query.
+TEST_CASE("threat_match rule: source.ip or destination.ip equals threat.indicator.ip") {
+  const std::string toml = R"([rule]
+name = "ti"
+type = "threat_match"
+language = "kuery"
+index = ["logs-net*"]
+from = "now-1h"
+query = "source.ip:* or destination.ip:*"
+threat_index = ["logs-ti_*"]
+threat_indicator_path = "threat.indicator"
+threat_language = "kuery"
+threat_query = '@timestamp >= "now-30d/d" and event.module:threatintel and threat.indicator.ip:*'
+
+[[rule.threat_mapping]]
+[[rule.threat_mapping.entries]]
+field = "source.ip"
+type = "mapping"
+value = "threat.indicator.ip"
+
+[[rule.threat_mapping]]
+[[rule.threat_mapping.entries]]
+field = "destination.ip"
+type = "mapping"
+value = "threat.indicator.ip"
+)";
+  const ElasticRule r = one_rule("ti.toml", toml);
+  REQUIRE(r.threat_match);
+  CHECK(r.threat_match->mapping.size() == 2);
+  Docs ti("logs-ti_abusech.url-default", R"({"@timestamp":"2024-04-20T00:00:00Z","event":{"module":"threatintel"},"threat":{"indicator":{"ip":"203.0.113.9"}}}
+{"@timestamp":"2024-01-01T00:00:00Z","event":{"module":"threatintel"},"threat":{"indicator":{"ip":"198.51.100.7"}}}
+)", "ti.ndjson");
+  Docs net("logs-network-default", R"({"@timestamp":"2024-05-01T11:10:00Z","source":{"ip":"203.0.113.9"},"destination":{"ip":"10.0.0.1"}}
+{"@timestamp":"2024-05-01T11:11:00Z","source":{"ip":"10.0.0.2"},"destination":{"ip":"203.0.113.9"}}
+{"@timestamp":"2024-05-01T11:12:00Z","source":{"ip":"10.0.0.3"},"destination":{"ip":"198.51.100.7"}}
+{"@timestamp":"2024-05-01T11:13:00Z","source":{"ip":"10.0.0.4"},"destination":{"ip":"10.0.0.5"}}
+)", "net.ndjson");
+  const std::vector<IndexDocs> data{ti.index, net.index};
+  const auto res = run_elastic_rule(r, toml, data, FieldTypes::builtin(), at("2024-05-01T12:00:00Z"));
+  CHECK(res.errors.empty());
+  // 3: its indicator is older than the indicator query's now-30d/d; 4: no indicator
+  CHECK(alert_lines(res) == std::vector<std::string>{"logs-network-default:1", "logs-network-default:2"});
+  REQUIRE(res.alerts.size() == 2);
+  CHECK(res.alerts[1].detail["threat_matches"][0]["atomic"][0]["field"] == "destination.ip");
+}

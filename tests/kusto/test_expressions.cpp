@@ -135,6 +135,9 @@ TEST_CASE("names: brackets and quotes") {
   CHECK(a.names == std::vector<std::string>{"a b"});
   CHECK(as<Name>(*a.value).name == "c");
   CHECK(as<Name>(*a.value).quoted);
+  Query q3 = parse_ok("[SigninLogs] | where [ResultType] == 0");
+  CHECK(result(q3).source.as<TableRef>()->name == "SigninLogs");
+  CHECK(as<Name>(*as<Binary>(where_expr(q3)).lhs).name == "ResultType");
   Query q2 = parse_ok("['My Table'] | take 1");
   CHECK(result(q2).source.as<TableRef>()->name == "My Table");
 }

@@ -157,3 +157,13 @@ TEST_CASE("a bare .kql file is a rule whose query is the file") {
   CHECK_FALSE(r.query_frequency);
   CHECK(parse_query(r.query).ok());
 }
+
+TEST_CASE("duplicate keys and scalars where lists belong are warnings") {
+  SentinelRule r = load_one(data("duplicate_key.yaml"));
+  REQUIRE(r.warnings.size() == 2);
+  CHECK(r.warnings[0].message == "duplicate key 'queryPeriod' (first at line 6); YAML readers disagree on which value wins; rulelab uses the first");
+  CHECK(r.warnings[0].line == 7);
+  CHECK(r.query_period->ticks == 3600 * kTicksPerSecond);
+  CHECK(r.warnings[1].message == "tactics should be a list; this value is ignored");
+  CHECK(r.tactics.empty());
+}

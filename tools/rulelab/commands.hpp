@@ -26,6 +26,7 @@ void add_corpus_run(CLI::App& app, Registry& r);  // tools/rulelab/cmd_corpus_ru
 void add_test(CLI::App& app, Registry& r);
 void add_simulate(CLI::App& app, Registry& r);
 void add_diff(CLI::App& app, Registry& r);
+void add_explain(CLI::App& app, Registry& r);
 
 // ---- rule files: parse and corpus ------------------------------------------------------------
 // The outcome of loading one rule and parsing its query.
@@ -85,5 +86,13 @@ void check_eql_query(const std::string& file_text, std::size_t query_offset, con
                      RuleCheck& out);
 // Runs an Elastic rule whose language is eql (run_elastic hands it over).
 int run_elastic_eql(const RunArgs& a);
+
+// ---- explain ----------------------------------------------------------------------------------
+struct ExplainArgs {
+  std::string rule, event, now, format = "table", schema_dir, mapping;
+  std::vector<std::string> data, functions;
+};
+int explain_sentinel(const ExplainArgs& a);  // tools/rulelab/sentinel_explain.cpp
+int explain_elastic(const ExplainArgs& a);   // tools/rulelab/elastic_explain.cpp
 
 }  // namespace rulelab::cli

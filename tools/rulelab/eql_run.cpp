@@ -6,6 +6,7 @@
 //   {"sequence": N, "stage": I, "_index": "...", "_source": {...}}
 // (N counts sequences/samples from 1, I is the stage within it), and a missing-event stage
 // `![...]` gives {"sequence": N, "stage": I, "missing": true}, as Elasticsearch marks them.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "eql/engine.hpp"
 #include "eql/parser.hpp"
 #include "kql/elastic_rule.hpp"
+#include "kql/elastic_runner.hpp"
 #include "kql/exceptions.hpp"
 #include "kql/field_types.hpp"
 #include "kql/matcher.hpp"
@@ -156,6 +158,49 @@ bool setup_types(const std::string& spec, const std::vector<DataSpec>& data, Eve
   return !per_index_files || load_mappings(spec, data, store);
 }
 
+// Field names a query reads (not written ?optional), each once, in order.
+void collect_fields(const eql::Expr& e, std::vector<std::string>& out) {
+  if (e.kind == eql::ExprKind::Field && !e.optional && std::find(out.begin(), out.end(), e.name) == out.end())
+    out.push_back(e.name);
+  for (const auto& a : e.args) collect_fields(*a, out);
+}
+std::vector<std::string> query_fields(const eql::Query& q) {
+  std::vector<std::string> out;
+  auto filter = [&](const eql::EventFilter& f) {
+    if (f.condition) collect_fields(*f.condition, out);
+  };
+  filter(q.event);
+  for (const auto& k : q.shared_keys) collect_fields(*k, out);
+  for (const auto& s : q.stages) {
+    filter(s.filter);
+    for (const auto& k : s.keys) collect_fields(*k, out);
+  }
+  if (q.until) {
+    filter(q.until->filter);
+    for (const auto& k : q.until->keys) collect_fields(*k, out);
+  }
+  return out;
+}
+
+// Elasticsearch rejects an EQL query naming a field that no searched index maps ("Unknown
+// column"), unless it is written ?field. With ECS, the user's mapping and the documents' dynamic
+// fields as the index mapping, say which fields would be unknown (a note: rulelab still runs).
+void note_unmapped_fields(const eql::Query& q, const Typing& t, const EventStore& store) {
+  if (t.per_index.empty()) return;
+  for (const auto& f : query_fields(q)) {
+    bool mapped = false;
+    for (std::size_t ix = 0; ix < t.per_index.size() && !mapped; ++ix) {
+      if (t.per_index[ix]->resolve(f).origin != kql::MappingOrigin::Unmapped) mapped = true;
+      const auto& m = store.indexes()[ix].mapping;
+      if (m && m->find(f)) mapped = true;
+    }
+    if (!mapped)
+      std::cerr << "note: field " << f << " is mapped by no searched index (not in ECS/integration fields, the "
+                << "mapping or the documents): Elasticsearch would reject the query (Unknown column [" << f
+                << "]) unless it is written ?" << f << "\n";
+  }
+}
+
 std::int64_t now_nanos(const std::string& now, bool& ok) {
   ok = true;
   if (now.empty()) {
@@ -245,11 +290,6 @@ bool load_data(const std::vector<DataSpec>& data, bool strict, EventStore& store
   return true;
 }
 
-// Glob match of an index pattern ("logs-endpoint.events.*") against an index name.
-bool index_matches(const std::string& pattern, const std::string& name) {
-  return field_pattern_matches(pattern, name);
-}
-
 }  // namespace
 
 int query_eql(const QueryArgs& a) {
@@ -269,6 +309,7 @@ int query_eql(const QueryArgs& a) {
   EventStore store;
   Typing typing;
   if (!load_data(data, a.strict, store) || !setup_types(a.mapping, data, store, typing)) return 1;
+  note_unmapped_fields(*q, typing, store);
   eql::RunOptions opts;
   opts.size = a.size.value_or(10);
   auto r = eql::run_query(*q, store, opts);
@@ -305,6 +346,7 @@ void check_eql_query(const std::string& file_text, std::size_t query_offset, con
                    : out.file;
   where.file_text = file_text;
   where.offset = query_offset;
+  where.map = eql::escaped_query_map(file_text, query_offset, query);
   auto q = eql::parse_query(query, where);
   if (!q) {
     out.parsed = false;
@@ -345,6 +387,7 @@ int run_elastic_eql(const RunArgs& a) {
     where.file = a.rule;
     where.file_text = *text;
     where.offset = rule.query_source.offset;
+    where.map = eql::escaped_query_map(*text, rule.query_source.offset, rule.query);
     auto q = eql::parse_query(rule.query, where);
     if (!q) {
       std::cerr << q.error().format() << "\n";
@@ -354,15 +397,19 @@ int run_elastic_eql(const RunArgs& a) {
     // The indexes the rule reads: those named INDEX=FILE that match its index patterns; a bare
     // FILE counts as matching (its name comes from the file).
     std::vector<DataSpec> used;
+    std::vector<std::string> ignored;
     for (const auto& d : data) {
-      bool match = !d.named || rule.index.empty();
-      for (const auto& p : rule.index) match = match || index_matches(p, d.index);
+      bool match = !d.named || kql::index_selected(rule.index.empty() ? kql::default_security_indices() : rule.index, d.index);
       if (match) used.push_back(d);
-      else std::cerr << "note: index " << d.index << " does not match the rule's index patterns; not searched\n";
+      else {
+        ignored.push_back(d.index);
+        std::cerr << "note: index " << d.index << " does not match the rule's index patterns; not searched\n";
+      }
     }
     EventStore store;
     Typing typing;
     if (!load_data(used, a.strict, store) || !setup_types(a.mapping, used, store, typing)) return 1;
+    note_unmapped_fields(*q, typing, store);
 
     eql::RunOptions opts;
     DateTime now_dt{now >= 0 ? now / 100 : -((-now + 99) / 100)};
@@ -424,10 +471,15 @@ int run_elastic_eql(const RunArgs& a) {
     }
     opts.from_nanos = from->ticks * 100;
     opts.to_nanos = to->ticks * 100 + 99;
+    // Kibana's EQL request: the range filter is on timestamp_override (falling back to
+    // @timestamp unless disabled); events are ordered by the rule's timestamp_field (default
+    // @timestamp), which is a different parameter.
     if (!rule.timestamp_override.empty()) {
-      opts.timestamp_field = rule.timestamp_override;
-      if (!rule.timestamp_override_fallback_disabled) opts.fallback_timestamp_field = "@timestamp";
+      opts.window_field = rule.timestamp_override;
+      if (!rule.timestamp_override_fallback_disabled) opts.window_fallback_field = "@timestamp";
     }
+    if (rule.raw.contains("timestamp_field") && rule.raw["timestamp_field"].is_string())
+      opts.timestamp_field = rule.raw["timestamp_field"].get<std::string>();
     if (rule.raw.contains("event_category_override") && rule.raw["event_category_override"].is_string())
       opts.category_field = rule.raw["event_category_override"].get<std::string>();
     if (rule.raw.contains("tiebreaker_field") && rule.raw["tiebreaker_field"].is_string())
@@ -444,19 +496,67 @@ int run_elastic_eql(const RunArgs& a) {
       std::cout << "rule: " << rule.name << "\n"
                 << "now: " << iso(now) << "  window: " << iso(*opts.from_nanos) << " .. " << iso(*opts.to_nanos)
                 << "  (from " << rule.from << ", interval " << rule.interval << ", max_signals " << rule.max_signals
-                << ", timestamp " << opts.timestamp_field << ")\n";
+                << ", window on " << (opts.window_field.empty() ? opts.timestamp_field : opts.window_field)
+                << ", ordered by " << opts.timestamp_field << ")\n";
       print_table(*r, store, opts.timestamp_field, std::cout);
       std::cout << (alerts ? "ALERT: " : "no alert: ") << alerts << " alert" << (alerts == 1 ? "" : "s") << "\n";
     } else {
-      auto rows = json_rows(*r, store);
-      std::string o = "{\"rule\":";
-      write_json_string(rule.name, o);
-      o += ",\"now\":\"" + iso(now) + "\",\"from\":\"" + iso(*opts.from_nanos) + "\",\"to\":\"" + iso(*opts.to_nanos) +
-           "\",\"kind\":\"" +
-           (r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample") +
-           "\",\"rows\":[";
-      for (std::size_t i = 0; i < rows.size(); ++i) o += (i ? "," : "") + rows[i];
-      o += "],\"alert\":" + std::string(alerts ? "true" : "false") + ",\"alerts\":" + std::to_string(alerts) + "}";
+      nlohmann::json j;
+      j["rule"] = rule.name;
+      j["rule_id"] = rule.rule_id;
+      j["file"] = rule.file;
+      j["type"] = rule.type_name;
+      j["language"] = "eql";
+      j["max_signals"] = rule.max_signals;
+      j["window"] = {{"from", iso(*opts.from_nanos)}, {"to", iso(*opts.to_nanos)},
+                     {"field", opts.window_field.empty() ? opts.timestamp_field : opts.window_field}};
+      j["timestamp_field"] = opts.timestamp_field;
+      j["now"] = iso(now);
+      nlohmann::json indices = nlohmann::json::array();
+      for (const auto& ix : store.indexes()) indices.push_back(ix.name);
+      j["indices"] = indices;
+      j["ignored_indices"] = ignored;
+      j["kind"] = r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample";
+      nlohmann::json rows = nlohmann::json::array(), prov = nlohmann::json::array();
+      for (const auto& row : json_rows(*r, store)) rows.push_back(nlohmann::json::parse(row));
+      auto source_of = [&](const eql::Doc* d) { return store.indexes()[d->index].file + ":" + std::to_string(d->line); };
+      auto event_json = [&](const eql::Doc* d) {
+        nlohmann::json e = {{"index", store.indexes()[d->index].name}, {"file", store.indexes()[d->index].file}, {"line", d->line}};
+        std::string ts = event_timestamp_text(*d, opts.timestamp_field);
+        if (!ts.empty()) e["time"] = ts;
+        e["source"] = nlohmann::json::parse(to_json(d->source));
+        return e;
+      };
+      nlohmann::json alerts = nlohmann::json::array();
+      if (r->kind == eql::QueryKind::Event) {
+        for (const auto* d : r->events) {
+          prov.push_back(nlohmann::json::array({source_of(d)}));
+          alerts.push_back(event_json(d));
+        }
+      } else {
+        for (std::size_t n = 0; n < r->matches.size(); ++n) {
+          const auto& m = r->matches[n];
+          nlohmann::json evs = nlohmann::json::array(), key = nlohmann::json::array();
+          for (const auto& k : m.key) key.push_back(nlohmann::json::parse(eql::to_json_text(k)));
+          for (const auto* d : m.events) {
+            if (d) {
+              prov.push_back(nlohmann::json::array({source_of(d)}));
+              evs.push_back(event_json(d));
+            } else {
+              prov.push_back(nlohmann::json::array());
+              evs.push_back({{"missing", true}});
+            }
+          }
+          alerts.push_back({{"sequence", n + 1}, {"key", key}, {"events", evs}});
+        }
+      }
+      j["rows"] = rows;
+      j["provenance"] = prov;
+      j["alert"] = alerts.size() > 0;
+      j["alerts"] = alerts;
+      j["capped"] = alerts.size() >= static_cast<std::size_t>(std::max<std::int64_t>(rule.max_signals, 1));
+      j["errors"] = nlohmann::json::array();
+      std::string o = j.dump();
       json_out += o + "\n";
     }
   }

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   rulelab::cli::add_test(app, registry);
   rulelab::cli::add_simulate(app, registry);
   rulelab::cli::add_diff(app, registry);
+  rulelab::cli::add_explain(app, registry);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -29,6 +29,16 @@ struct EventTime {
 // Every record of the data files with its time by the schedule's time field.
 Result<std::vector<EventTime>> event_times(const Schedule& s, const std::vector<std::string>& data);
 
+// The record an --event selector names: LINE (first file), FILE:LINE, NAME:LINE or Field=Value.
+struct FoundEvent {
+  std::string file, table;
+  std::size_t file_index = 0;  // position among the --data arguments
+  std::size_t line = 0;
+  std::optional<DateTime> time;
+};
+Result<FoundEvent> find_event(const std::string& selector, const std::vector<std::string>& data, const std::string& time_field,
+                              bool documents);
+
 // "NAME=FILE" -> {NAME, FILE}; "FILE" -> {file stem, FILE}.
 std::pair<std::string, std::string> split_data_spec(const std::string& spec);
 

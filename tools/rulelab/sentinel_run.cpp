@@ -19,10 +19,9 @@
 #include "engine/output.hpp"
 #include "engine/plan.hpp"
 #include "kusto/sentinel_rule.hpp"
+#include "sentinel_workspace.hpp"
 
 namespace rulelab::cli {
-
-namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
@@ -37,17 +36,12 @@ std::int64_t now_ticks(const std::string& text, std::string& err) {
   return t->ticks;
 }
 
-struct Workspace {
-  engine::Engine engine;
-  std::map<std::string, Schema> schemas;  // from --schema DIR
-  std::vector<std::string> files;          // every data file, numbered once for the whole run (RowSource::file)
-};
 
-// Loads --schema, --function and every --data TABLE=FILE into the engine. A window
-// [from, to] (ticks) keeps only rows whose TimeGenerated lies inside (Sentinel's queryPeriod).
-bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
-                    const std::vector<std::string>& functions, bool strict, std::optional<std::pair<std::int64_t, std::int64_t>> window,
-                    const std::map<std::string, std::vector<std::string>>* projection = nullptr) {
+// As load_workspace, reading only the columns `projection` names for the tables it lists.
+static bool load_workspace_projected(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
+                                     const std::vector<std::string>& functions, bool strict,
+                              std::optional<std::pair<std::int64_t, std::int64_t>> window,
+                              const std::map<std::string, std::vector<std::string>>* projection) {
   if (!schema_dir.empty()) {
     // one file at a time: a schema file that does not load is reported and skipped
     std::error_code ec;
@@ -152,6 +146,14 @@ bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const s
     }
   return true;
 }
+
+bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
+                    const std::vector<std::string>& functions, bool strict,
+                    std::optional<std::pair<std::int64_t, std::int64_t>> window) {
+  return load_workspace_projected(ws, data, schema_dir, functions, strict, window, nullptr);
+}
+
+namespace {
 
 void print_rows(const Table& t, const std::string& format) {
   if (format == "csv") engine::write_csv(t, std::cout);
@@ -266,7 +268,7 @@ ordered_json provenance_json(const Table& result, const Lineage& lineage, const 
 // query's AST holds (names, literals, patterns) that names a column. The pruning is used only when
 // the query binds over empty tables with the pruned schemas and gives the same result columns as
 // with the full schemas; otherwise every column is read.
-std::map<std::string, std::vector<std::string>> plan_projection(const kusto::SentinelRule& rule, const RunArgs& a,
+static std::map<std::string, std::vector<std::string>> plan_projection(const kusto::SentinelRule& rule, const RunArgs& a,
                                                                  const std::map<std::string, Schema>& schemas) {
   std::map<std::string, std::vector<std::string>> out;
   kusto::ParseOptions po;
@@ -353,7 +355,8 @@ int run_sentinel(const RunArgs& a) {
       if (!load_workspace(probe, {}, a.schema_dir, {}, a.strict, std::nullopt)) return 1;
       projection = plan_projection(rule, a, probe.schemas);
     }
-    if (!load_workspace(ws, a.data, a.schema_dir, a.functions, a.strict, window, projection.empty() ? nullptr : &projection)) return 1;
+    if (!load_workspace_projected(ws, a.data, a.schema_dir, a.functions, a.strict, window, projection.empty() ? nullptr : &projection))
+      return 1;
     engine::RunOptions ro;
     ro.now_ticks = now;
     Lineage lineage;

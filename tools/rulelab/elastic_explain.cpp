@@ -1,0 +1,157 @@
+// rulelab explain (Elastic kuery rules): why one document did or did not match. The rule's index
+// patterns, its look-back window (timestamp_override with fallback), then each clause of the query
+// (the operands of its top-level `and`/`or`) judged on the document as Elasticsearch would, with the
+// values the document holds at the clause's field and that field's mapping type.
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.hpp"
+#include "core/datetime.hpp"
+#include "core/ingest.hpp"
+#include "core/paths.hpp"
+#include "kql/elastic_rule.hpp"
+#include "kql/elastic_runner.hpp"
+#include "kql/field_types.hpp"
+#include "kql/kuery_ast.hpp"
+#include "kql/matcher.hpp"
+#include "schedule.hpp"
+
+namespace rulelab::cli {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+void clauses_of(const kql::Node& n, std::vector<const kql::Node*>& out, std::string& joiner) {
+  if ((n.kind == kql::Node::Kind::And || n.kind == kql::Node::Kind::Or) && n.children.size() > 1) {
+    joiner = n.kind == kql::Node::Kind::And ? "and" : "or";
+    for (const auto& c : n.children) out.push_back(c.get());
+    return;
+  }
+  out.push_back(&n);
+}
+
+}  // namespace
+
+int explain_elastic(const ExplainArgs& a) {
+  auto loaded = kql::load_elastic_file(a.rule);
+  if (!loaded) { std::cerr << loaded.error().format() << "\n"; return 1; }
+  if (loaded->empty()) { std::cerr << a.rule << ": no rule\n"; return 1; }
+  const kql::ElasticRule& rule = loaded->front();
+  if (rule.language != kql::QueryLanguage::Kuery) {
+    std::cerr << a.rule << ": explain covers Kibana KQL (kuery) rules; this rule's language is " << kql::to_string(rule.language)
+              << " (rulelab run --format json shows its matches)\n";
+    return 2;
+  }
+  DateTime now{0};
+  if (a.now.empty()) {
+    now = DateTime{std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count() * 10};
+  } else if (auto t = parse_datetime(a.now)) {
+    now = *t;
+  } else {
+    std::cerr << "--now: not a datetime: " << a.now << "\n";
+    return 2;
+  }
+  kql::FieldTypes types = kql::FieldTypes::builtin();
+  if (!a.mapping.empty()) {
+    std::ifstream in(a.mapping, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto n = types.add_mapping_json(ss.str(), a.mapping);
+    if (!n) { std::cerr << n.error().format() << "\n"; return 1; }
+  }
+  const auto window = kql::rule_window(rule, now);
+  auto found = find_event(a.event, a.data, window ? window->timestamp_field : "@timestamp", true);
+  if (!found) { std::cerr << found.error().format() << "\n"; return 2; }
+  IngestOptions opt;
+  opt.documents = true;
+  auto res = ingest_file(found->file, opt);
+  if (!res) { std::cerr << res.error().format() << "\n"; return 1; }
+  kql::IndexFields fields(types);
+  DynRef doc;
+  for (const auto& b : res->table.batches)
+    for (std::size_t i = 0; i < b.rows(); ++i) {
+      fields.observe(b.columns[0].get_dynamic(i));
+      if (b.sources[i].line == found->line) doc = b.columns[0].get_dynamic(i);
+    }
+
+  ordered_json j = ordered_json::object();
+  j["rule"] = rule.name;
+  j["now"] = format_datetime(now);
+  j["event"] = {{"file", found->file}, {"line", found->line}, {"index", found->table}};
+  const auto& patterns = rule.index.empty() ? kql::default_security_indices() : rule.index;
+  const bool index_ok = kql::index_selected(patterns, found->table);
+  j["index"] = {{"patterns", patterns}, {"selected", index_ok}};
+  bool in_window = true;
+  if (window) {
+    const auto t = kql::event_time(doc, *window);
+    in_window = t && t->ticks >= window->from.ticks && t->ticks <= window->to.ticks;
+    j["window"] = {{"from", format_datetime(window->from)}, {"to", format_datetime(window->to)}, {"field", window->timestamp_field},
+                   {"event_time", t ? format_datetime(*t) : "none"}, {"contains_event", in_window}};
+  }
+  auto parsed = kql::parse_kuery(rule.query);
+  if (!parsed.query) { std::cerr << a.rule << ": the query does not parse: " << parsed.failure->message << "\n"; return 1; }
+  const kql::Query& q = *parsed.query;
+  std::vector<const kql::Node*> parts;
+  std::string joiner;
+  clauses_of(*q.root, parts, joiner);
+  ordered_json clauses = ordered_json::array();
+  for (const kql::Node* n : parts) {
+    auto compiled = kql::CompiledQuery::compile(*n, fields, now);
+    std::string text = q.text.substr(n->range.begin, n->range.end - n->range.begin);
+    const kql::Node* target = n->kind == kql::Node::Kind::Not && !n->children.empty() ? n->children.front().get() : n;
+    // A value list `f:(a or b)` is an `or` of clauses on one field: show the field with it.
+    while (!target->field && !target->children.empty()) target = target->children.front().get();
+    if (target->field && text.find(target->field->text) == std::string::npos) text = target->field->text + ":(" + text + ")";
+    ordered_json c{{"clause", text}, {"matches", compiled.matches(doc)}};
+    if (target->field) {
+      ordered_json fj = ordered_json::array();
+      const std::string name = target->field->text;
+      std::vector<std::string> names = target->field->is_wildcard() ? fields.expand(name) : std::vector<std::string>{name};
+      for (const auto& f : names) {
+        const kql::ResolvedField rf = fields.resolve(f);
+        ordered_json vals = ordered_json::array();
+        for (DynRef v : values_at(doc, rf.source_path)) vals.push_back(v.is_string() ? std::string(v.as_string()) : to_json(v));
+        fj.push_back({{"field", f}, {"type", rf.mapping.type_name}, {"mapping", std::string(kql::to_string(rf.origin))}, {"values", vals}});
+      }
+      c["fields"] = fj;
+    }
+    for (const auto& e : compiled.errors()) c["error"] = e.message;
+    clauses.push_back(std::move(c));
+  }
+  auto whole = kql::CompiledQuery::compile(*q.root, fields, now);
+  const bool matches = whole.matches(doc);
+  j["query"] = {{"joined_by", joiner.empty() ? "single clause" : joiner}, {"clauses", clauses}, {"matches", matches}};
+  j["led_to_alert"] = index_ok && in_window && matches;
+  j["verdict"] = !index_ok ? "the rule does not read this index"
+                 : !in_window ? "outside the rule's look-back window"
+                 : !matches  ? "the query does not match the document"
+                             : "the query matches: an alert (unless an exception item or the max_signals cap removes it)";
+  if (a.format == "json") {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "event:  " << found->file << ":" << found->line << "  (index " << found->table << ")\nrule:   " << rule.name
+            << "\nnow:    " << j["now"].get<std::string>() << "\n";
+  std::cout << "index:  " << (index_ok ? "read by the rule (" : "NOT read by the rule (patterns ") << j["index"]["patterns"].dump() << ")\n";
+  if (window)
+    std::cout << "window: [" << j["window"]["from"].get<std::string>() << ", " << j["window"]["to"].get<std::string>() << "] by "
+              << window->timestamp_field << "; the event's time " << j["window"]["event_time"].get<std::string>() << " is "
+              << (in_window ? "inside" : "OUTSIDE") << "\n";
+  std::cout << "result: " << j["verdict"].get<std::string>() << "\n\nquery clauses (" << j["query"]["joined_by"].get<std::string>() << "):\n";
+  for (const auto& c : clauses) {
+    std::cout << "  " << (c["matches"].get<bool>() ? "+" : "x") << " " << c["clause"].get<std::string>() << "\n";
+    if (c.contains("fields")) {
+      if (c["fields"].empty()) std::cout << "      no field of the index matches this name\n";
+      for (const auto& f : c["fields"])
+        std::cout << "      " << f["field"].get<std::string>() << " (" << f["type"].get<std::string>() << ", " << f["mapping"].get<std::string>()
+                  << "): " << (f["values"].empty() ? "absent" : f["values"].dump()) << "\n";
+    }
+    if (c.contains("error")) std::cout << "      Elasticsearch would reject it: " << c["error"].get<std::string>() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace rulelab::cli

@@ -1,0 +1,30 @@
+// The tables, schemas and workspace functions a Sentinel rule runs against (run, query, explain).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/column.hpp"
+#include "engine/engine.hpp"
+
+namespace rulelab::cli {
+
+struct Workspace {
+  engine::Engine engine;
+  std::map<std::string, Schema> schemas;  // from --schema DIR
+  std::vector<std::string> files;          // every data file, numbered once for the whole run (RowSource::file)
+};
+
+// Loads --schema, --function and every --data TABLE=FILE into the engine. A window
+// [from, to] (ticks) keeps only rows whose TimeGenerated lies inside (Sentinel's queryPeriod).
+bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
+                    const std::vector<std::string>& functions, bool strict,
+                    std::optional<std::pair<std::int64_t, std::int64_t>> window);
+
+// --now: ISO 8601, or the current time when empty.
+std::int64_t now_ticks(const std::string& text, std::string& err);
+
+}  // namespace rulelab::cli
