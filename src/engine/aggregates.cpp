@@ -176,7 +176,8 @@ struct TakeAny : AggState {
   void add(const Value* a, std::size_t n) override {
     if (have) return;
     if (conditional) { if (!truthy(a[1])) return; n = 1; }
-    if (n == 1 && a[0].is_null()) return;
+    // with one expression, a non-null, non-empty value is preferred (take-any-aggregation-function)
+    if (n == 1 && (a[0].is_null() || (a[0].type == Type::String && a[0].s.empty()))) return;
     for (std::size_t i = 0; i < n && i < vals.size(); ++i) vals[i] = a[i];
     have = true;
   }

@@ -100,6 +100,11 @@ class Binder {
   // Set while binding the aggregate expressions of summarize: binds an aggregate call and returns
   // the column that will hold its result.
   std::function<ExprPtr(const K::Call&, std::uint32_t)> agg_hook_;
+  // Set while binding an extend whose items call row_number()/prev()/next(): the window specs,
+  // filled in call order; the k-th call reads column window_base_ + k.
+  std::vector<WindowSpec>* window_ = nullptr;
+  int window_base_ = 0;
+  std::size_t window_input_columns_ = 0;
 };
 
 // Kusto's default name for an unnamed expression column ("" when it has none).

@@ -299,6 +299,21 @@ ExprPtr Binder::bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, co
       if (all_const) return make_const(evaluate_scalar(*node, ctx_.eval));
       return node;
     }
+    if (b->lhs->as<K::Star>()) {
+      // `* has "x"` (where-operator): the predicate over every column, or-ed (for the negated
+      // operators: and-ed)
+      const std::string opname = binary_name(b->op);
+      const bool negated = opname[0] == '!';
+      ExprPtr r = bind_expr(*b->rhs, rc, src, scope);
+      auto node = std::make_shared<Expr>();
+      node->kind = negated ? ExprKind::And : ExprKind::Or;
+      node->type = Type::Bool;
+      if (rc.schema)
+        for (std::size_t i = 0; i < rc.schema->fields.size(); ++i)
+          node->args.push_back(call_op(opname, {make_column(static_cast<int>(i), rc.schema->fields[i].type), r}, off, src));
+      if (node->args.empty()) return make_const(Value::of_bool(negated));
+      return node;
+    }
     ExprPtr l = bind_expr(*b->lhs, rc, src, scope);
     ExprPtr r = bind_expr(*b->rhs, rc, src, scope);
     return call_op(binary_name(b->op), {l, r}, off, src);
@@ -440,7 +455,7 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
     else p = bind_tabular_expr_value(a, src, scope);
     return make_const(table_first_value(p));
   }
-  if (name == "column_ifexists") {
+  if (name == "column_ifexists" || name == "columnifexists") {
     const K::Expr& a = arg_expr(0);
     auto* lit = a.as<K::Literal>();
     const std::string* col = lit ? std::get_if<std::string>(&lit->value) : nullptr;
@@ -450,6 +465,61 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
       if (i >= 0) return make_column(i, rc.schema->fields[static_cast<std::size_t>(i)].type);
     }
     return bind_expr(arg_expr(1), rc, src, scope);
+  }
+  if (name == "columnifexists" || name == "column_ifexists") {
+    // (handled below under column_ifexists)
+  }
+  if (name == "row_number" || name == "prev" || name == "next") {
+    if (!window_) fail(src, off, name + "() is supported in extend only (after serialize or sort)", true);
+    WindowSpec w;
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    if (name == "row_number") {
+      w.kind = WindowSpec::RowNumber;
+      if (!c.args.empty()) {
+        Value st = eval_const(bind_expr(*c.args[0].value, none, src, scope), off, src);
+        bool ok;
+        w.start = static_cast<std::int64_t>(number_of(st, ok));
+      }
+      if (c.args.size() > 1) fail(src, off, "row_number() with a restart condition is not supported", true);
+      w.type = Type::Long;
+    } else {
+      w.kind = name == "prev" ? WindowSpec::Prev : WindowSpec::Next;
+      if (c.args.empty()) fail(src, off, name + "() expects a column");
+      w.expr = bind_expr(*c.args[0].value, rc, src, scope);
+      std::function<bool(const Expr&)> input_only = [&](const Expr& x) {
+        if (x.kind == ExprKind::Column && static_cast<std::size_t>(x.column) >= window_input_columns_) return false;
+        for (auto& a : x.args) if (!input_only(*a)) return false;
+        return true;
+      };
+      if (!input_only(*w.expr)) fail(src, off, name + "() over a column defined in the same extend is not supported", true);
+      if (c.args.size() > 1) {
+        bool ok;
+        w.offset = static_cast<std::int64_t>(number_of(eval_const(bind_expr(*c.args[1].value, none, src, scope), off, src), ok));
+      }
+      w.type = w.expr->type;
+      w.default_value = c.args.size() > 2 ? eval_const(bind_expr(*c.args[2].value, none, src, scope), off, src) : Value::null_of(w.type);
+    }
+    const int col = window_base_ + static_cast<int>(window_->size());
+    const Type t = w.type;
+    window_->push_back(std::move(w));
+    return make_column(col, t);
+  }
+  if (name == "typeof" && c.args.size() == 1) {
+    // typeof(T) as an argument (extract_json(path, src, typeof(long))): a null of that type
+    auto* n = c.args[0].value->as<K::Name>();
+    auto t = n ? parse_type_name(n->name) : std::nullopt;
+    if (!t) fail(src, off, "typeof() expects a type name");
+    return make_const(Value::null_of(*t));
+  }
+  if (name == "ingestion_time") {
+    // Samples carry no ingestion time: rulelab takes TimeGenerated (documented approximation).
+    if (rc.schema) {
+      int i = rc.schema->index_of("TimeGenerated");
+      if (i >= 0) return make_column(i, rc.schema->fields[static_cast<std::size_t>(i)].type);
+    }
+    fail(src, off, "ingestion_time() needs a TimeGenerated column (rulelab uses it as the ingestion time)", true);
   }
   if (name == "pack_all" || name == "bag_pack_columns") {
     std::vector<ExprPtr> args;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/binder.hpp"
+#include "engine/parse_kv.hpp"
 #include "engine/regex.hpp"
 
 namespace rulelab::engine {
@@ -46,7 +47,8 @@ std::string agg_default_name(const std::string& fn, const K::Call& c, std::size_
   if (fn == "make_list" || fn == "makelist") base = "list";
   else if (fn == "make_set" || fn == "makeset") base = "set";
   else if (fn == "make_bag") base = "bag";
-  else if (fn == "take_any" || fn == "any") base = "any";
+  else if (fn == "any") base = "any";
+  else if (fn == "take_any" || fn == "take_anyif") return arg.empty() ? fn + "_" : arg;  // take-any-aggregation-function: no prefix
   else if (fn == "make_list_if") base = "list";
   else if (fn == "make_set_if") base = "set";
   (void)k;
@@ -69,7 +71,33 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
   }
 
   if (auto* ex = op.as<K::Extend>()) {
-    Schema work = is;  // grows as items are bound
+    // window functions (row_number/prev/next): counted first, computed by a window node below
+    std::size_t nwin = 0;
+    std::function<void(const K::Expr&)> count_windows = [&](const K::Expr& x) {
+      if (auto* c = x.as<K::Call>()) {
+        if (c->name == "row_number" || c->name == "prev" || c->name == "next") ++nwin;
+        for (auto& a : c->args) if (a.value) count_windows(*a.value);
+      } else if (auto* b = x.as<K::Binary>()) { count_windows(*b->lhs); count_windows(*b->rhs); }
+      else if (auto* u = x.as<K::Unary>()) count_windows(*u->operand);
+      else if (auto* m = x.as<K::Member>()) count_windows(*m->object);
+      else if (auto* i = x.as<K::Index>()) { count_windows(*i->object); count_windows(*i->index); }
+      else if (auto* bt = x.as<K::Between>()) { count_windows(*bt->lhs); count_windows(*bt->low); count_windows(*bt->high); }
+      else if (auto* in = x.as<K::InExpr>()) { count_windows(*in->lhs); for (auto& it : in->items) count_windows(*it); }
+    };
+    for (auto& a : ex->items) count_windows(*a.value);
+    std::vector<WindowSpec> wins;
+    Schema win_schema = is;
+    if (nwin) {
+      for (std::size_t k = 0; k < nwin; ++k) win_schema.fields.push_back({"\x01window" + std::to_string(k), Type::Dynamic});
+      window_ = &wins;
+      window_base_ = static_cast<int>(is.fields.size());
+      window_input_columns_ = is.fields.size();
+    }
+    struct WindowReset {
+      std::vector<WindowSpec>*& w;
+      ~WindowReset() { w = nullptr; }
+    } window_reset{window_};
+    Schema work = win_schema;  // grows as items are bound
     std::vector<ExprPtr> steps;
     std::vector<int> output;
     for (std::size_t i = 0; i < is.fields.size(); ++i) output.push_back(static_cast<int>(i));
@@ -84,13 +112,25 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       if (name.empty()) name = "Column" + std::to_string(++unnamed);
       const int wcol = static_cast<int>(work.fields.size());
       steps.push_back(e);
-      work.fields.push_back({name, e->type});
-      // a later item that reads `name` sees this column: rename the old one in the working schema
-      for (std::size_t k = 0; k + 1 < work.fields.size(); ++k)
-        if (work.fields[k].name == name) work.fields[k].name = "\x01shadowed";
+      // Later items of the same extend see a new column (`extend a = 1, b = a + 1`), but a name
+      // that replaces an input column still means the input column there (Sentinel rules such as
+      // DetectPIMAlertDisablingActivity replace InitiatedBy by a string and read InitiatedBy.user
+      // in the same extend).
+      if (is.index_of(name) >= 0) {
+        work.fields.push_back({"\x01replaced", e->type});
+      } else {
+        for (std::size_t k = 0; k < work.fields.size(); ++k)
+          if (work.fields[k].name == name) work.fields[k].name = "\x01shadowed";
+        work.fields.push_back({name, e->type});
+      }
       int existing = out.index_of(name);
       if (existing >= 0) { output[static_cast<std::size_t>(existing)] = wcol; out.fields[static_cast<std::size_t>(existing)].type = e->type; }
       else { output.push_back(wcol); out.fields.push_back({name, e->type}); }
+    }
+    if (nwin) {
+      if (wins.size() != nwin) fail(src, off, "window functions: internal count mismatch");
+      for (std::size_t k = 0; k < nwin; ++k) win_schema.fields[is.fields.size() + k].type = wins[k].type;
+      in = make_window(std::move(in), std::move(wins), win_schema);
     }
     return make_compute(std::move(in), std::move(steps), std::move(output), std::move(out));
   }
@@ -251,7 +291,10 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     for (std::size_t i = 0; i < is.fields.size(); ++i) {
       tb.column(0).append_string(is.fields[i].name);
       tb.column(1).append_int(static_cast<std::int32_t>(i));
-      tb.column(2).append_string(std::string(type_name(is.fields[i].type)));
+      // the .NET type names of getschema (mv-expand-operator's example: System.String, System.Object, System.Int32)
+      static const char* dotnet[] = {"System.SByte", "System.Int32", "System.Int64", "System.Double", "System.Data.SqlTypes.SqlDecimal",
+                                     "System.String", "System.DateTime", "System.TimeSpan", "System.Guid", "System.Object"};
+      tb.column(2).append_string(dotnet[static_cast<int>(is.fields[i].type)]);
       tb.column(3).append_string(std::string(type_name(is.fields[i].type)));
       tb.end_row();
     }
@@ -326,7 +369,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
         std::string name;
         if (j < names.size()) name = names[j];
         else if (c.name == "arg_max" || c.name == "arg_min" || c.name == "take_any" || c.name == "any") {
-          name = j == 0 && names.empty() && (c.name == "take_any" || c.name == "any") && outs.size() == 1 ? agg_default_name(c.name, c, 0) : arg_names[j];
+          // take_any keeps the column names; the deprecated any() prefixes them with any_
+          name = c.name == "any" ? "any_" + arg_names[j] : arg_names[j];
         } else if (c.name == "percentile" || c.name == "percentiles") {
           std::string pv = a.const_args.size() > j + 1 ? to_kusto_string(a.const_args[j + 1]) : "";
           for (char& ch : pv) if (ch == '.') ch = '_';
@@ -432,7 +476,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     }
     for (std::size_t k = 0; k < lk.size(); ++k) {
       Type a = lk[k]->type, b = rk[k]->type;
-      if (a != b && !(is_numeric(a) && is_numeric(b)))
+      if (a != b && !(is_numeric(a) && is_numeric(b)) && a != Type::Dynamic && b != Type::Dynamic)
         fail(src, jn->on[k]->range.begin, "join: key types differ (" + std::string(type_name(a)) + " and " + std::string(type_name(b)) + "); Kusto requires the same type");
     }
     JoinType jt = JoinType::InnerUnique;
@@ -566,6 +610,15 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     PlanPtr param = make_param(slot, sub_in);
     // the subquery: operators applied to the per-record subtable
     PlanPtr sub = param;
+    bool row_local = true;
+    if (ma->subquery) {
+      for (auto& o : ma->subquery->operators) {
+        const bool local = o.as<K::Where>() || o.as<K::Extend>() || o.as<K::Project>() || o.as<K::ProjectAway>() ||
+                           o.as<K::ProjectKeep>() || o.as<K::ProjectRename>() || o.as<K::ProjectReorder>() ||
+                           o.as<K::Parse>() || o.as<K::MvExpand>();
+        row_local = row_local && local;
+      }
+    }
     if (ma->subquery) {
       const K::TabularExpr& sq = *ma->subquery;
       // the subquery has an implicit source; the parser gives it as a TableRef with an empty name or
@@ -585,7 +638,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       out.fields.push_back(is.fields[i]);
     }
     for (auto& f : sub->schema.fields) out.fields.push_back({unique_name(out, f.name), f.type});
-    return make_mv_apply(std::move(in), std::move(keep), std::move(items), std::move(sub_in), index_col, slot, sub, limit, std::move(out));
+    return make_mv_apply(std::move(in), std::move(keep), std::move(items), std::move(sub_in), index_col, slot, sub, limit, std::move(out),
+                         row_local);
   }
 
   if (auto* pa = op.as<K::Parse>()) {
@@ -657,6 +711,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
             x.dyn().for_each_member([&](std::string_view k, DynRef) { if (seen.insert(std::string(k)).second) keys.push_back(std::string(k)); });
         }
       }
+      // the unpacked columns come out sorted by name (bag-unpack-plugin example: Age, Name)
+      std::sort(keys.begin(), keys.end());
       std::vector<ExprPtr> steps;
       std::vector<int> output;
       Schema out;
@@ -670,12 +726,163 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       }
       return make_compute(cached, std::move(steps), std::move(output), std::move(out));
     }
+    if (plugin == "pivot") {
+      // evaluate pivot(PivotColumn [, AggregationFunction] [, Column1, ...]) (pivot-plugin): one
+      // output column per distinct value of PivotColumn (data-dependent: the input runs now),
+      // grouped by the listed columns; the aggregation defaults to count().
+      const auto& args = ev->plugin.args;
+      if (args.empty()) fail(src, off, "pivot() expects a pivot column");
+      ExprPtr pivot = bind_expr(*args[0].value, rc, src, scope);
+      std::size_t k = 1;
+      const K::Call* aggc = nullptr;
+      if (args.size() > 1) {
+        if (auto* c = args[1].value->as<K::Call>(); c && engine_.aggregates().find(c->name)) { aggc = c; k = 2; }
+      }
+      std::vector<ExprPtr> keys;
+      Schema out;
+      for (; k < args.size(); ++k) {
+        ExprPtr e = bind_expr(*args[k].value, rc, src, scope);
+        std::string nm = derive_name(*args[k].value);
+        keys.push_back(e);
+        out.fields.push_back({nm.empty() ? "Column" + std::to_string(k) : nm, e->type});
+      }
+      PlanPtr cached = make_cached(in);
+      Table t = run_plan(cached);
+      std::vector<std::string> values;
+      std::set<std::string> seen;
+      for (auto& b : t.batches) {
+        Vec v = evaluate(*pivot, b, ctx_.eval);
+        for (std::size_t r = 0; r < b.rows(); ++r) {
+          std::string sv = to_kusto_string(v.get(r));
+          if (seen.insert(sv).second) values.push_back(sv);
+        }
+      }
+      // one conditional aggregate per value: agg(x) where pivot == value
+      const std::string fname = aggc ? aggc->name : "count";
+      std::string iffname = fname == "count" ? "countif" : fname + "if";
+      const AggregateFunction* fn = engine_.aggregates().find(iffname);
+      if (!fn) fail(src, off, "pivot with aggregation " + fname + "() is not supported", true);
+      std::vector<AggSpec> aggs;
+      ExprPtr arg;
+      if (aggc && !aggc->args.empty() && !aggc->args[0].value->as<K::Star>()) arg = bind_expr(*aggc->args[0].value, rc, src, scope);
+      for (auto& v : values) {
+        AggSpec a;
+        a.fn = fn;
+        ExprPtr cond = call_op("==", {call_op("tostring", {pivot}, off, src), make_const(Value::of_string(v))}, off, src);
+        if (arg) a.args = {arg, cond};
+        else a.args = {cond};
+        std::vector<Type> types;
+        for (auto& e : a.args) { types.push_back(e->type); a.const_args.push_back(Value::null_of(e->type)); }
+        std::string err;
+        std::vector<const Value*> consts(a.args.size(), nullptr);
+        Type ot = fn->types(types, consts, err)[0];
+        a.out_columns = {static_cast<int>(out.fields.size())};
+        out.fields.push_back({unique_name(out, v.empty() ? "Column" + std::to_string(out.fields.size() + 1) : v), ot});
+        aggs.push_back(std::move(a));
+      }
+      return make_summarize(cached, std::move(keys), std::move(aggs), std::move(out));
+    }
     fail(src, ev->plugin_range.begin, "evaluate plugin '" + plugin + "' is not supported", true);
   }
 
-  if (op.as<K::MakeSeries>()) fail(src, off, "make-series is not supported", true);
+  if (auto* ms = op.as<K::MakeSeries>()) {
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    std::vector<ExprPtr> keys;
+    Schema out;
+    for (auto& b : ms->by) {
+      ExprPtr e = bind_expr(*b.value, rc, src, scope);
+      std::string name = b.names.empty() ? derive_name(*b.value) : b.names[0];
+      if (name.empty()) name = "Column" + std::to_string(keys.size() + 1);
+      keys.push_back(e);
+      out.fields.push_back({unique_name(out, name), e->type});
+    }
+    std::vector<AggSpec> aggs;
+    std::vector<Value> defaults;
+    for (auto& a : ms->aggregates) {
+      const K::Call* c = a.agg.value->as<K::Call>();
+      const AggregateFunction* fn = c ? engine_.aggregates().find(c->name) : nullptr;
+      if (!fn) fail(src, a.agg.value->range.begin, "make-series expects an aggregation function");
+      AggSpec spec;
+      spec.fn = fn;
+      for (auto& arg : c->args) {
+        if (arg.value->as<K::Star>()) continue;
+        ExprPtr e = bind_expr(*arg.value, rc, src, scope);
+        spec.const_args.push_back(e->kind == ExprKind::Const ? e->constant : Value::null_of(e->type));
+        spec.args.push_back(e);
+      }
+      std::vector<Type> types;
+      std::vector<const Value*> consts;
+      for (auto& e : spec.args) { types.push_back(e->type); consts.push_back(e->kind == ExprKind::Const ? &e->constant : nullptr); }
+      std::string err;
+      auto outs = fn->types(types, consts, err);
+      if (!err.empty()) fail(src, a.agg.value->range.begin, c->name + ": " + err);
+      if (outs.size() != 1) fail(src, a.agg.value->range.begin, "make-series: " + c->name + "() gives several columns", true);
+      Value def = a.default_value ? eval_const(bind_expr(*a.default_value, none, src, scope), off, src) : Value::of_long(0);
+      defaults.push_back(convert_to(def, outs[0] == Type::Int ? Type::Long : outs[0]));
+      std::string name = a.agg.names.empty() ? agg_default_name(c->name, *c, 0) : a.agg.names[0];
+      spec.out_columns = {static_cast<int>(out.fields.size())};
+      out.fields.push_back({unique_name(out, name), Type::Dynamic});
+      aggs.push_back(std::move(spec));
+    }
+    ExprPtr axis = bind_expr(*ms->axis, rc, src, scope);
+    std::optional<Value> from, to;
+    if (ms->from) from = eval_const(bind_expr(*ms->from, none, src, scope), off, src);
+    if (ms->to) to = eval_const(bind_expr(*ms->to, none, src, scope), off, src);
+    Value step = eval_const(bind_expr(*ms->step, none, src, scope), off, src);
+    std::string axis_name = derive_name(*ms->axis);
+    out.fields.push_back({unique_name(out, axis_name.empty() ? "Column" : axis_name), Type::Dynamic});
+    for (auto& p : ms->params)
+      if (p.name == "kind" && p.value != "nonempty") fail(src, p.range.begin, "make-series kind=" + p.value + " is not supported", true);
+    return make_make_series(std::move(in), std::move(keys), std::move(aggs), std::move(defaults), axis, from, to, step, std::move(out));
+  }
   if (op.as<K::TopNested>()) fail(src, off, "top-nested is not supported", true);
-  if (op.as<K::ParseKv>()) fail(src, off, "parse-kv is not supported", true);
+  if (auto* kv = op.as<K::ParseKv>()) {
+    ParseKvOptions o;
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    for (auto& c : kv->columns) o.keys.push_back(c.name);
+    for (auto& a : kv->with) {
+      if (!a.name) fail(src, a.value->range.begin, "parse-kv: with (...) takes name=value options");
+      const std::string v = to_kusto_string(eval_const(bind_expr(*a.value, none, src, scope), off, src));
+      if (*a.name == "pair_delimiter") o.pair_delimiter = v;
+      else if (*a.name == "kv_delimiter") o.kv_delimiter = v;
+      else if (*a.name == "quote") o.quotes.push_back(v);
+      else if (*a.name == "escape") { if (!v.empty()) o.escapes.push_back(v[0]); }
+      else if (*a.name == "greedy") o.greedy = v == "true";
+      else if (*a.name == "regex") o.regex = v;
+      else fail(src, a.value->range.begin, "parse-kv option '" + *a.name + "' is not supported", true);
+    }
+    std::string err;
+    auto st = make_parse_kv_state(std::move(o), err);
+    if (!err.empty()) fail(src, off, err);
+    auto bag = std::make_shared<Expr>();
+    bag->kind = ExprKind::Call;
+    bag->type = Type::Dynamic;
+    bag->fn = parse_kv_function();
+    bag->state = st;
+    bag->args = {bind_expr(*kv->source, rc, src, scope)};
+    std::vector<ExprPtr> steps{bag};
+    const int bag_col = static_cast<int>(is.fields.size());
+    std::vector<int> output;
+    Schema out = is;
+    for (std::size_t i = 0; i < is.fields.size(); ++i) output.push_back(static_cast<int>(i));
+    for (auto& c : kv->columns) {
+      ExprPtr v = call_op(".member", {make_column(bag_col, Type::Dynamic), make_const(Value::of_string(c.name))}, c.range.begin, src);
+      const std::string conv = c.type == Type::String ? "tostring" : c.type == Type::Long ? "tolong" : c.type == Type::Int ? "toint"
+                             : c.type == Type::Real ? "toreal" : c.type == Type::Bool ? "tobool" : c.type == Type::DateTime ? "todatetime"
+                             : c.type == Type::TimeSpan ? "totimespan" : c.type == Type::Guid ? "toguid" : "todynamic";
+      ExprPtr e = call_op(conv, {v}, c.range.begin, src);
+      const int wcol = static_cast<int>(is.fields.size() + steps.size());
+      steps.push_back(e);
+      int existing = out.index_of(c.name);
+      if (existing >= 0) { output[static_cast<std::size_t>(existing)] = wcol; out.fields[static_cast<std::size_t>(existing)].type = c.type; }
+      else { output.push_back(wcol); out.fields.push_back({c.name, c.type}); }
+    }
+    return make_compute(std::move(in), std::move(steps), std::move(output), std::move(out));
+  }
   if (op.as<K::SampleDistinct>()) fail(src, off, "sample-distinct is not supported", true);
   fail(src, off, "operator '" + op.name + "' is not supported", true);
 }

@@ -12,7 +12,18 @@ void Binder::bind_lets(const std::vector<K::Statement>& stmts, const Src& src, c
   for (auto& st : stmts) {
     auto* let = st.as<K::Let>();
     if (!let) {
-      if (st.as<K::DeclareQueryParameters>()) fail(src, st.range.begin, "declare query_parameters is not supported", true);
+      if (auto* dq = st.as<K::DeclareQueryParameters>()) {
+        // Query parameters take their default values (rulelab passes no parameters).
+        for (auto& p : dq->params) {
+          if (!p.default_value) fail(src, p.range.begin, "query parameter '" + p.name + "' has no default value; rulelab cannot supply it", true);
+          auto b = std::make_shared<Binding>();
+          b->scope = std::make_shared<Scope>(*scope);
+          b->src = src;
+          b->offset = p.range.begin;
+          b->expr = p.default_value.get();
+          scope->names[p.name] = b;
+        }
+      }
       continue;
     }
     auto b = std::make_shared<Binding>();
@@ -184,6 +195,13 @@ PlanPtr Binder::bind_workspace_function(const std::string& name, const K::Call* 
     }
     fail(fsrc, 0, "workspace function '" + name + "' has no tabular result");
   }
+  // `let f = (p:type) { ... }; f` : the result names the function; call it with the caller's arguments
+  if (res->operators.empty()) {
+    if (auto* ref = res->source.as<K::TableRef>()) {
+      auto b = root->find(ref->name);
+      if (b && b->kind == Binding::Kind::Function) return bind_function_tabular(b, call, off, src, scope, piped_input);
+    }
+  }
   if (call && !call->args.empty()) {
     // parameters given to a parameterless body: bind them as named lets is not possible; report
     fail(src, off, "workspace function '" + name + "' takes no parameters (write its file as `let f = (p:type) { ... }; ` to declare them)");
@@ -198,10 +216,12 @@ PlanPtr Binder::bind_call_source(const K::Call& c, std::uint32_t off, const Src&
   }
   if (c.name == "table") {
     if (c.args.empty()) fail(src, off, "table() expects a table name");
-    auto* lit = c.args[0].value->as<K::Literal>();
-    const std::string* n = lit ? std::get_if<std::string>(&lit->value) : nullptr;
-    if (!n) fail(src, off, "table() expects a constant table name");
-    return bind_table_name(*n, off, src, scope, false);
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    ExprPtr e = bind_expr(*c.args[0].value, none, src, scope);
+    if (e->kind != ExprKind::Const || e->type != Type::String) fail(src, off, "table() expects a constant table name");
+    return bind_table_name(e->constant.s, off, src, scope, false);
   }
   if (auto b = scope->find(c.name); b && b->kind == Binding::Kind::Function)
     return bind_function_tabular(b, &c, off, src, scope, piped_input);

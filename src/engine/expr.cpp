@@ -124,6 +124,34 @@ Vec evaluate(const Expr& e, const Batch& b, const EvalContext& ctx) {
       return owned_vec(std::move(out));
     }
     case ExprKind::Call: {
+      // string predicate over a string column and a constant: straight on the bytes
+      if (e.fn->str_pred && e.args.size() == 2 && e.args[0]->type == Type::String && e.args[1]->kind == ExprKind::Const &&
+          e.args[1]->type == Type::String) {
+        Vec a = evaluate(*e.args[0], b, ctx);
+        if (!a.is_const) {
+          const std::string& needle = e.args[1]->constant.s;
+          Column out(Type::Bool);
+          out.reserve(n);
+          for (std::size_t i = 0; i < n; ++i) out.append_bool(e.fn->str_pred(a.col->get_string(i), needle));
+          return owned_vec(std::move(out));
+        }
+      }
+      // member access with a constant key on a dynamic column: copy the member's bytes
+      if (e.fn->name == ".member" && e.args.size() == 2 && e.args[1]->kind == ExprKind::Const) {
+        Vec a = evaluate(*e.args[0], b, ctx);
+        if (!a.is_const && a.col->type() == Type::Dynamic) {
+          const std::string key = to_kusto_string(e.args[1]->constant);
+          Column out(Type::Dynamic);
+          out.reserve(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            DynRef d = a.col->get_dynamic(i);
+            DynRef m = d.is_object() ? d.get(key) : DynRef();
+            if (m.valid()) out.append_dynamic(m);
+            else out.append_null();
+          }
+          return owned_vec(std::move(out));
+        }
+      }
       std::vector<Vec> parts;
       parts.reserve(e.args.size());
       bool all_const = true;

@@ -46,6 +46,9 @@ struct ScalarFunction {
   ScalarImpl impl;
   PrepareFn prepare = nullptr;
   bool deterministic = true;  // false: now(), rand(): never folded
+  // Fast path for string predicates (both arguments strings): the evaluator runs it directly on
+  // the column's bytes, without building values.
+  bool (*str_pred)(std::string_view, std::string_view) = nullptr;
 };
 
 enum class ExprKind { Const, Column, Call, And, Or, Not, Iff, Case, Coalesce };

@@ -371,9 +371,11 @@ void add_dynamic_functions(std::vector<ScalarFunction>& out) {
   add(".member", 2, 2, ret_dynamic, f_getmember);
   add(".index", 2, 2, ret_dynamic, f_getindex);
   add("parse_json", 1, 1, ret_dynamic, f_parse_json);
+  add("parsejson", 1, 1, ret_dynamic, f_parse_json);
   add("todynamic", 1, 1, ret_dynamic, f_parse_json);
   add("toobject", 1, 1, ret_dynamic, f_parse_json);
   add("array_length", 1, 1, ret_long, f_array_length);
+  add("arraylength", 1, 1, ret_long, f_array_length);
   add("array_concat", 1, 64, ret_dynamic, f_array_concat);
   add("array_slice", 3, 3, ret_dynamic, f_array_slice);
   add("array_index_of", 2, 2, ret_long, f_array_index_of);

@@ -398,6 +398,7 @@ void add_string_functions(std::vector<ScalarFunction>& out) {
   add("strrep", 2, 3, ret_string, f_strrep);
   add("isempty", 1, 1, ret_bool, f_isempty);
   add("isnotempty", 1, 1, ret_bool, f_isnotempty);
+  add("notempty", 1, 1, ret_bool, f_isnotempty);
   add("string_size", 1, 1, ret_long, f_string_size);
   add("url_decode", 1, 1, ret_string, f_url_decode);
   add("url_encode", 1, 1, ret_string, f_url_encode);

@@ -8,6 +8,7 @@ FunctionRegistry::FunctionRegistry() {
   add_datetime_functions(all_);
   add_dynamic_functions(all_);
   add_misc_functions(all_);
+  add_extra_functions(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }
 

@@ -28,6 +28,7 @@ void add_string_functions(std::vector<ScalarFunction>& out);
 void add_datetime_functions(std::vector<ScalarFunction>& out);
 void add_dynamic_functions(std::vector<ScalarFunction>& out);
 void add_misc_functions(std::vector<ScalarFunction>& out);
+void add_extra_functions(std::vector<ScalarFunction>& out);
 
 // Shared type rules.
 namespace rules {

@@ -12,28 +12,49 @@ class ComputeNode : public PlanNode {
   ComputeNode(PlanPtr c, std::vector<ExprPtr> steps, std::vector<int> output, Schema out)
       : child_(std::move(c)), steps_(std::move(steps)), output_(std::move(output)) { schema = std::move(out); }
   Table execute(ExecContext& ctx) const override {
-    Table in = child_->execute(ctx);
+    InputTable inp = run_input(*child_, ctx);
+    const Table& in = inp.get();
     Table out{schema, in.sources, {}};
     out.batches.reserve(in.batches.size());
     const std::size_t base = in.schema.fields.size();
     std::vector<int> uses(base + steps_.size(), 0);
     for (int o : output_) ++uses[static_cast<std::size_t>(o)];
-    for (auto& b : in.batches) {
-      for (auto& e : steps_) {
-        if (e->kind == ExprKind::Column && b.columns[static_cast<std::size_t>(e->column)].type() == e->type)
-          b.columns.push_back(b.columns[static_cast<std::size_t>(e->column)]);
-        else
-          b.columns.push_back(evaluate_column(*e, b, ctx.eval));
+    for (std::size_t k = 0; k < in.batches.size(); ++k) {
+      const Batch& src = in.batches[k];
+      // the working batch: input columns, then step columns (steps read earlier ones)
+      Batch work;
+      work.sources = src.sources;  // (copied before the columns may be moved out of src)
+      work.columns.reserve(base + steps_.size());
+      std::vector<Column> computed;
+      computed.reserve(steps_.size());
+      // Steps need a batch holding the columns they read; build it lazily only when there are steps.
+      if (!steps_.empty()) {
+        // steps may read any input column: take the input's columns (moved when owned)
+        if (inp.is_owned()) work.columns = std::move(inp.owned.batches[k].columns);
+        else work.columns = src.columns;
+        for (auto& e : steps_) {
+          if (e->kind == ExprKind::Column && work.columns[static_cast<std::size_t>(e->column)].type() == e->type)
+            work.columns.push_back(work.columns[static_cast<std::size_t>(e->column)]);
+          else
+            work.columns.push_back(evaluate_column(*e, work, ctx.eval));
+        }
       }
       Batch nb;
       nb.columns.reserve(output_.size());
       std::vector<int> left = uses;
       for (int o : output_) {
         auto i = static_cast<std::size_t>(o);
-        if (--left[i] == 0) nb.columns.push_back(std::move(b.columns[i]));
-        else nb.columns.push_back(b.columns[i]);
+        const bool last = --left[i] == 0;
+        if (!steps_.empty()) {
+          if (last) nb.columns.push_back(std::move(work.columns[i]));
+          else nb.columns.push_back(work.columns[i]);
+        } else if (last && inp.is_owned()) {
+          nb.columns.push_back(std::move(inp.owned.batches[k].columns[i]));
+        } else {
+          nb.columns.push_back(src.columns[i]);
+        }
       }
-      nb.sources = std::move(b.sources);
+      nb.sources = src.sources;
       out.batches.push_back(std::move(nb));
     }
     return out;

@@ -9,13 +9,19 @@ class FilterNode : public PlanNode {
  public:
   FilterNode(PlanPtr c, ExprPtr p) : child_(std::move(c)), pred_(std::move(p)) { schema = child_->schema; }
   Table execute(ExecContext& ctx) const override {
-    Table in = child_->execute(ctx);
+    InputTable inp = run_input(*child_, ctx);
+    const Table& in = inp.get();
     Table out{schema, in.sources, {}};
-    for (auto& b : in.batches) {
+    for (std::size_t k = 0; k < in.batches.size(); ++k) {
+      const Batch& b = in.batches[k];
       SelectionVector sel = evaluate_filter(*pred_, b, ctx.eval);
       if (sel.empty()) continue;
-      if (sel.size() == b.rows()) out.batches.push_back(std::move(b));
-      else out.batches.push_back(select_rows(b, sel));
+      if (sel.size() == b.rows()) {
+        if (inp.is_owned()) out.batches.push_back(std::move(inp.owned.batches[k]));
+        else out.batches.push_back(b);
+      } else {
+        out.batches.push_back(select_rows(b, sel));
+      }
     }
     return out;
   }

@@ -10,18 +10,20 @@ namespace rulelab::engine {
 namespace {
 
 struct KeyedTable {
-  Table t;
+  InputTable in;
+  const Table& t() const { return in.get(); }
   std::vector<std::string> keys;  // per row, in all_rows order; empty string = has a null part
   std::vector<RowRef> rows;
   std::vector<bool> null_key;
 };
 
-KeyedTable key_table(Table t, const std::vector<ExprPtr>& exprs, ExecContext& ctx) {
+KeyedTable key_table(const PlanNode& node, const std::vector<ExprPtr>& exprs, ExecContext& ctx) {
   KeyedTable k;
-  k.t = std::move(t);
-  k.rows = all_rows(k.t);
+  k.in = run_input(node, ctx);
+  const Table& t = k.in.get();
+  k.rows = all_rows(t);
   k.keys.reserve(k.rows.size());
-  for (auto& b : k.t.batches) {
+  for (auto& b : t.batches) {
     std::vector<Vec> vs;
     for (auto& e : exprs) vs.push_back(evaluate(*e, b, ctx.eval));
     for (std::size_t r = 0; r < b.rows(); ++r) {
@@ -61,9 +63,9 @@ class JoinNode : public PlanNode {
       : left_(std::move(l)), right_(std::move(r)), type_(t), lk_(std::move(lk)), rk_(std::move(rk)) { schema = std::move(out); }
 
   Table execute(ExecContext& ctx) const override {
-    KeyedTable L = key_table(left_->execute(ctx), lk_, ctx);
-    KeyedTable R = key_table(right_->execute(ctx), rk_, ctx);
-    const std::size_t lc = L.t.schema.fields.size(), rc = R.t.schema.fields.size();
+    KeyedTable L = key_table(*left_, lk_, ctx);
+    KeyedTable R = key_table(*right_, rk_, ctx);
+    const std::size_t lc = L.t().schema.fields.size(), rc = R.t().schema.fields.size();
     std::unordered_map<std::string, std::vector<std::size_t>> rmap;
     for (std::size_t i = 0; i < R.rows.size(); ++i)
       if (!R.null_key[i]) rmap[R.keys[i]].push_back(i);
@@ -81,24 +83,24 @@ class JoinNode : public PlanNode {
           if (!seen_left.insert(L.keys[i]).second) break;  // a later duplicate of the left key
           [[fallthrough]];
         case JoinType::Inner:
-          if (matches) for (auto j : *matches) emit(tb, &L.t, &L.rows[i], lc, &R.t, &R.rows[j], rc, ctx.lineage);
+          if (matches) for (auto j : *matches) emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage);
           break;
         case JoinType::LeftOuter:
         case JoinType::FullOuter:
           if (matches) {
-            for (auto j : *matches) { emit(tb, &L.t, &L.rows[i], lc, &R.t, &R.rows[j], rc, ctx.lineage); right_matched[j] = true; }
+            for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage); right_matched[j] = true; }
           } else {
-            emit(tb, &L.t, &L.rows[i], lc, nullptr, nullptr, rc, ctx.lineage);
+            emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, rc, ctx.lineage);
           }
           break;
         case JoinType::RightOuter:
-          if (matches) for (auto j : *matches) { emit(tb, &L.t, &L.rows[i], lc, &R.t, &R.rows[j], rc, ctx.lineage); right_matched[j] = true; }
+          if (matches) for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage); right_matched[j] = true; }
           break;
         case JoinType::LeftSemi:
-          if (matches) emit(tb, &L.t, &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage);
+          if (matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage);
           break;
         case JoinType::LeftAnti:
-          if (!matches) emit(tb, &L.t, &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage);
+          if (!matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage);
           break;
         case JoinType::RightSemi:
         case JoinType::RightAnti:
@@ -108,12 +110,12 @@ class JoinNode : public PlanNode {
     }
     if (type_ == JoinType::RightOuter || type_ == JoinType::FullOuter) {
       for (std::size_t j = 0; j < R.rows.size(); ++j)
-        if (!right_matched[j]) emit(tb, nullptr, nullptr, lc, &R.t, &R.rows[j], rc, ctx.lineage);
+        if (!right_matched[j]) emit(tb, nullptr, nullptr, lc, &R.t(), &R.rows[j], rc, ctx.lineage);
     }
     if (type_ == JoinType::RightSemi || type_ == JoinType::RightAnti) {
       const bool want = type_ == JoinType::RightSemi;
       for (std::size_t j = 0; j < R.rows.size(); ++j)
-        if (right_matched[j] == want) emit(tb, nullptr, nullptr, 0, &R.t, &R.rows[j], rc, ctx.lineage);
+        if (right_matched[j] == want) emit(tb, nullptr, nullptr, 0, &R.t(), &R.rows[j], rc, ctx.lineage);
     }
     return tb.finish();
   }
@@ -132,9 +134,9 @@ class LookupNode : public PlanNode {
     schema = std::move(out);
   }
   Table execute(ExecContext& ctx) const override {
-    KeyedTable L = key_table(left_->execute(ctx), lk_, ctx);
-    KeyedTable R = key_table(right_->execute(ctx), rk_, ctx);
-    const std::size_t lc = L.t.schema.fields.size();
+    KeyedTable L = key_table(*left_, lk_, ctx);
+    KeyedTable R = key_table(*right_, rk_, ctx);
+    const std::size_t lc = L.t().schema.fields.size();
     std::unordered_map<std::string, std::vector<std::size_t>> rmap;
     for (std::size_t i = 0; i < R.rows.size(); ++i)
       if (!R.null_key[i]) rmap[R.keys[i]].push_back(i);
@@ -144,13 +146,13 @@ class LookupNode : public PlanNode {
       if (!L.null_key[i]) { auto it = rmap.find(L.keys[i]); if (it != rmap.end()) m = &it->second; }
       auto put = [&](const RowRef* rr) {
         const RowRef& lr = L.rows[i];
-        for (std::size_t c = 0; c < lc; ++c) tb.column(c).append_from(L.t.batches[lr.batch].columns[c], lr.row);
+        for (std::size_t c = 0; c < lc; ++c) tb.column(c).append_from(L.t().batches[lr.batch].columns[c], lr.row);
         for (std::size_t k = 0; k < rcols_.size(); ++k) {
-          if (rr) tb.column(lc + k).append_from(R.t.batches[rr->batch].columns[static_cast<std::size_t>(rcols_[k])], rr->row);
+          if (rr) tb.column(lc + k).append_from(R.t().batches[rr->batch].columns[static_cast<std::size_t>(rcols_[k])], rr->row);
           else tb.column(lc + k).append_null();
         }
-        RowSource src = L.t.batches[lr.batch].sources[lr.row];
-        if (ctx.lineage && rr) src = ctx.lineage->combine(src, R.t.batches[rr->batch].sources[rr->row]);
+        RowSource src = L.t().batches[lr.batch].sources[lr.row];
+        if (ctx.lineage && rr) src = ctx.lineage->combine(src, R.t().batches[rr->batch].sources[rr->row]);
         tb.end_row(src);
       };
       if (m) for (auto j : *m) put(&R.rows[j]);

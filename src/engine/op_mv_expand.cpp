@@ -67,7 +67,8 @@ class MvExpandNode : public PlanNode {
     schema = std::move(out);
   }
   Table execute(ExecContext& ctx) const override {
-    Table in = child_->execute(ctx);
+    InputTable inp = run_input(*child_, ctx);
+    const Table& in = inp.get();
     TableBuilder tb(schema);
     std::vector<std::vector<Value>> cols;
     for (auto& b : in.batches) {
@@ -111,7 +112,9 @@ class MvApplyNode : public PlanNode {
     schema = std::move(out);
   }
   Table execute(ExecContext& ctx) const override {
-    Table in = child_->execute(ctx);
+    InputTable inp = run_input(*child_, ctx);
+    const Table& in = inp.get();
+    if (row_local_) return execute_row_local(ctx, in);
     TableBuilder tb(schema);
     std::vector<std::vector<Value>> cols;
     const std::size_t nkeep = keep_.size();
@@ -151,7 +154,53 @@ class MvApplyNode : public PlanNode {
     return out;
   }
 
+  bool row_local_ = false;
+
  private:
+  // A subquery made only of row-by-row operators (where, extend, project*, parse, mv-expand) gives
+  // the same rows whether it runs per record or once over all records' expanded rows; it runs once
+  // per input batch, each expanded row tagged (RowSource::line) with its record.
+  Table execute_row_local(ExecContext& ctx, const Table& in) const {
+    TableBuilder tb(schema);
+    std::vector<std::vector<Value>> cols;
+    const std::size_t nkeep = keep_.size();
+    for (auto& b : in.batches) {
+      std::vector<Vec> vs;
+      for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
+      TableBuilder sb(sub_input_);
+      for (std::size_t r = 0; r < b.rows(); ++r) {
+        const std::size_t n = ex_.expand(vs, r, cols);
+        for (std::size_t i = 0; i < n; ++i) {
+          for (std::size_t k = 0; k < ex_.items.size(); ++k) {
+            Column& col = sb.column(k);
+            append_value(col, i < cols[k].size() ? cast_element(cols[k][i], col.type()) : Value::null_of(col.type()));
+          }
+          if (index_col_ >= 0) sb.column(static_cast<std::size_t>(index_col_)).append_long(static_cast<std::int64_t>(i));
+          sb.end_row(RowSource{0, static_cast<std::uint32_t>(r)});
+        }
+      }
+      Table sub_in = sb.finish();
+      slot_->table = &sub_in;
+      Table res = sub_->execute(ctx);
+      slot_->table = nullptr;
+      for (auto& rb : res.batches) {
+        for (std::size_t i = 0; i < rb.rows(); ++i) {
+          const std::size_t r = rb.sources[i].line;
+          for (std::size_t c = 0; c < nkeep; ++c) tb.column(c).append_from(b.columns[static_cast<std::size_t>(keep_[c])], r);
+          for (std::size_t c = 0; c < rb.columns.size(); ++c) {
+            Column& out = tb.column(nkeep + c);
+            if (out.type() == rb.columns[c].type()) out.append_from(rb.columns[c], i);
+            else append_value(out, convert_to(get_value(rb.columns[c], i), out.type()));
+          }
+          tb.end_row(b.sources[r]);
+        }
+      }
+    }
+    Table out = tb.finish();
+    out.sources = in.sources;
+    return out;
+  }
+
   PlanPtr child_;
   std::vector<int> keep_;
   Expander ex_;
@@ -169,9 +218,11 @@ PlanPtr make_mv_expand(PlanPtr child, std::vector<int> keep, std::vector<ExpandS
                                         std::move(out));
 }
 PlanPtr make_mv_apply(PlanPtr child, std::vector<int> keep, std::vector<ExpandSpec> items, Schema sub_input, int index_col,
-                      std::shared_ptr<ParamSlot> slot, PlanPtr sub, std::optional<std::int64_t> limit, Schema out) {
-  return std::make_shared<MvApplyNode>(std::move(child), std::move(keep), std::move(items), std::move(sub_input), index_col,
-                                       std::move(slot), std::move(sub), limit, std::move(out));
+                      std::shared_ptr<ParamSlot> slot, PlanPtr sub, std::optional<std::int64_t> limit, Schema out, bool row_local) {
+  auto n = std::make_shared<MvApplyNode>(std::move(child), std::move(keep), std::move(items), std::move(sub_input), index_col,
+                                         std::move(slot), std::move(sub), limit, std::move(out));
+  n->row_local_ = row_local;
+  return n;
 }
 
 }  // namespace rulelab::engine

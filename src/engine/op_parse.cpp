@@ -14,7 +14,8 @@ class ParseNode : public PlanNode {
   ParseNode(PlanPtr c, ParseSpec s, std::vector<int> child_to_out, Schema out)
       : child_(std::move(c)), spec_(std::move(s)), child_to_out_(std::move(child_to_out)) { schema = std::move(out); }
   Table execute(ExecContext& ctx) const override {
-    Table in = child_->execute(ctx);
+    InputTable inp = run_input(*child_, ctx);
+    const Table& in = inp.get();
     const auto* re = dynamic_cast<const RegexState*>(spec_.regex.get());
     TableBuilder tb(schema);
     std::vector<std::string_view> groups;

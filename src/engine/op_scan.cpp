@@ -8,6 +8,7 @@ class ScanNode : public PlanNode {
  public:
   explicit ScanNode(std::shared_ptr<const Table> t) : table_(std::move(t)) { schema = table_->schema; }
   Table execute(ExecContext&) const override { return *table_; }
+  std::shared_ptr<const Table> stored(ExecContext&) const override { return table_; }
 
  private:
   std::shared_ptr<const Table> table_;
@@ -17,6 +18,10 @@ class ParamNode : public PlanNode {
  public:
   ParamNode(std::shared_ptr<ParamSlot> slot, Schema s) : slot_(std::move(slot)) { schema = std::move(s); }
   Table execute(ExecContext&) const override { return slot_->table ? *slot_->table : Table{schema, {}, {}}; }
+  std::shared_ptr<const Table> stored(ExecContext&) const override {
+    if (!slot_->table) return std::make_shared<const Table>(Table{schema, {}, {}});
+    return std::shared_ptr<const Table>(std::shared_ptr<const Table>{}, slot_->table);  // non-owning
+  }
 
  private:
   std::shared_ptr<ParamSlot> slot_;
@@ -25,17 +30,25 @@ class ParamNode : public PlanNode {
 class CachedNode : public PlanNode {
  public:
   explicit CachedNode(PlanPtr c) : child_(std::move(c)) { schema = child_->schema; }
-  Table execute(ExecContext& ctx) const override {
-    if (!cache_) cache_ = std::make_shared<Table>(child_->execute(ctx));
-    return *cache_;
+  Table execute(ExecContext& ctx) const override { return *stored(ctx); }
+  std::shared_ptr<const Table> stored(ExecContext& ctx) const override {
+    if (!cache_) cache_ = std::make_shared<const Table>(child_->execute(ctx));
+    return cache_;
   }
 
  private:
   PlanPtr child_;
-  mutable std::shared_ptr<Table> cache_;
+  mutable std::shared_ptr<const Table> cache_;
 };
 
 }  // namespace
+
+InputTable run_input(const PlanNode& child, ExecContext& ctx) {
+  InputTable r;
+  r.shared = child.stored(ctx);
+  if (!r.shared) r.owned = child.execute(ctx);
+  return r;
+}
 
 PlanPtr make_scan(std::shared_ptr<const Table> table) { return std::make_shared<ScanNode>(std::move(table)); }
 PlanPtr make_values(Table t) { return std::make_shared<ScanNode>(std::make_shared<const Table>(std::move(t))); }

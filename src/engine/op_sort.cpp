@@ -12,7 +12,8 @@ class SortNode : public PlanNode {
   SortNode(PlanPtr c, std::vector<SortKeySpec> k, std::optional<std::int64_t> limit)
       : child_(std::move(c)), keys_(std::move(k)), limit_(limit) { schema = child_->schema; }
   Table execute(ExecContext& ctx) const override {
-    Table in = child_->execute(ctx);
+    InputTable inp = run_input(*child_, ctx);
+    const Table& in = inp.get();
     std::vector<RowRef> rows = all_rows(in);
     // key columns per batch
     std::vector<std::vector<Column>> kcols(in.batches.size());

@@ -13,7 +13,8 @@ class SummarizeNode : public PlanNode {
       : child_(std::move(c)), keys_(std::move(k)), aggs_(std::move(a)) { schema = std::move(out); }
 
   Table execute(ExecContext& ctx) const override {
-    Table in = child_->execute(ctx);
+    InputTable inp = run_input(*child_, ctx);
+    const Table& in = inp.get();
     struct Group {
       std::vector<Value> keys;
       std::vector<std::unique_ptr<AggState>> states;

@@ -13,7 +13,8 @@ class UnionNode : public PlanNode {
     TableBuilder tb(schema);
     std::vector<std::string> sources;
     for (std::size_t k = 0; k < children_.size(); ++k) {
-      Table t = children_[k]->execute(ctx);
+      InputTable inp = run_input(*children_[k], ctx);
+      const Table& t = inp.get();
       // Inputs that share one list of source files (a run numbers its files once) keep their
       // RowSources; others are renumbered after the files already listed.
       std::uint32_t base = 0;

@@ -35,8 +35,20 @@ class PlanNode {
   Schema schema;
   virtual ~PlanNode() = default;
   virtual Table execute(ExecContext& ctx) const = 0;
+  // The result without a copy when the node holds it already (a stored table, a materialized
+  // cache, mv-apply's per-record input); nullptr otherwise.
+  virtual std::shared_ptr<const Table> stored(ExecContext&) const { return nullptr; }
 };
 using PlanPtr = std::shared_ptr<PlanNode>;
+
+// A child's result: borrowed when stored, else owned.
+struct InputTable {
+  std::shared_ptr<const Table> shared;
+  Table owned;
+  const Table& get() const { return shared ? *shared : owned; }
+  bool is_owned() const { return !shared; }
+};
+InputTable run_input(const PlanNode& child, ExecContext& ctx);
 
 // Builds tables batch by batch (<= kBatchRows rows each).
 class TableBuilder {
@@ -115,7 +127,8 @@ struct ExpandSpec {
 PlanPtr make_mv_expand(PlanPtr child, std::vector<int> keep, std::vector<ExpandSpec> items, std::vector<int> expand_out,
                        int index_out, std::optional<std::int64_t> limit, Schema out);
 PlanPtr make_mv_apply(PlanPtr child, std::vector<int> keep, std::vector<ExpandSpec> items, Schema sub_input,
-                      int index_col, std::shared_ptr<ParamSlot> slot, PlanPtr sub, std::optional<std::int64_t> limit, Schema out);
+                      int index_col, std::shared_ptr<ParamSlot> slot, PlanPtr sub, std::optional<std::int64_t> limit, Schema out,
+                      bool row_local);
 
 struct ParseSpec {
   ExprPtr source;
@@ -128,6 +141,20 @@ struct ParseSpec {
 PlanPtr make_parse(PlanPtr child, ParseSpec spec, std::vector<int> child_to_out, Schema out);
 
 PlanPtr make_values(Table t);
+
+struct WindowSpec {
+  enum Kind { RowNumber, Prev, Next } kind = RowNumber;
+  ExprPtr expr;                // prev/next
+  std::int64_t offset = 1;
+  Value default_value;         // prev/next beyond the ends
+  std::int64_t start = 1;      // row_number
+  Type type = Type::Long;
+};
+// Appends one column per spec to the input (output schema = input + those columns).
+PlanPtr make_window(PlanPtr child, std::vector<WindowSpec> specs, Schema out);
+// make-series: output = keys, one dynamic array per aggregate, the axis array.
+PlanPtr make_make_series(PlanPtr child, std::vector<ExprPtr> keys, std::vector<AggSpec> aggs, std::vector<Value> defaults, ExprPtr axis,
+                         std::optional<Value> from, std::optional<Value> to, Value step, Schema out);
 PlanPtr make_serialize(PlanPtr child);
 
 }  // namespace rulelab::engine

@@ -275,8 +275,16 @@ std::optional<int> compare_values(const Value& a, const Value& b) {
     return r < 0 ? -1 : (r > 0 ? 1 : 0);
   }
   if (a.type == Type::String || b.type == Type::String) {
-    // string against another scalar: compare as strings (Kusto converts implicitly in a few places)
-    return std::nullopt;
+    // a string against another scalar type: the string is read as that type (EventID == "4624");
+    // a string that does not convert compares as null (== false).
+    if (a.type == Type::String) {
+      Value c = convert_to(a, b.type == Type::Int ? Type::Long : b.type);
+      if (c.is_null()) return std::nullopt;
+      return compare_values(c, b);
+    }
+    Value c = convert_to(b, a.type == Type::Int ? Type::Long : a.type);
+    if (c.is_null()) return std::nullopt;
+    return compare_values(a, c);
   }
   if (a.type == b.type) {
     switch (a.type) {

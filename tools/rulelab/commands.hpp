@@ -22,6 +22,7 @@ void add_parse(CLI::App& app, Registry& r);
 void add_corpus(CLI::App& app, Registry& r);
 void add_run(CLI::App& app, Registry& r);
 void add_query(CLI::App& app, Registry& r);
+void add_corpus_run(CLI::App& app, Registry& r);  // tools/rulelab/cmd_corpus_run.cpp (Kusto executor over a rule corpus)
 void add_test(CLI::App& app, Registry& r);
 void add_simulate(CLI::App& app, Registry& r);
 void add_diff(CLI::App& app, Registry& r);

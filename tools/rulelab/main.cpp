@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   rulelab::cli::add_corpus(app, registry);
   rulelab::cli::add_run(app, registry);
   rulelab::cli::add_query(app, registry);
+  rulelab::cli::add_corpus_run(app, registry);
   rulelab::cli::add_test(app, registry);
   rulelab::cli::add_simulate(app, registry);
   rulelab::cli::add_diff(app, registry);

@@ -1,6 +1,8 @@
 // rulelab run (Sentinel rules) and rulelab query --dialect kusto: load the logs into tables, run
 // the query with one pinned clock, print the rows and the alert decision.
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -35,12 +37,22 @@ std::int64_t now_ticks(const std::string& text, std::string& err) {
 }
 
 
-bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
-                    const std::vector<std::string>& functions, bool strict, std::optional<std::pair<std::int64_t, std::int64_t>> window) {
+// As load_workspace, reading only the columns `projection` names for the tables it lists.
+static bool load_workspace_projected(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
+                                     const std::vector<std::string>& functions, bool strict,
+                              std::optional<std::pair<std::int64_t, std::int64_t>> window,
+                              const std::map<std::string, std::vector<std::string>>* projection) {
   if (!schema_dir.empty()) {
-    auto dir = load_schema_dir(schema_dir);
-    if (!dir) { std::cerr << dir.error().format() << "\n"; return false; }
-    ws.schemas = std::move(*dir);
+    // one file at a time: a schema file that does not load is reported and skipped
+    std::error_code ec;
+    if (!fs::is_directory(schema_dir, ec)) { std::cerr << schema_dir << ": not a directory\n"; return false; }
+    for (const auto& e : fs::directory_iterator(schema_dir, ec)) {
+      if (!e.is_regular_file() || e.path().extension() != ".json") continue;
+      auto s = load_schema_file(e.path().string());
+      if (!s) { std::cerr << "warning: schema skipped: " << s.error().format() << "\n"; continue; }
+      std::string name = s.value().table.empty() ? e.path().stem().string() : s.value().table;
+      ws.schemas.emplace(name, std::move(s.value()));
+    }
   }
   for (auto& f : functions) {
     const auto eq = f.find('=');
@@ -64,6 +76,18 @@ bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const s
     auto sit = ws.schemas.find(table);
     if (sit != ws.schemas.end()) opt.schema = sit->second;
     std::optional<Schema> known = opt.schema ? opt.schema : builtin_schema(table);
+    if (projection && known) {
+      auto pit = projection->find(table);
+      if (pit != projection->end()) {
+        // only the columns the query can read are materialised (the window column included)
+        opt.columns = pit->second;
+        Schema pruned;
+        pruned.table = known->table;
+        for (auto& f : known->fields)
+          if (std::find(opt.columns.begin(), opt.columns.end(), f.name) != opt.columns.end()) pruned.fields.push_back(f);
+        known = pruned;
+      }
+    }
     int tg = known ? known->index_of("TimeGenerated") : -1;
     if (window && tg >= 0) {
       const auto w = *window;
@@ -121,6 +145,12 @@ bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const s
       if (s) ws.engine.add_table(name, std::make_shared<const Table>(Table{*s, {}, {}}));
     }
   return true;
+}
+
+bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
+                    const std::vector<std::string>& functions, bool strict,
+                    std::optional<std::pair<std::int64_t, std::int64_t>> window) {
+  return load_workspace_projected(ws, data, schema_dir, functions, strict, window, nullptr);
 }
 
 namespace {
@@ -234,6 +264,78 @@ ordered_json provenance_json(const Table& result, const Lineage& lineage, const 
   return out;
 }
 
+// Column pruning (DESIGN 7: read only the columns the query uses). Candidates: every string the
+// query's AST holds (names, literals, patterns) that names a column. The pruning is used only when
+// the query binds over empty tables with the pruned schemas and gives the same result columns as
+// with the full schemas; otherwise every column is read.
+static std::map<std::string, std::vector<std::string>> plan_projection(const kusto::SentinelRule& rule, const RunArgs& a,
+                                                                 const std::map<std::string, Schema>& schemas) {
+  std::map<std::string, std::vector<std::string>> out;
+  kusto::ParseOptions po;
+  po.location = rule.location;
+  auto q = kusto::parse_query(rule.query, po);
+  if (!q) return out;
+  std::set<std::string> strings;
+  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& j) {
+    if (j.is_string()) strings.insert(j.get<std::string>());
+    else if (j.is_array() || j.is_object()) for (auto& x : j) walk(x);
+  };
+  walk(nlohmann::json::parse(kusto::to_json(q.value()), nullptr, false));
+  std::map<std::string, Schema> full;
+  for (auto& d : a.data) {
+    const auto eq = d.find('=');
+    std::string table = eq == std::string::npos ? fs::path(d).stem().string() : d.substr(0, eq);
+    auto sit = schemas.find(table);
+    std::optional<Schema> known = sit != schemas.end() ? std::optional<Schema>(sit->second) : builtin_schema(table);
+    if (!known) return {};  // an inferred schema: no pruning
+    full[table] = *known;
+  }
+  bool pruned_any = false;
+  for (auto& [table, sc] : full) {
+    std::vector<std::string> cols;
+    for (auto& f : sc.fields)
+      if (strings.count(f.name) || f.name == "TimeGenerated") cols.push_back(f.name);
+    pruned_any = pruned_any || cols.size() < sc.fields.size();
+    out[table] = cols;
+  }
+  if (!pruned_any) return {};
+  auto result_schema = [&](bool pruned, Schema& res) {
+    engine::Engine e;
+    for (auto& f : a.functions) {
+      const auto eq = f.find('=');
+      if (eq == std::string::npos) return false;
+      std::ifstream in(f.substr(eq + 1), std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      e.add_function(f.substr(0, eq), ss.str(), kusto::QueryLocation::identity(f.substr(eq + 1)));
+    }
+    for (auto& name : builtin_schema_names())
+      if (auto b = builtin_schema(name)) e.add_table(name, std::make_shared<const Table>(Table{*b, {}, {}}));
+    for (auto& [name, sc] : schemas) e.add_table(name, std::make_shared<const Table>(Table{sc, {}, {}}));
+    for (auto& [table, sc] : full) {
+      Schema use = sc;
+      if (pruned) {
+        use.fields.clear();
+        for (auto& f : sc.fields)
+          if (std::find(out[table].begin(), out[table].end(), f.name) != out[table].end()) use.fields.push_back(f);
+      }
+      e.add_table(table, std::make_shared<const Table>(Table{use, {}, {}}));
+    }
+    engine::RunOptions ro;
+    Table t;
+    engine::EngineError err;
+    if (!e.run(q.value(), rule.location, ro, t, err)) return false;
+    res = t.schema;
+    return true;
+  };
+  Schema with_all, with_pruned;
+  if (!result_schema(false, with_all) || !result_schema(true, with_pruned)) return {};
+  if (with_all.fields.size() != with_pruned.fields.size()) return {};
+  for (std::size_t i = 0; i < with_all.fields.size(); ++i)
+    if (with_all.fields[i].name != with_pruned.fields[i].name || with_all.fields[i].type != with_pruned.fields[i].type) return {};
+  return out;
+}
+
 int run_sentinel(const RunArgs& a) {
   auto loaded = kusto::load_sentinel_file(a.rule);
   if (!loaded) { std::cerr << loaded.error().format() << "\n"; return 1; }
@@ -246,7 +348,15 @@ int run_sentinel(const RunArgs& a) {
     std::optional<std::pair<std::int64_t, std::int64_t>> window;
     if (rule.query_period) window = std::make_pair(now - rule.query_period->ticks, now);
     Workspace ws;
-    if (!load_workspace(ws, a.data, a.schema_dir, a.functions, a.strict, window)) return 1;
+    std::map<std::string, std::vector<std::string>> projection;
+    {
+      // the schemas only, to plan which columns to read
+      Workspace probe;
+      if (!load_workspace(probe, {}, a.schema_dir, {}, a.strict, std::nullopt)) return 1;
+      projection = plan_projection(rule, a, probe.schemas);
+    }
+    if (!load_workspace_projected(ws, a.data, a.schema_dir, a.functions, a.strict, window, projection.empty() ? nullptr : &projection))
+      return 1;
     engine::RunOptions ro;
     ro.now_ticks = now;
     Lineage lineage;
