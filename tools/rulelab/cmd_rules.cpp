@@ -14,6 +14,7 @@ namespace rulelab::cli {
 std::string rule_family(const std::string& path) {
   namespace fs = std::filesystem;
   const std::string ext = fs::path(path).extension().string();
+  if (path.ends_with(".test.yaml") || path.ends_with(".test.yml")) return "";  // rule-test files (rulelab test)
   if (ext == ".yaml" || ext == ".yml" || ext == ".kql") return "sentinel";
   if (ext == ".toml" || ext == ".ndjson") return "elastic";
   if (ext == ".json") {
