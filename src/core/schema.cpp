@@ -87,7 +87,7 @@ Result<Schema> load_schema_file(const std::string& path) {
   return parse_schema_json(ss.str(), path);
 }
 
-Result<std::map<std::string, Schema>> load_schema_dir(const std::string& dir) {
+Result<std::map<std::string, Schema>> load_schema_dir(const std::string& dir, std::vector<Error>* skipped) {
   std::map<std::string, Schema> out;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) return Error{"not a directory", dir};
@@ -97,6 +97,10 @@ Result<std::map<std::string, Schema>> load_schema_dir(const std::string& dir) {
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     auto s = load_schema_file(f.string());
+    if (!s && skipped) {
+      skipped->push_back(s.error());
+      continue;
+    }
     if (!s) return s.error();
     out.emplace(s->table, std::move(*s));
   }

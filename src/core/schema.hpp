@@ -17,8 +17,10 @@ namespace rulelab {
 Result<Schema> load_schema_file(const std::string& path);
 Result<Schema> parse_schema_json(std::string_view text, const std::string& origin);
 
-// Every *.json schema file of a directory, keyed by table name.
-Result<std::map<std::string, Schema>> load_schema_dir(const std::string& dir);
+// Every *.json schema file of a directory, keyed by table name. A file that cannot be read fails
+// the whole call, unless `skipped` is given: then the file is left out and its error listed there
+// (the Azure-Sentinel schema folders hold a few files with unknown types).
+Result<std::map<std::string, Schema>> load_schema_dir(const std::string& dir, std::vector<Error>* skipped = nullptr);
 
 // The built-in schemas (AuditLogs, SigninLogs, SecurityEvent, ...).
 std::optional<Schema> builtin_schema(std::string_view table);

@@ -152,3 +152,19 @@ TEST_CASE("pretty-printed JSON documents (one object over many lines, or several
   CHECK(t->stats.rejected == 1);
   CHECK(t->stats.first_rejections.at(0).line == 4);
 }
+
+TEST_CASE("a schema directory with one bad file: fatal by default, skipped and listed on request") {
+  const auto dir = std::filesystem::temp_directory_path() / ("rulelab_schemas_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "Good.json") << R"({"Name": "Good", "Properties": [{"name": "a", "type": "string"}]})";
+  std::ofstream(dir / "Bad.json") << R"({"Name": "Bad", "Properties": [{"name": "abc", "type": "def"}]})";
+  CHECK_FALSE(load_schema_dir(dir.string()));
+  std::vector<Error> skipped;
+  auto ok = load_schema_dir(dir.string(), &skipped);
+  REQUIRE(ok);
+  CHECK(ok->count("Good") == 1);
+  CHECK(ok->count("Bad") == 0);
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].message.find("def") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}

@@ -34,8 +34,10 @@ int run_ingest(const IngestArgs& a) {
   }
   if (!a.schema.empty()) {
     if (std::filesystem::is_directory(a.schema)) {
-      auto dir = load_schema_dir(a.schema);
+      std::vector<Error> skipped;
+      auto dir = load_schema_dir(a.schema, &skipped);
       if (!dir) { std::cerr << dir.error().format() << "\n"; return 1; }
+      for (const auto& e : skipped) std::cerr << "warning: schema file skipped: " << e.format() << "\n";
       std::string table = a.table.empty() ? std::filesystem::path(a.file).stem().string() : a.table;
       auto it = dir->find(table);
       if (it == dir->end()) {
