@@ -12,14 +12,6 @@
 
 namespace rulelab::cli {
 
-namespace {
-std::optional<DateTime> doc_time(DynRef v) {
-  if (v.is_string()) return parse_datetime(v.as_string());
-  if (v.is_number()) return DateTime{static_cast<std::int64_t>(v.as_number() * 10'000)};
-  return std::nullopt;
-}
-}  // namespace
-
 Result<FoundEvent> find_event(const std::string& selector, const std::vector<std::string>& data, const std::string& time_field,
                               bool documents) {
   if (data.empty()) return Error{"--event needs --data"};
@@ -73,7 +65,7 @@ Result<FoundEvent> find_event(const std::string& selector, const std::vector<std
         if (documents) {
           auto vals = values_at(b.columns[0].get_dynamic(i), time_field);
           if (vals.empty()) vals = values_at(b.columns[0].get_dynamic(i), "@timestamp");
-          if (!vals.empty()) ev.time = doc_time(vals.front());
+          if (!vals.empty()) ev.time = dyn_time(vals.front());
         } else if (tcol >= 0 && b.columns[static_cast<std::size_t>(tcol)].type() == Type::DateTime &&
                    !b.columns[static_cast<std::size_t>(tcol)].is_null(i)) {
           ev.time = b.columns[static_cast<std::size_t>(tcol)].get_datetime(i);

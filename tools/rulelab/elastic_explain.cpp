@@ -17,6 +17,7 @@
 #include "kql/kuery_ast.hpp"
 #include "kql/matcher.hpp"
 #include "schedule.hpp"
+#include "sentinel_workspace.hpp"
 
 namespace rulelab::cli {
 
@@ -45,13 +46,10 @@ int explain_elastic(const ExplainArgs& a) {
               << " (rulelab run --format json shows its matches)\n";
     return 2;
   }
-  DateTime now{0};
-  if (a.now.empty()) {
-    now = DateTime{std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count() * 10};
-  } else if (auto t = parse_datetime(a.now)) {
-    now = *t;
-  } else {
-    std::cerr << "--now: not a datetime: " << a.now << "\n";
+  std::string now_err;
+  const DateTime now{now_ticks(a.now, now_err)};
+  if (!now_err.empty()) {
+    std::cerr << now_err << "\n";
     return 2;
   }
   kql::FieldTypes types = kql::FieldTypes::builtin();

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dynamic.hpp"
 #include "core/error.hpp"
 #include "core/types.hpp"
 
@@ -38,6 +39,9 @@ struct FoundEvent {
 };
 Result<FoundEvent> find_event(const std::string& selector, const std::vector<std::string>& data, const std::string& time_field,
                               bool documents);
+
+// A document's time value: an ISO 8601 string, or a number of epoch milliseconds.
+std::optional<DateTime> dyn_time(DynRef v);
 
 // "NAME=FILE" -> {NAME, FILE}; "FILE" -> {file stem, FILE}.
 std::pair<std::string, std::string> split_data_spec(const std::string& spec);

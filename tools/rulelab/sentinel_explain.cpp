@@ -425,13 +425,7 @@ int explain_sentinel(const ExplainArgs& a) {
   Traced whole;
   if (!run_traced(ws, rule.query, now, target, whole, err)) { std::cerr << a.rule << ": " << err << "\n"; return 1; }
   const auto count = static_cast<std::int64_t>(whole.table.rows());
-  bool alert = false;
-  switch (rule.trigger_operator) {
-    case kusto::TriggerOperator::GreaterThan: alert = count > rule.trigger_threshold; break;
-    case kusto::TriggerOperator::LessThan: alert = count < rule.trigger_threshold; break;
-    case kusto::TriggerOperator::Equal: alert = count == rule.trigger_threshold; break;
-    case kusto::TriggerOperator::NotEqual: alert = count != rule.trigger_threshold; break;
-  }
+  const bool alert = rule.kind == kusto::RuleKind::NRT ? count > 0 : trigger(rule.trigger_operator, count, rule.trigger_threshold);
   std::string verdict;
   if (!whole.event_rows.empty())
     verdict = std::to_string(whole.event_rows.size()) + " of the " + std::to_string(count) + " result rows derive from this event; the rule " +

@@ -147,6 +147,16 @@ static bool load_workspace_projected(Workspace& ws, const std::vector<std::strin
   return true;
 }
 
+bool trigger(kusto::TriggerOperator op, std::int64_t count, std::int64_t threshold) {
+  switch (op) {
+    case kusto::TriggerOperator::GreaterThan: return count > threshold;
+    case kusto::TriggerOperator::LessThan: return count < threshold;
+    case kusto::TriggerOperator::Equal: return count == threshold;
+    case kusto::TriggerOperator::NotEqual: return count != threshold;
+  }
+  return false;
+}
+
 bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
                     const std::vector<std::string>& functions, bool strict,
                     std::optional<std::pair<std::int64_t, std::int64_t>> window) {
@@ -161,15 +171,6 @@ void print_rows(const Table& t, const std::string& format) {
   else engine::write_table_text(t, std::cout);
 }
 
-bool trigger(kusto::TriggerOperator op, std::int64_t count, std::int64_t threshold) {
-  switch (op) {
-    case kusto::TriggerOperator::GreaterThan: return count > threshold;
-    case kusto::TriggerOperator::LessThan: return count < threshold;
-    case kusto::TriggerOperator::Equal: return count == threshold;
-    case kusto::TriggerOperator::NotEqual: return count != threshold;
-  }
-  return false;
-}
 
 // Values of one column for the given rows (strings as Sentinel shows them).
 std::string cell_text(const Table& t, const engine::RowRef& r, const std::string& col, bool& found) {

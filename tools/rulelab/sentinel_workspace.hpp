@@ -9,6 +9,7 @@
 
 #include "core/column.hpp"
 #include "engine/engine.hpp"
+#include "kusto/sentinel_rule.hpp"
 
 namespace rulelab::cli {
 
@@ -23,6 +24,9 @@ struct Workspace {
 bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
                     const std::vector<std::string>& functions, bool strict,
                     std::optional<std::pair<std::int64_t, std::int64_t>> window);
+
+// Sentinel's alert decision: the result count against triggerOperator / triggerThreshold.
+bool trigger(kusto::TriggerOperator op, std::int64_t count, std::int64_t threshold);
 
 // --now: ISO 8601, or the current time when empty.
 std::int64_t now_ticks(const std::string& text, std::string& err);
