@@ -326,7 +326,22 @@ class Loader {
     if (pending_.empty()) return;
     std::vector<Batch> staged = stage_->take_batches();
     keep_.assign(pending_.size(), 1);
-    if (staged.size() == 1 && staged[0].rows() == pending_.size()) filter_->select(staged[0], keep_);
+    const bool judged = staged.size() == 1 && staged[0].rows() == pending_.size();
+    if (judged) filter_->select(staged[0], keep_);
+    if (judged && plan_.stage->schema.fields.size() == plan_.schema.fields.size()) {
+      // the filter read every column there is to read: the kept rows are copied, not parsed again
+      const Batch& b = staged[0];
+      for (std::size_t i = 0; i < pending_.size(); ++i) {
+        if (!keep_[i]) {
+          ++filtered;
+          continue;
+        }
+        for (std::size_t c = 0; c < batch_.columns.size(); ++c) batch_.columns[c].append_from(b.columns[c], i);
+        finish_row(pending_[i].line);
+      }
+      pending_.clear();
+      return;
+    }
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       const Pending& r = pending_[i];
       if (keep_[i]) parse_record(r.p, r.n, r.line, r.padded);

@@ -225,4 +225,22 @@ TEST_CASE("two-step reading: a filter sees its columns first; dropped rows are c
     CHECK(id.get_string(2) == "f");
     CHECK(r.value().table.batches.at(0).sources.at(2).line == 6);
   }
+  // When the filter reads every column being read, the kept rows are taken from the first step.
+  IngestOptions opt;
+  opt.table = "AuditLogs";
+  opt.columns = {"TimeGenerated", "OperationName"};
+  opt.filter_columns = opt.columns;
+  opt.make_filter = []() -> std::unique_ptr<BatchFilter> { return std::make_unique<AddUserFilter>(0); };
+  auto r = ingest_file(f.path, opt);
+  REQUIRE(r.ok());
+  CHECK(r.value().stats.rows == 3);
+  CHECK(r.value().stats.filtered == 2);
+  CHECK(r.value().stats.rejected == 1);
+  REQUIRE(r.value().stats.warnings.size() == 1);
+  const Column& tg = col(r.value(), "TimeGenerated");
+  REQUIRE(tg.size() == 3);
+  CHECK(format_datetime(tg.get_datetime(0)) == "2025-03-27T14:00:00Z");
+  CHECK(tg.is_null(1));  // "yesterday"
+  CHECK(col(r.value(), "OperationName").get_string(2) == "Add user");
+  CHECK(r.value().table.batches.at(0).sources.at(1).line == 4);
 }

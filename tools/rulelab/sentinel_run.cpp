@@ -525,13 +525,30 @@ int query_kusto(const QueryArgs& a) {
   std::string err;
   const std::int64_t now = now_ticks(a.now, err);
   if (!err.empty()) { std::cerr << err << "\n"; return 1; }
+  // As a rule without a window: only the columns the query reads, its leading filters pushed down.
+  kusto::SentinelRule rule;
+  rule.query = a.query;
+  rule.location = kusto::QueryLocation::identity("query");
+  RunArgs ra;
+  ra.data = a.data;
+  ra.schema_dir = a.schema_dir;
+  ra.functions = a.functions;
+  std::map<std::string, std::vector<std::string>> projection;
+  {
+    Workspace probe;
+    if (!load_workspace(probe, {}, a.schema_dir, {}, a.strict, std::nullopt)) return 1;
+    projection = plan_projection(rule, ra, probe.schemas);
+  }
+  const PushdownPlan pushdown = plan_pushdown(rule, ra, now);
   Workspace ws;
-  if (!load_workspace(ws, a.data, a.schema_dir, a.functions, a.strict, std::nullopt)) return 1;
+  if (!load_workspace_projected(ws, a.data, a.schema_dir, a.functions, a.strict, std::nullopt,
+                                projection.empty() ? nullptr : &projection, &pushdown))
+    return 1;
   engine::RunOptions ro;
   ro.now_ticks = now;
   Table result;
   engine::EngineError ee;
-  if (!ws.engine.run(a.query, kusto::QueryLocation::identity("query"), ro, result, ee)) {
+  if (!ws.engine.run(a.query, rule.location, ro, result, ee)) {
     std::cerr << ee.error.format() << "\n";
     return ee.unsupported ? 2 : 1;
   }
