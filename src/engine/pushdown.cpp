@@ -170,12 +170,38 @@ std::set<std::string> all_strings(const K::Query& q) {
   return out;
 }
 
+bool unnamed_columns(const nlohmann::json& x, bool in_row_pick) {
+  if (x.is_array()) {
+    for (auto& y : x)
+      if (unnamed_columns(y, in_row_pick)) return true;
+    return false;
+  }
+  if (!x.is_object()) return false;
+  const std::string kind = x.value("kind", "");
+  if (kind == "star" && !in_row_pick) return true;
+  if (kind == "getschema" || kind == "evaluate") return true;
+  bool pick = false;
+  if (kind == "call") {
+    const std::string name = x.value("name", "");
+    if (name == "pack_all") return true;
+    pick = name == "arg_max" || name == "arg_min" || name == "take_any" || name == "any";
+  }
+  for (auto& [k, y] : x.items())
+    if ((y.is_object() || y.is_array()) && unnamed_columns(y, pick)) return true;
+  return false;
+}
+
 std::string slice(const std::string& text, K::SourceRange r) {
   if (r.begin > r.end || r.end > text.size()) return {};
   return text.substr(r.begin, r.end - r.begin);
 }
 
 }  // namespace
+
+bool reads_unnamed_columns(const K::Query& query) {
+  const auto j = nlohmann::json::parse(kusto::to_json(query), nullptr, false);
+  return j.is_discarded() || unnamed_columns(j, false);
+}
 
 std::vector<std::string> pushdown_queries(const K::Query& query, const std::string& table,
                                           const std::vector<std::string>& other_texts) {
@@ -237,7 +263,7 @@ std::unique_ptr<RowFilter> RowFilter::make(const std::vector<std::string>& use_q
   for (auto& text : use_queries) {
     kusto::ParseOptions po;
     auto q = kusto::parse_query(text, po);
-    if (!q) return nullptr;
+    if (!q || reads_unnamed_columns(q.value())) return nullptr;
     auto strings = all_strings(q.value());
     for (auto& s : strings) {
       if (s == "rand" || s == "new_guid" || s == "row_number" || s == "prev" || s == "next") return nullptr;  // not row-local

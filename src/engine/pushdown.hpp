@@ -25,6 +25,12 @@ std::vector<std::string> pushdown_queries(const kusto::Query& query, const std::
 
 inline constexpr const char* kPushdownTable = "__rulelab_rows";
 
+// True when the query may read columns it does not name, so that no column may be left unread:
+// `*` (distinct *, project-keep-style stars; except as an argument of arg_max/arg_min/take_any,
+// which only selects a row), pack_all(), getschema, evaluate (pivot groups by every other
+// column; narrow reads them all).
+bool reads_unnamed_columns(const kusto::Query& query);
+
 // The pushed-down filter of one table: keeps a row when one of the use queries keeps it. Bound
 // once, run per batch. One instance per reading thread (not thread-safe).
 class RowFilter : public BatchFilter {

@@ -35,4 +35,15 @@ done
 # Some runs have result rows, or the comparison would prove little.
 n=$("$RULELAB" run "$S/AccountCreatedandDeletedinShortTimeframe.v1.1.0.yaml" --data AuditLogs="$tmp/a.ndjson" --data AuditLogs="$tmp/b.ndjson" --now 2026-03-01T11:30:00Z --format json | jq '.rows | length')
 ((n > 0)) || fail "no result rows at 11:30"
+
+# Queries that read columns they do not name read every column (and push nothing down):
+# distinct * compares whole rows, getschema lists every column, pack_all() packs them all.
+printf '%s\n' '{"TimeGenerated":"2026-01-01T00:00:00Z","Category":"A","Id":"x1"}' \
+  '{"TimeGenerated":"2026-01-01T00:00:00Z","Category":"B","Id":"x2"}' >"$tmp/d.ndjson"
+q() { "$RULELAB" query --dialect kusto "$1" --data AuditLogs="$tmp/d.ndjson" --format json | jq -c '.rows[0] | to_entries[0].value'; }
+[[ $(q 'AuditLogs | distinct * | count') == 2 ]] || fail "distinct * read too few columns"
+[[ $(q 'AuditLogs | getschema | count') == 32 ]] || fail "getschema saw too few columns"
+[[ $(q 'AuditLogs | extend p = pack_all() | summarize dcount(tostring(p))') == 2 ]] || fail "pack_all read too few columns"
+[[ $(q 'AuditLogs | where Category != "" and tostring(pack_all()) has "x1" | count') == 1 ]] || fail "pack_all in a pushed filter"
+[[ $(q 'AuditLogs | summarize arg_max(TimeGenerated, *) by Category | count') == 2 ]] || fail "arg_max(*)"
 echo "pushdown: $compared runs identical with and without"

@@ -150,3 +150,18 @@ TEST_CASE("pushdown does not change the results of the seed rules") {
     }
   }
 }
+
+TEST_CASE("queries that read columns they do not name") {
+  auto unnamed = [](const std::string& text) {
+    kusto::ParseOptions po;
+    auto q = kusto::parse_query(text, po);
+    REQUIRE(q.ok());
+    return engine::reads_unnamed_columns(q.value());
+  };
+  CHECK(unnamed("T | distinct *"));
+  CHECK(unnamed("T | getschema"));
+  CHECK(unnamed("T | extend p = pack_all()"));
+  CHECK(unnamed("T | evaluate pivot(A)"));
+  CHECK_FALSE(unnamed("T | summarize arg_max(TimeGenerated, *) by A"));  // picks a row; * is its columns
+  CHECK_FALSE(unnamed("T | where A == 1 | project B, C = D * 2"));       // multiplication is no star
+}

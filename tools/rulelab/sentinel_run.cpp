@@ -352,7 +352,20 @@ static std::map<std::string, std::vector<std::string>> plan_projection(const kus
     if (j.is_string()) strings.insert(j.get<std::string>());
     else if (j.is_array() || j.is_object()) for (auto& x : j) walk(x);
   };
+  if (engine::reads_unnamed_columns(q.value())) return out;  // distinct *, pack_all(), getschema, ...
   walk(nlohmann::json::parse(kusto::to_json(q.value()), nullptr, false));
+  // workspace functions may read columns the rule does not name
+  for (auto& f : a.functions) {
+    const auto eq = f.find('=');
+    if (eq == std::string::npos) return {};
+    std::ifstream in(f.substr(eq + 1), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    kusto::ParseOptions fo;
+    auto fq = kusto::parse_query(ss.str(), fo);
+    if (!fq || engine::reads_unnamed_columns(fq.value())) return {};
+    walk(nlohmann::json::parse(kusto::to_json(fq.value()), nullptr, false));
+  }
   std::map<std::string, Schema> full;
   for (auto& d : a.data) {
     const auto eq = d.find('=');
