@@ -336,6 +336,22 @@ ordered_json provenance_json(const Table& result, const Lineage& lineage, const 
   return out;
 }
 
+// The --function NAME=FILE arguments as {name, file, text}; false when one is malformed.
+struct FunctionText {
+  std::string name, file, text;
+};
+static bool function_texts(const std::vector<std::string>& functions, std::vector<FunctionText>& out) {
+  for (auto& f : functions) {
+    const auto eq = f.find('=');
+    if (eq == std::string::npos) return false;
+    std::ifstream in(f.substr(eq + 1), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    out.push_back({f.substr(0, eq), f.substr(eq + 1), ss.str()});
+  }
+  return true;
+}
+
 // Column pruning (DESIGN 7: read only the columns the query uses). Candidates: every string the
 // query's AST holds (names, literals, patterns) that names a column. The pruning is used only when
 // the query binds over empty tables with the pruned schemas and gives the same result columns as
@@ -355,14 +371,11 @@ static std::map<std::string, std::vector<std::string>> plan_projection(const kus
   if (engine::reads_unnamed_columns(q.value())) return out;  // distinct *, pack_all(), getschema, ...
   walk(nlohmann::json::parse(kusto::to_json(q.value()), nullptr, false));
   // workspace functions may read columns the rule does not name
-  for (auto& f : a.functions) {
-    const auto eq = f.find('=');
-    if (eq == std::string::npos) return {};
-    std::ifstream in(f.substr(eq + 1), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
+  std::vector<FunctionText> fns;
+  if (!function_texts(a.functions, fns)) return {};
+  for (auto& f : fns) {
     kusto::ParseOptions fo;
-    auto fq = kusto::parse_query(ss.str(), fo);
+    auto fq = kusto::parse_query(f.text, fo);
     if (!fq || engine::reads_unnamed_columns(fq.value())) return {};
     walk(nlohmann::json::parse(kusto::to_json(fq.value()), nullptr, false));
   }
@@ -386,14 +399,7 @@ static std::map<std::string, std::vector<std::string>> plan_projection(const kus
   if (!pruned_any) return {};
   auto result_schema = [&](bool pruned, Schema& res) {
     engine::Engine e;
-    for (auto& f : a.functions) {
-      const auto eq = f.find('=');
-      if (eq == std::string::npos) return false;
-      std::ifstream in(f.substr(eq + 1), std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      e.add_function(f.substr(0, eq), ss.str(), kusto::QueryLocation::identity(f.substr(eq + 1)));
-    }
+    for (auto& f : fns) e.add_function(f.name, f.text, kusto::QueryLocation::identity(f.file));
     for (auto& name : builtin_schema_names())
       if (auto b = builtin_schema(name)) e.add_table(name, std::make_shared<const Table>(Table{*b, {}, {}}));
     for (auto& [name, sc] : schemas) e.add_table(name, std::make_shared<const Table>(Table{sc, {}, {}}));
@@ -429,19 +435,14 @@ static PushdownPlan plan_pushdown(const kusto::SentinelRule& rule, const RunArgs
   po.location = rule.location;
   auto q = kusto::parse_query(rule.query, po);
   if (!q) return out;
-  std::vector<std::string> function_texts;
-  for (auto& f : a.functions) {
-    const auto eq = f.find('=');
-    if (eq == std::string::npos) continue;
-    std::ifstream in(f.substr(eq + 1), std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    function_texts.push_back(f.substr(0, eq) + "\n" + ss.str());
-  }
+  std::vector<FunctionText> fns;
+  if (!function_texts(a.functions, fns)) return out;
+  std::vector<std::string> texts;
+  for (auto& f : fns) texts.push_back(f.name + "\n" + f.text);
   for (auto& d : a.data) {
     const auto eq = d.find('=');
     const std::string table = eq == std::string::npos ? fs::path(d).stem().string() : d.substr(0, eq);
-    auto uses = engine::pushdown_queries(q.value(), table, function_texts);
+    auto uses = engine::pushdown_queries(q.value(), table, texts);
     if (!uses.empty()) out.uses[table] = std::move(uses);
   }
   return out;
