@@ -32,6 +32,10 @@ struct IngestOptions {
   std::vector<std::string> columns;
   // Elastic documents: one dynamic column "_source" holding each record whole.
   bool documents = false;
+  // CSV without a header (Kusto's externaldata, ingestion without a mapping): cells map to the
+  // schema's columns by position; missing cells are null, extra cells are dropped with a warning.
+  bool csv_positional = false;
+  bool skip_first_record = false;  // externaldata's ignoreFirstRecord (positional CSV)
   std::size_t max_line_bytes = std::size_t{256} << 20;
   std::size_t max_reported = 20;  // rejections kept with their reasons (all are counted)
   // Rows for which keep(batch, row) is false are dropped while reading and counted as filtered.

@@ -451,8 +451,19 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
   if (name == "toscalar") {
     const K::Expr& a = arg_expr(0);
     PlanPtr p;
-    if (auto* ta = a.as<K::TabularArg>()) p = bind_tabular(*ta->query, src, scope);
-    else p = bind_tabular_expr_value(a, src, scope);
+    if (auto* ta = a.as<K::TabularArg>()) {
+      p = bind_tabular(*ta->query, src, scope);
+    } else {
+      // toscalar() of a scalar (a let holding dynamic([...]), a literal) is that value (toscalar-function)
+      try {
+        p = bind_tabular_expr_value(a, src, scope);
+      } catch (const BindFailure&) {
+        RowCtx none;
+        Schema empty;
+        none.schema = &empty;
+        return make_const(eval_const(bind_expr(a, none, src, scope), a.range.begin, src));
+      }
+    }
     return make_const(table_first_value(p));
   }
   if (name == "column_ifexists" || name == "columnifexists") {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/datetime.hpp"
+#include "core/ingest.hpp"
 #include "engine/binder.hpp"
 
 namespace rulelab::engine {
@@ -417,8 +418,67 @@ PlanPtr Binder::bind_source(const K::Source& s, const Src& src, const ScopePtr& 
     }
     return make_values(tb.finish());
   }
-  if (s.as<K::ExternalDataSource>()) fail(src, off, "externaldata is not supported (rulelab reads no URLs; give the data with --data)", true);
+  if (auto* x = s.as<K::ExternalDataSource>()) return bind_externaldata(*x, off, src, scope);
   fail(src, off, "unsupported tabular source", true);
+}
+
+// externaldata (externaldata-operator): rulelab reads no URLs; each storage URL must have a local
+// copy (`--external URL=FILE`), read as the declared columns. format csv (the default, also the
+// default when the extension says nothing) maps fields by position, ignoreFirstRecord skips a
+// header; json reads records by property name. Rows have no provenance line (not log events).
+PlanPtr Binder::bind_externaldata(const K::ExternalDataSource& x, std::uint32_t off, const Src& src, const ScopePtr& scope) {
+  Schema sc;
+  for (auto& c : x.schema) sc.fields.push_back({c.name, c.type});
+  if (sc.fields.empty()) fail(src, off, "externaldata needs at least one column");
+  std::string format = "csv";
+  bool ignore_first = false;
+  RowCtx none;
+  Schema empty;
+  none.schema = &empty;
+  for (auto& a : x.with) {
+    if (!a.name || !a.value) continue;
+    const Value v = eval_const(bind_expr(*a.value, none, src, scope), a.value->range.begin, src);
+    const std::string name = to_lower(*a.name);
+    if (name == "format") format = to_lower(to_kusto_string(v));
+    else if (name == "ignorefirstrecord") ignore_first = to_lower(to_kusto_string(v)) == "true";
+  }
+  if (format != "csv" && format != "json" && format != "multijson" && format != "txt")
+    fail(src, off, "externaldata format=" + format + " is not supported (csv, json, multijson, txt are)", true);
+  Table out{sc, {}, {}};
+  for (auto& u : x.uris) {
+    const Value v = eval_const(bind_expr(*u, none, src, scope), u->range.begin, src);
+    const std::string url = to_kusto_string(v);
+    std::string file;
+    if (ctx_.external) {
+      auto it = ctx_.external->find(url);
+      if (it != ctx_.external->end()) file = it->second;
+    }
+    if (file.empty()) {
+      if (ctx_.external_empty) continue;  // corpus runs: as empty as every table
+      fail(src, u->range.begin, "externaldata: no local copy of " + url + " (rulelab reads no URLs; give one with --external URL=FILE)");
+    }
+    IngestOptions opt;
+    opt.schema = sc;
+    opt.threads = 1;
+    if (format == "csv" || format == "txt") {
+      opt.format = InputFormat::Csv;
+      opt.csv_positional = true;
+      opt.skip_first_record = ignore_first;
+    } else {
+      opt.format = InputFormat::Auto;
+    }
+    auto r = ingest_file(file, opt);
+    if (!r) fail(src, u->range.begin, "externaldata: " + r.error().format());
+    if (r->stats.rejected)
+      fail(src, u->range.begin, "externaldata: " + file + ": " + std::to_string(r->stats.rejected) + " record(s) could not be read, the first at line " +
+                                    std::to_string(r->stats.first_rejections.empty() ? 0 : r->stats.first_rejections[0].line) +
+                                    (r->stats.first_rejections.empty() ? "" : ": " + r->stats.first_rejections[0].reason));
+    for (auto& b : r->table.batches) {
+      for (auto& rs : b.sources) rs = RowSource{};
+      out.batches.push_back(std::move(b));
+    }
+  }
+  return make_values(std::move(out));
 }
 
 }  // namespace rulelab::engine

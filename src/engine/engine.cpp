@@ -38,6 +38,8 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
   ExecContext ctx;
   ctx.eval.now_ticks = options.now_ticks;
   ctx.lineage = options.lineage;
+  ctx.external = &options.external;
+  ctx.external_empty = options.external_empty;
   Binder binder(*this, ctx);
   Src src{&query.text, &location};
   try {

@@ -20,6 +20,10 @@ class AggregateRegistry;
 struct RunOptions {
   std::int64_t now_ticks = 0;  // the clock now() and ago() read
   Lineage* lineage = nullptr;  // provenance of result rows through joins and summarize (null: off)
+  // externaldata: a local file for each storage URL (`--external URL=FILE`); with external_empty a
+  // URL without one gives no rows (corpus runs over empty tables) instead of an error.
+  std::map<std::string, std::string> external;
+  bool external_empty = false;
 };
 
 // The outcome of a failed run: the error (file:line:col) and whether it is a feature rulelab

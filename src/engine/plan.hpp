@@ -1,6 +1,7 @@
 // The operators of a bound Kusto query: a tree of plan nodes, each with its output schema known
 // at bind time, each executed over columnar batches (one operator per file, op_*.cpp).
 #pragma once
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -28,6 +29,9 @@ struct ExecContext {
   // Provenance arena of this run (null: provenance off). Operators that combine rows (join,
   // lookup, summarize) record which input records a row derives from; the others copy RowSources.
   Lineage* lineage = nullptr;
+  // externaldata: local copies of storage URLs; without one, an error, or (corpus runs) no rows.
+  const std::map<std::string, std::string>* external = nullptr;
+  bool external_empty = false;
 };
 
 class PlanNode {

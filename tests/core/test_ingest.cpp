@@ -244,3 +244,32 @@ TEST_CASE("two-step reading: a filter sees its columns first; dropped rows are c
   CHECK(col(r.value(), "OperationName").get_string(2) == "Add user");
   CHECK(r.value().table.batches.at(0).sources.at(1).line == 4);
 }
+
+TEST_CASE("CSV without a header maps fields by position (externaldata); ignoreFirstRecord skips a header") {
+  TempFile f("positional.csv", "h1,h2\nx,1\ny\nz,3,extra\n");
+  Schema s;
+  s.table = "T";
+  s.fields = {{"Name", Type::String}, {"N", Type::Long}};
+  IngestOptions opt;
+  opt.schema = s;
+  opt.format = InputFormat::Csv;
+  opt.csv_positional = true;
+  opt.skip_first_record = true;
+  auto r = ingest_file(f.path, opt);
+  REQUIRE(r.ok());
+  CHECK(r.value().stats.records == 3);
+  CHECK(r.value().stats.rows == 3);
+  const Column& name = col(r.value(), "Name");
+  const Column& n = col(r.value(), "N");
+  CHECK(name.get_string(0) == "x");
+  CHECK(n.get_long(0) == 1);
+  CHECK(n.is_null(1));  // a missing field is null
+  CHECK(n.get_long(2) == 3);
+  REQUIRE(r.value().stats.warnings.size() == 1);  // the extra field is dropped, with a warning
+  CHECK(r.value().stats.warnings[0].find("extra fields dropped") != std::string::npos);
+  opt.skip_first_record = false;
+  auto all = ingest_file(f.path, opt);
+  REQUIRE(all.ok());
+  CHECK(all.value().stats.rows == 4);
+  CHECK(col(all.value(), "Name").get_string(0) == "h1");
+}

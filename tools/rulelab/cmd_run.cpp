@@ -7,7 +7,8 @@ namespace rulelab::cli {
 
 namespace {
 void add_data_options(CLI::App* sub, std::vector<std::string>& data, std::string& now, std::string& format,
-                      std::string& schema_dir, std::vector<std::string>& functions, std::string& mapping, bool& strict) {
+                      std::string& schema_dir, std::vector<std::string>& functions, std::string& mapping, bool& strict,
+                      std::vector<std::string>& external) {
   sub->add_option("--data", data, "TABLE=FILE or INDEX=FILE (repeatable); FILE alone takes its name from the file");
   sub->add_option("--now", now, "the clock: ISO 8601 datetime (default: the current time)");
   sub->add_option("--format", format, "table, json, ndjson or csv")->check(CLI::IsMember({"table", "json", "ndjson", "csv"}));
@@ -15,6 +16,7 @@ void add_data_options(CLI::App* sub, std::vector<std::string>& data, std::string
   sub->add_option("--function", functions, "NAME=FILE.kql: a workspace function (ASIM parser, watchlist)");
   sub->add_option("--mapping", mapping, "Elasticsearch index mapping JSON (GET index/_mapping)");
   sub->add_flag("--strict", strict, "a log record that cannot be read is fatal");
+  sub->add_option("--external", external, "URL=FILE: a local copy of a URL an externaldata operator reads (repeatable)");
 }
 }  // namespace
 
@@ -22,7 +24,7 @@ void add_run(CLI::App& app, Registry& r) {
   auto a = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("run", "Run a rule once over sample logs and say whether it alerts");
   sub->add_option("rule", a->rule, "rule file (Sentinel YAML/ARM JSON/.kql, Elastic TOML/NDJSON export)")->required();
-  add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict);
+  add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");
   sub->add_flag("--no-pushdown", a->no_pushdown,
                 "Sentinel: read every row of the window instead of dropping while reading the rows the query's leading where drops");
@@ -41,7 +43,7 @@ void add_query(CLI::App& app, Registry& r) {
   sub->add_option("query", a->query, "the query text")->required();
   sub->add_option("--dialect", a->dialect, "kusto, kuery or eql")->required()->check(CLI::IsMember({"kusto", "kuery", "kql", "eql"}));
   sub->add_option("--size", a->size, "result size (EQL, Kibana KQL)");
-  add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict);
+  add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   r.add(sub, [a] {
     if (a->dialect == "kusto") return query_kusto(*a);
     if (a->dialect == "eql") return query_eql(*a);

@@ -60,6 +60,7 @@ struct RunArgs {
   bool strict = false;                // unreadable log records are fatal
   bool provenance = false;            // JSON output lists, per row, the input records it derives from
   bool no_pushdown = false;           // read every row in the window (no filter pushed down into reading)
+  std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Sentinel)
 };
 int run_sentinel(const RunArgs& a);  // tools/rulelab/sentinel_run.cpp
 int run_elastic(const RunArgs& a);   // tools/rulelab/elastic_run.cpp
@@ -75,6 +76,7 @@ struct QueryArgs {
   std::string mapping;
   std::optional<std::size_t> size;  // EQL/Kuery result size
   bool strict = false;
+  std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Kusto)
 };
 int query_kusto(const QueryArgs& a);  // tools/rulelab/sentinel_run.cpp
 int query_kuery(const QueryArgs& a);  // tools/rulelab/elastic_run.cpp

@@ -336,6 +336,19 @@ ordered_json provenance_json(const Table& result, const Lineage& lineage, const 
   return out;
 }
 
+// --external URL=FILE (split at the last '=': URLs carry '=' in their query strings).
+static bool external_files(const std::vector<std::string>& args, std::map<std::string, std::string>& out) {
+  for (auto& e : args) {
+    const auto eq = e.rfind('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == e.size()) {
+      std::cerr << "--external " << e << ": expected URL=FILE\n";
+      return false;
+    }
+    out[e.substr(0, eq)] = e.substr(eq + 1);
+  }
+  return true;
+}
+
 // The --function NAME=FILE arguments as {name, file, text}; false when one is malformed.
 struct FunctionText {
   std::string name, file, text;
@@ -413,6 +426,7 @@ static std::map<std::string, std::vector<std::string>> plan_projection(const kus
       e.add_table(table, std::make_shared<const Table>(Table{use, {}, {}}));
     }
     engine::RunOptions ro;
+    ro.external_empty = true;  // binding is what counts here
     Table t;
     engine::EngineError err;
     if (!e.run(q.value(), rule.location, ro, t, err)) return false;
@@ -475,6 +489,7 @@ int run_sentinel(const RunArgs& a) {
       return 1;
     engine::RunOptions ro;
     ro.now_ticks = now;
+    if (!external_files(a.external, ro.external)) return 1;
     Lineage lineage;
     if (a.provenance) ro.lineage = &lineage;
     Table result;
@@ -560,6 +575,7 @@ int query_kusto(const QueryArgs& a) {
     return 1;
   engine::RunOptions ro;
   ro.now_ticks = now;
+  if (!external_files(a.external, ro.external)) return 1;
   Table result;
   engine::EngineError ee;
   if (!ws.engine.run(a.query, rule.location, ro, result, ee)) {
