@@ -1151,20 +1151,21 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
   return stats;
 }
 
+void append_batch(std::vector<Batch>& batches, Batch&& b) {
+  if (!batches.empty() && batches.back().rows() + b.rows() <= kBatchRows) {
+    Batch& last = batches.back();
+    for (std::size_t c = 0; c < b.columns.size(); ++c)
+      for (std::size_t i = 0; i < b.rows(); ++i) last.columns[c].append_from(b.columns[c], i);
+    last.sources.insert(last.sources.end(), b.sources.begin(), b.sources.end());
+    return;
+  }
+  batches.push_back(std::move(b));
+}
+
 Result<IngestResult> ingest_file(const std::string& path, const IngestOptions& options) {
   IngestResult result;
   auto& batches = result.table.batches;
-  auto stats = ingest_stream(path, options, &result.table.schema, [&](Batch&& b) {
-    // Threads hand over partial batches at block ends: fill the previous batch up first.
-    if (!batches.empty() && batches.back().rows() + b.rows() <= kBatchRows) {
-      Batch& last = batches.back();
-      for (std::size_t c = 0; c < b.columns.size(); ++c)
-        for (std::size_t i = 0; i < b.rows(); ++i) last.columns[c].append_from(b.columns[c], i);
-      last.sources.insert(last.sources.end(), b.sources.begin(), b.sources.end());
-      return;
-    }
-    batches.push_back(std::move(b));
-  });
+  auto stats = ingest_stream(path, options, &result.table.schema, [&](Batch&& b) { append_batch(batches, std::move(b)); });
   if (!stats) return stats.error();
   result.stats = std::move(*stats);
   result.table.sources.push_back(path);

@@ -79,6 +79,10 @@ Result<IngestResult> ingest_file(const std::string& path, const IngestOptions& o
 Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& options, Schema* schema_out,
                                   const std::function<void(Batch&&)>& sink);
 
+// Appends a batch from ingest_stream to `batches`, filling the previous partial batch up first
+// (reading threads hand over partial batches at block ends).
+void append_batch(std::vector<Batch>& batches, Batch&& b);
+
 std::string_view format_name(InputFormat f);
 
 }  // namespace rulelab

@@ -72,6 +72,7 @@ class Binder {
   PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope);
   PlanPtr bind_source(const K::Source& s, const Src& src, const ScopePtr& scope);
   PlanPtr bind_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
+  std::map<std::string, PlanPtr> tables_matching(const std::string& pattern) const;
   PlanPtr bind_externaldata(const K::ExternalDataSource& x, std::uint32_t off, const Src& src, const ScopePtr& scope);
   PlanPtr bind_table_name(const std::string& name, std::uint32_t off, const Src& src, const ScopePtr& scope, bool fuzzy_ok);
   PlanPtr bind_tabular_expr_value(const K::Expr& e, const Src& src, const ScopePtr& scope);  // a scalar-looking tabular

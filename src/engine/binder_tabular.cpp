@@ -1,6 +1,7 @@
 // Binding of statements and tabular sources: let, tables, datatable, print, range, union,
 // materialize, user and workspace functions.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/datetime.hpp"
@@ -112,6 +113,8 @@ PlanPtr Binder::bind_table_name(const std::string& name, std::uint32_t off, cons
   }
   auto it = engine_.tables_.find(name);
   if (it != engine_.tables_.end()) return make_scan(it->second);
+  auto ft = engine_.file_tables_.find(name);
+  if (ft != engine_.file_tables_.end()) return make_file_scan(ft->second);
   if (engine_.workspace_.count(name)) return bind_workspace_function(name, nullptr, off, src, scope, nullptr);
   if (fuzzy_ok) return nullptr;
   fail(src, off, "unknown table '" + name + "' (give it with --data " + name + "=FILE, or --schema)");
@@ -229,7 +232,7 @@ PlanPtr Binder::bind_call_source(const K::Call& c, std::uint32_t off, const Src&
   if (engine_.workspace_.count(c.name)) return bind_workspace_function(c.name, &c, off, src, scope, piped_input);
   if (auto b = scope->find(c.name); b && b->kind != Binding::Kind::Function && c.args.empty())
     return bind_table_name(c.name, off, src, scope, false);
-  if (engine_.tables_.count(c.name) && c.args.empty()) return bind_table_name(c.name, off, src, scope, false);
+  if (engine_.has_table(c.name) && c.args.empty()) return bind_table_name(c.name, off, src, scope, false);
   fail(src, c.name_range.begin, "unknown function '" + c.name + "' (a workspace function? give it with --function " + c.name + "=FILE.kql)");
 }
 
@@ -247,6 +250,17 @@ bool wildcard_match(std::string_view pat, std::string_view s) {
 }
 }  // namespace
 
+// The tables whose names a wildcard (Syslog*) matches, in name order, as scans.
+std::map<std::string, PlanPtr> Binder::tables_matching(const std::string& pattern) const {
+  std::map<std::string, PlanPtr> out;
+  for (auto& [n, tab] : engine_.tables_)
+    if (wildcard_match(pattern, n)) out.emplace(n, make_scan(tab));
+  for (auto& [n, tab] : engine_.file_tables_)
+    if (wildcard_match(pattern, n)) out.emplace(n, make_file_scan(tab));
+  return out;
+}
+
+
 PlanPtr Binder::bind_union(PlanPtr first, const std::vector<K::OperatorParam>& params, const std::vector<K::TabularPtr>& tables,
                            std::uint32_t off, const Src& src, const ScopePtr& scope) {
   bool fuzzy = false, inner = false;
@@ -262,8 +276,7 @@ PlanPtr Binder::bind_union(PlanPtr first, const std::vector<K::OperatorParam>& p
   for (auto& t : tables) {
     const K::TableRef* ref = t->operators.empty() ? t->source.as<K::TableRef>() : nullptr;
     if (ref && ref->wildcard) {
-      for (auto& [n, tab] : engine_.tables_)
-        if (wildcard_match(ref->name, n)) { children.push_back(make_scan(tab)); names.push_back(n); }
+      for (auto& [n, scan] : tables_matching(ref->name)) { children.push_back(scan); names.push_back(n); }
       continue;
     }
     if (ref && fuzzy) {
@@ -318,8 +331,7 @@ PlanPtr Binder::bind_source(const K::Source& s, const Src& src, const ScopePtr& 
       std::vector<K::TabularPtr> none;
       std::vector<PlanPtr> kids;
       std::vector<std::string> names;
-      for (auto& [n, tab] : engine_.tables_)
-        if (wildcard_match(t->name, n)) { kids.push_back(make_scan(tab)); names.push_back(n); }
+      for (auto& [n, scan] : tables_matching(t->name)) { kids.push_back(scan); names.push_back(n); }
       if (kids.empty()) fail(src, off, "no table matches '" + t->name + "'");
       PlanPtr first = kids[0];
       // reuse union binding over scans

@@ -3,6 +3,7 @@
 #include "core/datetime.hpp"
 #include "engine/aggregates.hpp"
 #include "engine/binder.hpp"
+#include "engine/file_table.hpp"
 #include "engine/functions.hpp"
 
 namespace rulelab::engine {
@@ -10,8 +11,15 @@ namespace rulelab::engine {
 Engine::Engine() : functions_(std::make_unique<FunctionRegistry>()), aggregates_(std::make_unique<AggregateRegistry>()) {}
 Engine::~Engine() = default;
 
-void Engine::add_table(const std::string& name, std::shared_ptr<const Table> table) { tables_[name] = std::move(table); }
-bool Engine::has_table(const std::string& name) const { return tables_.count(name) > 0; }
+void Engine::add_table(const std::string& name, std::shared_ptr<const Table> table) {
+  file_tables_.erase(name);
+  tables_[name] = std::move(table);
+}
+void Engine::add_file_table(const std::string& name, std::shared_ptr<FileTable> table) {
+  tables_.erase(name);
+  file_tables_[name] = std::move(table);
+}
+bool Engine::has_table(const std::string& name) const { return tables_.count(name) > 0 || file_tables_.count(name) > 0; }
 
 void Engine::add_function(const std::string& name, std::string text, kusto::QueryLocation location) {
   WorkspaceFunction f;
@@ -53,6 +61,9 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
   } catch (const QueryError& q) {
     err.error = location.error_at(query.text, q.offset, q.what());
     err.unsupported = q.unsupported;
+  } catch (const InputError& e) {
+    err.error = e.error;
+    err.unsupported = false;
   } catch (const std::bad_alloc&) {
     err.error = Error("out of memory while running the query");
   }

@@ -16,6 +16,7 @@ namespace rulelab::engine {
 
 class FunctionRegistry;
 class AggregateRegistry;
+class FileTable;
 
 struct RunOptions {
   std::int64_t now_ticks = 0;  // the clock now() and ago() read
@@ -42,6 +43,9 @@ class Engine {
 
   // A table visible by name (replaces one of the same name).
   void add_table(const std::string& name, std::shared_ptr<const Table> table);
+  // A table still in its log files (file_table.hpp): streamed into where/extend/project*/summarize,
+  // read whole once for other operators.
+  void add_file_table(const std::string& name, std::shared_ptr<FileTable> table);
   bool has_table(const std::string& name) const;
   // A workspace function (a saved query, e.g. an ASIM parser or _GetWatchlist): its body is a
   // Kusto query, optionally with parameters written as a let-function `(a:string) { ... }` or
@@ -67,6 +71,7 @@ class Engine {
   std::unique_ptr<FunctionRegistry> functions_;
   std::unique_ptr<AggregateRegistry> aggregates_;
   std::map<std::string, std::shared_ptr<const Table>> tables_;
+  std::map<std::string, std::shared_ptr<FileTable>> file_tables_;
   std::map<std::string, WorkspaceFunction> workspace_;
   friend class Binder;
 };

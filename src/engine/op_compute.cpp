@@ -16,48 +16,64 @@ class ComputeNode : public PlanNode {
     const Table& in = inp.get();
     Table out{schema, in.sources, {}};
     out.batches.reserve(in.batches.size());
-    const std::size_t base = in.schema.fields.size();
+    const std::vector<int> uses = column_uses(in.schema.fields.size());
+    for (std::size_t k = 0; k < in.batches.size(); ++k)
+      out.batches.push_back(compute(in.batches[k], inp.is_owned() ? &inp.owned.batches[k] : nullptr, uses, ctx));
+    return out;
+  }
+
+  std::vector<std::string> for_each_batch(ExecContext& ctx, const std::function<void(const Batch&)>& f) const override {
+    std::vector<int> uses;
+    return child_->for_each_batch(ctx, [&](const Batch& b) {
+      if (uses.empty()) uses = column_uses(b.columns.size());
+      f(compute(b, nullptr, uses, ctx));
+    });
+  }
+
+ private:
+  // How many output columns read each working column (input columns, then step columns).
+  std::vector<int> column_uses(std::size_t base) const {
     std::vector<int> uses(base + steps_.size(), 0);
     for (int o : output_) ++uses[static_cast<std::size_t>(o)];
-    for (std::size_t k = 0; k < in.batches.size(); ++k) {
-      const Batch& src = in.batches[k];
-      // the working batch: input columns, then step columns (steps read earlier ones)
-      Batch work;
-      work.sources = src.sources;  // (copied before the columns may be moved out of src)
-      work.columns.reserve(base + steps_.size());
-      std::vector<Column> computed;
-      computed.reserve(steps_.size());
-      // Steps need a batch holding the columns they read; build it lazily only when there are steps.
-      if (!steps_.empty()) {
-        // steps may read any input column: take the input's columns (moved when owned)
-        if (inp.is_owned()) work.columns = std::move(inp.owned.batches[k].columns);
-        else work.columns = src.columns;
-        for (auto& e : steps_) {
-          if (e->kind == ExprKind::Column && work.columns[static_cast<std::size_t>(e->column)].type() == e->type)
-            work.columns.push_back(work.columns[static_cast<std::size_t>(e->column)]);
-          else
-            work.columns.push_back(evaluate_column(*e, work, ctx.eval));
-        }
+    return uses;
+  }
+
+  // One output batch from `src`; when `owned` (src itself, owned by the caller) its columns may be moved out.
+  Batch compute(const Batch& src, Batch* owned, const std::vector<int>& uses, ExecContext& ctx) const {
+    const std::size_t base = src.columns.size();
+    // the working batch: input columns, then step columns (steps read earlier ones)
+    Batch work;
+    work.sources = src.sources;  // (copied before the columns may be moved out of src)
+    work.columns.reserve(base + steps_.size());
+    // Steps need a batch holding the columns they read; build it lazily only when there are steps.
+    if (!steps_.empty()) {
+      // steps may read any input column: take the input's columns (moved when owned)
+      if (owned) work.columns = std::move(owned->columns);
+      else work.columns = src.columns;
+      for (auto& e : steps_) {
+        if (e->kind == ExprKind::Column && work.columns[static_cast<std::size_t>(e->column)].type() == e->type)
+          work.columns.push_back(work.columns[static_cast<std::size_t>(e->column)]);
+        else
+          work.columns.push_back(evaluate_column(*e, work, ctx.eval));
       }
-      Batch nb;
-      nb.columns.reserve(output_.size());
-      std::vector<int> left = uses;
-      for (int o : output_) {
-        auto i = static_cast<std::size_t>(o);
-        const bool last = --left[i] == 0;
-        if (!steps_.empty()) {
-          if (last) nb.columns.push_back(std::move(work.columns[i]));
-          else nb.columns.push_back(work.columns[i]);
-        } else if (last && inp.is_owned()) {
-          nb.columns.push_back(std::move(inp.owned.batches[k].columns[i]));
-        } else {
-          nb.columns.push_back(src.columns[i]);
-        }
-      }
-      nb.sources = src.sources;
-      out.batches.push_back(std::move(nb));
     }
-    return out;
+    Batch nb;
+    nb.columns.reserve(output_.size());
+    std::vector<int> left = uses;
+    for (int o : output_) {
+      auto i = static_cast<std::size_t>(o);
+      const bool last = --left[i] == 0;
+      if (!steps_.empty()) {
+        if (last) nb.columns.push_back(std::move(work.columns[i]));
+        else nb.columns.push_back(work.columns[i]);
+      } else if (last && owned) {
+        nb.columns.push_back(std::move(owned->columns[i]));
+      } else {
+        nb.columns.push_back(src.columns[i]);
+      }
+    }
+    nb.sources = std::move(work.sources);
+    return nb;
   }
 
  private:

@@ -26,6 +26,15 @@ class FilterNode : public PlanNode {
     return out;
   }
 
+  std::vector<std::string> for_each_batch(ExecContext& ctx, const std::function<void(const Batch&)>& f) const override {
+    return child_->for_each_batch(ctx, [&](const Batch& b) {
+      SelectionVector sel = evaluate_filter(*pred_, b, ctx.eval);
+      if (sel.empty()) return;
+      if (sel.size() == b.rows()) f(b);
+      else f(select_rows(b, sel));
+    });
+  }
+
   // Over a stored input, the rows are not copied when every row passes (a window filter over
   // rows already read inside the window, a filter pushed down into reading).
   std::shared_ptr<const Table> stored(ExecContext& ctx) const override {

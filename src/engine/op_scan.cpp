@@ -1,4 +1,5 @@
 // Table sources: a stored table, literal values (datatable/print/range), a subquery parameter.
+#include "engine/file_table.hpp"
 #include "engine/plan.hpp"
 
 namespace rulelab::engine {
@@ -12,6 +13,21 @@ class ScanNode : public PlanNode {
 
  private:
   std::shared_ptr<const Table> table_;
+};
+
+// A table still in its files: streamed to for_each_batch, read whole once otherwise.
+class FileScanNode : public PlanNode {
+ public:
+  explicit FileScanNode(std::shared_ptr<FileTable> t) : table_(std::move(t)) { schema = table_->schema(); }
+  Table execute(ExecContext& ctx) const override { return *stored(ctx); }
+  std::shared_ptr<const Table> stored(ExecContext&) const override { return table_->table(); }
+  std::vector<std::string> for_each_batch(ExecContext&, const std::function<void(const Batch&)>& f) const override {
+    table_->for_each_batch(f);
+    return table_->sources();
+  }
+
+ private:
+  std::shared_ptr<FileTable> table_;
 };
 
 class ParamNode : public PlanNode {
@@ -43,6 +59,12 @@ class CachedNode : public PlanNode {
 
 }  // namespace
 
+std::vector<std::string> PlanNode::for_each_batch(ExecContext& ctx, const std::function<void(const Batch&)>& f) const {
+  InputTable in = run_input(*this, ctx);
+  for (const Batch& b : in.get().batches) f(b);
+  return in.get().sources;
+}
+
 InputTable run_input(const PlanNode& child, ExecContext& ctx) {
   InputTable r;
   r.shared = child.stored(ctx);
@@ -51,6 +73,7 @@ InputTable run_input(const PlanNode& child, ExecContext& ctx) {
 }
 
 PlanPtr make_scan(std::shared_ptr<const Table> table) { return std::make_shared<ScanNode>(std::move(table)); }
+PlanPtr make_file_scan(std::shared_ptr<FileTable> table) { return std::make_shared<FileScanNode>(std::move(table)); }
 PlanPtr make_values(Table t) { return std::make_shared<ScanNode>(std::make_shared<const Table>(std::move(t))); }
 PlanPtr make_param(std::shared_ptr<ParamSlot> slot, Schema s) { return std::make_shared<ParamNode>(std::move(slot), std::move(s)); }
 PlanPtr make_cached(PlanPtr child) { return std::make_shared<CachedNode>(std::move(child)); }

@@ -13,8 +13,6 @@ class SummarizeNode : public PlanNode {
       : child_(std::move(c)), keys_(std::move(k)), aggs_(std::move(a)) { schema = std::move(out); }
 
   Table execute(ExecContext& ctx) const override {
-    InputTable inp = run_input(*child_, ctx);
-    const Table& in = inp.get();
     struct Group {
       std::vector<Value> keys;
       std::vector<std::unique_ptr<AggState>> states;
@@ -38,7 +36,8 @@ class SummarizeNode : public PlanNode {
     std::string key;
     std::vector<Value> kv(keys_.size());
     std::vector<std::vector<Value>> args(aggs_.size());
-    for (auto& b : in.batches) {
+    // batch by batch: over a file table the rows are never all in memory
+    std::vector<std::string> sources = child_->for_each_batch(ctx, [&](const Batch& b) {
       std::vector<Vec> kvec;
       for (auto& k : keys_) kvec.push_back(evaluate(*k, b, ctx.eval));
       std::vector<std::vector<Vec>> avec(aggs_.size());
@@ -62,7 +61,7 @@ class SummarizeNode : public PlanNode {
           g.states[a]->add(args[a].data(), args[a].size());
         }
       }
-    }
+    });
     if (keys_.empty() && groups.empty()) new_group({}, RowSource{});
     TableBuilder tb(schema);
     for (auto& g : groups) {
@@ -77,7 +76,7 @@ class SummarizeNode : public PlanNode {
       tb.end_row(ctx.lineage && !g.members.empty() ? ctx.lineage->combine(g.members) : g.src);
     }
     Table out = tb.finish();
-    out.sources = in.sources;
+    out.sources = std::move(sources);
     return out;
   }
 

@@ -1,6 +1,7 @@
 // The operators of a bound Kusto query: a tree of plan nodes, each with its output schema known
 // at bind time, each executed over columnar batches (one operator per file, op_*.cpp).
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,6 +43,9 @@ class PlanNode {
   // The result without a copy when the node holds it already (a stored table, a materialized
   // cache, mv-apply's per-record input); nullptr otherwise.
   virtual std::shared_ptr<const Table> stored(ExecContext&) const { return nullptr; }
+  // Calls f for each batch of the result in order, without holding the whole result where the
+  // node can (a file table streamed through where / extend / project*). Returns Table::sources.
+  virtual std::vector<std::string> for_each_batch(ExecContext& ctx, const std::function<void(const Batch&)>& f) const;
 };
 using PlanPtr = std::shared_ptr<PlanNode>;
 
@@ -83,6 +87,8 @@ std::vector<RowRef> all_rows(const Table& t);
 
 // ---- node factories (op_*.cpp)
 PlanPtr make_scan(std::shared_ptr<const Table> table);
+class FileTable;
+PlanPtr make_file_scan(std::shared_ptr<FileTable> table);
 PlanPtr make_filter(PlanPtr child, ExprPtr predicate);
 // Steps append columns to the input's (step k reads input columns and earlier steps' columns
 // at index input_columns + j); output[i] picks the working column of output column i.

@@ -27,7 +27,8 @@ void add_run(CLI::App& app, Registry& r) {
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");
   sub->add_flag("--no-pushdown", a->no_pushdown,
-                "Sentinel: read every row of the window instead of dropping while reading the rows the query's leading where drops");
+                "Sentinel: read every row of the window into memory before the query runs (no filter pushed down into reading, "
+                "no streaming into summarize)");
   r.add(sub, [a] {
     const std::string fam = rule_family(a->rule);
     if (fam == "sentinel") return run_sentinel(*a);
@@ -44,6 +45,7 @@ void add_query(CLI::App& app, Registry& r) {
   sub->add_option("--dialect", a->dialect, "kusto, kuery or eql")->required()->check(CLI::IsMember({"kusto", "kuery", "kql", "eql"}));
   sub->add_option("--size", a->size, "result size (EQL, Kibana KQL)");
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
+  sub->add_flag("--no-pushdown", a->no_pushdown, "Kusto: read every row into memory before the query runs");
   r.add(sub, [a] {
     if (a->dialect == "kusto") return query_kusto(*a);
     if (a->dialect == "eql") return query_eql(*a);

@@ -77,6 +77,7 @@ struct QueryArgs {
   std::optional<std::size_t> size;  // EQL/Kuery result size
   bool strict = false;
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Kusto)
+  bool no_pushdown = false;           // Kusto: read every row into memory before the query runs
 };
 int query_kusto(const QueryArgs& a);  // tools/rulelab/sentinel_run.cpp
 int query_kuery(const QueryArgs& a);  // tools/rulelab/elastic_run.cpp

@@ -16,6 +16,7 @@
 #include "core/ingest.hpp"
 #include "core/schema.hpp"
 #include "engine/engine.hpp"
+#include "engine/file_table.hpp"
 #include "engine/output.hpp"
 #include "engine/plan.hpp"
 #include "engine/pushdown.hpp"
@@ -72,7 +73,13 @@ static bool load_workspace_projected(Workspace& ws, const std::vector<std::strin
                                      const std::vector<std::string>& functions, bool strict,
                               std::optional<std::pair<std::int64_t, std::int64_t>> window,
                               const std::map<std::string, std::vector<std::string>>* projection,
-                              const PushdownPlan* pushdown = nullptr) {
+                              const PushdownPlan* pushdown = nullptr, bool lazy = false) {
+  // lazy: tables of a known schema stay in their files until the query reads them (FileTable)
+  struct LazyTable {
+    Schema schema;
+    std::vector<engine::FileTable::Part> parts;
+  };
+  std::map<std::string, LazyTable> lazy_tables;
   if (!schema_dir.empty()) {
     // one file at a time: a schema file that does not load is reported and skipped
     std::error_code ec;
@@ -165,6 +172,16 @@ static bool load_workspace_projected(Workspace& ws, const std::vector<std::strin
         };
       }
     }
+    if (lazy && known) {
+      const auto file_id = static_cast<std::uint32_t>(ws.files.size());
+      ws.files.push_back(file);
+      given.insert(table);
+      LazyTable& lt = lazy_tables[table];
+      lt.schema = *known;
+      lt.parts.push_back({file, file_id, opt});
+      ws.lazy_pushdown[file] = pushed_down;
+      continue;
+    }
     auto res = ingest_file(file, opt);
     if (!res) { std::cerr << res.error().format() << "\n"; return false; }
     {
@@ -206,6 +223,11 @@ static bool load_workspace_projected(Workspace& ws, const std::vector<std::strin
   for (auto& [name, t] : tables) {
     t.sources = ws.files;
     ws.engine.add_table(name, std::make_shared<const Table>(std::move(t)));
+  }
+  for (auto& [name, lt] : lazy_tables) {
+    auto ft = std::make_shared<engine::FileTable>(lt.schema, ws.files, std::move(lt.parts));
+    ws.file_tables.emplace_back(name, ft);
+    ws.engine.add_file_table(name, ft);
   }
   // Tables the workspace has but no data was given for are empty (as in a workspace with no rows).
   for (auto& [name, s] : ws.schemas)
@@ -441,6 +463,16 @@ static std::map<std::string, std::vector<std::string>> plan_projection(const kus
   return out;
 }
 
+// After a run: what reading the lazily read files gave (Workspace::reads), their rejections on stderr.
+static void collect_reads(Workspace& ws) {
+  for (auto& [table, ft] : ws.file_tables)
+    for (auto& r : ft->reads()) {
+      const IngestStats& st = r.stats;
+      ws.reads.push_back({table, r.path, st.records, st.rows, st.filtered, st.rejected, ws.lazy_pushdown[r.path]});
+      for (auto& rj : st.first_rejections) std::cerr << r.path << ":" << rj.line << ": record skipped: " << rj.reason << "\n";
+    }
+}
+
 // The filters of the query to push down into reading each table given with --data.
 static PushdownPlan plan_pushdown(const kusto::SentinelRule& rule, const RunArgs& a, std::int64_t now) {
   PushdownPlan out;
@@ -485,7 +517,7 @@ int run_sentinel(const RunArgs& a) {
     pushdown.now = now;
     if (!a.no_pushdown) pushdown = plan_pushdown(rule, a, now);
     if (!load_workspace_projected(ws, a.data, a.schema_dir, a.functions, a.strict, window, projection.empty() ? nullptr : &projection,
-                                  &pushdown))
+                                  &pushdown, !a.no_pushdown))
       return 1;
     engine::RunOptions ro;
     ro.now_ticks = now;
@@ -494,7 +526,9 @@ int run_sentinel(const RunArgs& a) {
     if (a.provenance) ro.lineage = &lineage;
     Table result;
     engine::EngineError ee;
-    if (!ws.engine.run(rule.query, rule.location, ro, result, ee)) {
+    const bool ran = ws.engine.run(rule.query, rule.location, ro, result, ee);
+    collect_reads(ws);
+    if (!ran) {
       std::cerr << ee.error.format() << "\n";
       return ee.unsupported ? 2 : 1;
     }
@@ -568,17 +602,21 @@ int query_kusto(const QueryArgs& a) {
     if (!load_workspace(probe, {}, a.schema_dir, {}, a.strict, std::nullopt)) return 1;
     projection = plan_projection(rule, ra, probe.schemas);
   }
-  const PushdownPlan pushdown = plan_pushdown(rule, ra, now);
+  PushdownPlan pushdown;
+  pushdown.now = now;
+  if (!a.no_pushdown) pushdown = plan_pushdown(rule, ra, now);
   Workspace ws;
   if (!load_workspace_projected(ws, a.data, a.schema_dir, a.functions, a.strict, std::nullopt,
-                                projection.empty() ? nullptr : &projection, &pushdown))
+                                projection.empty() ? nullptr : &projection, &pushdown, !a.no_pushdown))
     return 1;
   engine::RunOptions ro;
   ro.now_ticks = now;
   if (!external_files(a.external, ro.external)) return 1;
   Table result;
   engine::EngineError ee;
-  if (!ws.engine.run(a.query, rule.location, ro, result, ee)) {
+  const bool ran = ws.engine.run(a.query, rule.location, ro, result, ee);
+  collect_reads(ws);
+  if (!ran) {
     std::cerr << ee.error.format() << "\n";
     return ee.unsupported ? 2 : 1;
   }

@@ -9,6 +9,7 @@
 
 #include "core/column.hpp"
 #include "engine/engine.hpp"
+#include "engine/file_table.hpp"
 #include "kusto/sentinel_rule.hpp"
 
 namespace rulelab::cli {
@@ -25,6 +26,9 @@ struct Workspace {
     bool pushdown = false;  // the query's leading where filtered while reading
   };
   std::vector<Read> reads;
+  // Tables read while the query runs (run, query): collected into `reads` after the run.
+  std::vector<std::pair<std::string, std::shared_ptr<engine::FileTable>>> file_tables;
+  std::map<std::string, bool> lazy_pushdown;  // per file: a filter was pushed down into reading it
 };
 
 // Loads --schema, --function and every --data TABLE=FILE into the engine. A window
