@@ -51,8 +51,21 @@ Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string&
     for (const auto& w : j.value("warnings", json::array()))
       if (w.is_string() && std::find(warnings.begin(), warnings.end(), w.get<std::string>()) == warnings.end()) warnings.push_back(w.get<std::string>());
     if (!j.value("alert", false)) continue;
-    const json rows = j.value("rows", json::array());
-    const json prov = j.value("provenance", json::array());
+    json rows = j.value("rows", json::array());
+    json prov = j.value("provenance", json::array());
+    // Elastic rules raise one alert per matched document (or per EQL sequence, over all its
+    // events), capped by max_signals: their alerts, each with its source events, are the units.
+    const json alerts = j.value("alerts", json::array());
+    if (!alerts.empty() && std::all_of(alerts.begin(), alerts.end(), [](const json& x) { return x.contains("sources"); })) {
+      rows = json::array();
+      prov = json::array();
+      for (const auto& x : alerts) {
+        json row = x;
+        row.erase("sources");
+        rows.push_back(std::move(row));
+        prov.push_back(x["sources"]);
+      }
+    }
     has_provenance = has_provenance || prov.size() == rows.size();
     for (std::size_t i = 0; i < rows.size(); ++i) {
       AlertRow a;
@@ -139,7 +152,8 @@ int run_diff(const DiffArgs& d) {
       std::cout << "  -";
       std::size_t n = 0;
       for (const auto& [k, v] : r->row.items()) {
-        if (v.is_object() || v.is_array() || n >= 4 || (v.is_string() && v.get<std::string>().empty())) continue;
+        const bool scalars = v.is_array() && std::none_of(v.begin(), v.end(), [](const json& x) { return x.is_structured(); });
+        if (v.is_object() || (v.is_array() && !scalars) || n >= 4 || (v.is_string() && v.get<std::string>().empty())) continue;
         std::cout << " " << k << "=" << (v.is_string() ? v.get<std::string>() : v.dump());
         ++n;
       }

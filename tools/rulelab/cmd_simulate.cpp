@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -202,6 +203,7 @@ int run_simulate(const SimArgs& a) {
   }
   json runs = json::array();
   std::size_t alerting = 0;
+  std::set<std::string> alerted_sources;  // Elastic: the source events of alerts already created
   for (std::int64_t k = 0; k < nruns; ++k) {
     const DateTime now{t0->ticks + k * s.frequency.ticks};
     const DateTime from{now.ticks - s.period.ticks};
@@ -215,13 +217,41 @@ int run_simulate(const SimArgs& a) {
       return 1;
     }
     std::size_t seen = 0;
+    // Elastic searches [from, now] (a range query with gte/lte); Sentinel's window is (now - queryPeriod, now].
+    const bool inclusive = s.family == "elastic";
     for (auto& e : *events)
-      if (e.time && e.time->ticks > from.ticks && e.time->ticks <= now.ticks) { e.seen = true; ++seen; }
-    const bool alert = out.value("alert", false);
+      if (e.time && (inclusive ? e.time->ticks >= from.ticks : e.time->ticks > from.ticks) && e.time->ticks <= now.ticks) {
+        e.seen = true;
+        ++seen;
+      }
+    bool alert = out.value("alert", false);
+    json alerts = out.value("alerts", json::array());
+    // Kibana derives an alert's id from its source documents (index, id, version) and the rule, so
+    // a document that an earlier, overlapping run already alerted on gives no second alert; EQL
+    // sequence alerts likewise from their events. Sentinel has no such step: overlapping query
+    // periods alert again on the same events (scheduled-rules-overview, "Query scheduling").
+    std::size_t duplicates = 0;
+    if (s.family == "elastic") {
+      json fresh = json::array();
+      for (auto& al : alerts) {
+        const std::string key = al.value("sources", json::array()).dump();
+        if (al.contains("sources") && !alerted_sources.insert(key).second) {
+          ++duplicates;
+          continue;
+        }
+        fresh.push_back(al);
+      }
+      alerts = std::move(fresh);
+      alert = !alerts.empty();  // a run whose alerts all exist already creates none
+    }
     alerting += alert;
     runs.push_back({{"now", r.now}, {"window", {{"from", format_datetime(from)}, {"to", r.now}}}, {"alert", alert},
                     {"rows", out.value("rows", json::array()).size()}, {"events_in_window", seen},
-                    {"alerts", out.value("alerts", json::array())}, {"now_ticks", now.ticks}, {"window_from_ticks", from.ticks}});
+                    {"alerts", alerts}, {"now_ticks", now.ticks}, {"window_from_ticks", from.ticks}});
+    if (s.family == "elastic") {
+      runs.back()["duplicate_alerts"] = duplicates;
+      runs.back()["capped"] = out.value("capped", false);
+    }
   }
   json unseen = json::array();
   for (const auto& e : *events)
@@ -245,9 +275,19 @@ int run_simulate(const SimArgs& a) {
   std::cout << s.name << "\n" << a.run.rule << "\nruns every " << format_timespan(s.frequency) << ", each looking back "
             << format_timespan(s.period) << " by " << s.time_field << "\n\n";
   for (const auto& r : runs) {
-    std::cout << "  " << r["now"].get<std::string>() << "  window (" << r["window"]["from"].get<std::string>() << ", now]  "
-              << r["events_in_window"].get<std::size_t>() << " events  "
-              << (r["alert"].get<bool>() ? "ALERT (" + std::to_string(r["rows"].get<std::size_t>()) + " rows)" : "-") << "\n";
+    std::string what = "-";
+    if (r.contains("duplicate_alerts") && (r["alert"].get<bool>() || r["duplicate_alerts"].get<std::size_t>())) {
+      const std::size_t n = r["alerts"].size(), dup = r["duplicate_alerts"].get<std::size_t>();
+      what = "ALERT (" + std::to_string(n) + " new alert" + (n == 1 ? "" : "s");
+      if (dup) what += "; " + std::to_string(dup) + " already raised by an earlier run, not created again";
+      if (r.value("capped", false)) what += "; max_signals reached";
+      what += ")";
+    } else if (r["alert"].get<bool>()) {
+      what = "ALERT (" + std::to_string(r["rows"].get<std::size_t>()) + " rows, " + std::to_string(r["alerts"].size()) + " alert" +
+             (r["alerts"].size() == 1 ? "" : "s") + ")";
+    }
+    std::cout << "  " << r["now"].get<std::string>() << "  window " << (s.family == "elastic" ? "[" : "(") << r["window"]["from"].get<std::string>()
+              << ", now]  " << r["events_in_window"].get<std::size_t>() << " events  " << what << "\n";
   }
   std::cout << "\n" << runs.size() << " runs, " << alerting << " alerting; " << events->size() << " events, " << unseen.size()
             << " seen by no run\n";

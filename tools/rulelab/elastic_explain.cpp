@@ -41,8 +41,14 @@ int explain_elastic(const ExplainArgs& a) {
   if (!loaded) { std::cerr << loaded.error().format() << "\n"; return 1; }
   if (loaded->empty()) { std::cerr << a.rule << ": no rule\n"; return 1; }
   const kql::ElasticRule& rule = loaded->front();
+  if (rule.language == kql::QueryLanguage::Eql) {
+    std::ifstream in(a.rule, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return explain_elastic_eql(a, rule, text.str());
+  }
   if (rule.language != kql::QueryLanguage::Kuery) {
-    std::cerr << a.rule << ": explain covers Kibana KQL (kuery) rules; this rule's language is " << kql::to_string(rule.language)
+    std::cerr << a.rule << ": explain covers Kibana KQL (kuery) and EQL rules; this rule's language is " << kql::to_string(rule.language)
               << " (rulelab run --format json shows its matches)\n";
     return 2;
   }
