@@ -27,4 +27,20 @@ j=$(run "$G/per_result_nrt.yaml" 30 2>/dev/null)
 [[ $(jq -c '[(.alerts|length), ([.alerts[]|select(has("summary"))]|length)]' <<<"$j") == '[30,0]' ]] || fail "NRT 30"
 j=$(run "$G/per_result_nrt.yaml" 31 2>/dev/null)
 [[ $(jq -c '[(.alerts|length), .alerts[28].rows, .alerts[29].rows]' <<<"$j") == '[30,1,31]' ]] || fail "NRT 31"
+
+# Suppression ("Stop running query after alert is generated", suppressionEnabled/suppressionDuration):
+# after an alerting run the rule does not run for 2h, so the events only the skipped runs would
+# have seen are seen by no run (scheduled-rules-overview, "Suppression").
+sed -e 's/^kind: Scheduled/kind: Scheduled\nsuppressionEnabled: true\nsuppressionDuration: 2h/' "$G/per_result.yaml" >"$tmp/suppressed.yaml"
+for t in 12:30 13:30 14:30 15:30; do printf '{"TimeGenerated":"2026-09-03T%s:00Z","OperationName":"Add user","Id":"u%s"}\n' "$t" "$t"; done >"$tmp/hourly.ndjson"
+j=$("$RULELAB" simulate "$tmp/suppressed.yaml" --data AuditLogs="$tmp/hourly.ndjson" --from 2026-09-03T13:00:00Z --to 2026-09-03T16:00:00Z --format json)
+[[ $(jq -c '[.runs[] | (if .suppressed then "skipped" else .alert end)]' <<<"$j") == '[true,"skipped",true,"skipped"]' ]] || fail "suppression runs: $(jq -c '[.runs[]|[.now,.alert,.suppressed]]' <<<"$j")"
+[[ $(jq -c '[.unseen_events[].line]' <<<"$j") == '[2,4]' && $(jq -r .suppression <<<"$j") == 02:00:00 ]] || fail "suppression unseen: $(jq -c '[.unseen_events, .suppression]' <<<"$j")"
+# Without suppression every run alerts on its hour.
+j=$("$RULELAB" simulate "$G/per_result.yaml" --data AuditLogs="$tmp/hourly.ndjson" --from 2026-09-03T13:00:00Z --to 2026-09-03T16:00:00Z --format json)
+[[ $(jq -c '[.runs[].alert]' <<<"$j") == '[true,true,true,true]' ]] || fail "no suppression: $(jq -c '[.runs[].alert]' <<<"$j")"
+# The ARM form carries the same setting (suppressionEnabled: true, suppressionDuration: PT5H).
+jq '.resources |= [.[0]] | .resources[0].properties.suppressionEnabled = true' "$SRC/tests/data/kusto/arm_export.json" >"$tmp/arm.json"
+j=$("$RULELAB" simulate "$tmp/arm.json" --data SigninLogs="$tmp/30.ndjson" --from 2026-09-03T13:00:00Z --to 2026-09-03T13:00:00Z --format json)
+[[ $(jq -r .suppression <<<"$j") == 05:00:00 ]] || fail "ARM suppression: $j"
 echo ok

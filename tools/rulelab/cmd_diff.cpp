@@ -28,9 +28,12 @@ struct AlertRow {
 Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string& now, const std::string& from, const std::string& to,
                                          bool& has_provenance, std::vector<std::string>& warnings) {
   std::vector<std::string> times;
+  std::optional<TimeSpan> suppression;  // Sentinel: no run for this long after an alerting run
+  std::optional<std::int64_t> suppressed_until;
   if (!from.empty()) {
     auto s = rule_schedule(base.rule);
     if (!s) return s.error();
+    suppression = s->suppression;
     const auto t0 = parse_datetime(from), t1 = parse_datetime(to);
     if (!t0 || !t1 || t1->ticks < t0->ticks) return Error{"--from and --to must be ISO 8601 datetimes with --from <= --to"};
     for (std::int64_t t = t0->ticks; t <= t1->ticks && times.size() < 10000; t += std::max<std::int64_t>(s->frequency.ticks, 1))
@@ -41,6 +44,7 @@ Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string&
   std::vector<AlertRow> out;
   std::set<std::string> seen_keys;
   for (const auto& t : times) {
+    if (suppressed_until && parse_datetime(t) && parse_datetime(t)->ticks < *suppressed_until) continue;
     RunArgs r = base;
     r.format = "json";
     r.provenance = true;
@@ -51,6 +55,7 @@ Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string&
     for (const auto& w : j.value("warnings", json::array()))
       if (w.is_string() && std::find(warnings.begin(), warnings.end(), w.get<std::string>()) == warnings.end()) warnings.push_back(w.get<std::string>());
     if (!j.value("alert", false)) continue;
+    if (suppression) suppressed_until = parse_datetime(t)->ticks + suppression->ticks;
     json rows = j.value("rows", json::array());
     json prov = j.value("provenance", json::array());
     // Elastic rules raise one alert per matched document (or per EQL sequence, over all its

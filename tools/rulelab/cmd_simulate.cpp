@@ -44,6 +44,7 @@ Result<Schedule> rule_schedule(const std::string& path) {
       return Error{"the rule has no valid queryFrequency and queryPeriod, so it has no schedule to simulate", path};
     s.frequency = *r.query_frequency;
     s.period = *r.query_period;
+    s.suppression = r.suppression_duration;
     for (const auto& w : r.warnings) s.warnings.push_back(w.format());
     return s;
   }
@@ -204,12 +205,20 @@ int run_simulate(const SimArgs& a) {
   json runs = json::array();
   std::size_t alerting = 0;
   std::set<std::string> alerted_sources;  // Elastic: the source events of alerts already created
+  std::optional<std::int64_t> suppressed_until;  // Sentinel suppression: no run before this
   for (std::int64_t k = 0; k < nruns; ++k) {
     const DateTime now{t0->ticks + k * s.frequency.ticks};
     const DateTime from{now.ticks - s.period.ticks};
     RunArgs r = a.run;
     r.format = "json";
     r.now = format_datetime(now);
+    if (suppressed_until && now.ticks < *suppressed_until) {
+      // Sentinel's "Stop running query after alert is generated": this run does not happen.
+      runs.push_back({{"now", r.now}, {"window", {{"from", format_datetime(from)}, {"to", r.now}}}, {"alert", false}, {"rows", 0},
+                      {"events_in_window", 0}, {"alerts", json::array()}, {"suppressed", true}, {"now_ticks", now.ticks},
+                      {"window_from_ticks", from.ticks}});
+      continue;
+    }
     Captured c = capture_run(r);
     auto out = json::parse(c.out, nullptr, false);
     if (c.code != 0 || out.is_discarded()) {
@@ -245,6 +254,7 @@ int run_simulate(const SimArgs& a) {
       alert = !alerts.empty();  // a run whose alerts all exist already creates none
     }
     alerting += alert;
+    if (alert && s.suppression) suppressed_until = now.ticks + s.suppression->ticks;
     runs.push_back({{"now", r.now}, {"window", {{"from", format_datetime(from)}, {"to", r.now}}}, {"alert", alert},
                     {"rows", out.value("rows", json::array()).size()}, {"events_in_window", seen},
                     {"alerts", alerts}, {"now_ticks", now.ticks}, {"window_from_ticks", from.ticks}});
@@ -262,6 +272,7 @@ int run_simulate(const SimArgs& a) {
   if (a.run.format == "json") {
     json j{{"rule", a.run.rule}, {"name", s.name}, {"frequency", format_timespan(s.frequency)}, {"period", format_timespan(s.period)},
            {"time_field", s.time_field}, {"events", events->size()}, {"alerting_runs", alerting}, {"unseen_events", unseen},
+           {"suppression", s.suppression ? json(format_timespan(*s.suppression)) : json(nullptr)},
            {"warnings", s.warnings}};
     for (auto& r : runs) {
       r.erase("now_ticks");
@@ -273,9 +284,10 @@ int run_simulate(const SimArgs& a) {
   }
   for (const auto& w : s.warnings) std::cerr << "warning: " << w << "\n";
   std::cout << s.name << "\n" << a.run.rule << "\nruns every " << format_timespan(s.frequency) << ", each looking back "
-            << format_timespan(s.period) << " by " << s.time_field << "\n\n";
+            << format_timespan(s.period) << " by " << s.time_field
+            << (s.suppression ? "; after an alert it stops running for " + format_timespan(*s.suppression) : std::string()) << "\n\n";
   for (const auto& r : runs) {
-    std::string what = "-";
+    std::string what = r.value("suppressed", false) ? "not run (suppressed after an alert)" : "-";
     if (r.contains("duplicate_alerts") && (r["alert"].get<bool>() || r["duplicate_alerts"].get<std::size_t>())) {
       const std::size_t n = r["alerts"].size(), dup = r["duplicate_alerts"].get<std::size_t>();
       what = "ALERT (" + std::to_string(n) + " new alert" + (n == 1 ? "" : "s");
