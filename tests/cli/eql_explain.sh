@@ -8,6 +8,8 @@
 set -euo pipefail
 : "${RULELAB:?}" "${SRC:?}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 D=$SRC/tests/data/eql/explain
 IX=logs-endpoint.events.process-default
 ex() { "$RULELAB" explain "$D/seq_rule.toml" --data "$IX=$D/events.ndjson" --now 2024-05-01T10:30:00Z --event "$@"; }
@@ -88,4 +90,20 @@ jq -e '.only_a[0]._sources[0] | endswith("invite-filebeat-no-data-stream.ndjson:
 j=$("$RULELAB" simulate "$D/seq_rule.toml" --data "$IX=$D/events.ndjson" --from 2024-05-01T10:05:00Z --to 2024-05-01T10:15:00Z --format json)
 [[ $(jq -c '[.runs[] | [(.alerts|length), .duplicate_alerts]]' <<<"$j") == '[[1,0],[1,1],[0,2]]' ]] || fail "simulate dedup: $(jq -c '[.runs[] | [(.alerts|length), .duplicate_alerts]]' <<<"$j")"
 [[ $(jq -c '[.runs[].alert]' <<<"$j") == '[true,true,false]' ]] || fail "simulate alert flags: $j"
+# The window line of kuery and Sentinel explains names the runs that see the event too.
+j=$("$RULELAB" explain "$S/entra_id_external_guest_user_invited.toml" --data "logs-azure.auditlogs-default=$S/samples/invite-guest.ndjson" \
+  --now 2026-09-03T15:00:00Z --event 1 --format json)
+[[ $(jq -c '[.window.runs_that_see_it.from, .window.runs_that_see_it.to]' <<<"$j") == '["2026-09-03T14:58:02.1230000Z","2026-09-03T15:07:02.1230000Z"]' ]] || fail "kuery runs: $j"
+V=$SRC/rules/sentinel
+j=$("$RULELAB" explain "$V/AccountCreatedandDeletedinShortTimeframe.v1.1.0.yaml" --data "AuditLogs=$V/samples/member-created-deleted-within-hour.ndjson" \
+  --now 2026-09-03T15:00:00Z --event 2 --format json)
+[[ $(jq -c '[.window_runs.from, .window_runs.to, .window_runs.every]' <<<"$j") == '["2026-09-03T14:40:45.8516049Z","2026-09-04T14:40:45.8516049Z","01:00:00"]' ]] || fail "sentinel runs: $j"
+
+# rulelab test: `match` reads document fields of EQL rows (under _source) and multi-valued fields.
+out=$("$RULELAB" test "$D/seq_rule.test.yaml" 2>&1)
+grep -q "2 passed, 0 failed (1 bypass" <<<"$out" || fail "rule test: $out"
+sed -e "s|rule: seq_rule.toml|rule: $D/seq_rule.toml|" -e "s|: events.ndjson}|: $D/events.ndjson}|" -e 's/host.name: h4, destination.port/host.name: h9, destination.port/' \
+  "$D/seq_rule.test.yaml" >"$tmp/wrong.test.yaml"
+if out=$("$RULELAB" test "$tmp/wrong.test.yaml" 2>&1); then fail "a wrong match passes: $out"; fi
+grep -q "host.name: expected h9, got h4" <<<"$out" || fail "wrong match diff: $out"
 echo ok

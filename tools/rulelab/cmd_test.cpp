@@ -50,6 +50,33 @@ bool value_matches(const std::string& expected, const json& actual) {
   return expected == text;
 }
 
+// The value of `field` in a result row: a column (Sentinel), or a path in a document (Elastic:
+// nested objects or dotted keys, as Elasticsearch reads them; EQL rows hold the event under
+// "_source"). nullptr when absent.
+const json* find_path(const json& obj, const std::string& path) {
+  if (!obj.is_object()) return nullptr;
+  if (auto it = obj.find(path); it != obj.end()) return &*it;
+  for (std::size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
+    auto it = obj.find(path.substr(0, dot));
+    if (it == obj.end()) continue;
+    if (const json* v = find_path(*it, path.substr(dot + 1))) return v;
+  }
+  return nullptr;
+}
+const json* row_value(const json& row, const std::string& field) {
+  if (const json* v = find_path(row, field)) return v;
+  if (row.is_object() && row.contains("_source")) return find_path(row["_source"], field);
+  return nullptr;
+}
+// A multi-valued document field matches when one of its values does (Elasticsearch's term semantics).
+bool field_matches(const std::string& expected, const json& actual) {
+  if (value_matches(expected, actual)) return true;
+  if (actual.is_array())
+    for (const auto& x : actual)
+      if (!x.is_structured() && value_matches(expected, x)) return true;
+  return false;
+}
+
 std::string yaml_text(const YAML::Node& n) {
   if (n.IsScalar()) return n.as<std::string>();
   YAML::Emitter e;
@@ -143,10 +170,11 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
         for (const auto& kv : want) {
           ++total;
           const std::string field = kv.first.as<std::string>(), expected = yaml_text(kv.second);
-          if (row.contains(field) && value_matches(expected, row[field])) {
+          const json* v = row_value(row, field);
+          if (v && field_matches(expected, *v)) {
             ++ok;
           } else {
-            diff += "\n      " + field + ": expected " + expected + ", got " + (row.contains(field) ? scalar_text(row[field]) : "(no such column)");
+            diff += "\n      " + field + ": expected " + expected + ", got " + (v ? scalar_text(*v) : "(no such column or field)");
           }
         }
         if (ok == total) { found = true; break; }

@@ -94,6 +94,12 @@ int explain_elastic(const ExplainArgs& a) {
     in_window = t && t->ticks >= window->from.ticks && t->ticks <= window->to.ticks;
     j["window"] = {{"from", format_datetime(window->from)}, {"to", format_datetime(window->to)}, {"field", window->timestamp_field},
                    {"event_time", t ? format_datetime(*t) : "none"}, {"contains_event", in_window}};
+    // The scheduled runs (every interval) whose look-back window [now+from, now] holds the event.
+    if (t) {
+      const std::int64_t look_back = now.ticks - window->from.ticks;
+      j["window"]["runs_that_see_it"] = {{"from", format_datetime(*t)}, {"to", format_datetime(DateTime{t->ticks + look_back})}};
+      j["window"]["interval"] = rule.interval;
+    }
   }
   auto parsed = kql::parse_kuery(rule.query);
   if (!parsed.query) { std::cerr << a.rule << ": the query does not parse: " << parsed.failure->message << "\n"; return 1; }
@@ -144,6 +150,10 @@ int explain_elastic(const ExplainArgs& a) {
     std::cout << "window: [" << j["window"]["from"].get<std::string>() << ", " << j["window"]["to"].get<std::string>() << "] by "
               << window->timestamp_field << "; the event's time " << j["window"]["event_time"].get<std::string>() << " is "
               << (in_window ? "inside" : "OUTSIDE") << "\n";
+  if (window && j["window"].contains("runs_that_see_it"))
+    std::cout << "        runs every " << rule.interval << "; the scheduled runs whose window holds it run between "
+              << j["window"]["runs_that_see_it"]["from"].get<std::string>() << " and " << j["window"]["runs_that_see_it"]["to"].get<std::string>()
+              << "\n";
   std::cout << "result: " << j["verdict"].get<std::string>() << "\n\nquery clauses (" << j["query"]["joined_by"].get<std::string>() << "):\n";
   for (const auto& c : clauses) {
     std::cout << "  " << (c["matches"].get<bool>() ? "+" : "x") << " " << c["clause"].get<std::string>() << "\n";

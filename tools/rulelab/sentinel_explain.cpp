@@ -407,9 +407,11 @@ int explain_sentinel(const ExplainArgs& a) {
                           format_timespan(*rule.query_period) + ")";
     in_window = ev.time && ev.time->ticks >= window->first && ev.time->ticks <= window->second;
     std::string verdict = in_window ? "inside the rule's window " + w : "OUTSIDE the rule's window " + w + ": Sentinel never shows it to the query";
-    if (!in_window && ev.time && rule.query_frequency) {
-      verdict += "; scheduled runs whose window holds it run between " + format_datetime(*ev.time) + " and " +
-                 format_datetime(DateTime{ev.time->ticks + rule.query_period->ticks});
+    if (ev.time && rule.query_frequency) {
+      verdict += "; the scheduled runs (every " + format_timespan(*rule.query_frequency) + ") whose window holds it run between " +
+                 format_datetime(*ev.time) + " and " + format_datetime(DateTime{ev.time->ticks + rule.query_period->ticks});
+      j["window_runs"] = {{"from", format_datetime(*ev.time)}, {"to", format_datetime(DateTime{ev.time->ticks + rule.query_period->ticks})},
+                          {"every", format_timespan(*rule.query_frequency)}};
     }
     j["window"] = {{"from", format_datetime(DateTime{window->first})}, {"to", format_datetime(DateTime{window->second})},
                    {"contains_event", in_window}, {"verdict", verdict}};
