@@ -99,6 +99,12 @@ j=$("$RULELAB" explain "$V/AccountCreatedandDeletedinShortTimeframe.v1.1.0.yaml"
   --now 2026-09-03T15:00:00Z --event 2 --format json)
 [[ $(jq -c '[.window_runs.from, .window_runs.to, .window_runs.every]' <<<"$j") == '["2026-09-03T14:40:45.8516049Z","2026-09-04T14:40:45.8516049Z","01:00:00"]' ]] || fail "sentinel runs: $j"
 
+# kuery explain runs the whole rule: an exception item that removes the matching event is named.
+K="$RULELAB explain $D/kuery_with_exception.ndjson --data $IX=$R/mshta_events.ndjson"
+j=$($K --now 2024-05-01T10:05:00Z --event 1 --format json)
+[[ $(jq -c '[.verdict, .led_to_alert, .query.matches]' <<<"$j") == '["the query matches, but exception item exc-ws1 (ignore ws1) removes it: no alert",false,true]' ]] || fail "kuery exception: $j"
+[[ $($K --now 2024-05-01T09:05:00Z --event 5 --format json | jq -c '[.verdict, .led_to_alert]') == '["the query matches: an alert",true]' ]] || fail "kuery alert"
+
 # rulelab test: `match` reads document fields of EQL rows (under _source) and multi-valued fields.
 out=$("$RULELAB" test "$D/seq_rule.test.yaml" 2>&1)
 grep -q "2 passed, 0 failed (1 bypass" <<<"$out" || fail "rule test: $out"

@@ -2,6 +2,7 @@
 // patterns, its look-back window (timestamp_override with fallback), then each clause of the query
 // (the operands of its top-level `and`/`or`) judged on the document as Elasticsearch would, with the
 // values the document holds at the clause's field and that field's mapping type.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -134,11 +135,53 @@ int explain_elastic(const ExplainArgs& a) {
   auto whole = kql::CompiledQuery::compile(*q.root, fields, now);
   const bool matches = whole.matches(doc);
   j["query"] = {{"joined_by", joiner.empty() ? "single clause" : joiner}, {"clauses", clauses}, {"matches", matches}};
-  j["led_to_alert"] = index_ok && in_window && matches;
-  j["verdict"] = !index_ok ? "the rule does not read this index"
-                 : !in_window ? "outside the rule's look-back window"
-                 : !matches  ? "the query does not match the document"
-                             : "the query matches: an alert (unless an exception item or the max_signals cap removes it)";
+  // The whole rule as `rulelab run` runs it (filters, exception items, max_signals, threshold /
+  // new_terms grouping): did this document become an alert?
+  std::vector<Table> tables;
+  std::vector<kql::IndexDocs> indices;
+  for (const auto& spec : a.data) {
+    auto [name, file] = split_data_spec(spec);
+    IngestOptions o;
+    o.documents = true;
+    o.table = name;
+    auto r = ingest_file(file, o);
+    if (!r) { std::cerr << r.error().format() << "\n"; return 1; }
+    tables.push_back(std::move(r->table));
+    auto it = std::find_if(indices.begin(), indices.end(), [&, n = name](const kql::IndexDocs& x) { return x.name == n; });
+    if (it == indices.end()) {
+      indices.push_back({name, {}});
+      it = indices.end() - 1;
+    }
+    for (const auto& b : tables.back().batches)
+      for (std::size_t i = 0; i < b.rows(); ++i) it->docs.push_back({b.columns[0].get_dynamic(i), file, b.sources[i].line});
+  }
+  std::ifstream rule_in(a.rule, std::ios::binary);
+  std::stringstream rule_text;
+  rule_text << rule_in.rdbuf();
+  const kql::ElasticRunResult run = kql::run_elastic_rule(rule, rule_text.str(), indices, types, now);
+  auto is_event = [&](const kql::DocRef* d) { return d && d->file == found->file && d->line == found->line; };
+  const bool in_hits = std::any_of(run.hits.begin(), run.hits.end(), [&](const auto& h) { return is_event(h.doc); });
+  const bool alerted = std::any_of(run.alerts.begin(), run.alerts.end(), [&](const auto& al) { return is_event(al.doc); });
+  const bool grouped = rule.type == kql::RuleType::Threshold || rule.type == kql::RuleType::NewTerms;
+  std::string verdict;
+  if (!index_ok) verdict = "the rule does not read this index";
+  else if (!in_window) verdict = "outside the rule's look-back window";
+  else if (!matches) verdict = "the query does not match the document";
+  else if (!in_hits) {
+    verdict = "the query matches, but the rule's filters remove it";
+    const std::string me = found->file + ":" + std::to_string(found->line) + " by ";
+    for (const auto& by : run.suppressed_by)
+      if (by.rfind(me, 0) == 0) verdict = "the query matches, but " + by.substr(me.size()) + " removes it: no alert";
+  }
+  else if (grouped)
+    verdict = std::string("the query matches; this ") + std::string(kql::to_string(rule.type)) + " rule alerts on groups of events: " +
+              (alerted ? "the event is the first of an alerting group" : "the run raised " + std::to_string(run.alerts.size()) +
+                                                                         " alert(s), none led by this event (rulelab run shows the groups)");
+  else if (!alerted)
+    verdict = "the query matches, but this run already reached max_signals (" + std::to_string(rule.max_signals) + ") with earlier events: no alert for it in this run";
+  else verdict = "the query matches: an alert";
+  j["led_to_alert"] = alerted;
+  j["verdict"] = verdict;
   if (a.format == "json") {
     std::cout << j.dump(2) << "\n";
     return 0;
