@@ -18,7 +18,7 @@ ex() { "$RULELAB" explain "$D/seq_rule.toml" --data "$IX=$D/events.ndjson" --now
 j=$(ex 1 --format json)
 [[ $(jq -c '[.led_to_alert, .query.kind, .query.by, .query.maxspan]' <<<"$j") == '[true,"sequence",["host.name"],"5m"]' ]] || fail "seq 1: $j"
 [[ $(jq -c '.query.stages[0].filter.parts | map(.matches)' <<<"$j") == '[true,true,true]' ]] || fail "stage 1 parts: $j"
-[[ $(jq -c '.query.stages[0].keys' <<<"$j") == '["[\"h1\"]"]' ]] || fail "key: $j"
+[[ $(jq -c '[.query.stages[0].keys, .query.sequences[0].key]' <<<"$j") == '[[["h1"]],["h1"]]' ]] || fail "key: $j"
 [[ $(jq -r '.query.sequences[0].fate' <<<"$j") == "reported: result 1 of 2: an alert" ]] || fail "fate 1: $j"
 j=$(ex 2 --format json)
 [[ $(jq -c '[.led_to_alert, .query.stages[1].filter.matches, .query.stages[0].filter.matches]' <<<"$j") == '[true,true,false]' ]] || fail "seq 1 event 2: $j"
@@ -26,7 +26,7 @@ j=$(ex 2 --format json)
 # maxspan: line 4 comes 7m after line 3.
 out=$(ex 3)
 grep -q "maxspan exceeded: line 4 (2024-05-01T10:10:00Z) matched stage 2 with the same key, but 7m after the sequence's first event (2024-05-01T10:03:00Z), beyond maxspan 5m" <<<"$out" || fail "maxspan: $out"
-grep -q "^result: the event's sequence(s) did not complete" <<<"$out" || fail "maxspan verdict: $out"
+grep -q "^result: no sequence with the event was reported (maxspan exceeded: " <<<"$out" || fail "maxspan verdict: $out"
 j=$(ex 4 --format json)
 jq -e '.query.event_steps[0] | test("too late|beyond maxspan 5m")' <<<"$j" >/dev/null || fail "maxspan from the late event: $j"
 
@@ -48,6 +48,15 @@ grep -q "replaced: line 9 (2024-05-01T10:08:00Z) began sequence #5 with the same
 out=$(ex 11)
 grep -q "stopped after stage 1: no later event in the window matched stage 2 with key" <<<"$out" || fail "stopped: $out"
 grep -q "line 12 (2024-05-01T10:31:00Z) matches stage 2 with the same key but lies outside this run's window (later, and 11m after" <<<"$out" || fail "outside: $out"
+
+# `with runs=2` (stages named by run) and a missing-event stage `![file where true]`: h2's sequence
+# completes but a file event lies between its neighbours, so it is discarded.
+M="$RULELAB explain $D/runs_missing_rule.toml --data $IX=$D/runs_missing_events.ndjson --now 2024-05-01T10:30:00Z"
+out=$($M --event 1)
+grep -q "line 2 (2024-05-01T10:02:00Z) matched stage 1 (run 2 of 2) with the same key: the sequence advanced" <<<"$out" || fail "runs: $out"
+[[ $($M --event 1 --format json | jq .led_to_alert) == true ]] || fail "runs alert"
+out=$($M --event 4)
+grep -q "= discarded: line 6 (2024-05-01T10:06:00Z) matches missing-event stage 2 with the same key, between its neighbours" <<<"$out" || fail "missing: $out"
 
 # No stage; outside the window (with the runs that would see it).
 [[ $(ex 13 --format json | jq -r .verdict) == "the event matches no stage of the sequence" ]] || fail "no stage"

@@ -89,6 +89,12 @@ std::string key_text(const std::vector<eql::Value>& key) {
   return s + "]";
 }
 
+ordered_json key_json(const std::vector<eql::Value>& key) {
+  ordered_json a = ordered_json::array();
+  for (const auto& v : key) a.push_back(ordered_json::parse(eql::to_json_text(v), nullptr, false));
+  return a;
+}
+
 class EqlExplainer {
  public:
   EqlExplainer(const EqlRuleRun& run, const std::string& query_text) : run_(run), text_(query_text) { ev_.prepare(run.query); }
@@ -304,10 +310,16 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
       for (const auto& k : q.stages[s].keys) keys.push_back(k.get());
       for (std::int64_t r = 0; r < q.stages[s].runs; ++r) exp.push_back(Exp{&q.stages[s], s, keys});
     }
+    // Stages are named as written (1-based); a stage `with runs=N` by its run.
     auto stage_label = [&](std::size_t i) {
-      std::string l = "stage " + std::to_string(i + 1);
-      if (exp[i].stage->runs > 1) l += " (a run of written stage " + std::to_string(exp[i].written + 1) + ")";
-      if (exp[i].stage->missing) l += " (missing-event stage)";
+      if (i >= exp.size()) return std::string("the end");
+      std::string l = std::string(exp[i].stage->missing ? "missing-event stage " : "stage ") + std::to_string(exp[i].written + 1);
+      if (exp[i].stage->runs > 1) {
+        std::size_t run = 1;
+        for (std::size_t k = 0; k < i; ++k)
+          if (exp[k].written == exp[i].written) ++run;
+        l += " (run " + std::to_string(run) + " of " + std::to_string(exp[i].stage->runs) + ")";
+      }
       return l;
     };
     ordered_json qj = {{"kind", q.kind == eql::QueryKind::Sequence ? "sequence" : "sample"}};
@@ -324,7 +336,7 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
         for (const auto& k : q.shared_keys) keys.push_back(k.get());
         for (const auto& k : q.stages[s].keys) keys.push_back(k.get());
         ordered_json kj = ordered_json::array();
-        for (const auto& k : ex.keys(keys, *target)) kj.push_back(key_text(k));
+        for (const auto& k : ex.keys(keys, *target)) kj.push_back(key_json(k));
         sj["key_exprs"] = ordered_json::array();
         for (const auto* k : keys) sj["key_exprs"].push_back(ex.text(k->range));
         sj["keys"] = kj;
@@ -342,9 +354,12 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
     std::set<std::size_t> mine;
     ordered_json alone = ordered_json::array();  // steps of the event that started no sequence
     if (target) {
+      for (const auto& s : steps)
+        if (s.id && std::find(s.events.begin(), s.events.end(), target) != s.events.end()) mine.insert(s.id);
       for (const auto& s : steps) {
-        const bool in = std::find(s.events.begin(), s.events.end(), target) != s.events.end();
-        if (in && s.id) mine.insert(s.id);
+        // An event that began or advanced a sequence may also fail to join at another stage
+        // (a stage `with runs`, or two stages it matches): only the sequences it is in matter then.
+        if (!mine.empty() && (s.kind == eql::SequenceStep::Kind::NoPending || s.kind == eql::SequenceStep::Kind::NoKey)) continue;
         if (s.event == target && s.kind == eql::SequenceStep::Kind::NoPending)
           alone.push_back("matched " + stage_label(s.stage) + " with key " + key_text(s.key) +
                           ", but no sequence with that key was waiting for it (none had reached the stage before)");
@@ -357,12 +372,13 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
         if (s.event == target && s.kind == eql::SequenceStep::Kind::Until)
           alone.push_back("matched the until condition with key " + key_text(s.key) + ": it ended sequence #" + std::to_string(s.id));
         if (s.event == target && s.kind == eql::SequenceStep::Kind::MissingEvent)
-          alone.push_back("matches the missing-event " + stage_label(s.stage) + " with key " + key_text(s.key) + ", so completed sequence #" +
+          alone.push_back("matches " + stage_label(s.stage) + " with key " + key_text(s.key) + ", so completed sequence #" +
                           std::to_string(s.id) + " was discarded");
       }
     }
     ordered_json seqs = ordered_json::array();
     bool reported = false;
+    std::size_t reported_sample = 0;
     for (std::size_t id : mine) {
       ordered_json story = ordered_json::array();
       std::vector<const eql::Doc*> last_events;
@@ -409,7 +425,7 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
             done = true;
             break;
           case K::MissingEvent:
-            fate = "discarded: " + where(s.event) + " matches the missing-event " + stage_label(s.stage) + " with the same key, between its neighbours";
+            fate = "discarded: " + where(s.event) + " matches " + stage_label(s.stage) + " with the same key, between its neighbours";
             done = true;
             break;
           case K::MissingBounds:
@@ -428,7 +444,7 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
           default: break;
         }
       }
-      ordered_json sj = {{"sequence", id}, {"key", key_text(key)}};
+      ordered_json sj = {{"sequence", id}, {"key", key_json(key)}};
       ordered_json evj = ordered_json::array();
       for (const auto* d : last_events)
         if (d) evj.push_back(where(d));
@@ -481,6 +497,14 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
     if (target)
       for (const auto& s : q.stages)
         if (!s.missing && ex.filter_matches(s.filter, *target)) any_stage = true;
+    if (q.kind == eql::QueryKind::Sample && target) {
+      // Samples are not built from sequences: the event is in a sample or not.
+      for (std::size_t n = 0; n < result->matches.size(); ++n)
+        if (std::find(result->matches[n].events.begin(), result->matches[n].events.end(), target) != result->matches[n].events.end()) {
+          reported = true;
+          reported_sample = n + 1;
+        }
+    }
     led = reported;
     std::size_t ended = 0;
     for (const auto& s : steps)
@@ -491,11 +515,14 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
     verdict = !index_ok ? "the rule does not read this index"
               : !kept ? filtered_by
               : !in_window ? "outside the rule's look-back window: the search never sees it"
+              : reported_sample ? "the event is in sample " + std::to_string(reported_sample) + ": an alert"
+              : q.kind == eql::QueryKind::Sample ? (any_stage ? "the event matches a stage but is in no reported sample (no key with events for every stage, or max_signals)"
+                                                              : "the event matches no stage of the sample")
               : reported ? "the event is part of sequence " + reported_ids + ", which the rule reports: an alert"
               : !any_stage && ended ? "the event matches no stage; as an until event it ended " + std::to_string(ended) + " in-progress sequence(s)"
               : !any_stage ? "the event matches no stage of the sequence"
               : mine.empty() ? "the event matches a stage but joined no sequence: no alert"
-                             : "the event's sequence(s) did not complete into a reported result: no alert";
+                             : "no sequence with the event was reported (" + seqs.back()["fate"].get<std::string>() + "): no alert";
   }
   j["led_to_alert"] = led;
   j["verdict"] = verdict;
@@ -545,7 +572,7 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
       if (!s["key_exprs"].empty()) {
         std::string names;
         for (const auto& k : s["key_exprs"]) names += (names.empty() ? "" : ", ") + k.get<std::string>();
-        std::cout << "; its join key (" << names << "): " << (s["keys"].empty() ? "none (a key field is absent)" : s["keys"][0].get<std::string>());
+        std::cout << "; its join key (" << names << "): " << (s["keys"].empty() ? "none (a key field is absent)" : s["keys"][0].dump());
       }
       std::cout << "\n";
     } else {
@@ -562,7 +589,7 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
   if (!qj["event_steps"].empty() || !qj["sequences"].empty()) std::cout << "\nwhat the sequence engine did with it (events in time order):\n";
   for (const auto& s : qj["event_steps"]) std::cout << "  * the event " << s.get<std::string>() << "\n";
   for (const auto& sq : qj["sequences"]) {
-    std::cout << "  sequence #" << sq["sequence"].get<std::size_t>() << " (key " << sq["key"].get<std::string>() << ")\n";
+    std::cout << "  sequence #" << sq["sequence"].get<std::size_t>() << " (key " << sq["key"].dump() << ")\n";
     for (const auto& st : sq["steps"]) std::cout << "    - " << st.get<std::string>() << "\n";
     std::cout << "    = " << sq["fate"].get<std::string>() << "\n";
     for (const char* k : {"outside", "other_keys"})
