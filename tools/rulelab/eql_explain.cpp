@@ -352,6 +352,7 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
 
     // The sequences the event took part in, and what became of each.
     std::set<std::size_t> mine;
+    std::string alone_short;  // why the event joined no sequence, in a few words
     ordered_json alone = ordered_json::array();  // steps of the event that started no sequence
     if (target) {
       for (const auto& s : steps)
@@ -360,15 +361,22 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
         // An event that began or advanced a sequence may also fail to join at another stage
         // (a stage `with runs`, or two stages it matches): only the sequences it is in matter then.
         if (!mine.empty() && (s.kind == eql::SequenceStep::Kind::NoPending || s.kind == eql::SequenceStep::Kind::NoKey)) continue;
-        if (s.event == target && s.kind == eql::SequenceStep::Kind::NoPending)
+        if (s.event == target && s.kind == eql::SequenceStep::Kind::NoPending) {
           alone.push_back("matched " + stage_label(s.stage) + " with key " + key_text(s.key) +
                           ", but no sequence with that key was waiting for it (none had reached the stage before)");
-        if (s.event == target && s.kind == eql::SequenceStep::Kind::NoKey)
+          if (alone_short.empty()) alone_short = "no sequence with its key " + key_text(s.key) + " was waiting for " + stage_label(s.stage);
+        }
+        if (s.event == target && s.kind == eql::SequenceStep::Kind::NoKey) {
           alone.push_back("matched " + stage_label(s.stage) + " but has no value for a join key, so it joins no sequence");
+          if (alone_short.empty()) alone_short = "it has no value for a join key";
+        }
         if (s.event == target && s.kind == eql::SequenceStep::Kind::Maxspan)
           alone.push_back("matched " + stage_label(s.stage) + " for sequence #" + std::to_string(s.id) + " (key " + key_text(s.key) + ", first event at " +
                           iso_nanos(s.first_nanos) + "), but " + span_text(s.event_nanos - s.first_nanos) + " after its first event, beyond maxspan " +
                           span_text(*q.maxspan_nanos) + ": that sequence was dropped");
+        if (s.event == target && s.kind == eql::SequenceStep::Kind::Maxspan && alone_short.empty())
+          alone_short = "it came " + span_text(s.event_nanos - s.first_nanos) + " after the first event of the sequence with its key, beyond maxspan " +
+                        span_text(*q.maxspan_nanos);
         if (s.event == target && s.kind == eql::SequenceStep::Kind::Until)
           alone.push_back("matched the until condition with key " + key_text(s.key) + ": it ended sequence #" + std::to_string(s.id));
         if (s.event == target && s.kind == eql::SequenceStep::Kind::MissingEvent)
@@ -521,7 +529,7 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
               : reported ? "the event is part of sequence " + reported_ids + ", which the rule reports: an alert"
               : !any_stage && ended ? "the event matches no stage; as an until event it ended " + std::to_string(ended) + " in-progress sequence(s)"
               : !any_stage ? "the event matches no stage of the sequence"
-              : mine.empty() ? "the event matches a stage but joined no sequence: no alert"
+              : mine.empty() ? "the event matches a stage but joined no sequence" + (alone_short.empty() ? std::string() : " (" + alone_short + ")") + ": no alert"
                              : "no sequence with the event was reported (" + seqs.back()["fate"].get<std::string>() + "): no alert";
   }
   j["led_to_alert"] = led;
