@@ -88,6 +88,19 @@ Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string&
   return out;
 }
 
+// Sources in file order, lines numerically ("f:9" before "f:10").
+std::vector<std::string> in_order(const std::set<std::string>& sources) {
+  std::vector<std::string> v(sources.begin(), sources.end());
+  auto split = [](const std::string& x) {
+    const auto c = x.rfind(':');
+    const std::string num = c == std::string::npos ? "" : x.substr(c + 1);
+    const bool digits = !num.empty() && num.find_first_not_of("0123456789") == std::string::npos;
+    return std::make_pair(digits ? x.substr(0, c) : x, digits ? std::stoull(num) : 0ULL);
+  };
+  std::stable_sort(v.begin(), v.end(), [&](const std::string& a, const std::string& b) { return split(a) < split(b); });
+  return v;
+}
+
 bool same_events(const AlertRow& a, const AlertRow& b, bool by_provenance) {
   if (!by_provenance || a.sources.empty() || b.sources.empty()) return a.row == b.row;
   return a.sources == b.sources;
@@ -131,7 +144,7 @@ int run_diff(const DiffArgs& d) {
     if (!used[k]) lb.push_back(&(*rb)[k]);
   auto with_sources = [](const AlertRow& r) {
     json j = r.row;
-    if (!r.sources.empty()) j["_sources"] = r.sources;
+    if (!r.sources.empty()) j["_sources"] = in_order(r.sources);
     return j;
   };
   for (const auto* x : la) only_a.push_back(with_sources(*x));
@@ -164,7 +177,7 @@ int run_diff(const DiffArgs& d) {
       }
       if (!r->sources.empty()) {
         std::cout << "  from";
-        for (const auto& s : r->sources) std::cout << " " << s;
+        for (const auto& s : in_order(r->sources)) std::cout << " " << s;
       }
       std::cout << "\n";
     }

@@ -290,8 +290,8 @@ int run_simulate(const SimArgs& a) {
     std::string what = r.value("suppressed", false) ? "not run (suppressed after an alert)" : "-";
     if (r.contains("duplicate_alerts") && (r["alert"].get<bool>() || r["duplicate_alerts"].get<std::size_t>())) {
       const std::size_t n = r["alerts"].size(), dup = r["duplicate_alerts"].get<std::size_t>();
-      what = "ALERT (" + std::to_string(n) + " new alert" + (n == 1 ? "" : "s");
-      if (dup) what += "; " + std::to_string(dup) + " already raised by an earlier run, not created again";
+      what = n ? "ALERT (" + std::to_string(n) + " new alert" + (n == 1 ? "" : "s") + (dup ? "; " : "") : std::string("- (");
+      if (dup) what += std::to_string(dup) + " match" + (dup == 1 ? "" : "es") + " already alerted by an earlier run, not created again";
       if (r.value("capped", false)) what += "; max_signals reached";
       what += ")";
     } else if (r["alert"].get<bool>()) {
