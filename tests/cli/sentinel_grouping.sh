@@ -43,4 +43,20 @@ j=$("$RULELAB" simulate "$G/per_result.yaml" --data AuditLogs="$tmp/hourly.ndjso
 jq '.resources |= [.[0]] | .resources[0].properties.suppressionEnabled = true' "$SRC/tests/data/kusto/arm_export.json" >"$tmp/arm.json"
 j=$("$RULELAB" simulate "$tmp/arm.json" --data SigninLogs="$tmp/30.ndjson" --from 2026-09-03T13:00:00Z --to 2026-09-03T13:00:00Z --format json)
 [[ $(jq -r .suppression <<<"$j") == 05:00:00 ]] || fail "ARM suppression: $j"
+# rulelab test with a schedule range: every run's alerts count (Sentinel does not de-duplicate),
+# and suppression skips runs.
+cat >"$tmp/sched.test.yaml" <<YAML
+rule: $G/per_result.yaml
+from: 2026-09-03T13:00:00Z
+to: 2026-09-03T16:00:00Z
+data: {AuditLogs: $tmp/hourly.ndjson}
+cases:
+  - name: hourly runs
+    expect: {alert: true, alerts: 4, alerting_runs: 4, rows: 4}
+  - name: suppressed for 2h after an alert
+    rule: $tmp/suppressed.yaml
+    expect: {alert: true, alerts: 2, alerting_runs: 2, rows: 2}
+YAML
+out=$("$RULELAB" test "$tmp/sched.test.yaml" 2>&1) || fail "schedule test: $out"
+grep -q "2 passed, 0 failed" <<<"$out" || fail "schedule test: $out"
 echo ok
