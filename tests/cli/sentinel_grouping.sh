@@ -19,6 +19,12 @@ j=$(run "$G/per_result.yaml" 150)
 j=$(run "$G/per_result.yaml" 151)
 [[ $(jq -c '[.count, (.alerts|length), .alerts[148].rows, .alerts[149].rows, (.alerts[149]|has("summary"))]' <<<"$j") == '[151,150,1,151,true]' ]] || fail "151 results: $(jq -c '[.count, (.alerts|length)]' <<<"$j")"
 
+# explain says which alert holds the event's row.
+v=$("$RULELAB" explain "$G/per_result.yaml" --data AuditLogs="$tmp/151.ndjson" --now 2026-09-03T15:00:00Z --event 5 --format json | jq -r .verdict)
+[[ $v == *"(AlertPerResult: its row is alert 5 of 150)" ]] || fail "explain alert 5: $v"
+v=$("$RULELAB" explain "$G/per_result.yaml" --data AuditLogs="$tmp/151.ndjson" --now 2026-09-03T15:00:00Z --event 150 --format json | jq -r .verdict)
+[[ $v == *"its row is only in the last alert, which summarizes all rows)" ]] || fail "explain alert 150: $v"
+
 sed 's/aggregationKind: AlertPerResult/aggregationKind: SingleAlert/' "$G/per_result.yaml" >"$tmp/single.yaml"
 j=$(run "$tmp/single.yaml" 151)
 [[ $(jq -c '[(.alerts|length), .alerts[0].rows]' <<<"$j") == '[1,151]' ]] || fail "SingleAlert"

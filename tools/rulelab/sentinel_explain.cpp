@@ -432,6 +432,19 @@ int explain_sentinel(const ExplainArgs& a) {
   if (!whole.event_rows.empty())
     verdict = std::to_string(whole.event_rows.size()) + " of the " + std::to_string(count) + " result rows derive from this event; the rule " +
               (alert ? "ALERTS" : "does not alert (trigger not met)");
+  // AlertPerResult: which alert holds the event's (first) row; past the per-run cap of 150 (NRT:
+  // 30) alerts, the last alert summarizes all rows (as `rulelab run` builds them).
+  if (alert && !whole.event_rows.empty() && rule.event_grouping_settings && rule.event_grouping_settings->aggregation_kind == "AlertPerResult") {
+    const std::size_t cap = rule.kind == kusto::RuleKind::NRT ? 30 : 150;
+    const auto all = engine::all_rows(whole.table);
+    std::size_t pos = 0;
+    while (pos < all.size() && !(all[pos].batch == whole.event_rows.front().batch && all[pos].row == whole.event_rows.front().row)) ++pos;
+    if (all.size() <= cap || pos + 1 < cap)
+      verdict += " (AlertPerResult: its row is alert " + std::to_string(pos + 1) + " of " + std::to_string(std::min(all.size(), cap)) + ")";
+    else
+      verdict += " (AlertPerResult: " + std::to_string(all.size()) + " rows exceed the " + std::to_string(cap) +
+                 " alerts a run creates; its row is only in the last alert, which summarizes all rows)";
+  }
   else
     verdict = std::string("no result row derives from this event") + (alert ? " (the rule alerts on other events)" : "; the rule does not alert");
   j["verdict"] = verdict;
