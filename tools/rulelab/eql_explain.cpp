@@ -418,7 +418,8 @@ int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, cons
               fate = "replaced: " + where(s.event) +
                      (s.stage == 0 ? " began sequence #" + std::to_string(s.by) + " with the same key " + key_text(s.key)
                                    : " advanced sequence #" + std::to_string(s.by) + " (same key " + key_text(s.key) + ") to " + stage_label(s.stage)) +
-                     "; EQL keeps one in-progress sequence per key and stage, the newest, so #" + std::to_string(id) + " was dropped";
+                     "; an event of the next stage continues the most recent sequence of its key and discards older ones, so #" +
+                     std::to_string(id) + " cannot complete";
               done = true;
             }
             break;
