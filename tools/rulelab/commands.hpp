@@ -59,6 +59,7 @@ struct RunArgs {
   std::string mapping;                // Elasticsearch index mapping JSON (Elastic)
   bool strict = false;                // unreadable log records are fatal
   bool provenance = false;            // JSON output lists, per row, the input records it derives from
+  bool no_pushdown = false;           // read every row in the window (no filter pushed down into reading)
 };
 int run_sentinel(const RunArgs& a);  // tools/rulelab/sentinel_run.cpp
 int run_elastic(const RunArgs& a);   // tools/rulelab/elastic_run.cpp
