@@ -224,6 +224,7 @@ struct Partial {
   std::vector<const Event*> events;  // per expanded stage
   std::size_t first = 0, last = 0;   // positions (in time order) of the first and last events
   Key key;
+  std::size_t id = 0;                // for RunOptions::on_sequence_step
 };
 
 void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResult& res) {
@@ -244,6 +245,31 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
   for (std::size_t i = 0; i < stages.size(); ++i)
     if (!stages[i].missing) positive.push_back(i);
 
+  // Tracing (explain): one SequenceStep per decision, only when asked for.
+  const bool tracing = static_cast<bool>(opts.on_sequence_step);
+  std::size_t next_id = 1;
+  auto emit = [&](SequenceStep::Kind kind, const Partial* p, std::size_t stage, const Event* e, const Key* key,
+                  std::size_t by = 0) {
+    if (!tracing) return;
+    SequenceStep st;
+    st.kind = kind;
+    st.stage = stage;
+    st.by = by;
+    if (e) {
+      st.event = e->doc;
+      st.event_nanos = e->ts;
+    }
+    if (p) {
+      st.id = p->id;
+      for (const Event* x : p->events) st.events.push_back(x ? x->doc : nullptr);
+      st.first_nanos = evs[p->first].ts;
+      st.key = p->key.values;
+    } else if (key) {
+      st.key = key->values;
+    }
+    opts.on_sequence_step(st);
+  };
+
   // Which stage filters each event passes, evaluated once per distinct stage.
   std::unordered_map<const Stage*, std::vector<bool>> passes;
   for (const auto& s : q.stages) {
@@ -260,26 +286,49 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
     for (std::size_t pos = positive.size(); pos-- > 0;) {
       const ExpStage& st = stages[positive[pos]];
       if (!passes[st.stage][i]) continue;
-      for (Key& key : cx.keys(st.keys, *e.doc)) {
+      std::vector<Key> event_keys = cx.keys(st.keys, *e.doc);
+      if (event_keys.empty()) emit(SequenceStep::Kind::NoKey, nullptr, positive[pos], &e, nullptr);
+      for (Key& key : event_keys) {
         if (pos == 0) {
           Partial p;
           p.events.assign(stages.size(), nullptr);
           p.events[positive[0]] = &e;
           p.first = p.last = i;
           p.key = std::move(key);
-          if (positive.size() == 1) completed.push_back(std::move(p));
-          else pending[0][p.key.code] = std::move(p);
+          p.id = next_id++;
+          emit(SequenceStep::Kind::Start, &p, positive[0], &e, nullptr);
+          if (positive.size() == 1) {
+            emit(SequenceStep::Kind::Complete, &p, positive[0], &e, nullptr);
+            completed.push_back(std::move(p));
+            continue;
+          }
+          auto old = pending[0].find(p.key.code);
+          if (old != pending[0].end()) emit(SequenceStep::Kind::Replaced, &old->second, positive[0], &e, nullptr, p.id);
+          pending[0][p.key.code] = std::move(p);
           continue;
         }
         auto it = pending[pos - 1].find(key.code);
-        if (it == pending[pos - 1].end()) continue;
+        if (it == pending[pos - 1].end()) {
+          emit(SequenceStep::Kind::NoPending, nullptr, positive[pos], &e, &key);
+          continue;
+        }
         Partial p = std::move(it->second);
         pending[pos - 1].erase(it);
-        if (q.maxspan_nanos && e.ts - evs[p.first].ts > *q.maxspan_nanos) continue;
+        if (q.maxspan_nanos && e.ts - evs[p.first].ts > *q.maxspan_nanos) {
+          emit(SequenceStep::Kind::Maxspan, &p, positive[pos], &e, nullptr);
+          continue;
+        }
         p.events[positive[pos]] = &e;
         p.last = i;
-        if (pos + 1 == positive.size()) completed.push_back(std::move(p));
-        else pending[pos][key.code] = std::move(p);
+        emit(SequenceStep::Kind::Advance, &p, positive[pos], &e, nullptr);
+        if (pos + 1 == positive.size()) {
+          emit(SequenceStep::Kind::Complete, &p, positive[pos], &e, nullptr);
+          completed.push_back(std::move(p));
+          continue;
+        }
+        auto old = pending[pos].find(key.code);
+        if (old != pending[pos].end()) emit(SequenceStep::Kind::Replaced, &old->second, positive[pos], &e, nullptr, p.id);
+        pending[pos][key.code] = std::move(p);
       }
     }
     // `until` ends the pending matches of its key that began before it.
@@ -287,7 +336,10 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
       for (const Key& key : cx.keys(until_keys, *e.doc))
         for (auto& stage_map : pending) {
           auto it = stage_map.find(key.code);
-          if (it != stage_map.end() && it->second.last < i) stage_map.erase(it);
+          if (it != stage_map.end() && it->second.last < i) {
+            emit(SequenceStep::Kind::Until, &it->second, 0, &e, nullptr);
+            stage_map.erase(it);
+          }
         }
     }
   }
@@ -336,6 +388,7 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
             if (ms > end_ms && (!first_trailing || evs[i].ts < *first_trailing)) first_trailing = evs[i].ts;
           } else if (ms > lo && ms < hi) {
             discarded = true;
+            emit(SequenceStep::Kind::MissingEvent, &p, s, &evs[i], nullptr);
             break;
           }
         }
@@ -347,6 +400,8 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
           (m0 && mlast && beyond(last_leading, first_trailing)) || (m0 && !mlast && beyond(last_leading, end_ts)) ||
           (!m0 && mlast && beyond(start_ts, first_trailing)))
         accepted.push_back(std::move(p));
+      else
+        emit(SequenceStep::Kind::MissingBounds, &p, 0, nullptr, nullptr);
     }
   } else {
     accepted = std::move(completed);
@@ -354,7 +409,15 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
 
   // Elasticsearch orders sequences by their last event.
   std::stable_sort(accepted.begin(), accepted.end(), [](const Partial& a, const Partial& b) { return a.last < b.last; });
+  std::vector<Partial> before_limits;
+  if (tracing) before_limits = accepted;
   apply_limits(accepted, q, opts.size);
+  if (tracing) {
+    for (const auto& p : before_limits)
+      if (std::none_of(accepted.begin(), accepted.end(), [&](const Partial& a) { return a.id == p.id; }))
+        emit(SequenceStep::Kind::Limited, &p, 0, nullptr, nullptr);
+    for (std::size_t n = 0; n < accepted.size(); ++n) emit(SequenceStep::Kind::Reported, &accepted[n], n, nullptr, nullptr);
+  }
   for (auto& p : accepted) {
     Match m;
     for (const Event* e : p.events) m.events.push_back(e ? e->doc : nullptr);

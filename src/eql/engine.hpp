@@ -55,6 +55,35 @@ class EventStore {
   std::deque<std::string> owned_;   // documents added as text
 };
 
+// One step of the sequence engine, for explaining a result (RunOptions::on_sequence_step). A
+// sequence in progress has an id (from 1); its events are listed per expanded stage (`with runs`
+// counted out), nullptr where it has none yet.
+struct SequenceStep {
+  enum class Kind {
+    Start,          // `event` matched the first stage: sequence `id` begins, waiting for the next stage
+    Advance,        // `event` matched stage `stage` with the key of sequence `id`, which moved on
+    Complete,       // sequence `id` matched its last stage (`event`)
+    NoKey,          // `event` matched stage `stage` but has no value for a join key: it joins nothing
+    NoPending,      // `event` matched stage `stage` (not the first) but no sequence with its key waited for it
+    Replaced,       // sequence `id`, waiting after stage `stage`, was replaced by the newer sequence `by` (same key)
+    Maxspan,        // `event` matched stage `stage` for sequence `id` but too late (maxspan): `id` was dropped
+    Until,          // `event` matched the until condition with the key of sequence `id`: `id` was dropped
+    MissingEvent,   // completed sequence `id` was discarded: `event` matches the missing-event stage `stage`
+    MissingBounds,  // completed sequence `id` was discarded by the leading/trailing missing-event rules
+    Limited,        // completed sequence `id` fell outside the result size (or head/tail pipes)
+    Reported,       // sequence `id` is result number `stage` (from 0)
+  };
+  Kind kind = Kind::Start;
+  std::size_t id = 0;
+  std::size_t by = 0;
+  std::size_t stage = 0;
+  const Doc* event = nullptr;
+  std::vector<const Doc*> events;
+  std::vector<Value> key;
+  std::int64_t first_nanos = 0;  // time of the sequence's first event
+  std::int64_t event_nanos = 0;  // time of `event`
+};
+
 struct RunOptions {
   std::string timestamp_field = "@timestamp";  // orders the events (EQL's timestamp_field)
   // The time range [from_nanos, to_nanos] applies to window_field (empty: timestamp_field); events
@@ -70,6 +99,8 @@ struct RunOptions {
   // Documents for which this returns false are not searched at all (a rule's filters and
   // exception items, which Kibana adds to the EQL request's filter).
   std::function<bool(const Doc&)> keep;
+  // When set, the sequence engine reports each step it takes (explain); it costs nothing otherwise.
+  std::function<void(const SequenceStep&)> on_sequence_step;
 };
 
 // A sequence or sample: its events in stage order; nullptr for a missing-event stage `![...]`.

@@ -317,6 +317,9 @@ struct Loader {
       for (const auto& kv : cd) r.custom_details.emplace_back(kv.first.Scalar(), scalar(kv.second));
     if (const YAML::Node eg = doc["eventGroupingSettings"]; eg && eg.IsMap())
       r.event_grouping_settings = EventGroupingSettings{scalar(eg["aggregationKind"])};
+    if (const YAML::Node se = doc["suppressionEnabled"]; se && scalar(se) == "true")
+      if (const YAML::Node sd = doc["suppressionDuration"])
+        r.suppression_duration = duration("suppressionDuration", scalar(sd), offset_of(sd), r, error);
     if (const YAML::Node ad = doc["alertDetailsOverride"]; ad && ad.IsMap()) {
       AlertDetailsOverride o;
       o.alert_display_name_format = scalar(ad["alertDisplayNameFormat"]);
@@ -483,6 +486,9 @@ struct Loader {
           if (v.is_string()) r.custom_details.emplace_back(key, v.get<std::string>());
       if (p.contains("eventGroupingSettings") && p["eventGroupingSettings"].is_object())
         r.event_grouping_settings = EventGroupingSettings{p["eventGroupingSettings"].value("aggregationKind", "")};
+      if (p.contains("suppressionEnabled") && p["suppressionEnabled"].is_boolean() && p["suppressionEnabled"].get<bool>() &&
+          p.contains("suppressionDuration") && p["suppressionDuration"].is_string())
+        r.suppression_duration = duration("suppressionDuration", p["suppressionDuration"].get<std::string>(), at_query, r, error);
       if (p.contains("alertDetailsOverride") && p["alertDetailsOverride"].is_object()) {
         const auto& a = p["alertDetailsOverride"];
         AlertDetailsOverride o;

@@ -85,6 +85,9 @@ struct SentinelRule {
   std::vector<EntityMapping> entity_mappings;
   std::vector<std::pair<std::string, std::string>> custom_details;  // key -> column, file order
   std::optional<EventGroupingSettings> event_grouping_settings;
+  // "Stop running query after alert is generated" (ARM suppressionEnabled / suppressionDuration):
+  // after a run that alerts, the rule does not run again for this long. Set only when enabled.
+  std::optional<TimeSpan> suppression_duration;
   std::optional<AlertDetailsOverride> alert_details_override;
   std::optional<IncidentConfiguration> incident_configuration;
   std::string version;

@@ -35,7 +35,7 @@ check "rule parses" "eql" "$out"
 out=$("$RULELAB" run "$D/network_connection_via_mshta.toml" --data "logs-endpoint.events.process-default=$D/mshta_events.ndjson" \
   --now 2024-05-01T10:05:00Z --format json 2>&1)
 check "run alert" '"alert":true,"alerts":[{"events":[{"file":' "$out"
-check "run one alert" '"key":["P1"],"sequence":1}]' "$out"
+check "run one alert" '"key":["P1"],"sequence":1,"sources":["'"$D"'/mshta_events.ndjson:1","'"$D"'/mshta_events.ndjson:2"]}]' "$out"
 check "run rows" '"rows":[{"_index":"logs-endpoint.events.process-default","_source":{"@timestamp":"2024-05-01T10:00:00.000Z"' "$out"
 check "run second event" '"sequence":1,"stage":1}' "$out"
 

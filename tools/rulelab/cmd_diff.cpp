@@ -28,9 +28,12 @@ struct AlertRow {
 Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string& now, const std::string& from, const std::string& to,
                                          bool& has_provenance, std::vector<std::string>& warnings) {
   std::vector<std::string> times;
+  std::optional<TimeSpan> suppression;  // Sentinel: no run for this long after an alerting run
+  std::optional<std::int64_t> suppressed_until;
   if (!from.empty()) {
     auto s = rule_schedule(base.rule);
     if (!s) return s.error();
+    suppression = s->suppression;
     const auto t0 = parse_datetime(from), t1 = parse_datetime(to);
     if (!t0 || !t1 || t1->ticks < t0->ticks) return Error{"--from and --to must be ISO 8601 datetimes with --from <= --to"};
     for (std::int64_t t = t0->ticks; t <= t1->ticks && times.size() < 10000; t += std::max<std::int64_t>(s->frequency.ticks, 1))
@@ -41,6 +44,7 @@ Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string&
   std::vector<AlertRow> out;
   std::set<std::string> seen_keys;
   for (const auto& t : times) {
+    if (suppressed_until && parse_datetime(t) && parse_datetime(t)->ticks < *suppressed_until) continue;
     RunArgs r = base;
     r.format = "json";
     r.provenance = true;
@@ -51,8 +55,22 @@ Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string&
     for (const auto& w : j.value("warnings", json::array()))
       if (w.is_string() && std::find(warnings.begin(), warnings.end(), w.get<std::string>()) == warnings.end()) warnings.push_back(w.get<std::string>());
     if (!j.value("alert", false)) continue;
-    const json rows = j.value("rows", json::array());
-    const json prov = j.value("provenance", json::array());
+    if (suppression) suppressed_until = parse_datetime(t)->ticks + suppression->ticks;
+    json rows = j.value("rows", json::array());
+    json prov = j.value("provenance", json::array());
+    // Elastic rules raise one alert per matched document (or per EQL sequence, over all its
+    // events), capped by max_signals: their alerts, each with its source events, are the units.
+    const json alerts = j.value("alerts", json::array());
+    if (!alerts.empty() && std::all_of(alerts.begin(), alerts.end(), [](const json& x) { return x.contains("sources"); })) {
+      rows = json::array();
+      prov = json::array();
+      for (const auto& x : alerts) {
+        json row = x;
+        row.erase("sources");
+        rows.push_back(std::move(row));
+        prov.push_back(x["sources"]);
+      }
+    }
     has_provenance = has_provenance || prov.size() == rows.size();
     for (std::size_t i = 0; i < rows.size(); ++i) {
       AlertRow a;
@@ -68,6 +86,19 @@ Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string&
     }
   }
   return out;
+}
+
+// Sources in file order, lines numerically ("f:9" before "f:10").
+std::vector<std::string> in_order(const std::set<std::string>& sources) {
+  std::vector<std::string> v(sources.begin(), sources.end());
+  auto split = [](const std::string& x) {
+    const auto c = x.rfind(':');
+    const std::string num = c == std::string::npos ? "" : x.substr(c + 1);
+    const bool digits = !num.empty() && num.find_first_not_of("0123456789") == std::string::npos;
+    return std::make_pair(digits ? x.substr(0, c) : x, digits ? std::stoull(num) : 0ULL);
+  };
+  std::stable_sort(v.begin(), v.end(), [&](const std::string& a, const std::string& b) { return split(a) < split(b); });
+  return v;
 }
 
 bool same_events(const AlertRow& a, const AlertRow& b, bool by_provenance) {
@@ -113,7 +144,7 @@ int run_diff(const DiffArgs& d) {
     if (!used[k]) lb.push_back(&(*rb)[k]);
   auto with_sources = [](const AlertRow& r) {
     json j = r.row;
-    if (!r.sources.empty()) j["_sources"] = r.sources;
+    if (!r.sources.empty()) j["_sources"] = in_order(r.sources);
     return j;
   };
   for (const auto* x : la) only_a.push_back(with_sources(*x));
@@ -139,13 +170,14 @@ int run_diff(const DiffArgs& d) {
       std::cout << "  -";
       std::size_t n = 0;
       for (const auto& [k, v] : r->row.items()) {
-        if (v.is_object() || v.is_array() || n >= 4 || (v.is_string() && v.get<std::string>().empty())) continue;
+        const bool scalars = v.is_array() && std::none_of(v.begin(), v.end(), [](const json& x) { return x.is_structured(); });
+        if (v.is_object() || (v.is_array() && !scalars) || n >= 4 || (v.is_string() && v.get<std::string>().empty())) continue;
         std::cout << " " << k << "=" << (v.is_string() ? v.get<std::string>() : v.dump());
         ++n;
       }
       if (!r->sources.empty()) {
         std::cout << "  from";
-        for (const auto& s : r->sources) std::cout << " " << s;
+        for (const auto& s : in_order(r->sources)) std::cout << " " << s;
       }
       std::cout << "\n";
     }

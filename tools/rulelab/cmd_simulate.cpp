@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -43,6 +44,7 @@ Result<Schedule> rule_schedule(const std::string& path) {
       return Error{"the rule has no valid queryFrequency and queryPeriod, so it has no schedule to simulate", path};
     s.frequency = *r.query_frequency;
     s.period = *r.query_period;
+    s.suppression = r.suppression_duration;
     for (const auto& w : r.warnings) s.warnings.push_back(w.format());
     return s;
   }
@@ -202,12 +204,21 @@ int run_simulate(const SimArgs& a) {
   }
   json runs = json::array();
   std::size_t alerting = 0;
+  std::set<std::string> alerted_sources;  // Elastic: the source events of alerts already created
+  std::optional<std::int64_t> suppressed_until;  // Sentinel suppression: no run before this
   for (std::int64_t k = 0; k < nruns; ++k) {
     const DateTime now{t0->ticks + k * s.frequency.ticks};
     const DateTime from{now.ticks - s.period.ticks};
     RunArgs r = a.run;
     r.format = "json";
     r.now = format_datetime(now);
+    if (suppressed_until && now.ticks < *suppressed_until) {
+      // Sentinel's "Stop running query after alert is generated": this run does not happen.
+      runs.push_back({{"now", r.now}, {"window", {{"from", format_datetime(from)}, {"to", r.now}}}, {"alert", false}, {"rows", 0},
+                      {"events_in_window", 0}, {"alerts", json::array()}, {"suppressed", true}, {"now_ticks", now.ticks},
+                      {"window_from_ticks", from.ticks}});
+      continue;
+    }
     Captured c = capture_run(r);
     auto out = json::parse(c.out, nullptr, false);
     if (c.code != 0 || out.is_discarded()) {
@@ -215,13 +226,42 @@ int run_simulate(const SimArgs& a) {
       return 1;
     }
     std::size_t seen = 0;
+    // Elastic searches [from, now] (a range query with gte/lte); Sentinel's window is (now - queryPeriod, now].
+    const bool inclusive = s.family == "elastic";
     for (auto& e : *events)
-      if (e.time && e.time->ticks > from.ticks && e.time->ticks <= now.ticks) { e.seen = true; ++seen; }
-    const bool alert = out.value("alert", false);
+      if (e.time && (inclusive ? e.time->ticks >= from.ticks : e.time->ticks > from.ticks) && e.time->ticks <= now.ticks) {
+        e.seen = true;
+        ++seen;
+      }
+    bool alert = out.value("alert", false);
+    json alerts = out.value("alerts", json::array());
+    // Kibana derives an alert's id from its source documents (index, id, version) and the rule, so
+    // a document that an earlier, overlapping run already alerted on gives no second alert; EQL
+    // sequence alerts likewise from their events. Sentinel has no such step: overlapping query
+    // periods alert again on the same events (scheduled-rules-overview, "Query scheduling").
+    std::size_t duplicates = 0;
+    if (s.family == "elastic") {
+      json fresh = json::array();
+      for (auto& al : alerts) {
+        const std::string key = al.value("sources", json::array()).dump();
+        if (al.contains("sources") && !alerted_sources.insert(key).second) {
+          ++duplicates;
+          continue;
+        }
+        fresh.push_back(al);
+      }
+      alerts = std::move(fresh);
+      alert = !alerts.empty();  // a run whose alerts all exist already creates none
+    }
     alerting += alert;
+    if (alert && s.suppression) suppressed_until = now.ticks + s.suppression->ticks;
     runs.push_back({{"now", r.now}, {"window", {{"from", format_datetime(from)}, {"to", r.now}}}, {"alert", alert},
                     {"rows", out.value("rows", json::array()).size()}, {"events_in_window", seen},
-                    {"alerts", out.value("alerts", json::array())}, {"now_ticks", now.ticks}, {"window_from_ticks", from.ticks}});
+                    {"alerts", alerts}, {"now_ticks", now.ticks}, {"window_from_ticks", from.ticks}});
+    if (s.family == "elastic") {
+      runs.back()["duplicate_alerts"] = duplicates;
+      runs.back()["capped"] = out.value("capped", false);
+    }
   }
   json unseen = json::array();
   for (const auto& e : *events)
@@ -232,6 +272,7 @@ int run_simulate(const SimArgs& a) {
   if (a.run.format == "json") {
     json j{{"rule", a.run.rule}, {"name", s.name}, {"frequency", format_timespan(s.frequency)}, {"period", format_timespan(s.period)},
            {"time_field", s.time_field}, {"events", events->size()}, {"alerting_runs", alerting}, {"unseen_events", unseen},
+           {"suppression", s.suppression ? json(format_timespan(*s.suppression)) : json(nullptr)},
            {"warnings", s.warnings}};
     for (auto& r : runs) {
       r.erase("now_ticks");
@@ -243,11 +284,22 @@ int run_simulate(const SimArgs& a) {
   }
   for (const auto& w : s.warnings) std::cerr << "warning: " << w << "\n";
   std::cout << s.name << "\n" << a.run.rule << "\nruns every " << format_timespan(s.frequency) << ", each looking back "
-            << format_timespan(s.period) << " by " << s.time_field << "\n\n";
+            << format_timespan(s.period) << " by " << s.time_field
+            << (s.suppression ? "; after an alert it stops running for " + format_timespan(*s.suppression) : std::string()) << "\n\n";
   for (const auto& r : runs) {
-    std::cout << "  " << r["now"].get<std::string>() << "  window (" << r["window"]["from"].get<std::string>() << ", now]  "
-              << r["events_in_window"].get<std::size_t>() << " events  "
-              << (r["alert"].get<bool>() ? "ALERT (" + std::to_string(r["rows"].get<std::size_t>()) + " rows)" : "-") << "\n";
+    std::string what = r.value("suppressed", false) ? "not run (suppressed after an alert)" : "-";
+    if (r.contains("duplicate_alerts") && (r["alert"].get<bool>() || r["duplicate_alerts"].get<std::size_t>())) {
+      const std::size_t n = r["alerts"].size(), dup = r["duplicate_alerts"].get<std::size_t>();
+      what = n ? "ALERT (" + std::to_string(n) + " new alert" + (n == 1 ? "" : "s") + (dup ? "; " : "") : std::string("- (");
+      if (dup) what += std::to_string(dup) + " match" + (dup == 1 ? "" : "es") + " already alerted by an earlier run, not created again";
+      if (r.value("capped", false)) what += "; max_signals reached";
+      what += ")";
+    } else if (r["alert"].get<bool>()) {
+      what = "ALERT (" + std::to_string(r["rows"].get<std::size_t>()) + " rows, " + std::to_string(r["alerts"].size()) + " alert" +
+             (r["alerts"].size() == 1 ? "" : "s") + ")";
+    }
+    std::cout << "  " << r["now"].get<std::string>() << "  window " << (s.family == "elastic" ? "[" : "(") << r["window"]["from"].get<std::string>()
+              << ", now]  " << r["events_in_window"].get<std::size_t>() << " events  " << what << "\n";
   }
   std::cout << "\n" << runs.size() << " runs, " << alerting << " alerting; " << events->size() << " events, " << unseen.size()
             << " seen by no run\n";

@@ -7,11 +7,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "commands.hpp"
+#include "core/datetime.hpp"
 #include "run_capture.hpp"
+#include "schedule.hpp"
 
 namespace rulelab::cli {
 
@@ -50,6 +54,33 @@ bool value_matches(const std::string& expected, const json& actual) {
   return expected == text;
 }
 
+// The value of `field` in a result row: a column (Sentinel), or a path in a document (Elastic:
+// nested objects or dotted keys, as Elasticsearch reads them; EQL rows hold the event under
+// "_source"). nullptr when absent.
+const json* find_path(const json& obj, const std::string& path) {
+  if (!obj.is_object()) return nullptr;
+  if (auto it = obj.find(path); it != obj.end()) return &*it;
+  for (std::size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
+    auto it = obj.find(path.substr(0, dot));
+    if (it == obj.end()) continue;
+    if (const json* v = find_path(*it, path.substr(dot + 1))) return v;
+  }
+  return nullptr;
+}
+const json* row_value(const json& row, const std::string& field) {
+  if (const json* v = find_path(row, field)) return v;
+  if (row.is_object() && row.contains("_source")) return find_path(row["_source"], field);
+  return nullptr;
+}
+// A multi-valued document field matches when one of its values does (Elasticsearch's term semantics).
+bool field_matches(const std::string& expected, const json& actual) {
+  if (value_matches(expected, actual)) return true;
+  if (actual.is_array())
+    for (const auto& x : actual)
+      if (!x.is_structured() && value_matches(expected, x)) return true;
+  return false;
+}
+
 std::string yaml_text(const YAML::Node& n) {
   if (n.IsScalar()) return n.as<std::string>();
   YAML::Emitter e;
@@ -71,6 +102,56 @@ std::string write_events(const YAML::Node& events, const fs::path& dir, const st
     out << j.dump() << "\n";
   }
   return p.string();
+}
+
+// The rule on its schedule: every queryFrequency / interval from `from` to `to`, each run with
+// its own now, as `rulelab simulate` runs it. The result looks like one run's JSON: `rows` are the
+// distinct result rows of all runs (by their source events when the runs carry provenance),
+// `alerts` every alert created (Elastic: an alert whose source events an earlier run already
+// alerted on is not created again; Sentinel: each run's alerts, runs skipped after an alert when
+// the rule suppresses), `alert` whether some run alerted, `alerting_runs` how many did.
+Captured run_schedule(RunArgs args, const std::string& from, const std::string& to) {
+  Captured c;
+  auto sched = rule_schedule(args.rule);
+  const auto t0 = parse_datetime(from), t1 = parse_datetime(to);
+  if (!sched || !t0 || !t1 || t1->ticks < t0->ticks || sched->frequency.ticks <= 0) {
+    c.code = 2;
+    c.err = sched ? "from/to must be ISO 8601 datetimes with from <= to" : sched.error().format();
+    return c;
+  }
+  args.provenance = true;
+  json rows = json::array(), alerts = json::array();
+  std::set<std::string> row_keys, alert_keys;
+  std::size_t alerting_runs = 0, runs = 0;
+  std::optional<std::int64_t> suppressed_until;
+  for (std::int64_t t = t0->ticks; t <= t1->ticks && runs < 10000; t += sched->frequency.ticks, ++runs) {
+    if (suppressed_until && t < *suppressed_until) continue;
+    args.now = format_datetime(DateTime{t});
+    Captured one = capture_run(args);
+    auto out = json::parse(one.out, nullptr, false);
+    if (one.code != 0 || out.is_discarded() || !out.is_object()) {
+      one.err = "run at " + args.now + ": " + one.err;
+      return one;
+    }
+    const json rws = out.value("rows", json::array()), prov = out.value("provenance", json::array());
+    for (std::size_t i = 0; i < rws.size(); ++i) {
+      const std::string key = i < prov.size() && !prov[i].empty() ? prov[i].dump() : rws[i].dump();
+      if (row_keys.insert(key).second) rows.push_back(rws[i]);
+    }
+    std::size_t created = 0;
+    if (out.value("alert", false))
+      for (const auto& al : out.value("alerts", json::array())) {
+        if (sched->family == "elastic" && al.contains("sources") && !alert_keys.insert(al["sources"].dump()).second) continue;
+        alerts.push_back(al);
+        ++created;
+      }
+    if (created) {
+      ++alerting_runs;
+      if (sched->suppression) suppressed_until = t + sched->suppression->ticks;
+    }
+  }
+  c.out = json{{"rows", rows}, {"alert", alerting_runs > 0}, {"alerts", alerts}, {"alerting_runs", alerting_runs}, {"runs", runs}}.dump();
+  return c;
 }
 
 CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAML::Node& c, const fs::path& tmp, std::size_t index) {
@@ -106,8 +187,18 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
   if (const YAML::Node m = spec["mapping"]) args.mapping = (dir / m.as<std::string>()).string();
   if (const YAML::Node s = spec["schema"]) args.schema_dir = (dir / s.as<std::string>()).string();
 
+  // The clock: the case's `now`, or its `from`/`to` schedule range, else the spec's.
+  std::string from, to;
+  for (const YAML::Node& n : {c, spec}) {
+    if (n["now"]) break;
+    if (n["from"] && n["to"]) {
+      from = n["from"].as<std::string>();
+      to = n["to"].as<std::string>();
+      break;
+    }
+  }
   const auto t0 = std::chrono::steady_clock::now();
-  Captured run = capture_run(args);
+  Captured run = from.empty() ? capture_run(args) : run_schedule(args, from, to);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto out = json::parse(run.out, nullptr, false);
   if (run.code != 0 || out.is_discarded() || !out.is_object()) {
@@ -127,6 +218,12 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
     r.problems.push_back(std::string("expected ") + (expect["alert"].as<bool>() ? "an alert" : "no alert") + ", got " + (r.alert ? "an alert" : "none"));
   if (expect["rows"] && expect["rows"].as<std::size_t>() != r.rows)
     r.problems.push_back("expected " + expect["rows"].as<std::string>() + " result rows, got " + std::to_string(r.rows));
+  if (expect["alerting_runs"]) {
+    if (!out.contains("alerting_runs"))
+      r.problems.push_back("alerting_runs needs a schedule range (from/to)");
+    else if (expect["alerting_runs"].as<std::size_t>() != out["alerting_runs"].get<std::size_t>())
+      r.problems.push_back("expected " + expect["alerting_runs"].as<std::string>() + " alerting runs, got " + out["alerting_runs"].dump());
+  }
   if (expect["alerts"]) {
     const std::size_t n = out.value("alerts", json::array()).size();
     if (expect["alerts"].as<std::size_t>() != n)
@@ -143,10 +240,11 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
         for (const auto& kv : want) {
           ++total;
           const std::string field = kv.first.as<std::string>(), expected = yaml_text(kv.second);
-          if (row.contains(field) && value_matches(expected, row[field])) {
+          const json* v = row_value(row, field);
+          if (v && field_matches(expected, *v)) {
             ++ok;
           } else {
-            diff += "\n      " + field + ": expected " + expected + ", got " + (row.contains(field) ? scalar_text(row[field]) : "(no such column)");
+            diff += "\n      " + field + ": expected " + expected + ", got " + (v ? scalar_text(*v) : "(no such column or field)");
           }
         }
         if (ok == total) { found = true; break; }

@@ -2,6 +2,7 @@
 // patterns, its look-back window (timestamp_override with fallback), then each clause of the query
 // (the operands of its top-level `and`/`or`) judged on the document as Elasticsearch would, with the
 // values the document holds at the clause's field and that field's mapping type.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -41,8 +42,14 @@ int explain_elastic(const ExplainArgs& a) {
   if (!loaded) { std::cerr << loaded.error().format() << "\n"; return 1; }
   if (loaded->empty()) { std::cerr << a.rule << ": no rule\n"; return 1; }
   const kql::ElasticRule& rule = loaded->front();
+  if (rule.language == kql::QueryLanguage::Eql) {
+    std::ifstream in(a.rule, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return explain_elastic_eql(a, rule, text.str());
+  }
   if (rule.language != kql::QueryLanguage::Kuery) {
-    std::cerr << a.rule << ": explain covers Kibana KQL (kuery) rules; this rule's language is " << kql::to_string(rule.language)
+    std::cerr << a.rule << ": explain covers Kibana KQL (kuery) and EQL rules; this rule's language is " << kql::to_string(rule.language)
               << " (rulelab run --format json shows its matches)\n";
     return 2;
   }
@@ -88,6 +95,12 @@ int explain_elastic(const ExplainArgs& a) {
     in_window = t && t->ticks >= window->from.ticks && t->ticks <= window->to.ticks;
     j["window"] = {{"from", format_datetime(window->from)}, {"to", format_datetime(window->to)}, {"field", window->timestamp_field},
                    {"event_time", t ? format_datetime(*t) : "none"}, {"contains_event", in_window}};
+    // The scheduled runs (every interval) whose look-back window [now+from, now] holds the event.
+    if (t) {
+      const std::int64_t look_back = now.ticks - window->from.ticks;
+      j["window"]["runs_that_see_it"] = {{"from", format_datetime(*t)}, {"to", format_datetime(DateTime{t->ticks + look_back})}};
+      j["window"]["interval"] = rule.interval;
+    }
   }
   auto parsed = kql::parse_kuery(rule.query);
   if (!parsed.query) { std::cerr << a.rule << ": the query does not parse: " << parsed.failure->message << "\n"; return 1; }
@@ -122,11 +135,53 @@ int explain_elastic(const ExplainArgs& a) {
   auto whole = kql::CompiledQuery::compile(*q.root, fields, now);
   const bool matches = whole.matches(doc);
   j["query"] = {{"joined_by", joiner.empty() ? "single clause" : joiner}, {"clauses", clauses}, {"matches", matches}};
-  j["led_to_alert"] = index_ok && in_window && matches;
-  j["verdict"] = !index_ok ? "the rule does not read this index"
-                 : !in_window ? "outside the rule's look-back window"
-                 : !matches  ? "the query does not match the document"
-                             : "the query matches: an alert (unless an exception item or the max_signals cap removes it)";
+  // The whole rule as `rulelab run` runs it (filters, exception items, max_signals, threshold /
+  // new_terms grouping): did this document become an alert?
+  std::vector<Table> tables;
+  std::vector<kql::IndexDocs> indices;
+  for (const auto& spec : a.data) {
+    auto [name, file] = split_data_spec(spec);
+    IngestOptions o;
+    o.documents = true;
+    o.table = name;
+    auto r = ingest_file(file, o);
+    if (!r) { std::cerr << r.error().format() << "\n"; return 1; }
+    tables.push_back(std::move(r->table));
+    auto it = std::find_if(indices.begin(), indices.end(), [&, n = name](const kql::IndexDocs& x) { return x.name == n; });
+    if (it == indices.end()) {
+      indices.push_back({name, {}});
+      it = indices.end() - 1;
+    }
+    for (const auto& b : tables.back().batches)
+      for (std::size_t i = 0; i < b.rows(); ++i) it->docs.push_back({b.columns[0].get_dynamic(i), file, b.sources[i].line});
+  }
+  std::ifstream rule_in(a.rule, std::ios::binary);
+  std::stringstream rule_text;
+  rule_text << rule_in.rdbuf();
+  const kql::ElasticRunResult run = kql::run_elastic_rule(rule, rule_text.str(), indices, types, now);
+  auto is_event = [&](const kql::DocRef* d) { return d && d->file == found->file && d->line == found->line; };
+  const bool in_hits = std::any_of(run.hits.begin(), run.hits.end(), [&](const auto& h) { return is_event(h.doc); });
+  const bool alerted = std::any_of(run.alerts.begin(), run.alerts.end(), [&](const auto& al) { return is_event(al.doc); });
+  const bool grouped = rule.type == kql::RuleType::Threshold || rule.type == kql::RuleType::NewTerms;
+  std::string verdict;
+  if (!index_ok) verdict = "the rule does not read this index";
+  else if (!in_window) verdict = "outside the rule's look-back window";
+  else if (!matches) verdict = "the query does not match the document";
+  else if (!in_hits) {
+    verdict = "the query matches, but the rule's filters remove it";
+    const std::string me = found->file + ":" + std::to_string(found->line) + " by ";
+    for (const auto& by : run.suppressed_by)
+      if (by.rfind(me, 0) == 0) verdict = "the query matches, but " + by.substr(me.size()) + " removes it: no alert";
+  }
+  else if (grouped)
+    verdict = std::string("the query matches; this ") + std::string(kql::to_string(rule.type)) + " rule alerts on groups of events: " +
+              (alerted ? "the event is the first of an alerting group" : "the run raised " + std::to_string(run.alerts.size()) +
+                                                                         " alert(s), none led by this event (rulelab run shows the groups)");
+  else if (!alerted)
+    verdict = "the query matches, but this run already reached max_signals (" + std::to_string(rule.max_signals) + ") with earlier events: no alert for it in this run";
+  else verdict = "the query matches: an alert";
+  j["led_to_alert"] = alerted;
+  j["verdict"] = verdict;
   if (a.format == "json") {
     std::cout << j.dump(2) << "\n";
     return 0;
@@ -138,6 +193,10 @@ int explain_elastic(const ExplainArgs& a) {
     std::cout << "window: [" << j["window"]["from"].get<std::string>() << ", " << j["window"]["to"].get<std::string>() << "] by "
               << window->timestamp_field << "; the event's time " << j["window"]["event_time"].get<std::string>() << " is "
               << (in_window ? "inside" : "OUTSIDE") << "\n";
+  if (window && j["window"].contains("runs_that_see_it"))
+    std::cout << "        runs every " << rule.interval << "; the scheduled runs whose window holds it run between "
+              << j["window"]["runs_that_see_it"]["from"].get<std::string>() << " and " << j["window"]["runs_that_see_it"]["to"].get<std::string>()
+              << "\n";
   std::cout << "result: " << j["verdict"].get<std::string>() << "\n\nquery clauses (" << j["query"]["joined_by"].get<std::string>() << "):\n";
   for (const auto& c : clauses) {
     std::cout << "  " << (c["matches"].get<bool>() ? "+" : "x") << " " << c["clause"].get<std::string>() << "\n";

@@ -142,15 +142,20 @@ json run_json(const kql::ElasticRule* rule, const kql::ElasticRunResult& r) {
   j["indices"] = r.indices;
   j["ignored_indices"] = r.ignored_indices;
   j["counts"] = {{"documents", r.docs_total}, {"in_window", r.docs_in_window}, {"matched", r.docs_matched}, {"suppressed", r.docs_suppressed}};
-  json rows = json::array();
-  for (const auto& h : r.hits) rows.push_back(doc_json(h.doc));
+  json rows = json::array(), prov = json::array();
+  for (const auto& h : r.hits) {
+    rows.push_back(doc_json(h.doc));
+    prov.push_back(h.doc ? json::array({h.doc->file + ":" + std::to_string(h.doc->line)}) : json::array());
+  }
   j["rows"] = rows;
+  j["provenance"] = prov;  // per row, the source event (file:line) it is
   json alerts = json::array();
   for (const auto& a : r.alerts) {
     json x = {{"index", a.index}};
     if (a.doc) {
       x["file"] = a.doc->file;
       x["line"] = a.doc->line;
+      x["sources"] = json::array({a.doc->file + ":" + std::to_string(a.doc->line)});
     }
     if (a.time) x["time"] = format_datetime(*a.time);
     for (auto it = a.detail.begin(); it != a.detail.end(); ++it) x[it.key()] = it.value();

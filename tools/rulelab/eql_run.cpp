@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "eql_rule.hpp"
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
 #include "eql/engine.hpp"
@@ -47,16 +48,8 @@ std::string stem(const std::string& path) {
   return s;
 }
 
-struct DataSpec {
-  std::string index, file;
-  bool named = false;
-};
-
-DataSpec split_data(const std::string& d) {
-  auto eq = d.find('=');
-  if (eq == std::string::npos || eq == 0) return {stem(d), d, false};
-  return {d.substr(0, eq), d.substr(eq + 1), true};
-}
+using DataSpec = EqlDataSpec;
+DataSpec split_data(const std::string& d) { return split_eql_data(d); }
 
 // --mapping FILE (every index) or INDEX=FILE[,INDEX=FILE...].
 bool load_mappings(const std::string& spec, const std::vector<DataSpec>& data, EventStore& store) {
@@ -123,10 +116,7 @@ eql::Mapping mapping_from_kql(const kql::IndexFields& fields) {
 // Types for every index of the store. `--mapping INDEX=FILE,...` gives each index its own mapping
 // (nothing else); otherwise kql's field types (ECS + the optional mapping FILE + dynamic mapping)
 // apply. Returns the kql per-index fields (for rule filters and exceptions), index by index.
-struct Typing {
-  kql::FieldTypes types = kql::FieldTypes::builtin();
-  std::vector<std::unique_ptr<kql::IndexFields>> per_index;
-};
+using Typing = EqlTyping;
 bool setup_types(const std::string& spec, const std::vector<DataSpec>& data, EventStore& store, Typing& t) {
   bool per_index_files = spec.find('=') != std::string::npos;
   std::optional<eql::Mapping> user;
@@ -357,6 +347,128 @@ void check_eql_query(const std::string& file_text, std::size_t query_offset, con
   if (want_ast) out.ast_json = eql::to_json(*q);
 }
 
+
+EqlDataSpec split_eql_data(const std::string& d) {
+  auto eq = d.find('=');
+  if (eq == std::string::npos || eq == 0) return {stem(d), d, false};
+  return {d.substr(0, eq), d.substr(eq + 1), true};
+}
+
+bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why) {
+  if (d.index >= r.per_index.size()) return true;
+  const EqlIndexFilters& f = r.per_index[d.index];
+  for (std::size_t i = 0; i < f.filters.size(); ++i)
+    if (f.filters[i].first.matches(d.source) == f.filters[i].second) {
+      if (why) *why = "the rule's filter " + f.filter_texts[i] + " removes it";
+      return false;
+    }
+  for (std::size_t i = 0; i < f.exceptions.size(); ++i)
+    if (f.exceptions[i].matches(d.source)) {
+      if (why) *why = "exception item " + f.exception_ids[i] + " removes it";
+      return false;
+    }
+  return true;
+}
+
+int prepare_eql_rule(const kql::ElasticRule& rule, const std::string& text, const RunArgs& a, std::int64_t now, EqlRuleRun& out) {
+  eql::SourceContext where;
+  where.file = a.rule;
+  where.file_text = text;
+  where.offset = rule.query_source.offset;
+  where.map = eql::escaped_query_map(text, rule.query_source.offset, rule.query);
+  auto q = eql::parse_query(rule.query, where);
+  if (!q) {
+    std::cerr << q.error().format() << "\n";
+    return 1;
+  }
+  out.query = std::move(q.value());
+  std::vector<DataSpec> data;
+  for (const auto& d : a.data) data.push_back(split_data(d));
+  // The indexes the rule reads: those named INDEX=FILE that match its index patterns; a bare
+  // FILE counts as matching (its name comes from the file).
+  std::vector<DataSpec> used;
+  std::vector<std::string>& ignored = out.ignored;
+  for (const auto& d : data) {
+    bool match = !d.named || kql::index_selected(rule.index.empty() ? kql::default_security_indices() : rule.index, d.index);
+    if (match) used.push_back(d);
+    else {
+      ignored.push_back(d.index);
+      std::cerr << "note: index " << d.index << " does not match the rule's index patterns; not searched\n";
+    }
+  }
+  EventStore& store = out.store;
+  Typing& typing = out.typing;
+  if (!load_data(used, a.strict, store) || !setup_types(a.mapping, used, store, typing)) return 1;
+  note_unmapped_fields(out.query, typing, store);
+
+  eql::RunOptions& opts = out.opts;
+  DateTime now_dt{now >= 0 ? now / 100 : -((-now + 99) / 100)};
+
+  // The rule's Kibana filters and exception items filter every event the EQL search sees.
+  using IndexFilters = EqlIndexFilters;
+  std::vector<IndexFilters>& per_index = out.per_index;
+  bool any_filter = false;
+  for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
+    IndexFilters f;
+    f.fields = typing.per_index[ix].get();
+    for (const auto& flt : rule.filters) {
+      if (!flt.is_object()) continue;
+      const auto meta = flt.value("meta", nlohmann::json::object());
+      if (meta.value("disabled", false)) continue;
+      nlohmann::json fq;
+      if (flt.contains("query")) {
+        fq = flt["query"];
+      } else {
+        fq = flt;
+        fq.erase("meta");
+        fq.erase("$state");
+      }
+      f.filters.emplace_back(kql::CompiledQuery::compile_dsl(fq, *f.fields, now_dt), meta.value("negate", false));
+      f.filter_texts.push_back((meta.value("negate", false) ? "NOT " : "") + fq.dump());
+      any_filter = true;
+    }
+    for (const auto& item : rule.exceptions) {
+      if (!kql::exception_item_active(item, now_dt)) {
+        if (ix == 0) std::cerr << "note: exception item " << item.item_id << " expired: not applied\n";
+        continue;
+      }
+      std::string why;
+      auto dsl = kql::exception_item_query(item, &why);
+      if (!why.empty() && ix == 0) std::cerr << "note: exception item " << item.item_id << ": " << why << "\n";
+      f.exceptions.push_back(kql::CompiledQuery::compile_dsl(dsl, *f.fields, now_dt));
+      f.exception_ids.push_back(item.item_id);
+      any_filter = true;
+    }
+    per_index.push_back(std::move(f));
+  }
+  if (any_filter) {
+    opts.keep = [&out](const eql::Doc& d) { return eql_doc_kept(out, d, nullptr); };
+  }
+  auto from = kql::eval_date_math(rule.from, now_dt);
+  auto to = kql::eval_date_math(rule.to, now_dt, true);
+  if (!from || !to) {
+    std::cerr << a.rule << ": cannot evaluate the rule's time range from=" << rule.from << " to=" << rule.to << "\n";
+    return 1;
+  }
+  opts.from_nanos = from->ticks * 100;
+  opts.to_nanos = to->ticks * 100 + 99;
+  // Kibana's EQL request: the range filter is on timestamp_override (falling back to
+  // @timestamp unless disabled); events are ordered by the rule's timestamp_field (default
+  // @timestamp), which is a different parameter.
+  if (!rule.timestamp_override.empty()) {
+    opts.window_field = rule.timestamp_override;
+    if (!rule.timestamp_override_fallback_disabled) opts.window_fallback_field = "@timestamp";
+  }
+  if (rule.raw.contains("timestamp_field") && rule.raw["timestamp_field"].is_string())
+    opts.timestamp_field = rule.raw["timestamp_field"].get<std::string>();
+  if (rule.raw.contains("event_category_override") && rule.raw["event_category_override"].is_string())
+    opts.category_field = rule.raw["event_category_override"].get<std::string>();
+  if (rule.raw.contains("tiebreaker_field") && rule.raw["tiebreaker_field"].is_string())
+    opts.tiebreaker_field = rule.raw["tiebreaker_field"].get<std::string>();
+  opts.size = rule.max_signals > 0 ? static_cast<std::size_t>(rule.max_signals) : 100;
+  return 0;
+}
+
 int run_elastic_eql(const RunArgs& a) {
   auto text = read_text(a.rule);
   if (!text) {
@@ -374,8 +486,6 @@ int run_elastic_eql(const RunArgs& a) {
     std::cerr << "--now " << a.now << ": not an ISO 8601 date-time\n";
     return 2;
   }
-  std::vector<DataSpec> data;
-  for (const auto& d : a.data) data.push_back(split_data(d));
 
   int status = 0;
   std::string json_out;
@@ -383,109 +493,12 @@ int run_elastic_eql(const RunArgs& a) {
   for (const auto& rule : loaded.value()) {
     if (rule.language != kql::QueryLanguage::Eql) continue;
     ++rules_run;
-    eql::SourceContext where;
-    where.file = a.rule;
-    where.file_text = *text;
-    where.offset = rule.query_source.offset;
-    where.map = eql::escaped_query_map(*text, rule.query_source.offset, rule.query);
-    auto q = eql::parse_query(rule.query, where);
-    if (!q) {
-      std::cerr << q.error().format() << "\n";
-      status = 1;
-      continue;
-    }
-    // The indexes the rule reads: those named INDEX=FILE that match its index patterns; a bare
-    // FILE counts as matching (its name comes from the file).
-    std::vector<DataSpec> used;
-    std::vector<std::string> ignored;
-    for (const auto& d : data) {
-      bool match = !d.named || kql::index_selected(rule.index.empty() ? kql::default_security_indices() : rule.index, d.index);
-      if (match) used.push_back(d);
-      else {
-        ignored.push_back(d.index);
-        std::cerr << "note: index " << d.index << " does not match the rule's index patterns; not searched\n";
-      }
-    }
-    EventStore store;
-    Typing typing;
-    if (!load_data(used, a.strict, store) || !setup_types(a.mapping, used, store, typing)) return 1;
-    note_unmapped_fields(*q, typing, store);
-
-    eql::RunOptions opts;
-    DateTime now_dt{now >= 0 ? now / 100 : -((-now + 99) / 100)};
-
-    // The rule's Kibana filters and exception items filter every event the EQL search sees.
-    struct IndexFilters {
-      const kql::IndexFields* fields;
-      std::vector<std::pair<kql::CompiledQuery, bool>> filters;  // query, negate
-      std::vector<kql::CompiledQuery> exceptions;
-    };
-    std::vector<IndexFilters> per_index;
-    bool any_filter = false;
-    for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
-      IndexFilters f;
-      f.fields = typing.per_index[ix].get();
-      for (const auto& flt : rule.filters) {
-        if (!flt.is_object()) continue;
-        const auto meta = flt.value("meta", nlohmann::json::object());
-        if (meta.value("disabled", false)) continue;
-        nlohmann::json fq;
-        if (flt.contains("query")) {
-          fq = flt["query"];
-        } else {
-          fq = flt;
-          fq.erase("meta");
-          fq.erase("$state");
-        }
-        f.filters.emplace_back(kql::CompiledQuery::compile_dsl(fq, *f.fields, now_dt), meta.value("negate", false));
-        any_filter = true;
-      }
-      for (const auto& item : rule.exceptions) {
-        if (!kql::exception_item_active(item, now_dt)) {
-          if (ix == 0) std::cerr << "note: exception item " << item.item_id << " expired: not applied\n";
-          continue;
-        }
-        std::string why;
-        auto dsl = kql::exception_item_query(item, &why);
-        if (!why.empty() && ix == 0) std::cerr << "note: exception item " << item.item_id << ": " << why << "\n";
-        f.exceptions.push_back(kql::CompiledQuery::compile_dsl(dsl, *f.fields, now_dt));
-        any_filter = true;
-      }
-      per_index.push_back(std::move(f));
-    }
-    if (any_filter) {
-      opts.keep = [&per_index](const eql::Doc& d) {
-        const IndexFilters& f = per_index[d.index];
-        for (const auto& [fq, negate] : f.filters)
-          if (fq.matches(d.source) == negate) return false;
-        for (const auto& eq : f.exceptions)
-          if (eq.matches(d.source)) return false;
-        return true;
-      };
-    }
-    auto from = kql::eval_date_math(rule.from, now_dt);
-    auto to = kql::eval_date_math(rule.to, now_dt, true);
-    if (!from || !to) {
-      std::cerr << a.rule << ": cannot evaluate the rule's time range from=" << rule.from << " to=" << rule.to << "\n";
-      return 1;
-    }
-    opts.from_nanos = from->ticks * 100;
-    opts.to_nanos = to->ticks * 100 + 99;
-    // Kibana's EQL request: the range filter is on timestamp_override (falling back to
-    // @timestamp unless disabled); events are ordered by the rule's timestamp_field (default
-    // @timestamp), which is a different parameter.
-    if (!rule.timestamp_override.empty()) {
-      opts.window_field = rule.timestamp_override;
-      if (!rule.timestamp_override_fallback_disabled) opts.window_fallback_field = "@timestamp";
-    }
-    if (rule.raw.contains("timestamp_field") && rule.raw["timestamp_field"].is_string())
-      opts.timestamp_field = rule.raw["timestamp_field"].get<std::string>();
-    if (rule.raw.contains("event_category_override") && rule.raw["event_category_override"].is_string())
-      opts.category_field = rule.raw["event_category_override"].get<std::string>();
-    if (rule.raw.contains("tiebreaker_field") && rule.raw["tiebreaker_field"].is_string())
-      opts.tiebreaker_field = rule.raw["tiebreaker_field"].get<std::string>();
-    opts.size = rule.max_signals > 0 ? static_cast<std::size_t>(rule.max_signals) : 100;
-    auto r = eql::run_query(*q, store, opts);
+    auto run = std::make_unique<EqlRuleRun>();
+    if (int rc = prepare_eql_rule(rule, *text, a, now, *run)) return rc;
+    const eql::EventStore& store = run->store;
+    const eql::RunOptions& opts = run->opts;
+    const std::vector<std::string>& ignored = run->ignored;
+    auto r = eql::run_query(run->query, store, opts);
     if (!r) {
       std::cerr << r.error().format() << "\n";
       status = 1;
@@ -532,22 +545,25 @@ int run_elastic_eql(const RunArgs& a) {
         for (const auto* d : r->events) {
           prov.push_back(nlohmann::json::array({source_of(d)}));
           alerts.push_back(event_json(d));
+          alerts.back()["sources"] = nlohmann::json::array({source_of(d)});
         }
       } else {
         for (std::size_t n = 0; n < r->matches.size(); ++n) {
           const auto& m = r->matches[n];
-          nlohmann::json evs = nlohmann::json::array(), key = nlohmann::json::array();
+          nlohmann::json evs = nlohmann::json::array(), key = nlohmann::json::array(), sources = nlohmann::json::array();
           for (const auto& k : m.key) key.push_back(nlohmann::json::parse(eql::to_json_text(k)));
           for (const auto* d : m.events) {
             if (d) {
               prov.push_back(nlohmann::json::array({source_of(d)}));
               evs.push_back(event_json(d));
+              sources.push_back(source_of(d));
             } else {
               prov.push_back(nlohmann::json::array());
               evs.push_back({{"missing", true}});
             }
           }
-          alerts.push_back({{"sequence", n + 1}, {"key", key}, {"events", evs}});
+          // A sequence alert derives from all its events (Kibana: one shell alert over building blocks).
+          alerts.push_back({{"sequence", n + 1}, {"key", key}, {"events", evs}, {"sources", sources}});
         }
       }
       j["rows"] = rows;

@@ -17,6 +17,7 @@ struct Schedule {
   TimeSpan period;            // queryPeriod / now - from
   std::string time_field;     // TimeGenerated, @timestamp or the rule's timestamp_override
   std::string fallback_field; // Elastic: @timestamp when timestamp_override is set
+  std::optional<TimeSpan> suppression;  // Sentinel: no run for this long after a run that alerts
   std::vector<std::string> warnings;
 };
 Result<Schedule> rule_schedule(const std::string& rule_path);

@@ -407,9 +407,11 @@ int explain_sentinel(const ExplainArgs& a) {
                           format_timespan(*rule.query_period) + ")";
     in_window = ev.time && ev.time->ticks >= window->first && ev.time->ticks <= window->second;
     std::string verdict = in_window ? "inside the rule's window " + w : "OUTSIDE the rule's window " + w + ": Sentinel never shows it to the query";
-    if (!in_window && ev.time && rule.query_frequency) {
-      verdict += "; scheduled runs whose window holds it run between " + format_datetime(*ev.time) + " and " +
-                 format_datetime(DateTime{ev.time->ticks + rule.query_period->ticks});
+    if (ev.time && rule.query_frequency) {
+      verdict += "; the scheduled runs (every " + format_timespan(*rule.query_frequency) + ") whose window holds it run between " +
+                 format_datetime(*ev.time) + " and " + format_datetime(DateTime{ev.time->ticks + rule.query_period->ticks});
+      j["window_runs"] = {{"from", format_datetime(*ev.time)}, {"to", format_datetime(DateTime{ev.time->ticks + rule.query_period->ticks})},
+                          {"every", format_timespan(*rule.query_frequency)}};
     }
     j["window"] = {{"from", format_datetime(DateTime{window->first})}, {"to", format_datetime(DateTime{window->second})},
                    {"contains_event", in_window}, {"verdict", verdict}};
@@ -430,6 +432,19 @@ int explain_sentinel(const ExplainArgs& a) {
   if (!whole.event_rows.empty())
     verdict = std::to_string(whole.event_rows.size()) + " of the " + std::to_string(count) + " result rows derive from this event; the rule " +
               (alert ? "ALERTS" : "does not alert (trigger not met)");
+  // AlertPerResult: which alert holds the event's (first) row; past the per-run cap of 150 (NRT:
+  // 30) alerts, the last alert summarizes all rows (as `rulelab run` builds them).
+  if (alert && !whole.event_rows.empty() && rule.event_grouping_settings && rule.event_grouping_settings->aggregation_kind == "AlertPerResult") {
+    const std::size_t cap = rule.kind == kusto::RuleKind::NRT ? 30 : 150;
+    const auto all = engine::all_rows(whole.table);
+    std::size_t pos = 0;
+    while (pos < all.size() && !(all[pos].batch == whole.event_rows.front().batch && all[pos].row == whole.event_rows.front().row)) ++pos;
+    if (all.size() <= cap || pos + 1 < cap)
+      verdict += " (AlertPerResult: its row is alert " + std::to_string(pos + 1) + " of " + std::to_string(std::min(all.size(), cap)) + ")";
+    else
+      verdict += " (AlertPerResult: " + std::to_string(all.size()) + " rows exceed the " + std::to_string(cap) +
+                 " alerts a run creates; its row is only in the last alert, which summarizes all rows)";
+  }
   else
     verdict = std::string("no result row derives from this event") + (alert ? " (the rule alerts on other events)" : "; the rule does not alert");
   j["verdict"] = verdict;

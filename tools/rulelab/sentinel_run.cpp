@@ -538,8 +538,20 @@ int run_sentinel(const RunArgs& a) {
     std::vector<engine::RowRef> rows = engine::all_rows(result);
     ordered_json alerts = ordered_json::array();
     if (alert) {
-      if (per_result) for (auto& r : rows) alerts.push_back(alert_json(rule, result, {r}));
-      else alerts.push_back(alert_json(rule, result, rows));
+      // AlertPerResult: one alert per row, at most 150 per run (30 for NRT rules); beyond that the
+      // first 149 (29) rows get their own alert and the last alert summarizes every row, as a
+      // SingleAlert would (scheduled-rules-overview "Event grouping"; near-real-time-rules).
+      const std::size_t cap = rule.kind == kusto::RuleKind::NRT ? 30 : 150;
+      if (per_result && rows.size() <= cap) {
+        for (auto& r : rows) alerts.push_back(alert_json(rule, result, {r}));
+      } else if (per_result) {
+        for (std::size_t i = 0; i + 1 < cap; ++i) alerts.push_back(alert_json(rule, result, {rows[i]}));
+        alerts.push_back(alert_json(rule, result, rows));
+        alerts.back()["summary"] = "the " + std::to_string(cap) + "th alert summarizes all " + std::to_string(rows.size()) +
+                                   " results (AlertPerResult creates at most " + std::to_string(cap) + " alerts per run)";
+      } else {
+        alerts.push_back(alert_json(rule, result, rows));
+      }
     }
     if (a.format == "json") {
       ordered_json o = ordered_json::object();
