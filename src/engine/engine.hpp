@@ -8,6 +8,7 @@
 
 #include "core/column.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "core/lineage.hpp"
 #include "kusto/ast.hpp"
 #include "kusto/parser.hpp"
@@ -20,6 +21,7 @@ class AggregateRegistry;
 struct RunOptions {
   std::int64_t now_ticks = 0;  // the clock now() and ago() read
   Lineage* lineage = nullptr;  // provenance of result rows through joins and summarize (null: off)
+  Limits limits;               // --timeout and --max-rows (core/limits.hpp)
 };
 
 // The outcome of a failed run: the error (file:line:col) and whether it is a feature rulelab

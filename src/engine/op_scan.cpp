@@ -44,6 +44,7 @@ class CachedNode : public PlanNode {
 }  // namespace
 
 InputTable run_input(const PlanNode& child, ExecContext& ctx) {
+  ctx.eval.deadline.check();
   InputTable r;
   r.shared = child.stored(ctx);
   if (!r.shared) r.owned = child.execute(ctx);

@@ -11,6 +11,7 @@
 #include "core/column.hpp"
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "eql/ast.hpp"
 #include "eql/eval.hpp"
 
@@ -70,6 +71,7 @@ struct RunOptions {
   // Documents for which this returns false are not searched at all (a rule's filters and
   // exception items, which Kibana adds to the EQL request's filter).
   std::function<bool(const Doc&)> keep;
+  Deadline deadline;  // the time limit (--timeout): the run fails with its message when it passes
 };
 
 // A sequence or sample: its events in stage order; nullptr for a missing-event stage `![...]`.

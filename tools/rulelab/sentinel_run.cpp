@@ -360,6 +360,7 @@ int run_sentinel(const RunArgs& a) {
       return 1;
     engine::RunOptions ro;
     ro.now_ticks = now;
+    ro.limits = a.limits;
     Lineage lineage;
     if (a.provenance) ro.lineage = &lineage;
     Table result;
@@ -424,6 +425,7 @@ int query_kusto(const QueryArgs& a) {
   if (!load_workspace(ws, a.data, a.schema_dir, a.functions, a.strict, std::nullopt)) return 1;
   engine::RunOptions ro;
   ro.now_ticks = now;
+  ro.limits = a.limits;
   Table result;
   engine::EngineError ee;
   if (!ws.engine.run(a.query, kusto::QueryLocation::identity("query"), ro, result, ee)) {

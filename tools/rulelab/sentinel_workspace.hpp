@@ -17,6 +17,7 @@ struct Workspace {
   engine::Engine engine;
   std::map<std::string, Schema> schemas;  // from --schema DIR
   std::vector<std::string> files;          // every data file, numbered once for the whole run (RowSource::file)
+  Limits limits;                           // each query run's --timeout and --max-rows
 };
 
 // Loads --schema, --function and every --data TABLE=FILE into the engine. A window
