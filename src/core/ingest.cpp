@@ -137,25 +137,51 @@ struct Plan {
   std::size_t max_reported = 20;
   const std::function<bool(const Batch&, std::size_t)>* keep = nullptr;
   std::string file;
+  // Two-step reading (IngestOptions::make_filter): the plan of the first step (the filter's columns).
+  std::shared_ptr<const Plan> stage;
+  const std::function<std::unique_ptr<BatchFilter>()>* make_filter = nullptr;
 };
 
 // One per thread: parses records and appends rows.
 class Loader {
  public:
-  explicit Loader(const Plan& plan) : plan_(plan), seen_(plan.schema.fields.size(), 0) { reset_batch(); }
+  explicit Loader(const Plan& plan) : plan_(plan), seen_(plan.schema.fields.size(), 0) {
+    reset_batch();
+    if (plan.stage && plan.make_filter && *plan.make_filter) {
+      filter_ = (*plan.make_filter)();
+      if (filter_) {
+        stage_ = std::make_unique<Loader>(*plan.stage);
+        quiet_.assign(plan.schema.fields.size(), 0);
+        for (auto& f : plan.stage->schema.fields) quiet_[static_cast<std::size_t>(plan.schema.index_of(f.name))] = 1;
+      }
+    }
+  }
 
-  // A JSON record at p[0..n) with padding readable after it (if padded) starting on `line`.
+  // A JSON record at p[0..n) with padding readable after it (if padded) starting on `line`. With a
+  // filter, the record's bytes must stay readable until take_batches().
   void json_record(const char* p, std::size_t n, std::size_t line, bool padded) {
     ++records;
+    if (!filter_) {
+      parse_record(p, n, line, padded);
+      return;
+    }
+    // First step: the filter's columns only; the record is read whole once the filter keeps it.
+    if (!stage_->parse_record(p, n, line, padded)) return;
+    pending_.push_back({p, n, line, padded});
+    if (pending_.size() == kBatchRows) flush_stage();
+  }
+
+  // Parses a record into a row; false when it is rejected.
+  bool parse_record(const char* p, std::size_t n, std::size_t line, bool padded) {
     simdjson::dom::element e;
     auto err = parser_.parse(p, n, !padded).get(e);
     if (err) {
       reject(line, std::string("invalid JSON: ") + simdjson::error_message(err));
-      return;
+      return false;
     }
     if (!e.is_object()) {
       reject(line, "not a JSON object");
-      return;
+      return false;
     }
     if (plan_.documents) {
       // Elasticsearch refuses to index a document with a key written twice (strict duplicate
@@ -191,6 +217,7 @@ class Loader {
         if (!seen_[c]) batch_.columns[c].append_null();
     }
     finish_row(line);
+    return true;
   }
 
   // A CSV record: cells mapped to columns by cell_column (-1 = ignored).
@@ -219,6 +246,21 @@ class Loader {
 
   // Moves the finished batches (and the partial one) out.
   std::vector<Batch> take_batches() {
+    if (filter_) {
+      flush_stage();
+      // the first step's rejections and warnings are this loader's
+      rejected += stage_->rejected;
+      for (auto& r : stage_->rejections)
+        if (rejections.size() < plan_.max_reported) rejections.push_back(std::move(r));
+      for (auto& [k, v] : stage_->warnings) {
+        auto& t = warnings[k];
+        if (t.count == 0) { t.first_line = v.first_line; t.example = v.example; }
+        t.count += v.count;
+      }
+      stage_->rejected = stage_->rows = 0;
+      stage_->rejections.clear();
+      stage_->warnings.clear();
+    }
     if (batch_.rows() > 0) {
       for (auto& c : batch_.columns) c.shrink_to_fit();
       batches_.push_back(std::move(batch_));
@@ -273,20 +315,39 @@ class Loader {
   // same order, so the column found at this position last time is tried before hashing.
   int lookup(std::string_view key, std::size_t pos) {
     if (pos < pos_hint_.size()) {
-      const int c = pos_hint_[pos];
-      if (c >= 0 && plan_.schema.fields[static_cast<std::size_t>(c)].name == key) return c;
+      if (pos_key_[pos] == key) return pos_hint_[pos];  // (also a key that is not a column)
     } else {
       pos_hint_.resize(pos + 1, -1);
+      pos_key_.resize(pos + 1);
     }
     key_.assign(key.data(), key.size());
     auto it = plan_.index.find(key_);
     const int c = it == plan_.index.end() ? -1 : it->second;
     pos_hint_[pos] = c;
+    pos_key_[pos] = key_;
     return c;
+  }
+
+  // The staged records: the filter sees their first-step columns, the rows it keeps are read whole.
+  void flush_stage() {
+    if (pending_.empty()) return;
+    std::vector<Batch> staged = stage_->take_batches();
+    keep_.assign(pending_.size(), 1);
+    if (staged.size() == 1 && staged[0].rows() == pending_.size()) filter_->select(staged[0], keep_);
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      const Pending& r = pending_[i];
+      if (keep_[i]) parse_record(r.p, r.n, r.line, r.padded);
+      else ++filtered;
+    }
+    pending_.clear();
   }
 
   void bad_value(Column& col, const std::string& name, std::size_t line, std::string_view value) {
     col.append_null();
+    // a column the first step read has reported its bad values already
+    if (!quiet_.empty() && &col >= batch_.columns.data() && &col < batch_.columns.data() + batch_.columns.size() &&
+        quiet_[static_cast<std::size_t>(&col - batch_.columns.data())])
+      return;
     add_warning(warnings, "values of column " + name + " that are not " + std::string(type_name(col.type())) + " were set to null", line, value);
   }
 
@@ -404,7 +465,20 @@ class Loader {
   std::string scratch_;
   std::string key_;
   std::vector<int> pos_hint_;  // column matched by the key at each position of the last record
+  std::vector<std::string> pos_key_;  // that key
   std::vector<std::size_t> byte_hint_;  // expected payload bytes per column of a full batch
+  // Two-step reading: the filter, the loader of its columns, the records it has not judged yet.
+  struct Pending {
+    const char* p;
+    std::size_t n;
+    std::size_t line;
+    bool padded;
+  };
+  std::unique_ptr<BatchFilter> filter_;
+  std::unique_ptr<Loader> stage_;
+  std::vector<Pending> pending_;
+  std::vector<std::uint8_t> keep_;
+  std::vector<std::uint8_t> quiet_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -531,6 +605,18 @@ void for_each_line(const char* begin, const char* end, std::size_t line, F&& f) 
     ++line;
     p = nl ? nl + 1 : end;
   }
+}
+
+// Newlines in [p, e): memchr runs at memory speed, a byte loop would not.
+std::size_t count_newlines(const char* p, const char* e) {
+  std::size_t n = 0;
+  while (p < e) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(e - p)));
+    if (!nl) break;
+    ++n;
+    p = nl + 1;
+  }
+  return n;
 }
 
 bool blank(const char* p, std::size_t n) {
@@ -755,7 +841,7 @@ std::optional<Error> run_ndjson(const std::string& path, const Plan& plan, const
       }
       ranges.emplace_back(pos, stop);
       first_lines.push_back(ln);
-      ln += static_cast<std::size_t>(std::count(buf.data() + pos, buf.data() + stop, '\n'));
+      ln += count_newlines(buf.data() + pos, buf.data() + stop);
       pos = stop;
     }
     auto work = [&](std::size_t k) {
@@ -991,6 +1077,21 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
   }
   for (std::size_t i = 0; i < plan.schema.fields.size(); ++i) plan.index.emplace(plan.schema.fields[i].name, static_cast<int>(i));
   plan.projected = !opt.columns.empty();
+  if (opt.make_filter && !opt.filter_columns.empty() && !plan.documents) {
+    auto stage = std::make_shared<Plan>();
+    stage->file = path;
+    stage->max_reported = opt.max_reported;
+    stage->projected = true;
+    stage->schema.table = plan.schema.table;
+    for (const auto& f : plan.schema.fields)
+      if (std::find(opt.filter_columns.begin(), opt.filter_columns.end(), f.name) != opt.filter_columns.end())
+        stage->schema.fields.push_back(f);
+    for (std::size_t i = 0; i < stage->schema.fields.size(); ++i) stage->index.emplace(stage->schema.fields[i].name, static_cast<int>(i));
+    if (!stage->schema.fields.empty()) {
+      plan.stage = std::move(stage);
+      plan.make_filter = &opt.make_filter;
+    }
+  }
   if (schema_out) *schema_out = plan.schema;
 
   Totals totals;

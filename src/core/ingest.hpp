@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,14 @@
 namespace rulelab {
 
 enum class InputFormat { Auto, NDJson, JsonArray, Csv };
+
+// A filter over the rows being read (a query's leading `where`, pushed down): it sees a batch with
+// only the columns it asked for and clears keep[i] for the rows to drop. One instance per thread.
+class BatchFilter {
+ public:
+  virtual ~BatchFilter() = default;
+  virtual void select(const Batch& batch, std::vector<std::uint8_t>& keep) = 0;
+};
 
 struct IngestOptions {
   std::string table;             // table name; default: the schema's, else the file's stem
@@ -27,6 +36,11 @@ struct IngestOptions {
   std::size_t max_reported = 20;  // rejections kept with their reasons (all are counted)
   // Rows for which keep(batch, row) is false are dropped while reading and counted as filtered.
   std::function<bool(const Batch&, std::size_t)> keep;
+  // JSON records (NDJSON, arrays) are read in two steps when make_filter is set: first only
+  // filter_columns (columns of the schema read), for a batch of records at a time; then the whole
+  // record, only for the rows the filter keeps. Dropped rows are counted as filtered.
+  std::vector<std::string> filter_columns;
+  std::function<std::unique_ptr<BatchFilter>()> make_filter;
 };
 
 struct Rejection {

@@ -26,6 +26,29 @@ class FilterNode : public PlanNode {
     return out;
   }
 
+  // Over a stored input, the rows are not copied when every row passes (a window filter over
+  // rows already read inside the window, a filter pushed down into reading).
+  std::shared_ptr<const Table> stored(ExecContext& ctx) const override {
+    std::shared_ptr<const Table> in = child_->stored(ctx);
+    if (!in) return nullptr;
+    std::vector<SelectionVector> sels;
+    sels.reserve(in->batches.size());
+    bool all = true;
+    for (const Batch& b : in->batches) {
+      sels.push_back(evaluate_filter(*pred_, b, ctx.eval));
+      all = all && sels.back().size() == b.rows();
+    }
+    if (all) return in;
+    Table out{schema, in->sources, {}};
+    for (std::size_t k = 0; k < in->batches.size(); ++k) {
+      const Batch& b = in->batches[k];
+      if (sels[k].empty()) continue;
+      if (sels[k].size() == b.rows()) out.batches.push_back(b);
+      else out.batches.push_back(select_rows(b, sels[k]));
+    }
+    return std::make_shared<const Table>(std::move(out));
+  }
+
  private:
   PlanPtr child_;
   ExprPtr pred_;

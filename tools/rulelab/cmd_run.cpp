@@ -33,6 +33,8 @@ void add_run(CLI::App& app, Registry& r) {
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");
   add_limit_options(sub, a->limits);
+  sub->add_flag("--no-pushdown", a->no_pushdown,
+                "Sentinel: read every row of the window instead of dropping while reading the rows the query's leading where drops");
   r.add(sub, [a] {
     const std::string fam = rule_family(a->rule);
     if (fam == "sentinel") return run_sentinel(*a);

@@ -65,6 +65,7 @@ struct RunArgs {
   bool strict = false;                // unreadable log records are fatal
   bool provenance = false;            // JSON output lists, per row, the input records it derives from
   Limits limits;                      // per query run: --timeout, --max-rows
+  bool no_pushdown = false;           // read every row in the window (no filter pushed down into reading)
 };
 int run_sentinel(const RunArgs& a);  // tools/rulelab/sentinel_run.cpp
 int run_elastic(const RunArgs& a);   // tools/rulelab/elastic_run.cpp

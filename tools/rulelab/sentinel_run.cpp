@@ -18,6 +18,7 @@
 #include "engine/engine.hpp"
 #include "engine/output.hpp"
 #include "engine/plan.hpp"
+#include "engine/pushdown.hpp"
 #include "kusto/sentinel_rule.hpp"
 #include "sentinel_workspace.hpp"
 
@@ -37,11 +38,41 @@ std::int64_t now_ticks(const std::string& text, std::string& err) {
 }
 
 
-// As load_workspace, reading only the columns `projection` names for the tables it lists.
+namespace {
+
+// Rows filtered while a table is read (the window of TimeGenerated, the query's leading `where`s
+// pushed down): judged on a batch holding only the columns the filters read.
+class ReadFilter : public BatchFilter {
+ public:
+  int time_column = -1;  // in the batches seen; -1: no window
+  std::pair<std::int64_t, std::int64_t> window{};
+  std::unique_ptr<engine::RowFilter> rows;
+  void select(const Batch& b, std::vector<std::uint8_t>& keep) override {
+    if (time_column >= 0 && static_cast<std::size_t>(time_column) < b.columns.size()) {
+      const Column& c = b.columns[static_cast<std::size_t>(time_column)];
+      for (std::size_t r = 0; r < b.rows(); ++r)
+        if (c.is_null(r) || c.get_long(r) < window.first || c.get_long(r) > window.second) keep[r] = 0;
+    }
+    if (rows) rows->select(b, keep);
+  }
+};
+
+}  // namespace
+
+// The query's filters to push down into reading its tables: the use queries of each table
+// (engine/pushdown.hpp) and the clock they read.
+struct PushdownPlan {
+  std::int64_t now = 0;
+  std::map<std::string, std::vector<std::string>> uses;
+};
+
+// As load_workspace, reading only the columns `projection` names for the tables it lists, and
+// dropping while reading the rows the query's leading filters drop (`pushdown`).
 static bool load_workspace_projected(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
                                      const std::vector<std::string>& functions, bool strict,
                               std::optional<std::pair<std::int64_t, std::int64_t>> window,
-                              const std::map<std::string, std::vector<std::string>>* projection) {
+                              const std::map<std::string, std::vector<std::string>>* projection,
+                              const PushdownPlan* pushdown = nullptr) {
   if (!schema_dir.empty()) {
     // one file at a time: a schema file that does not load is reported and skipped
     std::error_code ec;
@@ -98,8 +129,48 @@ static bool load_workspace_projected(Workspace& ws, const std::vector<std::strin
         return t >= w.first && t <= w.second;
       };
     }
+    bool pushed_down = false;
+    if (known) {
+      // Two-step reading: the columns the filters read first, the rest only for rows they keep.
+      std::vector<std::string> uses;
+      if (pushdown) {
+        auto u = pushdown->uses.find(table);
+        if (u != pushdown->uses.end()) uses = u->second;
+      }
+      const std::int64_t clock = pushdown ? pushdown->now : 0;
+      auto probe = uses.empty() ? nullptr : engine::RowFilter::make(uses, *known, clock);
+      std::vector<std::string> cols = probe ? probe->columns() : std::vector<std::string>{};
+      const bool windowed = window && tg >= 0;
+      if (windowed && std::find(cols.begin(), cols.end(), "TimeGenerated") == cols.end()) cols.push_back("TimeGenerated");
+      if (!cols.empty()) {
+        Schema stage;
+        for (auto& f : known->fields)
+          if (std::find(cols.begin(), cols.end(), f.name) != cols.end()) stage.fields.push_back(f);
+        opt.filter_columns = cols;
+        const auto w = window.value_or(std::make_pair(std::int64_t{0}, std::int64_t{0}));
+        const Schema read = *known;
+        const bool pushed = probe != nullptr;
+        pushed_down = pushed;
+        opt.make_filter = [stage, read, uses, clock, w, windowed, pushed]() -> std::unique_ptr<BatchFilter> {
+          auto f = std::make_unique<ReadFilter>();
+          if (windowed) {
+            f->time_column = stage.index_of("TimeGenerated");
+            f->window = w;
+          }
+          if (pushed) {
+            f->rows = engine::RowFilter::make(uses, read, clock);
+            if (f->rows) f->rows->set_input(stage);
+          }
+          return f;
+        };
+      }
+    }
     auto res = ingest_file(file, opt);
     if (!res) { std::cerr << res.error().format() << "\n"; return false; }
+    {
+      const IngestStats& st = res->stats;
+      ws.reads.push_back({table, file, st.records, st.rows, st.filtered, st.rejected, pushed_down});
+    }
     for (auto& rj : res->stats.first_rejections) std::cerr << file << ":" << rj.line << ": record skipped: " << rj.reason << "\n";
     Table t = std::move(res->table);
     if (window && tg < 0) {
@@ -337,6 +408,32 @@ static std::map<std::string, std::vector<std::string>> plan_projection(const kus
   return out;
 }
 
+// The filters of the query to push down into reading each table given with --data.
+static PushdownPlan plan_pushdown(const kusto::SentinelRule& rule, const RunArgs& a, std::int64_t now) {
+  PushdownPlan out;
+  out.now = now;
+  kusto::ParseOptions po;
+  po.location = rule.location;
+  auto q = kusto::parse_query(rule.query, po);
+  if (!q) return out;
+  std::vector<std::string> function_texts;
+  for (auto& f : a.functions) {
+    const auto eq = f.find('=');
+    if (eq == std::string::npos) continue;
+    std::ifstream in(f.substr(eq + 1), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    function_texts.push_back(f.substr(0, eq) + "\n" + ss.str());
+  }
+  for (auto& d : a.data) {
+    const auto eq = d.find('=');
+    const std::string table = eq == std::string::npos ? fs::path(d).stem().string() : d.substr(0, eq);
+    auto uses = engine::pushdown_queries(q.value(), table, function_texts);
+    if (!uses.empty()) out.uses[table] = std::move(uses);
+  }
+  return out;
+}
+
 int run_sentinel(const RunArgs& a) {
   auto loaded = kusto::load_sentinel_file(a.rule);
   if (!loaded) { std::cerr << loaded.error().format() << "\n"; return 1; }
@@ -356,7 +453,11 @@ int run_sentinel(const RunArgs& a) {
       if (!load_workspace(probe, {}, a.schema_dir, {}, a.strict, std::nullopt)) return 1;
       projection = plan_projection(rule, a, probe.schemas);
     }
-    if (!load_workspace_projected(ws, a.data, a.schema_dir, a.functions, a.strict, window, projection.empty() ? nullptr : &projection))
+    PushdownPlan pushdown;
+    pushdown.now = now;
+    if (!a.no_pushdown) pushdown = plan_pushdown(rule, a, now);
+    if (!load_workspace_projected(ws, a.data, a.schema_dir, a.functions, a.strict, window, projection.empty() ? nullptr : &projection,
+                                  &pushdown))
       return 1;
     engine::RunOptions ro;
     ro.now_ticks = now;
@@ -393,6 +494,10 @@ int run_sentinel(const RunArgs& a) {
       o["count"] = count;
       o["warnings"] = ordered_json::array();
       for (auto& w : rule.warnings) o["warnings"].push_back(w.format());
+      o["read"] = ordered_json::array();
+      for (auto& r : ws.reads)
+        o["read"].push_back({{"table", r.table}, {"file", r.file}, {"records", r.records}, {"rows", r.rows},
+                             {"filtered", r.filtered}, {"rejected", r.rejected}, {"pushdown", r.pushdown}});
       o["trigger"] = {{"operator", std::string(kusto::to_string(rule.trigger_operator))}, {"threshold", rule.trigger_threshold}};
       o["alert"] = alert;
       o["alerts"] = alerts;

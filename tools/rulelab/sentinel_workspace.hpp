@@ -18,6 +18,14 @@ struct Workspace {
   std::map<std::string, Schema> schemas;  // from --schema DIR
   std::vector<std::string> files;          // every data file, numbered once for the whole run (RowSource::file)
   Limits limits;                           // each query run's --timeout and --max-rows
+  // What reading each --data file gave: records, rows kept, rows dropped while reading (outside
+  // the window, or by the query's leading where pushed down), records rejected.
+  struct Read {
+    std::string table, file;
+    std::size_t records = 0, rows = 0, filtered = 0, rejected = 0;
+    bool pushdown = false;  // the query's leading where filtered while reading
+  };
+  std::vector<Read> reads;
 };
 
 // Loads --schema, --function and every --data TABLE=FILE into the engine. A window
