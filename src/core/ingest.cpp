@@ -188,7 +188,7 @@ class Loader {
       // detection, on since 6.0: json_parse_exception "Duplicate field"), so it is never searched.
       if (auto dup = find_duplicate_key(e)) {
         reject(line, "duplicate field \"" + *dup + "\" (Elasticsearch rejects such a document: json_parse_exception)");
-        return;
+        return false;
       }
       scratch_.clear();
       DynWriter w(scratch_);
