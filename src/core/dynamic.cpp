@@ -1,8 +1,11 @@
 #include "core/dynamic.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <unordered_set>
+#include <vector>
 
 #include "core/json_encode.hpp"
 
@@ -154,6 +157,44 @@ std::string to_json(DynRef v) {
   return s;
 }
 
+namespace {
+// A key written twice in obj. A 64-bit filter (length and end bytes of each key) clears almost
+// every object in one pass; only a collision costs a pairwise (or, large objects, hashed) check.
+std::optional<std::string_view> duplicate_key(simdjson::dom::object obj) {
+  const std::size_t n = obj.size();
+  if (n < 2) return std::nullopt;
+  std::uint64_t filter = 0;
+  bool collision = false;
+  for (auto field : obj) {
+    const std::string_view k = field.key;
+    const unsigned h = (static_cast<unsigned>(k.size()) * 31u + (k.empty() ? 0u : static_cast<unsigned char>(k.front()) * 7u +
+                                                                          static_cast<unsigned char>(k.back()))) & 63u;
+    if (filter & (std::uint64_t{1} << h)) {
+      collision = true;
+      break;
+    }
+    filter |= std::uint64_t{1} << h;
+  }
+  if (!collision) return std::nullopt;
+  if (n <= 32) {
+    std::string_view keys[32];
+    std::size_t i = 0;
+    for (auto field : obj) {
+      for (std::size_t j = 0; j < i; ++j)
+        if (keys[j] == field.key) return field.key;
+      keys[i++] = field.key;
+    }
+    return std::nullopt;
+  }
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(n);
+  for (auto field : obj)
+    if (!seen.insert(field.key).second) return field.key;
+  return std::nullopt;
+}
+bool has_duplicate_key(simdjson::dom::object obj) { return duplicate_key(obj).has_value(); }
+}  // namespace
+
 void encode_element(simdjson::dom::element e, DynWriter& w) {
   using simdjson::dom::element_type;
   switch (e.type()) {
@@ -178,15 +219,45 @@ void encode_element(simdjson::dom::element e, DynWriter& w) {
     case element_type::OBJECT: {
       w.begin_object();
       simdjson::dom::object obj;
-      if (!e.get_object().get(obj))
-        for (auto field : obj) {
-          w.key(field.key);
-          encode_element(field.value, w);
+      if (!e.get_object().get(obj)) {
+        if (!has_duplicate_key(obj)) {
+          for (auto field : obj) {
+            w.key(field.key);
+            encode_element(field.value, w);
+          }
+        } else {
+          // Each key once, where it first appears, with the value it last has.
+          std::vector<std::pair<std::string_view, simdjson::dom::element>> fields;
+          for (auto field : obj) {
+            auto it = std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return f.first == field.key; });
+            if (it == fields.end()) fields.emplace_back(field.key, field.value);
+            else it->second = field.value;
+          }
+          for (const auto& [k, v] : fields) {
+            w.key(k);
+            encode_element(v, w);
+          }
         }
+      }
       w.end();
       break;
     }
   }
+}
+
+std::optional<std::string> find_duplicate_key(simdjson::dom::element e) {
+  simdjson::dom::array arr;
+  if (!e.get_array().get(arr)) {
+    for (simdjson::dom::element c : arr)
+      if (auto d = find_duplicate_key(c)) return d;
+    return std::nullopt;
+  }
+  simdjson::dom::object obj;
+  if (e.get_object().get(obj)) return std::nullopt;
+  if (auto k = duplicate_key(obj)) return std::string(*k);
+  for (auto field : obj)
+    if (auto d = find_duplicate_key(field.value)) return d;
+  return std::nullopt;
 }
 
 struct JsonParser::Impl {

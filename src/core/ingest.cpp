@@ -184,6 +184,12 @@ class Loader {
       return false;
     }
     if (plan_.documents) {
+      // Elasticsearch refuses to index a document with a key written twice (strict duplicate
+      // detection, on since 6.0: json_parse_exception "Duplicate field"), so it is never searched.
+      if (auto dup = find_duplicate_key(e)) {
+        reject(line, "duplicate field \"" + *dup + "\" (Elasticsearch rejects such a document: json_parse_exception)");
+        return false;
+      }
       scratch_.clear();
       DynWriter w(scratch_);
       encode_element(e, w);
@@ -202,6 +208,7 @@ class Loader {
         }
         if (seen_[static_cast<std::size_t>(c)]) {  // duplicate key: the last value wins, as in JSON.parse
           batch_.columns[static_cast<std::size_t>(c)].pop_back();
+          add_warning(warnings, "a record has the key \"" + std::string(field.key) + "\" more than once (its last value is used)", line, "");
         }
         seen_[static_cast<std::size_t>(c)] = 1;
         append_json(batch_.columns[static_cast<std::size_t>(c)], plan_.schema.fields[static_cast<std::size_t>(c)].name, field.value, line);

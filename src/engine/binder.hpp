@@ -109,6 +109,12 @@ class Binder {
   std::size_t window_input_columns_ = 0;
 };
 
+// Records where operator `name` is in its query (for its row-budget error) and returns it.
+inline PlanPtr at_site(PlanPtr p, const Src& src, std::uint32_t offset, std::string name) {
+  p->site = OpSite{src.text, src.loc, offset, std::move(name)};
+  return p;
+}
+
 // Kusto's default name for an unnamed expression column ("" when it has none).
 std::string derive_name(const K::Expr& e);
 

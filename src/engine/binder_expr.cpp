@@ -221,6 +221,7 @@ ExprPtr Binder::make_call(const ScalarFunction* fn, std::vector<ExprPtr> args, s
   e->kind = ExprKind::Call;
   e->type = t;
   e->fn = fn;
+  e->site = OpSite{src.text, src.loc, off, fn->name};
   if (fn->prepare) {
     e->state = fn->prepare(consts, err);
     if (!err.empty()) fail(src, off, fn->name + ": " + err);

@@ -499,7 +499,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       for (auto& f : rs.fields) out.fields.push_back({unique_name(out, f.name), f.type});
     }
     out.table.clear();
-    return make_join(std::move(in), std::move(right), jt, std::move(lk), std::move(rk), std::move(out));
+    return at_site(make_join(std::move(in), std::move(right), jt, std::move(lk), std::move(rk), std::move(out)), src, off, "join");
   }
 
   if (auto* lk = op.as<K::Lookup>()) {
@@ -533,7 +533,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       rcols.push_back(static_cast<int>(i));
       out.fields.push_back({unique_name(out, rs.fields[i].name), rs.fields[i].type});
     }
-    return make_lookup(std::move(in), std::move(right), lk->inner, std::move(lkeys), std::move(rkeys), std::move(rcols), std::move(out));
+    return at_site(make_lookup(std::move(in), std::move(right), lk->inner, std::move(lkeys), std::move(rkeys), std::move(rcols), std::move(out)),
+                   src, off, "lookup");
   }
 
   if (auto* mv = op.as<K::MvExpand>()) {
@@ -575,7 +576,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     }
     // keep has one entry per input column (-1 where the column is replaced by its expansion);
     // output columns past the input's are expansion/index columns.
-    return make_mv_expand(std::move(in), std::move(keep), std::move(items), std::move(expand_out), index_out, limit, std::move(out));
+    return at_site(make_mv_expand(std::move(in), std::move(keep), std::move(items), std::move(expand_out), index_out, limit, std::move(out)),
+                   src, off, "mv-expand");
   }
 
   if (auto* ma = op.as<K::MvApply>()) {
@@ -638,8 +640,9 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       out.fields.push_back(is.fields[i]);
     }
     for (auto& f : sub->schema.fields) out.fields.push_back({unique_name(out, f.name), f.type});
-    return make_mv_apply(std::move(in), std::move(keep), std::move(items), std::move(sub_in), index_col, slot, sub, limit, std::move(out),
-                         row_local);
+    return at_site(make_mv_apply(std::move(in), std::move(keep), std::move(items), std::move(sub_in), index_col, slot, sub, limit,
+                                 std::move(out), row_local),
+                   src, off, "mv-apply");
   }
 
   if (auto* pa = op.as<K::Parse>()) {
@@ -835,7 +838,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     out.fields.push_back({unique_name(out, axis_name.empty() ? "Column" : axis_name), Type::Dynamic});
     for (auto& p : ms->params)
       if (p.name == "kind" && p.value != "nonempty") fail(src, p.range.begin, "make-series kind=" + p.value + " is not supported", true);
-    return make_make_series(std::move(in), std::move(keys), std::move(aggs), std::move(defaults), axis, from, to, step, std::move(out));
+    return at_site(make_make_series(std::move(in), std::move(keys), std::move(aggs), std::move(defaults), axis, from, to, step, std::move(out)),
+                   src, off, "make-series");
   }
   if (op.as<K::TopNested>()) fail(src, off, "top-nested is not supported", true);
   if (auto* kv = op.as<K::ParseKv>()) {

@@ -408,25 +408,39 @@ PlanPtr Binder::bind_source(const K::Source& s, const Src& src, const ScopePtr& 
     Schema sc;
     sc.fields.push_back({r->column, t});
     TableBuilder tb(sc);
+    const OpSite site{src.text, src.loc, off, "range"};
+    RowMeter meter(ctx_, site);  // the row budget (--max-rows) and the deadline
     if (from.is_null() || to.is_null() || step.is_null()) return make_values(tb.finish());
     if (t == Type::DateTime || t == Type::TimeSpan) {
       std::int64_t st = step.i;
       if (st == 0) fail(src, off, "range step is zero");
-      for (std::int64_t x = from.i, n = 0; (st > 0 ? x <= to.i : x >= to.i) && n < 10'000'000; x += st, ++n) {
+      for (std::int64_t x = from.i; st > 0 ? x <= to.i : x >= to.i;) {
+        meter.add();
         append_value(tb.column(0), t == Type::DateTime ? Value::of_datetime(x) : Value::of_timespan(x));
         tb.end_row();
+        if (__builtin_add_overflow(x, st, &x)) break;
       }
     } else if (t == Type::Real) {
       bool ok;
       double a = number_of(from, ok), b = number_of(to, ok), st = number_of(step, ok);
       if (st == 0) fail(src, off, "range step is zero");
-      for (double x = a; (st > 0 ? x <= b : x >= b); x += st) { tb.column(0).append_real(x); tb.end_row(); }
+      for (double x = a; (st > 0 ? x <= b : x >= b); x += st) {
+        meter.add();
+        tb.column(0).append_real(x);
+        tb.end_row();
+        if (x + st == x) fail(src, off, "range step is too small to advance from " + std::to_string(x));
+      }
     } else {
       bool ok;
       auto a = static_cast<std::int64_t>(number_of(from, ok)), b = static_cast<std::int64_t>(number_of(to, ok)),
            st = static_cast<std::int64_t>(number_of(step, ok));
       if (st == 0) fail(src, off, "range step is zero");
-      for (std::int64_t x = a, n = 0; (st > 0 ? x <= b : x >= b) && n < 10'000'000; x += st, ++n) { tb.column(0).append_long(x); tb.end_row(); }
+      for (std::int64_t x = a; st > 0 ? x <= b : x >= b;) {
+        meter.add();
+        tb.column(0).append_long(x);
+        tb.end_row();
+        if (__builtin_add_overflow(x, st, &x)) break;
+      }
     }
     return make_values(tb.finish());
   }

@@ -45,9 +45,11 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
                  EngineError& err) {
   ExecContext ctx;
   ctx.eval.now_ticks = options.now_ticks;
+  ctx.eval.deadline = Deadline::after(options.limits.timeout_seconds);
   ctx.lineage = options.lineage;
   ctx.external = &options.external;
   ctx.external_empty = options.external_empty;
+  ctx.max_rows = options.limits.max_rows;
   Binder binder(*this, ctx);
   Src src{&query.text, &location};
   try {
@@ -64,10 +66,25 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
   } catch (const InputError& e) {
     err.error = e.error;
     err.unsupported = false;
+  } catch (const LimitExceeded& l) {
+    err.error = l.error;
+    err.unsupported = false;
   } catch (const std::bad_alloc&) {
     err.error = Error("out of memory while running the query");
   }
   return false;
+}
+
+void row_budget_exceeded(const ExecContext& ctx, const OpSite& site, const char* unit) {
+  std::string msg = (site.name.empty() ? std::string("an operator") : site.name) + " produced more than " +
+                    std::to_string(ctx.max_rows) + " " + unit + ", the row budget of one operator (--max-rows " +
+                    std::to_string(ctx.max_rows) + "); narrow its input (where, project, summarize) or raise --max-rows";
+  fail_at(site, std::move(msg));
+}
+
+void fail_at(const OpSite& site, std::string message) {
+  if (site.text && site.location) throw LimitExceeded(site.location->error_at(*site.text, site.offset, std::move(message)));
+  throw LimitExceeded(Error(std::move(message)));
 }
 
 std::string format_cell(const Column& c, std::size_t row) {

@@ -8,6 +8,7 @@
 
 #include "core/column.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "core/lineage.hpp"
 #include "kusto/ast.hpp"
 #include "kusto/parser.hpp"
@@ -25,6 +26,7 @@ struct RunOptions {
   // URL without one gives no rows (corpus runs over empty tables) instead of an error.
   std::map<std::string, std::string> external;
   bool external_empty = false;
+  Limits limits;               // --timeout and --max-rows (core/limits.hpp)
 };
 
 // The outcome of a failed run: the error (file:line:col) and whether it is a feature rulelab

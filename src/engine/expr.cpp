@@ -51,6 +51,7 @@ std::optional<bool> bool_at(const Vec& v, std::size_t i) {
 
 Vec evaluate(const Expr& e, const Batch& b, const EvalContext& ctx) {
   const std::size_t n = b.rows();
+  if (e.kind != ExprKind::Const && e.kind != ExprKind::Column) ctx.deadline.check();
   switch (e.kind) {
     case ExprKind::Const: return const_vec(e.constant);
     case ExprKind::Column: {
@@ -160,7 +161,7 @@ Vec evaluate(const Expr& e, const Batch& b, const EvalContext& ctx) {
         all_const = all_const && parts.back().is_const;
       }
       std::vector<Value> vals(parts.size());
-      CallArgs ca{vals.data(), vals.size(), e.state.get(), &ctx};
+      CallArgs ca{vals.data(), vals.size(), e.state.get(), &ctx, &e.site};
       if (all_const && e.fn->deterministic) {
         for (std::size_t k = 0; k < parts.size(); ++k) vals[k] = parts[k].cval;
         return const_vec(convert_to(e.fn->impl(ca), e.type));

@@ -10,9 +10,23 @@
 
 #include "core/column.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "engine/value.hpp"
 
+namespace rulelab::kusto { struct QueryLocation; }
+
 namespace rulelab::engine {
+
+// Where an operator or a call stands in its query, for the errors raised while it runs (row
+// budget, a regular expression built at run time that is too large).
+struct OpSite {
+  const std::string* text = nullptr;               // the query text the offset is in
+  const kusto::QueryLocation* location = nullptr;  // maps it into the rule file
+  std::uint32_t offset = 0;
+  std::string name;                                // "join", "mv-expand", "extract", ...
+};
+// Throws LimitExceeded with `message` positioned at the site (file:line:col and caret when known).
+[[noreturn]] void fail_at(const OpSite& site, std::string message);
 
 struct EvalContext;
 struct Expr;
@@ -28,6 +42,7 @@ struct CallArgs {
   std::size_t n;
   const FnState* state;
   const EvalContext* ctx;
+  const OpSite* site = nullptr;  // the call in the query
   const Value& operator[](std::size_t i) const { return v[i]; }
   std::size_t size() const { return n; }
 };
@@ -60,6 +75,7 @@ struct Expr {
   int column = -1;                 // Column
   const ScalarFunction* fn = nullptr;  // Call
   std::shared_ptr<FnState> state;  // Call
+  OpSite site;                     // Call: where it is (errors raised while evaluating)
   std::vector<ExprPtr> args;       // Call, And, Or, Not, Iff, Case (cond, val, cond, val, ..., else), Coalesce
 };
 
@@ -68,6 +84,7 @@ ExprPtr make_column(int index, Type t);
 
 struct EvalContext {
   std::int64_t now_ticks = 0;  // the one clock of the run
+  Deadline deadline;           // the run's time limit (--timeout); evaluate() checks it per batch
 };
 
 // A column-shaped result: either a column (owned or borrowed) or one constant for every row.

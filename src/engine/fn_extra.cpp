@@ -280,6 +280,7 @@ Value f_has_any_ipv4(const CallArgs& a) {
 }
 Value f_indexof_regex(const CallArgs& a) {
   RegexState re(S(a[1]));
+  fail_if_too_large(re, a);
   if (!re.ok()) return Value::null_of(Type::Long);
   const std::string s = S(a[0]);
   std::vector<std::string_view> g;

@@ -202,6 +202,7 @@ Value op_matches(const CallArgs& a) {
   const std::string l = str_of(a[0]);
   if (auto* st = dynamic_cast<const RegexState*>(a.state)) return Value::of_bool(st->search(l));
   RegexState tmp(str_of(a[1]));
+  fail_if_too_large(tmp, a);
   if (!tmp.ok()) return Value::null_of(Type::Bool);
   return Value::of_bool(tmp.search(l));
 }

@@ -115,6 +115,7 @@ Value f_split(const CallArgs& a) {
 const RegexState* regex_of(const CallArgs& a, std::size_t k, std::unique_ptr<RegexState>& tmp) {
   if (auto* st = dynamic_cast<const RegexState*>(a.state)) return st;
   tmp = std::make_unique<RegexState>(S(a[k]));
+  fail_if_too_large(*tmp, a);
   return tmp->ok() ? tmp.get() : nullptr;
 }
 
@@ -228,7 +229,13 @@ std::shared_ptr<FnState> prep_trim(const std::vector<const Value*>& c, std::stri
 Value trim_impl(const CallArgs& a, bool lead, bool trail) {
   std::unique_ptr<TrimState> tmp;
   const TrimState* st = dynamic_cast<const TrimState*>(a.state);
-  if (!st) { tmp = make_trim(S(a[0])); st = tmp.get(); if (!st->lead->ok()) return Value::of_string(S(a[1])); }
+  if (!st) {
+    tmp = make_trim(S(a[0]));
+    st = tmp.get();
+    fail_if_too_large(*st->lead, a);
+    fail_if_too_large(*st->trail, a);
+    if (!st->lead->ok()) return Value::of_string(S(a[1]));
+  }
   std::string s = S(a[1]);
   std::vector<std::string_view> g;
   if (lead && st->lead->match(s, g) && g[0].data() == s.data()) s.erase(0, g[0].size());
@@ -280,6 +287,7 @@ Value f_countof(const CallArgs& a) {
   std::int64_t n = 0;
   if (regex) {
     RegexState re(f);
+    fail_if_too_large(re, a);
     std::vector<std::string_view> g;
     std::size_t pos = 0;
     while (pos <= s.size() && re.match(s, g, pos)) {

@@ -42,7 +42,8 @@ KeyedTable key_table(const PlanNode& node, const std::vector<ExprPtr>& exprs, Ex
 }
 
 void emit(TableBuilder& tb, const Table* l, const RowRef* lr, std::size_t lcols, const Table* r, const RowRef* rr,
-          std::size_t rcols, Lineage* lineage) {
+          std::size_t rcols, Lineage* lineage, RowMeter& meter) {
+  meter.add();
   for (std::size_t c = 0; c < lcols; ++c) {
     if (lr) tb.column(c).append_from(l->batches[lr->batch].columns[c], lr->row);
     else tb.column(c).append_null();
@@ -69,7 +70,9 @@ class JoinNode : public PlanNode {
     std::unordered_map<std::string, std::vector<std::size_t>> rmap;
     for (std::size_t i = 0; i < R.rows.size(); ++i)
       if (!R.null_key[i]) rmap[R.keys[i]].push_back(i);
+    precheck(L, rmap, ctx);
     TableBuilder tb(schema);
+    RowMeter meter(ctx, site);
     std::vector<bool> right_matched(R.rows.size(), false);
     std::unordered_set<std::string> seen_left;
     for (std::size_t i = 0; i < L.rows.size(); ++i) {
@@ -83,24 +86,24 @@ class JoinNode : public PlanNode {
           if (!seen_left.insert(L.keys[i]).second) break;  // a later duplicate of the left key
           [[fallthrough]];
         case JoinType::Inner:
-          if (matches) for (auto j : *matches) emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage);
+          if (matches) for (auto j : *matches) emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage, meter);
           break;
         case JoinType::LeftOuter:
         case JoinType::FullOuter:
           if (matches) {
-            for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage); right_matched[j] = true; }
+            for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage, meter); right_matched[j] = true; }
           } else {
-            emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, rc, ctx.lineage);
+            emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, rc, ctx.lineage, meter);
           }
           break;
         case JoinType::RightOuter:
-          if (matches) for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage); right_matched[j] = true; }
+          if (matches) for (auto j : *matches) { emit(tb, &L.t(), &L.rows[i], lc, &R.t(), &R.rows[j], rc, ctx.lineage, meter); right_matched[j] = true; }
           break;
         case JoinType::LeftSemi:
-          if (matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage);
+          if (matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage, meter);
           break;
         case JoinType::LeftAnti:
-          if (!matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage);
+          if (!matches) emit(tb, &L.t(), &L.rows[i], lc, nullptr, nullptr, 0, ctx.lineage, meter);
           break;
         case JoinType::RightSemi:
         case JoinType::RightAnti:
@@ -110,17 +113,36 @@ class JoinNode : public PlanNode {
     }
     if (type_ == JoinType::RightOuter || type_ == JoinType::FullOuter) {
       for (std::size_t j = 0; j < R.rows.size(); ++j)
-        if (!right_matched[j]) emit(tb, nullptr, nullptr, lc, &R.t(), &R.rows[j], rc, ctx.lineage);
+        if (!right_matched[j]) emit(tb, nullptr, nullptr, lc, &R.t(), &R.rows[j], rc, ctx.lineage, meter);
     }
     if (type_ == JoinType::RightSemi || type_ == JoinType::RightAnti) {
       const bool want = type_ == JoinType::RightSemi;
       for (std::size_t j = 0; j < R.rows.size(); ++j)
-        if (right_matched[j] == want) emit(tb, nullptr, nullptr, 0, &R.t(), &R.rows[j], rc, ctx.lineage);
+        if (right_matched[j] == want) emit(tb, nullptr, nullptr, 0, &R.t(), &R.rows[j], rc, ctx.lineage, meter);
     }
     return tb.finish();
   }
 
  private:
+  // The rows the pairing kinds will produce, counted before any is built: an exploding join
+  // fails on the row budget at once instead of after filling memory.
+  void precheck(const KeyedTable& L, const std::unordered_map<std::string, std::vector<std::size_t>>& rmap, const ExecContext& ctx) const {
+    if (!ctx.max_rows || (type_ != JoinType::Inner && type_ != JoinType::LeftOuter && type_ != JoinType::RightOuter &&
+                          type_ != JoinType::FullOuter))
+      return;
+    std::uint64_t n = 0;
+    const bool outer_left = type_ == JoinType::LeftOuter || type_ == JoinType::FullOuter;
+    for (std::size_t i = 0; i < L.rows.size(); ++i) {
+      std::size_t m = 0;
+      if (!L.null_key[i]) {
+        auto it = rmap.find(L.keys[i]);
+        if (it != rmap.end()) m = it->second.size();
+      }
+      n += m ? m : (outer_left ? 1 : 0);
+      if (n > ctx.max_rows) row_budget_exceeded(ctx, site);
+    }
+  }
+
   PlanPtr left_, right_;
   JoinType type_;
   std::vector<ExprPtr> lk_, rk_;
@@ -141,10 +163,12 @@ class LookupNode : public PlanNode {
     for (std::size_t i = 0; i < R.rows.size(); ++i)
       if (!R.null_key[i]) rmap[R.keys[i]].push_back(i);
     TableBuilder tb(schema);
+    RowMeter meter(ctx, site);
     for (std::size_t i = 0; i < L.rows.size(); ++i) {
       const std::vector<std::size_t>* m = nullptr;
       if (!L.null_key[i]) { auto it = rmap.find(L.keys[i]); if (it != rmap.end()) m = &it->second; }
       auto put = [&](const RowRef* rr) {
+        meter.add();
         const RowRef& lr = L.rows[i];
         for (std::size_t c = 0; c < lc; ++c) tb.column(c).append_from(L.t().batches[lr.batch].columns[c], lr.row);
         for (std::size_t k = 0; k < rcols_.size(); ++k) {

@@ -53,10 +53,18 @@ class MakeSeriesNode : public PlanNode {
     if (step <= 0) return tb.finish();
     double start = from_ ? num(*from_) : std::floor(lo / step) * step;
     double end = to_ ? num(*to_) : hi + (hi >= start ? 0 : 0);
-    std::size_t nbins = 0;
-    if (to_) nbins = end > start ? static_cast<std::size_t>(std::ceil((end - start) / step)) : 0;
-    else if (!rows.empty()) nbins = static_cast<std::size_t>(std::floor((end - start) / step)) + 1;
-    nbins = std::min<std::size_t>(nbins, 1'000'000);
+    double nb = 0;
+    if (to_) nb = end > start ? std::ceil((end - start) / step) : 0;
+    else if (!rows.empty()) nb = std::floor((end - start) / step) + 1;
+    // Each series holds nbins values: the row budget (--max-rows) bounds them, one series or all.
+    RowMeter meter(ctx, site, "series values");
+    if (!(nb <= 9e18)) {  // beyond any budget (or NaN)
+      meter.add(~std::uint64_t{0} >> 1);
+      nb = 9e18;  // no budget: the allocation below fails and is reported as out of memory
+    }
+    const auto nbins = static_cast<std::size_t>(nb);
+    meter.add(nbins);
+    bool first_group = true;
     struct Group { std::vector<Value> keys; std::vector<std::vector<std::unique_ptr<AggState>>> states; };
     std::vector<Group> groups;
     std::unordered_map<std::string, std::size_t> index;
@@ -68,6 +76,8 @@ class MakeSeriesNode : public PlanNode {
       for (auto& k : row.keys) append_key(key, k);
       auto it = index.find(key);
       if (it == index.end()) {
+        if (!first_group) meter.add(nbins);
+        first_group = false;
         Group g;
         g.keys = row.keys;
         g.states.resize(aggs_.size());

@@ -70,12 +70,14 @@ class MvExpandNode : public PlanNode {
     InputTable inp = run_input(*child_, ctx);
     const Table& in = inp.get();
     TableBuilder tb(schema);
+    RowMeter meter(ctx, site);
     std::vector<std::vector<Value>> cols;
     for (auto& b : in.batches) {
       std::vector<Vec> vs;
       for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
       for (std::size_t r = 0; r < b.rows(); ++r) {
         const std::size_t n = ex_.expand(vs, r, cols);
+        meter.add(n);
         for (std::size_t i = 0; i < n; ++i) {
           for (std::size_t c = 0; c < keep_.size(); ++c)
             if (keep_[c] >= 0) tb.column(c).append_from(b.columns[static_cast<std::size_t>(keep_[c])], r);
@@ -116,6 +118,7 @@ class MvApplyNode : public PlanNode {
     const Table& in = inp.get();
     if (row_local_) return execute_row_local(ctx, in);
     TableBuilder tb(schema);
+    RowMeter expanded(ctx, site), produced(ctx, site);
     std::vector<std::vector<Value>> cols;
     const std::size_t nkeep = keep_.size();
     for (auto& b : in.batches) {
@@ -123,6 +126,7 @@ class MvApplyNode : public PlanNode {
       for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
       for (std::size_t r = 0; r < b.rows(); ++r) {
         const std::size_t n = ex_.expand(vs, r, cols);
+        expanded.add(n);
         TableBuilder sb(sub_input_);
         for (std::size_t i = 0; i < n; ++i) {
           for (std::size_t k = 0; k < ex_.items.size(); ++k) {
@@ -137,6 +141,7 @@ class MvApplyNode : public PlanNode {
         Table res = sub_->execute(ctx);
         slot_->table = nullptr;
         for (auto& rb : res.batches) {
+          produced.add(rb.rows());
           for (std::size_t i = 0; i < rb.rows(); ++i) {
             for (std::size_t c = 0; c < nkeep; ++c) tb.column(c).append_from(b.columns[static_cast<std::size_t>(keep_[c])], r);
             for (std::size_t c = 0; c < rb.columns.size(); ++c) {
@@ -162,6 +167,7 @@ class MvApplyNode : public PlanNode {
   // per input batch, each expanded row tagged (RowSource::line) with its record.
   Table execute_row_local(ExecContext& ctx, const Table& in) const {
     TableBuilder tb(schema);
+    RowMeter expanded(ctx, site), produced(ctx, site);
     std::vector<std::vector<Value>> cols;
     const std::size_t nkeep = keep_.size();
     for (auto& b : in.batches) {
@@ -170,6 +176,7 @@ class MvApplyNode : public PlanNode {
       TableBuilder sb(sub_input_);
       for (std::size_t r = 0; r < b.rows(); ++r) {
         const std::size_t n = ex_.expand(vs, r, cols);
+        expanded.add(n);
         for (std::size_t i = 0; i < n; ++i) {
           for (std::size_t k = 0; k < ex_.items.size(); ++k) {
             Column& col = sb.column(k);
@@ -184,6 +191,7 @@ class MvApplyNode : public PlanNode {
       Table res = sub_->execute(ctx);
       slot_->table = nullptr;
       for (auto& rb : res.batches) {
+        produced.add(rb.rows());
         for (std::size_t i = 0; i < rb.rows(); ++i) {
           const std::size_t r = rb.sources[i].line;
           for (std::size_t c = 0; c < nkeep; ++c) tb.column(c).append_from(b.columns[static_cast<std::size_t>(keep_[c])], r);

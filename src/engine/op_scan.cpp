@@ -66,6 +66,7 @@ std::vector<std::string> PlanNode::for_each_batch(ExecContext& ctx, const std::f
 }
 
 InputTable run_input(const PlanNode& child, ExecContext& ctx) {
+  ctx.eval.deadline.check();
   InputTable r;
   r.shared = child.stored(ctx);
   if (!r.shared) r.owned = child.execute(ctx);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/column.hpp"
+#include "core/limits.hpp"
 #include "core/lineage.hpp"
 #include "engine/aggregates.hpp"
 #include "engine/expr.hpp"
@@ -26,18 +27,22 @@ struct QueryError : std::runtime_error {
 };
 
 struct ExecContext {
-  EvalContext eval;
+  EvalContext eval;  // also holds the run's deadline (--timeout), checked by evaluate()
   // Provenance arena of this run (null: provenance off). Operators that combine rows (join,
   // lookup, summarize) record which input records a row derives from; the others copy RowSources.
   Lineage* lineage = nullptr;
   // externaldata: local copies of storage URLs; without one, an error, or (corpus runs) no rows.
   const std::map<std::string, std::string>* external = nullptr;
   bool external_empty = false;
+  // Rows one operator that multiplies rows (join, lookup, mv-expand, mv-apply, range,
+  // make-series bins) may produce (--max-rows); 0: no limit.
+  std::uint64_t max_rows = kDefaultMaxRows;
 };
 
 class PlanNode {
  public:
   Schema schema;
+  OpSite site;  // set by the binder for the operators that check the row budget
   virtual ~PlanNode() = default;
   virtual Table execute(ExecContext& ctx) const = 0;
   // The result without a copy when the node holds it already (a stored table, a materialized
@@ -57,6 +62,35 @@ struct InputTable {
   bool is_owned() const { return !shared; }
 };
 InputTable run_input(const PlanNode& child, ExecContext& ctx);
+
+// The row budget: throws LimitExceeded, positioned at the operator, when `rows` (produced so far
+// by the operator at `site`) exceeds ctx.max_rows.
+// `unit` names what is counted ("rows"; make-series counts "series values").
+[[noreturn]] void row_budget_exceeded(const ExecContext& ctx, const OpSite& site, const char* unit = "rows");
+inline void check_row_budget(const ExecContext& ctx, const OpSite& site, std::uint64_t rows, const char* unit = "rows") {
+  if (ctx.max_rows && rows > ctx.max_rows) row_budget_exceeded(ctx, site, unit);
+}
+
+// Counts the rows an operator produces against the row budget, and checks the deadline every
+// 1024 rows (operators whose per-row work is not an expression evaluation: join, expansions).
+class RowMeter {
+ public:
+  RowMeter(const ExecContext& ctx, const OpSite& site, const char* unit = "rows") : ctx_(ctx), site_(site), unit_(unit) {}
+  void add(std::uint64_t n = 1) {
+    rows_ += n;
+    check_row_budget(ctx_, site_, rows_, unit_);
+    if ((tick_ += n) >= 1024) {
+      tick_ = 0;
+      ctx_.eval.deadline.check();
+    }
+  }
+
+ private:
+  const ExecContext& ctx_;
+  const OpSite& site_;
+  const char* unit_;
+  std::uint64_t rows_ = 0, tick_ = 0;
+};
 
 // Builds tables batch by batch (<= kBatchRows rows each).
 class TableBuilder {

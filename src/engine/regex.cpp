@@ -8,6 +8,7 @@ namespace {
 RE2::Options options() {
   RE2::Options o;
   o.set_log_errors(false);
+  o.set_max_mem(kRegexMaxMem);
   return o;
 }
 }  // namespace
@@ -15,7 +16,11 @@ RE2::Options options() {
 RegexState::RegexState(const std::string& pattern) : re_(std::make_unique<RE2>(pattern, options())) {}
 RegexState::~RegexState() = default;
 bool RegexState::ok() const { return re_->ok(); }
-std::string RegexState::error() const { return re_->error(); }
+bool RegexState::too_large() const { return re_->error_code() == RE2::ErrorPatternTooLarge; }
+std::string RegexState::error() const {
+  if (too_large()) return regex_too_large_message();
+  return re_->error();
+}
 bool RegexState::search(std::string_view text) const { return re_->ok() && RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re_); }
 int RegexState::groups() const { return re_->NumberOfCapturingGroups(); }
 

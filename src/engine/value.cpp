@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "core/datetime.hpp"
@@ -104,7 +105,9 @@ std::optional<std::int64_t> parse_long(std::string_view s) {
   // "1.5" -> tolong gives 1 (via real)
   double d = 0;
   auto r2 = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (r2.ec == std::errc() && r2.ptr == s.data() + s.size() && !s.empty() && std::isfinite(d)) return static_cast<std::int64_t>(d);
+  // beyond the range of long (a string of more digits than fit, "1e30"): no long, so null
+  if (r2.ec == std::errc() && r2.ptr == s.data() + s.size() && !s.empty() && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+    return static_cast<std::int64_t>(d);
   return std::nullopt;
 }
 std::optional<double> parse_double(std::string_view s) {
@@ -163,7 +166,10 @@ Value convert_to(const Value& v, Type t) {
         if (auto x = parse_long(s)) return Value::of_bool(*x != 0);
         return Value::null_of(t);
       }
-      case Type::Int: { if (auto x = parse_long(s)) return Value::of_int(static_cast<std::int32_t>(*x)); return Value::null_of(t); }
+      case Type::Int: {  // text of a number beyond the int range is no int: null, not a truncated value
+        if (auto x = parse_long(s); x && *x >= INT32_MIN && *x <= INT32_MAX) return Value::of_int(static_cast<std::int32_t>(*x));
+        return Value::null_of(t);
+      }
       case Type::Long: { if (auto x = parse_long(s)) return Value::of_long(*x); return Value::null_of(t); }
       case Type::Real: case Type::Decimal: { if (auto x = parse_double(s)) { Value r = Value::of_real(*x); r.type = t; return r; } return Value::null_of(t); }
       case Type::DateTime: { if (auto x = parse_datetime(s)) return Value::of_datetime(x->ticks); return Value::null_of(t); }

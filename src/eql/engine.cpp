@@ -99,9 +99,19 @@ class Context {
   Context(const Query& q, const EventStore& store, const RunOptions& opts) : q_(q), store_(store), opts_(opts) {}
   Evaluator ev;
 
+  // The time limit (--timeout), checked every 256 documents matched or events sequenced.
+  void tick() const {
+    if (++ticks_ >= 256) {
+      ticks_ = 0;
+      opts_.deadline.check();
+    }
+  }
+  mutable std::uint32_t ticks_ = 0;
+
   EventView view(const Doc& d) const { return EventView{d.source, store_.mapping_of(d)}; }
 
   bool filter_matches(const EventFilter& f, const Doc& d) const {
+    tick();
     EventView v = view(d);
     if (!f.category.empty()) {
       std::vector<Value> cats;
@@ -283,6 +293,7 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
   std::vector<Partial> completed;
   for (std::size_t i = 0; i < evs.size(); ++i) {
     const Event& e = evs[i];
+    cx.tick();
     for (std::size_t pos = positive.size(); pos-- > 0;) {
       const ExpStage& st = stages[positive[pos]];
       if (!passes[st.stage][i]) continue;
@@ -484,6 +495,7 @@ void run_sample(Context& cx, const Query& q, const RunOptions& opts, QueryResult
     };
     std::size_t taken = 0;
     do {
+      cx.tick();
       Match m;
       bool distinct = true;
       for (std::size_t s = 0; s < n; ++s) {
@@ -504,7 +516,8 @@ void run_sample(Context& cx, const Query& q, const RunOptions& opts, QueryResult
 
 }  // namespace
 
-Result<QueryResult> run_query(const Query& q, const EventStore& store, const RunOptions& opts) {
+namespace {
+Result<QueryResult> run_query_limited(const Query& q, const EventStore& store, const RunOptions& opts) {
   Context cx(q, store, opts);
   if (auto err = cx.ev.prepare(q)) return Error(err->first);
   QueryResult res;
@@ -522,6 +535,15 @@ Result<QueryResult> run_query(const Query& q, const EventStore& store, const Run
     run_sample(cx, q, opts, res);
   }
   return res;
+}
+}  // namespace
+
+Result<QueryResult> run_query(const Query& q, const EventStore& store, const RunOptions& opts) {
+  try {
+    return run_query_limited(q, store, opts);
+  } catch (const LimitExceeded& l) {
+    return l.error;
+  }
 }
 
 }  // namespace rulelab::eql

@@ -11,6 +11,7 @@
 #include "core/column.hpp"
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "eql/ast.hpp"
 #include "eql/eval.hpp"
 
@@ -101,6 +102,7 @@ struct RunOptions {
   std::function<bool(const Doc&)> keep;
   // When set, the sequence engine reports each step it takes (explain); it costs nothing otherwise.
   std::function<void(const SequenceStep&)> on_sequence_step;
+  Deadline deadline;  // the time limit (--timeout): the run fails with its message when it passes
 };
 
 // A sequence or sample: its events in stage order; nullptr for a missing-event stage `![...]`.

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/limits.hpp"
+
 namespace rulelab::eql {
 
 // ---- mapping -------------------------------------------------------------------------------------
@@ -464,8 +466,12 @@ void Evaluator::prepare_expr(const Expr& e, std::optional<std::pair<std::string,
       RE2::Options o;
       o.set_log_errors(false);
       o.set_case_sensitive(!e.insensitive);
+      o.set_max_mem(kRegexMaxMem);
       p.regex = std::make_unique<re2::RE2>(lucene_to_re2(v.s), o);
-      if (!p.regex->ok() && !err) err = std::make_pair("invalid regular expression: " + p.regex->error(), e.args[i]->range.begin);
+      if (!p.regex->ok() && !err)
+        err = std::make_pair(p.regex->error_code() == RE2::ErrorPatternTooLarge ? regex_too_large_message()
+                                                                                : "invalid regular expression: " + p.regex->error(),
+                             e.args[i]->range.begin);
     } else {
       p.text = e.insensitive ? fold_case(v.s) : v.s;
       p.wildcard = p.text.find_first_of("*?") != std::string::npos;

@@ -195,8 +195,10 @@ void threat_match(const ElasticRule& rule, std::string_view text, const std::vec
 }  // namespace
 
 ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text, const std::vector<IndexDocs>& data,
-                                  const FieldTypes& types, DateTime now) {
+                                  const FieldTypes& types, DateTime now, const Deadline& deadline) {
   ElasticRunResult res;
+  std::uint32_t ticks = 0;
+  auto out_of_time = [&] { return ++ticks % 256 == 0 && deadline.expired(); };
   res.now = now;
   auto from = eval_date_math(rule.from, now), to = eval_date_math(rule.to.empty() ? "now" : rule.to, now, true);
   if (!from) {
@@ -325,6 +327,10 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
   }
   for (std::size_t k = 0; k < selected.size(); ++k)
     for (const auto& d : selected[k]->docs) {
+      if (out_of_time()) {
+        res.errors.push_back(deadline.message());
+        return res;
+      }
       const IndexDocs* ix = selected[k];
       const Compiled& c = per_index[k];
       ++res.docs_total;
@@ -430,8 +436,9 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
 }
 
 ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexDocs>& data, const FieldTypes& types, DateTime now,
-                                 std::optional<std::size_t> size) {
+                                 std::optional<std::size_t> size, const Deadline& deadline) {
   ElasticRunResult res;
+  std::uint32_t ticks = 0;
   res.now = now;
   IndexFields data_view(types);
   for (const auto& ix : data) {
@@ -461,6 +468,10 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
       if (auto m = fmt(n, ""); reported.insert(m).second) res.notes.push_back(m);
     if (!q.errors().empty()) continue;
     for (const auto& d : ix.docs) {
+      if (++ticks % 256 == 0 && deadline.expired()) {
+        res.errors.push_back(deadline.message());
+        return res;
+      }
       ++res.docs_total;
       if (!q.matches(d.source)) continue;
       ++res.docs_matched;

@@ -18,6 +18,7 @@
 
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "core/types.hpp"
 #include "kql/elastic_rule.hpp"
 #include "kql/field_types.hpp"
@@ -63,12 +64,13 @@ struct ElasticRunResult {
 
 // Runs the rule (its query language must be kuery). `file_text` is the rule file, for positions.
 // The result's hits and alerts point into `data`, which must outlive the result.
+// A deadline (--timeout) that passes ends the run with its message in `errors`.
 ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view file_text, const std::vector<IndexDocs>& data,
-                                  const FieldTypes& types, DateTime now);
+                                  const FieldTypes& types, DateTime now, const Deadline& deadline = Deadline{});
 
 // Runs an ad hoc kuery over all given documents (no window), at most `size` hits (nullopt: all).
 ElasticRunResult run_kuery_query(std::string_view query, const std::vector<IndexDocs>& data, const FieldTypes& types, DateTime now,
-                                 std::optional<std::size_t> size);
+                                 std::optional<std::size_t> size, const Deadline& deadline = Deadline{});
 
 // The rule's look-back window at `now`: [now + from, now + to] (date math); nullopt when from/to
 // are not date math.

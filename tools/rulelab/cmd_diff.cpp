@@ -204,6 +204,7 @@ void add_diff(CLI::App& app, Registry& r) {
   sub->add_option("--format", d->a.format, "table or json")->check(CLI::IsMember({"table", "json"}));
   sub->add_option("--schema", d->a.schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--mapping", d->a.mapping, "Elasticsearch index mapping JSON (Elastic)");
+  add_limit_options(sub, d->a.limits);
   r.add(sub, [d] { return run_diff(*d); });
 }
 

@@ -89,6 +89,7 @@ void add_explain(CLI::App& app, Registry& r) {
   sub->add_option("--schema", a->schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--function", a->functions, "NAME=FILE.kql workspace function (Sentinel)");
   sub->add_option("--mapping", a->mapping, "Elasticsearch index mapping JSON (Elastic)");
+  add_limit_options(sub, a->limits);
   r.add(sub, [a] {
     const std::string fam = rule_family(a->rule);
     if (fam == "sentinel") return explain_sentinel(*a);

@@ -5,6 +5,14 @@
 
 namespace rulelab::cli {
 
+void add_limit_options(CLI::App* sub, Limits& limits) {
+  sub->add_option("--timeout", limits.timeout_seconds,
+                  "time limit of one query run in seconds (default 600, Log Analytics' maximum; 0: none)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--max-rows", limits.max_rows,
+                  "rows one join, lookup, mv-expand, mv-apply, range or make-series may produce (default 10000000; 0: none)");
+}
+
 namespace {
 void add_data_options(CLI::App* sub, std::vector<std::string>& data, std::string& now, std::string& format,
                       std::string& schema_dir, std::vector<std::string>& functions, std::string& mapping, bool& strict,
@@ -26,6 +34,7 @@ void add_run(CLI::App& app, Registry& r) {
   sub->add_option("rule", a->rule, "rule file (Sentinel YAML/ARM JSON/.kql, Elastic TOML/NDJSON export)")->required();
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");
+  add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
                 "Sentinel: read every row of the window into memory before the query runs (no filter pushed down into reading, "
                 "no streaming into summarize)");
@@ -45,6 +54,7 @@ void add_query(CLI::App& app, Registry& r) {
   sub->add_option("--dialect", a->dialect, "kusto, kuery or eql")->required()->check(CLI::IsMember({"kusto", "kuery", "kql", "eql"}));
   sub->add_option("--size", a->size, "result size (EQL, Kibana KQL)");
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
+  add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown, "Kusto: read every row into memory before the query runs");
   r.add(sub, [a] {
     if (a->dialect == "kusto") return query_kusto(*a);

@@ -323,6 +323,7 @@ void add_simulate(CLI::App& app, Registry& r) {
   sub->add_option("--html", a->html, "write a self-contained timeline page");
   sub->add_option("--schema", a->run.schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--mapping", a->run.mapping, "Elasticsearch index mapping JSON (Elastic)");
+  add_limit_options(sub, a->run.limits);
   r.add(sub, [a] { return run_simulate(*a); });
 }
 

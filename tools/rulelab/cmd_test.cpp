@@ -14,6 +14,7 @@
 
 #include "commands.hpp"
 #include "core/datetime.hpp"
+#include "core/limits.hpp"
 #include "run_capture.hpp"
 #include "schedule.hpp"
 
@@ -48,6 +49,7 @@ bool value_matches(const std::string& expected, const json& actual) {
   if (expected.size() >= 2 && expected.front() == '/' && expected.back() == '/') {
     RE2::Options o;
     o.set_log_errors(false);
+    o.set_max_mem(kRegexMaxMem);
     RE2 re(expected.substr(1, expected.size() - 2), o);
     return re.ok() && RE2::PartialMatch(text, re);
   }
@@ -154,7 +156,8 @@ Captured run_schedule(RunArgs args, const std::string& from, const std::string& 
   return c;
 }
 
-CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAML::Node& c, const fs::path& tmp, std::size_t index) {
+CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAML::Node& c, const fs::path& tmp, std::size_t index,
+                    const Limits& limits) {
   CaseResult r;
   r.spec = spec_path.string();
   const fs::path dir = spec_path.parent_path();
@@ -169,6 +172,7 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
     return r;
   }
   RunArgs args;
+  args.limits = limits;
   args.rule = (dir / rule.as<std::string>()).string();
   r.rule = args.rule;
   args.format = "json";
@@ -280,6 +284,7 @@ struct TestArgs {
   std::string junit;
   std::string format = "table";
   bool verbose = false;
+  Limits limits;  // each case's run
 };
 
 int run_tests(const TestArgs& a) {
@@ -315,7 +320,7 @@ int run_tests(const TestArgs& a) {
     std::size_t i = 0;
     for (const auto& c : spec["cases"]) {
       try {
-        results.push_back(run_case(fs::path(f), spec, c, tmp, i++));
+        results.push_back(run_case(fs::path(f), spec, c, tmp, i++, a.limits));
       } catch (const std::exception& e) {
         CaseResult r;
         r.spec = f;
@@ -403,6 +408,7 @@ void add_test(CLI::App& app, Registry& r) {
   sub->add_option("--junit", a->junit, "write JUnit XML for CI systems");
   sub->add_option("--format", a->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   sub->add_flag("-v,--verbose", a->verbose, "print each case's stated reason");
+  add_limit_options(sub, a->limits);
   r.add(sub, [a] { return run_tests(*a); });
 }
 

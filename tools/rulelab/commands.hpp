@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "core/limits.hpp"
+
 namespace rulelab::cli {
+
+// --timeout SECONDS and --max-rows N (core/limits.hpp), for every command that runs queries.
+void add_limit_options(CLI::App* sub, Limits& limits);
 
 // What a command does once its arguments are parsed: returns the process exit code.
 using Action = std::function<int()>;
@@ -59,6 +64,7 @@ struct RunArgs {
   std::string mapping;                // Elasticsearch index mapping JSON (Elastic)
   bool strict = false;                // unreadable log records are fatal
   bool provenance = false;            // JSON output lists, per row, the input records it derives from
+  Limits limits;                      // per query run: --timeout, --max-rows
   bool no_pushdown = false;           // read every row in the window (no filter pushed down into reading)
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Sentinel)
 };
@@ -78,6 +84,7 @@ struct QueryArgs {
   bool strict = false;
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Kusto)
   bool no_pushdown = false;           // Kusto: read every row into memory before the query runs
+  Limits limits;
 };
 int query_kusto(const QueryArgs& a);  // tools/rulelab/sentinel_run.cpp
 int query_kuery(const QueryArgs& a);  // tools/rulelab/elastic_run.cpp
@@ -95,6 +102,7 @@ int run_elastic_eql(const RunArgs& a);
 struct ExplainArgs {
   std::string rule, event, now, format = "table", schema_dir, mapping;
   std::vector<std::string> data, functions;
+  Limits limits;
 };
 int explain_sentinel(const ExplainArgs& a);  // tools/rulelab/sentinel_explain.cpp
 int explain_elastic(const ExplainArgs& a);   // tools/rulelab/elastic_explain.cpp

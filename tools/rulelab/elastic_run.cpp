@@ -261,7 +261,8 @@ int run_elastic(const RunArgs& a) {
       rc = rc ? rc : 2;
       continue;
     }
-    const kql::ElasticRunResult r = kql::run_elastic_rule(rule, text, data->indices, *types, *now);
+    const kql::ElasticRunResult r = kql::run_elastic_rule(rule, text, data->indices, *types, *now,
+                                                             Deadline::after(a.limits.timeout_seconds));
     for (const auto& e : r.errors) std::cerr << e << "\n";
     if (!r.errors.empty()) rc = 1;
     for (const auto& n : r.notes) std::cerr << "note: " << n << "\n";
@@ -301,7 +302,8 @@ int query_kuery(const QueryArgs& a) {
     return 1;
   }
   for (const auto& w : data->warnings) std::cerr << "warning: " << w << "\n";
-  const kql::ElasticRunResult r = kql::run_kuery_query(a.query, data->indices, *types, *now, a.size);
+  const kql::ElasticRunResult r = kql::run_kuery_query(a.query, data->indices, *types, *now, a.size,
+                                                         Deadline::after(a.limits.timeout_seconds));
   for (const auto& e : r.errors) std::cerr << e << "\n";
   if (!r.errors.empty()) return 1;
   for (const auto& n : r.notes) std::cerr << "note: " << n << "\n";

@@ -302,6 +302,7 @@ int query_eql(const QueryArgs& a) {
   note_unmapped_fields(*q, typing, store);
   eql::RunOptions opts;
   opts.size = a.size.value_or(10);
+  opts.deadline = Deadline::after(a.limits.timeout_seconds);
   auto r = eql::run_query(*q, store, opts);
   if (!r) {
     std::cerr << r.error().format() << "\n";
@@ -402,6 +403,7 @@ int prepare_eql_rule(const kql::ElasticRule& rule, const std::string& text, cons
   note_unmapped_fields(out.query, typing, store);
 
   eql::RunOptions& opts = out.opts;
+  opts.deadline = Deadline::after(a.limits.timeout_seconds);
   DateTime now_dt{now >= 0 ? now / 100 : -((-now + 99) / 100)};
 
   // The rule's Kibana filters and exception items filter every event the EQL search sees.

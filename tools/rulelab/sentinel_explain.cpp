@@ -42,6 +42,7 @@ bool run_traced(Workspace& ws, const std::string& text, std::int64_t now, const 
   engine::RunOptions ro;
   ro.now_ticks = now;
   ro.lineage = &out.lineage;
+  ro.limits = ws.limits;
   engine::EngineError ee;
   if (!ws.engine.run(text, kusto::QueryLocation::identity("query"), ro, out.table, ee)) {
     err = ee.error.message;
@@ -420,6 +421,7 @@ int explain_sentinel(const ExplainArgs& a) {
   }
 
   Workspace ws;
+  ws.limits = a.limits;
   if (!load_workspace(ws, a.data, a.schema_dir, a.functions, false, window)) return 1;
   auto parsed = kusto::parse_query(rule.query, kusto::ParseOptions{});
   if (!parsed) { std::cerr << parsed.error().format() << "\n"; return 1; }

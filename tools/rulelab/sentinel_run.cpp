@@ -522,6 +522,7 @@ int run_sentinel(const RunArgs& a) {
     engine::RunOptions ro;
     ro.now_ticks = now;
     if (!external_files(a.external, ro.external)) return 1;
+    ro.limits = a.limits;
     Lineage lineage;
     if (a.provenance) ro.lineage = &lineage;
     Table result;
@@ -624,6 +625,7 @@ int query_kusto(const QueryArgs& a) {
   engine::RunOptions ro;
   ro.now_ticks = now;
   if (!external_files(a.external, ro.external)) return 1;
+  ro.limits = a.limits;
   Table result;
   engine::EngineError ee;
   const bool ran = ws.engine.run(a.query, rule.location, ro, result, ee);

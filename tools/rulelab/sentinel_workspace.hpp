@@ -18,6 +18,7 @@ struct Workspace {
   engine::Engine engine;
   std::map<std::string, Schema> schemas;  // from --schema DIR
   std::vector<std::string> files;          // every data file, numbered once for the whole run (RowSource::file)
+  Limits limits;                           // each query run's --timeout and --max-rows
   // What reading each --data file gave: records, rows kept, rows dropped while reading (outside
   // the window, or by the query's leading where pushed down), records rejected.
   struct Read {
