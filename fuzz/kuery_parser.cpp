@@ -17,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string canon = kql::to_kuery(*r.query->root);
   auto again = kql::parse_kuery(canon);
   if (!again.query) fuzz::violated("the canonical form does not parse", canon);
-  if (kql::to_kuery(*again.query->root) != canon) fuzz::violated("the canonical form is not stable", canon);
+  if (const std::string twice = kql::to_kuery(*again.query->root); twice != canon)
+    fuzz::violated("the canonical form is not stable", canon + "\n" + twice);
   return 0;
 }
