@@ -112,7 +112,12 @@ std::optional<std::int64_t> parse_date_nanos(std::string_view s) {
       }
     }
   }
-  return sec_ticks * 100 + frac_nanos;
+  // Nanoseconds since the epoch fit in 64 bits from 1677 to 2262 (Elasticsearch's date_nanos
+  // range is narrower still); a date outside is not a nanosecond date.
+  std::int64_t nanos = 0;
+  if (__builtin_mul_overflow(sec_ticks, std::int64_t{100}, &nanos) || __builtin_add_overflow(nanos, frac_nanos, &nanos))
+    return std::nullopt;
+  return nanos;
 }
 
 std::string to_text(const Value& v) {
@@ -159,8 +164,16 @@ std::optional<int> compare(const Value& a, const Value& b) {
   if (a.kind == K::Date || b.kind == K::Date) {
     auto as_date = [](const Value& v) -> std::optional<std::int64_t> {
       if (v.kind == K::Date) return v.i;
-      if (v.kind == K::Long) return v.i * 1'000'000;  // epoch milliseconds
-      if (v.kind == K::Double) return static_cast<std::int64_t>(v.d * 1e6);
+      // epoch milliseconds; beyond the nanosecond range (years 1677-2262): not comparable
+      std::int64_t n = 0;
+      if (v.kind == K::Long) {
+        if (__builtin_mul_overflow(v.i, std::int64_t{1'000'000}, &n)) return std::nullopt;
+        return n;
+      }
+      if (v.kind == K::Double) {
+        if (!(v.d * 1e6 > -9.2e18 && v.d * 1e6 < 9.2e18)) return std::nullopt;
+        return static_cast<std::int64_t>(v.d * 1e6);
+      }
       if (v.kind == K::String) return parse_date_nanos(v.s);
       return std::nullopt;
     };

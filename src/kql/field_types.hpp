@@ -34,7 +34,8 @@ struct FieldMapping {
   bool lowercase_normalizer = false;  // keyword with the "lowercase" normalizer
   std::string constant_value;         // constant_keyword: the mapped value
   std::string alias_path;             // alias: the field it points to
-  std::vector<std::pair<std::string, FieldMapping>> multi_fields;  // sub-field name -> mapping
+  // `{}`: clang (with libstdc++) otherwise needs FieldMapping complete to default-construct the vector.
+  std::vector<std::pair<std::string, FieldMapping>> multi_fields{};  // sub-field name -> mapping
 };
 
 enum class MappingOrigin { User, Ecs, Dynamic, Unmapped };

@@ -1,5 +1,7 @@
 // AST printing: JSON (rulelab parse --ast) and canonical kuery text.
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "kql/kuery_ast.hpp"
@@ -55,25 +57,55 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
+// Appends `text` as unquoted kuery that parses back to the same text (grammar/kql.hpp): special
+// characters and \t \r \n escaped, and the words the grammar would take for keywords escaped:
+// `or`/`and` after whitespace as \or, \and; `not` before whitespace or at the end (where the
+// printer may put a space after the term) as \u006eot. `last`: the text ends the value (wildcard segments are
+// pieces of it). The parser trims values, so a decoded text never starts or ends with whitespace.
+void escape_unquoted(std::string_view text, bool last, std::string& out) {
+  auto space_before = [&](std::size_t i) {  // the grammar's space characters: ' ' \t \r \n U+00A0
+    if (i == 0) return false;
+    const char c = text[i - 1];
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || (i >= 2 && text.compare(i - 2, 2, "\xC2\xA0") == 0);
+  };
+  auto word_at = [&](std::size_t i, std::string_view w) {
+    if (i + w.size() > text.size()) return false;
+    for (std::size_t k = 0; k < w.size(); ++k)
+      if (std::tolower(static_cast<unsigned char>(text[i + k])) != w[k]) return false;
+    return true;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool not_word = word_at(i, "not") && (i + 3 == text.size() ? last : space_before(i + 4) || text.compare(i + 3, 2, "\xC2\xA0") == 0);
+    if (not_word) {  // not \not: the grammar reads "\n" first (escaped whitespace), so \u006e
+      out += c == 'n' ? "\\u006e" : "\\u004e";
+      continue;
+    }
+    if (space_before(i) && (word_at(i, "or") || word_at(i, "and"))) out += '\\';
+    if (c == '\t') { out += "\\t"; continue; }
+    if (c == '\r') { out += "\\r"; continue; }
+    if (c == '\n') { out += "\\n"; continue; }
+    if (std::string_view("\\():<>\"*{}").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+}
+
 std::string term_kuery(const Term& t) {
   if (t.kind == Term::Kind::Wildcard) {
     std::string out;
     for (std::size_t i = 0; i < t.segments.size(); ++i) {
       if (i) out += '*';
-      for (char c : t.segments[i]) {
-        if (std::string_view("\\():<>\"*{}").find(c) != std::string_view::npos) out += '\\';
-        out += c;
-      }
+      escape_unquoted(t.segments[i], i + 1 == t.segments.size(), out);
     }
     return out;
   }
   if (t.kind != Term::Kind::String) return t.as_text();
   if (t.quoted) return quote(t.text);
+  // An unquoted value that trimmed to nothing (e.g. a lone U+2028, which is not a separator of the
+  // grammar but is whitespace to JavaScript's trim): written so that it trims to nothing again.
+  if (t.text.empty()) return "\\u2028";
   std::string out;
-  for (char c : t.text) {
-    if (std::string_view("\\():<>\"*{}").find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
+  escape_unquoted(t.text, true, out);
   return out;
 }
 
@@ -88,7 +120,8 @@ void collect(const Node& n, const std::string& prefix, std::vector<std::string>&
 }
 }  // namespace
 
-std::string to_json(const Node& n) { return node_json(n).dump(); }
+// Invalid UTF-8 in a query (a field or value) is written as U+FFFD rather than failing.
+std::string to_json(const Node& n) { return node_json(n).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
 std::string to_kuery(const Node& n) {
   switch (n.kind) {

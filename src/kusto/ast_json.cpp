@@ -86,7 +86,10 @@ using json = nlohmann::ordered_json;
 
 json rng(SourceRange r) { return json::array({r.begin, r.end}); }
 json node(std::string_view kind, SourceRange r) {
-  json j;
+  json j = json::object();
+  // Room for every member up front: ordered_json's members live in a vector whose growth copies
+  // them (pair<const string, json> cannot move), which made deep trees (a and b and ...) quadratic.
+  j.get_ref<json::object_t&>().reserve(16);
   j["kind"] = kind;
   j["range"] = rng(r);
   return j;
@@ -447,7 +450,8 @@ std::string to_json(const Query& q) {
   json j;
   j["statements"] = json::array();
   for (const auto& s : q.statements) j["statements"].push_back(statement(s));
-  return j.dump();
+  // Invalid UTF-8 in a literal or name is written as U+FFFD rather than failing (found by fuzzing).
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 }  // namespace rulelab::kusto

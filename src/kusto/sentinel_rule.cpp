@@ -403,6 +403,8 @@ struct Loader {
         (void)again;
       } catch (const nlohmann::json::parse_error& e) {
         return at(e.byte > 0 ? e.byte - 1 : 0, std::string("invalid JSON: ") + e.what());
+      } catch (const nlohmann::json::exception& e) {  // e.g. out_of_range: a number like 1e4003 (found by fuzzing)
+        return Error(std::string("invalid JSON: ") + e.what(), path);
       }
       return Error("invalid JSON", path);
     }

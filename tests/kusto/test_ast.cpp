@@ -36,3 +36,27 @@ TEST_CASE("AST as JSON (rulelab parse --ast)") {
   CHECK(j.find("\"kind\":\"$right\"") != std::string::npos);
   CHECK(j.find("\"value\":\"01:00:00\"") != std::string::npos);
 }
+
+// Found by fuzz/kusto_parser: a long `and` chain is a left-deep tree as deep as the chain; its JSON
+// copied every subtree at every level (ordered_json members grow by copying). The JSON of a
+// 3000-operand chain is the chain, innermost operands first.
+TEST_CASE("AST as JSON of a long and-chain") {
+  std::string text = "T | where a0 == 0";
+  for (int i = 1; i < 3000; ++i) text += " and a" + std::to_string(i) + " == " + std::to_string(i);
+  auto q = parse_query(text);
+  REQUIRE(q.ok());
+  const std::string j = to_json(*q);
+  std::size_t binaries = 0;
+  for (std::size_t p = j.find("\"kind\":\"binary\""); p != std::string::npos; p = j.find("\"kind\":\"binary\"", p + 1)) ++binaries;
+  CHECK(binaries == 2999 + 3000);  // the ands and the comparisons
+  CHECK(j.find("\"name\":\"a0\"") < j.find("\"name\":\"a2999\""));
+}
+
+// Found by fuzz/kusto_parser: a string literal with invalid UTF-8 made to_json throw (nlohmann's
+// dump rejects it), so `rulelab parse --ast` ended in std::terminate. It is written as U+FFFD.
+TEST_CASE("AST as JSON of a literal holding invalid UTF-8") {
+  auto q = parse_query("print s = 'src=10.1.1.123 \xFF\xFE'");
+  REQUIRE(q.ok());
+  const std::string j = to_json(*q);
+  CHECK(j.find("src=10.1.1.123 \xEF\xBF\xBD\xEF\xBF\xBD") != std::string::npos);
+}
