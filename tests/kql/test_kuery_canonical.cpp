@@ -47,7 +47,8 @@ TEST_CASE("canonical kuery: a value that trims to nothing") {
 }
 
 TEST_CASE("kuery AST as JSON with invalid UTF-8 in a value") {
-  auto r = parse_kuery("user.name:\xFF");
+  auto r = parse_kuery("user.name:x");
   REQUIRE(r.query);
+  r.query->root->value.text = "\xFF";  // as a document value or a query read from a file may hold
   CHECK(to_json(*r.query->root).find("\xEF\xBF\xBD") != std::string::npos);
 }

@@ -167,3 +167,12 @@ TEST_CASE("duplicate keys and scalars where lists belong are warnings") {
   CHECK(r.warnings[1].message == "tactics should be a list; this value is ignored");
   CHECK(r.tactics.empty());
 }
+
+TEST_CASE("ARM JSON with a number out of double range is invalid JSON, not a crash (found by fuzzing)") {
+  const std::string text = R"({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "resources": [{"type": "Microsoft.OperationalInsights/workspaces/providers/alertRules", "kind": "Scheduled",
+  "properties": {"displayName": "x", "query": "T | take 1", "queryFrequency": "PT1H", "queryPeriod": "PT1H", "triggerThreshold": 1e4003}}]})";
+  auto r = kusto::load_sentinel_text("rule.json", text);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().format().find("rule.json") != std::string::npos);
+}
