@@ -970,58 +970,46 @@ std::optional<Error> run_whole(const std::string& path, InputFormat format, cons
     std::vector<std::string> cells;
     std::size_t line = 0;
     std::string error;
-    bool skip_first = opt.skip_first_record;
-    if (opt.csv_positional) {
-      // No header: cells map to the schema's columns by position (Kusto's ingestion without a mapping).
-      std::vector<int> cell_column;
-      while (reader.next(cells, line, error)) {
-        if (skip_first) {
-          skip_first = false;
-          error.clear();
-          continue;
+    // With a header, cells map to columns by its names; without (Kusto's ingestion without a
+    // mapping, positional), by position: missing cells are null, extra ones dropped with a warning.
+    bool header = !opt.csv_positional, skip_first = opt.skip_first_record;
+    std::vector<int> cell_column;
+    while (reader.next(cells, line, error)) {
+      if (header) {
+        header = false;
+        for (auto& h : cells) {
+          const std::string name = clean_header(h);
+          auto it = plan.index.find(name);
+          cell_column.push_back(it == plan.index.end() ? -1 : it->second);
+          if (it == plan.index.end() && !plan.projected)
+            add_warning(loader.warnings, "CSV column \"" + name + "\" is not in the schema of " + plan.schema.table + " (ignored)", 1, "");
         }
-        if (!error.empty()) {
-          ++loader.records;
-          loader.reject(line, "CSV: " + error);
-          error.clear();
-        } else if (cells.size() == 1 && cells[0].empty()) {
-          ++loader.records;
-          loader.reject(line, "empty line");
-        } else {
+        continue;
+      }
+      if (skip_first) {
+        skip_first = false;
+        error.clear();
+        continue;
+      }
+      if (!error.empty()) {
+        ++loader.records;
+        loader.reject(line, "CSV: " + error);
+        error.clear();
+      } else if (cells.size() == 1 && cells[0].empty()) {
+        ++loader.records;
+        loader.reject(line, "empty line");
+      } else {
+        if (opt.csv_positional) {
           cell_column.resize(cells.size());
           for (std::size_t i = 0; i < cells.size(); ++i)
             cell_column[i] = i < plan.schema.fields.size() ? static_cast<int>(i) : -1;
           if (cells.size() > plan.schema.fields.size())
             add_warning(loader.warnings, "CSV records with more fields than the " + std::to_string(plan.schema.fields.size()) +
                                              " columns (extra fields dropped)", line, "");
-          loader.csv_record(cells, cell_column, line);
         }
-        if (opt.strict && loader.rejected) return strict_error(path, loader.rejections.front());
+        loader.csv_record(cells, cell_column, line);
       }
-    } else if (!reader.next(cells, line, error)) {
-      // an empty CSV: no header, no records
-    } else {
-      std::vector<int> cell_column;
-      for (auto& h : cells) {
-        const std::string name = clean_header(h);
-        auto it = plan.index.find(name);
-        cell_column.push_back(it == plan.index.end() ? -1 : it->second);
-        if (it == plan.index.end() && !plan.projected)
-          add_warning(loader.warnings, "CSV column \"" + name + "\" is not in the schema of " + plan.schema.table + " (ignored)", 1, "");
-      }
-      while (reader.next(cells, line, error)) {
-        if (!error.empty()) {
-          ++loader.records;
-          loader.reject(line, "CSV: " + error);
-          error.clear();
-        } else if (cells.size() == 1 && cells[0].empty()) {
-          ++loader.records;
-          loader.reject(line, "empty line");
-        } else {
-          loader.csv_record(cells, cell_column, line);
-        }
-        if (opt.strict && loader.rejected) return strict_error(path, loader.rejections.front());
-      }
+      if (opt.strict && loader.rejected) return strict_error(path, loader.rejections.front());
     }
   }
   for (auto& b : loader.take_batches()) sink(std::move(b));

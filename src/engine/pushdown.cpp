@@ -148,26 +148,20 @@ struct UseFinder {
 };
 
 // How many strings of the AST (names, literals, patterns) equal `s`.
-std::size_t count_strings(const K::Query& q, const std::string& s) {
-  const auto j = nlohmann::json::parse(kusto::to_json(q), nullptr, false);
-  std::size_t n = 0;
+// Calls f for every string of the AST as JSON (names, literals, patterns).
+void for_each_string(const K::Query& q, const std::function<void(const std::string&)>& f) {
   std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& x) {
-    if (x.is_string()) n += x.get_ref<const std::string&>() == s;
+    if (x.is_string()) f(x.get_ref<const std::string&>());
     else if (x.is_array() || x.is_object()) for (auto& y : x) walk(y);
   };
-  walk(j);
-  return n;
+  walk(nlohmann::json::parse(kusto::to_json(q), nullptr, false));
 }
 
-std::set<std::string> all_strings(const K::Query& q) {
-  const auto j = nlohmann::json::parse(kusto::to_json(q), nullptr, false);
-  std::set<std::string> out;
-  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& x) {
-    if (x.is_string()) out.insert(x.get<std::string>());
-    else if (x.is_array() || x.is_object()) for (auto& y : x) walk(y);
-  };
-  walk(j);
-  return out;
+// How many strings of the AST equal `s`.
+std::size_t count_strings(const K::Query& q, const std::string& s) {
+  std::size_t n = 0;
+  for_each_string(q, [&](const std::string& x) { n += x == s; });
+  return n;
 }
 
 bool unnamed_columns(const nlohmann::json& x, bool in_row_pick) {
@@ -197,6 +191,12 @@ std::string slice(const std::string& text, K::SourceRange r) {
 }
 
 }  // namespace
+
+std::set<std::string> query_strings(const K::Query& query) {
+  std::set<std::string> out;
+  for_each_string(query, [&](const std::string& x) { out.insert(x); });
+  return out;
+}
 
 bool reads_unnamed_columns(const K::Query& query) {
   const auto j = nlohmann::json::parse(kusto::to_json(query), nullptr, false);
@@ -264,7 +264,7 @@ std::unique_ptr<RowFilter> RowFilter::make(const std::vector<std::string>& use_q
     kusto::ParseOptions po;
     auto q = kusto::parse_query(text, po);
     if (!q || reads_unnamed_columns(q.value())) return nullptr;
-    auto strings = all_strings(q.value());
+    auto strings = query_strings(q.value());
     for (auto& s : strings) {
       if (s == "rand" || s == "new_guid" || s == "row_number" || s == "prev" || s == "next") return nullptr;  // not row-local
       named.insert(s);

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,9 @@ inline constexpr const char* kPushdownTable = "__rulelab_rows";
 // which only selects a row), pack_all(), getschema, evaluate (pivot groups by every other
 // column; narrow reads them all).
 bool reads_unnamed_columns(const kusto::Query& query);
+
+// Every string of the query's AST: names, literals, patterns (which columns it may name).
+std::set<std::string> query_strings(const kusto::Query& query);
 
 // The pushed-down filter of one table: keeps a row when one of the use queries keeps it. Bound
 // once, run per batch. One instance per reading thread (not thread-safe).

@@ -398,13 +398,8 @@ static std::map<std::string, std::vector<std::string>> plan_projection(const kus
   po.location = rule.location;
   auto q = kusto::parse_query(rule.query, po);
   if (!q) return out;
-  std::set<std::string> strings;
-  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& j) {
-    if (j.is_string()) strings.insert(j.get<std::string>());
-    else if (j.is_array() || j.is_object()) for (auto& x : j) walk(x);
-  };
   if (engine::reads_unnamed_columns(q.value())) return out;  // distinct *, pack_all(), getschema, ...
-  walk(nlohmann::json::parse(kusto::to_json(q.value()), nullptr, false));
+  std::set<std::string> strings = engine::query_strings(q.value());
   // workspace functions may read columns the rule does not name
   std::vector<FunctionText> fns;
   if (!function_texts(a.functions, fns)) return {};
@@ -412,7 +407,7 @@ static std::map<std::string, std::vector<std::string>> plan_projection(const kus
     kusto::ParseOptions fo;
     auto fq = kusto::parse_query(f.text, fo);
     if (!fq || engine::reads_unnamed_columns(fq.value())) return {};
-    walk(nlohmann::json::parse(kusto::to_json(fq.value()), nullptr, false));
+    strings.merge(engine::query_strings(fq.value()));
   }
   std::map<std::string, Schema> full;
   for (auto& d : a.data) {
