@@ -120,7 +120,6 @@ class MvApplyNode : public PlanNode {
     TableBuilder tb(schema);
     RowMeter expanded(ctx, site), produced(ctx, site);
     std::vector<std::vector<Value>> cols;
-    const std::size_t nkeep = keep_.size();
     for (auto& b : in.batches) {
       std::vector<Vec> vs;
       for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
@@ -128,29 +127,14 @@ class MvApplyNode : public PlanNode {
         const std::size_t n = ex_.expand(vs, r, cols);
         expanded.add(n);
         TableBuilder sb(sub_input_);
-        for (std::size_t i = 0; i < n; ++i) {
-          for (std::size_t k = 0; k < ex_.items.size(); ++k) {
-            Column& col = sb.column(k);
-            append_value(col, i < cols[k].size() ? cast_element(cols[k][i], col.type()) : Value::null_of(col.type()));
-          }
-          if (index_col_ >= 0) sb.column(static_cast<std::size_t>(index_col_)).append_long(static_cast<std::int64_t>(i));
-          sb.end_row(b.sources[r]);
-        }
+        append_expanded(sb, n, cols, b.sources[r]);
         Table sub_in = sb.finish();
         slot_->table = &sub_in;
         Table res = sub_->execute(ctx);
         slot_->table = nullptr;
         for (auto& rb : res.batches) {
           produced.add(rb.rows());
-          for (std::size_t i = 0; i < rb.rows(); ++i) {
-            for (std::size_t c = 0; c < nkeep; ++c) tb.column(c).append_from(b.columns[static_cast<std::size_t>(keep_[c])], r);
-            for (std::size_t c = 0; c < rb.columns.size(); ++c) {
-              Column& out = tb.column(nkeep + c);
-              if (out.type() == rb.columns[c].type()) out.append_from(rb.columns[c], i);
-              else append_value(out, convert_to(get_value(rb.columns[c], i), out.type()));
-            }
-            tb.end_row(b.sources[r]);
-          }
+          for (std::size_t i = 0; i < rb.rows(); ++i) append_output(tb, b, r, rb, i);
         }
       }
     }
@@ -162,6 +146,31 @@ class MvApplyNode : public PlanNode {
   bool row_local_ = false;
 
  private:
+  // The subquery's input rows of one record: its n expanded items (and their index), each row
+  // tagged with `src`.
+  void append_expanded(TableBuilder& sb, std::size_t n, const std::vector<std::vector<Value>>& cols, RowSource src) const {
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t k = 0; k < ex_.items.size(); ++k) {
+        Column& col = sb.column(k);
+        append_value(col, i < cols[k].size() ? cast_element(cols[k][i], col.type()) : Value::null_of(col.type()));
+      }
+      if (index_col_ >= 0) sb.column(static_cast<std::size_t>(index_col_)).append_long(static_cast<std::int64_t>(i));
+      sb.end_row(src);
+    }
+  }
+
+  // One output row: the kept columns of record r of b, then row i of the subquery's result rb.
+  void append_output(TableBuilder& tb, const Batch& b, std::size_t r, const Batch& rb, std::size_t i) const {
+    const std::size_t nkeep = keep_.size();
+    for (std::size_t c = 0; c < nkeep; ++c) tb.column(c).append_from(b.columns[static_cast<std::size_t>(keep_[c])], r);
+    for (std::size_t c = 0; c < rb.columns.size(); ++c) {
+      Column& out = tb.column(nkeep + c);
+      if (out.type() == rb.columns[c].type()) out.append_from(rb.columns[c], i);
+      else append_value(out, convert_to(get_value(rb.columns[c], i), out.type()));
+    }
+    tb.end_row(b.sources[r]);
+  }
+
   // A subquery made only of row-by-row operators (where, extend, project*, parse, mv-expand) gives
   // the same rows whether it runs per record or once over all records' expanded rows; it runs once
   // per input batch, each expanded row tagged (RowSource::line) with its record.
@@ -169,7 +178,6 @@ class MvApplyNode : public PlanNode {
     TableBuilder tb(schema);
     RowMeter expanded(ctx, site), produced(ctx, site);
     std::vector<std::vector<Value>> cols;
-    const std::size_t nkeep = keep_.size();
     for (auto& b : in.batches) {
       std::vector<Vec> vs;
       for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
@@ -177,14 +185,7 @@ class MvApplyNode : public PlanNode {
       for (std::size_t r = 0; r < b.rows(); ++r) {
         const std::size_t n = ex_.expand(vs, r, cols);
         expanded.add(n);
-        for (std::size_t i = 0; i < n; ++i) {
-          for (std::size_t k = 0; k < ex_.items.size(); ++k) {
-            Column& col = sb.column(k);
-            append_value(col, i < cols[k].size() ? cast_element(cols[k][i], col.type()) : Value::null_of(col.type()));
-          }
-          if (index_col_ >= 0) sb.column(static_cast<std::size_t>(index_col_)).append_long(static_cast<std::int64_t>(i));
-          sb.end_row(RowSource{0, static_cast<std::uint32_t>(r)});
-        }
+        append_expanded(sb, n, cols, RowSource{0, static_cast<std::uint32_t>(r)});
       }
       Table sub_in = sb.finish();
       slot_->table = &sub_in;
@@ -192,16 +193,7 @@ class MvApplyNode : public PlanNode {
       slot_->table = nullptr;
       for (auto& rb : res.batches) {
         produced.add(rb.rows());
-        for (std::size_t i = 0; i < rb.rows(); ++i) {
-          const std::size_t r = rb.sources[i].line;
-          for (std::size_t c = 0; c < nkeep; ++c) tb.column(c).append_from(b.columns[static_cast<std::size_t>(keep_[c])], r);
-          for (std::size_t c = 0; c < rb.columns.size(); ++c) {
-            Column& out = tb.column(nkeep + c);
-            if (out.type() == rb.columns[c].type()) out.append_from(rb.columns[c], i);
-            else append_value(out, convert_to(get_value(rb.columns[c], i), out.type()));
-          }
-          tb.end_row(b.sources[r]);
-        }
+        for (std::size_t i = 0; i < rb.rows(); ++i) append_output(tb, b, rb.sources[i].line, rb, i);
       }
     }
     Table out = tb.finish();
