@@ -216,7 +216,10 @@ struct Loader {
 
     const YAML::Node kind = doc["kind"];
     const std::string k = std::string(trim(scalar(kind)));
-    if (!kind) {
+    const bool schedule_keys = doc["queryFrequency"] || doc["queryPeriod"] || doc["triggerOperator"] || doc["triggerThreshold"];
+    if (!kind && !schedule_keys) {
+      r.kind = RuleKind::Hunting;  // a hunting query (Azure-Sentinel "Hunting Queries/"): no schedule
+    } else if (!kind) {
       r.warnings.push_back(Error("no 'kind': assuming Scheduled", path, 1, 1));
     } else if (lower(k) == "nrt") {
       r.kind = RuleKind::NRT;

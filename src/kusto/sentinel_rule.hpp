@@ -18,7 +18,9 @@
 namespace rulelab::kusto {
 
 enum class RuleFormat : std::uint8_t { Yaml, ArmJson, Kql };
-enum class RuleKind : std::uint8_t { Scheduled, NRT };
+// Hunting: a query of Azure-Sentinel's "Hunting Queries/" (no kind, no schedule, no trigger): it
+// runs when a user runs it, over the time range they choose, and raises no alert.
+enum class RuleKind : std::uint8_t { Scheduled, NRT, Hunting };
 enum class TriggerOperator : std::uint8_t { GreaterThan, LessThan, Equal, NotEqual };
 
 struct DataConnector {

@@ -29,10 +29,18 @@ sed 's/aggregationKind: AlertPerResult/aggregationKind: SingleAlert/' "$G/per_re
 j=$(run "$tmp/single.yaml" 151)
 [[ $(jq -c '[(.alerts|length), .alerts[0].rows]' <<<"$j") == '[1,151]' ]] || fail "SingleAlert"
 
-j=$(run "$G/per_result_nrt.yaml" 30 2>/dev/null)
+# NRT rules look back one minute (near-real-time-rules: "run once every minute and capture events
+# ingested in the preceding minute"): the generated events lie within 14:00:01..14:00:31.
+run() { "$RULELAB" run "$1" --data AuditLogs="$tmp/$2.ndjson" --now "${3:-2026-09-03T15:00:00Z}" --format json; }
+j=$(run "$G/per_result_nrt.yaml" 30 2026-09-03T14:00:31Z 2>/dev/null)
 [[ $(jq -c '[(.alerts|length), ([.alerts[]|select(has("summary"))]|length)]' <<<"$j") == '[30,0]' ]] || fail "NRT 30"
-j=$(run "$G/per_result_nrt.yaml" 31 2>/dev/null)
+j=$(run "$G/per_result_nrt.yaml" 31 2026-09-03T14:00:31Z 2>/dev/null)
 [[ $(jq -c '[(.alerts|length), .alerts[28].rows, .alerts[29].rows]' <<<"$j") == '[30,1,31]' ]] || fail "NRT 31"
+# Regression: an NRT run returned rows dated after --now and older than its minute.
+j=$(run "$G/per_result_nrt.yaml" 31 2026-09-03T14:00:20Z 2>/dev/null)
+[[ $(jq -c '[.count, .window.from, .window.to]' <<<"$j") == '[20,"2026-09-03T13:59:20Z","2026-09-03T14:00:20Z"]' ]] || fail "NRT window: $(jq -c '[.count, .window]' <<<"$j")"
+j=$(run "$G/per_result_nrt.yaml" 31 2026-09-03T14:05:00Z 2>/dev/null)
+[[ $(jq -c '[.count, .alert]' <<<"$j") == '[0,false]' ]] || fail "NRT events older than a minute: $(jq -c '[.count]' <<<"$j")"
 
 # Suppression ("Stop running query after alert is generated", suppressionEnabled/suppressionDuration):
 # after an alerting run the rule does not run for 2h, so the events only the skipped runs would

@@ -8,8 +8,10 @@
 
 #include "commands.hpp"
 #include "core/datetime.hpp"
-#include "run_capture.hpp"
-#include "schedule.hpp"
+#include "app/rule.hpp"
+#include "app/runner.hpp"
+#include "app/schedule.hpp"
+#include "run_output.hpp"
 
 namespace rulelab::cli {
 
@@ -23,61 +25,69 @@ struct AlertRow {
   std::string first_run;          // the run (now) that raised it first
 };
 
-// Alert rows of one rule: one run at `now`, or every scheduled run between from and to.
-// Rows raised by several runs (overlapping windows) count once, keyed by their source events.
+// Alert rows of one rule: one run at `now`, or every scheduled run between from and to
+// (app::run_schedule: suppression skips runs). Rows raised by several runs (overlapping windows)
+// count once, keyed by their source events.
 Result<std::vector<AlertRow>> alert_rows(const RunArgs& base, const std::string& now, const std::string& from, const std::string& to,
                                          bool& has_provenance, std::vector<std::string>& warnings) {
-  std::vector<std::string> times;
-  std::optional<TimeSpan> suppression;  // Sentinel: no run for this long after an alerting run
-  std::optional<std::int64_t> suppressed_until;
+  auto rules = app::load_rules(base.rule);
+  if (!rules) return rules.error();
+  const app::LoadedRule& rule = rules->front();
+  const app::DataOptions data = data_options(base, rule.family == app::Family::Elastic);
+  for (const auto& w : rule.warnings)
+    if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(w);
+  // The runs that alerted, each with its time and the alerts it created.
+  std::vector<std::pair<DateTime, app::RunResult>> alerting;
+  std::vector<std::vector<app::Alert>> created;
   if (!from.empty()) {
-    auto s = rule_schedule(base.rule);
-    if (!s) return s.error();
-    suppression = s->suppression;
     const auto t0 = parse_datetime(from), t1 = parse_datetime(to);
     if (!t0 || !t1 || t1->ticks < t0->ticks) return Error{"--from and --to must be ISO 8601 datetimes with --from <= --to"};
-    for (std::int64_t t = t0->ticks; t <= t1->ticks && times.size() < 10000; t += std::max<std::int64_t>(s->frequency.ticks, 1))
-      times.push_back(format_datetime(DateTime{t}));
+    auto runner = app::make_runner(rule, data, std::make_pair(*t0, *t1));
+    if (!runner) return runner.error();
+    auto sched = app::run_schedule(rule, **runner, *t0, *t1);
+    if (!sched) return sched.error();
+    for (auto& run : sched->runs)
+      if (run.alert && run.result) {
+        created.push_back(run.new_alerts);
+        alerting.emplace_back(run.now, std::move(*run.result));
+      }
   } else {
-    times.push_back(now);
+    auto t = app::parse_now(now);
+    if (!t) return t.error();
+    auto runner = app::make_runner(rule, data);
+    if (!runner) return runner.error();
+    auto r = (*runner)->run(*t);
+    if (!r) return r.error();
+    if (r->alert) {
+      created.push_back(r->alerts);
+      alerting.emplace_back(*t, std::move(*r));
+    }
   }
   std::vector<AlertRow> out;
   std::set<std::string> seen_keys;
-  for (const auto& t : times) {
-    if (suppressed_until && parse_datetime(t) && parse_datetime(t)->ticks < *suppressed_until) continue;
-    RunArgs r = base;
-    r.format = "json";
-    r.provenance = true;
-    r.now = t;
-    Captured c = capture_run(r);
-    auto j = json::parse(c.out, nullptr, false);
-    if (c.code != 0 || j.is_discarded()) return Error{"the rule did not run" + (t.empty() ? "" : " at " + t) + ":\n" + c.err, base.rule};
-    for (const auto& w : j.value("warnings", json::array()))
-      if (w.is_string() && std::find(warnings.begin(), warnings.end(), w.get<std::string>()) == warnings.end()) warnings.push_back(w.get<std::string>());
-    if (!j.value("alert", false)) continue;
-    if (suppression) suppressed_until = parse_datetime(t)->ticks + suppression->ticks;
-    json rows = j.value("rows", json::array());
-    json prov = j.value("provenance", json::array());
-    // Elastic rules raise one alert per matched document (or per EQL sequence, over all its
-    // events), capped by max_signals: their alerts, each with its source events, are the units.
-    const json alerts = j.value("alerts", json::array());
-    if (!alerts.empty() && std::all_of(alerts.begin(), alerts.end(), [](const json& x) { return x.contains("sources"); })) {
-      rows = json::array();
-      prov = json::array();
-      for (const auto& x : alerts) {
-        json row = x;
+  for (std::size_t k = 0; k < alerting.size(); ++k) {
+    const auto& [t, res] = alerting[k];
+    json rows = json::array();
+    std::vector<std::vector<std::string>> prov;
+    if (rule.family == app::Family::Elastic) {
+      // Elastic rules raise one alert per matched document (or per EQL sequence, over all its
+      // events), capped by max_signals: their alerts, each with its source events, are the units.
+      for (const auto& x : created[k]) {
+        json row = json::parse(x.body.dump());
         row.erase("sources");
         rows.push_back(std::move(row));
-        prov.push_back(x["sources"]);
+        prov.push_back(x.sources);
       }
+    } else {
+      rows = json::parse(res.rows.dump());
+      prov = res.provenance;
     }
     has_provenance = has_provenance || prov.size() == rows.size();
     for (std::size_t i = 0; i < rows.size(); ++i) {
       AlertRow a;
       a.row = rows[i];
-      a.first_run = t;
-      if (i < prov.size())
-        for (const auto& s : prov[i]) a.sources.insert(s.get<std::string>());
+      a.first_run = format_datetime(t);
+      if (i < prov.size()) a.sources.insert(prov[i].begin(), prov[i].end());
       std::string key;
       for (const auto& s : a.sources) key += s + ";";
       if (key.empty()) key = a.row.dump();
@@ -203,6 +213,7 @@ void add_diff(CLI::App& app, Registry& r) {
   sub->add_option("--to", d->to, "... to this time (each rule on its own schedule)");
   sub->add_option("--format", d->a.format, "table or json")->check(CLI::IsMember({"table", "json"}));
   sub->add_option("--schema", d->a.schema_dir, "directory of Log Analytics table schemas (Sentinel)");
+  sub->add_option("--function", d->a.functions, "NAME=FILE.kql: a workspace function (ASIM parser, watchlist)");
   sub->add_option("--mapping", d->a.mapping, "Elasticsearch index mapping JSON (Elastic)");
   add_limit_options(sub, d->a.limits);
   r.add(sub, [d] { return run_diff(*d); });

@@ -34,7 +34,7 @@ Result<FoundEvent> find_event(const std::string& selector, const std::vector<std
     value = selector.substr(eq + 1);
   }
   for (std::size_t fi = 0; fi < data.size(); ++fi) {
-    auto [name, file] = split_data_spec(data[fi]);
+    auto [name, file] = split_data_spec(data[fi], documents);
     if (by_line && !where.empty() && where != name && where != file &&
         std::filesystem::path(file).filename().string() != where)
       continue;

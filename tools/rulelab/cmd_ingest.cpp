@@ -3,6 +3,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/data_spec.hpp"
 #include "commands.hpp"
 #include "core/ingest.hpp"
 #include "core/schema.hpp"
@@ -38,7 +39,7 @@ int run_ingest(const IngestArgs& a) {
       auto dir = load_schema_dir(a.schema, &skipped);
       if (!dir) { std::cerr << dir.error().format() << "\n"; return 1; }
       for (const auto& e : skipped) std::cerr << "warning: schema file skipped: " << e.format() << "\n";
-      std::string table = a.table.empty() ? std::filesystem::path(a.file).stem().string() : a.table;
+      std::string table = a.table.empty() ? app::data_name_of_file(a.file, a.documents) : a.table;
       auto it = dir->find(table);
       if (it == dir->end()) {
         std::cerr << a.schema << ": no schema for table " << table << " (name it with --table)\n";

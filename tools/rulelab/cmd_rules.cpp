@@ -11,24 +11,6 @@
 
 namespace rulelab::cli {
 
-std::string rule_family(const std::string& path) {
-  namespace fs = std::filesystem;
-  const std::string ext = fs::path(path).extension().string();
-  if (path.ends_with(".test.yaml") || path.ends_with(".test.yml")) return "";  // rule-test files (rulelab test)
-  if (ext == ".yaml" || ext == ".yml" || ext == ".kql") return "sentinel";
-  if (ext == ".toml" || ext == ".ndjson") return "elastic";
-  if (ext == ".json") {
-    std::ifstream in(path, std::ios::binary);
-    std::string head(4096, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<std::size_t>(in.gcount()));
-    if (head.find("\"resources\"") != std::string::npos || head.find("Microsoft.SecurityInsights") != std::string::npos ||
-        head.find("alertRules") != std::string::npos)
-      return "sentinel";
-    if (head.find("\"rule_id\"") != std::string::npos) return "elastic";
-  }
-  return "";
-}
 
 namespace {
 

@@ -1,7 +1,10 @@
 // rulelab run RULE --data ... and rulelab query --dialect D 'QUERY' --data ...
 #include <iostream>
 
+#include "app/rule.hpp"
+#include "app/runner.hpp"
 #include "commands.hpp"
+#include "run_output.hpp"
 
 namespace rulelab::cli {
 
@@ -11,6 +14,68 @@ void add_limit_options(CLI::App* sub, Limits& limits) {
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--max-rows", limits.max_rows,
                   "rows one join, lookup, mv-expand, mv-apply, range or make-series may produce (default 10000000; 0: none)");
+}
+
+int run_rule(const RunArgs& a) {
+  if (a.format == "csv" && app::rule_family(a.rule) == "elastic") {
+    std::cerr << "--format csv: Elastic results are documents; use table, json or ndjson\n";
+    return 1;
+  }
+  auto rules = app::load_rules(a.rule);
+  if (!rules) {
+    std::cerr << rules.error().format() << "\n";
+    return 1;
+  }
+  auto now = app::parse_now(a.now);
+  if (!now) {
+    std::cerr << now.error().format() << "\n";
+    return 1;
+  }
+  const bool elastic = rules->front().family == app::Family::Elastic;
+  const app::DataOptions data = data_options(a, elastic);
+  int rc = 0;
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  bool first = true;
+  for (const auto& rule : *rules) {
+    if (rules->size() > 1 && rule.kind == app::Kind::ElasticEql) {
+      std::cerr << rule.elastic->file << ":" << rule.elastic->file_line << ": \"" << rule.name
+                << "\" is an EQL rule inside a multi-rule export: run it from its own file\n";
+      rc = rc ? rc : 2;
+      continue;
+    }
+    for (const auto& t : app::unmatched_data(rule, data))
+      std::cerr << "warning: the rule reads " << (elastic ? "indices " : "table ") << t << " but no --data gives "
+                << (elastic ? "an index they match" : "it") << ": " << (elastic ? "it searches nothing" : "it is read as empty") << "\n";
+    auto runner = app::make_runner(rule, data);
+    if (!runner) {
+      std::cerr << runner.error().format() << "\n";
+      rc = rc ? rc : (rule.kind == app::Kind::ElasticEsql || rule.kind == app::Kind::ElasticOther ? 2 : 1);
+      continue;
+    }
+    auto result = (*runner)->run(*now);
+    if (!result) {
+      std::cerr << result.error().format() << "\n";
+      return (*runner)->unsupported ? 2 : 1;
+    }
+    if (!result->errors.empty()) rc = 1;
+    if (a.format == "json") {
+      for (const auto& w : result->warnings) std::cerr << "warning: " << w << "\n";
+      for (const auto& n : result->notes) std::cerr << "note: " << n << "\n";
+      for (const auto& e : result->errors) std::cerr << e << "\n";
+      if (rule.kind == app::Kind::ElasticEql) {
+        // EQL runs print one compact JSON line per rule, keys sorted (as Elasticsearch's EQL search API does).
+        std::cout << nlohmann::json::parse(run_json(rule, *result, a.provenance).dump()).dump() << "\n";
+        continue;
+      }
+      all.push_back(run_json(rule, *result, a.provenance));
+      continue;
+    }
+    if (!first && a.format == "table") std::cout << "\n";
+    first = false;
+    print_run(rule, *result, a, std::cout, std::cerr);
+  }
+  if (a.format == "json" && !all.empty()) std::cout << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
+  return rc;
 }
 
 namespace {
@@ -38,13 +103,7 @@ void add_run(CLI::App& app, Registry& r) {
   sub->add_flag("--no-pushdown", a->no_pushdown,
                 "Sentinel: read every row of the window into memory before the query runs (no filter pushed down into reading, "
                 "no streaming into summarize)");
-  r.add(sub, [a] {
-    const std::string fam = rule_family(a->rule);
-    if (fam == "sentinel") return run_sentinel(*a);
-    if (fam == "elastic") return run_elastic(*a);
-    std::cerr << a->rule << ": not a rule file rulelab knows (Sentinel .yaml/.json/.kql, Elastic .toml/.ndjson)\n";
-    return 1;
-  });
+  r.add(sub, [a] { return run_rule(*a); });
 }
 
 void add_query(CLI::App& app, Registry& r) {

@@ -15,8 +15,10 @@
 #include "commands.hpp"
 #include "core/datetime.hpp"
 #include "core/limits.hpp"
-#include "run_capture.hpp"
-#include "schedule.hpp"
+#include "app/rule.hpp"
+#include "app/runner.hpp"
+#include "app/schedule.hpp"
+#include "run_output.hpp"
 
 namespace rulelab::cli {
 
@@ -106,54 +108,89 @@ std::string write_events(const YAML::Node& events, const fs::path& dir, const st
   return p.string();
 }
 
-// The rule on its schedule: every queryFrequency / interval from `from` to `to`, each run with
-// its own now, as `rulelab simulate` runs it. The result looks like one run's JSON: `rows` are the
-// distinct result rows of all runs (by their source events when the runs carry provenance),
-// `alerts` every alert created (Elastic: an alert whose source events an earlier run already
-// alerted on is not created again; Sentinel: each run's alerts, runs skipped after an alert when
-// the rule suppresses), `alert` whether some run alerted, `alerting_runs` how many did.
-Captured run_schedule(RunArgs args, const std::string& from, const std::string& to) {
-  Captured c;
-  auto sched = rule_schedule(args.rule);
+// What a case is judged on: one run's result, or the rule on its schedule from `from` to `to`
+// (app::run_schedule, as `rulelab simulate` runs it): `rows` are then the distinct result rows of
+// all runs (by their source events), `alerts` every alert created (Elastic: an alert whose source
+// events an earlier run already alerted on is not created again; Sentinel: each run's alerts,
+// runs skipped after an alert when the rule suppresses), `alert` whether some run alerted,
+// `alerting_runs` how many did.
+struct Outcome {
+  bool ok = false;
+  std::string err;  // the error, or the warnings and notes of the runs
+  json rows = json::array();
+  bool alert = false;
+  json alerts = json::array();
+  std::optional<std::size_t> alerting_runs;
+};
+
+void add_messages(const app::RunResult& r, std::string& err) {
+  for (const auto& w : r.warnings) err += "warning: " + w + "\n";
+  for (const auto& n : r.notes) err += "note: " + n + "\n";
+  for (const auto& e : r.errors) err += e + "\n";
+}
+
+Outcome run_rule_for_case(const RunArgs& args, const std::string& from, const std::string& to) {
+  Outcome o;
+  auto rules = app::load_rules(args.rule);
+  if (!rules) {
+    o.err = rules.error().format();
+    return o;
+  }
+  const app::LoadedRule& rule = rules->front();
+  const app::DataOptions data = data_options(args, rule.family == app::Family::Elastic);
+  for (const auto& t : app::unmatched_data(rule, data)) o.err += "warning: the rule reads " + t + " but the case gives no data for it\n";
+  if (from.empty()) {
+    auto now = app::parse_now(args.now);
+    if (!now) {
+      o.err += now.error().format();
+      return o;
+    }
+    auto runner = app::make_runner(rule, data);
+    if (!runner) {
+      o.err += runner.error().format();
+      return o;
+    }
+    auto r = (*runner)->run(*now);
+    if (!r) {
+      o.err += r.error().format();
+      return o;
+    }
+    add_messages(*r, o.err);
+    o.ok = r->errors.empty();
+    o.rows = json::parse(r->rows.dump());
+    o.alert = r->alert;
+    for (const auto& a : r->alerts) o.alerts.push_back(json::parse(a.body.dump()));
+    return o;
+  }
   const auto t0 = parse_datetime(from), t1 = parse_datetime(to);
-  if (!sched || !t0 || !t1 || t1->ticks < t0->ticks || sched->frequency.ticks <= 0) {
-    c.code = 2;
-    c.err = sched ? "from/to must be ISO 8601 datetimes with from <= to" : sched.error().format();
-    return c;
+  if (!t0 || !t1 || t1->ticks < t0->ticks) {
+    o.err += "from/to must be ISO 8601 datetimes with from <= to";
+    return o;
   }
-  args.provenance = true;
-  json rows = json::array(), alerts = json::array();
-  std::set<std::string> row_keys, alert_keys;
-  std::size_t alerting_runs = 0, runs = 0;
-  std::optional<std::int64_t> suppressed_until;
-  for (std::int64_t t = t0->ticks; t <= t1->ticks && runs < 10000; t += sched->frequency.ticks, ++runs) {
-    if (suppressed_until && t < *suppressed_until) continue;
-    args.now = format_datetime(DateTime{t});
-    Captured one = capture_run(args);
-    auto out = json::parse(one.out, nullptr, false);
-    if (one.code != 0 || out.is_discarded() || !out.is_object()) {
-      one.err = "run at " + args.now + ": " + one.err;
-      return one;
-    }
-    const json rws = out.value("rows", json::array()), prov = out.value("provenance", json::array());
-    for (std::size_t i = 0; i < rws.size(); ++i) {
-      const std::string key = i < prov.size() && !prov[i].empty() ? prov[i].dump() : rws[i].dump();
-      if (row_keys.insert(key).second) rows.push_back(rws[i]);
-    }
-    std::size_t created = 0;
-    if (out.value("alert", false))
-      for (const auto& al : out.value("alerts", json::array())) {
-        if (sched->family == "elastic" && al.contains("sources") && !alert_keys.insert(al["sources"].dump()).second) continue;
-        alerts.push_back(al);
-        ++created;
-      }
-    if (created) {
-      ++alerting_runs;
-      if (sched->suppression) suppressed_until = t + sched->suppression->ticks;
-    }
+  auto runner = app::make_runner(rule, data, std::make_pair(*t0, *t1));
+  if (!runner) {
+    o.err += runner.error().format();
+    return o;
   }
-  c.out = json{{"rows", rows}, {"alert", alerting_runs > 0}, {"alerts", alerts}, {"alerting_runs", alerting_runs}, {"runs", runs}}.dump();
-  return c;
+  auto sched = app::run_schedule(rule, **runner, *t0, *t1);
+  if (!sched) {
+    o.err += sched.error().format();
+    return o;
+  }
+  std::set<std::string> row_keys;
+  for (const auto& run : sched->runs) {
+    if (!run.result) continue;
+    const auto& res = *run.result;
+    for (std::size_t i = 0; i < res.rows.size(); ++i) {
+      const std::string key = i < res.provenance.size() && !res.provenance[i].empty() ? json(res.provenance[i]).dump() : res.rows[i].dump();
+      if (row_keys.insert(key).second) o.rows.push_back(json::parse(res.rows[i].dump()));
+    }
+    for (const auto& a : run.new_alerts) o.alerts.push_back(json::parse(a.body.dump()));
+  }
+  o.ok = true;
+  o.alert = sched->alerting_runs > 0;
+  o.alerting_runs = sched->alerting_runs;
+  return o;
 }
 
 CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAML::Node& c, const fs::path& tmp, std::size_t index,
@@ -202,17 +239,16 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
     }
   }
   const auto t0 = std::chrono::steady_clock::now();
-  Captured run = from.empty() ? capture_run(args) : run_schedule(args, from, to);
+  const Outcome run = run_rule_for_case(args, from, to);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  auto out = json::parse(run.out, nullptr, false);
-  if (run.code != 0 || out.is_discarded() || !out.is_object()) {
-    r.problems.push_back("the rule did not run (exit " + std::to_string(run.code) + ")");
-    r.output = run.err + run.out;
+  if (!run.ok) {
+    r.problems.push_back("the rule did not run");
+    r.output = run.err;
     return r;
   }
-  const json rows = out.value("rows", json::array());
+  const json& rows = run.rows;
   r.rows = rows.size();
-  r.alert = out.value("alert", false);
+  r.alert = run.alert;
   const YAML::Node expect = c["expect"];
   if (!expect) {
     r.problems.push_back("no expectation (key `expect`)");
@@ -223,13 +259,13 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
   if (expect["rows"] && expect["rows"].as<std::size_t>() != r.rows)
     r.problems.push_back("expected " + expect["rows"].as<std::string>() + " result rows, got " + std::to_string(r.rows));
   if (expect["alerting_runs"]) {
-    if (!out.contains("alerting_runs"))
+    if (!run.alerting_runs)
       r.problems.push_back("alerting_runs needs a schedule range (from/to)");
-    else if (expect["alerting_runs"].as<std::size_t>() != out["alerting_runs"].get<std::size_t>())
-      r.problems.push_back("expected " + expect["alerting_runs"].as<std::string>() + " alerting runs, got " + out["alerting_runs"].dump());
+    else if (expect["alerting_runs"].as<std::size_t>() != *run.alerting_runs)
+      r.problems.push_back("expected " + expect["alerting_runs"].as<std::string>() + " alerting runs, got " + std::to_string(*run.alerting_runs));
   }
   if (expect["alerts"]) {
-    const std::size_t n = out.value("alerts", json::array()).size();
+    const std::size_t n = run.alerts.size();
     if (expect["alerts"].as<std::size_t>() != n)
       r.problems.push_back("expected " + expect["alerts"].as<std::string>() + " alerts, got " + std::to_string(n));
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "app/rule.hpp"
 #include "core/limits.hpp"
 
 namespace rulelab::cli {
@@ -47,7 +48,7 @@ struct RuleCheck {
   std::string ast_json;                  // with --ast
 };
 // Which loader takes a file, from its name and first bytes: "sentinel", "elastic" or "" (none).
-std::string rule_family(const std::string& path);
+using app::rule_family;
 // Sentinel analytic rules: YAML, ARM template JSON, bare .kql (tools/rulelab/sentinel_check.cpp).
 std::vector<RuleCheck> check_sentinel_file(const std::string& path, bool want_ast);
 // Elastic: detection-rules TOML, Kibana export NDJSON (tools/rulelab/elastic_check.cpp).
@@ -68,8 +69,8 @@ struct RunArgs {
   bool no_pushdown = false;           // read every row in the window (no filter pushed down into reading)
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Sentinel)
 };
-int run_sentinel(const RunArgs& a);  // tools/rulelab/sentinel_run.cpp
-int run_elastic(const RunArgs& a);   // tools/rulelab/elastic_run.cpp
+// rulelab run: every rule of the file through app::Runner, printed (tools/rulelab/cmd_run.cpp).
+int run_rule(const RunArgs& a);
 
 struct QueryArgs {
   std::string dialect;  // kusto, kuery, eql
@@ -95,8 +96,6 @@ int query_eql(const QueryArgs& a);    // tools/rulelab/eql_run.cpp
 // out.parsed, out.diagnostics (positions within the rule file) and, if want_ast, out.ast_json.
 void check_eql_query(const std::string& file_text, std::size_t query_offset, const std::string& query, bool want_ast,
                      RuleCheck& out);
-// Runs an Elastic rule whose language is eql (run_elastic hands it over).
-int run_elastic_eql(const RunArgs& a);
 
 // ---- explain ----------------------------------------------------------------------------------
 struct ExplainArgs {

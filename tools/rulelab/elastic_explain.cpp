@@ -140,7 +140,7 @@ int explain_elastic(const ExplainArgs& a) {
   std::vector<Table> tables;
   std::vector<kql::IndexDocs> indices;
   for (const auto& spec : a.data) {
-    auto [name, file] = split_data_spec(spec);
+    auto [name, file] = split_data_spec(spec, true);
     IngestOptions o;
     o.documents = true;
     o.table = name;

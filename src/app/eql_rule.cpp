@@ -1,0 +1,349 @@
+// EQL rules prepared as Kibana runs them (see eql_rule.hpp).
+#include "app/eql_rule.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "core/datetime.hpp"
+#include "core/paths.hpp"
+#include "eql/parser.hpp"
+#include "kql/elastic_runner.hpp"
+#include "kql/exceptions.hpp"
+
+namespace rulelab::app {
+
+using eql::EventStore;
+using eql::QueryResult;
+
+namespace {
+std::optional<std::string> read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+
+
+// --mapping FILE (every index) or INDEX=FILE[,INDEX=FILE...].
+bool load_mappings(const std::string& spec, const std::vector<DataSpec>& data, EventStore& store, std::vector<std::string>& messages) {
+  if (spec.empty()) return true;
+  std::vector<std::pair<std::string, std::string>> items;
+  std::stringstream ss(spec);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    auto eq = part.find('=');
+    if (eq == std::string::npos) items.emplace_back("", part);
+    else items.emplace_back(part.substr(0, eq), part.substr(eq + 1));
+  }
+  for (const auto& [index, file] : items) {
+    auto text = read_text(file);
+    if (!text) {
+      messages.push_back(file + ": cannot read the index mapping");
+      return false;
+    }
+    auto m = eql::Mapping::from_json(*text, file);
+    if (!m) {
+      { std::ostringstream m_; m_ << m.error().format(); messages.push_back(m_.str()); }
+      return false;
+    }
+    for (const auto& d : data)
+      if (index.empty() || index == d.name) store.set_mapping(d.name, m.value());
+  }
+  return true;
+}
+
+eql::FieldType from_kql(kql::FieldType t) {
+  using K = kql::FieldType;
+  if (kql::is_keyword_like(t)) return eql::FieldType::Keyword;
+  if (kql::is_text_like(t)) return eql::FieldType::Text;
+  if (kql::is_integral(t)) return eql::FieldType::Long;
+  if (kql::is_numeric(t)) return eql::FieldType::Double;
+  if (t == K::Date || t == K::DateNanos) return eql::FieldType::Date;
+  if (t == K::Ip) return eql::FieldType::Ip;
+  if (t == K::Boolean) return eql::FieldType::Boolean;
+  return eql::FieldType::Unknown;
+}
+
+// Field types of one index as kql resolves them (user mapping, else ECS and integrations, else
+// Elasticsearch's dynamic mapping of the documents' values), as an EQL mapping.
+eql::Mapping mapping_from_kql(const kql::IndexFields& fields) {
+  eql::Mapping m;
+  for (const auto& name : fields.all_fields()) {
+    kql::ResolvedField rf = fields.resolve(name);
+    eql::FieldInfo info;
+    if (rf.mapping.type == kql::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
+    else info.type = from_kql(rf.mapping.type);
+    if (kql::is_keyword_like(rf.mapping.type)) info.ignore_above = rf.mapping.ignore_above;
+    if (kql::is_text_like(rf.mapping.type))
+      for (const auto& [sub, sm] : rf.mapping.multi_fields)
+        if (kql::is_keyword_like(sm.type)) {
+          info.ignore_above = sm.ignore_above;
+          break;
+        }
+    if (!rf.source_path.empty() && rf.source_path != name) info.source_path = rf.source_path;
+    m.set(name, std::move(info));
+  }
+  return m;
+}
+
+// Types for every index of the store. `--mapping INDEX=FILE,...` gives each index its own mapping
+// (nothing else); otherwise kql's field types (ECS + the optional mapping FILE + dynamic mapping)
+// apply. Returns the kql per-index fields (for rule filters and exceptions), index by index.
+}  // namespace
+
+bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data, EventStore& store, EqlTyping& t,
+                     std::vector<std::string>& messages) {
+  bool per_index_files = spec.find('=') != std::string::npos;
+  std::optional<eql::Mapping> user;
+  if (!spec.empty() && !per_index_files) {
+    auto text = read_text(spec);
+    if (!text) {
+      messages.push_back(spec + ": cannot read the index mapping");
+      return false;
+    }
+    auto n = t.types.add_mapping_json(*text, spec);
+    if (!n) {
+      { std::ostringstream m_; m_ << n.error().format(); messages.push_back(m_.str()); }
+      return false;
+    }
+    auto m = eql::Mapping::from_json(*text, spec);
+    if (m) user = std::move(m.value());
+  }
+  for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
+    auto f = std::make_unique<kql::IndexFields>(t.types);
+    for (const auto& d : store.docs())
+      if (d.index == ix) f->observe(d.source);
+    if (!per_index_files) {
+      eql::Mapping m = mapping_from_kql(*f);
+      if (user) m.overlay(*user);
+      store.set_mapping(store.indexes()[ix].name, std::move(m));
+    }
+    t.per_index.push_back(std::move(f));
+  }
+  return !per_index_files || load_mappings(spec, data, store, messages);
+}
+
+// Field names a query reads (not written ?optional), each once, in order.
+void collect_fields(const eql::Expr& e, std::vector<std::string>& out) {
+  if (e.kind == eql::ExprKind::Field && !e.optional && std::find(out.begin(), out.end(), e.name) == out.end())
+    out.push_back(e.name);
+  for (const auto& a : e.args) collect_fields(*a, out);
+}
+std::vector<std::string> query_fields(const eql::Query& q) {
+  std::vector<std::string> out;
+  auto filter = [&](const eql::EventFilter& f) {
+    if (f.condition) collect_fields(*f.condition, out);
+  };
+  filter(q.event);
+  for (const auto& k : q.shared_keys) collect_fields(*k, out);
+  for (const auto& s : q.stages) {
+    filter(s.filter);
+    for (const auto& k : s.keys) collect_fields(*k, out);
+  }
+  if (q.until) {
+    filter(q.until->filter);
+    for (const auto& k : q.until->keys) collect_fields(*k, out);
+  }
+  return out;
+}
+
+// Elasticsearch rejects an EQL query naming a field that no searched index maps ("Unknown
+// column"), unless it is written ?field. With ECS, the user's mapping and the documents' dynamic
+// fields as the index mapping, say which fields would be unknown (a note: rulelab still runs).
+void note_unmapped_fields(const eql::Query& q, const EqlTyping& t, const EventStore& store, std::vector<std::string>& messages) {
+  if (t.per_index.empty()) return;
+  for (const auto& f : query_fields(q)) {
+    bool mapped = false;
+    for (std::size_t ix = 0; ix < t.per_index.size() && !mapped; ++ix) {
+      if (t.per_index[ix]->resolve(f).origin != kql::MappingOrigin::Unmapped) mapped = true;
+      const auto& m = store.indexes()[ix].mapping;
+      if (m && m->find(f)) mapped = true;
+    }
+    if (!mapped)
+      { std::ostringstream m_; m_ << "note: field " << f << " is mapped by no searched index (not in ECS/integration fields, the "
+                << "mapping or the documents): Elasticsearch would reject the query (Unknown column [" << f
+                << "]) unless it is written ?" << f; messages.push_back(m_.str()); }
+  }
+}
+
+
+std::string iso_nanos(std::int64_t nanos) {
+  std::int64_t ticks = nanos >= 0 ? nanos / 100 : -((-nanos + 99) / 100);
+  return format_datetime(DateTime{ticks});
+}
+
+std::string event_timestamp_text(const eql::Doc& d, const std::string& field) {
+  auto vals = values_at(d.source, field);
+  if (vals.empty()) return "";
+  return vals[0].is_string() ? std::string(vals[0].as_string()) : to_json(vals[0]);
+}
+
+// Rows of the result as JSON values.
+std::vector<std::string> eql_json_rows(const QueryResult& r, const EventStore& store) {
+  std::vector<std::string> rows;
+  if (r.kind == eql::QueryKind::Event) {
+    for (const auto* d : r.events) rows.push_back(to_json(d->source));
+    return rows;
+  }
+  for (std::size_t n = 0; n < r.matches.size(); ++n) {
+    const auto& m = r.matches[n];
+    for (std::size_t i = 0; i < m.events.size(); ++i) {
+      std::string row = "{\"sequence\":" + std::to_string(n + 1) + ",\"stage\":" + std::to_string(i);
+      if (!m.events[i]) {
+        row += ",\"missing\":true}";
+      } else {
+        row += ",\"_index\":";
+        write_json_string(store.indexes()[m.events[i]->index].name, row);
+        row += ",\"_source\":" + to_json(m.events[i]->source) + "}";
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
+
+std::size_t eql_result_count(const QueryResult& r) {
+  return r.kind == eql::QueryKind::Event ? r.events.size() : r.matches.size();
+}
+
+bool load_eql_data(const std::vector<DataSpec>& data, bool strict, EventStore& store, std::vector<std::string>& messages) {
+  for (const auto& d : data) {
+    if (auto err = store.load_file(d.name, d.file, strict)) {
+      { std::ostringstream m_; m_ << err->format(); messages.push_back(m_.str()); }
+      return false;
+    }
+  }
+  for (const auto& w : store.warnings) { std::ostringstream m_; m_ << "warning: " << w; messages.push_back(m_.str()); }
+  return true;
+}
+
+
+bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why) {
+  if (d.index >= r.per_index.size()) return true;
+  const EqlIndexFilters& f = r.per_index[d.index];
+  for (std::size_t i = 0; i < f.filters.size(); ++i)
+    if (f.filters[i].first.matches(d.source) == f.filters[i].second) {
+      if (why) *why = "the rule's filter " + f.filter_texts[i] + " removes it";
+      return false;
+    }
+  for (std::size_t i = 0; i < f.exceptions.size(); ++i)
+    if (f.exceptions[i].matches(d.source)) {
+      if (why) *why = "exception item " + f.exception_ids[i] + " removes it";
+      return false;
+    }
+  return true;
+}
+
+bool load_eql_rule(const kql::ElasticRule& rule, const std::string& text, const DataOptions& data, EqlRuleRun& out,
+                   std::vector<std::string>& messages) {
+  eql::SourceContext where;
+  where.file = rule.file;
+  // Kibana exports name a rule "file:line"; positions are reported against the file itself.
+  if (const auto colon = where.file.rfind(':'); colon != std::string::npos && colon + 1 < where.file.size() &&
+                                                  where.file.find_first_not_of("0123456789", colon + 1) == std::string::npos)
+    where.file.resize(colon);
+  where.file_text = text;
+  where.offset = rule.query_source.offset;
+  where.map = eql::escaped_query_map(text, rule.query_source.offset, rule.query);
+  auto q = eql::parse_query(rule.query, where);
+  if (!q) {
+    messages.push_back(q.error().format());
+    return false;
+  }
+  out.query = std::move(q.value());
+  // The indexes the rule reads: those named INDEX=FILE that match its index patterns; a bare
+  // FILE counts as matching (its name comes from the file).
+  std::vector<DataSpec> used;
+  for (const auto& d : data.data) {
+    const bool match = !d.named || kql::index_selected(rule.index.empty() ? kql::default_security_indices() : rule.index, d.name);
+    if (match) {
+      used.push_back(d);
+    } else {
+      out.ignored.push_back(d.name);
+      messages.push_back("note: index " + d.name + " does not match the rule's index patterns; not searched");
+    }
+  }
+  if (!load_eql_data(used, data.strict, out.store, messages) || !setup_eql_types(data.mapping, used, out.store, out.typing, messages))
+    return false;
+  note_unmapped_fields(out.query, out.typing, out.store, messages);
+  return true;
+}
+
+bool set_eql_clock(const kql::ElasticRule& rule, std::int64_t now, const Limits& limits, EqlRuleRun& out,
+                   std::vector<std::string>& messages) {
+  eql::RunOptions& opts = out.opts;
+  opts = eql::RunOptions{};
+  opts.deadline = Deadline::after(limits.timeout_seconds);
+  const DateTime now_dt{now >= 0 ? now / 100 : -((-now + 99) / 100)};
+  // The rule's Kibana filters and exception items filter every event the EQL search sees.
+  out.per_index.clear();
+  bool any_filter = false;
+  for (std::size_t ix = 0; ix < out.store.indexes().size(); ++ix) {
+    EqlIndexFilters f;
+    f.fields = out.typing.per_index[ix].get();
+    for (const auto& flt : rule.filters) {
+      if (!flt.is_object()) continue;
+      const auto meta = flt.value("meta", nlohmann::json::object());
+      if (meta.value("disabled", false)) continue;
+      nlohmann::json fq;
+      if (flt.contains("query")) {
+        fq = flt["query"];
+      } else {
+        fq = flt;
+        fq.erase("meta");
+        fq.erase("$state");
+      }
+      f.filters.emplace_back(kql::CompiledQuery::compile_dsl(fq, *f.fields, now_dt), meta.value("negate", false));
+      f.filter_texts.push_back((meta.value("negate", false) ? "NOT " : "") + fq.dump());
+      any_filter = true;
+    }
+    for (const auto& item : rule.exceptions) {
+      if (!kql::exception_item_active(item, now_dt)) {
+        if (ix == 0) messages.push_back("note: exception item " + item.item_id + " expired: not applied");
+        continue;
+      }
+      std::string why;
+      auto dsl = kql::exception_item_query(item, &why);
+      if (!why.empty() && ix == 0) messages.push_back("note: exception item " + item.item_id + ": " + why);
+      f.exceptions.push_back(kql::CompiledQuery::compile_dsl(dsl, *f.fields, now_dt));
+      f.exception_ids.push_back(item.item_id);
+      any_filter = true;
+    }
+    out.per_index.push_back(std::move(f));
+  }
+  if (any_filter) opts.keep = [&out](const eql::Doc& d) { return eql_doc_kept(out, d, nullptr); };
+  auto from = kql::eval_date_math(rule.from, now_dt);
+  auto to = kql::eval_date_math(rule.to, now_dt, true);
+  if (!from || !to) {
+    messages.push_back(rule.file + ": cannot evaluate the rule's time range from=" + rule.from + " to=" + rule.to);
+    return false;
+  }
+  opts.from_nanos = from->ticks * 100;
+  opts.to_nanos = to->ticks * 100 + 99;
+  // Kibana's EQL request: the range filter is on timestamp_override (falling back to
+  // @timestamp unless disabled); events are ordered by the rule's timestamp_field (default
+  // @timestamp), which is a different parameter.
+  if (!rule.timestamp_override.empty()) {
+    opts.window_field = rule.timestamp_override;
+    if (!rule.timestamp_override_fallback_disabled) opts.window_fallback_field = "@timestamp";
+  }
+  if (rule.raw.contains("timestamp_field") && rule.raw["timestamp_field"].is_string())
+    opts.timestamp_field = rule.raw["timestamp_field"].get<std::string>();
+  if (rule.raw.contains("event_category_override") && rule.raw["event_category_override"].is_string())
+    opts.category_field = rule.raw["event_category_override"].get<std::string>();
+  if (rule.raw.contains("tiebreaker_field") && rule.raw["tiebreaker_field"].is_string())
+    opts.tiebreaker_field = rule.raw["tiebreaker_field"].get<std::string>();
+  opts.size = rule.max_signals > 0 ? static_cast<std::size_t>(rule.max_signals) : 100;
+  return true;
+}
+
+bool prepare_eql_rule(const kql::ElasticRule& rule, const std::string& text, const DataOptions& data, std::int64_t now,
+                      EqlRuleRun& out, std::vector<std::string>& messages) {
+  return load_eql_rule(rule, text, data, out, messages) && set_eql_clock(rule, now, data.limits, out, messages);
+}
+
+}  // namespace rulelab::app

@@ -1,0 +1,72 @@
+// An EQL rule ready to run as Kibana runs it: its parsed query, the documents of the indexes it
+// reads, field types, the rule's filters and exception items, and the run options of one run
+// (window, timestamp/category/tiebreaker fields, max_signals). `run` and `explain` share it, so
+// explain judges exactly what run does. The documents and types are loaded once
+// (load_eql_rule); each run sets its clock (set_eql_clock).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app/data_spec.hpp"
+#include "app/runner.hpp"
+#include "eql/engine.hpp"
+#include "kql/elastic_rule.hpp"
+#include "kql/field_types.hpp"
+#include "kql/matcher.hpp"
+
+namespace rulelab::app {
+
+// Field types per index, as kql resolves them (user mapping, ECS/integrations, dynamic mapping).
+struct EqlTyping {
+  kql::FieldTypes types = kql::FieldTypes::builtin();
+  std::vector<std::unique_ptr<kql::IndexFields>> per_index;
+};
+
+// The rule's Kibana filters and exception items, compiled for one index.
+struct EqlIndexFilters {
+  const kql::IndexFields* fields = nullptr;
+  std::vector<std::pair<kql::CompiledQuery, bool>> filters;  // query, negate
+  std::vector<std::string> filter_texts;                     // for explain
+  std::vector<kql::CompiledQuery> exceptions;
+  std::vector<std::string> exception_ids;
+};
+
+struct EqlRuleRun {
+  eql::Query query;
+  eql::EventStore store;
+  EqlTyping typing;
+  std::vector<EqlIndexFilters> per_index;
+  eql::RunOptions opts;              // opts.keep points into this object: keep it in place
+  std::vector<std::string> ignored;  // --data indexes the rule's index patterns do not select
+  std::vector<FileRead> reads;
+};
+
+// Messages are lines for the user: "note: ...", "warning: ...", or an error (when false is returned).
+bool load_eql_rule(const kql::ElasticRule& rule, const std::string& text, const DataOptions& data, EqlRuleRun& out,
+                   std::vector<std::string>& messages);
+bool set_eql_clock(const kql::ElasticRule& rule, std::int64_t now_nanos, const Limits& limits, EqlRuleRun& out,
+                   std::vector<std::string>& messages);
+// Both: the rule prepared for one run at `now_nanos`.
+bool prepare_eql_rule(const kql::ElasticRule& rule, const std::string& text, const DataOptions& data, std::int64_t now_nanos,
+                      EqlRuleRun& out, std::vector<std::string>& messages);
+
+// Whether the rule's filters and exception items let a document through; if not, `why` says which.
+bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why);
+
+// Pieces `rulelab query --dialect eql` shares with rules.
+bool load_eql_data(const std::vector<DataSpec>& data, bool strict, eql::EventStore& store, std::vector<std::string>& messages);
+bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data, eql::EventStore& store, EqlTyping& t,
+                     std::vector<std::string>& messages);
+void note_unmapped_fields(const eql::Query& q, const EqlTyping& t, const eql::EventStore& store, std::vector<std::string>& messages);
+// Rows of a result as JSON texts: event queries give each event's document; sequences and samples
+// give {"sequence": N, "stage": I, "_index": ..., "_source": {...}} (missing stages {"missing": true}).
+std::vector<std::string> eql_json_rows(const eql::QueryResult& r, const eql::EventStore& store);
+std::size_t eql_result_count(const eql::QueryResult& r);
+std::string event_timestamp_text(const eql::Doc& d, const std::string& field);
+std::string iso_nanos(std::int64_t nanos);
+
+}  // namespace rulelab::app

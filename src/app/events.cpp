@@ -1,0 +1,109 @@
+#include "app/events.hpp"
+
+#include "core/datetime.hpp"
+#include "core/ingest.hpp"
+#include "core/paths.hpp"
+#include "engine/engine.hpp"
+
+#include <cctype>
+#include <set>
+
+namespace rulelab::app {
+
+std::optional<DateTime> dyn_time(DynRef v) {
+  if (v.is_string()) return parse_datetime(v.as_string());
+  if (v.is_number()) return DateTime{static_cast<std::int64_t>(v.as_number() * 10'000)};  // epoch millis
+  return std::nullopt;
+}
+
+std::vector<std::string> rule_fields(const LoadedRule& rule) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  const std::string& q = rule.sentinel ? rule.sentinel->query : rule.elastic->query;
+  // Identifier-like words of the query (dotted paths included); values are matched against
+  // records below, so words that name no field are dropped there.
+  static const std::set<std::string> kWords = {"and", "or", "not", "where", "by", "in", "with", "sequence", "any", "true",
+                                               "false", "null", "let", "project", "extend", "summarize", "join", "on", "kind"};
+  for (std::size_t i = 0; i < q.size();) {
+    const auto word = [&](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '@'; };
+    if (!word(q[i]) || (i > 0 && (q[i - 1] == '"' || q[i - 1] == '\''))) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < q.size() && word(q[j])) ++j;
+    std::string w = q.substr(i, j - i);
+    i = j;
+    while (!w.empty() && w.back() == '.') w.pop_back();
+    if (w.empty() || std::isdigit(static_cast<unsigned char>(w[0])) || kWords.count(w) || !seen.insert(w).second) continue;
+    out.push_back(w);
+  }
+  return out;
+}
+
+Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::vector<DataSpec>& data,
+                                           const std::vector<std::string>& fields) {
+  std::vector<EventTime> out;
+  const bool documents = rule.family == Family::Elastic;
+  for (const auto& spec : data) {
+    IngestOptions opt;
+    opt.table = spec.name;
+    opt.documents = documents;
+    if (!documents) {
+      opt.columns = fields;
+      opt.columns.push_back(rule.time_field);
+    }
+    auto res = ingest_file(spec.file, opt);
+    if (!res) return res.error();
+    const Table& t = res->table;
+    const int col = documents ? 0 : t.schema.index_of(rule.time_field);
+    for (const auto& b : t.batches) {
+      for (std::size_t i = 0; i < b.rows(); ++i) {
+        EventTime e{spec.file, spec.name, b.sources[i].line, std::nullopt, {}};
+        if (col >= 0) {
+          const Column& c = b.columns[static_cast<std::size_t>(col)];
+          if (documents) {
+            DynRef doc = c.get_dynamic(i);
+            for (const std::string& f : {rule.time_field, rule.fallback_time_field}) {
+              if (f.empty() || e.time) continue;
+              auto vals = values_at(doc, f);
+              if (!vals.empty()) e.time = dyn_time(vals.front());
+            }
+          } else if (c.type() == Type::DateTime && !c.is_null(i)) {
+            e.time = c.get_datetime(i);
+          }
+        }
+        for (const auto& f : fields) {
+          if (documents) {
+            if (col < 0) break;
+            auto vals = values_at(b.columns[static_cast<std::size_t>(col)].get_dynamic(i), f);
+            if (vals.empty()) continue;
+            std::string v;
+            for (const auto& x : vals) v += (v.empty() ? "" : ", ") + (x.is_string() ? std::string(x.as_string()) : to_json(x));
+            e.fields.emplace_back(f, std::move(v));
+          } else if (const int fc = t.schema.index_of(f); fc >= 0 && f != rule.time_field) {
+            const Column& c = b.columns[static_cast<std::size_t>(fc)];
+            if (!c.is_null(i)) e.fields.emplace_back(f, engine::format_cell(c, i));
+          }
+        }
+        out.push_back(std::move(e));
+      }
+    }
+  }
+  return out;
+}
+
+WindowMiss window_miss(const std::vector<EventTime>& events, const Window& w) {
+  WindowMiss m;
+  for (const auto& e : events) {
+    if (!e.time) continue;
+    if (!m.earliest || e.time->ticks < m.earliest->ticks) m.earliest = e.time;
+    if (!m.latest || e.time->ticks > m.latest->ticks) m.latest = e.time;
+    if (w.contains(*e.time)) continue;
+    if (e.time->ticks < w.from.ticks || (e.time->ticks == w.from.ticks && !w.from_inclusive)) ++m.before;
+    else ++m.after;
+  }
+  return m;
+}
+
+}  // namespace rulelab::app

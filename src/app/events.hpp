@@ -1,0 +1,40 @@
+// The events of a data set with their times by a rule's time field: simulate's timeline and unseen
+// events, and the hint a run gives when its window leaves every event out.
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include "app/data_spec.hpp"
+#include "app/rule.hpp"
+#include "app/run_result.hpp"
+#include "core/dynamic.hpp"
+#include "core/error.hpp"
+#include "core/types.hpp"
+
+namespace rulelab::app {
+
+struct EventTime {
+  std::string file, table;
+  std::size_t line = 0;
+  std::optional<DateTime> time;
+  std::vector<std::pair<std::string, std::string>> fields;  // with `fields`: the values of those the record has
+};
+// Every record of the data files with its time by the rule's time field (Elastic: falling back to
+// @timestamp as the rule does).
+// With `fields`, each event also carries the values of those fields.
+Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::vector<DataSpec>& data,
+                                           const std::vector<std::string>& fields = {});
+
+// The fields (columns, document paths) a rule's query names, in order of first use.
+std::vector<std::string> rule_fields(const LoadedRule& rule);
+
+// A document's time value: an ISO 8601 string, or a number of epoch milliseconds.
+std::optional<DateTime> dyn_time(DynRef v);
+
+// How many events lie before / after the window, and the earliest and latest event time.
+WindowMiss window_miss(const std::vector<EventTime>& events, const Window& w);
+
+}  // namespace rulelab::app

@@ -1,0 +1,169 @@
+// Elastic rules written in Kibana KQL (query, threshold, new_terms) on the kuery engine.
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "app/elastic_data.hpp"
+#include "app/events.hpp"
+#include "app/runner_impl.hpp"
+#include "core/datetime.hpp"
+#include "core/ingest.hpp"
+#include "kql/elastic_runner.hpp"
+
+namespace rulelab::app {
+
+using nlohmann::ordered_json;
+
+Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool strict) {
+  ElasticDocs out;
+  std::map<std::string, std::size_t> by_name;
+  for (const auto& s : specs) {
+    IngestOptions o;
+    o.documents = true;
+    o.strict = strict;
+    o.table = s.name;
+    auto r = ingest_file(s.file, o);
+    if (!r) return r.error();
+    for (const auto& w : r->stats.warnings) out.warnings.push_back(s.file + ": " + w);
+    if (r->stats.rejected)
+      out.warnings.push_back(s.file + ": " + std::to_string(r->stats.rejected) + " record(s) could not be read" +
+                             (r->stats.first_rejections.empty() ? "" : " (line " + std::to_string(r->stats.first_rejections[0].line) + ": " +
+                                                                            r->stats.first_rejections[0].reason + ")"));
+    out.reads.push_back({s.name, s.file, r->stats.records, r->stats.rows, r->stats.filtered, r->stats.rejected, false});
+    out.tables.push_back(std::move(r->table));
+  }
+  for (std::size_t t = 0; t < out.tables.size(); ++t) {
+    const Table& tab = out.tables[t];
+    const std::string& name = specs[t].name;
+    auto it = by_name.find(name);
+    if (it == by_name.end()) {
+      it = by_name.emplace(name, out.indices.size()).first;
+      out.indices.push_back({name, {}});
+    }
+    kql::IndexDocs& ix = out.indices[it->second];
+    const int col = tab.schema.index_of("_source");
+    if (col < 0) return Error("ingest did not produce a _source column", specs[t].file);
+    for (const auto& b : tab.batches)
+      for (std::size_t r = 0; r < b.rows(); ++r) {
+        const auto& src = b.sources[r];
+        ix.docs.push_back({b.columns[static_cast<std::size_t>(col)].get_dynamic(r),
+                           src.file < tab.sources.size() ? tab.sources[src.file] : specs[t].file, src.line});
+      }
+  }
+  return out;
+}
+
+Result<kql::FieldTypes> load_field_types(const std::string& mapping) {
+  kql::FieldTypes types = kql::FieldTypes::builtin();
+  if (mapping.empty()) return types;
+  std::ifstream in(mapping, std::ios::binary);
+  if (!in) return Error("cannot open mapping file", mapping);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  auto n = types.add_mapping_json(ss.str(), mapping);
+  if (!n) return n.error();
+  return types;
+}
+
+ordered_json document_json(const kql::DocRef* d) {
+  if (!d) return nullptr;
+  ordered_json j = ordered_json::parse(to_json(d->source), nullptr, false);
+  return j.is_discarded() ? ordered_json(nullptr) : j;
+}
+
+std::string dynamic_fields_note(const std::vector<std::string>& fields) {
+  std::string s = std::to_string(fields.size()) +
+                  " field(s) are in no ECS/integration/--mapping mapping and get Elasticsearch's dynamic mapping "
+                  "(strings: text + .keyword, ignore_above 256; date-like strings: date):";
+  std::size_t shown = 0;
+  for (const auto& f : fields) {
+    if (shown++ == 20) {
+      s += " ...";
+      break;
+    }
+    s += " " + f;
+  }
+  return s;
+}
+
+void fill_kuery_result(const kql::ElasticRunResult& r, RunResult& out) {
+  out.now = r.now;
+  out.detail["indices"] = r.indices;
+  out.detail["ignored_indices"] = r.ignored_indices;
+  out.detail["counts"] = {{"documents", r.docs_total}, {"in_window", r.docs_in_window}, {"matched", r.docs_matched},
+                          {"suppressed", r.docs_suppressed}};
+  for (const auto& h : r.hits) {
+    out.rows.push_back(document_json(h.doc));
+    out.provenance.push_back(h.doc ? std::vector<std::string>{h.doc->file + ":" + std::to_string(h.doc->line)}
+                                   : std::vector<std::string>{});
+  }
+  for (const auto& a : r.alerts) {
+    Alert al;
+    al.body["index"] = a.index;
+    if (a.doc) {
+      al.body["file"] = a.doc->file;
+      al.body["line"] = a.doc->line;
+      al.sources = {a.doc->file + ":" + std::to_string(a.doc->line)};
+      al.body["sources"] = al.sources;
+    }
+    if (a.time) al.body["time"] = format_datetime(*a.time);
+    for (auto it = a.detail.begin(); it != a.detail.end(); ++it) al.body[it.key()] = it.value();
+    al.body["source"] = document_json(a.doc);
+    out.alerts.push_back(std::move(al));
+  }
+  out.alert = !r.alerts.empty();
+  out.capped = r.capped;
+  out.detail["suppressed_by"] = r.suppressed_by;
+  out.detail["dynamic_fields"] = r.dynamic_fields;
+  for (const auto& n : r.notes) out.notes.push_back(n);
+  if (!r.dynamic_fields.empty()) out.notes.push_back(dynamic_fields_note(r.dynamic_fields));
+  out.errors = r.errors;
+}
+
+namespace {
+
+class KueryRunner : public Runner {
+ public:
+  KueryRunner(const LoadedRule& rule, const DataOptions& data, ElasticDocs docs, kql::FieldTypes types)
+      : rule_(rule), data_(data), docs_(std::move(docs)), types_(std::move(types)) {}
+
+  Result<RunResult> run(DateTime now) override {
+    const kql::ElasticRule& rule = *rule_.elastic;
+    RunResult out;
+    out.rule_name = rule.name;
+    out.rule_file = rule.file;
+    out.warnings = rule_.warnings;
+    for (const auto& w : docs_.warnings) out.warnings.push_back(w);
+    out.reads = docs_.reads;
+    const kql::ElasticRunResult r =
+        kql::run_elastic_rule(rule, rule_.text, docs_.indices, types_, now, Deadline::after(data_.limits.timeout_seconds));
+    out.window = elastic_window(r.from, r.to, r.timestamp_field);
+    out.detail["rule_id"] = rule.rule_id;
+    out.detail["type"] = rule.type_name;
+    out.detail["language"] = std::string(kql::to_string(rule.language));
+    out.detail["max_signals"] = rule.max_signals;
+    fill_kuery_result(r, out);
+    if (explain_misses && out.rows.empty() && r.docs_in_window < r.docs_total && out.errors.empty()) {
+      if (auto events = event_times(rule_, data_.data)) out.missed = window_miss(*events, *out.window);
+    }
+    return out;
+  }
+
+ private:
+  const LoadedRule& rule_;
+  const DataOptions& data_;
+  ElasticDocs docs_;
+  kql::FieldTypes types_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Runner>> make_kuery_runner(const LoadedRule& rule, const DataOptions& data) {
+  auto types = load_field_types(data.mapping);
+  if (!types) return types.error();
+  auto docs = load_elastic_docs(data.data, data.strict);
+  if (!docs) return docs.error();
+  return std::unique_ptr<Runner>(std::make_unique<KueryRunner>(rule, data, std::move(*docs), std::move(*types)));
+}
+
+}  // namespace rulelab::app

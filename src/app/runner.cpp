@@ -1,0 +1,69 @@
+#include "app/runner.hpp"
+
+#include <set>
+
+#include "app/runner_impl.hpp"
+#include "core/schema.hpp"
+#include "engine/pushdown.hpp"
+#include "kql/elastic_runner.hpp"
+#include "kusto/parser.hpp"
+
+namespace rulelab::app {
+
+std::vector<DataSpec> data_specs(const std::vector<std::string>& args, bool elastic) {
+  std::vector<DataSpec> out;
+  for (const auto& a : args) out.push_back(parse_data_spec(a, elastic));
+  return out;
+}
+
+Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOptions& data,
+                                            std::optional<std::pair<DateTime, DateTime>> span) {
+  Result<std::unique_ptr<Runner>> r = Error("no runner");
+  switch (rule.kind) {
+    case Kind::SentinelScheduled:
+    case Kind::SentinelNrt:
+    case Kind::SentinelHunting: r = make_sentinel_runner(rule, data, span); break;
+    case Kind::ElasticKuery: r = make_kuery_runner(rule, data); break;
+    case Kind::ElasticEql: r = make_eql_runner(rule, data); break;
+    case Kind::ElasticEsql:
+    case Kind::ElasticOther: {
+      const auto& e = *rule.elastic;
+      return Error("\"" + e.name + "\": rules of type " + e.type_name + (e.language_name.empty() ? "" : " in " + e.language_name) +
+                       " cannot be run by rulelab",
+                   rule.path);
+    }
+  }
+  if (r && span) (*r)->explain_misses = false;
+  return r;
+}
+
+std::vector<std::string> unmatched_data(const LoadedRule& rule, const DataOptions& data) {
+  std::vector<std::string> out;
+  std::set<std::string> given;
+  for (const auto& d : data.data) given.insert(d.name);
+  if (rule.sentinel) {
+    kusto::ParseOptions po;
+    po.location = rule.sentinel->location;
+    auto q = kusto::parse_query(rule.sentinel->query, po);
+    if (!q) return out;
+    std::set<std::string> strings = engine::query_strings(q.value());
+    const std::vector<std::string> names = builtin_schema_names();
+    const std::set<std::string> tables(names.begin(), names.end());
+    for (const auto& s : strings)
+      if (tables.count(s) && !given.count(s)) out.push_back(s);
+    return out;
+  }
+  if (rule.elastic) {
+    const auto& patterns = rule.elastic->index.empty() ? kql::default_security_indices() : rule.elastic->index;
+    bool any = false;
+    for (const auto& d : data.data) any = any || !d.named || kql::index_selected(patterns, d.name);
+    if (!any) {
+      std::string p;
+      for (const auto& x : patterns) p += (p.empty() ? "" : ",") + x;
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+}  // namespace rulelab::app

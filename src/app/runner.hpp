@@ -1,0 +1,55 @@
+// Runs a loaded rule over a data set: once at a given `now`, or on its schedule between two times.
+// The data are read once per Runner; each run costs only its evaluation.
+#pragma once
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/data_spec.hpp"
+#include "app/rule.hpp"
+#include "app/run_result.hpp"
+#include "core/error.hpp"
+#include "core/limits.hpp"
+
+namespace rulelab::app {
+
+// What the data set is and how to read it (the same for every command).
+struct DataOptions {
+  std::vector<DataSpec> data;
+  std::string schema_dir;              // Log Analytics table schemas (Sentinel)
+  std::vector<std::string> functions;  // NAME=FILE.kql workspace functions (Sentinel)
+  std::string mapping;                 // Elasticsearch index mapping JSON (Elastic)
+  std::vector<std::string> external;   // URL=FILE local copies of externaldata URLs (Sentinel)
+  bool strict = false;                 // an unreadable record is fatal
+  bool provenance = true;              // carry file:line of source events through the run (Sentinel)
+  bool no_pushdown = false;            // Sentinel single runs: read every row in the window
+  Limits limits;
+};
+
+// The data specs given on the command line (NAME=FILE or FILE), named by the one rule.
+std::vector<DataSpec> data_specs(const std::vector<std::string>& args, bool elastic);
+
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  // One run at `now`. A failure is an Error (positioned where it can be); `unsupported` is set
+  // when the rule needs something rulelab does not implement.
+  virtual Result<RunResult> run(DateTime now) = 0;
+  bool unsupported = false;
+  // When a run has no result row, count the events its window left out (RunResult::missed). Off
+  // in schedule mode, where simulate reports the events no run saw.
+  bool explain_misses = true;
+};
+
+// A runner for `rule`. `span`: the earliest and latest `now` the runner will be asked for; the data
+// are then read once, for the union of those runs' windows (schedule mode). Without a span each
+// run reads what it needs (filters pushed down into reading).
+Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOptions& data,
+                                            std::optional<std::pair<DateTime, DateTime>> span = std::nullopt);
+
+// Tables or indexes the rule reads that no --data names (a warning: they are read as empty).
+std::vector<std::string> unmatched_data(const LoadedRule& rule, const DataOptions& data);
+
+}  // namespace rulelab::app
