@@ -90,7 +90,8 @@ class Binder {
                                const Src& src, const ScopePtr& scope);
   ExprPtr make_call(const ScalarFunction* fn, std::vector<ExprPtr> args, std::uint32_t off, const Src& src);
   ExprPtr call_op(const std::string& name, std::vector<ExprPtr> args, std::uint32_t off, const Src& src);
-  Value resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src);
+  // A scalar let's value: a constant, or the row expression it stands for inside a user function.
+  ExprPtr resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src);
   Value eval_const(const ExprPtr& e, std::uint32_t off, const Src& src);
   Value table_first_value(const PlanPtr& p);
   Value table_column_array(const PlanPtr& p);

@@ -147,9 +147,19 @@ Type common_type(const std::vector<ExprPtr>& vals) {
 
 }  // namespace
 
+namespace {
+// Whether a bound expression reads a column of its row (through a name, or through a parameter
+// of a user function that was given a column).
+bool reads_columns(const Expr& e) {
+  if (e.kind == ExprKind::Column) return true;
+  for (auto& a : e.args)
+    if (a && reads_columns(*a)) return true;
+  return false;
+}
+}  // namespace
+
 Value Binder::eval_const(const ExprPtr& e, std::uint32_t off, const Src& src) {
-  (void)off;
-  (void)src;
+  if (reads_columns(*e)) fail(src, off, "a constant value is expected here, not one that depends on the row");
   return evaluate_scalar(*e, ctx_.eval);
 }
 
@@ -184,18 +194,21 @@ Value Binder::table_column_array(const PlanPtr& p) {
   return Value::of_dynamic(std::move(bytes));
 }
 
-Value Binder::resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src) {
-  if (b->value) return *b->value;
+ExprPtr Binder::resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src) {
+  if (b->value) return make_const(*b->value);
   if (b->resolving) fail(use_src, off, "let definition refers to itself");
   b->resolving = true;
   RowCtx none;
   Schema empty;
   none.schema = &empty;
   ExprPtr e = bind_expr(*b->expr, none, b->src, b->scope);
-  Value v = eval_const(e, b->offset, b->src);
   b->resolving = false;
+  // A let in a user function's body may depend on a parameter that was given a column
+  // (`let f=(a:long){ let b=a+1; b }; T | project f(v)`): then it is that row expression.
+  if (reads_columns(*e)) return e;
+  Value v = eval_const(e, b->offset, b->src);
   b->value = v;
-  return v;
+  return make_const(v);
 }
 
 ExprPtr Binder::make_call(const ScalarFunction* fn, std::vector<ExprPtr> args, std::uint32_t off, const Src& src) {
@@ -259,7 +272,7 @@ ExprPtr Binder::bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, co
         case Binding::Kind::BoundExpr: return b->bound;
         case Binding::Kind::Lazy:
           if (b->tab) fail(src, off, "'" + n->name + "' is a tabular expression, used here as a scalar");
-          return make_const(resolve_scalar(b, off, src));
+          return resolve_scalar(b, off, src);
         case Binding::Kind::Plan: fail(src, off, "'" + n->name + "' is a table, used here as a scalar");
         case Binding::Kind::Function: fail(src, off, "'" + n->name + "' is a function; call it with ()");
       }
