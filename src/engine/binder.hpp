@@ -116,7 +116,11 @@ inline PlanPtr at_site(PlanPtr p, const Src& src, std::uint32_t offset, std::str
   return p;
 }
 
-// Kusto's default name for an unnamed expression column ("" when it has none).
-std::string derive_name(const K::Expr& e);
+// Kusto's name for an unnamed expression column ("" when it gets a generated ColumnN name): a
+// column reference keeps its name, d.a and d["a"] are d_a, and a call is named by its function's
+// rule (tostring(x) is x, sum(x) is sum_x, strcat(...) has none). `row`: the input columns (for
+// column_ifexists).
+std::string derive_name(const K::Expr& e, const Schema* row = nullptr);
+std::string derive_call_name(const K::Call& c, const Schema* row = nullptr);
 
 }  // namespace rulelab::engine
