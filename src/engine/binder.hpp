@@ -26,6 +26,7 @@ struct Src {
 struct BindFailure {
   Error error;
   bool unsupported = false;
+  bool unresolved = false;  // a table, column or function that does not exist (union isfuzzy=true skips the leg)
 };
 
 struct Scope;
@@ -45,6 +46,16 @@ struct Binding {
   ExprPtr bound;
   PlanPtr plan;
   bool resolving = false;
+};
+
+// Marks a let as being resolved while it is bound (a use inside its own definition is an error),
+// also when binding it fails: union isfuzzy=true goes on after a leg that did not resolve.
+struct Resolving {
+  Binding& b;
+  explicit Resolving(Binding& x) : b(x) { b.resolving = true; }
+  ~Resolving() { b.resolving = false; }
+  Resolving(const Resolving&) = delete;
+  Resolving& operator=(const Resolving&) = delete;
 };
 
 struct Scope {
@@ -67,6 +78,9 @@ class Binder {
  private:
   friend struct BinderAccess;
   [[noreturn]] void fail(const Src& src, std::uint32_t offset, const std::string& msg, bool unsupported = false) const;
+  // A name that does not resolve (unknown table, column or function).
+  [[noreturn]] void fail_unresolved(const Src& src, std::uint32_t offset, const std::string& msg) const;
+  void warn(const Src& src, std::uint32_t offset, const std::string& msg) const;
 
   void bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope);
   PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope);

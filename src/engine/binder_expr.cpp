@@ -21,6 +21,17 @@ void Binder::fail(const Src& src, std::uint32_t offset, const std::string& msg, 
   throw f;
 }
 
+void Binder::fail_unresolved(const Src& src, std::uint32_t offset, const std::string& msg) const {
+  BindFailure f;
+  f.error = src.loc ? src.loc->error_at(*src.text, offset, msg) : Error(msg);
+  f.unresolved = true;
+  throw f;
+}
+
+void Binder::warn(const Src& src, std::uint32_t offset, const std::string& msg) const {
+  if (ctx_.warnings) ctx_.warnings->push_back(src.loc ? src.loc->error_at(*src.text, offset, msg) : Error(msg));
+}
+
 namespace {
 
 // How a call names its column when the query gives no name (Kusto.Language's ResultNameKind, the
@@ -264,12 +275,14 @@ Value Binder::table_column_array(const PlanPtr& p) {
 ExprPtr Binder::resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src) {
   if (b->value) return make_const(*b->value);
   if (b->resolving) fail(use_src, off, "let definition refers to itself");
-  b->resolving = true;
   RowCtx none;
   Schema empty;
   none.schema = &empty;
-  ExprPtr e = bind_expr(*b->expr, none, b->src, b->scope);
-  b->resolving = false;
+  ExprPtr e;
+  {
+    Resolving guard(*b);
+    e = bind_expr(*b->expr, none, b->src, b->scope);
+  }
   // A let in a user function's body may depend on a parameter that was given a column
   // (`let f=(a:long){ let b=a+1; b }; T | project f(v)`): then it is that row expression.
   if (reads_columns(*e)) return e;
@@ -344,7 +357,7 @@ ExprPtr Binder::bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, co
         case Binding::Kind::Function: fail(src, off, "'" + n->name + "' is a function; call it with ()");
       }
     }
-    fail(src, off, "unknown name '" + n->name + "' (no such column or let variable)");
+    fail_unresolved(src, off, "unknown name '" + n->name + "' (no such column or let variable)");
   }
 
   if (auto* m = e.as<K::Member>()) {
