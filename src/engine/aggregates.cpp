@@ -26,6 +26,12 @@ std::vector<Type> t_sum(const Types& a, const Consts&, std::string& err) {
   err = "sum() expects a numeric argument, got " + std::string(type_name(t));
   return one(Type::Real);
 }
+// avg(): real, but a datetime or timespan average keeps its type (Kusto.Language's avg signatures:
+// avg(timespan) is timespan, avg(datetime) is datetime).
+std::vector<Type> t_avg(const Types& a, const Consts&, std::string&) {
+  const Type t = a.empty() ? Type::Real : a[0];
+  return one(t == Type::DateTime || t == Type::TimeSpan ? t : Type::Real);
+}
 bool truthy(const Value& v) { return !v.is_null() && (v.type == Type::Bool ? v.i != 0 : convert_to(v, Type::Bool).i != 0); }
 
 // count(), countif(p)
@@ -56,9 +62,17 @@ struct Sum : AggState {
   std::int64_t isum = 0;
   double rsum = 0;
   std::int64_t n = 0;
+  // avg of datetimes/timespans: ticks summed as offsets from the first value (no overflow)
+  std::int64_t first_ticks = 0;
+  long double tick_offsets = 0;
   Sum(Type i, Type o, bool c, bool avg) : in(i), out(o), conditional(c), average(avg) {}
   void add(const Value* a, std::size_t) override {
     if (a[0].is_null() || (conditional && !truthy(a[1]))) return;
+    if (average && (out == Type::DateTime || out == Type::TimeSpan)) {
+      if (n++ == 0) first_ticks = a[0].i;
+      tick_offsets += static_cast<long double>(a[0].i) - static_cast<long double>(first_ticks);
+      return;
+    }
     bool ok;
     double d = number_of(a[0], ok);
     if (!ok) return;
@@ -67,6 +81,11 @@ struct Sum : AggState {
     rsum += d;
   }
   std::vector<Value> result() const override {
+    if (average && (out == Type::DateTime || out == Type::TimeSpan)) {
+      if (n == 0) return {Value::null_of(out)};
+      const auto ticks = first_ticks + static_cast<std::int64_t>(std::llround(static_cast<double>(tick_offsets / static_cast<long double>(n))));
+      return {out == Type::DateTime ? Value::of_datetime(ticks) : Value::of_timespan(ticks)};
+    }
     if (average) {
       if (n == 0) return {Value::null_of(Type::Real)};
       return {Value::of_real(rsum / static_cast<double>(n))};
@@ -252,8 +271,8 @@ AggregateRegistry::AggregateRegistry() {
   add("dcountif", 2, 3, t_long, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<DCount>(true); });
   add("sum", 1, 1, t_sum, [](const Types& t, const std::vector<Value>& c) -> std::unique_ptr<AggState> { std::string e; (void)c; return std::make_unique<Sum>(t[0], t_sum(t, {}, e)[0], false, false); });
   add("sumif", 2, 2, t_sum, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { std::string e; return std::make_unique<Sum>(t[0], t_sum(t, {}, e)[0], true, false); });
-  add("avg", 1, 1, t_real, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Sum>(t[0], Type::Real, false, true); });
-  add("avgif", 2, 2, t_real, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Sum>(t[0], Type::Real, true, true); });
+  add("avg", 1, 1, t_avg, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { std::string e; return std::make_unique<Sum>(t[0], t_avg(t, {}, e)[0], false, true); });
+  add("avgif", 2, 2, t_avg, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { std::string e; return std::make_unique<Sum>(t[0], t_avg(t, {}, e)[0], true, true); });
   add("min", 1, 1, t_first, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<MinMax>(t[0], false, false); });
   add("max", 1, 1, t_first, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<MinMax>(t[0], true, false); });
   add("minif", 2, 2, t_first, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<MinMax>(t[0], false, true); });

@@ -26,6 +26,7 @@ struct Src {
 struct BindFailure {
   Error error;
   bool unsupported = false;
+  bool unresolved = false;  // a table, column or function that does not exist (union isfuzzy=true skips the leg)
 };
 
 struct Scope;
@@ -45,6 +46,16 @@ struct Binding {
   ExprPtr bound;
   PlanPtr plan;
   bool resolving = false;
+};
+
+// Marks a let as being resolved while it is bound (a use inside its own definition is an error),
+// also when binding it fails: union isfuzzy=true goes on after a leg that did not resolve.
+struct Resolving {
+  Binding& b;
+  explicit Resolving(Binding& x) : b(x) { b.resolving = true; }
+  ~Resolving() { b.resolving = false; }
+  Resolving(const Resolving&) = delete;
+  Resolving& operator=(const Resolving&) = delete;
 };
 
 struct Scope {
@@ -67,6 +78,9 @@ class Binder {
  private:
   friend struct BinderAccess;
   [[noreturn]] void fail(const Src& src, std::uint32_t offset, const std::string& msg, bool unsupported = false) const;
+  // A name that does not resolve (unknown table, column or function).
+  [[noreturn]] void fail_unresolved(const Src& src, std::uint32_t offset, const std::string& msg) const;
+  void warn(const Src& src, std::uint32_t offset, const std::string& msg) const;
 
   void bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope);
   PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope);
@@ -90,7 +104,8 @@ class Binder {
                                const Src& src, const ScopePtr& scope);
   ExprPtr make_call(const ScalarFunction* fn, std::vector<ExprPtr> args, std::uint32_t off, const Src& src);
   ExprPtr call_op(const std::string& name, std::vector<ExprPtr> args, std::uint32_t off, const Src& src);
-  Value resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src);
+  // A scalar let's value: a constant, or the row expression it stands for inside a user function.
+  ExprPtr resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src);
   Value eval_const(const ExprPtr& e, std::uint32_t off, const Src& src);
   Value table_first_value(const PlanPtr& p);
   Value table_column_array(const PlanPtr& p);
@@ -115,7 +130,11 @@ inline PlanPtr at_site(PlanPtr p, const Src& src, std::uint32_t offset, std::str
   return p;
 }
 
-// Kusto's default name for an unnamed expression column ("" when it has none).
-std::string derive_name(const K::Expr& e);
+// Kusto's name for an unnamed expression column ("" when it gets a generated ColumnN name): a
+// column reference keeps its name, d.a and d["a"] are d_a, and a call is named by its function's
+// rule (tostring(x) is x, sum(x) is sum_x, strcat(...) has none). `row`: the input columns (for
+// column_ifexists).
+std::string derive_name(const K::Expr& e, const Schema* row = nullptr);
+std::string derive_call_name(const K::Call& c, const Schema* row = nullptr);
 
 }  // namespace rulelab::engine

@@ -1,4 +1,5 @@
 // Binding of scalar expressions: names, literals, operators, function calls, user functions.
+#include <map>
 #include <set>
 
 #include "engine/binder.hpp"
@@ -20,25 +21,102 @@ void Binder::fail(const Src& src, std::uint32_t offset, const std::string& msg, 
   throw f;
 }
 
-std::string derive_name(const K::Expr& e) {
+void Binder::fail_unresolved(const Src& src, std::uint32_t offset, const std::string& msg) const {
+  BindFailure f;
+  f.error = src.loc ? src.loc->error_at(*src.text, offset, msg) : Error(msg);
+  f.unresolved = true;
+  throw f;
+}
+
+void Binder::warn(const Src& src, std::uint32_t offset, const std::string& msg) const {
+  if (ctx_.warnings) ctx_.warnings->push_back(src.loc ? src.loc->error_at(*src.text, offset, msg) : Error(msg));
+}
+
+namespace {
+
+// How a call names its column when the query gives no name (Kusto.Language's ResultNameKind, the
+// official parser's table for each built-in function; e.g. array-concat-function's example gives
+// Column1, summarize-operator's examples count_x, countif_, set_x, sum_y).
+enum class ResultName { None, FirstArgument, OnlyArgument, PrefixAndFirstArgument };
+struct ResultNameRule {
+  ResultName kind = ResultName::None;
+  const char* prefix = nullptr;
+};
+
+const std::map<std::string, ResultNameRule, std::less<>>& result_name_rules() {
+  static const std::map<std::string, ResultNameRule, std::less<>> rules = [] {
+    std::map<std::string, ResultNameRule, std::less<>> m;
+    for (const char* f : {"split", "tostring", "tohex", "todynamic", "toobject", "tolong", "toint", "toreal", "todouble",
+                          "todatetime", "totimespan", "totime", "tobool", "toboolean", "todecimal", "toguid", "parse_csv",
+                          "parsejson", "parse_json", "parse_xml", "format_datetime", "format_timespan", "startofday", "bin",
+                          "floor", "bin_at", "bin_auto", "binary_and", "binary_or", "binary_xor", "binary_not",
+                          "binary_shift_right", "binary_shift_left", "bitset_count_ones", "series_fir", "series_iir",
+                          "series_outliers", "series_fill_backward", "series_fill_forward", "series_fill_const",
+                          "series_fill_linear", "round", "ceiling", "pow", "sqrt", "log", "log2", "log10", "exp", "exp2",
+                          "exp10", "cos", "sin", "tan", "acos", "asin", "atan", "atan2", "abs", "rand", "gamma", "loggamma",
+                          "erf", "erfc", "format_bytes", "passthrough", "binary_all_or", "binary_all_and", "binary_all_xor",
+                          "take_anyif"})
+      m[f] = {ResultName::FirstArgument, nullptr};
+    for (const char* f : {"make_datetime", "make_timespan"}) m[f] = {ResultName::OnlyArgument, nullptr};
+    // the function's own name as the prefix
+    for (const char* f : {"strlen", "string_size", "percentile_tdigest", "dcount_hll", "sum", "sumif", "cnt", "count",
+                          "countif", "dcount", "dcountif", "tdigest", "hll", "hll_if", "hll_merge", "min", "minif", "max",
+                          "maxif", "avg", "avgif", "count_distinct", "count_distinctif", "stdev", "stdevif", "stdevp",
+                          "variance", "varianceif", "variancep", "variancepif", "covariance", "covarianceif",
+                          "covariancep", "covariancepif", "any", "anyif"})
+      m[f] = {ResultName::PrefixAndFirstArgument, f};
+    const std::pair<const char*, const char*> prefixed[] = {
+        {"gettype", "type"}, {"treepath", "tree"}, {"repeat", "repeat"}, {"percentiles_array_tdigest", "percentile_tdigest"},
+        {"tdigest_merge", "merge_tdigests"}, {"merge_tdigest", "merge_tdigests"}, {"makelist", "list"},
+        {"make_list", "list"}, {"make_list_if", "list"}, {"make_list_with_nulls", "list"}, {"makeset", "set"},
+        {"make_set", "set"}, {"make_set_if", "set"}, {"make_dictionary", "dictionary"}, {"make_bag", "bag"},
+        {"make_bag_if", "bag"}, {"buildschema", "schema"}};
+    for (auto& [f, pre] : prefixed) m[f] = {ResultName::PrefixAndFirstArgument, pre};
+    return m;
+  }();
+  return rules;
+}
+
+}  // namespace
+
+std::string derive_call_name(const K::Call& call, const Schema* row) {
+  const K::Expr* first = !call.args.empty() && call.args[0].value ? call.args[0].value.get() : nullptr;
+  if (first && first->as<K::Star>()) first = nullptr;
+  if (call.name == "column_ifexists" || call.name == "columnifexists") {
+    // the column's name when the row has that column
+    const K::Literal* lit = first ? first->as<K::Literal>() : nullptr;
+    const std::string* s = lit ? std::get_if<std::string>(&lit->value) : nullptr;
+    return s && row && row->index_of(*s) >= 0 ? *s : "";
+  }
+  auto it = result_name_rules().find(call.name);
+  if (it == result_name_rules().end()) return "";
+  const ResultNameRule& r = it->second;
+  switch (r.kind) {
+    case ResultName::None: return "";
+    case ResultName::FirstArgument: return first ? derive_name(*first, row) : "";
+    case ResultName::OnlyArgument: return first && call.args.size() == 1 ? derive_name(*first, row) : "";
+    case ResultName::PrefixAndFirstArgument: return std::string(r.prefix) + "_" + (first ? derive_name(*first, row) : "");
+  }
+  return "";
+}
+
+std::string derive_name(const K::Expr& e, const Schema* row) {
   if (auto* n = e.as<K::Name>()) return n->name;
   if (auto* m = e.as<K::Member>()) {
     if (m->object->as<K::JoinSideRef>()) return m->member;
-    std::string o = derive_name(*m->object);
-    return o.empty() ? "" : o + "_" + m->member;
+    std::string o = derive_name(*m->object, row);
+    return o.empty() ? m->member : o + "_" + m->member;
   }
   if (auto* i = e.as<K::Index>()) {
-    std::string o = derive_name(*i->object);
-    if (o.empty()) return "";
+    std::string o = derive_name(*i->object, row);
+    std::string sel;
     if (auto* lit = i->index->as<K::Literal>()) {
-      if (auto* s = std::get_if<std::string>(&lit->value)) return o + "_" + *s;
-      if (auto* v = std::get_if<std::int64_t>(&lit->value)) return o + "_" + std::to_string(*v);
+      if (auto* s = std::get_if<std::string>(&lit->value)) sel = *s;
+      if (auto* v = std::get_if<std::int64_t>(&lit->value)) sel = std::to_string(*v);
     }
-    return o;
+    return o.empty() ? sel : o + "_" + sel;
   }
-  if (auto* c = e.as<K::Call>()) {
-    if (!c->args.empty() && c->args[0].value) return derive_name(*c->args[0].value);
-  }
+  if (auto* c = e.as<K::Call>()) return derive_call_name(*c, row);
   return "";
 }
 
@@ -147,9 +225,19 @@ Type common_type(const std::vector<ExprPtr>& vals) {
 
 }  // namespace
 
+namespace {
+// Whether a bound expression reads a column of its row (through a name, or through a parameter
+// of a user function that was given a column).
+bool reads_columns(const Expr& e) {
+  if (e.kind == ExprKind::Column) return true;
+  for (auto& a : e.args)
+    if (a && reads_columns(*a)) return true;
+  return false;
+}
+}  // namespace
+
 Value Binder::eval_const(const ExprPtr& e, std::uint32_t off, const Src& src) {
-  (void)off;
-  (void)src;
+  if (reads_columns(*e)) fail(src, off, "a constant value is expected here, not one that depends on the row");
   return evaluate_scalar(*e, ctx_.eval);
 }
 
@@ -184,18 +272,23 @@ Value Binder::table_column_array(const PlanPtr& p) {
   return Value::of_dynamic(std::move(bytes));
 }
 
-Value Binder::resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src) {
-  if (b->value) return *b->value;
+ExprPtr Binder::resolve_scalar(const std::shared_ptr<Binding>& b, std::uint32_t off, const Src& use_src) {
+  if (b->value) return make_const(*b->value);
   if (b->resolving) fail(use_src, off, "let definition refers to itself");
-  b->resolving = true;
   RowCtx none;
   Schema empty;
   none.schema = &empty;
-  ExprPtr e = bind_expr(*b->expr, none, b->src, b->scope);
+  ExprPtr e;
+  {
+    Resolving guard(*b);
+    e = bind_expr(*b->expr, none, b->src, b->scope);
+  }
+  // A let in a user function's body may depend on a parameter that was given a column
+  // (`let f=(a:long){ let b=a+1; b }; T | project f(v)`): then it is that row expression.
+  if (reads_columns(*e)) return e;
   Value v = eval_const(e, b->offset, b->src);
-  b->resolving = false;
   b->value = v;
-  return v;
+  return make_const(v);
 }
 
 ExprPtr Binder::make_call(const ScalarFunction* fn, std::vector<ExprPtr> args, std::uint32_t off, const Src& src) {
@@ -259,12 +352,12 @@ ExprPtr Binder::bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, co
         case Binding::Kind::BoundExpr: return b->bound;
         case Binding::Kind::Lazy:
           if (b->tab) fail(src, off, "'" + n->name + "' is a tabular expression, used here as a scalar");
-          return make_const(resolve_scalar(b, off, src));
+          return resolve_scalar(b, off, src);
         case Binding::Kind::Plan: fail(src, off, "'" + n->name + "' is a table, used here as a scalar");
         case Binding::Kind::Function: fail(src, off, "'" + n->name + "' is a function; call it with ()");
       }
     }
-    fail(src, off, "unknown name '" + n->name + "' (no such column or let variable)");
+    fail_unresolved(src, off, "unknown name '" + n->name + "' (no such column or let variable)");
   }
 
   if (auto* m = e.as<K::Member>()) {

@@ -39,20 +39,23 @@ std::string escape_regex(const std::string& s) {
   return o;
 }
 
-std::string agg_default_name(const std::string& fn, const K::Call& c, std::size_t k) {
-  std::string arg = c.args.empty() || !c.args[0].value ? "" : derive_name(*c.args[0].value);
-  if (fn == "count") return "count_";
-  if (fn == "countif") return "countif_";
-  std::string base = fn;
-  if (fn == "make_list" || fn == "makelist") base = "list";
-  else if (fn == "make_set" || fn == "makeset") base = "set";
-  else if (fn == "make_bag") base = "bag";
-  else if (fn == "any") base = "any";
-  else if (fn == "take_any" || fn == "take_anyif") return arg.empty() ? fn + "_" : arg;  // take-any-aggregation-function: no prefix
-  else if (fn == "make_list_if") base = "list";
-  else if (fn == "make_set_if") base = "set";
-  (void)k;
-  return arg.empty() ? base + "_" : base + "_" + arg;
+// The first generated name ColumnN (N from `next`) that `s` does not have yet.
+std::string next_column_name(const Schema& s, int& next) {
+  for (;;) {
+    std::string n = "Column" + std::to_string(next++);
+    if (s.index_of(n) < 0) return n;
+  }
+}
+
+// An aggregate's column name when the query gives none (summarize-operator's examples: count_x,
+// countif_, dcount_x, set_x, list_x, sum_y; take_any keeps its argument's name).
+std::string agg_default_name(const std::string& fn, const K::Call& c) {
+  if (fn == "take_any" || fn == "take_anyif") {
+    std::string arg = c.args.empty() || !c.args[0].value ? "" : derive_name(*c.args[0].value);
+    return arg.empty() ? fn + "_" : arg;  // take-any-aggregation-function: no prefix
+  }
+  std::string n = derive_call_name(c);
+  return n.empty() ? fn + "_" : n;
 }
 
 }  // namespace
@@ -102,14 +105,16 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     std::vector<int> output;
     for (std::size_t i = 0; i < is.fields.size(); ++i) output.push_back(static_cast<int>(i));
     Schema out = is;
-    int unnamed = 0;
+    int unnamed = 1;
     for (auto& a : ex->items) {
       RowCtx wrc;
       wrc.schema = &work;
       ExprPtr e = bind_expr(*a.value, wrc, src, scope);
       if (a.names.size() > 1) fail(src, a.range.begin, "extend (a, b) = ... (functions returning several columns) is not supported", true);
-      std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
-      if (name.empty()) name = "Column" + std::to_string(++unnamed);
+      // extend-operator: an unnamed expression gets a generated name (a new column ColumnN, never
+      // one of the input's), unless its function names it after its argument (tostring(X) is X).
+      std::string name = a.names.empty() ? derive_name(*a.value, &is) : a.names[0];
+      if (name.empty()) name = next_column_name(out, unnamed);
       const int wcol = static_cast<int>(work.fields.size());
       steps.push_back(e);
       // Later items of the same extend see a new column (`extend a = 1, b = a + 1`), but a name
@@ -139,12 +144,19 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     std::vector<ExprPtr> steps;
     std::vector<int> output;
     Schema out;
-    int unnamed = 0;
+    int unnamed = 1;
+    std::set<std::string> declared;
     for (auto& a : pj->items) {
       ExprPtr e = bind_expr(*a.value, rc, src, scope);
-      std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
-      if (name.empty()) name = "Column" + std::to_string(++unnamed);
-      if (out.index_of(name) >= 0) fail(src, a.range.begin, "project: column '" + name + "' is given twice");
+      // A name given (`N = ...`) or a column kept (`X`) is declared: twice is an error. A derived
+      // name (tostring(X) is X) or a generated one (Column1) is made unique instead (X1), so
+      // `project X, tostring(X)` is X, X1 (project-operator; Kusto.Language's projection rules).
+      const bool declares = !a.names.empty() || a.value->as<K::Name>();
+      std::string name = a.names.empty() ? derive_name(*a.value, &is) : a.names[0];
+      if (name.empty()) name = next_column_name(out, unnamed);
+      if (declares && declared.count(name)) fail(src, a.range.begin, "project: column '" + name + "' is given twice");
+      name = unique_name(out, name);
+      if (declares) declared.insert(name);
       output.push_back(static_cast<int>(is.fields.size() + steps.size()));
       steps.push_back(e);
       out.fields.push_back({name, e->type});
@@ -265,16 +277,17 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
   if (auto* di = op.as<K::Distinct>()) {
     std::vector<ExprPtr> keys;
     Schema out;
+    int unnamed = 1;
     for (auto& a : di->items) {
       if (a.value->as<K::Star>()) {
         for (std::size_t i = 0; i < is.fields.size(); ++i) { keys.push_back(make_column(static_cast<int>(i), is.fields[i].type)); out.fields.push_back(is.fields[i]); }
         continue;
       }
       ExprPtr e = bind_expr(*a.value, rc, src, scope);
-      std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
-      if (name.empty()) name = "Column" + std::to_string(out.fields.size() + 1);
+      std::string name = a.names.empty() ? derive_name(*a.value, &is) : a.names[0];
+      if (name.empty()) name = next_column_name(out, unnamed);
       keys.push_back(e);
-      out.fields.push_back({name, e->type});
+      out.fields.push_back({unique_name(out, name), e->type});
     }
     return make_summarize(std::move(in), std::move(keys), {}, std::move(out));
   }
@@ -306,10 +319,11 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
   if (auto* sz = op.as<K::Summarize>()) {
     std::vector<ExprPtr> keys;
     Schema out;
+    int unnamed = 1;
     for (auto& b : sz->by) {
       ExprPtr e = bind_expr(*b.value, rc, src, scope);
-      std::string name = b.names.empty() ? derive_name(*b.value) : b.names[0];
-      if (name.empty()) name = "Column" + std::to_string(keys.size() + 1);
+      std::string name = b.names.empty() ? derive_name(*b.value, &is) : b.names[0];
+      if (name.empty()) name = next_column_name(out, unnamed);
       keys.push_back(e);
       out.fields.push_back({unique_name(out, name), e->type});
     }
@@ -318,7 +332,6 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     struct Final { std::string name; const K::Expr* expr; int direct_col; };
     std::vector<Final> finals;
     bool need_compute = false;
-    int hidden = 0;
     auto make_agg = [&](const K::Call& c, std::uint32_t coff, const std::vector<std::string>& names) -> std::vector<int> {
       const AggregateFunction* fn = engine_.aggregates().find(c.name);
       AggSpec a;
@@ -375,7 +388,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
           std::string pv = a.const_args.size() > j + 1 ? to_kusto_string(a.const_args[j + 1]) : "";
           for (char& ch : pv) if (ch == '.') ch = '_';
           name = "percentile_" + arg_names[0] + "_" + pv;
-        } else name = agg_default_name(c.name, c, j);
+        } else name = agg_default_name(c.name, c);
         name = unique_name(out, name);
         cols.push_back(static_cast<int>(out.fields.size()));
         out.fields.push_back({name, outs[j]});
@@ -391,8 +404,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
         for (int col : cols) finals.push_back({out.fields[static_cast<std::size_t>(col)].name, nullptr, col});
       } else {
         need_compute = true;
-        std::string name = a.names.empty() ? derive_name(*a.value) : a.names[0];
-        if (name.empty()) name = "Column" + std::to_string(++hidden);
+        std::string name = a.names.empty() ? derive_name(*a.value, &is) : a.names[0];
+        if (name.empty()) name = next_column_name(out, unnamed);
         finals.push_back({name, a.value.get(), -1});
       }
     }
@@ -824,7 +837,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       if (outs.size() != 1) fail(src, a.agg.value->range.begin, "make-series: " + c->name + "() gives several columns", true);
       Value def = a.default_value ? eval_const(bind_expr(*a.default_value, none, src, scope), off, src) : Value::of_long(0);
       defaults.push_back(convert_to(def, outs[0] == Type::Int ? Type::Long : outs[0]));
-      std::string name = a.agg.names.empty() ? agg_default_name(c->name, *c, 0) : a.agg.names[0];
+      std::string name = a.agg.names.empty() ? agg_default_name(c->name, *c) : a.agg.names[0];
       spec.out_columns = {static_cast<int>(out.fields.size())};
       out.fields.push_back({unique_name(out, name), Type::Dynamic});
       aggs.push_back(std::move(spec));

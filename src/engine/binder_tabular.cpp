@@ -85,10 +85,8 @@ PlanPtr Binder::bind_table_name(const std::string& name, std::uint32_t off, cons
       case Binding::Kind::Lazy:
         if (b->tab) {
           if (b->resolving) fail(src, off, "let definition refers to itself");
-          b->resolving = true;
-          PlanPtr p = bind_tabular(*b->tab, b->src, b->scope);
-          b->resolving = false;
-          return p;
+          Resolving guard(*b);
+          return bind_tabular(*b->tab, b->src, b->scope);
         }
         if (b->expr && (b->expr->as<K::Name>() || b->expr->as<K::Call>() || b->expr->as<K::TabularArg>())) {
           // decide: a scalar call (e.g. let x = ago(1d)) is not a table
@@ -102,10 +100,8 @@ PlanPtr Binder::bind_table_name(const std::string& name, std::uint32_t off, cons
             }
           }
           if (b->resolving) fail(src, off, "let definition refers to itself");
-          b->resolving = true;
-          PlanPtr p = bind_tabular_expr_value(*b->expr, b->src, b->scope);
-          b->resolving = false;
-          return p;
+          Resolving guard(*b);
+          return bind_tabular_expr_value(*b->expr, b->src, b->scope);
         }
         fail(src, off, "'" + name + "' is a scalar, used here as a table");
       default: fail(src, off, "'" + name + "' is a scalar, used here as a table");
@@ -117,7 +113,7 @@ PlanPtr Binder::bind_table_name(const std::string& name, std::uint32_t off, cons
   if (ft != engine_.file_tables_.end()) return make_file_scan(ft->second);
   if (engine_.workspace_.count(name)) return bind_workspace_function(name, nullptr, off, src, scope, nullptr);
   if (fuzzy_ok) return nullptr;
-  fail(src, off, "unknown table '" + name + "' (give it with --data " + name + "=FILE, or --schema)");
+  fail_unresolved(src, off, "unknown table '" + name + "' (give it with --data " + name + "=FILE, or --schema)");
 }
 
 PlanPtr Binder::bind_function_tabular(const std::shared_ptr<Binding>& b, const K::Call* call, std::uint32_t off, const Src& src,
@@ -233,7 +229,7 @@ PlanPtr Binder::bind_call_source(const K::Call& c, std::uint32_t off, const Src&
   if (auto b = scope->find(c.name); b && b->kind != Binding::Kind::Function && c.args.empty())
     return bind_table_name(c.name, off, src, scope, false);
   if (engine_.has_table(c.name) && c.args.empty()) return bind_table_name(c.name, off, src, scope, false);
-  fail(src, c.name_range.begin, "unknown function '" + c.name + "' (a workspace function? give it with --function " + c.name + "=FILE.kql)");
+  fail_unresolved(src, c.name_range.begin, "unknown function '" + c.name + "' (a workspace function? give it with --function " + c.name + "=FILE.kql)");
 }
 
 namespace {
@@ -276,17 +272,27 @@ PlanPtr Binder::bind_union(PlanPtr first, const std::vector<K::OperatorParam>& p
   for (auto& t : tables) {
     const K::TableRef* ref = t->operators.empty() ? t->source.as<K::TableRef>() : nullptr;
     if (ref && ref->wildcard) {
-      for (auto& [n, scan] : tables_matching(ref->name)) { children.push_back(scan); names.push_back(n); }
+      auto matching = tables_matching(ref->name);
+      if (matching.empty() && fuzzy) warn(src, t->range.begin, "union isfuzzy=true: no table matches '" + ref->name + "'");
+      for (auto& [n, scan] : matching) { children.push_back(scan); names.push_back(n); }
       continue;
     }
-    if (ref && fuzzy) {
-      PlanPtr p = bind_table_name(ref->name, t->range.begin, src, scope, true);
-      if (!p) continue;  // isfuzzy=true: a missing table is skipped
-      children.push_back(p);
-      names.push_back(ref->name);
+    // union-operator, isfuzzy=true: a leg that does not resolve (a table, column or function that
+    // does not exist) is left out with a warning; the query fails only when no leg resolves.
+    // Other errors (types, unsupported features) still fail the query.
+    PlanPtr leg;
+    try {
+      leg = bind_tabular(*t, src, scope);
+    } catch (const BindFailure& f) {
+      if (!fuzzy || !f.unresolved) throw;
+      if (ctx_.warnings) {
+        Error w = f.error;
+        w.message = "union isfuzzy=true: a leg is left out: " + w.message;
+        ctx_.warnings->push_back(std::move(w));
+      }
       continue;
     }
-    children.push_back(bind_tabular(*t, src, scope));
+    children.push_back(std::move(leg));
     names.push_back(ref ? ref->name : "union_arg" + std::to_string(names.size()));
   }
   if (children.empty()) fail(src, off, "union: no table to read (all missing with isfuzzy=true)");

@@ -50,6 +50,7 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
   ctx.external = &options.external;
   ctx.external_empty = options.external_empty;
   ctx.max_rows = options.limits.max_rows;
+  ctx.warnings = options.warnings;
   Binder binder(*this, ctx);
   Src src{&query.text, &location};
   try {

@@ -27,6 +27,9 @@ struct RunOptions {
   std::map<std::string, std::string> external;
   bool external_empty = false;
   Limits limits;               // --timeout and --max-rows (core/limits.hpp)
+  // Out: what the run reports without failing (a `union isfuzzy=true` leg that does not resolve
+  // and is left out), positioned like errors. Null: not collected.
+  std::vector<Error>* warnings = nullptr;
 };
 
 // The outcome of a failed run: the error (file:line:col) and whether it is a feature rulelab

@@ -50,13 +50,21 @@ Type abs_rule(const std::vector<Type>& t, std::string&) { return t[0] == Type::D
     if (!ok) return Value::null_of(Type::Real);              \
     return Value::of_real(EXPR);                             \
   }
-REAL_FN(f_log, std::log(x))
-REAL_FN(f_log10, std::log10(x))
-REAL_FN(f_log2, std::log2(x))
+// log-function, log10-function, log2-function, sqrt-function: null for a negative argument
+#define REAL_FN_NONNEG(NAME, EXPR)                           \
+  Value NAME(const CallArgs& a) {                            \
+    bool ok; double x = num(a[0], ok);                       \
+    if (!ok || x < 0) return Value::null_of(Type::Real);     \
+    return Value::of_real(EXPR);                             \
+  }
+REAL_FN_NONNEG(f_log, std::log(x))
+REAL_FN_NONNEG(f_log10, std::log10(x))
+REAL_FN_NONNEG(f_log2, std::log2(x))
+REAL_FN_NONNEG(f_sqrt, std::sqrt(x))
+#undef REAL_FN_NONNEG
 REAL_FN(f_exp, std::exp(x))
 REAL_FN(f_exp2, std::exp2(x))
 REAL_FN(f_exp10, std::pow(10.0, x))
-REAL_FN(f_sqrt, std::sqrt(x))
 REAL_FN(f_ceiling, std::ceil(x))
 #undef REAL_FN
 Value f_pow(const CallArgs& a) {

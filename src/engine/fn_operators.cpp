@@ -45,7 +45,11 @@ Type arith_type(Type a, Type b, Arith op, std::string& err) {
   if (a == Type::Dynamic && b == Type::Dynamic) return Type::Real;
   if (a == Type::Dynamic && is_numeric(b)) return b == Type::Int ? Type::Long : b;
   if (b == Type::Dynamic && is_numeric(a)) return a == Type::Int ? Type::Long : a;
-  if (is_numeric(a) && is_numeric(b)) return promote_numeric(a, b);
+  if (is_numeric(a) && is_numeric(b)) {
+    // numerical-operators: real if either side is real, else long (int op int is long)
+    const Type t = promote_numeric(a, b);
+    return t == Type::Int ? Type::Long : t;
+  }
   const bool dt_a = a == Type::DateTime, dt_b = b == Type::DateTime, ts_a = a == Type::TimeSpan, ts_b = b == Type::TimeSpan;
   switch (op) {
     case Arith::Add:
@@ -115,8 +119,16 @@ Value arith(const Value& x, const Value& y, Arith op) {
       case Arith::Add: r = static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b)); break;
       case Arith::Sub: r = static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b)); break;
       case Arith::Mul: r = static_cast<std::int64_t>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b)); break;
-      case Arith::Div: if (b == 0) return Value::null_of(t); r = a / b; break;
-      case Arith::Mod: if (b == 0) return Value::null_of(t); r = a % b; break;
+      case Arith::Div:
+        if (b == 0) return Value::null_of(t);
+        r = b == -1 ? static_cast<std::int64_t>(0 - static_cast<std::uint64_t>(a)) : a / b;
+        break;
+      case Arith::Mod:
+        // numerical-operators: N % D is in [0, abs(D)) (-14 % 12 is 10, 14 % -12 is 2)
+        if (b == 0) return Value::null_of(t);
+        r = b == -1 ? 0 : a % b;
+        if (r < 0) r = static_cast<std::int64_t>(static_cast<std::uint64_t>(r) + (b < 0 ? 0 - static_cast<std::uint64_t>(b) : static_cast<std::uint64_t>(b)));
+        break;
     }
     return t == Type::Int ? Value::of_int(static_cast<std::int32_t>(r)) : Value::of_long(r);
   }
@@ -129,7 +141,10 @@ Value arith(const Value& x, const Value& y, Arith op) {
     case Arith::Sub: r = a - b; break;
     case Arith::Mul: r = a * b; break;
     case Arith::Div: r = a / b; break;
-    case Arith::Mod: r = std::fmod(a, b); break;
+    case Arith::Mod:
+      r = std::fmod(a, b);
+      if (r < 0) r += std::fabs(b);
+      break;
   }
   return Value::of_real(r);
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/utf8.hpp"
 #include "engine/functions.hpp"
 #include "engine/regex.hpp"
 
@@ -375,6 +376,8 @@ Value f_base64_decode(const CallArgs& a) {
     bits += 6;
     if (bits >= 8) { bits -= 8; o.push_back(static_cast<char>(acc >> bits & 0xFF)); }
   }
+  // base64-decode-tostring-function: bytes that are not valid UTF-8 give null (the empty string).
+  if (!is_valid_utf8(o)) return Value::of_string("");
   return Value::of_string(o);
 }
 

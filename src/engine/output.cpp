@@ -2,12 +2,17 @@
 
 #include <algorithm>
 
+#include "core/utf8.hpp"
 #include "engine/engine.hpp"
 #include "engine/value.hpp"
 
 namespace rulelab::engine {
 
 namespace {
+// JSON text must be UTF-8: invalid bytes in a string (or a key) are written as U+FFFD, so that
+// serialising a result never fails.
+std::string json_text(std::string_view s) { return is_valid_utf8(s) ? std::string(s) : utf8_replace_invalid(s); }
+
 nlohmann::json dyn_json(DynRef r) {
   switch (r.kind()) {
     case DynKind::Null: return nullptr;
@@ -15,7 +20,7 @@ nlohmann::json dyn_json(DynRef r) {
     case DynKind::False: return false;
     case DynKind::Int: return r.as_int();
     case DynKind::Real: return r.as_real();
-    case DynKind::String: return std::string(r.as_string());
+    case DynKind::String: return json_text(r.as_string());
     case DynKind::Array: {
       nlohmann::json a = nlohmann::json::array();
       r.for_each_element([&](DynRef e) { a.push_back(dyn_json(e)); });
@@ -23,7 +28,7 @@ nlohmann::json dyn_json(DynRef r) {
     }
     case DynKind::Object: {
       nlohmann::json o = nlohmann::json::object();
-      r.for_each_member([&](std::string_view k, DynRef v) { o[std::string(k)] = dyn_json(v); });
+      r.for_each_member([&](std::string_view k, DynRef v) { o[json_text(k)] = dyn_json(v); });
       return o;
     }
   }
@@ -32,7 +37,7 @@ nlohmann::json dyn_json(DynRef r) {
 }  // namespace
 
 nlohmann::json cell_json(const Column& c, std::size_t row) {
-  if (c.type() == Type::String) return std::string(c.get_string(row));
+  if (c.type() == Type::String) return json_text(c.get_string(row));
   if (c.is_null(row)) return nullptr;
   switch (c.type()) {
     case Type::Bool: return c.get_bool(row);
@@ -49,7 +54,7 @@ nlohmann::ordered_json rows_json(const Table& t) {
   for (auto& b : t.batches)
     for (std::size_t r = 0; r < b.rows(); ++r) {
       nlohmann::ordered_json o = nlohmann::ordered_json::object();
-      for (std::size_t c = 0; c < t.schema.fields.size(); ++c) o[t.schema.fields[c].name] = cell_json(b.columns[c], r);
+      for (std::size_t c = 0; c < t.schema.fields.size(); ++c) o[json_text(t.schema.fields[c].name)] = cell_json(b.columns[c], r);
       rows.push_back(std::move(o));
     }
   return rows;
@@ -64,9 +69,13 @@ void write_table_text(const Table& t, std::ostream& out) {
     for (std::size_t r = 0; r < b.rows(); ++r) {
       std::vector<std::string> row;
       for (std::size_t c = 0; c < n; ++c) {
-        std::string s = format_cell(b.columns[c], r);
+        std::string s = utf8_replace_invalid(format_cell(b.columns[c], r));
         for (char& ch : s) if (ch == '\n' || ch == '\t' || ch == '\r') ch = ' ';
-        if (s.size() > 80) s = s.substr(0, 77) + "...";
+        if (s.size() > 80) {
+          std::size_t cut = 77;  // not inside a character
+          while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+          s = s.substr(0, cut) + "...";
+        }
         width[c] = std::max(width[c], s.size());
         row.push_back(std::move(s));
       }

@@ -37,6 +37,8 @@ struct ExecContext {
   // Rows one operator that multiplies rows (join, lookup, mv-expand, mv-apply, range,
   // make-series bins) may produce (--max-rows); 0: no limit.
   std::uint64_t max_rows = kDefaultMaxRows;
+  // Warnings of the run (RunOptions::warnings); null: not collected.
+  std::vector<Error>* warnings = nullptr;
 };
 
 class PlanNode {

@@ -41,6 +41,7 @@ struct Runner {
   engine::Engine eng;
   std::int64_t now = 0;
   int passed = 0, failed = 0;
+  std::vector<Error> last_warnings;  // of the last query (checked by `warning`)
 
   void fail(std::size_t line, const std::string& what) {
     ++failed;
@@ -92,6 +93,8 @@ struct Runner {
     engine::EngineError err;
     engine::RunOptions ro;
     ro.now_ticks = now;
+    last_warnings.clear();
+    ro.warnings = &last_warnings;
     if (!eng.run(q, kusto::QueryLocation::identity(file), ro, out, err)) {
       fail(line_no, "query failed: " + err.error.format());
       return;
@@ -191,6 +194,19 @@ struct Runner {
         auto [eb, k] = block(j + 1, false);
         run_query(mode, q, eb, at);
         i = k;
+      } else if (word == "warning") {
+        // the previous query reported a warning whose message contains the rest of the line
+        std::string substr;
+        std::getline(ws >> std::ws, substr);
+        bool found = false;
+        for (auto& w : last_warnings) found = found || w.message.find(substr) != std::string::npos;
+        if (found) ++passed;
+        else {
+          std::string got;
+          for (auto& w : last_warnings) got += "\n    " + w.format();
+          fail(at, "no warning containing '" + substr + "'; warnings:" + (got.empty() ? " none" : got));
+        }
+        ++i;
       } else if (word == "statement") {
         std::string kind, pos;
         ws >> kind >> pos;
