@@ -112,11 +112,14 @@ class SentinelRunner : public Runner {
     ro.limits = data_.limits;
     Lineage lineage;
     if (data_.provenance) ro.lineage = &lineage;
+    std::vector<Error> engine_warnings;  // e.g. union isfuzzy=true legs that do not resolve
+    ro.warnings = &engine_warnings;
     auto result = std::make_shared<Table>();
     engine::EngineError ee;
     const bool ran = ws->engine.run(rule.query, rule.location, ro, *result, ee);
     if (!span_) collect_reads(*ws);
     for (const auto& m : ws->messages) out.warnings.push_back(m);
+    for (const auto& w : engine_warnings) out.warnings.push_back(w.format());
     for (const auto& r : ws->reads) out.reads.push_back({r.table, r.file, r.records, r.rows, r.filtered, r.rejected, r.pushdown});
     if (!ran) {
       unsupported = ee.unsupported;

@@ -275,7 +275,7 @@ struct Loader {
     static constexpr std::string_view severities[] = {"Informational", "Low", "Medium", "High"};
     if (std::find(std::begin(severities), std::end(severities), r.severity) == std::end(severities)) {
       if (const YAML::Node s = doc["severity"]) r.warnings.push_back(at_mark(s.Mark(), "severity '" + r.severity + "' is not Informational, Low, Medium or High"));
-      else r.warnings.push_back(Error("no severity", path, 1, 1));
+      else if (r.kind != RuleKind::Hunting) r.warnings.push_back(Error("no severity", path, 1, 1));  // hunting queries have none
     }
 
     // Duplicate keys: yaml-cpp answers with the first value, other YAML readers with the last.

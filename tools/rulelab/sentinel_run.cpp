@@ -65,11 +65,14 @@ int query_kusto(const QueryArgs& a) {
   ro.now_ticks = now;
   if (!app::external_files(a.external, ro.external, err)) { std::cerr << err << "\n"; return 1; }
   ro.limits = a.limits;
+  std::vector<Error> engine_warnings;  // e.g. union isfuzzy=true legs that do not resolve
+  ro.warnings = &engine_warnings;
   Table result;
   engine::EngineError ee;
   const bool ran = ws.engine.run(a.query, rule.location, ro, result, ee);
   app::collect_reads(ws);
   for (const auto& m : ws.messages) std::cerr << "warning: " << m << "\n";
+  for (const auto& w : engine_warnings) std::cerr << "warning: " << w.format() << "\n";
   if (!ran) {
     std::cerr << ee.error.format() << "\n";
     return ee.unsupported ? 2 : 1;
