@@ -2,9 +2,11 @@
 
 #include "core/datetime.hpp"
 #include "core/ingest.hpp"
+#include "core/schema.hpp"
 #include "core/paths.hpp"
 #include "engine/engine.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -89,6 +91,58 @@ Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::ve
         out.push_back(std::move(e));
       }
     }
+  }
+  return out;
+}
+
+Result<EventSpan> events_in_span(const LoadedRule& rule, const std::vector<DataSpec>& data, DateTime from, DateTime to,
+                                 const std::vector<std::string>& fields) {
+  EventSpan out;
+  auto place = [&](EventTime e) {
+    const bool before = e.time && e.time->ticks < from.ticks, after = e.time && e.time->ticks > to.ticks;
+    if (!before && !after) {
+      out.events.push_back(std::move(e));
+      return;
+    }
+    ++(before ? out.before : out.after);
+    if (out.outside.size() < EventSpan::kOutsideKept) out.outside.push_back(std::move(e));
+  };
+  for (const auto& spec : data) {
+    // A table of a known schema is read by its time column (and the fields asked for) only;
+    // other data (Elastic documents, inferred schemas) are read whole.
+    std::optional<Schema> known = rule.family == Family::Sentinel ? builtin_schema(spec.name) : std::nullopt;
+    if (!known || known->index_of(rule.time_field) < 0) {
+      auto all = event_times(rule, {spec}, fields);
+      if (!all) return all.error();
+      for (auto& e : *all) place(std::move(e));
+      continue;
+    }
+    IngestOptions opt;
+    opt.table = spec.name;
+    opt.columns = fields;
+    opt.columns.push_back(rule.time_field);
+    auto res = ingest_file(spec.file, opt);
+    if (!res) return res.error();
+    const Table& t = res->table;
+    const int col = t.schema.index_of(rule.time_field);
+    for (const auto& b : t.batches)
+      for (std::size_t i = 0; i < b.rows(); ++i) {
+        std::optional<DateTime> time;
+        if (col >= 0) {
+          const Column& c = b.columns[static_cast<std::size_t>(col)];
+          if (c.type() == Type::DateTime && !c.is_null(i)) time = c.get_datetime(i);
+        }
+        const bool inside = !time || (time->ticks >= from.ticks && time->ticks <= to.ticks);
+        if (!inside && out.outside.size() >= EventSpan::kOutsideKept) {
+          ++(time->ticks < from.ticks ? out.before : out.after);  // counted, not kept
+          continue;
+        }
+        EventTime e{spec.file, spec.name, b.sources[i].line, time, {}};
+        for (const auto& f : fields)
+          if (const int fc = t.schema.index_of(f); fc >= 0 && f != rule.time_field && !b.columns[static_cast<std::size_t>(fc)].is_null(i))
+            e.fields.emplace_back(f, engine::format_cell(b.columns[static_cast<std::size_t>(fc)], i));
+        place(std::move(e));
+      }
   }
   return out;
 }

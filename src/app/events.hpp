@@ -28,6 +28,18 @@ struct EventTime {
 Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::vector<DataSpec>& data,
                                            const std::vector<std::string>& fields = {});
 
+// The events whose time lies in [from, to] (with `fields` as above), and how many lie before or
+// after it or have no time: simulate's view of a data set, without holding every event of a
+// large file. Sentinel tables are read by their time column only.
+struct EventSpan {
+  static constexpr std::size_t kOutsideKept = 1000;
+  std::vector<EventTime> events;   // in [from, to], and events without a time
+  std::size_t before = 0, after = 0;  // events outside [from, to]
+  std::vector<EventTime> outside;  // the first kOutsideKept of those, in file order
+};
+Result<EventSpan> events_in_span(const LoadedRule& rule, const std::vector<DataSpec>& data, DateTime from, DateTime to,
+                                 const std::vector<std::string>& fields = {});
+
 // The fields (columns, document paths) a rule's query names, in order of first use.
 std::vector<std::string> rule_fields(const LoadedRule& rule);
 

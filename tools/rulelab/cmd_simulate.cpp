@@ -56,11 +56,15 @@ int run_simulate(const SimArgs& a) {
     std::cerr << sched.error().format() << "\n";
     return 1;
   }
-  auto events = app::event_times(rule, data.data, a.html.empty() ? std::vector<std::string>{} : app::rule_fields(rule));
-  if (!events) {
-    std::cerr << events.error().format() << "\n";
+  // The events of the simulated span: from the first run's window start to the last run's now.
+  const DateTime span_from = rule.window_at(*t0) ? rule.window_at(*t0)->from : *t0;
+  const DateTime span_to = sched->runs.empty() ? *t1 : sched->runs.back().now;
+  auto span = app::events_in_span(rule, data.data, span_from, span_to, a.html.empty() ? std::vector<std::string>{} : app::rule_fields(rule));
+  if (!span) {
+    std::cerr << span.error().format() << "\n";
     return 1;
   }
+  const std::vector<app::EventTime>* events = &span->events;
   // Which runs hold each event in their window; which events some alert derives from.
   std::vector<std::vector<std::size_t>> holding(events->size());
   std::vector<std::size_t> in_window(sched->runs.size(), 0);
@@ -101,6 +105,11 @@ int run_simulate(const SimArgs& a) {
     unseen.push_back({{"file", e.file}, {"line", e.line}, {"table", e.table}, {"time", e.time ? format_datetime(*e.time) : ""},
                       {"reason", e.time ? "outside every run's window" : "no " + rule.time_field}});
   }
+  // Events outside the simulated span: listed up to a limit, all counted.
+  for (const auto& e : span->outside)
+    unseen.push_back({{"file", e.file}, {"line", e.line}, {"table", e.table}, {"time", format_datetime(*e.time)},
+                      {"reason", e.time->ticks < span_from.ticks ? "before the first run's window" : "after the last run"}});
+  const std::size_t outside_unlisted = span->before + span->after - span->outside.size();
   if (!a.html.empty()) {
     app::Timeline tl{rule.name, rule.path, app::to_string(rule.family), rule.time_field, s.frequency, s.period, {}, {}};
     for (std::size_t i = 0; i < events->size(); ++i) {
@@ -119,7 +128,9 @@ int run_simulate(const SimArgs& a) {
   }
   if (a.run.format == "json") {
     ordered_json j{{"rule", a.run.rule}, {"name", rule.name}, {"frequency", format_timespan(s.frequency)},
-                   {"period", format_timespan(s.period)}, {"time_field", rule.time_field}, {"events", events->size()},
+                   {"period", format_timespan(s.period)}, {"time_field", rule.time_field}, {"events", events->size() + span->before + span->after},
+                   {"events_in_span", events->size()},
+                   {"events_before_span", span->before}, {"events_after_span", span->after}, {"unseen_not_listed", outside_unlisted},
                    {"alerting_runs", sched->alerting_runs}, {"unseen_events", unseen},
                    {"suppression", s.suppression ? ordered_json(format_timespan(*s.suppression)) : ordered_json(nullptr)},
                    {"warnings", rule.warnings}};
@@ -146,8 +157,12 @@ int run_simulate(const SimArgs& a) {
     std::cout << "  " << r["now"].get<std::string>() << "  window " << (r.contains("window") ? r["window"]["text"].get<std::string>() : "-")
               << "  " << r["events_in_window"].get<std::size_t>() << " events  " << what << "\n";
   }
-  std::cout << "\n" << runs.size() << " runs, " << sched->alerting_runs << " alerting; " << events->size() << " events, " << unseen.size()
-            << " seen by no run\n";
+  std::cout << "\n" << runs.size() << " runs, " << sched->alerting_runs << " alerting; " << events->size() + span->before + span->after
+            << " events (" << events->size() << " from " << format_datetime(span_from) << " to " << format_datetime(span_to) << "), "
+            << unseen.size() + outside_unlisted << " seen by no run\n";
+  if (span->before || span->after)
+    std::cout << "  (" << span->before << " events before the first run's window and " << span->after
+              << " after the last run are outside the simulated span" << (outside_unlisted ? "; " + std::to_string(outside_unlisted) + " of them not listed" : "") << ")\n";
   for (const auto& u : unseen)
     std::cout << "  not seen: " << u["file"].get<std::string>() << ":" << u["line"].get<std::size_t>() << " (" << u["time"].get<std::string>()
               << ")\n";
