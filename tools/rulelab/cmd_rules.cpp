@@ -14,15 +14,6 @@ namespace rulelab::cli {
 
 namespace {
 
-std::vector<RuleCheck> check_file(const std::string& path, bool want_ast) {
-  const std::string fam = rule_family(path);
-  if (fam == "sentinel") return check_sentinel_file(path, want_ast);
-  if (fam == "elastic") return check_elastic_file(path, want_ast);
-  RuleCheck c;
-  c.file = path;
-  c.diagnostics.push_back(path + ": not a rule file rulelab knows (Sentinel .yaml/.json/.kql, Elastic .toml/.ndjson)");
-  return {c};
-}
 
 struct ParseArgs {
   std::vector<std::string> files;
@@ -34,7 +25,7 @@ int run_parse(const ParseArgs& a) {
   int failed = 0;
   nlohmann::json out = nlohmann::json::array();
   for (const auto& f : a.files) {
-    for (auto& c : check_file(f, a.ast)) {
+    for (auto& c : check_rule_file(f, a.ast)) {
       const bool ok = c.loaded && (c.parsed || c.skipped);
       if (!ok) ++failed;
       if (a.format == "json") {
@@ -78,7 +69,7 @@ int run_corpus(const CorpusArgs& a) {
   nlohmann::json failures = nlohmann::json::array();
   const auto t0 = std::chrono::steady_clock::now();
   for (const auto& f : files) {
-    for (auto& c : check_file(f, false)) {
+    for (auto& c : check_rule_file(f, false)) {
       const std::string d = c.dialect.empty() ? "unknown" : c.dialect;
       auto& k = per[d];
       ++k.files;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/rule.hpp"
+#include "app/rule_check.hpp"
 #include "core/limits.hpp"
 
 namespace rulelab::cli {
@@ -35,24 +36,10 @@ void add_diff(CLI::App& app, Registry& r);
 void add_explain(CLI::App& app, Registry& r);
 
 // ---- rule files: parse and corpus ------------------------------------------------------------
-// The outcome of loading one rule and parsing its query.
-struct RuleCheck {
-  std::string file;
-  std::string name;      // rule name, when the loader got that far
-  std::string dialect;   // "kusto", "kuery", "eql", "esql", "lucene", ...
-  bool loaded = false;   // the rule file was understood
-  bool parsed = false;   // its query parsed
-  bool skipped = false;  // a dialect rulelab does not parse (ES|QL, Lucene, ML jobs): counted apart
-  std::vector<std::string> diagnostics;  // formatted: "file:line:col: message\n<line>\n<caret>"
-  std::vector<std::string> warnings;     // same format: legal but surely wrong (queryPeriod: 7d // ...)
-  std::string ast_json;                  // with --ast
-};
+using app::RuleCheck;
 // Which loader takes a file, from its name and first bytes: "sentinel", "elastic" or "" (none).
 using app::rule_family;
-// Sentinel analytic rules: YAML, ARM template JSON, bare .kql (tools/rulelab/sentinel_check.cpp).
-std::vector<RuleCheck> check_sentinel_file(const std::string& path, bool want_ast);
-// Elastic: detection-rules TOML, Kibana export NDJSON (tools/rulelab/elastic_check.cpp).
-std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast);
+using app::check_rule_file;
 
 // ---- running --------------------------------------------------------------------------------
 struct RunArgs {
@@ -91,11 +78,6 @@ int query_kusto(const QueryArgs& a);  // tools/rulelab/sentinel_run.cpp
 int query_kuery(const QueryArgs& a);  // tools/rulelab/elastic_run.cpp
 int query_eql(const QueryArgs& a);    // tools/rulelab/eql_run.cpp
 
-// EQL pieces the Elastic loader calls (tools/rulelab/eql_run.cpp):
-// parses an EQL query that starts at byte `query_offset` of `file_text` (the rule file), filling
-// out.parsed, out.diagnostics (positions within the rule file) and, if want_ast, out.ast_json.
-void check_eql_query(const std::string& file_text, std::size_t query_offset, const std::string& query, bool want_ast,
-                     RuleCheck& out);
 
 // ---- explain ----------------------------------------------------------------------------------
 struct ExplainArgs {

@@ -110,27 +110,6 @@ int query_eql(const QueryArgs& a) {
   return 0;
 }
 
-void check_eql_query(const std::string& file_text, std::size_t query_offset, const std::string& query, bool want_ast,
-                     RuleCheck& out) {
-  eql::SourceContext where;
-  auto colon = out.file.rfind(':');
-  // NDJSON exports name the rule "file:line"; positions are reported against the file itself.
-  where.file = colon != std::string::npos && colon + 1 < out.file.size() &&
-                       out.file.find_first_not_of("0123456789", colon + 1) == std::string::npos
-                   ? out.file.substr(0, colon)
-                   : out.file;
-  where.file_text = file_text;
-  where.offset = query_offset;
-  where.map = eql::escaped_query_map(file_text, query_offset, query);
-  auto q = eql::parse_query(query, where);
-  if (!q) {
-    out.parsed = false;
-    out.diagnostics.push_back(q.error().format());
-    return;
-  }
-  out.parsed = true;
-  if (want_ast) out.ast_json = eql::to_json(*q);
-}
 
 
 int prepare_eql_rule(const kql::ElasticRule& rule, const std::string& text, const RunArgs& a, std::int64_t now, EqlRuleRun& out) {

@@ -1,15 +1,66 @@
-// rulelab parse / corpus for Elastic rules: load detection-rules TOML or Kibana export NDJSON,
-// parse kuery queries (EQL goes to check_eql_query; ES|QL, Lucene and ML jobs are counted apart).
+#include "app/rule_check.hpp"
+
 #include <fstream>
 #include <sstream>
 
-#include "commands.hpp"
+#include "app/rule.hpp"
+#include "eql/parser.hpp"
 #include "kql/elastic_rule.hpp"
 #include "kql/field_types.hpp"
 #include "kql/kuery_ast.hpp"
 #include "kql/matcher.hpp"
+#include "kusto/parser.hpp"
+#include "kusto/sentinel_rule.hpp"
 
-namespace rulelab::cli {
+namespace rulelab::app {
+
+std::vector<RuleCheck> check_rule_file(const std::string& path, bool want_ast) {
+  const std::string fam = rule_family(path);
+  if (fam == "sentinel") return check_sentinel_file(path, want_ast);
+  if (fam == "elastic") return check_elastic_file(path, want_ast);
+  RuleCheck c;
+  c.file = path;
+  c.diagnostics.push_back(path + ": not a rule file rulelab knows (Sentinel .yaml/.json/.kql, Elastic .toml/.ndjson)");
+  return {c};
+}
+
+
+std::vector<RuleCheck> check_sentinel_file(const std::string& path, bool want_ast) {
+  std::vector<RuleCheck> out;
+  auto rules = kusto::load_sentinel_file(path);
+  if (!rules) {
+    RuleCheck c;
+    c.file = path;
+    c.dialect = "kusto";
+    const std::string& msg = rules.error().message;
+    // Files that are not rules (e.g. "content moved" stubs: no query) are counted apart.
+    if (msg.rfind("not an analytic rule", 0) == 0) c.skipped = true;
+    c.diagnostics.push_back(rules.error().format());
+    out.push_back(std::move(c));
+    return out;
+  }
+  for (auto& r : *rules) {
+    RuleCheck c;
+    c.file = path;
+    c.name = r.name;
+    c.dialect = "kusto";
+    c.loaded = true;
+    for (const auto& w : r.warnings) c.warnings.push_back(w.format());
+    kusto::ParseOptions opts;
+    opts.location = r.location;
+    auto q = kusto::parse_query(r.query, opts);
+    if (q) {
+      c.parsed = true;
+      if (want_ast) c.ast_json = kusto::to_json(*q);
+    } else {
+      c.diagnostics.push_back(q.error().format());
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+
 
 std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast) {
   const kql::FieldTypes ecs = kql::FieldTypes::builtin();
@@ -82,4 +133,27 @@ std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast
   return out;
 }
 
-}  // namespace rulelab::cli
+
+void check_eql_query(const std::string& file_text, std::size_t query_offset, const std::string& query, bool want_ast,
+                     RuleCheck& out) {
+  eql::SourceContext where;
+  auto colon = out.file.rfind(':');
+  // NDJSON exports name the rule "file:line"; positions are reported against the file itself.
+  where.file = colon != std::string::npos && colon + 1 < out.file.size() &&
+                       out.file.find_first_not_of("0123456789", colon + 1) == std::string::npos
+                   ? out.file.substr(0, colon)
+                   : out.file;
+  where.file_text = file_text;
+  where.offset = query_offset;
+  where.map = eql::escaped_query_map(file_text, query_offset, query);
+  auto q = eql::parse_query(query, where);
+  if (!q) {
+    out.parsed = false;
+    out.diagnostics.push_back(q.error().format());
+    return;
+  }
+  out.parsed = true;
+  if (want_ast) out.ast_json = eql::to_json(*q);
+}
+
+}  // namespace rulelab::app
