@@ -1,9 +1,7 @@
-// Runs data-driven Kusto tests (.test files, format in README-kusto-exec.md, after DuckDB's
-// sqllogictest): inline fixtures, queries with expected rows, expected errors. Ends with
-// "N passed, N failed"; exit status 1 when any failed.
+// The Kusto dialect of the query test runner (`dialect kusto`, format in README.md, "Data-driven
+// tests", after DuckDB's sqllogictest): inline fixtures, queries with expected rows, expected
+// errors and warnings, run by the Kusto engine (src/engine).
 #include <algorithm>
-#include <fstream>
-#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -11,6 +9,7 @@
 #include "core/datetime.hpp"
 #include "engine/engine.hpp"
 #include "engine/value.hpp"
+#include "runner.hpp"
 
 using namespace rulelab;
 
@@ -37,16 +36,14 @@ std::string cell(const Column& c, std::size_t r) {
 }
 
 struct Runner {
-  std::string file;
+  explicit Runner(testrunner::FileRun& file) : f(file) {}
+
+  testrunner::FileRun& f;
   engine::Engine eng;
   std::int64_t now = 0;
-  int passed = 0, failed = 0;
   std::vector<Error> last_warnings;  // of the last query (checked by `warning`)
 
-  void fail(std::size_t line, const std::string& what) {
-    ++failed;
-    std::cerr << file << ":" << line << ": FAILED: " << what << "\n";
-  }
+  void fail(std::size_t line, const std::string& what) { f.fail(line, what); }
 
   bool load_data(const std::string& name, const std::vector<std::string>& lines, std::size_t line_no) {
     if (lines.empty()) { fail(line_no, "data " + name + ": missing header"); return false; }
@@ -82,7 +79,7 @@ struct Runner {
       }
       b.sources.push_back(RowSource{0, static_cast<std::uint32_t>(line_no + i)});
     }
-    t.sources.push_back(file);
+    t.sources.push_back(f.file);
     t.batches.push_back(std::move(b));
     eng.add_table(name, std::make_shared<const Table>(std::move(t)));
     return true;
@@ -95,7 +92,7 @@ struct Runner {
     ro.now_ticks = now;
     last_warnings.clear();
     ro.warnings = &last_warnings;
-    if (!eng.run(q, kusto::QueryLocation::identity(file), ro, out, err)) {
+    if (!eng.run(q, kusto::QueryLocation::identity(f.file), ro, out, err)) {
       fail(line_no, "query failed: " + err.error.format());
       return;
     }
@@ -120,7 +117,7 @@ struct Runner {
       fail(line_no, m.str());
       return;
     }
-    ++passed;
+    f.pass();
   }
 
   void run_error(const std::string& pos, bool want_unsupported, const std::string& q, const std::string& substr, std::size_t line_no) {
@@ -128,7 +125,7 @@ struct Runner {
     engine::EngineError err;
     engine::RunOptions ro;
     ro.now_ticks = now;
-    if (eng.run(q, kusto::QueryLocation::identity(file), ro, out, err)) { fail(line_no, "expected an error, the query succeeded: " + q); return; }
+    if (eng.run(q, kusto::QueryLocation::identity(f.file), ro, out, err)) { fail(line_no, "expected an error, the query succeeded: " + q); return; }
     if (want_unsupported && !err.unsupported) { fail(line_no, "expected an 'unsupported' error, got: " + err.error.format()); return; }
     if (!pos.empty()) {
       std::string got = std::to_string(err.error.line) + ":" + std::to_string(err.error.column);
@@ -138,17 +135,12 @@ struct Runner {
       fail(line_no, "error message lacks '" + substr + "': " + err.error.format());
       return;
     }
-    ++passed;
+    f.pass();
   }
 
-  int run(std::istream& in) {
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(in, l);) {
-      if (!l.empty() && l.back() == '\r') l.pop_back();
-      lines.push_back(l);
-    }
-    bool dialect = false;
-    for (std::size_t i = 0; i < lines.size();) {
+  void run(std::size_t first) {
+    const std::vector<std::string>& lines = f.lines;
+    for (std::size_t i = first; i < lines.size();) {
       const std::string& l = lines[i];
       if (l.empty() || l[0] == '#') { ++i; continue; }
       const std::size_t at = i + 1;
@@ -161,20 +153,11 @@ struct Runner {
         while (j < lines.size() && !lines[j].empty() && !(until_sep && lines[j] == "----")) b.push_back(lines[j++]);
         return std::make_pair(b, j);
       };
-      if (word == "dialect") {
-        std::string d;
-        ws >> d;
-        if (d != "kusto") { fail(at, "this runner speaks kusto, not " + d); return 1; }
-        dialect = true;
-        ++i;
-      } else if (!dialect) {
-        fail(at, "the file must start with 'dialect kusto'");
-        return 1;
-      } else if (word == "now") {
+      if (word == "now") {
         std::string t;
         ws >> t;
         auto dt = parse_datetime(t);
-        if (!dt) { fail(at, "bad datetime " + t); return 1; }
+        if (!dt) { fail(at, "bad datetime " + t); return; }
         now = dt->ticks;
         ++i;
       } else if (word == "data") {
@@ -186,9 +169,9 @@ struct Runner {
       } else if (word == "query") {
         std::string mode;
         ws >> mode;
-        if (mode != "nosort" && mode != "rowsort") { fail(at, "query needs nosort or rowsort"); return 1; }
+        if (mode != "nosort" && mode != "rowsort") { fail(at, "query needs nosort or rowsort"); return; }
         auto [qb, j] = block(i + 1, true);
-        if (j >= lines.size() || lines[j] != "----") { fail(at, "query without ----"); return 1; }
+        if (j >= lines.size() || lines[j] != "----") { fail(at, "query without ----"); return; }
         std::string q;
         for (auto& x : qb) q += (q.empty() ? "" : "\n") + x;
         auto [eb, k] = block(j + 1, false);
@@ -200,7 +183,7 @@ struct Runner {
         std::getline(ws >> std::ws, substr);
         bool found = false;
         for (auto& w : last_warnings) found = found || w.message.find(substr) != std::string::npos;
-        if (found) ++passed;
+        if (found) f.pass();
         else {
           std::string got;
           for (auto& w : last_warnings) got += "\n    " + w.format();
@@ -210,7 +193,7 @@ struct Runner {
       } else if (word == "statement") {
         std::string kind, pos;
         ws >> kind >> pos;
-        if (kind != "error" && kind != "unsupported") { fail(at, "statement error|unsupported"); return 1; }
+        if (kind != "error" && kind != "unsupported") { fail(at, "statement error|unsupported"); return; }
         auto [qb, j] = block(i + 1, true);
         std::string q;
         for (auto& x : qb) q += (q.empty() ? "" : "\n") + x;
@@ -227,23 +210,12 @@ struct Runner {
         ++i;
       }
     }
-    return failed ? 1 : 0;
   }
 };
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  int passed = 0, failed = 0;
-  for (int a = 1; a < argc; ++a) {
-    std::ifstream in(argv[a]);
-    Runner r;
-    r.file = argv[a];
-    if (!in) { std::cerr << argv[a] << ": cannot read\n"; ++failed; continue; }
-    r.run(in);
-    passed += r.passed;
-    failed += r.failed;
-  }
-  std::cout << passed << " passed, " << failed << " failed\n";
-  return failed ? 1 : 0;
+void rulelab::testrunner::run_kusto(FileRun& f, std::size_t first) {
+  Runner r(f);
+  r.run(first);
 }

@@ -1,11 +1,9 @@
-// Data-driven kuery tests: every tests/data/kql/*.test file (format in tests/data/kql/README.md).
-#include <doctest/doctest.h>
-
-#include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
+// The kuery dialect of the query test runner (`dialect kuery`, format in README.md, "Data-driven
+// tests"): Kibana Query Language queries and Elasticsearch query DSL over inline JSON documents,
+// run by the kuery parser and matcher (src/kql); expected results are the numbers of the matching
+// documents, one per line.
+#include <string>
+#include <vector>
 
 #include "core/datetime.hpp"
 #include "core/dynamic.hpp"
@@ -13,6 +11,7 @@
 #include "kql/field_types.hpp"
 #include "kql/kuery_ast.hpp"
 #include "kql/matcher.hpp"
+#include "runner.hpp"
 #include <nlohmann/json.hpp>
 
 using namespace rulelab;
@@ -20,29 +19,46 @@ using namespace rulelab::kql;
 
 namespace {
 
+std::string join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string s;
+  for (std::size_t k = 0; k < v.size(); ++k) s += (k ? sep : "") + v[k];
+  return s;
+}
+
 struct Runner {
-  std::string file;
-  FieldTypes types = FieldTypes::builtin();
+  explicit Runner(testrunner::FileRun& file) : f(file) {}
+
+  testrunner::FileRun& f;
   bool ecs = true;
   std::string mapping_json;
   std::vector<std::string> docs;  // encoded
   DateTime now = *parse_datetime("2024-05-01T12:00:00Z");
-  int passed = 0, failed = 0;
 
-  void fail(std::size_t line, const std::string& what) {
-    ++failed;
-    const std::string msg = file + ":" + std::to_string(line) + ": " + what;
-    FAIL_CHECK(msg);
-  }
+  void fail(std::size_t line, const std::string& what) { f.fail(line, what); }
 
   FieldTypes current_types() const {
     FieldTypes t = ecs ? FieldTypes::builtin() : FieldTypes();
-    if (!mapping_json.empty()) (void)t.add_mapping_json(mapping_json, file);
+    if (!mapping_json.empty()) (void)t.add_mapping_json(mapping_json, f.file);
     return t;
   }
 
-  void run(const std::vector<std::string>& lines) {
-    std::size_t i = 0;
+  // Compares the matching documents (numbered from 1) with the expected rows: one number a line,
+  // or `(empty)`.
+  template <class Matches>
+  void check_matches(std::size_t at, const std::string& what, Matches matches, std::vector<std::string> want) {
+    std::vector<std::string> got;
+    for (std::size_t k = 0; k < docs.size(); ++k)
+      if (matches(DynRef(docs[k]))) got.push_back(std::to_string(k + 1));
+    if (want.size() == 1 && want[0] == "(empty)") want.clear();
+    if (got != want)
+      fail(at, what + ": matched " + (got.empty() ? "(empty)" : join(got, " ")) + ", expected " +
+                   (want.empty() ? "(empty)" : join(want, " ")));
+    else f.pass();
+  }
+
+  void run(std::size_t first) {
+    const std::vector<std::string>& lines = f.lines;
+    std::size_t i = first;
     auto block = [&](std::size_t& k, bool until_dashes) {
       std::vector<std::string> out;
       while (k < lines.size()) {
@@ -60,7 +76,9 @@ struct Runner {
       ++i;
       if (line.empty() || line[0] == '#') continue;
       if (line.rfind("now ", 0) == 0) {
-        now = *parse_datetime(line.substr(4));
+        auto dt = parse_datetime(line.substr(4));
+        if (!dt) { fail(at, "bad datetime " + line.substr(4)); return; }
+        now = *dt;
       } else if (line == "ecs off") {
         ecs = false;
       } else if (line == "ecs on") {
@@ -78,33 +96,28 @@ struct Runner {
           docs.push_back(enc);
         }
       } else if (line == "parse") {
-        auto q = block(i, true);
+        const std::string text = join(block(i, true), "\n");
         auto expect = block(i, false);
-        std::string text;
-        for (std::size_t k = 0; k < q.size(); ++k) text += (k ? "\n" : "") + q[k];
         auto r = parse_kuery(text);
         if (!r.query) { fail(at, "parse failed: " + r.failure->message); continue; }
         const std::string got = to_kuery(*r.query->root);
         if (expect.empty() || got != expect[0]) fail(at, "parse: got " + got + ", expected " + (expect.empty() ? "" : expect[0]));
-        else ++passed;
+        else f.pass();
       } else if (line.rfind("parse error", 0) == 0) {
         const std::string pos = line.size() > 12 ? line.substr(12) : "";
-        auto q = block(i, true);
+        const std::string text = join(block(i, true), "\n");
         auto expect = block(i, false);
-        std::string text;
-        for (std::size_t k = 0; k < q.size(); ++k) text += (k ? "\n" : "") + q[k];
         auto r = parse_kuery(text);
         if (r.query) { fail(at, "expected a parse error, got " + to_kuery(*r.query->root)); continue; }
         const LineInfo li = locate(text, r.failure->offset);
         const std::string got = std::to_string(li.line) + ":" + std::to_string(li.column);
         if (!pos.empty() && got != pos) { fail(at, "error at " + got + ", expected " + pos + " (" + r.failure->message + ")"); continue; }
         if (!expect.empty() && r.failure->message != expect[0]) { fail(at, "message: " + r.failure->message + " expected " + expect[0]); continue; }
-        ++passed;
+        f.pass();
       } else if (line == "dsl") {
-        auto q = block(i, true);
-        auto expect = block(i, false);
         std::string text;
-        for (const auto& l : q) text += l + "\n";
+        for (const auto& l : block(i, true)) text += l + "\n";
+        auto expect = block(i, false);
         const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
         if (j.is_discarded()) { fail(at, "bad DSL JSON"); continue; }
         const FieldTypes t = current_types();
@@ -112,18 +125,10 @@ struct Runner {
         for (const auto& d : docs) fields.observe(DynRef(d));
         auto cq = CompiledQuery::compile_dsl(j, fields, now);
         if (!cq.errors().empty()) { fail(at, "dsl error: " + cq.errors().front().message); continue; }
-        std::string got;
-        for (std::size_t k = 0; k < docs.size(); ++k)
-          if (cq.matches(DynRef(docs[k]))) got += (got.empty() ? "" : " ") + std::to_string(k + 1);
-        if (got.empty()) got = "(empty)";
-        const std::string want = expect.empty() ? "" : expect[0];
-        if (got != want) fail(at, "dsl " + j.dump() + ": matched " + got + ", expected " + want);
-        else ++passed;
+        check_matches(at, "dsl " + j.dump(), [&](DynRef d) { return cq.matches(d); }, expect);
       } else if (line == "query" || line == "query error") {
-        auto q = block(i, true);
+        const std::string text = join(block(i, true), "\n");
         auto expect = block(i, false);
-        std::string text;
-        for (std::size_t k = 0; k < q.size(); ++k) text += (k ? "\n" : "") + q[k];
         auto r = parse_kuery(text);
         if (!r.query) { fail(at, "parse failed: " + r.failure->message); continue; }
         const FieldTypes t = current_types();
@@ -136,17 +141,11 @@ struct Runner {
             fail(at, "error: " + cq.errors().front().message + " does not contain " + expect[0]);
             continue;
           }
-          ++passed;
+          f.pass();
           continue;
         }
         if (!cq.errors().empty()) { fail(at, "query error: " + cq.errors().front().message); continue; }
-        std::string got;
-        for (std::size_t k = 0; k < docs.size(); ++k)
-          if (cq.matches(DynRef(docs[k]))) got += (got.empty() ? "" : " ") + std::to_string(k + 1);
-        if (got.empty()) got = "(empty)";
-        const std::string want = expect.empty() ? "" : expect[0];
-        if (got != want) fail(at, "query " + text + ": matched " + got + ", expected " + want);
-        else ++passed;
+        check_matches(at, "query " + text, [&](DynRef d) { return cq.matches(d); }, expect);
       } else {
         fail(at, "unknown directive: " + line);
       }
@@ -156,26 +155,7 @@ struct Runner {
 
 }  // namespace
 
-TEST_CASE("kuery data-driven tests (tests/data/kql/*.test)") {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::path(RULELAB_SOURCE_DIR) / "tests" / "data" / "kql";
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".test") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  REQUIRE(!files.empty());
-  int passed = 0, failed = 0;
-  for (const auto& f : files) {
-    std::ifstream in(f);
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-    Runner r;
-    r.file = f.filename().string();
-    r.run(lines);
-    passed += r.passed;
-    failed += r.failed;
-    CHECK_MESSAGE(r.passed > 0, r.file << " has no passing case");
-  }
-  std::cout << passed << " passed, " << failed << " failed\n";
-  CHECK(failed == 0);
+void rulelab::testrunner::run_kuery(FileRun& f, std::size_t first) {
+  Runner r(f);
+  r.run(first);
 }
