@@ -8,6 +8,7 @@
 #include "app/sentinel_workspace.hpp"
 #include "core/datetime.hpp"
 #include "engine/output.hpp"
+#include "kusto/parser.hpp"
 
 namespace rulelab::app {
 
@@ -116,7 +117,15 @@ class SentinelRunner : public Runner {
     ro.warnings = &engine_warnings;
     auto result = std::make_shared<Table>();
     engine::EngineError ee;
-    const bool ran = ws->engine.run(rule.query, rule.location, ro, *result, ee);
+    // The query is parsed once per runner (a schedule's runs differ only in their clock and window).
+    if (!parsed_) {
+      kusto::ParseOptions po;
+      po.location = rule.location;
+      auto q = kusto::parse_query(rule.query, po);
+      if (!q) return q.error();
+      parsed_ = std::make_unique<kusto::Query>(std::move(q.value()));
+    }
+    const bool ran = ws->engine.run(*parsed_, rule.location, ro, *result, ee);
     if (!span_) collect_reads(*ws);
     for (const auto& m : ws->messages) out.warnings.push_back(m);
     for (const auto& w : engine_warnings) out.warnings.push_back(w.format());
@@ -182,6 +191,7 @@ class SentinelRunner : public Runner {
   const DataOptions& data_;
   std::optional<std::pair<DateTime, DateTime>> span_;
   std::unique_ptr<Workspace> shared_;
+  std::unique_ptr<kusto::Query> parsed_;
   bool loaded_ = false;
 };
 
