@@ -49,4 +49,16 @@ std::optional<DateTime> dyn_time(DynRef v);
 // How many events lie before / after the window, and the earliest and latest event time.
 WindowMiss window_miss(const std::vector<EventTime>& events, const Window& w);
 
+// The record an explain --event selector names: LINE (of the first data file), FILE:LINE,
+// NAME:LINE (table or index) or Field=Value (the first record holding that value).
+struct FoundEvent {
+  std::string file, table;
+  std::size_t file_index = 0;  // position among the data specs
+  std::size_t line = 0;
+  std::optional<DateTime> time;  // by `time_field` (documents: else @timestamp)
+};
+// `documents`: the data are Elastic documents (fields are dotted paths); else Log Analytics rows.
+Result<FoundEvent> find_event(const std::string& selector, const std::vector<DataSpec>& data, const std::string& time_field,
+                              bool documents);
+
 }  // namespace rulelab::app

@@ -87,12 +87,6 @@ struct ExplainArgs {
 };
 int explain_sentinel(const ExplainArgs& a);  // tools/rulelab/sentinel_explain.cpp
 int explain_elastic(const ExplainArgs& a);   // tools/rulelab/elastic_explain.cpp
-}  // namespace rulelab::cli
-namespace rulelab::kql {
-struct ElasticRule;
-}
-namespace rulelab::cli {
-// EQL rules (tools/rulelab/eql_explain.cpp); explain_elastic hands them over with the rule file's text.
-int explain_elastic_eql(const ExplainArgs& a, const kql::ElasticRule& rule, const std::string& file_text);
-
+// EQL rules (tools/rulelab/eql_explain.cpp); explain_elastic hands them over.
+int explain_elastic_eql(const ExplainArgs& a, const app::LoadedRule& rule);
 }  // namespace rulelab::cli

@@ -17,7 +17,6 @@
 #include "app/runner.hpp"
 #include "commands.hpp"
 #include "run_output.hpp"
-#include "eql_rule.hpp"
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
 #include "eql/engine.hpp"
@@ -110,13 +109,5 @@ int query_eql(const QueryArgs& a) {
   return 0;
 }
 
-
-
-int prepare_eql_rule(const kql::ElasticRule& rule, const std::string& text, const RunArgs& a, std::int64_t now, EqlRuleRun& out) {
-  std::vector<std::string> messages;
-  const bool ok = app::prepare_eql_rule(rule, text, data_options(a, true), now, out, messages);
-  for (const auto& m : messages) std::cerr << m << "\n";
-  return ok ? 0 : 1;
-}
 
 }  // namespace rulelab::cli

@@ -14,6 +14,8 @@ namespace rulelab::cli {
 
 // The data options of a command's arguments (one NAME=FILE rule, app::parse_data_spec).
 app::DataOptions data_options(const RunArgs& a, bool elastic);
+// The same for explain (tools/rulelab/cmd_explain.cpp).
+app::DataOptions explain_data_options(const ExplainArgs& a, bool elastic);
 
 // The JSON document of one run (`rulelab run --format json`).
 nlohmann::ordered_json run_json(const app::LoadedRule& rule, const app::RunResult& r, bool provenance);

@@ -12,13 +12,8 @@
 
 namespace rulelab::cli {
 
-// The record an --event selector names: LINE (first file), FILE:LINE, NAME:LINE or Field=Value.
-struct FoundEvent {
-  std::string file, table;
-  std::size_t file_index = 0;  // position among the --data arguments
-  std::size_t line = 0;
-  std::optional<DateTime> time;
-};
+// The record an --event selector names (app::find_event), with --data given as NAME=FILE or FILE.
+using app::FoundEvent;
 Result<FoundEvent> find_event(const std::string& selector, const std::vector<std::string>& data, const std::string& time_field,
                               bool documents);
 
