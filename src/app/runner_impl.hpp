@@ -5,8 +5,13 @@
 #include <utility>
 
 #include "app/runner.hpp"
+#include "core/column.hpp"
+#include "kusto/sentinel_rule.hpp"
 
 namespace rulelab::app {
+
+// Result rows, the alert decision and the alerts of one Sentinel run (out.provenance filled first).
+void fill_sentinel_result(const LoadedRule& rule, const kusto::SentinelRule& sentinel, std::shared_ptr<const Table> result, RunResult& out);
 
 std::unique_ptr<Runner> make_sentinel_runner(const LoadedRule& rule, const DataOptions& data,
                                              std::optional<std::pair<DateTime, DateTime>> span);

@@ -12,12 +12,10 @@
 
 namespace rulelab::app {
 
-namespace {
-
 using nlohmann::ordered_json;
 
 // Result rows and the alert decision of one Sentinel run, after the query ran.
-void fill_result(const LoadedRule& lr, const kusto::SentinelRule& rule, std::shared_ptr<const Table> result, RunResult& out) {
+void fill_sentinel_result(const LoadedRule& lr, const kusto::SentinelRule& rule, std::shared_ptr<const Table> result, RunResult& out) {
   const Table& t = *result;
   out.rows = engine::rows_json(t);
   const auto count = static_cast<std::int64_t>(t.rows());
@@ -62,6 +60,8 @@ void fill_result(const LoadedRule& lr, const kusto::SentinelRule& rule, std::sha
     out.detail["trigger"] = {{"operator", std::string(kusto::to_string(p.trigger_operator))}, {"threshold", p.trigger_threshold}};
   out.table = std::move(result);
 }
+
+namespace {
 
 class SentinelRunner : public Runner {
  public:
@@ -135,7 +135,7 @@ class SentinelRunner : public Runner {
       return ee.error;
     }
     if (data_.provenance) out.provenance = provenance_lists(*result, lineage, ws->files);
-    fill_result(rule_, rule, result, out);
+    fill_sentinel_result(rule_, rule, result, out);
     if (out.window && out.rows.empty() && explain_misses) explain_empty(out);
     return out;
   }

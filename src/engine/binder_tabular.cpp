@@ -63,7 +63,14 @@ PlanPtr Binder::bind_tabular(const K::TabularExpr& te, const Src& src, const Sco
   PlanPtr p;
   // `T | invoke f()` and `T | MyFunc()`-style operators need the input; sources bind first.
   p = bind_source(te.source, src, scope);
-  for (auto& op : te.operators) p = bind_operator(std::move(p), op, src, scope);
+  // With a tap (RunOptions::tap), each step hands its output over as it runs.
+  auto tap = [&](PlanPtr in, std::size_t step, K::SourceRange range, std::string kind) {
+    if (!ctx_.tap) return in;
+    return make_tap(std::move(in), TapPoint{&te, step, src.text, src.loc, range, std::move(kind)});
+  };
+  p = tap(std::move(p), 0, te.source.range, "source");
+  for (std::size_t k = 0; k < te.operators.size(); ++k)
+    p = tap(bind_operator(std::move(p), te.operators[k], src, scope), k + 1, te.operators[k].range, te.operators[k].name);
   return p;
 }
 

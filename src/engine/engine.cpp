@@ -51,6 +51,7 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
   ctx.external_empty = options.external_empty;
   ctx.max_rows = options.limits.max_rows;
   ctx.warnings = options.warnings;
+  ctx.tap = options.tap ? &options.tap : nullptr;
   Binder binder(*this, ctx);
   Src src{&query.text, &location};
   try {

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/limits.hpp"
 #include "core/lineage.hpp"
+#include "engine/tap.hpp"
 #include "kusto/ast.hpp"
 #include "kusto/parser.hpp"
 
@@ -30,6 +31,9 @@ struct RunOptions {
   // Out: what the run reports without failing (a `union isfuzzy=true` leg that does not resolve
   // and is left out), positioned like errors. Null: not collected.
   std::vector<Error>* warnings = nullptr;
+  // Called with the output of each tabular operator of every pipeline the run executes, and its
+  // provenance (engine/tap.hpp): `rulelab explain`. Empty: no tap (the plan is unchanged).
+  Tap tap;
 };
 
 // The outcome of a failed run: the error (file:line:col) and whether it is a feature rulelab

@@ -14,6 +14,7 @@
 #include "core/lineage.hpp"
 #include "engine/aggregates.hpp"
 #include "engine/expr.hpp"
+#include "engine/tap.hpp"
 
 namespace rulelab::engine {
 
@@ -39,6 +40,8 @@ struct ExecContext {
   std::uint64_t max_rows = kDefaultMaxRows;
   // Warnings of the run (RunOptions::warnings); null: not collected.
   std::vector<Error>* warnings = nullptr;
+  // The run's tap (RunOptions::tap); null: none, and the plan has no tap nodes.
+  const Tap* tap = nullptr;
 };
 
 class PlanNode {
@@ -202,5 +205,17 @@ PlanPtr make_window(PlanPtr child, std::vector<WindowSpec> specs, Schema out);
 PlanPtr make_make_series(PlanPtr child, std::vector<ExprPtr> keys, std::vector<AggSpec> aggs, std::vector<Value> defaults, ExprPtr axis,
                          std::optional<Value> from, std::optional<Value> to, Value step, Schema out);
 PlanPtr make_serialize(PlanPtr child);
+
+// Where a tap node sits: step `step` of `pipeline` (OperatorOutput without the output).
+struct TapPoint {
+  const kusto::TabularExpr* pipeline = nullptr;
+  std::size_t step = 0;
+  const std::string* text = nullptr;
+  const kusto::QueryLocation* location = nullptr;
+  kusto::SourceRange range;
+  std::string kind;
+};
+// Passes the child's output on unchanged, after handing it to ctx.tap (op_tap.cpp).
+PlanPtr make_tap(PlanPtr child, TapPoint point);
 
 }  // namespace rulelab::engine
