@@ -5,14 +5,8 @@
 #include "app/runner.hpp"
 #include "commands.hpp"
 #include "run_output.hpp"
-#include "schedule.hpp"
 
 namespace rulelab::cli {
-
-Result<FoundEvent> find_event(const std::string& selector, const std::vector<std::string>& data, const std::string& time_field,
-                              bool documents) {
-  return app::find_event(selector, app::data_specs(data, documents), time_field, documents);
-}
 
 app::DataOptions explain_data_options(const ExplainArgs& a, bool elastic) {
   app::DataOptions d;

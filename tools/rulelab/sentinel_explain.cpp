@@ -9,7 +9,7 @@
 #include "commands.hpp"
 #include "core/datetime.hpp"
 #include "run_output.hpp"
-#include "schedule.hpp"
+#include "app/events.hpp"
 
 namespace rulelab::cli {
 
@@ -141,9 +141,9 @@ int explain_sentinel(const ExplainArgs& a) {
   const app::LoadedRule& rule = rules->front();
   auto now = app::parse_now(a.now);
   if (!now) { std::cerr << now.error().message << "\n"; return 2; }
-  auto found = find_event(a.event, a.data, "TimeGenerated", false);
+  auto found = app::find_event(a.event, app::data_specs(a.data, false), "TimeGenerated", false);
   if (!found) { std::cerr << found.error().format() << "\n"; return 2; }
-  const FoundEvent& ev = *found;
+  const app::FoundEvent& ev = *found;
 
   RunArgs ra;
   ra.data = a.data;

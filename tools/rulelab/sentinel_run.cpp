@@ -8,34 +8,19 @@
 #include "core/datetime.hpp"
 #include "engine/output.hpp"
 #include "run_output.hpp"
-#include "sentinel_workspace.hpp"
 
 namespace rulelab::cli {
 
 using nlohmann::ordered_json;
 
-std::int64_t now_ticks(const std::string& text, std::string& err) {
-  auto t = app::parse_now(text);
-  if (!t) {
-    err = t.error().message;
-    return 0;
-  }
-  return t->ticks;
-}
-
-bool load_workspace(Workspace& ws, const std::vector<std::string>& data, const std::string& schema_dir,
-                    const std::vector<std::string>& functions, bool strict,
-                    std::optional<std::pair<std::int64_t, std::int64_t>> window) {
-  const bool ok = app::load_workspace(ws, app::data_specs(data, false), schema_dir, functions, strict, window);
-  for (const auto& m : ws.messages) std::cerr << (ok ? "warning: " : "") << m << "\n";
-  ws.messages.clear();
-  return ok;
-}
-
 int query_kusto(const QueryArgs& a) {
+  auto now_time = app::parse_now(a.now);
+  if (!now_time) {
+    std::cerr << now_time.error().message << "\n";
+    return 1;
+  }
+  const std::int64_t now = now_time->ticks;
   std::string err;
-  const std::int64_t now = now_ticks(a.now, err);
-  if (!err.empty()) { std::cerr << err << "\n"; return 1; }
   // As a rule without a window: only the columns the query reads, its leading filters pushed down.
   kusto::SentinelRule rule;
   rule.query = a.query;
@@ -48,14 +33,17 @@ int query_kusto(const QueryArgs& a) {
   const app::DataOptions data = data_options(ra, false);
   std::map<std::string, std::vector<std::string>> projection;
   {
-    Workspace probe;
-    if (!load_workspace(probe, std::vector<std::string>{}, a.schema_dir, {}, a.strict, std::nullopt)) return 1;
+    app::Workspace probe;
+    if (!app::load_workspace(probe, {}, a.schema_dir, {}, a.strict, std::nullopt)) {
+      for (const auto& m : probe.messages) std::cerr << m << "\n";
+      return 1;
+    }
     projection = app::plan_projection(rule, data, probe.schemas);
   }
   app::PushdownPlan pushdown;
   pushdown.now = now;
   if (!a.no_pushdown) pushdown = app::plan_pushdown(rule, data, now);
-  Workspace ws;
+  app::Workspace ws;
   const bool loaded = app::load_workspace_projected(ws, data.data, a.schema_dir, a.functions, a.strict, std::nullopt,
                                                     projection.empty() ? nullptr : &projection, &pushdown, !a.no_pushdown);
   for (const auto& m : ws.messages) std::cerr << (loaded ? "warning: " : "") << m << "\n";
