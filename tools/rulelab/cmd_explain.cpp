@@ -9,13 +9,13 @@
 namespace rulelab::cli {
 
 app::DataOptions explain_data_options(const ExplainArgs& a, bool elastic) {
-  app::DataOptions d;
-  d.data = app::data_specs(a.data, elastic);
-  d.schema_dir = a.schema_dir;
-  d.functions = a.functions;
-  d.mapping = a.mapping;
-  d.limits = a.limits;
-  return d;
+  RunArgs r;
+  r.data = a.data;
+  r.schema_dir = a.schema_dir;
+  r.functions = a.functions;
+  r.mapping = a.mapping;
+  r.limits = a.limits;
+  return data_options(r, elastic);
 }
 
 void add_explain(CLI::App& app, Registry& r) {
