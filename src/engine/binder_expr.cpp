@@ -368,7 +368,18 @@ ExprPtr Binder::bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, co
     return call_op(".member", {obj, make_const(Value::of_string(m->member))}, off, src);
   }
   if (auto* ix = e.as<K::Index>()) {
-    ExprPtr obj = bind_expr(*ix->object, rc, src, scope);
+    // array_sort_asc/desc over several arrays gives one result per array; indexing picks one
+    // (array-sort-asc-function: `array_sort_asc(timestamps, commands)[1]`).
+    const K::Call* sort = ix->object->as<K::Call>();
+    const bool sort_tuple = sort && (sort->name == "array_sort_asc" || sort->name == "array_sort_desc") && !scope->find(sort->name);
+    ExprPtr obj;
+    if (sort_tuple) {
+      std::vector<ExprPtr> args;
+      for (auto& a : sort->args) if (a.value) args.push_back(bind_expr(*a.value, rc, src, scope));
+      obj = call_op(sort->name, std::move(args), ix->object->range.begin, src);
+    } else {
+      obj = bind_expr(*ix->object, rc, src, scope);
+    }
     ExprPtr idx = bind_expr(*ix->index, rc, src, scope);
     if (obj->type != Type::Dynamic) fail(src, off, "indexing a value of type " + std::string(type_name(obj->type)) + " (needs dynamic)");
     return call_op(".index", {obj, idx}, off, src);
@@ -636,6 +647,13 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
     return call_op("pack", std::move(args), off, src);
   }
   if (name == "materialize") fail(src, off, "materialize() is a tabular expression, used here as a scalar");
+  if (name == "array_sort_asc" || name == "array_sort_desc") {
+    std::vector<ExprPtr> args = bind_args();
+    const std::size_t arrays = args.size() - (args.size() > 1 && args.back()->type == Type::Bool ? 1 : 0);
+    if (arrays > 1)
+      fail(src, off, name + "() over several arrays returns one column per array, which rulelab does not support; index the result (" + name + "(a, b)[1])", true);
+    return call_op(name, std::move(args), off, src);
+  }
 
   const ScalarFunction* fn = engine_.functions().find(name);
   if (!fn) {

@@ -63,6 +63,41 @@ Type bin_rule(const std::vector<Type>& t, std::string& err) {
   return t[0];
 }
 
+// bin_at(value, bin_size, fixed_point) (bin-at-function): value rounded down to a multiple of
+// bin_size counted from fixed_point; datetime and timespan values need a timespan bin_size.
+Value f_bin_at(const CallArgs& a) {
+  const Value& v = a[0];
+  const Value& r = a[1];
+  const Value& f = a[2];
+  if (v.is_null() || r.is_null() || f.is_null()) return Value::null_of(v.type);
+  if (v.type == Type::DateTime || v.type == Type::TimeSpan) {
+    if (r.type != Type::TimeSpan || r.i <= 0) return Value::null_of(v.type);
+    if (f.type != Type::DateTime && f.type != Type::TimeSpan) return Value::null_of(v.type);
+    const std::int64_t t = f.i + floor_div(v.i - f.i, r.i) * r.i;
+    return v.type == Type::DateTime ? Value::of_datetime(t) : Value::of_timespan(t);
+  }
+  bool ok1, ok2, ok3;
+  double x = number_of(v, ok1), s = number_of(r, ok2), p = number_of(f, ok3);
+  if (!ok1 || !ok2 || !ok3 || s <= 0) return Value::null_of(v.type);
+  if ((v.type == Type::Long || v.type == Type::Int) && (r.type == Type::Long || r.type == Type::Int) &&
+      (f.type == Type::Long || f.type == Type::Int)) {
+    std::int64_t t = f.i + floor_div(v.i - f.i, r.i) * r.i;
+    return v.type == Type::Int ? Value::of_int(static_cast<std::int32_t>(t)) : Value::of_long(t);
+  }
+  return Value::of_real(p + std::floor((x - p) / s) * s);
+}
+Type bin_at_rule(const std::vector<Type>& t, std::string& err) {
+  if (t[0] == Type::DateTime || t[0] == Type::TimeSpan) {
+    if (t[1] != Type::TimeSpan) err = "bin_at() over a datetime or timespan needs a timespan bin size";
+    return t[0];
+  }
+  if (is_numeric(t[0]))
+    return (t[0] == Type::Real || t[1] == Type::Real || t[2] == Type::Real) ? Type::Real : t[0];
+  if (t[0] == Type::Dynamic) return Type::Real;
+  err = "bin_at() expects a number, datetime or timespan";
+  return t[0];
+}
+
 std::int64_t add_months(std::int64_t ticks, std::int64_t months) {
   Civil c = civil(ticks);
   std::int64_t total = c.y * 12 + (c.m - 1) + months;
@@ -297,6 +332,7 @@ void add_datetime_functions(std::vector<ScalarFunction>& out) {
   add("ago", 1, 1, ret_datetime, f_ago);
   add("bin", 2, 2, bin_rule, f_bin);
   add("floor", 2, 2, bin_rule, f_bin);
+  add("bin_at", 3, 3, bin_at_rule, f_bin_at);
   add("datetime_add", 3, 3, ret_datetime, f_datetime_add);
   add("datetime_diff", 3, 3, ret_long, f_datetime_diff);
   add("datetime_part", 2, 2, ret_int, f_datetime_part);

@@ -1,6 +1,6 @@
 // Less common functions and legacy aliases met in Sentinel rules (learn.microsoft.com/kusto/query/
 // <name>-function): parse_xml, extract_json, tohex, parse_urlquery, base64_decode_toarray,
-// array_strcat, dynamic_to_json, has_any_ipv4, indexof_regex, translate; arraylength, parsejson,
+// array_strcat, dynamic_to_json, indexof_regex, translate; arraylength, parsejson,
 // notempty, extractjson.
 #include <algorithm>
 #include <cctype>
@@ -256,28 +256,6 @@ Value f_dynamic_to_json(const CallArgs& a) {
   Value d = to_dynamic(a[0]);
   return Value::of_string(to_json(d.dyn()));
 }
-// has_any_ipv4(source, ip...): an IPv4 address of the list appears in the text, delimited by
-// non-alphanumeric, non-dot characters.
-Value f_has_any_ipv4(const CallArgs& a) {
-  const std::string s = S(a[0]);
-  auto has_ip = [&](const std::string& ip) {
-    for (std::size_t p = s.find(ip); p != std::string::npos; p = s.find(ip, p + 1)) {
-      const bool left = p == 0 || !(std::isalnum(static_cast<unsigned char>(s[p - 1])) || s[p - 1] == '.');
-      const std::size_t e = p + ip.size();
-      const bool right = e >= s.size() || !(std::isalnum(static_cast<unsigned char>(s[e])) || s[e] == '.');
-      if (left && right) return true;
-    }
-    return false;
-  };
-  for (std::size_t k = 1; k < a.size(); ++k) {
-    bool found = false;
-    if (a[k].type == Type::Dynamic && a[k].dyn().is_array())
-      a[k].dyn().for_each_element([&](DynRef e) { if (!found && e.is_string() && has_ip(std::string(e.as_string()))) found = true; });
-    else found = has_ip(S(a[k]));
-    if (found) return Value::of_bool(true);
-  }
-  return Value::of_bool(false);
-}
 Value f_indexof_regex(const CallArgs& a) {
   RegexState re(S(a[1]));
   fail_if_too_large(re, a);
@@ -376,7 +354,6 @@ void add_extra_functions(std::vector<ScalarFunction>& out) {
   add("base64_decode_toarray", 1, 1, ret_dynamic, f_base64_decode_toarray);
   add("array_strcat", 2, 2, ret_string, f_array_strcat);
   add("dynamic_to_json", 1, 1, ret_string, f_dynamic_to_json);
-  add("has_any_ipv4", 2, 64, ret_bool, f_has_any_ipv4);
   add("indexof_regex", 2, 5, ret_long, f_indexof_regex);
   add("translate", 3, 3, ret_string, f_translate);
   add("make_string", 1, 64, ret_string, f_make_string);

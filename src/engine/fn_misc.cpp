@@ -1,10 +1,9 @@
-// Conversion, null, math, IPv4, hashing and misc functions (learn.microsoft.com/kusto/query/<name>-function).
+// Conversion, null, math, IPv4 and misc functions (learn.microsoft.com/kusto/query/<name>-function).
 #include <cmath>
 #include <cstring>
 
 #include "core/datetime.hpp"
 #include "engine/functions.hpp"
-#include "engine/sha256.hpp"
 
 namespace rulelab::engine {
 namespace {
@@ -116,6 +115,8 @@ Type minmax_rule(const std::vector<Type>& t, std::string&) {
   return r;
 }
 
+}  // namespace
+
 // ---- IPv4 (learn.microsoft.com/kusto/query/ipv4-*-function)
 // Parses "a.b.c.d" or "a.b.c.d/n"; prefix defaults to 32.
 bool parse_ipv4(std::string_view s, std::uint32_t& ip, int& prefix) {
@@ -146,6 +147,8 @@ bool parse_ipv4(std::string_view s, std::uint32_t& ip, int& prefix) {
   return true;
 }
 std::uint32_t mask_of(int prefix) { return prefix == 0 ? 0 : ~0u << (32 - prefix); }
+
+namespace {
 
 Value f_ipv4_is_private(const CallArgs& a) {
   std::uint32_t ip; int p;
@@ -195,7 +198,6 @@ Value f_parse_ipv4(const CallArgs& a) {
   return Value::of_long(ip & mask_of(p));
 }
 
-Value f_hash_sha256(const CallArgs& a) { return Value::of_string(sha256_hex(to_kusto_string(a[0]))); }
 
 }  // namespace
 
@@ -240,7 +242,6 @@ void add_misc_functions(std::vector<ScalarFunction>& out) {
   add("ipv4_is_match", 2, 3, ret_bool, f_ipv4_is_match);
   add("ipv4_compare", 2, 3, ret_long, f_ipv4_compare);
   add("parse_ipv4", 1, 1, ret_long, f_parse_ipv4);
-  add("hash_sha256", 1, 1, ret_string, f_hash_sha256);
 }
 
 }  // namespace rulelab::engine

@@ -1,10 +1,13 @@
 // String functions (learn.microsoft.com/kusto/query/<name>-function): strlen, substring, indexof,
 // split, extract, extract_all, replace_string, replace_regex, trim*, tolower, toupper, strcat,
-// strcat_delim, countof, reverse, strrep, url_decode/encode, base64.
+// strcat_delim, countof, reverse, strrep, url_decode/encode, base64, strcmp, regex_quote, isascii,
+// isutf8, format_bytes, replace_strings.
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "core/utf8.hpp"
 #include "engine/functions.hpp"
@@ -381,6 +384,95 @@ Value f_base64_decode(const CallArgs& a) {
   return Value::of_string(o);
 }
 
+// strcmp-function: the sign of the first differing byte (ordinal), as -1, 0 or 1.
+Value f_strcmp(const CallArgs& a) {
+  const int c = S(a[0]).compare(S(a[1]));
+  return Value::of_int(c < 0 ? -1 : (c > 0 ? 1 : 0));
+}
+// regex-quote-function: every character that is not a letter, digit or underscore is escaped
+// (RE2::QuoteMeta, Kusto's regex dialect), so the result matches the text literally.
+Value f_regex_quote(const CallArgs& a) { return Value::of_string(RE2::QuoteMeta(S(a[0]))); }
+// isascii: every byte below 0x80; isutf8-function: well-formed UTF-8.
+Value f_isascii(const CallArgs& a) {
+  const std::string s = S(a[0]);
+  return Value::of_bool(std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }));
+}
+Value f_isutf8(const CallArgs& a) { return Value::of_bool(is_valid_utf8(S(a[0]))); }
+
+// format-bytes-function: size in Bytes, KB, MB, ... (powers of 1024), rounded to `precision`
+// digits (default 0); the unit is the largest one the size reaches unless given.
+Value f_format_bytes(const CallArgs& a) {
+  bool ok;
+  const double size = number_of(a[0], ok);
+  if (!ok || a[0].is_null()) return Value::of_string("");
+  std::int64_t precision = 0;
+  if (a.size() > 1 && !a[1].is_null()) {
+    bool pk;
+    precision = static_cast<std::int64_t>(number_of(a[1], pk));
+    if (!pk || precision < 0) precision = 0;
+    precision = std::min<std::int64_t>(precision, 15);
+  }
+  static const char* const units[] = {"Bytes", "KB", "MB", "GB", "TB", "PB", "EB"};
+  int unit = -1;
+  const std::string want = a.size() > 2 ? S(a[2]) : "";
+  if (!want.empty()) {
+    for (int k = 0; k < 7; ++k) if (iequals(want, units[k])) unit = k;
+    if (unit < 0) return Value::of_string("");
+  } else {
+    unit = 0;
+    for (double v = std::fabs(size); v >= 1024 && unit < 6; v /= 1024) ++unit;
+  }
+  const double scaled = size / std::pow(1024.0, unit);
+  const double f = std::pow(10.0, static_cast<double>(precision));
+  return Value::of_string(format_real(std::round(scaled * f) / f) + " " + units[unit]);
+}
+
+// replace-strings-function: the lookups in order, each taking the matches that do not overlap
+// an earlier lookup's (so the earlier lookup wins); a non-string rewrite keeps the matched text.
+Value f_replace_strings(const CallArgs& a) {
+  const std::string text = S(a[0]);
+  std::vector<std::string> lookups;
+  std::vector<std::optional<std::string>> rewrites;
+  std::vector<bool> is_lookup;
+  if (a[1].type == Type::Dynamic && !a[1].is_null())
+    a[1].dyn().for_each_element([&](DynRef e) {
+      is_lookup.push_back(e.is_string());
+      lookups.emplace_back(e.is_string() ? std::string(e.as_string()) : std::string());
+    });
+  if (a[2].type == Type::Dynamic && !a[2].is_null())
+    a[2].dyn().for_each_element([&](DynRef e) {
+      if (e.is_string()) rewrites.emplace_back(std::string(e.as_string()));
+      else rewrites.emplace_back(std::nullopt);
+    });
+  struct Match { std::size_t pos, len; std::size_t k; };
+  std::vector<Match> matches;
+  std::vector<char> taken(text.size(), 0);
+  for (std::size_t k = 0; k < lookups.size(); ++k) {
+    const std::string& l = lookups[k];
+    if (!is_lookup[k] || l.empty()) continue;
+    for (std::size_t p = text.find(l); p != std::string::npos; p = text.find(l, p)) {
+      if (std::any_of(taken.begin() + static_cast<std::ptrdiff_t>(p), taken.begin() + static_cast<std::ptrdiff_t>(p + l.size()), [](char t) { return t != 0; })) {
+        ++p;
+        continue;
+      }
+      std::fill(taken.begin() + static_cast<std::ptrdiff_t>(p), taken.begin() + static_cast<std::ptrdiff_t>(p + l.size()), 1);
+      matches.push_back({p, l.size(), k});
+      p += l.size();
+    }
+  }
+  std::sort(matches.begin(), matches.end(), [](const Match& x, const Match& y) { return x.pos < y.pos; });
+  std::string out;
+  std::size_t at = 0;
+  for (const Match& m : matches) {
+    out.append(text, at, m.pos - at);
+    if (m.k < rewrites.size() && rewrites[m.k]) out += *rewrites[m.k];
+    else out.append(text, m.pos, m.len);
+    at = m.pos + m.len;
+  }
+  out.append(text, at, std::string::npos);
+  return Value::of_string(std::move(out));
+}
+
 }  // namespace
 
 void add_string_functions(std::vector<ScalarFunction>& out) {
@@ -418,6 +510,12 @@ void add_string_functions(std::vector<ScalarFunction>& out) {
   add("base64_encodestring", 1, 1, ret_string, f_base64_encode);
   add("base64_decode_tostring", 1, 1, ret_string, f_base64_decode);
   add("base64_decodestring", 1, 1, ret_string, f_base64_decode);
+  add("strcmp", 2, 2, ret_int, f_strcmp);
+  add("regex_quote", 1, 1, ret_string, f_regex_quote);
+  add("isascii", 1, 1, ret_bool, f_isascii);
+  add("isutf8", 1, 1, ret_bool, f_isutf8);
+  add("format_bytes", 1, 3, ret_string, f_format_bytes);
+  add("replace_strings", 3, 3, ret_string, f_replace_strings);
 }
 
 }  // namespace rulelab::engine

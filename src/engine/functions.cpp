@@ -9,6 +9,10 @@ FunctionRegistry::FunctionRegistry() {
   add_dynamic_functions(all_);
   add_misc_functions(all_);
   add_extra_functions(all_);
+  add_array_functions(all_);
+  add_binary_functions(all_);
+  add_ip_functions(all_);
+  add_hash_functions(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }
 

@@ -29,6 +29,10 @@ void add_datetime_functions(std::vector<ScalarFunction>& out);
 void add_dynamic_functions(std::vector<ScalarFunction>& out);
 void add_misc_functions(std::vector<ScalarFunction>& out);
 void add_extra_functions(std::vector<ScalarFunction>& out);
+void add_array_functions(std::vector<ScalarFunction>& out);
+void add_binary_functions(std::vector<ScalarFunction>& out);
+void add_ip_functions(std::vector<ScalarFunction>& out);
+void add_hash_functions(std::vector<ScalarFunction>& out);
 
 // Shared type rules.
 namespace rules {
@@ -50,5 +54,9 @@ bool has_term(std::string_view hay, std::string_view needle, bool case_sensitive
 bool has_prefix_term(std::string_view hay, std::string_view needle, bool case_sensitive);
 bool has_suffix_term(std::string_view hay, std::string_view needle, bool case_sensitive);
 bool contains_text(std::string_view hay, std::string_view needle, bool case_sensitive);
+
+// IPv4 text "a.b.c.d" or "a.b.c.d/n" (fn_misc.cpp); prefix is 32 without "/n".
+bool parse_ipv4(std::string_view s, std::uint32_t& ip, int& prefix);
+std::uint32_t mask_of(int prefix);
 
 }  // namespace rulelab::engine

@@ -1,0 +1,73 @@
+// Hash functions (learn.microsoft.com/kusto/query/<name>-function): hash_md5, hash_sha1,
+// hash_sha256 (lowercase hex, OpenSSL's libcrypto); hash and hash_xxhash64 (xxHash64, libxxhash).
+#include <openssl/evp.h>
+#include <xxhash.h>
+
+#include <cstring>
+
+#include "engine/functions.hpp"
+
+namespace rulelab::engine {
+namespace {
+using namespace rules;
+
+// The text a value is hashed as: tostring(), except that a datetime always carries seven fraction
+// digits (hash-md5-function's example: datetime(2020-01-01) hashes as 2020-01-01T00:00:00.0000000Z).
+std::string hash_text(const Value& v) {
+  std::string s = to_kusto_string(v);
+  if (v.type == Type::DateTime && !v.is_null() && s.find('.') == std::string::npos && !s.empty() && s.back() == 'Z')
+    s.insert(s.size() - 1, ".0000000");
+  return s;
+}
+std::string digest_hex(const EVP_MD* md, const std::string& text) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(text.data(), text.size(), out, &n, md, nullptr) != 1) return "";
+  static const char* const hex = "0123456789abcdef";
+  std::string r;
+  r.reserve(2 * n);
+  for (unsigned int i = 0; i < n; ++i) { r += hex[out[i] >> 4]; r += hex[out[i] & 15]; }
+  return r;
+}
+Value f_hash_md5(const CallArgs& a) { return Value::of_string(digest_hex(EVP_md5(), hash_text(a[0]))); }
+Value f_hash_sha1(const CallArgs& a) { return Value::of_string(digest_hex(EVP_sha1(), hash_text(a[0]))); }
+Value f_hash_sha256(const CallArgs& a) { return Value::of_string(digest_hex(EVP_sha256(), hash_text(a[0]))); }
+
+
+// hash-xxhash64-function (hash-function is the same): XXH64 with seed 0 of a string's UTF-8 bytes,
+// or of a datetime's .NET ticks (100 ns since 0001-01-01) as 8 little-endian bytes, as the pages'
+// examples hash "World" and datetime("2015-01-01"); other scalars hash their 8-byte value (long,
+// real, timespan ticks), dynamic values their JSON text. With mod: the unsigned hash modulo mod.
+constexpr std::int64_t kTicksUnixEpoch = 621355968000000000;  // .NET ticks of 1970-01-01
+std::uint64_t xxh_of(const Value& v) {
+  auto bytes8 = [](const void* p) { return XXH64(p, 8, 0); };
+  switch (v.type) {
+    case Type::DateTime: { const std::int64_t t = v.i + kTicksUnixEpoch; return bytes8(&t); }
+    case Type::Int: case Type::Long: case Type::TimeSpan: case Type::Bool: return bytes8(&v.i);
+    case Type::Real: case Type::Decimal: return bytes8(&v.r);
+    case Type::Dynamic: { const std::string j = to_json(v.dyn()); return XXH64(j.data(), j.size(), 0); }
+    default: { const std::string s = to_kusto_string(v); return XXH64(s.data(), s.size(), 0); }
+  }
+}
+Value f_hash_xxhash64(const CallArgs& a) {
+  if (a[0].type != Type::String && a[0].is_null()) return Value::null_of(Type::Long);
+  const std::uint64_t h = xxh_of(a[0]);
+  if (a.size() < 2) return Value::of_long(static_cast<std::int64_t>(h));
+  bool ok;
+  const double m = number_of(a[1], ok);
+  if (!ok || a[1].is_null() || m < 1) return Value::null_of(Type::Long);
+  return Value::of_long(static_cast<std::int64_t>(h % static_cast<std::uint64_t>(m)));
+}
+
+}  // namespace
+
+void add_hash_functions(std::vector<ScalarFunction>& out) {
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  add("hash_md5", 1, 1, ret_string, f_hash_md5);
+  add("hash_sha1", 1, 1, ret_string, f_hash_sha1);
+  add("hash_sha256", 1, 1, ret_string, f_hash_sha256);
+  add("hash_xxhash64", 1, 2, ret_long, f_hash_xxhash64);
+  add("hash", 1, 2, ret_long, f_hash_xxhash64);
+}
+
+}  // namespace rulelab::engine

@@ -1,0 +1,245 @@
+// IPv4/IPv6 functions and IPv4 text match functions (learn.microsoft.com/kusto/query/<name>-function):
+// has_ipv4, has_ipv4_prefix, has_any_ipv4, has_any_ipv4_prefix, ipv6_compare, ipv6_is_match,
+// parse_ipv6, format_ipv4, format_ipv4_mask. (ipv4_* and parse_ipv4 are in fn_misc.cpp.)
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <vector>
+
+#include "engine/functions.hpp"
+
+namespace rulelab::engine {
+namespace {
+using namespace rules;
+
+std::string S(const Value& v) { return to_kusto_string(v); }
+
+// ---- text match: an address in the text is delimited by characters that are neither
+// alphanumeric nor a dot.
+bool ip_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.';
+}
+bool plain_ipv4(std::string_view s) {
+  std::uint32_t ip;
+  int p;
+  return s.find('/') == std::string_view::npos && parse_ipv4(s, ip, p);
+}
+// A prefix is a whole address or 1 to 3 octets each followed by a dot ("192.", "192.168.1.").
+bool ipv4_prefix(std::string_view s) {
+  if (plain_ipv4(s)) return true;
+  if (s.empty() || s.back() != '.') return false;
+  int octets = 0;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t j = i;
+    unsigned v = 0;
+    while (j < s.size() && s[j] >= '0' && s[j] <= '9' && j - i < 4) v = v * 10 + static_cast<unsigned>(s[j++] - '0');
+    if (j == i || j - i > 3 || v > 255 || j >= s.size() || s[j] != '.') return false;
+    ++octets;
+    i = j + 1;
+  }
+  return octets >= 1 && octets <= 3;
+}
+// The text has an address equal to `ip` (prefix=false) or starting with `ip` (prefix=true),
+// delimited on both sides.
+bool text_has(std::string_view text, std::string_view ip, bool prefix) {
+  if (!(prefix ? ipv4_prefix(ip) : plain_ipv4(ip))) return false;
+  for (std::size_t p = text.find(ip); p != std::string_view::npos; p = text.find(ip, p + 1)) {
+    if (p > 0 && ip_char(text[p - 1])) continue;
+    std::size_t e = p;
+    while (e < text.size() && ip_char(text[e])) ++e;
+    std::string_view token = text.substr(p, e - p);
+    if (token.size() != ip.size() && (!prefix || ip.back() != '.')) continue;
+    if (plain_ipv4(token)) return true;
+  }
+  return false;
+}
+Value has_any(const CallArgs& a, bool prefix) {
+  const std::string text = S(a[0]);
+  for (std::size_t k = 1; k < a.size(); ++k) {
+    bool found = false;
+    if (a[k].type == Type::Dynamic && !a[k].is_null() && a[k].dyn().is_array())
+      a[k].dyn().for_each_element([&](DynRef e) { if (!found && e.is_string() && text_has(text, e.as_string(), prefix)) found = true; });
+    else if (a[k].type == Type::String || (a[k].type == Type::Dynamic && !a[k].is_null() && a[k].dyn().is_string()))
+      found = text_has(text, S(a[k]), prefix);
+    if (found) return Value::of_bool(true);
+  }
+  return Value::of_bool(false);
+}
+Value f_has_ipv4(const CallArgs& a) { return Value::of_bool(text_has(S(a[0]), S(a[1]), false)); }
+Value f_has_ipv4_prefix(const CallArgs& a) { return Value::of_bool(text_has(S(a[0]), S(a[1]), true)); }
+Value f_has_any_ipv4(const CallArgs& a) { return has_any(a, false); }
+Value f_has_any_ipv4_prefix(const CallArgs& a) { return has_any(a, true); }
+
+// ---- IPv6 (and IPv4 as ::ffff:a.b.c.d), with IP-prefix notation (/n: 0..128 for IPv6, 0..32
+// for IPv4, which counts as 96 + n).
+using Ip6 = std::array<std::uint8_t, 16>;
+bool hex_digit(char c, unsigned& v) {
+  if (c >= '0' && c <= '9') { v = static_cast<unsigned>(c - '0'); return true; }
+  if (c >= 'a' && c <= 'f') { v = static_cast<unsigned>(c - 'a' + 10); return true; }
+  if (c >= 'A' && c <= 'F') { v = static_cast<unsigned>(c - 'A' + 10); return true; }
+  return false;
+}
+bool parse_groups(std::string_view s, std::vector<std::uint16_t>& out, bool v4_last) {
+  if (s.empty()) return true;
+  std::size_t i = 0;
+  while (true) {
+    std::size_t j = s.find(':', i);
+    std::string_view part = s.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i);
+    if (j == std::string_view::npos && v4_last && part.find('.') != std::string_view::npos) {
+      std::uint32_t ip;
+      int p;
+      if (!plain_ipv4(part) || !parse_ipv4(part, ip, p)) return false;
+      out.push_back(static_cast<std::uint16_t>(ip >> 16));
+      out.push_back(static_cast<std::uint16_t>(ip & 0xffff));
+      return true;
+    }
+    if (part.empty() || part.size() > 4) return false;
+    unsigned g = 0;
+    for (char c : part) {
+      unsigned v;
+      if (!hex_digit(c, v)) return false;
+      g = g * 16 + v;
+    }
+    out.push_back(static_cast<std::uint16_t>(g));
+    if (j == std::string_view::npos) return true;
+    i = j + 1;
+  }
+}
+bool parse_ip6(std::string_view s, Ip6& out, int& prefix) {
+  out.fill(0);
+  std::string_view addr = s;
+  int own = -1;
+  if (std::size_t slash = s.find('/'); slash != std::string_view::npos) {
+    std::string_view p = s.substr(slash + 1);
+    if (p.empty() || p.size() > 3) return false;
+    own = 0;
+    for (char c : p) { if (c < '0' || c > '9') return false; own = own * 10 + (c - '0'); }
+    addr = s.substr(0, slash);
+  }
+  if (addr.find(':') == std::string_view::npos) {
+    std::uint32_t ip;
+    int p;
+    if (!plain_ipv4(addr) || !parse_ipv4(addr, ip, p) || own > 32) return false;
+    out[10] = out[11] = 0xff;
+    for (int k = 0; k < 4; ++k) out[static_cast<std::size_t>(12 + k)] = static_cast<std::uint8_t>(ip >> (24 - 8 * k));
+    prefix = own < 0 ? 128 : 96 + own;
+    return true;
+  }
+  if (own > 128) return false;
+  std::vector<std::uint16_t> head, tail;
+  std::size_t d = addr.find("::");
+  if (d != std::string_view::npos) {
+    if (addr.find("::", d + 1) != std::string_view::npos) return false;
+    if (!parse_groups(addr.substr(0, d), head, false) || !parse_groups(addr.substr(d + 2), tail, true)) return false;
+    if (head.size() + tail.size() > 7) return false;
+  } else {
+    if (!parse_groups(addr, head, true) || head.size() != 8) return false;
+  }
+  std::array<std::uint16_t, 8> g{};
+  for (std::size_t k = 0; k < head.size(); ++k) g[k] = head[k];
+  for (std::size_t k = 0; k < tail.size(); ++k) g[8 - tail.size() + k] = tail[k];
+  for (std::size_t k = 0; k < 8; ++k) { out[2 * k] = static_cast<std::uint8_t>(g[k] >> 8); out[2 * k + 1] = static_cast<std::uint8_t>(g[k]); }
+  prefix = own < 0 ? 128 : own;
+  return true;
+}
+void mask6(Ip6& ip, int prefix) {
+  for (int k = 0; k < 16; ++k) {
+    const int bits = std::clamp(prefix - 8 * k, 0, 8);
+    ip[static_cast<std::size_t>(k)] &= static_cast<std::uint8_t>(bits == 0 ? 0 : 0xff << (8 - bits));
+  }
+}
+// ipv6_compare(ip1, ip2 [, prefix]): -1, 0, 1 over the bits both prefixes (and the argument) keep.
+Value f_ipv6_compare(const CallArgs& a) {
+  Ip6 x, y;
+  int p1, p2;
+  if (a[0].is_null() || a[1].is_null() || !parse_ip6(S(a[0]), x, p1) || !parse_ip6(S(a[1]), y, p2)) return Value::null_of(Type::Long);
+  int p = std::min(p1, p2);
+  if (a.size() > 2) {
+    bool ok;
+    const double d = number_of(a[2], ok);
+    if (!ok || a[2].is_null() || d < 0 || d > 128) return Value::null_of(Type::Long);
+    p = std::min(p, static_cast<int>(d));
+  }
+  mask6(x, p);
+  mask6(y, p);
+  return Value::of_long(x < y ? -1 : (y < x ? 1 : 0));
+}
+Value f_ipv6_is_match(const CallArgs& a) {
+  Value c = f_ipv6_compare(a);
+  if (c.is_null()) return Value::null_of(Type::Bool);
+  return Value::of_bool(c.i == 0);
+}
+// parse_ipv6: the canonical form, eight groups of four hex digits, masked by its prefix; "" when
+// the text is not an address.
+Value f_parse_ipv6(const CallArgs& a) {
+  Ip6 x;
+  int p;
+  if (!parse_ip6(S(a[0]), x, p)) return Value::of_string("");
+  mask6(x, p);
+  std::string out;
+  char buf[8];
+  for (std::size_t k = 0; k < 8; ++k) {
+    std::snprintf(buf, sizeof buf, "%s%02x%02x", k ? ":" : "", x[2 * k], x[2 * k + 1]);
+    out += buf;
+  }
+  return Value::of_string(std::move(out));
+}
+
+// ---- format_ipv4(ip [, prefix]) / format_ipv4_mask: ip is IPv4 text (with /n) or a number
+// (big-endian); the prefix argument must be 0..32; "" when conversion fails.
+bool ipv4_arg(const CallArgs& a, std::uint32_t& ip, int& prefix) {
+  const Value& v = a[0];
+  if (v.is_null()) return false;
+  if (v.type == Type::Int || v.type == Type::Long || v.type == Type::Real ||
+      (v.type == Type::Dynamic && v.dyn().is_number())) {
+    bool ok;
+    const double d = number_of(v, ok);
+    if (!ok || d < 0 || d > 4294967295.0 || d != static_cast<double>(static_cast<std::int64_t>(d))) return false;
+    ip = static_cast<std::uint32_t>(static_cast<std::int64_t>(d));
+    prefix = 32;
+  } else if (!parse_ipv4(S(v), ip, prefix)) {
+    return false;
+  }
+  if (a.size() > 1 && !a[1].is_null()) {
+    bool ok;
+    const double d = number_of(a[1], ok);
+    if (!ok || d < 0 || d > 32) return false;
+    prefix = std::min(prefix, static_cast<int>(d));
+  }
+  ip &= mask_of(prefix);
+  return true;
+}
+std::string dotted(std::uint32_t ip) {
+  return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." + std::to_string((ip >> 8) & 255) + "." +
+         std::to_string(ip & 255);
+}
+Value f_format_ipv4(const CallArgs& a) {
+  std::uint32_t ip;
+  int p;
+  if (!ipv4_arg(a, ip, p)) return Value::of_string("");
+  return Value::of_string(dotted(ip));
+}
+Value f_format_ipv4_mask(const CallArgs& a) {
+  std::uint32_t ip;
+  int p;
+  if (!ipv4_arg(a, ip, p)) return Value::of_string("");
+  return Value::of_string(dotted(ip) + "/" + std::to_string(p));
+}
+
+}  // namespace
+
+void add_ip_functions(std::vector<ScalarFunction>& out) {
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  add("has_ipv4", 2, 2, ret_bool, f_has_ipv4);
+  add("has_ipv4_prefix", 2, 2, ret_bool, f_has_ipv4_prefix);
+  add("has_any_ipv4", 2, 64, ret_bool, f_has_any_ipv4);
+  add("has_any_ipv4_prefix", 2, 64, ret_bool, f_has_any_ipv4_prefix);
+  add("ipv6_compare", 2, 3, ret_long, f_ipv6_compare);
+  add("ipv6_is_match", 2, 3, ret_bool, f_ipv6_is_match);
+  add("parse_ipv6", 1, 1, ret_string, f_parse_ipv6);
+  add("format_ipv4", 1, 2, ret_string, f_format_ipv4);
+  add("format_ipv4_mask", 1, 2, ret_string, f_format_ipv4_mask);
+}
+
+}  // namespace rulelab::engine
