@@ -45,11 +45,12 @@ std::vector<std::string> rule_fields(const LoadedRule& rule) {
 }
 
 Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::vector<DataSpec>& data,
-                                           const std::vector<std::string>& fields) {
+                                           const std::vector<std::string>& fields, std::optional<DateOrder> date_order) {
   std::vector<EventTime> out;
   const bool documents = rule.family == Family::Elastic;
   for (const auto& spec : data) {
     IngestOptions opt;
+    opt.date_order = date_order;
     opt.table = spec.name;
     opt.documents = documents;
     if (!documents) {
@@ -97,7 +98,7 @@ Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::ve
 }
 
 Result<EventSpan> events_in_span(const LoadedRule& rule, const std::vector<DataSpec>& data, DateTime from, DateTime to,
-                                 const std::vector<std::string>& fields) {
+                                 const std::vector<std::string>& fields, std::optional<DateOrder> date_order) {
   EventSpan out;
   auto place = [&](EventTime e) {
     const bool before = e.time && e.time->ticks < from.ticks, after = e.time && e.time->ticks > to.ticks;
@@ -113,12 +114,13 @@ Result<EventSpan> events_in_span(const LoadedRule& rule, const std::vector<DataS
     // other data (Elastic documents, inferred schemas) are read whole.
     std::optional<Schema> known = rule.family == Family::Sentinel ? builtin_schema(spec.name) : std::nullopt;
     if (!known || known->index_of(rule.time_field) < 0) {
-      auto all = event_times(rule, {spec}, fields);
+      auto all = event_times(rule, {spec}, fields, date_order);
       if (!all) return all.error();
       for (auto& e : *all) place(std::move(e));
       continue;
     }
     IngestOptions opt;
+    opt.date_order = date_order;
     opt.table = spec.name;
     opt.columns = fields;
     opt.columns.push_back(rule.time_field);
@@ -162,7 +164,7 @@ WindowMiss window_miss(const std::vector<EventTime>& events, const Window& w) {
 }
 
 Result<FoundEvent> find_event(const std::string& selector, const std::vector<DataSpec>& data, const std::string& time_field,
-                              bool documents) {
+                              bool documents, std::optional<DateOrder> date_order) {
   if (data.empty()) return Error{"--event needs --data"};
   // FILE:LINE, NAME:LINE or LINE (the first data file).
   std::string where, line_text = selector;
@@ -190,6 +192,7 @@ Result<FoundEvent> find_event(const std::string& selector, const std::vector<Dat
       continue;
     if (by_line && where.empty() && fi > 0) break;
     IngestOptions opt;
+    opt.date_order = date_order;
     opt.table = name;
     opt.documents = documents;
     auto res = ingest_file(file, opt);

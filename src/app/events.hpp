@@ -10,6 +10,7 @@
 #include "app/data_spec.hpp"
 #include "app/rule.hpp"
 #include "app/run_result.hpp"
+#include "core/datetime.hpp"
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
 #include "core/types.hpp"
@@ -26,7 +27,8 @@ struct EventTime {
 // @timestamp as the rule does).
 // With `fields`, each event also carries the values of those fields.
 Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::vector<DataSpec>& data,
-                                           const std::vector<std::string>& fields = {});
+                                           const std::vector<std::string>& fields = {},
+                                           std::optional<DateOrder> date_order = std::nullopt);
 
 // The events whose time lies in [from, to] (with `fields` as above), and how many lie before or
 // after it or have no time: simulate's view of a data set, without holding every event of a
@@ -38,7 +40,8 @@ struct EventSpan {
   std::vector<EventTime> outside;  // the first kOutsideKept of those, in file order
 };
 Result<EventSpan> events_in_span(const LoadedRule& rule, const std::vector<DataSpec>& data, DateTime from, DateTime to,
-                                 const std::vector<std::string>& fields = {});
+                                 const std::vector<std::string>& fields = {},
+                                 std::optional<DateOrder> date_order = std::nullopt);
 
 // The fields (columns, document paths) a rule's query names, in order of first use.
 std::vector<std::string> rule_fields(const LoadedRule& rule);
@@ -59,6 +62,6 @@ struct FoundEvent {
 };
 // `documents`: the data are Elastic documents (fields are dotted paths); else Log Analytics rows.
 Result<FoundEvent> find_event(const std::string& selector, const std::vector<DataSpec>& data, const std::string& time_field,
-                              bool documents);
+                              bool documents, std::optional<DateOrder> date_order = std::nullopt);
 
 }  // namespace rulelab::app

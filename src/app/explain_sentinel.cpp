@@ -399,6 +399,7 @@ Result<SentinelExplanation> explain_sentinel(const LoadedRule& lr, const DataOpt
   }
   Workspace ws;
   ws.limits = data.limits;
+  ws.date_order = data.date_order;
   const bool loaded = load_workspace_projected(ws, data.data, data.schema_dir, data.functions, data.strict, window,
                                                projection.empty() ? nullptr : &projection, nullptr, false);
   ex.warnings = ws.messages;

@@ -10,6 +10,7 @@
 #include "app/data_spec.hpp"
 #include "app/rule.hpp"
 #include "app/run_result.hpp"
+#include "core/datetime.hpp"
 #include "core/error.hpp"
 #include "core/limits.hpp"
 
@@ -25,6 +26,7 @@ struct DataOptions {
   bool strict = false;                 // an unreadable record is fatal
   bool provenance = true;              // carry file:line of source events through the run (Sentinel)
   bool no_pushdown = false;            // Sentinel single runs: read every row in the window
+  std::optional<DateOrder> date_order; // --date-order: slash dates no value of their column orders (CSV exports)
   Limits limits;
 };
 

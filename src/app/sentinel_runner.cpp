@@ -82,6 +82,7 @@ class SentinelRunner : public Runner {
     if (out.window) window = std::make_pair(out.window->from.ticks, out.window->to.ticks);
 
     Workspace local;
+    local.date_order = data_.date_order;
     Workspace* ws = &local;
     if (span_) {
       // Schedule mode: the data are read once, for every window of the span; each run keeps its own.
@@ -128,6 +129,7 @@ class SentinelRunner : public Runner {
     const bool ran = ws->engine.run(*parsed_, rule.location, ro, *result, ee);
     if (!span_) collect_reads(*ws);
     for (const auto& m : ws->messages) out.warnings.push_back(m);
+    for (const auto& n : ws->notes) out.notes.push_back(n);
     for (const auto& w : engine_warnings) out.warnings.push_back(w.format());
     for (const auto& r : ws->reads) out.reads.push_back({r.table, r.file, r.records, r.rows, r.filtered, r.rejected, r.pushdown});
     if (!ran) {
@@ -145,6 +147,7 @@ class SentinelRunner : public Runner {
   std::string load_span() {
     const kusto::SentinelRule& rule = *rule_.sentinel;
     shared_ = std::make_unique<Workspace>();
+    shared_->date_order = data_.date_order;
     std::map<std::string, std::vector<std::string>> projection;
     {
       Workspace probe;
@@ -182,7 +185,7 @@ class SentinelRunner : public Runner {
     std::size_t filtered = 0;
     for (const auto& r : out.reads) filtered += r.filtered;
     if (span_ || !filtered) return;  // schedule mode: simulate reports unseen events itself
-    auto events = event_times(rule_, data_.data);
+    auto events = event_times(rule_, data_.data, {}, data_.date_order);
     if (!events) return;
     out.missed = window_miss(*events, *out.window);
   }

@@ -80,6 +80,20 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
     ss << in.rdbuf();
     ws.engine.add_function(name, ss.str(), kusto::QueryLocation::identity(file));
   }
+  // Columns of the files that their table's schema lacks are kept (typed by inference): one schema
+  // per table, its own columns then those of its files in file order.
+  std::map<std::string, Schema> extended;
+  for (auto& d : data) {
+    auto sit = ws.schemas.find(d.name);
+    std::optional<Schema> base = sit != ws.schemas.end() ? std::optional<Schema>(sit->second) : builtin_schema(d.name);
+    if (!base) continue;
+    auto ext = extended.emplace(d.name, *base).first;
+    auto added = unknown_columns(d.file, ext->second);
+    if (!added) { ws.messages.push_back(added.error().format()); return false; }
+    if (added->empty()) continue;
+    for (auto& f : *added) ext->second.fields.push_back(f);
+    ws.notes.push_back(d.file + ": " + unknown_columns_note(d.name, *added));
+  }
   std::set<std::string> given;
   std::map<std::string, Table> tables;  // by name: several files for one table are appended
   for (auto& d : data) {
@@ -88,9 +102,11 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
     IngestOptions opt;
     opt.table = table;
     opt.strict = strict;
-    auto sit = ws.schemas.find(table);
-    if (sit != ws.schemas.end()) opt.schema = sit->second;
-    std::optional<Schema> known = opt.schema ? opt.schema : builtin_schema(table);
+    opt.date_order = ws.date_order;
+    opt.keep_unknown_columns = false;  // found above, for every file of the table
+    auto sit = extended.find(table);
+    if (sit != extended.end()) opt.schema = sit->second;
+    std::optional<Schema> known = opt.schema;
     if (projection && known) {
       auto pit = projection->find(table);
       if (pit != projection->end()) {
@@ -166,9 +182,14 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
       ws.reads.push_back({table, file, st.records, st.rows, st.filtered, st.rejected, pushed_down});
     }
     for (auto& rj : res->stats.first_rejections) { std::ostringstream m_; m_ << file << ":" << rj.line << ": record skipped: " << rj.reason; ws.messages.push_back(m_.str()); }
+    for (auto& w : res->stats.warnings) ws.messages.push_back(file + ": " + w);
+    for (auto& n : res->stats.notes) ws.notes.push_back(file + ": " + n);
     Table t = std::move(res->table);
     if (window && tg < 0) {
       int i = t.schema.index_of("TimeGenerated");
+      if (i >= 0 && t.schema.fields[static_cast<std::size_t>(i)].type != Type::DateTime)
+        ws.messages.push_back(file + ": column TimeGenerated of " + table + " is " + std::string(type_name(t.schema.fields[static_cast<std::size_t>(i)].type)) +
+                              ", not datetime: the window was not applied to it (every row is kept)");
       if (i >= 0 && t.schema.fields[static_cast<std::size_t>(i)].type == Type::DateTime) {
         Table f{t.schema, t.sources, {}};
         for (auto& b : t.batches) {
@@ -431,6 +452,8 @@ void collect_reads(Workspace& ws) {
       const IngestStats& st = r.stats;
       ws.reads.push_back({table, r.path, st.records, st.rows, st.filtered, st.rejected, ws.lazy_pushdown[r.path]});
       for (auto& rj : st.first_rejections) { std::ostringstream m_; m_ << r.path << ":" << rj.line << ": record skipped: " << rj.reason; ws.messages.push_back(m_.str()); }
+      for (auto& w : st.warnings) ws.messages.push_back(r.path + ": " + w);
+      for (auto& n : st.notes) ws.notes.push_back(r.path + ": " + n);
     }
 }
 

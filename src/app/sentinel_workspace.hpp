@@ -39,7 +39,9 @@ struct Workspace {
   std::vector<std::pair<std::string, std::shared_ptr<engine::FileTable>>> file_tables;
   std::map<std::string, bool> lazy_pushdown;  // per file: a filter was pushed down into reading it
   std::map<std::string, std::shared_ptr<const Table>> tables;  // tables loaded into memory, by name
-  std::vector<std::string> messages;  // errors (when loading fails) and warnings (records skipped, schemas skipped)
+  std::vector<std::string> messages;  // errors (when loading fails) and warnings (records skipped, schemas skipped, ingest warnings)
+  std::vector<std::string> notes;     // what reading the data decided: columns kept that the schema lacks, date orders
+  std::optional<DateOrder> date_order;  // --date-order: slash dates no value of their column orders
 };
 
 // The query's filters to push down into reading its tables: the use queries of each table

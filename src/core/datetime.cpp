@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <utility>
 
 namespace rulelab {
 
@@ -88,11 +89,12 @@ std::optional<DateTime> make(std::int64_t y, std::int64_t mo, std::int64_t d, st
   return DateTime{secs * kTicksPerSecond + frac};
 }
 
-std::optional<DateTime> parse_us_portal(std::string_view text) {
-  // M/D/YYYY, h:mm:ss[.fff] AM|PM
+std::optional<DateTime> parse_portal(std::string_view text, DateOrder order) {
+  // M/D/YYYY, h:mm:ss[.fff] AM|PM (en-US); D/M/YYYY, HH:mm:ss[.fff] (day-first locales)
   Cursor c{text};
   std::int64_t mo, d, y, h, mi, s = 0, frac = 0;
   if (!c.digits(1, 2, mo) || !c.eat('/') || !c.digits(1, 2, d) || !c.eat('/') || !c.digits(4, 4, y)) return std::nullopt;
+  if (order == DateOrder::DayFirst) std::swap(mo, d);
   c.eat(',');
   c.skip_spaces();
   if (c.done()) return make(y, mo, d, 0, 0, 0, 0, 0);
@@ -139,11 +141,21 @@ std::optional<DateTime> parse_rfc1123(std::string_view text) {
 
 }  // namespace
 
-std::optional<DateTime> parse_datetime(std::string_view text) {
+bool slash_date_fields(std::string_view text, int& first, int& second) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  Cursor c{text};
+  std::int64_t a, b, y;
+  if (!c.digits(1, 2, a) || !c.eat('/') || !c.digits(1, 2, b) || !c.eat('/') || !c.digits(4, 4, y)) return false;
+  first = static_cast<int>(a);
+  second = static_cast<int>(b);
+  return true;
+}
+
+std::optional<DateTime> parse_datetime(std::string_view text, DateOrder order) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   if (text.empty()) return std::nullopt;
-  if (text.find('/') != std::string_view::npos) return parse_us_portal(text);
+  if (text.find('/') != std::string_view::npos) return parse_portal(text, order);
   if (text.find(", ") != std::string_view::npos) return parse_rfc1123(text);
   Cursor c{text};
   std::int64_t y, mo, d, h = 0, mi = 0, s = 0, frac = 0, off = 0;

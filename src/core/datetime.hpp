@@ -12,10 +12,19 @@ namespace rulelab {
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
 void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
 
+// The order of the first two fields of a date written with slashes (Log Analytics exports follow
+// the exporter's locale: "11/04/2025, 10:14:36.000" is 4 November month-first, 11 April day-first).
+enum class DateOrder { MonthFirst, DayFirst };
+
 // ISO 8601: 2025-03-27, 2025-03-27T14:49:42Z, any fractional precision (kept to 100 ns),
 // offsets (+02:00, -0500, Z; none means UTC), 'T' or a space between date and time. Also the
 // Log Analytics portal CSV form "3/27/2025, 2:49:42.929 PM" and RFC 1123 ("Thu, 27 Mar 2025 14:49:42 GMT").
-std::optional<DateTime> parse_datetime(std::string_view text);
+// Slash dates are read in `order` (day-first exports are 24-hour: "11/04/2025, 10:14:36.000").
+std::optional<DateTime> parse_datetime(std::string_view text, DateOrder order = DateOrder::MonthFirst);
+
+// The first two fields of a date written "A/B/YYYY..." (after leading spaces); false for any
+// other text. A above 12 proves day-first, B above 12 month-first.
+bool slash_date_fields(std::string_view text, int& first, int& second);
 
 // 2025-03-27T14:49:42.9293064Z (fraction omitted when zero), as Kusto prints datetimes.
 std::string format_datetime(DateTime t);

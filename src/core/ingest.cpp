@@ -140,6 +140,7 @@ struct Plan {
   // Two-step reading (IngestOptions::make_filter): the plan of the first step (the filter's columns).
   std::shared_ptr<const Plan> stage;
   const std::function<std::unique_ptr<BatchFilter>()>* make_filter = nullptr;
+  std::vector<DateOrder> date_orders;  // per column: how its slash dates read (CSV); empty: month-first
 };
 
 // One per thread: parses records and appends rows.
@@ -357,6 +358,13 @@ class Loader {
     pending_.clear();
   }
 
+  DateOrder order_of(const Column& col) const {
+    if (plan_.date_orders.empty() || &col < batch_.columns.data() || &col >= batch_.columns.data() + batch_.columns.size())
+      return DateOrder::MonthFirst;
+    const auto i = static_cast<std::size_t>(&col - batch_.columns.data());
+    return i < plan_.date_orders.size() ? plan_.date_orders[i] : DateOrder::MonthFirst;
+  }
+
   void bad_value(Column& col, const std::string& name, std::size_t line, std::string_view value) {
     col.append_null();
     // a column the first step read has reported its bad values already
@@ -457,7 +465,7 @@ class Loader {
         break;
       }
       case Type::DateTime:
-        if (auto dt = parse_datetime(s)) { col.append_datetime(*dt); return; }
+        if (auto dt = parse_datetime(s, order_of(col))) { col.append_datetime(*dt); return; }
         break;
       case Type::TimeSpan:
         if (auto ts = parse_timespan(s)) { col.append_timespan(*ts); return; }
@@ -521,9 +529,13 @@ Type to_type(Seen s) {
   }
 }
 
-Seen classify_text(std::string_view s, bool from_csv) {
+// A time column of an export (time_like_column) takes every datetime form the exports write:
+// ISO 8601, the portal's slash dates in either order, RFC 1123. Other columns: ISO 8601 only.
+Seen classify_text(std::string_view s, bool from_csv, std::string_view name = {}) {
   if (s.empty()) return Seen::None;
   if (parse_datetime(s) && s.size() >= 10 && s[4] == '-') return Seen::DateTime;
+  if (!name.empty() && time_like_column(name) && (parse_datetime(s) || parse_datetime(s, DateOrder::DayFirst)))
+    return Seen::DateTime;
   if (from_csv) {
     std::int64_t x;
     double d;
@@ -551,14 +563,14 @@ class Inferrer {
         case element_type::INT64:
         case element_type::UINT64: s = Seen::Long; break;
         case element_type::DOUBLE: s = Seen::Real; break;
-        case element_type::STRING: s = classify_text(field.value.get_string().value_unsafe(), false); break;
+        case element_type::STRING: s = classify_text(field.value.get_string().value_unsafe(), false, field.key); break;
         default: s = Seen::Dynamic; break;
       }
       note(field.key, s);
     }
   }
   void csv_record(const std::vector<std::string>& cells, const std::vector<std::string>& header) {
-    for (std::size_t i = 0; i < cells.size() && i < header.size(); ++i) note(header[i], classify_text(cells[i], true));
+    for (std::size_t i = 0; i < cells.size() && i < header.size(); ++i) note(header[i], classify_text(cells[i], true, header[i]));
   }
   Schema schema(const std::string& table) const {
     Schema s;
@@ -1056,7 +1068,158 @@ std::optional<Error> infer_schema(const std::string& path, InputFormat format, c
   return std::nullopt;
 }
 
+// The columns of the records that `schema` lacks, typed by inference (JSON records).
+std::vector<Field> unknown_json_fields(Inferrer& inf, const Schema& schema) {
+  std::vector<Field> out;
+  for (auto& f : inf.schema("").fields)
+    if (schema.index_of(f.name) < 0) out.push_back(f);
+  return out;
+}
+
+std::vector<Field> unknown_csv_columns(const std::string& text, const Schema& schema) {
+  CsvReader reader(text);
+  std::vector<std::string> header, cells;
+  std::size_t line;
+  std::string error;
+  std::vector<Field> out;
+  if (!reader.next(header, line, error)) return out;
+  std::vector<std::size_t> extra;  // header positions of the columns the schema lacks
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    header[i] = clean_header(header[i]);
+    bool dup = false;
+    for (std::size_t k : extra) dup = dup || header[k] == header[i];
+    if (!header[i].empty() && !dup && schema.index_of(header[i]) < 0) extra.push_back(i);
+  }
+  if (extra.empty()) return out;
+  std::vector<Seen> seen(extra.size(), Seen::None);
+  while (reader.next(cells, line, error))
+    for (std::size_t k = 0; k < extra.size(); ++k)
+      if (extra[k] < cells.size()) seen[k] = merge(seen[k], classify_text(cells[extra[k]], true, header[extra[k]]));
+  for (std::size_t k = 0; k < extra.size(); ++k) out.push_back({header[extra[k]], to_type(seen[k])});
+  return out;
+}
+
+// Per datetime column of a CSV text: the order of its slash dates, told by its values. Decisions
+// go to notes, ambiguity and conflicting evidence to warnings.
+std::vector<DateOrder> csv_date_orders(const std::string& text, const Plan& plan, const IngestOptions& opt,
+                                       std::vector<std::string>& warnings, std::vector<std::string>& notes) {
+  const std::size_t n = plan.schema.fields.size();
+  std::vector<DateOrder> orders(n, opt.date_order.value_or(DateOrder::MonthFirst));
+  bool any = false;
+  for (const auto& f : plan.schema.fields) any = any || f.type == Type::DateTime;
+  if (!any) return orders;
+  struct Evidence {
+    std::size_t slash = 0, day_first = 0, month_first = 0, day_line = 0, month_line = 0;
+    std::string day_example, month_example;
+  };
+  std::vector<Evidence> ev(n);
+  CsvReader reader(text);
+  std::vector<std::string> cells;
+  std::vector<int> cell_column;
+  std::size_t line = 0;
+  std::string error;
+  bool header = !opt.csv_positional;
+  while (reader.next(cells, line, error)) {
+    if (header) {
+      header = false;
+      for (auto& h : cells) {
+        auto it = plan.index.find(clean_header(h));
+        cell_column.push_back(it == plan.index.end() ? -1 : it->second);
+      }
+      continue;
+    }
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const int c = opt.csv_positional ? (i < n ? static_cast<int>(i) : -1) : (i < cell_column.size() ? cell_column[i] : -1);
+      if (c < 0 || plan.schema.fields[static_cast<std::size_t>(c)].type != Type::DateTime) continue;
+      int a, b;
+      if (!slash_date_fields(cells[i], a, b)) continue;
+      Evidence& e = ev[static_cast<std::size_t>(c)];
+      ++e.slash;
+      if (a > 12 && b <= 12 && e.day_first++ == 0) { e.day_line = line; e.day_example = cells[i].substr(0, 40); }
+      if (b > 12 && a <= 12 && e.month_first++ == 0) { e.month_line = line; e.month_example = cells[i].substr(0, 40); }
+    }
+  }
+  auto name = [](DateOrder o) { return o == DateOrder::DayFirst ? std::string("day-first") : std::string("month-first"); };
+  for (std::size_t c = 0; c < n; ++c) {
+    const Evidence& e = ev[c];
+    if (e.slash == 0) continue;
+    const std::string& col = plan.schema.fields[c].name;
+    const std::string day_proof = "line " + std::to_string(e.day_line) + ": \"" + e.day_example + "\"";
+    const std::string month_proof = "line " + std::to_string(e.month_line) + ": \"" + e.month_example + "\"";
+    if (e.day_first && e.month_first) {
+      orders[c] = e.day_first > e.month_first ? DateOrder::DayFirst
+                  : e.month_first > e.day_first ? DateOrder::MonthFirst
+                                                : opt.date_order.value_or(DateOrder::MonthFirst);
+      warnings.push_back("column " + col + " has " + std::to_string(e.day_first) + " dates that can only be day-first (first at " +
+                         day_proof + ") and " + std::to_string(e.month_first) + " that can only be month-first (first at " +
+                         month_proof + "): read " + name(orders[c]) + ", the others are set to null");
+    } else if (e.day_first || e.month_first) {
+      orders[c] = e.day_first ? DateOrder::DayFirst : DateOrder::MonthFirst;
+      const std::string proof = e.day_first ? day_proof : month_proof;
+      if (opt.date_order && *opt.date_order != orders[c])
+        warnings.push_back("column " + col + ": dates read " + name(orders[c]) + " as the data proves (" + proof + "), not " +
+                           name(*opt.date_order) + " as --date-order says");
+      else
+        notes.push_back("column " + col + ": dates read " + name(orders[c]) + " (" + proof + ")");
+    } else if (opt.date_order) {
+      notes.push_back("column " + col + ": no date tells day-first from month-first (day and month are all 12 or less): read " +
+                      name(*opt.date_order) + " (--date-order)");
+    } else {
+      warnings.push_back("column " + col + ": no date tells day-first from month-first (day and month are all 12 or less): read " +
+                         "month-first (the default; --date-order dmy reads them day-first)");
+    }
+  }
+  return orders;
+}
+
 }  // namespace
+
+bool time_like_column(std::string_view n) {
+  auto ends = [&](std::string_view x) { return n.size() > x.size() && n.ends_with(x); };
+  return n == "TimeGenerated" || n == "Timestamp" || n == "timestamp" || n == "Time" || n.starts_with("Time") ||
+         ends("Time") || ends("TimeUtc") || ends("TimeUTC") || ends("Timestamp") || ends("_t");
+}
+
+std::string unknown_columns_note(const std::string& table, const std::vector<Field>& added) {
+  std::string s = "columns the schema of " + table + " lacks, kept with types inferred from the data:";
+  for (std::size_t i = 0; i < added.size(); ++i)
+    s += (i ? ", " : " ") + added[i].name + " (" + std::string(type_name(added[i].type)) + ")";
+  return s;
+}
+
+Result<std::vector<Field>> unknown_columns(const std::string& path, const Schema& schema, InputFormat format) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return Error{"no such file", path};
+  if (format == InputFormat::Auto) format = detect(path, peek_head(path));
+  if (format == InputFormat::NDJson) {
+    // the first 4 MiB: whole lines only
+    Source src(path);
+    if (!src.ok()) return Error{"cannot open file", path};
+    std::string head(std::size_t{4} << 20, '\0');
+    std::size_t used = 0;
+    for (long got; used < head.size() && (got = src.read(head.data() + used, head.size() - used)) > 0;)
+      used += static_cast<std::size_t>(got);
+    head.resize(used);
+    if (used == (std::size_t{4} << 20)) {
+      const auto nl = head.rfind('\n');
+      head.resize(nl == std::string::npos ? 0 : nl);
+    }
+    Inferrer inf;
+    for_each_line(head.data() + skip_bom(head), head.data() + head.size(), 1,
+                  [&](const char* p, std::size_t n, std::size_t) { if (!blank(p, n)) inf.json_record(p, n, false); });
+    return unknown_json_fields(inf, schema);
+  }
+  std::string text;
+  if (auto e = read_all(path, text)) return Error{e->message, path};
+  if (format == InputFormat::Csv) return unknown_csv_columns(text, schema);
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  std::vector<std::size_t> lines;
+  std::size_t error_line = 0;
+  Inferrer inf;
+  if (!split_json_array(text, ranges, lines, error_line))
+    for (auto& [b, n] : ranges) inf.json_record(text.data() + b, n, true);
+  return unknown_json_fields(inf, schema);
+}
 
 Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& opt, Schema* schema_out,
                                   const std::function<void(Batch&&)>& sink) {
@@ -1099,6 +1262,22 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
     stats.schema_inferred = true;
   }
   if (plan.schema.table.empty()) plan.schema.table = table;
+  if (!plan.documents && !stats.schema_inferred && opt.columns.empty() && opt.keep_unknown_columns && !opt.csv_positional) {
+    // Columns of the file that the schema lacks (a real SecurityEvent export's MG, EventOriginId,
+    // TimeCollected) are kept, so that a query reading them works: typed by inference, named in a note.
+    std::vector<Field> added;
+    if (format == InputFormat::Csv) {
+      added = unknown_csv_columns(whole, plan.schema);
+    } else {
+      auto r = unknown_columns(path, plan.schema, format);
+      if (!r) return r.error();
+      added = std::move(*r);
+    }
+    if (!added.empty()) {
+      for (const auto& f : added) plan.schema.fields.push_back(f);
+      stats.notes.push_back(unknown_columns_note(plan.schema.table, added));
+    }
+  }
   if (!opt.columns.empty() && !plan.documents) {
     Schema projected;
     projected.table = plan.schema.table;
@@ -1124,6 +1303,8 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
     }
   }
   if (schema_out) *schema_out = plan.schema;
+  std::vector<std::string> date_warnings;
+  if (format == InputFormat::Csv && !plan.documents) plan.date_orders = csv_date_orders(whole, plan, opt, date_warnings, stats.notes);
 
   Totals totals;
   std::optional<Error> err;
@@ -1137,6 +1318,7 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
   stats.filtered = totals.filtered;
   stats.first_rejections = std::move(totals.rejections);
   if (stats.schema_inferred) stats.warnings.push_back("no schema for table " + table + ": column types inferred from the data");
+  for (auto& w : date_warnings) stats.warnings.push_back(std::move(w));
   for (const auto& [what, info] : totals.warnings) {
     std::string w = std::to_string(info.count) + " " + what + " (first at line " + std::to_string(info.first_line);
     if (!info.example.empty()) w += ": " + info.example;

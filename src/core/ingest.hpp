@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/column.hpp"
+#include "core/datetime.hpp"
 #include "core/error.hpp"
 
 namespace rulelab {
@@ -36,6 +37,14 @@ struct IngestOptions {
   // schema's columns by position; missing cells are null, extra cells are dropped with a warning.
   bool csv_positional = false;
   bool skip_first_record = false;  // externaldata's ignoreFirstRecord (positional CSV)
+  // Slash dates of CSV cells ("11/04/2025, 10:14:36.000", as a Log Analytics export writes them in
+  // the exporter's locale): each datetime column's order is told by its values (a first field
+  // above 12 proves day-first, a second above 12 month-first). A column whose values never tell
+  // follows date_order; unset: month-first, with a warning naming the column.
+  std::optional<DateOrder> date_order;
+  // Columns of the file that the schema (given or built-in) lacks are kept, typed by inference
+  // from the data, and named in a note; false: they are dropped with a warning.
+  bool keep_unknown_columns = true;
   std::size_t max_line_bytes = std::size_t{256} << 20;
   std::size_t max_reported = 20;  // rejections kept with their reasons (all are counted)
   // Rows for which keep(batch, row) is false are dropped while reading and counted as filtered.
@@ -62,6 +71,7 @@ struct IngestStats {
   std::size_t filtered = 0;  // records dropped by IngestOptions::keep
   std::vector<Rejection> first_rejections;
   std::vector<std::string> warnings;  // values set to null, fields not in the schema, inferred schema
+  std::vector<std::string> notes;     // columns kept that the schema lacks, date orders told by the data
   bool schema_inferred = false;
   bool schema_builtin = false;
 };
@@ -84,5 +94,17 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
 void append_batch(std::vector<Batch>& batches, Batch&& b);
 
 std::string_view format_name(InputFormat f);
+
+// The columns of a file that `schema` lacks, in file order, typed by inference from the data: the
+// CSV header's names, the keys of a JSON array's records, the keys of NDJSON records in the
+// file's first 4 MiB (a key first seen later is dropped with a warning, as before).
+Result<std::vector<Field>> unknown_columns(const std::string& path, const Schema& schema, InputFormat format = InputFormat::Auto);
+
+// "columns the schema of T lacks, kept with types inferred from the data: MG (string), ..."
+std::string unknown_columns_note(const std::string& table, const std::vector<Field>& added);
+
+// A column name that Log Analytics and Defender use for a time (TimeGenerated, Timestamp, *Time,
+// *TimeUtc, Time*, custom logs' *_t): slash dates in such a CSV column are inferred as datetime.
+bool time_like_column(std::string_view name);
 
 }  // namespace rulelab

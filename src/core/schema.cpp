@@ -51,6 +51,23 @@ const nlohmann::json* member_ci(const nlohmann::json& obj, std::string_view key)
   return nullptr;
 }
 
+// A column type as the Azure-Sentinel custom-table files spell it. The repository's KQL validation
+// loads every file of .script/tests/KqlvalidationsTests/CustomTables, which also write the Kusto
+// type names with spaces around them ("string ", " string", "int ") and three names that are not
+// Kusto's: "Integer" (.NET's 32-bit Integer, Kusto int), "bigint" (SQL's 64-bit integer, Kusto
+// long) and "Date/time" (the HTTP Data Collector API's name for the type of its _t columns,
+// Kusto datetime).
+std::optional<Type> schema_type_name(std::string_view t) {
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+  std::string l(t);
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (l == "integer") return Type::Int;
+  if (l == "bigint") return Type::Long;
+  if (l == "date/time") return Type::DateTime;
+  return parse_type_name(t);
+}
+
 }  // namespace
 
 Result<Schema> parse_schema_json(std::string_view text, const std::string& origin) {
@@ -70,7 +87,7 @@ Result<Schema> parse_schema_json(std::string_view text, const std::string& origi
     const auto* t = member_ci(p, "type");
     if (!n || !t || !n->is_string() || !t->is_string())
       return Error{"schema property without string \"name\" and \"type\": " + p.dump(), origin};
-    auto type = parse_type_name(t->get<std::string>());
+    auto type = schema_type_name(t->get<std::string>());
     if (!type) return Error{"unknown column type \"" + t->get<std::string>() + "\" for column " + n->get<std::string>(), origin};
     if (s.index_of(n->get<std::string>()) >= 0) continue;  // repeated column: first wins
     s.fields.push_back({n->get<std::string>(), *type});

@@ -13,7 +13,8 @@ namespace rulelab {
 
 // Reads {"Name": ..., "Properties": [{"name": ..., "type": ...}]} as the Azure-Sentinel
 // repository's validator accepts it: key case varies (Name/name, Properties/properties, Type/type),
-// type names in any case ("String", "DateTime"), trailing commas and // comments tolerated.
+// type names in any case ("String", "DateTime") and with spaces around them ("string "), the
+// spellings "Integer", "bigint" and "Date/time", trailing commas and // comments tolerated.
 Result<Schema> load_schema_file(const std::string& path);
 Result<Schema> parse_schema_json(std::string_view text, const std::string& origin);
 

@@ -52,3 +52,21 @@ TEST_CASE("guids") {
   CHECK(parse_guid("0f0b85e6fe8a4097bc161c1f6fd1e615"));
   CHECK_FALSE(parse_guid("0f0b85e6-fe8a-4097-bc16"));
 }
+
+// Log Analytics exports write dates in the exporter's locale: en-US "4/11/2025, 10:14:36.000 AM"
+// (month-first, 12-hour), en-GB "11/04/2025, 10:14:36.000" (day-first, 24-hour).
+TEST_CASE("slash dates read month-first or day-first") {
+  CHECK(format_datetime(*parse_datetime("11/04/2025, 10:14:36.000")) == "2025-11-04T10:14:36Z");
+  CHECK(format_datetime(*parse_datetime("11/04/2025, 10:14:36.000", DateOrder::DayFirst)) == "2025-04-11T10:14:36Z");
+  CHECK(format_datetime(*parse_datetime("13/04/2025, 22:01:02.500", DateOrder::DayFirst)) == "2025-04-13T22:01:02.5000000Z");
+  CHECK_FALSE(parse_datetime("13/04/2025, 22:01:02.500"));  // no 13th month
+  CHECK_FALSE(parse_datetime("4/13/2025, 9:00:00.000 AM", DateOrder::DayFirst));
+  // ISO 8601 has one order whatever is asked
+  CHECK(format_datetime(*parse_datetime("2025-04-11T10:14:36Z", DateOrder::DayFirst)) == "2025-04-11T10:14:36Z");
+  int a = 0, b = 0;
+  CHECK(slash_date_fields("13/04/2025, 10:14:36.000", a, b));
+  CHECK(a == 13);
+  CHECK(b == 4);
+  CHECK_FALSE(slash_date_fields("2025-04-13", a, b));
+  CHECK_FALSE(slash_date_fields("a/b/c", a, b));
+}

@@ -279,3 +279,114 @@ TEST_CASE("CSV without a header maps fields by position (externaldata); ignoreFi
   CHECK(all.value().stats.rows == 4);
   CHECK(col(all.value(), "Name").get_string(0) == "h1");
 }
+
+// A Log Analytics CSV export in a day-first locale (en-GB: "11/04/2025, 10:14:36.000"): the row
+// whose first field is 13 proves the column day-first, so 11/04 is 11 April, not 4 November.
+TEST_CASE("CSV export: each datetime column's slash-date order is told by its values") {
+  TempFile dmy("dmy.csv",
+               "TenantId,\"TimeGenerated [UTC]\",EventName\n"
+               "t,\"11/04/2025, 10:14:36.000\",StopLogging\n"
+               "t,\"13/04/2025, 09:00:00.000\",DeleteTrail\n");
+  IngestOptions o;
+  o.table = "AWSCloudTrail";
+  auto r = ingest_file(dmy.path, o);
+  REQUIRE(r);
+  // no schema: TimeGenerated is inferred as datetime from the export's slash dates
+  const int tg = r->table.schema.index_of("TimeGenerated");
+  REQUIRE(tg >= 0);
+  CHECK(r->table.schema.fields[static_cast<std::size_t>(tg)].type == Type::DateTime);
+  const Column& c = r->table.batches[0].columns[static_cast<std::size_t>(tg)];
+  CHECK(format_datetime(DateTime{c.get_long(0)}) == "2025-04-11T10:14:36Z");
+  CHECK(format_datetime(DateTime{c.get_long(1)}) == "2025-04-13T09:00:00Z");
+  REQUIRE(r->stats.notes.size() == 1);
+  CHECK(r->stats.notes[0].find("column TimeGenerated: dates read day-first (line 3") != std::string::npos);
+
+  // en-US: a second field above 12 proves month-first
+  TempFile mdy("mdy.csv",
+               "TenantId,\"TimeGenerated [UTC]\",EventName\n"
+               "t,\"4/11/2025, 10:14:36.000 AM\",StopLogging\n"
+               "t,\"4/13/2025, 9:00:00.000 AM\",DeleteTrail\n");
+  auto m = ingest_file(mdy.path, o);
+  REQUIRE(m);
+  const Column& mc = m->table.batches[0].columns[static_cast<std::size_t>(m->table.schema.index_of("TimeGenerated"))];
+  CHECK(format_datetime(DateTime{mc.get_long(0)}) == "2025-04-11T10:14:36Z");
+  CHECK(format_datetime(DateTime{mc.get_long(1)}) == "2025-04-13T09:00:00Z");
+
+  // nothing tells: month-first by default with a warning naming the column; date_order decides
+  TempFile amb("amb.csv", "TenantId,\"TimeGenerated [UTC]\",EventName\nt,\"11/04/2025, 10:14:36.000\",StopLogging\n");
+  auto a = ingest_file(amb.path, o);
+  REQUIRE(a);
+  CHECK(format_datetime(DateTime{a->table.batches[0].columns[1].get_long(0)}) == "2025-11-04T10:14:36Z");
+  CHECK(std::any_of(a->stats.warnings.begin(), a->stats.warnings.end(), [](const std::string& w) {
+    return w.find("column TimeGenerated: no date tells day-first from month-first") != std::string::npos && w.find("read month-first") != std::string::npos;
+  }));
+  o.date_order = DateOrder::DayFirst;
+  auto d = ingest_file(amb.path, o);
+  REQUIRE(d);
+  CHECK(format_datetime(DateTime{d->table.batches[0].columns[1].get_long(0)}) == "2025-04-11T10:14:36Z");
+  CHECK(d->stats.warnings.size() == 1);  // only "no schema" left
+
+  // conflicting evidence: a warning, the majority order, the others null
+  TempFile mixed("mixed.csv", "TimeGenerated,X\n13/04/2025,a\n14/04/2025,b\n4/13/2025,c\n");
+  o.date_order.reset();
+  auto x = ingest_file(mixed.path, o);
+  REQUIRE(x);
+  const Column& xc = x->table.batches[0].columns[0];
+  CHECK(format_datetime(DateTime{xc.get_long(0)}) == "2025-04-13T00:00:00Z");
+  CHECK(xc.is_null(2));
+  CHECK(std::any_of(x->stats.warnings.begin(), x->stats.warnings.end(), [](const std::string& w) {
+    return w.find("column TimeGenerated has 2 dates that can only be day-first") != std::string::npos;
+  }));
+}
+
+// Real SecurityEvent exports carry MG, EventOriginId and TimeCollected, which the documented
+// schema lacks: they are kept, typed by inference, and named in a note.
+TEST_CASE("columns the schema lacks are kept with inferred types") {
+  TempFile csv("SecurityEvent.csv",
+               "TenantId,\"TimeGenerated [UTC]\",Computer,EventID,MG,EventOriginId,\"TimeCollected [UTC]\"\n"
+               "t,\"4/11/2025, 10:14:36.000 AM\",DC01,4688,00000000-0000-0000-0000-000000000002,6a2b5bd7-1111-4c45-9a47-0d3d9c2d3c11,\"4/11/2025, 10:15:01.000 AM\"\n");
+  IngestOptions o;
+  o.table = "SecurityEvent";
+  auto r = ingest_file(csv.path, o);
+  REQUIRE(r);
+  CHECK(r->stats.schema_builtin);
+  const Schema& s = r->table.schema;
+  REQUIRE(s.index_of("MG") >= 0);
+  CHECK(s.fields[static_cast<std::size_t>(s.index_of("MG"))].type == Type::String);
+  REQUIRE(s.index_of("TimeCollected") >= 0);
+  CHECK(s.fields[static_cast<std::size_t>(s.index_of("TimeCollected"))].type == Type::DateTime);
+  CHECK(r->table.batches[0].columns[static_cast<std::size_t>(s.index_of("MG"))].get_string(0) == "00000000-0000-0000-0000-000000000002");
+  REQUIRE(r->stats.notes.size() == 1);
+  CHECK(r->stats.notes[0] ==
+        "columns the schema of SecurityEvent lacks, kept with types inferred from the data: MG (string), EventOriginId (string), TimeCollected (datetime)");
+  // NDJSON (Defender's DeviceProcessEvents carries Timestamp)
+  TempFile nd("dpe.ndjson", "{\"TimeGenerated\":\"2025-04-11T10:00:00Z\",\"Timestamp\":\"2025-04-11T09:59:58Z\",\"FileName\":\"a.exe\"}\n");
+  o.table = "DeviceProcessEvents";
+  auto d = ingest_file(nd.path, o);
+  REQUIRE(d);
+  REQUIRE(d->table.schema.index_of("Timestamp") >= 0);
+  CHECK(d->table.schema.fields[static_cast<std::size_t>(d->table.schema.index_of("Timestamp"))].type == Type::DateTime);
+  // off: dropped with a warning, as before
+  o.keep_unknown_columns = false;
+  auto off = ingest_file(nd.path, o);
+  REQUIRE(off);
+  CHECK(off->table.schema.index_of("Timestamp") < 0);
+}
+
+// Spellings of the Azure-Sentinel custom-table files (.script/tests/KqlvalidationsTests/CustomTables):
+// PaloAltoCDLEvent.json "Integer", AzureDiagnostics.json "bigint", darktrace_model_alerts_CL.json
+// "Date/time", imDns.json "string ", imNetworkSession.json " string".
+TEST_CASE("schema type spellings of the Azure-Sentinel custom tables") {
+  auto s = parse_schema_json(R"({"Name":"T","Properties":[{"Name":"a","Type":"Integer"},{"Name":"b","Type":"bigint"},
+    {"Name":"c","Type":"Date/time"},{"Name":"d","Type":"string "},{"Name":"e","Type":" string"},{"Name":"f","Type":"BigInt"},
+    {"Name":"g","Type":"int "}]})", "T.json");
+  REQUIRE(s);
+  CHECK(s->fields[0].type == Type::Int);
+  CHECK(s->fields[1].type == Type::Long);
+  CHECK(s->fields[2].type == Type::DateTime);
+  CHECK(s->fields[3].type == Type::String);
+  CHECK(s->fields[4].type == Type::String);
+  CHECK(s->fields[5].type == Type::Long);
+  CHECK(s->fields[6].type == Type::Int);
+  CHECK_FALSE(parse_schema_json(R"({"Name":"T","Properties":[{"Name":"a","Type":"nonsense"}]})", "T.json"));
+}

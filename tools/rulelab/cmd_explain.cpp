@@ -15,6 +15,7 @@ app::DataOptions explain_data_options(const ExplainArgs& a, bool elastic) {
   r.functions = a.functions;
   r.mapping = a.mapping;
   r.limits = a.limits;
+  r.date_order = a.date_order;
   return data_options(r, elastic);
 }
 
@@ -29,6 +30,7 @@ void add_explain(CLI::App& app, Registry& r) {
   sub->add_option("--schema", a->schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--function", a->functions, "NAME=FILE.kql workspace function (Sentinel)");
   sub->add_option("--mapping", a->mapping, "Elasticsearch index mapping JSON (Elastic)");
+  add_date_order_option(sub, a->date_order);
   add_limit_options(sub, a->limits);
   r.add(sub, [a] {
     const std::string fam = rule_family(a->rule);

@@ -13,7 +13,7 @@ namespace rulelab::cli {
 namespace {
 
 struct IngestArgs {
-  std::string file, table, schema, format = "table", input_format = "auto", columns;
+  std::string file, table, schema, format = "table", input_format = "auto", columns, date_order;
   bool strict = false, documents = false;
   unsigned threads = 2;
 };
@@ -24,6 +24,7 @@ int run_ingest(const IngestArgs& a) {
   opt.strict = a.strict;
   opt.threads = a.threads;
   opt.documents = a.documents;
+  opt.date_order = date_order_of(a.date_order);
   if (a.input_format == "ndjson") opt.format = InputFormat::NDJson;
   else if (a.input_format == "json") opt.format = InputFormat::JsonArray;
   else if (a.input_format == "csv") opt.format = InputFormat::Csv;
@@ -74,6 +75,7 @@ int run_ingest(const IngestArgs& a) {
     auto& rej = j["rejections"] = nlohmann::json::array();
     for (const auto& r : st.first_rejections) rej.push_back({{"line", r.line}, {"reason", r.reason}});
     j["warnings"] = st.warnings;
+    j["notes"] = st.notes;
     auto& cols = j["columns"] = nlohmann::json::array();
     for (const auto& f : schema.fields) cols.push_back({{"name", f.name}, {"type", std::string(type_name(f.type))}});
     std::cout << j.dump(2) << "\n";
@@ -92,6 +94,10 @@ int run_ingest(const IngestArgs& a) {
   if (!st.warnings.empty()) {
     std::cout << "\nwarnings:\n";
     for (const auto& w : st.warnings) std::cout << "  " << w << "\n";
+  }
+  if (!st.notes.empty()) {
+    std::cout << "\nnotes:\n";
+    for (const auto& n : st.notes) std::cout << "  " << n << "\n";
   }
   std::cout << "\ncolumns:\n";
   std::size_t width = 0;
@@ -114,6 +120,7 @@ void add_ingest(CLI::App& app, Registry& r) {
   sub->add_option("--threads", a->threads, "parsing threads (default 2)");
   sub->add_flag("--strict", a->strict, "a record that cannot be read is fatal");
   sub->add_flag("--documents", a->documents, "read records as whole documents (Elastic _source)");
+  add_date_order_option(sub, a->date_order);
   r.add(sub, [a] { return run_ingest(*a); });
 }
 

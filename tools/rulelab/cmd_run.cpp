@@ -8,6 +8,19 @@
 
 namespace rulelab::cli {
 
+void add_date_order_option(CLI::App* sub, std::string& order) {
+  sub->add_option("--date-order", order,
+                  "mdy or dmy: how the slash dates of a CSV export read (\"11/04/2025, 10:14:36.000\") when no value of their "
+                  "column has a day above 12 (default: mdy, with a warning)")
+      ->check(CLI::IsMember({"mdy", "dmy"}));
+}
+
+std::optional<DateOrder> date_order_of(const std::string& order) {
+  if (order == "dmy") return DateOrder::DayFirst;
+  if (order == "mdy") return DateOrder::MonthFirst;
+  return std::nullopt;
+}
+
 void add_limit_options(CLI::App* sub, Limits& limits) {
   sub->add_option("--timeout", limits.timeout_seconds,
                   "time limit of one query run in seconds (default 600, Log Analytics' maximum; 0: none)")
@@ -98,6 +111,7 @@ void add_run(CLI::App& app, Registry& r) {
   CLI::App* sub = app.add_subcommand("run", "Run a rule once over sample logs and say whether it alerts");
   sub->add_option("rule", a->rule, "rule file (Sentinel YAML/ARM JSON/.kql, Elastic TOML/NDJSON export)")->required();
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
+  add_date_order_option(sub, a->date_order);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
@@ -113,6 +127,7 @@ void add_query(CLI::App& app, Registry& r) {
   sub->add_option("--dialect", a->dialect, "kusto, kuery or eql")->required()->check(CLI::IsMember({"kusto", "kuery", "kql", "eql"}));
   sub->add_option("--size", a->size, "result size (EQL, Kibana KQL)");
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
+  add_date_order_option(sub, a->date_order);
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown, "Kusto: read every row into memory before the query runs");
   r.add(sub, [a] {

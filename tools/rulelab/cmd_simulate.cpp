@@ -59,7 +59,7 @@ int run_simulate(const SimArgs& a) {
   // The events of the simulated span: from the first run's window start to the last run's now.
   const DateTime span_from = rule.window_at(*t0) ? rule.window_at(*t0)->from : *t0;
   const DateTime span_to = sched->runs.empty() ? *t1 : sched->runs.back().now;
-  auto span = app::events_in_span(rule, data.data, span_from, span_to, a.html.empty() ? std::vector<std::string>{} : app::rule_fields(rule));
+  auto span = app::events_in_span(rule, data.data, span_from, span_to, a.html.empty() ? std::vector<std::string>{} : app::rule_fields(rule), data.date_order);
   if (!span) {
     std::cerr << span.error().format() << "\n";
     return 1;
@@ -184,6 +184,7 @@ void add_simulate(CLI::App& app, Registry& r) {
   sub->add_option("--schema", a->run.schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--function", a->run.functions, "NAME=FILE.kql: a workspace function (ASIM parser, watchlist)");
   sub->add_option("--mapping", a->run.mapping, "Elasticsearch index mapping JSON (Elastic)");
+  add_date_order_option(sub, a->run.date_order);
   add_limit_options(sub, a->run.limits);
   r.add(sub, [a] { return run_simulate(*a); });
 }

@@ -10,12 +10,18 @@
 
 #include "app/rule.hpp"
 #include "app/rule_check.hpp"
+#include "core/datetime.hpp"
 #include "core/limits.hpp"
 
 namespace rulelab::cli {
 
 // --timeout SECONDS and --max-rows N (core/limits.hpp), for every command that runs queries.
 void add_limit_options(CLI::App* sub, Limits& limits);
+
+// --date-order mdy|dmy: how slash dates of a CSV export read when no value of their column tells
+// (core/ingest.hpp, IngestOptions::date_order); "" = unset. date_order_of turns it into the option.
+void add_date_order_option(CLI::App* sub, std::string& order);
+std::optional<DateOrder> date_order_of(const std::string& order);
 
 // What a command does once its arguments are parsed: returns the process exit code.
 using Action = std::function<int()>;
@@ -55,6 +61,7 @@ struct RunArgs {
   Limits limits;                      // per query run: --timeout, --max-rows
   bool no_pushdown = false;           // read every row in the window (no filter pushed down into reading)
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Sentinel)
+  std::string date_order;             // --date-order mdy|dmy (CSV exports' ambiguous slash dates)
 };
 // rulelab run: every rule of the file through app::Runner, printed (tools/rulelab/cmd_run.cpp).
 int run_rule(const RunArgs& a);
@@ -73,6 +80,7 @@ struct QueryArgs {
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Kusto)
   bool no_pushdown = false;           // Kusto: read every row into memory before the query runs
   Limits limits;
+  std::string date_order;             // --date-order mdy|dmy
 };
 int query_kusto(const QueryArgs& a);  // tools/rulelab/sentinel_run.cpp
 int query_kuery(const QueryArgs& a);  // tools/rulelab/elastic_run.cpp
@@ -81,7 +89,7 @@ int query_eql(const QueryArgs& a);    // tools/rulelab/eql_run.cpp
 
 // ---- explain ----------------------------------------------------------------------------------
 struct ExplainArgs {
-  std::string rule, event, now, format = "table", schema_dir, mapping;
+  std::string rule, event, now, format = "table", schema_dir, mapping, date_order;
   std::vector<std::string> data, functions;
   Limits limits;
 };

@@ -19,6 +19,7 @@ app::DataOptions data_options(const RunArgs& a, bool elastic) {
   d.provenance = true;
   d.no_pushdown = a.no_pushdown;
   d.limits = a.limits;
+  d.date_order = date_order_of(a.date_order);
   return d;
 }
 

@@ -141,7 +141,7 @@ int explain_sentinel(const ExplainArgs& a) {
   const app::LoadedRule& rule = rules->front();
   auto now = app::parse_now(a.now);
   if (!now) { std::cerr << now.error().message << "\n"; return 2; }
-  auto found = app::find_event(a.event, app::data_specs(a.data, false), "TimeGenerated", false);
+  auto found = app::find_event(a.event, app::data_specs(a.data, false), "TimeGenerated", false, date_order_of(a.date_order));
   if (!found) { std::cerr << found.error().format() << "\n"; return 2; }
   const app::FoundEvent& ev = *found;
 

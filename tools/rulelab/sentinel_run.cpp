@@ -30,6 +30,7 @@ int query_kusto(const QueryArgs& a) {
   ra.schema_dir = a.schema_dir;
   ra.functions = a.functions;
   ra.strict = a.strict;
+  ra.date_order = a.date_order;
   const app::DataOptions data = data_options(ra, false);
   std::map<std::string, std::vector<std::string>> projection;
   {
@@ -44,6 +45,7 @@ int query_kusto(const QueryArgs& a) {
   pushdown.now = now;
   if (!a.no_pushdown) pushdown = app::plan_pushdown(rule, data, now);
   app::Workspace ws;
+  ws.date_order = data.date_order;
   const bool loaded = app::load_workspace_projected(ws, data.data, a.schema_dir, a.functions, a.strict, std::nullopt,
                                                     projection.empty() ? nullptr : &projection, &pushdown, !a.no_pushdown);
   for (const auto& m : ws.messages) std::cerr << (loaded ? "warning: " : "") << m << "\n";
@@ -61,6 +63,7 @@ int query_kusto(const QueryArgs& a) {
   app::collect_reads(ws);
   for (const auto& m : ws.messages) std::cerr << "warning: " << m << "\n";
   for (const auto& w : engine_warnings) std::cerr << "warning: " << w.format() << "\n";
+  for (const auto& n : ws.notes) std::cerr << "note: " << n << "\n";
   if (!ran) {
     std::cerr << ee.error.format() << "\n";
     return ee.unsupported ? 2 : 1;
