@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <filesystem>
 #include <set>
 
@@ -44,9 +45,15 @@ std::vector<std::string> rule_fields(const LoadedRule& rule) {
   return out;
 }
 
-Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::vector<DataSpec>& data,
-                                           const std::vector<std::string>& fields, std::optional<DateOrder> date_order) {
-  std::vector<EventTime> out;
+namespace {
+
+// Reads every record of the data files with its time by the rule's time field (Elastic: falling
+// back as the rule does); records whose time `wanted` accepts reach `take` as an EventTime with the
+// values of `fields`. Sentinel tables are read by those columns only.
+std::optional<Error> scan_events(const LoadedRule& rule, const std::vector<DataSpec>& data, const std::vector<std::string>& fields,
+                                 std::optional<DateOrder> date_order,
+                                 const std::function<bool(const std::optional<DateTime>&)>& wanted,
+                                 const std::function<void(EventTime&&)>& take) {
   const bool documents = rule.family == Family::Elastic;
   for (const auto& spec : data) {
     IngestOptions opt;
@@ -63,20 +70,22 @@ Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::ve
     const int col = documents ? 0 : t.schema.index_of(rule.time_field);
     for (const auto& b : t.batches) {
       for (std::size_t i = 0; i < b.rows(); ++i) {
-        EventTime e{spec.file, spec.name, b.sources[i].line, std::nullopt, {}};
+        std::optional<DateTime> time;
         if (col >= 0) {
           const Column& c = b.columns[static_cast<std::size_t>(col)];
           if (documents) {
             DynRef doc = c.get_dynamic(i);
             for (const std::string& f : {rule.time_field, rule.fallback_time_field}) {
-              if (f.empty() || e.time) continue;
+              if (f.empty() || time) continue;
               auto vals = values_at(doc, f);
-              if (!vals.empty()) e.time = dyn_time(vals.front());
+              if (!vals.empty()) time = dyn_time(vals.front());
             }
           } else if (c.type() == Type::DateTime && !c.is_null(i)) {
-            e.time = c.get_datetime(i);
+            time = c.get_datetime(i);
           }
         }
+        if (!wanted(time)) continue;
+        EventTime e{spec.file, spec.name, b.sources[i].line, time, {}};
         for (const auto& f : fields) {
           if (documents) {
             if (col < 0) break;
@@ -90,63 +99,39 @@ Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::ve
             if (!c.is_null(i)) e.fields.emplace_back(f, engine::format_cell(c, i));
           }
         }
-        out.push_back(std::move(e));
+        take(std::move(e));
       }
     }
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::vector<EventTime>> event_times(const LoadedRule& rule, const std::vector<DataSpec>& data,
+                                           const std::vector<std::string>& fields, std::optional<DateOrder> date_order) {
+  std::vector<EventTime> out;
+  if (auto err = scan_events(
+          rule, data, fields, date_order, [](const std::optional<DateTime>&) { return true; },
+          [&out](EventTime&& e) { out.push_back(std::move(e)); }))
+    return *err;
   return out;
 }
 
 Result<EventSpan> events_in_span(const LoadedRule& rule, const std::vector<DataSpec>& data, DateTime from, DateTime to,
                                  const std::vector<std::string>& fields, std::optional<DateOrder> date_order) {
   EventSpan out;
-  auto place = [&](EventTime e) {
-    const bool before = e.time && e.time->ticks < from.ticks, after = e.time && e.time->ticks > to.ticks;
-    if (!before && !after) {
-      out.events.push_back(std::move(e));
-      return;
-    }
-    ++(before ? out.before : out.after);
-    if (out.outside.size() < EventSpan::kOutsideKept) out.outside.push_back(std::move(e));
+  // Events outside [from, to] are all counted; only the first kOutsideKept become EventTimes.
+  auto wanted = [&](const std::optional<DateTime>& time) {
+    if (!time || (time->ticks >= from.ticks && time->ticks <= to.ticks)) return true;
+    ++(time->ticks < from.ticks ? out.before : out.after);
+    return out.outside.size() < EventSpan::kOutsideKept;
   };
-  for (const auto& spec : data) {
-    // A table of a known schema is read by its time column (and the fields asked for) only;
-    // other data (Elastic documents, inferred schemas) are read whole.
-    std::optional<Schema> known = rule.family == Family::Sentinel ? builtin_schema(spec.name) : std::nullopt;
-    if (!known || known->index_of(rule.time_field) < 0) {
-      auto all = event_times(rule, {spec}, fields, date_order);
-      if (!all) return all.error();
-      for (auto& e : *all) place(std::move(e));
-      continue;
-    }
-    IngestOptions opt;
-    opt.date_order = date_order;
-    opt.table = spec.name;
-    opt.columns = fields;
-    opt.columns.push_back(rule.time_field);
-    auto res = ingest_file(spec.file, opt);
-    if (!res) return res.error();
-    const Table& t = res->table;
-    const int col = t.schema.index_of(rule.time_field);
-    for (const auto& b : t.batches)
-      for (std::size_t i = 0; i < b.rows(); ++i) {
-        std::optional<DateTime> time;
-        if (col >= 0) {
-          const Column& c = b.columns[static_cast<std::size_t>(col)];
-          if (c.type() == Type::DateTime && !c.is_null(i)) time = c.get_datetime(i);
-        }
-        const bool inside = !time || (time->ticks >= from.ticks && time->ticks <= to.ticks);
-        if (!inside && out.outside.size() >= EventSpan::kOutsideKept) {
-          ++(time->ticks < from.ticks ? out.before : out.after);  // counted, not kept
-          continue;
-        }
-        EventTime e{spec.file, spec.name, b.sources[i].line, time, {}};
-        for (const auto& f : fields)
-          if (const int fc = t.schema.index_of(f); fc >= 0 && f != rule.time_field && !b.columns[static_cast<std::size_t>(fc)].is_null(i))
-            e.fields.emplace_back(f, engine::format_cell(b.columns[static_cast<std::size_t>(fc)], i));
-        place(std::move(e));
-      }
-  }
+  auto take = [&](EventTime&& e) {
+    const bool outside = e.time && (e.time->ticks < from.ticks || e.time->ticks > to.ticks);
+    (outside ? out.outside : out.events).push_back(std::move(e));
+  };
+  if (auto err = scan_events(rule, data, fields, date_order, wanted, take)) return *err;
   return out;
 }
 

@@ -92,7 +92,7 @@ class SentinelRunner : public Runner {
       }
       ws = shared_.get();
       for (const auto& [name, table] : ws->tables)
-        ws->engine.add_table(name, window ? windowed(*table, *window) : table);
+        ws->engine.add_table(name, window ? windowed(table, *window) : table);
     } else {
       std::map<std::string, std::vector<std::string>> projection;
       {
@@ -164,20 +164,11 @@ class SentinelRunner : public Runner {
     return {};
   }
 
-  // The rows of `t` whose TimeGenerated lies in [from, to].
-  static std::shared_ptr<const Table> windowed(const Table& t, std::pair<std::int64_t, std::int64_t> w) {
-    const int i = t.schema.index_of("TimeGenerated");
-    if (i < 0 || t.schema.fields[static_cast<std::size_t>(i)].type != Type::DateTime) return std::make_shared<const Table>(t);
-    Table f{t.schema, t.sources, {}};
-    for (const auto& b : t.batches) {
-      SelectionVector sel;
-      const Column& c = b.columns[static_cast<std::size_t>(i)];
-      for (std::size_t r = 0; r < b.rows(); ++r)
-        if (!c.is_null(r) && c.get_long(r) >= w.first && c.get_long(r) <= w.second) sel.push_back(static_cast<std::uint32_t>(r));
-      if (sel.size() == b.rows()) f.batches.push_back(b);
-      else if (!sel.empty()) f.batches.push_back(engine::select_rows(b, sel));
-    }
-    return std::make_shared<const Table>(std::move(f));
+  // The rows of `t` whose TimeGenerated lies in [from, to]; `t` itself when it has no datetime TimeGenerated.
+  static std::shared_ptr<const Table> windowed(const std::shared_ptr<const Table>& t, std::pair<std::int64_t, std::int64_t> w) {
+    const int i = t->schema.index_of("TimeGenerated");
+    if (i < 0 || t->schema.fields[static_cast<std::size_t>(i)].type != Type::DateTime) return t;
+    return std::make_shared<const Table>(rows_in_window(*t, static_cast<std::size_t>(i), w));
   }
 
   // No result row: say how many events the window left out, and which --now would see them.

@@ -190,17 +190,8 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
       if (i >= 0 && t.schema.fields[static_cast<std::size_t>(i)].type != Type::DateTime)
         ws.messages.push_back(file + ": column TimeGenerated of " + table + " is " + std::string(type_name(t.schema.fields[static_cast<std::size_t>(i)].type)) +
                               ", not datetime: the window was not applied to it (every row is kept)");
-      if (i >= 0 && t.schema.fields[static_cast<std::size_t>(i)].type == Type::DateTime) {
-        Table f{t.schema, t.sources, {}};
-        for (auto& b : t.batches) {
-          SelectionVector sel;
-          const Column& c = b.columns[static_cast<std::size_t>(i)];
-          for (std::size_t r = 0; r < b.rows(); ++r)
-            if (!c.is_null(r) && c.get_long(r) >= window->first && c.get_long(r) <= window->second) sel.push_back(static_cast<std::uint32_t>(r));
-          if (!sel.empty()) f.batches.push_back(engine::select_rows(b, sel));
-        }
-        t = std::move(f);
-      }
+      if (i >= 0 && t.schema.fields[static_cast<std::size_t>(i)].type == Type::DateTime)
+        t = rows_in_window(t, static_cast<std::size_t>(i), *window);
     }
     // Number the file once for the run, so that provenance names it whatever table a row ends in.
     const auto file_id = static_cast<std::uint32_t>(ws.files.size());
@@ -238,6 +229,19 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
       if (s) ws.engine.add_table(name, std::make_shared<const Table>(Table{*s, {}, {}}));
     }
   return true;
+}
+
+Table rows_in_window(const Table& t, std::size_t column, std::pair<std::int64_t, std::int64_t> window) {
+  Table f{t.schema, t.sources, {}};
+  for (const auto& b : t.batches) {
+    SelectionVector sel;
+    const Column& c = b.columns[column];
+    for (std::size_t r = 0; r < b.rows(); ++r)
+      if (!c.is_null(r) && c.get_long(r) >= window.first && c.get_long(r) <= window.second) sel.push_back(static_cast<std::uint32_t>(r));
+    if (sel.size() == b.rows()) f.batches.push_back(b);
+    else if (!sel.empty()) f.batches.push_back(engine::select_rows(b, sel));
+  }
+  return f;
 }
 
 bool trigger(kusto::TriggerOperator op, std::int64_t count, std::int64_t threshold) {

@@ -64,6 +64,9 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
                               std::optional<std::pair<std::int64_t, std::int64_t>> window,
                               const std::map<std::string, std::vector<std::string>>* projection,
                               const PushdownPlan* pushdown = nullptr, bool lazy = false);
+// The rows of `t` whose datetime `column` lies in [window.first, window.second] (ticks); batches
+// every row of which lies inside are shared, not copied.
+Table rows_in_window(const Table& t, std::size_t column, std::pair<std::int64_t, std::int64_t> window);
 // After a run: what reading the lazily read files gave (Workspace::reads).
 void collect_reads(Workspace& ws);
 

@@ -45,7 +45,8 @@ int run_rule(const RunArgs& a) {
     return 1;
   }
   const bool elastic = rules->front().family == app::Family::Elastic;
-  const app::DataOptions data = data_options(a, elastic);
+  app::DataOptions data = data_options(a, elastic);
+  data.provenance = a.provenance;  // lineage costs time on every row: only when asked for (diff, test, simulate need it)
   int rc = 0;
   nlohmann::ordered_json all = nlohmann::ordered_json::array();
   bool first = true;

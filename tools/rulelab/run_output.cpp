@@ -16,7 +16,7 @@ app::DataOptions data_options(const RunArgs& a, bool elastic) {
   d.mapping = a.mapping;
   d.external = a.external;
   d.strict = a.strict;
-  d.provenance = true;
+  d.provenance = true;  // diff, test and simulate match alerts by their source events; run turns it off unless asked
   d.no_pushdown = a.no_pushdown;
   d.limits = a.limits;
   d.date_order = date_order_of(a.date_order);
