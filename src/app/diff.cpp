@@ -25,43 +25,19 @@ Result<std::vector<AlertRow>> alert_rows(const std::string& rule_path, const Dat
   for (auto& d : data.data) d = parse_data_spec(d.named ? d.name + "=" + d.file : d.file, rule.family == Family::Elastic);
   for (const auto& w : rule.warnings)
     if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(w);
-  // The runs that alerted, each with its time and the alerts it created.
-  std::vector<std::pair<DateTime, RunResult>> alerting;
-  std::vector<std::vector<Alert>> created;
-  if (!from.empty()) {
-    const auto t0 = parse_datetime(from), t1 = parse_datetime(to);
-    if (!t0 || !t1 || t1->ticks < t0->ticks) return Error{"--from and --to must be ISO 8601 datetimes with --from <= --to"};
-    auto runner = make_runner(rule, data, std::make_pair(*t0, *t1));
-    if (!runner) return runner.error();
-    auto sched = run_schedule(rule, **runner, *t0, *t1);
-    if (!sched) return sched.error();
-    for (auto& run : sched->runs)
-      if (run.alert && run.result) {
-        created.push_back(run.new_alerts);
-        alerting.emplace_back(run.now, std::move(*run.result));
-      }
-  } else {
-    auto t = parse_now(now);
-    if (!t) return t.error();
-    auto runner = make_runner(rule, data);
-    if (!runner) return runner.error();
-    auto r = (*runner)->run(*t);
-    if (!r) return r.error();
-    if (r->alert) {
-      created.push_back(r->alerts);
-      alerting.emplace_back(*t, std::move(*r));
-    }
-  }
+  auto sched = run_rule(rule, data, now, from, to);
+  if (!sched) return sched.error();
   std::vector<AlertRow> out;
   std::set<std::string> seen_keys;
-  for (std::size_t k = 0; k < alerting.size(); ++k) {
-    const auto& [t, res] = alerting[k];
+  for (const auto& run : sched->runs) {
+    if (!run.alert || !run.result) continue;
+    const RunResult& res = *run.result;
     json rows = json::array();
     std::vector<std::vector<std::string>> prov;
     if (rule.family == Family::Elastic) {
       // Elastic rules raise one alert per matched document (or per EQL sequence, over all its
       // events), capped by max_signals: their alerts, each with its source events, are the units.
-      for (const auto& x : created[k]) {
+      for (const auto& x : run.new_alerts) {
         json row = json::parse(x.body.dump());
         row.erase("sources");
         rows.push_back(std::move(row));
@@ -75,7 +51,7 @@ Result<std::vector<AlertRow>> alert_rows(const std::string& rule_path, const Dat
     for (std::size_t i = 0; i < rows.size(); ++i) {
       AlertRow a;
       a.row = rows[i];
-      a.first_run = format_datetime(t);
+      a.first_run = format_datetime(run.now);
       if (i < prov.size()) a.sources.insert(prov[i].begin(), prov[i].end());
       std::string key;
       for (const auto& s : a.sources) key += s + ";";

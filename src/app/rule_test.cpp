@@ -132,42 +132,18 @@ Outcome run_rule_for_case(const CaseRun& args, const std::string& from, const st
   const LoadedRule& rule = rules->front();
   const DataOptions& data = args.data;
   for (const auto& t : unmatched_data(rule, data)) o.err += "warning: the rule reads " + t + " but the case gives no data for it\n";
-  if (from.empty()) {
-    auto now = parse_now(args.now);
-    if (!now) {
-      o.err += now.error().format();
-      return o;
-    }
-    auto runner = make_runner(rule, data);
-    if (!runner) {
-      o.err += runner.error().format();
-      return o;
-    }
-    auto r = (*runner)->run(*now);
-    if (!r) {
-      o.err += r.error().format();
-      return o;
-    }
-    add_messages(*r, o.err);
-    o.ok = r->errors.empty();
-    o.rows = json::parse(r->rows.dump());
-    o.alert = r->alert;
-    for (const auto& a : r->alerts) o.alerts.push_back(json::parse(a.body.dump()));
-    return o;
-  }
-  const auto t0 = parse_datetime(from), t1 = parse_datetime(to);
-  if (!t0 || !t1 || t1->ticks < t0->ticks) {
-    o.err += "from/to must be ISO 8601 datetimes with from <= to";
-    return o;
-  }
-  auto runner = make_runner(rule, data, std::make_pair(*t0, *t1));
-  if (!runner) {
-    o.err += runner.error().format();
-    return o;
-  }
-  auto sched = run_schedule(rule, **runner, *t0, *t1);
+  auto sched = run_rule(rule, data, args.now, from, to);
   if (!sched) {
     o.err += sched.error().format();
+    return o;
+  }
+  if (from.empty()) {  // one run: its rows and alerts as they are
+    const RunResult& r = *sched->runs.front().result;
+    add_messages(r, o.err);
+    o.ok = r.errors.empty();
+    o.rows = json::parse(r.rows.dump());
+    o.alert = r.alert;
+    for (const auto& a : r.alerts) o.alerts.push_back(json::parse(a.body.dump()));
     return o;
   }
   std::set<std::string> row_keys;

@@ -74,4 +74,31 @@ Result<ScheduleResult> run_schedule(const LoadedRule& rule, Runner& runner, Date
   return out;
 }
 
+Result<ScheduleResult> run_rule(const LoadedRule& rule, const DataOptions& data, const std::string& now, const std::string& from,
+                                const std::string& to) {
+  if (from.empty()) {
+    auto t = parse_now(now);
+    if (!t) return t.error();
+    auto runner = make_runner(rule, data);
+    if (!runner) return runner.error();
+    auto r = (*runner)->run(*t);
+    if (!r) return r.error();
+    ScheduledRun run;
+    run.now = *t;
+    run.window = r->window;
+    run.alert = r->alert;
+    if (r->alert) run.new_alerts = r->alerts;
+    run.result = std::move(*r);
+    ScheduleResult out;
+    out.alerting_runs = run.alert ? 1 : 0;
+    out.runs.push_back(std::move(run));
+    return out;
+  }
+  const auto t0 = parse_datetime(from), t1 = parse_datetime(to);
+  if (!t0 || !t1 || t1->ticks < t0->ticks) return Error("from and to must be ISO 8601 datetimes with from <= to");
+  auto runner = make_runner(rule, data, std::make_pair(*t0, *t1));
+  if (!runner) return runner.error();
+  return run_schedule(rule, **runner, *t0, *t1);
+}
+
 }  // namespace rulelab::app

@@ -46,4 +46,10 @@ Result<std::vector<DateTime>> run_times(const LoadedRule& rule, DateTime from, D
 //   alerts ... are not created").
 Result<ScheduleResult> run_schedule(const LoadedRule& rule, Runner& runner, DateTime from, DateTime to);
 
+// The rule once at `now` (ISO 8601; empty: the current time) when `from` is empty, else on its
+// schedule from `from` to `to`, as a ScheduleResult (one run in the first case, whose new_alerts
+// are its alerts). diff and test judge a rule this way.
+Result<ScheduleResult> run_rule(const LoadedRule& rule, const DataOptions& data, const std::string& now, const std::string& from,
+                                const std::string& to);
+
 }  // namespace rulelab::app
