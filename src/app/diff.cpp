@@ -22,7 +22,8 @@ Result<std::vector<AlertRow>> alert_rows(const std::string& rule_path, const Dat
   if (!rules) return rules.error();
   const LoadedRule& rule = rules->front();
   DataOptions data = given;
-  for (auto& d : data.data) d = parse_data_spec(d.named ? d.name + "=" + d.file : d.file, rule.family == Family::Elastic);
+  for (auto& d : data.data)  // a file given without a name is named as the rule's family names it
+    if (!d.named) d.name = data_name_of_file(d.file, rule.family == Family::Elastic);
   for (const auto& w : rule.warnings)
     if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(w);
   auto sched = run_rule(rule, data, now, from, to);
