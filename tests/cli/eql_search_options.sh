@@ -33,6 +33,16 @@ q() { "$RULELAB" query --dialect eql "$@" --data logs="$tmp/ev.ndjson" --format 
 s='sample by host [any where step == 1] [any where step == 2]'
 [[ $(q "$s" | jq '.count') == 1 ]] || fail "one sample per key by default"
 [[ $(q "$s" --max-samples-per-key 2 | jq '.count') == 2 ]] || fail "--max-samples-per-key 2: $(q "$s" --max-samples-per-key 2)"
+# A sample's stages may match events of different indices (Elasticsearch runs each stage over
+# every index of the request): the three events of one key spread over two indices form a sample.
+printf '%s\n' '{"@timestamp":"2026-01-01T00:00:00Z","host":"h","pid":7,"step":1,"id":11}' >"$tmp/i1.ndjson"
+printf '%s\n' '{"@timestamp":"2026-01-01T00:00:01Z","host":"h","pid":7,"step":2,"id":12}' \
+  '{"@timestamp":"2026-01-01T00:00:02Z","host":"h","pid":7,"step":3,"id":13}' >"$tmp/i2.ndjson"
+j=$("$RULELAB" query --dialect eql 'sample by host, pid [any where step == 1] [any where step == 2] [any where step == 3]' \
+  --data first="$tmp/i1.ndjson" --data second="$tmp/i2.ndjson" --format json)
+[[ $(jq -c '[.count, [.rows[]._index], [.rows[]._source.id]]' <<<"$j") == '[1,["first","second","second"],[11,12,13]]' ]] ||
+  fail "sample over two indices: $j"
+
 # The options belong to EQL: another dialect refuses them instead of ignoring them.
 out=$("$RULELAB" query --dialect kuery 'id:1' --data logs="$tmp/ev.ndjson" --tiebreaker seq 2>&1) && fail "kuery accepted --tiebreaker"
 [[ $out == *"--tiebreaker applies to --dialect eql only"* ]] || fail "kuery --tiebreaker message: $out"
