@@ -136,14 +136,8 @@ class SentinelRunner : public Runner {
     if (!span_) collect_reads(*ws);
     for (const auto& m : ws->messages) out.warnings.push_back(m);
     for (const auto& n : ws->notes) out.notes.push_back(n);
-    {
-      // a parser called twice reports the same thing twice: once is enough
-      std::set<std::string> seen;
-      for (const auto& w : engine_warnings)
-        if (seen.insert(w.format()).second) out.warnings.push_back(w.format());
-      for (const auto& n : engine_notes)
-        if (seen.insert(n.format()).second) out.notes.push_back(n.format());
-    }
+    for (auto& w : format_engine_messages(engine_warnings)) out.warnings.push_back(std::move(w));
+    for (auto& n : format_engine_messages(engine_notes)) out.notes.push_back(std::move(n));
     for (const auto& r : ws->reads) out.reads.push_back({r.table, r.file, r.records, r.rows, r.filtered, r.rejected, r.pushdown});
     if (!ran) {
       unsupported = ee.unsupported;

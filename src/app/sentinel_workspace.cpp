@@ -65,7 +65,7 @@ std::string standard_note(const std::string& table, const std::vector<Field>& ad
   std::string names;
   for (const auto& f : added) names += (names.empty() ? "" : ", ") + f.name;
   return table + " lacks the standard column" + (added.size() > 1 ? "s " : " ") + names +
-         " that Azure Monitor gives every table and the query reads: read as empty";
+         " that Azure Monitor gives every table and the query or a workspace function reads: read as empty";
 }
 
 // Appends empty columns to every batch of t.
@@ -80,6 +80,35 @@ void append_empty_columns(Table& t, const std::vector<Field>& added) {
 }
 
 }  // namespace
+
+std::vector<std::string> format_engine_messages(const std::vector<Error>& messages) {
+  const std::string leg = "union isfuzzy=true: a leg is left out: unknown function '";
+  std::map<std::string, std::vector<std::string>> left_out;  // file -> functions, in order
+  std::map<std::string, const Error*> first;
+  for (const auto& e : messages) {
+    if (e.message.rfind(leg, 0) != 0) continue;
+    const std::string name = e.message.substr(leg.size(), e.message.find('\'', leg.size()) - leg.size());
+    auto& names = left_out[e.file];
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    if (!first.count(e.file)) first[e.file] = &e;
+  }
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& e : messages) {
+    if (e.message.rfind(leg, 0) == 0 && left_out[e.file].size() > 1) {
+      if (first[e.file] != &e) continue;
+      Error g = e;
+      std::string names;
+      for (const auto& n : left_out[e.file]) names += (names.empty() ? "" : ", ") + n;
+      g.message = "union isfuzzy=true: " + std::to_string(left_out[e.file].size()) +
+                  " legs are left out, calling functions that do not exist here (source parsers no --parsers YAML gives?): " + names;
+      out.push_back(g.format());
+      continue;
+    }
+    if (seen.insert(e.format()).second) out.push_back(e.format());
+  }
+  return out;
+}
 
 std::set<std::string> standard_columns_named(const std::string& query, const WorkspaceContent* content) {
   std::set<std::string> out;

@@ -51,6 +51,11 @@ struct Workspace {
   std::set<std::string> standard_columns;
 };
 
+// The engine's warnings (and notes) as printed, each once: the legs that `union isfuzzy=true` left
+// out of one file because they call functions that do not exist (a unifying ASIM parser's source
+// parsers that no --parsers YAML gives) are one warning naming them all.
+std::vector<std::string> format_engine_messages(const std::vector<Error>& messages);
+
 // The Azure Monitor standard columns that the query text or a workspace function names.
 std::set<std::string> standard_columns_named(const std::string& query, const WorkspaceContent* content);
 

@@ -10,6 +10,16 @@
 
 namespace rulelab::engine {
 
+namespace {
+// The names ASIM parsers go by (Microsoft Learn, "Use ASIM parsers"): built-in _Im_X / _ASim_X,
+// workspace-deployed imX / ASimX, source-specific vimX.
+bool looks_like_asim_parser(const std::string& n) {
+  auto upper_at = [&](std::size_t i) { return n.size() > i && n[i] >= 'A' && n[i] <= 'Z'; };
+  return n.rfind("_Im_", 0) == 0 || n.rfind("_ASim_", 0) == 0 || (n.rfind("im", 0) == 0 && upper_at(2)) ||
+         (n.rfind("ASim", 0) == 0 && upper_at(4)) || (n.rfind("vim", 0) == 0 && upper_at(3));
+}
+}  // namespace
+
 void Binder::bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope) {
   for (auto& st : stmts) {
     auto* let = st.as<K::Let>();
@@ -120,6 +130,8 @@ PlanPtr Binder::bind_table_name(const std::string& name, std::uint32_t off, cons
   if (ft != engine_.file_tables_.end()) return make_file_scan(ft->second);
   if (engine_.workspace_.count(name)) return bind_workspace_function(name, nullptr, off, src, scope, nullptr);
   if (fuzzy_ok) return nullptr;
+  if (looks_like_asim_parser(name))
+    fail_unresolved(src, off, "unknown table or function '" + name + "' (an ASIM parser? give its YAML with --parsers DIR)");
   fail_unresolved(src, off, "unknown table '" + name + "' (give it with --data " + name + "=FILE, or --schema)");
 }
 
@@ -249,6 +261,8 @@ PlanPtr Binder::bind_call_source(const K::Call& c, std::uint32_t off, const Src&
     return bind_table_name(c.name, off, src, scope, false);
   if (engine_.has_table(c.name) && c.args.empty()) return bind_table_name(c.name, off, src, scope, false);
   if (c.name == "_GetWatchlist") return bind_get_watchlist(c, off, src, scope);
+  if (looks_like_asim_parser(c.name))
+    fail_unresolved(src, c.name_range.begin, "unknown function '" + c.name + "' (an ASIM parser? give its YAML with --parsers DIR)");
   fail_unresolved(src, c.name_range.begin, "unknown function '" + c.name + "' (a workspace function? give it with --function " + c.name + "=FILE.kql)");
 }
 

@@ -74,11 +74,9 @@ int query_kusto(const QueryArgs& a) {
   const bool ran = ws.engine.run(a.query, rule.location, ro, result, ee);
   app::collect_reads(ws);
   for (const auto& m : ws.messages) std::cerr << "warning: " << m << "\n";
-  for (const auto& w : engine_warnings) std::cerr << "warning: " << w.format() << "\n";
+  for (const auto& w : app::format_engine_messages(engine_warnings)) std::cerr << "warning: " << w << "\n";
   for (const auto& n : ws.notes) std::cerr << "note: " << n << "\n";
-  std::set<std::string> seen_notes;
-  for (const auto& n : engine_notes)
-    if (seen_notes.insert(n.format()).second) std::cerr << "note: " << n.format() << "\n";
+  for (const auto& n : app::format_engine_messages(engine_notes)) std::cerr << "note: " << n << "\n";
   if (!ran) {
     std::cerr << ee.error.format() << "\n";
     return ee.unsupported ? 2 : 1;
