@@ -1,5 +1,7 @@
 #include "app/corpus_run.hpp"
 
+#include "app/runner.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -25,7 +27,8 @@ Schema with_standard_columns(Schema sc) {
   const std::pair<const char*, Type> standard[] = {{"TenantId", Type::String}, {"TimeGenerated", Type::DateTime},
                                                     {"Type", Type::String},     {"_ResourceId", Type::String},
                                                     {"_SubscriptionId", Type::String}, {"_ItemId", Type::String},
-                                                    {"_TimeReceived", Type::DateTime}};
+                                                    {"_TimeReceived", Type::DateTime}, {"_BilledSize", Type::Real},
+                                                    {"_IsBillable", Type::String}};
   for (auto& [col, t] : standard)
     if (sc.index_of(col) < 0) sc.fields.push_back({col, t});
   return sc;
@@ -33,7 +36,8 @@ Schema with_standard_columns(Schema sc) {
 
 }  // namespace
 
-Result<CorpusRun> run_corpus(const std::string& dir, const std::vector<std::string>& schema_dirs, bool verbose) {
+Result<CorpusRun> run_corpus(const std::string& dir, const std::vector<std::string>& schema_dirs, bool verbose,
+                             const std::vector<std::string>& parser_dirs) {
   CorpusRun out;
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -61,6 +65,14 @@ Result<CorpusRun> run_corpus(const std::string& dir, const std::vector<std::stri
   for (auto& name : builtin_schema_names())
     if (!eng.has_table(name))
       if (auto s = builtin_schema(name)) eng.add_table(name, std::make_shared<const Table>(Table{with_standard_columns(*s), {}, {}}));
+  if (!parser_dirs.empty()) {
+    DataOptions d;
+    d.parser_dirs = parser_dirs;
+    auto content = workspace_content(d);
+    if (!content) return content.error();
+    for (const auto& f : (*content)->functions) eng.add_function(f.name, f.text, f.location);
+    for (const auto& w : (*content)->warnings) out.warnings.push_back(w);
+  }
   std::vector<std::string> files;
   for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
     if (!e.is_regular_file()) continue;
@@ -95,7 +107,7 @@ Result<CorpusRun> run_corpus(const std::string& dir, const std::vector<std::stri
       if (eng.run(q.value(), rule.location, ro, out, err)) { ++c.ok; continue; }
       const std::string& m = err.error.message;
       if (m.rfind("unknown table", 0) == 0) { ++c.missing_table; if (verbose) failures.push_back({{"file", f}, {"kind", "missing_table"}, {"message", err.error.format()}}); continue; }
-      if (m.rfind("unknown function", 0) == 0) { ++c.missing_function; continue; }
+      if (m.rfind("unknown function", 0) == 0) { ++c.missing_function; if (verbose) failures.push_back({{"file", f}, {"kind", "missing_function"}, {"message", err.error.format()}}); continue; }
       const std::string key = feature_of(m);
       if (err.unsupported) {
         ++c.unsupported;

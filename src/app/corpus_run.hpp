@@ -22,6 +22,9 @@ struct CorpusRun {
   double seconds = 0;
 };
 
-Result<CorpusRun> run_corpus(const std::string& dir, const std::vector<std::string>& schema_dirs, bool verbose);
+// parser_dirs: ASIM parser YAMLs (files or directories) registered as workspace functions, as
+// --parsers registers them for run.
+Result<CorpusRun> run_corpus(const std::string& dir, const std::vector<std::string>& schema_dirs, bool verbose,
+                             const std::vector<std::string>& parser_dirs = {});
 
 }  // namespace rulelab::app

@@ -380,9 +380,12 @@ WindowVerdict window_verdict(const LoadedRule& lr, const kusto::SentinelRule& ru
 
 }  // namespace
 
-Result<SentinelExplanation> explain_sentinel(const LoadedRule& lr, const DataOptions& data, const ExplainTarget& target,
+Result<SentinelExplanation> explain_sentinel(const LoadedRule& lr, const DataOptions& given, const ExplainTarget& target,
                                              DateTime now) {
   if (!lr.sentinel) return Error("not a Sentinel rule", lr.path);
+  const DataOptions data = with_default_parsers(given, lr.path);
+  auto content = workspace_content(data);
+  if (!content) return content.error();
   const kusto::SentinelRule& rule = *lr.sentinel;
   SentinelExplanation ex;
   ex.window = window_verdict(lr, rule, target, now);
@@ -400,6 +403,8 @@ Result<SentinelExplanation> explain_sentinel(const LoadedRule& lr, const DataOpt
   Workspace ws;
   ws.limits = data.limits;
   ws.date_order = data.date_order;
+  ws.content = *content;
+  ws.standard_columns = standard_columns_named(rule.query, content->get());
   const bool loaded = load_workspace_projected(ws, data.data, data.schema_dir, data.functions, data.strict, window,
                                                projection.empty() ? nullptr : &projection, nullptr, false);
   ex.warnings = ws.messages;

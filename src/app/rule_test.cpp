@@ -195,6 +195,26 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
   }
   if (const YAML::Node m = spec["mapping"]) args.data.mapping = (dir / m.as<std::string>()).string();
   if (const YAML::Node s = spec["schema"]) args.data.schema_dir = (dir / s.as<std::string>()).string();
+  // ASIM parsers (a path or a list of paths, files or directories) and watchlists ({NAME: FILE} or
+  // {NAME:SEARCHKEY: FILE}), relative to the spec; a case's own replace the spec's.
+  if (const YAML::Node p = c["parsers"] ? c["parsers"] : spec["parsers"]) {
+    if (p.IsSequence())
+      for (const auto& e : p) args.data.parser_dirs.push_back((dir / e.as<std::string>()).string());
+    else
+      args.data.parser_dirs.push_back((dir / p.as<std::string>()).string());
+  }
+  if (const YAML::Node w = c["watchlists"] ? c["watchlists"] : spec["watchlists"])
+    for (const auto& kv : w) args.data.watchlists.push_back(kv.first.as<std::string>() + "=" + (dir / kv.second.as<std::string>()).string());
+  // date_order: mdy or dmy, as --date-order (slash dates no value of their column orders)
+  if (const YAML::Node d = c["date_order"] ? c["date_order"] : spec["date_order"]) {
+    const std::string o = d.as<std::string>();
+    if (o == "dmy") args.data.date_order = DateOrder::DayFirst;
+    else if (o == "mdy") args.data.date_order = DateOrder::MonthFirst;
+    else {
+      r.problems.push_back("date_order must be mdy or dmy, not '" + o + "'");
+      return r;
+    }
+  }
 
   // The clock: the case's `now`, or its `from`/`to` schedule range, else the spec's.
   std::string from, to;

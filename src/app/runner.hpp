@@ -13,6 +13,7 @@
 #include "core/datetime.hpp"
 #include "core/error.hpp"
 #include "core/limits.hpp"
+#include "app/workspace_content.hpp"
 
 namespace rulelab::app {
 
@@ -23,6 +24,12 @@ struct DataOptions {
   std::vector<std::string> functions;  // NAME=FILE.kql workspace functions (Sentinel)
   std::string mapping;                 // Elasticsearch index mapping JSON (Elastic)
   std::vector<std::string> external;   // URL=FILE local copies of externaldata URLs (Sentinel)
+  std::vector<std::string> parser_dirs;  // --parsers: ASIM parser YAMLs, files or directories (Sentinel)
+  std::vector<std::string> watchlists;   // --watchlist NAME[:KEY]=FILE.csv (Sentinel)
+  std::string parsers_note;              // why these parsers (set when taken from the folder next to the rule)
+  // The functions, parsers and watchlists above, loaded once (app/workspace_content.hpp).
+  mutable std::shared_ptr<const WorkspaceContent> content;
+  mutable std::vector<std::string> content_key;
   bool strict = false;                 // an unreadable record is fatal
   bool provenance = true;              // carry file:line of source events through the run (Sentinel)
   bool no_pushdown = false;            // Sentinel single runs: read every row in the window

@@ -66,7 +66,7 @@ namespace {
 class SentinelRunner : public Runner {
  public:
   SentinelRunner(const LoadedRule& rule, const DataOptions& data, std::optional<std::pair<DateTime, DateTime>> span)
-      : rule_(rule), data_(data), span_(span) {}
+      : rule_(rule), data_(with_default_parsers(data, rule.path)), span_(span) {}
 
   Result<RunResult> run(DateTime now) override {
     const kusto::SentinelRule& rule = *rule_.sentinel;
@@ -103,6 +103,10 @@ class SentinelRunner : public Runner {
       PushdownPlan pushdown;
       pushdown.now = now.ticks;
       if (!data_.no_pushdown) pushdown = plan_pushdown(rule, data_, now.ticks);
+      auto content = workspace_content(data_);
+      if (!content) return content.error();
+      local.content = *content;
+      local.standard_columns = standard_columns_named(rule.query, content->get());
       if (!load_workspace_projected(local, data_.data, data_.schema_dir, data_.functions, data_.strict, window,
                                     projection.empty() ? nullptr : &projection, &pushdown, !data_.no_pushdown))
         return Error(local.messages.empty() ? "cannot load the data" : local.messages.back());
@@ -116,6 +120,8 @@ class SentinelRunner : public Runner {
     if (data_.provenance) ro.lineage = &lineage;
     std::vector<Error> engine_warnings;  // e.g. union isfuzzy=true legs that do not resolve
     ro.warnings = &engine_warnings;
+    std::vector<Error> engine_notes;  // e.g. a watchlist no --watchlist gives, read as empty
+    ro.notes = &engine_notes;
     auto result = std::make_shared<Table>();
     engine::EngineError ee;
     // The query is parsed once per runner (a schedule's runs differ only in their clock and window).
@@ -130,7 +136,8 @@ class SentinelRunner : public Runner {
     if (!span_) collect_reads(*ws);
     for (const auto& m : ws->messages) out.warnings.push_back(m);
     for (const auto& n : ws->notes) out.notes.push_back(n);
-    for (const auto& w : engine_warnings) out.warnings.push_back(w.format());
+    for (auto& w : format_engine_messages(engine_warnings)) out.warnings.push_back(std::move(w));
+    for (auto& n : format_engine_messages(engine_notes)) out.notes.push_back(std::move(n));
     for (const auto& r : ws->reads) out.reads.push_back({r.table, r.file, r.records, r.rows, r.filtered, r.rejected, r.pushdown});
     if (!ran) {
       unsupported = ee.unsupported;
@@ -148,6 +155,10 @@ class SentinelRunner : public Runner {
     const kusto::SentinelRule& rule = *rule_.sentinel;
     shared_ = std::make_unique<Workspace>();
     shared_->date_order = data_.date_order;
+    auto content = workspace_content(data_);
+    if (!content) return content.error().format();
+    shared_->content = *content;
+    shared_->standard_columns = standard_columns_named(rule.query, content->get());
     std::map<std::string, std::vector<std::string>> projection;
     {
       Workspace probe;
@@ -182,7 +193,7 @@ class SentinelRunner : public Runner {
   }
 
   const LoadedRule& rule_;
-  const DataOptions& data_;
+  const DataOptions data_;  // a copy: the parsers next to the rule are added when none are given
   std::optional<std::pair<DateTime, DateTime>> span_;
   std::unique_ptr<Workspace> shared_;
   std::unique_ptr<kusto::Query> parsed_;

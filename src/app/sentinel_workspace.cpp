@@ -42,7 +42,84 @@ class ReadFilter : public BatchFilter {
   }
 };
 
+// Azure Monitor's standard columns ("Standard columns in Azure Monitor Logs"): every Log Analytics
+// table has them, although exports and schema files often leave them out (some are hidden from
+// `*`). rulelab adds the ones a query or its workspace functions name (Workspace::standard_columns)
+// to a table that lacks them, as empty columns.
+const std::vector<Field>& standard_columns() {
+  static const std::vector<Field> cols = {{"TenantId", Type::String},       {"Type", Type::String},
+                                          {"_ResourceId", Type::String},    {"_SubscriptionId", Type::String},
+                                          {"_ItemId", Type::String},        {"_BilledSize", Type::Real},
+                                          {"_IsBillable", Type::String},    {"_TimeReceived", Type::DateTime}};
+  return cols;
+}
+
+std::vector<Field> missing_standard(const Schema& s, const std::set<std::string>& wanted) {
+  std::vector<Field> out;
+  for (const auto& f : standard_columns())
+    if (wanted.count(f.name) && s.index_of(f.name) < 0) out.push_back(f);
+  return out;
+}
+
+std::string standard_note(const std::string& table, const std::vector<Field>& added) {
+  std::string names;
+  for (const auto& f : added) names += (names.empty() ? "" : ", ") + f.name;
+  return table + " lacks the standard column" + (added.size() > 1 ? "s " : " ") + names +
+         " that Azure Monitor gives every table and the query or a workspace function reads: read as empty";
+}
+
+// Appends empty columns to every batch of t.
+void append_empty_columns(Table& t, const std::vector<Field>& added) {
+  for (const auto& f : added) t.schema.fields.push_back(f);
+  for (auto& b : t.batches)
+    for (const auto& f : added) {
+      Column c(f.type);
+      for (std::size_t r = 0; r < b.rows(); ++r) c.append_null();
+      b.columns.push_back(std::move(c));
+    }
+}
+
 }  // namespace
+
+std::vector<std::string> format_engine_messages(const std::vector<Error>& messages) {
+  const std::string leg = "union isfuzzy=true: a leg is left out: unknown function '";
+  std::map<std::string, std::vector<std::string>> left_out;  // file -> functions, in order
+  std::map<std::string, const Error*> first;
+  for (const auto& e : messages) {
+    if (e.message.rfind(leg, 0) != 0) continue;
+    const std::string name = e.message.substr(leg.size(), e.message.find('\'', leg.size()) - leg.size());
+    auto& names = left_out[e.file];
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    if (!first.count(e.file)) first[e.file] = &e;
+  }
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& e : messages) {
+    if (e.message.rfind(leg, 0) == 0 && left_out[e.file].size() > 1) {
+      if (first[e.file] != &e) continue;
+      Error g = e;
+      std::string names;
+      for (const auto& n : left_out[e.file]) names += (names.empty() ? "" : ", ") + n;
+      g.message = "union isfuzzy=true: " + std::to_string(left_out[e.file].size()) +
+                  " legs are left out, calling functions that do not exist here (source parsers no --parsers YAML gives?): " + names;
+      out.push_back(g.format());
+      continue;
+    }
+    if (seen.insert(e.format()).second) out.push_back(e.format());
+  }
+  return out;
+}
+
+std::set<std::string> standard_columns_named(const std::string& query, const WorkspaceContent* content) {
+  std::set<std::string> out;
+  for (const auto& f : standard_columns()) {
+    bool named = query.find(f.name) != std::string::npos;
+    if (content)
+      for (const auto& fn : content->functions) named = named || fn.text.find(f.name) != std::string::npos;
+    if (named) out.insert(f.name);
+  }
+  return out;
+}
 
 
 // As load_workspace, reading only the columns `projection` names for the tables it lists, and
@@ -70,7 +147,21 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
       ws.schemas.emplace(name, std::move(s.value()));
     }
   }
-  for (auto& f : functions) {
+  if (ws.content) {
+    for (const auto& f : ws.content->functions) ws.engine.add_function(f.name, f.text, f.location);
+    for (const auto& w : ws.content->watchlists) {
+      // number the CSV among the run's files, so that provenance names it
+      const auto file_id = static_cast<std::uint32_t>(ws.files.size());
+      ws.files.push_back(w.file);
+      Table t = *w.table;
+      for (auto& b : t.batches)
+        for (auto& src : b.sources) src.file = file_id;
+      ws.engine.add_watchlist(w.alias, std::make_shared<const Table>(std::move(t)));
+    }
+    for (const auto& m : ws.content->warnings) ws.messages.push_back(m);
+    for (const auto& n : ws.content->notes) ws.notes.push_back(n);
+  }
+  for (auto& f : ws.content ? std::vector<std::string>{} : functions) {
     const auto eq = f.find('=');
     if (eq == std::string::npos) { ws.messages.push_back("--function " + f + ": expected NAME=FILE.kql"); return false; }
     const std::string name = f.substr(0, eq), file = f.substr(eq + 1);
@@ -87,7 +178,12 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
     auto sit = ws.schemas.find(d.name);
     std::optional<Schema> base = sit != ws.schemas.end() ? std::optional<Schema>(sit->second) : builtin_schema(d.name);
     if (!base) continue;
-    auto ext = extended.emplace(d.name, *base).first;
+    auto [ext, fresh] = extended.emplace(d.name, *base);
+    if (fresh) {
+      const auto std_added = missing_standard(ext->second, ws.standard_columns);
+      for (const auto& f : std_added) ext->second.fields.push_back(f);
+      if (!std_added.empty()) ws.notes.push_back(d.file + ": " + standard_note(d.name, std_added));
+    }
     auto added = unknown_columns(d.file, ext->second);
     if (!added) { ws.messages.push_back(added.error().format()); return false; }
     if (added->empty()) continue;
@@ -112,6 +208,9 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
       if (pit != projection->end()) {
         // only the columns the query can read are materialised (the window column included)
         opt.columns = pit->second;
+        for (const auto& f : standard_columns())  // the standard columns added above are read too
+          if (ws.standard_columns.count(f.name) && std::find(opt.columns.begin(), opt.columns.end(), f.name) == opt.columns.end())
+            opt.columns.push_back(f.name);
         Schema pruned;
         pruned.table = known->table;
         for (auto& f : known->fields)
@@ -185,6 +284,13 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
     for (auto& w : res->stats.warnings) ws.messages.push_back(file + ": " + w);
     for (auto& n : res->stats.notes) ws.notes.push_back(file + ": " + n);
     Table t = std::move(res->table);
+    if (!known) {  // a schema inferred from the data: the standard columns it lacks are added after reading
+      const auto std_added = missing_standard(t.schema, ws.standard_columns);
+      if (!std_added.empty()) {
+        append_empty_columns(t, std_added);
+        ws.notes.push_back(file + ": " + standard_note(table, std_added));
+      }
+    }
     if (window && tg < 0) {
       int i = t.schema.index_of("TimeGenerated");
       if (i >= 0 && t.schema.fields[static_cast<std::size_t>(i)].type != Type::DateTime)
@@ -221,12 +327,16 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
     ws.engine.add_file_table(name, ft);
   }
   // Tables the workspace has but no data was given for are empty (as in a workspace with no rows).
+  auto with_standard = [&](Schema sc) {
+    for (const auto& f : missing_standard(sc, ws.standard_columns)) sc.fields.push_back(f);
+    return sc;
+  };
   for (auto& [name, s] : ws.schemas)
-    if (!given.count(name)) ws.engine.add_table(name, std::make_shared<const Table>(Table{s, {}, {}}));
+    if (!given.count(name)) ws.engine.add_table(name, std::make_shared<const Table>(Table{with_standard(s), {}, {}}));
   for (auto& name : builtin_schema_names())
     if (!given.count(name) && !ws.schemas.count(name)) {
       auto s = builtin_schema(name);
-      if (s) ws.engine.add_table(name, std::make_shared<const Table>(Table{*s, {}, {}}));
+      if (s) ws.engine.add_table(name, std::make_shared<const Table>(Table{with_standard(*s), {}, {}}));
     }
   return true;
 }
@@ -374,7 +484,7 @@ bool function_texts(const std::vector<std::string>& functions, std::vector<Funct
     std::ifstream in(f.substr(eq + 1), std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    out.push_back({f.substr(0, eq), f.substr(eq + 1), ss.str()});
+    out.push_back({f.substr(0, eq), f.substr(eq + 1), ss.str(), kusto::QueryLocation::identity(f.substr(eq + 1))});
   }
   return true;
 }
@@ -393,8 +503,9 @@ std::map<std::string, std::vector<std::string>> plan_projection(const kusto::Sen
   if (engine::reads_unnamed_columns(q.value())) return out;  // distinct *, pack_all(), getschema, ...
   std::set<std::string> strings = engine::query_strings(q.value());
   // workspace functions may read columns the rule does not name
-  std::vector<FunctionText> fns;
-  if (!function_texts(a.functions, fns)) return {};
+  auto content = workspace_content(a);
+  if (!content) return {};
+  const std::vector<FunctionText>& fns = (*content)->functions;
   for (auto& f : fns) {
     kusto::ParseOptions fo;
     auto fq = kusto::parse_query(f.text, fo);
@@ -420,7 +531,8 @@ std::map<std::string, std::vector<std::string>> plan_projection(const kusto::Sen
   if (!pruned_any) return {};
   auto result_schema = [&](bool pruned, Schema& res) {
     engine::Engine e;
-    for (auto& f : fns) e.add_function(f.name, f.text, kusto::QueryLocation::identity(f.file));
+    for (auto& f : fns) e.add_function(f.name, f.text, f.location);
+    for (auto& w : (*content)->watchlists) e.add_watchlist(w.alias, std::make_shared<const Table>(Table{w.table->schema, {}, {}}));
     for (auto& name : builtin_schema_names())
       if (auto b = builtin_schema(name)) e.add_table(name, std::make_shared<const Table>(Table{*b, {}, {}}));
     for (auto& [name, sc] : schemas) e.add_table(name, std::make_shared<const Table>(Table{sc, {}, {}}));
@@ -469,10 +581,10 @@ PushdownPlan plan_pushdown(const kusto::SentinelRule& rule, const DataOptions& a
   po.location = rule.location;
   auto q = kusto::parse_query(rule.query, po);
   if (!q) return out;
-  std::vector<FunctionText> fns;
-  if (!function_texts(a.functions, fns)) return out;
+  auto content = workspace_content(a);
+  if (!content) return out;
   std::vector<std::string> texts;
-  for (auto& f : fns) texts.push_back(f.name + "\n" + f.text);
+  for (auto& f : (*content)->functions) texts.push_back(f.name + "\n" + f.text);
   for (auto& d : a.data) {
     const std::string& table = d.name;
     auto uses = engine::pushdown_queries(q.value(), table, texts);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,7 +43,21 @@ struct Workspace {
   std::vector<std::string> messages;  // errors (when loading fails) and warnings (records skipped, schemas skipped, ingest warnings)
   std::vector<std::string> notes;     // what reading the data decided: columns kept that the schema lacks, date orders
   std::optional<DateOrder> date_order;  // --date-order: slash dates no value of their column orders
+  // Functions, ASIM parsers and watchlists (workspace_content()); when set, load_workspace_projected
+  // registers these instead of reading its `functions` argument.
+  std::shared_ptr<const WorkspaceContent> content;
+  // Azure Monitor standard columns (_ItemId, _BilledSize, ...) the query or its functions name:
+  // added, empty, to the tables that lack them (standard_columns_named()).
+  std::set<std::string> standard_columns;
 };
+
+// The engine's warnings (and notes) as printed, each once: the legs that `union isfuzzy=true` left
+// out of one file because they call functions that do not exist (a unifying ASIM parser's source
+// parsers that no --parsers YAML gives) are one warning naming them all.
+std::vector<std::string> format_engine_messages(const std::vector<Error>& messages);
+
+// The Azure Monitor standard columns that the query text or a workspace function names.
+std::set<std::string> standard_columns_named(const std::string& query, const WorkspaceContent* content);
 
 // The query's filters to push down into reading its tables: the use queries of each table
 // (engine/pushdown.hpp) and the clock they read.
@@ -88,9 +103,6 @@ nlohmann::ordered_json alert_json(const kusto::SentinelRule& rule, const Table& 
 std::vector<std::vector<std::string>> provenance_lists(const Table& result, const Lineage& lineage,
                                                        const std::vector<std::string>& files);
 
-struct FunctionText {
-  std::string name, file, text;
-};
 // The --function NAME=FILE arguments as {name, file, text}; false when one is malformed.
 bool function_texts(const std::vector<std::string>& functions, std::vector<FunctionText>& out);
 

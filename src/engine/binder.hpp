@@ -81,6 +81,7 @@ class Binder {
   // A name that does not resolve (unknown table, column or function).
   [[noreturn]] void fail_unresolved(const Src& src, std::uint32_t offset, const std::string& msg) const;
   void warn(const Src& src, std::uint32_t offset, const std::string& msg) const;
+  void note(const Src& src, std::uint32_t offset, const std::string& msg) const;
 
   void bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope);
   PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope);
@@ -90,6 +91,8 @@ class Binder {
   PlanPtr bind_externaldata(const K::ExternalDataSource& x, std::uint32_t off, const Src& src, const ScopePtr& scope);
   PlanPtr bind_table_name(const std::string& name, std::uint32_t off, const Src& src, const ScopePtr& scope, bool fuzzy_ok);
   PlanPtr bind_tabular_expr_value(const K::Expr& e, const Src& src, const ScopePtr& scope);  // a scalar-looking tabular
+  // _GetWatchlist('NAME'): the watchlist the engine was given, or no rows when it has none.
+  PlanPtr bind_get_watchlist(const K::Call& c, std::uint32_t off, const Src& src, const ScopePtr& scope);
   PlanPtr bind_call_source(const K::Call& c, std::uint32_t off, const Src& src, const ScopePtr& scope, PlanPtr piped_input);
   PlanPtr bind_union(PlanPtr first, const std::vector<K::OperatorParam>& params, const std::vector<K::TabularPtr>& tables,
                      std::uint32_t off, const Src& src, const ScopePtr& scope);

@@ -32,6 +32,10 @@ void Binder::warn(const Src& src, std::uint32_t offset, const std::string& msg) 
   if (ctx_.warnings) ctx_.warnings->push_back(src.loc ? src.loc->error_at(*src.text, offset, msg) : Error(msg));
 }
 
+void Binder::note(const Src& src, std::uint32_t offset, const std::string& msg) const {
+  if (ctx_.notes) ctx_.notes->push_back(src.loc ? src.loc->error_at(*src.text, offset, msg) : Error(msg));
+}
+
 namespace {
 
 // How a call names its column when the query gives no name (Kusto.Language's ResultNameKind, the

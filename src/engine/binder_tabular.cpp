@@ -10,6 +10,16 @@
 
 namespace rulelab::engine {
 
+namespace {
+// The names ASIM parsers go by (Microsoft Learn, "Use ASIM parsers"): built-in _Im_X / _ASim_X,
+// workspace-deployed imX / ASimX, source-specific vimX.
+bool looks_like_asim_parser(const std::string& n) {
+  auto upper_at = [&](std::size_t i) { return n.size() > i && n[i] >= 'A' && n[i] <= 'Z'; };
+  return n.rfind("_Im_", 0) == 0 || n.rfind("_ASim_", 0) == 0 || (n.rfind("im", 0) == 0 && upper_at(2)) ||
+         (n.rfind("ASim", 0) == 0 && upper_at(4)) || (n.rfind("vim", 0) == 0 && upper_at(3));
+}
+}  // namespace
+
 void Binder::bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope) {
   for (auto& st : stmts) {
     auto* let = st.as<K::Let>();
@@ -120,6 +130,8 @@ PlanPtr Binder::bind_table_name(const std::string& name, std::uint32_t off, cons
   if (ft != engine_.file_tables_.end()) return make_file_scan(ft->second);
   if (engine_.workspace_.count(name)) return bind_workspace_function(name, nullptr, off, src, scope, nullptr);
   if (fuzzy_ok) return nullptr;
+  if (looks_like_asim_parser(name))
+    fail_unresolved(src, off, "unknown table or function '" + name + "' (an ASIM parser? give its YAML with --parsers DIR)");
   fail_unresolved(src, off, "unknown table '" + name + "' (give it with --data " + name + "=FILE, or --schema)");
 }
 
@@ -130,6 +142,16 @@ PlanPtr Binder::bind_function_tabular(const std::shared_ptr<Binding>& b, const K
   fscope->parent = b->scope;
   std::size_t argi = 0;
   const std::size_t nargs = call ? call->args.size() : 0;
+  // Positional arguments come first, then arguments given by name (`f(a, c=3)`, as ASIM parsers are
+  // called: `_Im_Dns(responsecodename='NXDOMAIN')`); a parameter neither gives takes its default.
+  std::size_t npos = 0;
+  while (npos < nargs && !call->args[npos].name) ++npos;
+  for (std::size_t k = npos; k < nargs; ++k) {
+    if (!call->args[k].name) fail(src, off, "a positional argument follows an argument given by name");
+    const std::string& an = *call->args[k].name;
+    if (std::none_of(fd.params.begin(), fd.params.end(), [&](const K::Param& p) { return p.name == an; }))
+      fail(src, off, "the function has no parameter named '" + an + "'");
+  }
   for (std::size_t i = 0; i < fd.params.size(); ++i) {
     const K::Param& p = fd.params[i];
     auto pb = std::make_shared<Binding>();
@@ -139,8 +161,10 @@ PlanPtr Binder::bind_function_tabular(const std::shared_ptr<Binding>& b, const K
       fscope->names[p.name] = pb;
       continue;
     }
-    const K::Expr* arg = argi < nargs ? call->args[argi].value.get() : nullptr;
+    const K::Expr* arg = argi < npos ? call->args[argi].value.get() : nullptr;
     ++argi;
+    for (std::size_t k = npos; k < nargs; ++k)
+      if (*call->args[k].name == p.name) arg = call->args[k].value.get();
     if (p.tabular) {
       if (!arg) fail(src, off, "missing tabular argument '" + p.name + "'");
       pb->kind = Binding::Kind::Plan;
@@ -160,7 +184,7 @@ PlanPtr Binder::bind_function_tabular(const std::shared_ptr<Binding>& b, const K
     }
     fscope->names[p.name] = pb;
   }
-  if (argi < nargs) fail(src, off, "too many arguments");
+  if (argi < npos) fail(src, off, "too many arguments");
   const auto& stmts = fd.body->statements;
   bind_lets(stmts, b->src, fscope);
   for (auto it = stmts.rbegin(); it != stmts.rend(); ++it) {
@@ -236,7 +260,32 @@ PlanPtr Binder::bind_call_source(const K::Call& c, std::uint32_t off, const Src&
   if (auto b = scope->find(c.name); b && b->kind != Binding::Kind::Function && c.args.empty())
     return bind_table_name(c.name, off, src, scope, false);
   if (engine_.has_table(c.name) && c.args.empty()) return bind_table_name(c.name, off, src, scope, false);
+  if (c.name == "_GetWatchlist") return bind_get_watchlist(c, off, src, scope);
+  if (looks_like_asim_parser(c.name))
+    fail_unresolved(src, c.name_range.begin, "unknown function '" + c.name + "' (an ASIM parser? give its YAML with --parsers DIR)");
   fail_unresolved(src, c.name_range.begin, "unknown function '" + c.name + "' (a workspace function? give it with --function " + c.name + "=FILE.kql)");
+}
+
+// Sentinel's _GetWatchlist(watchlistAlias): the items of that watchlist with the columns
+// _DTItemId, LastUpdatedTimeUTC, SearchKey, WatchlistItem and the watchlist's own (Engine::add_watchlist).
+// A workspace without the watchlist returns no rows: ASIM parsers read 'ASimDisabledParsers' through
+// column_ifexists() because most workspaces have none.
+PlanPtr Binder::bind_get_watchlist(const K::Call& c, std::uint32_t off, const Src& src, const ScopePtr& scope) {
+  if (c.args.size() != 1 || !c.args[0].value) fail(src, off, "_GetWatchlist() expects one argument, the watchlist alias");
+  RowCtx none;
+  Schema empty;
+  none.schema = &empty;
+  ExprPtr e = bind_expr(*c.args[0].value, none, src, scope);
+  if (e->kind != ExprKind::Const || e->type != Type::String || e->constant.null)
+    fail(src, off, "_GetWatchlist() expects a constant watchlist alias");
+  const std::string alias = e->constant.s;
+  if (auto it = engine_.watchlists_.find(alias); it != engine_.watchlists_.end()) return make_scan(it->second);
+  note(src, off, "_GetWatchlist('" + alias + "'): no --watchlist " + alias +
+                     "=FILE.csv given; read as a workspace without that watchlist reads it, with no rows");
+  Schema s;
+  s.table = "_GetWatchlist";
+  s.fields = {{"_DTItemId", Type::String}, {"LastUpdatedTimeUTC", Type::DateTime}, {"SearchKey", Type::String}, {"WatchlistItem", Type::Dynamic}};
+  return make_scan(std::make_shared<const Table>(Table{s, {}, {}}));
 }
 
 namespace {

@@ -28,6 +28,8 @@ void Engine::add_function(const std::string& name, std::string text, kusto::Quer
   workspace_[name] = std::move(f);
 }
 
+void Engine::add_watchlist(const std::string& name, std::shared_ptr<const Table> table) { watchlists_[name] = std::move(table); }
+
 bool Engine::run(const std::string& text, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
                  EngineError& err) {
   kusto::ParseOptions po;
@@ -52,6 +54,7 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
   ctx.external_empty = options.external_empty;
   ctx.max_rows = options.limits.max_rows;
   ctx.warnings = options.warnings;
+  ctx.notes = options.notes;
   ctx.tap = options.tap ? &options.tap : nullptr;
   Binder binder(*this, ctx);
   Src src{&query.text, &location};

@@ -32,6 +32,9 @@ struct RunOptions {
   // Out: what the run reports without failing (a `union isfuzzy=true` leg that does not resolve
   // and is left out), positioned like errors. Null: not collected.
   std::vector<Error>* warnings = nullptr;
+  // Out: what the run assumed where the workspace lacks something (a watchlist _GetWatchlist reads
+  // that no --watchlist gives), positioned like errors. Null: not collected.
+  std::vector<Error>* notes = nullptr;
   // Called with the output of each tabular operator of every pipeline the run executes, and its
   // provenance (engine/tap.hpp): `rulelab explain`. Empty: no tap (the plan is unchanged).
   Tap tap;
@@ -61,6 +64,11 @@ class Engine {
   // Kusto query, optionally with parameters written as a let-function `(a:string) { ... }` or
   // as the whole body. Parsed when first used.
   void add_function(const std::string& name, std::string text, kusto::QueryLocation location);
+  // A Sentinel watchlist: the table `_GetWatchlist('NAME')` returns (its columns as Sentinel's
+  // _GetWatchlist gives them: _DTItemId, LastUpdatedTimeUTC, SearchKey, WatchlistItem, then the
+  // watchlist's own columns). A user or workspace function named _GetWatchlist takes precedence.
+  void add_watchlist(const std::string& name, std::shared_ptr<const Table> table);
+  bool has_function(const std::string& name) const { return workspace_.count(name) > 0; }
 
   // Parses and runs a query. On failure `err` is filled and the table is empty.
   bool run(const std::string& text, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
@@ -83,6 +91,7 @@ class Engine {
   std::map<std::string, std::shared_ptr<const Table>> tables_;
   std::map<std::string, std::shared_ptr<FileTable>> file_tables_;
   std::map<std::string, WorkspaceFunction> workspace_;
+  std::map<std::string, std::shared_ptr<const Table>> watchlists_;
   friend class Binder;
 };
 

@@ -40,6 +40,8 @@ struct ExecContext {
   std::uint64_t max_rows = kDefaultMaxRows;
   // Warnings of the run (RunOptions::warnings); null: not collected.
   std::vector<Error>* warnings = nullptr;
+  // Notes of the run (RunOptions::notes); null: not collected.
+  std::vector<Error>* notes = nullptr;
   // The run's tap (RunOptions::tap); null: none, and the plan has no tap nodes.
   const Tap* tap = nullptr;
 };

@@ -583,6 +583,12 @@ Result<std::vector<SentinelRule>> load_sentinel_text(const std::string& path, st
   return l.yaml();
 }
 
+QueryLocation yaml_scalar_location(const std::string& path, std::shared_ptr<const std::string> text, const std::string& value,
+                                   std::size_t node_pos) {
+  Loader l{path, std::move(text)};
+  return l.query_location(value, node_pos);
+}
+
 Result<std::vector<SentinelRule>> load_sentinel_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error("cannot open file", path);

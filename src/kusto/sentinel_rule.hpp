@@ -112,6 +112,11 @@ Result<std::vector<SentinelRule>> load_sentinel_file(const std::string& path);
 // Same from text already in memory (`path` names it in messages and picks the format).
 Result<std::vector<SentinelRule>> load_sentinel_text(const std::string& path, std::string text);
 
+// Where a YAML scalar's value lies in its file: `value` is the scalar as yaml-cpp read it, `node_pos`
+// the byte offset of its node (YAML::Mark::pos). Used for queries held in YAML (rules, ASIM parsers).
+QueryLocation yaml_scalar_location(const std::string& path, std::shared_ptr<const std::string> text, const std::string& value,
+                                   std::size_t node_pos);
+
 // Sentinel's duration syntaxes: YAML "5m", "1h", "14d" (also "30s" is syntactically a duration) and
 // ARM ISO 8601 "PT5M", "PT1H", "P1D", "P14D", "P1DT2H". nullopt when `text` is neither.
 std::optional<TimeSpan> parse_sentinel_duration(std::string_view text);

@@ -18,6 +18,7 @@ namespace {
 struct CorpusRunArgs {
   std::string dir;
   std::vector<std::string> schema_dirs;
+  std::vector<std::string> parser_dirs;  // --parsers: ASIM parser YAMLs
   std::string format = "table";
   std::string now;
   bool verbose = false;
@@ -25,7 +26,7 @@ struct CorpusRunArgs {
 };
 
 int run_corpus_run(const CorpusRunArgs& a) {
-  auto run = app::run_corpus(a.dir, a.schema_dirs, a.verbose);
+  auto run = app::run_corpus(a.dir, a.schema_dirs, a.verbose, a.parser_dirs);
   if (!run) {
     std::cerr << run.error().format() << "\n";
     return 1;
@@ -82,6 +83,7 @@ void add_corpus_run(CLI::App& app, Registry& r) {
   CLI::App* sub = app.add_subcommand("corpus-run", "Run every Sentinel rule of a directory over empty tables; report what is unsupported");
   sub->add_option("dir", a->dir, "directory of Sentinel rules (searched recursively)")->required();
   sub->add_option("--schema", a->schema_dirs, "directory of Log Analytics table schemas (repeatable)");
+  sub->add_option("--parsers", a->parser_dirs, "ASIM parser YAMLs, a file or a directory searched recursively (repeatable)");
   sub->add_option("--format", a->format, "table or json")->check(CLI::IsMember({"table", "json"}));
   sub->add_option("--top", a->top, "how many features/errors to list");
   sub->add_flag("--verbose", a->verbose, "list every failing rule with its diagnostic");

@@ -13,6 +13,8 @@ app::DataOptions explain_data_options(const ExplainArgs& a, bool elastic) {
   r.data = a.data;
   r.schema_dir = a.schema_dir;
   r.functions = a.functions;
+  r.parser_dirs = a.parser_dirs;
+  r.watchlists = a.watchlists;
   r.mapping = a.mapping;
   r.limits = a.limits;
   r.date_order = a.date_order;
@@ -31,6 +33,7 @@ void add_explain(CLI::App& app, Registry& r) {
   sub->add_option("--function", a->functions, "NAME=FILE.kql workspace function (Sentinel)");
   sub->add_option("--mapping", a->mapping, "Elasticsearch index mapping JSON (Elastic)");
   add_date_order_option(sub, a->date_order);
+  add_workspace_options(sub, a->parser_dirs, a->watchlists);
   add_limit_options(sub, a->limits);
   r.add(sub, [a] {
     const std::string fam = rule_family(a->rule);

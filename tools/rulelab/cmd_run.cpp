@@ -21,6 +21,15 @@ std::optional<DateOrder> date_order_of(const std::string& order) {
   return std::nullopt;
 }
 
+void add_workspace_options(CLI::App* sub, std::vector<std::string>& parser_dirs, std::vector<std::string>& watchlists) {
+  sub->add_option("--parsers", parser_dirs,
+                  "ASIM parser YAMLs (Azure-Sentinel Parsers/ASim*/Parsers/*.yaml): a file or a directory searched recursively "
+                  "(repeatable; default: a Parsers folder next to the rule)");
+  sub->add_option("--watchlist", watchlists,
+                  "NAME=FILE.csv or NAME:SEARCHKEY=FILE.csv: a watchlist _GetWatchlist('NAME') returns (SearchKey: the first "
+                  "column unless named; repeatable)");
+}
+
 void add_limit_options(CLI::App* sub, Limits& limits) {
   sub->add_option("--timeout", limits.timeout_seconds,
                   "time limit of one query run in seconds (default 600, Log Analytics' maximum; 0: none)")
@@ -113,6 +122,7 @@ void add_run(CLI::App& app, Registry& r) {
   sub->add_option("rule", a->rule, "rule file (Sentinel YAML/ARM JSON/.kql, Elastic TOML/NDJSON export)")->required();
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   add_date_order_option(sub, a->date_order);
+  add_workspace_options(sub, a->parser_dirs, a->watchlists);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
@@ -135,6 +145,7 @@ void add_query(CLI::App& app, Registry& r) {
       ->check(CLI::PositiveNumber);
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   add_date_order_option(sub, a->date_order);
+  add_workspace_options(sub, a->parser_dirs, a->watchlists);
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown, "Kusto: read every row into memory before the query runs");
   r.add(sub, [a, sub] {

@@ -15,6 +15,9 @@
 
 namespace rulelab::cli {
 
+// --parsers DIR and --watchlist NAME[:KEY]=FILE.csv (Sentinel workspaces: ASIM parsers, watchlists).
+void add_workspace_options(CLI::App* sub, std::vector<std::string>& parser_dirs, std::vector<std::string>& watchlists);
+
 // --timeout SECONDS and --max-rows N (core/limits.hpp), for every command that runs queries.
 void add_limit_options(CLI::App* sub, Limits& limits);
 
@@ -55,6 +58,8 @@ struct RunArgs {
   std::string format = "table";       // table, json, ndjson, csv
   std::string schema_dir;             // Log Analytics schemas (Sentinel)
   std::vector<std::string> functions; // NAME=FILE.kql workspace functions (Sentinel)
+  std::vector<std::string> parser_dirs;  // --parsers: ASIM parser YAML files or directories (Sentinel)
+  std::vector<std::string> watchlists;   // --watchlist NAME[:KEY]=FILE.csv (Sentinel)
   std::string mapping;                // Elasticsearch index mapping JSON (Elastic)
   bool strict = false;                // unreadable log records are fatal
   bool provenance = false;            // JSON output lists, per row, the input records it derives from
@@ -74,6 +79,7 @@ struct QueryArgs {
   std::string format = "table";
   std::string schema_dir;
   std::vector<std::string> functions;
+  std::vector<std::string> parser_dirs, watchlists;  // --parsers, --watchlist (Kusto)
   std::string mapping;
   std::optional<std::size_t> size;  // EQL/Kuery result size
   // EQL search options, as Elasticsearch's EQL search API takes them (empty: its defaults).
@@ -93,7 +99,7 @@ int query_eql(const QueryArgs& a);    // tools/rulelab/eql_run.cpp
 // ---- explain ----------------------------------------------------------------------------------
 struct ExplainArgs {
   std::string rule, event, now, format = "table", schema_dir, mapping, date_order;
-  std::vector<std::string> data, functions;
+  std::vector<std::string> data, functions, parser_dirs, watchlists;
   Limits limits;
 };
 int explain_sentinel(const ExplainArgs& a);  // tools/rulelab/sentinel_explain.cpp

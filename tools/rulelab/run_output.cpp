@@ -13,6 +13,8 @@ app::DataOptions data_options(const RunArgs& a, bool elastic) {
   d.data = app::data_specs(a.data, elastic);
   d.schema_dir = a.schema_dir;
   d.functions = a.functions;
+  d.parser_dirs = a.parser_dirs;
+  d.watchlists = a.watchlists;
   d.mapping = a.mapping;
   d.external = a.external;
   d.strict = a.strict;

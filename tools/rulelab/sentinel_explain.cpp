@@ -149,6 +149,8 @@ int explain_sentinel(const ExplainArgs& a) {
   ra.data = a.data;
   ra.schema_dir = a.schema_dir;
   ra.functions = a.functions;
+  ra.parser_dirs = a.parser_dirs;
+  ra.watchlists = a.watchlists;
   ra.limits = a.limits;
   auto ex = app::explain_sentinel(rule, data_options(ra, false), app::ExplainTarget{ev.file_index, ev.line, ev.time}, *now);
   if (!ex) { std::cerr << a.rule << ": " << ex.error().format() << "\n"; return 1; }

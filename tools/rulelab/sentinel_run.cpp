@@ -1,5 +1,6 @@
 // rulelab query --dialect kusto: the query over the tables given, with one pinned clock (no window).
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "app/rule.hpp"
@@ -29,6 +30,8 @@ int query_kusto(const QueryArgs& a) {
   ra.data = a.data;
   ra.schema_dir = a.schema_dir;
   ra.functions = a.functions;
+  ra.parser_dirs = a.parser_dirs;
+  ra.watchlists = a.watchlists;
   ra.strict = a.strict;
   ra.date_order = a.date_order;
   const app::DataOptions data = data_options(ra, false);
@@ -46,6 +49,13 @@ int query_kusto(const QueryArgs& a) {
   if (!a.no_pushdown) pushdown = app::plan_pushdown(rule, data, now);
   app::Workspace ws;
   ws.date_order = data.date_order;
+  auto content = app::workspace_content(data);
+  if (!content) {
+    std::cerr << content.error().format() << "\n";
+    return 1;
+  }
+  ws.content = *content;
+  ws.standard_columns = app::standard_columns_named(a.query, content->get());
   const bool loaded = app::load_workspace_projected(ws, data.data, a.schema_dir, a.functions, a.strict, std::nullopt,
                                                     projection.empty() ? nullptr : &projection, &pushdown, !a.no_pushdown);
   for (const auto& m : ws.messages) std::cerr << (loaded ? "warning: " : "") << m << "\n";
@@ -57,13 +67,16 @@ int query_kusto(const QueryArgs& a) {
   ro.limits = a.limits;
   std::vector<Error> engine_warnings;  // e.g. union isfuzzy=true legs that do not resolve
   ro.warnings = &engine_warnings;
+  std::vector<Error> engine_notes;  // e.g. a watchlist no --watchlist gives, read as empty
+  ro.notes = &engine_notes;
   Table result;
   engine::EngineError ee;
   const bool ran = ws.engine.run(a.query, rule.location, ro, result, ee);
   app::collect_reads(ws);
   for (const auto& m : ws.messages) std::cerr << "warning: " << m << "\n";
-  for (const auto& w : engine_warnings) std::cerr << "warning: " << w.format() << "\n";
+  for (const auto& w : app::format_engine_messages(engine_warnings)) std::cerr << "warning: " << w << "\n";
   for (const auto& n : ws.notes) std::cerr << "note: " << n << "\n";
+  for (const auto& n : app::format_engine_messages(engine_notes)) std::cerr << "note: " << n << "\n";
   if (!ran) {
     std::cerr << ee.error.format() << "\n";
     return ee.unsupported ? 2 : 1;
