@@ -25,7 +25,7 @@ struct DataOptions {
   std::vector<std::string> external;   // URL=FILE local copies of externaldata URLs (Sentinel)
   bool strict = false;                 // an unreadable record is fatal
   bool provenance = true;              // carry file:line of source events through the run (Sentinel)
-  bool no_pushdown = false;            // Sentinel single runs: read every row in the window
+  bool no_pushdown = false;            // Sentinel single runs: every row in the window; Elastic: every document
   std::optional<DateOrder> date_order; // --date-order: slash dates no value of their column orders (CSV exports)
   Limits limits;
 };

@@ -117,7 +117,7 @@ void add_run(CLI::App& app, Registry& r) {
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
                 "Sentinel: read every row of the window into memory before the query runs (no filter pushed down into reading, "
-                "no streaming into summarize)");
+                "no streaming into summarize); Elastic: read every document (none dropped while reading)");
   r.add(sub, [a] { return run_rule(*a); });
 }
 
@@ -130,7 +130,8 @@ void add_query(CLI::App& app, Registry& r) {
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   add_date_order_option(sub, a->date_order);
   add_limit_options(sub, a->limits);
-  sub->add_flag("--no-pushdown", a->no_pushdown, "Kusto: read every row into memory before the query runs");
+  sub->add_flag("--no-pushdown", a->no_pushdown,
+                "Kusto: read every row into memory before the query runs; kuery, EQL: read every document (none dropped while reading)");
   r.add(sub, [a] {
     if (a->dialect == "kusto") return query_kusto(*a);
     if (a->dialect == "eql") return query_eql(*a);
