@@ -3,8 +3,8 @@
 #include <cctype>
 
 #include "app/doc_shape.hpp"
-#include "kql/kuery_ast.hpp"
-#include "kql/matcher.hpp"
+#include "kuery/ast.hpp"
+#include "kuery/matcher.hpp"
 
 namespace rulelab::app {
 
@@ -19,8 +19,8 @@ bool mentions_now(std::string_view s) {
 }
 
 // Whether the query compiles the same without looking at the data (see the header).
-bool static_query(const kql::Node& n, const kql::FieldTypes& types, int depth = 0) {
-  using K = kql::Node::Kind;
+bool static_query(const kuery::Node& n, const elastic::FieldTypes& types, int depth = 0) {
+  using K = kuery::Node::Kind;
   if (depth > 200) return false;
   switch (n.kind) {
     case K::MatchAll: return true;
@@ -37,7 +37,7 @@ bool static_query(const kql::Node& n, const kql::FieldTypes& types, int depth = 
       if (mentions_now(n.value.text)) return false;
       auto f = types.lookup(n.field->text);
       if (!f) return false;
-      if (f->mapping.type == kql::FieldType::ConstantKeyword && f->mapping.constant_value.empty()) return false;
+      if (f->mapping.type == elastic::FieldType::ConstantKeyword && f->mapping.constant_value.empty()) return false;
       if (!types.nested_ancestor(f->source_path).empty()) return false;
       return true;
     }
@@ -46,16 +46,16 @@ bool static_query(const kql::Node& n, const kql::FieldTypes& types, int depth = 
 }
 
 struct Shared {
-  kql::Query query;
-  const kql::FieldTypes* types = nullptr;
-  std::optional<kql::RuleWindow> time;
+  kuery::Query query;
+  const elastic::FieldTypes* types = nullptr;
+  std::optional<kuery::RuleWindow> time;
 };
 
 class Filter : public DocumentFilter {
  public:
   Filter(std::shared_ptr<const Shared> s, ReadFilterCounts& counts, std::shared_ptr<std::mutex> m)
       : shared_(std::move(s)), counts_(counts), mutex_(std::move(m)), fields_(*shared_->types),
-        query_(kql::CompiledQuery::compile(*shared_->query.root, fields_, DateTime{})) {}
+        query_(kuery::CompiledQuery::compile(*shared_->query.root, fields_, DateTime{})) {}
   ~Filter() override {
     std::lock_guard lk(*mutex_);
     counts_.dropped += dropped_;
@@ -66,7 +66,7 @@ class Filter : public DocumentFilter {
     if (shapes_.first_of_shape(doc)) return true;
     ++dropped_;
     if (shared_->time)
-      if (auto t = kql::event_time(doc, *shared_->time)) times_.push_back(t->ticks);
+      if (auto t = kuery::event_time(doc, *shared_->time)) times_.push_back(t->ticks);
     return false;
   }
 
@@ -74,8 +74,8 @@ class Filter : public DocumentFilter {
   std::shared_ptr<const Shared> shared_;
   ReadFilterCounts& counts_;
   std::shared_ptr<std::mutex> mutex_;
-  kql::IndexFields fields_;
-  kql::CompiledQuery query_;
+  elastic::IndexFields fields_;
+  kuery::CompiledQuery query_;
   ShapeSet shapes_;
   std::size_t dropped_ = 0;
   std::vector<std::int64_t> times_;
@@ -83,12 +83,12 @@ class Filter : public DocumentFilter {
 
 }  // namespace
 
-std::shared_ptr<KueryReadFilter> KueryReadFilter::make(std::string_view query, const kql::FieldTypes& types,
-                                                       std::optional<kql::RuleWindow> time) {
-  auto parsed = kql::parse_kuery(query);
+std::shared_ptr<KueryReadFilter> KueryReadFilter::make(std::string_view query, const elastic::FieldTypes& types,
+                                                       std::optional<kuery::RuleWindow> time) {
+  auto parsed = kuery::parse_kuery(query);
   if (!parsed.query || !static_query(*parsed.query->root, types)) return nullptr;
-  kql::IndexFields none(types);
-  auto compiled = kql::CompiledQuery::compile(*parsed.query->root, none, DateTime{});
+  elastic::IndexFields none(types);
+  auto compiled = kuery::CompiledQuery::compile(*parsed.query->root, none, DateTime{});
   if (!compiled.errors().empty()) return nullptr;
   auto f = std::make_shared<KueryReadFilter>();
   f->query_ = std::string(query);
@@ -99,7 +99,7 @@ std::shared_ptr<KueryReadFilter> KueryReadFilter::make(std::string_view query, c
 
 void KueryReadFilter::install(IngestOptions& opt, ReadFilterCounts& counts) const {
   auto shared = std::make_shared<Shared>();
-  shared->query = std::move(*kql::parse_kuery(query_).query);
+  shared->query = std::move(*kuery::parse_kuery(query_).query);
   shared->types = types_;
   shared->time = time_;
   auto m = std::make_shared<std::mutex>();

@@ -21,8 +21,8 @@
 
 #include "core/datetime.hpp"
 #include "core/ingest.hpp"
-#include "kql/elastic_runner.hpp"
-#include "kql/field_types.hpp"
+#include "kuery/runner.hpp"
+#include "elastic/field_types.hpp"
 
 namespace rulelab::app {
 
@@ -36,16 +36,16 @@ class KueryReadFilter {
  public:
   // nullptr when the query needs the data to compile (see above) or does not parse.
   // `time`: the rule's window field, to count dropped documents per window (nullopt: no window).
-  static std::shared_ptr<KueryReadFilter> make(std::string_view query, const kql::FieldTypes& types,
-                                               std::optional<kql::RuleWindow> time);
+  static std::shared_ptr<KueryReadFilter> make(std::string_view query, const elastic::FieldTypes& types,
+                                               std::optional<kuery::RuleWindow> time);
 
   // Installs the filter into a load's options; counts go to `counts` (must outlive the load).
   void install(IngestOptions& opt, ReadFilterCounts& counts) const;
 
  private:
   std::string query_;
-  const kql::FieldTypes* types_ = nullptr;
-  std::optional<kql::RuleWindow> time_;
+  const elastic::FieldTypes* types_ = nullptr;
+  std::optional<kuery::RuleWindow> time_;
 };
 
 }  // namespace rulelab::app

@@ -11,12 +11,12 @@ namespace rulelab::app {
 
 namespace {
 
-bool static_fields(const eql::Expr& e, const kql::FieldTypes& types, std::vector<std::string>& names, int depth = 0) {
+bool static_fields(const eql::Expr& e, const elastic::FieldTypes& types, std::vector<std::string>& names, int depth = 0) {
   if (depth > 200) return false;
   if (e.kind == eql::ExprKind::Field) {
     if (e.optional) return false;
     auto f = types.lookup(e.name);
-    if (!f || f->mapping.type == kql::FieldType::Alias || !types.nested_ancestor(f->source_path).empty()) return false;
+    if (!f || f->mapping.type == elastic::FieldType::Alias || !types.nested_ancestor(f->source_path).empty()) return false;
     names.push_back(e.name);
   }
   for (const auto& a : e.args)
@@ -40,7 +40,7 @@ class Filter : public DocumentFilter {
     for (const auto* f : s_->filters)
       if (eql::event_passes(ev_, *f, v, s_->category_field)) return true;
     if (!readable_time(doc)) return true;  // counted by the run as without a timestamp
-    return !shapes_.first_of_shape(doc);
+    return shapes_.first_of_shape(doc);  // the first of its shape here is kept
   }
 
  private:
@@ -60,7 +60,7 @@ class Filter : public DocumentFilter {
 
 }  // namespace
 
-std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const kql::FieldTypes& types,
+std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const elastic::FieldTypes& types,
                                                                  const std::string& timestamp_field,
                                                                  const std::string& category_field) {
   auto s = std::make_shared<Shared>();
@@ -73,7 +73,7 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
     if (!f->condition || !static_fields(*f->condition, types, names)) return {};
   for (const auto& n : names) {
     auto rf = types.lookup(n);
-    if (!rf || rf->mapping.type == kql::FieldType::Alias) return {};
+    if (!rf || rf->mapping.type == elastic::FieldType::Alias) return {};
     s->mapping.set(n, eql_field_info(n, *rf));
   }
   {

@@ -13,12 +13,12 @@
 
 #include "core/ingest.hpp"
 #include "eql/ast.hpp"
-#include "kql/field_types.hpp"
+#include "elastic/field_types.hpp"
 
 namespace rulelab::app {
 
 // An empty function when the filter does not apply. `q` and `types` must outlive the loads.
-std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const kql::FieldTypes& types,
+std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const elastic::FieldTypes& types,
                                                                  const std::string& timestamp_field,
                                                                  const std::string& category_field);
 
