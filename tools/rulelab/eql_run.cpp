@@ -83,14 +83,20 @@ int query_eql(const QueryArgs& a) {
   eql::RunOptions defaults;
   // Documents that pass none of the query's event filters are dropped while reading (when the
   // filters' fields are typed without the data).
-  const auto filter = a.mapping.empty() && !a.no_pushdown ? app::eql_read_filter(*q, typing.types, defaults.timestamp_field, defaults.category_field)
-                                        : std::function<std::unique_ptr<DocumentFilter>()>{};
+  const std::string& ts_field = a.timestamp_field.empty() ? defaults.timestamp_field : a.timestamp_field;
+  const std::string& cat_field = a.event_category_field.empty() ? defaults.category_field : a.event_category_field;
+  const auto filter = a.mapping.empty() && !a.no_pushdown ? app::eql_read_filter(*q, typing.types, ts_field, cat_field)
+                                                          : std::function<std::unique_ptr<DocumentFilter>()>{};
   const bool ok = app::load_eql_data(data, a.strict, store, messages, filter) && app::setup_eql_types(a.mapping, data, store, typing, messages);
   if (ok) app::note_unmapped_fields(*q, typing, store, messages);
   for (const auto& m : messages) std::cerr << m << "\n";
   if (!ok) return 1;
   eql::RunOptions opts;
   opts.size = a.size.value_or(10);
+  if (!a.tiebreaker.empty()) opts.tiebreaker_field = a.tiebreaker;
+  if (!a.timestamp_field.empty()) opts.timestamp_field = a.timestamp_field;
+  if (!a.event_category_field.empty()) opts.category_field = a.event_category_field;
+  if (a.max_samples_per_key) opts.max_samples_per_key = *a.max_samples_per_key;
   opts.deadline = Deadline::after(a.limits.timeout_seconds);
   auto r = eql::run_query(*q, store, opts);
   if (!r) {
