@@ -1,6 +1,6 @@
 // Log ingestion through the file API (a scratch file per process). The input's size picks the
 // options, so every seed is read as is: documents mode (Elastic _source), a built-in schema
-// (AuditLogs) or an inferred one, and a small line limit. Every cell of the table is printed
+// (AuditLogs) or an inferred one, a small line limit, one or three parsing threads. Every cell of the table is printed
 // and the counts must add up (rows + rejected + filtered = records).
 #pragma once
 #include "core/ingest.hpp"
@@ -16,6 +16,7 @@ inline void ingest(InputFormat format, const char* extension, std::string_view b
   o.documents = (bytes.size() & 1) != 0;
   if (bytes.size() & 2) o.table = "AuditLogs";
   if (bytes.size() & 4) o.max_line_bytes = 64;
+  o.threads = (bytes.size() & 8) ? 3 : 1;  // the parallel reader (blocks are 8 MiB: one block here)
   auto r = ingest_file(file.write(bytes), o);
   if (!r) {
     (void)r.error().format();

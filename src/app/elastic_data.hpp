@@ -21,7 +21,10 @@ struct ElasticDocs {
   std::vector<std::string> warnings;
   std::vector<FileRead> reads;
 };
-Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool strict);
+// With a read filter, documents the query cannot match are dropped while reading (each index's
+// `unread` counts them).
+class KueryReadFilter;
+Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool strict, const KueryReadFilter* filter = nullptr);
 
 // ECS and integration field types, plus the user's --mapping FILE.
 Result<elastic::FieldTypes> load_field_types(const std::string& mapping);

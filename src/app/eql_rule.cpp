@@ -1,6 +1,8 @@
 // EQL rules prepared as Kibana runs them (see eql_rule.hpp).
 #include "app/eql_rule.hpp"
 
+#include "app/eql_read_filter.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -55,7 +57,17 @@ bool load_mappings(const std::string& spec, const std::vector<DataSpec>& data, E
   return true;
 }
 
-eql::FieldType from_kql(elastic::FieldType t) {
+// Field types of one index as kql resolves them (user mapping, else ECS and integrations, else
+// Elasticsearch's dynamic mapping of the documents' values), as an EQL mapping.
+eql::Mapping mapping_from_kql(const elastic::IndexFields& fields) {
+  eql::Mapping m;
+  for (const auto& name : fields.all_fields()) m.set(name, eql_field_info(name, fields.resolve(name)));
+  return m;
+}
+
+}  // namespace
+
+static eql::FieldType eql_type_of(elastic::FieldType t) {
   using K = elastic::FieldType;
   if (elastic::is_keyword_like(t)) return eql::FieldType::Keyword;
   if (elastic::is_text_like(t)) return eql::FieldType::Text;
@@ -67,33 +79,24 @@ eql::FieldType from_kql(elastic::FieldType t) {
   return eql::FieldType::Unknown;
 }
 
-// Field types of one index as kql resolves them (user mapping, else ECS and integrations, else
-// Elasticsearch's dynamic mapping of the documents' values), as an EQL mapping.
-eql::Mapping mapping_from_kql(const elastic::IndexFields& fields) {
-  eql::Mapping m;
-  for (const auto& name : fields.all_fields()) {
-    elastic::ResolvedField rf = fields.resolve(name);
-    eql::FieldInfo info;
-    if (rf.mapping.type == elastic::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
-    else info.type = from_kql(rf.mapping.type);
-    if (elastic::is_keyword_like(rf.mapping.type)) info.ignore_above = rf.mapping.ignore_above;
-    if (elastic::is_text_like(rf.mapping.type))
-      for (const auto& [sub, sm] : rf.mapping.multi_fields)
-        if (elastic::is_keyword_like(sm.type)) {
-          info.ignore_above = sm.ignore_above;
-          break;
-        }
-    if (!rf.source_path.empty() && rf.source_path != name) info.source_path = rf.source_path;
-    m.set(name, std::move(info));
-  }
-  return m;
+eql::FieldInfo eql_field_info(const std::string& name, const elastic::ResolvedField& rf) {
+  eql::FieldInfo info;
+  if (rf.mapping.type == elastic::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
+  else info.type = eql_type_of(rf.mapping.type);
+  if (elastic::is_keyword_like(rf.mapping.type)) info.ignore_above = rf.mapping.ignore_above;
+  if (elastic::is_text_like(rf.mapping.type))
+    for (const auto& [sub, sm] : rf.mapping.multi_fields)
+      if (elastic::is_keyword_like(sm.type)) {
+        info.ignore_above = sm.ignore_above;
+        break;
+      }
+  if (!rf.source_path.empty() && rf.source_path != name) info.source_path = rf.source_path;
+  return info;
 }
 
 // Types for every index of the store. `--mapping INDEX=FILE,...` gives each index its own mapping
 // (nothing else); otherwise kql's field types (ECS + the optional mapping FILE + dynamic mapping)
 // apply. Returns the kql per-index fields (for rule filters and exceptions), index by index.
-}  // namespace
-
 bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data, EventStore& store, EqlTyping& t,
                      std::vector<std::string>& messages) {
   bool per_index_files = spec.find('=') != std::string::npos;
@@ -210,9 +213,10 @@ std::size_t eql_result_count(const QueryResult& r) {
   return r.kind == eql::QueryKind::Event ? r.events.size() : r.matches.size();
 }
 
-bool load_eql_data(const std::vector<DataSpec>& data, bool strict, EventStore& store, std::vector<std::string>& messages) {
+bool load_eql_data(const std::vector<DataSpec>& data, bool strict, EventStore& store, std::vector<std::string>& messages,
+                   const std::function<std::unique_ptr<DocumentFilter>()>& filter) {
   for (const auto& d : data) {
-    if (auto err = store.load_file(d.name, d.file, strict)) {
+    if (auto err = store.load_file(d.name, d.file, strict, filter)) {
       { std::ostringstream m_; m_ << err->format(); messages.push_back(m_.str()); }
       return false;
     }
@@ -239,7 +243,7 @@ bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why) {
 }
 
 bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, const DataOptions& data, EqlRuleRun& out,
-                   std::vector<std::string>& messages) {
+                   std::vector<std::string>& messages, bool filter_while_reading) {
   eql::SourceContext where;
   where.file = rule.file;
   // Kibana exports name a rule "file:line"; positions are reported against the file itself.
@@ -267,7 +271,18 @@ bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, co
       messages.push_back("note: index " + d.name + " does not match the rule's index patterns; not searched");
     }
   }
-  if (!load_eql_data(used, data.strict, out.store, messages) || !setup_eql_types(data.mapping, used, out.store, out.typing, messages))
+  // Documents that pass none of the query's event filters are dropped while reading (when every
+  // field the filters read is typed without the data; with --mapping, everything is read).
+  std::function<std::unique_ptr<DocumentFilter>()> filter;
+  if (filter_while_reading && !data.no_pushdown && data.mapping.empty()) {
+    auto text_of = [&](const char* key, const char* fallback) {
+      return rule.raw.contains(key) && rule.raw[key].is_string() ? rule.raw[key].get<std::string>() : std::string(fallback);
+    };
+    filter = eql_read_filter(out.query, out.typing.types, text_of("timestamp_field", "@timestamp"),
+                             text_of("event_category_override", "event.category"));
+  }
+  if (!load_eql_data(used, data.strict, out.store, messages, filter) ||
+      !setup_eql_types(data.mapping, used, out.store, out.typing, messages))
     return false;
   note_unmapped_fields(out.query, out.typing, out.store, messages);
   return true;
@@ -343,7 +358,7 @@ bool set_eql_clock(const elastic::ElasticRule& rule, std::int64_t now, const Lim
 
 bool prepare_eql_rule(const elastic::ElasticRule& rule, const std::string& text, const DataOptions& data, std::int64_t now,
                       EqlRuleRun& out, std::vector<std::string>& messages) {
-  return load_eql_rule(rule, text, data, out, messages) && set_eql_clock(rule, now, data.limits, out, messages);
+  return load_eql_rule(rule, text, data, out, messages, false) && set_eql_clock(rule, now, data.limits, out, messages);
 }
 
 }  // namespace rulelab::app

@@ -46,19 +46,26 @@ struct EqlRuleRun {
 };
 
 // Messages are lines for the user: "note: ...", "warning: ...", or an error (when false is returned).
+// filter_while_reading: documents that no event filter of the query passes are dropped while
+// reading (eql_read_filter); false reads every document (explain).
 bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, const DataOptions& data, EqlRuleRun& out,
-                   std::vector<std::string>& messages);
+                   std::vector<std::string>& messages, bool filter_while_reading = true);
 bool set_eql_clock(const elastic::ElasticRule& rule, std::int64_t now_nanos, const Limits& limits, EqlRuleRun& out,
                    std::vector<std::string>& messages);
-// Both: the rule prepared for one run at `now_nanos`.
+// Both: the rule prepared for one run at `now_nanos`, every document read (explain).
 bool prepare_eql_rule(const elastic::ElasticRule& rule, const std::string& text, const DataOptions& data, std::int64_t now_nanos,
                       EqlRuleRun& out, std::vector<std::string>& messages);
 
 // Whether the rule's filters and exception items let a document through; if not, `why` says which.
 bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why);
 
+// A field's kql resolution as EQL field info (the type, ignore_above, alias, multi-field source).
+eql::FieldInfo eql_field_info(const std::string& name, const elastic::ResolvedField& rf);
+
 // Pieces `rulelab query --dialect eql` shares with rules.
-bool load_eql_data(const std::vector<DataSpec>& data, bool strict, eql::EventStore& store, std::vector<std::string>& messages);
+// With a document filter (eql_read_filter), the documents it refuses are dropped while reading.
+bool load_eql_data(const std::vector<DataSpec>& data, bool strict, eql::EventStore& store, std::vector<std::string>& messages,
+                   const std::function<std::unique_ptr<DocumentFilter>()>& filter = {});
 bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data, eql::EventStore& store, EqlTyping& t,
                      std::vector<std::string>& messages);
 void note_unmapped_fields(const eql::Query& q, const EqlTyping& t, const eql::EventStore& store, std::vector<std::string>& messages);

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "app/elastic_data.hpp"
+#include "app/elastic_read_filter.hpp"
 #include "app/events.hpp"
 #include "app/runner_impl.hpp"
 #include "core/datetime.hpp"
@@ -14,14 +15,17 @@ namespace rulelab::app {
 
 using nlohmann::ordered_json;
 
-Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool strict) {
+Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool strict, const KueryReadFilter* filter) {
   ElasticDocs out;
   std::map<std::string, std::size_t> by_name;
-  for (const auto& s : specs) {
+  std::vector<ReadFilterCounts> counts(specs.size());
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    const auto& s = specs[k];
     IngestOptions o;
     o.documents = true;
     o.strict = strict;
     o.table = s.name;
+    if (filter) filter->install(o, counts[k]);
     auto r = ingest_file(s.file, o);
     if (!r) return r.error();
     for (const auto& w : r->stats.warnings) out.warnings.push_back(s.file + ": " + w);
@@ -38,9 +42,11 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
     auto it = by_name.find(name);
     if (it == by_name.end()) {
       it = by_name.emplace(name, out.indices.size()).first;
-      out.indices.push_back({name, {}});
+      out.indices.push_back({name, {}, 0, {}});
     }
     kuery::IndexDocs& ix = out.indices[it->second];
+    ix.unread += counts[t].dropped;
+    ix.unread_times.insert(ix.unread_times.end(), counts[t].dropped_times.begin(), counts[t].dropped_times.end());
     const int col = tab.schema.index_of("_source");
     if (col < 0) return Error("ingest did not produce a _source column", specs[t].file);
     for (const auto& b : tab.batches)
@@ -161,7 +167,19 @@ class KueryRunner : public Runner {
 Result<std::unique_ptr<Runner>> make_kuery_runner(const LoadedRule& rule, const DataOptions& data) {
   auto types = load_field_types(data.mapping);
   if (!types) return types.error();
-  auto docs = load_elastic_docs(data.data, data.strict);
+  // The query drops, while reading, the documents it cannot match (threat_match reads indicator
+  // indices with another query: everything is read for it).
+  const elastic::ElasticRule& r = *rule.elastic;
+  std::shared_ptr<KueryReadFilter> filter;
+  if (!data.no_pushdown && r.language == elastic::QueryLanguage::Kuery &&
+      (r.type == elastic::RuleType::Query || r.type == elastic::RuleType::SavedQuery || r.type == elastic::RuleType::Threshold ||
+       r.type == elastic::RuleType::NewTerms)) {
+    kuery::RuleWindow w;
+    w.timestamp_field = r.timestamp_override.empty() ? "@timestamp" : r.timestamp_override;
+    w.fallback = !r.timestamp_override_fallback_disabled;
+    filter = KueryReadFilter::make(r.query, *types, w);
+  }
+  auto docs = load_elastic_docs(data.data, data.strict, filter.get());
   if (!docs) return docs.error();
   return std::unique_ptr<Runner>(std::make_unique<KueryRunner>(rule, data, std::move(*docs), std::move(*types)));
 }

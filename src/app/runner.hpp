@@ -32,7 +32,7 @@ struct DataOptions {
   mutable std::vector<std::string> content_key;
   bool strict = false;                 // an unreadable record is fatal
   bool provenance = true;              // carry file:line of source events through the run (Sentinel)
-  bool no_pushdown = false;            // Sentinel single runs: read every row in the window
+  bool no_pushdown = false;            // Sentinel single runs: every row in the window; Elastic: every document
   std::optional<DateOrder> date_order; // --date-order: slash dates no value of their column orders (CSV exports)
   Limits limits;
 };

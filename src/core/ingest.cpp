@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -26,6 +29,11 @@ std::string_view format_name(InputFormat f) {
     case InputFormat::Csv: return "csv";
   }
   return "?";
+}
+
+unsigned scan_threads(unsigned requested) {
+  if (requested) return requested;
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 namespace {
@@ -140,6 +148,7 @@ struct Plan {
   // Two-step reading (IngestOptions::make_filter): the plan of the first step (the filter's columns).
   std::shared_ptr<const Plan> stage;
   const std::function<std::unique_ptr<BatchFilter>()>* make_filter = nullptr;
+  const std::function<std::unique_ptr<DocumentFilter>()>* make_document_filter = nullptr;
   std::vector<DateOrder> date_orders;  // per column: how its slash dates read (CSV); empty: month-first
 };
 
@@ -148,6 +157,7 @@ class Loader {
  public:
   explicit Loader(const Plan& plan) : plan_(plan), seen_(plan.schema.fields.size(), 0) {
     reset_batch();
+    if (plan.documents && plan.make_document_filter && *plan.make_document_filter) doc_filter_ = (*plan.make_document_filter)();
     if (plan.stage && plan.make_filter && *plan.make_filter) {
       filter_ = (*plan.make_filter)();
       if (filter_) {
@@ -194,6 +204,10 @@ class Loader {
       scratch_.clear();
       DynWriter w(scratch_);
       encode_element(e, w);
+      if (doc_filter_ && !doc_filter_->keep(DynRef(scratch_), line)) {
+        ++filtered;
+        return true;
+      }
       batch_.columns[0].append_dynamic_bytes(scratch_);
     } else {
       std::fill(seen_.begin(), seen_.end(), 0);
@@ -498,6 +512,7 @@ class Loader {
     bool padded;
   };
   std::unique_ptr<BatchFilter> filter_;
+  std::unique_ptr<DocumentFilter> doc_filter_;
   std::unique_ptr<Loader> stage_;
   std::vector<Pending> pending_;
   std::vector<std::uint8_t> keep_;
@@ -834,133 +849,299 @@ struct Totals {
     }
     l.warnings.clear();
   }
+  void merge(Totals&& o, std::size_t max_reported) {
+    records += o.records;
+    rows += o.rows;
+    rejected += o.rejected;
+    filtered += o.filtered;
+    for (auto& r : o.rejections)
+      if (rejections.size() < max_reported) rejections.push_back(std::move(r));
+    for (auto& [k, v] : o.warnings) {
+      auto& t = warnings[k];
+      if (t.count == 0) { t.first_line = v.first_line; t.example = v.example; }
+      t.count += v.count;
+    }
+  }
 };
 
 Error strict_error(const std::string& file, const Rejection& r) {
   return Error{"cannot read record: " + r.reason + " (--strict)", file, r.line};
 }
 
-// NDJSON, streamed in blocks, each block's lines split between the threads.
+// NDJSON, read in parallel: one thread reads (and inflates gzip) 8 MiB blocks of whole lines,
+// every core parses blocks with its own Loader, and the calling thread hands the batches to the
+// sink in file order (block by block), so results and provenance do not depend on the threads.
+// At most a few blocks per parsing thread are in flight: memory follows the sink, not the file.
+struct NdjsonBlock {
+  std::size_t seq = 0;
+  std::string buf;              // owns the bytes (with simdjson padding after end)
+  std::size_t begin = 0, end = 0;
+  std::size_t line = 1;         // line number of buf[begin]
+  std::optional<Rejection> long_line;  // a line beyond the limit, found by the reader
+};
+
+struct NdjsonDone {
+  std::vector<Batch> batches;
+  Totals totals;
+};
+
+class NdjsonPipeline {
+ public:
+  NdjsonPipeline(const std::string& path, const Plan& plan, const IngestOptions& opt, unsigned workers)
+      : path_(path), plan_(plan), opt_(opt), workers_(std::max(1u, workers)), max_inflight_(2 * workers_ + 2) {}
+  NdjsonPipeline(const NdjsonPipeline&) = delete;
+  NdjsonPipeline& operator=(const NdjsonPipeline&) = delete;
+  ~NdjsonPipeline() { shut_down(); }
+
+  std::optional<Error> run(Totals& totals, std::size_t& bytes, const std::function<void(Batch&&)>& sink) {
+    Source src(path_);
+    if (!src.ok()) return Error{"cannot open file", path_};
+    // Every thread ends before src does, however run() is left (strict error, a throwing sink).
+    struct Join {
+      NdjsonPipeline& p;
+      ~Join() { p.shut_down(); }
+    } join{*this};
+    reader_ = std::thread([this, &src] { read_all_blocks(src); });
+    for (unsigned t = 0; t < workers_; ++t) threads_.emplace_back([this] { work(); });
+    for (std::size_t seq = 0;; ++seq) {
+      NdjsonDone done;
+      {
+        std::unique_lock lk(m_);
+        cv_done_.wait(lk, [&] { return done_.count(seq) || (read_finished_ && seq >= blocks_read_) || failed_; });
+        if (failed_) std::rethrow_exception(failure_);
+        auto it = done_.find(seq);
+        if (it == done_.end()) break;  // every block delivered
+        done = std::move(it->second);
+        done_.erase(it);
+      }
+      for (auto& b : done.batches) sink(std::move(b));
+      totals.merge(std::move(done.totals), opt_.max_reported);
+      if (opt_.strict && totals.rejected) return strict_error(path_, totals.rejections.front());
+      {
+        std::lock_guard lk(m_);
+        --inflight_;
+      }
+      cv_space_.notify_one();
+    }
+    shut_down();
+    bytes = bytes_;
+    if (read_error_) return read_error_;
+    return std::nullopt;
+  }
+
+ private:
+  void shut_down() {
+    {
+      std::lock_guard lk(m_);
+      stop_ = true;
+    }
+    cv_space_.notify_all();
+    cv_work_.notify_all();
+    if (reader_.joinable()) reader_.join();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
+  }
+
+  void fail(std::exception_ptr e) {
+    std::lock_guard lk(m_);
+    if (!failed_) failure_ = e;
+    failed_ = true;
+    stop_ = true;
+    cv_done_.notify_all();
+    cv_space_.notify_all();
+    cv_work_.notify_all();
+  }
+
+  // Hands a block to the parsing threads; false when the run stops.
+  bool push(NdjsonBlock&& b) {
+    std::unique_lock lk(m_);
+    cv_space_.wait(lk, [&] { return stop_ || inflight_ < max_inflight_; });
+    if (stop_) return false;
+    b.seq = blocks_read_++;
+    ++inflight_;
+    work_.push_back(std::move(b));
+    cv_work_.notify_one();
+    return true;
+  }
+
+  // A block buffer: a used one when there is one (its pages are mapped already). Room for two
+  // blocks, so that the partial line carried over and a block fit without reallocating.
+  std::string fresh_buffer() {
+    {
+      std::lock_guard lk(m_);
+      if (!pool_.empty()) {
+        std::string s = std::move(pool_.back());
+        pool_.pop_back();
+        return s;
+      }
+    }
+    std::string s;
+    s.reserve(2 * kBlock + kPad);
+    return s;
+  }
+
+  void read_all_blocks(Source& src) {
+    try {
+      read_blocks(src);
+    } catch (...) {
+      fail(std::current_exception());
+    }
+    {
+      std::lock_guard lk(m_);
+      read_finished_ = true;
+    }
+    cv_done_.notify_all();
+    cv_work_.notify_all();
+  }
+
+  void read_blocks(Source& src) {
+    std::string buf = fresh_buffer();
+    std::size_t used = 0;   // bytes in buf
+    std::size_t start = 0;  // first byte of buf not yet handed over
+    std::size_t line = 1;   // line number of buf[start]
+    bool first = true, skipping = false, eof = false;
+    std::size_t skip_line = 0;
+    const std::size_t max_line = opt_.max_line_bytes;
+    while (!eof) {
+      if (buf.size() < used + kBlock + kPad) buf.resize(used + kBlock + kPad);
+      const long got = src.read(buf.data() + used, kBlock);
+      if (got < 0) {
+        read_error_ = Error{"cannot read after line " + std::to_string(line) + " (corrupt or truncated gzip?): " + src.error(), path_};
+        return;
+      }
+      if (got == 0) eof = true;
+      bytes_ += static_cast<std::size_t>(got);
+      if (first && used + static_cast<std::size_t>(got) >= 3) {
+        start = skip_bom(std::string_view(buf.data(), used + static_cast<std::size_t>(got)));
+        first = false;
+      }
+      used += static_cast<std::size_t>(got);
+      if (skipping) {  // inside a line longer than the limit: drop bytes up to its newline
+        const char* nl = static_cast<const char*>(std::memchr(buf.data() + start, '\n', used - start));
+        if (!nl && !eof) {
+          used = start = 0;
+          continue;
+        }
+        start = nl ? static_cast<std::size_t>(nl - buf.data()) + 1 : used;
+        skipping = false;
+        line = skip_line + 1;
+        if (start == used && eof) break;
+      }
+      std::size_t end = used;
+      if (!eof) {
+        const void* last = used > start ? memrchr(buf.data() + start, '\n', used - start) : nullptr;
+        if (!last) {
+          if (used - start > max_line) {  // a line beyond the limit: reject it, skip to its end
+            NdjsonBlock r;
+            r.long_line = Rejection{line, "line longer than " + std::to_string(max_line) + " bytes"};
+            if (!push(std::move(r))) return;
+            skipping = true;
+            skip_line = line;
+            used = start = 0;
+          }
+          continue;  // need more bytes for a whole line
+        }
+        end = static_cast<std::size_t>(static_cast<const char*>(last) - buf.data()) + 1;
+      }
+      // The partial last line moves to the next buffer; this one goes to a parsing thread.
+      std::string next = fresh_buffer();
+      const std::size_t rest = used - end;
+      if (next.size() < rest + kBlock + kPad) next.resize(rest + kBlock + kPad);
+      std::memcpy(next.data(), buf.data() + end, rest);
+      if (end > start) {
+        NdjsonBlock b;
+        b.begin = start;
+        b.end = end;
+        b.line = line;
+        line += count_newlines(buf.data() + start, buf.data() + end);
+        std::memset(buf.data() + end, 0, std::min(kPad, buf.size() - end));
+        b.buf = std::move(buf);
+        if (!push(std::move(b))) return;
+      }
+      buf = std::move(next);
+      used = rest;
+      start = 0;
+    }
+  }
+
+  void work() {
+    try {
+      Loader loader(plan_);
+      for (;;) {
+        NdjsonBlock b;
+        {
+          std::unique_lock lk(m_);
+          cv_work_.wait(lk, [&] { return stop_ || !work_.empty() || read_finished_; });
+          if (stop_) return;
+          if (work_.empty()) return;  // read_finished_
+          b = std::move(work_.front());
+          work_.pop_front();
+        }
+        NdjsonDone d;
+        if (b.long_line) {
+          ++loader.records;
+          loader.reject(b.long_line->line, b.long_line->reason);
+        } else {
+          parse(loader, b);
+        }
+        d.batches = loader.take_batches();
+        d.totals.absorb(loader, opt_.max_reported);
+        {
+          std::lock_guard lk(m_);
+          done_.emplace(b.seq, std::move(d));
+          if (pool_.size() < max_inflight_ && b.buf.capacity() > 0) pool_.push_back(std::move(b.buf));
+        }
+        cv_done_.notify_all();
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+
+  void parse(Loader& l, const NdjsonBlock& blk) {
+    const char* b = blk.buf.data() + blk.begin;
+    const char* e = blk.buf.data() + blk.end;
+    // A block ends with '\n' unless it holds the file's last line: drop that newline first.
+    if (e > b && e[-1] == '\n') --e;
+    for_each_line(b, e, blk.line, [&](const char* p, std::size_t n, std::size_t lno) {
+      if (blank(p, n)) {
+        ++l.records;
+        l.reject(lno, "empty line");
+        return;
+      }
+      if (n > opt_.max_line_bytes) {
+        ++l.records;
+        l.reject(lno, "line longer than " + std::to_string(opt_.max_line_bytes) + " bytes");
+        return;
+      }
+      l.json_record(p, n, lno, true);
+    });
+  }
+
+  const std::string& path_;
+  const Plan& plan_;
+  const IngestOptions& opt_;
+  const unsigned workers_;
+  const std::size_t max_inflight_;
+  std::thread reader_;
+  std::vector<std::thread> threads_;
+  std::mutex m_;
+  std::condition_variable cv_work_, cv_done_, cv_space_;
+  std::deque<NdjsonBlock> work_;
+  std::map<std::size_t, NdjsonDone> done_;
+  std::vector<std::string> pool_;
+  std::size_t blocks_read_ = 0, inflight_ = 0;
+  bool read_finished_ = false, stop_ = false, failed_ = false;
+  std::exception_ptr failure_;
+  std::optional<Error> read_error_;  // written by the reader before read_finished_
+  std::size_t bytes_ = 0;            // idem
+};
+
 std::optional<Error> run_ndjson(const std::string& path, const Plan& plan, const IngestOptions& opt, Totals& totals,
                                 std::size_t& bytes, const std::function<void(Batch&&)>& sink) {
-  Source src(path);
-  if (!src.ok()) return Error{"cannot open file", path};
-  const unsigned nthreads = std::max(1u, opt.threads);
-  std::vector<std::unique_ptr<Loader>> loaders;
-  for (unsigned t = 0; t < nthreads; ++t) loaders.push_back(std::make_unique<Loader>(plan));
-
-  std::string buf(kBlock + kPad, '\0');
-  std::size_t used = 0;       // bytes in buf
-  std::size_t line = 1;       // line number of buf[0]
-  bool first = true, skipping = false, eof = false;
-  std::size_t skip_line = 0;
-
-  auto process = [&](std::size_t begin, std::size_t end) -> std::optional<Error> {
-    // Split [begin, end) at newlines into nthreads ranges.
-    std::vector<std::pair<std::size_t, std::size_t>> ranges;
-    std::vector<std::size_t> first_lines;
-    std::size_t pos = begin, ln = line;
-    for (unsigned t = 0; t < nthreads && pos < end; ++t) {
-      std::size_t stop = t + 1 == nthreads ? end : pos + (end - pos) / (nthreads - t);
-      if (stop < end) {
-        const char* nl = static_cast<const char*>(std::memchr(buf.data() + stop, '\n', end - stop));
-        stop = nl ? static_cast<std::size_t>(nl - buf.data()) + 1 : end;
-      }
-      ranges.emplace_back(pos, stop);
-      first_lines.push_back(ln);
-      ln += count_newlines(buf.data() + pos, buf.data() + stop);
-      pos = stop;
-    }
-    auto work = [&](std::size_t k) {
-      Loader& l = *loaders[k];
-      const char* b = buf.data() + ranges[k].first;
-      const char* e = buf.data() + ranges[k].second;
-      // A range ends with '\n' unless it is the file's last line: drop that newline first.
-      if (e > b && e[-1] == '\n') --e;
-      for_each_line(b, e, first_lines[k], [&](const char* p, std::size_t n, std::size_t lno) {
-        if (blank(p, n)) {
-          ++l.records;
-          l.reject(lno, "empty line");
-          return;
-        }
-        if (n > opt.max_line_bytes) {
-          ++l.records;
-          l.reject(lno, "line longer than " + std::to_string(opt.max_line_bytes) + " bytes");
-          return;
-        }
-        l.json_record(p, n, lno, true);
-      });
-    };
-    if (ranges.size() == 1) {
-      work(0);
-    } else {
-      std::vector<std::thread> threads;
-      for (std::size_t k = 1; k < ranges.size(); ++k) threads.emplace_back(work, k);
-      work(0);
-      for (auto& th : threads) th.join();
-    }
-    for (std::size_t k = 0; k < ranges.size(); ++k) {
-      for (auto& b : loaders[k]->take_batches()) sink(std::move(b));
-      totals.absorb(*loaders[k], opt.max_reported);
-      if (opt.strict && totals.rejected) return strict_error(path, totals.rejections.front());
-    }
-    line = ln;
-    return std::nullopt;
-  };
-
-  while (!eof) {
-    if (buf.size() < used + kBlock + kPad) buf.resize(used + kBlock + kPad);
-    const long got = src.read(buf.data() + used, kBlock);
-    if (got < 0) {
-      return Error{"cannot read after line " + std::to_string(line) + " (corrupt or truncated gzip?): " + src.error(), path};
-    }
-    if (got == 0) eof = true;
-    bytes += static_cast<std::size_t>(got);
-    std::size_t start = 0;
-    if (first && used + static_cast<std::size_t>(got) >= 3) {
-      start = skip_bom(std::string_view(buf.data(), used + static_cast<std::size_t>(got)));
-      first = false;
-    }
-    used += static_cast<std::size_t>(got);
-    if (skipping) {  // inside a line longer than the limit: drop bytes up to its newline
-      const char* nl = static_cast<const char*>(std::memchr(buf.data(), '\n', used));
-      if (!nl && !eof) { used = 0; continue; }
-      const std::size_t cut = nl ? static_cast<std::size_t>(nl - buf.data()) + 1 : used;
-      buf.erase(0, cut);
-      buf.resize(std::max(buf.size(), kBlock + kPad));
-      used -= cut;
-      skipping = false;
-      line = skip_line + 1;
-      if (used == 0 && eof) break;
-    }
-    std::size_t end = used;
-    if (!eof) {
-      const char* last = nullptr;
-      for (std::size_t k = used; k > start; --k)
-        if (buf[k - 1] == '\n') { last = buf.data() + k - 1; break; }
-      if (!last) {
-        if (used - start > opt.max_line_bytes) {  // a line beyond the limit: reject it, skip to its end
-          totals.records++;
-          totals.rejected++;
-          Rejection r{line, "line longer than " + std::to_string(opt.max_line_bytes) + " bytes"};
-          if (opt.strict) return strict_error(path, r);
-          if (totals.rejections.size() < opt.max_reported) totals.rejections.push_back(std::move(r));
-          skipping = true;
-          skip_line = line;
-          used = 0;
-        }
-        continue;  // need more bytes for a whole line
-      }
-      end = static_cast<std::size_t>(last - buf.data()) + 1;
-    }
-    if (end > start) {
-      if (auto err = process(start, end)) return err;
-    }
-    // Keep the partial last line.
-    std::memmove(buf.data(), buf.data() + end, used - end);
-    used -= end;
-  }
-  return std::nullopt;
+  NdjsonPipeline p(path, plan, opt, scan_threads(opt.threads));
+  return p.run(totals, bytes, sink);
 }
 
 std::optional<Error> run_whole(const std::string& path, InputFormat format, const Plan& plan, const IngestOptions& opt,
@@ -1250,6 +1431,7 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
   plan.keep = &opt.keep;
   if (opt.documents) {
     plan.documents = true;
+    plan.make_document_filter = &opt.make_document_filter;
     plan.schema.table = table;
     plan.schema.fields.push_back({"_source", Type::Dynamic});
   } else if (opt.schema) {

@@ -9,6 +9,7 @@
 
 #include "core/column.hpp"
 #include "core/datetime.hpp"
+#include "core/dynamic.hpp"
 #include "core/error.hpp"
 
 namespace rulelab {
@@ -23,16 +24,27 @@ class BatchFilter {
   virtual void select(const Batch& batch, std::vector<std::uint8_t>& keep) = 0;
 };
 
+// Documents (IngestOptions::documents): judges each document as it is read, on the thread that
+// parsed it; a document it refuses is dropped and counted as filtered. One instance per thread,
+// destroyed before ingest_stream returns.
+class DocumentFilter {
+ public:
+  virtual ~DocumentFilter() = default;
+  virtual bool keep(DynRef doc, std::size_t line) = 0;
+};
+
 struct IngestOptions {
   std::string table;             // table name; default: the schema's, else the file's stem
   std::optional<Schema> schema;  // absent: a built-in schema named `table`, else inferred from the data
   bool strict = false;           // a record that cannot be read is fatal
   InputFormat format = InputFormat::Auto;
-  unsigned threads = 2;
+  unsigned threads = 0;  // parsing threads; 0: one per core (scan_threads)
   // Only these columns are materialised (others are skipped while parsing); empty = all.
   std::vector<std::string> columns;
   // Elastic documents: one dynamic column "_source" holding each record whole.
   bool documents = false;
+  // Documents: drops, while reading, the documents the filter refuses (see DocumentFilter).
+  std::function<std::unique_ptr<DocumentFilter>()> make_document_filter;
   // CSV without a header (Kusto's externaldata, ingestion without a mapping): cells map to the
   // schema's columns by position; missing cells are null, extra cells are dropped with a warning.
   bool csv_positional = false;
@@ -94,6 +106,9 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
 void append_batch(std::vector<Batch>& batches, Batch&& b);
 
 std::string_view format_name(InputFormat f);
+
+// The parsing threads of a scan: `requested`, or one per core when 0.
+unsigned scan_threads(unsigned requested);
 
 // The columns of a file that `schema` lacks, in file order, typed by inference from the data: the
 // CSV header's names, the keys of a JSON array's records, the keys of NDJSON records in the

@@ -16,12 +16,15 @@ std::size_t EventStore::index_id(const std::string& name) {
   return indexes_.size() - 1;
 }
 
-std::optional<Error> EventStore::load_file(const std::string& index, const std::string& path, bool strict) {
+std::optional<Error> EventStore::load_file(const std::string& index, const std::string& path, bool strict,
+                                          const std::function<std::unique_ptr<DocumentFilter>()>& filter) {
   IngestOptions o;
   o.documents = true;
   o.strict = strict;
+  o.make_document_filter = filter;
   auto r = ingest_file(path, o);
   if (!r) return r.error();
+  unread_ += r->stats.filtered;
   std::size_t id = index_id(index);
   indexes_[id].file = path;
   for (const auto& rej : r->stats.first_rejections)
@@ -61,6 +64,16 @@ std::optional<Error> EventStore::add_ndjson(const std::string& index, std::strin
 }
 
 void EventStore::set_mapping(const std::string& index, Mapping m) { indexes_[index_id(index)].mapping = std::move(m); }
+
+bool event_passes(const Evaluator& ev, const EventFilter& f, const EventView& v, const std::string& category_field) {
+  if (!f.category.empty()) {
+    std::vector<Value> cats;
+    ev.field_values(category_field, v, cats);
+    bool ok = std::any_of(cats.begin(), cats.end(), [&](const Value& c) { return c.is_text() && c.s == f.category; });
+    if (!ok) return false;
+  }
+  return ev.matches(*f.condition, v);
+}
 
 // ---- shared machinery ----------------------------------------------------------------------------
 namespace {
@@ -112,14 +125,7 @@ class Context {
 
   bool filter_matches(const EventFilter& f, const Doc& d) const {
     tick();
-    EventView v = view(d);
-    if (!f.category.empty()) {
-      std::vector<Value> cats;
-      ev.field_values(opts_.category_field, v, cats);
-      bool ok = std::any_of(cats.begin(), cats.end(), [&](const Value& c) { return c.is_text() && c.s == f.category; });
-      if (!ok) return false;
-    }
-    return ev.matches(*f.condition, v);
+    return event_passes(ev, f, view(d), opts_.category_field);
   }
 
   // The join keys of an event: one per combination of the values of multi-valued keys; none

@@ -11,6 +11,7 @@
 #include "core/column.hpp"
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
+#include "core/ingest.hpp"
 #include "core/limits.hpp"
 #include "eql/ast.hpp"
 #include "eql/eval.hpp"
@@ -34,8 +35,10 @@ struct IndexInfo {
 // The documents of one or more indexes, owned.
 class EventStore {
  public:
-  // Reads an NDJSON / JSON array file (gzip allowed) into index `index`.
-  std::optional<Error> load_file(const std::string& index, const std::string& path, bool strict = false);
+  // Reads an NDJSON / JSON array file (gzip allowed) into index `index`. With a document filter,
+  // the documents it refuses are dropped while reading (counted in unread()).
+  std::optional<Error> load_file(const std::string& index, const std::string& path, bool strict = false,
+                                 const std::function<std::unique_ptr<DocumentFilter>()>& filter = {});
   // Adds documents from NDJSON text (tests).
   std::optional<Error> add_ndjson(const std::string& index, std::string_view text);
   void set_mapping(const std::string& index, Mapping m);
@@ -47,8 +50,10 @@ class EventStore {
     return m ? &*m : nullptr;
   }
   std::vector<std::string> warnings;  // records skipped while reading
+  std::size_t unread() const { return unread_; }  // documents a load's filter dropped
 
  private:
+  std::size_t unread_ = 0;
   std::size_t index_id(const std::string& name);
   std::vector<IndexInfo> indexes_;
   std::vector<Doc> docs_;
@@ -118,6 +123,9 @@ struct QueryResult {
   std::size_t considered = 0;      // documents with a timestamp in range
   std::size_t without_timestamp = 0;
 };
+
+// Whether an event passes a stage's filter (its category on category_field, then its condition).
+bool event_passes(const Evaluator& ev, const EventFilter& f, const EventView& v, const std::string& category_field);
 
 // Runs a parsed query. Errors are user errors (a bad regular expression, ...), positioned at
 // byte offsets of the query text in `Error::column` when `text` is given.

@@ -358,6 +358,11 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
         history.push_back({ix->name, &d, t});
       }
     }
+  for (const auto* ix : selected) {  // documents the query could not match, dropped while reading
+    res.docs_total += ix->unread;
+    for (const std::int64_t t : ix->unread_times)
+      if (t >= res.from.ticks && t <= res.to.ticks) ++res.docs_in_window;
+  }
   auto by_time = [](const ElasticRunResult::Hit& a, const ElasticRunResult::Hit& b) { return a.time->ticks < b.time->ticks; };
   std::stable_sort(res.hits.begin(), res.hits.end(), by_time);
   const std::size_t cap = rule.max_signals > 0 ? static_cast<std::size_t>(rule.max_signals) : 0;
@@ -469,6 +474,7 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     for (const auto& n : q.notes())
       if (auto m = fmt(n, ""); reported.insert(m).second) res.notes.push_back(m);
     if (!q.errors().empty()) continue;
+    res.docs_total += ix.unread;  // documents the query could not match, dropped while reading
     for (const auto& d : ix.docs) {
       if (++ticks % 256 == 0 && deadline.expired()) {
         res.errors.push_back(deadline.message());

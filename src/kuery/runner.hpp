@@ -33,6 +33,10 @@ struct DocRef {
 struct IndexDocs {
   std::string name;  // the index (data set) name
   std::vector<DocRef> docs;
+  // Documents dropped while reading because the query cannot match them (counted, not kept),
+  // with the event time (ticks) of those that have one.
+  std::size_t unread = 0;
+  std::vector<std::int64_t> unread_times;
 };
 
 struct ElasticAlert {

@@ -390,3 +390,97 @@ TEST_CASE("schema type spellings of the Azure-Sentinel custom tables") {
   CHECK(s->fields[6].type == Type::Int);
   CHECK_FALSE(parse_schema_json(R"({"Name":"T","Properties":[{"Name":"a","Type":"nonsense"}]})", "T.json"));
 }
+
+namespace {
+// Every row's (line, value of column `n`) in delivery order.
+std::vector<std::pair<std::uint32_t, std::int64_t>> lines_and_values(const IngestResult& r) {
+  std::vector<std::pair<std::uint32_t, std::int64_t>> out;
+  const int c = r.table.schema.index_of("n");
+  for (const auto& b : r.table.batches)
+    for (std::size_t i = 0; i < b.rows(); ++i) out.emplace_back(b.sources[i].line, b.columns[static_cast<std::size_t>(c)].get_long(i));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("NDJSON read in parallel: rows in file order with their lines, counts and rejections as with one thread") {
+  // ~13 MB: more than one 8 MiB block, so blocks are parsed by different threads.
+  std::string text;
+  const std::string pad(90, 'x');
+  std::size_t lines = 0;
+  for (int i = 0; i < 140000; ++i) {
+    ++lines;
+    if (i % 10007 == 5) text += "\n";                          // an empty line: rejected
+    else if (i % 20011 == 7) text += "{\"n\": oops}\n";         // invalid JSON: rejected
+    else if (i == 70001) text += "{\"n\":" + std::to_string(i) + ",\"p\":\"" + std::string(5000, 'y') + "\"}\n";  // too long
+    else text += "{\"n\":" + std::to_string(i) + ",\"p\":\"" + pad + "\"}\n";
+  }
+  Schema s;
+  s.table = "T";
+  s.fields = {{"n", Type::Long}, {"p", Type::String}};
+  auto read = [&](const std::string& path, unsigned threads) {
+    IngestOptions o;
+    o.schema = s;
+    o.threads = threads;
+    o.max_line_bytes = 1000;
+    auto r = ingest_file(path, o);
+    REQUIRE(r);
+    return std::move(*r);
+  };
+  TempFile plain("parallel.ndjson", text), gz("parallel.ndjson.gz", text, true);
+  const IngestResult one = read(plain.path, 1);
+  CHECK(one.stats.records == lines);
+  CHECK(one.stats.rows + one.stats.rejected == lines);
+  CHECK(one.stats.rejected == 14 + 7 + 1);
+  const auto expected = lines_and_values(one);
+  REQUIRE(expected.size() == one.stats.rows);
+  for (std::size_t k = 0; k < expected.size(); ++k) CHECK(expected[k].first == expected[k].second + 1);  // line = n + 1
+  for (unsigned threads : {2u, 3u, 8u}) {
+    for (const std::string* path : {&plain.path, &gz.path}) {
+      const IngestResult many = read(*path, threads);
+      CHECK(many.stats.records == one.stats.records);
+      CHECK(many.stats.rejected == one.stats.rejected);
+      CHECK(lines_and_values(many) == expected);
+      REQUIRE(many.stats.first_rejections.size() == one.stats.first_rejections.size());
+      for (std::size_t k = 0; k < one.stats.first_rejections.size(); ++k) {
+        CHECK(many.stats.first_rejections[k].line == one.stats.first_rejections[k].line);
+        CHECK(many.stats.first_rejections[k].reason == one.stats.first_rejections[k].reason);
+      }
+    }
+  }
+  // --strict stops at the first bad record, whichever thread found it.
+  IngestOptions strict;
+  strict.schema = s;
+  strict.threads = 4;
+  strict.strict = true;
+  auto r = ingest_file(plain.path, strict);
+  REQUIRE(!r);
+  CHECK(r.error().line == 6);
+}
+
+TEST_CASE("documents filtered while reading: refused documents are counted as filtered, the others kept in order") {
+  struct EvenOnly : DocumentFilter {
+    bool keep(DynRef doc, std::size_t) override { return doc.get("n").as_int() % 2 == 0; }
+  };
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "{\"n\":" + std::to_string(i) + "}\n";
+  text += "not json\n";
+  TempFile f("docs.ndjson", text);
+  IngestOptions o;
+  o.documents = true;
+  o.threads = 3;
+  o.make_document_filter = [] { return std::make_unique<EvenOnly>(); };
+  auto r = ingest_file(f.path, o);
+  REQUIRE(r);
+  CHECK(r->stats.records == 1001);
+  CHECK(r->stats.rows == 500);
+  CHECK(r->stats.filtered == 500);
+  CHECK(r->stats.rejected == 1);
+  std::int64_t expect = 0;
+  for (const auto& b : r->table.batches)
+    for (std::size_t i = 0; i < b.rows(); ++i) {
+      CHECK(b.columns[0].get_dynamic(i).get("n").as_int() == expect);
+      CHECK(b.sources[i].line == static_cast<std::uint32_t>(expect + 1));
+      expect += 2;
+    }
+  CHECK(expect == 1000);
+}

@@ -15,7 +15,7 @@ namespace {
 struct IngestArgs {
   std::string file, table, schema, format = "table", input_format = "auto", columns, date_order;
   bool strict = false, documents = false;
-  unsigned threads = 2;
+  unsigned threads = 0;
 };
 
 int run_ingest(const IngestArgs& a) {
@@ -117,7 +117,7 @@ void add_ingest(CLI::App& app, Registry& r) {
   sub->add_option("--format", a->format, "output: table or json")->check(CLI::IsMember({"table", "json"}));
   sub->add_option("--input-format", a->input_format, "auto, ndjson, json or csv")->check(CLI::IsMember({"auto", "ndjson", "json", "csv"}));
   sub->add_option("--columns", a->columns, "read only these columns (comma-separated)");
-  sub->add_option("--threads", a->threads, "parsing threads (default 2)");
+  sub->add_option("--threads", a->threads, "parsing threads (default: one per core)");
   sub->add_flag("--strict", a->strict, "a record that cannot be read is fatal");
   sub->add_flag("--documents", a->documents, "read records as whole documents (Elastic _source)");
   add_date_order_option(sub, a->date_order);

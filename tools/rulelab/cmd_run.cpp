@@ -127,7 +127,7 @@ void add_run(CLI::App& app, Registry& r) {
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
                 "Sentinel: read every row of the window into memory before the query runs (no filter pushed down into reading, "
-                "no streaming into summarize)");
+                "no streaming into summarize); Elastic: read every document (none dropped while reading)");
   r.add(sub, [a] { return run_rule(*a); });
 }
 
@@ -147,7 +147,8 @@ void add_query(CLI::App& app, Registry& r) {
   add_date_order_option(sub, a->date_order);
   add_workspace_options(sub, a->parser_dirs, a->watchlists);
   add_limit_options(sub, a->limits);
-  sub->add_flag("--no-pushdown", a->no_pushdown, "Kusto: read every row into memory before the query runs");
+  sub->add_flag("--no-pushdown", a->no_pushdown,
+                "Kusto: read every row into memory before the query runs; kuery, EQL: read every document (none dropped while reading)");
   r.add(sub, [a, sub] {
     if (a->dialect != "eql") {
       for (const auto* opt : {"--tiebreaker", "--timestamp-field", "--event-category-field", "--max-samples-per-key"})

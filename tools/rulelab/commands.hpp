@@ -64,7 +64,7 @@ struct RunArgs {
   bool strict = false;                // unreadable log records are fatal
   bool provenance = false;            // JSON output lists, per row, the input records it derives from
   Limits limits;                      // per query run: --timeout, --max-rows
-  bool no_pushdown = false;           // read every row in the window (no filter pushed down into reading)
+  bool no_pushdown = false;           // read every row in the window / every document (no filter while reading)
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Sentinel)
   std::string date_order;             // --date-order mdy|dmy (CSV exports' ambiguous slash dates)
 };
@@ -87,7 +87,7 @@ struct QueryArgs {
   std::optional<std::size_t> max_samples_per_key;
   bool strict = false;
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Kusto)
-  bool no_pushdown = false;           // Kusto: read every row into memory before the query runs
+  bool no_pushdown = false;           // Kusto: read every row into memory first; kuery, EQL: every document
   Limits limits;
   std::string date_order;             // --date-order mdy|dmy
 };

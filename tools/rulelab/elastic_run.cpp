@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/elastic_data.hpp"
+#include "app/elastic_read_filter.hpp"
 #include "app/rule.hpp"
 #include "app/runner.hpp"
 #include "commands.hpp"
@@ -25,7 +26,9 @@ int query_kuery(const QueryArgs& a) {
     std::cerr << now.error().format() << "\n";
     return 1;
   }
-  auto data = app::load_elastic_docs(app::data_specs(a.data, true), a.strict);
+  // Documents the query cannot match are dropped while reading (when it compiles without the data).
+  auto filter = a.no_pushdown ? nullptr : app::KueryReadFilter::make(a.query, *types, std::nullopt);
+  auto data = app::load_elastic_docs(app::data_specs(a.data, true), a.strict, filter.get());
   if (!data) {
     std::cerr << data.error().format() << "\n";
     return 1;

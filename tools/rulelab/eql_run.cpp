@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/eql_read_filter.hpp"
 #include "app/eql_rule.hpp"
 #include "app/runner.hpp"
 #include "commands.hpp"
@@ -79,7 +80,14 @@ int query_eql(const QueryArgs& a) {
   EventStore store;
   app::EqlTyping typing;
   std::vector<std::string> messages;
-  const bool ok = app::load_eql_data(data, a.strict, store, messages) && app::setup_eql_types(a.mapping, data, store, typing, messages);
+  eql::RunOptions defaults;
+  // Documents that pass none of the query's event filters are dropped while reading (when the
+  // filters' fields are typed without the data).
+  const std::string& ts_field = a.timestamp_field.empty() ? defaults.timestamp_field : a.timestamp_field;
+  const std::string& cat_field = a.event_category_field.empty() ? defaults.category_field : a.event_category_field;
+  const auto filter = a.mapping.empty() && !a.no_pushdown ? app::eql_read_filter(*q, typing.types, ts_field, cat_field)
+                                                          : std::function<std::unique_ptr<DocumentFilter>()>{};
+  const bool ok = app::load_eql_data(data, a.strict, store, messages, filter) && app::setup_eql_types(a.mapping, data, store, typing, messages);
   if (ok) app::note_unmapped_fields(*q, typing, store, messages);
   for (const auto& m : messages) std::cerr << m << "\n";
   if (!ok) return 1;

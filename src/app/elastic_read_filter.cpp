@@ -1,0 +1,111 @@
+#include "app/elastic_read_filter.hpp"
+
+#include <cctype>
+
+#include "app/doc_shape.hpp"
+#include "kuery/ast.hpp"
+#include "kuery/matcher.hpp"
+
+namespace rulelab::app {
+
+namespace {
+
+bool mentions_now(std::string_view s) {
+  for (std::size_t i = 0; i + 3 <= s.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) == 'n' && std::tolower(static_cast<unsigned char>(s[i + 1])) == 'o' &&
+        std::tolower(static_cast<unsigned char>(s[i + 2])) == 'w')
+      return true;
+  return false;
+}
+
+// Whether the query compiles the same without looking at the data (see the header).
+bool static_query(const kuery::Node& n, const elastic::FieldTypes& types, int depth = 0) {
+  using K = kuery::Node::Kind;
+  if (depth > 200) return false;
+  switch (n.kind) {
+    case K::MatchAll: return true;
+    case K::Nested: return false;
+    case K::Or:
+    case K::And:
+    case K::Not:
+      for (const auto& c : n.children)
+        if (!static_query(*c, types, depth + 1)) return false;
+      return true;
+    case K::Is:
+    case K::Range: {
+      if (!n.field || n.field->is_wildcard()) return false;
+      if (mentions_now(n.value.text)) return false;
+      auto f = types.lookup(n.field->text);
+      if (!f) return false;
+      if (f->mapping.type == elastic::FieldType::ConstantKeyword && f->mapping.constant_value.empty()) return false;
+      if (!types.nested_ancestor(f->source_path).empty()) return false;
+      return true;
+    }
+  }
+  return false;
+}
+
+struct Shared {
+  kuery::Query query;
+  const elastic::FieldTypes* types = nullptr;
+  std::optional<kuery::RuleWindow> time;
+};
+
+class Filter : public DocumentFilter {
+ public:
+  Filter(std::shared_ptr<const Shared> s, ReadFilterCounts& counts, std::shared_ptr<std::mutex> m)
+      : shared_(std::move(s)), counts_(counts), mutex_(std::move(m)), fields_(*shared_->types),
+        query_(kuery::CompiledQuery::compile(*shared_->query.root, fields_, DateTime{})) {}
+  ~Filter() override {
+    std::lock_guard lk(*mutex_);
+    counts_.dropped += dropped_;
+    counts_.dropped_times.insert(counts_.dropped_times.end(), times_.begin(), times_.end());
+  }
+  bool keep(DynRef doc, std::size_t) override {
+    if (!doc.is_object() || query_.matches(doc)) return true;
+    if (shapes_.first_of_shape(doc)) return true;
+    ++dropped_;
+    if (shared_->time)
+      if (auto t = kuery::event_time(doc, *shared_->time)) times_.push_back(t->ticks);
+    return false;
+  }
+
+ private:
+  std::shared_ptr<const Shared> shared_;
+  ReadFilterCounts& counts_;
+  std::shared_ptr<std::mutex> mutex_;
+  elastic::IndexFields fields_;
+  kuery::CompiledQuery query_;
+  ShapeSet shapes_;
+  std::size_t dropped_ = 0;
+  std::vector<std::int64_t> times_;
+};
+
+}  // namespace
+
+std::shared_ptr<KueryReadFilter> KueryReadFilter::make(std::string_view query, const elastic::FieldTypes& types,
+                                                       std::optional<kuery::RuleWindow> time) {
+  auto parsed = kuery::parse_kuery(query);
+  if (!parsed.query || !static_query(*parsed.query->root, types)) return nullptr;
+  elastic::IndexFields none(types);
+  auto compiled = kuery::CompiledQuery::compile(*parsed.query->root, none, DateTime{});
+  if (!compiled.errors().empty()) return nullptr;
+  auto f = std::make_shared<KueryReadFilter>();
+  f->query_ = std::string(query);
+  f->types_ = &types;
+  f->time_ = std::move(time);
+  return f;
+}
+
+void KueryReadFilter::install(IngestOptions& opt, ReadFilterCounts& counts) const {
+  auto shared = std::make_shared<Shared>();
+  shared->query = std::move(*kuery::parse_kuery(query_).query);
+  shared->types = types_;
+  shared->time = time_;
+  auto m = std::make_shared<std::mutex>();
+  opt.make_document_filter = [shared, &counts, m]() -> std::unique_ptr<DocumentFilter> {
+    return std::make_unique<Filter>(shared, counts, m);
+  };
+}
+
+}  // namespace rulelab::app

@@ -1,0 +1,89 @@
+#include "app/eql_read_filter.hpp"
+
+#include <unordered_set>
+
+#include "app/doc_shape.hpp"
+#include "app/eql_rule.hpp"
+#include "eql/engine.hpp"
+#include "eql/eval.hpp"
+
+namespace rulelab::app {
+
+namespace {
+
+bool static_fields(const eql::Expr& e, const elastic::FieldTypes& types, std::vector<std::string>& names, int depth = 0) {
+  if (depth > 200) return false;
+  if (e.kind == eql::ExprKind::Field) {
+    if (e.optional) return false;
+    auto f = types.lookup(e.name);
+    if (!f || f->mapping.type == elastic::FieldType::Alias || !types.nested_ancestor(f->source_path).empty()) return false;
+    names.push_back(e.name);
+  }
+  for (const auto& a : e.args)
+    if (!a || !static_fields(*a, types, names, depth + 1)) return false;
+  return true;
+}
+
+struct Shared {
+  const eql::Query* query = nullptr;
+  std::vector<const eql::EventFilter*> filters;
+  eql::Mapping mapping;
+  std::string timestamp_field, category_field;
+};
+
+class Filter : public DocumentFilter {
+ public:
+  explicit Filter(std::shared_ptr<const Shared> s) : s_(std::move(s)) { prepared_ = !ev_.prepare(*s_->query); }
+  bool keep(DynRef doc, std::size_t) override {
+    if (!prepared_ || !doc.is_object()) return true;
+    const eql::EventView v{doc, &s_->mapping};
+    for (const auto* f : s_->filters)
+      if (eql::event_passes(ev_, *f, v, s_->category_field)) return true;
+    if (!readable_time(doc)) return true;  // counted by the run as without a timestamp
+    return shapes_.first_of_shape(doc);  // the first of its shape here is kept
+  }
+
+ private:
+  bool readable_time(DynRef doc) {
+    raw_.clear();
+    eql::collect_values(doc, s_->mapping.resolve(s_->timestamp_field), raw_);
+    for (DynRef r : raw_)
+      if (eql::typed_value(r, eql::FieldType::Date).kind == eql::Value::Kind::Date) return true;
+    return false;
+  }
+  std::shared_ptr<const Shared> s_;
+  eql::Evaluator ev_;
+  bool prepared_ = false;
+  ShapeSet shapes_;
+  std::vector<DynRef> raw_;
+};
+
+}  // namespace
+
+std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const elastic::FieldTypes& types,
+                                                                 const std::string& timestamp_field,
+                                                                 const std::string& category_field) {
+  auto s = std::make_shared<Shared>();
+  s->query = &q;
+  if (q.kind == eql::QueryKind::Event) s->filters.push_back(&q.event);
+  for (const auto& st : q.stages) s->filters.push_back(&st.filter);
+  if (q.until) s->filters.push_back(&q.until->filter);
+  std::vector<std::string> names{timestamp_field, category_field};
+  for (const auto* f : s->filters)
+    if (!f->condition || !static_fields(*f->condition, types, names)) return {};
+  for (const auto& n : names) {
+    auto rf = types.lookup(n);
+    if (!rf || rf->mapping.type == elastic::FieldType::Alias) return {};
+    s->mapping.set(n, eql_field_info(n, *rf));
+  }
+  {
+    eql::Evaluator probe;
+    if (probe.prepare(q)) return {};  // a bad pattern: the run reports it
+  }
+  s->timestamp_field = timestamp_field;
+  s->category_field = category_field;
+  std::shared_ptr<const Shared> shared = std::move(s);
+  return [shared]() -> std::unique_ptr<DocumentFilter> { return std::make_unique<Filter>(shared); };
+}
+
+}  // namespace rulelab::app

@@ -1,0 +1,25 @@
+// EQL documents filtered while they are read: a document that passes none of the query's event
+// filters (the event query, each sequence or sample stage, `until`) cannot be part of a result
+// and is dropped on the reading thread. Kept besides: documents without a readable timestamp
+// (their count is reported) and the first document of each shape (field paths and JSON kinds) so
+// that the dynamic mapping observed over the kept documents is that of the whole file (see
+// elastic_read_filter.hpp). The filter applies only when every field the conditions read is
+// mapped statically (ECS, integrations) and no --mapping is given: then each condition is judged
+// with the types it will have in the run.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/ingest.hpp"
+#include "eql/ast.hpp"
+#include "elastic/field_types.hpp"
+
+namespace rulelab::app {
+
+// An empty function when the filter does not apply. `q` and `types` must outlive the loads.
+std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const elastic::FieldTypes& types,
+                                                                 const std::string& timestamp_field,
+                                                                 const std::string& category_field);
+
+}  // namespace rulelab::app
