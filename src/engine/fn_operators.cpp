@@ -70,7 +70,9 @@ Type arith_type(Type a, Type b, Arith op, std::string& err) {
       if (ts_a && num(b)) return Type::TimeSpan;
       break;
     case Arith::Mod:
-      if (ts_a && ts_b) return Type::TimeSpan;
+      // timespan % timespan; datetime % timespan is the time since the last multiple of the
+      // timespan (Kusto reckons datetimes from 0001-01-01), a timespan.
+      if ((ts_a || dt_a) && ts_b) return Type::TimeSpan;
       break;
   }
   err = "operator cannot be applied to " + std::string(type_name(a)) + " and " + std::string(type_name(b));
@@ -90,7 +92,15 @@ Value arith(const Value& x, const Value& y, Arith op) {
         case Arith::Add: r = x.i + y.i; break;
         case Arith::Sub: r = x.i - y.i; break;
         case Arith::Div: return y.i == 0 ? Value::null_of(Type::Real) : Value::of_real(static_cast<double>(x.i) / static_cast<double>(y.i));
-        case Arith::Mod: if (y.i == 0) return Value::null_of(t); r = x.i % y.i; break;
+        case Arith::Mod: {
+          if (y.i == 0) return Value::null_of(t);
+          // .NET ticks from 0001-01-01 (datetimes here count from 1970-01-01)
+          constexpr std::int64_t kTicks0001To1970 = 621355968000000000LL;
+          const std::int64_t xv = x.type == Type::DateTime ? x.i + kTicks0001To1970 : x.i;
+          r = xv % y.i;
+          if (r < 0) r += y.i < 0 ? -y.i : y.i;
+          break;
+        }
         default: return Value::null_of(t);
       }
       return t == Type::DateTime ? Value::of_datetime(r) : Value::of_timespan(r);
