@@ -1020,7 +1020,22 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     }
     return make_compute(std::move(in), std::move(steps), std::move(output), std::move(out));
   }
-  if (op.as<K::SampleDistinct>()) fail(src, off, "sample-distinct is not supported", true);
+  if (auto* sd = op.as<K::SampleDistinct>()) {
+    // sample-distinct N of Column (sample-distinct-operator): up to N distinct values of the
+    // column ("not guaranteed to be random"): rulelab takes the first N in input order.
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    bool ok;
+    const double n = number_of(eval_const(bind_expr(*sd->count, none, src, scope), off, src), ok);
+    if (!ok || n < 0) fail(src, off, "sample-distinct expects a non-negative number of values");
+    ExprPtr key = bind_expr(*sd->of, rc, src, scope);
+    std::string name = derive_name(*sd->of, &is);
+    if (name.empty()) name = "Column1";
+    Schema out;
+    out.fields.push_back({name, key->type});
+    return make_take(make_summarize(std::move(in), {key}, {}, std::move(out)), static_cast<std::int64_t>(n));
+  }
   fail(src, off, "operator '" + op.name + "' is not supported", true);
 }
 

@@ -118,9 +118,10 @@ Value f_base64_decode_toguid(const CallArgs& a) {
 }
 
 // ---- geospatial (geospatial functions of the reference): points are (longitude, latitude) in
-// degrees; distances in meters on a sphere of radius 6,371,008.8 m (the mean Earth radius; the
-// reference computes on the WGS84 ellipsoid, so results differ from Kusto's by up to ~0.5%).
-constexpr double kEarthRadius = 6371008.8;
+// degrees; distances in meters on a sphere of radius 6,371,010 m (the S2 library's Earth radius:
+// with it the great-circle distance gives geo-distance-2points-function's 1546754.35197381 m
+// between its Seattle and Los Angeles points).
+constexpr double kEarthRadius = 6371010.0;
 bool valid_point(double lon, double lat) { return lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90; }
 double haversine(double lon1, double lat1, double lon2, double lat2) {
   const double p1 = lat1 * kPi / 180, p2 = lat2 * kPi / 180, dp = p2 - p1, dl = (lon2 - lon1) * kPi / 180;
