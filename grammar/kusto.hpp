@@ -373,7 +373,9 @@ struct op_top_nested : seq< top_nested_kw, list< seq< sep, nested_level >, seq< 
 struct op_take : seq< sor< op_kw< TAO_PEGTL_STRING( "take" ) >, op_kw< TAO_PEGTL_STRING( "limit" ) > >, op_params< hint_name >, sep, must< count_expected > > {};
 struct distinct_star : one< '*' > {};
 struct op_distinct : seq< op_kw< TAO_PEGTL_STRING( "distinct" ) >, op_params< hint_name >, sep, sor< distinct_star, must< assignments_expected > > > {};
-struct op_count : op_kw< TAO_PEGTL_STRING( "count" ) > {};
+// `count [as Name]` (Kusto.Language's CountAsIdentifierClause): the column is named Name.
+struct count_as : seq< kw< TAO_PEGTL_STRING( "as" ) >, sep, name > {};
+struct op_count : seq< op_kw< TAO_PEGTL_STRING( "count" ) >, opt< sep, count_as > > {};
 struct op_serialize : seq< op_kw< TAO_PEGTL_STRING( "serialize" ) >, opt< sep, assignment_list > > {};
 struct op_as : seq< op_kw< TAO_PEGTL_STRING( "as" ) >, op_params< hint_name >, sep, must< name > > {};
 struct op_invoke : seq< op_kw< TAO_PEGTL_STRING( "invoke" ) >, sep, must< plugin_expected > > {};

@@ -114,10 +114,16 @@ struct MinMax : AggState {
 struct ArgMax : AggState {
   bool is_max;
   std::vector<Value> best;
-  bool have = false;
+  bool have = false, have_null_row = false;
   ArgMax(const Types& t, bool mx) : is_max(mx) { for (Type x : t) best.push_back(Value::null_of(x)); }
   void add(const Value* a, std::size_t n) override {
-    if (a[0].is_null()) { if (!have && best.size() == n) { for (std::size_t i = 0; i < n; ++i) best[i] = a[i]; } return; }
+    // arg-max-aggregation-function, "Null handling": rows where the expression is null are
+    // ignored, unless it is null on every row: then one row is picked (the documented example
+    // gives Banana's first row, Yellow: rulelab picks the first).
+    if (a[0].is_null()) {
+      if (!have && !have_null_row && best.size() == n) { for (std::size_t i = 0; i < n; ++i) best[i] = a[i]; have_null_row = true; }
+      return;
+    }
     if (have) {
       auto c = compare_values(a[0], best[0]);
       if (!c || !(is_max ? *c > 0 : *c < 0)) return;
@@ -144,7 +150,21 @@ struct MakeList : AggState {
     if (a[0].is_null() && !with_nulls) return;
     if (static_cast<std::int64_t>(items.size()) >= max) return;
     if (set) {
-      // make_set on an array value adds its elements (Kusto: "if the expression is an array, its elements").
+      // make-set-aggregation-function, "Set from array column": an array adds its elements.
+      if (a[0].type == Type::Dynamic && a[0].dyn().is_array()) {
+        a[0].dyn().for_each_element([&](DynRef e) {
+          if (static_cast<std::int64_t>(items.size()) >= max) return;
+          Value v = Value::of_dynamic(e);
+          std::string k;
+          append_key(k, v);
+          if (!seen.insert(k).second) return;
+          std::string el;
+          DynWriter w(el);
+          w.raw(e);
+          items.push_back(std::move(el));
+        });
+        return;
+      }
       Value v = a[0];
       std::string k;
       append_key(k, v);

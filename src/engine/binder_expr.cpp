@@ -474,10 +474,18 @@ ExprPtr Binder::bind_scalar_function(const std::shared_ptr<Binding>& b, const K:
   auto fscope = std::make_shared<Scope>();
   fscope->parent = b->scope;
   if (c.args.size() > fd.params.size()) fail(src, off, c.name + "() takes " + std::to_string(fd.params.size()) + " argument(s)");
+  for (auto& a : c.args) {
+    if (!a.name) continue;
+    bool known = false;
+    for (auto& p : fd.params) known = known || p.name == *a.name;
+    if (!known) fail(src, off, c.name + "() has no parameter named '" + *a.name + "'");
+  }
   for (std::size_t i = 0; i < fd.params.size(); ++i) {
     const K::Param& p = fd.params[i];
     auto pb = std::make_shared<Binding>();
-    const K::Expr* arg = i < c.args.size() ? c.args[i].value.get() : nullptr;
+    // user-defined-functions: positional arguments first, then named ones (f(c=7, a=12)); a
+    // parameter no argument names takes its default.
+    const K::Expr* arg = i < c.args.size() && !c.args[i].name ? c.args[i].value.get() : nullptr;
     for (auto& a : c.args) if (a.name && *a.name == p.name) arg = a.value.get();
     if (p.tabular) {
       pb->kind = Binding::Kind::Plan;
@@ -590,6 +598,36 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
   if (name == "columnifexists" || name == "column_ifexists") {
     // (handled below under column_ifexists)
   }
+  if (name == "row_cumsum" || name == "row_window_session") {
+    if (!window_) fail(src, off, name + "() is supported in extend only (after serialize or sort)", true);
+    WindowSpec w;
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    const bool cum = name == "row_cumsum";
+    const std::size_t need = cum ? 1 : 3;
+    if (c.args.size() < need || c.args.size() > need + 1) fail(src, off, name + "() expects " + std::to_string(need) + " or " + std::to_string(need + 1) + " arguments");
+    w.kind = cum ? WindowSpec::CumSum : WindowSpec::Session;
+    w.expr = bind_expr(*c.args[0].value, rc, src, scope);
+    if (cum) {
+      if (!is_numeric(w.expr->type)) fail(src, off, "row_cumsum() expects an int, long or real term");
+      w.type = w.expr->type == Type::Real ? Type::Real : Type::Long;
+    } else {
+      if (w.expr->type != Type::DateTime) fail(src, off, "row_window_session() expects a datetime expression");
+      const Value f = eval_const(bind_expr(*c.args[1].value, none, src, scope), off, src);
+      const Value b = eval_const(bind_expr(*c.args[2].value, none, src, scope), off, src);
+      if (f.type != Type::TimeSpan || b.type != Type::TimeSpan || f.is_null() || b.is_null())
+        fail(src, off, "row_window_session() expects constant timespans for MaxDistanceFromFirst and MaxDistanceBetweenNeighbors");
+      w.max_from_first = f.i;
+      w.max_between = b.i;
+      w.type = Type::DateTime;
+    }
+    if (c.args.size() > need) w.restart = bind_expr(*c.args[need].value, rc, src, scope);
+    const int col = window_base_ + static_cast<int>(window_->size());
+    const Type t = w.type;
+    window_->push_back(std::move(w));
+    return make_column(col, t);
+  }
   if (name == "row_number" || name == "prev" || name == "next") {
     if (!window_) fail(src, off, name + "() is supported in extend only (after serialize or sort)", true);
     WindowSpec w;
@@ -603,7 +641,7 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
         bool ok;
         w.start = static_cast<std::int64_t>(number_of(st, ok));
       }
-      if (c.args.size() > 1) fail(src, off, "row_number() with a restart condition is not supported", true);
+      if (c.args.size() > 1) w.restart = bind_expr(*c.args[1].value, rc, src, scope);
       w.type = Type::Long;
     } else {
       w.kind = name == "prev" ? WindowSpec::Prev : WindowSpec::Next;
@@ -642,13 +680,34 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
     }
     fail(src, off, "ingestion_time() needs a TimeGenerated column (rulelab uses it as the ingestion time)", true);
   }
-  if (name == "pack_all" || name == "bag_pack_columns") {
+  if (name == "pack_all") {
+    // pack_all([ignore_null_empty]) (pack-all-function): every column of the row (in an extend,
+    // of its input: not the columns the same extend makes).
+    bool ignore_empty = false;
+    if (!c.args.empty()) {
+      RowCtx none;
+      Schema empty;
+      none.schema = &empty;
+      Value v = eval_const(bind_expr(*c.args[0].value, none, src, scope), off, src);
+      ignore_empty = v.truthy();
+    }
     std::vector<ExprPtr> args;
     if (rc.schema)
-      for (std::size_t i = 0; i < rc.schema->fields.size(); ++i) {
+      for (std::size_t i = 0; i < rc.schema->fields.size() && i < pack_all_columns_; ++i) {
         args.push_back(make_const(Value::of_string(rc.schema->fields[i].name)));
         args.push_back(make_column(static_cast<int>(i), rc.schema->fields[i].type));
       }
+    return call_op(ignore_empty ? ".pack_nonempty" : "pack", std::move(args), off, src);
+  }
+  if (name == "bag_pack_columns") {
+    // bag_pack_columns(column1, column2, ...) (bag-pack-columns-function): the named columns.
+    std::vector<ExprPtr> args;
+    for (auto& a : c.args) {
+      auto* n = a.value->as<K::Name>();
+      if (!n) fail(src, off, "bag_pack_columns() expects column names");
+      args.push_back(make_const(Value::of_string(n->name)));
+      args.push_back(bind_expr(*a.value, rc, src, scope));
+    }
     return call_op("pack", std::move(args), off, src);
   }
   if (name == "materialize") fail(src, off, "materialize() is a tabular expression, used here as a scalar");

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/binder.hpp"
+#include "engine/functions.hpp"
 #include "engine/parse_kv.hpp"
 #include "engine/regex.hpp"
 
@@ -60,6 +61,32 @@ std::string agg_default_name(const std::string& fn, const K::Call& c) {
 
 }  // namespace
 
+// A call of a function that returns several columns (series_fit_line, ...), split into them:
+// `(a, b, c) = f(x)` names them (fewer names keep only the first columns), no name gives
+// <function>_<argument>_<column> (series-stats-function); nullopt for any other expression.
+std::optional<std::vector<std::pair<std::string, ExprPtr>>> Binder::split_multi_output(const K::Assignment& a, const ExprPtr& e,
+                                                                                       const Src& src) {
+  const auto* c = a.value->as<K::Call>();
+  const MultiOutputFunction* mo = c ? find_multi_output(c->name) : nullptr;
+  if (!mo || a.names.size() == 1) return std::nullopt;
+  if (a.names.size() > mo->outputs.size())
+    fail(src, a.range.begin, c->name + "() gives " + std::to_string(mo->outputs.size()) + " columns, not " + std::to_string(a.names.size()));
+  std::string arg;
+  if (!c->args.empty())
+    if (auto* n = c->args[0].value->as<K::Name>()) arg = n->name;
+  std::vector<std::pair<std::string, ExprPtr>> cols;
+  for (std::size_t k = 0; k < mo->outputs.size(); ++k) {
+    if (!a.names.empty() && k >= a.names.size()) break;
+    const auto& [suffix, type] = mo->outputs[k];
+    std::string name = a.names.empty() ? c->name + "_" + (arg.empty() ? "" : arg + "_") + suffix : a.names[k];
+    ExprPtr x = call_op(".tuple_item", {e, make_const(Value::of_long(static_cast<std::int64_t>(k)))}, a.range.begin, src);
+    if (type == Type::Real) x = call_op("toreal", {x}, a.range.begin, src);
+    else if (type == Type::Long) x = call_op("tolong", {x}, a.range.begin, src);
+    cols.emplace_back(std::move(name), std::move(x));
+  }
+  return cols;
+}
+
 PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope) {
   const std::uint32_t off = op.range.begin;
   const Schema& is = in->schema;
@@ -73,12 +100,18 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     return make_filter(std::move(in), p);
   }
 
-  if (auto* ex = op.as<K::Extend>()) {
+  const auto* ser = op.as<K::Serialize>();
+  const auto* ext = op.as<K::Extend>();
+  if (ext || (ser && !ser->items.empty())) {
+    // serialize-operator with columns: serialize, then extend with them (row_number() and the
+    // other window functions are what it is used for).
+    const std::vector<K::Assignment>& items = ext ? ext->items : ser->items;
+    if (ser) in = make_serialize(std::move(in));
     // window functions (row_number/prev/next): counted first, computed by a window node below
     std::size_t nwin = 0;
     std::function<void(const K::Expr&)> count_windows = [&](const K::Expr& x) {
       if (auto* c = x.as<K::Call>()) {
-        if (c->name == "row_number" || c->name == "prev" || c->name == "next") ++nwin;
+        if (c->name == "row_number" || c->name == "prev" || c->name == "next" || c->name == "row_cumsum" || c->name == "row_window_session") ++nwin;
         for (auto& a : c->args) if (a.value) count_windows(*a.value);
       } else if (auto* b = x.as<K::Binary>()) { count_windows(*b->lhs); count_windows(*b->rhs); }
       else if (auto* u = x.as<K::Unary>()) count_windows(*u->operand);
@@ -87,7 +120,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       else if (auto* bt = x.as<K::Between>()) { count_windows(*bt->lhs); count_windows(*bt->low); count_windows(*bt->high); }
       else if (auto* in = x.as<K::InExpr>()) { count_windows(*in->lhs); for (auto& it : in->items) count_windows(*it); }
     };
-    for (auto& a : ex->items) count_windows(*a.value);
+    for (auto& a : items) count_windows(*a.value);
     std::vector<WindowSpec> wins;
     Schema win_schema = is;
     if (nwin) {
@@ -106,15 +139,14 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     for (std::size_t i = 0; i < is.fields.size(); ++i) output.push_back(static_cast<int>(i));
     Schema out = is;
     int unnamed = 1;
-    for (auto& a : ex->items) {
-      RowCtx wrc;
-      wrc.schema = &work;
-      ExprPtr e = bind_expr(*a.value, wrc, src, scope);
-      if (a.names.size() > 1) fail(src, a.range.begin, "extend (a, b) = ... (functions returning several columns) is not supported", true);
-      // extend-operator: an unnamed expression gets a generated name (a new column ColumnN, never
-      // one of the input's), unless its function names it after its argument (tostring(X) is X).
-      std::string name = a.names.empty() ? derive_name(*a.value, &is) : a.names[0];
-      if (name.empty()) name = next_column_name(out, unnamed);
+    // pack_all() in this extend packs the extend's input columns only (pack-all-function's
+    // example: PackedIgnoreNullEmpty does not hold Packed)
+    pack_all_columns_ = is.fields.size();
+    struct PackReset {
+      std::size_t& n;
+      ~PackReset() { n = static_cast<std::size_t>(-1); }
+    } pack_reset{pack_all_columns_};
+    auto add_item = [&](std::string name, ExprPtr e) {
       const int wcol = static_cast<int>(work.fields.size());
       steps.push_back(e);
       // Later items of the same extend see a new column (`extend a = 1, b = a + 1`), but a name
@@ -131,6 +163,21 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       int existing = out.index_of(name);
       if (existing >= 0) { output[static_cast<std::size_t>(existing)] = wcol; out.fields[static_cast<std::size_t>(existing)].type = e->type; }
       else { output.push_back(wcol); out.fields.push_back({name, e->type}); }
+    };
+    for (auto& a : items) {
+      RowCtx wrc;
+      wrc.schema = &work;
+      ExprPtr e = bind_expr(*a.value, wrc, src, scope);
+      if (auto split = split_multi_output(a, e, src)) {
+        for (auto& [n, x] : *split) add_item(n, x);
+        continue;
+      }
+      if (a.names.size() > 1) fail(src, a.range.begin, "extend (a, b) = ...: the expression gives one column", false);
+      // extend-operator: an unnamed expression gets a generated name (a new column ColumnN, never
+      // one of the input's), unless its function names it after its argument (tostring(X) is X).
+      std::string name = a.names.empty() ? derive_name(*a.value, &is) : a.names[0];
+      if (name.empty()) name = next_column_name(out, unnamed);
+      add_item(std::move(name), std::move(e));
     }
     if (nwin) {
       if (wins.size() != nwin) fail(src, off, "window functions: internal count mismatch");
@@ -148,6 +195,16 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     std::set<std::string> declared;
     for (auto& a : pj->items) {
       ExprPtr e = bind_expr(*a.value, rc, src, scope);
+      if (auto split = split_multi_output(a, e, src)) {
+        for (auto& [n, x] : *split) {
+          if (declared.count(n)) fail(src, a.range.begin, "project: column '" + n + "' is given twice");
+          declared.insert(n);
+          output.push_back(static_cast<int>(is.fields.size() + steps.size()));
+          steps.push_back(x);
+          out.fields.push_back({unique_name(out, n), x->type});
+        }
+        continue;
+      }
       // A name given (`N = ...`) or a column kept (`X`) is declared: twice is an error. A derived
       // name (tostring(X) is X) or a generated one (Column1) is made unique instead (X1), so
       // `project X, tostring(X)` is X, X1 (project-operator; Kusto.Language's projection rules).
@@ -266,9 +323,9 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     s.nulls_first = tp->by.nulls_first.value_or(!tp->by.descending);
     return make_sort(std::move(in), {s}, static_cast<std::int64_t>(d));
   }
-  if (op.as<K::Count>()) {
+  if (auto* cnt = op.as<K::Count>()) {
     Schema out;
-    out.fields.push_back({"Count", Type::Long});
+    out.fields.push_back({cnt->name, Type::Long});
     AggSpec a;
     a.fn = engine_.aggregates().find("count");
     a.out_columns = {0};
@@ -291,11 +348,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     }
     return make_summarize(std::move(in), std::move(keys), {}, std::move(out));
   }
-  if (op.as<K::Serialize>()) {
-    auto* se = op.as<K::Serialize>();
-    if (!se->items.empty()) fail(src, off, "serialize with column definitions is not supported", true);
-    return make_serialize(std::move(in));
-  }
+  if (op.as<K::Serialize>()) return make_serialize(std::move(in));
   if (op.as<K::Render>() || op.as<K::As>()) return in;
   if (op.as<K::Getschema>()) {
     Schema out;
@@ -659,14 +712,21 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
   }
 
   if (auto* pa = op.as<K::Parse>()) {
-    if (pa->kind == K::ParseKind::Relaxed) fail(src, off, "parse kind=relaxed is not supported", true);
+    // parse-operator. kind=simple: the text pieces are literal, each column a group, a typed column
+    // only matches text of its type ("all extended columns must match the required types": a row
+    // where one does not gets nulls in all of them). kind=relaxed: the same pieces, but a value that
+    // does not convert is null in its own column only. kind=regex: the pieces are regular
+    // expressions (their own groups are counted, so the columns keep theirs); `*` is `.*?`, a string
+    // column `(.*)`: the documented examples are greedy unless flags=U (`* "resourceName=" name ','
+    // *` takes the text up to the last comma).
+    const bool regex_mode = pa->kind == K::ParseKind::Regex, relaxed = pa->kind == K::ParseKind::Relaxed;
     ParseSpec spec;
     spec.where = pa->where;
+    spec.strict = !relaxed;
     spec.source = bind_expr(*pa->source, rc, src, scope);
     std::string re;
-    if (pa->kind == K::ParseKind::Regex) {
-      if (!pa->flags.empty()) re += "(?" + pa->flags + ")";
-    }
+    if (regex_mode && !pa->flags.empty()) re += "(?" + pa->flags + ")";
+    int group = 0;
     Schema out = is;
     std::vector<int> child_to_out;
     for (std::size_t i = 0; i < is.fields.size(); ++i) child_to_out.push_back(static_cast<int>(i));
@@ -674,16 +734,29 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     for (std::size_t k = 0; k < parts.size(); ++k) {
       const auto& p = parts[k];
       switch (p.kind) {
-        case K::ParsePart::Kind::Text: re += pa->kind == K::ParseKind::Regex ? p.text : escape_regex(p.text); break;
+        case K::ParsePart::Kind::Text:
+          if (regex_mode) {
+            re += p.text;
+            RegexState piece(p.text);
+            if (piece.ok()) group += piece.groups();
+          } else {
+            re += escape_regex(p.text);
+          }
+          break;
         case K::ParsePart::Kind::Star: re += "(?:.*?)"; break;
         case K::ParsePart::Kind::Column: {
           Type t = p.type.value_or(Type::String);
           const bool last = k + 1 == parts.size();
-          if (pa->kind == K::ParseKind::Regex) re += "(.*?)";
+          if (regex_mode) re += (t == Type::Long || t == Type::Int) ? "(-?\\d+)" : t == Type::Real ? "(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)" : "(.*)";
+          // relaxed: a number when there is one, else any text (which then converts to null)
+          else if (relaxed && (t == Type::Long || t == Type::Int)) re += last ? "(-?\\d+|.*)" : "(-?\\d+|.*?)";
+          else if (relaxed && t == Type::Real) re += last ? "(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?|.*)" : "(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?|.*?)";
+          else if (relaxed) re += last ? "(.*)" : "(.*?)";
           else if (t == Type::String || t == Type::Dynamic) re += last ? "(.*)" : "(.*?)";
           else if (t == Type::Long || t == Type::Int) re += "(-?\\d+)";
           else if (t == Type::Real) re += "(-?\\d+(?:\\.\\d+)?(?:[eE][-+]?\\d+)?)";
           else re += last ? "(.*)" : "(.*?)";
+          spec.groups.push_back(++group);
           int existing = out.index_of(p.column);
           if (existing >= 0) { out.fields[static_cast<std::size_t>(existing)].type = t; spec.out_columns.push_back(existing); }
           else { spec.out_columns.push_back(static_cast<int>(out.fields.size())); out.fields.push_back({p.column, t}); }
@@ -691,9 +764,6 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
           break;
         }
       }
-    }
-    if (pa->kind == K::ParseKind::Regex) {
-      // kind=regex: the pattern pieces are regex text already; columns are (.*?) groups
     }
     auto st = std::make_shared<RegexState>(re);
     if (!st->ok()) fail(src, off, "parse: the pattern does not compile: " + st->error());
@@ -704,41 +774,91 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
   if (auto* ev = op.as<K::Evaluate>()) {
     const std::string& plugin = ev->plugin.name;
     if (plugin == "bag_unpack") {
-      if (ev->plugin.args.empty()) fail(src, off, "bag_unpack() expects a column");
-      ExprPtr col = bind_expr(*ev->plugin.args[0].value, rc, src, scope);
-      std::string prefix;
-      if (ev->plugin.args.size() > 1) {
-        RowCtx none;
-        Schema empty;
-        none.schema = &empty;
-        prefix = to_kusto_string(eval_const(bind_expr(*ev->plugin.args[1].value, none, src, scope), off, src));
+      // bag_unpack(Column [, OutputColumnPrefix] [, columnsConflict] [, ignoredProperties])
+      // (bag-unpack-plugin): one column per top-level slot, named after it (with the prefix),
+      // sorted by name, typed by the slot's values when they all have one type (else dynamic);
+      // a slot named like an existing column is an error (columnsConflict='error', the default),
+      // replaces that column (replace_source) or is dropped (keep_source).
+      const auto& args = ev->plugin.args;
+      if (args.empty()) fail(src, off, "bag_unpack() expects a column");
+      ExprPtr col = bind_expr(*args[0].value, rc, src, scope);
+      RowCtx none;
+      Schema empty;
+      none.schema = &empty;
+      auto const_arg = [&](const K::Arg& a) { return eval_const(bind_expr(*a.value, none, src, scope), off, src); };
+      std::string prefix, conflict = "error";
+      std::set<std::string> ignored;
+      std::size_t positional = 0;
+      for (std::size_t k = 1; k < args.size(); ++k) {
+        std::string name = args[k].name.value_or("");
+        if (name.empty()) name = ++positional == 1 ? "OutputColumnPrefix" : positional == 2 ? "columnsConflict" : positional == 3 ? "ignoredProperties" : "";
+        const Value v = const_arg(args[k]);
+        if (name == "OutputColumnPrefix") prefix = to_kusto_string(v);
+        else if (name == "columnsConflict") conflict = to_kusto_string(v);
+        else if (name == "ignoredProperties") {
+          if (v.type == Type::Dynamic) v.dyn().for_each_element([&](DynRef e) { if (e.is_string()) ignored.insert(std::string(e.as_string())); });
+        } else fail(src, off, "bag_unpack: unknown argument " + name);
       }
-      if (ev->plugin.args.size() > 2) fail(src, off, "bag_unpack with an output schema or column conflict policy is not supported", true);
-      // The output columns depend on the data: run the input now to learn the keys.
+      if (conflict != "error" && conflict != "replace_source" && conflict != "keep_source")
+        fail(src, off, "bag_unpack: columnsConflict must be 'error', 'replace_source' or 'keep_source', not '" + conflict + "'");
+      // The output columns depend on the data: run the input now to learn the keys and their types.
       PlanPtr cached = make_cached(in);
       Table t = run_plan(cached);
-      std::vector<std::string> keys;
-      std::set<std::string> seen;
+      std::map<std::string, std::set<int>> kinds;  // slot -> kinds of its non-null values
       for (auto& b : t.batches) {
         Vec v = evaluate(*col, b, ctx_.eval);
         for (std::size_t r = 0; r < b.rows(); ++r) {
           Value x = v.get(r);
           if (x.type == Type::Dynamic && x.dyn().is_object())
-            x.dyn().for_each_member([&](std::string_view k, DynRef) { if (seen.insert(std::string(k)).second) keys.push_back(std::string(k)); });
+            x.dyn().for_each_member([&](std::string_view k, DynRef e) {
+              if (ignored.count(std::string(k))) return;
+              auto& ks = kinds[std::string(k)];
+              if (e.kind() != DynKind::Null) ks.insert(e.kind() == DynKind::False ? static_cast<int>(DynKind::True) : static_cast<int>(e.kind()));
+            });
         }
       }
-      // the unpacked columns come out sorted by name (bag-unpack-plugin example: Age, Name)
-      std::sort(keys.begin(), keys.end());
+      auto slot_type = [](const std::set<int>& ks) {
+        if (ks.size() != 1) return Type::Dynamic;
+        switch (static_cast<DynKind>(*ks.begin())) {
+          case DynKind::Int: return Type::Long;
+          case DynKind::Real: return Type::Real;
+          case DynKind::True: return Type::Bool;
+          case DynKind::String: return Type::String;
+          default: return Type::Dynamic;
+        }
+      };
+      auto typed = [&](ExprPtr e, Type ty) {
+        switch (ty) {
+          case Type::Long: return call_op("tolong", {e}, off, src);
+          case Type::Real: return call_op("toreal", {e}, off, src);
+          case Type::Bool: return call_op("tobool", {e}, off, src);
+          case Type::String: return call_op("tostring", {e}, off, src);
+          default: return e;
+        }
+      };
       std::vector<ExprPtr> steps;
       std::vector<int> output;
       Schema out;
       const int drop = col->kind == ExprKind::Column ? col->column : -1;
       for (std::size_t i = 0; i < is.fields.size(); ++i)
         if (static_cast<int>(i) != drop) { output.push_back(static_cast<int>(i)); out.fields.push_back(is.fields[i]); }
-      for (auto& k : keys) {
+      for (auto& [k, ks] : kinds) {  // std::map: sorted by name
+        const std::string name = prefix + k;
+        const Type ty = slot_type(ks);
+        const int existing = out.index_of(name);
+        if (existing >= 0) {
+          if (conflict == "keep_source") continue;
+          if (conflict == "error")
+            fail(src, off, "bag_unpack: the slot '" + k + "' gives a column named like an existing one (" + name +
+                               "); pass columnsConflict='replace_source' or 'keep_source'");
+          output[static_cast<std::size_t>(existing)] = static_cast<int>(is.fields.size() + steps.size());
+          out.fields[static_cast<std::size_t>(existing)].type = ty;
+          steps.push_back(typed(call_op(".member", {col, make_const(Value::of_string(k))}, off, src), ty));
+          continue;
+        }
         output.push_back(static_cast<int>(is.fields.size() + steps.size()));
-        steps.push_back(call_op(".member", {col, make_const(Value::of_string(k))}, off, src));
-        out.fields.push_back({unique_name(out, prefix + k), Type::Dynamic});
+        steps.push_back(typed(call_op(".member", {col, make_const(Value::of_string(k))}, off, src), ty));
+        out.fields.push_back({name, ty});
       }
       return make_compute(cached, std::move(steps), std::move(output), std::move(out));
     }
@@ -900,7 +1020,22 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     }
     return make_compute(std::move(in), std::move(steps), std::move(output), std::move(out));
   }
-  if (op.as<K::SampleDistinct>()) fail(src, off, "sample-distinct is not supported", true);
+  if (auto* sd = op.as<K::SampleDistinct>()) {
+    // sample-distinct N of Column (sample-distinct-operator): up to N distinct values of the
+    // column ("not guaranteed to be random"): rulelab takes the first N in input order.
+    RowCtx none;
+    Schema empty;
+    none.schema = &empty;
+    bool ok;
+    const double n = number_of(eval_const(bind_expr(*sd->count, none, src, scope), off, src), ok);
+    if (!ok || n < 0) fail(src, off, "sample-distinct expects a non-negative number of values");
+    ExprPtr key = bind_expr(*sd->of, rc, src, scope);
+    std::string name = derive_name(*sd->of, &is);
+    if (name.empty()) name = "Column1";
+    Schema out;
+    out.fields.push_back({name, key->type});
+    return make_take(make_summarize(std::move(in), {key}, {}, std::move(out)), static_cast<std::int64_t>(n));
+  }
   fail(src, off, "operator '" + op.name + "' is not supported", true);
 }
 

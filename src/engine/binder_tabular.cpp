@@ -1,5 +1,6 @@
 // Binding of statements and tabular sources: let, tables, datatable, print, range, union,
 // materialize, user and workspace functions.
+#include <functional>
 #include <algorithm>
 #include <map>
 #include <set>
@@ -79,8 +80,23 @@ PlanPtr Binder::bind_tabular(const K::TabularExpr& te, const Src& src, const Sco
     return make_tap(std::move(in), TapPoint{&te, step, src.text, src.loc, range, std::move(kind)});
   };
   p = tap(std::move(p), 0, te.source.range, "source");
-  for (std::size_t k = 0; k < te.operators.size(); ++k)
+  for (std::size_t k = 0; k < te.operators.size(); ++k) {
+    // join-innerunique: Kusto propagates the filters that follow the join to its left side before
+    // deduplicating it ("add a filter where value == "val1.2" ... will never give the first
+    // result"): the `where`s right after an innerunique join that read only left columns (they
+    // bind over the left input) also filter the left input. They still run after the join too,
+    // where they keep every row (so each step of a tapped run stays what the query says).
+    if (const auto* j = te.operators[k].as<K::Join>(); j && (j->kind == K::JoinKind::Default || j->kind == K::JoinKind::InnerUnique)) {
+      for (std::size_t w = k + 1; w < te.operators.size() && te.operators[w].as<K::Where>(); ++w) {
+        try {
+          p = bind_operator(p, te.operators[w], src, scope);
+        } catch (const BindFailure&) {
+          break;
+        }
+      }
+    }
     p = tap(bind_operator(std::move(p), te.operators[k], src, scope), k + 1, te.operators[k].range, te.operators[k].name);
+  }
   return p;
 }
 
@@ -349,7 +365,16 @@ PlanPtr Binder::bind_union(PlanPtr first, const std::vector<K::OperatorParam>& p
       continue;
     }
     children.push_back(std::move(leg));
-    names.push_back(ref ? ref->name : "union_arg" + std::to_string(names.size()));
+    // union-operator, withsource: a leg's name is its table's, or the name its last `as` gives
+    std::string leg_name = ref ? ref->name : "union_arg" + std::to_string(names.size());
+    // the last `as` of the leg, looking into parentheses: `(T | where ... | as X)`
+    std::function<void(const K::TabularExpr&)> as_name = [&](const K::TabularExpr& x) {
+      if (auto* ps = x.source.as<K::ParenSource>()) as_name(*ps->query);
+      for (auto& o : x.operators)
+        if (auto* as = o.as<K::As>()) leg_name = as->name;
+    };
+    as_name(*t);
+    names.push_back(std::move(leg_name));
   }
   if (children.empty()) fail(src, off, "union: no table to read (all missing with isfuzzy=true)");
   // Output columns by name; same name with different types -> name_type columns.
@@ -467,6 +492,8 @@ PlanPtr Binder::bind_source(const K::Source& s, const Src& src, const ScopePtr& 
     Value step = eval_const(bind_expr(*r->step, none, src, scope), off, src);
     Type t = from.type;
     if (t == Type::Int) t = Type::Long;
+    // range 1 to 2 step 0.5: numbers with a real among start, stop and step are reals
+    if (is_numeric(t) && (to.type == Type::Real || step.type == Type::Real)) t = Type::Real;
     Schema sc;
     sc.fields.push_back({r->column, t});
     TableBuilder tb(sc);

@@ -352,6 +352,7 @@ void add_datetime_functions(std::vector<ScalarFunction>& out) {
   add("getmonth", 1, 1, ret_int, f_monthofyear);
   add("getyear", 1, 1, ret_int, f_getyear);
   add("week_of_year", 1, 1, ret_int, f_week_of_year);
+  add("weekofyear", 1, 1, ret_int, f_week_of_year);  // the deprecated name (weekofyear-function)
   add("format_datetime", 2, 2, ret_string, f_format_datetime);
   add("format_timespan", 2, 2, ret_string, f_format_timespan);
   add("unixtime_seconds_todatetime", 1, 1, ret_datetime, f_unix_s);

@@ -87,12 +87,24 @@ Value f_array_slice(const CallArgs& a) {
   return Value::of_dynamic(std::move(b));
 }
 Value f_array_index_of(const CallArgs& a) {
+  // array_index_of(array, value [, start [, length [, occurrence]]]) (array-index-of-function):
+  // a negative start counts from the end; length -1 is unlimited; null for occurrence < 0 or
+  // length < -1.
   if (a[0].type != Type::Dynamic || !a[0].dyn().is_array()) return Value::null_of(Type::Long);
-  std::int64_t i = 0, found = -1;
+  const std::int64_t n = a[0].dyn().size();
+  std::int64_t start = 0, length = -1, occurrence = 1;
+  bool ok = true;
+  if (a.size() > 2 && !a[2].is_null()) start = static_cast<std::int64_t>(number_of(a[2], ok));
+  if (a.size() > 3 && !a[3].is_null()) length = static_cast<std::int64_t>(number_of(a[3], ok));
+  if (a.size() > 4 && !a[4].is_null()) occurrence = static_cast<std::int64_t>(number_of(a[4], ok));
+  if (!ok || occurrence < 0 || length < -1) return Value::null_of(Type::Long);
+  if (start < 0) start = std::max<std::int64_t>(0, n + start);
+  const std::int64_t end = length < 0 ? n : std::min(n, start + length);
+  std::int64_t i = 0, found = -1, seen = 0;
   a[0].dyn().for_each_element([&](DynRef e) {
-    if (found < 0) {
+    if (found < 0 && i >= start && i < end) {
       auto eq = equal_values(Value::of_dynamic(e), a[1]);
-      if (eq && *eq) found = i;
+      if (eq && *eq && ++seen >= occurrence) found = i;
     }
     ++i;
   });
@@ -106,6 +118,44 @@ Value f_array_reverse(const CallArgs& a) {
   DynWriter w(b);
   w.begin_array();
   for (auto it = els.rbegin(); it != els.rend(); ++it) w.raw(*it);
+  w.end();
+  return Value::of_dynamic(std::move(b));
+}
+// range(start, stop [, step]) (range-function): start, start+step, ... up to stop included; step 1
+// for numbers, 1h for datetimes and timespans; at most 1,048,576 elements (the array is cut).
+Value f_range(const CallArgs& a) {
+  for (std::size_t k = 0; k < a.size(); ++k) if (a[k].is_null()) return dyn_null();
+  constexpr std::int64_t kMax = 1048576;
+  std::string b;
+  DynWriter w(b);
+  w.begin_array();
+  const Type t = a[0].type;
+  if (t == Type::DateTime || t == Type::TimeSpan) {
+    const std::int64_t st = a.size() > 2 ? a[2].i : 36000000000LL;
+    if (a.size() > 2 && a[2].type != Type::TimeSpan) return dyn_null();
+    if (st == 0) return dyn_null();
+    std::int64_t n = 0;
+    for (std::int64_t x = a[0].i; (st > 0 ? x <= a[1].i : x >= a[1].i) && n < kMax; ++n) {
+      write_dynamic(w, t == Type::DateTime ? Value::of_datetime(x) : Value::of_timespan(x));
+      if (__builtin_add_overflow(x, st, &x)) break;
+    }
+  } else {
+    bool ok = true;
+    const bool real = t == Type::Real || a[1].type == Type::Real || (a.size() > 2 && a[2].type == Type::Real);
+    const double from = number_of(a[0], ok), to = number_of(a[1], ok), st = a.size() > 2 ? number_of(a[2], ok) : 1.0;
+    if (!ok || st == 0) return dyn_null();
+    std::int64_t n = 0;
+    if (real) {
+      for (double x = from; (st > 0 ? x <= to : x >= to) && n < kMax; ++n, x = from + static_cast<double>(n) * st) w.real(x);
+    } else {
+      const auto lfrom = static_cast<std::int64_t>(from), lto = static_cast<std::int64_t>(to), lst = static_cast<std::int64_t>(st);
+      if (lst == 0) return dyn_null();
+      for (std::int64_t x = lfrom; (lst > 0 ? x <= lto : x >= lto) && n < kMax; ++n) {
+        w.integer(x);
+        if (__builtin_add_overflow(x, lst, &x)) break;
+      }
+    }
+  }
   w.end();
   return Value::of_dynamic(std::move(b));
 }
@@ -124,9 +174,41 @@ Value f_bag_keys(const CallArgs& a) {
   w.end();
   return Value::of_dynamic(std::move(b));
 }
+// A key of bag_has_key / bag_remove_keys: a top-level key, or a JSONPath ($.a.b, $['a']['b'])
+// naming a nested one (jsonpath.md; array indexing is not supported there).
+std::vector<std::string> key_path(const std::string& k) {
+  if (k.empty() || k[0] != '$') return {k};
+  std::vector<std::string> out;
+  std::size_t i = 1;
+  while (i < k.size()) {
+    if (k[i] == '.') {
+      const std::size_t st = ++i;
+      while (i < k.size() && k[i] != '.' && k[i] != '[') ++i;
+      out.push_back(k.substr(st, i - st));
+    } else if (k[i] == '[' && i + 1 < k.size() && (k[i + 1] == '\'' || k[i + 1] == '"')) {
+      const char q = k[i + 1];
+      const std::size_t e = k.find(q, i + 2);
+      if (e == std::string::npos) return {};
+      out.push_back(k.substr(i + 2, e - i - 2));
+      i = e + 1;
+      if (i < k.size() && k[i] == ']') ++i;
+    } else {
+      return {};  // array index or malformed: names nothing
+    }
+  }
+  return out;
+}
 Value f_bag_has_key(const CallArgs& a) {
   if (a[0].type != Type::Dynamic || !a[0].dyn().is_object()) return Value::of_bool(false);
-  return Value::of_bool(a[0].dyn().get(to_kusto_string(a[1])).valid());
+  const auto path = key_path(to_kusto_string(a[1]));
+  if (path.empty()) return Value::of_bool(false);
+  DynRef cur = a[0].dyn();
+  for (auto& k : path) {
+    if (!cur.is_object()) return Value::of_bool(false);
+    cur = cur.get(k);
+    if (!cur.valid()) return Value::of_bool(false);
+  }
+  return Value::of_bool(true);
 }
 // bag_merge: the first bag wins on duplicate keys.
 Value f_bag_merge(const CallArgs& a) {
@@ -145,15 +227,35 @@ Value f_bag_merge(const CallArgs& a) {
   w.end();
   return Value::of_dynamic(std::move(b));
 }
+// Writes obj without the members the paths name (a path of one key removes that member; a longer
+// one descends into the member's object).
+void write_without(DynWriter& w, DynRef obj, const std::vector<std::vector<std::string>>& paths, std::size_t depth) {
+  w.begin_object();
+  obj.for_each_member([&](std::string_view k, DynRef v) {
+    std::vector<std::vector<std::string>> deeper;
+    for (auto& p : paths) {
+      if (p.size() <= depth || p[depth] != k) continue;
+      if (p.size() == depth + 1) return;  // removed
+      deeper.push_back(p);
+    }
+    w.key(k);
+    if (!deeper.empty() && v.is_object()) write_without(w, v, deeper, depth + 1);
+    else w.raw(v);
+  });
+  w.end();
+}
 Value f_bag_remove_keys(const CallArgs& a) {
   if (a[0].type != Type::Dynamic || !a[0].dyn().is_object()) return dyn_null();
-  std::set<std::string> drop;
-  if (a[1].type == Type::Dynamic) a[1].dyn().for_each_element([&](DynRef e) { if (e.is_string()) drop.insert(std::string(e.as_string())); });
+  std::vector<std::vector<std::string>> paths;
+  if (a[1].type == Type::Dynamic)
+    a[1].dyn().for_each_element([&](DynRef e) {
+      if (!e.is_string()) return;
+      auto p = key_path(std::string(e.as_string()));
+      if (!p.empty()) paths.push_back(std::move(p));
+    });
   std::string b;
   DynWriter w(b);
-  w.begin_object();
-  a[0].dyn().for_each_member([&](std::string_view k, DynRef v) { if (!drop.count(std::string(k))) { w.key(k); w.raw(v); } });
-  w.end();
+  write_without(w, a[0].dyn(), paths, 0);
   return Value::of_dynamic(std::move(b));
 }
 // pack / bag_pack(key1, value1, ...)
@@ -164,6 +266,21 @@ Value f_pack(const CallArgs& a) {
   for (std::size_t k = 0; k + 1 < a.size(); k += 2) {
     w.key(to_kusto_string(a[k]));
     write_dynamic(w, a[k + 1]);
+  }
+  w.end();
+  return Value::of_dynamic(std::move(b));
+}
+// pack_all(true) (pack-all-function): null and empty values are left out.
+Value f_pack_nonempty(const CallArgs& a) {
+  std::string b;
+  DynWriter w(b);
+  w.begin_object();
+  for (std::size_t k = 0; k + 1 < a.size(); k += 2) {
+    const Value& v = a[k + 1];
+    if (v.is_null() || (v.type == Type::String && v.s.empty())) continue;
+    if (v.type == Type::Dynamic && v.dyn().kind() == DynKind::Null) continue;
+    w.key(to_kusto_string(a[k]));
+    write_dynamic(w, v);
   }
   w.end();
   return Value::of_dynamic(std::move(b));
@@ -378,14 +495,16 @@ void add_dynamic_functions(std::vector<ScalarFunction>& out) {
   add("arraylength", 1, 1, ret_long, f_array_length);
   add("array_concat", 1, 64, ret_dynamic, f_array_concat);
   add("array_slice", 3, 3, ret_dynamic, f_array_slice);
-  add("array_index_of", 2, 2, ret_long, f_array_index_of);
+  add("array_index_of", 2, 5, ret_long, f_array_index_of);
   add("array_reverse", 1, 1, ret_dynamic, f_array_reverse);
   add("array_sum", 1, 1, ret_real, f_array_sum);
+  add("range", 2, 3, ret_dynamic, f_range);
   add("bag_keys", 1, 1, ret_dynamic, f_bag_keys);
   add("bag_has_key", 2, 2, ret_bool, f_bag_has_key);
   add("bag_merge", 1, 64, ret_dynamic, f_bag_merge);
   add("bag_remove_keys", 2, 2, ret_dynamic, f_bag_remove_keys);
   add("pack", 0, 128, pack_rule, f_pack);
+  add(".pack_nonempty", 0, -1, pack_rule, f_pack_nonempty);
   add("bag_pack", 0, 128, pack_rule, f_pack);
   add("pack_dictionary", 0, 128, pack_rule, f_pack);
   add("pack_array", 0, 128, ret_dynamic, f_pack_array);

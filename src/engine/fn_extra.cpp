@@ -185,11 +185,17 @@ Value f_tohex(const CallArgs& a) {
   bool ok;
   double d = number_of(a[0], ok);
   if (!ok) return Value::of_string("");
+  // tohex-function: an int is its 32-bit two's complement (tohex(toint(-256)) is "ffffff00"), a
+  // long its 64-bit one; minLength pads with zeros up to at most 16 characters.
   auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(d));
+  if (a[0].type == Type::Int) v &= 0xffffffffULL;
   char buf[32];
   std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
   std::string s = buf;
-  if (a.size() > 1) { std::int64_t w = static_cast<std::int64_t>(number_of(a[1], ok)); while (static_cast<std::int64_t>(s.size()) < w) s = "0" + s; }
+  if (a.size() > 1 && !a[1].is_null()) {
+    std::int64_t w = std::min<std::int64_t>(16, static_cast<std::int64_t>(number_of(a[1], ok)));
+    if (static_cast<std::int64_t>(s.size()) < w) s.insert(0, static_cast<std::size_t>(w) - s.size(), '0');
+  }
   return Value::of_string(s);
 }
 int hexv(char c) { return c >= '0' && c <= '9' ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1; }

@@ -1,4 +1,5 @@
 // Conversion, null, math, IPv4 and misc functions (learn.microsoft.com/kusto/query/<name>-function).
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -16,7 +17,24 @@ Value f_toreal(const CallArgs& a) { return convert_to(a[0], Type::Real); }
 Value f_tobool(const CallArgs& a) { return convert_to(a[0], Type::Bool); }
 Value f_todatetime(const CallArgs& a) { return convert_to(a[0], Type::DateTime); }
 Value f_totimespan(const CallArgs& a) { return convert_to(a[0], Type::TimeSpan); }
-Value f_toguid(const CallArgs& a) { return convert_to(a[0], Type::Guid); }
+// toguid-function: the first 32 characters of the text, hyphens skipped, must be hex digits; the
+// rest of the text is ignored ("0123456789ab-cdef-0123-456789abcdef" converts). Braces around a
+// guid ("{...}", .NET's "B" form) are accepted too.
+Value f_toguid(const CallArgs& a) {
+  if (a[0].type == Type::Guid) return a[0];
+  if (a[0].is_null() && a[0].type != Type::String) return Value::null_of(Type::Guid);
+  const std::string s = to_kusto_string(a[0]);
+  std::string hex;
+  std::size_t i = !s.empty() && s[0] == '{' ? 1 : 0;
+  for (; i < s.size() && hex.size() < 32; ++i) {
+    const char c = s[i];
+    if (c == '-') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return Value::null_of(Type::Guid);
+    hex.push_back(c);
+  }
+  if (hex.size() < 32) return Value::null_of(Type::Guid);
+  return convert_to(Value::of_string(hex), Type::Guid);
+}
 Value f_isnull(const CallArgs& a) { return Value::of_bool(a[0].is_null()); }
 Value f_isnotnull(const CallArgs& a) { return Value::of_bool(!a[0].is_null()); }
 Value f_gettype(const CallArgs& a) {

@@ -70,7 +70,9 @@ Type arith_type(Type a, Type b, Arith op, std::string& err) {
       if (ts_a && num(b)) return Type::TimeSpan;
       break;
     case Arith::Mod:
-      if (ts_a && ts_b) return Type::TimeSpan;
+      // timespan % timespan; datetime % timespan is the time since the last multiple of the
+      // timespan (Kusto reckons datetimes from 0001-01-01), a timespan.
+      if ((ts_a || dt_a) && ts_b) return Type::TimeSpan;
       break;
   }
   err = "operator cannot be applied to " + std::string(type_name(a)) + " and " + std::string(type_name(b));
@@ -90,7 +92,22 @@ Value arith(const Value& x, const Value& y, Arith op) {
         case Arith::Add: r = x.i + y.i; break;
         case Arith::Sub: r = x.i - y.i; break;
         case Arith::Div: return y.i == 0 ? Value::null_of(Type::Real) : Value::of_real(static_cast<double>(x.i) / static_cast<double>(y.i));
-        case Arith::Mod: if (y.i == 0) return Value::null_of(t); r = y.i == -1 ? 0 : x.i % y.i; break;  // no trap on min % -1
+        case Arith::Mod: {
+          if (y.i == 0) return Value::null_of(t);
+          if (y.i == -1) { r = 0; break; }  // no trap on min % -1
+          if (x.type == Type::DateTime) {
+            // datetime % timespan counts from 0001-01-01 (.NET ticks; datetimes here count from
+            // 1970-01-01) and lies in [0, |divisor|).
+            constexpr std::int64_t kTicks0001To1970 = 621355968000000000LL;
+            std::int64_t since_0001 = 0;
+            if (__builtin_add_overflow(x.i, kTicks0001To1970, &since_0001)) return Value::null_of(t);
+            r = since_0001 % y.i;
+            if (r < 0) r += y.i < 0 ? -y.i : y.i;
+          } else {
+            r = x.i % y.i;  // timespan % timespan: the remainder, as the vector kernel (ModTT)
+          }
+          break;
+        }
         default: return Value::null_of(t);
       }
       return t == Type::DateTime ? Value::of_datetime(r) : Value::of_timespan(r);

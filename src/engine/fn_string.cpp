@@ -157,11 +157,21 @@ Value f_extract_all(const CallArgs& a) {
   const RegexState* re = regex_of(a, 0, tmp);
   if (!re) return Value::null_of(Type::Dynamic);
   const std::string s = S(a[a.size() - 1]);
+  // captureGroups: group numbers (1..n) or names of named groups; one group gives a flat array.
+  const int ng = re->groups();
   std::vector<std::int64_t> wanted;
   if (a.size() == 3 && a[1].type == Type::Dynamic) {
-    a[1].dyn().for_each_element([&](DynRef e) { if (e.kind() == DynKind::Int) wanted.push_back(e.as_int()); });
+    const auto& names = re->re().NamedCapturingGroups();
+    a[1].dyn().for_each_element([&](DynRef e) {
+      if (e.kind() == DynKind::Int) wanted.push_back(e.as_int());
+      else if (e.is_string()) {
+        auto it = names.find(std::string(e.as_string()));
+        wanted.push_back(it == names.end() ? -1 : it->second);
+      }
+    });
+    for (auto k : wanted)
+      if (k < 1 || k > ng) return Value::null_of(Type::Dynamic);
   }
-  const int ng = re->groups();
   std::string b;
   DynWriter w(b);
   w.begin_array();
@@ -169,7 +179,9 @@ Value f_extract_all(const CallArgs& a) {
   std::vector<std::string_view> groups;
   while (pos <= s.size() && re->match(s, groups, pos)) {
     ++count;
-    if (!wanted.empty()) {
+    if (wanted.size() == 1) {
+      w.string(groups[static_cast<std::size_t>(wanted[0])]);
+    } else if (!wanted.empty()) {
       w.begin_array();
       for (auto k : wanted) w.string(k >= 0 && k <= ng ? groups[static_cast<std::size_t>(k)] : std::string_view());
       w.end();
@@ -337,15 +349,22 @@ Value f_url_decode(const CallArgs& a) {
   }
   return Value::of_string(o);
 }
-Value f_url_encode(const CallArgs& a) {
-  const std::string s = S(a[0]);
-  static const char* hex = "0123456789ABCDEF";
+// url_encode: a space is '+'; url_encode_component: "%20" (url-encode-component-function).
+std::string url_enc(const std::string& s, bool plus);
+Value f_url_encode(const CallArgs& a) { return Value::of_string(url_enc(S(a[0]), true)); }
+Value f_url_encode_component(const CallArgs& a) { return Value::of_string(url_enc(S(a[0]), false)); }
+std::string url_enc(const std::string& s, bool plus) {
+  // url-encode-function: "https://www.bing.com/hello world" -> "https%3a%2f%2fwww.bing.com%2fhello+world"
+  // (lower-case hex, '+' for a space, as .NET's HttpUtility.UrlEncode).
+  static const char* hex = "0123456789abcdef";
   std::string o;
   for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') o.push_back(static_cast<char>(c));
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '!' ||
+        c == '*' || c == '(' || c == ')') o.push_back(static_cast<char>(c));
+    else if (c == ' ' && plus) o.push_back('+');
     else { o.push_back('%'); o.push_back(hex[c >> 4]); o.push_back(hex[c & 15]); }
   }
-  return Value::of_string(o);
+  return o;
 }
 const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 Value f_base64_encode(const CallArgs& a) {
@@ -505,7 +524,7 @@ void add_string_functions(std::vector<ScalarFunction>& out) {
   add("string_size", 1, 1, ret_long, f_string_size);
   add("url_decode", 1, 1, ret_string, f_url_decode);
   add("url_encode", 1, 1, ret_string, f_url_encode);
-  add("url_encode_component", 1, 1, ret_string, f_url_encode);
+  add("url_encode_component", 1, 1, ret_string, f_url_encode_component);
   add("base64_encode_tostring", 1, 1, ret_string, f_base64_encode);
   add("base64_encodestring", 1, 1, ret_string, f_base64_encode);
   add("base64_decode_tostring", 1, 1, ret_string, f_base64_decode);

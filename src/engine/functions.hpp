@@ -35,6 +35,19 @@ void add_ip_functions(std::vector<ScalarFunction>& out);
 void add_hash_functions(std::vector<ScalarFunction>& out);
 // Attaches the vector kernels (kernels.cpp) to the operators declared above.
 void add_operator_kernels(std::vector<ScalarFunction>& fns);
+void add_series_functions(std::vector<ScalarFunction>& out);
+void add_more_functions(std::vector<ScalarFunction>& out);
+
+// Functions that return several columns (series_stats, series_fit_line, series_decompose,
+// series_decompose_anomalies): registered as scalar functions returning their columns as one
+// dynamic array; the binder splits it into these columns, named `(a, b) = f(x)` or, unnamed,
+// <function>_<argument>_<column> (series-stats-function: series_stats_x_min, ...).
+struct MultiOutputFunction {
+  std::string name;
+  std::vector<std::pair<std::string, Type>> outputs;
+};
+const std::vector<MultiOutputFunction>& multi_output_functions();
+const MultiOutputFunction* find_multi_output(std::string_view name);
 
 // Shared type rules.
 namespace rules {

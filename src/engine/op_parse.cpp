@@ -3,6 +3,8 @@
 // empty/null values (parse) or is dropped (parse-where).
 #include <re2/re2.h>
 
+#include <cctype>
+
 #include "engine/plan.hpp"
 #include "engine/regex.hpp"
 
@@ -33,11 +35,19 @@ class ParseNode : public PlanNode {
         for (std::size_t k = 0; k < spec_.out_columns.size(); ++k) {
           const Type t = spec_.types[k];
           if (!ok) { vals[k] = Value::null_of(t); continue; }
-          Value s = Value::of_string(std::string(groups[k + 1]));
+          const auto g = static_cast<std::size_t>(spec_.groups[k]);
+          std::string_view text = g < groups.size() ? groups[g] : std::string_view();
+          if (t != Type::String) {  // "27 " or a date before a newline still converts
+            while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+            while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+          }
+          Value s = Value::of_string(std::string(text));
           vals[k] = t == Type::String ? s : convert_to(s, t);
           if (vals[k].is_null() && t != Type::String) all_ok = false;
         }
         if (spec_.where && !all_ok) continue;
+        if (!all_ok && spec_.strict)
+          for (std::size_t k = 0; k < vals.size(); ++k) vals[k] = Value::null_of(spec_.types[k]);
         for (std::size_t c = 0; c < child_to_out_.size(); ++c)
           if (child_to_out_[c] >= 0 && !is_parsed[static_cast<std::size_t>(child_to_out_[c])])
             tb.column(static_cast<std::size_t>(child_to_out_[c])).append_from(b.columns[c], r);

@@ -1,6 +1,7 @@
 // Window functions of serialized rows, computed over the whole input in order
 // (learn.microsoft.com/kusto/query/row-number-function, prev-function, next-function):
-// row_number([start]), prev(expr [, offset [, default]]), next(expr [, offset [, default]]).
+// row_number([start [, restart]]), prev(expr [, offset [, default]]), next(expr [, offset [, default]]),
+// row_cumsum(term [, restart]), row_window_session(expr, maxFromFirst, maxBetween [, restart]).
 // The results are appended to the input as extra columns.
 #include "engine/plan.hpp"
 
@@ -14,38 +15,85 @@ class WindowNode : public PlanNode {
     InputTable inp = run_input(*child_, ctx);
     const Table& in = inp.get();
     std::vector<RowRef> rows = all_rows(in);
-    // the expression of each spec, per batch
-    std::vector<std::vector<Column>> vals(specs_.size());
-    for (std::size_t s = 0; s < specs_.size(); ++s)
-      if (specs_[s].expr)
-        for (auto& b : in.batches) vals[s].push_back(evaluate_column(*specs_[s].expr, b, ctx.eval));
-    std::vector<Column> outcols;
-    for (std::size_t s = 0; s < specs_.size(); ++s) {
-      Column c(specs_[s].type);
-      c.reserve(rows.size());
-      for (std::size_t i = 0; i < rows.size(); ++i) {
-        const WindowSpec& w = specs_[s];
-        if (w.kind == WindowSpec::RowNumber) { c.append_long(w.start + static_cast<std::int64_t>(i)); continue; }
-        const std::int64_t j = w.kind == WindowSpec::Prev ? static_cast<std::int64_t>(i) - w.offset : static_cast<std::int64_t>(i) + w.offset;
-        if (j < 0 || j >= static_cast<std::int64_t>(rows.size())) { append_value(c, convert_to(w.default_value, c.type())); continue; }
-        const RowRef& r = rows[static_cast<std::size_t>(j)];
-        c.append_from(vals[s][r.batch], r.row);
-      }
-      outcols.push_back(std::move(c));
-    }
+    // The output batches grow by one column per spec, in order: a spec's expressions may read the
+    // columns of the specs before it (row_cumsum(x, name != prev(name))).
     Table out{schema, in.sources, {}};
-    std::size_t base = 0;
     for (auto& b : in.batches) {
       Batch nb;
       nb.columns = b.columns;
       nb.sources = b.sources;
-      for (auto& c : outcols) {
-        Column part(c.type());
-        for (std::size_t r = 0; r < b.rows(); ++r) part.append_from(c, base + r);
-        nb.columns.push_back(std::move(part));
-      }
-      base += b.rows();
       out.batches.push_back(std::move(nb));
+    }
+    for (std::size_t s = 0; s < specs_.size(); ++s) {
+      const WindowSpec& w = specs_[s];
+      std::vector<Column> vals, restarts;
+      if (w.expr) for (auto& b : out.batches) vals.push_back(evaluate_column(*w.expr, b, ctx.eval));
+      if (w.restart) for (auto& b : out.batches) restarts.push_back(evaluate_column(*w.restart, b, ctx.eval));
+      auto restart_at = [&](const RowRef& r) {
+        if (restarts.empty()) return false;
+        const Value v = get_value(restarts[r.batch], r.row);
+        return v.truthy();
+      };
+      Column c(w.type);
+      c.reserve(rows.size());
+      std::int64_t counter = w.start, isum = 0;
+      double rsum = 0;
+      bool in_session = false;
+      std::int64_t session_start = 0, last = 0;
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const RowRef& r = rows[i];
+        switch (w.kind) {
+          case WindowSpec::RowNumber:
+            // row-number-function: restart resets the numbering to its start
+            if (i > 0 && restart_at(r)) counter = w.start;
+            c.append_long(counter++);
+            break;
+          case WindowSpec::CumSum: {
+            // row-cumsum-function: restart sets the accumulation back to 0 before this row
+            if (restart_at(r)) { isum = 0; rsum = 0; }
+            const Value v = get_value(vals[r.batch], r.row);
+            if (w.type == Type::Real) {
+              bool ok;
+              const double d = number_of(v, ok);
+              if (ok) rsum += d;
+              c.append_real(rsum);
+            } else {
+              if (!v.is_null()) isum = static_cast<std::int64_t>(static_cast<std::uint64_t>(isum) + static_cast<std::uint64_t>(v.i));
+              c.append_long(isum);
+            }
+            break;
+          }
+          case WindowSpec::Session: {
+            // row-window-session-function: a new session starts at the first row, after a null,
+            // when restart is true, or when the value is more than MaxDistanceFromFirst from the
+            // session's first value or more than MaxDistanceBetweenNeighbors from the previous one.
+            const Value v = get_value(vals[r.batch], r.row);
+            if (v.is_null()) { append_value(c, Value::null_of(w.type)); in_session = false; break; }
+            const bool fresh = !in_session || restart_at(r) || v.i - session_start > w.max_from_first || v.i - last > w.max_between;
+            if (fresh) session_start = v.i;
+            in_session = true;
+            last = v.i;
+            append_value(c, Value::of_datetime(session_start));
+            break;
+          }
+          case WindowSpec::Prev:
+          case WindowSpec::Next: {
+            const std::int64_t j = w.kind == WindowSpec::Prev ? static_cast<std::int64_t>(i) - w.offset : static_cast<std::int64_t>(i) + w.offset;
+            if (j < 0 || j >= static_cast<std::int64_t>(rows.size())) { append_value(c, convert_to(w.default_value, c.type())); break; }
+            const RowRef& o = rows[static_cast<std::size_t>(j)];
+            c.append_from(vals[o.batch], o.row);
+            break;
+          }
+        }
+      }
+      std::size_t base = 0;
+      for (auto& nb : out.batches) {
+        const std::size_t n = nb.sources.size();
+        Column part(c.type());
+        for (std::size_t r = 0; r < n; ++r) part.append_from(c, base + r);
+        nb.columns.push_back(std::move(part));
+        base += n;
+      }
     }
     return out;
   }

@@ -186,7 +186,9 @@ struct ParseSpec {
   std::shared_ptr<FnState> regex;   // compiled pattern, one group per column
   std::vector<int> out_columns;     // output column of each group
   std::vector<Type> types;
+  std::vector<int> groups;          // the regex group of each column
   bool where = false;
+  bool strict = true;               // simple/regex: one value that does not convert nulls them all
 };
 // Output = child columns (some replaced) + new ones; out_columns index the output schema.
 PlanPtr make_parse(PlanPtr child, ParseSpec spec, std::vector<int> child_to_out, Schema out);
@@ -194,11 +196,13 @@ PlanPtr make_parse(PlanPtr child, ParseSpec spec, std::vector<int> child_to_out,
 PlanPtr make_values(Table t);
 
 struct WindowSpec {
-  enum Kind { RowNumber, Prev, Next } kind = RowNumber;
-  ExprPtr expr;                // prev/next
+  enum Kind { RowNumber, Prev, Next, CumSum, Session } kind = RowNumber;
+  ExprPtr expr;                // prev/next, row_cumsum's term, row_window_session's value
+  ExprPtr restart;             // row_number, row_cumsum, row_window_session: true restarts
   std::int64_t offset = 1;
   Value default_value;         // prev/next beyond the ends
   std::int64_t start = 1;      // row_number
+  std::int64_t max_from_first = 0, max_between = 0;  // row_window_session (ticks)
   Type type = Type::Long;
 };
 // Appends one column per spec to the input (output schema = input + those columns).

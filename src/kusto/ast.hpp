@@ -358,7 +358,9 @@ struct Take {  // take / limit
 struct Distinct {  // distinct a, b / distinct *
   std::vector<Assignment> items;  // a single item holding Star for `distinct *`
 };
-struct Count {};
+struct Count {
+  std::string name = "Count";  // count as Name
+};
 struct Serialize {
   std::vector<Assignment> items;
 };

@@ -35,7 +35,7 @@ namespace g = grammar;
   X(op_parse) X(kv_with) X(op_parse_kv) X(default_clause) X(series_agg) X(series_from) X(series_to) X(series_step)  \
   X(series_in_range) X(series_axis) X(op_make_series) X(op_evaluate) X(sort_dir) X(nulls_pos) X(sort_key)           \
   X(op_sort) X(op_top) X(others_clause) X(nested_count) X(nested_of) X(nested_by) X(nested_level) X(op_top_nested)  \
-  X(op_take) X(distinct_star) X(op_distinct) X(op_count) X(op_serialize) X(op_as) X(op_invoke) X(op_getschema)     \
+  X(op_take) X(distinct_star) X(op_distinct) X(count_as) X(op_count) X(op_serialize) X(op_as) X(op_invoke) X(op_getschema)     \
   X(op_sample) X(op_sample_distinct) X(wildcard_table) X(union_item) X(op_union) X(render_chart) X(op_render)       \
   X(datatable_values) X(src_datatable) X(externaldata_with) X(src_externaldata) X(src_union) X(src_print)          \
   X(range_column) X(src_range) X(pipe_expr) X(tabular_param_schema) X(param_default) X(param) X(param_list)         \
@@ -1082,7 +1082,12 @@ class Converter {
         o.op = std::move(d);
         break;
       }
-      case K::op_count: o.op = Count{}; break;
+      case K::op_count: {
+        Count c;
+        if (const auto* ca = child(n, K::count_as)) c.name = name_text(*child(*ca, K::name));
+        o.op = std::move(c);
+        break;
+      }
       case K::op_serialize: o.op = Serialize{assignments(n)}; break;
       case K::op_as: o.op = As{op_params(n), name_text(*child(n, K::name))}; break;
       case K::op_invoke: o.op = Invoke{call(*child(n, K::call))}; break;

@@ -63,18 +63,29 @@ std::optional<TimeSpan> parse_duration(std::string_view t) {
     if (!any) return std::nullopt;
     return TimeSpan{ticks};
   }
-  std::size_t j = 0;
-  while (j < t.size() && std::isdigit(static_cast<unsigned char>(t[j]))) ++j;
-  if (j == 0 || j + 1 != t.size()) return std::nullopt;
-  std::int64_t v = 0;
-  if (std::from_chars(t.data(), t.data() + j, v).ec != std::errc()) return std::nullopt;
-  switch (t[j]) {
-    case 's': return TimeSpan{v * kTicksPerSecond};
-    case 'm': return TimeSpan{v * kMinute};
-    case 'h': return TimeSpan{v * kHour};
-    case 'd': return TimeSpan{v * kTicksPerDay};
-    default: return std::nullopt;
+  // One or more number+unit parts: "5m", "14d", and compound values such as "1h10m" (used by an
+  // official Microsoft rule; each part adds up).
+  std::int64_t total = 0;
+  std::size_t i = 0;
+  while (i < t.size()) {
+    std::size_t j = i;
+    while (j < t.size() && std::isdigit(static_cast<unsigned char>(t[j]))) ++j;
+    if (j == i || j >= t.size()) return std::nullopt;
+    std::int64_t v = 0;
+    if (std::from_chars(t.data() + i, t.data() + j, v).ec != std::errc()) return std::nullopt;
+    std::int64_t per = 0;
+    switch (t[j]) {
+      case 's': per = kTicksPerSecond; break;
+      case 'm': per = kMinute; break;
+      case 'h': per = kHour; break;
+      case 'd': per = kTicksPerDay; break;
+      default: return std::nullopt;
+    }
+    std::int64_t part = 0;
+    if (__builtin_mul_overflow(v, per, &part) || __builtin_add_overflow(total, part, &total)) return std::nullopt;
+    i = j + 1;
   }
+  return TimeSpan{total};
 }
 
 // The leading token of a value such as "7d // Increased queryperiod ..." and what follows it.

@@ -71,6 +71,13 @@ TEST_CASE("`queryPeriod: 7d // Increased ...` is a string: warning, effective 7d
   CHECK(r.query_period_text.rfind("7d // Increased", 0) == 0);
 }
 
+TEST_CASE("a compound duration (`queryPeriod: 1h10m`, as an official Microsoft rule writes it) adds its parts") {
+  SentinelRule r = load_one(data("compound_period.yaml"));
+  CHECK(r.warnings.empty());
+  REQUIRE(r.query_period);
+  CHECK(r.query_period->ticks == 70 * 60 * kTicksPerSecond);
+}
+
 TEST_CASE("a query error is reported at its line and column in the YAML file") {
   SentinelRule r = load_one(data("bad_query.yaml"));
   ParseOptions o;
