@@ -15,6 +15,7 @@
 #include "app/runner.hpp"
 #include "eql/engine.hpp"
 #include "elastic/elastic_rule.hpp"
+#include "eql/parser.hpp"
 #include "elastic/field_types.hpp"
 #include "kuery/matcher.hpp"
 
@@ -61,7 +62,10 @@ bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why);
 bool load_eql_data(const std::vector<DataSpec>& data, bool strict, eql::EventStore& store, std::vector<std::string>& messages);
 bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data, eql::EventStore& store, EqlTyping& t,
                      std::vector<std::string>& messages);
-void note_unmapped_fields(const eql::Query& q, const EqlTyping& t, const eql::EventStore& store, std::vector<std::string>& messages);
+// Elasticsearch's "Unknown column" check: false (with a positioned error each) when the query
+// names, without `?`, a field that no searched index maps.
+bool check_unknown_fields(const eql::Query& q, std::string_view query_text, const eql::SourceContext& where, const EqlTyping& t,
+                          const eql::EventStore& store, std::vector<std::string>& messages);
 // Rows of a result as JSON texts: event queries give each event's document; sequences and samples
 // give {"sequence": N, "stage": I, "_index": ..., "_source": {...}} (missing stages {"missing": true}).
 std::vector<std::string> eql_json_rows(const eql::QueryResult& r, const eql::EventStore& store);

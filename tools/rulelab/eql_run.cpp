@@ -79,8 +79,8 @@ int query_eql(const QueryArgs& a) {
   EventStore store;
   app::EqlTyping typing;
   std::vector<std::string> messages;
-  const bool ok = app::load_eql_data(data, a.strict, store, messages) && app::setup_eql_types(a.mapping, data, store, typing, messages);
-  if (ok) app::note_unmapped_fields(*q, typing, store, messages);
+  const bool ok = app::load_eql_data(data, a.strict, store, messages) && app::setup_eql_types(a.mapping, data, store, typing, messages) &&
+                  app::check_unknown_fields(*q, a.query, where, typing, store, messages);
   for (const auto& m : messages) std::cerr << m << "\n";
   if (!ok) return 1;
   eql::RunOptions opts;
