@@ -280,7 +280,14 @@ bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, co
   }
   if (!load_eql_data(used, data.strict, out.store, messages) || !setup_eql_types(data.mapping, used, out.store, out.typing, messages))
     return false;
-  return check_unknown_fields(out.query, rule.query, where, out.typing, out.store, messages);
+  std::vector<std::string> unknown;
+  if (check_unknown_fields(out.query, rule.query, where, out.typing, out.store, unknown)) return true;
+  if (!out.unknown_fields_are_notes) {
+    messages.insert(messages.end(), unknown.begin(), unknown.end());
+    return false;
+  }
+  for (const auto& u : unknown) messages.push_back("note: Elasticsearch would reject the rule: " + u);
+  return true;
 }
 
 bool set_eql_clock(const elastic::ElasticRule& rule, std::int64_t now, const Limits& limits, EqlRuleRun& out,

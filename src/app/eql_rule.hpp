@@ -44,6 +44,9 @@ struct EqlRuleRun {
   eql::RunOptions opts;              // opts.keep points into this object: keep it in place
   std::vector<std::string> ignored;  // --data indexes the rule's index patterns do not select
   std::vector<FileRead> reads;
+  // explain: a field no searched index maps ("Unknown column") is a note, so that the event is
+  // still explained; run and query fail, as Elasticsearch does.
+  bool unknown_fields_are_notes = false;
 };
 
 // Messages are lines for the user: "note: ...", "warning: ...", or an error (when false is returned).
