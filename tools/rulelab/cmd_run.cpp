@@ -126,12 +126,25 @@ void add_query(CLI::App& app, Registry& r) {
   CLI::App* sub = app.add_subcommand("query", "Run an ad hoc query (Kusto, Kibana KQL or EQL) over sample logs");
   sub->add_option("query", a->query, "the query text")->required();
   sub->add_option("--dialect", a->dialect, "kusto, kuery or eql")->required()->check(CLI::IsMember({"kusto", "kuery", "kql", "eql"}));
-  sub->add_option("--size", a->size, "result size (EQL, Kibana KQL)");
+  sub->add_option("--size", a->size, "result size (EQL, Kibana KQL)")->check(CLI::PositiveNumber);
+  sub->add_option("--tiebreaker", a->tiebreaker, "EQL: the field that orders events with the same timestamp (tiebreaker_field)");
+  sub->add_option("--timestamp-field", a->timestamp_field, "EQL: the field holding each event's time (default @timestamp)");
+  sub->add_option("--event-category-field", a->event_category_field,
+                  "EQL: the field `process where ...` tests (default event.category)");
+  sub->add_option("--max-samples-per-key", a->max_samples_per_key, "EQL samples: samples per join key (default 1)")
+      ->check(CLI::PositiveNumber);
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   add_date_order_option(sub, a->date_order);
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown, "Kusto: read every row into memory before the query runs");
-  r.add(sub, [a] {
+  r.add(sub, [a, sub] {
+    if (a->dialect != "eql") {
+      for (const auto* opt : {"--tiebreaker", "--timestamp-field", "--event-category-field", "--max-samples-per-key"})
+        if (sub->count(opt)) {
+          std::cerr << "rulelab query: " << opt << " applies to --dialect eql only\n";
+          return 2;
+        }
+    }
     if (a->dialect == "kusto") return query_kusto(*a);
     if (a->dialect == "eql") return query_eql(*a);
     return query_kuery(*a);
