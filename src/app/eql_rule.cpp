@@ -83,7 +83,10 @@ eql::FieldInfo eql_field_info(const std::string& name, const elastic::ResolvedFi
   eql::FieldInfo info;
   if (rf.mapping.type == elastic::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
   else info.type = eql_type_of(rf.mapping.type);
-  if (elastic::is_keyword_like(rf.mapping.type)) info.ignore_above = rf.mapping.ignore_above;
+  if (elastic::is_keyword_like(rf.mapping.type)) {
+    info.ignore_above = rf.mapping.ignore_above;
+    info.normalizer = rf.mapping.normalizer;
+  }
   if (elastic::is_text_like(rf.mapping.type))
     for (const auto& [sub, sm] : rf.mapping.multi_fields)
       if (elastic::is_keyword_like(sm.type)) {
@@ -116,7 +119,7 @@ bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data,
     if (m) user = std::move(m.value());
   }
   for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
-    auto f = std::make_unique<elastic::IndexFields>(t.types);
+    auto f = std::make_unique<elastic::IndexFields>(t.types, store.indexes()[ix].name);
     for (const auto& d : store.docs())
       if (d.index == ix) f->observe(d.source);
     if (!per_index_files) {
@@ -129,14 +132,15 @@ bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data,
   return !per_index_files || load_mappings(spec, data, store, messages);
 }
 
-// Field names a query reads (not written ?optional), each once, in order.
-void collect_fields(const eql::Expr& e, std::vector<std::string>& out) {
-  if (e.kind == eql::ExprKind::Field && !e.optional && std::find(out.begin(), out.end(), e.name) == out.end())
-    out.push_back(e.name);
+// Field references a query reads (not written ?optional), the first of each name, in order.
+void collect_fields(const eql::Expr& e, std::vector<const eql::Expr*>& out) {
+  if (e.kind == eql::ExprKind::Field && !e.optional &&
+      std::none_of(out.begin(), out.end(), [&](const eql::Expr* x) { return x->name == e.name; }))
+    out.push_back(&e);
   for (const auto& a : e.args) collect_fields(*a, out);
 }
-std::vector<std::string> query_fields(const eql::Query& q) {
-  std::vector<std::string> out;
+std::vector<const eql::Expr*> query_fields(const eql::Query& q) {
+  std::vector<const eql::Expr*> out;
   auto filter = [&](const eql::EventFilter& f) {
     if (f.condition) collect_fields(*f.condition, out);
   };
@@ -153,23 +157,30 @@ std::vector<std::string> query_fields(const eql::Query& q) {
   return out;
 }
 
-// Elasticsearch rejects an EQL query naming a field that no searched index maps ("Unknown
-// column"), unless it is written ?field. With ECS, the user's mapping and the documents' dynamic
-// fields as the index mapping, say which fields would be unknown (a note: rulelab still runs).
-void note_unmapped_fields(const eql::Query& q, const EqlTyping& t, const EventStore& store, std::vector<std::string>& messages) {
-  if (t.per_index.empty()) return;
-  for (const auto& f : query_fields(q)) {
+// Elasticsearch's EQL verifier rejects a query naming a field that no searched index maps
+// ("Unknown column [f]"), unless it is written ?f (EQL syntax reference, "Optional fields").
+// The index mappings here: the --mapping, the integration data stream's mapping, ECS (when the
+// index is neither) and the documents' dynamic fields (not in `dynamic: false` data streams).
+bool check_unknown_fields(const eql::Query& q, std::string_view query_text, const eql::SourceContext& where, const EqlTyping& t,
+                          const EventStore& store, std::vector<std::string>& messages) {
+  if (t.per_index.empty()) return true;
+  bool ok = true;
+  for (const eql::Expr* f : query_fields(q)) {
     bool mapped = false;
     for (std::size_t ix = 0; ix < t.per_index.size() && !mapped; ++ix) {
-      if (t.per_index[ix]->resolve(f).origin != elastic::MappingOrigin::Unmapped) mapped = true;
+      if (t.per_index[ix]->resolve(f->name).origin != elastic::MappingOrigin::Unmapped) mapped = true;
       const auto& m = store.indexes()[ix].mapping;
-      if (m && m->find(f)) mapped = true;
+      if (m && m->find(f->name)) mapped = true;
     }
-    if (!mapped)
-      { std::ostringstream m_; m_ << "note: field " << f << " is mapped by no searched index (not in ECS/integration fields, the "
-                << "mapping or the documents): Elasticsearch would reject the query (Unknown column [" << f
-                << "]) unless it is written ?" << f; messages.push_back(m_.str()); }
+    if (mapped) continue;
+    ok = false;
+    messages.push_back(eql::make_error("Unknown column [" + f->name + "]: no searched index maps it (not in the mapping, the data "
+                                       "stream's mapping, ECS or the documents), as Elasticsearch's EQL verifier reports; write ?" +
+                                       f->name + " to make the field optional",
+                                       query_text, f->range.begin, where)
+                           .format());
   }
+  return ok;
 }
 
 
@@ -284,7 +295,13 @@ bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, co
   if (!load_eql_data(used, data.strict, out.store, messages, filter) ||
       !setup_eql_types(data.mapping, used, out.store, out.typing, messages))
     return false;
-  note_unmapped_fields(out.query, out.typing, out.store, messages);
+  std::vector<std::string> unknown;
+  if (check_unknown_fields(out.query, rule.query, where, out.typing, out.store, unknown)) return true;
+  if (!out.unknown_fields_are_notes) {
+    messages.insert(messages.end(), unknown.begin(), unknown.end());
+    return false;
+  }
+  for (const auto& u : unknown) messages.push_back("note: Elasticsearch would reject the rule: " + u);
   return true;
 }
 

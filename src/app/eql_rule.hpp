@@ -15,6 +15,7 @@
 #include "app/runner.hpp"
 #include "eql/engine.hpp"
 #include "elastic/elastic_rule.hpp"
+#include "eql/parser.hpp"
 #include "elastic/field_types.hpp"
 #include "kuery/matcher.hpp"
 
@@ -43,6 +44,9 @@ struct EqlRuleRun {
   eql::RunOptions opts;              // opts.keep points into this object: keep it in place
   std::vector<std::string> ignored;  // --data indexes the rule's index patterns do not select
   std::vector<FileRead> reads;
+  // explain: a field no searched index maps ("Unknown column") is a note, so that the event is
+  // still explained; run and query fail, as Elasticsearch does.
+  bool unknown_fields_are_notes = false;
 };
 
 // Messages are lines for the user: "note: ...", "warning: ...", or an error (when false is returned).
@@ -68,7 +72,10 @@ bool load_eql_data(const std::vector<DataSpec>& data, bool strict, eql::EventSto
                    const std::function<std::unique_ptr<DocumentFilter>()>& filter = {});
 bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data, eql::EventStore& store, EqlTyping& t,
                      std::vector<std::string>& messages);
-void note_unmapped_fields(const eql::Query& q, const EqlTyping& t, const eql::EventStore& store, std::vector<std::string>& messages);
+// Elasticsearch's "Unknown column" check: false (with a positioned error each) when the query
+// names, without `?`, a field that no searched index maps.
+bool check_unknown_fields(const eql::Query& q, std::string_view query_text, const eql::SourceContext& where, const EqlTyping& t,
+                          const eql::EventStore& store, std::vector<std::string>& messages);
 // Rows of a result as JSON texts: event queries give each event's document; sequences and samples
 // give {"sequence": N, "stage": I, "_index": ..., "_source": {...}} (missing stages {"missing": true}).
 std::vector<std::string> eql_json_rows(const eql::QueryResult& r, const eql::EventStore& store);

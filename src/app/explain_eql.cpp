@@ -199,6 +199,7 @@ EqlExplanation explain_eql_unchecked(const LoadedRule& loaded, const DataOptions
   x.rule_name = rule.name;
   x.interval = rule.interval;
   auto run = std::make_unique<EqlRuleRun>();
+  run->unknown_fields_are_notes = true;
   if (!prepare_eql_rule(rule, loaded.text, data, now.ticks * 100, *run, x.messages)) {
     x.status = ExplainStatus::Failed;
     return x;

@@ -7,6 +7,7 @@
 
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
+#include "elastic/analyzer.hpp"
 
 namespace rulelab::elastic {
 
@@ -14,6 +15,7 @@ namespace {
 const char* const kEcsRows[] = {
 #include "elastic/ecs_field_table.inc"
 };
+#include "elastic/integration_table.inc"
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -71,6 +73,7 @@ std::string_view to_string(MappingOrigin o) {
   switch (o) {
     case MappingOrigin::User: return "mapping";
     case MappingOrigin::Ecs: return "ecs";
+    case MappingOrigin::Integration: return "integration";
     case MappingOrigin::Dynamic: return "dynamic";
     case MappingOrigin::Unmapped: return "unmapped";
   }
@@ -126,54 +129,172 @@ void FieldTypes::add(const std::string& name, FieldMapping m, MappingOrigin orig
 }
 
 namespace {
-FieldMapping mapping_of(const nlohmann::json& spec) {
+std::vector<std::string> string_list(const nlohmann::json& j, const char* key) {
+  std::vector<std::string> out;
+  auto it = j.find(key);
+  if (it == j.end()) return out;
+  if (it->is_string()) out.push_back(it->get<std::string>());
+  else if (it->is_array())
+    for (const auto& v : *it)
+      if (v.is_string()) out.push_back(v.get<std::string>());
+  return out;
+}
+bool any_glob(const std::vector<std::string>& globs, std::string_view s) {
+  for (const auto& g : globs)
+    if (field_pattern_matches(g, s)) return true;
+  return false;
+}
+}  // namespace
+
+std::vector<std::string> FieldMapping::index_tokens(std::string_view v) const {
+  return analyzer ? analyzer->tokens(v) : standard_tokens(v);
+}
+std::vector<std::string> FieldMapping::query_tokens(std::string_view v) const {
+  if (search_analyzer) return search_analyzer->tokens(v);
+  return index_tokens(v);
+}
+bool FieldMapping::lowercases_terms() const {
+  const Analyzer* a = search_analyzer ? search_analyzer.get() : analyzer.get();
+  return a ? a->lowercases() : true;
+}
+
+bool DynamicTemplate::applies(std::string_view path, std::string_view json_type) const {
+  const auto dot = path.rfind('.');
+  const std::string_view leaf = dot == std::string_view::npos ? path : path.substr(dot + 1);
+  if (!match.empty() && !any_glob(match, leaf)) return false;
+  if (!unmatch.empty() && any_glob(unmatch, leaf)) return false;
+  if (!path_match.empty() && !any_glob(path_match, path)) return false;
+  if (!path_unmatch.empty() && any_glob(path_unmatch, path)) return false;
+  auto type_in = [&](const std::vector<std::string>& ts) {
+    for (const auto& t : ts)
+      if (t == "*" || t == json_type) return true;
+    return false;
+  };
+  if (!match_mapping_type.empty() && !type_in(match_mapping_type)) return false;
+  if (!unmatch_mapping_type.empty() && type_in(unmatch_mapping_type)) return false;
+  return true;
+}
+
+FieldMapping FieldTypes::parse_mapping(const nlohmann::json& spec) const {
   FieldMapping m;
-  const std::string type = spec.value("type", spec.contains("properties") ? "object" : "object");
+  const std::string type = spec.value("type", "object");
   m = simple(type);
   if (auto it = spec.find("ignore_above"); it != spec.end() && it->is_number_integer()) m.ignore_above = it->get<std::int64_t>();
   if (auto it = spec.find("index"); it != spec.end() && it->is_boolean()) m.index = it->get<bool>();
-  if (auto it = spec.find("normalizer"); it != spec.end() && it->is_string()) m.lowercase_normalizer = it->get<std::string>() == "lowercase";
+  if (auto it = spec.find("normalizer"); it != spec.end() && it->is_string()) m.normalizer = analysis_.normalizer(it->get<std::string>());
+  if (auto it = spec.find("analyzer"); it != spec.end() && it->is_string()) m.analyzer = analysis_.analyzer(it->get<std::string>());
+  if (auto it = spec.find("search_analyzer"); it != spec.end() && it->is_string())
+    m.search_analyzer = analysis_.analyzer(it->get<std::string>());
+  if (auto it = spec.find("null_value"); it != spec.end() && !it->is_null())
+    m.null_value = it->is_string() ? it->get<std::string>() : it->dump();
   if (auto it = spec.find("value"); it != spec.end()) m.constant_value = it->is_string() ? it->get<std::string>() : it->dump();
   if (auto it = spec.find("path"); it != spec.end() && it->is_string()) m.alias_path = it->get<std::string>();
   if (auto it = spec.find("fields"); it != spec.end() && it->is_object())
     for (auto f = it->begin(); f != it->end(); ++f)
-      if (f.value().is_object()) m.multi_fields.push_back({f.key(), mapping_of(f.value())});
+      if (f.value().is_object()) m.multi_fields.push_back({f.key(), parse_mapping(f.value())});
   return m;
 }
 
-void walk_properties(const nlohmann::json& props, const std::string& prefix, FieldTypes& out, std::size_t& n, int depth) {
+void FieldTypes::walk_properties(const nlohmann::json& props, const std::string& prefix, std::size_t& n, int depth, MappingOrigin origin) {
   if (!props.is_object() || depth > 64) return;
   for (auto it = props.begin(); it != props.end(); ++it) {
     if (!it.value().is_object()) continue;
     const std::string name = prefix.empty() ? it.key() : prefix + "." + it.key();
     const auto& spec = it.value();
-    FieldMapping m = mapping_of(spec);
+    FieldMapping m = parse_mapping(spec);
     if (spec.contains("properties")) {
-      out.add(name, m, MappingOrigin::User);  // object or nested
+      add(name, m, origin);  // object or nested
       ++n;
-      walk_properties(spec["properties"], name, out, n, depth + 1);
+      walk_properties(spec["properties"], name, n, depth + 1, origin);
       continue;
     }
-    out.add(name, std::move(m), MappingOrigin::User);
+    add(name, std::move(m), origin);
     ++n;
   }
 }
-}  // namespace
 
-Result<std::size_t> FieldTypes::add_mapping_json(std::string_view text, const std::string& file) {
+Result<std::size_t> FieldTypes::add_mapping_json(std::string_view text, const std::string& file, MappingOrigin origin) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Error("not a JSON object: expected the response of GET index/_mapping", file);
   std::size_t n = 0;
-  auto take = [&](const nlohmann::json& mappings) {
-    if (mappings.contains("properties")) walk_properties(mappings["properties"], "", *this, n, 0);
+  std::optional<Error> failed;
+  auto settings = [&](const nlohmann::json& s) {
+    if (!s.is_object() || failed) return;
+    const nlohmann::json* a = nullptr;
+    if (s.contains("analysis")) a = &s["analysis"];
+    else if (s.contains("index") && s["index"].is_object() && s["index"].contains("analysis")) a = &s["index"]["analysis"];
+    if (!a) return;
+    auto r = analysis_.add_settings(*a, file);
+    if (!r) failed = r.error();
   };
-  if (j.contains("properties")) take(j);
-  else if (j.contains("mappings")) take(j["mappings"]);
-  else
+  auto take = [&](const nlohmann::json& mappings) {
+    if (!mappings.is_object()) return;
+    if (auto it = mappings.find("dynamic"); it != mappings.end())
+      dynamic_ = !(it->is_boolean() ? !it->get<bool>() : it->is_string() && (*it == "false" || *it == "strict" || *it == "runtime"));
+    if (auto it = mappings.find("date_detection"); it != mappings.end() && it->is_boolean()) date_detection_ = it->get<bool>();
+    if (auto it = mappings.find("dynamic_templates"); it != mappings.end() && it->is_array())
+      for (const auto& entry : *it) {
+        if (!entry.is_object() || entry.size() != 1) continue;
+        const auto& [tname, spec] = *entry.items().begin();
+        if (!spec.is_object()) continue;
+        DynamicTemplate d;
+        d.name = tname;
+        d.match = string_list(spec, "match");
+        d.unmatch = string_list(spec, "unmatch");
+        d.path_match = string_list(spec, "path_match");
+        d.path_unmatch = string_list(spec, "path_unmatch");
+        d.match_mapping_type = string_list(spec, "match_mapping_type");
+        d.unmatch_mapping_type = string_list(spec, "unmatch_mapping_type");
+        if (spec.contains("mapping") && spec["mapping"].is_object()) {
+          nlohmann::json ms = spec["mapping"];
+          if (!ms.contains("type")) ms["type"] = "keyword";
+          d.mapping = parse_mapping(ms);
+        }
+        templates_.push_back(std::move(d));
+        ++n;
+      }
+    if (mappings.contains("properties")) walk_properties(mappings["properties"], "", n, 0, origin);
+  };
+  if (j.contains("properties") || j.contains("dynamic_templates")) take(j);
+  else if (j.contains("mappings")) {
+    if (j.contains("settings")) settings(j["settings"]);
+    take(j["mappings"]);
+  } else
     for (auto it = j.begin(); it != j.end(); ++it)
-      if (it.value().is_object() && it.value().contains("mappings")) take(it.value()["mappings"]);
+      if (it.value().is_object() && it.value().contains("mappings")) {
+        if (it.value().contains("settings")) settings(it.value()["settings"]);
+        take(it.value()["mappings"]);
+      }
+  if (failed) return *failed;
   if (n == 0) return Error("no field mappings found (expected {\"index\":{\"mappings\":{\"properties\":{...}}}})", file);
+  if (origin == MappingOrigin::User) has_user_ = true;
   return n;
+}
+
+std::shared_ptr<const FieldTypes> FieldTypes::data_stream(std::string_view index, std::string* source) const {
+  // Fleet data streams are named <type>-<dataset>-<namespace>; the table's patterns end in "-*".
+  const IntegrationMapping* hit = nullptr;
+  for (const auto& e : kIntegrationMappings)
+    if (field_pattern_matches(e.data_stream, index)) {
+      hit = &e;
+      break;
+    }
+  if (!hit) return nullptr;
+  std::lock_guard<std::mutex> lock(stream_cache_->mutex);
+  auto it = stream_cache_->by_pattern.find(hit->data_stream);
+  if (it == stream_cache_->by_pattern.end()) {
+    auto t = std::make_shared<FieldTypes>();
+    const std::string name = std::string("integration ") + hit->package + " " + hit->data_stream;
+    // logs@mappings, the package's mapping (its own dynamic templates first), then ecs@mappings.
+    std::string note = "data stream " + std::string(hit->data_stream) + " (Elastic integration package " + hit->package + ")";
+    auto ok = t->add_mapping_json(kLogsMappings, name, MappingOrigin::Integration);
+    if (ok) ok = t->add_mapping_json(hit->mapping, name, MappingOrigin::Integration);
+    if (ok) ok = t->add_mapping_json(kEcsMappings, name, MappingOrigin::Integration);
+    if (!ok) note += " (its compiled-in mapping failed to load: " + ok.error().message + ")";
+    it = stream_cache_->by_pattern.emplace(hit->data_stream, std::make_pair(std::shared_ptr<const FieldTypes>(std::move(t)), note)).first;
+  }
+  if (source) *source = it->second.second;
+  return it->second.first;
 }
 
 std::string FieldTypes::nested_ancestor(std::string_view name) const {
@@ -188,7 +309,7 @@ std::string FieldTypes::nested_ancestor(std::string_view name) const {
 std::vector<std::string> FieldTypes::user_fields() const {
   std::vector<std::string> out;
   for (const auto& [name, e] : exact_) {
-    if (e.origin != MappingOrigin::User || e.mapping.type == FieldType::Nested || e.mapping.type == FieldType::Object) continue;
+    if ((e.origin != MappingOrigin::User && e.origin != MappingOrigin::Integration) || e.mapping.type == FieldType::Nested || e.mapping.type == FieldType::Object) continue;
     out.push_back(name);
     for (const auto& [sub, m] : e.mapping.multi_fields) out.push_back(name + "." + sub);
   }
@@ -269,6 +390,31 @@ bool looks_like_dynamic_date(std::string_view s) {
   return parse_datetime(s).has_value() || (s.size() == 7 && parse_datetime(std::string(s) + "-01").has_value());
 }
 
+IndexFields::IndexFields(const FieldTypes& types, std::string_view index) : types_(&types) {
+  stream_ = types.data_stream(index, &source_);
+  if (stream_) {
+    if (types.has_user_mapping()) source_ = "the --mapping, then " + source_;
+    return;
+  }
+  if (types.has_user_mapping()) source_ = "the --mapping";
+  else if (types.builtin_ecs()) {
+    source_ = "no mapping given and no integration data stream matches the index name: guessed ECS 9.5 field types, "
+              "dynamic mapping for other fields";
+    guessed_ = true;
+  } else {
+    source_ = "dynamic mapping";
+  }
+  if (types.has_user_mapping() && types.builtin_ecs()) source_ += " (ECS 9.5 for fields it does not map)";
+}
+
+// User mapping first, then the data stream's, then (no data stream) ECS.
+std::optional<ResolvedField> IndexFields::lookup(std::string_view name) const {
+  if (!stream_) return types_->lookup(name);
+  if (types_->has_user_mapping())
+    if (auto r = types_->lookup(name); r && r->origin == MappingOrigin::User) return r;
+  return stream_->lookup(name);
+}
+
 void IndexFields::add_name(const std::string& n) {
   if (known_.emplace(n, true).second) all_.push_back(n);
 }
@@ -276,7 +422,7 @@ void IndexFields::add_name(const std::string& n) {
 void IndexFields::observe(DynRef doc) {
   for (const std::string& path : leaf_paths(doc)) {
     if (known_.count(path)) continue;
-    auto st = types_->lookup(path);
+    auto st = lookup(path);
     if (st) {
       // constant_keyword without a mapped value takes the first value indexed (Elasticsearch docs)
       if (st->mapping.type == FieldType::ConstantKeyword && st->mapping.constant_value.empty())
@@ -292,8 +438,21 @@ void IndexFields::observe(DynRef doc) {
       if (!first.valid() && !v.is_null()) first = v;
     });
     if (!first.valid()) continue;  // only nulls so far: no mapping yet
+    const FieldTypes& rules = stream_ ? *stream_ : *types_;
+    // `dynamic: false` (Elastic Defend): fields the mapping does not list are not indexed.
+    if (!rules.dynamic()) continue;
+    const char* json_type = first.is_string() ? "string" : first.kind() == DynKind::Int ? "long" : first.kind() == DynKind::Real ? "double"
+                            : first.is_bool() ? "boolean" : "object";
     FieldMapping m;
-    if (first.is_string()) m = looks_like_dynamic_date(first.as_string()) ? simple("date") : dynamic_string();
+    bool templated = false;
+    for (const auto& d : rules.dynamic_templates())
+      if (d.applies(path, json_type)) {
+        m = d.mapping;
+        templated = true;
+        break;
+      }
+    if (templated) {
+    } else if (first.is_string()) m = rules.date_detection() && looks_like_dynamic_date(first.as_string()) ? simple("date") : dynamic_string();
     else if (first.kind() == DynKind::Int) m = simple("long");
     else if (first.kind() == DynKind::Real) m = simple("float");
     else if (first.is_bool()) m = simple("boolean");
@@ -305,7 +464,7 @@ void IndexFields::observe(DynRef doc) {
 }
 
 ResolvedField IndexFields::resolve(std::string_view name) const {
-  if (auto st = types_->lookup(name)) {
+  if (auto st = lookup(name)) {
     if (st->mapping.type == FieldType::ConstantKeyword && st->mapping.constant_value.empty())
       if (auto it = constants_.find(st->source_path); it != constants_.end()) st->mapping.constant_value = it->second;
     return *st;
@@ -342,6 +501,9 @@ std::vector<std::string> IndexFields::expand(std::string_view pattern) const {
     if (field_pattern_matches(pattern, f)) out.push_back(f);
   for (const auto& f : types_->user_fields())
     if (!known_.count(f) && field_pattern_matches(pattern, f)) out.push_back(f);
+  if (stream_)
+    for (const auto& f : stream_->user_fields())
+      if (!known_.count(f) && field_pattern_matches(pattern, f) && std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
   return out;
 }
 

@@ -1,17 +1,27 @@
-// Elasticsearch field mapping types, as they decide how a kuery matches a field: from ECS 9.5
-// and integration field files (a compiled-in table), from a user-supplied index mapping
-// (`GET index/_mapping` JSON), and, for fields mapped nowhere, Elasticsearch's dynamic mapping of
-// the values found in the documents (a JSON string becomes `text` with a `.keyword` sub-field,
-// ignore_above 256; strings that look like dates become `date`; integers `long`; decimals `float`).
+// The Elastic field model shared by kuery, EQL and ES|QL: Elasticsearch field mapping types, as
+// they decide how a query matches a field. Sources, first wins: a user-supplied index mapping
+// (`GET index/_mapping` or `GET index` JSON, with `settings.analysis`); the mapping Fleet gives the
+// data stream of an Elastic integration package when the index is `logs-<dataset>-<namespace>`
+// (compiled in from the packages' field files, with their analyzers and normalizers, and the
+// logs@mappings + ecs@mappings dynamic templates for other fields; `dynamic: false` data streams
+// such as Elastic Defend's index nothing else); else ECS 9.5 (a compiled-in table, a guess the
+// runner reports); and, for fields mapped nowhere, Elasticsearch's dynamic mapping of the values
+// found in the documents (dynamic templates first; else a JSON string becomes `text` with a
+// `.keyword` sub-field, ignore_above 256; strings that look like dates become `date` unless
+// date_detection is off; integers `long`; decimals `float`).
 #pragma once
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+#include <nlohmann/json_fwd.hpp>
 
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
+#include "elastic/analysis.hpp"
 
 namespace rulelab::elastic {
 
@@ -31,14 +41,34 @@ struct FieldMapping {
   FieldType type = FieldType::Keyword;
   std::int64_t ignore_above = -1;  // -1: none
   bool index = true;
-  bool lowercase_normalizer = false;  // keyword with the "lowercase" normalizer
+  std::shared_ptr<const Normalizer> normalizer;       // keyword: indexed and query terms normalized
+  std::shared_ptr<const Analyzer> analyzer;           // text: index analyzer (null: standard)
+  std::shared_ptr<const Analyzer> search_analyzer;    // text: query analyzer (null: the index analyzer)
+  std::optional<std::string> null_value;              // what an explicit JSON null indexes as
   std::string constant_value;         // constant_keyword: the mapped value
   std::string alias_path;             // alias: the field it points to
   // `{}`: clang (with libstdc++) otherwise needs FieldMapping complete to default-construct the vector.
   std::vector<std::pair<std::string, FieldMapping>> multi_fields{};  // sub-field name -> mapping
+
+  // keyword: the term indexed for a value (normalizer applied).
+  std::string normalize(std::string_view v) const { return normalizer ? normalizer->apply(v) : std::string(v); }
+  // text: the tokens indexed for a value / the tokens a query string searches for.
+  std::vector<std::string> index_tokens(std::string_view v) const;
+  std::vector<std::string> query_tokens(std::string_view v) const;
+  // text: whether wildcard terms are lowercased (the search analyzer lowercases).
+  bool lowercases_terms() const;
 };
 
-enum class MappingOrigin { User, Ecs, Dynamic, Unmapped };
+// Elasticsearch dynamic template (a mapping applied to unmapped fields by name and JSON type).
+struct DynamicTemplate {
+  std::string name;
+  std::vector<std::string> match, unmatch, path_match, path_unmatch;  // '*' globs
+  std::vector<std::string> match_mapping_type, unmatch_mapping_type;  // string, long, double, boolean, object, *
+  FieldMapping mapping;
+  bool applies(std::string_view path, std::string_view json_type) const;
+};
+
+enum class MappingOrigin { User, Ecs, Integration, Dynamic, Unmapped };
 std::string_view to_string(MappingOrigin o);
 
 // A concrete field resolved for matching.
@@ -57,9 +87,17 @@ class FieldTypes {
   // An empty set (no ECS): every field is dynamic unless the user maps it.
   FieldTypes() = default;
 
-  // Adds an Elasticsearch mapping: the `GET index/_mapping` response ({"idx":{"mappings":{...}}}),
-  // a bare {"mappings":{...}} or {"properties":{...}}.
-  Result<std::size_t> add_mapping_json(std::string_view json_text, const std::string& file);
+  // The mapping Fleet gives the data stream an index name belongs to (`logs-<dataset>-*` of a
+  // compiled-in integration package), null when none does. `source` names it.
+  // Parsed once per FieldTypes and data stream (a cache shared by copies of this object).
+  std::shared_ptr<const FieldTypes> data_stream(std::string_view index, std::string* source = nullptr) const;
+
+  // Adds an Elasticsearch mapping: the `GET index/_mapping` or `GET index` response
+  // ({"idx":{"mappings":{...},"settings":{...}}}), a bare {"mappings":{...}} or {"properties":{...}}.
+  // Custom analyzers and normalizers come from settings.analysis (or settings.index.analysis);
+  // dynamic templates, `dynamic` and `date_detection` from the mappings.
+  Result<std::size_t> add_mapping_json(std::string_view json_text, const std::string& file,
+                                       MappingOrigin origin = MappingOrigin::User);
   void add(const std::string& name, FieldMapping m, MappingOrigin origin);
 
   // The mapping of a concrete field name (exact, multi-field of a mapped field, pattern, or under
@@ -69,6 +107,14 @@ class FieldTypes {
   std::string nested_ancestor(std::string_view name) const;
   // Names of all explicitly mapped (non-pattern) fields of the user mapping, with their multi-fields.
   std::vector<std::string> user_fields() const;
+  bool has_user_mapping() const { return has_user_; }
+  bool builtin_ecs() const { return builtin_; }
+  // Dynamic mapping rules of the index (root `dynamic`, `date_detection`, dynamic templates).
+  bool dynamic() const { return dynamic_; }
+  bool date_detection() const { return date_detection_; }
+  const std::vector<DynamicTemplate>& dynamic_templates() const { return templates_; }
+  // A mapping from its JSON (as in `properties`), with this index's analyzers and normalizers.
+  FieldMapping parse_mapping(const nlohmann::json& spec) const;
 
  private:
   struct Entry {
@@ -77,7 +123,18 @@ class FieldTypes {
   };
   std::optional<ResolvedField> lookup_plain(std::string_view name) const;
   std::optional<Entry> builtin_entry(std::string_view name) const;  // binary search in the compiled table
+  void walk_properties(const nlohmann::json& props, const std::string& prefix, std::size_t& n, int depth, MappingOrigin origin);
   bool builtin_ = false;
+  bool has_user_ = false;
+  bool dynamic_ = true;
+  bool date_detection_ = true;
+  Analysis analysis_;
+  std::vector<DynamicTemplate> templates_;
+  struct StreamCache {
+    std::mutex mutex;
+    std::map<std::string, std::pair<std::shared_ptr<const FieldTypes>, std::string>, std::less<>> by_pattern;
+  };
+  std::shared_ptr<StreamCache> stream_cache_ = std::make_shared<StreamCache>();
   std::map<std::string, Entry, std::less<>> exact_;
   std::vector<std::pair<std::string, Entry>> patterns_;  // names with '*'
 };
@@ -88,6 +145,13 @@ class FieldTypes {
 class IndexFields {
  public:
   IndexFields(const FieldTypes& types) : types_(&types) {}
+  // The fields of the named index: the user's mapping first, then the mapping of the integration
+  // data stream the name belongs to (if any), then (no data stream) ECS.
+  IndexFields(const FieldTypes& types, std::string_view index);
+  // How the index's fields are typed, for the user ("data stream logs-x-* (package p)", or the
+  // guess: ECS + dynamic mapping). Empty for an IndexFields made without an index name.
+  const std::string& mapping_source() const { return source_; }
+  bool guessed() const { return guessed_; }
   void observe(DynRef doc);  // call for every document before matching
   // Resolves a concrete (non-wildcard) field name.
   ResolvedField resolve(std::string_view name) const;
@@ -104,7 +168,11 @@ class IndexFields {
 
  private:
   void add_name(const std::string& n);
+  std::optional<ResolvedField> lookup(std::string_view name) const;
   const FieldTypes* types_;
+  std::shared_ptr<const FieldTypes> stream_;  // the data stream's mapping (integration)
+  std::string source_;
+  bool guessed_ = false;
   const IndexFields* data_view_ = nullptr;
   std::map<std::string, FieldMapping, std::less<>> dynamic_;
   std::map<std::string, std::string, std::less<>> constants_;  // constant_keyword values seen first

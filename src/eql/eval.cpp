@@ -517,6 +517,7 @@ void Evaluator::field_values(std::string_view path, const EventView& ev, std::ve
         static_cast<std::int64_t>(cp_count(r.as_string())) > info->ignore_above)
       continue;  // not indexed
     Value v = typed_value(r, type);
+    if (info && info->normalizer && v.kind == Value::Kind::String) v.s = info->normalizer->apply(v.s);
     if (!v.is_null()) out.push_back(std::move(v));
   }
 }
@@ -620,6 +621,16 @@ bool Evaluator::pattern_match(const Pattern& p, const Value& v, bool insensitive
 }
 
 // A condition Elasticsearch runs as a query: true when any value of the field satisfies it.
+namespace {
+// A query term on a keyword field with a normalizer is normalized, as Elasticsearch's term query does.
+Value normalized_term(const Value& lit, std::string_view field, const EventView& ev) {
+  if (!ev.mapping || lit.kind != Value::Kind::String) return lit;
+  const FieldInfo* info = ev.mapping->find(ev.mapping->resolve(field));
+  if (!info || !info->normalizer) return lit;
+  return Value::string(info->normalizer->apply(lit.s));
+}
+}  // namespace
+
 bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
   std::vector<Value> vals;
   switch (e.kind) {
@@ -630,7 +641,7 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
     case ExprKind::Compare: {
       bool field_left = e.args[0]->kind == ExprKind::Field;
       const Expr& f = field_left ? *e.args[0] : *e.args[1];
-      const Value& lit = field_left ? e.args[1]->value : e.args[0]->value;
+      const Value lit = normalized_term(field_left ? e.args[1]->value : e.args[0]->value, f.name, ev);
       Op op = field_left ? e.op : flip(e.op);
       field_values(f.name, ev, vals);
       if (lit.is_null()) {
@@ -649,7 +660,7 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
       field_values(e.args[0]->name, ev, vals);
       bool any = std::any_of(vals.begin(), vals.end(), [&](const Value& v) {
         for (std::size_t i = 1; i < e.args.size(); ++i)
-          if (equal_values(v, e.args[i]->value, e.insensitive)) return true;
+          if (equal_values(v, normalized_term(e.args[i]->value, e.args[0]->name, ev), e.insensitive)) return true;
         return false;
       });
       return e.negated ? !any : any;

@@ -13,6 +13,7 @@
 
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
+#include "elastic/analysis.hpp"
 #include "eql/ast.hpp"
 #include "eql/value.hpp"
 
@@ -30,6 +31,9 @@ struct FieldInfo {
   // Strings longer than this (in characters) are not indexed for exact matching (keyword
   // `ignore_above`; for a text field, that of its keyword sub-field): EQL never sees them.
   std::int64_t ignore_above = -1;
+  // keyword `normalizer` (e.g. Elastic Defend's .caseless: lowercase): applied to the indexed
+  // values and to the terms of queries on the field, as Elasticsearch does.
+  std::shared_ptr<const elastic::Normalizer> normalizer;
 };
 
 // Field types from an Elasticsearch index mapping ({"properties": ...}, or GET _mapping output).

@@ -439,7 +439,7 @@ bool any_keyword(const FieldPred& p, DynRef obj, F&& f) {
     if (hit) return;
     auto s = keyword_text(v);
     if (!s || !keyword_indexed(p, *s)) return;
-    if (p.f.mapping.lowercase_normalizer) *s = lowercase(*s);
+    if (p.f.mapping.normalizer) *s = p.f.mapping.normalize(*s);
     if (f(*s)) hit = true;
   });
   return hit;
@@ -452,7 +452,7 @@ bool any_text(const FieldPred& p, DynRef obj, F&& f) {
     if (hit) return;
     auto s = keyword_text(v);
     if (!s) return;
-    if (f(standard_tokens(*s))) hit = true;
+    if (f(p.f.mapping.index_tokens(*s))) hit = true;
   });
   return hit;
 }
@@ -742,16 +742,16 @@ class Compiler {
         pr.qs = query_string_terms(n.value.segments);
       }
       if (is_keyword_like(t)) {
-        if (pr.f.mapping.lowercase_normalizer)
+        if (pr.f.mapping.normalizer)
           for (auto& q : pr.qs)
-            for (auto& s : q.segments) s = lowercase(s);
+            for (auto& s : q.segments) s = pr.f.mapping.normalize(s);
         return;
       }
       if (is_text_like(t)) {
         for (auto& q : pr.qs) {
-          if (q.wildcard)
+          if (q.wildcard && pr.f.mapping.lowercases_terms())
             for (auto& s : q.segments) s = lowercase(s);
-          pr.qs_tokens.push_back(q.wildcard ? std::vector<std::string>{} : standard_tokens(q.segments[0]));
+          pr.qs_tokens.push_back(q.wildcard ? std::vector<std::string>{} : pr.f.mapping.query_tokens(q.segments[0]));
         }
         return;
       }
@@ -773,7 +773,7 @@ class Compiler {
     if (pr.op == Op::Range) {
       pr.rop = n.op;
       if (is_keyword_like(t) || is_text_like(t)) {
-        pr.rkey = pr.f.mapping.lowercase_normalizer ? lowercase(v) : v;
+        pr.rkey = pr.f.mapping.normalize(v);
         return;
       }
       if (is_numeric(t)) {
@@ -818,11 +818,11 @@ class Compiler {
     const FieldType t = pr.f.mapping.type;
     const std::string& fname = pr.f.name;
     if (is_keyword_like(t)) {
-      pr.key = pr.f.mapping.lowercase_normalizer ? lowercase(v) : v;
+      pr.key = pr.f.mapping.normalize(v);
       return;
     }
     if (is_text_like(t)) {
-      pr.tokens = standard_tokens(v);
+      pr.tokens = pr.f.mapping.query_tokens(v);
       if (pr.tokens.empty()) pr.never = true;  // zero_terms_query: none
       return;
     }

@@ -133,7 +133,7 @@ void threat_match(const ElasticRule& rule, std::string_view text, const std::vec
   };
   std::vector<Indicator> indicators;
   for (const auto* ix : threat_indices) {
-    IndexFields fields(types);
+    IndexFields fields(types, ix->name);
     fields.set_data_view(&data_view);
     for (const auto& d : ix->docs) fields.observe(d.source);
     CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
@@ -265,7 +265,9 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
   };
   for (const auto* ix : selected) {
     Compiled c;
-    c.fields = std::make_unique<IndexFields>(types);
+    c.fields = std::make_unique<IndexFields>(types, ix->name);
+    if (c.fields->guessed() || types.has_user_mapping() || !c.fields->mapping_source().empty())
+      report(res.notes, "index " + ix->name + ": fields typed by " + c.fields->mapping_source());
     c.fields->set_data_view(&data_view);
     for (const auto& d : ix->docs) c.fields->observe(d.source);
     c.query.emplace(CompiledQuery::compile(*parsed.query->root, *c.fields, now));
@@ -465,7 +467,8 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
   };
   std::set<std::string> reported;
   for (const auto& ix : data) {
-    IndexFields fields(types);  // each index keeps its own mapping
+    IndexFields fields(types, ix.name);  // each index keeps its own mapping
+    if (auto m = "index " + ix.name + ": fields typed by " + fields.mapping_source(); reported.insert(m).second) res.notes.push_back(m);
     fields.set_data_view(&data_view);
     for (const auto& d : ix.docs) fields.observe(d.source);
     CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);

@@ -11,7 +11,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 D=$SRC/tests/data/eql/explain
-IX=logs-endpoint.events.process-default
+# Network and process events in one index: a name no integration data stream has (the process
+# data stream maps no destination.* field: Elasticsearch would reject the rule, Unknown column).
+IX=logs-endpoint.events.mixed-default
 ex() { "$RULELAB" explain "$D/seq_rule.toml" --data "$IX=$D/events.ndjson" --now 2024-05-01T10:30:00Z --event "$@"; }
 
 # A completed, reported sequence: both events say so, with the stage conditions and the join key.

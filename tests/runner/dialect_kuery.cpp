@@ -32,6 +32,7 @@ struct Runner {
   testrunner::FileRun& f;
   bool ecs = true;
   std::string mapping_json;
+  std::string index;  // `index NAME`: the index the documents are in (integration data streams)
   std::vector<std::string> docs;  // encoded
   DateTime now = *parse_datetime("2024-05-01T12:00:00Z");
 
@@ -39,9 +40,10 @@ struct Runner {
 
   FieldTypes current_types() const {
     FieldTypes t = ecs ? FieldTypes::builtin() : FieldTypes();
-    if (!mapping_json.empty()) (void)t.add_mapping_json(mapping_json, f.file);
+    if (!mapping_json.empty()) (void)t.add_mapping_json(mapping_json, f.file);  // checked where the block is read
     return t;
   }
+  IndexFields index_fields(const FieldTypes& t) const { return index.empty() ? IndexFields(t) : IndexFields(t, index); }
 
   // Compares the matching documents (numbered from 1) with the expected rows: one number a line,
   // or `(empty)`.
@@ -84,10 +86,25 @@ struct Runner {
         ecs = false;
       } else if (line == "ecs on") {
         ecs = true;
+      } else if (line.rfind("index ", 0) == 0) {
+        index = line.substr(6);
       } else if (line == "mapping") {
         auto b = block(i, false);
         mapping_json.clear();
         for (auto& l : b) mapping_json += l + "\n";
+        if (!mapping_json.empty()) {
+          FieldTypes t;
+          if (auto r = t.add_mapping_json(mapping_json, f.file); !r) fail(at, "mapping: " + r.error().message);
+        }
+      } else if (line == "mapping error") {
+        const std::string text = join(block(i, true), "\n");
+        auto expect = block(i, false);
+        FieldTypes t;
+        auto r = t.add_mapping_json(text, f.file);
+        if (r) fail(at, "expected a mapping error");
+        else if (!expect.empty() && r.error().message.find(expect[0]) == std::string::npos)
+          fail(at, "mapping error: " + r.error().message + " does not contain " + expect[0]);
+        else f.pass();
       } else if (line == "data") {
         docs.clear();
         JsonParser p;
@@ -122,7 +139,7 @@ struct Runner {
         const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
         if (j.is_discarded()) { fail(at, "bad DSL JSON"); continue; }
         const FieldTypes t = current_types();
-        IndexFields fields(t);
+        IndexFields fields = index_fields(t);
         for (const auto& d : docs) fields.observe(DynRef(d));
         auto cq = CompiledQuery::compile_dsl(j, fields, now);
         if (!cq.errors().empty()) { fail(at, "dsl error: " + cq.errors().front().message); continue; }
@@ -133,7 +150,7 @@ struct Runner {
         auto r = parse_kuery(text);
         if (!r.query) { fail(at, "parse failed: " + r.failure->message); continue; }
         const FieldTypes t = current_types();
-        IndexFields fields(t);
+        IndexFields fields = index_fields(t);
         for (const auto& d : docs) fields.observe(DynRef(d));
         auto cq = CompiledQuery::compile(*r.query->root, fields, now);
         if (line == "query error") {

@@ -87,8 +87,9 @@ int query_eql(const QueryArgs& a) {
   const std::string& cat_field = a.event_category_field.empty() ? defaults.category_field : a.event_category_field;
   const auto filter = a.mapping.empty() && !a.no_pushdown ? app::eql_read_filter(*q, typing.types, ts_field, cat_field)
                                                           : std::function<std::unique_ptr<DocumentFilter>()>{};
-  const bool ok = app::load_eql_data(data, a.strict, store, messages, filter) && app::setup_eql_types(a.mapping, data, store, typing, messages);
-  if (ok) app::note_unmapped_fields(*q, typing, store, messages);
+  const bool ok = app::load_eql_data(data, a.strict, store, messages, filter) &&
+                  app::setup_eql_types(a.mapping, data, store, typing, messages) &&
+                  app::check_unknown_fields(*q, a.query, where, typing, store, messages);
   for (const auto& m : messages) std::cerr << m << "\n";
   if (!ok) return 1;
   eql::RunOptions opts;

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The Elastic field model through the CLI (README "Field types"): an index named after an
+# integration data stream gets that data stream's mapping with no --mapping, and run says which
+# mapping typed each index (or that it guessed); EQL rejects a field no searched index maps
+# (Elasticsearch's verifier: "Unknown column"), unless written ?field; keyword normalizers apply
+# to EQL comparisons as to term queries.
+set -u
+fail=0
+check() {  # check NAME EXPECTED-SUBSTRING ACTUAL
+  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: expected to find [$2] in:"; echo "$3"; fail=1; fi
+}
+S="$SRC/rules/elastic/samples"
+PS=logs-endpoint.events.process-default
+
+# 1. Unknown column, with the position of the field in the query.
+out=$("$RULELAB" query --dialect eql 'process where nosuch.field == "x"' --data "$PS=$S/rmm-anydesk.ndjson" 2>&1)
+rc=$?
+check "unknown column error" '<query>:1:15: Unknown column [nosuch.field]' "$out"
+[[ $rc -ne 0 ]] || { echo "FAIL unknown column exits 0"; fail=1; }
+
+# 2. ?field makes it optional: the event matches (the missing field is null).
+out=$("$RULELAB" query --dialect eql 'process where ?nosuch.field == null and process.name == "AnyDesk.exe"' \
+  --data "$PS=$S/rmm-anydesk.ndjson" --format ndjson 2>&1)
+check "optional field" '"name":"AnyDesk.exe"' "$out"
+
+# 3. Elastic Defend's process.name.caseless (keyword, lowercase normalizer) in EQL: the document's
+# ANYDESK.EXE and the query's AnyDesk.exe both normalize to anydesk.exe.
+out=$("$RULELAB" query --dialect eql 'process where process.name.caseless == "AnyDesk.exe"' \
+  --data "$PS=$S/rmm-anydesk-upper.ndjson" --format ndjson 2>&1)
+check "eql caseless" '"name":"ANYDESK.EXE"' "$out"
+
+# 4. run names the mapping of each index: the data stream's, or the guess.
+R="$SRC/rules/elastic/credential_access_posh_request_ticket.toml"
+out=$("$RULELAB" run "$R" --data "logs-windows.powershell_operational-default=$S/posh-kerberos-ticket.ndjson" \
+  --data "winlogbeat-8.17.0=$S/posh-kerberos-ticket.ndjson" --now 2026-09-03T15:00:00Z 2>&1)
+check "data stream note" 'index logs-windows.powershell_operational-default: fields typed by data stream logs-windows.powershell_operational-* (Elastic integration package windows)' "$out"
+check "guess note" 'index winlogbeat-8.17.0: fields typed by no mapping given and no integration data stream matches the index name: guessed ECS 9.5 field types' "$out"
+# the pattern analyzer finds the class name in the data stream; the standard analyzer (winlogbeat,
+# dynamic text) keeps System.IdentityModel.Tokens.KerberosRequestorSecurityToken as one token
+check "one alert, from the data stream" 'alerts:  1' "$out"
+
+exit $fail
