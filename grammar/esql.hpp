@@ -153,7 +153,7 @@ struct not_mark : pg::seq<kw_not> {};
 struct is_null : pg::seq<kw_is, sp, pg::opt<not_mark, sp>, kw_null> {};
 struct in_list : pg::seq<pg::opt<not_mark, sp>, kw_in, sp, pg::one<'('>, sp, pg::seq<bool_expr, pg::star<sp, pg::one<','>, sp, bool_expr>>, sp, pg::must<close_paren>> {};
 struct pattern_list : pg::seq<pg::one<'('>, sp, string_literal, pg::star<sp, pg::one<','>, sp, string_literal>, sp, pg::must<close_paren>> {};
-struct like_pattern : pg::sor<string_literal, pattern_list, param> {};
+struct like_pattern : pg::sor<pattern_list, arith> {};
 struct like : pg::seq<pg::opt<not_mark, sp>, kw_like, sp, pg::must<like_pattern>> {};
 struct rlike : pg::seq<pg::opt<not_mark, sp>, kw_rlike, sp, pg::must<like_pattern>> {};
 struct match_op : pg::seq<pg::one<':'>, pg::not_at<pg::one<':'>>, sp, constant> {};

@@ -106,10 +106,13 @@ Column eval_arith(const Expr& e, EvalCtx& ctx) {
   const char op = e.name[0];
   std::size_t n = ctx.page.rows();
   Column out;
-  // Date arithmetic.
+  // Date arithmetic (a string literal next to a time span is a date).
+  auto span_t = [](Type t) { return t == Type::TimeDuration || t == Type::DatePeriod; };
+  if (span_t(a.type) && literal_string(*e.args[1])) coerce_literal(b, *e.args[1], Type::Date, ctx.warn);
+  if (span_t(b.type) && literal_string(*e.args[0])) coerce_literal(a, *e.args[0], Type::Date, ctx.warn);
   bool adate = a.type == Type::Date, bdate = b.type == Type::Date;
   auto is_span = [](Type t) { return t == Type::TimeDuration || t == Type::DatePeriod; };
-  if ((adate && (is_span(b.type) || b.type == Type::Null)) || (bdate && is_span(a.type) && op == '+')) {
+  if ((adate && (is_span(b.type) || b.type == Type::Null)) || (bdate && (is_span(a.type) || a.type == Type::Null) && op == '+')) {
     if (op != '+' && op != '-') throw QueryError("[" + e.name + "] is not defined between a date and a time span", e.begin);
     const Column& d = adate ? a : b;
     const Column& s = adate ? b : a;
@@ -344,11 +347,21 @@ Column eval_like(const Expr& e, EvalCtx& ctx) {
     throw QueryError("first argument of [" + expr_text(e, ctx.query) + "] must be [string], found value [" +
                          expr_text(*e.args[0], ctx.query) + "] type [" + std::string(type_name(a.type)) + "]",
                      e.begin);
+  std::vector<std::string> patterns = e.patterns;
+  for (std::size_t i = 1; i < e.args.size(); ++i) {
+    Page one;
+    one.origin = {-1};
+    EvalCtx c1{one, ctx.warn, ctx.now_ms, ctx.query};
+    Column p = eval(*e.args[i], c1);
+    if (!is_string(p.type) || p.cells[0].size() != 1)
+      throw QueryError("pattern of [" + expr_text(e, ctx.query) + "] must be a constant string", e.args[i]->begin);
+    patterns.push_back(p.cells[0][0].s);
+  }
   std::vector<std::unique_ptr<RE2>> res;
   RE2::Options o;
   o.set_log_errors(false);
   o.set_dot_nl(true);
-  for (const auto& p : e.patterns) {
+  for (const auto& p : patterns) {
     std::string re = e.kind == ExprKind::Like ? like_to_re2(p) : rlike_to_re2(p, e.begin);
     auto r = std::make_unique<RE2>(re, o);
     if (!r->ok()) throw QueryError("invalid pattern [" + p + "]: " + r->error(), e.begin);

@@ -413,6 +413,8 @@ Cell widen(const Cell& c, Type from, Type to) {
   Cell out = c;
   if (to == Type::Double)
     for (auto& v : out) v.d = as_double(from, v);
+  if (to == Type::UnsignedLong && from != Type::UnsignedLong)
+    for (auto& v : out) v.u = static_cast<std::uint64_t>(v.i);
   return out;
 }
 
@@ -930,6 +932,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   }
   if (fn == "reverse") {
     need_args(e, 1, 1);
+    if (a[0].type == Type::Null) { Column c; c.type = Type::Null; c.cells.resize(n); return c; }
     Column out = map_rows(e, ctx, a, a[0].type == Type::Null ? Type::Keyword : a[0].type, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
       auto cps = code_points(v[0]->s);
       std::string s;
@@ -983,10 +986,13 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
       if (t == Type::Null) t = c.type;
       else if (t != c.type) {
         if (is_string(t) && is_string(c.type)) t = Type::Keyword;
+        else if (is_numeric(t) && is_numeric(c.type) && t != Type::UnsignedLong && c.type != Type::UnsignedLong)
+          t = (t == Type::Double || c.type == Type::Double) ? Type::Double : Type::Long;
         else throw QueryError("all values of [" + expr_text(e, q) + "] must have the same type; found [" + std::string(type_name(t)) +
                                   "] and [" + std::string(type_name(c.type)) + "]", e.begin);
       }
     }
+    if (t == Type::Text) t = Type::Keyword;
     Column out;
     out.type = t;
     out.cells.resize(n);
@@ -998,12 +1004,12 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
         if (c.size() > 1) ctx.warn.failure(*e.args[k], kMulti, "false");
         else cond = truthy(c);
         if (cond) {
-          out.cells[r] = a[k + 1].cells[r];
+          out.cells[r] = widen(a[k + 1].cells[r], a[k + 1].type, t);
           done = true;
           break;
         }
       }
-      if (!done && a.size() % 2 == 1) out.cells[r] = a.back().cells[r];
+      if (!done && a.size() % 2 == 1) out.cells[r] = widen(a.back().cells[r], a.back().type, t);
     }
     return out;
   }

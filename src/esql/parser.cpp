@@ -266,7 +266,11 @@ struct Builder {
         e->args = {base};
         for (const auto& c : t.children) {
           if (c->is_type<g::string_literal>()) e->patterns.push_back(unquote_string(c->string_view(), c->begin().byte));
-          if (c->is_type<g::param>()) fail("query parameters are not supported (rulelab takes no request parameters)", c->begin().byte);
+          if (c->is_type<g::arith>()) {
+            ExprPtr p = expr(*c);
+            if (p->kind == ExprKind::Literal && p->type == Type::Keyword) e->patterns.push_back(p->value[0].s);
+            else e->args.push_back(p);  // a constant expression, folded when the query runs
+          }
         }
       } else {  // match_op
         e = make(ExprKind::Match, n);

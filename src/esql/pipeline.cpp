@@ -259,6 +259,15 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
     k.name = b.name;
     keys.push_back(std::move(k));
   }
+  // Aggregates may read the grouping keys by their names (BY a = x + y ... MAX(a)).
+  Page with_keys;
+  const Page* agg_in = &in;
+  if (std::any_of(c.by.begin(), c.by.end(), [](const Assign& b) { return b.named; })) {
+    with_keys = in;
+    for (const auto& k : keys) set_column(with_keys, k);
+    agg_in = &with_keys;
+  }
+  EvalCtx actx{*agg_in, ctx.warn, ctx.now_ms, ctx.query};
   // Groups: a row with a multi-valued key belongs to one group per value.
   std::unordered_map<std::string, std::size_t, GroupKeyHash> index;
   std::vector<std::vector<const Scalar*>> group_keys;
@@ -303,16 +312,13 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
   Page agg_page;
   agg_page.origin.assign(g, -1);
   std::vector<std::pair<std::string, ExprPtr>> outputs;
+  std::vector<AggCall> all_calls;
   for (const auto& a : c.fields) {
-    std::vector<AggCall> calls;
-    ExprPtr rewritten = extract_aggs(a.expr, calls);
-    if (calls.empty()) {
-      // STATS x = expr without aggregate: only allowed over grouping keys
-      bool ok = false;
-      for (const auto& k : keys) ok = ok || (a.expr->kind == ExprKind::Field && a.expr->name == k.name);
-      if (!ok)
-        throw QueryError("expected an aggregate function but found [" + expr_text(*a.expr, ctx.query) + "]", a.expr->begin);
-    }
+    std::size_t first_call = all_calls.size();
+    ExprPtr rewritten = extract_aggs(a.expr, all_calls);
+    std::vector<AggCall> calls(all_calls.begin() + static_cast<std::ptrdiff_t>(first_call), all_calls.end());
+    if (calls.empty() && keys.empty())
+      throw QueryError("expected an aggregate function but found [" + expr_text(*a.expr, ctx.query) + "]", a.expr->begin);
     for (const auto& call : calls) {
       const Expr& ce = *call.call;
       AggInput ai;
@@ -320,16 +326,16 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
         for (const auto& arg : ce.args[0]->args)
           if (arg->kind == ExprKind::Call && is_aggregate(arg->name))
             throw QueryError("aggregate function's field must be non-aggregate; found [" + expr_text(*arg, ctx.query) + "]", arg->begin);
-        ai.value = eval(*ce.args[0], ctx);
+        ai.value = eval(*ce.args[0], actx);
       } else {
         ai.value.type = Type::Long;
         ai.value.cells.resize(n);
       }
       if (ce.name == "weighted_avg") {
         if (ce.args.size() != 2) throw QueryError("function [weighted_avg] takes 2 arguments", ce.begin);
-        ai.extra = eval(*ce.args[1], ctx);
+        ai.extra = eval(*ce.args[1], actx);
       } else if (ce.args.size() > 1 && ce.name != "count_distinct") {
-        Column p = eval(*ce.args[1], ctx);
+        Column p = eval(*ce.args[1], actx);
         if (!p.cells.empty()) ai.param = p.cells[0];
         else {
           Page one;
@@ -356,7 +362,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
         }
       }
       if (a.where) {
-        Column wc = eval(*a.where, ctx);
+        Column wc = eval(*a.where, actx);
         ai.where.resize(n);
         for (std::size_t r = 0; r < n; ++r) ai.where[r] = truthy(wc.cells[r]);
       }
@@ -485,7 +491,7 @@ const std::map<std::string, std::string>& grok_patterns() {
   static const std::map<std::string, std::string> m = {
       {"USERNAME", "[a-zA-Z0-9._-]+"},
       {"USER", "%{USERNAME}"},
-      {"EMAILLOCALPART", "[a-zA-Z0-9!#$%&'*+\\-/=?^_`{|}~]{1,64}(?:\\.[a-zA-Z0-9!$%&'*+\\-/=?^_`{|}~]{1,62}){0,63}"},
+      {"EMAILLOCALPART", "[a-zA-Z0-9!#$%&'*+\\-/=?^_`{|}~]+(?:\\.[a-zA-Z0-9!$%&'*+\\-/=?^_`{|}~]+)*"},
       {"EMAILADDRESS", "%{EMAILLOCALPART}@%{HOSTNAME}"},
       {"INT", "(?:[+-]?(?:[0-9]+))"},
       {"BASE10NUM", "(?:[+-]?(?:(?:[0-9]+(?:\\.[0-9]+)?)|(?:\\.[0-9]+)))"},
@@ -554,7 +560,7 @@ struct GrokField {
 };
 
 // Expands %{NAME:field:type} into RE2 with named groups; fields in order of first appearance.
-std::string expand_grok(const std::string& p, std::vector<GrokField>& fields, std::size_t offset, int depth = 0) {
+std::string expand_grok(const std::string& p, std::vector<GrokField>& fields, std::size_t offset, int& groups, int depth = 0) {
   if (depth > 20) throw QueryError("grok pattern nests too deeply", offset);
   std::string out;
   for (std::size_t i = 0; i < p.size(); ++i) {
@@ -571,7 +577,7 @@ std::string expand_grok(const std::string& p, std::vector<GrokField>& fields, st
       }
       auto it = grok_patterns().find(parts[0]);
       if (it == grok_patterns().end()) throw QueryError("Unable to find pattern [" + parts[0] + "] in Grok's pattern dictionary", offset);
-      std::string inner = expand_grok(it->second, fields, offset, depth + 1);
+      std::string inner = expand_grok(it->second, fields, offset, groups, depth + 1);
       if (parts.size() > 1 && !parts[1].empty()) {
         GrokField f{parts[1], Type::Keyword};
         if (parts.size() > 2) f.type = parts[2] == "int" ? Type::Integer : parts[2] == "float" || parts[2] == "double" ? Type::Double
@@ -580,7 +586,7 @@ std::string expand_grok(const std::string& p, std::vector<GrokField>& fields, st
         for (std::size_t k = 0; k < fields.size(); ++k)
           if (fields[k].name == f.name) idx = k;
         if (idx == fields.size()) fields.push_back(f);
-        out += "(?P<g" + std::to_string(idx) + "_" + std::to_string(fields.size()) + ">" + inner + ")";
+        out += "(?P<g" + std::to_string(idx) + "_" + std::to_string(groups++) + ">" + inner + ")";
       } else {
         out += "(?:" + inner + ")";
       }
@@ -593,7 +599,7 @@ std::string expand_grok(const std::string& p, std::vector<GrokField>& fields, st
       for (std::size_t k = 0; k < fields.size(); ++k)
         if (fields[k].name == name) idx = k;
       if (idx == fields.size()) fields.push_back({name, Type::Keyword});
-      out += "(?P<g" + std::to_string(idx) + "_" + std::to_string(fields.size()) + ">";
+      out += "(?P<g" + std::to_string(idx) + "_" + std::to_string(groups++) + ">";
       i = close;
     } else {
       out += p[i];
@@ -854,6 +860,8 @@ RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& op
           break;
         }
         case CommandKind::Drop: {
+          std::vector<std::string> before;
+          for (const auto& col : page.columns) before.push_back(col.name);
           for (std::size_t p = 0; p < c.patterns.size(); ++p) {
             const std::string& pat = c.patterns[p];
             bool any = false;
@@ -862,7 +870,8 @@ RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& op
                 page.columns.erase(page.columns.begin() + static_cast<std::ptrdiff_t>(i));
                 any = true;
               }
-            if (!any && pat.find('*') == std::string::npos) throw QueryError("Unknown column [" + pat + "]", c.pattern_offsets[p]);
+            if (!any && pat.find('*') == std::string::npos && std::find(before.begin(), before.end(), pat) == before.end())
+              throw QueryError("Unknown column [" + pat + "]", c.pattern_offsets[p]);
           }
           break;
         }
@@ -955,17 +964,16 @@ RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& op
           std::vector<Column> cols;
           for (const auto& nm : names) cols.push_back(Column{nm, Type::Keyword, std::vector<Cell>(page.rows())});
           for (std::size_t r = 0; r < page.rows(); ++r) {
-            const Cell& cell = in.cells[r];
-            if (cell.empty()) continue;
-            if (cell.size() > 1) {
-              warn.failure(*c.expr, "java.lang.IllegalArgumentException: single-value function encountered multi-value");
-              continue;
+            for (const auto& value : in.cells[r]) {
+              auto m = dissect(d, value.s, c.append_separator);
+              if (!m) continue;
+              for (auto& col : cols) {
+                std::optional<std::string> last;
+                for (auto& [nm, v] : *m)
+                  if (col.name == nm) last = v;
+                if (last) col.cells[r].push_back(Scalar::of_str(*last));
+              }
             }
-            auto m = dissect(d, cell[0].s, c.append_separator);
-            if (!m) continue;
-            for (auto& [nm, v] : *m)
-              for (auto& col : cols)
-                if (col.name == nm) col.cells[r] = {Scalar::of_str(v)};
           }
           for (auto& col : cols) set_column(page, std::move(col));
           break;
@@ -977,7 +985,9 @@ RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& op
                                  std::string(type_name(in.type)) + "]", c.expr->begin);
           std::vector<GrokField> fields;
           std::string re;
-          for (std::size_t k = 0; k < c.patterns.size(); ++k) re += (k ? "|" : "") + std::string("(?:") + expand_grok(c.patterns[k], fields, c.offset) + ")";
+          int ngroups = 0;
+          for (std::size_t k = 0; k < c.patterns.size(); ++k)
+            re += (k ? "|" : "") + std::string("(?:") + expand_grok(c.patterns[k], fields, c.offset, ngroups) + ")";
           RE2::Options o;
           o.set_log_errors(false);
           RE2 rx(re, o);
@@ -994,12 +1004,8 @@ RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& op
           std::vector<re2::StringPiece> groups(ng);
           for (std::size_t r = 0; r < page.rows(); ++r) {
             const Cell& cell = in.cells[r];
-            if (cell.empty()) continue;
-            if (cell.size() > 1) {
-              warn.failure(*c.expr, "java.lang.IllegalArgumentException: single-value function encountered multi-value");
-              continue;
-            }
-            const std::string& s = cell[0].s;
+            for (const auto& value : cell) {
+            const std::string& s = value.s;
             if (!rx.Match(s, 0, s.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(ng))) continue;
             for (std::size_t gi = 1; gi < ng; ++gi) {
               if (group_field[gi] < 0 || groups[gi].data() == nullptr) continue;
@@ -1014,6 +1020,7 @@ RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& op
                 sv.i = v == "true";
               } else sv.s = v;
               col.cells[r].push_back(sv);
+            }
             }
           }
           for (auto& col : cols) set_column(page, std::move(col));
