@@ -1171,9 +1171,124 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     });
   }
 
+  // ---- BUCKET: a span, or a bucket count over a range (Elasticsearch picks a "human" rounding)
+  if (fn == "bucket") {
+    need_args(e, 2, 4);
+    if (a.size() == 3) throw QueryError("function [bucket] takes a span, or a bucket count with a from and a to", e.begin);
+    auto const_of = [&](std::size_t i) -> std::pair<Type, Cell> {
+      Page one;
+      one.origin = {-1};
+      EvalCtx c1{one, ctx.warn, ctx.now_ms, ctx.query};
+      Column c = eval(*e.args[i], c1);
+      return {c.type, c.cells[0]};
+    };
+    bool is_date = a[0].type == Type::Date;
+    if (!is_date && !num_or_null(a[0].type)) bad_type(e, 0, a[0], "datetime or numeric", q);
+    if (is_date) {
+      Type st = Type::TimeDuration;
+      Scalar span;
+      if (a.size() == 2) {
+        auto [t, v] = const_of(1);
+        if (v.empty()) throw QueryError("second argument of [" + expr_text(e, q) + "] must be a constant", e.args[1]->begin);
+        if (is_string(t)) {
+          Cell p = convert_cell(v, t, Type::DatePeriod, e, ctx.warn);
+          std::string u = lower(v[0].s);
+          std::int64_t qn = std::atoll(u.c_str());
+          if (u.find("hour") != std::string::npos || u.find("min") != std::string::npos || u.find("sec") != std::string::npos ||
+              u.find("ms") != std::string::npos) {
+            st = Type::TimeDuration;
+            span.i = qn * (u.find("hour") != std::string::npos ? 3600000 : u.find("min") != std::string::npos ? 60000
+                           : u.find("ms") != std::string::npos ? 1 : 1000);
+          } else {
+            st = Type::DatePeriod;
+            if (u.find("day") != std::string::npos) span.j = qn;
+            else if (u.find("week") != std::string::npos) span.j = 7 * qn;
+            else if (u.find("month") != std::string::npos) span.i = qn;
+            else if (u.find("quarter") != std::string::npos) span.i = 3 * qn;
+            else span.i = 12 * qn;
+          }
+        } else if (t == Type::TimeDuration || t == Type::DatePeriod) {
+          st = t;
+          span = v[0];
+        } else bad_type(e, 1, a[1], "date_period or time_duration", q);
+      } else {
+        auto [bt, bv] = const_of(1);
+        auto [ft, fv] = const_of(2);
+        auto [tt, tv] = const_of(3);
+        if (bv.empty() || fv.empty() || tv.empty()) throw QueryError("arguments of [" + expr_text(e, q) + "] must be constants", e.begin);
+        auto to_ms = [&](Type t, const Cell& c) { return is_string(t) ? convert_cell(c, t, Type::Date, e, ctx.warn) : c; };
+        Cell f = to_ms(ft, fv), to = to_ms(tt, tv);
+        if (f.empty() || to.empty()) throw QueryError("invalid range in [" + expr_text(e, q) + "]", e.begin);
+        std::int64_t buckets = bv[0].i, from = f[0].i, until = to[0].i;
+        // Candidates from the coarsest: year, month, week, day, 12h, 3h, 1h, 30m, 10m, 5m, 1m, 30s, 10s, 5s, 1s, 100ms, 50ms, 10ms, 1ms.
+        struct Cand { Type t; std::int64_t months, days, ms; };
+        const Cand cands[] = {{Type::DatePeriod, 12, 0, 0}, {Type::DatePeriod, 1, 0, 0}, {Type::DatePeriod, 0, 7, 0}, {Type::DatePeriod, 0, 1, 0},
+                              {Type::TimeDuration, 0, 0, 43200000}, {Type::TimeDuration, 0, 0, 10800000}, {Type::TimeDuration, 0, 0, 3600000},
+                              {Type::TimeDuration, 0, 0, 1800000}, {Type::TimeDuration, 0, 0, 600000}, {Type::TimeDuration, 0, 0, 300000},
+                              {Type::TimeDuration, 0, 0, 60000}, {Type::TimeDuration, 0, 0, 30000}, {Type::TimeDuration, 0, 0, 10000},
+                              {Type::TimeDuration, 0, 0, 5000}, {Type::TimeDuration, 0, 0, 1000}, {Type::TimeDuration, 0, 0, 100},
+                              {Type::TimeDuration, 0, 0, 50}, {Type::TimeDuration, 0, 0, 10}, {Type::TimeDuration, 0, 0, 1}};
+        st = Type::DatePeriod;
+        span.i = 12;
+        for (const auto& cd : cands) {
+          Scalar sp;
+          sp.i = cd.t == Type::TimeDuration ? cd.ms : cd.months;
+          sp.j = cd.days;
+          std::int64_t count = 0;
+          for (std::int64_t t = date_trunc(from, cd.t, sp); t <= until && count <= buckets; ++count)
+            t = cd.t == Type::TimeDuration ? t + sp.i : add_months_impl(t, sp.i, sp.j);
+          if (count > buckets) break;
+          st = cd.t;
+          span = sp;
+        }
+      }
+      return map_rows(e, ctx, Cols{a[0]}, Type::Date, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+        return Scalar::of_int(date_trunc(v[0]->i, st, span));
+      });
+    }
+    double width = 0;
+    if (a.size() == 2) {
+      auto [t, v] = const_of(1);
+      if (v.empty() || !is_numeric(t)) bad_type(e, 1, a[1], "numeric", q);
+      width = as_double(t, v[0]);
+    } else {
+      auto [bt, bv] = const_of(1);
+      auto [ft, fv] = const_of(2);
+      auto [tt, tv] = const_of(3);
+      if (bv.empty() || fv.empty() || tv.empty() || !is_numeric(ft) || !is_numeric(tt))
+        throw QueryError("arguments of [" + expr_text(e, q) + "] must be numeric constants", e.begin);
+      double precise = (as_double(tt, tv[0]) - as_double(ft, fv[0])) / as_double(bt, bv[0]);
+      double next = std::pow(10, std::ceil(std::log10(precise)));
+      width = precise < next / 2 ? next / 2 : next;
+    }
+    Type vt = a[0].type;
+    return map_rows(e, ctx, Cols{a[0]}, Type::Double, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+      return Scalar::of_double(std::floor(as_double(vt, *v[0]) / width) * width);
+    });
+  }
+
   // ---- date and time
   if (fn == "date_trunc") {
     need_args(e, 2, 2);
+    if (is_string(a[0].type) && e.args[0]->kind == ExprKind::Literal) {
+      std::string u = lower(e.args[0]->value.empty() ? "" : e.args[0]->value[0].s);
+      bool dur = u.find("hour") != std::string::npos || u.find("min") != std::string::npos || u.find("sec") != std::string::npos ||
+                 u.find("ms") != std::string::npos || u.find("milli") != std::string::npos;
+      Column c;
+      c.type = dur ? Type::TimeDuration : Type::DatePeriod;
+      c.cells.resize(n);
+      for (std::size_t r = 0; r < n; ++r) c.cells[r] = convert_cell(a[0].cells[r], a[0].type, Type::Keyword, e, ctx.warn);
+      Expr conv = e;
+      conv.name = dur ? "to_timeduration" : "to_dateperiod";
+      conv.args = {e.args[0]};
+      a[0] = call_function(conv, ctx);
+    }
+    if (is_string(a[1].type) && e.args[1]->kind == ExprKind::Literal) {
+      Column c;
+      c.type = Type::Date;
+      for (const auto& cell : a[1].cells) c.cells.push_back(convert_cell(cell, a[1].type, Type::Date, e, ctx.warn));
+      a[1] = std::move(c);
+    }
     if (a[0].type != Type::TimeDuration && a[0].type != Type::DatePeriod && a[0].type != Type::Null)
       bad_type(e, 0, a[0], "dateperiod or timeduration", q);
     if (a[1].type != Type::Date && a[1].type != Type::Null) bad_type(e, 1, a[1], "datetime", q);
