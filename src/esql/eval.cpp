@@ -349,12 +349,12 @@ Column eval_like(const Expr& e, EvalCtx& ctx) {
                      e.begin);
   std::vector<std::string> patterns = e.patterns;
   for (std::size_t i = 1; i < e.args.size(); ++i) {
-    Page one;
-    one.origin = {-1};
-    EvalCtx c1{one, ctx.warn, ctx.now_ms, ctx.query};
-    Column p = eval(*e.args[i], c1);
-    if (!is_string(p.type) || p.cells[0].size() != 1)
-      throw QueryError("pattern of [" + expr_text(e, ctx.query) + "] must be a constant string", e.args[i]->begin);
+    Column p = eval(*e.args[i], ctx);
+    if (!is_string(p.type) && p.type != Type::Null)
+      throw QueryError("pattern of [" + expr_text(e, ctx.query) + "] must be a string", e.args[i]->begin);
+    if (p.cells.empty()) continue;
+    // A folded constant: the same on every row.
+    if (p.cells[0].size() != 1) throw QueryError("pattern of [" + expr_text(e, ctx.query) + "] must be a constant string", e.args[i]->begin);
     patterns.push_back(p.cells[0][0].s);
   }
   std::vector<std::unique_ptr<RE2>> res;

@@ -635,7 +635,28 @@ Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w)
         break;
       case Type::DatePeriod:
       case Type::TimeDuration:
-        s = v;
+        if (is_string(from)) {
+          std::string u = lower(v.s);
+          std::size_t p = 0;
+          std::int64_t qn = 0;
+          while (p < u.size() && std::isdigit(static_cast<unsigned char>(u[p]))) qn = qn * 10 + (u[p++] - '0');
+          while (p < u.size() && u[p] == ' ') ++p;
+          std::string unit = u.substr(p);
+          if (to == Type::TimeDuration) {
+            std::int64_t mul = unit == "ms" || unit.starts_with("milli") ? 1 : unit == "s" || unit.starts_with("sec") ? 1000
+                             : unit == "min" || unit.starts_with("minute") ? 60000 : unit == "h" || unit.starts_with("hour") ? 3600000 : 0;
+            if (!mul || p == 0) throw QueryError("Cannot parse [" + v.s + "] to TIME_DURATION", e.begin);
+            s.i = qn * mul;
+          } else {
+            if (unit == "d" || unit.starts_with("day")) s.j = qn;
+            else if (unit == "w" || unit.starts_with("week")) s.j = 7 * qn;
+            else if (unit == "mo" || unit.starts_with("month")) s.i = qn;
+            else if (unit == "q" || unit.starts_with("quarter")) s.i = 3 * qn;
+            else if (unit == "y" || unit == "yr" || unit.starts_with("year")) s.i = 12 * qn;
+            else throw QueryError("Cannot parse [" + v.s + "] to DATE_PERIOD", e.begin);
+            if (p == 0) throw QueryError("Cannot parse [" + v.s + "] to DATE_PERIOD", e.begin);
+          }
+        } else s = v;
         break;
       default:
         ok = false;
@@ -712,8 +733,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     Column out;
     out.type = to;
     out.cells.resize(n);
-    if (to == Type::DatePeriod || to == Type::TimeDuration) {
-      // from a string like "1 day" or "3 hours"
+    if (false) {
       for (std::size_t r = 0; r < n; ++r) {
         if (a[0].cells[r].empty()) continue;
         if (a[0].type == to) { out.cells[r] = a[0].cells[r]; continue; }
@@ -1001,7 +1021,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
       for (std::size_t k = 0; k + 1 < a.size(); k += 2) {
         const Cell& c = a[k].cells[r];
         bool cond = false;
-        if (c.size() > 1) ctx.warn.failure(*e.args[k], kMulti, "false");
+        if (c.size() > 1) ctx.warn.failure(e, kMulti, "false");
         else cond = truthy(c);
         if (cond) {
           out.cells[r] = widen(a[k + 1].cells[r], a[k + 1].type, t);
@@ -1171,18 +1191,27 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     });
   }
 
+  // String literals where a date is expected are dates.
+  if (fn == "date_extract" || fn == "date_format" || fn == "date_diff") {
+    for (std::size_t i = fn == "date_diff" ? 1 : (a.size() > 1 ? 1 : 0); i < a.size(); ++i)
+      if (is_string(a[i].type) && e.args[i]->kind == ExprKind::Literal) {
+        Column c;
+        c.type = Type::Date;
+        for (const auto& cell : a[i].cells) c.cells.push_back(convert_cell(cell, a[i].type, Type::Date, e, ctx.warn));
+        a[i] = std::move(c);
+      }
+  }
   // ---- BUCKET: a span, or a bucket count over a range (Elasticsearch picks a "human" rounding)
   if (fn == "bucket") {
     need_args(e, 2, 4);
     if (a.size() == 3) throw QueryError("function [bucket] takes a span, or a bucket count with a from and a to", e.begin);
-    auto const_of = [&](std::size_t i) -> std::pair<Type, Cell> {
-      Page one;
-      one.origin = {-1};
-      EvalCtx c1{one, ctx.warn, ctx.now_ms, ctx.query};
-      Column c = eval(*e.args[i], c1);
-      return {c.type, c.cells[0]};
-    };
+    auto const_of = [&](std::size_t i) -> std::pair<Type, Cell> { return {a[i].type, a[i].cells[0]}; };
     bool is_date = a[0].type == Type::Date;
+    if (n == 0) {
+      Column c;
+      c.type = is_date ? Type::Date : Type::Double;
+      return c;
+    }
     if (!is_date && !num_or_null(a[0].type)) bad_type(e, 0, a[0], "datetime or numeric", q);
     if (is_date) {
       Type st = Type::TimeDuration;
@@ -1496,7 +1525,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     out.type = t;
     out.cells.resize(n);
     for (std::size_t r = 0; r < n; ++r) {
-      if (a[0].cells[r].empty() && a[1].cells[r].empty()) continue;
+      if (a[0].cells[r].empty() || a[1].cells[r].empty()) continue;
       Cell c = widen(a[0].cells[r], a[0].type, t);
       for (const auto& v : widen(a[1].cells[r], a[1].type, t)) c.push_back(v);
       out.cells[r] = c;

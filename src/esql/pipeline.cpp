@@ -52,6 +52,30 @@ struct AggCall {
 };
 
 // Replaces aggregate calls in an expression by references to synthetic columns.
+std::string squash(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Grouping expressions repeated in an aggregate's expression read the grouping key.
+ExprPtr replace_keys(const ExprPtr& e, const std::vector<Assign>& by, std::string_view q) {
+  if (e->kind != ExprKind::Field && e->kind != ExprKind::Literal)
+    for (const auto& b : by)
+      if (b.named && b.expr->kind != ExprKind::Field && squash(expr_text(*e, q)) == squash(expr_text(*b.expr, q))) {
+        auto f = std::make_shared<Expr>(*e);
+        f->kind = ExprKind::Field;
+        f->name = b.name;
+        f->args.clear();
+        return f;
+      }
+  if (e->args.empty() || (e->kind == ExprKind::Call && is_aggregate(e->name))) return e;
+  auto copy = std::make_shared<Expr>(*e);
+  for (auto& a : copy->args) a = replace_keys(a, by, q);
+  return copy;
+}
+
 ExprPtr extract_aggs(const ExprPtr& e, std::vector<AggCall>& aggs) {
   if (e->kind == ExprKind::Call && is_aggregate(e->name)) {
     std::string slot = "$agg" + std::to_string(aggs.size());
@@ -203,12 +227,19 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
       if (!live(r)) continue;
       const Cell& v = in.value.cells[r];
       const Cell& wt = in.extra.cells[r];
+      if (v.size() > 1 || wt.size() > 1) {
+        w.failure(call, "java.lang.IllegalArgumentException: single-value function encountered multi-value");
+        continue;
+      }
       if (v.size() != 1 || wt.size() != 1) continue;
       double wv = as_double(in.extra.type, wt[0]);
       num += as_double(t, v[0]) * wv;
       den += wv;
     }
-    if (den == 0) return {};
+    if (den == 0) {
+      if (num == 0 && !rows.empty()) w.failure(call, "java.lang.ArithmeticException: / by zero");
+      return {};
+    }
     return {Scalar::of_double(num / den)};
   }
   if (fn == "values") {
@@ -250,19 +281,39 @@ struct StatsResult {
 };
 
 StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
-  // Group keys.
+  // Group keys; of two keys with one name, the last.
+  std::vector<Assign> by;
+  for (std::size_t i = 0; i < c.by.size(); ++i) {
+    bool later = false;
+    for (std::size_t j = i + 1; j < c.by.size(); ++j) later = later || c.by[j].name == c.by[i].name;
+    if (!later) by.push_back(c.by[i]);
+  }
   std::vector<Column> keys;
-  for (const auto& b : c.by) {
+  for (const auto& b : by) {
     if (b.expr->kind == ExprKind::Call && is_aggregate(b.expr->name))
       throw QueryError("grouping key [" + expr_text(*b.expr, ctx.query) + "] cannot be an aggregate function", b.expr->begin);
     Column k = eval(*b.expr, ctx);
     k.name = b.name;
     keys.push_back(std::move(k));
   }
+  // A name given twice: the last one (a grouping key over an aggregate) wins, with a warning.
+  {
+    std::vector<std::pair<std::string, std::size_t>> names;
+    for (const auto& a : c.fields) names.emplace_back(a.name, a.offset);
+    for (const auto& b : c.by) names.emplace_back(b.name, b.offset);
+    for (std::size_t i = 0; i < names.size(); ++i)
+      for (std::size_t j = names.size(); j-- > i + 1;)
+        if (names[i].first == names[j].first) {
+          std::string at = ctx.warn.where(names[j].second);  // "Line L:C: "
+          ctx.warn.add(ctx.warn.where(names[i].second) + "Field '" + names[i].first + "' shadowed by field at line " +
+                       at.substr(5, at.size() - 7));
+          break;
+        }
+  }
   // Aggregates may read the grouping keys by their names (BY a = x + y ... MAX(a)).
   Page with_keys;
   const Page* agg_in = &in;
-  if (std::any_of(c.by.begin(), c.by.end(), [](const Assign& b) { return b.named; })) {
+  if (std::any_of(by.begin(), by.end(), [](const Assign& b) { return b.named; })) {
     with_keys = in;
     for (const auto& k : keys) set_column(with_keys, k);
     agg_in = &with_keys;
@@ -315,7 +366,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
   std::vector<AggCall> all_calls;
   for (const auto& a : c.fields) {
     std::size_t first_call = all_calls.size();
-    ExprPtr rewritten = extract_aggs(a.expr, all_calls);
+    ExprPtr rewritten = extract_aggs(replace_keys(a.expr, by, ctx.query), all_calls);
     std::vector<AggCall> calls(all_calls.begin() + static_cast<std::ptrdiff_t>(first_call), all_calls.end());
     if (calls.empty() && keys.empty())
       throw QueryError("expected an aggregate function but found [" + expr_text(*a.expr, ctx.query) + "]", a.expr->begin);
