@@ -1220,7 +1220,6 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
         auto [t, v] = const_of(1);
         if (v.empty()) throw QueryError("second argument of [" + expr_text(e, q) + "] must be a constant", e.args[1]->begin);
         if (is_string(t)) {
-          Cell p = convert_cell(v, t, Type::DatePeriod, e, ctx.warn);
           std::string u = lower(v[0].s);
           std::int64_t qn = std::atoll(u.c_str());
           if (u.find("hour") != std::string::npos || u.find("min") != std::string::npos || u.find("sec") != std::string::npos ||
@@ -1572,6 +1571,49 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
         all = all && f;
       }
       out.cells[r] = {Scalar::of_int(all)};
+    }
+    return out;
+  }
+
+  if (fn == "mv_like" || fn == "mv_rlike") {
+    need_args(e, 2, 2);
+    if (!str_or_null(a[0].type)) bad_type(e, 0, a[0], "string", q);
+    if (e.args[1]->kind != ExprKind::Literal || !is_string(e.args[1]->type))
+      throw QueryError("second argument of [" + expr_text(e, q) + "] must be a constant string pattern", e.args[1]->begin);
+    RE2::Options o;
+    o.set_log_errors(false);
+    o.set_dot_nl(true);
+    const std::string& pat = e.args[1]->value[0].s;
+    RE2 re(fn == "mv_like" ? like_to_re2(pat) : rlike_to_re2(pat, e.args[1]->begin), o);
+    if (!re.ok()) throw QueryError("invalid pattern [" + pat + "]: " + re.error(), e.args[1]->begin);
+    Column out;
+    out.type = Type::Boolean;
+    out.cells.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      if (a[0].cells[r].empty()) continue;
+      bool m = false;
+      for (const auto& v : a[0].cells[r]) m = m || RE2::FullMatch(v.s, re);
+      out.cells[r] = {Scalar::of_int(m)};
+    }
+    return out;
+  }
+  if (fn == "round_to") {
+    if (a.size() < 2) throw QueryError("function [round_to] needs a value and at least one point", e.begin);
+    Type t = a[0].type;
+    Column out;
+    out.type = t;
+    out.cells.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      const Scalar* v = single(a[0].cells[r], e, ctx.warn);
+      if (!v) continue;
+      std::optional<Scalar> best, lowest;
+      for (std::size_t k = 1; k < a.size(); ++k)
+        for (const auto& p : widen(a[k].cells[r], a[k].type, t)) {
+          if (!lowest || compare_scalar(t, p, t, *lowest) < 0) lowest = p;
+          if (compare_scalar(t, p, t, *v) <= 0 && (!best || compare_scalar(t, p, t, *best) > 0)) best = p;
+        }
+      if (best) out.cells[r] = {*best};
+      else if (lowest) out.cells[r] = {*lowest};
     }
     return out;
   }

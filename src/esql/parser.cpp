@@ -397,7 +397,15 @@ struct Builder {
         else if (e->type != t) {
           // integer and long mix as long, numbers with doubles as double (as Elasticsearch's parser).
           if (is_numeric(e->type) && is_numeric(t)) {
-            Type wide = (e->type == Type::Double || t == Type::Double) ? Type::Double : Type::Long;
+            Type wide = (e->type == Type::Double || t == Type::Double)             ? Type::Double
+                        : (e->type == Type::UnsignedLong || t == Type::UnsignedLong) ? Type::UnsignedLong
+                                                                                     : Type::Long;
+            if (wide == Type::UnsignedLong) {
+              for (auto& v : e->value)
+                if (e->type != Type::UnsignedLong) v.u = static_cast<std::uint64_t>(v.i);
+              if (t != Type::UnsignedLong) item->value[0].u = static_cast<std::uint64_t>(item->value[0].i);
+              t = Type::UnsignedLong;
+            }
             for (auto& v : e->value)
               if (wide == Type::Double && e->type != Type::Double) v.d = static_cast<double>(v.i);
             if (wide == Type::Double && t != Type::Double) item->value[0].d = static_cast<double>(item->value[0].i);
@@ -407,6 +415,8 @@ struct Builder {
           }
         } else if (e->type == Type::Double && t != Type::Double) {
           item->value[0].d = static_cast<double>(item->value[0].i);
+        } else if (e->type == Type::UnsignedLong && t != Type::UnsignedLong) {
+          item->value[0].u = static_cast<std::uint64_t>(item->value[0].i);
         }
         if (e->type == Type::Double && t != Type::Double) item->value[0].d = static_cast<double>(item->value[0].i);
         e->value.push_back(item->value[0]);
