@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 #include "esql/engine.hpp"
@@ -161,9 +162,39 @@ struct FieldSpec {
   bool sub_keyword_of_number = false;
 };
 
-std::vector<FieldSpec> field_specs(const kql::FieldTypes& types) {
+void leaf_paths(const nlohmann::json& v, const std::string& prefix, std::map<std::string, const nlohmann::json*>& out) {
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) leaf_paths(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+    return;
+  }
+  if (v.is_array()) {
+    for (const auto& e : v) leaf_paths(e, prefix, out);
+    return;
+  }
+  if (!v.is_null() && !prefix.empty()) out.emplace(prefix, &v);
+}
+
+// Elasticsearch's dynamic mapping of an unmapped value, as ES|QL would see it (strings as keyword:
+// rulelab's guess for ECS-style data, where the text field's .keyword sub-field is what rules use).
+std::string dynamic_type(const nlohmann::json& v) {
+  if (v.is_boolean()) return "boolean";
+  if (v.is_number_integer() || v.is_number_unsigned()) return "long";
+  if (v.is_number()) return "double";
+  if (v.is_string() && parse_date(v.get<std::string>()) && v.get<std::string>().size() >= 10) return "date";
+  return "keyword";
+}
+
+std::vector<FieldSpec> field_specs(const kql::FieldTypes& types, const std::map<std::string, const nlohmann::json*>& seen = {}) {
   std::vector<FieldSpec> out;
-  for (const auto& name : types.user_fields()) {
+  std::vector<std::string> user = types.user_fields();
+  for (const auto& [path, v] : seen) {
+    if (std::find(user.begin(), user.end(), path) != user.end()) continue;
+    auto rf = types.lookup(path);
+    std::string mt = rf ? rf->mapping.type_name : dynamic_type(*v);
+    if (mt == "object" || mt == "nested" || mt == "alias" || mt == "flattened") continue;
+    out.push_back(FieldSpec{path, path, mt, esql_type(mt)});
+  }
+  for (const auto& name : user) {
     auto rf = types.lookup(name);
     if (!rf) continue;
     const std::string& mt = rf->mapping.type_name;
@@ -204,11 +235,88 @@ void Catalog::add_empty_index(const std::string& name, const kql::FieldTypes& ty
   indices_.push_back(std::move(idx));
 }
 
+void Catalog::add_fields_index(const std::string& name, const kql::FieldTypes& types, const std::vector<std::string>& names) {
+  Index idx;
+  idx.name = name;
+  for (const auto& n : names) {
+    auto rf = types.lookup(n);
+    Type t = rf ? esql_type(rf->mapping.type_name) : Type::Keyword;
+    if (t == Type::Unsupported) t = Type::Keyword;
+    idx.data.columns.push_back(Column{n, t, {}});
+  }
+  indices_.push_back(std::move(idx));
+}
+
+namespace {
+void expr_fields(const Expr& e, std::vector<std::string>& out) {
+  if (e.kind == ExprKind::Field) out.push_back(e.name);
+  for (const auto& a : e.args) expr_fields(*a, out);
+}
+}  // namespace
+
+std::vector<std::string> referenced_fields(const Query& q) {
+  std::vector<std::string> out;
+  for (const auto& c : q.commands) {
+    for (const auto& f : c.fields) {
+      expr_fields(*f.expr, out);
+      if (f.where) expr_fields(*f.where, out);
+    }
+    for (const auto& f : c.by) expr_fields(*f.expr, out);
+    if (c.expr) expr_fields(*c.expr, out);
+    for (const auto& k : c.keys) expr_fields(*k.expr, out);
+    for (const auto& p : c.patterns)
+      if (c.kind != CommandKind::Dissect && c.kind != CommandKind::Grok && p.find('*') == std::string::npos) out.push_back(p);
+    for (const auto& [a, b] : c.renames) out.push_back(a);
+    if (!c.field.empty()) out.push_back(c.field);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::string& file, const kql::FieldTypes& types) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error("cannot read " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '[') {
+    // one JSON array of documents
+    nlohmann::json arr = nlohmann::json::parse(text, nullptr, false);
+    if (arr.is_discarded() || !arr.is_array()) return Error("not a JSON array of documents", file, 1, 1);
+    std::string nd;
+    for (const auto& d : arr) nd += d.dump() + "\n";
+    return add_index(name, nd, file, types);
+  }
+  return add_index(name, text, file, types);
+}
+
 Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view ndjson, const std::string& file,
                                        const kql::FieldTypes& types) {
   Index idx;
   idx.name = name;
-  auto specs = field_specs(types);
+  idx.file = file;
+  // Fields the documents hold that the mapping does not name: typed by ECS when the caller's
+  // field types include it, else by Elasticsearch's dynamic mapping.
+  std::vector<nlohmann::json> docs;
+  std::map<std::string, const nlohmann::json*> seen;
+  {
+    std::size_t ln = 0, st = 0;
+    while (st < ndjson.size()) {
+      std::size_t nl = ndjson.find('\n', st);
+      std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
+      st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
+      ++ln;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
+      if (doc.is_discarded() || !doc.is_object())
+        return Error("not a JSON object (one document a line expected)", file, ln, 1, std::string(line));
+      docs.push_back(std::move(doc));
+    }
+    for (const auto& d : docs) leaf_paths(d, "", seen);
+  }
+  auto specs = field_specs(types, seen);
   for (const auto& f : specs) idx.data.columns.push_back(Column{f.name, f.type, {}});
   std::size_t line_no = 0, start = 0;
   while (start < ndjson.size()) {
@@ -221,6 +329,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
     if (doc.is_discarded() || !doc.is_object())
       return Error("not a JSON object (one document a line expected)", file, line_no, 1, std::string(line));
     idx.doc_ids.push_back(std::to_string(idx.doc_ids.size() + 1));
+    idx.lines.push_back(line_no);
     idx.data.origin.push_back(static_cast<std::int64_t>(indices_.size()) << 32 | static_cast<std::int64_t>(idx.doc_ids.size() - 1));
     for (std::size_t k = 0; k < specs.size(); ++k) {
       const FieldSpec& f = specs[k];

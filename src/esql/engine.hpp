@@ -35,6 +35,8 @@ struct Page {
 
 struct Index {
   std::string name;
+  std::string file;                  // where the documents came from
+  std::vector<std::size_t> lines;    // line of each row in that file
   Page data;  // every mapped field as a column
   std::vector<std::string> doc_ids;  // _id per row
 };
@@ -48,6 +50,11 @@ class Catalog {
                                 const kql::FieldTypes& types);
   // An index with no documents whose columns are the mapped fields (rule checks over ECS).
   void add_empty_index(const std::string& name, const kql::FieldTypes& types);
+  // An index with no documents whose columns are `names`, typed by `types` (ECS), keyword when
+  // nothing maps them (rule checks: a rule's query over an empty index of its data stream).
+  void add_fields_index(const std::string& name, const kql::FieldTypes& types, const std::vector<std::string>& names);
+  // Reads a file of documents (NDJSON, or one JSON array) into an index.
+  Result<std::size_t> add_index_file(const std::string& name, const std::string& file, const kql::FieldTypes& types);
   const std::vector<Index>& indices() const { return indices_; }
   std::size_t unmapped_skipped() const { return unmapped_; }
 
@@ -84,6 +91,12 @@ struct RunResult {
   std::optional<RunError> error;
 };
 RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& opts);
+
+// FROM's index pattern matching (`*` wildcards).
+bool index_matches(std::string_view pattern, std::string_view index);
+
+// Every field name a query reads or names (for typing it over an empty index).
+std::vector<std::string> referenced_fields(const Query& q);
 
 // JSON of a result as Elasticsearch's ES|QL API returns it: {"columns":[{name,type}],"values":[[...]]}
 // plus "warnings".

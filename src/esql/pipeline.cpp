@@ -25,6 +25,12 @@ bool glob_match(std::string_view pat, std::string_view s) {
   return false;
 }
 
+}  // namespace
+
+bool index_matches(std::string_view pattern, std::string_view index) { return glob_match(pattern, index); }
+
+namespace {
+
 Page take_rows(const Page& p, const std::vector<std::size_t>& rows) {
   Page out;
   out.columns.reserve(p.columns.size());
