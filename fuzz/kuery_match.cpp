@@ -7,17 +7,17 @@
 #include "core/dynamic.hpp"
 #include "events.hpp"
 #include "fuzz_util.hpp"
-#include "kql/field_types.hpp"
-#include "kql/kuery_ast.hpp"
-#include "kql/matcher.hpp"
+#include "elastic/field_types.hpp"
+#include "kuery/ast.hpp"
+#include "kuery/matcher.hpp"
 
 namespace {
 using namespace rulelab;
 
 struct Fixture {
-  kql::FieldTypes types = kql::FieldTypes::builtin();
+  elastic::FieldTypes types = elastic::FieldTypes::builtin();
   std::vector<std::string> docs;  // encoded
-  kql::IndexFields fields{types};
+  elastic::IndexFields fields{types};
   DateTime now = *parse_datetime("2026-09-03T15:00:00Z");
   Fixture() {
     JsonParser p;
@@ -34,16 +34,16 @@ struct Fixture {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const Fixture fx;  // read-only after construction
   const std::string_view text = fuzz::text_of(data, size);
-  auto match_all = [&](const kql::CompiledQuery& q) {
+  auto match_all = [&](const kuery::CompiledQuery& q) {
     for (const auto& e : q.errors()) (void)e.message;
     for (const auto& d : fx.docs) (void)q.matches(DynRef(d));
   };
   if (!text.empty() && text[0] == '{') {
     const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (!j.is_discarded()) match_all(kql::CompiledQuery::compile_dsl(j, fx.fields, fx.now));
+    if (!j.is_discarded()) match_all(kuery::CompiledQuery::compile_dsl(j, fx.fields, fx.now));
     return 0;
   }
-  auto r = kql::parse_kuery(text);
-  if (r.query) match_all(kql::CompiledQuery::compile(*r.query->root, fx.fields, fx.now));
+  auto r = kuery::parse_kuery(text);
+  if (r.query) match_all(kuery::CompiledQuery::compile(*r.query->root, fx.fields, fx.now));
   return 0;
 }

@@ -9,28 +9,28 @@
 #include "app/run_result.hpp"
 #include "core/column.hpp"
 #include "core/error.hpp"
-#include "kql/elastic_runner.hpp"
-#include "kql/field_types.hpp"
+#include "kuery/runner.hpp"
+#include "elastic/field_types.hpp"
 
 namespace rulelab::app {
 
 // The documents of every --data INDEX=FILE, kept alive for the DocRefs that point into them.
 struct ElasticDocs {
   std::vector<Table> tables;
-  std::vector<kql::IndexDocs> indices;
+  std::vector<kuery::IndexDocs> indices;
   std::vector<std::string> warnings;
   std::vector<FileRead> reads;
 };
 Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool strict);
 
 // ECS and integration field types, plus the user's --mapping FILE.
-Result<kql::FieldTypes> load_field_types(const std::string& mapping);
+Result<elastic::FieldTypes> load_field_types(const std::string& mapping);
 
 // A document as JSON (null when absent).
-nlohmann::ordered_json document_json(const kql::DocRef* d);
+nlohmann::ordered_json document_json(const kuery::DocRef* d);
 
 // Rows, provenance, alerts and counts of a kuery run into `out` (rule-independent parts).
-void fill_kuery_result(const kql::ElasticRunResult& r, RunResult& out);
+void fill_kuery_result(const kuery::ElasticRunResult& r, RunResult& out);
 
 // "N field(s) are in no ... mapping ...: a b c".
 std::string dynamic_fields_note(const std::vector<std::string>& fields);

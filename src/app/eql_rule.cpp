@@ -8,8 +8,8 @@
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
 #include "eql/parser.hpp"
-#include "kql/elastic_runner.hpp"
-#include "kql/exceptions.hpp"
+#include "kuery/runner.hpp"
+#include "elastic/exceptions.hpp"
 
 namespace rulelab::app {
 
@@ -55,12 +55,12 @@ bool load_mappings(const std::string& spec, const std::vector<DataSpec>& data, E
   return true;
 }
 
-eql::FieldType from_kql(kql::FieldType t) {
-  using K = kql::FieldType;
-  if (kql::is_keyword_like(t)) return eql::FieldType::Keyword;
-  if (kql::is_text_like(t)) return eql::FieldType::Text;
-  if (kql::is_integral(t)) return eql::FieldType::Long;
-  if (kql::is_numeric(t)) return eql::FieldType::Double;
+eql::FieldType from_kql(elastic::FieldType t) {
+  using K = elastic::FieldType;
+  if (elastic::is_keyword_like(t)) return eql::FieldType::Keyword;
+  if (elastic::is_text_like(t)) return eql::FieldType::Text;
+  if (elastic::is_integral(t)) return eql::FieldType::Long;
+  if (elastic::is_numeric(t)) return eql::FieldType::Double;
   if (t == K::Date || t == K::DateNanos) return eql::FieldType::Date;
   if (t == K::Ip) return eql::FieldType::Ip;
   if (t == K::Boolean) return eql::FieldType::Boolean;
@@ -69,17 +69,17 @@ eql::FieldType from_kql(kql::FieldType t) {
 
 // Field types of one index as kql resolves them (user mapping, else ECS and integrations, else
 // Elasticsearch's dynamic mapping of the documents' values), as an EQL mapping.
-eql::Mapping mapping_from_kql(const kql::IndexFields& fields) {
+eql::Mapping mapping_from_kql(const elastic::IndexFields& fields) {
   eql::Mapping m;
   for (const auto& name : fields.all_fields()) {
-    kql::ResolvedField rf = fields.resolve(name);
+    elastic::ResolvedField rf = fields.resolve(name);
     eql::FieldInfo info;
-    if (rf.mapping.type == kql::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
+    if (rf.mapping.type == elastic::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
     else info.type = from_kql(rf.mapping.type);
-    if (kql::is_keyword_like(rf.mapping.type)) info.ignore_above = rf.mapping.ignore_above;
-    if (kql::is_text_like(rf.mapping.type))
+    if (elastic::is_keyword_like(rf.mapping.type)) info.ignore_above = rf.mapping.ignore_above;
+    if (elastic::is_text_like(rf.mapping.type))
       for (const auto& [sub, sm] : rf.mapping.multi_fields)
-        if (kql::is_keyword_like(sm.type)) {
+        if (elastic::is_keyword_like(sm.type)) {
           info.ignore_above = sm.ignore_above;
           break;
         }
@@ -113,7 +113,7 @@ bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data,
     if (m) user = std::move(m.value());
   }
   for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
-    auto f = std::make_unique<kql::IndexFields>(t.types);
+    auto f = std::make_unique<elastic::IndexFields>(t.types);
     for (const auto& d : store.docs())
       if (d.index == ix) f->observe(d.source);
     if (!per_index_files) {
@@ -158,7 +158,7 @@ void note_unmapped_fields(const eql::Query& q, const EqlTyping& t, const EventSt
   for (const auto& f : query_fields(q)) {
     bool mapped = false;
     for (std::size_t ix = 0; ix < t.per_index.size() && !mapped; ++ix) {
-      if (t.per_index[ix]->resolve(f).origin != kql::MappingOrigin::Unmapped) mapped = true;
+      if (t.per_index[ix]->resolve(f).origin != elastic::MappingOrigin::Unmapped) mapped = true;
       const auto& m = store.indexes()[ix].mapping;
       if (m && m->find(f)) mapped = true;
     }
@@ -238,7 +238,7 @@ bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why) {
   return true;
 }
 
-bool load_eql_rule(const kql::ElasticRule& rule, const std::string& text, const DataOptions& data, EqlRuleRun& out,
+bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, const DataOptions& data, EqlRuleRun& out,
                    std::vector<std::string>& messages) {
   eql::SourceContext where;
   where.file = rule.file;
@@ -259,7 +259,7 @@ bool load_eql_rule(const kql::ElasticRule& rule, const std::string& text, const 
   // FILE counts as matching (its name comes from the file).
   std::vector<DataSpec> used;
   for (const auto& d : data.data) {
-    const bool match = !d.named || kql::index_selected(rule.index.empty() ? kql::default_security_indices() : rule.index, d.name);
+    const bool match = !d.named || kuery::index_selected(rule.index.empty() ? kuery::default_security_indices() : rule.index, d.name);
     if (match) {
       used.push_back(d);
     } else {
@@ -273,7 +273,7 @@ bool load_eql_rule(const kql::ElasticRule& rule, const std::string& text, const 
   return true;
 }
 
-bool set_eql_clock(const kql::ElasticRule& rule, std::int64_t now, const Limits& limits, EqlRuleRun& out,
+bool set_eql_clock(const elastic::ElasticRule& rule, std::int64_t now, const Limits& limits, EqlRuleRun& out,
                    std::vector<std::string>& messages) {
   eql::RunOptions& opts = out.opts;
   opts = eql::RunOptions{};
@@ -297,27 +297,27 @@ bool set_eql_clock(const kql::ElasticRule& rule, std::int64_t now, const Limits&
         fq.erase("meta");
         fq.erase("$state");
       }
-      f.filters.emplace_back(kql::CompiledQuery::compile_dsl(fq, *f.fields, now_dt), meta.value("negate", false));
+      f.filters.emplace_back(kuery::CompiledQuery::compile_dsl(fq, *f.fields, now_dt), meta.value("negate", false));
       f.filter_texts.push_back((meta.value("negate", false) ? "NOT " : "") + fq.dump());
       any_filter = true;
     }
     for (const auto& item : rule.exceptions) {
-      if (!kql::exception_item_active(item, now_dt)) {
+      if (!elastic::exception_item_active(item, now_dt)) {
         if (ix == 0) messages.push_back("note: exception item " + item.item_id + " expired: not applied");
         continue;
       }
       std::string why;
-      auto dsl = kql::exception_item_query(item, &why);
+      auto dsl = elastic::exception_item_query(item, &why);
       if (!why.empty() && ix == 0) messages.push_back("note: exception item " + item.item_id + ": " + why);
-      f.exceptions.push_back(kql::CompiledQuery::compile_dsl(dsl, *f.fields, now_dt));
+      f.exceptions.push_back(kuery::CompiledQuery::compile_dsl(dsl, *f.fields, now_dt));
       f.exception_ids.push_back(item.item_id);
       any_filter = true;
     }
     out.per_index.push_back(std::move(f));
   }
   if (any_filter) opts.keep = [&out](const eql::Doc& d) { return eql_doc_kept(out, d, nullptr); };
-  auto from = kql::eval_date_math(rule.from, now_dt);
-  auto to = kql::eval_date_math(rule.to, now_dt, true);
+  auto from = elastic::eval_date_math(rule.from, now_dt);
+  auto to = elastic::eval_date_math(rule.to, now_dt, true);
   if (!from || !to) {
     messages.push_back(rule.file + ": cannot evaluate the rule's time range from=" + rule.from + " to=" + rule.to);
     return false;
@@ -341,7 +341,7 @@ bool set_eql_clock(const kql::ElasticRule& rule, std::int64_t now, const Limits&
   return true;
 }
 
-bool prepare_eql_rule(const kql::ElasticRule& rule, const std::string& text, const DataOptions& data, std::int64_t now,
+bool prepare_eql_rule(const elastic::ElasticRule& rule, const std::string& text, const DataOptions& data, std::int64_t now,
                       EqlRuleRun& out, std::vector<std::string>& messages) {
   return load_eql_rule(rule, text, data, out, messages) && set_eql_clock(rule, now, data.limits, out, messages);
 }

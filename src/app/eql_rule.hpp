@@ -14,24 +14,24 @@
 #include "app/data_spec.hpp"
 #include "app/runner.hpp"
 #include "eql/engine.hpp"
-#include "kql/elastic_rule.hpp"
-#include "kql/field_types.hpp"
-#include "kql/matcher.hpp"
+#include "elastic/elastic_rule.hpp"
+#include "elastic/field_types.hpp"
+#include "kuery/matcher.hpp"
 
 namespace rulelab::app {
 
 // Field types per index, as kql resolves them (user mapping, ECS/integrations, dynamic mapping).
 struct EqlTyping {
-  kql::FieldTypes types = kql::FieldTypes::builtin();
-  std::vector<std::unique_ptr<kql::IndexFields>> per_index;
+  elastic::FieldTypes types = elastic::FieldTypes::builtin();
+  std::vector<std::unique_ptr<elastic::IndexFields>> per_index;
 };
 
 // The rule's Kibana filters and exception items, compiled for one index.
 struct EqlIndexFilters {
-  const kql::IndexFields* fields = nullptr;
-  std::vector<std::pair<kql::CompiledQuery, bool>> filters;  // query, negate
+  const elastic::IndexFields* fields = nullptr;
+  std::vector<std::pair<kuery::CompiledQuery, bool>> filters;  // query, negate
   std::vector<std::string> filter_texts;                     // for explain
-  std::vector<kql::CompiledQuery> exceptions;
+  std::vector<kuery::CompiledQuery> exceptions;
   std::vector<std::string> exception_ids;
 };
 
@@ -46,12 +46,12 @@ struct EqlRuleRun {
 };
 
 // Messages are lines for the user: "note: ...", "warning: ...", or an error (when false is returned).
-bool load_eql_rule(const kql::ElasticRule& rule, const std::string& text, const DataOptions& data, EqlRuleRun& out,
+bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, const DataOptions& data, EqlRuleRun& out,
                    std::vector<std::string>& messages);
-bool set_eql_clock(const kql::ElasticRule& rule, std::int64_t now_nanos, const Limits& limits, EqlRuleRun& out,
+bool set_eql_clock(const elastic::ElasticRule& rule, std::int64_t now_nanos, const Limits& limits, EqlRuleRun& out,
                    std::vector<std::string>& messages);
 // Both: the rule prepared for one run at `now_nanos`.
-bool prepare_eql_rule(const kql::ElasticRule& rule, const std::string& text, const DataOptions& data, std::int64_t now_nanos,
+bool prepare_eql_rule(const elastic::ElasticRule& rule, const std::string& text, const DataOptions& data, std::int64_t now_nanos,
                       EqlRuleRun& out, std::vector<std::string>& messages);
 
 // Whether the rule's filters and exception items let a document through; if not, `why` says which.

@@ -33,7 +33,7 @@ class EqlRunner : public Runner {
   }
 
   Result<RunResult> run(DateTime now_dt) override {
-    const kql::ElasticRule& rule = *rule_.elastic;
+    const elastic::ElasticRule& rule = *rule_.elastic;
     const std::int64_t now = now_dt.ticks * 100;
     RunResult out;
     out.rule_name = rule.name;

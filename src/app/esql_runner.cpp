@@ -8,7 +8,7 @@
 #include "core/datetime.hpp"
 #include "esql/engine.hpp"
 #include "esql/parser.hpp"
-#include "kql/elastic_runner.hpp"
+#include "kuery/runner.hpp"
 
 #include <set>
 
@@ -28,7 +28,7 @@ class EsqlRunner : public Runner {
       : rule_(rule), data_(data), query_(std::move(q)), catalog_(std::move(catalog)), where_(std::move(where)) {}
 
   Result<RunResult> run(DateTime now) override {
-    const kql::ElasticRule& rule = *rule_.elastic;
+    const elastic::ElasticRule& rule = *rule_.elastic;
     RunResult out;
     out.now = now;
     out.rule_name = rule.name;
@@ -41,7 +41,7 @@ class EsqlRunner : public Runner {
     esql::RunOptions opts;
     opts.now_ms = now.ticks / 10000;
     opts.where = where_;
-    if (auto w = kql::rule_window(rule, now)) {
+    if (auto w = kuery::rule_window(rule, now)) {
       opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
       out.window = elastic_window(w->from, w->to, "@timestamp");
     }
@@ -103,7 +103,7 @@ class EsqlRunner : public Runner {
 }  // namespace
 
 Result<std::unique_ptr<Runner>> make_esql_runner(const LoadedRule& rule, const DataOptions& data) {
-  const kql::ElasticRule& e = *rule.elastic;
+  const elastic::ElasticRule& e = *rule.elastic;
   esql::SourceContext where;
   where.file = e.file;
   if (e.query_source.offset < rule.text.size() && rule.text.compare(e.query_source.offset, e.query.size(), e.query) == 0) {

@@ -6,30 +6,30 @@
 #include "app/elastic_data.hpp"
 #include "core/limits.hpp"
 #include "core/paths.hpp"
-#include "kql/elastic_runner.hpp"
-#include "kql/field_types.hpp"
-#include "kql/kuery_ast.hpp"
-#include "kql/matcher.hpp"
+#include "kuery/runner.hpp"
+#include "elastic/field_types.hpp"
+#include "kuery/ast.hpp"
+#include "kuery/matcher.hpp"
 
 namespace rulelab::app {
 
 namespace {
 
 // The operands of the query's top-level `and`/`or`, or the query itself.
-void clauses_of(const kql::Node& n, std::vector<const kql::Node*>& out, std::string& joiner) {
-  if ((n.kind == kql::Node::Kind::And || n.kind == kql::Node::Kind::Or) && n.children.size() > 1) {
-    joiner = n.kind == kql::Node::Kind::And ? "and" : "or";
+void clauses_of(const kuery::Node& n, std::vector<const kuery::Node*>& out, std::string& joiner) {
+  if ((n.kind == kuery::Node::Kind::And || n.kind == kuery::Node::Kind::Or) && n.children.size() > 1) {
+    joiner = n.kind == kuery::Node::Kind::And ? "and" : "or";
     for (const auto& c : n.children) out.push_back(c.get());
     return;
   }
   out.push_back(&n);
 }
 
-KueryClause judge_clause(const kql::Query& q, const kql::Node& n, const kql::IndexFields& fields, DynRef doc, DateTime now) {
-  auto compiled = kql::CompiledQuery::compile(n, fields, now);
+KueryClause judge_clause(const kuery::Query& q, const kuery::Node& n, const elastic::IndexFields& fields, DynRef doc, DateTime now) {
+  auto compiled = kuery::CompiledQuery::compile(n, fields, now);
   KueryClause c;
   c.text = q.text.substr(n.range.begin, n.range.end - n.range.begin);
-  const kql::Node* target = n.kind == kql::Node::Kind::Not && !n.children.empty() ? n.children.front().get() : &n;
+  const kuery::Node* target = n.kind == kuery::Node::Kind::Not && !n.children.empty() ? n.children.front().get() : &n;
   // A value list `f:(a or b)` is an `or` of clauses on one field: show the field with it.
   while (!target->field && !target->children.empty()) target = target->children.front().get();
   if (target->field && c.text.find(target->field->text) == std::string::npos) c.text = target->field->text + ":(" + c.text + ")";
@@ -39,8 +39,8 @@ KueryClause judge_clause(const kql::Query& q, const kql::Node& n, const kql::Ind
     const std::string name = target->field->text;
     const std::vector<std::string> names = target->field->is_wildcard() ? fields.expand(name) : std::vector<std::string>{name};
     for (const auto& f : names) {
-      const kql::ResolvedField rf = fields.resolve(f);
-      KueryFieldValues fv{f, rf.mapping.type_name, std::string(kql::to_string(rf.origin)), {}};
+      const elastic::ResolvedField rf = fields.resolve(f);
+      KueryFieldValues fv{f, rf.mapping.type_name, std::string(elastic::to_string(rf.origin)), {}};
       for (DynRef v : values_at(doc, rf.source_path)) fv.values.push_back(v.is_string() ? std::string(v.as_string()) : to_json(v));
       c.fields.push_back(std::move(fv));
     }
@@ -60,10 +60,10 @@ KueryExplanation explain_kuery(const LoadedRule& loaded, const DataOptions& data
     return x;
   };
   if (!loaded.elastic) return fail(ExplainStatus::Refused, loaded.path + ": not an Elastic rule");
-  const kql::ElasticRule& rule = *loaded.elastic;
+  const elastic::ElasticRule& rule = *loaded.elastic;
   if (loaded.kind != Kind::ElasticKuery)
     return fail(ExplainStatus::Refused, loaded.path + ": explain covers Kibana KQL (kuery) and EQL rules; this rule's language is " +
-                                            std::string(kql::to_string(rule.language)) + " (rulelab run --format json shows its matches)");
+                                            std::string(elastic::to_string(rule.language)) + " (rulelab run --format json shows its matches)");
   x.rule_name = rule.name;
   x.interval = rule.interval;
 
@@ -79,7 +79,7 @@ KueryExplanation explain_kuery(const LoadedRule& loaded, const DataOptions& data
   x.warnings = docs->warnings;
 
   // The event's document, and the fields of its index as Elasticsearch maps them.
-  kql::IndexFields fields(*types);
+  elastic::IndexFields fields(*types);
   DynRef doc;
   for (const auto& ix : docs->indices) {
     if (ix.name != x.event.table) continue;
@@ -89,15 +89,15 @@ KueryExplanation explain_kuery(const LoadedRule& loaded, const DataOptions& data
     }
   }
 
-  x.index_patterns = rule.index.empty() ? kql::default_security_indices() : rule.index;
-  x.index_selected = kql::index_selected(x.index_patterns, x.event.table);
+  x.index_patterns = rule.index.empty() ? kuery::default_security_indices() : rule.index;
+  x.index_selected = kuery::index_selected(x.index_patterns, x.event.table);
   if (x.window) {
-    kql::RuleWindow rw;
+    kuery::RuleWindow rw;
     rw.from = x.window->from;
     rw.to = x.window->to;
     rw.timestamp_field = x.window->field;
     rw.fallback = !rule.timestamp_override_fallback_disabled;
-    x.event_time = kql::event_time(doc, rw);
+    x.event_time = kuery::event_time(doc, rw);
     x.in_window = x.event_time && x.window->contains(*x.event_time);
     // The scheduled runs (every interval) whose look-back window [now+from, now] holds the event.
     if (x.event_time) {
@@ -106,24 +106,24 @@ KueryExplanation explain_kuery(const LoadedRule& loaded, const DataOptions& data
     }
   }
 
-  auto parsed = kql::parse_kuery(rule.query);
+  auto parsed = kuery::parse_kuery(rule.query);
   if (!parsed.query) return fail(ExplainStatus::Failed, loaded.path + ": the query does not parse: " + parsed.failure->message);
-  const kql::Query& q = *parsed.query;
-  std::vector<const kql::Node*> parts;
+  const kuery::Query& q = *parsed.query;
+  std::vector<const kuery::Node*> parts;
   std::string joiner;
   clauses_of(*q.root, parts, joiner);
-  for (const kql::Node* n : parts) x.clauses.push_back(judge_clause(q, *n, fields, doc, now));
+  for (const kuery::Node* n : parts) x.clauses.push_back(judge_clause(q, *n, fields, doc, now));
   x.joined_by = joiner.empty() ? "single clause" : joiner;
-  x.query_matches = kql::CompiledQuery::compile(*q.root, fields, now).matches(doc);
+  x.query_matches = kuery::CompiledQuery::compile(*q.root, fields, now).matches(doc);
 
   // The whole rule as `run` runs it (filters, exception items, max_signals, threshold / new_terms
   // grouping): did this document become an alert?
-  const kql::ElasticRunResult run =
-      kql::run_elastic_rule(rule, loaded.text, docs->indices, *types, now, Deadline::after(data.limits.timeout_seconds));
-  auto is_event = [&](const kql::DocRef* d) { return d && d->file == x.event.file && d->line == x.event.line; };
+  const kuery::ElasticRunResult run =
+      kuery::run_elastic_rule(rule, loaded.text, docs->indices, *types, now, Deadline::after(data.limits.timeout_seconds));
+  auto is_event = [&](const kuery::DocRef* d) { return d && d->file == x.event.file && d->line == x.event.line; };
   const bool in_hits = std::any_of(run.hits.begin(), run.hits.end(), [&](const auto& h) { return is_event(h.doc); });
   x.led_to_alert = std::any_of(run.alerts.begin(), run.alerts.end(), [&](const auto& al) { return is_event(al.doc); });
-  const bool grouped = rule.type == kql::RuleType::Threshold || rule.type == kql::RuleType::NewTerms;
+  const bool grouped = rule.type == elastic::RuleType::Threshold || rule.type == elastic::RuleType::NewTerms;
   if (!x.index_selected) {
     x.verdict = "the rule does not read this index";
   } else if (!x.in_window) {
@@ -136,7 +136,7 @@ KueryExplanation explain_kuery(const LoadedRule& loaded, const DataOptions& data
     for (const auto& by : run.suppressed_by)
       if (by.rfind(me, 0) == 0) x.verdict = "the query matches, but " + by.substr(me.size()) + " removes it: no alert";
   } else if (grouped) {
-    x.verdict = std::string("the query matches; this ") + std::string(kql::to_string(rule.type)) + " rule alerts on groups of events: " +
+    x.verdict = std::string("the query matches; this ") + std::string(elastic::to_string(rule.type)) + " rule alerts on groups of events: " +
                 (x.led_to_alert ? "the event is the first of an alerting group"
                                 : "the run raised " + std::to_string(run.alerts.size()) +
                                       " alert(s), none led by this event (rulelab run shows the groups)");

@@ -10,7 +10,7 @@
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
 #include "eql/engine.hpp"
-#include "kql/elastic_runner.hpp"
+#include "kuery/runner.hpp"
 
 namespace rulelab::app {
 
@@ -193,7 +193,7 @@ EqlExplanation explain_eql(const LoadedRule& loaded, const DataOptions& data, co
     return x;
   };
   if (!loaded.elastic || loaded.kind != Kind::ElasticEql) return fail(ExplainStatus::Refused, loaded.path + ": not an EQL rule");
-  const kql::ElasticRule& rule = *loaded.elastic;
+  const elastic::ElasticRule& rule = *loaded.elastic;
   x.rule_name = rule.name;
   x.interval = rule.interval;
   auto run = std::make_unique<EqlRuleRun>();
@@ -215,7 +215,7 @@ EqlExplanation explain_eql(const LoadedRule& loaded, const DataOptions& data, co
   j["language"] = "eql";
   j["now"] = format_datetime(now);
   j["event"] = {{"file", found->file}, {"line", found->line}, {"index", found->table}};
-  const auto& patterns = rule.index.empty() ? kql::default_security_indices() : rule.index;
+  const auto& patterns = rule.index.empty() ? kuery::default_security_indices() : rule.index;
   const bool index_ok = target != nullptr;
   j["index"] = {{"patterns", patterns}, {"selected", index_ok}};
 

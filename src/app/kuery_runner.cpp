@@ -8,7 +8,7 @@
 #include "app/runner_impl.hpp"
 #include "core/datetime.hpp"
 #include "core/ingest.hpp"
-#include "kql/elastic_runner.hpp"
+#include "kuery/runner.hpp"
 
 namespace rulelab::app {
 
@@ -40,7 +40,7 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
       it = by_name.emplace(name, out.indices.size()).first;
       out.indices.push_back({name, {}});
     }
-    kql::IndexDocs& ix = out.indices[it->second];
+    kuery::IndexDocs& ix = out.indices[it->second];
     const int col = tab.schema.index_of("_source");
     if (col < 0) return Error("ingest did not produce a _source column", specs[t].file);
     for (const auto& b : tab.batches)
@@ -53,8 +53,8 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
   return out;
 }
 
-Result<kql::FieldTypes> load_field_types(const std::string& mapping) {
-  kql::FieldTypes types = kql::FieldTypes::builtin();
+Result<elastic::FieldTypes> load_field_types(const std::string& mapping) {
+  elastic::FieldTypes types = elastic::FieldTypes::builtin();
   if (mapping.empty()) return types;
   std::ifstream in(mapping, std::ios::binary);
   if (!in) return Error("cannot open mapping file", mapping);
@@ -65,7 +65,7 @@ Result<kql::FieldTypes> load_field_types(const std::string& mapping) {
   return types;
 }
 
-ordered_json document_json(const kql::DocRef* d) {
+ordered_json document_json(const kuery::DocRef* d) {
   if (!d) return nullptr;
   ordered_json j = ordered_json::parse(to_json(d->source), nullptr, false);
   return j.is_discarded() ? ordered_json(nullptr) : j;
@@ -86,7 +86,7 @@ std::string dynamic_fields_note(const std::vector<std::string>& fields) {
   return s;
 }
 
-void fill_kuery_result(const kql::ElasticRunResult& r, RunResult& out) {
+void fill_kuery_result(const kuery::ElasticRunResult& r, RunResult& out) {
   out.now = r.now;
   out.detail["indices"] = r.indices;
   out.detail["ignored_indices"] = r.ignored_indices;
@@ -124,23 +124,23 @@ namespace {
 
 class KueryRunner : public Runner {
  public:
-  KueryRunner(const LoadedRule& rule, const DataOptions& data, ElasticDocs docs, kql::FieldTypes types)
+  KueryRunner(const LoadedRule& rule, const DataOptions& data, ElasticDocs docs, elastic::FieldTypes types)
       : rule_(rule), data_(data), docs_(std::move(docs)), types_(std::move(types)) {}
 
   Result<RunResult> run(DateTime now) override {
-    const kql::ElasticRule& rule = *rule_.elastic;
+    const elastic::ElasticRule& rule = *rule_.elastic;
     RunResult out;
     out.rule_name = rule.name;
     out.rule_file = rule.file;
     out.warnings = rule_.warnings;
     for (const auto& w : docs_.warnings) out.warnings.push_back(w);
     out.reads = docs_.reads;
-    const kql::ElasticRunResult r =
-        kql::run_elastic_rule(rule, rule_.text, docs_.indices, types_, now, Deadline::after(data_.limits.timeout_seconds));
+    const kuery::ElasticRunResult r =
+        kuery::run_elastic_rule(rule, rule_.text, docs_.indices, types_, now, Deadline::after(data_.limits.timeout_seconds));
     out.window = elastic_window(r.from, r.to, r.timestamp_field);
     out.detail["rule_id"] = rule.rule_id;
     out.detail["type"] = rule.type_name;
-    out.detail["language"] = std::string(kql::to_string(rule.language));
+    out.detail["language"] = std::string(elastic::to_string(rule.language));
     out.detail["max_signals"] = rule.max_signals;
     fill_kuery_result(r, out);
     if (explain_misses && out.rows.empty() && r.docs_in_window < r.docs_total && out.errors.empty()) {
@@ -153,7 +153,7 @@ class KueryRunner : public Runner {
   const LoadedRule& rule_;
   const DataOptions& data_;
   ElasticDocs docs_;
-  kql::FieldTypes types_;
+  elastic::FieldTypes types_;
 };
 
 }  // namespace

@@ -85,7 +85,7 @@ LoadedRule from_sentinel(kusto::SentinelRule r, const std::string& path) {
   return l;
 }
 
-LoadedRule from_elastic(kql::ElasticRule r, const std::string& path, const std::string& text) {
+LoadedRule from_elastic(elastic::ElasticRule r, const std::string& path, const std::string& text) {
   LoadedRule l;
   l.path = path;
   l.text = text;
@@ -93,16 +93,16 @@ LoadedRule from_elastic(kql::ElasticRule r, const std::string& path, const std::
   l.name = r.name;
   for (const auto& w : r.warnings) l.warnings.push_back(w.format());
   switch (r.language) {
-    case kql::QueryLanguage::Kuery: l.kind = Kind::ElasticKuery; break;
-    case kql::QueryLanguage::Eql: l.kind = Kind::ElasticEql; break;
+    case elastic::QueryLanguage::Kuery: l.kind = Kind::ElasticKuery; break;
+    case elastic::QueryLanguage::Eql: l.kind = Kind::ElasticEql; break;
     default: l.kind = r.type_name == "esql" || r.language_name == "esql" ? Kind::ElasticEsql : Kind::ElasticOther; break;
   }
   l.time_field = r.timestamp_override.empty() ? "@timestamp" : r.timestamp_override;
   l.fallback_time_field = !r.timestamp_override.empty() && !r.timestamp_override_fallback_disabled ? "@timestamp" : "";
   l.policy.max_signals = r.max_signals;
-  auto interval = kql::parse_elastic_duration(r.interval);
+  auto interval = elastic::parse_elastic_duration(r.interval);
   const DateTime ref{0};
-  auto start = kql::eval_date_math(r.from, ref);
+  auto start = elastic::eval_date_math(r.from, ref);
   if (!interval) l.warnings.push_back(path + ": the rule's interval \"" + r.interval + "\" is not a duration: it has no schedule");
   else if (!start) l.warnings.push_back(path + ": the rule's from \"" + r.from + "\" is not date math: it has no schedule");
   else l.schedule = Schedule{*interval, TimeSpan{ref.ticks - start->ticks}, std::nullopt};
@@ -119,8 +119,8 @@ std::optional<Window> LoadedRule::window_at(DateTime now, std::string* error) co
     return std::nullopt;  // hunting query: the time range is the user's (all data given)
   }
   if (elastic) {
-    auto from = kql::eval_date_math(elastic->from, now);
-    auto to = kql::eval_date_math(elastic->to, now, true);
+    auto from = elastic::eval_date_math(elastic->from, now);
+    auto to = elastic::eval_date_math(elastic->to, now, true);
     if (!from || !to) {
       if (error) *error = path + ": cannot evaluate the rule's time range from=" + elastic->from + " to=" + elastic->to;
       return std::nullopt;
@@ -143,7 +143,7 @@ Result<std::vector<LoadedRule>> load_rules(const std::string& path) {
     std::ostringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
-    auto rules = kql::load_elastic_text(path, text);
+    auto rules = elastic::load_elastic_text(path, text);
     if (!rules) return rules.error();
     for (auto& r : *rules) out.push_back(from_elastic(std::move(r), path, text));
   } else {

@@ -9,7 +9,7 @@
 #include "app/window.hpp"
 #include "core/error.hpp"
 #include "core/types.hpp"
-#include "kql/elastic_rule.hpp"
+#include "elastic/elastic_rule.hpp"
 #include "kusto/sentinel_rule.hpp"
 
 namespace rulelab::app {
@@ -52,7 +52,7 @@ struct LoadedRule {
   Kind kind = Kind::SentinelScheduled;
   std::string name;
   std::optional<kusto::SentinelRule> sentinel;
-  std::optional<kql::ElasticRule> elastic;
+  std::optional<elastic::ElasticRule> elastic;
   std::optional<Schedule> schedule;  // none: a hunting query, or a schedule rulelab cannot read
   AlertPolicy policy;
   std::string time_field;            // TimeGenerated, @timestamp or timestamp_override

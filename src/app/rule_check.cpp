@@ -7,10 +7,10 @@
 
 #include "app/rule.hpp"
 #include "eql/parser.hpp"
-#include "kql/elastic_rule.hpp"
-#include "kql/field_types.hpp"
-#include "kql/kuery_ast.hpp"
-#include "kql/matcher.hpp"
+#include "elastic/elastic_rule.hpp"
+#include "elastic/field_types.hpp"
+#include "kuery/ast.hpp"
+#include "kuery/matcher.hpp"
 #include "kusto/parser.hpp"
 #include "kusto/sentinel_rule.hpp"
 
@@ -65,12 +65,12 @@ std::vector<RuleCheck> check_sentinel_file(const std::string& path, bool want_as
 
 
 std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast) {
-  const kql::FieldTypes ecs = kql::FieldTypes::builtin();
+  const elastic::FieldTypes ecs = elastic::FieldTypes::builtin();
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   if (in) ss << in.rdbuf();
   const std::string text = ss.str();
-  auto loaded = in ? kql::load_elastic_text(path, text) : Result<std::vector<kql::ElasticRule>>(Error("cannot open file", path));
+  auto loaded = in ? elastic::load_elastic_text(path, text) : Result<std::vector<elastic::ElasticRule>>(Error("cannot open file", path));
   if (!loaded) {
     RuleCheck c;
     c.file = path;
@@ -86,39 +86,39 @@ std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast
     c.loaded = true;
     for (const auto& w : r.warnings) c.warnings.push_back(w.format());
     switch (r.language) {
-      case kql::QueryLanguage::Kuery: {
+      case elastic::QueryLanguage::Kuery: {
         c.dialect = "kuery";
-        auto p = kql::parse_kuery(r.query);
+        auto p = kuery::parse_kuery(r.query);
         if (p.query) {
           c.parsed = true;
-          if (want_ast) c.ast_json = kql::to_json(*p.query->root);
+          if (want_ast) c.ast_json = kuery::to_json(*p.query->root);
           // Against the ECS/integration field types: queries Elasticsearch would reject.
-          kql::IndexFields fields(ecs);
-          auto compiled = kql::CompiledQuery::compile(*p.query->root, fields, DateTime{0});
+          elastic::IndexFields fields(ecs);
+          auto compiled = kuery::CompiledQuery::compile(*p.query->root, fields, DateTime{0});
           for (const auto& e : compiled.errors())
             if (e.message.find("failed to find nested object") == std::string::npos)  // mapped by an integration we lack
               c.warnings.push_back(
-                kql::query_error(r, text, e.range.begin, "with ECS field types, Elasticsearch would reject this: " + e.message).format());
+                elastic::query_error(r, text, e.range.begin, "with ECS field types, Elasticsearch would reject this: " + e.message).format());
         } else {
-          c.diagnostics.push_back(kql::query_error(r, text, p.failure->offset, "KQL syntax error: " + p.failure->message).format());
+          c.diagnostics.push_back(elastic::query_error(r, text, p.failure->offset, "KQL syntax error: " + p.failure->message).format());
         }
         break;
       }
-      case kql::QueryLanguage::Eql:
+      case elastic::QueryLanguage::Eql:
         c.dialect = "eql";
         check_eql_query(text, r.query_source.offset, r.query,
                         want_ast, c);
         break;
-      case kql::QueryLanguage::Esql:
+      case elastic::QueryLanguage::Esql:
         c.dialect = "esql";
         check_esql_query(text, r.query_source.offset, r.query, c);
         break;
-      case kql::QueryLanguage::Lucene:
+      case elastic::QueryLanguage::Lucene:
         c.dialect = "lucene";
         c.skipped = true;
         break;
-      case kql::QueryLanguage::None:
-        c.dialect = r.type == kql::RuleType::MachineLearning ? "machine_learning" : std::string(kql::to_string(r.type));
+      case elastic::QueryLanguage::None:
+        c.dialect = r.type == elastic::RuleType::MachineLearning ? "machine_learning" : std::string(elastic::to_string(r.type));
         c.skipped = true;
         break;
     }
@@ -178,7 +178,7 @@ void check_esql_query(const std::string& file_text, std::size_t query_offset, co
   }
   out.parsed = true;
   // Run over empty indices typed by ECS: names and types resolve, unsupported features show.
-  const kql::FieldTypes ecs = kql::FieldTypes::builtin();
+  const elastic::FieldTypes ecs = elastic::FieldTypes::builtin();
   esql::Catalog catalog;
   std::vector<std::string> fields = esql::referenced_fields(*q);
   for (const auto& c : q->commands)

@@ -5,7 +5,7 @@
 #include "app/runner_impl.hpp"
 #include "core/schema.hpp"
 #include "engine/pushdown.hpp"
-#include "kql/elastic_runner.hpp"
+#include "kuery/runner.hpp"
 #include "kusto/parser.hpp"
 
 namespace rulelab::app {
@@ -54,9 +54,9 @@ std::vector<std::string> unmatched_data(const LoadedRule& rule, const DataOption
     return out;
   }
   if (rule.elastic) {
-    const auto& patterns = rule.elastic->index.empty() ? kql::default_security_indices() : rule.elastic->index;
+    const auto& patterns = rule.elastic->index.empty() ? kuery::default_security_indices() : rule.elastic->index;
     bool any = false;
-    for (const auto& d : data.data) any = any || !d.named || kql::index_selected(patterns, d.name);
+    for (const auto& d : data.data) any = any || !d.named || kuery::index_selected(patterns, d.name);
     if (!any) {
       std::string p;
       for (const auto& x : patterns) p += (p.empty() ? "" : ",") + x;

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "esql/engine.hpp"
-#include "kql/field_types.hpp"
+#include "elastic/field_types.hpp"
 
 namespace rulelab::esql {
 
@@ -184,7 +184,7 @@ std::string dynamic_type(const nlohmann::json& v) {
   return "keyword";
 }
 
-std::vector<FieldSpec> field_specs(const kql::FieldTypes& types, const std::map<std::string, const nlohmann::json*>& seen = {}) {
+std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::map<std::string, const nlohmann::json*>& seen = {}) {
   std::vector<FieldSpec> out;
   std::vector<std::string> user = types.user_fields();
   for (const auto& [path, v] : seen) {
@@ -228,14 +228,14 @@ std::string raw_number_text(std::string_view line, std::string_view key, std::si
 
 }  // namespace
 
-void Catalog::add_empty_index(const std::string& name, const kql::FieldTypes& types) {
+void Catalog::add_empty_index(const std::string& name, const elastic::FieldTypes& types) {
   Index idx;
   idx.name = name;
   for (const auto& f : field_specs(types)) idx.data.columns.push_back(Column{f.name, f.type, {}});
   indices_.push_back(std::move(idx));
 }
 
-void Catalog::add_fields_index(const std::string& name, const kql::FieldTypes& types, const std::vector<std::string>& names) {
+void Catalog::add_fields_index(const std::string& name, const elastic::FieldTypes& types, const std::vector<std::string>& names) {
   Index idx;
   idx.name = name;
   for (const auto& n : names) {
@@ -274,7 +274,7 @@ std::vector<std::string> referenced_fields(const Query& q) {
   return out;
 }
 
-Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::string& file, const kql::FieldTypes& types) {
+Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::string& file, const elastic::FieldTypes& types) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error("cannot read " + file);
   std::stringstream ss;
@@ -293,7 +293,7 @@ Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::
 }
 
 Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view ndjson, const std::string& file,
-                                       const kql::FieldTypes& types) {
+                                       const elastic::FieldTypes& types) {
   Index idx;
   idx.name = name;
   idx.file = file;

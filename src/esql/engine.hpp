@@ -14,7 +14,7 @@
 #include "esql/ast.hpp"
 #include "esql/parser.hpp"
 
-namespace rulelab::kql { class FieldTypes; }
+namespace rulelab::elastic { class FieldTypes; }
 
 namespace rulelab::esql {
 
@@ -47,14 +47,14 @@ class Catalog {
   // Documents: NDJSON text (one _source a line); fields typed by `types` (the index mapping, and
   // ECS when the caller adds it). Fields the mapping does not know are left out and counted.
   Result<std::size_t> add_index(const std::string& name, std::string_view ndjson, const std::string& file,
-                                const kql::FieldTypes& types);
+                                const elastic::FieldTypes& types);
   // An index with no documents whose columns are the mapped fields (rule checks over ECS).
-  void add_empty_index(const std::string& name, const kql::FieldTypes& types);
+  void add_empty_index(const std::string& name, const elastic::FieldTypes& types);
   // An index with no documents whose columns are `names`, typed by `types` (ECS), keyword when
   // nothing maps them (rule checks: a rule's query over an empty index of its data stream).
-  void add_fields_index(const std::string& name, const kql::FieldTypes& types, const std::vector<std::string>& names);
+  void add_fields_index(const std::string& name, const elastic::FieldTypes& types, const std::vector<std::string>& names);
   // Reads a file of documents (NDJSON, or one JSON array) into an index.
-  Result<std::size_t> add_index_file(const std::string& name, const std::string& file, const kql::FieldTypes& types);
+  Result<std::size_t> add_index_file(const std::string& name, const std::string& file, const elastic::FieldTypes& types);
   const std::vector<Index>& indices() const { return indices_; }
   std::size_t unmapped_skipped() const { return unmapped_; }
 

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "eql/parser.hpp"
-#include "kql/elastic_rule.hpp"
+#include "elastic/elastic_rule.hpp"
 
 using namespace rulelab;
 
@@ -26,10 +26,10 @@ TEST_CASE("EQL corpus (RULELAB_EQL_CORPUS)") {
     std::ostringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
-    auto rules = kql::load_elastic_text(e.path().string(), text);
+    auto rules = elastic::load_elastic_text(e.path().string(), text);
     if (!rules) continue;
     for (const auto& r : rules.value()) {
-      if (r.language != kql::QueryLanguage::Eql) continue;
+      if (r.language != elastic::QueryLanguage::Eql) continue;
       ++files;
       eql::SourceContext where{e.path().string(), text, r.query_source.offset,
                                eql::escaped_query_map(text, r.query_source.offset, r.query)};

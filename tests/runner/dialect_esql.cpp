@@ -15,7 +15,7 @@
 
 #include "esql/engine.hpp"
 #include "esql/parser.hpp"
-#include "kql/field_types.hpp"
+#include "elastic/field_types.hpp"
 #include "runner.hpp"
 
 using namespace rulelab;
@@ -67,7 +67,7 @@ void run_esql(FileRun& f, std::size_t first) {
       esql::Catalog catalog;
       bool bad = false;
       for (const auto& name : order) {
-        kql::FieldTypes types;
+        elastic::FieldTypes types;
         if (mappings.count(name)) {
           auto m = types.add_mapping_json(mappings[name], f.file);
           if (!m) { f.fail(at, "bad mapping: " + m.error().message); bad = true; break; }

@@ -1,6 +1,6 @@
 // The kuery dialect of the query test runner (`dialect kuery`, format in README.md, "Data-driven
 // tests"): Kibana Query Language queries and Elasticsearch query DSL over inline JSON documents,
-// run by the kuery parser and matcher (src/kql); expected results are the numbers of the matching
+// run by the kuery parser and matcher (src/kuery); expected results are the numbers of the matching
 // documents, one per line.
 #include <string>
 #include <vector>
@@ -8,14 +8,15 @@
 #include "core/datetime.hpp"
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
-#include "kql/field_types.hpp"
-#include "kql/kuery_ast.hpp"
-#include "kql/matcher.hpp"
+#include "elastic/field_types.hpp"
+#include "kuery/ast.hpp"
+#include "kuery/matcher.hpp"
 #include "runner.hpp"
 #include <nlohmann/json.hpp>
 
 using namespace rulelab;
-using namespace rulelab::kql;
+using namespace rulelab::elastic;
+using namespace rulelab::kuery;
 
 namespace {
 

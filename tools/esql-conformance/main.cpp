@@ -15,7 +15,7 @@
 
 #include "esql/engine.hpp"
 #include "esql/parser.hpp"
-#include "kql/field_types.hpp"
+#include "elastic/field_types.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   esql::Catalog catalog;
   for (const auto& e : fs::directory_iterator(fs::path(dir) / "mappings")) {
     std::string name = e.path().stem().string();
-    kql::FieldTypes types;
+    elastic::FieldTypes types;
     auto m = types.add_mapping_json(read_file(e.path()), e.path().string());
     if (!m) {
       std::cerr << m.error().format() << "\n";

@@ -31,7 +31,7 @@ int query_kuery(const QueryArgs& a) {
     return 1;
   }
   for (const auto& w : data->warnings) std::cerr << "warning: " << w << "\n";
-  const kql::ElasticRunResult r = kql::run_kuery_query(a.query, data->indices, *types, *now, a.size,
+  const kuery::ElasticRunResult r = kuery::run_kuery_query(a.query, data->indices, *types, *now, a.size,
                                                          Deadline::after(a.limits.timeout_seconds));
   for (const auto& e : r.errors) std::cerr << e << "\n";
   if (!r.errors.empty()) return 1;

@@ -21,11 +21,11 @@
 #include "core/paths.hpp"
 #include "eql/engine.hpp"
 #include "eql/parser.hpp"
-#include "kql/elastic_rule.hpp"
-#include "kql/elastic_runner.hpp"
-#include "kql/exceptions.hpp"
-#include "kql/field_types.hpp"
-#include "kql/matcher.hpp"
+#include "elastic/elastic_rule.hpp"
+#include "kuery/runner.hpp"
+#include "elastic/exceptions.hpp"
+#include "elastic/field_types.hpp"
+#include "kuery/matcher.hpp"
 
 namespace rulelab::cli {
 namespace {

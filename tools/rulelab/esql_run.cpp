@@ -12,7 +12,7 @@
 #include "core/datetime.hpp"
 #include "esql/engine.hpp"
 #include "esql/parser.hpp"
-#include "kql/field_types.hpp"
+#include "elastic/field_types.hpp"
 
 namespace rulelab::cli {
 
@@ -44,7 +44,7 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
   esql::Catalog catalog;
   for (const auto& spec : a.data) {
     app::DataSpec d = app::parse_data_spec(spec, true);
-    kql::FieldTypes types = kql::FieldTypes::builtin();
+    elastic::FieldTypes types = elastic::FieldTypes::builtin();
     std::string mfile = by_index.count(d.name) ? by_index[d.name] : global;
     if (!mfile.empty()) {
       std::ifstream in(mfile, std::ios::binary);

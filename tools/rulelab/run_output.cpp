@@ -116,7 +116,7 @@ void print_sentinel_table(const app::LoadedRule& rule, const app::RunResult& r, 
 
 void print_kuery_table(const app::LoadedRule& rule, const app::RunResult& r, std::ostream& out) {
   const auto& e = *rule.elastic;
-  out << "rule:    " << e.name << " (" << e.type_name << ", " << kql::to_string(e.language) << ")  " << e.file << "\n";
+  out << "rule:    " << e.name << " (" << e.type_name << ", " << elastic::to_string(e.language) << ")  " << e.file << "\n";
   out << "now:     " << format_datetime(r.now) << "\n";
   if (r.window)
     out << "window:  " << r.window->text() << " on " << r.window->field << " (from " << e.from << ", interval " << e.interval << ")\n";

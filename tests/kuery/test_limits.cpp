@@ -6,11 +6,12 @@
 #include <vector>
 
 #include "core/datetime.hpp"
-#include "kql/elastic_rule.hpp"
-#include "kql/elastic_runner.hpp"
+#include "elastic/elastic_rule.hpp"
+#include "kuery/runner.hpp"
 
 using namespace rulelab;
-using namespace rulelab::kql;
+using namespace rulelab::elastic;
+using namespace rulelab::kuery;
 
 namespace {
 // A deadline that has certainly passed (the test waits until it has: no timing involved).

@@ -4,9 +4,9 @@
 #include <string_view>
 #include <nlohmann/json.hpp>
 
-#include "kql/kuery_ast.hpp"
+#include "kuery/ast.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::kuery {
 
 namespace {
 nlohmann::json term_json(const Term& t) {
@@ -57,7 +57,7 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-// Appends `text` as unquoted kuery that parses back to the same text (grammar/kql.hpp): special
+// Appends `text` as unquoted kuery that parses back to the same text (grammar/kuery.hpp): special
 // characters and \t \r \n escaped, and the words the grammar would take for keywords escaped:
 // `or`/`and` after whitespace as \or, \and; `not` before whitespace or at the end (where the
 // printer may put a space after the term) as \u006eot. `last`: the text ends the value (wildcard segments are
@@ -152,4 +152,4 @@ std::vector<std::string> fields_of(const Node& n) {
   return out;
 }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::kuery

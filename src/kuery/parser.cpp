@@ -1,4 +1,4 @@
-// Kuery parser: the PEGTL grammar (grammar/kql.hpp) run into a parse tree, converted into the
+// Kuery parser: the PEGTL grammar (grammar/kuery.hpp) run into a parse tree, converted into the
 // typed AST. All PEGTL instantiations of the kuery dialect live in this file.
 //
 // Syntax errors are reported as peggy (Kibana's parser generator) reports them: at the furthest
@@ -9,10 +9,10 @@
 #include <tao/pegtl/contrib/limit_depth.hpp>
 #include <tao/pegtl/contrib/parse_tree.hpp>
 
-#include "grammar/kql.hpp"
-#include "kql/kuery_ast.hpp"
+#include "grammar/kuery.hpp"
+#include "kuery/ast.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::kuery {
 
 namespace g = kuery_grammar;
 namespace pegtl = tao::pegtl;
@@ -437,4 +437,4 @@ ParseOutcome parse_kuery(std::string_view text) {
 // Grammar self-check for the unit tests: PEGTL's analysis of infinite loops.
 std::size_t analyze_kuery_grammar() { return pegtl::analyze<g::grammar>(-1); }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::kuery

@@ -1,5 +1,5 @@
 // Loading Elastic detection rules: detection-rules TOML and Kibana export NDJSON.
-#include "kql/elastic_rule.hpp"
+#include "elastic/elastic_rule.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,9 +8,9 @@
 #include <sstream>
 #include <toml++/toml.h>
 
-#include "kql/json_scan.hpp"
+#include "elastic/json_scan.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 std::string_view to_string(RuleType t) {
   switch (t) {
@@ -496,4 +496,4 @@ Result<std::vector<ElasticRule>> load_elastic_file(const std::string& path) {
   return load_elastic_text(path, ss.str());
 }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

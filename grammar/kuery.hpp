@@ -4,7 +4,7 @@
 // before " or ", " and " and "not "; a value is trimmed; a backslash before other characters is an
 // error outside quotes and a plain character inside them).
 //
-// PEG rules, no actions: the parser (src/kql/kuery_parser.cpp) builds a parse tree from the
+// PEG rules, no actions: the parser (src/kuery/parser.cpp) builds a parse tree from the
 // selected rules and converts it into the typed AST.
 #pragma once
 #include <tao/pegtl.hpp>

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 std::vector<std::string> standard_tokens(std::string_view text);
 // Lowercases as Lucene's LowerCaseFilter does (per code point), for the scripts above.
@@ -15,4 +15,4 @@ std::string lowercase(std::string_view text);
 // Number of Unicode code points (keyword ignore_above counts characters).
 std::size_t char_count(std::string_view s);
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

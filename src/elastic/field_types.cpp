@@ -1,5 +1,5 @@
 // Field mapping types: ECS table, user mappings, dynamic mapping.
-#include "kql/field_types.hpp"
+#include "elastic/field_types.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,11 +8,11 @@
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 namespace {
 const char* const kEcsRows[] = {
-#include "kql/ecs_field_table.inc"
+#include "elastic/ecs_field_table.inc"
 };
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -351,4 +351,4 @@ std::vector<std::string> IndexFields::dynamic_fields() const {
   return out;
 }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

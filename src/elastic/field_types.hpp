@@ -13,7 +13,7 @@
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 enum class FieldType {
   Keyword, ConstantKeyword, Wildcard, Text, MatchOnlyText,
@@ -116,4 +116,4 @@ class IndexFields {
 // yyyy/MM/dd HH:mm:ss Z, yyyy/MM/dd Z).
 bool looks_like_dynamic_date(std::string_view s);
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

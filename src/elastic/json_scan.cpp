@@ -1,8 +1,8 @@
-#include "kql/json_scan.hpp"
+#include "elastic/json_scan.hpp"
 
 #include <cctype>
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 namespace {
 std::size_t skip_ws(std::string_view t, std::size_t p) {
@@ -131,4 +131,4 @@ std::optional<DecodedString> decode_json_string(std::string_view t, std::size_t 
   return std::nullopt;
 }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

@@ -9,7 +9,7 @@
 
 #include "core/error.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::kuery {
 
 struct SourceRange {
   std::size_t begin = 0;  // byte offsets in the query text
@@ -71,4 +71,4 @@ std::string to_kuery(const Node& n);
 // Every field name the query mentions (with nested paths joined), for mapping notes.
 std::vector<std::string> fields_of(const Node& n);
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::kuery

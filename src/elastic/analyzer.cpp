@@ -1,8 +1,8 @@
-#include "kql/analyzer.hpp"
+#include "elastic/analyzer.hpp"
 
 #include <cstdint>
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 namespace {
 std::uint32_t decode(std::string_view s, std::size_t& i) {
@@ -123,4 +123,4 @@ std::vector<std::string> standard_tokens(std::string_view s) {
   return out;
 }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

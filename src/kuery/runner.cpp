@@ -1,4 +1,4 @@
-#include "kql/elastic_runner.hpp"
+#include "kuery/runner.hpp"
 
 #include <algorithm>
 #include <map>
@@ -6,11 +6,13 @@
 
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
-#include "kql/exceptions.hpp"
-#include "kql/kuery_ast.hpp"
-#include "kql/matcher.hpp"
+#include "elastic/exceptions.hpp"
+#include "kuery/ast.hpp"
+#include "kuery/matcher.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::kuery {
+
+using namespace rulelab::elastic;
 
 const std::vector<std::string>& default_security_indices() {
   static const std::vector<std::string> kDefault = {"apm-*-transaction*", "auditbeat-*", "endgame-*", "filebeat-*", "logs-*",
@@ -489,4 +491,4 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
   return res;
 }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::kuery

@@ -1,8 +1,8 @@
-#include "kql/exceptions.hpp"
+#include "elastic/exceptions.hpp"
 
 #include "core/datetime.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 namespace {
 using json = nlohmann::json;
@@ -53,4 +53,4 @@ bool exception_item_active(const ExceptionItem& item, DateTime now) {
   return !t || t->ticks > now.ticks;
 }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

@@ -6,11 +6,12 @@
 #include <sstream>
 
 #include "core/datetime.hpp"
-#include "kql/elastic_rule.hpp"
-#include "kql/elastic_runner.hpp"
+#include "elastic/elastic_rule.hpp"
+#include "kuery/runner.hpp"
 
 using namespace rulelab;
-using namespace rulelab::kql;
+using namespace rulelab::elastic;
+using namespace rulelab::kuery;
 
 namespace {
 
@@ -67,10 +68,10 @@ DateTime at(const char* s) { return *parse_datetime(s); }
 // look-back = `from`, timestamp override with fallback to @timestamp, max alerts per run = max_signals.
 TEST_CASE("Azure External Guest User Invitation, both versions, over azure.auditlogs events") {
   const FieldTypes types = FieldTypes::builtin();
-  Docs invites("logs-azure.auditlogs-default", slurp(path("tests/data/kql/azure/invites.ndjson")), "invites.ndjson");
-  Docs real("logs-azure.auditlogs-default", slurp(path("tests/data/kql/azure/real-samples.ndjson")), "real-samples.ndjson");
-  Docs filebeat("filebeat-8.17.0", slurp(path("tests/data/kql/azure/filebeat-invites.ndjson")), "filebeat-invites.ndjson");
-  Docs other("logs-okta.system-default", slurp(path("tests/data/kql/azure/invites.ndjson")), "invites.ndjson");
+  Docs invites("logs-azure.auditlogs-default", slurp(path("tests/data/kuery/azure/invites.ndjson")), "invites.ndjson");
+  Docs real("logs-azure.auditlogs-default", slurp(path("tests/data/kuery/azure/real-samples.ndjson")), "real-samples.ndjson");
+  Docs filebeat("filebeat-8.17.0", slurp(path("tests/data/kuery/azure/filebeat-invites.ndjson")), "filebeat-invites.ndjson");
+  Docs other("logs-okta.system-default", slurp(path("tests/data/kuery/azure/invites.ndjson")), "invites.ndjson");
   // the real samples become part of the same data stream
   IndexDocs azure = invites.index;
   azure.docs.insert(azure.docs.end(), real.index.docs.begin(), real.index.docs.end());
@@ -91,7 +92,7 @@ TEST_CASE("Azure External Guest User Invitation, both versions, over azure.audit
   CHECK(alert_lines(r1) == std::vector<std::string>{"logs-azure.auditlogs-default:3", "logs-azure.auditlogs-default:1",
                                                     "logs-azure.auditlogs-default:7", "filebeat-8.17.0:1"});
 
-  const std::string v2_file = path("tests/data/kql/entra_id_external_guest_user_invited.toml");
+  const std::string v2_file = path("tests/data/kuery/entra_id_external_guest_user_invited.toml");
   const std::string v2_text = slurp(v2_file);
   const ElasticRule v2 = one_rule(v2_file, v2_text);
   const ElasticRunResult r2 = run_elastic_rule(v2, v2_text, data, types, now);

@@ -20,10 +20,10 @@
 #include "core/error.hpp"
 #include "core/limits.hpp"
 #include "core/types.hpp"
-#include "kql/elastic_rule.hpp"
-#include "kql/field_types.hpp"
+#include "elastic/elastic_rule.hpp"
+#include "elastic/field_types.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::kuery {
 
 struct DocRef {
   DynRef source;
@@ -65,11 +65,11 @@ struct ElasticRunResult {
 // Runs the rule (its query language must be kuery). `file_text` is the rule file, for positions.
 // The result's hits and alerts point into `data`, which must outlive the result.
 // A deadline (--timeout) that passes ends the run with its message in `errors`.
-ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view file_text, const std::vector<IndexDocs>& data,
-                                  const FieldTypes& types, DateTime now, const Deadline& deadline = Deadline{});
+ElasticRunResult run_elastic_rule(const elastic::ElasticRule& rule, std::string_view file_text, const std::vector<IndexDocs>& data,
+                                  const elastic::FieldTypes& types, DateTime now, const Deadline& deadline = Deadline{});
 
 // Runs an ad hoc kuery over all given documents (no window), at most `size` hits (nullopt: all).
-ElasticRunResult run_kuery_query(std::string_view query, const std::vector<IndexDocs>& data, const FieldTypes& types, DateTime now,
+ElasticRunResult run_kuery_query(std::string_view query, const std::vector<IndexDocs>& data, const elastic::FieldTypes& types, DateTime now,
                                  std::optional<std::size_t> size, const Deadline& deadline = Deadline{});
 
 // The rule's look-back window at `now`: [now + from, now + to] (date math); nullopt when from/to
@@ -79,7 +79,7 @@ struct RuleWindow {
   std::string timestamp_field;  // timestamp_override or @timestamp
   bool fallback = true;         // documents without timestamp_override use @timestamp
 };
-std::optional<RuleWindow> rule_window(const ElasticRule& rule, DateTime now);
+std::optional<RuleWindow> rule_window(const elastic::ElasticRule& rule, DateTime now);
 // The time of an event for the window (ms precision), per RuleWindow's field and fallback.
 std::optional<DateTime> event_time(DynRef doc, const RuleWindow& w);
 
@@ -88,4 +88,4 @@ bool index_selected(const std::vector<std::string>& patterns, std::string_view i
 // Kibana's default security index patterns (securitySolution:defaultIndex).
 const std::vector<std::string>& default_security_indices();
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::kuery

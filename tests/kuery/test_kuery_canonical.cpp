@@ -1,11 +1,11 @@
 // The canonical kuery text (to_kuery, `rulelab parse` output) parses back to the same query.
-// Inputs found by fuzz/kuery_parser, with the grammar rule they exercise (grammar/kql.hpp, after
+// Inputs found by fuzz/kuery_parser, with the grammar rule they exercise (grammar/kuery.hpp, after
 // Kibana's grammar.peggy).
 #include <doctest/doctest.h>
 
-#include "kql/kuery_ast.hpp"
+#include "kuery/ast.hpp"
 
-using namespace rulelab::kql;
+using namespace rulelab::kuery;
 
 namespace {
 std::string canonical(std::string_view text) {

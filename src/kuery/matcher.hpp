@@ -28,10 +28,10 @@
 
 #include "core/dynamic.hpp"
 #include "core/types.hpp"
-#include "kql/field_types.hpp"
-#include "kql/kuery_ast.hpp"
+#include "elastic/field_types.hpp"
+#include "kuery/ast.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::kuery {
 
 struct QueryIssue {
   SourceRange range;  // in the query text
@@ -43,11 +43,11 @@ struct Plan;
 class CompiledQuery {
  public:
   // Resolves field names against the index fields and prepares the values per field type.
-  static CompiledQuery compile(const Node& root, const IndexFields& fields, DateTime now);
+  static CompiledQuery compile(const Node& root, const elastic::IndexFields& fields, DateTime now);
   // Compiles Elasticsearch query DSL, the subset Kibana filters and exception items use: bool
   // (must/filter/should/must_not/minimum_should_match), match, match_phrase, term, terms, wildcard
   // (case_insensitive), exists, range, nested, match_all. Anything else is reported in errors().
-  static CompiledQuery compile_dsl(const nlohmann::json& query, const IndexFields& fields, DateTime now);
+  static CompiledQuery compile_dsl(const nlohmann::json& query, const elastic::IndexFields& fields, DateTime now);
   CompiledQuery(CompiledQuery&&) noexcept;
   CompiledQuery& operator=(CompiledQuery&&) noexcept;
   ~CompiledQuery();
@@ -78,4 +78,4 @@ std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool 
 // A document's date value (string or epoch millis), truncated to milliseconds unless nanos.
 std::optional<DateTime> doc_date(DynRef v, bool nanos);
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::kuery

@@ -2,10 +2,12 @@
 #include <doctest/doctest.h>
 
 #include "core/datetime.hpp"
-#include "kql/elastic_rule.hpp"
+#include "elastic/elastic_rule.hpp"
+#include "kuery/ast.hpp"
 
 using namespace rulelab;
-using namespace rulelab::kql;
+using namespace rulelab::elastic;
+using namespace rulelab::kuery;
 
 namespace {
 std::string data(const std::string& rel) { return std::string(RULELAB_SOURCE_DIR) + "/" + rel; }
@@ -127,9 +129,9 @@ TEST_CASE("Elastic date math (ES reference: Date math examples)") {
   CHECK_FALSE(parse_elastic_duration("1M"));
 }
 
-#include "kql/kuery_ast.hpp"
+#include "kuery/ast.hpp"
 
-TEST_CASE("kuery grammar: PEGTL analysis finds no problems") { CHECK(rulelab::kql::analyze_kuery_grammar() == 0); }
+TEST_CASE("kuery grammar: PEGTL analysis finds no problems") { CHECK(rulelab::kuery::analyze_kuery_grammar() == 0); }
 
 TEST_CASE("kuery syntax errors point into the rule file") {
   const std::string toml = "[rule]\nname = \"x\"\ntype = \"query\"\nlanguage = \"kuery\"\nquery = '''\nprocess.name:cmd.exe and\n  process.args:)\n'''\n";
@@ -183,24 +185,25 @@ TEST_CASE("random queries and broken rule files never crash") {
   }
 }
 
-#include "kql/analyzer.hpp"
+#include "elastic/analyzer.hpp"
 
 // Elasticsearch standard analyzer docs (analysis-standard-analyzer.html), example output.
 TEST_CASE("standard analyzer: the documented example") {
   using V = std::vector<std::string>;
-  CHECK(rulelab::kql::standard_tokens("The 2 QUICK Brown-Foxes jumped over the lazy dog's bone.") ==
+  CHECK(rulelab::elastic::standard_tokens("The 2 QUICK Brown-Foxes jumped over the lazy dog's bone.") ==
         V{"the", "2", "quick", "brown", "foxes", "jumped", "over", "the", "lazy", "dog's", "bone"});
   // UAX#29: letters around '.' stay together, digits around ',' and '.' too; '@' and '/' split
-  CHECK(rulelab::kql::standard_tokens("eve.guest@Example.COM 3,141.5 C:/Temp") == V{"eve.guest", "example.com", "3,141.5", "c", "temp"});
-  CHECK(rulelab::kql::standard_tokens("ÉCOLE Straße") == V{"école", "straße"});
+  CHECK(rulelab::elastic::standard_tokens("eve.guest@Example.COM 3,141.5 C:/Temp") == V{"eve.guest", "example.com", "3,141.5", "c", "temp"});
+  CHECK(rulelab::elastic::standard_tokens("ÉCOLE Straße") == V{"école", "straße"});
 }
 
-#include "kql/field_types.hpp"
+#include "elastic/field_types.hpp"
 
 // ECS 9.5 field reference (https://www.elastic.co/guide/en/ecs/current/ecs-field-reference.html):
 // types, ignore_above and multi-fields of the compiled-in table; integration patterns.
 TEST_CASE("built-in field types: ECS 9.5 and azure.auditlogs") {
-  using namespace rulelab::kql;
+  using namespace rulelab::elastic;
+  using namespace rulelab::kuery;
   const FieldTypes t = FieldTypes::builtin();
   auto ts = t.lookup("@timestamp");
   REQUIRE(ts);

@@ -3,9 +3,9 @@
 #include <cctype>
 
 #include "core/datetime.hpp"
-#include "kql/elastic_rule.hpp"
+#include "elastic/elastic_rule.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 namespace {
 constexpr std::int64_t kMs = kTicksPerSecond / 1000;
@@ -135,4 +135,4 @@ std::optional<DateTime> eval_date_math(std::string_view e, DateTime now, bool up
   return t;
 }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

@@ -1,5 +1,5 @@
 // Kuery evaluation per field mapping type (see matcher.hpp for the rules and their sources).
-#include "kql/matcher.hpp"
+#include "kuery/matcher.hpp"
 
 #include <array>
 #include <charconv>
@@ -9,10 +9,12 @@
 
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
-#include "kql/analyzer.hpp"
-#include "kql/elastic_rule.hpp"
+#include "elastic/analyzer.hpp"
+#include "elastic/elastic_rule.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::kuery {
+
+using namespace rulelab::elastic;
 
 // ---- values -----------------------------------------------------------------------------------------
 namespace {
@@ -1053,4 +1055,4 @@ CompiledQuery CompiledQuery::compile_dsl(const nlohmann::json& query, const Inde
 
 bool CompiledQuery::matches(DynRef doc) const { return plan_ && eval(*plan_, doc); }
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::kuery

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "core/types.hpp"
-#include "kql/elastic_rule.hpp"
+#include "elastic/elastic_rule.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 // The query DSL of one exception item; nullopt-like empty object when it cannot be evaluated
 // (a value-list entry), with the reason in *why.
@@ -19,4 +19,4 @@ nlohmann::json exception_item_query(const ExceptionItem& item, std::string* why)
 // Items in effect at `now` (expire_time in the past: not applied, as Kibana 8.7+ does).
 bool exception_item_active(const ExceptionItem& item, DateTime now);
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

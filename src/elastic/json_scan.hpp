@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 struct JsonScan {
   bool ok = false;
@@ -25,4 +25,4 @@ struct DecodedString {
 // Decodes the JSON string whose opening quote is at `offset`.
 std::optional<DecodedString> decode_json_string(std::string_view text, std::size_t offset);
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic

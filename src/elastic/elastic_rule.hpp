@@ -15,7 +15,7 @@
 #include "core/error.hpp"
 #include "core/types.hpp"
 
-namespace rulelab::kql {
+namespace rulelab::elastic {
 
 enum class RuleType { Query, Eql, Threshold, NewTerms, ThreatMatch, MachineLearning, Esql, SavedQuery, Unknown };
 enum class QueryLanguage { Kuery, Eql, Lucene, Esql, None };
@@ -147,4 +147,4 @@ std::optional<TimeSpan> parse_elastic_duration(std::string_view text);
 // millisecond of the unit when round_up (as range queries do for lte/gt). UTC.
 std::optional<DateTime> eval_date_math(std::string_view expr, DateTime now, bool round_up = false);
 
-}  // namespace rulelab::kql
+}  // namespace rulelab::elastic
