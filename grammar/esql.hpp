@@ -82,7 +82,7 @@ struct unit_name : pg::sor<pg::istring<'m', 'i', 'l', 'l', 'i', 's', 'e', 'c', '
                           pg::istring<'y', 'e', 'a', 'r', 's'>,
                           pg::istring<'y', 'e', 'a', 'r'>,
                           pg::istring<'y', 'r'>,
-                          pg::istring<'y'>> {};
+                          pg::istring<'y'>, pg::istring<'m'>> {};
 struct qualified_number : pg::seq<number_body, sp, unit_name, pg::not_at<id_other>> {};
 
 struct triple_body : pg::until<pg::at<pg::string<'"', '"', '"'>, pg::not_at<pg::string<'"', '"', '"', '"'>>>> {};

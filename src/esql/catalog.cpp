@@ -239,9 +239,10 @@ void Catalog::add_fields_index(const std::string& name, const elastic::FieldType
   Index idx;
   idx.name = name;
   for (const auto& n : names) {
+    // A field no mapping knows reads as null (as ES|QL's unmapped_fields="nullify" does): with
+    // no documents it has no values, and its type cannot be guessed without a wrong error.
     auto rf = types.lookup(n);
-    Type t = rf ? esql_type(rf->mapping.type_name) : Type::Keyword;
-    if (t == Type::Unsupported) t = Type::Keyword;
+    Type t = rf ? esql_type(rf->mapping.type_name) : Type::Null;
     idx.data.columns.push_back(Column{n, t, {}});
   }
   indices_.push_back(std::move(idx));

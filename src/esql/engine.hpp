@@ -50,7 +50,7 @@ class Catalog {
                                 const elastic::FieldTypes& types);
   // An index with no documents whose columns are the mapped fields (rule checks over ECS).
   void add_empty_index(const std::string& name, const elastic::FieldTypes& types);
-  // An index with no documents whose columns are `names`, typed by `types` (ECS), keyword when
+  // An index with no documents whose columns are `names`, typed by `types` (ECS), null-typed when
   // nothing maps them (rule checks: a rule's query over an empty index of its data stream).
   void add_fields_index(const std::string& name, const elastic::FieldTypes& types, const std::vector<std::string>& names);
   // Reads a file of documents (NDJSON, or one JSON array) into an index.

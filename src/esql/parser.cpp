@@ -376,7 +376,7 @@ struct Builder {
       auto per = [&](std::int64_t months, std::int64_t days) { e->type = Type::DatePeriod; s.i = q * months; s.j = q * days; };
       if (unit == "ms" || unit.starts_with("millisecond")) dur(1);
       else if (unit == "s" || unit == "sec" || unit.starts_with("second")) dur(1000);
-      else if (unit == "min" || unit.starts_with("minute")) dur(60000);
+      else if (unit == "min" || unit == "m" || unit.starts_with("minute")) dur(60000);
       else if (unit == "h" || unit.starts_with("hour")) dur(3600000);
       else if (unit == "d" || unit.starts_with("day")) per(0, 1);
       else if (unit == "w" || unit.starts_with("week")) per(0, 7);
