@@ -1599,7 +1599,13 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   }
   if (fn == "round_to") {
     if (a.size() < 2) throw QueryError("function [round_to] needs a value and at least one point", e.begin);
-    Type t = a[0].type;
+    Type t = common_type(e, a, 0, q);  // the value and the points in their widest type
+    a[0].cells = [&] {
+      std::vector<Cell> w;
+      for (const auto& c : a[0].cells) w.push_back(widen(c, a[0].type, t));
+      return w;
+    }();
+    a[0].type = t;
     Column out;
     out.type = t;
     out.cells.resize(n);

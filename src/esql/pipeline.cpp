@@ -527,6 +527,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> dissect(const Di
     if (k->ref_name) { ref_names[k->name] = v; continue; }
     if (k->ref_value) { ref_values[k->name] = v; continue; }
     if (std::find(order.begin(), order.end(), k->name) == order.end()) order.push_back(k->name);
+    if (!k->append) appends[k->name].clear();  // a key given twice without `+`: the last value
     appends[k->name].emplace_back(k->order, v);
   }
   for (const auto& name : order) {
