@@ -60,12 +60,19 @@ class EsqlRunner : public Runner {
       ordered_json j = ordered_json::object();
       for (const auto& c : p.columns) j[c.name] = cell_value(c.type, c.cells[row]);
       std::vector<std::string> sources;
+      Alert a;
       std::int64_t o = p.origin[row];
       if (o >= 0) {
         std::size_t ix = static_cast<std::size_t>(o >> 32), rr = static_cast<std::size_t>(o & 0xffffffff);
         const auto& idx = catalog_.indices()[ix];
-        if (rr < idx.lines.size()) sources.push_back(idx.file + ":" + std::to_string(idx.lines[rr]));
+        a.body["index"] = idx.name;
+        if (rr < idx.lines.size()) {
+          sources.push_back(idx.file + ":" + std::to_string(idx.lines[rr]));
+          a.body["file"] = idx.file;
+          a.body["line"] = idx.lines[rr];
+        }
       }
+      if (j.contains("@timestamp") && j["@timestamp"].is_string()) a.body["time"] = j["@timestamp"];
       out.rows.push_back(j);
       out.provenance.push_back(sources);
       if (!res.aggregating && id >= 0) {
@@ -79,13 +86,34 @@ class EsqlRunner : public Runner {
         out.capped = true;
         continue;
       }
-      Alert a;
       a.sources = sources;
       a.body["sources"] = sources;
       a.body["row"] = j;
       out.alerts.push_back(std::move(a));
     }
     out.alert = !out.alerts.empty();
+    // What the FROM patterns read: the indices, their documents, those in the window.
+    ordered_json indices = ordered_json::array();
+    std::size_t documents = 0, in_window = 0;
+    for (const auto& idx : catalog_.indices()) {
+      if (idx.lines.empty() && idx.file.empty()) continue;  // an empty index typed by ECS
+      bool read = false;
+      for (const auto& c : query_.commands)
+        for (const auto& pat : c.indices) read = read || esql::index_matches(pat, idx.name);
+      if (!read) continue;
+      indices.push_back(idx.name);
+      documents += idx.data.rows();
+      int ts = idx.data.find("@timestamp");
+      for (std::size_t r = 0; r < idx.data.rows(); ++r) {
+        bool in = !opts.window;
+        if (opts.window && ts >= 0)
+          for (const auto& v : idx.data.columns[static_cast<std::size_t>(ts)].cells[r])
+            in = in || (v.i >= opts.window->first && v.i <= opts.window->second);
+        in_window += in;
+      }
+    }
+    out.detail["indices"] = indices;
+    out.detail["counts"] = {{"documents", documents}, {"in_window", in_window}, {"matched", p.rows()}, {"suppressed", 0}};
     out.detail["aggregating"] = res.aggregating;
     out.detail["rows"] = p.rows();
     out.detail["duplicates"] = dupes;
