@@ -184,7 +184,9 @@ std::optional<std::int64_t> doc_nanos(const eql::Doc& d, const std::string& fiel
 
 }  // namespace
 
-EqlExplanation explain_eql(const LoadedRule& loaded, const DataOptions& data, const std::string& event_selector, DateTime now) {
+namespace {
+EqlExplanation explain_eql_unchecked(const LoadedRule& loaded, const DataOptions& data, const std::string& event_selector,
+                                     DateTime now) {
   EqlExplanation x;
   x.now = now;
   auto fail = [&x](ExplainStatus s, std::string message) {
@@ -525,6 +527,21 @@ EqlExplanation explain_eql(const LoadedRule& loaded, const DataOptions& data, co
   x.verdict = verdict;
   x.document = std::move(j);
   return x;
+}
+
+}  // namespace
+
+EqlExplanation explain_eql(const LoadedRule& loaded, const DataOptions& data, const std::string& event_selector, DateTime now) {
+  try {
+    return explain_eql_unchecked(loaded, data, event_selector, now);
+  } catch (const eql::ScriptError& e) {
+    // A function failed on a value (number("abc")): Elasticsearch fails the whole search so.
+    EqlExplanation x;
+    x.now = now;
+    x.status = ExplainStatus::Failed;
+    x.messages.push_back(loaded.path + ": " + e.message);
+    return x;
+  }
 }
 
 }  // namespace rulelab::app

@@ -62,6 +62,41 @@ void Column::append_from(const Column& other, std::size_t i) {
   }
 }
 
+Column Column::take(const std::vector<std::uint32_t>& sel) const {
+  Column out(type_);
+  const std::size_t n = sel.size();
+  if (var_width()) {
+    std::size_t bytes = 0;
+    for (auto i : sel) bytes += offsets_[i + 1] - offsets_[i];
+    out.bytes_.reserve(bytes);
+    out.offsets_.reserve(n + 1);
+    for (auto i : sel) {
+      out.bytes_.append(bytes_, offsets_[i], offsets_[i + 1] - offsets_[i]);
+      out.offsets_.push_back(static_cast<std::uint32_t>(out.bytes_.size()));
+    }
+  } else if (type_ == Type::Guid) {
+    out.fixed_.resize(2 * n);
+    for (std::size_t k = 0; k < n; ++k) {
+      out.fixed_[2 * k] = fixed_[2 * sel[k]];
+      out.fixed_[2 * k + 1] = fixed_[2 * sel[k] + 1];
+    }
+  } else {
+    out.fixed_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) out.fixed_[k] = fixed_[sel[k]];
+  }
+  out.size_ = n;
+  if (!validity_.empty()) {
+    bool any_null = false;
+    for (auto i : sel) any_null = any_null || is_null(i);
+    if (any_null) {
+      out.validity_.assign((n + 63) / 64, ~0ULL);
+      for (std::size_t k = 0; k < n; ++k)
+        if (is_null(sel[k])) out.validity_[k >> 6] &= ~(1ULL << (k & 63));
+    }
+  }
+  return out;
+}
+
 void Column::pop_back() {
   if (size_ == 0) return;
   --size_;

@@ -62,6 +62,24 @@ class Column {
   }
   DynRef get_dynamic(std::size_t i) const { return DynRef(get_string(i)); }
 
+  // Typed access for vector kernels. Fixed-width rows are 64-bit words: bool 0/1, int as the low
+  // 32 bits, long/datetime/timespan as two's complement, real as its IEEE bit pattern (guid: two).
+  const std::uint64_t* words() const { return fixed_.data(); }
+  std::uint64_t* words() { return fixed_.data(); }
+  // Validity words (bit set = valid), or nullptr when no row is null.
+  const std::uint64_t* validity() const { return validity_.empty() ? nullptr : validity_.data(); }
+  // A fixed-width column of n rows, all zero and valid, that a kernel fills in place.
+  static Column filled(Type type, std::size_t n) {
+    Column c(type);
+    c.fixed_.assign(type == Type::Guid ? 2 * n : n, 0);
+    c.size_ = n;
+    return c;
+  }
+  // Marks row i null (kernels; the row's word is left as is).
+  void set_null(std::size_t i);
+  // The rows `sel` (ascending or not) of this column, copied straight from its storage.
+  Column take(const std::vector<std::uint32_t>& sel) const;
+
   std::size_t memory_bytes() const {
     return fixed_.capacity() * 8 + bytes_.capacity() + offsets_.capacity() * 4 + validity_.capacity() * 8;
   }
@@ -75,7 +93,6 @@ class Column {
  private:
   bool var_width() const { return type_ == Type::String || type_ == Type::Dynamic; }
   void grow() { ++size_; if (!validity_.empty() && validity_.size() * 64 < size_) validity_.push_back(~0ULL); }
-  void set_null(std::size_t i);
 
   Type type_;
   std::size_t size_ = 0;

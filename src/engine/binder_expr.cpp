@@ -321,6 +321,7 @@ ExprPtr Binder::make_call(const ScalarFunction* fn, std::vector<ExprPtr> args, s
   }
   e->args = std::move(args);
   if (all_const && fn->deterministic) return make_const(convert_to(evaluate_scalar(*e, ctx_.eval), t));
+  attach_kernel(*e);
   return e;
 }
 

@@ -45,6 +45,7 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
                  EngineError& err) {
   ExecContext ctx;
   ctx.eval.now_ticks = options.now_ticks;
+  ctx.eval.kernels = options.vector_kernels;
   ctx.eval.deadline = Deadline::after(options.limits.timeout_seconds);
   ctx.lineage = options.lineage;
   ctx.external = &options.external;

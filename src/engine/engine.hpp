@@ -28,6 +28,7 @@ struct RunOptions {
   std::map<std::string, std::string> external;
   bool external_empty = false;
   Limits limits;               // --timeout and --max-rows (core/limits.hpp)
+  bool vector_kernels = true;  // false: every call through its per-row implementation (benchmarks)
   // Out: what the run reports without failing (a `union isfuzzy=true` leg that does not resolve
   // and is left out), positioned like errors. Null: not collected.
   std::vector<Error>* warnings = nullptr;

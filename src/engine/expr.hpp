@@ -37,6 +37,33 @@ struct FnState {
   virtual ~FnState() = default;
 };
 
+// The rows of a batch an evaluation computes: all of them (sel == nullptr: rows 0..count-1) or a
+// selection vector's rows (ascending indexes). AND and OR narrow it child by child.
+struct Rows {
+  const std::uint32_t* sel = nullptr;
+  std::size_t count = 0;
+  static Rows all(std::size_t n) { return Rows{nullptr, n}; }
+  static Rows of(const SelectionVector& s) { return Rows{s.data(), s.size()}; }
+};
+template <class F>
+inline void for_each_row(const Rows& r, F&& f) {
+  if (r.sel) {
+    for (std::size_t k = 0; k < r.count; ++k) f(static_cast<std::size_t>(r.sel[k]));
+  } else {
+    for (std::size_t i = 0; i < r.count; ++i) f(i);
+  }
+}
+
+// A column-shaped result: either a column (owned or borrowed) or one constant for every row.
+struct Vec {
+  const Column* col = nullptr;
+  std::shared_ptr<Column> owned;
+  bool is_const = false;
+  Value cval;
+  Value get(std::size_t i) const { return is_const ? cval : get_value(*col, i); }
+  bool is_null(std::size_t i) const { return is_const ? cval.is_null() : col->is_null(i); }
+};
+
 struct CallArgs {
   const Value* v;
   std::size_t n;
@@ -48,6 +75,18 @@ struct CallArgs {
 };
 
 using ScalarImpl = Value (*)(const CallArgs& args);
+// A vector kernel (DuckDB's scalar executors): computes a call for `rows` straight from its
+// arguments' storage (columns or constants) into `out`, a column of the call's type and the batch's
+// length made by Column::filled (rows outside `rows` stay unspecified). Returns false, having written
+// nothing, when an argument is not of the kind it was chosen for; the per-row implementation runs.
+using KernelFn = bool (*)(const Vec* args, const Rows& rows, const FnState* state, Column& out);
+struct BoundKernel {
+  KernelFn fn = nullptr;
+  std::shared_ptr<FnState> state;  // e.g. the hash set of an `in` list of constants
+};
+// Chooses a kernel for one call from its argument types and constant arguments (nullptr entries are
+// not constant), at bind time; an empty BoundKernel leaves the call to the per-row implementation.
+using KernelSelect = BoundKernel (*)(const std::vector<Type>& types, const std::vector<const Value*>& consts);
 // Result type from argument types; sets err (a user-facing message) when the call is invalid.
 using TypeRule = Type (*)(const std::vector<Type>& args, std::string& err);
 // Prepares state from the constant arguments (nullptr entries are non-constant); sets err on failure.
@@ -61,9 +100,8 @@ struct ScalarFunction {
   ScalarImpl impl;
   PrepareFn prepare = nullptr;
   bool deterministic = true;  // false: now(), rand(): never folded
-  // Fast path for string predicates (both arguments strings): the evaluator runs it directly on
-  // the column's bytes, without building values.
-  bool (*str_pred)(std::string_view, std::string_view) = nullptr;
+  // Optional vector kernels for some argument types (kernels.cpp); `impl` stays the reference.
+  KernelSelect kernel = nullptr;
 };
 
 enum class ExprKind { Const, Column, Call, And, Or, Not, Iff, Case, Coalesce };
@@ -77,7 +115,10 @@ struct Expr {
   std::shared_ptr<FnState> state;  // Call
   OpSite site;                     // Call: where it is (errors raised while evaluating)
   std::vector<ExprPtr> args;       // Call, And, Or, Not, Iff, Case (cond, val, cond, val, ..., else), Coalesce
+  BoundKernel kernel;              // Call: the vector kernel chosen at bind time, if any
 };
+// Chooses the call's vector kernel from its arguments (binder, after the arguments are bound).
+void attach_kernel(Expr& call);
 
 ExprPtr make_const(Value v);
 ExprPtr make_column(int index, Type t);
@@ -85,23 +126,19 @@ ExprPtr make_column(int index, Type t);
 struct EvalContext {
   std::int64_t now_ticks = 0;  // the one clock of the run
   Deadline deadline;           // the run's time limit (--timeout); evaluate() checks it per batch
+  bool kernels = true;         // false: every call through its per-row implementation (tests compare both)
 };
 
-// A column-shaped result: either a column (owned or borrowed) or one constant for every row.
-struct Vec {
-  const Column* col = nullptr;
-  std::shared_ptr<Column> owned;
-  bool is_const = false;
-  Value cval;
-  Value get(std::size_t i) const { return is_const ? cval : get_value(*col, i); }
-  bool is_null(std::size_t i) const { return is_const ? cval.is_null() : col->is_null(i); }
-};
 
 Vec evaluate(const Expr& e, const Batch& b, const EvalContext& ctx);
+// Evaluates for the rows `rows` only; the result has b.rows() rows, the others unspecified.
+Vec evaluate(const Expr& e, const Batch& b, const EvalContext& ctx, const Rows& rows);
 // Evaluates into a fresh column of b.rows() values of type e.type.
 Column evaluate_column(const Expr& e, const Batch& b, const EvalContext& ctx);
-// Evaluates a predicate: the rows (of `sel`, or all rows when sel is null) where it is true.
+// Evaluates a predicate: the rows where it is true (null counts as false). AND evaluates each
+// conjunct only on the rows the earlier ones kept; OR each disjunct only on the rows not yet true.
 SelectionVector evaluate_filter(const Expr& e, const Batch& b, const EvalContext& ctx);
+SelectionVector evaluate_filter(const Expr& e, const Batch& b, const EvalContext& ctx, const Rows& rows);
 // Evaluates an expression without rows (constant context: print, let x = scalar).
 Value evaluate_scalar(const Expr& e, const EvalContext& ctx);
 

@@ -90,7 +90,7 @@ Value arith(const Value& x, const Value& y, Arith op) {
         case Arith::Add: r = x.i + y.i; break;
         case Arith::Sub: r = x.i - y.i; break;
         case Arith::Div: return y.i == 0 ? Value::null_of(Type::Real) : Value::of_real(static_cast<double>(x.i) / static_cast<double>(y.i));
-        case Arith::Mod: if (y.i == 0) return Value::null_of(t); r = x.i % y.i; break;
+        case Arith::Mod: if (y.i == 0) return Value::null_of(t); r = y.i == -1 ? 0 : x.i % y.i; break;  // no trap on min % -1
         default: return Value::null_of(t);
       }
       return t == Type::DateTime ? Value::of_datetime(r) : Value::of_timespan(r);
@@ -293,21 +293,6 @@ Type between_rule(const std::vector<Type>& t, std::string& err) {
   return cmp_rule(p, err);
 }
 
-bool sv_eq(std::string_view a, std::string_view b) { return a == b; }
-bool sv_ne(std::string_view a, std::string_view b) { return a != b; }
-bool sv_eq_ci(std::string_view a, std::string_view b) { return iequals(a, b); }
-bool sv_ne_ci(std::string_view a, std::string_view b) { return !iequals(a, b); }
-bool sv_has(std::string_view a, std::string_view b) { return has_term(a, b, false); }
-bool sv_nhas(std::string_view a, std::string_view b) { return !has_term(a, b, false); }
-bool sv_has_cs(std::string_view a, std::string_view b) { return has_term(a, b, true); }
-bool sv_contains(std::string_view a, std::string_view b) { return contains_text(a, b, false); }
-bool sv_ncontains(std::string_view a, std::string_view b) { return !contains_text(a, b, false); }
-bool sv_contains_cs(std::string_view a, std::string_view b) { return contains_text(a, b, true); }
-bool sv_startswith(std::string_view a, std::string_view b) { return a.size() >= b.size() && iequals(a.substr(0, b.size()), b); }
-bool sv_endswith(std::string_view a, std::string_view b) { return a.size() >= b.size() && iequals(a.substr(a.size() - b.size()), b); }
-bool sv_startswith_cs(std::string_view a, std::string_view b) { return a.substr(0, b.size()) == b && a.size() >= b.size(); }
-bool sv_endswith_cs(std::string_view a, std::string_view b) { return a.size() >= b.size() && a.substr(a.size() - b.size()) == b; }
-
 }  // namespace
 
 void add_operator_functions(std::vector<ScalarFunction>& out) {
@@ -362,14 +347,7 @@ void add_operator_functions(std::vector<ScalarFunction>& out) {
   add("has_all", 2, -1, ret_bool, op_has_all);
   add("between", 3, 3, between_rule, op_between);
   add("!between", 3, 3, between_rule, op_nbetween);
-  // the string fast paths (same results as the Value implementations above)
-  const std::pair<const char*, bool (*)(std::string_view, std::string_view)> preds[] = {
-      {"==", sv_eq}, {"!=", sv_ne}, {"=~", sv_eq_ci}, {"!~", sv_ne_ci}, {"has", sv_has}, {"!has", sv_nhas},
-      {"has_cs", sv_has_cs}, {"contains", sv_contains}, {"!contains", sv_ncontains}, {"contains_cs", sv_contains_cs},
-      {"startswith", sv_startswith}, {"endswith", sv_endswith}, {"startswith_cs", sv_startswith_cs}, {"endswith_cs", sv_endswith_cs}};
-  for (auto& f : out)
-    for (auto& [name, pred] : preds)
-      if (f.name == name) f.str_pred = pred;
+  // vector kernels for some argument types: kernels.cpp (add_operator_kernels)
 }
 
 }  // namespace rulelab::engine

@@ -13,6 +13,7 @@ FunctionRegistry::FunctionRegistry() {
   add_binary_functions(all_);
   add_ip_functions(all_);
   add_hash_functions(all_);
+  add_operator_kernels(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }
 

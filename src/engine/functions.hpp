@@ -33,6 +33,8 @@ void add_array_functions(std::vector<ScalarFunction>& out);
 void add_binary_functions(std::vector<ScalarFunction>& out);
 void add_ip_functions(std::vector<ScalarFunction>& out);
 void add_hash_functions(std::vector<ScalarFunction>& out);
+// Attaches the vector kernels (kernels.cpp) to the operators declared above.
+void add_operator_kernels(std::vector<ScalarFunction>& fns);
 
 // Shared type rules.
 namespace rules {

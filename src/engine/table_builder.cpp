@@ -35,12 +35,7 @@ Table TableBuilder::finish() {
 Batch select_rows(const Batch& b, const SelectionVector& sel) {
   Batch out;
   out.columns.reserve(b.columns.size());
-  for (auto& c : b.columns) {
-    Column n(c.type());
-    n.reserve(sel.size());
-    for (auto i : sel) n.append_from(c, i);
-    out.columns.push_back(std::move(n));
-  }
+  for (auto& c : b.columns) out.columns.push_back(c.take(sel));
   out.sources.reserve(sel.size());
   for (auto i : sel) out.sources.push_back(b.sources[i]);
   return out;

@@ -543,6 +543,8 @@ Result<QueryResult> run_query(const Query& q, const EventStore& store, const Run
     return run_query_limited(q, store, opts);
   } catch (const LimitExceeded& l) {
     return l.error;
+  } catch (const ScriptError& e) {
+    return Error(e.message);
   }
 }
 

@@ -812,31 +812,58 @@ Value apply_function(std::string_view n, bool ci, const std::vector<Value>& a) {
   }
   if (n == "string") return a[0].is_null() ? Value::null() : Value::string(text_of(a[0]));
   if (n == "number") {
+    // Elasticsearch's ToNumber: a string starting with "0x" is hexadecimal unless another base
+    // is given; base 10 reads a long, else a double; other bases read a long. A string that does
+    // not convert fails the search ("Unable to convert [x] to number of base [b]").
     if (a[0].is_null()) return Value::null();
+    // A numeric field is rejected by Elasticsearch's verifier when the mapping types it; a
+    // number read from an unmapped JSON value stays that number.
     if (a[0].is_number()) return a[0];
-    std::string s = text_of(a[0]);
-    int base = 10;
-    if (a.size() > 1) {
-      auto b = as_int(a[1]);
-      if (!b || *b < 2 || *b > 36) return Value::null();
-      base = static_cast<int>(*b);
+    if (!a[0].is_text()) throw ScriptError{"A string/char is required; received [" + to_text(a[0]) + "]"};
+    std::string s = a[0].s;
+    const bool hex_prefix = s.rfind("0x", 0) == 0;
+    int base = hex_prefix ? 16 : 10;
+    if (a.size() > 1 && !a[1].is_null()) {
+      if (a[1].kind != Value::Kind::Long) throw ScriptError{"An integer base is required; received [" + to_text(a[1]) + "]"};
+      base = static_cast<int>(a[1].i);
     }
+    if (hex_prefix && base == 16) s.erase(0, 2);
+    auto fail = [&]() -> Value {
+      throw ScriptError{"Unable to convert [" + s + "] to number of base [" + std::to_string(base) + "]"};
+    };
+    if (base < 2 || base > 36) return fail();
     std::string_view t = s;
     bool neg = false;
     if (!t.empty() && (t[0] == '-' || t[0] == '+')) {
       neg = t[0] == '-';
       t.remove_prefix(1);
     }
-    if (base == 16 && t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) t.remove_prefix(2);
-    std::int64_t iv = 0;
-    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), iv, base);
-    if (ec == std::errc() && p == t.data() + t.size() && !t.empty()) return Value::integer(neg ? -iv : iv);
-    if (base == 10) {
-      double d = 0;
-      auto [q, ec2] = std::from_chars(t.data(), t.data() + t.size(), d);
-      if (ec2 == std::errc() && q == t.data() + t.size() && !t.empty()) return Value::real(neg ? -d : d);
+    std::uint64_t mag = 0;
+    if (!t.empty() && t[0] != '-' && t[0] != '+') {
+      auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), mag, base);
+      const std::uint64_t limit = neg ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
+      if (ec == std::errc() && p == t.data() + t.size() && mag <= limit)
+        return Value::integer(neg ? static_cast<std::int64_t>(0 - mag) : static_cast<std::int64_t>(mag));
     }
-    return Value::null();
+    if (base != 10) return fail();
+    // Java's Double.valueOf: surrounding whitespace ignored, a sign, decimal digits and exponent.
+    std::string_view d = s;
+    while (!d.empty() && static_cast<unsigned char>(d.front()) <= ' ') d.remove_prefix(1);
+    while (!d.empty() && static_cast<unsigned char>(d.back()) <= ' ') d.remove_suffix(1);
+    bool dneg = false;
+    if (!d.empty() && (d[0] == '-' || d[0] == '+')) {
+      dneg = d[0] == '-';
+      d.remove_prefix(1);
+    }
+    if (!d.empty() && (d.back() == 'd' || d.back() == 'D' || d.back() == 'f' || d.back() == 'F')) d.remove_suffix(1);
+    double v = 0;
+    if (d == "Infinity") return Value::real(dneg ? -HUGE_VAL : HUGE_VAL);
+    if (d == "NaN") return Value::real(std::nan(""));
+    if (!d.empty() && d[0] != '-' && d[0] != '+') {
+      auto [q, ec] = std::from_chars(d.data(), d.data() + d.size(), v, std::chars_format::general);
+      if (ec == std::errc() && q == d.data() + d.size()) return Value::real(dneg ? -v : v);
+    }
+    return fail();
   }
   if (n == "length") {
     if (a[0].is_null()) return Value::null();
@@ -870,6 +897,8 @@ Value apply_function(std::string_view n, bool ci, const std::vector<Value>& a) {
     std::string s = text_of(a[0]);
     auto offs = cp_offsets(s);
     std::int64_t len = static_cast<std::int64_t>(offs.size()) - 1;
+    // Elasticsearch's Substring: a null start gives the source string unchanged.
+    if (a[1].is_null()) return a[0].is_text() ? a[0] : Value::string(s);
     auto st = as_int(a[1]);
     if (!st) return Value::null();
     std::int64_t start = *st, end = len;

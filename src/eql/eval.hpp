@@ -95,6 +95,12 @@ class Evaluator {
   std::unordered_map<const Expr*, std::vector<Pattern>> patterns_;
 };
 
+// A function that Elasticsearch runs as a script failed on a value (`number("abc")`): the
+// whole search fails with this message, as Elasticsearch's does.
+struct ScriptError {
+  std::string message;
+};
+
 // Applies an EQL function (canonical name, `~` form when insensitive) to argument values.
 Value apply_function(std::string_view name, bool insensitive, const std::vector<Value>& args);
 

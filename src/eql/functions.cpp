@@ -5,22 +5,22 @@
 namespace rulelab::eql {
 namespace {
 constexpr std::array<FunctionInfo, 16> kFunctions{{
-    {"add", 2, 2, false},
-    {"between", 3, 4, true},
-    {"cidrMatch", 2, kVariadic, false},
-    {"concat", 1, kVariadic, false},
-    {"divide", 2, 2, false},
-    {"endsWith", 2, 2, true},
-    {"indexOf", 2, 3, true},
-    {"length", 1, 1, false},
-    {"modulo", 2, 2, false},
-    {"multiply", 2, 2, false},
-    {"number", 1, 2, false},
-    {"startsWith", 2, 2, true},
-    {"string", 1, 1, false},
-    {"stringContains", 2, 2, true},
-    {"substring", 2, 3, false},
-    {"subtract", 2, 2, false},
+    {"add", 2, 2, false, "nn", 'n'},
+    {"between", 3, 4, true, "sssb", 's'},
+    {"cidrMatch", 2, kVariadic, false, "*s", 'b'},
+    {"concat", 1, kVariadic, false, "*", 's'},
+    {"divide", 2, 2, false, "nn", 'n'},
+    {"endsWith", 2, 2, true, "ss", 'b'},
+    {"indexOf", 2, 3, true, "ssi", 'i'},
+    {"length", 1, 1, false, "s", 'i'},
+    {"modulo", 2, 2, false, "nn", 'n'},
+    {"multiply", 2, 2, false, "nn", 'n'},
+    {"number", 1, 2, false, "si", 'n'},
+    {"startsWith", 2, 2, true, "ss", 'b'},
+    {"string", 1, 1, false, "*", 's'},
+    {"stringContains", 2, 2, true, "ss", 'b'},
+    {"substring", 2, 3, false, "sii", 's'},
+    {"subtract", 2, 2, false, "nn", 'n'},
 }};
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -13,6 +13,11 @@ struct FunctionInfo {
   std::size_t min_args;
   std::size_t max_args;
   bool has_insensitive;   // fn~(...)
+  // The type each argument must have, as Elasticsearch's verifier checks it (one letter per
+  // argument, the last repeated for variadic functions): 's' string, 'n' numeric, 'i' integer,
+  // 'b' boolean, '*' any. `null` passes every check.
+  std::string_view params;
+  char result;            // the same letters: the type of the function's value
 };
 
 // Looks a function up by name, ignoring case (Elasticsearch resolves function names so);

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <type_traits>
 #include <tao/pegtl/contrib/analyze.hpp>
@@ -232,6 +233,67 @@ struct Builder {
     return e;
   }
 
+  // The type an expression is known to have before any event is read, as a letter of
+  // FunctionInfo::params ('s', 'n' (integer/long: 'i'), 'b'), with the type name Elasticsearch
+  // reports; 0 when only the data tells (a field) or the value is null.
+  static std::pair<char, std::string_view> static_type(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::Literal:
+        switch (e.value.kind) {
+          case Value::Kind::Long:
+            return {'i', e.value.i >= INT32_MIN && e.value.i <= INT32_MAX ? "integer" : "long"};
+          case Value::Kind::Double: return {'n', "double"};
+          case Value::Kind::String: return {'s', "keyword"};
+          case Value::Kind::Bool: return {'b', "boolean"};
+          default: return {0, ""};
+        }
+      case ExprKind::Call: {
+        const FunctionInfo* f = find_function(e.name);
+        if (!f) return {0, ""};
+        switch (f->result) {
+          case 's': return {'s', "keyword"};
+          case 'b': return {'b', "boolean"};
+          case 'i': return {'i', "integer"};
+          default: return {'n', "double"};
+        }
+      }
+      case ExprKind::Arith:
+      case ExprKind::Neg: return {'n', "double"};
+      case ExprKind::Compare:
+      case ExprKind::And:
+      case ExprKind::Or:
+      case ExprKind::Not:
+      case ExprKind::In:
+      case ExprKind::Match: return {'b', "boolean"};
+      default: return {0, ""};
+    }
+  }
+
+  // Elasticsearch's verifier rejects an argument whose type is wrong before the query runs:
+  // "first argument of [number(1)] must be [string], found value [1] type [integer]".
+  void check_argument_types(const FunctionInfo& f, const Expr& call, const Node& n) const {
+    static constexpr std::array<std::string_view, 5> kOrdinal{"first ", "second ", "third ", "fourth ", "fifth "};
+    for (std::size_t i = 0; i < call.args.size(); ++i) {
+      char want = f.params.empty() ? '*' : f.params[std::min(i, f.params.size() - 1)];
+      if (want == '*') continue;
+      auto [have, type_name] = static_type(*call.args[i]);
+      if (have == 0) continue;
+      bool ok = want == have || (want == 'n' && have == 'i');
+      if (want == 'i' && have == 'n') ok = false;
+      if (ok) continue;
+      const char* expected = want == 's' ? "string" : want == 'i' ? "integer" : want == 'n' ? "numeric" : "boolean";
+      std::string ordinal = f.max_args == 1 ? "" : std::string(i < kOrdinal.size() ? kOrdinal[i] : "");
+      // A computed number (arithmetic) may be an integer; only say "double" for a literal.
+      if (call.args[i]->kind != ExprKind::Literal && have == 'n') {
+        if (want == 'i') continue;  // integer arithmetic passes isInteger in Elasticsearch
+        type_name = "numeric";
+      }
+      fail(ordinal + "argument of [" + n.string() + "] must be [" + expected + "], found value [" +
+               n.children[i + 1]->string() + "] type [" + std::string(type_name) + "]",
+           call.args[i]->range.begin);
+    }
+  }
+
   ExprPtr call(const Node& n) const {
     auto e = leaf(ExprKind::Call, n);
     std::string written = n.children[0]->string();
@@ -254,6 +316,7 @@ struct Builder {
                ", got " + std::to_string(argc),
            n.begin().byte);
     }
+    check_argument_types(*f, *e, n);
     if (e->name == "cidrMatch") {
       for (std::size_t i = 1; i < argc; ++i)
         if (e->args[i]->kind != ExprKind::Literal || e->args[i]->value.kind != Value::Kind::String)

@@ -130,12 +130,25 @@ void add_query(CLI::App& app, Registry& r) {
   CLI::App* sub = app.add_subcommand("query", "Run an ad hoc query (Kusto, Kibana KQL, EQL or ES|QL) over sample logs");
   sub->add_option("query", a->query, "the query text")->required();
   sub->add_option("--dialect", a->dialect, "kusto, kuery, eql or esql")->required()->check(CLI::IsMember({"kusto", "kuery", "kql", "eql", "esql"}));
-  sub->add_option("--size", a->size, "result size (EQL, Kibana KQL)");
+  sub->add_option("--size", a->size, "result size (EQL, Kibana KQL)")->check(CLI::PositiveNumber);
+  sub->add_option("--tiebreaker", a->tiebreaker, "EQL: the field that orders events with the same timestamp (tiebreaker_field)");
+  sub->add_option("--timestamp-field", a->timestamp_field, "EQL: the field holding each event's time (default @timestamp)");
+  sub->add_option("--event-category-field", a->event_category_field,
+                  "EQL: the field `process where ...` tests (default event.category)");
+  sub->add_option("--max-samples-per-key", a->max_samples_per_key, "EQL samples: samples per join key (default 1)")
+      ->check(CLI::PositiveNumber);
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external, mappings.get());
   add_date_order_option(sub, a->date_order);
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown, "Kusto: read every row into memory before the query runs");
-  r.add(sub, [a, mappings] {
+  r.add(sub, [a, sub, mappings] {
+    if (a->dialect != "eql") {
+      for (const auto* opt : {"--tiebreaker", "--timestamp-field", "--event-category-field", "--max-samples-per-key"})
+        if (sub->count(opt)) {
+          std::cerr << "rulelab query: " << opt << " applies to --dialect eql only\n";
+          return 2;
+        }
+    }
     if (a->dialect == "esql") return query_esql(*a, *mappings);
     if (mappings->size() > 1) {
       std::cerr << "--mapping: one mapping file (several, NAME=FILE, only with --dialect esql)\n";

@@ -76,6 +76,9 @@ struct QueryArgs {
   std::vector<std::string> functions;
   std::string mapping;
   std::optional<std::size_t> size;  // EQL/Kuery result size
+  // EQL search options, as Elasticsearch's EQL search API takes them (empty: its defaults).
+  std::string tiebreaker, timestamp_field, event_category_field;
+  std::optional<std::size_t> max_samples_per_key;
   bool strict = false;
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Kusto)
   bool no_pushdown = false;           // Kusto: read every row into memory before the query runs

@@ -85,6 +85,10 @@ int query_eql(const QueryArgs& a) {
   if (!ok) return 1;
   eql::RunOptions opts;
   opts.size = a.size.value_or(10);
+  if (!a.tiebreaker.empty()) opts.tiebreaker_field = a.tiebreaker;
+  if (!a.timestamp_field.empty()) opts.timestamp_field = a.timestamp_field;
+  if (!a.event_category_field.empty()) opts.category_field = a.event_category_field;
+  if (a.max_samples_per_key) opts.max_samples_per_key = *a.max_samples_per_key;
   opts.deadline = Deadline::after(a.limits.timeout_seconds);
   auto r = eql::run_query(*q, store, opts);
   if (!r) {
