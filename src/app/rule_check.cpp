@@ -1,4 +1,6 @@
 #include "app/rule_check.hpp"
+#include "esql/engine.hpp"
+#include "esql/parser.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -109,7 +111,7 @@ std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast
         break;
       case elastic::QueryLanguage::Esql:
         c.dialect = "esql";
-        c.skipped = true;
+        check_esql_query(text, r.query_source.offset, r.query, c);
         break;
       case elastic::QueryLanguage::Lucene:
         c.dialect = "lucene";
@@ -154,6 +156,38 @@ void check_eql_query(const std::string& file_text, std::size_t query_offset, con
   }
   out.parsed = true;
   if (want_ast) out.ast_json = eql::to_json(*q);
+}
+
+void check_esql_query(const std::string& file_text, std::size_t query_offset, const std::string& query, RuleCheck& out) {
+  esql::SourceContext where;
+  auto colon = out.file.rfind(':');
+  where.file = colon != std::string::npos && colon + 1 < out.file.size() &&
+                       out.file.find_first_not_of("0123456789", colon + 1) == std::string::npos
+                   ? out.file.substr(0, colon)
+                   : out.file;
+  // Positions in the rule file when the query is there verbatim (a TOML literal string).
+  if (query_offset < file_text.size() && file_text.compare(query_offset, query.size(), query) == 0) {
+    where.file_text = file_text;
+    where.offset = query_offset;
+  }
+  auto q = esql::parse_query(query, where);
+  if (!q) {
+    out.parsed = false;
+    out.diagnostics.push_back(q.error().format());
+    return;
+  }
+  out.parsed = true;
+  // Run over empty indices typed by ECS: names and types resolve, unsupported features show.
+  const elastic::FieldTypes ecs = elastic::FieldTypes::builtin();
+  esql::Catalog catalog;
+  std::vector<std::string> fields = esql::referenced_fields(*q);
+  for (const auto& c : q->commands)
+    for (const auto& idx : c.indices) catalog.add_fields_index(idx, ecs, fields);
+  esql::RunOptions opts;
+  opts.where = where;
+  auto r = esql::run_query(*q, catalog, opts);
+  if (r.error)
+    out.warnings.push_back((r.error->unsupported ? "unsupported by rulelab: " : "over empty ECS indices: ") + r.error->error.format());
 }
 
 }  // namespace rulelab::app

@@ -31,4 +31,8 @@ std::vector<RuleCheck> check_elastic_file(const std::string& path, bool want_ast
 void check_eql_query(const std::string& file_text, std::size_t query_offset, const std::string& query, bool want_ast,
                      RuleCheck& out);
 
+// Parses an ES|QL query and runs it over empty ECS-typed indices: out.parsed, out.diagnostics (a
+// syntax error), out.warnings (what the run refused: an unsupported feature, an unknown name).
+void check_esql_query(const std::string& file_text, std::size_t query_offset, const std::string& query, RuleCheck& out);
+
 }  // namespace rulelab::app

@@ -25,7 +25,7 @@ Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOp
     case Kind::SentinelHunting: r = make_sentinel_runner(rule, data, span); break;
     case Kind::ElasticKuery: r = make_kuery_runner(rule, data); break;
     case Kind::ElasticEql: r = make_eql_runner(rule, data); break;
-    case Kind::ElasticEsql:
+    case Kind::ElasticEsql: r = make_esql_runner(rule, data); break;
     case Kind::ElasticOther: {
       const auto& e = *rule.elastic;
       return Error("\"" + e.name + "\": rules of type " + e.type_name + (e.language_name.empty() ? "" : " in " + e.language_name) +

@@ -19,5 +19,7 @@ std::unique_ptr<Runner> make_sentinel_runner(const LoadedRule& rule, const DataO
 Result<std::unique_ptr<Runner>> make_kuery_runner(const LoadedRule& rule, const DataOptions& data);
 // EQL rules: the event store and field types are built once per runner.
 Result<std::unique_ptr<Runner>> make_eql_runner(const LoadedRule& rule, const DataOptions& data);
+// ES|QL rules: the indices are read once per runner.
+Result<std::unique_ptr<Runner>> make_esql_runner(const LoadedRule& rule, const DataOptions& data);
 
 }  // namespace rulelab::app

@@ -19,13 +19,14 @@ void run_file(FileRun& f) {
   std::string word, dialect, extra;
   ws >> word >> dialect >> extra;
   if (word != "dialect" || dialect.empty() || !extra.empty()) {
-    f.fail(i + 1, "the first directive must be 'dialect kusto|kuery|eql'");
+    f.fail(i + 1, "the first directive must be 'dialect kusto|kuery|eql|esql'");
     return;
   }
   if (dialect == "kusto") run_kusto(f, i + 1);
   else if (dialect == "kuery") run_kuery(f, i + 1);
   else if (dialect == "eql") run_eql(f, i + 1);
-  else f.fail(i + 1, "unknown dialect '" + dialect + "' (kusto, kuery or eql)");
+  else if (dialect == "esql") run_esql(f, i + 1);
+  else f.fail(i + 1, "unknown dialect '" + dialect + "' (kusto, kuery, eql or esql)");
 }
 
 }  // namespace

@@ -26,5 +26,6 @@ struct FileRun {
 void run_kusto(FileRun& f, std::size_t first);
 void run_kuery(FileRun& f, std::size_t first);
 void run_eql(FileRun& f, std::size_t first);
+void run_esql(FileRun& f, std::size_t first);
 
 }  // namespace rulelab::testrunner

@@ -104,13 +104,16 @@ int run_rule(const RunArgs& a) {
 namespace {
 void add_data_options(CLI::App* sub, std::vector<std::string>& data, std::string& now, std::string& format,
                       std::string& schema_dir, std::vector<std::string>& functions, std::string& mapping, bool& strict,
-                      std::vector<std::string>& external) {
+                      std::vector<std::string>& external, std::vector<std::string>* mappings = nullptr) {
   sub->add_option("--data", data, "TABLE=FILE or INDEX=FILE (repeatable); FILE alone takes its name from the file");
   sub->add_option("--now", now, "the clock: ISO 8601 datetime (default: the current time)");
   sub->add_option("--format", format, "table, json, ndjson or csv")->check(CLI::IsMember({"table", "json", "ndjson", "csv"}));
   sub->add_option("--schema", schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--function", functions, "NAME=FILE.kql: a workspace function (ASIM parser, watchlist)");
-  sub->add_option("--mapping", mapping, "Elasticsearch index mapping JSON (GET index/_mapping)");
+  if (mappings)
+    sub->add_option("--mapping", *mappings, "Elasticsearch index mapping JSON (GET index/_mapping); EQL and ES|QL: INDEX=FILE per index (repeatable)");
+  else
+    sub->add_option("--mapping", mapping, "Elasticsearch index mapping JSON (GET index/_mapping)");
   sub->add_flag("--strict", strict, "a log record that cannot be read is fatal");
   sub->add_option("--external", external, "URL=FILE: a local copy of a URL an externaldata operator reads (repeatable)");
 }
@@ -133,9 +136,10 @@ void add_run(CLI::App& app, Registry& r) {
 
 void add_query(CLI::App& app, Registry& r) {
   auto a = std::make_shared<QueryArgs>();
-  CLI::App* sub = app.add_subcommand("query", "Run an ad hoc query (Kusto, Kibana KQL or EQL) over sample logs");
+  auto mappings = std::make_shared<std::vector<std::string>>();
+  CLI::App* sub = app.add_subcommand("query", "Run an ad hoc query (Kusto, Kibana KQL, EQL or ES|QL) over sample logs");
   sub->add_option("query", a->query, "the query text")->required();
-  sub->add_option("--dialect", a->dialect, "kusto, kuery or eql")->required()->check(CLI::IsMember({"kusto", "kuery", "kql", "eql"}));
+  sub->add_option("--dialect", a->dialect, "kusto, kuery, eql or esql")->required()->check(CLI::IsMember({"kusto", "kuery", "kql", "eql", "esql"}));
   sub->add_option("--size", a->size, "result size (EQL, Kibana KQL)")->check(CLI::PositiveNumber);
   sub->add_option("--tiebreaker", a->tiebreaker, "EQL: the field that orders events with the same timestamp (tiebreaker_field)");
   sub->add_option("--timestamp-field", a->timestamp_field, "EQL: the field holding each event's time (default @timestamp)");
@@ -143,13 +147,13 @@ void add_query(CLI::App& app, Registry& r) {
                   "EQL: the field `process where ...` tests (default event.category)");
   sub->add_option("--max-samples-per-key", a->max_samples_per_key, "EQL samples: samples per join key (default 1)")
       ->check(CLI::PositiveNumber);
-  add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
+  add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external, mappings.get());
   add_date_order_option(sub, a->date_order);
   add_workspace_options(sub, a->parser_dirs, a->watchlists);
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
                 "Kusto: read every row into memory before the query runs; kuery, EQL: read every document (none dropped while reading)");
-  r.add(sub, [a, sub] {
+  r.add(sub, [a, sub, mappings] {
     if (a->dialect != "eql") {
       for (const auto* opt : {"--tiebreaker", "--timestamp-field", "--event-category-field", "--max-samples-per-key"})
         if (sub->count(opt)) {
@@ -157,6 +161,18 @@ void add_query(CLI::App& app, Registry& r) {
           return 2;
         }
     }
+    if (a->dialect == "esql") return query_esql(*a, *mappings);
+    if (a->dialect == "eql") {
+      // EQL: one mapping per index (`--mapping INDEX=FILE`, repeatable, as Elasticsearch's EQL
+      // conformance cases name them), or one FILE for every index.
+      for (const auto& m : *mappings) a->mapping += (a->mapping.empty() ? "" : ",") + m;
+      return query_eql(*a);
+    }
+    if (mappings->size() > 1) {
+      std::cerr << "--mapping: one mapping file (several, INDEX=FILE, with --dialect eql or esql)\n";
+      return 2;
+    }
+    if (!mappings->empty()) a->mapping = mappings->front();
     if (a->dialect == "kusto") return query_kusto(*a);
     if (a->dialect == "eql") return query_eql(*a);
     return query_kuery(*a);

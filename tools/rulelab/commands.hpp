@@ -94,6 +94,8 @@ struct QueryArgs {
 int query_kusto(const QueryArgs& a);  // tools/rulelab/sentinel_run.cpp
 int query_kuery(const QueryArgs& a);  // tools/rulelab/elastic_run.cpp
 int query_eql(const QueryArgs& a);    // tools/rulelab/eql_run.cpp
+// ES|QL (tools/rulelab/esql_run.cpp); `mappings`: NAME=FILE per index, or FILE for every index.
+int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings);
 
 
 // ---- explain ----------------------------------------------------------------------------------

@@ -1,0 +1,161 @@
+// Elastic ES|QL rules (type = "esql") on the ES|QL engine, as Kibana's ES|QL rule type runs them:
+// the rule's window [now + from, now + to] filters @timestamp (Kibana adds it as a range filter),
+// NOW() is the run's clock, an aggregating query (STATS) raises one alert per result row, a
+// non-aggregating one an alert per row (a source document; rows with METADATA _id are
+// de-duplicated by _id, _index and _version), and max_signals caps the alerts.
+#include "app/elastic_data.hpp"
+#include "app/runner_impl.hpp"
+#include "core/datetime.hpp"
+#include "esql/engine.hpp"
+#include "esql/parser.hpp"
+#include "kuery/runner.hpp"
+
+#include <set>
+
+namespace rulelab::app {
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json cell_value(esql::Type t, const esql::Cell& c) {
+  ordered_json j = ordered_json::parse(esql::cell_json(t, c), nullptr, false);
+  return j.is_discarded() ? ordered_json(nullptr) : j;
+}
+
+class EsqlRunner : public Runner {
+ public:
+  EsqlRunner(const LoadedRule& rule, const DataOptions& data, esql::Query q, esql::Catalog catalog, esql::SourceContext where)
+      : rule_(rule), data_(data), query_(std::move(q)), catalog_(std::move(catalog)), where_(std::move(where)) {}
+
+  Result<RunResult> run(DateTime now) override {
+    const elastic::ElasticRule& rule = *rule_.elastic;
+    RunResult out;
+    out.now = now;
+    out.rule_name = rule.name;
+    out.rule_file = rule.file;
+    out.warnings = rule_.warnings;
+    out.detail["rule_id"] = rule.rule_id;
+    out.detail["type"] = rule.type_name;
+    out.detail["language"] = "esql";
+    out.detail["max_signals"] = rule.max_signals;
+    esql::RunOptions opts;
+    opts.now_ms = now.ticks / 10000;
+    opts.where = where_;
+    if (auto w = kuery::rule_window(rule, now)) {
+      opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
+      out.window = elastic_window(w->from, w->to, "@timestamp");
+    }
+    auto r = esql::run_query(query_, catalog_, opts);
+    if (r.error) {
+      unsupported = r.error->unsupported;
+      return r.error->error;
+    }
+    const esql::RunOutput& res = *r.output;
+    for (const auto& w : res.warnings) out.notes.push_back("ES|QL warning: " + w);
+    const esql::Page& p = res.page;
+    int id = p.find("_id"), index = p.find("_index"), version = p.find("_version");
+    std::set<std::string> seen;
+    std::size_t dupes = 0;
+    for (std::size_t row = 0; row < p.rows(); ++row) {
+      ordered_json j = ordered_json::object();
+      for (const auto& c : p.columns) j[c.name] = cell_value(c.type, c.cells[row]);
+      std::vector<std::string> sources;
+      Alert a;
+      std::int64_t o = p.origin[row];
+      if (o >= 0) {
+        std::size_t ix = static_cast<std::size_t>(o >> 32), rr = static_cast<std::size_t>(o & 0xffffffff);
+        const auto& idx = catalog_.indices()[ix];
+        a.body["index"] = idx.name;
+        if (rr < idx.lines.size()) {
+          sources.push_back(idx.file + ":" + std::to_string(idx.lines[rr]));
+          a.body["file"] = idx.file;
+          a.body["line"] = idx.lines[rr];
+        }
+      }
+      if (j.contains("@timestamp") && j["@timestamp"].is_string()) a.body["time"] = j["@timestamp"];
+      out.rows.push_back(j);
+      out.provenance.push_back(sources);
+      if (!res.aggregating && id >= 0) {
+        std::string key = j["_id"].dump() + "|" + (index >= 0 ? j["_index"].dump() : "") + "|" + (version >= 0 ? j["_version"].dump() : "");
+        if (!seen.insert(key).second) {
+          ++dupes;
+          continue;
+        }
+      }
+      if (static_cast<std::int64_t>(out.alerts.size()) >= rule.max_signals) {
+        out.capped = true;
+        continue;
+      }
+      a.sources = sources;
+      a.body["sources"] = sources;
+      a.body["row"] = j;
+      out.alerts.push_back(std::move(a));
+    }
+    out.alert = !out.alerts.empty();
+    // What the FROM patterns read: the indices, their documents, those in the window.
+    ordered_json indices = ordered_json::array();
+    std::size_t documents = 0, in_window = 0;
+    for (const auto& idx : catalog_.indices()) {
+      if (idx.lines.empty() && idx.file.empty()) continue;  // an empty index typed by ECS
+      bool read = false;
+      for (const auto& c : query_.commands)
+        for (const auto& pat : c.indices) read = read || esql::index_matches(pat, idx.name);
+      if (!read) continue;
+      indices.push_back(idx.name);
+      documents += idx.data.rows();
+      int ts = idx.data.find("@timestamp");
+      for (std::size_t r = 0; r < idx.data.rows(); ++r) {
+        bool in = !opts.window;
+        if (opts.window && ts >= 0)
+          for (const auto& v : idx.data.columns[static_cast<std::size_t>(ts)].cells[r])
+            in = in || (v.i >= opts.window->first && v.i <= opts.window->second);
+        in_window += in;
+      }
+    }
+    out.detail["indices"] = indices;
+    out.detail["counts"] = {{"documents", documents}, {"in_window", in_window}, {"matched", p.rows()}, {"suppressed", 0}};
+    out.detail["aggregating"] = res.aggregating;
+    out.detail["rows"] = p.rows();
+    out.detail["duplicates"] = dupes;
+    return out;
+  }
+
+ private:
+  const LoadedRule& rule_;
+  const DataOptions& data_;
+  esql::Query query_;
+  esql::Catalog catalog_;
+  esql::SourceContext where_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Runner>> make_esql_runner(const LoadedRule& rule, const DataOptions& data) {
+  const elastic::ElasticRule& e = *rule.elastic;
+  esql::SourceContext where;
+  where.file = e.file;
+  if (e.query_source.offset < rule.text.size() && rule.text.compare(e.query_source.offset, e.query.size(), e.query) == 0) {
+    where.file_text = rule.text;
+    where.offset = e.query_source.offset;
+  }
+  auto q = esql::parse_query(e.query, where);
+  if (!q) return q.error();
+  auto types = load_field_types(data.mapping);
+  if (!types) return types.error();
+  esql::Catalog catalog;
+  for (const auto& s : data.data) {
+    auto r = catalog.add_index_file(s.name, s.file, *types);
+    if (!r) return r.error();
+  }
+  // Index patterns of FROM that no data file matches: empty indices typed by ECS.
+  std::vector<std::string> fields = esql::referenced_fields(*q);
+  for (const auto& c : q->commands)
+    for (const auto& pat : c.indices) {
+      bool any = false;
+      for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
+      if (!any) catalog.add_fields_index(pat, *types, fields);
+    }
+  return std::unique_ptr<Runner>(std::make_unique<EsqlRunner>(rule, data, std::move(*q), std::move(catalog), where));
+}
+
+}  // namespace rulelab::app

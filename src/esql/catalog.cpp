@@ -1,0 +1,385 @@
+// Indices as typed ES|QL columns: each mapped field (and multi-field) of the index mapping one
+// column; values in doc-values order (keyword sorted and de-duplicated, numbers, dates, IPs and
+// booleans sorted, text in source order), as ES|QL reads them. Reference: ES|QL "Multivalued fields".
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "esql/engine.hpp"
+#include "elastic/field_types.hpp"
+
+namespace rulelab::esql {
+
+int Page::find(std::string_view name) const {
+  for (std::size_t i = columns.size(); i-- > 0;)
+    if (columns[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+
+Type esql_type(const std::string& mapping_type) {
+  if (mapping_type == "keyword" || mapping_type == "constant_keyword" || mapping_type == "wildcard") return Type::Keyword;
+  if (mapping_type == "text" || mapping_type == "match_only_text") return Type::Text;
+  if (mapping_type == "long") return Type::Long;
+  if (mapping_type == "integer" || mapping_type == "short" || mapping_type == "byte") return Type::Integer;
+  if (mapping_type == "unsigned_long") return Type::UnsignedLong;
+  if (mapping_type == "double" || mapping_type == "float" || mapping_type == "half_float" || mapping_type == "scaled_float")
+    return Type::Double;
+  if (mapping_type == "date") return Type::Date;
+  if (mapping_type == "ip") return Type::Ip;
+  if (mapping_type == "boolean") return Type::Boolean;
+  if (mapping_type == "version") return Type::Version;
+  return Type::Unsupported;
+}
+
+float to_half(float f) {
+  // round to IEEE half precision (10-bit mantissa) and back
+  if (f == 0 || !std::isfinite(f)) return f;
+  int exp;
+  float m = std::frexp(f, &exp);
+  float scale = std::ldexp(1.0f, 11);
+  return std::ldexp(std::nearbyint(m * scale) / scale, exp);
+}
+
+void collect(const nlohmann::json& doc, std::string_view path, std::vector<const nlohmann::json*>& out) {
+  if (doc.is_array()) {
+    for (const auto& e : doc) collect(e, path, out);
+    return;
+  }
+  if (path.empty()) {
+    if (doc.is_array())
+      for (const auto& e : doc) out.push_back(&e);
+    else
+      out.push_back(&doc);
+    return;
+  }
+  if (!doc.is_object()) return;
+  // A document may spell a path nested or with dotted keys: try every split.
+  for (std::size_t cut = path.find('.');; cut = path.find('.', cut + 1)) {
+    std::string key(path.substr(0, cut == std::string_view::npos ? path.size() : cut));
+    auto it = doc.find(key);
+    if (it != doc.end()) {
+      std::string_view rest = cut == std::string_view::npos ? std::string_view{} : path.substr(cut + 1);
+      if (rest.empty() && it->is_array()) {
+        for (const auto& e : *it) {
+          if (e.is_array()) collect(e, {}, out);
+          else out.push_back(&e);
+        }
+      } else {
+        collect(*it, rest, out);
+      }
+    }
+    if (cut == std::string_view::npos) break;
+  }
+}
+
+std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string& mtype, const std::string& field_name) {
+  Scalar s;
+  (void)field_name;
+  switch (t) {
+    case Type::Keyword:
+    case Type::Text:
+    case Type::Version:
+      if (v.is_string()) s.s = v.get<std::string>();
+      else if (v.is_boolean()) s.s = v.get<bool>() ? "true" : "false";
+      else if (v.is_number_float()) {
+        // keyword of a number: the text as written (kept by the NDJSON's raw form when possible)
+        s.s = v.dump();
+      } else if (v.is_number()) s.s = v.dump();
+      else return std::nullopt;
+      return s;
+    case Type::Integer:
+    case Type::Long:
+      if (v.is_number_integer()) s.i = v.get<std::int64_t>();
+      else if (v.is_number_float()) s.i = static_cast<std::int64_t>(v.get<double>());
+      else if (v.is_string()) {
+        try {
+          s.i = static_cast<std::int64_t>(std::stod(v.get<std::string>()));
+        } catch (...) {
+          return std::nullopt;
+        }
+      } else return std::nullopt;
+      return s;
+    case Type::UnsignedLong:
+      if (v.is_number_unsigned()) s.u = v.get<std::uint64_t>();
+      else if (v.is_number_integer() && v.get<std::int64_t>() >= 0) s.u = static_cast<std::uint64_t>(v.get<std::int64_t>());
+      else if (v.is_number_float() && v.get<double>() >= 0) s.u = static_cast<std::uint64_t>(v.get<double>());
+      else return std::nullopt;
+      return s;
+    case Type::Double: {
+      double d;
+      if (v.is_number()) d = v.get<double>();
+      else if (v.is_string()) {
+        try {
+          d = std::stod(v.get<std::string>());
+        } catch (...) {
+          return std::nullopt;
+        }
+      } else return std::nullopt;
+      if (mtype == "float") d = static_cast<double>(static_cast<float>(d));
+      else if (mtype == "half_float") d = static_cast<double>(to_half(static_cast<float>(d)));
+      s.d = d;
+      return s;
+    }
+    case Type::Boolean:
+      if (v.is_boolean()) s.i = v.get<bool>();
+      else if (v.is_string()) s.i = v.get<std::string>() == "true";
+      else return std::nullopt;
+      return s;
+    case Type::Date:
+      if (v.is_number()) s.i = v.get<std::int64_t>();
+      else if (v.is_string()) {
+        auto d = parse_date(v.get<std::string>());
+        if (!d) {
+          // epoch millis as a string
+          try {
+            s.i = std::stoll(v.get<std::string>());
+          } catch (...) {
+            return std::nullopt;
+          }
+        } else s.i = *d;
+      } else return std::nullopt;
+      return s;
+    case Type::Ip:
+      if (v.is_string()) {
+        auto ip = parse_ip(v.get<std::string>());
+        if (!ip) return std::nullopt;
+        s.s = *ip;
+        return s;
+      }
+      return std::nullopt;
+    default: return std::nullopt;
+  }
+}
+
+struct FieldSpec {
+  std::string name, source_path, mtype;
+  Type type;
+  bool sub_keyword_of_number = false;
+};
+
+void leaf_paths(const nlohmann::json& v, const std::string& prefix, std::map<std::string, const nlohmann::json*>& out) {
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) leaf_paths(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+    return;
+  }
+  if (v.is_array()) {
+    for (const auto& e : v) leaf_paths(e, prefix, out);
+    return;
+  }
+  if (!v.is_null() && !prefix.empty()) out.emplace(prefix, &v);
+}
+
+// Elasticsearch's dynamic mapping of an unmapped value, as ES|QL would see it (strings as keyword:
+// rulelab's guess for ECS-style data, where the text field's .keyword sub-field is what rules use).
+std::string dynamic_type(const nlohmann::json& v) {
+  if (v.is_boolean()) return "boolean";
+  if (v.is_number_integer() || v.is_number_unsigned()) return "long";
+  if (v.is_number()) return "double";
+  if (v.is_string() && parse_date(v.get<std::string>()) && v.get<std::string>().size() >= 10) return "date";
+  return "keyword";
+}
+
+std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::map<std::string, const nlohmann::json*>& seen = {}) {
+  std::vector<FieldSpec> out;
+  std::vector<std::string> user = types.user_fields();
+  for (const auto& [path, v] : seen) {
+    if (std::find(user.begin(), user.end(), path) != user.end()) continue;
+    auto rf = types.lookup(path);
+    std::string mt = rf ? rf->mapping.type_name : dynamic_type(*v);
+    if (mt == "object" || mt == "nested" || mt == "alias" || mt == "flattened") continue;
+    out.push_back(FieldSpec{path, path, mt, esql_type(mt)});
+  }
+  for (const auto& name : user) {
+    auto rf = types.lookup(name);
+    if (!rf) continue;
+    const std::string& mt = rf->mapping.type_name;
+    if (mt == "object" || mt == "nested" || mt == "alias") continue;
+    FieldSpec f{name, rf->source_path, mt, esql_type(mt)};
+    out.push_back(f);
+  }
+  return out;
+}
+
+// A keyword multi-field of a number keeps the number's text as written in the document.
+std::string raw_number_text(std::string_view line, std::string_view key, std::size_t nth) {
+  std::string pat = "\"" + std::string(key) + "\":";
+  std::size_t p = line.find(pat);
+  if (p == std::string_view::npos) return {};
+  p += pat.size();
+  while (p < line.size() && line[p] == ' ') ++p;
+  if (p < line.size() && line[p] == '[') {
+    ++p;
+    for (std::size_t k = 0; k < nth; ++k) {
+      p = line.find(',', p);
+      if (p == std::string_view::npos) return {};
+      ++p;
+    }
+    while (p < line.size() && line[p] == ' ') ++p;
+  }
+  std::size_t e = p;
+  while (e < line.size() && (std::isdigit(static_cast<unsigned char>(line[e])) || line[e] == '.' || line[e] == '-' || line[e] == 'e' || line[e] == 'E' || line[e] == '+')) ++e;
+  return std::string(line.substr(p, e - p));
+}
+
+}  // namespace
+
+void Catalog::add_empty_index(const std::string& name, const elastic::FieldTypes& types) {
+  Index idx;
+  idx.name = name;
+  for (const auto& f : field_specs(types)) idx.data.columns.push_back(Column{f.name, f.type, {}});
+  indices_.push_back(std::move(idx));
+}
+
+void Catalog::add_fields_index(const std::string& name, const elastic::FieldTypes& types, const std::vector<std::string>& names) {
+  Index idx;
+  idx.name = name;
+  for (const auto& n : names) {
+    // A field no mapping knows reads as null (as ES|QL's unmapped_fields="nullify" does): with
+    // no documents it has no values, and its type cannot be guessed without a wrong error.
+    auto rf = types.lookup(n);
+    Type t = rf ? esql_type(rf->mapping.type_name) : Type::Null;
+    idx.data.columns.push_back(Column{n, t, {}});
+  }
+  indices_.push_back(std::move(idx));
+}
+
+namespace {
+void expr_fields(const Expr& e, std::vector<std::string>& out) {
+  if (e.kind == ExprKind::Field) out.push_back(e.name);
+  for (const auto& a : e.args) expr_fields(*a, out);
+}
+}  // namespace
+
+std::vector<std::string> referenced_fields(const Query& q) {
+  std::vector<std::string> out;
+  for (const auto& c : q.commands) {
+    for (const auto& f : c.fields) {
+      expr_fields(*f.expr, out);
+      if (f.where) expr_fields(*f.where, out);
+    }
+    for (const auto& f : c.by) expr_fields(*f.expr, out);
+    if (c.expr) expr_fields(*c.expr, out);
+    for (const auto& k : c.keys) expr_fields(*k.expr, out);
+    for (const auto& p : c.patterns)
+      if (c.kind != CommandKind::Dissect && c.kind != CommandKind::Grok && p.find('*') == std::string::npos) out.push_back(p);
+    for (const auto& [a, b] : c.renames) out.push_back(a);
+    if (!c.field.empty()) out.push_back(c.field);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::string& file, const elastic::FieldTypes& types) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error("cannot read " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '[') {
+    // one JSON array of documents
+    nlohmann::json arr = nlohmann::json::parse(text, nullptr, false);
+    if (arr.is_discarded() || !arr.is_array()) return Error("not a JSON array of documents", file, 1, 1);
+    std::string nd;
+    for (const auto& d : arr) nd += d.dump() + "\n";
+    return add_index(name, nd, file, types);
+  }
+  return add_index(name, text, file, types);
+}
+
+Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view ndjson, const std::string& file,
+                                       const elastic::FieldTypes& types) {
+  Index idx;
+  idx.name = name;
+  idx.file = file;
+  // Fields the documents hold that the mapping does not name: typed by ECS when the caller's
+  // field types include it, else by Elasticsearch's dynamic mapping.
+  std::vector<nlohmann::json> docs;
+  std::map<std::string, const nlohmann::json*> seen;
+  {
+    std::size_t ln = 0, st = 0;
+    while (st < ndjson.size()) {
+      std::size_t nl = ndjson.find('\n', st);
+      std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
+      st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
+      ++ln;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
+      if (doc.is_discarded() || !doc.is_object())
+        return Error("not a JSON object (one document a line expected)", file, ln, 1, std::string(line));
+      docs.push_back(std::move(doc));
+    }
+    for (const auto& d : docs) leaf_paths(d, "", seen);
+  }
+  auto specs = field_specs(types, seen);
+  for (const auto& f : specs) idx.data.columns.push_back(Column{f.name, f.type, {}});
+  std::size_t line_no = 0, start = 0;
+  while (start < ndjson.size()) {
+    std::size_t nl = ndjson.find('\n', start);
+    std::string_view line = ndjson.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    start = nl == std::string_view::npos ? ndjson.size() : nl + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object())
+      return Error("not a JSON object (one document a line expected)", file, line_no, 1, std::string(line));
+    idx.doc_ids.push_back(std::to_string(idx.doc_ids.size() + 1));
+    idx.lines.push_back(line_no);
+    idx.data.origin.push_back(static_cast<std::int64_t>(indices_.size()) << 32 | static_cast<std::int64_t>(idx.doc_ids.size() - 1));
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+      const FieldSpec& f = specs[k];
+      std::vector<const nlohmann::json*> vals;
+      collect(doc, f.source_path, vals);
+      Cell cell;
+      std::size_t nth = 0;
+      for (const auto* v : vals) {
+        if (v->is_null()) continue;
+        if (f.type == Type::Keyword && v->is_number() && f.name != f.source_path) {
+          std::string leaf = f.source_path.substr(f.source_path.rfind('.') == std::string::npos ? 0 : f.source_path.rfind('.') + 1);
+          std::string raw = raw_number_text(line, leaf, nth);
+          Scalar s;
+          s.s = raw.empty() ? v->dump() : raw;
+          cell.push_back(s);
+          ++nth;
+          continue;
+        }
+        ++nth;
+        if (f.mtype == "integer" || f.mtype == "long" || f.mtype == "short" || f.mtype == "byte") {
+          if (v->is_number_float()) {
+            Scalar s;
+            s.i = static_cast<std::int64_t>(std::trunc(v->get<double>()));
+            cell.push_back(s);
+            continue;
+          }
+        }
+        if (f.mtype == "scaled_float" && v->is_number()) {
+          Scalar s;
+          s.d = std::round(v->get<double>() * 100) / 100;
+          cell.push_back(s);
+          continue;
+        }
+        if (auto s = convert(*v, f.type, f.mtype, f.name)) cell.push_back(std::move(*s));
+      }
+      if (f.type != Type::Text && f.type != Type::Unsupported && cell.size() > 1) {
+        Type t = f.type;
+        std::stable_sort(cell.begin(), cell.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) < 0; });
+        if (t == Type::Keyword || t == Type::Ip || t == Type::Version)
+          cell.erase(std::unique(cell.begin(), cell.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) == 0; }),
+                     cell.end());
+      }
+      if (f.type == Type::Unsupported) cell.clear();
+      idx.data.columns[k].cells.push_back(std::move(cell));
+    }
+  }
+  std::size_t rows = idx.doc_ids.size();
+  indices_.push_back(std::move(idx));
+  return rows;
+}
+
+}  // namespace rulelab::esql

@@ -1,0 +1,107 @@
+// ES|QL execution: indices as typed columns (from documents and an index mapping), and a query
+// run as a pipeline of columnar commands over them. Each command takes a page (named, typed
+// columns; a cell per row holding zero, one or several values) and produces the next page;
+// expressions are evaluated a whole column at a time. The pipeline is first run over empty
+// indices to resolve every column's type and reject unknown names before any data is read.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "esql/ast.hpp"
+#include "esql/parser.hpp"
+
+namespace rulelab::elastic { class FieldTypes; }
+
+namespace rulelab::esql {
+
+struct Column {
+  std::string name;
+  Type type = Type::Null;
+  std::vector<Cell> cells;
+};
+
+// A page: columns of equal length. `origin` names, per row, the source document (index number
+// << 32 | row) it comes from, or -1 after aggregation.
+struct Page {
+  std::vector<Column> columns;
+  std::vector<std::int64_t> origin;
+  std::size_t rows() const { return origin.size(); }
+  int find(std::string_view name) const;
+};
+
+struct Index {
+  std::string name;
+  std::string file;                  // where the documents came from
+  std::vector<std::size_t> lines;    // line of each row in that file
+  Page data;  // every mapped field as a column
+  std::vector<std::string> doc_ids;  // _id per row
+};
+
+// The indices a query may read.
+class Catalog {
+ public:
+  // Documents: NDJSON text (one _source a line); fields typed by `types` (the index mapping, and
+  // ECS when the caller adds it). Fields the mapping does not know are left out and counted.
+  Result<std::size_t> add_index(const std::string& name, std::string_view ndjson, const std::string& file,
+                                const elastic::FieldTypes& types);
+  // An index with no documents whose columns are the mapped fields (rule checks over ECS).
+  void add_empty_index(const std::string& name, const elastic::FieldTypes& types);
+  // An index with no documents whose columns are `names`, typed by `types` (ECS), null-typed when
+  // nothing maps them (rule checks: a rule's query over an empty index of its data stream).
+  void add_fields_index(const std::string& name, const elastic::FieldTypes& types, const std::vector<std::string>& names);
+  // Reads a file of documents (NDJSON, or one JSON array) into an index.
+  Result<std::size_t> add_index_file(const std::string& name, const std::string& file, const elastic::FieldTypes& types);
+  const std::vector<Index>& indices() const { return indices_; }
+  std::size_t unmapped_skipped() const { return unmapped_; }
+
+ private:
+  std::vector<Index> indices_;
+  std::size_t unmapped_ = 0;
+};
+
+struct RunOptions {
+  std::int64_t now_ms = 0;          // NOW(); the run's clock
+  bool implicit_limit = true;       // LIMIT 1000 unless the query limits itself
+  SourceContext where;              // for error positions
+  // Extra filter applied to every FROM (rule window): rows whose @timestamp is in [from, to].
+  std::optional<std::pair<std::int64_t, std::int64_t>> window;
+};
+
+struct RunOutput {
+  Page page;
+  std::vector<std::string> warnings;
+  bool aggregating = false;  // the pipeline has a STATS (rows are groups, not documents)
+  std::vector<std::string> index_names;  // origin's index numbers
+  // The command (index into Query::commands) after which each source row was last seen, for explain.
+  std::vector<std::size_t> dropped_at;
+};
+
+// Runs a parsed query. Errors are positioned in the query (unknown column, type mismatch, a
+// command that needs a cluster); `unsupported` says an error is a missing feature of rulelab.
+struct RunError {
+  Error error;
+  bool unsupported = false;
+};
+struct RunResult {
+  std::optional<RunOutput> output;
+  std::optional<RunError> error;
+};
+RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& opts);
+
+// FROM's index pattern matching (`*` wildcards).
+bool index_matches(std::string_view pattern, std::string_view index);
+
+// Every field name a query reads or names (for typing it over an empty index).
+std::vector<std::string> referenced_fields(const Query& q);
+
+// JSON of a result as Elasticsearch's ES|QL API returns it: {"columns":[{name,type}],"values":[[...]]}
+// plus "warnings".
+std::string result_json(const RunOutput& out);
+// One cell as JSON (null, a value, or an array for a multi-value).
+std::string cell_json(Type t, const Cell& c);
+
+}  // namespace rulelab::esql

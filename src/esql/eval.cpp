@@ -1,0 +1,547 @@
+// Column-at-a-time evaluation of ES|QL expressions: operators, null propagation, multi-values
+// (a single-value operator or function on a multi-value gives null and a warning), implicit
+// conversion of string literals compared with dates, IPs and versions.
+// Reference: ES|QL "Operators", "Multivalued fields", "Null values".
+#include "esql/eval.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "esql/functions.hpp"
+
+namespace rulelab::esql {
+
+std::string Warnings::where(std::size_t offset) const {
+  std::size_t line = 1, col = 1;
+  for (std::size_t i = 0; i < offset && i < query_.size(); ++i) {
+    if (query_[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return "Line " + std::to_string(line) + ":" + std::to_string(col) + ": ";
+}
+
+void Warnings::add(std::string w) {
+  if (seen_.insert(w).second) list_.push_back(std::move(w));
+}
+
+void Warnings::failure(const Expr& e, const std::string& exception, const char* treated) {
+  int& n = counts_[&e];
+  if (n == 0)
+    add(where(e.begin) + "evaluation of [" + expr_text(e, query_) + "] failed, treating result as " + treated +
+        ". Only first 20 failures recorded.");
+  if (n < 20) add(where(e.begin) + exception);
+  ++n;
+}
+
+std::string expr_text(const Expr& e, std::string_view query) {
+  if (e.end <= query.size() && e.begin <= e.end) return std::string(query.substr(e.begin, e.end - e.begin));
+  return e.name;
+}
+
+bool truthy(const Cell& c) { return c.size() == 1 && c[0].i != 0; }
+
+namespace {
+
+const char* kMulti = "java.lang.IllegalArgumentException: single-value function encountered multi-value";
+
+Column constant(Type t, const Cell& v, std::size_t n) {
+  Column c;
+  c.type = t;
+  c.cells.assign(n, v);
+  return c;
+}
+
+// The value of a single-valued cell; nullptr for null, and for a multi-value (with the warning).
+const Scalar* single(const Cell& c, const Expr& e, Warnings& w) {
+  if (c.empty()) return nullptr;
+  if (c.size() > 1) {
+    w.failure(e, kMulti);
+    return nullptr;
+  }
+  return &c[0];
+}
+
+bool literal_string(const Expr& e) { return e.kind == ExprKind::Literal && e.type == Type::Keyword; }
+
+// String literals compared with a date, ip or version become that type.
+void coerce_literal(Column& lit, const Expr& le, Type to, Warnings& w) {
+  lit.cells = [&] {
+    std::vector<Cell> out;
+    out.reserve(lit.cells.size());
+    Cell conv = convert_cell(lit.cells.empty() ? Cell{} : lit.cells[0], Type::Keyword, to, le, w);
+    out.assign(lit.cells.size(), conv);
+    return out;
+  }();
+  lit.type = to;
+}
+
+bool comparable(Type a, Type b) {
+  if (a == Type::Null || b == Type::Null) return true;
+  if (is_numeric(a) && is_numeric(b)) return true;
+  if (is_string(a) && is_string(b)) return true;
+  return a == b;
+}
+
+Type arith_type(Type a, Type b) {
+  if (a == Type::Null) return b;
+  if (b == Type::Null) return a;
+  if (a == Type::Double || b == Type::Double) return Type::Double;
+  if (a == Type::UnsignedLong || b == Type::UnsignedLong) return Type::UnsignedLong;
+  if (a == Type::Long || b == Type::Long) return Type::Long;
+  return Type::Integer;
+}
+
+std::int64_t add_months(std::int64_t ms, std::int64_t months, std::int64_t days);
+
+Column eval_arith(const Expr& e, EvalCtx& ctx) {
+  Column a = eval(*e.args[0], ctx), b = eval(*e.args[1], ctx);
+  const char op = e.name[0];
+  std::size_t n = ctx.page.rows();
+  Column out;
+  // Date arithmetic (a string literal next to a time span is a date).
+  auto span_t = [](Type t) { return t == Type::TimeDuration || t == Type::DatePeriod; };
+  if (span_t(a.type) && literal_string(*e.args[1])) coerce_literal(b, *e.args[1], Type::Date, ctx.warn);
+  if (span_t(b.type) && literal_string(*e.args[0])) coerce_literal(a, *e.args[0], Type::Date, ctx.warn);
+  bool adate = a.type == Type::Date, bdate = b.type == Type::Date;
+  auto is_span = [](Type t) { return t == Type::TimeDuration || t == Type::DatePeriod; };
+  if ((adate && (is_span(b.type) || b.type == Type::Null)) || (bdate && (is_span(a.type) || a.type == Type::Null) && op == '+')) {
+    if (op != '+' && op != '-') throw QueryError("[" + e.name + "] is not defined between a date and a time span", e.begin);
+    const Column& d = adate ? a : b;
+    const Column& s = adate ? b : a;
+    out.type = Type::Date;
+    out.cells.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      const Scalar* x = single(d.cells[r], e, ctx.warn);
+      const Scalar* y = single(s.cells[r], e, ctx.warn);
+      if (!x || !y) continue;
+      std::int64_t sign = op == '-' ? -1 : 1;
+      Scalar v;
+      if (s.type == Type::TimeDuration) v.i = x->i + sign * y->i;
+      else v.i = add_months(x->i, sign * y->i, sign * y->j);
+      out.cells[r] = {v};
+    }
+    return out;
+  }
+  if (is_span(a.type) && is_span(b.type) && a.type == b.type && (op == '+' || op == '-')) {
+    out.type = a.type;
+    out.cells.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      if (a.cells[r].empty() || b.cells[r].empty()) continue;
+      Scalar v;
+      std::int64_t sign = op == '-' ? -1 : 1;
+      v.i = a.cells[r][0].i + sign * b.cells[r][0].i;
+      v.j = a.cells[r][0].j + sign * b.cells[r][0].j;
+      out.cells[r] = {v};
+    }
+    return out;
+  }
+  if (!(is_numeric(a.type) || a.type == Type::Null) || !(is_numeric(b.type) || b.type == Type::Null))
+    throw QueryError("first argument of [" + expr_text(e, ctx.query) + "] is [" + std::string(type_name(a.type)) +
+                         "] and second is [" + std::string(type_name(b.type)) + "]; [" + e.name + "] needs numbers",
+                     e.begin);
+  if ((a.type == Type::UnsignedLong) != (b.type == Type::UnsignedLong) && a.type != Type::Null && b.type != Type::Null &&
+      a.type != Type::Double && b.type != Type::Double)
+    throw QueryError("[" + e.name + "] has arguments with incompatible types [" + std::string(type_name(a.type)) + "] and [" +
+                         std::string(type_name(b.type)) + "]",
+                     e.begin);
+  out.type = arith_type(a.type, b.type);
+  out.cells.resize(n);
+  if (a.type == Type::Null || b.type == Type::Null) return out;
+  for (std::size_t r = 0; r < n; ++r) {
+    const Scalar* x = single(a.cells[r], e, ctx.warn);
+    const Scalar* y = single(b.cells[r], e, ctx.warn);
+    if (!x || !y) continue;
+    Scalar v;
+    if (out.type == Type::Double) {
+      double p = as_double(a.type, *x), q = as_double(b.type, *y);
+      double res = 0;
+      switch (op) {
+        case '+': res = p + q; break;
+        case '-': res = p - q; break;
+        case '*': res = p * q; break;
+        case '/':
+          if (q == 0) { ctx.warn.failure(e, "java.lang.ArithmeticException: / by zero"); continue; }
+          res = p / q; break;
+        default:
+          if (q == 0) { ctx.warn.failure(e, "java.lang.ArithmeticException: / by zero"); continue; }
+          res = std::fmod(p, q);
+      }
+      if (!std::isfinite(res)) {
+        ctx.warn.failure(e, "java.lang.ArithmeticException: not a finite double number: " + format_double(res));
+        continue;
+      }
+      v.d = res;
+    } else if (out.type == Type::UnsignedLong) {
+      std::uint64_t p = x->u, q = y->u, res = 0;
+      bool ovf = false;
+      switch (op) {
+        case '+': ovf = __builtin_add_overflow(p, q, &res); break;
+        case '-': ovf = __builtin_sub_overflow(p, q, &res); break;
+        case '*': ovf = __builtin_mul_overflow(p, q, &res); break;
+        case '/':
+          if (q == 0) { ctx.warn.failure(e, "java.lang.ArithmeticException: / by zero"); continue; }
+          res = p / q; break;
+        default:
+          if (q == 0) { ctx.warn.failure(e, "java.lang.ArithmeticException: / by zero"); continue; }
+          res = p % q;
+      }
+      if (ovf) { ctx.warn.failure(e, "java.lang.ArithmeticException: unsigned_long overflow"); continue; }
+      v.u = res;
+    } else {
+      std::int64_t p = x->i, q = y->i, res = 0;
+      bool ovf = false;
+      switch (op) {
+        case '+': ovf = __builtin_add_overflow(p, q, &res); break;
+        case '-': ovf = __builtin_sub_overflow(p, q, &res); break;
+        case '*': ovf = __builtin_mul_overflow(p, q, &res); break;
+        case '/':
+          if (q == 0) { ctx.warn.failure(e, "java.lang.ArithmeticException: / by zero"); continue; }
+          if (p == std::numeric_limits<std::int64_t>::min() && q == -1) ovf = true; else res = p / q;
+          break;
+        default:
+          if (q == 0) { ctx.warn.failure(e, "java.lang.ArithmeticException: / by zero"); continue; }
+          res = q == -1 ? 0 : p % q;
+      }
+      if (out.type == Type::Integer && !ovf && (res < std::numeric_limits<std::int32_t>::min() || res > std::numeric_limits<std::int32_t>::max()))
+        ovf = true;
+      if (ovf) {
+        ctx.warn.failure(e, out.type == Type::Integer ? "java.lang.ArithmeticException: integer overflow"
+                                                      : "java.lang.ArithmeticException: long overflow");
+        continue;
+      }
+      v.i = res;
+    }
+    out.cells[r] = {v};
+  }
+  return out;
+}
+
+Column eval_compare(const Expr& e, EvalCtx& ctx) {
+  Column a = eval(*e.args[0], ctx), b = eval(*e.args[1], ctx);
+  std::size_t n = ctx.page.rows();
+  auto special = [](Type t) { return t == Type::Date || t == Type::Ip || t == Type::Version || t == Type::Boolean; };
+  if (special(a.type) && literal_string(*e.args[1])) coerce_literal(b, *e.args[1], a.type, ctx.warn);
+  else if (special(b.type) && literal_string(*e.args[0])) coerce_literal(a, *e.args[0], b.type, ctx.warn);
+  if (!comparable(a.type, b.type))
+    throw QueryError("first argument of [" + expr_text(e, ctx.query) + "] is [" + std::string(type_name(a.type)) +
+                         "] so second argument must also be [" + std::string(type_name(a.type)) + "] but was [" +
+                         std::string(type_name(b.type)) + "]",
+                     e.begin);
+  Column out;
+  out.type = Type::Boolean;
+  out.cells.resize(n);
+  if (a.type == Type::Null || b.type == Type::Null) return out;
+  const std::string& op = e.name;
+  for (std::size_t r = 0; r < n; ++r) {
+    const Scalar* x = single(a.cells[r], e, ctx.warn);
+    const Scalar* y = single(b.cells[r], e, ctx.warn);
+    if (!x || !y) continue;
+    bool res;
+    if (op == "=~") {
+      std::string p = x->s, q = y->s;
+      for (auto& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (auto& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      res = p == q;
+    } else {
+      int c = compare_scalar(a.type, *x, b.type, *y);
+      if (a.type == Type::Double || b.type == Type::Double) {
+        double p = as_double(a.type, *x), q = as_double(b.type, *y);
+        if (std::isnan(p) || std::isnan(q)) c = 2;  // unordered
+      }
+      if (op == "==") res = c == 0;
+      else if (op == "!=") res = c != 0;
+      else if (op == "<") res = c == -1;
+      else if (op == "<=") res = c == -1 || c == 0;
+      else if (op == ">") res = c == 1;
+      else res = c == 1 || c == 0;
+    }
+    out.cells[r] = {Scalar::of_int(res)};
+  }
+  return out;
+}
+
+Column eval_logic(const Expr& e, EvalCtx& ctx) {
+  Column a = eval(*e.args[0], ctx), b = eval(*e.args[1], ctx);
+  for (const Column* c : {&a, &b})
+    if (c->type != Type::Boolean && c->type != Type::Null)
+      throw QueryError("argument of [" + expr_text(e, ctx.query) + "] must be [boolean], found value of type [" +
+                           std::string(type_name(c->type)) + "]",
+                       e.begin);
+  std::size_t n = ctx.page.rows();
+  Column out;
+  out.type = Type::Boolean;
+  out.cells.resize(n);
+  bool is_and = e.kind == ExprKind::And;
+  for (std::size_t r = 0; r < n; ++r) {
+    const Scalar* x = single(a.cells[r], e, ctx.warn);
+    const Scalar* y = single(b.cells[r], e, ctx.warn);
+    std::optional<bool> p = x ? std::optional<bool>(x->i != 0) : std::nullopt;
+    std::optional<bool> q = y ? std::optional<bool>(y->i != 0) : std::nullopt;
+    std::optional<bool> res;
+    if (is_and) {
+      if ((p && !*p) || (q && !*q)) res = false;
+      else if (p && q) res = true;
+    } else {
+      if ((p && *p) || (q && *q)) res = true;
+      else if (p && q) res = false;
+    }
+    if (res) out.cells[r] = {Scalar::of_int(*res)};
+  }
+  return out;
+}
+
+Column eval_in(const Expr& e, EvalCtx& ctx) {
+  Column a = eval(*e.args[0], ctx);
+  std::size_t n = ctx.page.rows();
+  std::vector<Column> items;
+  for (std::size_t i = 1; i < e.args.size(); ++i) {
+    Column c = eval(*e.args[i], ctx);
+    auto special = [](Type t) { return t == Type::Date || t == Type::Ip || t == Type::Version || t == Type::Boolean; };
+    if (special(a.type) && literal_string(*e.args[i])) coerce_literal(c, *e.args[i], a.type, ctx.warn);
+    if (!comparable(a.type, c.type))
+      throw QueryError("[" + expr_text(e, ctx.query) + "] has values of incompatible types: [" + std::string(type_name(a.type)) +
+                           "] and [" + std::string(type_name(c.type)) + "]",
+                       e.args[i]->begin);
+    items.push_back(std::move(c));
+  }
+  Column out;
+  out.type = Type::Boolean;
+  out.cells.resize(n);
+  if (a.type == Type::Null) return out;
+  for (std::size_t r = 0; r < n; ++r) {
+    const Scalar* x = single(a.cells[r], e, ctx.warn);
+    if (!x) continue;
+    bool found = false, saw_null = false;
+    for (const auto& c : items) {
+      const Cell& cell = c.cells[r];
+      if (cell.empty() || c.type == Type::Null) {
+        saw_null = true;
+        continue;
+      }
+      if (cell.size() > 1) {
+        saw_null = true;
+        continue;
+      }
+      if (compare_scalar(a.type, *x, c.type, cell[0]) == 0) {
+        found = true;
+        break;
+      }
+    }
+    if (found) out.cells[r] = {Scalar::of_int(!e.negated)};
+    else if (!saw_null) out.cells[r] = {Scalar::of_int(e.negated)};
+  }
+  return out;
+}
+
+Column eval_like(const Expr& e, EvalCtx& ctx) {
+  Column a = eval(*e.args[0], ctx);
+  if (!is_string(a.type) && a.type != Type::Null)
+    throw QueryError("first argument of [" + expr_text(e, ctx.query) + "] must be [string], found value [" +
+                         expr_text(*e.args[0], ctx.query) + "] type [" + std::string(type_name(a.type)) + "]",
+                     e.begin);
+  std::vector<std::string> patterns = e.patterns;
+  for (std::size_t i = 1; i < e.args.size(); ++i) {
+    Column p = eval(*e.args[i], ctx);
+    if (!is_string(p.type) && p.type != Type::Null)
+      throw QueryError("pattern of [" + expr_text(e, ctx.query) + "] must be a string", e.args[i]->begin);
+    if (p.cells.empty()) continue;
+    // A folded constant: the same on every row.
+    if (p.cells[0].size() != 1) throw QueryError("pattern of [" + expr_text(e, ctx.query) + "] must be a constant string", e.args[i]->begin);
+    patterns.push_back(p.cells[0][0].s);
+  }
+  std::vector<std::unique_ptr<RE2>> res;
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_dot_nl(true);
+  for (const auto& p : patterns) {
+    std::string re = e.kind == ExprKind::Like ? like_to_re2(p) : rlike_to_re2(p, e.begin);
+    auto r = std::make_unique<RE2>(re, o);
+    if (!r->ok()) throw QueryError("invalid pattern [" + p + "]: " + r->error(), e.begin);
+    res.push_back(std::move(r));
+  }
+  std::size_t n = ctx.page.rows();
+  Column out;
+  out.type = Type::Boolean;
+  out.cells.resize(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    const Scalar* x = single(a.cells[r], e, ctx.warn);
+    if (!x) continue;
+    bool m = false;
+    for (const auto& re : res) m = m || RE2::FullMatch(x->s, *re);
+    out.cells[r] = {Scalar::of_int(m != e.negated)};
+  }
+  return out;
+}
+
+}  // namespace
+
+std::int64_t add_months_impl(std::int64_t ms, std::int64_t months, std::int64_t days);
+namespace {
+std::int64_t add_months(std::int64_t ms, std::int64_t months, std::int64_t days) { return add_months_impl(ms, months, days); }
+}  // namespace
+
+std::string like_to_re2(std::string_view p) {
+  std::string out;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      out += RE2::QuoteMeta(std::string(1, p[++i]));
+    } else if (c == '*') {
+      out += "(?s:.*)";
+    } else if (c == '?') {
+      out += "(?s:.)";
+    } else {
+      out += RE2::QuoteMeta(std::string(1, c));
+    }
+  }
+  return out;
+}
+
+std::string rlike_to_re2(std::string_view p, std::size_t offset) {
+  // Lucene regular expressions: always anchored; `"..."` is a literal; `@` any string; `#` the
+  // empty language; `~` (complement), `&` (intersection) and `<n-m>` (numeric range) have no RE2
+  // equivalent and are refused. `.` matches any character including newlines.
+  std::string out;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\') {
+      if (i + 1 >= p.size()) throw QueryError("invalid RLIKE pattern: trailing backslash", offset);
+      char n = p[++i];
+      if (std::isalnum(static_cast<unsigned char>(n)) && n != 'd' && n != 'D' && n != 'w' && n != 'W' && n != 's' && n != 'S')
+        out += n;
+      else if (std::isalnum(static_cast<unsigned char>(n)))
+        out += std::string("\\") + n;
+      else
+        out += RE2::QuoteMeta(std::string(1, n));
+    } else if (c == '"') {
+      std::size_t close = p.find('"', i + 1);
+      if (close == std::string_view::npos) throw QueryError("invalid RLIKE pattern: unterminated quoted string", offset);
+      out += RE2::QuoteMeta(std::string(p.substr(i + 1, close - i - 1)));
+      i = close;
+    } else if (c == '@') {
+      out += "(?s:.*)";
+    } else if (c == '#') {
+      out += "[^\\x{0}-\\x{10FFFF}]";
+    } else if (c == '~' || c == '&' || c == '<') {
+      throw QueryError(std::string("RLIKE pattern operator '") + c +
+                           "' (Lucene complement, intersection or numeric range) is not supported by rulelab",
+                       offset, true);
+    } else if (c == '[') {
+      // character class: copy through to ']' (Lucene classes are RE2-compatible, `^` negation included)
+      std::size_t j = i + 1;
+      if (j < p.size() && p[j] == '^') ++j;
+      if (j < p.size() && p[j] == ']') ++j;
+      while (j < p.size() && p[j] != ']') {
+        if (p[j] == '\\') ++j;
+        ++j;
+      }
+      out += std::string(p.substr(i, j - i + 1));
+      i = j;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Column eval(const Expr& e, EvalCtx& ctx) {
+  std::size_t n = ctx.page.rows();
+  switch (e.kind) {
+    case ExprKind::Literal: return constant(e.type, e.value, n);
+    case ExprKind::Field: {
+      int i = ctx.page.find(e.name);
+      if (i < 0) throw QueryError("Unknown column [" + e.name + "]", e.begin);
+      Column c = ctx.page.columns[static_cast<std::size_t>(i)];
+      return c;
+    }
+    case ExprKind::Neg: {
+      Column a = eval(*e.args[0], ctx);
+      if (a.type == Type::TimeDuration || a.type == Type::DatePeriod) {
+        for (auto& c : a.cells)
+          for (auto& v : c) {
+            v.i = -v.i;
+            v.j = -v.j;
+          }
+        return a;
+      }
+      if (!is_numeric(a.type) && a.type != Type::Null)
+        throw QueryError("argument of [" + expr_text(e, ctx.query) + "] must be numeric, found [" + std::string(type_name(a.type)) + "]",
+                         e.begin);
+      if (a.type == Type::UnsignedLong) throw QueryError("argument of [" + expr_text(e, ctx.query) + "] must be a signed number, found [unsigned_long]", e.begin);
+      Column out;
+      out.type = a.type;
+      out.cells.resize(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        const Scalar* x = single(a.cells[r], e, ctx.warn);
+        if (!x) continue;
+        Scalar v;
+        if (a.type == Type::Double) v.d = -x->d;
+        else if ((a.type == Type::Integer && x->i == std::numeric_limits<std::int32_t>::min()) ||
+                 x->i == std::numeric_limits<std::int64_t>::min()) {
+          ctx.warn.failure(e, a.type == Type::Integer ? "java.lang.ArithmeticException: integer overflow"
+                                                      : "java.lang.ArithmeticException: long overflow");
+          continue;
+        } else
+          v.i = -x->i;
+        out.cells[r] = {v};
+      }
+      return out;
+    }
+    case ExprKind::Not: {
+      Column a = eval(*e.args[0], ctx);
+      if (a.type != Type::Boolean && a.type != Type::Null)
+        throw QueryError("argument of [" + expr_text(e, ctx.query) + "] must be [boolean], found value of type [" +
+                             std::string(type_name(a.type)) + "]",
+                         e.begin);
+      Column out;
+      out.type = Type::Boolean;
+      out.cells.resize(n);
+      for (std::size_t r = 0; r < n; ++r) {
+        const Scalar* x = single(a.cells[r], e, ctx.warn);
+        if (x) out.cells[r] = {Scalar::of_int(x->i == 0)};
+      }
+      return out;
+    }
+    case ExprKind::And:
+    case ExprKind::Or: return eval_logic(e, ctx);
+    case ExprKind::Arith: return eval_arith(e, ctx);
+    case ExprKind::Compare: return eval_compare(e, ctx);
+    case ExprKind::IsNull: {
+      Column a = eval(*e.args[0], ctx);
+      Column out;
+      out.type = Type::Boolean;
+      out.cells.resize(n);
+      for (std::size_t r = 0; r < n; ++r) out.cells[r] = {Scalar::of_int(a.cells[r].empty() != e.negated)};
+      return out;
+    }
+    case ExprKind::In: return eval_in(e, ctx);
+    case ExprKind::Like:
+    case ExprKind::RLike: return eval_like(e, ctx);
+    case ExprKind::Cast: {
+      Column a = eval(*e.args[0], ctx);
+      Type to = *type_from_name(e.name);
+      Column out;
+      out.type = to;
+      out.cells.resize(n);
+      for (std::size_t r = 0; r < n; ++r) out.cells[r] = convert_cell(a.cells[r], a.type, to, e, ctx.warn);
+      return out;
+    }
+    case ExprKind::Call: return call_function(e, ctx);
+    case ExprKind::Match:
+      throw QueryError("the match operator ':' (full-text search) needs Elasticsearch's analyzers and scoring; not supported by rulelab",
+                       e.begin, true);
+    case ExprKind::Map: throw QueryError("a map of options is only allowed as a function's last argument", e.begin);
+    case ExprKind::Param: throw QueryError("query parameters are not supported", e.begin, true);
+  }
+  throw QueryError("unexpected expression", e.begin);
+}
+
+}  // namespace rulelab::esql

@@ -1,0 +1,60 @@
+// Column-at-a-time evaluation of ES|QL expressions over a page (internal to src/esql).
+#pragma once
+#include <functional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "esql/engine.hpp"
+
+namespace rulelab::esql {
+
+// A user error at a query offset (unknown column, type mismatch, unsupported feature).
+struct QueryError : std::runtime_error {
+  QueryError(std::string msg, std::size_t off, bool unsupported = false)
+      : std::runtime_error(std::move(msg)), offset(off), unsupported(unsupported) {}
+  std::size_t offset;
+  bool unsupported;
+};
+
+// Warnings of one run, as Elasticsearch words them; each distinct text once, at most 20 failures
+// per expression.
+class Warnings {
+ public:
+  explicit Warnings(std::string_view query) : query_(query) {}
+  // "Line L:C: " for a query offset.
+  std::string where(std::size_t offset) const;
+  // A row of `e` failed with `exception` (Java's exception text): the result is null.
+  void failure(const Expr& e, const std::string& exception, const char* treated = "null");
+  void add(std::string w);
+  std::vector<std::string> list() const { return list_; }
+
+ private:
+  std::string_view query_;
+  std::vector<std::string> list_;
+  std::set<std::string> seen_;
+  std::map<const Expr*, int> counts_;
+};
+
+struct EvalCtx {
+  const Page& page;
+  Warnings& warn;
+  std::int64_t now_ms = 0;
+  std::string_view query;
+};
+
+Column eval(const Expr& e, EvalCtx& ctx);
+// Text of an expression as written.
+std::string expr_text(const Expr& e, std::string_view query);
+bool is_aggregate(const std::string& fn);
+
+// LIKE / RLIKE patterns to RE2 (anchored); throws QueryError for what cannot be translated.
+std::string like_to_re2(std::string_view pattern);
+std::string rlike_to_re2(std::string_view pattern, std::size_t offset);
+
+// Converts a cell's values to `to` (TO_* semantics); failures warn at `e`.
+Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w);
+bool truthy(const Cell& c);
+
+}  // namespace rulelab::esql

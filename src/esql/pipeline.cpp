@@ -1,0 +1,1113 @@
+// The ES|QL pipeline: each command a columnar operator over pages. FROM (index patterns,
+// METADATA), ROW, WHERE, EVAL, STATS ... BY, INLINE STATS, KEEP, DROP, RENAME, SORT, LIMIT,
+// DISSECT, GROK, MV_EXPAND; the implicit LIMIT 1000. Reference: ES|QL "Commands".
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <unordered_map>
+
+#include "esql/eval.hpp"
+#include "esql/functions.hpp"
+
+namespace rulelab::esql {
+namespace {
+
+bool glob_match(std::string_view pat, std::string_view s) {
+  if (pat.find('*') == std::string_view::npos) return pat == s;
+  std::size_t star = pat.find('*');
+  if (s.substr(0, star) != pat.substr(0, star)) return false;
+  std::string_view rest = pat.substr(star + 1);
+  for (std::size_t i = star; i <= s.size(); ++i)
+    if (glob_match(rest, s.substr(i))) return true;
+  return false;
+}
+
+}  // namespace
+
+bool index_matches(std::string_view pattern, std::string_view index) { return glob_match(pattern, index); }
+
+namespace {
+
+Page take_rows(const Page& p, const std::vector<std::size_t>& rows) {
+  Page out;
+  out.columns.reserve(p.columns.size());
+  for (const auto& c : p.columns) {
+    Column n{c.name, c.type, {}};
+    n.cells.reserve(rows.size());
+    for (auto r : rows) n.cells.push_back(c.cells[r]);
+    out.columns.push_back(std::move(n));
+  }
+  for (auto r : rows) out.origin.push_back(p.origin[r]);
+  return out;
+}
+
+void set_column(Page& p, Column c) {
+  int i = p.find(c.name);
+  if (i >= 0) p.columns.erase(p.columns.begin() + i);
+  p.columns.push_back(std::move(c));
+}
+
+// ---- aggregation -------------------------------------------------------------------------------
+
+struct AggCall {
+  const Expr* call;
+  std::string slot;  // synthetic column name
+};
+
+// Replaces aggregate calls in an expression by references to synthetic columns.
+std::string squash(std::string_view s) {
+  std::string out;
+  for (char c : s)
+    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Grouping expressions repeated in an aggregate's expression read the grouping key.
+ExprPtr replace_keys(const ExprPtr& e, const std::vector<Assign>& by, std::string_view q) {
+  if (e->kind != ExprKind::Field && e->kind != ExprKind::Literal)
+    for (const auto& b : by)
+      if (b.named && b.expr->kind != ExprKind::Field && squash(expr_text(*e, q)) == squash(expr_text(*b.expr, q))) {
+        auto f = std::make_shared<Expr>(*e);
+        f->kind = ExprKind::Field;
+        f->name = b.name;
+        f->args.clear();
+        return f;
+      }
+  if (e->args.empty() || (e->kind == ExprKind::Call && is_aggregate(e->name))) return e;
+  auto copy = std::make_shared<Expr>(*e);
+  for (auto& a : copy->args) a = replace_keys(a, by, q);
+  return copy;
+}
+
+ExprPtr extract_aggs(const ExprPtr& e, std::vector<AggCall>& aggs) {
+  if (e->kind == ExprKind::Call && is_aggregate(e->name)) {
+    std::string slot = "$agg" + std::to_string(aggs.size());
+    aggs.push_back({e.get(), slot});
+    auto f = std::make_shared<Expr>();
+    f->kind = ExprKind::Field;
+    f->name = slot;
+    f->begin = e->begin;
+    f->end = e->end;
+    return f;
+  }
+  if (e->args.empty()) return e;
+  auto copy = std::make_shared<Expr>(*e);
+  for (auto& a : copy->args) a = extract_aggs(a, aggs);
+  return copy;
+}
+
+struct AggInput {
+  Column value;   // the first argument
+  Column extra;   // weighted_avg weight
+  Cell param;     // percentile / top parameters
+  Cell param2;
+  std::vector<bool> where;  // filter per row (empty: all)
+};
+
+Type agg_result_type(const Expr& call, const AggInput& in, std::string_view q) {
+  const std::string& fn = call.name;
+  Type t = in.value.type;
+  if (fn == "count" || fn == "count_distinct") return Type::Long;
+  if (fn == "avg" || fn == "median" || fn == "percentile" || fn == "std_dev" || fn == "variance" || fn == "weighted_avg" ||
+      fn == "median_absolute_deviation") {
+    if (!is_numeric(t) && t != Type::Null)
+      throw QueryError("first argument of [" + expr_text(call, q) + "] must be [numeric except unsigned_long or counter types], found value [" +
+                           expr_text(*call.args[0], q) + "] type [" + std::string(type_name(t)) + "]",
+                       call.args[0]->begin);
+    return Type::Double;
+  }
+  if (fn == "sum") {
+    if (!is_numeric(t) && t != Type::Null)
+      throw QueryError("first argument of [" + expr_text(call, q) + "] must be [numeric except counter types], found value [" +
+                           expr_text(*call.args[0], q) + "] type [" + std::string(type_name(t)) + "]",
+                       call.args[0]->begin);
+    return t == Type::Integer ? Type::Long : t;
+  }
+  if (fn == "min" || fn == "max") {
+    if (t == Type::Text) throw QueryError("first argument of [" + expr_text(call, q) + "] must be [representable except unsigned_long and spatial types], found value [" +
+                                              expr_text(*call.args[0], q) + "] type [text]", call.args[0]->begin);
+    return t;
+  }
+  if (fn == "values" || fn == "top" || fn == "sample" || fn == "first" || fn == "last") return t == Type::Text ? Type::Keyword : t;
+  return t;
+}
+
+Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<std::size_t>& rows, Warnings& w) {
+  const std::string& fn = call.name;
+  Type t = in.value.type;
+  auto live = [&](std::size_t r) { return in.where.empty() || in.where[r]; };
+  if (fn == "count") {
+    std::int64_t c = 0;
+    for (auto r : rows)
+      if (live(r)) c += call.star || call.args.empty() ? 1 : static_cast<std::int64_t>(in.value.cells[r].size());
+    return {Scalar::of_int(c)};
+  }
+  Cell vals;
+  for (auto r : rows)
+    if (live(r))
+      for (const auto& v : in.value.cells[r]) vals.push_back(v);
+  if (fn == "count_distinct") {
+    // Exact: rulelab counts distinct values exactly (Elasticsearch's HyperLogLog++ is exact below
+    // its precision threshold, 3000 by default, which covers sample logs).
+    std::stable_sort(vals.begin(), vals.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) < 0; });
+    std::int64_t c = 0;
+    for (std::size_t k = 0; k < vals.size(); ++k)
+      if (k == 0 || compare_scalar(t, vals[k - 1], t, vals[k]) != 0) ++c;
+    return {Scalar::of_int(c)};
+  }
+  if (vals.empty() || t == Type::Null) return {};
+  auto sorted = [&] {
+    Cell s = vals;
+    std::stable_sort(s.begin(), s.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) < 0; });
+    return s;
+  };
+  if (fn == "min" || fn == "max") {
+    Cell s = sorted();
+    return {fn == "min" ? s.front() : s.back()};
+  }
+  if (fn == "sum") {
+    Scalar s;
+    if (rt == Type::Double) {
+      for (const auto& v : vals) s.d += as_double(t, v);
+    } else if (rt == Type::UnsignedLong) {
+      for (const auto& v : vals)
+        if (__builtin_add_overflow(s.u, v.u, &s.u)) {
+          w.failure(call, "java.lang.ArithmeticException: unsigned_long overflow");
+          return {};
+        }
+    } else {
+      for (const auto& v : vals)
+        if (__builtin_add_overflow(s.i, v.i, &s.i)) {
+          w.failure(call, "java.lang.ArithmeticException: long overflow");
+          return {};
+        }
+    }
+    return {s};
+  }
+  if (fn == "avg") {
+    double s = 0;
+    for (const auto& v : vals) s += as_double(t, v);
+    return {Scalar::of_double(s / static_cast<double>(vals.size()))};
+  }
+  if (fn == "median" || fn == "percentile") {
+    double p = 50;
+    if (fn == "percentile") {
+      if (in.param.empty()) return {};
+      p = in.param[0].d;
+    }
+    Cell s = sorted();
+    double idx = p / 100 * static_cast<double>(s.size() - 1);
+    std::size_t lo = static_cast<std::size_t>(std::floor(idx));
+    std::size_t hi = std::min(lo + 1, s.size() - 1);
+    double frac = idx - static_cast<double>(lo);
+    return {Scalar::of_double(as_double(t, s[lo]) + (as_double(t, s[hi]) - as_double(t, s[lo])) * frac)};
+  }
+  if (fn == "std_dev" || fn == "variance") {
+    double mean = 0;
+    for (const auto& v : vals) mean += as_double(t, v);
+    mean /= static_cast<double>(vals.size());
+    double m2 = 0;
+    for (const auto& v : vals) m2 += (as_double(t, v) - mean) * (as_double(t, v) - mean);
+    double var = m2 / static_cast<double>(vals.size());
+    return {Scalar::of_double(fn == "variance" ? var : std::sqrt(var))};
+  }
+  if (fn == "median_absolute_deviation") {
+    Cell s = sorted();
+    auto med = [&](std::vector<double> d) {
+      std::sort(d.begin(), d.end());
+      std::size_t n = d.size();
+      return n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+    };
+    std::vector<double> d;
+    for (const auto& v : s) d.push_back(as_double(t, v));
+    double m = med(d);
+    for (auto& x : d) x = std::fabs(x - m);
+    return {Scalar::of_double(med(d))};
+  }
+  if (fn == "weighted_avg") {
+    double num = 0, den = 0;
+    for (auto r : rows) {
+      if (!live(r)) continue;
+      const Cell& v = in.value.cells[r];
+      const Cell& wt = in.extra.cells[r];
+      if (v.size() > 1 || wt.size() > 1) {
+        w.failure(call, "java.lang.IllegalArgumentException: single-value function encountered multi-value");
+        continue;
+      }
+      if (v.size() != 1 || wt.size() != 1) continue;
+      double wv = as_double(in.extra.type, wt[0]);
+      num += as_double(t, v[0]) * wv;
+      den += wv;
+    }
+    if (den == 0) {
+      if (num == 0 && !rows.empty()) w.failure(call, "java.lang.ArithmeticException: / by zero");
+      return {};
+    }
+    return {Scalar::of_double(num / den)};
+  }
+  if (fn == "values") {
+    Cell s = sorted();
+    s.erase(std::unique(s.begin(), s.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) == 0; }), s.end());
+    return s;
+  }
+  if (fn == "top") {
+    Cell s = sorted();
+    bool desc = !in.param2.empty() && (in.param2[0].s == "desc" || in.param2[0].s == "DESC");
+    if (desc) std::reverse(s.begin(), s.end());
+    std::size_t k = in.param.empty() ? 1 : static_cast<std::size_t>(std::max<std::int64_t>(in.param[0].i, 0));
+    if (s.size() > k) s.resize(k);
+    return s;
+  }
+  if (fn == "sample" || fn == "first" || fn == "last") return {vals.front()};
+  return {};
+}
+
+struct GroupKeyHash {
+  std::size_t operator()(const std::string& s) const { return std::hash<std::string>()(s); }
+};
+
+std::string key_of(Type t, const Scalar* v) {
+  if (!v) return std::string(1, '\0');
+  std::string k(1, '\1');
+  switch (t) {
+    case Type::Double: k.append(reinterpret_cast<const char*>(&v->d), sizeof v->d); break;
+    case Type::UnsignedLong: k.append(reinterpret_cast<const char*>(&v->u), sizeof v->u); break;
+    case Type::Keyword: case Type::Text: case Type::Ip: case Type::Version: k += v->s; break;
+    default: k.append(reinterpret_cast<const char*>(&v->i), sizeof v->i); k.append(reinterpret_cast<const char*>(&v->j), sizeof v->j);
+  }
+  return k;
+}
+
+struct StatsResult {
+  Page groups;                                // aggregates then keys (STATS output)
+  std::vector<std::vector<std::size_t>> members;  // input rows of each group
+};
+
+StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
+  // Group keys; of two keys with one name, the last.
+  std::vector<Assign> by;
+  for (std::size_t i = 0; i < c.by.size(); ++i) {
+    bool later = false;
+    for (std::size_t j = i + 1; j < c.by.size(); ++j) later = later || c.by[j].name == c.by[i].name;
+    if (!later) by.push_back(c.by[i]);
+  }
+  std::vector<Column> keys;
+  for (const auto& b : by) {
+    if (b.expr->kind == ExprKind::Call && is_aggregate(b.expr->name))
+      throw QueryError("grouping key [" + expr_text(*b.expr, ctx.query) + "] cannot be an aggregate function", b.expr->begin);
+    Column k = eval(*b.expr, ctx);
+    k.name = b.name;
+    keys.push_back(std::move(k));
+  }
+  // A name given twice: the last one (a grouping key over an aggregate) wins, with a warning.
+  {
+    std::vector<std::pair<std::string, std::size_t>> names;
+    for (const auto& a : c.fields) names.emplace_back(a.name, a.offset);
+    for (const auto& b : c.by) names.emplace_back(b.name, b.offset);
+    for (std::size_t i = 0; i < names.size(); ++i)
+      for (std::size_t j = names.size(); j-- > i + 1;)
+        if (names[i].first == names[j].first) {
+          std::string at = ctx.warn.where(names[j].second);  // "Line L:C: "
+          ctx.warn.add(ctx.warn.where(names[i].second) + "Field '" + names[i].first + "' shadowed by field at line " +
+                       at.substr(5, at.size() - 7));
+          break;
+        }
+  }
+  // Aggregates may read the grouping keys by their names (BY a = x + y ... MAX(a)).
+  Page with_keys;
+  const Page* agg_in = &in;
+  if (std::any_of(by.begin(), by.end(), [](const Assign& b) { return b.named; })) {
+    with_keys = in;
+    for (const auto& k : keys) set_column(with_keys, k);
+    agg_in = &with_keys;
+  }
+  EvalCtx actx{*agg_in, ctx.warn, ctx.now_ms, ctx.query};
+  // Groups: a row with a multi-valued key belongs to one group per value.
+  std::unordered_map<std::string, std::size_t, GroupKeyHash> index;
+  std::vector<std::vector<const Scalar*>> group_keys;
+  std::vector<std::vector<std::size_t>> members;
+  std::size_t n = in.rows();
+  std::vector<std::size_t> pick(keys.size());
+  for (std::size_t r = 0; r < n; ++r) {
+    // cartesian product of the key values
+    std::vector<std::size_t> counts(keys.size());
+    std::size_t combos = 1;
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      counts[k] = std::max<std::size_t>(1, keys[k].cells[r].size());
+      combos *= counts[k];
+    }
+    for (std::size_t combo = 0; combo < combos; ++combo) {
+      std::size_t rem = combo;
+      std::string key;
+      std::vector<const Scalar*> kv(keys.size());
+      for (std::size_t k = 0; k < keys.size(); ++k) {
+        std::size_t i = rem % counts[k];
+        rem /= counts[k];
+        kv[k] = keys[k].cells[r].empty() ? nullptr : &keys[k].cells[r][i];
+        key += key_of(keys[k].type, kv[k]);
+        key += '\2';
+      }
+      auto [it, fresh] = index.try_emplace(key, group_keys.size());
+      if (fresh) {
+        group_keys.push_back(kv);
+        members.emplace_back();
+      }
+      members[it->second].push_back(r);
+    }
+  }
+  if (keys.empty() && group_keys.empty()) {
+    group_keys.emplace_back();
+    members.emplace_back();
+  }
+  // Aggregates.
+  std::size_t g = group_keys.size();
+  Page out;
+  out.origin.assign(g, -1);
+  Page agg_page;
+  agg_page.origin.assign(g, -1);
+  std::vector<std::pair<std::string, ExprPtr>> outputs;
+  std::vector<AggCall> all_calls;
+  for (const auto& a : c.fields) {
+    std::size_t first_call = all_calls.size();
+    ExprPtr rewritten = extract_aggs(replace_keys(a.expr, by, ctx.query), all_calls);
+    std::vector<AggCall> calls(all_calls.begin() + static_cast<std::ptrdiff_t>(first_call), all_calls.end());
+    if (calls.empty() && keys.empty())
+      throw QueryError("expected an aggregate function but found [" + expr_text(*a.expr, ctx.query) + "]", a.expr->begin);
+    for (const auto& call : calls) {
+      const Expr& ce = *call.call;
+      AggInput ai;
+      if (!ce.args.empty() && !ce.star) {
+        for (const auto& arg : ce.args[0]->args)
+          if (arg->kind == ExprKind::Call && is_aggregate(arg->name))
+            throw QueryError("aggregate function's field must be non-aggregate; found [" + expr_text(*arg, ctx.query) + "]", arg->begin);
+        ai.value = eval(*ce.args[0], actx);
+      } else {
+        ai.value.type = Type::Long;
+        ai.value.cells.resize(n);
+      }
+      if (ce.name == "weighted_avg") {
+        if (ce.args.size() != 2) throw QueryError("function [weighted_avg] takes 2 arguments", ce.begin);
+        ai.extra = eval(*ce.args[1], actx);
+      } else if (ce.args.size() > 1 && ce.name != "count_distinct") {
+        Column p = eval(*ce.args[1], actx);
+        if (!p.cells.empty()) ai.param = p.cells[0];
+        else {
+          Page one;
+          one.origin = {-1};
+          EvalCtx c1{one, ctx.warn, ctx.now_ms, ctx.query};
+          ai.param = eval(*ce.args[1], c1).cells[0];
+        }
+        if (ce.name == "percentile" && !ai.param.empty()) {
+          // percentile parameter may be an integer
+          Column pc = [&] {
+            Page one;
+            one.origin = {-1};
+            EvalCtx c1{one, ctx.warn, ctx.now_ms, ctx.query};
+            return eval(*ce.args[1], c1);
+          }();
+          ai.param = {Scalar::of_double(as_double(pc.type, pc.cells[0][0]))};
+        }
+        if (ce.args.size() > 2) {
+          Page one;
+          one.origin = {-1};
+          EvalCtx c1{one, ctx.warn, ctx.now_ms, ctx.query};
+          ai.param2 = eval(*ce.args[2], c1).cells[0];
+          for (auto& v : ai.param2) for (auto& ch : v.s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        }
+      }
+      if (a.where) {
+        Column wc = eval(*a.where, actx);
+        ai.where.resize(n);
+        for (std::size_t r = 0; r < n; ++r) ai.where[r] = truthy(wc.cells[r]);
+      }
+      Type rt = agg_result_type(ce, ai, ctx.query);
+      Column col{call.slot, rt, {}};
+      col.cells.reserve(g);
+      for (std::size_t gi = 0; gi < g; ++gi) col.cells.push_back(aggregate(ce, rt, ai, members[gi], ctx.warn));
+      agg_page.columns.push_back(std::move(col));
+    }
+    outputs.emplace_back(a.name, rewritten);
+  }
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    Column kc{keys[k].name, keys[k].type, {}};
+    for (std::size_t gi = 0; gi < g; ++gi) kc.cells.push_back(group_keys[gi][k] ? Cell{*group_keys[gi][k]} : Cell{});
+    agg_page.columns.push_back(kc);
+  }
+  EvalCtx gctx{agg_page, ctx.warn, ctx.now_ms, ctx.query};
+  for (auto& [name, ex] : outputs) {
+    Column col = eval(*ex, gctx);
+    col.name = name;
+    set_column(out, std::move(col));
+  }
+  for (std::size_t k = 0; k < keys.size(); ++k) set_column(out, agg_page.columns[agg_page.columns.size() - keys.size() + k]);
+  return {std::move(out), std::move(members)};
+}
+
+// ---- DISSECT -------------------------------------------------------------------------------------
+
+struct DissectKey {
+  std::string name;
+  bool skip = false, append = false, right_pad = false, ref_name = false, ref_value = false;
+  int order = 0;
+};
+struct DissectPattern {
+  std::string prefix;
+  std::vector<DissectKey> keys;
+  std::vector<std::string> delims;  // after each key
+};
+
+DissectPattern parse_dissect(const std::string& p, std::size_t offset) {
+  DissectPattern d;
+  std::size_t i = p.find("%{");
+  d.prefix = p.substr(0, i);
+  if (i == std::string::npos) throw QueryError("Invalid pattern for dissect: [" + p + "]", offset);
+  while (i != std::string::npos) {
+    std::size_t close = p.find('}', i);
+    if (close == std::string::npos) throw QueryError("Invalid pattern for dissect: [" + p + "]", offset);
+    std::string body = p.substr(i + 2, close - i - 2);
+    DissectKey k;
+    if (body.ends_with("->")) {
+      k.right_pad = true;
+      body.resize(body.size() - 2);
+    }
+    if (!body.empty() && body[0] == '?') { k.skip = true; body.erase(0, 1); }
+    else if (!body.empty() && body[0] == '+') {
+      k.append = true;
+      body.erase(0, 1);
+      std::size_t sl = body.find('/');
+      if (sl != std::string::npos) {
+        k.order = std::stoi(body.substr(sl + 1));
+        body.resize(sl);
+      }
+    } else if (!body.empty() && body[0] == '*') { k.ref_name = true; body.erase(0, 1); }
+    else if (!body.empty() && body[0] == '&') { k.ref_value = true; body.erase(0, 1); }
+    if (body.empty()) k.skip = true;
+    k.name = body;
+    d.keys.push_back(k);
+    std::size_t next = p.find("%{", close);
+    d.delims.push_back(p.substr(close + 1, next == std::string::npos ? std::string::npos : next - close - 1));
+    i = next;
+  }
+  return d;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> dissect(const DissectPattern& d, std::string_view s, const std::string& sep) {
+  if (s.substr(0, d.prefix.size()) != d.prefix) return std::nullopt;
+  std::size_t pos = d.prefix.size();
+  std::vector<std::pair<const DissectKey*, std::string>> vals;
+  for (std::size_t k = 0; k < d.keys.size(); ++k) {
+    const std::string& delim = d.delims[k];
+    std::string v;
+    if (delim.empty()) {
+      if (k + 1 == d.keys.size()) {
+        v = std::string(s.substr(pos));
+        pos = s.size();
+      } else {
+        v = "";
+      }
+    } else {
+      std::size_t e = s.find(delim, pos);
+      if (e == std::string_view::npos) return std::nullopt;
+      v = std::string(s.substr(pos, e - pos));
+      pos = e + delim.size();
+      if (d.keys[k].right_pad)
+        while (s.substr(pos, delim.size()) == delim) pos += delim.size();
+    }
+    vals.emplace_back(&d.keys[k], v);
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  std::map<std::string, std::vector<std::pair<int, std::string>>> appends;
+  std::map<std::string, std::string> ref_names, ref_values;
+  std::vector<std::string> order;
+  for (auto& [k, v] : vals) {
+    if (k->skip) continue;
+    if (k->ref_name) { ref_names[k->name] = v; continue; }
+    if (k->ref_value) { ref_values[k->name] = v; continue; }
+    if (std::find(order.begin(), order.end(), k->name) == order.end()) order.push_back(k->name);
+    if (!k->append) appends[k->name].clear();  // a key given twice without `+`: the last value
+    appends[k->name].emplace_back(k->order, v);
+  }
+  for (const auto& name : order) {
+    auto list = appends[name];
+    std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string joined;
+    for (std::size_t i = 0; i < list.size(); ++i) joined += (i ? sep : "") + list[i].second;
+    out.emplace_back(name, joined);
+  }
+  for (const auto& [k, n] : ref_names) out.emplace_back(n, ref_values[k]);
+  return out;
+}
+
+// ---- GROK ----------------------------------------------------------------------------------------
+
+// The standard grok patterns ES|QL's GROK uses (the Elasticsearch/Logstash "legacy" set), as RE2
+// expressions; lookarounds of the originals are dropped (RE2 has none).
+const std::map<std::string, std::string>& grok_patterns() {
+  static const std::map<std::string, std::string> m = {
+      {"USERNAME", "[a-zA-Z0-9._-]+"},
+      {"USER", "%{USERNAME}"},
+      {"EMAILLOCALPART", "[a-zA-Z0-9!#$%&'*+\\-/=?^_`{|}~]+(?:\\.[a-zA-Z0-9!$%&'*+\\-/=?^_`{|}~]+)*"},
+      {"EMAILADDRESS", "%{EMAILLOCALPART}@%{HOSTNAME}"},
+      {"INT", "(?:[+-]?(?:[0-9]+))"},
+      {"BASE10NUM", "(?:[+-]?(?:(?:[0-9]+(?:\\.[0-9]+)?)|(?:\\.[0-9]+)))"},
+      {"NUMBER", "(?:%{BASE10NUM})"},
+      {"BASE16NUM", "(?:0[xX]?[0-9a-fA-F]+)"},
+      {"POSINT", "\\b(?:[1-9][0-9]*)\\b"},
+      {"NONNEGINT", "\\b(?:[0-9]+)\\b"},
+      {"WORD", "\\b\\w+\\b"},
+      {"NOTSPACE", "\\S+"},
+      {"SPACE", "\\s*"},
+      {"DATA", ".*?"},
+      {"GREEDYDATA", ".*"},
+      {"QUOTEDSTRING", "(?:\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`(?:[^`\\\\]|\\\\.)*`)"},
+      {"QS", "%{QUOTEDSTRING}"},
+      {"UUID", "[A-Fa-f0-9]{8}-(?:[A-Fa-f0-9]{4}-){3}[A-Fa-f0-9]{12}"},
+      {"MAC", "(?:%{CISCOMAC}|%{WINDOWSMAC}|%{COMMONMAC})"},
+      {"CISCOMAC", "(?:(?:[A-Fa-f0-9]{4}\\.){2}[A-Fa-f0-9]{4})"},
+      {"WINDOWSMAC", "(?:(?:[A-Fa-f0-9]{2}-){5}[A-Fa-f0-9]{2})"},
+      {"COMMONMAC", "(?:(?:[A-Fa-f0-9]{2}:){5}[A-Fa-f0-9]{2})"},
+      {"IPV6", "(?:(?:(?:[0-9A-Fa-f]{1,4}:){7}(?:[0-9A-Fa-f]{1,4}|:))|(?:(?:[0-9A-Fa-f]{1,4}:){6}(?::[0-9A-Fa-f]{1,4}|(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3})|:))|(?:(?:[0-9A-Fa-f]{1,4}:){5}(?:(?:(?::[0-9A-Fa-f]{1,4}){1,2})|:(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3})|:))|(?:(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3})|(?:(?:[0-9A-Fa-f]{1,4}:){1,6}:)|(?::(?::[0-9A-Fa-f]{1,4}){1,7})|(?:::))"},
+      {"IPV4", "(?:(?:25[0-5]|2[0-4][0-9]|[0-1]?[0-9]{1,2})[.](?:25[0-5]|2[0-4][0-9]|[0-1]?[0-9]{1,2})[.](?:25[0-5]|2[0-4][0-9]|[0-1]?[0-9]{1,2})[.](?:25[0-5]|2[0-4][0-9]|[0-1]?[0-9]{1,2}))"},
+      {"IP", "(?:%{IPV6}|%{IPV4})"},
+      {"HOSTNAME", "\\b(?:[0-9A-Za-z][0-9A-Za-z-]{0,62})(?:\\.(?:[0-9A-Za-z][0-9A-Za-z-]{0,62}))*(?:\\.?|\\b)"},
+      {"IPORHOST", "(?:%{IP}|%{HOSTNAME})"},
+      {"HOSTPORT", "%{IPORHOST}:%{POSINT}"},
+      {"PATH", "(?:%{UNIXPATH}|%{WINPATH})"},
+      {"UNIXPATH", "(?:/[\\w_%!$@:.,+~-]*)+"},
+      {"WINPATH", "(?:[A-Za-z]+:|\\\\)(?:\\\\[^\\\\?*]*)+"},
+      {"URIPROTO", "[A-Za-z]([A-Za-z0-9+\\-.]+)+"},
+      {"URIHOST", "%{IPORHOST}(?::%{POSINT})?"},
+      {"URIPATH", "(?:/[A-Za-z0-9$.+!*'(){},~:;=@#%&_\\-]*)+"},
+      {"URIPARAM", "\\?[A-Za-z0-9$.+!*'|(){},~@#%&/=:;_?\\-\\[\\]<>]*"},
+      {"URIPATHPARAM", "%{URIPATH}(?:%{URIPARAM})?"},
+      {"URI", "%{URIPROTO}://(?:%{USER}(?::[^@]*)?@)?(?:%{URIHOST})?(?:%{URIPATHPARAM})?"},
+      {"MONTH", "\\b(?:[Jj]an(?:uary|uar)?|[Ff]eb(?:ruary|ruar)?|[Mm](?:a|ä)?r(?:ch|z)?|[Aa]pr(?:il)?|[Mm]a(?:y|i)?|[Jj]un(?:e|i)?|[Jj]ul(?:y|i)?|[Aa]ug(?:ust)?|[Ss]ep(?:tember)?|[Oo](?:c|k)?t(?:ober)?|[Nn]ov(?:ember)?|[Dd]e(?:c|z)(?:ember)?)\\b"},
+      {"MONTHNUM", "(?:0?[1-9]|1[0-2])"},
+      {"MONTHNUM2", "(?:0[1-9]|1[0-2])"},
+      {"MONTHDAY", "(?:(?:0[1-9])|(?:[12][0-9])|(?:3[01])|[1-9])"},
+      {"DAY", "(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)"},
+      {"YEAR", "(?:\\d\\d){1,2}"},
+      {"HOUR", "(?:2[0123]|[01]?[0-9])"},
+      {"MINUTE", "(?:[0-5][0-9])"},
+      {"SECOND", "(?:(?:[0-5]?[0-9]|60)(?:[:.,][0-9]+)?)"},
+      {"TIME", "%{HOUR}:%{MINUTE}(?::%{SECOND})?"},
+      {"DATE_US", "%{MONTHNUM}[/-]%{MONTHDAY}[/-]%{YEAR}"},
+      {"DATE_EU", "%{MONTHDAY}[./-]%{MONTHNUM}[./-]%{YEAR}"},
+      {"ISO8601_TIMEZONE", "(?:Z|[+-]%{HOUR}(?::?%{MINUTE}))"},
+      {"ISO8601_SECOND", "%{SECOND}"},
+      {"TIMESTAMP_ISO8601", "%{YEAR}-%{MONTHNUM}-%{MONTHDAY}[T ]%{HOUR}:?%{MINUTE}(?::?%{SECOND})?%{ISO8601_TIMEZONE}?"},
+      {"DATE", "%{DATE_US}|%{DATE_EU}"},
+      {"DATESTAMP", "%{DATE}[- ]%{TIME}"},
+      {"TZ", "(?:[APMCE][SD]T|UTC)"},
+      {"HTTPDATE", "%{MONTHDAY}/%{MONTH}/%{YEAR}:%{TIME} %{INT}"},
+      {"SYSLOGTIMESTAMP", "%{MONTH} +%{MONTHDAY} %{TIME}"},
+      {"PROG", "[\\x21-\\x5a\\x5c\\x5e-\\x7e]+"},
+      {"SYSLOGPROG", "%{PROG:program}(?:\\[%{POSINT:pid}\\])?"},
+      {"SYSLOGHOST", "%{IPORHOST}"},
+      {"LOGLEVEL", "(?:[Aa]lert|ALERT|[Tt]race|TRACE|[Dd]ebug|DEBUG|[Nn]otice|NOTICE|[Ii]nfo?(?:rmation)?|INFO?(?:RMATION)?|[Ww]arn?(?:ing)?|WARN?(?:ING)?|[Ee]rr?(?:or)?|ERR?(?:OR)?|[Cc]rit?(?:ical)?|CRIT?(?:ICAL)?|[Ff]atal|FATAL|[Ss]evere|SEVERE|EMERG(?:ENCY)?|[Ee]merg(?:ency)?)"},
+  };
+  return m;
+}
+
+struct GrokField {
+  std::string name;
+  Type type = Type::Keyword;
+};
+
+// Expands %{NAME:field:type} into RE2 with named groups; fields in order of first appearance.
+std::string expand_grok(const std::string& p, std::vector<GrokField>& fields, std::size_t offset, int& groups, int depth = 0) {
+  if (depth > 20) throw QueryError("grok pattern nests too deeply", offset);
+  std::string out;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '%' && i + 1 < p.size() && p[i + 1] == '{') {
+      std::size_t close = p.find('}', i);
+      if (close == std::string::npos) throw QueryError("Invalid GROK pattern [" + p + "]: unterminated %{", offset);
+      std::string body = p.substr(i + 2, close - i - 2);
+      std::vector<std::string> parts;
+      std::size_t st = 0;
+      for (std::size_t c = body.find(':'); ; c = body.find(':', st)) {
+        parts.push_back(body.substr(st, c == std::string::npos ? std::string::npos : c - st));
+        if (c == std::string::npos) break;
+        st = c + 1;
+      }
+      auto it = grok_patterns().find(parts[0]);
+      if (it == grok_patterns().end()) throw QueryError("Unable to find pattern [" + parts[0] + "] in Grok's pattern dictionary", offset);
+      std::string inner = expand_grok(it->second, fields, offset, groups, depth + 1);
+      if (parts.size() > 1 && !parts[1].empty()) {
+        GrokField f{parts[1], Type::Keyword};
+        if (parts.size() > 2) f.type = parts[2] == "int" ? Type::Integer : parts[2] == "float" || parts[2] == "double" ? Type::Double
+                                       : parts[2] == "long" ? Type::Long : parts[2] == "boolean" ? Type::Boolean : Type::Keyword;
+        std::size_t idx = fields.size();
+        for (std::size_t k = 0; k < fields.size(); ++k)
+          if (fields[k].name == f.name) idx = k;
+        if (idx == fields.size()) fields.push_back(f);
+        out += "(?P<g" + std::to_string(idx) + "_" + std::to_string(groups++) + ">" + inner + ")";
+      } else {
+        out += "(?:" + inner + ")";
+      }
+      i = close;
+    } else if (p[i] == '(' && i + 2 < p.size() && p[i + 1] == '?' && p[i + 2] == '<' && i + 3 < p.size() && p[i + 3] != '=' && p[i + 3] != '!') {
+      // (?<name>...) oniguruma named group
+      std::size_t close = p.find('>', i);
+      std::string name = p.substr(i + 3, close - i - 3);
+      std::size_t idx = fields.size();
+      for (std::size_t k = 0; k < fields.size(); ++k)
+        if (fields[k].name == name) idx = k;
+      if (idx == fields.size()) fields.push_back({name, Type::Keyword});
+      out += "(?P<g" + std::to_string(idx) + "_" + std::to_string(groups++) + ">";
+      i = close;
+    } else {
+      out += p[i];
+    }
+  }
+  return out;
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+std::string json_escape(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof b, "\\u%04x", c);
+          out += b;
+        } else out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string scalar_json(Type t, const Scalar& v) {
+  switch (t) {
+    case Type::Boolean: return v.i ? "true" : "false";
+    case Type::Integer: case Type::Long: return std::to_string(v.i);
+    case Type::UnsignedLong: return std::to_string(v.u);
+    case Type::Double: {
+      if (!std::isfinite(v.d)) return "null";
+      return format_double(v.d);
+    }
+    default: return json_escape(to_text(t, v));
+  }
+}
+
+}  // namespace
+
+std::string cell_json(Type t, const Cell& c) {
+  if (c.empty()) return "null";
+  if (c.size() == 1) return scalar_json(t, c[0]);
+  std::string s = "[";
+  for (std::size_t i = 0; i < c.size(); ++i) s += (i ? "," : "") + scalar_json(t, c[i]);
+  return s + "]";
+}
+
+std::string result_json(const RunOutput& out) {
+  std::string s = "{\"columns\":[";
+  for (std::size_t i = 0; i < out.page.columns.size(); ++i) {
+    const auto& c = out.page.columns[i];
+    s += (i ? "," : "") + std::string("{\"name\":") + json_escape(c.name) + ",\"type\":\"" + std::string(type_name(c.type)) + "\"}";
+  }
+  s += "],\"values\":[";
+  for (std::size_t r = 0; r < out.page.rows(); ++r) {
+    s += r ? ",[" : "[";
+    for (std::size_t i = 0; i < out.page.columns.size(); ++i) s += (i ? "," : "") + cell_json(out.page.columns[i].type, out.page.columns[i].cells[r]);
+    s += "]";
+  }
+  s += "],\"warnings\":[";
+  for (std::size_t i = 0; i < out.warnings.size(); ++i) s += (i ? "," : "") + json_escape(out.warnings[i]);
+  return s + "]}";
+}
+
+namespace {
+
+Page source_page(const Command& c, const Catalog& cat, const RunOptions& opts, std::vector<std::string>& names) {
+  Page out;
+  std::vector<const Index*> chosen;
+  std::vector<std::size_t> chosen_no;
+  for (const auto& pat : c.indices) {
+    bool any = false;
+    for (std::size_t k = 0; k < cat.indices().size(); ++k) {
+      const Index& idx = cat.indices()[k];
+      if (glob_match(pat, idx.name)) {
+        any = true;
+        if (std::find(chosen.begin(), chosen.end(), &idx) == chosen.end()) {
+          chosen.push_back(&idx);
+          chosen_no.push_back(k);
+        }
+      }
+    }
+    if (!any && pat.find('*') == std::string::npos) throw QueryError("Unknown index [" + pat + "]", c.offset + 5);
+  }
+  for (const auto& idx : cat.indices()) names.push_back(idx.name);
+  // Columns: union of the indices' fields, sorted by name (as ES|QL lists an index's fields).
+  std::map<std::string, Type> cols;
+  for (const Index* idx : chosen)
+    for (const auto& col : idx->data.columns) {
+      auto [it, fresh] = cols.emplace(col.name, col.type);
+      if (!fresh && it->second != col.type) it->second = Type::Unsupported;
+    }
+  for (const auto& [name, type] : cols) out.columns.push_back(Column{name, type, {}});
+  std::vector<Column> meta;
+  for (const auto& m : c.metadata) {
+    if (m == "_id" || m == "_index") meta.push_back(Column{m, Type::Keyword, {}});
+    else if (m == "_version") meta.push_back(Column{m, Type::Long, {}});
+    else if (m == "_score") meta.push_back(Column{m, Type::Double, {}});
+    else if (m == "_source" || m == "_ignored" || m == "_index_mode" || m == "_tsid")
+      throw QueryError("metadata field [" + m + "] is not supported by rulelab", c.offset, true);
+    else throw QueryError("unsupported metadata field [" + m + "]", c.offset);
+  }
+  for (std::size_t ci = 0; ci < chosen.size(); ++ci) {
+    const Index& idx = *chosen[ci];
+    std::size_t rows = idx.data.rows();
+    int ts = idx.data.find("@timestamp");
+    std::vector<std::size_t> sel;
+    for (std::size_t r = 0; r < rows; ++r) {
+      if (opts.window) {
+        if (ts < 0) continue;
+        const Cell& t = idx.data.columns[static_cast<std::size_t>(ts)].cells[r];
+        bool in = false;
+        for (const auto& v : t) in = in || (v.i >= opts.window->first && v.i <= opts.window->second);
+        if (!in) continue;
+      }
+      sel.push_back(r);
+    }
+    for (auto& col : out.columns) {
+      int src = idx.data.find(col.name);
+      for (auto r : sel) {
+        if (src < 0 || col.type == Type::Unsupported) col.cells.emplace_back();
+        else col.cells.push_back(idx.data.columns[static_cast<std::size_t>(src)].cells[r]);
+      }
+    }
+    for (auto& m : meta)
+      for (auto r : sel) {
+        if (m.name == "_id") m.cells.push_back({Scalar::of_str(idx.doc_ids[r])});
+        else if (m.name == "_index") m.cells.push_back({Scalar::of_str(idx.name)});
+        else if (m.name == "_version") m.cells.push_back({Scalar::of_int(1)});
+        else m.cells.push_back({Scalar::of_double(0)});
+      }
+    for (auto r : sel) out.origin.push_back(static_cast<std::int64_t>(chosen_no[ci]) << 32 | static_cast<std::int64_t>(r));
+  }
+  for (auto& m : meta) set_column(out, std::move(m));
+  return out;
+}
+
+}  // namespace
+
+RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& opts) {
+  RunResult result;
+  Warnings warn(q.text);
+  RunOutput out;
+  try {
+    Page page;
+    bool limited = false;
+    for (std::size_t ci = 0; ci < q.commands.size(); ++ci) {
+      const Command& c = q.commands[ci];
+      EvalCtx ctx{page, warn, opts.now_ms, q.text};
+      switch (c.kind) {
+        case CommandKind::From: page = source_page(c, catalog, opts, out.index_names); break;
+        case CommandKind::Row: {
+          Page one;
+          one.origin = {-1};
+          for (const auto& f : c.fields) {
+            EvalCtx rctx{one, warn, opts.now_ms, q.text};
+            Column col = eval(*f.expr, rctx);
+            col.name = f.name;
+            set_column(one, std::move(col));
+          }
+          page = std::move(one);
+          break;
+        }
+        case CommandKind::Where: {
+          Column b = eval(*c.expr, ctx);
+          if (b.type != Type::Boolean && b.type != Type::Null)
+            throw QueryError("Condition expression needs to be boolean, found [" + std::string(type_name(b.type)) + "]", c.expr->begin);
+          std::vector<std::size_t> keep;
+          for (std::size_t r = 0; r < page.rows(); ++r)
+            if (truthy(b.cells[r])) keep.push_back(r);
+          page = take_rows(page, keep);
+          break;
+        }
+        case CommandKind::Eval:
+          for (const auto& f : c.fields) {
+            EvalCtx ectx{page, warn, opts.now_ms, q.text};
+            Column col = eval(*f.expr, ectx);
+            col.name = f.name;
+            set_column(page, std::move(col));
+          }
+          break;
+        case CommandKind::Stats: {
+          StatsResult sr = run_stats(c, page, ctx);
+          page = std::move(sr.groups);
+          out.aggregating = true;
+          break;
+        }
+        case CommandKind::InlineStats: {
+          StatsResult sr = run_stats(c, page, ctx);
+          // Each input row gets its group's aggregates (a row with a multi-valued key: the first group found).
+          std::vector<std::int64_t> group_of(page.rows(), -1);
+          for (std::size_t g = 0; g < sr.members.size(); ++g)
+            for (auto r : sr.members[g])
+              if (group_of[r] < 0) group_of[r] = static_cast<std::int64_t>(g);
+          std::size_t naggs = c.fields.size();
+          for (std::size_t k = 0; k < naggs; ++k) {
+            int gi = sr.groups.find(c.fields[k].name);
+            if (gi < 0) continue;
+            const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
+            Column col{gc.name, gc.type, {}};
+            for (std::size_t r = 0; r < page.rows(); ++r)
+              col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
+            set_column(page, std::move(col));
+          }
+          // BY expressions that are not plain columns are added too.
+          for (std::size_t k = 0; k < c.by.size(); ++k) {
+            if (c.by[k].expr->kind == ExprKind::Field && c.by[k].expr->name == c.by[k].name) {
+              int i = page.find(c.by[k].name);
+              if (i >= 0) {
+                Column moved = page.columns[static_cast<std::size_t>(i)];
+                set_column(page, std::move(moved));
+              }
+              continue;
+            }
+            int gi = sr.groups.find(c.by[k].name);
+            if (gi < 0) continue;
+            const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
+            Column col{gc.name, gc.type, {}};
+            for (std::size_t r = 0; r < page.rows(); ++r)
+              col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
+            set_column(page, std::move(col));
+          }
+          break;
+        }
+        case CommandKind::Keep: {
+          std::vector<int> best(page.columns.size(), -1);
+          std::vector<bool> exact(page.columns.size(), false);
+          for (std::size_t p = 0; p < c.patterns.size(); ++p) {
+            const std::string& pat = c.patterns[p];
+            bool any = false;
+            for (std::size_t i = 0; i < page.columns.size(); ++i) {
+              if (!glob_match(pat, page.columns[i].name)) continue;
+              any = true;
+              bool is_exact = pat.find('*') == std::string::npos;
+              if (is_exact) {
+                best[i] = static_cast<int>(p);
+                exact[i] = true;
+              } else if (!exact[i]) {
+                best[i] = static_cast<int>(p);
+              }
+            }
+            if (!any && pat.find('*') == std::string::npos) throw QueryError("Unknown column [" + pat + "]", c.pattern_offsets[p]);
+          }
+          std::vector<std::size_t> order;
+          for (std::size_t i = 0; i < page.columns.size(); ++i)
+            if (best[i] >= 0) order.push_back(i);
+          std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return best[a] < best[b]; });
+          Page np;
+          np.origin = page.origin;
+          for (auto i : order) np.columns.push_back(std::move(page.columns[i]));
+          page = std::move(np);
+          break;
+        }
+        case CommandKind::Drop: {
+          std::vector<std::string> before;
+          for (const auto& col : page.columns) before.push_back(col.name);
+          for (std::size_t p = 0; p < c.patterns.size(); ++p) {
+            const std::string& pat = c.patterns[p];
+            bool any = false;
+            for (std::size_t i = page.columns.size(); i-- > 0;)
+              if (glob_match(pat, page.columns[i].name)) {
+                page.columns.erase(page.columns.begin() + static_cast<std::ptrdiff_t>(i));
+                any = true;
+              }
+            if (!any && pat.find('*') == std::string::npos && std::find(before.begin(), before.end(), pat) == before.end())
+              throw QueryError("Unknown column [" + pat + "]", c.pattern_offsets[p]);
+          }
+          break;
+        }
+        case CommandKind::Rename:
+          for (std::size_t k = 0; k < c.renames.size(); ++k) {
+            const auto& [from, to] = c.renames[k];
+            int i = page.find(from);
+            if (i < 0) throw QueryError("Unknown column [" + from + "]", c.pattern_offsets[k]);
+            if (from == to) continue;
+            page.columns[static_cast<std::size_t>(i)].name = to;
+            for (std::size_t j = 0; j < page.columns.size(); ++j)
+              if (j != static_cast<std::size_t>(i) && page.columns[j].name == to) {
+                page.columns.erase(page.columns.begin() + static_cast<std::ptrdiff_t>(j));
+                break;
+              }
+          }
+          break;
+        case CommandKind::Sort: {
+          std::vector<Column> keys;
+          for (const auto& k : c.keys) keys.push_back(eval(*k.expr, ctx));
+          std::vector<std::size_t> idx(page.rows());
+          std::iota(idx.begin(), idx.end(), 0);
+          std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+            for (std::size_t k = 0; k < keys.size(); ++k) {
+              const SortKey& sk = c.keys[k];
+              const Cell& x = keys[k].cells[a];
+              const Cell& y = keys[k].cells[b];
+              bool nf = sk.nulls_first.value_or(sk.desc);
+              if (x.empty() || y.empty()) {
+                if (x.empty() && y.empty()) continue;
+                return x.empty() ? nf : !nf;
+              }
+              Type t = keys[k].type;
+              // multi-values sort by their minimum ascending, their maximum descending
+              auto pick = [&](const Cell& cell) {
+                const Scalar* best = &cell[0];
+                for (const auto& v : cell) {
+                  int cmp = compare_scalar(t, v, t, *best);
+                  if (sk.desc ? cmp > 0 : cmp < 0) best = &v;
+                }
+                return best;
+              };
+              int cmp = compare_scalar(t, *pick(x), t, *pick(y));
+              if (cmp != 0) return sk.desc ? cmp > 0 : cmp < 0;
+            }
+            return false;
+          });
+          page = take_rows(page, idx);
+          break;
+        }
+        case CommandKind::Limit: {
+          std::vector<std::size_t> keep;
+          for (std::size_t r = 0; r < page.rows() && static_cast<std::int64_t>(r) < c.limit; ++r) keep.push_back(r);
+          page = take_rows(page, keep);
+          limited = true;
+          break;
+        }
+        case CommandKind::MvExpand: {
+          int i = page.find(c.field);
+          if (i < 0) throw QueryError("Unknown column [" + c.field + "]", c.offset);
+          std::size_t col = static_cast<std::size_t>(i);
+          Page np;
+          for (const auto& cc : page.columns) np.columns.push_back(Column{cc.name, cc.type, {}});
+          for (std::size_t r = 0; r < page.rows(); ++r) {
+            const Cell& cell = page.columns[col].cells[r];
+            std::size_t k = std::max<std::size_t>(1, cell.size());
+            for (std::size_t v = 0; v < k; ++v) {
+              for (std::size_t j = 0; j < page.columns.size(); ++j) {
+                if (j == col) np.columns[j].cells.push_back(cell.empty() ? Cell{} : Cell{cell[v]});
+                else np.columns[j].cells.push_back(page.columns[j].cells[r]);
+              }
+              np.origin.push_back(page.origin[r]);
+            }
+          }
+          if (page.columns[col].type == Type::Text) np.columns[col].type = Type::Text;
+          page = std::move(np);
+          break;
+        }
+        case CommandKind::Dissect: {
+          Column in = eval(*c.expr, ctx);
+          if (!is_string(in.type) && in.type != Type::Null)
+            throw QueryError("Dissect only supports KEYWORD or TEXT values, found expression [" + expr_text(*c.expr, q.text) + "] type [" +
+                                 std::string(type_name(in.type)) + "]", c.expr->begin);
+          DissectPattern d = parse_dissect(c.patterns[0], c.offset);
+          std::vector<std::string> names;
+          for (const auto& k : d.keys)
+            if (!k.skip && !k.ref_value && !k.ref_name && std::find(names.begin(), names.end(), k.name) == names.end()) names.push_back(k.name);
+          if (std::any_of(d.keys.begin(), d.keys.end(), [](const DissectKey& k) { return k.ref_name; }))
+            throw QueryError("Reference keys (%{*key} / %{&key}) are not supported in DISSECT", c.offset);
+          std::vector<Column> cols;
+          for (const auto& nm : names) cols.push_back(Column{nm, Type::Keyword, std::vector<Cell>(page.rows())});
+          for (std::size_t r = 0; r < page.rows(); ++r) {
+            for (const auto& value : in.cells[r]) {
+              auto m = dissect(d, value.s, c.append_separator);
+              if (!m) continue;
+              for (auto& col : cols) {
+                std::optional<std::string> last;
+                for (auto& [nm, v] : *m)
+                  if (col.name == nm) last = v;
+                if (last) col.cells[r].push_back(Scalar::of_str(*last));
+              }
+            }
+          }
+          for (auto& col : cols) set_column(page, std::move(col));
+          break;
+        }
+        case CommandKind::Grok: {
+          Column in = eval(*c.expr, ctx);
+          if (!is_string(in.type) && in.type != Type::Null)
+            throw QueryError("GROK only supports KEYWORD or TEXT values, found expression [" + expr_text(*c.expr, q.text) + "] type [" +
+                                 std::string(type_name(in.type)) + "]", c.expr->begin);
+          std::vector<GrokField> fields;
+          std::string re;
+          int ngroups = 0;
+          for (std::size_t k = 0; k < c.patterns.size(); ++k)
+            re += (k ? "|" : "") + std::string("(?:") + expand_grok(c.patterns[k], fields, c.offset, ngroups) + ")";
+          RE2::Options o;
+          o.set_log_errors(false);
+          RE2 rx(re, o);
+          if (!rx.ok()) throw QueryError("invalid GROK pattern: " + rx.error(), c.offset, true);
+          // group index -> field index
+          std::vector<int> group_field(static_cast<std::size_t>(rx.NumberOfCapturingGroups() + 1), -1);
+          for (const auto& [name, gi] : rx.NamedCapturingGroups()) {
+            std::size_t us = name.find('_');
+            group_field[static_cast<std::size_t>(gi)] = std::stoi(name.substr(1, us - 1));
+          }
+          std::vector<Column> cols;
+          for (const auto& f : fields) cols.push_back(Column{f.name, f.type, std::vector<Cell>(page.rows())});
+          std::size_t ng = group_field.size();
+          std::vector<re2::StringPiece> groups(ng);
+          for (std::size_t r = 0; r < page.rows(); ++r) {
+            const Cell& cell = in.cells[r];
+            for (const auto& value : cell) {
+            const std::string& s = value.s;
+            if (!rx.Match(s, 0, s.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(ng))) continue;
+            for (std::size_t gi = 1; gi < ng; ++gi) {
+              if (group_field[gi] < 0 || groups[gi].data() == nullptr) continue;
+              Column& col = cols[static_cast<std::size_t>(group_field[gi])];
+              std::string v(groups[gi].data(), groups[gi].size());
+              Scalar sv;
+              if (col.type == Type::Integer || col.type == Type::Long) {
+                try { sv.i = std::stoll(v); } catch (...) { continue; }
+              } else if (col.type == Type::Double) {
+                try { sv.d = std::stod(v); } catch (...) { continue; }
+              } else if (col.type == Type::Boolean) {
+                sv.i = v == "true";
+              } else sv.s = v;
+              col.cells[r].push_back(sv);
+            }
+            }
+          }
+          for (auto& col : cols) set_column(page, std::move(col));
+          break;
+        }
+        case CommandKind::Enrich:
+          throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true);
+        case CommandKind::LookupJoin:
+          throw QueryError("LOOKUP JOIN needs a lookup index; not supported by rulelab yet", c.offset, true);
+        case CommandKind::Completion:
+          throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none", c.offset, true);
+        case CommandKind::Other:
+          throw QueryError("command " + c.keyword + " is not supported by rulelab", c.offset, true);
+      }
+      (void)limited;
+    }
+    // The implicit LIMIT 1000 of the ES|QL API.
+    if (opts.implicit_limit && page.rows() > 1000) {
+      std::vector<std::size_t> keep(1000);
+      std::iota(keep.begin(), keep.end(), 0);
+      page = take_rows(page, keep);
+    }
+    out.page = std::move(page);
+    out.warnings = warn.list();
+    result.output = std::move(out);
+  } catch (const QueryError& e) {
+    result.error = RunError{error_at(q.text, e.offset, e.what(), opts.where), e.unsupported};
+  }
+  return result;
+}
+
+}  // namespace rulelab::esql

@@ -1,0 +1,106 @@
+// rulelab query --dialect esql: an ES|QL query over the documents given, each --data NAME=FILE an
+// index, typed by --mapping NAME=FILE (or one mapping for every index), then ECS, then
+// Elasticsearch's dynamic mapping. Output: a table, or Elasticsearch's ES|QL response JSON.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "app/data_spec.hpp"
+#include "commands.hpp"
+#include "core/datetime.hpp"
+#include "esql/engine.hpp"
+#include "esql/parser.hpp"
+#include "elastic/field_types.hpp"
+
+namespace rulelab::cli {
+
+int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
+  auto q = esql::parse_query(a.query);
+  if (!q) {
+    std::cerr << q.error().format() << "\n";
+    return 1;
+  }
+  std::int64_t now_ms = 0;
+  if (!a.now.empty()) {
+    auto t = esql::parse_date(a.now);
+    if (!t) {
+      std::cerr << "--now: not an ISO 8601 date: " << a.now << "\n";
+      return 1;
+    }
+    now_ms = *t;
+  } else {
+    now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+  // Mappings: NAME=FILE for one index, FILE for all.
+  std::map<std::string, std::string> by_index;
+  std::string global;
+  for (const auto& m : mappings) {
+    auto eq = m.find('=');
+    if (eq == std::string::npos) global = m;
+    else by_index[m.substr(0, eq)] = m.substr(eq + 1);
+  }
+  esql::Catalog catalog;
+  for (const auto& spec : a.data) {
+    app::DataSpec d = app::parse_data_spec(spec, true);
+    elastic::FieldTypes types = elastic::FieldTypes::builtin();
+    std::string mfile = by_index.count(d.name) ? by_index[d.name] : global;
+    if (!mfile.empty()) {
+      std::ifstream in(mfile, std::ios::binary);
+      if (!in) {
+        std::cerr << "cannot read mapping " << mfile << "\n";
+        return 1;
+      }
+      std::stringstream ss;
+      ss << in.rdbuf();
+      auto r = types.add_mapping_json(ss.str(), mfile);
+      if (!r) {
+        std::cerr << r.error().format() << "\n";
+        return 1;
+      }
+    }
+    auto r = catalog.add_index_file(d.name, d.file, types);
+    if (!r) {
+      std::cerr << r.error().format() << "\n";
+      return 1;
+    }
+  }
+  esql::RunOptions opts;
+  opts.now_ms = now_ms;
+  auto r = esql::run_query(*q, catalog, opts);
+  if (r.error) {
+    std::cerr << r.error->error.format() << "\n";
+    return 1;
+  }
+  const esql::RunOutput& out = *r.output;
+  if (a.format == "json") {
+    std::cout << esql::result_json(out) << "\n";
+    return 0;
+  }
+  for (const auto& w : out.warnings) std::cerr << "warning: " << w << "\n";
+  if (a.format == "ndjson" || a.format == "csv") {
+    for (std::size_t row = 0; row < out.page.rows(); ++row) {
+      std::string line = a.format == "csv" ? "" : "{";
+      for (std::size_t c = 0; c < out.page.columns.size(); ++c) {
+        const auto& col = out.page.columns[c];
+        if (a.format == "csv") line += (c ? "," : "") + esql::cell_json(col.type, col.cells[row]);
+        else line += (c ? ",\"" : "\"") + col.name + "\":" + esql::cell_json(col.type, col.cells[row]);
+      }
+      std::cout << line << (a.format == "csv" ? "" : "}") << "\n";
+    }
+    return 0;
+  }
+  std::cout << out.page.rows() << " row" << (out.page.rows() == 1 ? "" : "s") << "\n";
+  for (std::size_t c = 0; c < out.page.columns.size(); ++c)
+    std::cout << (c ? "\t" : "") << out.page.columns[c].name << ":" << esql::type_name(out.page.columns[c].type);
+  std::cout << "\n";
+  for (std::size_t row = 0; row < out.page.rows(); ++row) {
+    for (std::size_t c = 0; c < out.page.columns.size(); ++c)
+      std::cout << (c ? "\t" : "") << esql::cell_json(out.page.columns[c].type, out.page.columns[c].cells[row]);
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+}  // namespace rulelab::cli
