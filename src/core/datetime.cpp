@@ -89,12 +89,15 @@ std::optional<DateTime> make(std::int64_t y, std::int64_t mo, std::int64_t d, st
   return DateTime{secs * kTicksPerSecond + frac};
 }
 
-std::optional<DateTime> parse_portal(std::string_view text, DateOrder order) {
-  // M/D/YYYY, h:mm:ss[.fff] AM|PM (en-US); D/M/YYYY, HH:mm:ss[.fff] (day-first locales)
+std::optional<DateTime> parse_portal(std::string_view text, DateOrder order, bool dots = false) {
+  // M/D/YYYY, h:mm:ss[.fff] AM|PM (en-US); D/M/YYYY, HH:mm:ss[.fff] (day-first locales);
+  // D.M.YYYY HH:mm:ss (locales that write dates with dots, e.g. de-DE, ru-RU: always day-first).
   Cursor c{text};
   std::int64_t mo, d, y, h, mi, s = 0, frac = 0;
-  if (!c.digits(1, 2, mo) || !c.eat('/') || !c.digits(1, 2, d) || !c.eat('/') || !c.digits(4, 4, y)) return std::nullopt;
-  if (order == DateOrder::DayFirst) std::swap(mo, d);
+  if (!c.digits(1, 2, mo)) return std::nullopt;
+  const char sep = c.eat('/') ? '/' : dots && c.eat('.') ? '.' : '\0';
+  if (sep == '\0' || !c.digits(1, 2, d) || !c.eat(sep) || !c.digits(4, 4, y)) return std::nullopt;
+  if (sep == '.' || order == DateOrder::DayFirst) std::swap(mo, d);
   c.eat(',');
   c.skip_spaces();
   if (c.done()) return make(y, mo, d, 0, 0, 0, 0, 0);
@@ -302,6 +305,16 @@ std::string format_guid(const Guid& g) {
     out += kHex[g.bytes[i] & 15];
   }
   return out;
+}
+
+std::optional<DateTime> parse_export_datetime(std::string_view text, DateOrder order) {
+  if (auto d = parse_datetime(text, order)) return d;
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  // D.M.YYYY: one or two digits, then a dot (an ISO date starts with four digits and a dash).
+  if (text.size() > 2 && (text[1] == '.' || text[2] == '.') && std::isdigit(static_cast<unsigned char>(text[0])))
+    return parse_portal(text, order, true);
+  return std::nullopt;
 }
 
 }  // namespace rulelab

@@ -21,6 +21,10 @@ enum class DateOrder { MonthFirst, DayFirst };
 // Log Analytics portal CSV form "3/27/2025, 2:49:42.929 PM" and RFC 1123 ("Thu, 27 Mar 2025 14:49:42 GMT").
 // Slash dates are read in `order` (day-first exports are 24-hour: "11/04/2025, 10:14:36.000").
 std::optional<DateTime> parse_datetime(std::string_view text, DateOrder order = DateOrder::MonthFirst);
+// A date as a Log Analytics export writes it in the exporter's locale: what parse_datetime reads,
+// and dates written with dots (`11.04.2025 10:14:36`, de-DE, ru-RU...), which are always
+// day-first. Only the readers of exported files take these; Kusto's todatetime() does not.
+std::optional<DateTime> parse_export_datetime(std::string_view text, DateOrder order = DateOrder::MonthFirst);
 
 // The first two fields of a date written "A/B/YYYY..." (after leading spaces); false for any
 // other text. A above 12 proves day-first, B above 12 month-first.

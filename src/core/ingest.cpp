@@ -479,7 +479,7 @@ class Loader {
         break;
       }
       case Type::DateTime:
-        if (auto dt = parse_datetime(s, order_of(col))) { col.append_datetime(*dt); return; }
+        if (auto dt = parse_export_datetime(s, order_of(col))) { col.append_datetime(*dt); return; }
         break;
       case Type::TimeSpan:
         if (auto ts = parse_timespan(s)) { col.append_timespan(*ts); return; }
@@ -549,7 +549,7 @@ Type to_type(Seen s) {
 Seen classify_text(std::string_view s, bool from_csv, std::string_view name = {}) {
   if (s.empty()) return Seen::None;
   if (parse_datetime(s) && s.size() >= 10 && s[4] == '-') return Seen::DateTime;
-  if (!name.empty() && time_like_column(name) && (parse_datetime(s) || parse_datetime(s, DateOrder::DayFirst)))
+  if (!name.empty() && time_like_column(name) && (parse_export_datetime(s) || parse_export_datetime(s, DateOrder::DayFirst)))
     return Seen::DateTime;
   if (from_csv) {
     std::int64_t x;

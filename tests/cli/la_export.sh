@@ -100,4 +100,9 @@ if [[ -d $SRC/../shared/schemas/sentinel-repo-customtables ]]; then
   "$RULELAB" ingest "$tmp/c.ndjson" --schema "$SRC/../shared/schemas/sentinel-repo-customtables" --table imDns >"$tmp/out" 2>"$tmp/err" || true
   ! grep -q "schema file skipped" "$tmp/err" || fail "custom tables skipped: $(grep skipped "$tmp/err")"
 fi
+# Exports from locales that write dates with dots (de-DE "11.04.2025 10:14:36") are day-first:
+# 11 April, never 4 November.
+printf 'TimeGenerated [UTC],OperationName\n"11.04.2025 10:14:36",Add user\n"3.05.2025 11:00:00",Delete user\n' >"$tmp/dots.csv"
+out=$("$RULELAB" query --dialect kusto 'T | project t = format_datetime(TimeGenerated, "yyyy-MM-dd HH:mm:ss")' --data T="$tmp/dots.csv" --format json 2>/dev/null)
+[[ $(jq -c '[.rows[].t]' <<<"$out") == '["2025-04-11 10:14:36","2025-05-03 11:00:00"]' ]] || fail "dotted dates: $out"
 echo ok

@@ -63,6 +63,13 @@ TEST_CASE("slash dates read month-first or day-first") {
   CHECK_FALSE(parse_datetime("4/13/2025, 9:00:00.000 AM", DateOrder::DayFirst));
   // ISO 8601 has one order whatever is asked
   CHECK(format_datetime(*parse_datetime("2025-04-11T10:14:36Z", DateOrder::DayFirst)) == "2025-04-11T10:14:36Z");
+  // de-DE and ru-RU exports write "11.04.2025 10:14:36": always day-first, and only in exports
+  // (Kusto's todatetime() reads no dotted dates).
+  CHECK(format_datetime(*parse_export_datetime("11.04.2025 10:14:36")) == "2025-04-11T10:14:36Z");
+  CHECK(format_datetime(*parse_export_datetime("1.4.2025, 22:01:02.500")) == "2025-04-01T22:01:02.5000000Z");
+  CHECK(format_datetime(*parse_export_datetime("11/04/2025, 10:14:36.000")) == "2025-11-04T10:14:36Z");
+  CHECK_FALSE(parse_export_datetime("13.13.2025 10:00:00"));
+  CHECK_FALSE(parse_datetime("11.04.2025 10:14:36"));
   int a = 0, b = 0;
   CHECK(slash_date_fields("13/04/2025, 10:14:36.000", a, b));
   CHECK(a == 13);
