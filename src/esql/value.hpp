@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/datetime.hpp"  // days_from_civil, civil_from_days
+
 namespace rulelab::esql {
 
 enum class Type : std::uint8_t {
@@ -49,9 +51,6 @@ std::string format_double(double d);   // Java's Double.toString
 std::string format_date(std::int64_t ms);  // yyyy-MM-ddTHH:mm:ss.SSSZ
 // Parses an ISO date (strict_date_optional_time) into ms since epoch.
 std::optional<std::int64_t> parse_date(std::string_view s);
-// Proleptic Gregorian calendar <-> days since 1970-01-01.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
 std::optional<std::string> parse_ip(std::string_view s);  // 16 bytes
 std::string format_ip(std::string_view bytes16);
 // Versions compare as Elasticsearch's version field: numeric dot-separated parts, pre-release < release.
