@@ -58,6 +58,11 @@ void Binder::bind_lets(const std::vector<K::Statement>& stmts, const Src& src, c
 }
 
 PlanPtr Binder::bind_query(const K::Query& q, const Src& src, const ScopePtr& scope) {
+  for (const auto& r : q.set_options) {
+    std::string text = q.text.substr(r.begin, r.end - r.begin);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t')) text.pop_back();
+    warn(src, r.begin, "`" + text + "` is not applied: rulelab runs the query as without this request option");
+  }
   bind_lets(q.statements, src, scope);
   const K::TabularExpr* res = q.result();
   if (!res) fail(src, 0, "the query has no tabular expression to run");

@@ -537,6 +537,9 @@ struct Statement {
 struct Query {
   std::string text;  // the query text the ranges point into
   std::vector<Statement> statements;
+  // `set NAME [= value]` statements (request options): their ranges, in order. rulelab applies
+  // none of them and says so.
+  std::vector<SourceRange> set_options;
 
   const TabularExpr* result() const {
     for (auto it = statements.rbegin(); it != statements.rend(); ++it)

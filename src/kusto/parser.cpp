@@ -227,10 +227,13 @@ class Converter {
  public:
   explicit Converter(std::string_view text) : text_(text) {}
 
-  std::vector<Statement> query(const Node& root) {
+  std::vector<Statement> query(const Node& root, std::vector<SourceRange>* set_options = nullptr) {
     std::vector<Statement> out;
     for (const auto& c : root.children) {
-      if (c->kind == K::set_stmt) continue;  // client/request options: no effect on results
+      if (c->kind == K::set_stmt) {  // request options: recorded, applied by no one (the binder warns)
+        if (set_options) set_options->push_back(range(*c));
+        continue;
+      }
       out.push_back(statement(*c, /*in_function=*/false));
     }
     return out;
@@ -1252,7 +1255,7 @@ Result<Query> parse_query(std::string_view text, const ParseOptions& options) {
     q.text = std::string(text);
     // Ranges index the caller's text; Query::text is a copy with identical offsets.
     Converter conv(text);
-    q.statements = conv.query(*root);
+    q.statements = conv.query(*root, &q.set_options);
     if (q.statements.empty()) return options.location.error_at(text, 0, "the query is empty");
     if (!q.result()) {
       const std::size_t end = q.statements.back().range.end;
