@@ -235,7 +235,11 @@ Result<std::size_t> FieldTypes::add_mapping_json(std::string_view text, const st
     if (auto it = mappings.find("dynamic_templates"); it != mappings.end() && it->is_array())
       for (const auto& entry : *it) {
         if (!entry.is_object() || entry.size() != 1) continue;
-        const auto& [tname, spec] = *entry.items().begin();
+        // (iterate the object itself: a binding to *entry.items().begin() dangles, the proxy
+        // value is a temporary)
+        const auto first = entry.begin();
+        const std::string& tname = first.key();
+        const nlohmann::json& spec = first.value();
         if (!spec.is_object()) continue;
         DynamicTemplate d;
         d.name = tname;
