@@ -279,7 +279,6 @@ struct Builder {
       auto [have, type_name] = static_type(*call.args[i]);
       if (have == 0) continue;
       bool ok = want == have || (want == 'n' && have == 'i');
-      if (want == 'i' && have == 'n') ok = false;
       if (ok) continue;
       const char* expected = want == 's' ? "string" : want == 'i' ? "integer" : want == 'n' ? "numeric" : "boolean";
       std::string ordinal = f.max_args == 1 ? "" : std::string(i < kOrdinal.size() ? kOrdinal[i] : "");
