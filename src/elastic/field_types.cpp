@@ -275,6 +275,15 @@ Result<std::size_t> FieldTypes::add_mapping_json(std::string_view text, const st
   return n;
 }
 
+namespace {
+// The compiled-in mappings are stored in pieces (see integration_table.inc).
+std::string joined(const char* const* parts) {
+  std::string s;
+  for (; *parts; ++parts) s += *parts;
+  return s;
+}
+}  // namespace
+
 std::shared_ptr<const FieldTypes> FieldTypes::data_stream(std::string_view index, std::string* source) const {
   // Fleet data streams are named <type>-<dataset>-<namespace>; the table's patterns end in "-*".
   const IntegrationMapping* hit = nullptr;
@@ -291,9 +300,9 @@ std::shared_ptr<const FieldTypes> FieldTypes::data_stream(std::string_view index
     const std::string name = std::string("integration ") + hit->package + " " + hit->data_stream;
     // logs@mappings, the package's mapping (its own dynamic templates first), then ecs@mappings.
     std::string note = "data stream " + std::string(hit->data_stream) + " (Elastic integration package " + hit->package + ")";
-    auto ok = t->add_mapping_json(kLogsMappings, name, MappingOrigin::Integration);
-    if (ok) ok = t->add_mapping_json(hit->mapping, name, MappingOrigin::Integration);
-    if (ok) ok = t->add_mapping_json(kEcsMappings, name, MappingOrigin::Integration);
+    auto ok = t->add_mapping_json(joined(kLogsMappings), name, MappingOrigin::Integration);
+    if (ok) ok = t->add_mapping_json(joined(hit->mapping), name, MappingOrigin::Integration);
+    if (ok) ok = t->add_mapping_json(joined(kEcsMappings), name, MappingOrigin::Integration);
     if (!ok) note += " (its compiled-in mapping failed to load: " + ok.error().message + ")";
     it = stream_cache_->by_pattern.emplace(hit->data_stream, std::make_pair(std::shared_ptr<const FieldTypes>(std::move(t)), note)).first;
   }
