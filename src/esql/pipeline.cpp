@@ -1173,6 +1173,13 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       }
   std::size_t prefix_end = 1;
   while (prefix_end < q.commands.size() && row_local(q.commands[prefix_end].kind)) ++prefix_end;
+  // A STATS right after them reads only its own fields: the chunks keep only those columns.
+  std::optional<std::vector<std::string>> stats_fields;
+  if (prefix_end < q.commands.size() && q.commands[prefix_end].kind == CommandKind::Stats) {
+    Query one;
+    one.commands.push_back(q.commands[prefix_end]);
+    stats_fields = referenced_fields(one);
+  }
 
   RunResult result;
   Warnings warn(q.text);
@@ -1223,6 +1230,10 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       failed = true;  // the whole-index run gives the error, with every column there
       return;
     }
+    if (stats_fields)
+      std::erase_if(page.columns, [&](const Column& col) {
+        return !std::binary_search(stats_fields->begin(), stats_fields->end(), col.name);
+      });
     if (!started) {
       acc = std::move(page);
       started = true;
