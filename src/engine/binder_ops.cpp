@@ -111,7 +111,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     std::size_t nwin = 0;
     std::function<void(const K::Expr&)> count_windows = [&](const K::Expr& x) {
       if (auto* c = x.as<K::Call>()) {
-        if (c->name == "row_number" || c->name == "prev" || c->name == "next" || c->name == "row_cumsum" || c->name == "row_window_session") ++nwin;
+        if (c->name == "row_number" || c->name == "prev" || c->name == "next" || c->name == "row_cumsum" || c->name == "row_window_session" ||
+            c->name == "row_rank_dense" || c->name == "row_rank_min") ++nwin;
         for (auto& a : c->args) if (a.value) count_windows(*a.value);
       } else if (auto* b = x.as<K::Binary>()) { count_windows(*b->lhs); count_windows(*b->rhs); }
       else if (auto* u = x.as<K::Unary>()) count_windows(*u->operand);

@@ -37,6 +37,8 @@ void add_hash_functions(std::vector<ScalarFunction>& out);
 void add_operator_kernels(std::vector<ScalarFunction>& fns);
 void add_series_functions(std::vector<ScalarFunction>& out);
 void add_more_functions(std::vector<ScalarFunction>& out);
+void add_math_functions(std::vector<ScalarFunction>& out);       // fn_math.cpp
+void add_units_functions(std::vector<ScalarFunction>& out);      // fn_units.cpp
 
 // Functions that return several columns (series_stats, series_fit_line, series_decompose,
 // series_decompose_anomalies): registered as scalar functions returning their columns as one
