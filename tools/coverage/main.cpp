@@ -67,6 +67,7 @@ const std::map<std::string, std::string>& reasons() {
       {"query parameters", "needs a client that sends parameters"},
       {"alias", "needs a cluster (database aliases)"},
       {"pattern", "needs a middle-tier application"},
+      {"geo_info_from_ip_address", "needs a service/data (a GeoIP database)"},
   };
   return r;
 }
