@@ -17,6 +17,7 @@ FunctionRegistry::FunctionRegistry() {
   add_more_functions(all_);
   add_math_functions(all_);
   add_units_functions(all_);
+  add_sketch_functions(all_);
   add_operator_kernels(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }
