@@ -18,6 +18,7 @@ FunctionRegistry::FunctionRegistry() {
   add_math_functions(all_);
   add_units_functions(all_);
   add_sketch_functions(all_);
+  add_tz_functions(all_);
   add_operator_kernels(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }
