@@ -68,6 +68,7 @@ const std::map<std::string, std::string>& reasons() {
       {"alias", "needs a cluster (database aliases)"},
       {"pattern", "needs a middle-tier application"},
       {"geo_info_from_ip_address", "needs a service/data (a GeoIP database)"},
+      {"parse_version", "needs a 128-bit decimal (rulelab's decimal is a double: close versions would compare equal)"},
   };
   return r;
 }
