@@ -92,13 +92,17 @@ double beta_cf(double a, double b, double x) {
   }
   return h;
 }
+// 1 / B(a, b): through tgamma while it does not overflow (more exact than lgamma's differences).
+double inv_beta(double a, double b) {
+  if (a + b < 170) return std::tgamma(a + b) / (std::tgamma(a) * std::tgamma(b));
+  return std::exp(std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b));
+}
 double ibeta(double a, double b, double x) {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
-  const double lfront = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
-  if (x < (a + 1) / (a + b + 2)) return std::exp(lfront) * beta_cf(a, b, x) / a;
-  const double lfront2 = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + b * std::log1p(-x) + a * std::log(x);
-  return 1 - std::exp(lfront2) * beta_cf(b, a, 1 - x) / b;
+  const double front = inv_beta(a, b) * std::pow(x, a) * std::pow(1 - x, b);
+  if (x < (a + 1) / (a + b + 2)) return front * beta_cf(a, b, x) / a;
+  return 1 - front * beta_cf(b, a, 1 - x) / b;
 }
 
 bool three(const CallArgs& a, double& x, double& al, double& be) {
@@ -120,8 +124,7 @@ Value f_beta_pdf(const CallArgs& a) {
   double x, al, be;
   if (!three(a, x, al, be)) return Value::null_of(Type::Real);
   if (x <= 0 || x >= 1 || al <= 0 || be <= 0) return Value::of_real(kNaN);
-  const double l = std::lgamma(al + be) - std::lgamma(al) - std::lgamma(be) + (al - 1) * std::log(x) + (be - 1) * std::log1p(-x);
-  return Value::of_real(std::exp(l));
+  return Value::of_real(inv_beta(al, be) * std::pow(x, al - 1) * std::pow(1 - x, be - 1));
 }
 // beta-inv-function: the x with beta_cdf(x, alpha, beta) = p, by bisection (the cdf is monotonic).
 // The page's own example gives null for p > 1 and NaN for alpha < 0 (its bullet list says the

@@ -81,16 +81,17 @@ const Factors& mass() {
       {"SolarMass", 1.98947e30}, {"Stone", 14 * lb}, {"Tonne", 1e3}};
   return f;
 }
-// Speed, in meters per second: <length>Per<Second|Minute|Hour>, and Knot.
-const Factors& speed() {
-  static const Factors f = [] {
-    Factors m;
+// Speed: (meters, seconds) of each unit: <length>Per<Second|Minute|Hour>, and Knot.
+using SpeedUnits = std::map<std::string, std::pair<long double, long double>, std::less<>>;
+const SpeedUnits& speed() {
+  static const SpeedUnits f = [] {
+    SpeedUnits m;
     const char* lengths[] = {"Centimeter", "Decimeter", "Foot", "Inch", "Kilometer", "Meter", "Micrometer",
                              "Mile", "Millimeter", "Nanometer", "UsSurveyFoot", "Yard"};
     const std::pair<const char*, double> times[] = {{"Second", 1}, {"Minute", 60}, {"Hour", 3600}};
     for (const char* l : lengths)
-      for (auto& [t, s] : times) m[std::string(l) + "Per" + t] = length().at(l) / s;
-    m["Knot"] = 1852.0 / 3600;
+      for (auto& [t, s] : times) m[std::string(l) + "Per" + t] = {length().at(l), s};
+    m["Knot"] = {1852, 3600};
     // the page lists these combinations only
     const char* listed[] = {"CentimeterPerHour", "CentimeterPerMinute", "CentimeterPerSecond", "DecimeterPerMinute",
                             "DecimeterPerSecond", "FootPerHour", "FootPerMinute", "FootPerSecond", "InchPerHour",
@@ -100,7 +101,7 @@ const Factors& speed() {
                             "MillimeterPerMinute", "MillimeterPerSecond", "NanometerPerMinute", "NanometerPerSecond",
                             "UsSurveyFootPerHour", "UsSurveyFootPerMinute", "UsSurveyFootPerSecond", "YardPerHour",
                             "YardPerMinute", "YardPerSecond"};
-    Factors only;
+    SpeedUnits only;
     for (const char* n : listed) only[n] = m.at(n);
     return only;
   }();
@@ -110,7 +111,7 @@ const Factors& speed() {
 const Factors& volume() {
   constexpr double usgal = 3.785411784e-3, impgal = 4.54609e-3, ft3 = 0.028316846592;
   static const Factors f = {
-      {"AcreFoot", 1233.48183754752}, {"AuTablespoon", 2e-5}, {"BoardFoot", ft3 / 12}, {"Centiliter", 1e-5},
+      {"AcreFoot", 1 / 0.000810714},  // as Kusto reckons it: the page's 1.2 m3 is 0.0009728568 acre-feet {"AuTablespoon", 2e-5}, {"BoardFoot", ft3 / 12}, {"Centiliter", 1e-5},
       {"CubicCentimeter", 1e-6}, {"CubicDecimeter", 1e-3}, {"CubicFoot", ft3}, {"CubicHectometer", 1e6},
       {"CubicInch", 1.6387064e-5}, {"CubicKilometer", 1e9}, {"CubicMeter", 1}, {"CubicMicrometer", 1e-18},
       {"CubicMile", 4168181825.440579584}, {"CubicMillimeter", 1e-9}, {"CubicYard", 0.764554857984},
@@ -164,7 +165,18 @@ Value f_energy(const CallArgs& a) { return by_factor(a, energy()); }
 Value f_force(const CallArgs& a) { return by_factor(a, force()); }
 Value f_length(const CallArgs& a) { return by_factor(a, length()); }
 Value f_mass(const CallArgs& a) { return by_factor(a, mass()); }
-Value f_speed(const CallArgs& a) { return by_factor(a, speed()); }
+// Speed: v * from / to in long double, so that exact conversions stay exact (the page's 1.2 m/s
+// is 432000 cm/h, not 431999.99999999994).
+Value f_speed(const CallArgs& a) {
+  double v;
+  std::string_view from, to;
+  if (!args_of(a, v, from, to)) return Value::null_of(Type::Real);
+  auto x = speed().find(from), y = speed().find(to);
+  if (x == speed().end() || y == speed().end()) return Value::null_of(Type::Real);
+  if (x == y) return Value::of_real(v);
+  return Value::of_real(static_cast<double>(static_cast<long double>(v) * x->second.first / x->second.second *
+                                            y->second.second / y->second.first));
+}
 Value f_volume(const CallArgs& a) { return by_factor(a, volume()); }
 
 // Temperature: to kelvin and back, each unit by its defining formula.
