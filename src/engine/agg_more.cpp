@@ -99,8 +99,7 @@ struct WeightedPercentiles : AggState {
     if (weighted) {
       bool ok;
       const double x = number_of(a[1], ok);
-      if (!ok || a[1].is_null() || x <= 0) return;
-      w = static_cast<std::int64_t>(x);
+      if (!ok || a[1].is_null() || x <= 0 || !long_of(x, w)) return;
     }
     d.add(a[0], w);
   }
@@ -158,7 +157,7 @@ struct BinaryAll : AggState {
     else {
       const double d = number_of(a[0], ok);
       if (!ok) return;
-      v = static_cast<std::int64_t>(d);
+      if (!long_of(d, v)) return;
     }
     if (!have) { acc = v; have = true; return; }
     acc = op == '&' ? (acc & v) : op == '|' ? (acc | v) : (acc ^ v);
@@ -263,8 +262,7 @@ struct TDigest : AggState {
     if (weighted) {
       bool ok;
       const double x = number_of(a[1], ok);
-      if (!ok || a[1].is_null() || x <= 0) return;
-      w = static_cast<std::int64_t>(x);
+      if (!ok || a[1].is_null() || x <= 0 || !long_of(x, w)) return;
     }
     d.add(a[0], w);
   }

@@ -79,6 +79,7 @@ Value f_hash_combine(const CallArgs& a) {
     else {
       const double d = number_of(a[k], ok);
       if (!ok) return Value::null_of(Type::Long);
+      if (!(d >= -9.2e18 && d <= 9.2e18)) return Value::null_of(Type::Long);
       h = static_cast<std::uint64_t>(static_cast<std::int64_t>(d));
     }
     seed = k == 0 ? h : combine(seed, h);

@@ -9,6 +9,12 @@
 
 namespace rulelab::engine {
 
+bool long_of(double d, std::int64_t& out) {
+  if (!(d >= -9.2e18 && d <= 9.2e18)) return false;  // NaN and values past long's range
+  out = static_cast<std::int64_t>(d);
+  return true;
+}
+
 Value scalar_of(DynRef e) {
   switch (e.kind()) {
     case DynKind::Int: return Value::of_long(e.as_int());
@@ -47,7 +53,8 @@ void Digest::merge(const Value& d) {
     std::vector<DynRef> parts;
     pair.for_each_element([&](DynRef x) { parts.push_back(x); });
     if (parts.size() != 2 || !parts[1].is_number() || parts[0].is_null()) return;
-    add(scalar_of(parts[0]), static_cast<std::int64_t>(parts[1].as_number()));
+    std::int64_t w;
+    if (long_of(parts[1].as_number(), w)) add(scalar_of(parts[0]), w);
   });
 }
 namespace {
@@ -69,26 +76,27 @@ void Digest::normalize() {
   }
   items_ = std::move(out);
 }
-std::int64_t Digest::total() const {
-  std::int64_t t = 0;
-  for (auto& it : items_) t += it.second;
+// Weights are summed as doubles: no overflow however large (exact up to 2^53).
+double Digest::total() const {
+  double t = 0;
+  for (auto& it : items_) t += static_cast<double>(it.second);
   return t;
 }
 const Value* Digest::percentile(double p) const {
   if (items_.empty()) return nullptr;
-  const double want = std::max(1.0, std::ceil(p / 100.0 * static_cast<double>(total())));
-  std::int64_t cum = 0;
+  const double want = std::max(1.0, std::ceil(p / 100.0 * total()));
+  double cum = 0;
   for (auto& it : items_) {
-    cum += it.second;
-    if (static_cast<double>(cum) >= want) return &it.first;
+    cum += static_cast<double>(it.second);
+    if (cum >= want) return &it.first;
   }
   return &items_.back().first;
 }
-std::int64_t Digest::rank(const Value& v) const {
-  std::int64_t r = 0;
+double Digest::rank(const Value& v) const {
+  double r = 0;
   for (auto& it : items_) {
     auto c = compare_values(it.first, v);
-    if (c && *c <= 0) r += it.second;
+    if (c && *c <= 0) r += static_cast<double>(it.second);
   }
   return r;
 }
@@ -186,13 +194,15 @@ Value f_rank_tdigest(const CallArgs& a) {
   if (a[1].is_null()) return Value::null_of(Type::Long);
   const Digest d = digest_of(a[0]);
   if (d.total() == 0) return Value::null_of(Type::Long);
-  return Value::of_long(d.rank(a[1]));
+  std::int64_t r;
+  if (!long_of(d.rank(a[1]), r)) return Value::null_of(Type::Long);
+  return Value::of_long(r);
 }
 Value f_percentrank_tdigest(const CallArgs& a) {
   if (a[1].is_null()) return Value::null_of(Type::Real);
   const Digest d = digest_of(a[0]);
   if (d.total() == 0) return Value::null_of(Type::Real);
-  return Value::of_real(static_cast<double>(d.rank(a[1])) * 100.0 / static_cast<double>(d.total()));
+  return Value::of_real(d.rank(a[1]) * 100.0 / d.total());
 }
 
 }  // namespace

@@ -33,13 +33,17 @@ class Digest {
   // nullptr when empty.
   const Value* percentile(double p) const;
   // After normalize(): the total weight of the values <= v.
-  std::int64_t rank(const Value& v) const;
-  std::int64_t total() const;
+  double rank(const Value& v) const;
+  double total() const;
   Value to_value() const;
 
  private:
   std::vector<std::pair<Value, std::int64_t>> items_;
 };
+
+// A weight or bit pattern given as a number: whole values in long's range only (false otherwise:
+// the caller skips or nulls it; never an out-of-range conversion).
+bool long_of(double d, std::int64_t& out);
 
 // A dynamic element as its natural scalar (long, real, string, bool), for comparisons.
 Value scalar_of(DynRef e);
