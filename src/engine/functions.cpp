@@ -15,6 +15,7 @@ FunctionRegistry::FunctionRegistry() {
   add_hash_functions(all_);
   add_series_functions(all_);
   add_more_functions(all_);
+  add_geo_functions(all_);
   add_operator_kernels(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }

@@ -37,6 +37,7 @@ void add_hash_functions(std::vector<ScalarFunction>& out);
 void add_operator_kernels(std::vector<ScalarFunction>& fns);
 void add_series_functions(std::vector<ScalarFunction>& out);
 void add_more_functions(std::vector<ScalarFunction>& out);
+void add_geo_functions(std::vector<ScalarFunction>& out);
 
 // Functions that return several columns (series_stats, series_fit_line, series_decompose,
 // series_decompose_anomalies): registered as scalar functions returning their columns as one
