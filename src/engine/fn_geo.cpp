@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "engine/functions.hpp"
 
@@ -91,6 +93,536 @@ Value f_geo_geohash_to_central_point(const CallArgs& a) {
   return Value::of_dynamic(std::move(out));
 }
 
+// ---- spherical geometry (geospatial functions' notes: WGS-84 coordinates on a sphere, edges are
+// geodesics, an edge is the shorter arc between its vertices; invalid input gives null).
+struct V3 {
+  double x = 0, y = 0, z = 0;
+};
+V3 operator+(V3 a, V3 b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
+V3 operator-(V3 a, V3 b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
+V3 operator*(V3 a, double k) { return {a.x * k, a.y * k, a.z * k}; }
+double dot(V3 a, V3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+V3 cross(V3 a, V3 b) { return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x}; }
+double norm(V3 a) { return std::sqrt(dot(a, a)); }
+V3 unit(V3 a) {
+  const double n = norm(a);
+  return n > 0 ? a * (1 / n) : a;
+}
+V3 to_v3(double lon, double lat) {
+  const double l = lon * kPi / 180, p = lat * kPi / 180;
+  return {std::cos(p) * std::cos(l), std::cos(p) * std::sin(l), std::sin(p)};
+}
+double lon_of(V3 v) { return std::atan2(v.y, v.x) * 180 / kPi; }
+double lat_of(V3 v) { return std::atan2(v.z, std::sqrt(v.x * v.x + v.y * v.y)) * 180 / kPi; }
+// The angle between two unit vectors, in radians (atan2 keeps small angles exact).
+double angle(V3 a, V3 b) { return std::atan2(norm(cross(a, b)), dot(a, b)); }
+
+// A vertex as read from GeoJSON: kept in degrees for the output, as a unit vector for the math.
+struct Pt {
+  double lon = 0, lat = 0;
+  V3 v;
+};
+using Ring = std::vector<Pt>;                 // a line's vertices, or a closed ring (last == first)
+using Poly = std::vector<Ring>;               // shell, then holes
+std::optional<Pt> point_of(DynRef c) {
+  if (!c.is_array() || c.size() < 2 || !c.at(0).is_number() || !c.at(1).is_number()) return std::nullopt;
+  const double lon = c.at(0).as_number(), lat = c.at(1).as_number();
+  if (!valid_point(lon, lat)) return std::nullopt;
+  return Pt{lon, lat, to_v3(lon, lat)};
+}
+std::optional<Ring> line_of(DynRef c) {
+  if (!c.is_array() || c.size() < 2) return std::nullopt;
+  Ring r;
+  bool ok = true;
+  c.for_each_element([&](DynRef e) {
+    auto p = point_of(e);
+    if (!p) ok = false;
+    else r.push_back(*p);
+  });
+  if (!ok) return std::nullopt;
+  // an edge between antipodal vertices has no shorter arc
+  for (std::size_t i = 0; i + 1 < r.size(); ++i)
+    if (dot(r[i].v, r[i + 1].v) < -1 + 1e-15) return std::nullopt;
+  return r;
+}
+// A LinearRing: at least four entries, first == last, at least three distinct vertices, no two
+// consecutive vertices equal (the pages' invalid example [[0,0],[10,10],[10,10],[0,0]]).
+std::optional<Ring> ring_of(DynRef c) {
+  auto r = line_of(c);
+  if (!r || r->size() < 4) return std::nullopt;
+  if (r->front().lon != r->back().lon || r->front().lat != r->back().lat) return std::nullopt;
+  for (std::size_t i = 0; i + 1 < r->size(); ++i)
+    if (dot((*r)[i].v, (*r)[i + 1].v) >= 1 - 1e-15) return std::nullopt;
+  return r;
+}
+DynRef geo_dyn(const Value& v) {
+  if (v.type != Type::Dynamic || v.is_null()) return DynRef();
+  DynRef d = v.dyn();
+  return d.is_object() ? d : DynRef();
+}
+std::string_view type_of(DynRef g) {
+  DynRef t = g.get("type");
+  return t.valid() && t.is_string() ? t.as_string() : std::string_view();
+}
+// LineString or MultiLineString: its lines; nullopt when invalid.
+std::optional<std::vector<Ring>> lines_of(const Value& v) {
+  DynRef g = geo_dyn(v);
+  if (!g.valid()) return std::nullopt;
+  DynRef c = g.get("coordinates");
+  const std::string_view t = type_of(g);
+  std::vector<Ring> out;
+  if (t == "LineString") {
+    auto l = line_of(c);
+    if (!l) return std::nullopt;
+    out.push_back(std::move(*l));
+  } else if (t == "MultiLineString") {
+    if (!c.is_array() || c.size() == 0) return std::nullopt;
+    bool ok = true;
+    c.for_each_element([&](DynRef e) {
+      auto l = line_of(e);
+      if (!l) ok = false;
+      else out.push_back(std::move(*l));
+    });
+    if (!ok) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+std::optional<Poly> poly_of(DynRef c) {
+  if (!c.is_array() || c.size() == 0) return std::nullopt;
+  Poly p;
+  bool ok = true;
+  c.for_each_element([&](DynRef e) {
+    auto r = ring_of(e);
+    if (!r) ok = false;
+    else p.push_back(std::move(*r));
+  });
+  if (!ok) return std::nullopt;
+  return p;
+}
+// Polygon or MultiPolygon: its polygons; nullopt when invalid.
+std::optional<std::vector<Poly>> polys_of(const Value& v) {
+  DynRef g = geo_dyn(v);
+  if (!g.valid()) return std::nullopt;
+  DynRef c = g.get("coordinates");
+  const std::string_view t = type_of(g);
+  std::vector<Poly> out;
+  if (t == "Polygon") {
+    auto p = poly_of(c);
+    if (!p) return std::nullopt;
+    out.push_back(std::move(*p));
+  } else if (t == "MultiPolygon") {
+    if (!c.is_array() || c.size() == 0) return std::nullopt;
+    bool ok = true;
+    c.for_each_element([&](DynRef e) {
+      auto p = poly_of(e);
+      if (!p) ok = false;
+      else out.push_back(std::move(*p));
+    });
+    if (!ok) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+
+Value point_value(V3 v) {
+  std::string out;
+  DynWriter w(out);
+  w.begin_object();
+  w.key("type");
+  w.string("Point");
+  w.key("coordinates");
+  w.begin_array();
+  w.real(lon_of(v));
+  w.real(lat_of(v));
+  w.end();
+  w.end();
+  return Value::of_dynamic(std::move(out));
+}
+
+// Signed area (steradians) of a ring, counterclockwise positive: a fan of triangles from the first
+// vertex, each by tan(E/2) = a.(b x c) / (1 + a.b + b.c + c.a) (Eriksson's formula).
+double signed_ring_area(const Ring& r) {
+  double sum = 0;
+  const V3 a = r[0].v;
+  for (std::size_t i = 1; i + 2 < r.size(); ++i) {
+    const V3 b = r[i].v, c = r[i + 1].v;
+    sum += 2 * std::atan2(dot(a, cross(b, c)), 1 + dot(a, b) + dot(b, c) + dot(c, a));
+  }
+  return sum;
+}
+// A ring's area: the smaller of the two regions it divides the sphere into.
+double ring_area(const Ring& r) {
+  const double a = std::fabs(signed_ring_area(r));
+  return a > 2 * kPi ? 4 * kPi - a : a;
+}
+double line_angle(const Ring& r) {
+  double s = 0;
+  for (std::size_t i = 0; i + 1 < r.size(); ++i) s += angle(r[i].v, r[i + 1].v);
+  return s;
+}
+
+// Point in polygon by gnomonic projection: centred on the normalized sum of the shell's vertices,
+// it maps geodesics to straight lines, so the planar crossing test is exact for a polygon that
+// lies in the open hemisphere around that centre (the shell is at most half the sphere). A
+// polygon that does not gives nullopt.
+struct Plane {
+  V3 c, e1, e2;
+};
+std::optional<Plane> plane_of(const Poly& p) {
+  V3 s;
+  for (std::size_t i = 0; i + 1 < p[0].size(); ++i) s = s + p[0][i].v;
+  if (norm(s) < 1e-12) return std::nullopt;
+  Plane pl;
+  pl.c = unit(s);
+  const V3 ref = std::fabs(pl.c.z) < 0.9 ? V3{0, 0, 1} : V3{1, 0, 0};
+  pl.e1 = unit(cross(ref, pl.c));
+  pl.e2 = cross(pl.c, pl.e1);
+  for (auto& ring : p)
+    for (auto& q : ring)
+      if (dot(q.v, pl.c) <= 1e-12) return std::nullopt;
+  return pl;
+}
+bool proj(const Plane& pl, V3 v, double& x, double& y) {
+  const double d = dot(v, pl.c);
+  if (d <= 1e-12) return false;
+  x = dot(v, pl.e1) / d;
+  y = dot(v, pl.e2) / d;
+  return true;
+}
+std::optional<bool> in_poly(const Poly& p, V3 v) {
+  auto pl = plane_of(p);
+  if (!pl) return std::nullopt;
+  double px = 0, py = 0;
+  if (!proj(*pl, v, px, py)) return false;
+  bool inside = false;
+  for (auto& ring : p) {
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+      double ax = 0, ay = 0, bx = 0, by = 0;
+      proj(*pl, ring[i].v, ax, ay);
+      proj(*pl, ring[i + 1].v, bx, by);
+      if ((ay > py) != (by > py)) {
+        const double xint = ax + (py - ay) * (bx - ax) / (by - ay);
+        if (px < xint) inside = !inside;
+      }
+    }
+  }
+  return inside;
+}
+std::optional<bool> in_polys(const std::vector<Poly>& ps, V3 v) {
+  for (auto& p : ps) {
+    auto r = in_poly(p, v);
+    if (!r) return std::nullopt;
+    if (*r) return true;
+  }
+  return false;
+}
+
+// The point of arc a-b closest to p (the projection of p on the great circle when it falls
+// inside the arc, else the nearer end).
+V3 closest_on_edge(V3 p, V3 a, V3 b) {
+  const V3 n = cross(a, b);
+  const double nn = norm(n);
+  if (nn < 1e-15) return angle(p, a) <= angle(p, b) ? a : b;
+  const V3 u = n * (1 / nn);
+  const V3 q = p - u * dot(p, u);
+  if (norm(q) > 1e-15) {
+    const V3 qu = unit(q);
+    if (dot(cross(a, qu), u) >= 0 && dot(cross(qu, b), u) >= 0) return qu;
+  }
+  return angle(p, a) <= angle(p, b) ? a : b;
+}
+V3 closest_on_lines(const std::vector<Ring>& lines, V3 p) {
+  V3 best = lines[0][0].v;
+  double bd = angle(p, best);
+  for (auto& l : lines)
+    for (std::size_t i = 0; i + 1 < l.size(); ++i) {
+      const V3 q = closest_on_edge(p, l[i].v, l[i + 1].v);
+      const double d = angle(p, q);
+      if (d < bd) { bd = d; best = q; }
+    }
+  return best;
+}
+V3 closest_on_boundary(const std::vector<Poly>& ps, V3 p) {
+  std::vector<Ring> rings;
+  for (auto& poly : ps)
+    for (auto& r : poly) rings.push_back(r);
+  return closest_on_lines(rings, p);
+}
+
+// Whether arcs a-b and c-d share a point.
+bool on_arc(V3 x, V3 a, V3 b) {
+  const V3 n = cross(a, b);
+  if (norm(n) < 1e-15) return angle(x, a) < 1e-12;
+  if (std::fabs(dot(x, unit(n))) > 1e-12) return false;
+  return dot(cross(a, x), n) >= -1e-18 && dot(cross(x, b), n) >= -1e-18;
+}
+bool arcs_meet(V3 a, V3 b, V3 c, V3 d) {
+  const V3 n1 = cross(a, b), n2 = cross(c, d);
+  const V3 x = cross(n1, n2);
+  if (norm(x) < 1e-15) return on_arc(c, a, b) || on_arc(d, a, b) || on_arc(a, c, d) || on_arc(b, c, d);
+  const V3 u = unit(x);
+  for (V3 cand : {u, u * -1.0}) {
+    const bool in1 = dot(cross(a, cand), n1) >= -1e-15 && dot(cross(cand, b), n1) >= -1e-15;
+    const bool in2 = dot(cross(c, cand), n2) >= -1e-15 && dot(cross(cand, d), n2) >= -1e-15;
+    if (in1 && in2) return true;
+  }
+  return false;
+}
+bool rings_meet(const std::vector<Ring>& x, const std::vector<Ring>& y) {
+  for (auto& l1 : x)
+    for (std::size_t i = 0; i + 1 < l1.size(); ++i)
+      for (auto& l2 : y)
+        for (std::size_t j = 0; j + 1 < l2.size(); ++j)
+          if (arcs_meet(l1[i].v, l1[i + 1].v, l2[j].v, l2[j + 1].v)) return true;
+  return false;
+}
+std::vector<Ring> rings_of(const std::vector<Poly>& ps) {
+  std::vector<Ring> r;
+  for (auto& p : ps)
+    for (auto& ring : p) r.push_back(ring);
+  return r;
+}
+// The parts of a MultiPolygon overlap or touch (their union is not their sum): the pages define
+// the area, perimeter and centroid of a MultiPolygon as those of the union, which rulelab does not
+// compute; it gives null then rather than a sum that counts the overlap twice.
+bool parts_overlap(const std::vector<Poly>& ps) {
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    for (std::size_t j = i + 1; j < ps.size(); ++j) {
+      if (rings_meet(rings_of({ps[i]}), rings_of({ps[j]}))) return true;
+      auto a = in_poly(ps[i], ps[j][0][0].v), b = in_poly(ps[j], ps[i][0][0].v);
+      if (!a || !b || *a || *b) return true;
+    }
+  return false;
+}
+
+Value null_real() { return Value::null_of(Type::Real); }
+Value null_dyn() { return Value::null_of(Type::Dynamic); }
+Value null_bool() { return Value::null_of(Type::Bool); }
+std::optional<Pt> point_args(const CallArgs& a, std::size_t i) {
+  bool ok = true;
+  const double lon = num(a[i], ok), lat = num(a[i + 1], ok);
+  if (!ok || !valid_point(lon, lat)) return std::nullopt;
+  return Pt{lon, lat, to_v3(lon, lat)};
+}
+
+// geo_azimuth (geo-azimuth-function): the initial bearing from p1 to p2, clockwise from north, in
+// [0, 2pi); null for equal or antipodal points.
+std::optional<double> azimuth(const Pt& p1, const Pt& p2) {
+  const double d = dot(p1.v, p2.v);
+  if (d >= 1 - 1e-15 || d <= -1 + 1e-15) return std::nullopt;
+  const double f1 = p1.lat * kPi / 180, f2 = p2.lat * kPi / 180, dl = (p2.lon - p1.lon) * kPi / 180;
+  double az = std::atan2(std::sin(dl) * std::cos(f2), std::cos(f1) * std::sin(f2) - std::sin(f1) * std::cos(f2) * std::cos(dl));
+  if (az < 0) az += 2 * kPi;
+  if (az >= 2 * kPi) az -= 2 * kPi;
+  return az;
+}
+Value f_geo_azimuth(const CallArgs& a) {
+  auto p1 = point_args(a, 0), p2 = point_args(a, 2);
+  if (!p1 || !p2) return null_real();
+  auto az = azimuth(*p1, *p2);
+  return az ? Value::of_real(*az) : null_real();
+}
+// geo_angle (geo-angle-function): clockwise from line [p2, p1] to line [p2, p3] at p2, [0, 2pi).
+Value f_geo_angle(const CallArgs& a) {
+  auto p1 = point_args(a, 0), p2 = point_args(a, 2), p3 = point_args(a, 4);
+  if (!p1 || !p2 || !p3) return null_real();
+  auto a1 = azimuth(*p2, *p1), a3 = azimuth(*p2, *p3);
+  if (!a1 || !a3) return null_real();
+  double r = *a3 - *a1;
+  if (r < 0) r += 2 * kPi;
+  if (r >= 2 * kPi) r -= 2 * kPi;
+  return Value::of_real(r);
+}
+// geo_line_length (geo-line-length-function): the sum of the geodesic edges. For a
+// MultiLineString the page gives the length of the lines' union: rulelab adds the lines' lengths,
+// which is the same unless lines run over each other (then that stretch counts once per line).
+Value f_geo_line_length(const CallArgs& a) {
+  auto ls = lines_of(a[0]);
+  if (!ls) return null_real();
+  double s = 0;
+  for (auto& l : *ls) s += line_angle(l);
+  return Value::of_real(s * kEarthRadius);
+}
+// geo_polygon_area (geo-polygon-area-function): shell minus holes, each the smaller region its
+// ring bounds, on the sphere.
+Value f_geo_polygon_area(const CallArgs& a) {
+  auto ps = polys_of(a[0]);
+  if (!ps || parts_overlap(*ps)) return null_real();
+  double s = 0;
+  for (auto& p : *ps) {
+    double area = ring_area(p[0]);
+    for (std::size_t i = 1; i < p.size(); ++i) area -= ring_area(p[i]);
+    s += area;
+  }
+  return Value::of_real(s * kEarthRadius * kEarthRadius);
+}
+// geo_polygon_perimeter (geo-polygon-perimeter-function): the length of all rings.
+Value f_geo_polygon_perimeter(const CallArgs& a) {
+  auto ps = polys_of(a[0]);
+  if (!ps || parts_overlap(*ps)) return null_real();
+  double s = 0;
+  for (auto& p : *ps)
+    for (auto& r : p) s += line_angle(r);
+  return Value::of_real(s * kEarthRadius);
+}
+// geo_point_in_polygon (geo-point-in-polygon-function)
+Value f_geo_point_in_polygon(const CallArgs& a) {
+  auto p = point_args(a, 0);
+  auto ps = polys_of(a[2]);
+  if (!p || !ps) return null_bool();
+  auto r = in_polys(*ps, p->v);
+  return r ? Value::of_bool(*r) : null_bool();
+}
+// geo_distance_point_to_line (geo-distance-point-to-line-function)
+Value f_geo_distance_point_to_line(const CallArgs& a) {
+  auto p = point_args(a, 0);
+  auto ls = lines_of(a[2]);
+  if (!p || !ls) return null_real();
+  return Value::of_real(angle(p->v, closest_on_lines(*ls, p->v)) * kEarthRadius);
+}
+// geo_distance_point_to_polygon (geo-distance-point-to-polygon-function): 0 inside.
+Value f_geo_distance_point_to_polygon(const CallArgs& a) {
+  auto p = point_args(a, 0);
+  auto ps = polys_of(a[2]);
+  if (!p || !ps) return null_real();
+  auto in = in_polys(*ps, p->v);
+  if (!in) return null_real();
+  if (*in) return Value::of_real(0);
+  return Value::of_real(angle(p->v, closest_on_boundary(*ps, p->v)) * kEarthRadius);
+}
+// geo_closest_point_on_line (geo-closest-point-on-line-function)
+Value f_geo_closest_point_on_line(const CallArgs& a) {
+  auto p = point_args(a, 0);
+  auto ls = lines_of(a[2]);
+  if (!p || !ls) return null_dyn();
+  return point_value(closest_on_lines(*ls, p->v));
+}
+// geo_closest_point_on_polygon (geo-closest-point-on-polygon-function): the point itself inside.
+Value f_geo_closest_point_on_polygon(const CallArgs& a) {
+  auto p = point_args(a, 0);
+  auto ps = polys_of(a[2]);
+  if (!p || !ps) return null_dyn();
+  auto in = in_polys(*ps, p->v);
+  if (!in) return null_dyn();
+  if (*in) return point_value(p->v);
+  return point_value(closest_on_boundary(*ps, p->v));
+}
+// geo_intersects_2lines (geo-intersects-2lines-function)
+Value f_geo_intersects_2lines(const CallArgs& a) {
+  auto x = lines_of(a[0]), y = lines_of(a[1]);
+  if (!x || !y) return null_bool();
+  return Value::of_bool(rings_meet(*x, *y));
+}
+// geo_intersects_line_with_polygon (geo-intersects-line-with-polygon-function): an edge crosses
+// the boundary or a vertex of the line lies inside.
+Value f_geo_intersects_line_with_polygon(const CallArgs& a) {
+  auto ls = lines_of(a[0]);
+  auto ps = polys_of(a[1]);
+  if (!ls || !ps) return null_bool();
+  if (rings_meet(*ls, rings_of(*ps))) return Value::of_bool(true);
+  auto in = in_polys(*ps, (*ls)[0][0].v);
+  if (!in) return null_bool();
+  return Value::of_bool(*in);
+}
+// geo_intersects_2polygons (geo-intersects-2polygons-function): boundaries meet, or one holds a
+// vertex of the other.
+Value f_geo_intersects_2polygons(const CallArgs& a) {
+  auto x = polys_of(a[0]), y = polys_of(a[1]);
+  if (!x || !y) return null_bool();
+  if (rings_meet(rings_of(*x), rings_of(*y))) return Value::of_bool(true);
+  for (auto& p : *y) {
+    auto in = in_polys(*x, p[0][0].v);
+    if (!in) return null_bool();
+    if (*in) return Value::of_bool(true);
+  }
+  for (auto& p : *x) {
+    auto in = in_polys(*y, p[0][0].v);
+    if (!in) return null_bool();
+    if (*in) return Value::of_bool(true);
+  }
+  return Value::of_bool(false);
+}
+// geo_line_centroid (geo-line-centroid-function): the direction of the integral of the unit
+// vector along the lines (each arc of angle t contributes 2 sin(t/2) times its midpoint).
+Value f_geo_line_centroid(const CallArgs& a) {
+  auto ls = lines_of(a[0]);
+  if (!ls) return null_dyn();
+  V3 s;
+  for (auto& l : *ls)
+    for (std::size_t i = 0; i + 1 < l.size(); ++i) {
+      const V3 m = l[i].v + l[i + 1].v;
+      const double t = angle(l[i].v, l[i + 1].v);
+      if (norm(m) > 0) s = s + unit(m) * (2 * std::sin(t / 2));
+    }
+  if (norm(s) < 1e-300) return null_dyn();
+  return point_value(unit(s));
+}
+// geo_polygon_centroid (geo-polygon-centroid-function): the direction of the integral of the
+// unit vector over the area, by Stokes' theorem half the sum over each ring's edges of the edge's
+// angle times its unit normal (shells counterclockwise, holes clockwise).
+Value f_geo_polygon_centroid(const CallArgs& a) {
+  auto ps = polys_of(a[0]);
+  if (!ps || parts_overlap(*ps)) return null_dyn();
+  V3 s;
+  for (auto& p : *ps)
+    for (std::size_t k = 0; k < p.size(); ++k) {
+      const Ring& r = p[k];
+      double sign = signed_ring_area(r) >= 0 ? 1 : -1;
+      if (std::fabs(signed_ring_area(r)) > 2 * kPi) sign = -sign;  // the smaller region
+      if (k > 0) sign = -sign;
+      for (std::size_t i = 0; i + 1 < r.size(); ++i) {
+        const V3 n = cross(r[i].v, r[i + 1].v);
+        if (norm(n) > 0) s = s + unit(n) * (0.5 * angle(r[i].v, r[i + 1].v) * sign);
+      }
+    }
+  if (norm(s) < 1e-300) return null_dyn();
+  return point_value(unit(s));
+}
+// geo_line_interpolate_point (geo-line-interpolate-point-function): the point at a fraction of the
+// length of a single LineString, along its geodesic edges.
+Value f_geo_line_interpolate_point(const CallArgs& a) {
+  auto ls = lines_of(a[0]);
+  bool ok = true;
+  const double f = num(a[1], ok);
+  if (!ls || ls->size() != 1 || !ok || f < 0 || f > 1) return null_dyn();
+  const Ring& l = (*ls)[0];
+  double target = line_angle(l) * f;
+  for (std::size_t i = 0; i + 1 < l.size(); ++i) {
+    const double t = angle(l[i].v, l[i + 1].v);
+    if (target <= t || i + 2 == l.size()) {
+      if (t <= 0) return point_value(l[i].v);
+      const double u = std::min(target, t);
+      // slerp from l[i] toward l[i+1] by angle u
+      const double st = std::sin(t);
+      const V3 p = l[i].v * (std::sin(t - u) / st) + l[i + 1].v * (std::sin(u) / st);
+      return point_value(unit(p));
+    }
+    target -= t;
+  }
+  return point_value(l.back().v);
+}
+// geo_line_locate_point (geo-line-locate-point-function): the fraction of the length up to the
+// point of the line closest to the given point.
+Value f_geo_line_locate_point(const CallArgs& a) {
+  auto ls = lines_of(a[0]);
+  auto p = point_args(a, 1);
+  if (!ls || ls->size() != 1 || !p) return null_real();
+  const Ring& l = (*ls)[0];
+  const double total = line_angle(l);
+  if (total <= 0) return Value::of_real(0);
+  double best = -1, best_at = 0, run = 0;
+  for (std::size_t i = 0; i + 1 < l.size(); ++i) {
+    const V3 q = closest_on_edge(p->v, l[i].v, l[i + 1].v);
+    const double d = angle(p->v, q);
+    if (best < 0 || d < best) { best = d; best_at = run + angle(l[i].v, q); }
+    run += angle(l[i].v, l[i + 1].v);
+  }
+  return Value::of_real(best_at / total);
+}
+
 }  // namespace
 
 void add_geo_functions(std::vector<ScalarFunction>& out) {
@@ -99,6 +631,23 @@ void add_geo_functions(std::vector<ScalarFunction>& out) {
   add("geo_point_in_circle", 5, 5, ret_bool, f_geo_point_in_circle);
   add("geo_point_to_geohash", 2, 3, ret_string, f_geo_point_to_geohash);
   add("geo_geohash_to_central_point", 1, 1, ret_dynamic, f_geo_geohash_to_central_point);
+  add("geo_azimuth", 4, 4, ret_real, f_geo_azimuth);
+  add("geo_angle", 6, 6, ret_real, f_geo_angle);
+  add("geo_line_length", 1, 1, ret_real, f_geo_line_length);
+  add("geo_polygon_area", 1, 1, ret_real, f_geo_polygon_area);
+  add("geo_polygon_perimeter", 1, 1, ret_real, f_geo_polygon_perimeter);
+  add("geo_point_in_polygon", 3, 3, ret_bool, f_geo_point_in_polygon);
+  add("geo_distance_point_to_line", 3, 3, ret_real, f_geo_distance_point_to_line);
+  add("geo_distance_point_to_polygon", 3, 3, ret_real, f_geo_distance_point_to_polygon);
+  add("geo_closest_point_on_line", 3, 3, ret_dynamic, f_geo_closest_point_on_line);
+  add("geo_closest_point_on_polygon", 3, 3, ret_dynamic, f_geo_closest_point_on_polygon);
+  add("geo_intersects_2lines", 2, 2, ret_bool, f_geo_intersects_2lines);
+  add("geo_intersects_line_with_polygon", 2, 2, ret_bool, f_geo_intersects_line_with_polygon);
+  add("geo_intersects_2polygons", 2, 2, ret_bool, f_geo_intersects_2polygons);
+  add("geo_line_centroid", 1, 1, ret_dynamic, f_geo_line_centroid);
+  add("geo_polygon_centroid", 1, 1, ret_dynamic, f_geo_polygon_centroid);
+  add("geo_line_interpolate_point", 2, 2, ret_dynamic, f_geo_line_interpolate_point);
+  add("geo_line_locate_point", 3, 3, ret_real, f_geo_line_locate_point);
 }
 
 }  // namespace rulelab::engine
