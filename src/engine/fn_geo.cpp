@@ -227,7 +227,7 @@ std::optional<std::vector<Poly>> polys_of(const Value& v) {
   return out;
 }
 
-Value point_value(V3 v) {
+Value point_value_deg(double lon, double lat) {
   std::string out;
   DynWriter w(out);
   w.begin_object();
@@ -235,12 +235,14 @@ Value point_value(V3 v) {
   w.string("Point");
   w.key("coordinates");
   w.begin_array();
-  w.real(lon_of(v));
-  w.real(lat_of(v));
+  w.real(lon);
+  w.real(lat);
   w.end();
   w.end();
   return Value::of_dynamic(std::move(out));
 }
+
+Value point_value(V3 v) { return point_value_deg(lon_of(v), lat_of(v)); }
 
 // Signed area (steradians) of a ring, counterclockwise positive: a fan of triangles from the first
 // vertex, each by tan(E/2) = a.(b x c) / (1 + a.b + b.c + c.a) (Eriksson's formula).
@@ -321,31 +323,40 @@ std::optional<bool> in_polys(const std::vector<Poly>& ps, V3 v) {
 }
 
 // The point of arc a-b closest to p (the projection of p on the great circle when it falls
-// inside the arc, else the nearer end).
-V3 closest_on_edge(V3 p, V3 a, V3 b) {
-  const V3 n = cross(a, b);
+// inside the arc, else the nearer end, kept as the vertex given so its coordinates stay exact).
+struct Hit {
+  V3 v;
+  const Pt* vertex = nullptr;
+};
+Hit closest_on_edge(V3 p, const Pt& a, const Pt& b) {
+  const Hit end = angle(p, a.v) <= angle(p, b.v) ? Hit{a.v, &a} : Hit{b.v, &b};
+  const V3 n = cross(a.v, b.v);
   const double nn = norm(n);
-  if (nn < 1e-15) return angle(p, a) <= angle(p, b) ? a : b;
+  if (nn < 1e-15) return end;
   const V3 u = n * (1 / nn);
   const V3 q = p - u * dot(p, u);
   if (norm(q) > 1e-15) {
     const V3 qu = unit(q);
-    if (dot(cross(a, qu), u) >= 0 && dot(cross(qu, b), u) >= 0) return qu;
+    if (dot(cross(a.v, qu), u) > 0 && dot(cross(qu, b.v), u) > 0) return Hit{qu, nullptr};
   }
-  return angle(p, a) <= angle(p, b) ? a : b;
+  return end;
 }
-V3 closest_on_lines(const std::vector<Ring>& lines, V3 p) {
-  V3 best = lines[0][0].v;
-  double bd = angle(p, best);
+Hit closest_on_lines(const std::vector<Ring>& lines, V3 p) {
+  Hit best{lines[0][0].v, &lines[0][0]};
+  double bd = angle(p, best.v);
   for (auto& l : lines)
     for (std::size_t i = 0; i + 1 < l.size(); ++i) {
-      const V3 q = closest_on_edge(p, l[i].v, l[i + 1].v);
-      const double d = angle(p, q);
+      const Hit q = closest_on_edge(p, l[i], l[i + 1]);
+      const double d = angle(p, q.v);
       if (d < bd) { bd = d; best = q; }
     }
   return best;
 }
-V3 closest_on_boundary(const std::vector<Poly>& ps, V3 p) {
+Value point_value(const Hit& h) {
+  if (!h.vertex) return point_value(h.v);
+  return point_value_deg(h.vertex->lon, h.vertex->lat);
+}
+Hit closest_on_boundary(const std::vector<Poly>& ps, V3 p) {
   std::vector<Ring> rings;
   for (auto& poly : ps)
     for (auto& r : poly) rings.push_back(r);
@@ -481,7 +492,7 @@ Value f_geo_distance_point_to_line(const CallArgs& a) {
   auto p = point_args(a, 0);
   auto ls = lines_of(a[2]);
   if (!p || !ls) return null_real();
-  return Value::of_real(angle(p->v, closest_on_lines(*ls, p->v)) * kEarthRadius);
+  return Value::of_real(angle(p->v, closest_on_lines(*ls, p->v).v) * kEarthRadius);
 }
 // geo_distance_point_to_polygon (geo-distance-point-to-polygon-function): 0 inside.
 Value f_geo_distance_point_to_polygon(const CallArgs& a) {
@@ -491,7 +502,7 @@ Value f_geo_distance_point_to_polygon(const CallArgs& a) {
   auto in = in_polys(*ps, p->v);
   if (!in) return null_real();
   if (*in) return Value::of_real(0);
-  return Value::of_real(angle(p->v, closest_on_boundary(*ps, p->v)) * kEarthRadius);
+  return Value::of_real(angle(p->v, closest_on_boundary(*ps, p->v).v) * kEarthRadius);
 }
 // geo_closest_point_on_line (geo-closest-point-on-line-function)
 Value f_geo_closest_point_on_line(const CallArgs& a) {
@@ -507,7 +518,7 @@ Value f_geo_closest_point_on_polygon(const CallArgs& a) {
   if (!p || !ps) return null_dyn();
   auto in = in_polys(*ps, p->v);
   if (!in) return null_dyn();
-  if (*in) return point_value(p->v);
+  if (*in) return point_value_deg(p->lon, p->lat);
   return point_value(closest_on_boundary(*ps, p->v));
 }
 // geo_intersects_2lines (geo-intersects-2lines-function)
@@ -615,7 +626,7 @@ Value f_geo_line_locate_point(const CallArgs& a) {
   if (total <= 0) return Value::of_real(0);
   double best = -1, best_at = 0, run = 0;
   for (std::size_t i = 0; i + 1 < l.size(); ++i) {
-    const V3 q = closest_on_edge(p->v, l[i].v, l[i + 1].v);
+    const V3 q = closest_on_edge(p->v, l[i], l[i + 1]).v;
     const double d = angle(p->v, q);
     if (best < 0 || d < best) { best = d; best_at = run + angle(l[i].v, q); }
     run += angle(l[i].v, l[i + 1].v);
