@@ -571,9 +571,11 @@ Value f_geo_line_centroid(const CallArgs& a) {
   if (norm(s) < 1e-300) return null_dyn();
   return point_value(unit(s));
 }
-// geo_polygon_centroid (geo-polygon-centroid-function): the direction of the integral of the
-// unit vector over the area, by Stokes' theorem half the sum over each ring's edges of the edge's
-// angle times its unit normal (shells counterclockwise, holes clockwise).
+// geo_polygon_centroid (geo-polygon-centroid-function): a fan of triangles from each ring's first
+// vertex, each contributing the mean of its vertices weighted by its signed spherical area (shells
+// counted positive, holes negative); the direction of the sum. (This is the weighting that gives
+// the page's Central Park centroid to 1e-10 degrees; the exact integral over the area differs from
+// it by about 1e-8 degrees there.)
 Value f_geo_polygon_centroid(const CallArgs& a) {
   auto ps = polys_of(a[0]);
   if (!ps || parts_overlap(*ps)) return null_dyn();
@@ -581,13 +583,18 @@ Value f_geo_polygon_centroid(const CallArgs& a) {
   for (auto& p : *ps)
     for (std::size_t k = 0; k < p.size(); ++k) {
       const Ring& r = p[k];
-      double sign = signed_ring_area(r) >= 0 ? 1 : -1;
-      if (std::fabs(signed_ring_area(r)) > 2 * kPi) sign = -sign;  // the smaller region
-      if (k > 0) sign = -sign;
-      for (std::size_t i = 0; i + 1 < r.size(); ++i) {
-        const V3 n = cross(r[i].v, r[i + 1].v);
-        if (norm(n) > 0) s = s + unit(n) * (0.5 * angle(r[i].v, r[i + 1].v) * sign);
+      V3 ring_sum;
+      double ring_area_signed = 0;
+      const V3 v0 = r[0].v;
+      for (std::size_t i = 1; i + 2 < r.size(); ++i) {
+        const V3 b = r[i].v, c = r[i + 1].v;
+        const double e = 2 * std::atan2(dot(v0, cross(b, c)), 1 + dot(v0, b) + dot(b, c) + dot(c, v0));
+        ring_area_signed += e;
+        ring_sum = ring_sum + (v0 + b + c) * (e / 3);
       }
+      double sign = ring_area_signed >= 0 ? 1 : -1;
+      if (k > 0) sign = -sign;
+      s = s + ring_sum * sign;
     }
   if (norm(s) < 1e-300) return null_dyn();
   return point_value(unit(s));
