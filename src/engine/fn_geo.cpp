@@ -641,6 +641,295 @@ Value f_geo_line_locate_point(const CallArgs& a) {
   return Value::of_real(best_at / total);
 }
 
+// ---- geohash cells (geo-geohash-to-polygon-function, geo-geohash-neighbors-function)
+// The cell of a geohash of 1..18 characters: its longitude and latitude bounds.
+bool geohash_bounds(std::string_view h, double lo[2], double hi[2]) {
+  if (h.empty() || h.size() > 18) return false;
+  lo[0] = -180; lo[1] = -90; hi[0] = 180; hi[1] = 90;
+  int dim = 0;
+  for (char c : h) {
+    const char* at = c ? std::strchr(kGeohash, c) : nullptr;
+    if (!at) return false;
+    const int v = static_cast<int>(at - kGeohash);
+    for (int b = 4; b >= 0; --b) {
+      const double mid = (lo[dim] + hi[dim]) / 2;
+      if ((v >> b) & 1) lo[dim] = mid;
+      else hi[dim] = mid;
+      dim ^= 1;
+    }
+  }
+  return true;
+}
+std::string geohash_of(double lon, double lat, std::size_t len) {
+  double lo[2] = {-180, -90}, hi[2] = {180, 90};
+  const double p[2] = {lon, lat};
+  std::string out;
+  int bit = 0, ch = 0, dim = 0;
+  while (out.size() < len) {
+    const double mid = (lo[dim] + hi[dim]) / 2;
+    ch <<= 1;
+    if (p[dim] >= mid) { ch |= 1; lo[dim] = mid; }
+    else hi[dim] = mid;
+    dim ^= 1;
+    if (++bit == 5) { out.push_back(kGeohash[ch]); bit = 0; ch = 0; }
+  }
+  return out;
+}
+// A polygon of vertices given in degrees, one ring, closed.
+Value polygon_value(const std::vector<std::pair<double, double>>& ring) {
+  std::string out;
+  DynWriter w(out);
+  w.begin_object();
+  w.key("type");
+  w.string("Polygon");
+  w.key("coordinates");
+  w.begin_array();
+  w.begin_array();
+  for (auto& [lon, lat] : ring) {
+    w.begin_array();
+    w.real(lon);
+    w.real(lat);
+    w.end();
+  }
+  w.end();
+  w.end();
+  w.end();
+  return Value::of_dynamic(std::move(out));
+}
+// The rectangle counterclockwise from its south-west corner (the page's "dr5ru").
+Value f_geo_geohash_to_polygon(const CallArgs& a) {
+  if (a[0].is_null()) return null_dyn();
+  double lo[2], hi[2];
+  if (!geohash_bounds(to_kusto_string(a[0]), lo, hi)) return null_dyn();
+  return polygon_value({{lo[0], lo[1]}, {hi[0], lo[1]}, {hi[0], hi[1]}, {lo[0], hi[1]}, {lo[0], lo[1]}});
+}
+// The eight cells around, in the order of the page's example ('sunny': south-west, north-west,
+// south-east, north, west, north-east, east, south; the page does not define an order); longitudes
+// wrap at +-180; beyond a pole there is no cell.
+Value f_geo_geohash_neighbors(const CallArgs& a) {
+  if (a[0].is_null()) return null_dyn();
+  const std::string h = to_kusto_string(a[0]);
+  double lo[2], hi[2];
+  if (!geohash_bounds(h, lo, hi)) return null_dyn();
+  const double w = hi[0] - lo[0], ht = hi[1] - lo[1], cx = (lo[0] + hi[0]) / 2, cy = (lo[1] + hi[1]) / 2;
+  constexpr int kOrder[8][2] = {{-1, -1}, {-1, 1}, {1, -1}, {0, 1}, {-1, 0}, {1, 1}, {1, 0}, {0, -1}};
+  std::string out;
+  DynWriter wr(out);
+  wr.begin_array();
+  for (auto& d : kOrder) {
+    double x = cx + d[0] * w;
+    const double y = cy + d[1] * ht;
+    if (y < -90 || y > 90) continue;
+    if (x < -180) x += 360;
+    if (x >= 180) x -= 360;
+    wr.string(geohash_of(x, y, h.size()));
+  }
+  wr.end();
+  return Value::of_dynamic(std::move(out));
+}
+
+// ---- S2 cells (geo-point-to-s2cell-function and the s2cell pages): the S2 library's public cell
+// scheme. A point goes to the cube face of its largest coordinate, to (u, v) on that face, to
+// (s, t) by the quadratic projection, to integer (i, j) of 30 bits, and along the Hilbert curve of
+// the face to a 64-bit id: face (3 bits), two bits a level, then a 1 bit. A token is the id in
+// lower-case hex without its trailing zeros.
+constexpr int kS2MaxLevel = 30;
+constexpr std::int64_t kS2MaxSize = std::int64_t{1} << kS2MaxLevel;
+constexpr int kIJtoPos[4][4] = {{0, 1, 3, 2}, {0, 3, 1, 2}, {2, 3, 1, 0}, {2, 1, 3, 0}};
+constexpr int kPosToIJ[4][4] = {{0, 1, 3, 2}, {0, 2, 3, 1}, {3, 2, 0, 1}, {3, 1, 0, 2}};
+constexpr int kPosToOrientation[4] = {1, 0, 0, 3};
+int xyz_to_face_uv(V3 p, double& u, double& v) {
+  const double ax = std::fabs(p.x), ay = std::fabs(p.y), az = std::fabs(p.z);
+  int face = ax > ay ? (ax > az ? 0 : 2) : (ay > az ? 1 : 2);
+  const double c = face == 0 ? p.x : face == 1 ? p.y : p.z;
+  if (c < 0) face += 3;
+  switch (face) {
+    case 0: u = p.y / p.x; v = p.z / p.x; break;
+    case 1: u = -p.x / p.y; v = p.z / p.y; break;
+    case 2: u = -p.x / p.z; v = -p.y / p.z; break;
+    case 3: u = p.z / p.x; v = p.y / p.x; break;
+    case 4: u = p.z / p.y; v = -p.x / p.y; break;
+    default: u = -p.y / p.z; v = -p.x / p.z; break;
+  }
+  return face;
+}
+V3 face_uv_to_xyz(int face, double u, double v) {
+  switch (face) {
+    case 0: return {1, u, v};
+    case 1: return {-u, 1, v};
+    case 2: return {-u, -v, 1};
+    case 3: return {-1, -v, -u};
+    case 4: return {v, -1, -u};
+    default: return {v, u, -1};
+  }
+}
+double uv_to_st(double u) { return u >= 0 ? 0.5 * std::sqrt(1 + 3 * u) : 1 - 0.5 * std::sqrt(1 - 3 * u); }
+double st_to_uv(double s) { return s >= 0.5 ? (1.0 / 3) * (4 * s * s - 1) : (1.0 / 3) * (1 - 4 * (1 - s) * (1 - s)); }
+std::int64_t st_to_ij(double s) {
+  const auto i = static_cast<std::int64_t>(std::floor(static_cast<double>(kS2MaxSize) * s));
+  return std::max<std::int64_t>(0, std::min<std::int64_t>(kS2MaxSize - 1, i));
+}
+std::uint64_t s2_from_face_ij(int face, std::int64_t i, std::int64_t j) {
+  std::uint64_t pos = 0;
+  int orientation = face & 1;
+  for (int b = kS2MaxLevel - 1; b >= 0; --b) {
+    const int ij = static_cast<int>(((i >> b) & 1) << 1 | ((j >> b) & 1));
+    const int p = kIJtoPos[orientation][ij];
+    pos = pos << 2 | static_cast<std::uint64_t>(p);
+    orientation ^= kPosToOrientation[p];
+  }
+  return static_cast<std::uint64_t>(face) << 61 | pos << 1 | 1;
+}
+std::uint64_t s2_lsb_for_level(int level) { return std::uint64_t{1} << (2 * (kS2MaxLevel - level)); }
+std::uint64_t s2_parent(std::uint64_t id, int level) {
+  const std::uint64_t lsb = s2_lsb_for_level(level);
+  return (id & (~lsb + 1)) | lsb;
+}
+int s2_level(std::uint64_t id) {
+  int level = kS2MaxLevel;
+  while (level > 0 && !(id & s2_lsb_for_level(level))) --level;
+  return level;
+}
+bool s2_valid(std::uint64_t id) {
+  if ((id >> 61) > 5 || id == 0) return false;
+  const std::uint64_t low = id & (~id + 1);
+  return (low & 0x1555555555555555ULL) != 0;
+}
+// The cell's face and the (i, j) of its lower-left leaf.
+int s2_face_ij(std::uint64_t id, std::int64_t& i, std::int64_t& j) {
+  const int face = static_cast<int>(id >> 61);
+  const int level = s2_level(id);
+  int orientation = face & 1;
+  i = 0;
+  j = 0;
+  for (int k = 0; k < kS2MaxLevel; ++k) {
+    int ij = 0;
+    if (k < level) {
+      const int p = static_cast<int>((id >> (2 * (kS2MaxLevel - 1 - k) + 1)) & 3);
+      ij = kPosToIJ[orientation][p];
+      orientation ^= kPosToOrientation[p];
+    }
+    i = i << 1 | (ij >> 1);
+    j = j << 1 | (ij & 1);
+  }
+  return face;
+}
+std::string s2_token(std::uint64_t id) {
+  static const char* kHex = "0123456789abcdef";
+  std::string t;
+  for (int k = 15; k >= 0; --k) t.push_back(kHex[(id >> (4 * k)) & 15]);
+  while (!t.empty() && t.back() == '0') t.pop_back();
+  return t.empty() ? "X" : t;
+}
+std::optional<std::uint64_t> s2_from_token(std::string_view t) {
+  if (t.empty() || t.size() > 16) return std::nullopt;
+  std::uint64_t id = 0;
+  for (char c : t) {
+    int v;
+    if (c >= '0' && c <= '9') v = c - '0';
+    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    else return std::nullopt;
+    id = id << 4 | static_cast<std::uint64_t>(v);
+  }
+  id <<= 4 * (16 - t.size());
+  if (!s2_valid(id)) return std::nullopt;
+  return id;
+}
+// geo_point_to_s2cell(longitude, latitude [, level]): level 0..30, 11 by default; invalid input
+// gives an empty string.
+Value f_geo_point_to_s2cell(const CallArgs& a) {
+  bool ok = true;
+  const double lon = num(a[0], ok), lat = num(a[1], ok);
+  const double level = a.size() > 2 && !a[2].is_null() ? num(a[2], ok) : 11;
+  if (!ok || !valid_point(lon, lat) || level < 0 || level > kS2MaxLevel || level != std::floor(level)) return Value::of_string("");
+  double u, v;
+  const int face = xyz_to_face_uv(to_v3(lon, lat), u, v);
+  const std::uint64_t leaf = s2_from_face_ij(face, st_to_ij(uv_to_st(u)), st_to_ij(uv_to_st(v)));
+  return Value::of_string(s2_token(s2_parent(leaf, static_cast<int>(level))));
+}
+std::optional<std::uint64_t> s2_arg(const Value& v) {
+  if (v.is_null()) return std::nullopt;
+  return s2_from_token(to_kusto_string(v));
+}
+// geo_s2cell_to_central_point (geo-s2cell-to-central-point-function)
+Value f_geo_s2cell_to_central_point(const CallArgs& a) {
+  auto id = s2_arg(a[0]);
+  if (!id) return null_dyn();
+  std::int64_t i, j;
+  const int face = s2_face_ij(*id, i, j);
+  const std::int64_t size = std::int64_t{1} << (kS2MaxLevel - s2_level(*id));
+  const double s = static_cast<double>(2 * i + size) / static_cast<double>(2 * kS2MaxSize);
+  const double t = static_cast<double>(2 * j + size) / static_cast<double>(2 * kS2MaxSize);
+  return point_value(unit(face_uv_to_xyz(face, st_to_uv(s), st_to_uv(t))));
+}
+// geo_s2cell_to_polygon (geo-s2cell-to-polygon-function): the cell's four corners.
+Value f_geo_s2cell_to_polygon(const CallArgs& a) {
+  auto id = s2_arg(a[0]);
+  if (!id) return null_dyn();
+  std::int64_t i, j;
+  const int face = s2_face_ij(*id, i, j);
+  const std::int64_t size = std::int64_t{1} << (kS2MaxLevel - s2_level(*id));
+  const double m = static_cast<double>(kS2MaxSize);
+  const double u0 = st_to_uv(static_cast<double>(i) / m), u1 = st_to_uv(static_cast<double>(i + size) / m);
+  const double v0 = st_to_uv(static_cast<double>(j) / m), v1 = st_to_uv(static_cast<double>(j + size) / m);
+  std::vector<std::pair<double, double>> ring;
+  for (auto [u, v] : {std::pair{u0, v0}, std::pair{u1, v0}, std::pair{u1, v1}, std::pair{u0, v1}}) {
+    const V3 p = unit(face_uv_to_xyz(face, u, v));
+    ring.emplace_back(lon_of(p), lat_of(p));
+  }
+  ring.push_back(ring.front());
+  return polygon_value(ring);
+}
+// A leaf (i, j) possibly off the face, as a cell of the face it falls on (the S2 library's
+// FromFaceIJWrap).
+std::uint64_t s2_from_face_ij_wrap(int face, std::int64_t i, std::int64_t j) {
+  i = std::max<std::int64_t>(-1, std::min(kS2MaxSize, i));
+  j = std::max<std::int64_t>(-1, std::min(kS2MaxSize, j));
+  constexpr double kScale = 1.0 / static_cast<double>(kS2MaxSize);
+  constexpr double kLimit = 1.0 + 2.220446049250313e-16;
+  double u = std::max(-kLimit, std::min(kLimit, kScale * static_cast<double>(2 * (i - kS2MaxSize / 2) + 1)));
+  double v = std::max(-kLimit, std::min(kLimit, kScale * static_cast<double>(2 * (j - kS2MaxSize / 2) + 1)));
+  const int f = xyz_to_face_uv(face_uv_to_xyz(face, u, v), u, v);
+  return s2_from_face_ij(f, st_to_ij(0.5 * (u + 1)), st_to_ij(0.5 * (v + 1)));
+}
+// geo_s2cell_neighbors (geo-s2cell-neighbors-function): the eight cells of the same level around
+// (seven at a cube corner, four for a face), in the order of the S2 library's AppendAllNeighbors;
+// the page lists the same cells for '89c259' in another order, which it does not define.
+Value f_geo_s2cell_neighbors(const CallArgs& a) {
+  auto id = s2_arg(a[0]);
+  if (!id) return null_dyn();
+  std::int64_t i, j;
+  const int face = s2_face_ij(*id, i, j);
+  const int level = s2_level(*id);
+  const std::int64_t size = std::int64_t{1} << (kS2MaxLevel - level);
+  auto cell = [&](std::int64_t ci, std::int64_t cj) {
+    const bool same = ci >= 0 && cj >= 0 && ci < kS2MaxSize && cj < kS2MaxSize;
+    return s2_parent(same ? s2_from_face_ij(face, ci, cj) : s2_from_face_ij_wrap(face, ci, cj), level);
+  };
+  std::vector<std::uint64_t> ids;
+  for (std::int64_t k = -size;; k += size) {
+    if (k >= 0 && k < size) {
+      ids.push_back(cell(i + k, j - size));
+      ids.push_back(cell(i + k, j + size));
+    }
+    ids.push_back(cell(i - size, j + k));
+    ids.push_back(cell(i + size, j + k));
+    if (k >= size) break;
+  }
+  std::string out;
+  DynWriter w(out);
+  w.begin_array();
+  std::vector<std::uint64_t> seen;
+  for (auto n : ids) {
+    if (n == *id || std::find(seen.begin(), seen.end(), n) != seen.end()) continue;  // a face corner has 7
+    seen.push_back(n);
+    w.string(s2_token(n));
+  }
+  w.end();
+  return Value::of_dynamic(std::move(out));
+}
+
 }  // namespace
 
 void add_geo_functions(std::vector<ScalarFunction>& out) {
@@ -664,6 +953,12 @@ void add_geo_functions(std::vector<ScalarFunction>& out) {
   add("geo_intersects_2polygons", 2, 2, ret_bool, f_geo_intersects_2polygons);
   add("geo_line_centroid", 1, 1, ret_dynamic, f_geo_line_centroid);
   add("geo_polygon_centroid", 1, 1, ret_dynamic, f_geo_polygon_centroid);
+  add("geo_geohash_to_polygon", 1, 1, ret_dynamic, f_geo_geohash_to_polygon);
+  add("geo_geohash_neighbors", 1, 1, ret_dynamic, f_geo_geohash_neighbors);
+  add("geo_point_to_s2cell", 2, 3, ret_string, f_geo_point_to_s2cell);
+  add("geo_s2cell_to_central_point", 1, 1, ret_dynamic, f_geo_s2cell_to_central_point);
+  add("geo_s2cell_to_polygon", 1, 1, ret_dynamic, f_geo_s2cell_to_polygon);
+  add("geo_s2cell_neighbors", 1, 1, ret_dynamic, f_geo_s2cell_neighbors);
   add("geo_line_interpolate_point", 2, 2, ret_dynamic, f_geo_line_interpolate_point);
   add("geo_line_locate_point", 3, 3, ret_real, f_geo_line_locate_point);
 }
