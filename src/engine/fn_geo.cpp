@@ -1,7 +1,9 @@
 // Geospatial functions of the reference (learn.microsoft.com/kusto/query/geospatial-*,
 // geo-*-function): points are (longitude, latitude) in degrees on a sphere.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -930,6 +932,268 @@ Value f_geo_s2cell_neighbors(const CallArgs& a) {
   return Value::of_dynamic(std::move(out));
 }
 
+// ---- geo_from_wkt (geo-from-wkt-function): WKT POINT, LINESTRING, POLYGON, MULTIPOINT,
+// MULTILINESTRING, MULTIPOLYGON and GEOMETRYCOLLECTION (keywords in any case) to GeoJSON. EMPTY
+// geometries, Z/M coordinates and coordinates out of range are unsupported: null.
+class WktReader {
+ public:
+  explicit WktReader(std::string_view s) : s_(s) {}
+  bool geometry(DynWriter& w) {
+    const std::string kw = keyword();
+    if (kw == "POINT") {
+      begin(w, "Point");
+      if (!open() || !coord(w) || !close()) return false;
+    } else if (kw == "LINESTRING") {
+      begin(w, "LineString");
+      if (!coords(w, 2)) return false;
+    } else if (kw == "POLYGON") {
+      begin(w, "Polygon");
+      if (!rings(w)) return false;
+    } else if (kw == "MULTIPOINT") {
+      begin(w, "MultiPoint");
+      if (!open()) return false;
+      w.begin_array();
+      do {
+        skip();
+        const bool paren = peek() == '(';
+        if (paren) ++i_;
+        if (!coord(w) || (paren && !close())) return false;
+      } while (comma());
+      w.end();
+      if (!close()) return false;
+    } else if (kw == "MULTILINESTRING") {
+      begin(w, "MultiLineString");
+      if (!open()) return false;
+      w.begin_array();
+      do {
+        if (!coords(w, 2)) return false;
+      } while (comma());
+      w.end();
+      if (!close()) return false;
+    } else if (kw == "MULTIPOLYGON") {
+      begin(w, "MultiPolygon");
+      if (!open()) return false;
+      w.begin_array();
+      do {
+        if (!rings(w)) return false;
+      } while (comma());
+      w.end();
+      if (!close()) return false;
+    } else if (kw == "GEOMETRYCOLLECTION") {
+      w.begin_object();
+      w.key("type");
+      w.string("GeometryCollection");
+      w.key("geometries");
+      if (!open()) return false;
+      w.begin_array();
+      do {
+        if (!geometry(w)) return false;
+      } while (comma());
+      w.end();
+      if (!close()) return false;
+      w.end();
+      return true;
+    } else {
+      return false;
+    }
+    w.end();  // the geometry's object
+    return true;
+  }
+  bool at_end() {
+    skip();
+    return i_ == s_.size();
+  }
+
+ private:
+  void begin(DynWriter& w, const char* type) {
+    w.begin_object();
+    w.key("type");
+    w.string(type);
+    w.key("coordinates");
+  }
+  void skip() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  }
+  char peek() { return i_ < s_.size() ? s_[i_] : '\0'; }
+  std::string keyword() {
+    skip();
+    std::string k;
+    while (i_ < s_.size() && std::isalpha(static_cast<unsigned char>(s_[i_]))) k.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(s_[i_++]))));
+    return k;
+  }
+  bool open() {
+    skip();
+    if (peek() != '(') return false;
+    ++i_;
+    return true;
+  }
+  bool close() {
+    skip();
+    if (peek() != ')') return false;
+    ++i_;
+    return true;
+  }
+  bool comma() {
+    skip();
+    if (peek() != ',') return false;
+    ++i_;
+    return true;
+  }
+  bool number(double& d) {
+    skip();
+    const std::size_t start = i_;
+    while (i_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[i_])) || s_[i_] == '.' || s_[i_] == '-' || s_[i_] == '+' || s_[i_] == 'e' || s_[i_] == 'E')) ++i_;
+    if (i_ == start) return false;
+    const std::string t(s_.substr(start, i_ - start));
+    char* end = nullptr;
+    d = std::strtod(t.c_str(), &end);
+    return end == t.c_str() + t.size() && std::isfinite(d);
+  }
+  bool coord(DynWriter& w) {
+    double lon, lat;
+    if (!number(lon) || !number(lat) || !valid_point(lon, lat)) return false;
+    w.begin_array();
+    w.real(lon);
+    w.real(lat);
+    w.end();
+    return true;
+  }
+  bool coords(DynWriter& w, std::size_t min) {
+    if (!open()) return false;
+    w.begin_array();
+    std::size_t n = 0;
+    do {
+      if (!coord(w)) return false;
+      ++n;
+    } while (comma());
+    w.end();
+    return close() && n >= min;
+  }
+  bool rings(DynWriter& w) {
+    if (!open()) return false;
+    w.begin_array();
+    do {
+      if (!coords(w, 4)) return false;
+    } while (comma());
+    w.end();
+    return close();
+  }
+  std::string_view s_;
+  std::size_t i_ = 0;
+};
+Value f_geo_from_wkt(const CallArgs& a) {
+  if (a[0].is_null()) return null_dyn();
+  const std::string text = to_kusto_string(a[0]);
+  std::string out;
+  DynWriter w(out);
+  WktReader r(text);
+  if (!r.geometry(w) || !r.at_end()) return null_dyn();
+  return Value::of_dynamic(std::move(out));
+}
+
+// ---- geo_line_densify / geo_polygon_densify (geo-line-densify-function,
+// geo-polygon-densify-function): each edge, read as a straight line in longitude and latitude, is
+// split at its planar midpoint while that midpoint lies farther than tolerance (meters, 0.1 to
+// 10000, 10 by default) from the geodesic between the edge's ends, recursively. The pages do not
+// give Kusto's rule; this one reproduces their examples (the 130 km edge in 8 pieces, the 110 km
+// parallel edges in 4, meridian and short edges unchanged). With preserve_crossing, an edge whose
+// longitudes differ by more than 180 degrees crosses the antimeridian; without, it runs through
+// longitude 0 as written. More than 10485760 points give null.
+constexpr std::size_t kMaxDensifyPoints = 10485760;
+double dist_to_arc(V3 p, V3 a, V3 b) {
+  Pt pa{0, 0, a}, pb{0, 0, b};
+  return angle(p, closest_on_edge(p, pa, pb).v);
+}
+bool densify_edge(double lon1, double lat1, double lon2, double lat2, double tol_rad, int depth, std::vector<std::pair<double, double>>& out) {
+  if (out.size() > kMaxDensifyPoints) return false;
+  const double mlon = (lon1 + lon2) / 2, mlat = (lat1 + lat2) / 2;
+  auto wrap = [](double l) { return l > 180 ? l - 360 : l < -180 ? l + 360 : l; };
+  const V3 a = to_v3(wrap(lon1), lat1), b = to_v3(wrap(lon2), lat2), m = to_v3(wrap(mlon), mlat);
+  if (depth < 60 && dist_to_arc(m, a, b) > tol_rad) {
+    if (!densify_edge(lon1, lat1, mlon, mlat, tol_rad, depth + 1, out)) return false;
+    out.emplace_back(wrap(mlon), mlat);
+    return densify_edge(mlon, mlat, lon2, lat2, tol_rad, depth + 1, out);
+  }
+  return true;
+}
+std::optional<std::vector<std::pair<double, double>>> densify_chain(const Ring& r, double tol_rad, bool crossing) {
+  std::vector<std::pair<double, double>> out;
+  out.emplace_back(r[0].lon, r[0].lat);
+  for (std::size_t i = 0; i + 1 < r.size(); ++i) {
+    double lon2 = r[i + 1].lon;
+    if (crossing && std::fabs(lon2 - r[i].lon) > 180) lon2 += lon2 < r[i].lon ? 360 : -360;
+    if (!densify_edge(r[i].lon, r[i].lat, lon2, r[i + 1].lat, tol_rad, 0, out)) return std::nullopt;
+    out.emplace_back(r[i + 1].lon, r[i + 1].lat);
+  }
+  return out;
+}
+void write_chain(DynWriter& w, const std::vector<std::pair<double, double>>& c) {
+  w.begin_array();
+  for (auto& [lon, lat] : c) {
+    w.begin_array();
+    w.real(lon);
+    w.real(lat);
+    w.end();
+  }
+  w.end();
+}
+std::optional<double> densify_tolerance(const CallArgs& a) {
+  bool ok = true;
+  const double tol = a.size() > 1 && !a[1].is_null() ? num(a[1], ok) : 10;
+  if (!ok || !(tol >= 0.1 && tol <= 10000)) return std::nullopt;
+  return tol / kEarthRadius;
+}
+Value f_geo_line_densify(const CallArgs& a) {
+  auto ls = lines_of(a[0]);
+  auto tol = densify_tolerance(a);
+  if (!ls || !tol) return null_dyn();
+  const bool crossing = a.size() > 2 && a[2].truthy();
+  const bool multi = type_of(geo_dyn(a[0])) == "MultiLineString";
+  std::string out;
+  DynWriter w(out);
+  w.begin_object();
+  w.key("type");
+  w.string(multi ? "MultiLineString" : "LineString");
+  w.key("coordinates");
+  if (multi) w.begin_array();
+  std::size_t total = 0;
+  for (auto& l : *ls) {
+    auto c = densify_chain(l, *tol, crossing);
+    if (!c || (total += c->size()) > kMaxDensifyPoints) return null_dyn();
+    write_chain(w, *c);
+  }
+  if (multi) w.end();
+  w.end();
+  return Value::of_dynamic(std::move(out));
+}
+Value f_geo_polygon_densify(const CallArgs& a) {
+  auto ps = polys_of(a[0]);
+  auto tol = densify_tolerance(a);
+  if (!ps || !tol) return null_dyn();
+  const bool crossing = a.size() > 2 && a[2].truthy();
+  const bool multi = type_of(geo_dyn(a[0])) == "MultiPolygon";
+  std::string out;
+  DynWriter w(out);
+  w.begin_object();
+  w.key("type");
+  w.string(multi ? "MultiPolygon" : "Polygon");
+  w.key("coordinates");
+  if (multi) w.begin_array();
+  std::size_t total = 0;
+  for (auto& p : *ps) {
+    w.begin_array();
+    for (auto& r : p) {
+      auto c = densify_chain(r, *tol, crossing);
+      if (!c || (total += c->size()) > kMaxDensifyPoints) return null_dyn();
+      write_chain(w, *c);
+    }
+    w.end();
+  }
+  if (multi) w.end();
+  w.end();
+  return Value::of_dynamic(std::move(out));
+}
+
 }  // namespace
 
 void add_geo_functions(std::vector<ScalarFunction>& out) {
@@ -959,6 +1223,9 @@ void add_geo_functions(std::vector<ScalarFunction>& out) {
   add("geo_s2cell_to_central_point", 1, 1, ret_dynamic, f_geo_s2cell_to_central_point);
   add("geo_s2cell_to_polygon", 1, 1, ret_dynamic, f_geo_s2cell_to_polygon);
   add("geo_s2cell_neighbors", 1, 1, ret_dynamic, f_geo_s2cell_neighbors);
+  add("geo_from_wkt", 1, 1, ret_dynamic, f_geo_from_wkt);
+  add("geo_line_densify", 1, 3, ret_dynamic, f_geo_line_densify);
+  add("geo_polygon_densify", 1, 3, ret_dynamic, f_geo_polygon_densify);
   add("geo_line_interpolate_point", 2, 2, ret_dynamic, f_geo_line_interpolate_point);
   add("geo_line_locate_point", 3, 3, ret_real, f_geo_line_locate_point);
 }
