@@ -934,7 +934,8 @@ Value f_geo_s2cell_neighbors(const CallArgs& a) {
 
 // ---- geo_from_wkt (geo-from-wkt-function): WKT POINT, LINESTRING, POLYGON, MULTIPOINT,
 // MULTILINESTRING, MULTIPOLYGON and GEOMETRYCOLLECTION (keywords in any case) to GeoJSON. EMPTY
-// geometries, Z/M coordinates and coordinates out of range are unsupported: null.
+// geometries, Z/M coordinates and coordinates out of range are unsupported: null; so are
+// collections nested more than 64 deep.
 class WktReader {
  public:
   explicit WktReader(std::string_view s) : s_(s) {}
@@ -980,6 +981,7 @@ class WktReader {
       w.end();
       if (!close()) return false;
     } else if (kw == "GEOMETRYCOLLECTION") {
+      if (++depth_ > kMaxDepth) return false;  // nested collections: bounded recursion
       w.begin_object();
       w.key("type");
       w.string("GeometryCollection");
@@ -1078,8 +1080,10 @@ class WktReader {
     w.end();
     return close();
   }
+  static constexpr int kMaxDepth = 64;
   std::string_view s_;
   std::size_t i_ = 0;
+  int depth_ = 0;
 };
 Value f_geo_from_wkt(const CallArgs& a) {
   if (a[0].is_null()) return null_dyn();
