@@ -1307,6 +1307,104 @@ Value f_geo_h3cell_children(const CallArgs& a) {
   return Value::of_dynamic(std::move(out));
 }
 
+// ---- geo_polygon_to_s2cells / geo_line_to_s2cells (geo-polygon-to-s2cells-function,
+// geo-line-to-s2cells-function): the cells of the level (11 by default) that the shape meets, or
+// that lie within radius meters of it, in cell-id order; more than 65536 give null. A descent from
+// the six faces keeps a cell when a vertex of the shape falls in it, an edge of the shape crosses
+// an edge of the cell (cell edges are geodesics), a corner of the cell lies in the polygon, or the
+// shape comes within radius of the cell's boundary.
+constexpr std::size_t kMaxCoverCells = 65536;
+struct CellShape {
+  V3 corner[4];
+};
+CellShape cell_shape(std::uint64_t id) {
+  std::int64_t i, j;
+  const int face = s2_face_ij(id, i, j);
+  const std::int64_t size = std::int64_t{1} << (kS2MaxLevel - s2_level(id));
+  const double m = static_cast<double>(kS2MaxSize);
+  const double u0 = st_to_uv(static_cast<double>(i) / m), u1 = st_to_uv(static_cast<double>(i + size) / m);
+  const double v0 = st_to_uv(static_cast<double>(j) / m), v1 = st_to_uv(static_cast<double>(j + size) / m);
+  return {{unit(face_uv_to_xyz(face, u0, v0)), unit(face_uv_to_xyz(face, u1, v0)), unit(face_uv_to_xyz(face, u1, v1)),
+           unit(face_uv_to_xyz(face, u0, v1))}};
+}
+std::uint64_t s2_leaf_of(V3 p) {
+  double u, v;
+  const int face = xyz_to_face_uv(p, u, v);
+  return s2_from_face_ij(face, st_to_ij(uv_to_st(u)), st_to_ij(uv_to_st(v)));
+}
+bool in_cell(std::uint64_t cell, std::uint64_t leaf) {
+  const std::uint64_t lsb = cell & (~cell + 1);
+  return leaf >= cell - (lsb - 1) && leaf <= cell + (lsb - 1);
+}
+// The angle between two arcs: 0 when they meet, else the least distance from an end of one to
+// the other.
+double arc_distance(const Pt& a, const Pt& b, const Pt& c, const Pt& d) {
+  if (arcs_meet(a.v, b.v, c.v, d.v)) return 0;
+  double best = angle(a.v, closest_on_edge(a.v, c, d).v);
+  best = std::min(best, angle(b.v, closest_on_edge(b.v, c, d).v));
+  best = std::min(best, angle(c.v, closest_on_edge(c.v, a, b).v));
+  best = std::min(best, angle(d.v, closest_on_edge(d.v, a, b).v));
+  return best;
+}
+bool cell_meets(std::uint64_t id, const std::vector<Ring>& edges, const std::vector<Poly>* polys, double radius) {
+  const CellShape cs = cell_shape(id);
+  Pt corner[4];
+  for (int k = 0; k < 4; ++k) corner[k].v = cs.corner[k];
+  for (auto& l : edges)
+    for (auto& p : l)
+      if (in_cell(id, s2_leaf_of(p.v))) return true;
+  if (polys) {
+    for (auto& c : cs.corner) {
+      auto in = in_polys(*polys, c);
+      if (in && *in) return true;
+    }
+  }
+  for (auto& l : edges)
+    for (std::size_t i = 0; i + 1 < l.size(); ++i)
+      for (int k = 0; k < 4; ++k)
+        if (arc_distance(l[i], l[i + 1], corner[k], corner[(k + 1) % 4]) <= radius) return true;
+  return false;
+}
+bool cover(std::uint64_t id, int level, const std::vector<Ring>& edges, const std::vector<Poly>* polys, double radius,
+           std::vector<std::uint64_t>& out) {
+  if (!cell_meets(id, edges, polys, radius)) return true;
+  if (s2_level(id) == level) {
+    out.push_back(id);
+    return out.size() <= kMaxCoverCells;
+  }
+  const std::uint64_t lsb = id & (~id + 1), step = lsb >> 2;
+  for (std::uint64_t k = 0; k < 4; ++k)
+    if (!cover(id - lsb + step + k * (lsb >> 1), level, edges, polys, radius, out)) return false;
+  return true;
+}
+Value cover_value(const std::vector<Ring>& edges, const std::vector<Poly>* polys, const CallArgs& a) {
+  bool ok = true;
+  const double level = a.size() > 1 && !a[1].is_null() ? num(a[1], ok) : 11;
+  const double radius = a.size() > 2 && !a[2].is_null() ? num(a[2], ok) : 0;
+  if (!ok || level < 0 || level > kS2MaxLevel || level != std::floor(level) || !(radius >= 0) || !std::isfinite(radius)) return null_dyn();
+  std::vector<std::uint64_t> cells;
+  for (std::uint64_t face = 0; face < 6; ++face)
+    if (!cover(face << 61 | std::uint64_t{1} << 60, static_cast<int>(level), edges, polys, radius / kEarthRadius, cells)) return null_dyn();
+  std::string out;
+  DynWriter w(out);
+  w.begin_array();
+  for (auto c : cells) w.string(s2_token(c));
+  w.end();
+  return Value::of_dynamic(std::move(out));
+}
+Value f_geo_polygon_to_s2cells(const CallArgs& a) {
+  auto ps = polys_of(a[0]);
+  if (!ps) return null_dyn();
+  for (auto& p : *ps)
+    if (!plane_of(p)) return null_dyn();
+  return cover_value(rings_of(*ps), &*ps, a);
+}
+Value f_geo_line_to_s2cells(const CallArgs& a) {
+  auto ls = lines_of(a[0]);
+  if (!ls) return null_dyn();
+  return cover_value(*ls, nullptr, a);
+}
+
 }  // namespace
 
 void add_geo_functions(std::vector<ScalarFunction>& out) {
@@ -1342,6 +1440,8 @@ void add_geo_functions(std::vector<ScalarFunction>& out) {
   add("geo_h3cell_level", 1, 1, ret_int, f_geo_h3cell_level);
   add("geo_h3cell_parent", 1, 2, ret_string, f_geo_h3cell_parent);
   add("geo_h3cell_children", 1, 2, ret_dynamic, f_geo_h3cell_children);
+  add("geo_polygon_to_s2cells", 1, 3, ret_dynamic, f_geo_polygon_to_s2cells);
+  add("geo_line_to_s2cells", 1, 3, ret_dynamic, f_geo_line_to_s2cells);
   add("geo_line_interpolate_point", 2, 2, ret_dynamic, f_geo_line_interpolate_point);
   add("geo_line_locate_point", 3, 3, ret_real, f_geo_line_locate_point);
 }

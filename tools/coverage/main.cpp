@@ -88,8 +88,6 @@ const std::map<std::string, std::string>& not_yet() {
       {"geo_intersection_2lines", "needs spherical overlay (union, intersection) of shapes"},
       {"geo_intersection_2polygons", "needs spherical overlay (union, intersection) of shapes"},
       {"geo_intersection_line_with_polygon", "needs spherical overlay (union, intersection) of shapes"},
-      {"geo_line_to_s2cells", "needs the S2 region coverer's covering rules"},
-      {"geo_polygon_to_s2cells", "needs the S2 region coverer's covering rules"},
       {"geo_point_to_h3cell", "H3 cell geometry (icosahedral projection) is not an allowed dependency and not written here"},
       {"geo_polygon_to_h3cells", "H3 cell geometry (icosahedral projection) is not an allowed dependency and not written here"},
       {"geo_h3cell_to_central_point", "H3 cell geometry (icosahedral projection) is not an allowed dependency and not written here"},
