@@ -1346,38 +1346,56 @@ double arc_distance(const Pt& a, const Pt& b, const Pt& c, const Pt& d) {
   best = std::min(best, angle(d.v, closest_on_edge(d.v, a, b).v));
   return best;
 }
-bool cell_meets(std::uint64_t id, const std::vector<Ring>& edges, const std::vector<Poly>* polys, double radius) {
-  const CellShape cs = cell_shape(id);
+// The edges of the shape, each a pair of vertices.
+using Edge = std::pair<const Pt*, const Pt*>;
+// Whether the cell meets the shape (or lies within radius of it), given the edges that come near
+// the cell (those farther than the cell's bounding cap plus radius cannot touch it). Without a
+// near edge the cell is wholly inside or wholly outside a polygon: one corner decides.
+bool cell_meets(std::uint64_t id, const CellShape& cs, const std::vector<Edge>& near, const std::vector<Poly>* polys, double radius) {
   Pt corner[4];
   for (int k = 0; k < 4; ++k) corner[k].v = cs.corner[k];
-  for (auto& l : edges)
-    for (auto& p : l)
-      if (in_cell(id, s2_leaf_of(p.v))) return true;
+  for (auto& e : near)
+    if (in_cell(id, s2_leaf_of(e.first->v)) || in_cell(id, s2_leaf_of(e.second->v))) return true;
+  for (auto& e : near)
+    for (int k = 0; k < 4; ++k)
+      if (arc_distance(*e.first, *e.second, corner[k], corner[(k + 1) % 4]) <= radius) return true;
   if (polys) {
-    for (auto& c : cs.corner) {
-      auto in = in_polys(*polys, c);
-      if (in && *in) return true;
-    }
+    auto in = in_polys(*polys, cs.corner[0]);
+    if (in && *in) return true;
   }
-  for (auto& l : edges)
-    for (std::size_t i = 0; i + 1 < l.size(); ++i)
-      for (int k = 0; k < 4; ++k)
-        if (arc_distance(l[i], l[i + 1], corner[k], corner[(k + 1) % 4]) <= radius) return true;
   return false;
 }
-bool cover(std::uint64_t id, int level, const std::vector<Ring>& edges, const std::vector<Poly>* polys, double radius,
+bool cover(std::uint64_t id, int level, const std::vector<Edge>& edges, const std::vector<Poly>* polys, double radius,
            std::vector<std::uint64_t>& out) {
-  if (!cell_meets(id, edges, polys, radius)) return true;
+  const CellShape cs = cell_shape(id);
+  const V3 centre = unit(cs.corner[0] + cs.corner[1] + cs.corner[2] + cs.corner[3]);
+  double cap = 0;
+  for (auto& c : cs.corner) cap = std::max(cap, angle(centre, c));
+  std::vector<Edge> near;
+  for (auto& e : edges)
+    if (angle(centre, closest_on_edge(centre, *e.first, *e.second).v) <= cap + radius + 1e-12) near.push_back(e);
+  if (near.empty() && !polys) return true;
+  if (!cell_meets(id, cs, near, polys, radius)) return true;
+  const std::uint64_t lsb = id & (~id + 1);
+  if (near.empty()) {  // wholly inside the polygon: every cell of the level below it
+    const std::uint64_t lsb_l = s2_lsb_for_level(level), count = lsb / lsb_l;
+    if (out.size() + count > kMaxCoverCells) return false;
+    for (std::uint64_t k = 0; k < count; ++k) out.push_back(id - lsb + lsb_l + k * 2 * lsb_l);
+    return true;
+  }
   if (s2_level(id) == level) {
     out.push_back(id);
     return out.size() <= kMaxCoverCells;
   }
-  const std::uint64_t lsb = id & (~id + 1), step = lsb >> 2;
+  const std::uint64_t step = lsb >> 2;
   for (std::uint64_t k = 0; k < 4; ++k)
-    if (!cover(id - lsb + step + k * (lsb >> 1), level, edges, polys, radius, out)) return false;
+    if (!cover(id - lsb + step + k * (lsb >> 1), level, near, polys, radius, out)) return false;
   return true;
 }
-Value cover_value(const std::vector<Ring>& edges, const std::vector<Poly>* polys, const CallArgs& a) {
+Value cover_value(const std::vector<Ring>& lines, const std::vector<Poly>* polys, const CallArgs& a) {
+  std::vector<Edge> edges;
+  for (auto& l : lines)
+    for (std::size_t i = 0; i + 1 < l.size(); ++i) edges.emplace_back(&l[i], &l[i + 1]);
   bool ok = true;
   const double level = a.size() > 1 && !a[1].is_null() ? num(a[1], ok) : 11;
   const double radius = a.size() > 2 && !a[2].is_null() ? num(a[2], ok) : 0;
