@@ -1423,6 +1423,192 @@ Value f_geo_line_to_s2cells(const CallArgs& a) {
   return cover_value(*ls, nullptr, a);
 }
 
+// ---- geo_intersection_2lines, geo_intersection_line_with_polygon
+// (geo-intersection-2lines-function, geo-intersection-line-with-polygon-function): the result is a
+// Point, MultiPoint, LineString or MultiLineString, a GeometryCollection of points and lines when
+// both occur, and an empty GeometryCollection when nothing is shared (the pages' examples). A
+// crossing is where the two great circles meet inside both arcs; vertices given keep their
+// coordinates. Lines are cut at the polygon's boundary and the pieces whose middle lies inside are
+// kept, joined where they meet.
+struct GeoPoint {
+  double lon = 0, lat = 0;
+  V3 v;
+};
+GeoPoint gp_of(const Pt& p) { return {p.lon, p.lat, p.v}; }
+GeoPoint gp_of(V3 v) { return {lon_of(v), lat_of(v), v}; }
+// The normal of arc a-b as (a + b) x (b - a) = 2 (a x b): more precise for close points.
+V3 robust_normal(V3 a, V3 b) { return cross(a + b, b - a); }
+std::optional<V3> arc_crossing(V3 a, V3 b, V3 c, V3 d) {
+  const V3 n1 = robust_normal(a, b), n2 = robust_normal(c, d);
+  const V3 x = cross(n1, n2);
+  if (norm(x) < 1e-15 * std::max(1e-300, norm(n1) * norm(n2))) return std::nullopt;
+  const V3 u = unit(x);
+  for (V3 cand : {u, u * -1.0}) {
+    const bool in1 = dot(cross(a, cand), n1) >= 0 && dot(cross(cand, b), n1) >= 0;
+    const bool in2 = dot(cross(c, cand), n2) >= 0 && dot(cross(cand, d), n2) >= 0;
+    if (in1 && in2) return cand;
+  }
+  return std::nullopt;
+}
+bool same_point(V3 a, V3 b) { return angle(a, b) < 1e-14; }
+void write_geo_point(DynWriter& w, const GeoPoint& p) {
+  w.begin_array();
+  w.real(p.lon);
+  w.real(p.lat);
+  w.end();
+}
+Value shared_value(const std::vector<GeoPoint>& points, const std::vector<std::vector<GeoPoint>>& chains) {
+  std::string out;
+  DynWriter w(out);
+  auto write_points = [&]() {
+    w.begin_object();
+    w.key("type");
+    w.string(points.size() == 1 ? "Point" : "MultiPoint");
+    w.key("coordinates");
+    if (points.size() == 1) write_geo_point(w, points[0]);
+    else {
+      w.begin_array();
+      for (auto& p : points) write_geo_point(w, p);
+      w.end();
+    }
+    w.end();
+  };
+  auto write_lines = [&]() {
+    w.begin_object();
+    w.key("type");
+    w.string(chains.size() == 1 ? "LineString" : "MultiLineString");
+    w.key("coordinates");
+    if (chains.size() > 1) w.begin_array();
+    for (auto& c : chains) {
+      w.begin_array();
+      for (auto& p : c) write_geo_point(w, p);
+      w.end();
+    }
+    if (chains.size() > 1) w.end();
+    w.end();
+  };
+  if (!points.empty() && chains.empty()) write_points();
+  else if (points.empty() && !chains.empty()) write_lines();
+  else {
+    w.begin_object();
+    w.key("type");
+    w.string("GeometryCollection");
+    w.key("geometries");
+    w.begin_array();
+    if (!points.empty()) write_points();
+    if (!chains.empty()) write_lines();
+    w.end();
+    w.end();
+  }
+  return Value::of_dynamic(std::move(out));
+}
+void add_piece(std::vector<std::vector<GeoPoint>>& chains, const GeoPoint& s, const GeoPoint& e, bool& open) {
+  if (open && !chains.empty() && same_point(chains.back().back().v, s.v)) chains.back().push_back(e);
+  else chains.push_back({s, e});
+  open = true;
+}
+// The position of x along arc a-b, as the signed angle from a.
+double along(V3 a, V3 b, V3 x) {
+  const V3 n = cross(a, b);
+  const double t = angle(a, x);
+  return dot(cross(a, x), n) < 0 ? -t : t;
+}
+Value f_geo_intersection_2lines(const CallArgs& a) {
+  auto x = lines_of(a[0]), y = lines_of(a[1]);
+  if (!x || !y) return null_dyn();
+  std::vector<GeoPoint> points;
+  std::vector<std::vector<GeoPoint>> chains;
+  bool open = false;
+  for (auto& l1 : *x)
+    for (std::size_t i = 0; i + 1 < l1.size(); ++i) {
+      const Pt &p = l1[i], &q = l1[i + 1];
+      const V3 n1 = robust_normal(p.v, q.v);
+      if (norm(n1) < 1e-15) continue;
+      const V3 u1 = unit(n1);
+      // overlaps with edges on the same great circle
+      std::vector<std::pair<double, double>> spans;
+      for (auto& l2 : *y)
+        for (std::size_t j = 0; j + 1 < l2.size(); ++j) {
+          const Pt &c = l2[j], &d = l2[j + 1];
+          if (std::fabs(dot(c.v, u1)) < 1e-12 && std::fabs(dot(d.v, u1)) < 1e-12) {  // on the same great circle (6 um)
+            const double len = angle(p.v, q.v);
+            double t0 = along(p.v, q.v, c.v), t1 = along(p.v, q.v, d.v);
+            if (t0 > t1) std::swap(t0, t1);
+            t0 = std::max(t0, 0.0);
+            t1 = std::min(t1, len);
+            if (t1 - t0 > 1e-15) spans.emplace_back(t0, t1);
+          }
+        }
+      std::sort(spans.begin(), spans.end());
+      const double len = angle(p.v, q.v);
+      auto at = [&](double t) -> GeoPoint {
+        if (t <= 1e-15) return gp_of(p);
+        if (t >= len - 1e-15) return gp_of(q);
+        const double st = std::sin(len);
+        return gp_of(unit(p.v * (std::sin(len - t) / st) + q.v * (std::sin(t) / st)));
+      };
+      for (auto& [t0, t1] : spans) add_piece(chains, at(t0), at(t1), open);
+      if (spans.empty()) open = false;
+      for (auto& l2 : *y)
+        for (std::size_t j = 0; j + 1 < l2.size(); ++j) {
+          auto m = arc_crossing(p.v, q.v, l2[j].v, l2[j + 1].v);
+          if (!m) continue;
+          GeoPoint g = gp_of(*m);
+          for (const Pt* v : std::initializer_list<const Pt*>{&p, &q, &l2[j], &l2[j + 1]})
+            if (same_point(v->v, *m)) g = gp_of(*v);
+          bool dup = false;
+          for (auto& e : points) dup = dup || same_point(e.v, g.v);
+          for (auto& c : chains)
+            for (std::size_t k = 0; k + 1 < c.size() && !dup; ++k) dup = on_arc(g.v, c[k].v, c[k + 1].v);
+          if (!dup) points.push_back(g);
+        }
+    }
+  // points found before a later overlap that covers them
+  std::vector<GeoPoint> kept;
+  for (auto& g : points) {
+    bool covered = false;
+    for (auto& c : chains)
+      for (std::size_t k = 0; k + 1 < c.size() && !covered; ++k) covered = on_arc(g.v, c[k].v, c[k + 1].v);
+    if (!covered) kept.push_back(g);
+  }
+  if (kept.empty() && chains.empty()) return shared_value({}, {});
+  return shared_value(kept, chains);
+}
+Value f_geo_intersection_line_with_polygon(const CallArgs& a) {
+  auto ls = lines_of(a[0]);
+  auto ps = polys_of(a[1]);
+  if (!ls || !ps) return null_dyn();
+  for (auto& p : *ps)
+    if (!plane_of(p)) return null_dyn();
+  const std::vector<Ring> boundary = rings_of(*ps);
+  std::vector<std::vector<GeoPoint>> chains;
+  for (auto& l : *ls) {
+    bool open = false;
+    for (std::size_t i = 0; i + 1 < l.size(); ++i) {
+      const Pt &p = l[i], &q = l[i + 1];
+      std::vector<std::pair<double, GeoPoint>> cuts{{0.0, gp_of(p)}};
+      const double len = angle(p.v, q.v);
+      for (auto& r : boundary)
+        for (std::size_t j = 0; j + 1 < r.size(); ++j) {
+          auto m = arc_crossing(p.v, q.v, r[j].v, r[j + 1].v);
+          if (!m) continue;
+          const double t = angle(p.v, *m);
+          if (t > 1e-15 && t < len - 1e-15) cuts.emplace_back(t, gp_of(*m));
+        }
+      cuts.emplace_back(len, gp_of(q));
+      std::sort(cuts.begin(), cuts.end(), [](auto& u, auto& v) { return u.first < v.first; });
+      for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        const GeoPoint &s0 = cuts[k].second, &e0 = cuts[k + 1].second;
+        if (same_point(s0.v, e0.v)) continue;
+        auto in = in_polys(*ps, unit(s0.v + e0.v));
+        if (in && *in) add_piece(chains, s0, e0, open);
+        else open = false;
+      }
+    }
+  }
+  return shared_value({}, chains);
+}
+
 }  // namespace
 
 void add_geo_functions(std::vector<ScalarFunction>& out) {
@@ -1460,6 +1646,8 @@ void add_geo_functions(std::vector<ScalarFunction>& out) {
   add("geo_h3cell_children", 1, 2, ret_dynamic, f_geo_h3cell_children);
   add("geo_polygon_to_s2cells", 1, 3, ret_dynamic, f_geo_polygon_to_s2cells);
   add("geo_line_to_s2cells", 1, 3, ret_dynamic, f_geo_line_to_s2cells);
+  add("geo_intersection_2lines", 2, 2, ret_dynamic, f_geo_intersection_2lines);
+  add("geo_intersection_line_with_polygon", 2, 2, ret_dynamic, f_geo_intersection_line_with_polygon);
   add("geo_line_interpolate_point", 2, 2, ret_dynamic, f_geo_line_interpolate_point);
   add("geo_line_locate_point", 3, 3, ret_real, f_geo_line_locate_point);
 }
