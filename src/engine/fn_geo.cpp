@@ -1,5 +1,7 @@
-// Geospatial functions of the reference (learn.microsoft.com/kusto/query/geospatial-*,
-// geo-*-function): points are (longitude, latitude) in degrees on a sphere.
+// Geospatial functions of the reference (learn.microsoft.com/kusto/query/geo-*-function): points
+// are (longitude, latitude) in degrees on a sphere; shapes are GeoJSON. Distances, measures,
+// containment, intersections, centroids, interpolation, densification, WKT, geohash cells, S2
+// cells (the S2 library's public cell-id scheme) and H3 cell tokens (the H3 index bit layout).
 #include <algorithm>
 #include <cctype>
 #include <cmath>

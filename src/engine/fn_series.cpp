@@ -1,10 +1,13 @@
 // Series functions (learn.microsoft.com/kusto/query/<name>-function): series_stats(_dynamic),
 // series_fit_line(_dynamic), series_outliers, series_decompose, series_decompose_anomalies,
-// series_periods_detect's use in them, series_fill_forward/backward/const/linear, and the
-// element-wise series_add/subtract/multiply/divide/abs/greater/less/equals.
+// series_decompose_forecast, series_periods_detect's use in them, series_fill_forward/backward/
+// const/linear, the element-wise series_add/subtract/multiply/divide/abs/greater/less/equals...,
+// series_fft/ifft, series_fir, series_iir, series_fit_poly, series_fit_2lines(_dynamic) and
+// series_seasonal.
 // A function that returns several columns (series_stats, series_fit_line, series_decompose,
-// series_decompose_anomalies) returns them here as one dynamic array, which the binder splits into
-// columns (`extend (a, b) = f(x)`, or names series_stats_x_min ... when none are given).
+// series_decompose_anomalies, series_fft, series_ifft, series_fit_poly, series_fit_2lines) returns
+// them here as one dynamic array, which the binder splits into columns (`extend (a, b) = f(x)`, or
+// names series_stats_x_min ... when none are given).
 #include <algorithm>
 #include <cmath>
 #include <optional>
