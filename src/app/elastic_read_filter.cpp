@@ -45,10 +45,19 @@ bool static_query(const kuery::Node& n, const elastic::FieldTypes& types, int de
   return false;
 }
 
+// The source paths the query reads (each field as named and where its values come from).
+void query_paths(const kuery::Node& n, const elastic::FieldTypes& types, std::vector<std::string>& out) {
+  for (const auto& c : n.children) query_paths(*c, types, out);
+  if (!n.field) return;
+  out.push_back(n.field->text);
+  if (auto f = types.lookup(n.field->text)) out.push_back(f->source_path);
+}
+
 struct Shared {
   kuery::Query query;
   const elastic::FieldTypes* types = nullptr;
   std::optional<kuery::RuleWindow> time;
+  std::vector<std::string> paths;
 };
 
 class Filter : public DocumentFilter {
@@ -63,10 +72,16 @@ class Filter : public DocumentFilter {
   }
   bool keep(DynRef doc, std::size_t) override {
     if (!doc.is_object() || query_.matches(doc)) return true;
-    if (shapes_.first_of_shape(doc)) return true;
+    std::uint64_t h = 0;
+    return keep_unmatched(doc, document_shape(doc, h) ? std::optional<std::uint64_t>(h) : std::nullopt);
+  }
+  std::vector<std::string> paths() const override { return shared_->paths; }
+  bool matches(DynRef projected) override { return query_.matches(projected); }
+  bool keep_unmatched(DynRef projected, std::optional<std::uint64_t> shape) override {
+    if (shapes_.first_of_shape(shape)) return true;
     ++dropped_;
     if (shared_->time)
-      if (auto t = kuery::event_time(doc, *shared_->time)) times_.push_back(t->ticks);
+      if (auto t = kuery::event_time(projected, *shared_->time)) times_.push_back(t->ticks);
     return false;
   }
 
@@ -102,6 +117,11 @@ void KueryReadFilter::install(IngestOptions& opt, ReadFilterCounts& counts) cons
   shared->query = std::move(*kuery::parse_kuery(query_).query);
   shared->types = types_;
   shared->time = time_;
+  query_paths(*shared->query.root, *types_, shared->paths);
+  if (time_) {
+    shared->paths.push_back(time_->timestamp_field);
+    shared->paths.push_back("@timestamp");
+  }
   auto m = std::make_shared<std::mutex>();
   opt.make_document_filter = [shared, &counts, m]() -> std::unique_ptr<DocumentFilter> {
     return std::make_unique<Filter>(shared, counts, m);

@@ -29,6 +29,7 @@ struct Shared {
   std::vector<const eql::EventFilter*> filters;
   eql::Mapping mapping;
   std::string timestamp_field, category_field;
+  std::vector<std::string> paths;  // every path the filters and the timestamp read
 };
 
 class Filter : public DocumentFilter {
@@ -36,11 +37,20 @@ class Filter : public DocumentFilter {
   explicit Filter(std::shared_ptr<const Shared> s) : s_(std::move(s)) { prepared_ = !ev_.prepare(*s_->query); }
   bool keep(DynRef doc, std::size_t) override {
     if (!prepared_ || !doc.is_object()) return true;
+    if (matches(doc)) return true;
+    std::uint64_t h = 0;
+    return keep_unmatched(doc, document_shape(doc, h) ? std::optional<std::uint64_t>(h) : std::nullopt);
+  }
+  std::vector<std::string> paths() const override { return prepared_ ? s_->paths : std::vector<std::string>{}; }
+  bool matches(DynRef doc) override {
     const eql::EventView v{doc, &s_->mapping};
     for (const auto* f : s_->filters)
       if (eql::event_passes(ev_, *f, v, s_->category_field)) return true;
+    return false;
+  }
+  bool keep_unmatched(DynRef doc, std::optional<std::uint64_t> shape) override {
     if (!readable_time(doc)) return true;  // counted by the run as without a timestamp
-    return shapes_.first_of_shape(doc);  // the first of its shape here is kept
+    return shapes_.first_of_shape(shape);  // the first of its shape here is kept
   }
 
  private:
@@ -75,7 +85,10 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
     auto rf = types.lookup(n);
     if (!rf || rf->mapping.type == elastic::FieldType::Alias) return {};
     s->mapping.set(n, eql_field_info(n, *rf));
+    s->paths.push_back(n);
+    s->paths.push_back(rf->source_path);
   }
+  for (const auto& n : names) s->paths.push_back(s->mapping.resolve(n));
   {
     eql::Evaluator probe;
     if (probe.prepare(q)) return {};  // a bad pattern: the run reports it

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <unordered_set>
 #include <vector>
 
@@ -258,6 +260,189 @@ std::optional<std::string> find_duplicate_key(simdjson::dom::element e) {
   for (auto field : obj)
     if (auto d = find_duplicate_key(field.value)) return d;
   return std::nullopt;
+}
+
+namespace {
+void project(simdjson::dom::element e, std::size_t depth, DynWriter& w, std::vector<std::vector<std::string_view>>& scratch) {
+  using simdjson::dom::element_type;
+  const auto& paths = scratch[depth];
+  bool whole = false;
+  for (auto p : paths) whole = whole || p.empty();
+  if (whole || (e.type() != element_type::OBJECT && e.type() != element_type::ARRAY)) {
+    encode_element(e, w);
+    return;
+  }
+  if (scratch.size() <= depth + 1) scratch.resize(depth + 2);
+  if (e.type() == element_type::ARRAY) {
+    w.begin_array();
+    simdjson::dom::array arr;
+    if (!e.get_array().get(arr))
+      for (simdjson::dom::element c : arr) {
+        scratch[depth + 1] = scratch[depth];
+        project(c, depth + 1, w, scratch);
+      }
+    w.end();
+    return;
+  }
+  w.begin_object();
+  simdjson::dom::object obj;
+  if (!e.get_object().get(obj)) {
+    for (auto field : obj) {
+      const std::string_view k = field.key;
+      auto& next = scratch[depth + 1];
+      next.clear();
+      for (auto p : scratch[depth]) {
+        if (p == k) next.push_back({});
+        else if (p.size() > k.size() && p[k.size()] == '.' && p.substr(0, k.size()) == k) next.push_back(p.substr(k.size() + 1));
+        else if (k.size() > p.size() && k[p.size()] == '.' && k.substr(0, p.size()) == p) next.push_back({});
+      }
+      if (next.empty()) continue;
+      w.key(k);
+      project(field.value, depth + 1, w, scratch);
+    }
+  }
+  w.end();
+}
+
+void shape_mix(std::uint64_t& h, std::uint64_t x) { h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2); }
+
+// A 64-bit hash of a key, 8 bytes at a time (keys are short; shapes and duplicate checks use it).
+std::uint64_t key_hash(std::string_view k) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ (k.size() * 0xff51afd7ed558ccdULL);
+  std::size_t i = 0;
+  for (; i + 8 <= k.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, k.data() + i, 8);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+  }
+  if (i < k.size()) {
+    std::uint64_t w = 0;
+    for (std::size_t j = i; j < k.size(); ++j) w = (w << 8) | static_cast<unsigned char>(k[j]);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+  }
+  h *= 0xff51afd7ed558ccdULL;
+  return h ^ (h >> 32);
+}
+
+bool dyn_shape_at(DynRef v, std::uint64_t& h, int depth) {
+  if (depth > 64) return false;
+  DynKind k = v.kind();
+  if (k == DynKind::True) k = DynKind::False;
+  shape_mix(h, static_cast<std::uint64_t>(k) + 1);
+  bool ok = true;
+  if (k == DynKind::Object) {
+    v.for_each_member([&](std::string_view key, DynRef m) {
+      if (!ok) return;
+      shape_mix(h, key_hash(key));
+      ok = dyn_shape_at(m, h, depth + 1);
+    });
+  } else if (k == DynKind::Array) {
+    std::uint64_t prev = 0;
+    v.for_each_element([&](DynRef e) {
+      if (!ok) return;
+      std::uint64_t eh = 0x51ed27u;
+      ok = dyn_shape_at(e, eh, depth + 1);
+      if (eh != prev) shape_mix(h, eh);  // a run of elements of one shape counts once
+      prev = eh;
+    });
+  }
+  return ok;
+}
+
+// The kind each element gets in the encoding (encode_element), true as false.
+DynKind json_kind(simdjson::dom::element e) {
+  using simdjson::dom::element_type;
+  switch (e.type()) {
+    case element_type::NULL_VALUE: return DynKind::Null;
+    case element_type::BOOL: return DynKind::False;
+    case element_type::INT64: return DynKind::Int;
+    case element_type::UINT64:
+    case element_type::DOUBLE: return DynKind::Real;
+    case element_type::STRING: return DynKind::String;
+    case element_type::ARRAY: return DynKind::Array;
+    case element_type::OBJECT: return DynKind::Object;
+  }
+  return DynKind::Null;
+}
+
+// The shape hash (false: deeper than 64 levels) and, when `dup` is given, the first key written
+// twice in one object, in find_duplicate_key's order (an object's own keys, then its members').
+bool json_shape_at(simdjson::dom::element v, std::uint64_t& h, int depth, std::optional<std::string_view>* dup) {
+  bool shaped = depth <= 64;
+  if (!shaped && !dup) return false;
+  const DynKind k = json_kind(v);
+  shape_mix(h, static_cast<std::uint64_t>(k) + 1);
+  if (k == DynKind::Object) {
+    simdjson::dom::object obj;
+    if (v.get_object().get(obj)) return shaped;
+    const std::size_t n = obj.size();
+    std::uint64_t hs[32];  // the keys' hashes (objects of up to 32 keys), for both uses
+    if (n <= 32) {
+      std::size_t i = 0;
+      for (auto field : obj) hs[i++] = key_hash(field.key);
+    }
+    if (dup && !*dup && n > 1) {
+      if (n > 32) {
+        *dup = duplicate_key(obj);
+      } else {
+        std::string_view ks[32];
+        std::size_t i = 0;
+        for (auto field : obj) {
+          for (std::size_t j = 0; j < i && !*dup; ++j)
+            if (hs[j] == hs[i] && ks[j] == field.key) *dup = field.key;
+          if (*dup) break;
+          ks[i++] = field.key;
+        }
+      }
+    }
+    std::size_t idx = 0;
+    for (auto field : obj) {
+      if (shaped) shape_mix(h, n <= 32 ? hs[idx] : key_hash(field.key));
+      ++idx;
+      shaped = json_shape_at(field.value, h, depth + 1, dup) && shaped;
+      if (!shaped && (!dup || *dup)) return false;
+    }
+  } else if (k == DynKind::Array) {
+    simdjson::dom::array arr;
+    if (v.get_array().get(arr)) return shaped;
+    std::uint64_t prev = 0;
+    for (simdjson::dom::element e : arr) {
+      std::uint64_t eh = 0x51ed27u;
+      shaped = json_shape_at(e, eh, depth + 1, dup) && shaped;
+      if (!shaped && (!dup || *dup)) return false;
+      if (eh != prev) shape_mix(h, eh);
+      prev = eh;
+    }
+  }
+  return shaped;
+}
+}  // namespace
+
+void encode_projection(simdjson::dom::element e, const std::vector<std::string_view>& paths, DynWriter& w,
+                       std::vector<std::vector<std::string_view>>& scratch) {
+  if (scratch.empty()) scratch.resize(1);
+  scratch[0] = paths;
+  project(e, 0, w, scratch);
+}
+
+bool json_shape(simdjson::dom::element e, std::uint64_t& hash) {
+  hash = 0xcbf29ce484222325ULL;
+  return json_shape_at(e, hash, 0, nullptr);
+}
+
+std::optional<std::string> inspect_document(simdjson::dom::element e, std::uint64_t& shape, bool& shaped) {
+  shape = 0xcbf29ce484222325ULL;
+  std::optional<std::string_view> dup;
+  shaped = json_shape_at(e, shape, 0, &dup);
+  if (dup) return std::string(*dup);
+  return std::nullopt;
+}
+
+bool dyn_shape(DynRef doc, std::uint64_t& hash) {
+  hash = 0xcbf29ce484222325ULL;
+  return dyn_shape_at(doc, hash, 0);
 }
 
 struct JsonParser::Impl {

@@ -158,6 +158,10 @@ class Loader {
   explicit Loader(const Plan& plan) : plan_(plan), seen_(plan.schema.fields.size(), 0) {
     reset_batch();
     if (plan.documents && plan.make_document_filter && *plan.make_document_filter) doc_filter_ = (*plan.make_document_filter)();
+    if (doc_filter_) {
+      doc_paths_ = doc_filter_->paths();
+      for (const auto& p : doc_paths_) doc_path_views_.push_back(p);
+    }
     if (plan.stage && plan.make_filter && *plan.make_filter) {
       filter_ = (*plan.make_filter)();
       if (filter_) {
@@ -197,14 +201,28 @@ class Loader {
     if (plan_.documents) {
       // Elasticsearch refuses to index a document with a key written twice (strict duplicate
       // detection, on since 6.0: json_parse_exception "Duplicate field"), so it is never searched.
-      if (auto dup = find_duplicate_key(e)) {
+      std::uint64_t shape = 0;
+      bool shaped = false;
+      if (auto dup = inspect_document(e, shape, shaped)) {
         reject(line, "duplicate field \"" + *dup + "\" (Elasticsearch rejects such a document: json_parse_exception)");
         return false;
+      }
+      if (doc_filter_ && !doc_path_views_.empty()) {
+        // Judged on the fields it reads; encoded whole only when kept.
+        projection_.clear();
+        DynWriter pw(projection_);
+        encode_projection(e, doc_path_views_, pw, projection_scratch_);
+        bool keep = doc_filter_->matches(DynRef(projection_));
+        if (!keep) keep = doc_filter_->keep_unmatched(DynRef(projection_), shaped ? std::optional<std::uint64_t>(shape) : std::nullopt);
+        if (!keep) {
+          ++filtered;
+          return true;
+        }
       }
       scratch_.clear();
       DynWriter w(scratch_);
       encode_element(e, w);
-      if (doc_filter_ && !doc_filter_->keep(DynRef(scratch_), line)) {
+      if (doc_filter_ && doc_path_views_.empty() && !doc_filter_->keep(DynRef(scratch_), line)) {
         ++filtered;
         return true;
       }
@@ -500,6 +518,10 @@ class Loader {
   std::vector<Batch> batches_;
   std::vector<std::uint8_t> seen_;
   std::string scratch_;
+  std::vector<std::string> doc_paths_;  // what doc_filter_ reads (DocumentFilter::paths)
+  std::vector<std::string_view> doc_path_views_;
+  std::string projection_;
+  std::vector<std::vector<std::string_view>> projection_scratch_;
   std::string key_;
   std::vector<int> pos_hint_;  // column matched by the key at each position of the last record
   std::vector<std::string> pos_key_;  // that key

@@ -31,6 +31,15 @@ class DocumentFilter {
  public:
   virtual ~DocumentFilter() = default;
   virtual bool keep(DynRef doc, std::size_t line) = 0;
+  // The field paths (dotted, as in the source) that the judgement reads. When it names any, the
+  // reader does not encode a document whole to judge it: it gives matches() a projection holding
+  // only the members on these paths (every spelling: nested objects, dotted keys, arrays) and, for
+  // a document that does not match, keep_unmatched() the same projection with the whole
+  // document's shape hash (core/json_encode.hpp; nullopt when too deep to hash). keep() must give
+  // the same answer as matches() || keep_unmatched().
+  virtual std::vector<std::string> paths() const { return {}; }
+  virtual bool matches(DynRef /*projected*/) { return true; }
+  virtual bool keep_unmatched(DynRef /*projected*/, std::optional<std::uint64_t> /*shape*/) { return true; }
 };
 
 struct IngestOptions {

@@ -2,8 +2,11 @@
 #pragma once
 #include <simdjson.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/dynamic.hpp"
 
@@ -18,5 +21,24 @@ void encode_element(simdjson::dom::element e, DynWriter& w);
 // The first key written twice in one object, anywhere inside e (Elasticsearch rejects such a
 // document: its JSON parser has strict duplicate detection on since 6.0).
 std::optional<std::string> find_duplicate_key(simdjson::dom::element e);
+
+// Appends the encoding of the part of e that lies on the given dotted paths: an object keeps a
+// member whose key is a path, starts one ("a" or "a.b" for "a.b.c": kept with what lies on the
+// rest of the path) or lies under one ("a.b.c" for "a.b": kept whole); arrays keep every element
+// (each projected alike), scalars stay. Whatever a path resolver reads at those paths (nested
+// objects, dotted keys or both, arrays flattened) reads the same in the projection.
+// `scratch` is reused between calls (one list of remaining paths per depth).
+void encode_projection(simdjson::dom::element e, const std::vector<std::string_view>& paths, DynWriter& w,
+                       std::vector<std::vector<std::string_view>>& scratch);
+
+// A hash of a document's shape: its keys and structure and each value's JSON kind (null, boolean,
+// integer, real, string; a run of array elements of one shape counts once), not its values. The
+// element and its encoding hash alike. False when deeper than 64 levels.
+bool json_shape(simdjson::dom::element e, std::uint64_t& hash);
+bool dyn_shape(DynRef doc, std::uint64_t& hash);
+
+// One walk for the document reader: find_duplicate_key's answer, and json_shape's hash (`shaped`
+// false when too deep to hash).
+std::optional<std::string> inspect_document(simdjson::dom::element e, std::uint64_t& shape, bool& shaped);
 
 }  // namespace rulelab

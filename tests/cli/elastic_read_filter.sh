@@ -18,6 +18,14 @@ cat "$SRC"/rules/elastic/samples/*.ndjson >>"$gen"
 printf '%s\n' '{"@timestamp":"2026-03-01T10:00:00Z","late_field":"2026-01-01","event":{"outcome":null}}' \
   '{"@timestamp":"2026-03-01T10:00:01Z","late_field":"text now","azure.auditlogs.operation_name":"Invite external user","event.outcome":"success"}' \
   '{"no_time":1,"event":{"category":"iam"}}' >>"$gen"
+# Documents are judged on a projection of the fields the query reads (core/json_encode.hpp): the
+# same fields spelled every way (nested, dotted keys, both, arrays of objects, a key under the
+# field), values the projection keeps beside others it drops, and a shape seen only here.
+printf '%s\n' '{"@timestamp":"2026-03-01T10:00:02Z","azure":{"auditlogs.operation_name":"Invite external user","auditlogs":{"identity":"dot@x"}},"event":[{"outcome":"Success","code":1},{"action":"x"}]}' \
+  '{"@timestamp":"2026-03-01T10:00:03Z","azure.auditlogs":{"operation_name":["Add user","Invite external user"],"identity":"dot@x"},"event.outcome":["x","success"],"big":18446744073709551615,"flag":true}' \
+  '{"@timestamp":"2026-03-01T10:00:04Z","azure.auditlogs.operation_name.keyword":"Invite external user","event":{"outcome":"success"},"azure.auditlogs.identity":"dot@x"}' \
+  '{"@timestamp":"2026-03-01T10:00:05Z","azure":{"auditlogs":{"identity":"dot@x"}},"azure.auditlogs.operation_name":"Delete user","flag":false}' \
+  '{"@timestamp":"2026-03-01T10:00:06Z","azure":{"auditlogs":{"operation_name":"Delete user","identity":"dot@x"}},"big":1.5,"flag":true}' >>"$gen"
 
 compared=0 applied=0
 same() {  # label, jq filter, command...: the filter's output with and without --no-pushdown

@@ -1,7 +1,10 @@
 // The compact dynamic encoding and document paths.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include "core/dynamic.hpp"
+#include "core/json_encode.hpp"
 #include "core/paths.hpp"
 
 using namespace rulelab;
@@ -63,4 +66,47 @@ TEST_CASE("leaf paths and wildcard field patterns (azure.auditlogs target_resour
   CHECK(field_pattern_matches("azure.auditlogs.properties.target_resources.*.display_name", paths[0]));
   CHECK(field_pattern_matches("azure.*", paths[1]));
   CHECK_FALSE(field_pattern_matches("azure.auditlogs.properties.target_resources.*.id", paths[0]));
+}
+
+// Read filters judge Elastic documents on a projection of the fields they read
+// (core/json_encode.hpp): whatever a path resolver finds at those paths must be found alike.
+TEST_CASE("projection on paths: nested objects, dotted keys, arrays, fields under a path") {
+  const std::string text =
+      R"({"@timestamp":"t","azure":{"auditlogs":{"operation_name":"Add user","identity":"i"},"auditlogs.level":4},)"
+      R"("azure.auditlogs":{"operation_name":"Delete user"},"event":[{"outcome":"success","code":1},{"action":"x"}],)"
+      R"("a.b.c":"under","other":{"x":1}})";
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  REQUIRE_FALSE(parser.parse(text).get(e));
+  std::vector<std::string_view> paths{"azure.auditlogs.operation_name", "event.outcome", "a.b"};
+  std::string out;
+  DynWriter w(out);
+  std::vector<std::vector<std::string_view>> scratch;
+  encode_projection(e, paths, w, scratch);
+  const Dynamic p(std::move(out));
+  CHECK(to_json(p.ref()) ==
+        R"({"azure":{"auditlogs":{"operation_name":"Add user"}},"azure.auditlogs":{"operation_name":"Delete user"},)"
+        R"("event":[{"outcome":"success"},{}],"a.b.c":"under"})");
+  const Dynamic whole = parse(text);
+  for (auto path : paths) CHECK(strings_at(p, path) == strings_at(whole, path));
+  CHECK(strings_at(p, "azure.auditlogs.operation_name") == std::vector<std::string>{"Add user", "Delete user"});
+}
+
+TEST_CASE("a document's shape hashes alike from its JSON and from its encoding") {
+  const char* docs[] = {R"({"a":1,"b":[true,false,null,1.5,"x"],"c":{"d":"e"},"u":18446744073709551615})",
+                        R"({"a":2,"b":[false,true,null,2.5,"y"],"c":{"d":"f"},"u":1.0})",
+                        R"({"a":"2","b":[],"c":{}})"};
+  std::vector<std::uint64_t> hashes;
+  for (const char* d : docs) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element e;
+    REQUIRE_FALSE(parser.parse(d, std::strlen(d)).get(e));
+    std::uint64_t h1 = 0, h2 = 0;
+    REQUIRE(json_shape(e, h1));
+    REQUIRE(dyn_shape(parse(d).ref(), h2));
+    CHECK(h1 == h2);
+    hashes.push_back(h1);
+  }
+  CHECK(hashes[0] == hashes[1]);  // same keys and kinds (a huge unsigned integer is encoded as a real)
+  CHECK(hashes[0] != hashes[2]);
 }
