@@ -160,6 +160,8 @@ class Loader {
     if (plan.documents && plan.make_document_filter && *plan.make_document_filter) doc_filter_ = (*plan.make_document_filter)();
     if (doc_filter_) {
       doc_paths_ = doc_filter_->paths();
+      std::sort(doc_paths_.begin(), doc_paths_.end());
+      doc_paths_.erase(std::unique(doc_paths_.begin(), doc_paths_.end()), doc_paths_.end());
       for (const auto& p : doc_paths_) doc_path_views_.push_back(p);
     }
     if (plan.stage && plan.make_filter && *plan.make_filter) {
