@@ -33,6 +33,7 @@ Type esql_type(const std::string& mapping_type) {
   if (mapping_type == "ip") return Type::Ip;
   if (mapping_type == "boolean") return Type::Boolean;
   if (mapping_type == "version") return Type::Version;
+  if (mapping_type == "geo_point") return Type::GeoPoint;
   return Type::Unsupported;
 }
 
@@ -81,6 +82,36 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
   Scalar s;
   (void)field_name;
   switch (t) {
+    case Type::GeoPoint: {
+      // "Geopoint field type": {"lat", "lon"}, GeoJSON {"type": "Point", "coordinates": [lon, lat]},
+      // "lat,lon", WKT "POINT (lon lat)". Geohashes and [lon, lat] arrays are not read.
+      std::optional<std::pair<double, double>> xy;  // lon, lat
+      if (v.is_object()) {
+        if (v.contains("lat") && v.contains("lon") && v["lat"].is_number() && v["lon"].is_number())
+          xy = std::pair{v["lon"].get<double>(), v["lat"].get<double>()};
+        else if (v.contains("coordinates") && v["coordinates"].is_array() && v["coordinates"].size() >= 2 &&
+                 v["coordinates"][0].is_number() && v["coordinates"][1].is_number())
+          xy = std::pair{v["coordinates"][0].get<double>(), v["coordinates"][1].get<double>()};
+      } else if (v.is_string()) {
+        if (auto p = parse_wkt_point(v.get<std::string>())) xy = p;
+        else {
+          std::string str = v.get<std::string>();
+          std::size_t comma = str.find(',');
+          if (comma != std::string::npos) {
+            try {
+              std::size_t u1 = 0, u2 = 0;
+              double lat = std::stod(str.substr(0, comma), &u1);
+              double lon = std::stod(str.substr(comma + 1), &u2);
+              xy = std::pair{lon, lat};
+            } catch (...) {
+            }
+          }
+        }
+      }
+      if (!xy) return std::nullopt;
+      s.s = wkt_point(xy->first, xy->second);
+      return s;
+    }
     case Type::Keyword:
     case Type::Text:
     case Type::Version:
@@ -187,9 +218,25 @@ std::string dynamic_type(const nlohmann::json& v) {
 std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::map<std::string, const nlohmann::json*>& seen = {}) {
   std::vector<FieldSpec> out;
   std::vector<std::string> user = types.user_fields();
+  std::vector<std::string> points;  // geo_point fields whose {lat, lon} objects were seen as leaves
   for (const auto& [path, v] : seen) {
     if (std::find(user.begin(), user.end(), path) != user.end()) continue;
     auto rf = types.lookup(path);
+    if (!rf) {
+      std::size_t dot = path.rfind('.');
+      if (dot != std::string::npos) {
+        std::string parent = path.substr(0, dot);
+        auto pf = types.lookup(parent);
+        if (pf && pf->mapping.type_name == "geo_point") {
+          if (std::find(points.begin(), points.end(), parent) == points.end() &&
+              std::find(user.begin(), user.end(), parent) == user.end()) {
+            points.push_back(parent);
+            out.push_back(FieldSpec{parent, parent, "geo_point", Type::GeoPoint});
+          }
+          continue;
+        }
+      }
+    }
     std::string mt = rf ? rf->mapping.type_name : dynamic_type(*v);
     if (mt == "object" || mt == "nested" || mt == "alias" || mt == "flattened") continue;
     out.push_back(FieldSpec{path, path, mt, esql_type(mt)});
@@ -231,6 +278,7 @@ std::string raw_number_text(std::string_view line, std::string_view key, std::si
 void Catalog::add_empty_index(const std::string& name, const elastic::FieldTypes& types) {
   Index idx;
   idx.name = name;
+  idx.types = std::make_shared<const elastic::FieldTypes>(types);
   for (const auto& f : field_specs(types)) idx.data.columns.push_back(Column{f.name, f.type, {}});
   indices_.push_back(std::move(idx));
 }
@@ -238,6 +286,7 @@ void Catalog::add_empty_index(const std::string& name, const elastic::FieldTypes
 void Catalog::add_fields_index(const std::string& name, const elastic::FieldTypes& types, const std::vector<std::string>& names) {
   Index idx;
   idx.name = name;
+  idx.types = std::make_shared<const elastic::FieldTypes>(types);
   for (const auto& n : names) {
     // A field no mapping knows reads as null (as ES|QL's unmapped_fields="nullify" does): with
     // no documents it has no values, and its type cannot be guessed without a wrong error.
@@ -298,6 +347,8 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   Index idx;
   idx.name = name;
   idx.file = file;
+  idx.types = std::make_shared<const elastic::FieldTypes>(types);
+  JsonParser source_parser;
   // Fields the documents hold that the mapping does not name: typed by ECS when the caller's
   // field types include it, else by Elasticsearch's dynamic mapping.
   std::vector<nlohmann::json> docs;
@@ -329,6 +380,11 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
     nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
       return Error("not a JSON object (one document a line expected)", file, line_no, 1, std::string(line));
+    {
+      std::string bytes;
+      if (auto err = source_parser.parse(line, bytes)) return Error("not a JSON object: " + *err, file, line_no, 1, std::string(line));
+      idx.sources.emplace_back(std::move(bytes));
+    }
     idx.doc_ids.push_back(std::to_string(idx.doc_ids.size() + 1));
     idx.lines.push_back(line_no);
     idx.data.origin.push_back(static_cast<std::int64_t>(indices_.size()) << 32 | static_cast<std::int64_t>(idx.doc_ids.size() - 1));
