@@ -1,6 +1,8 @@
 // Explain for Elastic ES|QL rules (see explain_esql.hpp).
 #include "app/explain_esql.hpp"
 
+#include <fstream>
+
 #include "app/esql_prepare.hpp"
 #include "core/datetime.hpp"
 #include "kuery/runner.hpp"
@@ -24,16 +26,22 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
   auto prepared = prepare_esql(loaded, data);
   if (!prepared) return fail(ExplainStatus::Failed, prepared.error().format());
 
-  // The event as a source row of the catalog: its index (the data name) and file line.
+  // The event as a source row: its index (the data name) and its ordinal among the file's
+  // documents (the non-blank lines before it), as the engine numbers the rows it reads.
   std::optional<std::int64_t> origin;
   const auto& indices = prepared->catalog.indices();
   for (std::size_t k = 0; k < indices.size() && !origin; ++k) {
     if (indices[k].name != found->table || indices[k].file != found->file) continue;
-    for (std::size_t r = 0; r < indices[k].lines.size(); ++r)
-      if (indices[k].lines[r] == found->line) {
-        origin = static_cast<std::int64_t>(k) << 32 | static_cast<std::int64_t>(r);
+    std::ifstream in(found->file, std::ios::binary);
+    std::string line;
+    std::size_t no = 0, ordinal = 0;
+    while (std::getline(in, line)) {
+      if (++no == found->line) {
+        origin = static_cast<std::int64_t>(k) << 32 | static_cast<std::int64_t>(ordinal);
         break;
       }
+      if (line.find_first_not_of(" \t\r") != std::string::npos) ++ordinal;
+    }
   }
   if (!origin) return fail(ExplainStatus::Refused, found->file + ":" + std::to_string(found->line) + ": not a document of index " + found->table);
 
@@ -46,6 +54,7 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
     x.in_window = found->time && *found->time >= w->from && *found->time <= w->to;
   }
   opts.trace = *origin;
+  opts.stream = false;  // the traced run loads the indices whole (the same rows, every column)
   auto traced = esql::run_query(prepared->query, prepared->catalog, opts);
   if (traced.error) return fail(ExplainStatus::Failed, traced.error->error.format());
   const esql::RunOutput& out = *traced.output;

@@ -45,6 +45,9 @@ struct Index {
   std::vector<Dynamic> sources;
   // The field model the index was typed with (null: none given).
   std::shared_ptr<const elastic::FieldTypes> types;
+  // A file read at query time (add_index_file): `data` is empty; the documents are typed by these.
+  std::shared_ptr<const elastic::FieldTypes> stream_types;
+  bool streamed() const { return stream_types != nullptr; }
 };
 
 // The indices a query may read.
@@ -77,6 +80,9 @@ struct RunOptions {
   std::optional<std::pair<std::int64_t, std::int64_t>> window;
   // Explain: follow this source document (index number << 32 | row) through the commands.
   std::optional<std::int64_t> trace;
+  // Indices read at query time (Catalog::add_index_file) are streamed, only the fields the query
+  // needs, when its result names its columns; false: always loaded whole (the same answer).
+  bool stream = true;
 };
 
 // What one command did to the traced document's rows (explain).
@@ -98,6 +104,11 @@ struct RunOutput {
   std::vector<std::string> warnings;
   bool aggregating = false;  // the pipeline has a STATS (rows are groups, not documents)
   std::vector<std::string> index_names;  // origin's index numbers
+  // Lines of the documents of indices read at query time (Index::streamed), by index number:
+  // the provenance of rows whose origin names such an index.
+  std::map<std::size_t, std::vector<std::uint32_t>> source_lines;
+  // Per index number that FROM read: its documents, and those in RunOptions::window.
+  std::map<std::size_t, std::pair<std::size_t, std::size_t>> documents;
   // With RunOptions::trace: each command's effect on the traced document, and the output rows
   // that carry it (the rows themselves, or the groups it was aggregated into).
   std::vector<TraceStep> trace;

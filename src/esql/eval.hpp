@@ -43,8 +43,9 @@ struct EvalCtx {
   Warnings& warn;
   std::int64_t now_ms = 0;
   std::string_view query;
-  // Full-text functions read each row's source document from here (page.origin).
-  const Catalog* catalog = nullptr;
+  // The indices the query reads (by the index number of page.origin): full-text functions read
+  // each row's source document there.
+  const std::vector<const Index*>* indices = nullptr;
   // The page's rows are still source documents (no STATS or ROW before): the name of the command
   // that made them something else otherwise ("STATS", "ROW").
   const char* not_source = nullptr;

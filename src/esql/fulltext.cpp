@@ -58,7 +58,7 @@ void need_source_rows(const Expr& e, const EvalCtx& ctx, const std::string& fnam
     throw QueryError("[" + fname + "] function cannot be used after " + ctx.not_source +
                          ": it is a query on the index's documents, and rows after " + ctx.not_source + " are not documents",
                      e.begin);
-  if (!ctx.catalog) throw QueryError("[" + fname + "] function is only allowed in WHERE and STATS commands", e.begin);
+  if (!ctx.indices) throw QueryError("[" + fname + "] function is only allowed in WHERE and STATS commands", e.begin);
 }
 
 // One index's fields (mapping + the documents' dynamic fields) and what was compiled against them.
@@ -72,8 +72,8 @@ struct IndexState {
 const Index& row_index(const EvalCtx& ctx, std::int64_t origin, const Expr& e, const std::string& fname) {
   if (origin < 0) throw QueryError("[" + fname + "] function needs rows that are documents of an index (FROM)", e.begin);
   std::size_t k = static_cast<std::size_t>(origin >> 32);
-  if (k >= ctx.catalog->indices().size()) throw QueryError("[" + fname + "] function: row of an unknown index", e.begin);
-  return ctx.catalog->indices()[k];
+  if (k >= ctx.indices->size()) throw QueryError("[" + fname + "] function: row of an unknown index", e.begin);
+  return *(*ctx.indices)[k];
 }
 
 IndexState& state_for(std::map<std::size_t, IndexState>& cache, std::size_t k, const Index& idx) {
