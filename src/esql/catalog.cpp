@@ -385,7 +385,7 @@ Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::
   return std::size_t{0};
 }
 
-Result<Index> load_streamed(const Index& lazy) {
+Result<Index> load_streamed(const Index& lazy, bool with_sources) {
   std::ifstream in(lazy.file, std::ios::binary);
   if (!in) return Error("cannot read " + lazy.file);
   std::stringstream ss;
@@ -393,6 +393,7 @@ Result<Index> load_streamed(const Index& lazy) {
   std::string text = ss.str();
   std::size_t first = text.find_first_not_of(" \t\r\n");
   Catalog one;
+  one.set_keep_sources(with_sources);
   if (first != std::string::npos && text[first] == '[') {
     // one JSON array of documents
     nlohmann::json arr = nlohmann::json::parse(text, nullptr, false);
@@ -579,7 +580,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
     nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
       return Error("not a JSON object (one document a line expected)", file, line_no, 1, std::string(line));
-    {
+    if (keep_sources_) {
       std::string bytes;
       if (auto err = source_parser.parse(line, bytes)) return Error("not a JSON object: " + *err, file, line_no, 1, std::string(line));
       idx.sources.emplace_back(std::move(bytes));

@@ -70,6 +70,12 @@ class Catalog {
  private:
   std::vector<Index> indices_;
   std::size_t unmapped_ = 0;
+  bool keep_sources_ = true;
+
+ public:
+  // Whether add_index keeps each document (Index::sources, for KQL/MATCH/_source/_ignored);
+  // a whole-index load for a query that reads none of them leaves them out.
+  void set_keep_sources(bool keep) { keep_sources_ = keep; }
 };
 
 struct RunOptions {

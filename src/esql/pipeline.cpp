@@ -1497,7 +1497,7 @@ RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& op
       all.push_back(&idx);
       continue;
     }
-    auto l = load_streamed(idx);
+    auto l = load_streamed(idx, needs_documents(q));
     if (!l) {
       result.error = RunError{l.error(), false};
       return result;
