@@ -918,6 +918,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       }
       return make_summarize(cached, std::move(keys), std::move(aggs), std::move(out));
     }
+    if (PlanPtr p = bind_plugin(in, *ev, off, src, scope)) return p;
     fail(src, ev->plugin_range.begin, "evaluate plugin '" + plugin + "' is not supported", true);
   }
 

@@ -1,0 +1,43 @@
+// evaluate plugins computed over their whole input (op_plugins.cpp), bound in binder_plugins.cpp.
+#pragma once
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "engine/plan.hpp"
+
+namespace rulelab::engine {
+
+// ipv4_lookup(LookupTable, SourceIPv4Key, IPv4LookupKey [, ExtraKey...] [, return_unmatched]):
+// output = the input's columns, then the lookup table's columns right_out.
+struct Ipv4LookupSpec {
+  ExprPtr left_ip;                         // over the input
+  int right_key = -1;                      // lookup table column with IPv4 (prefix) text
+  std::vector<std::pair<int, int>> extra;  // (input column, lookup column) that must be equal
+  std::vector<int> right_out;              // lookup columns in the output
+  bool return_unmatched = false;
+};
+PlanPtr make_ipv4_lookup(PlanPtr left, PlanPtr right, Ipv4LookupSpec spec, Schema out);
+
+// sequence_detect(Timeline, MaxSequenceStepWindow, MaxSequenceSpan, Expr1, ..., Dim1, ...):
+// output = dims, one datetime per step, Duration.
+struct SequenceDetectSpec {
+  ExprPtr time;
+  std::int64_t max_step = 0, max_span = 0;  // ticks
+  std::vector<ExprPtr> predicates;          // at most 64
+  std::vector<ExprPtr> dims;
+};
+PlanPtr make_sequence_detect(PlanPtr child, SequenceDetectSpec spec, Schema out);
+
+// basket([Threshold, WeightColumn, MaxDimensions, CustomWildcard...]): output = SegmentId, Count,
+// Percent, then `columns` (input column indexes) with a value or their wildcard.
+struct BasketSpec {
+  double threshold = 0.05;
+  int weight_column = -1;
+  int max_dimensions = 5;
+  std::vector<std::size_t> columns;
+  std::vector<Value> wildcards;  // one per entry of columns
+};
+PlanPtr make_basket(PlanPtr child, BasketSpec spec, Schema out);
+
+}  // namespace rulelab::engine
