@@ -180,6 +180,30 @@ PlanPtr Binder::bind_plugin(PlanPtr in, const K::Evaluate& ev, std::uint32_t off
     }
     return at_site(make_basket(std::move(in), std::move(spec), std::move(out)), src, off, "basket");
   }
+  if (plugin == "narrow") {
+    // narrow-plugin: Row, Column, Value (as string).
+    if (!args.empty()) fail(src, ev.plugin_range.begin, "narrow() takes no arguments");
+    Schema out;
+    out.fields = {{"Row", Type::Long}, {"Column", Type::String}, {"Value", Type::String}};
+    return at_site(make_narrow(std::move(in), std::move(out)), src, off, "narrow");
+  }
+
+  if (plugin == "rows_near") {
+    // rows-near-plugin: rows_near(Condition, NumRows [, RowsAfter]).
+    if (args.size() < 2 || args.size() > 3) fail(src, ev.plugin_range.begin, "rows_near() expects a condition, a number of rows and optionally the rows after");
+    ExprPtr cond = bind_expr(*args[0].value, rc, src, scope);
+    if (cond->type != Type::Bool && cond->type != Type::Dynamic) fail(src, args[0].value->range.begin, "rows_near: the condition must be bool");
+    auto count = [&](const K::Arg& a) {
+      const Value v = const_arg(a);
+      bool ok = false;
+      const double d = v.is_null() ? -1 : number_of(v, ok);
+      if (!ok || d < 0) fail(src, a.value->range.begin, "rows_near: a number of rows (0 or more) is expected");
+      return static_cast<std::int64_t>(d);
+    };
+    const std::int64_t before = count(args[1]);
+    const std::int64_t after = args.size() == 3 ? count(args[2]) : before;
+    return make_rows_near(std::move(in), std::move(cond), before, after);
+  }
   return nullptr;
 }
 

@@ -292,6 +292,72 @@ class BasketNode : public PlanNode {
   BasketSpec spec_;
 };
 
+// ---------------------------------------------------------------- narrow, rows_near
+
+class NarrowNode : public PlanNode {
+ public:
+  NarrowNode(PlanPtr child, Schema out) : child_(std::move(child)) { schema = std::move(out); }
+  Table execute(ExecContext& ctx) const override {
+    InputTable in = run_input(*child_, ctx);
+    TableBuilder tb(schema);
+    RowMeter meter(ctx, site);
+    std::int64_t row = 0;
+    const auto& fields = child_->schema.fields;
+    for (const Batch& b : in.get().batches)
+      for (std::size_t r = 0; r < b.rows(); ++r, ++row)
+        for (std::size_t c = 0; c < fields.size(); ++c) {
+          tb.column(0).append_long(row);
+          tb.column(1).append_string(fields[c].name);
+          tb.column(2).append_string(to_kusto_string(get_value(b.columns[c], r)));
+          tb.end_row(b.sources[r]);
+          meter.add();
+        }
+    return tb.finish();
+  }
+
+ private:
+  PlanPtr child_;
+};
+
+class RowsNearNode : public PlanNode {
+ public:
+  RowsNearNode(PlanPtr child, ExprPtr cond, std::int64_t before, std::int64_t after)
+      : child_(std::move(child)), cond_(std::move(cond)), before_(before), after_(after) { schema = child_->schema; }
+  Table execute(ExecContext& ctx) const override {
+    InputTable in = run_input(*child_, ctx);
+    const Table& t = in.get();
+    std::vector<bool> hit;
+    for (const Batch& b : t.batches) {
+      Vec v = evaluate(*cond_, b, ctx.eval);
+      for (std::size_t r = 0; r < b.rows(); ++r) hit.push_back(v.get(r).truthy());
+    }
+    // keep[i]: some true row j with i - before <= j <= i + after... i.e. i in [j - before, j + after]
+    const std::int64_t n = static_cast<std::int64_t>(hit.size());
+    std::vector<int> delta(hit.size() + 1, 0);
+    for (std::int64_t j = 0; j < n; ++j)
+      if (hit[static_cast<std::size_t>(j)]) {
+        ++delta[static_cast<std::size_t>(std::max<std::int64_t>(0, j - before_))];
+        --delta[static_cast<std::size_t>(std::min<std::int64_t>(n, j + after_ + 1))];
+      }
+    TableBuilder tb(schema);
+    int open = 0;
+    std::size_t i = 0;
+    for (const Batch& b : t.batches)
+      for (std::size_t r = 0; r < b.rows(); ++r, ++i) {
+        open += delta[i];
+        if (open > 0) tb.append_row(b, r);
+      }
+    Table out = tb.finish();
+    out.sources = t.sources;
+    return out;
+  }
+
+ private:
+  PlanPtr child_;
+  ExprPtr cond_;
+  std::int64_t before_, after_;
+};
+
 }  // namespace
 
 PlanPtr make_ipv4_lookup(PlanPtr left, PlanPtr right, Ipv4LookupSpec spec, Schema out) {
@@ -304,4 +370,11 @@ PlanPtr make_basket(PlanPtr child, BasketSpec spec, Schema out) {
   return std::make_shared<BasketNode>(std::move(child), std::move(spec), std::move(out));
 }
 
+}  // namespace rulelab::engine
+
+namespace rulelab::engine {
+PlanPtr make_narrow(PlanPtr child, Schema out) { return std::make_shared<NarrowNode>(std::move(child), std::move(out)); }
+PlanPtr make_rows_near(PlanPtr child, ExprPtr cond, std::int64_t before, std::int64_t after) {
+  return std::make_shared<RowsNearNode>(std::move(child), std::move(cond), before, after);
+}
 }  // namespace rulelab::engine

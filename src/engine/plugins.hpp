@@ -40,4 +40,10 @@ struct BasketSpec {
 };
 PlanPtr make_basket(PlanPtr child, BasketSpec spec, Schema out);
 
+// narrow(): one row per input cell: Row (0-based), Column, Value (tostring of the value).
+PlanPtr make_narrow(PlanPtr child, Schema out);
+// rows_near(Condition, NumRows [, RowsAfter]): the input rows within `before` rows before or
+// `after` rows after a row where the condition holds, in input order.
+PlanPtr make_rows_near(PlanPtr child, ExprPtr cond, std::int64_t before, std::int64_t after);
+
 }  // namespace rulelab::engine
