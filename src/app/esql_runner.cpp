@@ -24,8 +24,8 @@ ordered_json cell_value(esql::Type t, const esql::Cell& c) {
 
 class EsqlRunner : public Runner {
  public:
-  EsqlRunner(const LoadedRule& rule, const DataOptions& data, esql::Query q, esql::Catalog catalog, esql::SourceContext where)
-      : rule_(rule), data_(data), query_(std::move(q)), catalog_(std::move(catalog)), where_(std::move(where)) {}
+  EsqlRunner(const LoadedRule& rule, bool no_pushdown, esql::Query q, esql::Catalog catalog, esql::SourceContext where)
+      : rule_(rule), no_pushdown_(no_pushdown), query_(std::move(q)), catalog_(std::move(catalog)), where_(std::move(where)) {}
 
   Result<RunResult> run(DateTime now) override {
     const elastic::ElasticRule& rule = *rule_.elastic;
@@ -41,6 +41,7 @@ class EsqlRunner : public Runner {
     esql::RunOptions opts;
     opts.now_ms = now.ticks / 10000;
     opts.where = where_;
+    opts.stream = !no_pushdown_;
     if (auto w = kuery::rule_window(rule, now)) {
       opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
       out.window = elastic_window(w->from, w->to, "@timestamp");
@@ -66,10 +67,14 @@ class EsqlRunner : public Runner {
         std::size_t ix = static_cast<std::size_t>(o >> 32), rr = static_cast<std::size_t>(o & 0xffffffff);
         const auto& idx = catalog_.indices()[ix];
         a.body["index"] = idx.name;
-        if (rr < idx.lines.size()) {
-          sources.push_back(idx.file + ":" + std::to_string(idx.lines[rr]));
+        auto streamed = res.source_lines.find(ix);
+        std::size_t line = 0;
+        if (streamed != res.source_lines.end()) line = rr < streamed->second.size() ? streamed->second[rr] : 0;
+        else if (rr < idx.lines.size()) line = idx.lines[rr];
+        if (line) {
+          sources.push_back(idx.file + ":" + std::to_string(line));
           a.body["file"] = idx.file;
-          a.body["line"] = idx.lines[rr];
+          a.body["line"] = line;
         }
       }
       if (j.contains("@timestamp") && j["@timestamp"].is_string()) a.body["time"] = j["@timestamp"];
@@ -95,22 +100,14 @@ class EsqlRunner : public Runner {
     // What the FROM patterns read: the indices, their documents, those in the window.
     ordered_json indices = ordered_json::array();
     std::size_t documents = 0, in_window = 0;
-    for (const auto& idx : catalog_.indices()) {
-      if (idx.lines.empty() && idx.file.empty()) continue;  // an empty index typed by ECS
-      bool read = false;
-      for (const auto& c : query_.commands)
-        for (const auto& pat : c.indices) read = read || esql::index_matches(pat, idx.name);
-      if (!read) continue;
+    for (std::size_t ix = 0; ix < catalog_.indices().size(); ++ix) {
+      const auto& idx = catalog_.indices()[ix];
+      if (idx.file.empty()) continue;  // an empty index typed by ECS
+      auto counts = res.documents.find(ix);
+      if (counts == res.documents.end()) continue;  // not read by FROM
       indices.push_back(idx.name);
-      documents += idx.data.rows();
-      int ts = idx.data.find("@timestamp");
-      for (std::size_t r = 0; r < idx.data.rows(); ++r) {
-        bool in = !opts.window;
-        if (opts.window && ts >= 0)
-          for (const auto& v : idx.data.columns[static_cast<std::size_t>(ts)].cells[r])
-            in = in || (v.i >= opts.window->first && v.i <= opts.window->second);
-        in_window += in;
-      }
+      documents += counts->second.first;
+      in_window += counts->second.second;
     }
     out.detail["indices"] = indices;
     out.detail["counts"] = {{"documents", documents}, {"in_window", in_window}, {"matched", p.rows()}, {"suppressed", 0}};
@@ -122,7 +119,7 @@ class EsqlRunner : public Runner {
 
  private:
   const LoadedRule& rule_;
-  const DataOptions& data_;
+  bool no_pushdown_;
   esql::Query query_;
   esql::Catalog catalog_;
   esql::SourceContext where_;
@@ -155,7 +152,7 @@ Result<std::unique_ptr<Runner>> make_esql_runner(const LoadedRule& rule, const D
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);
     }
-  return std::unique_ptr<Runner>(std::make_unique<EsqlRunner>(rule, data, std::move(*q), std::move(catalog), where));
+  return std::unique_ptr<Runner>(std::make_unique<EsqlRunner>(rule, data.no_pushdown, std::move(*q), std::move(catalog), where));
 }
 
 }  // namespace rulelab::app

@@ -320,6 +320,7 @@ AggregateRegistry::AggregateRegistry() {
   add("variancep", 1, 1, t_real, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Variance>(false, false, false); });
   add("percentile", 2, 2, t_percentiles, [](const Types& t, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<Percentile>(t[0] == Type::Int ? Type::Long : t[0], c); });
   add("percentiles", 2, -1, t_percentiles, [](const Types& t, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<Percentile>(t[0] == Type::Int ? Type::Long : t[0], c); });
+  add_more_aggregates(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }
 

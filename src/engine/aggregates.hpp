@@ -29,6 +29,9 @@ struct AggregateFunction {
   std::unique_ptr<AggState> (*make)(const std::vector<Type>& args, const std::vector<Value>& consts);
 };
 
+// The aggregates of agg_more.cpp (count_distinctif, percentilesw, hll, tdigest, buildschema, ...).
+void add_more_aggregates(std::vector<AggregateFunction>& out);
+
 class AggregateRegistry {
  public:
   AggregateRegistry();

@@ -633,6 +633,19 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
     window_->push_back(std::move(w));
     return make_column(col, t);
   }
+  if (name == "row_rank_dense" || name == "row_rank_min") {
+    // row-rank-dense-function, row-rank-min-function: (Term [, restart])
+    if (!window_) fail(src, off, name + "() is supported in extend only (after serialize or sort)", true);
+    if (c.args.empty() || c.args.size() > 2) fail(src, off, name + "() expects 1 or 2 arguments");
+    WindowSpec w;
+    w.kind = name == "row_rank_dense" ? WindowSpec::RankDense : WindowSpec::RankMin;
+    w.expr = bind_expr(*c.args[0].value, rc, src, scope);
+    if (c.args.size() > 1) w.restart = bind_expr(*c.args[1].value, rc, src, scope);
+    w.type = Type::Long;
+    const int col = window_base_ + static_cast<int>(window_->size());
+    window_->push_back(std::move(w));
+    return make_column(col, Type::Long);
+  }
   if (name == "row_number" || name == "prev" || name == "next") {
     if (!window_) fail(src, off, name + "() is supported in extend only (after serialize or sort)", true);
     WindowSpec w;

@@ -111,7 +111,8 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     std::size_t nwin = 0;
     std::function<void(const K::Expr&)> count_windows = [&](const K::Expr& x) {
       if (auto* c = x.as<K::Call>()) {
-        if (c->name == "row_number" || c->name == "prev" || c->name == "next" || c->name == "row_cumsum" || c->name == "row_window_session") ++nwin;
+        if (c->name == "row_number" || c->name == "prev" || c->name == "next" || c->name == "row_cumsum" || c->name == "row_window_session" ||
+            c->name == "row_rank_dense" || c->name == "row_rank_min") ++nwin;
         for (auto& a : c->args) if (a.value) count_windows(*a.value);
       } else if (auto* b = x.as<K::Binary>()) { count_windows(*b->lhs); count_windows(*b->rhs); }
       else if (auto* u = x.as<K::Unary>()) count_windows(*u->operand);
@@ -437,8 +438,13 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
         else if (c.name == "arg_max" || c.name == "arg_min" || c.name == "take_any" || c.name == "any") {
           // take_any keeps the column names; the deprecated any() prefixes them with any_
           name = c.name == "any" ? "any_" + arg_names[j] : arg_names[j];
-        } else if (c.name == "percentile" || c.name == "percentiles") {
-          std::string pv = a.const_args.size() > j + 1 ? to_kusto_string(a.const_args[j + 1]) : "";
+        } else if (c.name == "percentiles_array") {
+          name = "percentiles_" + arg_names[0];  // percentiles-aggregation-function
+        } else if (c.name == "percentilesw_array") {
+          name = "percentile_" + arg_names[0];  // percentilesw-aggregation-function
+        } else if (c.name == "percentile" || c.name == "percentiles" || c.name == "percentilew" || c.name == "percentilesw") {
+          const std::size_t first = c.name.back() == 'w' ? 2 : 1;  // percentilesw(expr, weight, p...)
+          std::string pv = a.const_args.size() > j + first ? to_kusto_string(a.const_args[j + first]) : "";
           for (char& ch : pv) if (ch == '.') ch = '_';
           name = "percentile_" + arg_names[0] + "_" + pv;
         } else name = agg_default_name(c.name, c);

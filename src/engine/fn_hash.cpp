@@ -1,5 +1,6 @@
 // Hash functions (learn.microsoft.com/kusto/query/<name>-function): hash_md5, hash_sha1,
-// hash_sha256 (lowercase hex, OpenSSL's libcrypto); hash and hash_xxhash64 (xxHash64, libxxhash).
+// hash_sha256 (lowercase hex, OpenSSL's libcrypto); hash and hash_xxhash64 (xxHash64, libxxhash);
+// hash_combine and hash_many.
 #include <openssl/evp.h>
 #include <xxhash.h>
 
@@ -59,6 +60,42 @@ Value f_hash_xxhash64(const CallArgs& a) {
   return Value::of_long(static_cast<std::int64_t>(h % static_cast<std::uint64_t>(m)));
 }
 
+// hash_combine(h1, h2, ...) (hash-combine-function) combines hash values; hash_many(s1, s2, ...)
+// (hash-many-function) is hash_combine of the hash() of each value, as the pages' examples show
+// (both give -1440138333540407281 for "Hello", "World"). Kusto does not publish its combination:
+// rulelab folds the values left to right as boost::hash_combine does with 64-bit constants, so its
+// combined values are its own (stable across runs, not equal to Kusto's); only the relation
+// hash_many(a, b) == hash_combine(hash(a), hash(b)) holds as documented.
+std::uint64_t combine(std::uint64_t seed, std::uint64_t h) {
+  return seed ^ (h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
+}
+Value f_hash_combine(const CallArgs& a) {
+  std::uint64_t seed = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    bool ok;
+    if (a[k].is_null()) return Value::null_of(Type::Long);
+    std::uint64_t h;
+    if (a[k].type == Type::Int || a[k].type == Type::Long) h = static_cast<std::uint64_t>(a[k].i);
+    else {
+      const double d = number_of(a[k], ok);
+      if (!ok) return Value::null_of(Type::Long);
+      if (!(d >= -9.2e18 && d <= 9.2e18)) return Value::null_of(Type::Long);
+      h = static_cast<std::uint64_t>(static_cast<std::int64_t>(d));
+    }
+    seed = k == 0 ? h : combine(seed, h);
+  }
+  return Value::of_long(static_cast<std::int64_t>(seed));
+}
+Value f_hash_many(const CallArgs& a) {
+  std::uint64_t seed = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) {
+    // a null hashes as hash() gives it (null), which the combination counts as 0
+    const std::uint64_t h = (a[k].type != Type::String && a[k].is_null()) ? 0 : xxh_of(a[k]);
+    seed = k == 0 ? h : combine(seed, h);
+  }
+  return Value::of_long(static_cast<std::int64_t>(seed));
+}
+
 }  // namespace
 
 void add_hash_functions(std::vector<ScalarFunction>& out) {
@@ -68,6 +105,8 @@ void add_hash_functions(std::vector<ScalarFunction>& out) {
   add("hash_sha256", 1, 1, ret_string, f_hash_sha256);
   add("hash_xxhash64", 1, 2, ret_long, f_hash_xxhash64);
   add("hash", 1, 2, ret_long, f_hash_xxhash64);
+  add("hash_combine", 2, -1, ret_long, f_hash_combine);
+  add("hash_many", 2, -1, ret_long, f_hash_many);
 }
 
 }  // namespace rulelab::engine

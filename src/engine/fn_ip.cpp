@@ -1,9 +1,12 @@
 // IPv4/IPv6 functions and IPv4 text match functions (learn.microsoft.com/kusto/query/<name>-function):
 // has_ipv4, has_ipv4_prefix, has_any_ipv4, has_any_ipv4_prefix, ipv6_compare, ipv6_is_match,
-// parse_ipv6, format_ipv4, format_ipv4_mask. (ipv4_* and parse_ipv4 are in fn_misc.cpp.)
+// parse_ipv6, format_ipv4, format_ipv4_mask, parse_ipv4_mask, parse_ipv6_mask, ipv4_netmask_suffix,
+// ipv4_range_to_cidr_list, ipv6_is_in_range, ipv6_is_in_any_range. (The other ipv4_* and parse_ipv4
+// are in fn_misc.cpp.)
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 #include "engine/functions.hpp"
@@ -227,6 +230,115 @@ Value f_format_ipv4_mask(const CallArgs& a) {
   return Value::of_string(dotted(ip) + "/" + std::to_string(p));
 }
 
+// An IPv6 text whose only part after a leading "::" is dotted IPv4 ("::192.168.255.255/24") is an
+// IPv4 address as IPv6 (parse-ipv6-mask-function's example: ::ffff:c0a8:ffff, its /24 is 96 + 24).
+bool parse_ip6_mapped(std::string_view s, Ip6& out, int& prefix) {
+  if (s.size() > 2 && s.substr(0, 2) == "::") {
+    const std::string_view rest = s.substr(2);
+    const std::string_view addr = rest.substr(0, rest.find('/'));
+    if (addr.find(':') == std::string_view::npos && addr.find('.') != std::string_view::npos) return parse_ip6(rest, out, prefix);
+  }
+  return parse_ip6(s, out, prefix);
+}
+std::string canonical6(const Ip6& x) {
+  std::string out;
+  char buf[8];
+  for (std::size_t k = 0; k < 8; ++k) {
+    std::snprintf(buf, sizeof buf, "%s%02x%02x", k ? ":" : "", x[2 * k], x[2 * k + 1]);
+    out += buf;
+  }
+  return out;
+}
+// parse_ipv6_mask(ip, prefix) (parse-ipv6-mask-function): the canonical IPv6 text masked by the
+// smaller of the text's own prefix and `prefix` (0..128); "" when conversion fails.
+Value f_parse_ipv6_mask(const CallArgs& a) {
+  Ip6 x;
+  int p;
+  bool ok;
+  const double d = number_of(a[1], ok);
+  if (a[0].is_null() || !ok || a[1].is_null() || d < 0 || d > 128 || !parse_ip6_mapped(S(a[0]), x, p)) return Value::of_string("");
+  mask6(x, std::min(p, static_cast<int>(d)));
+  return Value::of_string(canonical6(x));
+}
+// parse_ipv4_mask(ip, prefix) (parse-ipv4-mask-function): the address as a long, masked by the
+// smaller of its own prefix and `prefix` (0..32); null when conversion fails.
+Value f_parse_ipv4_mask(const CallArgs& a) {
+  std::uint32_t ip;
+  int p;
+  bool ok;
+  const double d = number_of(a[1], ok);
+  if (a[0].is_null() || !ok || a[1].is_null() || d < 0 || d > 32 || !parse_ipv4(S(a[0]), ip, p)) return Value::null_of(Type::Long);
+  return Value::of_long(static_cast<std::int64_t>(ip & mask_of(std::min(p, static_cast<int>(d)))));
+}
+// ipv4_netmask_suffix(ip) (ipv4-netmask-suffix-function): the /n of the text, 32 without one;
+// null when the text is not an IPv4 address.
+Value f_ipv4_netmask_suffix(const CallArgs& a) {
+  std::uint32_t ip;
+  int p;
+  if (a[0].is_null() || !parse_ipv4(S(a[0]), ip, p)) return Value::null_of(Type::Long);
+  return Value::of_long(p);
+}
+// ipv4_range_to_cidr_list(start, end) (ipv4-range-to-cidr-list-function): the fewest CIDR blocks
+// covering start..end, in order: each the largest aligned block that starts at the next address
+// and does not pass the end. Null when an address does not parse or start > end.
+Value f_ipv4_range_to_cidr_list(const CallArgs& a) {
+  std::uint32_t lo, hi;
+  int p1, p2;
+  if (a[0].is_null() || a[1].is_null() || !parse_ipv4(S(a[0]), lo, p1) || !parse_ipv4(S(a[1]), hi, p2) || lo > hi)
+    return Value::null_of(Type::Dynamic);
+  std::string outb;
+  DynWriter w(outb);
+  w.begin_array();
+  std::uint64_t cur = lo;
+  const std::uint64_t end = hi;
+  while (cur <= end) {
+    int bits = 0;  // host bits of the block
+    while (bits < 32 && (cur & ((std::uint64_t{1} << (bits + 1)) - 1)) == 0 && cur + (std::uint64_t{1} << (bits + 1)) - 1 <= end) ++bits;
+    w.string(dotted(static_cast<std::uint32_t>(cur)) + "/" + std::to_string(32 - bits));
+    cur += std::uint64_t{1} << bits;
+  }
+  w.end();
+  return Value::of_dynamic(std::move(outb));
+}
+// ipv6_is_in_range(ip, range) (ipv6-is-in-range-function): whether ip, masked by the range's
+// prefix, equals the range's network; null when either text does not parse.
+std::optional<bool> in_range6(const std::string& ip, const std::string& range) {
+  Ip6 x, r;
+  int px, pr;
+  if (!parse_ip6_mapped(ip, x, px) || !parse_ip6_mapped(range, r, pr)) return std::nullopt;
+  const int p = std::min(px, pr);
+  mask6(x, p);
+  mask6(r, p);
+  return x == r;
+}
+Value f_ipv6_is_in_range(const CallArgs& a) {
+  if (a[0].is_null() || a[1].is_null()) return Value::null_of(Type::Bool);
+  auto r = in_range6(S(a[0]), S(a[1]));
+  return r ? Value::of_bool(*r) : Value::null_of(Type::Bool);
+}
+// ipv6_is_in_any_range(ip, range, ...) or (ip, dynamic array of ranges): true when ip is in one of
+// them; null when ip does not parse.
+Value f_ipv6_is_in_any_range(const CallArgs& a) {
+  Ip6 x;
+  int px;
+  if (a[0].is_null() || !parse_ip6_mapped(S(a[0]), x, px)) return Value::null_of(Type::Bool);
+  const std::string ip = S(a[0]);
+  bool any = false;
+  for (std::size_t k = 1; k < a.size() && !any; ++k) {
+    if (a[k].type == Type::Dynamic && !a[k].is_null() && a[k].dyn().is_array()) {
+      a[k].dyn().for_each_element([&](DynRef e) {
+        if (any) return;
+        auto r = in_range6(ip, to_kusto_string(Value::of_dynamic(e)));
+        if (r && *r) any = true;
+      });
+    } else if (!a[k].is_null()) {
+      auto r = in_range6(ip, S(a[k]));
+      if (r && *r) any = true;
+    }
+  }
+  return Value::of_bool(any);
+}
+
 }  // namespace
 
 void add_ip_functions(std::vector<ScalarFunction>& out) {
@@ -240,6 +352,12 @@ void add_ip_functions(std::vector<ScalarFunction>& out) {
   add("parse_ipv6", 1, 1, ret_string, f_parse_ipv6);
   add("format_ipv4", 1, 2, ret_string, f_format_ipv4);
   add("format_ipv4_mask", 1, 2, ret_string, f_format_ipv4_mask);
+  add("parse_ipv4_mask", 2, 2, ret_long, f_parse_ipv4_mask);
+  add("parse_ipv6_mask", 2, 2, ret_string, f_parse_ipv6_mask);
+  add("ipv4_netmask_suffix", 1, 1, ret_long, f_ipv4_netmask_suffix);
+  add("ipv4_range_to_cidr_list", 2, 2, ret_dynamic, f_ipv4_range_to_cidr_list);
+  add("ipv6_is_in_range", 2, 2, ret_bool, f_ipv6_is_in_range);
+  add("ipv6_is_in_any_range", 2, -1, ret_bool, f_ipv6_is_in_any_range);
 }
 
 }  // namespace rulelab::engine

@@ -15,6 +15,12 @@ FunctionRegistry::FunctionRegistry() {
   add_hash_functions(all_);
   add_series_functions(all_);
   add_more_functions(all_);
+  add_math_functions(all_);
+  add_units_functions(all_);
+  add_sketch_functions(all_);
+  add_tz_functions(all_);
+  add_string_parse_functions(all_);
+  add_dynamic_tree_functions(all_);
   add_operator_kernels(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }

@@ -1,7 +1,8 @@
 // Window functions of serialized rows, computed over the whole input in order
 // (learn.microsoft.com/kusto/query/row-number-function, prev-function, next-function):
 // row_number([start [, restart]]), prev(expr [, offset [, default]]), next(expr [, offset [, default]]),
-// row_cumsum(term [, restart]), row_window_session(expr, maxFromFirst, maxBetween [, restart]).
+// row_cumsum(term [, restart]), row_window_session(expr, maxFromFirst, maxBetween [, restart]),
+// row_rank_dense(term [, restart]), row_rank_min(term [, restart]).
 // The results are appended to the input as extra columns.
 #include "engine/plan.hpp"
 
@@ -74,6 +75,24 @@ class WindowNode : public PlanNode {
             in_session = true;
             last = v.i;
             append_value(c, Value::of_datetime(session_start));
+            break;
+          }
+          case WindowSpec::RankDense:
+          case WindowSpec::RankMin: {
+            // row-rank-dense-function: +1 whenever the term differs from the previous row's;
+            // row-rank-min-function: the row number (from 1) of the first row of a run of equal
+            // terms. A restart (or the first row) starts again at 1.
+            const Value v = get_value(vals[r.batch], r.row);
+            const bool fresh = i == 0 || restart_at(r);
+            if (fresh) { counter = 1; session_start = 1; }
+            else {
+              ++counter;  // the row number within the partition
+              const Value p = get_value(vals[rows[i - 1].batch], rows[i - 1].row);
+              const auto same = equal_values(v, p);
+              const bool eq = same ? *same : (v.is_null() && p.is_null());
+              if (!eq) session_start = w.kind == WindowSpec::RankDense ? session_start + 1 : counter;
+            }
+            c.append_long(session_start);
             break;
           }
           case WindowSpec::Prev:

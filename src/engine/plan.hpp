@@ -196,8 +196,8 @@ PlanPtr make_parse(PlanPtr child, ParseSpec spec, std::vector<int> child_to_out,
 PlanPtr make_values(Table t);
 
 struct WindowSpec {
-  enum Kind { RowNumber, Prev, Next, CumSum, Session } kind = RowNumber;
-  ExprPtr expr;                // prev/next, row_cumsum's term, row_window_session's value
+  enum Kind { RowNumber, Prev, Next, CumSum, Session, RankDense, RankMin } kind = RowNumber;
+  ExprPtr expr;                // prev/next, row_cumsum's term, row_window_session's value, row_rank_*'s term
   ExprPtr restart;             // row_number, row_cumsum, row_window_session: true restarts
   std::int64_t offset = 1;
   Value default_value;         // prev/next beyond the ends

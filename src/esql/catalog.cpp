@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/ingest.hpp"
 #include "esql/engine.hpp"
+#include "esql/source.hpp"
 #include "elastic/field_types.hpp"
 
 namespace rulelab::esql {
@@ -162,7 +164,9 @@ struct FieldSpec {
   bool sub_keyword_of_number = false;
 };
 
-void leaf_paths(const nlohmann::json& v, const std::string& prefix, std::map<std::string, const nlohmann::json*>& out) {
+std::string dynamic_type(const nlohmann::json& v);
+
+void leaf_paths(const nlohmann::json& v, const std::string& prefix, std::map<std::string, std::string>& out) {
   if (v.is_object()) {
     for (auto it = v.begin(); it != v.end(); ++it) leaf_paths(it.value(), prefix.empty() ? it.key() : prefix + "." + it.key(), out);
     return;
@@ -171,7 +175,7 @@ void leaf_paths(const nlohmann::json& v, const std::string& prefix, std::map<std
     for (const auto& e : v) leaf_paths(e, prefix, out);
     return;
   }
-  if (!v.is_null() && !prefix.empty()) out.emplace(prefix, &v);
+  if (!v.is_null() && !prefix.empty() && !out.count(prefix)) out.emplace(prefix, dynamic_type(v));
 }
 
 // Elasticsearch's dynamic mapping of an unmapped value, as ES|QL would see it (strings as keyword:
@@ -184,13 +188,13 @@ std::string dynamic_type(const nlohmann::json& v) {
   return "keyword";
 }
 
-std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::map<std::string, const nlohmann::json*>& seen = {}) {
+std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::map<std::string, std::string>& seen = {}) {
   std::vector<FieldSpec> out;
   std::vector<std::string> user = types.user_fields();
   for (const auto& [path, v] : seen) {
     if (std::find(user.begin(), user.end(), path) != user.end()) continue;
     auto rf = types.lookup(path);
-    std::string mt = rf ? rf->mapping.type_name : dynamic_type(*v);
+    std::string mt = rf ? rf->mapping.type_name : v;
     if (mt == "object" || mt == "nested" || mt == "alias" || mt == "flattened") continue;
     out.push_back(FieldSpec{path, path, mt, esql_type(mt)});
   }
@@ -224,6 +228,51 @@ std::string raw_number_text(std::string_view line, std::string_view key, std::si
   std::size_t e = p;
   while (e < line.size() && (std::isdigit(static_cast<unsigned char>(line[e])) || line[e] == '.' || line[e] == '-' || line[e] == 'e' || line[e] == 'E' || line[e] == '+')) ++e;
   return std::string(line.substr(p, e - p));
+}
+
+// The cell of one field of one document: its values converted to the column's type, in
+// doc-values order. `line` is the document's JSON text when known (a keyword multi-field of a
+// number keeps the number as written), else empty.
+Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals, std::string_view line) {
+  Cell cell;
+  std::size_t nth = 0;
+  for (const auto* v : vals) {
+    if (v->is_null()) continue;
+    if (f.type == Type::Keyword && v->is_number() && f.name != f.source_path) {
+      std::string leaf = f.source_path.substr(f.source_path.rfind('.') == std::string::npos ? 0 : f.source_path.rfind('.') + 1);
+      std::string raw = raw_number_text(line, leaf, nth);
+      Scalar s;
+      s.s = raw.empty() ? v->dump() : raw;
+      cell.push_back(s);
+      ++nth;
+      continue;
+    }
+    ++nth;
+    if (f.mtype == "integer" || f.mtype == "long" || f.mtype == "short" || f.mtype == "byte") {
+      if (v->is_number_float()) {
+        Scalar s;
+        s.i = static_cast<std::int64_t>(std::trunc(v->get<double>()));
+        cell.push_back(s);
+        continue;
+      }
+    }
+    if (f.mtype == "scaled_float" && v->is_number()) {
+      Scalar s;
+      s.d = std::round(v->get<double>() * 100) / 100;
+      cell.push_back(s);
+      continue;
+    }
+    if (auto s = convert(*v, f.type, f.mtype, f.name)) cell.push_back(std::move(*s));
+  }
+  if (f.type != Type::Text && f.type != Type::Unsupported && cell.size() > 1) {
+    Type t = f.type;
+    std::stable_sort(cell.begin(), cell.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) < 0; });
+    if (t == Type::Keyword || t == Type::Ip || t == Type::Version)
+      cell.erase(std::unique(cell.begin(), cell.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) == 0; }),
+                 cell.end());
+  }
+  if (f.type == Type::Unsupported) cell.clear();
+  return cell;
 }
 
 }  // namespace
@@ -276,21 +325,173 @@ std::vector<std::string> referenced_fields(const Query& q) {
 }
 
 Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::string& file, const elastic::FieldTypes& types) {
+  // Read at query time (source.hpp): only the fields the query needs, a chunk at a time.
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error("cannot read " + file);
+  Index idx;
+  idx.name = name;
+  idx.file = file;
+  idx.stream_types = std::make_shared<const elastic::FieldTypes>(types);
+  indices_.push_back(std::move(idx));
+  return std::size_t{0};
+}
+
+Result<Index> load_streamed(const Index& lazy) {
+  std::ifstream in(lazy.file, std::ios::binary);
+  if (!in) return Error("cannot read " + lazy.file);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
   std::size_t first = text.find_first_not_of(" \t\r\n");
+  Catalog one;
   if (first != std::string::npos && text[first] == '[') {
     // one JSON array of documents
     nlohmann::json arr = nlohmann::json::parse(text, nullptr, false);
-    if (arr.is_discarded() || !arr.is_array()) return Error("not a JSON array of documents", file, 1, 1);
+    if (arr.is_discarded() || !arr.is_array()) return Error("not a JSON array of documents", lazy.file, 1, 1);
     std::string nd;
     for (const auto& d : arr) nd += d.dump() + "\n";
-    return add_index(name, nd, file, types);
+    auto r = one.add_index(lazy.name, nd, lazy.file, *lazy.stream_types);
+    if (!r) return r.error();
+  } else {
+    auto r = one.add_index(lazy.name, text, lazy.file, *lazy.stream_types);
+    if (!r) return r.error();
   }
-  return add_index(name, text, file, types);
+  return one.indices()[0];
+}
+
+namespace {
+
+// collect() over the compact encoding of a parsed document.
+void collect_dyn(DynRef doc, std::string_view path, std::vector<DynRef>& out) {
+  if (doc.is_array()) {
+    doc.for_each_element([&](DynRef e) { collect_dyn(e, path, out); });
+    return;
+  }
+  if (path.empty()) {
+    out.push_back(doc);
+    return;
+  }
+  if (!doc.is_object()) return;
+  for (std::size_t cut = path.find('.');; cut = path.find('.', cut + 1)) {
+    std::string_view key = path.substr(0, cut == std::string_view::npos ? path.size() : cut);
+    DynRef it = doc.get(key);
+    if (it.valid()) {
+      std::string_view rest = cut == std::string_view::npos ? std::string_view{} : path.substr(cut + 1);
+      if (rest.empty() && it.is_array()) {
+        it.for_each_element([&](DynRef e) {
+          if (e.is_array()) collect_dyn(e, {}, out);
+          else out.push_back(e);
+        });
+      } else {
+        collect_dyn(it, rest, out);
+      }
+    }
+    if (cut == std::string_view::npos) break;
+  }
+}
+
+nlohmann::json scalar_json(DynRef v) {
+  switch (v.kind()) {
+    case DynKind::False: return false;
+    case DynKind::True: return true;
+    case DynKind::Int: return v.as_int();
+    case DynKind::Real: return v.as_real();
+    case DynKind::String: return std::string(v.as_string());
+    case DynKind::Null: return nullptr;
+    default: return nlohmann::json::parse(to_json(v), nullptr, false);
+  }
+}
+
+}  // namespace
+
+StreamPlan stream_plan(const elastic::FieldTypes& types, const std::vector<std::string>& needed) {
+  StreamPlan plan;
+  std::vector<std::string> user = types.user_fields();
+  for (const auto& n : needed) {
+    auto rf = types.lookup(n);
+    bool is_user = std::find(user.begin(), user.end(), n) != user.end();
+    if (!rf) {
+      plan.watch.push_back(n);
+      continue;
+    }
+    const std::string& mt = rf->mapping.type_name;
+    if (mt == "object" || mt == "nested" || mt == "alias" || mt == "flattened") {
+      if (!is_user) plan.watch.push_back(n);
+      continue;
+    }
+    // A user field reads its source path (aliases, multi-fields); any other mapped field is a
+    // column only when a document holds it, at its own path.
+    plan.fields.push_back(StreamField{n, is_user ? rf->source_path : n, mt, esql_type(mt), is_user});
+  }
+  return plan;
+}
+
+Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, const StreamPlan& plan, std::size_t chunk_docs,
+                                     std::vector<std::uint32_t>& lines, const std::function<void(Page&&)>& each) {
+  StreamStats st;
+  st.field_seen.assign(plan.fields.size(), false);
+  std::vector<FieldSpec> specs;
+  for (const auto& f : plan.fields) specs.push_back(FieldSpec{f.name, f.source_path, f.mtype, f.type});
+  IngestOptions o;
+  o.documents = true;
+  o.strict = true;  // a line that is not a JSON document is an error, as add_index makes it
+  o.table = idx.name;
+  Page page;
+  auto fresh = [&] {
+    page = Page{};
+    for (const auto& f : specs) page.columns.push_back(Column{f.name, f.type, {}});
+  };
+  fresh();
+  std::vector<DynRef> vals;
+  std::vector<nlohmann::json> conv;
+  std::vector<const nlohmann::json*> ptrs;
+  Schema schema;
+  int src = -1;
+  std::uint32_t bad_line = 0;
+  auto r = ingest_stream(idx.file, o, &schema, [&](Batch&& b) {
+    if (src < 0) src = schema.index_of("_source");
+    if (src < 0) return;
+    const auto& col = b.columns[static_cast<std::size_t>(src)];
+    for (std::size_t row = 0; row < b.rows(); ++row) {
+      if (bad_line) return;
+      DynRef doc = col.get_dynamic(row);
+      if (!doc.is_object()) {
+        bad_line = b.sources[row].line;
+        return;
+      }
+      std::size_t ordinal = st.documents++;
+      lines.push_back(b.sources[row].line);
+      page.origin.push_back(static_cast<std::int64_t>(index_no) << 32 | static_cast<std::int64_t>(ordinal));
+      for (std::size_t k = 0; k < specs.size(); ++k) {
+        vals.clear();
+        collect_dyn(doc, specs[k].source_path, vals);
+        conv.clear();
+        ptrs.clear();
+        for (DynRef v : vals) {
+          if (v.is_null()) continue;
+          if (!v.is_object()) st.field_seen[k] = true;
+          conv.push_back(scalar_json(v));
+        }
+        for (const auto& c : conv) ptrs.push_back(&c);
+        page.columns[k].cells.push_back(to_cell(specs[k], ptrs, {}));
+      }
+      if (!st.watch_seen)
+        for (const auto& w : plan.watch) {
+          vals.clear();
+          collect_dyn(doc, w, vals);
+          for (DynRef v : vals)
+            if (!v.is_null()) st.watch_seen = true;
+        }
+      if (page.rows() >= chunk_docs) {
+        each(std::move(page));
+        fresh();
+      }
+    }
+  });
+  if (!r) return r.error();
+  if (bad_line) return Error("not a JSON object (one document a line expected)", idx.file, bad_line, 1);
+  if (page.rows() > 0) each(std::move(page));
+  return st;
 }
 
 Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view ndjson, const std::string& file,
@@ -300,8 +501,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   idx.file = file;
   // Fields the documents hold that the mapping does not name: typed by ECS when the caller's
   // field types include it, else by Elasticsearch's dynamic mapping.
-  std::vector<nlohmann::json> docs;
-  std::map<std::string, const nlohmann::json*> seen;
+  std::map<std::string, std::string> seen;
   {
     std::size_t ln = 0, st = 0;
     while (st < ndjson.size()) {
@@ -313,9 +513,8 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
       nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
       if (doc.is_discarded() || !doc.is_object())
         return Error("not a JSON object (one document a line expected)", file, ln, 1, std::string(line));
-      docs.push_back(std::move(doc));
+      leaf_paths(doc, "", seen);
     }
-    for (const auto& d : docs) leaf_paths(d, "", seen);
   }
   auto specs = field_specs(types, seen);
   for (const auto& f : specs) idx.data.columns.push_back(Column{f.name, f.type, {}});
@@ -336,45 +535,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
       const FieldSpec& f = specs[k];
       std::vector<const nlohmann::json*> vals;
       collect(doc, f.source_path, vals);
-      Cell cell;
-      std::size_t nth = 0;
-      for (const auto* v : vals) {
-        if (v->is_null()) continue;
-        if (f.type == Type::Keyword && v->is_number() && f.name != f.source_path) {
-          std::string leaf = f.source_path.substr(f.source_path.rfind('.') == std::string::npos ? 0 : f.source_path.rfind('.') + 1);
-          std::string raw = raw_number_text(line, leaf, nth);
-          Scalar s;
-          s.s = raw.empty() ? v->dump() : raw;
-          cell.push_back(s);
-          ++nth;
-          continue;
-        }
-        ++nth;
-        if (f.mtype == "integer" || f.mtype == "long" || f.mtype == "short" || f.mtype == "byte") {
-          if (v->is_number_float()) {
-            Scalar s;
-            s.i = static_cast<std::int64_t>(std::trunc(v->get<double>()));
-            cell.push_back(s);
-            continue;
-          }
-        }
-        if (f.mtype == "scaled_float" && v->is_number()) {
-          Scalar s;
-          s.d = std::round(v->get<double>() * 100) / 100;
-          cell.push_back(s);
-          continue;
-        }
-        if (auto s = convert(*v, f.type, f.mtype, f.name)) cell.push_back(std::move(*s));
-      }
-      if (f.type != Type::Text && f.type != Type::Unsupported && cell.size() > 1) {
-        Type t = f.type;
-        std::stable_sort(cell.begin(), cell.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) < 0; });
-        if (t == Type::Keyword || t == Type::Ip || t == Type::Version)
-          cell.erase(std::unique(cell.begin(), cell.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) == 0; }),
-                     cell.end());
-      }
-      if (f.type == Type::Unsupported) cell.clear();
-      idx.data.columns[k].cells.push_back(std::move(cell));
+      idx.data.columns[k].cells.push_back(to_cell(f, vals, line));
     }
   }
   std::size_t rows = idx.doc_ids.size();

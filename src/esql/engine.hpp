@@ -39,6 +39,9 @@ struct Index {
   std::vector<std::size_t> lines;    // line of each row in that file
   Page data;  // every mapped field as a column
   std::vector<std::string> doc_ids;  // _id per row
+  // A file read at query time (add_index_file): `data` is empty; the documents are typed by these.
+  std::shared_ptr<const elastic::FieldTypes> stream_types;
+  bool streamed() const { return stream_types != nullptr; }
 };
 
 // The indices a query may read.
@@ -69,6 +72,9 @@ struct RunOptions {
   SourceContext where;              // for error positions
   // Extra filter applied to every FROM (rule window): rows whose @timestamp is in [from, to].
   std::optional<std::pair<std::int64_t, std::int64_t>> window;
+  // Indices read at query time (Catalog::add_index_file) are streamed, only the fields the query
+  // needs, when its result names its columns; false: always loaded whole (the same answer).
+  bool stream = true;
 };
 
 struct RunOutput {
@@ -76,6 +82,11 @@ struct RunOutput {
   std::vector<std::string> warnings;
   bool aggregating = false;  // the pipeline has a STATS (rows are groups, not documents)
   std::vector<std::string> index_names;  // origin's index numbers
+  // Lines of the documents of indices read at query time (Index::streamed), by index number:
+  // the provenance of rows whose origin names such an index.
+  std::map<std::size_t, std::vector<std::uint32_t>> source_lines;
+  // Per index number that FROM read: its documents, and those in RunOptions::window.
+  std::map<std::size_t, std::pair<std::size_t, std::size_t>> documents;
   // The command (index into Query::commands) after which each source row was last seen, for explain.
   std::vector<std::size_t> dropped_at;
 };

@@ -47,7 +47,6 @@ RULELAB_ESQL_ERROR(qualified_name, "expected a field name")
 RULELAB_ESQL_ERROR(close_paren, "expected ')'")
 RULELAB_ESQL_ERROR(like_pattern, "expected a quoted pattern or a list of patterns in parentheses")
 RULELAB_ESQL_ERROR(constant, "expected a literal value")
-RULELAB_ESQL_ERROR(nulls_first, "expected FIRST or LAST after NULLS")
 RULELAB_ESQL_ERROR(dq_body, "unterminated string")
 RULELAB_ESQL_ERROR(triple_body, "unterminated string")
 RULELAB_ESQL_ERROR(bq_body, "unterminated quoted identifier")
@@ -58,8 +57,6 @@ template <>
 inline constexpr const char* message<pg::sor<g::nulls_first, g::nulls_last>> = "expected FIRST or LAST after NULLS";
 template <>
 inline constexpr const char* message<pg::string<'"', '"', '"'>> = "unterminated string";
-template <>
-inline constexpr const char* message<g::dq_close> = "unterminated string";
 
 struct errors {
   template <typename Rule>

@@ -11,6 +11,7 @@
 
 #include "esql/eval.hpp"
 #include "esql/functions.hpp"
+#include "esql/source.hpp"
 
 namespace rulelab::esql {
 namespace {
@@ -229,6 +230,7 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
   }
   if (fn == "weighted_avg") {
     double num = 0, den = 0;
+    std::size_t used = 0;  // rows with one value and one weight (multi-values are nulls, with a warning)
     for (auto r : rows) {
       if (!live(r)) continue;
       const Cell& v = in.value.cells[r];
@@ -241,9 +243,10 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
       double wv = as_double(in.extra.type, wt[0]);
       num += as_double(t, v[0]) * wv;
       den += wv;
+      ++used;
     }
     if (den == 0) {
-      if (num == 0 && !rows.empty()) w.failure(call, "java.lang.ArithmeticException: / by zero");
+      if (num == 0 && used > 0) w.failure(call, "java.lang.ArithmeticException: / by zero");
       return {};
     }
     return {Scalar::of_double(num / den)};
@@ -730,14 +733,13 @@ std::string result_json(const RunOutput& out) {
 
 namespace {
 
-Page source_page(const Command& c, const Catalog& cat, const RunOptions& opts, std::vector<std::string>& names) {
-  Page out;
-  std::vector<const Index*> chosen;
-  std::vector<std::size_t> chosen_no;
+// The indices FROM's patterns choose, with their numbers in `all`.
+void choose_indices(const Command& c, const std::vector<const Index*>& all, std::vector<const Index*>& chosen,
+                    std::vector<std::size_t>& chosen_no) {
   for (const auto& pat : c.indices) {
     bool any = false;
-    for (std::size_t k = 0; k < cat.indices().size(); ++k) {
-      const Index& idx = cat.indices()[k];
+    for (std::size_t k = 0; k < all.size(); ++k) {
+      const Index& idx = *all[k];
       if (glob_match(pat, idx.name)) {
         any = true;
         if (std::find(chosen.begin(), chosen.end(), &idx) == chosen.end()) {
@@ -748,15 +750,10 @@ Page source_page(const Command& c, const Catalog& cat, const RunOptions& opts, s
     }
     if (!any && pat.find('*') == std::string::npos) throw QueryError("Unknown index [" + pat + "]", c.offset + 5);
   }
-  for (const auto& idx : cat.indices()) names.push_back(idx.name);
-  // Columns: union of the indices' fields, sorted by name (as ES|QL lists an index's fields).
-  std::map<std::string, Type> cols;
-  for (const Index* idx : chosen)
-    for (const auto& col : idx->data.columns) {
-      auto [it, fresh] = cols.emplace(col.name, col.type);
-      if (!fresh && it->second != col.type) it->second = Type::Unsupported;
-    }
-  for (const auto& [name, type] : cols) out.columns.push_back(Column{name, type, {}});
+}
+
+// METADATA columns (empty); throws for the ones rulelab does not have.
+std::vector<Column> metadata_columns(const Command& c) {
   std::vector<Column> meta;
   for (const auto& m : c.metadata) {
     if (m == "_id" || m == "_index") meta.push_back(Column{m, Type::Keyword, {}});
@@ -766,6 +763,25 @@ Page source_page(const Command& c, const Catalog& cat, const RunOptions& opts, s
       throw QueryError("metadata field [" + m + "] is not supported by rulelab", c.offset, true);
     else throw QueryError("unsupported metadata field [" + m + "]", c.offset);
   }
+  return meta;
+}
+
+Page source_page(const Command& c, const std::vector<const Index*>& all, const RunOptions& opts, std::vector<std::string>& names,
+                 std::map<std::size_t, std::pair<std::size_t, std::size_t>>& documents) {
+  Page out;
+  std::vector<const Index*> chosen;
+  std::vector<std::size_t> chosen_no;
+  choose_indices(c, all, chosen, chosen_no);
+  for (const Index* idx : all) names.push_back(idx->name);
+  // Columns: union of the indices' fields, sorted by name (as ES|QL lists an index's fields).
+  std::map<std::string, Type> cols;
+  for (const Index* idx : chosen)
+    for (const auto& col : idx->data.columns) {
+      auto [it, fresh] = cols.emplace(col.name, col.type);
+      if (!fresh && it->second != col.type) it->second = Type::Unsupported;
+    }
+  for (const auto& [name, type] : cols) out.columns.push_back(Column{name, type, {}});
+  std::vector<Column> meta = metadata_columns(c);
   for (std::size_t ci = 0; ci < chosen.size(); ++ci) {
     const Index& idx = *chosen[ci];
     std::size_t rows = idx.data.rows();
@@ -796,311 +812,507 @@ Page source_page(const Command& c, const Catalog& cat, const RunOptions& opts, s
         else m.cells.push_back({Scalar::of_double(0)});
       }
     for (auto r : sel) out.origin.push_back(static_cast<std::int64_t>(chosen_no[ci]) << 32 | static_cast<std::int64_t>(r));
+    documents[chosen_no[ci]] = {rows, sel.size()};
   }
   for (auto& m : meta) set_column(out, std::move(m));
   return out;
 }
 
-}  // namespace
+// Runs command `ci` of the query over `page`.
+void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, const RunOptions& opts, RunOutput& out,
+                 const std::vector<const Index*>& all) {
+  const Command& c = q.commands[ci];
+  EvalCtx ctx{page, warn, opts.now_ms, q.text};
+  switch (c.kind) {
+    case CommandKind::From: page = source_page(c, all, opts, out.index_names, out.documents); break;
+    case CommandKind::Row: {
+      Page one;
+      one.origin = {-1};
+      for (const auto& f : c.fields) {
+        EvalCtx rctx{one, warn, opts.now_ms, q.text};
+        Column col = eval(*f.expr, rctx);
+        col.name = f.name;
+        set_column(one, std::move(col));
+      }
+      page = std::move(one);
+      break;
+    }
+    case CommandKind::Where: {
+      Column b = eval(*c.expr, ctx);
+      if (b.type != Type::Boolean && b.type != Type::Null)
+        throw QueryError("Condition expression needs to be boolean, found [" + std::string(type_name(b.type)) + "]", c.expr->begin);
+      std::vector<std::size_t> keep;
+      for (std::size_t r = 0; r < page.rows(); ++r)
+        if (truthy(b.cells[r])) keep.push_back(r);
+      page = take_rows(page, keep);
+      break;
+    }
+    case CommandKind::Eval:
+      for (const auto& f : c.fields) {
+        EvalCtx ectx{page, warn, opts.now_ms, q.text};
+        Column col = eval(*f.expr, ectx);
+        col.name = f.name;
+        set_column(page, std::move(col));
+      }
+      break;
+    case CommandKind::Stats: {
+      StatsResult sr = run_stats(c, page, ctx);
+      page = std::move(sr.groups);
+      out.aggregating = true;
+      break;
+    }
+    case CommandKind::InlineStats: {
+      StatsResult sr = run_stats(c, page, ctx);
+      // Each input row gets its group's aggregates (a row with a multi-valued key: the first group found).
+      std::vector<std::int64_t> group_of(page.rows(), -1);
+      for (std::size_t g = 0; g < sr.members.size(); ++g)
+        for (auto r : sr.members[g])
+          if (group_of[r] < 0) group_of[r] = static_cast<std::int64_t>(g);
+      std::size_t naggs = c.fields.size();
+      for (std::size_t k = 0; k < naggs; ++k) {
+        int gi = sr.groups.find(c.fields[k].name);
+        if (gi < 0) continue;
+        const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
+        Column col{gc.name, gc.type, {}};
+        for (std::size_t r = 0; r < page.rows(); ++r)
+          col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
+        set_column(page, std::move(col));
+      }
+      // BY expressions that are not plain columns are added too.
+      for (std::size_t k = 0; k < c.by.size(); ++k) {
+        if (c.by[k].expr->kind == ExprKind::Field && c.by[k].expr->name == c.by[k].name) {
+          int i = page.find(c.by[k].name);
+          if (i >= 0) {
+            Column moved = page.columns[static_cast<std::size_t>(i)];
+            set_column(page, std::move(moved));
+          }
+          continue;
+        }
+        int gi = sr.groups.find(c.by[k].name);
+        if (gi < 0) continue;
+        const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
+        Column col{gc.name, gc.type, {}};
+        for (std::size_t r = 0; r < page.rows(); ++r)
+          col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
+        set_column(page, std::move(col));
+      }
+      break;
+    }
+    case CommandKind::Keep: {
+      std::vector<int> best(page.columns.size(), -1);
+      std::vector<bool> exact(page.columns.size(), false);
+      for (std::size_t p = 0; p < c.patterns.size(); ++p) {
+        const std::string& pat = c.patterns[p];
+        bool any = false;
+        for (std::size_t i = 0; i < page.columns.size(); ++i) {
+          if (!glob_match(pat, page.columns[i].name)) continue;
+          any = true;
+          bool is_exact = pat.find('*') == std::string::npos;
+          if (is_exact) {
+            best[i] = static_cast<int>(p);
+            exact[i] = true;
+          } else if (!exact[i]) {
+            best[i] = static_cast<int>(p);
+          }
+        }
+        if (!any && pat.find('*') == std::string::npos) throw QueryError("Unknown column [" + pat + "]", c.pattern_offsets[p]);
+      }
+      std::vector<std::size_t> order;
+      for (std::size_t i = 0; i < page.columns.size(); ++i)
+        if (best[i] >= 0) order.push_back(i);
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return best[a] < best[b]; });
+      Page np;
+      np.origin = page.origin;
+      for (auto i : order) np.columns.push_back(std::move(page.columns[i]));
+      page = std::move(np);
+      break;
+    }
+    case CommandKind::Drop: {
+      std::vector<std::string> before;
+      for (const auto& col : page.columns) before.push_back(col.name);
+      for (std::size_t p = 0; p < c.patterns.size(); ++p) {
+        const std::string& pat = c.patterns[p];
+        bool any = false;
+        for (std::size_t i = page.columns.size(); i-- > 0;)
+          if (glob_match(pat, page.columns[i].name)) {
+            page.columns.erase(page.columns.begin() + static_cast<std::ptrdiff_t>(i));
+            any = true;
+          }
+        if (!any && pat.find('*') == std::string::npos && std::find(before.begin(), before.end(), pat) == before.end())
+          throw QueryError("Unknown column [" + pat + "]", c.pattern_offsets[p]);
+      }
+      break;
+    }
+    case CommandKind::Rename:
+      for (std::size_t k = 0; k < c.renames.size(); ++k) {
+        const auto& [from, to] = c.renames[k];
+        int i = page.find(from);
+        if (i < 0) throw QueryError("Unknown column [" + from + "]", c.pattern_offsets[k]);
+        if (from == to) continue;
+        page.columns[static_cast<std::size_t>(i)].name = to;
+        for (std::size_t j = 0; j < page.columns.size(); ++j)
+          if (j != static_cast<std::size_t>(i) && page.columns[j].name == to) {
+            page.columns.erase(page.columns.begin() + static_cast<std::ptrdiff_t>(j));
+            break;
+          }
+      }
+      break;
+    case CommandKind::Sort: {
+      std::vector<Column> keys;
+      for (const auto& k : c.keys) keys.push_back(eval(*k.expr, ctx));
+      std::vector<std::size_t> idx(page.rows());
+      std::iota(idx.begin(), idx.end(), 0);
+      std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
+        for (std::size_t k = 0; k < keys.size(); ++k) {
+          const SortKey& sk = c.keys[k];
+          const Cell& x = keys[k].cells[a];
+          const Cell& y = keys[k].cells[b];
+          bool nf = sk.nulls_first.value_or(sk.desc);
+          if (x.empty() || y.empty()) {
+            if (x.empty() && y.empty()) continue;
+            return x.empty() ? nf : !nf;
+          }
+          Type t = keys[k].type;
+          // multi-values sort by their minimum ascending, their maximum descending
+          auto pick = [&](const Cell& cell) {
+            const Scalar* best = &cell[0];
+            for (const auto& v : cell) {
+              int cmp = compare_scalar(t, v, t, *best);
+              if (sk.desc ? cmp > 0 : cmp < 0) best = &v;
+            }
+            return best;
+          };
+          int cmp = compare_scalar(t, *pick(x), t, *pick(y));
+          if (cmp != 0) return sk.desc ? cmp > 0 : cmp < 0;
+        }
+        return false;
+      });
+      page = take_rows(page, idx);
+      break;
+    }
+    case CommandKind::Limit: {
+      std::vector<std::size_t> keep;
+      for (std::size_t r = 0; r < page.rows() && static_cast<std::int64_t>(r) < c.limit; ++r) keep.push_back(r);
+      page = take_rows(page, keep);
+      break;
+    }
+    case CommandKind::MvExpand: {
+      int i = page.find(c.field);
+      if (i < 0) throw QueryError("Unknown column [" + c.field + "]", c.offset);
+      std::size_t col = static_cast<std::size_t>(i);
+      Page np;
+      for (const auto& cc : page.columns) np.columns.push_back(Column{cc.name, cc.type, {}});
+      for (std::size_t r = 0; r < page.rows(); ++r) {
+        const Cell& cell = page.columns[col].cells[r];
+        std::size_t k = std::max<std::size_t>(1, cell.size());
+        for (std::size_t v = 0; v < k; ++v) {
+          for (std::size_t j = 0; j < page.columns.size(); ++j) {
+            if (j == col) np.columns[j].cells.push_back(cell.empty() ? Cell{} : Cell{cell[v]});
+            else np.columns[j].cells.push_back(page.columns[j].cells[r]);
+          }
+          np.origin.push_back(page.origin[r]);
+        }
+      }
+      if (page.columns[col].type == Type::Text) np.columns[col].type = Type::Text;
+      page = std::move(np);
+      break;
+    }
+    case CommandKind::Dissect: {
+      Column in = eval(*c.expr, ctx);
+      if (!is_string(in.type) && in.type != Type::Null)
+        throw QueryError("Dissect only supports KEYWORD or TEXT values, found expression [" + expr_text(*c.expr, q.text) + "] type [" +
+                             std::string(type_name(in.type)) + "]", c.expr->begin);
+      DissectPattern d = parse_dissect(c.patterns[0], c.offset);
+      std::vector<std::string> names;
+      for (const auto& k : d.keys)
+        if (!k.skip && !k.ref_value && !k.ref_name && std::find(names.begin(), names.end(), k.name) == names.end()) names.push_back(k.name);
+      if (std::any_of(d.keys.begin(), d.keys.end(), [](const DissectKey& k) { return k.ref_name; }))
+        throw QueryError("Reference keys (%{*key} / %{&key}) are not supported in DISSECT", c.offset);
+      std::vector<Column> cols;
+      for (const auto& nm : names) cols.push_back(Column{nm, Type::Keyword, std::vector<Cell>(page.rows())});
+      for (std::size_t r = 0; r < page.rows(); ++r) {
+        for (const auto& value : in.cells[r]) {
+          auto m = dissect(d, value.s, c.append_separator);
+          if (!m) continue;
+          for (auto& col : cols) {
+            std::optional<std::string> last;
+            for (auto& [nm, v] : *m)
+              if (col.name == nm) last = v;
+            if (last) col.cells[r].push_back(Scalar::of_str(*last));
+          }
+        }
+      }
+      for (auto& col : cols) set_column(page, std::move(col));
+      break;
+    }
+    case CommandKind::Grok: {
+      Column in = eval(*c.expr, ctx);
+      if (!is_string(in.type) && in.type != Type::Null)
+        throw QueryError("GROK only supports KEYWORD or TEXT values, found expression [" + expr_text(*c.expr, q.text) + "] type [" +
+                             std::string(type_name(in.type)) + "]", c.expr->begin);
+      std::vector<GrokField> fields;
+      std::string re;
+      int ngroups = 0;
+      for (std::size_t k = 0; k < c.patterns.size(); ++k)
+        re += (k ? "|" : "") + std::string("(?:") + expand_grok(c.patterns[k], fields, c.offset, ngroups) + ")";
+      RE2::Options o;
+      o.set_log_errors(false);
+      RE2 rx(re, o);
+      if (!rx.ok()) throw QueryError("invalid GROK pattern: " + rx.error(), c.offset, true);
+      // group index -> field index
+      std::vector<int> group_field(static_cast<std::size_t>(rx.NumberOfCapturingGroups() + 1), -1);
+      for (const auto& [name, gi] : rx.NamedCapturingGroups()) {
+        std::size_t us = name.find('_');
+        group_field[static_cast<std::size_t>(gi)] = std::stoi(name.substr(1, us - 1));
+      }
+      std::vector<Column> cols;
+      for (const auto& f : fields) cols.push_back(Column{f.name, f.type, std::vector<Cell>(page.rows())});
+      std::size_t ng = group_field.size();
+      std::vector<re2::StringPiece> groups(ng);
+      for (std::size_t r = 0; r < page.rows(); ++r) {
+        const Cell& cell = in.cells[r];
+        for (const auto& value : cell) {
+        const std::string& s = value.s;
+        if (!rx.Match(s, 0, s.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(ng))) continue;
+        for (std::size_t gi = 1; gi < ng; ++gi) {
+          if (group_field[gi] < 0 || groups[gi].data() == nullptr) continue;
+          Column& col = cols[static_cast<std::size_t>(group_field[gi])];
+          std::string v(groups[gi].data(), groups[gi].size());
+          Scalar sv;
+          if (col.type == Type::Integer || col.type == Type::Long) {
+            try { sv.i = std::stoll(v); } catch (...) { continue; }
+          } else if (col.type == Type::Double) {
+            try { sv.d = std::stod(v); } catch (...) { continue; }
+          } else if (col.type == Type::Boolean) {
+            sv.i = v == "true";
+          } else sv.s = v;
+          col.cells[r].push_back(sv);
+        }
+        }
+      }
+      for (auto& col : cols) set_column(page, std::move(col));
+      break;
+    }
+    case CommandKind::Enrich:
+      throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true);
+    case CommandKind::LookupJoin:
+      throw QueryError("LOOKUP JOIN needs a lookup index; not supported by rulelab yet", c.offset, true);
+    case CommandKind::Completion:
+      throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none", c.offset, true);
+    case CommandKind::Other:
+      throw QueryError("command " + c.keyword + " is not supported by rulelab", c.offset, true);
+  }
+}
 
-RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& opts) {
+// Commands that look at one row at a time: over a stream of documents they run chunk by chunk.
+bool row_local(CommandKind k) {
+  return k == CommandKind::Where || k == CommandKind::Eval || k == CommandKind::Dissect || k == CommandKind::Grok ||
+         k == CommandKind::Rename || k == CommandKind::Drop || k == CommandKind::Keep || k == CommandKind::MvExpand;
+}
+
+void finish(Page& page, const RunOptions& opts) {
+  // The implicit LIMIT 1000 of the ES|QL API.
+  if (opts.implicit_limit && page.rows() > 1000) {
+    std::vector<std::size_t> keep(1000);
+    std::iota(keep.begin(), keep.end(), 0);
+    page = take_rows(page, keep);
+  }
+}
+
+// A query over indices read at query time (source.hpp), when its result names its columns (a
+// STATS or a KEEP, no wildcard in KEEP/DROP): only the fields it references are read, a chunk of
+// documents at a time through its leading row-by-row commands. nullopt: the query needs the
+// indices whole (see source.hpp), and run_query loads them.
+std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, const RunOptions& opts) {
+  if (!opts.stream || q.commands.empty() || q.commands[0].kind != CommandKind::From) return std::nullopt;
+  bool names_columns = false;
+  for (const auto& c : q.commands) {
+    if (c.kind == CommandKind::Stats || c.kind == CommandKind::Keep) names_columns = true;
+    if (c.kind == CommandKind::Keep || c.kind == CommandKind::Drop)
+      for (const auto& p : c.patterns)
+        if (p.find('*') != std::string::npos) return std::nullopt;
+  }
+  if (!names_columns) return std::nullopt;
+  std::vector<const Index*> all;
+  for (const auto& idx : catalog.indices()) all.push_back(&idx);
+  const Command& from = q.commands[0];
+  std::vector<const Index*> chosen;
+  std::vector<std::size_t> chosen_no;
+  std::vector<Column> meta;
+  try {
+    choose_indices(from, all, chosen, chosen_no);
+    meta = metadata_columns(from);
+  } catch (const QueryError&) {
+    return std::nullopt;
+  }
+  bool any_streamed = false;
+  for (const Index* idx : chosen) {
+    if (idx->streamed()) any_streamed = true;
+    else if (idx->data.rows() > 0) return std::nullopt;
+  }
+  if (!any_streamed) return std::nullopt;
+  std::vector<std::string> needed = referenced_fields(q);
+  if (opts.window) needed.push_back("@timestamp");
+  // Columns: the union of the chosen indices' columns, as source_page makes it.
+  std::vector<StreamPlan> plans(chosen.size());
+  std::map<std::string, Type> cols;
+  for (std::size_t k = 0; k < chosen.size(); ++k) {
+    if (chosen[k]->streamed()) {
+      plans[k] = stream_plan(*chosen[k]->stream_types, needed);
+      for (const auto& f : plans[k].fields) {
+        auto [it, fresh] = cols.emplace(f.name, f.type);
+        if (!fresh && it->second != f.type) return std::nullopt;
+      }
+    }
+  }
+  for (std::size_t k = 0; k < chosen.size(); ++k)
+    if (!chosen[k]->streamed())
+      for (const auto& col : chosen[k]->data.columns) {
+        auto [it, fresh] = cols.emplace(col.name, col.type);
+        if (!fresh && it->second != col.type) return std::nullopt;
+      }
+  std::size_t prefix_end = 1;
+  while (prefix_end < q.commands.size() && row_local(q.commands[prefix_end].kind)) ++prefix_end;
+  // A STATS right after them reads only its own fields: the chunks keep only those columns.
+  std::optional<std::vector<std::string>> stats_fields;
+  if (prefix_end < q.commands.size() && q.commands[prefix_end].kind == CommandKind::Stats) {
+    Query one;
+    one.commands.push_back(q.commands[prefix_end]);
+    stats_fields = referenced_fields(one);
+  }
+
   RunResult result;
   Warnings warn(q.text);
   RunOutput out;
+  for (const Index* idx : all) out.index_names.push_back(idx->name);
+  Page acc;
+  bool started = false, failed = false;
+  // One chunk of documents of chosen index k: the union's columns, the window, METADATA, then
+  // the leading row-by-row commands; what is left joins `acc`.
+  auto take_chunk = [&](std::size_t k, Page&& chunk) {
+    if (failed) return;
+    const Index& idx = *chosen[k];
+    Page page;
+    page.origin = std::move(chunk.origin);
+    std::size_t rows = page.origin.size();
+    for (const auto& [name, type] : cols) {
+      int src = chunk.find(name);
+      if (src >= 0) page.columns.push_back(Column{name, type, std::move(chunk.columns[static_cast<std::size_t>(src)].cells)});
+      else page.columns.push_back(Column{name, type, std::vector<Cell>(rows)});
+    }
+    if (opts.window) {
+      int ts = page.find("@timestamp");
+      std::vector<std::size_t> sel;
+      for (std::size_t r = 0; r < rows; ++r) {
+        if (ts < 0) continue;
+        bool in = false;
+        for (const auto& v : page.columns[static_cast<std::size_t>(ts)].cells[r]) in = in || (v.i >= opts.window->first && v.i <= opts.window->second);
+        if (in) sel.push_back(r);
+      }
+      if (sel.size() != rows) page = take_rows(page, sel);
+      rows = page.rows();
+    }
+    out.documents[chosen_no[k]].second += rows;
+    for (const auto& m0 : meta) {
+      Column m{m0.name, m0.type, {}};
+      for (std::size_t r = 0; r < rows; ++r) {
+        std::int64_t ordinal = page.origin[r] & 0xffffffff;
+        if (m.name == "_id") m.cells.push_back({Scalar::of_str(std::to_string(ordinal + 1))});
+        else if (m.name == "_index") m.cells.push_back({Scalar::of_str(idx.name)});
+        else if (m.name == "_version") m.cells.push_back({Scalar::of_int(1)});
+        else m.cells.push_back({Scalar::of_double(0)});
+      }
+      set_column(page, std::move(m));
+    }
+    try {
+      for (std::size_t ci = 1; ci < prefix_end; ++ci) run_command(q, ci, page, warn, opts, out, all);
+    } catch (const QueryError&) {
+      failed = true;  // the whole-index run gives the error, with every column there
+      return;
+    }
+    if (stats_fields)
+      std::erase_if(page.columns, [&](const Column& col) {
+        return !std::binary_search(stats_fields->begin(), stats_fields->end(), col.name);
+      });
+    if (!started) {
+      acc = std::move(page);
+      started = true;
+      return;
+    }
+    for (std::size_t j = 0; j < acc.columns.size() && j < page.columns.size(); ++j) {
+      auto& dst = acc.columns[j].cells;
+      auto& srcc = page.columns[j].cells;
+      dst.insert(dst.end(), std::make_move_iterator(srcc.begin()), std::make_move_iterator(srcc.end()));
+    }
+    acc.origin.insert(acc.origin.end(), page.origin.begin(), page.origin.end());
+  };
+  for (std::size_t k = 0; k < chosen.size() && !failed; ++k) {
+    if (!chosen[k]->streamed()) continue;
+    std::vector<std::uint32_t>& lines = out.source_lines[chosen_no[k]];
+    auto st = stream_documents(*chosen[k], chosen_no[k], plans[k], 16384, lines, [&](Page&& chunk) { take_chunk(k, std::move(chunk)); });
+    if (!st) {
+      result.error = RunError{st.error(), false};
+      return result;
+    }
+    out.documents[chosen_no[k]].first = st->documents;
+    if (st->watch_seen) return std::nullopt;
+    for (std::size_t f = 0; f < plans[k].fields.size(); ++f)
+      if (!st->field_seen[f] && !plans[k].fields[f].user) return std::nullopt;
+  }
+  if (failed) return std::nullopt;
+  try {
+    if (!started) {
+      // No documents: the leading commands still run (over no rows) to type the columns.
+      Page page;
+      for (const auto& [name, type] : cols) page.columns.push_back(Column{name, type, {}});
+      for (auto& m : meta) set_column(page, Column{m.name, m.type, {}});
+      for (std::size_t ci = 1; ci < prefix_end; ++ci) run_command(q, ci, page, warn, opts, out, all);
+      acc = std::move(page);
+    }
+    for (std::size_t ci = prefix_end; ci < q.commands.size(); ++ci) run_command(q, ci, acc, warn, opts, out, all);
+  } catch (const QueryError& e) {
+    result.error = RunError{error_at(q.text, e.offset, e.what(), opts.where), e.unsupported};
+    return result;
+  }
+  finish(acc, opts);
+  out.page = std::move(acc);
+  out.warnings = warn.list();
+  result.output = std::move(out);
+  return result;
+}
+
+}  // namespace
+
+RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& opts) {
+  if (auto streamed = run_streamed(q, catalog, opts)) return std::move(*streamed);
+  RunResult result;
+  Warnings warn(q.text);
+  RunOutput out;
+  // Indices read at query time are loaded whole here, those the query's FROM names.
+  std::vector<Index> loaded;
+  loaded.reserve(catalog.indices().size());
+  std::vector<const Index*> all;
+  for (const auto& idx : catalog.indices()) {
+    bool named = false;
+    if (idx.streamed())
+      for (const auto& c : q.commands)
+        for (const auto& pat : c.indices) named = named || glob_match(pat, idx.name);
+    if (!named) {
+      all.push_back(&idx);
+      continue;
+    }
+    auto l = load_streamed(idx);
+    if (!l) {
+      result.error = RunError{l.error(), false};
+      return result;
+    }
+    loaded.push_back(std::move(*l));
+    all.push_back(&loaded.back());
+  }
   try {
     Page page;
-    bool limited = false;
-    for (std::size_t ci = 0; ci < q.commands.size(); ++ci) {
-      const Command& c = q.commands[ci];
-      EvalCtx ctx{page, warn, opts.now_ms, q.text};
-      switch (c.kind) {
-        case CommandKind::From: page = source_page(c, catalog, opts, out.index_names); break;
-        case CommandKind::Row: {
-          Page one;
-          one.origin = {-1};
-          for (const auto& f : c.fields) {
-            EvalCtx rctx{one, warn, opts.now_ms, q.text};
-            Column col = eval(*f.expr, rctx);
-            col.name = f.name;
-            set_column(one, std::move(col));
-          }
-          page = std::move(one);
-          break;
-        }
-        case CommandKind::Where: {
-          Column b = eval(*c.expr, ctx);
-          if (b.type != Type::Boolean && b.type != Type::Null)
-            throw QueryError("Condition expression needs to be boolean, found [" + std::string(type_name(b.type)) + "]", c.expr->begin);
-          std::vector<std::size_t> keep;
-          for (std::size_t r = 0; r < page.rows(); ++r)
-            if (truthy(b.cells[r])) keep.push_back(r);
-          page = take_rows(page, keep);
-          break;
-        }
-        case CommandKind::Eval:
-          for (const auto& f : c.fields) {
-            EvalCtx ectx{page, warn, opts.now_ms, q.text};
-            Column col = eval(*f.expr, ectx);
-            col.name = f.name;
-            set_column(page, std::move(col));
-          }
-          break;
-        case CommandKind::Stats: {
-          StatsResult sr = run_stats(c, page, ctx);
-          page = std::move(sr.groups);
-          out.aggregating = true;
-          break;
-        }
-        case CommandKind::InlineStats: {
-          StatsResult sr = run_stats(c, page, ctx);
-          // Each input row gets its group's aggregates (a row with a multi-valued key: the first group found).
-          std::vector<std::int64_t> group_of(page.rows(), -1);
-          for (std::size_t g = 0; g < sr.members.size(); ++g)
-            for (auto r : sr.members[g])
-              if (group_of[r] < 0) group_of[r] = static_cast<std::int64_t>(g);
-          std::size_t naggs = c.fields.size();
-          for (std::size_t k = 0; k < naggs; ++k) {
-            int gi = sr.groups.find(c.fields[k].name);
-            if (gi < 0) continue;
-            const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
-            Column col{gc.name, gc.type, {}};
-            for (std::size_t r = 0; r < page.rows(); ++r)
-              col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
-            set_column(page, std::move(col));
-          }
-          // BY expressions that are not plain columns are added too.
-          for (std::size_t k = 0; k < c.by.size(); ++k) {
-            if (c.by[k].expr->kind == ExprKind::Field && c.by[k].expr->name == c.by[k].name) {
-              int i = page.find(c.by[k].name);
-              if (i >= 0) {
-                Column moved = page.columns[static_cast<std::size_t>(i)];
-                set_column(page, std::move(moved));
-              }
-              continue;
-            }
-            int gi = sr.groups.find(c.by[k].name);
-            if (gi < 0) continue;
-            const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
-            Column col{gc.name, gc.type, {}};
-            for (std::size_t r = 0; r < page.rows(); ++r)
-              col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
-            set_column(page, std::move(col));
-          }
-          break;
-        }
-        case CommandKind::Keep: {
-          std::vector<int> best(page.columns.size(), -1);
-          std::vector<bool> exact(page.columns.size(), false);
-          for (std::size_t p = 0; p < c.patterns.size(); ++p) {
-            const std::string& pat = c.patterns[p];
-            bool any = false;
-            for (std::size_t i = 0; i < page.columns.size(); ++i) {
-              if (!glob_match(pat, page.columns[i].name)) continue;
-              any = true;
-              bool is_exact = pat.find('*') == std::string::npos;
-              if (is_exact) {
-                best[i] = static_cast<int>(p);
-                exact[i] = true;
-              } else if (!exact[i]) {
-                best[i] = static_cast<int>(p);
-              }
-            }
-            if (!any && pat.find('*') == std::string::npos) throw QueryError("Unknown column [" + pat + "]", c.pattern_offsets[p]);
-          }
-          std::vector<std::size_t> order;
-          for (std::size_t i = 0; i < page.columns.size(); ++i)
-            if (best[i] >= 0) order.push_back(i);
-          std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return best[a] < best[b]; });
-          Page np;
-          np.origin = page.origin;
-          for (auto i : order) np.columns.push_back(std::move(page.columns[i]));
-          page = std::move(np);
-          break;
-        }
-        case CommandKind::Drop: {
-          std::vector<std::string> before;
-          for (const auto& col : page.columns) before.push_back(col.name);
-          for (std::size_t p = 0; p < c.patterns.size(); ++p) {
-            const std::string& pat = c.patterns[p];
-            bool any = false;
-            for (std::size_t i = page.columns.size(); i-- > 0;)
-              if (glob_match(pat, page.columns[i].name)) {
-                page.columns.erase(page.columns.begin() + static_cast<std::ptrdiff_t>(i));
-                any = true;
-              }
-            if (!any && pat.find('*') == std::string::npos && std::find(before.begin(), before.end(), pat) == before.end())
-              throw QueryError("Unknown column [" + pat + "]", c.pattern_offsets[p]);
-          }
-          break;
-        }
-        case CommandKind::Rename:
-          for (std::size_t k = 0; k < c.renames.size(); ++k) {
-            const auto& [from, to] = c.renames[k];
-            int i = page.find(from);
-            if (i < 0) throw QueryError("Unknown column [" + from + "]", c.pattern_offsets[k]);
-            if (from == to) continue;
-            page.columns[static_cast<std::size_t>(i)].name = to;
-            for (std::size_t j = 0; j < page.columns.size(); ++j)
-              if (j != static_cast<std::size_t>(i) && page.columns[j].name == to) {
-                page.columns.erase(page.columns.begin() + static_cast<std::ptrdiff_t>(j));
-                break;
-              }
-          }
-          break;
-        case CommandKind::Sort: {
-          std::vector<Column> keys;
-          for (const auto& k : c.keys) keys.push_back(eval(*k.expr, ctx));
-          std::vector<std::size_t> idx(page.rows());
-          std::iota(idx.begin(), idx.end(), 0);
-          std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) {
-            for (std::size_t k = 0; k < keys.size(); ++k) {
-              const SortKey& sk = c.keys[k];
-              const Cell& x = keys[k].cells[a];
-              const Cell& y = keys[k].cells[b];
-              bool nf = sk.nulls_first.value_or(sk.desc);
-              if (x.empty() || y.empty()) {
-                if (x.empty() && y.empty()) continue;
-                return x.empty() ? nf : !nf;
-              }
-              Type t = keys[k].type;
-              // multi-values sort by their minimum ascending, their maximum descending
-              auto pick = [&](const Cell& cell) {
-                const Scalar* best = &cell[0];
-                for (const auto& v : cell) {
-                  int cmp = compare_scalar(t, v, t, *best);
-                  if (sk.desc ? cmp > 0 : cmp < 0) best = &v;
-                }
-                return best;
-              };
-              int cmp = compare_scalar(t, *pick(x), t, *pick(y));
-              if (cmp != 0) return sk.desc ? cmp > 0 : cmp < 0;
-            }
-            return false;
-          });
-          page = take_rows(page, idx);
-          break;
-        }
-        case CommandKind::Limit: {
-          std::vector<std::size_t> keep;
-          for (std::size_t r = 0; r < page.rows() && static_cast<std::int64_t>(r) < c.limit; ++r) keep.push_back(r);
-          page = take_rows(page, keep);
-          limited = true;
-          break;
-        }
-        case CommandKind::MvExpand: {
-          int i = page.find(c.field);
-          if (i < 0) throw QueryError("Unknown column [" + c.field + "]", c.offset);
-          std::size_t col = static_cast<std::size_t>(i);
-          Page np;
-          for (const auto& cc : page.columns) np.columns.push_back(Column{cc.name, cc.type, {}});
-          for (std::size_t r = 0; r < page.rows(); ++r) {
-            const Cell& cell = page.columns[col].cells[r];
-            std::size_t k = std::max<std::size_t>(1, cell.size());
-            for (std::size_t v = 0; v < k; ++v) {
-              for (std::size_t j = 0; j < page.columns.size(); ++j) {
-                if (j == col) np.columns[j].cells.push_back(cell.empty() ? Cell{} : Cell{cell[v]});
-                else np.columns[j].cells.push_back(page.columns[j].cells[r]);
-              }
-              np.origin.push_back(page.origin[r]);
-            }
-          }
-          if (page.columns[col].type == Type::Text) np.columns[col].type = Type::Text;
-          page = std::move(np);
-          break;
-        }
-        case CommandKind::Dissect: {
-          Column in = eval(*c.expr, ctx);
-          if (!is_string(in.type) && in.type != Type::Null)
-            throw QueryError("Dissect only supports KEYWORD or TEXT values, found expression [" + expr_text(*c.expr, q.text) + "] type [" +
-                                 std::string(type_name(in.type)) + "]", c.expr->begin);
-          DissectPattern d = parse_dissect(c.patterns[0], c.offset);
-          std::vector<std::string> names;
-          for (const auto& k : d.keys)
-            if (!k.skip && !k.ref_value && !k.ref_name && std::find(names.begin(), names.end(), k.name) == names.end()) names.push_back(k.name);
-          if (std::any_of(d.keys.begin(), d.keys.end(), [](const DissectKey& k) { return k.ref_name; }))
-            throw QueryError("Reference keys (%{*key} / %{&key}) are not supported in DISSECT", c.offset);
-          std::vector<Column> cols;
-          for (const auto& nm : names) cols.push_back(Column{nm, Type::Keyword, std::vector<Cell>(page.rows())});
-          for (std::size_t r = 0; r < page.rows(); ++r) {
-            for (const auto& value : in.cells[r]) {
-              auto m = dissect(d, value.s, c.append_separator);
-              if (!m) continue;
-              for (auto& col : cols) {
-                std::optional<std::string> last;
-                for (auto& [nm, v] : *m)
-                  if (col.name == nm) last = v;
-                if (last) col.cells[r].push_back(Scalar::of_str(*last));
-              }
-            }
-          }
-          for (auto& col : cols) set_column(page, std::move(col));
-          break;
-        }
-        case CommandKind::Grok: {
-          Column in = eval(*c.expr, ctx);
-          if (!is_string(in.type) && in.type != Type::Null)
-            throw QueryError("GROK only supports KEYWORD or TEXT values, found expression [" + expr_text(*c.expr, q.text) + "] type [" +
-                                 std::string(type_name(in.type)) + "]", c.expr->begin);
-          std::vector<GrokField> fields;
-          std::string re;
-          int ngroups = 0;
-          for (std::size_t k = 0; k < c.patterns.size(); ++k)
-            re += (k ? "|" : "") + std::string("(?:") + expand_grok(c.patterns[k], fields, c.offset, ngroups) + ")";
-          RE2::Options o;
-          o.set_log_errors(false);
-          RE2 rx(re, o);
-          if (!rx.ok()) throw QueryError("invalid GROK pattern: " + rx.error(), c.offset, true);
-          // group index -> field index
-          std::vector<int> group_field(static_cast<std::size_t>(rx.NumberOfCapturingGroups() + 1), -1);
-          for (const auto& [name, gi] : rx.NamedCapturingGroups()) {
-            std::size_t us = name.find('_');
-            group_field[static_cast<std::size_t>(gi)] = std::stoi(name.substr(1, us - 1));
-          }
-          std::vector<Column> cols;
-          for (const auto& f : fields) cols.push_back(Column{f.name, f.type, std::vector<Cell>(page.rows())});
-          std::size_t ng = group_field.size();
-          std::vector<re2::StringPiece> groups(ng);
-          for (std::size_t r = 0; r < page.rows(); ++r) {
-            const Cell& cell = in.cells[r];
-            for (const auto& value : cell) {
-            const std::string& s = value.s;
-            if (!rx.Match(s, 0, s.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(ng))) continue;
-            for (std::size_t gi = 1; gi < ng; ++gi) {
-              if (group_field[gi] < 0 || groups[gi].data() == nullptr) continue;
-              Column& col = cols[static_cast<std::size_t>(group_field[gi])];
-              std::string v(groups[gi].data(), groups[gi].size());
-              Scalar sv;
-              if (col.type == Type::Integer || col.type == Type::Long) {
-                try { sv.i = std::stoll(v); } catch (...) { continue; }
-              } else if (col.type == Type::Double) {
-                try { sv.d = std::stod(v); } catch (...) { continue; }
-              } else if (col.type == Type::Boolean) {
-                sv.i = v == "true";
-              } else sv.s = v;
-              col.cells[r].push_back(sv);
-            }
-            }
-          }
-          for (auto& col : cols) set_column(page, std::move(col));
-          break;
-        }
-        case CommandKind::Enrich:
-          throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true);
-        case CommandKind::LookupJoin:
-          throw QueryError("LOOKUP JOIN needs a lookup index; not supported by rulelab yet", c.offset, true);
-        case CommandKind::Completion:
-          throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none", c.offset, true);
-        case CommandKind::Other:
-          throw QueryError("command " + c.keyword + " is not supported by rulelab", c.offset, true);
-      }
-      (void)limited;
-    }
-    // The implicit LIMIT 1000 of the ES|QL API.
-    if (opts.implicit_limit && page.rows() > 1000) {
-      std::vector<std::size_t> keep(1000);
-      std::iota(keep.begin(), keep.end(), 0);
-      page = take_rows(page, keep);
-    }
+    for (std::size_t ci = 0; ci < q.commands.size(); ++ci) run_command(q, ci, page, warn, opts, out, all);
+    finish(page, opts);
     out.page = std::move(page);
     out.warnings = warn.list();
     result.output = std::move(out);

@@ -67,6 +67,8 @@ const std::map<std::string, std::string>& reasons() {
       {"query parameters", "needs a client that sends parameters"},
       {"alias", "needs a cluster (database aliases)"},
       {"pattern", "needs a middle-tier application"},
+      {"geo_info_from_ip_address", "needs a service/data (a GeoIP database)"},
+      {"parse_version", "needs a 128-bit decimal (rulelab's decimal is a double: close versions would compare equal)"},
   };
   return r;
 }
@@ -89,6 +91,12 @@ std::string probe(const Entry& e) {
     auto it = special.find(n);
     return it == special.end() ? "print " + n + "()" : it->second;
   }
+  // window functions are rejected outside a serialized row set: probe them after serialize
+  if (e.kind == "function" && (n == "prev" || n == "next" || n == "row_cumsum" || n == "row_number" ||
+                               n == "row_rank_dense" || n == "row_rank_min"))
+    return "range x from 1 to 2 step 1 | serialize | extend y = " + n + (n == "row_number" ? "()" : "(x)");
+  if (e.kind == "function" && n == "row_window_session")
+    return "range x from 1 to 2 step 1 | serialize | extend y = row_window_session(datetime(2020-01-01), 1h, 5m)";
   if (e.kind == "function" || e.kind == "aggregate") return "print " + n + "()";
   if (e.kind == "plugin") return "print x=1 | evaluate " + n + "()";
   if (e.kind == "scalar-operator") {

@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     fs::path data = fs::path(dir) / "data" / (name + ".ndjson");
-    auto r = catalog.add_index(name, read_file(data), data.string(), types);
+    // As `rulelab query` reads --data: at query time, only the fields a query needs when it can.
+    auto r = catalog.add_index_file(name, data.string(), types);
     if (!r) {
       std::cerr << r.error().format() << "\n";
       return 2;

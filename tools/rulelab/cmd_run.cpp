@@ -130,7 +130,7 @@ void add_run(CLI::App& app, Registry& r) {
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
                 "Sentinel: read every row of the window into memory before the query runs (no filter pushed down into reading, "
-                "no streaming into summarize); Elastic: read every document (none dropped while reading)");
+                "no streaming into summarize); Elastic: read every document (none dropped while reading; ES|QL: every field, no streaming)");
   r.add(sub, [a] { return run_rule(*a); });
 }
 
@@ -152,7 +152,8 @@ void add_query(CLI::App& app, Registry& r) {
   add_workspace_options(sub, a->parser_dirs, a->watchlists);
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
-                "Kusto: read every row into memory before the query runs; kuery, EQL: read every document (none dropped while reading)");
+                "Kusto: read every row into memory before the query runs; kuery, EQL: read every document (none dropped while reading); "
+                "ES|QL: read every field of every document before the query runs (no streaming)");
   r.add(sub, [a, sub, mappings] {
     if (a->dialect != "eql") {
       for (const auto* opt : {"--tiebreaker", "--timestamp-field", "--event-category-field", "--max-samples-per-key"})

@@ -68,6 +68,7 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
   }
   esql::RunOptions opts;
   opts.now_ms = now_ms;
+  opts.stream = !a.no_pushdown;
   auto r = esql::run_query(*q, catalog, opts);
   if (r.error) {
     std::cerr << r.error->error.format() << "\n";

@@ -1,0 +1,43 @@
+// Indices streamed from their files at query time (internal to src/esql): a query that ends in
+// columns it names (STATS, KEEP) reads only the fields it references, a chunk of documents at a
+// time, so that the leading row-by-row commands (WHERE, EVAL, ...) drop documents while reading.
+// When the fields cannot be told without reading every document (a field no mapping types, a
+// mapped field no document holds), the query falls back to loading the index whole, as
+// Catalog::add_index does, so both ways give the same answer.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "esql/engine.hpp"
+
+namespace rulelab::esql {
+
+struct StreamField {
+  std::string name, source_path, mtype;
+  Type type = Type::Null;
+  bool user = false;  // from the user's mapping: a column even when no document holds it
+};
+
+struct StreamPlan {
+  std::vector<StreamField> fields;  // the columns read, typed by the mapping
+  std::vector<std::string> watch;   // names no mapping types: a document holding one ends streaming
+};
+StreamPlan stream_plan(const elastic::FieldTypes& types, const std::vector<std::string>& needed);
+
+struct StreamStats {
+  std::size_t documents = 0;
+  std::vector<bool> field_seen;  // per plan field: some document holds a value
+  bool watch_seen = false;
+};
+// Reads the index's file: each chunk of at most `chunk_docs` documents becomes a page of the
+// plan's fields (origin: index_no << 32 | document ordinal) handed to `each`; `lines` gets every
+// document's line. Errors: the file cannot be read, a line is not a JSON object.
+Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, const StreamPlan& plan, std::size_t chunk_docs,
+                                     std::vector<std::uint32_t>& lines, const std::function<void(Page&&)>& each);
+
+// The whole index (every field), as add_index makes it from the file.
+Result<Index> load_streamed(const Index& idx);
+
+}  // namespace rulelab::esql
