@@ -35,52 +35,61 @@ PlanPtr Binder::bind_plugin(PlanPtr in, const K::Evaluate& ev, std::uint32_t off
   none.schema = &empty;
   auto const_arg = [&](const K::Arg& a) { return eval_const(bind_expr(*a.value, none, src, scope), a.value->range.begin, src); };
 
-  if (plugin == "ipv4_lookup") {
+  if (plugin == "ipv4_lookup" || plugin == "ipv6_lookup") {
     // ipv4_lookup(LookupTable, SourceIPv4Key, IPv4LookupKey [, ExtraKey1 ...] [, return_unmatched]):
     // a lookup on "the source address is in the lookup row's IPv4 range"; extra keys must be equal;
     // the output is the input's columns then the lookup table's others (as lookup-operator).
+    // ipv6_lookup(LookupTable, SourceIPv6Key, IPv6LookupKey [, return_unmatched]): the same over
+    // IPv6, without extra keys; its page's output has the lookup table's columns first.
     Ipv4LookupSpec spec;
+    spec.v6 = spec.lookup_first = plugin == "ipv6_lookup";
     std::vector<const K::Arg*> pos;
     for (auto& a : args) {
       if (a.name && *a.name == "return_unmatched") {
         const Value v = const_arg(a);
-        if (v.type != Type::Bool) fail(src, a.value->range.begin, "ipv4_lookup: return_unmatched must be a bool");
+        if (v.type != Type::Bool) fail(src, a.value->range.begin, plugin + ": return_unmatched must be a bool");
         spec.return_unmatched = v.truthy();
-      } else if (a.name) fail(src, a.value->range.begin, "ipv4_lookup: unknown argument " + *a.name);
+      } else if (a.name) fail(src, a.value->range.begin, plugin + ": unknown argument " + *a.name);
       else pos.push_back(&a);
     }
     if (pos.size() >= 4 && !bare_name(*pos.back()->value)) {  // a trailing bool: return_unmatched
       const Value v = const_arg(*pos.back());
-      if (v.type != Type::Bool) fail(src, pos.back()->value->range.begin, "ipv4_lookup: the last argument must be a column or return_unmatched (bool)");
+      if (v.type != Type::Bool) fail(src, pos.back()->value->range.begin, plugin + ": the last argument must be a column or return_unmatched (bool)");
       spec.return_unmatched = v.truthy();
       pos.pop_back();
     }
-    if (pos.size() < 3) fail(src, ev.plugin_range.begin, "ipv4_lookup() expects a lookup table, the input's IPv4 column and the lookup table's IPv4 column");
+    if (spec.v6 && pos.size() > 3) fail(src, pos[3]->value->range.begin, "ipv6_lookup() takes no extra keys");
+    if (pos.size() < 3) fail(src, ev.plugin_range.begin, plugin + "() expects a lookup table, the input's address column and the lookup table's range column");
     PlanPtr right = bind_tabular_expr_value(*pos[0]->value, src, scope);
     const Schema& rs = right->schema;
     spec.left_ip = bind_expr(*pos[1]->value, rc, src, scope);
     const std::string* key = bare_name(*pos[2]->value);
-    if (!key) fail(src, pos[2]->value->range.begin, "ipv4_lookup: IPv4LookupKey must be a column of the lookup table");
+    if (!key) fail(src, pos[2]->value->range.begin, plugin + ": the lookup key must be a column of the lookup table");
     spec.right_key = rs.index_of(*key);
-    if (spec.right_key < 0) fail_unresolved(src, pos[2]->value->range.begin, "ipv4_lookup: the lookup table has no column '" + *key + "'");
+    if (spec.right_key < 0) fail_unresolved(src, pos[2]->value->range.begin, plugin + ": the lookup table has no column '" + *key + "'");
     std::set<int> right_keys;
     for (std::size_t k = 3; k < pos.size(); ++k) {
       const std::string* n = bare_name(*pos[k]->value);
-      if (!n) fail(src, pos[k]->value->range.begin, "ipv4_lookup: an extra key must be a column name");
+      if (!n) fail(src, pos[k]->value->range.begin, plugin + ": an extra key must be a column name");
       const int l = is.index_of(*n), r = rs.index_of(*n);
-      if (l < 0) fail_unresolved(src, pos[k]->value->range.begin, "ipv4_lookup: the input has no column '" + *n + "'");
-      if (r < 0) fail_unresolved(src, pos[k]->value->range.begin, "ipv4_lookup: the lookup table has no column '" + *n + "'");
+      if (l < 0) fail_unresolved(src, pos[k]->value->range.begin, plugin + ": the input has no column '" + *n + "'");
+      if (r < 0) fail_unresolved(src, pos[k]->value->range.begin, plugin + ": the lookup table has no column '" + *n + "'");
       spec.extra.emplace_back(l, r);
       right_keys.insert(r);
     }
     Schema out = is;
     out.table.clear();
+    Schema looked;
     for (std::size_t i = 0; i < rs.fields.size(); ++i) {
       if (right_keys.count(static_cast<int>(i))) continue;
       spec.right_out.push_back(static_cast<int>(i));
-      out.fields.push_back({unique_in(out, rs.fields[i].name), rs.fields[i].type});
+      if (spec.lookup_first) looked.fields.push_back(rs.fields[i]);
+      else out.fields.push_back({unique_in(out, rs.fields[i].name), rs.fields[i].type});
     }
-    return at_site(make_ipv4_lookup(std::move(in), std::move(right), std::move(spec), std::move(out)), src, off, "ipv4_lookup");
+    if (spec.lookup_first)
+      for (auto& f : is.fields) looked.fields.push_back({unique_in(looked, f.name), f.type});
+    const bool lookup_first = spec.lookup_first;
+    return at_site(make_ipv4_lookup(std::move(in), std::move(right), std::move(spec), lookup_first ? std::move(looked) : std::move(out)), src, off, plugin);
   }
 
   if (plugin == "sequence_detect") {

@@ -1,4 +1,5 @@
 // evaluate plugins that compute a whole table from their input: ipv4_lookup (ipv4-lookup-plugin),
+// ipv6_lookup (ipv6-lookup-plugin),
 // sequence_detect (sequence-detect-plugin), basket (basket-plugin). Bound in binder_plugins.cpp.
 #include <algorithm>
 #include <map>
@@ -23,45 +24,46 @@ class Ipv4LookupNode : public PlanNode {
     InputTable R = run_input(*right_, ctx);
     const Table& rt = R.get();
     const std::vector<RowRef> rrows = all_rows(rt);
-    // Lookup ranges by prefix length: masked network -> lookup rows (in table order).
-    std::map<int, std::unordered_multimap<std::uint32_t, std::uint32_t>> ranges;
+    // Lookup ranges by prefix length: masked network bytes -> lookup rows (in table order).
+    std::map<int, std::unordered_multimap<std::string, std::uint32_t>> ranges;
     std::vector<std::string> rkeys(rrows.size());
     for (std::uint32_t k = 0; k < rrows.size(); ++k) {
       const Batch& b = rt.batches[rrows[k].batch];
       const Column& c = b.columns[static_cast<std::size_t>(spec_.right_key)];
       if (c.is_null(rrows[k].row)) continue;
-      std::uint32_t ip = 0;
-      int prefix = 32;
-      if (!parse_ipv4(to_kusto_string(get_value(c, rrows[k].row)), ip, prefix)) continue;  // not an IPv4 range: matches nothing
-      ranges[prefix].emplace(ip & mask_of(prefix), k);
+      std::string net;
+      int prefix = 0;
+      if (!address(to_kusto_string(get_value(c, rrows[k].row)), net, prefix)) continue;  // not an address: matches nothing
+      ranges[prefix].emplace(masked(net, prefix), k);
       for (auto& [lc, rc] : spec_.extra) append_key(rkeys[k], get_value(b.columns[static_cast<std::size_t>(rc)], rrows[k].row));
     }
     TableBuilder tb(schema);
     RowMeter meter(ctx, site);
-    const std::size_t lcols = left_->schema.fields.size();
+    const std::size_t lcols = left_->schema.fields.size(), rcols = spec_.right_out.size();
+    const std::size_t lbase = spec_.lookup_first ? rcols : 0, rbase = spec_.lookup_first ? 0 : lcols;
     std::vector<std::uint32_t> hits;
     for (const Batch& b : L.get().batches) {
       Vec ipv = evaluate(*spec_.left_ip, b, ctx.eval);
       for (std::size_t r = 0; r < b.rows(); ++r) {
         hits.clear();
-        std::uint32_t ip = 0;
-        int prefix = 32;
-        if (!ipv.is_null(r) && parse_ipv4(to_kusto_string(ipv.get(r)), ip, prefix)) {
+        std::string ip;
+        int prefix = 0;
+        if (!ipv.is_null(r) && address(to_kusto_string(ipv.get(r)), ip, prefix)) {
           std::string lkey;
           for (auto& [lc, rc] : spec_.extra) append_key(lkey, get_value(b.columns[static_cast<std::size_t>(lc)], r));
           // A range matches when it contains the source address (a masked source: its whole network).
           for (auto& [bits, m] : ranges) {
             if (bits > prefix) break;
-            auto [lo, hi] = m.equal_range(ip & mask_of(bits));
+            auto [lo, hi] = m.equal_range(masked(ip, bits));
             for (auto it = lo; it != hi; ++it)
               if (rkeys[it->second] == lkey) hits.push_back(it->second);
           }
           std::sort(hits.begin(), hits.end());
         }
         auto emit = [&](const std::uint32_t* k) {
-          for (std::size_t c = 0; c < lcols; ++c) tb.column(c).append_from(b.columns[c], r);
-          for (std::size_t j = 0; j < spec_.right_out.size(); ++j) {
-            Column& oc = tb.column(lcols + j);
+          for (std::size_t c = 0; c < lcols; ++c) tb.column(lbase + c).append_from(b.columns[c], r);
+          for (std::size_t j = 0; j < rcols; ++j) {
+            Column& oc = tb.column(rbase + j);
             if (k) oc.append_from(rt.batches[rrows[*k].batch].columns[static_cast<std::size_t>(spec_.right_out[j])], rrows[*k].row);
             else oc.append_null();
           }
@@ -76,6 +78,27 @@ class Ipv4LookupNode : public PlanNode {
   }
 
  private:
+  // The address's bytes (4 for IPv4, 16 for IPv6) and prefix length.
+  bool address(const std::string& text, std::string& bytes, int& prefix) const {
+    if (spec_.v6) {
+      std::array<std::uint8_t, 16> a{};
+      if (!parse_ipv6_address(text, a, prefix)) return false;
+      bytes.assign(a.begin(), a.end());
+      return true;
+    }
+    std::uint32_t ip = 0;
+    prefix = 32;
+    if (!parse_ipv4(text, ip, prefix)) return false;
+    bytes = {static_cast<char>(ip >> 24), static_cast<char>(ip >> 16), static_cast<char>(ip >> 8), static_cast<char>(ip)};
+    return true;
+  }
+  static std::string masked(std::string bytes, int prefix) {
+    for (std::size_t k = 0; k < bytes.size(); ++k) {
+      const int bits = std::clamp(prefix - 8 * static_cast<int>(k), 0, 8);
+      bytes[k] = static_cast<char>(static_cast<unsigned char>(bytes[k]) & (bits == 0 ? 0 : 0xff << (8 - bits)));
+    }
+    return bytes;
+  }
   PlanPtr left_, right_;
   Ipv4LookupSpec spec_;
 };

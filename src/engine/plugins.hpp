@@ -1,6 +1,8 @@
 // evaluate plugins computed over their whole input (op_plugins.cpp), bound in binder_plugins.cpp.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -11,6 +13,8 @@ namespace rulelab::engine {
 // ipv4_lookup(LookupTable, SourceIPv4Key, IPv4LookupKey [, ExtraKey...] [, return_unmatched]):
 // output = the input's columns, then the lookup table's columns right_out.
 struct Ipv4LookupSpec {
+  bool v6 = false;             // ipv6_lookup: IPv6 addresses and ranges
+  bool lookup_first = false;   // ipv6_lookup's page: the lookup table's columns, then the input's
   ExprPtr left_ip;                         // over the input
   int right_key = -1;                      // lookup table column with IPv4 (prefix) text
   std::vector<std::pair<int, int>> extra;  // (input column, lookup column) that must be equal
@@ -18,6 +22,8 @@ struct Ipv4LookupSpec {
   bool return_unmatched = false;
 };
 PlanPtr make_ipv4_lookup(PlanPtr left, PlanPtr right, Ipv4LookupSpec spec, Schema out);
+// fn_ip.cpp: an IPv6 address (or IPv4, mapped) with its prefix (128 without one).
+bool parse_ipv6_address(std::string_view s, std::array<std::uint8_t, 16>& out, int& prefix);
 
 // sequence_detect(Timeline, MaxSequenceStepWindow, MaxSequenceSpan, Expr1, ..., Dim1, ...):
 // output = dims, one datetime per step, Duration.
