@@ -1,10 +1,13 @@
 // Series functions (learn.microsoft.com/kusto/query/<name>-function): series_stats(_dynamic),
 // series_fit_line(_dynamic), series_outliers, series_decompose, series_decompose_anomalies,
-// series_periods_detect's use in them, series_fill_forward/backward/const/linear, and the
-// element-wise series_add/subtract/multiply/divide/abs/greater/less/equals.
+// series_decompose_forecast, series_periods_detect's use in them, series_fill_forward/backward/
+// const/linear, the element-wise series_add/subtract/multiply/divide/abs/greater/less/equals...,
+// series_fft/ifft, series_fir, series_iir, series_fit_poly, series_fit_2lines(_dynamic) and
+// series_seasonal.
 // A function that returns several columns (series_stats, series_fit_line, series_decompose,
-// series_decompose_anomalies) returns them here as one dynamic array, which the binder splits into
-// columns (`extend (a, b) = f(x)`, or names series_stats_x_min ... when none are given).
+// series_decompose_anomalies, series_fft, series_ifft, series_fit_poly, series_fit_2lines) returns
+// them here as one dynamic array, which the binder splits into columns (`extend (a, b) = f(x)`, or
+// names series_stats_x_min ... when none are given).
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -578,6 +581,390 @@ Value f_series_pearson_correlation(const CallArgs& a) {
   return Value::of_real(xy / std::sqrt(xx * yy));
 }
 
+// ---- series_seasonal (series-seasonal-function): the median of the values at the same position
+// of the period, over the whole series (null elements left out); a period of 0 or below other than
+// -1 gives zeros (the page). Automatic detection (period -1, the default) is refused when the
+// query is bound: the page's detection (series_periods_detect with threshold 0.7) is not
+// documented to the bit, and rulelab's autocorrelation detection finds other periods on the page's
+// own examples (10 for its period-5 series). A period that is -1 only at run time gives null.
+std::shared_ptr<FnState> prepare_series_seasonal(const std::vector<const Value*>& consts, std::string& err) {
+  bool auto_period = consts.size() < 2;
+  if (!auto_period && consts[1] && !consts[1]->is_null()) {
+    bool ok;
+    auto_period = number_of(*consts[1], ok) == -1 && ok;
+  }
+  if (auto_period)
+    err = "automatic period detection (period -1, the default) is not supported: Kusto's series_periods_detect is not "
+          "documented exactly; give the period in bins";
+  return nullptr;
+}
+Value f_series_seasonal(const CallArgs& a) {
+  auto s = series_of(a[0]);
+  if (!s || a.size() < 2 || a[1].is_null()) return Value::null_of(Type::Dynamic);
+  bool ok;
+  const double given = number_of(a[1], ok);
+  if (!ok || given == -1) return Value::null_of(Type::Dynamic);
+  const std::int64_t period = given > 0 && given == std::floor(given) ? static_cast<std::int64_t>(given) : 0;
+  std::vector<double> out(s->size(), 0.0);
+  if (period > 0) {
+    const auto p = static_cast<std::size_t>(period);
+    for (std::size_t ph = 0; ph < p && ph < s->size(); ++ph) {
+      std::vector<double> same;
+      for (std::size_t i = ph; i < s->size(); i += p) if (finite((*s)[i])) same.push_back(*(*s)[i]);
+      const double m = median_of(std::move(same));
+      for (std::size_t i = ph; i < s->size(); i += p) out[i] = m;
+    }
+  }
+  return dyn_reals(out);
+}
+
+// ---- series_fft / series_ifft (series-fft-function, series-ifft-function): the discrete Fourier
+// transform X_k = sum_n x_n e^(-2 pi i k n / N) and its inverse (scaled by 1/N), of any length
+// (radix 2, or Bluestein's chirp transform for other lengths). Both return (real, imaginary).
+// A missing imaginary part is zeros; a null or non-numeric element reads as 0.
+using Cplx = std::pair<std::vector<double>, std::vector<double>>;
+void fft_pow2(std::vector<double>& re, std::vector<double>& im, bool inverse) {
+  const std::size_t n = re.size();
+  for (std::size_t i = 1, j = 0; i < n; ++i) {
+    std::size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) { std::swap(re[i], re[j]); std::swap(im[i], im[j]); }
+  }
+  constexpr double kTwoPi = 6.283185307179586476925286766559;
+  for (std::size_t len = 2; len <= n; len <<= 1) {
+    const double ang = (inverse ? kTwoPi : -kTwoPi) / static_cast<double>(len);
+    for (std::size_t i = 0; i < n; i += len)
+      for (std::size_t k = 0; k < len / 2; ++k) {
+        const double wr = std::cos(ang * static_cast<double>(k)), wi = std::sin(ang * static_cast<double>(k));
+        const std::size_t u = i + k, v = i + k + len / 2;
+        const double xr = re[v] * wr - im[v] * wi, xi = re[v] * wi + im[v] * wr;
+        re[v] = re[u] - xr; im[v] = im[u] - xi;
+        re[u] += xr; im[u] += xi;
+      }
+  }
+}
+Cplx dft(std::vector<double> re, std::vector<double> im, bool inverse) {
+  const std::size_t n = re.size();
+  if (n == 0) return {re, im};
+  if ((n & (n - 1)) == 0) {
+    fft_pow2(re, im, inverse);
+  } else {
+    // Bluestein: X_k = conj(w_k) * sum_n (x_n conj(w_n)) w_(k-n), w_m = e^(i pi m^2 / N) (forward).
+    std::size_t m = 1;
+    while (m < 2 * n - 1) m <<= 1;
+    constexpr double kPi = 3.14159265358979323846;
+    std::vector<double> wr(n), wi(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const auto kk = static_cast<unsigned long long>(k) * k % (2 * n);  // exact angle reduction
+      const double ang = kPi * static_cast<double>(kk) / static_cast<double>(n) * (inverse ? -1 : 1);
+      wr[k] = std::cos(ang);
+      wi[k] = std::sin(ang);
+    }
+    std::vector<double> ar(m, 0), ai(m, 0), br(m, 0), bi(m, 0);
+    for (std::size_t k = 0; k < n; ++k) {  // a = x * conj(w)
+      ar[k] = re[k] * wr[k] + im[k] * wi[k];
+      ai[k] = im[k] * wr[k] - re[k] * wi[k];
+    }
+    br[0] = wr[0]; bi[0] = wi[0];
+    for (std::size_t k = 1; k < n; ++k) { br[k] = br[m - k] = wr[k]; bi[k] = bi[m - k] = wi[k]; }
+    fft_pow2(ar, ai, false);
+    fft_pow2(br, bi, false);
+    for (std::size_t k = 0; k < m; ++k) {
+      const double r = ar[k] * br[k] - ai[k] * bi[k], i = ar[k] * bi[k] + ai[k] * br[k];
+      ar[k] = r; ai[k] = i;
+    }
+    fft_pow2(ar, ai, true);
+    for (std::size_t k = 0; k < n; ++k) {
+      const double r = ar[k] / static_cast<double>(m), i = ai[k] / static_cast<double>(m);
+      re[k] = r * wr[k] + i * wi[k];  // times conj(w)
+      im[k] = i * wr[k] - r * wi[k];
+    }
+  }
+  if (inverse)
+    for (std::size_t k = 0; k < n; ++k) { re[k] /= static_cast<double>(n); im[k] /= static_cast<double>(n); }
+  return {re, im};
+}
+std::vector<double> zeros_for_missing(const Series& s) {
+  std::vector<double> v(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) v[i] = finite(s[i]) ? *s[i] : 0.0;
+  return v;
+}
+Value fft_call(const CallArgs& a, bool inverse) {
+  auto re = series_of(a[0]);
+  if (!re) return null_tuple(2);
+  std::vector<double> im(re->size(), 0.0);
+  if (a.size() > 1 && !a[1].is_null()) {
+    auto s = series_of(a[1]);
+    if (!s || s->size() != re->size()) return null_tuple(2);
+    im = zeros_for_missing(*s);
+  }
+  const Cplx r = dft(zeros_for_missing(*re), std::move(im), inverse);
+  return tuple_of({dyn_reals(r.first), dyn_reals(r.second)});
+}
+Value f_series_fft(const CallArgs& a) { return fft_call(a, false); }
+Value f_series_ifft(const CallArgs& a) { return fft_call(a, true); }
+
+// ---- series_fir (series-fir-function): y_i = sum_k f_k x_(i-k) (points before the start read as
+// 0), the filter divided by its sum when normalize (default: true unless a coefficient is
+// negative; normalize=true with a negative coefficient gives null). center=true shifts the window
+// by (length - 1) / 2 (rounded down) so the filter's peak stays in place (the page's five-point
+// moving average). Null elements read as 0.
+Value f_series_fir(const CallArgs& a) {
+  auto x = series_of(a[0]);
+  auto f = series_of(a[1]);
+  if (!x || !f || f->empty()) return Value::null_of(Type::Dynamic);
+  std::vector<double> h = zeros_for_missing(*f);
+  const bool negative = std::any_of(h.begin(), h.end(), [](double d) { return d < 0; });
+  const bool given = a.size() > 2 && !a[2].is_null();
+  const bool normalize = given ? a[2].truthy() : !negative;
+  if (normalize) {
+    if (negative) return Value::null_of(Type::Dynamic);
+    double sum = 0;
+    for (double d : h) sum += d;
+    if (sum == 0) return Value::null_of(Type::Dynamic);
+    for (double& d : h) d /= sum;
+  }
+  const bool center = flag_arg(a, 3);
+  const std::vector<double> v = zeros_for_missing(*x);
+  const auto n = static_cast<std::int64_t>(v.size()), m = static_cast<std::int64_t>(h.size());
+  const std::int64_t shift = center ? (m - 1) / 2 : 0;
+  std::vector<double> y(v.size(), 0.0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    double acc = 0;
+    for (std::int64_t k = 0; k < m; ++k) {
+      const std::int64_t j = i + shift - k;
+      if (j >= 0 && j < n) acc += h[static_cast<std::size_t>(k)] * v[static_cast<std::size_t>(j)];
+    }
+    y[static_cast<std::size_t>(i)] = acc;
+  }
+  return dyn_reals(y);
+}
+
+// ---- series_iir (series-iir-function): y_i = (sum_k b_k x_(i-k) - sum_(k>=1) a_k y_(i-k)) / a_0,
+// points before the start read as 0; a_0 = 0 gives null. Null elements read as 0.
+Value f_series_iir(const CallArgs& a) {
+  auto x = series_of(a[0]);
+  auto b = series_of(a[1]);
+  auto d = series_of(a[2]);
+  if (!x || !b || !d || d->empty() || !finite((*d)[0]) || *(*d)[0] == 0) return Value::null_of(Type::Dynamic);
+  const std::vector<double> v = zeros_for_missing(*x), num = zeros_for_missing(*b), den = zeros_for_missing(*d);
+  std::vector<double> y(v.size(), 0.0);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    double acc = 0;
+    for (std::size_t k = 0; k < num.size() && k <= i; ++k) acc += num[k] * v[i - k];
+    for (std::size_t k = 1; k < den.size() && k <= i; ++k) acc -= den[k] * y[i - k];
+    y[i] = acc / den[0];
+  }
+  return dyn_reals(y);
+}
+
+// ---- series_fit_poly (series-fit-poly-function): least-squares polynomial of the given degree
+// (1 by default) over x (1..n by default), solved by Householder QR. Columns: rsquare,
+// coefficients (highest power first), variance, rvariance, poly_fit; variance and rvariance are
+// taken as in series_fit_line (over n - 1), so degree 1 gives series_fit_line's values, as the
+// page's second example shows. Points whose x or y is missing are left out of the fit.
+Value f_series_fit_poly(const CallArgs& a) {
+  auto y = series_of(a[0]);
+  if (!y) return null_tuple(5);
+  Series xs;
+  if (a.size() > 1 && !a[1].is_null()) {
+    auto x = series_of(a[1]);
+    if (!x || x->size() != y->size()) return null_tuple(5);
+    xs = *x;
+  } else {
+    for (std::size_t i = 0; i < y->size(); ++i) xs.push_back(static_cast<double>(i + 1));
+  }
+  const double deg_d = num_arg(a, 2, 1);
+  if (deg_d < 1 || deg_d > 64 || deg_d != std::floor(deg_d)) return null_tuple(5);
+  const auto p = static_cast<std::size_t>(deg_d) + 1;  // unknowns
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < y->size(); ++i)
+    if (finite((*y)[i]) && finite(xs[i])) rows.push_back(i);
+  const std::size_t m = rows.size();
+  if (m < p) return null_tuple(5);
+  // A (m x p), column j = x^(p-1-j); b = y. Column-major.
+  std::vector<double> A(m * p), bvec(m);
+  for (std::size_t r = 0; r < m; ++r) {
+    const double xv = *xs[rows[r]];
+    double pw = 1;
+    for (std::size_t j = p; j-- > 0;) { A[j * m + r] = pw; pw *= xv; }
+    bvec[r] = *(*y)[rows[r]];
+  }
+  for (std::size_t k = 0; k < p; ++k) {
+    double norm = 0;
+    for (std::size_t r = k; r < m; ++r) norm += A[k * m + r] * A[k * m + r];
+    norm = std::sqrt(norm);
+    if (norm == 0) return null_tuple(5);
+    const double alpha = A[k * m + k] > 0 ? -norm : norm;
+    std::vector<double> v(m, 0.0);
+    for (std::size_t r = k; r < m; ++r) v[r] = A[k * m + r];
+    v[k] -= alpha;
+    double vv = 0;
+    for (std::size_t r = k; r < m; ++r) vv += v[r] * v[r];
+    if (vv == 0) continue;
+    auto reflect = [&](double* col) {
+      double dot = 0;
+      for (std::size_t r = k; r < m; ++r) dot += v[r] * col[r];
+      const double f = 2 * dot / vv;
+      for (std::size_t r = k; r < m; ++r) col[r] -= f * v[r];
+    };
+    for (std::size_t j = k; j < p; ++j) reflect(&A[j * m]);
+    reflect(bvec.data());
+  }
+  std::vector<double> coef(p, 0.0);
+  for (std::size_t k = p; k-- > 0;) {
+    double acc = bvec[k];
+    for (std::size_t j = k + 1; j < p; ++j) acc -= A[j * m + k] * coef[j];
+    if (A[k * m + k] == 0) return null_tuple(5);
+    coef[k] = acc / A[k * m + k];
+  }
+  auto eval = [&](double xv) {
+    double acc = 0;
+    for (double c : coef) acc = acc * xv + c;
+    return acc;
+  };
+  double my = 0;
+  for (std::size_t r : rows) my += *(*y)[r];
+  my /= static_cast<double>(m);
+  double syy = 0, ssr = 0;
+  for (std::size_t r : rows) {
+    const double dy = *(*y)[r] - my, e = *(*y)[r] - eval(*xs[r]);
+    syy += dy * dy;
+    ssr += e * e;
+  }
+  std::vector<double> fit(y->size());
+  for (std::size_t i = 0; i < fit.size(); ++i) fit[i] = finite(xs[i]) ? eval(*xs[i]) : std::nan("");
+  const double nm1 = m > 1 ? static_cast<double>(m - 1) : 1;
+  return tuple_of({Value::of_real(syy > 0 ? 1 - ssr / syy : 1), dyn_reals(coef), Value::of_real(syy / nm1), Value::of_real(ssr / nm1),
+                   dyn_reals(fit)});
+}
+
+// ---- series_fit_2lines(_dynamic) (series-fit-2lines-function): for each split, a line
+// (series_fit_line's fit, x = 1..n over the whole series) through the points left of the split and
+// one through the points from the split on; the split with the highest total r-square
+// 1 - (SSres_left + SSres_right) / SStot wins. The page does not say which side holds the split
+// point nor the smallest segment: rulelab puts the split index first in the right segment and
+// wants two points on each side (so a series of fewer than 4 points gives nulls). variance and
+// rvariance are over n - 1, as in series_fit_line.
+struct TwoLines {
+  double rsquare = 0, variance = 0, rvariance = 0;
+  std::int64_t split = -1;
+  std::vector<double> fit;
+  Line left, right;
+  bool ok = false;
+};
+Line fit_range(const std::vector<double>& x, std::size_t from, std::size_t to, double& ssr) {
+  Line l;
+  const double n = static_cast<double>(to - from);
+  double sx = 0, sy = 0;
+  for (std::size_t i = from; i < to; ++i) { sx += static_cast<double>(i + 1); sy += x[i]; }
+  const double mx = sx / n, my = sy / n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = from; i < to; ++i) {
+    const double dx = static_cast<double>(i + 1) - mx, dy = x[i] - my;
+    sxy += dx * dy; sxx += dx * dx; syy += dy * dy;
+  }
+  l.slope = sxx > 0 ? sxy / sxx : 0;
+  l.intercept = my - l.slope * mx;
+  ssr = 0;
+  for (std::size_t i = from; i < to; ++i) {
+    const double r = x[i] - (l.slope * static_cast<double>(i + 1) + l.intercept);
+    ssr += r * r;
+  }
+  l.variance = n > 1 ? syy / (n - 1) : 0;
+  l.rvariance = n > 1 ? ssr / (n - 1) : 0;
+  l.rsquare = syy > 0 ? 1 - ssr / syy : 1;
+  l.ok = true;
+  return l;
+}
+TwoLines fit_2lines(const Series& s) {
+  TwoLines t;
+  const std::size_t n = s.size();
+  if (n < 4) return t;
+  const std::vector<double> x = zeros_for_missing(s);
+  double my = 0;
+  for (double d : x) my += d;
+  my /= static_cast<double>(n);
+  double syy = 0;
+  for (double d : x) syy += (d - my) * (d - my);
+  double best_ssr = 0;
+  for (std::size_t k = 2; k + 2 <= n; ++k) {
+    double sl = 0, sr = 0;
+    Line l = fit_range(x, 0, k, sl), r = fit_range(x, k, n, sr);
+    if (t.split < 0 || sl + sr < best_ssr) {
+      best_ssr = sl + sr;
+      t.split = static_cast<std::int64_t>(k);
+      t.left = l;
+      t.right = r;
+    }
+  }
+  t.variance = syy / static_cast<double>(n - 1);
+  t.rvariance = best_ssr / static_cast<double>(n - 1);
+  t.rsquare = syy > 0 ? 1 - best_ssr / syy : 1;
+  t.fit.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Line& l = static_cast<std::int64_t>(i) < t.split ? t.left : t.right;
+    t.fit[i] = l.slope * static_cast<double>(i + 1) + l.intercept;
+  }
+  t.ok = true;
+  return t;
+}
+Value f_series_fit_2lines(const CallArgs& a) {
+  auto s = series_of(a[0]);
+  if (!s) return null_tuple(15);
+  const TwoLines t = fit_2lines(*s);
+  if (!t.ok) return null_tuple(15);
+  auto r = [](double d) { return Value::of_real(d); };
+  return tuple_of({r(t.rsquare), Value::of_long(t.split), r(t.variance), r(t.rvariance), dyn_reals(t.fit),
+                   r(t.right.rsquare), r(t.right.slope), r(t.right.intercept), r(t.right.variance), r(t.right.rvariance),
+                   r(t.left.rsquare), r(t.left.slope), r(t.left.intercept), r(t.left.variance), r(t.left.rvariance)});
+}
+Value f_series_fit_2lines_dynamic(const CallArgs& a) {
+  auto s = series_of(a[0]);
+  if (!s) return Value::null_of(Type::Dynamic);
+  const TwoLines t = fit_2lines(*s);
+  std::string b;
+  DynWriter w(b);
+  w.begin_object();
+  auto real = [&](const char* k, double d) { w.key(k); if (t.ok) write_real_or_null(w, d); else w.null(); };
+  auto side = [&](const char* k, const Line& l) {
+    w.key(k);
+    w.begin_object();
+    real("rsquare", l.rsquare);
+    real("slope", l.slope);
+    real("interception", l.intercept);
+    real("variance", l.variance);
+    real("rvariance", l.rvariance);
+    w.end();
+  };
+  real("rsquare", t.rsquare);
+  w.key("split_idx");
+  if (t.ok) w.integer(t.split); else w.null();
+  real("variance", t.variance);
+  real("rvariance", t.rvariance);
+  w.key("line_fit");
+  w.begin_array();
+  for (double d : t.fit) write_real_or_null(w, d);
+  w.end();
+  side("right", t.right);
+  side("left", t.left);
+  w.end();
+  return Value::of_dynamic(std::move(b));
+}
+
+// ---- series_decompose_forecast (series-decompose-forecast-function): series_decompose with the
+// last Points left out of the learning; the forecast is the baseline (seasonal + trend) over the
+// whole series.
+Value f_series_decompose_forecast(const CallArgs& a) {
+  auto s = series_of(a[0]);
+  if (!s || a[1].is_null()) return Value::null_of(Type::Dynamic);
+  const Decomposition d = decompose(*s, static_cast<std::int64_t>(num_arg(a, 2, -1)), str_arg(a, 3, "avg"),
+                                    static_cast<std::int64_t>(num_arg(a, 1, 0)), num_arg(a, 4, 0.6));
+  if (!d.ok) return Value::null_of(Type::Dynamic);
+  return dyn_reals(d.baseline);
+}
+
 }  // namespace
 
 const std::vector<MultiOutputFunction>& multi_output_functions() {
@@ -588,6 +975,15 @@ const std::vector<MultiOutputFunction>& multi_output_functions() {
                            {"interception", Type::Real}, {"line_fit", Type::Dynamic}}},
       {"series_decompose", {{"baseline", Type::Dynamic}, {"seasonal", Type::Dynamic}, {"trend", Type::Dynamic}, {"residual", Type::Dynamic}}},
       {"series_decompose_anomalies", {{"ad_flag", Type::Dynamic}, {"ad_score", Type::Dynamic}, {"baseline", Type::Dynamic}}},
+      {"series_fft", {{"real", Type::Dynamic}, {"imag", Type::Dynamic}}},
+      {"series_ifft", {{"real", Type::Dynamic}, {"imag", Type::Dynamic}}},
+      {"series_fit_poly", {{"rsquare", Type::Real}, {"coefficients", Type::Dynamic}, {"variance", Type::Real}, {"rvariance", Type::Real},
+                           {"poly_fit", Type::Dynamic}}},
+      {"series_fit_2lines", {{"rsquare", Type::Real}, {"split_idx", Type::Long}, {"variance", Type::Real}, {"rvariance", Type::Real},
+                             {"line_fit", Type::Dynamic}, {"right_rsquare", Type::Real}, {"right_slope", Type::Real},
+                             {"right_interception", Type::Real}, {"right_variance", Type::Real}, {"right_rvariance", Type::Real},
+                             {"left_rsquare", Type::Real}, {"left_slope", Type::Real}, {"left_interception", Type::Real},
+                             {"left_variance", Type::Real}, {"left_rvariance", Type::Real}}},
   };
   return table;
 }
@@ -638,6 +1034,15 @@ void add_series_functions(std::vector<ScalarFunction>& out) {
   add("series_dot_product", 2, 2, ret_real, f_series_dot_product);
   add("series_cosine_similarity", 2, 2, ret_real, f_series_cosine_similarity);
   add("series_pearson_correlation", 2, 2, ret_real, f_series_pearson_correlation);
+  add("series_fft", 1, 2, ret_dynamic, f_series_fft);
+  add("series_ifft", 1, 2, ret_dynamic, f_series_ifft);
+  add("series_fir", 2, 4, ret_dynamic, f_series_fir);
+  add("series_iir", 3, 3, ret_dynamic, f_series_iir);
+  add("series_fit_poly", 1, 3, ret_dynamic, f_series_fit_poly);
+  add("series_fit_2lines", 1, 1, ret_dynamic, f_series_fit_2lines);
+  add("series_fit_2lines_dynamic", 1, 1, ret_dynamic, f_series_fit_2lines_dynamic);
+  add("series_decompose_forecast", 2, 5, ret_dynamic, f_series_decompose_forecast);
+  out.push_back(ScalarFunction{"series_seasonal", 1, 2, ret_dynamic, f_series_seasonal, prepare_series_seasonal, true});
   // one column of a multi-column function's tuple (the binder's split)
   add(".tuple_item", 2, 2, ret_dynamic, [](const CallArgs& a) -> Value {
     if (a[0].type != Type::Dynamic || !a[0].dyn().is_array() || a[1].is_null()) return Value::null_of(Type::Dynamic);

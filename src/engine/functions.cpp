@@ -21,6 +21,7 @@ FunctionRegistry::FunctionRegistry() {
   add_tz_functions(all_);
   add_string_parse_functions(all_);
   add_dynamic_tree_functions(all_);
+  add_geo_functions(all_);
   add_operator_kernels(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }

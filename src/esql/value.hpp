@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "core/datetime.hpp"  // days_from_civil, civil_from_days
 
 namespace rulelab::esql {
@@ -39,7 +41,7 @@ struct Scalar {
 };
 
 // The values of one row: empty is null.
-using Cell = std::vector<Scalar>;
+using Cell = boost::container::small_vector<Scalar, 1>;
 
 // Three-valued comparison of two values of the same type (numbers compared across numeric types).
 int compare_scalar(Type ta, const Scalar& a, Type tb, const Scalar& b);
