@@ -36,6 +36,15 @@ void Binder::note(const Src& src, std::uint32_t offset, const std::string& msg) 
   if (ctx_.notes) ctx_.notes->push_back(src.loc ? src.loc->error_at(*src.text, offset, msg) : Error(msg));
 }
 
+// Functions whose values are rulelab's own because Kusto does not document its algorithm: said at
+// each use, never silently (README, "Semantics decisions").
+void Binder::own_values_notice(const std::string& name, const Src& src, std::uint32_t offset) const {
+  if (name == "hash_combine" || name == "hash_many")
+    warn(src, offset, name + "(): Kusto's way of combining hashes is not documented; rulelab's values (boost's hash_combine over hash()) differ from Log Analytics'");
+  else if (name == "hll" || name == "hll_if" || name == "hll_merge" || name == "tdigest" || name == "tdigest_merge" || name == "merge_tdigest")
+    note(src, offset, name + "(): rulelab's hll/tdigest values are its own exact form (the distinct values / the sorted values), not Kusto's sketches; dcount_hll and percentile_tdigest over them give exact answers where Kusto estimates");
+}
+
 namespace {
 
 // How a call names its column when the query gives no name (Kusto.Language's ResultNameKind, the
@@ -367,6 +376,11 @@ ExprPtr Binder::bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, co
 
   if (auto* m = e.as<K::Member>()) {
     if (m->object->as<K::JoinSideRef>()) fail(src, off, "$left/$right can only be used in join/lookup conditions");
+    // scan-operator: `Step.Column` reads the step's state, a column "Step.Column" of scan's working row.
+    if (auto* on = m->object->as<K::Name>(); on && rc.schema && rc.schema->index_of(on->name) < 0) {
+      const int i = rc.schema->index_of(on->name + "." + m->member);
+      if (i >= 0) return make_column(i, rc.schema->fields[static_cast<std::size_t>(i)].type);
+    }
     ExprPtr obj = bind_expr(*m->object, rc, src, scope);
     if (obj->type != Type::Dynamic)
       fail(src, off, "member access '." + m->member + "' on a value of type " + std::string(type_name(obj->type)) + " (needs dynamic)");
@@ -533,6 +547,7 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
   // user functions (let) shadow built-ins
   if (auto b = scope->find(name); b && b->kind == Binding::Kind::Function) return bind_scalar_function(b, c, off, rc, src, scope);
 
+  own_values_notice(name, src, off);
   if (agg_hook_ && engine_.aggregates().find(name)) return agg_hook_(c, off);
   if (engine_.aggregates().find(name) && !engine_.functions().find(name))
     fail(src, off, "aggregation function " + name + "() can only be used in summarize (or make-series)");

@@ -388,6 +388,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     bool need_compute = false;
     auto make_agg = [&](const K::Call& c, std::uint32_t coff, const std::vector<std::string>& names) -> std::vector<int> {
       const AggregateFunction* fn = engine_.aggregates().find(c.name);
+      own_values_notice(c.name, src, coff);
       AggSpec a;
       a.fn = fn;
       auto saved = std::move(agg_hook_);
@@ -924,6 +925,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       }
       return make_summarize(cached, std::move(keys), std::move(aggs), std::move(out));
     }
+    if (PlanPtr p = bind_plugin(in, *ev, off, src, scope)) return p;
     fail(src, ev->plugin_range.begin, "evaluate plugin '" + plugin + "' is not supported", true);
   }
 
@@ -980,7 +982,6 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     return at_site(make_make_series(std::move(in), std::move(keys), std::move(aggs), std::move(defaults), axis, from, to, step, std::move(out)),
                    src, off, "make-series");
   }
-  if (op.as<K::TopNested>()) fail(src, off, "top-nested is not supported", true);
   if (auto* kv = op.as<K::ParseKv>()) {
     ParseKvOptions o;
     RowCtx none;
@@ -1042,6 +1043,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     out.fields.push_back({name, key->type});
     return make_take(make_summarize(std::move(in), {key}, {}, std::move(out)), static_cast<std::int64_t>(n));
   }
+  if (PlanPtr p = bind_more_operator(in, op, src, scope)) return p;
   fail(src, off, "operator '" + op.name + "' is not supported", true);
 }
 
