@@ -282,7 +282,8 @@ Value f_bag_set_key(const CallArgs& a) {
 }  // namespace
 
 void add_array_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
   add("array_sort_asc", 1, 64, ret_dynamic, f_array_sort_asc);
   add("array_sort_desc", 1, 64, ret_dynamic, f_array_sort_desc);
   add("array_rotate_left", 2, 2, ret_dynamic, f_array_rotate_left);
@@ -291,7 +292,9 @@ void add_array_functions(std::vector<ScalarFunction>& out) {
   add("array_shift_right", 2, 3, ret_dynamic, f_array_shift_right);
   add("array_split", 2, 2, ret_dynamic, f_array_split);
   add("array_iff", 3, 3, ret_dynamic, f_array_iff);
+  cat = "rulelab";
   add("array_iif", 3, 3, ret_dynamic, f_array_iff);
+  cat = {};
   add("repeat", 2, 2, ret_dynamic, f_repeat);
   add("bag_set_key", 3, 3, ret_dynamic, f_bag_set_key);
 }

@@ -351,18 +351,27 @@ Value f_parse_command_line(const CallArgs& a) {
 }  // namespace
 
 void add_extra_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
+  cat = "rulelab";
   add("parse_xml", 1, 1, ret_dynamic, f_parse_xml);
+  cat = "String functions";
   add("extract_json", 2, 3, extract_json_rule, f_extract_json);
+  cat = "rulelab";
   add("extractjson", 2, 3, extract_json_rule, f_extract_json);
+  cat = "String functions";
   add("tohex", 1, 2, ret_string, f_tohex);
   add("parse_urlquery", 1, 1, ret_dynamic, f_parse_urlquery);
   add("base64_decode_toarray", 1, 1, ret_dynamic, f_base64_decode_toarray);
+  cat = "rulelab";
   add("array_strcat", 2, 2, ret_string, f_array_strcat);
   add("dynamic_to_json", 1, 1, ret_string, f_dynamic_to_json);
   add("indexof_regex", 2, 5, ret_long, f_indexof_regex);
+  cat = "String functions";
   add("translate", 3, 3, ret_string, f_translate);
+  cat = "rulelab";
   add("make_string", 1, 64, ret_string, f_make_string);
+  cat = "String functions";
   add("parse_command_line", 2, 2, ret_dynamic, f_parse_command_line);
 }
 

@@ -342,18 +342,25 @@ Value f_ipv6_is_in_any_range(const CallArgs& a) {
 }  // namespace
 
 void add_ip_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
+  cat = "IPv4 text match functions";
   add("has_ipv4", 2, 2, ret_bool, f_has_ipv4);
   add("has_ipv4_prefix", 2, 2, ret_bool, f_has_ipv4_prefix);
   add("has_any_ipv4", 2, 64, ret_bool, f_has_any_ipv4);
   add("has_any_ipv4_prefix", 2, 64, ret_bool, f_has_any_ipv4_prefix);
+  cat = {};
   add("ipv6_compare", 2, 3, ret_long, f_ipv6_compare);
   add("ipv6_is_match", 2, 3, ret_bool, f_ipv6_is_match);
+  cat = "String functions";
   add("parse_ipv6", 1, 1, ret_string, f_parse_ipv6);
+  cat = {};
   add("format_ipv4", 1, 2, ret_string, f_format_ipv4);
   add("format_ipv4_mask", 1, 2, ret_string, f_format_ipv4_mask);
+  cat = "String functions";
   add("parse_ipv4_mask", 2, 2, ret_long, f_parse_ipv4_mask);
   add("parse_ipv6_mask", 2, 2, ret_string, f_parse_ipv6_mask);
+  cat = {};
   add("ipv4_netmask_suffix", 1, 1, ret_long, f_ipv4_netmask_suffix);
   add("ipv4_range_to_cidr_list", 2, 2, ret_dynamic, f_ipv4_range_to_cidr_list);
   add("ipv6_is_in_range", 2, 2, ret_bool, f_ipv6_is_in_range);

@@ -220,23 +220,35 @@ Value f_parse_ipv4(const CallArgs& a) {
 }  // namespace
 
 void add_misc_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
+  cat = "Conversion functions";
   add("tostring", 1, 1, ret_string, f_tostring);
   add("tolong", 1, 1, ret_long, f_tolong);
   add("toint", 1, 1, ret_int, f_toint);
   add("todouble", 1, 1, ret_real, f_toreal);
+  cat = "rulelab";
   add("toreal", 1, 1, ret_real, f_toreal);
+  cat = "Conversion functions";
   add("todecimal", 1, 1, ret_real, f_toreal);
   add("tobool", 1, 1, ret_bool, f_tobool);
+  cat = "rulelab";
   add("toboolean", 1, 1, ret_bool, f_tobool);
+  cat = "Conversion functions";
   add("todatetime", 1, 1, ret_datetime, f_todatetime);
   add("totimespan", 1, 1, ret_timespan, f_totimespan);
+  cat = "rulelab";
   add("totime", 1, 1, ret_timespan, f_totimespan);
+  cat = "Conversion functions";
   add("toguid", 1, 1, ret_guid, f_toguid);
+  cat = "String functions";
   add("isnull", 1, 1, ret_bool, f_isnull);
   add("isnotnull", 1, 1, ret_bool, f_isnotnull);
+  cat = "rulelab";
   add("notnull", 1, 1, ret_bool, f_isnotnull);
+  cat = "Type functions";
   add("gettype", 1, 1, ret_string, f_gettype);
+  cat = "Mathematical functions";
   add("abs", 1, 1, abs_rule, f_abs);
   add("log", 1, 1, ret_real, f_log);
   add("log10", 1, 1, ret_real, f_log10);
@@ -245,20 +257,25 @@ void add_misc_functions(std::vector<ScalarFunction>& out) {
   add("exp2", 1, 1, ret_real, f_exp2);
   add("exp10", 1, 1, ret_real, f_exp10);
   add("sqrt", 1, 1, ret_real, f_sqrt);
+  cat = "Rounding functions";
   add("ceiling", 1, 1, ret_real, f_ceiling);
+  cat = "Mathematical functions";
   add("pow", 2, 2, ret_real, f_pow);
   add("round", 1, 2, round_rule, f_round);
   add("sign", 1, 1, ret_real, f_sign);
   add("isnan", 1, 1, ret_bool, f_isnan);
   add("isfinite", 1, 1, ret_bool, f_isfinite);
   add("isinf", 1, 1, ret_bool, f_isinf);
+  cat = "Conditional functions";
   add("max_of", 1, 64, minmax_rule, f_max_of);
   add("min_of", 1, 64, minmax_rule, f_min_of);
+  cat = "IPv4/IPv6 functions";
   add("ipv4_is_private", 1, 1, ret_bool, f_ipv4_is_private);
   add("ipv4_is_in_range", 2, 2, ret_bool, f_ipv4_is_in_range);
   add("ipv4_is_in_any_range", 2, 64, ret_bool, f_ipv4_is_in_any_range);
   add("ipv4_is_match", 2, 3, ret_bool, f_ipv4_is_match);
   add("ipv4_compare", 2, 3, ret_long, f_ipv4_compare);
+  cat = "String functions";
   add("parse_ipv4", 1, 1, ret_long, f_parse_ipv4);
 }
 

@@ -119,12 +119,16 @@ Value f_base64_decode_toguid(const CallArgs& a) {
 }  // namespace
 
 void add_more_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
+  cat = "Mathematical functions";
   add("pi", 0, 0, ret_real, f_pi);
   add("radians", 1, 1, ret_real, f_radians);
   add("degrees", 1, 1, ret_real, f_degrees);
   add("cot", 1, 1, ret_real, f_cot);
+  cat = "Dynamic/array functions";
   add("jaccard_index", 2, 2, ret_real, f_jaccard_index);
+  cat = "String functions";
   add("has_any_index", 2, 2, ret_long, f_has_any_index);
   add("base64_encode_fromguid", 1, 1, ret_string, f_base64_encode_fromguid);
   add("base64_decode_toguid", 1, 1, ret_guid, f_base64_decode_toguid);

@@ -495,8 +495,9 @@ Value f_replace_strings(const CallArgs& a) {
 }  // namespace
 
 void add_string_functions(std::vector<ScalarFunction>& out) {
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
   auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f, PrepareFn p = nullptr) {
-    out.push_back(ScalarFunction{n, mn, mx, t, f, p, true});
+    out.push_back(ScalarFunction{n, mn, mx, t, f, p, true}); out.back().category = cat;
   };
   add("strlen", 1, 1, ret_long, f_strlen);
   add("substring", 2, 3, ret_string, f_substring);
@@ -506,7 +507,9 @@ void add_string_functions(std::vector<ScalarFunction>& out) {
   add("extract_all", 2, 3, ret_dynamic, f_extract_all, prep_regex0);
   add("replace_string", 3, 3, ret_string, f_replace_string);
   add("replace_regex", 3, 3, ret_string, f_replace_regex, prep_regex1);
+  cat = "rulelab";
   add("replace", 3, 3, ret_string, f_replace_regex, prep_regex1);
+  cat = {};
   add("trim", 2, 2, ret_string, f_trim, prep_trim);
   add("trim_start", 2, 2, ret_string, f_trim_start, prep_trim);
   add("trim_end", 2, 2, ret_string, f_trim_end, prep_trim);
@@ -514,26 +517,38 @@ void add_string_functions(std::vector<ScalarFunction>& out) {
   add("toupper", 1, 1, ret_string, f_toupper);
   add("strcat", 1, 64, ret_string, f_strcat);
   add("strcat_delim", 3, 64, ret_string, f_strcat_delim);
+  cat = "rulelab";
   add("strcat_array", 2, 2, ret_string, f_strcat_array);
+  cat = {};
   add("countof", 2, 3, ret_long, f_countof);
   add("reverse", 1, 1, ret_string, f_reverse);
   add("strrep", 2, 3, ret_string, f_strrep);
   add("isempty", 1, 1, ret_bool, f_isempty);
   add("isnotempty", 1, 1, ret_bool, f_isnotempty);
+  cat = "rulelab";
   add("notempty", 1, 1, ret_bool, f_isnotempty);
   add("string_size", 1, 1, ret_long, f_string_size);
+  cat = {};
   add("url_decode", 1, 1, ret_string, f_url_decode);
   add("url_encode", 1, 1, ret_string, f_url_encode);
+  cat = "rulelab";
   add("url_encode_component", 1, 1, ret_string, f_url_encode_component);
+  cat = {};
   add("base64_encode_tostring", 1, 1, ret_string, f_base64_encode);
+  cat = "rulelab";
   add("base64_encodestring", 1, 1, ret_string, f_base64_encode);
+  cat = {};
   add("base64_decode_tostring", 1, 1, ret_string, f_base64_decode);
+  cat = "rulelab";
   add("base64_decodestring", 1, 1, ret_string, f_base64_decode);
+  cat = {};
   add("strcmp", 2, 2, ret_int, f_strcmp);
+  cat = "rulelab";
   add("regex_quote", 1, 1, ret_string, f_regex_quote);
   add("isascii", 1, 1, ret_bool, f_isascii);
   add("isutf8", 1, 1, ret_bool, f_isutf8);
   add("format_bytes", 1, 3, ret_string, f_format_bytes);
+  cat = {};
   add("replace_strings", 3, 3, ret_string, f_replace_strings);
 }
 

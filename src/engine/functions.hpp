@@ -16,6 +16,7 @@ class FunctionRegistry {
   const ScalarFunction* find(const std::string& name) const;
   std::size_t size() const { return by_name_.size(); }
   std::vector<std::string> names() const;
+  const std::vector<ScalarFunction>& all() const { return all_; }
 
  private:
   std::vector<ScalarFunction> all_;
