@@ -4,6 +4,7 @@
 // non-aggregating one an alert per row (a source document; rows with METADATA _id are
 // de-duplicated by _id, _index and _version), and max_signals caps the alerts.
 #include "app/elastic_data.hpp"
+#include "app/esql_prepare.hpp"
 #include "app/runner_impl.hpp"
 #include "core/datetime.hpp"
 #include "esql/engine.hpp"
@@ -127,7 +128,7 @@ class EsqlRunner : public Runner {
 
 }  // namespace
 
-Result<std::unique_ptr<Runner>> make_esql_runner(const LoadedRule& rule, const DataOptions& data) {
+Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& data) {
   const elastic::ElasticRule& e = *rule.elastic;
   esql::SourceContext where;
   where.file = e.file;
@@ -152,7 +153,13 @@ Result<std::unique_ptr<Runner>> make_esql_runner(const LoadedRule& rule, const D
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);
     }
-  return std::unique_ptr<Runner>(std::make_unique<EsqlRunner>(rule, data.no_pushdown, std::move(*q), std::move(catalog), where));
+  return EsqlPrepared{std::move(*q), std::move(catalog), std::move(where)};
+}
+
+Result<std::unique_ptr<Runner>> make_esql_runner(const LoadedRule& rule, const DataOptions& data) {
+  auto p = prepare_esql(rule, data);
+  if (!p) return p.error();
+  return std::unique_ptr<Runner>(std::make_unique<EsqlRunner>(rule, data.no_pushdown, std::move(p->query), std::move(p->catalog), p->where));
 }
 
 }  // namespace rulelab::app

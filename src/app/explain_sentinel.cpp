@@ -427,9 +427,15 @@ Result<SentinelExplanation> explain_sentinel(const LoadedRule& lr, const DataOpt
   Lineage lineage;
   ro.lineage = &lineage;
   ro.tap = [&](const engine::OperatorOutput& o) { explainer.observe(o); };
+  std::vector<Error> engine_warnings, engine_notes;
+  ro.warnings = &engine_warnings;
+  ro.notes = &engine_notes;
   auto result = std::make_shared<Table>();
   engine::EngineError ee;
   if (!ws.engine.run(q, rule.location, ro, *result, ee)) return ee.error;
+  for (auto& w : format_engine_messages(engine_warnings)) ex.warnings.push_back(std::move(w));
+  ex.notes = ws.notes;
+  for (auto& n : format_engine_messages(engine_notes)) ex.notes.push_back(std::move(n));
 
   RunResult& run = ex.run;
   run.rule_name = rule.name;

@@ -102,7 +102,8 @@ struct SentinelExplanation {
   bool led_to_alert = false;
   std::string verdict;
   std::vector<ExplainPipeline> pipelines;  // empty when the window leaves the event out
-  std::vector<std::string> warnings;       // from reading the data
+  std::vector<std::string> warnings;       // from reading the data, and the run's (union isfuzzy legs left out...)
+  std::vector<std::string> notes;          // as `run` prints them: ASIM parsers loaded, watchlists read as empty...
 };
 
 // Explains the event `target` of a Sentinel rule's run at `now` over `data`.

@@ -186,8 +186,12 @@ void check_esql_query(const std::string& file_text, std::size_t query_offset, co
   esql::RunOptions opts;
   opts.where = where;
   auto r = esql::run_query(*q, catalog, opts);
+  out.empty_run = !r.error ? "ok" : r.error->needs_service ? "needs a service" : r.error->unsupported ? "unsupported" : "error";
   if (r.error)
-    out.warnings.push_back((r.error->unsupported ? "unsupported by rulelab: " : "over empty ECS indices: ") + r.error->error.format());
+    out.warnings.push_back((r.error->needs_service ? "needs a service of an Elasticsearch cluster: "
+                            : r.error->unsupported ? "unsupported by rulelab: "
+                                                   : "over empty ECS indices: ") +
+                           r.error->error.format());
 }
 
 }  // namespace rulelab::app

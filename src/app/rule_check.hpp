@@ -18,6 +18,9 @@ struct RuleCheck {
   std::vector<std::string> diagnostics;  // formatted: "file:line:col: message\n<line>\n<caret>"
   std::vector<std::string> warnings;     // same format: legal but surely wrong (queryPeriod: 7d // ...)
   std::string ast_json;                  // with --ast
+  // ES|QL: the run over empty ECS-typed indices: "ok", "needs a service" (COMPLETION, ENRICH),
+  // "unsupported" (a feature rulelab lacks) or "error" (unknown name, type mismatch); empty: not run.
+  std::string empty_run;
 };
 
 // Every rule of a file, loaded and parsed (Sentinel YAML/ARM/.kql; Elastic TOML/NDJSON export).

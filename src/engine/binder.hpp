@@ -83,6 +83,7 @@ class Binder {
   [[noreturn]] void fail_unresolved(const Src& src, std::uint32_t offset, const std::string& msg) const;
   void warn(const Src& src, std::uint32_t offset, const std::string& msg) const;
   void note(const Src& src, std::uint32_t offset, const std::string& msg) const;
+  void own_values_notice(const std::string& name, const Src& src, std::uint32_t offset) const;
 
   void bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope);
   PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope);

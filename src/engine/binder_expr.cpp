@@ -36,6 +36,15 @@ void Binder::note(const Src& src, std::uint32_t offset, const std::string& msg) 
   if (ctx_.notes) ctx_.notes->push_back(src.loc ? src.loc->error_at(*src.text, offset, msg) : Error(msg));
 }
 
+// Functions whose values are rulelab's own because Kusto does not document its algorithm: said at
+// each use, never silently (README, "Semantics decisions").
+void Binder::own_values_notice(const std::string& name, const Src& src, std::uint32_t offset) const {
+  if (name == "hash_combine" || name == "hash_many")
+    warn(src, offset, name + "(): Kusto's way of combining hashes is not documented; rulelab's values (boost's hash_combine over hash()) differ from Log Analytics'");
+  else if (name == "hll" || name == "hll_if" || name == "hll_merge" || name == "tdigest" || name == "tdigest_merge" || name == "merge_tdigest")
+    note(src, offset, name + "(): rulelab's hll/tdigest values are its own exact form (the distinct values / the sorted values), not Kusto's sketches; dcount_hll and percentile_tdigest over them give exact answers where Kusto estimates");
+}
+
 namespace {
 
 // How a call names its column when the query gives no name (Kusto.Language's ResultNameKind, the
@@ -533,6 +542,7 @@ ExprPtr Binder::bind_call(const K::Call& c, std::uint32_t off, const RowCtx& rc,
   // user functions (let) shadow built-ins
   if (auto b = scope->find(name); b && b->kind == Binding::Kind::Function) return bind_scalar_function(b, c, off, rc, src, scope);
 
+  own_values_notice(name, src, off);
   if (agg_hook_ && engine_.aggregates().find(name)) return agg_hook_(c, off);
   if (engine_.aggregates().find(name) && !engine_.functions().find(name))
     fail(src, off, "aggregation function " + name + "() can only be used in summarize (or make-series)");

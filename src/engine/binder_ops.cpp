@@ -388,6 +388,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     bool need_compute = false;
     auto make_agg = [&](const K::Call& c, std::uint32_t coff, const std::vector<std::string>& names) -> std::vector<int> {
       const AggregateFunction* fn = engine_.aggregates().find(c.name);
+      own_values_notice(c.name, src, coff);
       AggSpec a;
       a.fn = fn;
       auto saved = std::move(agg_hook_);

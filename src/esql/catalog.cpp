@@ -35,6 +35,7 @@ Type esql_type(const std::string& mapping_type) {
   if (mapping_type == "ip") return Type::Ip;
   if (mapping_type == "boolean") return Type::Boolean;
   if (mapping_type == "version") return Type::Version;
+  if (mapping_type == "geo_point") return Type::GeoPoint;
   return Type::Unsupported;
 }
 
@@ -83,6 +84,36 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
   Scalar s;
   (void)field_name;
   switch (t) {
+    case Type::GeoPoint: {
+      // "Geopoint field type": {"lat", "lon"}, GeoJSON {"type": "Point", "coordinates": [lon, lat]},
+      // "lat,lon", WKT "POINT (lon lat)". Geohashes and [lon, lat] arrays are not read.
+      std::optional<std::pair<double, double>> xy;  // lon, lat
+      if (v.is_object()) {
+        if (v.contains("lat") && v.contains("lon") && v["lat"].is_number() && v["lon"].is_number())
+          xy = std::pair{v["lon"].get<double>(), v["lat"].get<double>()};
+        else if (v.contains("coordinates") && v["coordinates"].is_array() && v["coordinates"].size() >= 2 &&
+                 v["coordinates"][0].is_number() && v["coordinates"][1].is_number())
+          xy = std::pair{v["coordinates"][0].get<double>(), v["coordinates"][1].get<double>()};
+      } else if (v.is_string()) {
+        if (auto p = parse_wkt_point(v.get<std::string>())) xy = p;
+        else {
+          std::string str = v.get<std::string>();
+          std::size_t comma = str.find(',');
+          if (comma != std::string::npos) {
+            try {
+              std::size_t u1 = 0, u2 = 0;
+              double lat = std::stod(str.substr(0, comma), &u1);
+              double lon = std::stod(str.substr(comma + 1), &u2);
+              xy = std::pair{lon, lat};
+            } catch (...) {
+            }
+          }
+        }
+      }
+      if (!xy) return std::nullopt;
+      s.s = wkt_point(xy->first, xy->second);
+      return s;
+    }
     case Type::Keyword:
     case Type::Text:
     case Type::Version:
@@ -191,9 +222,25 @@ std::string dynamic_type(const nlohmann::json& v) {
 std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::map<std::string, std::string>& seen = {}) {
   std::vector<FieldSpec> out;
   std::vector<std::string> user = types.user_fields();
+  std::vector<std::string> points;  // geo_point fields whose {lat, lon} objects were seen as leaves
   for (const auto& [path, v] : seen) {
     if (std::find(user.begin(), user.end(), path) != user.end()) continue;
     auto rf = types.lookup(path);
+    if (!rf) {
+      std::size_t dot = path.rfind('.');
+      if (dot != std::string::npos) {
+        std::string parent = path.substr(0, dot);
+        auto pf = types.lookup(parent);
+        if (pf && pf->mapping.type_name == "geo_point") {
+          if (std::find(points.begin(), points.end(), parent) == points.end() &&
+              std::find(user.begin(), user.end(), parent) == user.end()) {
+            points.push_back(parent);
+            out.push_back(FieldSpec{parent, parent, "geo_point", Type::GeoPoint});
+          }
+          continue;
+        }
+      }
+    }
     std::string mt = rf ? rf->mapping.type_name : v;
     if (mt == "object" || mt == "nested" || mt == "alias" || mt == "flattened") continue;
     out.push_back(FieldSpec{path, path, mt, esql_type(mt)});
@@ -280,6 +327,7 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
 void Catalog::add_empty_index(const std::string& name, const elastic::FieldTypes& types) {
   Index idx;
   idx.name = name;
+  idx.types = std::make_shared<const elastic::FieldTypes>(types);
   for (const auto& f : field_specs(types)) idx.data.columns.push_back(Column{f.name, f.type, {}});
   indices_.push_back(std::move(idx));
 }
@@ -287,6 +335,7 @@ void Catalog::add_empty_index(const std::string& name, const elastic::FieldTypes
 void Catalog::add_fields_index(const std::string& name, const elastic::FieldTypes& types, const std::vector<std::string>& names) {
   Index idx;
   idx.name = name;
+  idx.types = std::make_shared<const elastic::FieldTypes>(types);
   for (const auto& n : names) {
     // A field no mapping knows reads as null (as ES|QL's unmapped_fields="nullify" does): with
     // no documents it has no values, and its type cannot be guessed without a wrong error.
@@ -336,7 +385,7 @@ Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::
   return std::size_t{0};
 }
 
-Result<Index> load_streamed(const Index& lazy) {
+Result<Index> load_streamed(const Index& lazy, bool with_sources) {
   std::ifstream in(lazy.file, std::ios::binary);
   if (!in) return Error("cannot read " + lazy.file);
   std::stringstream ss;
@@ -344,6 +393,7 @@ Result<Index> load_streamed(const Index& lazy) {
   std::string text = ss.str();
   std::size_t first = text.find_first_not_of(" \t\r\n");
   Catalog one;
+  one.set_keep_sources(with_sources);
   if (first != std::string::npos && text[first] == '[') {
     // one JSON array of documents
     nlohmann::json arr = nlohmann::json::parse(text, nullptr, false);
@@ -499,6 +549,8 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   Index idx;
   idx.name = name;
   idx.file = file;
+  idx.types = std::make_shared<const elastic::FieldTypes>(types);
+  JsonParser source_parser;
   // Fields the documents hold that the mapping does not name: typed by ECS when the caller's
   // field types include it, else by Elasticsearch's dynamic mapping.
   std::map<std::string, std::string> seen;
@@ -528,6 +580,11 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
     nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
       return Error("not a JSON object (one document a line expected)", file, line_no, 1, std::string(line));
+    if (keep_sources_) {
+      std::string bytes;
+      if (auto err = source_parser.parse(line, bytes)) return Error("not a JSON object: " + *err, file, line_no, 1, std::string(line));
+      idx.sources.emplace_back(std::move(bytes));
+    }
     idx.doc_ids.push_back(std::to_string(idx.doc_ids.size() + 1));
     idx.lines.push_back(line_no);
     idx.data.origin.push_back(static_cast<std::int64_t>(indices_.size()) << 32 | static_cast<std::int64_t>(idx.doc_ids.size() - 1));

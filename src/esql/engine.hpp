@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dynamic.hpp"
 #include "core/error.hpp"
 #include "esql/ast.hpp"
 #include "esql/parser.hpp"
@@ -39,6 +40,11 @@ struct Index {
   std::vector<std::size_t> lines;    // line of each row in that file
   Page data;  // every mapped field as a column
   std::vector<std::string> doc_ids;  // _id per row
+  // The documents as indexed (_source), for what Elasticsearch answers from the index rather than
+  // from columns: KQL(), MATCH and `:` (full-text queries pushed down to Lucene), METADATA _source.
+  std::vector<Dynamic> sources;
+  // The field model the index was typed with (null: none given).
+  std::shared_ptr<const elastic::FieldTypes> types;
   // A file read at query time (add_index_file): `data` is empty; the documents are typed by these.
   std::shared_ptr<const elastic::FieldTypes> stream_types;
   bool streamed() const { return stream_types != nullptr; }
@@ -64,6 +70,12 @@ class Catalog {
  private:
   std::vector<Index> indices_;
   std::size_t unmapped_ = 0;
+  bool keep_sources_ = true;
+
+ public:
+  // Whether add_index keeps each document (Index::sources, for KQL/MATCH/_source/_ignored);
+  // a whole-index load for a query that reads none of them leaves them out.
+  void set_keep_sources(bool keep) { keep_sources_ = keep; }
 };
 
 struct RunOptions {
@@ -72,9 +84,25 @@ struct RunOptions {
   SourceContext where;              // for error positions
   // Extra filter applied to every FROM (rule window): rows whose @timestamp is in [from, to].
   std::optional<std::pair<std::int64_t, std::int64_t>> window;
+  // Explain: follow this source document (index number << 32 | row) through the commands.
+  std::optional<std::int64_t> trace;
   // Indices read at query time (Catalog::add_index_file) are streamed, only the fields the query
   // needs, when its result names its columns; false: always loaded whole (the same answer).
   bool stream = true;
+};
+
+// What one command did to the traced document's rows (explain).
+struct TracePart {
+  std::string text;   // a condition of a WHERE, as written (the operands of its top-level AND)
+  std::string value;  // "true", "false" or "null" on the traced row
+  std::vector<std::pair<std::string, std::string>> fields;  // the columns it reads: name, value as JSON
+};
+struct TraceStep {
+  std::size_t command = 0;  // index into Query::commands; commands.size(): the implicit LIMIT 1000
+  std::string text;         // the command as written
+  std::size_t rows_before = 0, rows_after = 0;  // rows that carry the document, before and after it
+  std::string note;         // what happened to them (aggregated into, position after SORT, ...)
+  std::vector<TracePart> parts;  // a WHERE that dropped the traced row: each condition on that row
 };
 
 struct RunOutput {
@@ -87,8 +115,10 @@ struct RunOutput {
   std::map<std::size_t, std::vector<std::uint32_t>> source_lines;
   // Per index number that FROM read: its documents, and those in RunOptions::window.
   std::map<std::size_t, std::pair<std::size_t, std::size_t>> documents;
-  // The command (index into Query::commands) after which each source row was last seen, for explain.
-  std::vector<std::size_t> dropped_at;
+  // With RunOptions::trace: each command's effect on the traced document, and the output rows
+  // that carry it (the rows themselves, or the groups it was aggregated into).
+  std::vector<TraceStep> trace;
+  std::vector<std::size_t> traced_rows;
 };
 
 // Runs a parsed query. Errors are positioned in the query (unknown column, type mismatch, a
@@ -96,6 +126,7 @@ struct RunOutput {
 struct RunError {
   Error error;
   bool unsupported = false;
+  bool needs_service = false;  // COMPLETION (inference endpoint), ENRICH (enrich policy): a cluster's service
 };
 struct RunResult {
   std::optional<RunOutput> output;

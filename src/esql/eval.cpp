@@ -405,52 +405,169 @@ std::string like_to_re2(std::string_view p) {
   return out;
 }
 
-std::string rlike_to_re2(std::string_view p, std::size_t offset) {
-  // Lucene regular expressions: always anchored; `"..."` is a literal; `@` any string; `#` the
-  // empty language; `~` (complement), `&` (intersection) and `<n-m>` (numeric range) have no RE2
-  // equivalent and are refused. `.` matches any character including newlines.
-  std::string out;
-  for (std::size_t i = 0; i < p.size(); ++i) {
-    char c = p[i];
-    if (c == '\\') {
-      if (i + 1 >= p.size()) throw QueryError("invalid RLIKE pattern: trailing backslash", offset);
-      char n = p[++i];
-      if (std::isalnum(static_cast<unsigned char>(n)) && n != 'd' && n != 'D' && n != 'w' && n != 'W' && n != 's' && n != 'S')
-        out += n;
-      else if (std::isalnum(static_cast<unsigned char>(n)))
-        out += std::string("\\") + n;
-      else
-        out += RE2::QuoteMeta(std::string(1, n));
-    } else if (c == '"') {
-      std::size_t close = p.find('"', i + 1);
-      if (close == std::string_view::npos) throw QueryError("invalid RLIKE pattern: unterminated quoted string", offset);
-      out += RE2::QuoteMeta(std::string(p.substr(i + 1, close - i - 1)));
-      i = close;
-    } else if (c == '@') {
-      out += "(?s:.*)";
-    } else if (c == '#') {
-      out += "[^\\x{0}-\\x{10FFFF}]";
-    } else if (c == '~' || c == '&' || c == '<') {
-      throw QueryError(std::string("RLIKE pattern operator '") + c +
-                           "' (Lucene complement, intersection or numeric range) is not supported by rulelab",
-                       offset, true);
-    } else if (c == '[') {
-      // character class: copy through to ']' (Lucene classes are RE2-compatible, `^` negation included)
-      std::size_t j = i + 1;
-      if (j < p.size() && p[j] == '^') ++j;
-      if (j < p.size() && p[j] == ']') ++j;
-      while (j < p.size() && p[j] != ']') {
-        if (p[j] == '\\') ++j;
+namespace {
+
+// Lucene's RegExp grammar (org.apache.lucene.util.automaton.RegExp, all syntax flags, as ES|QL's
+// RLIKE reads it), parsed the way Lucene parses it and written as RE2:
+//   union  := inter ('|' union)?        inter := concat ('&' inter)?
+//   concat := repeat concat?  (stops before ')', '|' and '&')
+//   repeat := compl ('?' | '*' | '+' | '{n}' | '{n,}' | '{n,m}')*
+//   simple := '.' | '#' (empty language) | '@' (any string) | '"..."' (literal) | '(' union? ')'
+//           | '[' class ']' | '\' char | any other character, literally
+// The first character of an expression is read as a literal whatever it is: `*sh` matches a
+// literal "*sh", and `a&|b` intersects `a` with the literal "|b". Intersection has no RE2 form in
+// general; when one side is a plain string it is that string if the other side matches it, else
+// the empty language (exact). Complement `~` and numeric ranges `<n-m>` are refused.
+class LuceneRegex {
+ public:
+  LuceneRegex(std::string_view p, std::size_t offset) : p_(p), offset_(offset) {}
+  std::string translate() {
+    Part e = union_exp();
+    if (i_ < p_.size()) fail("end of pattern expected at position " + std::to_string(i_) + " (an unmatched ')')");
+    return e.empty ? std::string(kEmpty) : e.re;
+  }
+
+ private:
+  static constexpr const char* kEmpty = "[^\\x{0}-\\x{10FFFF}]";
+  struct Part {
+    std::string re;
+    std::optional<std::string> literal;  // the piece is exactly this string
+    bool empty = false;                  // the empty language
+  };
+  [[noreturn]] void fail(const std::string& m) const { throw QueryError("invalid RLIKE pattern [" + std::string(p_) + "]: " + m, offset_); }
+  bool more() const { return i_ < p_.size(); }
+  bool peek(std::string_view chars) const { return more() && chars.find(p_[i_]) != std::string_view::npos; }
+
+  Part union_exp() {
+    Part e = inter_exp();
+    if (more() && p_[i_] == '|') {
+      ++i_;
+      Part r = union_exp();
+      if (e.empty) return r;
+      if (r.empty) return e;
+      return Part{"(?:" + e.re + "|" + r.re + ")", std::nullopt, false};
+    }
+    return e;
+  }
+  Part inter_exp() {
+    Part e = concat_exp();
+    if (more() && p_[i_] == '&') {
+      std::size_t at = i_++;
+      Part r = inter_exp();
+      return intersect(std::move(e), std::move(r), at);
+    }
+    return e;
+  }
+  Part intersect(Part a, Part b, std::size_t at) {
+    if (a.empty || b.empty) return Part{"", std::nullopt, true};
+    const Part* lit = a.literal ? &a : b.literal ? &b : nullptr;
+    if (!lit)
+      throw QueryError("RLIKE pattern operator '&' (Lucene intersection) at position " + std::to_string(at) +
+                           " joins two patterns neither of which is a plain string; rulelab cannot translate that to RE2",
+                       offset_, true);
+    const Part& other = lit == &a ? b : a;
+    RE2::Options o;
+    o.set_log_errors(false);
+    o.set_dot_nl(true);
+    RE2 re(other.re, o);
+    if (!re.ok()) fail(re.error());
+    if (RE2::FullMatch(*lit->literal, re)) return *lit;
+    return Part{"", std::nullopt, true};
+  }
+  Part concat_exp() {
+    Part e = repeat_exp();
+    if (more() && !peek(")|&")) {
+      Part r = concat_exp();
+      if (e.empty || r.empty) return Part{"", std::nullopt, true};
+      Part c{e.re + r.re, std::nullopt, false};
+      if (e.literal && r.literal) c.literal = *e.literal + *r.literal;
+      return c;
+    }
+    return e;
+  }
+  Part repeat_exp() {
+    Part e = simple_exp();
+    while (peek("?*+{")) {
+      char c = p_[i_++];
+      std::string op(1, c);
+      if (c == '{') {
+        std::size_t close = p_.find('}', i_);
+        if (close == std::string_view::npos) fail("expected '}'");
+        std::string body(p_.substr(i_, close - i_));
+        if (body.empty() || body.find_first_not_of("0123456789,") != std::string::npos || body[0] == ',' ||
+            std::count(body.begin(), body.end(), ',') > 1)
+          fail("integer expected in {" + body + "}");
+        op = "{" + body + "}";
+        i_ = close + 1;
+      }
+      if (e.empty) continue;
+      e = Part{"(?:" + e.re + ")" + op, std::nullopt, false};
+    }
+    return e;
+  }
+  Part simple_exp() {
+    if (!more()) fail("unexpected end of pattern");
+    char c = p_[i_];
+    if (c == '~') throw QueryError("RLIKE pattern operator '~' (Lucene complement) is not supported by rulelab", offset_, true);
+    if (c == '<') throw QueryError("RLIKE pattern operator '<n-m>' (Lucene numeric range) is not supported by rulelab", offset_, true);
+    if (c == '.') { ++i_; return Part{".", std::nullopt, false}; }
+    if (c == '#') { ++i_; return Part{"", std::nullopt, true}; }
+    if (c == '@') { ++i_; return Part{"(?s:.*)", std::nullopt, false}; }
+    if (c == '"') {
+      std::size_t close = p_.find('"', i_ + 1);
+      if (close == std::string_view::npos) fail("unterminated quoted string");
+      std::string lit(p_.substr(i_ + 1, close - i_ - 1));
+      i_ = close + 1;
+      return Part{"(?:" + RE2::QuoteMeta(lit) + ")", lit, false};
+    }
+    if (c == '(') {
+      ++i_;
+      if (more() && p_[i_] == ')') { ++i_; return Part{"(?:)", std::string(), false}; }
+      Part e = union_exp();
+      if (!more() || p_[i_] != ')') fail("expected ')' at position " + std::to_string(i_));
+      ++i_;
+      if (!e.empty) e.re = "(?:" + e.re + ")";
+      return e;
+    }
+    if (c == '[') {
+      // character class: copied through to ']' (Lucene classes are RE2-compatible, `^` included)
+      std::size_t j = i_ + 1;
+      if (j < p_.size() && p_[j] == '^') ++j;
+      if (j < p_.size() && p_[j] == ']') ++j;
+      while (j < p_.size() && p_[j] != ']') {
+        if (p_[j] == '\\') ++j;
         ++j;
       }
-      out += std::string(p.substr(i, j - i + 1));
-      i = j;
-    } else {
-      out += c;
+      if (j >= p_.size()) fail("expected ']'");
+      std::string cls(p_.substr(i_, j - i_ + 1));
+      i_ = j + 1;
+      return Part{cls, std::nullopt, false};
     }
+    if (c == '\\') {
+      if (i_ + 1 >= p_.size()) fail("trailing backslash");
+      char n = p_[i_ + 1];
+      if (n == 'd' || n == 'D' || n == 'w' || n == 'W' || n == 's' || n == 'S') {
+        i_ += 2;
+        return Part{std::string("\\") + n, std::nullopt, false};
+      }
+      ++i_;  // any other escaped character is itself
+    }
+    // One character (a whole UTF-8 sequence), literally.
+    unsigned char b = static_cast<unsigned char>(p_[i_]);
+    std::size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
+    std::string ch(p_.substr(i_, len));
+    i_ += ch.size();
+    return Part{RE2::QuoteMeta(ch), ch, false};
   }
-  return out;
-}
+
+  std::string_view p_;
+  std::size_t offset_;
+  std::size_t i_ = 0;
+};
+
+}  // namespace
+
+std::string rlike_to_re2(std::string_view p, std::size_t offset) { return LuceneRegex(p, offset).translate(); }
 
 Column eval(const Expr& e, EvalCtx& ctx) {
   std::size_t n = ctx.page.rows();
@@ -535,9 +652,7 @@ Column eval(const Expr& e, EvalCtx& ctx) {
       return out;
     }
     case ExprKind::Call: return call_function(e, ctx);
-    case ExprKind::Match:
-      throw QueryError("the match operator ':' (full-text search) needs Elasticsearch's analyzers and scoring; not supported by rulelab",
-                       e.begin, true);
+    case ExprKind::Match: return eval_match(e, ctx);
     case ExprKind::Map: throw QueryError("a map of options is only allowed as a function's last argument", e.begin);
     case ExprKind::Param: throw QueryError("query parameters are not supported", e.begin, true);
   }

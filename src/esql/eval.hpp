@@ -12,10 +12,11 @@ namespace rulelab::esql {
 
 // A user error at a query offset (unknown column, type mismatch, unsupported feature).
 struct QueryError : std::runtime_error {
-  QueryError(std::string msg, std::size_t off, bool unsupported = false)
-      : std::runtime_error(std::move(msg)), offset(off), unsupported(unsupported) {}
+  QueryError(std::string msg, std::size_t off, bool unsupported = false, bool needs_service = false)
+      : std::runtime_error(std::move(msg)), offset(off), unsupported(unsupported), needs_service(needs_service) {}
   std::size_t offset;
   bool unsupported;
+  bool needs_service;  // the query needs a service of an Elasticsearch cluster (an inference endpoint, an enrich policy)
 };
 
 // Warnings of one run, as Elasticsearch words them; each distinct text once, at most 20 failures
@@ -42,9 +43,18 @@ struct EvalCtx {
   Warnings& warn;
   std::int64_t now_ms = 0;
   std::string_view query;
+  // The indices the query reads (by the index number of page.origin): full-text functions read
+  // each row's source document there.
+  const std::vector<const Index*>* indices = nullptr;
+  // The page's rows are still source documents (no STATS or ROW before): the name of the command
+  // that made them something else otherwise ("STATS", "ROW").
+  const char* not_source = nullptr;
 };
 
 Column eval(const Expr& e, EvalCtx& ctx);
+// Full-text functions (fulltext.cpp): KQL(query), MATCH(field, query[, options]), field : query.
+Column eval_kql(const Expr& e, EvalCtx& ctx);
+Column eval_match(const Expr& e, EvalCtx& ctx);
 // Text of an expression as written.
 std::string expr_text(const Expr& e, std::string_view query);
 bool is_aggregate(const std::string& fn);

@@ -2,6 +2,7 @@
 // (string, date-time, math, conditional, multi-value, IP, type conversion functions).
 #include "esql/functions.hpp"
 
+#include <nlohmann/json.hpp>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -39,6 +40,86 @@ const Scalar* single(const Cell& c, const Expr& e, Warnings& w) {
     return nullptr;
   }
   return &c[0];
+}
+
+// JSON_EXTRACT: the value at a JSONPath-subset path, or nullopt (JSON null). `err` says why the
+// result is null otherwise (invalid JSON, malformed path, no such key or index).
+std::optional<std::string> json_extract(const std::string& text, const std::string& path, std::string& err) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded()) {
+    err = "invalid JSON input";
+    return std::nullopt;
+  }
+  std::size_t i = 0;
+  auto skip_ws = [&] { while (i < path.size() && path[i] == ' ') ++i; };
+  if (i < path.size() && path[i] == '$') ++i;
+  const nlohmann::json* cur = &doc;
+  bool first = true;
+  while (i < path.size()) {
+    std::optional<std::string> key;
+    std::optional<std::size_t> index;
+    if (path[i] == '.' || (first && path[i] != '[')) {
+      if (path[i] == '.') ++i;
+      std::size_t st = i;
+      while (i < path.size() && path[i] != '.' && path[i] != '[') ++i;
+      if (i == st) {
+        err = "malformed path [" + path + "]";
+        return std::nullopt;
+      }
+      key = path.substr(st, i - st);
+    } else if (path[i] == '[') {
+      ++i;
+      skip_ws();
+      if (i < path.size() && (path[i] == '\'' || path[i] == '"')) {
+        char qc = path[i++];
+        std::string k;
+        while (i < path.size() && path[i] != qc) {
+          if (path[i] == '\\' && i + 1 < path.size()) ++i;
+          k += path[i++];
+        }
+        if (i >= path.size()) {
+          err = "malformed path [" + path + "]";
+          return std::nullopt;
+        }
+        ++i;
+        key = k;
+      } else {
+        std::size_t st = i;
+        while (i < path.size() && std::isdigit(static_cast<unsigned char>(path[i]))) ++i;
+        if (i == st) {
+          err = "malformed path [" + path + "]";
+          return std::nullopt;
+        }
+        index = std::stoul(path.substr(st, i - st));
+      }
+      skip_ws();
+      if (i >= path.size() || path[i] != ']') {
+        err = "malformed path [" + path + "]";
+        return std::nullopt;
+      }
+      ++i;
+    } else {
+      err = "malformed path [" + path + "]";
+      return std::nullopt;
+    }
+    first = false;
+    if (key) {
+      if (!cur->is_object() || !cur->contains(*key)) {
+        err = "path [" + path + "] does not exist";
+        return std::nullopt;
+      }
+      cur = &(*cur)[*key];
+    } else {
+      if (!cur->is_array() || *index >= cur->size()) {
+        err = "path [" + path + "] does not exist";
+        return std::nullopt;
+      }
+      cur = &(*cur)[*index];
+    }
+  }
+  if (cur->is_null()) return std::nullopt;
+  if (cur->is_string()) return cur->get<std::string>();
+  return cur->dump();
 }
 
 bool str_or_null(Type t) { return is_string(t) || t == Type::Null; }
@@ -658,6 +739,17 @@ Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w)
           }
         } else s = v;
         break;
+      case Type::GeoPoint:
+        if (is_string(from)) {
+          auto xy = parse_wkt_point(v.s);
+          if (!xy) {
+            ok = false;
+            err = "java.lang.IllegalArgumentException: Failed to parse WKT: " + v.s;
+          } else
+            s.s = wkt_point(xy->first, xy->second);
+        } else
+          ok = false;
+        break;
       default:
         ok = false;
     }
@@ -680,7 +772,7 @@ Type conversion_target(const std::string& n) {
       {"to_double", Type::Double},    {"to_dbl", Type::Double},        {"to_boolean", Type::Boolean},
       {"to_bool", Type::Boolean},     {"to_datetime", Type::Date},     {"to_dt", Type::Date},
       {"to_ip", Type::Ip},            {"to_version", Type::Version},   {"to_ver", Type::Version},
-      {"to_dateperiod", Type::DatePeriod}, {"to_timeduration", Type::TimeDuration}};
+      {"to_dateperiod", Type::DatePeriod}, {"to_timeduration", Type::TimeDuration}, {"to_geopoint", Type::GeoPoint}};
   auto it = m.find(n);
   return it == m.end() ? Type::Unsupported : it->second;
 }
@@ -714,8 +806,10 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   std::size_t n = ctx.page.rows();
   if (is_aggregate(fn))
     throw QueryError("aggregate function [" + expr_text(e, ctx.query) + "] is only allowed in STATS", e.begin);
-  if (fn == "kql" || fn == "qstr" || fn == "match" || fn == "match_phrase" || fn == "multi_match" || fn == "score")
-    throw QueryError("[" + fn + "] is a full-text function; rulelab evaluates it only directly in WHERE after FROM", e.begin, true);
+  if (fn == "kql") return eval_kql(e, ctx);
+  if (fn == "match") return eval_match(e, ctx);
+  if (fn == "qstr" || fn == "match_phrase" || fn == "multi_match" || fn == "score")
+    throw QueryError("[" + fn + "] is a full-text function rulelab does not evaluate (KQL, MATCH and ':' it does)", e.begin, true);
   // Constants.
   if (fn == "now") { need_args(e, 0, 0); Column c; c.type = Type::Date; c.cells.assign(n, {Scalar::of_int(ctx.now_ms)}); return c; }
   if (fn == "pi" || fn == "e" || fn == "tau") {
@@ -1554,6 +1648,89 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
       }
     }
     return out;
+  }
+  // Set functions ("ES|QL multivalue functions": MV_INTERSECTION, MV_INTERSECTS, MV_UNION). Values
+  // keep the first input's order, then the second's, each once.
+  if (fn == "mv_intersection" || fn == "mv_union" || fn == "mv_intersects") {
+    need_args(e, 2, 2);
+    Type t = common_type(e, a, 0, q);
+    Column out;
+    out.type = fn == "mv_intersects" ? Type::Boolean : t == Type::Text ? Type::Keyword : t;
+    out.cells.resize(n);
+    auto has = [&](const Cell& c, const Scalar& v) {
+      for (const auto& w : c)
+        if (compare_scalar(t, w, t, v) == 0) return true;
+      return false;
+    };
+    for (std::size_t r = 0; r < n; ++r) {
+      Cell x = widen(a[0].cells[r], a[0].type, t);
+      Cell y = widen(a[1].cells[r], a[1].type, t);
+      Cell c;
+      if (fn == "mv_intersects") {
+        bool any = false;
+        for (const auto& v : y) any = any || has(x, v);
+        out.cells[r] = {Scalar::of_int(any)};
+        continue;
+      }
+      if (fn == "mv_intersection") {
+        if (x.empty() || y.empty()) continue;
+        for (const auto& v : x)
+          if (has(y, v) && !has(c, v)) c.push_back(v);
+      } else {
+        for (const auto& v : x)
+          if (!has(c, v)) c.push_back(v);
+        for (const auto& v : y)
+          if (!has(c, v)) c.push_back(v);
+      }
+      out.cells[r] = std::move(c);  // no common value: null
+    }
+    return out;
+  }
+  // Spatial ("ES|QL spatial functions"): ST_X / ST_Y, the x (longitude) and y (latitude) of a point.
+  if (fn == "st_x" || fn == "st_y") {
+    need_args(e, 1, 1);
+    if (a[0].type != Type::GeoPoint && a[0].type != Type::Null) bad_type(e, 0, a[0], "geo_point or cartesian_point", q);
+    return map_rows(e, ctx, a, Type::Double, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+      auto xy = parse_wkt_point(v[0]->s);
+      if (!xy) return std::nullopt;
+      return Scalar::of_double(fn == "st_x" ? xy->first : xy->second);
+    });
+  }
+  // ST_DISTANCE of two geo_points: the great-circle (haversine) distance in meters, with the Earth's
+  // mean radius 6371008.7714 m as Elasticsearch's GeoUtils uses it.
+  if (fn == "st_distance") {
+    need_args(e, 2, 2);
+    for (std::size_t k = 0; k < 2; ++k)
+      if (a[k].type != Type::GeoPoint && a[k].type != Type::Null) bad_type(e, k, a[k], "geo_point or cartesian_point", q);
+    return map_rows(e, ctx, a, Type::Double, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+      auto p1 = parse_wkt_point(v[0]->s);
+      auto p2 = parse_wkt_point(v[1]->s);
+      if (!p1 || !p2) return std::nullopt;
+      const double rad = M_PI / 180.0;
+      double la1 = p1->second * rad, la2 = p2->second * rad;
+      double dlat = la2 - la1, dlon = (p2->first - p1->first) * rad;
+      double h = std::sin(dlat / 2) * std::sin(dlat / 2) + std::cos(la1) * std::cos(la2) * std::sin(dlon / 2) * std::sin(dlon / 2);
+      return Scalar::of_double(2 * 6371008.7714 * std::asin(std::min(1.0, std::sqrt(h))));
+    });
+  }
+  // JSON_EXTRACT(string, path) ("ES|QL string functions"): a JSONPath subset (dot and bracket
+  // notation, optional `$`, array indices); strings unquoted, numbers and booleans as text, objects
+  // and arrays as JSON; null for a JSON null; null with a warning when the input is not JSON, the
+  // path is malformed or leads nowhere.
+  if (fn == "json_extract") {
+    need_args(e, 2, 2);
+    if (!str_or_null(a[0].type) && a[0].type != Type::Source) bad_type(e, 0, a[0], "_source or string", q);
+    if (!str_or_null(a[1].type)) bad_type(e, 1, a[1], "string", q);
+    return map_rows(e, ctx, a, Type::Keyword, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+      std::string err;
+      auto r = json_extract(v[0]->s, v[1]->s, err);
+      if (!err.empty()) {
+        ctx.warn.failure(e, "java.lang.IllegalArgumentException: " + err);
+        return std::nullopt;
+      }
+      if (!r) return std::nullopt;
+      return Scalar::of_str(*r);
+    });
   }
   if (fn == "mv_contains") {
     need_args(e, 2, 2);

@@ -4,11 +4,15 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <set>
 #include <unordered_map>
 
+#include "core/paths.hpp"
+#include "elastic/field_types.hpp"
 #include "esql/eval.hpp"
 #include "esql/functions.hpp"
 #include "esql/source.hpp"
@@ -140,6 +144,24 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
   const std::string& fn = call.name;
   Type t = in.value.type;
   auto live = [&](std::size_t r) { return in.where.empty() || in.where[r]; };
+  if ((fn == "first" || fn == "last") && !in.extra.cells.empty()) {
+    // FIRST(value, sort) / LAST(value, sort): the value of the row with the smallest / largest sort
+    // value (rows whose sort value is null are skipped; a tie keeps the earlier row).
+    const bool first = fn == "first";
+    Type st = in.extra.type;
+    const Scalar* best = nullptr;
+    std::size_t best_row = 0;
+    for (auto r : rows) {
+      if (!live(r)) continue;
+      for (const auto& v : in.extra.cells[r])
+        if (!best || (first ? compare_scalar(st, v, st, *best) < 0 : compare_scalar(st, v, st, *best) > 0)) {
+          best = &v;
+          best_row = r;
+        }
+    }
+    if (!best) return {};
+    return in.value.cells[best_row];
+  }
   if (fn == "count") {
     std::int64_t c = 0;
     for (auto r : rows)
@@ -278,7 +300,7 @@ std::string key_of(Type t, const Scalar* v) {
   switch (t) {
     case Type::Double: k.append(reinterpret_cast<const char*>(&v->d), sizeof v->d); break;
     case Type::UnsignedLong: k.append(reinterpret_cast<const char*>(&v->u), sizeof v->u); break;
-    case Type::Keyword: case Type::Text: case Type::Ip: case Type::Version: k += v->s; break;
+    case Type::Keyword: case Type::Text: case Type::Ip: case Type::Version: case Type::GeoPoint: case Type::Source: k += v->s; break;
     default: k.append(reinterpret_cast<const char*>(&v->i), sizeof v->i); k.append(reinterpret_cast<const char*>(&v->j), sizeof v->j);
   }
   return k;
@@ -327,7 +349,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
     for (const auto& k : keys) set_column(with_keys, k);
     agg_in = &with_keys;
   }
-  EvalCtx actx{*agg_in, ctx.warn, ctx.now_ms, ctx.query};
+  EvalCtx actx{*agg_in, ctx.warn, ctx.now_ms, ctx.query, ctx.indices, ctx.not_source};
   // Groups: a row with a multi-valued key belongs to one group per value.
   std::unordered_map<std::string, std::size_t, GroupKeyHash> index;
   std::vector<std::vector<const Scalar*>> group_keys;
@@ -391,7 +413,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
         ai.value.type = Type::Long;
         ai.value.cells.resize(n);
       }
-      if (ce.name == "weighted_avg") {
+      if (ce.name == "weighted_avg" || ((ce.name == "first" || ce.name == "last") && ce.args.size() == 2)) {
         if (ce.args.size() != 2) throw QueryError("function [weighted_avg] takes 2 arguments", ce.begin);
         ai.extra = eval(*ce.args[1], actx);
       } else if (ce.args.size() > 1 && ce.name != "count_distinct") {
@@ -700,6 +722,7 @@ std::string scalar_json(Type t, const Scalar& v) {
       if (!std::isfinite(v.d)) return "null";
       return format_double(v.d);
     }
+    case Type::Source: return v.s;  // the document itself, as Elasticsearch returns _source
     default: return json_escape(to_text(t, v));
   }
 }
@@ -733,6 +756,36 @@ std::string result_json(const RunOutput& out) {
 
 namespace {
 
+// METADATA _ignored: the fields of a document that Elasticsearch did not index, those whose
+// keyword value is longer than the mapping's ignore_above (sub-fields included; a string field
+// with no mapping gets the dynamic text + .keyword (ignore_above 256)); sorted, each once.
+// Malformed values (ignore_malformed) are not detected.
+Cell ignored_fields(const Index& idx, DynRef doc) {
+  std::set<std::string> names;
+  auto too_long = [](DynRef v, std::int64_t limit) {
+    if (limit < 0 || !v.is_string()) return false;
+    std::string_view s = v.as_string();
+    std::int64_t chars = 0;
+    for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
+    return chars > limit;
+  };
+  for (const auto& path : leaf_paths(doc)) {
+    std::optional<elastic::ResolvedField> rf = idx.types ? idx.types->lookup(path) : std::nullopt;
+    for_each_value_at(doc, path, [&](DynRef v) {
+      if (rf) {
+        if (elastic::is_keyword_like(rf->mapping.type) && too_long(v, rf->mapping.ignore_above)) names.insert(path);
+        for (const auto& [sub, m] : rf->mapping.multi_fields)
+          if (elastic::is_keyword_like(m.type) && too_long(v, m.ignore_above)) names.insert(path + "." + sub);
+      } else if (!idx.types || idx.types->dynamic()) {
+        if (too_long(v, 256)) names.insert(path + ".keyword");
+      }
+    });
+  }
+  Cell out;
+  for (const auto& n : names) out.push_back(Scalar::of_str(n));
+  return out;
+}
+
 // The indices FROM's patterns choose, with their numbers in `all`.
 void choose_indices(const Command& c, const std::vector<const Index*>& all, std::vector<const Index*>& chosen,
                     std::vector<std::size_t>& chosen_no) {
@@ -759,7 +812,9 @@ std::vector<Column> metadata_columns(const Command& c) {
     if (m == "_id" || m == "_index") meta.push_back(Column{m, Type::Keyword, {}});
     else if (m == "_version") meta.push_back(Column{m, Type::Long, {}});
     else if (m == "_score") meta.push_back(Column{m, Type::Double, {}});
-    else if (m == "_source" || m == "_ignored" || m == "_index_mode" || m == "_tsid")
+    else if (m == "_source") meta.push_back(Column{m, Type::Source, {}});
+    else if (m == "_ignored") meta.push_back(Column{m, Type::Keyword, {}});
+    else if (m == "_index_mode" || m == "_tsid")
       throw QueryError("metadata field [" + m + "] is not supported by rulelab", c.offset, true);
     else throw QueryError("unsupported metadata field [" + m + "]", c.offset);
   }
@@ -809,6 +864,8 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
         if (m.name == "_id") m.cells.push_back({Scalar::of_str(idx.doc_ids[r])});
         else if (m.name == "_index") m.cells.push_back({Scalar::of_str(idx.name)});
         else if (m.name == "_version") m.cells.push_back({Scalar::of_int(1)});
+        else if (m.name == "_source") m.cells.push_back(r < idx.sources.size() ? Cell{Scalar::of_str(to_json(idx.sources[r].ref()))} : Cell{});
+        else if (m.name == "_ignored") m.cells.push_back(r < idx.sources.size() ? ignored_fields(idx, idx.sources[r].ref()) : Cell{});
         else m.cells.push_back({Scalar::of_double(0)});
       }
     for (auto r : sel) out.origin.push_back(static_cast<std::int64_t>(chosen_no[ci]) << 32 | static_cast<std::int64_t>(r));
@@ -818,11 +875,72 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
   return out;
 }
 
+void and_parts(const ExprPtr& e, std::vector<ExprPtr>& out) {
+  if (e->kind == ExprKind::And) {
+    for (const auto& a : e->args) and_parts(a, out);
+    return;
+  }
+  out.push_back(e);
+}
+
+void field_names(const Expr& e, std::vector<std::string>& out) {
+  if (e.kind == ExprKind::Field && std::find(out.begin(), out.end(), e.name) == out.end()) out.push_back(e.name);
+  for (const auto& a : e.args) field_names(*a, out);
+}
+
+// Each condition of a WHERE (its top-level AND operands) on row `r` of the page it filtered.
+std::vector<TracePart> judge_where(const Command& c, const Page& page, std::size_t r, const RunOptions& opts, const std::vector<const Index*>& all,
+                                   const char* not_source, std::string_view query) {
+  std::vector<ExprPtr> parts;
+  and_parts(c.expr, parts);
+  Warnings quiet(query);  // the real run already reported this evaluation's warnings
+  std::vector<TracePart> out;
+  for (const auto& p : parts) {
+    TracePart tp;
+    tp.text = expr_text(*p, query);
+    EvalCtx ctx{page, quiet, opts.now_ms, query, &all, not_source};
+    try {
+      Column v = eval(*p, ctx);
+      tp.value = v.cells[r].empty() ? "null" : truthy(v.cells[r]) ? "true" : "false";
+    } catch (const QueryError& e) {
+      tp.value = std::string("error: ") + e.what();
+    }
+    std::vector<std::string> names;
+    field_names(*p, names);
+    for (const auto& n : names) {
+      int i = page.find(n);
+      if (i >= 0) tp.fields.emplace_back(n, cell_json(page.columns[static_cast<std::size_t>(i)].type, page.columns[static_cast<std::size_t>(i)].cells[r]));
+    }
+    out.push_back(std::move(tp));
+  }
+  return out;
+}
+
+// Explain's state while a query runs: the page origins that carry the traced document (after
+// STATS, the ids of its groups), those rows before the current command, and what it did.
+struct TraceState {
+  std::set<std::int64_t> ids;
+  std::vector<std::size_t> before;
+  TraceStep step;
+};
+
+// The command that made rows something else than source documents, before command `ci`.
+const char* not_source_before(const Query& q, std::size_t ci) {
+  const char* ns = nullptr;
+  for (std::size_t k = 0; k < ci; ++k) {
+    if (q.commands[k].kind == CommandKind::From) ns = nullptr;
+    else if (q.commands[k].kind == CommandKind::Row) ns = "ROW";
+    else if (q.commands[k].kind == CommandKind::Stats) ns = "STATS";
+  }
+  return ns;
+}
+
 // Runs command `ci` of the query over `page`.
 void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, const RunOptions& opts, RunOutput& out,
-                 const std::vector<const Index*>& all) {
+                 const std::vector<const Index*>& all, TraceState* trace = nullptr) {
   const Command& c = q.commands[ci];
-  EvalCtx ctx{page, warn, opts.now_ms, q.text};
+  const char* not_source = not_source_before(q, ci);
+  EvalCtx ctx{page, warn, opts.now_ms, q.text, &all, not_source};
   switch (c.kind) {
     case CommandKind::From: page = source_page(c, all, opts, out.index_names, out.documents); break;
     case CommandKind::Row: {
@@ -844,12 +962,18 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       std::vector<std::size_t> keep;
       for (std::size_t r = 0; r < page.rows(); ++r)
         if (truthy(b.cells[r])) keep.push_back(r);
+      if (trace)
+        for (auto r : trace->before)
+          if (!truthy(b.cells[r])) {
+            trace->step.parts = judge_where(c, page, r, opts, all, not_source, q.text);
+            break;
+          }
       page = take_rows(page, keep);
       break;
     }
     case CommandKind::Eval:
       for (const auto& f : c.fields) {
-        EvalCtx ectx{page, warn, opts.now_ms, q.text};
+        EvalCtx ectx{page, warn, opts.now_ms, q.text, &all, not_source};
         Column col = eval(*f.expr, ectx);
         col.name = f.name;
         set_column(page, std::move(col));
@@ -859,6 +983,19 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       StatsResult sr = run_stats(c, page, ctx);
       page = std::move(sr.groups);
       out.aggregating = true;
+      // Group rows get their own ids (negative: not documents), so later commands can be traced.
+      std::set<std::int64_t> groups_of_traced;
+      page.origin.assign(page.rows(), -1);
+      for (std::size_t g = 0; g < sr.members.size() && g < page.rows(); ++g) {
+        page.origin[g] = -static_cast<std::int64_t>(g) - 2;
+        if (trace)
+          for (auto r : sr.members[g])
+            if (std::find(trace->before.begin(), trace->before.end(), r) != trace->before.end()) {
+              groups_of_traced.insert(page.origin[g]);
+              break;
+            }
+      }
+      if (trace) trace->ids = std::move(groups_of_traced);
       break;
     }
     case CommandKind::InlineStats: {
@@ -1094,14 +1231,36 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       break;
     }
     case CommandKind::Enrich:
-      throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true);
+      throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
     case CommandKind::LookupJoin:
       throw QueryError("LOOKUP JOIN needs a lookup index; not supported by rulelab yet", c.offset, true);
     case CommandKind::Completion:
-      throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none", c.offset, true);
+      throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
     case CommandKind::Other:
       throw QueryError("command " + c.keyword + " is not supported by rulelab", c.offset, true);
   }
+}
+
+bool reads_documents(const Expr& e) {
+  if (e.kind == ExprKind::Match || (e.kind == ExprKind::Call && (e.name == "kql" || e.name == "match"))) return true;
+  for (const auto& a : e.args)
+    if (reads_documents(*a)) return true;
+  return false;
+}
+
+// The query reads whole source documents (KQL, MATCH, `:`, METADATA _source or _ignored): the
+// indices are loaded whole, with their documents.
+bool needs_documents(const Query& q) {
+  for (const auto& c : q.commands) {
+    for (const auto& m : c.metadata)
+      if (m == "_source" || m == "_ignored") return true;
+    if (c.expr && reads_documents(*c.expr)) return true;
+    for (const auto& f : c.fields)
+      if (reads_documents(*f.expr) || (f.where && reads_documents(*f.where))) return true;
+    for (const auto& b : c.by)
+      if (reads_documents(*b.expr)) return true;
+  }
+  return false;
 }
 
 // Commands that look at one row at a time: over a stream of documents they run chunk by chunk.
@@ -1124,7 +1283,7 @@ void finish(Page& page, const RunOptions& opts) {
 // documents at a time through its leading row-by-row commands. nullopt: the query needs the
 // indices whole (see source.hpp), and run_query loads them.
 std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, const RunOptions& opts) {
-  if (!opts.stream || q.commands.empty() || q.commands[0].kind != CommandKind::From) return std::nullopt;
+  if (!opts.stream || opts.trace || q.commands.empty() || q.commands[0].kind != CommandKind::From || needs_documents(q)) return std::nullopt;
   bool names_columns = false;
   for (const auto& c : q.commands) {
     if (c.kind == CommandKind::Stats || c.kind == CommandKind::Keep) names_columns = true;
@@ -1271,7 +1430,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     }
     for (std::size_t ci = prefix_end; ci < q.commands.size(); ++ci) run_command(q, ci, acc, warn, opts, out, all);
   } catch (const QueryError& e) {
-    result.error = RunError{error_at(q.text, e.offset, e.what(), opts.where), e.unsupported};
+    result.error = RunError{error_at(q.text, e.offset, e.what(), opts.where), e.unsupported, e.needs_service};
     return result;
   }
   finish(acc, opts);
@@ -1279,6 +1438,43 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
   out.warnings = warn.list();
   result.output = std::move(out);
   return result;
+}
+
+}  // namespace
+
+namespace {
+
+// What a command did to the traced rows (`now`: those after it), for explain.
+void trace_note(const Command& c, const Page& page, const std::vector<std::size_t>& now, TraceStep& step) {
+  step.rows_after = now.size();
+  auto positions = [&] {
+    std::string s;
+    for (std::size_t k = 0; k < now.size() && k < 5; ++k) s += (k ? ", " : "") + std::to_string(now[k] + 1);
+    if (now.size() > 5) s += ", ...";
+    return s;
+  };
+  if (c.kind == CommandKind::Stats && !now.empty()) {
+    step.note = "aggregated into " + std::to_string(now.size()) + " group row" + (now.size() == 1 ? "" : "s") + " (of " +
+                std::to_string(page.rows()) + "):";
+    for (std::size_t k = 0; k < now.size() && k < 5; ++k) {
+      step.note += k ? "; " : " ";
+      for (std::size_t b = 0; b < c.by.size(); ++b) {
+        int i = page.find(c.by[b].name);
+        if (i >= 0) step.note += (b ? ", " : "") + c.by[b].name + "=" + cell_json(page.columns[static_cast<std::size_t>(i)].type, page.columns[static_cast<std::size_t>(i)].cells[now[k]]);
+      }
+      if (c.by.empty()) step.note += "the single row (no BY)";
+    }
+  } else if (c.kind == CommandKind::Limit && now.size() < step.rows_before) {
+    step.note = "LIMIT " + std::to_string(c.limit) + " keeps the first " + std::to_string(c.limit) + " rows; the event's row was not among them";
+  } else if (c.kind == CommandKind::Sort && !now.empty()) {
+    step.note = "row position after SORT: " + positions();
+  } else if (c.kind == CommandKind::MvExpand && now.size() > step.rows_before) {
+    step.note = "expanded into " + std::to_string(now.size()) + " rows";
+  } else if (c.kind == CommandKind::From) {
+    step.note = now.empty() ? "not read: its index is not one FROM names, or the rule's window excludes it" : "read";
+  } else if (c.kind == CommandKind::Where && now.size() < step.rows_before) {
+    step.note = "dropped: the condition is not true on the event's row";
+  }
 }
 
 }  // namespace
@@ -1301,23 +1497,67 @@ RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& op
       all.push_back(&idx);
       continue;
     }
-    auto l = load_streamed(idx);
+    auto l = load_streamed(idx, needs_documents(q));
     if (!l) {
       result.error = RunError{l.error(), false};
       return result;
     }
     loaded.push_back(std::move(*l));
+    // The documents' lines: the provenance of rows (Index::lines of the catalog's index is empty).
+    out.source_lines[all.size()].assign(loaded.back().lines.begin(), loaded.back().lines.end());
     all.push_back(&loaded.back());
   }
   try {
     Page page;
-    for (std::size_t ci = 0; ci < q.commands.size(); ++ci) run_command(q, ci, page, warn, opts, out, all);
+    std::optional<TraceState> trace;
+    if (opts.trace) {
+      trace.emplace();
+      trace->ids.insert(*opts.trace);
+    }
+    auto traced = [&](const Page& p) {
+      std::vector<std::size_t> v;
+      for (std::size_t r = 0; r < p.rows(); ++r)
+        if (trace->ids.count(p.origin[r])) v.push_back(r);
+      return v;
+    };
+    for (std::size_t ci = 0; ci < q.commands.size(); ++ci) {
+      if (!trace) {
+        run_command(q, ci, page, warn, opts, out, all);
+        continue;
+      }
+      const Command& c = q.commands[ci];
+      trace->before = traced(page);
+      trace->step = TraceStep{};
+      TraceStep& step = trace->step;
+      step.command = ci;
+      step.text = q.text.substr(c.offset, c.end > c.offset ? c.end - c.offset : 0);
+      while (!step.text.empty() && std::isspace(static_cast<unsigned char>(step.text.back()))) step.text.pop_back();
+      step.rows_before = trace->before.size();
+      run_command(q, ci, page, warn, opts, out, all, &*trace);
+      trace_note(c, page, traced(page), step);
+      out.trace.push_back(std::move(step));
+    }
+    if (trace && opts.implicit_limit && page.rows() > 1000) {
+      std::size_t before = traced(page).size();
+      Page cut = page;
+      finish(cut, opts);
+      if (traced(cut).size() < before) {
+        TraceStep step;
+        step.command = q.commands.size();
+        step.text = "LIMIT 1000 (implicit)";
+        step.rows_before = before;
+        step.rows_after = traced(cut).size();
+        step.note = "the ES|QL API returns at most 1000 rows unless the query sets LIMIT; the event's row was not among them";
+        out.trace.push_back(std::move(step));
+      }
+    }
     finish(page, opts);
+    if (trace) out.traced_rows = traced(page);
     out.page = std::move(page);
     out.warnings = warn.list();
     result.output = std::move(out);
   } catch (const QueryError& e) {
-    result.error = RunError{error_at(q.text, e.offset, e.what(), opts.where), e.unsupported};
+    result.error = RunError{error_at(q.text, e.offset, e.what(), opts.where), e.unsupported, e.needs_service};
   }
   return result;
 }

@@ -37,7 +37,8 @@ struct StreamStats {
 Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, const StreamPlan& plan, std::size_t chunk_docs,
                                      std::vector<std::uint32_t>& lines, const std::function<void(Page&&)>& each);
 
-// The whole index (every field), as add_index makes it from the file.
-Result<Index> load_streamed(const Index& idx);
+// The whole index (every field), as add_index makes it from the file; with_sources: with each
+// document (Index::sources), for queries that read them (KQL, MATCH, `:`, _source, _ignored).
+Result<Index> load_streamed(const Index& idx, bool with_sources);
 
 }  // namespace rulelab::esql

@@ -26,6 +26,8 @@ std::string_view type_name(Type t) {
     case Type::Version: return "version";
     case Type::DatePeriod: return "date_period";
     case Type::TimeDuration: return "time_duration";
+    case Type::GeoPoint: return "geo_point";
+    case Type::Source: return "_source";
     case Type::Unsupported: return "unsupported";
   }
   return "unsupported";
@@ -47,6 +49,7 @@ std::optional<Type> type_from_name(std::string_view n) {
   if (s == "date_period") return Type::DatePeriod;
   if (s == "time_duration") return Type::TimeDuration;
   if (s == "null") return Type::Null;
+  if (s == "geo_point") return Type::GeoPoint;
   return std::nullopt;
 }
 
@@ -120,12 +123,39 @@ int compare_scalar(Type ta, const Scalar& a, Type tb, const Scalar& b) {
     return cmp3(a.i, b.i);
   }
   if (ta == Type::Version && tb == Type::Version) return compare_version(a.s, b.s);
-  if (is_string(ta) || ta == Type::Ip || ta == Type::Version) {
+  if (is_string(ta) || ta == Type::Ip || ta == Type::Version || ta == Type::GeoPoint || ta == Type::Source) {
     int c = a.s.compare(b.s);
     return c < 0 ? -1 : (c > 0 ? 1 : 0);
   }
   if (ta == Type::DatePeriod) return cmp3(std::pair{a.i, a.j}, std::pair{b.i, b.j});
   return cmp3(a.i, b.i);
+}
+
+std::string wkt_point(double lon, double lat) { return "POINT (" + format_double(lon) + " " + format_double(lat) + ")"; }
+
+std::optional<std::pair<double, double>> parse_wkt_point(std::string_view w) {
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+  };
+  w = trim(w);
+  if (w.size() < 5) return std::nullopt;
+  std::string head(w.substr(0, 5));
+  for (auto& c : head) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (head != "POINT") return std::nullopt;
+  w = trim(w.substr(5));
+  if (w.size() < 2 || w.front() != '(' || w.back() != ')') return std::nullopt;
+  std::string body(trim(w.substr(1, w.size() - 2)));
+  char* end = nullptr;
+  double x = std::strtod(body.c_str(), &end);
+  if (end == body.c_str()) return std::nullopt;
+  char* end2 = nullptr;
+  double y = std::strtod(end, &end2);
+  if (end2 == end) return std::nullopt;
+  while (*end2 != 0 && std::isspace(static_cast<unsigned char>(*end2))) ++end2;
+  if (*end2 != 0) return std::nullopt;  // a Z value or junk
+  return std::pair{x, y};
 }
 
 std::string format_double(double d) {

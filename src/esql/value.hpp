@@ -9,12 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "core/datetime.hpp"  // days_from_civil, civil_from_days
 
 namespace rulelab::esql {
 
 enum class Type : std::uint8_t {
   Null, Boolean, Integer, Long, UnsignedLong, Double, Keyword, Text, Date, Ip, Version, DatePeriod, TimeDuration,
+  GeoPoint,  // s: WKT "POINT (lon lat)", as ES|QL prints it
+  Source,    // METADATA _source: s holds the document's JSON
   Unsupported
 };
 std::string_view type_name(Type t);
@@ -39,7 +43,7 @@ struct Scalar {
 };
 
 // The values of one row: empty is null.
-using Cell = std::vector<Scalar>;
+using Cell = boost::container::small_vector<Scalar, 1>;
 
 // Three-valued comparison of two values of the same type (numbers compared across numeric types).
 int compare_scalar(Type ta, const Scalar& a, Type tb, const Scalar& b);
@@ -48,6 +52,9 @@ double as_double(Type t, const Scalar& v);
 // Text of a value as ES|QL prints it (dates ISO with milliseconds, IPs canonical, doubles as Java).
 std::string to_text(Type t, const Scalar& v);
 std::string format_double(double d);   // Java's Double.toString
+// geo_point as ES|QL prints it: WKT "POINT (lon lat)"; parse_wkt_point reads it back (lon, lat).
+std::string wkt_point(double lon, double lat);
+std::optional<std::pair<double, double>> parse_wkt_point(std::string_view wkt);
 std::string format_date(std::int64_t ms);  // yyyy-MM-ddTHH:mm:ss.SSSZ
 // Parses an ISO date (strict_date_optional_time) into ms since epoch.
 std::optional<std::int64_t> parse_date(std::string_view s);

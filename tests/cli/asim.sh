@@ -152,4 +152,11 @@ printf 'ParserName: vimNoType\nParserParams:\n  - Name: x\nParserQuery: |\n  pri
 "$RULELAB" query --dialect kusto "print 1" --parsers "$tmp/p" >"$tmp/out" 2>"$tmp/err"
 grep -q "warning: ASIM parser skipped: .*vimNoType.yaml:3:[0-9]*: a ParserParams entry needs a Name and a Type" "$tmp/err" ||
   fail "skipped parser: $(cat "$tmp/err")"
+# explain prints the notes and warnings `run` prints (parsers loaded, watchlist read as empty, legs left out)
+(cd "$A" && "$RULELAB" explain imDNS_Miners.yaml --data AZFWDnsQuery=samples/azfw-dns-miner-tor.ndjson --schema schemas \
+  --now 2025-11-22T00:00:00Z --event samples/azfw-dns-miner-tor.ndjson:1) >"$tmp/out" 2>"$tmp/err" || fail "explain: $(cat "$tmp/err")"
+grep -q "the rule ALERTS" "$tmp/out" || fail "explain verdict: $(cat "$tmp/out")"
+grep -q "^note: ASIM parsers: 3 loaded from Parsers" "$tmp/err" || fail "explain: no parsers note: $(cat "$tmp/err")"
+grep -q "^note: .*_GetWatchlist('ASimDisabledParsers'): no --watchlist" "$tmp/err" || fail "explain: no watchlist note: $(cat "$tmp/err")"
+grep -q "^warning: .*union isfuzzy=true: 15 legs are left out" "$tmp/err" || fail "explain: no union warning: $(cat "$tmp/err")"
 echo "asim: ok"

@@ -67,6 +67,9 @@ int run_corpus(const CorpusArgs& a) {
   std::map<std::string, Counts> per;
   Counts all;
   nlohmann::json failures = nlohmann::json::array();
+  // ES|QL rules are also run over empty ECS-typed indices: outcome -> count, and what stopped them.
+  std::map<std::string, std::size_t> esql_runs;
+  nlohmann::json esql_stops = nlohmann::json::array();
   const auto t0 = std::chrono::steady_clock::now();
   for (const auto& f : files) {
     for (auto& c : check_rule_file(f, false)) {
@@ -75,6 +78,11 @@ int run_corpus(const CorpusArgs& a) {
       ++k.files;
       ++all.files;
       if (c.loaded) { ++k.loaded; ++all.loaded; }
+      if (!c.empty_run.empty()) {
+        ++esql_runs[c.empty_run];
+        if (c.empty_run != "ok")
+          esql_stops.push_back({{"file", c.file}, {"outcome", c.empty_run}, {"message", c.warnings.empty() ? "" : c.warnings.front()}});
+      }
       if (c.skipped) { ++k.skipped; ++all.skipped; continue; }
       if (c.parsed) { ++k.parsed; ++all.parsed; continue; }
       ++k.failed;
@@ -86,6 +94,7 @@ int run_corpus(const CorpusArgs& a) {
   if (a.format == "json") {
     nlohmann::json j{{"files", all.files}, {"loaded", all.loaded}, {"parsed", all.parsed}, {"failed", all.failed},
                      {"skipped", all.skipped}, {"seconds", secs}, {"failures", failures}};
+    if (!esql_runs.empty()) j["esql_empty_run"] = {{"outcomes", esql_runs}, {"stopped", esql_stops}};
     auto& pd = j["dialects"] = nlohmann::json::object();
     for (const auto& [d, k] : per)
       pd[d] = {{"files", k.files}, {"loaded", k.loaded}, {"parsed", k.parsed}, {"failed", k.failed}, {"skipped", k.skipped}};
@@ -95,6 +104,19 @@ int run_corpus(const CorpusArgs& a) {
     for (const auto& [d, k] : per) std::printf("%-10s %7zu %7zu %7zu %7zu %7zu\n", d.c_str(), k.files, k.loaded, k.parsed, k.failed, k.skipped);
     std::printf("%-10s %7zu %7zu %7zu %7zu %7zu\n", "total", all.files, all.loaded, all.parsed, all.failed, all.skipped);
     std::printf("(%.3f s)\n", secs);
+    if (!esql_runs.empty()) {
+      std::printf("esql over empty ECS indices:");
+      const char* sep = " ";
+      for (const auto& [o, n] : esql_runs) {
+        std::printf("%s%zu %s", sep, n, o.c_str());
+        sep = ", ";
+      }
+      std::printf("\n");
+      for (const auto& s : esql_stops) {
+        const std::string m = s["message"].get<std::string>();
+        std::cout << "  " << m.substr(0, m.find('\n')) << "\n";
+      }
+    }
     for (const auto& f : failures) std::cout << "\n" << f["message"].get<std::string>() << "\n";
   }
   return all.failed ? 1 : 0;

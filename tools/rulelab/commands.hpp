@@ -108,4 +108,6 @@ int explain_sentinel(const ExplainArgs& a);  // tools/rulelab/sentinel_explain.c
 int explain_elastic(const ExplainArgs& a);   // tools/rulelab/elastic_explain.cpp
 // EQL rules (tools/rulelab/eql_explain.cpp); explain_elastic hands them over.
 int explain_elastic_eql(const ExplainArgs& a, const app::LoadedRule& rule);
+// ES|QL rules (tools/rulelab/esql_explain.cpp); explain_elastic hands them over.
+int explain_elastic_esql(const ExplainArgs& a, const app::LoadedRule& rule);
 }  // namespace rulelab::cli

@@ -80,6 +80,7 @@ int explain_elastic(const ExplainArgs& a) {
   }
   const app::LoadedRule& rule = rules->front();
   if (rule.kind == app::Kind::ElasticEql) return explain_elastic_eql(a, rule);
+  if (rule.kind == app::Kind::ElasticEsql) return explain_elastic_esql(a, rule);
   auto now = app::parse_now(a.now);
   if (!now) {
     std::cerr << now.error().message << "\n";

@@ -155,6 +155,7 @@ int explain_sentinel(const ExplainArgs& a) {
   auto ex = app::explain_sentinel(rule, data_options(ra, false), app::ExplainTarget{ev.file_index, ev.line, ev.time}, *now);
   if (!ex) { std::cerr << a.rule << ": " << ex.error().format() << "\n"; return 1; }
   for (const auto& w : ex->warnings) std::cerr << "warning: " << w << "\n";
+  for (const auto& n : ex->notes) std::cerr << "note: " << n << "\n";
 
   ordered_json j = ordered_json::object();
   j["rule"] = rule.name;

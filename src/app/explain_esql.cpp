@@ -1,0 +1,160 @@
+// Explain for Elastic ES|QL rules (see explain_esql.hpp).
+#include "app/explain_esql.hpp"
+
+#include <fstream>
+
+#include "app/esql_prepare.hpp"
+#include "core/datetime.hpp"
+#include "kuery/runner.hpp"
+
+namespace rulelab::app {
+
+EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, const std::string& event_selector, DateTime now) {
+  EsqlExplanation x;
+  x.now = now;
+  auto fail = [&x](ExplainStatus s, std::string message) {
+    x.status = s;
+    x.messages.push_back(std::move(message));
+    return x;
+  };
+  if (!loaded.elastic || loaded.kind != Kind::ElasticEsql) return fail(ExplainStatus::Refused, loaded.path + ": not an Elastic ES|QL rule");
+  const elastic::ElasticRule& rule = *loaded.elastic;
+  x.rule_name = rule.name;
+  auto found = find_event(event_selector, data.data, "@timestamp", true);
+  if (!found) return fail(ExplainStatus::Refused, found.error().format());
+  x.event = *found;
+  auto prepared = prepare_esql(loaded, data);
+  if (!prepared) return fail(ExplainStatus::Failed, prepared.error().format());
+
+  // The event as a source row: its index (the data name) and its ordinal among the file's
+  // documents (the non-blank lines before it), as the engine numbers the rows it reads.
+  std::optional<std::int64_t> origin;
+  const auto& indices = prepared->catalog.indices();
+  for (std::size_t k = 0; k < indices.size() && !origin; ++k) {
+    if (indices[k].name != found->table || indices[k].file != found->file) continue;
+    std::ifstream in(found->file, std::ios::binary);
+    std::string line;
+    std::size_t no = 0, ordinal = 0;
+    while (std::getline(in, line)) {
+      if (++no == found->line) {
+        origin = static_cast<std::int64_t>(k) << 32 | static_cast<std::int64_t>(ordinal);
+        break;
+      }
+      if (line.find_first_not_of(" \t\r") != std::string::npos) ++ordinal;
+    }
+  }
+  if (!origin) return fail(ExplainStatus::Refused, found->file + ":" + std::to_string(found->line) + ": not a document of index " + found->table);
+
+  esql::RunOptions opts;
+  opts.now_ms = now.ticks / 10000;
+  opts.where = prepared->where;
+  if (auto w = kuery::rule_window(rule, now)) {
+    opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
+    x.window = std::pair{w->from, w->to};
+    x.in_window = found->time && *found->time >= w->from && *found->time <= w->to;
+  }
+  opts.trace = *origin;
+  opts.stream = false;  // the traced run loads the indices whole (the same rows, every column)
+  auto traced = esql::run_query(prepared->query, prepared->catalog, opts);
+  if (traced.error) return fail(ExplainStatus::Failed, traced.error->error.format());
+  const esql::RunOutput& out = *traced.output;
+  for (const auto& w : out.warnings) x.messages.push_back("ES|QL warning: " + w);
+  x.aggregating = out.aggregating;
+  x.steps = out.trace;
+  for (auto r : out.traced_rows) x.result_rows.push_back(r + 1);
+
+  // The alerts, as `run` makes them from the same rows (one per row; documents de-duplicated by
+  // _id/_index/_version; max_signals).
+  auto runner = make_runner(loaded, data);
+  if (!runner) return fail(ExplainStatus::Failed, runner.error().format());
+  auto run = (*runner)->run(now);
+  if (!run) return fail(ExplainStatus::Failed, run.error().format());
+  x.alert_count = run->alerts.size();
+  const std::string source = found->file + ":" + std::to_string(found->line);
+  if (!out.aggregating) {
+    for (std::size_t i = 0; i < run->alerts.size(); ++i)
+      for (const auto& s : run->alerts[i].sources)
+        if (s == source) x.alerts.push_back(i + 1);
+  } else {
+    // Aggregating rules raise one alert per result row, in order, up to max_signals.
+    for (auto r : out.traced_rows)
+      if (r < run->alerts.size()) x.alerts.push_back(r + 1);
+  }
+  x.led_to_alert = !x.alerts.empty();
+
+  // The verdict: the first command that left no row carrying the event, else the alerts.
+  const esql::TraceStep* stop = nullptr;
+  for (const auto& s : x.steps)
+    if (s.rows_after == 0) {
+      stop = &s;
+      break;
+    }
+  auto list = [](const std::vector<std::size_t>& v) {
+    std::string s;
+    for (std::size_t k = 0; k < v.size() && k < 10; ++k) s += (k ? ", " : "") + std::to_string(v[k]);
+    if (v.size() > 10) s += ", ...";
+    return s;
+  };
+  if (stop) {
+    const bool group = stop->command > 0 && std::any_of(x.steps.begin(), x.steps.end(), [&](const esql::TraceStep& s) {
+      return &s < stop && s.note.rfind("aggregated into", 0) == 0;
+    });
+    std::string what = group ? "the group row(s) the event was aggregated into" : "the event";
+    if (stop->command == 0 && !x.in_window && x.window)
+      x.verdict = "no alert: the event is outside the rule's window (its @timestamp is not in [" + format_datetime(x.window->first) + ", " +
+                  format_datetime(x.window->second) + "])";
+    else if (stop->command == 0)
+      x.verdict = "no alert: FROM does not read the event (its index " + found->table + " is not one the rule names)";
+    else {
+      x.verdict = "no alert: `" + stop->text + "` (command " + std::to_string(stop->command + 1) + ") dropped " + what;
+      for (const auto& p : stop->parts)
+        if (p.value != "true") {
+          x.verdict += "; " + p.text + " is " + p.value;
+          break;
+        }
+    }
+  } else if (x.led_to_alert) {
+    x.verdict = std::string("alert: the event ") + (out.aggregating ? "was aggregated into result row(s) " : "is result row(s) ") +
+                list(x.result_rows) + ", alert(s) " + list(x.alerts) + " of " + std::to_string(x.alert_count);
+  } else {
+    x.verdict = "no alert: the event reached result row(s) " + list(x.result_rows) +
+                (out.aggregating ? ", beyond max_signals (" : ", a duplicate _id or beyond max_signals (") + std::to_string(rule.max_signals) + ")";
+  }
+
+  nlohmann::ordered_json& j = x.document;
+  j["rule"] = x.rule_name;
+  j["language"] = "esql";
+  j["now"] = format_datetime(now);
+  j["event"] = {{"file", found->file}, {"line", found->line}, {"index", found->table},
+                {"time", found->time ? nlohmann::ordered_json(format_datetime(*found->time)) : nlohmann::ordered_json(nullptr)}};
+  if (x.window)
+    j["window"] = {{"from", format_datetime(x.window->first)}, {"to", format_datetime(x.window->second)}, {"field", "@timestamp"},
+                   {"contains_event", x.in_window}};
+  j["aggregating"] = x.aggregating;
+  nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+  for (const auto& s : x.steps) {
+    nlohmann::ordered_json sj{{"command", s.command + 1}, {"text", s.text}, {"rows_before", s.rows_before}, {"rows_after", s.rows_after}};
+    if (!s.note.empty()) sj["note"] = s.note;
+    if (!s.parts.empty()) {
+      nlohmann::ordered_json parts = nlohmann::ordered_json::array();
+      for (const auto& p : s.parts) {
+        nlohmann::ordered_json cols = nlohmann::ordered_json::object();
+        for (const auto& [n, v] : p.fields) {
+          auto parsed = nlohmann::ordered_json::parse(v, nullptr, false);
+          cols[n] = parsed.is_discarded() ? nlohmann::ordered_json(v) : parsed;
+        }
+        parts.push_back({{"condition", p.text}, {"value", p.value}, {"columns", cols}});
+      }
+      sj["conditions"] = parts;
+    }
+    steps.push_back(std::move(sj));
+  }
+  j["steps"] = steps;
+  j["result_rows"] = x.result_rows;
+  j["alerts"] = x.alerts;
+  j["led_to_alert"] = x.led_to_alert;
+  j["verdict"] = x.verdict;
+  return x;
+}
+
+}  // namespace rulelab::app
