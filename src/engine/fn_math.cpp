@@ -1,5 +1,5 @@
 // Mathematical functions (learn.microsoft.com/kusto/query/<name>-function): sin, cos, tan, asin,
-// acos, atan, atan2, erf, erfc, gamma, loggamma, rand, beta_cdf, beta_inv, beta_pdf, welch_test.
+// acos, atan, atan2, erf, erfc, gamma, loggamma, rand, beta_cdf, beta_inv, beta_pdf, welch_test, pi, radians, degrees, cot.
 // Every argument is a number (int, long, real, or a dynamic number); anything else gives null.
 #include <cmath>
 #include <limits>
@@ -159,6 +159,27 @@ Value f_welch_test(const CallArgs& a) {
   return Value::of_real(ibeta(dof / 2, 0.5, dof / (dof + t * t)));
 }
 
+constexpr double kPi = 3.14159265358979323846;
+
+double num(const Value& v, bool& ok) { return number_of(v, ok); }
+
+Value f_pi(const CallArgs&) { return Value::of_real(kPi); }
+Value f_radians(const CallArgs& a) {
+  bool ok;
+  const double d = num(a[0], ok);
+  return ok ? Value::of_real(d * kPi / 180.0) : Value::null_of(Type::Real);
+}
+Value f_degrees(const CallArgs& a) {
+  bool ok;
+  const double d = num(a[0], ok);
+  return ok ? Value::of_real(d * 180.0 / kPi) : Value::null_of(Type::Real);
+}
+Value f_cot(const CallArgs& a) {
+  bool ok;
+  const double d = num(a[0], ok);
+  return ok ? Value::of_real(1.0 / std::tan(d)) : Value::null_of(Type::Real);
+}
+
 }  // namespace
 
 void add_math_functions(std::vector<ScalarFunction>& out) {
@@ -181,6 +202,10 @@ void add_math_functions(std::vector<ScalarFunction>& out) {
   add("beta_inv", 3, 3, f_beta_inv);
   add("beta_pdf", 3, 3, f_beta_pdf);
   add("welch_test", 6, 6, f_welch_test);
+  add("pi", 0, 0, f_pi);
+  add("radians", 1, 1, f_radians);
+  add("degrees", 1, 1, f_degrees);
+  add("cot", 1, 1, f_cot);
 }
 
 }  // namespace rulelab::engine

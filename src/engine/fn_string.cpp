@@ -1,7 +1,7 @@
 // String functions (learn.microsoft.com/kusto/query/<name>-function): strlen, substring, indexof,
 // split, extract, extract_all, replace_string, replace_regex, trim*, tolower, toupper, strcat,
 // strcat_delim, countof, reverse, strrep, url_decode/encode, base64, strcmp, regex_quote, isascii,
-// isutf8, format_bytes, replace_strings.
+// isutf8, format_bytes, replace_strings, has_any_index, base64_encode_fromguid, base64_decode_toguid.
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -492,6 +492,67 @@ Value f_replace_strings(const CallArgs& a) {
   return Value::of_string(std::move(out));
 }
 
+// has_any_index(source, values) (has-any-index-function): the index of the first element of
+// values that source `has`, else -1.
+Value f_has_any_index(const CallArgs& a) {
+  if (a[1].type != Type::Dynamic || !a[1].dyn().is_array()) return Value::null_of(Type::Long);
+  const std::string src = to_kusto_string(a[0]);
+  std::int64_t i = 0, found = -1;
+  a[1].dyn().for_each_element([&](DynRef e) {
+    if (found < 0) {
+      const std::string needle = to_kusto_string(Value::of_dynamic(e));
+      if (has_term(src, needle, false)) found = i;
+    }
+    ++i;
+  });
+  return Value::of_long(found);
+}
+
+// base64_encode_fromguid / base64_decode_toguid (base64-encode-fromguid-function): the guid's 16
+// bytes in .NET's order (the first three fields little-endian): "ae3133f2-6e22-49ae-b06a-16e6a9b212eb"
+// is "8jMxriJurkmwahbmqbIS6w==".
+constexpr int kNetOrder[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+Value f_base64_encode_fromguid(const CallArgs& a) {
+  if (a[0].type != Type::Guid || a[0].is_null()) return Value::of_string("");
+  unsigned char b[16];
+  for (int i = 0; i < 16; ++i) b[i] = a[0].g.bytes[kNetOrder[i]];
+  std::string o;
+  int i = 0;
+  for (; i + 2 < 16; i += 3) {
+    const unsigned v = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
+    o += kB64[v >> 18 & 63]; o += kB64[v >> 12 & 63]; o += kB64[v >> 6 & 63]; o += kB64[v & 63];
+  }
+  const unsigned v = b[15] << 16;
+  o += kB64[v >> 18 & 63]; o += kB64[v >> 12 & 63]; o += "==";
+  return Value::of_string(o);
+}
+int b64v(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+Value f_base64_decode_toguid(const CallArgs& a) {
+  const std::string s = to_kusto_string(a[0]);
+  std::string bytes;
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : s) {
+    if (c == '=') break;
+    const int v = b64v(c);
+    if (v < 0) return Value::null_of(Type::Guid);
+    acc = (acc << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) { bits -= 8; bytes.push_back(static_cast<char>((acc >> bits) & 0xFF)); }
+  }
+  if (bytes.size() != 16) return Value::null_of(Type::Guid);
+  Guid g;
+  for (int i = 0; i < 16; ++i) g.bytes[kNetOrder[i]] = static_cast<std::uint8_t>(bytes[static_cast<std::size_t>(i)]);
+  return Value::of_guid(g);
+}
+
 }  // namespace
 
 void add_string_functions(std::vector<ScalarFunction>& out) {
@@ -550,6 +611,9 @@ void add_string_functions(std::vector<ScalarFunction>& out) {
   add("format_bytes", 1, 3, ret_string, f_format_bytes);
   cat = {};
   add("replace_strings", 3, 3, ret_string, f_replace_strings);
+  add("has_any_index", 2, 2, ret_long, f_has_any_index);
+  add("base64_encode_fromguid", 1, 1, ret_string, f_base64_encode_fromguid);
+  add("base64_decode_toguid", 1, 1, ret_guid, f_base64_decode_toguid);
 }
 
 }  // namespace rulelab::engine

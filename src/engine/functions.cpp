@@ -21,7 +21,6 @@ FunctionRegistry::FunctionRegistry() {
   family(add_ip_functions, "IPv4/IPv6 functions");
   family(add_hash_functions, "Hash functions");
   family(add_series_functions, "Series processing functions");
-  family(add_more_functions, "");
   family(add_math_functions, "Mathematical functions");
   family(add_units_functions, "Units conversion functions");
   family(add_sketch_functions, "");

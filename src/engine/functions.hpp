@@ -37,7 +37,6 @@ void add_hash_functions(std::vector<ScalarFunction>& out);
 // Attaches the vector kernels (kernels.cpp) to the operators declared above.
 void add_operator_kernels(std::vector<ScalarFunction>& fns);
 void add_series_functions(std::vector<ScalarFunction>& out);
-void add_more_functions(std::vector<ScalarFunction>& out);
 void add_math_functions(std::vector<ScalarFunction>& out);       // fn_math.cpp
 void add_units_functions(std::vector<ScalarFunction>& out);      // fn_units.cpp
 void add_sketch_functions(std::vector<ScalarFunction>& out);     // fn_sketch.cpp
