@@ -15,7 +15,6 @@ FunctionRegistry::FunctionRegistry() {
   family(add_datetime_functions, "DateTime/timespan functions");
   family(add_dynamic_functions, "Dynamic functions");
   family(add_misc_functions, "");
-  family(add_extra_functions, "");
   family(add_array_functions, "Dynamic/array functions");
   family(add_binary_functions, "Binary functions");
   family(add_ip_functions, "IPv4/IPv6 functions");

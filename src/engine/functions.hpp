@@ -29,7 +29,6 @@ void add_string_functions(std::vector<ScalarFunction>& out);
 void add_datetime_functions(std::vector<ScalarFunction>& out);
 void add_dynamic_functions(std::vector<ScalarFunction>& out);
 void add_misc_functions(std::vector<ScalarFunction>& out);
-void add_extra_functions(std::vector<ScalarFunction>& out);
 void add_array_functions(std::vector<ScalarFunction>& out);
 void add_binary_functions(std::vector<ScalarFunction>& out);
 void add_ip_functions(std::vector<ScalarFunction>& out);
