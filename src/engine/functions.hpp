@@ -76,7 +76,7 @@ bool has_prefix_term(std::string_view hay, std::string_view needle, bool case_se
 bool has_suffix_term(std::string_view hay, std::string_view needle, bool case_sensitive);
 bool contains_text(std::string_view hay, std::string_view needle, bool case_sensitive);
 
-// IPv4 text "a.b.c.d" or "a.b.c.d/n" (fn_misc.cpp); prefix is 32 without "/n".
+// IPv4 text "a.b.c.d" or "a.b.c.d/n" (fn_ip.cpp); prefix is 32 without "/n".
 bool parse_ipv4(std::string_view s, std::uint32_t& ip, int& prefix);
 std::uint32_t mask_of(int prefix);
 
