@@ -3,7 +3,7 @@
 // strcat_delim, countof, reverse, strrep, url_decode/encode, base64, strcmp, regex_quote, isascii,
 // isutf8, format_bytes, replace_strings, has_any_index, base64_encode_fromguid, base64_decode_toguid,
 // parse_xml, extract_json, tohex, parse_urlquery, base64_decode_toarray, translate, parse_command_line,
-// and the aliases extractjson, array_strcat, dynamic_to_json, indexof_regex, make_string.
+// isnull, isnotnull, and the aliases notnull, extractjson, array_strcat, dynamic_to_json, indexof_regex, make_string.
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -893,6 +893,9 @@ Value f_parse_command_line(const CallArgs& a) {
   return Value::of_dynamic(std::move(b));
 }
 
+Value f_isnull(const CallArgs& a) { return Value::of_bool(a[0].is_null()); }
+Value f_isnotnull(const CallArgs& a) { return Value::of_bool(!a[0].is_null()); }
+
 }  // namespace
 
 void add_string_functions(std::vector<ScalarFunction>& out) {
@@ -974,6 +977,11 @@ void add_string_functions(std::vector<ScalarFunction>& out) {
   add("make_string", 1, 64, ret_string, f_make_string);
   cat = {};
   add("parse_command_line", 2, 2, ret_dynamic, f_parse_command_line);
+  cat = {};
+  add("isnull", 1, 1, ret_bool, f_isnull);
+  add("isnotnull", 1, 1, ret_bool, f_isnotnull);
+  cat = "rulelab";
+  add("notnull", 1, 1, ret_bool, f_isnotnull);
 }
 
 }  // namespace rulelab::engine

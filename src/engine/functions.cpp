@@ -14,7 +14,9 @@ FunctionRegistry::FunctionRegistry() {
   family(add_string_functions, "String functions");
   family(add_datetime_functions, "DateTime/timespan functions");
   family(add_dynamic_functions, "Dynamic functions");
-  family(add_misc_functions, "");
+  family(add_conversion_functions, "Conversion functions");
+  family(add_type_functions, "Type functions");
+  family(add_conditional_functions, "Conditional functions");
   family(add_array_functions, "Dynamic/array functions");
   family(add_binary_functions, "Binary functions");
   family(add_ip_functions, "IPv4/IPv6 functions");

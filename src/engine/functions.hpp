@@ -28,7 +28,9 @@ void add_operator_functions(std::vector<ScalarFunction>& out);
 void add_string_functions(std::vector<ScalarFunction>& out);
 void add_datetime_functions(std::vector<ScalarFunction>& out);
 void add_dynamic_functions(std::vector<ScalarFunction>& out);
-void add_misc_functions(std::vector<ScalarFunction>& out);
+void add_conversion_functions(std::vector<ScalarFunction>& out);   // fn_conversion.cpp
+void add_type_functions(std::vector<ScalarFunction>& out);         // fn_type.cpp
+void add_conditional_functions(std::vector<ScalarFunction>& out);  // fn_conditional.cpp
 void add_array_functions(std::vector<ScalarFunction>& out);
 void add_binary_functions(std::vector<ScalarFunction>& out);
 void add_ip_functions(std::vector<ScalarFunction>& out);
