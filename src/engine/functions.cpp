@@ -24,7 +24,7 @@ FunctionRegistry::FunctionRegistry() {
   family(add_series_functions, "Series processing functions");
   family(add_math_functions, "Mathematical functions");
   family(add_units_functions, "Units conversion functions");
-  family(add_sketch_functions, "");
+  family(add_scalar_aggregation_functions, "Scalar aggregation functions");
   family(add_tz_functions, "DateTime/timespan functions");
   family(add_string_parse_functions, "String functions");
   family(add_dynamic_tree_functions, "Dynamic/array functions");

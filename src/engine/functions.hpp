@@ -40,7 +40,7 @@ void add_operator_kernels(std::vector<ScalarFunction>& fns);
 void add_series_functions(std::vector<ScalarFunction>& out);
 void add_math_functions(std::vector<ScalarFunction>& out);       // fn_math.cpp
 void add_units_functions(std::vector<ScalarFunction>& out);      // fn_units.cpp
-void add_sketch_functions(std::vector<ScalarFunction>& out);     // fn_sketch.cpp
+void add_scalar_aggregation_functions(std::vector<ScalarFunction>& out);  // fn_scalar_aggregation.cpp
 void add_tz_functions(std::vector<ScalarFunction>& out);         // fn_tz.cpp
 void add_string_parse_functions(std::vector<ScalarFunction>& out);  // fn_string_parse.cpp
 void add_dynamic_tree_functions(std::vector<ScalarFunction>& out);  // fn_dynamic_tree.cpp
