@@ -399,12 +399,45 @@ struct balanced : sor< string_literal, line_comment, balanced_paren, not_one< '(
 struct render_chart : seq< word > {};
 struct op_render : seq< op_kw< TAO_PEGTL_STRING( "render" ) >, sep, must< render_chart >, opt< sep, with_kw, sep, balanced_paren > > {};
 
+// consume [decodeblocks=true] (consume-operator)
+struct decodeblocks_kw : kw< TAO_PEGTL_STRING( "decodeblocks" ) > {};
+struct op_consume : seq< op_kw< TAO_PEGTL_STRING( "consume" ) >, op_params< decodeblocks_kw > > {};
+// project-by-names "a", dynamic(["b"]), "c*" (project-by-names-operator)
+struct by_names_items : list< seq< sep, expr >, seq< sep, comma > > {};
+struct op_project_by_names : seq< op_kw< TAO_PEGTL_STRING( "project-by-names" ) >, sep, must< by_names_items > > {};
+// top-hitters N of Expr [by SumExpr] (top-hitters-operator)
+struct hitters_by : seq< by_kw, sep, expr > {};
+struct hitters_of : seq< expr > {};
+struct op_top_hitters : seq< op_kw< TAO_PEGTL_STRING( "top-hitters" ) >, sep, must< count_expected >, sep,
+                             must< kw< TAO_PEGTL_STRING( "of" ) > >, sep, must< hitters_of >, opt< sep, hitters_by > > {};
+// scan [with_match_id=Name] [declare (c:type [= v], ...)] with (step s [output=all|last|none]: cond [=> c = e, ...]; ...)
+// (scan-operator)
+struct scan_match_id : seq< kw< TAO_PEGTL_STRING( "with_match_id" ) >, sep, one< '=' >, sep, name > {};
+struct scan_decl : seq< column_decl, opt< sep, one< '=' >, sep, expr > > {};
+struct scan_declare : seq< kw< TAO_PEGTL_STRING( "declare" ) >, sep, open_paren, list< seq< sep, scan_decl >, seq< sep, comma > >, sep,
+                           must< close_paren > > {};
+struct scan_output : seq< kw< TAO_PEGTL_STRING( "output" ) >, sep, one< '=' >, sep, word > {};
+struct scan_assigns : seq< string< '=', '>' >, sep, assignment_list > {};
+struct scan_condition : seq< expr > {};
+struct scan_colon : one< ':' > {};
+struct scan_step : seq< kw< TAO_PEGTL_STRING( "step" ) >, sep, must< name >, opt< sep, scan_output >, sep, must< scan_colon >, sep,
+                        must< scan_condition >, opt< sep, scan_assigns >, opt< sep, one< ';' > > > {};
+struct op_scan : seq< op_kw< TAO_PEGTL_STRING( "scan" ) >, opt< sep, scan_match_id >, opt< sep, scan_declare >, sep, must< with_kw >, sep,
+                      must< open_paren >, sep, must< scan_step >, star< sep, scan_step >, sep, must< close_paren > > {};
+
+// partition [hint.*=...] by Column ( subquery ) (partition-operator): the subquery runs once per
+// value of Column over that value's rows.
+struct partition_column : seq< name > {};
+struct op_partition : seq< op_kw< TAO_PEGTL_STRING( "partition" ) >, op_params< hint_name >, sep, must< by_kw >, sep,
+                           must< partition_column >, sep, must< apply_body_expected > > {};
+
 struct unknown_operator : raise< unknown_operator > {};
 struct tabular_operator
    : sor< op_where, op_extend, op_project_away, op_project_keep, op_project_rename, op_project_reorder, op_project,
           op_summarize, op_join, op_lookup, op_mv_expand, op_mv_apply, op_parse_kv, op_parse, op_make_series, op_evaluate,
           op_sort, op_top_nested, op_top, op_take, op_distinct, op_count, op_serialize, op_as, op_invoke, op_getschema,
-          op_sample_distinct, op_sample, op_union, op_render, unknown_operator > {};
+          op_sample_distinct, op_sample, op_union, op_render, op_consume, op_project_by_names, op_top_hitters, op_scan, op_partition,
+          unknown_operator > {};
 struct pipe : one< '|' > {};
 struct operator_chain : seq< tabular_operator, star< sep, pipe, sep, tabular_operator > > {};
 

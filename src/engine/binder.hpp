@@ -89,6 +89,11 @@ class Binder {
   PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope);
   PlanPtr bind_source(const K::Source& s, const Src& src, const ScopePtr& scope);
   PlanPtr bind_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
+  // evaluate plugins of binder_plugins.cpp; nullptr for a plugin it does not know.
+  PlanPtr bind_plugin(PlanPtr in, const K::Evaluate& ev, std::uint32_t off, const Src& src, const ScopePtr& scope);
+  // consume, project-by-names, top-hitters, top-nested, scan (binder_more_ops.cpp); nullptr for others.
+  PlanPtr bind_more_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
+  AggSpec bind_single_aggregate(const K::Call& c, std::uint32_t off, const RowCtx& rc, const Src& src, const ScopePtr& scope, Type& out_type);
   std::size_t pack_all_columns_ = static_cast<std::size_t>(-1);  // in an extend: its input's columns
   std::optional<std::vector<std::pair<std::string, ExprPtr>>> split_multi_output(const K::Assignment& a, const ExprPtr& e, const Src& src);
   std::map<std::string, PlanPtr> tables_matching(const std::string& pattern) const;

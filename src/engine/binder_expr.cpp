@@ -376,6 +376,11 @@ ExprPtr Binder::bind_expr(const K::Expr& e, const RowCtx& rc, const Src& src, co
 
   if (auto* m = e.as<K::Member>()) {
     if (m->object->as<K::JoinSideRef>()) fail(src, off, "$left/$right can only be used in join/lookup conditions");
+    // scan-operator: `Step.Column` reads the step's state, a column "Step.Column" of scan's working row.
+    if (auto* on = m->object->as<K::Name>(); on && rc.schema && rc.schema->index_of(on->name) < 0) {
+      const int i = rc.schema->index_of(on->name + "." + m->member);
+      if (i >= 0) return make_column(i, rc.schema->fields[static_cast<std::size_t>(i)].type);
+    }
     ExprPtr obj = bind_expr(*m->object, rc, src, scope);
     if (obj->type != Type::Dynamic)
       fail(src, off, "member access '." + m->member + "' on a value of type " + std::string(type_name(obj->type)) + " (needs dynamic)");

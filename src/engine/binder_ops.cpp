@@ -925,6 +925,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
       }
       return make_summarize(cached, std::move(keys), std::move(aggs), std::move(out));
     }
+    if (PlanPtr p = bind_plugin(in, *ev, off, src, scope)) return p;
     fail(src, ev->plugin_range.begin, "evaluate plugin '" + plugin + "' is not supported", true);
   }
 
@@ -981,7 +982,6 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     return at_site(make_make_series(std::move(in), std::move(keys), std::move(aggs), std::move(defaults), axis, from, to, step, std::move(out)),
                    src, off, "make-series");
   }
-  if (op.as<K::TopNested>()) fail(src, off, "top-nested is not supported", true);
   if (auto* kv = op.as<K::ParseKv>()) {
     ParseKvOptions o;
     RowCtx none;
@@ -1043,6 +1043,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     out.fields.push_back({name, key->type});
     return make_take(make_summarize(std::move(in), {key}, {}, std::move(out)), static_cast<std::int64_t>(n));
   }
+  if (PlanPtr p = bind_more_operator(in, op, src, scope)) return p;
   fail(src, off, "operator '" + op.name + "' is not supported", true);
 }
 

@@ -459,4 +459,7 @@ void add_ip_functions(std::vector<ScalarFunction>& out) {
   add("parse_ipv4", 1, 1, ret_long, f_parse_ipv4);
 }
 
+// For the ipv6_lookup plugin (plugins.hpp): the 16 bytes of an IPv6 (or IPv4-mapped) address and its prefix.
+bool parse_ipv6_address(std::string_view s, std::array<std::uint8_t, 16>& out, int& prefix) { return parse_ip6(s, out, prefix); }
+
 }  // namespace rulelab::engine

@@ -389,10 +389,49 @@ struct Render {
   std::string chart;
 };
 
+// consume [decodeblocks=...]: runs the input, returns no rows.
+struct Consume {
+  std::vector<OperatorParam> params;
+};
+// project-by-names Spec, ...: each a column name, a name pattern with '*', or a dynamic array of names.
+struct ProjectByNames {
+  std::vector<ExprPtr> specs;
+};
+// top-hitters N of Expr [by SumExpr]
+struct TopHitters {
+  ExprPtr count;
+  ExprPtr of;
+  ExprPtr by;  // may be null: counts
+};
+// scan [with_match_id=Name] [declare (c:type [= v], ...)] with (step ...; ...)
+struct Scan {
+  struct Declared {
+    ColumnDecl column;
+    ExprPtr default_value;  // may be null (null of the type)
+  };
+  struct Step {
+    SourceRange range;
+    std::string name;
+    std::string output = "all";  // all, last, none
+    ExprPtr condition;
+    std::vector<Assignment> assignments;
+  };
+  std::optional<std::string> match_id;
+  std::vector<Declared> declared;
+  std::vector<Step> steps;
+};
+
+// partition [hint.*=...] by Column (operators): the operators run over each value's rows.
+struct Partition {
+  std::vector<OperatorParam> params;
+  std::string column;
+  TabularPtr subquery;  // source: ApplyInput (one partition's rows)
+};
+
 using OperatorNode = std::variant<Where, Extend, Project, ProjectAway, ProjectKeep, ProjectRename, ProjectReorder,
                                   Summarize, Join, Lookup, MvExpand, MvApply, Parse, ParseKv, MakeSeries, Evaluate,
                                   Sort, Top, TopNested, Take, Distinct, Count, Serialize, As, Invoke, Getschema,
-                                  Sample, SampleDistinct, UnionOp, Render>;
+                                  Sample, SampleDistinct, UnionOp, Render, Consume, ProjectByNames, TopHitters, Scan, Partition>;
 
 // One `| operator` of a pipeline. `name` is the operator as written ("filter", "order", "mvexpand").
 struct Operator {

@@ -39,7 +39,9 @@ namespace g = grammar;
   X(op_sample) X(op_sample_distinct) X(wildcard_table) X(union_item) X(op_union) X(render_chart) X(op_render)       \
   X(datatable_values) X(src_datatable) X(externaldata_with) X(src_externaldata) X(src_union) X(src_print)          \
   X(range_column) X(src_range) X(pipe_expr) X(tabular_param_schema) X(param_default) X(param) X(param_list)         \
-  X(function_body) X(function_def) X(let_stmt) X(declare_stmt) X(set_stmt)
+  X(function_body) X(function_def) X(let_stmt) X(declare_stmt) X(set_stmt)                                          \
+  X(op_consume) X(by_names_items) X(op_project_by_names) X(hitters_of) X(hitters_by) X(op_top_hitters) X(scan_match_id)     \
+  X(scan_decl) X(scan_declare) X(scan_output) X(scan_condition) X(scan_assigns) X(scan_step) X(op_scan) X(partition_column) X(op_partition)
 
 enum class K : std::uint8_t {
   none,
@@ -180,6 +182,14 @@ template <> inline constexpr const char* errors::message<pegtl::one<'}'>> = "exp
 template <> inline constexpr const char* errors::message<g::kw<TAO_PEGTL_STRING("of")>> = "expected 'of'";
 template <> inline constexpr const char* errors::message<g::kw<TAO_PEGTL_STRING("to")>> = "expected 'to'";
 template <> inline constexpr const char* errors::message<g::kw<TAO_PEGTL_STRING("step")>> = "expected 'step'";
+template <> inline constexpr const char* errors::message<g::by_names_items> = "expected column names, name patterns or dynamic arrays of names";
+template <> inline constexpr const char* errors::message<g::hitters_of> = "expected the expression whose values are counted";
+template <> inline constexpr const char* errors::message<g::with_kw> = "expected 'with'";
+template <> inline constexpr const char* errors::message<g::open_paren> = "expected '('";
+template <> inline constexpr const char* errors::message<g::scan_step> = "expected 'step Name: Condition [=> Column = Value, ...];'";
+template <> inline constexpr const char* errors::message<g::scan_colon> = "expected ':' after the step name";
+template <> inline constexpr const char* errors::message<g::scan_condition> = "expected the step's condition";
+template <> inline constexpr const char* errors::message<g::partition_column> = "expected the column to partition by";
 // clang-format on
 
 template <typename Rule>
@@ -561,7 +571,8 @@ class Converter {
         if (is_tabular(n)) return make(n, TabularArg{tabular(n)});
         return expr(*n.children.front());
       }
-      case K::parse_source: case K::series_axis: case K::nested_count: return expr(*n.children.front());
+      case K::parse_source: case K::series_axis: case K::nested_count: case K::scan_condition: case K::hitters_of:
+        return expr(*n.children.front());
       case K::expr: case K::and_expr: {
         const BinaryOp op = n.kind == K::expr ? BinaryOp::Or : BinaryOp::And;
         ExprPtr acc = expr(*n.children[0]);
@@ -1099,6 +1110,69 @@ class Converter {
       case K::op_sample_distinct: o.op = SampleDistinct{expr(*n.children.at(0)), expr(*n.children.at(1))}; break;
       case K::op_union: o.op = UnionOp{op_params(n), union_items(n)}; break;
       case K::op_render: o.op = Render{std::string(trim(sv(*n.children.at(0))))}; break;
+      case K::op_partition: {
+        Partition p;
+        p.params = op_params(n);
+        p.column = name_text(*child(n, K::partition_column)->children.at(0));
+        const Node& body = *child(n, K::apply_body);
+        auto t = std::make_unique<TabularExpr>();
+        t->range = range(body);
+        t->source.range = range(body);
+        t->source.node = ApplyInput{};
+        for (const auto& c : body.children) t->operators.push_back(op(*c));
+        p.subquery = std::move(t);
+        o.op = std::move(p);
+        break;
+      }
+      case K::op_consume: o.op = Consume{op_params(n)}; break;
+      case K::op_project_by_names: {
+        ProjectByNames p;
+        for (const auto& c : child(n, K::by_names_items)->children) p.specs.push_back(expr(*c));
+        o.op = std::move(p);
+        break;
+      }
+      case K::op_top_hitters: {
+        TopHitters t;
+        t.count = expr(*n.children.at(0));
+        t.of = expr(*child(n, K::hitters_of));
+        if (const Node* b = child(n, K::hitters_by)) t.by = expr(*b->children.back());
+        o.op = std::move(t);
+        break;
+      }
+      case K::op_scan: {
+        Scan sc;
+        for (const auto& c : n.children) {
+          if (c->kind == K::scan_match_id) sc.match_id = name_text(*c->children.at(0));
+          else if (c->kind == K::scan_declare) {
+            for (const auto& d : c->children) {
+              Scan::Declared x;
+              x.column = column_decl(*d->children.at(0));
+              if (d->children.size() > 1) x.default_value = expr(*d->children.at(1));
+              sc.declared.push_back(std::move(x));
+            }
+          } else if (c->kind == K::scan_step) {
+            Scan::Step st;
+            st.range = range(*c);
+            for (const auto& p : c->children) {
+              switch (p->kind) {
+                case K::name: st.name = name_text(*p); break;
+                case K::scan_output: {
+                  std::string_view v = trim(sv(*p));
+                  st.output = std::string(trim(v.substr(v.find('=') + 1)));
+                  break;
+                }
+                case K::scan_condition: st.condition = expr(*p); break;
+                case K::scan_assigns: st.assignments = assignments(*p); break;
+                default: break;
+              }
+            }
+            sc.steps.push_back(std::move(st));
+          }
+        }
+        o.op = std::move(sc);
+        break;
+      }
+
       default: fail(n, "internal error: unknown operator node");
     }
     return o;
