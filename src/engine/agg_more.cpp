@@ -286,22 +286,30 @@ struct TDigestMerge : AggState {
 }  // namespace
 
 void add_more_aggregates(std::vector<AggregateFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, auto types, Make make) { out.push_back(AggregateFunction{n, mn, mx, types, make}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, auto types, Make make) { out.push_back(AggregateFunction{n, mn, mx, types, make}); out.back().category = cat; };
+  cat = "Statistical functions";
   add("count_distinctif", 2, 2, t_long, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<DistinctIf>(); });
   add("variancepif", 2, 2, t_real, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<VariancePIf>(); });
   add("percentiles_array", 2, -1, t_percentiles_array, [](const Types& t, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<WeightedPercentiles>(t[0], false, true, c); });
+  cat = "rulelab";
   add("percentilew", 3, 3, t_percentilesw, [](const Types& t, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<WeightedPercentiles>(t[0] == Type::Int ? Type::Long : t[0], true, false, c); });
+  cat = "Statistical functions";
   add("percentilesw", 3, -1, t_percentilesw, [](const Types& t, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<WeightedPercentiles>(t[0] == Type::Int ? Type::Long : t[0], true, false, c); });
   add("percentilesw_array", 3, -1, t_percentilesw_array, [](const Types& t, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<WeightedPercentiles>(t[0], true, true, c); });
+  cat = "Binary functions";
   add("binary_all_and", 1, 1, t_long, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<BinaryAll>('&'); });
   add("binary_all_or", 1, 1, t_long, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<BinaryAll>('|'); });
   add("binary_all_xor", 1, 1, t_long, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<BinaryAll>('^'); });
+  cat = "Dynamic functions";
   add("buildschema", 1, 1, t_dynamic, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<BuildSchema>(); });
+  cat = "Statistical functions";
   add("hll", 1, 2, t_dynamic, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Hll>(false); });
   add("hll_if", 2, 3, t_dynamic, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Hll>(true); });
   add("hll_merge", 1, 1, t_dynamic, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<HllMerge>(); });
   add("tdigest", 1, 2, t_dynamic, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<TDigest>(t.size() > 1); });
   add("tdigest_merge", 1, 1, t_dynamic, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<TDigestMerge>(); });
+  cat = "rulelab";
   add("merge_tdigests", 1, 1, t_dynamic, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<TDigestMerge>(); });
 }
 

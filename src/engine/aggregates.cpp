@@ -281,9 +281,11 @@ std::vector<Type> t_percentiles(const Types& a, const Consts& c, std::string& er
 }  // namespace
 
 AggregateRegistry::AggregateRegistry() {
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
   auto add = [&](const char* n, int mn, int mx, auto types, auto make) {
-    all_.push_back(AggregateFunction{n, mn, mx, types, make});
+    all_.push_back(AggregateFunction{n, mn, mx, types, make}); all_.back().category = cat;
   };
+  cat = "Statistical functions";
   add("count", 0, 1, t_long, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Count>(false); });
   add("countif", 1, 1, t_long, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Count>(true); });
   add("dcount", 1, 2, t_long, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<DCount>(false); });
@@ -297,21 +299,32 @@ AggregateRegistry::AggregateRegistry() {
   add("max", 1, 1, t_first, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<MinMax>(t[0], true, false); });
   add("minif", 2, 2, t_first, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<MinMax>(t[0], false, true); });
   add("maxif", 2, 2, t_first, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<MinMax>(t[0], true, true); });
+  cat = "Row selector functions";
   add("arg_max", 1, -1, t_all, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<ArgMax>(t, true); });
   add("arg_min", 1, -1, t_all, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<ArgMax>(t, false); });
+  cat = "Dynamic functions";
   add("make_list", 1, 2, t_dynamic, [](const Types&, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<MakeList>(false, false, false, c); });
+  cat = "rulelab";
   add("makelist", 1, 2, t_dynamic, [](const Types&, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<MakeList>(false, false, false, c); });
+  cat = "Dynamic functions";
   add("make_list_if", 2, 3, t_dynamic, [](const Types&, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<MakeList>(false, true, false, c); });
   add("make_list_with_nulls", 1, 2, t_dynamic, [](const Types&, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<MakeList>(false, false, true, c); });
   add("make_set", 1, 2, t_dynamic, [](const Types&, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<MakeList>(true, false, false, c); });
+  cat = "rulelab";
   add("makeset", 1, 2, t_dynamic, [](const Types&, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<MakeList>(true, false, false, c); });
+  cat = "Dynamic functions";
   add("make_set_if", 2, 3, t_dynamic, [](const Types&, const std::vector<Value>& c) -> std::unique_ptr<AggState> { return std::make_unique<MakeList>(true, true, false, c); });
   add("make_bag", 1, 2, t_dynamic, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<MakeBag>(false); });
   add("make_bag_if", 2, 3, t_dynamic, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<MakeBag>(true); });
+  cat = "Row selector functions";
   add("take_any", 1, -1, t_all, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<TakeAny>(t, false); });
+  cat = "rulelab";
   add("any", 1, -1, t_all, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<TakeAny>(t, false); });
+  cat = "Row selector functions";
   add("take_anyif", 2, 2, t_first, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<TakeAny>(t, true); });
+  cat = "rulelab";
   add("anyif", 2, 2, t_first, [](const Types& t, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<TakeAny>(t, true); });
+  cat = "Statistical functions";
   add("stdev", 1, 1, t_real, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Variance>(true, true, false); });
   add("stdevif", 2, 2, t_real, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Variance>(true, true, true); });
   add("stdevp", 1, 1, t_real, [](const Types&, const std::vector<Value>&) -> std::unique_ptr<AggState> { return std::make_unique<Variance>(false, true, false); });

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/value.hpp"
@@ -27,6 +28,8 @@ struct AggregateFunction {
   // Output types from argument types (several for percentiles, arg_max).
   std::vector<Type> (*types)(const std::vector<Type>& args, const std::vector<const Value*>& consts, std::string& err);
   std::unique_ptr<AggState> (*make)(const std::vector<Type>& args, const std::vector<Value>& consts);
+  // The Kusto reference's category ("Statistical functions", "Row selector functions", ...).
+  std::string_view category{};
 };
 
 // The aggregates of agg_more.cpp (count_distinctif, percentilesw, hll, tdigest, buildschema, ...).
@@ -36,6 +39,7 @@ class AggregateRegistry {
  public:
   AggregateRegistry();
   const AggregateFunction* find(const std::string& name) const;
+  const std::vector<AggregateFunction>& all() const { return all_; }
 
  private:
   std::vector<AggregateFunction> all_;

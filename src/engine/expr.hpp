@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/column.hpp"
@@ -102,6 +103,10 @@ struct ScalarFunction {
   bool deterministic = true;  // false: now(), rand(): never folded
   // Optional vector kernels for some argument types (kernels.cpp); `impl` stays the reference.
   KernelSelect kernel = nullptr;
+  // The Kusto reference's category of the function ("String functions", "in operators", ...;
+  // tools/coverage/kusto_reference.tsv column 2); "rulelab" for names the reference does not
+  // list (the arithmetic and logical operators, internal helpers). Set by the registry per family.
+  std::string_view category{};
 };
 
 enum class ExprKind { Const, Column, Call, And, Or, Not, Iff, Case, Coalesce };

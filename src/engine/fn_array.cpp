@@ -1,7 +1,8 @@
 // Dynamic/array functions that reorder or build arrays (learn.microsoft.com/kusto/query/<name>-function):
 // array_sort_asc, array_sort_desc, array_rotate_left, array_rotate_right, array_shift_left,
-// array_shift_right, array_split, array_iff (array_iif), repeat, bag_set_key.
+// array_shift_right, array_split, array_iff (array_iif), repeat, bag_set_key, jaccard_index.
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -279,10 +280,33 @@ Value f_bag_set_key(const CallArgs& a) {
   return build([&](DynWriter& w) { set_path(w, a[0].dyn(), path, 0, a[2]); });
 }
 
+// jaccard_index(set1, set2) (jaccard-index-function): |intersection| / |union| of the distinct
+// values of two arrays.
+Value f_jaccard_index(const CallArgs& a) {
+  if (a[0].type != Type::Dynamic || a[1].type != Type::Dynamic || !a[0].dyn().is_array() || !a[1].dyn().is_array())
+    return Value::null_of(Type::Real);
+  std::set<std::string> x, y;
+  auto fill = [](const Value& v, std::set<std::string>& s) {
+    v.dyn().for_each_element([&](DynRef e) {
+      std::string k;
+      append_key(k, Value::of_dynamic(e));
+      s.insert(std::move(k));
+    });
+  };
+  fill(a[0], x);
+  fill(a[1], y);
+  std::size_t inter = 0;
+  for (auto& k : x) inter += y.count(k);
+  const std::size_t uni = x.size() + y.size() - inter;
+  if (uni == 0) return Value::null_of(Type::Real);
+  return Value::of_real(static_cast<double>(inter) / static_cast<double>(uni));
+}
+
 }  // namespace
 
 void add_array_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
   add("array_sort_asc", 1, 64, ret_dynamic, f_array_sort_asc);
   add("array_sort_desc", 1, 64, ret_dynamic, f_array_sort_desc);
   add("array_rotate_left", 2, 2, ret_dynamic, f_array_rotate_left);
@@ -291,9 +315,12 @@ void add_array_functions(std::vector<ScalarFunction>& out) {
   add("array_shift_right", 2, 3, ret_dynamic, f_array_shift_right);
   add("array_split", 2, 2, ret_dynamic, f_array_split);
   add("array_iff", 3, 3, ret_dynamic, f_array_iff);
+  cat = "rulelab";
   add("array_iif", 3, 3, ret_dynamic, f_array_iff);
+  cat = {};
   add("repeat", 2, 2, ret_dynamic, f_repeat);
   add("bag_set_key", 3, 3, ret_dynamic, f_bag_set_key);
+  add("jaccard_index", 2, 2, ret_real, f_jaccard_index);
 }
 
 }  // namespace rulelab::engine

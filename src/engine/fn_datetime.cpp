@@ -324,15 +324,20 @@ Value f_make_timespan(const CallArgs& a) {
 }  // namespace
 
 void add_datetime_functions(std::vector<ScalarFunction>& out) {
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
   auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f, bool det = true) {
-    out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, det});
+    out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, det}); out.back().category = cat;
   };
   // now() and ago() read the run's one clock; they are constant within a run.
   add("now", 0, 1, ret_datetime, f_now);
   add("ago", 1, 1, ret_datetime, f_ago);
+  cat = "Rounding functions";
   add("bin", 2, 2, bin_rule, f_bin);
+  cat = "rulelab";
   add("floor", 2, 2, bin_rule, f_bin);
+  cat = "Rounding functions";
   add("bin_at", 3, 3, bin_at_rule, f_bin_at);
+  cat = {};
   add("datetime_add", 3, 3, ret_datetime, f_datetime_add);
   add("datetime_diff", 3, 3, ret_long, f_datetime_diff);
   add("datetime_part", 2, 2, ret_int, f_datetime_part);
@@ -349,9 +354,13 @@ void add_datetime_functions(std::vector<ScalarFunction>& out) {
   add("dayofyear", 1, 1, ret_int, f_dayofyear);
   add("hourofday", 1, 1, ret_int, f_hourofday);
   add("monthofyear", 1, 1, ret_int, f_monthofyear);
+  cat = "rulelab";
   add("getmonth", 1, 1, ret_int, f_monthofyear);
+  cat = {};
   add("getyear", 1, 1, ret_int, f_getyear);
+  cat = "rulelab";
   add("week_of_year", 1, 1, ret_int, f_week_of_year);
+  cat = {};
   add("weekofyear", 1, 1, ret_int, f_week_of_year);  // the deprecated name (weekofyear-function)
   add("format_datetime", 2, 2, ret_string, f_format_datetime);
   add("format_timespan", 2, 2, ret_string, f_format_timespan);

@@ -484,36 +484,52 @@ Value f_zip(const CallArgs& a) {
 }  // namespace
 
 void add_dynamic_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
+  cat = "rulelab";
   add(".member", 2, 2, ret_dynamic, f_getmember);
   add(".index", 2, 2, ret_dynamic, f_getindex);
+  cat = "String functions";
   add("parse_json", 1, 1, ret_dynamic, f_parse_json);
+  cat = "rulelab";
   add("parsejson", 1, 1, ret_dynamic, f_parse_json);
   add("todynamic", 1, 1, ret_dynamic, f_parse_json);
   add("toobject", 1, 1, ret_dynamic, f_parse_json);
+  cat = "Dynamic/array functions";
   add("array_length", 1, 1, ret_long, f_array_length);
+  cat = "rulelab";
   add("arraylength", 1, 1, ret_long, f_array_length);
+  cat = "Dynamic/array functions";
   add("array_concat", 1, 64, ret_dynamic, f_array_concat);
   add("array_slice", 3, 3, ret_dynamic, f_array_slice);
   add("array_index_of", 2, 5, ret_long, f_array_index_of);
   add("array_reverse", 1, 1, ret_dynamic, f_array_reverse);
   add("array_sum", 1, 1, ret_real, f_array_sum);
+  cat = "Mathematical functions";
   add("range", 2, 3, ret_dynamic, f_range);
+  cat = "Dynamic/array functions";
   add("bag_keys", 1, 1, ret_dynamic, f_bag_keys);
   add("bag_has_key", 2, 2, ret_bool, f_bag_has_key);
   add("bag_merge", 1, 64, ret_dynamic, f_bag_merge);
   add("bag_remove_keys", 2, 2, ret_dynamic, f_bag_remove_keys);
+  cat = "rulelab";
   add("pack", 0, 128, pack_rule, f_pack);
   add(".pack_nonempty", 0, -1, pack_rule, f_pack_nonempty);
+  cat = "Dynamic/array functions";
   add("bag_pack", 0, 128, pack_rule, f_pack);
+  cat = "rulelab";
   add("pack_dictionary", 0, 128, pack_rule, f_pack);
+  cat = "Dynamic/array functions";
   add("pack_array", 0, 128, ret_dynamic, f_pack_array);
   add("set_union", 1, 64, ret_dynamic, f_set_union);
   add("set_intersect", 1, 64, ret_dynamic, f_set_intersect);
   add("set_difference", 1, 64, ret_dynamic, f_set_difference);
   add("set_has_element", 2, 2, ret_bool, f_set_has_element);
+  cat = "String functions";
   add("parse_url", 1, 1, ret_dynamic, f_parse_url);
+  cat = "rulelab";
   add("parse_path", 1, 1, ret_dynamic, f_parse_path);
+  cat = "Dynamic/array functions";
   add("zip", 1, 16, ret_dynamic, f_zip);
 }
 

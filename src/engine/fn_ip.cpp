@@ -1,8 +1,8 @@
 // IPv4/IPv6 functions and IPv4 text match functions (learn.microsoft.com/kusto/query/<name>-function):
 // has_ipv4, has_ipv4_prefix, has_any_ipv4, has_any_ipv4_prefix, ipv6_compare, ipv6_is_match,
 // parse_ipv6, format_ipv4, format_ipv4_mask, parse_ipv4_mask, parse_ipv6_mask, ipv4_netmask_suffix,
-// ipv4_range_to_cidr_list, ipv6_is_in_range, ipv6_is_in_any_range. (The other ipv4_* and parse_ipv4
-// are in fn_misc.cpp.)
+// ipv4_range_to_cidr_list, ipv6_is_in_range, ipv6_is_in_any_range, ipv4_is_private, ipv4_is_in_range,
+// ipv4_is_in_any_range, ipv4_is_match, ipv4_compare, parse_ipv4.
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -341,23 +341,122 @@ Value f_ipv6_is_in_any_range(const CallArgs& a) {
 
 }  // namespace
 
+// ---- IPv4 (learn.microsoft.com/kusto/query/ipv4-*-function)
+// Parses "a.b.c.d" or "a.b.c.d/n"; prefix defaults to 32.
+bool parse_ipv4(std::string_view s, std::uint32_t& ip, int& prefix) {
+  prefix = 32;
+  std::size_t slash = s.find('/');
+  if (slash != std::string_view::npos) {
+    std::string_view p = s.substr(slash + 1);
+    if (p.empty() || p.size() > 2) return false;
+    prefix = 0;
+    for (char c : p) { if (c < '0' || c > '9') return false; prefix = prefix * 10 + (c - '0'); }
+    if (prefix > 32) return false;
+    s = s.substr(0, slash);
+  }
+  std::uint32_t parts[4];
+  int n = 0;
+  std::size_t i = 0;
+  while (n < 4) {
+    if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
+    std::uint32_t v = 0;
+    std::size_t digits = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') { v = v * 10 + static_cast<std::uint32_t>(s[i] - '0'); ++i; if (++digits > 3) return false; }
+    if (v > 255) return false;
+    parts[n++] = v;
+    if (n < 4) { if (i >= s.size() || s[i] != '.') return false; ++i; }
+  }
+  if (i != s.size()) return false;
+  ip = parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3];
+  return true;
+}
+std::uint32_t mask_of(int prefix) { return prefix == 0 ? 0 : ~0u << (32 - prefix); }
+
+namespace {
+
+Value f_ipv4_is_private(const CallArgs& a) {
+  std::uint32_t ip; int p;
+  if (!parse_ipv4(to_kusto_string(a[0]), ip, p)) return Value::null_of(Type::Bool);
+  auto in = [&](std::uint32_t net, int bits) { return (ip & mask_of(bits)) == net; };
+  return Value::of_bool(in(0x0A000000u, 8) || in(0xAC100000u, 12) || in(0xC0A80000u, 16));
+}
+Value f_ipv4_is_in_range(const CallArgs& a) {
+  std::uint32_t ip, net; int p1, p2;
+  if (!parse_ipv4(to_kusto_string(a[0]), ip, p1) || !parse_ipv4(to_kusto_string(a[1]), net, p2)) return Value::null_of(Type::Bool);
+  const std::uint32_t m = mask_of(p2);
+  return Value::of_bool((ip & m) == (net & m));
+}
+Value f_ipv4_is_in_any_range(const CallArgs& a) {
+  std::uint32_t ip; int p1;
+  if (!parse_ipv4(to_kusto_string(a[0]), ip, p1)) return Value::null_of(Type::Bool);
+  bool found = false;
+  auto check = [&](const std::string& r) {
+    std::uint32_t net; int p2;
+    if (parse_ipv4(r, net, p2) && (ip & mask_of(p2)) == (net & mask_of(p2))) found = true;
+  };
+  for (std::size_t k = 1; k < a.size(); ++k) {
+    if (a[k].type == Type::Dynamic && a[k].dyn().is_array())
+      a[k].dyn().for_each_element([&](DynRef e) { if (e.is_string()) check(std::string(e.as_string())); });
+    else check(to_kusto_string(a[k]));
+  }
+  return Value::of_bool(found);
+}
+// ipv4_compare(ip1, ip2 [, prefix]): -1, 0, 1.
+Value f_ipv4_compare(const CallArgs& a) {
+  std::uint32_t x, y; int p1, p2;
+  if (!parse_ipv4(to_kusto_string(a[0]), x, p1) || !parse_ipv4(to_kusto_string(a[1]), y, p2)) return Value::null_of(Type::Long);
+  int p = std::min(p1, p2);
+  if (a.size() > 2 && !a[2].is_null()) { bool ok; p = std::min(p, static_cast<int>(number_of(a[2], ok))); }
+  const std::uint32_t m = mask_of(p);
+  x &= m; y &= m;
+  return Value::of_long(x < y ? -1 : (x > y ? 1 : 0));
+}
+Value f_ipv4_is_match(const CallArgs& a) {
+  Value c = f_ipv4_compare(a);
+  if (c.is_null()) return Value::null_of(Type::Bool);
+  return Value::of_bool(c.i == 0);
+}
+Value f_parse_ipv4(const CallArgs& a) {
+  std::uint32_t ip; int p;
+  if (!parse_ipv4(to_kusto_string(a[0]), ip, p)) return Value::null_of(Type::Long);
+  return Value::of_long(ip & mask_of(p));
+}
+
+
+}  // namespace
+
 void add_ip_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
+  cat = "IPv4 text match functions";
   add("has_ipv4", 2, 2, ret_bool, f_has_ipv4);
   add("has_ipv4_prefix", 2, 2, ret_bool, f_has_ipv4_prefix);
   add("has_any_ipv4", 2, 64, ret_bool, f_has_any_ipv4);
   add("has_any_ipv4_prefix", 2, 64, ret_bool, f_has_any_ipv4_prefix);
+  cat = {};
   add("ipv6_compare", 2, 3, ret_long, f_ipv6_compare);
   add("ipv6_is_match", 2, 3, ret_bool, f_ipv6_is_match);
+  cat = "String functions";
   add("parse_ipv6", 1, 1, ret_string, f_parse_ipv6);
+  cat = {};
   add("format_ipv4", 1, 2, ret_string, f_format_ipv4);
   add("format_ipv4_mask", 1, 2, ret_string, f_format_ipv4_mask);
+  cat = "String functions";
   add("parse_ipv4_mask", 2, 2, ret_long, f_parse_ipv4_mask);
   add("parse_ipv6_mask", 2, 2, ret_string, f_parse_ipv6_mask);
+  cat = {};
   add("ipv4_netmask_suffix", 1, 1, ret_long, f_ipv4_netmask_suffix);
   add("ipv4_range_to_cidr_list", 2, 2, ret_dynamic, f_ipv4_range_to_cidr_list);
   add("ipv6_is_in_range", 2, 2, ret_bool, f_ipv6_is_in_range);
   add("ipv6_is_in_any_range", 2, -1, ret_bool, f_ipv6_is_in_any_range);
+  cat = {};
+  add("ipv4_is_private", 1, 1, ret_bool, f_ipv4_is_private);
+  add("ipv4_is_in_range", 2, 2, ret_bool, f_ipv4_is_in_range);
+  add("ipv4_is_in_any_range", 2, 64, ret_bool, f_ipv4_is_in_any_range);
+  add("ipv4_is_match", 2, 3, ret_bool, f_ipv4_is_match);
+  add("ipv4_compare", 2, 3, ret_long, f_ipv4_compare);
+  cat = "String functions";
+  add("parse_ipv4", 1, 1, ret_long, f_parse_ipv4);
 }
 
 // For the ipv6_lookup plugin (plugins.hpp): the 16 bytes of an IPv6 (or IPv4-mapped) address and its prefix.

@@ -1,5 +1,7 @@
 // Mathematical functions (learn.microsoft.com/kusto/query/<name>-function): sin, cos, tan, asin,
-// acos, atan, atan2, erf, erfc, gamma, loggamma, rand, beta_cdf, beta_inv, beta_pdf, welch_test.
+// acos, atan, atan2, erf, erfc, gamma, loggamma, rand, beta_cdf, beta_inv, beta_pdf, welch_test, pi, radians, degrees, cot, abs, log,
+// log10, log2, exp, exp2, exp10, sqrt, pow, round, sign, isnan, isfinite, isinf; ceiling (a Rounding
+// function, beside its REAL_FN siblings).
 // Every argument is a number (int, long, real, or a dynamic number); anything else gives null.
 #include <cmath>
 #include <limits>
@@ -159,11 +161,95 @@ Value f_welch_test(const CallArgs& a) {
   return Value::of_real(ibeta(dof / 2, 0.5, dof / (dof + t * t)));
 }
 
+constexpr double kPi = 3.14159265358979323846;
+
+double num(const Value& v, bool& ok) { return number_of(v, ok); }
+
+Value f_pi(const CallArgs&) { return Value::of_real(kPi); }
+Value f_radians(const CallArgs& a) {
+  bool ok;
+  const double d = num(a[0], ok);
+  return ok ? Value::of_real(d * kPi / 180.0) : Value::null_of(Type::Real);
+}
+Value f_degrees(const CallArgs& a) {
+  bool ok;
+  const double d = num(a[0], ok);
+  return ok ? Value::of_real(d * 180.0 / kPi) : Value::null_of(Type::Real);
+}
+Value f_cot(const CallArgs& a) {
+  bool ok;
+  const double d = num(a[0], ok);
+  return ok ? Value::of_real(1.0 / std::tan(d)) : Value::null_of(Type::Real);
+}
+
+Value f_abs(const CallArgs& a) {
+  const Value& x = a[0];
+  if (x.is_null()) return x;
+  if (x.type == Type::Int || x.type == Type::Long) { Value r = x; r.i = x.i < 0 ? -x.i : x.i; return r; }
+  if (x.type == Type::TimeSpan) return Value::of_timespan(x.i < 0 ? -x.i : x.i);
+  bool ok; double d = num(x, ok);
+  return ok ? Value::of_real(std::fabs(d)) : Value::null_of(Type::Real);
+}
+Type abs_rule(const std::vector<Type>& t, std::string&) { return t[0] == Type::Dynamic ? Type::Real : t[0]; }
+#define REAL_FN(NAME, EXPR)                                  \
+  Value NAME(const CallArgs& a) {                            \
+    bool ok; double x = num(a[0], ok);                       \
+    if (!ok) return Value::null_of(Type::Real);              \
+    return Value::of_real(EXPR);                             \
+  }
+// log-function, log10-function, log2-function, sqrt-function: null for a negative argument
+#define REAL_FN_NONNEG(NAME, EXPR)                           \
+  Value NAME(const CallArgs& a) {                            \
+    bool ok; double x = num(a[0], ok);                       \
+    if (!ok || x < 0) return Value::null_of(Type::Real);     \
+    return Value::of_real(EXPR);                             \
+  }
+REAL_FN_NONNEG(f_log, std::log(x))
+REAL_FN_NONNEG(f_log10, std::log10(x))
+REAL_FN_NONNEG(f_log2, std::log2(x))
+REAL_FN_NONNEG(f_sqrt, std::sqrt(x))
+#undef REAL_FN_NONNEG
+REAL_FN(f_exp, std::exp(x))
+REAL_FN(f_exp2, std::exp2(x))
+REAL_FN(f_exp10, std::pow(10.0, x))
+REAL_FN(f_ceiling, std::ceil(x))
+#undef REAL_FN
+Value f_pow(const CallArgs& a) {
+  bool o1, o2; double x = num(a[0], o1), y = num(a[1], o2);
+  if (!o1 || !o2) return Value::null_of(Type::Real);
+  return Value::of_real(std::pow(x, y));
+}
+// round(number [, precision]): half away from zero.
+Value f_round(const CallArgs& a) {
+  bool ok; double x = num(a[0], ok);
+  if (!ok) return Value::null_of(a[0].type == Type::Dynamic ? Type::Real : a[0].type);
+  std::int64_t p = 0;
+  if (a.size() > 1) { bool o; p = static_cast<std::int64_t>(num(a[1], o)); }
+  if (a[0].type == Type::Int || a[0].type == Type::Long) {
+    if (p >= 0) return a[0];
+    double f = std::pow(10.0, static_cast<double>(-p));
+    std::int64_t r = static_cast<std::int64_t>(std::round(static_cast<double>(a[0].i) / f) * f);
+    return a[0].type == Type::Int ? Value::of_int(static_cast<std::int32_t>(r)) : Value::of_long(r);
+  }
+  double f = std::pow(10.0, static_cast<double>(p));
+  return Value::of_real(std::round(x * f) / f);
+}
+Type round_rule(const std::vector<Type>& t, std::string&) { return t[0] == Type::Dynamic ? Type::Real : t[0]; }
+Value f_sign(const CallArgs& a) { bool ok; double x = num(a[0], ok); if (!ok) return Value::null_of(Type::Real); return Value::of_real(x > 0 ? 1 : (x < 0 ? -1 : 0)); }
+Value f_isnan(const CallArgs& a) { bool ok; double x = num(a[0], ok); return Value::of_bool(ok && std::isnan(x)); }
+Value f_isfinite(const CallArgs& a) { bool ok; double x = num(a[0], ok); return Value::of_bool(ok && std::isfinite(x)); }
+Value f_isinf(const CallArgs& a) { bool ok; double x = num(a[0], ok); return Value::of_bool(ok && std::isinf(x)); }
+
 }  // namespace
 
 void add_math_functions(std::vector<ScalarFunction>& out) {
   auto add = [&](const char* n, int mn, int mx, ScalarImpl f, bool det = true) {
     out.push_back(ScalarFunction{n, mn, mx, ret_real, f, nullptr, det});
+  };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add_typed = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) {
+    out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true});
+    out.back().category = cat;
   };
   add("sin", 1, 1, f_sin);
   add("cos", 1, 1, f_cos);
@@ -181,6 +267,28 @@ void add_math_functions(std::vector<ScalarFunction>& out) {
   add("beta_inv", 3, 3, f_beta_inv);
   add("beta_pdf", 3, 3, f_beta_pdf);
   add("welch_test", 6, 6, f_welch_test);
+  add("pi", 0, 0, f_pi);
+  add("radians", 1, 1, f_radians);
+  add("degrees", 1, 1, f_degrees);
+  add("cot", 1, 1, f_cot);
+  cat = {};
+  add_typed("abs", 1, 1, abs_rule, f_abs);
+  add_typed("log", 1, 1, ret_real, f_log);
+  add_typed("log10", 1, 1, ret_real, f_log10);
+  add_typed("log2", 1, 1, ret_real, f_log2);
+  add_typed("exp", 1, 1, ret_real, f_exp);
+  add_typed("exp2", 1, 1, ret_real, f_exp2);
+  add_typed("exp10", 1, 1, ret_real, f_exp10);
+  add_typed("sqrt", 1, 1, ret_real, f_sqrt);
+  cat = "Rounding functions";
+  add_typed("ceiling", 1, 1, ret_real, f_ceiling);
+  cat = {};
+  add_typed("pow", 2, 2, ret_real, f_pow);
+  add_typed("round", 1, 2, round_rule, f_round);
+  add_typed("sign", 1, 1, ret_real, f_sign);
+  add_typed("isnan", 1, 1, ret_bool, f_isnan);
+  add_typed("isfinite", 1, 1, ret_bool, f_isfinite);
+  add_typed("isinf", 1, 1, ret_bool, f_isinf);
 }
 
 }  // namespace rulelab::engine

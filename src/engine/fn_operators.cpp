@@ -313,11 +313,14 @@ Type between_rule(const std::vector<Type>& t, std::string& err) {
 }  // namespace
 
 void add_operator_functions(std::vector<ScalarFunction>& out) {
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
   auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f, PrepareFn p = nullptr) {
-    out.push_back(ScalarFunction{n, mn, mx, t, f, p, true});
+    out.push_back(ScalarFunction{n, mn, mx, t, f, p, true}); out.back().category = cat;
   };
+  cat = "String operators";
   add("==", 2, 2, cmp_rule, op_eq);
   add("!=", 2, 2, cmp_rule, op_ne);
+  cat = {};
   add("<>", 2, 2, cmp_rule, op_ne);
   add("<", 2, 2, cmp_rule, op_lt);
   add("<=", 2, 2, cmp_rule, op_le);
@@ -329,6 +332,7 @@ void add_operator_functions(std::vector<ScalarFunction>& out) {
   add("/", 2, 2, div_rule, op_div);
   add("%", 2, 2, mod_rule, op_mod);
   add("neg", 1, 1, neg_rule, op_neg);
+  cat = "String operators";
   add("=~", 2, 2, ret_bool, op_eq_ci);
   add("!~", 2, 2, ret_bool, op_ne_ci);
   add("has", 2, 2, ret_bool, op_has);
@@ -356,12 +360,15 @@ void add_operator_functions(std::vector<ScalarFunction>& out) {
   add("endswith_cs", 2, 2, ret_bool, op_endswith_cs);
   add("!endswith_cs", 2, 2, ret_bool, op_nendswith_cs);
   add("matches regex", 2, 2, ret_bool, op_matches, prep_regex_arg1);
+  cat = "in operators";
   add("in", 2, -1, ret_bool, op_in);
   add("!in", 2, -1, ret_bool, op_nin);
   add("in~", 2, -1, ret_bool, op_in_ci);
   add("!in~", 2, -1, ret_bool, op_nin_ci);
+  cat = "String operators";
   add("has_any", 2, -1, ret_bool, op_has_any);
   add("has_all", 2, -1, ret_bool, op_has_all);
+  cat = "between operators";
   add("between", 3, 3, between_rule, op_between);
   add("!between", 3, 3, between_rule, op_nbetween);
   // vector kernels for some argument types: kernels.cpp (add_operator_kernels)

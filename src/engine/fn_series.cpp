@@ -993,7 +993,8 @@ const MultiOutputFunction* find_multi_output(std::string_view name) {
 }
 
 void add_series_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
   add("series_stats", 1, 2, ret_dynamic, f_series_stats);
   add("series_stats_dynamic", 1, 2, ret_dynamic, f_series_stats_dynamic);
   add("series_fit_line", 1, 2, ret_dynamic, f_series_fit_line);
@@ -1005,6 +1006,7 @@ void add_series_functions(std::vector<ScalarFunction>& out) {
   add("series_fill_backward", 1, 2, ret_dynamic, f_series_fill_backward);
   add("series_fill_const", 1, 3, ret_dynamic, f_series_fill_const);
   add("series_fill_linear", 1, 4, ret_dynamic, f_series_fill_linear);
+  cat = "Series element-wise functions";
   add("series_add", 2, 2, ret_dynamic, f_series_add);
   add("series_subtract", 2, 2, ret_dynamic, f_series_subtract);
   add("series_multiply", 2, 2, ret_dynamic, f_series_multiply);
@@ -1028,6 +1030,7 @@ void add_series_functions(std::vector<ScalarFunction>& out) {
   add("series_acos", 1, 1, ret_dynamic, f_series_acos);
   add("series_atan", 1, 1, ret_dynamic, f_series_atan);
   add("series_pow", 2, 2, ret_dynamic, f_series_pow);
+  cat = {};
   add("series_sum", 1, 1, ret_real, f_series_sum);
   add("series_product", 1, 1, ret_real, f_series_product);
   add("series_magnitude", 1, 1, ret_real, f_series_magnitude);
@@ -1044,6 +1047,7 @@ void add_series_functions(std::vector<ScalarFunction>& out) {
   add("series_decompose_forecast", 2, 5, ret_dynamic, f_series_decompose_forecast);
   out.push_back(ScalarFunction{"series_seasonal", 1, 2, ret_dynamic, f_series_seasonal, prepare_series_seasonal, true});
   // one column of a multi-column function's tuple (the binder's split)
+  cat = "rulelab";
   add(".tuple_item", 2, 2, ret_dynamic, [](const CallArgs& a) -> Value {
     if (a[0].type != Type::Dynamic || !a[0].dyn().is_array() || a[1].is_null()) return Value::null_of(Type::Dynamic);
     DynRef e = a[0].dyn().at(a[1].i);

@@ -3,25 +3,32 @@
 namespace rulelab::engine {
 
 FunctionRegistry::FunctionRegistry() {
-  add_operator_functions(all_);
-  add_string_functions(all_);
-  add_datetime_functions(all_);
-  add_dynamic_functions(all_);
-  add_misc_functions(all_);
-  add_extra_functions(all_);
-  add_array_functions(all_);
-  add_binary_functions(all_);
-  add_ip_functions(all_);
-  add_hash_functions(all_);
-  add_series_functions(all_);
-  add_more_functions(all_);
-  add_math_functions(all_);
-  add_units_functions(all_);
-  add_sketch_functions(all_);
-  add_tz_functions(all_);
-  add_string_parse_functions(all_);
-  add_dynamic_tree_functions(all_);
-  add_geo_functions(all_);
+  // Each family's table, with the reference category of the entries that do not name their own.
+  auto family = [&](void (*add)(std::vector<ScalarFunction>&), std::string_view category) {
+    const std::size_t from = all_.size();
+    add(all_);
+    for (std::size_t i = from; i < all_.size(); ++i)
+      if (all_[i].category.empty()) all_[i].category = category;
+  };
+  family(add_operator_functions, "rulelab");
+  family(add_string_functions, "String functions");
+  family(add_datetime_functions, "DateTime/timespan functions");
+  family(add_dynamic_functions, "Dynamic functions");
+  family(add_conversion_functions, "Conversion functions");
+  family(add_type_functions, "Type functions");
+  family(add_conditional_functions, "Conditional functions");
+  family(add_array_functions, "Dynamic/array functions");
+  family(add_binary_functions, "Binary functions");
+  family(add_ip_functions, "IPv4/IPv6 functions");
+  family(add_hash_functions, "Hash functions");
+  family(add_series_functions, "Series processing functions");
+  family(add_math_functions, "Mathematical functions");
+  family(add_units_functions, "Units conversion functions");
+  family(add_scalar_aggregation_functions, "Scalar aggregation functions");
+  family(add_tz_functions, "DateTime/timespan functions");
+  family(add_string_parse_functions, "String functions");
+  family(add_dynamic_tree_functions, "Dynamic/array functions");
+  family(add_geo_functions, "Geospatial functions");
   add_operator_kernels(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }

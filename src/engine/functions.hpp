@@ -16,6 +16,7 @@ class FunctionRegistry {
   const ScalarFunction* find(const std::string& name) const;
   std::size_t size() const { return by_name_.size(); }
   std::vector<std::string> names() const;
+  const std::vector<ScalarFunction>& all() const { return all_; }
 
  private:
   std::vector<ScalarFunction> all_;
@@ -27,8 +28,9 @@ void add_operator_functions(std::vector<ScalarFunction>& out);
 void add_string_functions(std::vector<ScalarFunction>& out);
 void add_datetime_functions(std::vector<ScalarFunction>& out);
 void add_dynamic_functions(std::vector<ScalarFunction>& out);
-void add_misc_functions(std::vector<ScalarFunction>& out);
-void add_extra_functions(std::vector<ScalarFunction>& out);
+void add_conversion_functions(std::vector<ScalarFunction>& out);   // fn_conversion.cpp
+void add_type_functions(std::vector<ScalarFunction>& out);         // fn_type.cpp
+void add_conditional_functions(std::vector<ScalarFunction>& out);  // fn_conditional.cpp
 void add_array_functions(std::vector<ScalarFunction>& out);
 void add_binary_functions(std::vector<ScalarFunction>& out);
 void add_ip_functions(std::vector<ScalarFunction>& out);
@@ -36,10 +38,9 @@ void add_hash_functions(std::vector<ScalarFunction>& out);
 // Attaches the vector kernels (kernels.cpp) to the operators declared above.
 void add_operator_kernels(std::vector<ScalarFunction>& fns);
 void add_series_functions(std::vector<ScalarFunction>& out);
-void add_more_functions(std::vector<ScalarFunction>& out);
 void add_math_functions(std::vector<ScalarFunction>& out);       // fn_math.cpp
 void add_units_functions(std::vector<ScalarFunction>& out);      // fn_units.cpp
-void add_sketch_functions(std::vector<ScalarFunction>& out);     // fn_sketch.cpp
+void add_scalar_aggregation_functions(std::vector<ScalarFunction>& out);  // fn_scalar_aggregation.cpp
 void add_tz_functions(std::vector<ScalarFunction>& out);         // fn_tz.cpp
 void add_string_parse_functions(std::vector<ScalarFunction>& out);  // fn_string_parse.cpp
 void add_dynamic_tree_functions(std::vector<ScalarFunction>& out);  // fn_dynamic_tree.cpp
@@ -77,7 +78,7 @@ bool has_prefix_term(std::string_view hay, std::string_view needle, bool case_se
 bool has_suffix_term(std::string_view hay, std::string_view needle, bool case_sensitive);
 bool contains_text(std::string_view hay, std::string_view needle, bool case_sensitive);
 
-// IPv4 text "a.b.c.d" or "a.b.c.d/n" (fn_misc.cpp); prefix is 32 without "/n".
+// IPv4 text "a.b.c.d" or "a.b.c.d/n" (fn_ip.cpp); prefix is 32 without "/n".
 bool parse_ipv4(std::string_view s, std::uint32_t& ip, int& prefix);
 std::uint32_t mask_of(int prefix);
 

@@ -375,8 +375,8 @@ BoundKernel select_compare(const std::vector<Type>& t, const std::vector<const V
   auto number = [](Type x) { return x == Type::Int || x == Type::Long || x == Type::Bool; };
   if ((number(a) && number(b)) || (a == b && (a == Type::DateTime || a == Type::TimeSpan)))
     return {&compare_kernel<Domain::I64, Op>, nullptr};
-  // (bool against real stays per row: there a NaN compares equal to the bool, unlike number pairs)
-  auto num = [](Type x) { return x == Type::Int || x == Type::Long || x == Type::Real; };
+  // bool against real too: bool reads as 0 or 1, a NaN is unordered (compare_values does the same)
+  auto num = [](Type x) { return x == Type::Int || x == Type::Long || x == Type::Bool || x == Type::Real; };
   if (num(a) && num(b) && (a == Type::Real || b == Type::Real)) return {&compare_kernel<Domain::F64, Op>, nullptr};
   return {};
 }

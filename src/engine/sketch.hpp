@@ -1,4 +1,4 @@
-// rulelab's own values of Kusto's sketches (agg_more.cpp, fn_sketch.cpp): hll() is the array of
+// rulelab's own values of Kusto's sketches (agg_more.cpp, fn_scalar_aggregation.cpp): hll() is the array of
 // the distinct values, tdigest() the array of [value, weight] pairs sorted by value. Both are
 // exact; Kusto's own formats are internal to Kusto and its answers over them are estimates.
 #pragma once

@@ -245,7 +245,9 @@ std::optional<int> compare_dyn(const Value& d, const Value& o, bool dyn_left) {
     DynRef a = d.dyn(), b = o.dyn();
     if (a.is_null() || b.is_null()) return std::nullopt;
     if (a.is_number() && b.is_number()) {
-      int r = cmp3(a.as_number(), b.as_number());
+      const double x = a.as_number(), y = b.as_number();
+      if (std::isnan(x) || std::isnan(y)) return std::nullopt;
+      int r = cmp3(x, y);
       return dyn_left ? r : -r;
     }
     if (a.is_string() && b.is_string()) { int r = a.as_string().compare(b.as_string()); r = r < 0 ? -1 : r > 0; return dyn_left ? r : -r; }
@@ -300,8 +302,11 @@ std::optional<int> compare_values(const Value& a, const Value& b) {
     }
   }
   if ((a.type == Type::Bool && is_numeric(b.type)) || (b.type == Type::Bool && is_numeric(a.type))) {
+    // bool reads as 0 or 1; against a real NaN it is unordered like any number pair (== false)
     bool ok1, ok2;
-    return cmp3(number_of(a, ok1), number_of(b, ok2));
+    const double x = number_of(a, ok1), y = number_of(b, ok2);
+    if (std::isnan(x) || std::isnan(y)) return std::nullopt;
+    return cmp3(x, y);
   }
   return std::nullopt;
 }

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "core/column.hpp"
+#include "engine/aggregates.hpp"
 #include "engine/engine.hpp"
+#include "engine/functions.hpp"
 
 namespace {
 using namespace rulelab;
@@ -209,16 +211,92 @@ bool implemented(engine::Engine& eng, const Entry& e, std::string& why) {
   return true;  // bound and ran, or failed on the probe's arguments: the name itself is known
 }
 
+// Registered names the reference's list does not have, each with why rulelab has it; a name tagged
+// "rulelab" in the registry must be here, and every name here must be registered.
+const std::map<std::string, std::string>& rulelab_only() {
+  static const std::map<std::string, std::string> r = [] {
+    std::map<std::string, std::string> m;
+    auto put = [&](std::initializer_list<const char*> names, const char* why) {
+      for (const char* n : names) m.emplace(n, why);
+    };
+    put({"<", "<=", ">", ">=", "<>", "+", "-", "*", "/", "%", "neg"},
+        "numerical and comparison operators (the reference's numerical-operators page, not in its name list)");
+    put({".member", ".index", ".pack_nonempty", ".tuple_item"},
+        "internal: the binder's rewrites of x.a, x[i], pack_all() and multi-column results");
+    put({"replace", "strcat_array", "notempty", "string_size", "url_encode_component", "base64_encodestring",
+         "base64_decodestring", "regex_quote", "isascii", "isutf8", "format_bytes", "floor", "getmonth",
+         "week_of_year", "parsejson", "todynamic", "toobject", "arraylength", "pack", "pack_dictionary",
+         "parse_path", "toreal", "toboolean", "totime", "notnull", "parse_xml", "extractjson", "array_strcat",
+         "dynamic_to_json", "indexof_regex", "make_string", "array_iif", "tdigest_merge",
+         "percentiles_array_tdigest", "makelist", "makeset", "any", "anyif", "percentilew", "merge_tdigests"},
+        "an alias, deprecated or singular form documented on another page (or used by Sentinel rules) that the "
+        "reference's name list omits");
+    return m;
+  }();
+  return r;
+}
+
+// --check-categories: every registered scalar function and aggregate against the reference's
+// category of its name. Reports a name registered under another category than the reference's,
+// a name without a category, a name tagged "rulelab" that the reference lists, and a name the
+// reference does not list that is not tagged "rulelab"; lists the rulelab-only names. Exit 1 on
+// any problem.
+int check_categories(const std::vector<Entry>& entries) {
+  std::map<std::string, std::string> scalar_ref, agg_ref;  // name -> category
+  for (const auto& e : entries) {
+    if (e.kind == "aggregate") agg_ref.emplace(e.name, e.category);
+    else if (e.kind == "function" || e.kind == "scalar-operator" || e.kind == "special") scalar_ref.emplace(e.name, e.category);
+  }
+  engine::Engine eng;
+  std::vector<std::string> problems;
+  std::map<std::string, std::vector<std::string>> own;  // kind -> rulelab-only names
+  std::map<std::string, std::size_t> per_category;
+  auto check = [&](const std::string& kind, const std::string& name, std::string_view cat,
+                   const std::map<std::string, std::string>& ref) {
+    auto it = ref.find(name);
+    if (cat.empty()) {
+      problems.push_back(kind + " " + name + ": no category" +
+                         (it == ref.end() ? std::string() : " (the reference's: " + it->second + ")"));
+    } else if (cat == "rulelab") {
+      if (it != ref.end()) problems.push_back(kind + " " + name + ": tagged rulelab-only, the reference lists it under " + it->second);
+      else if (!rulelab_only().count(name)) problems.push_back(kind + " " + name + ": tagged rulelab-only, not in rulelab_only() of tools/coverage/main.cpp");
+      else own[kind].push_back(name);
+    } else if (it == ref.end()) {
+      problems.push_back(kind + " " + name + ": registered under " + std::string(cat) + ", not a name of the reference");
+    } else if (it->second != cat) {
+      problems.push_back(kind + " " + name + ": registered under " + std::string(cat) + ", the reference's category is " + it->second);
+    } else {
+      ++per_category[kind + ": " + it->second];
+    }
+  };
+  for (const auto& f : eng.functions().all()) check("function", f.name, f.category, scalar_ref);
+  for (const auto& a : eng.aggregates().all()) check("aggregate", a.name, a.category, agg_ref);
+  for (const auto& [n, why] : rulelab_only()) {
+    if (!eng.functions().find(n) && !eng.aggregates().find(n)) problems.push_back(n + ": in rulelab_only() but not registered");
+  }
+  for (const auto& [k, n] : per_category) std::cout << "ok " << k << ": " << n << "\n";
+  for (const auto& [k, names] : own) {
+    std::cout << "rulelab-only " << k << " names (" << names.size() << "):";
+    for (const auto& n : names) std::cout << " " << n;
+    std::cout << "\n";
+  }
+  for (const auto& p : problems) std::cout << "PROBLEM " << p << "\n";
+  std::cout << problems.size() << " problems\n";
+  return problems.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: rulelab-coverage kusto_reference.tsv\n";
+  const bool categories = argc == 3 && std::string(argv[1]) == "--check-categories";
+  if (argc != 2 && !categories) {
+    std::cerr << "usage: rulelab-coverage [--check-categories] kusto_reference.tsv\n";
     return 2;
   }
-  std::ifstream in(argv[1]);
+  const char* path = argv[argc - 1];
+  std::ifstream in(path);
   if (!in) {
-    std::cerr << argv[1] << ": cannot open\n";
+    std::cerr << path << ": cannot open\n";
     return 1;
   }
   std::vector<Entry> entries;
@@ -233,6 +311,7 @@ int main(int argc, char** argv) {
     std::getline(ls, e.page, '\t');
     entries.push_back(std::move(e));
   }
+  if (categories) return check_categories(entries);
   engine::Engine eng;
   // section -> category -> (implemented names, missing names with why)
   struct Cat {

@@ -207,14 +207,20 @@ Value f_percentrank_tdigest(const CallArgs& a) {
 
 }  // namespace
 
-void add_sketch_functions(std::vector<ScalarFunction>& out) {
-  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };
+void add_scalar_aggregation_functions(std::vector<ScalarFunction>& out) {
+  std::string_view cat;  // the reference category of the entries below (empty: the family's)
+  auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); out.back().category = cat; };
+  cat = {};
   add("dcount_hll", 1, 1, ret_long, f_dcount_hll);
   add("hll_merge", 2, 64, ret_dynamic, f_hll_merge);
   add("merge_tdigest", 1, -1, ret_dynamic, f_merge_tdigest);
+  cat = "rulelab";
   add("tdigest_merge", 1, -1, ret_dynamic, f_merge_tdigest);
+  cat = {};
   add("percentile_tdigest", 2, 3, ret_typed, f_percentile_tdigest);
+  cat = "rulelab";
   add("percentiles_array_tdigest", 2, -1, ret_dynamic, f_percentiles_array_tdigest);
+  cat = {};
   add("percentile_array_tdigest", 2, -1, ret_dynamic, f_percentiles_array_tdigest);
   add("rank_tdigest", 2, 2, ret_long, f_rank_tdigest);
   add("percentrank_tdigest", 2, 2, ret_real, f_percentrank_tdigest);
