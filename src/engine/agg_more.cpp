@@ -171,12 +171,17 @@ struct BinaryAll : AggState {
 // value holds the list of the alternatives, in the order first seen. Nulls admit anything.
 struct Schema {
   std::vector<std::string> alts;  // scalar type names, and "" for the container, in first-seen order
-  std::vector<std::pair<std::string, Schema>> members;  // the container's keys (`indexer` for arrays)
+  // The container's keys (`indexer` for arrays) and their schemas, in first-seen order (two
+  // vectors: a vector of an incomplete type is allowed, a pair holding one is not).
+  std::vector<std::string> member_names;
+  std::vector<Schema> member_schemas;
   bool has_container = false;
   Schema& member(std::string_view k) {
-    for (auto& [n, s] : members) if (n == k) return s;
-    members.emplace_back(std::string(k), Schema{});
-    return members.back().second;
+    for (std::size_t i = 0; i < member_names.size(); ++i)
+      if (member_names[i] == k) return member_schemas[i];
+    member_names.emplace_back(k);
+    member_schemas.emplace_back();
+    return member_schemas.back();
   }
   void add_alt(const std::string& a) {
     if (std::find(alts.begin(), alts.end(), a) == alts.end()) alts.push_back(a);
@@ -203,7 +208,7 @@ struct Schema {
   }
   void write_container(DynWriter& w) const {
     w.begin_object();
-    for (auto& [k, s] : members) { w.key(k); s.write(w); }
+    for (std::size_t i = 0; i < member_names.size(); ++i) { w.key(member_names[i]); member_schemas[i].write(w); }
     w.end();
   }
   void write(DynWriter& w) const {
