@@ -287,8 +287,12 @@ struct Builder {
         if (want == 'i') continue;  // integer arithmetic passes isInteger in Elasticsearch
         type_name = "numeric";
       }
-      fail(ordinal + "argument of [" + n.string() + "] must be [" + expected + "], found value [" +
-               n.children[i + 1]->string() + "] type [" + std::string(type_name) + "]",
+      // The texts as written, from the AST's ranges (a parse-tree child need not be argument i).
+      auto written = [&](SourceRange r) {
+        return r.begin <= r.end && r.end <= text.size() ? std::string(text.substr(r.begin, r.end - r.begin)) : std::string();
+      };
+      fail(ordinal + "argument of [" + written(range(n)) + "] must be [" + expected + "], found value [" +
+               written(call.args[i]->range) + "] type [" + std::string(type_name) + "]",
            call.args[i]->range.begin);
     }
   }
