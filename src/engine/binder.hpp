@@ -17,6 +17,11 @@ namespace rulelab::engine {
 
 namespace K = rulelab::kusto;
 
+// Column-name helpers of the binders (binder_ops.cpp): a `*` pattern, and a name not yet used in
+// `s` (Kusto appends 1, 2, ...: TimeGenerated1).
+bool wildcard(std::string_view pat, std::string_view s);
+std::string unique_name(const Schema& s, const std::string& base);
+
 // Where the AST being bound came from: its text and how offsets map into its file.
 struct Src {
   const std::string* text = nullptr;

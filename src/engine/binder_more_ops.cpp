@@ -7,29 +7,6 @@
 #include "engine/more_ops.hpp"
 
 namespace rulelab::engine {
-namespace {
-
-bool name_matches(std::string_view pat, std::string_view s) {
-  std::size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
-  while (i < s.size()) {
-    if (p < pat.size() && pat[p] == '*') { star = p++; mark = i; }
-    else if (p < pat.size() && pat[p] == s[i]) { ++p; ++i; }
-    else if (star != std::string_view::npos) { p = star + 1; i = ++mark; }
-    else return false;
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
-}
-
-std::string unique_col(const Schema& s, const std::string& base) {
-  if (s.index_of(base) < 0) return base;
-  for (int k = 1;; ++k) {
-    std::string n = base + std::to_string(k);
-    if (s.index_of(n) < 0) return n;
-  }
-}
-
-}  // namespace
 
 // One aggregate call over the rows of `rc` (top-nested levels, top-hitters).
 AggSpec Binder::bind_single_aggregate(const K::Call& c, std::uint32_t off, const RowCtx& rc, const Src& src, const ScopePtr& scope,
@@ -91,7 +68,7 @@ PlanPtr Binder::bind_more_operator(PlanPtr in, const K::Operator& op, const Src&
     Schema out;
     for (auto& s : specs)
       for (std::size_t i = 0; i < is.fields.size(); ++i)
-        if ((s.find('*') != std::string::npos ? name_matches(s, is.fields[i].name) : s == is.fields[i].name) && taken.insert(static_cast<int>(i)).second) {
+        if ((s.find('*') != std::string::npos ? wildcard(s, is.fields[i].name) : s == is.fields[i].name) && taken.insert(static_cast<int>(i)).second) {
           output.push_back(static_cast<int>(i));
           out.fields.push_back(is.fields[i]);
         }
@@ -121,10 +98,10 @@ PlanPtr Binder::bind_more_operator(PlanPtr in, const K::Operator& op, const Src&
       a.const_args.push_back(Value::null_of(v->type));
       a.args.push_back(v);
       std::string sname = derive_name(*th->by, &is);
-      out.fields.push_back({unique_col(out, "approximate_sum_" + (sname.empty() ? std::string("Column2") : sname)), t});
+      out.fields.push_back({unique_name(out, "approximate_sum_" + (sname.empty() ? std::string("Column2") : sname)), t});
     } else {
       a.fn = engine_.aggregates().find("count");
-      out.fields.push_back({unique_col(out, "approximate_count_" + kname), Type::Long});
+      out.fields.push_back({unique_name(out, "approximate_count_" + kname), Type::Long});
     }
     a.out_columns = {1};
     const Type ct = out.fields[1].type;
@@ -164,8 +141,8 @@ PlanPtr Binder::bind_more_operator(PlanPtr in, const K::Operator& op, const Src&
       lv.agg = bind_single_aggregate(*c, l.by.value->range.begin, rc, src, scope, at);
       lv.descending = l.descending;
       std::string aname = l.by.names.empty() ? "aggregated_" + kname : l.by.names[0];
-      out.fields.push_back({unique_col(out, kname), lv.key->type});
-      out.fields.push_back({unique_col(out, aname), at});
+      out.fields.push_back({unique_name(out, kname), lv.key->type});
+      out.fields.push_back({unique_name(out, aname), at});
       levels.push_back(std::move(lv));
     }
     return at_site(make_top_nested(std::move(in), std::move(levels), std::move(out)), src, off, "top-nested");
@@ -231,7 +208,7 @@ PlanPtr Binder::bind_more_operator(PlanPtr in, const K::Operator& op, const Src&
       spec.steps.push_back(std::move(s));
     }
     Schema out = rec;
-    if (sc->match_id) out.fields.push_back({unique_col(out, *sc->match_id), Type::Long});
+    if (sc->match_id) out.fields.push_back({unique_name(out, *sc->match_id), Type::Long});
     spec.match_id = sc->match_id.has_value();
     return at_site(make_scan_steps(std::move(in), std::move(spec), std::move(work), std::move(out)), src, off, "scan");
   }

@@ -8,8 +8,8 @@
 #include "engine/regex.hpp"
 
 namespace rulelab::engine {
-namespace {
 
+// A column-name pattern with `*` (project-away, project-keep, project-by-names...).
 bool wildcard(std::string_view pat, std::string_view s) {
   std::size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
   while (i < s.size()) {
@@ -30,6 +30,8 @@ std::string unique_name(const Schema& s, const std::string& base) {
     if (s.index_of(n) < 0) return n;
   }
 }
+namespace {
+
 
 std::string escape_regex(const std::string& s) {
   std::string o;
