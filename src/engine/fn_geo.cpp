@@ -168,6 +168,20 @@ std::string_view type_of(DynRef g) {
   DynRef t = g.get("type");
   return t.valid() && t.is_string() ? t.as_string() : std::string_view();
 }
+// Each element of a non-empty array read by `one`; nullopt when the array is empty or any element fails.
+template <class T, class F>
+std::optional<std::vector<T>> each_of(DynRef c, F one) {
+  if (!c.is_array() || c.size() == 0) return std::nullopt;
+  std::vector<T> out;
+  bool ok = true;
+  c.for_each_element([&](DynRef e) {
+    auto x = one(e);
+    if (!x) ok = false;
+    else out.push_back(std::move(*x));
+  });
+  if (!ok) return std::nullopt;
+  return out;
+}
 // LineString or MultiLineString: its lines; nullopt when invalid.
 std::optional<std::vector<Ring>> lines_of(const Value& v) {
   DynRef g = geo_dyn(v);
@@ -180,31 +194,15 @@ std::optional<std::vector<Ring>> lines_of(const Value& v) {
     if (!l) return std::nullopt;
     out.push_back(std::move(*l));
   } else if (t == "MultiLineString") {
-    if (!c.is_array() || c.size() == 0) return std::nullopt;
-    bool ok = true;
-    c.for_each_element([&](DynRef e) {
-      auto l = line_of(e);
-      if (!l) ok = false;
-      else out.push_back(std::move(*l));
-    });
-    if (!ok) return std::nullopt;
+    auto ls = each_of<Ring>(c, line_of);
+    if (!ls) return std::nullopt;
+    out = std::move(*ls);
   } else {
     return std::nullopt;
   }
   return out;
 }
-std::optional<Poly> poly_of(DynRef c) {
-  if (!c.is_array() || c.size() == 0) return std::nullopt;
-  Poly p;
-  bool ok = true;
-  c.for_each_element([&](DynRef e) {
-    auto r = ring_of(e);
-    if (!r) ok = false;
-    else p.push_back(std::move(*r));
-  });
-  if (!ok) return std::nullopt;
-  return p;
-}
+std::optional<Poly> poly_of(DynRef c) { return each_of<Ring>(c, ring_of); }
 // Polygon or MultiPolygon: its polygons; nullopt when invalid.
 std::optional<std::vector<Poly>> polys_of(const Value& v) {
   DynRef g = geo_dyn(v);
@@ -217,14 +215,9 @@ std::optional<std::vector<Poly>> polys_of(const Value& v) {
     if (!p) return std::nullopt;
     out.push_back(std::move(*p));
   } else if (t == "MultiPolygon") {
-    if (!c.is_array() || c.size() == 0) return std::nullopt;
-    bool ok = true;
-    c.for_each_element([&](DynRef e) {
-      auto p = poly_of(e);
-      if (!p) ok = false;
-      else out.push_back(std::move(*p));
-    });
-    if (!ok) return std::nullopt;
+    auto ps = each_of<Poly>(c, poly_of);
+    if (!ps) return std::nullopt;
+    out = std::move(*ps);
   } else {
     return std::nullopt;
   }
