@@ -786,6 +786,21 @@ Cell ignored_fields(const Index& idx, DynRef doc) {
   return out;
 }
 
+// A document's @timestamp values hold one in the rule's window [from, to].
+bool in_window(const Cell& timestamps, const std::pair<std::int64_t, std::int64_t>& window) {
+  for (const auto& v : timestamps)
+    if (v.i >= window.first && v.i <= window.second) return true;
+  return false;
+}
+
+// METADATA _id, _index, _version (1: documents are written once) and _score (0: no scoring).
+Cell document_metadata(const std::string& name, const std::string& id, const std::string& index) {
+  if (name == "_id") return {Scalar::of_str(id)};
+  if (name == "_index") return {Scalar::of_str(index)};
+  if (name == "_version") return {Scalar::of_int(1)};
+  return {Scalar::of_double(0)};
+}
+
 // The indices FROM's patterns choose, with their numbers in `all`.
 void choose_indices(const Command& c, const std::vector<const Index*>& all, std::vector<const Index*>& chosen,
                     std::vector<std::size_t>& chosen_no) {
@@ -845,10 +860,7 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
     for (std::size_t r = 0; r < rows; ++r) {
       if (opts.window) {
         if (ts < 0) continue;
-        const Cell& t = idx.data.columns[static_cast<std::size_t>(ts)].cells[r];
-        bool in = false;
-        for (const auto& v : t) in = in || (v.i >= opts.window->first && v.i <= opts.window->second);
-        if (!in) continue;
+        if (!in_window(idx.data.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) continue;
       }
       sel.push_back(r);
     }
@@ -861,12 +873,10 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
     }
     for (auto& m : meta)
       for (auto r : sel) {
-        if (m.name == "_id") m.cells.push_back({Scalar::of_str(idx.doc_ids[r])});
-        else if (m.name == "_index") m.cells.push_back({Scalar::of_str(idx.name)});
-        else if (m.name == "_version") m.cells.push_back({Scalar::of_int(1)});
+        if (m.name == "_id" || m.name == "_index" || m.name == "_version" || m.name == "_score")
+          m.cells.push_back(document_metadata(m.name, idx.doc_ids[r], idx.name));
         else if (m.name == "_source") m.cells.push_back(r < idx.sources.size() ? Cell{Scalar::of_str(to_json(idx.sources[r].ref()))} : Cell{});
-        else if (m.name == "_ignored") m.cells.push_back(r < idx.sources.size() ? ignored_fields(idx, idx.sources[r].ref()) : Cell{});
-        else m.cells.push_back({Scalar::of_double(0)});
+        else m.cells.push_back(r < idx.sources.size() ? ignored_fields(idx, idx.sources[r].ref()) : Cell{});  // _ignored
       }
     for (auto r : sel) out.origin.push_back(static_cast<std::int64_t>(chosen_no[ci]) << 32 | static_cast<std::int64_t>(r));
     documents[chosen_no[ci]] = {rows, sel.size()};
@@ -1363,10 +1373,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       int ts = page.find("@timestamp");
       std::vector<std::size_t> sel;
       for (std::size_t r = 0; r < rows; ++r) {
-        if (ts < 0) continue;
-        bool in = false;
-        for (const auto& v : page.columns[static_cast<std::size_t>(ts)].cells[r]) in = in || (v.i >= opts.window->first && v.i <= opts.window->second);
-        if (in) sel.push_back(r);
+        if (ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) sel.push_back(r);
       }
       if (sel.size() != rows) page = take_rows(page, sel);
       rows = page.rows();
@@ -1376,10 +1383,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       Column m{m0.name, m0.type, {}};
       for (std::size_t r = 0; r < rows; ++r) {
         std::int64_t ordinal = page.origin[r] & 0xffffffff;
-        if (m.name == "_id") m.cells.push_back({Scalar::of_str(std::to_string(ordinal + 1))});
-        else if (m.name == "_index") m.cells.push_back({Scalar::of_str(idx.name)});
-        else if (m.name == "_version") m.cells.push_back({Scalar::of_int(1)});
-        else m.cells.push_back({Scalar::of_double(0)});
+        m.cells.push_back(document_metadata(m.name, std::to_string(ordinal + 1), idx.name));
       }
       set_column(page, std::move(m));
     }
