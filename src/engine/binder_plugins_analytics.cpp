@@ -1,0 +1,313 @@
+// Binding of the user-analytics evaluate plugins and dcount_intersect
+// (op_plugin_user_analytics.cpp). Argument lists follow each plugin's page of the Kusto reference;
+// output columns follow the pages and Microsoft's Kusto language service (the timeline column,
+// then the dimensions, then the metrics).
+#include <cmath>
+
+#include "engine/binder.hpp"
+#include "engine/functions.hpp"
+#include "engine/plugins_analytics.hpp"
+
+namespace rulelab::engine {
+
+PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::uint32_t off, const Src& src, const ScopePtr& scope) {
+  const std::string& plugin = ev.plugin.name;
+  const auto& args = ev.plugin.args;
+  const Schema& is = in->schema;
+  RowCtx rc;
+  rc.schema = &is;
+  RowCtx none;
+  Schema empty;
+  none.schema = &empty;
+  auto const_arg = [&](const K::Arg& a) { return eval_const(bind_expr(*a.value, none, src, scope), a.value->range.begin, src); };
+  auto pos = [&](const K::Arg& a) { return a.value->range.begin; };
+  auto exact_note = [&] {
+    note(src, ev.plugin_range.begin, plugin + "(): distinct counts are exact in rulelab (Kusto estimates them with HyperLogLog; equal on small data)");
+  };
+
+  if (plugin == "dcount_intersect") {
+    // dcount_intersect(hll_1, hll_2, [, hll_3, ...]): 2 to 16 hll() values.
+    if (args.size() < 2 || args.size() > 16) fail(src, ev.plugin_range.begin, "dcount_intersect() expects 2 to 16 hll() values");
+    std::vector<ExprPtr> hlls;
+    Schema out = is;
+    out.table.clear();
+    for (std::size_t k = 0; k < args.size(); ++k) {
+      ExprPtr e = bind_expr(*args[k].value, rc, src, scope);
+      if (e->type != Type::Dynamic) fail(src, pos(args[k]), "dcount_intersect: an hll() value (dynamic) is expected");
+      hlls.push_back(std::move(e));
+      out.fields.push_back({"s" + std::to_string(k), Type::Long});
+    }
+    exact_note();
+    return at_site(make_dcount_intersect(std::move(in), std::move(hlls), std::move(out)), src, off, plugin);
+  }
+
+  static const std::map<std::string, AnalyticsSpec::Kind> kinds = {
+      {"sliding_window_counts", AnalyticsSpec::SlidingWindowCounts},
+      {"session_count", AnalyticsSpec::SessionCount},
+      {"rolling_percentile", AnalyticsSpec::RollingPercentile},
+      {"activity_counts_metrics", AnalyticsSpec::ActivityCountsMetrics},
+      {"activity_metrics", AnalyticsSpec::ActivityMetrics},
+      {"new_activity_metrics", AnalyticsSpec::NewActivityMetrics},
+      {"active_users_count", AnalyticsSpec::ActiveUsersCount},
+      {"activity_engagement", AnalyticsSpec::ActivityEngagement},
+  };
+  auto kit = kinds.find(plugin);
+  if (kit == kinds.end()) return nullptr;
+  AnalyticsSpec spec;
+  spec.kind = kit->second;
+  using S = AnalyticsSpec;
+
+  // The leading arguments of each plugin (dimensions and the optional ones come after them).
+  // rolling_percentile(ValueColumn, Percentile, IndexColumn, BinSize, BinsPerWindow, dims...)
+  // the others start with (IdColumn, TimelineColumn, ...).
+  const std::size_t min_args = spec.kind == S::SlidingWindowCounts ? 6 : spec.kind == S::SessionCount ? 6
+                             : spec.kind == S::RollingPercentile ? 5 : spec.kind == S::ActivityCountsMetrics ? 5
+                             : spec.kind == S::ActivityMetrics ? 3 : spec.kind == S::NewActivityMetrics ? 5
+                             : spec.kind == S::ActiveUsersCount ? 8 : 4;
+  if (args.size() < min_args)
+    fail(src, ev.plugin_range.begin, plugin + "() expects at least " + std::to_string(min_args) + " arguments (see its page of the Kusto reference)");
+  for (auto& a : args)
+    if (a.name) fail(src, pos(a), plugin + ": arguments are given by position");
+
+  const bool rolling = spec.kind == S::RollingPercentile;
+  spec.id = bind_expr(*args[0].value, rc, src, scope);
+  const K::Arg& time_arg = args[rolling ? 2 : 1];
+  spec.time = bind_expr(*time_arg.value, rc, src, scope);
+  const Type tt = spec.time->type;
+  if (tt != Type::DateTime && tt != Type::TimeSpan && tt != Type::Long && tt != Type::Int)
+    fail(src, pos(time_arg), plugin + ": the timeline column must be a datetime, timespan, int or long (it is " + std::string(type_name(tt)) + ")");
+  if (rolling) {
+    if (!is_numeric(spec.id->type)) fail(src, pos(args[0]), "rolling_percentile: the value column must be numeric");
+  } else if (spec.id->type == Type::Dynamic) {
+    fail(src, pos(args[0]), plugin + ": the id column must not be dynamic");
+  }
+  const std::string tname = derive_name(*time_arg.value, &is);
+
+  // A point of the timeline (Start, End, Cohort): a datetime on a datetime timeline, else a number
+  // or timespan of the timeline's kind.
+  auto point = [&](const K::Arg& a, const char* what) -> std::int64_t {
+    const Value v = const_arg(a);
+    if (v.is_null()) fail(src, pos(a), plugin + ": " + what + " must not be null");
+    if (tt == Type::DateTime) {
+      if (v.type != Type::DateTime) fail(src, pos(a), plugin + ": " + what + " must be a datetime (the timeline is a datetime)");
+      return v.i;
+    }
+    if (tt == Type::TimeSpan) {
+      if (v.type != Type::TimeSpan) fail(src, pos(a), plugin + ": " + what + " must be a timespan (the timeline is a timespan)");
+      return v.i;
+    }
+    bool ok = false;
+    const double d = number_of(v, ok);
+    if (!ok || !std::isfinite(d) || std::fabs(d) > 9e18) fail(src, pos(a), plugin + ": " + what + " must be a number (the timeline is a number)");
+    return static_cast<std::int64_t>(std::floor(d));
+  };
+  // A length on the timeline (steps, windows): a timespan on datetime/timespan timelines, else a
+  // number; positive.
+  auto length = [&](const K::Arg& a, const char* what) -> std::int64_t {
+    const Value v = const_arg(a);
+    std::int64_t n = 0;
+    if (tt == Type::DateTime || tt == Type::TimeSpan) {
+      if (v.type != Type::TimeSpan || v.is_null()) fail(src, pos(a), plugin + ": " + what + " must be a timespan");
+      n = v.i;
+    } else {
+      bool ok = false;
+      const double d = v.is_null() ? 0 : number_of(v, ok);
+      if (!ok || !std::isfinite(d) || std::fabs(d) > 9e18) fail(src, pos(a), plugin + ": " + what + " must be a number");
+      n = static_cast<std::int64_t>(std::floor(d));
+    }
+    if (n <= 0) fail(src, pos(a), plugin + ": " + what + " must be positive");
+    return n;
+  };
+  // A step: a length, or 'week', 'month', 'year' on a datetime timeline.
+  auto step = [&](const K::Arg& a, const char* what) {
+    AnalyticsStep s;
+    const Value v = const_arg(a);
+    if (v.type == Type::String) {
+      if (tt != Type::DateTime) fail(src, pos(a), plugin + ": '" + v.s + "' steps need a datetime timeline");
+      if (v.s == "week") s.kind = AnalyticsStep::Week;
+      else if (v.s == "month") s.kind = AnalyticsStep::Month;
+      else if (v.s == "year") s.kind = AnalyticsStep::Year;
+      else fail(src, pos(a), plugin + ": " + what + " must be a length or one of 'week', 'month', 'year'");
+      return s;
+    }
+    s.size = length(a, what);
+    return s;
+  };
+  auto range = [&](std::size_t k) {
+    spec.has_range = true;
+    spec.start = point(args[k], "Start");
+    spec.end = point(args[k + 1], "End");
+    if (spec.end < spec.start) fail(src, pos(args[k + 1]), plugin + ": End is before Start");
+  };
+
+  std::size_t dims_from = 0;
+  switch (spec.kind) {
+    case S::SlidingWindowCounts:  // (Id, T, Start, End, LookbackWindow, Bin, dims...)
+      range(2);
+      spec.lookback = length(args[4], "LookbackWindow");
+      spec.step = step(args[5], "Bin");
+      dims_from = 6;
+      break;
+    case S::SessionCount:  // (Id, T, Start, End, Bin, LookBackWindow, dims...)
+      range(2);
+      spec.step = step(args[4], "Bin");
+      spec.lookback = length(args[5], "LookBackWindow");
+      dims_from = 6;
+      break;
+    case S::RollingPercentile: {  // (Value, Percentile, Index, BinSize, BinsPerWindow, dims...)
+      const Value p = const_arg(args[1]);
+      bool ok = false;
+      spec.percentile = p.is_null() ? -1 : number_of(p, ok);
+      if (!ok || spec.percentile < 0 || spec.percentile > 100) fail(src, pos(args[1]), "rolling_percentile: Percentile must be a number from 0 to 100");
+      spec.step = step(args[3], "BinSize");
+      const Value w = const_arg(args[4]);
+      const double n = w.is_null() ? 0 : number_of(w, ok);
+      if (!ok || n < 1 || n > 100000 || n != std::floor(n)) fail(src, pos(args[4]), "rolling_percentile: BinsPerWindow must be a whole number from 1 to 100000");
+      spec.bins_per_window = static_cast<std::int64_t>(n);
+      dims_from = 5;
+      break;
+    }
+    case S::ActivityCountsMetrics:  // (Id, T, Start, End, Step, dims...)
+      range(2);
+      spec.step = step(args[4], "Step");
+      dims_from = 5;
+      break;
+    case S::ActivityMetrics:  // (Id, T, [Start, End,] Window, dims...)
+      if (args.size() >= 5 && const_arg(args[2]).type == tt && tt == Type::DateTime) {
+        range(2);
+        spec.step = step(args[4], "Window");
+        dims_from = 5;
+      } else {
+        spec.step = step(args[2], "Window");
+        dims_from = 3;
+      }
+      break;
+    case S::NewActivityMetrics: {  // (Id, T, Start, End, Window [, Cohort] [, dims...] [, Lookback])
+      range(2);
+      spec.step = step(args[4], "Window");
+      std::size_t k = 5;
+      std::size_t last = args.size();
+      // A trailing tabular argument is the lookback table (a name of a tabular let or table).
+      if (last > 5) {
+        const K::Expr& e = *args[last - 1].value;
+        const auto* n = e.as<K::Name>();
+        const bool column = n && is.index_of(n->name) >= 0;
+        if (!column) {
+          bool tabular = e.as<K::TabularArg>() != nullptr;
+          if (n) {
+            auto b = scope ? scope->find(n->name) : nullptr;
+            tabular = !b || b->kind == Binding::Kind::Plan || (b->kind == Binding::Kind::Lazy && b->tab);
+          }
+          if (tabular) {
+            PlanPtr lt = bind_tabular_expr_value(e, src, scope);
+            const std::string idname = derive_name(*args[0].value, &is);
+            const int c = lt->schema.index_of(idname);
+            if (lt->schema.fields.empty()) fail(src, pos(args[last - 1]), "new_activity_metrics: the lookback table has no columns");
+            // The ids are read from the lookback table's column named as the IdColumn (else its first).
+            if (c > 0) {
+              Schema one;
+              one.fields.push_back(lt->schema.fields[static_cast<std::size_t>(c)]);
+              RowCtx lrc;
+              lrc.schema = &lt->schema;
+              std::vector<ExprPtr> steps;
+              steps.push_back(bind_expr(*args[0].value, lrc, src, scope));
+              const int in_cols = static_cast<int>(lt->schema.fields.size());
+              lt = make_compute(lt, std::move(steps), {in_cols}, one);
+            }
+            spec.lookback_ids = lt;
+            --last;
+          }
+        }
+      }
+      if (k < last) {
+        const auto* n = args[k].value->as<K::Name>();
+        if (!(n && is.index_of(n->name) >= 0)) {  // not a column: the Cohort
+          spec.has_cohort = true;
+          spec.cohort = point(args[k], "Cohort");
+          ++k;
+        }
+      }
+      for (std::size_t j = k; j < last; ++j) {
+        ExprPtr e = bind_expr(*args[j].value, rc, src, scope);
+        spec.dims.push_back(std::move(e));
+      }
+      dims_from = args.size();  // dims bound above
+      Schema out;
+      out.fields.push_back({"from_" + tname, tt});
+      out.fields.push_back({"to_" + tname, tt});
+      for (std::size_t j = k; j < last; ++j) {
+        std::string n = derive_name(*args[j].value, &is);
+        if (n.empty()) n = "Column" + std::to_string(j - k + 1);
+        out.fields.push_back({unique_name(out, n), spec.dims[j - k]->type});
+      }
+      for (const char* c : {"dcount_new_values", "dcount_retained_values", "dcount_churn_values"}) out.fields.push_back({unique_name(out, c), Type::Long});
+      for (const char* c : {"retention_rate", "churn_rate"}) out.fields.push_back({unique_name(out, c), Type::Real});
+      exact_note();
+      return at_site(make_user_analytics(std::move(in), std::move(spec), std::move(out)), src, off, plugin);
+    }
+    case S::ActiveUsersCount:  // (Id, T, Start, End, LookbackWindow, Period, ActivePeriodsCount, Bin, dims...)
+      range(2);
+      spec.lookback = length(args[4], "LookbackWindow");
+      spec.period = length(args[5], "Period");
+      {
+        const Value v = const_arg(args[6]);
+        bool ok = false;
+        const double d = v.is_null() ? 0 : number_of(v, ok);
+        if (!ok || d < 1 || d > 1e9) fail(src, pos(args[6]), "active_users_count: ActivePeriodsCount must be a number of 1 or more");
+        spec.active_periods = static_cast<std::int64_t>(std::ceil(d));
+      }
+      spec.step = step(args[7], "Bin");
+      dims_from = 8;
+      break;
+    case S::ActivityEngagement:  // (Id, T, [Start, End,] InnerActivityWindow, OuterActivityWindow, dims...)
+      if (args.size() >= 6 && tt == Type::DateTime && const_arg(args[2]).type == Type::DateTime) {
+        range(2);
+        dims_from = 4;
+      } else {
+        dims_from = 2;
+      }
+      spec.step = step(args[dims_from], "InnerActivityWindow");
+      spec.outer = length(args[dims_from + 1], "OuterActivityWindow");
+      dims_from += 2;
+      break;
+  }
+
+  Schema out;
+  out.fields.push_back({tname.empty() ? "Timestamp" : tname, tt});
+  for (std::size_t j = dims_from; j < args.size(); ++j) {
+    ExprPtr e = bind_expr(*args[j].value, rc, src, scope);
+    std::string n = derive_name(*args[j].value, &is);
+    if (n.empty()) n = "Column" + std::to_string(j - dims_from + 1);
+    out.fields.push_back({unique_name(out, n), e->type});
+    spec.dims.push_back(std::move(e));
+  }
+  auto add = [&](const std::string& n, Type t) { out.fields.push_back({unique_name(out, n), t}); };
+  switch (spec.kind) {
+    case S::SlidingWindowCounts: add("Count", Type::Long); add("dcount", Type::Long); break;
+    case S::SessionCount: add("count_sessions", Type::Long); break;
+    case S::RollingPercentile: {
+      std::string p = format_real(spec.percentile);
+      for (auto& ch : p)
+        if (ch == '.') ch = '_';
+      const Type vt = spec.id->type == Type::Int ? Type::Long : spec.id->type;
+      add("rolling_" + std::to_string(spec.bins_per_window) + "_percentile_" + derive_name(*args[0].value, &is) + "_" + p, vt);
+      break;
+    }
+    case S::ActivityCountsMetrics:
+      for (const char* c : {"count", "dcount", "new_dcount", "aggregated_dcount"}) add(c, Type::Long);
+      break;
+    case S::ActivityMetrics:
+      add("dcount_values", Type::Long); add("dcount_newvalues", Type::Long);
+      add("retention_rate", Type::Real); add("churn_rate", Type::Real);
+      break;
+    case S::ActiveUsersCount: add("dcount", Type::Long); break;
+    case S::ActivityEngagement:
+      add("dcount_activities_inner", Type::Long); add("dcount_activities_outer", Type::Long); add("activity_ratio", Type::Real);
+      break;
+    case S::NewActivityMetrics: break;
+  }
+  if (spec.kind != S::RollingPercentile && spec.kind != S::SessionCount) exact_note();
+  return at_site(make_user_analytics(std::move(in), std::move(spec), std::move(out)), src, off, plugin);
+}
+
+}  // namespace rulelab::engine
