@@ -4,9 +4,11 @@
 // then the dimensions, then the metrics).
 #include <cmath>
 
+#include "core/datetime.hpp"
 #include "engine/binder.hpp"
 #include "engine/functions.hpp"
 #include "engine/plugins_analytics.hpp"
+#include "engine/sketch.hpp"
 
 namespace rulelab::engine {
 
@@ -52,15 +54,16 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
       {"activity_engagement", AnalyticsSpec::ActivityEngagement},
   };
   auto kit = kinds.find(plugin);
-  if (kit == kinds.end()) return nullptr;
+  const bool funnel = plugin == "funnel_sequence" || plugin == "funnel_sequence_completion";
+  if (kit == kinds.end() && !funnel) return nullptr;
   AnalyticsSpec spec;
-  spec.kind = kit->second;
+  if (!funnel) spec.kind = kit->second;
   using S = AnalyticsSpec;
 
   // The leading arguments of each plugin (dimensions and the optional ones come after them).
   // rolling_percentile(ValueColumn, Percentile, IndexColumn, BinSize, BinsPerWindow, dims...)
   // the others start with (IdColumn, TimelineColumn, ...).
-  const std::size_t min_args = spec.kind == S::SlidingWindowCounts ? 6 : spec.kind == S::SessionCount ? 6
+  const std::size_t min_args = funnel ? 8 : spec.kind == S::SlidingWindowCounts ? 6 : spec.kind == S::SessionCount ? 6
                              : spec.kind == S::RollingPercentile ? 5 : spec.kind == S::ActivityCountsMetrics ? 5
                              : spec.kind == S::ActivityMetrics ? 3 : spec.kind == S::NewActivityMetrics ? 5
                              : spec.kind == S::ActiveUsersCount ? 8 : 4;
@@ -139,6 +142,61 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
     spec.end = point(args[k + 1], "End");
     if (spec.end < spec.start) fail(src, pos(args[k + 1]), plugin + ": End is before Start");
   };
+
+  if (funnel) {
+    // funnel_sequence(Id, T, Start, End, MaxSequenceStepWindow, Step, State, Sequence);
+    // funnel_sequence_completion(Id, T, Start, End, BinSize, State, Sequence, MaxSequenceStepPeriods).
+    if (args.size() != 8) fail(src, ev.plugin_range.begin, plugin + "() expects 8 arguments (see its page of the Kusto reference)");
+    FunnelSpec fs;
+    fs.completion = plugin == "funnel_sequence_completion";
+    fs.id = spec.id;
+    fs.time = spec.time;
+    range(2);
+    fs.start = spec.start;
+    fs.end = spec.end;
+    if (fs.completion) fs.step = step(args[4], "BinSize");
+    else {
+      fs.max_step = length(args[4], "MaxSequenceStepWindow");
+      fs.step = step(args[5], "Step");
+    }
+    const K::Arg& state_arg = args[fs.completion ? 5 : 6];
+    fs.state = bind_expr(*state_arg.value, rc, src, scope);
+    if (fs.state->type != Type::String) fail(src, pos(state_arg), plugin + ": the state column must be a string");
+    auto array = [&](const K::Arg& a, const char* what) {
+      const Value v = const_arg(a);
+      if (v.type != Type::Dynamic || v.is_null() || !v.dyn().is_array()) fail(src, pos(a), plugin + ": " + what + " must be a dynamic array");
+      std::vector<Value> out;
+      v.dyn().for_each_element([&](DynRef e) { out.push_back(scalar_of(e)); });
+      if (out.empty()) fail(src, pos(a), plugin + ": " + what + " must not be empty");
+      return out;
+    };
+    fs.sequence = array(args[fs.completion ? 6 : 7], "Sequence");
+    Schema out;
+    out.fields.push_back({tname.empty() ? "Timestamp" : tname, tt});
+    if (fs.completion) {
+      for (const Value& p : array(args[7], "MaxSequenceStepPeriods")) {
+        Value ts = p;
+        if (p.type == Type::String) {
+          auto parsed = parse_timespan(p.s);
+          ts = parsed ? Value::of_timespan(parsed->ticks) : Value::null_of(Type::TimeSpan);
+        }
+        if (ts.type != Type::TimeSpan || ts.is_null() || ts.i <= 0) fail(src, pos(args[7]), plugin + ": MaxSequenceStepPeriods must hold positive timespans");
+        fs.periods.push_back(ts.i);
+      }
+      std::string sname = derive_name(*state_arg.value, &is);
+      out.fields.push_back({unique_name(out, sname.empty() ? "State" : sname), Type::String});
+      out.fields.push_back({unique_name(out, "Period"), Type::TimeSpan});
+      out.fields.push_back({unique_name(out, "dcount"), Type::Long});
+    } else {
+      out.fields.push_back({unique_name(out, "prev"), Type::String});
+      out.fields.push_back({unique_name(out, "next"), Type::String});
+      out.fields.push_back({unique_name(out, "dcount"), Type::Long});
+      out.fields.push_back({unique_name(out, "samples"), Type::Dynamic});
+      note(src, ev.plugin_range.begin, "funnel_sequence(): Kusto returns three tables; rulelab returns the first (prev, next, dcount, samples); the other two count the ids by prev alone and by next alone (summarize over the first does not give them: one id may be in several rows)");
+    }
+    exact_note();
+    return at_site(make_funnel(std::move(in), std::move(fs), std::move(out)), src, off, plugin);
+  }
 
   std::size_t dims_from = 0;
   switch (spec.kind) {

@@ -49,6 +49,20 @@ struct AnalyticsSpec {
 };
 PlanPtr make_user_analytics(PlanPtr child, AnalyticsSpec spec, Schema out);
 
+// funnel_sequence(Id, T, Start, End, MaxSequenceStepWindow, Step, State, Sequence) and
+// funnel_sequence_completion(Id, T, Start, End, BinSize, State, Sequence, MaxSequenceStepPeriods)
+// (op_plugin_funnel.cpp).
+struct FunnelSpec {
+  bool completion = false;
+  ExprPtr id, time, state;
+  std::int64_t start = 0, end = 0;
+  AnalyticsStep step;                  // the analysis windows, from Start
+  std::int64_t max_step = 0;           // funnel_sequence: between two consecutive steps
+  std::vector<Value> sequence;         // the states looked for, as the state column's type
+  std::vector<std::int64_t> periods;   // funnel_sequence_completion
+};
+PlanPtr make_funnel(PlanPtr child, FunnelSpec spec, Schema out);
+
 // dcount_intersect(hll_1, hll_2, ...): the input's columns, then s0..s(n-1): the distinct counts of
 // S1, S1 ∩ S2, ..., S1 ∩ ... ∩ Sn, per row, over rulelab's exact hll() values.
 PlanPtr make_dcount_intersect(PlanPtr child, std::vector<ExprPtr> hlls, Schema out);
