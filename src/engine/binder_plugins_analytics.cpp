@@ -2,6 +2,7 @@
 // (op_plugin_user_analytics.cpp). Argument lists follow each plugin's page of the Kusto reference;
 // output columns follow the pages and Microsoft's Kusto language service (the timeline column,
 // then the dimensions, then the metrics).
+#include <cctype>
 #include <cmath>
 
 #include "core/datetime.hpp"
@@ -41,6 +42,78 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
     }
     exact_note();
     return at_site(make_dcount_intersect(std::move(in), std::move(hlls), std::move(out)), src, off, plugin);
+  }
+
+  if (plugin == "geo_polygon_lookup" || plugin == "geo_line_lookup") {
+    // geo_polygon_lookup(LookupTable, LookupPolygonKey, SourceLongitude, SourceLatitude [, radius]
+    //   [, return_unmatched] [, lookup_area_radius] [, return_lookup_key]);
+    // geo_line_lookup(LookupTable, LookupLineKey, SourceLongitude, SourceLatitude, Radius, ...).
+    // Optional arguments by position or by name.
+    const bool line = plugin == "geo_line_lookup";
+    static const char* const names[] = {"radius", "return_unmatched", "lookup_area_radius", "return_lookup_key"};
+    std::vector<const K::Arg*> pos_args;
+    std::map<std::string, const K::Arg*> named;
+    for (auto& a : args) {
+      if (!a.name) {
+        if (!named.empty()) fail(src, pos(a), plugin + ": a positional argument after a named one");
+        pos_args.push_back(&a);
+        continue;
+      }
+      std::string n = *a.name;
+      for (auto& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (line && n == "radius") fail(src, pos(a), plugin + ": Radius is given by position (the fifth argument)");
+      if (n != "radius" && n != "return_unmatched" && n != "lookup_area_radius" && n != "return_lookup_key")
+        fail(src, pos(a), plugin + ": unknown argument " + *a.name);
+      named[n] = &a;
+    }
+    if (pos_args.size() < (line ? 5u : 4u) || pos_args.size() > 8)
+      fail(src, ev.plugin_range.begin, plugin + "() expects a lookup table, its " + (line ? "line" : "polygon") + " column, the longitude and latitude columns" +
+                                           (line ? ", a radius" : "") + " and the optional arguments (see its page of the Kusto reference)");
+    for (std::size_t k = 4; k < pos_args.size(); ++k) named[names[k - 4]] = pos_args[k];
+    PlanPtr right = bind_tabular_expr_value(*pos_args[0]->value, src, scope);
+    const Schema& rs = right->schema;
+    GeoLookupSpec spec;
+    const auto* key = pos_args[1]->value->as<K::Name>();
+    if (!key) fail(src, pos(*pos_args[1]), plugin + ": the lookup key must be a column of the lookup table");
+    spec.key = rs.index_of(key->name);
+    if (spec.key < 0) fail_unresolved(src, pos(*pos_args[1]), plugin + ": the lookup table has no column '" + key->name + "'");
+    if (rs.fields[static_cast<std::size_t>(spec.key)].type != Type::Dynamic) fail(src, pos(*pos_args[1]), plugin + ": the lookup key must be a dynamic column (GeoJSON)");
+    spec.lon = bind_expr(*pos_args[2]->value, rc, src, scope);
+    spec.lat = bind_expr(*pos_args[3]->value, rc, src, scope);
+    for (int k = 0; k < 2; ++k) {
+      const ExprPtr& e = k == 0 ? spec.lon : spec.lat;
+      if (!is_numeric(e->type) && e->type != Type::Dynamic) fail(src, pos(*pos_args[2 + static_cast<std::size_t>(k)]), plugin + ": the longitude and latitude must be numbers");
+    }
+    auto flag = [&](const char* n) {
+      auto it = named.find(n);
+      if (it == named.end()) return false;
+      const Value v = const_arg(*it->second);
+      if (v.type != Type::Bool || v.is_null()) fail(src, pos(*it->second), plugin + ": " + n + " must be a bool");
+      return v.truthy();
+    };
+    spec.return_unmatched = flag("return_unmatched");
+    const bool return_key = flag("return_lookup_key");
+    for (const char* n : {"radius", "lookup_area_radius"}) {
+      auto it = named.find(n);
+      if (it == named.end()) continue;
+      const Value v = const_arg(*it->second);
+      bool ok = false;
+      const double d = v.is_null() ? -1 : number_of(v, ok);
+      if (!ok || !(d >= 0) || !std::isfinite(d)) fail(src, pos(*it->second), plugin + ": " + n + " must be a number of meters (0 or more)");
+      if (std::string(n) == "radius") spec.radius = d;
+    }
+    spec.distance = line || named.count("radius");
+    const char* fn = line ? "geo_distance_point_to_line" : spec.distance ? "geo_distance_point_to_polygon" : "geo_point_in_polygon";
+    spec.test = engine_.functions().find(fn);
+    if (!spec.test) fail(src, ev.plugin_range.begin, std::string(fn) + " is not available", true);
+    Schema out = is;
+    out.table.clear();
+    for (std::size_t i = 0; i < rs.fields.size(); ++i) {
+      if (static_cast<int>(i) == spec.key && !return_key) continue;
+      spec.right_out.push_back(static_cast<int>(i));
+      out.fields.push_back({unique_name(out, rs.fields[i].name), rs.fields[i].type});
+    }
+    return at_site(make_geo_lookup(std::move(in), std::move(right), std::move(spec), std::move(out)), src, off, plugin);
   }
 
   static const std::map<std::string, AnalyticsSpec::Kind> kinds = {

@@ -63,6 +63,22 @@ struct FunnelSpec {
 };
 PlanPtr make_funnel(PlanPtr child, FunnelSpec spec, Schema out);
 
+// geo_polygon_lookup(LookupTable, PolygonKey, Lon, Lat [, radius] [, return_unmatched]
+// [, lookup_area_radius] [, return_lookup_key]) and geo_line_lookup(..., LineKey, Lon, Lat, Radius,
+// ...) (op_plugin_geo_lookup.cpp): a lookup whose condition is the registry's
+// geo_point_in_polygon, geo_distance_point_to_polygon <= radius or geo_distance_point_to_line <=
+// radius. Output: the input's columns, then the lookup table's columns `right_out`.
+struct GeoLookupSpec {
+  const ScalarFunction* test = nullptr;  // (lon, lat, shape) -> bool, or a distance in meters
+  bool distance = false;                 // test gives a distance compared with radius
+  double radius = 0;
+  ExprPtr lon, lat;                      // over the input
+  int key = -1;                          // the lookup table's shape column
+  std::vector<int> right_out;
+  bool return_unmatched = false;
+};
+PlanPtr make_geo_lookup(PlanPtr left, PlanPtr right, GeoLookupSpec spec, Schema out);
+
 // dcount_intersect(hll_1, hll_2, ...): the input's columns, then s0..s(n-1): the distinct counts of
 // S1, S1 ∩ S2, ..., S1 ∩ ... ∩ Sn, per row, over rulelab's exact hll() values.
 PlanPtr make_dcount_intersect(PlanPtr child, std::vector<ExprPtr> hlls, Schema out);
