@@ -9,6 +9,7 @@
 #include "engine/binder.hpp"
 #include "engine/functions.hpp"
 #include "engine/plugins_analytics.hpp"
+#include "engine/plugins_patterns.hpp"
 #include "engine/sketch.hpp"
 
 namespace rulelab::engine {
@@ -114,6 +115,110 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
       out.fields.push_back({unique_name(out, rs.fields[i].name), rs.fields[i].type});
     }
     return at_site(make_geo_lookup(std::move(in), std::move(right), std::move(spec), std::move(out)), src, off, plugin);
+  }
+
+  if (plugin == "autocluster" || plugin == "diffpatterns") {
+    // autocluster([SizeWeight, WeightColumn, NumSeeds, CustomWildcard, ...]);
+    // diffpatterns(SplitColumn, SplitValueA, SplitValueB [, WeightColumn, Threshold, MaxDimensions,
+    // CustomWildcard, ...]); '~' keeps an argument's default.
+    PatternSpec spec;
+    spec.diff = plugin == "diffpatterns";
+    for (auto& a : args)
+      if (a.name) fail(src, pos(a), plugin + ": arguments are given by position");
+    auto is_default = [&](const Value& v) { return v.type == Type::String && v.s == "~"; };
+    auto number = [&](const K::Arg& a, const char* what, double lo, double hi, double& out) {
+      const Value v = const_arg(a);
+      if (is_default(v)) return;
+      bool ok = false;
+      const double d = v.is_null() ? std::nan("") : number_of(v, ok);
+      if (!ok || !(d >= lo && d <= hi)) fail(src, pos(a), plugin + ": " + what + " must be a number from " + format_real(lo) + " to " + format_real(hi));
+      out = d;
+    };
+    auto weight = [&](const K::Arg& a) {
+      std::string w;
+      if (const auto* n = a.value->as<K::Name>(); n && is.index_of(n->name) >= 0) w = n->name;
+      else {
+        const Value v = const_arg(a);
+        if (!is_default(v)) w = to_kusto_string(v);
+      }
+      if (w.empty()) return;
+      spec.weight_column = is.index_of(w);
+      if (spec.weight_column < 0) fail_unresolved(src, pos(a), plugin + ": no weight column '" + w + "'");
+      if (!is_numeric(is.fields[static_cast<std::size_t>(spec.weight_column)].type)) fail(src, pos(a), plugin + ": the weight column must be numeric");
+    };
+    std::size_t wild_from = 3;
+    if (spec.diff) {
+      if (args.size() < 3) fail(src, ev.plugin_range.begin, "diffpatterns() expects a split column and the two split values");
+      const auto* n = args[0].value->as<K::Name>();
+      if (!n) fail(src, pos(args[0]), "diffpatterns: SplitColumn must be a column name");
+      spec.split_column = is.index_of(n->name);
+      if (spec.split_column < 0) fail_unresolved(src, pos(args[0]), "diffpatterns: the input has no column '" + n->name + "'");
+      spec.value_a = to_kusto_string(const_arg(args[1]));
+      spec.value_b = to_kusto_string(const_arg(args[2]));
+      if (args.size() > 3) weight(args[3]);
+      if (args.size() > 4) number(args[4], "Threshold", 0.015, 1, spec.threshold);
+      if (args.size() > 5) {
+        double m = 0;
+        number(args[5], "MaxDimensions", 1, 64, m);
+        spec.max_dimensions = static_cast<int>(m);
+      }
+      wild_from = 6;
+    } else {
+      if (args.size() > 0) number(args[0], "SizeWeight", 0, 1, spec.size_weight);
+      if (args.size() > 1) weight(args[1]);
+      if (args.size() > 2) {
+        double s = spec.num_seeds;
+        number(args[2], "NumSeeds", 1, 1000, s);
+        spec.num_seeds = static_cast<int>(s);
+      }
+    }
+    std::map<Type, Value> wild;
+    for (std::size_t k = wild_from; k < args.size(); ++k) {
+      const Value v = const_arg(args[k]);
+      if (!is_default(v)) wild[v.type] = v;
+    }
+    Schema out;
+    if (spec.diff) {
+      out.fields = {{"SegmentId", Type::Long}, {"CountA", Type::Long}, {"CountB", Type::Long},
+                    {"PercentA", Type::Real}, {"PercentB", Type::Real}, {"PercentDiffAB", Type::Real}};
+    } else {
+      out.fields = {{"SegmentId", Type::Long}, {"Count", Type::Long}, {"Percent", Type::Real}};
+    }
+    for (std::size_t i = 0; i < is.fields.size(); ++i) {
+      if (static_cast<int>(i) == spec.weight_column || static_cast<int>(i) == spec.split_column) continue;
+      const Type t = is.fields[i].type;
+      spec.columns.push_back(i);
+      auto w = wild.find(t);
+      spec.wildcards.push_back(w != wild.end() ? w->second : t == Type::String ? Value::of_string("") : Value::null_of(t));
+      out.fields.push_back({unique_name(out, is.fields[i].name), t});
+    }
+    note(src, ev.plugin_range.begin, plugin + "(): the page does not fix how patterns are searched and selected; rulelab's are its own reading (README), so the patterns may differ from Log Analytics'");
+    return at_site(make_patterns(std::move(in), std::move(spec), std::move(out)), src, off, plugin);
+  }
+
+  if (plugin == "diffpatterns_text") {
+    // diffpatterns_text(TextColumn, BooleanCondition [, MinTokens, Threshold, MaxTokens]).
+    if (args.size() < 2 || args.size() > 5) fail(src, ev.plugin_range.begin, "diffpatterns_text() expects a text column, a condition and up to three numbers");
+    TextPatternSpec spec;
+    spec.text = bind_expr(*args[0].value, rc, src, scope);
+    if (spec.text->type != Type::String) fail(src, pos(args[0]), "diffpatterns_text: the text column must be a string");
+    spec.condition = bind_expr(*args[1].value, rc, src, scope);
+    if (spec.condition->type != Type::Bool) fail(src, pos(args[1]), "diffpatterns_text: the condition must be a bool expression");
+    auto number = [&](std::size_t k, const char* what, double lo, double hi) {
+      const Value v = const_arg(args[k]);
+      bool ok = false;
+      const double d = v.is_null() ? std::nan("") : number_of(v, ok);
+      if (!ok || !(d >= lo && d <= hi)) fail(src, pos(args[k]), std::string("diffpatterns_text: ") + what + " must be a number from " + format_real(lo) + " to " + format_real(hi));
+      return d;
+    };
+    if (args.size() > 2) spec.min_tokens = static_cast<int>(number(2, "MinTokens", 0, 200));
+    if (args.size() > 3) spec.threshold = number(3, "Threshold", 0.015, 1);
+    if (args.size() > 4) spec.max_tokens = static_cast<int>(number(4, "MaxTokens", 1, 20));
+    Schema out;
+    out.fields = {{"Count_of_True", Type::Long}, {"Count_of_False", Type::Long}, {"Percent_of_True", Type::Real},
+                  {"Percent_of_False", Type::Real}, {"Pattern", Type::String}};
+    note(src, ev.plugin_range.begin, "diffpatterns_text(): the page does not fix how patterns are searched and selected; rulelab's are its own reading (README), so the patterns may differ from Log Analytics'");
+    return at_site(make_text_patterns(std::move(in), std::move(spec), std::move(out)), src, off, plugin);
   }
 
   static const std::map<std::string, AnalyticsSpec::Kind> kinds = {
