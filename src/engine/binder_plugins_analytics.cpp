@@ -25,6 +25,10 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
   none.schema = &empty;
   auto const_arg = [&](const K::Arg& a) { return eval_const(bind_expr(*a.value, none, src, scope), a.value->range.begin, src); };
   auto pos = [&](const K::Arg& a) { return a.value->range.begin; };
+  auto is_column = [&](const K::Arg& a) {
+    const auto* n = a.value->as<K::Name>();
+    return n && is.index_of(n->name) >= 0;
+  };
   auto exact_note = [&] {
     note(src, ev.plugin_range.begin, plugin + "(): distinct counts are exact in rulelab (Kusto estimates them with HyperLogLog; equal on small data)");
   };
@@ -39,7 +43,7 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
       ExprPtr e = bind_expr(*args[k].value, rc, src, scope);
       if (e->type != Type::Dynamic) fail(src, pos(args[k]), "dcount_intersect: an hll() value (dynamic) is expected");
       hlls.push_back(std::move(e));
-      out.fields.push_back({"s" + std::to_string(k), Type::Long});
+      out.fields.push_back({unique_name(out, "s" + std::to_string(k)), Type::Long});
     }
     exact_note();
     return at_site(make_dcount_intersect(std::move(in), std::move(hlls), std::move(out)), src, off, plugin);
@@ -409,7 +413,7 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
       dims_from = 5;
       break;
     case S::ActivityMetrics:  // (Id, T, [Start, End,] Window, dims...)
-      if (args.size() >= 5 && const_arg(args[2]).type == tt && tt == Type::DateTime) {
+      if (args.size() >= 5 && !is_column(args[2]) && !is_column(args[3]) && !is_column(args[4])) {
         range(2);
         spec.step = step(args[4], "Window");
         dims_from = 5;
@@ -496,7 +500,7 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
       dims_from = 8;
       break;
     case S::ActivityEngagement:  // (Id, T, [Start, End,] InnerActivityWindow, OuterActivityWindow, dims...)
-      if (args.size() >= 6 && tt == Type::DateTime && const_arg(args[2]).type == Type::DateTime) {
+      if (args.size() >= 6 && !is_column(args[2]) && !is_column(args[3]) && !is_column(args[4]) && !is_column(args[5])) {
         range(2);
         dims_from = 4;
       } else {

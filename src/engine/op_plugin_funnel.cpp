@@ -3,6 +3,7 @@
 // (Step / BinSize from Start, events in [Start, End]) is analyzed separately; an id's events are
 // taken in timeline order (input order for equal times). Distinct counts are exact.
 #include <algorithm>
+#include <climits>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -13,6 +14,12 @@
 
 namespace rulelab::engine {
 namespace {
+
+// The time from a to b (b >= a), held at the largest long instead of overflowing.
+std::int64_t gap(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  return __builtin_sub_overflow(b, a, &r) ? INT64_MAX : r;
+}
 
 struct Event {
   std::int64_t t;
@@ -90,7 +97,7 @@ class FunnelNode : public PlanNode {
           if (seq.empty() || ev[i].state != seq[0]) continue;
           std::size_t k = 1;
           for (std::size_t j = i + 1; j < ev.size() && k < seq.size(); ++j) {
-            if (ev[j].t - ev[i].t > period) break;
+            if (gap(ev[i].t, ev[j].t) > period) break;
             if (ev[j].state == seq[k]) ++k;
           }
           best = std::max(best, k);
@@ -135,12 +142,12 @@ class FunnelNode : public PlanNode {
         bool ok = true;
         for (std::size_t k = 0; k < seq.size() && ok; ++k) {
           ok = *runs[i + k].state == seq[k];
-          if (ok && k > 0) ok = runs[i + k].first - runs[i + k - 1].last <= spec_.max_step;
+          if (ok && k > 0) ok = gap(runs[i + k - 1].last, runs[i + k].first) <= spec_.max_step;
         }
         if (!ok) continue;
         const std::size_t last = i + seq.size() - 1;
-        std::string prev = i > 0 && runs[i].first - runs[i - 1].last <= spec_.max_step ? *runs[i - 1].state : std::string();
-        std::string next = last + 1 < runs.size() && runs[last + 1].first - runs[last].last <= spec_.max_step ? *runs[last + 1].state : std::string();
+        std::string prev = i > 0 && gap(runs[i - 1].last, runs[i].first) <= spec_.max_step ? *runs[i - 1].state : std::string();
+        std::string next = last + 1 < runs.size() && gap(runs[last].last, runs[last + 1].first) <= spec_.max_step ? *runs[last + 1].state : std::string();
         auto [it, fresh] = row_of.emplace(std::make_pair(prev, next), rows.size());
         if (fresh) rows.push_back({prev, next, {}, {}, rows.size()});
         Row& row = rows[it->second];

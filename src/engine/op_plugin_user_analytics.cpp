@@ -7,6 +7,7 @@
 // summarize by bin() would; the row sets are documented in the README (what the pages leave open
 // is marked there as rulelab's choice).
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <map>
 #include <set>
@@ -21,6 +22,19 @@
 namespace rulelab::engine {
 
 namespace {
+
+// a - b and a + b, held at the ends of the range instead of overflowing (long timelines may hold
+// any value).
+std::int64_t sat_sub(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? INT64_MIN : INT64_MAX;
+  return r;
+}
+std::int64_t sat_add(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -38,7 +52,12 @@ std::int64_t ticks_of(std::int64_t y, unsigned m, unsigned d) { return days_from
 
 std::int64_t AnalyticsStep::floor(std::int64_t t, std::int64_t origin) const {
   switch (kind) {
-    case Fixed: return origin + floor_div(t - origin, size) * size;
+    case Fixed: {
+      const std::int64_t q = floor_div(sat_sub(t, origin), size);
+      std::int64_t v;
+      if (__builtin_mul_overflow(q, size, &v)) return q < 0 ? INT64_MIN : INT64_MAX;
+      return sat_add(origin, v);
+    }
     case Week: {
       const std::int64_t days = floor_div(t, kTicksPerDay);
       return (days - ((days + 4) % 7 + 7) % 7) * kTicksPerDay;  // day 0 (1970-01-01) is a Thursday
@@ -59,8 +78,8 @@ std::int64_t AnalyticsStep::floor(std::int64_t t, std::int64_t origin) const {
 
 std::int64_t AnalyticsStep::next(std::int64_t b) const {
   switch (kind) {
-    case Fixed: return b + size;
-    case Week: return b + 7 * kTicksPerDay;
+    case Fixed: return sat_add(b, size);
+    case Week: return sat_add(b, 7 * kTicksPerDay);
     case Month: {
       std::int64_t y; unsigned m, d;
       civil_of(b, y, m, d);
@@ -235,11 +254,12 @@ class UserAnalyticsNode : public PlanNode {
     std::size_t n = 0;
     for (std::int64_t o = st.floor(spec_.start, spec_.start); o <= spec_.end; o = st.next(o)) {
       count_step(n);
+      if (o == INT64_MAX) break;
       std::int64_t count = 0;
       IdSet ids;
       for (auto it = bins.upper_bound(o); it != bins.begin();) {
         --it;
-        if (it->first <= o - window) break;
+        if (it->first <= sat_sub(o, window)) break;
         count += static_cast<std::int64_t>(it->second.size());
         for (auto* r : it->second) ids.insert(r->id);
       }
@@ -260,7 +280,7 @@ class UserAnalyticsNode : public PlanNode {
     std::map<std::int64_t, std::int64_t> starts;
     for (auto& r : recs) {
       auto it = last.find(r.id);
-      const bool fresh = it == last.end() || r.t - it->second > spec_.lookback;
+      const bool fresh = it == last.end() || sat_sub(r.t, it->second) > spec_.lookback;
       last[r.id] = r.t;
       if (fresh && in_range(r.t)) ++starts[spec_.step.floor(r.t, 0)];
     }
@@ -282,13 +302,14 @@ class UserAnalyticsNode : public PlanNode {
     std::size_t n = 0;
     for (std::int64_t o = bins.begin()->first; o <= last; o = st.next(o)) {
       count_step(n);
+      if (o == INT64_MAX) break;
       std::vector<Value> vals;
       std::int64_t b = o;
       for (std::int64_t k = 0; k < spec_.bins_per_window; ++k) {
         auto it = bins.find(b);
         if (it != bins.end())
           for (auto* r : it->second) vals.push_back(r->value);
-        b = st.floor(b - 1, 0);
+        b = st.floor(sat_sub(b, 1), 0);
       }
       if (vals.empty()) continue;
       std::stable_sort(vals.begin(), vals.end(), [](const Value& x, const Value& y) { auto c = compare_values(x, y); return c && *c < 0; });
@@ -338,7 +359,7 @@ class UserAnalyticsNode : public PlanNode {
     for (auto& [b, rs] : bins) {
       IdSet ids, prev;
       for (auto* r : rs) ids.insert(r->id);
-      auto p = bins.find(st.floor(b - 1, origin()));
+      auto p = bins.find(st.floor(sat_sub(b, 1), origin()));
       if (p != bins.end())
         for (auto* r : p->second) prev.insert(r->id);
       std::int64_t fresh = 0;
@@ -366,6 +387,7 @@ class UserAnalyticsNode : public PlanNode {
     std::size_t n = 0;
     for (std::int64_t o = st.floor(spec_.start, spec_.start); o <= spec_.end; o = st.next(o)) {
       steps.push_back(o);
+      if (o == INT64_MAX) break;
       ids.emplace_back();
       auto it = bins.find(o);
       if (it != bins.end())
@@ -415,7 +437,7 @@ class UserAnalyticsNode : public PlanNode {
       ts.push_back(r.t);
       if (!in_range(r.t)) continue;
       std::set<std::int64_t> periods;
-      for (auto it = ts.rbegin(); it != ts.rend() && *it > r.t - spec_.lookback; ++it)
+      for (auto it = ts.rbegin(); it != ts.rend() && *it > sat_sub(r.t, spec_.lookback); ++it)
         periods.insert(floor_div(*it, spec_.period));
       if (static_cast<std::int64_t>(periods.size()) >= spec_.active_periods) active[spec_.step.floor(r.t, spec_.start)].insert(r.id);
     }
@@ -434,7 +456,7 @@ class UserAnalyticsNode : public PlanNode {
     for (auto& [b, rs] : bins) {
       IdSet inner, outer;
       for (auto* r : rs) inner.insert(r->id);
-      const std::int64_t end = spec_.step.next(b), from = end - spec_.outer;
+      const std::int64_t end = spec_.step.next(b), from = sat_sub(end, spec_.outer);
       for (auto it = bins.upper_bound(b); it != bins.begin();) {
         --it;
         if (it->first < from) break;
