@@ -20,7 +20,17 @@ class GeoLookupNode : public PlanNode {
     const Table& rt = R.get();
     const std::vector<RowRef> rrows = all_rows(rt);
     std::vector<Value> shapes;
-    for (auto& rr : rrows) shapes.push_back(get_value(rt.batches[rr.batch].columns[static_cast<std::size_t>(spec_.key)], rr.row));
+    std::vector<std::shared_ptr<FnState>> states;  // the function's state for each shape, as for a constant argument
+    for (auto& rr : rrows) {
+      shapes.push_back(get_value(rt.batches[rr.batch].columns[static_cast<std::size_t>(spec_.key)], rr.row));
+      std::shared_ptr<FnState> st;
+      if (spec_.test->prepare) {
+        std::string err;
+        st = spec_.test->prepare({nullptr, nullptr, &shapes.back()}, err);
+        if (!err.empty()) shapes.back() = Value::null_of(Type::Dynamic);  // a shape the function refuses matches nothing
+      }
+      states.push_back(std::move(st));
+    }
     TableBuilder tb(schema);
     RowMeter meter(ctx, site);
     const std::size_t lcols = left_->schema.fields.size();
@@ -35,7 +45,7 @@ class GeoLookupNode : public PlanNode {
           for (std::size_t k = 0; k < shapes.size(); ++k) {
             if (shapes[k].is_null()) continue;
             args[2] = shapes[k];
-            const Value v = spec_.test->impl(CallArgs{args, 3, nullptr, &ctx.eval});
+            const Value v = spec_.test->impl(CallArgs{args, 3, states[k].get(), &ctx.eval});
             if (v.is_null()) continue;
             if (spec_.distance ? v.r <= spec_.radius : v.truthy()) hits.push_back(k);
           }
