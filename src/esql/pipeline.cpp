@@ -1310,6 +1310,70 @@ void finish(Page& page, const RunOptions& opts) {
 // STATS or a KEEP, no wildcard in KEEP/DROP): only the fields it references are read, a chunk of
 // documents at a time through its leading row-by-row commands. nullopt: the query needs the
 // indices whole (see source.hpp), and run_query loads them.
+// A STATS whose aggregates can be computed per chunk and merged: each is COUNT(*), COUNT(f),
+// COUNT_DISTINCT(f) (exact here), MIN(f) or MAX(f) of a field, without WHERE, and each key is a
+// field; no name is given twice. The partial STATS runs on each chunk (COUNT, VALUES, MIN, MAX by
+// the same keys) and the final one over the partial rows (SUM, COUNT_DISTINCT, MIN, MAX), which
+// gives the same rows, columns and types as the STATS over all rows at once.
+std::optional<std::pair<Command, Command>> split_stats(const Command& c) {
+  if (c.kind != CommandKind::Stats || c.fields.empty()) return std::nullopt;
+  std::set<std::string> names;
+  auto field = [](const std::string& name, const Expr& at) {
+    auto e = std::make_shared<Expr>();
+    e->kind = ExprKind::Field;
+    e->name = name;
+    e->begin = at.begin;
+    e->end = at.end;
+    return e;
+  };
+  auto call = [](const std::string& name, ExprPtr arg, const Expr& at) {
+    auto e = std::make_shared<Expr>();
+    e->kind = ExprKind::Call;
+    e->name = name;
+    e->args.push_back(std::move(arg));
+    e->begin = at.begin;
+    e->end = at.end;
+    return e;
+  };
+  Command partial = c, final = c;
+  partial.fields.clear();
+  final.fields.clear();
+  final.by.clear();
+  for (const auto& b : c.by) {
+    if (!b.expr || b.expr->kind != ExprKind::Field || b.where || !names.insert(b.name).second) return std::nullopt;
+    Assign k = b;
+    k.expr = field(b.name, *b.expr);
+    final.by.push_back(std::move(k));
+  }
+  for (std::size_t i = 0; i < c.fields.size(); ++i) {
+    const Assign& a = c.fields[i];
+    if (!a.expr || a.where || a.expr->kind != ExprKind::Call || !names.insert(a.name).second) return std::nullopt;
+    const Expr& e = *a.expr;
+    const bool one_field = e.args.size() == 1 && e.args[0] && e.args[0]->kind == ExprKind::Field;
+    const std::string slot = "$partial" + std::to_string(i);
+    Assign p;
+    p.name = slot;
+    p.named = true;
+    p.offset = a.offset;
+    Assign f = a;
+    if (e.name == "count" && (e.star || one_field)) {
+      p.expr = a.expr;
+      f.expr = call("sum", field(slot, e), e);
+    } else if (e.name == "count_distinct" && one_field && !e.star) {
+      p.expr = call("values", e.args[0], e);
+      f.expr = call("count_distinct", field(slot, e), e);
+    } else if ((e.name == "min" || e.name == "max") && one_field && !e.star) {
+      p.expr = a.expr;
+      f.expr = call(e.name, field(slot, e), e);
+    } else {
+      return std::nullopt;
+    }
+    partial.fields.push_back(std::move(p));
+    final.fields.push_back(std::move(f));
+  }
+  return std::make_pair(std::move(partial), std::move(final));
+}
+
 std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, const RunOptions& opts) {
   if (!opts.stream || opts.trace || q.commands.empty() || q.commands[0].kind != CommandKind::From || needs_documents(q)) return std::nullopt;
   bool names_columns = false;
@@ -1367,6 +1431,15 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     one.commands.push_back(q.commands[prefix_end]);
     stats_fields = referenced_fields(one);
   }
+  // ... and, when it can be merged, is computed chunk by chunk (split_stats).
+  std::optional<Query> partial_q, final_q;
+  if (stats_fields)
+    if (auto split = split_stats(q.commands[prefix_end])) {
+      partial_q = q;
+      partial_q->commands[prefix_end] = std::move(split->first);
+      final_q = q;
+      final_q->commands[prefix_end] = std::move(split->second);
+    }
 
   RunResult result;
   Warnings warn(q.text);
@@ -1416,6 +1489,14 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       std::erase_if(page.columns, [&](const Column& col) {
         return !std::binary_search(stats_fields->begin(), stats_fields->end(), col.name);
       });
+    if (partial_q) {
+      try {
+        run_command(*partial_q, prefix_end, page, warn, opts, out, all);
+      } catch (const QueryError&) {
+        failed = true;
+        return;
+      }
+    }
     // Kept chunk by chunk and joined once at the end, sized exactly (appending to one page would
     // hold up to three times its cells while a vector grows).
     started = true;
@@ -1465,7 +1546,8 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       for (std::size_t ci = 1; ci < prefix_end; ++ci) run_command(q, ci, page, warn, opts, out, all);
       acc = std::move(page);
     }
-    for (std::size_t ci = prefix_end; ci < q.commands.size(); ++ci) run_command(q, ci, acc, warn, opts, out, all);
+    for (std::size_t ci = prefix_end; ci < q.commands.size(); ++ci)
+      run_command(partial_q && started && ci == prefix_end ? *final_q : q, ci, acc, warn, opts, out, all);
   } catch (const QueryError& e) {
     result.error = RunError{error_at(q.text, e.offset, e.what(), opts.where), e.unsupported, e.needs_service};
     return result;

@@ -37,6 +37,21 @@ same "$F | WHERE azure.auditlogs.operation_name + 1 > 2 | STATS COUNT(*)"
 # no STATS or KEEP: loaded whole (same answer by construction, compared anyway)
 same "$F | WHERE azure.auditlogs.operation_name == \"Reset user password\" | SORT @timestamp | LIMIT 2"
 
+# A STATS of COUNT / COUNT_DISTINCT / MIN / MAX by fields is computed chunk by chunk (16,384
+# documents each) and merged: over 40,000 documents (three chunks), with a multi-valued key
+# (event.type), documents without the key (null group), no BY, and no row passing the WHERE.
+"$RULELAB_GEN" --rows 40000 --seed 5 --shape elastic --start 2026-03-01T00:00:00Z --out "$tmp/big.ndjson"
+printf '%s\n' '{"@timestamp":"2026-03-01T00:00:00Z","event":{"outcome":"success","type":["a","b"]}}' \
+  '{"@timestamp":"2026-03-01T00:00:01Z","event":{"outcome":"success"},"azure":{"auditlogs":{"identity":["x@y","a@b"]}}}' >>"$tmp/big.ndjson"
+data=logs-azure.auditlogs-default=$tmp/big.ndjson
+same "$F | STATS n = COUNT(*), k = COUNT(event.type), d = COUNT_DISTINCT(azure.auditlogs.identity), lo = MIN(@timestamp), hi = MAX(azure.auditlogs.identity) BY event.type | SORT event.type"
+same "$F | WHERE event.outcome == \"success\" | STATS COUNT(*), COUNT_DISTINCT(event.action), MIN(azure.auditlogs.identity) BY azure.auditlogs.operation_name, event.outcome | SORT \`COUNT(*)\` DESC, azure.auditlogs.operation_name"
+same "$F | STATS c = COUNT(*), d = COUNT_DISTINCT(azure.auditlogs.identity), m = MAX(@timestamp)"
+same "$F | WHERE event.outcome == \"nope\" | STATS c = COUNT(*), d = COUNT_DISTINCT(azure.auditlogs.identity), m = MIN(@timestamp)"
+same "$F | WHERE event.outcome == \"nope\" | STATS c = COUNT(*) BY event.type"
+same "$F | STATS c = COUNT(*) + 1, s = SUM(event.duration) BY event.outcome | SORT event.outcome"
+data=logs-azure.auditlogs-default=$tmp/gen.ndjson
+
 # A field no mapping types, first held by the last document: the streamed read cannot type it in
 # advance and falls back to loading the index whole, so STATS sees its one value.
 printf '%s\n' '{"@timestamp":"2026-03-01T00:00:00Z","event":{"outcome":"success"}}' \
