@@ -77,14 +77,10 @@ const std::map<std::string, std::string>& reasons() {
 // Why a name that needs no service is not done yet (shown after "not implemented yet").
 const std::map<std::string, std::string>& not_yet() {
   static const std::map<std::string, std::string> r = {
-      {"parse_version", "needs a 128-bit decimal (rulelab's decimal is a double: close versions would compare equal)"},
       {"series_periods_detect", "Kusto's period scores are not documented: rulelab's autocorrelation scores the page's 14-bin period 0.96, not 0.84"},
       {"series_periods_validate", "as series_periods_detect"},
-      {"geo_point_buffer", "Kusto's buffer approximation is not documented"},
       {"geo_line_buffer", "Kusto's buffer approximation is not documented"},
       {"geo_polygon_buffer", "Kusto's buffer approximation is not documented"},
-      {"geo_line_simplify", "Kusto's simplification rule is not documented"},
-      {"geo_polygon_simplify", "Kusto's simplification rule is not documented"},
       {"geo_simplify_polygons_array", "Kusto's simplification rule is not documented"},
       {"geo_union_lines_array", "needs spherical polygon overlay (union, intersection of areas)"},
       {"geo_union_polygons_array", "needs spherical polygon overlay (union, intersection of areas)"},
