@@ -1,5 +1,6 @@
 #include "core/column.hpp"
 
+#include <charconv>
 #include <cstring>
 
 namespace rulelab {
@@ -18,12 +19,19 @@ void Column::append_null() {
       break;
     }
     case Type::Guid: fixed_.push_back(0); fixed_.push_back(0); grow(); break;
+    case Type::Decimal: append_string({}); break;
     default: fixed_.push_back(0); grow(); break;
   }
   set_null(size_ - 1);
 }
 
 void Column::append_real(double v) {
+  if (type_ == Type::Decimal) {
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    append_string(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+    return;
+  }
   std::uint64_t bits;
   std::memcpy(&bits, &v, 8);
   fixed_.push_back(bits);
@@ -31,6 +39,12 @@ void Column::append_real(double v) {
 }
 
 double Column::get_real(std::size_t i) const {
+  if (type_ == Type::Decimal) {
+    const std::string_view t = get_string(i);
+    double d = 0;
+    std::from_chars(t.data(), t.data() + t.size(), d);
+    return d;
+  }
   double v;
   std::memcpy(&v, &fixed_[i], 8);
   return v;
@@ -56,6 +70,7 @@ void Column::append_from(const Column& other, std::size_t i) {
   if (other.is_null(i)) { append_null(); return; }
   switch (type_) {
     case Type::String:
+    case Type::Decimal:
     case Type::Dynamic: append_string(other.get_string(i)); break;
     case Type::Guid: append_guid(other.get_guid(i)); break;
     default: fixed_.push_back(other.fixed_[i]); grow(); break;

@@ -36,7 +36,10 @@ class Column {
   void append_bool(bool v) { fixed_.push_back(v ? 1 : 0); grow(); }
   void append_int(std::int32_t v) { fixed_.push_back(static_cast<std::uint32_t>(v)); grow(); }
   void append_long(std::int64_t v) { fixed_.push_back(static_cast<std::uint64_t>(v)); grow(); }
-  void append_real(double v);
+  void append_real(double v);  // real; on a decimal column, the shortest text that reads back as v
+  // A decimal as its exact text (digits, an optional '-' and '.': "-12.5"); decimal columns keep
+  // text so that values beyond a double's 15-17 digits (parse_version's 32) stay exact.
+  void append_decimal_text(std::string_view s) { append_string(s); }
   void append_datetime(DateTime v) { append_long(v.ticks); }
   void append_timespan(TimeSpan v) { append_long(v.ticks); }
   void append_guid(const Guid& g);
@@ -53,7 +56,8 @@ class Column {
   bool get_bool(std::size_t i) const { return fixed_[i] != 0; }
   std::int32_t get_int(std::size_t i) const { return static_cast<std::int32_t>(fixed_[i]); }
   std::int64_t get_long(std::size_t i) const { return static_cast<std::int64_t>(fixed_[i]); }
-  double get_real(std::size_t i) const;
+  double get_real(std::size_t i) const;  // decimal columns: the text read as a double
+  std::string_view get_decimal_text(std::size_t i) const { return get_string(i); }
   DateTime get_datetime(std::size_t i) const { return DateTime{get_long(i)}; }
   TimeSpan get_timespan(std::size_t i) const { return TimeSpan{get_long(i)}; }
   Guid get_guid(std::size_t i) const;
@@ -91,15 +95,15 @@ class Column {
   void reserve(std::size_t rows) { if (var_width()) offsets_.reserve(rows + 1); else fixed_.reserve(rows); }
 
  private:
-  bool var_width() const { return type_ == Type::String || type_ == Type::Dynamic; }
+  bool var_width() const { return type_ == Type::String || type_ == Type::Dynamic || type_ == Type::Decimal; }
   void grow() { ++size_; if (!validity_.empty() && validity_.size() * 64 < size_) validity_.push_back(~0ULL); }
 
   Type type_;
   std::size_t size_ = 0;
   std::vector<std::uint64_t> validity_;  // empty: all rows valid; else bit set = valid
   std::vector<std::uint64_t> fixed_;     // bool, int, long, real (bit pattern), datetime, timespan; guid uses two
-  std::vector<std::uint32_t> offsets_;   // string, dynamic
-  std::string bytes_;                    // string, dynamic
+  std::vector<std::uint32_t> offsets_;   // string, dynamic, decimal (its text)
+  std::string bytes_;                    // string, dynamic, decimal
 };
 
 struct Field {

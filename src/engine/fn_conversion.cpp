@@ -16,6 +16,9 @@ Value f_tostring(const CallArgs& a) { return Value::of_string(to_kusto_string(a[
 Value f_tolong(const CallArgs& a) { return convert_to(a[0], Type::Long); }
 Value f_toint(const CallArgs& a) { return convert_to(a[0], Type::Int); }
 Value f_toreal(const CallArgs& a) { return convert_to(a[0], Type::Real); }
+// todecimal-function: a decimal (a text keeps its digits exactly: engine/decimal.hpp).
+Value f_todecimal(const CallArgs& a) { return convert_to(a[0], Type::Decimal); }
+Type ret_decimal(const std::vector<Type>&, std::string&) { return Type::Decimal; }
 Value f_tobool(const CallArgs& a) { return convert_to(a[0], Type::Bool); }
 Value f_todatetime(const CallArgs& a) { return convert_to(a[0], Type::DateTime); }
 Value f_totimespan(const CallArgs& a) { return convert_to(a[0], Type::TimeSpan); }
@@ -50,7 +53,7 @@ void add_conversion_functions(std::vector<ScalarFunction>& out) {
   cat = "rulelab";
   add("toreal", 1, 1, ret_real, f_toreal);
   cat = "Conversion functions";
-  add("todecimal", 1, 1, ret_real, f_toreal);
+  add("todecimal", 1, 1, ret_decimal, f_todecimal);
   add("tobool", 1, 1, ret_bool, f_tobool);
   cat = "rulelab";
   add("toboolean", 1, 1, ret_bool, f_tobool);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/functions.hpp"
+#include "engine/geo.hpp"
 
 namespace rulelab::engine {
 namespace {
@@ -1605,6 +1606,38 @@ Value f_geo_intersection_line_with_polygon(const CallArgs& a) {
 }
 
 }  // namespace
+
+namespace geo {
+namespace {
+Chain chain_of(const Ring& r) {
+  Chain c;
+  c.reserve(r.size());
+  for (auto& p : r) c.push_back({p.lon, p.lat});
+  return c;
+}
+}  // namespace
+std::optional<std::vector<Chain>> read_lines(const Value& v) {
+  auto ls = lines_of(v);
+  if (!ls) return std::nullopt;
+  std::vector<Chain> out;
+  for (auto& l : *ls) out.push_back(chain_of(l));
+  return out;
+}
+std::optional<std::vector<std::vector<Chain>>> read_polygons(const Value& v) {
+  auto ps = polys_of(v);
+  if (!ps) return std::nullopt;
+  std::vector<std::vector<Chain>> out;
+  for (auto& p : *ps) {
+    out.emplace_back();
+    for (auto& r : p) out.back().push_back(chain_of(r));
+  }
+  return out;
+}
+double distance_m(LonLat a, LonLat b) { return haversine(a.lon, a.lat, b.lon, b.lat); }
+double distance_to_edge_m(LonLat p, LonLat a, LonLat b) {
+  return kEarthRadius * dist_to_arc(to_v3(p.lon, p.lat), to_v3(a.lon, a.lat), to_v3(b.lon, b.lat));
+}
+}  // namespace geo
 
 void add_geo_functions(std::vector<ScalarFunction>& out) {
   auto add = [&](const char* n, int mn, int mx, TypeRule t, ScalarImpl f) { out.push_back(ScalarFunction{n, mn, mx, t, f, nullptr, true}); };

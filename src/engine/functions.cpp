@@ -29,6 +29,10 @@ FunctionRegistry::FunctionRegistry() {
   family(add_string_parse_functions, "String functions");
   family(add_dynamic_tree_functions, "Dynamic/array functions");
   family(add_geo_functions, "Geospatial functions");
+  family(add_version_functions, "String functions");
+  family(add_geo_simplify_functions, "Geospatial functions");
+  family(add_geo_buffer_functions, "Geospatial functions");
+  family(add_geo_union_functions, "Geospatial functions");
   add_operator_kernels(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;
 }

@@ -45,6 +45,10 @@ void add_tz_functions(std::vector<ScalarFunction>& out);         // fn_tz.cpp
 void add_string_parse_functions(std::vector<ScalarFunction>& out);  // fn_string_parse.cpp
 void add_dynamic_tree_functions(std::vector<ScalarFunction>& out);  // fn_dynamic_tree.cpp
 void add_geo_functions(std::vector<ScalarFunction>& out);             // fn_geo.cpp
+void add_version_functions(std::vector<ScalarFunction>& out);         // fn_version.cpp
+void add_geo_simplify_functions(std::vector<ScalarFunction>& out);    // fn_geo_simplify.cpp
+void add_geo_buffer_functions(std::vector<ScalarFunction>& out);      // fn_geo_buffer.cpp
+void add_geo_union_functions(std::vector<ScalarFunction>& out);       // fn_geo_union.cpp
 
 // Functions that return several columns (series_stats, series_fit_line, series_decompose,
 // series_decompose_anomalies): registered as scalar functions returning their columns as one

@@ -43,7 +43,15 @@ nlohmann::json cell_json(const Column& c, std::size_t row) {
     case Type::Bool: return c.get_bool(row);
     case Type::Int: return c.get_int(row);
     case Type::Long: return c.get_long(row);
-    case Type::Real: case Type::Decimal: return c.get_real(row);
+    case Type::Real: return c.get_real(row);
+    case Type::Decimal: {
+      // a decimal with more digits than a double holds (parse_version's) is written as its exact
+      // text in a JSON string, as Kusto's REST API writes decimals, rather than rounded
+      const double d = c.get_real(row);
+      const std::string_view t = c.get_decimal_text(row);
+      if (format_real(d) == t) return d;
+      return std::string(t);
+    }
     case Type::Dynamic: return dyn_json(c.get_dynamic(row));
     default: return format_cell(c, row);
   }

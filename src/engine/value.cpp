@@ -1,5 +1,7 @@
 #include "engine/value.hpp"
 
+#include "engine/decimal.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -42,7 +44,13 @@ Value get_value(const Column& c, std::size_t row) {
     case Type::Bool: return Value::of_bool(c.get_bool(row));
     case Type::Int: return Value::of_int(c.get_int(row));
     case Type::Long: return Value::of_long(c.get_long(row));
-    case Type::Real: case Type::Decimal: { Value v = Value::of_real(c.get_real(row)); v.type = t; return v; }
+    case Type::Real: return Value::of_real(c.get_real(row));
+    case Type::Decimal: {
+      if (auto d = decimal_of_text(c.get_decimal_text(row))) return *d;
+      Value v = Value::of_real(c.get_real(row));  // a double's text with an exponent, inf, nan
+      v.type = t;
+      return v;
+    }
     case Type::DateTime: return Value::of_datetime(c.get_long(row));
     case Type::TimeSpan: return Value::of_timespan(c.get_long(row));
     case Type::Guid: return Value::of_guid(c.get_guid(row));
@@ -60,7 +68,13 @@ void append_value(Column& c, const Value& v) {
     case Type::Bool: c.append_bool(v.i != 0); break;
     case Type::Int: c.append_int(static_cast<std::int32_t>(v.i)); break;
     case Type::Long: case Type::DateTime: case Type::TimeSpan: c.append_long(v.i); break;
-    case Type::Real: case Type::Decimal: c.append_real(v.r); break;
+    case Type::Real: c.append_real(v.r); break;
+    case Type::Decimal: {
+      const std::string_view x = exact_decimal(v);
+      if (x.empty()) c.append_real(v.r);
+      else c.append_decimal_text(x);
+      break;
+    }
     case Type::Guid: c.append_guid(v.g); break;
     case Type::Dynamic: c.append_dynamic_bytes(v.s); break;
     default: c.append_null();
@@ -81,7 +95,11 @@ std::string to_kusto_string(const Value& v) {
   switch (v.type) {
     case Type::Bool: return v.i ? "true" : "false";
     case Type::Int: case Type::Long: return std::to_string(v.i);
-    case Type::Real: case Type::Decimal: return format_real(v.r);
+    case Type::Real: return format_real(v.r);
+    case Type::Decimal: {
+      const std::string_view x = exact_decimal(v);
+      return x.empty() ? format_real(v.r) : std::string(x);
+    }
     case Type::DateTime: return format_datetime(DateTime{v.i});
     case Type::TimeSpan: return format_timespan(TimeSpan{v.i});
     case Type::Guid: return format_guid(v.g);
@@ -171,7 +189,8 @@ Value convert_to(const Value& v, Type t) {
         return Value::null_of(t);
       }
       case Type::Long: { if (auto x = parse_long(s)) return Value::of_long(*x); return Value::null_of(t); }
-      case Type::Real: case Type::Decimal: { if (auto x = parse_double(s)) { Value r = Value::of_real(*x); r.type = t; return r; } return Value::null_of(t); }
+      case Type::Decimal: if (auto d = decimal_of_text(s)) return *d; [[fallthrough]];
+      case Type::Real: { if (auto x = parse_double(s)) { Value r = Value::of_real(*x); r.type = t; return r; } return Value::null_of(t); }
       case Type::DateTime: { if (auto x = parse_datetime(s)) return Value::of_datetime(x->ticks); return Value::null_of(t); }
       case Type::TimeSpan: { if (auto x = parse_timespan(s)) return Value::of_timespan(x->ticks); return Value::null_of(t); }
       case Type::Guid: { if (auto x = parse_guid(s)) return Value::of_guid(*x); return Value::null_of(t); }
@@ -274,6 +293,13 @@ std::optional<int> compare_values(const Value& a, const Value& b) {
   if (is_numeric(a.type) && is_numeric(b.type)) {
     const bool ar = a.type == Type::Real || a.type == Type::Decimal, br = b.type == Type::Real || b.type == Type::Decimal;
     if (!ar && !br) return cmp3(a.i, b.i);
+    // an exact decimal against another exact decimal or an integer compares digit by digit
+    const std::string_view xa = exact_decimal(a), xb = exact_decimal(b);
+    if ((!xa.empty() || !xb.empty()) && (!xa.empty() || !ar) && (!xb.empty() || !br)) {
+      const std::string sa = xa.empty() ? std::to_string(a.i) : std::string(xa);
+      const std::string sb = xb.empty() ? std::to_string(b.i) : std::string(xb);
+      return decimal_compare(sa, sb);
+    }
     double x = ar ? a.r : static_cast<double>(a.i), y = br ? b.r : static_cast<double>(b.i);
     if (std::isnan(x) || std::isnan(y)) return std::nullopt;
     return cmp3(x, y);
@@ -325,6 +351,14 @@ void append_key(std::string& key, const Value& v) {
   switch (v.type) {
     case Type::Int: case Type::Long: case Type::Real: case Type::Decimal: {
       double d = (v.type == Type::Real || v.type == Type::Decimal) ? v.r : static_cast<double>(v.i);
+      // an exact decimal that the double does not hold (more digits) keys by its text
+      if (const std::string_view x = exact_decimal(v); !x.empty() && format_real(d) != x) {
+        key.push_back('d');
+        std::uint32_t n = static_cast<std::uint32_t>(x.size());
+        key.append(reinterpret_cast<const char*>(&n), 4);
+        key.append(x);
+        return;
+      }
       if (d == static_cast<double>(static_cast<std::int64_t>(d)) && std::fabs(d) < 9e18) {
         key.push_back('n');
         std::int64_t x = static_cast<std::int64_t>(d);
