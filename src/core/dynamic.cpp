@@ -9,6 +9,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "core/json_encode.hpp"
 
 namespace rulelab {
@@ -84,9 +86,13 @@ void DynWriter::end() {
 
 void write_json_string(std::string_view s, std::string& out) {
   out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
+  std::size_t run = 0;  // start of the bytes not written yet, copied in one append
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
@@ -94,16 +100,14 @@ void write_json_string(std::string_view s, std::string& out) {
       case '\t': out += "\\t"; break;
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
 }
 
@@ -309,18 +313,30 @@ void shape_mix(std::uint64_t& h, std::uint64_t x) { h ^= x + 0x9e3779b97f4a7c15U
 // A 64-bit hash of a key, 8 bytes at a time (keys are short; shapes and duplicate checks use it).
 std::uint64_t key_hash(std::string_view k) {
   std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ (k.size() * 0xff51afd7ed558ccdULL);
+  const std::size_t n = k.size();
+  auto mix = [&h](std::uint64_t w) {
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+  };
   std::size_t i = 0;
-  for (; i + 8 <= k.size(); i += 8) {
+  for (; i + 8 <= n; i += 8) {
     std::uint64_t w = 0;
     std::memcpy(&w, k.data() + i, 8);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 29;
+    mix(w);
   }
-  if (i < k.size()) {
+  if (i < n) {
     std::uint64_t w = 0;
-    for (std::size_t j = i; j < k.size(); ++j) w = (w << 8) | static_cast<unsigned char>(k[j]);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 29;
+    if (n >= 8) {
+      std::memcpy(&w, k.data() + n - 8, 8);  // the last 8 bytes (overlapping; the length is mixed in)
+    } else {
+      if (n & 4) {
+        std::uint32_t x = 0;
+        std::memcpy(&x, k.data(), 4);
+        w = x;
+      }
+      for (std::size_t j = n & 4; j < n; ++j) w = (w << 8) | static_cast<unsigned char>(k[j]);
+    }
+    mix(w);
   }
   h *= 0xff51afd7ed558ccdULL;
   return h ^ (h >> 32);
@@ -437,6 +453,138 @@ std::optional<std::string> inspect_document(simdjson::dom::element e, std::uint6
   std::optional<std::string_view> dup;
   shaped = json_shape_at(e, shape, 0, &dup);
   if (dup) return std::string(*dup);
+  return std::nullopt;
+}
+
+namespace {
+
+// json_shape_at's walk, read straight off the parsed document's tape (simdjson's DOM layout: one
+// 64-bit word per value, a type character in the top byte; containers hold the index after their
+// end in the low 32 bits; numbers take a second word; strings point into the string buffer). The
+// element API's iterators re-read lengths and types at every step; here each word is read once.
+class TapeWalk {
+ public:
+  explicit TapeWalk(const simdjson::dom::document& doc) : tape_(doc.tape.get()), strings_(doc.string_buf.get()) {}
+
+  // The value at tape index i into h; returns the index after it.
+  std::size_t value(std::size_t i, std::uint64_t& h, int depth, bool& shaped) {
+    if (depth > 64) shaped = false;
+    const std::uint64_t w = tape_[i];
+    const char t = static_cast<char>(w >> 56);
+    shape_mix(h, static_cast<std::uint64_t>(kind_of(t)) + 1);
+    switch (t) {
+      case '{': return object(i, static_cast<std::uint32_t>(w), h, depth, shaped);
+      case '[': {
+        const std::size_t end = static_cast<std::uint32_t>(w);
+        std::uint64_t prev = 0;
+        for (std::size_t j = i + 1; j + 1 < end && !stop_;) {
+          std::uint64_t eh = 0x51ed27u;
+          j = value(j, eh, depth + 1, shaped);
+          if (eh != prev) shape_mix(h, eh);
+          prev = eh;
+        }
+        return end;
+      }
+      case 'l':
+      case 'u':
+      case 'd': return i + 2;
+      default: return i + 1;
+    }
+  }
+
+  std::optional<std::string_view> dup;
+
+ private:
+  static DynKind kind_of(char t) {
+    switch (t) {
+      case 'n': return DynKind::Null;
+      case 't':
+      case 'f': return DynKind::False;
+      case 'l': return DynKind::Int;
+      case 'u':
+      case 'd': return DynKind::Real;
+      case '"': return DynKind::String;
+      case '[': return DynKind::Array;
+      case '{': return DynKind::Object;
+      default: return DynKind::Null;
+    }
+  }
+  std::size_t after(std::size_t i) const {
+    const std::uint64_t w = tape_[i];
+    switch (static_cast<char>(w >> 56)) {
+      case '{':
+      case '[': return static_cast<std::uint32_t>(w);
+      case 'l':
+      case 'u':
+      case 'd': return i + 2;
+      default: return i + 1;
+    }
+  }
+  std::string_view key(std::size_t i) const {
+    const std::uint8_t* s = strings_ + (tape_[i] & simdjson::internal::JSON_VALUE_MASK);
+    std::uint32_t len = 0;
+    std::memcpy(&len, s, sizeof len);
+    return {reinterpret_cast<const char*>(s + sizeof len), len};
+  }
+
+  // An object's keys first (hashes, then the duplicate check, as json_shape_at), then its members.
+  std::size_t object(std::size_t i, std::size_t end, std::uint64_t& h, int depth, bool& shaped) {
+    struct Member {
+      std::size_t key;
+      std::uint64_t hash;
+    };
+    boost::container::small_vector<Member, 32> ms;
+    for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1)) ms.push_back({j, key_hash(key(j))});
+    if (!dup && ms.size() > 1) {
+      if (ms.size() <= 32) {
+        // A 256-bit filter of the hashes' top bits: a key is compared with the earlier ones only
+        // when its bit is taken already.
+        std::uint64_t bits[4] = {0, 0, 0, 0};
+        for (std::size_t a = 0; a < ms.size() && !dup; ++a) {
+          const unsigned b = static_cast<unsigned>(ms[a].hash >> 56);
+          std::uint64_t& word = bits[b >> 6];
+          const std::uint64_t bit = std::uint64_t{1} << (b & 63);
+          if (word & bit) {
+            for (std::size_t c = 0; c < a; ++c)
+              if (ms[a].hash == ms[c].hash && key(ms[a].key) == key(ms[c].key)) {
+                dup = key(ms[a].key);
+                break;
+              }
+          }
+          word |= bit;
+        }
+      } else {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(ms.size());
+        for (const Member& m : ms)
+          if (!seen.insert(key(m.key)).second) {
+            dup = key(m.key);
+            break;
+          }
+      }
+    }
+    for (const Member& m : ms) {
+      if (stop_) break;
+      if (shaped) shape_mix(h, m.hash);
+      value(m.key + 1, h, depth + 1, shaped);
+      if (!shaped && dup) stop_ = true;  // nothing left to learn
+    }
+    return end;
+  }
+
+  const std::uint64_t* tape_;
+  const std::uint8_t* strings_;
+  bool stop_ = false;
+};
+
+}  // namespace
+
+std::optional<std::string> inspect_document(const simdjson::dom::document& doc, std::uint64_t& shape, bool& shaped) {
+  shape = 0xcbf29ce484222325ULL;
+  shaped = true;
+  TapeWalk walk(doc);
+  walk.value(1, shape, 0, shaped);  // tape[0] is the root word
+  if (walk.dup) return std::string(*walk.dup);
   return std::nullopt;
 }
 

@@ -146,6 +146,11 @@ std::string to_json(DynRef v);
 // Appends s as a JSON string literal (quotes and escapes).
 void write_json_string(std::string_view s, std::string& out);
 
+// A hash of a document's shape: its keys and structure and each value's JSON kind (null, boolean,
+// integer, real, string; a run of array elements of one shape counts once), not its values; the
+// same as json_shape over its JSON text (core/json_encode.hpp). False when deeper than 64 levels.
+bool dyn_shape(DynRef doc, std::uint64_t& hash);
+
 // Parses JSON text into the encoding. Returns an error message on failure (value untouched).
 // Duplicate keys keep their last value, as JSON.parse and Kusto do.
 class JsonParser {

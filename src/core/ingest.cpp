@@ -163,6 +163,7 @@ class Loader {
       std::sort(doc_paths_.begin(), doc_paths_.end());
       doc_paths_.erase(std::unique(doc_paths_.begin(), doc_paths_.end()), doc_paths_.end());
       for (const auto& p : doc_paths_) doc_path_views_.push_back(p);
+      store_projection_ = !doc_paths_.empty() && doc_filter_->store_projection();
     }
     if (plan.stage && plan.make_filter && *plan.make_filter) {
       filter_ = (*plan.make_filter)();
@@ -205,7 +206,7 @@ class Loader {
       // detection, on since 6.0: json_parse_exception "Duplicate field"), so it is never searched.
       std::uint64_t shape = 0;
       bool shaped = false;
-      if (auto dup = inspect_document(e, shape, shaped)) {
+      if (auto dup = inspect_document(parser_.doc, shape, shaped)) {
         reject(line, "duplicate field \"" + *dup + "\" (Elasticsearch rejects such a document: json_parse_exception)");
         return false;
       }
@@ -218,6 +219,11 @@ class Loader {
         if (!keep) keep = doc_filter_->keep_unmatched(DynRef(projection_), shaped ? std::optional<std::uint64_t>(shape) : std::nullopt);
         if (!keep) {
           ++filtered;
+          return true;
+        }
+        if (store_projection_) {
+          batch_.columns[0].append_dynamic_bytes(projection_);
+          finish_row(line);
           return true;
         }
       }
@@ -523,6 +529,7 @@ class Loader {
   std::vector<std::string> doc_paths_;  // what doc_filter_ reads (DocumentFilter::paths)
   std::vector<std::string_view> doc_path_views_;
   std::string projection_;
+  bool store_projection_ = false;  // DocumentFilter::store_projection
   std::vector<std::vector<std::string_view>> projection_scratch_;
   std::string key_;
   std::vector<int> pos_hint_;  // column matched by the key at each position of the last record

@@ -40,6 +40,9 @@ class DocumentFilter {
   virtual std::vector<std::string> paths() const { return {}; }
   virtual bool matches(DynRef /*projected*/) { return true; }
   virtual bool keep_unmatched(DynRef /*projected*/, std::optional<std::uint64_t> /*shape*/) { return true; }
+  // True: a kept document is stored as that projection (only the members on paths()), not whole:
+  // for readers that never look past those fields.
+  virtual bool store_projection() const { return false; }
 };
 
 struct IngestOptions {

@@ -35,10 +35,11 @@ void encode_projection(simdjson::dom::element e, const std::vector<std::string_v
 // integer, real, string; a run of array elements of one shape counts once), not its values. The
 // element and its encoding hash alike. False when deeper than 64 levels.
 bool json_shape(simdjson::dom::element e, std::uint64_t& hash);
-bool dyn_shape(DynRef doc, std::uint64_t& hash);
 
 // One walk for the document reader: find_duplicate_key's answer, and json_shape's hash (`shaped`
 // false when too deep to hash).
 std::optional<std::string> inspect_document(simdjson::dom::element e, std::uint64_t& shape, bool& shaped);
+// The same over the document a dom::parser parsed last (its root), read from the tape directly.
+std::optional<std::string> inspect_document(const simdjson::dom::document& doc, std::uint64_t& shape, bool& shaped);
 
 }  // namespace rulelab

@@ -433,6 +433,7 @@ void IndexFields::add_name(const std::string& n) {
 }
 
 void IndexFields::observe(DynRef doc) {
+  if (std::uint64_t h = 0; dyn_shape(doc, h) && !shapes_.insert(h).second) return;
   for (const std::string& path : leaf_paths(doc)) {
     if (known_.count(path)) continue;
     auto st = lookup(path);

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 #include <nlohmann/json_fwd.hpp>
 
@@ -178,6 +179,10 @@ class IndexFields {
   std::map<std::string, std::string, std::less<>> constants_;  // constant_keyword values seen first
   std::map<std::string, bool, std::less<>> known_;
   std::vector<std::string> all_;
+  // Shapes of the documents observed (core/json_encode.hpp: same keys, structure and JSON kinds,
+  // null or not): a document of a shape seen before brings no field, no first value and no
+  // constant the first one did not, so observe() skips it.
+  std::unordered_set<std::uint64_t> shapes_;
 };
 
 // Elasticsearch's dynamic date detection (dynamic_date_formats: strict_date_optional_time,

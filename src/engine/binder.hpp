@@ -112,6 +112,8 @@ class Binder {
   PlanPtr bind_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
   // evaluate plugins of binder_plugins.cpp; nullptr for a plugin it does not know.
   PlanPtr bind_plugin(PlanPtr in, const K::Evaluate& ev, std::uint32_t off, const Src& src, const ScopePtr& scope);
+  // user-analytics plugins and dcount_intersect (binder_plugins_analytics.cpp); nullptr for others.
+  PlanPtr bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::uint32_t off, const Src& src, const ScopePtr& scope);
   // consume, project-by-names, top-hitters, top-nested, scan (binder_more_ops.cpp); nullptr for others.
   PlanPtr bind_more_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
   // search, reduce, and the error for fork/facet anywhere but last (binder_search.cpp); nullptr for others.

@@ -213,7 +213,7 @@ PlanPtr Binder::bind_plugin(PlanPtr in, const K::Evaluate& ev, std::uint32_t off
     const std::int64_t after = args.size() == 3 ? count(args[2]) : before;
     return make_rows_near(std::move(in), std::move(cond), before, after);
   }
-  return nullptr;
+  return bind_analytics_plugin(std::move(in), ev, off, src, scope);
 }
 
 }  // namespace rulelab::engine

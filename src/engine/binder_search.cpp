@@ -262,7 +262,7 @@ PlanPtr Binder::bind_search_operator(PlanPtr in, const K::Operator& op, const Sr
       } else if (p.name == "threshold") {
         char* end = nullptr;
         spec.threshold = std::strtod(p.value.c_str(), &end);
-        if (end == p.value.c_str() || *end || !(spec.threshold > 0 && spec.threshold < 1))
+        if (end == p.value.c_str() || *end || !(spec.threshold >= 0 && spec.threshold <= 1))
           fail(src, p.range.begin, "reduce: threshold must be a real number between 0 and 1, not '" + p.value + "'");
       } else if (p.name == "characters") {
         spec.characters = p.value;

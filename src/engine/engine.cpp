@@ -59,6 +59,10 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
                  EngineError& err) {
   std::vector<ResultTable> all;
   if (!run(query, location, options, all, err)) return false;
+  if (all.empty()) {
+    err.error = Error("the query returns no table");
+    return false;
+  }
   if (all.size() > 1 && options.warnings) {
     std::string names;
     for (std::size_t i = 1; i < all.size(); ++i) names += (i > 1 ? ", " : "") + all[i].name;

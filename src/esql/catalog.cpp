@@ -452,6 +452,18 @@ nlohmann::json scalar_json(DynRef v) {
   }
 }
 
+// Keeps every document, as its projection on `paths` (DocumentFilter::store_projection).
+class Projector : public DocumentFilter {
+ public:
+  explicit Projector(std::vector<std::string> paths) : paths_(std::move(paths)) {}
+  bool keep(DynRef, std::size_t) override { return true; }
+  std::vector<std::string> paths() const override { return paths_; }
+  bool store_projection() const override { return true; }
+
+ private:
+  std::vector<std::string> paths_;
+};
+
 }  // namespace
 
 StreamPlan stream_plan(const elastic::FieldTypes& types, const std::vector<std::string>& needed) {
@@ -486,6 +498,12 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   o.documents = true;
   o.strict = true;  // a line that is not a JSON document is an error, as add_index makes it
   o.table = idx.name;
+  // Each document is kept as its projection on the paths read below (the fields' source paths
+  // and the watched names): the rest of it is never encoded.
+  std::vector<std::string> paths;
+  for (const auto& f : specs) paths.push_back(f.source_path);
+  for (const auto& w : plan.watch) paths.push_back(w);
+  o.make_document_filter = [paths]() -> std::unique_ptr<DocumentFilter> { return std::make_unique<Projector>(paths); };
   Page page;
   auto fresh = [&] {
     page = Page{};

@@ -389,6 +389,16 @@ class Converter {
         if (body.kind == K::null_word) return Literal{Type::DateTime, std::monostate{}};
         std::string t = body.kind == K::string_literal ? string_value(body) : std::string(trim(sv(body)));
         auto dt = parse_datetime(t);
+        if (!dt && t.find(" -") != std::string::npos) {
+          // datetime(2017 - 08 - 01): Kusto reads the date's parts around spaced dashes (the
+          // sliding_window_counts page's example writes it so).
+          std::string c;
+          for (std::size_t k = 0; k < t.size(); ++k) {
+            if (t[k] == ' ' && ((k + 1 < t.size() && t[k + 1] == '-') || (!c.empty() && c.back() == '-'))) continue;
+            c.push_back(t[k]);
+          }
+          dt = parse_datetime(c);
+        }
         if (!dt) fail(body, "invalid datetime literal '" + t + "'");
         return Literal{Type::DateTime, *dt};
       }

@@ -110,3 +110,37 @@ TEST_CASE("a document's shape hashes alike from its JSON and from its encoding")
   CHECK(hashes[0] == hashes[1]);  // same keys and kinds (a huge unsigned integer is encoded as a real)
   CHECK(hashes[0] != hashes[2]);
 }
+
+TEST_CASE("the reader's tape walk gives the element walk's duplicate key and shape") {
+  std::string deep;
+  for (int i = 0; i < 70; ++i) deep += "{\"k\":";
+  deep += "1";
+  for (int i = 0; i < 70; ++i) deep += "}";
+  std::string wide = "{";
+  for (int i = 0; i < 40; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  const std::string wide_dup = wide + ",\"k7\":0}";
+  wide += "}";
+  const std::string docs[] = {R"({"a":1,"b":[true,false,null,1.5,"x"],"c":{"d":"e"},"u":18446744073709551615})",
+                              R"({"a":1,"a":2})",
+                              R"({"x":{"y":1,"y":2},"x2":3,"z":[{"q":1,"q":2}]})",
+                              R"({"z":[{"q":1},{"q":2,"r":[1,2,[3]]}],"e":{},"f":[]})",
+                              R"({"o":{"p":1},"p":{"o":1},"o":1})",
+                              deep,
+                              "{\"d\":" + deep + ",\"d\":1}",
+                              wide,
+                              wide_dup};
+  for (const auto& d : docs) {
+    CAPTURE(d);
+    simdjson::dom::parser parser;
+    simdjson::dom::element e;
+    REQUIRE_FALSE(parser.parse(d.data(), d.size()).get(e));
+    std::uint64_t h1 = 0, h2 = 0;
+    bool s1 = false, s2 = false;
+    const auto d1 = inspect_document(e, h1, s1);
+    const auto d2 = inspect_document(parser.doc, h2, s2);
+    CHECK(d1 == d2);
+    CHECK(s1 == s2);
+    if (s1 && s2) CHECK(h1 == h2);
+    CHECK(d1 == find_duplicate_key(e));
+  }
+}

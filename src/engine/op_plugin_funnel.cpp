@@ -1,0 +1,184 @@
+// funnel_sequence (funnel-sequence-plugin) and funnel_sequence_completion
+// (funnel-sequence-completion-plugin), bound in binder_plugins_analytics.cpp. Each analysis window
+// (Step / BinSize from Start, events in [Start, End]) is analyzed separately; an id's events are
+// taken in timeline order (input order for equal times). Distinct counts are exact.
+#include <algorithm>
+#include <climits>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/dynamic.hpp"
+#include "engine/functions.hpp"
+#include "engine/plugins_analytics.hpp"
+
+namespace rulelab::engine {
+namespace {
+
+// The time from a to b (b >= a), held at the largest long instead of overflowing.
+std::int64_t gap(std::int64_t a, std::int64_t b) {
+  std::int64_t r;
+  return __builtin_sub_overflow(b, a, &r) ? INT64_MAX : r;
+}
+
+struct Event {
+  std::int64_t t;
+  std::uint32_t seq;
+  std::string state;
+};
+struct Actor {
+  Value id;
+  std::vector<Event> events;
+};
+// A window's actors, in order of first appearance.
+struct Window {
+  std::vector<Actor> actors;
+  std::unordered_map<std::string, std::size_t> index;
+};
+
+class FunnelNode : public PlanNode {
+ public:
+  FunnelNode(PlanPtr child, FunnelSpec spec, Schema out) : child_(std::move(child)), spec_(std::move(spec)) { schema = std::move(out); }
+
+  Table execute(ExecContext& ctx) const override {
+    InputTable in = run_input(*child_, ctx);
+    std::map<std::int64_t, Window> windows;
+    std::uint32_t seq = 0;
+    for (const Batch& b : in.get().batches) {
+      Vec iv = evaluate(*spec_.id, b, ctx.eval);
+      Vec tv = evaluate(*spec_.time, b, ctx.eval);
+      Vec sv = evaluate(*spec_.state, b, ctx.eval);
+      for (std::size_t r = 0; r < b.rows(); ++r, ++seq) {
+        if (tv.is_null(r)) continue;
+        const std::int64_t t = tv.get(r).i;
+        if (t < spec_.start || t > spec_.end) continue;
+        Window& w = windows[spec_.step.floor(t, spec_.start)];
+        const Value id = iv.get(r);
+        std::string key;
+        append_key(key, id);
+        auto [it, fresh] = w.index.emplace(std::move(key), w.actors.size());
+        if (fresh) w.actors.push_back({id, {}});
+        w.actors[it->second].events.push_back({t, seq, to_kusto_string(sv.get(r))});
+      }
+    }
+    std::vector<std::string> wanted;
+    for (auto& v : spec_.sequence) wanted.push_back(to_kusto_string(v));
+    TableBuilder tb(schema);
+    RowMeter meter(ctx, site);
+    for (auto& [start, w] : windows) {
+      for (auto& a : w.actors)
+        std::stable_sort(a.events.begin(), a.events.end(), [](const Event& x, const Event& y) { return x.t < y.t; });
+      if (spec_.completion) completion(start, w, wanted, tb, meter);
+      else transitions(start, w, wanted, tb, meter);
+    }
+    return tb.finish();
+  }
+
+ private:
+  Value time_value(std::int64_t t) const {
+    switch (spec_.time->type) {
+      case Type::DateTime: return Value::of_datetime(t);
+      case Type::TimeSpan: return Value::of_timespan(t);
+      case Type::Int: return Value::of_int(static_cast<std::int32_t>(t));
+      default: return Value::of_long(t);
+    }
+  }
+
+  // funnel_sequence_completion: per period, the ids that reached each step of the sequence: a
+  // chain of their events with the sequence's states in order, the last within the period of the
+  // first (the earliest next matching event is taken, which reaches the furthest step).
+  void completion(std::int64_t start, const Window& w, const std::vector<std::string>& seq, TableBuilder& tb, RowMeter& meter) const {
+    for (std::int64_t period : spec_.periods) {
+      std::vector<std::int64_t> reached(seq.size(), 0);
+      for (auto& a : w.actors) {
+        std::size_t best = 0;
+        const auto& ev = a.events;
+        for (std::size_t i = 0; i < ev.size() && best < seq.size(); ++i) {
+          if (seq.empty() || ev[i].state != seq[0]) continue;
+          std::size_t k = 1;
+          for (std::size_t j = i + 1; j < ev.size() && k < seq.size(); ++j) {
+            if (gap(ev[i].t, ev[j].t) > period) break;
+            if (ev[j].state == seq[k]) ++k;
+          }
+          best = std::max(best, k);
+        }
+        for (std::size_t k = 0; k < best; ++k) ++reached[k];
+      }
+      for (std::size_t k = 0; k < seq.size(); ++k) {
+        append_value(tb.column(0), time_value(start));
+        tb.column(1).append_string(seq[k]);
+        tb.column(2).append_timespan(TimeSpan{period});
+        tb.column(3).append_long(reached[k]);
+        tb.end_row();
+        meter.add();
+      }
+    }
+  }
+
+  // funnel_sequence: each run of the sequence's states in an id's events (repeats of one state
+  // collapsed into one step), each step within MaxSequenceStepWindow of the step before; the state
+  // before it (prev) and after it (next), empty when there is none within that window. Per
+  // (prev, next): the distinct ids and up to 128 of them, most ids first.
+  void transitions(std::int64_t start, const Window& w, const std::vector<std::string>& seq, TableBuilder& tb, RowMeter& meter) const {
+    struct Row {
+      std::string prev, next;
+      std::unordered_set<std::string> ids;
+      std::vector<Value> samples;
+      std::size_t first;
+    };
+    std::vector<Row> rows;
+    std::map<std::pair<std::string, std::string>, std::size_t> row_of;
+    for (auto& a : w.actors) {
+      // Runs of equal states: state, first and last time.
+      struct Run { const std::string* state; std::int64_t first, last; };
+      std::vector<Run> runs;
+      for (auto& e : a.events) {
+        if (!runs.empty() && *runs.back().state == e.state) runs.back().last = e.t;
+        else runs.push_back({&e.state, e.t, e.t});
+      }
+      std::string key;
+      append_key(key, a.id);
+      for (std::size_t i = 0; !seq.empty() && i + seq.size() <= runs.size(); ++i) {
+        bool ok = true;
+        for (std::size_t k = 0; k < seq.size() && ok; ++k) {
+          ok = *runs[i + k].state == seq[k];
+          if (ok && k > 0) ok = gap(runs[i + k - 1].last, runs[i + k].first) <= spec_.max_step;
+        }
+        if (!ok) continue;
+        const std::size_t last = i + seq.size() - 1;
+        std::string prev = i > 0 && gap(runs[i - 1].last, runs[i].first) <= spec_.max_step ? *runs[i - 1].state : std::string();
+        std::string next = last + 1 < runs.size() && gap(runs[last].last, runs[last + 1].first) <= spec_.max_step ? *runs[last + 1].state : std::string();
+        auto [it, fresh] = row_of.emplace(std::make_pair(prev, next), rows.size());
+        if (fresh) rows.push_back({prev, next, {}, {}, rows.size()});
+        Row& row = rows[it->second];
+        if (row.ids.insert(key).second && row.samples.size() < 128) row.samples.push_back(a.id);
+      }
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return x.ids.size() > y.ids.size(); });
+    for (auto& r : rows) {
+      append_value(tb.column(0), time_value(start));
+      tb.column(1).append_string(r.prev);
+      tb.column(2).append_string(r.next);
+      tb.column(3).append_long(static_cast<std::int64_t>(r.ids.size()));
+      std::string bytes;
+      DynWriter dw(bytes);
+      dw.begin_array();
+      for (auto& v : r.samples) write_dynamic(dw, v);
+      dw.end();
+      append_value(tb.column(4), Value::of_dynamic(std::move(bytes)));
+      tb.end_row();
+      meter.add();
+    }
+  }
+
+  PlanPtr child_;
+  FunnelSpec spec_;
+};
+
+}  // namespace
+
+PlanPtr make_funnel(PlanPtr child, FunnelSpec spec, Schema out) {
+  return std::make_shared<FunnelNode>(std::move(child), std::move(spec), std::move(out));
+}
+
+}  // namespace rulelab::engine
