@@ -29,7 +29,8 @@ struct Shared {
   std::vector<const eql::EventFilter*> filters;
   eql::Mapping mapping;
   std::string timestamp_field, category_field;
-  std::vector<std::string> paths;  // every path the filters and the timestamp read
+  std::vector<std::string> paths;  // every path the filters and the timestamp read (lean: and the keys)
+  bool lean = false;
 };
 
 class Filter : public DocumentFilter {
@@ -52,6 +53,14 @@ class Filter : public DocumentFilter {
     if (!readable_time(doc)) return true;  // counted by the run as without a timestamp
     return shapes_.first_of_shape(shape);  // the first of its shape here is kept
   }
+  // Lean: the first document of each shape stays whole (the fields observed are those of the
+  // file); any other document kept is a projection on what the run reads.
+  Keep judge(DynRef doc, std::optional<std::uint64_t> shape) override {
+    if (!s_->lean) return DocumentFilter::judge(doc, shape);
+    if (shapes_.first_of_shape(shape)) return Keep::Whole;
+    if (matches(doc) || !readable_time(doc)) return Keep::Projection;
+    return Keep::Drop;
+  }
 
  private:
   bool readable_time(DynRef doc) {
@@ -72,7 +81,8 @@ class Filter : public DocumentFilter {
 
 std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const elastic::FieldTypes& types,
                                                                  const std::string& timestamp_field,
-                                                                 const std::string& category_field) {
+                                                                 const std::string& category_field, bool lean,
+                                                                 const std::vector<std::string>& lean_fields) {
   auto s = std::make_shared<Shared>();
   s->query = &q;
   if (q.kind == eql::QueryKind::Event) s->filters.push_back(&q.event);
@@ -89,6 +99,23 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
     s->paths.push_back(rf->source_path);
   }
   for (const auto& n : names) s->paths.push_back(s->mapping.resolve(n));
+  if (lean && q.kind != eql::QueryKind::Event) {
+    // The join keys' fields and the run's other fields (tiebreaker, window) join the projection.
+    std::vector<std::string> keys(lean_fields.begin(), lean_fields.end());
+    bool ok = true;
+    for (const auto& k : q.shared_keys) ok = ok && k && static_fields(*k, types, keys);
+    for (const auto& st : q.stages)
+      for (const auto& k : st.keys) ok = ok && k && static_fields(*k, types, keys);
+    if (q.until)
+      for (const auto& k : q.until->keys) ok = ok && k && static_fields(*k, types, keys);
+    if (ok) {
+      s->lean = true;
+      for (const auto& n : keys) {
+        s->paths.push_back(n);
+        if (auto rf = types.lookup(n)) s->paths.push_back(rf->source_path);
+      }
+    }
+  }
   {
     eql::Evaluator probe;
     if (probe.prepare(q)) return {};  // a bad pattern: the run reports it

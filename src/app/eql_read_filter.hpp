@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/ingest.hpp"
 #include "eql/ast.hpp"
@@ -18,8 +19,14 @@
 namespace rulelab::app {
 
 // An empty function when the filter does not apply. `q` and `types` must outlive the loads.
+// `lean` (sequences and samples): a document kept is stored as its projection on the fields the
+// run reads (the conditions', the join keys', `lean_fields`: tiebreaker, window fields), except
+// the first of each shape; the store's load must be lean too (EventStore::load_file), and the
+// documents a result shows are read whole again (EventStore::hydrate). Not lean when a join key
+// reads a field that is not typed without the data.
 std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const elastic::FieldTypes& types,
                                                                  const std::string& timestamp_field,
-                                                                 const std::string& category_field);
+                                                                 const std::string& category_field, bool lean = false,
+                                                                 const std::vector<std::string>& lean_fields = {});
 
 }  // namespace rulelab::app

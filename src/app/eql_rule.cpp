@@ -1,6 +1,8 @@
 // EQL rules prepared as Kibana runs them (see eql_rule.hpp).
 #include "app/eql_rule.hpp"
 
+#include <filesystem>
+
 #include "app/eql_read_filter.hpp"
 
 #include <algorithm>
@@ -196,13 +198,13 @@ std::string event_timestamp_text(const eql::Doc& d, const std::string& field) {
 }
 
 // Rows of the result as JSON values.
-std::vector<std::string> eql_json_rows(const QueryResult& r, const EventStore& store) {
+std::vector<std::string> eql_json_rows(const QueryResult& r, const EventStore& store, std::size_t first, std::size_t count) {
   std::vector<std::string> rows;
   if (r.kind == eql::QueryKind::Event) {
-    for (const auto* d : r.events) rows.push_back(to_json(d->source));
+    for (std::size_t i = first; i < r.events.size() && i - first < count; ++i) rows.push_back(to_json(r.events[i]->source));
     return rows;
   }
-  for (std::size_t n = 0; n < r.matches.size(); ++n) {
+  for (std::size_t n = first; n < r.matches.size() && n - first < count; ++n) {
     const auto& m = r.matches[n];
     for (std::size_t i = 0; i < m.events.size(); ++i) {
       std::string row = "{\"sequence\":" + std::to_string(n + 1) + ",\"stage\":" + std::to_string(i);
@@ -225,9 +227,12 @@ std::size_t eql_result_count(const QueryResult& r) {
 }
 
 bool load_eql_data(const std::vector<DataSpec>& data, bool strict, EventStore& store, std::vector<std::string>& messages,
-                   const std::function<std::unique_ptr<DocumentFilter>()>& filter) {
+                   const std::function<std::unique_ptr<DocumentFilter>()>& filter,
+                   const std::function<std::unique_ptr<DocumentFilter>()>& lean_filter) {
   for (const auto& d : data) {
-    if (auto err = store.load_file(d.name, d.file, strict, filter)) {
+    std::error_code ec;
+    const bool lean = lean_filter && std::filesystem::is_regular_file(d.file, ec);
+    if (auto err = store.load_file(d.name, d.file, strict, lean ? lean_filter : filter, lean)) {
       { std::ostringstream m_; m_ << err->format(); messages.push_back(m_.str()); }
       return false;
     }
@@ -236,6 +241,15 @@ bool load_eql_data(const std::vector<DataSpec>& data, bool strict, EventStore& s
   return true;
 }
 
+
+std::optional<std::string> hydrate_eql_result(const QueryResult& r, EventStore& store, std::size_t first, std::size_t count) {
+  std::vector<const eql::Doc*> docs;
+  for (std::size_t i = first; i < r.events.size() && i - first < count; ++i) docs.push_back(r.events[i]);
+  for (std::size_t i = first; i < r.matches.size() && i - first < count; ++i)
+    docs.insert(docs.end(), r.matches[i].events.begin(), r.matches[i].events.end());
+  if (auto err = store.hydrate(docs)) return err->format();
+  return std::nullopt;
+}
 
 bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why) {
   if (d.index >= r.per_index.size()) return true;
@@ -284,15 +298,25 @@ bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, co
   }
   // Documents that pass none of the query's event filters are dropped while reading (when every
   // field the filters read is typed without the data; with --mapping, everything is read).
-  std::function<std::unique_ptr<DocumentFilter>()> filter;
+  std::function<std::unique_ptr<DocumentFilter>()> filter, lean_filter;
   if (filter_while_reading && !data.no_pushdown && data.mapping.empty()) {
     auto text_of = [&](const char* key, const char* fallback) {
       return rule.raw.contains(key) && rule.raw[key].is_string() ? rule.raw[key].get<std::string>() : std::string(fallback);
     };
     filter = eql_read_filter(out.query, out.typing.types, text_of("timestamp_field", "@timestamp"),
                              text_of("event_category_override", "event.category"));
+    // Sequences and samples keep projections when nothing but the EQL search reads the documents
+    // (the rule's Kibana filters and exception items read any field).
+    if (rule.filters.empty() && rule.exceptions.empty() && out.query.kind != eql::QueryKind::Event) {
+      std::vector<std::string> fields{"@timestamp"};
+      if (!rule.timestamp_override.empty()) fields.push_back(rule.timestamp_override);
+      const std::string tiebreaker = text_of("tiebreaker_field", "");
+      if (!tiebreaker.empty()) fields.push_back(tiebreaker);
+      lean_filter = eql_read_filter(out.query, out.typing.types, text_of("timestamp_field", "@timestamp"),
+                                    text_of("event_category_override", "event.category"), true, fields);
+    }
   }
-  if (!load_eql_data(used, data.strict, out.store, messages, filter) ||
+  if (!load_eql_data(used, data.strict, out.store, messages, filter, lean_filter) ||
       !setup_eql_types(data.mapping, used, out.store, out.typing, messages))
     return false;
   std::vector<std::string> unknown;

@@ -68,8 +68,16 @@ eql::FieldInfo eql_field_info(const std::string& name, const elastic::ResolvedFi
 
 // Pieces `rulelab query --dialect eql` shares with rules.
 // With a document filter (eql_read_filter), the documents it refuses are dropped while reading.
+// `lean_filter` (eql_read_filter with lean): used instead of `filter` for regular files, whose
+// documents the store can read again (hydrate_eql_result); other inputs use `filter`.
 bool load_eql_data(const std::vector<DataSpec>& data, bool strict, eql::EventStore& store, std::vector<std::string>& messages,
-                   const std::function<std::unique_ptr<DocumentFilter>()>& filter = {});
+                   const std::function<std::unique_ptr<DocumentFilter>()>& filter = {},
+                   const std::function<std::unique_ptr<DocumentFilter>()>& lean_filter = {});
+// Reads whole again the documents of a result that a lean load kept as projections (call before
+// showing the result's documents). A message when a file cannot be read again.
+// `first`, `count`: only those events (event query) or matches (sequences, samples).
+std::optional<std::string> hydrate_eql_result(const eql::QueryResult& r, eql::EventStore& store, std::size_t first = 0,
+                                              std::size_t count = SIZE_MAX);
 bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data, eql::EventStore& store, EqlTyping& t,
                      std::vector<std::string>& messages);
 // Elasticsearch's "Unknown column" check: false (with a positioned error each) when the query
@@ -78,7 +86,9 @@ bool check_unknown_fields(const eql::Query& q, std::string_view query_text, cons
                           const eql::EventStore& store, std::vector<std::string>& messages);
 // Rows of a result as JSON texts: event queries give each event's document; sequences and samples
 // give {"sequence": N, "stage": I, "_index": ..., "_source": {...}} (missing stages {"missing": true}).
-std::vector<std::string> eql_json_rows(const eql::QueryResult& r, const eql::EventStore& store);
+// `first`, `count`: only those events or matches (numbered as in the whole result).
+std::vector<std::string> eql_json_rows(const eql::QueryResult& r, const eql::EventStore& store, std::size_t first = 0,
+                                       std::size_t count = SIZE_MAX);
 std::size_t eql_result_count(const eql::QueryResult& r);
 std::string event_timestamp_text(const eql::Doc& d, const std::string& field);
 std::string iso_nanos(std::int64_t nanos);

@@ -49,6 +49,7 @@ class EqlRunner : public Runner {
     out.window = elastic_window(DateTime{*opts.from_nanos / 100}, DateTime{*opts.to_nanos / 100}, window_field);
     auto r = eql::run_query(run_->query, store, opts);
     if (!r) return r.error();
+    if (auto err = hydrate_eql_result(*r, run_->store)) return Error(*err);
     out.detail["rule_id"] = rule.rule_id;
     out.detail["type"] = rule.type_name;
     out.detail["language"] = "eql";

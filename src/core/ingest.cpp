@@ -149,6 +149,7 @@ struct Plan {
   std::shared_ptr<const Plan> stage;
   const std::function<std::unique_ptr<BatchFilter>()>* make_filter = nullptr;
   const std::function<std::unique_ptr<DocumentFilter>()>* make_document_filter = nullptr;
+  const std::function<bool(std::size_t)>* keep_line = nullptr;
   std::vector<DateOrder> date_orders;  // per column: how its slash dates read (CSV); empty: month-first
 };
 
@@ -163,7 +164,6 @@ class Loader {
       std::sort(doc_paths_.begin(), doc_paths_.end());
       doc_paths_.erase(std::unique(doc_paths_.begin(), doc_paths_.end()), doc_paths_.end());
       for (const auto& p : doc_paths_) doc_path_views_.push_back(p);
-      store_projection_ = !doc_paths_.empty() && doc_filter_->store_projection();
     }
     if (plan.stage && plan.make_filter && *plan.make_filter) {
       filter_ = (*plan.make_filter)();
@@ -179,6 +179,10 @@ class Loader {
   // filter, the record's bytes must stay readable until take_batches().
   void json_record(const char* p, std::size_t n, std::size_t line, bool padded) {
     ++records;
+    if (plan_.keep_line && *plan_.keep_line && !(*plan_.keep_line)(line)) {
+      ++filtered;
+      return;
+    }
     if (!filter_) {
       parse_record(p, n, line, padded);
       return;
@@ -215,13 +219,12 @@ class Loader {
         projection_.clear();
         DynWriter pw(projection_);
         encode_projection(e, doc_path_views_, pw, projection_scratch_);
-        bool keep = doc_filter_->matches(DynRef(projection_));
-        if (!keep) keep = doc_filter_->keep_unmatched(DynRef(projection_), shaped ? std::optional<std::uint64_t>(shape) : std::nullopt);
-        if (!keep) {
+        const auto keep = doc_filter_->judge(DynRef(projection_), shaped ? std::optional<std::uint64_t>(shape) : std::nullopt);
+        if (keep == DocumentFilter::Keep::Drop) {
           ++filtered;
           return true;
         }
-        if (store_projection_) {
+        if (keep == DocumentFilter::Keep::Projection) {
           batch_.columns[0].append_dynamic_bytes(projection_);
           finish_row(line);
           return true;
@@ -529,7 +532,6 @@ class Loader {
   std::vector<std::string> doc_paths_;  // what doc_filter_ reads (DocumentFilter::paths)
   std::vector<std::string_view> doc_path_views_;
   std::string projection_;
-  bool store_projection_ = false;  // DocumentFilter::store_projection
   std::vector<std::vector<std::string_view>> projection_scratch_;
   std::string key_;
   std::vector<int> pos_hint_;  // column matched by the key at each position of the last record
@@ -1460,6 +1462,7 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
   plan.file = path;
   plan.max_reported = opt.max_reported;
   plan.keep = &opt.keep;
+  plan.keep_line = &opt.keep_line;
   if (opt.documents) {
     plan.documents = true;
     plan.make_document_filter = &opt.make_document_filter;

@@ -40,9 +40,14 @@ class DocumentFilter {
   virtual std::vector<std::string> paths() const { return {}; }
   virtual bool matches(DynRef /*projected*/) { return true; }
   virtual bool keep_unmatched(DynRef /*projected*/, std::optional<std::uint64_t> /*shape*/) { return true; }
-  // True: a kept document is stored as that projection (only the members on paths()), not whole:
-  // for readers that never look past those fields.
-  virtual bool store_projection() const { return false; }
+  // How the reader keeps a document when paths() names any: dropped, stored whole, or stored as
+  // the projection (only the members on paths(): for readers that never look past them, or that
+  // re-read the whole documents they need later). By default: matches() || keep_unmatched(), whole.
+  enum class Keep { Drop, Whole, Projection };
+  virtual Keep judge(DynRef projected, std::optional<std::uint64_t> shape) {
+    if (matches(projected)) return Keep::Whole;
+    return keep_unmatched(projected, shape) ? Keep::Whole : Keep::Drop;
+  }
 };
 
 struct IngestOptions {
@@ -57,6 +62,9 @@ struct IngestOptions {
   bool documents = false;
   // Documents: drops, while reading, the documents the filter refuses (see DocumentFilter).
   std::function<std::unique_ptr<DocumentFilter>()> make_document_filter;
+  // JSON records: only those starting on a line this accepts are parsed; the others are counted
+  // as filtered, unread (re-reading chosen documents of a file).
+  std::function<bool(std::size_t line)> keep_line;
   // CSV without a header (Kusto's externaldata, ingestion without a mapping): cells map to the
   // schema's columns by position; missing cells are null, extra cells are dropped with a warning.
   bool csv_positional = false;

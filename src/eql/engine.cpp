@@ -1,10 +1,14 @@
 #include "eql/engine.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <unordered_map>
 
 #include "core/ingest.hpp"
+#include "core/json_encode.hpp"
 
 namespace rulelab::eql {
 
@@ -17,13 +21,25 @@ std::size_t EventStore::index_id(const std::string& name) {
 }
 
 std::optional<Error> EventStore::load_file(const std::string& index, const std::string& path, bool strict,
-                                          const std::function<std::unique_ptr<DocumentFilter>()>& filter) {
+                                          const std::function<std::unique_ptr<DocumentFilter>()>& filter, bool lean) {
+  std::error_code ec;
+  lean = lean && filter && std::filesystem::is_regular_file(path, ec);  // hydrate() reads the file again
   IngestOptions o;
   o.documents = true;
   o.strict = strict;
   o.make_document_filter = filter;
   auto r = ingest_file(path, o);
   if (!r) return r.error();
+  if (lean && r->stats.format != InputFormat::NDJson) {
+    // A JSON array may hold several documents on one line: hydrate() could not tell them apart.
+    // Such a load keeps whole documents; the filter's counts are those of this first pass.
+    o.make_document_filter = {};
+    auto whole = ingest_file(path, o);
+    if (!whole) return whole.error();
+    r = std::move(whole);
+    lean = false;
+  }
+  const std::size_t first = docs_.size();
   unread_ += r->stats.filtered;
   std::size_t id = index_id(index);
   indexes_[id].file = path;
@@ -40,7 +56,128 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
       docs_.push_back(Doc{id, d, docs_.size(), b.sources[i].line});
     }
   }
+  partial_.resize(first, 0);  // documents added as text since the last load
+  partial_.resize(docs_.size(), lean ? 1 : 0);
+  if (lean) {
+    LeanLoad l;
+    l.path = path;
+    l.strict = strict;
+    l.first = first;
+    l.end = docs_.size();
+    lean_.push_back(std::move(l));
+  }
   return std::nullopt;
+}
+
+std::optional<Error> EventStore::index_lines(LeanLoad& l) {
+  l.indexed = true;
+  std::ifstream in(l.path, std::ios::binary);
+  if (!in) return Error("cannot open the file again to read whole documents", l.path);
+  char magic[2] = {0, 0};
+  in.read(magic, 2);
+  if (in.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f && static_cast<unsigned char>(magic[1]) == 0x8b) return std::nullopt;
+  in.clear();
+  in.seekg(0);
+  for (std::size_t i = l.first; i < l.end; ++i) l.lines.push_back(docs_[i].line);
+  std::sort(l.lines.begin(), l.lines.end());
+  l.lines.erase(std::unique(l.lines.begin(), l.lines.end()), l.lines.end());
+  l.offsets.assign(l.lines.size(), 0);
+  std::vector<char> buf(std::size_t{8} << 20);
+  std::uint64_t base = 0;      // file offset of buf[0]
+  std::uint32_t line = 1;      // line starting at `next`
+  std::uint64_t next = 0;      // file offset where `line` starts
+  std::size_t want = 0;
+  while (want < l.lines.size() && in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const std::size_t got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    const char* p = buf.data();
+    const char* end = p + got;
+    for (;;) {
+      while (want < l.lines.size() && l.lines[want] == line) l.offsets[want++] = next;
+      if (want == l.lines.size()) break;
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+      if (!nl) break;
+      p = nl + 1;
+      ++line;
+      next = base + static_cast<std::uint64_t>(p - buf.data());
+    }
+    base += got;
+  }
+  if (want < l.lines.size()) return Error("line " + std::to_string(l.lines[want]) + " is no longer in the file (changed while rulelab ran?)", l.path);
+  l.plain = true;
+  return std::nullopt;
+}
+
+std::optional<Error> EventStore::hydrate(const std::vector<const Doc*>& wanted) {
+  for (LeanLoad& l : lean_) {
+    std::vector<std::uint32_t> lines;
+    for (const Doc* d : wanted)
+      if (d && d->order >= l.first && d->order < l.end && partial_[d->order]) lines.push_back(d->line);
+    if (lines.empty()) continue;
+    if (!l.indexed)
+      if (auto err = index_lines(l)) return err;
+    if (l.plain) {
+      // Each document read alone at its line's offset, parsed and encoded as the load does.
+      std::ifstream in(l.path, std::ios::binary);
+      if (!in) return Error("cannot open the file again to read whole documents", l.path);
+      simdjson::dom::parser parser;
+      std::string text;
+      for (const Doc* d : wanted) {
+        if (!d || d->order < l.first || d->order >= l.end || !partial_[d->order]) continue;
+        const auto at = std::lower_bound(l.lines.begin(), l.lines.end(), d->line);
+        in.clear();
+        in.seekg(static_cast<std::streamoff>(l.offsets[static_cast<std::size_t>(at - l.lines.begin())]));
+        if (!std::getline(in, text)) return Error("cannot read line " + std::to_string(d->line) + " again", l.path);
+        if (d->line == 1 && text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+        simdjson::dom::element e;
+        if (parser.parse(text).get(e) || !e.is_object())
+          return Error("line " + std::to_string(d->line) + " changed while rulelab ran (it no longer reads as the same document)", l.path);
+        std::string enc;
+        DynWriter w(enc);
+        encode_element(e, w);
+        hydrated_text_.push_back(std::move(enc));
+        projections_.emplace_back(d->order, docs_[d->order].source);
+        docs_[d->order].source = DynRef(hydrated_text_.back());
+        partial_[d->order] = 0;
+      }
+      continue;
+    }
+    std::sort(lines.begin(), lines.end());
+    lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    IngestOptions o;
+    o.documents = true;
+    o.strict = l.strict;
+    o.keep_line = [&lines](std::size_t line) { return std::binary_search(lines.begin(), lines.end(), static_cast<std::uint32_t>(line)); };
+    auto r = ingest_file(l.path, o);
+    if (!r) return r.error();
+    hydrated_.push_back(std::move(r->table));
+    std::unordered_map<std::uint32_t, DynRef> by_line;
+    for (const auto& b : hydrated_.back().batches) {
+      if (b.columns.empty()) continue;
+      for (std::size_t i = 0; i < b.rows(); ++i) by_line.emplace(b.sources[i].line, b.columns[0].get_dynamic(i));
+    }
+    for (const Doc* d : wanted) {
+      if (!d || d->order < l.first || d->order >= l.end || !partial_[d->order]) continue;
+      auto it = by_line.find(d->line);
+      if (it == by_line.end())
+        return Error("the document on line " + std::to_string(d->line) + " is no longer in the file (changed while rulelab ran?)", l.path);
+      projections_.emplace_back(d->order, docs_[d->order].source);
+      docs_[d->order].source = it->second;
+      partial_[d->order] = 0;
+    }
+  }
+  return std::nullopt;
+}
+
+void EventStore::release() {
+  for (const auto& [order, projection] : projections_) {
+    docs_[order].source = projection;
+    partial_[order] = 1;
+  }
+  projections_.clear();
+  hydrated_.clear();
+  hydrated_text_.clear();
 }
 
 std::optional<Error> EventStore::add_ndjson(const std::string& index, std::string_view text) {

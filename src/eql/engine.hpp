@@ -37,8 +37,16 @@ class EventStore {
  public:
   // Reads an NDJSON / JSON array file (gzip allowed) into index `index`. With a document filter,
   // the documents it refuses are dropped while reading (counted in unread()).
+  // `lean`: the filter may keep documents as projections on the fields the query reads
+  // (DocumentFilter::Keep::Projection); hydrate() reads the ones a result shows whole again. Only
+  // for regular NDJSON files (others are read whole).
   std::optional<Error> load_file(const std::string& index, const std::string& path, bool strict = false,
-                                 const std::function<std::unique_ptr<DocumentFilter>()>& filter = {});
+                                 const std::function<std::unique_ptr<DocumentFilter>()>& filter = {}, bool lean = false);
+  // Re-reads whole, from their files, the given documents of lean loads (each at most once until
+  // release()).
+  std::optional<Error> hydrate(const std::vector<const Doc*>& docs);
+  // Gives back the memory of the documents hydrated so far: they are projections again.
+  void release();
   // Adds documents from NDJSON text (tests).
   std::optional<Error> add_ndjson(const std::string& index, std::string_view text);
   void set_mapping(const std::string& index, Mapping m);
@@ -54,6 +62,22 @@ class EventStore {
 
  private:
   std::size_t unread_ = 0;
+  struct LeanLoad {
+    std::string path;
+    bool strict = false;
+    std::size_t first = 0, end = 0;  // its documents in docs_
+    // Plain (not gzip) files: the byte offset of each line of its documents, found by one scan at
+    // the first hydrate(), so that each document is then read alone.
+    bool indexed = false, plain = false;
+    std::vector<std::uint32_t> lines;    // sorted
+    std::vector<std::uint64_t> offsets;  // of lines[i]
+  };
+  std::optional<Error> index_lines(LeanLoad& l);
+  std::deque<std::string> hydrated_text_;  // documents read alone (plain files), encoded
+  std::vector<LeanLoad> lean_;
+  std::vector<std::uint8_t> partial_;  // per document: may be a projection (lean load, not hydrated)
+  std::vector<Table> hydrated_;        // whole documents read again by hydrate()
+  std::vector<std::pair<std::size_t, DynRef>> projections_;  // what hydrate() replaced
   std::size_t index_id(const std::string& name);
   std::vector<IndexInfo> indexes_;
   std::vector<Doc> docs_;

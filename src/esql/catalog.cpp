@@ -458,7 +458,7 @@ class Projector : public DocumentFilter {
   explicit Projector(std::vector<std::string> paths) : paths_(std::move(paths)) {}
   bool keep(DynRef, std::size_t) override { return true; }
   std::vector<std::string> paths() const override { return paths_; }
-  bool store_projection() const override { return true; }
+  Keep judge(DynRef, std::optional<std::uint64_t>) override { return Keep::Projection; }
 
  private:
   std::vector<std::string> paths_;

@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <deque>
 #include <cctype>
 #include <cmath>
 #include <map>
@@ -105,7 +106,8 @@ ExprPtr extract_aggs(const ExprPtr& e, std::vector<AggCall>& aggs) {
 }
 
 struct AggInput {
-  Column value;   // the first argument
+  Column own;                 // the first argument, when computed
+  const Column* value = &own; // the first argument (a field's column is read in place)
   Column extra;   // weighted_avg weight
   Cell param;     // percentile / top parameters
   Cell param2;
@@ -114,7 +116,7 @@ struct AggInput {
 
 Type agg_result_type(const Expr& call, const AggInput& in, std::string_view q) {
   const std::string& fn = call.name;
-  Type t = in.value.type;
+  Type t = in.value->type;
   if (fn == "count" || fn == "count_distinct") return Type::Long;
   if (fn == "avg" || fn == "median" || fn == "percentile" || fn == "std_dev" || fn == "variance" || fn == "weighted_avg" ||
       fn == "median_absolute_deviation") {
@@ -142,7 +144,7 @@ Type agg_result_type(const Expr& call, const AggInput& in, std::string_view q) {
 
 Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<std::size_t>& rows, Warnings& w) {
   const std::string& fn = call.name;
-  Type t = in.value.type;
+  Type t = in.value->type;
   auto live = [&](std::size_t r) { return in.where.empty() || in.where[r]; };
   if ((fn == "first" || fn == "last") && !in.extra.cells.empty()) {
     // FIRST(value, sort) / LAST(value, sort): the value of the row with the smallest / largest sort
@@ -160,18 +162,18 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
         }
     }
     if (!best) return {};
-    return in.value.cells[best_row];
+    return in.value->cells[best_row];
   }
   if (fn == "count") {
     std::int64_t c = 0;
     for (auto r : rows)
-      if (live(r)) c += call.star || call.args.empty() ? 1 : static_cast<std::int64_t>(in.value.cells[r].size());
+      if (live(r)) c += call.star || call.args.empty() ? 1 : static_cast<std::int64_t>(in.value->cells[r].size());
     return {Scalar::of_int(c)};
   }
   Cell vals;
   for (auto r : rows)
     if (live(r))
-      for (const auto& v : in.value.cells[r]) vals.push_back(v);
+      for (const auto& v : in.value->cells[r]) vals.push_back(v);
   if (fn == "count_distinct") {
     // Exact: rulelab counts distinct values exactly (Elasticsearch's HyperLogLog++ is exact below
     // its precision threshold, 3000 by default, which covers sample logs).
@@ -255,7 +257,7 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
     std::size_t used = 0;  // rows with one value and one weight (multi-values are nulls, with a warning)
     for (auto r : rows) {
       if (!live(r)) continue;
-      const Cell& v = in.value.cells[r];
+      const Cell& v = in.value->cells[r];
       const Cell& wt = in.extra.cells[r];
       if (v.size() > 1 || wt.size() > 1) {
         w.failure(call, "java.lang.IllegalArgumentException: single-value function encountered multi-value");
@@ -319,13 +321,23 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
     for (std::size_t j = i + 1; j < c.by.size(); ++j) later = later || c.by[j].name == c.by[i].name;
     if (!later) by.push_back(c.by[i]);
   }
-  std::vector<Column> keys;
+  // A key that is a field reads its column in place; others are computed.
+  struct Key {
+    std::string name;
+    const Column* col = nullptr;
+  };
+  std::vector<Key> keys;
+  std::deque<Column> computed;
   for (const auto& b : by) {
     if (b.expr->kind == ExprKind::Call && is_aggregate(b.expr->name))
       throw QueryError("grouping key [" + expr_text(*b.expr, ctx.query) + "] cannot be an aggregate function", b.expr->begin);
-    Column k = eval(*b.expr, ctx);
-    k.name = b.name;
-    keys.push_back(std::move(k));
+    const int in_place = b.expr->kind == ExprKind::Field ? in.find(b.expr->name) : -1;
+    if (in_place >= 0) {
+      keys.push_back({b.name, &in.columns[static_cast<std::size_t>(in_place)]});
+    } else {
+      computed.push_back(eval(*b.expr, ctx));
+      keys.push_back({b.name, &computed.back()});
+    }
   }
   // A name given twice: the last one (a grouping key over an aggregate) wins, with a warning.
   {
@@ -346,7 +358,11 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
   const Page* agg_in = &in;
   if (std::any_of(by.begin(), by.end(), [](const Assign& b) { return b.named; })) {
     with_keys = in;
-    for (const auto& k : keys) set_column(with_keys, k);
+    for (const auto& k : keys) {
+      Column c = *k.col;
+      c.name = k.name;
+      set_column(with_keys, std::move(c));
+    }
     agg_in = &with_keys;
   }
   EvalCtx actx{*agg_in, ctx.warn, ctx.now_ms, ctx.query, ctx.indices, ctx.not_source};
@@ -361,7 +377,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
     std::vector<std::size_t> counts(keys.size());
     std::size_t combos = 1;
     for (std::size_t k = 0; k < keys.size(); ++k) {
-      counts[k] = std::max<std::size_t>(1, keys[k].cells[r].size());
+      counts[k] = std::max<std::size_t>(1, keys[k].col->cells[r].size());
       combos *= counts[k];
     }
     for (std::size_t combo = 0; combo < combos; ++combo) {
@@ -371,8 +387,8 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
       for (std::size_t k = 0; k < keys.size(); ++k) {
         std::size_t i = rem % counts[k];
         rem /= counts[k];
-        kv[k] = keys[k].cells[r].empty() ? nullptr : &keys[k].cells[r][i];
-        key += key_of(keys[k].type, kv[k]);
+        kv[k] = keys[k].col->cells[r].empty() ? nullptr : &keys[k].col->cells[r][i];
+        key += key_of(keys[k].col->type, kv[k]);
         key += '\2';
       }
       auto [it, fresh] = index.try_emplace(key, group_keys.size());
@@ -408,10 +424,12 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
         for (const auto& arg : ce.args[0]->args)
           if (arg->kind == ExprKind::Call && is_aggregate(arg->name))
             throw QueryError("aggregate function's field must be non-aggregate; found [" + expr_text(*arg, ctx.query) + "]", arg->begin);
-        ai.value = eval(*ce.args[0], actx);
+        const Expr& arg = *ce.args[0];
+        const int in_place = arg.kind == ExprKind::Field ? agg_in->find(arg.name) : -1;
+        if (in_place >= 0) ai.value = &agg_in->columns[static_cast<std::size_t>(in_place)];
+        else ai.own = eval(arg, actx);
       } else {
-        ai.value.type = Type::Long;
-        ai.value.cells.resize(n);
+        ai.own.type = Type::Long;  // COUNT(*): counts rows, reads no cell
       }
       if (ce.name == "weighted_avg" || ((ce.name == "first" || ce.name == "last") && ce.args.size() == 2)) {
         if (ce.args.size() != 2) throw QueryError("function [weighted_avg] takes 2 arguments", ce.begin);
@@ -457,7 +475,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
     outputs.emplace_back(a.name, rewritten);
   }
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    Column kc{keys[k].name, keys[k].type, {}};
+    Column kc{keys[k].name, keys[k].col->type, {}};
     for (std::size_t gi = 0; gi < g; ++gi) kc.cells.push_back(group_keys[gi][k] ? Cell{*group_keys[gi][k]} : Cell{});
     agg_page.columns.push_back(kc);
   }
@@ -1355,6 +1373,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
   RunOutput out;
   for (const Index* idx : all) out.index_names.push_back(idx->name);
   Page acc;
+  std::vector<Page> parts;
   bool started = false, failed = false;
   // One chunk of documents of chosen index k: the union's columns, the window, METADATA, then
   // the leading row-by-row commands; what is left joins `acc`.
@@ -1397,17 +1416,10 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       std::erase_if(page.columns, [&](const Column& col) {
         return !std::binary_search(stats_fields->begin(), stats_fields->end(), col.name);
       });
-    if (!started) {
-      acc = std::move(page);
-      started = true;
-      return;
-    }
-    for (std::size_t j = 0; j < acc.columns.size() && j < page.columns.size(); ++j) {
-      auto& dst = acc.columns[j].cells;
-      auto& srcc = page.columns[j].cells;
-      dst.insert(dst.end(), std::make_move_iterator(srcc.begin()), std::make_move_iterator(srcc.end()));
-    }
-    acc.origin.insert(acc.origin.end(), page.origin.begin(), page.origin.end());
+    // Kept chunk by chunk and joined once at the end, sized exactly (appending to one page would
+    // hold up to three times its cells while a vector grows).
+    started = true;
+    parts.push_back(std::move(page));
   };
   for (std::size_t k = 0; k < chosen.size() && !failed; ++k) {
     if (!chosen[k]->streamed()) continue;
@@ -1423,6 +1435,27 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       if (!st->field_seen[f] && !plans[k].fields[f].user) return std::nullopt;
   }
   if (failed) return std::nullopt;
+  if (!parts.empty()) {
+    std::size_t total = 0;
+    for (const auto& p : parts) total += p.rows();
+    acc.columns.clear();
+    for (const auto& col : parts.front().columns) {
+      acc.columns.push_back(Column{col.name, col.type, {}});
+      acc.columns.back().cells.reserve(total);
+    }
+    acc.origin.reserve(total);
+    for (auto& p : parts) {
+      for (std::size_t j = 0; j < acc.columns.size() && j < p.columns.size(); ++j) {
+        auto& dst = acc.columns[j].cells;
+        auto& srcc = p.columns[j].cells;
+        dst.insert(dst.end(), std::make_move_iterator(srcc.begin()), std::make_move_iterator(srcc.end()));
+        std::vector<Cell>().swap(srcc);  // its memory goes back now
+      }
+      acc.origin.insert(acc.origin.end(), p.origin.begin(), p.origin.end());
+      p = Page{};
+    }
+    parts.clear();
+  }
   try {
     if (!started) {
       // No documents: the leading commands still run (over no rows) to type the columns.

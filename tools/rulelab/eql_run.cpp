@@ -34,23 +34,23 @@ namespace {
 using eql::EventStore;
 using eql::QueryResult;
 
-void print_table(const QueryResult& r, const EventStore& store, const std::string& ts_field, std::ostream& out) {
-  auto line = [&](const eql::Doc* d, const std::string& prefix) {
-    if (!d) {
-      out << prefix << "(missing event)\n";
-      return;
-    }
-    out << prefix << store.indexes()[d->index].name << "  " << app::event_timestamp_text(*d, ts_field) << "  "
-        << to_json(d->source) << "\n";
-  };
+void print_line(const eql::Doc* d, const EventStore& store, const std::string& ts_field, const std::string& prefix, std::ostream& out) {
+  if (!d) {
+    out << prefix << "(missing event)\n";
+    return;
+  }
+  out << prefix << store.indexes()[d->index].name << "  " << app::event_timestamp_text(*d, ts_field) << "  " << to_json(d->source) << "\n";
+}
+
+// The events or matches [first, first + count) of a result (numbered as in the whole result).
+void print_table(const QueryResult& r, const EventStore& store, const std::string& ts_field, std::ostream& out, std::size_t first,
+                 std::size_t count) {
   if (r.kind == eql::QueryKind::Event) {
-    out << r.events.size() << " event" << (r.events.size() == 1 ? "" : "s") << "\n";
-    for (const auto* d : r.events) line(d, "");
+    for (std::size_t i = first; i < r.events.size() && i - first < count; ++i) print_line(r.events[i], store, ts_field, "", out);
     return;
   }
   const char* what = r.kind == eql::QueryKind::Sequence ? "sequence" : "sample";
-  out << r.matches.size() << " " << what << (r.matches.size() == 1 ? "" : "s") << "\n";
-  for (std::size_t n = 0; n < r.matches.size(); ++n) {
+  for (std::size_t n = first; n < r.matches.size() && n - first < count; ++n) {
     out << what << " " << n + 1;
     if (!r.matches[n].key.empty()) {
       out << " (key";
@@ -58,7 +58,7 @@ void print_table(const QueryResult& r, const EventStore& store, const std::strin
       out << ")";
     }
     out << "\n";
-    for (const auto* d : r.matches[n].events) line(d, "  ");
+    for (const auto* d : r.matches[n].events) print_line(d, store, ts_field, "  ", out);
   }
 }
 
@@ -87,7 +87,14 @@ int query_eql(const QueryArgs& a) {
   const std::string& cat_field = a.event_category_field.empty() ? defaults.category_field : a.event_category_field;
   const auto filter = a.mapping.empty() && !a.no_pushdown ? app::eql_read_filter(*q, typing.types, ts_field, cat_field)
                                                           : std::function<std::unique_ptr<DocumentFilter>()>{};
-  const bool ok = app::load_eql_data(data, a.strict, store, messages, filter) &&
+  // Sequences and samples keep only the fields the run reads of each document; those a result
+  // shows are read whole again after the run.
+  std::vector<std::string> lean_fields;
+  if (!a.tiebreaker.empty()) lean_fields.push_back(a.tiebreaker);
+  const auto lean_filter = a.mapping.empty() && !a.no_pushdown && q->kind != eql::QueryKind::Event
+                               ? app::eql_read_filter(*q, typing.types, ts_field, cat_field, true, lean_fields)
+                               : std::function<std::unique_ptr<DocumentFilter>()>{};
+  const bool ok = app::load_eql_data(data, a.strict, store, messages, filter, lean_filter) &&
                   app::setup_eql_types(a.mapping, data, store, typing, messages) &&
                   app::check_unknown_fields(*q, a.query, where, typing, store, messages);
   for (const auto& m : messages) std::cerr << m << "\n";
@@ -104,18 +111,42 @@ int query_eql(const QueryArgs& a) {
     std::cerr << r.error().format() << "\n";
     return 1;
   }
+  // The result is shown a chunk at a time: the documents a lean load kept as projections are
+  // read whole for one chunk, shown, and released.
+  constexpr std::size_t kChunk = 4096;
+  const std::size_t total = app::eql_result_count(*r);
+  auto each_chunk = [&](const std::function<void(std::size_t, std::size_t)>& show) {
+    for (std::size_t first = 0; first < total; first += kChunk) {
+      if (auto err = app::hydrate_eql_result(*r, store, first, kChunk)) {
+        std::cerr << *err << "\n";
+        return false;
+      }
+      show(first, kChunk);
+      store.release();
+    }
+    return true;
+  };
+  const char* kind = r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample";
+  bool shown = true;
   if (a.format == "table") {
-    print_table(*r, store, opts.timestamp_field, std::cout);
+    std::cout << total << " " << kind << (total == 1 ? "" : "s") << "\n";
+    shown = each_chunk([&](std::size_t first, std::size_t count) { print_table(*r, store, opts.timestamp_field, std::cout, first, count); });
   } else if (a.format == "ndjson") {
-    for (const auto& row : app::eql_json_rows(*r, store)) std::cout << row << "\n";
+    shown = each_chunk([&](std::size_t first, std::size_t count) {
+      for (const auto& row : app::eql_json_rows(*r, store, first, count)) std::cout << row << "\n";
+    });
   } else {
-    auto rows = app::eql_json_rows(*r, store);
-    std::cout << "{\"dialect\":\"eql\",\"kind\":\""
-              << (r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample")
-              << "\",\"count\":" << app::eql_result_count(*r) << ",\"rows\":[";
-    for (std::size_t i = 0; i < rows.size(); ++i) std::cout << (i ? "," : "") << rows[i];
+    std::cout << "{\"dialect\":\"eql\",\"kind\":\"" << kind << "\",\"count\":" << total << ",\"rows\":[";
+    bool any = false;
+    shown = each_chunk([&](std::size_t first, std::size_t count) {
+      for (const auto& row : app::eql_json_rows(*r, store, first, count)) {
+        std::cout << (any ? "," : "") << row;
+        any = true;
+      }
+    });
     std::cout << "]}\n";
   }
+  if (!shown) return 1;
   if (r->without_timestamp && r->kind != eql::QueryKind::Sample)
     std::cerr << "note: " << r->without_timestamp << " document(s) without a readable " << opts.timestamp_field
               << " were left out (EQL orders events by time)\n";
