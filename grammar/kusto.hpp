@@ -449,7 +449,8 @@ struct search_operand_expected : seq< search_primary > {};
 struct search_and : seq< search_primary, star< sep, and_kw, sep, must< search_operand_expected > > > {};
 struct search_or : seq< search_and, star< sep, or_kw, sep, must< search_operand_expected > > > {};
 struct search_predicate : seq< search_or > {};
-struct search_in : seq< kw< TAO_PEGTL_STRING( "in" ) >, sep, must< open_paren >, sep, must< union_items_expected >, sep, must< close_paren > > {};
+struct search_tables_expected : seq< union_items > {};
+struct search_in : seq< kw< TAO_PEGTL_STRING( "in" ) >, sep, must< open_paren >, sep, must< search_tables_expected >, sep, must< close_paren > > {};
 struct search_body : seq< op_params< kind_kw >, opt< sep, search_in >, sep, must< search_predicate > > {};
 struct op_search : seq< op_kw< TAO_PEGTL_STRING( "search" ) >, search_body > {};
 

@@ -198,6 +198,7 @@ template <> inline constexpr const char* errors::message<g::scan_condition> = "e
 template <> inline constexpr const char* errors::message<g::partition_column> = "expected the column to partition by";
 template <> inline constexpr const char* errors::message<g::search_operand_expected> = "expected a search term (\"term\", Column:\"term\") or a predicate";
 template <> inline constexpr const char* errors::message<g::search_predicate> = "expected the search predicate: a \"term\", Column:\"term\", or a predicate";
+template <> inline constexpr const char* errors::message<g::search_tables_expected> = "expected the tables to search: names, wildcards or (subqueries)";
 template <> inline constexpr const char* errors::message<g::facet_columns> = "expected the columns of facet";
 template <> inline constexpr const char* errors::message<g::fork_leg_expected> = "expected a fork leg: [name=](operators)";
 template <> inline constexpr const char* errors::message<g::reduce_by> = "expected the expression to reduce";
