@@ -158,7 +158,9 @@ struct literal : sor< seq< at< typed_start >, typed_literal >, seq< at< string_s
 // ----------------------------------------------------------------- names and types
 struct bracket_name : seq< one< '[' >, sep, sor< sq_string, dq_string, vsq_string, vdq_string >, sep, one< ']' > > {};
 struct bracket_word : seq< one< '[' >, sep, word, sep, one< ']' > > {};  // [Name]
-struct name : sor< bracket_name, bracket_word, identifier > {};
+// $table: the column search adds (search-operator), usable by name (`summarize count() by $table`).
+struct dollar_table : seq< TAO_PEGTL_STRING( "$table" ), not_at< ident_char > > {};
+struct name : sor< bracket_name, bracket_word, identifier, dollar_table > {};
 struct any_name : sor< bracket_name, word > {};  // where keywords are fine (after '.', in schemas)
 struct type_name : seq< word > {};
 
@@ -431,13 +433,54 @@ struct partition_column : seq< name > {};
 struct op_partition : seq< op_kw< TAO_PEGTL_STRING( "partition" ) >, op_params< hint_name >, sep, must< by_kw >, sep,
                            must< partition_column >, sep, must< apply_body_expected > > {};
 
+// search [kind=...] [in (Tables)] Predicate (search-operator): a free string term matches any
+// column (`has`; `*` at its ends or inside: hassuffix, hasprefix, contains, matches regex),
+// `Column:"term"` one column, anything else is an ordinary predicate; and, or, not(), parentheses.
+struct search_or;
+struct search_term_op : sor< cmp_op, in_op, between_op, one< '+', '-', '*', '/', '%' > > {};
+struct search_term : seq< string_literal, not_at< sep, search_term_op > > {};
+struct search_column_term : seq< name, sep, one< ':' >, sep, string_literal > {};
+struct search_star_cmp : seq< one< '*' >, sep, cmp_op, sep, must< operand_expected_cmp > > {};
+struct search_all : seq< one< '*' >, not_at< sep, cmp_op > > {};
+struct search_paren : seq< open_paren, sep, nested< search_or >, sep, close_paren, not_at< sep, search_term_op > > {};
+struct search_not : seq< kw< TAO_PEGTL_STRING( "not" ) >, sep, search_paren > {};
+struct search_primary : sor< search_column_term, search_term, search_star_cmp, search_all, search_not, search_paren, cmp_expr > {};
+struct search_operand_expected : seq< search_primary > {};
+struct search_and : seq< search_primary, star< sep, and_kw, sep, must< search_operand_expected > > > {};
+struct search_or : seq< search_and, star< sep, or_kw, sep, must< search_operand_expected > > > {};
+struct search_predicate : seq< search_or > {};
+struct search_tables_expected : seq< union_items > {};
+struct search_in : seq< kw< TAO_PEGTL_STRING( "in" ) >, sep, must< open_paren >, sep, must< search_tables_expected >, sep, must< close_paren > > {};
+struct search_body : seq< op_params< kind_kw >, opt< sep, search_in >, sep, must< search_predicate > > {};
+struct op_search : seq< op_kw< TAO_PEGTL_STRING( "search" ) >, search_body > {};
+
+// facet by Column, ... [with (operators)] (facet-operator)
+struct facet_column : seq< name > {};
+struct facet_columns : list< seq< sep, facet_column >, seq< sep, comma > > {};
+struct facet_with : seq< with_kw, sep, must< apply_body_expected > > {};
+struct op_facet : seq< op_kw< TAO_PEGTL_STRING( "facet" ) >, sep, must< by_kw >, sep, must< facet_columns >, opt< sep, facet_with > > {};
+
+// fork [name=](operators) [name=](operators) ... (fork-operator)
+struct fork_name : seq< name, sep, one< '=' >, not_at< one< '=', '~' > > > {};
+struct fork_leg : seq< opt< fork_name, sep >, apply_body > {};
+struct fork_leg_expected : seq< fork_leg > {};
+struct op_fork : seq< op_kw< TAO_PEGTL_STRING( "fork" ) >, sep, must< fork_leg_expected >, star< sep, fork_leg > > {};
+
+// reduce [kind=source] by Expr [with threshold=T, characters=C] (reduce-operator)
+struct threshold_kw : kw< TAO_PEGTL_STRING( "threshold" ) > {};
+struct characters_kw : kw< TAO_PEGTL_STRING( "characters" ) > {};
+struct reduce_by : seq< expr > {};
+struct reduce_with : seq< with_kw, sep, list< seq< sep, op_param< threshold_kw, characters_kw > >, seq< sep, comma > > > {};
+struct op_reduce : seq< op_kw< TAO_PEGTL_STRING( "reduce" ) >, op_params< kind_kw >, sep, must< by_kw >, sep, must< reduce_by >,
+                        opt< sep, reduce_with > > {};
+
 struct unknown_operator : raise< unknown_operator > {};
 struct tabular_operator
    : sor< op_where, op_extend, op_project_away, op_project_keep, op_project_rename, op_project_reorder, op_project,
           op_summarize, op_join, op_lookup, op_mv_expand, op_mv_apply, op_parse_kv, op_parse, op_make_series, op_evaluate,
           op_sort, op_top_nested, op_top, op_take, op_distinct, op_count, op_serialize, op_as, op_invoke, op_getschema,
           op_sample_distinct, op_sample, op_union, op_render, op_consume, op_project_by_names, op_top_hitters, op_scan, op_partition,
-          unknown_operator > {};
+          op_search, op_facet, op_fork, op_reduce, unknown_operator > {};
 struct pipe : one< '|' > {};
 struct operator_chain : seq< tabular_operator, star< sep, pipe, sep, tabular_operator > > {};
 
@@ -454,7 +497,21 @@ struct range_column : seq< identifier > {};
 struct src_range : seq< kw< TAO_PEGTL_STRING( "range" ) >, sep, range_column, sep, kw< TAO_PEGTL_STRING( "from" ) >, sep, must< expr >, sep,
                         must< kw< TAO_PEGTL_STRING( "to" ) > >, sep, must< expr >, sep, must< kw< TAO_PEGTL_STRING( "step" ) > >, sep,
                         must< expr > > {};
-struct tabular_source : sor< src_datatable, src_externaldata, src_union, src_print, src_range > {};
+// search as the first operator: over the tables listed, or every table of the workspace.
+struct src_search : seq< kw< TAO_PEGTL_STRING( "search" ) >, search_body > {};
+// find [withsource=Name] [in (Tables)] [where] Predicate [project-smart | project Col[:type], ..., pack_all()]
+// (find-operator)
+struct find_withsource : seq< withsource_kw, sep, one< '=' >, sep, must< name > > {};
+struct find_where : kw< TAO_PEGTL_STRING( "where" ) > {};
+struct find_project_smart : op_kw< TAO_PEGTL_STRING( "project-smart" ) > {};
+struct find_pack_all : seq< kw< TAO_PEGTL_STRING( "pack_all" ) >, sep, open_paren, sep, must< close_paren > > {};
+struct find_column : seq< name, opt< sep, one< ':' >, sep, type_name > > {};
+struct find_project_item : sor< find_pack_all, find_column > {};
+struct find_project_items : list< seq< sep, find_project_item >, seq< sep, comma > > {};
+struct find_project : seq< op_kw< TAO_PEGTL_STRING( "project" ) >, sep, must< find_project_items > > {};
+struct src_find : seq< kw< TAO_PEGTL_STRING( "find" ) >, opt< sep, find_withsource >, opt< sep, search_in >, sep, opt< find_where, sep >,
+                       must< search_predicate >, opt< sep, sor< find_project_smart, find_project > > > {};
+struct tabular_source : sor< src_datatable, src_externaldata, src_union, src_print, src_range, src_search, src_find > {};
 
 struct pipe_head : sor< tabular_source, expr > {};
 struct pipe_expr : seq< pipe_head, star< sep, pipe, sep, tabular_operator > > {};

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "engine/aggregates.hpp"
@@ -21,6 +22,11 @@ namespace K = rulelab::kusto;
 // `s` (Kusto appends 1, 2, ...: TimeGenerated1).
 bool wildcard(std::string_view pat, std::string_view s);
 std::string unique_name(const Schema& s, const std::string& base);
+// union-operator's output over bound legs (binder_tabular.cpp): columns by name in order of
+// appearance, a name with several types as name_type columns; withsource (may be empty) first.
+PlanPtr union_of(std::vector<PlanPtr> children, std::vector<std::string> names, const std::string& withsource, bool inner);
+// union-operator, withsource: a leg's name is its table's, the name its last `as` gives, or union_argN.
+std::string union_leg_name(const K::TabularExpr& leg, std::size_t index);
 
 // Where the AST being bound came from: its text and how offsets map into its file.
 struct Src {
@@ -79,7 +85,15 @@ class Binder {
   Binder(Engine& engine, ExecContext& ctx) : engine_(engine), ctx_(ctx) {}
 
   // Binds the statements of a query; returns the plan of its result.
-  PlanPtr bind_query(const K::Query& q, const Src& src, const ScopePtr& scope);
+  // op_count: of the result's operators, bind only the first op_count.
+  PlanPtr bind_query(const K::Query& q, const Src& src, const ScopePtr& scope, std::size_t op_count = static_cast<std::size_t>(-1));
+  // The same, with every result table: fork and facet as the query's last operator give several
+  // (binder_search.cpp); otherwise one, named PrimaryResult.
+  struct NamedPlan {
+    std::string name;
+    PlanPtr plan;
+  };
+  std::vector<NamedPlan> bind_query_results(const K::Query& q, const Src& src, const ScopePtr& scope);
 
  private:
   friend struct BinderAccess;
@@ -91,7 +105,9 @@ class Binder {
   void own_values_notice(const std::string& name, const Src& src, std::uint32_t offset) const;
 
   void bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope);
-  PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope);
+  // op_count: bind only the first op_count operators (fork and facet bind the rest themselves).
+  PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope,
+                       std::size_t op_count = static_cast<std::size_t>(-1));
   PlanPtr bind_source(const K::Source& s, const Src& src, const ScopePtr& scope);
   PlanPtr bind_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
   // evaluate plugins of binder_plugins.cpp; nullptr for a plugin it does not know.
@@ -100,6 +116,19 @@ class Binder {
   PlanPtr bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::uint32_t off, const Src& src, const ScopePtr& scope);
   // consume, project-by-names, top-hitters, top-nested, scan (binder_more_ops.cpp); nullptr for others.
   PlanPtr bind_more_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
+  // search, reduce, and the error for fork/facet anywhere but last (binder_search.cpp); nullptr for others.
+  PlanPtr bind_search_operator(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
+  struct SearchLeg {
+    std::string name;
+    PlanPtr plan;
+  };
+  std::vector<SearchLeg> search_legs(PlanPtr in, bool has_in, const std::vector<K::TabularPtr>& tables, std::uint32_t off,
+                                     const Src& src, const ScopePtr& scope);
+  std::vector<SearchLeg> filter_legs(std::vector<SearchLeg> legs, const K::Expr& pred, std::set<std::string>& named,
+                                     std::uint32_t off, const Src& src, const ScopePtr& scope);
+  PlanPtr bind_search(PlanPtr in, const K::Search& s, std::uint32_t off, const Src& src, const ScopePtr& scope);
+  PlanPtr bind_find(const K::Find& f, std::uint32_t off, const Src& src, const ScopePtr& scope);
+  std::vector<NamedPlan> bind_fork_or_facet(PlanPtr in, const K::Operator& op, const Src& src, const ScopePtr& scope);
   AggSpec bind_single_aggregate(const K::Call& c, std::uint32_t off, const RowCtx& rc, const Src& src, const ScopePtr& scope, Type& out_type);
   std::size_t pack_all_columns_ = static_cast<std::size_t>(-1);  // in an extend: its input's columns
   std::optional<std::vector<std::pair<std::string, ExprPtr>>> split_multi_output(const K::Assignment& a, const ExprPtr& e, const Src& src);
@@ -141,6 +170,8 @@ class Binder {
   std::vector<WindowSpec>* window_ = nullptr;
   int window_base_ = 0;
   std::size_t window_input_columns_ = 0;
+  // Operators the binder writes itself (facet's summarize per column): the plans may point into them.
+  std::vector<std::unique_ptr<K::Operator>> synthesized_;
 };
 
 // Records where operator `name` is in its query (for its row-budget error) and returns it.

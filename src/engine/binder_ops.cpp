@@ -1046,6 +1046,7 @@ PlanPtr Binder::bind_operator(PlanPtr in, const K::Operator& op, const Src& src,
     return make_take(make_summarize(std::move(in), {key}, {}, std::move(out)), static_cast<std::int64_t>(n));
   }
   if (PlanPtr p = bind_more_operator(in, op, src, scope)) return p;
+  if (PlanPtr p = bind_search_operator(in, op, src, scope)) return p;
   fail(src, off, "operator '" + op.name + "' is not supported", true);
 }
 

@@ -57,7 +57,7 @@ void Binder::bind_lets(const std::vector<K::Statement>& stmts, const Src& src, c
   }
 }
 
-PlanPtr Binder::bind_query(const K::Query& q, const Src& src, const ScopePtr& scope) {
+PlanPtr Binder::bind_query(const K::Query& q, const Src& src, const ScopePtr& scope, std::size_t op_count) {
   for (const auto& r : q.set_options) {
     std::string text = q.text.substr(r.begin, r.end - r.begin);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t')) text.pop_back();
@@ -66,10 +66,10 @@ PlanPtr Binder::bind_query(const K::Query& q, const Src& src, const ScopePtr& sc
   bind_lets(q.statements, src, scope);
   const K::TabularExpr* res = q.result();
   if (!res) fail(src, 0, "the query has no tabular expression to run");
-  return bind_tabular(*res, src, scope);
+  return bind_tabular(*res, src, scope, op_count);
 }
 
-PlanPtr Binder::bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope) {
+PlanPtr Binder::bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope, std::size_t op_count) {
   struct Depth {
     int& d;
     explicit Depth(int& x) : d(x) { ++d; }
@@ -85,14 +85,15 @@ PlanPtr Binder::bind_tabular(const K::TabularExpr& te, const Src& src, const Sco
     return make_tap(std::move(in), TapPoint{&te, step, src.text, src.loc, range, std::move(kind)});
   };
   p = tap(std::move(p), 0, te.source.range, "source");
-  for (std::size_t k = 0; k < te.operators.size(); ++k) {
+  const std::size_t nops = std::min(op_count, te.operators.size());
+  for (std::size_t k = 0; k < nops; ++k) {
     // join-innerunique: Kusto propagates the filters that follow the join to its left side before
     // deduplicating it ("add a filter where value == "val1.2" ... will never give the first
     // result"): the `where`s right after an innerunique join that read only left columns (they
     // bind over the left input) also filter the left input. They still run after the join too,
     // where they keep every row (so each step of a tapped run stays what the query says).
     if (const auto* j = te.operators[k].as<K::Join>(); j && (j->kind == K::JoinKind::Default || j->kind == K::JoinKind::InnerUnique)) {
-      for (std::size_t w = k + 1; w < te.operators.size() && te.operators[w].as<K::Where>(); ++w) {
+      for (std::size_t w = k + 1; w < nops && te.operators[w].as<K::Where>(); ++w) {
         try {
           p = bind_operator(p, te.operators[w], src, scope);
         } catch (const BindFailure&) {
@@ -370,18 +371,26 @@ PlanPtr Binder::bind_union(PlanPtr first, const std::vector<K::OperatorParam>& p
       continue;
     }
     children.push_back(std::move(leg));
-    // union-operator, withsource: a leg's name is its table's, or the name its last `as` gives
-    std::string leg_name = ref ? ref->name : "union_arg" + std::to_string(names.size());
-    // the last `as` of the leg, looking into parentheses: `(T | where ... | as X)`
-    std::function<void(const K::TabularExpr&)> as_name = [&](const K::TabularExpr& x) {
-      if (auto* ps = x.source.as<K::ParenSource>()) as_name(*ps->query);
-      for (auto& o : x.operators)
-        if (auto* as = o.as<K::As>()) leg_name = as->name;
-    };
-    as_name(*t);
-    names.push_back(std::move(leg_name));
+    names.push_back(union_leg_name(*t, names.size()));
   }
   if (children.empty()) fail(src, off, "union: no table to read (all missing with isfuzzy=true)");
+  return union_of(std::move(children), std::move(names), withsource, inner);
+}
+
+std::string union_leg_name(const K::TabularExpr& leg, std::size_t index) {
+  const K::TableRef* ref = leg.operators.empty() ? leg.source.as<K::TableRef>() : nullptr;
+  std::string name = ref ? ref->name : "union_arg" + std::to_string(index);
+  // the last `as` of the leg, looking into parentheses: `(T | where ... | as X)`
+  std::function<void(const K::TabularExpr&)> as_name = [&](const K::TabularExpr& x) {
+    if (auto* ps = x.source.as<K::ParenSource>()) as_name(*ps->query);
+    for (auto& o : x.operators)
+      if (auto* as = o.as<K::As>()) name = as->name;
+  };
+  as_name(leg);
+  return name;
+}
+
+PlanPtr union_of(std::vector<PlanPtr> children, std::vector<std::string> names, const std::string& withsource, bool inner) {
   // Output columns by name; same name with different types -> name_type columns.
   Schema out;
   std::map<std::string, std::set<Type>> types_of;
@@ -446,6 +455,8 @@ PlanPtr Binder::bind_source(const K::Source& s, const Src& src, const ScopePtr& 
   if (auto* c = s.as<K::CallSource>()) return bind_call_source(c->call, off, src, scope, nullptr);
   if (auto* u = s.as<K::UnionSource>()) return bind_union(nullptr, u->params, u->tables, off, src, scope);
   if (auto* p = s.as<K::ParenSource>()) return bind_tabular(*p->query, src, scope);
+  if (auto* se = s.as<K::Search>()) return bind_search(nullptr, *se, off, src, scope);
+  if (auto* fi = s.as<K::Find>()) return bind_find(*fi, off, src, scope);
   if (auto* d = s.as<K::DatatableSource>()) {
     Schema sc;
     for (auto& c : d->schema) sc.fields.push_back({c.name, c.type});

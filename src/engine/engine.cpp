@@ -30,8 +30,10 @@ void Engine::add_function(const std::string& name, std::string text, kusto::Quer
 
 void Engine::add_watchlist(const std::string& name, std::shared_ptr<const Table> table) { watchlists_[name] = std::move(table); }
 
-bool Engine::run(const std::string& text, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
-                 EngineError& err) {
+namespace {
+template <class Out>
+bool parse_and_run(Engine& e, const std::string& text, const kusto::QueryLocation& location, const RunOptions& options, Out& out,
+                   EngineError& err) {
   kusto::ParseOptions po;
   po.location = location;
   auto q = kusto::parse_query(text, po);
@@ -40,11 +42,39 @@ bool Engine::run(const std::string& text, const kusto::QueryLocation& location, 
     err.unsupported = false;
     return false;
   }
-  return run(q.value(), location, options, out, err);
+  return e.run(q.value(), location, options, out, err);
+}
+}  // namespace
+
+bool Engine::run(const std::string& text, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
+                 EngineError& err) {
+  return parse_and_run(*this, text, location, options, out, err);
+}
+bool Engine::run(const std::string& text, const kusto::QueryLocation& location, const RunOptions& options,
+                 std::vector<ResultTable>& out, EngineError& err) {
+  return parse_and_run(*this, text, location, options, out, err);
 }
 
 bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
                  EngineError& err) {
+  std::vector<ResultTable> all;
+  if (!run(query, location, options, all, err)) return false;
+  if (all.empty()) {
+    err.error = Error("the query returns no table");
+    return false;
+  }
+  if (all.size() > 1 && options.warnings) {
+    std::string names;
+    for (std::size_t i = 1; i < all.size(); ++i) names += (i > 1 ? ", " : "") + all[i].name;
+    options.warnings->push_back(Error("the query returns " + std::to_string(all.size()) + " tables; only the first (" +
+                                      all[0].name + ") is used here, not " + names));
+  }
+  out = std::move(all.front().table);
+  return true;
+}
+
+bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location, const RunOptions& options,
+                 std::vector<ResultTable>& out, EngineError& err) {
   ExecContext ctx;
   ctx.eval.now_ticks = options.now_ticks;
   ctx.eval.kernels = options.vector_kernels;
@@ -60,8 +90,9 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
   Src src{&query.text, &location};
   try {
     auto scope = std::make_shared<Scope>();
-    PlanPtr plan = binder.bind_query(query, src, scope);
-    out = plan->execute(ctx);
+    auto plans = binder.bind_query_results(query, src, scope);
+    out.clear();
+    for (auto& p : plans) out.push_back(ResultTable{p.name, p.plan->execute(ctx)});
     return true;
   } catch (const BindFailure& f) {
     err.error = f.error;

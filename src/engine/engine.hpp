@@ -47,6 +47,13 @@ struct EngineError {
   bool unsupported = false;
 };
 
+// One result table of a query and its name: a query gives one (PrimaryResult); fork and facet
+// give several (fork-operator, facet-operator).
+struct ResultTable {
+  std::string name;
+  Table table;
+};
+
 class Engine {
  public:
   Engine();
@@ -75,6 +82,12 @@ class Engine {
            EngineError& err);
   bool run(const kusto::Query& query, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
            EngineError& err);
+  // Every result table (fork, facet). The overloads above give the first, with a warning naming
+  // the others when there are several.
+  bool run(const std::string& text, const kusto::QueryLocation& location, const RunOptions& options,
+           std::vector<ResultTable>& out, EngineError& err);
+  bool run(const kusto::Query& query, const kusto::QueryLocation& location, const RunOptions& options,
+           std::vector<ResultTable>& out, EngineError& err);
 
   const FunctionRegistry& functions() const { return *functions_; }
   const AggregateRegistry& aggregates() const { return *aggregates_; }

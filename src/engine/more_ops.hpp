@@ -1,6 +1,7 @@
 // Operators of binder_more_ops.cpp: consume, top-nested (op_top_nested.cpp), scan (op_scan_steps.cpp).
 #pragma once
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -36,5 +37,15 @@ PlanPtr make_scan_steps(PlanPtr child, ScanSpec spec, Schema work, Schema out);
 
 // partition by column: sub (bound over make_param(slot, child's schema)) runs once per value.
 PlanPtr make_partition(PlanPtr child, int column, std::shared_ptr<ParamSlot> slot, PlanPtr sub);
+
+// reduce-operator (op_reduce.cpp): groups the values of `value` by the pattern of their frequent
+// terms. Output: Pattern, Count, Representative; with kind=source the input and a Pattern column.
+struct ReduceSpec {
+  ExprPtr value;               // a string
+  double threshold = 0.1;
+  std::string characters;      // term separators given with characters=
+  bool source = false;         // kind=source
+};
+PlanPtr make_reduce(PlanPtr child, ReduceSpec spec, Schema out);
 
 }  // namespace rulelab::engine

@@ -173,7 +173,7 @@ bool unnamed_columns(const nlohmann::json& x, bool in_row_pick) {
   if (!x.is_object()) return false;
   const std::string kind = x.value("kind", "");
   if (kind == "star" && !in_row_pick) return true;
-  if (kind == "getschema" || kind == "evaluate") return true;
+  if (kind == "getschema" || kind == "evaluate" || kind == "search" || kind == "find") return true;
   bool pick = false;
   if (kind == "call") {
     const std::string name = x.value("name", "");
@@ -203,10 +203,26 @@ bool reads_unnamed_columns(const K::Query& query) {
   return j.is_discarded() || unnamed_columns(j, false);
 }
 
+// A search or find without `in (...)` reads every table, under no name.
+static bool reads_every_table(const nlohmann::json& x) {
+  if (x.is_array()) {
+    for (auto& y : x)
+      if (reads_every_table(y)) return true;
+    return false;
+  }
+  if (!x.is_object()) return false;
+  const std::string kind = x.value("kind", "");
+  if ((kind == "search" || kind == "find") && !x.contains("tables")) return true;
+  for (auto& [k, y] : x.items())
+    if ((y.is_object() || y.is_array()) && reads_every_table(y)) return true;
+  return false;
+}
+
 std::vector<std::string> pushdown_queries(const K::Query& query, const std::string& table,
                                           const std::vector<std::string>& other_texts) {
   for (auto& t : other_texts)
     if (t.find(table) != std::string::npos) return {};
+  if (reads_every_table(nlohmann::json::parse(kusto::to_json(query), nullptr, false))) return {};
   UseFinder f{table, {}};
   for (std::size_t i = 0; i < query.statements.size(); ++i) {
     f.statement = i;

@@ -428,10 +428,46 @@ struct Partition {
   TabularPtr subquery;  // source: ApplyInput (one partition's rows)
 };
 
+// search [kind=case_sensitive] [in (T1, T2, A*)] Predicate (search-operator), as an operator
+// (`T | search ...`) or as a source. The parser has turned the search syntax into an ordinary
+// predicate: a free term is `* has "x"` (Binary with a Star lhs; hasprefix / hassuffix /
+// contains / matches regex for `*` in the term), `Col:"x"` is `Col has "x"`, `search *` is true;
+// with kind=case_sensitive every string operator is its _cs form.
+struct Search {
+  std::vector<OperatorParam> params;
+  bool has_in = false;               // `in (...)` given (tables may still be empty: no match)
+  std::vector<TabularPtr> tables;    // as union's legs (wildcards are TableRefs with wildcard)
+  ExprPtr predicate;
+};
+// facet by c1, c2 [with (operators)] (facet-operator): one table per column, and one for `with`.
+struct Facet {
+  struct Column {
+    SourceRange range;
+    std::string name;
+  };
+  std::vector<Column> columns;
+  TabularPtr with;  // may be null; source: ApplyInput (facet's input)
+};
+// fork [name=](operators) ... (fork-operator): one result table per leg.
+struct Fork {
+  struct Leg {
+    SourceRange range;
+    std::optional<std::string> name;
+    TabularPtr query;  // source: ApplyInput (fork's input)
+  };
+  std::vector<Leg> legs;
+};
+// reduce [kind=source] by Expr [with threshold=T, characters=C] (reduce-operator)
+struct Reduce {
+  std::vector<OperatorParam> params;  // kind, threshold, characters as written
+  ExprPtr by;
+};
+
 using OperatorNode = std::variant<Where, Extend, Project, ProjectAway, ProjectKeep, ProjectRename, ProjectReorder,
                                   Summarize, Join, Lookup, MvExpand, MvApply, Parse, ParseKv, MakeSeries, Evaluate,
                                   Sort, Top, TopNested, Take, Distinct, Count, Serialize, As, Invoke, Getschema,
-                                  Sample, SampleDistinct, UnionOp, Render, Consume, ProjectByNames, TopHitters, Scan, Partition>;
+                                  Sample, SampleDistinct, UnionOp, Render, Consume, ProjectByNames, TopHitters, Scan, Partition,
+                                  Search, Facet, Fork, Reduce>;
 
 // One `| operator` of a pipeline. `name` is the operator as written ("filter", "order", "mvexpand").
 struct Operator {
@@ -488,12 +524,28 @@ struct RangeSource {
 struct ParenSource {
   TabularPtr query;
 };
+// find [withsource=Name] [in (Tables)] where Predicate [project-smart | project ...] (find-operator).
+// The predicate is converted as search's (a free term is `* has "x"`).
+struct Find {
+  struct Column {
+    SourceRange range;
+    std::string name;
+    std::optional<Type> type;
+    bool pack_all = false;  // pack_all()
+  };
+  std::string withsource = "source_";
+  bool has_in = false;
+  std::vector<TabularPtr> tables;
+  ExprPtr predicate;
+  bool project_smart = true;     // false: `project` with `columns`
+  std::vector<Column> columns;
+};
 // The input of an mv-apply subquery (`mv-apply x = arr on (where x > 1 | ...)`): the table of one
 // row's expanded items. Only ever the source of MvApply::subquery.
 struct ApplyInput {};
 
 using SourceNode = std::variant<TableRef, CallSource, UnionSource, DatatableSource, ExternalDataSource, PrintSource,
-                                RangeSource, ParenSource, ApplyInput>;
+                                RangeSource, ParenSource, ApplyInput, Search, Find>;
 
 struct Source {
   SourceRange range;

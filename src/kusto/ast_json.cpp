@@ -240,6 +240,18 @@ json expand(const std::vector<ExpandItem>& items) {
   return out;
 }
 
+json tab(const TabularExpr* t);
+json search(const Search& n) {
+  json j = json::object();
+  j["params"] = params(n.params);
+  if (n.has_in) {
+    j["tables"] = json::array();
+    for (const auto& t : n.tables) j["tables"].push_back(tab(t.get()));
+  }
+  j["predicate"] = expr(n.predicate.get());
+  return j;
+}
+
 json op(const Operator& o) {
   json j = node(o.name, o.range);
   std::visit(
@@ -333,6 +345,22 @@ json op(const Operator& o) {
           j["tables"] = json::array();
           for (const auto& t : n.tables) j["tables"].push_back(tab(t.get()));
         } else if constexpr (std::is_same_v<N, Render>) j["chart"] = n.chart;
+        else if constexpr (std::is_same_v<N, Search>) j.update(search(n));
+        else if constexpr (std::is_same_v<N, Facet>) {
+          j["columns"] = json::array();
+          for (const auto& c : n.columns) j["columns"].push_back(c.name);
+          j["with"] = tab(n.with.get());
+        } else if constexpr (std::is_same_v<N, Fork>) {
+          j["legs"] = json::array();
+          for (const auto& l : n.legs) {
+            json x = tab(l.query.get());
+            if (l.name) x["name"] = *l.name;
+            j["legs"].push_back(std::move(x));
+          }
+        } else if constexpr (std::is_same_v<N, Reduce>) {
+          j["params"] = params(n.params);
+          j["by"] = expr(n.by.get());
+        }
       },
       o.op);
   return j;
@@ -382,6 +410,27 @@ json source(const Source& s) {
         } else if constexpr (std::is_same_v<N, ParenSource>) {
           json j = node("paren", s.range);
           j["query"] = tab(n.query.get());
+          return j;
+        } else if constexpr (std::is_same_v<N, Search>) {
+          json j = node("search", s.range);
+          j.update(search(n));
+          return j;
+        } else if constexpr (std::is_same_v<N, Find>) {
+          json j = node("find", s.range);
+          j["withsource"] = n.withsource;
+          if (n.has_in) {
+            j["tables"] = json::array();
+            for (const auto& t : n.tables) j["tables"].push_back(tab(t.get()));
+          }
+          j["predicate"] = expr(n.predicate.get());
+          if (n.project_smart) j["project"] = "project-smart";
+          else {
+            j["project"] = json::array();
+            for (const auto& c : n.columns) {
+              if (c.pack_all) j["project"].push_back({{"kind", "call"}, {"name", "pack_all"}});
+              else j["project"].push_back({{"name", c.name}, {"type", c.type ? json(type_name(*c.type)) : json(nullptr)}});
+            }
+          }
           return j;
         } else {
           return node("apply_input", s.range);

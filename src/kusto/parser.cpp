@@ -41,7 +41,11 @@ namespace g = grammar;
   X(range_column) X(src_range) X(pipe_expr) X(tabular_param_schema) X(param_default) X(param) X(param_list)         \
   X(function_body) X(function_def) X(let_stmt) X(declare_stmt) X(set_stmt)                                          \
   X(op_consume) X(by_names_items) X(op_project_by_names) X(hitters_of) X(hitters_by) X(op_top_hitters) X(scan_match_id)     \
-  X(scan_decl) X(scan_declare) X(scan_output) X(scan_condition) X(scan_assigns) X(scan_step) X(op_scan) X(partition_column) X(op_partition)
+  X(scan_decl) X(scan_declare) X(scan_output) X(scan_condition) X(scan_assigns) X(scan_step) X(op_scan) X(partition_column) X(op_partition)    \
+  X(search_term) X(search_column_term) X(search_star_cmp) X(search_all) X(search_paren) X(search_not) X(search_and)      \
+  X(search_or) X(search_predicate) X(search_in) X(op_search) X(src_search) X(facet_column) X(facet_with) X(op_facet)    \
+  X(fork_name) X(fork_leg) X(op_fork) X(reduce_by) X(op_reduce) X(find_withsource) X(find_project_smart)               \
+  X(find_pack_all) X(find_column) X(find_project) X(src_find)
 
 enum class K : std::uint8_t {
   none,
@@ -76,6 +80,8 @@ struct Node : pegtl::parse_tree::basic_node<Node> {
 template <typename R>
 struct foldable : std::false_type {};
 template <> struct foldable<g::expr> : std::true_type {};
+template <> struct foldable<g::search_or> : std::true_type {};
+template <> struct foldable<g::search_and> : std::true_type {};
 template <> struct foldable<g::and_expr> : std::true_type {};
 template <> struct foldable<g::cmp_expr> : std::true_type {};
 template <> struct foldable<g::add_expr> : std::true_type {};
@@ -190,6 +196,13 @@ template <> inline constexpr const char* errors::message<g::scan_step> = "expect
 template <> inline constexpr const char* errors::message<g::scan_colon> = "expected ':' after the step name";
 template <> inline constexpr const char* errors::message<g::scan_condition> = "expected the step's condition";
 template <> inline constexpr const char* errors::message<g::partition_column> = "expected the column to partition by";
+template <> inline constexpr const char* errors::message<g::search_operand_expected> = "expected a search term (\"term\", Column:\"term\") or a predicate";
+template <> inline constexpr const char* errors::message<g::search_predicate> = "expected the search predicate: a \"term\", Column:\"term\", or a predicate";
+template <> inline constexpr const char* errors::message<g::search_tables_expected> = "expected the tables to search: names, wildcards or (subqueries)";
+template <> inline constexpr const char* errors::message<g::facet_columns> = "expected the columns of facet";
+template <> inline constexpr const char* errors::message<g::fork_leg_expected> = "expected a fork leg: [name=](operators)";
+template <> inline constexpr const char* errors::message<g::reduce_by> = "expected the expression to reduce";
+template <> inline constexpr const char* errors::message<g::find_project_items> = "expected the columns to project: Column[:type], ..., pack_all()";
 // clang-format on
 
 template <typename Rule>
@@ -206,7 +219,7 @@ const char* const kOperators[] = {"where", "filter", "extend", "project", "proje
                                   "mvexpand", "mv-apply", "parse", "parse-where", "parse-kv", "make-series",
                                   "evaluate", "sort", "order", "top", "top-nested", "take", "limit", "distinct",
                                   "count", "serialize", "as", "invoke", "getschema", "sample", "sample-distinct",
-                                  "union", "render"};
+                                  "union", "render", "search", "facet", "fork", "reduce"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -565,7 +578,8 @@ class Converter {
     if (pipe.children.size() > 1) return true;
     const Node& head = *pipe.children.front();
     switch (head.kind) {
-      case K::src_datatable: case K::src_externaldata: case K::src_union: case K::src_print: case K::src_range: return true;
+      case K::src_datatable: case K::src_externaldata: case K::src_union: case K::src_print: case K::src_range:
+      case K::src_search: case K::src_find: return true;
       case K::paren_expr: return is_tabular(*head.children.front());
       case K::call: {
         const std::string_view nm = sv(*head.children.front());
@@ -776,6 +790,34 @@ class Converter {
         s.node = std::move(r);
         break;
       }
+      case K::src_search: s.node = search(head); break;
+      case K::src_find: {
+        Find f;
+        for (const auto& c : head.children) {
+          switch (c->kind) {
+            case K::find_withsource: f.withsource = name_text(*c->children.at(0)); break;
+            case K::search_in: f.has_in = true; f.tables = union_items(*c); break;
+            case K::search_predicate: f.predicate = search_expr(*c, false); break;
+            case K::find_project_smart: f.project_smart = true; break;
+            case K::find_project:
+              f.project_smart = false;
+              for (const auto& it : c->children) {
+                Find::Column col;
+                col.range = range(*it);
+                if (it->kind == K::find_pack_all) col.pack_all = true;
+                else {
+                  col.name = name_text(*it->children.at(0));
+                  if (it->children.size() > 1) col.type = type_of(*it->children[1]);
+                }
+                f.columns.push_back(std::move(col));
+              }
+              break;
+            default: break;
+          }
+        }
+        s.node = std::move(f);
+        break;
+      }
       default: fail(head, "expected a table, a tabular expression or a tabular function call here");
     }
     return s;
@@ -889,6 +931,123 @@ class Converter {
     for (const auto& [n, v] : table)
       if (n == k) return v;
     return JoinKind::Default;
+  }
+
+  // The operators of a parenthesised body over an ApplyInput source (facet's with, fork's legs).
+  TabularPtr apply_input_chain(const Node& body) const {
+    auto t = std::make_unique<TabularExpr>();
+    t->range = range(body);
+    t->source.range = range(body);
+    t->source.node = ApplyInput{};
+    for (const auto& c : body.children) t->operators.push_back(op(*c));
+    return t;
+  }
+  Search search(const Node& n) const {
+    Search s;
+    s.params = op_params(n);
+    bool cs = false;
+    for (const auto& p : s.params) {
+      if (p.name != "kind") continue;
+      if (p.value == "case_sensitive") cs = true;
+      else if (p.value != "default" && p.value != "case_insensitive")
+        fail(n, "search kind must be default, case_insensitive or case_sensitive, not '" + p.value + "'");
+    }
+    for (const auto& c : n.children) {
+      if (c->kind == K::search_in) { s.has_in = true; s.tables = union_items(*c); }
+      else if (c->kind == K::search_predicate) s.predicate = search_expr(*c, cs);
+    }
+    return s;
+  }
+  // search-operator, "Search predicate syntax": a term's `*`s choose the operator.
+  ExprPtr search_term(const Node& at, ExprPtr lhs, const std::string& text, bool cs) const {
+    std::size_t b = 0, e = text.size();
+    while (b < e && text[b] == '*') ++b;
+    while (e > b && text[e - 1] == '*') --e;
+    const bool lead = b > 0, trail = e < text.size();
+    const std::string core = text.substr(b, e - b);
+    if (core.empty() && (lead || trail)) return make(at, Literal{Type::Bool, true});  // "*": every record
+    if (core.find('*') == std::string::npos) {
+      const BinaryOp op = lead && trail ? BinaryOp::Contains : lead ? BinaryOp::HasSuffix : trail ? BinaryOp::HasPrefix : BinaryOp::Has;
+      return binary(range(at), op, std::move(lhs), make(at, Literal{Type::String, core}));
+    }
+    // "Lab*PC" is `matches regex @"\bLab.*PC\b"`; case-insensitive unless kind=case_sensitive
+    std::string re = cs ? "" : "(?i)";
+    if (!lead) re += "\\b";
+    for (char c : core) {
+      if (c == '*') re += ".*";
+      else {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && !(static_cast<unsigned char>(c) & 0x80)) re.push_back('\\');
+        re.push_back(c);
+      }
+    }
+    if (!trail) re += "\\b";
+    return binary(range(at), BinaryOp::MatchesRegex, std::move(lhs), make(at, Literal{Type::String, re}));
+  }
+  static BinaryOp case_sensitive(BinaryOp op) {
+    switch (op) {
+      case BinaryOp::Has: return BinaryOp::HasCs;
+      case BinaryOp::NotHas: return BinaryOp::NotHasCs;
+      case BinaryOp::HasPrefix: return BinaryOp::HasPrefixCs;
+      case BinaryOp::NotHasPrefix: return BinaryOp::NotHasPrefixCs;
+      case BinaryOp::HasSuffix: return BinaryOp::HasSuffixCs;
+      case BinaryOp::NotHasSuffix: return BinaryOp::NotHasSuffixCs;
+      case BinaryOp::Contains: return BinaryOp::ContainsCs;
+      case BinaryOp::NotContains: return BinaryOp::NotContainsCs;
+      case BinaryOp::StartsWith: return BinaryOp::StartsWithCs;
+      case BinaryOp::NotStartsWith: return BinaryOp::NotStartsWithCs;
+      case BinaryOp::EndsWith: return BinaryOp::EndsWithCs;
+      case BinaryOp::NotEndsWith: return BinaryOp::NotEndsWithCs;
+      case BinaryOp::EqCi: return BinaryOp::Eq;
+      case BinaryOp::NeCi: return BinaryOp::Ne;
+      default: return op;
+    }
+  }
+  static void make_case_sensitive(Expr& e) {
+    if (auto* b = e.as<Binary>()) {
+      b->op = case_sensitive(b->op);
+      make_case_sensitive(*b->lhs);
+      make_case_sensitive(*b->rhs);
+    } else if (auto* u = e.as<Unary>()) {
+      make_case_sensitive(*u->operand);
+    } else if (auto* c = e.as<Call>()) {
+      for (auto& a : c->args) make_case_sensitive(*a.value);
+    }
+  }
+  ExprPtr search_expr(const Node& n, bool cs) const {
+    ExprPtr e = search_node(n, cs);
+    if (cs) make_case_sensitive(*e);
+    return e;
+  }
+  ExprPtr search_node(const Node& n, bool cs) const {
+    switch (n.kind) {
+      case K::search_predicate: return search_node(*n.children.at(0), cs);
+      case K::search_or: case K::search_and: {
+        const BinaryOp op = n.kind == K::search_or ? BinaryOp::Or : BinaryOp::And;
+        ExprPtr acc = search_node(*n.children[0], cs);
+        for (std::size_t i = 1; i < n.children.size(); ++i) acc = binary(span(n, i), op, std::move(acc), search_node(*n.children[i], cs));
+        return acc;
+      }
+      case K::search_term: return search_term(n, make(n, Star{}), string_value(*n.children.at(0)), cs);
+      case K::search_column_term: {
+        const Node& nm = *n.children.at(0);
+        return search_term(n, make(nm, Name{name_text(nm), trim(sv(nm)).front() == '['}), string_value(*n.children.at(1)), cs);
+      }
+      case K::search_star_cmp: return binary(range(n), binary_op(sv(*n.children.at(0))), make(n, Star{}), expr(*n.children.at(1)));
+      case K::search_all: return make(n, Literal{Type::Bool, true});
+      case K::search_not: {
+        Call c;
+        c.name = "not";
+        c.name_range = range(n);
+        c.args.push_back(Arg{std::nullopt, search_node(*n.children.at(0), cs)});
+        return make(n, std::move(c));
+      }
+      case K::search_paren: {
+        ExprPtr e = search_node(*n.children.at(0), cs);
+        e->range = range(n);
+        return e;
+      }
+      default: return expr(n);
+    }
   }
 
   Operator op(const Node& n) const {
@@ -1183,6 +1342,29 @@ class Converter {
         break;
       }
 
+      case K::op_search: o.op = search(n); break;
+      case K::op_facet: {
+        Facet f;
+        for (const auto& c : n.children) {
+          if (c->kind == K::facet_column) f.columns.push_back({range(*c), name_text(*c->children.at(0))});
+          else if (c->kind == K::facet_with) f.with = apply_input_chain(*c->children.at(0));
+        }
+        o.op = std::move(f);
+        break;
+      }
+      case K::op_fork: {
+        Fork f;
+        for (const auto& c : n.children) {
+          Fork::Leg leg;
+          leg.range = range(*c);
+          if (const Node* nm = child(*c, K::fork_name)) leg.name = name_text(*nm->children.at(0));
+          leg.query = apply_input_chain(*child(*c, K::apply_body));
+          f.legs.push_back(std::move(leg));
+        }
+        o.op = std::move(f);
+        break;
+      }
+      case K::op_reduce: o.op = Reduce{op_params(n), expr(*child(n, K::reduce_by)->children.at(0))}; break;
       default: fail(n, "internal error: unknown operator node");
     }
     return o;

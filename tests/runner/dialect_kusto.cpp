@@ -86,7 +86,7 @@ struct Runner {
   }
 
   void run_query(const std::string& mode, const std::string& q, const std::vector<std::string>& expected, std::size_t line_no) {
-    Table out;
+    std::vector<engine::ResultTable> out;
     engine::EngineError err;
     engine::RunOptions ro;
     ro.now_ticks = now;
@@ -96,23 +96,46 @@ struct Runner {
       fail(line_no, "query failed: " + err.error.format());
       return;
     }
+    // One table: its header and rows. Several (fork, facet): each as `== NAME`, header, rows.
+    // rowsort sorts the rows within each table.
+    auto render = [&](const Table& t, std::vector<std::string>& lines) {
+      std::string header;
+      for (std::size_t c = 0; c < t.schema.fields.size(); ++c) header += (c ? "\t" : "") + t.schema.fields[c].name;
+      lines.push_back(header);
+      const std::size_t first = lines.size();
+      for (auto& b : t.batches)
+        for (std::size_t r = 0; r < b.rows(); ++r) {
+          std::string row;
+          for (std::size_t c = 0; c < b.columns.size(); ++c) row += (c ? "\t" : "") + cell(b.columns[c], r);
+          lines.push_back(row);
+        }
+      if (mode == "rowsort") std::sort(lines.begin() + static_cast<std::ptrdiff_t>(first), lines.end());
+    };
     std::vector<std::string> got;
-    std::string header;
-    for (std::size_t c = 0; c < out.schema.fields.size(); ++c) header += (c ? "\t" : "") + out.schema.fields[c].name;
-    for (auto& b : out.batches)
-      for (std::size_t r = 0; r < b.rows(); ++r) {
-        std::string row;
-        for (std::size_t c = 0; c < b.columns.size(); ++c) row += (c ? "\t" : "") + cell(b.columns[c], r);
-        got.push_back(row);
+    if (out.size() == 1) render(out[0].table, got);
+    else
+      for (auto& rt : out) {
+        got.push_back("== " + rt.name);
+        render(rt.table, got);
       }
-    std::vector<std::string> want(expected.begin() + (expected.empty() ? 0 : 1), expected.end());
-    const std::string want_header = expected.empty() ? "" : expected[0];
-    if (mode == "rowsort") { std::sort(got.begin(), got.end()); std::sort(want.begin(), want.end()); }
-    if (header != want_header || got != want) {
+    std::vector<std::string> want = expected;
+    if (mode == "rowsort") {  // sort each table's rows: after a header (the first line or the one after `== `)
+      std::size_t i = 0;
+      while (i < want.size()) {
+        if (want[i].rfind("== ", 0) == 0) ++i;
+        const std::size_t from = i + 1;
+        std::size_t to = from;
+        while (to < want.size() && want[to].rfind("== ", 0) != 0) ++to;
+        if (from < to) std::sort(want.begin() + static_cast<std::ptrdiff_t>(from), want.begin() + static_cast<std::ptrdiff_t>(to));
+        i = to;
+      }
+    }
+    if (want.empty()) want.push_back("");
+    if (got != want) {
       std::ostringstream m;
-      m << "result differs\n  query: " << q << "\n  expected:\n    " << want_header << "\n";
+      m << "result differs\n  query: " << q << "\n  expected:\n";
       for (auto& w : want) m << "    " << w << "\n";
-      m << "  got:\n    " << header << "\n";
+      m << "  got:\n";
       for (auto& g : got) m << "    " << g << "\n";
       fail(line_no, m.str());
       return;

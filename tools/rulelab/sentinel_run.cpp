@@ -69,9 +69,9 @@ int query_kusto(const QueryArgs& a) {
   ro.warnings = &engine_warnings;
   std::vector<Error> engine_notes;  // e.g. a watchlist no --watchlist gives, read as empty
   ro.notes = &engine_notes;
-  Table result;
+  std::vector<engine::ResultTable> results;  // several for fork and facet
   engine::EngineError ee;
-  const bool ran = ws.engine.run(a.query, rule.location, ro, result, ee);
+  const bool ran = ws.engine.run(a.query, rule.location, ro, results, ee);
   app::collect_reads(ws);
   for (const auto& m : ws.messages) std::cerr << "warning: " << m << "\n";
   for (const auto& w : app::format_engine_messages(engine_warnings)) std::cerr << "warning: " << w << "\n";
@@ -81,19 +81,44 @@ int query_kusto(const QueryArgs& a) {
     std::cerr << ee.error.format() << "\n";
     return ee.unsupported ? 2 : 1;
   }
+  // One result table as before; several (fork, facet) one after the other with their names:
+  // JSON `tables: [{name, columns, rows}]`, text and CSV a `== NAME` line before each, ndjson
+  // a "$table" member in each row.
+  const bool several = results.size() > 1;
+  auto columns_json = [](const Table& t) {
+    ordered_json c = ordered_json::array();
+    for (auto& f : t.schema.fields) c.push_back({{"name", f.name}, {"type", std::string(type_name(f.type))}});
+    return c;
+  };
   if (a.format == "json") {
     ordered_json o = ordered_json::object();
     o["now"] = format_datetime(DateTime{now});
-    o["columns"] = ordered_json::array();
-    for (auto& f : result.schema.fields) o["columns"].push_back({{"name", f.name}, {"type", std::string(type_name(f.type))}});
-    o["rows"] = engine::rows_json(result);
+    if (several) {
+      o["tables"] = ordered_json::array();
+      for (auto& r : results)
+        o["tables"].push_back({{"name", r.name}, {"columns", columns_json(r.table)}, {"rows", engine::rows_json(r.table)}});
+    } else {
+      o["columns"] = columns_json(results[0].table);
+      o["rows"] = engine::rows_json(results[0].table);
+    }
     std::cout << o.dump(2) << "\n";
-  } else if (a.format == "csv") {
-    engine::write_csv(result, std::cout);
-  } else if (a.format == "ndjson") {
-    engine::write_ndjson(result, std::cout);
-  } else {
-    engine::write_table_text(result, std::cout);
+    return 0;
+  }
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const Table& result = results[i].table;
+    if (several && a.format == "ndjson") {
+      for (auto row : engine::rows_json(result)) {
+        ordered_json x = ordered_json::object();
+        x["$table"] = results[i].name;
+        for (auto& [k, v] : row.items()) x[k] = v;
+        std::cout << x.dump() << "\n";
+      }
+      continue;
+    }
+    if (several) std::cout << (i ? "\n" : "") << "== " << results[i].name << "\n";
+    if (a.format == "csv") engine::write_csv(result, std::cout);
+    else if (a.format == "ndjson") engine::write_ndjson(result, std::cout);
+    else engine::write_table_text(result, std::cout);
   }
   return 0;
 }
