@@ -99,7 +99,8 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
     s->paths.push_back(rf->source_path);
   }
   for (const auto& n : names) s->paths.push_back(s->mapping.resolve(n));
-  if (lean && q.kind != eql::QueryKind::Event) {
+  if (lean) {
+    if (q.kind == eql::QueryKind::Event) return {};  // an event query keeps only its results: nothing to gain
     // The join keys' fields and the run's other fields (tiebreaker, window) join the projection.
     std::vector<std::string> keys(lean_fields.begin(), lean_fields.end());
     bool ok = true;
@@ -108,12 +109,11 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
       for (const auto& k : st.keys) ok = ok && k && static_fields(*k, types, keys);
     if (q.until)
       for (const auto& k : q.until->keys) ok = ok && k && static_fields(*k, types, keys);
-    if (ok) {
-      s->lean = true;
-      for (const auto& n : keys) {
-        s->paths.push_back(n);
-        if (auto rf = types.lookup(n)) s->paths.push_back(rf->source_path);
-      }
+    if (!ok) return {};  // the caller keeps whole documents (its non-lean filter)
+    s->lean = true;
+    for (const auto& n : keys) {
+      s->paths.push_back(n);
+      if (auto rf = types.lookup(n)) s->paths.push_back(rf->source_path);
     }
   }
   {

@@ -230,9 +230,7 @@ bool load_eql_data(const std::vector<DataSpec>& data, bool strict, EventStore& s
                    const std::function<std::unique_ptr<DocumentFilter>()>& filter,
                    const std::function<std::unique_ptr<DocumentFilter>()>& lean_filter) {
   for (const auto& d : data) {
-    std::error_code ec;
-    const bool lean = lean_filter && std::filesystem::is_regular_file(d.file, ec);
-    if (auto err = store.load_file(d.name, d.file, strict, lean ? lean_filter : filter, lean)) {
+    if (auto err = store.load_file(d.name, d.file, strict, filter, lean_filter)) {
       { std::ostringstream m_; m_ << err->format(); messages.push_back(m_.str()); }
       return false;
     }

@@ -47,6 +47,7 @@ class EqlRunner : public Runner {
     const eql::RunOptions& opts = run_->opts;
     const std::string window_field = opts.window_field.empty() ? opts.timestamp_field : opts.window_field;
     out.window = elastic_window(DateTime{*opts.from_nanos / 100}, DateTime{*opts.to_nanos / 100}, window_field);
+    run_->store.release();  // the documents the last run showed (its result is built already)
     auto r = eql::run_query(run_->query, store, opts);
     if (!r) return r.error();
     if (auto err = hydrate_eql_result(*r, run_->store)) return Error(*err);

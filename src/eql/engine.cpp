@@ -21,19 +21,20 @@ std::size_t EventStore::index_id(const std::string& name) {
 }
 
 std::optional<Error> EventStore::load_file(const std::string& index, const std::string& path, bool strict,
-                                          const std::function<std::unique_ptr<DocumentFilter>()>& filter, bool lean) {
+                                          const std::function<std::unique_ptr<DocumentFilter>()>& filter,
+                                          const std::function<std::unique_ptr<DocumentFilter>()>& lean_filter) {
   std::error_code ec;
-  lean = lean && filter && std::filesystem::is_regular_file(path, ec);  // hydrate() reads the file again
+  bool lean = lean_filter && std::filesystem::is_regular_file(path, ec);  // hydrate() reads the file again
   IngestOptions o;
   o.documents = true;
   o.strict = strict;
-  o.make_document_filter = filter;
+  o.make_document_filter = lean ? lean_filter : filter;
   auto r = ingest_file(path, o);
   if (!r) return r.error();
   if (lean && r->stats.format != InputFormat::NDJson) {
     // A JSON array may hold several documents on one line: hydrate() could not tell them apart.
-    // Such a load keeps whole documents; the filter's counts are those of this first pass.
-    o.make_document_filter = {};
+    // It is read again with the filter that keeps whole documents.
+    o.make_document_filter = filter;
     auto whole = ingest_file(path, o);
     if (!whole) return whole.error();
     r = std::move(whole);

@@ -40,8 +40,11 @@ class EventStore {
   // `lean`: the filter may keep documents as projections on the fields the query reads
   // (DocumentFilter::Keep::Projection); hydrate() reads the ones a result shows whole again. Only
   // for regular NDJSON files (others are read whole).
+  // `lean_filter`, for a regular NDJSON file, replaces `filter`; a file that turns out to be a JSON
+  // array is read again with `filter`.
   std::optional<Error> load_file(const std::string& index, const std::string& path, bool strict = false,
-                                 const std::function<std::unique_ptr<DocumentFilter>()>& filter = {}, bool lean = false);
+                                 const std::function<std::unique_ptr<DocumentFilter>()>& filter = {},
+                                 const std::function<std::unique_ptr<DocumentFilter>()>& lean_filter = {});
   // Re-reads whole, from their files, the given documents of lean loads (each at most once until
   // release()).
   std::optional<Error> hydrate(const std::vector<const Doc*>& docs);

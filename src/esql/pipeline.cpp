@@ -429,7 +429,8 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
         if (in_place >= 0) ai.value = &agg_in->columns[static_cast<std::size_t>(in_place)];
         else ai.own = eval(arg, actx);
       } else {
-        ai.own.type = Type::Long;  // COUNT(*): counts rows, reads no cell
+        ai.own.type = Type::Long;
+        if (ce.name != "count") ai.own.cells.resize(n);  // COUNT(*) counts rows and reads no cell; others read nulls
       }
       if (ce.name == "weighted_avg" || ((ce.name == "first" || ce.name == "last") && ce.args.size() == 2)) {
         if (ce.args.size() != 2) throw QueryError("function [weighted_avg] takes 2 arguments", ce.begin);
@@ -1350,7 +1351,7 @@ std::optional<std::pair<Command, Command>> split_stats(const Command& c) {
     if (!a.expr || a.where || a.expr->kind != ExprKind::Call || !names.insert(a.name).second) return std::nullopt;
     const Expr& e = *a.expr;
     const bool one_field = e.args.size() == 1 && e.args[0] && e.args[0]->kind == ExprKind::Field;
-    const std::string slot = "$partial" + std::to_string(i);
+    const std::string slot = "\x01partial" + std::to_string(i);  // no query can name it (a control character)
     Assign p;
     p.name = slot;
     p.named = true;
