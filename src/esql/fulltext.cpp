@@ -251,10 +251,30 @@ Column eval_kql(const Expr& e, EvalCtx& ctx) {
   return out;
 }
 
+// MATCH_PHRASE's options: slop 0 (the tokens adjacent, in order) and zero_terms_query none are
+// what rulelab evaluates (Elasticsearch's match_phrase query); boost only changes scores.
+void read_phrase_options(const Expr& e, const EvalCtx& ctx) {
+  if (e.args.size() < 3) return;
+  const Expr& m = *e.args[2];
+  if (m.kind != ExprKind::Map) throw QueryError("third argument of [" + expr_text(e, ctx.query) + "] must be a map of options", m.begin);
+  for (const auto& [key, cell] : m.options) {
+    const std::string v = cell.empty() ? "" : !cell[0].s.empty() ? cell[0].s : std::to_string(cell[0].i);
+    if (key == "boost") continue;
+    if (key == "slop" && v == "0") continue;
+    if (key == "zero_terms_query" && upper(v) == "NONE") continue;
+    if (key == "slop" || key == "zero_terms_query" || key == "analyzer")
+      throw QueryError("option [" + key + "] = " + v + " of MATCH_PHRASE is not supported by rulelab (slop 0, zero_terms_query none and the field's analyzer are)",
+                       m.begin, true);
+    throw QueryError("Invalid option [" + key + "] in [" + expr_text(e, ctx.query) + "], expected one of [analyzer, boost, slop, zero_terms_query]", m.begin);
+  }
+}
+
 Column eval_match(const Expr& e, EvalCtx& ctx) {
   const bool op = e.kind == ExprKind::Match;
-  const std::string fname = op ? ":" : "MATCH";
-  if (!op && (e.args.size() < 2 || e.args.size() > 3)) throw QueryError("function [match] takes 2 or 3 arguments", e.begin);
+  const bool phrase = !op && e.name == "match_phrase";
+  const std::string fname = op ? ":" : phrase ? "MATCH_PHRASE" : "MATCH";
+  if (!op && (e.args.size() < 2 || e.args.size() > 3))
+    throw QueryError(std::string("function [") + (phrase ? "match_phrase" : "match") + "] takes 2 or 3 arguments", e.begin);
   const Expr* f = e.args[0].get();
   if (f->kind == ExprKind::Cast && f->args.size() == 1) f = f->args[0].get();  // match(f::STRING, q): the field itself
   if (f->kind != ExprKind::Field)
@@ -263,7 +283,9 @@ Column eval_match(const Expr& e, EvalCtx& ctx) {
                      e.args[0]->begin);
   if (ctx.page.find(f->name) < 0) throw QueryError("Unknown column [" + f->name + "]", f->begin);
   std::string query = constant_text(*e.args[1], ctx, fname);
-  MatchOptions o = read_options(e, ctx);
+  MatchOptions o;
+  if (phrase) read_phrase_options(e, ctx);
+  else o = read_options(e, ctx);
   need_source_rows(e, ctx, fname);
   std::size_t n = ctx.page.rows();
   Column out;
@@ -276,8 +298,9 @@ Column eval_match(const Expr& e, EvalCtx& ctx) {
     std::size_t row = static_cast<std::size_t>(ctx.page.origin[r] & 0xffffffff);
     IndexState& st = state_for(cache, k, idx);
     if (!st.query && !o.fuzzy.set) {
-      nlohmann::json body = {{"query", query}, {"operator", o.and_op ? "and" : "or"}};
-      nlohmann::json dsl = {{"match", {{f->name, body}}}};
+      nlohmann::json body = {{"query", query}};
+      if (!phrase) body["operator"] = o.and_op ? "and" : "or";
+      nlohmann::json dsl = {{phrase ? "match_phrase" : "match", {{f->name, body}}}};
       st.query.emplace(kuery::CompiledQuery::compile_dsl(dsl, *st.fields, now_of(ctx)));
       if (!st.query->errors().empty())
         throw QueryError("[" + fname + "] query rejected by Elasticsearch over index [" + idx.name + "]: " + st.query->errors().front().message,

@@ -807,9 +807,9 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   if (is_aggregate(fn))
     throw QueryError("aggregate function [" + expr_text(e, ctx.query) + "] is only allowed in STATS", e.begin);
   if (fn == "kql") return eval_kql(e, ctx);
-  if (fn == "match") return eval_match(e, ctx);
-  if (fn == "qstr" || fn == "match_phrase" || fn == "multi_match" || fn == "score")
-    throw QueryError("[" + fn + "] is a full-text function rulelab does not evaluate (KQL, MATCH and ':' it does)", e.begin, true);
+  if (fn == "match" || fn == "match_phrase") return eval_match(e, ctx);
+  if (fn == "qstr" || fn == "multi_match" || fn == "score")
+    throw QueryError("[" + fn + "] is a full-text function rulelab does not evaluate (KQL, MATCH, MATCH_PHRASE and ':' it does)", e.begin, true);
   // Constants.
   if (fn == "now") { need_args(e, 0, 0); Column c; c.type = Type::Date; c.cells.assign(n, {Scalar::of_int(ctx.now_ms)}); return c; }
   if (fn == "pi" || fn == "e" || fn == "tau") {
