@@ -25,7 +25,7 @@ double num(const Value& v, bool& ok) { return number_of(v, ok); }
 // degrees; distances in meters on a sphere of radius 6,371,010 m (the S2 library's Earth radius:
 // with it the great-circle distance gives geo-distance-2points-function's 1546754.35197381 m
 // between its Seattle and Los Angeles points).
-constexpr double kEarthRadius = 6371010.0;
+constexpr double kEarthRadius = geo::kEarthRadiusM;
 bool valid_point(double lon, double lat) { return lon >= -180 && lon <= 180 && lat >= -90 && lat <= 90; }
 double haversine(double lon1, double lat1, double lon2, double lat2) {
   const double p1 = lat1 * kPi / 180, p2 = lat2 * kPi / 180, dp = p2 - p1, dl = (lon2 - lon1) * kPi / 180;
@@ -1634,6 +1634,7 @@ std::optional<std::vector<std::vector<Chain>>> read_polygons(const Value& v) {
   return out;
 }
 double distance_m(LonLat a, LonLat b) { return haversine(a.lon, a.lat, b.lon, b.lat); }
+Value polygon_value(const std::vector<std::pair<double, double>>& ring) { return engine::polygon_value(ring); }
 double distance_to_edge_m(LonLat p, LonLat a, LonLat b) {
   return kEarthRadius * dist_to_arc(to_v3(p.lon, p.lat), to_v3(a.lon, a.lat), to_v3(b.lon, b.lat));
 }

@@ -12,13 +12,14 @@
 #include <string>
 
 #include "engine/functions.hpp"
+#include "engine/geo.hpp"
 
 namespace rulelab::engine {
 namespace {
 using namespace rules;
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kEarthRadius = 6371010.0;  // as fn_geo.cpp (the S2 library's Earth radius)
+constexpr double kEarthRadius = geo::kEarthRadiusM;
 
 Value f_geo_point_buffer(const CallArgs& a) {
   bool ok = true;
@@ -34,14 +35,8 @@ Value f_geo_point_buffer(const CallArgs& a) {
   while ((corner(n) - r) * kEarthRadius > tol || corner(n) >= kPi / 2) ++n;
   const double rho = corner(n);
   const double p1 = lat * kPi / 180, l1 = lon * kPi / 180;
-  std::string out;
-  DynWriter w(out);
-  w.begin_object();
-  w.key("type");
-  w.string("Polygon");
-  w.key("coordinates");
-  w.begin_array();
-  w.begin_array();
+  std::vector<std::pair<double, double>> ring;
+  ring.reserve(static_cast<std::size_t>(n) + 1);
   for (int k = 0; k <= n; ++k) {
     // bearing clockwise from north; counterclockwise order walks the bearings backwards
     const double b = -2 * kPi * (k % n) / n;
@@ -50,15 +45,9 @@ Value f_geo_point_buffer(const CallArgs& a) {
     double lon2 = l2 * 180 / kPi;
     while (lon2 > 180) lon2 -= 360;
     while (lon2 < -180) lon2 += 360;
-    w.begin_array();
-    w.real(lon2);
-    w.real(p2 * 180 / kPi);
-    w.end();
+    ring.emplace_back(lon2, p2 * 180 / kPi);
   }
-  w.end();
-  w.end();
-  w.end();
-  return Value::of_dynamic(std::move(out));
+  return geo::polygon_value(ring);
 }
 
 }  // namespace
