@@ -181,6 +181,11 @@ class Binder {
   // every reference to `let m = materialize(...)` (in any statement of a batch) reads one result
   // (materialize-function: "evaluated only once"). The scope is held so its address stays unique.
   std::map<std::pair<const K::Call*, const Scope*>, std::pair<ScopePtr, PlanPtr>> materialized_;
+  // A plugin with several result tables (funnel_sequence) as the last operator of a tabular
+  // statement: bind_query_results sets result_evaluate_ to that operator while it binds the
+  // statement, and the plugin leaves its tables after the first in extra_results_.
+  const K::Evaluate* result_evaluate_ = nullptr;
+  std::vector<NamedPlan> extra_results_;
 };
 
 // Records where operator `name` is in its query (for its row-budget error) and returns it.

@@ -369,15 +369,31 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
       out.fields.push_back({unique_name(out, sname.empty() ? "State" : sname), Type::String});
       out.fields.push_back({unique_name(out, "Period"), Type::TimeSpan});
       out.fields.push_back({unique_name(out, "dcount"), Type::Long});
-    } else {
-      out.fields.push_back({unique_name(out, "prev"), Type::String});
-      out.fields.push_back({unique_name(out, "next"), Type::String});
-      out.fields.push_back({unique_name(out, "dcount"), Type::Long});
-      out.fields.push_back({unique_name(out, "samples"), Type::Dynamic});
-      note(src, ev.plugin_range.begin, "funnel_sequence(): Kusto returns three tables; rulelab returns the first (prev, next, dcount, samples); the other two count the ids by prev alone and by next alone (summarize over the first does not give them: one id may be in several rows)");
+      exact_note();
+      const OpSite site{src.text, src.loc, off, plugin};
+      return make_funnel(std::move(in), std::move(fs), {std::move(out)}, site).front();
+    }
+    // Three tables (funnel-sequence-plugin, "Returns"): prev-sequence-next, prev-sequence and
+    // sequence-next, each with the distinct ids and their samples.
+    std::vector<Schema> outs(3, out);
+    const char* keys[3][2] = {{"prev", "next"}, {"prev", nullptr}, {"next", nullptr}};
+    for (std::size_t k = 0; k < 3; ++k) {
+      for (const char* c : keys[k])
+        if (c) outs[k].fields.push_back({unique_name(outs[k], c), Type::String});
+      outs[k].fields.push_back({unique_name(outs[k], "dcount"), Type::Long});
+      outs[k].fields.push_back({unique_name(outs[k], "samples"), Type::Dynamic});
     }
     exact_note();
-    return at_site(make_funnel(std::move(in), std::move(fs), std::move(out)), src, off, plugin);
+    const OpSite site{src.text, src.loc, off, plugin};
+    auto plans = make_funnel(std::move(in), std::move(fs), std::move(outs), site);
+    if (&ev == result_evaluate_) {
+      // The statement's last operator: its three tables are the statement's results.
+      extra_results_.push_back({"prev-sequence", plans[1], off});
+      extra_results_.push_back({"sequence-next", plans[2], off});
+    } else {
+      warn(src, ev.plugin_range.begin, "funnel_sequence(): Kusto returns three tables; an operator or expression that reads its result gets the first (prev, next, dcount, samples); its tables by prev alone and by next alone are given only when funnel_sequence is the last operator of a tabular statement");
+    }
+    return plans.front();
   }
 
   std::size_t dims_from = 0;

@@ -376,7 +376,14 @@ std::vector<Binder::NamedPlan> Binder::bind_query_results(const K::Query& q, con
     std::string name = "PrimaryResult";
     for (const auto& o : res.operators)
       if (const auto* as = o.as<K::As>()) name = as->name;
-    out.push_back({std::move(name), bind_tabular(res, src, scope), st.range.begin});
+    result_evaluate_ = res.operators.empty() ? nullptr : res.operators.back().as<K::Evaluate>();
+    extra_results_.clear();
+    PlanPtr plan = bind_tabular(res, src, scope);
+    result_evaluate_ = nullptr;
+    if (!extra_results_.empty()) name = "prev-sequence-next";  // funnel_sequence: its page's names of its tables
+    out.push_back({std::move(name), std::move(plan), st.range.begin});
+    for (auto& e : extra_results_) out.push_back(std::move(e));
+    extra_results_.clear();
   }
   if (out.empty()) fail(src, 0, "the query has no tabular expression to run");
   return out;

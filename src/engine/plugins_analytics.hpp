@@ -61,7 +61,9 @@ struct FunnelSpec {
   std::vector<Value> sequence;         // the states looked for, as the state column's type
   std::vector<std::int64_t> periods;   // funnel_sequence_completion
 };
-PlanPtr make_funnel(PlanPtr child, FunnelSpec spec, Schema out);
+// One plan per schema of `outs` (funnel_sequence: its three tables; funnel_sequence_completion:
+// one), computed together; every plan carries `site`.
+std::vector<PlanPtr> make_funnel(PlanPtr child, FunnelSpec spec, std::vector<Schema> outs, const OpSite& site);
 
 // geo_polygon_lookup(LookupTable, PolygonKey, Lon, Lat [, radius] [, return_unmatched]
 // [, lookup_area_radius] [, return_lookup_key]) and geo_line_lookup(..., LineKey, Lon, Lat, Radius,
