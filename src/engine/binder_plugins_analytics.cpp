@@ -259,8 +259,11 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
   const K::Arg& time_arg = args[rolling ? 2 : 1];
   spec.time = bind_expr(*time_arg.value, rc, src, scope);
   const Type tt = spec.time->type;
-  if (tt != Type::DateTime && tt != Type::TimeSpan && tt != Type::Long && tt != Type::Int)
-    fail(src, pos(time_arg), plugin + ": the timeline column must be a datetime, timespan, int or long (it is " + std::string(type_name(tt)) + ")");
+  // rolling_percentile's IndexColumn may also be real (rolling-percentile-plugin: BinSize is an
+  // int, long, real, datetime or timespan).
+  if (tt != Type::DateTime && tt != Type::TimeSpan && tt != Type::Long && tt != Type::Int && !(rolling && tt == Type::Real))
+    fail(src, pos(time_arg), plugin + ": the " + (rolling ? "index" : "timeline") + " column must be a datetime, timespan, int, long" +
+                                 (rolling ? " or real" : "") + " (it is " + std::string(type_name(tt)) + ")");
   if (rolling) {
     if (!is_numeric(spec.id->type)) fail(src, pos(args[0]), "rolling_percentile: the value column must be numeric");
   } else if (spec.id->type == Type::Dynamic) {
@@ -415,7 +418,22 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
       bool ok = false;
       spec.percentile = p.is_null() ? -1 : number_of(p, ok);
       if (!ok || spec.percentile < 0 || spec.percentile > 100) fail(src, pos(args[1]), "rolling_percentile: Percentile must be a number from 0 to 100");
-      spec.step = step(args[3], "BinSize");
+      if (tt == Type::Real || tt == Type::Int || tt == Type::Long) {
+        // A numeric index: bins of any positive size, as bin(IndexColumn, BinSize).
+        const Value b = const_arg(args[3]);
+        bool bok = false;
+        const double size = b.is_null() || b.type == Type::String ? 0 : number_of(b, bok);
+        if (!bok || !std::isfinite(size) || size <= 0 || b.type == Type::DateTime || b.type == Type::TimeSpan)
+          fail(src, pos(args[3]), "rolling_percentile: BinSize must be a positive number (the index column is " + std::string(type_name(tt)) + ")");
+        if (tt == Type::Real || size != std::floor(size) || size > 9e18) {
+          spec.real_bins = true;
+          spec.real_bin_size = size;
+        } else {
+          spec.step.size = static_cast<std::int64_t>(size);
+        }
+      } else {
+        spec.step = step(args[3], "BinSize");
+      }
       const Value w = const_arg(args[4]);
       const double n = w.is_null() ? 0 : number_of(w, ok);
       if (!ok || n < 1 || n > 100000 || n != std::floor(n)) fail(src, pos(args[4]), "rolling_percentile: BinsPerWindow must be a whole number from 1 to 100000");
@@ -529,7 +547,8 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
   }
 
   Schema out;
-  out.fields.push_back({tname.empty() ? "Timestamp" : tname, tt});
+  // Real bins give real index values, as bin(long, real) does.
+  out.fields.push_back({tname.empty() ? "Timestamp" : tname, spec.real_bins ? Type::Real : tt});
   for (std::size_t j = dims_from; j < args.size(); ++j) {
     ExprPtr e = bind_expr(*args[j].value, rc, src, scope);
     std::string n = derive_name(*args[j].value, &is);

@@ -42,6 +42,11 @@ struct AnalyticsSpec {
   std::int64_t active_periods = 1;  // active_users_count
   double percentile = 50;           // rolling_percentile
   std::int64_t bins_per_window = 1; // rolling_percentile
+  // rolling_percentile over a real IndexColumn or with a real BinSize: the index is binned as
+  // bin(x, BinSize) does (floor(x / BinSize)), the timeline holds bin numbers (step 1) and the
+  // output index is bin number * BinSize, a real (as bin(long, real) gives).
+  bool real_bins = false;
+  double real_bin_size = 1;
   std::int64_t outer = 0;           // activity_engagement (the inner window is `step`)
   bool has_cohort = false;          // new_activity_metrics
   std::int64_t cohort = 0;
