@@ -77,8 +77,6 @@ const std::map<std::string, std::string>& reasons() {
 // Why a name that needs no service is not done yet (shown after "not implemented yet").
 const std::map<std::string, std::string>& not_yet() {
   static const std::map<std::string, std::string> r = {
-      {"series_periods_detect", "Kusto's period scores are not documented: the page scores its 14-bin period 0.84, where the lag-14 autocorrelation is 0.96 (0.74 biased, 0.97 as a Pearson correlation, 0.98 after removing the trend)"},
-      {"series_periods_validate", "as series_periods_detect"},
       {"geo_line_buffer", "needs spherical polygon union (a line's buffer unites the circles around its vertices and the bands along its edges)"},
       {"geo_polygon_buffer", "as geo_line_buffer"},
       {"geo_simplify_polygons_array", "needs spherical polygon union (the page unites the simplified polygons, which share borders)"},
@@ -192,7 +190,7 @@ bool implemented(engine::Engine& eng, const Entry& e, std::string& why) {
   const std::string q = probe(e);
   engine::RunOptions ro;
   ro.external_empty = true;
-  Table out;
+  std::vector<engine::ResultTable> out;  // every result table (fork, facet, funnel_sequence give several)
   engine::EngineError err;
   if (eng.run(q, kusto::QueryLocation::identity("probe"), ro, out, err)) return true;
   const std::string& m = err.error.message;
