@@ -71,7 +71,7 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
     err.error = location.error_at(query.text, all[1].offset,
                                   "the query returns " + std::to_string(all.size()) + " result tables (" + names +
                                       "); a rule's query must return one table (its rows are the rule's results): keep one "
-                                      "tabular expression statement, without fork or facet (rulelab query shows them all)");
+                                      "tabular expression statement, not ending in fork, facet or funnel_sequence (rulelab query shows them all)");
     err.unsupported = false;
     return false;
   }
