@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 namespace rulelab::engine::h3 {
 namespace {
@@ -169,7 +168,6 @@ struct FaceIjk {
 
 // ---- index bits
 constexpr int kBaseShift = 45, kResShift = 52;
-bool leading_is(Cell h, int d);
 int leading_digit(Cell h) {
   for (int r = 1; r <= resolution(h); ++r)
     if (const int d = digit(h, r)) return d;
@@ -282,9 +280,9 @@ FaceIjk face_ijk_of(Cell h) {
     ++ares;
   }
   if (adjust_overage(f, ares, pent && leading_is(h, kI), false) != Overage::None) {
-    if (pent)
-      while (adjust_overage(f, ares, false, false) != Overage::None) {
-      }
+    // A pentagon's cells may pass over a second face edge (at most a few: bounded for safety).
+    for (int guard = 0; pent && guard < 8 && adjust_overage(f, ares, false, false) != Overage::None; ++guard) {
+    }
     if (ares != res) f.c = up7r(f.c);
   } else if (ares != res) {
     f.c = orig;
