@@ -82,12 +82,6 @@ const std::map<std::string, std::string>& not_yet() {
       {"geo_simplify_polygons_array", "needs spherical polygon union (the page unites the simplified polygons, which share borders)"},
       {"geo_union_polygons_array", "needs spherical polygon overlay (union, intersection of areas)"},
       {"geo_intersection_2polygons", "needs spherical polygon overlay (union, intersection of areas)"},
-      {"geo_point_to_h3cell", "H3 cell geometry (the icosahedron's placement, the 122 base cells' numbering and home faces, each face's axes and the 20x27 face-to-base-cell table are conventions of the H3 library's data tables, which its published docs do not give; rulelab reads only the index bit layout)"},
-      {"geo_polygon_to_h3cells", "as geo_point_to_h3cell"},
-      {"geo_h3cell_to_central_point", "as geo_point_to_h3cell"},
-      {"geo_h3cell_to_polygon", "as geo_point_to_h3cell"},
-      {"geo_h3cell_neighbors", "as geo_point_to_h3cell"},
-      {"geo_h3cell_rings", "as geo_point_to_h3cell"},
   };
   return r;
 }
