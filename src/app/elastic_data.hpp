@@ -19,6 +19,7 @@ struct ElasticDocs {
   std::vector<Table> tables;
   std::vector<kuery::IndexDocs> indices;
   std::vector<std::string> warnings;
+  std::vector<std::string> notes;
   std::vector<FileRead> reads;
 };
 // With a read filter, documents the query cannot match are dropped while reading (each index's

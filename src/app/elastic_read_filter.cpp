@@ -109,6 +109,7 @@ std::shared_ptr<KueryReadFilter> KueryReadFilter::make(std::string_view query, c
   f->query_ = std::string(query);
   f->types_ = &types;
   f->time_ = std::move(time);
+  if (!f->time_) f->prefilter_ = std::make_shared<const RawPrefilter>(compiled.raw_prefilter());
   return f;
 }
 
@@ -122,6 +123,7 @@ void KueryReadFilter::install(IngestOptions& opt, ReadFilterCounts& counts) cons
     shared->paths.push_back(time_->timestamp_field);
     shared->paths.push_back("@timestamp");
   }
+  if (!prefilter_->empty()) opt.prefilter = prefilter_;
   auto m = std::make_shared<std::mutex>();
   opt.make_document_filter = [shared, &counts, m]() -> std::unique_ptr<DocumentFilter> {
     return std::make_unique<Filter>(shared, counts, m);

@@ -41,8 +41,12 @@ class KueryReadFilter {
 
   // Installs the filter into a load's options; counts go to `counts` (must outlive the load).
   void install(IngestOptions& opt, ReadFilterCounts& counts) const;
+  // The literals a document must hold (core/raw_prefilter.hpp); empty when the query names none or
+  // the load counts documents per window (a document skipped unparsed has no event time).
+  const RawPrefilter& prefilter() const { return *prefilter_; }
 
  private:
+  std::shared_ptr<const RawPrefilter> prefilter_ = std::make_shared<RawPrefilter>();
   std::string query_;
   const elastic::FieldTypes* types_ = nullptr;
   std::optional<kuery::RuleWindow> time_;

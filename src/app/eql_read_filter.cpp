@@ -6,6 +6,7 @@
 #include "app/eql_rule.hpp"
 #include "eql/engine.hpp"
 #include "eql/eval.hpp"
+#include "core/raw_prefilter.hpp"
 
 namespace rulelab::app {
 
@@ -77,7 +78,105 @@ class Filter : public DocumentFilter {
   std::vector<DynRef> raw_;
 };
 
+// ---- the raw-bytes prefilter -------------------------------------------------------------------
+
+// A keyword field whose indexed terms are its values as written (no normalizer, no null_value).
+bool raw_keyword(const elastic::FieldTypes& types, const std::string& name) {
+  auto f = types.lookup(name);
+  if (!f) return false;
+  const auto& m = f->mapping;
+  return (m.type == elastic::FieldType::Keyword || m.type == elastic::FieldType::Wildcard) && !m.normalizer && !m.null_value;
+}
+
+// The longest piece of an EQL wildcard pattern (`*` and `?` wild).
+std::string longest_piece(const std::string& pattern) {
+  std::string best, cur;
+  for (char c : pattern) {
+    if (c == '*' || c == '?') {
+      if (cur.size() > best.size()) best = cur;
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return cur.size() > best.size() ? cur : best;
+}
+
+// One of the string constants args[from..] (pieces of patterns when `pattern`): caseless always
+// when `caseless` (EQL's `:` and `~` forms), else as written.
+RawPrefilter any_constant(const eql::Expr& e, std::size_t from, bool caseless, bool pattern) {
+  std::vector<RawLiteral> clause;
+  for (std::size_t i = from; i < e.args.size(); ++i) {
+    const auto& a = e.args[i];
+    if (!a || a->kind != eql::ExprKind::Literal || a->value.kind != eql::Value::Kind::String) return {};
+    auto one = RawPrefilter::literal(pattern ? longest_piece(a->value.s) : a->value.s, caseless);
+    if (one.empty()) return {};
+    clause.push_back(one.clauses[0][0]);
+  }
+  RawPrefilter r;
+  if (clause.empty()) return RawPrefilter::never();
+  r.clauses.push_back(std::move(clause));
+  return r;
+}
+
+bool keyword_field(const eql::ExprPtr& a, const elastic::FieldTypes& types) {
+  return a && a->kind == eql::ExprKind::Field && !a->optional && raw_keyword(types, a->name);
+}
+
+// What the condition needs of a document's bytes. Comparisons are taken caseless whenever EQL
+// could compare without case (always sound: a caseless literal keeps more).
+RawPrefilter condition_prefilter(const eql::Expr& e, const elastic::FieldTypes& types, int depth = 0) {
+  using K = eql::ExprKind;
+  if (depth > 100) return {};
+  switch (e.kind) {
+    case K::And:
+      if (e.args.size() != 2 || !e.args[0] || !e.args[1]) return {};
+      return RawPrefilter::and_(condition_prefilter(*e.args[0], types, depth + 1), condition_prefilter(*e.args[1], types, depth + 1));
+    case K::Or:
+      if (e.args.size() != 2 || !e.args[0] || !e.args[1]) return {};
+      return RawPrefilter::or_(condition_prefilter(*e.args[0], types, depth + 1), condition_prefilter(*e.args[1], types, depth + 1));
+    case K::Compare: {
+      if (e.op != eql::Op::Eq || e.args.size() != 2 || !e.args[0] || !e.args[1]) return {};
+      const eql::Expr* lit = nullptr;
+      if (keyword_field(e.args[0], types)) lit = e.args[1].get();
+      else if (keyword_field(e.args[1], types)) lit = e.args[0].get();
+      if (!lit || lit->kind != K::Literal || lit->value.kind != eql::Value::Kind::String) return {};
+      return RawPrefilter::literal(lit->value.s, e.insensitive);
+    }
+    case K::In:
+      if (e.negated || e.args.size() < 2 || !keyword_field(e.args[0], types)) return {};
+      return any_constant(e, 1, e.insensitive, false);
+    case K::Match:
+      if (e.args.size() < 2 || !keyword_field(e.args[0], types)) return {};
+      if (e.op == eql::Op::Seq) return any_constant(e, 1, true, true);
+      if (e.op == eql::Op::Like) return any_constant(e, 1, e.insensitive, true);
+      return {};
+    case K::Call:
+      if ((e.name == "startsWith" || e.name == "endsWith" || e.name == "stringContains") && e.args.size() == 2 &&
+          keyword_field(e.args[0], types))
+        return any_constant(e, 1, true, false);
+      return {};
+    default: return {};
+  }
+}
+
 }  // namespace
+
+RawPrefilter eql_raw_prefilter(const eql::Query& q, const elastic::FieldTypes& types, const std::string& category_field) {
+  std::vector<const eql::EventFilter*> filters;
+  if (q.kind == eql::QueryKind::Event) filters.push_back(&q.event);
+  for (const auto& st : q.stages) filters.push_back(&st.filter);
+  if (q.until) filters.push_back(&q.until->filter);
+  RawPrefilter out = RawPrefilter::never();
+  for (const auto* f : filters) {
+    RawPrefilter one = f->condition ? condition_prefilter(*f->condition, types) : RawPrefilter{};
+    if (!f->category.empty() && raw_keyword(types, category_field))
+      one = RawPrefilter::and_(std::move(one), RawPrefilter::literal(f->category, true));
+    out = RawPrefilter::or_(out, one);
+    if (out.empty()) break;
+  }
+  return out;
+}
 
 std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const elastic::FieldTypes& types,
                                                                  const std::string& timestamp_field,

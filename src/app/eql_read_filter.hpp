@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/ingest.hpp"
+#include "core/raw_prefilter.hpp"
 #include "eql/ast.hpp"
 #include "elastic/field_types.hpp"
 
@@ -28,5 +29,12 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
                                                                  const std::string& timestamp_field,
                                                                  const std::string& category_field, bool lean = false,
                                                                  const std::vector<std::string>& lean_fields = {});
+
+// The literals a document's bytes must hold to pass one of the query's event filters
+// (core/raw_prefilter.hpp): exact and caseless comparisons, `in`, `:`, `like` and the string
+// functions on keyword fields without a normalizer or null_value, and the event category. Apply it
+// only with eql_read_filter (the same fields typed without the data); documents it skips are not
+// parsed, so they are neither counted as without a timestamp nor seen by the dynamic mapping.
+RawPrefilter eql_raw_prefilter(const eql::Query& q, const elastic::FieldTypes& types, const std::string& category_field);
 
 }  // namespace rulelab::app

@@ -236,6 +236,7 @@ bool load_eql_data(const std::vector<DataSpec>& data, bool strict, EventStore& s
     }
   }
   for (const auto& w : store.warnings) { std::ostringstream m_; m_ << "warning: " << w; messages.push_back(m_.str()); }
+  for (const auto& n : store.notes) messages.push_back("note: " + n);
   return true;
 }
 

@@ -68,6 +68,13 @@ std::string standard_note(const std::string& table, const std::vector<Field>& ad
          " that Azure Monitor gives every table and the query or a workspace function reads: read as empty";
 }
 
+std::string prefiltered_note(const Workspace& ws, const std::string& file, const IngestStats& st) {
+  auto it = ws.prefilters.find(file);
+  return file + ": " + std::to_string(st.prefiltered) + " of " + std::to_string(st.records) +
+         " record(s) skipped unparsed: they cannot hold " + (it != ws.prefilters.end() ? it->second : std::string("the query's literals")) +
+         " (their JSON is not checked; --no-pushdown reads every line)";
+}
+
 // Appends empty columns to every batch of t.
 void append_empty_columns(Table& t, const std::vector<Field>& added) {
   for (const auto& f : added) t.schema.fields.push_back(f);
@@ -246,6 +253,15 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
         for (auto& f : known->fields)
           if (std::find(cols.begin(), cols.end(), f.name) != cols.end()) stage.fields.push_back(f);
         opt.filter_columns = cols;
+        // JSON records whose bytes cannot hold what every use's predicates compare are skipped
+        // unparsed (core/raw_prefilter.hpp).
+        if (probe) {
+          auto pf = std::make_shared<const RawPrefilter>(probe->raw_prefilter());
+          if (!pf->empty()) {
+            ws.prefilters[file] = pf->describe();
+            opt.prefilter = std::move(pf);
+          }
+        }
         const auto w = window.value_or(std::make_pair(std::int64_t{0}, std::int64_t{0}));
         const Schema read = *known;
         const bool pushed = probe != nullptr;
@@ -280,6 +296,7 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
       const IngestStats& st = res->stats;
       ws.reads.push_back({table, file, st.records, st.rows, st.filtered, st.rejected, pushed_down});
     }
+    if (res->stats.prefiltered) ws.notes.push_back(prefiltered_note(ws, file, res->stats));
     for (auto& rj : res->stats.first_rejections) { std::ostringstream m_; m_ << file << ":" << rj.line << ": record skipped: " << rj.reason; ws.messages.push_back(m_.str()); }
     for (auto& w : res->stats.warnings) ws.messages.push_back(file + ": " + w);
     for (auto& n : res->stats.notes) ws.notes.push_back(file + ": " + n);
@@ -567,6 +584,7 @@ void collect_reads(Workspace& ws) {
     for (auto& r : ft->reads()) {
       const IngestStats& st = r.stats;
       ws.reads.push_back({table, r.path, st.records, st.rows, st.filtered, st.rejected, ws.lazy_pushdown[r.path]});
+      if (st.prefiltered) ws.notes.push_back(prefiltered_note(ws, r.path, st));
       for (auto& rj : st.first_rejections) { std::ostringstream m_; m_ << r.path << ":" << rj.line << ": record skipped: " << rj.reason; ws.messages.push_back(m_.str()); }
       for (auto& w : st.warnings) ws.messages.push_back(r.path + ": " + w);
       for (auto& n : st.notes) ws.notes.push_back(r.path + ": " + n);

@@ -159,6 +159,8 @@ void write_json(DynRef v, std::string& out) {
 
 std::string to_json(DynRef v) {
   std::string s;
+  // The JSON text is about as long as the encoding (which adds lengths, drops quotes and commas).
+  s.reserve(v.byte_size() + v.byte_size() / 4 + 16);
   write_json(v, s);
   return s;
 }

@@ -11,6 +11,7 @@
 #include "core/datetime.hpp"
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
+#include "core/raw_prefilter.hpp"
 
 namespace rulelab {
 
@@ -65,6 +66,9 @@ struct IngestOptions {
   // JSON records: only those starting on a line this accepts are parsed; the others are counted
   // as filtered, unread (re-reading chosen documents of a file).
   std::function<bool(std::size_t line)> keep_line;
+  // JSON records (NDJSON lines, array elements): a record whose bytes cannot hold the prefilter's
+  // literals is skipped unparsed and counted as filtered (and prefiltered). Not for CSV.
+  std::shared_ptr<const RawPrefilter> prefilter;
   // CSV without a header (Kusto's externaldata, ingestion without a mapping): cells map to the
   // schema's columns by position; missing cells are null, extra cells are dropped with a warning.
   bool csv_positional = false;
@@ -101,6 +105,7 @@ struct IngestStats {
   std::size_t rows = 0;      // records read into rows
   std::size_t rejected = 0;  // records that could not be read (rows + rejected + filtered = records)
   std::size_t filtered = 0;  // records dropped by IngestOptions::keep
+  std::size_t prefiltered = 0;  // of `filtered`: skipped unparsed by IngestOptions::prefilter
   std::vector<Rejection> first_rejections;
   std::vector<std::string> warnings;  // values set to null, fields not in the schema, inferred schema
   std::vector<std::string> notes;     // columns kept that the schema lacks, date orders told by the data

@@ -1,5 +1,7 @@
 #include "engine/pushdown.hpp"
 
+#include <map>
+
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -351,6 +353,116 @@ void RowFilter::select(const Batch& batch, std::vector<std::uint8_t>& keep) {
   m.slot->table = nullptr;
   for (std::size_t i = 0; i < n && i < keep.size(); ++i)
     if (!m.hit[i]) keep[i] = 0;
+}
+
+namespace {
+
+// What a use query's predicates need of a record's bytes.
+class PrefilterOf {
+ public:
+  PrefilterOf(const kusto::Query& q, const Schema& schema) : schema_(schema) {
+    for (const auto& st : q.statements)
+      if (auto* l = st.as<kusto::Let>()) {
+        lets_.insert(l->name);
+        if (auto* e = std::get_if<kusto::ExprPtr>(&l->value); e && *e)
+          if (auto* lit = (*e)->as<kusto::Literal>(); lit && lit->type == Type::String)
+            if (auto* v = std::get_if<std::string>(&lit->value)) strings_[l->name] = *v;
+      }
+  }
+
+  RawPrefilter of(const kusto::Expr& e, int depth = 0) const {
+    using B = kusto::BinaryOp;
+    if (depth > 100) return {};
+    if (auto* b = e.as<kusto::Binary>()) {
+      if (!b->lhs || !b->rhs) return {};
+      switch (b->op) {
+        case B::And: return RawPrefilter::and_(of(*b->lhs, depth + 1), of(*b->rhs, depth + 1));
+        case B::Or: return RawPrefilter::or_(of(*b->lhs, depth + 1), of(*b->rhs, depth + 1));
+        case B::Eq:
+        case B::EqCi: {
+          const bool ci = b->op == B::EqCi;
+          if (string_column(*b->lhs)) return literal(*b->rhs, ci);
+          if (string_column(*b->rhs)) return literal(*b->lhs, ci);
+          return {};
+        }
+        case B::HasCs:
+        case B::HasPrefixCs:
+        case B::HasSuffixCs:
+        case B::ContainsCs:
+        case B::StartsWithCs:
+        case B::EndsWithCs: return string_column(*b->lhs) ? literal(*b->rhs, false) : RawPrefilter{};
+        case B::Has:
+        case B::HasPrefix:
+        case B::HasSuffix:
+        case B::Contains:
+        case B::StartsWith:
+        case B::EndsWith: return string_column(*b->lhs) ? literal(*b->rhs, true) : RawPrefilter{};
+        default: return {};
+      }
+    }
+    if (auto* in = e.as<kusto::InExpr>()) {
+      if (in->subquery || !in->lhs || !string_column(*in->lhs) || in->items.empty()) return {};
+      using I = kusto::InOp;
+      const bool ci = in->op == I::InCi || in->op == I::HasAny || in->op == I::HasAll;
+      if (in->op == I::HasAll) {
+        RawPrefilter all;
+        for (const auto& it : in->items) all = RawPrefilter::and_(std::move(all), it ? literal(*it, true) : RawPrefilter{});
+        return all;
+      }
+      if (in->op != I::In && in->op != I::InCi && in->op != I::HasAny) return {};
+      RawPrefilter any = RawPrefilter::never();
+      for (const auto& it : in->items) {
+        if (!it) return {};
+        any = RawPrefilter::or_(any, literal(*it, ci));
+        if (any.empty()) return {};
+      }
+      return any;
+    }
+    return {};
+  }
+
+ private:
+  bool string_column(const kusto::Expr& e) const {
+    auto* n = e.as<kusto::Name>();
+    if (!n || lets_.count(n->name)) return false;
+    const int i = schema_.index_of(n->name);
+    return i >= 0 && schema_.fields[static_cast<std::size_t>(i)].type == Type::String;
+  }
+  RawPrefilter literal(const kusto::Expr& e, bool caseless) const {
+    if (auto* lit = e.as<kusto::Literal>(); lit && lit->type == Type::String)
+      if (auto* v = std::get_if<std::string>(&lit->value)) return RawPrefilter::literal(*v, caseless);
+    if (auto* n = e.as<kusto::Name>()) {
+      auto it = strings_.find(n->name);
+      if (it != strings_.end()) return RawPrefilter::literal(it->second, caseless);
+    }
+    return {};
+  }
+
+  const Schema& schema_;
+  std::set<std::string> lets_;
+  std::map<std::string, std::string> strings_;
+};
+
+}  // namespace
+
+RawPrefilter RowFilter::raw_prefilter() const {
+  RawPrefilter out = RawPrefilter::never();
+  for (const auto& q : impl_->queries) {
+    const kusto::TabularExpr* t = q->result();
+    if (!t) return {};
+    auto* src = t->source.as<kusto::TableRef>();
+    if (!src || src->name != kPushdownTable) return {};
+    PrefilterOf pf(*q, impl_->schema);
+    RawPrefilter use;
+    for (const auto& op : t->operators) {
+      auto* w = op.as<kusto::Where>();
+      if (!w || !w->predicate) return {};  // only a use's leading predicates are pushed
+      use = RawPrefilter::and_(std::move(use), pf.of(*w->predicate));
+    }
+    out = RawPrefilter::or_(out, use);
+    if (out.empty()) return out;
+  }
+  return out;
 }
 
 }  // namespace rulelab::engine

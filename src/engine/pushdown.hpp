@@ -52,6 +52,11 @@ class RowFilter : public BatchFilter {
   void set_input(const Schema& input);
   // Rows no use keeps get keep[i] = 0.
   void select(const Batch& batch, std::vector<std::uint8_t>& keep) override;
+  // The literals a JSON record's bytes must hold for some use to keep its row (core/
+  // raw_prefilter.hpp): string columns compared with string literals (==, =~, in, in~, has,
+  // contains, startswith, endswith and their _cs forms, has_any, has_all), combined as the
+  // predicates combine them; other predicates add nothing. Empty when nothing is required.
+  RawPrefilter raw_prefilter() const;
 
  private:
   struct Impl;

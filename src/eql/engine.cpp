@@ -29,6 +29,7 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
   o.documents = true;
   o.strict = strict;
   o.make_document_filter = lean ? lean_filter : filter;
+  if (prefilter && !prefilter->empty() && o.make_document_filter) o.prefilter = prefilter;
   auto r = ingest_file(path, o);
   if (!r) return r.error();
   if (lean && r->stats.format != InputFormat::NDJson) {
@@ -42,6 +43,10 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
   }
   const std::size_t first = docs_.size();
   unread_ += r->stats.filtered;
+  if (r->stats.prefiltered)
+    notes.push_back(path + ": " + std::to_string(r->stats.prefiltered) + " of " + std::to_string(r->stats.records) +
+                    " document(s) skipped unparsed: they cannot hold " + prefilter->describe() +
+                    " (their JSON, timestamps and fields are not looked at; --no-pushdown reads every line)");
   std::size_t id = index_id(index);
   indexes_[id].file = path;
   for (const auto& rej : r->stats.first_rejections)

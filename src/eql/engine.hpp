@@ -12,6 +12,7 @@
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
 #include "core/ingest.hpp"
+#include "core/raw_prefilter.hpp"
 #include "core/limits.hpp"
 #include "eql/ast.hpp"
 #include "eql/eval.hpp"
@@ -61,6 +62,10 @@ class EventStore {
     return m ? &*m : nullptr;
   }
   std::vector<std::string> warnings;  // records skipped while reading
+  std::vector<std::string> notes;     // documents skipped unparsed by the prefilter
+  // Applied by load_file() when it is given a filter (core/raw_prefilter.hpp): documents whose
+  // bytes cannot pass the query's event filters are skipped unparsed (counted in unread()).
+  std::shared_ptr<const RawPrefilter> prefilter;
   std::size_t unread() const { return unread_; }  // documents a load's filter dropped
 
  private:

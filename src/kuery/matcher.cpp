@@ -1055,4 +1055,105 @@ CompiledQuery CompiledQuery::compile_dsl(const nlohmann::json& query, const Inde
 
 bool CompiledQuery::matches(DynRef doc) const { return plan_ && eval(*plan_, doc); }
 
+namespace {
+
+// The longest run of literal characters of a Lucene wildcard pattern ('*', '?' wild, '\' escapes).
+std::string longest_wildcard_piece(std::string_view pattern) {
+  std::string best, cur;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '*' || c == '?') {
+      if (cur.size() > best.size()) best = cur;
+      cur.clear();
+    } else if (c == '\\' && i + 1 < pattern.size()) {
+      cur += pattern[++i];
+    } else {
+      cur += c;
+    }
+  }
+  return cur.size() > best.size() ? cur : best;
+}
+
+RawPrefilter pred_prefilter(const FieldPred& p) {
+  if (p.never) return RawPrefilter::never();
+  const auto& m = p.f.mapping;
+  if (p.f.origin == MappingOrigin::Unmapped) return {};
+  if (!(m.type == FieldType::Keyword || m.type == FieldType::Wildcard) || m.normalizer || m.null_value) return {};
+  RawPrefilter out;
+  auto any_of = [&](const std::vector<std::string>& lits, bool caseless) {
+    std::vector<RawLiteral> clause;
+    for (const auto& l : lits) {
+      auto one = RawPrefilter::literal(l, caseless);
+      if (one.empty()) return RawPrefilter{};  // one alternative gives nothing to look for
+      clause.push_back(one.clauses[0][0]);
+    }
+    RawPrefilter r;
+    if (!clause.empty()) r.clauses.push_back(std::move(clause));
+    return r;
+  };
+  switch (p.op) {
+    case Op::Match:
+    case Op::Phrase: return any_of({p.key}, false);
+    case Op::Term: return any_of(p.terms, p.case_insensitive);
+    case Op::Wildcard:
+      if (p.terms.empty()) return {};
+      return any_of({longest_wildcard_piece(p.terms[0])}, p.case_insensitive);
+    case Op::QueryString: {
+      std::vector<std::string> lits;
+      for (const auto& q : p.qs) {
+        if (q.segments.empty()) return {};
+        std::string best;
+        for (const auto& seg : q.segments)
+          if (seg.size() > best.size()) best = seg;
+        lits.push_back(q.wildcard ? best : q.segments[0]);
+      }
+      return any_of(lits, false);
+    }
+    default: return {};
+  }
+}
+
+RawPrefilter plan_prefilter(const Plan& p, int depth = 0) {
+  if (depth > 100) return {};
+  switch (p.kind) {
+    case Plan::Kind::All: return {};
+    case Plan::Kind::None: return RawPrefilter::never();
+    case Plan::Kind::Or: {
+      if (p.children.empty()) return RawPrefilter::never();
+      RawPrefilter acc = plan_prefilter(*p.children[0], depth + 1);
+      for (std::size_t i = 1; i < p.children.size(); ++i) acc = RawPrefilter::or_(acc, plan_prefilter(*p.children[i], depth + 1));
+      return acc;
+    }
+    case Plan::Kind::And: {
+      RawPrefilter acc;
+      for (const auto& c : p.children) acc = RawPrefilter::and_(std::move(acc), plan_prefilter(*c, depth + 1));
+      return acc;
+    }
+    case Plan::Kind::Not: return {};
+    case Plan::Kind::Fields: {
+      if (p.preds.empty()) return RawPrefilter::never();
+      RawPrefilter acc = pred_prefilter(p.preds[0]);
+      for (std::size_t i = 1; i < p.preds.size(); ++i) acc = RawPrefilter::or_(acc, pred_prefilter(p.preds[i]));
+      return acc;
+    }
+    case Plan::Kind::Bool: {
+      RawPrefilter acc;
+      for (std::size_t i = 0; i < p.must; ++i) acc = RawPrefilter::and_(std::move(acc), plan_prefilter(*p.children[i], depth + 1));
+      const std::size_t should_end = p.children.size() - p.must_not;
+      if (p.min_should >= 1 && should_end > p.must) {
+        RawPrefilter any = plan_prefilter(*p.children[p.must], depth + 1);
+        for (std::size_t i = p.must + 1; i < should_end; ++i) any = RawPrefilter::or_(any, plan_prefilter(*p.children[i], depth + 1));
+        acc = RawPrefilter::and_(std::move(acc), any);
+      }
+      return acc;
+    }
+    case Plan::Kind::Nested: return p.children.empty() ? RawPrefilter{} : plan_prefilter(*p.children[0], depth + 1);
+  }
+  return {};
+}
+
+}  // namespace
+
+RawPrefilter CompiledQuery::raw_prefilter() const { return plan_ ? plan_prefilter(*plan_) : RawPrefilter{}; }
+
 }  // namespace rulelab::kuery

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/dynamic.hpp"
+#include "core/raw_prefilter.hpp"
 #include "core/types.hpp"
 #include "elastic/field_types.hpp"
 #include "kuery/ast.hpp"
@@ -53,6 +54,11 @@ class CompiledQuery {
   ~CompiledQuery();
 
   bool matches(DynRef doc) const;
+  // Literals a document's bytes must hold for matches() to be true (core/raw_prefilter.hpp): the
+  // exact terms of keyword fields without a normalizer or null_value (term, match, phrase,
+  // wildcard and query_string pieces; caseless where the query is case-insensitive), combined as
+  // the query combines them; anything else (text fields, ranges, exists, not) adds nothing.
+  RawPrefilter raw_prefilter() const;
   // Elasticsearch would reject the query: the search fails.
   const std::vector<QueryIssue>& errors() const { return errors_; }
   // Worth telling the user (wildcard field names that matched no field, fields mapped nowhere).

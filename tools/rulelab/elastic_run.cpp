@@ -34,6 +34,7 @@ int query_kuery(const QueryArgs& a) {
     return 1;
   }
   for (const auto& w : data->warnings) std::cerr << "warning: " << w << "\n";
+  for (const auto& n : data->notes) std::cerr << "note: " << n << "\n";
   const kuery::ElasticRunResult r = kuery::run_kuery_query(a.query, data->indices, *types, *now, a.size,
                                                          Deadline::after(a.limits.timeout_seconds));
   for (const auto& e : r.errors) std::cerr << e << "\n";

@@ -94,6 +94,8 @@ int query_eql(const QueryArgs& a) {
   const auto lean_filter = a.mapping.empty() && !a.no_pushdown && q->kind != eql::QueryKind::Event
                                ? app::eql_read_filter(*q, typing.types, ts_field, cat_field, true, lean_fields)
                                : std::function<std::unique_ptr<DocumentFilter>()>{};
+  // Lines whose bytes cannot pass any event filter are skipped unparsed.
+  if (filter) store.prefilter = std::make_shared<const RawPrefilter>(app::eql_raw_prefilter(*q, typing.types, cat_field));
   const bool ok = app::load_eql_data(data, a.strict, store, messages, filter, lean_filter) &&
                   app::setup_eql_types(a.mapping, data, store, typing, messages) &&
                   app::check_unknown_fields(*q, a.query, where, typing, store, messages);

@@ -1,0 +1,327 @@
+#include "core/raw_prefilter.hpp"
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define RULELAB_AVX2 1
+#endif
+
+namespace rulelab {
+
+namespace {
+
+bool is_alpha(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c | 0x20) : c; }
+
+bool equal_caseless(const char* a, const unsigned char* lowered, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (lower(static_cast<unsigned char>(a[i])) != lowered[i]) return false;
+  return true;
+}
+
+bool has_non_ascii(std::string_view s) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 16 <= s.size(); i += 16)
+    if (_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i))) != 0) return true;
+#endif
+  for (; i < s.size(); ++i)
+    if (static_cast<unsigned char>(s[i]) >= 0x80) return true;
+  return false;
+}
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The characters the record's escapes may stand for, as far as a usable literal can hold them: a
+// usable literal holds no quote, backslash or control character, so only \/ and \u escapes
+// matter. A backslash before 'u' that is itself escaped ("\\u") is taken as an escape too
+// (more is kept, never less).
+struct Escapes {
+  std::array<bool, 128> ascii{};
+  bool non_ascii = false;  // a \u escape above U+007F
+  bool unknown = false;    // a \u not followed by four hex digits: anything may be meant
+};
+
+void note_escape(Escapes& e, const char* b, const char* end) {
+  if (b[1] == '/') {
+    e.ascii['/'] = true;
+    return;
+  }
+  if (end - b < 6) {
+    e.unknown = true;
+    return;
+  }
+  int v = 0;
+  for (int k = 2; k < 6; ++k) {
+    const int h = hex(b[k]);
+    if (h < 0) {
+      e.unknown = true;
+      return;
+    }
+    v = v * 16 + h;
+  }
+  if (v < 0x80) e.ascii[static_cast<std::size_t>(v)] = true;
+  else e.non_ascii = true;
+}
+
+#if RULELAB_AVX2
+// The AVX2 form of escapes_of()'s loop: the position to go on from.
+__attribute__((target("avx2"))) std::size_t escapes_avx2(std::string_view s, Escapes& e) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  const std::size_t n = s.size();
+  const __m256i bs = _mm256_set1_epi8('\\'), u = _mm256_set1_epi8('u'), sl = _mm256_set1_epi8('/');
+  std::size_t i = 0;
+  for (; i + 33 <= n; i += 32) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 1));
+    unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(
+        _mm256_and_si256(_mm256_cmpeq_epi8(a, bs), _mm256_or_si256(_mm256_cmpeq_epi8(b, u), _mm256_cmpeq_epi8(b, sl)))));
+    while (mask) {
+      note_escape(e, p + i + static_cast<unsigned>(__builtin_ctz(mask)), end);
+      if (e.unknown) return n;
+      mask &= mask - 1;
+    }
+  }
+  return i;
+}
+#endif
+
+Escapes escapes_of(std::string_view s, bool avx2) {
+  Escapes e;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+#if RULELAB_AVX2
+  if (avx2) i = escapes_avx2(s, e);
+  if (e.unknown) return e;
+#endif
+#if defined(__SSE2__)
+  const __m128i bs = _mm_set1_epi8('\\'), u = _mm_set1_epi8('u'), sl = _mm_set1_epi8('/');
+  for (; i + 17 <= n; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_and_si128(_mm_cmpeq_epi8(a, bs), _mm_or_si128(_mm_cmpeq_epi8(b, u), _mm_cmpeq_epi8(b, sl)))));
+    while (mask) {
+      note_escape(e, p + i + static_cast<unsigned>(__builtin_ctz(mask)), end);
+      if (e.unknown) return e;
+      mask &= mask - 1;
+    }
+  }
+#endif
+  for (; i + 1 < n; ++i)
+    if (p[i] == '\\' && (p[i + 1] == 'u' || p[i + 1] == '/')) {
+      note_escape(e, p + i, end);
+      if (e.unknown) return e;
+    }
+  return e;
+}
+
+bool has_letter(std::string_view lit) {
+  for (unsigned char c : lit)
+    if (is_alpha(c)) return true;
+  return false;
+}
+
+}  // namespace
+
+namespace {
+
+constexpr std::size_t kFound = static_cast<std::size_t>(-1);
+
+#if RULELAB_AVX2
+// The AVX2 form of search()'s loop (32 bytes at a time): kFound, or the position to go on from.
+template <class Eq>
+__attribute__((target("avx2"))) std::size_t search_avx2(std::string_view hay, const unsigned char* nl, std::size_t m,
+                                                         bool caseless, const Eq& equal_at) {
+  const std::size_t last = hay.size() - m;
+  const unsigned char f = nl[0], l = nl[m - 1];
+  const __m256i fold_f = _mm256_set1_epi8(static_cast<char>(caseless && is_alpha(f) ? 0x20 : 0));
+  const __m256i fold_l = _mm256_set1_epi8(static_cast<char>(caseless && is_alpha(l) ? 0x20 : 0));
+  const __m256i vf = _mm256_set1_epi8(static_cast<char>(f)), vl = _mm256_set1_epi8(static_cast<char>(l));
+  std::size_t i = 0;
+  for (; i + 32 <= last + 1; i += 32) {
+    const __m256i a = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hay.data() + i)), fold_f);
+    const __m256i b = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hay.data() + i + m - 1)), fold_l);
+    unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, vf), _mm256_cmpeq_epi8(b, vl))));
+    while (mask) {
+      const unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
+      if (equal_at(hay.data() + i + bit)) return kFound;
+      mask &= mask - 1;
+    }
+  }
+  return i;
+}
+#endif
+
+// Muła's substring search: positions where the needle's first and last bytes agree (32 or 16 at
+// a time), then a full comparison. Caseless: letters compared with | 0x20 (the needle is lowered).
+bool search(std::string_view hay, std::string_view needle, bool caseless, bool avx2) {
+  const std::size_t m = needle.size();
+  if (m == 0) return true;
+  if (hay.size() < m) return false;
+  const auto* nl = reinterpret_cast<const unsigned char*>(needle.data());
+  auto equal_at = [&](const char* a) {
+    return caseless ? equal_caseless(a, nl, m) : std::memcmp(a, nl, m) == 0;
+  };
+  std::size_t i = 0;
+  const std::size_t last = hay.size() - m;  // the last start position
+#if RULELAB_AVX2
+  if (avx2) i = search_avx2(hay, nl, m, caseless, equal_at);
+  if (i == kFound) return true;
+#endif
+#if defined(__SSE2__)
+  const unsigned char f = nl[0], l = nl[m - 1];
+  const __m128i fold_f = _mm_set1_epi8(static_cast<char>(caseless && is_alpha(f) ? 0x20 : 0));
+  const __m128i fold_l = _mm_set1_epi8(static_cast<char>(caseless && is_alpha(l) ? 0x20 : 0));
+  const __m128i vf = _mm_set1_epi8(static_cast<char>(f)), vl = _mm_set1_epi8(static_cast<char>(l));
+  for (; i + 16 <= last + 1; i += 16) {
+    const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hay.data() + i)), fold_f);
+    const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hay.data() + i + m - 1)), fold_l);
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, vf), _mm_cmpeq_epi8(b, vl))));
+    while (mask) {
+      const unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
+      if (equal_at(hay.data() + i + bit)) return true;
+      mask &= mask - 1;
+    }
+  }
+#endif
+  for (; i <= last; ++i)
+    if (equal_at(hay.data() + i)) return true;
+  return false;
+}
+
+}  // namespace
+
+bool contains_caseless(std::string_view hay, std::string_view needle) {
+  std::string low(needle);
+  for (auto& c : low) c = static_cast<char>(lower(static_cast<unsigned char>(c)));
+  return search(hay, low, true, false);
+}
+
+bool RawPrefilter::usable(std::string_view lit) {
+  if (lit.empty()) return false;
+  bool numeric = true;
+  for (unsigned char c : lit) {
+    if (c < 0x20 || c == 0x7f) return false;
+    switch (c) {
+      case '{':
+      case '}':
+      case '[':
+      case ']':
+      case ':':
+      case ',':
+      case '"':
+      case '\\': return false;
+      default: break;
+    }
+    if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) numeric = false;
+  }
+  return !numeric;
+}
+
+bool RawPrefilter::may_match(std::string_view record) const {
+  bool have_escapes = false, have_non_ascii = false, known_non_ascii = false;
+  Escapes esc;
+  for (const auto& clause : clauses) {
+    bool possible = false;
+    for (const auto& lit : clause) {
+      const bool found = search(record, lit.text, lit.caseless, avx2_);
+      if (found) {
+        possible = true;
+        break;
+      }
+      if (!have_escapes) {
+        esc = escapes_of(record, avx2_);
+        have_escapes = true;
+      }
+      if (esc.unknown) return true;
+      for (unsigned char c : lit.text) {
+        if (c >= 0x80 ? esc.non_ascii : (esc.ascii[c] || (lit.caseless && is_alpha(c) && esc.ascii[c ^ 0x20]))) {
+          possible = true;
+          break;
+        }
+      }
+      if (!possible && lit.caseless && has_letter(lit.text)) {
+        if (!known_non_ascii) {
+          have_non_ascii = has_non_ascii(record);
+          known_non_ascii = true;
+        }
+        possible = have_non_ascii || esc.non_ascii;
+      }
+      if (possible) break;
+    }
+    if (!possible) return false;
+  }
+  return true;
+}
+
+std::string RawPrefilter::describe() const {
+  std::string s;
+  for (std::size_t i = 0; i < clauses.size(); ++i) {
+    if (i) s += " and ";
+    const auto& c = clauses[i];
+    if (c.size() > 1) s += "(";
+    for (std::size_t j = 0; j < c.size(); ++j) {
+      if (j) s += " or ";
+      if (c[j].caseless) s += "~";
+      s += "\"" + c[j].text + "\"";
+    }
+    if (c.size() > 1) s += ")";
+  }
+  return s;
+}
+
+RawPrefilter::RawPrefilter() {
+#if RULELAB_AVX2
+  avx2_ = __builtin_cpu_supports("avx2");
+#endif
+}
+
+RawPrefilter RawPrefilter::and_(RawPrefilter a, const RawPrefilter& b) {
+  for (const auto& c : b.clauses) a.clauses.push_back(c);
+  return a;
+}
+
+RawPrefilter RawPrefilter::or_(const RawPrefilter& a, const RawPrefilter& b, std::size_t limit) {
+  RawPrefilter out;
+  if (a.empty() || b.empty()) return out;
+  if (a.clauses.size() * b.clauses.size() > limit) return out;
+  for (const auto& x : a.clauses)
+    for (const auto& y : b.clauses) {
+      std::vector<RawLiteral> c = x;
+      c.insert(c.end(), y.begin(), y.end());
+      out.clauses.push_back(std::move(c));
+    }
+  return out;
+}
+
+RawPrefilter RawPrefilter::never() {
+  RawPrefilter p;
+  p.clauses.emplace_back();
+  return p;
+}
+
+RawPrefilter RawPrefilter::literal(std::string text, bool caseless) {
+  RawPrefilter p;
+  // ASCII case is all a caseless search ignores: a caseless literal must be ASCII.
+  if (!usable(text) || (caseless && has_non_ascii(text))) return p;
+  if (caseless)
+    for (auto& c : text) c = static_cast<char>(lower(static_cast<unsigned char>(c)));
+  p.clauses.push_back({RawLiteral{std::move(text), caseless}});
+  return p;
+}
+
+}  // namespace rulelab

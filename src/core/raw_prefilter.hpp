@@ -1,0 +1,63 @@
+// A necessary condition on a JSON record's bytes, tested before the record is parsed (DESIGN 7:
+// filters applied while reading). A query that can only match a record holding certain strings
+// (`OperationName =~ "Delete user"`, kuery `event.action:"logon"`, EQL `process.name == "x"`)
+// names them as literals; a record in whose bytes no literal of some clause can occur is skipped
+// unparsed, and counted as filtered. Both halves (Kusto tables, Elastic documents) use it.
+//
+// What keeps it exact: a literal is looked for in the record's raw bytes, where a string value
+// holding it may be written with JSON escapes. A record is skipped only when the literal is absent
+// as written AND no escape in the record stands for a character of the literal (`\"` stands for
+// `"`, `\u0041` for `A`, a `\u` escape of a character above U+007F for any non-ASCII character).
+// A caseless literal is looked for ignoring ASCII case, and a record with any non-ASCII character
+// is kept for a caseless literal holding a letter (Unicode case folding takes some non-ASCII
+// characters to ASCII letters: the Kelvin sign to k, the long s to s, the sharp s to ss, the
+// ligature ﬁ to fi). Literals are usable only when a matching value must hold them as a
+// whole string token (see usable()); the query's own evaluation still decides every record kept.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rulelab {
+
+struct RawLiteral {
+  std::string text;  // caseless: in lower case (RawPrefilter::literal() lowers it)
+  bool caseless = false;
+};
+
+class RawPrefilter {
+ public:
+  RawPrefilter();
+  // A record may match only if every clause has one of its literals in it (conjunctive normal
+  // form). No clauses: every record may match.
+  std::vector<std::vector<RawLiteral>> clauses;
+
+  bool empty() const { return clauses.empty(); }
+  // False only when the record cannot hold all clauses (see above).
+  bool may_match(std::string_view record) const;
+  // "(\"a\" or \"b\") and \"c\"", caseless literals marked with ~.
+  std::string describe() const;
+
+  // Whether a literal can stand for "the value holds this string": non-empty; no JSON structural
+  // character, quote, backslash or control character (so that it lies inside one JSON token,
+  // whatever spacing or rendering a value's JSON text has); not made only of number characters
+  // (a number may be written as 1e2 and read as 100).
+  static bool usable(std::string_view literal);
+
+  // Combinators over "true" (no clauses). and_: clauses of both. or_: one clause per pair of
+  // clauses (distribution), "true" when either side is true or the result exceeds `limit` clauses.
+  static RawPrefilter and_(RawPrefilter a, const RawPrefilter& b);
+  static RawPrefilter or_(const RawPrefilter& a, const RawPrefilter& b, std::size_t limit = 16);
+  static RawPrefilter literal(std::string text, bool caseless);
+  // "false": one empty clause, which no record holds (a query that matches nothing).
+  static RawPrefilter never();
+
+ private:
+  bool avx2_ = false;  // the CPU has AVX2: 32 bytes a step instead of 16
+};
+
+// Substring search ignoring ASCII case (needle bytes compared with | 0x20 on letters only).
+bool contains_caseless(std::string_view hay, std::string_view needle);
+
+}  // namespace rulelab

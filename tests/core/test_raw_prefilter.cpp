@@ -1,0 +1,108 @@
+// The raw-bytes prefilter (core/raw_prefilter.hpp): a record is skipped only when no string in it
+// can hold a clause's literals. JSON escapes follow RFC 8259 section 7 (any character may be
+// written \uXXXX; \" \\ \/ \b \f \n \r \t); the caseless rule follows Unicode's case folding
+// (CaseFolding.txt: U+212A KELVIN SIGN folds to k, U+00DF LATIN SMALL LETTER SHARP S to ss).
+#include <doctest/doctest.h>
+
+#include "core/raw_prefilter.hpp"
+
+using rulelab::RawLiteral;
+using rulelab::RawPrefilter;
+
+namespace {
+RawPrefilter one(const char* s, bool caseless = false) { return RawPrefilter::literal(s, caseless); }
+}  // namespace
+
+TEST_CASE("raw prefilter: a literal written as such, or not at all") {
+  auto p = one("Delete user");
+  CHECK_FALSE(p.empty());
+  CHECK(p.may_match(R"({"OperationName":"Delete user","x":1})"));
+  CHECK_FALSE(p.may_match(R"({"OperationName":"Add user","x":1})"));
+  CHECK_FALSE(p.may_match(R"({"OperationName":"delete user"})"));  // case-sensitive
+  CHECK_FALSE(p.may_match(""));
+  // Longer than 16 bytes on both sides of the vector loop's end.
+  CHECK(p.may_match(std::string(40, ' ') + "Delete user" + std::string(3, ' ')));
+  CHECK(p.may_match("Delete user"));
+}
+
+TEST_CASE("raw prefilter: escapes that may spell the literal keep the record") {
+  auto p = one("Delete user");
+  // \u0044 is 'D': the string value is "Delete user".
+  CHECK(p.may_match(R"({"OperationName":"\u0044elete user"})"));
+  // \" and \n stand for characters the literal does not hold: the record cannot match.
+  CHECK_FALSE(p.may_match(R"({"a":"say \"hi\"\n","OperationName":"Add user"})"));
+  // \/ stands for '/': relevant only to a literal holding '/'.
+  CHECK_FALSE(p.may_match(R"({"a":"x\/y"})"));
+  CHECK(one("x/y").may_match(R"({"a":"x\/y"})"));
+  // A \u escape of a non-ASCII character matters only to non-ASCII literals.
+  CHECK_FALSE(p.may_match(R"({"a":"\u00e9"})"));
+  CHECK(one("caf\xc3\xa9").may_match(R"({"a":"caf\u00e9"})"));
+  // Only \u and \/ can stand for a character a usable literal holds: an escape JSON does not have
+  // (\q) is not looked at (the record is skipped unparsed, its error unreported); a \u without four
+  // hex digits may mean anything, and the record is kept.
+  CHECK_FALSE(p.may_match(R"({"a":"\q"})"));
+  CHECK(p.may_match(R"({"a":"\u00"})"));
+  CHECK(p.may_match(R"({"a":"\u00zz Delete"})"));
+  // An escaped backslash before 'u' is taken as an escape too (kept, never lost).
+  CHECK(p.may_match(R"({"a":"\\u0044"})"));
+}
+
+TEST_CASE("raw prefilter: caseless literals") {
+  auto p = one("Delete User", true);
+  CHECK(p.may_match(R"({"OperationName":"DELETE USER"})"));
+  CHECK(p.may_match(R"({"OperationName":"delete user"})"));
+  CHECK_FALSE(p.may_match(R"({"OperationName":"add user"})"));
+  // \u0064 is 'd', \u0044 'D': either case may be meant.
+  CHECK(p.may_match(R"({"OperationName":"\u0064elete user"})"));
+  // The Kelvin sign (U+212A, bytes E2 84 AA) folds to 'k', the sharp s to "ss": a record with
+  // non-ASCII characters is kept for a caseless literal holding a letter.
+  CHECK(one("kill", true).may_match("{\"a\":\"\xe2\x84\xaaill\"}"));
+  CHECK(one("kill", true).may_match(R"({"a":"\u212aill"})"));
+  CHECK(one("strasse", true).may_match("{\"a\":\"stra\xc3\x9f" "e\"}"));
+  CHECK_FALSE(one("kill", true).may_match(R"({"a":"mill"})"));
+  CHECK_FALSE(one("kill", false).may_match("{\"a\":\"\xe2\x84\xaaill\"}"));
+  CHECK_FALSE(one("#$%", true).may_match("{\"a\":\"\xe2\x84\xaa\"}"));
+  // A caseless literal must be ASCII: a non-ASCII one gives no prefilter.
+  CHECK(one("caf\xc3\xa9", true).empty());
+  // Case folding of non-letters is not done: '@' and '`' differ by 0x20 only.
+  CHECK_FALSE(one("a@b", true).may_match(R"({"x":"a`b"})"));
+}
+
+TEST_CASE("raw prefilter: usable literals") {
+  CHECK(RawPrefilter::usable("Delete user"));
+  CHECK_FALSE(RawPrefilter::usable(""));
+  CHECK_FALSE(RawPrefilter::usable("100"));    // a number may be written 1e2
+  CHECK_FALSE(RawPrefilter::usable("1.5e-3"));
+  CHECK(RawPrefilter::usable("v1.5"));
+  CHECK_FALSE(RawPrefilter::usable("a\"b"));
+  CHECK_FALSE(RawPrefilter::usable("a:b"));
+  CHECK_FALSE(RawPrefilter::usable("{x}"));
+  CHECK_FALSE(RawPrefilter::usable("a\\b"));
+  CHECK_FALSE(RawPrefilter::usable("a\tb"));
+  CHECK(one("100").empty());
+}
+
+TEST_CASE("raw prefilter: and, or, never") {
+  auto a = one("alpha"), b = one("beta"), c = one("gamma");
+  auto ab = RawPrefilter::and_(a, b);
+  CHECK(ab.may_match("alpha beta"));
+  CHECK_FALSE(ab.may_match("alpha"));
+  auto a_or_b = RawPrefilter::or_(a, b);
+  CHECK(a_or_b.may_match("beta"));
+  CHECK_FALSE(a_or_b.may_match("gamma"));
+  // (a and b) or c = (a or c) and (b or c)
+  auto x = RawPrefilter::or_(ab, c);
+  CHECK(x.clauses.size() == 2);
+  CHECK(x.may_match("gamma"));
+  CHECK(x.may_match("alpha beta"));
+  CHECK_FALSE(x.may_match("alpha"));
+  // true (no clauses) absorbs an or
+  CHECK(RawPrefilter::or_(a, RawPrefilter{}).empty());
+  // an empty clause is false: nothing may match; false or a = a
+  RawPrefilter never;
+  never.clauses.emplace_back();
+  CHECK_FALSE(never.may_match("anything"));
+  CHECK(RawPrefilter::or_(never, a).may_match("alpha"));
+  CHECK_FALSE(RawPrefilter::or_(never, a).may_match("beta"));
+  CHECK(x.describe() == "(\"alpha\" or \"gamma\") and (\"beta\" or \"gamma\")");
+}
