@@ -157,7 +157,7 @@ std::optional<Ring> ring_of(DynRef c) {
   if (!r || r->size() < 4) return std::nullopt;
   if (r->front().lon != r->back().lon || r->front().lat != r->back().lat) return std::nullopt;
   for (std::size_t i = 0; i + 1 < r->size(); ++i)
-    if (dot((*r)[i].v, (*r)[i + 1].v) >= 1 - 1e-15) return std::nullopt;
+    if ((*r)[i].lon == (*r)[i + 1].lon && (*r)[i].lat == (*r)[i + 1].lat) return std::nullopt;
   return r;
 }
 DynRef geo_dyn(const Value& v) {

@@ -165,6 +165,8 @@ Value f_geo_polygon_simplify(const CallArgs& a) {
 
 }  // namespace
 
+std::optional<geo::Chain> geo::simplified_ring(const Chain& ring, double tolerance_m) { return engine::simplify_ring(ring, tolerance_m); }
+
 void add_geo_simplify_functions(std::vector<ScalarFunction>& out) {
   out.push_back(ScalarFunction{"geo_line_simplify", 1, 2, ret_dynamic, f_geo_line_simplify, nullptr, true});
   out.push_back(ScalarFunction{"geo_polygon_simplify", 1, 2, ret_dynamic, f_geo_polygon_simplify, nullptr, true});
