@@ -79,11 +79,6 @@ const std::map<std::string, std::string>& not_yet() {
   static const std::map<std::string, std::string> r = {
       {"series_periods_detect", "Kusto's period scores are not documented: the page scores its 14-bin period 0.84, where the lag-14 autocorrelation is 0.96 (0.74 biased, 0.97 as a Pearson correlation, 0.98 after removing the trend)"},
       {"series_periods_validate", "as series_periods_detect"},
-      {"geo_line_buffer", "needs spherical polygon union (a line's buffer unites the circles around its vertices and the bands along its edges)"},
-      {"geo_polygon_buffer", "as geo_line_buffer"},
-      {"geo_simplify_polygons_array", "needs spherical polygon union (the page unites the simplified polygons, which share borders)"},
-      {"geo_union_polygons_array", "needs spherical polygon overlay (union, intersection of areas)"},
-      {"geo_intersection_2polygons", "needs spherical polygon overlay (union, intersection of areas)"},
       {"geo_point_to_h3cell", "H3 cell geometry (the icosahedron's placement, the 122 base cells' numbering and home faces, each face's axes and the 20x27 face-to-base-cell table are conventions of the H3 library's data tables, which its published docs do not give; rulelab reads only the index bit layout)"},
       {"geo_polygon_to_h3cells", "as geo_point_to_h3cell"},
       {"geo_h3cell_to_central_point", "as geo_point_to_h3cell"},
