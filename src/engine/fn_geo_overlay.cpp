@@ -71,6 +71,7 @@ struct Part {
   std::vector<std::vector<std::uint32_t>> rings;  // vertex ids, not closed; shell first
   V3 cap_center;
   double cap_cos = -2;  // points with dot(p, cap_center) below this are outside
+  double lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0};  // a box around the shell (its edges' bulge included)
 };
 struct Edge {
   std::uint32_t a = 0, b = 0;
@@ -94,6 +95,7 @@ class Overlayer {
 
   Overlay run() {
     split_edges();
+    index_parts();
     classify();
     Overlay out;
     assemble(out);
@@ -124,9 +126,12 @@ class Overlayer {
   static std::int64_t cell_of(double c) { return static_cast<std::int64_t>(std::floor(c / kCell)); }
   std::uint32_t vertex(V3 v, LonLat ll) {
     const std::int64_t i = cell_of(v.x), j = cell_of(v.y), k = cell_of(v.z);
-    for (std::int64_t di = -1; di <= 1; ++di)
-      for (std::int64_t dj = -1; dj <= 1; ++dj)
-        for (std::int64_t dk = -1; dk <= 1; ++dk) {
+    // the neighbour cells on an axis only when v lies within kMerge of that side
+    auto lo = [](double c, std::int64_t n) -> std::int64_t { return c - kMerge < static_cast<double>(n) * kCell ? -1 : 0; };
+    auto hi = [](double c, std::int64_t n) -> std::int64_t { return c + kMerge >= static_cast<double>(n + 1) * kCell ? 1 : 0; };
+    for (std::int64_t di = lo(v.x, i); di <= hi(v.x, i); ++di)
+      for (std::int64_t dj = lo(v.y, j); dj <= hi(v.y, j); ++dj)
+        for (std::int64_t dk = lo(v.z, k); dk <= hi(v.z, k); ++dk) {
           auto it = grid_.find(cell_key(i + di, j + dj, k + dk));
           if (it == grid_.end()) continue;
           for (auto id : it->second)
@@ -182,6 +187,15 @@ class Overlayer {
       double lo = 1;
       for (auto id : part.rings[0]) lo = std::min(lo, dot(at(id), part.cap_center));
       if (lo > 0.01) part.cap_cos = lo - 1e-9;
+    }
+    // the box of the cap's ball (the polygon bulges outward between its vertices); no cap: all
+    {
+      const double d = part.cap_cos > -2 ? std::sqrt(std::max(0.0, 2 - 2 * part.cap_cos)) + 1e-9 : 2.0;
+      const double c[3] = {part.cap_center.x, part.cap_center.y, part.cap_center.z};
+      for (int k = 0; k < 3; ++k) {
+        part.lo[k] = part.cap_cos > -2 ? c[k] - d : -2;
+        part.hi[k] = part.cap_cos > -2 ? c[k] + d : 2;
+      }
     }
     const std::size_t p = parts_.size();
     for (std::size_t r = 0; r < part.rings.size(); ++r) {
@@ -266,8 +280,14 @@ class Overlayer {
     for (std::size_t e = 0; e < n; ++e) {
       const Edge E = edges_[e];
       auto& s = splits_[e];
-      const V3 a = at(E.a);
-      std::sort(s.begin(), s.end(), [&](std::uint32_t p, std::uint32_t q) { return angle(a, at(p)) < angle(a, at(q)); });
+      // along the edge: by the component toward b (sin of the angle from a), or by the angle
+      // itself for an edge longer than a quarter circle
+      const V3 a = at(E.a), b = at(E.b), t = unit(cross(normal(a, b), a));
+      std::vector<std::pair<double, std::uint32_t>> by;
+      const bool long_edge = dot(a, b) < 0;
+      for (auto id : s) by.emplace_back(long_edge ? std::atan2(dot(at(id), t), dot(at(id), a)) : dot(at(id), t), id);
+      std::sort(by.begin(), by.end());
+      for (std::size_t i = 0; i < by.size(); ++i) s[i] = by[i].second;
       s.erase(std::unique(s.begin(), s.end()), s.end());
       std::uint32_t prev = E.a;
       auto piece = [&](std::uint32_t to) {
@@ -279,6 +299,45 @@ class Overlayer {
       for (auto id : s) piece(id);
       piece(E.b);
     }
+  }
+
+  // Parts by the cells of a grid their boxes cover (cell side: the median part's extent), so a
+  // point is tested against the parts near it only; a part that would cover too many cells is
+  // tested always.
+  double part_cell_ = 1;
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> parts_at_;
+  std::vector<std::size_t> big_parts_;
+  void index_parts() {
+    std::vector<double> ext;
+    for (auto& p : parts_) ext.push_back(std::max({p.hi[0] - p.lo[0], p.hi[1] - p.lo[1], p.hi[2] - p.lo[2]}));
+    if (ext.empty()) return;
+    std::nth_element(ext.begin(), ext.begin() + ext.size() / 2, ext.end());
+    part_cell_ = std::max(ext[ext.size() / 2], 1e-9);
+    for (std::size_t q = 0; q < parts_.size(); ++q) {
+      const Part& p = parts_[q];
+      std::int64_t lo[3], hi[3];
+      double cells = 1;
+      for (int k = 0; k < 3; ++k) {
+        lo[k] = static_cast<std::int64_t>(std::floor(p.lo[k] / part_cell_));
+        hi[k] = static_cast<std::int64_t>(std::floor(p.hi[k] / part_cell_));
+        cells *= static_cast<double>(hi[k] - lo[k] + 1);
+      }
+      if (cells > 4096) {
+        big_parts_.push_back(q);
+        continue;
+      }
+      for (std::int64_t i = lo[0]; i <= hi[0]; ++i)
+        for (std::int64_t j = lo[1]; j <= hi[1]; ++j)
+          for (std::int64_t k = lo[2]; k <= hi[2]; ++k) parts_at_[cell_key(i, j, k)].push_back(q);
+    }
+  }
+  // The parts whose boxes may hold m, in part order.
+  void parts_near(V3 m, std::vector<std::size_t>& out) const {
+    out = big_parts_;
+    auto it = parts_at_.find(cell_key(static_cast<std::int64_t>(std::floor(m.x / part_cell_)), static_cast<std::int64_t>(std::floor(m.y / part_cell_)),
+                                      static_cast<std::int64_t>(std::floor(m.z / part_cell_))));
+    if (it != parts_at_.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+    std::sort(out.begin(), out.end());
   }
 
   // Winding angle of a ring around m: about 2pi when the ring runs counterclockwise around m.
@@ -305,14 +364,19 @@ class Overlayer {
   }
 
   // Which operands hold the left and the right side of a piece.
-  void sides(const Piece& s, std::vector<char>& left, std::vector<char>& right) const {
+  std::vector<std::size_t> near_;
+  void sides(const Piece& s, std::vector<char>& left, std::vector<char>& right) {
     left.assign(operands_, 0);
     right.assign(operands_, 0);
     const V3 m = unit(at(s.u) + at(s.v));
     const auto& same = pieces_at_.at(key_of(s.u, s.v));
-    for (std::size_t q = 0; q < parts_.size(); ++q) {
+    parts_near(m, near_);
+    bool any_left = false, any_right = false;
+    for (std::size_t q : near_) {
       const std::size_t k = parts_[q].operand;
       if (left[k] && right[k]) continue;
+      // a union is decided once some operand holds each side
+      if (op_ == OverlayOp::Union && any_left && any_right) break;
       bool on = false;
       for (auto t : same) {
         if (pieces_[t].part != q) continue;
@@ -320,6 +384,8 @@ class Overlayer {
         (pieces_[t].u == s.u ? left : right)[k] = 1;
       }
       if (!on && inside(parts_[q], m)) left[k] = right[k] = 1;
+      any_left = any_left || left[k];
+      any_right = any_right || right[k];
     }
   }
 
@@ -461,8 +527,9 @@ class Overlayer {
           continue;
         }
         bool in = false;
-        for (auto& p : parts_)
-          if (p.operand == k && inside(p, at(v))) in = true;
+        parts_near(at(v), near_);
+        for (auto q : near_)
+          if (parts_[q].operand == k && inside(parts_[q], at(v))) in = true;
         all = in;
       }
       if (boundary && all) out.points.push_back(verts_[v].ll);
