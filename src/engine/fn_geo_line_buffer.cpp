@@ -70,20 +70,31 @@ std::optional<geo::Polygon> band(LonLat pa, LonLat pb, const Params& p) {
   return geo::Polygon{std::move(ring)};
 }
 
-// The circles around a chain's vertices and the bands along its edges, each a region of its own.
-bool buffer_parts(const Chain& c, const Params& p, std::vector<geo::Region>& out) {
+// Parts of more vertices than this are refused (null; README): a long line with a tolerance near
+// its floor (0.0001% of the radius) would otherwise take gigabytes.
+constexpr std::size_t kMaxVertices = 1000000;
+
+// The circles around a chain's vertices and the bands along its edges, each a region of its own;
+// false when a circle is impossible or the parts pass kMaxVertices (counted in `vertices`).
+bool buffer_parts(const Chain& c, const Params& p, std::vector<geo::Region>& out, std::size_t& vertices) {
+  auto add = [&](geo::Polygon poly) {
+    vertices += poly[0].size();
+    out.push_back({std::move(poly)});
+    return vertices <= kMaxVertices;
+  };
   for (std::size_t i = 0; i < c.size(); ++i) {
     if (i > 0 && c[i].lon == c[i - 1].lon && c[i].lat == c[i - 1].lat) continue;
     const bool closing = i > 0 && i + 1 == c.size() && c[i].lon == c[0].lon && c[i].lat == c[0].lat;
     if (closing) {
-      if (auto b = band(c[i - 1], c[i], p)) out.push_back({std::move(*b)});
+      if (auto b = band(c[i - 1], c[i], p))
+        if (!add(std::move(*b))) return false;
       continue;
     }
     auto circle = geo::circle_ring(c[i], p.radius, p.tol);
-    if (!circle) return false;
-    out.push_back({geo::Polygon{std::move(*circle)}});
+    if (!circle || !add(geo::Polygon{std::move(*circle)})) return false;
     if (i > 0)
-      if (auto b = band(c[i - 1], c[i], p)) out.push_back({std::move(*b)});
+      if (auto b = band(c[i - 1], c[i], p))
+        if (!add(std::move(*b))) return false;
   }
   return true;
 }
@@ -122,8 +133,9 @@ Value f_geo_line_buffer(const CallArgs& a) {
   auto p = params(a);
   if (!lines || !p) return Value::null_of(Type::Dynamic);
   std::vector<geo::Region> parts;
+  std::size_t vertices = 0;
   for (auto& l : *lines)
-    if (!buffer_parts(l, *p, parts)) return Value::null_of(Type::Dynamic);
+    if (!buffer_parts(l, *p, parts, vertices)) return Value::null_of(Type::Dynamic);
   return united(parts);
 }
 
@@ -133,10 +145,11 @@ Value f_geo_polygon_buffer(const CallArgs& a) {
   auto p = params(a);
   if (!polys || !p) return Value::null_of(Type::Dynamic);
   std::vector<geo::Region> parts;
+  std::size_t vertices = 0;
   for (auto& poly : *polys) {
     parts.push_back({poly});
     for (auto& ring : poly)
-      if (!buffer_parts(ring, *p, parts)) return Value::null_of(Type::Dynamic);
+      if (!buffer_parts(ring, *p, parts, vertices)) return Value::null_of(Type::Dynamic);
   }
   return united(parts);
 }
