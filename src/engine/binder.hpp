@@ -87,11 +87,14 @@ class Binder {
   // Binds the statements of a query; returns the plan of its result.
   // op_count: of the result's operators, bind only the first op_count.
   PlanPtr bind_query(const K::Query& q, const Src& src, const ScopePtr& scope, std::size_t op_count = static_cast<std::size_t>(-1));
-  // The same, with every result table: fork and facet as the query's last operator give several
-  // (binder_search.cpp); otherwise one, named PrimaryResult.
+  // Every result table, in order (binder_search.cpp): one per tabular expression statement (a
+  // batch, batches page), named by the statement's last `as`, else PrimaryResult; a statement
+  // ending in fork or facet gives one per leg or column. `offset`: where the table's statement
+  // (or its fork/facet operator) starts.
   struct NamedPlan {
     std::string name;
     PlanPtr plan;
+    std::uint32_t offset = 0;
   };
   std::vector<NamedPlan> bind_query_results(const K::Query& q, const Src& src, const ScopePtr& scope);
 
@@ -105,6 +108,8 @@ class Binder {
   void own_values_notice(const std::string& name, const Src& src, std::uint32_t offset) const;
 
   void bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope);
+  void bind_let(const K::Statement& st, const Src& src, const ScopePtr& scope);  // let, declare query_parameters; others: nothing
+  void warn_set_options(const K::Query& q, const Src& src);
   // op_count: bind only the first op_count operators (fork and facet bind the rest themselves).
   PlanPtr bind_tabular(const K::TabularExpr& te, const Src& src, const ScopePtr& scope,
                        std::size_t op_count = static_cast<std::size_t>(-1));
@@ -172,6 +177,15 @@ class Binder {
   std::size_t window_input_columns_ = 0;
   // Operators the binder writes itself (facet's summarize per column): the plans may point into them.
   std::vector<std::unique_ptr<K::Operator>> synthesized_;
+  // materialize(): one cached plan per call in the query text and scope it is bound in, so that
+  // every reference to `let m = materialize(...)` (in any statement of a batch) reads one result
+  // (materialize-function: "evaluated only once"). The scope is held so its address stays unique.
+  std::map<std::pair<const K::Call*, const Scope*>, std::pair<ScopePtr, PlanPtr>> materialized_;
+  // A plugin with several result tables (funnel_sequence) as the last operator of a tabular
+  // statement: bind_query_results sets result_evaluate_ to that operator while it binds the
+  // statement, and the plugin leaves its tables after the first in extra_results_.
+  const K::Evaluate* result_evaluate_ = nullptr;
+  std::vector<NamedPlan> extra_results_;
 };
 
 // Records where operator `name` is in its query (for its row-budget error) and returns it.

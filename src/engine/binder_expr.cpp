@@ -41,6 +41,8 @@ void Binder::note(const Src& src, std::uint32_t offset, const std::string& msg) 
 void Binder::own_values_notice(const std::string& name, const Src& src, std::uint32_t offset) const {
   if (name == "hash_combine" || name == "hash_many")
     warn(src, offset, name + "(): Kusto's way of combining hashes is not documented; rulelab's values (boost's hash_combine over hash()) differ from Log Analytics'");
+  else if (name == "series_periods_detect" || name == "series_periods_validate")
+    note(src, offset, name + "(): Kusto does not publish how it scores periods; rulelab's score (the smaller of the autocorrelations at the period and at twice the period) gives the reference's examples, but Log Analytics may score other series differently");
   else if (name == "hll" || name == "hll_if" || name == "hll_merge" || name == "tdigest" || name == "tdigest_merge" || name == "merge_tdigest")
     note(src, offset, name + "(): rulelab's hll/tdigest values are its own exact form (the distinct values / the sorted values), not Kusto's sketches; dcount_hll and percentile_tdigest over them give exact answers where Kusto estimates");
 }

@@ -259,8 +259,11 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
   const K::Arg& time_arg = args[rolling ? 2 : 1];
   spec.time = bind_expr(*time_arg.value, rc, src, scope);
   const Type tt = spec.time->type;
-  if (tt != Type::DateTime && tt != Type::TimeSpan && tt != Type::Long && tt != Type::Int)
-    fail(src, pos(time_arg), plugin + ": the timeline column must be a datetime, timespan, int or long (it is " + std::string(type_name(tt)) + ")");
+  // rolling_percentile's IndexColumn may also be real (rolling-percentile-plugin: BinSize is an
+  // int, long, real, datetime or timespan).
+  if (tt != Type::DateTime && tt != Type::TimeSpan && tt != Type::Long && tt != Type::Int && !(rolling && tt == Type::Real))
+    fail(src, pos(time_arg), plugin + ": the " + (rolling ? "index" : "timeline") + " column must be a datetime, timespan, int, long" +
+                                 (rolling ? " or real" : "") + " (it is " + std::string(type_name(tt)) + ")");
   if (rolling) {
     if (!is_numeric(spec.id->type)) fail(src, pos(args[0]), "rolling_percentile: the value column must be numeric");
   } else if (spec.id->type == Type::Dynamic) {
@@ -369,15 +372,31 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
       out.fields.push_back({unique_name(out, sname.empty() ? "State" : sname), Type::String});
       out.fields.push_back({unique_name(out, "Period"), Type::TimeSpan});
       out.fields.push_back({unique_name(out, "dcount"), Type::Long});
-    } else {
-      out.fields.push_back({unique_name(out, "prev"), Type::String});
-      out.fields.push_back({unique_name(out, "next"), Type::String});
-      out.fields.push_back({unique_name(out, "dcount"), Type::Long});
-      out.fields.push_back({unique_name(out, "samples"), Type::Dynamic});
-      note(src, ev.plugin_range.begin, "funnel_sequence(): Kusto returns three tables; rulelab returns the first (prev, next, dcount, samples); the other two count the ids by prev alone and by next alone (summarize over the first does not give them: one id may be in several rows)");
+      exact_note();
+      const OpSite site{src.text, src.loc, off, plugin};
+      return make_funnel(std::move(in), std::move(fs), {std::move(out)}, site).front();
+    }
+    // Three tables (funnel-sequence-plugin, "Returns"): prev-sequence-next, prev-sequence and
+    // sequence-next, each with the distinct ids and their samples.
+    std::vector<Schema> outs(3, out);
+    const char* keys[3][2] = {{"prev", "next"}, {"prev", nullptr}, {"next", nullptr}};
+    for (std::size_t k = 0; k < 3; ++k) {
+      for (const char* c : keys[k])
+        if (c) outs[k].fields.push_back({unique_name(outs[k], c), Type::String});
+      outs[k].fields.push_back({unique_name(outs[k], "dcount"), Type::Long});
+      outs[k].fields.push_back({unique_name(outs[k], "samples"), Type::Dynamic});
     }
     exact_note();
-    return at_site(make_funnel(std::move(in), std::move(fs), std::move(out)), src, off, plugin);
+    const OpSite site{src.text, src.loc, off, plugin};
+    auto plans = make_funnel(std::move(in), std::move(fs), std::move(outs), site);
+    if (&ev == result_evaluate_) {
+      // The statement's last operator: its three tables are the statement's results.
+      extra_results_.push_back({"prev-sequence", plans[1], off});
+      extra_results_.push_back({"sequence-next", plans[2], off});
+    } else {
+      warn(src, ev.plugin_range.begin, "funnel_sequence(): Kusto returns three tables; an operator or expression that reads its result gets the first (prev, next, dcount, samples); its tables by prev alone and by next alone are given only when funnel_sequence is the last operator of a tabular statement");
+    }
+    return plans.front();
   }
 
   std::size_t dims_from = 0;
@@ -399,7 +418,22 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
       bool ok = false;
       spec.percentile = p.is_null() ? -1 : number_of(p, ok);
       if (!ok || spec.percentile < 0 || spec.percentile > 100) fail(src, pos(args[1]), "rolling_percentile: Percentile must be a number from 0 to 100");
-      spec.step = step(args[3], "BinSize");
+      if (tt == Type::Real || tt == Type::Int || tt == Type::Long) {
+        // A numeric index: bins of any positive size, as bin(IndexColumn, BinSize).
+        const Value b = const_arg(args[3]);
+        bool bok = false;
+        const double size = b.is_null() || b.type == Type::String ? 0 : number_of(b, bok);
+        if (!bok || !std::isfinite(size) || size <= 0 || b.type == Type::DateTime || b.type == Type::TimeSpan)
+          fail(src, pos(args[3]), "rolling_percentile: BinSize must be a positive number (the index column is " + std::string(type_name(tt)) + ")");
+        if (tt == Type::Real || size != std::floor(size) || size > 9e18) {
+          spec.real_bins = true;
+          spec.real_bin_size = size;
+        } else {
+          spec.step.size = static_cast<std::int64_t>(size);
+        }
+      } else {
+        spec.step = step(args[3], "BinSize");
+      }
       const Value w = const_arg(args[4]);
       const double n = w.is_null() ? 0 : number_of(w, ok);
       if (!ok || n < 1 || n > 100000 || n != std::floor(n)) fail(src, pos(args[4]), "rolling_percentile: BinsPerWindow must be a whole number from 1 to 100000");
@@ -513,7 +547,8 @@ PlanPtr Binder::bind_analytics_plugin(PlanPtr in, const K::Evaluate& ev, std::ui
   }
 
   Schema out;
-  out.fields.push_back({tname.empty() ? "Timestamp" : tname, tt});
+  // Real bins give real index values, as bin(long, real) does.
+  out.fields.push_back({tname.empty() ? "Timestamp" : tname, spec.real_bins ? Type::Real : tt});
   for (std::size_t j = dims_from; j < args.size(); ++j) {
     ExprPtr e = bind_expr(*args[j].value, rc, src, scope);
     std::string n = derive_name(*args[j].value, &is);

@@ -349,16 +349,43 @@ std::vector<Binder::NamedPlan> Binder::bind_fork_or_facet(PlanPtr in, const K::O
 }
 
 std::vector<Binder::NamedPlan> Binder::bind_query_results(const K::Query& q, const Src& src, const ScopePtr& scope) {
-  const K::TabularExpr* res = q.result();
-  if (res && !res->operators.empty()) {
-    const K::Operator& last = res->operators.back();
-    if (last.as<K::Fork>() || last.as<K::Facet>()) {
-      PlanPtr in = bind_query(q, src, scope, res->operators.size() - 1);
-      return bind_fork_or_facet(std::move(in), last, src, scope);
-    }
-  }
+  // batches: "Results are produced by the tabular expression statements and ordered according to
+  // the order of the statements in the query text"; a statement sees the lets before it only
+  // (query-statements: a statement's effect starts where it appears).
+  warn_set_options(q, src);
   std::vector<NamedPlan> out;
-  out.push_back({"PrimaryResult", bind_query(q, src, scope)});
+  for (const auto& st : q.statements) {
+    const auto* ts = st.as<K::TabularStatement>();
+    if (!ts) {
+      bind_let(st, src, scope);
+      continue;
+    }
+    const K::TabularExpr& res = *ts->query;
+    if (!res.operators.empty()) {
+      const K::Operator& last = res.operators.back();
+      if (last.as<K::Fork>() || last.as<K::Facet>()) {
+        PlanPtr in = bind_tabular(res, src, scope, res.operators.size() - 1);
+        for (auto& p : bind_fork_or_facet(std::move(in), last, src, scope)) {
+          p.offset = last.range.begin;
+          out.push_back(std::move(p));
+        }
+        continue;
+      }
+    }
+    // The batches page names each result with a trailing `as`.
+    std::string name = "PrimaryResult";
+    for (const auto& o : res.operators)
+      if (const auto* as = o.as<K::As>()) name = as->name;
+    result_evaluate_ = res.operators.empty() ? nullptr : res.operators.back().as<K::Evaluate>();
+    extra_results_.clear();
+    PlanPtr plan = bind_tabular(res, src, scope);
+    result_evaluate_ = nullptr;
+    if (!extra_results_.empty()) name = "prev-sequence-next";  // funnel_sequence: its page's names of its tables
+    out.push_back({std::move(name), std::move(plan), st.range.begin});
+    for (auto& e : extra_results_) out.push_back(std::move(e));
+    extra_results_.clear();
+  }
+  if (out.empty()) fail(src, 0, "the query has no tabular expression to run");
   return out;
 }
 

@@ -22,47 +22,53 @@ bool looks_like_asim_parser(const std::string& n) {
 }  // namespace
 
 void Binder::bind_lets(const std::vector<K::Statement>& stmts, const Src& src, const ScopePtr& scope) {
-  for (auto& st : stmts) {
-    auto* let = st.as<K::Let>();
-    if (!let) {
-      if (auto* dq = st.as<K::DeclareQueryParameters>()) {
-        // Query parameters take their default values (rulelab passes no parameters).
-        for (auto& p : dq->params) {
-          if (!p.default_value) fail(src, p.range.begin, "query parameter '" + p.name + "' has no default value; rulelab cannot supply it", true);
-          auto b = std::make_shared<Binding>();
-          b->scope = std::make_shared<Scope>(*scope);
-          b->src = src;
-          b->offset = p.range.begin;
-          b->expr = p.default_value.get();
-          scope->names[p.name] = b;
-        }
-      }
-      continue;
-    }
-    auto b = std::make_shared<Binding>();
-    b->scope = std::make_shared<Scope>();
-    b->scope->parent = scope;  // a let sees the names defined before it (and itself is not visible: recursion guarded)
-    b->src = src;
-    b->offset = let->name_range.begin;
-    if (auto* e = std::get_if<K::ExprPtr>(&let->value)) b->expr = e->get();
-    else if (auto* t = std::get_if<K::TabularPtr>(&let->value)) b->tab = t->get();
-    else {
-      b->kind = Binding::Kind::Function;
-      b->fn = &std::get<K::FunctionDef>(let->value);
-    }
-    // A let's scope is a snapshot: later lets of the same name shadow for later statements only.
-    auto snapshot = std::make_shared<Scope>(*scope);
-    b->scope = snapshot;
-    scope->names[let->name] = b;
-  }
+  for (auto& st : stmts) bind_let(st, src, scope);
 }
 
-PlanPtr Binder::bind_query(const K::Query& q, const Src& src, const ScopePtr& scope, std::size_t op_count) {
+void Binder::bind_let(const K::Statement& st, const Src& src, const ScopePtr& scope) {
+  auto* let = st.as<K::Let>();
+  if (!let) {
+    if (auto* dq = st.as<K::DeclareQueryParameters>()) {
+      // Query parameters take their default values (rulelab passes no parameters).
+      for (auto& p : dq->params) {
+        if (!p.default_value) fail(src, p.range.begin, "query parameter '" + p.name + "' has no default value; rulelab cannot supply it", true);
+        auto b = std::make_shared<Binding>();
+        b->scope = std::make_shared<Scope>(*scope);
+        b->src = src;
+        b->offset = p.range.begin;
+        b->expr = p.default_value.get();
+        scope->names[p.name] = b;
+      }
+    }
+    return;
+  }
+  auto b = std::make_shared<Binding>();
+  b->scope = std::make_shared<Scope>();
+  b->scope->parent = scope;  // a let sees the names defined before it (and itself is not visible: recursion guarded)
+  b->src = src;
+  b->offset = let->name_range.begin;
+  if (auto* e = std::get_if<K::ExprPtr>(&let->value)) b->expr = e->get();
+  else if (auto* t = std::get_if<K::TabularPtr>(&let->value)) b->tab = t->get();
+  else {
+    b->kind = Binding::Kind::Function;
+    b->fn = &std::get<K::FunctionDef>(let->value);
+  }
+  // A let's scope is a snapshot: later lets of the same name shadow for later statements only.
+  auto snapshot = std::make_shared<Scope>(*scope);
+  b->scope = snapshot;
+  scope->names[let->name] = b;
+}
+
+void Binder::warn_set_options(const K::Query& q, const Src& src) {
   for (const auto& r : q.set_options) {
     std::string text = q.text.substr(r.begin, r.end - r.begin);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\n' || text.back() == '\r' || text.back() == '\t')) text.pop_back();
     warn(src, r.begin, "`" + text + "` is not applied: rulelab runs the query as without this request option");
   }
+}
+
+PlanPtr Binder::bind_query(const K::Query& q, const Src& src, const ScopePtr& scope, std::size_t op_count) {
+  warn_set_options(q, src);
   bind_lets(q.statements, src, scope);
   const K::TabularExpr* res = q.result();
   if (!res) fail(src, 0, "the query has no tabular expression to run");
@@ -265,7 +271,9 @@ PlanPtr Binder::bind_workspace_function(const std::string& name, const K::Call* 
 PlanPtr Binder::bind_call_source(const K::Call& c, std::uint32_t off, const Src& src, const ScopePtr& scope, PlanPtr piped_input) {
   if (c.name == "materialize") {
     if (c.args.size() != 1) fail(src, off, "materialize() expects one tabular argument");
-    return make_cached(bind_tabular_expr_value(*c.args[0].value, src, scope));
+    auto& slot = materialized_[{&c, scope.get()}];
+    if (!slot.second) slot = {scope, make_cached(bind_tabular_expr_value(*c.args[0].value, src, scope))};
+    return slot.second;
   }
   if (c.name == "table") {
     if (c.args.empty()) fail(src, off, "table() expects a table name");

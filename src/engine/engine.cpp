@@ -63,11 +63,17 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
     err.error = Error("the query returns no table");
     return false;
   }
-  if (all.size() > 1 && options.warnings) {
+  if (all.size() > 1) {
+    // Sentinel counts "the number of query results" of a rule against its alert threshold and
+    // documents no rule query with several result tables: rulelab does not pick one.
     std::string names;
-    for (std::size_t i = 1; i < all.size(); ++i) names += (i > 1 ? ", " : "") + all[i].name;
-    options.warnings->push_back(Error("the query returns " + std::to_string(all.size()) + " tables; only the first (" +
-                                      all[0].name + ") is used here, not " + names));
+    for (std::size_t i = 0; i < all.size(); ++i) names += (i ? ", " : "") + all[i].name;
+    err.error = location.error_at(query.text, all[1].offset,
+                                  "the query returns " + std::to_string(all.size()) + " result tables (" + names +
+                                      "); a rule's query must return one table (its rows are the rule's results): keep one "
+                                      "tabular expression statement, not ending in fork, facet or funnel_sequence (rulelab query shows them all)");
+    err.unsupported = false;
+    return false;
   }
   out = std::move(all.front().table);
   return true;
@@ -92,7 +98,7 @@ bool Engine::run(const kusto::Query& query, const kusto::QueryLocation& location
     auto scope = std::make_shared<Scope>();
     auto plans = binder.bind_query_results(query, src, scope);
     out.clear();
-    for (auto& p : plans) out.push_back(ResultTable{p.name, p.plan->execute(ctx)});
+    for (auto& p : plans) out.push_back(ResultTable{p.name, p.plan->execute(ctx), p.offset});
     return true;
   } catch (const BindFailure& f) {
     err.error = f.error;

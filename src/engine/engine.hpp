@@ -47,11 +47,14 @@ struct EngineError {
   bool unsupported = false;
 };
 
-// One result table of a query and its name: a query gives one (PrimaryResult); fork and facet
-// give several (fork-operator, facet-operator).
+// One result table of a query and its name: one per tabular expression statement (batches:
+// PrimaryResult, or the statement's last `as` name), several for a statement ending in fork or
+// facet (fork-operator, facet-operator). `offset`: where in the query text the table's statement
+// (or its fork/facet) starts.
 struct ResultTable {
   std::string name;
   Table table;
+  std::uint32_t offset = 0;
 };
 
 class Engine {
@@ -82,8 +85,10 @@ class Engine {
            EngineError& err);
   bool run(const kusto::Query& query, const kusto::QueryLocation& location, const RunOptions& options, Table& out,
            EngineError& err);
-  // Every result table (fork, facet). The overloads above give the first, with a warning naming
-  // the others when there are several.
+  // Every result table, in the order of the query's statements (batches, fork, facet). The
+  // overloads above need exactly one: a query with several fails there, at the second one, with
+  // an error naming them all (a Sentinel rule's query must give one result; `rulelab query`
+  // prints them all).
   bool run(const std::string& text, const kusto::QueryLocation& location, const RunOptions& options,
            std::vector<ResultTable>& out, EngineError& err);
   bool run(const kusto::Query& query, const kusto::QueryLocation& location, const RunOptions& options,

@@ -1,7 +1,7 @@
 // Geospatial functions of the reference (learn.microsoft.com/kusto/query/geo-*-function): points
 // are (longitude, latitude) in degrees on a sphere; shapes are GeoJSON. Distances, measures,
 // containment, intersections, centroids, interpolation, densification, WKT, geohash cells, S2
-// cells (the S2 library's public cell-id scheme) and H3 cell tokens (the H3 index bit layout).
+// cells (the S2 library's public cell-id scheme); H3 cells are in fn_geo_h3.cpp.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -1217,115 +1217,6 @@ Value f_geo_polygon_densify(const CallArgs& a) {
   return Value::of_dynamic(std::move(out));
 }
 
-// ---- H3 cell tokens (geo-h3cell-level-function, geo-h3cell-parent-function,
-// geo-h3cell-children-function): the H3 index's public bit layout, no geometry. A cell index has
-// bit 63 clear, mode 1 in bits 59-62, reserved bits 56-58 clear, the resolution in bits 52-55,
-// the base cell (0..121) in bits 45-51, then fifteen 3-bit digits, 0..6 up to the resolution and
-// 7 below it; a pentagon (base cells 4, 14, 24, 38, 49, 58, 63, 72, 83, 97, 107, 117) has no
-// child of digit 1 where all digits above are 0. A token is the index in lower-case hex.
-constexpr int kPentagonBaseCells[] = {4, 14, 24, 38, 49, 58, 63, 72, 83, 97, 107, 117};
-int h3_res(std::uint64_t h) { return static_cast<int>((h >> 52) & 15); }
-int h3_digit(std::uint64_t h, int r) { return static_cast<int>((h >> ((15 - r) * 3)) & 7); }
-std::uint64_t h3_set_digit(std::uint64_t h, int r, int d) {
-  const int sh = (15 - r) * 3;
-  return (h & ~(std::uint64_t{7} << sh)) | (static_cast<std::uint64_t>(d) << sh);
-}
-std::uint64_t h3_set_res(std::uint64_t h, int r) { return (h & ~(std::uint64_t{15} << 52)) | (static_cast<std::uint64_t>(r) << 52); }
-bool h3_pentagon_base(int bc) { return std::find(std::begin(kPentagonBaseCells), std::end(kPentagonBaseCells), bc) != std::end(kPentagonBaseCells); }
-// A pentagon cell: a pentagon base cell with all digits 0.
-bool h3_is_pentagon(std::uint64_t h) {
-  if (!h3_pentagon_base(static_cast<int>((h >> 45) & 127))) return false;
-  for (int r = 1; r <= h3_res(h); ++r)
-    if (h3_digit(h, r) != 0) return false;
-  return true;
-}
-std::optional<std::uint64_t> h3_from_token(const Value& v) {
-  if (v.is_null()) return std::nullopt;
-  const std::string t = to_kusto_string(v);
-  if (t.empty() || t.size() > 16) return std::nullopt;
-  std::uint64_t h = 0;
-  for (char c : t) {
-    int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return std::nullopt;
-    h = h << 4 | static_cast<std::uint64_t>(d);
-  }
-  if ((h >> 63) != 0 || ((h >> 59) & 15) != 1 || ((h >> 56) & 7) != 0) return std::nullopt;
-  const int bc = static_cast<int>((h >> 45) & 127);
-  if (bc > 121) return std::nullopt;
-  const int res = h3_res(h);
-  bool leading_zero = true;
-  for (int r = 1; r <= 15; ++r) {
-    const int d = h3_digit(h, r);
-    if (r <= res) {
-      if (d == 7) return std::nullopt;
-      if (leading_zero && d != 0) {
-        if (d == 1 && h3_pentagon_base(bc)) return std::nullopt;  // the deleted subsequence
-        leading_zero = false;
-      }
-    } else if (d != 7) {
-      return std::nullopt;
-    }
-  }
-  return h;
-}
-std::string h3_token(std::uint64_t h) {
-  static const char* kHex = "0123456789abcdef";
-  std::string t;
-  for (int k = 15; k >= 0; --k) t.push_back(kHex[(h >> (4 * k)) & 15]);
-  const auto first = t.find_first_not_of('0');
-  return first == std::string::npos ? "0" : t.substr(first);
-}
-Value f_geo_h3cell_level(const CallArgs& a) {
-  auto h = h3_from_token(a[0]);
-  return h ? Value::of_int(h3_res(*h)) : Value::null_of(Type::Int);
-}
-// geo_h3cell_parent(h3cell [, resolution]): the immediate parent by default; a resolution out of
-// [0, 14] or above the cell's gives an empty string.
-Value f_geo_h3cell_parent(const CallArgs& a) {
-  auto h = h3_from_token(a[0]);
-  if (!h) return Value::of_string("");
-  const int res = h3_res(*h);
-  bool ok = true;
-  const double want = a.size() > 1 && !a[1].is_null() ? num(a[1], ok) : res - 1;
-  if (!ok || want < 0 || want > 14 || want != std::floor(want) || want > res) return Value::of_string("");
-  std::uint64_t p = h3_set_res(*h, static_cast<int>(want));
-  for (int r = static_cast<int>(want) + 1; r <= res; ++r) p = h3_set_digit(p, r, 7);
-  return Value::of_string(h3_token(p));
-}
-// geo_h3cell_children(h3cell [, resolution]): the immediate children by default, in digit order; a
-// resolution out of [1, 15], below the cell's or more than 5 levels below it gives null.
-void h3_children(std::uint64_t h, int target, std::vector<std::uint64_t>& out) {
-  const int res = h3_res(h);
-  if (res == target) {
-    out.push_back(h);
-    return;
-  }
-  const bool pent = h3_is_pentagon(h);
-  for (int d = 0; d < 7; ++d) {
-    if (pent && d == 1) continue;
-    h3_children(h3_set_digit(h3_set_res(h, res + 1), res + 1, d), target, out);
-  }
-}
-Value f_geo_h3cell_children(const CallArgs& a) {
-  auto h = h3_from_token(a[0]);
-  if (!h) return null_dyn();
-  const int res = h3_res(*h);
-  bool ok = true;
-  const double want = a.size() > 1 && !a[1].is_null() ? num(a[1], ok) : res + 1;
-  if (!ok || want < 1 || want > 15 || want != std::floor(want) || want < res || want - res > 5) return null_dyn();
-  std::vector<std::uint64_t> kids;
-  h3_children(*h, static_cast<int>(want), kids);
-  std::string out;
-  DynWriter w(out);
-  w.begin_array();
-  for (auto k : kids) w.string(h3_token(k));
-  w.end();
-  return Value::of_dynamic(std::move(out));
-}
-
 // ---- geo_polygon_to_s2cells / geo_line_to_s2cells (geo-polygon-to-s2cells-function,
 // geo-line-to-s2cells-function): the cells of the level (11 by default) that the shape meets, or
 // that lie within radius meters of it, in cell-id order; more than 65536 give null. A descent from
@@ -1693,9 +1584,6 @@ void add_geo_functions(std::vector<ScalarFunction>& out) {
   add("geo_from_wkt", 1, 1, ret_dynamic, f_geo_from_wkt);
   add("geo_line_densify", 1, 3, ret_dynamic, f_geo_line_densify);
   add("geo_polygon_densify", 1, 3, ret_dynamic, f_geo_polygon_densify);
-  add("geo_h3cell_level", 1, 1, ret_int, f_geo_h3cell_level);
-  add("geo_h3cell_parent", 1, 2, ret_string, f_geo_h3cell_parent);
-  add("geo_h3cell_children", 1, 2, ret_dynamic, f_geo_h3cell_children);
   add("geo_polygon_to_s2cells", 1, 3, ret_dynamic, f_geo_polygon_to_s2cells);
   add("geo_line_to_s2cells", 1, 3, ret_dynamic, f_geo_line_to_s2cells);
   add("geo_intersection_2lines", 2, 2, ret_dynamic, f_geo_intersection_2lines);

@@ -229,32 +229,124 @@ Value f_series_outliers(const CallArgs& a) {
   return dyn_reals(outlier_scores(*s, kind == "tukey", pmin, pmax, ignore));
 }
 
+// ---- series_periods_detect / series_periods_validate (series-periods-detect-function,
+// series-periods-validate-function). Kusto does not publish how it scores a period. rulelab's
+// score, a reconstruction that gives every documented output (detect: [14, 0] with 0.84 on the
+// pages' series; validate: 0.84 for 14 and 0 for 10; series_seasonal's page: periods 6 and 5 and
+// none for its three series at threshold 0.7): with r(k) the autocorrelation at lag k normalised
+// by the number of pairs (sum over the n - k pairs of (x_i - m)(x_i+k - m) / (n - k), over the
+// variance), a period p scores min(r(p), r(2p)), clipped to [0, 1]: a real period repeats at least
+// twice more. A period needs 4 <= p and 2p < n (both pages: "at least 4 points and at most half of
+// the series length"); a real period reads r between the whole lags around it. Null and
+// non-numeric elements read as 0.
+struct PeriodScorer {
+  std::vector<double> d;  // the series minus its mean
+  double var = 0;         // the mean square of d
+  explicit PeriodScorer(const Series& s) {
+    const std::size_t n = s.size();
+    d.resize(n);
+    double mean = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      d[i] = finite(s[i]) ? *s[i] : 0.0;
+      mean += d[i];
+    }
+    if (n) mean /= static_cast<double>(n);
+    for (double& v : d) {
+      v -= mean;
+      var += v * v;
+    }
+    if (n) var /= static_cast<double>(n);
+  }
+  double r(std::size_t k) const {
+    const std::size_t n = d.size();
+    if (k >= n || var <= 0) return 0;
+    double c = 0;
+    for (std::size_t i = 0; i + k < n; ++i) c += d[i] * d[i + k];
+    return c / static_cast<double>(n - k) / var;
+  }
+  double r_at(double lag) const {
+    const double lo = std::floor(lag);
+    const double f = lag - lo;
+    const double a = r(static_cast<std::size_t>(lo));
+    return f == 0 ? a : a + (r(static_cast<std::size_t>(lo) + 1) - a) * f;
+  }
+  bool valid(double p) const { return p >= 4 && 2 * p < static_cast<double>(d.size()); }
+  double score(double p) const {
+    if (!valid(p) || var <= 0) return 0;
+    const double sc = std::min(r_at(p), r_at(2 * p));
+    return std::isfinite(sc) ? std::clamp(sc, 0.0, 1.0) : 0.0;
+  }
+};
+
+// The periods series_periods_detect finds in [min_period, max_period] (whole periods): the local
+// maxima of the score with a score above 0, best first (the shorter of equal scores first), a
+// multiple of a period already taken left out (its harmonic: the pages' series scores 28 too).
+std::vector<std::pair<double, double>> detect_periods(const Series& s, double min_period, double max_period, std::size_t count) {
+  std::vector<std::pair<double, double>> out;
+  const PeriodScorer sc(s);
+  const double lo_d = std::max(4.0, std::ceil(min_period));
+  const double hi_d = std::min(std::floor(max_period), std::floor((static_cast<double>(s.size()) - 1) / 2));
+  if (!(lo_d <= hi_d) || count == 0) return out;
+  const auto lo = static_cast<std::size_t>(lo_d), hi = static_cast<std::size_t>(hi_d);
+  std::vector<double> score(hi - lo + 1);
+  for (std::size_t p = lo; p <= hi; ++p) score[p - lo] = sc.score(static_cast<double>(p));
+  std::vector<std::pair<double, std::size_t>> peaks;
+  for (std::size_t i = 0; i < score.size(); ++i) {
+    const bool left = i == 0 || score[i] >= score[i - 1];
+    const bool right = i + 1 == score.size() || score[i] > score[i + 1];
+    if (score[i] > 0 && left && right) peaks.push_back({score[i], lo + i});
+  }
+  std::stable_sort(peaks.begin(), peaks.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::vector<std::size_t> taken;
+  for (auto& [v, p] : peaks) {
+    if (out.size() >= count) break;
+    if (std::any_of(taken.begin(), taken.end(), [&](std::size_t t) { return p % t == 0; })) continue;
+    taken.push_back(p);
+    out.push_back({static_cast<double>(p), v});
+  }
+  return out;
+}
+
+constexpr std::size_t kMaxPeriodsOut = 100000;
+
+Value f_series_periods_detect(const CallArgs& a) {
+  auto s = series_of(a[0]);
+  bool ok1 = false, ok2 = false, ok3 = false;
+  const double mn = a[1].is_null() ? 0 : number_of(a[1], ok1), mx = a[2].is_null() ? 0 : number_of(a[2], ok2);
+  const double num = a[3].is_null() ? -1 : number_of(a[3], ok3);
+  if (!s || !ok1 || !ok2 || !ok3 || !std::isfinite(mn) || !std::isfinite(mx) || num < 0 || num > static_cast<double>(kMaxPeriodsOut))
+    return null_tuple(2);
+  const auto count = static_cast<std::size_t>(num);
+  auto found = detect_periods(*s, mn, mx, count);
+  std::vector<double> periods(count, 0.0), scores(count, 0.0);
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    periods[i] = found[i].first;
+    scores[i] = found[i].second;
+  }
+  return tuple_of({dyn_reals(periods), dyn_reals(scores)});
+}
+
+Value f_series_periods_validate(const CallArgs& a) {
+  auto s = series_of(a[0]);
+  if (!s) return null_tuple(2);
+  const PeriodScorer sc(*s);
+  std::vector<double> periods, scores;
+  for (std::size_t i = 1; i < a.size(); ++i) {
+    bool ok = false;
+    const double p = a[i].is_null() ? std::nan("") : number_of(a[i], ok);
+    periods.push_back(ok ? p : std::nan(""));
+    // outside [4, n/2] the score is 0 (the page)
+    scores.push_back(ok && std::isfinite(p) ? sc.score(p) : 0.0);
+  }
+  return tuple_of({dyn_reals(periods), dyn_reals(scores)});
+}
+
 // ---- series_decompose (series-decompose-function): baseline = seasonal + trend, residual =
 // x - baseline. trend: "avg" (the mean), "linefit" (linear regression), "none". seasonal: the
 // median of the detrended points of the same phase, for a period given or detected (-1: the
 // default). Test points at the end are left out of the learning and get the extrapolated baseline.
-// Period detection (series_periods_detect is not documented to the bit): rulelab takes the lag in
-// [4, n/2] with the highest autocorrelation of the detrended learning points, when it reaches the
-// seasonality threshold (0.6 by default); otherwise no seasonality.
-std::int64_t detect_period(const std::vector<double>& x, double threshold) {
-  const std::size_t n = x.size();
-  if (n < 8) return 0;
-  double mean = 0;
-  for (double d : x) mean += d;
-  mean /= static_cast<double>(n);
-  double var = 0;
-  for (double d : x) var += (d - mean) * (d - mean);
-  if (var <= 0) return 0;
-  std::int64_t best = 0;
-  double best_r = threshold;
-  for (std::size_t lag = 4; lag <= n / 2; ++lag) {
-    double c = 0;
-    for (std::size_t i = 0; i + lag < n; ++i) c += (x[i] - mean) * (x[i + lag] - mean);
-    const double r = c / var * static_cast<double>(n) / static_cast<double>(n - lag);
-    if (r > best_r + 1e-12) { best_r = r; best = static_cast<std::int64_t>(lag); }
-  }
-  return best;
-}
+// Period detection: series_periods_detect (above) over the detrended learning points; its best
+// period when its score reaches the seasonality threshold (0.6 by default), else no seasonality.
 double median_of(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -289,7 +381,13 @@ Decomposition decompose(const Series& s, std::int64_t seasonality, const std::st
   std::vector<double> detrended(learn);
   for (std::size_t i = 0; i < learn; ++i) detrended[i] = x[i] - d.trend[i];
   std::int64_t period = seasonality;
-  if (period < 0) period = detect_period(detrended, seas_threshold);
+  if (period < 0) {
+    // series_periods_detect over the detrended learning points (rulelab's period score, above):
+    // its best period when it reaches the seasonality threshold.
+    Series ds(detrended.begin(), detrended.end());
+    auto found = detect_periods(ds, 0, static_cast<double>(learn), 1);
+    period = !found.empty() && found[0].second >= seas_threshold ? static_cast<std::int64_t>(found[0].first) : 0;
+  }
   d.seasonal.assign(n, 0.0);
   if (period > 1) {
     const auto p = static_cast<std::size_t>(period);
@@ -583,28 +681,24 @@ Value f_series_pearson_correlation(const CallArgs& a) {
 
 // ---- series_seasonal (series-seasonal-function): the median of the values at the same position
 // of the period, over the whole series (null elements left out); a period of 0 or below other than
-// -1 gives zeros (the page). Automatic detection (period -1, the default) is refused when the
-// query is bound: the page's detection (series_periods_detect with threshold 0.7) is not
-// documented to the bit, and rulelab's autocorrelation detection finds other periods on the page's
-// own examples (10 for its period-5 series). A period that is -1 only at run time gives null.
-std::shared_ptr<FnState> prepare_series_seasonal(const std::vector<const Value*>& consts, std::string& err) {
-  bool auto_period = consts.size() < 2;
-  if (!auto_period && consts[1] && !consts[1]->is_null()) {
-    bool ok;
-    auto_period = number_of(*consts[1], ok) == -1 && ok;
-  }
-  if (auto_period)
-    err = "automatic period detection (period -1, the default) is not supported: Kusto's series_periods_detect is not "
-          "documented exactly; give the period in bins";
-  return nullptr;
-}
+// -1 gives zeros (the page). Period -1 (the default) is detected as the page says, with
+// series_periods_detect at threshold 0.7: the best period of the series (rulelab's period score,
+// above) if it scores at least 0.7, else zeros. This gives the page's three examples (6, 5, none).
 Value f_series_seasonal(const CallArgs& a) {
   auto s = series_of(a[0]);
-  if (!s || a.size() < 2 || a[1].is_null()) return Value::null_of(Type::Dynamic);
-  bool ok;
-  const double given = number_of(a[1], ok);
-  if (!ok || given == -1) return Value::null_of(Type::Dynamic);
-  const std::int64_t period = given > 0 && given == std::floor(given) ? static_cast<std::int64_t>(given) : 0;
+  if (!s) return Value::null_of(Type::Dynamic);
+  double given = -1;
+  if (a.size() > 1) {
+    bool ok = false;
+    if (a[1].is_null()) return Value::null_of(Type::Dynamic);
+    given = number_of(a[1], ok);
+    if (!ok) return Value::null_of(Type::Dynamic);
+  }
+  std::int64_t period = given > 0 && given == std::floor(given) ? static_cast<std::int64_t>(given) : 0;
+  if (given == -1) {
+    auto found = detect_periods(*s, 0, static_cast<double>(s->size()), 1);
+    period = !found.empty() && found[0].second >= 0.7 ? static_cast<std::int64_t>(found[0].first) : 0;
+  }
   std::vector<double> out(s->size(), 0.0);
   if (period > 0) {
     const auto p = static_cast<std::size_t>(period);
@@ -976,6 +1070,9 @@ const std::vector<MultiOutputFunction>& multi_output_functions() {
       {"series_decompose", {{"baseline", Type::Dynamic}, {"seasonal", Type::Dynamic}, {"trend", Type::Dynamic}, {"residual", Type::Dynamic}}},
       {"series_decompose_anomalies", {{"ad_flag", Type::Dynamic}, {"ad_score", Type::Dynamic}, {"baseline", Type::Dynamic}}},
       {"series_fft", {{"real", Type::Dynamic}, {"imag", Type::Dynamic}}},
+      // the pages' column names: detect's second is `..._periods_scores`, validate's `..._scores`
+      {"series_periods_detect", {{"periods", Type::Dynamic}, {"periods_scores", Type::Dynamic}}},
+      {"series_periods_validate", {{"periods", Type::Dynamic}, {"scores", Type::Dynamic}}},
       {"series_ifft", {{"real", Type::Dynamic}, {"imag", Type::Dynamic}}},
       {"series_fit_poly", {{"rsquare", Type::Real}, {"coefficients", Type::Dynamic}, {"variance", Type::Real}, {"rvariance", Type::Real},
                            {"poly_fit", Type::Dynamic}}},
@@ -1045,7 +1142,9 @@ void add_series_functions(std::vector<ScalarFunction>& out) {
   add("series_fit_2lines", 1, 1, ret_dynamic, f_series_fit_2lines);
   add("series_fit_2lines_dynamic", 1, 1, ret_dynamic, f_series_fit_2lines_dynamic);
   add("series_decompose_forecast", 2, 5, ret_dynamic, f_series_decompose_forecast);
-  out.push_back(ScalarFunction{"series_seasonal", 1, 2, ret_dynamic, f_series_seasonal, prepare_series_seasonal, true});
+  add("series_periods_detect", 4, 4, ret_dynamic, f_series_periods_detect);
+  add("series_periods_validate", 2, 17, ret_dynamic, f_series_periods_validate);  // up to 16 periods (the page)
+  add("series_seasonal", 1, 2, ret_dynamic, f_series_seasonal);
   // one column of a multi-column function's tuple (the binder's split)
   cat = "rulelab";
   add(".tuple_item", 2, 2, ret_dynamic, [](const CallArgs& a) -> Value {

@@ -51,6 +51,7 @@ void add_geo_buffer_functions(std::vector<ScalarFunction>& out);      // fn_geo_
 void add_geo_union_functions(std::vector<ScalarFunction>& out);       // fn_geo_union.cpp
 void add_geo_overlay_functions(std::vector<ScalarFunction>& out);     // fn_geo_overlay.cpp
 void add_geo_line_buffer_functions(std::vector<ScalarFunction>& out); // fn_geo_line_buffer.cpp
+void add_geo_h3_functions(std::vector<ScalarFunction>& out);          // fn_geo_h3.cpp
 
 // Functions that return several columns (series_stats, series_fit_line, series_decompose,
 // series_decompose_anomalies): registered as scalar functions returning their columns as one

@@ -2,6 +2,8 @@
 // (funnel-sequence-completion-plugin), bound in binder_plugins_analytics.cpp. Each analysis window
 // (Step / BinSize from Start, events in [Start, End]) is analyzed separately; an id's events are
 // taken in timeline order (input order for equal times). Distinct counts are exact.
+// funnel_sequence gives three tables (prev-sequence-next, prev-sequence, sequence-next), computed
+// together once and handed out by one node per table.
 #include <algorithm>
 #include <climits>
 #include <map>
@@ -36,11 +38,24 @@ struct Window {
   std::unordered_map<std::string, std::size_t> index;
 };
 
-class FunnelNode : public PlanNode {
+// The computation shared by the nodes of the plugin's tables. The first table's node computes
+// all of them (each time it runs: a plan inside a per-record subquery runs once per record); the
+// other tables, which exist only for a statement's last operator, run after it and take its result.
+class FunnelRun {
  public:
-  FunnelNode(PlanPtr child, FunnelSpec spec, Schema out) : child_(std::move(child)), spec_(std::move(spec)) { schema = std::move(out); }
+  FunnelRun(PlanPtr child, FunnelSpec spec, std::vector<Schema> outs, OpSite site)
+      : child_(std::move(child)), spec_(std::move(spec)), outs_(std::move(outs)), site_(std::move(site)) {}
 
-  Table execute(ExecContext& ctx) const override {
+  const Table& table(ExecContext& ctx, std::size_t k) const {
+    if (k == 0 || !done_) {
+      tables_ = compute(ctx);
+      done_ = true;
+    }
+    return tables_[k];
+  }
+
+ private:
+  std::vector<Table> compute(ExecContext& ctx) const {
     InputTable in = run_input(*child_, ctx);
     std::map<std::int64_t, Window> windows;
     std::uint32_t seq = 0;
@@ -63,15 +78,18 @@ class FunnelNode : public PlanNode {
     }
     std::vector<std::string> wanted;
     for (auto& v : spec_.sequence) wanted.push_back(to_kusto_string(v));
-    TableBuilder tb(schema);
-    RowMeter meter(ctx, site);
+    std::vector<TableBuilder> tbs;
+    for (auto& o : outs_) tbs.emplace_back(o);
+    RowMeter meter(ctx, site_);
     for (auto& [start, w] : windows) {
       for (auto& a : w.actors)
         std::stable_sort(a.events.begin(), a.events.end(), [](const Event& x, const Event& y) { return x.t < y.t; });
-      if (spec_.completion) completion(start, w, wanted, tb, meter);
-      else transitions(start, w, wanted, tb, meter);
+      if (spec_.completion) completion(start, w, wanted, tbs[0], meter);
+      else transitions(start, w, wanted, tbs, meter);
     }
-    return tb.finish();
+    std::vector<Table> out;
+    for (auto& tb : tbs) out.push_back(tb.finish());
+    return out;
   }
 
  private:
@@ -117,17 +135,27 @@ class FunnelNode : public PlanNode {
 
   // funnel_sequence: each run of the sequence's states in an id's events (repeats of one state
   // collapsed into one step), each step within MaxSequenceStepWindow of the step before; the state
-  // before it (prev) and after it (next), empty when there is none within that window. Per
-  // (prev, next): the distinct ids and up to 128 of them, most ids first.
-  void transitions(std::int64_t start, const Window& w, const std::vector<std::string>& seq, TableBuilder& tb, RowMeter& meter) const {
+  // before it (prev) and after it (next), empty when there is none within that window. Table 1
+  // per (prev, next), table 2 per prev, table 3 per next: the distinct ids and up to 128 of them,
+  // most ids first (ties in order of first appearance).
+  void transitions(std::int64_t start, const Window& w, const std::vector<std::string>& seq, std::vector<TableBuilder>& tbs,
+                   RowMeter& meter) const {
     struct Row {
-      std::string prev, next;
+      std::vector<std::string> key;  // (prev, next), (prev) or (next)
       std::unordered_set<std::string> ids;
       std::vector<Value> samples;
-      std::size_t first;
     };
-    std::vector<Row> rows;
-    std::map<std::pair<std::string, std::string>, std::size_t> row_of;
+    struct Grouping {
+      std::vector<Row> rows;
+      std::map<std::vector<std::string>, std::size_t> row_of;
+      void add(std::vector<std::string> k, const std::string& id_key, const Value& id) {
+        auto [it, fresh] = row_of.emplace(k, rows.size());
+        if (fresh) rows.push_back({std::move(k), {}, {}});
+        Row& row = rows[it->second];
+        if (row.ids.insert(id_key).second && row.samples.size() < 128) row.samples.push_back(id);
+      }
+    };
+    Grouping groups[3];
     for (auto& a : w.actors) {
       // Runs of equal states: state, first and last time.
       struct Run { const std::string* state; std::int64_t first, last; };
@@ -148,37 +176,61 @@ class FunnelNode : public PlanNode {
         const std::size_t last = i + seq.size() - 1;
         std::string prev = i > 0 && gap(runs[i - 1].last, runs[i].first) <= spec_.max_step ? *runs[i - 1].state : std::string();
         std::string next = last + 1 < runs.size() && gap(runs[last].last, runs[last + 1].first) <= spec_.max_step ? *runs[last + 1].state : std::string();
-        auto [it, fresh] = row_of.emplace(std::make_pair(prev, next), rows.size());
-        if (fresh) rows.push_back({prev, next, {}, {}, rows.size()});
-        Row& row = rows[it->second];
-        if (row.ids.insert(key).second && row.samples.size() < 128) row.samples.push_back(a.id);
+        groups[0].add({prev, next}, key, a.id);
+        groups[1].add({prev}, key, a.id);
+        groups[2].add({next}, key, a.id);
       }
     }
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return x.ids.size() > y.ids.size(); });
-    for (auto& r : rows) {
-      append_value(tb.column(0), time_value(start));
-      tb.column(1).append_string(r.prev);
-      tb.column(2).append_string(r.next);
-      tb.column(3).append_long(static_cast<std::int64_t>(r.ids.size()));
-      std::string bytes;
-      DynWriter dw(bytes);
-      dw.begin_array();
-      for (auto& v : r.samples) write_dynamic(dw, v);
-      dw.end();
-      append_value(tb.column(4), Value::of_dynamic(std::move(bytes)));
-      tb.end_row();
-      meter.add();
+    for (std::size_t g = 0; g < tbs.size() && g < 3; ++g) {
+      auto& rows = groups[g].rows;
+      std::stable_sort(rows.begin(), rows.end(), [](const Row& x, const Row& y) { return x.ids.size() > y.ids.size(); });
+      TableBuilder& tb = tbs[g];
+      for (auto& r : rows) {
+        std::size_t c = 0;
+        append_value(tb.column(c++), time_value(start));
+        for (auto& k : r.key) tb.column(c++).append_string(k);
+        tb.column(c++).append_long(static_cast<std::int64_t>(r.ids.size()));
+        std::string bytes;
+        DynWriter dw(bytes);
+        dw.begin_array();
+        for (auto& v : r.samples) write_dynamic(dw, v);
+        dw.end();
+        append_value(tb.column(c), Value::of_dynamic(std::move(bytes)));
+        tb.end_row();
+        meter.add();
+      }
     }
   }
 
   PlanPtr child_;
   FunnelSpec spec_;
+  std::vector<Schema> outs_;
+  OpSite site_;
+  mutable std::vector<Table> tables_;
+  mutable bool done_ = false;
+};
+
+// One of the plugin's tables.
+class FunnelNode : public PlanNode {
+ public:
+  FunnelNode(std::shared_ptr<const FunnelRun> run, std::size_t k, Schema out) : run_(std::move(run)), k_(k) { schema = std::move(out); }
+  Table execute(ExecContext& ctx) const override { return run_->table(ctx, k_); }
+
+ private:
+  std::shared_ptr<const FunnelRun> run_;
+  std::size_t k_;
 };
 
 }  // namespace
 
-PlanPtr make_funnel(PlanPtr child, FunnelSpec spec, Schema out) {
-  return std::make_shared<FunnelNode>(std::move(child), std::move(spec), std::move(out));
+std::vector<PlanPtr> make_funnel(PlanPtr child, FunnelSpec spec, std::vector<Schema> outs, const OpSite& site) {
+  auto run = std::make_shared<const FunnelRun>(std::move(child), std::move(spec), outs, site);
+  std::vector<PlanPtr> out;
+  for (std::size_t k = 0; k < outs.size(); ++k) {
+    out.push_back(std::make_shared<FunnelNode>(run, k, outs[k]));
+    out.back()->site = site;
+  }
+  return out;
 }
 
 }  // namespace rulelab::engine

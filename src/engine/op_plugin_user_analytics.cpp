@@ -187,6 +187,7 @@ class UserAnalyticsNode : public PlanNode {
       meter.add();
     }
     Value time_value(std::int64_t t) const {
+      if (spec.real_bins) return Value::of_real(static_cast<double>(t) * spec.real_bin_size);
       switch (spec.time->type) {
         case Type::DateTime: return Value::of_datetime(t);
         case Type::TimeSpan: return Value::of_timespan(t);
@@ -206,7 +207,16 @@ class UserAnalyticsNode : public PlanNode {
       for (auto& d : spec_.dims) dv.push_back(evaluate(*d, b, ctx.eval));
       for (std::size_t r = 0; r < b.rows(); ++r) {
         if (tv.is_null(r)) continue;
-        Record rec{tv.get(r).i, 0, {}};
+        Record rec{0, 0, {}};
+        if (spec_.real_bins) {
+          bool ok = false;
+          const double bin = std::floor(number_of(tv.get(r), ok) / spec_.real_bin_size);
+          if (!ok || !std::isfinite(bin) || std::fabs(bin) > 9e15)
+            fail_at(site, site.name + ": an index value is too far from 0 for BinSize " + format_real(spec_.real_bin_size));
+          rec.t = static_cast<std::int64_t>(bin);
+        } else {
+          rec.t = tv.get(r).i;
+        }
         if (spec_.kind == AnalyticsSpec::RollingPercentile) {
           rec.value = iv.get(r);
           if (rec.value.is_null()) continue;  // percentile() leaves nulls out

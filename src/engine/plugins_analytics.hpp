@@ -42,6 +42,11 @@ struct AnalyticsSpec {
   std::int64_t active_periods = 1;  // active_users_count
   double percentile = 50;           // rolling_percentile
   std::int64_t bins_per_window = 1; // rolling_percentile
+  // rolling_percentile over a real IndexColumn or with a real BinSize: the index is binned as
+  // bin(x, BinSize) does (floor(x / BinSize)), the timeline holds bin numbers (step 1) and the
+  // output index is bin number * BinSize, a real (as bin(long, real) gives).
+  bool real_bins = false;
+  double real_bin_size = 1;
   std::int64_t outer = 0;           // activity_engagement (the inner window is `step`)
   bool has_cohort = false;          // new_activity_metrics
   std::int64_t cohort = 0;
@@ -61,7 +66,9 @@ struct FunnelSpec {
   std::vector<Value> sequence;         // the states looked for, as the state column's type
   std::vector<std::int64_t> periods;   // funnel_sequence_completion
 };
-PlanPtr make_funnel(PlanPtr child, FunnelSpec spec, Schema out);
+// One plan per schema of `outs` (funnel_sequence: its three tables; funnel_sequence_completion:
+// one), computed together; every plan carries `site`.
+std::vector<PlanPtr> make_funnel(PlanPtr child, FunnelSpec spec, std::vector<Schema> outs, const OpSite& site);
 
 // geo_polygon_lookup(LookupTable, PolygonKey, Lon, Lat [, radius] [, return_unmatched]
 // [, lookup_area_radius] [, return_lookup_key]) and geo_line_lookup(..., LineKey, Lon, Lat, Radius,

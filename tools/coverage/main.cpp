@@ -77,14 +77,6 @@ const std::map<std::string, std::string>& reasons() {
 // Why a name that needs no service is not done yet (shown after "not implemented yet").
 const std::map<std::string, std::string>& not_yet() {
   static const std::map<std::string, std::string> r = {
-      {"series_periods_detect", "Kusto's period scores are not documented: the page scores its 14-bin period 0.84, where the lag-14 autocorrelation is 0.96 (0.74 biased, 0.97 as a Pearson correlation, 0.98 after removing the trend)"},
-      {"series_periods_validate", "as series_periods_detect"},
-      {"geo_point_to_h3cell", "H3 cell geometry (the icosahedron's placement, the 122 base cells' numbering and home faces, each face's axes and the 20x27 face-to-base-cell table are conventions of the H3 library's data tables, which its published docs do not give; rulelab reads only the index bit layout)"},
-      {"geo_polygon_to_h3cells", "as geo_point_to_h3cell"},
-      {"geo_h3cell_to_central_point", "as geo_point_to_h3cell"},
-      {"geo_h3cell_to_polygon", "as geo_point_to_h3cell"},
-      {"geo_h3cell_neighbors", "as geo_point_to_h3cell"},
-      {"geo_h3cell_rings", "as geo_point_to_h3cell"},
   };
   return r;
 }
@@ -187,7 +179,7 @@ bool implemented(engine::Engine& eng, const Entry& e, std::string& why) {
   const std::string q = probe(e);
   engine::RunOptions ro;
   ro.external_empty = true;
-  Table out;
+  std::vector<engine::ResultTable> out;  // every result table (fork, facet, funnel_sequence give several)
   engine::EngineError err;
   if (eng.run(q, kusto::QueryLocation::identity("probe"), ro, out, err)) return true;
   const std::string& m = err.error.message;
