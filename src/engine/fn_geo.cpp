@@ -12,6 +12,7 @@
 
 #include "engine/functions.hpp"
 #include "engine/geo.hpp"
+#include "engine/geo_overlay.hpp"
 
 namespace rulelab::engine {
 namespace {
@@ -157,7 +158,7 @@ std::optional<Ring> ring_of(DynRef c) {
   if (!r || r->size() < 4) return std::nullopt;
   if (r->front().lon != r->back().lon || r->front().lat != r->back().lat) return std::nullopt;
   for (std::size_t i = 0; i + 1 < r->size(); ++i)
-    if (dot((*r)[i].v, (*r)[i + 1].v) >= 1 - 1e-15) return std::nullopt;
+    if ((*r)[i].lon == (*r)[i + 1].lon && (*r)[i].lat == (*r)[i + 1].lat) return std::nullopt;
   return r;
 }
 DynRef geo_dyn(const Value& v) {
@@ -407,6 +408,28 @@ bool parts_overlap(const std::vector<Poly>& ps) {
   return false;
 }
 
+// A Polygon's or MultiPolygon's polygons for measuring: as given, or, when the parts overlap or
+// touch, the polygons of their union (fn_geo_overlay.cpp), as the pages measure a MultiPolygon.
+std::optional<std::vector<Poly>> measured_polys(const Value& v) {
+  auto ps = polys_of(v);
+  if (!ps || !parts_overlap(*ps)) return ps;
+  auto region = geo::read_polygons(v);
+  if (!region) return std::nullopt;
+  auto u = geo::overlay({std::move(*region)}, geo::OverlayOp::Union);
+  std::vector<Poly> out;
+  for (auto& poly : u.polygons) {
+    Poly p;
+    for (auto& ring : poly) {
+      Ring r;
+      for (auto& q : ring) r.push_back(Pt{q.lon, q.lat, to_v3(q.lon, q.lat)});
+      p.push_back(std::move(r));
+    }
+    out.push_back(std::move(p));
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
 Value null_real() { return Value::null_of(Type::Real); }
 Value null_dyn() { return Value::null_of(Type::Dynamic); }
 Value null_bool() { return Value::null_of(Type::Bool); }
@@ -458,8 +481,8 @@ Value f_geo_line_length(const CallArgs& a) {
 // geo_polygon_area (geo-polygon-area-function): shell minus holes, each the smaller region its
 // ring bounds, on the sphere.
 Value f_geo_polygon_area(const CallArgs& a) {
-  auto ps = polys_of(a[0]);
-  if (!ps || parts_overlap(*ps)) return null_real();
+  auto ps = measured_polys(a[0]);
+  if (!ps) return null_real();
   double s = 0;
   for (auto& p : *ps) {
     double area = ring_area(p[0]);
@@ -470,8 +493,8 @@ Value f_geo_polygon_area(const CallArgs& a) {
 }
 // geo_polygon_perimeter (geo-polygon-perimeter-function): the length of all rings.
 Value f_geo_polygon_perimeter(const CallArgs& a) {
-  auto ps = polys_of(a[0]);
-  if (!ps || parts_overlap(*ps)) return null_real();
+  auto ps = measured_polys(a[0]);
+  if (!ps) return null_real();
   double s = 0;
   for (auto& p : *ps)
     for (auto& r : p) s += line_angle(r);
@@ -575,8 +598,8 @@ Value f_geo_line_centroid(const CallArgs& a) {
 // the page's Central Park centroid to 1e-10 degrees; the exact integral over the area differs from
 // it by about 1e-8 degrees there.)
 Value f_geo_polygon_centroid(const CallArgs& a) {
-  auto ps = polys_of(a[0]);
-  if (!ps || parts_overlap(*ps)) return null_dyn();
+  auto ps = measured_polys(a[0]);
+  if (!ps) return null_dyn();
   V3 s;
   for (auto& p : *ps)
     for (std::size_t k = 0; k < p.size(); ++k) {

@@ -24,18 +24,28 @@ constexpr double kEarthRadius = geo::kEarthRadiusM;
 Value f_geo_point_buffer(const CallArgs& a) {
   bool ok = true;
   const double lon = number_of(a[0], ok), lat = number_of(a[1], ok), radius = number_of(a[2], ok);
-  double tol = a.size() > 3 && !a[3].is_null() ? number_of(a[3], ok) : 10;
-  if (!ok || !(lon >= -180 && lon <= 180) || !(lat >= -90 && lat <= 90) || !(radius > 0) || !(tol > 0))
-    return Value::null_of(Type::Dynamic);
+  const double tol = a.size() > 3 && !a[3].is_null() ? number_of(a[3], ok) : 10;
+  if (!ok || !(lon >= -180 && lon <= 180) || !(lat >= -90 && lat <= 90) || !(tol > 0)) return Value::null_of(Type::Dynamic);
+  auto ring = geo::circle_ring({lon, lat}, radius, tol);
+  if (!ring) return Value::null_of(Type::Dynamic);
+  std::vector<std::pair<double, double>> out;
+  out.reserve(ring->size());
+  for (auto& p : *ring) out.emplace_back(p.lon, p.lat);
+  return geo::polygon_value(out);
+}
+
+}  // namespace
+
+std::optional<geo::Chain> geo::circle_ring(LonLat center, double radius, double tol) {
   const double r = radius / kEarthRadius;  // angular radius of the circle
-  if (r >= kPi / 2) return Value::null_of(Type::Dynamic);
+  if (!(radius > 0) || !(tol > 0) || r >= kPi / 2) return std::nullopt;
   tol = std::clamp(tol, radius * 1e-6, radius * 0.999);
   int n = 4;
   auto corner = [&](int k) { return std::atan(std::tan(r) / std::cos(kPi / k)); };
   while ((corner(n) - r) * kEarthRadius > tol || corner(n) >= kPi / 2) ++n;
   const double rho = corner(n);
-  const double p1 = lat * kPi / 180, l1 = lon * kPi / 180;
-  std::vector<std::pair<double, double>> ring;
+  const double p1 = center.lat * kPi / 180, l1 = center.lon * kPi / 180;
+  Chain ring;
   ring.reserve(static_cast<std::size_t>(n) + 1);
   for (int k = 0; k <= n; ++k) {
     // bearing clockwise from north; counterclockwise order walks the bearings backwards
@@ -45,12 +55,10 @@ Value f_geo_point_buffer(const CallArgs& a) {
     double lon2 = l2 * 180 / kPi;
     while (lon2 > 180) lon2 -= 360;
     while (lon2 < -180) lon2 += 360;
-    ring.emplace_back(lon2, p2 * 180 / kPi);
+    ring.push_back({lon2, p2 * 180 / kPi});
   }
-  return geo::polygon_value(ring);
+  return ring;
 }
-
-}  // namespace
 
 void add_geo_buffer_functions(std::vector<ScalarFunction>& out) {
   out.push_back(ScalarFunction{"geo_point_buffer", 3, 4, ret_dynamic, f_geo_point_buffer, nullptr, true});

@@ -9,13 +9,14 @@
 // that collapses (fewer than 2, resp. 3, vertices left, or its ends closer than the tolerance)
 // vanishes; a shell that vanishes takes its holes with it. The pages' examples give their outputs;
 // Kusto (the S2 library's simplification) may keep other vertices on other shapes.
-// Multi-shapes are simplified part by part (Kusto unites the parts first; rulelab does not: the
-// coverage table says so).
+// A MultiPolygon of several polygons is united first (the page: "the result will be the area of
+// polygons union"; fn_geo_overlay.cpp); a MultiLineString's lines are simplified one by one.
 #include <cmath>
 #include <string>
 
 #include "engine/functions.hpp"
 #include "engine/geo.hpp"
+#include "engine/geo_overlay.hpp"
 
 namespace rulelab::engine {
 namespace {
@@ -136,6 +137,8 @@ Value f_geo_polygon_simplify(const CallArgs& a) {
   auto ps = geo::read_polygons(a[0]);
   auto tol = tolerance(a, 0.1, 10000);
   if (!ps || !tol) return null_geo();
+  const bool united = ps->size() > 1;  // then the union's parts decide Polygon or MultiPolygon
+  if (united) ps = geo::overlay({std::move(*ps)}, geo::OverlayOp::Union).polygons;
   std::vector<std::vector<Chain>> kept;
   for (auto& p : *ps) {
     auto shell = simplify_ring(p[0], *tol);
@@ -145,7 +148,7 @@ Value f_geo_polygon_simplify(const CallArgs& a) {
       if (auto hole = simplify_ring(p[h], *tol)) kept.back().push_back(std::move(*hole));
   }
   if (kept.empty()) return null_geo();
-  const bool multi = kept.size() > 1 || is_multi(a[0], "MultiPolygon");
+  const bool multi = kept.size() > 1 || (!united && is_multi(a[0], "MultiPolygon"));
   std::string out;
   DynWriter w(out);
   w.begin_object();
@@ -164,6 +167,8 @@ Value f_geo_polygon_simplify(const CallArgs& a) {
 }
 
 }  // namespace
+
+std::optional<geo::Chain> geo::simplified_ring(const Chain& ring, double tolerance_m) { return engine::simplify_ring(ring, tolerance_m); }
 
 void add_geo_simplify_functions(std::vector<ScalarFunction>& out) {
   out.push_back(ScalarFunction{"geo_line_simplify", 1, 2, ret_dynamic, f_geo_line_simplify, nullptr, true});

@@ -33,6 +33,8 @@ FunctionRegistry::FunctionRegistry() {
   family(add_geo_simplify_functions, "Geospatial functions");
   family(add_geo_buffer_functions, "Geospatial functions");
   family(add_geo_union_functions, "Geospatial functions");
+  family(add_geo_overlay_functions, "Geospatial functions");
+  family(add_geo_line_buffer_functions, "Geospatial functions");
   family(add_geo_h3_functions, "Geospatial functions");
   add_operator_kernels(all_);
   for (std::size_t i = 0; i < all_.size(); ++i) by_name_[all_[i].name] = i;

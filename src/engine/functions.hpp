@@ -49,6 +49,8 @@ void add_version_functions(std::vector<ScalarFunction>& out);         // fn_vers
 void add_geo_simplify_functions(std::vector<ScalarFunction>& out);    // fn_geo_simplify.cpp
 void add_geo_buffer_functions(std::vector<ScalarFunction>& out);      // fn_geo_buffer.cpp
 void add_geo_union_functions(std::vector<ScalarFunction>& out);       // fn_geo_union.cpp
+void add_geo_overlay_functions(std::vector<ScalarFunction>& out);     // fn_geo_overlay.cpp
+void add_geo_line_buffer_functions(std::vector<ScalarFunction>& out); // fn_geo_line_buffer.cpp
 void add_geo_h3_functions(std::vector<ScalarFunction>& out);          // fn_geo_h3.cpp
 
 // Functions that return several columns (series_stats, series_fit_line, series_decompose,

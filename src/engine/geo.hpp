@@ -28,5 +28,12 @@ Value polygon_value(const std::vector<std::pair<double, double>>& ring);
 double distance_m(LonLat a, LonLat b);
 // Distance in meters from p to the geodesic edge a-b (the shorter arc).
 double distance_to_edge_m(LonLat p, LonLat a, LonLat b);
+// The ring geo_point_buffer draws around a circle (fn_geo_buffer.cpp): closed, counterclockwise,
+// every point within radius_m of the center inside; the tolerance as that page defines it (meters,
+// clamped to [radius * 1e-6, radius * 0.999]). nullopt when the radius is not positive or the
+// circle reaches a quarter of the Earth's circumference.
+std::optional<Chain> circle_ring(LonLat center, double radius_m, double tolerance_m);
+// geo_polygon_simplify's rule for one closed ring (fn_geo_simplify.cpp): nullopt when it vanishes.
+std::optional<Chain> simplified_ring(const Chain& ring, double tolerance_m);
 
 }  // namespace rulelab::engine::geo

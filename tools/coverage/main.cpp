@@ -77,11 +77,6 @@ const std::map<std::string, std::string>& reasons() {
 // Why a name that needs no service is not done yet (shown after "not implemented yet").
 const std::map<std::string, std::string>& not_yet() {
   static const std::map<std::string, std::string> r = {
-      {"geo_line_buffer", "needs spherical polygon union (a line's buffer unites the circles around its vertices and the bands along its edges)"},
-      {"geo_polygon_buffer", "as geo_line_buffer"},
-      {"geo_simplify_polygons_array", "needs spherical polygon union (the page unites the simplified polygons, which share borders)"},
-      {"geo_union_polygons_array", "needs spherical polygon overlay (union, intersection of areas)"},
-      {"geo_intersection_2polygons", "needs spherical polygon overlay (union, intersection of areas)"},
   };
   return r;
 }
