@@ -4,6 +4,9 @@
 #include <emmintrin.h>
 #endif
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -1194,8 +1197,251 @@ class NdjsonPipeline {
   std::size_t bytes_ = 0;            // idem
 };
 
+// NDJSON from a plain (not gzip) regular file, read in parallel without a reading thread: the file
+// is cut into chunks of kBlock bytes; each parsing thread claims the next chunk, reads it with
+// pread() (the kernel's copy runs on every core), and parses the lines that START in it (a line
+// crossing the chunk's end is read on to its newline; the next chunk skips it). Line numbers are
+// counted within the chunk; the calling thread, handing chunks to the sink in file order, adds
+// the lines of the chunks before (rows' provenance, rejections, warnings).
+class ParallelNdjson {
+ public:
+  ParallelNdjson(int fd, std::size_t size, const std::string& path, const Plan& plan, const IngestOptions& opt, unsigned workers)
+      : fd_(fd), size_(size), path_(path), plan_(plan), opt_(opt), workers_(std::max(1u, workers)),
+        max_inflight_(2 * workers_ + 2), chunks_((size + kBlock - 1) / kBlock) {}
+  ParallelNdjson(const ParallelNdjson&) = delete;
+  ParallelNdjson& operator=(const ParallelNdjson&) = delete;
+  ~ParallelNdjson() { shut_down(); }
+
+  std::optional<Error> run(Totals& totals, std::size_t& bytes, const std::function<void(Batch&&)>& sink) {
+    struct Join {
+      ParallelNdjson& p;
+      ~Join() { p.shut_down(); }
+    } join{*this};
+    for (unsigned t = 0; t < workers_; ++t) threads_.emplace_back([this] { work(); });
+    std::size_t base = 0;  // lines before the chunk handed over next
+    for (std::size_t seq = 0; seq < chunks_; ++seq) {
+      Chunk c;
+      {
+        std::unique_lock lk(m_);
+        cv_done_.wait(lk, [&] { return done_.count(seq) || failed_; });
+        if (failed_) {
+          if (failure_) std::rethrow_exception(failure_);
+          return read_error_;
+        }
+        auto it = done_.find(seq);
+        c = std::move(it->second);
+        done_.erase(it);
+      }
+      for (auto& b : c.done.batches) {
+        for (auto& src : b.sources) src.line = static_cast<std::uint32_t>(src.line + base);
+        sink(std::move(b));
+      }
+      for (auto& r : c.done.totals.rejections) r.line += base;
+      for (auto& [k, w] : c.done.totals.warnings) w.first_line += base;
+      totals.merge(std::move(c.done.totals), opt_.max_reported);
+      if (opt_.strict && totals.rejected) return strict_error(path_, totals.rejections.front());
+      base += c.lines;
+      {
+        std::lock_guard lk(m_);
+        --inflight_;
+      }
+      cv_space_.notify_one();
+    }
+    shut_down();
+    bytes = size_;
+    return std::nullopt;
+  }
+
+ private:
+  struct Chunk {
+    NdjsonDone done;
+    std::size_t lines = 0;  // newlines in the chunk's lines
+  };
+
+  void shut_down() {
+    {
+      std::lock_guard lk(m_);
+      stop_ = true;
+    }
+    cv_space_.notify_all();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
+  }
+
+  void fail(std::exception_ptr e, std::optional<Error> err = std::nullopt) {
+    std::lock_guard lk(m_);
+    if (!failed_) {
+      failure_ = e;
+      read_error_ = std::move(err);
+    }
+    failed_ = true;
+    stop_ = true;
+    cv_done_.notify_all();
+    cv_space_.notify_all();
+  }
+
+  // Bytes [off, off + n) into buf at `at` (fewer at the end of the file); false on a read error.
+  bool read_at(std::string& buf, std::size_t at, std::size_t off, std::size_t n, std::size_t& got) {
+    if (buf.size() < at + n + kPad) buf.resize(at + n + kPad);
+    got = 0;
+    while (got < n) {
+      const ssize_t r = ::pread(fd_, buf.data() + at + got, n - got, static_cast<off_t>(off + got));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      if (r == 0) break;
+      got += static_cast<std::size_t>(r);
+    }
+    return true;
+  }
+
+  void work() {
+    try {
+      Loader loader(plan_);
+      std::string buf;
+      for (;;) {
+        std::size_t k = 0;
+        {
+          std::unique_lock lk(m_);
+          cv_space_.wait(lk, [&] { return stop_ || inflight_ < max_inflight_ || next_ >= chunks_; });
+          if (stop_ || next_ >= chunks_) return;
+          k = next_++;
+          ++inflight_;
+        }
+        Chunk c;
+        if (!chunk(loader, buf, k, c)) {
+          fail(nullptr, Error{"cannot read the file: " + std::string(std::strerror(errno)), path_});
+          return;
+        }
+        c.done.batches = loader.take_batches();
+        c.done.totals.absorb(loader, opt_.max_reported);
+        {
+          std::lock_guard lk(m_);
+          done_.emplace(k, std::move(c));
+        }
+        cv_done_.notify_all();
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+
+  // Parses the lines starting in chunk k; false on a read error.
+  bool chunk(Loader& l, std::string& buf, std::size_t k, Chunk& c) {
+    const std::size_t start = k * kBlock, end = std::min(size_, start + kBlock);
+    // One byte before the chunk tells whether its first byte starts a line.
+    const std::size_t from = start ? start - 1 : 0;
+    std::size_t got = 0;
+    if (!read_at(buf, 0, from, end - from, got)) return false;
+    std::size_t used = got;
+    std::size_t s = 0;  // the first line starting in the chunk, in buf
+    if (start == 0) {
+      s = skip_bom(std::string_view(buf.data(), used));
+    } else {
+      const char* nl = static_cast<const char*>(std::memchr(buf.data(), '\n', used));
+      if (!nl || static_cast<std::size_t>(nl - buf.data()) + 1 >= end - from) return true;  // no line starts here
+      s = static_cast<std::size_t>(nl - buf.data()) + 1;
+    }
+    if (s >= used) return true;
+    // The last line starting in the chunk is read on to its newline (or the end of the file).
+    std::size_t last_nl = used;
+    if (const void* r = memrchr(buf.data() + s, '\n', used - s)) last_nl = static_cast<std::size_t>(static_cast<const char*>(r) - buf.data());
+    std::size_t tail_start = last_nl == used ? s : last_nl + 1;  // the unterminated line, if any
+    bool too_long = false;
+    while (tail_start < used && from + used < size_) {
+      if (used - tail_start > opt_.max_line_bytes) {
+        too_long = true;
+        break;
+      }
+      std::size_t more = 0;
+      const std::size_t want = std::min(kBlock / 8, size_ - (from + used));
+      if (!read_at(buf, used, from + used, want, more)) return false;
+      if (more == 0) break;
+      const char* nl = static_cast<const char*>(std::memchr(buf.data() + used, '\n', more));
+      used += more;
+      if (nl) {
+        used = static_cast<std::size_t>(nl - buf.data()) + 1;
+        break;
+      }
+    }
+    std::size_t stop = used;  // lines in [s, stop) are parsed
+    if (too_long) stop = tail_start;
+    std::memset(buf.data() + stop, 0, kPad);
+    const char* b = buf.data() + s;
+    const char* e = buf.data() + stop;
+    c.lines = count_newlines(b, e);
+    if (e > b && e[-1] == '\n') --e;
+    std::size_t next_line = 1;
+    for_each_line(b, e, 1, [&](const char* p, std::size_t n, std::size_t lno) {
+      next_line = lno + 1;
+      if (blank(p, n)) {
+        ++l.records;
+        l.reject(lno, "empty line");
+        return;
+      }
+      if (n > opt_.max_line_bytes) {
+        ++l.records;
+        l.reject(lno, "line longer than " + std::to_string(opt_.max_line_bytes) + " bytes");
+        return;
+      }
+      l.json_record(p, n, lno, true);
+    });
+    if (too_long) {
+      ++l.records;
+      l.reject(next_line, "line longer than " + std::to_string(opt_.max_line_bytes) + " bytes");
+      ++c.lines;  // its newline (or the end of the file) ends the chunk's lines
+    }
+    return true;
+  }
+
+  const int fd_;
+  const std::size_t size_;
+  const std::string& path_;
+  const Plan& plan_;
+  const IngestOptions& opt_;
+  const unsigned workers_;
+  const std::size_t max_inflight_;
+  const std::size_t chunks_;
+  std::vector<std::thread> threads_;
+  std::mutex m_;
+  std::condition_variable cv_done_, cv_space_;
+  std::map<std::size_t, Chunk> done_;
+  std::size_t next_ = 0, inflight_ = 0;
+  bool stop_ = false, failed_ = false;
+  std::exception_ptr failure_;
+  std::optional<Error> read_error_;
+};
+
+// A plain (not gzip) regular file: its descriptor and size; -1 otherwise.
+int open_plain(const std::string& path, std::size_t& size) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st {};
+  unsigned char magic[2] = {0, 0};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)) {
+    ::close(fd);
+    return -1;
+  }
+  size = static_cast<std::size_t>(st.st_size);
+  return fd;
+}
+
 std::optional<Error> run_ndjson(const std::string& path, const Plan& plan, const IngestOptions& opt, Totals& totals,
                                 std::size_t& bytes, const std::function<void(Batch&&)>& sink) {
+  // Line numbers are known only in order: a keep_line filter (re-reading chosen lines) reads the
+  // file through the single reading thread, which counts them as it goes.
+  std::size_t size = 0;
+  const int fd = opt.keep_line ? -1 : open_plain(path, size);
+  if (fd >= 0) {
+    struct Close {
+      int fd;
+      ~Close() { ::close(fd); }
+    } close_fd{fd};
+    ParallelNdjson p(fd, size, path, plan, opt, scan_threads(opt.threads));
+    return p.run(totals, bytes, sink);
+  }
   NdjsonPipeline p(path, plan, opt, scan_threads(opt.threads));
   return p.run(totals, bytes, sink);
 }
