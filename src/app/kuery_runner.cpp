@@ -25,6 +25,7 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
     o.documents = true;
     o.strict = strict;
     o.table = s.name;
+    o.document_shapes = true;
     if (filter) filter->install(o, counts[k]);
     auto r = ingest_file(s.file, o);
     if (!r) return r.error();
@@ -53,12 +54,16 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
     ix.unread += counts[t].dropped;
     ix.unread_times.insert(ix.unread_times.end(), counts[t].dropped_times.begin(), counts[t].dropped_times.end());
     const int col = tab.schema.index_of("_source");
+    const int shape_col = tab.schema.index_of("_shape");
     if (col < 0) return Error("ingest did not produce a _source column", specs[t].file);
     for (const auto& b : tab.batches)
       for (std::size_t r = 0; r < b.rows(); ++r) {
         const auto& src = b.sources[r];
+        std::optional<std::uint64_t> shape;
+        if (shape_col >= 0 && !b.columns[static_cast<std::size_t>(shape_col)].is_null(r))
+          shape = static_cast<std::uint64_t>(b.columns[static_cast<std::size_t>(shape_col)].get_long(r));
         ix.docs.push_back({b.columns[static_cast<std::size_t>(col)].get_dynamic(r),
-                           src.file < tab.sources.size() ? tab.sources[src.file] : specs[t].file, src.line});
+                           src.file < tab.sources.size() ? tab.sources[src.file] : specs[t].file, src.line, shape});
       }
   }
   return out;

@@ -122,7 +122,9 @@ void write_real(double d, std::string& out) {
 }
 }  // namespace
 
-void write_json(DynRef v, std::string& out) {
+namespace {
+void write_json_upto(DynRef v, std::string& out, std::size_t limit) {
+  if (out.size() > limit) return;
   switch (v.kind()) {
     case DynKind::Null: out += "null"; break;
     case DynKind::False: out += "false"; break;
@@ -134,9 +136,10 @@ void write_json(DynRef v, std::string& out) {
       out.push_back('[');
       bool first = true;
       v.for_each_element([&](DynRef e) {
+        if (out.size() > limit) return;
         if (!first) out.push_back(',');
         first = false;
-        write_json(e, out);
+        write_json_upto(e, out, limit);
       });
       out.push_back(']');
       break;
@@ -145,16 +148,28 @@ void write_json(DynRef v, std::string& out) {
       out.push_back('{');
       bool first = true;
       v.for_each_member([&](std::string_view k, DynRef e) {
+        if (out.size() > limit) return;
         if (!first) out.push_back(',');
         first = false;
         write_json_string(k, out);
         out.push_back(':');
-        write_json(e, out);
+        write_json_upto(e, out, limit);
       });
       out.push_back('}');
       break;
     }
   }
+}
+
+}  // namespace
+
+void write_json(DynRef v, std::string& out) { write_json_upto(v, out, static_cast<std::size_t>(-1)); }
+
+std::string to_json_prefix(DynRef v, std::size_t limit) {
+  std::string s;
+  s.reserve(limit + 64);
+  write_json_upto(v, s, limit);
+  return s;
 }
 
 std::string to_json(DynRef v) {

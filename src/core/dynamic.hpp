@@ -142,6 +142,8 @@ class Dynamic {
 
 // JSON text of a value (compact, as Kusto prints dynamic values).
 void write_json(DynRef v, std::string& out);
+// The JSON text's first bytes: writing stops once `out` holds more than `limit` bytes (a preview).
+std::string to_json_prefix(DynRef v, std::size_t limit);
 std::string to_json(DynRef v);
 // Appends s as a JSON string literal (quotes and escapes).
 void write_json_string(std::string_view s, std::string& out);

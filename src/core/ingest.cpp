@@ -239,6 +239,7 @@ class Loader {
         }
         if (keep == DocumentFilter::Keep::Projection) {
           batch_.columns[0].append_dynamic_bytes(projection_);
+          if (batch_.columns.size() > 1) batch_.columns[1].append_null();
           finish_row(line);
           return true;
         }
@@ -251,6 +252,10 @@ class Loader {
         return true;
       }
       batch_.columns[0].append_dynamic_bytes(scratch_);
+      if (batch_.columns.size() > 1) {
+        if (shaped) batch_.columns[1].append_long(static_cast<std::int64_t>(shape));
+        else batch_.columns[1].append_null();
+      }
     } else {
       std::fill(seen_.begin(), seen_.end(), 0);
       simdjson::dom::object obj;
@@ -1161,8 +1166,8 @@ class NdjsonPipeline {
   void parse(Loader& l, const NdjsonBlock& blk) {
     const char* b = blk.buf.data() + blk.begin;
     const char* e = blk.buf.data() + blk.end;
-    // A block ends with '\n' unless it holds the file's last line: drop that newline first.
-    if (e > b && e[-1] == '\n') --e;
+    // Lines end at '\n' (the text after the last one is a line when not empty); an empty line
+    // is a record, rejected.
     for_each_line(b, e, blk.line, [&](const char* p, std::size_t n, std::size_t lno) {
       if (blank(p, n)) {
         ++l.records;
@@ -1371,8 +1376,8 @@ class ParallelNdjson {
     std::memset(buf.data() + stop, 0, kPad);
     const char* b = buf.data() + s;
     const char* e = buf.data() + stop;
-    c.lines = count_newlines(b, e);
-    if (e > b && e[-1] == '\n') --e;
+    // Lines end at '\n' (the text after the last one is a line when not empty); an empty line
+    // is a record, rejected.
     std::size_t next_line = 1;
     for_each_line(b, e, 1, [&](const char* p, std::size_t n, std::size_t lno) {
       next_line = lno + 1;
@@ -1388,6 +1393,8 @@ class ParallelNdjson {
       }
       l.json_record(p, n, lno, true);
     });
+    // The newlines of the lines parsed (each line but an unterminated last one ends with one).
+    c.lines = next_line - 1 - (e > b && e[-1] != '\n' ? 1 : 0);
     if (too_long) {
       ++l.records;
       l.reject(next_line, "line longer than " + std::to_string(opt_.max_line_bytes) + " bytes");
@@ -1738,6 +1745,7 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
     plan.make_document_filter = &opt.make_document_filter;
     plan.schema.table = table;
     plan.schema.fields.push_back({"_source", Type::Dynamic});
+    if (opt.document_shapes) plan.schema.fields.push_back({"_shape", Type::Long});
   } else if (opt.schema) {
     plan.schema = *opt.schema;
   } else if (auto b = builtin_schema(table)) {

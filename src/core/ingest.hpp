@@ -61,6 +61,9 @@ struct IngestOptions {
   std::vector<std::string> columns;
   // Elastic documents: one dynamic column "_source" holding each record whole.
   bool documents = false;
+  // Documents: a second column "_shape" (long): each document's shape hash (dyn_shape), computed
+  // while reading; null for a document stored as a projection or too deep to hash.
+  bool document_shapes = false;
   // Documents: drops, while reading, the documents the filter refuses (see DocumentFilter).
   std::function<std::unique_ptr<DocumentFilter>()> make_document_filter;
   // JSON records: only those starting on a line this accepts are parsed; the others are counted

@@ -432,8 +432,14 @@ void IndexFields::add_name(const std::string& n) {
   if (known_.emplace(n, true).second) all_.push_back(n);
 }
 
-void IndexFields::observe(DynRef doc) {
-  if (std::uint64_t h = 0; dyn_shape(doc, h) && !shapes_.insert(h).second) return;
+void IndexFields::observe(DynRef doc) { observe(doc, std::nullopt); }
+
+void IndexFields::observe(DynRef doc, std::optional<std::uint64_t> shape) {
+  if (shape) {
+    if (!shapes_.insert(*shape).second) return;
+  } else if (std::uint64_t h = 0; dyn_shape(doc, h) && !shapes_.insert(h).second) {
+    return;
+  }
   for (const std::string& path : leaf_paths(doc)) {
     if (known_.count(path)) continue;
     auto st = lookup(path);

@@ -154,6 +154,8 @@ class IndexFields {
   const std::string& mapping_source() const { return source_; }
   bool guessed() const { return guessed_; }
   void observe(DynRef doc);  // call for every document before matching
+  // The same, with the document's dyn_shape given (computed while reading).
+  void observe(DynRef doc, std::optional<std::uint64_t> shape);
   // Resolves a concrete (non-wildcard) field name.
   ResolvedField resolve(std::string_view name) const;
   // Every field name of the index: leaf paths of the documents, their multi-fields and the user

@@ -124,7 +124,7 @@ void threat_match(const ElasticRule& rule, std::string_view text, const std::vec
   for (const auto& d : data)
     if (index_selected(tm.index, d.name)) {
       threat_indices.push_back(&d);
-      for (const auto& doc : d.docs) data_view.observe(doc.source);
+      for (const auto& doc : d.docs) data_view.observe(doc.source, doc.shape);
     }
   if (threat_indices.empty()) res.notes.push_back("no data matches threat_index: no indicators, no alerts");
   struct Indicator {
@@ -135,7 +135,7 @@ void threat_match(const ElasticRule& rule, std::string_view text, const std::vec
   for (const auto* ix : threat_indices) {
     IndexFields fields(types, ix->name);
     fields.set_data_view(&data_view);
-    for (const auto& d : ix->docs) fields.observe(d.source);
+    for (const auto& d : ix->docs) fields.observe(d.source, d.shape);
     CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
     for (const auto& e : q.errors()) res.errors.push_back(rule.file + ": threat_query: Elasticsearch would reject it: " + e.message);
     std::vector<std::pair<CompiledQuery, bool>> filters;
@@ -244,7 +244,7 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
   // keeps its own mapping (dynamic types, constant_keyword values), so the query compiles per index.
   IndexFields data_view(types);
   for (const auto* ix : selected)
-    for (const auto& d : ix->docs) data_view.observe(d.source);
+    for (const auto& d : ix->docs) data_view.observe(d.source, d.shape);
   res.dynamic_fields = data_view.dynamic_fields();
 
   auto parsed = parse_kuery(rule.query);
@@ -269,7 +269,7 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
     if (c.fields->guessed() || types.has_user_mapping() || !c.fields->mapping_source().empty())
       report(res.notes, "index " + ix->name + ": fields typed by " + c.fields->mapping_source());
     c.fields->set_data_view(&data_view);
-    for (const auto& d : ix->docs) c.fields->observe(d.source);
+    for (const auto& d : ix->docs) c.fields->observe(d.source, d.shape);
     c.query.emplace(CompiledQuery::compile(*parsed.query->root, *c.fields, now));
     for (const auto& e : c.query->errors()) report(res.errors, format_issue(rule, text, e, "Elasticsearch would reject the query: "));
     for (const auto& n : c.query->notes()) report(res.notes, format_issue(rule, text, n, ""));
@@ -452,7 +452,7 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
   IndexFields data_view(types);
   for (const auto& ix : data) {
     res.indices.push_back(ix.name);
-    for (const auto& d : ix.docs) data_view.observe(d.source);
+    for (const auto& d : ix.docs) data_view.observe(d.source, d.shape);
   }
   res.dynamic_fields = data_view.dynamic_fields();
   auto parsed = parse_kuery(text);
@@ -470,7 +470,7 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     IndexFields fields(types, ix.name);  // each index keeps its own mapping
     if (auto m = "index " + ix.name + ": fields typed by " + fields.mapping_source(); reported.insert(m).second) res.notes.push_back(m);
     fields.set_data_view(&data_view);
-    for (const auto& d : ix.docs) fields.observe(d.source);
+    for (const auto& d : ix.docs) fields.observe(d.source, d.shape);
     CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
     for (const auto& e : q.errors())
       if (auto m = fmt(e, "Elasticsearch would reject the query: "); reported.insert(m).second) res.errors.push_back(m);

@@ -29,6 +29,7 @@ struct DocRef {
   DynRef source;
   std::string file;
   std::uint32_t line = 0;
+  std::optional<std::uint64_t> shape;  // dyn_shape(source), when the reader computed it
 };
 struct IndexDocs {
   std::string name;  // the index (data set) name

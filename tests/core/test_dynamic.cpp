@@ -142,5 +142,23 @@ TEST_CASE("the reader's tape walk gives the element walk's duplicate key and sha
     CHECK(s1 == s2);
     if (s1 && s2) CHECK(h1 == h2);
     CHECK(d1 == find_duplicate_key(e));
+    // the reader's hash is the stored document's (IngestOptions::document_shapes)
+    std::uint64_t h3 = 0;
+    if (!d1 && s2 && dyn_shape(parse(d).ref(), h3)) CHECK(h2 == h3);
   }
+}
+
+TEST_CASE("a JSON preview is the JSON text's beginning") {
+  std::string big = R"({"a":"x","list":[)";
+  for (int i = 0; i < 100; ++i) big += (i ? "," : "") + std::string(R"({"k":"value )") + std::to_string(i) + R"(","n":1.5})";
+  big += R"(],"z":null})";
+  const Dynamic d = parse(big);
+  const std::string whole = to_json(d.ref());
+  const std::string preview = to_json_prefix(d.ref(), 200);
+  REQUIRE(whole.size() > 200);
+  CHECK(preview.size() > 200);
+  CHECK(preview.size() < whole.size());
+  CHECK(preview.substr(0, 200) == whole.substr(0, 200));
+  const Dynamic small = parse(R"({"a":[1,2,{"b":"c"}]})");
+  CHECK(to_json_prefix(small.ref(), 200) == to_json(small.ref()));
 }

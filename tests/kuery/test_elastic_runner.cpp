@@ -38,7 +38,7 @@ struct Docs {
       std::string enc;
       REQUIRE_FALSE(p.parse(l, enc).has_value());
       storage.push_back(std::move(enc));
-      index.docs.push_back({DynRef(), file, line});
+      index.docs.push_back({DynRef(), file, line, std::nullopt});
     }
     for (std::size_t i = 0; i < storage.size(); ++i) index.docs[i].source = DynRef(storage[i]);
     one.push_back(index);

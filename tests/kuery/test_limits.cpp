@@ -33,7 +33,7 @@ TEST_CASE("a kuery run past its deadline stops with the time-limit message") {
     REQUIRE_FALSE(p.parse("{\"@timestamp\":\"2026-01-01T00:00:00Z\",\"event\":{\"action\":\"a" + std::to_string(i % 3) + "\"}}", enc));
     storage.push_back(std::move(enc));
   }
-  for (std::size_t i = 0; i < storage.size(); ++i) ix.docs.push_back({DynRef(storage[i]), "inline", static_cast<std::uint32_t>(i + 1)});
+  for (std::size_t i = 0; i < storage.size(); ++i) ix.docs.push_back({DynRef(storage[i]), "inline", static_cast<std::uint32_t>(i + 1), std::nullopt});
   const std::vector<IndexDocs> data{ix};
   const DateTime now = *parse_datetime("2026-01-01T00:10:00Z");
 

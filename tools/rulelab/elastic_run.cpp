@@ -62,7 +62,7 @@ int query_kuery(const QueryArgs& a) {
   } else {
     std::cout << r.docs_matched << " of " << r.docs_total << " document(s) match" << (r.capped ? " (showing --size)" : "") << "\n";
     for (const auto& h : r.hits) {
-      std::string s = to_json(h.doc->source);
+      std::string s = to_json_prefix(h.doc->source, 200);
       if (s.size() > 200) s = s.substr(0, 197) + "...";
       std::cout << h.index << "  " << h.doc->file << ":" << h.doc->line << "  " << s << "\n";
     }
