@@ -123,7 +123,7 @@ bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data,
   for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
     auto f = std::make_unique<elastic::IndexFields>(t.types, store.indexes()[ix].name);
     for (const auto& d : store.docs())
-      if (d.index == ix) f->observe(d.source);
+      if (d.index == ix) f->observe(d.source, d.shape);
     if (!per_index_files) {
       eql::Mapping m = mapping_from_kql(*f);
       if (user) m.overlay(*user);

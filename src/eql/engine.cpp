@@ -29,6 +29,7 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
   o.documents = true;
   o.strict = strict;
   o.make_document_filter = lean ? lean_filter : filter;
+  o.document_shapes = true;
   if (prefilter && !prefilter->empty() && o.make_document_filter) o.prefilter = prefilter;
   auto r = ingest_file(path, o);
   if (!r) return r.error();
@@ -56,10 +57,13 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
   for (const auto& b : t.batches) {
     if (b.columns.empty()) continue;
     const Column& c = b.columns[0];
+    const Column* shapes = b.columns.size() > 1 ? &b.columns[1] : nullptr;
     for (std::size_t i = 0; i < b.rows(); ++i) {
       DynRef d = c.get_dynamic(i);
       if (!d.is_object()) continue;
-      docs_.push_back(Doc{id, d, docs_.size(), b.sources[i].line});
+      std::optional<std::uint64_t> shape;
+      if (shapes && !shapes->is_null(i)) shape = static_cast<std::uint64_t>(shapes->get_long(i));
+      docs_.push_back(Doc{id, d, docs_.size(), b.sources[i].line, shape});
     }
   }
   partial_.resize(first, 0);  // documents added as text since the last load
@@ -201,7 +205,7 @@ std::optional<Error> EventStore::add_ndjson(const std::string& index, std::strin
     owned_.push_back(std::move(enc));
     DynRef d(owned_.back());
     if (!d.is_object()) return Error("a document must be a JSON object", index, line_no);
-    docs_.push_back(Doc{id, d, docs_.size(), static_cast<std::uint32_t>(line_no)});
+    docs_.push_back(Doc{id, d, docs_.size(), static_cast<std::uint32_t>(line_no), std::nullopt});
   }
   return std::nullopt;
 }

@@ -25,6 +25,7 @@ struct Doc {
   DynRef source;          // the _source document
   std::size_t order = 0;  // position in load order (the implicit tiebreaker)
   std::uint32_t line = 0; // line in its file (1-based), 0 when unknown
+  std::optional<std::uint64_t> shape;  // dyn_shape(source), when the reader computed it
 };
 
 struct IndexInfo {
