@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -50,6 +51,7 @@ struct Escapes {
   std::array<bool, 128> ascii{};
   bool non_ascii = false;  // a \u escape above U+007F
   bool unknown = false;    // a \u not followed by four hex digits: anything may be meant
+  bool raw_non_ascii = false;  // a byte above 0x7F written as such (set unless `unknown`)
 };
 
 void note_escape(Escapes& e, const char* b, const char* end) {
@@ -85,6 +87,7 @@ __attribute__((target("avx2"))) std::size_t escapes_avx2(std::string_view s, Esc
   for (; i + 33 <= n; i += 32) {
     const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 1));
+    if (_mm256_movemask_epi8(a) != 0) e.raw_non_ascii = true;
     unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(
         _mm256_and_si256(_mm256_cmpeq_epi8(a, bs), _mm256_or_si256(_mm256_cmpeq_epi8(b, u), _mm256_cmpeq_epi8(b, sl)))));
     while (mask) {
@@ -112,6 +115,7 @@ Escapes escapes_of(std::string_view s, bool avx2) {
   for (; i + 17 <= n; i += 16) {
     const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
+    if (_mm_movemask_epi8(a) != 0) e.raw_non_ascii = true;
     unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(
         _mm_and_si128(_mm_cmpeq_epi8(a, bs), _mm_or_si128(_mm_cmpeq_epi8(b, u), _mm_cmpeq_epi8(b, sl)))));
     while (mask) {
@@ -121,11 +125,13 @@ Escapes escapes_of(std::string_view s, bool avx2) {
     }
   }
 #endif
-  for (; i + 1 < n; ++i)
-    if (p[i] == '\\' && (p[i + 1] == 'u' || p[i + 1] == '/')) {
+  for (; i < n; ++i) {
+    if (static_cast<unsigned char>(p[i]) >= 0x80) e.raw_non_ascii = true;
+    if (i + 1 < n && p[i] == '\\' && (p[i + 1] == 'u' || p[i + 1] == '/')) {
       note_escape(e, p + i, end);
       if (e.unknown) return e;
     }
+  }
   return e;
 }
 
@@ -141,20 +147,52 @@ namespace {
 
 constexpr std::size_t kFound = static_cast<std::size_t>(-1);
 
+// How rarely a byte occurs in log text (higher: rarer), to choose the two needle bytes whose
+// positions the vector loop compares: the fewer the candidates, the fewer full comparisons.
+int rarity(unsigned char c, bool caseless) {
+  if (caseless || (c >= 'a' && c <= 'z')) {
+    const unsigned char l = lower(c);
+    if (l >= 'a' && l <= 'z') return std::strchr("etaoinsrhldcum", l) ? 1 : 2;
+  }
+  if (c >= 'A' && c <= 'Z') return 3;
+  if (c >= '0' && c <= '9') return 2;
+  if (c == '-' || c == ' ') return 1;
+  if (c == '.' || c == '_') return 2;
+  return 3;
+}
+
+// The two positions compared first (p1 < p2): the rarest bytes, far apart.
+std::pair<std::size_t, std::size_t> anchors(const unsigned char* nl, std::size_t m, bool caseless) {
+  if (m == 1) return {0, 0};
+  std::size_t a = 0;
+  for (std::size_t i = 1; i < m; ++i)
+    if (rarity(nl[i], caseless) > rarity(nl[a], caseless)) a = i;
+  std::size_t b = a == 0 ? 1 : 0;
+  auto better = [&](std::size_t i, std::size_t j) {  // i better than j as the second anchor
+    const int ri = rarity(nl[i], caseless), rj = rarity(nl[j], caseless);
+    if (ri != rj) return ri > rj;
+    const auto di = i > a ? i - a : a - i, dj = j > a ? j - a : a - j;
+    return di > dj;
+  };
+  for (std::size_t i = 0; i < m; ++i)
+    if (i != a && better(i, b)) b = i;
+  return a < b ? std::make_pair(a, b) : std::make_pair(b, a);
+}
+
 #if RULELAB_AVX2
 // The AVX2 form of search()'s loop (32 bytes at a time): kFound, or the position to go on from.
 template <class Eq>
 __attribute__((target("avx2"))) std::size_t search_avx2(std::string_view hay, const unsigned char* nl, std::size_t m,
-                                                         bool caseless, const Eq& equal_at) {
+                                                         bool caseless, std::size_t p1, std::size_t p2, const Eq& equal_at) {
   const std::size_t last = hay.size() - m;
-  const unsigned char f = nl[0], l = nl[m - 1];
+  const unsigned char f = nl[p1], l = nl[p2];
   const __m256i fold_f = _mm256_set1_epi8(static_cast<char>(caseless && is_alpha(f) ? 0x20 : 0));
   const __m256i fold_l = _mm256_set1_epi8(static_cast<char>(caseless && is_alpha(l) ? 0x20 : 0));
   const __m256i vf = _mm256_set1_epi8(static_cast<char>(f)), vl = _mm256_set1_epi8(static_cast<char>(l));
   std::size_t i = 0;
   for (; i + 32 <= last + 1; i += 32) {
-    const __m256i a = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hay.data() + i)), fold_f);
-    const __m256i b = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hay.data() + i + m - 1)), fold_l);
+    const __m256i a = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hay.data() + i + p1)), fold_f);
+    const __m256i b = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hay.data() + i + p2)), fold_l);
     unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, vf), _mm256_cmpeq_epi8(b, vl))));
     while (mask) {
       const unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
@@ -166,9 +204,9 @@ __attribute__((target("avx2"))) std::size_t search_avx2(std::string_view hay, co
 }
 #endif
 
-// Muła's substring search: positions where the needle's first and last bytes agree (32 or 16 at
-// a time), then a full comparison. Caseless: letters compared with | 0x20 (the needle is lowered).
-bool search(std::string_view hay, std::string_view needle, bool caseless, bool avx2) {
+// Muła's substring search: positions where two of the needle's bytes agree (32 or 16 at a time;
+// the rarest two, see anchors()), then a full comparison. Caseless: letters compared with | 0x20 (the needle is lowered).
+bool search(std::string_view hay, std::string_view needle, bool caseless, bool avx2, std::size_t p1 = 0, std::size_t p2 = 0) {
   const std::size_t m = needle.size();
   if (m == 0) return true;
   if (hay.size() < m) return false;
@@ -178,18 +216,19 @@ bool search(std::string_view hay, std::string_view needle, bool caseless, bool a
   };
   std::size_t i = 0;
   const std::size_t last = hay.size() - m;  // the last start position
+  if (p1 >= m || p2 >= m) p1 = p2 = 0;
 #if RULELAB_AVX2
-  if (avx2) i = search_avx2(hay, nl, m, caseless, equal_at);
+  if (avx2) i = search_avx2(hay, nl, m, caseless, p1, p2, equal_at);
   if (i == kFound) return true;
 #endif
 #if defined(__SSE2__)
-  const unsigned char f = nl[0], l = nl[m - 1];
+  const unsigned char f = nl[p1], l = nl[p2];
   const __m128i fold_f = _mm_set1_epi8(static_cast<char>(caseless && is_alpha(f) ? 0x20 : 0));
   const __m128i fold_l = _mm_set1_epi8(static_cast<char>(caseless && is_alpha(l) ? 0x20 : 0));
   const __m128i vf = _mm_set1_epi8(static_cast<char>(f)), vl = _mm_set1_epi8(static_cast<char>(l));
   for (; i + 16 <= last + 1; i += 16) {
-    const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hay.data() + i)), fold_f);
-    const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hay.data() + i + m - 1)), fold_l);
+    const __m128i a = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hay.data() + i + p1)), fold_f);
+    const __m128i b = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hay.data() + i + p2)), fold_l);
     unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, vf), _mm_cmpeq_epi8(b, vl))));
     while (mask) {
       const unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
@@ -233,12 +272,12 @@ bool RawPrefilter::usable(std::string_view lit) {
 }
 
 bool RawPrefilter::may_match(std::string_view record) const {
-  bool have_escapes = false, have_non_ascii = false, known_non_ascii = false;
+  bool have_escapes = false;
   Escapes esc;
   for (const auto& clause : clauses) {
     bool possible = false;
     for (const auto& lit : clause) {
-      const bool found = search(record, lit.text, lit.caseless, avx2_);
+      const bool found = search(record, lit.text, lit.caseless, avx2_, lit.anchor1, lit.anchor2);
       if (found) {
         possible = true;
         break;
@@ -254,13 +293,7 @@ bool RawPrefilter::may_match(std::string_view record) const {
           break;
         }
       }
-      if (!possible && lit.caseless && has_letter(lit.text)) {
-        if (!known_non_ascii) {
-          have_non_ascii = has_non_ascii(record);
-          known_non_ascii = true;
-        }
-        possible = have_non_ascii || esc.non_ascii;
-      }
+      if (!possible && lit.caseless && has_letter(lit.text)) possible = esc.raw_non_ascii || esc.non_ascii;
       if (possible) break;
     }
     if (!possible) return false;
@@ -320,7 +353,8 @@ RawPrefilter RawPrefilter::literal(std::string text, bool caseless) {
   if (!usable(text) || (caseless && has_non_ascii(text))) return p;
   if (caseless)
     for (auto& c : text) c = static_cast<char>(lower(static_cast<unsigned char>(c)));
-  p.clauses.push_back({RawLiteral{std::move(text), caseless}});
+  const auto [a1, a2] = anchors(reinterpret_cast<const unsigned char*>(text.data()), text.size(), caseless);
+  p.clauses.push_back({RawLiteral{std::move(text), caseless, a1, a2}});
   return p;
 }
 

@@ -24,6 +24,9 @@ namespace rulelab {
 struct RawLiteral {
   std::string text;  // caseless: in lower case (RawPrefilter::literal() lowers it)
   bool caseless = false;
+  // The two positions of `text` the search compares first (its rarest bytes, chosen by
+  // RawPrefilter::literal()); any two positions give the same answer.
+  std::size_t anchor1 = 0, anchor2 = 0;
 };
 
 class RawPrefilter {
