@@ -298,11 +298,12 @@ std::vector<std::pair<double, double>> detect_periods(const Series& s, double mi
   }
   std::stable_sort(peaks.begin(), peaks.end(), [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
   std::vector<std::size_t> taken;
-  for (auto& [v, p] : peaks) {
+  for (const auto& peak : peaks) {
     if (out.size() >= count) break;
-    if (std::any_of(taken.begin(), taken.end(), [&](std::size_t t) { return p % t == 0; })) continue;
+    const std::size_t p = peak.second;  // (a structured binding cannot be captured by clang 14)
+    if (std::any_of(taken.begin(), taken.end(), [p](std::size_t t) { return p % t == 0; })) continue;
     taken.push_back(p);
-    out.push_back({static_cast<double>(p), v});
+    out.push_back({static_cast<double>(p), peak.first});
   }
   return out;
 }
