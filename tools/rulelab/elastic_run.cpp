@@ -42,21 +42,40 @@ int query_kuery(const QueryArgs& a) {
   for (const auto& n : r.notes) std::cerr << "note: " << n << "\n";
   if (!r.dynamic_fields.empty() && a.format == "table") std::cerr << "note: " << app::dynamic_fields_note(r.dynamic_fields) << "\n";
   if (a.format == "json") {
+    // The documents are written as rulelab's JSON text of each, spliced into the dump: building
+    // them as JSON values first cost about 80 ns a byte (8 s for 100,000 documents).
+    kuery::ElasticRunResult meta = r;
+    meta.hits.clear();
     app::RunResult out;
-    app::fill_kuery_result(r, out);
+    app::fill_kuery_result(meta, out);
+    nlohmann::ordered_json provenance = nlohmann::ordered_json::array();
+    for (const auto& h : r.hits)
+      provenance.push_back(h.doc ? nlohmann::ordered_json::array({h.doc->file + ":" + std::to_string(h.doc->line)})
+                                 : nlohmann::ordered_json::array());
+    const std::string marker = "\x01rows\x01";
     nlohmann::ordered_json j;
     j["now"] = format_datetime(r.now);
     j["indices"] = out.detail["indices"];
     j["ignored_indices"] = out.detail["ignored_indices"];
     j["counts"] = out.detail["counts"];
-    j["rows"] = out.rows;
-    j["provenance"] = out.provenance;
+    j["rows"] = marker;
+    j["provenance"] = std::move(provenance);
     j["capped"] = r.capped;
     j["notes"] = r.notes;
     j["dynamic_fields"] = r.dynamic_fields;
     j["errors"] = r.errors;
     j["query"] = a.query;
-    std::cout << j.dump(2) << "\n";
+    std::string text = j.dump(2);
+    const std::string quoted = "\"rows\": \"\\u0001rows\\u0001\"";
+    std::string rows = "\"rows\": [";
+    for (std::size_t i = 0; i < r.hits.size(); ++i) {
+      rows += i ? ",\n    " : "\n    ";
+      rows += r.hits[i].doc ? to_json(r.hits[i].doc->source) : std::string("null");
+    }
+    rows += r.hits.empty() ? "]" : "\n  ]";
+    const auto at = text.find(quoted);
+    if (at != std::string::npos) text.replace(at, quoted.size(), rows);
+    std::cout << text << "\n";
   } else if (a.format == "ndjson") {
     for (const auto& h : r.hits) std::cout << to_json(h.doc->source) << "\n";
   } else {
