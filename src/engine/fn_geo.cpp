@@ -101,27 +101,10 @@ Value f_geo_geohash_to_central_point(const CallArgs& a) {
 
 // ---- spherical geometry (geospatial functions' notes: WGS-84 coordinates on a sphere, edges are
 // geodesics, an edge is the shorter arc between its vertices; invalid input gives null).
-struct V3 {
-  double x = 0, y = 0, z = 0;
-};
-V3 operator+(V3 a, V3 b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
-V3 operator-(V3 a, V3 b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
-V3 operator*(V3 a, double k) { return {a.x * k, a.y * k, a.z * k}; }
-double dot(V3 a, V3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
-V3 cross(V3 a, V3 b) { return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x}; }
-double norm(V3 a) { return std::sqrt(dot(a, a)); }
-V3 unit(V3 a) {
-  const double n = norm(a);
-  return n > 0 ? a * (1 / n) : a;
-}
-V3 to_v3(double lon, double lat) {
-  const double l = lon * kPi / 180, p = lat * kPi / 180;
-  return {std::cos(p) * std::cos(l), std::cos(p) * std::sin(l), std::sin(p)};
-}
+using geo::V3;
+using geo::to_v3;
 double lon_of(V3 v) { return std::atan2(v.y, v.x) * 180 / kPi; }
 double lat_of(V3 v) { return std::atan2(v.z, std::sqrt(v.x * v.x + v.y * v.y)) * 180 / kPi; }
-// The angle between two unit vectors, in radians (atan2 keeps small angles exact).
-double angle(V3 a, V3 b) { return std::atan2(norm(cross(a, b)), dot(a, b)); }
 
 // A vertex as read from GeoJSON: kept in degrees for the output, as a unit vector for the math.
 struct Pt {

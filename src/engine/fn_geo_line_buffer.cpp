@@ -26,21 +26,7 @@ using geo::LonLat;
 
 constexpr double kPi = 3.14159265358979323846;
 
-struct V3 {
-  double x = 0, y = 0, z = 0;
-};
-V3 operator+(V3 a, V3 b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
-V3 operator*(V3 a, double k) { return {a.x * k, a.y * k, a.z * k}; }
-double dot(V3 a, V3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
-V3 cross(V3 a, V3 b) { return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x}; }
-double norm(V3 a) { return std::sqrt(dot(a, a)); }
-V3 to_v3(LonLat p) {
-  const double l = p.lon * kPi / 180, f = p.lat * kPi / 180;
-  return {std::cos(f) * std::cos(l), std::cos(f) * std::sin(l), std::sin(f)};
-}
-LonLat lonlat_of(V3 v) {
-  return {std::atan2(v.y, v.x) * 180 / kPi, std::atan2(v.z, std::sqrt(v.x * v.x + v.y * v.y)) * 180 / kPi};
-}
+using geo::V3;
 
 struct Params {
   double radius = 0, tol = 0;  // meters, tol clamped

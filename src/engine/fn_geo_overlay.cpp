@@ -37,27 +37,6 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kMerge = 1e-12;  // radians (about 6 micrometers): closer vertices are one
 
-struct V3 {
-  double x = 0, y = 0, z = 0;
-};
-V3 operator+(V3 a, V3 b) { return {a.x + b.x, a.y + b.y, a.z + b.z}; }
-V3 operator-(V3 a, V3 b) { return {a.x - b.x, a.y - b.y, a.z - b.z}; }
-V3 operator*(V3 a, double k) { return {a.x * k, a.y * k, a.z * k}; }
-double dot(V3 a, V3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
-V3 cross(V3 a, V3 b) { return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x}; }
-double norm(V3 a) { return std::sqrt(dot(a, a)); }
-V3 unit(V3 a) {
-  const double n = norm(a);
-  return n > 0 ? a * (1 / n) : a;
-}
-double angle(V3 a, V3 b) { return std::atan2(norm(cross(a, b)), dot(a, b)); }
-V3 to_v3(LonLat p) {
-  const double l = p.lon * kPi / 180, f = p.lat * kPi / 180;
-  return {std::cos(f) * std::cos(l), std::cos(f) * std::sin(l), std::sin(f)};
-}
-LonLat lonlat_of(V3 v) {
-  return {std::atan2(v.y, v.x) * 180 / kPi, std::atan2(v.z, std::sqrt(v.x * v.x + v.y * v.y)) * 180 / kPi};
-}
 // The unit normal of the great circle through a and b, to the left of a -> b ((a - b) x (a + b) is
 // 2 a x b, computed with less cancellation for close points).
 V3 normal(V3 a, V3 b) { return unit(cross(a - b, a + b)); }
