@@ -83,9 +83,7 @@ class Filter : public DocumentFilter {
 // A keyword field whose indexed terms are its values as written (no normalizer, no null_value).
 bool raw_keyword(const elastic::FieldTypes& types, const std::string& name) {
   auto f = types.lookup(name);
-  if (!f) return false;
-  const auto& m = f->mapping;
-  return (m.type == elastic::FieldType::Keyword || m.type == elastic::FieldType::Wildcard) && !m.normalizer && !m.null_value;
+  return f && f->mapping.terms_as_written();
 }
 
 // The longest piece of an EQL wildcard pattern (`*` and `?` wild).
@@ -105,18 +103,14 @@ std::string longest_piece(const std::string& pattern) {
 // One of the string constants args[from..] (pieces of patterns when `pattern`): caseless always
 // when `caseless` (EQL's `:` and `~` forms), else as written.
 RawPrefilter any_constant(const eql::Expr& e, std::size_t from, bool caseless, bool pattern) {
-  std::vector<RawLiteral> clause;
+  if (from >= e.args.size()) return RawPrefilter::never();
+  std::vector<std::string> literals;
   for (std::size_t i = from; i < e.args.size(); ++i) {
     const auto& a = e.args[i];
     if (!a || a->kind != eql::ExprKind::Literal || a->value.kind != eql::Value::Kind::String) return {};
-    auto one = RawPrefilter::literal(pattern ? longest_piece(a->value.s) : a->value.s, caseless);
-    if (one.empty()) return {};
-    clause.push_back(one.clauses[0][0]);
+    literals.push_back(pattern ? longest_piece(a->value.s) : a->value.s);
   }
-  RawPrefilter r;
-  if (clause.empty()) return RawPrefilter::never();
-  r.clauses.push_back(std::move(clause));
-  return r;
+  return RawPrefilter::any_of(literals, caseless);
 }
 
 bool keyword_field(const eql::ExprPtr& a, const elastic::FieldTypes& types) {

@@ -35,8 +35,7 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
                              (r->stats.first_rejections.empty() ? "" : " (line " + std::to_string(r->stats.first_rejections[0].line) + ": " +
                                                                             r->stats.first_rejections[0].reason + ")"));
     if (r->stats.prefiltered)
-      out.notes.push_back(s.file + ": " + std::to_string(r->stats.prefiltered) + " of " + std::to_string(r->stats.records) +
-                          " document(s) skipped unparsed: they cannot hold " + filter->prefilter().describe() +
+      out.notes.push_back(s.file + ": " + filter->prefilter().skipped_note(r->stats.prefiltered, r->stats.records, "document") +
                           " (their JSON is not checked and their fields are not in the dynamic mapping; --no-pushdown reads every line)");
     counts[k].dropped += r->stats.prefiltered;
     out.reads.push_back({s.name, s.file, r->stats.records, r->stats.rows, r->stats.filtered, r->stats.rejected, false});

@@ -69,9 +69,10 @@ std::string standard_note(const std::string& table, const std::vector<Field>& ad
 }
 
 std::string prefiltered_note(const Workspace& ws, const std::string& file, const IngestStats& st) {
+  // (a file skips records only with a prefilter, kept in ws.prefilters)
   auto it = ws.prefilters.find(file);
-  return file + ": " + std::to_string(st.prefiltered) + " of " + std::to_string(st.records) +
-         " record(s) skipped unparsed: they cannot hold " + (it != ws.prefilters.end() ? it->second : std::string("the query's literals")) +
+  const RawPrefilter none;
+  return file + ": " + (it != ws.prefilters.end() ? *it->second : none).skipped_note(st.prefiltered, st.records, "record") +
          " (their JSON is not checked; --no-pushdown reads every line)";
 }
 
@@ -258,7 +259,7 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
         if (probe) {
           auto pf = std::make_shared<const RawPrefilter>(probe->raw_prefilter());
           if (!pf->empty()) {
-            ws.prefilters[file] = pf->describe();
+            ws.prefilters[file] = pf;
             opt.prefilter = std::move(pf);
           }
         }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/data_spec.hpp"
+#include "core/raw_prefilter.hpp"
 #include "app/runner.hpp"
 #include "core/column.hpp"
 #include "core/lineage.hpp"
@@ -39,7 +40,7 @@ struct Workspace {
   // Tables read while the query runs (run, query): collected into `reads` after the run.
   std::vector<std::pair<std::string, std::shared_ptr<engine::FileTable>>> file_tables;
   std::map<std::string, bool> lazy_pushdown;  // per file: a filter was pushed down into reading it
-  std::map<std::string, std::string> prefilters;  // per file: the literals its records must hold (described)
+  std::map<std::string, std::shared_ptr<const RawPrefilter>> prefilters;  // per file: the literals its records must hold
   std::map<std::string, std::shared_ptr<const Table>> tables;  // tables loaded into memory, by name
   std::vector<std::string> messages;  // errors (when loading fails) and warnings (records skipped, schemas skipped, ingest warnings)
   std::vector<std::string> notes;     // what reading the data decided: columns kept that the schema lacks, date orders

@@ -928,6 +928,30 @@ struct Totals {
   }
 };
 
+std::string too_long_reason(std::size_t max_line) { return "line longer than " + std::to_string(max_line) + " bytes"; }
+
+// The NDJSON lines of [b, e), numbered from `line`, into the loader. Lines end at '\n' (the text
+// after the last one is a line when not empty); an empty line, or one beyond `max_line` bytes, is a
+// rejected record. Returns the number of the line after the last.
+std::size_t load_lines(Loader& l, const char* b, const char* e, std::size_t line, std::size_t max_line) {
+  std::size_t next = line;
+  for_each_line(b, e, line, [&](const char* p, std::size_t n, std::size_t lno) {
+    next = lno + 1;
+    if (blank(p, n)) {
+      ++l.records;
+      l.reject(lno, "empty line");
+      return;
+    }
+    if (n > max_line) {
+      ++l.records;
+      l.reject(lno, too_long_reason(max_line));
+      return;
+    }
+    l.json_record(p, n, lno, true);
+  });
+  return next;
+}
+
 Error strict_error(const std::string& file, const Rejection& r) {
   return Error{"cannot read record: " + r.reason + " (--strict)", file, r.line};
 }
@@ -1098,7 +1122,7 @@ class NdjsonPipeline {
         if (!last) {
           if (used - start > max_line) {  // a line beyond the limit: reject it, skip to its end
             NdjsonBlock r;
-            r.long_line = Rejection{line, "line longer than " + std::to_string(max_line) + " bytes"};
+            r.long_line = Rejection{line, too_long_reason(max_line)};
             if (!push(std::move(r))) return;
             skipping = true;
             skip_line = line;
@@ -1164,23 +1188,7 @@ class NdjsonPipeline {
   }
 
   void parse(Loader& l, const NdjsonBlock& blk) {
-    const char* b = blk.buf.data() + blk.begin;
-    const char* e = blk.buf.data() + blk.end;
-    // Lines end at '\n' (the text after the last one is a line when not empty); an empty line
-    // is a record, rejected.
-    for_each_line(b, e, blk.line, [&](const char* p, std::size_t n, std::size_t lno) {
-      if (blank(p, n)) {
-        ++l.records;
-        l.reject(lno, "empty line");
-        return;
-      }
-      if (n > opt_.max_line_bytes) {
-        ++l.records;
-        l.reject(lno, "line longer than " + std::to_string(opt_.max_line_bytes) + " bytes");
-        return;
-      }
-      l.json_record(p, n, lno, true);
-    });
+    load_lines(l, blk.buf.data() + blk.begin, blk.buf.data() + blk.end, blk.line, opt_.max_line_bytes);
   }
 
   const std::string& path_;
@@ -1376,28 +1384,12 @@ class ParallelNdjson {
     std::memset(buf.data() + stop, 0, kPad);
     const char* b = buf.data() + s;
     const char* e = buf.data() + stop;
-    // Lines end at '\n' (the text after the last one is a line when not empty); an empty line
-    // is a record, rejected.
-    std::size_t next_line = 1;
-    for_each_line(b, e, 1, [&](const char* p, std::size_t n, std::size_t lno) {
-      next_line = lno + 1;
-      if (blank(p, n)) {
-        ++l.records;
-        l.reject(lno, "empty line");
-        return;
-      }
-      if (n > opt_.max_line_bytes) {
-        ++l.records;
-        l.reject(lno, "line longer than " + std::to_string(opt_.max_line_bytes) + " bytes");
-        return;
-      }
-      l.json_record(p, n, lno, true);
-    });
+    const std::size_t next_line = load_lines(l, b, e, 1, opt_.max_line_bytes);
     // The newlines of the lines parsed (each line but an unterminated last one ends with one).
     c.lines = next_line - 1 - (e > b && e[-1] != '\n' ? 1 : 0);
     if (too_long) {
       ++l.records;
-      l.reject(next_line, "line longer than " + std::to_string(opt_.max_line_bytes) + " bytes");
+      l.reject(next_line, too_long_reason(opt_.max_line_bytes));
       ++c.lines;  // its newline (or the end of the file) ends the chunk's lines
     }
     return true;

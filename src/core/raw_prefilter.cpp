@@ -323,6 +323,10 @@ RawPrefilter::RawPrefilter() {
 #endif
 }
 
+std::string RawPrefilter::skipped_note(std::size_t skipped, std::size_t records, const char* what) const {
+  return std::to_string(skipped) + " of " + std::to_string(records) + " " + what + "(s) skipped unparsed: they cannot hold " + describe();
+}
+
 RawPrefilter RawPrefilter::and_(RawPrefilter a, const RawPrefilter& b) {
   for (const auto& c : b.clauses) a.clauses.push_back(c);
   return a;
@@ -339,6 +343,18 @@ RawPrefilter RawPrefilter::or_(const RawPrefilter& a, const RawPrefilter& b, std
       out.clauses.push_back(std::move(c));
     }
   return out;
+}
+
+RawPrefilter RawPrefilter::any_of(const std::vector<std::string>& literals, bool caseless) {
+  std::vector<RawLiteral> clause;
+  for (const auto& l : literals) {
+    RawPrefilter one = literal(l, caseless);
+    if (one.empty()) return {};
+    clause.push_back(std::move(one.clauses[0][0]));
+  }
+  RawPrefilter p;
+  if (!clause.empty()) p.clauses.push_back(std::move(clause));
+  return p;
 }
 
 RawPrefilter RawPrefilter::never() {

@@ -41,6 +41,8 @@ class RawPrefilter {
   bool may_match(std::string_view record) const;
   // "(\"a\" or \"b\") and \"c\"", caseless literals marked with ~.
   std::string describe() const;
+  // "N of M <what>(s) skipped unparsed: they cannot hold <describe()>", for the notes of a load.
+  std::string skipped_note(std::size_t skipped, std::size_t records, const char* what) const;
 
   // Whether a literal can stand for "the value holds this string": non-empty; no JSON structural
   // character, quote, backslash or control character (so that it lies inside one JSON token,
@@ -53,6 +55,9 @@ class RawPrefilter {
   static RawPrefilter and_(RawPrefilter a, const RawPrefilter& b);
   static RawPrefilter or_(const RawPrefilter& a, const RawPrefilter& b, std::size_t limit = 16);
   static RawPrefilter literal(std::string text, bool caseless);
+  // One clause: any of the literals. "true" (no clauses) when one of them is not usable or there
+  // are none: the record then cannot be judged by its bytes.
+  static RawPrefilter any_of(const std::vector<std::string>& literals, bool caseless);
   // "false": one empty clause, which no record holds (a query that matches nothing).
   static RawPrefilter never();
 

@@ -51,6 +51,11 @@ struct FieldMapping {
   // `{}`: clang (with libstdc++) otherwise needs FieldMapping complete to default-construct the vector.
   std::vector<std::pair<std::string, FieldMapping>> multi_fields{};  // sub-field name -> mapping
 
+  // keyword or wildcard with no normalizer and no null_value: the terms indexed are the values
+  // as the document writes them (what a raw-bytes prefilter may look for).
+  bool terms_as_written() const {
+    return (type == FieldType::Keyword || type == FieldType::Wildcard) && !normalizer && !null_value;
+  }
   // keyword: the term indexed for a value (normalizer applied).
   std::string normalize(std::string_view v) const { return normalizer ? normalizer->apply(v) : std::string(v); }
   // text: the tokens indexed for a value / the tokens a query string searches for.

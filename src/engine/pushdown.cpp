@@ -1,6 +1,7 @@
 #include "engine/pushdown.hpp"
 
 #include <map>
+#include <optional>
 
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -410,13 +411,13 @@ class PrefilterOf {
         return all;
       }
       if (in->op != I::In && in->op != I::InCi && in->op != I::HasAny) return {};
-      RawPrefilter any = RawPrefilter::never();
+      std::vector<std::string> literals;
       for (const auto& it : in->items) {
-        if (!it) return {};
-        any = RawPrefilter::or_(any, literal(*it, ci));
-        if (any.empty()) return {};
+        auto v = it ? string_value(*it) : std::nullopt;
+        if (!v) return {};
+        literals.push_back(std::move(*v));
       }
-      return any;
+      return RawPrefilter::any_of(literals, ci);
     }
     return {};
   }
@@ -428,14 +429,19 @@ class PrefilterOf {
     const int i = schema_.index_of(n->name);
     return i >= 0 && schema_.fields[static_cast<std::size_t>(i)].type == Type::String;
   }
-  RawPrefilter literal(const kusto::Expr& e, bool caseless) const {
+  // A string literal, or a let bound to one.
+  std::optional<std::string> string_value(const kusto::Expr& e) const {
     if (auto* lit = e.as<kusto::Literal>(); lit && lit->type == Type::String)
-      if (auto* v = std::get_if<std::string>(&lit->value)) return RawPrefilter::literal(*v, caseless);
+      if (auto* v = std::get_if<std::string>(&lit->value)) return *v;
     if (auto* n = e.as<kusto::Name>()) {
       auto it = strings_.find(n->name);
-      if (it != strings_.end()) return RawPrefilter::literal(it->second, caseless);
+      if (it != strings_.end()) return it->second;
     }
-    return {};
+    return std::nullopt;
+  }
+  RawPrefilter literal(const kusto::Expr& e, bool caseless) const {
+    auto v = string_value(e);
+    return v ? RawPrefilter::literal(std::move(*v), caseless) : RawPrefilter{};
   }
 
   const Schema& schema_;

@@ -45,8 +45,7 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
   const std::size_t first = docs_.size();
   unread_ += r->stats.filtered;
   if (r->stats.prefiltered)
-    notes.push_back(path + ": " + std::to_string(r->stats.prefiltered) + " of " + std::to_string(r->stats.records) +
-                    " document(s) skipped unparsed: they cannot hold " + prefilter->describe() +
+    notes.push_back(path + ": " + prefilter->skipped_note(r->stats.prefiltered, r->stats.records, "document") +
                     " (their JSON, timestamps and fields are not looked at; --no-pushdown reads every line)");
   std::size_t id = index_id(index);
   indexes_[id].file = path;

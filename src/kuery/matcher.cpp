@@ -1076,28 +1076,14 @@ std::string longest_wildcard_piece(std::string_view pattern) {
 
 RawPrefilter pred_prefilter(const FieldPred& p) {
   if (p.never) return RawPrefilter::never();
-  const auto& m = p.f.mapping;
-  if (p.f.origin == MappingOrigin::Unmapped) return {};
-  if (!(m.type == FieldType::Keyword || m.type == FieldType::Wildcard) || m.normalizer || m.null_value) return {};
-  RawPrefilter out;
-  auto any_of = [&](const std::vector<std::string>& lits, bool caseless) {
-    std::vector<RawLiteral> clause;
-    for (const auto& l : lits) {
-      auto one = RawPrefilter::literal(l, caseless);
-      if (one.empty()) return RawPrefilter{};  // one alternative gives nothing to look for
-      clause.push_back(one.clauses[0][0]);
-    }
-    RawPrefilter r;
-    if (!clause.empty()) r.clauses.push_back(std::move(clause));
-    return r;
-  };
+  if (p.f.origin == MappingOrigin::Unmapped || !p.f.mapping.terms_as_written()) return {};
   switch (p.op) {
     case Op::Match:
-    case Op::Phrase: return any_of({p.key}, false);
-    case Op::Term: return any_of(p.terms, p.case_insensitive);
+    case Op::Phrase: return RawPrefilter::any_of({p.key}, false);
+    case Op::Term: return RawPrefilter::any_of(p.terms, p.case_insensitive);
     case Op::Wildcard:
       if (p.terms.empty()) return {};
-      return any_of({longest_wildcard_piece(p.terms[0])}, p.case_insensitive);
+      return RawPrefilter::any_of({longest_wildcard_piece(p.terms[0])}, p.case_insensitive);
     case Op::QueryString: {
       std::vector<std::string> lits;
       for (const auto& q : p.qs) {
@@ -1107,7 +1093,7 @@ RawPrefilter pred_prefilter(const FieldPred& p) {
           if (seg.size() > best.size()) best = seg;
         lits.push_back(q.wildcard ? best : q.segments[0]);
       }
-      return any_of(lits, false);
+      return RawPrefilter::any_of(lits, false);
     }
     default: return {};
   }

@@ -106,3 +106,15 @@ TEST_CASE("raw prefilter: and, or, never") {
   CHECK_FALSE(RawPrefilter::or_(never, a).may_match("beta"));
   CHECK(x.describe() == "(\"alpha\" or \"gamma\") and (\"beta\" or \"gamma\")");
 }
+
+TEST_CASE("raw prefilter: any of a list, and the note") {
+  auto p = RawPrefilter::any_of({"alpha", "Beta"}, true);
+  REQUIRE(p.clauses.size() == 1);
+  CHECK(p.may_match("BETA"));
+  CHECK(p.may_match("Alpha"));
+  CHECK_FALSE(p.may_match("gamma"));
+  // one literal that cannot be looked for (a number) leaves nothing to look for
+  CHECK(RawPrefilter::any_of({"alpha", "100"}, false).empty());
+  CHECK(RawPrefilter::any_of({}, false).empty());
+  CHECK(p.skipped_note(3, 10, "record") == "3 of 10 record(s) skipped unparsed: they cannot hold (~\"alpha\" or ~\"beta\")");
+}
