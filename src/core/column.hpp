@@ -87,14 +87,24 @@ class Column {
   std::size_t memory_bytes() const {
     return fixed_.capacity() * 8 + bytes_.capacity() + offsets_.capacity() * 4 + validity_.capacity() * 8;
   }
-  // Releases spare capacity (a finished batch keeps only what it holds).
-  void shrink_to_fit() { fixed_.shrink_to_fit(); offsets_.shrink_to_fit(); bytes_.shrink_to_fit(); validity_.shrink_to_fit(); }
+  // Releases spare capacity (a finished batch keeps about what it holds): a buffer is copied to
+  // its size only when more than an eighth of it is spare.
+  void shrink_to_fit() {
+    trim(fixed_);
+    trim(offsets_);
+    trim(bytes_);
+    trim(validity_);
+  }
   // Reserves room for rows and, for strings and dynamic values, bytes of payload.
   void reserve_bytes(std::size_t bytes) { if (var_width()) bytes_.reserve(bytes); }
   std::size_t payload_bytes() const { return bytes_.size(); }
   void reserve(std::size_t rows) { if (var_width()) offsets_.reserve(rows + 1); else fixed_.reserve(rows); }
 
  private:
+  template <class V>
+  static void trim(V& v) {
+    if (v.capacity() - v.size() > v.capacity() / 8) v.shrink_to_fit();
+  }
   bool var_width() const { return type_ == Type::String || type_ == Type::Dynamic || type_ == Type::Decimal; }
   void grow() { ++size_; if (!validity_.empty() && validity_.size() * 64 < size_) validity_.push_back(~0ULL); }
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/ingest.hpp"
+#include "core/parallel.hpp"
 #include "core/json_encode.hpp"
 
 namespace rulelab::eql {
@@ -337,6 +338,67 @@ class Context {
       }
       evs.push_back(std::move(e));
     }
+    sort_events(evs);
+    res.considered = evs.size();
+    return evs;
+  }
+
+  // An event query's hits in time order, evaluated on every core: each thread judges a share of
+  // the documents, then the hits are sorted as ordered_events sorts (the order is total: load
+  // order breaks the last ties, so it does not depend on the threads). Empty when it cannot run
+  // in parallel (a caller's keep function, few documents) or when a document's evaluation fails
+  // (the serial run then gives the error of the first event in time order, as before).
+  std::optional<std::vector<const Doc*>> parallel_hits(const EventFilter& f, QueryResult& res) const {
+    const auto& docs = store_.docs();
+    const unsigned n = opts_.keep ? 1 : share_count(docs.size(), 8192);
+    if (n < 2) return std::nullopt;
+    struct Part {
+      std::vector<Event> hits;
+      std::size_t considered = 0, without_timestamp = 0;
+      bool failed = false;
+    };
+    std::vector<Part> parts(n);
+    parallel_shares(docs.size(), n, [&](std::size_t b, std::size_t e, unsigned share) {
+      Part& p = parts[share];
+      try {
+        for (std::size_t i = b; i < e; ++i) {
+          if (((i - b) & 255) == 0) opts_.deadline.check();
+          const Doc& d = docs[i];
+          if (!in_window(d)) continue;
+          auto ts = date_of(d, opts_.timestamp_field);
+          if (!ts) {
+            ++p.without_timestamp;
+            continue;
+          }
+          ++p.considered;
+          if (!event_passes(ev, f, view(d), opts_.category_field)) continue;
+          Event hit{&d, *ts, Value::null()};
+          if (!opts_.tiebreaker_field.empty()) {
+            std::vector<Value> tb;
+            ev.field_values(opts_.tiebreaker_field, view(d), tb);
+            if (!tb.empty()) hit.tiebreaker = tb[0];
+          }
+          p.hits.push_back(std::move(hit));
+        }
+      } catch (...) {
+        p.failed = true;  // the time limit or an evaluation error: the serial run reports it
+      }
+    });
+    std::vector<Event> all;
+    for (auto& p : parts) {
+      if (p.failed) return std::nullopt;
+      res.considered += p.considered;
+      res.without_timestamp += p.without_timestamp;
+      all.insert(all.end(), std::make_move_iterator(p.hits.begin()), std::make_move_iterator(p.hits.end()));
+    }
+    sort_events(all);
+    std::vector<const Doc*> hits;
+    hits.reserve(all.size());
+    for (const auto& e : all) hits.push_back(e.doc);
+    return hits;
+  }
+
+  static void sort_events(std::vector<Event>& evs) {
     std::stable_sort(evs.begin(), evs.end(), [](const Event& a, const Event& b) {
       if (a.ts != b.ts) return a.ts < b.ts;
       if (!a.tiebreaker.is_null() || !b.tiebreaker.is_null()) {
@@ -346,8 +408,6 @@ class Context {
       }
       return a.doc->order < b.doc->order;
     });
-    res.considered = evs.size();
-    return evs;
   }
 
   const Query& q_;
@@ -675,10 +735,15 @@ Result<QueryResult> run_query_limited(const Query& q, const EventStore& store, c
   QueryResult res;
   res.kind = q.kind;
   if (q.kind == QueryKind::Event) {
-    std::vector<Event> evs = cx.ordered_events(res);
     std::vector<const Doc*> hits;
-    for (const auto& e : evs)
-      if (cx.filter_matches(q.event, *e.doc)) hits.push_back(e.doc);
+    if (auto p = cx.parallel_hits(q.event, res)) {
+      hits = std::move(*p);
+    } else {
+      res.considered = res.without_timestamp = 0;
+      std::vector<Event> evs = cx.ordered_events(res);
+      for (const auto& e : evs)
+        if (cx.filter_matches(q.event, *e.doc)) hits.push_back(e.doc);
+    }
     apply_limits(hits, q, opts.size);
     res.events = std::move(hits);
   } else if (q.kind == QueryKind::Sequence) {

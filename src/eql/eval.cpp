@@ -1,5 +1,7 @@
 #include "eql/eval.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -129,16 +131,27 @@ void collect_at(DynRef node, std::string_view path, std::vector<DynRef>& out, in
     return;
   }
   if (!node.is_object()) return;
-  // The path may be spelled with nested objects, dotted keys, or a mix: try every split.
-  std::size_t pos = 0;
-  while (true) {
-    std::size_t dot = path.find('.', pos);
-    std::string_view key = path.substr(0, dot);
-    DynRef child = node.get(key);
-    if (child.valid()) collect_at(child, dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1), out, depth + 1);
-    if (dot == std::string_view::npos) break;
-    pos = dot + 1;
-  }
+  // The path may be spelled with nested objects, dotted keys, or a mix: every split of it at a
+  // dot is a key to look up, shortest first; a key written twice gives its last value (as
+  // DynRef::get). One pass over the members finds them all.
+  struct Split {
+    std::size_t len;
+    DynRef child;
+  };
+  boost::container::small_vector<Split, 4> found;
+  node.for_each_member([&](std::string_view k, DynRef v) {
+    if (k.size() > path.size() || path.compare(0, k.size(), k) != 0) return;
+    if (k.size() < path.size() && path[k.size()] != '.') return;
+    for (auto& f : found)
+      if (f.len == k.size()) {
+        f.child = v;
+        return;
+      }
+    found.push_back({k.size(), v});
+  });
+  std::sort(found.begin(), found.end(), [](const Split& a, const Split& b) { return a.len < b.len; });
+  for (const auto& f : found)
+    collect_at(f.child, f.len == path.size() ? std::string_view{} : path.substr(f.len + 1), out, depth + 1);
 }
 
 std::optional<double> parse_double(std::string_view s) {

@@ -1,10 +1,12 @@
 #include "kuery/runner.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 
 #include "core/datetime.hpp"
+#include "core/parallel.hpp"
 #include "core/paths.hpp"
 #include "elastic/exceptions.hpp"
 #include "kuery/ast.hpp"
@@ -447,7 +449,6 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
 ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexDocs>& data, const FieldTypes& types, DateTime now,
                                  std::optional<std::size_t> size, const Deadline& deadline) {
   ElasticRunResult res;
-  std::uint32_t ticks = 0;
   res.now = now;
   IndexFields data_view(types);
   for (const auto& ix : data) {
@@ -478,24 +479,43 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
       if (auto m = fmt(n, ""); reported.insert(m).second) res.notes.push_back(m);
     if (!q.errors().empty()) continue;
     res.docs_total += ix.unread;  // documents the query could not match, dropped while reading
-    for (const auto& d : ix.docs) {
-      if (++ticks % 256 == 0 && deadline.expired()) {
-        res.errors.push_back(deadline.message());
-        return res;
+    // Every core judges a share of the documents (the compiled query is read-only); the hits are
+    // then taken in document order.
+    const std::size_t n = ix.docs.size();
+    std::vector<std::uint8_t> hit(n, 0);
+    std::atomic<bool> expired{false};
+    parallel_shares(n, share_count(n, 4096), [&](std::size_t b, std::size_t e, unsigned) {
+      std::uint32_t ticks = 0;
+      for (std::size_t i = b; i < e && !expired.load(std::memory_order_relaxed); ++i) {
+        if (++ticks % 256 == 0 && deadline.expired()) expired = true;
+        hit[i] = q.matches(ix.docs[i].source) ? 1 : 0;
       }
+    });
+    if (expired) {
+      res.errors.push_back(deadline.message());
+      return res;
+    }
+    const std::size_t first_hit = res.hits.size();
+    for (std::size_t i = 0; i < n; ++i) {
       ++res.docs_total;
-      if (!q.matches(d.source)) continue;
+      if (!hit[i]) continue;
       ++res.docs_matched;
       if (size && res.hits.size() >= *size) {
         res.capped = true;
         continue;
       }
-      std::optional<DateTime> t;
-      for_each_value_at(d.source, "@timestamp", [&](DynRef v) {
-        if (!t) t = doc_date(v, false);
-      });
-      res.hits.push_back({ix.name, &d, t});
+      res.hits.push_back({ix.name, &ix.docs[i], std::nullopt});
     }
+    const std::size_t new_hits = res.hits.size() - first_hit;
+    parallel_shares(new_hits, share_count(new_hits, 4096), [&](std::size_t b, std::size_t e, unsigned) {
+      for (std::size_t i = first_hit + b; i < first_hit + e; ++i) {
+        std::optional<DateTime> t;
+        for_each_value_at(res.hits[i].doc->source, "@timestamp", [&](DynRef v) {
+          if (!t) t = doc_date(v, false);
+        });
+        res.hits[i].time = t;
+      }
+    });
   }
   return res;
 }

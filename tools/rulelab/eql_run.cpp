@@ -19,6 +19,7 @@
 #include "commands.hpp"
 #include "run_output.hpp"
 #include "core/datetime.hpp"
+#include "core/parallel.hpp"
 #include "core/paths.hpp"
 #include "eql/engine.hpp"
 #include "eql/parser.hpp"
@@ -128,23 +129,40 @@ int query_eql(const QueryArgs& a) {
     }
     return true;
   };
+  // A chunk's results [first, first + count) are rendered on every core, a share each, and
+  // written in order.
+  auto render = [&](std::size_t first, std::size_t count, const std::function<void(std::size_t, std::size_t, std::string&)>& one) {
+    count = std::min(count, total - first);
+    std::vector<std::string> texts(share_count(count, 512));
+    parallel_shares(count, static_cast<unsigned>(texts.size()), [&](std::size_t b, std::size_t e, unsigned s) { one(first + b, e - b, texts[s]); });
+    for (const auto& t : texts) std::cout << t;
+  };
   const char* kind = r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample";
   bool shown = true;
   if (a.format == "table") {
     std::cout << total << " " << kind << (total == 1 ? "" : "s") << "\n";
-    shown = each_chunk([&](std::size_t first, std::size_t count) { print_table(*r, store, opts.timestamp_field, std::cout, first, count); });
+    shown = each_chunk([&](std::size_t first, std::size_t count) {
+      render(first, count, [&](std::size_t b, std::size_t n, std::string& text) {
+        std::ostringstream os;
+        print_table(*r, store, opts.timestamp_field, os, b, n);
+        text = os.str();
+      });
+    });
   } else if (a.format == "ndjson") {
     shown = each_chunk([&](std::size_t first, std::size_t count) {
-      for (const auto& row : app::eql_json_rows(*r, store, first, count)) std::cout << row << "\n";
+      render(first, count, [&](std::size_t b, std::size_t n, std::string& text) {
+        for (const auto& row : app::eql_json_rows(*r, store, b, n)) text.append(row).push_back('\n');
+      });
     });
   } else {
     std::cout << "{\"dialect\":\"eql\",\"kind\":\"" << kind << "\",\"count\":" << total << ",\"rows\":[";
-    bool any = false;
     shown = each_chunk([&](std::size_t first, std::size_t count) {
-      for (const auto& row : app::eql_json_rows(*r, store, first, count)) {
-        std::cout << (any ? "," : "") << row;
-        any = true;
-      }
+      render(first, count, [&](std::size_t b, std::size_t n, std::string& text) {
+        for (const auto& row : app::eql_json_rows(*r, store, b, n)) {
+          if (b || !text.empty()) text.push_back(',');
+          text += row;
+        }
+      });
     });
     std::cout << "]}\n";
   }

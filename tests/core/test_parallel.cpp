@@ -1,0 +1,48 @@
+// core/parallel.hpp: work split in contiguous shares, one thread each. Callers rely on three
+// properties: every item is visited exactly once, share s covers the items after share s - 1's
+// (so per-share outputs joined in share order keep the items' order), and an exception is the
+// lowest share's whatever the threads' timing.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/parallel.hpp"
+
+using rulelab::parallel_shares;
+using rulelab::share_count;
+
+TEST_CASE("parallel_shares: contiguous shares in order, each item once") {
+  for (std::size_t n : {0u, 1u, 7u, 1000u, 100003u}) {
+    for (unsigned shares : {1u, 2u, 3u, 8u}) {
+      std::vector<int> visits(n, 0);
+      std::vector<std::pair<std::size_t, std::size_t>> ranges(shares);
+      parallel_shares(n, shares, [&](std::size_t b, std::size_t e, unsigned s) {
+        ranges[s] = {b, e};
+        for (std::size_t i = b; i < e; ++i) ++visits[i];
+      });
+      CHECK(std::count(visits.begin(), visits.end(), 1) == static_cast<std::ptrdiff_t>(n));
+      CHECK(ranges.front().first == 0);
+      CHECK(ranges.back().second == n);
+      for (unsigned s = 1; s < shares; ++s) CHECK(ranges[s].first == ranges[s - 1].second);
+    }
+  }
+}
+
+TEST_CASE("parallel_shares: the lowest share's exception is rethrown") {
+  auto throwing = [](std::size_t, std::size_t, unsigned s) {
+    if (s >= 1) throw std::runtime_error("share " + std::to_string(s));
+  };
+  CHECK_THROWS_WITH(parallel_shares(100, 4, throwing), "share 1");
+  CHECK_NOTHROW(parallel_shares(100, 1, throwing));
+}
+
+TEST_CASE("share_count: one share below the minimum per share, never more than the items allow") {
+  CHECK(share_count(0) == 1);
+  CHECK(share_count(100, 1024) == 1);
+  CHECK(share_count(1'000'000, 1024) >= 1);
+  CHECK(share_count(1'000'000, 1024) <= 8);
+  CHECK(share_count(3000, 1024) <= 2);
+}
