@@ -253,6 +253,35 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
     return {Scalar::of_double(med(d))};
   }
   if (fn == "weighted_avg") {
+    // Elasticsearch rewrites WEIGHTED_AVG with a constant: a constant value is its own average
+    // (MV_AVG of it), a constant positive weight makes it SUM(value) / COUNT(value) over every value
+    // (multi-values included; SUM's overflow is null with its warning).
+    auto constant_num = [&](const Expr& x) -> const Cell* {
+      return x.kind == ExprKind::Literal && !x.value.empty() && is_numeric(x.type) ? &x.value : nullptr;
+    };
+    if (const Cell* c = constant_num(*call.args[0])) {
+      double s = 0;
+      for (const auto& v : *c) s += as_double(call.args[0]->type, v);
+      return {Scalar::of_double(s / static_cast<double>(c->size()))};
+    }
+    if (const Cell* c = constant_num(*call.args[1]); c && c->size() == 1 && as_double(call.args[1]->type, (*c)[0]) > 0) {
+      double sd = 0;
+      std::int64_t si = 0, cnt = 0;
+      bool integral = t == Type::Integer || t == Type::Long;
+      for (auto r : rows) {
+        if (!live(r)) continue;
+        for (const auto& v : in.value->cells[r]) {
+          ++cnt;
+          if (!integral) sd += as_double(t, v);
+          else if (__builtin_add_overflow(si, v.i, &si)) {
+            w.failure(call, "java.lang.ArithmeticException: long overflow");
+            return {};
+          }
+        }
+      }
+      if (cnt == 0) return {};
+      return {Scalar::of_double((integral ? static_cast<double>(si) : sd) / static_cast<double>(cnt))};
+    }
     double num = 0, den = 0;
     std::size_t used = 0;  // rows with one value and one weight (multi-values are nulls, with a warning)
     for (auto r : rows) {
@@ -311,6 +340,7 @@ std::string key_of(Type t, const Scalar* v) {
 struct StatsResult {
   Page groups;                                // aggregates then keys (STATS output)
   std::vector<std::vector<std::size_t>> members;  // input rows of each group
+  std::vector<std::vector<std::size_t>> row_groups;  // groups of each input row, distinct, in key-value order
 };
 
 StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
@@ -372,6 +402,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
   std::vector<std::vector<std::size_t>> members;
   std::size_t n = in.rows();
   std::vector<std::size_t> pick(keys.size());
+  std::vector<std::vector<std::size_t>> row_groups(n);
   for (std::size_t r = 0; r < n; ++r) {
     // cartesian product of the key values
     std::vector<std::size_t> counts(keys.size());
@@ -397,6 +428,8 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
         members.emplace_back();
       }
       members[it->second].push_back(r);
+      auto& rg = row_groups[r];
+      if (std::find(rg.begin(), rg.end(), it->second) == rg.end()) rg.push_back(it->second);
     }
   }
   if (keys.empty() && group_keys.empty()) {
@@ -487,7 +520,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
     set_column(out, std::move(col));
   }
   for (std::size_t k = 0; k < keys.size(); ++k) set_column(out, agg_page.columns[agg_page.columns.size() - keys.size() + k]);
-  return {std::move(out), std::move(members)};
+  return {std::move(out), std::move(members), std::move(row_groups)};
 }
 
 // ---- DISSECT -------------------------------------------------------------------------------------
@@ -1029,11 +1062,17 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
     }
     case CommandKind::InlineStats: {
       StatsResult sr = run_stats(c, page, ctx);
-      // Each input row gets its group's aggregates (a row with a multi-valued key: the first group found).
-      std::vector<std::int64_t> group_of(page.rows(), -1);
-      for (std::size_t g = 0; g < sr.members.size(); ++g)
-        for (auto r : sr.members[g])
-          if (group_of[r] < 0) group_of[r] = static_cast<std::int64_t>(g);
+      // Each input row gets its group's aggregates. A row with a multi-valued key is in one group
+      // per distinct key value (per combination of several keys): it gets the values of all its
+      // groups, in the order of its key values, as one multi-value (a count of 2 for each of three
+      // job positions is [2, 2, 2], as Elasticsearch answers).
+      auto of_groups = [&](const Column& gc, std::size_t r) {
+        const auto& gs = sr.row_groups[r];
+        if (gs.size() == 1) return gc.cells[gs[0]];
+        Cell out;
+        for (auto g : gs) out.insert(out.end(), gc.cells[g].begin(), gc.cells[g].end());
+        return out;
+      };
       std::size_t naggs = c.fields.size();
       for (std::size_t k = 0; k < naggs; ++k) {
         int gi = sr.groups.find(c.fields[k].name);
@@ -1041,7 +1080,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
         const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
         Column col{gc.name, gc.type, {}};
         for (std::size_t r = 0; r < page.rows(); ++r)
-          col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
+          col.cells.push_back(of_groups(gc, r));
         set_column(page, std::move(col));
       }
       // BY expressions that are not plain columns are added too.
@@ -1059,7 +1098,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
         const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
         Column col{gc.name, gc.type, {}};
         for (std::size_t r = 0; r < page.rows(); ++r)
-          col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
+          col.cells.push_back(of_groups(gc, r));
         set_column(page, std::move(col));
       }
       break;
@@ -1412,6 +1451,9 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     if (chosen[k]->streamed()) {
       plans[k] = stream_plan(*chosen[k]->stream_types, needed);
       for (const auto& f : plans[k].fields) {
+        // The scan layer holds JSON integers as 64-bit signed or double: an unsigned_long above
+        // 2^63 would lose its low digits, so such an index is read whole (exact values).
+        if (f.type == Type::UnsignedLong) return std::nullopt;
         auto [it, fresh] = cols.emplace(f.name, f.type);
         if (!fresh && it->second != f.type) return std::nullopt;
       }
