@@ -938,8 +938,10 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     throw QueryError("aggregate function [" + expr_text(e, ctx.query) + "] is only allowed in STATS", e.begin);
   if (fn == "kql") return eval_kql(e, ctx);
   if (fn == "match" || fn == "match_phrase") return eval_match(e, ctx);
-  if (fn == "qstr" || fn == "multi_match" || fn == "score")
-    throw QueryError("[" + fn + "] is a full-text function rulelab does not evaluate (KQL, MATCH, MATCH_PHRASE and ':' it does)", e.begin, true);
+  if (fn == "qstr") return eval_qstr(e, ctx);
+  if (fn == "multi_match") return eval_multi_match(e, ctx);
+  if (fn == "score")
+    throw QueryError("[" + fn + "] is a scoring function rulelab does not evaluate (it matches documents; it does not score them)", e.begin, true);
   // Constants.
   if (fn == "now") { need_args(e, 0, 0); Column c; c.type = Type::Date; c.cells.assign(n, {Scalar::of_int(ctx.now_ms)}); return c; }
   if (fn == "pi" || fn == "e" || fn == "tau") {

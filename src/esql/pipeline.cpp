@@ -1310,7 +1310,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
 }
 
 bool reads_documents(const Expr& e) {
-  if (e.kind == ExprKind::Match || (e.kind == ExprKind::Call && (e.name == "kql" || e.name == "match" || e.name == "match_phrase"))) return true;
+  if (e.kind == ExprKind::Match || (e.kind == ExprKind::Call && (e.name == "kql" || e.name == "match" || e.name == "match_phrase" || e.name == "qstr" || e.name == "multi_match"))) return true;
   for (const auto& a : e.args)
     if (reads_documents(*a)) return true;
   return false;
