@@ -158,6 +158,76 @@ std::vector<std::string_view> code_points(std::string_view s) {
   return out;
 }
 
+// REVERSE reverses grapheme clusters (Java's BreakIterator.getCharacterInstance, "REVERSE"
+// reference page: an emoji with a variation selector or a ZWJ sequence stays whole). Extended
+// grapheme clusters after UAX #29, simplified: CR LF; a code point followed by combining marks,
+// variation selectors, emoji modifiers, tags or ZWJ (which joins the next code point); pairs of
+// regional indicators. Hangul jamo sequences and Indic spacing marks are not joined.
+char32_t cp_value(std::string_view u) {
+  unsigned char c = static_cast<unsigned char>(u[0]);
+  std::size_t len = u.size();
+  char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+  for (std::size_t k = 1; k < len; ++k) cp = cp << 6 | (static_cast<unsigned char>(u[k]) & 0x3f);
+  return cp;
+}
+bool grapheme_extend(char32_t c) {
+  static const std::pair<char32_t, char32_t> ranges[] = {
+      {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05C7}, {0x0610, 0x061A}, {0x064B, 0x065F}, {0x0670, 0x0670},
+      {0x06D6, 0x06ED}, {0x0900, 0x0903}, {0x093A, 0x094F}, {0x0951, 0x0957}, {0x0962, 0x0963}, {0x0E31, 0x0E31},
+      {0x0E34, 0x0E3A}, {0x0E47, 0x0E4E}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x200C, 0x200D}, {0x20D0, 0x20FF},
+      {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0x1F3FB, 0x1F3FF}, {0xE0020, 0xE007F}, {0xE0100, 0xE01EF}};
+  for (const auto& [lo, hi] : ranges)
+    if (c >= lo && c <= hi) return true;
+  return false;
+}
+std::vector<std::string_view> code_points(std::string_view s);
+std::vector<std::string> graphemes(std::string_view s) {
+  auto cps = code_points(s);
+  std::vector<std::string> out;
+  bool join_next = false;  // after ZWJ
+  bool open_ri = false;    // a lone regional indicator waiting for its pair
+  char32_t prev = 0;
+  for (auto u : cps) {
+    char32_t c = cp_value(u);
+    bool ri = c >= 0x1F1E6 && c <= 0x1F1FF;
+    bool join = !out.empty() && (join_next || grapheme_extend(c) || (prev == '\r' && c == '\n') || (ri && open_ri));
+    if (join) out.back() += u;
+    else out.emplace_back(u);
+    open_ri = ri && !(join && open_ri);
+    join_next = c == 0x200D;
+    prev = c;
+  }
+  return out;
+}
+
+// A pattern RE2 rejects, worded as Java's PatternSyntaxException message: "DESC near index I",
+// a line break, the pattern, and a caret line under index I when I is inside the pattern; in a
+// Warning header Elasticsearch percent-encodes the line breaks (%0A). Errors Java has no wording
+// for here keep RE2's text.
+std::string java_pattern_error(const RE2& re, const std::string& pattern) {
+  std::string desc;
+  long index = -1;
+  const long len = static_cast<long>(pattern.size());
+  auto at_arg = [&] {
+    std::size_t p = re.error_arg().empty() ? std::string::npos : pattern.find(re.error_arg());
+    return p == std::string::npos ? len : static_cast<long>(p);
+  };
+  switch (re.error_code()) {
+    case RE2::ErrorMissingParen: desc = "Unclosed group"; index = len; break;
+    case RE2::ErrorMissingBracket: desc = "Unclosed character class"; index = len - 1; break;
+    case RE2::ErrorRepeatArgument: {
+      long i = at_arg();
+      desc = std::string("Dangling meta character '") + (i < len ? pattern[static_cast<std::size_t>(i)] : '*') + "'";
+      index = i;
+      break;
+    }
+    default: return re.error();
+  }
+  std::string out = desc + " near index " + std::to_string(index) + "%0A" + pattern;
+  if (index >= 0 && index < len) out += "%0A" + std::string(static_cast<std::size_t>(index), ' ') + "^";
+  return out;
+}
+
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -1107,7 +1177,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
         re = std::make_shared<RE2>(v[1]->s, o);
       }
       if (!re->ok()) {
-        ctx.warn.failure(e, "java.util.regex.PatternSyntaxException: " + re->error());
+        ctx.warn.failure(e, "java.util.regex.PatternSyntaxException: " + java_pattern_error(*re, v[1]->s));
         return std::nullopt;
       }
       std::string s = v[0]->s;
@@ -1182,9 +1252,9 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     need_args(e, 1, 1);
     if (a[0].type == Type::Null) { Column c; c.type = Type::Null; c.cells.resize(n); return c; }
     Column out = map_rows(e, ctx, a, a[0].type == Type::Null ? Type::Keyword : a[0].type, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
-      auto cps = code_points(v[0]->s);
+      auto gs = graphemes(v[0]->s);
       std::string s;
-      for (auto it = cps.rbegin(); it != cps.rend(); ++it) s += *it;
+      for (auto it = gs.rbegin(); it != gs.rend(); ++it) s += *it;
       return Scalar::of_str(s);
     });
     return out;
