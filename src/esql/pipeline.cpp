@@ -1641,7 +1641,193 @@ void trace_note(const Command& c, const Page& page, const std::vector<std::size_
 
 }  // namespace
 
+// ---- Elasticsearch's filter rewrites -----------------------------------------------------------
+// Elasticsearch's logical optimizer moves and merges filters before it runs a query, and which rows
+// an expression is evaluated on decides which warnings the response carries. rulelab applies the
+// same rewrites (results are unchanged; only what gets evaluated, and so warned about):
+// - PushDownAndCombineFilters: two WHEREs in a row become one WHERE of `a AND b` (both sides are
+//   evaluated on every row, as AND is); a WHERE's conjuncts move below SORT, KEEP, DROP, and below
+//   an EVAL whose columns they do not read (`EVAL e = URL_ENCODE(f) | WHERE id IN (...)` encodes
+//   only the kept rows).
+// - CombineDisjunctions: `f == a OR f == b` (and IN lists of f) becomes `f IN (a, b)`, and
+//   `CIDR_MATCH(f, a) OR CIDR_MATCH(f, b)` one CIDR_MATCH(f, a, b); the merged expression carries
+//   the field's text and position ("evaluation of [f] failed" at the field).
+// `explain` runs the query as written (its trace names the user's commands).
+namespace {
+
+void field_names(const Expr& e, std::set<std::string>& out) {
+  if (e.kind == ExprKind::Field) out.insert(e.name);
+  for (const auto& a : e.args)
+    if (a) field_names(*a, out);
+}
+
+void split_and(const ExprPtr& e, std::vector<ExprPtr>& out) {
+  if (e->kind == ExprKind::And) {
+    split_and(e->args[0], out);
+    split_and(e->args[1], out);
+  } else out.push_back(e);
+}
+
+ExprPtr and_of(const ExprPtr& a, const ExprPtr& b) {
+  auto e = std::make_shared<Expr>();
+  e->kind = ExprKind::And;
+  e->begin = std::min(a->begin, b->begin);
+  e->end = std::max(a->end, b->end);
+  e->args = {a, b};
+  return e;
+}
+
+void split_or(const ExprPtr& e, std::vector<ExprPtr>& out) {
+  if (e->kind == ExprKind::Or) {
+    split_or(e->args[0], out);
+    split_or(e->args[1], out);
+  } else out.push_back(e);
+}
+
+ExprPtr combine_disjunctions(const ExprPtr& e) {
+  if (!e) return e;
+  if (e->kind != ExprKind::Or) {
+    if (e->kind != ExprKind::And && e->kind != ExprKind::Not) return e;
+    auto c = std::make_shared<Expr>(*e);
+    for (auto& a : c->args) a = combine_disjunctions(a);
+    return c;
+  }
+  std::vector<ExprPtr> parts;
+  split_or(e, parts);
+  for (auto& p : parts) p = combine_disjunctions(p);
+  auto lit = [](const ExprPtr& x) { return x->kind == ExprKind::Literal && !x->value.empty(); };
+  // The field and values of a disjunct that can merge: "=" for f == v / f IN (...), "cidr" for CIDR_MATCH.
+  auto key_of = [&](const ExprPtr& x, ExprPtr& field, std::vector<ExprPtr>& vals) -> std::string {
+    vals.clear();
+    if (x->kind == ExprKind::Compare && x->name == "==" && x->args.size() == 2) {
+      int fi = x->args[0]->kind == ExprKind::Field ? 0 : x->args[1]->kind == ExprKind::Field ? 1 : -1;
+      if (fi < 0 || !lit(x->args[1 - fi])) return {};
+      field = x->args[fi];
+      vals.push_back(x->args[1 - fi]);
+      return "=" + field->name;
+    }
+    if (x->kind == ExprKind::In && !x->negated && !x->args.empty() && x->args[0]->kind == ExprKind::Field) {
+      for (std::size_t i = 1; i < x->args.size(); ++i)
+        if (!lit(x->args[i])) return {};
+      field = x->args[0];
+      vals.assign(x->args.begin() + 1, x->args.end());
+      return "=" + field->name;
+    }
+    if (x->kind == ExprKind::Call && x->name == "cidr_match" && x->args.size() >= 2 && x->args[0]->kind == ExprKind::Field) {
+      for (std::size_t i = 1; i < x->args.size(); ++i)
+        if (!lit(x->args[i])) return {};
+      field = x->args[0];
+      vals.assign(x->args.begin() + 1, x->args.end());
+      return "cidr" + field->name;
+    }
+    return {};
+  };
+  std::map<std::string, std::size_t> count;
+  {
+    ExprPtr f;
+    std::vector<ExprPtr> v;
+    for (const auto& p : parts)
+      if (auto k = key_of(p, f, v); !k.empty()) ++count[k];
+  }
+  std::vector<ExprPtr> out;
+  std::map<std::string, std::size_t> slot;
+  for (const auto& p : parts) {
+    ExprPtr f;
+    std::vector<ExprPtr> v;
+    std::string k = key_of(p, f, v);
+    if (k.empty() || count[k] < 2) {
+      out.push_back(p);
+      continue;
+    }
+    auto it = slot.find(k);
+    if (it == slot.end()) {
+      auto m = std::make_shared<Expr>();
+      m->kind = k[0] == '=' ? ExprKind::In : ExprKind::Call;
+      if (k[0] != '=') m->name = "cidr_match";
+      m->begin = f->begin;
+      m->end = f->end;
+      m->args.push_back(f);
+      slot[k] = out.size();
+      out.push_back(m);
+      it = slot.find(k);
+    }
+    auto& args = out[it->second]->args;
+    args.insert(args.end(), v.begin(), v.end());
+  }
+  ExprPtr acc = out[0];
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    auto o = std::make_shared<Expr>();
+    o->kind = ExprKind::Or;
+    o->begin = e->begin;
+    o->end = e->end;
+    o->args = {acc, out[i]};
+    acc = o;
+  }
+  return acc;
+}
+
+// Where a WHERE conjunct reading `names` can run: below the trailing SORT / KEEP / DROP commands
+// and EVALs that do not make any of them.
+std::size_t filter_position(const std::vector<Command>& cmds, const std::set<std::string>& names) {
+  std::size_t pos = cmds.size();
+  while (pos > 0) {
+    const Command& c = cmds[pos - 1];
+    // Past KEEP only with every name it reads kept, past DROP with none dropped: an unknown column
+    // stays the error it is where the user wrote the WHERE.
+    auto named = [&](const std::string& n) {
+      for (const auto& p : c.patterns)
+        if (glob_match(p, n)) return true;
+      return false;
+    };
+    bool pass = c.kind == CommandKind::Sort;
+    if (c.kind == CommandKind::Keep) pass = std::all_of(names.begin(), names.end(), named);
+    if (c.kind == CommandKind::Drop) pass = std::none_of(names.begin(), names.end(), named);
+    if (c.kind == CommandKind::Eval) {
+      pass = true;
+      for (const auto& a : c.fields) pass = pass && !names.count(a.name);
+    }
+    if (!pass) break;
+    --pos;
+  }
+  return pos;
+}
+
+Query optimize_filters(const Query& q) {
+  Query out;
+  out.text = q.text;
+  for (const Command& c : q.commands) {
+    if (c.kind != CommandKind::Where || !c.expr || out.commands.empty()) {
+      out.commands.push_back(c);
+      continue;
+    }
+    std::vector<ExprPtr> conj;
+    split_and(combine_disjunctions(c.expr), conj);
+    for (const auto& x : conj) {
+      std::set<std::string> names;
+      field_names(*x, names);
+      std::size_t pos = filter_position(out.commands, names);
+      if (pos > 0 && out.commands[pos - 1].kind == CommandKind::Where) {
+        out.commands[pos - 1].expr = and_of(out.commands[pos - 1].expr, x);
+      } else {
+        Command w = c;
+        w.expr = x;
+        out.commands.insert(out.commands.begin() + static_cast<std::ptrdiff_t>(pos), std::move(w));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RunResult run_query_as_written(const Query& q, const Catalog& catalog, const RunOptions& opts);
+
 RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& opts) {
+  if (opts.trace) return run_query_as_written(q, catalog, opts);
+  return run_query_as_written(optimize_filters(q), catalog, opts);
+}
+
+RunResult run_query_as_written(const Query& q, const Catalog& catalog, const RunOptions& opts) {
   if (auto streamed = run_streamed(q, catalog, opts)) return std::move(*streamed);
   RunResult result;
   Warnings warn(q.text);
