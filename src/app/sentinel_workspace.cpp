@@ -254,14 +254,17 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
         for (auto& f : known->fields)
           if (std::find(cols.begin(), cols.end(), f.name) != cols.end()) stage.fields.push_back(f);
         opt.filter_columns = cols;
-        // JSON records whose bytes cannot hold what every use's predicates compare are skipped
-        // unparsed (core/raw_prefilter.hpp).
-        if (probe) {
-          auto pf = std::make_shared<const RawPrefilter>(probe->raw_prefilter());
-          if (!pf->empty()) {
-            ws.prefilters[file] = pf;
-            opt.prefilter = std::move(pf);
-          }
+        // JSON records whose bytes cannot hold what every use's predicates compare, or whose
+        // TimeGenerated is written plainly outside the window, are skipped unparsed
+        // (core/raw_prefilter.hpp).
+        RawPrefilter raw = probe ? probe->raw_prefilter() : RawPrefilter{};
+        // (single runs with pushdown only: --no-pushdown, explain and simulate read every line)
+        if (windowed && pushdown && lazy && known->fields[static_cast<std::size_t>(tg)].type == Type::DateTime)
+          raw.set_window(RawTimeWindow{"TimeGenerated", window->first, window->second});
+        if (!raw.empty()) {
+          auto pf = std::make_shared<const RawPrefilter>(std::move(raw));
+          ws.prefilters[file] = pf;
+          opt.prefilter = std::move(pf);
         }
         const auto w = window.value_or(std::make_pair(std::int64_t{0}, std::int64_t{0}));
         const Schema read = *known;

@@ -10,6 +10,9 @@
 #include <vector>
 
 #include <boost/container/small_vector.hpp>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/json_encode.hpp"
 
@@ -84,12 +87,31 @@ void DynWriter::end() {
   std::memcpy(out_.data() + f.start + 5, &f.count, 4);
 }
 
+namespace {
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// The position of the first byte at or after i that needs an escape (a control character, '"'
+// or '\\'), or s.size(): 16 bytes at a time, as most strings hold none.
+std::size_t next_escape(std::string_view s, std::size_t i) {
+#if defined(__SSE2__)
+  const __m128i max_ctl = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    const __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, max_ctl), max_ctl),
+                                     _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)));
+    if (const int m = _mm_movemask_epi8(hit)) return i + static_cast<unsigned>(__builtin_ctz(static_cast<unsigned>(m)));
+  }
+#endif
+  while (i < s.size() && !needs_escape(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+}  // namespace
+
 void write_json_string(std::string_view s, std::string& out) {
   out.push_back('"');
   std::size_t run = 0;  // start of the bytes not written yet, copied in one append
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  for (std::size_t i = next_escape(s, 0); i < s.size(); i = next_escape(s, i + 1)) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {

@@ -1,5 +1,7 @@
 #include "core/raw_prefilter.hpp"
 
+#include "core/datetime.hpp"
+
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -183,7 +185,8 @@ std::pair<std::size_t, std::size_t> anchors(const unsigned char* nl, std::size_t
 // The AVX2 form of search()'s loop (32 bytes at a time): kFound, or the position to go on from.
 template <class Eq>
 __attribute__((target("avx2"))) std::size_t search_avx2(std::string_view hay, const unsigned char* nl, std::size_t m,
-                                                         bool caseless, std::size_t p1, std::size_t p2, const Eq& equal_at) {
+                                                         bool caseless, std::size_t p1, std::size_t p2, const Eq& equal_at,
+                                                         std::size_t& found_at) {
   const std::size_t last = hay.size() - m;
   const unsigned char f = nl[p1], l = nl[p2];
   const __m256i fold_f = _mm256_set1_epi8(static_cast<char>(caseless && is_alpha(f) ? 0x20 : 0));
@@ -196,7 +199,10 @@ __attribute__((target("avx2"))) std::size_t search_avx2(std::string_view hay, co
     unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, vf), _mm256_cmpeq_epi8(b, vl))));
     while (mask) {
       const unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
-      if (equal_at(hay.data() + i + bit)) return kFound;
+      if (equal_at(hay.data() + i + bit)) {
+        found_at = i + bit;
+        return kFound;
+      }
       mask &= mask - 1;
     }
   }
@@ -206,10 +212,11 @@ __attribute__((target("avx2"))) std::size_t search_avx2(std::string_view hay, co
 
 // Muła's substring search: positions where two of the needle's bytes agree (32 or 16 at a time;
 // the rarest two, see anchors()), then a full comparison. Caseless: letters compared with | 0x20 (the needle is lowered).
-bool search(std::string_view hay, std::string_view needle, bool caseless, bool avx2, std::size_t p1 = 0, std::size_t p2 = 0) {
+std::size_t find_at(std::string_view hay, std::string_view needle, bool caseless, bool avx2, std::size_t p1 = 0, std::size_t p2 = 0) {
+  constexpr std::size_t npos = std::string_view::npos;
   const std::size_t m = needle.size();
-  if (m == 0) return true;
-  if (hay.size() < m) return false;
+  if (m == 0) return 0;
+  if (hay.size() < m) return npos;
   const auto* nl = reinterpret_cast<const unsigned char*>(needle.data());
   auto equal_at = [&](const char* a) {
     return caseless ? equal_caseless(a, nl, m) : std::memcmp(a, nl, m) == 0;
@@ -218,8 +225,9 @@ bool search(std::string_view hay, std::string_view needle, bool caseless, bool a
   const std::size_t last = hay.size() - m;  // the last start position
   if (p1 >= m || p2 >= m) p1 = p2 = 0;
 #if RULELAB_AVX2
-  if (avx2) i = search_avx2(hay, nl, m, caseless, p1, p2, equal_at);
-  if (i == kFound) return true;
+  std::size_t found_at = 0;
+  if (avx2) i = search_avx2(hay, nl, m, caseless, p1, p2, equal_at, found_at);
+  if (i == kFound) return found_at;
 #endif
 #if defined(__SSE2__)
   const unsigned char f = nl[p1], l = nl[p2];
@@ -232,14 +240,18 @@ bool search(std::string_view hay, std::string_view needle, bool caseless, bool a
     unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, vf), _mm_cmpeq_epi8(b, vl))));
     while (mask) {
       const unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
-      if (equal_at(hay.data() + i + bit)) return true;
+      if (equal_at(hay.data() + i + bit)) return i + bit;
       mask &= mask - 1;
     }
   }
 #endif
   for (; i <= last; ++i)
-    if (equal_at(hay.data() + i)) return true;
-  return false;
+    if (equal_at(hay.data() + i)) return i;
+  return npos;
+}
+
+bool search(std::string_view hay, std::string_view needle, bool caseless, bool avx2, std::size_t p1 = 0, std::size_t p2 = 0) {
+  return find_at(hay, needle, caseless, avx2, p1, p2) != std::string_view::npos;
 }
 
 }  // namespace
@@ -271,9 +283,50 @@ bool RawPrefilter::usable(std::string_view lit) {
   return !numeric;
 }
 
+namespace {
+// Whether an escape of the record could spell a character of `text` (read as written: no case).
+bool escape_may_spell(const Escapes& esc, std::string_view text) {
+  if (esc.unknown) return true;
+  for (unsigned char c : text)
+    if (c >= 0x80 ? esc.non_ascii : esc.ascii[c]) return true;
+  return false;
+}
+
+bool json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// The window's verdict from the bytes: true when the record's value for the key is certainly
+// outside it (see RawTimeWindow); false when it is inside or the bytes cannot tell.
+bool outside_window(std::string_view record, const RawTimeWindow& w, const RawLiteral& quoted, bool avx2, Escapes& esc,
+                    bool& have_escapes) {
+  const std::size_t at = find_at(record, quoted.text, false, avx2, quoted.anchor1, quoted.anchor2);
+  if (at == std::string_view::npos) return false;
+  if (search(record.substr(at + 1), quoted.text, false, avx2, quoted.anchor1, quoted.anchor2)) return false;  // written twice
+  if (!have_escapes) {
+    esc = escapes_of(record, avx2);
+    have_escapes = true;
+  }
+  if (escape_may_spell(esc, w.key)) return false;
+  std::size_t i = at + quoted.text.size();
+  while (i < record.size() && json_space(record[i])) ++i;
+  if (i >= record.size() || record[i] != ':') return false;
+  ++i;
+  while (i < record.size() && json_space(record[i])) ++i;
+  if (i >= record.size() || record[i] != '"') return false;
+  ++i;
+  const char* end = static_cast<const char*>(std::memchr(record.data() + i, '"', record.size() - i));
+  if (!end) return false;
+  const std::string_view value(record.data() + i, static_cast<std::size_t>(end - (record.data() + i)));
+  if (value.find('\\') != std::string_view::npos) return false;
+  const auto t = parse_export_datetime(value);
+  if (!t) return false;
+  return t->ticks < w.lo || t->ticks > w.hi;
+}
+}  // namespace
+
 bool RawPrefilter::may_match(std::string_view record) const {
   bool have_escapes = false;
   Escapes esc;
+  if (window && outside_window(record, *window, window_quoted_, avx2_, esc, have_escapes)) return false;
   for (const auto& clause : clauses) {
     bool possible = false;
     for (const auto& lit : clause) {
@@ -324,7 +377,20 @@ RawPrefilter::RawPrefilter() {
 }
 
 std::string RawPrefilter::skipped_note(std::size_t skipped, std::size_t records, const char* what) const {
-  return std::to_string(skipped) + " of " + std::to_string(records) + " " + what + "(s) skipped unparsed: they cannot hold " + describe();
+  std::string s = std::to_string(skipped) + " of " + std::to_string(records) + " " + what + "(s) skipped unparsed: ";
+  if (window) {
+    s += "their " + window->key + " is outside " + format_datetime(DateTime{window->lo}) + " .. " + format_datetime(DateTime{window->hi});
+    if (!clauses.empty()) s += " or ";
+  }
+  if (!clauses.empty()) s += "they cannot hold " + describe();
+  return s;
+}
+
+void RawPrefilter::set_window(RawTimeWindow w) {
+  std::string q = "\"" + w.key + "\"";
+  const auto [a1, a2] = anchors(reinterpret_cast<const unsigned char*>(q.data()), q.size(), false);
+  window_quoted_ = RawLiteral{std::move(q), false, a1, a2};
+  window = std::move(w);
 }
 
 RawPrefilter RawPrefilter::and_(RawPrefilter a, const RawPrefilter& b) {

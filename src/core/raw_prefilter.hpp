@@ -15,11 +15,25 @@
 // whole string token (see usable()); the query's own evaluation still decides every record kept.
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace rulelab {
+
+// A window on a top-level datetime key (the Sentinel rule's look-back on TimeGenerated): a record
+// whose value for the key is read, as the column reader reads it (a JSON string through
+// parse_export_datetime), and lies outside [lo, hi] is skipped. It is decided from the bytes only
+// when that is exact: the key written once as such ("key" followed by ':'), no escape in the
+// record that could spell one of its characters (a second, escaped spelling could be the real
+// one), a string value without escapes that parses as a date. Written once but nested, the top
+// level has no such key, its column is null and the window drops the row all the same.
+struct RawTimeWindow {
+  std::string key;
+  std::int64_t lo = 0, hi = 0;  // ticks (100 ns), both inclusive
+};
 
 struct RawLiteral {
   std::string text;  // caseless: in lower case (RawPrefilter::literal() lowers it)
@@ -35,8 +49,11 @@ class RawPrefilter {
   // A record may match only if every clause has one of its literals in it (conjunctive normal
   // form). No clauses: every record may match.
   std::vector<std::vector<RawLiteral>> clauses;
+  // Tested before the clauses (set_window); and_ keeps the first operand's, or_ none.
+  std::optional<RawTimeWindow> window;
+  void set_window(RawTimeWindow w);
 
-  bool empty() const { return clauses.empty(); }
+  bool empty() const { return clauses.empty() && !window; }
   // False only when the record cannot hold all clauses (see above).
   bool may_match(std::string_view record) const;
   // "(\"a\" or \"b\") and \"c\"", caseless literals marked with ~.
@@ -62,6 +79,7 @@ class RawPrefilter {
   static RawPrefilter never();
 
  private:
+  RawLiteral window_quoted_;  // "key", with its quotes
   bool avx2_ = false;  // the CPU has AVX2: 32 bytes a step instead of 16
 };
 

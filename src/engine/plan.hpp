@@ -118,6 +118,7 @@ class TableBuilder {
   Batch cur_;
   bool open_ = false;
   std::size_t rows_ = 0;
+  std::vector<std::size_t> byte_hint_;  // payload bytes per column of the last full batch (+1/16)
 };
 
 // Copies the rows of `sel` of b into a new batch.

@@ -7,6 +7,15 @@ TableBuilder::TableBuilder(Schema s) : schema_(std::move(s)) { table_.schema = s
 void TableBuilder::ensure() {
   if (open_) return;
   cur_ = Batch::empty_for(schema_);
+  if (!byte_hint_.empty()) {
+    // Sized from the last full batch: its string buffers neither double nor copy on the way (for
+    // hundreds of MB of rows, the copies and the fresh pages they touch cost more than the rows).
+    for (std::size_t c = 0; c < cur_.columns.size(); ++c) {
+      cur_.columns[c].reserve(kBatchRows);
+      cur_.columns[c].reserve_bytes(byte_hint_[c]);
+    }
+    cur_.sources.reserve(kBatchRows);
+  }
   open_ = true;
 }
 
@@ -15,6 +24,11 @@ void TableBuilder::end_row(RowSource src) {
   cur_.sources.push_back(src);
   ++rows_;
   if (cur_.rows() >= kBatchRows) {
+    byte_hint_.resize(cur_.columns.size());
+    for (std::size_t c = 0; c < cur_.columns.size(); ++c) {
+      const std::size_t used = cur_.columns[c].payload_bytes();
+      byte_hint_[c] = used + used / 16;
+    }
     table_.batches.push_back(std::move(cur_));
     open_ = false;
   }
@@ -27,7 +41,11 @@ void TableBuilder::append_row(const Batch& b, std::size_t row) {
 }
 
 Table TableBuilder::finish() {
-  if (open_ && cur_.rows() > 0) table_.batches.push_back(std::move(cur_));
+  if (open_ && cur_.rows() > 0) {
+    if (!byte_hint_.empty())
+      for (auto& c : cur_.columns) c.shrink_to_fit();  // a last partial batch sized as a full one
+    table_.batches.push_back(std::move(cur_));
+  }
   open_ = false;
   return std::move(table_);
 }

@@ -140,7 +140,9 @@ void collect_at(DynRef node, std::string_view path, std::vector<DynRef>& out, in
   };
   boost::container::small_vector<Split, 4> found;
   node.for_each_member([&](std::string_view k, DynRef v) {
-    if (k.size() > path.size() || path.compare(0, k.size(), k) != 0) return;
+    if (k.size() > path.size()) return;
+    if (!k.empty() && (k[0] != path[0] || k.back() != path[k.size() - 1])) return;  // (most keys differ here)
+    if (path.compare(0, k.size(), k) != 0) return;
     if (k.size() < path.size() && path[k.size()] != '.') return;
     for (auto& f : found)
       if (f.len == k.size()) {

@@ -1,6 +1,7 @@
 // The compact dynamic encoding and document paths.
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "core/dynamic.hpp"
@@ -161,4 +162,44 @@ TEST_CASE("a JSON preview is the JSON text's beginning") {
   CHECK(preview.substr(0, 200) == whole.substr(0, 200));
   const Dynamic small = parse(R"({"a":[1,2,{"b":"c"}]})");
   CHECK(to_json_prefix(small.ref(), 200) == to_json(small.ref()));
+}
+
+// RFC 8259 section 7: a string must escape '"', '\' and the control characters U+0000-U+001F;
+// everything else (U+0020 and up, including UTF-8 bytes above 0x7F) may be written as it is.
+// write_json_string checks 16 bytes at a time, so the escapes are put at every position of
+// strings longer than a block, and the result is compared with a byte-by-byte reference.
+TEST_CASE("write_json_string escapes exactly the characters RFC 8259 requires, at any position") {
+  auto reference = [](std::string_view s) {
+    std::string o = "\"";
+    for (unsigned char c : s) {
+      if (c == '"') o += "\\\"";
+      else if (c == '\\') o += "\\\\";
+      else if (c == '\n') o += "\\n";
+      else if (c == '\r') o += "\\r";
+      else if (c == '\t') o += "\\t";
+      else if (c == '\b') o += "\\b";
+      else if (c == '\f') o += "\\f";
+      else if (c < 0x20) {
+        char b[8];
+        std::snprintf(b, sizeof b, "\\u%04x", c);
+        o += b;
+      } else o.push_back(static_cast<char>(c));
+    }
+    return o + "\"";
+  };
+  const std::string specials[] = {"\"", "\\", "\n", "\x1f", std::string(1, '\0'), "\x7f", " ", "\xc3\xa9", "\xff"};
+  for (std::size_t len : {0u, 1u, 15u, 16u, 17u, 33u, 64u}) {
+    for (std::size_t at = 0; at <= len; ++at) {
+      for (const auto& sp : specials) {
+        std::string s(len, 'a');
+        s.insert(at, sp);
+        std::string out;
+        write_json_string(s, out);
+        CHECK(out == reference(s));
+      }
+    }
+  }
+  std::string out;
+  write_json_string("\x1f\x20~\x7f\x80", out);
+  CHECK(out == "\"\\u001f ~\x7f\x80\"");
 }

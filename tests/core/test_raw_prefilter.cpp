@@ -4,6 +4,7 @@
 // (CaseFolding.txt: U+212A KELVIN SIGN folds to k, U+00DF LATIN SMALL LETTER SHARP S to ss).
 #include <doctest/doctest.h>
 
+#include "core/datetime.hpp"
 #include "core/raw_prefilter.hpp"
 
 using rulelab::RawLiteral;
@@ -117,4 +118,54 @@ TEST_CASE("raw prefilter: any of a list, and the note") {
   CHECK(RawPrefilter::any_of({"alpha", "100"}, false).empty());
   CHECK(RawPrefilter::any_of({}, false).empty());
   CHECK(p.skipped_note(3, 10, "record") == "3 of 10 record(s) skipped unparsed: they cannot hold (~\"alpha\" or ~\"beta\")");
+}
+
+// The window on a top-level datetime key (RawTimeWindow): a record is skipped only when its value
+// is certainly outside. The column reader (core/ingest.cpp) reads a top-level key's JSON string
+// through parse_export_datetime, keeps the last of duplicate keys, and a record without the key
+// has a null TimeGenerated, which Sentinel's look-back window (queryPeriod) never keeps.
+TEST_CASE("raw prefilter: a TimeGenerated window decided from the bytes only when exact") {
+  RawPrefilter p;
+  const auto lo = rulelab::parse_export_datetime("2026-03-01T00:00:00Z")->ticks;
+  const auto hi = rulelab::parse_export_datetime("2026-03-02T00:00:00Z")->ticks;
+  p.set_window(rulelab::RawTimeWindow{"TimeGenerated", lo, hi});
+  CHECK_FALSE(p.empty());
+  auto rec = [](const std::string& rest) { return R"({"TimeGenerated":)" + rest + R"(,"OperationName":"Add user"})"; };
+  // outside, either side; inside; both bounds inclusive
+  CHECK_FALSE(p.may_match(rec(R"("2026-02-28T23:59:59Z")")));
+  CHECK_FALSE(p.may_match(rec(R"("2026-03-02T00:00:00.0000001Z")")));
+  CHECK(p.may_match(rec(R"("2026-03-01T12:00:00Z")")));
+  CHECK(p.may_match(rec(R"("2026-03-01T00:00:00Z")")));
+  CHECK(p.may_match(rec(R"("2026-03-02T00:00:00Z")")));
+  // read as the column reader reads it: an offset, a space instead of T
+  CHECK(p.may_match(rec(R"("2026-03-02T01:00:00+02:00")")));
+  CHECK_FALSE(p.may_match(rec(R"("2026-03-02 00:00:01")")));
+  // JSON spacing around the colon
+  CHECK_FALSE(p.may_match(R"({"TimeGenerated" :  "2020-01-01T00:00:00Z"})"));
+  // Undecidable from the bytes: kept. The key twice (the last one counts), an escape that may
+  // spell a character of the key anywhere (a second key "Time\u0047enerated"), an escape in the
+  // value, a value that is not a string or not a date.
+  CHECK(p.may_match(R"({"TimeGenerated":"2020-01-01T00:00:00Z","TimeGenerated":"2026-03-01T12:00:00Z"})"));
+  CHECK(p.may_match(R"({"TimeGenerated":"2020-01-01T00:00:00Z","Time\u0047enerated":"2026-03-01T12:00:00Z"})"));
+  CHECK(p.may_match(rec(R"("2020-01-01T00:00:00\u005a")")));
+  CHECK(p.may_match(rec("20200101")));
+  CHECK(p.may_match(rec("null")));
+  CHECK(p.may_match(rec(R"("yesterday")")));
+  CHECK(p.may_match(R"({"OperationName":"Add user"})"));  // no such key: null, the reader decides
+  // "TimeGenerated" as a value is not the key (not followed by ':')
+  CHECK(p.may_match(R"({"x":"TimeGenerated","y":"2020-01-01T00:00:00Z"})"));
+  // \" and \n escapes do not spell the key's characters: still decided
+  CHECK_FALSE(p.may_match(R"({"a":"say \"hi\"\n","TimeGenerated":"2020-01-01T00:00:00Z"})"));
+  // Written once but nested: the top level has no TimeGenerated (null, dropped by the window);
+  // skipping the record when the nested value is outside gives the same answer.
+  CHECK_FALSE(p.may_match(R"({"AdditionalDetails":{"TimeGenerated":"2020-01-01T00:00:00Z"}})"));
+  // With clauses: both must allow the record
+  RawPrefilter q = RawPrefilter::literal("add user", true);
+  q.set_window(rulelab::RawTimeWindow{"TimeGenerated", lo, hi});
+  CHECK(q.may_match(rec(R"("2026-03-01T12:00:00Z")")));
+  CHECK_FALSE(q.may_match(rec(R"("2020-03-01T12:00:00Z")")));
+  CHECK_FALSE(q.may_match(R"({"TimeGenerated":"2026-03-01T12:00:00Z","OperationName":"Delete user"})"));
+  CHECK(q.skipped_note(3, 10, "record") ==
+        "3 of 10 record(s) skipped unparsed: their TimeGenerated is outside 2026-03-01T00:00:00Z .. 2026-03-02T00:00:00Z"
+        " or they cannot hold ~\"add user\"");
 }
