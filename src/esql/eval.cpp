@@ -422,6 +422,8 @@ class LuceneRegex {
  public:
   LuceneRegex(std::string_view p, std::size_t offset) : p_(p), offset_(offset) {}
   std::string translate() {
+    // Lucene's RegExp takes the empty pattern as the language of the empty string.
+    if (p_.empty()) return std::string();
     Part e = union_exp();
     if (i_ < p_.size()) fail("end of pattern expected at position " + std::to_string(i_) + " (an unmatched ')')");
     return e.empty ? std::string(kEmpty) : e.re;

@@ -55,6 +55,9 @@ Column eval(const Expr& e, EvalCtx& ctx);
 // Full-text functions (fulltext.cpp): KQL(query), MATCH(field, query[, options]), field : query.
 Column eval_kql(const Expr& e, EvalCtx& ctx);
 Column eval_match(const Expr& e, EvalCtx& ctx);
+// QSTR(query[, options]) (Lucene query-string syntax) and MULTI_MATCH(query, field... [, options]).
+Column eval_qstr(const Expr& e, EvalCtx& ctx);
+Column eval_multi_match(const Expr& e, EvalCtx& ctx);
 // Text of an expression as written.
 std::string expr_text(const Expr& e, std::string_view query);
 bool is_aggregate(const std::string& fn);

@@ -158,6 +158,76 @@ std::vector<std::string_view> code_points(std::string_view s) {
   return out;
 }
 
+// REVERSE reverses grapheme clusters (Java's BreakIterator.getCharacterInstance, "REVERSE"
+// reference page: an emoji with a variation selector or a ZWJ sequence stays whole). Extended
+// grapheme clusters after UAX #29, simplified: CR LF; a code point followed by combining marks,
+// variation selectors, emoji modifiers, tags or ZWJ (which joins the next code point); pairs of
+// regional indicators. Hangul jamo sequences and Indic spacing marks are not joined.
+char32_t cp_value(std::string_view u) {
+  unsigned char c = static_cast<unsigned char>(u[0]);
+  std::size_t len = u.size();
+  char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+  for (std::size_t k = 1; k < len; ++k) cp = cp << 6 | (static_cast<unsigned char>(u[k]) & 0x3f);
+  return cp;
+}
+bool grapheme_extend(char32_t c) {
+  static const std::pair<char32_t, char32_t> ranges[] = {
+      {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05C7}, {0x0610, 0x061A}, {0x064B, 0x065F}, {0x0670, 0x0670},
+      {0x06D6, 0x06ED}, {0x0900, 0x0903}, {0x093A, 0x094F}, {0x0951, 0x0957}, {0x0962, 0x0963}, {0x0E31, 0x0E31},
+      {0x0E34, 0x0E3A}, {0x0E47, 0x0E4E}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x200C, 0x200D}, {0x20D0, 0x20FF},
+      {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0x1F3FB, 0x1F3FF}, {0xE0020, 0xE007F}, {0xE0100, 0xE01EF}};
+  for (const auto& [lo, hi] : ranges)
+    if (c >= lo && c <= hi) return true;
+  return false;
+}
+std::vector<std::string_view> code_points(std::string_view s);
+std::vector<std::string> graphemes(std::string_view s) {
+  auto cps = code_points(s);
+  std::vector<std::string> out;
+  bool join_next = false;  // after ZWJ
+  bool open_ri = false;    // a lone regional indicator waiting for its pair
+  char32_t prev = 0;
+  for (auto u : cps) {
+    char32_t c = cp_value(u);
+    bool ri = c >= 0x1F1E6 && c <= 0x1F1FF;
+    bool join = !out.empty() && (join_next || grapheme_extend(c) || (prev == '\r' && c == '\n') || (ri && open_ri));
+    if (join) out.back() += u;
+    else out.emplace_back(u);
+    open_ri = ri && !(join && open_ri);
+    join_next = c == 0x200D;
+    prev = c;
+  }
+  return out;
+}
+
+// A pattern RE2 rejects, worded as Java's PatternSyntaxException message: "DESC near index I",
+// a line break, the pattern, and a caret line under index I when I is inside the pattern; in a
+// Warning header Elasticsearch percent-encodes the line breaks (%0A). Errors Java has no wording
+// for here keep RE2's text.
+std::string java_pattern_error(const RE2& re, const std::string& pattern) {
+  std::string desc;
+  long index = -1;
+  const long len = static_cast<long>(pattern.size());
+  auto at_arg = [&] {
+    std::size_t p = re.error_arg().empty() ? std::string::npos : pattern.find(re.error_arg());
+    return p == std::string::npos ? len : static_cast<long>(p);
+  };
+  switch (re.error_code()) {
+    case RE2::ErrorMissingParen: desc = "Unclosed group"; index = len; break;
+    case RE2::ErrorMissingBracket: desc = "Unclosed character class"; index = len - 1; break;
+    case RE2::ErrorRepeatArgument: {
+      long i = at_arg();
+      desc = std::string("Dangling meta character '") + (i < len ? pattern[static_cast<std::size_t>(i)] : '*') + "'";
+      index = i;
+      break;
+    }
+    default: return re.error();
+  }
+  std::string out = desc + " near index " + std::to_string(index) + "%0A" + pattern;
+  if (index >= 0 && index < len) out += "%0A" + std::string(static_cast<std::size_t>(index), ' ') + "^";
+  return out;
+}
+
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -566,16 +636,18 @@ std::int64_t date_trunc(std::int64_t ms, Type span_type, const Scalar& span) {
   std::int64_t y;
   unsigned m, d;
   civil_from_days(day, y, m, d);
+  // Periods of several months or years count from 0001-01-01, as Elasticsearch's rounding does
+  // (DATE_TRUNC(7 years, 1963-01-01) is 1961-01-01; DATE_TRUNC(7 months, 1969-11-12) is 1969-10-01).
   std::int64_t months = span.i;
-  std::int64_t total = y * 12 + (m - 1);
+  std::int64_t total = (y - 1) * 12 + (m - 1);
   if (months % 12 == 0) {
     std::int64_t years = months / 12;
-    std::int64_t ny = floor_div(y, years) * years;
+    std::int64_t ny = floor_div(y - 1, years) * years + 1;
     return days_from_civil(ny, 1, 1) * 86400000;
   }
   std::int64_t t = floor_div(total, months) * months;
   std::int64_t ny = floor_div(t, 12);
-  return days_from_civil(ny, static_cast<unsigned>(t - ny * 12 + 1), 1) * 86400000;
+  return days_from_civil(ny + 1, static_cast<unsigned>(t - ny * 12 + 1), 1) * 86400000;
 }
 
 Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w) {
@@ -801,6 +873,134 @@ bool is_aggregate(const std::string& n) {
   return false;
 }
 
+// TO_IP(s, {"leading_zeros": "reject" | "octal" | "decimal"}) (ES|QL TO_IP reference): an IPv4
+// part written with leading zeros is refused (the default), read as octal (as ping and curl do:
+// 046 is 38) or as decimal (046 is 46).
+std::optional<std::string> ipv4_leading_zeros(std::string_view s, const std::string& mode) {
+  if (s.find(':') != std::string_view::npos || mode == "reject") return std::string(s);
+  std::string out;
+  std::size_t i = 0;
+  while (true) {
+    std::size_t dot = s.find('.', i);
+    std::string_view part = s.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
+    bool digits = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits && part.size() > 1 && part[0] == '0') {
+      std::uint64_t v = 0;
+      for (char c : part) {
+        if (mode == "octal" && c > '7') return std::nullopt;
+        v = v * (mode == "octal" ? 8 : 10) + static_cast<std::uint64_t>(c - '0');
+        if (v > 255) return std::nullopt;
+      }
+      out += std::to_string(v);
+    } else out += part;
+    if (dot == std::string_view::npos) break;
+    out += '.';
+    i = dot + 1;
+  }
+  return out;
+}
+
+Column to_ip_with_options(const Expr& e, EvalCtx& ctx) {
+  const Expr& m = *e.args[1];
+  if (m.kind != ExprKind::Map)
+    throw QueryError("second argument of [" + expr_text(e, ctx.query) + "] must be a map of options", m.begin);
+  std::string mode = "reject";
+  for (const auto& [key, cell] : m.options) {
+    if (key != "leading_zeros")
+      throw QueryError("Invalid option [" + key + "] in [" + expr_text(e, ctx.query) + "], expected one of [leading_zeros]", m.begin);
+    std::string v = cell.empty() ? "" : lower(cell[0].s);
+    if (v != "reject" && v != "octal" && v != "decimal")
+      throw QueryError("Illegal leading_zeros [" + v + "] in [" + expr_text(e, ctx.query) + "], expected one of [reject, octal, decimal]", m.begin);
+    mode = v;
+  }
+  Column a = eval(*e.args[0], ctx);
+  if (a.type != Type::Ip && !str_or_null(a.type)) bad_type(e, 0, a, "ip or string", ctx.query);
+  Column out;
+  out.type = Type::Ip;
+  out.cells.resize(a.cells.size());
+  for (std::size_t r = 0; r < a.cells.size(); ++r) {
+    if (a.type != Type::Ip) {
+      Cell fixed;
+      for (const auto& v : a.cells[r]) {
+        auto t = ipv4_leading_zeros(v.s, mode);
+        fixed.push_back(Scalar::of_str(t ? *t : v.s));
+      }
+      out.cells[r] = convert_cell(fixed, a.type, Type::Ip, e, ctx.warn);
+    } else out.cells[r] = a.cells[r];
+  }
+  return out;
+}
+
+// CASE is lazy, as Elasticsearch evaluates it: a condition is evaluated on the rows no earlier
+// condition took, a value on the rows its condition took (so TO_IP of a branch that does not
+// apply warns about nothing). Value types: one type, strings as keyword, numbers widened
+// (integer < long < double; integer or long with unsigned_long is unsigned_long).
+Column eval_case(const Expr& e, EvalCtx& ctx) {
+  const std::size_t na = e.args.size();
+  if (na < 2) throw QueryError("function [case] needs at least two arguments", e.begin);
+  const std::size_t n = ctx.page.rows();
+  auto sub_page = [&](const std::vector<std::size_t>& rows) {
+    Page p;
+    p.columns.reserve(ctx.page.columns.size());
+    for (const auto& c : ctx.page.columns) {
+      Column x;
+      x.name = c.name;
+      x.type = c.type;
+      x.cells.reserve(rows.size());
+      for (auto r : rows) x.cells.push_back(c.cells[r]);
+      p.columns.push_back(std::move(x));
+    }
+    for (auto r : rows) p.origin.push_back(ctx.page.origin[r]);
+    return p;
+  };
+  auto eval_on = [&](const Expr& x, const std::vector<std::size_t>& rows) {
+    if (rows.size() == n) return eval(x, ctx);
+    Page p = sub_page(rows);
+    EvalCtx sub{p, ctx.warn, ctx.now_ms, ctx.query, ctx.indices, ctx.not_source};
+    return eval(x, sub);
+  };
+  std::vector<std::size_t> open(n);
+  for (std::size_t r = 0; r < n; ++r) open[r] = r;
+  std::vector<std::pair<Column, std::vector<std::size_t>>> vals;  // value column over its rows
+  const std::size_t pairs = na / 2;
+  for (std::size_t k = 0; k < pairs; ++k) {
+    Column c = eval_on(*e.args[2 * k], open);
+    if (c.type != Type::Boolean && c.type != Type::Null) bad_type(e, 2 * k, c, "boolean", ctx.query);
+    std::vector<std::size_t> took, rest;
+    for (std::size_t i = 0; i < open.size(); ++i) {
+      const Cell& cell = c.cells[i];
+      bool cond = false;
+      if (cell.size() > 1) ctx.warn.failure(e, kMulti, "false");
+      else cond = truthy(cell);
+      (cond ? took : rest).push_back(open[i]);
+    }
+    vals.emplace_back(eval_on(*e.args[2 * k + 1], took), std::move(took));
+    open = std::move(rest);
+  }
+  if (na % 2 == 1) vals.emplace_back(eval_on(*e.args[na - 1], open), open);
+  Type t = Type::Null;
+  for (const auto& [c, rows] : vals) {
+    if (c.type == Type::Null) continue;
+    if (t == Type::Null) t = c.type;
+    else if (t != c.type) {
+      auto integral = [](Type x) { return x == Type::Integer || x == Type::Long; };
+      if (is_string(t) && is_string(c.type)) t = Type::Keyword;
+      else if ((t == Type::UnsignedLong && integral(c.type)) || (c.type == Type::UnsignedLong && integral(t))) t = Type::UnsignedLong;
+      else if (is_numeric(t) && is_numeric(c.type) && t != Type::UnsignedLong && c.type != Type::UnsignedLong)
+        t = (t == Type::Double || c.type == Type::Double) ? Type::Double : Type::Long;
+      else throw QueryError("all values of [" + expr_text(e, ctx.query) + "] must have the same type; found [" + std::string(type_name(t)) +
+                                "] and [" + std::string(type_name(c.type)) + "]", e.begin);
+    }
+  }
+  if (t == Type::Text) t = Type::Keyword;
+  Column out;
+  out.type = t;
+  out.cells.resize(n);
+  for (const auto& [c, rows] : vals)
+    for (std::size_t i = 0; i < rows.size(); ++i) out.cells[rows[i]] = widen(c.cells[i], c.type, t);
+  return out;
+}
+
 Column call_function(const Expr& e, EvalCtx& ctx) {
   const std::string& fn = e.name;
   std::size_t n = ctx.page.rows();
@@ -808,8 +1008,10 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     throw QueryError("aggregate function [" + expr_text(e, ctx.query) + "] is only allowed in STATS", e.begin);
   if (fn == "kql") return eval_kql(e, ctx);
   if (fn == "match" || fn == "match_phrase") return eval_match(e, ctx);
-  if (fn == "qstr" || fn == "multi_match" || fn == "score")
-    throw QueryError("[" + fn + "] is a full-text function rulelab does not evaluate (KQL, MATCH, MATCH_PHRASE and ':' it does)", e.begin, true);
+  if (fn == "qstr") return eval_qstr(e, ctx);
+  if (fn == "multi_match") return eval_multi_match(e, ctx);
+  if (fn == "score")
+    throw QueryError("[" + fn + "] is a scoring function rulelab does not evaluate (it matches documents; it does not score them)", e.begin, true);
   // Constants.
   if (fn == "now") { need_args(e, 0, 0); Column c; c.type = Type::Date; c.cells.assign(n, {Scalar::of_int(ctx.now_ms)}); return c; }
   if (fn == "pi" || fn == "e" || fn == "tau") {
@@ -817,6 +1019,8 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     double v = fn == "pi" ? M_PI : fn == "e" ? M_E : 2 * M_PI;
     Column c; c.type = Type::Double; c.cells.assign(n, {Scalar::of_double(v)}); return c;
   }
+  if (fn == "to_ip" && e.args.size() == 2) return to_ip_with_options(e, ctx);
+  if (fn == "case") return eval_case(e, ctx);
   Cols a;
   for (const auto& x : e.args) a.push_back(eval(*x, ctx));
   const std::string_view q = ctx.query;
@@ -973,7 +1177,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
         re = std::make_shared<RE2>(v[1]->s, o);
       }
       if (!re->ok()) {
-        ctx.warn.failure(e, "java.util.regex.PatternSyntaxException: " + re->error());
+        ctx.warn.failure(e, "java.util.regex.PatternSyntaxException: " + java_pattern_error(*re, v[1]->s));
         return std::nullopt;
       }
       std::string s = v[0]->s;
@@ -1048,9 +1252,9 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     need_args(e, 1, 1);
     if (a[0].type == Type::Null) { Column c; c.type = Type::Null; c.cells.resize(n); return c; }
     Column out = map_rows(e, ctx, a, a[0].type == Type::Null ? Type::Keyword : a[0].type, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
-      auto cps = code_points(v[0]->s);
+      auto gs = graphemes(v[0]->s);
       std::string s;
-      for (auto it = cps.rbegin(); it != cps.rend(); ++it) s += *it;
+      for (auto it = gs.rbegin(); it != gs.rend(); ++it) s += *it;
       return Scalar::of_str(s);
     });
     return out;
@@ -1085,46 +1289,6 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
           out.cells[r] = widen(a[k].cells[r], a[k].type, t);
           break;
         }
-    return out;
-  }
-  if (fn == "case") {
-    if (a.size() < 2) throw QueryError("function [case] needs at least two arguments", e.begin);
-    Cols vals;
-    for (std::size_t k = 1; k < a.size(); k += 2) vals.push_back(a[k]);
-    if (a.size() % 2 == 1) vals.push_back(a.back());
-    for (std::size_t k = 0; k + 1 < a.size(); k += 2)
-      if (a[k].type != Type::Boolean && a[k].type != Type::Null) bad_type(e, k, a[k], "boolean", q);
-    Type t = Type::Null;
-    for (const auto& c : vals) {
-      if (c.type == Type::Null) continue;
-      if (t == Type::Null) t = c.type;
-      else if (t != c.type) {
-        if (is_string(t) && is_string(c.type)) t = Type::Keyword;
-        else if (is_numeric(t) && is_numeric(c.type) && t != Type::UnsignedLong && c.type != Type::UnsignedLong)
-          t = (t == Type::Double || c.type == Type::Double) ? Type::Double : Type::Long;
-        else throw QueryError("all values of [" + expr_text(e, q) + "] must have the same type; found [" + std::string(type_name(t)) +
-                                  "] and [" + std::string(type_name(c.type)) + "]", e.begin);
-      }
-    }
-    if (t == Type::Text) t = Type::Keyword;
-    Column out;
-    out.type = t;
-    out.cells.resize(n);
-    for (std::size_t r = 0; r < n; ++r) {
-      bool done = false;
-      for (std::size_t k = 0; k + 1 < a.size(); k += 2) {
-        const Cell& c = a[k].cells[r];
-        bool cond = false;
-        if (c.size() > 1) ctx.warn.failure(e, kMulti, "false");
-        else cond = truthy(c);
-        if (cond) {
-          out.cells[r] = widen(a[k + 1].cells[r], a[k + 1].type, t);
-          done = true;
-          break;
-        }
-      }
-      if (!done && a.size() % 2 == 1) out.cells[r] = widen(a.back().cells[r], a.back().type, t);
-    }
     return out;
   }
   if (fn == "greatest" || fn == "least") {
@@ -1197,12 +1361,25 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
           s.d = std::round(s.d / f) * f;
         }
       } else if (d < 0) {
-        std::int64_t f = 1;
-        for (std::int64_t k = 0; k < -d && k < 19; ++k) f *= 10;
         if (t == Type::UnsignedLong) {
-          std::uint64_t uf = static_cast<std::uint64_t>(f);
-          s.u = (s.u + uf / 2) / uf * uf;
-        } else {
+          // Half up; a result above 2^64-1 is null with Elasticsearch's overflow warning.
+          if (-d > 19) return Scalar::of_ul(0);
+          std::uint64_t uf = 1;
+          for (std::int64_t k = 0; k < -d; ++k) uf *= 10;
+          std::uint64_t quot = s.u / uf, rem = s.u % uf;
+          if (rem >= uf - rem) {
+            if (quot + 1 > std::numeric_limits<std::uint64_t>::max() / uf) {
+              ctx.warn.failure(e, "java.lang.ArithmeticException: unsigned_long overflow");
+              return std::nullopt;
+            }
+            ++quot;
+          }
+          s.u = quot * uf;
+          return s;
+        }
+        std::int64_t f = 1;
+        for (std::int64_t k = 0; k < -d && k < 18; ++k) f *= 10;
+        {
           std::int64_t half = f / 2;
           std::int64_t r = s.i >= 0 ? (s.i + half) / f * f : -((-s.i + half) / f * f);
           s.i = -d >= 19 ? 0 : r;
@@ -1379,12 +1556,22 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
       auto [tt, tv] = const_of(3);
       if (bv.empty() || fv.empty() || tv.empty() || !is_numeric(ft) || !is_numeric(tt))
         throw QueryError("arguments of [" + expr_text(e, q) + "] must be numeric constants", e.begin);
-      double precise = (as_double(tt, tv[0]) - as_double(ft, fv[0])) / as_double(bt, bv[0]);
+      // An unsigned_long constant of the range is read as Elasticsearch holds it in a long: its
+      // value minus 2^63 (so BUCKET(ul, 20, 5480608687137202404, 17764691215469285192) spans
+      // 5e17, as Elasticsearch answers).
+      auto bound = [&](Type t, const Scalar& v) { return t == Type::UnsignedLong ? as_double(t, v) - 9223372036854775808.0 : as_double(t, v); };
+      double precise = (bound(tt, tv[0]) - bound(ft, fv[0])) / as_double(bt, bv[0]);
       double next = std::pow(10, std::ceil(std::log10(precise)));
       width = precise < next / 2 ? next / 2 : next;
     }
     Type vt = a[0].type;
     return map_rows(e, ctx, Cols{a[0]}, Type::Double, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+      // A span of 0 (given, or a range of 0 or a bucket count of 0) is a division by zero in
+      // Elasticsearch: null and its warning.
+      if (!(width > 0) || !std::isfinite(width)) {
+        ctx.warn.failure(e, "java.lang.ArithmeticException: / by zero");
+        return std::nullopt;
+      }
       return Scalar::of_double(std::floor(as_double(vt, *v[0]) / width) * width);
     });
   }

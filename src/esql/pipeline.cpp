@@ -253,6 +253,35 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
     return {Scalar::of_double(med(d))};
   }
   if (fn == "weighted_avg") {
+    // Elasticsearch rewrites WEIGHTED_AVG with a constant: a constant value is its own average
+    // (MV_AVG of it), a constant positive weight makes it SUM(value) / COUNT(value) over every value
+    // (multi-values included; SUM's overflow is null with its warning).
+    auto constant_num = [&](const Expr& x) -> const Cell* {
+      return x.kind == ExprKind::Literal && !x.value.empty() && is_numeric(x.type) ? &x.value : nullptr;
+    };
+    if (const Cell* c = constant_num(*call.args[0])) {
+      double s = 0;
+      for (const auto& v : *c) s += as_double(call.args[0]->type, v);
+      return {Scalar::of_double(s / static_cast<double>(c->size()))};
+    }
+    if (const Cell* c = constant_num(*call.args[1]); c && c->size() == 1 && as_double(call.args[1]->type, (*c)[0]) > 0) {
+      double sd = 0;
+      std::int64_t si = 0, cnt = 0;
+      bool integral = t == Type::Integer || t == Type::Long;
+      for (auto r : rows) {
+        if (!live(r)) continue;
+        for (const auto& v : in.value->cells[r]) {
+          ++cnt;
+          if (!integral) sd += as_double(t, v);
+          else if (__builtin_add_overflow(si, v.i, &si)) {
+            w.failure(call, "java.lang.ArithmeticException: long overflow");
+            return {};
+          }
+        }
+      }
+      if (cnt == 0) return {};
+      return {Scalar::of_double((integral ? static_cast<double>(si) : sd) / static_cast<double>(cnt))};
+    }
     double num = 0, den = 0;
     std::size_t used = 0;  // rows with one value and one weight (multi-values are nulls, with a warning)
     for (auto r : rows) {
@@ -311,6 +340,7 @@ std::string key_of(Type t, const Scalar* v) {
 struct StatsResult {
   Page groups;                                // aggregates then keys (STATS output)
   std::vector<std::vector<std::size_t>> members;  // input rows of each group
+  std::vector<std::vector<std::size_t>> row_groups;  // groups of each input row, distinct, in key-value order
 };
 
 StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
@@ -372,6 +402,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
   std::vector<std::vector<std::size_t>> members;
   std::size_t n = in.rows();
   std::vector<std::size_t> pick(keys.size());
+  std::vector<std::vector<std::size_t>> row_groups(n);
   for (std::size_t r = 0; r < n; ++r) {
     // cartesian product of the key values
     std::vector<std::size_t> counts(keys.size());
@@ -397,6 +428,8 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
         members.emplace_back();
       }
       members[it->second].push_back(r);
+      auto& rg = row_groups[r];
+      if (std::find(rg.begin(), rg.end(), it->second) == rg.end()) rg.push_back(it->second);
     }
   }
   if (keys.empty() && group_keys.empty()) {
@@ -487,7 +520,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
     set_column(out, std::move(col));
   }
   for (std::size_t k = 0; k < keys.size(); ++k) set_column(out, agg_page.columns[agg_page.columns.size() - keys.size() + k]);
-  return {std::move(out), std::move(members)};
+  return {std::move(out), std::move(members), std::move(row_groups)};
 }
 
 // ---- DISSECT -------------------------------------------------------------------------------------
@@ -1029,11 +1062,17 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
     }
     case CommandKind::InlineStats: {
       StatsResult sr = run_stats(c, page, ctx);
-      // Each input row gets its group's aggregates (a row with a multi-valued key: the first group found).
-      std::vector<std::int64_t> group_of(page.rows(), -1);
-      for (std::size_t g = 0; g < sr.members.size(); ++g)
-        for (auto r : sr.members[g])
-          if (group_of[r] < 0) group_of[r] = static_cast<std::int64_t>(g);
+      // Each input row gets its group's aggregates. A row with a multi-valued key is in one group
+      // per distinct key value (per combination of several keys): it gets the values of all its
+      // groups, in the order of its key values, as one multi-value (a count of 2 for each of three
+      // job positions is [2, 2, 2], as Elasticsearch answers).
+      auto of_groups = [&](const Column& gc, std::size_t r) {
+        const auto& gs = sr.row_groups[r];
+        if (gs.size() == 1) return gc.cells[gs[0]];
+        Cell out;
+        for (auto g : gs) out.insert(out.end(), gc.cells[g].begin(), gc.cells[g].end());
+        return out;
+      };
       std::size_t naggs = c.fields.size();
       for (std::size_t k = 0; k < naggs; ++k) {
         int gi = sr.groups.find(c.fields[k].name);
@@ -1041,7 +1080,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
         const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
         Column col{gc.name, gc.type, {}};
         for (std::size_t r = 0; r < page.rows(); ++r)
-          col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
+          col.cells.push_back(of_groups(gc, r));
         set_column(page, std::move(col));
       }
       // BY expressions that are not plain columns are added too.
@@ -1059,7 +1098,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
         const Column& gc = sr.groups.columns[static_cast<std::size_t>(gi)];
         Column col{gc.name, gc.type, {}};
         for (std::size_t r = 0; r < page.rows(); ++r)
-          col.cells.push_back(group_of[r] >= 0 ? gc.cells[static_cast<std::size_t>(group_of[r])] : Cell{});
+          col.cells.push_back(of_groups(gc, r));
         set_column(page, std::move(col));
       }
       break;
@@ -1271,7 +1310,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
 }
 
 bool reads_documents(const Expr& e) {
-  if (e.kind == ExprKind::Match || (e.kind == ExprKind::Call && (e.name == "kql" || e.name == "match" || e.name == "match_phrase"))) return true;
+  if (e.kind == ExprKind::Match || (e.kind == ExprKind::Call && (e.name == "kql" || e.name == "match" || e.name == "match_phrase" || e.name == "qstr" || e.name == "multi_match"))) return true;
   for (const auto& a : e.args)
     if (reads_documents(*a)) return true;
   return false;
@@ -1412,6 +1451,9 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     if (chosen[k]->streamed()) {
       plans[k] = stream_plan(*chosen[k]->stream_types, needed);
       for (const auto& f : plans[k].fields) {
+        // The scan layer holds JSON integers as 64-bit signed or double: an unsigned_long above
+        // 2^63 would lose its low digits, so such an index is read whole (exact values).
+        if (f.type == Type::UnsignedLong) return std::nullopt;
         auto [it, fresh] = cols.emplace(f.name, f.type);
         if (!fresh && it->second != f.type) return std::nullopt;
       }
@@ -1599,7 +1641,193 @@ void trace_note(const Command& c, const Page& page, const std::vector<std::size_
 
 }  // namespace
 
+// ---- Elasticsearch's filter rewrites -----------------------------------------------------------
+// Elasticsearch's logical optimizer moves and merges filters before it runs a query, and which rows
+// an expression is evaluated on decides which warnings the response carries. rulelab applies the
+// same rewrites (results are unchanged; only what gets evaluated, and so warned about):
+// - PushDownAndCombineFilters: two WHEREs in a row become one WHERE of `a AND b` (both sides are
+//   evaluated on every row, as AND is); a WHERE's conjuncts move below SORT, KEEP, DROP, and below
+//   an EVAL whose columns they do not read (`EVAL e = URL_ENCODE(f) | WHERE id IN (...)` encodes
+//   only the kept rows).
+// - CombineDisjunctions: `f == a OR f == b` (and IN lists of f) becomes `f IN (a, b)`, and
+//   `CIDR_MATCH(f, a) OR CIDR_MATCH(f, b)` one CIDR_MATCH(f, a, b); the merged expression carries
+//   the field's text and position ("evaluation of [f] failed" at the field).
+// `explain` runs the query as written (its trace names the user's commands).
+namespace {
+
+void field_names(const Expr& e, std::set<std::string>& out) {
+  if (e.kind == ExprKind::Field) out.insert(e.name);
+  for (const auto& a : e.args)
+    if (a) field_names(*a, out);
+}
+
+void split_and(const ExprPtr& e, std::vector<ExprPtr>& out) {
+  if (e->kind == ExprKind::And) {
+    split_and(e->args[0], out);
+    split_and(e->args[1], out);
+  } else out.push_back(e);
+}
+
+ExprPtr and_of(const ExprPtr& a, const ExprPtr& b) {
+  auto e = std::make_shared<Expr>();
+  e->kind = ExprKind::And;
+  e->begin = std::min(a->begin, b->begin);
+  e->end = std::max(a->end, b->end);
+  e->args = {a, b};
+  return e;
+}
+
+void split_or(const ExprPtr& e, std::vector<ExprPtr>& out) {
+  if (e->kind == ExprKind::Or) {
+    split_or(e->args[0], out);
+    split_or(e->args[1], out);
+  } else out.push_back(e);
+}
+
+ExprPtr combine_disjunctions(const ExprPtr& e) {
+  if (!e) return e;
+  if (e->kind != ExprKind::Or) {
+    if (e->kind != ExprKind::And && e->kind != ExprKind::Not) return e;
+    auto c = std::make_shared<Expr>(*e);
+    for (auto& a : c->args) a = combine_disjunctions(a);
+    return c;
+  }
+  std::vector<ExprPtr> parts;
+  split_or(e, parts);
+  for (auto& p : parts) p = combine_disjunctions(p);
+  auto lit = [](const ExprPtr& x) { return x->kind == ExprKind::Literal && !x->value.empty(); };
+  // The field and values of a disjunct that can merge: "=" for f == v / f IN (...), "cidr" for CIDR_MATCH.
+  auto key_of = [&](const ExprPtr& x, ExprPtr& field, std::vector<ExprPtr>& vals) -> std::string {
+    vals.clear();
+    if (x->kind == ExprKind::Compare && x->name == "==" && x->args.size() == 2) {
+      int fi = x->args[0]->kind == ExprKind::Field ? 0 : x->args[1]->kind == ExprKind::Field ? 1 : -1;
+      if (fi < 0 || !lit(x->args[1 - fi])) return {};
+      field = x->args[fi];
+      vals.push_back(x->args[1 - fi]);
+      return "=" + field->name;
+    }
+    if (x->kind == ExprKind::In && !x->negated && !x->args.empty() && x->args[0]->kind == ExprKind::Field) {
+      for (std::size_t i = 1; i < x->args.size(); ++i)
+        if (!lit(x->args[i])) return {};
+      field = x->args[0];
+      vals.assign(x->args.begin() + 1, x->args.end());
+      return "=" + field->name;
+    }
+    if (x->kind == ExprKind::Call && x->name == "cidr_match" && x->args.size() >= 2 && x->args[0]->kind == ExprKind::Field) {
+      for (std::size_t i = 1; i < x->args.size(); ++i)
+        if (!lit(x->args[i])) return {};
+      field = x->args[0];
+      vals.assign(x->args.begin() + 1, x->args.end());
+      return "cidr" + field->name;
+    }
+    return {};
+  };
+  std::map<std::string, std::size_t> count;
+  {
+    ExprPtr f;
+    std::vector<ExprPtr> v;
+    for (const auto& p : parts)
+      if (auto k = key_of(p, f, v); !k.empty()) ++count[k];
+  }
+  std::vector<ExprPtr> out;
+  std::map<std::string, std::size_t> slot;
+  for (const auto& p : parts) {
+    ExprPtr f;
+    std::vector<ExprPtr> v;
+    std::string k = key_of(p, f, v);
+    if (k.empty() || count[k] < 2) {
+      out.push_back(p);
+      continue;
+    }
+    auto it = slot.find(k);
+    if (it == slot.end()) {
+      auto m = std::make_shared<Expr>();
+      m->kind = k[0] == '=' ? ExprKind::In : ExprKind::Call;
+      if (k[0] != '=') m->name = "cidr_match";
+      m->begin = f->begin;
+      m->end = f->end;
+      m->args.push_back(f);
+      slot[k] = out.size();
+      out.push_back(m);
+      it = slot.find(k);
+    }
+    auto& args = out[it->second]->args;
+    args.insert(args.end(), v.begin(), v.end());
+  }
+  ExprPtr acc = out[0];
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    auto o = std::make_shared<Expr>();
+    o->kind = ExprKind::Or;
+    o->begin = e->begin;
+    o->end = e->end;
+    o->args = {acc, out[i]};
+    acc = o;
+  }
+  return acc;
+}
+
+// Where a WHERE conjunct reading `names` can run: below the trailing SORT / KEEP / DROP commands
+// and EVALs that do not make any of them.
+std::size_t filter_position(const std::vector<Command>& cmds, const std::set<std::string>& names) {
+  std::size_t pos = cmds.size();
+  while (pos > 0) {
+    const Command& c = cmds[pos - 1];
+    // Past KEEP only with every name it reads kept, past DROP with none dropped: an unknown column
+    // stays the error it is where the user wrote the WHERE.
+    auto named = [&](const std::string& n) {
+      for (const auto& p : c.patterns)
+        if (glob_match(p, n)) return true;
+      return false;
+    };
+    bool pass = c.kind == CommandKind::Sort;
+    if (c.kind == CommandKind::Keep) pass = std::all_of(names.begin(), names.end(), named);
+    if (c.kind == CommandKind::Drop) pass = std::none_of(names.begin(), names.end(), named);
+    if (c.kind == CommandKind::Eval) {
+      pass = true;
+      for (const auto& a : c.fields) pass = pass && !names.count(a.name);
+    }
+    if (!pass) break;
+    --pos;
+  }
+  return pos;
+}
+
+Query optimize_filters(const Query& q) {
+  Query out;
+  out.text = q.text;
+  for (const Command& c : q.commands) {
+    if (c.kind != CommandKind::Where || !c.expr || out.commands.empty()) {
+      out.commands.push_back(c);
+      continue;
+    }
+    std::vector<ExprPtr> conj;
+    split_and(combine_disjunctions(c.expr), conj);
+    for (const auto& x : conj) {
+      std::set<std::string> names;
+      field_names(*x, names);
+      std::size_t pos = filter_position(out.commands, names);
+      if (pos > 0 && out.commands[pos - 1].kind == CommandKind::Where) {
+        out.commands[pos - 1].expr = and_of(out.commands[pos - 1].expr, x);
+      } else {
+        Command w = c;
+        w.expr = x;
+        out.commands.insert(out.commands.begin() + static_cast<std::ptrdiff_t>(pos), std::move(w));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+RunResult run_query_as_written(const Query& q, const Catalog& catalog, const RunOptions& opts);
+
 RunResult run_query(const Query& q, const Catalog& catalog, const RunOptions& opts) {
+  if (opts.trace) return run_query_as_written(q, catalog, opts);
+  return run_query_as_written(optimize_filters(q), catalog, opts);
+}
+
+RunResult run_query_as_written(const Query& q, const Catalog& catalog, const RunOptions& opts) {
   if (auto streamed = run_streamed(q, catalog, opts)) return std::move(*streamed);
   RunResult result;
   Warnings warn(q.text);
