@@ -158,7 +158,8 @@ int rarity(unsigned char c, bool caseless) {
   }
   if (c >= 'A' && c <= 'Z') return 3;
   if (c >= '0' && c <= '9') return 2;
-  if (c == '-' || c == ' ') return 1;
+  if (c == '"') return 0;  // every JSON key and string value has two
+  if (c == '-' || c == ' ' || c == ':' || c == ',') return 1;
   if (c == '.' || c == '_') return 2;
   return 3;
 }
