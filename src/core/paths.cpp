@@ -26,7 +26,7 @@ void walk(DynRef v, std::string_view rest, const std::function<void(DynRef)>& f)
   }
   if (!v.is_object()) return;
   v.for_each_member([&](std::string_view key, DynRef child) {
-    if (key.empty()) return;
+    if (key.empty() || key[0] != rest[0] || key.size() > rest.size()) return;  // (most keys differ at once)
     if (rest.size() == key.size() && rest == key) {
       walk(child, {}, f);
     } else if (rest.size() > key.size() && rest.starts_with(key) && rest[key.size()] == '.') {
