@@ -108,7 +108,7 @@ class SentinelRunner : public Runner {
       local.content = *content;
       local.standard_columns = standard_columns_named(rule.query, content->get());
       if (!load_workspace_projected(local, data_.data, data_.schema_dir, data_.functions, data_.strict, window,
-                                    projection.empty() ? nullptr : &projection, &pushdown, !data_.no_pushdown))
+                                    projection.empty() ? nullptr : &projection, &pushdown, !data_.no_pushdown, !data_.no_pushdown))
         return Error(local.messages.empty() ? "cannot load the data" : local.messages.back());
     }
     engine::RunOptions ro;
@@ -169,7 +169,7 @@ class SentinelRunner : public Runner {
     if (auto first = rule_.window_at(span_->first), last = rule_.window_at(span_->second); first && last)
       window = std::make_pair(first->from.ticks, last->to.ticks);
     if (!load_workspace_projected(*shared_, data_.data, data_.schema_dir, data_.functions, data_.strict, window,
-                                  projection.empty() ? nullptr : &projection, nullptr, false))
+                                  projection.empty() ? nullptr : &projection, nullptr, false, !data_.no_pushdown))
       return shared_->messages.empty() ? "cannot load the data" : shared_->messages.back();
     loaded_ = true;
     return {};

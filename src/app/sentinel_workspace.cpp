@@ -136,7 +136,7 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
                                      const std::vector<std::string>& functions, bool strict,
                               std::optional<std::pair<std::int64_t, std::int64_t>> window,
                               const std::map<std::string, std::vector<std::string>>* projection,
-                              const PushdownPlan* pushdown, bool lazy) {
+                              const PushdownPlan* pushdown, bool lazy, bool skip_outside_window) {
   // lazy: tables of a known schema stay in their files until the query reads them (FileTable)
   struct LazyTable {
     Schema schema;
@@ -258,8 +258,7 @@ bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, 
         // TimeGenerated is written plainly outside the window, are skipped unparsed
         // (core/raw_prefilter.hpp).
         RawPrefilter raw = probe ? probe->raw_prefilter() : RawPrefilter{};
-        // (single runs with pushdown only: --no-pushdown, explain and simulate read every line)
-        if (windowed && pushdown && lazy && known->fields[static_cast<std::size_t>(tg)].type == Type::DateTime)
+        if (windowed && skip_outside_window && known->fields[static_cast<std::size_t>(tg)].type == Type::DateTime)
           raw.set_window(RawTimeWindow{"TimeGenerated", window->first, window->second});
         if (!raw.empty()) {
           auto pf = std::make_shared<const RawPrefilter>(std::move(raw));

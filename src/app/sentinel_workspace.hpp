@@ -75,12 +75,14 @@ bool load_workspace(Workspace& ws, const std::vector<DataSpec>& data, const std:
                     std::optional<std::pair<std::int64_t, std::int64_t>> window);
 // As load_workspace, reading only the columns `projection` names for the tables it lists, and
 // dropping while reading the rows the query's leading filters drop (`pushdown`). lazy: tables of a
-// known schema stay in their files until the query reads them (FileTable).
+// known schema stay in their files until the query reads them (FileTable). skip_outside_window:
+// JSON records whose TimeGenerated is written plainly outside the window are skipped unparsed
+// (RawTimeWindow; not for explain, which reads every line, nor --no-pushdown).
 bool load_workspace_projected(Workspace& ws, const std::vector<DataSpec>& data, const std::string& schema_dir,
                               const std::vector<std::string>& functions, bool strict,
                               std::optional<std::pair<std::int64_t, std::int64_t>> window,
                               const std::map<std::string, std::vector<std::string>>* projection,
-                              const PushdownPlan* pushdown = nullptr, bool lazy = false);
+                              const PushdownPlan* pushdown = nullptr, bool lazy = false, bool skip_outside_window = false);
 // The rows of `t` whose datetime `column` lies in [window.first, window.second] (ticks); batches
 // every row of which lies inside are shared, not copied.
 Table rows_in_window(const Table& t, std::size_t column, std::pair<std::int64_t, std::int64_t> window);
