@@ -1,4 +1,5 @@
 // rulelab query --dialect kuery: a Kibana KQL query over the documents given (no window).
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -81,18 +82,23 @@ int query_kuery(const QueryArgs& a) {
     for (const auto& h : r.hits) std::cout << to_json(h.doc->source) << "\n";
   } else {
     std::cout << r.docs_matched << " of " << r.docs_total << " document(s) match" << (r.capped ? " (showing --size)" : "") << "\n";
-    // The hits' lines are rendered on every core, a share each, and written in order.
-    std::vector<std::string> texts(share_count(r.hits.size(), 2048));
-    parallel_shares(r.hits.size(), static_cast<unsigned>(texts.size()), [&](std::size_t b, std::size_t e, unsigned share) {
-      std::string& out = texts[share];
-      for (std::size_t i = b; i < e; ++i) {
-        const auto& h = r.hits[i];
-        std::string s = to_json_prefix(h.doc->source, 200);
-        if (s.size() > 200) s = s.substr(0, 197) + "...";
-        out.append(h.index).append("  ").append(h.doc->file).append(":").append(std::to_string(h.doc->line)).append("  ").append(s).push_back('\n');
-      }
-    });
-    for (const auto& t : texts) std::cout << t;
+    // The hits' lines are rendered on every core, a share each, and written in order, 8,192 at a
+    // time (what is held in memory stays small).
+    constexpr std::size_t kChunk = 8192;
+    for (std::size_t first = 0; first < r.hits.size(); first += kChunk) {
+      const std::size_t n = std::min(kChunk, r.hits.size() - first);
+      std::vector<std::string> texts(share_count(n, 2048));
+      parallel_shares(n, static_cast<unsigned>(texts.size()), [&](std::size_t b, std::size_t e, unsigned share) {
+        std::string& out = texts[share];
+        for (std::size_t i = first + b; i < first + e; ++i) {
+          const auto& h = r.hits[i];
+          std::string s = to_json_prefix(h.doc->source, 200);
+          if (s.size() > 200) s = s.substr(0, 197) + "...";
+          out.append(h.index).append("  ").append(h.doc->file).append(":").append(std::to_string(h.doc->line)).append("  ").append(s).push_back('\n');
+        }
+      });
+      for (const auto& t : texts) std::cout << t;
+    }
   }
   return 0;
 }
