@@ -359,6 +359,8 @@ Column eval_match(const Expr& e, EvalCtx& ctx) {
 // terms and phrase proximity (~).
 namespace {
 
+struct QClause;
+
 struct QNode {
   enum class Kind { Bool, Term, Phrase, Wildcard, Range, Exists, All };
   enum class Occur { Must, Should, MustNot };
@@ -367,7 +369,15 @@ struct QNode {
   std::string text;   // Term: unescaped; Wildcard: pattern with `\` escapes; Phrase: the words
   std::string lo, hi;  // Range; empty = open
   bool lo_incl = true, hi_incl = true;
-  std::vector<std::pair<Occur, QNode>> clauses;  // Bool
+  std::vector<QClause> clauses;  // Bool
+};
+
+// A clause of a Bool node: how it occurs, and its query. (Not a std::pair: a pair's member of the
+// type being defined is refused by clang with libstdc++.)
+struct QClause {
+  QClause(QNode::Occur o, QNode q) : first(o), second(std::move(q)) {}
+  QNode::Occur first;
+  QNode second;
 };
 
 class QstrParser {
