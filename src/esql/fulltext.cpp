@@ -89,6 +89,28 @@ IndexState& state_for(std::map<std::size_t, IndexState>& cache, std::size_t k, c
 
 DateTime now_of(const EvalCtx& ctx) { return DateTime{ctx.now_ms * 10000}; }
 
+// The full-text functions' loop: one boolean per row of the page, `matches(index, key, row,
+// state)` for the source document the row comes from (row within index `key`; false when the
+// row is past the index's documents), negated for NOT. The state is made once per index.
+template <class Matches>
+Column per_source_row(const Expr& e, EvalCtx& ctx, const std::string& fname, Matches&& matches) {
+  need_source_rows(e, ctx, fname);
+  const std::size_t n = ctx.page.rows();
+  Column out;
+  out.type = Type::Boolean;
+  out.cells.resize(n);
+  std::map<std::size_t, IndexState> cache;
+  for (std::size_t r = 0; r < n; ++r) {
+    const Index& idx = row_index(ctx, ctx.page.origin[r], e, fname);
+    const std::size_t k = static_cast<std::size_t>(ctx.page.origin[r] >> 32);
+    const std::size_t row = static_cast<std::size_t>(ctx.page.origin[r] & 0xffffffff);
+    IndexState& st = state_for(cache, k, idx);
+    const bool m = matches(idx, k, row, st);
+    out.cells[r] = {Scalar::of_int(m != e.negated)};
+  }
+  return out;
+}
+
 // ---- fuzzy terms -------------------------------------------------------------------------------
 
 std::u32string code_points(std::string_view s) {
@@ -247,17 +269,7 @@ Column eval_kql(const Expr& e, EvalCtx& ctx) {
   std::size_t text_at = literal_text_offset(*e.args[0], ctx.query);
   auto parsed = kuery::parse_kuery(text);
   if (!parsed.query) throw QueryError("Invalid KQL query: " + parsed.failure->message, text_at + parsed.failure->offset);
-  need_source_rows(e, ctx, "KQL");
-  std::size_t n = ctx.page.rows();
-  Column out;
-  out.type = Type::Boolean;
-  out.cells.resize(n);
-  std::map<std::size_t, IndexState> cache;
-  for (std::size_t r = 0; r < n; ++r) {
-    const Index& idx = row_index(ctx, ctx.page.origin[r], e, "KQL");
-    std::size_t k = static_cast<std::size_t>(ctx.page.origin[r] >> 32);
-    std::size_t row = static_cast<std::size_t>(ctx.page.origin[r] & 0xffffffff);
-    IndexState& st = state_for(cache, k, idx);
+  return per_source_row(e, ctx, "KQL", [&](const Index& idx, std::size_t, std::size_t row, IndexState& st) {
     if (!st.query) {
       st.query.emplace(kuery::CompiledQuery::compile(*parsed.query->root, *st.fields, now_of(ctx)));
       if (!st.query->errors().empty()) {
@@ -265,10 +277,8 @@ Column eval_kql(const Expr& e, EvalCtx& ctx) {
         throw QueryError("KQL query rejected by Elasticsearch over index [" + idx.name + "]: " + err.message, text_at + err.range.begin);
       }
     }
-    bool m = row < idx.sources.size() && st.query->matches(idx.sources[row].ref());
-    out.cells[r] = {Scalar::of_int(m != e.negated)};
-  }
-  return out;
+    return row < idx.sources.size() && st.query->matches(idx.sources[row].ref());
+  });
 }
 
 // MATCH_PHRASE's options: slop 0 (the tokens adjacent, in order) and zero_terms_query none are
@@ -306,17 +316,7 @@ Column eval_match(const Expr& e, EvalCtx& ctx) {
   MatchOptions o;
   if (phrase) read_phrase_options(e, ctx);
   else o = read_options(e, ctx);
-  need_source_rows(e, ctx, fname);
-  std::size_t n = ctx.page.rows();
-  Column out;
-  out.type = Type::Boolean;
-  out.cells.resize(n);
-  std::map<std::size_t, IndexState> cache;
-  for (std::size_t r = 0; r < n; ++r) {
-    const Index& idx = row_index(ctx, ctx.page.origin[r], e, fname);
-    std::size_t k = static_cast<std::size_t>(ctx.page.origin[r] >> 32);
-    std::size_t row = static_cast<std::size_t>(ctx.page.origin[r] & 0xffffffff);
-    IndexState& st = state_for(cache, k, idx);
+  return per_source_row(e, ctx, fname, [&](const Index& idx, std::size_t, std::size_t row, IndexState& st) {
     if (!st.query && !o.fuzzy.set) {
       nlohmann::json body = {{"query", query}};
       if (!phrase) body["operator"] = o.and_op ? "and" : "or";
@@ -331,14 +331,10 @@ Column eval_match(const Expr& e, EvalCtx& ctx) {
       if (!elastic::is_keyword_like(st.field.mapping.type) && !elastic::is_text_like(st.field.mapping.type))
         throw QueryError("[" + fname + "] fuzziness on a field of type [" + st.field.mapping.type_name + "] is not supported by rulelab", e.begin, true);
     }
-    bool m = false;
-    if (row < idx.sources.size()) {
-      DynRef doc = idx.sources[row].ref();
-      m = o.fuzzy.set ? fuzzy_field_match(doc, st.field, query, o) : st.query->matches(doc);
-    }
-    out.cells[r] = {Scalar::of_int(m != e.negated)};
-  }
-  return out;
+    if (row >= idx.sources.size()) return false;
+    DynRef doc = idx.sources[row].ref();
+    return o.fuzzy.set ? fuzzy_field_match(doc, st.field, query, o) : st.query->matches(doc);
+  });
 }
 
 
@@ -560,18 +556,10 @@ class QstrParser {
     }
     if (c == '/') fail("regular expressions (/.../) are not supported by rulelab", i_, true);
     if (c == '"') {
-      std::size_t at = i_++;
-      std::string t;
-      while (i_ < s_.size() && s_[i_] != '"') {
-        if (s_[i_] == '\\' && i_ + 1 < s_.size()) ++i_;
-        t += s_[i_++];
-      }
-      if (i_ >= s_.size()) fail("Cannot parse [" + std::string(s_) + "]: unterminated phrase", at);
-      ++i_;
       QNode q;
       q.kind = QNode::Kind::Phrase;
       q.field = field;
-      q.text = t;
+      q.text = quoted();
       suffixes(true);
       return q;
     }
@@ -789,26 +777,14 @@ Column eval_qstr(const Expr& e, EvalCtx& ctx) {
   QstrOptions o = read_qstr_options(e, ctx);
   QNode parsed = QstrParser(text, text_at, o.default_and).parse();
   check_leading_wildcards(parsed, o, text_at);
-  need_source_rows(e, ctx, "QSTR");
-  std::size_t n = ctx.page.rows();
-  Column out;
-  out.type = Type::Boolean;
-  out.cells.resize(n);
-  std::map<std::size_t, IndexState> cache;
-  for (std::size_t r = 0; r < n; ++r) {
-    const Index& idx = row_index(ctx, ctx.page.origin[r], e, "QSTR");
-    std::size_t k = static_cast<std::size_t>(ctx.page.origin[r] >> 32);
-    std::size_t row = static_cast<std::size_t>(ctx.page.origin[r] & 0xffffffff);
-    IndexState& st = state_for(cache, k, idx);
+  return per_source_row(e, ctx, "QSTR", [&](const Index& idx, std::size_t, std::size_t row, IndexState& st) {
     if (!st.query) {
       st.query.emplace(kuery::CompiledQuery::compile_dsl(to_dsl(parsed, o, *st.fields), *st.fields, now_of(ctx)));
       if (!st.query->errors().empty())
         throw QueryError("[QSTR] query rejected by Elasticsearch over index [" + idx.name + "]: " + st.query->errors().front().message, text_at);
     }
-    bool m = row < idx.sources.size() && st.query->matches(idx.sources[row].ref());
-    out.cells[r] = {Scalar::of_int(m != e.negated)};
-  }
-  return out;
+    return row < idx.sources.size() && st.query->matches(idx.sources[row].ref());
+  });
 }
 
 // ---- MULTI_MATCH -------------------------------------------------------------------------------
@@ -877,11 +853,6 @@ Column eval_multi_match(const Expr& e, EvalCtx& ctx) {
       }
     }
   }
-  need_source_rows(e, ctx, fname);
-  std::size_t n = ctx.page.rows();
-  Column out;
-  out.type = Type::Boolean;
-  out.cells.resize(n);
   // Per index and field: the compiled match query, or the field itself when the options need
   // rulelab's own term counting (fuzziness, minimum_should_match on text and keyword fields).
   struct PerField {
@@ -889,13 +860,8 @@ Column eval_multi_match(const Expr& e, EvalCtx& ctx) {
     elastic::ResolvedField f;
     bool own = false;
   };
-  std::map<std::size_t, IndexState> cache;
   std::map<std::size_t, std::vector<PerField>> per;
-  for (std::size_t r = 0; r < n; ++r) {
-    const Index& idx = row_index(ctx, ctx.page.origin[r], e, fname);
-    std::size_t k = static_cast<std::size_t>(ctx.page.origin[r] >> 32);
-    std::size_t row = static_cast<std::size_t>(ctx.page.origin[r] & 0xffffffff);
-    IndexState& st = state_for(cache, k, idx);
+  return per_source_row(e, ctx, fname, [&](const Index& idx, std::size_t k, std::size_t row, IndexState& st) {
     auto& pf = per[k];
     if (pf.empty()) {
       for (const Expr* f : fields) {
@@ -915,17 +881,12 @@ Column eval_multi_match(const Expr& e, EvalCtx& ctx) {
         pf.push_back(std::move(x));
       }
     }
-    bool m = false;
-    if (row < idx.sources.size()) {
-      DynRef doc = idx.sources[row].ref();
-      for (const auto& x : pf) {
-        m = x.own ? fuzzy_field_match(doc, x.f, query, o) : x.q->matches(doc);
-        if (m) break;
-      }
-    }
-    out.cells[r] = {Scalar::of_int(m != e.negated)};
-  }
-  return out;
+    if (row >= idx.sources.size()) return false;
+    DynRef doc = idx.sources[row].ref();
+    for (const auto& x : pf)
+      if (x.own ? fuzzy_field_match(doc, x.f, query, o) : x.q->matches(doc)) return true;
+    return false;
+  });
 }
 
 }  // namespace rulelab::esql
