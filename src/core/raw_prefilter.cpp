@@ -301,12 +301,7 @@ bool outside_window(std::string_view record, const RawTimeWindow& w, const RawLi
                     bool& have_escapes) {
   const std::size_t at = find_at(record, quoted.text, false, avx2, quoted.anchor1, quoted.anchor2);
   if (at == std::string_view::npos) return false;
-  if (search(record.substr(at + 1), quoted.text, false, avx2, quoted.anchor1, quoted.anchor2)) return false;  // written twice
-  if (!have_escapes) {
-    esc = escapes_of(record, avx2);
-    have_escapes = true;
-  }
-  if (escape_may_spell(esc, w.key)) return false;
+  // The value first (a record inside the window needs no more), then what makes it the real one.
   std::size_t i = at + quoted.text.size();
   while (i < record.size() && json_space(record[i])) ++i;
   if (i >= record.size() || record[i] != ':') return false;
@@ -319,8 +314,13 @@ bool outside_window(std::string_view record, const RawTimeWindow& w, const RawLi
   const std::string_view value(record.data() + i, static_cast<std::size_t>(end - (record.data() + i)));
   if (value.find('\\') != std::string_view::npos) return false;
   const auto t = parse_export_datetime(value);
-  if (!t) return false;
-  return t->ticks < w.lo || t->ticks > w.hi;
+  if (!t || (t->ticks >= w.lo && t->ticks <= w.hi)) return false;
+  if (search(record.substr(at + 1), quoted.text, false, avx2, quoted.anchor1, quoted.anchor2)) return false;  // written twice
+  if (!have_escapes) {
+    esc = escapes_of(record, avx2);
+    have_escapes = true;
+  }
+  return !escape_may_spell(esc, w.key);
 }
 }  // namespace
 
