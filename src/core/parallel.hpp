@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <exception>
+#include <ostream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -43,6 +45,16 @@ void parallel_shares(std::size_t n, unsigned shares, F&& f) {
   for (auto& t : threads) t.join();
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
+}
+
+// Renders items [0, n) on up to share_count(n, min_per_share) cores, a contiguous share each
+// (render(begin, end, text) appends the share's items to its text), then writes the texts to `out`
+// in order: the output is the same as rendering the items one after another.
+template <class Render>
+void write_in_order(std::ostream& out, std::size_t n, std::size_t min_per_share, Render&& render) {
+  std::vector<std::string> texts(share_count(n, min_per_share));
+  parallel_shares(n, static_cast<unsigned>(texts.size()), [&](std::size_t b, std::size_t e, unsigned s) { render(b, e, texts[s]); });
+  for (const auto& t : texts) out << t;
 }
 
 }  // namespace rulelab

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -45,4 +46,16 @@ TEST_CASE("share_count: one share below the minimum per share, never more than t
   CHECK(share_count(1'000'000, 1024) >= 1);
   CHECK(share_count(1'000'000, 1024) <= 8);
   CHECK(share_count(3000, 1024) <= 2);
+}
+
+TEST_CASE("write_in_order: the same text as rendering the items one after another") {
+  for (std::size_t n : {0u, 5u, 3000u, 20001u}) {
+    std::ostringstream got;
+    rulelab::write_in_order(got, n, 1000, [](std::size_t b, std::size_t e, std::string& text) {
+      for (std::size_t i = b; i < e; ++i) text += std::to_string(i) + "\n";
+    });
+    std::string want;
+    for (std::size_t i = 0; i < n; ++i) want += std::to_string(i) + "\n";
+    CHECK(got.str() == want);
+  }
 }

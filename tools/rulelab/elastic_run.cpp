@@ -86,10 +86,7 @@ int query_kuery(const QueryArgs& a) {
     // time (what is held in memory stays small).
     constexpr std::size_t kChunk = 8192;
     for (std::size_t first = 0; first < r.hits.size(); first += kChunk) {
-      const std::size_t n = std::min(kChunk, r.hits.size() - first);
-      std::vector<std::string> texts(share_count(n, 2048));
-      parallel_shares(n, static_cast<unsigned>(texts.size()), [&](std::size_t b, std::size_t e, unsigned share) {
-        std::string& out = texts[share];
+      write_in_order(std::cout, std::min(kChunk, r.hits.size() - first), 2048, [&](std::size_t b, std::size_t e, std::string& out) {
         for (std::size_t i = first + b; i < first + e; ++i) {
           const auto& h = r.hits[i];
           std::string s = to_json_prefix(h.doc->source, 200);
@@ -97,7 +94,6 @@ int query_kuery(const QueryArgs& a) {
           out.append(h.index).append("  ").append(h.doc->file).append(":").append(std::to_string(h.doc->line)).append("  ").append(s).push_back('\n');
         }
       });
-      for (const auto& t : texts) std::cout << t;
     }
   }
   return 0;

@@ -132,10 +132,8 @@ int query_eql(const QueryArgs& a) {
   // A chunk's results [first, first + count) are rendered on every core, a share each, and
   // written in order.
   auto render = [&](std::size_t first, std::size_t count, const std::function<void(std::size_t, std::size_t, std::string&)>& one) {
-    count = std::min(count, total - first);
-    std::vector<std::string> texts(share_count(count, 512));
-    parallel_shares(count, static_cast<unsigned>(texts.size()), [&](std::size_t b, std::size_t e, unsigned s) { one(first + b, e - b, texts[s]); });
-    for (const auto& t : texts) std::cout << t;
+    write_in_order(std::cout, std::min(count, total - first), 512,
+                   [&](std::size_t b, std::size_t e, std::string& text) { one(first + b, e - b, text); });
   };
   const char* kind = r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample";
   bool shown = true;
