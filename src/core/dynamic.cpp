@@ -618,6 +618,107 @@ class TapeWalk {
 
 }  // namespace
 
+namespace {
+
+// find_duplicate_key's answer read off the tape, without the shape hash (for readers that never
+// use it): an object's keys go through a 256-bit filter of their length and end bytes, and only
+// an object with a collision is checked key by key.
+class DupWalk {
+ public:
+  explicit DupWalk(const simdjson::dom::document& doc) : tape_(doc.tape.get()), strings_(doc.string_buf.get()) {}
+
+  // The value at tape index i; returns the index after it.
+  std::size_t value(std::size_t i) {
+    const std::uint64_t w = tape_[i];
+    switch (static_cast<char>(w >> 56)) {
+      case '{': return object(i, static_cast<std::uint32_t>(w));
+      case '[': {
+        const std::size_t end = static_cast<std::uint32_t>(w);
+        for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j);
+        return end;
+      }
+      case 'l':
+      case 'u':
+      case 'd': return i + 2;
+      default: return i + 1;
+    }
+  }
+
+  std::optional<std::string_view> dup;
+
+ private:
+  std::size_t after(std::size_t i) const {
+    const std::uint64_t w = tape_[i];
+    switch (static_cast<char>(w >> 56)) {
+      case '{':
+      case '[': return static_cast<std::uint32_t>(w);
+      case 'l':
+      case 'u':
+      case 'd': return i + 2;
+      default: return i + 1;
+    }
+  }
+  std::string_view key(std::size_t i) const {
+    const std::uint8_t* s = strings_ + (tape_[i] & simdjson::internal::JSON_VALUE_MASK);
+    std::uint32_t len = 0;
+    std::memcpy(&len, s, sizeof len);
+    return {reinterpret_cast<const char*>(s + sizeof len), len};
+  }
+
+  // The object's own keys first (the first key equal to an earlier one), then its members.
+  std::size_t object(std::size_t i, std::size_t end) {
+    std::uint64_t bits[4] = {0, 0, 0, 0};
+    bool collision = false;
+    std::size_t n = 0;
+    for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1), ++n) {
+      const std::string_view k = key(j);
+      const unsigned h = (static_cast<unsigned>(k.size()) * 31u +
+                          (k.empty() ? 0u : static_cast<unsigned char>(k.front()) * 7u + static_cast<unsigned char>(k.back()))) & 255u;
+      std::uint64_t& word = bits[h >> 6];
+      const std::uint64_t bit = std::uint64_t{1} << (h & 63);
+      if (word & bit) collision = true;
+      word |= bit;
+    }
+    if (collision) {
+      if (n <= 32) {
+        std::string_view keys[32];
+        std::size_t m = 0;
+        for (std::size_t j = i + 1; j + 1 < end && !dup; j = after(j + 1)) {
+          const std::string_view k = key(j);
+          for (std::size_t c = 0; c < m; ++c)
+            if (keys[c] == k) {
+              dup = k;
+              break;
+            }
+          keys[m++] = k;
+        }
+      } else {
+        std::unordered_set<std::string_view> seen;
+        seen.reserve(n);
+        for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
+          if (!seen.insert(key(j)).second) {
+            dup = key(j);
+            break;
+          }
+      }
+    }
+    for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j + 1);
+    return end;
+  }
+
+  const std::uint64_t* tape_;
+  const std::uint8_t* strings_;
+};
+
+}  // namespace
+
+std::optional<std::string> find_duplicate_key(const simdjson::dom::document& doc) {
+  DupWalk walk(doc);
+  walk.value(1);  // tape[0] is the root word
+  if (walk.dup) return std::string(*walk.dup);
+  return std::nullopt;
+}
+
 std::optional<std::string> inspect_document(const simdjson::dom::document& doc, std::uint64_t& shape, bool& shaped) {
   shape = 0xcbf29ce484222325ULL;
   shaped = true;

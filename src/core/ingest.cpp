@@ -45,7 +45,7 @@ unsigned scan_threads(unsigned requested) {
 
 namespace {
 
-constexpr std::size_t kBlock = std::size_t{8} << 20;
+constexpr std::size_t kBlock = std::size_t{1} << 20;
 constexpr std::size_t kPad = simdjson::SIMDJSON_PADDING;
 
 // ---------------------------------------------------------------------------------------------
@@ -223,7 +223,8 @@ class Loader {
       // detection, on since 6.0: json_parse_exception "Duplicate field"), so it is never searched.
       std::uint64_t shape = 0;
       bool shaped = false;
-      if (auto dup = inspect_document(parser_.doc, shape, shaped)) {
+      const bool want_shape = !doc_filter_ || doc_path_views_.empty() || doc_filter_->wants_shape();
+      if (auto dup = want_shape ? inspect_document(parser_.doc, shape, shaped) : find_duplicate_key(parser_.doc)) {
         reject(line, "duplicate field \"" + *dup + "\" (Elasticsearch rejects such a document: json_parse_exception)");
         return false;
       }

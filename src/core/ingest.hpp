@@ -45,6 +45,9 @@ class DocumentFilter {
   // the projection (only the members on paths(): for readers that never look past them, or that
   // re-read the whole documents they need later). By default: matches() || keep_unmatched(), whole.
   enum class Keep { Drop, Whole, Projection };
+  // False for a filter that never reads the shape hash: the reader then does not compute it
+  // (judge() gets nullopt, and a document stored whole a null _shape).
+  virtual bool wants_shape() const { return true; }
   virtual Keep judge(DynRef projected, std::optional<std::uint64_t> shape) {
     if (matches(projected)) return Keep::Whole;
     return keep_unmatched(projected, shape) ? Keep::Whole : Keep::Drop;

@@ -41,5 +41,7 @@ bool json_shape(simdjson::dom::element e, std::uint64_t& hash);
 std::optional<std::string> inspect_document(simdjson::dom::element e, std::uint64_t& shape, bool& shaped);
 // The same over the document a dom::parser parsed last (its root), read from the tape directly.
 std::optional<std::string> inspect_document(const simdjson::dom::document& doc, std::uint64_t& shape, bool& shaped);
+// Only the first half of that (the same key), for a reader that has no use for the shape.
+std::optional<std::string> find_duplicate_key(const simdjson::dom::document& doc);
 
 }  // namespace rulelab

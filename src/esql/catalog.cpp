@@ -452,6 +452,23 @@ nlohmann::json scalar_json(DynRef v) {
   }
 }
 
+// to_cell()'s answer where it needs no conversion: no value (null), or one string value of a
+// keyword, text or version field, or one integer of a long or integer field. nullopt otherwise.
+std::optional<Cell> plain_cell(const FieldSpec& f, const std::vector<DynRef>& vals) {
+  const DynRef* one = nullptr;
+  for (const DynRef& v : vals) {
+    if (v.is_null()) continue;
+    if (one) return std::nullopt;
+    one = &v;
+  }
+  if (!one) return Cell{};
+  const DynKind k = one->kind();
+  if (k == DynKind::String && (f.type == Type::Keyword || f.type == Type::Text || f.type == Type::Version))
+    return Cell{Scalar::of_str(std::string(one->as_string()))};
+  if (k == DynKind::Int && (f.type == Type::Long || f.type == Type::Integer)) return Cell{Scalar::of_int(one->as_int())};
+  return std::nullopt;
+}
+
 // Keeps every document, as its projection on `paths` (DocumentFilter::store_projection).
 class Projector : public DocumentFilter {
  public:
@@ -459,6 +476,7 @@ class Projector : public DocumentFilter {
   bool keep(DynRef, std::size_t) override { return true; }
   std::vector<std::string> paths() const override { return paths_; }
   Keep judge(DynRef, std::optional<std::uint64_t>) override { return Keep::Projection; }
+  bool wants_shape() const override { return false; }
 
  private:
   std::vector<std::string> paths_;
@@ -533,6 +551,11 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
       for (std::size_t k = 0; k < specs.size(); ++k) {
         vals.clear();
         collect_dyn(doc, specs[k].source_path, vals);
+        if (auto cell = plain_cell(specs[k], vals)) {
+          if (!cell->empty()) st.field_seen[k] = true;
+          page.columns[k].cells.push_back(std::move(*cell));
+          continue;
+        }
         conv.clear();
         ptrs.clear();
         for (DynRef v : vals) {

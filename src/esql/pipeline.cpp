@@ -11,6 +11,7 @@
 #include <numeric>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/paths.hpp"
 #include "elastic/field_types.hpp"
@@ -48,6 +49,18 @@ Page take_rows(const Page& p, const std::vector<std::size_t>& rows) {
   }
   for (auto r : rows) out.origin.push_back(p.origin[r]);
   return out;
+}
+
+// take_rows() in place, for rows in increasing order: the kept cells are moved, not copied.
+void keep_rows(Page& p, const std::vector<std::size_t>& rows) {
+  if (rows.size() == p.rows()) return;  // increasing and as many as the rows: all of them
+  for (auto& c : p.columns) {
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if (rows[i] != i) c.cells[i] = std::move(c.cells[rows[i]]);
+    c.cells.resize(rows.size());
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) p.origin[i] = p.origin[rows[i]];
+  p.origin.resize(rows.size());
 }
 
 void set_column(Page& p, Column c) {
@@ -169,6 +182,23 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
     for (auto r : rows)
       if (live(r)) c += call.star || call.args.empty() ? 1 : static_cast<std::int64_t>(in.value->cells[r].size());
     return {Scalar::of_int(c)};
+  }
+  if ((fn == "count_distinct" || fn == "values") && t != Type::Version &&
+      (is_string(t) || t == Type::Ip || t == Type::GeoPoint || t == Type::Source)) {
+    // Values equal as compare_scalar sees them are equal bytes: distinct ones found by hashing
+    // first, then only those copied and sorted (the same answer as sorting them all).
+    std::unordered_set<std::string_view> seen;
+    std::vector<const Scalar*> distinct;
+    for (auto r : rows)
+      if (live(r))
+        for (const auto& v : in.value->cells[r])
+          if (seen.insert(v.s).second) distinct.push_back(&v);
+    if (fn == "count_distinct") return {Scalar::of_int(static_cast<std::int64_t>(distinct.size()))};
+    std::sort(distinct.begin(), distinct.end(), [](const Scalar* a, const Scalar* b) { return a->s < b->s; });
+    Cell out;
+    out.reserve(distinct.size());
+    for (const Scalar* v : distinct) out.push_back(*v);
+    return out;
   }
   Cell vals;
   for (auto r : rows)
@@ -325,25 +355,28 @@ struct GroupKeyHash {
   std::size_t operator()(const std::string& s) const { return std::hash<std::string>()(s); }
 };
 
-std::string key_of(Type t, const Scalar* v) {
-  if (!v) return std::string(1, '\0');
-  std::string k(1, '\1');
+// Appends a group key part: 0 for null, else 1 and the value's bytes.
+void append_key(std::string& k, Type t, const Scalar* v) {
+  if (!v) {
+    k += '\0';
+    return;
+  }
+  k += '\1';
   switch (t) {
     case Type::Double: k.append(reinterpret_cast<const char*>(&v->d), sizeof v->d); break;
     case Type::UnsignedLong: k.append(reinterpret_cast<const char*>(&v->u), sizeof v->u); break;
     case Type::Keyword: case Type::Text: case Type::Ip: case Type::Version: case Type::GeoPoint: case Type::Source: k += v->s; break;
     default: k.append(reinterpret_cast<const char*>(&v->i), sizeof v->i); k.append(reinterpret_cast<const char*>(&v->j), sizeof v->j);
   }
-  return k;
 }
 
 struct StatsResult {
   Page groups;                                // aggregates then keys (STATS output)
   std::vector<std::vector<std::size_t>> members;  // input rows of each group
-  std::vector<std::vector<std::size_t>> row_groups;  // groups of each input row, distinct, in key-value order
+  std::vector<std::vector<std::size_t>> row_groups;  // groups of each input row, distinct, in key-value order (with_row_groups)
 };
 
-StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
+StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx, bool with_row_groups = false) {
   // Group keys; of two keys with one name, the last.
   std::vector<Assign> by;
   for (std::size_t i = 0; i < c.by.size(); ++i) {
@@ -401,11 +434,12 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
   std::vector<std::vector<const Scalar*>> group_keys;
   std::vector<std::vector<std::size_t>> members;
   std::size_t n = in.rows();
-  std::vector<std::size_t> pick(keys.size());
-  std::vector<std::vector<std::size_t>> row_groups(n);
+  std::vector<std::vector<std::size_t>> row_groups(with_row_groups ? n : 0);
+  std::vector<std::size_t> counts(keys.size());
+  std::vector<const Scalar*> kv(keys.size());
+  std::string key;
   for (std::size_t r = 0; r < n; ++r) {
     // cartesian product of the key values
-    std::vector<std::size_t> counts(keys.size());
     std::size_t combos = 1;
     for (std::size_t k = 0; k < keys.size(); ++k) {
       counts[k] = std::max<std::size_t>(1, keys[k].col->cells[r].size());
@@ -413,13 +447,12 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
     }
     for (std::size_t combo = 0; combo < combos; ++combo) {
       std::size_t rem = combo;
-      std::string key;
-      std::vector<const Scalar*> kv(keys.size());
+      key.clear();
       for (std::size_t k = 0; k < keys.size(); ++k) {
         std::size_t i = rem % counts[k];
         rem /= counts[k];
         kv[k] = keys[k].col->cells[r].empty() ? nullptr : &keys[k].col->cells[r][i];
-        key += key_of(keys[k].col->type, kv[k]);
+        append_key(key, keys[k].col->type, kv[k]);
         key += '\2';
       }
       auto [it, fresh] = index.try_emplace(key, group_keys.size());
@@ -428,8 +461,10 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx) {
         members.emplace_back();
       }
       members[it->second].push_back(r);
-      auto& rg = row_groups[r];
-      if (std::find(rg.begin(), rg.end(), it->second) == rg.end()) rg.push_back(it->second);
+      if (with_row_groups) {
+        auto& rg = row_groups[r];
+        if (std::find(rg.begin(), rg.end(), it->second) == rg.end()) rg.push_back(it->second);
+      }
     }
   }
   if (keys.empty() && group_keys.empty()) {
@@ -1030,7 +1065,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
             trace->step.parts = judge_where(c, page, r, opts, all, not_source, q.text);
             break;
           }
-      page = take_rows(page, keep);
+      keep_rows(page, keep);
       break;
     }
     case CommandKind::Eval:
@@ -1061,7 +1096,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       break;
     }
     case CommandKind::InlineStats: {
-      StatsResult sr = run_stats(c, page, ctx);
+      StatsResult sr = run_stats(c, page, ctx, true);
       // Each input row gets its group's aggregates. A row with a multi-valued key is in one group
       // per distinct key value (per combination of several keys): it gets the values of all its
       // groups, in the order of its key values, as one multi-value (a count of 2 for each of three
@@ -1198,7 +1233,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
     case CommandKind::Limit: {
       std::vector<std::size_t> keep;
       for (std::size_t r = 0; r < page.rows() && static_cast<std::int64_t>(r) < c.limit; ++r) keep.push_back(r);
-      page = take_rows(page, keep);
+      keep_rows(page, keep);
       break;
     }
     case CommandKind::MvExpand: {
@@ -1342,7 +1377,7 @@ void finish(Page& page, const RunOptions& opts) {
   if (opts.implicit_limit && page.rows() > 1000) {
     std::vector<std::size_t> keep(1000);
     std::iota(keep.begin(), keep.end(), 0);
-    page = take_rows(page, keep);
+    keep_rows(page, keep);
   }
 }
 
@@ -1510,7 +1545,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       for (std::size_t r = 0; r < rows; ++r) {
         if (ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) sel.push_back(r);
       }
-      if (sel.size() != rows) page = take_rows(page, sel);
+      keep_rows(page, sel);
       rows = page.rows();
     }
     out.documents[chosen_no[k]].second += rows;
