@@ -525,7 +525,11 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   Page page;
   auto fresh = [&] {
     page = Page{};
-    for (const auto& f : specs) page.columns.push_back(Column{f.name, f.type, {}});
+    page.origin.reserve(chunk_docs);
+    for (const auto& f : specs) {
+      page.columns.push_back(Column{f.name, f.type, {}});
+      page.columns.back().cells.reserve(chunk_docs);
+    }
   };
   fresh();
   std::vector<DynRef> vals;

@@ -224,44 +224,81 @@ Column eval_arith(const Expr& e, EvalCtx& ctx) {
   return out;
 }
 
+// An operand of a row-by-row operator: a field's column read in place, a literal's one value for
+// every row, anything else evaluated (the same cells eval() gives, without copying them).
+class Operand {
+ public:
+  Operand(const Expr& e, EvalCtx& ctx) {
+    if (e.kind == ExprKind::Field) {
+      const int i = ctx.page.find(e.name);
+      if (i >= 0) {
+        page_col_ = &ctx.page.columns[static_cast<std::size_t>(i)];
+        return;
+      }
+    }
+    if (e.kind == ExprKind::Literal) {
+      own_ = constant(e.type, e.value, ctx.page.rows() ? 1 : 0);
+      constant_ = true;
+      return;
+    }
+    own_ = eval(e, ctx);
+  }
+  Type type() const { return page_col_ ? page_col_->type : own_.type; }
+  const Cell& at(std::size_t r) const { return page_col_ ? page_col_->cells[r] : own_.cells[constant_ ? 0 : r]; }
+  // The evaluated column, for changes (a literal's cell: one for all rows).
+  Column* own() { return page_col_ ? nullptr : &own_; }
+
+ private:
+  const Column* page_col_ = nullptr;
+  Column own_;
+  bool constant_ = false;
+};
+
 Column eval_compare(const Expr& e, EvalCtx& ctx) {
-  Column a = eval(*e.args[0], ctx), b = eval(*e.args[1], ctx);
+  Operand a(*e.args[0], ctx), b(*e.args[1], ctx);
   std::size_t n = ctx.page.rows();
   auto special = [](Type t) { return t == Type::Date || t == Type::Ip || t == Type::Version || t == Type::Boolean; };
-  if (special(a.type) && literal_string(*e.args[1])) coerce_literal(b, *e.args[1], a.type, ctx.warn);
-  else if (special(b.type) && literal_string(*e.args[0])) coerce_literal(a, *e.args[0], b.type, ctx.warn);
-  if (!comparable(a.type, b.type))
-    throw QueryError("first argument of [" + expr_text(e, ctx.query) + "] is [" + std::string(type_name(a.type)) +
-                         "] so second argument must also be [" + std::string(type_name(a.type)) + "] but was [" +
-                         std::string(type_name(b.type)) + "]",
+  if (special(a.type()) && literal_string(*e.args[1])) coerce_literal(*b.own(), *e.args[1], a.type(), ctx.warn);
+  else if (special(b.type()) && literal_string(*e.args[0])) coerce_literal(*a.own(), *e.args[0], b.type(), ctx.warn);
+  const Type ta = a.type(), tb = b.type();
+  if (!comparable(ta, tb))
+    throw QueryError("first argument of [" + expr_text(e, ctx.query) + "] is [" + std::string(type_name(ta)) +
+                         "] so second argument must also be [" + std::string(type_name(ta)) + "] but was [" +
+                         std::string(type_name(tb)) + "]",
                      e.begin);
   Column out;
   out.type = Type::Boolean;
   out.cells.resize(n);
-  if (a.type == Type::Null || b.type == Type::Null) return out;
-  const std::string& op = e.name;
+  if (ta == Type::Null || tb == Type::Null) return out;
+  enum class Op { Caseless, Eq, Ne, Lt, Le, Gt, Ge };
+  const std::string& name = e.name;
+  const Op op = name == "=~" ? Op::Caseless : name == "==" ? Op::Eq : name == "!=" ? Op::Ne : name == "<" ? Op::Lt
+              : name == "<=" ? Op::Le : name == ">" ? Op::Gt : Op::Ge;
+  const bool doubles = ta == Type::Double || tb == Type::Double;
   for (std::size_t r = 0; r < n; ++r) {
-    const Scalar* x = single(a.cells[r], e, ctx.warn);
-    const Scalar* y = single(b.cells[r], e, ctx.warn);
+    const Scalar* x = single(a.at(r), e, ctx.warn);
+    const Scalar* y = single(b.at(r), e, ctx.warn);
     if (!x || !y) continue;
     bool res;
-    if (op == "=~") {
+    if (op == Op::Caseless) {
       std::string p = x->s, q = y->s;
       for (auto& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       for (auto& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       res = p == q;
     } else {
-      int c = compare_scalar(a.type, *x, b.type, *y);
-      if (a.type == Type::Double || b.type == Type::Double) {
-        double p = as_double(a.type, *x), q = as_double(b.type, *y);
+      int c = compare_scalar(ta, *x, tb, *y);
+      if (doubles) {
+        double p = as_double(ta, *x), q = as_double(tb, *y);
         if (std::isnan(p) || std::isnan(q)) c = 2;  // unordered
       }
-      if (op == "==") res = c == 0;
-      else if (op == "!=") res = c != 0;
-      else if (op == "<") res = c == -1;
-      else if (op == "<=") res = c == -1 || c == 0;
-      else if (op == ">") res = c == 1;
-      else res = c == 1 || c == 0;
+      switch (op) {
+        case Op::Eq: res = c == 0; break;
+        case Op::Ne: res = c != 0; break;
+        case Op::Lt: res = c == -1; break;
+        case Op::Le: res = c == -1 || c == 0; break;
+        case Op::Gt: res = c == 1; break;
+        default: res = c == 1 || c == 0; break;
+      }
     }
     out.cells[r] = {Scalar::of_int(res)};
   }
