@@ -138,6 +138,20 @@ Batch Batch::empty_for(const Schema& schema) {
   return b;
 }
 
+std::vector<std::size_t> Batch::payload_hint(std::size_t slack_div) const {
+  std::vector<std::size_t> hint(columns.size());
+  for (std::size_t c = 0; c < columns.size(); ++c) hint[c] = columns[c].payload_bytes() + columns[c].payload_bytes() / slack_div;
+  return hint;
+}
+
+void Batch::reserve_like(const std::vector<std::size_t>& hint) {
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    columns[c].reserve(kBatchRows);
+    if (c < hint.size()) columns[c].reserve_bytes(hint[c]);
+  }
+  sources.reserve(kBatchRows);
+}
+
 std::size_t Table::rows() const {
   std::size_t n = 0;
   for (const auto& b : batches) n += b.rows();

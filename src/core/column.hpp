@@ -140,6 +140,11 @@ struct Batch {
   std::vector<RowSource> sources;  // one per row
   std::size_t rows() const { return sources.size(); }
   static Batch empty_for(const Schema& schema);
+  // The payload bytes of each column plus 1/slack_div of them: what a next batch like this one
+  // needs, so that its string buffers, reserved with reserve_like(), neither double nor copy.
+  std::vector<std::size_t> payload_hint(std::size_t slack_div) const;
+  // Room for kBatchRows rows and, per column, the bytes of a payload_hint() (when there is one).
+  void reserve_like(const std::vector<std::size_t>& hint);
 };
 
 struct Table {

@@ -326,13 +326,7 @@ class Loader {
     }
     if (batch_.rows() > 0) {
       // The next chunk's partial batch likely holds about as much: size it from this one.
-      if (!sealed_) {
-        byte_hint_.resize(batch_.columns.size());
-        for (std::size_t c = 0; c < batch_.columns.size(); ++c) {
-          const std::size_t used = batch_.columns[c].payload_bytes();
-          byte_hint_[c] = used + used / 8;
-        }
-      }
+      if (!sealed_) byte_hint_ = batch_.payload_hint(8);
       for (auto& c : batch_.columns) c.shrink_to_fit();
       batches_.push_back(std::move(batch_));
       reset_batch();
@@ -349,11 +343,7 @@ class Loader {
  private:
   void reset_batch() {
     batch_ = Batch::empty_for(plan_.schema);
-    for (std::size_t c = 0; c < batch_.columns.size(); ++c) {
-      batch_.columns[c].reserve(kBatchRows);
-      if (c < byte_hint_.size()) batch_.columns[c].reserve_bytes(byte_hint_[c]);
-    }
-    batch_.sources.reserve(kBatchRows);
+    batch_.reserve_like(byte_hint_);
     batches_.reserve(4);
   }
 
@@ -361,12 +351,8 @@ class Loader {
   // copy, and release its spare capacity.
   void seal_batch() {
     sealed_ = true;
-    byte_hint_.resize(batch_.columns.size());
-    for (std::size_t c = 0; c < batch_.columns.size(); ++c) {
-      const std::size_t used = batch_.columns[c].payload_bytes();
-      byte_hint_[c] = used + used / 16;
-      batch_.columns[c].shrink_to_fit();
-    }
+    byte_hint_ = batch_.payload_hint(16);
+    for (auto& c : batch_.columns) c.shrink_to_fit();
     batches_.push_back(std::move(batch_));
     reset_batch();
   }

@@ -327,7 +327,7 @@ bool outside_window(std::string_view record, const RawTimeWindow& w, const RawLi
 bool RawPrefilter::may_match(std::string_view record) const {
   bool have_escapes = false;
   Escapes esc;
-  if (window && outside_window(record, *window, window_quoted_, avx2_, esc, have_escapes)) return false;
+  if (window_ && outside_window(record, *window_, window_quoted_, avx2_, esc, have_escapes)) return false;
   for (const auto& clause : clauses) {
     bool possible = false;
     for (const auto& lit : clause) {
@@ -379,8 +379,8 @@ RawPrefilter::RawPrefilter() {
 
 std::string RawPrefilter::skipped_note(std::size_t skipped, std::size_t records, const char* what) const {
   std::string s = std::to_string(skipped) + " of " + std::to_string(records) + " " + what + "(s) skipped unparsed: ";
-  if (window) {
-    s += "their " + window->key + " is outside " + format_datetime(DateTime{window->lo}) + " .. " + format_datetime(DateTime{window->hi});
+  if (window_) {
+    s += "their " + window_->key + " is outside " + format_datetime(DateTime{window_->lo}) + " .. " + format_datetime(DateTime{window_->hi});
     if (!clauses.empty()) s += " or ";
   }
   if (!clauses.empty()) s += "they cannot hold " + describe();
@@ -391,7 +391,7 @@ void RawPrefilter::set_window(RawTimeWindow w) {
   std::string q = "\"" + w.key + "\"";
   const auto [a1, a2] = anchors(reinterpret_cast<const unsigned char*>(q.data()), q.size(), false);
   window_quoted_ = RawLiteral{std::move(q), false, a1, a2};
-  window = std::move(w);
+  window_ = std::move(w);
 }
 
 RawPrefilter RawPrefilter::and_(RawPrefilter a, const RawPrefilter& b) {

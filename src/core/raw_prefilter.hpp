@@ -49,11 +49,11 @@ class RawPrefilter {
   // A record may match only if every clause has one of its literals in it (conjunctive normal
   // form). No clauses: every record may match.
   std::vector<std::vector<RawLiteral>> clauses;
-  // Tested before the clauses (set_window); and_ keeps the first operand's, or_ none.
-  std::optional<RawTimeWindow> window;
+  // Tested before the clauses; and_ keeps the first operand's, or_ none.
   void set_window(RawTimeWindow w);
+  const std::optional<RawTimeWindow>& window() const { return window_; }
 
-  bool empty() const { return clauses.empty() && !window; }
+  bool empty() const { return clauses.empty() && !window_; }
   // False only when the record cannot hold all clauses (see above).
   bool may_match(std::string_view record) const;
   // "(\"a\" or \"b\") and \"c\"", caseless literals marked with ~.
@@ -79,7 +79,8 @@ class RawPrefilter {
   static RawPrefilter never();
 
  private:
-  RawLiteral window_quoted_;  // "key", with its quotes
+  std::optional<RawTimeWindow> window_;
+  RawLiteral window_quoted_;  // "key", with its quotes (set with window_ by set_window)
   bool avx2_ = false;  // the CPU has AVX2: 32 bytes a step instead of 16
 };
 

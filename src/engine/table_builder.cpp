@@ -7,15 +7,9 @@ TableBuilder::TableBuilder(Schema s) : schema_(std::move(s)) { table_.schema = s
 void TableBuilder::ensure() {
   if (open_) return;
   cur_ = Batch::empty_for(schema_);
-  if (!byte_hint_.empty()) {
-    // Sized from the last full batch: its string buffers neither double nor copy on the way (for
-    // hundreds of MB of rows, the copies and the fresh pages they touch cost more than the rows).
-    for (std::size_t c = 0; c < cur_.columns.size(); ++c) {
-      cur_.columns[c].reserve(kBatchRows);
-      cur_.columns[c].reserve_bytes(byte_hint_[c]);
-    }
-    cur_.sources.reserve(kBatchRows);
-  }
+  // Sized from the last full batch: its string buffers neither double nor copy on the way (for
+  // hundreds of MB of rows, the copies and the fresh pages they touch cost more than the rows).
+  if (!byte_hint_.empty()) cur_.reserve_like(byte_hint_);
   open_ = true;
 }
 
@@ -24,11 +18,7 @@ void TableBuilder::end_row(RowSource src) {
   cur_.sources.push_back(src);
   ++rows_;
   if (cur_.rows() >= kBatchRows) {
-    byte_hint_.resize(cur_.columns.size());
-    for (std::size_t c = 0; c < cur_.columns.size(); ++c) {
-      const std::size_t used = cur_.columns[c].payload_bytes();
-      byte_hint_[c] = used + used / 16;
-    }
+    byte_hint_ = cur_.payload_hint(16);
     table_.batches.push_back(std::move(cur_));
     open_ = false;
   }
