@@ -45,7 +45,7 @@ unsigned scan_threads(unsigned requested) {
 
 namespace {
 
-constexpr std::size_t kBlock = std::size_t{1} << 20;
+constexpr std::size_t kBlock = std::size_t{4} << 20;
 constexpr std::size_t kPad = simdjson::SIMDJSON_PADDING;
 
 // ---------------------------------------------------------------------------------------------
@@ -953,7 +953,7 @@ Error strict_error(const std::string& file, const Rejection& r) {
   return Error{"cannot read record: " + r.reason + " (--strict)", file, r.line};
 }
 
-// NDJSON, read in parallel: one thread reads (and inflates gzip) 8 MiB blocks of whole lines,
+// NDJSON, read in parallel: one thread reads (and inflates gzip) 4 MiB blocks of whole lines,
 // every core parses blocks with its own Loader, and the calling thread hands the batches to the
 // sink in file order (block by block), so results and provenance do not depend on the threads.
 // At most a few blocks per parsing thread are in flight: memory follows the sink, not the file.

@@ -1,26 +1,26 @@
 #!/usr/bin/env bash
-# Plain NDJSON files are read in chunks of 1 MiB by every parsing thread at once (core/ingest.cpp,
+# Plain NDJSON files are read in chunks of 4 MiB by every parsing thread at once (core/ingest.cpp,
 # ParallelNdjson), line numbers counted per chunk and added up in file order; gzip files go
 # through the single reading thread, which counts lines as it reads. Both must give the same
 # rows, provenance (file:line) and rejections (with their line numbers) for a file of many
 # chunks with bad lines, an empty line, CRLF line ends across the chunk boundaries and a line
-# longer than three chunks.
+# longer than two chunks.
 set -euo pipefail
 : "${RULELAB:?}" "${RULELAB_GEN:?}" "${SRC:?}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# Elastic documents: about 1.7 KB each, 14,000 of them make more than twenty chunks; line 7000
-# is a document of 4 MB.
+# Elastic documents: about 1.7 KB each, 14,000 of them make several chunks; line 7000 is a
+# document of 8.4 MB.
 "$RULELAB_GEN" --rows 14000 --seed 3 --shape elastic --start 2026-03-01T00:00:00Z --out "$tmp/g.ndjson"
-awk 'BEGIN { big = "x"; while (length(big) < 3500000) big = big big }
+awk 'BEGIN { big = "x"; while (length(big) < 8000000) big = big big }
      NR == 4000 { print "{not json" } NR == 5000 { print "" } NR >= 9000 && NR < 9010 { sub(/$/, "\r") }
      NR == 7000 { print "{\"@timestamp\":\"2026-03-01T01:00:00Z\",\"event\":{\"outcome\":\"failure\"},\"message\":\"" big "\"}" }
      { print } NR == 12000 { print "{\"a\":1,\"a\":2}" } END { print "" }' \
   "$tmp/g.ndjson" >"$tmp/logs-x.ndjson"
 size=$(stat -c %s "$tmp/logs-x.ndjson")
-((size > 20 * 1048576)) || fail "the file is only $size bytes: fewer than twenty chunks"
+((size > 5 * 4194304)) || fail "the file is only $size bytes: fewer than six chunks"
 gzip -c "$tmp/logs-x.ndjson" >"$tmp/logs-x.ndjson.gz"
 q='event.outcome:success'
 # (with --no-pushdown every line is parsed, so every bad line is reported)
@@ -48,7 +48,7 @@ grep -q '4 record(s) could not be read (line 4000: invalid JSON' <<<"$ea" || fai
 # a result row's provenance names holds a create or a delete of the row's account.
 "$RULELAB_GEN" --rows 15000 --seed 5 --step 2s --start 2026-03-01T00:00:00Z --out "$tmp/k.ndjson"
 awk 'NR == 6000 { print "{\"TimeGenerated\": " } NR == 11000 { print "" } { print }' "$tmp/k.ndjson" >"$tmp/k2.ndjson"
-(( $(stat -c %s "$tmp/k2.ndjson") > 2 * 1048576 )) || fail "the Kusto file is fewer than three chunks"
+(( $(stat -c %s "$tmp/k2.ndjson") > 2 * 4194304 )) || fail "the Kusto file is fewer than three chunks"
 gzip -c "$tmp/k2.ndjson" >"$tmp/k2.ndjson.gz"
 rule=$SRC/rules/sentinel/AccountCreatedandDeletedinShortTimeframe.v1.1.0.yaml
 for flag in "" --no-pushdown; do
