@@ -11,6 +11,7 @@
 // error. Reference pages: "ES|QL full-text search functions" (KQL, MATCH, match operator) and
 // "Match query" (operator, fuzziness: AUTO is 0 edits for terms of 1-2 characters, 1 for 3-5, 2
 // above; transpositions count as one edit; prefix_length).
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -51,6 +52,16 @@ std::size_t literal_text_offset(const Expr& a, std::string_view q) {
   if (a.kind != ExprKind::Literal) return a.begin;
   if (q.substr(a.begin, 3) == "\"\"\"") return a.begin + 3;
   return a.begin + 1;
+}
+
+// Where character `at` of a string literal's value lies in the query text: an escape (\", \\,
+// \n, \r, \t) is two characters there and one in the value; a triple-quoted string has none.
+std::size_t literal_pos(const Expr& a, std::string_view q, std::size_t at) {
+  const std::size_t start = literal_text_offset(a, q);
+  if (a.kind != ExprKind::Literal || q.substr(a.begin, 3) == "\"\"\"") return start + at;
+  std::size_t i = start;
+  for (std::size_t d = 0; d < at && i < q.size(); ++d) i += q[i] == '\\' ? 2 : 1;
+  return i;
 }
 
 void need_source_rows(const Expr& e, const EvalCtx& ctx, const std::string& fname) {
@@ -266,15 +277,15 @@ bool fuzzy_field_match(DynRef doc, const elastic::ResolvedField& f, const std::s
 Column eval_kql(const Expr& e, EvalCtx& ctx) {
   if (e.args.size() != 1) throw QueryError("function [kql] takes one argument, the query", e.begin);
   std::string text = constant_text(*e.args[0], ctx, "KQL");
-  std::size_t text_at = literal_text_offset(*e.args[0], ctx.query);
   auto parsed = kuery::parse_kuery(text);
-  if (!parsed.query) throw QueryError("Invalid KQL query: " + parsed.failure->message, text_at + parsed.failure->offset);
+  if (!parsed.query) throw QueryError("Invalid KQL query: " + parsed.failure->message, literal_pos(*e.args[0], ctx.query, parsed.failure->offset));
   return per_source_row(e, ctx, "KQL", [&](const Index& idx, std::size_t, std::size_t row, IndexState& st) {
     if (!st.query) {
       st.query.emplace(kuery::CompiledQuery::compile(*parsed.query->root, *st.fields, now_of(ctx)));
       if (!st.query->errors().empty()) {
         const auto& err = st.query->errors().front();
-        throw QueryError("KQL query rejected by Elasticsearch over index [" + idx.name + "]: " + err.message, text_at + err.range.begin);
+        throw QueryError("KQL query rejected by Elasticsearch over index [" + idx.name + "]: " + err.message,
+                         literal_pos(*e.args[0], ctx.query, err.range.begin));
       }
     }
     return row < idx.sources.size() && st.query->matches(idx.sources[row].ref());
@@ -378,7 +389,9 @@ struct QClause {
 
 class QstrParser {
  public:
-  QstrParser(std::string_view s, std::size_t base, bool default_and) : s_(s), base_(base), default_and_(default_and) {}
+  // pos(i): where character i of the query string lies in the ES|QL query text (literal_pos).
+  QstrParser(std::string_view s, std::function<std::size_t(std::size_t)> pos, bool default_and)
+      : s_(s), pos_(std::move(pos)), default_and_(default_and) {}
   QNode parse() {
     QNode q = query(std::string(), 0);
     skip_ws();
@@ -390,11 +403,12 @@ class QstrParser {
   enum class Conj { None, And, Or };
   enum class Mod { None, Req, Not };
   std::string_view s_;
-  std::size_t i_ = 0, base_;
+  std::size_t i_ = 0;
+  std::function<std::size_t(std::size_t)> pos_;
   bool default_and_;
 
   [[noreturn]] void fail(const std::string& m, std::size_t at, bool unsupported = false) const {
-    throw QueryError("[QSTR] " + m, base_ + at, unsupported);
+    throw QueryError("[QSTR] " + m, pos_(at), unsupported);
   }
   void skip_ws() {
     while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
@@ -775,7 +789,7 @@ Column eval_qstr(const Expr& e, EvalCtx& ctx) {
   std::string text = constant_text(*e.args[0], ctx, "QSTR");
   std::size_t text_at = literal_text_offset(*e.args[0], ctx.query);
   QstrOptions o = read_qstr_options(e, ctx);
-  QNode parsed = QstrParser(text, text_at, o.default_and).parse();
+  QNode parsed = QstrParser(text, [&](std::size_t at) { return literal_pos(*e.args[0], ctx.query, at); }, o.default_and).parse();
   check_leading_wildcards(parsed, o, text_at);
   return per_source_row(e, ctx, "QSTR", [&](const Index& idx, std::size_t, std::size_t row, IndexState& st) {
     if (!st.query) {
