@@ -497,13 +497,41 @@ std::optional<std::string> inspect_document(simdjson::dom::element e, std::uint6
 
 namespace {
 
-// json_shape_at's walk, read straight off the parsed document's tape (simdjson's DOM layout: one
-// 64-bit word per value, a type character in the top byte; containers hold the index after their
-// end in the low 32 bits; numbers take a second word; strings point into the string buffer). The
-// element API's iterators re-read lengths and types at every step; here each word is read once.
-class TapeWalk {
+// A parsed document's tape (simdjson's DOM layout: one 64-bit word per value, a type character in
+// the top byte; containers hold the index after their end in the low 32 bits; numbers take a
+// second word; strings point into the string buffer: a 32-bit length, then the bytes).
+class Tape {
+ protected:
+  explicit Tape(const simdjson::dom::document& doc) : tape_(doc.tape.get()), strings_(doc.string_buf.get()) {}
+  // The index after the value at i.
+  std::size_t after(std::size_t i) const {
+    const std::uint64_t w = tape_[i];
+    switch (static_cast<char>(w >> 56)) {
+      case '{':
+      case '[': return static_cast<std::uint32_t>(w);
+      case 'l':
+      case 'u':
+      case 'd': return i + 2;
+      default: return i + 1;
+    }
+  }
+  // The string at i (a key or a string value).
+  std::string_view key(std::size_t i) const {
+    const std::uint8_t* s = strings_ + (tape_[i] & simdjson::internal::JSON_VALUE_MASK);
+    std::uint32_t len = 0;
+    std::memcpy(&len, s, sizeof len);
+    return {reinterpret_cast<const char*>(s + sizeof len), len};
+  }
+
+  const std::uint64_t* tape_;
+  const std::uint8_t* strings_;
+};
+
+// json_shape_at's walk, read straight off the tape. The element API's iterators re-read lengths
+// and types at every step; here each word is read once.
+class TapeWalk : Tape {
  public:
-  explicit TapeWalk(const simdjson::dom::document& doc) : tape_(doc.tape.get()), strings_(doc.string_buf.get()) {}
+  explicit TapeWalk(const simdjson::dom::document& doc) : Tape(doc) {}
 
   // The value at tape index i into h; returns the index after it.
   std::size_t value(std::size_t i, std::uint64_t& h, int depth, bool& shaped) {
@@ -547,23 +575,6 @@ class TapeWalk {
       case '{': return DynKind::Object;
       default: return DynKind::Null;
     }
-  }
-  std::size_t after(std::size_t i) const {
-    const std::uint64_t w = tape_[i];
-    switch (static_cast<char>(w >> 56)) {
-      case '{':
-      case '[': return static_cast<std::uint32_t>(w);
-      case 'l':
-      case 'u':
-      case 'd': return i + 2;
-      default: return i + 1;
-    }
-  }
-  std::string_view key(std::size_t i) const {
-    const std::uint8_t* s = strings_ + (tape_[i] & simdjson::internal::JSON_VALUE_MASK);
-    std::uint32_t len = 0;
-    std::memcpy(&len, s, sizeof len);
-    return {reinterpret_cast<const char*>(s + sizeof len), len};
   }
 
   // An object's keys first (hashes, then the duplicate check, as json_shape_at), then its members.
@@ -611,8 +622,6 @@ class TapeWalk {
     return end;
   }
 
-  const std::uint64_t* tape_;
-  const std::uint8_t* strings_;
   bool stop_ = false;
 };
 
@@ -623,48 +632,26 @@ namespace {
 // find_duplicate_key's answer read off the tape, without the shape hash (for readers that never
 // use it): an object's keys go through a 256-bit filter of their length and end bytes, and only
 // an object with a collision is checked key by key.
-class DupWalk {
+class DupWalk : Tape {
  public:
-  explicit DupWalk(const simdjson::dom::document& doc) : tape_(doc.tape.get()), strings_(doc.string_buf.get()) {}
+  explicit DupWalk(const simdjson::dom::document& doc) : Tape(doc) {}
 
   // The value at tape index i; returns the index after it.
   std::size_t value(std::size_t i) {
     const std::uint64_t w = tape_[i];
-    switch (static_cast<char>(w >> 56)) {
-      case '{': return object(i, static_cast<std::uint32_t>(w));
-      case '[': {
-        const std::size_t end = static_cast<std::uint32_t>(w);
-        for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j);
-        return end;
-      }
-      case 'l':
-      case 'u':
-      case 'd': return i + 2;
-      default: return i + 1;
+    const char t = static_cast<char>(w >> 56);
+    if (t == '{') return object(i, static_cast<std::uint32_t>(w));
+    if (t == '[') {
+      const std::size_t end = static_cast<std::uint32_t>(w);
+      for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j);
+      return end;
     }
+    return after(i);
   }
 
   std::optional<std::string_view> dup;
 
  private:
-  std::size_t after(std::size_t i) const {
-    const std::uint64_t w = tape_[i];
-    switch (static_cast<char>(w >> 56)) {
-      case '{':
-      case '[': return static_cast<std::uint32_t>(w);
-      case 'l':
-      case 'u':
-      case 'd': return i + 2;
-      default: return i + 1;
-    }
-  }
-  std::string_view key(std::size_t i) const {
-    const std::uint8_t* s = strings_ + (tape_[i] & simdjson::internal::JSON_VALUE_MASK);
-    std::uint32_t len = 0;
-    std::memcpy(&len, s, sizeof len);
-    return {reinterpret_cast<const char*>(s + sizeof len), len};
-  }
-
   // The object's own keys first (the first key equal to an earlier one), then its members.
   std::size_t object(std::size_t i, std::size_t end) {
     std::uint64_t bits[4] = {0, 0, 0, 0};
@@ -705,9 +692,6 @@ class DupWalk {
     for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j + 1);
     return end;
   }
-
-  const std::uint64_t* tape_;
-  const std::uint8_t* strings_;
 };
 
 }  // namespace
