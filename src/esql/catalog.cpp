@@ -80,6 +80,22 @@ void collect(const nlohmann::json& doc, std::string_view path, std::vector<const
   }
 }
 
+// A number read into a long field as Elasticsearch coerces it (the fraction dropped) when it fits;
+// nullopt for NaN, infinities and values beyond the range, which Elasticsearch refuses ("Value
+// [1.0E300] is out of range for a long"): the value is malformed, as a non-numeric string is.
+std::optional<std::int64_t> long_of(double d) {
+  if (!std::isfinite(d)) return std::nullopt;
+  d = std::trunc(d);
+  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return std::nullopt;
+  return static_cast<std::int64_t>(d);
+}
+std::optional<std::uint64_t> unsigned_long_of(double d) {
+  if (!std::isfinite(d)) return std::nullopt;
+  d = std::trunc(d);
+  if (d < 0 || d >= 18446744073709551616.0) return std::nullopt;
+  return static_cast<std::uint64_t>(d);
+}
+
 std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string& mtype, const std::string& field_name) {
   Scalar s;
   (void)field_name;
@@ -128,19 +144,24 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
     case Type::Integer:
     case Type::Long:
       if (v.is_number_integer()) s.i = v.get<std::int64_t>();
-      else if (v.is_number_float()) s.i = static_cast<std::int64_t>(v.get<double>());
-      else if (v.is_string()) {
+      else if (v.is_number_float()) {
+        const auto l = long_of(v.get<double>());
+        if (!l) return std::nullopt;
+        s.i = *l;
+      } else if (v.is_string()) {
+        std::optional<std::int64_t> l;
         try {
-          s.i = static_cast<std::int64_t>(std::stod(v.get<std::string>()));
+          l = long_of(std::stod(v.get<std::string>()));
         } catch (...) {
-          return std::nullopt;
         }
+        if (!l) return std::nullopt;
+        s.i = *l;
       } else return std::nullopt;
       return s;
     case Type::UnsignedLong:
       if (v.is_number_unsigned()) s.u = v.get<std::uint64_t>();
       else if (v.is_number_integer() && v.get<std::int64_t>() >= 0) s.u = static_cast<std::uint64_t>(v.get<std::int64_t>());
-      else if (v.is_number_float() && v.get<double>() >= 0) s.u = static_cast<std::uint64_t>(v.get<double>());
+      else if (v.is_number_float() && unsigned_long_of(v.get<double>())) s.u = *unsigned_long_of(v.get<double>());
       else return std::nullopt;
       return s;
     case Type::Double: {
@@ -297,9 +318,11 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
     ++nth;
     if (f.mtype == "integer" || f.mtype == "long" || f.mtype == "short" || f.mtype == "byte") {
       if (v->is_number_float()) {
-        Scalar s;
-        s.i = static_cast<std::int64_t>(std::trunc(v->get<double>()));
-        cell.push_back(s);
+        if (const auto l = long_of(v->get<double>())) {
+          Scalar s;
+          s.i = *l;
+          cell.push_back(s);
+        }
         continue;
       }
     }

@@ -1361,11 +1361,12 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
           s.d = std::round(s.d / f) * f;
         }
       } else if (d < 0) {
+        const std::int64_t digits = d < -20 ? 20 : -d;  // (-d itself overflows for the smallest long)
         if (t == Type::UnsignedLong) {
           // Half up; a result above 2^64-1 is null with Elasticsearch's overflow warning.
-          if (-d > 19) return Scalar::of_ul(0);
+          if (digits > 19) return Scalar::of_ul(0);
           std::uint64_t uf = 1;
-          for (std::int64_t k = 0; k < -d; ++k) uf *= 10;
+          for (std::int64_t k = 0; k < digits; ++k) uf *= 10;
           std::uint64_t quot = s.u / uf, rem = s.u % uf;
           if (rem >= uf - rem) {
             if (quot + 1 > std::numeric_limits<std::uint64_t>::max() / uf) {
@@ -1377,12 +1378,22 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
           s.u = quot * uf;
           return s;
         }
-        std::int64_t f = 1;
-        for (std::int64_t k = 0; k < -d && k < 18; ++k) f *= 10;
-        {
-          std::int64_t half = f / 2;
-          std::int64_t r = s.i >= 0 ? (s.i + half) / f * f : -((-s.i + half) / f * f);
-          s.i = -d >= 19 ? 0 : r;
+        if (digits >= 19) {
+          s.i = 0;
+        } else {
+          // Half away from zero, computed without overflow; a result beyond the long range is
+          // null with Elasticsearch's overflow warning (Math.multiplyExact).
+          std::int64_t f = 1;
+          for (std::int64_t k = 0; k < digits; ++k) f *= 10;
+          std::int64_t quot = s.i / f;
+          const std::int64_t rem = s.i % f;
+          if (rem >= f - rem && rem > 0) ++quot;
+          else if (rem < 0 && -rem >= f + rem) --quot;
+          if (quot > std::numeric_limits<std::int64_t>::max() / f || quot < std::numeric_limits<std::int64_t>::min() / f) {
+            ctx.warn.failure(e, "java.lang.ArithmeticException: long overflow");
+            return std::nullopt;
+          }
+          s.i = quot * f;
         }
       }
       return s;
