@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <cstring>
 #include <optional>
 
@@ -286,6 +287,16 @@ std::optional<DateTime> parse_date_text(std::string_view s, bool round_up) {
 
 }  // namespace
 
+namespace {
+// Epoch milliseconds as a DateTime; none beyond rulelab's date range (about 29,000 years either
+// side of 1970), which holds no such date.
+std::optional<DateTime> from_epoch_ms(std::int64_t ms) {
+  std::int64_t ticks = 0;
+  if (__builtin_mul_overflow(ms, kTicksPerMs, &ticks) || ticks == std::numeric_limits<std::int64_t>::min()) return std::nullopt;
+  return DateTime{ticks};
+}
+}  // namespace
+
 std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool round_up) {
   if (text.substr(0, 3) == "now" || text.find("||") != std::string_view::npos) {
     auto d = eval_date_math(text, now, round_up);
@@ -295,7 +306,14 @@ std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool 
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos && text.size() != 4 && text.size() != 8) {
     std::int64_t ms = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-    if (ec == std::errc() && p == text.data() + text.size()) return DateTime{ms * kTicksPerMs};
+    if (ec == std::errc() && p == text.data() + text.size()) {
+      // A bound beyond rulelab's date range lies beyond every date a document can hold here:
+      // it stands at the range's end (Elasticsearch's dates reach further; none of them is in
+      // the documents rulelab reads).
+      if (auto d = from_epoch_ms(ms)) return d;
+      // (one tick inside the range: a range query moves an exclusive bound by one tick)
+      return DateTime{ms < 0 ? std::numeric_limits<std::int64_t>::min() + 1 : std::numeric_limits<std::int64_t>::max() - 1};
+    }
   }
   auto d = parse_date_text(text, round_up);
   if (d && !round_up) d->ticks = (d->ticks / kTicksPerMs) * kTicksPerMs;
@@ -304,14 +322,15 @@ std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool 
 
 std::optional<DateTime> doc_date(DynRef v, bool nanos) {
   std::optional<DateTime> d;
-  if (v.kind() == DynKind::Int) d = DateTime{v.as_int() * kTicksPerMs};
-  else if (v.kind() == DynKind::Real) d = DateTime{static_cast<std::int64_t>(v.as_real() * static_cast<double>(kTicksPerMs))};
-  else if (v.is_string()) {
+  if (v.kind() == DynKind::Int) d = from_epoch_ms(v.as_int());
+  else if (v.kind() == DynKind::Real) {
+    const double t = v.as_real() * static_cast<double>(kTicksPerMs);
+    if (std::isfinite(t) && std::fabs(t) < 9.2e18) d = DateTime{static_cast<std::int64_t>(t)};
+  } else if (v.is_string()) {
     const auto s = v.as_string();
     if (!s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos && s.size() > 8) {
       std::int64_t ms = 0;
-      std::from_chars(s.data(), s.data() + s.size(), ms);
-      d = DateTime{ms * kTicksPerMs};
+      if (std::from_chars(s.data(), s.data() + s.size(), ms).ec == std::errc()) d = from_epoch_ms(ms);
     } else {
       d = parse_datetime(s);
     }
