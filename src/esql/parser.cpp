@@ -369,8 +369,14 @@ struct Builder {
       if (ec != std::errc()) fail("quantity out of range", n.begin().byte);
       auto e = make(ExprKind::Literal, n);
       Scalar s;
-      auto dur = [&](std::int64_t ms) { e->type = Type::TimeDuration; s.i = q * ms; };
-      auto per = [&](std::int64_t months, std::int64_t days) { e->type = Type::DatePeriod; s.i = q * months; s.j = q * days; };
+      // (a quantity whose milliseconds, months or days overflow a long is out of range too)
+      auto times = [&](std::int64_t unit_size) {
+        std::int64_t v = 0;
+        if (__builtin_mul_overflow(static_cast<std::int64_t>(q), unit_size, &v)) fail("quantity out of range", n.begin().byte);
+        return v;
+      };
+      auto dur = [&](std::int64_t ms) { e->type = Type::TimeDuration; s.i = times(ms); };
+      auto per = [&](std::int64_t months, std::int64_t days) { e->type = Type::DatePeriod; s.i = times(months); s.j = times(days); };
       if (unit == "ms" || unit.starts_with("millisecond")) dur(1);
       else if (unit == "s" || unit == "sec" || unit.starts_with("second")) dur(1000);
       else if (unit == "min" || unit == "m" || unit.starts_with("minute")) dur(60000);
