@@ -298,7 +298,8 @@ std::optional<std::string> parse_ip(std::string_view s) {
     for (int part = 0; part < 4; ++part) {
       std::size_t st = i;
       int v = 0;
-      while (i < str.size() && std::isdigit(static_cast<unsigned char>(str[i]))) v = v * 10 + (str[i++] - '0');
+      // (a fourth digit already makes the part invalid: no more are read, so v cannot overflow)
+      while (i < str.size() && i - st < 4 && std::isdigit(static_cast<unsigned char>(str[i]))) v = v * 10 + (str[i++] - '0');
       if (i == st || i - st > 3 || v > 255 || (i - st > 1 && str[st] == '0')) return std::nullopt;
       v4[part] = static_cast<unsigned char>(v);
       if (part < 3) {
