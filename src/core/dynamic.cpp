@@ -203,39 +203,57 @@ std::string to_json(DynRef v) {
 }
 
 namespace {
-// A key written twice in obj. A 64-bit filter (length and end bytes of each key) clears almost
-// every object in one pass; only a collision costs a pairwise (or, large objects, hashed) check.
-std::optional<std::string_view> duplicate_key(simdjson::dom::object obj) {
-  const std::size_t n = obj.size();
-  if (n < 2) return std::nullopt;
-  std::uint64_t filter = 0;
+// The first of an object's keys that equals an earlier one; for_each_key(f) calls f(key) for each
+// key in order while f returns true. A 256-bit filter of each key's length and end bytes clears
+// almost every object in one pass; only a collision costs a pairwise (or, large objects, hashed)
+// check.
+template <class ForEachKey>
+std::optional<std::string_view> first_repeated_key(const ForEachKey& for_each_key) {
+  std::uint64_t bits[4] = {0, 0, 0, 0};
   bool collision = false;
-  for (auto field : obj) {
-    const std::string_view k = field.key;
-    const unsigned h = (static_cast<unsigned>(k.size()) * 31u + (k.empty() ? 0u : static_cast<unsigned char>(k.front()) * 7u +
-                                                                          static_cast<unsigned char>(k.back()))) & 63u;
-    if (filter & (std::uint64_t{1} << h)) {
-      collision = true;
-      break;
-    }
-    filter |= std::uint64_t{1} << h;
-  }
+  std::size_t n = 0;
+  for_each_key([&](std::string_view k) {
+    const unsigned h = (static_cast<unsigned>(k.size()) * 31u +
+                        (k.empty() ? 0u : static_cast<unsigned char>(k.front()) * 7u + static_cast<unsigned char>(k.back()))) & 255u;
+    std::uint64_t& word = bits[h >> 6];
+    const std::uint64_t bit = std::uint64_t{1} << (h & 63);
+    if (word & bit) collision = true;
+    word |= bit;
+    ++n;
+    return true;
+  });
   if (!collision) return std::nullopt;
+  std::optional<std::string_view> dup;
   if (n <= 32) {
     std::string_view keys[32];
-    std::size_t i = 0;
-    for (auto field : obj) {
-      for (std::size_t j = 0; j < i; ++j)
-        if (keys[j] == field.key) return field.key;
-      keys[i++] = field.key;
-    }
-    return std::nullopt;
+    std::size_t m = 0;
+    for_each_key([&](std::string_view k) {
+      for (std::size_t c = 0; c < m; ++c)
+        if (keys[c] == k) {
+          dup = k;
+          return false;
+        }
+      keys[m++] = k;
+      return true;
+    });
+  } else {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(n);
+    for_each_key([&](std::string_view k) {
+      if (seen.insert(k).second) return true;
+      dup = k;
+      return false;
+    });
   }
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(n);
-  for (auto field : obj)
-    if (!seen.insert(field.key).second) return field.key;
-  return std::nullopt;
+  return dup;
+}
+
+// A key written twice in obj.
+std::optional<std::string_view> duplicate_key(simdjson::dom::object obj) {
+  return first_repeated_key([&](const auto& f) {
+    for (auto field : obj)
+      if (!f(field.key)) return;
+  });
 }
 bool has_duplicate_key(simdjson::dom::object obj) { return duplicate_key(obj).has_value(); }
 }  // namespace
@@ -630,8 +648,7 @@ class TapeWalk : Tape {
 namespace {
 
 // find_duplicate_key's answer read off the tape, without the shape hash (for readers that never
-// use it): an object's keys go through a 256-bit filter of their length and end bytes, and only
-// an object with a collision is checked key by key.
+// use it); each object's keys go through first_repeated_key.
 class DupWalk : Tape {
  public:
   explicit DupWalk(const simdjson::dom::document& doc) : Tape(doc) {}
@@ -654,41 +671,10 @@ class DupWalk : Tape {
  private:
   // The object's own keys first (the first key equal to an earlier one), then its members.
   std::size_t object(std::size_t i, std::size_t end) {
-    std::uint64_t bits[4] = {0, 0, 0, 0};
-    bool collision = false;
-    std::size_t n = 0;
-    for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1), ++n) {
-      const std::string_view k = key(j);
-      const unsigned h = (static_cast<unsigned>(k.size()) * 31u +
-                          (k.empty() ? 0u : static_cast<unsigned char>(k.front()) * 7u + static_cast<unsigned char>(k.back()))) & 255u;
-      std::uint64_t& word = bits[h >> 6];
-      const std::uint64_t bit = std::uint64_t{1} << (h & 63);
-      if (word & bit) collision = true;
-      word |= bit;
-    }
-    if (collision) {
-      if (n <= 32) {
-        std::string_view keys[32];
-        std::size_t m = 0;
-        for (std::size_t j = i + 1; j + 1 < end && !dup; j = after(j + 1)) {
-          const std::string_view k = key(j);
-          for (std::size_t c = 0; c < m; ++c)
-            if (keys[c] == k) {
-              dup = k;
-              break;
-            }
-          keys[m++] = k;
-        }
-      } else {
-        std::unordered_set<std::string_view> seen;
-        seen.reserve(n);
-        for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
-          if (!seen.insert(key(j)).second) {
-            dup = key(j);
-            break;
-          }
-      }
-    }
+    dup = first_repeated_key([&](const auto& f) {
+      for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
+        if (!f(key(j))) return;
+    });
     for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j + 1);
     return end;
   }

@@ -161,7 +161,7 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
     case Type::UnsignedLong:
       if (v.is_number_unsigned()) s.u = v.get<std::uint64_t>();
       else if (v.is_number_integer() && v.get<std::int64_t>() >= 0) s.u = static_cast<std::uint64_t>(v.get<std::int64_t>());
-      else if (v.is_number_float() && unsigned_long_of(v.get<double>())) s.u = *unsigned_long_of(v.get<double>());
+      else if (const auto u = v.is_number_float() ? unsigned_long_of(v.get<double>()) : std::nullopt) s.u = *u;
       else return std::nullopt;
       return s;
     case Type::Double: {

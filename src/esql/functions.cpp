@@ -650,6 +650,14 @@ std::int64_t date_trunc(std::int64_t ms, Type span_type, const Scalar& span) {
   return days_from_civil(ny + 1, static_cast<unsigned>(t - ny * 12 + 1), 1) * 86400000;
 }
 
+namespace {
+// A double that passed the long range check, as a long: the check lets 2^63 through (it is
+// Long.MAX_VALUE as a double), which Java's conversion saturates to Long.MAX_VALUE.
+std::int64_t to_long_saturated(double d) {
+  return d >= 9223372036854775808.0 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(d);
+}
+}  // namespace
+
 Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w) {
   if (from == to || c.empty()) return c;
   Cell out;
@@ -672,7 +680,7 @@ Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w)
             err = "org.elasticsearch.xpack.esql.core.InvalidArgumentException: [" + format_double(v.d) + "] out of [" +
                   std::string(type_name(to)) + "] range";
           } else {
-            s.i = static_cast<std::int64_t>(r);
+            s.i = to_long_saturated(r);
           }
         } else if (from == Type::UnsignedLong) {
           if (v.u > static_cast<std::uint64_t>(hi)) {
@@ -698,7 +706,7 @@ Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w)
             } else if (!(dv >= static_cast<double>(lo) && dv <= static_cast<double>(hi))) {
               ok = false;
               err = "org.elasticsearch.xpack.esql.core.InvalidArgumentException: [" + str + "] out of [" + std::string(type_name(to)) + "] range";
-            } else s.i = static_cast<std::int64_t>(dv);
+            } else s.i = to_long_saturated(dv);
           }
         } else if (from == Type::Long && to == Type::Integer) {
           if (v.i < lo || v.i > hi) {

@@ -285,9 +285,6 @@ std::optional<DateTime> parse_date_text(std::string_view s, bool round_up) {
   return DateTime{start.ticks + add - kTicksPerMs};
 }
 
-}  // namespace
-
-namespace {
 // Epoch milliseconds as a DateTime; none beyond rulelab's date range (about 29,000 years either
 // side of 1970), which holds no such date.
 std::optional<DateTime> from_epoch_ms(std::int64_t ms) {
