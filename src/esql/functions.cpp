@@ -651,10 +651,14 @@ std::int64_t date_trunc(std::int64_t ms, Type span_type, const Scalar& span) {
 }
 
 namespace {
-// A double that passed the long range check, as a long: the check lets 2^63 through (it is
-// Long.MAX_VALUE as a double), which Java's conversion saturates to Long.MAX_VALUE.
-std::int64_t to_long_saturated(double d) {
-  return d >= 9223372036854775808.0 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(d);
+// A double that passed the long or integer range check, as Elasticsearch's safeDoubleToLong and
+// safeToInt give it: Java's Math.round (the nearest integer, ties toward positive infinity:
+// 2.5 is 3, -2.5 is -2). The long check lets 2^63 through (Long.MAX_VALUE as a double), which
+// Math.round saturates to Long.MAX_VALUE.
+std::int64_t java_round(double d) {
+  if (d >= 9223372036854775808.0) return std::numeric_limits<std::int64_t>::max();
+  const double f = std::floor(d);  // d - f is exact
+  return static_cast<std::int64_t>(f) + (d - f >= 0.5 ? 1 : 0);
 }
 }  // namespace
 
@@ -675,12 +679,12 @@ Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w)
         std::int64_t lo = to == Type::Integer ? INT32_MIN : INT64_MIN, hi = to == Type::Integer ? INT32_MAX : INT64_MAX;
         if (from == Type::Double) {
           double r = v.d;
-          if (!(r >= static_cast<double>(lo) && r <= static_cast<double>(hi) + (to == Type::Long ? 0.0 : 0.999))) {
+          if (!(r >= static_cast<double>(lo) && r <= static_cast<double>(hi))) {
             ok = false;
             err = "org.elasticsearch.xpack.esql.core.InvalidArgumentException: [" + format_double(v.d) + "] out of [" +
                   std::string(type_name(to)) + "] range";
           } else {
-            s.i = to_long_saturated(r);
+            s.i = java_round(r);
           }
         } else if (from == Type::UnsignedLong) {
           if (v.u > static_cast<std::uint64_t>(hi)) {
@@ -692,21 +696,19 @@ Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w)
           std::string str = v.s;
           std::int64_t x = 0;
           auto [p, ec] = std::from_chars(str.data(), str.data() + str.size(), x);
-          if (ec == std::errc() && p == str.data() + str.size()) {
-            if (x < lo || x > hi) {
-              ok = false;
-              err = "org.elasticsearch.xpack.esql.core.InvalidArgumentException: [" + str + "] out of [" + std::string(type_name(to)) + "] range";
-            } else s.i = x;
+          // Elasticsearch's stringToInt/stringToLong: an integer in range as it is; anything else
+          // (a fraction, an exponent, an integer out of range) read as a double, rounded by
+          // Math.round when it is in range; any failure of that is "Cannot parse number".
+          if (ec == std::errc() && p == str.data() + str.size() && x >= lo && x <= hi) {
+            s.i = x;
           } else {
             char* endp = nullptr;
             double dv = std::strtod(str.c_str(), &endp);
-            if (str.empty() || endp != str.c_str() + str.size() || str.find_first_of("xXpPnN") != std::string::npos) {
+            if (str.empty() || endp != str.c_str() + str.size() || str.find_first_of("xXpPnN") != std::string::npos ||
+                !(dv >= static_cast<double>(lo) && dv <= static_cast<double>(hi))) {
               ok = false;
               err = "org.elasticsearch.xpack.esql.core.InvalidArgumentException: Cannot parse number [" + str + "]";
-            } else if (!(dv >= static_cast<double>(lo) && dv <= static_cast<double>(hi))) {
-              ok = false;
-              err = "org.elasticsearch.xpack.esql.core.InvalidArgumentException: [" + str + "] out of [" + std::string(type_name(to)) + "] range";
-            } else s.i = to_long_saturated(dv);
+            } else s.i = java_round(dv);
           }
         } else if (from == Type::Long && to == Type::Integer) {
           if (v.i < lo || v.i > hi) {
@@ -776,10 +778,12 @@ Cell convert_cell(const Cell& c, Type from, Type to, const Expr& e, Warnings& w)
             ok = false;
             err = "java.lang.IllegalArgumentException: failed to parse date field [" + v.s + "] with format [strict_date_optional_time]";
           } else s.i = *d;
-        } else if (from == Type::Double) {
-          s.i = static_cast<std::int64_t>(v.d);
-        } else if (from == Type::UnsignedLong) {
-          s.i = static_cast<std::int64_t>(v.u);
+        } else if (from == Type::Double || from == Type::UnsignedLong) {
+          // Elasticsearch's TO_DATETIME uses TO_LONG's evaluators for these (ToDatetime.java):
+          // rounded, and "out of [long] range" beyond it (the warning is given by that call).
+          Cell as_long = convert_cell(Cell{v}, from, Type::Long, e, w);
+          if (as_long.empty()) ok = false;
+          else s.i = as_long.front().i;
         } else s.i = v.i;
         break;
       case Type::Ip:

@@ -120,6 +120,7 @@ TEST_CASE("the reader's tape walk gives the element walk's duplicate key and sha
   std::string wide = "{";
   for (int i = 0; i < 40; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
   const std::string wide_dup = wide + ",\"k7\":0}";
+  const std::string wide_late_dup = wide + ",\"k35\":0}";  // both past the 32 keys the one-pass check keeps
   wide += "}";
   const std::string docs[] = {R"({"a":1,"b":[true,false,null,1.5,"x"],"c":{"d":"e"},"u":18446744073709551615})",
                               R"({"a":1,"a":2})",
@@ -130,6 +131,10 @@ TEST_CASE("the reader's tape walk gives the element walk's duplicate key and sha
                               "{\"d\":" + deep + ",\"d\":1}",
                               wide,
                               wide_dup,
+                              wide_late_dup,
+                              // keys of the same 8-bit hash (length, first, middle and last byte) without being equal
+                              R"({"abxcd":1,"aqxzd":2})",
+                              R"({"abxcd":1,"aqxzd":2,"aqxzd":3})",
                               // keys that share the reader's filter bits (length and end bytes) without being equal
                               R"({"axb":1,"ayb":2,"azb":{"k1":1,"k2":2}})",
                               R"({"axb":1,"ayb":2,"axb":3})",
@@ -153,6 +158,27 @@ TEST_CASE("the reader's tape walk gives the element walk's duplicate key and sha
     // the reader's hash is the stored document's (IngestOptions::document_shapes)
     std::uint64_t h3 = 0;
     if (!d1 && s2 && dyn_shape(parse(d).ref(), h3)) CHECK(h2 == h3);
+  }
+}
+
+TEST_CASE("duplicate keys are found past the 32nd key and among keys of one hash") {
+  std::string wide = "{";
+  for (int i = 0; i < 40; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  const std::pair<std::string, std::optional<std::string>> cases[] = {
+      {wide + "}", std::nullopt},
+      {wide + ",\"k7\":0}", "k7"},
+      {wide + ",\"k35\":0}", "k35"},
+      {R"({"abxcd":1,"aqxzd":2})", std::nullopt},
+      {R"({"abxcd":1,"aqxzd":2,"aqxzd":3})", "aqxzd"},
+      {R"({"a":{"b":1,"c":{"d":1,"d":2}}})", "d"},
+  };
+  for (const auto& [text, want] : cases) {
+    CAPTURE(text);
+    simdjson::dom::parser parser;
+    simdjson::dom::element e;
+    REQUIRE_FALSE(parser.parse(text.data(), text.size()).get(e));
+    CHECK(find_duplicate_key(e) == want);
+    CHECK(find_duplicate_key(parser.doc) == want);
   }
 }
 
