@@ -54,6 +54,7 @@ class EsqlRunner : public Runner {
     }
     const esql::RunOutput& res = *r.output;
     for (const auto& w : res.warnings) out.notes.push_back("ES|QL warning: " + w);
+    for (const auto& n : res.notes) out.notes.push_back(n);
     const esql::Page& p = res.page;
     int id = p.find("_id"), index = p.find("_index"), version = p.find("_version");
     std::set<std::string> seen;

@@ -301,9 +301,19 @@ std::string raw_number_text(std::string_view line, std::string_view key, std::si
 // The cell of one field of one document: its values converted to the column's type, in
 // doc-values order. `line` is the document's JSON text when known (a keyword multi-field of a
 // number keeps the number as written), else empty.
-Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals, std::string_view line) {
+// `bad` (when given) counts the values the field's type refuses, from the document at `line_no`.
+Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals, std::string_view line, MalformedField* bad = nullptr,
+             std::size_t line_no = 0) {
   Cell cell;
   std::size_t nth = 0;
+  auto refused = [&](const nlohmann::json& v) {
+    if (!bad) return;
+    if (bad->values++ == 0) {
+      bad->first_line = line_no;
+      bad->first_value = v.dump();
+      if (bad->first_value.size() > 60) bad->first_value = bad->first_value.substr(0, 57) + "...";
+    }
+  };
   for (const auto* v : vals) {
     if (v->is_null()) continue;
     if (f.type == Type::Keyword && v->is_number() && f.name != f.source_path) {
@@ -322,6 +332,8 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
           Scalar s;
           s.i = *l;
           cell.push_back(s);
+        } else {
+          refused(*v);
         }
         continue;
       }
@@ -333,6 +345,7 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
       continue;
     }
     if (auto s = convert(*v, f.type, f.mtype, f.name)) cell.push_back(std::move(*s));
+    else if (f.type != Type::Unsupported && !v->is_object()) refused(*v);
   }
   if (f.type != Type::Text && f.type != Type::Unsupported && cell.size() > 1) {
     Type t = f.type;
@@ -533,6 +546,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
                                      std::vector<std::uint32_t>& lines, const std::function<void(Page&&)>& each) {
   StreamStats st;
   st.field_seen.assign(plan.fields.size(), false);
+  st.malformed.assign(plan.fields.size(), MalformedField{});
   std::vector<FieldSpec> specs;
   for (const auto& f : plan.fields) specs.push_back(FieldSpec{f.name, f.source_path, f.mtype, f.type});
   IngestOptions o;
@@ -591,7 +605,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
           conv.push_back(scalar_json(v));
         }
         for (const auto& c : conv) ptrs.push_back(&c);
-        page.columns[k].cells.push_back(to_cell(specs[k], ptrs, {}));
+        page.columns[k].cells.push_back(to_cell(specs[k], ptrs, {}, &st.malformed[k], b.sources[row].line));
       }
       if (!st.watch_seen)
         for (const auto& w : plan.watch) {
@@ -638,6 +652,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   }
   auto specs = field_specs(types, seen);
   for (const auto& f : specs) idx.data.columns.push_back(Column{f.name, f.type, {}});
+  std::vector<MalformedField> bad(specs.size());
   std::size_t line_no = 0, start = 0;
   while (start < ndjson.size()) {
     std::size_t nl = ndjson.find('\n', start);
@@ -660,9 +675,11 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
       const FieldSpec& f = specs[k];
       std::vector<const nlohmann::json*> vals;
       collect(doc, f.source_path, vals);
-      idx.data.columns[k].cells.push_back(to_cell(f, vals, line));
+      idx.data.columns[k].cells.push_back(to_cell(f, vals, line, &bad[k], line_no));
     }
   }
+  for (std::size_t k = 0; k < specs.size(); ++k)
+    if (bad[k].values) idx.malformed[specs[k].name] = std::move(bad[k]);
   std::size_t rows = idx.doc_ids.size();
   indices_.push_back(std::move(idx));
   return rows;

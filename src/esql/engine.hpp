@@ -34,6 +34,16 @@ struct Page {
   int find(std::string_view name) const;
 };
 
+// Values of one mapped field that its type cannot take (a word in a long field, a date that does
+// not parse): Elasticsearch indexes the document without them where the index ignores malformed
+// values (index.mapping.ignore_malformed, set on logs-*-* data streams) and refuses the document
+// otherwise. rulelab reads the field as missing there and says so (RunOutput::notes).
+struct MalformedField {
+  std::size_t values = 0;
+  std::size_t first_line = 0;  // of the first such value
+  std::string first_value;     // its JSON text (shortened)
+};
+
 struct Index {
   std::string name;
   std::string file;                  // where the documents came from
@@ -48,6 +58,8 @@ struct Index {
   // A file read at query time (add_index_file): `data` is empty; the documents are typed by these.
   std::shared_ptr<const elastic::FieldTypes> stream_types;
   bool streamed() const { return stream_types != nullptr; }
+  // Per field name: the values the whole load (add_index) could not convert.
+  std::map<std::string, MalformedField> malformed;
 };
 
 // The indices a query may read.
@@ -108,6 +120,8 @@ struct TraceStep {
 struct RunOutput {
   Page page;
   std::vector<std::string> warnings;
+  // rulelab's own notes on the run (not Elasticsearch's warnings): malformed values read as missing.
+  std::vector<std::string> notes;
   bool aggregating = false;  // the pipeline has a STATS (rows are groups, not documents)
   std::vector<std::string> index_names;  // origin's index numbers
   // Lines of the documents of indices read at query time (Index::streamed), by index number:

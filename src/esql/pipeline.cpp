@@ -923,12 +923,28 @@ std::vector<Column> metadata_columns(const Command& c) {
   return meta;
 }
 
+// rulelab's note on values of `field` (mapped as `mtype`) that its type refused (MalformedField).
+std::string malformed_note(const Index& idx, const std::string& field, const std::string& mtype, const MalformedField& m) {
+  return "index " + idx.name + " (" + idx.file + "): " + std::to_string(m.values) + " value(s) of " + field + " cannot be read as " +
+         mtype + " (the first at line " + std::to_string(m.first_line) + ": " + m.first_value +
+         "); the field is read as missing there, as Elasticsearch indexes such documents where the index ignores malformed "
+         "values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index without that setting refuses them";
+}
+
 Page source_page(const Command& c, const std::vector<const Index*>& all, const RunOptions& opts, std::vector<std::string>& names,
-                 std::map<std::size_t, std::pair<std::size_t, std::size_t>>& documents) {
+                 std::map<std::size_t, std::pair<std::size_t, std::size_t>>& documents, std::vector<std::string>& notes) {
   Page out;
   std::vector<const Index*> chosen;
   std::vector<std::size_t> chosen_no;
   choose_indices(c, all, chosen, chosen_no);
+  for (const Index* idx : chosen)
+    for (const auto& [field, m] : idx->malformed) {
+      std::optional<elastic::ResolvedField> rf = idx->types ? idx->types->lookup(field) : std::nullopt;
+      const int col = idx->data.find(field);
+      const std::string mtype = rf ? rf->mapping.type_name
+                                   : col >= 0 ? std::string(type_name(idx->data.columns[static_cast<std::size_t>(col)].type)) : "its type";
+      notes.push_back(malformed_note(*idx, field, mtype, m));
+    }
   for (const Index* idx : all) names.push_back(idx->name);
   // Columns: union of the indices' fields, sorted by name (as ES|QL lists an index's fields).
   std::map<std::string, Type> cols;
@@ -1039,7 +1055,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
   const char* not_source = not_source_before(q, ci);
   EvalCtx ctx{page, warn, opts.now_ms, q.text, &all, not_source};
   switch (c.kind) {
-    case CommandKind::From: page = source_page(c, all, opts, out.index_names, out.documents); break;
+    case CommandKind::From: page = source_page(c, all, opts, out.index_names, out.documents, out.notes); break;
     case CommandKind::Row: {
       Page one;
       one.origin = {-1};
@@ -1589,6 +1605,8 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       return result;
     }
     out.documents[chosen_no[k]].first = st->documents;
+    for (std::size_t f = 0; f < plans[k].fields.size() && f < st->malformed.size(); ++f)
+      if (st->malformed[f].values) out.notes.push_back(malformed_note(*chosen[k], plans[k].fields[f].name, plans[k].fields[f].mtype, st->malformed[f]));
     if (st->watch_seen) return std::nullopt;
     for (std::size_t f = 0; f < plans[k].fields.size(); ++f)
       if (!st->field_seen[f] && !plans[k].fields[f].user) return std::nullopt;

@@ -30,6 +30,7 @@ struct StreamStats {
   std::size_t documents = 0;
   std::vector<bool> field_seen;  // per plan field: some document holds a value
   bool watch_seen = false;
+  std::vector<MalformedField> malformed;  // per plan field
 };
 // Reads the index's file: each chunk of at most `chunk_docs` documents becomes a page of the
 // plan's fields (origin: index_no << 32 | document ordinal) handed to `each`; `lines` gets every

@@ -75,6 +75,7 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
     return 1;
   }
   const esql::RunOutput& out = *r.output;
+  for (const auto& n : out.notes) std::cerr << "note: " << n << "\n";
   if (a.format == "json") {
     std::cout << esql::result_json(out) << "\n";
     return 0;

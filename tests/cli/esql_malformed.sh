@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# ES|QL over documents with values their field's type cannot take (a word in a long field, a
+# string that is no IP in an ip field). Elasticsearch's `ignore_malformed` mapping parameter page:
+# with it the document is indexed and the malformed field is not (it is listed in _ignored); the
+# logs-*-* data streams set index.mapping.ignore_malformed (Fleet's logs@settings, "Default logs
+# index template"); without it the document is refused. rulelab reads the field as missing, as the
+# former, and says so on stderr (index, field, count, the first value and its line) instead of
+# dropping the values silently: streamed (the fields the query reads) and loaded whole alike.
+set -euo pipefail
+: "${RULELAB:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+cat >"$tmp/docs.ndjson" <<'JSON'
+{"@timestamp":"2025-03-01T00:00:00Z","event":{"code":"4624","duration":"fast"},"source":{"ip":"10.0.0.1","port":"x"}}
+{"@timestamp":"2025-03-01T00:01:00Z","event":{"code":"4625","duration":12},"source":{"ip":"not-an-ip","port":443}}
+{"@timestamp":"2025-03-01T00:02:00Z","event":{"code":"4625","duration":"slow"},"source":{"ip":"10.0.0.3","port":80}}
+JSON
+q='FROM logs-test-default | STATS n = COUNT(*), d = COUNT(event.duration), ips = COUNT(source.ip) BY event.code | SORT event.code'
+for mode in "" --no-pushdown; do
+  out=$("$RULELAB" query --dialect esql "$q" --data "logs-test-default=$tmp/docs.ndjson" --format csv $mode 2>"$tmp/err")
+  # COUNT(field) counts values: the malformed ones are not there
+  [[ $out == $'1,0,1,"4624"\n2,1,1,"4625"' ]] || fail "$mode: counts: $out"
+  grep -q '2 value(s) of event.duration cannot be read as long (the first at line 1: "fast")' "$tmp/err" || fail "$mode: duration note: $(cat "$tmp/err")"
+  grep -q '1 value(s) of source.ip cannot be read as ip (the first at line 2: "not-an-ip")' "$tmp/err" || fail "$mode: ip note: $(cat "$tmp/err")"
+  grep -q 'ignore_malformed' "$tmp/err" || fail "$mode: the note names ignore_malformed"
+done
+# A field the streamed query does not read is not named; loaded whole, every field is.
+"$RULELAB" query --dialect esql "$q" --data "logs-test-default=$tmp/docs.ndjson" >/dev/null 2>"$tmp/err"
+! grep -q 'source.port' "$tmp/err" || fail "streamed: source.port is not read"
+"$RULELAB" query --dialect esql "$q" --data "logs-test-default=$tmp/docs.ndjson" --no-pushdown >/dev/null 2>"$tmp/err"
+grep -q '1 value(s) of source.port cannot be read as long (the first at line 1: "x")' "$tmp/err" || fail "whole: source.port: $(cat "$tmp/err")"
+# Well-formed documents: no note.
+printf '%s\n' '{"@timestamp":"2025-03-01T00:00:00Z","event":{"code":"1","duration":5},"source":{"ip":"10.0.0.9"}}' >"$tmp/ok.ndjson"
+"$RULELAB" query --dialect esql "$q" --data "logs-test-default=$tmp/ok.ndjson" >/dev/null 2>"$tmp/err"
+! grep -q 'cannot be read' "$tmp/err" || fail "a note without malformed values"
+echo "ok"
