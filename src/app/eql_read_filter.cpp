@@ -156,6 +156,29 @@ RawPrefilter condition_prefilter(const eql::Expr& e, const elastic::FieldTypes& 
 
 }  // namespace
 
+bool eql_verdicts_hold(const eql::Query& q, const elastic::FieldTypes& types, const std::string& category_field,
+                       const eql::EventStore& store) {
+  if (q.kind != eql::QueryKind::Event || !q.event.condition) return false;
+  std::vector<std::string> names{category_field};
+  if (!static_fields(*q.event.condition, types, names)) return false;
+  auto same = [](const eql::FieldInfo& a, const eql::FieldInfo& b) {
+    const bool norm_same = (!a.normalizer && !b.normalizer) ||
+                           (a.normalizer && b.normalizer && a.normalizer->name == b.normalizer->name &&
+                            a.normalizer->lowercase == b.normalizer->lowercase && a.normalizer->asciifold == b.normalizer->asciifold);
+    return a.type == b.type && a.alias_of == b.alias_of && a.source_path == b.source_path && a.null_value == b.null_value &&
+           a.ignore_above == b.ignore_above && norm_same;
+  };
+  for (const auto& ix : store.indexes()) {
+    if (!ix.mapping) return false;
+    for (const auto& n : names) {
+      auto rf = types.lookup(n);
+      const eql::FieldInfo* run = ix.mapping->find(n);
+      if (!rf || !run || !same(eql_field_info(n, *rf), *run)) return false;
+    }
+  }
+  return true;
+}
+
 RawPrefilter eql_raw_prefilter(const eql::Query& q, const elastic::FieldTypes& types, const std::string& category_field) {
   std::vector<const eql::EventFilter*> filters;
   if (q.kind == eql::QueryKind::Event) filters.push_back(&q.event);

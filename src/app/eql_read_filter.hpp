@@ -15,6 +15,7 @@
 #include "core/ingest.hpp"
 #include "core/raw_prefilter.hpp"
 #include "eql/ast.hpp"
+#include "eql/engine.hpp"
 #include "elastic/field_types.hpp"
 
 namespace rulelab::app {
@@ -29,6 +30,12 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
                                                                  const std::string& timestamp_field,
                                                                  const std::string& category_field, bool lean = false,
                                                                  const std::vector<std::string>& lean_fields = {});
+
+// Whether an event query's read filter (eql_read_filter) judged the documents with the types the
+// run gives the fields its condition reads, in every index of `store` (set up by
+// setup_eql_types): then the filter's verdicts stand for the run's (EventStore::event_verdicts).
+bool eql_verdicts_hold(const eql::Query& q, const elastic::FieldTypes& types, const std::string& category_field,
+                       const eql::EventStore& store);
 
 // The literals a document's bytes must hold to pass one of the query's event filters
 // (core/raw_prefilter.hpp): exact and caseless comparisons, `in`, `:`, `like` and the string

@@ -147,6 +147,8 @@ bool looks_like_json_container(std::string_view s) {
 struct Plan {
   Schema schema;
   bool documents = false;
+  bool document_shapes = false;    // documents: column 1 is "_shape"
+  bool document_verdicts = false;  // documents: the last column is "_matched"
   bool projected = false;  // only some columns are read: other fields are skipped silently
   std::unordered_map<std::string, int> index;  // field name -> column
   std::size_t max_reported = 20;
@@ -223,6 +225,7 @@ class Loader {
       // detection, on since 6.0: json_parse_exception "Duplicate field"), so it is never searched.
       std::uint64_t shape = 0;
       bool shaped = false;
+      bool matched = false;  // the filter judged it Keep::Matched
       const bool want_shape = !doc_filter_ || doc_path_views_.empty() || doc_filter_->wants_shape();
       if (auto dup = want_shape ? inspect_document(parser_.doc, shape, shaped) : find_duplicate_key(parser_.doc)) {
         reject(line, "duplicate field \"" + *dup + "\" (Elasticsearch rejects such a document: json_parse_exception)");
@@ -240,10 +243,12 @@ class Loader {
         }
         if (keep == DocumentFilter::Keep::Projection) {
           batch_.columns[0].append_dynamic_bytes(projection_);
-          if (batch_.columns.size() > 1) batch_.columns[1].append_null();
+          if (plan_.document_shapes) batch_.columns[1].append_null();
+          if (plan_.document_verdicts) batch_.columns.back().append_bool(false);
           finish_row(line);
           return true;
         }
+        matched = keep == DocumentFilter::Keep::Matched;
       }
       scratch_.clear();
       DynWriter w(scratch_);
@@ -253,10 +258,11 @@ class Loader {
         return true;
       }
       batch_.columns[0].append_dynamic_bytes(scratch_);
-      if (batch_.columns.size() > 1) {
+      if (plan_.document_shapes) {
         if (shaped) batch_.columns[1].append_long(static_cast<std::int64_t>(shape));
         else batch_.columns[1].append_null();
       }
+      if (plan_.document_verdicts) batch_.columns.back().append_bool(matched);
     } else {
       std::fill(seen_.begin(), seen_.end(), 0);
       simdjson::dom::object obj;
@@ -1735,6 +1741,9 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
     plan.schema.table = table;
     plan.schema.fields.push_back({"_source", Type::Dynamic});
     if (opt.document_shapes) plan.schema.fields.push_back({"_shape", Type::Long});
+    plan.document_shapes = opt.document_shapes;
+    plan.document_verdicts = opt.document_verdicts && opt.make_document_filter;
+    if (plan.document_verdicts) plan.schema.fields.push_back({"_matched", Type::Bool});
   } else if (opt.schema) {
     plan.schema = *opt.schema;
   } else if (auto b = builtin_schema(table)) {

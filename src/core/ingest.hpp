@@ -43,13 +43,15 @@ class DocumentFilter {
   virtual bool keep_unmatched(DynRef /*projected*/, std::optional<std::uint64_t> /*shape*/) { return true; }
   // How the reader keeps a document when paths() names any: dropped, stored whole, or stored as
   // the projection (only the members on paths(): for readers that never look past them, or that
-  // re-read the whole documents they need later). By default: matches() || keep_unmatched(), whole.
-  enum class Keep { Drop, Whole, Projection };
+  // re-read the whole documents they need later). Matched: whole, and matches() was true (the
+  // reader records it when IngestOptions::document_verdicts asks). By default: Matched when
+  // matches(), else Whole when keep_unmatched(), else Drop.
+  enum class Keep { Drop, Whole, Projection, Matched };
   // False for a filter that never reads the shape hash: the reader then does not compute it
   // (judge() gets nullopt, and a document stored whole a null _shape).
   virtual bool wants_shape() const { return true; }
   virtual Keep judge(DynRef projected, std::optional<std::uint64_t> shape) {
-    if (matches(projected)) return Keep::Whole;
+    if (matches(projected)) return Keep::Matched;
     return keep_unmatched(projected, shape) ? Keep::Whole : Keep::Drop;
   }
 };
@@ -69,6 +71,9 @@ struct IngestOptions {
   bool document_shapes = false;
   // Documents: drops, while reading, the documents the filter refuses (see DocumentFilter).
   std::function<std::unique_ptr<DocumentFilter>()> make_document_filter;
+  // Documents with a filter that names paths(): a last column "_matched" (bool), true for a
+  // document the filter judged DocumentFilter::Keep::Matched, false for any other.
+  bool document_verdicts = false;
   // JSON records: only those starting on a line this accepts are parsed; the others are counted
   // as filtered, unread (re-reading chosen documents of a file).
   std::function<bool(std::size_t line)> keep_line;

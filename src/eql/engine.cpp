@@ -31,6 +31,7 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
   o.strict = strict;
   o.make_document_filter = lean ? lean_filter : filter;
   o.document_shapes = true;
+  o.document_verdicts = event_verdicts && !lean && filter;
   if (prefilter && !prefilter->empty() && o.make_document_filter) o.prefilter = prefilter;
   auto r = ingest_file(path, o);
   if (!r) return r.error();
@@ -58,12 +59,13 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
     if (b.columns.empty()) continue;
     const Column& c = b.columns[0];
     const Column* shapes = b.columns.size() > 1 ? &b.columns[1] : nullptr;
+    const Column* verdicts = o.document_verdicts && b.columns.size() > 2 ? &b.columns[2] : nullptr;
     for (std::size_t i = 0; i < b.rows(); ++i) {
       DynRef d = c.get_dynamic(i);
       if (!d.is_object()) continue;
       std::optional<std::uint64_t> shape;
       if (shapes && !shapes->is_null(i)) shape = static_cast<std::uint64_t>(shapes->get_long(i));
-      docs_.push_back(Doc{id, d, docs_.size(), b.sources[i].line, shape});
+      docs_.push_back(Doc{id, d, docs_.size(), b.sources[i].line, shape, verdicts && verdicts->get_bool(i)});
     }
   }
   partial_.resize(first, 0);  // documents added as text since the last load
@@ -256,7 +258,8 @@ struct Key {
 
 class Context {
  public:
-  Context(const Query& q, const EventStore& store, const RunOptions& opts) : q_(q), store_(store), opts_(opts) {}
+  Context(const Query& q, const EventStore& store, const RunOptions& opts)
+      : q_(q), store_(store), opts_(opts), event_filter_(store.event_verdicts && q.kind == QueryKind::Event ? &q.event : nullptr) {}
   Evaluator ev;
 
   // The time limit (--timeout), checked every 256 documents matched or events sequenced.
@@ -272,6 +275,7 @@ class Context {
 
   bool filter_matches(const EventFilter& f, const Doc& d) const {
     tick();
+    if (d.matched && &f == event_filter_) return true;  // judged so while reading (EventStore::event_verdicts)
     return event_passes(ev, f, view(d), opts_.category_field);
   }
 
@@ -371,7 +375,7 @@ class Context {
             continue;
           }
           ++p.considered;
-          if (!event_passes(ev, f, view(d), opts_.category_field)) continue;
+          if (!(d.matched && &f == event_filter_) && !event_passes(ev, f, view(d), opts_.category_field)) continue;
           Event hit{&d, *ts, Value::null()};
           if (!opts_.tiebreaker_field.empty()) {
             std::vector<Value> tb;
@@ -413,6 +417,7 @@ class Context {
   const Query& q_;
   const EventStore& store_;
   const RunOptions& opts_;
+  const EventFilter* event_filter_;  // the filter whose verdicts the documents carry (Doc::matched), or null
 };
 
 // head/tail pipes, then the result size.

@@ -26,6 +26,7 @@ struct Doc {
   std::size_t order = 0;  // position in load order (the implicit tiebreaker)
   std::uint32_t line = 0; // line in its file (1-based), 0 when unknown
   std::optional<std::uint64_t> shape;  // dyn_shape(source), when the reader computed it
+  bool matched = false;  // the read filter found it passes the event query's filter (EventStore::event_verdicts)
 };
 
 struct IndexInfo {
@@ -67,6 +68,10 @@ class EventStore {
   // Applied by load_file() when it is given a filter (core/raw_prefilter.hpp): documents whose
   // bytes cannot pass the query's event filters are skipped unparsed (counted in unread()).
   std::shared_ptr<const RawPrefilter> prefilter;
+  // Set before load_file() when its (non-lean) filter judges documents by exactly the event
+  // query's filter, with the types the run uses (app::eql_read_filter of an event query): the
+  // documents it found matching carry Doc::matched, and the run does not evaluate them again.
+  bool event_verdicts = false;
   std::size_t unread() const { return unread_; }  // documents a load's filter dropped
 
  private:

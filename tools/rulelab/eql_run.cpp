@@ -97,11 +97,16 @@ int query_eql(const QueryArgs& a) {
                                : std::function<std::unique_ptr<DocumentFilter>()>{};
   // Lines whose bytes cannot pass any event filter are skipped unparsed.
   if (filter) store.prefilter = std::make_shared<const RawPrefilter>(app::eql_raw_prefilter(*q, typing.types, cat_field));
+  // An event query's filter judges each kept document by the query's own condition, with the types
+  // the run uses: the documents it found matching are not evaluated again.
+  store.event_verdicts = filter && q->kind == eql::QueryKind::Event;
   const bool ok = app::load_eql_data(data, a.strict, store, messages, filter, lean_filter) &&
                   app::setup_eql_types(a.mapping, data, store, typing, messages) &&
                   app::check_unknown_fields(*q, a.query, where, typing, store, messages);
   for (const auto& m : messages) std::cerr << m << "\n";
   if (!ok) return 1;
+  // The verdicts stand only where the run types the condition's fields as the filter did.
+  if (store.event_verdicts && !app::eql_verdicts_hold(*q, typing.types, cat_field, store)) store.event_verdicts = false;
   eql::RunOptions opts;
   opts.size = a.size.value_or(10);
   if (!a.tiebreaker.empty()) opts.tiebreaker_field = a.tiebreaker;
