@@ -185,7 +185,130 @@ void write_json_upto(DynRef v, std::string& out, std::size_t limit) {
 
 }  // namespace
 
-void write_json(DynRef v, std::string& out) { write_json_upto(v, out, static_cast<std::size_t>(-1)); }
+namespace {
+// write_json's writer: bytes go through a cursor into `out`, sized ahead (a string's room is
+// asked for once, not per byte), and `out` is cut to what was written at the end.
+class JsonCursor {
+ public:
+  explicit JsonCursor(std::string& out, std::size_t hint) : out_(out) {
+    const std::size_t start = out_.size();
+    out_.resize(start + hint);
+    p_ = out_.data() + start;
+    end_ = out_.data() + out_.size();
+  }
+  ~JsonCursor() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); }
+  JsonCursor(const JsonCursor&) = delete;
+  JsonCursor& operator=(const JsonCursor&) = delete;
+
+  void value(DynRef v) {
+    switch (v.kind()) {
+      case DynKind::Null: raw("null", 4); break;
+      case DynKind::False: raw("false", 5); break;
+      case DynKind::True: raw("true", 4); break;
+      case DynKind::Int: {
+        room(24);
+        p_ = std::to_chars(p_, end_, v.as_int()).ptr;
+        break;
+      }
+      case DynKind::Real: {
+        const double d = v.as_real();
+        if (std::isnan(d)) raw("\"NaN\"", 5);
+        else if (std::isinf(d)) d > 0 ? raw("\"Infinity\"", 10) : raw("\"-Infinity\"", 11);
+        else {
+          room(32);
+          p_ = std::to_chars(p_, end_, d).ptr;
+        }
+        break;
+      }
+      case DynKind::String: string(v.as_string()); break;
+      case DynKind::Array: {
+        byte('[');
+        bool first = true;
+        v.for_each_element([&](DynRef e) {
+          if (!first) byte(',');
+          first = false;
+          value(e);
+        });
+        byte(']');
+        break;
+      }
+      case DynKind::Object: {
+        byte('{');
+        bool first = true;
+        v.for_each_member([&](std::string_view k, DynRef e) {
+          if (!first) byte(',');
+          first = false;
+          string(k);
+          byte(':');
+          value(e);
+        });
+        byte('}');
+        break;
+      }
+    }
+  }
+
+ private:
+  void room(std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) >= n) return;
+    const std::size_t at = static_cast<std::size_t>(p_ - out_.data());
+    out_.resize(std::max(out_.size() * 2, at + n + 64));
+    p_ = out_.data() + at;
+    end_ = out_.data() + out_.size();
+  }
+  void byte(char c) {
+    room(1);
+    *p_++ = c;
+  }
+  void raw(const char* s, std::size_t n) {
+    room(n);
+    std::memcpy(p_, s, n);
+    p_ += n;
+  }
+  // As write_json_string: '"', '\\' and control characters escaped, all else as it is.
+  void string(std::string_view s) {
+    room(s.size() * 6 + 2);  // the worst case: every byte \u00XX
+    *p_++ = '"';
+    std::size_t run = 0;
+    for (std::size_t i = next_escape(s, 0); i < s.size(); i = next_escape(s, i + 1)) {
+      std::memcpy(p_, s.data() + run, i - run);
+      p_ += i - run;
+      run = i + 1;
+      const auto c = static_cast<unsigned char>(s[i]);
+      *p_++ = '\\';
+      switch (c) {
+        case '"': *p_++ = '"'; break;
+        case '\\': *p_++ = '\\'; break;
+        case '\n': *p_++ = 'n'; break;
+        case '\r': *p_++ = 'r'; break;
+        case '\t': *p_++ = 't'; break;
+        case '\b': *p_++ = 'b'; break;
+        case '\f': *p_++ = 'f'; break;
+        default: {
+          static const char hex[] = "0123456789abcdef";
+          *p_++ = 'u';
+          *p_++ = '0';
+          *p_++ = '0';
+          *p_++ = hex[c >> 4];
+          *p_++ = hex[c & 15];
+        }
+      }
+    }
+    std::memcpy(p_, s.data() + run, s.size() - run);
+    p_ += s.size() - run;
+    *p_++ = '"';
+  }
+
+  std::string& out_;
+  char* p_ = nullptr;
+  char* end_ = nullptr;
+};
+}  // namespace
+
+void write_json(DynRef v, std::string& out) {
+  JsonCursor c(out, v.byte_size() + v.byte_size() / 4 + 16);
+  c.value(v);
+}
 
 std::string to_json_prefix(DynRef v, std::size_t limit) {
   std::string s;
@@ -196,9 +319,7 @@ std::string to_json_prefix(DynRef v, std::size_t limit) {
 
 std::string to_json(DynRef v) {
   std::string s;
-  // The JSON text is about as long as the encoding (which adds lengths, drops quotes and commas).
-  s.reserve(v.byte_size() + v.byte_size() / 4 + 16);
-  write_json(v, s);
+  write_json(v, s);  // (sized ahead: the JSON text is about as long as the encoding)
   return s;
 }
 

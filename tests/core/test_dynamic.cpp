@@ -236,3 +236,48 @@ TEST_CASE("write_json_string escapes exactly the characters RFC 8259 requires, a
   write_json_string("\x1f\x20~\x7f\x80", out);
   CHECK(out == "\"\\u001f ~\x7f\x80\"");
 }
+
+// write_json writes its text through a cursor sized ahead (not string by string): the same text
+// as write_json_string for every string, key or value, at any length (the buffer grows past its
+// first guess), numbers as std::to_chars, appended after what `out` holds.
+TEST_CASE("write_json gives write_json_string's strings and grows its buffer") {
+  const std::string specials[] = {"\"", "\\", "\n", "\x1f", std::string(1, '\0'), "\x7f", "\xc3\xa9", "\xff"};
+  for (std::size_t len : {0u, 1u, 16u, 17u, 300u, 5000u}) {
+    for (const auto& sp : specials) {
+      std::string str(len, 'a');
+      str.insert(len / 2, sp);
+      str.insert(0, sp);  // every byte escaped would need 6: the worst case at the start
+      std::string enc;
+      DynWriter w(enc);
+      w.begin_object();
+      w.key(str);
+      w.string(str);
+      w.key("n");
+      w.begin_array();
+      w.integer(-9007199254740993);
+      w.real(2.5);
+      w.real(1e300);
+      w.null();
+      w.boolean(true);
+      w.string(str);
+      w.end();
+      w.end();
+      std::string ks, vs;
+      write_json_string(str, ks);
+      write_json_string(str, vs);
+      const std::string want = "{" + ks + ":" + vs + ",\"n\":[-9007199254740993,2.5,1e+300,null,true," + vs + "]}";
+      std::string out = "prefix ";
+      write_json(Dynamic(enc).ref(), out);
+      CHECK(out == "prefix " + want);
+      CHECK(to_json(Dynamic(enc).ref()) == want);
+    }
+  }
+  std::string all;  // every byte value once
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  std::string enc;
+  DynWriter w(enc);
+  w.string(all);
+  std::string want;
+  write_json_string(all, want);
+  CHECK(to_json(Dynamic(enc).ref()) == want);
+}
