@@ -7,6 +7,9 @@
 #include <map>
 #include <unordered_map>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "core/ingest.hpp"
 #include "core/parallel.hpp"
 #include "core/json_encode.hpp"
@@ -130,25 +133,59 @@ std::optional<Error> EventStore::hydrate(const std::vector<const Doc*>& wanted) 
     if (!l.indexed)
       if (auto err = index_lines(l)) return err;
     if (l.plain) {
-      // Each document read alone at its line's offset, parsed and encoded as the load does.
-      std::ifstream in(l.path, std::ios::binary);
-      if (!in) return Error("cannot open the file again to read whole documents", l.path);
-      simdjson::dom::parser parser;
-      std::string text;
-      for (const Doc* d : wanted) {
-        if (!d || d->order < l.first || d->order >= l.end || !partial_[d->order]) continue;
-        const auto at = std::lower_bound(l.lines.begin(), l.lines.end(), d->line);
-        in.clear();
-        in.seekg(static_cast<std::streamoff>(l.offsets[static_cast<std::size_t>(at - l.lines.begin())]));
-        if (!std::getline(in, text)) return Error("cannot read line " + std::to_string(d->line) + " again", l.path);
-        if (d->line == 1 && text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
-        simdjson::dom::element e;
-        if (parser.parse(text).get(e) || !e.is_object())
-          return Error("line " + std::to_string(d->line) + " changed while rulelab ran (it no longer reads as the same document)", l.path);
-        std::string enc;
-        DynWriter w(enc);
-        encode_element(e, w);
-        hydrated_text_.push_back(std::move(enc));
+      // Each document read alone at its line's offset (pread), parsed and encoded as the load
+      // does, on every core (a share of the documents each); then put in place in order.
+      std::vector<const Doc*> todo;
+      for (const Doc* d : wanted)
+        if (d && d->order >= l.first && d->order < l.end && partial_[d->order]) todo.push_back(d);
+      std::sort(todo.begin(), todo.end(), [](const Doc* x, const Doc* y) { return x->order < y->order; });
+      todo.erase(std::unique(todo.begin(), todo.end()), todo.end());
+      const int fd = ::open(l.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return Error("cannot open the file again to read whole documents", l.path);
+      std::vector<std::string> encoded(todo.size());
+      const unsigned shares = share_count(todo.size(), 512);
+      std::vector<std::optional<Error>> errors(shares);
+      parallel_shares(todo.size(), shares, [&](std::size_t begin, std::size_t end, unsigned share) {
+        simdjson::dom::parser parser;
+        std::string text;
+        for (std::size_t i = begin; i < end; ++i) {
+          const Doc* d = todo[i];
+          const auto at = std::lower_bound(l.lines.begin(), l.lines.end(), d->line);
+          std::uint64_t off = l.offsets[static_cast<std::size_t>(at - l.lines.begin())];
+          // The line: read 4 KiB at a time until its newline (or the end of the file).
+          text.clear();
+          std::size_t nl = std::string::npos;
+          while (nl == std::string::npos) {
+            const std::size_t had = text.size();
+            text.resize(had + 4096);
+            const ssize_t got = ::pread(fd, text.data() + had, 4096, static_cast<off_t>(off));
+            if (got < 0) {
+              errors[share] = Error("cannot read line " + std::to_string(d->line) + " again", l.path);
+              return;
+            }
+            text.resize(had + static_cast<std::size_t>(got));
+            off += static_cast<std::uint64_t>(got);
+            nl = text.find('\n', had);
+            if (got == 0) break;
+          }
+          if (nl != std::string::npos) text.resize(nl);
+          if (!text.empty() && text.back() == '\r') text.pop_back();
+          if (d->line == 1 && text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+          simdjson::dom::element e;
+          if (parser.parse(text).get(e) || !e.is_object()) {
+            errors[share] = Error("line " + std::to_string(d->line) + " changed while rulelab ran (it no longer reads as the same document)", l.path);
+            return;
+          }
+          DynWriter w(encoded[i]);
+          encode_element(e, w);
+        }
+      });
+      ::close(fd);
+      for (auto& err : errors)
+        if (err) return err;
+      for (std::size_t i = 0; i < todo.size(); ++i) {
+        const Doc* d = todo[i];
+        hydrated_text_.push_back(std::move(encoded[i]));
         projections_.emplace_back(d->order, docs_[d->order].source);
         docs_[d->order].source = DynRef(hydrated_text_.back());
         partial_[d->order] = 0;
