@@ -147,8 +147,9 @@ bool looks_like_json_container(std::string_view s) {
 struct Plan {
   Schema schema;
   bool documents = false;
-  bool document_shapes = false;    // documents: column 1 is "_shape"
-  bool document_verdicts = false;  // documents: the last column is "_matched"
+  bool document_shapes = false;  // documents: column 1 is "_shape"
+  int matched_column = -1;       // documents: "_matched" (IngestOptions::document_verdicts)
+  int offset_column = -1;        // documents: "_offset" (IngestOptions::document_offsets)
   bool projected = false;  // only some columns are read: other fields are skipped silently
   std::unordered_map<std::string, int> index;  // field name -> column
   std::size_t max_reported = 20;
@@ -208,6 +209,13 @@ class Loader {
     if (pending_.size() == kBatchRows) flush_stage();
   }
 
+  // The file offset of `base`, the first byte of the block being parsed, when the bytes are the
+  // file's own (a plain file read by offset): a document's "_offset" (IngestOptions::document_offsets).
+  void set_block(const char* base, std::optional<std::uint64_t> offset) {
+    block_base_ = base;
+    block_offset_ = offset;
+  }
+
   // Parses a record into a row; false when it is rejected.
   bool parse_record(const char* p, std::size_t n, std::size_t line, bool padded) {
     simdjson::dom::element e;
@@ -244,7 +252,8 @@ class Loader {
         if (keep == DocumentFilter::Keep::Projection) {
           batch_.columns[0].append_dynamic_bytes(projection_);
           if (plan_.document_shapes) batch_.columns[1].append_null();
-          if (plan_.document_verdicts) batch_.columns.back().append_bool(false);
+          if (plan_.matched_column >= 0) batch_.columns[static_cast<std::size_t>(plan_.matched_column)].append_bool(false);
+          append_offset(p);
           finish_row(line);
           return true;
         }
@@ -262,7 +271,8 @@ class Loader {
         if (shaped) batch_.columns[1].append_long(static_cast<std::int64_t>(shape));
         else batch_.columns[1].append_null();
       }
-      if (plan_.document_verdicts) batch_.columns.back().append_bool(matched);
+      if (plan_.matched_column >= 0) batch_.columns[static_cast<std::size_t>(plan_.matched_column)].append_bool(matched);
+      append_offset(p);
     } else {
       std::fill(seen_.begin(), seen_.end(), 0);
       simdjson::dom::object obj;
@@ -287,6 +297,13 @@ class Loader {
     }
     finish_row(line);
     return true;
+  }
+
+  void append_offset(const char* p) {
+    if (plan_.offset_column < 0) return;
+    Column& c = batch_.columns[static_cast<std::size_t>(plan_.offset_column)];
+    if (block_offset_ && block_base_ && p >= block_base_) c.append_long(static_cast<std::int64_t>(*block_offset_ + static_cast<std::uint64_t>(p - block_base_)));
+    else c.append_null();
   }
 
   // A CSV record: cells mapped to columns by cell_column (-1 = ignored).
@@ -543,6 +560,8 @@ class Loader {
   }
 
   const Plan& plan_;
+  const char* block_base_ = nullptr;             // set_block
+  std::optional<std::uint64_t> block_offset_;
   simdjson::dom::parser parser_;
   JsonParser json_;
   Batch batch_;
@@ -1387,7 +1406,9 @@ class ParallelNdjson {
     std::memset(buf.data() + stop, 0, kPad);
     const char* b = buf.data() + s;
     const char* e = buf.data() + stop;
+    l.set_block(buf.data(), from);
     const std::size_t next_line = load_lines(l, b, e, 1, opt_.max_line_bytes);
+    l.set_block(nullptr, std::nullopt);
     // The newlines of the lines parsed (each line but an unterminated last one ends with one).
     c.lines = next_line - 1 - (e > b && e[-1] != '\n' ? 1 : 0);
     if (too_long) {
@@ -1742,8 +1763,14 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
     plan.schema.fields.push_back({"_source", Type::Dynamic});
     if (opt.document_shapes) plan.schema.fields.push_back({"_shape", Type::Long});
     plan.document_shapes = opt.document_shapes;
-    plan.document_verdicts = opt.document_verdicts && opt.make_document_filter;
-    if (plan.document_verdicts) plan.schema.fields.push_back({"_matched", Type::Bool});
+    if (opt.document_verdicts && opt.make_document_filter) {
+      plan.matched_column = static_cast<int>(plan.schema.fields.size());
+      plan.schema.fields.push_back({"_matched", Type::Bool});
+    }
+    if (opt.document_offsets) {
+      plan.offset_column = static_cast<int>(plan.schema.fields.size());
+      plan.schema.fields.push_back({"_offset", Type::Long});
+    }
   } else if (opt.schema) {
     plan.schema = *opt.schema;
   } else if (auto b = builtin_schema(table)) {

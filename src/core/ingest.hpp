@@ -74,6 +74,10 @@ struct IngestOptions {
   // Documents with a filter that names paths(): a last column "_matched" (bool), true for a
   // document the filter judged DocumentFilter::Keep::Matched, false for any other.
   bool document_verdicts = false;
+  // Documents: a column "_offset" (long): the byte offset of each document's line in the file,
+  // where the reader knows it (a plain regular NDJSON file); null elsewhere (gzip, a pipe, a
+  // JSON array).
+  bool document_offsets = false;
   // JSON records: only those starting on a line this accepts are parsed; the others are counted
   // as filtered, unread (re-reading chosen documents of a file).
   std::function<bool(std::size_t line)> keep_line;

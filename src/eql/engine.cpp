@@ -35,6 +35,7 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
   o.make_document_filter = lean ? lean_filter : filter;
   o.document_shapes = true;
   o.document_verdicts = event_verdicts && !lean && filter;
+  o.document_offsets = lean;  // hydrate() reads those documents' lines there
   if (prefilter && !prefilter->empty() && o.make_document_filter) o.prefilter = prefilter;
   auto r = ingest_file(path, o);
   if (!r) return r.error();
@@ -58,17 +59,21 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
     warnings.push_back(path + ":" + std::to_string(rej.line) + ": record skipped: " + rej.reason);
   tables_.push_back(std::move(r->table));
   const Table& t = tables_.back();
+  std::vector<std::pair<std::uint32_t, std::int64_t>> line_offsets;  // lean: each document's line and its offset (-1: unknown)
   for (const auto& b : t.batches) {
     if (b.columns.empty()) continue;
     const Column& c = b.columns[0];
     const Column* shapes = b.columns.size() > 1 ? &b.columns[1] : nullptr;
-    const Column* verdicts = o.document_verdicts && b.columns.size() > 2 ? &b.columns[2] : nullptr;
+    const int vi = t.schema.index_of("_matched"), oi = t.schema.index_of("_offset");
+    const Column* verdicts = vi >= 0 ? &b.columns[static_cast<std::size_t>(vi)] : nullptr;
+    const Column* offsets = oi >= 0 ? &b.columns[static_cast<std::size_t>(oi)] : nullptr;
     for (std::size_t i = 0; i < b.rows(); ++i) {
       DynRef d = c.get_dynamic(i);
       if (!d.is_object()) continue;
       std::optional<std::uint64_t> shape;
       if (shapes && !shapes->is_null(i)) shape = static_cast<std::uint64_t>(shapes->get_long(i));
       docs_.push_back(Doc{id, d, docs_.size(), b.sources[i].line, shape, verdicts && verdicts->get_bool(i)});
+      if (offsets) line_offsets.emplace_back(b.sources[i].line, offsets->is_null(i) ? -1 : offsets->get_long(i));
     }
   }
   partial_.resize(first, 0);  // documents added as text since the last load
@@ -79,6 +84,18 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
     l.strict = strict;
     l.first = first;
     l.end = docs_.size();
+    // The reader gave every line's offset: no scan of the file at the first hydrate().
+    if (!line_offsets.empty() && std::none_of(line_offsets.begin(), line_offsets.end(), [](const auto& x) { return x.second < 0; })) {
+      std::sort(line_offsets.begin(), line_offsets.end());
+      line_offsets.erase(std::unique(line_offsets.begin(), line_offsets.end(),
+                                     [](const auto& a, const auto& b) { return a.first == b.first; }),
+                         line_offsets.end());
+      for (const auto& [line, off] : line_offsets) {
+        l.lines.push_back(line);
+        l.offsets.push_back(static_cast<std::uint64_t>(off));
+      }
+      l.indexed = l.plain = true;
+    }
     lean_.push_back(std::move(l));
   }
   return std::nullopt;
