@@ -1,5 +1,7 @@
 #include "eql/eval.hpp"
 
+#include "elastic/ip.hpp"
+
 #include <boost/container/small_vector.hpp>
 
 #include <re2/re2.h>
@@ -173,42 +175,78 @@ void collect_values(DynRef doc, std::string_view path, std::vector<DynRef>& out)
 
 Value typed_value(DynRef v, FieldType type) {
   if (!v.valid() || v.is_null() || v.is_object() || v.is_array()) return Value::null();
+  // A value the field's type cannot take (a word in a long field, a string that is no IP, a
+  // number beyond the type's range) is malformed: Elasticsearch does not index it (or refuses the
+  // document), so it is null here.
+  auto long_of = [](double d) -> std::optional<std::int64_t> {
+    if (!std::isfinite(d)) return std::nullopt;
+    d = std::trunc(d);
+    if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return std::nullopt;
+    return static_cast<std::int64_t>(d);
+  };
+  // Milliseconds since the epoch as nanoseconds, when they fit (whole milliseconds exactly).
+  auto nanos_of_ms = [](double ms) -> std::optional<std::int64_t> {
+    if (!std::isfinite(ms) || ms < -9.2e12 || ms > 9.2e12) return std::nullopt;
+    if (ms == std::trunc(ms)) return static_cast<std::int64_t>(ms) * 1'000'000;
+    return static_cast<std::int64_t>(ms * 1e6);
+  };
   switch (type) {
     case FieldType::Keyword:
     case FieldType::Text:
-    case FieldType::Ip:
       if (v.is_string()) return Value::string(std::string(v.as_string()));
       if (v.is_number()) return Value::string(number_text(v));
       return Value::string(v.as_bool() ? "true" : "false");
+    case FieldType::Ip:
+      // The address as the ip field returns it (elastic/ip.hpp): "::ffff:10.0.0.5" is 10.0.0.5.
+      if (v.is_string())
+        if (auto ip = elastic::parse_ip(v.as_string())) return Value::string(elastic::format_ip(*ip));
+      return Value::null();
     case FieldType::Version:
       if (v.is_string()) return Value::version(std::string(v.as_string()));
       return Value::version(v.is_number() ? number_text(v) : (v.as_bool() ? "true" : "false"));
     case FieldType::Long:
       if (v.kind() == DynKind::Int) return Value::integer(v.as_int());
-      if (v.kind() == DynKind::Real) return Value::integer(static_cast<std::int64_t>(v.as_real()));
+      if (v.kind() == DynKind::Real) {
+        if (auto l = long_of(v.as_real())) return Value::integer(*l);
+        return Value::null();
+      }
       if (v.is_string()) {
-        if (auto d = parse_double(v.as_string())) return Value::integer(static_cast<std::int64_t>(*d));
+        if (auto d = parse_double(v.as_string()))
+          if (auto l = long_of(*d)) return Value::integer(*l);
       }
       return Value::null();
     case FieldType::Double:
       if (v.is_number()) return Value::real(v.as_number());
       if (v.is_string()) {
-        if (auto d = parse_double(v.as_string())) return Value::real(*d);
+        // Elasticsearch's numeric fields take finite values only ("NaN", "Infinity": malformed).
+        if (auto d = parse_double(v.as_string()); d && std::isfinite(*d)) return Value::real(*d);
       }
       return Value::null();
     case FieldType::Boolean:
+      // Boolean field type: true, "true"; false, "false" and "" (the empty string).
       if (v.is_bool()) return Value::boolean(v.as_bool());
-      if (v.is_string() && (v.as_string() == "true" || v.as_string() == "false")) return Value::boolean(v.as_string() == "true");
+      if (v.is_string() && (v.as_string() == "true" || v.as_string() == "false" || v.as_string().empty()))
+        return Value::boolean(v.as_string() == "true");
       return Value::null();
     case FieldType::Date: {
       // strict_date_optional_time||epoch_millis, Elasticsearch's default date format.
-      if (v.kind() == DynKind::Int) return Value::date(v.as_int() * 1'000'000);
-      if (v.kind() == DynKind::Real) return Value::date(static_cast<std::int64_t>(v.as_real() * 1e6));
+      if (v.kind() == DynKind::Int) {
+        const std::int64_t ms = v.as_int();
+        if (ms < -9'200'000'000'000 || ms > 9'200'000'000'000) return Value::null();
+        return Value::date(ms * 1'000'000);
+      }
+      if (v.kind() == DynKind::Real) {
+        if (auto n = nanos_of_ms(v.as_real())) return Value::date(*n);
+        return Value::null();
+      }
       if (!v.is_string()) return Value::null();
       std::string_view s = v.as_string();
       bool digits = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
       if (digits && s.size() != 4) {
-        if (auto d = parse_double(s)) return Value::date(static_cast<std::int64_t>(*d) * 1'000'000);
+        if (auto d = parse_double(s)) {
+          if (auto n = nanos_of_ms(std::trunc(*d))) return Value::date(*n);
+          return Value::null();
+        }
       }
       // epoch_millis with a fraction (date_nanos): "131509374294.365140".
       auto dot = s.find('.');

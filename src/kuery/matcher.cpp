@@ -12,6 +12,7 @@
 #include "core/paths.hpp"
 #include "elastic/analyzer.hpp"
 #include "elastic/elastic_rule.hpp"
+#include "elastic/ip.hpp"
 
 namespace rulelab::kuery {
 
@@ -21,89 +22,6 @@ using namespace rulelab::elastic;
 namespace {
 
 constexpr std::int64_t kTicksPerMs = kTicksPerSecond / 1000;
-
-using IpBytes = std::array<std::uint8_t, 16>;
-
-std::optional<IpBytes> parse_ipv4(std::string_view s) {
-  IpBytes b{};
-  b[10] = b[11] = 0xFF;
-  int part = 0;
-  std::size_t i = 0;
-  while (part < 4) {
-    if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-    unsigned v = 0;
-    std::size_t digits = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      v = v * 10 + static_cast<unsigned>(s[i++] - '0');
-      if (++digits > 3 || v > 255) return std::nullopt;
-    }
-    b[12 + static_cast<std::size_t>(part)] = static_cast<std::uint8_t>(v);
-    ++part;
-    if (part < 4) {
-      if (i >= s.size() || s[i] != '.') return std::nullopt;
-      ++i;
-    }
-  }
-  if (i != s.size()) return std::nullopt;
-  return b;
-}
-
-std::optional<IpBytes> parse_ip(std::string_view s) {
-  if (s.find(':') == std::string_view::npos) return parse_ipv4(s);
-  if (auto pct = s.find('%'); pct != std::string_view::npos) s = s.substr(0, pct);
-  IpBytes b{};
-  std::vector<std::uint16_t> head, tail;
-  bool gap = false;
-  std::size_t i = 0;
-  if (s.substr(0, 2) == "::") {
-    gap = true;
-    i = 2;
-  }
-  while (i < s.size()) {
-    // an embedded IPv4 tail
-    const auto rest = s.substr(i);
-    if (rest.find('.') != std::string_view::npos && rest.find(':') == std::string_view::npos) {
-      auto v4 = parse_ipv4(rest);
-      if (!v4) return std::nullopt;
-      auto& dst = gap ? tail : head;
-      dst.push_back(static_cast<std::uint16_t>((*v4)[12] << 8 | (*v4)[13]));
-      dst.push_back(static_cast<std::uint16_t>((*v4)[14] << 8 | (*v4)[15]));
-      i = s.size();
-      break;
-    }
-    unsigned v = 0;
-    std::size_t digits = 0;
-    while (i < s.size() && std::isxdigit(static_cast<unsigned char>(s[i]))) {
-      const char c = s[i++];
-      v = v * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10);
-      if (++digits > 4) return std::nullopt;
-    }
-    if (digits == 0) return std::nullopt;
-    (gap ? tail : head).push_back(static_cast<std::uint16_t>(v));
-    if (i == s.size()) break;
-    if (s[i] != ':') return std::nullopt;
-    ++i;
-    if (i < s.size() && s[i] == ':') {
-      if (gap) return std::nullopt;
-      gap = true;
-      ++i;
-    } else if (i == s.size()) {
-      return std::nullopt;
-    }
-  }
-  const std::size_t n = head.size() + tail.size();
-  if ((!gap && n != 8) || (gap && n > 7)) return std::nullopt;
-  for (std::size_t k = 0; k < head.size(); ++k) {
-    b[2 * k] = static_cast<std::uint8_t>(head[k] >> 8);
-    b[2 * k + 1] = static_cast<std::uint8_t>(head[k] & 0xFF);
-  }
-  for (std::size_t k = 0; k < tail.size(); ++k) {
-    const std::size_t pos = 8 - tail.size() + k;
-    b[2 * pos] = static_cast<std::uint8_t>(tail[k] >> 8);
-    b[2 * pos + 1] = static_cast<std::uint8_t>(tail[k] & 0xFF);
-  }
-  return b;
-}
 
 struct Cidr {
   IpBytes base{};
@@ -151,6 +69,22 @@ std::optional<double> doc_number(DynRef v) {
   if (v.kind() == DynKind::Real) return v.as_real();
   if (v.is_string()) return parse_number(v.as_string());
   return std::nullopt;
+}
+
+// A document's number as a field of type t indexes it (Elasticsearch's numeric field types,
+// coerce on): integral types drop the fraction; nullopt for a value out of the type's range, which
+// Elasticsearch refuses as malformed ("out of range for a long": not indexed).
+std::optional<double> doc_number_as(DynRef v, FieldType t) {
+  auto d = doc_number(v);
+  if (!d || !is_integral(t)) return d;
+  const double x = std::trunc(*d);
+  double lo = -9223372036854775808.0, hi = 9223372036854775808.0;  // [lo, hi)
+  if (t == FieldType::Integer) lo = -2147483648.0, hi = 2147483648.0;
+  else if (t == FieldType::Short) lo = -32768.0, hi = 32768.0;
+  else if (t == FieldType::Byte) lo = -128.0, hi = 128.0;
+  else if (t == FieldType::UnsignedLong) lo = 0.0, hi = 18446744073709551616.0;
+  if (x < lo || x >= hi) return std::nullopt;
+  return *d;
 }
 
 double as_type(double d, FieldType t) {
@@ -500,8 +434,18 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
   const FieldType t = p.f.mapping.type;
   if (p.op == Op::Exists) {
     if (is_keyword_like(t)) return any_keyword(p, obj, [](const std::string&) { return true; });
+    // Only a value the field indexes: a malformed one (a word in a long field, a string that is no
+    // IP) is not indexed (ignore_malformed; without it the document is refused), so `exists`
+    // does not see it.
     bool hit = false;
-    each_value(obj, p.rel, [&](DynRef v) { hit = hit || !v.is_null(); });
+    each_value(obj, p.rel, [&](DynRef v) {
+      if (hit || v.is_null()) return;
+      if (is_numeric(t)) hit = doc_number_as(v, t).has_value();
+      else if (t == FieldType::Date || t == FieldType::DateNanos) hit = doc_date(v, t == FieldType::DateNanos).has_value();
+      else if (t == FieldType::Ip) hit = doc_ip(v).has_value();
+      else if (t == FieldType::Boolean) hit = doc_bool(v).has_value();
+      else hit = true;
+    });
     return hit;
   }
   if (p.f.origin == MappingOrigin::Unmapped) return false;
@@ -576,7 +520,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
   if (is_numeric(t)) {
     each_value(obj, p.rel, [&](DynRef v) {
       if (hit) return;
-      auto d = doc_number(v);
+      auto d = doc_number_as(v, t);
       if (!d) return;
       const double x = as_type(*d, t);
       if (p.op == Op::Range) hit = in_range(cmp3(x, p.num), p.rop);
