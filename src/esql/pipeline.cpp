@@ -22,14 +22,27 @@
 namespace rulelab::esql {
 namespace {
 
+// `*` matches any run of characters, everything else itself. Greedy with one remembered star
+// (the last one seen): at most pattern x text steps, however many stars (a recursive match was
+// exponential in them: FROM with a run of stars hung).
 bool glob_match(std::string_view pat, std::string_view s) {
-  if (pat.find('*') == std::string_view::npos) return pat == s;
-  std::size_t star = pat.find('*');
-  if (s.substr(0, star) != pat.substr(0, star)) return false;
-  std::string_view rest = pat.substr(star + 1);
-  for (std::size_t i = star; i <= s.size(); ++i)
-    if (glob_match(rest, s.substr(i))) return true;
-  return false;
+  std::size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
+  while (i < s.size()) {
+    if (p < pat.size() && pat[p] == '*') {
+      star = p++;
+      mark = i;
+    } else if (p < pat.size() && pat[p] == s[i]) {
+      ++p;
+      ++i;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      i = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
 }
 
 }  // namespace
