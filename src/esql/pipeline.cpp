@@ -22,28 +22,10 @@
 namespace rulelab::esql {
 namespace {
 
-// `*` matches any run of characters, everything else itself. Greedy with one remembered star
-// (the last one seen): at most pattern x text steps, however many stars (a recursive match was
-// exponential in them: FROM with a run of stars hung).
-bool glob_match(std::string_view pat, std::string_view s) {
-  std::size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
-  while (i < s.size()) {
-    if (p < pat.size() && pat[p] == '*') {
-      star = p++;
-      mark = i;
-    } else if (p < pat.size() && pat[p] == s[i]) {
-      ++p;
-      ++i;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      i = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pat.size() && pat[p] == '*') ++p;
-  return p == pat.size();
-}
+// `*` matches any run of characters, everything else itself: core's pattern matcher, greedy with
+// one remembered star (at most pattern x text steps; a recursive match here was exponential in
+// the stars, and FROM with a run of stars hung).
+bool glob_match(std::string_view pat, std::string_view s) { return field_pattern_matches(pat, s); }
 
 }  // namespace
 
