@@ -60,11 +60,11 @@ std::optional<Error> EventStore::load_file(const std::string& index, const std::
   tables_.push_back(std::move(r->table));
   const Table& t = tables_.back();
   std::vector<std::pair<std::uint32_t, std::int64_t>> line_offsets;  // lean: each document's line and its offset (-1: unknown)
+  const int vi = t.schema.index_of("_matched"), oi = t.schema.index_of("_offset");
   for (const auto& b : t.batches) {
     if (b.columns.empty()) continue;
     const Column& c = b.columns[0];
     const Column* shapes = b.columns.size() > 1 ? &b.columns[1] : nullptr;
-    const int vi = t.schema.index_of("_matched"), oi = t.schema.index_of("_offset");
     const Column* verdicts = vi >= 0 ? &b.columns[static_cast<std::size_t>(vi)] : nullptr;
     const Column* offsets = oi >= 0 ? &b.columns[static_cast<std::size_t>(oi)] : nullptr;
     for (std::size_t i = 0; i < b.rows(); ++i) {
@@ -329,8 +329,13 @@ class Context {
 
   bool filter_matches(const EventFilter& f, const Doc& d) const {
     tick();
-    if (d.matched && &f == event_filter_) return true;  // judged so while reading (EventStore::event_verdicts)
-    return event_passes(ev, f, view(d), opts_.category_field);
+    return passes(f, d);
+  }
+
+  // Whether the document passes the filter: judged so while reading (EventStore::event_verdicts),
+  // or evaluated.
+  bool passes(const EventFilter& f, const Doc& d) const {
+    return (d.matched && &f == event_filter_) || event_passes(ev, f, view(d), opts_.category_field);
   }
 
   // The join keys of an event: one per combination of the values of multi-valued keys; none
@@ -429,7 +434,7 @@ class Context {
             continue;
           }
           ++p.considered;
-          if (!(d.matched && &f == event_filter_) && !event_passes(ev, f, view(d), opts_.category_field)) continue;
+          if (!passes(f, d)) continue;
           Event hit{&d, *ts, Value::null()};
           if (!opts_.tiebreaker_field.empty()) {
             std::vector<Value> tb;

@@ -1,5 +1,6 @@
 #include "eql/eval.hpp"
 
+#include "elastic/coerce.hpp"
 #include "elastic/ip.hpp"
 
 #include <boost/container/small_vector.hpp>
@@ -179,10 +180,8 @@ Value typed_value(DynRef v, FieldType type) {
   // number beyond the type's range) is malformed: Elasticsearch does not index it (or refuses the
   // document), so it is null here.
   auto long_of = [](double d) -> std::optional<std::int64_t> {
-    if (!std::isfinite(d)) return std::nullopt;
-    d = std::trunc(d);
-    if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return std::nullopt;
-    return static_cast<std::int64_t>(d);
+    if (!elastic::fits_integral(d, elastic::FieldType::Long)) return std::nullopt;
+    return static_cast<std::int64_t>(std::trunc(d));
   };
   // Milliseconds since the epoch as nanoseconds, when they fit (whole milliseconds exactly).
   auto nanos_of_ms = [](double ms) -> std::optional<std::int64_t> {

@@ -11,6 +11,7 @@
 #include "core/ingest.hpp"
 #include "esql/engine.hpp"
 #include "esql/source.hpp"
+#include "elastic/coerce.hpp"
 #include "elastic/field_types.hpp"
 
 namespace rulelab::esql {
@@ -83,17 +84,14 @@ void collect(const nlohmann::json& doc, std::string_view path, std::vector<const
 // A number read into a long field as Elasticsearch coerces it (the fraction dropped) when it fits;
 // nullopt for NaN, infinities and values beyond the range, which Elasticsearch refuses ("Value
 // [1.0E300] is out of range for a long"): the value is malformed, as a non-numeric string is.
+// (elastic::fits_integral, as kuery and EQL read such a field.)
 std::optional<std::int64_t> long_of(double d) {
-  if (!std::isfinite(d)) return std::nullopt;
-  d = std::trunc(d);
-  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0) return std::nullopt;
-  return static_cast<std::int64_t>(d);
+  if (!elastic::fits_integral(d, elastic::FieldType::Long)) return std::nullopt;
+  return static_cast<std::int64_t>(std::trunc(d));
 }
 std::optional<std::uint64_t> unsigned_long_of(double d) {
-  if (!std::isfinite(d)) return std::nullopt;
-  d = std::trunc(d);
-  if (d < 0 || d >= 18446744073709551616.0) return std::nullopt;
-  return static_cast<std::uint64_t>(d);
+  if (!elastic::fits_integral(d, elastic::FieldType::UnsignedLong)) return std::nullopt;
+  return static_cast<std::uint64_t>(std::trunc(d));
 }
 
 std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string& mtype, const std::string& field_name) {

@@ -12,6 +12,7 @@
 #include "core/paths.hpp"
 #include "elastic/analyzer.hpp"
 #include "elastic/elastic_rule.hpp"
+#include "elastic/coerce.hpp"
 #include "elastic/ip.hpp"
 
 namespace rulelab::kuery {
@@ -71,20 +72,12 @@ std::optional<double> doc_number(DynRef v) {
   return std::nullopt;
 }
 
-// A document's number as a field of type t indexes it (Elasticsearch's numeric field types,
-// coerce on): integral types drop the fraction; nullopt for a value out of the type's range, which
-// Elasticsearch refuses as malformed ("out of range for a long": not indexed).
+// A document's number as a field of type t indexes it; nullopt for a value an integral type
+// refuses as malformed (elastic::fits_integral: not indexed).
 std::optional<double> doc_number_as(DynRef v, FieldType t) {
   auto d = doc_number(v);
-  if (!d || !is_integral(t)) return d;
-  const double x = std::trunc(*d);
-  double lo = -9223372036854775808.0, hi = 9223372036854775808.0;  // [lo, hi)
-  if (t == FieldType::Integer) lo = -2147483648.0, hi = 2147483648.0;
-  else if (t == FieldType::Short) lo = -32768.0, hi = 32768.0;
-  else if (t == FieldType::Byte) lo = -128.0, hi = 128.0;
-  else if (t == FieldType::UnsignedLong) lo = 0.0, hi = 18446744073709551616.0;
-  if (x < lo || x >= hi) return std::nullopt;
-  return *d;
+  if (d && is_integral(t) && !fits_integral(*d, t)) return std::nullopt;
+  return d;
 }
 
 double as_type(double d, FieldType t) {
