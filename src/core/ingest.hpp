@@ -71,7 +71,7 @@ struct IngestOptions {
   bool document_shapes = false;
   // Documents: drops, while reading, the documents the filter refuses (see DocumentFilter).
   std::function<std::unique_ptr<DocumentFilter>()> make_document_filter;
-  // Documents with a filter that names paths(): a last column "_matched" (bool), true for a
+  // Documents with a filter that names paths(): a column "_matched" (bool), true for a
   // document the filter judged DocumentFilter::Keep::Matched, false for any other.
   bool document_verdicts = false;
   // Documents: a column "_offset" (long): the byte offset of each document's line in the file,
