@@ -219,7 +219,13 @@ std::int64_t num(const nlohmann::json& o, const char* key, std::int64_t dflt) {
   auto it = o.find(key);
   if (it == o.end()) return dflt;
   if (it->is_number_integer()) return it->get<std::int64_t>();
-  if (it->is_number()) return static_cast<std::int64_t>(it->get<double>());
+  if (it->is_number()) {
+    // A double beyond int64's range (or NaN) has no integer value: the default, not a cast's
+    // undefined behaviour.
+    double d = it->get<double>();
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return dflt;
+    return static_cast<std::int64_t>(d);
+  }
   if (it->is_string()) {
     try {
       return std::stoll(it->get<std::string>());

@@ -111,6 +111,17 @@ TEST_CASE("NDJSON query position points into the export line") {
   CHECK(err.column == nd.find('(') + 1);
 }
 
+TEST_CASE("an export's numbers beyond int64 keep the default, not a cast's undefined behaviour") {
+  // Found by fuzz_kibana_ndjson: max_signals 4.79e20 was cast to a long (undefined behaviour).
+  const std::string nd =
+      "{\"rule_id\":\"r\",\"type\":\"query\",\"language\":\"kuery\",\"query\":\"a:1\","
+      "\"max_signals\":4.79223e20,\"risk_score\":50.0}\n";
+  auto r = load_elastic_text("e.ndjson", nd);
+  REQUIRE(r.ok());
+  CHECK(r->front().max_signals == 100);  // Kibana's default
+  CHECK(r->front().risk_score == 50);
+}
+
 TEST_CASE("Elastic date math (ES reference: Date math examples)") {
   // https://www.elastic.co/guide/en/elasticsearch/reference/current/common-options.html#date-math
   // "now = 2001-01-01 12:00:00": now+1h, now-1h, now-1h/d, 2001.02.01||+1M/d
