@@ -1,6 +1,7 @@
 #include "app/events.hpp"
 
 #include "core/datetime.hpp"
+#include "elastic/date.hpp"
 #include "core/ingest.hpp"
 #include "core/schema.hpp"
 #include "core/paths.hpp"
@@ -15,9 +16,16 @@
 namespace rulelab::app {
 
 std::optional<DateTime> dyn_time(DynRef v) {
-  if (v.is_string()) return parse_datetime(v.as_string());
-  if (v.is_number()) return DateTime{static_cast<std::int64_t>(v.as_number() * 10'000)};  // epoch millis
-  return std::nullopt;
+  // an Elastic document's date (strict_date_optional_time||epoch_millis, elastic/date.hpp)
+  std::optional<elastic::Instant> t;
+  if (v.kind() == DynKind::Int) t = elastic::date_from_json_integer(v.as_int());
+  else if (v.kind() == DynKind::Real) t = elastic::date_from_json_real(v.as_real());
+  else if (v.is_string())
+    if (auto pd = elastic::parse_date(v.as_string())) t = pd->at;
+  if (!t) return std::nullopt;
+  auto ticks = elastic::to_ticks(*t);
+  if (!ticks) return std::nullopt;
+  return DateTime{*ticks};
 }
 
 std::vector<std::string> rule_fields(const LoadedRule& rule) {

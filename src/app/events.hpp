@@ -46,7 +46,7 @@ Result<EventSpan> events_in_span(const LoadedRule& rule, const std::vector<DataS
 // The fields (columns, document paths) a rule's query names, in order of first use.
 std::vector<std::string> rule_fields(const LoadedRule& rule);
 
-// A document's time value: an ISO 8601 string, or a number of epoch milliseconds.
+// An Elastic document's time value as its date field reads it (elastic/date.hpp).
 std::optional<DateTime> dyn_time(DynRef v);
 
 // How many events lie before / after the window, and the earliest and latest event time.

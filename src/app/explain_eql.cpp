@@ -173,11 +173,8 @@ class EqlExplainer {
 std::optional<std::int64_t> doc_nanos(const eql::Doc& d, const std::string& field) {
   if (field.empty()) return std::nullopt;
   for (DynRef v : values_at(d.source, field)) {
-    if (v.is_string()) {
-      if (auto n = eql::parse_date_nanos(v.as_string())) return n;
-    } else if (v.is_number()) {
-      return static_cast<std::int64_t>(v.as_number() * 1'000'000);
-    }
+    const eql::Value t = eql::typed_value(v, eql::FieldType::Date);
+    if (t.kind == eql::Value::Kind::Date) return t.i;
   }
   return std::nullopt;
 }

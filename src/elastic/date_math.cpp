@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/datetime.hpp"
+#include "elastic/date.hpp"
 #include "elastic/elastic_rule.hpp"
 
 namespace rulelab::elastic {
@@ -96,15 +97,12 @@ std::optional<DateTime> eval_date_math(std::string_view e, DateTime now, bool up
   } else {
     const auto bars = e.find("||");
     std::string_view anchor = bars == std::string_view::npos ? e : e.substr(0, bars);
-    auto d = parse_datetime(anchor);
-    if (!d) {  // epoch milliseconds
-      if (anchor.empty() || anchor.find_first_not_of("0123456789-") != std::string_view::npos) return std::nullopt;
-      try {
-        d = DateTime{std::stoll(std::string(anchor)) * kMs};
-      } catch (...) {
-        return std::nullopt;
-      }
-    }
+    // the anchor as the date field's format reads it (strict_date_optional_time||epoch_millis)
+    auto pd = parse_date(anchor);
+    if (!pd) return std::nullopt;
+    auto ticks = to_ticks(pd->at);
+    if (!ticks) return std::nullopt;
+    std::optional<DateTime> d = DateTime{*ticks};
     t = *d;
     if (bars == std::string_view::npos) return t;
     i = bars + 2;

@@ -1,5 +1,6 @@
 // Field mapping types: ECS table, user mappings, dynamic mapping.
 #include "elastic/field_types.hpp"
+#include "elastic/date.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -395,12 +396,13 @@ bool looks_like_dynamic_date(std::string_view s) {
     return true;
   };
   if (s.size() >= 10 && digits(0, 4) && s[4] == '/' && digits(5, 2) && s[7] == '/' && digits(8, 2))
-    return parse_datetime(std::string(s.substr(0, 10)) .replace(4, 1, "-").replace(7, 1, "-")).has_value() &&
+    return parse_date(std::string(s.substr(0, 10)).replace(4, 1, "-").replace(7, 1, "-")).has_value() &&
            (s.size() == 10 || s[10] == ' ');
   if (!digits(0, 4)) return false;
   if (s.size() == 4) return false;  // a bare year is a number-looking string, not detected
   if (s.size() < 7 || s[4] != '-' || !digits(5, 2)) return false;
-  return parse_datetime(s).has_value() || (s.size() == 7 && parse_datetime(std::string(s) + "-01").has_value());
+  auto d = parse_date(s);  // strict_date_optional_time (elastic/date.hpp), not epoch_millis
+  return d && d->precision != DatePrecision::EpochMillis;
 }
 
 IndexFields::IndexFields(const FieldTypes& types, std::string_view index) : types_(&types) {

@@ -1,6 +1,7 @@
 #include "eql/eval.hpp"
 
 #include "elastic/coerce.hpp"
+#include "elastic/date.hpp"
 #include "elastic/ip.hpp"
 
 #include <boost/container/small_vector.hpp>
@@ -183,12 +184,6 @@ Value typed_value(DynRef v, FieldType type) {
     if (!elastic::fits_integral(d, elastic::FieldType::Long)) return std::nullopt;
     return static_cast<std::int64_t>(std::trunc(d));
   };
-  // Milliseconds since the epoch as nanoseconds, when they fit (whole milliseconds exactly).
-  auto nanos_of_ms = [](double ms) -> std::optional<std::int64_t> {
-    if (!std::isfinite(ms) || ms < -9.2e12 || ms > 9.2e12) return std::nullopt;
-    if (ms == std::trunc(ms)) return static_cast<std::int64_t>(ms) * 1'000'000;
-    return static_cast<std::int64_t>(ms * 1e6);
-  };
   switch (type) {
     case FieldType::Keyword:
     case FieldType::Text:
@@ -228,38 +223,15 @@ Value typed_value(DynRef v, FieldType type) {
         return Value::boolean(v.as_string() == "true");
       return Value::null();
     case FieldType::Date: {
-      // strict_date_optional_time||epoch_millis, Elasticsearch's default date format.
-      if (v.kind() == DynKind::Int) {
-        const std::int64_t ms = v.as_int();
-        if (ms < -9'200'000'000'000 || ms > 9'200'000'000'000) return Value::null();
-        return Value::date(ms * 1'000'000);
-      }
-      if (v.kind() == DynKind::Real) {
-        if (auto n = nanos_of_ms(v.as_real())) return Value::date(*n);
-        return Value::null();
-      }
-      if (!v.is_string()) return Value::null();
-      std::string_view s = v.as_string();
-      bool digits = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (digits && s.size() != 4) {
-        if (auto d = parse_double(s)) {
-          if (auto n = nanos_of_ms(std::trunc(*d))) return Value::date(*n);
-          return Value::null();
-        }
-      }
-      // epoch_millis with a fraction (date_nanos): "131509374294.365140".
-      auto dot = s.find('.');
-      if (dot != std::string_view::npos && dot > 0 && s.size() - dot - 1 <= 6 &&
-          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; }) &&
-          s.find('.', dot + 1) == std::string_view::npos) {
-        std::int64_t ms = 0, frac = 0;
-        std::from_chars(s.data(), s.data() + dot, ms);
-        std::string f(s.substr(dot + 1));
-        f.resize(6, '0');
-        std::from_chars(f.data(), f.data() + f.size(), frac);
-        return Value::date(ms * 1'000'000 + frac);
-      }
-      if (auto n = parse_date_nanos(s)) return Value::date(*n);
+      // strict_date_optional_time||epoch_millis, Elasticsearch's default date format (elastic/date.hpp).
+      std::optional<elastic::Instant> t;
+      if (v.kind() == DynKind::Int) t = elastic::date_from_json_integer(v.as_int());
+      else if (v.kind() == DynKind::Real) t = elastic::date_from_json_real(v.as_real());
+      else if (v.is_string())
+        if (auto d = elastic::parse_date(v.as_string())) t = d->at;
+      if (!t) return Value::null();
+      // (nanoseconds since the epoch reach from 1677 to 2262; a date outside is null here)
+      if (auto n = elastic::to_epoch_nanos(*t)) return Value::date(*n);
       return Value::null();
     }
     case FieldType::Unknown:

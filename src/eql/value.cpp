@@ -7,6 +7,7 @@
 
 #include "core/datetime.hpp"
 #include "core/dynamic.hpp"
+#include "elastic/date.hpp"
 
 namespace rulelab::eql {
 namespace {
@@ -87,37 +88,9 @@ std::optional<double> parse_number(std::string_view s) {
 }  // namespace
 
 std::optional<std::int64_t> parse_date_nanos(std::string_view s) {
-  auto dt = parse_datetime(s);
-  if (!dt) return std::nullopt;
-  std::int64_t ticks = dt->ticks;
-  std::int64_t sec_ticks = ticks - ((ticks % 10'000'000) + 10'000'000) % 10'000'000;
-  std::int64_t frac_ticks = ticks - sec_ticks;
-  std::int64_t frac_nanos = frac_ticks * 100;
-  // Keep nanosecond digits beyond the 100 ns ticks of the core parser.
-  auto t = s.find('T');
-  if (t == std::string_view::npos) t = s.find(' ');
-  if (t != std::string_view::npos) {
-    auto dot = s.find_first_of(".,", t);
-    if (dot != std::string_view::npos) {
-      std::int64_t n = 0;
-      int digits = 0;
-      for (std::size_t i = dot + 1; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i)
-        if (digits < 9) {
-          n = n * 10 + (s[i] - '0');
-          ++digits;
-        }
-      if (digits > 0) {
-        for (; digits < 9; ++digits) n *= 10;
-        frac_nanos = n;
-      }
-    }
-  }
-  // Nanoseconds since the epoch fit in 64 bits from 1677 to 2262 (Elasticsearch's date_nanos
-  // range is narrower still); a date outside is not a nanosecond date.
-  std::int64_t nanos = 0;
-  if (__builtin_mul_overflow(sec_ticks, std::int64_t{100}, &nanos) || __builtin_add_overflow(nanos, frac_nanos, &nanos))
-    return std::nullopt;
-  return nanos;
+  auto d = elastic::parse_date(s);
+  if (!d) return std::nullopt;
+  return elastic::to_epoch_nanos(d->at);
 }
 
 std::string to_text(const Value& v) {

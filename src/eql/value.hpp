@@ -41,8 +41,8 @@ std::string to_json_text(const Value& v);
 // fields sort; dates by instant; versions by semantic version precedence.
 std::optional<int> compare(const Value& a, const Value& b);
 
-// Parses an ISO 8601 date-time (or Elasticsearch's strict_date_optional_time forms) to
-// nanoseconds since the epoch, keeping nanosecond fractions.
+// A date as a date field reads it (strict_date_optional_time||epoch_millis, elastic/date.hpp) as
+// nanoseconds since the epoch; nullopt when it is none or lies outside 1677-2262.
 std::optional<std::int64_t> parse_date_nanos(std::string_view s);
 
 }  // namespace rulelab::eql

@@ -12,6 +12,7 @@
 #include "esql/engine.hpp"
 #include "esql/source.hpp"
 #include "elastic/coerce.hpp"
+#include "elastic/date.hpp"
 #include "elastic/field_types.hpp"
 
 namespace rulelab::esql {
@@ -182,20 +183,23 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
       else if (v.is_string()) s.i = v.get<std::string>() == "true";
       else return std::nullopt;
       return s;
-    case Type::Date:
-      if (v.is_number()) s.i = v.get<std::int64_t>();
-      else if (v.is_string()) {
-        auto d = parse_date(v.get<std::string>());
-        if (!d) {
-          // epoch millis as a string
-          try {
-            s.i = std::stoll(v.get<std::string>());
-          } catch (...) {
-            return std::nullopt;
-          }
-        } else s.i = *d;
-      } else return std::nullopt;
+    case Type::Date: {
+      // strict_date_optional_time||epoch_millis, the date field's default format (elastic/date.hpp)
+      std::optional<elastic::Instant> t;
+      if (v.is_number_integer()) {
+        if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+        t = elastic::date_from_json_integer(v.get<std::int64_t>());
+      } else if (v.is_number_float()) {
+        t = elastic::date_from_json_real(v.get<double>());
+      } else if (v.is_string()) {
+        if (auto pd = elastic::parse_date(v.get<std::string>())) t = pd->at;
+      }
+      if (!t) return std::nullopt;
+      auto ms = elastic::to_epoch_millis(*t);
+      if (!ms) return std::nullopt;
+      s.i = *ms;
       return s;
+    }
     case Type::Ip:
       if (v.is_string()) {
         auto ip = parse_ip(v.get<std::string>());

@@ -13,6 +13,7 @@
 #include "elastic/analyzer.hpp"
 #include "elastic/elastic_rule.hpp"
 #include "elastic/coerce.hpp"
+#include "elastic/date.hpp"
 #include "elastic/ip.hpp"
 
 namespace rulelab::kuery {
@@ -169,43 +170,27 @@ std::vector<QsTerm> query_string_terms(const std::vector<std::string>& segments)
 }
 
 // ---- dates --------------------------------------------------------------------------------------------
-// Rounds a parsed partial date up to the end of its precision, as ES's round-up parser does.
+// A date text as the field's format reads it (elastic/date.hpp); round_up moves it to the end of
+// the precision written, as Elasticsearch's round-up parser does for a range's upper bound
+// (2024-05 -> 2024-05-31T23:59:59.999).
 std::optional<DateTime> parse_date_text(std::string_view s, bool round_up) {
-  // precision from the text: yyyy, yyyy-MM, yyyy-MM-dd, ...THH, ...THH:mm, ...THH:mm:ss, fraction
-  std::string t(s);
-  std::size_t zone = std::string::npos;
-  const auto tpos = t.find_first_of("Tt ");
-  if (tpos != std::string::npos) {
-    const auto z = t.find_first_of("Zz+-", tpos);
-    zone = z;
-  }
-  const std::string body = zone == std::string::npos ? t : t.substr(0, zone);
-  const std::string zone_text = zone == std::string::npos ? "" : t.substr(zone);
-  std::string full = body;
-  char unit = 'f';  // fraction given: millisecond precision as written
-  if (body.size() == 4) { full += "-01-01"; unit = 'y'; }
-  else if (body.size() == 7) { full += "-01"; unit = 'M'; }
-  else if (body.size() == 10) { unit = 'd'; }
-  else if (tpos != std::string::npos) {
-    const std::string time = body.substr(tpos + 1);
-    if (time.size() == 2) { full += ":00:00"; unit = 'h'; }
-    else if (time.size() == 5) { full += ":00"; unit = 'm'; }
-    else if (time.size() == 8) { unit = 's'; }
-  }
-  auto d = parse_datetime(full + zone_text);
-  if (!d) return std::nullopt;
-  if (!round_up) return d;
+  auto pd = elastic::parse_date(s);
+  if (!pd) return std::nullopt;
+  auto ticks = elastic::to_ticks(pd->at);
+  if (!ticks) return std::nullopt;
+  const DateTime start{*ticks};
+  if (!round_up) return start;
   std::int64_t add = 0;
-  DateTime start = *d;
-  switch (unit) {
-    case 'y': return eval_date_math("now/y", start, true);
-    case 'M': return eval_date_math("now/M", start, true);
-    case 'd': add = kTicksPerDay; break;
-    case 'h': add = 3600 * kTicksPerSecond; break;
-    case 'm': add = 60 * kTicksPerSecond; break;
-    case 's': add = kTicksPerSecond; break;
-    default: {  // fraction: the rest of the millisecond
-      const std::int64_t ms = (d->ticks / kTicksPerMs) * kTicksPerMs;
+  switch (pd->precision) {
+    case elastic::DatePrecision::Year: return eval_date_math("now/y", start, true);
+    case elastic::DatePrecision::Month: return eval_date_math("now/M", start, true);
+    case elastic::DatePrecision::Day: add = kTicksPerDay; break;
+    case elastic::DatePrecision::Hour: add = 3600 * kTicksPerSecond; break;
+    case elastic::DatePrecision::Minute: add = 60 * kTicksPerSecond; break;
+    case elastic::DatePrecision::Second: add = kTicksPerSecond; break;
+    case elastic::DatePrecision::Fraction:
+    case elastic::DatePrecision::EpochMillis: {  // the rest of the millisecond
+      const std::int64_t ms = (start.ticks / kTicksPerMs) * kTicksPerMs;
       return DateTime{ms + kTicksPerMs - 1};
     }
   }
@@ -227,7 +212,7 @@ std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool 
     if (!d) return std::nullopt;
     return round_up ? d : DateTime{(d->ticks / kTicksPerMs) * kTicksPerMs};
   }
-  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos && text.size() != 4 && text.size() != 8) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos && text.size() != 4) {
     std::int64_t ms = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
     if (ec == std::errc() && p == text.data() + text.size()) {
@@ -245,21 +230,16 @@ std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool 
 }
 
 std::optional<DateTime> doc_date(DynRef v, bool nanos) {
-  std::optional<DateTime> d;
-  if (v.kind() == DynKind::Int) d = from_epoch_ms(v.as_int());
-  else if (v.kind() == DynKind::Real) {
-    const double t = v.as_real() * static_cast<double>(kTicksPerMs);
-    if (std::isfinite(t) && std::fabs(t) < 9.2e18) d = DateTime{static_cast<std::int64_t>(t)};
-  } else if (v.is_string()) {
-    const auto s = v.as_string();
-    if (!s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos && s.size() > 8) {
-      std::int64_t ms = 0;
-      if (std::from_chars(s.data(), s.data() + s.size(), ms).ec == std::errc()) d = from_epoch_ms(ms);
-    } else {
-      d = parse_datetime(s);
-    }
-  }
-  if (d && !nanos) d->ticks = d->ticks >= 0 ? (d->ticks / kTicksPerMs) * kTicksPerMs : -(((-d->ticks) + kTicksPerMs - 1) / kTicksPerMs) * kTicksPerMs;
+  std::optional<elastic::Instant> t;
+  if (v.kind() == DynKind::Int) t = elastic::date_from_json_integer(v.as_int());
+  else if (v.kind() == DynKind::Real) t = elastic::date_from_json_real(v.as_real());
+  else if (v.is_string())
+    if (auto pd = elastic::parse_date(v.as_string())) t = pd->at;
+  if (!t) return std::nullopt;
+  auto ticks = elastic::to_ticks(*t);
+  if (!ticks) return std::nullopt;
+  DateTime d{*ticks};
+  if (!nanos) d.ticks = d.ticks >= 0 ? (d.ticks / kTicksPerMs) * kTicksPerMs : -(((-d.ticks) + kTicksPerMs - 1) / kTicksPerMs) * kTicksPerMs;
   return d;
 }
 

@@ -1,0 +1,48 @@
+// Dates as Elasticsearch's date field reads them with its default format,
+// `strict_date_optional_time||epoch_millis`: shared by kuery, EQL and ES|QL, and the
+// application's event times, so that a value one of them reads as a date the others read alike.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace rulelab::elastic {
+
+// An instant: seconds since 1970-01-01T00:00:00Z and nanoseconds into that second (0..999,999,999).
+struct Instant {
+  std::int64_t seconds = 0;
+  std::int32_t nanos = 0;
+  friend bool operator==(const Instant&, const Instant&) = default;
+};
+
+// The last field a date text gives: a range query's upper bound written with less (2024-05)
+// stands for the end of that period (its round-up parser).
+enum class DatePrecision : std::uint8_t { Year, Month, Day, Hour, Minute, Second, Fraction, EpochMillis };
+
+struct ParsedDate {
+  Instant at;
+  DatePrecision precision = DatePrecision::EpochMillis;
+};
+
+// `strict_date_optional_time` first: yyyy[-MM[-dd['T'HH[:mm[:ss[(.|,)fraction of 1-9 digits]]]]]],
+// then an optional zone: Z, +HH, +HH:mm, +HHmm, +HH:mm:ss (within +-18:00), UTC, GMT or UT
+// (Iso8601Parser; a leading '-' is a negative year). A year of more than four digits needs a sign
+// (+12345-01-01). Day and month are checked against the calendar (2023-02-29 is none).
+// Then `epoch_millis`: [-]digits[.fraction of at most 6 digits]. A four-digit number is therefore
+// a year ("2024", as Elasticsearch reads it), not 2024 milliseconds.
+// nullopt: the text is no date for the field (malformed: not indexed, or the document refused).
+// Named zones other than UTC/GMT/UT (Europe/Paris) need the time-zone database: nullopt.
+std::optional<ParsedDate> parse_date(std::string_view text);
+
+// A JSON number in a date field: Elasticsearch parses its text with the same format, so an integer
+// of four digits is a year; other integers and decimals are epoch milliseconds.
+std::optional<Instant> date_from_json_integer(std::int64_t v);
+std::optional<Instant> date_from_json_real(double ms);
+
+// Epoch milliseconds (rounded down) and nanoseconds; nullopt when they do not fit in 64 bits.
+std::optional<std::int64_t> to_epoch_millis(const Instant& t);
+std::optional<std::int64_t> to_epoch_nanos(const Instant& t);
+// 100-nanosecond ticks since the epoch (rulelab's DateTime), rounded down.
+std::optional<std::int64_t> to_ticks(const Instant& t);
+
+}  // namespace rulelab::elastic
