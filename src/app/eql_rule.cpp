@@ -1,6 +1,9 @@
 // EQL rules prepared as Kibana runs them (see eql_rule.hpp).
 #include "app/eql_rule.hpp"
 
+#include <functional>
+#include "elastic/ip.hpp"
+
 #include <filesystem>
 
 #include "app/eql_read_filter.hpp"
@@ -141,22 +144,40 @@ void collect_fields(const eql::Expr& e, std::vector<const eql::Expr*>& out) {
     out.push_back(&e);
   for (const auto& a : e.args) collect_fields(*a, out);
 }
-std::vector<const eql::Expr*> query_fields(const eql::Query& q) {
-  std::vector<const eql::Expr*> out;
+// Each expression tree of a query: the filters' conditions and the join keys.
+void for_each_tree(const eql::Query& q, const std::function<void(const eql::Expr&)>& fn) {
   auto filter = [&](const eql::EventFilter& f) {
-    if (f.condition) collect_fields(*f.condition, out);
+    if (f.condition) fn(*f.condition);
   };
   filter(q.event);
-  for (const auto& k : q.shared_keys) collect_fields(*k, out);
+  for (const auto& k : q.shared_keys) fn(*k);
   for (const auto& s : q.stages) {
     filter(s.filter);
-    for (const auto& k : s.keys) collect_fields(*k, out);
+    for (const auto& k : s.keys) fn(*k);
   }
   if (q.until) {
     filter(q.until->filter);
-    for (const auto& k : q.until->keys) collect_fields(*k, out);
+    for (const auto& k : q.until->keys) fn(*k);
   }
+}
+std::vector<const eql::Expr*> query_fields(const eql::Query& q) {
+  std::vector<const eql::Expr*> out;
+  for_each_tree(q, [&](const eql::Expr& e) { collect_fields(e, out); });
   return out;
+}
+
+// String literals a query compares with a field (==, !=, <, <=, >, >=, in): the field and the
+// literal, for checks against the field's type.
+void collect_field_terms(const eql::Expr& e, std::vector<std::pair<const eql::Expr*, const eql::Expr*>>& out) {
+  const auto literal_string = [](const eql::Expr& x) { return x.kind == eql::ExprKind::Literal && x.value.kind == eql::Value::Kind::String; };
+  if (e.kind == eql::ExprKind::Compare && e.args.size() == 2) {
+    if (e.args[0]->kind == eql::ExprKind::Field && literal_string(*e.args[1])) out.emplace_back(e.args[0].get(), e.args[1].get());
+    if (e.args[1]->kind == eql::ExprKind::Field && literal_string(*e.args[0])) out.emplace_back(e.args[1].get(), e.args[0].get());
+  } else if (e.kind == eql::ExprKind::In && !e.args.empty() && e.args[0]->kind == eql::ExprKind::Field) {
+    for (std::size_t i = 1; i < e.args.size(); ++i)
+      if (literal_string(*e.args[i])) out.emplace_back(e.args[0].get(), e.args[i].get());
+  }
+  for (const auto& a : e.args) collect_field_terms(*a, out);
 }
 
 // Elasticsearch's EQL verifier rejects a query naming a field that no searched index maps
@@ -180,6 +201,24 @@ bool check_unknown_fields(const eql::Query& q, std::string_view query_text, cons
                                        "stream's mapping, ECS or the documents), as Elasticsearch's EQL verifier reports; write ?" +
                                        f->name + " to make the field optional",
                                        query_text, f->range.begin, where)
+                           .format());
+  }
+  // A string compared with an ip field becomes a term or range query on it, which reads the
+  // string as an address: a text that is none makes Elasticsearch refuse the search
+  // (IpFieldMapper; InetAddresses: "'x' is not an IP string literal.").
+  std::vector<std::pair<const eql::Expr*, const eql::Expr*>> terms;
+  for_each_tree(q, [&](const eql::Expr& e) { collect_field_terms(e, terms); });
+  for (const auto& [field, lit] : terms) {
+    bool ip = false;
+    for (const auto& ix : store.indexes())
+      if (ix.mapping)
+        if (const eql::FieldInfo* info = ix.mapping->find(ix.mapping->resolve(field->name)); info && info->type == eql::FieldType::Ip)
+          ip = true;
+    if (!ip || elastic::parse_ip(lit->value.s)) continue;
+    ok = false;
+    messages.push_back(eql::make_error("'" + lit->value.s + "' is not an IP string literal: [" + field->name +
+                                           "] is an ip field, and Elasticsearch refuses the search",
+                                       query_text, lit->range.begin, where)
                            .format());
   }
   return ok;

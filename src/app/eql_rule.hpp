@@ -81,7 +81,8 @@ std::optional<std::string> hydrate_eql_result(const eql::QueryResult& r, eql::Ev
 bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data, eql::EventStore& store, EqlTyping& t,
                      std::vector<std::string>& messages);
 // Elasticsearch's "Unknown column" check: false (with a positioned error each) when the query
-// names, without `?`, a field that no searched index maps.
+// names, without `?`, a field that no searched index maps, or compares an ip field with a string
+// that is no address ("'x' is not an IP string literal.").
 bool check_unknown_fields(const eql::Query& q, std::string_view query_text, const eql::SourceContext& where, const EqlTyping& t,
                           const eql::EventStore& store, std::vector<std::string>& messages);
 // Rows of a result as JSON texts: event queries give each event's document; sequences and samples

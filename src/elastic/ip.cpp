@@ -7,86 +7,133 @@ namespace rulelab::elastic {
 
 namespace {
 
-std::optional<IpBytes> parse_ipv4(std::string_view s) {
-  IpBytes b{};
-  b[10] = b[11] = 0xFF;
-  int part = 0;
-  std::size_t i = 0;
-  while (part < 4) {
-    if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-    unsigned v = 0;
-    std::size_t digits = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-      v = v * 10 + static_cast<unsigned>(s[i++] - '0');
-      if (++digits > 3 || v > 255) return std::nullopt;
-    }
-    b[12 + static_cast<std::size_t>(part)] = static_cast<std::uint8_t>(v);
-    ++part;
-    if (part < 4) {
-      if (i >= s.size() || s[i] != '.') return std::nullopt;
-      ++i;
+// Java int arithmetic (wraps at 32 bits), as InetAddresses accumulates a part's digits: a run of
+// digits long enough to wrap is what Elasticsearch reads, so it is what rulelab reads.
+std::int32_t java_int_step(std::int32_t v, int base, int digit) {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(v) * static_cast<std::uint32_t>(base) + static_cast<std::uint32_t>(digit));
+}
+
+// Dotted quad into b[first..first+3]: digits and dots only, no empty part, no leading zero
+// ("01" is none), each part at most 255.
+bool parse_v4(std::string_view s, std::uint8_t* out) {
+  int octet = 0, digits = 0;
+  std::int32_t current = 0;
+  for (char c : s) {
+    if (c == '.') {
+      if (octet >= 4 || digits == 0 || current > 255) return false;
+      out[octet++] = static_cast<std::uint8_t>(current);
+      current = 0;
+      digits = 0;
+    } else if (c >= '0' && c <= '9') {
+      if (digits != 0 && current == 0) return false;  // a leading zero
+      current = java_int_step(current, 10, c - '0');
+      ++digits;
+    } else {
+      return false;
     }
   }
-  if (i != s.size()) return std::nullopt;
+  if (octet != 3 || digits == 0 || current > 255) return false;
+  out[3] = static_cast<std::uint8_t>(current);
+  return true;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Hextets separated by ':' with at most one "::" (which stands for at least one zero hextet).
+std::optional<IpBytes> parse_v6(std::string_view s) {
+  const std::size_t len = s.size();
+  if (len < 2) return std::nullopt;
+  if (s[0] == ':' && s[1] != ':') return std::nullopt;
+  if (s[len - 1] == ':' && s[len - 2] != ':') return std::nullopt;
+  std::uint16_t hextets[8] = {};
+  int count = 0, compressed = -1;
+  std::size_t part_start = 0;
+  std::int32_t current = 0;
+  auto put = [&](std::int32_t h) {
+    if (count >= 8 || h > 0xFFFF) return false;
+    hextets[count++] = static_cast<std::uint16_t>(h);
+    return true;
+  };
+  for (std::size_t i = 0; i < len; ++i) {
+    const char c = s[i];
+    if (c == ':') {
+      if (part_start == i) {
+        if (compressed >= 0 && i != 1) return std::nullopt;  // a second "::"
+        compressed = count;
+      } else {
+        if (!put(current)) return std::nullopt;
+        current = 0;
+      }
+      part_start = i + 1;
+    } else {
+      const int h = hex_value(c);
+      if (h < 0) return std::nullopt;
+      current = java_int_step(current, 16, h);
+    }
+  }
+  if (part_start < len && !put(current)) return std::nullopt;
+  IpBytes b{};
+  if (compressed >= 0) {
+    if (count >= 8) return std::nullopt;
+    const int shift = 8 - count;
+    for (int k = count - 1; k >= compressed; --k) {
+      hextets[k + shift] = hextets[k];
+      hextets[k] = 0;
+    }
+  } else if (count != 8) {
+    return std::nullopt;
+  }
+  for (std::size_t k = 0; k < 8; ++k) {
+    b[2 * k] = static_cast<std::uint8_t>(hextets[k] >> 8);
+    b[2 * k + 1] = static_cast<std::uint8_t>(hextets[k] & 0xFF);
+  }
   return b;
 }
 
 }  // namespace
 
+// Elasticsearch's InetAddresses.ipStringToBytes: ASCII only; a '%' starts a scope id, which is
+// dropped (an empty one makes the text none); a colon after a dot makes it none; an IPv6 text
+// may end in a dotted quad after its last colon.
 std::optional<IpBytes> parse_ip(std::string_view s) {
-  if (s.find(':') == std::string_view::npos) return parse_ipv4(s);
-  if (auto pct = s.find('%'); pct != std::string_view::npos) s = s.substr(0, pct);
-  IpBytes b{};
-  std::vector<std::uint16_t> head, tail;
-  bool gap = false;
-  std::size_t i = 0;
-  if (s.substr(0, 2) == "::") {
-    gap = true;
-    i = 2;
-  }
-  while (i < s.size()) {
-    // an embedded IPv4 tail
-    const auto rest = s.substr(i);
-    if (rest.find('.') != std::string_view::npos && rest.find(':') == std::string_view::npos) {
-      auto v4 = parse_ipv4(rest);
-      if (!v4) return std::nullopt;
-      auto& dst = gap ? tail : head;
-      dst.push_back(static_cast<std::uint16_t>((*v4)[12] << 8 | (*v4)[13]));
-      dst.push_back(static_cast<std::uint16_t>((*v4)[14] << 8 | (*v4)[15]));
-      i = s.size();
+  std::ptrdiff_t last_colon = -1;
+  bool dot = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+    if (c == '.') {
+      dot = true;
+    } else if (c == ':') {
+      if (dot) return std::nullopt;
+      last_colon = static_cast<std::ptrdiff_t>(i);
+    } else if (c == '%') {
+      if (i + 1 == s.size()) return std::nullopt;
+      s = s.substr(0, i);
       break;
     }
-    unsigned v = 0;
-    std::size_t digits = 0;
-    while (i < s.size() && std::isxdigit(static_cast<unsigned char>(s[i]))) {
-      const char c = s[i++];
-      v = v * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10);
-      if (++digits > 4) return std::nullopt;
+  }
+  if (last_colon >= 0) {
+    if (!dot) return parse_v6(s);
+    std::uint8_t q[4];
+    if (!parse_v4(s.substr(static_cast<std::size_t>(last_colon) + 1), q)) return std::nullopt;
+    static const char hex[] = "0123456789abcdef";
+    std::string text(s.substr(0, static_cast<std::size_t>(last_colon) + 1));
+    for (int k = 0; k < 4; ++k) {
+      if (k == 2) text.push_back(':');
+      text.push_back(hex[q[k] >> 4]);
+      text.push_back(hex[q[k] & 15]);
     }
-    if (digits == 0) return std::nullopt;
-    (gap ? tail : head).push_back(static_cast<std::uint16_t>(v));
-    if (i == s.size()) break;
-    if (s[i] != ':') return std::nullopt;
-    ++i;
-    if (i < s.size() && s[i] == ':') {
-      if (gap) return std::nullopt;
-      gap = true;
-      ++i;
-    } else if (i == s.size()) {
-      return std::nullopt;
-    }
+    return parse_v6(text);
   }
-  const std::size_t n = head.size() + tail.size();
-  if ((!gap && n != 8) || (gap && n > 7)) return std::nullopt;
-  for (std::size_t k = 0; k < head.size(); ++k) {
-    b[2 * k] = static_cast<std::uint8_t>(head[k] >> 8);
-    b[2 * k + 1] = static_cast<std::uint8_t>(head[k] & 0xFF);
-  }
-  for (std::size_t k = 0; k < tail.size(); ++k) {
-    const std::size_t pos = 8 - tail.size() + k;
-    b[2 * pos] = static_cast<std::uint8_t>(tail[k] >> 8);
-    b[2 * pos + 1] = static_cast<std::uint8_t>(tail[k] & 0xFF);
-  }
+  if (!dot) return std::nullopt;
+  IpBytes b{};
+  b[10] = b[11] = 0xFF;
+  if (!parse_v4(s, b.data() + 12)) return std::nullopt;
   return b;
 }
 

@@ -1,4 +1,4 @@
-// IP addresses as Elasticsearch's ip field type reads and returns them: shared by kuery and EQL.
+// IP addresses as Elasticsearch's ip field type reads and returns them: shared by kuery, EQL and ES|QL.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -12,10 +12,11 @@ namespace rulelab::elastic {
 // stores it (InetAddressPoint).
 using IpBytes = std::array<std::uint8_t, 16>;
 
-// An address written as IPv4 dotted quad (each part 0-255, at most 3 digits) or IPv6 (hex groups,
-// one "::", an IPv4 tail; a zone index "%..." is dropped); nullopt when the text is none: a
-// document value that is none is malformed (not indexed), a query term that is none is refused
-// ("'x' is not an IP string literal.").
+// An address as Elasticsearch's InetAddresses reads it: IPv4 as a dotted quad (parts 0-255, no
+// leading zero: "010.0.0.1" is none), IPv6 as hex groups with at most one "::" and optionally a
+// dotted quad after the last colon; a scope id ("%eth0", either family) is dropped; non-ASCII
+// text is none. nullopt when the text is none: a document value that is none is malformed (not
+// indexed), a query term that is none is refused ("'x' is not an IP string literal.").
 std::optional<IpBytes> parse_ip(std::string_view s);
 
 // The address as Elasticsearch returns an ip field's value (NetworkAddress.format): an IPv4 or

@@ -339,84 +339,20 @@ bool wildcard_match(std::string_view p, std::string_view t) {
   return pi == p.size() && ti == t.size();
 }
 
-namespace {
-std::optional<std::array<std::uint8_t, 16>> parse_ip(std::string_view s, bool& v4) {
-  std::array<std::uint8_t, 16> a{};
-  if (s.find(':') == std::string_view::npos) {
-    v4 = true;
-    int parts = 0;
-    std::size_t pos = 0;
-    while (parts < 4) {
-      std::size_t dot = s.find('.', pos);
-      std::string_view part = s.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
-      unsigned n = 0;
-      auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
-      if (ec != std::errc() || p != part.data() + part.size() || part.empty() || n > 255) return std::nullopt;
-      a[12 + parts] = static_cast<std::uint8_t>(n);
-      ++parts;
-      if (dot == std::string_view::npos) break;
-      pos = dot + 1;
-    }
-    if (parts != 4) return std::nullopt;
-    a[10] = a[11] = 0xff;
-    return a;
-  }
-  v4 = false;
-  // IPv6 with at most one "::".
-  std::vector<std::uint16_t> head, tail;
-  bool gap = false;
-  std::size_t pos = 0;
-  if (s.substr(0, 2) == "::") {
-    gap = true;
-    pos = 2;
-  }
-  while (pos < s.size()) {
-    std::size_t colon = s.find(':', pos);
-    std::string_view part = s.substr(pos, colon == std::string_view::npos ? std::string_view::npos : colon - pos);
-    if (part.find('.') != std::string_view::npos) {  // embedded IPv4
-      bool dummy;
-      auto v = parse_ip(part, dummy);
-      if (!v) return std::nullopt;
-      (gap ? tail : head).push_back(static_cast<std::uint16_t>((*v)[12] << 8 | (*v)[13]));
-      (gap ? tail : head).push_back(static_cast<std::uint16_t>((*v)[14] << 8 | (*v)[15]));
-      break;
-    }
-    unsigned n = 0;
-    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n, 16);
-    if (ec != std::errc() || p != part.data() + part.size() || part.empty() || n > 0xffff) return std::nullopt;
-    (gap ? tail : head).push_back(static_cast<std::uint16_t>(n));
-    if (colon == std::string_view::npos) break;
-    if (s.substr(colon, 2) == "::") {
-      if (gap) return std::nullopt;
-      gap = true;
-      pos = colon + 2;
-    } else {
-      pos = colon + 1;
-    }
-  }
-  if (head.size() + tail.size() > 8 || (!gap && head.size() != 8)) return std::nullopt;
-  std::vector<std::uint16_t> all(head);
-  all.resize(8 - tail.size(), 0);
-  all.insert(all.end(), tail.begin(), tail.end());
-  for (int i = 0; i < 8; ++i) {
-    a[2 * i] = static_cast<std::uint8_t>(all[i] >> 8);
-    a[2 * i + 1] = static_cast<std::uint8_t>(all[i] & 0xff);
-  }
-  return a;
-}
-}  // namespace
-
 bool cidr_contains(std::string_view cidr, std::string_view ip) {
+  // Both read as the ip field reads addresses (elastic/ip.hpp); an IPv4 block covers its
+  // IPv4-mapped addresses, as the 16-byte form stores IPv4.
   std::size_t slash = cidr.find('/');
-  bool v4 = false, ipv4 = false;
-  auto net = parse_ip(cidr.substr(0, slash), v4);
-  auto addr = parse_ip(ip, ipv4);
+  const std::string_view base = cidr.substr(0, slash);
+  auto net = elastic::parse_ip(base);
+  auto addr = elastic::parse_ip(ip);
   if (!net || !addr) return false;
+  const bool v4 = base.find(':') == std::string_view::npos;
   int bits = v4 ? 32 : 128;
   if (slash != std::string_view::npos) {
     std::string_view b = cidr.substr(slash + 1);
     auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
-    if (ec != std::errc() || bits < 0 || bits > (v4 ? 32 : 128)) return false;
+    if (ec != std::errc() || p != b.data() + b.size() || bits < 0 || bits > (v4 ? 32 : 128)) return false;
   }
   if (v4) bits += 96;  // IPv4 lives in the IPv4-mapped range of 128-bit addresses
   for (int i = 0; i < bits; ++i) {
@@ -646,12 +582,33 @@ bool Evaluator::pattern_match(const Pattern& p, const Value& v, bool insensitive
 
 // A condition Elasticsearch runs as a query: true when any value of the field satisfies it.
 namespace {
-// A query term on a keyword field with a normalizer is normalized, as Elasticsearch's term query does.
+// A query term on a keyword field with a normalizer is normalized, as Elasticsearch's term query
+// does; on an ip field it is the address in the form the field's values read (0:0:0:0:0:0:0:1 is
+// ::1), as the ip field's term query parses it.
 Value normalized_term(const Value& lit, std::string_view field, const EventView& ev) {
   if (!ev.mapping || lit.kind != Value::Kind::String) return lit;
   const FieldInfo* info = ev.mapping->find(ev.mapping->resolve(field));
-  if (!info || !info->normalizer) return lit;
+  if (!info) return lit;
+  if (info->type == FieldType::Ip) {
+    if (auto ip = elastic::parse_ip(lit.s)) return Value::string(elastic::format_ip(*ip));
+    return lit;
+  }
+  if (!info->normalizer) return lit;
   return Value::string(info->normalizer->apply(lit.s));
+}
+
+// A range on an ip field compares addresses (their 16 bytes), not their text.
+std::optional<int> compare_ips(const Value& a, const Value& b) {
+  if (a.kind != Value::Kind::String || b.kind != Value::Kind::String) return std::nullopt;
+  auto x = elastic::parse_ip(a.s), y = elastic::parse_ip(b.s);
+  if (!x || !y) return std::nullopt;
+  return *x < *y ? -1 : (*x == *y ? 0 : 1);
+}
+
+bool ip_field(std::string_view field, const EventView& ev) {
+  if (!ev.mapping) return false;
+  const FieldInfo* info = ev.mapping->find(ev.mapping->resolve(field));
+  return info && info->type == FieldType::Ip;
 }
 }  // namespace
 
@@ -675,8 +632,9 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
       }
       if (op == Op::Ne)  // must_not term: no value equal (a missing field passes)
         return std::none_of(vals.begin(), vals.end(), [&](const Value& v) { return equal_values(v, lit, false); });
+      const bool ip = ip_field(f.name, ev);
       return std::any_of(vals.begin(), vals.end(), [&](const Value& v) {
-        auto c = compare(v, lit);
+        auto c = ip ? compare_ips(v, lit) : compare(v, lit);
         return c && compare_holds(op, *c);
       });
     }

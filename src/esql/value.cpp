@@ -1,7 +1,7 @@
 // ES|QL values: type names, comparisons, and the text forms ES|QL prints (dates, IPs, doubles).
 #include "esql/value.hpp"
+#include "elastic/ip.hpp"
 
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <charconv>
@@ -289,46 +289,16 @@ std::optional<std::int64_t> parse_date(std::string_view s) {
 }
 
 std::optional<std::string> parse_ip(std::string_view s) {
-  std::string str(s);
-  unsigned char buf[16] = {};
-  if (str.find(':') == std::string::npos) {
-    // Strict dotted quad: four decimal parts, no leading zeros beyond "0".
-    unsigned char v4[4];
-    std::size_t i = 0;
-    for (int part = 0; part < 4; ++part) {
-      std::size_t st = i;
-      int v = 0;
-      // (a fourth digit already makes the part invalid: no more are read, so v cannot overflow)
-      while (i < str.size() && i - st < 4 && std::isdigit(static_cast<unsigned char>(str[i]))) v = v * 10 + (str[i++] - '0');
-      if (i == st || i - st > 3 || v > 255 || (i - st > 1 && str[st] == '0')) return std::nullopt;
-      v4[part] = static_cast<unsigned char>(v);
-      if (part < 3) {
-        if (i >= str.size() || str[i] != '.') return std::nullopt;
-        ++i;
-      }
-    }
-    if (i != str.size()) return std::nullopt;
-    buf[10] = buf[11] = 0xff;
-    std::memcpy(buf + 12, v4, 4);
-  } else {
-    if (inet_pton(AF_INET6, str.c_str(), buf) != 1) return std::nullopt;
-  }
-  return std::string(reinterpret_cast<char*>(buf), 16);
+  auto b = elastic::parse_ip(s);  // as the ip field reads it (InetAddresses)
+  if (!b) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(b->data()), 16);
 }
 
 std::string format_ip(std::string_view b) {
   if (b.size() != 16) return std::string(b);
-  const auto* u = reinterpret_cast<const unsigned char*>(b.data());
-  bool v4 = true;
-  for (int i = 0; i < 10; ++i) v4 = v4 && u[i] == 0;
-  v4 = v4 && u[10] == 0xff && u[11] == 0xff;
-  char out[64];
-  if (v4) {
-    std::snprintf(out, sizeof out, "%u.%u.%u.%u", u[12], u[13], u[14], u[15]);
-    return out;
-  }
-  inet_ntop(AF_INET6, u, out, sizeof out);
-  return out;
+  elastic::IpBytes bytes;
+  std::memcpy(bytes.data(), b.data(), 16);
+  return elastic::format_ip(bytes);  // NetworkAddress.format
 }
 
 std::string to_text(Type t, const Scalar& v) {

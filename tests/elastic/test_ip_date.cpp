@@ -1,0 +1,82 @@
+// The Elastic field model's value readers: addresses as Elasticsearch's InetAddresses reads them
+// and dates as a date field's default format (strict_date_optional_time||epoch_millis) reads them.
+// Expected values: the ip field type page ("ip" mapping, NetworkAddress formatting), the date
+// field type and built-in date formats pages of the Elasticsearch reference.
+#include <doctest/doctest.h>
+
+#include "elastic/date.hpp"
+#include "elastic/ip.hpp"
+
+using namespace rulelab::elastic;
+
+namespace {
+std::string ip(std::string_view s) {
+  auto b = parse_ip(s);
+  return b ? format_ip(*b) : "none";
+}
+std::string iso(std::string_view s) {
+  auto d = parse_date(s);
+  if (!d) return "none";
+  auto ms = to_epoch_millis(d->at);
+  return ms ? std::to_string(*ms) + "+" + std::to_string(d->at.nanos % 1'000'000) : "out of range";
+}
+}  // namespace
+
+TEST_CASE("ip: the forms InetAddresses reads, shown as NetworkAddress.format shows them") {
+  CHECK(ip("10.0.0.5") == "10.0.0.5");
+  CHECK(ip("::ffff:10.0.0.5") == "10.0.0.5");   // IPv4-mapped is the IPv4 address
+  CHECK(ip("0:0:0:0:0:0:0:1") == "::1");
+  CHECK(ip("::") == "::");
+  CHECK(ip("1::") == "1::");
+  CHECK(ip("2001:DB8:0:0:1:0:0:1") == "2001:db8::1:0:0:1");  // the first longest zero run
+  CHECK(ip("::1.2.3.4") == "::102:304");         // IPv4-compatible stays IPv6
+  CHECK(ip("1:2:3:4:5:6:1.2.3.4") == "1:2:3:4:5:6:102:304");
+  CHECK(ip("fe80::1%eth0") == "fe80::1");        // a scope id is dropped
+  CHECK(ip("10.0.0.5%eth0") == "10.0.0.5");
+}
+
+TEST_CASE("ip: texts that are no address") {
+  for (const char* s : {"010.0.0.1", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "10.0.0.5%", ":::", "1::2::3",
+                        "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:1.2.3.4", ":1::", "1::2:", "12345::", "1.2.3.4:5::", "localhost", "",
+                        "1:2:3:4:5:6:7:8::"})
+    CHECK_MESSAGE(ip(s) == "none", s);
+}
+
+TEST_CASE("date: strict_date_optional_time, then epoch_millis") {
+  CHECK(iso("1970-01-01T00:00:01Z") == "1000+0");
+  CHECK(iso("1970-01-01T01:00:01+01:00") == "1000+0");
+  CHECK(iso("1970-01-01T01:00:01+0100") == "1000+0");
+  CHECK(iso("1970-01-01T01:00:01+01") == "1000+0");
+  CHECK(iso("1970-01-01T00:00:01.5Z") == "1500+0");
+  CHECK(iso("1970-01-01T00:00:01,5") == "1500+0");
+  CHECK(iso("1970-01-01T00:00:01.123456789Z") == "1123+456789");
+  CHECK(iso("1970-01-02") == "86400000+0");
+  CHECK(iso("1970-02") == "2678400000+0");
+  CHECK(iso("1970") == "0+0");                      // four digits: a year
+  CHECK(iso("1000") == "-30610224000000+0");        // the year 1000, not 1000 ms
+  CHECK(iso("1970-01-01T00:00:01UTC") == "1000+0");
+  CHECK(iso("1970-01-01T01:00:01GMT+01:00") == "1000+0");
+  CHECK(iso("86400000") == "86400000+0");           // epoch_millis
+  CHECK(iso("1.5") == "1+500000");
+  CHECK(iso("-1") == "-1+0");
+  CHECK(iso("2024-02-29") != "none");               // a leap day
+  for (const char* s : {"2023-02-29", "2024-13-01", "2024-00-10", "2024-01-01 10:00:00", "12/01/2024", "2024-1-1",
+                        "Sun, 01 Dec 2024 10:00:00 GMT", "2024-01-01T25:00", "2024-01-01T10:00:00.1234567891Z",
+                        "2024-01-01T10:00:00z", "2024-01-01T10:00:00+19:00", "1.1234567", "99999999999999999999",
+                        "2024-01-01T10:00:00Europe/Paris", ""})
+    CHECK_MESSAGE(iso(s) == "none", s);
+}
+
+TEST_CASE("date: a JSON number is read from its text") {
+  auto year = date_from_json_integer(2024);
+  REQUIRE(year);
+  CHECK(to_epoch_millis(*year) == 1704067200000);   // 2024-01-01T00:00:00Z
+  auto ms = date_from_json_integer(1704067200000);
+  REQUIRE(ms);
+  CHECK(to_epoch_millis(*ms) == 1704067200000);
+  auto real = date_from_json_real(1.5);
+  REQUIRE(real);
+  CHECK(real->seconds == 0);
+  CHECK(real->nanos == 1'500'000);
+  CHECK_FALSE(date_from_json_real(1e300));
+}
