@@ -630,9 +630,16 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
         if (op == Op::Ne) return !vals.empty();
         return false;
       }
-      if (op == Op::Ne)  // must_not term: no value equal (a missing field passes)
-        return std::none_of(vals.begin(), vals.end(), [&](const Value& v) { return equal_values(v, lit, false); });
       const bool ip = ip_field(f.name, ev);
+      // A term on an ip field may be a CIDR block ("10.0.0.0/8"): any address in it (ip field
+      // type, "Querying ip fields").
+      const bool block = ip && lit.kind == Value::Kind::String && lit.s.find('/') != std::string::npos;
+      const auto equal = [&](const Value& v) {
+        return block ? v.kind == Value::Kind::String && cidr_contains(lit.s, v.s) : equal_values(v, lit, false);
+      };
+      if (op == Op::Ne)  // must_not term: no value equal (a missing field passes)
+        return std::none_of(vals.begin(), vals.end(), equal);
+      if (op == Op::Eq && block) return std::any_of(vals.begin(), vals.end(), equal);
       return std::any_of(vals.begin(), vals.end(), [&](const Value& v) {
         auto c = ip ? compare_ips(v, lit) : compare(v, lit);
         return c && compare_holds(op, *c);
@@ -640,9 +647,16 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
     }
     case ExprKind::In: {
       field_values(e.args[0]->name, ev, vals);
+      const bool ip = ip_field(e.args[0]->name, ev);
       bool any = std::any_of(vals.begin(), vals.end(), [&](const Value& v) {
-        for (std::size_t i = 1; i < e.args.size(); ++i)
-          if (equal_values(v, normalized_term(e.args[i]->value, e.args[0]->name, ev), e.insensitive)) return true;
+        for (std::size_t i = 1; i < e.args.size(); ++i) {
+          const Value term = normalized_term(e.args[i]->value, e.args[0]->name, ev);
+          if (ip && term.kind == Value::Kind::String && term.s.find('/') != std::string::npos) {  // a CIDR block
+            if (v.kind == Value::Kind::String && cidr_contains(term.s, v.s)) return true;
+            continue;
+          }
+          if (equal_values(v, term, e.insensitive)) return true;
+        }
         return false;
       });
       return e.negated ? !any : any;
