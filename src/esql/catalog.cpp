@@ -687,4 +687,12 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   return rows;
 }
 
+bool value_is_malformed(DynRef v, const std::string& mapping_type) {
+  if (!v.valid() || v.is_null() || v.is_object() || v.is_array()) return false;
+  const Type t = esql_type(mapping_type);
+  if (t == Type::Unsupported || t == Type::Keyword || t == Type::Text || t == Type::Version) return false;
+  const nlohmann::json j = nlohmann::json::parse(to_json(v), nullptr, false);
+  return !j.is_discarded() && !convert(j, t, mapping_type, "").has_value();
+}
+
 }  // namespace rulelab::esql

@@ -840,8 +840,9 @@ namespace {
 
 // METADATA _ignored: the fields of a document that Elasticsearch did not index, those whose
 // keyword value is longer than the mapping's ignore_above (sub-fields included; a string field
-// with no mapping gets the dynamic text + .keyword (ignore_above 256)); sorted, each once.
-// Malformed values (ignore_malformed) are not detected.
+// with no mapping gets the dynamic text + .keyword (ignore_above 256)) and those whose value the
+// field's type cannot take (ignore_malformed: DocumentParserContext.addIgnoredField); sorted,
+// each once.
 Cell ignored_fields(const Index& idx, DynRef doc) {
   std::set<std::string> names;
   auto too_long = [](DynRef v, std::int64_t limit) {
@@ -856,6 +857,7 @@ Cell ignored_fields(const Index& idx, DynRef doc) {
     for_each_value_at(doc, path, [&](DynRef v) {
       if (rf) {
         if (elastic::is_keyword_like(rf->mapping.type) && too_long(v, rf->mapping.ignore_above)) names.insert(path);
+        if (value_is_malformed(v, rf->mapping.type_name)) names.insert(path);
         for (const auto& [sub, m] : rf->mapping.multi_fields)
           if (elastic::is_keyword_like(m.type) && too_long(v, m.ignore_above)) names.insert(path + "." + sub);
       } else if (!idx.types || idx.types->dynamic()) {

@@ -42,4 +42,9 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
 // document (Index::sources), for queries that read them (KQL, MATCH, `:`, _source, _ignored).
 Result<Index> load_streamed(const Index& idx, bool with_sources);
 
+// Whether a document value is one its mapped field's type cannot take (`mapping_type`, e.g.
+// "long", "ip", "date"): Elasticsearch does not index it and, where the index ignores malformed
+// values, lists the field in the document's _ignored.
+bool value_is_malformed(DynRef v, const std::string& mapping_type);
+
 }  // namespace rulelab::esql
