@@ -237,6 +237,55 @@ bool check_unknown_fields(const eql::Query& q, std::string_view query_text, cons
 }
 
 
+std::vector<std::string> eql_malformed_notes(const eql::Query& q, const EventStore& store) {
+  std::vector<std::string> notes;
+  const auto type_text = [](eql::FieldType t) {
+    switch (t) {
+      case eql::FieldType::Long: return "long";
+      case eql::FieldType::Double: return "double";
+      case eql::FieldType::Date: return "date";
+      case eql::FieldType::Ip: return "ip";
+      case eql::FieldType::Boolean: return "boolean";
+      default: return "";
+    }
+  };
+  std::vector<const eql::Expr*> fields = query_fields(q);
+  std::vector<DynRef> vals;
+  for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
+    const auto& index = store.indexes()[ix];
+    if (!index.mapping) continue;
+    for (const eql::Expr* f : fields) {
+      const std::string path = index.mapping->resolve(f->name);
+      const eql::FieldInfo* info = index.mapping->find(path);
+      if (!info || !*type_text(info->type)) continue;
+      const std::string& source = info->source_path.empty() ? path : info->source_path;
+      std::size_t count = 0, first_line = 0;
+      std::string first;
+      for (const auto& d : store.docs()) {
+        if (d.index != ix) continue;
+        vals.clear();
+        eql::collect_values(d.source, source, vals);
+        for (DynRef v : vals) {
+          if (v.is_null() || v.is_object() || v.is_array()) continue;
+          if (eql::typed_value(v, info->type).kind != eql::Value::Kind::Null) continue;
+          if (count++ == 0) {
+            first_line = d.line;
+            first = to_json(v);
+            if (first.size() > 80) first = first.substr(0, 77) + "...";
+          }
+        }
+      }
+      if (!count) continue;
+      notes.push_back("index " + index.name + ": " + std::to_string(count) + " value(s) of " + f->name + " cannot be read as " +
+                      type_text(info->type) + " (the first at line " + std::to_string(first_line) + ": " + first +
+                      "); the field is read as missing there, as Elasticsearch indexes such documents where the index "
+                      "ignores malformed values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index "
+                      "without that setting refuses them");
+    }
+  }
+  return notes;
+}
+
 std::string iso_nanos(std::int64_t nanos) {
   std::int64_t ticks = nanos >= 0 ? nanos / 100 : -((-nanos + 99) / 100);
   return format_datetime(DateTime{ticks});

@@ -85,6 +85,11 @@ bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data,
 // that is no address ("'x' is not an IP string literal.").
 bool check_unknown_fields(const eql::Query& q, std::string_view query_text, const eql::SourceContext& where, const EqlTyping& t,
                           const eql::EventStore& store, std::vector<std::string>& messages);
+// Notes on the values of the fields the query reads that their type cannot take (a word in a long
+// field, a string that is no IP or no date): read as missing, as Elasticsearch indexes them with
+// ignore_malformed; one note per index and field, with the count and the first value and line.
+// Over the documents loaded (those the raw prefilter skipped cannot match the query anyway).
+std::vector<std::string> eql_malformed_notes(const eql::Query& q, const eql::EventStore& store);
 // Rows of a result as JSON texts: event queries give each event's document; sequences and samples
 // give {"sequence": N, "stage": I, "_index": ..., "_source": {...}} (missing stages {"missing": true}).
 // `first`, `count`: only those events or matches (numbered as in the whole result).

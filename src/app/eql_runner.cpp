@@ -103,6 +103,7 @@ class EqlRunner : public Runner {
     if (r->without_timestamp && r->kind != eql::QueryKind::Sample)
       out.notes.push_back(std::to_string(r->without_timestamp) + " document(s) without a readable " + opts.timestamp_field +
                           " were left out (EQL orders events by time)");
+    for (auto& n : eql_malformed_notes(run_->query, store)) out.notes.push_back(std::move(n));
     if (out.rows.empty() && explain_misses) {
       if (auto events = event_times(rule_, data_.data)) out.missed = window_miss(*events, *out.window);
     }

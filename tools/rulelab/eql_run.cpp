@@ -170,6 +170,7 @@ int query_eql(const QueryArgs& a) {
     std::cout << "]}\n";
   }
   if (!shown) return 1;
+  for (const auto& n : app::eql_malformed_notes(*q, store)) std::cerr << "note: " << n << "\n";
   if (r->without_timestamp && r->kind != eql::QueryKind::Sample)
     std::cerr << "note: " << r->without_timestamp << " document(s) without a readable " << opts.timestamp_field
               << " were left out (EQL orders events by time)\n";
