@@ -65,43 +65,11 @@ bool load_mappings(const std::string& spec, const std::vector<DataSpec>& data, E
 
 // Field types of one index as kql resolves them (user mapping, else ECS and integrations, else
 // Elasticsearch's dynamic mapping of the documents' values), as an EQL mapping.
-eql::Mapping mapping_from_kql(const elastic::IndexFields& fields) {
-  eql::Mapping m;
-  for (const auto& name : fields.all_fields()) m.set(name, eql_field_info(name, fields.resolve(name)));
-  return m;
-}
+eql::Mapping mapping_from_kql(const elastic::IndexFields& fields) { return eql::Mapping::from_fields(fields); }
 
 }  // namespace
 
-static eql::FieldType eql_type_of(elastic::FieldType t) {
-  using K = elastic::FieldType;
-  if (elastic::is_keyword_like(t)) return eql::FieldType::Keyword;
-  if (elastic::is_text_like(t)) return eql::FieldType::Text;
-  if (elastic::is_integral(t)) return eql::FieldType::Long;
-  if (elastic::is_numeric(t)) return eql::FieldType::Double;
-  if (t == K::Date || t == K::DateNanos) return eql::FieldType::Date;
-  if (t == K::Ip) return eql::FieldType::Ip;
-  if (t == K::Boolean) return eql::FieldType::Boolean;
-  return eql::FieldType::Unknown;
-}
-
-eql::FieldInfo eql_field_info(const std::string& name, const elastic::ResolvedField& rf) {
-  eql::FieldInfo info;
-  if (rf.mapping.type == elastic::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
-  else info.type = eql_type_of(rf.mapping.type);
-  if (elastic::is_keyword_like(rf.mapping.type)) {
-    info.ignore_above = rf.mapping.ignore_above;
-    info.normalizer = rf.mapping.normalizer;
-  }
-  if (elastic::is_text_like(rf.mapping.type))
-    for (const auto& [sub, sm] : rf.mapping.multi_fields)
-      if (elastic::is_keyword_like(sm.type)) {
-        info.ignore_above = sm.ignore_above;
-        break;
-      }
-  if (!rf.source_path.empty() && rf.source_path != name) info.source_path = rf.source_path;
-  return info;
-}
+eql::FieldInfo eql_field_info(const std::string& name, const elastic::ResolvedField& rf) { return eql::field_info(name, rf); }
 
 // Types for every index of the store. `--mapping INDEX=FILE,...` gives each index its own mapping
 // (nothing else); otherwise kql's field types (ECS + the optional mapping FILE + dynamic mapping)
@@ -109,7 +77,6 @@ eql::FieldInfo eql_field_info(const std::string& name, const elastic::ResolvedFi
 bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data, EventStore& store, EqlTyping& t,
                      std::vector<std::string>& messages) {
   bool per_index_files = spec.find('=') != std::string::npos;
-  std::optional<eql::Mapping> user;
   if (!spec.empty() && !per_index_files) {
     auto text = read_text(spec);
     if (!text) {
@@ -121,17 +88,13 @@ bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data,
       { std::ostringstream m_; m_ << n.error().format(); messages.push_back(m_.str()); }
       return false;
     }
-    auto m = eql::Mapping::from_json(*text, spec);
-    if (m) user = std::move(m.value());
   }
   for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
     auto f = std::make_unique<elastic::IndexFields>(t.types, store.indexes()[ix].name);
     for (const auto& d : store.docs())
       if (d.index == ix) f->observe(d.source, d.shape);
     if (!per_index_files) {
-      eql::Mapping m = mapping_from_kql(*f);
-      if (user) m.overlay(*user);
-      store.set_mapping(store.indexes()[ix].name, std::move(m));
+      store.set_mapping(store.indexes()[ix].name, mapping_from_kql(*f));
     }
     t.per_index.push_back(std::move(f));
   }

@@ -52,7 +52,7 @@ FieldType field_type_from_name(std::string_view n) {
       {"integer", FieldType::Integer}, {"short", FieldType::Short}, {"byte", FieldType::Byte},
       {"unsigned_long", FieldType::UnsignedLong}, {"double", FieldType::Double}, {"float", FieldType::Float},
       {"half_float", FieldType::HalfFloat}, {"scaled_float", FieldType::ScaledFloat}, {"date", FieldType::Date},
-      {"date_nanos", FieldType::DateNanos}, {"ip", FieldType::Ip}, {"boolean", FieldType::Boolean},
+      {"date_nanos", FieldType::DateNanos}, {"ip", FieldType::Ip}, {"boolean", FieldType::Boolean}, {"version", FieldType::Version},
       {"flattened", FieldType::Flattened}, {"nested", FieldType::Nested}, {"object", FieldType::Object},
       {"geo_point", FieldType::GeoPoint}, {"alias", FieldType::Alias}};
   for (const auto& [name, t] : kTypes)

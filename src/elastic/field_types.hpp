@@ -29,7 +29,7 @@ namespace rulelab::elastic {
 enum class FieldType {
   Keyword, ConstantKeyword, Wildcard, Text, MatchOnlyText,
   Long, Integer, Short, Byte, UnsignedLong, Double, Float, HalfFloat, ScaledFloat,
-  Date, DateNanos, Ip, Boolean, Flattened, Nested, Object, GeoPoint, Alias, Other
+  Date, DateNanos, Ip, Boolean, Version, Flattened, Nested, Object, GeoPoint, Alias, Other
 };
 FieldType field_type_from_name(std::string_view name);
 bool is_keyword_like(FieldType t);  // keyword, constant_keyword, wildcard, flattened leaves

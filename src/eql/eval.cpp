@@ -19,78 +19,55 @@
 namespace rulelab::eql {
 
 // ---- mapping -------------------------------------------------------------------------------------
+// One mapping model (elastic/field_types.hpp) for kuery, EQL and ES|QL: an EQL mapping is the
+// Elastic field model's resolution of each field, as EQL reads it.
 namespace {
-
-FieldType type_from_name(std::string_view t) {
-  if (t == "keyword" || t == "constant_keyword" || t == "wildcard") return FieldType::Keyword;
-  if (t == "text" || t == "match_only_text") return FieldType::Text;
-  if (t == "long" || t == "integer" || t == "short" || t == "byte" || t == "unsigned_long") return FieldType::Long;
-  if (t == "double" || t == "float" || t == "half_float" || t == "scaled_float") return FieldType::Double;
-  if (t == "date" || t == "date_nanos") return FieldType::Date;
-  if (t == "ip") return FieldType::Ip;
-  if (t == "version") return FieldType::Version;
-  if (t == "boolean") return FieldType::Boolean;
+FieldType eql_type_of(elastic::FieldType t) {
+  using K = elastic::FieldType;
+  if (elastic::is_keyword_like(t)) return FieldType::Keyword;
+  if (elastic::is_text_like(t)) return FieldType::Text;
+  if (elastic::is_integral(t)) return FieldType::Long;
+  if (elastic::is_numeric(t)) return FieldType::Double;
+  if (t == K::Date || t == K::DateNanos) return FieldType::Date;
+  if (t == K::Ip) return FieldType::Ip;
+  if (t == K::Boolean) return FieldType::Boolean;
+  if (t == K::Version) return FieldType::Version;
   return FieldType::Unknown;
 }
-
-void walk_properties(const nlohmann::json& props, const std::string& prefix, Mapping& m) {
-  if (!props.is_object()) return;
-  for (auto it = props.begin(); it != props.end(); ++it) {
-    std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
-    const auto& def = it.value();
-    if (!def.is_object()) continue;
-    if (def.contains("properties")) walk_properties(def["properties"], path, m);
-    if (!def.contains("type") || !def["type"].is_string()) continue;
-    std::string type = def["type"].get<std::string>();
-    FieldInfo info;
-    if (type == "alias") {
-      if (def.contains("path") && def["path"].is_string()) info.alias_of = def["path"].get<std::string>();
-    } else {
-      info.type = type_from_name(type);
-    }
-    if (def.contains("ignore_above") && def["ignore_above"].is_number_integer()) info.ignore_above = def["ignore_above"].get<std::int64_t>();
-    if (def.contains("null_value") && !def["null_value"].is_null())
-      info.null_value = def["null_value"].is_string() ? def["null_value"].get<std::string>() : def["null_value"].dump();
-    m.set(path, info);
-    if (def.contains("fields") && def["fields"].is_object()) {
-      for (auto f = def["fields"].begin(); f != def["fields"].end(); ++f)
-        if (f.value().is_object() && f.value().contains("type") && f.value()["type"].is_string()) {
-          FieldInfo sub;
-          sub.type = type_from_name(f.value()["type"].get<std::string>());
-          if (f.value().contains("ignore_above") && f.value()["ignore_above"].is_number_integer())
-            sub.ignore_above = f.value()["ignore_above"].get<std::int64_t>();
-          // EQL matches a text field exactly through its keyword sub-field.
-          sub.source_path = path;
-          if (info.type == FieldType::Text && sub.type == FieldType::Keyword && sub.ignore_above >= 0) {
-            info.ignore_above = sub.ignore_above;
-            m.set(path, info);
-          }
-          m.set(path + "." + f.key(), sub);
-        }
-    }
-  }
-}
-
-const nlohmann::json* find_properties(const nlohmann::json& j) {
-  if (!j.is_object()) return nullptr;
-  if (j.contains("properties")) return &j["properties"];
-  if (j.contains("mappings")) return find_properties(j["mappings"]);
-  // GET index/_mapping: {"index-name": {"mappings": {...}}}
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (auto p = find_properties(it.value())) return p;
-  return nullptr;
-}
-
 }  // namespace
 
-Result<Mapping> Mapping::from_json(std::string_view json, const std::string& file) {
-  nlohmann::json j = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
-  if (j.is_discarded()) return Error("not valid JSON (an Elasticsearch index mapping was expected)", file);
-  const nlohmann::json* props = find_properties(j);
-  if (!props) return Error("no \"properties\" in this index mapping", file);
+FieldInfo field_info(const std::string& name, const elastic::ResolvedField& rf) {
+  FieldInfo info;
+  if (rf.mapping.type == elastic::FieldType::Alias) info.alias_of = rf.mapping.alias_path;
+  else info.type = eql_type_of(rf.mapping.type);
+  if (elastic::is_keyword_like(rf.mapping.type)) {
+    info.ignore_above = rf.mapping.ignore_above;
+    info.normalizer = rf.mapping.normalizer;
+  }
+  // EQL matches a text field exactly through its keyword sub-field.
+  if (elastic::is_text_like(rf.mapping.type))
+    for (const auto& [sub, sm] : rf.mapping.multi_fields)
+      if (elastic::is_keyword_like(sm.type)) {
+        info.ignore_above = sm.ignore_above;
+        break;
+      }
+  info.null_value = rf.mapping.null_value;
+  if (!rf.source_path.empty() && rf.source_path != name) info.source_path = rf.source_path;
+  return info;
+}
+
+Mapping Mapping::from_fields(const elastic::IndexFields& fields) {
   Mapping m;
-  walk_properties(*props, "", m);
+  // the documents' fields, and the mapped ones no document holds (an alias's name is one)
+  for (const auto& name : fields.expand("*")) m.set(name, field_info(name, fields.resolve(name)));
   return m;
+}
+
+Result<Mapping> Mapping::from_json(std::string_view json, const std::string& file) {
+  elastic::FieldTypes types;  // the mapping alone: no ECS
+  auto n = types.add_mapping_json(json, file);
+  if (!n) return n.error();
+  return from_fields(elastic::IndexFields(types));
 }
 
 const FieldInfo* Mapping::find(std::string_view path) const {

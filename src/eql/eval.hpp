@@ -14,6 +14,7 @@
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
 #include "elastic/analysis.hpp"
+#include "elastic/field_types.hpp"
 #include "eql/ast.hpp"
 #include "eql/value.hpp"
 
@@ -36,10 +37,14 @@ struct FieldInfo {
   std::shared_ptr<const elastic::Normalizer> normalizer;
 };
 
-// Field types from an Elasticsearch index mapping ({"properties": ...}, or GET _mapping output).
+// Field types of one index as EQL reads them, from the Elastic field model (elastic/field_types.hpp).
 class Mapping {
  public:
+  // An Elasticsearch index mapping ({"properties": ...}, GET index/_mapping or GET index output,
+  // with settings.analysis), read by the Elastic field model; no ECS.
   static Result<Mapping> from_json(std::string_view json, const std::string& file);
+  // Every field of an index's fields (mapped, and dynamic from its documents).
+  static Mapping from_fields(const elastic::IndexFields& fields);
   const FieldInfo* find(std::string_view path) const;
   // The concrete path (aliases followed) of a field.
   std::string resolve(std::string_view path) const;
@@ -55,6 +60,10 @@ class Mapping {
  private:
   std::map<std::string, FieldInfo, std::less<>> fields_;
 };
+
+// A field as the Elastic field model resolves it, as EQL reads it (type, alias, multi-field source,
+// ignore_above, normalizer, null_value).
+FieldInfo field_info(const std::string& name, const elastic::ResolvedField& rf);
 
 // All JSON values at a dotted path (nested objects or dotted keys, arrays flattened), JSON nulls
 // included (Elasticsearch indexes them as the mapping's null_value, if any).
