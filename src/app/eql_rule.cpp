@@ -243,7 +243,10 @@ std::vector<std::string> eql_malformed_notes(const eql::Query& q, const EventSto
                       type_text(info->type) + " (the first at line " + std::to_string(first_line) + ": " + first +
                       "); the field is read as missing there, as Elasticsearch indexes such documents where the index "
                       "ignores malformed values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index "
-                      "without that setting refuses them");
+                      "without that setting refuses them" +
+                      (store.unread() ? " (counted over the documents read whole: " + std::to_string(store.unread()) +
+                                            " that the query cannot match were skipped while reading; --no-pushdown counts them all)"
+                                      : std::string()));
     }
   }
   return notes;

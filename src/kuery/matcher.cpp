@@ -243,6 +243,15 @@ std::optional<DateTime> doc_date(DynRef v, bool nanos) {
   return d;
 }
 
+bool doc_value_malformed(DynRef v, FieldType t) {
+  if (!v.valid() || v.is_null() || v.is_object() || v.is_array()) return false;
+  if (is_numeric(t)) return !doc_number_as(v, t).has_value();
+  if (t == FieldType::Date || t == FieldType::DateNanos) return !doc_date(v, t == FieldType::DateNanos).has_value();
+  if (t == FieldType::Ip) return !doc_ip(v).has_value();
+  if (t == FieldType::Boolean) return !doc_bool(v).has_value();
+  return false;
+}
+
 bool glob_segments_match(const std::vector<std::string>& segments, std::string_view s) { return glob_impl(segments, s); }
 
 bool lucene_wildcard_match(std::string_view pattern, std::string_view s, bool ci) {

@@ -81,6 +81,9 @@ std::optional<std::string> keyword_text(DynRef v);
 // Elasticsearch date parsing of a query value: date math, strict_date_optional_time, epoch millis;
 // round_up fills the missing precision with its maximum (2024-01-01 -> 23:59:59.999).
 std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool round_up);
+// A document value its field's type cannot take (a word in a long field, a string that is no IP
+// or no date): Elasticsearch does not index it (ignore_malformed).
+bool doc_value_malformed(DynRef v, elastic::FieldType t);
 // A document's date value (string or epoch millis), truncated to milliseconds unless nanos.
 std::optional<DateTime> doc_date(DynRef v, bool nanos);
 

@@ -60,6 +60,57 @@ std::string format_issue(const ElasticRule& r, std::string_view text, const Quer
   return query_error(r, text, i.range.begin, std::string(what) + i.message).format();
 }
 
+// Field names a query reads (Is and Range nodes; a wildcard name expanded over the index's fields;
+// inside a nested query, relative to its path).
+void query_field_names(const Node& n, const IndexFields& fields, const std::string& prefix, std::vector<std::string>& out) {
+  if ((n.kind == Node::Kind::Is || n.kind == Node::Kind::Range) && n.field) {
+    const std::string name = prefix + n.field->text;
+    if (n.field->is_wildcard()) {
+      for (auto& f : fields.expand(name))
+        if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(std::move(f));
+    } else if (std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(name);
+    }
+  }
+  const std::string inner = n.kind == Node::Kind::Nested && n.field ? prefix + n.field->text + "." : prefix;
+  for (const auto& c : n.children) query_field_names(*c, fields, inner, out);
+}
+
+// Notes on the values of the fields the query reads that their type cannot take: read as missing,
+// as Elasticsearch indexes them where the index ignores malformed values (the count, the first
+// value and its line, per index and field; as EQL and ES|QL say it).
+void malformed_notes(const Node& root, const IndexFields& fields, const std::string& index, const std::vector<DocRef>& docs,
+                     std::size_t unread, const std::function<void(std::string)>& note) {
+  std::vector<std::string> names;
+  query_field_names(root, fields, "", names);
+  for (const auto& name : names) {
+    const ResolvedField rf = fields.resolve(name);
+    const FieldType t = rf.mapping.type;
+    if (rf.origin == MappingOrigin::Unmapped || !(is_numeric(t) || t == FieldType::Date || t == FieldType::DateNanos ||
+                                                  t == FieldType::Ip || t == FieldType::Boolean))
+      continue;
+    std::size_t count = 0, first_line = 0;
+    std::string first;
+    for (const auto& d : docs)
+      for_each_value_at(d.source, rf.source_path, [&](DynRef v) {
+        if (!doc_value_malformed(v, t)) return;
+        if (count++ == 0) {
+          first_line = d.line;
+          first = to_json(v);
+          if (first.size() > 80) first = first.substr(0, 77) + "...";
+        }
+      });
+    if (count)
+      note("index " + index + ": " + std::to_string(count) + " value(s) of " + name + " cannot be read as " + rf.mapping.type_name +
+           (first_line ? " (the first at line " + std::to_string(first_line) + ": " + first + ")" : " (the first: " + first + ")") +
+           "; the field is read as missing there, as Elasticsearch indexes such documents where the index ignores malformed "
+           "values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index without that setting refuses them" +
+           (unread ? " (counted over the documents read whole: " + std::to_string(unread) +
+                         " that the query cannot match were skipped while reading; --no-pushdown counts them all)"
+                   : std::string()));
+  }
+}
+
 std::optional<DateTime> doc_time(DynRef doc, const std::string& field, bool fallback) {
   std::optional<DateTime> t;
   for_each_value_at(doc, field, [&](DynRef v) {
@@ -275,6 +326,7 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
     c.query.emplace(CompiledQuery::compile(*parsed.query->root, *c.fields, now));
     for (const auto& e : c.query->errors()) report(res.errors, format_issue(rule, text, e, "Elasticsearch would reject the query: "));
     for (const auto& n : c.query->notes()) report(res.notes, format_issue(rule, text, n, ""));
+    malformed_notes(*parsed.query->root, *c.fields, ix->name, ix->docs, ix->unread, [&](std::string m) { report(res.notes, std::move(m)); });
     for (const auto& f : rule.filters) {
       if (!f.is_object()) continue;
       const auto meta = f.value("meta", nlohmann::json::object());
@@ -478,6 +530,9 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     for (const auto& n : q.notes())
       if (auto m = fmt(n, ""); reported.insert(m).second) res.notes.push_back(m);
     if (!q.errors().empty()) continue;
+    malformed_notes(*parsed.query->root, fields, ix.name, ix.docs, ix.unread, [&](std::string m) {
+      if (reported.insert(m).second) res.notes.push_back(std::move(m));
+    });
     res.docs_total += ix.unread;  // documents the query could not match, dropped while reading
     // Every core judges a share of the documents (the compiled query is read-only); the hits are
     // then taken in document order.

@@ -6,7 +6,7 @@
 # - EQL: a string compared with an ip field is read as an address ("0:0:0:0:0:0:0:1" finds ::1);
 #   a string that is no address makes Elasticsearch refuse the search ("'x' is not an IP string
 #   literal."): an error at the literal, not an empty result.
-#   EQL names the values it read as missing in a note, as ES|QL does.
+#   EQL and kuery name the values they read as missing in a note, as ES|QL does.
 # - ES|QL shows an IPv4-compatible address as NetworkAddress.format does (::102:304).
 set -euo pipefail
 : "${RULELAB:?}"
@@ -30,6 +30,9 @@ done
 # EQL says which values it read as missing (as ES|QL does), with the first and its line.
 "$RULELAB" query --dialect eql 'network where source.ip != "::1"' --data "$tmp/d.ndjson" >/dev/null 2>"$tmp/err"
 grep -q 'note: index d: 1 value(s) of source.ip cannot be read as ip (the first at line 2: "010.0.0.10")' "$tmp/err" || fail "EQL malformed note: $(cat "$tmp/err")"
+# kuery says it too (reading every document: with pushdown, only those the query could match).
+"$RULELAB" query --dialect kuery 'source.ip: "10.0.0.0/8"' --data "$tmp/d.ndjson" --no-pushdown >/dev/null 2>"$tmp/err"
+grep -q 'note: index d: 1 value(s) of source.ip cannot be read as ip (the first at line 2: "010.0.0.10")' "$tmp/err" || fail "kuery malformed note: $(cat "$tmp/err")"
 if "$RULELAB" query --dialect eql 'network where source.ip != "localhost"' --data "$tmp/d.ndjson" >"$tmp/out" 2>"$tmp/err"; then
   fail "EQL: a string that is no IP compared with an ip field must be an error: $(cat "$tmp/out")"
 fi
