@@ -135,7 +135,12 @@ bool valid_cidr(std::string_view s) {
   const auto slash = s.find('/');
   if (slash == std::string_view::npos) return false;
   const std::string_view base = s.substr(0, slash), bits = s.substr(slash + 1);
-  if (!elastic::parse_ip(base)) return false;
+  const auto b = elastic::parse_ip(base);
+  if (!b) return false;
+  // "CIDR notation is not allowed with IPv6-mapped IPv4 address" (::ffff:10.0.0.0/104)
+  if (base.find(':') != std::string_view::npos && std::all_of(b->begin(), b->begin() + 10, [](std::uint8_t x) { return x == 0; }) &&
+      (*b)[10] == 0xFF && (*b)[11] == 0xFF)
+    return false;
   int n = -1;
   auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), n);
   return ec == std::errc() && p == bits.data() + bits.size() && n >= 0 && n <= (base.find(':') == std::string_view::npos ? 32 : 128);

@@ -45,7 +45,7 @@ std::optional<int> numeric_offset(std::string_view s, bool positive) {
       i += 2;
     }
   }
-  if (i != s.size()) return std::nullopt;
+  if (i != s.size() || h > 23 || m > 59 || sec > 59) return std::nullopt;
   const int total = h * 3600 + m * 60 + sec;
   if (total > 18 * 3600) return std::nullopt;
   return positive ? total : -total;
@@ -87,12 +87,12 @@ std::optional<ParsedDate> make(std::int64_t year, int month, int day, int hour, 
 }
 
 // strict_date_optional_time after the year's sign, from `pos` (the year's first digit).
-std::optional<ParsedDate> iso(std::string_view s, bool negative, bool signed_long_year) {
+std::optional<ParsedDate> iso(std::string_view s, bool negative, bool signed_long_year, bool full_time) {
   std::size_t i = 0;
   std::int64_t year = 0;
   if (signed_long_year) {  // java.time's fallback: more than four digits after a '+' or '-'
     while (i < s.size() && digit(s[i]) && i < 10) year = year * 10 + (s[i++] - '0');
-    if (i <= 4 || (i < s.size() && digit(s[i]))) return std::nullopt;
+    if (i <= 4 || (i < s.size() && digit(s[i])) || year > 999'999'999) return std::nullopt;  // Year's range
   } else {
     const int y = fixed(s, 0, 4);
     if (y < 0) return std::nullopt;
@@ -101,13 +101,13 @@ std::optional<ParsedDate> iso(std::string_view s, bool negative, bool signed_lon
   }
   if (negative) year = -year;
   const std::size_t n = s.size();
-  // the java.time fallback (signed long years) always has month and day
-  if (i == n) return signed_long_year ? std::nullopt : make(year, 1, 1, 0, 0, 0, 0, 0, DatePrecision::Year);
+  // (a year alone is a date: "-10000" is the year -10000, as Elasticsearch reads it)
+  if (i == n) return make(year, 1, 1, 0, 0, 0, 0, 0, DatePrecision::Year);
   if (s[i] != '-') return std::nullopt;
   const int month = fixed(s, i + 1, 2);
   if (month < 0 || month > 12) return std::nullopt;
   i += 3;
-  if (i == n) return signed_long_year ? std::nullopt : make(year, month, 1, 0, 0, 0, 0, 0, DatePrecision::Month);
+  if (i == n) return make(year, month, 1, 0, 0, 0, 0, 0, DatePrecision::Month);
   if (s[i] != '-') return std::nullopt;
   const int day = fixed(s, i + 1, 2);
   if (day < 0 || day > 31) return std::nullopt;
@@ -115,13 +115,17 @@ std::optional<ParsedDate> iso(std::string_view s, bool negative, bool signed_lon
   if (i == n) return make(year, month, day, 0, 0, 0, 0, 0, DatePrecision::Day);
   if (s[i] != 'T') return std::nullopt;
   ++i;
-  if (i == n) return make(year, month, day, 0, 0, 0, 0, 0, DatePrecision::Day);  // "2024-01-02T": hour optional
+  if (i == n) {  // "2024-01-02T": hour optional (not in the _nanos format)
+    if (full_time) return std::nullopt;
+    return make(year, month, day, 0, 0, 0, 0, 0, DatePrecision::Day);
+  }
   int fields[3] = {0, 0, 0};
   const DatePrecision precisions[3] = {DatePrecision::Hour, DatePrecision::Minute, DatePrecision::Second};
   const int limits[3] = {23, 59, 59};
   DatePrecision p = DatePrecision::Day;
   for (int k = 0; k < 3; ++k) {
     if (k > 0) {
+      if (full_time && (i == n || s[i] != ':')) return std::nullopt;  // _nanos: a time has seconds
       if (i == n) return make(year, month, day, fields[0], fields[1], fields[2], 0, 0, p);
       if (zone_start(s[i])) {
         auto z = zone_offset(s.substr(i));
@@ -168,7 +172,7 @@ std::optional<ParsedDate> epoch_millis(std::string_view s) {
   if (i < s.size() && s[i] == '.') {
     ++i;
     const std::size_t fs = i;
-    while (i < s.size() && digit(s[i])) sub = sub * 10 + (s[i++] - '0');
+    while (i < s.size() && digit(s[i]) && i - fs < 7) sub = sub * 10 + (s[i++] - '0');
     if (i - fs > 6) return std::nullopt;
     for (std::size_t k = i - fs; k < 6; ++k) sub *= 10;
   }
@@ -187,16 +191,19 @@ std::optional<ParsedDate> epoch_millis(std::string_view s) {
 
 }  // namespace
 
-std::optional<ParsedDate> parse_date(std::string_view s) {
+std::optional<ParsedDate> parse_date(std::string_view s, DateFormat format) {
   if (s.empty()) return std::nullopt;
   for (char c : s)
     if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+  const bool full_time = format == DateFormat::DateNanos;
   std::optional<ParsedDate> d;
-  if (s[0] == '-') d = iso(s.substr(1), true, false);
-  else if (s[0] == '+') d = iso(s.substr(1), false, true);
-  else d = iso(s, false, false);
-  if (!d && s[0] == '-' && s.size() > 1) d = iso(s.substr(1), true, true);
+  if (s[0] == '-') d = iso(s.substr(1), true, false, full_time);
+  else if (s[0] == '+') d = iso(s.substr(1), false, true, full_time);
+  else d = iso(s, false, false, full_time);
+  if (!d && s[0] == '-' && s.size() > 1) d = iso(s.substr(1), true, true, full_time);
   if (!d) d = epoch_millis(s);
+  // a date_nanos field stores nanoseconds since 1970 in a long: 1970 to 2262-04-11
+  if (d && full_time && (d->at.seconds < 0 || !to_epoch_nanos(d->at))) return std::nullopt;
   return d;
 }
 

@@ -32,7 +32,11 @@ struct ParsedDate {
 // a year ("2024", as Elasticsearch reads it), not 2024 milliseconds.
 // nullopt: the text is no date for the field (malformed: not indexed, or the document refused).
 // Named zones other than UTC/GMT/UT (Europe/Paris) need the time-zone database: nullopt.
-std::optional<ParsedDate> parse_date(std::string_view text);
+// date_nanos fields default to `strict_date_optional_time_nanos||epoch_millis`: a time, when
+// given, has hours, minutes and seconds, and the instant lies from 1970 to 2262 (it is stored as
+// nanoseconds since the epoch in a long).
+enum class DateFormat { Date, DateNanos };
+std::optional<ParsedDate> parse_date(std::string_view text, DateFormat format = DateFormat::Date);
 
 // A JSON number in a date field: Elasticsearch parses its text with the same format, so an integer
 // of four digits is a year; other integers and decimals are epoch milliseconds.

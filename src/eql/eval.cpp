@@ -392,6 +392,9 @@ Evaluator::~Evaluator() = default;
 
 void Evaluator::prepare_expr(const Expr& e, std::optional<std::pair<std::string, std::size_t>>& err) {
   for (const auto& a : e.args) prepare_expr(*a, err);
+  // a string that is an address: its form as an ip field's value, for terms on ip fields
+  if (e.kind == ExprKind::Literal && e.value.kind == Value::Kind::String)
+    if (auto ip = elastic::parse_ip(e.value.s)) ip_terms_[&e] = elastic::format_ip(*ip);
   if (e.kind != ExprKind::Match) return;
   std::vector<Pattern> ps;
   for (std::size_t i = 1; i < e.args.size(); ++i) {
@@ -559,19 +562,8 @@ bool Evaluator::pattern_match(const Pattern& p, const Value& v, bool insensitive
 
 // A condition Elasticsearch runs as a query: true when any value of the field satisfies it.
 namespace {
-// A query term on a keyword field with a normalizer is normalized, as Elasticsearch's term query
-// does; on an ip field it is the address in the form the field's values read (0:0:0:0:0:0:0:1 is
-// ::1), as the ip field's term query parses it.
-Value normalized_term(const Value& lit, std::string_view field, const EventView& ev) {
-  if (!ev.mapping || lit.kind != Value::Kind::String) return lit;
-  const FieldInfo* info = ev.mapping->find(ev.mapping->resolve(field));
-  if (!info) return lit;
-  if (info->type == FieldType::Ip) {
-    if (auto ip = elastic::parse_ip(lit.s)) return Value::string(elastic::format_ip(*ip));
-    return lit;
-  }
-  if (!info->normalizer) return lit;
-  return Value::string(info->normalizer->apply(lit.s));
+const FieldInfo* info_of(std::string_view field, const EventView& ev) {
+  return ev.mapping ? ev.mapping->find(ev.mapping->resolve(field)) : nullptr;
 }
 
 // A range on an ip field compares addresses (their 16 bytes), not their text.
@@ -582,12 +574,22 @@ std::optional<int> compare_ips(const Value& a, const Value& b) {
   return *x < *y ? -1 : (*x == *y ? 0 : 1);
 }
 
-bool ip_field(std::string_view field, const EventView& ev) {
-  if (!ev.mapping) return false;
-  const FieldInfo* info = ev.mapping->find(ev.mapping->resolve(field));
-  return info && info->type == FieldType::Ip;
-}
 }  // namespace
+
+// A query term on a keyword field with a normalizer is normalized, as Elasticsearch's term query
+// does; on an ip field it is the address in the form the field's values read (0:0:0:0:0:0:0:1 is
+// ::1), as the ip field's term query parses it (prepared once per literal).
+Value Evaluator::term_for(const Expr& lit, const FieldInfo* info) const {
+  const Value& v = lit.value;
+  if (!info || v.kind != Value::Kind::String) return v;
+  if (info->type == FieldType::Ip) {
+    if (auto it = ip_terms_.find(&lit); it != ip_terms_.end()) return Value::string(it->second);
+    if (auto ip = elastic::parse_ip(v.s)) return Value::string(elastic::format_ip(*ip));  // (not prepared)
+    return v;
+  }
+  if (!info->normalizer) return v;
+  return Value::string(info->normalizer->apply(v.s));
+}
 
 bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
   std::vector<Value> vals;
@@ -599,7 +601,8 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
     case ExprKind::Compare: {
       bool field_left = e.args[0]->kind == ExprKind::Field;
       const Expr& f = field_left ? *e.args[0] : *e.args[1];
-      const Value lit = normalized_term(field_left ? e.args[1]->value : e.args[0]->value, f.name, ev);
+      const FieldInfo* info = info_of(f.name, ev);
+      const Value lit = term_for(field_left ? *e.args[1] : *e.args[0], info);
       Op op = field_left ? e.op : flip(e.op);
       field_values(f.name, ev, vals);
       if (lit.is_null()) {
@@ -607,7 +610,7 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
         if (op == Op::Ne) return !vals.empty();
         return false;
       }
-      const bool ip = ip_field(f.name, ev);
+      const bool ip = info && info->type == FieldType::Ip;
       // A term on an ip field may be a CIDR block ("10.0.0.0/8"): any address in it (ip field
       // type, "Querying ip fields").
       const bool block = ip && lit.kind == Value::Kind::String && lit.s.find('/') != std::string::npos;
@@ -624,10 +627,14 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
     }
     case ExprKind::In: {
       field_values(e.args[0]->name, ev, vals);
-      const bool ip = ip_field(e.args[0]->name, ev);
+      if (vals.empty()) return e.negated;
+      const FieldInfo* info = info_of(e.args[0]->name, ev);
+      const bool ip = info && info->type == FieldType::Ip;
+      std::vector<Value> terms;
+      terms.reserve(e.args.size() - 1);
+      for (std::size_t i = 1; i < e.args.size(); ++i) terms.push_back(term_for(*e.args[i], info));
       bool any = std::any_of(vals.begin(), vals.end(), [&](const Value& v) {
-        for (std::size_t i = 1; i < e.args.size(); ++i) {
-          const Value term = normalized_term(e.args[i]->value, e.args[0]->name, ev);
+        for (const Value& term : terms) {
           if (ip && term.kind == Value::Kind::String && term.s.find('/') != std::string::npos) {  // a CIDR block
             if (v.kind == Value::Kind::String && cidr_contains(term.s, v.s)) return true;
             continue;

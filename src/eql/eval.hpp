@@ -105,7 +105,9 @@ class Evaluator {
   bool pattern_match(const Pattern& p, const Value& v, bool insensitive) const;
   Value call(const Expr& e, const EventView& ev) const;
   void prepare_expr(const Expr& e, std::optional<std::pair<std::string, std::size_t>>& err);
+  Value term_for(const Expr& lit, const FieldInfo* info) const;
   std::unordered_map<const Expr*, std::vector<Pattern>> patterns_;
+  std::unordered_map<const Expr*, std::string> ip_terms_;  // string literals that are addresses, canonical
 };
 
 // A function that Elasticsearch runs as a script failed on a value (`number("abc")`): the

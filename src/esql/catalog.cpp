@@ -238,7 +238,12 @@ std::string dynamic_type(const nlohmann::json& v) {
   if (v.is_boolean()) return "boolean";
   if (v.is_number_integer() || v.is_number_unsigned()) return "long";
   if (v.is_number()) return "double";
-  if (v.is_string() && parse_date(v.get<std::string>()) && v.get<std::string>().size() >= 10) return "date";
+  // Elasticsearch's date detection (strict_date_optional_time, elastic/field_types.hpp); the
+  // yyyy/MM/dd forms it also detects map the field with that format, which rulelab does not read:
+  // such a field stays a keyword here.
+  if (v.is_string() && v.get<std::string>().find('/') == std::string::npos &&
+      elastic::looks_like_dynamic_date(v.get<std::string>()))
+    return "date";
   return "keyword";
 }
 

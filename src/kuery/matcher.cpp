@@ -234,8 +234,9 @@ std::optional<DateTime> doc_date(DynRef v, bool nanos) {
   if (v.kind() == DynKind::Int) t = elastic::date_from_json_integer(v.as_int());
   else if (v.kind() == DynKind::Real) t = elastic::date_from_json_real(v.as_real());
   else if (v.is_string())
-    if (auto pd = elastic::parse_date(v.as_string())) t = pd->at;
+    if (auto pd = elastic::parse_date(v.as_string(), nanos ? elastic::DateFormat::DateNanos : elastic::DateFormat::Date)) t = pd->at;
   if (!t) return std::nullopt;
+  if (nanos && (t->seconds < 0 || !elastic::to_epoch_nanos(*t))) return std::nullopt;  // date_nanos: 1970 to 2262
   auto ticks = elastic::to_ticks(*t);
   if (!ticks) return std::nullopt;
   DateTime d{*ticks};

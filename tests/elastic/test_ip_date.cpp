@@ -60,10 +60,18 @@ TEST_CASE("date: strict_date_optional_time, then epoch_millis") {
   CHECK(iso("1.5") == "1+500000");
   CHECK(iso("-1") == "-1+0");
   CHECK(iso("2024-02-29") != "none");               // a leap day
+  // a signed year of more than four digits, alone too (java.time's fallback; Elasticsearch issue
+  // 51080: "-10000" is the year -10000, not -10 seconds)
+  CHECK(iso("-10000") == "-377736739200000+0");
+  CHECK(iso("+12345-01-01") == "327403382400000+0");
+  CHECK(iso("-5") == "-5+0");                         // too short for a year: epoch_millis
+  CHECK(iso("-1234567890") == "-1234567890+0");       // beyond Year's range: epoch_millis
+  CHECK(iso("-1.5") == "-2+500000");                  // -1.5 ms: 0.5 ms into the millisecond before
   for (const char* s : {"2023-02-29", "2024-13-01", "2024-00-10", "2024-01-01 10:00:00", "12/01/2024", "2024-1-1",
                         "Sun, 01 Dec 2024 10:00:00 GMT", "2024-01-01T25:00", "2024-01-01T10:00:00.1234567891Z",
                         "2024-01-01T10:00:00z", "2024-01-01T10:00:00+19:00", "1.1234567", "99999999999999999999",
-                        "2024-01-01T10:00:00Europe/Paris", ""})
+                        "2024-01-01T10:00:00Europe/Paris", "", "1.12345678901234567890123", "2024-01-01T10:00:00+05:75",
+                        "2024-01-01T10:00:00UTC+05:75", "+1000"})
     CHECK_MESSAGE(iso(s) == "none", s);
 }
 
@@ -79,4 +87,16 @@ TEST_CASE("date: a JSON number is read from its text") {
   CHECK(real->seconds == 0);
   CHECK(real->nanos == 1'500'000);
   CHECK_FALSE(date_from_json_real(1e300));
+}
+
+TEST_CASE("date: date_nanos reads strict_date_optional_time_nanos||epoch_millis, 1970 to 2262") {
+  const auto nanos = [](std::string_view s) { return parse_date(s, DateFormat::DateNanos).has_value(); };
+  CHECK(nanos("2024-01-01"));
+  CHECK(nanos("2024-01-01T10:00:00.123456789Z"));
+  CHECK(nanos("1733047200000"));
+  CHECK_FALSE(nanos("2024-01-01T10:00"));   // a time needs seconds
+  CHECK_FALSE(nanos("2024-01-01T10Z"));
+  CHECK_FALSE(nanos("2024-01-01T"));
+  CHECK_FALSE(nanos("1969-12-31T23:59:59Z"));  // before the epoch: not a long of nanoseconds
+  CHECK_FALSE(nanos("2263-01-01"));
 }
