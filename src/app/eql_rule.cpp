@@ -235,7 +235,7 @@ std::vector<std::string> eql_malformed_notes(const eql::Query& q, const EventSto
         eql::collect_values(d.source, source, vals);
         for (DynRef v : vals) {
           if (v.is_null() || v.is_object() || v.is_array()) continue;
-          if (eql::typed_value(v, info->type).kind != eql::Value::Kind::Null) continue;
+          if (eql::typed_value(v, info->type, info->date_format.get()).kind != eql::Value::Kind::Null) continue;
           if (count++ == 0) {
             first_line = d.line;
             first = to_json(v);
@@ -244,8 +244,12 @@ std::vector<std::string> eql_malformed_notes(const eql::Query& q, const EventSto
         }
       }
       if (!count) continue;
+      std::string unread_formats;
+      if (info->date_format)
+        for (const auto& u : info->date_format->unreadable()) unread_formats += (unread_formats.empty() ? "" : ", ") + u;
+      if (!unread_formats.empty()) unread_formats = " (rulelab does not read the mapping's format alternative(s) " + unread_formats + ")";
       notes.push_back("index " + index.name + ": " + std::to_string(count) + " value(s) of " + f->name + " cannot be read as " +
-                      type_text(info->type) + " (the first at line " + std::to_string(first_line) + ": " + first +
+                      type_text(info->type) + unread_formats + " (the first at line " + std::to_string(first_line) + ": " + first +
                       "); the field is read as missing there, as Elasticsearch indexes such documents where the index "
                       "ignores malformed values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index "
                       "without that setting refuses them" +

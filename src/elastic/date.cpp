@@ -2,6 +2,7 @@
 
 #include "core/datetime.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -205,6 +206,399 @@ std::optional<ParsedDate> parse_date(std::string_view s, DateFormat format) {
   // a date_nanos field stores nanoseconds since 1970 in a long: 1970 to 2262-04-11
   if (d && full_time && (d->at.seconds < 0 || !to_epoch_nanos(d->at))) return std::nullopt;
   return d;
+}
+
+// ---- the `format` mapping parameter ----------------------------------------------------------
+struct DateFormats::Token {
+  enum Kind { Literal, Year, YearReduced, Month, MonthText, Day, Hour, ClockHour12, Minute, Second, Fraction, AmPm, DayText, Offset, ZoneText };
+  Kind kind = Literal;
+  int min = 0, max = 0;  // digits of a number
+  std::string text;      // Literal
+  bool allow_z = false;  // Offset: "Z" stands for +00:00
+};
+
+struct DateFormats::Alternative {
+  enum Kind { Iso, IsoNanos, EpochMillis, EpochSecond, Pattern };
+  Kind kind = Iso;
+  std::vector<Token> tokens;
+};
+
+namespace {
+
+using Token = DateFormats::Token;
+
+bool is_number_token(const Token& t) {
+  return t.kind == Token::Year || t.kind == Token::YearReduced || t.kind == Token::Month || t.kind == Token::Day ||
+         t.kind == Token::Hour || t.kind == Token::ClockHour12 || t.kind == Token::Minute || t.kind == Token::Second ||
+         t.kind == Token::Fraction;
+}
+
+// A java.time pattern as tokens; nullopt for what rulelab does not read.
+std::optional<std::vector<Token>> compile_pattern(std::string_view p, bool any_fraction) {
+  std::vector<Token> out;
+  auto literal = [&](std::string text) {
+    if (!out.empty() && out.back().kind == Token::Literal) out.back().text += text;
+    else out.push_back(Token{Token::Literal, 0, 0, std::move(text), false});
+  };
+  auto number = [&](Token::Kind k, int min, int max) { out.push_back(Token{k, min, max, {}, false}); };
+  for (std::size_t i = 0; i < p.size();) {
+    const char c = p[i];
+    if (c == '\'') {
+      std::string lit;
+      std::size_t j = i + 1;
+      if (j < p.size() && p[j] == '\'') {  // '' is a quote
+        literal("'");
+        i = j + 1;
+        continue;
+      }
+      bool closed = false;
+      while (j < p.size()) {
+        if (p[j] == '\'') {
+          if (j + 1 < p.size() && p[j + 1] == '\'') {
+            lit += '\'';
+            j += 2;
+            continue;
+          }
+          closed = true;
+          break;
+        }
+        lit += p[j++];
+      }
+      if (!closed) return std::nullopt;
+      literal(lit);
+      i = j + 1;
+      continue;
+    }
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) {
+      if (c == '[' || c == ']' || c == '{' || c == '}' || c == '#') return std::nullopt;  // optional sections
+      literal(std::string(1, c));
+      ++i;
+      continue;
+    }
+    int n = 0;
+    while (i + static_cast<std::size_t>(n) < p.size() && p[i + static_cast<std::size_t>(n)] == c) ++n;
+    i += static_cast<std::size_t>(n);
+    switch (c) {
+      case 'y':
+      case 'u':
+        if (n == 2) number(Token::YearReduced, 2, 2);
+        else number(Token::Year, n, 9);
+        break;
+      case 'M':
+      case 'L':
+        if (n >= 3) out.push_back(Token{Token::MonthText, 0, 0, {}, false});
+        else number(Token::Month, n, 2);
+        break;
+      case 'd': number(Token::Day, n, 2); break;
+      case 'H': number(Token::Hour, n, 2); break;
+      case 'h': number(Token::ClockHour12, n, 2); break;
+      case 'm': number(Token::Minute, n, 2); break;
+      case 's': number(Token::Second, n, 2); break;
+      case 'S': number(Token::Fraction, any_fraction ? 1 : n, any_fraction ? 9 : n); break;
+      case 'a': out.push_back(Token{Token::AmPm, 0, 0, {}, false}); break;
+      case 'E': out.push_back(Token{Token::DayText, 0, 0, {}, false}); break;
+      case 'X': out.push_back(Token{Token::Offset, 0, 0, {}, true}); break;
+      case 'x': out.push_back(Token{Token::Offset, 0, 0, {}, false}); break;
+      case 'Z':
+        if (n == 4) return std::nullopt;  // localized offset (GMT+08:00)
+        out.push_back(Token{Token::Offset, 0, 0, {}, n == 5});
+        break;
+      case 'z': out.push_back(Token{Token::ZoneText, 0, 0, {}, false}); break;
+      default: return std::nullopt;  // eras, weeks, quarters, zone ids...
+    }
+  }
+  return out;
+}
+
+constexpr const char* kMonths[] = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"};
+constexpr const char* kDays[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+
+// A name or its three-letter form at `pos` (case as written: java.time parses case-sensitively).
+int match_name(std::string_view s, std::size_t& pos, const char* const* names, int count) {
+  for (int k = 0; k < count; ++k) {
+    const std::string_view full(names[k]);
+    if (s.substr(pos, full.size()) == full) {
+      pos += full.size();
+      return k;
+    }
+  }
+  for (int k = 0; k < count; ++k) {
+    const std::string_view shrt = std::string_view(names[k]).substr(0, 3);
+    if (s.substr(pos, 3) == shrt) {
+      pos += 3;
+      return k;
+    }
+  }
+  return -1;
+}
+
+std::optional<Instant> read_pattern(const std::vector<Token>& toks, std::string_view s) {
+  std::int64_t year = 1970;
+  int month = 1, day = 1, hour = 0, hour12 = -1, minute = 0, second = 0, offset = 0, pm = -1;
+  std::int64_t nanos = 0;
+  std::size_t pos = 0;
+  for (std::size_t k = 0; k < toks.size(); ++k) {
+    const Token& t = toks[k];
+    if (t.kind == Token::Literal) {
+      if (s.substr(pos, t.text.size()) != t.text) return std::nullopt;
+      pos += t.text.size();
+      continue;
+    }
+    if (is_number_token(t)) {
+      std::size_t avail = 0;
+      while (pos + avail < s.size() && digit(s[pos + avail])) ++avail;
+      // adjacent value parsing: a variable-width number leaves the digits of the fixed-width
+      // numbers right after it (yyyyMMdd)
+      std::size_t reserved = 0;
+      for (std::size_t j = k + 1; j < toks.size() && is_number_token(toks[j]) && toks[j].min == toks[j].max; ++j)
+        reserved += static_cast<std::size_t>(toks[j].min);
+      std::size_t take = std::min<std::size_t>(static_cast<std::size_t>(t.max), avail >= reserved ? avail - reserved : 0);
+      if (t.min == t.max) take = static_cast<std::size_t>(t.min);
+      if (take < static_cast<std::size_t>(t.min) || take > avail) return std::nullopt;
+      std::int64_t v = 0;
+      for (std::size_t j = 0; j < take; ++j) v = v * 10 + (s[pos + j] - '0');
+      switch (t.kind) {
+        case Token::Year: year = v; break;
+        case Token::YearReduced: year = 2000 + v; break;
+        case Token::Month: month = static_cast<int>(v); break;
+        case Token::Day: day = static_cast<int>(v); break;
+        case Token::Hour: hour = static_cast<int>(v); break;
+        case Token::ClockHour12: hour12 = static_cast<int>(v); break;
+        case Token::Minute: minute = static_cast<int>(v); break;
+        case Token::Second: second = static_cast<int>(v); break;
+        case Token::Fraction:
+          nanos = v;
+          for (std::size_t j = take; j < 9; ++j) nanos *= 10;
+          break;
+        default: break;
+      }
+      pos += take;
+      continue;
+    }
+    switch (t.kind) {
+      case Token::MonthText: {
+        const int m = match_name(s, pos, kMonths, 12);
+        if (m < 0) return std::nullopt;
+        month = m + 1;
+        break;
+      }
+      case Token::DayText:
+        if (match_name(s, pos, kDays, 7) < 0) return std::nullopt;
+        break;
+      case Token::AmPm:
+        if (s.substr(pos, 2) == "AM") pm = 0;
+        else if (s.substr(pos, 2) == "PM") pm = 1;
+        else return std::nullopt;
+        pos += 2;
+        break;
+      case Token::ZoneText: {
+        std::size_t end = pos;
+        while (end < s.size() && ((s[end] >= 'A' && s[end] <= 'Z') || (s[end] >= 'a' && s[end] <= 'z'))) ++end;
+        const std::string_view z = s.substr(pos, end - pos);
+        if (z != "UTC" && z != "GMT" && z != "UT" && z != "Z") return std::nullopt;
+        pos = end;
+        break;
+      }
+      case Token::Offset: {
+        if (t.allow_z && pos < s.size() && s[pos] == 'Z') {
+          ++pos;
+          break;
+        }
+        if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return std::nullopt;
+        std::size_t end = pos + 1;
+        while (end < s.size() && (digit(s[end]) || s[end] == ':')) ++end;
+        auto z = numeric_offset(s.substr(pos + 1, end - pos - 1), s[pos] == '+');
+        if (!z) return std::nullopt;
+        offset = *z;
+        pos = end;
+        break;
+      }
+      default: return std::nullopt;
+    }
+  }
+  if (pos != s.size()) return std::nullopt;
+  if (hour12 >= 0) {
+    if (hour12 < 1 || hour12 > 12) return std::nullopt;
+    hour = hour12 % 12 + (pm == 1 ? 12 : 0);
+  } else if (pm >= 0 && hour > 12) {
+    return std::nullopt;
+  }
+  if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  auto d = make(year, month, day, hour, minute, second, nanos, offset, DatePrecision::Fraction);
+  if (!d) return std::nullopt;
+  return d->at;
+}
+
+// epoch_second: [-]digits[.fraction of at most 9 digits] seconds.
+std::optional<Instant> epoch_second(std::string_view s) {
+  std::size_t i = 0;
+  const bool negative = !s.empty() && s[0] == '-';
+  if (negative) ++i;
+  const std::size_t start = i;
+  std::int64_t sec = 0;
+  while (i < s.size() && digit(s[i]))
+    if (__builtin_mul_overflow(sec, std::int64_t{10}, &sec) || __builtin_add_overflow(sec, std::int64_t{s[i++] - '0'}, &sec))
+      return std::nullopt;
+  if (i == start) return std::nullopt;
+  std::int64_t frac = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    const std::size_t fs = i;
+    while (i < s.size() && digit(s[i]) && i - fs < 10) frac = frac * 10 + (s[i++] - '0');
+    if (i - fs > 9) return std::nullopt;
+    for (std::size_t k = i - fs; k < 9; ++k) frac *= 10;
+  }
+  if (i != s.size()) return std::nullopt;
+  Instant t{negative ? -sec : sec, 0};
+  if (negative && frac > 0) t.seconds -= 1, frac = kNanosPerSecond - frac;
+  t.nanos = static_cast<std::int32_t>(frac);
+  return t;
+}
+
+struct NamedFormat {
+  std::string_view name;
+  DateFormats::Alternative::Kind kind;
+  std::string_view pattern;
+};
+constexpr NamedFormat kNamed[] = {
+    {"date_optional_time", DateFormats::Alternative::Iso, ""},
+    {"iso8601", DateFormats::Alternative::Iso, ""},
+    {"date_optional_time_nanos", DateFormats::Alternative::IsoNanos, ""},
+    {"epoch_millis", DateFormats::Alternative::EpochMillis, ""},
+    {"epoch_second", DateFormats::Alternative::EpochSecond, ""},
+    {"date", DateFormats::Alternative::Pattern, "yyyy-MM-dd"},
+    {"year_month_day", DateFormats::Alternative::Pattern, "yyyy-MM-dd"},
+    {"year_month", DateFormats::Alternative::Pattern, "yyyy-MM"},
+    {"year", DateFormats::Alternative::Pattern, "yyyy"},
+    {"date_hour", DateFormats::Alternative::Pattern, "yyyy-MM-dd'T'HH"},
+    {"date_hour_minute", DateFormats::Alternative::Pattern, "yyyy-MM-dd'T'HH:mm"},
+    {"date_hour_minute_second", DateFormats::Alternative::Pattern, "yyyy-MM-dd'T'HH:mm:ss"},
+    {"date_hour_minute_second_fraction", DateFormats::Alternative::Pattern, "yyyy-MM-dd'T'HH:mm:ss.S"},
+    {"date_hour_minute_second_millis", DateFormats::Alternative::Pattern, "yyyy-MM-dd'T'HH:mm:ss.S"},
+    {"date_time", DateFormats::Alternative::Pattern, "yyyy-MM-dd'T'HH:mm:ss.SX"},
+    {"date_time_no_millis", DateFormats::Alternative::Pattern, "yyyy-MM-dd'T'HH:mm:ssX"},
+    {"basic_date", DateFormats::Alternative::Pattern, "yyyyMMdd"},
+    {"basic_date_time", DateFormats::Alternative::Pattern, "yyyyMMdd'T'HHmmss.SX"},
+    {"basic_date_time_no_millis", DateFormats::Alternative::Pattern, "yyyyMMdd'T'HHmmssX"},
+    {"hour_minute_second", DateFormats::Alternative::Pattern, "HH:mm:ss"},
+    {"hour_minute", DateFormats::Alternative::Pattern, "HH:mm"},
+};
+
+}  // namespace
+
+DateFormats::DateFormats(std::string_view format) : text_(format) {
+  std::size_t start = 0;
+  while (start <= format.size()) {
+    const std::size_t bar = format.find("||", start);
+    std::string_view alt = format.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start);
+    start = bar == std::string_view::npos ? format.size() + 1 : bar + 2;
+    std::string_view name = alt;
+    if (name.substr(0, 7) == "strict_") name.remove_prefix(7);
+    bool done = false;
+    for (const auto& nf : kNamed)
+      if (nf.name == name) {
+        Alternative a;
+        a.kind = nf.kind;
+        if (nf.kind == Alternative::Pattern) a.tokens = *compile_pattern(nf.pattern, true);
+        alternatives_.push_back(std::move(a));
+        done = true;
+        break;
+      }
+    if (done) continue;
+    // a built-in name rulelab does not know, or a pattern it cannot read
+    const bool looks_named = !alt.empty() && alt.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos &&
+                             alt.find('_') != std::string_view::npos;
+    auto toks = looks_named ? std::nullopt : compile_pattern(alt, false);
+    if (!toks || toks->empty()) {
+      unreadable_.emplace_back(alt);
+      continue;
+    }
+    Alternative a;
+    a.kind = Alternative::Pattern;
+    a.tokens = std::move(*toks);
+    alternatives_.push_back(std::move(a));
+  }
+}
+
+DateFormats::~DateFormats() = default;
+
+std::optional<Instant> DateFormats::read(std::string_view text) const {
+  if (auto d = read_parsed(text)) return d->at;
+  return std::nullopt;
+}
+
+std::optional<ParsedDate> DateFormats::read_parsed(std::string_view text) const {
+  for (const auto& a : alternatives_) {
+    std::optional<Instant> t;
+    DatePrecision p = DatePrecision::EpochMillis;
+    switch (a.kind) {
+      case Alternative::Iso:
+      case Alternative::IsoNanos: {
+        // the ISO part alone (no epoch_millis fallback unless listed)
+        const bool full_time = a.kind == Alternative::IsoNanos;
+        std::optional<ParsedDate> d;
+        if (!text.empty() && text[0] == '-') d = iso(text.substr(1), true, false, full_time);
+        else if (!text.empty() && text[0] == '+') d = iso(text.substr(1), false, true, full_time);
+        else if (!text.empty()) d = iso(text, false, false, full_time);
+        if (!d && text.size() > 1 && text[0] == '-') d = iso(text.substr(1), true, true, full_time);
+        if (d) t = d->at, p = d->precision;
+        break;
+      }
+      case Alternative::EpochMillis:
+        if (auto d = epoch_millis(text)) t = d->at;
+        break;
+      case Alternative::EpochSecond:
+        t = epoch_second(text);
+        p = DatePrecision::Second;
+        break;
+      case Alternative::Pattern: {
+        t = read_pattern(a.tokens, text);
+        // the finest field the pattern gives
+        p = DatePrecision::Year;
+        for (const auto& tok : a.tokens) {
+          DatePrecision q = DatePrecision::Year;
+          switch (tok.kind) {
+            case Token::Month:
+            case Token::MonthText: q = DatePrecision::Month; break;
+            case Token::Day: q = DatePrecision::Day; break;
+            case Token::Hour:
+            case Token::ClockHour12: q = DatePrecision::Hour; break;
+            case Token::Minute: q = DatePrecision::Minute; break;
+            case Token::Second: q = DatePrecision::Second; break;
+            case Token::Fraction: q = DatePrecision::Fraction; break;
+            default: break;
+          }
+          if (q > p) p = q;
+        }
+        break;
+      }
+    }
+    if (t) return ParsedDate{*t, p};
+  }
+  return std::nullopt;
+}
+
+std::optional<Instant> date_of_value(DynRef v, const DateFormats* format, DateFormat kind) {
+  std::optional<Instant> t;
+  if (format) {
+    if (v.kind() == DynKind::String) {
+      t = format->read(v.as_string());
+    } else if (v.kind() == DynKind::Int) {
+      t = format->read(std::to_string(v.as_int()));
+    } else if (v.kind() == DynKind::Real) {
+      char buf[64];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.as_real());
+      if (r.ec == std::errc()) t = format->read(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+    }
+  } else if (v.kind() == DynKind::Int) {
+    t = date_from_json_integer(v.as_int());
+  } else if (v.kind() == DynKind::Real) {
+    t = date_from_json_real(v.as_real());
+  } else if (v.kind() == DynKind::String) {
+    if (auto d = parse_date(v.as_string(), kind)) t = d->at;
+  }
+  if (t && kind == DateFormat::DateNanos && (t->seconds < 0 || !to_epoch_nanos(*t))) return std::nullopt;  // 1970 to 2262
+  return t;
 }
 
 std::optional<Instant> date_from_json_integer(std::int64_t v) {

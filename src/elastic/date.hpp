@@ -4,7 +4,11 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/dynamic.hpp"
 
 namespace rulelab::elastic {
 
@@ -42,6 +46,37 @@ std::optional<ParsedDate> parse_date(std::string_view text, DateFormat format = 
 // of four digits is a year; other integers and decimals are epoch milliseconds.
 std::optional<Instant> date_from_json_integer(std::int64_t v);
 std::optional<Instant> date_from_json_real(double ms);
+
+// A date field's `format` mapping parameter: alternatives separated by "||", each a built-in
+// format (strict_date_optional_time, epoch_millis, epoch_second, date_time, basic_date, ...;
+// "strict_" and lenient spellings alike) or a java.time pattern ("yyyy-MM-dd HH:mm:ss",
+// "dd/MMM/yyyy:HH:mm:ss Z"; letters y u M d H h m s S a E X x Z z and quoted text). Missing
+// fields default as Elasticsearch's DateFormatters do (month and day 1, time 0, zone UTC).
+// Alternatives rulelab cannot read (optional sections, week fields, named zones) are listed by
+// unreadable(); a value only such an alternative could read is malformed here.
+class DateFormats {
+ public:
+  struct Token;
+  struct Alternative;
+  explicit DateFormats(std::string_view format);
+  ~DateFormats();
+  DateFormats(const DateFormats&) = delete;
+  DateFormats& operator=(const DateFormats&) = delete;
+  std::optional<Instant> read(std::string_view text) const;
+  // With the finest field the matching alternative gives (for a range bound's round-up).
+  std::optional<ParsedDate> read_parsed(std::string_view text) const;
+  const std::string& text() const { return text_; }
+  const std::vector<std::string>& unreadable() const { return unreadable_; }
+
+ private:
+  std::string text_;
+  std::vector<Alternative> alternatives_;
+  std::vector<std::string> unreadable_;
+};
+
+// A document value of a date field (a string, or a JSON number read from its text) as the field
+// reads it: with its `format` when the mapping gives one, else the default of `kind`.
+std::optional<Instant> date_of_value(DynRef v, const DateFormats* format, DateFormat kind = DateFormat::Date);
 
 // Epoch milliseconds (rounded down) and nanoseconds; nullopt when they do not fit in 64 bits.
 std::optional<std::int64_t> to_epoch_millis(const Instant& t);

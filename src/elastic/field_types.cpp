@@ -190,6 +190,8 @@ FieldMapping FieldTypes::parse_mapping(const nlohmann::json& spec) const {
     m.null_value = it->is_string() ? it->get<std::string>() : it->dump();
   if (auto it = spec.find("value"); it != spec.end()) m.constant_value = it->is_string() ? it->get<std::string>() : it->dump();
   if (auto it = spec.find("path"); it != spec.end() && it->is_string()) m.alias_path = it->get<std::string>();
+  if (auto it = spec.find("format"); it != spec.end() && it->is_string() && (m.type == FieldType::Date || m.type == FieldType::DateNanos))
+    m.date_format = std::make_shared<const DateFormats>(it->get<std::string>());
   if (auto it = spec.find("fields"); it != spec.end() && it->is_object())
     for (auto f = it->begin(); f != it->end(); ++f)
       if (f.value().is_object()) m.multi_fields.push_back({f.key(), parse_mapping(f.value())});
@@ -387,6 +389,9 @@ std::optional<ResolvedField> FieldTypes::lookup(std::string_view name) const {
 }
 
 // ---- dynamic mapping ---------------------------------------------------------------------------
+// The second of Elasticsearch's default dynamic_date_formats.
+constexpr std::string_view kSlashDateFormat = "yyyy/MM/dd HH:mm:ss||yyyy/MM/dd||epoch_millis";
+
 bool looks_like_dynamic_date(std::string_view s) {
   // strict_date_optional_time: yyyy[-MM[-dd['T'HH[:mm[:ss[.S+]]][zone]]]] with 4-digit year
   auto digits = [&](std::size_t pos, std::size_t n) {
@@ -395,9 +400,8 @@ bool looks_like_dynamic_date(std::string_view s) {
       if (!std::isdigit(static_cast<unsigned char>(s[pos + i]))) return false;
     return true;
   };
-  if (s.size() >= 10 && digits(0, 4) && s[4] == '/' && digits(5, 2) && s[7] == '/' && digits(8, 2))
-    return parse_date(std::string(s.substr(0, 10)).replace(4, 1, "-").replace(7, 1, "-")).has_value() &&
-           (s.size() == 10 || s[10] == ' ');
+  if (s.size() >= 10 && digits(0, 4) && s[4] == '/')
+    return DateFormats(kSlashDateFormat).read(s).has_value() && s.find_first_not_of("0123456789") != std::string_view::npos;
   if (!digits(0, 4)) return false;
   if (s.size() == 4) return false;  // a bare year is a number-looking string, not detected
   if (s.size() < 7 || s[4] != '-' || !digits(5, 2)) return false;
@@ -474,7 +478,13 @@ void IndexFields::observe(DynRef doc, std::optional<std::uint64_t> shape) {
         break;
       }
     if (templated) {
-    } else if (first.is_string()) m = rules.date_detection() && looks_like_dynamic_date(first.as_string()) ? simple("date") : dynamic_string();
+    } else if (first.is_string()) {
+      m = rules.date_detection() && looks_like_dynamic_date(first.as_string()) ? simple("date") : dynamic_string();
+      // a field detected by the yyyy/MM/dd form is mapped with that format (RootObjectMapper's
+      // dynamic_date_formats)
+      if (m.type == FieldType::Date && first.as_string().find('/') != std::string_view::npos)
+        m.date_format = std::make_shared<const DateFormats>(kSlashDateFormat);
+    }
     else if (first.kind() == DynKind::Int) m = simple("long");
     else if (first.kind() == DynKind::Real) m = simple("float");
     else if (first.is_bool()) m = simple("boolean");

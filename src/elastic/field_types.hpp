@@ -10,6 +10,7 @@
 // `.keyword` sub-field, ignore_above 256; strings that look like dates become `date` unless
 // date_detection is off; integers `long`; decimals `float`).
 #pragma once
+#include "elastic/date.hpp"
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,9 @@ struct FieldMapping {
   std::optional<std::string> null_value;              // what an explicit JSON null indexes as
   std::string constant_value;         // constant_keyword: the mapped value
   std::string alias_path;             // alias: the field it points to
+  // date, date_nanos: the `format` parameter (null: strict_date_optional_time||epoch_millis, or
+  // strict_date_optional_time_nanos||epoch_millis for date_nanos; elastic/date.hpp)
+  std::shared_ptr<const DateFormats> date_format;
   // `{}`: clang (with libstdc++) otherwise needs FieldMapping complete to default-construct the vector.
   std::vector<std::pair<std::string, FieldMapping>> multi_fields{};  // sub-field name -> mapping
 

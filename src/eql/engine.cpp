@@ -366,9 +366,11 @@ class Context {
     if (field.empty()) return std::nullopt;
     std::vector<DynRef> raw;
     const Mapping* m = store_.mapping_of(d);
-    collect_values(d.source, m ? m->resolve(field) : field, raw);
+    const std::string path = m ? m->resolve(field) : field;
+    const FieldInfo* info = m ? m->find(path) : nullptr;
+    collect_values(d.source, info && !info->source_path.empty() ? info->source_path : path, raw);
     for (DynRef r : raw) {
-      Value v = typed_value(r, FieldType::Date);
+      Value v = typed_value(r, FieldType::Date, info ? info->date_format.get() : nullptr);
       if (v.kind == Value::Kind::Date) return v.i;
     }
     return std::nullopt;

@@ -52,6 +52,7 @@ FieldInfo field_info(const std::string& name, const elastic::ResolvedField& rf) 
         break;
       }
   info.null_value = rf.mapping.null_value;
+  info.date_format = rf.mapping.date_format;
   if (!rf.source_path.empty() && rf.source_path != name) info.source_path = rf.source_path;
   return info;
 }
@@ -152,7 +153,7 @@ std::string number_text(DynRef v) {
 
 void collect_values(DynRef doc, std::string_view path, std::vector<DynRef>& out) { collect_at(doc, path, out, 0); }
 
-Value typed_value(DynRef v, FieldType type) {
+Value typed_value(DynRef v, FieldType type, const elastic::DateFormats* date_format) {
   if (!v.valid() || v.is_null() || v.is_object() || v.is_array()) return Value::null();
   // A value the field's type cannot take (a word in a long field, a string that is no IP, a
   // number beyond the type's range) is malformed: Elasticsearch does not index it (or refuses the
@@ -201,11 +202,7 @@ Value typed_value(DynRef v, FieldType type) {
       return Value::null();
     case FieldType::Date: {
       // strict_date_optional_time||epoch_millis, Elasticsearch's default date format (elastic/date.hpp).
-      std::optional<elastic::Instant> t;
-      if (v.kind() == DynKind::Int) t = elastic::date_from_json_integer(v.as_int());
-      else if (v.kind() == DynKind::Real) t = elastic::date_from_json_real(v.as_real());
-      else if (v.is_string())
-        if (auto d = elastic::parse_date(v.as_string())) t = d->at;
+      const std::optional<elastic::Instant> t = elastic::date_of_value(v, date_format);
       if (!t) return Value::null();
       // (nanoseconds since the epoch reach from 1677 to 2262; a date outside is null here)
       if (auto n = elastic::to_epoch_nanos(*t)) return Value::date(*n);
@@ -449,14 +446,14 @@ void Evaluator::field_values(std::string_view path, const EventView& ev, std::ve
       if (info && info->null_value) {
         std::string enc;
         DynWriter(enc).string(*info->null_value);
-        out.push_back(typed_value(DynRef(enc), type));
+        out.push_back(typed_value(DynRef(enc), type, info->date_format.get()));
       }
       continue;
     }
     if (info && info->ignore_above >= 0 && r.is_string() &&
         static_cast<std::int64_t>(cp_count(r.as_string())) > info->ignore_above)
       continue;  // not indexed
-    Value v = typed_value(r, type);
+    Value v = typed_value(r, type, info ? info->date_format.get() : nullptr);
     if (info && info->normalizer && v.kind == Value::Kind::String) v.s = info->normalizer->apply(v.s);
     if (!v.is_null()) out.push_back(std::move(v));
   }
@@ -585,6 +582,11 @@ Value Evaluator::term_for(const Expr& lit, const FieldInfo* info) const {
   if (info->type == FieldType::Ip) {
     if (auto it = ip_terms_.find(&lit); it != ip_terms_.end()) return Value::string(it->second);
     if (auto ip = elastic::parse_ip(v.s)) return Value::string(elastic::format_ip(*ip));  // (not prepared)
+    return v;
+  }
+  if (info->type == FieldType::Date && info->date_format) {  // read with the field's `format`
+    if (auto t = info->date_format->read(v.s))
+      if (auto n = elastic::to_epoch_nanos(*t)) return Value::date(*n);
     return v;
   }
   if (!info->normalizer) return v;

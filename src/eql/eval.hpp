@@ -35,6 +35,8 @@ struct FieldInfo {
   // keyword `normalizer` (e.g. Elastic Defend's .caseless: lowercase): applied to the indexed
   // values and to the terms of queries on the field, as Elasticsearch does.
   std::shared_ptr<const elastic::Normalizer> normalizer;
+  // a date field's `format` (null: strict_date_optional_time||epoch_millis)
+  std::shared_ptr<const elastic::DateFormats> date_format;
 };
 
 // Field types of one index as EQL reads them, from the Elastic field model (elastic/field_types.hpp).
@@ -69,7 +71,7 @@ FieldInfo field_info(const std::string& name, const elastic::ResolvedField& rf);
 // included (Elasticsearch indexes them as the mapping's null_value, if any).
 void collect_values(DynRef doc, std::string_view path, std::vector<DynRef>& out);
 // A JSON value read as a field of the given type (keyword: text; long: number; date: instant...).
-Value typed_value(DynRef v, FieldType type);
+Value typed_value(DynRef v, FieldType type, const elastic::DateFormats* date_format = nullptr);
 
 // One event as the evaluator sees it.
 struct EventView {

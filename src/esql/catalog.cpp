@@ -95,7 +95,8 @@ std::optional<std::uint64_t> unsigned_long_of(double d) {
   return static_cast<std::uint64_t>(std::trunc(d));
 }
 
-std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string& mtype, const std::string& field_name) {
+std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string& mtype, const std::string& field_name,
+                              const elastic::DateFormats* date_format = nullptr) {
   Scalar s;
   (void)field_name;
   switch (t) {
@@ -186,7 +187,10 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
     case Type::Date: {
       // strict_date_optional_time||epoch_millis, the date field's default format (elastic/date.hpp)
       std::optional<elastic::Instant> t;
-      if (v.is_number_integer()) {
+      if (date_format) {  // the mapping's `format`; a number read from its text
+        if (v.is_string()) t = date_format->read(v.get<std::string>());
+        else if (v.is_number()) t = date_format->read(v.dump());
+      } else if (v.is_number_integer()) {
         if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
         t = elastic::date_from_json_integer(v.get<std::int64_t>());
       } else if (v.is_number_float()) {
@@ -216,6 +220,7 @@ struct FieldSpec {
   std::string name, source_path, mtype;
   Type type;
   bool sub_keyword_of_number = false;
+  std::shared_ptr<const elastic::DateFormats> date_format{};  // a date field's mapping `format`
 };
 
 std::string dynamic_type(const nlohmann::json& v);
@@ -271,7 +276,9 @@ std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::
     }
     std::string mt = rf ? rf->mapping.type_name : v;
     if (mt == "object" || mt == "nested" || mt == "alias" || mt == "flattened") continue;
-    out.push_back(FieldSpec{path, path, mt, esql_type(mt)});
+    FieldSpec f{path, path, mt, esql_type(mt)};
+    if (rf) f.date_format = rf->mapping.date_format;
+    out.push_back(std::move(f));
   }
   for (const auto& name : user) {
     auto rf = types.lookup(name);
@@ -279,6 +286,7 @@ std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::
     const std::string& mt = rf->mapping.type_name;
     if (mt == "object" || mt == "nested" || mt == "alias") continue;
     FieldSpec f{name, rf->source_path, mt, esql_type(mt)};
+    f.date_format = rf->mapping.date_format;
     out.push_back(f);
   }
   return out;
@@ -351,7 +359,7 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
       cell.push_back(s);
       continue;
     }
-    if (auto s = convert(*v, f.type, f.mtype, f.name)) cell.push_back(std::move(*s));
+    if (auto s = convert(*v, f.type, f.mtype, f.name, f.date_format.get())) cell.push_back(std::move(*s));
     else if (f.type != Type::Unsupported && !v->is_object()) refused(*v);
   }
   if (f.type != Type::Text && f.type != Type::Unsupported && cell.size() > 1) {
@@ -544,7 +552,7 @@ StreamPlan stream_plan(const elastic::FieldTypes& types, const std::vector<std::
     }
     // A user field reads its source path (aliases, multi-fields); any other mapped field is a
     // column only when a document holds it, at its own path.
-    plan.fields.push_back(StreamField{n, is_user ? rf->source_path : n, mt, esql_type(mt), is_user});
+    plan.fields.push_back(StreamField{n, is_user ? rf->source_path : n, mt, esql_type(mt), is_user, rf->mapping.date_format});
   }
   return plan;
 }
@@ -555,7 +563,10 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   st.field_seen.assign(plan.fields.size(), false);
   st.malformed.assign(plan.fields.size(), MalformedField{});
   std::vector<FieldSpec> specs;
-  for (const auto& f : plan.fields) specs.push_back(FieldSpec{f.name, f.source_path, f.mtype, f.type});
+  for (const auto& f : plan.fields) {
+    specs.push_back(FieldSpec{f.name, f.source_path, f.mtype, f.type});
+    specs.back().date_format = f.date_format;
+  }
   IngestOptions o;
   o.documents = true;
   o.strict = true;  // a line that is not a JSON document is an error, as add_index makes it

@@ -6,10 +6,12 @@
 // Catalog::add_index does, so both ways give the same answer.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
+#include "elastic/date.hpp"
 #include "esql/engine.hpp"
 
 namespace rulelab::esql {
@@ -18,6 +20,7 @@ struct StreamField {
   std::string name, source_path, mtype;
   Type type = Type::Null;
   bool user = false;  // from the user's mapping: a column even when no document holds it
+  std::shared_ptr<const elastic::DateFormats> date_format{};  // a date field's mapping `format`
 };
 
 struct StreamPlan {

@@ -173,8 +173,8 @@ std::vector<QsTerm> query_string_terms(const std::vector<std::string>& segments)
 // A date text as the field's format reads it (elastic/date.hpp); round_up moves it to the end of
 // the precision written, as Elasticsearch's round-up parser does for a range's upper bound
 // (2024-05 -> 2024-05-31T23:59:59.999).
-std::optional<DateTime> parse_date_text(std::string_view s, bool round_up) {
-  auto pd = elastic::parse_date(s);
+std::optional<DateTime> parse_date_text(std::string_view s, bool round_up, const elastic::DateFormats* format) {
+  auto pd = format ? format->read_parsed(s) : elastic::parse_date(s);
   if (!pd) return std::nullopt;
   auto ticks = elastic::to_ticks(pd->at);
   if (!ticks) return std::nullopt;
@@ -206,13 +206,13 @@ std::optional<DateTime> from_epoch_ms(std::int64_t ms) {
 }
 }  // namespace
 
-std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool round_up) {
+std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool round_up, const elastic::DateFormats* format) {
   if (text.substr(0, 3) == "now" || text.find("||") != std::string_view::npos) {
     auto d = eval_date_math(text, now, round_up);
     if (!d) return std::nullopt;
     return round_up ? d : DateTime{(d->ticks / kTicksPerMs) * kTicksPerMs};
   }
-  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos && text.size() != 4) {
+  if (!format && !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos && text.size() != 4) {
     std::int64_t ms = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
     if (ec == std::errc() && p == text.data() + text.size()) {
@@ -224,19 +224,15 @@ std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool 
       return DateTime{ms < 0 ? std::numeric_limits<std::int64_t>::min() + 1 : std::numeric_limits<std::int64_t>::max() - 1};
     }
   }
-  auto d = parse_date_text(text, round_up);
+  auto d = parse_date_text(text, round_up, format);
   if (d && !round_up) d->ticks = (d->ticks / kTicksPerMs) * kTicksPerMs;
   return d;
 }
 
-std::optional<DateTime> doc_date(DynRef v, bool nanos) {
-  std::optional<elastic::Instant> t;
-  if (v.kind() == DynKind::Int) t = elastic::date_from_json_integer(v.as_int());
-  else if (v.kind() == DynKind::Real) t = elastic::date_from_json_real(v.as_real());
-  else if (v.is_string())
-    if (auto pd = elastic::parse_date(v.as_string(), nanos ? elastic::DateFormat::DateNanos : elastic::DateFormat::Date)) t = pd->at;
+std::optional<DateTime> doc_date(DynRef v, bool nanos, const elastic::DateFormats* format) {
+  const std::optional<elastic::Instant> t =
+      elastic::date_of_value(v, format, nanos ? elastic::DateFormat::DateNanos : elastic::DateFormat::Date);
   if (!t) return std::nullopt;
-  if (nanos && (t->seconds < 0 || !elastic::to_epoch_nanos(*t))) return std::nullopt;  // date_nanos: 1970 to 2262
   auto ticks = elastic::to_ticks(*t);
   if (!ticks) return std::nullopt;
   DateTime d{*ticks};
@@ -244,10 +240,11 @@ std::optional<DateTime> doc_date(DynRef v, bool nanos) {
   return d;
 }
 
-bool doc_value_malformed(DynRef v, FieldType t) {
+bool doc_value_malformed(DynRef v, const FieldMapping& m) {
+  const FieldType t = m.type;
   if (!v.valid() || v.is_null() || v.is_object() || v.is_array()) return false;
   if (is_numeric(t)) return !doc_number_as(v, t).has_value();
-  if (t == FieldType::Date || t == FieldType::DateNanos) return !doc_date(v, t == FieldType::DateNanos).has_value();
+  if (t == FieldType::Date || t == FieldType::DateNanos) return !doc_date(v, t == FieldType::DateNanos, m.date_format.get()).has_value();
   if (t == FieldType::Ip) return !doc_ip(v).has_value();
   if (t == FieldType::Boolean) return !doc_bool(v).has_value();
   return false;
@@ -424,7 +421,8 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
     each_value(obj, p.rel, [&](DynRef v) {
       if (hit || v.is_null()) return;
       if (is_numeric(t)) hit = doc_number_as(v, t).has_value();
-      else if (t == FieldType::Date || t == FieldType::DateNanos) hit = doc_date(v, t == FieldType::DateNanos).has_value();
+      else if (t == FieldType::Date || t == FieldType::DateNanos)
+        hit = doc_date(v, t == FieldType::DateNanos, p.f.mapping.date_format.get()).has_value();
       else if (t == FieldType::Ip) hit = doc_ip(v).has_value();
       else if (t == FieldType::Boolean) hit = doc_bool(v).has_value();
       else hit = true;
@@ -514,7 +512,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
   if (t == FieldType::Date || t == FieldType::DateNanos) {
     each_value(obj, p.rel, [&](DynRef v) {
       if (hit) return;
-      auto d = doc_date(v, t == FieldType::DateNanos);
+      auto d = doc_date(v, t == FieldType::DateNanos, p.f.mapping.date_format.get());
       if (d) hit = d->ticks >= p.lo.ticks && d->ticks <= p.hi.ticks;
     });
     return hit;
@@ -727,8 +725,9 @@ class Compiler {
       }
       if (t == FieldType::Date || t == FieldType::DateNanos) {
         const bool up = n.op == RangeOp::Lte || n.op == RangeOp::Gt;
-        auto d = parse_es_date(v, now_, up);
-        if (!d) return fail(pr, n, lenient, "failed to parse date field [" + v + "] with format [strict_date_optional_time||epoch_millis]");
+        const elastic::DateFormats* fmt = pr.f.mapping.date_format.get();
+        auto d = parse_es_date(v, now_, up, fmt);
+        if (!d) return fail(pr, n, lenient, "failed to parse date field [" + v + "] with format [" + (fmt ? fmt->text() : "strict_date_optional_time||epoch_millis") + "]");
         pr.lo = DateTime{INT64_MIN};
         pr.hi = DateTime{INT64_MAX};
         switch (n.op) {
@@ -780,8 +779,9 @@ class Compiler {
       return;
     }
     if (t == FieldType::Date || t == FieldType::DateNanos) {
-      auto lo = parse_es_date(v, now_, false), hi = parse_es_date(v, now_, true);
-      if (!lo || !hi) return fail(pr, n, lenient, "failed to parse date field [" + v + "] with format [strict_date_optional_time||epoch_millis]");
+      const elastic::DateFormats* fmt = pr.f.mapping.date_format.get();
+      auto lo = parse_es_date(v, now_, false, fmt), hi = parse_es_date(v, now_, true, fmt);
+      if (!lo || !hi) return fail(pr, n, lenient, "failed to parse date field [" + v + "] with format [" + (fmt ? fmt->text() : "strict_date_optional_time||epoch_millis") + "]");
       pr.lo = *lo;
       pr.hi = *hi;
       return;

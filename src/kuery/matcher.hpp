@@ -80,11 +80,13 @@ bool lucene_wildcard_match(std::string_view pattern, std::string_view s, bool ca
 std::optional<std::string> keyword_text(DynRef v);
 // Elasticsearch date parsing of a query value: date math, strict_date_optional_time, epoch millis;
 // round_up fills the missing precision with its maximum (2024-01-01 -> 23:59:59.999).
-std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool round_up);
+// `format`: the field's mapping `format`, when it has one (date math anchors keep the default).
+std::optional<DateTime> parse_es_date(std::string_view text, DateTime now, bool round_up, const elastic::DateFormats* format = nullptr);
 // A document value its field's type cannot take (a word in a long field, a string that is no IP
 // or no date): Elasticsearch does not index it (ignore_malformed).
-bool doc_value_malformed(DynRef v, elastic::FieldType t);
+bool doc_value_malformed(DynRef v, const elastic::FieldMapping& m);
 // A document's date value (string or epoch millis), truncated to milliseconds unless nanos.
-std::optional<DateTime> doc_date(DynRef v, bool nanos);
+// `format`: the field's mapping `format`, when it has one.
+std::optional<DateTime> doc_date(DynRef v, bool nanos, const elastic::DateFormats* format = nullptr);
 
 }  // namespace rulelab::kuery

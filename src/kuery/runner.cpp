@@ -93,15 +93,19 @@ void malformed_notes(const Node& root, const IndexFields& fields, const std::str
     std::string first;
     for (const auto& d : docs)
       for_each_value_at(d.source, rf.source_path, [&](DynRef v) {
-        if (!doc_value_malformed(v, t)) return;
+        if (!doc_value_malformed(v, rf.mapping)) return;
         if (count++ == 0) {
           first_line = d.line;
           first = to_json(v);
           if (first.size() > 80) first = first.substr(0, 77) + "...";
         }
       });
+    std::string unread_formats;
+    if (rf.mapping.date_format)
+      for (const auto& u : rf.mapping.date_format->unreadable()) unread_formats += (unread_formats.empty() ? "" : ", ") + u;
+    if (!unread_formats.empty()) unread_formats = " (rulelab does not read the mapping's format alternative(s) " + unread_formats + ")";
     if (count)
-      note("index " + index + ": " + std::to_string(count) + " value(s) of " + name + " cannot be read as " + rf.mapping.type_name +
+      note("index " + index + ": " + std::to_string(count) + " value(s) of " + name + " cannot be read as " + rf.mapping.type_name + unread_formats +
            (first_line ? " (the first at line " + std::to_string(first_line) + ": " + first + ")" : " (the first: " + first + ")") +
            "; the field is read as missing there, as Elasticsearch indexes such documents where the index ignores malformed "
            "values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index without that setting refuses them" +

@@ -100,3 +100,35 @@ TEST_CASE("date: date_nanos reads strict_date_optional_time_nanos||epoch_millis,
   CHECK_FALSE(nanos("1969-12-31T23:59:59Z"));  // before the epoch: not a long of nanoseconds
   CHECK_FALSE(nanos("2263-01-01"));
 }
+
+TEST_CASE("date: a mapping's format (built-in names, java.time patterns, || alternatives)") {
+  const auto ms = [](const DateFormats& f, std::string_view s) -> std::string {
+    auto t = f.read(s);
+    if (!t) return "none";
+    auto m = to_epoch_millis(*t);
+    return m ? std::to_string(*m) : "out of range";
+  };
+  const DateFormats a("yyyy-MM-dd HH:mm:ss||epoch_second");
+  CHECK(ms(a, "1970-01-02 00:00:01") == "86401000");
+  CHECK(ms(a, "86401") == "86401000");
+  CHECK(ms(a, "1970-01-02T00:00:01Z") == "none");  // not this format
+  CHECK(a.unreadable().empty());
+  const DateFormats b("dd/MMM/yyyy:HH:mm:ss Z");   // an access-log form
+  CHECK(ms(b, "02/Jan/1970:01:00:00 +0100") == "86400000");
+  CHECK(ms(b, "02/January/1970:00:00:00 +0000") == "86400000");
+  CHECK(ms(b, "02/jan/1970:00:00:00 +0000") == "none");  // case as written
+  const DateFormats c("yyyyMMddHHmmss");           // adjacent numbers: fixed widths after the year
+  CHECK(ms(c, "19700102000001") == "86401000");
+  const DateFormats d("MM/dd/yyyy hh:mm:ss a");
+  CHECK(ms(d, "01/02/1970 12:00:00 AM") == "86400000");
+  CHECK(ms(d, "01/02/1970 01:00:00 PM") == "133200000");
+  CHECK(ms(d, "01/02/1970 13:00:00 PM") == "none");
+  const DateFormats e("strict_date_time||basic_date");
+  CHECK(ms(e, "1970-01-02T00:00:00.5Z") == "86400500");
+  CHECK(ms(e, "19700102") == "86400000");
+  CHECK(ms(e, "1970-01-02") == "none");
+  const DateFormats f("yyyy-MM-dd[ HH:mm]||epoch_millis");  // optional sections: not read
+  REQUIRE(f.unreadable().size() == 1);
+  CHECK(f.unreadable()[0] == "yyyy-MM-dd[ HH:mm]");
+  CHECK(ms(f, "5") == "5");
+}
