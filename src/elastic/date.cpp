@@ -158,28 +158,39 @@ std::optional<ParsedDate> iso(std::string_view s, bool negative, bool signed_lon
   return make(year, month, day, fields[0], fields[1], fields[2], nanos, *z, p);
 }
 
-// epoch_millis: [-]digits (at most 19, within a long)[.fraction of at most 6 digits].
-std::optional<ParsedDate> epoch_millis(std::string_view s) {
+// [-]digits[.fraction]: the sign, the whole part (a long) and the fraction as a number of
+// `frac_digits` digits (a longer fraction: none).
+struct EpochParts {
+  bool negative = false;
+  std::int64_t whole = 0, fraction = 0;
+};
+std::optional<EpochParts> epoch_parts(std::string_view s, std::size_t frac_digits) {
+  EpochParts e;
   std::size_t i = 0;
-  const bool negative = !s.empty() && s[0] == '-';
-  if (negative) ++i;
+  e.negative = !s.empty() && s[0] == '-';
+  if (e.negative) ++i;
   const std::size_t start = i;
-  std::int64_t ms = 0;
   while (i < s.size() && digit(s[i]))
-    if (__builtin_mul_overflow(ms, std::int64_t{10}, &ms) || __builtin_add_overflow(ms, std::int64_t{s[i++] - '0'}, &ms))
+    if (__builtin_mul_overflow(e.whole, std::int64_t{10}, &e.whole) || __builtin_add_overflow(e.whole, std::int64_t{s[i++] - '0'}, &e.whole))
       return std::nullopt;  // beyond a long
-  if (i == start || i - start > 19) return std::nullopt;
-  std::int64_t sub = 0;  // nanoseconds into the millisecond
+  if (i == start || i - start > 19) return std::nullopt;  // (java.time reads at most 19 digits)
   if (i < s.size() && s[i] == '.') {
     ++i;
     const std::size_t fs = i;
-    while (i < s.size() && digit(s[i]) && i - fs < 7) sub = sub * 10 + (s[i++] - '0');
-    if (i - fs > 6) return std::nullopt;
-    for (std::size_t k = i - fs; k < 6; ++k) sub *= 10;
+    while (i < s.size() && digit(s[i]) && i - fs <= frac_digits) e.fraction = e.fraction * 10 + (s[i++] - '0');
+    if (i - fs > frac_digits) return std::nullopt;
+    for (std::size_t k = i - fs; k < frac_digits; ++k) e.fraction *= 10;
   }
   if (i != s.size()) return std::nullopt;
-  std::int64_t sec = ms / 1000, rem = (ms % 1000) * 1'000'000 + sub;  // nanoseconds into the second
-  if (negative) {
+  return e;
+}
+
+// epoch_millis: [-]digits (within a long)[.fraction of at most 6 digits].
+std::optional<ParsedDate> epoch_millis(std::string_view s) {
+  auto e = epoch_parts(s, 6);
+  if (!e) return std::nullopt;
+  std::int64_t sec = e->whole / 1000, rem = (e->whole % 1000) * 1'000'000 + e->fraction;  // nanoseconds into the second
+  if (e->negative) {
     sec = -sec;
     if (rem > 0) sec -= 1, rem = kNanosPerSecond - rem;
   }
@@ -431,26 +442,11 @@ std::optional<Instant> read_pattern(const std::vector<Token>& toks, std::string_
 
 // epoch_second: [-]digits[.fraction of at most 9 digits] seconds.
 std::optional<Instant> epoch_second(std::string_view s) {
-  std::size_t i = 0;
-  const bool negative = !s.empty() && s[0] == '-';
-  if (negative) ++i;
-  const std::size_t start = i;
-  std::int64_t sec = 0;
-  while (i < s.size() && digit(s[i]))
-    if (__builtin_mul_overflow(sec, std::int64_t{10}, &sec) || __builtin_add_overflow(sec, std::int64_t{s[i++] - '0'}, &sec))
-      return std::nullopt;
-  if (i == start) return std::nullopt;
-  std::int64_t frac = 0;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    const std::size_t fs = i;
-    while (i < s.size() && digit(s[i]) && i - fs < 10) frac = frac * 10 + (s[i++] - '0');
-    if (i - fs > 9) return std::nullopt;
-    for (std::size_t k = i - fs; k < 9; ++k) frac *= 10;
-  }
-  if (i != s.size()) return std::nullopt;
-  Instant t{negative ? -sec : sec, 0};
-  if (negative && frac > 0) t.seconds -= 1, frac = kNanosPerSecond - frac;
+  auto e = epoch_parts(s, 9);
+  if (!e) return std::nullopt;
+  Instant t{e->negative ? -e->whole : e->whole, 0};
+  std::int64_t frac = e->fraction;
+  if (e->negative && frac > 0) t.seconds -= 1, frac = kNanosPerSecond - frac;
   t.nanos = static_cast<std::int32_t>(frac);
   return t;
 }
