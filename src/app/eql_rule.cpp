@@ -1,7 +1,6 @@
 // EQL rules prepared as Kibana runs them (see eql_rule.hpp).
 #include "app/eql_rule.hpp"
 
-#include <charconv>
 #include <functional>
 #include "elastic/ip.hpp"
 
@@ -130,22 +129,6 @@ std::vector<const eql::Expr*> query_fields(const eql::Query& q) {
   return out;
 }
 
-// "address/bits" as the ip field's term query reads a CIDR block (InetAddresses.parseCidr).
-bool valid_cidr(std::string_view s) {
-  const auto slash = s.find('/');
-  if (slash == std::string_view::npos) return false;
-  const std::string_view base = s.substr(0, slash), bits = s.substr(slash + 1);
-  const auto b = elastic::parse_ip(base);
-  if (!b) return false;
-  // "CIDR notation is not allowed with IPv6-mapped IPv4 address" (::ffff:10.0.0.0/104)
-  if (base.find(':') != std::string_view::npos && std::all_of(b->begin(), b->begin() + 10, [](std::uint8_t x) { return x == 0; }) &&
-      (*b)[10] == 0xFF && (*b)[11] == 0xFF)
-    return false;
-  int n = -1;
-  auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), n);
-  return ec == std::errc() && p == bits.data() + bits.size() && n >= 0 && n <= (base.find(':') == std::string_view::npos ? 32 : 128);
-}
-
 // String literals a query compares with a field (==, !=, <, <=, >, >=, in): the field and the
 // literal, for checks against the field's type.
 void collect_field_terms(const eql::Expr& e, std::vector<std::pair<const eql::Expr*, const eql::Expr*>>& out) {
@@ -194,7 +177,7 @@ bool check_unknown_fields(const eql::Query& q, std::string_view query_text, cons
       if (ix.mapping)
         if (const eql::FieldInfo* info = ix.mapping->find(ix.mapping->resolve(field->name)); info && info->type == eql::FieldType::Ip)
           ip = true;
-    if (!ip || elastic::parse_ip(lit->value.s) || valid_cidr(lit->value.s)) continue;
+    if (!ip || elastic::parse_ip(lit->value.s) || elastic::parse_cidr(lit->value.s)) continue;
     ok = false;
     messages.push_back(eql::make_error("'" + lit->value.s + "' is not an IP string literal: [" + field->name +
                                            "] is an ip field, and Elasticsearch refuses the search",

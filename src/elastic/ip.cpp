@@ -1,6 +1,8 @@
 #include "elastic/ip.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <vector>
 
 namespace rulelab::elastic {
@@ -175,6 +177,43 @@ std::string format_ip(const IpBytes& b) {
     }
   }
   return out;
+}
+
+bool Cidr::contains(const IpBytes& ip) const {
+  for (int bit = 0; bit < prefix; ++bit) {
+    const auto byte = static_cast<std::size_t>(bit / 8);
+    const int shift = 7 - bit % 8;
+    if (((base[byte] >> shift) & 1) != ((ip[byte] >> shift) & 1)) return false;
+  }
+  return true;
+}
+
+std::optional<Cidr> parse_cidr(std::string_view s, std::string* error) {
+  auto fail = [&](std::string message) -> std::optional<Cidr> {
+    if (error) *error = std::move(message);
+    return std::nullopt;
+  };
+  const auto slash = s.find('/');
+  if (slash == std::string_view::npos || s.find('/', slash + 1) != std::string_view::npos)
+    return fail("java.lang.IllegalArgumentException: Expected [ip/prefix] but was [" + std::string(s) + "]");
+  const std::string_view address = s.substr(0, slash), bits = s.substr(slash + 1);
+  auto ip = parse_ip(address);
+  if (!ip) return fail("java.lang.IllegalArgumentException: '" + std::string(address) + "' is not an IP string literal.");
+  const bool mapped = std::all_of(ip->begin(), ip->begin() + 10, [](std::uint8_t b) { return b == 0; }) && (*ip)[10] == 0xFF &&
+                      (*ip)[11] == 0xFF;
+  if (mapped && address.find(':') != std::string_view::npos)
+    return fail("java.lang.IllegalArgumentException: CIDR notation is not allowed with IPv6-mapped IPv4 address [" + std::string(address) +
+                " as it introduces ambiguity as to whether the prefix length should be interpreted as a v4 prefix length or a v6 "
+                "prefix length");
+  int n = -1;
+  const char* b = bits.data() + (!bits.empty() && bits[0] == '+' ? 1 : 0);  // Integer.parseInt takes a '+'
+  auto [p, ec] = std::from_chars(b, bits.data() + bits.size(), n);
+  if (bits.empty() || ec != std::errc() || p != bits.data() + bits.size())
+    return fail("java.lang.NumberFormatException: For input string: \"" + std::string(bits) + "\"");
+  if (n < 0 || n > (mapped ? 32 : 128))
+    return fail("java.lang.IllegalArgumentException: Illegal prefix length [" + std::to_string(n) + "] in [" + std::string(s) +
+                "]. Must be 0-32 for IPv4 ranges, 0-128 for IPv6 ranges");
+  return Cidr{*ip, mapped ? n + 96 : n};
 }
 
 }  // namespace rulelab::elastic

@@ -24,4 +24,16 @@ std::optional<IpBytes> parse_ip(std::string_view s);
 // the first longest run of two or more zero groups written "::" (RFC 5952).
 std::string format_ip(const IpBytes& b);
 
+// A CIDR block as Elasticsearch's InetAddresses.parseCidr reads one: "address/prefix" with the
+// address as parse_ip reads it, the prefix 0-32 for an IPv4 address and 0-128 for an IPv6 one; an
+// IPv4-mapped address written with colons ("::ffff:10.0.0.0/104") is refused, as is a text
+// without exactly one '/'. `error` gets Elasticsearch's exception (class and message) for a text
+// that is none.
+struct Cidr {
+  IpBytes base{};
+  int prefix = 128;  // leading bits of the 16-byte form (an IPv4 prefix plus 96)
+  bool contains(const IpBytes& ip) const;
+};
+std::optional<Cidr> parse_cidr(std::string_view s, std::string* error = nullptr);
+
 }  // namespace rulelab::elastic

@@ -314,26 +314,16 @@ bool wildcard_match(std::string_view p, std::string_view t) {
 }
 
 bool cidr_contains(std::string_view cidr, std::string_view ip) {
-  // Both read as the ip field reads addresses (elastic/ip.hpp); an IPv4 block covers its
-  // IPv4-mapped addresses, as the 16-byte form stores IPv4.
-  std::size_t slash = cidr.find('/');
-  const std::string_view base = cidr.substr(0, slash);
-  auto net = elastic::parse_ip(base);
+  // Both read as the ip field reads addresses and blocks (elastic/ip.hpp); an address without a
+  // prefix is a block of its own.
   auto addr = elastic::parse_ip(ip);
-  if (!net || !addr) return false;
-  const bool v4 = base.find(':') == std::string_view::npos;
-  int bits = v4 ? 32 : 128;
-  if (slash != std::string_view::npos) {
-    std::string_view b = cidr.substr(slash + 1);
-    auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), bits);
-    if (ec != std::errc() || p != b.data() + b.size() || bits < 0 || bits > (v4 ? 32 : 128)) return false;
+  if (!addr) return false;
+  if (cidr.find('/') == std::string_view::npos) {
+    auto one = elastic::parse_ip(cidr);
+    return one && *one == *addr;
   }
-  if (v4) bits += 96;  // IPv4 lives in the IPv4-mapped range of 128-bit addresses
-  for (int i = 0; i < bits; ++i) {
-    int byte = i / 8, bit = 7 - i % 8;
-    if (((*net)[byte] >> bit & 1) != ((*addr)[byte] >> bit & 1)) return false;
-  }
-  return true;
+  auto block = elastic::parse_cidr(cidr);
+  return block && block->contains(*addr);
 }
 
 namespace {

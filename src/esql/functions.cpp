@@ -1,6 +1,7 @@
 // ES|QL scalar functions, a column at a time. Reference: ES|QL "Functions and operators"
 // (string, date-time, math, conditional, multi-value, IP, type conversion functions).
 #include "esql/functions.hpp"
+#include "elastic/ip.hpp"
 
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
@@ -520,24 +521,24 @@ double median_of(Type t, const Cell& c) {
   return (as_double(t, s[n / 2 - 1]) + as_double(t, s[n / 2])) / 2;
 }
 
-bool cidr_contains(const std::string& ip16, std::string_view cidr) {
-  std::size_t slash = cidr.find('/');
-  auto base = parse_ip(cidr.substr(0, slash));
-  if (!base) return false;
-  bool v4 = cidr.substr(0, slash).find(':') == std::string_view::npos;
-  int bits = v4 ? 32 : 128;
-  if (slash != std::string_view::npos) {
-    int b = 0;
-    auto part = cidr.substr(slash + 1);
-    std::from_chars(part.data(), part.data() + part.size(), b);
-    bits = b;
+// CIDR_MATCH's test of one block (CIDRUtils.isInRange): "address/prefix" as InetAddresses.parseCidr
+// reads it, or an address alone (elastic/ip.hpp); nullopt with Elasticsearch's message when the
+// block is neither.
+std::optional<bool> cidr_contains(const std::string& ip16, std::string_view cidr, std::string& error) {
+  if (ip16.size() != 16) return false;
+  elastic::IpBytes ip;
+  std::memcpy(ip.data(), ip16.data(), 16);
+  if (cidr.find('/') == std::string_view::npos) {
+    auto one = elastic::parse_ip(cidr);
+    if (!one) {
+      error = "java.lang.IllegalArgumentException: '" + std::string(cidr) + "' is not an IP string literal.";
+      return std::nullopt;
+    }
+    return *one == ip;
   }
-  int total = v4 ? 96 + bits : bits;
-  for (int k = 0; k < total; ++k) {
-    int byte = k / 8, bit = 7 - k % 8;
-    if (((static_cast<unsigned char>(ip16[byte]) >> bit) & 1) != ((static_cast<unsigned char>((*base)[byte]) >> bit) & 1)) return false;
-  }
-  return true;
+  auto block = elastic::parse_cidr(cidr, &error);
+  if (!block) return std::nullopt;
+  return block->contains(ip);
 }
 
 Type common_type(const Expr& e, const Cols& a, std::size_t from, std::string_view q) {
@@ -2021,10 +2022,19 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     for (std::size_t r = 0; r < n; ++r) {
       const Scalar* ip = single(a[0].cells[r], e, ctx.warn);
       if (!ip) continue;
-      bool m = false;
-      for (std::size_t k = 1; k < a.size() && !m; ++k)
-        for (const auto& blk : a[k].cells[r]) m = m || cidr_contains(ip->s, blk.s);
-      out.cells[r] = {Scalar::of_int(m)};
+      bool m = false, failed = false;
+      for (std::size_t k = 1; k < a.size() && !m && !failed; ++k)
+        for (const auto& blk : a[k].cells[r]) {
+          std::string error;
+          const auto in = cidr_contains(ip->s, blk.s, error);
+          if (!in) {  // the evaluation fails: null, with a warning
+            ctx.warn.failure(e, error);
+            failed = true;
+            break;
+          }
+          if ((m = *in)) break;
+        }
+      if (!failed) out.cells[r] = {Scalar::of_int(m)};
     }
     return out;
   }

@@ -25,33 +25,12 @@ namespace {
 
 constexpr std::int64_t kTicksPerMs = kTicksPerSecond / 1000;
 
-struct Cidr {
-  IpBytes base{};
-  int prefix = 128;
-  bool contains(const IpBytes& ip) const {
-    for (int bit = 0; bit < prefix; ++bit) {
-      const int byte = bit / 8, shift = 7 - bit % 8;
-      if (((base[static_cast<std::size_t>(byte)] >> shift) & 1) != ((ip[static_cast<std::size_t>(byte)] >> shift) & 1)) return false;
-    }
-    return true;
-  }
-};
-
+// A term on an ip field: an address (all its bits) or a CIDR block (elastic/ip.hpp).
 std::optional<Cidr> parse_ip_or_cidr(std::string_view s) {
-  const auto slash = s.find('/');
-  auto ip = parse_ip(s.substr(0, slash));
+  if (s.find('/') != std::string_view::npos) return parse_cidr(s);
+  auto ip = parse_ip(s);
   if (!ip) return std::nullopt;
-  Cidr c;
-  c.base = *ip;
-  if (slash == std::string_view::npos) return c;
-  const auto bits = s.substr(slash + 1);
-  int n = 0;
-  auto [p, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), n);
-  if (ec != std::errc() || p != bits.data() + bits.size()) return std::nullopt;
-  const bool v4 = s.substr(0, slash).find(':') == std::string_view::npos;
-  if (n < 0 || n > (v4 ? 32 : 128)) return std::nullopt;
-  c.prefix = v4 ? n + 96 : n;
-  return c;
+  return Cidr{*ip, 128};
 }
 
 std::optional<double> parse_number(std::string_view s) {

@@ -132,3 +132,28 @@ TEST_CASE("date: a mapping's format (built-in names, java.time patterns, || alte
   CHECK(f.unreadable()[0] == "yyyy-MM-dd[ HH:mm]");
   CHECK(ms(f, "5") == "5");
 }
+
+TEST_CASE("CIDR blocks as InetAddresses.parseCidr reads them") {
+  const auto in = [](std::string_view block, std::string_view addr) {
+    auto c = parse_cidr(block);
+    auto a = parse_ip(addr);
+    return c && a && c->contains(*a);
+  };
+  CHECK(in("10.0.0.0/8", "10.1.2.3"));
+  CHECK_FALSE(in("10.0.0.0/8", "11.0.0.1"));
+  CHECK(in("10.0.0.0/8", "::ffff:10.9.9.9"));  // IPv4 as its mapped form
+  CHECK(in("2001:db8::/32", "2001:db8:1::1"));
+  CHECK(in("0.0.0.0/0", "192.168.1.1"));
+  CHECK(in("10.0.0.0/+8", "10.1.2.3"));        // Integer.parseInt takes a '+'
+  std::string error;
+  CHECK_FALSE(parse_cidr("10.0.0.0/33", &error));
+  CHECK(error.find("Illegal prefix length [33]") != std::string::npos);
+  CHECK_FALSE(parse_cidr("2001:db8::/129"));
+  CHECK_FALSE(parse_cidr("10.0.0.0", &error));
+  CHECK(error.find("Expected [ip/prefix]") != std::string::npos);
+  CHECK_FALSE(parse_cidr("10.0.0.0/8/8"));
+  CHECK_FALSE(parse_cidr("::ffff:10.0.0.0/104", &error));
+  CHECK(error.find("IPv6-mapped IPv4") != std::string::npos);
+  CHECK_FALSE(parse_cidr("10.0.0.0/x", &error));
+  CHECK(error.find("NumberFormatException") != std::string::npos);
+}
