@@ -2,6 +2,7 @@
 #include "app/eql_rule.hpp"
 
 #include <functional>
+#include "elastic/coerce.hpp"
 #include "elastic/ip.hpp"
 
 #include <filesystem>
@@ -210,35 +211,18 @@ std::vector<std::string> eql_malformed_notes(const eql::Query& q, const EventSto
       const eql::FieldInfo* info = index.mapping->find(path);
       if (!info || !*type_text(info->type)) continue;
       const std::string& source = info->source_path.empty() ? path : info->source_path;
-      std::size_t count = 0, first_line = 0;
-      std::string first;
+      elastic::MalformedCount bad;
       for (const auto& d : store.docs()) {
         if (d.index != ix) continue;
         vals.clear();
         eql::collect_values(d.source, source, vals);
-        for (DynRef v : vals) {
-          if (v.is_null() || v.is_object() || v.is_array()) continue;
-          if (eql::typed_value(v, info->type, info->date_format.get()).kind != eql::Value::Kind::Null) continue;
-          if (count++ == 0) {
-            first_line = d.line;
-            first = to_json(v);
-            if (first.size() > 80) first = first.substr(0, 77) + "...";
-          }
-        }
+        for (DynRef v : vals)
+          if (!v.is_null() && !v.is_object() && !v.is_array() &&
+              eql::typed_value(v, info->type, info->date_format.get()).kind == eql::Value::Kind::Null)
+            bad.add(d.line, to_json(v));
       }
-      if (!count) continue;
-      std::string unread_formats;
-      if (info->date_format)
-        for (const auto& u : info->date_format->unreadable()) unread_formats += (unread_formats.empty() ? "" : ", ") + u;
-      if (!unread_formats.empty()) unread_formats = " (rulelab does not read the mapping's format alternative(s) " + unread_formats + ")";
-      notes.push_back("index " + index.name + ": " + std::to_string(count) + " value(s) of " + f->name + " cannot be read as " +
-                      type_text(info->type) + unread_formats + " (the first at line " + std::to_string(first_line) + ": " + first +
-                      "); the field is read as missing there, as Elasticsearch indexes such documents where the index "
-                      "ignores malformed values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index "
-                      "without that setting refuses them" +
-                      (store.unread() ? " (counted over the documents read whole: " + std::to_string(store.unread()) +
-                                            " that the query cannot match were skipped while reading; --no-pushdown counts them all)"
-                                      : std::string()));
+      if (bad.values)
+        notes.push_back(elastic::malformed_note(index.name, f->name, type_text(info->type), bad, info->date_format.get(), store.unread()));
     }
   }
   return notes;

@@ -15,4 +15,30 @@ bool fits_integral(double d, FieldType t) {
   return x >= lo && x < hi;
 }
 
+void MalformedCount::add(std::size_t line, std::string json_text) {
+  if (values++ != 0) return;
+  first_line = line;
+  first_value = std::move(json_text);
+  if (first_value.size() > 80) first_value = first_value.substr(0, 77) + "...";
+}
+
+std::string malformed_note(std::string_view index, std::string_view field, std::string_view type, std::size_t values,
+                           std::size_t first_line, std::string_view first_value, const DateFormats* format, std::size_t unread) {
+  std::string out = "index " + std::string(index) + ": " + std::to_string(values) + " value(s) of " + std::string(field) +
+                    " cannot be read as " + std::string(type);
+  if (format && !format->unreadable().empty()) {
+    out += " (rulelab does not read the mapping's format alternative(s) ";
+    for (std::size_t i = 0; i < format->unreadable().size(); ++i) out += (i ? ", " : "") + format->unreadable()[i];
+    out += ")";
+  }
+  out += first_line ? " (the first at line " + std::to_string(first_line) + ": " : std::string(" (the first: ");
+  out += std::string(first_value) +
+         "); the field is read as missing there, as Elasticsearch indexes such documents where the index ignores malformed "
+         "values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index without that setting refuses them";
+  if (unread)
+    out += " (counted over the documents read whole: " + std::to_string(unread) +
+           " that the query cannot match were skipped while reading; --no-pushdown counts them all)";
+  return out;
+}
+
 }  // namespace rulelab::elastic

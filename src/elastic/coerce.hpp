@@ -1,5 +1,8 @@
 // Numbers as Elasticsearch's integral field types index them: shared by kuery, EQL and ES|QL.
 #pragma once
+#include <string>
+#include <string_view>
+
 #include "elastic/field_types.hpp"
 
 namespace rulelab::elastic {
@@ -8,5 +11,26 @@ namespace rulelab::elastic {
 // coerced, the fraction dropped as Elasticsearch indexes it; false for NaN, infinities and values
 // beyond the type's range, which Elasticsearch refuses as malformed ("out of range for a long").
 bool fits_integral(double d, FieldType t);
+
+// Values of one field that its type cannot take (malformed: Elasticsearch indexes the document
+// without them where ignore_malformed is set, and refuses it otherwise), counted for a note.
+struct MalformedCount {
+  std::size_t values = 0;
+  std::size_t first_line = 0;  // 0: unknown
+  std::string first_value;     // its JSON text, shortened
+  void add(std::size_t line, std::string json_text);
+};
+
+// The note all three dialects give: "index I: N value(s) of F cannot be read as T ... (the first at
+// line L: V); the field is read as missing there, as Elasticsearch ...". `format`: the field's
+// date format, whose alternatives rulelab cannot read are named; `unread`: documents the read
+// filter skipped unparsed (the count covers the others).
+std::string malformed_note(std::string_view index, std::string_view field, std::string_view type, std::size_t values,
+                           std::size_t first_line, std::string_view first_value, const DateFormats* format = nullptr,
+                           std::size_t unread = 0);
+inline std::string malformed_note(std::string_view index, std::string_view field, std::string_view type, const MalformedCount& m,
+                                  const DateFormats* format = nullptr, std::size_t unread = 0) {
+  return malformed_note(index, field, type, m.values, m.first_line, m.first_value, format, unread);
+}
 
 }  // namespace rulelab::elastic

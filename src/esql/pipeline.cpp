@@ -17,6 +17,7 @@
 #include "elastic/field_types.hpp"
 #include "esql/eval.hpp"
 #include "esql/functions.hpp"
+#include "elastic/coerce.hpp"
 #include "esql/source.hpp"
 
 namespace rulelab::esql {
@@ -922,10 +923,7 @@ std::vector<Column> metadata_columns(const Command& c) {
 
 // rulelab's note on values of `field` (mapped as `mtype`) that its type refused (MalformedField).
 std::string malformed_note(const Index& idx, const std::string& field, const std::string& mtype, const MalformedField& m) {
-  return "index " + idx.name + " (" + idx.file + "): " + std::to_string(m.values) + " value(s) of " + field + " cannot be read as " +
-         mtype + " (the first at line " + std::to_string(m.first_line) + ": " + m.first_value +
-         "); the field is read as missing there, as Elasticsearch indexes such documents where the index ignores malformed "
-         "values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index without that setting refuses them";
+  return elastic::malformed_note(idx.name + " (" + idx.file + ")", field, mtype, m.values, m.first_line, m.first_value);
 }
 
 Page source_page(const Command& c, const std::vector<const Index*>& all, const RunOptions& opts, std::vector<std::string>& names,

@@ -1,4 +1,5 @@
 #include "kuery/runner.hpp"
+#include "elastic/coerce.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -89,29 +90,12 @@ void malformed_notes(const Node& root, const IndexFields& fields, const std::str
     if (rf.origin == MappingOrigin::Unmapped || !(is_numeric(t) || t == FieldType::Date || t == FieldType::DateNanos ||
                                                   t == FieldType::Ip || t == FieldType::Boolean))
       continue;
-    std::size_t count = 0, first_line = 0;
-    std::string first;
+    MalformedCount bad;
     for (const auto& d : docs)
       for_each_value_at(d.source, rf.source_path, [&](DynRef v) {
-        if (!doc_value_malformed(v, rf.mapping)) return;
-        if (count++ == 0) {
-          first_line = d.line;
-          first = to_json(v);
-          if (first.size() > 80) first = first.substr(0, 77) + "...";
-        }
+        if (doc_value_malformed(v, rf.mapping)) bad.add(d.line, to_json(v));
       });
-    std::string unread_formats;
-    if (rf.mapping.date_format)
-      for (const auto& u : rf.mapping.date_format->unreadable()) unread_formats += (unread_formats.empty() ? "" : ", ") + u;
-    if (!unread_formats.empty()) unread_formats = " (rulelab does not read the mapping's format alternative(s) " + unread_formats + ")";
-    if (count)
-      note("index " + index + ": " + std::to_string(count) + " value(s) of " + name + " cannot be read as " + rf.mapping.type_name + unread_formats +
-           (first_line ? " (the first at line " + std::to_string(first_line) + ": " + first + ")" : " (the first: " + first + ")") +
-           "; the field is read as missing there, as Elasticsearch indexes such documents where the index ignores malformed "
-           "values (index.mapping.ignore_malformed, set on logs-*-* data streams); an index without that setting refuses them" +
-           (unread ? " (counted over the documents read whole: " + std::to_string(unread) +
-                         " that the query cannot match were skipped while reading; --no-pushdown counts them all)"
-                   : std::string()));
+    if (bad.values) note(malformed_note(index, name, rf.mapping.type_name, bad, rf.mapping.date_format.get(), unread));
   }
 }
 
