@@ -1,4 +1,5 @@
 #include "core/raw_prefilter.hpp"
+#include "core/utf8.hpp"
 
 #include "core/datetime.hpp"
 
@@ -38,13 +39,6 @@ bool has_non_ascii(std::string_view s) {
   return false;
 }
 
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The characters the record's escapes may stand for, as far as a usable literal can hold them: a
 // usable literal holds no quote, backslash or control character, so only \/ and \u escapes
 // matter. A backslash before 'u' that is itself escaped ("\\u") is taken as an escape too
@@ -67,7 +61,7 @@ void note_escape(Escapes& e, const char* b, const char* end) {
   }
   int v = 0;
   for (int k = 2; k < 6; ++k) {
-    const int h = hex(b[k]);
+    const int h = hex_digit_value(b[k]);
     if (h < 0) {
       e.unknown = true;
       return;

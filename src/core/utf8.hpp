@@ -6,6 +6,14 @@
 
 namespace rulelab {
 
+// The value of a hexadecimal digit (0-9, a-f, A-F), or -1.
+inline int hex_digit_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes there are not one.
 inline std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };

@@ -1,5 +1,7 @@
 #include "elastic/ip.hpp"
 
+#include "core/utf8.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -39,13 +41,6 @@ bool parse_v4(std::string_view s, std::uint8_t* out) {
   return true;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Hextets separated by ':' with at most one "::" (which stands for at least one zero hextet).
 std::optional<IpBytes> parse_v6(std::string_view s) {
   const std::size_t len = s.size();
@@ -73,7 +68,7 @@ std::optional<IpBytes> parse_v6(std::string_view s) {
       }
       part_start = i + 1;
     } else {
-      const int h = hex_value(c);
+      const int h = hex_digit_value(c);
       if (h < 0) return std::nullopt;
       current = java_int_step(current, 16, h);
     }

@@ -335,18 +335,12 @@ Value f_isempty(const CallArgs& a) { return Value::of_bool(a[0].is_null() || (a[
 Value f_isnotempty(const CallArgs& a) { Value v = f_isempty(a); v.i = !v.i; return v; }
 Value f_string_size(const CallArgs& a) { return Value::of_long(static_cast<std::int64_t>(S(a[0]).size())); }
 
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 Value f_url_decode(const CallArgs& a) {
   const std::string s = S(a[0]);
   std::string o;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-      o.push_back(static_cast<char>(hexval(s[i + 1]) * 16 + hexval(s[i + 2])));
+    if (s[i] == '%' && i + 2 < s.size() && hex_digit_value(s[i + 1]) >= 0 && hex_digit_value(s[i + 2]) >= 0) {
+      o.push_back(static_cast<char>(hex_digit_value(s[i + 1]) * 16 + hex_digit_value(s[i + 2])));
       i += 2;
     } else if (s[i] == '+') o.push_back(' ');
     else o.push_back(s[i]);
