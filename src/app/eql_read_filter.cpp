@@ -173,7 +173,7 @@ bool eql_verdicts_hold(const eql::Query& q, const elastic::FieldTypes& types, co
     for (const auto& n : names) {
       auto rf = types.lookup(n);
       const eql::FieldInfo* run = ix.mapping->find(n);
-      if (!rf || !run || !same(eql_field_info(n, *rf), *run)) return false;
+      if (!rf || !run || !same(eql::field_info(n, *rf), *run)) return false;
     }
   }
   return true;
@@ -210,7 +210,7 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
   for (const auto& n : names) {
     auto rf = types.lookup(n);
     if (!rf || rf->mapping.type == elastic::FieldType::Alias) return {};
-    s->mapping.set(n, eql_field_info(n, *rf));
+    s->mapping.set(n, eql::field_info(n, *rf));
     s->paths.push_back(n);
     s->paths.push_back(rf->source_path);
   }

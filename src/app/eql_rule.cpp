@@ -63,13 +63,7 @@ bool load_mappings(const std::string& spec, const std::vector<DataSpec>& data, E
   return true;
 }
 
-// Field types of one index as kql resolves them (user mapping, else ECS and integrations, else
-// Elasticsearch's dynamic mapping of the documents' values), as an EQL mapping.
-eql::Mapping mapping_from_kql(const elastic::IndexFields& fields) { return eql::Mapping::from_fields(fields); }
-
 }  // namespace
-
-eql::FieldInfo eql_field_info(const std::string& name, const elastic::ResolvedField& rf) { return eql::field_info(name, rf); }
 
 // Types for every index of the store. `--mapping INDEX=FILE,...` gives each index its own mapping
 // (nothing else); otherwise kql's field types (ECS + the optional mapping FILE + dynamic mapping)
@@ -94,7 +88,8 @@ bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data,
     for (const auto& d : store.docs())
       if (d.index == ix) f->observe(d.source, d.shape);
     if (!per_index_files) {
-      store.set_mapping(store.indexes()[ix].name, mapping_from_kql(*f));
+      // the field types kql resolves (user mapping, else ECS and integrations, else dynamic mapping)
+      store.set_mapping(store.indexes()[ix].name, eql::Mapping::from_fields(*f));
     }
     t.per_index.push_back(std::move(f));
   }

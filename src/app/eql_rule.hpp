@@ -63,8 +63,6 @@ bool prepare_eql_rule(const elastic::ElasticRule& rule, const std::string& text,
 // Whether the rule's filters and exception items let a document through; if not, `why` says which.
 bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why);
 
-// A field's kql resolution as EQL field info (the type, ignore_above, alias, multi-field source).
-eql::FieldInfo eql_field_info(const std::string& name, const elastic::ResolvedField& rf);
 
 // Pieces `rulelab query --dialect eql` shares with rules.
 // With a document filter (eql_read_filter), the documents it refuses are dropped while reading.

@@ -203,16 +203,26 @@ std::optional<ParsedDate> epoch_millis(std::string_view s) {
 
 }  // namespace
 
-std::optional<ParsedDate> parse_date(std::string_view s, DateFormat format) {
+namespace {
+// strict_date_optional_time (full_time: its _nanos form), the year's sign read first: a leading
+// '-' is a negative year of four digits or more, a '+' a year of more than four.
+std::optional<ParsedDate> iso_date(std::string_view s, bool full_time) {
   if (s.empty()) return std::nullopt;
   for (char c : s)
     if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
-  const bool full_time = format == DateFormat::DateNanos;
   std::optional<ParsedDate> d;
   if (s[0] == '-') d = iso(s.substr(1), true, false, full_time);
   else if (s[0] == '+') d = iso(s.substr(1), false, true, full_time);
   else d = iso(s, false, false, full_time);
   if (!d && s[0] == '-' && s.size() > 1) d = iso(s.substr(1), true, true, full_time);
+  return d;
+}
+}  // namespace
+
+std::optional<ParsedDate> parse_date(std::string_view s, DateFormat format) {
+  if (s.empty()) return std::nullopt;
+  const bool full_time = format == DateFormat::DateNanos;
+  std::optional<ParsedDate> d = iso_date(s, full_time);
   if (!d) d = epoch_millis(s);
   // a date_nanos field stores nanoseconds since 1970 in a long: 1970 to 2262-04-11
   if (d && full_time && (d->at.seconds < 0 || !to_epoch_nanos(d->at))) return std::nullopt;
@@ -531,13 +541,7 @@ std::optional<ParsedDate> DateFormats::read_parsed(std::string_view text) const 
       case Alternative::Iso:
       case Alternative::IsoNanos: {
         // the ISO part alone (no epoch_millis fallback unless listed)
-        const bool full_time = a.kind == Alternative::IsoNanos;
-        std::optional<ParsedDate> d;
-        if (!text.empty() && text[0] == '-') d = iso(text.substr(1), true, false, full_time);
-        else if (!text.empty() && text[0] == '+') d = iso(text.substr(1), false, true, full_time);
-        else if (!text.empty()) d = iso(text, false, false, full_time);
-        if (!d && text.size() > 1 && text[0] == '-') d = iso(text.substr(1), true, true, full_time);
-        if (d) t = d->at, p = d->precision;
+        if (auto d = iso_date(text, a.kind == Alternative::IsoNanos)) t = d->at, p = d->precision;
         break;
       }
       case Alternative::EpochMillis:
