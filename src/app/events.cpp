@@ -17,11 +17,7 @@ namespace rulelab::app {
 
 std::optional<DateTime> dyn_time(DynRef v) {
   // an Elastic document's date (strict_date_optional_time||epoch_millis, elastic/date.hpp)
-  std::optional<elastic::Instant> t;
-  if (v.kind() == DynKind::Int) t = elastic::date_from_json_integer(v.as_int());
-  else if (v.kind() == DynKind::Real) t = elastic::date_from_json_real(v.as_real());
-  else if (v.is_string())
-    if (auto pd = elastic::parse_date(v.as_string())) t = pd->at;
+  const std::optional<elastic::Instant> t = elastic::date_of_value(v, nullptr);
   if (!t) return std::nullopt;
   auto ticks = elastic::to_ticks(*t);
   if (!ticks) return std::nullopt;

@@ -102,8 +102,7 @@ std::optional<DateTime> eval_date_math(std::string_view e, DateTime now, bool up
     if (!pd) return std::nullopt;
     auto ticks = to_ticks(pd->at);
     if (!ticks) return std::nullopt;
-    std::optional<DateTime> d = DateTime{*ticks};
-    t = *d;
+    t = DateTime{*ticks};
     if (bars == std::string_view::npos) return t;
     i = bars + 2;
   }
