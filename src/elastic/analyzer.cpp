@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "core/unicode_case.hpp"
+
 namespace rulelab::elastic {
 
 namespace {
@@ -21,20 +23,8 @@ void encode(std::string& out, std::uint32_t cp) {
   else if (cp < 0x10000) { out += static_cast<char>(0xE0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
   else { out += static_cast<char>(0xF0 | (cp >> 18)); out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
 }
-std::uint32_t lower(std::uint32_t c) {
-  if (c >= 'A' && c <= 'Z') return c + 32;
-  if (c < 0x80) return c;
-  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
-  if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 && c != 0x17F) {
-    const bool odd_upper = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
-    if (odd_upper) return (c % 2 == 1) ? c + 1 : c;
-    return (c % 2 == 0) ? c + 1 : c;
-  }
-  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 32;
-  if (c >= 0x410 && c <= 0x42F) return c + 32;
-  if (c >= 0x400 && c <= 0x40F) return c + 80;
-  return c;
-}
+// Lucene's LowerCaseFilter: Character.toLowerCase of each code point.
+std::uint32_t lower(std::uint32_t c) { return lower_code_point(c); }
 
 enum class WB { Other, ALetter, Numeric, ExtendNumLet, MidLetter, MidNum, MidNumLet, Ideo };
 WB wb(std::uint32_t c) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 
+#include "core/unicode_case.hpp"
 #include "core/utf8.hpp"
 #include "engine/functions.hpp"
 #include "engine/regex.hpp"
@@ -275,8 +276,10 @@ Value f_trim(const CallArgs& a) { return trim_impl(a, true, true); }
 Value f_trim_start(const CallArgs& a) { return trim_impl(a, true, false); }
 Value f_trim_end(const CallArgs& a) { return trim_impl(a, false, true); }
 
-Value f_tolower(const CallArgs& a) { return Value::of_string(to_lower(S(a[0]))); }
-Value f_toupper(const CallArgs& a) { return Value::of_string(to_upper(S(a[0]))); }
+// .NET's ToLowerInvariant / ToUpperInvariant: every script, not only ASCII (the string operators
+// page: case-insensitive operators fold ASCII only, "for non-ASCII comparison, use tolower()").
+Value f_tolower(const CallArgs& a) { return Value::of_string(lower_simple(S(a[0]))); }
+Value f_toupper(const CallArgs& a) { return Value::of_string(upper_simple(S(a[0]))); }
 Value f_strcat(const CallArgs& a) {
   std::string o;
   for (std::size_t i = 0; i < a.size(); ++i) o += S(a[i]);

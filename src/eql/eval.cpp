@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/limits.hpp"
+#include "core/unicode_case.hpp"
 
 namespace rulelab::eql {
 
@@ -222,62 +223,9 @@ Value typed_value(DynRef v, FieldType type, const elastic::DateFormats* date_for
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------
-namespace {
-// Lower case of a code point for the scripts most often met in logs (Latin, Greek, Cyrillic);
-// other code points are kept. Java's toLowerCase covers all of Unicode.
-char32_t lower_cp(char32_t c) {
-  if (c >= 'A' && c <= 'Z') return c + 32;
-  if (c < 0xC0) return c;
-  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;
-  if (c >= 0x100 && c <= 0x17F) {
-    if (c == 0x130) return 'i';
-    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c % 2 == 1) ? c + 1 : c;
-    if (c == 0x178) return 0xFF;
-    if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F) return c;
-    return (c % 2 == 0) ? c + 1 : c;
-  }
-  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 32;
-  if (c >= 0x410 && c <= 0x42F) return c + 32;
-  if (c >= 0x400 && c <= 0x40F) return c + 80;
-  return c;
-}
-}  // namespace
-
-std::string fold_case(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-      out += (b >= 'A' && b <= 'Z') ? static_cast<char>(b + 32) : static_cast<char>(b);
-      ++i;
-      continue;
-    }
-    std::size_t n = (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 1;
-    if (n == 1 || i + n > s.size()) {  // not valid UTF-8: keep the byte
-      out += static_cast<char>(b);
-      ++i;
-      continue;
-    }
-    char32_t cp = n == 2 ? (b & 0x1F) : n == 3 ? (b & 0x0F) : (b & 0x07);
-    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    char32_t lc = lower_cp(cp);
-    if (lc == cp) {
-      out.append(s.substr(i, n));
-    } else if (lc < 0x80) {
-      out += static_cast<char>(lc);
-    } else if (lc < 0x800) {
-      out += static_cast<char>(0xC0 | (lc >> 6));
-      out += static_cast<char>(0x80 | (lc & 0x3F));
-    } else {
-      out += static_cast<char>(0xE0 | (lc >> 12));
-      out += static_cast<char>(0x80 | ((lc >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (lc & 0x3F));
-    }
-    i += n;
-  }
-  return out;
-}
+// Case-insensitive matching (`:`, `~` functions) as Lucene's case-insensitive automata accept it:
+// simple Unicode case folding (core/unicode_case.hpp).
+std::string fold_case(std::string_view s) { return fold_simple(s); }
 
 namespace {
 std::size_t utf8_len(unsigned char c) { return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1; }

@@ -3,6 +3,7 @@
 // conversion of string literals compared with dates, IPs and versions.
 // Reference: ES|QL "Operators", "Multivalued fields", "Null values".
 #include "esql/eval.hpp"
+#include "core/unicode_case.hpp"
 
 #include <re2/re2.h>
 
@@ -281,10 +282,8 @@ Column eval_compare(const Expr& e, EvalCtx& ctx) {
     if (!x || !y) continue;
     bool res;
     if (op == Op::Caseless) {
-      std::string p = x->s, q = y->s;
-      for (auto& c : p) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      for (auto& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      res = p == q;
+      // InsensitiveEquals: Lucene's case-insensitive automaton of the right side (simple case folding)
+      res = fold_simple(x->s) == fold_simple(y->s);
     } else {
       int c = compare_scalar(ta, *x, tb, *y);
       if (doubles) {

@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "core/paths.hpp"
+#include "elastic/analyzer.hpp"
 #include "elastic/field_types.hpp"
 #include "esql/eval.hpp"
 #include "kuery/ast.hpp"
@@ -753,8 +754,7 @@ nlohmann::json to_dsl(const QNode& q, const QstrOptions& o, const elastic::Index
         // analyzer lowercases, a keyword field's normalizer.
         const auto rf = f.resolve(name);
         std::string pat = q.text;
-        if (elastic::is_text_like(t) && rf.mapping.lowercases_terms())
-          for (auto& ch : pat) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (elastic::is_text_like(t) && rf.mapping.lowercases_terms()) pat = elastic::lowercase(pat);
         else if (elastic::is_keyword_like(t)) pat = rf.mapping.normalize(pat);
         if (elastic::is_text_like(t) || elastic::is_keyword_like(t) || rf.origin == elastic::MappingOrigin::Unmapped)
           per.push_back(json{{"wildcard", {{name, {{"value", pat}}}}}});

@@ -1,6 +1,7 @@
 // ES|QL scalar functions, a column at a time. Reference: ES|QL "Functions and operators"
 // (string, date-time, math, conditional, multi-value, IP, type conversion functions).
 #include "esql/functions.hpp"
+#include "core/unicode_case.hpp"
 #include "elastic/ip.hpp"
 
 #include <nlohmann/json.hpp>
@@ -1094,7 +1095,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     out.type = a[0].type == Type::Null ? Type::Keyword : a[0].type;
     out.cells.resize(n);
     for (std::size_t r = 0; r < n; ++r)
-      for (const auto& v : a[0].cells[r]) out.cells[r].push_back(Scalar::of_str(fn == "to_upper" ? upper(v.s) : lower(v.s)));
+      for (const auto& v : a[0].cells[r]) out.cells[r].push_back(Scalar::of_str(fn == "to_upper" ? upper_full(v.s) : lower_full(v.s)));
     return out;
   }
   if (fn == "concat") {

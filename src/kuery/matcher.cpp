@@ -1,5 +1,6 @@
 // Kuery evaluation per field mapping type (see matcher.hpp for the rules and their sources).
 #include "kuery/matcher.hpp"
+#include "core/unicode_case.hpp"
 
 #include <array>
 #include <charconv>
@@ -233,8 +234,9 @@ bool glob_segments_match(const std::vector<std::string>& segments, std::string_v
 
 bool lucene_wildcard_match(std::string_view pattern, std::string_view s, bool ci) {
   // Iterative matcher with backtracking on the last '*'; '?' matches one code point.
-  std::string p = ci ? lowercase(pattern) : std::string(pattern);
-  std::string t = ci ? lowercase(s) : std::string(s);
+  // case_insensitive: Lucene's case-insensitive automaton (simple case folding)
+  std::string p = ci ? fold_simple(pattern) : std::string(pattern);
+  std::string t = ci ? fold_simple(s) : std::string(s);
   struct Tok { int kind; std::string lit; };  // 0 literal char(s), 1 '?', 2 '*'
   std::vector<Tok> toks;
   for (std::size_t i = 0; i < p.size(); ++i) {
@@ -423,7 +425,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
       case Op::Term:
         return any_keyword(p, obj, [&](const std::string& s) {
           for (const auto& t : p.terms)
-            if (p.case_insensitive ? lowercase(s) == lowercase(t) : s == t) return true;
+            if (p.case_insensitive ? fold_simple(s) == fold_simple(t) : s == t) return true;
           return false;
         });
       case Op::Wildcard:
@@ -444,7 +446,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
         return any_text(p, obj, [&](const std::vector<std::string>& toks) {
           for (const auto& t : p.terms)
             for (const auto& tok : toks)
-              if (p.case_insensitive ? tok == lowercase(t) : tok == t) return true;
+              if (p.case_insensitive ? fold_simple(tok) == fold_simple(t) : tok == t) return true;
           return false;
         });
       case Op::Wildcard:
