@@ -139,6 +139,26 @@ void collect_field_terms(const eql::Expr& e, std::vector<std::pair<const eql::Ex
   for (const auto& a : e.args) collect_field_terms(*a, out);
 }
 
+// Fields an operator or function reads as exact values (comparisons, `:`, like, regex, in, the
+// string functions), with the expression and the argument position Elasticsearch's verifier
+// names in its message (TypeResolutions.isExact: "first argument" of a comparison or of a
+// function with several arguments, no ordinal for a single argument or `in`).
+struct ExactUse {
+  const eql::Expr* field;
+  const eql::Expr* user;
+  std::string ordinal;  // "first argument ", "second argument ", or empty
+};
+void collect_exact_uses(const eql::Expr& e, std::vector<ExactUse>& out) {
+  static const char* const ordinals[] = {"first argument ", "second argument ", "third argument ", "fourth argument "};
+  const bool positional = e.kind == eql::ExprKind::Compare || e.kind == eql::ExprKind::Match ||
+                          (e.kind == eql::ExprKind::Call && e.args.size() > 1);
+  if (e.kind == eql::ExprKind::Compare || e.kind == eql::ExprKind::Match || e.kind == eql::ExprKind::In || e.kind == eql::ExprKind::Call)
+    for (std::size_t i = 0; i < e.args.size(); ++i)
+      if (e.args[i]->kind == eql::ExprKind::Field)
+        out.push_back({e.args[i].get(), &e, positional && i < 4 ? ordinals[i] : ""});
+  for (const auto& a : e.args) collect_exact_uses(*a, out);
+}
+
 // Elasticsearch's EQL verifier rejects a query naming a field that no searched index maps
 // ("Unknown column [f]"), unless it is written ?f (EQL syntax reference, "Optional fields").
 // The index mappings here: the --mapping, the integration data stream's mapping, ECS (when the
@@ -179,6 +199,37 @@ bool check_unknown_fields(const eql::Query& q, std::string_view query_text, cons
                                            "] is an ip field, and Elasticsearch refuses the search",
                                        query_text, lit->range.begin, where)
                            .format());
+  }
+  // A text field is compared through its keyword multi-field (TextEsField.getExactField): with
+  // none, or with several, Elasticsearch's EQL verifier refuses the query (VerifierTests:
+  // "[multi_field.english == 'bar'] cannot operate on first argument field of data type [text]:
+  // No keyword/multi-field defined exact matches for [english]; define one or use MATCH/QUERY
+  // instead"). match_only_text is text to it.
+  std::vector<ExactUse> uses;
+  for_each_tree(q, [&](const eql::Expr& e) { collect_exact_uses(e, uses); });
+  std::vector<std::string> reported;
+  for (const ExactUse& u : uses) {
+    if (std::find(reported.begin(), reported.end(), u.field->name) != reported.end()) continue;
+    for (const auto& fields : t.per_index) {
+      elastic::ResolvedField rf = fields->resolve(u.field->name);
+      if (rf.mapping.type == elastic::FieldType::Alias && !rf.mapping.alias_path.empty()) rf = fields->resolve(rf.mapping.alias_path);
+      if (rf.origin == elastic::MappingOrigin::Unmapped || !elastic::is_text_like(rf.mapping.type)) continue;
+      std::size_t exact = 0;
+      for (const auto& [sub, m] : rf.mapping.multi_fields)
+        if (elastic::is_keyword_like(m.type)) ++exact;
+      if (exact == 1) continue;
+      const std::string leaf = u.field->name.substr(u.field->name.rfind('.') == std::string::npos ? 0 : u.field->name.rfind('.') + 1);
+      const std::string why = exact == 0 ? "No keyword/multi-field defined exact matches for [" + leaf + "]; define one or use MATCH/QUERY instead"
+                                         : "Multiple exact keyword candidates available for [" + leaf + "]; specify which one to use";
+      const std::string text(query_text.substr(u.user->range.begin, u.user->range.end - u.user->range.begin));
+      ok = false;
+      reported.push_back(u.field->name);
+      messages.push_back(eql::make_error("[" + text + "] cannot operate on " + u.ordinal + "field of data type [text]: " + why +
+                                             " (Elasticsearch's EQL verifier: a text field is matched through its keyword multi-field)",
+                                         query_text, u.field->range.begin, where)
+                             .format());
+      break;
+    }
   }
   return ok;
 }

@@ -39,4 +39,21 @@ check "guess note" 'index winlogbeat-8.17.0: fields typed by no mapping given an
 # dynamic text) keeps System.IdentityModel.Tokens.KerberosRequestorSecurityToken as one token
 check "one alert, from the data stream" 'alerts:  1' "$out"
 
+# 5. A text field is matched through its keyword multi-field; with none, Elasticsearch's EQL
+# verifier refuses the query (VerifierTests.testMultiField: "cannot operate on first argument field
+# of data type [text]: No keyword/multi-field defined exact matches for [english]; define one or use
+# MATCH/QUERY instead"). The Windows integration maps script_block_text as text only; winlogbeat's
+# dynamic mapping gives the same field a .keyword multi-field, so there the query runs.
+W=logs-windows.powershell_operational-default
+out=$("$RULELAB" query --dialect eql 'any where powershell.file.script_block_text : "*Kerberos*"' \
+  --data "$W=$S/posh-kerberos-ticket.ndjson" 2>&1)
+rc=$?
+check "text field without keyword" '<query>:1:11: [powershell.file.script_block_text : "*Kerberos*"] cannot operate on first argument field of data type [text]: No keyword/multi-field defined exact matches for [script_block_text]' "$out"
+[[ $rc -ne 0 ]] || { echo "FAIL text field without keyword exits 0"; fail=1; }
+out=$("$RULELAB" query --dialect eql 'any where length(message) > 0' --data "winlogbeat-8.17.0=$S/posh-kerberos-ticket.ndjson" 2>&1)
+check "match_only_text in a function" '[length(message)] cannot operate on field of data type [text]' "$out"
+out=$("$RULELAB" query --dialect eql 'any where powershell.file.script_block_text : "*Kerberos*"' \
+  --data "winlogbeat-8.17.0=$S/posh-kerberos-ticket.ndjson" 2>&1)
+check "text with .keyword runs" '1 event' "$out"
+
 exit $fail
