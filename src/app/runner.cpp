@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "app/alert_suppression.hpp"
 #include "app/runner_impl.hpp"
 #include "core/schema.hpp"
 #include "engine/pushdown.hpp"
@@ -16,8 +17,34 @@ std::vector<DataSpec> data_specs(const std::vector<std::string>& args, bool elas
   return out;
 }
 
+namespace {
+// Alert suppression: the family's runner over a copy of the rule whose max_signals lets through
+// the candidates Kibana groups (a custom query's composite aggregation reads every matching event;
+// new terms and indicator match rules search five times max_signals; EQL and ES|QL their own
+// max_signals), its alerts grouped by an AlertSuppressor that keeps the suppression state across
+// the runs of a schedule.
+Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const DataOptions& data,
+                                                 std::optional<std::pair<DateTime, DateTime>> span, SuppressionMode mode) {
+  const elastic::ElasticRule& e = *rule.elastic;
+  auto copy = std::make_unique<LoadedRule>(rule);
+  std::int64_t cap = e.max_signals;
+  if (mode == SuppressionMode::Composite) cap = std::int64_t{1} << 40;
+  else if (e.type == elastic::RuleType::NewTerms || e.type == elastic::RuleType::ThreatMatch) cap = 5 * std::max<std::int64_t>(e.max_signals, 1);
+  copy->elastic->max_signals = cap;
+  copy->policy.max_signals = cap;
+  copy->elastic->alert_suppression.reset();  // (the copy runs plain; the wrapper groups)
+  auto inner = make_runner(*copy, data, span);
+  if (!inner) return inner.error();
+  return make_suppressing_runner(std::move(copy), std::move(*inner),
+                                 std::make_unique<AlertSuppressor>(*e.alert_suppression, mode, std::max<std::int64_t>(e.max_signals, 1)));
+}
+}  // namespace
+
 Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOptions& data,
                                             std::optional<std::pair<DateTime, DateTime>> span) {
+  if (rule.elastic && rule.elastic->alert_suppression &&
+      (rule.kind == Kind::ElasticKuery || rule.kind == Kind::ElasticEql || rule.kind == Kind::ElasticEsql))
+    if (auto mode = suppression_mode(*rule.elastic)) return make_suppressing(rule, data, span, *mode);
   Result<std::unique_ptr<Runner>> r = Error("no runner");
   switch (rule.kind) {
     case Kind::SentinelScheduled:

@@ -307,6 +307,30 @@ void fill_rule(ElasticRule& r, const nlohmann::json& o) {
       }
     r.threat_match = std::move(tm);
   }
+  if (auto it = o.find("alert_suppression"); it != o.end() && it->is_object()) {
+    AlertSuppression a;
+    a.group_by = strs(*it, "group_by");
+    if (auto d = it->find("duration"); d != it->end() && d->is_object()) {
+      const std::int64_t v = num(*d, "value", 0);
+      const std::string unit = str(*d, "unit");
+      const std::int64_t per = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+      if (v >= 1 && per && v <= std::int64_t{1} << 40) {
+        a.duration = TimeSpan{v * per * kTicksPerSecond};
+        a.duration_text = std::to_string(v) + unit;
+      }
+      else
+        r.warnings.push_back(Error("alert_suppression.duration {value " + std::to_string(v) + ", unit \"" + unit +
+                                       "\"} is not a duration Kibana takes (value >= 1, unit s, m or h): suppression per rule execution",
+                                   r.file));
+    }
+    const std::string strategy = str(*it, "missing_fields_strategy", "suppress");
+    if (strategy == "doNotSuppress") a.suppress_missing = false;
+    else if (strategy != "suppress")
+      r.warnings.push_back(Error("alert_suppression.missing_fields_strategy \"" + strategy +
+                                     "\" is neither suppress nor doNotSuppress: suppress (Kibana's default) is used",
+                                 r.file));
+    r.alert_suppression = std::move(a);
+  }
   r.risk_score = num(o, "risk_score", 0);
   r.severity = str(o, "severity");
   r.tags = strs(o, "tags");

@@ -67,6 +67,16 @@ struct NewTerms {
   std::string history_window_start;  // date math, e.g. "now-14d"
 };
 
+// Alert suppression (Kibana "Suppress detection alerts"; detection-rules [rule.alert_suppression],
+// an export's alert_suppression): alerts whose group_by fields hold the same values become one
+// alert, per rule execution or, with a duration, across executions within that time.
+struct AlertSuppression {
+  std::vector<std::string> group_by;  // 1-3 fields (threshold rules: the threshold's fields)
+  std::optional<TimeSpan> duration;   // {value, unit: s|m|h}; none: per rule execution
+  std::string duration_text;          // as written: "130m"
+  bool suppress_missing = true;       // missing_fields_strategy: suppress (default) | doNotSuppress
+};
+
 // Indicator match (threat_match) rules: events matching `query` whose fields equal an indicator's
 // fields (threat_mapping: groups OR-ed, entries of a group AND-ed on the same indicator document).
 struct ThreatMappingEntry {
@@ -119,6 +129,7 @@ struct ElasticRule {
   std::optional<Threshold> threshold;
   std::optional<NewTerms> new_terms;
   std::optional<ThreatMatch> threat_match;
+  std::optional<AlertSuppression> alert_suppression;
   std::int64_t risk_score = 0;
   std::string severity;
   std::vector<Threat> threat;

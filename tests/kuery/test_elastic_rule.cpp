@@ -240,3 +240,35 @@ TEST_CASE("built-in field types: ECS 9.5 and azure.auditlogs") {
   CHECK_FALSE(t.lookup("event.outcome.keyword"));
   CHECK_FALSE(t.lookup("no.such.field"));
 }
+
+// Alert suppression: detection-rules [rule.alert_suppression] and the Kibana API / export form
+// (alert_suppression {group_by, duration {value, unit}, missing_fields_strategy}; units s, m, h;
+// missing_fields_strategy suppress by default).
+TEST_CASE("alert_suppression from TOML and from a Kibana export") {
+  auto t = load_elastic_file(data("rules/elastic/persistence_google_workspace_role_modified.toml"));
+  REQUIRE(t.ok());
+  const auto& s = t->front().alert_suppression;
+  REQUIRE(s.has_value());
+  CHECK(s->group_by == std::vector<std::string>{"user.email", "google_workspace.admin.role.name", "source.ip"});
+  REQUIRE(s->duration.has_value());
+  CHECK(s->duration->ticks == 130 * 60 * kTicksPerSecond);
+  CHECK(s->duration_text == "130m");
+  CHECK(s->suppress_missing);
+
+  const std::string ndjson =
+      R"({"id":"1","rule_id":"r","name":"n","type":"query","language":"kuery","query":"a:1","alert_suppression":{"group_by":["host.name"],"missing_fields_strategy":"doNotSuppress"}})"
+      "\n"
+      R"({"id":"2","rule_id":"r2","name":"n2","type":"query","language":"kuery","query":"a:1","alert_suppression":{"group_by":["host.name"],"duration":{"value":2,"unit":"d"}}})"
+      "\n";
+  auto k = load_elastic_text("export.ndjson", ndjson);
+  REQUIRE(k.ok());
+  REQUIRE(k->size() == 2);
+  REQUIRE((*k)[0].alert_suppression.has_value());
+  CHECK_FALSE((*k)[0].alert_suppression->suppress_missing);
+  CHECK_FALSE((*k)[0].alert_suppression->duration.has_value());
+  // a unit Kibana does not take: per execution, with a warning
+  REQUIRE((*k)[1].alert_suppression.has_value());
+  CHECK_FALSE((*k)[1].alert_suppression->duration.has_value());
+  REQUIRE_FALSE((*k)[1].warnings.empty());
+  CHECK((*k)[1].warnings.back().message.find("unit \"d\"") != std::string::npos);
+}

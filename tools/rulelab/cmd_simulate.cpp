@@ -95,6 +95,7 @@ int run_simulate(const SimArgs& a) {
     if (rule.family == app::Family::Elastic && run.result) {
       j["duplicate_alerts"] = run.duplicate_alerts;
       j["capped"] = run.result->capped;
+      if (run.result->detail.contains("alert_suppression")) j["alert_suppression"] = run.result->detail["alert_suppression"];
     }
     runs.push_back(std::move(j));
   }
@@ -141,14 +142,31 @@ int run_simulate(const SimArgs& a) {
   for (const auto& w : rule.warnings) std::cerr << "warning: " << w << "\n";
   std::cout << rule.name << "\n" << a.run.rule << "\nruns every " << format_timespan(s.frequency) << ", each looking back "
             << format_timespan(s.period) << " by " << rule.time_field
-            << (s.suppression ? "; after an alert it stops running for " + format_timespan(*s.suppression) : std::string()) << "\n\n";
+            << (s.suppression ? "; after an alert it stops running for " + format_timespan(*s.suppression) : std::string()) << "\n";
+  if (rule.elastic && rule.elastic->alert_suppression) {
+    const auto& as = *rule.elastic->alert_suppression;
+    std::string g;
+    for (const auto& f : as.group_by) g += (g.empty() ? "" : ", ") + f;
+    std::cout << "alert suppression by " << g << ", " << (as.duration ? "for " + as.duration_text : std::string("per rule execution"))
+              << (as.suppress_missing ? "" : " (doNotSuppress: events missing a field alert alone)") << "\n";
+  }
+  std::cout << "\n";
   for (const auto& r : runs) {
     std::string what = r.value("suppressed", false) ? "not run (suppressed after an alert)" : "-";
-    if (r.contains("duplicate_alerts") && (r["alert"].get<bool>() || r["duplicate_alerts"].get<std::size_t>())) {
+    std::string supp;  // alert suppression: events folded into this run's alerts, or into earlier ones
+    if (r.contains("alert_suppression")) {
+      const auto& as = r["alert_suppression"];
+      const std::size_t in_run = as.value("suppressed", std::size_t{0}), earlier = as.value("added_to_earlier_alerts", std::size_t{0});
+      if (in_run) supp += "; " + std::to_string(in_run) + " suppressed into its alerts";
+      if (earlier) supp += "; " + std::to_string(earlier) + " suppressed into earlier alerts";
+    }
+    if (r.contains("duplicate_alerts") && (r["alert"].get<bool>() || r["duplicate_alerts"].get<std::size_t>() || !supp.empty())) {
       const std::size_t n = r["alerts"].size(), dup = r["duplicate_alerts"].get<std::size_t>();
       what = n ? "ALERT (" + std::to_string(n) + " new alert" + (n == 1 ? "" : "s") + (dup ? "; " : "") : std::string("- (");
       if (dup) what += std::to_string(dup) + " match" + (dup == 1 ? "" : "es") + " already alerted by an earlier run, not created again";
       if (r.value("capped", false)) what += "; max_signals reached";
+      what += supp;
+      if (what.rfind("- (; ", 0) == 0) what = "- (" + what.substr(5);
       what += ")";
     } else if (r["alert"].get<bool>()) {
       what = "ALERT (" + std::to_string(r["rows"].get<std::size_t>()) + " rows, " + std::to_string(r["alerts"].size()) + " alert" +

@@ -1,0 +1,68 @@
+// Kibana's alert suppression for Elastic rules ("Suppress detection alerts"; the rule's
+// alert_suppression: group_by, duration, missing_fields_strategy): the alerts of events whose
+// group_by fields hold the same values become one alert, which counts the others
+// (kibana.alert.suppression.docs_count, start, end, terms). Without a duration each rule execution
+// groups its own alerts; with one, an alert absorbs the matching alerts of later executions while it
+// was created less than that duration ago.
+//
+// Two ways, as Kibana's rule executors do it (security_solution detection_engine/rule_types):
+// - custom query rules (query_alert_suppression/group_and_bulk_create.ts): a composite aggregation
+//   on the group_by fields, so an array value makes one group per value; the earliest event of a
+//   group is the alert; docs_count is the group's other events; max_signals counts groups; with
+//   doNotSuppress an event missing a group_by field is an alert of its own; events a group already
+//   counted in an earlier execution (its latest event time, kept in the rule's state) are not
+//   counted again by an overlapping look-back;
+// - EQL, ES|QL, new terms and indicator match rules (bulk_create_suppressed_alerts_in_memory.ts):
+//   each alert is a candidate whose terms are the fields' values (an array sorted, kept as one
+//   value; an EQL sequence's fields are those all its events share), the first by time kept; a
+//   candidate no later than the existing alert's end was counted already.
+// Threshold rules (suppression by their threshold fields, duration only) are not simulated: the run
+// says so.
+#pragma once
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "app/rule.hpp"
+#include "app/runner.hpp"
+
+namespace rulelab::app {
+
+enum class SuppressionMode { Composite, InMemory };
+
+// Groups the alerts of the successive runs of one rule (in time order), as one Kibana rule does.
+class AlertSuppressor {
+ public:
+  AlertSuppressor(elastic::AlertSuppression s, SuppressionMode mode, std::int64_t max_signals)
+      : s_(std::move(s)), mode_(mode), max_signals_(max_signals) {}
+  // Replaces r.alerts (every candidate the run found) by the alerts the run creates; says in
+  // r.detail["alert_suppression"] and r.notes what was grouped and what earlier alerts absorbed.
+  void apply(RunResult& r);
+
+ private:
+  struct Open {
+    nlohmann::ordered_json terms;
+    DateTime created{}, end{};
+    std::int64_t docs_count = 0;
+  };
+  void composite(RunResult& r, DateTime window_from);
+  void in_memory(RunResult& r, DateTime window_from);
+
+  elastic::AlertSuppression s_;
+  SuppressionMode mode_;
+  std::int64_t max_signals_;
+  std::map<std::string, Open> open_;         // alerts created, by group key
+  std::map<std::string, DateTime> history_;  // composite: the latest event a group counted
+  std::set<std::string> alerted_;            // in-memory: the events alerts were made from
+};
+
+// The mode of a rule's suppression, or nullopt when rulelab does not simulate it (threshold rules).
+std::optional<SuppressionMode> suppression_mode(const elastic::ElasticRule& rule);
+
+// `inner`, made for `rule` (a copy whose max_signals lets through every candidate Kibana groups),
+// with its alerts grouped by `suppressor`. The runner owns both.
+std::unique_ptr<Runner> make_suppressing_runner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner,
+                                                std::unique_ptr<AlertSuppressor> suppressor);
+
+}  // namespace rulelab::app
