@@ -362,6 +362,49 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
                       (duplicates ? "; " + std::to_string(duplicates) + " alerted on already" : ""));
 }
 
+std::optional<std::string> suppression_fate(const RunResult& r, const std::string& source, bool& led) {
+  if (!r.detail.contains("alert_suppression")) return std::nullopt;
+  const auto& as = r.detail["alert_suppression"];
+  std::string by;
+  for (const auto& f : as["group_by"]) by += (by.empty() ? "" : ", ") + f.get<std::string>();
+  auto terms_text = [](const ordered_json& terms) {
+    std::string t;
+    for (const auto& x : terms) t += (t.empty() ? "" : ", ") + x["field"].get<std::string>() + "=" + x["value"].dump();
+    return t;
+  };
+  for (std::size_t i = 0; i < r.alerts.size(); ++i) {
+    const Alert& a = r.alerts[i];
+    const auto& sup = a.body.contains("suppression") ? a.body["suppression"] : ordered_json();
+    if (std::find(a.sources.begin(), a.sources.end(), source) != a.sources.end()) {
+      led = true;
+      if (sup.is_null()) return "alert " + std::to_string(i + 1) + " of " + std::to_string(r.alerts.size()) + " (alert suppression by " + by +
+                                " leaves an event missing a field alone)";
+      return "alert " + std::to_string(i + 1) + " of " + std::to_string(r.alerts.size()) + ", the first event of its suppression group (" +
+             terms_text(sup["terms"]) + "), which counts " + sup["docs_count"].dump() + " more";
+    }
+    if (!sup.is_null())
+      for (const auto& s : sup["suppressed_events"])
+        if (s.is_string() && s.get<std::string>() == source) {
+          led = false;
+          return "alert suppression by " + by + " folds it into alert " + std::to_string(i + 1) + " (the event " +
+                 (a.sources.empty() ? std::string("-") : a.sources.front()) + ", group " + terms_text(sup["terms"]) +
+                 "), which counts it: no alert of its own";
+        }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> suppression_fate(const LoadedRule& rule, const DataOptions& data, DateTime now, const std::string& source,
+                                            bool& led) {
+  if (!rule.elastic || !rule.elastic->alert_suppression || !suppression_mode(*rule.elastic)) return std::nullopt;
+  auto runner = make_runner(rule, data);
+  if (!runner) return std::nullopt;
+  (*runner)->explain_misses = false;
+  auto r = (*runner)->run(now);
+  if (!r) return std::nullopt;
+  return suppression_fate(*r, source, led);
+}
+
 namespace {
 class SuppressingRunner : public Runner {
  public:

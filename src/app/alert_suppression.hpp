@@ -57,6 +57,14 @@ class AlertSuppressor {
   std::set<std::string> alerted_;            // in-memory: the events alerts were made from
 };
 
+// Explain: what the run's alert suppression made of the event at `source` ("file:line"): the
+// alert it is (the first of its group), or the alert whose group counted it (then `led` is
+// false). nullopt when the run has no suppression or the event is in no group.
+std::optional<std::string> suppression_fate(const RunResult& r, const std::string& source, bool& led);
+// The same for a rule run once at `now` (nullopt also when the rule suppresses nothing).
+std::optional<std::string> suppression_fate(const LoadedRule& rule, const DataOptions& data, DateTime now, const std::string& source,
+                                            bool& led);
+
 // The mode of a rule's suppression, or nullopt when rulelab does not simulate it (threshold rules).
 std::optional<SuppressionMode> suppression_mode(const elastic::ElasticRule& rule);
 

@@ -1,6 +1,8 @@
 // Explain for Elastic kuery rules (see explain_elastic.hpp).
 #include "app/explain_elastic.hpp"
 
+#include "app/alert_suppression.hpp"
+
 #include <algorithm>
 
 #include "app/elastic_data.hpp"
@@ -145,6 +147,8 @@ KueryExplanation explain_kuery(const LoadedRule& loaded, const DataOptions& data
                 ") with earlier events: no alert for it in this run";
   } else {
     x.verdict = "the query matches: an alert";
+    if (auto fate = suppression_fate(loaded, data, now, x.event.file + ":" + std::to_string(x.event.line), x.led_to_alert))
+      x.verdict = "the query matches: " + *fate;
   }
   return x;
 }

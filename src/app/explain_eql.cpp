@@ -1,6 +1,8 @@
 // Explain for Elastic EQL rules (see explain_eql.hpp).
 #include "app/explain_eql.hpp"
 
+#include "app/alert_suppression.hpp"
+
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -511,6 +513,13 @@ EqlExplanation explain_eql_unchecked(const LoadedRule& loaded, const DataOptions
               : mine.empty() ? "the event matches a stage but joined no sequence" + (alone_short.empty() ? std::string() : " (" + alone_short + ")") + ": no alert"
                              : "no sequence with the event was reported (" + seqs.back()["fate"].get<std::string>() + "): no alert";
   }
+  if (led && found)
+    if (auto fate = suppression_fate(loaded, data, now, found->file + ":" + std::to_string(found->line), led)) {
+      const std::string an_alert = ": an alert";
+      if (!led && verdict.size() >= an_alert.size() && verdict.compare(verdict.size() - an_alert.size(), an_alert.size(), an_alert) == 0)
+        verdict.resize(verdict.size() - an_alert.size());
+      verdict += "; " + *fate;
+    }
   j["led_to_alert"] = led;
   j["verdict"] = verdict;
 

@@ -1,6 +1,8 @@
 // Explain for Elastic ES|QL rules (see explain_esql.hpp).
 #include "app/explain_esql.hpp"
 
+#include "app/alert_suppression.hpp"
+
 #include <fstream>
 
 #include "app/esql_prepare.hpp"
@@ -81,6 +83,16 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
       if (r < run->alerts.size()) x.alerts.push_back(r + 1);
   }
   x.led_to_alert = !x.alerts.empty();
+  bool suppressed_led = false;
+  const std::optional<std::string> fate = suppression_fate(*run, source, suppressed_led);
+  if (fate) {
+    // alert suppression grouped the rows' alerts: the alert (if any) is the one it names
+    x.alerts.clear();
+    for (std::size_t i = 0; i < run->alerts.size(); ++i)
+      if (std::find(run->alerts[i].sources.begin(), run->alerts[i].sources.end(), source) != run->alerts[i].sources.end())
+        x.alerts.push_back(i + 1);
+    x.led_to_alert = suppressed_led;
+  }
 
   // The verdict: the first command that left no row carrying the event, else the alerts.
   const esql::TraceStep* stop = nullptr;
@@ -113,6 +125,9 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
           break;
         }
     }
+  } else if (fate) {
+    x.verdict = std::string(x.led_to_alert ? "alert: " : "no alert: ") + "the event " +
+                (out.aggregating ? "was aggregated into result row(s) " : "is result row(s) ") + list(x.result_rows) + "; " + *fate;
   } else if (x.led_to_alert) {
     x.verdict = std::string("alert: the event ") + (out.aggregating ? "was aggregated into result row(s) " : "is result row(s) ") +
                 list(x.result_rows) + ", alert(s) " + list(x.alerts) + " of " + std::to_string(x.alert_count);

@@ -83,7 +83,7 @@ ordered_json run_json(const app::LoadedRule& rule, const app::RunResult& r, bool
   o["alerts"] = alerts;
   if (rule.family == app::Family::Elastic) {
     o["capped"] = r.capped;
-    for (const char* k : {"suppressed_by", "dynamic_fields"})
+    for (const char* k : {"suppressed_by", "dynamic_fields", "alert_suppression"})
       if (r.detail.contains(k)) o[k] = r.detail[k];
     o["errors"] = r.errors;
   }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Elastic alert suppression through the CLI (README "Alert suppression"; Elastic docs "Suppress
+# detection alerts"): run groups the matching events into one alert per group_by combination, explain
+# says which alert counted an event, simulate shows a later run's events suppressed into an alert
+# created less than the duration ago.
+set -u
+fail=0
+check() {  # check NAME EXPECTED-SUBSTRING ACTUAL
+  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: expected to find [$2] in:"; echo "$3"; fail=1; fi
+}
+R="$SRC/rules/elastic/persistence_google_workspace_role_modified.toml"
+S="$SRC/rules/elastic/samples"
+IX=logs-google_workspace.admin-default
+
+# 1. three changes, one group: one alert, docs_count 2
+out=$("$RULELAB" run "$R" --data "$IX=$S/gws-role-three-changes.ndjson" --now 2026-09-03T14:30:00Z 2>&1)
+check "one alert" 'alerts:  1' "$out"
+check "docs_count" '"docs_count":2' "$out"
+check "note" 'alert suppression (group_by user.email, google_workspace.admin.role.name, source.ip, for 130m): 3 matching event(s) in 1 group(s) gave 1 alert(s)' "$out"
+json=$("$RULELAB" run "$R" --data "$IX=$S/gws-role-three-changes.ndjson" --now 2026-09-03T14:30:00Z --format json 2>/dev/null)
+check "json alerts" '1 2 1' "$(jq -r '[(.alerts|length), .alerts[0].suppression.docs_count, .alert_suppression.groups] | map(tostring) | join(" ")' <<<"$json")"
+
+# 2. explain: the second change is counted by the first one's alert
+out=$("$RULELAB" explain "$R" --data "$IX=$S/gws-role-three-changes.ndjson" --event 2 --now 2026-09-03T14:30:00Z 2>&1)
+check "explain folded" 'folds it into alert 1' "$out"
+check "explain no alert of its own" 'no alert of its own' "$out"
+
+# 3. simulate: the escalation two hours after the decoy goes into the decoy's alert
+out=$("$RULELAB" simulate "$R" --data "$IX=$S/gws-role-decoy-then-escalation.ndjson" --from 2026-09-03T12:10:00Z --to 2026-09-03T14:30:00Z 2>&1)
+check "simulate header" 'alert suppression by user.email, google_workspace.admin.role.name, source.ip, for 130m' "$out"
+check "simulate absorbed" '2026-09-03T14:10:00Z  window [2026-09-03T12:00:00Z, 2026-09-03T14:10:00Z]  2 events  - (1 suppressed into earlier alerts)' "$out"
+check "simulate one alerting run" '15 runs, 1 alerting' "$out"
+
+exit $fail
