@@ -59,9 +59,15 @@ std::vector<ordered_json> alert_values(const Alert& a, const std::string& field)
   return out;
 }
 
+// An alert's time: its event's; an EQL sequence's, its last event's (the shell alert's end).
 std::optional<DateTime> alert_time(const Alert& a) {
   if (auto it = a.body.find("time"); it != a.body.end() && it->is_string()) return parse_datetime(it->get<std::string>());
-  return std::nullopt;
+  std::optional<DateTime> last;
+  if (auto ev = a.body.find("events"); ev != a.body.end() && ev->is_array())
+    for (const auto& e : *ev)
+      if (auto t = e.find("time"); t != e.end() && t->is_string())
+        if (auto d = parse_datetime(t->get<std::string>()); d && (!last || d->ticks > last->ticks)) last = d;
+  return last;
 }
 
 // Composite aggregation order of one source: numbers by value, strings by text, the missing bucket last.
@@ -119,6 +125,9 @@ void AlertSuppressor::apply(RunResult& r) {
 void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
   // A group's events counted by an earlier execution stay counted while they are in the look-back.
   for (auto it = history_.begin(); it != history_.end();) it = it->second.ticks <= window_from.ticks ? history_.erase(it) : std::next(it);
+  // Alerts that can still absorb groups: those created less than the duration ago.
+  for (auto it = open_.begin(); it != open_.end();)
+    it = !s_.duration || it->second.created.ticks < r.now.ticks - s_.duration->ticks ? open_.erase(it) : std::next(it);
   struct Bucket {
     std::vector<ordered_json> values;
     std::vector<std::size_t> members;  // alert indices, in the run's order
@@ -126,7 +135,8 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
   };
   std::map<std::string, Bucket> buckets;
   std::vector<std::size_t> unsuppressed;  // doNotSuppress: events missing a group_by field
-  std::size_t recounted = 0;
+  std::size_t recounted = 0, cut = 0;
+  constexpr std::size_t kMaxCombinations = 1000;  // buckets one event feeds (arrays in several fields multiply)
   for (std::size_t i = 0; i < r.alerts.size(); ++i) {
     const DateTime t = alert_time(r.alerts[i]).value_or(r.now);
     std::vector<std::vector<ordered_json>> per_field;
@@ -147,7 +157,11 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
     }
     // One bucket per combination of the fields' values (a terms source per field).
     std::vector<std::size_t> at(per_field.size(), 0);
-    while (true) {
+    for (std::size_t combos = 0;; ++combos) {
+      if (combos == kMaxCombinations) {
+        ++cut;
+        break;
+      }
       std::vector<ordered_json> combo;
       for (std::size_t k = 0; k < per_field.size(); ++k) combo.push_back(per_field[k][at[k]]);
       const std::string key = ordered_json(combo).dump();
@@ -177,11 +191,12 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
   });
   std::vector<Alert> out;
   ordered_json into = ordered_json::array();
-  std::size_t absorbed = 0;
+  std::size_t absorbed = 0, processed = 0;  // processed: the buckets the run took (created or absorbed)
   bool capped = false;
   for (const auto& [key, b] : order) {
     auto open = open_.find(key);
-    if (s_.duration && open != open_.end() && open->second.created.ticks >= r.now.ticks - s_.duration->ticks) {
+    if (open != open_.end()) {
+      ++processed;
       // An alert of an earlier execution still in its suppression window absorbs the group.
       open->second.docs_count += static_cast<std::int64_t>(b->members.size());
       open->second.end = DateTime{std::max(open->second.end.ticks, b->end.ticks)};
@@ -190,7 +205,7 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
                       {"alert_created", format_datetime(open->second.created)},
                       {"added", b->members.size()},
                       {"docs_count", open->second.docs_count}});
-      DateTime& h = history_[key];
+      DateTime& h = history_.try_emplace(key, b->end).first->second;
       h = DateTime{std::max(h.ticks, b->end.ticks)};
       continue;
     }
@@ -198,6 +213,7 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
       capped = true;
       break;
     }
+    ++processed;
     // The group's earliest event is the alert (a top_hits of one, sorted by time).
     std::size_t rep = b->members.front();
     for (std::size_t m : b->members)
@@ -214,15 +230,18 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
                              {"end", format_datetime(b->end)},
                              {"suppressed_events", listed}};
     open_[key] = Open{terms, r.now, b->end, static_cast<std::int64_t>(count)};
-    DateTime& h = history_[key];
+    DateTime& h = history_.try_emplace(key, b->end).first->second;
     h = DateTime{std::max(h.ticks, b->end.ticks)};
     out.push_back(std::move(a));
   }
+  // doNotSuppress: the events missing a field alert alone, in the room the buckets left.
+  std::size_t alone = 0;
   for (std::size_t i : unsuppressed) {
-    if (static_cast<std::int64_t>(out.size()) >= max_signals_) {
+    if (static_cast<std::int64_t>(processed + alone) >= max_signals_) {
       capped = true;
       break;
     }
+    ++alone;
     out.push_back(r.alerts[i]);
   }
   const std::size_t candidates = r.alerts.size();
@@ -245,7 +264,10 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
     r.notes.push_back("alert suppression (" + span_text(s_) + "): " + std::to_string(candidates) + " matching event(s) in " +
                       std::to_string(buckets.size()) + " group(s) gave " + std::to_string(r.alerts.size()) + " alert(s)" +
                       (absorbed ? "; " + std::to_string(absorbed) + " event(s) added to alerts of earlier runs" : "") +
-                      (recounted ? "; " + std::to_string(recounted) + " already counted by an earlier run" : ""));
+                      (recounted ? "; " + std::to_string(recounted) + " already counted by an earlier run" : "") +
+                      (cut ? "; " + std::to_string(cut) + " event(s) with more than " + std::to_string(kMaxCombinations) +
+                                 " combinations of array values fed only the first " + std::to_string(kMaxCombinations) + " groups"
+                           : ""));
 }
 
 void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
@@ -408,14 +430,16 @@ std::optional<std::string> suppression_fate(const LoadedRule& rule, const DataOp
 namespace {
 class SuppressingRunner : public Runner {
  public:
-  SuppressingRunner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner, std::unique_ptr<AlertSuppressor> s)
-      : rule_(std::move(rule)), inner_(std::move(inner)), suppressor_(std::move(s)) {}
+  SuppressingRunner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner, std::unique_ptr<AlertSuppressor> s,
+                    std::int64_t max_signals)
+      : rule_(std::move(rule)), inner_(std::move(inner)), suppressor_(std::move(s)), max_signals_(max_signals) {}
   Result<RunResult> run(DateTime now) override {
     inner_->explain_misses = explain_misses;
     auto r = inner_->run(now);
     unsupported = inner_->unsupported;
     if (!r) return r;
-    if (r->errors.empty()) suppressor_->apply(*r);
+    suppressor_->apply(*r);  // (a run with errors too: its alerts are capped by the rule's max_signals)
+    if (r->detail.contains("max_signals")) r->detail["max_signals"] = max_signals_;  // the rule's, not the raised one
     return r;
   }
 
@@ -423,12 +447,13 @@ class SuppressingRunner : public Runner {
   std::unique_ptr<LoadedRule> rule_;  // what inner_ runs (declared first: destroyed after inner_)
   std::unique_ptr<Runner> inner_;
   std::unique_ptr<AlertSuppressor> suppressor_;
+  std::int64_t max_signals_;
 };
 }  // namespace
 
 std::unique_ptr<Runner> make_suppressing_runner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner,
-                                                std::unique_ptr<AlertSuppressor> suppressor) {
-  return std::make_unique<SuppressingRunner>(std::move(rule), std::move(inner), std::move(suppressor));
+                                                std::unique_ptr<AlertSuppressor> suppressor, std::int64_t max_signals) {
+  return std::make_unique<SuppressingRunner>(std::move(rule), std::move(inner), std::move(suppressor), max_signals);
 }
 
 }  // namespace rulelab::app

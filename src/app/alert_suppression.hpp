@@ -70,7 +70,8 @@ std::optional<SuppressionMode> suppression_mode(const elastic::ElasticRule& rule
 
 // `inner`, made for `rule` (a copy whose max_signals lets through every candidate Kibana groups),
 // with its alerts grouped by `suppressor`. The runner owns both.
+// `max_signals`: the rule's, which the runs report.
 std::unique_ptr<Runner> make_suppressing_runner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner,
-                                                std::unique_ptr<AlertSuppressor> suppressor);
+                                                std::unique_ptr<AlertSuppressor> suppressor, std::int64_t max_signals);
 
 }  // namespace rulelab::app

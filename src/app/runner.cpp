@@ -1,5 +1,6 @@
 #include "app/runner.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "app/alert_suppression.hpp"
@@ -29,14 +30,18 @@ Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const D
   auto copy = std::make_unique<LoadedRule>(rule);
   std::int64_t cap = e.max_signals;
   if (mode == SuppressionMode::Composite) cap = std::int64_t{1} << 40;
-  else if (e.type == elastic::RuleType::NewTerms || e.type == elastic::RuleType::ThreatMatch) cap = 5 * std::max<std::int64_t>(e.max_signals, 1);
+  else if (e.type == elastic::RuleType::NewTerms || e.type == elastic::RuleType::ThreatMatch)
+    cap = 5 * std::clamp<std::int64_t>(e.max_signals, 1, std::int64_t{1} << 40);
   copy->elastic->max_signals = cap;
   copy->policy.max_signals = cap;
   copy->elastic->alert_suppression.reset();  // (the copy runs plain; the wrapper groups)
   auto inner = make_runner(*copy, data, span);
   if (!inner) return inner.error();
-  return make_suppressing_runner(std::move(copy), std::move(*inner),
-                                 std::make_unique<AlertSuppressor>(*e.alert_suppression, mode, std::max<std::int64_t>(e.max_signals, 1)));
+  auto wrapped = make_suppressing_runner(std::move(copy), std::move(*inner),
+                                         std::make_unique<AlertSuppressor>(*e.alert_suppression, mode, std::max<std::int64_t>(e.max_signals, 1)),
+                                         e.max_signals);
+  if (span) wrapped->explain_misses = false;
+  return wrapped;
 }
 }  // namespace
 

@@ -314,7 +314,8 @@ void fill_rule(ElasticRule& r, const nlohmann::json& o) {
       const std::int64_t v = num(*d, "value", 0);
       const std::string unit = str(*d, "unit");
       const std::int64_t per = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
-      if (v >= 1 && per && v <= std::int64_t{1} << 40) {
+      // (Kibana takes any value >= 1; beyond ten years rulelab's clock arithmetic stops: refused)
+      if (v >= 1 && per && v <= 10 * 366 * 86400 / per) {
         a.duration = TimeSpan{v * per * kTicksPerSecond};
         a.duration_text = std::to_string(v) + unit;
       }
@@ -329,7 +330,12 @@ void fill_rule(ElasticRule& r, const nlohmann::json& o) {
       r.warnings.push_back(Error("alert_suppression.missing_fields_strategy \"" + strategy +
                                      "\" is neither suppress nor doNotSuppress: suppress (Kibana's default) is used",
                                  r.file));
-    r.alert_suppression = std::move(a);
+    if (r.type != RuleType::Threshold && (a.group_by.empty() || a.group_by.size() > 3))
+      r.warnings.push_back(Error("alert_suppression.group_by names " + std::to_string(a.group_by.size()) +
+                                     " field(s); Kibana takes 1 to 3 (a threshold rule's come from its threshold): suppression ignored",
+                                 r.file));
+    else
+      r.alert_suppression = std::move(a);
   }
   r.risk_score = num(o, "risk_score", 0);
   r.severity = str(o, "severity");

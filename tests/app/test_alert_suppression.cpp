@@ -196,3 +196,46 @@ TEST_CASE("other rule types with a duration: a candidate after the open alert's 
   CHECK(r2.detail["alert_suppression"]["added_to_earlier_alerts"] == 1);
   CHECK(r2.detail["alert_suppression"]["absorbed_by_earlier_alerts"][0]["docs_count"] == 2);
 }
+
+TEST_CASE("custom query: buckets in composite key order (numbers by value); an array event leads the alerts of two groups") {
+  AlertSuppressor s(by({"n"}), SuppressionMode::Composite, 100);
+  RunResult r = run_at("2026-09-03T10:10:00Z", "2026-09-03T10:00:00Z",
+                       {event("f:1", "2026-09-03T10:01:00Z", {{"n", 10}}), event("f:2", "2026-09-03T10:02:00Z", {{"n", 9}}),
+                        event("f:3", "2026-09-03T10:03:00Z", {{"n", {9, 10}}})});
+  s.apply(r);
+  REQUIRE(r.alerts.size() == 2);
+  CHECK(r.alerts[0].body["suppression"]["terms"][0]["value"] == 9);
+  CHECK(r.alerts[1].body["suppression"]["terms"][0]["value"] == 10);
+  CHECK(r.alerts[0].body["suppression"]["docs_count"] == 1);
+  CHECK(r.alerts[1].body["suppression"]["docs_count"] == 1);
+}
+
+TEST_CASE("custom query, doNotSuppress: events missing a field alert in the room the groups leave under max_signals") {
+  AlertSuppressor s(by({"host.name"}, std::nullopt, false), SuppressionMode::Composite, 2);
+  RunResult r = run_at("2026-09-03T10:10:00Z", "2026-09-03T10:00:00Z",
+                       {event("f:1", "2026-09-03T10:01:00Z", {{"host", {{"name", "a"}}}}), event("f:2", "2026-09-03T10:02:00Z", {{"x", 1}}),
+                        event("f:3", "2026-09-03T10:03:00Z", {{"x", 2}})});
+  s.apply(r);
+  REQUIRE(r.alerts.size() == 2);  // the group, then one of the two events without host.name
+  CHECK(r.alerts[1].sources == std::vector<std::string>{"f:2"});
+  CHECK(r.capped);
+}
+
+TEST_CASE("an EQL sequence's time is its last event's: a later run's overlapping look-back does not count it again") {
+  AlertSuppressor s(by({"host.name"}, 60), SuppressionMode::InMemory, 100);
+  auto seq = [](const char* a, const char* b) {
+    Alert x;
+    x.sources = {a, b};
+    x.body["events"] = ordered_json::array({{{"time", "2026-09-03T10:01:00Z"}, {"source", {{"host", {{"name", "h"}}}}}},
+                                            {{"time", "2026-09-03T10:04:00Z"}, {"source", {{"host", {{"name", "h"}}}}}}});
+    return x;
+  };
+  RunResult r1 = run_at("2026-09-03T10:10:00Z", "2026-09-03T09:50:00Z", {seq("f:1", "f:2")});
+  s.apply(r1);
+  REQUIRE(r1.alerts.size() == 1);
+  CHECK(r1.alerts[0].body["suppression"]["start"] == "2026-09-03T10:04:00Z");
+  RunResult r2 = run_at("2026-09-03T10:20:00Z", "2026-09-03T10:00:00Z", {seq("f:1", "f:2")});
+  s.apply(r2);
+  CHECK(r2.alerts.empty());
+  CHECK(r2.detail["alert_suppression"]["added_to_earlier_alerts"] == 0);
+}

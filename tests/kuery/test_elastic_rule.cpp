@@ -271,4 +271,16 @@ TEST_CASE("alert_suppression from TOML and from a Kibana export") {
   CHECK_FALSE((*k)[1].alert_suppression->duration.has_value());
   REQUIRE_FALSE((*k)[1].warnings.empty());
   CHECK((*k)[1].warnings.back().message.find("unit \"d\"") != std::string::npos);
+  // group_by needs 1 to 3 fields (threshold rules excepted): otherwise no suppression, with a warning
+  auto none = load_elastic_text("e.ndjson", R"({"id":"3","rule_id":"r3","name":"n3","type":"query","query":"a:1","alert_suppression":{"group_by":[]}})"
+                                            "\n");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->front().alert_suppression.has_value());
+  REQUIRE_FALSE(none->front().warnings.empty());
+  // an absurd duration (beyond ten years) is refused, not overflowed
+  auto huge = load_elastic_text("h.ndjson", R"({"id":"4","rule_id":"r4","name":"n4","type":"query","query":"a:1","alert_suppression":{"group_by":["a"],"duration":{"value":1099511627776,"unit":"h"}}})"
+                                            "\n");
+  REQUIRE(huge.ok());
+  REQUIRE(huge->front().alert_suppression.has_value());
+  CHECK_FALSE(huge->front().alert_suppression->duration.has_value());
 }
