@@ -37,6 +37,11 @@ void path_values(const ordered_json& v, std::string_view path, std::vector<order
 std::vector<ordered_json> alert_values(const Alert& a, const std::string& field) {
   std::vector<ordered_json> out;
   const ordered_json& b = a.body;
+  if (b.contains("threshold_result")) {
+    for (const auto& t : b["threshold_result"].value("terms", ordered_json::array()))
+      if (t.value("field", std::string()) == field && t.contains("value") && !t["value"].is_null()) out.push_back(t["value"]);
+    return out;
+  }
   if (b.contains("row")) {
     const auto& row = b["row"];
     if (auto it = row.find(field); it != row.end()) path_values(*it, {}, out);
@@ -61,6 +66,8 @@ std::vector<ordered_json> alert_values(const Alert& a, const std::string& field)
 
 // An alert's time: its event's; an EQL sequence's, its last event's (the shell alert's end).
 std::optional<DateTime> alert_time(const Alert& a) {
+  if (auto tr = a.body.find("threshold_result"); tr != a.body.end() && tr->contains("last_event"))
+    return parse_datetime((*tr)["last_event"].get<std::string>());
   if (auto it = a.body.find("time"); it != a.body.end() && it->is_string()) return parse_datetime(it->get<std::string>());
   std::optional<DateTime> last;
   if (auto ev = a.body.find("events"); ev != a.body.end() && ev->is_array())
@@ -111,7 +118,9 @@ std::optional<SuppressionMode> suppression_mode(const elastic::ElasticRule& rule
   switch (rule.type) {
     case elastic::RuleType::Query:
     case elastic::RuleType::SavedQuery: return SuppressionMode::Composite;
-    case elastic::RuleType::Threshold: return std::nullopt;
+    case elastic::RuleType::Threshold:
+      if (!rule.alert_suppression || !rule.alert_suppression->duration) return std::nullopt;
+      return SuppressionMode::Threshold;
     default: return SuppressionMode::InMemory;
   }
 }
@@ -119,7 +128,7 @@ std::optional<SuppressionMode> suppression_mode(const elastic::ElasticRule& rule
 void AlertSuppressor::apply(RunResult& r) {
   const DateTime window_from = r.window ? r.window->from : r.now;
   if (mode_ == SuppressionMode::Composite) composite(r, window_from);
-  else in_memory(r, window_from);
+  else in_memory(r, window_from);  // (Threshold: in memory, keyed by the bucket's values)
 }
 
 void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
@@ -293,7 +302,8 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
   std::size_t absorbed = 0, recounted = 0, duplicates = 0;
   for (std::size_t i : order) {
     const Alert& a = r.alerts[i];
-    if (!a.sources.empty() && alerted_.count(source_key(a))) {
+    // (a threshold alert is its bucket, not its first event: its recount is judged by time below)
+    if (mode_ != SuppressionMode::Threshold && !a.sources.empty() && alerted_.count(source_key(a))) {
       ++duplicates;  // the alert of this event exists already (its _id)
       continue;
     }
@@ -309,7 +319,13 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
       unsuppressed.push_back(i);
       continue;
     }
-    const std::string key = ordered_json(values).dump();
+    std::string key = ordered_json(values).dump();
+    if (mode_ == SuppressionMode::Threshold) {  // objectHash([sortBy(bucket key values), rule]): values only
+      std::vector<std::string> sorted;
+      for (const auto& v : values) sorted.push_back(v.dump());
+      std::sort(sorted.begin(), sorted.end());
+      key = ordered_json(sorted).dump();
+    }
     if (auto g = groups.find(key); g != groups.end()) {
       add_listed(g->second.listed, g->second.count, a);
       g->second.end = DateTime{std::max(g->second.end.ticks, times[i].ticks)};

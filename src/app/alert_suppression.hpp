@@ -16,8 +16,9 @@
 //   each alert is a candidate whose terms are the fields' values (an array sorted, kept as one
 //   value; an EQL sequence's fields are those all its events share), the first by time kept; a
 //   candidate no later than the existing alert's end was counted already.
-// Threshold rules (suppression by their threshold fields, duration only) are not simulated: the run
-// says so.
+// - threshold rules (wrap_suppressed_threshold_alerts.ts; a duration only): each threshold alert
+//   is a candidate keyed by its bucket's values (sorted, without field names), its time the
+//   bucket's last event; a suppressed bucket adds 1 to the open alert's docs_count.
 #pragma once
 #include <map>
 #include <memory>
@@ -29,7 +30,7 @@
 
 namespace rulelab::app {
 
-enum class SuppressionMode { Composite, InMemory };
+enum class SuppressionMode { Composite, InMemory, Threshold };
 
 // Groups the alerts of the successive runs of one rule (in time order), as one Kibana rule does.
 class AlertSuppressor {
@@ -65,7 +66,8 @@ std::optional<std::string> suppression_fate(const RunResult& r, const std::strin
 std::optional<std::string> suppression_fate(const LoadedRule& rule, const DataOptions& data, DateTime now, const std::string& source,
                                             bool& led);
 
-// The mode of a rule's suppression, or nullopt when rulelab does not simulate it (threshold rules).
+// The mode of a rule's suppression, or nullopt when Kibana applies none (a threshold rule without a
+// duration).
 std::optional<SuppressionMode> suppression_mode(const elastic::ElasticRule& rule);
 
 // `inner`, made for `rule` (a copy whose max_signals lets through every candidate Kibana groups),

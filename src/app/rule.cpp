@@ -100,9 +100,9 @@ LoadedRule from_elastic(elastic::ElasticRule r, const std::string& path, const s
   l.time_field = r.timestamp_override.empty() ? "@timestamp" : r.timestamp_override;
   l.fallback_time_field = !r.timestamp_override.empty() && !r.timestamp_override_fallback_disabled ? "@timestamp" : "";
   l.policy.max_signals = r.max_signals;
-  if (r.alert_suppression && r.type == elastic::RuleType::Threshold)
-    l.warnings.push_back(path + ": alert_suppression of a threshold rule (its threshold fields, for a duration) is not simulated: "
-                                "each run's threshold alerts are shown as Kibana creates them without suppression");
+  if (r.alert_suppression && r.type == elastic::RuleType::Threshold && !r.alert_suppression->duration)
+    l.warnings.push_back(path + ": alert_suppression of a threshold rule needs a duration (Kibana's threshold suppression is per "
+                                "time period only): ignored");
   auto interval = elastic::parse_elastic_duration(r.interval);
   const DateTime ref{0};
   auto start = elastic::eval_date_math(r.from, ref);

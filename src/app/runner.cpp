@@ -37,8 +37,13 @@ Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const D
   copy->elastic->alert_suppression.reset();  // (the copy runs plain; the wrapper groups)
   auto inner = make_runner(*copy, data, span);
   if (!inner) return inner.error();
+  elastic::AlertSuppression s = *e.alert_suppression;
+  if (mode == SuppressionMode::Threshold) {  // grouped by the threshold's fields
+    s.group_by = e.threshold ? e.threshold->field : std::vector<std::string>{};
+    s.suppress_missing = true;
+  }
   auto wrapped = make_suppressing_runner(std::move(copy), std::move(*inner),
-                                         std::make_unique<AlertSuppressor>(*e.alert_suppression, mode, std::max<std::int64_t>(e.max_signals, 1)),
+                                         std::make_unique<AlertSuppressor>(std::move(s), mode, std::max<std::int64_t>(e.max_signals, 1)),
                                          e.max_signals);
   if (span) wrapped->explain_misses = false;
   return wrapped;

@@ -418,6 +418,7 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
       std::size_t count = 0;
       std::set<std::string> distinct;
       const ElasticRunResult::Hit* first = nullptr;
+      const ElasticRunResult::Hit* last = nullptr;
     };
     std::map<std::vector<std::string>, Group> groups;
     for (const auto& h : res.hits) {
@@ -426,6 +427,7 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
         g.key = key;
         ++g.count;
         if (!g.first) g.first = &h;
+        g.last = &h;  // (hits are in time order)
         if (!th.cardinality.empty())
           for (const auto& v : term_values(h.doc->source, th.cardinality[0].field)) g.distinct.insert(v);
       }
@@ -444,6 +446,7 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
       nlohmann::json terms = nlohmann::json::array();
       for (std::size_t i = 0; i < th.field.size(); ++i) terms.push_back({{"field", th.field[i]}, {"value", key[i]}});
       a.detail["threshold_result"] = {{"terms", terms}, {"count", g.count}};
+      if (g.last->time) a.detail["threshold_result"]["last_event"] = format_datetime(*g.last->time);
       if (!th.cardinality.empty())
         a.detail["threshold_result"]["cardinality"] = nlohmann::json::array({{{"field", th.cardinality[0].field}, {"value", g.distinct.size()}}});
       res.alerts.push_back(std::move(a));

@@ -239,3 +239,29 @@ TEST_CASE("an EQL sequence's time is its last event's: a later run's overlapping
   CHECK(r2.alerts.empty());
   CHECK(r2.detail["alert_suppression"]["added_to_earlier_alerts"] == 0);
 }
+
+TEST_CASE("threshold rules (a duration only): a bucket's alert absorbs the same bucket values of later runs, one per bucket") {
+  // wrap_suppressed_threshold_alerts.ts: the key is the bucket's values (sorted, no field names);
+  // the candidate's time is the bucket's last event; each suppressed bucket adds 1.
+  AlertSuppressor s(by({"source.ip", "user.name"}, 60), SuppressionMode::Threshold, 100);
+  auto bucket = [](const char* src, const char* ip, const char* user, const char* last) {
+    Alert a;
+    a.sources = {src};
+    a.body["time"] = "2026-09-03T10:00:00Z";
+    a.body["threshold_result"] = {{"terms", ordered_json::array({{{"field", "source.ip"}, {"value", ip}}, {{"field", "user.name"}, {"value", user}}})},
+                                  {"count", 5},
+                                  {"last_event", last}};
+    return a;
+  };
+  RunResult r1 = run_at("2026-09-03T10:10:00Z", "2026-09-03T09:50:00Z", {bucket("f:1", "10.0.0.1", "bob", "2026-09-03T10:05:00Z")});
+  s.apply(r1);
+  REQUIRE(r1.alerts.size() == 1);
+  // the same values 10 minutes later (a new last event): suppressed into the first alert
+  RunResult r2 = run_at("2026-09-03T10:20:00Z", "2026-09-03T10:00:00Z",
+                        {bucket("f:7", "10.0.0.1", "bob", "2026-09-03T10:15:00Z"), bucket("f:8", "10.0.0.2", "bob", "2026-09-03T10:16:00Z")});
+  s.apply(r2);
+  REQUIRE(r2.alerts.size() == 1);
+  CHECK(r2.alerts[0].sources == std::vector<std::string>{"f:8"});
+  CHECK(r2.detail["alert_suppression"]["added_to_earlier_alerts"] == 1);
+  CHECK(r2.detail["alert_suppression"]["absorbed_by_earlier_alerts"][0]["docs_count"] == 1);
+}

@@ -146,7 +146,9 @@ int run_simulate(const SimArgs& a) {
   if (rule.elastic && rule.elastic->alert_suppression) {
     const auto& as = *rule.elastic->alert_suppression;
     std::string g;
-    for (const auto& f : as.group_by) g += (g.empty() ? "" : ", ") + f;
+    const bool threshold = rule.elastic->type == elastic::RuleType::Threshold;
+    for (const auto& f : threshold && rule.elastic->threshold ? rule.elastic->threshold->field : as.group_by) g += (g.empty() ? "" : ", ") + f;
+    if (threshold) g = "the threshold's fields (" + (g.empty() ? std::string("none: one group") : g) + ")";
     std::cout << "alert suppression by " << g << ", " << (as.duration ? "for " + as.duration_text : std::string("per rule execution"))
               << (as.suppress_missing ? "" : " (doNotSuppress: events missing a field alert alone)") << "\n";
   }
