@@ -34,9 +34,13 @@ void path_values(const ordered_json& v, std::string_view path, std::vector<order
 // A field's values in one alert: the ES|QL result row (its column), the document, or, for an EQL
 // sequence, the values all its events share (Kibana's shell alert holds the building blocks'
 // common fields). Empty: the field is missing.
-std::vector<ordered_json> alert_values(const Alert& a, const std::string& field) {
+std::vector<ordered_json> alert_values(const Alert& a, const std::string& field, const ordered_json& rows) {
   std::vector<ordered_json> out;
   const ordered_json& b = a.body;
+  if (auto ri = b.find("row_index"); ri != b.end() && ri->is_number_unsigned() && ri->get<std::size_t>() < rows.size()) {
+    path_values(rows[ri->get<std::size_t>()], field, out);  // a light alert: its document is that result row
+    return out;
+  }
   if (b.contains("threshold_result")) {
     for (const auto& t : b["threshold_result"].value("terms", ordered_json::array()))
       if (t.value("field", std::string()) == field && t.contains("value") && !t["value"].is_null()) out.push_back(t["value"]);
@@ -129,6 +133,13 @@ void AlertSuppressor::apply(RunResult& r) {
   const DateTime window_from = r.window ? r.window->from : r.now;
   if (mode_ == SuppressionMode::Composite) composite(r, window_from);
   else in_memory(r, window_from);  // (Threshold: in memory, keyed by the bucket's values)
+  // The alerts kept hold their documents (light alerts referred to their result rows).
+  for (Alert& a : r.alerts)
+    if (auto ri = a.body.find("row_index"); ri != a.body.end()) {
+      const std::size_t i = ri->is_number_unsigned() ? ri->get<std::size_t>() : r.rows.size();
+      a.body.erase("row_index");
+      a.body["source"] = i < r.rows.size() ? r.rows[i] : ordered_json(nullptr);
+    }
 }
 
 void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
@@ -151,7 +162,7 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
     std::vector<std::vector<ordered_json>> per_field;
     bool missing = false;
     for (const auto& f : s_.group_by) {
-      std::vector<ordered_json> v = alert_values(r.alerts[i], f);
+      std::vector<ordered_json> v = alert_values(r.alerts[i], f, r.rows);
       if (v.empty()) {
         missing = true;
         v.push_back(nullptr);  // the composite source's missing bucket
@@ -310,7 +321,7 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
     std::vector<ordered_json> values;
     bool missing = false;
     for (const auto& f : s_.group_by) {
-      std::vector<ordered_json> v = alert_values(a, f);
+      std::vector<ordered_json> v = alert_values(a, f, r.rows);
       std::sort(v.begin(), v.end(), [](const ordered_json& x, const ordered_json& y) { return x.dump() < y.dump(); });
       if (v.empty()) missing = true;
       values.push_back(v.empty() ? ordered_json(nullptr) : v.size() == 1 ? v.front() : ordered_json(v));
@@ -451,6 +462,7 @@ class SuppressingRunner : public Runner {
       : rule_(std::move(rule)), inner_(std::move(inner)), suppressor_(std::move(s)), max_signals_(max_signals) {}
   Result<RunResult> run(DateTime now) override {
     inner_->explain_misses = explain_misses;
+    inner_->light_alerts = true;
     auto r = inner_->run(now);
     unsupported = inner_->unsupported;
     if (!r) return r;

@@ -34,7 +34,9 @@ Result<elastic::FieldTypes> load_field_types(const std::string& mapping);
 nlohmann::ordered_json document_json(const kuery::DocRef* d);
 
 // Rows, provenance, alerts and counts of a kuery run into `out` (rule-independent parts).
-void fill_kuery_result(const kuery::ElasticRunResult& r, RunResult& out);
+// `light`: an alert whose document is a result row refers to it (body["row_index"]) instead of
+// holding a copy (an alert suppression wrapper keeps few of many alerts, and fills those).
+void fill_kuery_result(const kuery::ElasticRunResult& r, RunResult& out, bool light = false);
 
 // "N field(s) are in no ... mapping ...: a b c".
 std::string dynamic_fields_note(const std::vector<std::string>& fields);

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <unordered_map>
 
 #include "app/elastic_data.hpp"
 #include "app/elastic_read_filter.hpp"
@@ -101,7 +102,7 @@ std::string dynamic_fields_note(const std::vector<std::string>& fields) {
   return s;
 }
 
-void fill_kuery_result(const kuery::ElasticRunResult& r, RunResult& out) {
+void fill_kuery_result(const kuery::ElasticRunResult& r, RunResult& out, bool light) {
   out.now = r.now;
   out.detail["indices"] = r.indices;
   out.detail["ignored_indices"] = r.ignored_indices;
@@ -112,6 +113,10 @@ void fill_kuery_result(const kuery::ElasticRunResult& r, RunResult& out) {
     out.provenance.push_back(h.doc ? std::vector<std::string>{h.doc->file + ":" + std::to_string(h.doc->line)}
                                    : std::vector<std::string>{});
   }
+  std::unordered_map<const kuery::DocRef*, std::size_t> row_of;
+  if (light)
+    for (std::size_t i = 0; i < r.hits.size(); ++i)
+      if (r.hits[i].doc) row_of.emplace(r.hits[i].doc, i);
   for (const auto& a : r.alerts) {
     Alert al;
     al.body["index"] = a.index;
@@ -123,7 +128,8 @@ void fill_kuery_result(const kuery::ElasticRunResult& r, RunResult& out) {
     }
     if (a.time) al.body["time"] = format_datetime(*a.time);
     for (auto it = a.detail.begin(); it != a.detail.end(); ++it) al.body[it.key()] = it.value();
-    al.body["source"] = document_json(a.doc);
+    if (auto row = light && a.doc ? row_of.find(a.doc) : row_of.end(); row != row_of.end()) al.body["row_index"] = row->second;
+    else al.body["source"] = document_json(a.doc);
     out.alerts.push_back(std::move(al));
   }
   out.alert = !r.alerts.empty();
@@ -157,7 +163,7 @@ class KueryRunner : public Runner {
     out.detail["type"] = rule.type_name;
     out.detail["language"] = std::string(elastic::to_string(rule.language));
     out.detail["max_signals"] = rule.max_signals;
-    fill_kuery_result(r, out);
+    fill_kuery_result(r, out, light_alerts);
     if (explain_misses && out.rows.empty() && r.docs_in_window < r.docs_total && out.errors.empty()) {
       if (auto events = event_times(rule_, data_.data)) out.missed = window_miss(*events, *out.window);
     }

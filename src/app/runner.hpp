@@ -50,6 +50,9 @@ class Runner {
   // When a run has no result row, count the events its window left out (RunResult::missed). Off
   // in schedule mode, where simulate reports the events no run saw.
   bool explain_misses = true;
+  // Alert bodies may refer to their result row (body["row_index"] into RunResult::rows) instead of
+  // holding a copy of the document: set by the alert suppression wrapper, which fills the alerts it keeps.
+  bool light_alerts = false;
 };
 
 // A runner for `rule`. `span`: the earliest and latest `now` the runner will be asked for; the data

@@ -92,6 +92,14 @@ ordered_json run_json(const app::LoadedRule& rule, const app::RunResult& r, bool
 
 namespace {
 
+// An alert's suppression group in one line: its terms, how many events it counts besides its own, when.
+std::string suppression_text(const ordered_json& s) {
+  std::string t = "suppression group";
+  for (const auto& x : s.value("terms", ordered_json::array())) t += " " + x.value("field", std::string()) + "=" + x["value"].dump();
+  t += ": " + s["docs_count"].dump() + " more event(s) suppressed, " + s.value("start", std::string()) + " .. " + s.value("end", std::string());
+  return t;
+}
+
 std::string compact(const ordered_json& j, std::size_t max = 160) {
   std::string s = j.dump();
   if (s.size() > max) s = s.substr(0, max - 3) + "...";
@@ -147,10 +155,11 @@ void print_kuery_table(const app::LoadedRule& rule, const app::RunResult& r, std
     ordered_json detail = ordered_json::object();
     for (auto it = b.begin(); it != b.end(); ++it)
       if (it.key() != "index" && it.key() != "file" && it.key() != "line" && it.key() != "sources" && it.key() != "time" &&
-          it.key() != "source")
+          it.key() != "source" && it.key() != "suppression")
         detail[it.key()] = it.value();
     if (!detail.empty()) out << "  " << detail.dump();
     out << "\n";
+    if (b.contains("suppression")) out << "     " << suppression_text(b["suppression"]) << "\n";
     if (b.contains("source") && !b["source"].is_null()) out << "     " << compact(b["source"]) << "\n";
   }
   for (const auto& s : r.detail.value("suppressed_by", ordered_json::array())) out << "suppressed: " << s.get<std::string>() << "\n";
@@ -173,7 +182,10 @@ void print_eql_table(const app::LoadedRule& rule, const app::RunResult& r, std::
   const std::string kind = r.detail.value("kind", std::string("event"));
   if (kind == "event") {
     out << r.alerts.size() << " event" << (r.alerts.size() == 1 ? "" : "s") << "\n";
-    for (const auto& a : r.alerts) line(a.body, "");
+    for (const auto& a : r.alerts) {
+      line(a.body, "");
+      if (a.body.contains("suppression")) out << "  " << suppression_text(a.body["suppression"]) << "\n";
+    }
   } else {
     out << r.alerts.size() << " " << kind << (r.alerts.size() == 1 ? "" : "s") << "\n";
     for (const auto& a : r.alerts) {
@@ -186,6 +198,7 @@ void print_eql_table(const app::LoadedRule& rule, const app::RunResult& r, std::
       }
       out << "\n";
       for (const auto& ev : a.body.value("events", ordered_json::array())) line(ev, "  ");
+      if (a.body.contains("suppression")) out << "  " << suppression_text(a.body["suppression"]) << "\n";
     }
   }
   out << (r.alerts.empty() ? "no alert: " : "ALERT: ") << r.alerts.size() << " alert" << (r.alerts.size() == 1 ? "" : "s") << "\n";
