@@ -15,7 +15,7 @@ IX=logs-google_workspace.admin-default
 # 1. three changes, one group: one alert, docs_count 2
 out=$("$RULELAB" run "$R" --data "$IX=$S/gws-role-three-changes.ndjson" --now 2026-09-03T14:30:00Z 2>&1)
 check "one alert" 'alerts:  1' "$out"
-check "docs_count" '"docs_count":2' "$out"
+check "docs_count" 'suppression group user.email="it.admin@example.com" google_workspace.admin.role.name="Helpdesk" source.ip="203.0.113.7": 2 more event(s) suppressed' "$out"
 check "note" 'alert suppression (group_by user.email, google_workspace.admin.role.name, source.ip, for 130m): 3 matching event(s) in 1 group(s) gave 1 alert(s)' "$out"
 json=$("$RULELAB" run "$R" --data "$IX=$S/gws-role-three-changes.ndjson" --now 2026-09-03T14:30:00Z --format json 2>/dev/null)
 check "json alerts" '1 2 1' "$(jq -r '[(.alerts|length), .alerts[0].suppression.docs_count, .alert_suppression.groups] | map(tostring) | join(" ")' <<<"$json")"
