@@ -10,7 +10,10 @@
 #include "esql/engine.hpp"
 #include "esql/parser.hpp"
 #include "kuery/runner.hpp"
+#include "kuery/matcher.hpp"
+#include "elastic/exceptions.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace rulelab::app {
@@ -25,8 +28,9 @@ ordered_json cell_value(esql::Type t, const esql::Cell& c) {
 
 class EsqlRunner : public Runner {
  public:
-  EsqlRunner(const LoadedRule& rule, bool no_pushdown, esql::Query q, esql::Catalog catalog, esql::SourceContext where)
-      : rule_(rule), no_pushdown_(no_pushdown), query_(std::move(q)), catalog_(std::move(catalog)), where_(std::move(where)) {}
+  EsqlRunner(const LoadedRule& rule, bool no_pushdown, EsqlPrepared p)
+      : rule_(rule), no_pushdown_(no_pushdown), query_(std::move(p.query)), catalog_(std::move(p.catalog)), where_(std::move(p.where)),
+        exceptions_(std::move(p.exceptions)), exception_notes_(std::move(p.exception_notes)) {}
 
   Result<RunResult> run(DateTime now) override {
     const elastic::ElasticRule& rule = *rule_.elastic;
@@ -47,6 +51,8 @@ class EsqlRunner : public Runner {
       opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
       out.window = elastic_window(w->from, w->to, "@timestamp");
     }
+    for (const auto& n : exception_notes_) out.notes.push_back(n);
+    for (auto& n : apply_esql_exceptions(exceptions_, catalog_, now)) out.notes.push_back(std::move(n));
     auto r = esql::run_query(query_, catalog_, opts);
     if (r.error) {
       unsupported = r.error->unsupported;
@@ -112,7 +118,9 @@ class EsqlRunner : public Runner {
       in_window += counts->second.second;
     }
     out.detail["indices"] = indices;
-    out.detail["counts"] = {{"documents", documents}, {"in_window", in_window}, {"matched", p.rows()}, {"suppressed", 0}};
+    std::size_t removed = 0;  // documents in the window the exception items left out
+    for (const auto& [ix, n] : res.excluded) removed += n;
+    out.detail["counts"] = {{"documents", documents}, {"in_window", in_window + removed}, {"matched", p.rows()}, {"suppressed", removed}};
     out.detail["aggregating"] = res.aggregating;
     out.detail["rows"] = p.rows();
     out.detail["duplicates"] = dupes;
@@ -125,6 +133,8 @@ class EsqlRunner : public Runner {
   esql::Query query_;
   esql::Catalog catalog_;
   esql::SourceContext where_;
+  std::vector<EsqlException> exceptions_;
+  std::vector<std::string> exception_notes_;
 };
 
 }  // namespace
@@ -154,13 +164,77 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);
     }
-  return EsqlPrepared{std::move(*q), std::move(catalog), std::move(where)};
+  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}};
+  // Exception items: each evaluated once over the documents (read as kuery and EQL read them),
+  // the lines it matches kept per index; a run applies the items active at its time.
+  std::vector<const elastic::ExceptionItem*> items;
+  for (const auto& item : e.exceptions) items.push_back(&item);
+  if (!items.empty()) {
+    auto docs = load_elastic_docs(data.data, data.strict);
+    if (!docs) return docs.error();
+    for (const auto* item : items) {
+      EsqlException x{*item, item->item_id + (item->name.empty() ? "" : " (" + item->name + ")"), {}};
+      x.lines.resize(prepared.catalog.indices().size());
+      std::string why;
+      const nlohmann::json dsl = elastic::exception_item_query(*item, &why);
+      if (!why.empty()) prepared.exception_notes.push_back("exception item " + x.label + ": " + why + ": the item never removes a document");
+      for (std::size_t k = 0; k < prepared.catalog.indices().size(); ++k) {
+        const esql::Index& idx = prepared.catalog.indices()[k];
+        for (const auto& ix : docs->indices) {
+          if (ix.name != idx.name) continue;
+          elastic::IndexFields fields(*types, ix.name);
+          for (const auto& d : ix.docs) fields.observe(d.source, d.shape);
+          const kuery::CompiledQuery q = kuery::CompiledQuery::compile_dsl(dsl, fields, DateTime{0});
+          for (const auto& err : q.errors())
+            prepared.exception_notes.push_back("exception item " + x.label + " on index " + ix.name + ": " + err.message);
+          for (const auto& d : ix.docs)
+            if (d.file == idx.file && q.matches(d.source)) x.lines[k].insert(d.line);
+        }
+      }
+      prepared.exceptions.push_back(std::move(x));
+    }
+  }
+  for (const auto& ref : e.exceptions_list)
+    if (std::none_of(e.exceptions.begin(), e.exceptions.end(), [&](const elastic::ExceptionItem& i) { return i.list_id == ref.list_id; }))
+      prepared.exception_notes.push_back("exception list " + ref.list_id + " has no items here (export it with the rule to apply it)");
+  return prepared;
+}
+
+std::vector<std::string> apply_esql_exceptions(const std::vector<EsqlException>& exceptions, esql::Catalog& catalog, DateTime now) {
+  std::vector<std::string> notes;
+  if (exceptions.empty()) return notes;
+  std::vector<std::set<std::size_t>> out(catalog.indices().size());
+  for (const auto& x : exceptions) {
+    if (!elastic::exception_item_active(x.item, now)) {
+      notes.push_back("exception item " + x.label + " expired at " + x.item.expire_time + ": not applied");
+      continue;
+    }
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < out.size() && k < x.lines.size(); ++k) {
+      n += x.lines[k].size();
+      out[k].insert(x.lines[k].begin(), x.lines[k].end());
+    }
+    if (n) notes.push_back("exception item " + x.label + " removes " + std::to_string(n) + " document(s) before the query runs");
+  }
+  for (std::size_t k = 0; k < out.size(); ++k)
+    catalog.exclude_lines(k, out[k].empty() ? nullptr : std::make_shared<const std::set<std::size_t>>(std::move(out[k])));
+  return notes;
+}
+
+std::optional<std::string> esql_exception_of(const std::vector<EsqlException>& exceptions, const esql::Catalog& catalog,
+                                             const std::string& file, std::size_t line, DateTime now) {
+  for (const auto& x : exceptions) {
+    if (!elastic::exception_item_active(x.item, now)) continue;
+    for (std::size_t k = 0; k < x.lines.size() && k < catalog.indices().size(); ++k)
+      if (catalog.indices()[k].file == file && x.lines[k].count(line)) return x.label;
+  }
+  return std::nullopt;
 }
 
 Result<std::unique_ptr<Runner>> make_esql_runner(const LoadedRule& rule, const DataOptions& data) {
   auto p = prepare_esql(rule, data);
   if (!p) return p.error();
-  return std::unique_ptr<Runner>(std::make_unique<EsqlRunner>(rule, data.no_pushdown, std::move(p->query), std::move(p->catalog), p->where));
+  return std::unique_ptr<Runner>(std::make_unique<EsqlRunner>(rule, data.no_pushdown, std::move(*p)));
 }
 
 }  // namespace rulelab::app

@@ -46,6 +46,9 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
     }
   }
   if (!origin) return fail(ExplainStatus::Refused, found->file + ":" + std::to_string(found->line) + ": not a document of index " + found->table);
+  // The rule's exception items: the documents they match are not read (the request's filter).
+  for (auto& n : apply_esql_exceptions(prepared->exceptions, prepared->catalog, now)) x.messages.push_back("note: " + n);
+  const std::optional<std::string> excluded_by = esql_exception_of(prepared->exceptions, prepared->catalog, found->file, found->line, now);
 
   esql::RunOptions opts;
   opts.now_ms = now.ticks / 10000;
@@ -112,7 +115,10 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
       return &s < stop && s.note.rfind("aggregated into", 0) == 0;
     });
     std::string what = group ? "the group row(s) the event was aggregated into" : "the event";
-    if (stop->command == 0 && !x.in_window && x.window)
+    if (stop->command == 0 && excluded_by)
+      x.verdict = "no alert: exception item " + *excluded_by +
+                  " removes the event before the query runs (Kibana sends the rule's exceptions as the ES|QL request's filter)";
+    else if (stop->command == 0 && !x.in_window && x.window)
       x.verdict = "no alert: the event is outside the rule's window (its @timestamp is not in [" + format_datetime(x.window->first) + ", " +
                   format_datetime(x.window->second) + "])";
     else if (stop->command == 0)

@@ -927,7 +927,8 @@ std::string malformed_note(const Index& idx, const std::string& field, const std
 }
 
 Page source_page(const Command& c, const std::vector<const Index*>& all, const RunOptions& opts, std::vector<std::string>& names,
-                 std::map<std::size_t, std::pair<std::size_t, std::size_t>>& documents, std::vector<std::string>& notes) {
+                 std::map<std::size_t, std::pair<std::size_t, std::size_t>>& documents, std::vector<std::string>& notes,
+                 std::map<std::size_t, std::size_t>& excluded) {
   Page out;
   std::vector<const Index*> chosen;
   std::vector<std::size_t> chosen_no;
@@ -959,6 +960,10 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
       if (opts.window) {
         if (ts < 0) continue;
         if (!in_window(idx.data.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) continue;
+      }
+      if (idx.excluded_lines && r < idx.lines.size() && idx.excluded(idx.lines[r])) {
+        ++excluded[chosen_no[ci]];
+        continue;
       }
       sel.push_back(r);
     }
@@ -1050,7 +1055,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
   const char* not_source = not_source_before(q, ci);
   EvalCtx ctx{page, warn, opts.now_ms, q.text, &all, not_source};
   switch (c.kind) {
-    case CommandKind::From: page = source_page(c, all, opts, out.index_names, out.documents, out.notes); break;
+    case CommandKind::From: page = source_page(c, all, opts, out.index_names, out.documents, out.notes, out.excluded); break;
     case CommandKind::Row: {
       Page one;
       one.origin = {-1};
@@ -1550,11 +1555,20 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       if (src >= 0) page.columns.push_back(Column{name, type, std::move(chunk.columns[static_cast<std::size_t>(src)].cells)});
       else page.columns.push_back(Column{name, type, std::vector<Cell>(rows)});
     }
-    if (opts.window) {
+    if (opts.window || idx.excluded_lines) {
       int ts = page.find("@timestamp");
+      const std::vector<std::uint32_t>& lines = out.source_lines[chosen_no[k]];
       std::vector<std::size_t> sel;
       for (std::size_t r = 0; r < rows; ++r) {
-        if (ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) sel.push_back(r);
+        if (opts.window && !(ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window))) continue;
+        if (idx.excluded_lines) {
+          const auto ordinal = static_cast<std::size_t>(page.origin[r] & 0xffffffff);
+          if (ordinal < lines.size() && idx.excluded(lines[ordinal])) {
+            ++out.excluded[chosen_no[k]];
+            continue;
+          }
+        }
+        sel.push_back(r);
       }
       keep_rows(page, sel);
       rows = page.rows();
@@ -1898,6 +1912,7 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
       result.error = RunError{l.error(), false};
       return result;
     }
+    l->excluded_lines = idx.excluded_lines;
     loaded.push_back(std::move(*l));
     // The documents' lines: the provenance of rows (Index::lines of the catalog's index is empty).
     out.source_lines[all.size()].assign(loaded.back().lines.begin(), loaded.back().lines.end());
