@@ -5,6 +5,7 @@
 
 #include "app/alert_suppression.hpp"
 #include "app/runner_impl.hpp"
+#include "app/value_lists.hpp"
 #include "core/schema.hpp"
 #include "engine/pushdown.hpp"
 #include "kuery/runner.hpp"
@@ -19,6 +20,10 @@ std::vector<DataSpec> data_specs(const std::vector<std::string>& args, bool elas
 }
 
 namespace {
+// The runner of a rule whose value lists are attached (make_runner attaches them).
+Result<std::unique_ptr<Runner>> make_rule_runner(const LoadedRule& rule, const DataOptions& data,
+                                                 std::optional<std::pair<DateTime, DateTime>> span);
+
 // Alert suppression: the family's runner over a copy of the rule whose max_signals lets through
 // the candidates Kibana groups (a custom query's composite aggregation reads every matching event;
 // new terms and indicator match rules search five times max_signals; EQL and ES|QL their own
@@ -35,7 +40,7 @@ Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const D
   copy->elastic->max_signals = cap;
   copy->policy.max_signals = cap;
   copy->elastic->alert_suppression.reset();  // (the copy runs plain; the wrapper groups)
-  auto inner = make_runner(*copy, data, span);
+  auto inner = make_rule_runner(*copy, data, span);
   if (!inner) return inner.error();
   elastic::AlertSuppression s = *e.alert_suppression;
   if (mode == SuppressionMode::Threshold) {  // grouped by the threshold's fields
@@ -50,8 +55,43 @@ Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const D
 }
 }  // namespace
 
+namespace {
+// A runner over a rule it owns (a copy with something attached: value lists).
+class OwningRunner : public Runner {
+ public:
+  OwningRunner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner) : rule_(std::move(rule)), inner_(std::move(inner)) {
+    explain_misses = inner_->explain_misses;
+  }
+  Result<RunResult> run(DateTime now) override {
+    inner_->explain_misses = explain_misses;
+    inner_->light_alerts = light_alerts;
+    auto r = inner_->run(now);
+    unsupported = inner_->unsupported;
+    return r;
+  }
+
+ private:
+  std::unique_ptr<LoadedRule> rule_;  // what inner_ runs (declared first: destroyed after inner_)
+  std::unique_ptr<Runner> inner_;
+};
+}  // namespace
+
 Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOptions& data,
                                             std::optional<std::pair<DateTime, DateTime>> span) {
+  if (!data.value_lists.empty() && uses_value_lists(rule)) {
+    auto attached = with_value_lists(rule, data.value_lists);
+    if (!attached) return attached.error();
+    auto copy = std::make_unique<LoadedRule>(std::move(*attached));
+    auto inner = make_rule_runner(*copy, data, span);
+    if (!inner) return inner.error();
+    return std::unique_ptr<Runner>(std::make_unique<OwningRunner>(std::move(copy), std::move(*inner)));
+  }
+  return make_rule_runner(rule, data, span);
+}
+
+namespace {
+Result<std::unique_ptr<Runner>> make_rule_runner(const LoadedRule& rule, const DataOptions& data,
+                                                 std::optional<std::pair<DateTime, DateTime>> span) {
   if (rule.elastic && rule.elastic->alert_suppression &&
       (rule.kind == Kind::ElasticKuery || rule.kind == Kind::ElasticEql || rule.kind == Kind::ElasticEsql))
     if (auto mode = suppression_mode(*rule.elastic)) return make_suppressing(rule, data, span, *mode);
@@ -73,6 +113,7 @@ Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOp
   if (r && span) (*r)->explain_misses = false;
   return r;
 }
+}  // namespace
 
 std::vector<std::string> unmatched_data(const LoadedRule& rule, const DataOptions& data) {
   std::vector<std::string> out;

@@ -42,6 +42,7 @@ struct ExceptionEntry {
   std::string op = "included";      // "included" or "excluded"
   std::vector<std::string> values;  // match/wildcard: one value; match_any: all values
   std::string list_id, list_type;   // type "list": the value list it refers to
+  bool list_loaded = false;         // type "list": `values` holds the list's items (--value-list)
   std::vector<ExceptionEntry> entries;  // type "nested": the entries under `field`
 };
 struct ExceptionItem {

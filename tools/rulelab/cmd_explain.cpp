@@ -15,6 +15,7 @@ app::DataOptions explain_data_options(const ExplainArgs& a, bool elastic) {
   r.functions = a.functions;
   r.parser_dirs = a.parser_dirs;
   r.watchlists = a.watchlists;
+  r.value_lists = a.value_lists;
   r.mapping = a.mapping;
   r.limits = a.limits;
   r.date_order = a.date_order;
@@ -33,7 +34,7 @@ void add_explain(CLI::App& app, Registry& r) {
   sub->add_option("--function", a->functions, "NAME=FILE.kql workspace function (Sentinel)");
   sub->add_option("--mapping", a->mapping, "Elasticsearch index mapping JSON (Elastic)");
   add_date_order_option(sub, a->date_order);
-  add_workspace_options(sub, a->parser_dirs, a->watchlists);
+  add_workspace_options(sub, a->parser_dirs, a->watchlists, &a->value_lists);
   add_limit_options(sub, a->limits);
   r.add(sub, [a] {
     const std::string fam = rule_family(a->rule);

@@ -21,7 +21,12 @@ std::optional<DateOrder> date_order_of(const std::string& order) {
   return std::nullopt;
 }
 
-void add_workspace_options(CLI::App* sub, std::vector<std::string>& parser_dirs, std::vector<std::string>& watchlists) {
+void add_workspace_options(CLI::App* sub, std::vector<std::string>& parser_dirs, std::vector<std::string>& watchlists,
+                           std::vector<std::string>* value_lists) {
+  if (value_lists)
+    sub->add_option("--value-list", *value_lists,
+                  "ID=FILE: the items of the Kibana value list ID (one value a line, as Kibana imports and exports them) "
+                  "that exception entries of type list name (repeatable)");
   sub->add_option("--parsers", parser_dirs,
                   "ASIM parser YAMLs (Azure-Sentinel Parsers/ASim*/Parsers/*.yaml): a file or a directory searched recursively "
                   "(repeatable; default: a Parsers folder next to the rule)");
@@ -125,7 +130,7 @@ void add_run(CLI::App& app, Registry& r) {
   sub->add_option("rule", a->rule, "rule file (Sentinel YAML/ARM JSON/.kql, Elastic TOML/NDJSON export)")->required();
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   add_date_order_option(sub, a->date_order);
-  add_workspace_options(sub, a->parser_dirs, a->watchlists);
+  add_workspace_options(sub, a->parser_dirs, a->watchlists, &a->value_lists);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
@@ -149,7 +154,7 @@ void add_query(CLI::App& app, Registry& r) {
       ->check(CLI::PositiveNumber);
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external, mappings.get());
   add_date_order_option(sub, a->date_order);
-  add_workspace_options(sub, a->parser_dirs, a->watchlists);
+  add_workspace_options(sub, a->parser_dirs, a->watchlists, nullptr);
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
                 "Kusto: read every row into memory before the query runs; kuery, EQL: read every document (none dropped while reading); "

@@ -16,7 +16,9 @@
 namespace rulelab::cli {
 
 // --parsers DIR and --watchlist NAME[:KEY]=FILE.csv (Sentinel workspaces: ASIM parsers, watchlists).
-void add_workspace_options(CLI::App* sub, std::vector<std::string>& parser_dirs, std::vector<std::string>& watchlists);
+// Also --value-list ID=FILE (Elastic: the value lists exception entries of type "list" name).
+void add_workspace_options(CLI::App* sub, std::vector<std::string>& parser_dirs, std::vector<std::string>& watchlists,
+                           std::vector<std::string>* value_lists);
 
 // --timeout SECONDS and --max-rows N (core/limits.hpp), for every command that runs queries.
 void add_limit_options(CLI::App* sub, Limits& limits);
@@ -60,6 +62,7 @@ struct RunArgs {
   std::vector<std::string> functions; // NAME=FILE.kql workspace functions (Sentinel)
   std::vector<std::string> parser_dirs;  // --parsers: ASIM parser YAML files or directories (Sentinel)
   std::vector<std::string> watchlists;   // --watchlist NAME[:KEY]=FILE.csv (Sentinel)
+  std::vector<std::string> value_lists;  // --value-list ID=FILE (Elastic exception value lists)
   std::string mapping;                // Elasticsearch index mapping JSON (Elastic)
   bool strict = false;                // unreadable log records are fatal
   bool provenance = false;            // JSON output lists, per row, the input records it derives from
@@ -101,7 +104,7 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings);
 // ---- explain ----------------------------------------------------------------------------------
 struct ExplainArgs {
   std::string rule, event, now, format = "table", schema_dir, mapping, date_order;
-  std::vector<std::string> data, functions, parser_dirs, watchlists;
+  std::vector<std::string> data, functions, parser_dirs, watchlists, value_lists;
   Limits limits;
 };
 int explain_sentinel(const ExplainArgs& a);  // tools/rulelab/sentinel_explain.cpp

@@ -5,6 +5,7 @@
 
 #include "app/explain_elastic.hpp"
 #include "app/rule.hpp"
+#include "app/value_lists.hpp"
 #include "commands.hpp"
 #include "core/datetime.hpp"
 #include "run_output.hpp"
@@ -78,7 +79,13 @@ int explain_elastic(const ExplainArgs& a) {
     std::cerr << rules.error().format() << "\n";
     return 1;
   }
-  const app::LoadedRule& rule = rules->front();
+  // The items of the value lists the rule's exception entries name (--value-list ID=FILE).
+  auto attached = app::with_value_lists(rules->front(), a.value_lists);
+  if (!attached) {
+    std::cerr << attached.error().format() << "\n";
+    return 1;
+  }
+  const app::LoadedRule& rule = *attached;
   if (rule.kind == app::Kind::ElasticEql) return explain_elastic_eql(a, rule);
   if (rule.kind == app::Kind::ElasticEsql) return explain_elastic_esql(a, rule);
   auto now = app::parse_now(a.now);
