@@ -142,6 +142,27 @@ void AlertSuppressor::apply(RunResult& r) {
     }
 }
 
+// The run's alerts become `out`; r.detail["alert_suppression"] says what the grouping did.
+void AlertSuppressor::finish(RunResult& r, std::vector<Alert> out, bool capped, const char* candidates_key, std::size_t groups,
+                             std::size_t absorbed, nlohmann::ordered_json into) const {
+  std::size_t suppressed = 0;  // events folded into this run's alerts
+  for (const auto& a : out)
+    if (a.body.contains("suppression")) suppressed += a.body["suppression"]["docs_count"].get<std::size_t>();
+  const std::size_t candidates = r.alerts.size();
+  r.alerts = std::move(out);
+  r.alert = !r.alerts.empty();
+  r.capped = capped;
+  r.detail["alert_suppression"] = {{"group_by", s_.group_by},
+                                   {"duration", s_.duration ? ordered_json(s_.duration_text) : ordered_json(nullptr)},
+                                   {"missing_fields_strategy", s_.suppress_missing ? "suppress" : "doNotSuppress"},
+                                   {candidates_key, candidates},
+                                   {"groups", groups},
+                                   {"alerts", r.alerts.size()},
+                                   {"suppressed", suppressed},
+                                   {"added_to_earlier_alerts", absorbed},
+                                   {"absorbed_by_earlier_alerts", std::move(into)}};
+}
+
 void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
   // A group's events counted by an earlier execution stay counted while they are in the look-back.
   for (auto it = history_.begin(); it != history_.end();) it = it->second.ticks <= window_from.ticks ? history_.erase(it) : std::next(it);
@@ -265,21 +286,7 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
     out.push_back(r.alerts[i]);
   }
   const std::size_t candidates = r.alerts.size();
-  std::size_t suppressed = 0;
-  for (const auto& a : out)
-    if (a.body.contains("suppression")) suppressed += a.body["suppression"]["docs_count"].get<std::size_t>();
-  r.alerts = std::move(out);
-  r.alert = !r.alerts.empty();
-  r.capped = capped;
-  r.detail["alert_suppression"] = {{"group_by", s_.group_by},
-                                   {"duration", s_.duration ? ordered_json(s_.duration_text) : ordered_json(nullptr)},
-                                   {"missing_fields_strategy", s_.suppress_missing ? "suppress" : "doNotSuppress"},
-                                   {"matched_events", candidates},
-                                   {"groups", buckets.size()},
-                                   {"alerts", r.alerts.size()},
-                                   {"suppressed", suppressed},
-                                   {"added_to_earlier_alerts", absorbed},
-                                   {"absorbed_by_earlier_alerts", into}};
+  finish(r, std::move(out), capped, "matched_events", buckets.size(), absorbed, std::move(into));
   if (candidates)
     r.notes.push_back("alert suppression (" + span_text(s_) + "): " + std::to_string(candidates) + " matching event(s) in " +
                       std::to_string(buckets.size()) + " group(s) gave " + std::to_string(r.alerts.size()) + " alert(s)" +
@@ -388,21 +395,7 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
     out.push_back(r.alerts[i]);
   }
   const std::size_t candidates = r.alerts.size();
-  std::size_t suppressed = 0;
-  for (const auto& a : out)
-    if (a.body.contains("suppression")) suppressed += a.body["suppression"]["docs_count"].get<std::size_t>();
-  r.alerts = std::move(out);
-  r.alert = !r.alerts.empty();
-  r.capped = r.capped || capped;
-  r.detail["alert_suppression"] = {{"group_by", s_.group_by},
-                                   {"duration", s_.duration ? ordered_json(s_.duration_text) : ordered_json(nullptr)},
-                                   {"missing_fields_strategy", s_.suppress_missing ? "suppress" : "doNotSuppress"},
-                                   {"candidates", candidates},
-                                   {"groups", groups.size()},
-                                   {"alerts", r.alerts.size()},
-                                   {"suppressed", suppressed},
-                                   {"added_to_earlier_alerts", absorbed},
-                                   {"absorbed_by_earlier_alerts", into}};
+  finish(r, std::move(out), r.capped || capped, "candidates", groups.size(), absorbed, std::move(into));
   if (candidates)
     r.notes.push_back("alert suppression (" + span_text(s_) + "): " + std::to_string(candidates) + " candidate alert(s) in " +
                       std::to_string(groups.size()) + " group(s) gave " + std::to_string(r.alerts.size()) + " alert(s)" +

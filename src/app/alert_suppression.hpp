@@ -48,6 +48,8 @@ class AlertSuppressor {
     std::int64_t docs_count = 0;
   };
   void composite(RunResult& r, DateTime window_from);
+  void finish(RunResult& r, std::vector<Alert> out, bool capped, const char* candidates_key, std::size_t groups, std::size_t absorbed,
+              nlohmann::ordered_json into) const;
   void in_memory(RunResult& r, DateTime window_from);
 
   elastic::AlertSuppression s_;
