@@ -37,13 +37,14 @@ void path_values(const ordered_json& v, std::string_view path, std::vector<order
 std::vector<ordered_json> alert_values(const Alert& a, const std::string& field, const ordered_json& rows) {
   std::vector<ordered_json> out;
   const ordered_json& b = a.body;
-  if (auto ri = b.find("row_index"); ri != b.end() && ri->is_number_unsigned() && ri->get<std::size_t>() < rows.size()) {
-    path_values(rows[ri->get<std::size_t>()], field, out);  // a light alert: its document is that result row
-    return out;
-  }
   if (b.contains("threshold_result")) {
     for (const auto& t : b["threshold_result"].value("terms", ordered_json::array()))
       if (t.value("field", std::string()) == field && t.contains("value") && !t["value"].is_null()) out.push_back(t["value"]);
+    return out;
+  }
+  if (auto ri = b.find("row_index"); ri != b.end() && ri->is_number_integer() && ri->get<std::int64_t>() >= 0 &&
+                                      ri->get<std::size_t>() < rows.size()) {
+    path_values(rows[ri->get<std::size_t>()], field, out);  // a light alert: its document is that result row
     return out;
   }
   if (b.contains("row")) {
@@ -136,7 +137,7 @@ void AlertSuppressor::apply(RunResult& r) {
   // The alerts kept hold their documents (light alerts referred to their result rows).
   for (Alert& a : r.alerts)
     if (auto ri = a.body.find("row_index"); ri != a.body.end()) {
-      const std::size_t i = ri->is_number_unsigned() ? ri->get<std::size_t>() : r.rows.size();
+      const std::size_t i = ri->is_number_integer() && ri->get<std::int64_t>() >= 0 ? ri->get<std::size_t>() : r.rows.size();
       a.body.erase("row_index");
       a.body["source"] = i < r.rows.size() ? r.rows[i] : ordered_json(nullptr);
     }

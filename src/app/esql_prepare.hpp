@@ -18,11 +18,12 @@ namespace rulelab::app {
 
 // The rule's exception items, as Kibana applies them to an ES|QL rule: the exception filter is the
 // ES|QL request's `filter` (must_not), so a document an active item matches is never read. Per
-// item, the lines of the documents it matches in each catalog index.
+// item and catalog index, the documents it matches, by their position among the file's documents
+// (the engine's row ordinal).
 struct EsqlException {
   elastic::ExceptionItem item;
-  std::string label;                            // item_id (name)
-  std::vector<std::set<std::size_t>> lines;     // per catalog index
+  std::string label;                      // item_id (name)
+  std::vector<std::vector<bool>> docs;    // per catalog index, per document
 };
 
 struct EsqlPrepared {
@@ -30,16 +31,16 @@ struct EsqlPrepared {
   esql::Catalog catalog;
   esql::SourceContext where;
   std::vector<EsqlException> exceptions;
-  std::vector<std::string> exception_notes;  // items that cannot be evaluated, lists not exported
+  std::vector<std::string> exception_notes;   // items that cannot be evaluated, lists not exported
+  std::vector<std::string> exception_errors;  // items Elasticsearch would reject (the run's errors)
 };
 
 Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& data);
-// Excludes from `catalog` the documents of the items active at `now`; returns how many each
-// removes ("label: n document(s)"), for the run's notes.
+// Excludes from `catalog` the documents of the items active at `now`; returns notes on expired items.
 std::vector<std::string> apply_esql_exceptions(const std::vector<EsqlException>& exceptions, esql::Catalog& catalog, DateTime now);
-// The item (label) that removes the document at file:line at `now`, if any.
-std::optional<std::string> esql_exception_of(const std::vector<EsqlException>& exceptions, const esql::Catalog& catalog,
-                                             const std::string& file, std::size_t line, DateTime now);
+// The item (label) that removes document `ordinal` of catalog index `index_no` at `now`, if any.
+std::optional<std::string> esql_exception_of(const std::vector<EsqlException>& exceptions, std::size_t index_no, std::size_t ordinal,
+                                             DateTime now);
 
 
 }  // namespace rulelab::app

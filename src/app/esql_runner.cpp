@@ -30,7 +30,8 @@ class EsqlRunner : public Runner {
  public:
   EsqlRunner(const LoadedRule& rule, bool no_pushdown, EsqlPrepared p)
       : rule_(rule), no_pushdown_(no_pushdown), query_(std::move(p.query)), catalog_(std::move(p.catalog)), where_(std::move(p.where)),
-        exceptions_(std::move(p.exceptions)), exception_notes_(std::move(p.exception_notes)) {}
+        exceptions_(std::move(p.exceptions)), exception_notes_(std::move(p.exception_notes)),
+        exception_errors_(std::move(p.exception_errors)) {}
 
   Result<RunResult> run(DateTime now) override {
     const elastic::ElasticRule& rule = *rule_.elastic;
@@ -52,6 +53,7 @@ class EsqlRunner : public Runner {
       out.window = elastic_window(w->from, w->to, "@timestamp");
     }
     for (const auto& n : exception_notes_) out.notes.push_back(n);
+    for (const auto& e : exception_errors_) out.errors.push_back(e);  // (as a kuery rule's: a search Elasticsearch would reject)
     for (auto& n : apply_esql_exceptions(exceptions_, catalog_, now)) out.notes.push_back(std::move(n));
     auto r = esql::run_query(query_, catalog_, opts);
     if (r.error) {
@@ -120,6 +122,7 @@ class EsqlRunner : public Runner {
     out.detail["indices"] = indices;
     std::size_t removed = 0;  // documents in the window the exception items left out
     for (const auto& [ix, n] : res.excluded) removed += n;
+    if (removed) out.notes.push_back("the rule's exception items removed " + std::to_string(removed) + " document(s) in the window before the query ran");
     out.detail["counts"] = {{"documents", documents}, {"in_window", in_window + removed}, {"matched", p.rows()}, {"suppressed", removed}};
     out.detail["aggregating"] = res.aggregating;
     out.detail["rows"] = p.rows();
@@ -135,6 +138,7 @@ class EsqlRunner : public Runner {
   esql::SourceContext where_;
   std::vector<EsqlException> exceptions_;
   std::vector<std::string> exception_notes_;
+  std::vector<std::string> exception_errors_;
 };
 
 }  // namespace
@@ -164,34 +168,59 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);
     }
-  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}};
-  // Exception items: each evaluated once over the documents (read as kuery and EQL read them),
-  // the lines it matches kept per index; a run applies the items active at its time.
+  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}};
+  // Exception items: each evaluated once over the documents of the indices FROM reads (read as
+  // kuery and EQL read them, typed the same), the matches kept per index by document position; a
+  // run applies the items active at its time.
   std::vector<const elastic::ExceptionItem*> items;
-  for (const auto& item : e.exceptions) items.push_back(&item);
+  std::vector<nlohmann::json> dsls;
+  for (const auto& item : e.exceptions) {
+    const std::string label = item.item_id + (item.name.empty() ? "" : " (" + item.name + ")");
+    std::string why;
+    nlohmann::json dsl = elastic::exception_item_query(item, &why);
+    if (!why.empty()) {
+      prepared.exception_notes.push_back("exception item " + label + ": " + why + ": the item never removes a document");
+      continue;
+    }
+    items.push_back(&item);
+    dsls.push_back(std::move(dsl));
+  }
   if (!items.empty()) {
-    auto docs = load_elastic_docs(data.data, data.strict);
+    std::vector<DataSpec> read;  // the data FROM names
+    for (const auto& s : data.data)
+      for (const auto& c : prepared.query.commands)
+        for (const auto& pat : c.indices)
+          if (esql::index_matches(pat, s.name) && std::none_of(read.begin(), read.end(), [&](const DataSpec& r) { return r.name == s.name && r.file == s.file; }))
+            read.push_back(s);
+    auto docs = load_elastic_docs(read, data.strict);
     if (!docs) return docs.error();
-    for (const auto* item : items) {
-      EsqlException x{*item, item->item_id + (item->name.empty() ? "" : " (" + item->name + ")"), {}};
-      x.lines.resize(prepared.catalog.indices().size());
-      std::string why;
-      const nlohmann::json dsl = elastic::exception_item_query(*item, &why);
-      if (!why.empty()) prepared.exception_notes.push_back("exception item " + x.label + ": " + why + ": the item never removes a document");
+    for (std::size_t n = 0; n < items.size(); ++n)
+      prepared.exceptions.push_back({*items[n], items[n]->item_id + (items[n]->name.empty() ? "" : " (" + items[n]->name + ")"),
+                                     std::vector<std::vector<bool>>(prepared.catalog.indices().size())});
+    for (const auto& ix : docs->indices) {
+      elastic::IndexFields fields(*types, ix.name);
+      for (const auto& d : ix.docs) fields.observe(d.source, d.shape);
+      std::vector<kuery::CompiledQuery> compiled;
+      for (std::size_t n = 0; n < items.size(); ++n) {
+        compiled.push_back(kuery::CompiledQuery::compile_dsl(dsls[n], fields, DateTime{0}));
+        for (const auto& err : compiled.back().errors())
+          prepared.exception_errors.push_back(e.file + ": exception item " + prepared.exceptions[n].label + ": " + err.message);
+      }
       for (std::size_t k = 0; k < prepared.catalog.indices().size(); ++k) {
         const esql::Index& idx = prepared.catalog.indices()[k];
-        for (const auto& ix : docs->indices) {
-          if (ix.name != idx.name) continue;
-          elastic::IndexFields fields(*types, ix.name);
-          for (const auto& d : ix.docs) fields.observe(d.source, d.shape);
-          const kuery::CompiledQuery q = kuery::CompiledQuery::compile_dsl(dsl, fields, DateTime{0});
-          for (const auto& err : q.errors())
-            prepared.exception_notes.push_back("exception item " + x.label + " on index " + ix.name + ": " + err.message);
-          for (const auto& d : ix.docs)
-            if (d.file == idx.file && q.matches(d.source)) x.lines[k].insert(d.line);
+        if (idx.name != ix.name) continue;
+        std::size_t ordinal = 0;  // the document's position among its file's documents
+        for (const auto& d : ix.docs) {
+          if (d.file != idx.file) continue;
+          for (std::size_t n = 0; n < items.size(); ++n)
+            if (compiled[n].matches(d.source)) {
+              auto& v = prepared.exceptions[n].docs[k];
+              if (v.size() <= ordinal) v.resize(ordinal + 1, false);
+              v[ordinal] = true;
+            }
+          ++ordinal;
         }
       }
-      prepared.exceptions.push_back(std::move(x));
     }
   }
   for (const auto& ref : e.exceptions_list)
@@ -203,31 +232,29 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
 std::vector<std::string> apply_esql_exceptions(const std::vector<EsqlException>& exceptions, esql::Catalog& catalog, DateTime now) {
   std::vector<std::string> notes;
   if (exceptions.empty()) return notes;
-  std::vector<std::set<std::size_t>> out(catalog.indices().size());
+  std::vector<std::vector<bool>> out(catalog.indices().size());
   for (const auto& x : exceptions) {
     if (!elastic::exception_item_active(x.item, now)) {
       notes.push_back("exception item " + x.label + " expired at " + x.item.expire_time + ": not applied");
       continue;
     }
-    std::size_t n = 0;
-    for (std::size_t k = 0; k < out.size() && k < x.lines.size(); ++k) {
-      n += x.lines[k].size();
-      out[k].insert(x.lines[k].begin(), x.lines[k].end());
+    for (std::size_t k = 0; k < out.size() && k < x.docs.size(); ++k) {
+      if (out[k].size() < x.docs[k].size()) out[k].resize(x.docs[k].size(), false);
+      for (std::size_t i = 0; i < x.docs[k].size(); ++i)
+        if (x.docs[k][i]) out[k][i] = true;
     }
-    if (n) notes.push_back("exception item " + x.label + " removes " + std::to_string(n) + " document(s) before the query runs");
   }
   for (std::size_t k = 0; k < out.size(); ++k)
-    catalog.exclude_lines(k, out[k].empty() ? nullptr : std::make_shared<const std::set<std::size_t>>(std::move(out[k])));
+    catalog.exclude_documents(k, out[k].empty() ? nullptr : std::make_shared<const std::vector<bool>>(std::move(out[k])));
   return notes;
 }
 
-std::optional<std::string> esql_exception_of(const std::vector<EsqlException>& exceptions, const esql::Catalog& catalog,
-                                             const std::string& file, std::size_t line, DateTime now) {
-  for (const auto& x : exceptions) {
-    if (!elastic::exception_item_active(x.item, now)) continue;
-    for (std::size_t k = 0; k < x.lines.size() && k < catalog.indices().size(); ++k)
-      if (catalog.indices()[k].file == file && x.lines[k].count(line)) return x.label;
-  }
+std::optional<std::string> esql_exception_of(const std::vector<EsqlException>& exceptions, std::size_t index_no, std::size_t ordinal,
+                                             DateTime now) {
+  for (const auto& x : exceptions)
+    if (elastic::exception_item_active(x.item, now) && index_no < x.docs.size() && ordinal < x.docs[index_no].size() &&
+        x.docs[index_no][ordinal])
+      return x.label;
   return std::nullopt;
 }
 

@@ -48,7 +48,8 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
   if (!origin) return fail(ExplainStatus::Refused, found->file + ":" + std::to_string(found->line) + ": not a document of index " + found->table);
   // The rule's exception items: the documents they match are not read (the request's filter).
   for (auto& n : apply_esql_exceptions(prepared->exceptions, prepared->catalog, now)) x.messages.push_back("note: " + n);
-  const std::optional<std::string> excluded_by = esql_exception_of(prepared->exceptions, prepared->catalog, found->file, found->line, now);
+  const std::optional<std::string> excluded_by =
+      esql_exception_of(prepared->exceptions, static_cast<std::size_t>(*origin >> 32), static_cast<std::size_t>(*origin & 0xffffffff), now);
 
   esql::RunOptions opts;
   opts.now_ms = now.ticks / 10000;

@@ -59,7 +59,8 @@ namespace {
 // A runner over a rule it owns (a copy with something attached: value lists).
 class OwningRunner : public Runner {
  public:
-  OwningRunner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner) : rule_(std::move(rule)), inner_(std::move(inner)) {
+  OwningRunner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner, std::vector<std::string> notes)
+      : rule_(std::move(rule)), inner_(std::move(inner)), notes_(std::move(notes)) {
     explain_misses = inner_->explain_misses;
   }
   Result<RunResult> run(DateTime now) override {
@@ -67,24 +68,31 @@ class OwningRunner : public Runner {
     inner_->light_alerts = light_alerts;
     auto r = inner_->run(now);
     unsupported = inner_->unsupported;
+    if (r)
+      for (const auto& n : notes_) r->notes.push_back(n);
     return r;
   }
 
  private:
   std::unique_ptr<LoadedRule> rule_;  // what inner_ runs (declared first: destroyed after inner_)
   std::unique_ptr<Runner> inner_;
+  std::vector<std::string> notes_;
 };
 }  // namespace
 
 Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOptions& data,
                                             std::optional<std::pair<DateTime, DateTime>> span) {
-  if (!data.value_lists.empty() && uses_value_lists(rule)) {
-    auto attached = with_value_lists(rule, data.value_lists);
+  if (!data.value_lists.empty()) {
+    // Every --value-list is read (a bad one is an error whatever the rule); ids no entry names are noted.
+    std::vector<std::string> unused;
+    auto attached = with_value_lists(rule, data.value_lists, &unused);
     if (!attached) return attached.error();
     auto copy = std::make_unique<LoadedRule>(std::move(*attached));
     auto inner = make_rule_runner(*copy, data, span);
     if (!inner) return inner.error();
-    return std::unique_ptr<Runner>(std::make_unique<OwningRunner>(std::move(copy), std::move(*inner)));
+    std::vector<std::string> notes;
+    for (const auto& id : unused) notes.push_back("--value-list " + id + ": no exception entry of the rule names this list");
+    return std::unique_ptr<Runner>(std::make_unique<OwningRunner>(std::move(copy), std::move(*inner), std::move(notes)));
   }
   return make_rule_runner(rule, data, span);
 }

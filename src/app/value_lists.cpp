@@ -1,17 +1,14 @@
 #include "app/value_lists.hpp"
 
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <set>
 
 namespace rulelab::app {
 
 namespace {
-bool any_unloaded(const std::vector<elastic::ExceptionEntry>& entries) {
-  for (const auto& e : entries)
-    if ((e.type == "list" && !e.list_loaded) || any_unloaded(e.entries)) return true;
-  return false;
-}
-
 void attach(std::vector<elastic::ExceptionEntry>& entries, const std::map<std::string, std::vector<std::string>>& lists) {
   for (auto& e : entries) {
     attach(e.entries, lists);
@@ -25,6 +22,8 @@ void attach(std::vector<elastic::ExceptionEntry>& entries, const std::map<std::s
 
 // One value a line (Kibana's import: BufferLines), trimmed; blank lines skipped.
 Result<std::vector<std::string>> read_list(const std::string& file) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) return Error("cannot read value list file (not a file)", file);
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error("cannot read value list file", file);
   std::vector<std::string> out;
@@ -39,14 +38,7 @@ Result<std::vector<std::string>> read_list(const std::string& file) {
 }
 }  // namespace
 
-bool uses_value_lists(const LoadedRule& rule) {
-  if (!rule.elastic) return false;
-  for (const auto& item : rule.elastic->exceptions)
-    if (any_unloaded(item.entries)) return true;
-  return false;
-}
-
-Result<LoadedRule> with_value_lists(const LoadedRule& rule, const std::vector<std::string>& specs) {
+Result<LoadedRule> with_value_lists(const LoadedRule& rule, const std::vector<std::string>& specs, std::vector<std::string>* unused) {
   LoadedRule out = rule;
   if (!out.elastic || specs.empty()) return out;
   std::map<std::string, std::vector<std::string>> lists;
@@ -58,6 +50,18 @@ Result<LoadedRule> with_value_lists(const LoadedRule& rule, const std::vector<st
     lists[s.substr(0, eq)] = std::move(*items);
   }
   for (auto& item : out.elastic->exceptions) attach(item.entries, lists);
+  if (unused) {
+    std::set<std::string> named;
+    std::function<void(const std::vector<elastic::ExceptionEntry>&)> walk = [&](const std::vector<elastic::ExceptionEntry>& es) {
+      for (const auto& e : es) {
+        if (e.type == "list") named.insert(e.list_id);
+        walk(e.entries);
+      }
+    };
+    for (const auto& item : out.elastic->exceptions) walk(item.entries);
+    for (const auto& [id, items] : lists)
+      if (!named.count(id)) unused->push_back(id);
+  }
   return out;
 }
 

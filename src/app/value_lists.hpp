@@ -13,11 +13,10 @@
 
 namespace rulelab::app {
 
-// Whether the rule's exception items have list entries whose items are not attached yet.
-bool uses_value_lists(const LoadedRule& rule);
-
 // The rule with the items of every list `specs` ("ID=FILE") names attached to its list entries.
 // A file that cannot be read is an error; a list no spec names stays unattached (the run says so).
-Result<LoadedRule> with_value_lists(const LoadedRule& rule, const std::vector<std::string>& specs);
+// `unused`: the ids of specs no list entry of the rule names.
+Result<LoadedRule> with_value_lists(const LoadedRule& rule, const std::vector<std::string>& specs,
+                                    std::vector<std::string>* unused = nullptr);
 
 }  // namespace rulelab::app

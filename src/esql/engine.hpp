@@ -61,10 +61,11 @@ struct Index {
   bool streamed() const { return stream_types != nullptr; }
   // Per field name: the values the whole load (add_index) could not convert.
   std::map<std::string, MalformedField> malformed;
-  // The lines of documents a request filter leaves out before the query sees them (a Kibana rule's
-  // exception items, sent as the ES|QL request's `filter`): FROM does not read them.
-  std::shared_ptr<const std::set<std::size_t>> excluded_lines;
-  bool excluded(std::size_t line) const { return excluded_lines && excluded_lines->count(line) > 0; }
+  // Documents a request filter leaves out before the query sees them (a Kibana rule's exception
+  // items, sent as the ES|QL request's `filter`), by their position among the file's documents
+  // (the row ordinal of origin): FROM does not read them.
+  std::shared_ptr<const std::vector<bool>> excluded_docs;
+  bool excluded(std::size_t ordinal) const { return excluded_docs && ordinal < excluded_docs->size() && (*excluded_docs)[ordinal]; }
 };
 
 // The indices a query may read.
@@ -82,9 +83,9 @@ class Catalog {
   // Reads a file of documents (NDJSON, or one JSON array) into an index.
   Result<std::size_t> add_index_file(const std::string& name, const std::string& file, const elastic::FieldTypes& types);
   const std::vector<Index>& indices() const { return indices_; }
-  // Documents of index `index_no` FROM leaves out (Index::excluded_lines).
-  void exclude_lines(std::size_t index_no, std::shared_ptr<const std::set<std::size_t>> lines) {
-    if (index_no < indices_.size()) indices_[index_no].excluded_lines = std::move(lines);
+  // Documents of index `index_no` FROM leaves out (Index::excluded_docs).
+  void exclude_documents(std::size_t index_no, std::shared_ptr<const std::vector<bool>> docs) {
+    if (index_no < indices_.size()) indices_[index_no].excluded_docs = std::move(docs);
   }
   std::size_t unmapped_skipped() const { return unmapped_; }
 
@@ -138,7 +139,7 @@ struct RunOutput {
   std::map<std::size_t, std::vector<std::uint32_t>> source_lines;
   // Per index number that FROM read: its documents, and those in RunOptions::window.
   std::map<std::size_t, std::pair<std::size_t, std::size_t>> documents;
-  // Per index number: documents in the window that Index::excluded_lines left out.
+  // Per index number: documents in the window that Index::excluded_docs left out.
   std::map<std::size_t, std::size_t> excluded;
   // With RunOptions::trace: each command's effect on the traced document, and the output rows
   // that carry it (the rows themselves, or the groups it was aggregated into).

@@ -961,7 +961,7 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
         if (ts < 0) continue;
         if (!in_window(idx.data.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) continue;
       }
-      if (idx.excluded_lines && r < idx.lines.size() && idx.excluded(idx.lines[r])) {
+      if (idx.excluded(r)) {
         ++excluded[chosen_no[ci]];
         continue;
       }
@@ -1555,15 +1555,13 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       if (src >= 0) page.columns.push_back(Column{name, type, std::move(chunk.columns[static_cast<std::size_t>(src)].cells)});
       else page.columns.push_back(Column{name, type, std::vector<Cell>(rows)});
     }
-    if (opts.window || idx.excluded_lines) {
+    if (opts.window || idx.excluded_docs) {
       int ts = page.find("@timestamp");
-      const std::vector<std::uint32_t>& lines = out.source_lines[chosen_no[k]];
       std::vector<std::size_t> sel;
       for (std::size_t r = 0; r < rows; ++r) {
         if (opts.window && !(ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window))) continue;
-        if (idx.excluded_lines) {
-          const auto ordinal = static_cast<std::size_t>(page.origin[r] & 0xffffffff);
-          if (ordinal < lines.size() && idx.excluded(lines[ordinal])) {
+        if (idx.excluded_docs) {
+          if (idx.excluded(static_cast<std::size_t>(page.origin[r] & 0xffffffff))) {
             ++out.excluded[chosen_no[k]];
             continue;
           }
@@ -1912,7 +1910,7 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
       result.error = RunError{l.error(), false};
       return result;
     }
-    l->excluded_lines = idx.excluded_lines;
+    l->excluded_docs = idx.excluded_docs;
     loaded.push_back(std::move(*l));
     // The documents' lines: the provenance of rows (Index::lines of the catalog's index is empty).
     out.source_lines[all.size()].assign(loaded.back().lines.begin(), loaded.back().lines.end());

@@ -265,3 +265,21 @@ TEST_CASE("threshold rules (a duration only): a bucket's alert absorbs the same 
   CHECK(r2.detail["alert_suppression"]["added_to_earlier_alerts"] == 1);
   CHECK(r2.detail["alert_suppression"]["absorbed_by_earlier_alerts"][0]["docs_count"] == 1);
 }
+
+TEST_CASE("threshold: the bucket's values, not its first event's document (which may hold an array)") {
+  AlertSuppressor s(by({"user.name"}, 60), SuppressionMode::Threshold, 100);
+  RunResult r = run_at("2026-09-03T10:10:00Z", "2026-09-03T09:50:00Z", {});
+  r.rows = ordered_json::array({{{"user", {{"name", {"a", "b"}}}}}});
+  for (const char* v : {"a", "b"}) {
+    Alert x;
+    x.sources = {"f:1"};
+    x.body["row_index"] = 0;  // both buckets' first event is the same document
+    x.body["threshold_result"] = {{"terms", ordered_json::array({{{"field", "user.name"}, {"value", v}}})}, {"last_event", "2026-09-03T10:05:00Z"}};
+    r.alerts.push_back(x);
+  }
+  s.apply(r);
+  REQUIRE(r.alerts.size() == 2);
+  CHECK(r.alerts[0].body["suppression"]["terms"][0]["value"] == "a");
+  CHECK(r.alerts[1].body["suppression"]["terms"][0]["value"] == "b");
+  CHECK(r.alerts[0].body["source"]["user"]["name"][0] == "a");  // the light alert filled from its row
+}

@@ -50,9 +50,20 @@ check "EQL rule" 'ALERT: 1 alert' "$out"
 out=$("$RULELAB" run "$tmp/esql.ndjson" --data "$D" --now 2026-09-03T14:30:00Z "${V[@]}" 2>&1)
 check "ES|QL rule" 'alerts:  1' "$out"
 out=$("$RULELAB" explain "$tmp/query.ndjson" --data "$D" --event 2 --now 2026-09-03T14:30:00Z "${V[@]}" 2>&1)
-check "explain" 'office' "$(grep -i 'result' <<<"$out")"
+check "explain" "the query matches, but exception item office (office) removes it: no alert" "$out"
 out=$("$RULELAB" run "$tmp/query.ndjson" --data "$D" --now 2026-09-03T14:30:00Z --value-list "office.txt=$tmp/nope.txt" 2>&1)
 rc=$?
 check "unreadable list file" 'cannot read value list file' "$out"
 [[ $rc -ne 0 ]] || { echo "FAIL unreadable list exits 0"; fail=1; }
+# every --value-list is read, whatever the rule: a directory, a spec without '=' are errors;
+# an id no entry names is noted
+printf '%s\n' "$(rule query kuery event.action:login)" "$list" "$summary" >"$tmp/nolists.ndjson"
+out=$("$RULELAB" run "$tmp/nolists.ndjson" --data "$D" --now 2026-09-03T14:30:00Z --value-list "x=$tmp" 2>&1)
+rc=$?
+check "directory" 'not a file' "$out"
+[[ $rc -ne 0 ]] || { echo "FAIL directory exits 0"; fail=1; }
+out=$("$RULELAB" run "$tmp/nolists.ndjson" --data "$D" --now 2026-09-03T14:30:00Z --value-list "$tmp/svc.txt" 2>&1)
+check "no id" 'expected ID=FILE' "$out"
+out=$("$RULELAB" run "$tmp/nolists.ndjson" --data "$D" --now 2026-09-03T14:30:00Z "${V[@]}" 2>&1)
+check "unused id" '--value-list office.txt: no exception entry of the rule names this list' "$out"
 exit $fail
