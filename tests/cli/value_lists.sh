@@ -55,6 +55,19 @@ out=$("$RULELAB" run "$tmp/query.ndjson" --data "$D" --now 2026-09-03T14:30:00Z 
 rc=$?
 check "unreadable list file" 'cannot read value list file' "$out"
 [[ $rc -ne 0 ]] || { echo "FAIL unreadable list exits 0"; fail=1; }
+# a rule test's value_lists: {ID: FILE}, relative to the test file
+cat >"$tmp/query.test.yaml" <<YAML
+rule: query.ndjson
+now: 2026-09-03T14:30:00Z
+value_lists: {office.txt: office.txt, svc.txt: svc.txt}
+cases:
+  - name: only mallory's login is outside the lists
+    data: {logs-x-default: logins.ndjson}
+    expect: {alert: true, rows: 1, alerts: 1}
+YAML
+out=$("$RULELAB" test "$tmp/query.test.yaml" 2>&1)
+check "rule test value_lists" '1 passed, 0 failed' "$out"
+
 # every --value-list is read, whatever the rule: a directory, a spec without '=' are errors;
 # an id no entry names is noted
 printf '%s\n' "$(rule query kuery event.action:login)" "$list" "$summary" >"$tmp/nolists.ndjson"
