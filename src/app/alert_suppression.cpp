@@ -31,6 +31,13 @@ void path_values(const ordered_json& v, std::string_view path, std::vector<order
   }
 }
 
+// The result row a light alert refers to (body["row_index"]; Runner::light_alerts), if any.
+std::optional<std::size_t> row_of(const ordered_json& body, std::size_t rows) {
+  auto ri = body.find("row_index");
+  if (ri == body.end() || !ri->is_number_integer() || ri->get<std::int64_t>() < 0 || ri->get<std::size_t>() >= rows) return std::nullopt;
+  return ri->get<std::size_t>();
+}
+
 // A field's values in one alert: the ES|QL result row (its column), the document, or, for an EQL
 // sequence, the values all its events share (Kibana's shell alert holds the building blocks'
 // common fields). Empty: the field is missing.
@@ -42,9 +49,8 @@ std::vector<ordered_json> alert_values(const Alert& a, const std::string& field,
       if (t.value("field", std::string()) == field && t.contains("value") && !t["value"].is_null()) out.push_back(t["value"]);
     return out;
   }
-  if (auto ri = b.find("row_index"); ri != b.end() && ri->is_number_integer() && ri->get<std::int64_t>() >= 0 &&
-                                      ri->get<std::size_t>() < rows.size()) {
-    path_values(rows[ri->get<std::size_t>()], field, out);  // a light alert: its document is that result row
+  if (auto row = row_of(b, rows.size())) {
+    path_values(rows[*row], field, out);  // a light alert: its document is that result row
     return out;
   }
   if (b.contains("row")) {
@@ -96,12 +102,6 @@ ordered_json terms_json(const std::vector<std::string>& fields, const std::vecto
   return t;
 }
 
-std::string source_key(const Alert& a) {
-  std::string k;
-  for (const auto& s : a.sources) k += s + ";";
-  return k;
-}
-
 constexpr std::size_t kListed = 20;  // suppressed events listed per alert
 
 void add_listed(ordered_json& list, std::size_t& count, const Alert& a) {
@@ -136,10 +136,10 @@ void AlertSuppressor::apply(RunResult& r) {
   else in_memory(r, window_from);  // (Threshold: in memory, keyed by the bucket's values)
   // The alerts kept hold their documents (light alerts referred to their result rows).
   for (Alert& a : r.alerts)
-    if (auto ri = a.body.find("row_index"); ri != a.body.end()) {
-      const std::size_t i = ri->is_number_integer() && ri->get<std::int64_t>() >= 0 ? ri->get<std::size_t>() : r.rows.size();
+    if (a.body.contains("row_index")) {
+      const std::optional<std::size_t> row = row_of(a.body, r.rows.size());
       a.body.erase("row_index");
-      a.body["source"] = i < r.rows.size() ? r.rows[i] : ordered_json(nullptr);
+      a.body["source"] = row ? r.rows[*row] : ordered_json(nullptr);
     }
 }
 
@@ -322,7 +322,7 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
   for (std::size_t i : order) {
     const Alert& a = r.alerts[i];
     // (a threshold alert is its bucket, not its first event: its recount is judged by time below)
-    if (mode_ != SuppressionMode::Threshold && !a.sources.empty() && alerted_.count(source_key(a))) {
+    if (mode_ != SuppressionMode::Threshold && !a.sources.empty() && alerted_.count(sources_key(a))) {
       ++duplicates;  // the alert of this event exists already (its _id)
       continue;
     }
@@ -384,7 +384,7 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
                              {"end", format_datetime(g.end)},
                              {"suppressed_events", g.listed}};
     open_[key] = Open{g.terms, r.now, g.end, static_cast<std::int64_t>(g.count)};
-    if (!a.sources.empty()) alerted_.insert(source_key(a));
+    if (!a.sources.empty()) alerted_.insert(sources_key(a));
     out.push_back(std::move(a));
   }
   for (std::size_t i : unsuppressed) {
@@ -392,7 +392,7 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
       capped = true;
       break;
     }
-    if (!r.alerts[i].sources.empty()) alerted_.insert(source_key(r.alerts[i]));
+    if (!r.alerts[i].sources.empty()) alerted_.insert(sources_key(r.alerts[i]));
     out.push_back(r.alerts[i]);
   }
   const std::size_t candidates = r.alerts.size();

@@ -172,8 +172,7 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
   // Exception items: each evaluated once over the documents of the indices FROM reads (read as
   // kuery and EQL read them, typed the same), the matches kept per index by document position; a
   // run applies the items active at its time.
-  std::vector<const elastic::ExceptionItem*> items;
-  std::vector<nlohmann::json> dsls;
+  std::vector<nlohmann::json> dsls;  // per prepared.exceptions entry
   for (const auto& item : e.exceptions) {
     const std::string label = item.item_id + (item.name.empty() ? "" : " (" + item.name + ")");
     std::string why;
@@ -182,10 +181,10 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
       prepared.exception_notes.push_back("exception item " + label + ": " + why + ": the item never removes a document");
       continue;
     }
-    items.push_back(&item);
+    prepared.exceptions.push_back({item, label, std::vector<std::vector<bool>>(prepared.catalog.indices().size())});
     dsls.push_back(std::move(dsl));
   }
-  if (!items.empty()) {
+  if (!dsls.empty()) {
     std::vector<DataSpec> read;  // the data FROM names
     for (const auto& s : data.data)
       for (const auto& c : prepared.query.commands)
@@ -194,14 +193,11 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
             read.push_back(s);
     auto docs = load_elastic_docs(read, data.strict);
     if (!docs) return docs.error();
-    for (std::size_t n = 0; n < items.size(); ++n)
-      prepared.exceptions.push_back({*items[n], items[n]->item_id + (items[n]->name.empty() ? "" : " (" + items[n]->name + ")"),
-                                     std::vector<std::vector<bool>>(prepared.catalog.indices().size())});
     for (const auto& ix : docs->indices) {
       elastic::IndexFields fields(*types, ix.name);
       for (const auto& d : ix.docs) fields.observe(d.source, d.shape);
       std::vector<kuery::CompiledQuery> compiled;
-      for (std::size_t n = 0; n < items.size(); ++n) {
+      for (std::size_t n = 0; n < dsls.size(); ++n) {
         compiled.push_back(kuery::CompiledQuery::compile_dsl(dsls[n], fields, DateTime{0}));
         for (const auto& err : compiled.back().errors())
           prepared.exception_errors.push_back(e.file + ": exception item " + prepared.exceptions[n].label + ": " + err.message);
@@ -212,7 +208,7 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
         std::size_t ordinal = 0;  // the document's position among its file's documents
         for (const auto& d : ix.docs) {
           if (d.file != idx.file) continue;
-          for (std::size_t n = 0; n < items.size(); ++n)
+          for (std::size_t n = 0; n < dsls.size(); ++n)
             if (compiled[n].matches(d.source)) {
               auto& v = prepared.exceptions[n].docs[k];
               if (v.size() <= ordinal) v.resize(ordinal + 1, false);

@@ -21,6 +21,12 @@ struct Alert {
   std::vector<std::string> sources;
   nlohmann::ordered_json body = nlohmann::ordered_json::object();
 };
+// The alert's source events as one key ("file:line;file:line;").
+inline std::string sources_key(const Alert& a) {
+  std::string k;
+  for (const auto& s : a.sources) k += s + ";";
+  return k;
+}
 
 // What reading one data file gave.
 struct FileRead {

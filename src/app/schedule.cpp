@@ -25,8 +25,7 @@ namespace {
 // An alert's identity across runs: its source events; under alert suppression also its group's
 // terms (one event with an array value leads the alerts of several groups).
 std::string alert_key(const Alert& a) {
-  std::string k;
-  for (const auto& s : a.sources) k += s + ";";
+  std::string k = sources_key(a);
   if (auto it = a.body.find("suppression"); it != a.body.end() && it->contains("terms")) k += (*it)["terms"].dump();
   return k;
 }

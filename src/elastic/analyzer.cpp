@@ -23,9 +23,6 @@ void encode(std::string& out, std::uint32_t cp) {
   else if (cp < 0x10000) { out += static_cast<char>(0xE0 | (cp >> 12)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
   else { out += static_cast<char>(0xF0 | (cp >> 18)); out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F)); out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F)); out += static_cast<char>(0x80 | (cp & 0x3F)); }
 }
-// Lucene's LowerCaseFilter: Character.toLowerCase of each code point.
-std::uint32_t lower(std::uint32_t c) { return lower_code_point(c); }
-
 enum class WB { Other, ALetter, Numeric, ExtendNumLet, MidLetter, MidNum, MidNumLet, Ideo };
 WB wb(std::uint32_t c) {
   if (c < 0x80) {
@@ -61,7 +58,7 @@ std::size_t char_count(std::string_view s) {
 std::string lowercase(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) encode(out, lower(decode(s, i)));
+  for (std::size_t i = 0; i < s.size();) encode(out, lower_code_point(decode(s, i)));  // Lucene's LowerCaseFilter
   return out;
 }
 
@@ -76,7 +73,7 @@ std::vector<std::string> standard_tokens(std::string_view s) {
     const WB w = wb(cps[i]);
     if (w == WB::Ideo) {
       std::string t;
-      encode(t, lower(cps[i]));
+      encode(t, lower_code_point(cps[i]));
       out.push_back(t);
       ++i;
       continue;
@@ -104,7 +101,7 @@ std::vector<std::string> standard_tokens(std::string_view s) {
       // max_token_length 255: longer tokens are split at 255 characters
       for (std::size_t k = i; k < j; k += 255) {
         std::string t;
-        for (std::size_t m = k; m < j && m < k + 255; ++m) encode(t, lower(cps[m]));
+        for (std::size_t m = k; m < j && m < k + 255; ++m) encode(t, lower_code_point(cps[m]));
         out.push_back(std::move(t));
       }
     }

@@ -223,9 +223,8 @@ Value typed_value(DynRef v, FieldType type, const elastic::DateFormats* date_for
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------
-// Case-insensitive matching (`:`, `~` functions) as Lucene's case-insensitive automata accept it:
-// simple Unicode case folding (core/unicode_case.hpp).
-std::string fold_case(std::string_view s) { return fold_simple(s); }
+// Case-insensitive matching (`:`, `~` functions) is fold_simple (core/unicode_case.hpp): simple
+// Unicode case folding, as Lucene's case-insensitive automata accept it.
 
 namespace {
 std::size_t utf8_len(unsigned char c) { return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1; }
@@ -348,7 +347,7 @@ void Evaluator::prepare_expr(const Expr& e, std::optional<std::pair<std::string,
                                                                                 : "invalid regular expression: " + p.regex->error(),
                              e.args[i]->range.begin);
     } else {
-      p.text = e.insensitive ? fold_case(v.s) : v.s;
+      p.text = e.insensitive ? fold_simple(v.s) : v.s;
       p.wildcard = p.text.find_first_of("*?") != std::string::npos;
     }
     ps.push_back(std::move(p));
@@ -426,7 +425,7 @@ bool translatable(const Expr& e) {
 
 namespace {
 bool equal_values(const Value& a, const Value& b, bool insensitive) {
-  if (insensitive && a.is_text() && b.is_text()) return fold_case(a.s) == fold_case(b.s);
+  if (insensitive && a.is_text() && b.is_text()) return fold_simple(a.s) == fold_simple(b.s);
   auto c = compare(a, b);
   return c && *c == 0;
 }
@@ -491,7 +490,7 @@ bool Evaluator::pattern_match(const Pattern& p, const Value& v, bool insensitive
   if (v.is_null()) return false;
   std::string text = v.is_text() ? v.s : to_text(v);
   if (p.regex) return RE2::FullMatch(text, *p.regex);
-  if (insensitive) text = fold_case(text);
+  if (insensitive) text = fold_simple(text);
   return p.wildcard ? wildcard_match(p.text, text) : p.text == text;
 }
 
@@ -725,7 +724,7 @@ Value Evaluator::call(const Expr& e, const EventView& ev) const {
 }
 
 Value apply_function(std::string_view n, bool ci, const std::vector<Value>& a) {
-  auto fold = [&](std::string s) { return ci ? fold_case(s) : s; };
+  auto fold = [&](std::string s) { return ci ? fold_simple(s) : s; };
 
   if (n == "add") return arith(Op::Add, a[0], a[1]);
   if (n == "subtract") return arith(Op::Sub, a[0], a[1]);

@@ -124,8 +124,6 @@ Value apply_function(std::string_view name, bool insensitive, const std::vector<
 // True when Elasticsearch turns the expression into a query (not a script).
 bool translatable(const Expr& e);
 
-// Lower-cases text for the case-insensitive operators (ASCII, Latin-1/Extended-A, Greek, Cyrillic).
-std::string fold_case(std::string_view s);
 // Glob match with * and ? (one character), everything else literal.
 bool wildcard_match(std::string_view pattern, std::string_view text);
 // cidrMatch: whether the IPv4/IPv6 address lies in the block "addr/bits".
