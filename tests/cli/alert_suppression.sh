@@ -4,10 +4,7 @@
 # says which alert counted an event, simulate shows a later run's events suppressed into an alert
 # created less than the duration ago.
 set -u
-fail=0
-check() {  # check NAME EXPECTED-SUBSTRING ACTUAL
-  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: expected to find [$2] in:"; echo "$3"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.bash"
 R="$SRC/rules/elastic/persistence_google_workspace_role_modified.toml"
 S="$SRC/rules/elastic/samples"
 IX=logs-google_workspace.admin-default

@@ -3,10 +3,7 @@
 # sequence rule honours its look-back window (from = now-9m) and lists the sequence's events;
 # `rulelab query --dialect eql` prints JSON rows.
 set -u
-fail=0
-check() {  # check NAME EXPECTED-SUBSTRING ACTUAL
-  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: expected to find [$2] in:"; echo "$3"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.bash"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 D="$SRC/tests/data/eql/rules"

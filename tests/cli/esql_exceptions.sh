@@ -5,10 +5,7 @@
 # with exceptionFilter). run counts it as suppressed by exceptions; explain names the item; an
 # expired item (expire_time before the run) is not applied.
 set -u
-fail=0
-check() {  # check NAME EXPECTED-SUBSTRING ACTUAL
-  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: expected to find [$2] in:"; echo "$3"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.bash"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rule='{"id":"e1","rule_id":"esql-ex","name":"ES|QL logins","type":"esql","language":"esql","query":"FROM logs-* METADATA _id, _version, _index | WHERE event.action == \"login\" | KEEP @timestamp, host.name, user.name","from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low","exceptions_list":[{"id":"L1","list_id":"svc","type":"detection","namespace_type":"single"}]}'

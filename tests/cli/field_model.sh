@@ -5,10 +5,7 @@
 # (Elasticsearch's verifier: "Unknown column"), unless written ?field; keyword normalizers apply
 # to EQL comparisons as to term queries.
 set -u
-fail=0
-check() {  # check NAME EXPECTED-SUBSTRING ACTUAL
-  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: expected to find [$2] in:"; echo "$3"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.bash"
 S="$SRC/rules/elastic/samples"
 PS=logs-endpoint.events.process-default
 

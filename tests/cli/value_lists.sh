@@ -5,10 +5,7 @@
 # operator `excluded` negates the entry). The items come from --value-list ID=FILE, one value a
 # line as Kibana imports them; a list not given is reported and its item never suppresses.
 set -u
-fail=0
-check() {  # check NAME EXPECTED-SUBSTRING ACTUAL
-  if [[ "$3" == *"$2"* ]]; then echo "ok   $1"; else echo "FAIL $1: expected to find [$2] in:"; echo "$3"; fail=1; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.bash"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 summary='{"exported_count":4,"exported_rules_count":1,"missing_rules":[],"missing_rules_count":0,"exported_exception_list_count":1,"exported_exception_list_item_count":2,"missing_exception_list_item_count":0,"missing_exception_list_items":[],"missing_exception_lists":[],"missing_exception_lists_count":0}'
