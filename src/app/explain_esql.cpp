@@ -87,16 +87,9 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
       if (r < run->alerts.size()) x.alerts.push_back(r + 1);
   }
   x.led_to_alert = !x.alerts.empty();
-  bool suppressed_led = false;
-  const std::optional<std::string> fate = suppression_fate(*run, source, suppressed_led);
-  if (fate) {
-    // alert suppression grouped the rows' alerts: the alert (if any) is the one it names
-    x.alerts.clear();
-    for (std::size_t i = 0; i < run->alerts.size(); ++i)
-      if (std::find(run->alerts[i].sources.begin(), run->alerts[i].sources.end(), source) != run->alerts[i].sources.end())
-        x.alerts.push_back(i + 1);
-    x.led_to_alert = suppressed_led;
-  }
+  // Alert suppression: the alerts above are those the event is (their sources); the fate says
+  // whether another event's alert counted it instead (aggregating rows have no source: no fate).
+  const std::optional<std::string> fate = suppression_fate(*run, source, x.led_to_alert);
 
   // The verdict: the first command that left no row carrying the event, else the alerts.
   const esql::TraceStep* stop = nullptr;

@@ -53,9 +53,7 @@ Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const D
   if (span) wrapped->explain_misses = false;
   return wrapped;
 }
-}  // namespace
 
-namespace {
 // A runner over a rule it owns (a copy with something attached: value lists).
 class OwningRunner : public Runner {
  public:

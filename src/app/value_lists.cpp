@@ -2,17 +2,20 @@
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <map>
 #include <set>
 
 namespace rulelab::app {
 
 namespace {
-void attach(std::vector<elastic::ExceptionEntry>& entries, const std::map<std::string, std::vector<std::string>>& lists) {
+// Attaches the lists' items to the list entries; `named` collects the ids the entries name.
+void attach(std::vector<elastic::ExceptionEntry>& entries, const std::map<std::string, std::vector<std::string>>& lists,
+            std::set<std::string>& named) {
   for (auto& e : entries) {
-    attach(e.entries, lists);
-    if (e.type != "list" || e.list_loaded) continue;
+    attach(e.entries, lists, named);
+    if (e.type != "list") continue;
+    named.insert(e.list_id);
+    if (e.list_loaded) continue;
     if (auto it = lists.find(e.list_id); it != lists.end()) {
       e.values = it->second;
       e.list_loaded = true;
@@ -49,19 +52,11 @@ Result<LoadedRule> with_value_lists(const LoadedRule& rule, const std::vector<st
     if (!items) return items.error();
     lists[s.substr(0, eq)] = std::move(*items);
   }
-  for (auto& item : out.elastic->exceptions) attach(item.entries, lists);
-  if (unused) {
-    std::set<std::string> named;
-    std::function<void(const std::vector<elastic::ExceptionEntry>&)> walk = [&](const std::vector<elastic::ExceptionEntry>& es) {
-      for (const auto& e : es) {
-        if (e.type == "list") named.insert(e.list_id);
-        walk(e.entries);
-      }
-    };
-    for (const auto& item : out.elastic->exceptions) walk(item.entries);
+  std::set<std::string> named;
+  for (auto& item : out.elastic->exceptions) attach(item.entries, lists, named);
+  if (unused)
     for (const auto& [id, items] : lists)
       if (!named.count(id)) unused->push_back(id);
-  }
   return out;
 }
 
