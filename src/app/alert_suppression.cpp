@@ -308,6 +308,19 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
   std::vector<DateTime> times;
   for (const auto& a : r.alerts) times.push_back(alert_time(a).value_or(r.now));
   std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return times[x].ticks < times[y].ticks; });
+  // ES|QL: a group_by field that no result row holds is read as missing, where Kibana also reads
+  // the source document merged into the row: said, not guessed silently.
+  if (!r.alerts.empty() && r.alerts.front().body.contains("row"))
+    for (const auto& f : s_.group_by) {
+      const bool column = std::any_of(r.alerts.begin(), r.alerts.end(), [&](const Alert& a) {
+        const auto row = a.body.find("row");
+        return row != a.body.end() && row->is_object() && row->contains(f);
+      });
+      if (!column)
+        r.notes.push_back("alert suppression: group_by field " + f +
+                          " is no column of the ES|QL result, read as missing (Kibana reads it from the source document "
+                          "too, which rulelab does not merge into the row)");
+    }
   struct Group {
     std::size_t rep = 0;
     ordered_json terms, listed = ordered_json::array();

@@ -168,6 +168,14 @@ TEST_CASE("other rule types: an array is one value (sorted); ES|QL rows and EQL 
   q.apply(e);
   REQUIRE(e.alerts.size() == 1);
   CHECK(e.alerts[0].body["suppression"]["docs_count"] == 1);
+  CHECK(e.notes.size() == 1);  // the summary only: both fields are columns
+
+  // a group_by field the ES|QL result does not hold is said to be read as missing
+  AlertSuppressor dropped(by({"process.name"}), SuppressionMode::InMemory, 100);
+  RunResult d = run_at("2026-09-03T10:10:00Z", "2026-09-03T10:00:00Z", {row1});
+  dropped.apply(d);
+  REQUIRE_FALSE(d.notes.empty());
+  CHECK(d.notes.front().find("group_by field process.name is no column of the ES|QL result, read as missing") != std::string::npos);
 
   // a sequence's fields are those all its events share
   AlertSuppressor sq(by({"host.name", "process.name"}), SuppressionMode::InMemory, 100);
