@@ -457,6 +457,67 @@ TEST_CASE("NDJSON read in parallel: rows in file order with their lines, counts 
   CHECK(r.error().line == 6);
 }
 
+TEST_CASE("NDJSON of several chunks read in place: lines across chunk ends, CRLF, a BOM, an unterminated last line, offsets") {
+  // Files of 4 MiB and more are parsed where they are mapped; the gzip copy of the same text goes
+  // through the copying reader. Both must give the same rows, lines, rejections and byte offsets,
+  // whatever the last page leaves after the file's end (simdjson's padding: the copying reader
+  // takes over the chunk when the page leaves too little).
+  const std::string pad(113, 'x');
+  for (std::size_t tail : {0, 1000, 4090}) {
+    std::string text = "\xEF\xBB\xBF";
+    std::vector<std::size_t> starts;  // the byte offset of each document's line
+    for (int i = 0; text.size() < (std::size_t{9} << 20); ++i) {
+      starts.push_back(text.size());
+      if (i == 40000) text += "{\"n\": oops}\n";  // invalid JSON: rejected
+      else if (i == 40001) text += "{\"n\":" + std::to_string(i) + ",\"p\":\"" + std::string(30000, 'y') + "\"}\n";  // too long
+      else text += "{\"n\":" + std::to_string(i) + ",\"p\":\"" + pad + "\"}" + (i % 3 ? "\r\n" : "\n");
+    }
+    // The last line without a newline, its end `tail` bytes past a page boundary's multiple.
+    std::string last = "{\"n\":-1,\"p\":\"";
+    const std::size_t want = (text.size() + 8192) / 4096 * 4096 + tail - 2;
+    last += std::string(want - text.size() - last.size(), 'z') + "\"}";
+    starts.push_back(text.size());
+    text += last;
+    REQUIRE(text.size() % 4096 == tail);
+    TempFile plain("mapped.ndjson", text), gz("mapped.ndjson.gz", text, true);
+    auto read = [&](const std::string& path, unsigned threads) {
+      IngestOptions o;
+      o.documents = true;
+      o.document_offsets = true;
+      o.threads = threads;
+      o.max_line_bytes = 20000;
+      auto r = ingest_file(path, o);
+      REQUIRE(r);
+      return std::move(*r);
+    };
+    const IngestResult copied = read(gz.path, 2);
+    CHECK(copied.stats.rejected == 2);
+    REQUIRE(copied.stats.first_rejections.size() == 2);
+    CHECK(copied.stats.first_rejections[0].line == 40001);
+    CHECK(copied.stats.first_rejections[1].line == 40002);
+    for (unsigned threads : {1u, 2u, 3u}) {
+      const IngestResult mapped = read(plain.path, threads);
+      CHECK(mapped.stats.records == starts.size());
+      CHECK(mapped.stats.rows == copied.stats.rows);
+      REQUIRE(mapped.stats.first_rejections.size() == 2);
+      CHECK(mapped.stats.first_rejections[1].line == 40002);
+      CHECK(mapped.stats.first_rejections[1].reason == copied.stats.first_rejections[1].reason);
+      const int off = mapped.table.schema.index_of("_offset");
+      REQUIRE(off >= 0);
+      std::size_t row = 0, bad = 0;
+      for (const auto& b : mapped.table.batches)
+        for (std::size_t i = 0; i < b.rows(); ++i, ++row) {
+          const std::int64_t n = b.columns[0].get_dynamic(i).get("n").as_int();
+          const std::size_t k = n < 0 ? starts.size() - 1 : static_cast<std::size_t>(n);  // the document's index
+          if (b.sources[i].line != k + 1 || b.columns[static_cast<std::size_t>(off)].get_long(i) != static_cast<std::int64_t>(k ? starts[k] : 3))
+            ++bad;
+        }
+      CHECK(row == mapped.stats.rows);
+      CHECK(bad == 0);
+    }
+  }
+}
+
 TEST_CASE("documents filtered while reading: refused documents are counted as filtered, the others kept in order") {
   struct EvenOnly : DocumentFilter {
     bool keep(DynRef doc, std::size_t) override { return doc.get("n").as_int() % 2 == 0; }
