@@ -221,8 +221,14 @@ struct mv_expand_cmd : pg::seq<cmd<'m', 'v', '_', 'e', 'x', 'p', 'a', 'n', 'd'>,
 // refused by the binder with their position.
 struct rest_of_command : pg::star<pg::sor<string_literal, quoted_id, pg::not_one<'|'>>> {};
 struct enrich_cmd : pg::seq<cmd<'e', 'n', 'r', 'i', 'c', 'h'>, rest_of_command> {};
-struct lookup_cmd : pg::seq<pg::sor<pg::seq<cmd<'l', 'o', 'o', 'k', 'u', 'p'>, sp, cmd<'j', 'o', 'i', 'n'>>,
-                                    cmd<'l', 'o', 'o', 'k', 'u', 'p'>>, rest_of_command> {};
+// LOOKUP JOIN <lookup_index> ON <field>[, <field>...]; an expression join condition (`ON a == b
+// AND ...`) is kept as lookup_rest and refused by the binder. LOOKUP without JOIN (the tables of
+// the request) is parsed as a span.
+struct lookup_rest : pg::plus<pg::sor<string_literal, quoted_id, pg::not_one<'|'>>> {};
+struct lookup_join : pg::seq<cmd<'l', 'o', 'o', 'k', 'u', 'p'>, sp, cmd<'j', 'o', 'i', 'n'>, sp, pg::must<index_pattern>, sp,
+                             pg::must<kw_on>, sp, pg::must<qualified_name>, pg::star<sp, pg::one<','>, sp, pg::must<qualified_name>>,
+                             pg::opt<sp, lookup_rest>> {};
+struct lookup_cmd : pg::sor<lookup_join, pg::seq<cmd<'l', 'o', 'o', 'k', 'u', 'p'>, rest_of_command>> {};
 struct completion_cmd : pg::seq<cmd<'c', 'o', 'm', 'p', 'l', 'e', 't', 'i', 'o', 'n'>, rest_of_command> {};
 struct other_cmd : pg::seq<pg::sor<cmd<'c', 'h', 'a', 'n', 'g', 'e', '_', 'p', 'o', 'i', 'n', 't'>, cmd<'f', 'o', 'r', 'k'>,
                                    cmd<'s', 'a', 'm', 'p', 'l', 'e'>, cmd<'r', 'e', 'r', 'a', 'n', 'k'>,

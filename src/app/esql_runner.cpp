@@ -160,10 +160,12 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
     auto r = catalog.add_index_file(s.name, s.file, *types);
     if (!r) return r.error();
   }
-  // Index patterns of FROM that no data file matches: empty indices typed by ECS.
+  // Index patterns of FROM that no data file matches: empty indices typed by ECS. (A LOOKUP JOIN's
+  // index is not made up: without its documents the query stops at a positioned error saying how to
+  // give them, since every row would otherwise miss its match silently.)
   std::vector<std::string> fields = esql::referenced_fields(*q);
   for (const auto& c : q->commands)
-    for (const auto& pat : c.indices) {
+    for (const auto& pat : c.kind == esql::CommandKind::From ? c.indices : std::vector<std::string>{}) {
       bool any = false;
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);

@@ -83,6 +83,9 @@ struct Command {
   std::int64_t limit = 0;                   // LIMIT
   std::string append_separator;             // DISSECT APPEND_SEPARATOR
   std::string field;                        // MV_EXPAND
+  // LOOKUP JOIN: `indices` holds the lookup index, `patterns` the join fields (pattern_offsets:
+  // the index's, then each field's); where an expression join condition starts (0: none).
+  std::size_t join_condition_at = 0;
 };
 
 struct Query {

@@ -33,6 +33,8 @@ RULELAB_ESQL_ERROR(fields, "expected a field definition (name = expression, or a
 RULELAB_ESQL_ERROR(field_def, "expected a field definition (name = expression, or an expression)")
 RULELAB_ESQL_ERROR(agg_def, "expected an aggregation (name = function(...))")
 RULELAB_ESQL_ERROR(index_list, "expected an index name or pattern")
+RULELAB_ESQL_ERROR(index_pattern, "expected the lookup index's name")
+RULELAB_ESQL_ERROR(kw_on, "expected ON and the join field(s)")
 RULELAB_ESQL_ERROR(metadata_field, "expected a metadata field (_id, _index, _version, ...)")
 RULELAB_ESQL_ERROR(patterns, "expected a field name or pattern")
 RULELAB_ESQL_ERROR(name_pattern, "expected a field name or pattern")
@@ -82,7 +84,7 @@ struct selector
               g::unit_name, g::string_literal, g::list_literal, g::list_item, g::param, g::is_null, g::in_list, g::like,
               g::rlike, g::match_op, g::not_mark, g::from_cmd, g::row_cmd, g::where_cmd, g::eval_cmd, g::stats_cmd,
               g::inline_stats_cmd, g::keep_cmd, g::drop_cmd, g::rename_cmd, g::sort_cmd, g::limit_cmd, g::dissect_cmd,
-              g::grok_cmd, g::mv_expand_cmd, g::enrich_cmd, g::lookup_cmd, g::completion_cmd, g::other_cmd,
+              g::grok_cmd, g::mv_expand_cmd, g::enrich_cmd, g::lookup_cmd, g::lookup_rest, g::completion_cmd, g::other_cmd,
               g::field_def, g::assign_name, g::agg_def, g::agg_where, g::by_clause, g::index_pattern,
               g::metadata_field, g::name_pattern, g::rename_old, g::rename_new, g::sort_key, g::asc, g::desc,
               g::nulls_first, g::nulls_last, g::limit_value, g::command_option, g::option_name, g::qualified_name>> {};
@@ -573,6 +575,19 @@ struct Builder {
     } else if (n.is_type<g::lookup_cmd>()) {
       c.kind = CommandKind::LookupJoin;
       c.keyword = "LOOKUP JOIN";
+      for (const auto& ch : n.children) {
+        if (ch->is_type<g::index_pattern>()) {
+          std::string v = ch->string();
+          if (!v.empty() && v[0] == '"') v = v.substr(1, v.size() - 2);
+          c.indices.push_back(v);
+          c.pattern_offsets.push_back(ch->begin().byte);  // [0]: the index; then each field's
+        } else if (ch->is_type<g::qualified_name>()) {
+          c.patterns.push_back(name_text(ch->string_view()));
+          c.pattern_offsets.push_back(ch->begin().byte);
+        } else if (ch->is_type<g::lookup_rest>()) {
+          c.join_condition_at = ch->begin().byte;
+        }
+      }
     } else if (n.is_type<g::completion_cmd>()) {
       c.kind = CommandKind::Completion;
     } else {

@@ -1048,6 +1048,160 @@ const char* not_source_before(const Query& q, std::size_t ci) {
   return ns;
 }
 
+// LOOKUP JOIN's family of a join key's type (ES|QL "LOOKUP JOIN", data type compatibility): keys
+// join within a family; 0: the type cannot be a join key on the lookup side.
+int join_family(Type t, bool lookup_side) {
+  switch (t) {
+    case Type::Integer:
+    case Type::Long:
+    case Type::Double: return 1;
+    case Type::Keyword: return 2;
+    case Type::Text: return lookup_side ? 0 : 2;  // a text field only on the left (its keyword value)
+    case Type::Date: return 3;
+    case Type::Boolean: return 4;
+    case Type::Ip: return 5;
+    default: return 0;
+  }
+}
+
+// The term a join key value is looked up by: numbers of the numeric family compare by value (an
+// integral double is the long it equals).
+std::string join_term(Type t, const Scalar& v) {
+  switch (t) {
+    case Type::Integer:
+    case Type::Long: return "n" + std::to_string(v.i);
+    case Type::Double:
+      if (std::isfinite(v.d) && v.d == std::trunc(v.d) && std::fabs(v.d) < 9.2e18) return "n" + std::to_string(static_cast<std::int64_t>(v.d));
+      return "d" + format_double(v.d);
+    case Type::Date: return "t" + std::to_string(v.i);
+    case Type::Boolean: return v.i ? "b1" : "b0";
+    default: return "s" + v.s;  // keyword, text, ip (16 bytes)
+  }
+}
+
+// LOOKUP JOIN <index> ON <fields> (ES|QL reference "LOOKUP JOIN"; Join.computeOutput; the REST
+// tests of 190_lookup_join): a left join. Each row meets the lookup documents whose join fields
+// equal its own (all of them, when several are named); it is kept once with nulls when none does,
+// and repeated once per document otherwise. A multi-valued key matches nothing, on either side
+// (a row's multi-value with Elasticsearch's warning). The lookup index's fields other than the
+// join fields are added after the row's columns, in the index's order (by name), and replace
+// any column of the same name.
+// With a trace, the step's note says which lookup documents the event's row met (explain).
+void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& all, Warnings& warn, std::string_view text,
+                 TraceState* trace) {
+  if (c.indices.empty())
+    throw QueryError("LOOKUP without JOIN (a table of the request) is not supported by rulelab", c.offset, true);
+  if (c.join_condition_at)
+    throw QueryError("LOOKUP JOIN on an expression is not supported by rulelab (a list of join fields is)", c.join_condition_at, true);
+  const std::string& name = c.indices[0];
+  const std::size_t at = c.pattern_offsets.empty() ? c.offset : c.pattern_offsets[0];
+  if (name.find('*') != std::string::npos) throw QueryError("invalid index pattern [" + name + "], * is not allowed in LOOKUP JOIN", at);
+  if (name.find(',') != std::string::npos || name.find(':') != std::string::npos)
+    throw QueryError("invalid index pattern [" + name + "]: LOOKUP JOIN takes one index of this cluster", at);
+  const Index* lookup = nullptr;
+  for (const Index* idx : all)
+    if (idx->name == name) lookup = idx;
+  if (!lookup) throw QueryError("Unknown index [" + name + "] (a lookup index is given as data: --data " + name + "=FILE)", at);
+  if (lookup->streamed()) throw QueryError("the lookup index [" + name + "] was not loaded", at);
+  const Page& right = lookup->data;
+  struct Key {
+    std::size_t left, right;
+    Type lt, rt;
+  };
+  std::vector<Key> keys;
+  for (std::size_t k = 0; k < c.patterns.size(); ++k) {
+    const std::string& f = c.patterns[k];
+    const std::size_t fat = k + 1 < c.pattern_offsets.size() ? c.pattern_offsets[k + 1] : c.offset;
+    const int l = page.find(f);
+    if (l < 0) throw QueryError("Unknown column [" + f + "]", fat);
+    const int r = right.find(f);
+    if (r < 0) throw QueryError("Unknown column [" + f + "] in right side of join", fat);
+    const Type lt = page.columns[static_cast<std::size_t>(l)].type, rt = right.columns[static_cast<std::size_t>(r)].type;
+    if (!join_family(rt, true))
+      throw QueryError("JOIN with right field [" + f + "] of type [" + std::string(type_name(rt)) + "] is not supported", fat);
+    if (join_family(lt, false) != join_family(rt, true))
+      throw QueryError("JOIN left field [" + f + "] of type [" + std::string(type_name(lt)) + "] is incompatible with right field [" + f +
+                           "] of type [" + std::string(type_name(rt)) + "]",
+                       fat);
+    keys.push_back({static_cast<std::size_t>(l), static_cast<std::size_t>(r), lt, rt});
+  }
+  // The lookup documents by their first key's (single) value.
+  std::unordered_map<std::string, std::vector<std::size_t>> docs;
+  for (std::size_t d = 0; d < right.rows(); ++d) {
+    const Cell& v = right.columns[keys[0].right].cells[d];
+    if (v.size() == 1) docs[join_term(keys[0].rt, v[0])].push_back(d);
+  }
+  // Output: the row's columns that the lookup fields do not replace, then those fields.
+  std::set<std::string> key_names(c.patterns.begin(), c.patterns.end());
+  std::vector<std::size_t> added;
+  for (std::size_t k = 0; k < right.columns.size(); ++k)
+    if (!key_names.count(right.columns[k].name)) added.push_back(k);
+  std::sort(added.begin(), added.end(), [&](std::size_t a, std::size_t b) { return right.columns[a].name < right.columns[b].name; });
+  std::set<std::string> replaced;
+  for (std::size_t k : added) replaced.insert(right.columns[k].name);
+  Page out;
+  std::vector<std::size_t> kept;
+  for (std::size_t k = 0; k < page.columns.size(); ++k)
+    if (!replaced.count(page.columns[k].name)) {
+      kept.push_back(k);
+      out.columns.push_back(Column{page.columns[k].name, page.columns[k].type, {}});
+    }
+  for (std::size_t k : added) out.columns.push_back(Column{right.columns[k].name, right.columns[k].type, {}});
+  bool multi = false;
+  std::vector<std::size_t> matches;
+  for (std::size_t r = 0; r < page.rows(); ++r) {
+    matches.clear();
+    bool single = true;
+    for (const Key& k : keys) {
+      const std::size_t n = page.columns[k.left].cells[r].size();
+      if (n > 1) multi = true;
+      single = single && n == 1;
+    }
+    if (single) {
+      auto it = docs.find(join_term(keys[0].lt, page.columns[keys[0].left].cells[r][0]));
+      if (it != docs.end())
+        for (std::size_t d : it->second) {
+          bool all_keys = true;
+          for (std::size_t k = 1; k < keys.size() && all_keys; ++k) {
+            const Cell& rv = right.columns[keys[k].right].cells[d];
+            all_keys = rv.size() == 1 && join_term(keys[k].rt, rv[0]) == join_term(keys[k].lt, page.columns[keys[k].left].cells[r][0]);
+          }
+          if (all_keys) matches.push_back(d);
+        }
+    }
+    if (trace && std::find(trace->before.begin(), trace->before.end(), r) != trace->before.end() && trace->step.note.empty()) {
+      std::string key;
+      for (std::size_t k = 0; k < keys.size(); ++k)
+        key += (k ? ", " : "") + c.patterns[k] + " = " + cell_json(keys[k].lt, page.columns[keys[k].left].cells[r]);
+      if (!single) {
+        trace->step.note = "the row's " + key + " matches nothing (a null or multi-valued key): the fields of " + name + " are null";
+      } else if (matches.empty()) {
+        trace->step.note = "no document of " + name + " has " + key + ": its fields are null (a left join keeps the row)";
+      } else {
+        trace->step.note = key + " met " + std::to_string(matches.size()) + " document(s) of " + name + " (";
+        for (std::size_t m = 0; m < matches.size() && m < 5; ++m)
+          trace->step.note += (m ? ", " : "") + lookup->file + ":" + std::to_string(matches[m] < lookup->lines.size() ? lookup->lines[matches[m]] : matches[m] + 1);
+        trace->step.note += matches.size() > 5 ? ", ...)" : ")";
+        if (matches.size() > 1) trace->step.note += ": a row for each";
+      }
+    }
+    const std::size_t times = std::max<std::size_t>(1, matches.size());
+    for (std::size_t m = 0; m < times; ++m) {
+      for (std::size_t j = 0; j < kept.size(); ++j) out.columns[j].cells.push_back(page.columns[kept[j]].cells[r]);
+      for (std::size_t j = 0; j < added.size(); ++j)
+        out.columns[kept.size() + j].cells.push_back(matches.empty() ? Cell{} : right.columns[added[j]].cells[matches[m]]);
+      out.origin.push_back(page.origin[r]);
+    }
+  }
+  if (multi) {
+    std::string_view cmd = text.substr(std::min(c.offset, text.size()), c.end > c.offset ? c.end - c.offset : 0);
+    while (!cmd.empty() && std::isspace(static_cast<unsigned char>(cmd.back()))) cmd.remove_suffix(1);
+    warn.add(warn.where(c.offset) + "evaluation of [" + std::string(cmd) + "] failed, treating result as null. Only first 20 failures recorded.");
+    warn.add(warn.where(c.offset) + "java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value");
+  }
+  page = std::move(out);
+}
+
 // Runs command `ci` of the query over `page`.
 void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, const RunOptions& opts, RunOutput& out,
                  const std::vector<const Index*>& all, TraceState* trace = nullptr) {
@@ -1351,8 +1505,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
     }
     case CommandKind::Enrich:
       throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
-    case CommandKind::LookupJoin:
-      throw QueryError("LOOKUP JOIN needs a lookup index; not supported by rulelab yet", c.offset, true);
+    case CommandKind::LookupJoin: lookup_join(c, page, all, warn, q.text, trace); break;
     case CommandKind::Completion:
       throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
     case CommandKind::Other:
@@ -1469,6 +1622,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
   if (!opts.stream || opts.trace || q.commands.empty() || q.commands[0].kind != CommandKind::From || needs_documents(q)) return std::nullopt;
   bool names_columns = false;
   for (const auto& c : q.commands) {
+    if (c.kind == CommandKind::LookupJoin) return std::nullopt;  // the lookup index is read whole
     if (c.kind == CommandKind::Stats || c.kind == CommandKind::Keep) names_columns = true;
     if (c.kind == CommandKind::Keep || c.kind == CommandKind::Drop)
       for (const auto& p : c.patterns)
