@@ -88,6 +88,14 @@ struct Command {
   std::size_t join_condition_at = 0;
 };
 
+// A parameter of the request (the ES|QL API's `params`): named (`?name`) or not (name empty:
+// `?` in order, `?1`...), a literal value. Positions count every parameter, named or not.
+struct Param {
+  std::string name;
+  Type type = Type::Null;
+  Scalar value;
+};
+
 struct Query {
   std::string text;
   std::vector<Command> commands;

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "grammar/esql.hpp"
 
@@ -194,8 +195,64 @@ void number_literal(Expr& e, std::string_view s, bool negative) {
   e.value = {Scalar::of_double(negative ? -d : d)};
 }
 
+// The parameter each `?`, `?N` or `?name` of the query stands for, by its byte offset, resolved
+// in the order they are written, with the errors of Elasticsearch's parser (EsqlParser's
+// ParametrizedTokenSource, ExpressionBuilder.paramByNameOrPosition): one query uses one kind of
+// parameter; `?` takes the next one; `?N` the N-th (1-based, named ones counted); `?name` by name.
+void resolve_params(const Node& n, const std::vector<Param>& params, std::map<std::size_t, const Param*>& out, std::size_t& next,
+                    int& kinds) {
+  if (n.is_type<g::param>()) {
+    const std::size_t at = n.begin().byte;
+    const std::string_view t = n.string_view().substr(1);
+    const std::string mixed = "Inconsistent parameter declaration, use one of positional, named or anonymous params but not a combination of ";
+    const bool positional = !t.empty() && std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    const int kind = t.empty() ? 1 : positional ? 4 : 2;
+    if (kinds & ~kind) {
+      const char* self = kind == 1 ? "anonymous" : kind == 2 ? "named" : "positional";
+      const int other = kinds & ~kind;
+      const char* them = kind == 1 ? ((other & 2) ? "named" : "positional") : kind == 2 ? ((other & 1) ? "anonymous" : "positional")
+                                                                                      : ((other & 1) ? "anonymous" : "named");
+      fail(mixed + self + " and " + them, at);
+    }
+    kinds |= kind;
+    const std::string hint = params.empty() ? " (rulelab query takes parameters as --param NAME=VALUE, or --param VALUE in order)" : "";
+    if (kind == 1) {
+      if (next >= params.size()) fail("Not enough actual parameters " + std::to_string(params.size()) + hint, at);
+      out[at] = &params[next++];
+    } else if (kind == 4) {
+      std::size_t index = 0;
+      auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), index);
+      if (ec != std::errc() || index < 1 || index > params.size()) {
+        std::string msg = "No parameter is defined for position " + std::string(t);
+        if (!params.empty()) msg += ", did you mean " + (params.size() == 1 ? std::string("position 1?") : "any position between 1 and " + std::to_string(params.size()) + "?");
+        fail(msg + hint, at);
+      }
+      out[at] = &params[index - 1];
+    } else {
+      const Param* found = nullptr;
+      for (const auto& p : params)
+        if (p.name == t) found = &p;
+      if (!found) fail("Unknown query parameter [" + std::string(t) + "]" + hint, at);
+      out[at] = found;
+    }
+    return;
+  }
+  for (const auto& c : n.children) resolve_params(*c, params, out, next, kinds);
+}
+
 struct Builder {
   std::string_view text;
+  std::map<std::size_t, const Param*> params;  // by the offset of each `?` in the query
+
+  // The literal a parameter stands for.
+  ExprPtr param(const Node& n) {
+    auto it = params.find(n.begin().byte);
+    if (it == params.end()) fail("Unexpected parameter", n.begin().byte);
+    auto e = make(ExprKind::Literal, n);
+    e->type = it->second->type;
+    if (e->type != Type::Null) e->value = {it->second->value};
+    return e;
+  }
 
   ExprPtr literal(const Node& n, Type t, Cell v) {
     auto e = make(ExprKind::Literal, n);
@@ -214,7 +271,7 @@ struct Builder {
       bool neg = s[0] == '-';
       number_literal(*e, n.children[0]->string_view(), neg);
     } else if (!n.children.empty() && n.children[0]->is_type<g::param>()) {
-      fail("query parameters are not supported (rulelab takes no request parameters)", n.begin().byte);
+      return param(*n.children[0]);
     } else {
       std::string low;
       for (char c : s) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -428,7 +485,7 @@ struct Builder {
       }
       return e;
     }
-    if (n.is_type<g::param>()) fail("query parameters are not supported (rulelab takes no request parameters)", n.begin().byte);
+    if (n.is_type<g::param>()) return param(n);
     if (n.is_type<g::qualified_name>()) {
       auto e = make(ExprKind::Field, n);
       e->name = name_text(n.string_view());
@@ -548,8 +605,13 @@ struct Builder {
     } else if (n.is_type<g::limit_cmd>()) {
       c.kind = CommandKind::Limit;
       std::string_view v = n.children[0]->string_view();
-      if (v[0] == '?') fail("query parameters are not supported (rulelab takes no request parameters)", n.children[0]->begin().byte);
-      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), c.limit);
+      std::string digits(v);
+      if (v[0] == '?') {
+        ExprPtr p = param(*n.children[0]->children[0]);
+        if (p->type != Type::Integer) fail("LIMIT must be an integer between 0 and 2147483647", n.children[0]->begin().byte);
+        digits = std::to_string(p->value[0].i);
+      }
+      auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), c.limit);
       if (ec != std::errc() || c.limit > std::numeric_limits<std::int32_t>::max())
         fail("LIMIT must be an integer between 0 and 2147483647", n.children[0]->begin().byte);
     } else if (n.is_type<g::dissect_cmd>() || n.is_type<g::grok_cmd>()) {
@@ -606,7 +668,7 @@ Error error_at(std::string_view text, std::size_t offset, std::string message, c
   return Error(std::move(message), where.file, li.line, li.column, li.text);
 }
 
-Result<Query> parse_query(std::string_view text, const SourceContext& where) {
+Result<Query> parse_query(std::string_view text, const SourceContext& where, const std::vector<Param>& params) {
   pg::memory_input in(text.data(), text.size(), where.file);
   std::unique_ptr<Node> root;
   try {
@@ -618,10 +680,13 @@ Result<Query> parse_query(std::string_view text, const SourceContext& where) {
     return error_at(text, at, msg, where);
   }
   if (!root) return error_at(text, 0, "not an ES|QL query", where);
-  Builder b{text};
+  Builder b{text, {}};
   Query q;
   q.text = std::string(text);
   try {
+    std::size_t next = 0;
+    int kinds = 0;
+    resolve_params(*root, params, b.params, next, kinds);
     for (const auto& c : root->children) q.commands.push_back(b.command(*c));
   } catch (const Failure& f) {
     return error_at(text, f.at, f.message, where);

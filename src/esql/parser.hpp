@@ -16,7 +16,8 @@ struct SourceContext {
   std::size_t offset = 0;
 };
 
-Result<Query> parse_query(std::string_view text, const SourceContext& where = {});
+// `params`: the request's parameters, which `?`, `?1` and `?name` in the query stand for.
+Result<Query> parse_query(std::string_view text, const SourceContext& where = {}, const std::vector<Param>& params = {});
 
 // An error at byte `offset` of the query, positioned in its source.
 Error error_at(std::string_view text, std::size_t offset, std::string message, const SourceContext& where);

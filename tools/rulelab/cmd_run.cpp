@@ -152,6 +152,10 @@ void add_query(CLI::App& app, Registry& r) {
                   "EQL: the field `process where ...` tests (default event.category)");
   sub->add_option("--max-samples-per-key", a->max_samples_per_key, "EQL samples: samples per join key (default 1)")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--param", a->params,
+                  "ES|QL: a parameter of the request, NAME=VALUE for ?NAME, or VALUE for ? and ?N in order (repeatable); VALUE is "
+                  "JSON (42, 1.5, true, null, \"text\") or else a string")
+      ->allow_extra_args(false);  // one value per --param, taken whole (no `[a,b]` splitting)
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external, mappings.get());
   add_date_order_option(sub, a->date_order);
   add_workspace_options(sub, a->parser_dirs, a->watchlists, nullptr);
@@ -160,6 +164,10 @@ void add_query(CLI::App& app, Registry& r) {
                 "Kusto: read every row into memory before the query runs; kuery, EQL: read every document (none dropped while reading); "
                 "ES|QL: read every field of every document before the query runs (no streaming)");
   r.add(sub, [a, sub, mappings] {
+    if (a->dialect != "esql" && sub->count("--param")) {
+      std::cerr << "rulelab query: --param applies to --dialect esql only\n";
+      return 2;
+    }
     if (a->dialect != "eql") {
       for (const auto* opt : {"--tiebreaker", "--timestamp-field", "--event-category-field", "--max-samples-per-key"})
         if (sub->count(opt)) {

@@ -88,6 +88,7 @@ struct QueryArgs {
   // EQL search options, as Elasticsearch's EQL search API takes them (empty: its defaults).
   std::string tiebreaker, timestamp_field, event_category_field;
   std::optional<std::size_t> max_samples_per_key;
+  std::vector<std::string> params;  // ES|QL: --param NAME=VALUE or --param VALUE (the request's params)
   bool strict = false;
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Kusto)
   bool no_pushdown = false;           // Kusto: read every row into memory first; kuery, EQL: every document

@@ -1,11 +1,16 @@
 // rulelab query --dialect esql: an ES|QL query over the documents given, each --data NAME=FILE an
 // index, typed by --mapping NAME=FILE (or one mapping for every index), then ECS, then
 // Elasticsearch's dynamic mapping. Output: a table, or Elasticsearch's ES|QL response JSON.
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "app/data_spec.hpp"
 #include "commands.hpp"
@@ -16,8 +21,59 @@
 
 namespace rulelab::cli {
 
+namespace {
+
+// --param NAME=VALUE (NAME an identifier) or --param VALUE: VALUE read as the ES|QL API reads a
+// JSON parameter (an integer is integer when it fits, else long; a fraction double; a string
+// keyword), or, when it is not JSON, as a string.
+Result<esql::Param> parse_param(const std::string& spec) {
+  esql::Param p;
+  std::string value = spec;
+  const std::size_t eq = spec.find('=');
+  if (eq != std::string::npos && eq > 0) {
+    const std::string name = spec.substr(0, eq);
+    const bool ident = (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
+                       std::all_of(name.begin(), name.end(), [](unsigned char ch) { return std::isalnum(ch) || ch == '_'; });
+    if (ident) {
+      p.name = name;
+      value = spec.substr(eq + 1);
+    }
+  }
+  const nlohmann::json j = nlohmann::json::parse(value, nullptr, false);
+  if (j.is_discarded() || j.is_string()) {
+    p.type = esql::Type::Keyword;
+    p.value = esql::Scalar::of_str(j.is_string() ? j.get<std::string>() : value);
+  } else if (j.is_boolean()) {
+    p.type = esql::Type::Boolean;
+    p.value = esql::Scalar::of_int(j.get<bool>() ? 1 : 0);
+  } else if (j.is_number_integer() && (j.is_number_unsigned() ? j.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX) : true)) {
+    const std::int64_t v = j.get<std::int64_t>();
+    p.type = v >= INT32_MIN && v <= INT32_MAX ? esql::Type::Integer : esql::Type::Long;
+    p.value = esql::Scalar::of_int(v);
+  } else if (j.is_number()) {
+    p.type = esql::Type::Double;
+    p.value = esql::Scalar::of_double(j.get<double>());
+  } else if (j.is_null()) {
+    p.type = esql::Type::Null;
+  } else {
+    return Error("--param " + spec + ": a parameter is one value (an array or object is not supported)");
+  }
+  return p;
+}
+
+}  // namespace
+
 int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
-  auto q = esql::parse_query(a.query);
+  std::vector<esql::Param> params;
+  for (const auto& spec : a.params) {
+    auto p = parse_param(spec);
+    if (!p) {
+      std::cerr << p.error().format() << "\n";
+      return 2;
+    }
+    params.push_back(std::move(*p));
+  }
+  auto q = esql::parse_query(a.query, {}, params);
   if (!q) {
     std::cerr << q.error().format() << "\n";
     return 1;
