@@ -229,7 +229,12 @@ struct lookup_join : pg::seq<cmd<'l', 'o', 'o', 'k', 'u', 'p'>, sp, cmd<'j', 'o'
                              pg::must<kw_on>, sp, pg::must<qualified_name>, pg::star<sp, pg::one<','>, sp, pg::must<qualified_name>>,
                              pg::opt<sp, lookup_rest>> {};
 struct lookup_cmd : pg::sor<lookup_join, pg::seq<cmd<'l', 'o', 'o', 'k', 'u', 'p'>, rest_of_command>> {};
-struct completion_cmd : pg::seq<cmd<'c', 'o', 'm', 'p', 'l', 'e', 't', 'i', 'o', 'n'>, rest_of_command> {};
+// COMPLETION [column =] prompt WITH { "inference_id" : "id" } (9.2), or WITH id (9.1); another
+// form is parsed as a span (refused by the binder).
+struct completion_endpoint : pg::seq<qualified_name> {};
+struct completion_form : pg::seq<cmd<'c', 'o', 'm', 'p', 'l', 'e', 't', 'i', 'o', 'n'>, sp, field_def, sp, kw_with, sp,
+                                 pg::sor<map_expr, completion_endpoint>, pg::at<sp, pg::sor<pg::one<'|'>, pg::eof>>> {};
+struct completion_cmd : pg::sor<completion_form, pg::seq<cmd<'c', 'o', 'm', 'p', 'l', 'e', 't', 'i', 'o', 'n'>, rest_of_command>> {};
 struct other_cmd : pg::seq<pg::sor<cmd<'c', 'h', 'a', 'n', 'g', 'e', '_', 'p', 'o', 'i', 'n', 't'>, cmd<'f', 'o', 'r', 'k'>,
                                    cmd<'s', 'a', 'm', 'p', 'l', 'e'>, cmd<'r', 'e', 'r', 'a', 'n', 'k'>,
                                    cmd<'f', 'u', 's', 'e'>>,

@@ -33,6 +33,8 @@ struct EsqlPrepared {
   std::vector<EsqlException> exceptions;
   std::vector<std::string> exception_notes;   // items that cannot be evaluated, lists not exported
   std::vector<std::string> exception_errors;  // items Elasticsearch would reject (the run's errors)
+  // COMPLETION's answers (--completion FILE, read once); null: none given.
+  std::shared_ptr<const std::vector<esql::CompletionAnswer>> completions;
 };
 
 Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& data);

@@ -31,7 +31,7 @@ class EsqlRunner : public Runner {
   EsqlRunner(const LoadedRule& rule, bool no_pushdown, EsqlPrepared p)
       : rule_(rule), no_pushdown_(no_pushdown), query_(std::move(p.query)), catalog_(std::move(p.catalog)), where_(std::move(p.where)),
         exceptions_(std::move(p.exceptions)), exception_notes_(std::move(p.exception_notes)),
-        exception_errors_(std::move(p.exception_errors)) {}
+        exception_errors_(std::move(p.exception_errors)), completions_(std::move(p.completions)) {}
 
   Result<RunResult> run(DateTime now) override {
     const elastic::ElasticRule& rule = *rule_.elastic;
@@ -48,6 +48,16 @@ class EsqlRunner : public Runner {
     opts.now_ms = now.ticks / 10000;
     opts.where = where_;
     opts.stream = !no_pushdown_;
+    opts.completions = completions_;
+    if (completions_)
+      for (const auto& c : query_.commands)
+        if (c.kind == esql::CommandKind::Completion && !c.field.empty()) {
+          std::set<std::string> files;
+          for (const auto& a : *completions_) files.insert(a.file);
+          std::string list;
+          for (const auto& f : files) list += (list.empty() ? "" : ", ") + f;
+          out.notes.push_back("COMPLETION (endpoint " + c.field + ") is answered from " + list + ", not by an LLM");
+        }
     if (auto w = kuery::rule_window(rule, now)) {
       opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
       out.window = elastic_window(w->from, w->to, "@timestamp");
@@ -139,6 +149,7 @@ class EsqlRunner : public Runner {
   std::vector<EsqlException> exceptions_;
   std::vector<std::string> exception_notes_;
   std::vector<std::string> exception_errors_;
+  std::shared_ptr<const std::vector<esql::CompletionAnswer>> completions_;
 };
 
 }  // namespace
@@ -170,7 +181,16 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);
     }
-  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}};
+  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, nullptr};
+  if (!data.completions.empty()) {
+    auto answers = std::make_shared<std::vector<esql::CompletionAnswer>>();
+    for (const auto& f : data.completions) {
+      auto r = esql::read_completion_answers(f);
+      if (!r) return r.error();
+      answers->insert(answers->end(), r->begin(), r->end());
+    }
+    prepared.completions = std::move(answers);
+  }
   // Exception items: each evaluated once over the documents of the indices FROM reads (read as
   // kuery and EQL read them, typed the same), the matches kept per index by document position; a
   // run applies the items active at its time.
@@ -190,7 +210,7 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
     std::vector<DataSpec> read;  // the data FROM names
     for (const auto& s : data.data)
       for (const auto& c : prepared.query.commands)
-        for (const auto& pat : c.indices)
+        for (const auto& pat : c.kind == esql::CommandKind::From ? c.indices : std::vector<std::string>{})
           if (esql::index_matches(pat, s.name) && std::none_of(read.begin(), read.end(), [&](const DataSpec& r) { return r.name == s.name && r.file == s.file; }))
             read.push_back(s);
     auto docs = load_elastic_docs(read, data.strict);

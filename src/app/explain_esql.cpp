@@ -60,6 +60,7 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
     x.in_window = found->time && *found->time >= w->from && *found->time <= w->to;
   }
   opts.trace = *origin;
+  opts.completions = prepared->completions;
   opts.stream = false;  // the traced run loads the indices whole (the same rows, every column)
   auto traced = esql::run_query(prepared->query, prepared->catalog, opts);
   if (traced.error) return fail(ExplainStatus::Failed, traced.error->error.format());

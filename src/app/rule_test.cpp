@@ -205,6 +205,13 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
   }
   if (const YAML::Node v = c["value_lists"] ? c["value_lists"] : spec["value_lists"])
     for (const auto& kv : v) args.data.value_lists.push_back(kv.first.as<std::string>() + "=" + (dir / kv.second.as<std::string>()).string());
+  // completion: FILE (or a list): what ES|QL COMPLETION's inference endpoint answers (--completion)
+  if (const YAML::Node p = c["completion"] ? c["completion"] : spec["completion"]) {
+    if (p.IsSequence())
+      for (const auto& e : p) args.data.completions.push_back((dir / e.as<std::string>()).string());
+    else
+      args.data.completions.push_back((dir / p.as<std::string>()).string());
+  }
   if (const YAML::Node w = c["watchlists"] ? c["watchlists"] : spec["watchlists"])
     for (const auto& kv : w) args.data.watchlists.push_back(kv.first.as<std::string>() + "=" + (dir / kv.second.as<std::string>()).string());
   // date_order: mdy or dmy, as --date-order (slash dates no value of their column orders)

@@ -27,6 +27,7 @@ struct DataOptions {
   std::vector<std::string> parser_dirs;  // --parsers: ASIM parser YAMLs, files or directories (Sentinel)
   std::vector<std::string> watchlists;   // --watchlist NAME[:KEY]=FILE.csv (Sentinel)
   std::vector<std::string> value_lists;  // --value-list ID=FILE: Kibana value lists exception entries name (Elastic)
+  std::vector<std::string> completions;  // --completion FILE: what ES|QL COMPLETION's endpoint answers
   std::string parsers_note;              // why these parsers (set when taken from the folder next to the rule)
   // The functions, parsers and watchlists above, loaded once (app/workspace_content.hpp).
   mutable std::shared_ptr<const WorkspaceContent> content;

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -916,6 +917,7 @@ std::string peek_head(const std::string& path) {
 
 struct Totals {
   std::size_t records = 0, rows = 0, rejected = 0, filtered = 0, prefiltered = 0;
+  std::size_t chunks_in_place = 0;  // NDJSON chunks parsed where the file is mapped
   std::vector<Rejection> rejections;
   Warnings warnings;
   void absorb(Loader& l, std::size_t max_reported) {
@@ -941,6 +943,7 @@ struct Totals {
     rejected += o.rejected;
     filtered += o.filtered;
     prefiltered += o.prefiltered;
+    chunks_in_place += o.chunks_in_place;
     for (auto& r : o.rejections)
       if (rejections.size() < max_reported) rejections.push_back(std::move(r));
     for (auto& [k, v] : o.warnings) {
@@ -1370,6 +1373,7 @@ class ParallelNdjson {
         c.done.batches = loader.take_batches();  // (a two-step filter reads the chunk's records again)
         if (c.mapped) release(k);
         c.done.totals.absorb(loader, opt_.max_reported);
+        c.done.totals.chunks_in_place = c.mapped ? 1 : 0;
         {
           std::lock_guard lk(m_);
           done_.emplace(k, std::move(c));
@@ -1387,6 +1391,18 @@ class ParallelNdjson {
     const std::size_t start = k * kBlock, end = std::min(size_, start + kBlock);
     const std::size_t readable = (size_ + page_ - 1) / page_ * page_;  // the last page reads as zeros past the end
     const char* base = map_;
+    // A file that shrank since it was mapped would fault (SIGBUS) on its missing pages: the copying
+    // reader takes the chunk over. (A file cut while a chunk is being parsed still faults: the
+    // mapping needs the file to stay whole while it is read, as a log being rotated by truncation
+    // does not.)
+    struct stat now {};
+    if (::fstat(fd_, &now) != 0 || static_cast<std::size_t>(now.st_size) < size_) return false;
+    const std::size_t lo = start / page_ * page_;
+#ifdef MADV_POPULATE_READ
+    // The chunk's pages mapped in one call (Linux 5.14+; older kernels answer EINVAL and fault them
+    // in as they are read); a page that cannot be read: the copying reader says so.
+    if (::madvise(const_cast<char*>(base + lo), end - lo, MADV_POPULATE_READ) != 0 && errno != EINVAL) return false;
+#endif
     std::size_t s = start;  // the first line starting in the chunk
     if (start == 0) {
       s = skip_bom(std::string_view(base, end));
@@ -1400,13 +1416,6 @@ class ParallelNdjson {
     std::size_t stop = size_;
     if (const void* nl = std::memchr(base + end - 1, '\n', size_ - (end - 1))) stop = static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
     if (stop - end > opt_.max_line_bytes || stop + kPad > readable) return false;
-    const std::size_t lo = start / page_ * page_;
-    // The chunk's pages mapped in one call where the kernel can (5.14+), not a fault at a time.
-#ifdef MADV_POPULATE_READ
-    ::madvise(const_cast<char*>(base + lo), std::min(stop, size_) - lo, MADV_POPULATE_READ);
-#else
-    ::madvise(const_cast<char*>(base + lo), std::min(stop, size_) - lo, MADV_WILLNEED);
-#endif
     l.set_block(base, 0);
     const std::size_t next_line = load_lines(l, base + s, base + stop, 1, opt_.max_line_bytes);
     l.set_block(nullptr, std::nullopt);
@@ -1901,6 +1910,7 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
   stats.rejected = totals.rejected;
   stats.filtered = totals.filtered;
   stats.prefiltered = totals.prefiltered;
+  stats.chunks_in_place = totals.chunks_in_place;
   stats.first_rejections = std::move(totals.rejections);
   if (stats.schema_inferred) stats.warnings.push_back("no schema for table " + table + ": column types inferred from the data");
   for (auto& w : date_warnings) stats.warnings.push_back(std::move(w));

@@ -121,6 +121,7 @@ struct IngestStats {
   std::size_t rejected = 0;  // records that could not be read (rows + rejected + filtered = records)
   std::size_t filtered = 0;  // records dropped by IngestOptions::keep
   std::size_t prefiltered = 0;  // of `filtered`: skipped unparsed by IngestOptions::prefilter
+  std::size_t chunks_in_place = 0;  // NDJSON files of 4 MiB and more: chunks parsed where the file is mapped (no copy)
   std::vector<Rejection> first_rejections;
   std::vector<std::string> warnings;  // values set to null, fields not in the schema, inferred schema
   std::vector<std::string> notes;     // columns kept that the schema lacks, date orders told by the data

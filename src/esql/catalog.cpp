@@ -703,6 +703,57 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   return rows;
 }
 
+Result<std::vector<CompletionAnswer>> read_completion_answers(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error("cannot read " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  std::vector<std::pair<nlohmann::json, std::size_t>> items;  // object, line
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '[') {
+    nlohmann::json arr = nlohmann::json::parse(text, nullptr, false);
+    if (arr.is_discarded() || !arr.is_array()) return Error("not a JSON array of answers", file, 1, 1);
+    for (auto& a : arr) items.emplace_back(std::move(a), 1);
+  } else {
+    std::size_t line = 0, start = 0;
+    while (start < text.size()) {
+      std::size_t nl = text.find('\n', start);
+      std::string_view l(text.data() + start, (nl == std::string::npos ? text.size() : nl) - start);
+      start = nl == std::string::npos ? text.size() : nl + 1;
+      ++line;
+      if (l.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      nlohmann::json j = nlohmann::json::parse(l, nullptr, false);
+      if (j.is_discarded()) return Error("not JSON (one answer a line expected)", file, line, 1, std::string(l));
+      items.emplace_back(std::move(j), line);
+    }
+  }
+  std::vector<CompletionAnswer> out;
+  for (const auto& [j, line] : items) {
+    if (!j.is_object()) return Error("an answer is a JSON object: {\"response\": \"...\"}", file, line, 1);
+    CompletionAnswer a;
+    a.file = file;
+    a.line = line;
+    bool has_response = false;
+    for (const auto& [k, v] : j.items()) {
+      if (k == "response") {
+        has_response = true;
+        if (v.is_string()) a.response = v.get<std::string>();
+        else if (!v.is_null()) return Error("\"response\" is a string or null", file, line, 1);
+      } else if (k == "inference_id" || k == "prompt_contains") {
+        if (!v.is_string()) return Error("\"" + k + "\" is a string", file, line, 1);
+        (k == "inference_id" ? a.inference_id : a.prompt_contains) = v.get<std::string>();
+      } else {
+        return Error("unknown key \"" + k + "\" (an answer has response, and optionally inference_id and prompt_contains)", file, line, 1);
+      }
+    }
+    if (!has_response) return Error("an answer needs \"response\" (a string, or null)", file, line, 1);
+    out.push_back(std::move(a));
+  }
+  if (out.empty()) return Error("no answer in the file", file);
+  return out;
+}
+
 bool value_is_malformed(DynRef v, const std::string& mapping_type) {
   if (!v.valid() || v.is_null() || v.is_object() || v.is_array()) return false;
   const Type t = esql_type(mapping_type);

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,20 @@ class Catalog {
   void set_keep_sources(bool keep) { keep_sources_ = keep; }
 };
 
+// What an inference endpoint answers, as the user gives it (rulelab has no LLM): COMPLETION takes
+// the first answer whose endpoint (when given) is the command's and whose text (when given) the
+// prompt contains. `file` and `line` say where it was written.
+struct CompletionAnswer {
+  std::string inference_id;     // empty: any endpoint
+  std::string prompt_contains;  // empty: any prompt
+  std::optional<std::string> response;  // nullopt: the answer is null
+  std::string file;
+  std::size_t line = 0;
+};
+// Reads answers from a file: one JSON object a line (or one JSON array of objects) with
+// "response" (a string or null) and optionally "inference_id" and "prompt_contains".
+Result<std::vector<CompletionAnswer>> read_completion_answers(const std::string& file);
+
 struct RunOptions {
   std::int64_t now_ms = 0;          // NOW(); the run's clock
   bool implicit_limit = true;       // LIMIT 1000 unless the query limits itself
@@ -111,6 +126,8 @@ struct RunOptions {
   // Indices read at query time (Catalog::add_index_file) are streamed, only the fields the query
   // needs, when its result names its columns; false: always loaded whole (the same answer).
   bool stream = true;
+  // COMPLETION's answers (--completion FILE); without them COMPLETION needs a cluster's endpoint.
+  std::shared_ptr<const std::vector<CompletionAnswer>> completions;
 };
 
 // What one command did to the traced document's rows (explain).

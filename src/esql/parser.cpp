@@ -85,7 +85,7 @@ struct selector
               g::unit_name, g::string_literal, g::list_literal, g::list_item, g::param, g::is_null, g::in_list, g::like,
               g::rlike, g::match_op, g::not_mark, g::from_cmd, g::row_cmd, g::where_cmd, g::eval_cmd, g::stats_cmd,
               g::inline_stats_cmd, g::keep_cmd, g::drop_cmd, g::rename_cmd, g::sort_cmd, g::limit_cmd, g::dissect_cmd,
-              g::grok_cmd, g::mv_expand_cmd, g::enrich_cmd, g::lookup_cmd, g::lookup_rest, g::completion_cmd, g::other_cmd,
+              g::grok_cmd, g::mv_expand_cmd, g::enrich_cmd, g::lookup_cmd, g::lookup_rest, g::completion_cmd, g::completion_endpoint, g::other_cmd,
               g::field_def, g::assign_name, g::agg_def, g::agg_where, g::by_clause, g::index_pattern,
               g::metadata_field, g::name_pattern, g::rename_old, g::rename_new, g::sort_key, g::asc, g::desc,
               g::nulls_first, g::nulls_last, g::limit_value, g::command_option, g::option_name, g::qualified_name>> {};
@@ -271,7 +271,9 @@ struct Builder {
       bool neg = s[0] == '-';
       number_literal(*e, n.children[0]->string_view(), neg);
     } else if (!n.children.empty() && n.children[0]->is_type<g::param>()) {
-      return param(*n.children[0]);
+      ExprPtr p = param(*n.children[0]);
+      t = p->type;  // (null: refused by the list, as a written null is)
+      return p;
     } else {
       std::string low;
       for (char c : s) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -612,7 +614,7 @@ struct Builder {
         digits = std::to_string(p->value[0].i);
       }
       auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), c.limit);
-      if (ec != std::errc() || c.limit > std::numeric_limits<std::int32_t>::max())
+      if (ec != std::errc() || c.limit < 0 || c.limit > std::numeric_limits<std::int32_t>::max())
         fail("LIMIT must be an integer between 0 and 2147483647", n.children[0]->begin().byte);
     } else if (n.is_type<g::dissect_cmd>() || n.is_type<g::grok_cmd>()) {
       c.kind = n.is_type<g::dissect_cmd>() ? CommandKind::Dissect : CommandKind::Grok;
@@ -652,6 +654,21 @@ struct Builder {
       }
     } else if (n.is_type<g::completion_cmd>()) {
       c.kind = CommandKind::Completion;
+      // fields[0]: the output column (default `completion`) and the prompt; field: the endpoint.
+      for (const auto& ch : n.children) {
+        if (ch->is_type<g::field_def>()) {
+          Assign a = field_def(*ch);
+          if (!a.named) a.name = "completion";
+          c.fields.push_back(std::move(a));
+        } else if (ch->is_type<g::completion_endpoint>()) {
+          c.field = name_text(ch->string_view());
+        } else if (ch->is_type<g::map_expr>()) {
+          ExprPtr m = expr(*ch);
+          for (const auto& [k, v] : m->options)
+            if (k == "inference_id" && v.size() == 1) c.field = v[0].s;
+          if (c.field.empty()) fail("COMPLETION needs the inference_id of its inference endpoint", ch->begin().byte);
+        }
+      }
     } else {
       c.kind = CommandKind::Other;
     }

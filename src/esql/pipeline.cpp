@@ -1091,19 +1091,60 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
                  TraceState* trace) {
   if (c.indices.empty())
     throw QueryError("LOOKUP without JOIN (a table of the request) is not supported by rulelab", c.offset, true);
-  if (c.join_condition_at)
+  if (c.join_condition_at) {
+    std::string_view rest = text.substr(std::min(c.join_condition_at, text.size()));
+    std::string head;
+    for (char ch : rest.substr(0, 3)) head += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    const bool expression = rest.starts_with("==") || rest.starts_with("!=") || rest.starts_with("<") || rest.starts_with(">") ||
+                            (head == "AND" && (rest.size() == 3 || std::isspace(static_cast<unsigned char>(rest[3]))));
+    if (!expression) throw QueryError("syntax error: expected ',' and a join field, or '|', after the join field(s)", c.join_condition_at);
     throw QueryError("LOOKUP JOIN on an expression is not supported by rulelab (a list of join fields is)", c.join_condition_at, true);
+  }
   const std::string& name = c.indices[0];
   const std::size_t at = c.pattern_offsets.empty() ? c.offset : c.pattern_offsets[0];
   if (name.find('*') != std::string::npos) throw QueryError("invalid index pattern [" + name + "], * is not allowed in LOOKUP JOIN", at);
   if (name.find(',') != std::string::npos || name.find(':') != std::string::npos)
     throw QueryError("invalid index pattern [" + name + "]: LOOKUP JOIN takes one index of this cluster", at);
-  const Index* lookup = nullptr;
+  // The lookup index: every --data file given that name (their documents in order, their fields
+  // merged as FROM merges indices: a field typed two ways is unsupported).
+  std::vector<const Index*> parts;
   for (const Index* idx : all)
-    if (idx->name == name) lookup = idx;
-  if (!lookup) throw QueryError("Unknown index [" + name + "] (a lookup index is given as data: --data " + name + "=FILE)", at);
-  if (lookup->streamed()) throw QueryError("the lookup index [" + name + "] was not loaded", at);
-  const Page& right = lookup->data;
+    if (idx->name == name) parts.push_back(idx);
+  if (parts.empty()) throw QueryError("Unknown index [" + name + "] (a lookup index is given as data: --data " + name + "=FILE)", at);
+  for (const Index* idx : parts)
+    if (idx->streamed()) throw QueryError("the lookup index [" + name + "] was not loaded", at);
+  Page merged;
+  std::vector<std::pair<const Index*, std::size_t>> doc_of;  // per lookup row: its index and row there
+  if (parts.size() > 1) {
+    std::map<std::string, Type> cols;
+    for (const Index* idx : parts)
+      for (const auto& col : idx->data.columns) {
+        auto [it, fresh] = cols.emplace(col.name, col.type);
+        if (!fresh && it->second != col.type) it->second = Type::Unsupported;
+      }
+    for (const auto& [n, t] : cols) merged.columns.push_back(Column{n, t, {}});
+    for (const Index* idx : parts) {
+      for (auto& col : merged.columns) {
+        const int src = idx->data.find(col.name);
+        for (std::size_t r = 0; r < idx->data.rows(); ++r) {
+          if (src < 0 || col.type == Type::Unsupported) col.cells.emplace_back();
+          else col.cells.push_back(idx->data.columns[static_cast<std::size_t>(src)].cells[r]);
+        }
+      }
+      for (std::size_t r = 0; r < idx->data.rows(); ++r) {
+        merged.origin.push_back(-1);
+        doc_of.emplace_back(idx, r);
+      }
+    }
+  } else {
+    for (std::size_t r = 0; r < parts[0]->data.rows(); ++r) doc_of.emplace_back(parts[0], r);
+  }
+  const Page& right = parts.size() > 1 ? merged : parts[0]->data;
+  auto upper = [](Type t) {
+    std::string s(type_name(t));
+    for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return s;
+  };
   struct Key {
     std::size_t left, right;
     Type lt, rt;
@@ -1113,15 +1154,15 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
     const std::string& f = c.patterns[k];
     const std::size_t fat = k + 1 < c.pattern_offsets.size() ? c.pattern_offsets[k + 1] : c.offset;
     const int l = page.find(f);
-    if (l < 0) throw QueryError("Unknown column [" + f + "]", fat);
+    if (l < 0) throw QueryError("Unknown column [" + f + "] in left side of join", fat);
     const int r = right.find(f);
     if (r < 0) throw QueryError("Unknown column [" + f + "] in right side of join", fat);
     const Type lt = page.columns[static_cast<std::size_t>(l)].type, rt = right.columns[static_cast<std::size_t>(r)].type;
     if (!join_family(rt, true))
-      throw QueryError("JOIN with right field [" + f + "] of type [" + std::string(type_name(rt)) + "] is not supported", fat);
+      throw QueryError("JOIN with right field [" + f + "] of type [" + upper(rt) + "] is not supported", fat);
     if (join_family(lt, false) != join_family(rt, true))
-      throw QueryError("JOIN left field [" + f + "] of type [" + std::string(type_name(lt)) + "] is incompatible with right field [" + f +
-                           "] of type [" + std::string(type_name(rt)) + "]",
+      throw QueryError("JOIN left field [" + f + "] of type [" + upper(lt) + "] is incompatible with right field [" + f + "] of type [" +
+                           upper(rt) + "]",
                        fat);
     keys.push_back({static_cast<std::size_t>(l), static_cast<std::size_t>(r), lt, rt});
   }
@@ -1179,8 +1220,10 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
         trace->step.note = "no document of " + name + " has " + key + ": its fields are null (a left join keeps the row)";
       } else {
         trace->step.note = key + " met " + std::to_string(matches.size()) + " document(s) of " + name + " (";
-        for (std::size_t m = 0; m < matches.size() && m < 5; ++m)
-          trace->step.note += (m ? ", " : "") + lookup->file + ":" + std::to_string(matches[m] < lookup->lines.size() ? lookup->lines[matches[m]] : matches[m] + 1);
+        for (std::size_t m = 0; m < matches.size() && m < 5; ++m) {
+          const auto& [idx, row] = doc_of[matches[m]];
+          trace->step.note += (m ? ", " : "") + idx->file + ":" + std::to_string(row < idx->lines.size() ? idx->lines[row] : row + 1);
+        }
         trace->step.note += matches.size() > 5 ? ", ...)" : ")";
         if (matches.size() > 1) trace->step.note += ": a row for each";
       }
@@ -1200,6 +1243,52 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
     warn.add(warn.where(c.offset) + "java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value");
   }
   page = std::move(out);
+}
+
+// COMPLETION [column =] prompt WITH endpoint ("COMPLETION" reference): each row's prompt (its
+// values joined by newlines, as Elasticsearch's InputTextReader reads a multi-value; null gives
+// null without asking) is answered by the first of the user's answers that fits (--completion),
+// in a keyword column that replaces one of the same name. A prompt no answer fits is an error.
+void completion(const Command& c, Page& page, EvalCtx& ctx, const RunOptions& opts, TraceState* trace) {
+  if (c.fields.empty() || c.field.empty())
+    throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
+  if (!opts.completions)
+    throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none (give its answers with "
+                     "--completion FILE)",
+                     c.offset, true, true);
+  const Assign& a = c.fields[0];
+  Column prompt = eval(*a.expr, ctx);
+  if (!is_string(prompt.type) && prompt.type != Type::Null)
+    throw QueryError("prompt must be of type [text] but is [" + std::string(type_name(prompt.type)) + "]", a.expr->begin);
+  Column out{a.name, Type::Keyword, {}};
+  out.cells.reserve(page.rows());
+  for (std::size_t r = 0; r < page.rows(); ++r) {
+    const Cell& v = prompt.cells[r];
+    if (v.empty()) {
+      out.cells.emplace_back();
+      continue;
+    }
+    std::string text;
+    for (std::size_t k = 0; k < v.size(); ++k) text += (k ? "\n" : "") + v[k].s;
+    const CompletionAnswer* hit = nullptr;
+    for (const auto& ans : *opts.completions)
+      if ((ans.inference_id.empty() || ans.inference_id == c.field) && (ans.prompt_contains.empty() || text.find(ans.prompt_contains) != std::string::npos)) {
+        hit = &ans;
+        break;
+      }
+    if (!hit) {
+      std::string shown = text.size() > 120 ? text.substr(0, 120) + "..." : text;
+      throw QueryError("no --completion answer fits the prompt of row " + std::to_string(r + 1) + " (endpoint " + c.field + "): \"" + shown + "\"",
+                       c.offset);
+    }
+    if (trace && trace->step.note.empty() && std::find(trace->before.begin(), trace->before.end(), r) != trace->before.end()) {
+      const std::string said = hit->response ? (hit->response->size() > 120 ? hit->response->substr(0, 120) + "..." : *hit->response) : "null";
+      trace->step.note = "answered by " + hit->file + ":" + std::to_string(hit->line) + " (stands in for " + c.field + "): " + said;
+    }
+    if (hit->response) out.cells.push_back(Cell{Scalar::of_str(*hit->response)});
+    else out.cells.emplace_back();
+  }
+  set_column(page, std::move(out));
 }
 
 // Runs command `ci` of the query over `page`.
@@ -1506,8 +1595,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
     case CommandKind::Enrich:
       throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
     case CommandKind::LookupJoin: lookup_join(c, page, all, warn, q.text, trace); break;
-    case CommandKind::Completion:
-      throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
+    case CommandKind::Completion: completion(c, page, ctx, opts, trace); break;
     case CommandKind::Other:
       throw QueryError("command " + c.keyword + " is not supported by rulelab", c.offset, true);
   }

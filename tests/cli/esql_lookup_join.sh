@@ -31,6 +31,10 @@ out=$("$RULELAB" run "$tmp/rule.ndjson" "${data[@]}" --no-pushdown 2>&1)
 check "whole load" 'alerts:  1' "$out"
 out=$("$RULELAB" query --dialect esql 'FROM logs-* | LOOKUP JOIN privileged_users ON user.name | STATS n = COUNT(*) BY role | SORT role' --data "logs-test-default=$tmp/logins.ndjson" --data "privileged_users=$tmp/priv.ndjson" 2>&1)
 check "query: rows without a match keep null" $'1\t"domain admin"\n1\t"helpdesk"\n1\tnull' "$out"
+# A lookup index given as two files: the documents of both
+printf '%s\n' '{"user.name":"u1","privileged":true,"role":"backup operator"}' >"$tmp/priv2.ndjson"
+out=$("$RULELAB" run "$tmp/rule.ndjson" "${data[@]}" --data "privileged_users=$tmp/priv2.ndjson" 2>&1)
+check "two files of the lookup index" 'alerts:  2' "$out"
 # The lookup index not given
 out=$("$RULELAB" run "$tmp/rule.ndjson" --data "logs-test-default=$tmp/logins.ndjson" --now 2026-09-03T14:30:00Z 2>&1)
 check "missing lookup index" 'Unknown index [privileged_users] (a lookup index is given as data: --data privileged_users=FILE)' "$out"

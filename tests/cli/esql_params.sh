@@ -17,8 +17,16 @@ out=$(q 'FROM t | WHERE key > ? | KEEP key | SORT key' --data "t=$tmp/t.ndjson" 
 check "anonymous" $'key:long\n2\n3' "$out"
 out=$(q 'FROM t | WHERE color == ?c | SORT key | LIMIT ?n | KEEP key' --data "t=$tmp/t.ndjson" --param c=blue --param n=1)
 check "named, and LIMIT ?n" $'key:long\n2' "$out"
-out=$(q 'ROW a = ?1, b = ?2, c = ?1, d = ?3, e = ?4' --param x=1.5 --param '"s"' --param 9999999999 --param true)
+out=$(q 'ROW a = ?1, b = ?2, c = ?1, d = ?3, e = ?4' --param 1.5 --param '"s"' --param 9999999999 --param true)
 check "positional: types of the JSON values" $'a:double\tb:keyword\tc:double\td:long\te:boolean\n1.5\t"s"\t1.5\t9999999999\ttrue' "$out"
+out=$(q 'ROW a = [?, ?]' --param 1 --param 2.5)
+check "in a list literal" $'a:double\n[1.0,2.5]' "$out"
+out=$(q 'ROW a = ?' --param user=admin --param 2)
+check "named and unnamed refused (RequestXContent)" 'Params cannot contain both named and unnamed parameters; got [{user=admin}] and [{2}]' "$out"
+out=$(q 'ROW a = 1 | LIMIT ?' --param -5)
+check "a negative LIMIT" 'LIMIT must be an integer between 0 and 2147483647' "$out"
+out=$(q 'ROW a = ?2' --param n1=v1 --param n2=v2)
+check "a position counts named parameters" $'a:keyword\n"v2"' "$out"
 out=$(q 'ROW a = ?' --param 'hello world')
 check "not JSON: a string" $'a:keyword\n"hello world"' "$out"
 out=$(q 'ROW a = ?')

@@ -105,7 +105,7 @@ void add_diff(CLI::App& app, Registry& r) {
   sub->add_option("--function", d->a.functions, "NAME=FILE.kql: a workspace function (ASIM parser, watchlist)");
   sub->add_option("--mapping", d->a.mapping, "Elasticsearch index mapping JSON (Elastic)");
   add_date_order_option(sub, d->a.date_order);
-  add_workspace_options(sub, d->a.parser_dirs, d->a.watchlists, &d->a.value_lists);
+  add_workspace_options(sub, d->a.parser_dirs, d->a.watchlists, &d->a.value_lists, &d->a.completions);
   add_limit_options(sub, d->a.limits);
   r.add(sub, [d] { return run_diff(*d); });
 }

@@ -16,6 +16,7 @@ app::DataOptions explain_data_options(const ExplainArgs& a, bool elastic) {
   r.parser_dirs = a.parser_dirs;
   r.watchlists = a.watchlists;
   r.value_lists = a.value_lists;
+  r.completions = a.completions;
   r.mapping = a.mapping;
   r.limits = a.limits;
   r.date_order = a.date_order;
@@ -34,7 +35,7 @@ void add_explain(CLI::App& app, Registry& r) {
   sub->add_option("--function", a->functions, "NAME=FILE.kql workspace function (Sentinel)");
   sub->add_option("--mapping", a->mapping, "Elasticsearch index mapping JSON (Elastic)");
   add_date_order_option(sub, a->date_order);
-  add_workspace_options(sub, a->parser_dirs, a->watchlists, &a->value_lists);
+  add_workspace_options(sub, a->parser_dirs, a->watchlists, &a->value_lists, &a->completions);
   add_limit_options(sub, a->limits);
   r.add(sub, [a] {
     const std::string fam = rule_family(a->rule);

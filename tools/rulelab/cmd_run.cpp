@@ -22,7 +22,12 @@ std::optional<DateOrder> date_order_of(const std::string& order) {
 }
 
 void add_workspace_options(CLI::App* sub, std::vector<std::string>& parser_dirs, std::vector<std::string>& watchlists,
-                           std::vector<std::string>* value_lists) {
+                           std::vector<std::string>* value_lists, std::vector<std::string>* completions) {
+  if (completions)
+    sub->add_option("--completion", *completions,
+                    "FILE: what ES|QL COMPLETION's inference endpoint answers, one JSON object a line: {\"response\": \"...\"} with "
+                    "optional \"inference_id\" and \"prompt_contains\"; the first that fits a prompt answers it (repeatable)")
+        ->allow_extra_args(false);
   if (value_lists)
     sub->add_option("--value-list", *value_lists,
                   "ID=FILE: the items of the Kibana value list ID (one value a line, as Kibana imports and exports them) "
@@ -130,7 +135,7 @@ void add_run(CLI::App& app, Registry& r) {
   sub->add_option("rule", a->rule, "rule file (Sentinel YAML/ARM JSON/.kql, Elastic TOML/NDJSON export)")->required();
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   add_date_order_option(sub, a->date_order);
-  add_workspace_options(sub, a->parser_dirs, a->watchlists, &a->value_lists);
+  add_workspace_options(sub, a->parser_dirs, a->watchlists, &a->value_lists, &a->completions);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
@@ -158,16 +163,17 @@ void add_query(CLI::App& app, Registry& r) {
       ->allow_extra_args(false);  // one value per --param, taken whole (no `[a,b]` splitting)
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external, mappings.get());
   add_date_order_option(sub, a->date_order);
-  add_workspace_options(sub, a->parser_dirs, a->watchlists, nullptr);
+  add_workspace_options(sub, a->parser_dirs, a->watchlists, nullptr, &a->completions);
   add_limit_options(sub, a->limits);
   sub->add_flag("--no-pushdown", a->no_pushdown,
                 "Kusto: read every row into memory before the query runs; kuery, EQL: read every document (none dropped while reading); "
                 "ES|QL: read every field of every document before the query runs (no streaming)");
   r.add(sub, [a, sub, mappings] {
-    if (a->dialect != "esql" && sub->count("--param")) {
-      std::cerr << "rulelab query: --param applies to --dialect esql only\n";
-      return 2;
-    }
+    for (const auto* opt : {"--param", "--completion"})
+      if (a->dialect != "esql" && sub->count(opt)) {
+        std::cerr << "rulelab query: " << opt << " applies to --dialect esql only\n";
+        return 2;
+      }
     if (a->dialect != "eql") {
       for (const auto* opt : {"--tiebreaker", "--timestamp-field", "--event-category-field", "--max-samples-per-key"})
         if (sub->count(opt)) {

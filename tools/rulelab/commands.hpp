@@ -16,9 +16,10 @@
 namespace rulelab::cli {
 
 // --parsers DIR and --watchlist NAME[:KEY]=FILE.csv (Sentinel workspaces: ASIM parsers, watchlists).
-// Also --value-list ID=FILE (Elastic: the value lists exception entries of type "list" name).
+// Also --value-list ID=FILE (Elastic: the value lists exception entries of type "list" name) and
+// --completion FILE (ES|QL: the answers COMPLETION's inference endpoint gives), where given.
 void add_workspace_options(CLI::App* sub, std::vector<std::string>& parser_dirs, std::vector<std::string>& watchlists,
-                           std::vector<std::string>* value_lists);
+                           std::vector<std::string>* value_lists, std::vector<std::string>* completions = nullptr);
 
 // --timeout SECONDS and --max-rows N (core/limits.hpp), for every command that runs queries.
 void add_limit_options(CLI::App* sub, Limits& limits);
@@ -63,6 +64,7 @@ struct RunArgs {
   std::vector<std::string> parser_dirs;  // --parsers: ASIM parser YAML files or directories (Sentinel)
   std::vector<std::string> watchlists;   // --watchlist NAME[:KEY]=FILE.csv (Sentinel)
   std::vector<std::string> value_lists;  // --value-list ID=FILE (Elastic exception value lists)
+  std::vector<std::string> completions;  // --completion FILE (ES|QL COMPLETION answers)
   std::string mapping;                // Elasticsearch index mapping JSON (Elastic)
   bool strict = false;                // unreadable log records are fatal
   bool provenance = false;            // JSON output lists, per row, the input records it derives from
@@ -89,6 +91,7 @@ struct QueryArgs {
   std::string tiebreaker, timestamp_field, event_category_field;
   std::optional<std::size_t> max_samples_per_key;
   std::vector<std::string> params;  // ES|QL: --param NAME=VALUE or --param VALUE (the request's params)
+  std::vector<std::string> completions;  // ES|QL: --completion FILE (COMPLETION's answers)
   bool strict = false;
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Kusto)
   bool no_pushdown = false;           // Kusto: read every row into memory first; kuery, EQL: every document
@@ -105,7 +108,7 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings);
 // ---- explain ----------------------------------------------------------------------------------
 struct ExplainArgs {
   std::string rule, event, now, format = "table", schema_dir, mapping, date_order;
-  std::vector<std::string> data, functions, parser_dirs, watchlists, value_lists;
+  std::vector<std::string> data, functions, parser_dirs, watchlists, value_lists, completions;
   Limits limits;
 };
 int explain_sentinel(const ExplainArgs& a);  // tools/rulelab/sentinel_explain.cpp

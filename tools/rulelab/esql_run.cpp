@@ -73,6 +73,17 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
     }
     params.push_back(std::move(*p));
   }
+  // The API's params are either all named or all unnamed (RequestXContent).
+  std::string named, unnamed;
+  for (std::size_t k = 0; k < params.size(); ++k) {
+    std::string& list = params[k].name.empty() ? unnamed : named;
+    list += (list.empty() ? "{" : ", {") + a.params[k] + "}";
+  }
+  if (!named.empty() && !unnamed.empty()) {
+    std::cerr << "--param: Params cannot contain both named and unnamed parameters; got [" << named << "] and [" << unnamed
+              << "] (a value holding `=` after a name is named: quote it as JSON, --param '\"a=b\"')\n";
+    return 2;
+  }
   auto q = esql::parse_query(a.query, {}, params);
   if (!q) {
     std::cerr << q.error().format() << "\n";
@@ -125,6 +136,18 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
   esql::RunOptions opts;
   opts.now_ms = now_ms;
   opts.stream = !a.no_pushdown;
+  if (!a.completions.empty()) {
+    auto answers = std::make_shared<std::vector<esql::CompletionAnswer>>();
+    for (const auto& f : a.completions) {
+      auto r = esql::read_completion_answers(f);
+      if (!r) {
+        std::cerr << r.error().format() << "\n";
+        return 1;
+      }
+      answers->insert(answers->end(), r->begin(), r->end());
+    }
+    opts.completions = std::move(answers);
+  }
   auto r = esql::run_query(*q, catalog, opts);
   if (r.error) {
     std::cerr << r.error->error.format() << "\n";

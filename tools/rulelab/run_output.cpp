@@ -16,6 +16,7 @@ app::DataOptions data_options(const RunArgs& a, bool elastic) {
   d.parser_dirs = a.parser_dirs;
   d.watchlists = a.watchlists;
   d.value_lists = a.value_lists;
+  d.completions = a.completions;
   d.mapping = a.mapping;
   d.external = a.external;
   d.strict = a.strict;
