@@ -168,7 +168,12 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
   if (!types) return types.error();
   esql::Catalog catalog;
   for (const auto& s : data.data) {
-    auto r = catalog.add_index_file(s.name, s.file, *types);
+    // An index of an integration's data stream (logs-<dataset>-<namespace>) has the fields of
+    // that package's mapping, as Fleet's index template gives them, whether or not a document holds
+    // them (ES|QL lists a mapped field as a column, null where absent); the user's mapping wins.
+    elastic::FieldTypes own = *types;
+    const bool stream = own.add_data_stream(s.name);
+    auto r = catalog.add_index_file(s.name, s.file, stream ? own : *types);
     if (!r) return r.error();
   }
   // Index patterns of FROM that no data file matches: empty indices typed by ECS. (A LOOKUP JOIN's

@@ -8,6 +8,7 @@
 #include "app/value_lists.hpp"
 #include "core/schema.hpp"
 #include "engine/pushdown.hpp"
+#include "esql/parser.hpp"
 #include "kuery/runner.hpp"
 #include "kusto/parser.hpp"
 
@@ -138,7 +139,16 @@ std::vector<std::string> unmatched_data(const LoadedRule& rule, const DataOption
     return out;
   }
   if (rule.elastic) {
-    const auto& patterns = rule.elastic->index.empty() ? kuery::default_security_indices() : rule.elastic->index;
+    std::vector<std::string> patterns = rule.elastic->index.empty() ? kuery::default_security_indices() : rule.elastic->index;
+    if (rule.elastic->type == elastic::RuleType::Esql) {
+      // An ES|QL rule reads the indices its FROM names (Kibana ignores `index` for it).
+      auto q = esql::parse_query(rule.elastic->query);
+      if (!q) return out;
+      patterns.clear();
+      for (const auto& c : q->commands)
+        if (c.kind == esql::CommandKind::From) patterns.insert(patterns.end(), c.indices.begin(), c.indices.end());
+      if (patterns.empty()) return out;  // ROW
+    }
     bool any = false;
     for (const auto& d : data.data) any = any || !d.named || kuery::index_selected(patterns, d.name);
     if (!any) {

@@ -313,6 +313,18 @@ std::shared_ptr<const FieldTypes> FieldTypes::data_stream(std::string_view index
   return it->second.first;
 }
 
+bool FieldTypes::add_data_stream(std::string_view index, std::string* source) {
+  for (const auto& e : kIntegrationMappings)
+    if (field_pattern_matches(e.data_stream, index)) {
+      auto ok = add_mapping_json(joined(e.mapping), std::string("integration ") + e.package + " " + e.data_stream, MappingOrigin::Integration);
+      if (source)
+        *source = "data stream " + std::string(e.data_stream) + " (Elastic integration package " + e.package + ")" +
+                  (ok ? "" : " (its compiled-in mapping failed to load: " + ok.error().message + ")");
+      return static_cast<bool>(ok);
+    }
+  return false;
+}
+
 std::string FieldTypes::nested_ancestor(std::string_view name) const {
   for (std::size_t dot = name.rfind('.'); dot != std::string_view::npos && dot > 0; dot = name.rfind('.', dot - 1)) {
     auto r = lookup_plain(name.substr(0, dot));

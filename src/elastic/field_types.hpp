@@ -101,6 +101,10 @@ class FieldTypes {
   // compiled-in integration package), null when none does. `source` names it.
   // Parsed once per FieldTypes and data stream (a cache shared by copies of this object).
   std::shared_ptr<const FieldTypes> data_stream(std::string_view index, std::string* source = nullptr) const;
+  // Adds the mapping of that data stream's integration package (its explicit fields, analysis and
+  // dynamic templates, origin Integration: the user's mapping keeps precedence); false when the
+  // index belongs to no compiled-in data stream. `source` names it.
+  bool add_data_stream(std::string_view index, std::string* source = nullptr);
 
   // Adds an Elasticsearch mapping: the `GET index/_mapping` or `GET index` response
   // ({"idx":{"mappings":{...},"settings":{...}}}), a bare {"mappings":{...}} or {"properties":{...}}.

@@ -127,6 +127,8 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
         return 1;
       }
     }
+    // An integration data stream's index has its package's fields (the user's mapping wins).
+    types.add_data_stream(d.name);
     auto r = catalog.add_index_file(d.name, d.file, types);
     if (!r) {
       std::cerr << r.error().format() << "\n";
