@@ -17,6 +17,7 @@ const char* const kEcsRows[] = {
 #include "elastic/ecs_field_table.inc"
 };
 #include "elastic/integration_table.inc"
+#include "elastic/alerts_table.inc"
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -287,7 +288,29 @@ std::string joined(const char* const* parts) {
 }
 }  // namespace
 
+namespace {
+// Kibana's security detection alerts index (the alias and its backing indices).
+bool alerts_index(std::string_view index) {
+  return index.starts_with(".alerts-security.alerts-") || index.starts_with(".internal.alerts-security.alerts-");
+}
+constexpr const char* kAlertsSource =
+    "Kibana's security alerts index (alerts-as-data mapping: every ECS field and the kibana.* fields, dynamic false)";
+}  // namespace
+
 std::shared_ptr<const FieldTypes> FieldTypes::data_stream(std::string_view index, std::string* source) const {
+  if (alerts_index(index)) {
+    std::lock_guard<std::mutex> lock(stream_cache_->mutex);
+    auto it = stream_cache_->by_pattern.find(".alerts-security");
+    if (it == stream_cache_->by_pattern.end()) {
+      auto t = std::make_shared<FieldTypes>();
+      std::string note = kAlertsSource;
+      if (auto ok = t->add_mapping_json(joined(kAlertsMapping), "Kibana alerts-as-data", MappingOrigin::Integration); !ok)
+        note += " (its compiled-in mapping failed to load: " + ok.error().message + ")";
+      it = stream_cache_->by_pattern.emplace(".alerts-security", std::make_pair(std::shared_ptr<const FieldTypes>(std::move(t)), note)).first;
+    }
+    if (source) *source = it->second.second;
+    return it->second.first;
+  }
   // Fleet data streams are named <type>-<dataset>-<namespace>; the table's patterns end in "-*".
   const IntegrationMapping* hit = nullptr;
   for (const auto& e : kIntegrationMappings)
@@ -314,6 +337,11 @@ std::shared_ptr<const FieldTypes> FieldTypes::data_stream(std::string_view index
 }
 
 bool FieldTypes::add_data_stream(std::string_view index, std::string* source) {
+  if (alerts_index(index)) {
+    auto ok = add_mapping_json(joined(kAlertsMapping), "Kibana alerts-as-data", MappingOrigin::Integration);
+    if (source) *source = std::string(kAlertsSource) + (ok ? "" : " (its compiled-in mapping failed to load: " + ok.error().message + ")");
+    return static_cast<bool>(ok);
+  }
   for (const auto& e : kIntegrationMappings)
     if (field_pattern_matches(e.data_stream, index)) {
       auto ok = add_mapping_json(joined(e.mapping), std::string("integration ") + e.package + " " + e.data_stream, MappingOrigin::Integration);

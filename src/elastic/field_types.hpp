@@ -102,8 +102,10 @@ class FieldTypes {
   // Parsed once per FieldTypes and data stream (a cache shared by copies of this object).
   std::shared_ptr<const FieldTypes> data_stream(std::string_view index, std::string* source = nullptr) const;
   // Adds the mapping of that data stream's integration package (its explicit fields, analysis and
-  // dynamic templates, origin Integration: the user's mapping keeps precedence); false when the
-  // index belongs to no compiled-in data stream. `source` names it.
+  // dynamic templates, origin Integration: the user's mapping keeps precedence), or for Kibana's
+  // security alerts index (.alerts-security.alerts-*, .internal.alerts-security.alerts-*) the
+  // alerts-as-data mapping (every ECS field, the kibana.* fields, dynamic false); false when the
+  // index is neither. `source` names it.
   bool add_data_stream(std::string_view index, std::string* source = nullptr);
 
   // Adds an Elasticsearch mapping: the `GET index/_mapping` or `GET index` response

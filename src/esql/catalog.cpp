@@ -259,6 +259,11 @@ std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::
   for (const auto& [path, v] : seen) {
     if (std::find(user.begin(), user.end(), path) != user.end()) continue;
     auto rf = types.lookup(path);
+    // An index with `dynamic: false` indexes no field its mapping lacks: kept in _source, not a column.
+    if (!rf && !types.dynamic()) {
+      const auto pf = path.rfind('.') == std::string::npos ? std::nullopt : types.lookup(path.substr(0, path.rfind('.')));
+      if (!pf || pf->mapping.type_name != "geo_point") continue;  // (a geo_point's {lat, lon} is its own value)
+    }
     if (!rf) {
       std::size_t dot = path.rfind('.');
       if (dot != std::string::npos) {
@@ -542,7 +547,7 @@ StreamPlan stream_plan(const elastic::FieldTypes& types, const std::vector<std::
     auto rf = types.lookup(n);
     bool is_user = std::find(user.begin(), user.end(), n) != user.end();
     if (!rf) {
-      plan.watch.push_back(n);
+      if (types.dynamic()) plan.watch.push_back(n);  // (`dynamic: false`: never a column)
       continue;
     }
     const std::string& mt = rf->mapping.type_name;

@@ -286,7 +286,6 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
   IndexFields data_view(types);
   for (const auto* ix : selected)
     for (const auto& d : ix->docs) data_view.observe(d.source, d.shape);
-  res.dynamic_fields = data_view.dynamic_fields();
 
   auto parsed = parse_kuery(rule.query);
   if (!parsed.query) {
@@ -311,6 +310,10 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
       report(res.notes, "index " + ix->name + ": fields typed by " + c.fields->mapping_source());
     c.fields->set_data_view(&data_view);
     for (const auto& d : ix->docs) c.fields->observe(d.source, d.shape);
+    // The dynamic-mapping note names what each index's own mapping leaves dynamic (a data stream's
+    // or the alerts index's mapping types fields ECS does not know).
+    for (auto& f : c.fields->dynamic_fields())
+      if (std::find(res.dynamic_fields.begin(), res.dynamic_fields.end(), f) == res.dynamic_fields.end()) res.dynamic_fields.push_back(f);
     c.query.emplace(CompiledQuery::compile(*parsed.query->root, *c.fields, now));
     for (const auto& e : c.query->errors()) report(res.errors, format_issue(rule, text, e, "Elasticsearch would reject the query: "));
     for (const auto& n : c.query->notes()) report(res.notes, format_issue(rule, text, n, ""));
@@ -498,7 +501,6 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     res.indices.push_back(ix.name);
     for (const auto& d : ix.docs) data_view.observe(d.source, d.shape);
   }
-  res.dynamic_fields = data_view.dynamic_fields();
   auto parsed = parse_kuery(text);
   if (!parsed.query) {
     const LineInfo li = locate(text, parsed.failure->offset);
@@ -515,6 +517,8 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     if (auto m = "index " + ix.name + ": fields typed by " + fields.mapping_source(); reported.insert(m).second) res.notes.push_back(m);
     fields.set_data_view(&data_view);
     for (const auto& d : ix.docs) fields.observe(d.source, d.shape);
+    for (auto& f : fields.dynamic_fields())
+      if (std::find(res.dynamic_fields.begin(), res.dynamic_fields.end(), f) == res.dynamic_fields.end()) res.dynamic_fields.push_back(f);
     CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
     for (const auto& e : q.errors())
       if (auto m = fmt(e, "Elasticsearch would reject the query: "); reported.insert(m).second) res.errors.push_back(m);

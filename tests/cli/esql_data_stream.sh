@@ -18,6 +18,16 @@ out=$(q 'FROM logs-* | KEEP azure.auditlogs.no_such_field' logs-azure.auditlogs-
 check "neither mapped nor held: unknown" 'Unknown column [azure.auditlogs.no_such_field]' "$out"
 out=$(q 'FROM logs-* | WHERE azure.auditlogs.result_description IS NULL | STATS n = COUNT(*)' logs-azure.auditlogs-default)
 check "streamed too" $'n:long\n1' "$out"
+# Kibana's security alerts index: its alerts-as-data mapping (every ECS field, the kibana.* fields,
+# dynamic false: a field no template maps is not a column)
+echo '{"@timestamp":"2026-09-03T14:10:00Z","kibana":{"alert":{"risk_score":73,"rule":{"name":"r1"}}},"okta":{"foo":"bar"},"user":{"name":"jdoe"}}' >"$tmp/alert.ndjson"
+out=$("$RULELAB" query --dialect esql 'FROM .alerts-security.* | KEEP kibana.alert.risk_score, kibana.alert.rule.name, destination.ip, user.name' --data ".alerts-security.alerts-default=$tmp/alert.ndjson" 2>&1)
+check "alerts index: kibana.alert types, an absent ECS field" $'kibana.alert.risk_score:double	kibana.alert.rule.name:keyword	destination.ip:ip	user.name:keyword
+73.0	"r1"	null	"jdoe"' "$out"
+for p in "" --no-pushdown; do
+  out=$("$RULELAB" query --dialect esql 'FROM .alerts-security.* | KEEP okta.foo' --data ".alerts-security.alerts-default=$tmp/alert.ndjson" $p 2>&1)
+  check "alerts index: an unmapped field is no column $p" 'Unknown column [okta.foo]' "$out"
+done
 echo '{"id":"d1","rule_id":"esql-ds","name":"Added users","type":"esql","language":"esql","query":"FROM logs-azure.auditlogs-* METADATA _id, _version, _index | WHERE azure.auditlogs.operation_name == \"Add user\" AND azure.auditlogs.result_description IS NULL | KEEP @timestamp, azure.auditlogs.identity","from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low"}' >"$tmp/rule.ndjson"
 out=$("$RULELAB" run "$tmp/rule.ndjson" --data "logs-azure.auditlogs-default=$tmp/a.ndjson" --now 2026-09-03T14:30:00Z 2>&1)
 check "rule run" 'alerts:  1' "$out"
