@@ -29,6 +29,14 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
 
 // ECS and integration field types, plus the user's --mapping FILE.
 Result<elastic::FieldTypes> load_field_types(const std::string& mapping);
+// The field types of one index that belongs to an integration's data stream or is Kibana's
+// security alerts index: `shared` (ECS + the user's mapping) with that mapping added under the
+// user's. ECS stays the fallback for a field the package does not map, also where the package's
+// mapping is `dynamic: false` (Fleet's own component templates map some ECS fields there, e.g.
+// event.agent_id_status and event.ingested, which the compiled-in package mappings lack); the
+// alerts index maps every ECS field itself. nullopt when the index is neither.
+Result<std::optional<elastic::FieldTypes>> index_field_types(const std::string& mapping, const elastic::FieldTypes& shared,
+                                                             const std::string& index);
 
 // A document as JSON (null when absent).
 nlohmann::ordered_json document_json(const kuery::DocRef* d);

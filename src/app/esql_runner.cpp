@@ -49,6 +49,9 @@ class EsqlRunner : public Runner {
     opts.where = where_;
     opts.stream = !no_pushdown_;
     opts.completions = completions_;
+    if (completions_ && std::none_of(query_.commands.begin(), query_.commands.end(),
+                                     [](const esql::Command& c) { return c.kind == esql::CommandKind::Completion; }))
+      out.notes.push_back("--completion is not used: the rule's query has no COMPLETION");
     if (completions_)
       for (const auto& c : query_.commands)
         if (c.kind == esql::CommandKind::Completion && !c.field.empty()) {
@@ -171,9 +174,9 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
     // An index of an integration's data stream (logs-<dataset>-<namespace>) has the fields of
     // that package's mapping, as Fleet's index template gives them, whether or not a document holds
     // them (ES|QL lists a mapped field as a column, null where absent); the user's mapping wins.
-    elastic::FieldTypes own = *types;
-    const bool stream = own.add_data_stream(s.name);
-    auto r = catalog.add_index_file(s.name, s.file, stream ? own : *types);
+    auto own = index_field_types(data.mapping, *types, s.name);
+    if (!own) return own.error();
+    auto r = catalog.add_index_file(s.name, s.file, *own ? **own : *types);
     if (!r) return r.error();
   }
   // Index patterns of FROM that no data file matches: empty indices typed by ECS. (A LOOKUP JOIN's

@@ -252,7 +252,8 @@ std::string dynamic_type(const nlohmann::json& v) {
   return "keyword";
 }
 
-std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::map<std::string, std::string>& seen = {}) {
+std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::map<std::string, std::string>& seen = {},
+                                   const std::vector<std::string>* wanted = nullptr) {
   std::vector<FieldSpec> out;
   std::vector<std::string> user = types.user_fields();
   std::vector<std::string> points;  // geo_point fields whose {lat, lon} objects were seen as leaves
@@ -288,6 +289,11 @@ std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::
   for (const auto& name : user) {
     auto rf = types.lookup(name);
     if (!rf) continue;
+    // A field of an integration's (or the alerts index's) mapping that no document holds: a null
+    // column Elasticsearch lists, kept only where the query names it (thousands of them otherwise).
+    if (wanted && rf->origin == elastic::MappingOrigin::Integration && !seen.count(name) &&
+        std::find(wanted->begin(), wanted->end(), name) == wanted->end())
+      continue;
     const std::string& mt = rf->mapping.type_name;
     if (mt == "object" || mt == "nested" || mt == "alias") continue;
     FieldSpec f{name, rf->source_path, mt, esql_type(mt)};
@@ -422,7 +428,7 @@ std::vector<std::string> referenced_fields(const Query& q) {
     for (const auto& p : c.patterns)
       if (c.kind != CommandKind::Dissect && c.kind != CommandKind::Grok && p.find('*') == std::string::npos) out.push_back(p);
     for (const auto& [a, b] : c.renames) out.push_back(a);
-    if (!c.field.empty()) out.push_back(c.field);
+    if (!c.field.empty() && c.kind != CommandKind::Completion) out.push_back(c.field);  // (COMPLETION: its endpoint)
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -441,7 +447,7 @@ Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::
   return std::size_t{0};
 }
 
-Result<Index> load_streamed(const Index& lazy, bool with_sources) {
+Result<Index> load_streamed(const Index& lazy, bool with_sources, const std::vector<std::string>* wanted) {
   std::ifstream in(lazy.file, std::ios::binary);
   if (!in) return Error("cannot read " + lazy.file);
   std::stringstream ss;
@@ -456,10 +462,10 @@ Result<Index> load_streamed(const Index& lazy, bool with_sources) {
     if (arr.is_discarded() || !arr.is_array()) return Error("not a JSON array of documents", lazy.file, 1, 1);
     std::string nd;
     for (const auto& d : arr) nd += d.dump() + "\n";
-    auto r = one.add_index(lazy.name, nd, lazy.file, *lazy.stream_types);
+    auto r = one.add_index(lazy.name, nd, lazy.file, *lazy.stream_types, wanted);
     if (!r) return r.error();
   } else {
-    auto r = one.add_index(lazy.name, text, lazy.file, *lazy.stream_types);
+    auto r = one.add_index(lazy.name, text, lazy.file, *lazy.stream_types, wanted);
     if (!r) return r.error();
   }
   return one.indices()[0];
@@ -650,7 +656,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
 }
 
 Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view ndjson, const std::string& file,
-                                       const elastic::FieldTypes& types) {
+                                       const elastic::FieldTypes& types, const std::vector<std::string>* wanted) {
   Index idx;
   idx.name = name;
   idx.file = file;
@@ -673,7 +679,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
       leaf_paths(doc, "", seen);
     }
   }
-  auto specs = field_specs(types, seen);
+  auto specs = field_specs(types, seen, wanted);
   for (const auto& f : specs) idx.data.columns.push_back(Column{f.name, f.type, {}});
   std::vector<MalformedField> bad(specs.size());
   std::size_t line_no = 0, start = 0;
@@ -714,12 +720,13 @@ Result<std::vector<CompletionAnswer>> read_completion_answers(const std::string&
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string text = ss.str();
-  std::vector<std::pair<nlohmann::json, std::size_t>> items;  // object, line
+  std::vector<std::pair<nlohmann::json, std::size_t>> items;  // object, line (an array: its position)
   const std::size_t first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && text[first] == '[') {
+  const bool is_array = first != std::string::npos && text[first] == '[';
+  if (is_array) {
     nlohmann::json arr = nlohmann::json::parse(text, nullptr, false);
     if (arr.is_discarded() || !arr.is_array()) return Error("not a JSON array of answers", file, 1, 1);
-    for (auto& a : arr) items.emplace_back(std::move(a), 1);
+    for (auto& a : arr) items.emplace_back(std::move(a), items.size() + 1);  // (the element's position)
   } else {
     std::size_t line = 0, start = 0;
     while (start < text.size()) {
@@ -738,7 +745,7 @@ Result<std::vector<CompletionAnswer>> read_completion_answers(const std::string&
     if (!j.is_object()) return Error("an answer is a JSON object: {\"response\": \"...\"}", file, line, 1);
     CompletionAnswer a;
     a.file = file;
-    a.line = line;
+    (is_array ? a.element : a.line) = line;
     bool has_response = false;
     for (const auto& [k, v] : j.items()) {
       if (k == "response") {

@@ -74,8 +74,11 @@ class Catalog {
  public:
   // Documents: NDJSON text (one _source a line); fields typed by `types` (the index mapping, and
   // ECS when the caller adds it). Fields the mapping does not know are left out and counted.
+  // `wanted`: when given, a field that only an integration's or the alerts index's mapping names
+  // (thousands of fields) and no document holds is a column only when it is one of these (the
+  // fields a query references); null: every mapped field is a column.
   Result<std::size_t> add_index(const std::string& name, std::string_view ndjson, const std::string& file,
-                                const elastic::FieldTypes& types);
+                                const elastic::FieldTypes& types, const std::vector<std::string>* wanted = nullptr);
   // An index with no documents whose columns are the mapped fields (rule checks over ECS).
   void add_empty_index(const std::string& name, const elastic::FieldTypes& types);
   // An index with no documents whose columns are `names`, typed by `types` (ECS), null-typed when
@@ -109,7 +112,8 @@ struct CompletionAnswer {
   std::string prompt_contains;  // empty: any prompt
   std::optional<std::string> response;  // nullopt: the answer is null
   std::string file;
-  std::size_t line = 0;
+  std::size_t line = 0;     // in a file of one answer a line
+  std::size_t element = 0;  // in a file of one JSON array: the answer's position (1-based); 0: not
 };
 // Reads answers from a file: one JSON object a line (or one JSON array of objects) with
 // "response" (a string or null) and optionally "inference_id" and "prompt_contains".

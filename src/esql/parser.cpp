@@ -664,8 +664,11 @@ struct Builder {
           c.field = name_text(ch->string_view());
         } else if (ch->is_type<g::map_expr>()) {
           ExprPtr m = expr(*ch);
-          for (const auto& [k, v] : m->options)
-            if (k == "inference_id" && v.size() == 1) c.field = v[0].s;
+          for (std::size_t k = 0; k < m->options.size(); ++k) {
+            const auto& [key, v] = m->options[k];
+            if (key == "inference_id" && v.size() == 1) c.field = v[0].s;
+            else if (key != "timeout") fail("Invalid option [" + key + "] in COMPLETION, expected one of [inference_id, timeout]", m->args[k]->begin);
+          }
           if (c.field.empty()) fail("COMPLETION needs the inference_id of its inference endpoint", ch->begin().byte);
         }
       }

@@ -1249,13 +1249,26 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
 // values joined by newlines, as Elasticsearch's InputTextReader reads a multi-value; null gives
 // null without asking) is answered by the first of the user's answers that fits (--completion),
 // in a keyword column that replaces one of the same name. A prompt no answer fits is an error.
-void completion(const Command& c, Page& page, EvalCtx& ctx, const RunOptions& opts, TraceState* trace) {
+void completion(const Command& c, Page& page, EvalCtx& ctx, const RunOptions& opts, RunOutput& out_notes, TraceState* trace) {
+  if ((c.fields.empty() || c.field.empty()) && opts.completions)
+    throw QueryError("syntax error: expected COMPLETION [column =] prompt WITH { \"inference_id\": \"...\" }", c.offset);
   if (c.fields.empty() || c.field.empty())
     throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
   if (!opts.completions)
     throw QueryError("COMPLETION needs an inference endpoint of an Elasticsearch cluster; rulelab has none (give its answers with "
                      "--completion FILE)",
                      c.offset, true, true);
+  // Elasticsearch 9.3+ hands COMPLETION at most 100 rows (esql.command.completion.limit, applied
+  // before the command): the rows after them are dropped.
+  constexpr std::size_t kCompletionLimit = 100;
+  if (page.rows() > kCompletionLimit) {
+    out_notes.notes.push_back("COMPLETION reads at most " + std::to_string(kCompletionLimit) +
+                              " rows (esql.command.completion.limit, Elasticsearch 9.3 and later): " +
+                              std::to_string(page.rows() - kCompletionLimit) + " row(s) after them dropped before it");
+    std::vector<std::size_t> first(kCompletionLimit);
+    std::iota(first.begin(), first.end(), 0);
+    keep_rows(page, first);
+  }
   const Assign& a = c.fields[0];
   Column prompt = eval(*a.expr, ctx);
   if (!is_string(prompt.type) && prompt.type != Type::Null)
@@ -1283,7 +1296,8 @@ void completion(const Command& c, Page& page, EvalCtx& ctx, const RunOptions& op
     }
     if (trace && trace->step.note.empty() && std::find(trace->before.begin(), trace->before.end(), r) != trace->before.end()) {
       const std::string said = hit->response ? (hit->response->size() > 120 ? hit->response->substr(0, 120) + "..." : *hit->response) : "null";
-      trace->step.note = "answered by " + hit->file + ":" + std::to_string(hit->line) + " (stands in for " + c.field + "): " + said;
+      trace->step.note = "answered by " + hit->file + (hit->element ? "[" + std::to_string(hit->element) + "]" : ":" + std::to_string(hit->line)) +
+                         " (stands in for " + c.field + "): " + said;
     }
     if (hit->response) out.cells.push_back(Cell{Scalar::of_str(*hit->response)});
     else out.cells.emplace_back();
@@ -1595,7 +1609,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
     case CommandKind::Enrich:
       throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
     case CommandKind::LookupJoin: lookup_join(c, page, all, warn, q.text, trace); break;
-    case CommandKind::Completion: completion(c, page, ctx, opts, trace); break;
+    case CommandKind::Completion: completion(c, page, ctx, opts, out, trace); break;
     case CommandKind::Other:
       throw QueryError("command " + c.keyword + " is not supported by rulelab", c.offset, true);
   }
@@ -2147,7 +2161,8 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
       all.push_back(&idx);
       continue;
     }
-    auto l = load_streamed(idx, needs_documents(q));
+    const std::vector<std::string> wanted = referenced_fields(q);
+    auto l = load_streamed(idx, needs_documents(q), &wanted);
     if (!l) {
       result.error = RunError{l.error(), false};
       return result;

@@ -43,7 +43,8 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
 
 // The whole index (every field), as add_index makes it from the file; with_sources: with each
 // document (Index::sources), for queries that read them (KQL, MATCH, `:`, _source, _ignored).
-Result<Index> load_streamed(const Index& idx, bool with_sources);
+// `wanted`: as Catalog::add_index (the fields the query references).
+Result<Index> load_streamed(const Index& idx, bool with_sources, const std::vector<std::string>* wanted = nullptr);
 
 // Whether a document value is one its mapped field's type cannot take (`mapping_type`, e.g.
 // "long", "ip", "date"): Elasticsearch does not index it and, where the index ignores malformed

@@ -42,4 +42,20 @@ check "no answer fits" 'no --completion answer fits the prompt of row 1 (endpoin
 printf '%s\n' '{"respons":"r"}' >"$tmp/bad.ndjson"
 out=$("$RULELAB" query --dialect esql 'ROW q = "hello" | COMPLETION q WITH { "inference_id": "x" }' --completion "$tmp/bad.ndjson" 2>&1)
 check "a misspelt key" 'bad.ndjson:1:1: unknown key "respons"' "$out"
+# Elasticsearch 9.3+ hands COMPLETION at most 100 rows (esql.command.completion.limit), said in a note
+for i in $(seq 1 150); do echo "{\"p\":\"prompt $i\"}"; done >"$tmp/rows.ndjson"
+printf '%s\n' '{"response":"ok"}' >"$tmp/any.ndjson"
+out=$("$RULELAB" query --dialect esql 'FROM r | COMPLETION a = p WITH { "inference_id": "x" } | STATS n = COUNT(*)' --data "r=$tmp/rows.ndjson" --completion "$tmp/any.ndjson" 2>&1)
+check "100 rows reach COMPLETION" $'n:long\n100' "$out"
+check "the limit's note" '50 row(s) after them dropped before it' "$out"
+out=$("$RULELAB" query --dialect esql 'ROW q = "x" | COMPLETION q WITH { "inference_id": "x", "temperature": 1 }' --completion "$tmp/any.ndjson" 2>&1)
+check "an unknown option" 'Invalid option [temperature] in COMPLETION, expected one of [inference_id, timeout]' "$out"
+out=$("$RULELAB" query --dialect esql 'ROW q = "x" | COMPLETION q WITH' --completion "$tmp/any.ndjson" 2>&1)
+check "an endpoint missing" 'syntax error: expected COMPLETION [column =] prompt WITH' "$out"
+printf '%s' '[{"prompt_contains":"zzz","response":"a"},{"response":"b"}]' >"$tmp/arr.json"
+out=$("$RULELAB" explain "$tmp/rule.ndjson" "${data[@]}" --completion "$tmp/arr.json" --event 1 2>&1)
+check "an answer of a JSON array named by its position" 'arr.json[2]' "$out"
+echo '{"id":"n1","rule_id":"esql-no","name":"No LLM","type":"esql","language":"esql","query":"FROM logs-* | KEEP user.name","from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low"}' >"$tmp/plain.ndjson"
+out=$("$RULELAB" run "$tmp/plain.ndjson" "${data[@]}" --completion "$tmp/any.ndjson" 2>&1)
+check "answers a rule does not use" '--completion is not used: the rule' "$out"
 exit $fail

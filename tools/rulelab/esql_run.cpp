@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/data_spec.hpp"
+#include "app/elastic_data.hpp"
 #include "commands.hpp"
 #include "core/datetime.hpp"
 #include "esql/engine.hpp"
@@ -127,9 +128,14 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
         return 1;
       }
     }
-    // An integration data stream's index has its package's fields (the user's mapping wins).
-    types.add_data_stream(d.name);
-    auto r = catalog.add_index_file(d.name, d.file, types);
+    // An integration data stream's index (or Kibana's alerts index) has that mapping's fields, under
+    // the user's (app::index_field_types).
+    auto own = app::index_field_types(mfile, types, d.name);
+    if (!own) {
+      std::cerr << own.error().format() << "\n";
+      return 1;
+    }
+    auto r = catalog.add_index_file(d.name, d.file, *own ? **own : types);
     if (!r) {
       std::cerr << r.error().format() << "\n";
       return 1;
