@@ -35,8 +35,7 @@ Result<elastic::FieldTypes> load_field_types(const std::string& mapping);
 // mapping is `dynamic: false` (Fleet's own component templates map some ECS fields there, e.g.
 // event.agent_id_status and event.ingested, which the compiled-in package mappings lack); the
 // alerts index maps every ECS field itself. nullopt when the index is neither.
-Result<std::optional<elastic::FieldTypes>> index_field_types(const std::string& mapping, const elastic::FieldTypes& shared,
-                                                             const std::string& index);
+std::optional<elastic::FieldTypes> index_field_types(const elastic::FieldTypes& shared, const std::string& index);
 
 // A document as JSON (null when absent).
 nlohmann::ordered_json document_json(const kuery::DocRef* d);

@@ -174,9 +174,8 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
     // An index of an integration's data stream (logs-<dataset>-<namespace>) has the fields of
     // that package's mapping, as Fleet's index template gives them, whether or not a document holds
     // them (ES|QL lists a mapped field as a column, null where absent); the user's mapping wins.
-    auto own = index_field_types(data.mapping, *types, s.name);
-    if (!own) return own.error();
-    auto r = catalog.add_index_file(s.name, s.file, *own ? **own : *types);
+    const auto own = index_field_types(*types, s.name);
+    auto r = catalog.add_index_file(s.name, s.file, own ? *own : *types);
     if (!r) return r.error();
   }
   // Index patterns of FROM that no data file matches: empty indices typed by ECS. (A LOOKUP JOIN's
@@ -191,13 +190,9 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
     }
   EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, nullptr};
   if (!data.completions.empty()) {
-    auto answers = std::make_shared<std::vector<esql::CompletionAnswer>>();
-    for (const auto& f : data.completions) {
-      auto r = esql::read_completion_answers(f);
-      if (!r) return r.error();
-      answers->insert(answers->end(), r->begin(), r->end());
-    }
-    prepared.completions = std::move(answers);
+    auto answers = esql::read_completion_answers(data.completions);
+    if (!answers) return answers.error();
+    prepared.completions = std::move(*answers);
   }
   // Exception items: each evaluated once over the documents of the indices FROM reads (read as
   // kuery and EQL read them, typed the same), the matches kept per index by document position; a

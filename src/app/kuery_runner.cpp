@@ -81,12 +81,10 @@ Result<elastic::FieldTypes> load_field_types(const std::string& mapping) {
   return types;
 }
 
-Result<std::optional<elastic::FieldTypes>> index_field_types(const std::string& mapping, const elastic::FieldTypes& shared,
-                                                             const std::string& index) {
-  (void)mapping;  // (the user's mapping is in `shared` already and keeps precedence)
-  elastic::FieldTypes own = shared;
-  if (!own.add_data_stream(index)) return std::optional<elastic::FieldTypes>{};
-  return std::optional<elastic::FieldTypes>(std::move(own));
+std::optional<elastic::FieldTypes> index_field_types(const elastic::FieldTypes& shared, const std::string& index) {
+  elastic::FieldTypes own = shared;  // (the user's mapping, in `shared`, keeps precedence)
+  if (!own.add_data_stream(index)) return std::nullopt;
+  return own;
 }
 
 ordered_json document_json(const kuery::DocRef* d) {

@@ -293,6 +293,12 @@ namespace {
 bool alerts_index(std::string_view index) {
   return index.starts_with(".alerts-security.alerts-") || index.starts_with(".internal.alerts-security.alerts-");
 }
+// The compiled-in integration data stream an index name belongs to, if any.
+const IntegrationMapping* integration_of(std::string_view index) {
+  for (const auto& e : kIntegrationMappings)
+    if (field_pattern_matches(e.data_stream, index)) return &e;
+  return nullptr;
+}
 constexpr const char* kAlertsSource =
     "Kibana's security alerts index (alerts-as-data mapping: every ECS field and the kibana.* fields, dynamic false)";
 }  // namespace
@@ -312,12 +318,7 @@ std::shared_ptr<const FieldTypes> FieldTypes::data_stream(std::string_view index
     return it->second.first;
   }
   // Fleet data streams are named <type>-<dataset>-<namespace>; the table's patterns end in "-*".
-  const IntegrationMapping* hit = nullptr;
-  for (const auto& e : kIntegrationMappings)
-    if (field_pattern_matches(e.data_stream, index)) {
-      hit = &e;
-      break;
-    }
+  const IntegrationMapping* hit = integration_of(index);
   if (!hit) return nullptr;
   std::lock_guard<std::mutex> lock(stream_cache_->mutex);
   auto it = stream_cache_->by_pattern.find(hit->data_stream);
@@ -342,15 +343,13 @@ bool FieldTypes::add_data_stream(std::string_view index, std::string* source) {
     if (source) *source = std::string(kAlertsSource) + (ok ? "" : " (its compiled-in mapping failed to load: " + ok.error().message + ")");
     return static_cast<bool>(ok);
   }
-  for (const auto& e : kIntegrationMappings)
-    if (field_pattern_matches(e.data_stream, index)) {
-      auto ok = add_mapping_json(joined(e.mapping), std::string("integration ") + e.package + " " + e.data_stream, MappingOrigin::Integration);
-      if (source)
-        *source = "data stream " + std::string(e.data_stream) + " (Elastic integration package " + e.package + ")" +
-                  (ok ? "" : " (its compiled-in mapping failed to load: " + ok.error().message + ")");
-      return static_cast<bool>(ok);
-    }
-  return false;
+  const IntegrationMapping* hit = integration_of(index);
+  if (!hit) return false;
+  auto ok = add_mapping_json(joined(hit->mapping), std::string("integration ") + hit->package + " " + hit->data_stream, MappingOrigin::Integration);
+  if (source)
+    *source = "data stream " + std::string(hit->data_stream) + " (Elastic integration package " + hit->package + ")" +
+              (ok ? "" : " (its compiled-in mapping failed to load: " + ok.error().message + ")");
+  return static_cast<bool>(ok);
 }
 
 std::string FieldTypes::nested_ancestor(std::string_view name) const {

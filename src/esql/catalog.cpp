@@ -714,7 +714,8 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   return rows;
 }
 
-Result<std::vector<CompletionAnswer>> read_completion_answers(const std::string& file) {
+namespace {
+Result<std::vector<CompletionAnswer>> read_completion_file(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return Error("cannot read " + file);
   std::stringstream ss;
@@ -764,6 +765,17 @@ Result<std::vector<CompletionAnswer>> read_completion_answers(const std::string&
   }
   if (out.empty()) return Error("no answer in the file", file);
   return out;
+}
+}  // namespace
+
+Result<std::shared_ptr<const std::vector<CompletionAnswer>>> read_completion_answers(const std::vector<std::string>& files) {
+  auto answers = std::make_shared<std::vector<CompletionAnswer>>();
+  for (const auto& f : files) {
+    auto r = read_completion_file(f);
+    if (!r) return r.error();
+    answers->insert(answers->end(), r->begin(), r->end());
+  }
+  return std::shared_ptr<const std::vector<CompletionAnswer>>(std::move(answers));
 }
 
 bool value_is_malformed(DynRef v, const std::string& mapping_type) {

@@ -115,9 +115,9 @@ struct CompletionAnswer {
   std::size_t line = 0;     // in a file of one answer a line
   std::size_t element = 0;  // in a file of one JSON array: the answer's position (1-based); 0: not
 };
-// Reads answers from a file: one JSON object a line (or one JSON array of objects) with
-// "response" (a string or null) and optionally "inference_id" and "prompt_contains".
-Result<std::vector<CompletionAnswer>> read_completion_answers(const std::string& file);
+// Reads answers from files (in order): each one JSON object a line (or one JSON array of objects)
+// with "response" (a string or null) and optionally "inference_id" and "prompt_contains".
+Result<std::shared_ptr<const std::vector<CompletionAnswer>>> read_completion_answers(const std::vector<std::string>& files);
 
 struct RunOptions {
   std::int64_t now_ms = 0;          // NOW(); the run's clock

@@ -607,14 +607,15 @@ struct Builder {
     } else if (n.is_type<g::limit_cmd>()) {
       c.kind = CommandKind::Limit;
       std::string_view v = n.children[0]->string_view();
-      std::string digits(v);
+      bool ok = true;
       if (v[0] == '?') {
         ExprPtr p = param(*n.children[0]->children[0]);
-        if (p->type != Type::Integer) fail("LIMIT must be an integer between 0 and 2147483647", n.children[0]->begin().byte);
-        digits = std::to_string(p->value[0].i);
+        ok = p->type == Type::Integer;
+        if (ok) c.limit = p->value[0].i;
+      } else {
+        ok = std::from_chars(v.data(), v.data() + v.size(), c.limit).ec == std::errc();
       }
-      auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), c.limit);
-      if (ec != std::errc() || c.limit < 0 || c.limit > std::numeric_limits<std::int32_t>::max())
+      if (!ok || c.limit < 0 || c.limit > std::numeric_limits<std::int32_t>::max())
         fail("LIMIT must be an integer between 0 and 2147483647", n.children[0]->begin().byte);
     } else if (n.is_type<g::dissect_cmd>() || n.is_type<g::grok_cmd>()) {
       c.kind = n.is_type<g::dissect_cmd>() ? CommandKind::Dissect : CommandKind::Grok;

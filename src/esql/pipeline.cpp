@@ -926,6 +926,32 @@ std::string malformed_note(const Index& idx, const std::string& field, const std
   return elastic::malformed_note(idx.name + " (" + idx.file + ")", field, mtype, m.values, m.first_line, m.first_value);
 }
 
+// The union of the indices' fields, sorted by name (as ES|QL lists an index's fields); a field the
+// indices type two ways is unsupported.
+std::vector<Column> union_columns(const std::vector<const Index*>& indices) {
+  std::map<std::string, Type> cols;
+  for (const Index* idx : indices)
+    for (const auto& col : idx->data.columns) {
+      auto [it, fresh] = cols.emplace(col.name, col.type);
+      if (!fresh && it->second != col.type) it->second = Type::Unsupported;
+    }
+  std::vector<Column> out;
+  for (const auto& [name, type] : cols) out.push_back(Column{name, type, {}});
+  return out;
+}
+
+// Appends rows `sel` of `idx` to union_columns' columns (null where the index lacks the column or
+// the column is unsupported).
+void append_rows(std::vector<Column>& cols, const Index& idx, const std::vector<std::size_t>& sel) {
+  for (auto& col : cols) {
+    const int src = idx.data.find(col.name);
+    for (auto r : sel) {
+      if (src < 0 || col.type == Type::Unsupported) col.cells.emplace_back();
+      else col.cells.push_back(idx.data.columns[static_cast<std::size_t>(src)].cells[r]);
+    }
+  }
+}
+
 Page source_page(const Command& c, const std::vector<const Index*>& all, const RunOptions& opts, std::vector<std::string>& names,
                  std::map<std::size_t, std::pair<std::size_t, std::size_t>>& documents, std::vector<std::string>& notes,
                  std::map<std::size_t, std::size_t>& excluded) {
@@ -942,14 +968,7 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
       notes.push_back(malformed_note(*idx, field, mtype, m));
     }
   for (const Index* idx : all) names.push_back(idx->name);
-  // Columns: union of the indices' fields, sorted by name (as ES|QL lists an index's fields).
-  std::map<std::string, Type> cols;
-  for (const Index* idx : chosen)
-    for (const auto& col : idx->data.columns) {
-      auto [it, fresh] = cols.emplace(col.name, col.type);
-      if (!fresh && it->second != col.type) it->second = Type::Unsupported;
-    }
-  for (const auto& [name, type] : cols) out.columns.push_back(Column{name, type, {}});
+  out.columns = union_columns(chosen);
   std::vector<Column> meta = metadata_columns(c);
   for (std::size_t ci = 0; ci < chosen.size(); ++ci) {
     const Index& idx = *chosen[ci];
@@ -967,13 +986,7 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
       }
       sel.push_back(r);
     }
-    for (auto& col : out.columns) {
-      int src = idx.data.find(col.name);
-      for (auto r : sel) {
-        if (src < 0 || col.type == Type::Unsupported) col.cells.emplace_back();
-        else col.cells.push_back(idx.data.columns[static_cast<std::size_t>(src)].cells[r]);
-      }
-    }
+    append_rows(out.columns, idx, sel);
     for (auto& m : meta)
       for (auto r : sel) {
         if (m.name == "_id" || m.name == "_index" || m.name == "_version" || m.name == "_score")
@@ -1048,6 +1061,13 @@ const char* not_source_before(const Query& q, std::size_t ci) {
   return ns;
 }
 
+// A command's text as written, without the whitespace before the next `|`.
+std::string command_text(std::string_view text, const Command& c) {
+  std::string_view s = text.substr(std::min(c.offset, text.size()), c.end > c.offset ? c.end - c.offset : 0);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
 // LOOKUP JOIN's family of a join key's type (ES|QL "LOOKUP JOIN", data type compatibility): keys
 // join within a family; 0: the type cannot be a join key on the lookup side.
 int join_family(Type t, bool lookup_side) {
@@ -1115,29 +1135,15 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
     if (idx->streamed()) throw QueryError("the lookup index [" + name + "] was not loaded", at);
   Page merged;
   std::vector<std::pair<const Index*, std::size_t>> doc_of;  // per lookup row: its index and row there
-  if (parts.size() > 1) {
-    std::map<std::string, Type> cols;
-    for (const Index* idx : parts)
-      for (const auto& col : idx->data.columns) {
-        auto [it, fresh] = cols.emplace(col.name, col.type);
-        if (!fresh && it->second != col.type) it->second = Type::Unsupported;
-      }
-    for (const auto& [n, t] : cols) merged.columns.push_back(Column{n, t, {}});
-    for (const Index* idx : parts) {
-      for (auto& col : merged.columns) {
-        const int src = idx->data.find(col.name);
-        for (std::size_t r = 0; r < idx->data.rows(); ++r) {
-          if (src < 0 || col.type == Type::Unsupported) col.cells.emplace_back();
-          else col.cells.push_back(idx->data.columns[static_cast<std::size_t>(src)].cells[r]);
-        }
-      }
-      for (std::size_t r = 0; r < idx->data.rows(); ++r) {
-        merged.origin.push_back(-1);
-        doc_of.emplace_back(idx, r);
-      }
+  if (parts.size() > 1) merged.columns = union_columns(parts);
+  for (const Index* idx : parts) {
+    std::vector<std::size_t> rows(idx->data.rows());
+    std::iota(rows.begin(), rows.end(), 0);
+    if (parts.size() > 1) {
+      append_rows(merged.columns, *idx, rows);
+      merged.origin.insert(merged.origin.end(), rows.size(), -1);
     }
-  } else {
-    for (std::size_t r = 0; r < parts[0]->data.rows(); ++r) doc_of.emplace_back(parts[0], r);
+    for (std::size_t r : rows) doc_of.emplace_back(idx, r);
   }
   const Page& right = parts.size() > 1 ? merged : parts[0]->data;
   auto upper = [](Type t) {
@@ -1237,9 +1243,7 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
     }
   }
   if (multi) {
-    std::string_view cmd = text.substr(std::min(c.offset, text.size()), c.end > c.offset ? c.end - c.offset : 0);
-    while (!cmd.empty() && std::isspace(static_cast<unsigned char>(cmd.back()))) cmd.remove_suffix(1);
-    warn.add(warn.where(c.offset) + "evaluation of [" + std::string(cmd) + "] failed, treating result as null. Only first 20 failures recorded.");
+    warn.add(warn.where(c.offset) + "evaluation of [" + command_text(text, c) + "] failed, treating result as null. Only first 20 failures recorded.");
     warn.add(warn.where(c.offset) + "java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value");
   }
   page = std::move(out);
@@ -2196,8 +2200,7 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
       trace->step = TraceStep{};
       TraceStep& step = trace->step;
       step.command = ci;
-      step.text = q.text.substr(c.offset, c.end > c.offset ? c.end - c.offset : 0);
-      while (!step.text.empty() && std::isspace(static_cast<unsigned char>(step.text.back()))) step.text.pop_back();
+      step.text = command_text(q.text, c);
       step.rows_before = trace->before.size();
       run_command(q, ci, page, warn, opts, out, all, &*trace);
       trace_note(c, page, traced(page), step);

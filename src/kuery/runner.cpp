@@ -144,6 +144,15 @@ std::vector<std::vector<std::string>> combinations(DynRef doc, const std::vector
 std::optional<DateTime> event_time(DynRef doc, const RuleWindow& w) { return doc_time(doc, w.timestamp_field, w.fallback); }
 
 namespace {
+// The fields an index's own mapping leaves to dynamic mapping, added to the run's list once (the
+// note names what each index's mapping, a data stream's or the alerts index's, does not type).
+void add_dynamic_fields(ElasticRunResult& res, const IndexFields& fields) {
+  for (auto& f : fields.dynamic_fields())
+    if (std::find(res.dynamic_fields.begin(), res.dynamic_fields.end(), f) == res.dynamic_fields.end()) res.dynamic_fields.push_back(f);
+}
+}  // namespace
+
+namespace {
 // Indicator match: the events already selected (res.hits) against the indicator documents of the
 // threat indices that match threat_query and threat_filters. Kibana builds, per indicator, a bool
 // query of term clauses (entries of a mapping group AND-ed, groups OR-ed): exact values.
@@ -310,10 +319,7 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
       report(res.notes, "index " + ix->name + ": fields typed by " + c.fields->mapping_source());
     c.fields->set_data_view(&data_view);
     for (const auto& d : ix->docs) c.fields->observe(d.source, d.shape);
-    // The dynamic-mapping note names what each index's own mapping leaves dynamic (a data stream's
-    // or the alerts index's mapping types fields ECS does not know).
-    for (auto& f : c.fields->dynamic_fields())
-      if (std::find(res.dynamic_fields.begin(), res.dynamic_fields.end(), f) == res.dynamic_fields.end()) res.dynamic_fields.push_back(f);
+    add_dynamic_fields(res, *c.fields);
     c.query.emplace(CompiledQuery::compile(*parsed.query->root, *c.fields, now));
     for (const auto& e : c.query->errors()) report(res.errors, format_issue(rule, text, e, "Elasticsearch would reject the query: "));
     for (const auto& n : c.query->notes()) report(res.notes, format_issue(rule, text, n, ""));
@@ -517,8 +523,7 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     if (auto m = "index " + ix.name + ": fields typed by " + fields.mapping_source(); reported.insert(m).second) res.notes.push_back(m);
     fields.set_data_view(&data_view);
     for (const auto& d : ix.docs) fields.observe(d.source, d.shape);
-    for (auto& f : fields.dynamic_fields())
-      if (std::find(res.dynamic_fields.begin(), res.dynamic_fields.end(), f) == res.dynamic_fields.end()) res.dynamic_fields.push_back(f);
+    add_dynamic_fields(res, fields);
     CompiledQuery q = CompiledQuery::compile(*parsed.query->root, fields, now);
     for (const auto& e : q.errors())
       if (auto m = fmt(e, "Elasticsearch would reject the query: "); reported.insert(m).second) res.errors.push_back(m);

@@ -130,12 +130,8 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
     }
     // An integration data stream's index (or Kibana's alerts index) has that mapping's fields, under
     // the user's (app::index_field_types).
-    auto own = app::index_field_types(mfile, types, d.name);
-    if (!own) {
-      std::cerr << own.error().format() << "\n";
-      return 1;
-    }
-    auto r = catalog.add_index_file(d.name, d.file, *own ? **own : types);
+    const auto own = app::index_field_types(types, d.name);
+    auto r = catalog.add_index_file(d.name, d.file, own ? *own : types);
     if (!r) {
       std::cerr << r.error().format() << "\n";
       return 1;
@@ -145,16 +141,12 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
   opts.now_ms = now_ms;
   opts.stream = !a.no_pushdown;
   if (!a.completions.empty()) {
-    auto answers = std::make_shared<std::vector<esql::CompletionAnswer>>();
-    for (const auto& f : a.completions) {
-      auto r = esql::read_completion_answers(f);
-      if (!r) {
-        std::cerr << r.error().format() << "\n";
-        return 1;
-      }
-      answers->insert(answers->end(), r->begin(), r->end());
+    auto answers = esql::read_completion_answers(a.completions);
+    if (!answers) {
+      std::cerr << answers.error().format() << "\n";
+      return 1;
     }
-    opts.completions = std::move(answers);
+    opts.completions = std::move(*answers);
   }
   auto r = esql::run_query(*q, catalog, opts);
   if (r.error) {
