@@ -34,8 +34,10 @@ Result<elastic::FieldTypes> load_field_types(const std::string& mapping);
 // user's. ECS stays the fallback for a field the package does not map, also where the package's
 // mapping is `dynamic: false` (Fleet's own component templates map some ECS fields there, e.g.
 // event.agent_id_status and event.ingested, which the compiled-in package mappings lack); the
-// alerts index maps every ECS field itself. nullopt when the index is neither.
-std::optional<elastic::FieldTypes> index_field_types(const elastic::FieldTypes& shared, const std::string& index);
+// alerts index maps every ECS field itself. nullopt when the index is neither. `source` names the
+// mapping (for the run's note).
+std::optional<elastic::FieldTypes> index_field_types(const elastic::FieldTypes& shared, const std::string& index,
+                                                     std::string* source = nullptr);
 
 // A document as JSON (null when absent).
 nlohmann::ordered_json document_json(const kuery::DocRef* d);

@@ -33,6 +33,9 @@ struct EsqlPrepared {
   std::vector<EsqlException> exceptions;
   std::vector<std::string> exception_notes;   // items that cannot be evaluated, lists not exported
   std::vector<std::string> exception_errors;  // items Elasticsearch would reject (the run's errors)
+  // Indices typed by a built-in mapping their name selects (an integration's data stream, the
+  // alerts index): the run says so.
+  std::vector<std::string> mapping_notes;
   // COMPLETION's answers (--completion FILE, read once); null: none given.
   std::shared_ptr<const std::vector<esql::CompletionAnswer>> completions;
 };

@@ -31,7 +31,8 @@ class EsqlRunner : public Runner {
   EsqlRunner(const LoadedRule& rule, bool no_pushdown, EsqlPrepared p)
       : rule_(rule), no_pushdown_(no_pushdown), query_(std::move(p.query)), catalog_(std::move(p.catalog)), where_(std::move(p.where)),
         exceptions_(std::move(p.exceptions)), exception_notes_(std::move(p.exception_notes)),
-        exception_errors_(std::move(p.exception_errors)), completions_(std::move(p.completions)) {}
+        exception_errors_(std::move(p.exception_errors)), mapping_notes_(std::move(p.mapping_notes)),
+        completions_(std::move(p.completions)) {}
 
   Result<RunResult> run(DateTime now) override {
     const elastic::ElasticRule& rule = *rule_.elastic;
@@ -65,6 +66,7 @@ class EsqlRunner : public Runner {
       opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
       out.window = elastic_window(w->from, w->to, "@timestamp");
     }
+    for (const auto& n : mapping_notes_) out.notes.push_back(n);
     for (const auto& n : exception_notes_) out.notes.push_back(n);
     for (const auto& e : exception_errors_) out.errors.push_back(e);  // (as a kuery rule's: a search Elasticsearch would reject)
     for (auto& n : apply_esql_exceptions(exceptions_, catalog_, now)) out.notes.push_back(std::move(n));
@@ -152,6 +154,7 @@ class EsqlRunner : public Runner {
   std::vector<EsqlException> exceptions_;
   std::vector<std::string> exception_notes_;
   std::vector<std::string> exception_errors_;
+  std::vector<std::string> mapping_notes_;
   std::shared_ptr<const std::vector<esql::CompletionAnswer>> completions_;
 };
 
@@ -170,11 +173,14 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
   auto types = load_field_types(data.mapping);
   if (!types) return types.error();
   esql::Catalog catalog;
+  std::vector<std::string> mapping_notes;
   for (const auto& s : data.data) {
     // An index of an integration's data stream (logs-<dataset>-<namespace>) has the fields of
     // that package's mapping, as Fleet's index template gives them, whether or not a document holds
     // them (ES|QL lists a mapped field as a column, null where absent); the user's mapping wins.
-    const auto own = index_field_types(*types, s.name);
+    std::string source;
+    const auto own = index_field_types(*types, s.name, &source);
+    if (own) mapping_notes.push_back("index " + s.name + ": fields typed by " + source);
     auto r = catalog.add_index_file(s.name, s.file, own ? *own : *types);
     if (!r) return r.error();
   }
@@ -188,7 +194,7 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);
     }
-  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, nullptr};
+  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, std::move(mapping_notes), nullptr};
   if (!data.completions.empty()) {
     auto answers = esql::read_completion_answers(data.completions);
     if (!answers) return answers.error();

@@ -81,9 +81,9 @@ Result<elastic::FieldTypes> load_field_types(const std::string& mapping) {
   return types;
 }
 
-std::optional<elastic::FieldTypes> index_field_types(const elastic::FieldTypes& shared, const std::string& index) {
+std::optional<elastic::FieldTypes> index_field_types(const elastic::FieldTypes& shared, const std::string& index, std::string* source) {
   elastic::FieldTypes own = shared;  // (the user's mapping, in `shared`, keeps precedence)
-  if (!own.add_data_stream(index)) return std::nullopt;
+  if (!own.add_data_stream(index, source)) return std::nullopt;
   return own;
 }
 

@@ -11,6 +11,7 @@ echo '{"@timestamp":"2026-09-03T14:10:00Z","azure":{"auditlogs":{"operation_name
 q() { "$RULELAB" query --dialect esql "$1" --data "$2=$tmp/a.ndjson" 2>&1; }
 
 out=$(q 'FROM logs-* | KEEP azure.auditlogs.operation_name, azure.auditlogs.result_description' logs-azure.auditlogs-default)
+check "the run says which mapping" 'note: index logs-azure.auditlogs-default: fields typed by data stream logs-azure.auditlogs-*' "$out"
 check "mapped, absent: null" $'azure.auditlogs.operation_name:keyword\tazure.auditlogs.result_description:keyword\n"Add user"\tnull' "$out"
 out=$(q 'FROM logs-* | KEEP azure.auditlogs.result_description' logs-custom-default)
 check "not a data stream: unknown" 'Unknown column [azure.auditlogs.result_description]' "$out"
@@ -22,6 +23,7 @@ check "streamed too" $'n:long\n1' "$out"
 # dynamic false: a field no template maps is not a column)
 echo '{"@timestamp":"2026-09-03T14:10:00Z","kibana":{"alert":{"risk_score":73,"rule":{"name":"r1"}}},"okta":{"foo":"bar"},"user":{"name":"jdoe"}}' >"$tmp/alert.ndjson"
 out=$("$RULELAB" query --dialect esql 'FROM .alerts-security.* | KEEP kibana.alert.risk_score, kibana.alert.rule.name, destination.ip, user.name' --data ".alerts-security.alerts-default=$tmp/alert.ndjson" 2>&1)
+check "alerts index: the run says how it types the index" "note: index .alerts-security.alerts-default: fields typed by Kibana's security alerts index" "$out"
 check "alerts index: kibana.alert types, an absent ECS field" $'kibana.alert.risk_score:double	kibana.alert.rule.name:keyword	destination.ip:ip	user.name:keyword
 73.0	"r1"	null	"jdoe"' "$out"
 for p in "" --no-pushdown; do

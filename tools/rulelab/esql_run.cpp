@@ -130,7 +130,9 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
     }
     // An integration data stream's index (or Kibana's alerts index) has that mapping's fields, under
     // the user's (app::index_field_types).
-    const auto own = app::index_field_types(types, d.name);
+    std::string source;
+    const auto own = app::index_field_types(types, d.name, &source);
+    if (own) std::cerr << "note: index " << d.name << ": fields typed by " << source << "\n";
     auto r = catalog.add_index_file(d.name, d.file, own ? *own : types);
     if (!r) {
       std::cerr << r.error().format() << "\n";
