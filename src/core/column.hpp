@@ -134,10 +134,17 @@ struct RowSource {
   std::uint32_t line = 0;
 };
 
+// What a reader made of a batch on the thread that read it (IngestOptions::finish_batch): e.g. a
+// query's own columns, converted in parallel before the batch reaches the consumer.
+struct BatchPayload {
+  virtual ~BatchPayload() = default;
+};
+
 // Up to kBatchRows rows; all columns have the same length.
 struct Batch {
   std::vector<Column> columns;
   std::vector<RowSource> sources;  // one per row
+  std::shared_ptr<BatchPayload> payload;  // IngestOptions::finish_batch's, else null
   std::size_t rows() const { return sources.size(); }
   static Batch empty_for(const Schema& schema);
   // The payload bytes of each column plus 1/slack_div of them: what a next batch like this one

@@ -801,7 +801,135 @@ class DupWalk : Tape {
   }
 };
 
+// find_duplicate_key and encode_projection in one walk of the tape: each object's keys are checked
+// as DupWalk checks them (so the first duplicate found is the same), and what lies on the paths is
+// written as project() writes it. A document with a duplicate is refused whole, so its projection
+// is left unfinished.
+class ProjectWalk : Tape {
+ public:
+  ProjectWalk(const simdjson::dom::document& doc, DynWriter& w, std::vector<std::vector<std::string_view>>& scratch)
+      : Tape(doc), w_(w), scratch_(scratch) {}
+
+  // The value at i: checked only (depth < 0: nothing of it is written), written whole (depth
+  // whose path list holds an empty path) or projected on scratch_[depth]. Returns the index after it.
+  std::size_t value(std::size_t i, int depth) {
+    const std::uint64_t w = tape_[i];
+    const char t = static_cast<char>(w >> 56);
+    if (depth < 0) {
+      if (t == '{') return object_checked(i, static_cast<std::uint32_t>(w));
+      if (t == '[') {
+        const std::size_t end = static_cast<std::uint32_t>(w);
+        for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j, -1);
+        return end;
+      }
+      return after(i);
+    }
+    const auto& paths = scratch_[static_cast<std::size_t>(depth)];
+    bool whole = false;
+    for (auto p : paths) whole = whole || p.empty();
+    if (whole) return write_whole(i);
+    if (scratch_.size() <= static_cast<std::size_t>(depth) + 1) scratch_.resize(static_cast<std::size_t>(depth) + 2);
+    if (t == '[') {
+      const std::size_t end = static_cast<std::uint32_t>(w);
+      w_.begin_array();
+      for (std::size_t j = i + 1; j + 1 < end && !dup;) {
+        scratch_[static_cast<std::size_t>(depth) + 1] = scratch_[static_cast<std::size_t>(depth)];
+        j = value(j, depth + 1);
+      }
+      w_.end();
+      return end;
+    }
+    if (t != '{') return write_whole(i);
+    const std::size_t end = static_cast<std::uint32_t>(w);
+    if (own_keys_repeat(i, end)) return end;
+    w_.begin_object();
+    for (std::size_t j = i + 1; j + 1 < end && !dup;) {
+      const std::string_view k = key(j);
+      auto& next = scratch_[static_cast<std::size_t>(depth) + 1];
+      next.clear();
+      for (auto p : scratch_[static_cast<std::size_t>(depth)]) {
+        if (p == k) next.push_back({});
+        else if (p.size() > k.size() && p[k.size()] == '.' && p.substr(0, k.size()) == k) next.push_back(p.substr(k.size() + 1));
+        else if (k.size() > p.size() && k[p.size()] == '.' && k.substr(0, p.size()) == p) next.push_back({});
+      }
+      if (next.empty()) {
+        j = value(j + 1, -1);
+        continue;
+      }
+      w_.key(k);
+      j = value(j + 1, depth + 1);
+    }
+    w_.end();
+    return end;
+  }
+
+  std::optional<std::string_view> dup;
+
+ private:
+  bool own_keys_repeat(std::size_t i, std::size_t end) {
+    dup = first_repeated_key([&](const auto& f) {
+      for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
+        if (!f(key(j))) return;
+    });
+    return dup.has_value();
+  }
+  std::size_t object_checked(std::size_t i, std::size_t end) {
+    if (own_keys_repeat(i, end)) return end;
+    for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j + 1, -1);
+    return end;
+  }
+  // The value at i encoded whole, as encode_element encodes it (its objects checked as it goes).
+  std::size_t write_whole(std::size_t i) {
+    const std::uint64_t w = tape_[i];
+    switch (static_cast<char>(w >> 56)) {
+      case '{': {
+        const std::size_t end = static_cast<std::uint32_t>(w);
+        if (own_keys_repeat(i, end)) return end;
+        w_.begin_object();
+        for (std::size_t j = i + 1; j + 1 < end && !dup;) {
+          w_.key(key(j));
+          j = write_whole(j + 1);
+        }
+        w_.end();
+        return end;
+      }
+      case '[': {
+        const std::size_t end = static_cast<std::uint32_t>(w);
+        w_.begin_array();
+        for (std::size_t j = i + 1; j + 1 < end && !dup;) j = write_whole(j);
+        w_.end();
+        return end;
+      }
+      case '"': w_.string(key(i)); return i + 1;
+      case 'l': w_.integer(static_cast<std::int64_t>(tape_[i + 1])); return i + 2;
+      case 'u': w_.real(static_cast<double>(tape_[i + 1])); return i + 2;
+      case 'd': {
+        double d = 0;
+        std::memcpy(&d, &tape_[i + 1], sizeof d);
+        w_.real(d);
+        return i + 2;
+      }
+      case 't': w_.boolean(true); return i + 1;
+      case 'f': w_.boolean(false); return i + 1;
+      default: w_.null(); return i + 1;
+    }
+  }
+
+  DynWriter& w_;
+  std::vector<std::vector<std::string_view>>& scratch_;
+};
+
 }  // namespace
+
+std::optional<std::string> project_document(const simdjson::dom::document& doc, const std::vector<std::string_view>& paths, DynWriter& w,
+                                            std::vector<std::vector<std::string_view>>& scratch) {
+  if (scratch.empty()) scratch.resize(1);
+  scratch[0] = paths;
+  ProjectWalk walk(doc, w, scratch);
+  walk.value(1, 0);  // tape[0] is the root word
+  if (walk.dup) return std::string(*walk.dup);
+  return std::nullopt;
+}
 
 std::optional<std::string> find_duplicate_key(const simdjson::dom::document& doc) {
   DupWalk walk(doc);

@@ -161,6 +161,7 @@ struct Plan {
   std::shared_ptr<const Plan> stage;
   const std::function<std::unique_ptr<BatchFilter>()>* make_filter = nullptr;
   const std::function<std::unique_ptr<DocumentFilter>()>* make_document_filter = nullptr;
+  const std::function<void(Batch&)>* finish_batch = nullptr;  // (not the first step's plan)
   const std::function<bool(std::size_t)>* keep_line = nullptr;
   const RawPrefilter* prefilter = nullptr;  // JSON records
   std::vector<DateOrder> date_orders;  // per column: how its slash dates read (CSV); empty: month-first
@@ -177,6 +178,7 @@ class Loader {
       std::sort(doc_paths_.begin(), doc_paths_.end());
       doc_paths_.erase(std::unique(doc_paths_.begin(), doc_paths_.end()), doc_paths_.end());
       for (const auto& p : doc_paths_) doc_path_views_.push_back(p);
+      projecting_ = !doc_path_views_.empty() || doc_filter_->judges_projections();
     }
     if (plan.stage && plan.make_filter && *plan.make_filter) {
       filter_ = (*plan.make_filter)();
@@ -236,16 +238,19 @@ class Loader {
       std::uint64_t shape = 0;
       bool shaped = false;
       bool matched = false;  // the filter judged it Keep::Matched
-      const bool want_shape = !doc_filter_ || doc_path_views_.empty() || doc_filter_->wants_shape();
-      if (auto dup = want_shape ? inspect_document(parser_.doc, shape, shaped) : find_duplicate_key(parser_.doc)) {
+      const bool want_shape = !projecting_ || doc_filter_->wants_shape();
+      // Without the shape, the duplicate check and the projection take one walk of the tape.
+      if (auto dup = want_shape ? inspect_document(parser_.doc, shape, shaped) : checked_projection()) {
         reject(line, "duplicate field \"" + *dup + "\" (Elasticsearch rejects such a document: json_parse_exception)");
         return false;
       }
-      if (doc_filter_ && !doc_path_views_.empty()) {
+      if (projecting_) {
         // Judged on the fields it reads; encoded whole only when kept.
-        projection_.clear();
-        DynWriter pw(projection_);
-        encode_projection(e, doc_path_views_, pw, projection_scratch_);
+        if (want_shape) {
+          projection_.clear();
+          DynWriter pw(projection_);
+          encode_projection(e, doc_path_views_, pw, projection_scratch_);
+        }
         const auto keep = doc_filter_->judge(DynRef(projection_), shaped ? std::optional<std::uint64_t>(shape) : std::nullopt);
         if (keep == DocumentFilter::Keep::Drop) {
           ++filtered;
@@ -264,7 +269,7 @@ class Loader {
       scratch_.clear();
       DynWriter w(scratch_);
       encode_element(e, w);
-      if (doc_filter_ && doc_path_views_.empty() && !doc_filter_->keep(DynRef(scratch_), line)) {
+      if (doc_filter_ && !projecting_ && !doc_filter_->keep(DynRef(scratch_), line)) {
         ++filtered;
         return true;
       }
@@ -299,6 +304,16 @@ class Loader {
     }
     finish_row(line);
     return true;
+  }
+
+  // The document's projection on doc_path_views_ into projection_ (a reader with no shape to hash
+  // and no filter reads whole documents: then only the duplicate check), with the first key it
+  // writes twice.
+  std::optional<std::string> checked_projection() {
+    if (!projecting_) return find_duplicate_key(parser_.doc);
+    projection_.clear();
+    DynWriter pw(projection_);
+    return project_document(parser_.doc, doc_path_views_, pw, projection_scratch_);
   }
 
   void append_offset(const char* p) {
@@ -358,6 +373,8 @@ class Loader {
     }
     std::vector<Batch> out = std::move(batches_);
     batches_.clear();
+    if (plan_.finish_batch && *plan_.finish_batch)
+      for (auto& b : out) (*plan_.finish_batch)(b);
     return out;
   }
 
@@ -572,6 +589,7 @@ class Loader {
   std::string scratch_;
   std::vector<std::string> doc_paths_;  // what doc_filter_ reads (DocumentFilter::paths)
   std::vector<std::string_view> doc_path_views_;
+  bool projecting_ = false;  // doc_filter_ judges projections on doc_path_views_
   std::string projection_;
   std::vector<std::vector<std::string_view>> projection_scratch_;
   std::string key_;
@@ -1834,6 +1852,7 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
     plan.documents = true;
     plan.make_document_filter = &opt.make_document_filter;
     plan.schema.table = table;
+    plan.finish_batch = &opt.finish_batch;
     plan.schema.fields.push_back({"_source", Type::Dynamic});
     if (opt.document_shapes) plan.schema.fields.push_back({"_shape", Type::Long});
     plan.document_shapes = opt.document_shapes;

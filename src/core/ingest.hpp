@@ -39,6 +39,9 @@ class DocumentFilter {
   // document's shape hash (core/json_encode.hpp; nullopt when too deep to hash). keep() must give
   // the same answer as matches() || keep_unmatched().
   virtual std::vector<std::string> paths() const { return {}; }
+  // True for a filter that judges projections even when paths() is empty (a reader that needs no
+  // field of the documents, only their count): they are then projected on no path at all.
+  virtual bool judges_projections() const { return false; }
   virtual bool matches(DynRef /*projected*/) { return true; }
   virtual bool keep_unmatched(DynRef /*projected*/, std::optional<std::uint64_t> /*shape*/) { return true; }
   // How the reader keeps a document when paths() names any: dropped, stored whole, or stored as
@@ -71,6 +74,10 @@ struct IngestOptions {
   bool document_shapes = false;
   // Documents: drops, while reading, the documents the filter refuses (see DocumentFilter).
   std::function<std::unique_ptr<DocumentFilter>()> make_document_filter;
+  // Called on the reading thread for each finished batch before it is handed on (several threads
+  // at once: it must only touch the batch): a reader converts the rows it needs there, in
+  // parallel, into Batch::payload.
+  std::function<void(Batch&)> finish_batch;
   // Documents with a filter that names paths(): a column "_matched" (bool), true for a
   // document the filter judged DocumentFilter::Keep::Matched, false for any other.
   bool document_verdicts = false;

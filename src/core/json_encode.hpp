@@ -43,5 +43,9 @@ std::optional<std::string> inspect_document(simdjson::dom::element e, std::uint6
 std::optional<std::string> inspect_document(const simdjson::dom::document& doc, std::uint64_t& shape, bool& shaped);
 // Only the first half of that (the same key), for a reader that has no use for the shape.
 std::optional<std::string> find_duplicate_key(const simdjson::dom::document& doc);
+// find_duplicate_key(doc) and, when it finds none, encode_projection of the root on `paths`, in
+// one walk of the tape (with a duplicate, what `w` holds is unfinished).
+std::optional<std::string> project_document(const simdjson::dom::document& doc, const std::vector<std::string_view>& paths, DynWriter& w,
+                                            std::vector<std::vector<std::string_view>>& scratch);
 
 }  // namespace rulelab

@@ -537,6 +537,7 @@ class Projector : public DocumentFilter {
   explicit Projector(std::vector<std::string> paths) : paths_(std::move(paths)) {}
   bool keep(DynRef, std::size_t) override { return true; }
   std::vector<std::string> paths() const override { return paths_; }
+  bool judges_projections() const override { return true; }
   Keep judge(DynRef, std::optional<std::uint64_t>) override { return Keep::Projection; }
   bool wants_shape() const override { return false; }
 
@@ -568,6 +569,67 @@ StreamPlan stream_plan(const elastic::FieldTypes& types, const std::vector<std::
   return plan;
 }
 
+namespace {
+
+// A batch of documents as the plan's columns, converted on the thread that read it.
+struct ConvertedBatch : BatchPayload {
+  std::vector<std::vector<Cell>> cells;  // per plan field, one cell per converted row
+  std::size_t rows = 0;                  // rows converted: those before the first that is not an object
+  bool bad = false;                      // row `rows` is not a JSON object
+  std::vector<bool> field_seen;
+  std::vector<MalformedField> malformed;  // first_line: the row in the batch (the reader knows its line)
+  bool watch_seen = false;
+};
+
+std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<FieldSpec>& specs, const std::vector<std::string>& watch) {
+  auto out = std::make_shared<ConvertedBatch>();
+  out->cells.resize(specs.size());
+  for (auto& c : out->cells) c.reserve(b.rows());
+  out->field_seen.assign(specs.size(), false);
+  out->malformed.assign(specs.size(), MalformedField{});
+  if (b.columns.empty()) return out;
+  const auto& col = b.columns[0];  // "_source": a documents read's first column
+  std::vector<DynRef> vals;
+  std::vector<nlohmann::json> conv;
+  std::vector<const nlohmann::json*> ptrs;
+  for (std::size_t row = 0; row < b.rows(); ++row) {
+    DynRef doc = col.get_dynamic(row);
+    if (!doc.is_object()) {
+      out->bad = true;
+      break;
+    }
+    ++out->rows;
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+      vals.clear();
+      collect_dyn(doc, specs[k].source_path, vals);
+      if (auto cell = plain_cell(specs[k], vals)) {
+        if (!cell->empty()) out->field_seen[k] = true;
+        out->cells[k].push_back(std::move(*cell));
+        continue;
+      }
+      conv.clear();
+      ptrs.clear();
+      for (DynRef v : vals) {
+        if (v.is_null()) continue;
+        if (!v.is_object()) out->field_seen[k] = true;
+        conv.push_back(scalar_json(v));
+      }
+      for (const auto& c : conv) ptrs.push_back(&c);
+      out->cells[k].push_back(to_cell(specs[k], ptrs, {}, &out->malformed[k], row));
+    }
+    if (!out->watch_seen)
+      for (const auto& w : watch) {
+        vals.clear();
+        collect_dyn(doc, w, vals);
+        for (DynRef v : vals)
+          if (!v.is_null()) out->watch_seen = true;
+      }
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, const StreamPlan& plan, std::size_t chunk_docs,
                                      std::vector<std::uint32_t>& lines, const std::function<void(Page&&)>& each) {
   StreamStats st;
@@ -588,65 +650,48 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   for (const auto& f : specs) paths.push_back(f.source_path);
   for (const auto& w : plan.watch) paths.push_back(w);
   o.make_document_filter = [paths]() -> std::unique_ptr<DocumentFilter> { return std::make_unique<Projector>(paths); };
+  // The projections become the plan's columns on the reading threads, in parallel; this thread
+  // only numbers the documents and joins the batches into chunks, in file order.
+  o.finish_batch = [&specs, &plan](Batch& b) { b.payload = convert_batch(b, specs, plan.watch); };
   Page page;
   auto fresh = [&] {
     page = Page{};
-    page.origin.reserve(chunk_docs);
+    page.origin.reserve(chunk_docs + kBatchRows);
     for (const auto& f : specs) {
       page.columns.push_back(Column{f.name, f.type, {}});
-      page.columns.back().cells.reserve(chunk_docs);
+      page.columns.back().cells.reserve(chunk_docs + kBatchRows);
     }
   };
   fresh();
-  std::vector<DynRef> vals;
-  std::vector<nlohmann::json> conv;
-  std::vector<const nlohmann::json*> ptrs;
   Schema schema;
-  int src = -1;
   std::uint32_t bad_line = 0;
   auto r = ingest_stream(idx.file, o, &schema, [&](Batch&& b) {
-    if (src < 0) src = schema.index_of("_source");
-    if (src < 0) return;
-    const auto& col = b.columns[static_cast<std::size_t>(src)];
-    for (std::size_t row = 0; row < b.rows(); ++row) {
-      if (bad_line) return;
-      DynRef doc = col.get_dynamic(row);
-      if (!doc.is_object()) {
-        bad_line = b.sources[row].line;
-        return;
-      }
+    if (bad_line) return;
+    auto* cb = dynamic_cast<ConvertedBatch*>(b.payload.get());
+    if (!cb) return;
+    for (std::size_t row = 0; row < cb->rows; ++row) {
       std::size_t ordinal = st.documents++;
       lines.push_back(b.sources[row].line);
       page.origin.push_back(static_cast<std::int64_t>(index_no) << 32 | static_cast<std::int64_t>(ordinal));
-      for (std::size_t k = 0; k < specs.size(); ++k) {
-        vals.clear();
-        collect_dyn(doc, specs[k].source_path, vals);
-        if (auto cell = plain_cell(specs[k], vals)) {
-          if (!cell->empty()) st.field_seen[k] = true;
-          page.columns[k].cells.push_back(std::move(*cell));
-          continue;
+    }
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+      auto& dst = page.columns[k].cells;
+      dst.insert(dst.end(), std::make_move_iterator(cb->cells[k].begin()), std::make_move_iterator(cb->cells[k].end()));
+      if (cb->field_seen[k]) st.field_seen[k] = true;
+      const MalformedField& m = cb->malformed[k];
+      if (m.values) {
+        if (!st.malformed[k].values) {
+          st.malformed[k].first_line = b.sources[m.first_line].line;
+          st.malformed[k].first_value = m.first_value;
         }
-        conv.clear();
-        ptrs.clear();
-        for (DynRef v : vals) {
-          if (v.is_null()) continue;
-          if (!v.is_object()) st.field_seen[k] = true;
-          conv.push_back(scalar_json(v));
-        }
-        for (const auto& c : conv) ptrs.push_back(&c);
-        page.columns[k].cells.push_back(to_cell(specs[k], ptrs, {}, &st.malformed[k], b.sources[row].line));
+        st.malformed[k].values += m.values;
       }
-      if (!st.watch_seen)
-        for (const auto& w : plan.watch) {
-          vals.clear();
-          collect_dyn(doc, w, vals);
-          for (DynRef v : vals)
-            if (!v.is_null()) st.watch_seen = true;
-        }
-      if (page.rows() >= chunk_docs) {
-        each(std::move(page));
-        fresh();
-      }
+    }
+    if (cb->watch_seen) st.watch_seen = true;
+    if (cb->bad) bad_line = b.sources[cb->rows].line;
+    if (page.rows() >= chunk_docs) {
+      each(std::move(page));
+      fresh();
     }
   });
   if (!r) return r.error();

@@ -35,7 +35,7 @@ struct StreamStats {
   bool watch_seen = false;
   std::vector<MalformedField> malformed;  // per plan field
 };
-// Reads the index's file: each chunk of at most `chunk_docs` documents becomes a page of the
+// Reads the index's file: each chunk of about `chunk_docs` documents (whole batches) becomes a page of the
 // plan's fields (origin: index_no << 32 | document ordinal) handed to `each`; `lines` gets every
 // document's line. Errors: the file cannot be read, a line is not a JSON object.
 Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, const StreamPlan& plan, std::size_t chunk_docs,

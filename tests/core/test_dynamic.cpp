@@ -158,6 +158,19 @@ TEST_CASE("the reader's tape walk gives the element walk's duplicate key and sha
     // the reader's hash is the stored document's (IngestOptions::document_shapes)
     std::uint64_t h3 = 0;
     if (!d1 && s2 && dyn_shape(parse(d).ref(), h3)) CHECK(h2 == h3);
+    // the projecting reader's one walk: the same duplicate and, without one, the same projection
+    const std::vector<std::vector<std::string_view>> path_sets = {
+        {}, {"a"}, {"z.q"}, {"x", "o.p"}, {"k", "d"}, {"k0", "k35"}, {"a.x"}, {"z"}, {"b", "u"}, {"d.k.k"}, {"c.d", "azb.k2"}};
+    for (const auto& paths : path_sets) {
+      std::string fused, separate;
+      DynWriter fw(fused), sw(separate);
+      std::vector<std::vector<std::string_view>> scratch1, scratch2;
+      const auto d3 = project_document(parser.doc, paths, fw, scratch1);
+      CHECK(d3 == d1);
+      if (d3) continue;
+      encode_projection(e, paths, sw, scratch2);
+      CHECK(to_json(Dynamic(std::move(fused)).ref()) == to_json(Dynamic(std::move(separate)).ref()));
+    }
   }
 }
 
