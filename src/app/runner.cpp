@@ -55,7 +55,23 @@ Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const D
   return wrapped;
 }
 
-// A runner over a rule it owns (a copy with something attached: value lists).
+// Options given for a kind of rule this one is not: read by nothing, which the run says.
+std::vector<std::string> unused_option_notes(const LoadedRule& rule, const DataOptions& data) {
+  std::vector<std::string> notes;
+  const std::string what = rule.sentinel ? "a Sentinel rule" : rule.kind == Kind::ElasticKuery ? "a kuery rule"
+                         : rule.kind == Kind::ElasticEql ? "an EQL rule" : "this rule";
+  if (!data.completions.empty() && rule.kind != Kind::ElasticEsql)
+    notes.push_back("--completion is not used: only an ES|QL rule's COMPLETION reads it, and this is " + what);
+  if (!rule.sentinel) {
+    if (!data.watchlists.empty()) notes.push_back("--watchlist is not used: only Sentinel rules read watchlists (_GetWatchlist)");
+    if (!data.functions.empty()) notes.push_back("--function is not used: only Sentinel rules call workspace functions");
+    if (!data.external.empty()) notes.push_back("--external is not used: only Sentinel rules read externaldata");
+  }
+  return notes;
+}
+
+// A runner over a rule it owns (a copy with something attached: value lists), or (rule null) over
+// the caller's rule, adding notes to each run.
 class OwningRunner : public Runner {
  public:
   OwningRunner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner, std::vector<std::string> notes)
@@ -81,6 +97,7 @@ class OwningRunner : public Runner {
 
 Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOptions& data,
                                             std::optional<std::pair<DateTime, DateTime>> span) {
+  std::vector<std::string> notes = unused_option_notes(rule, data);
   if (!data.value_lists.empty()) {
     // Every --value-list is read (a bad one is an error whatever the rule); ids no entry names are noted.
     std::vector<std::string> unused;
@@ -89,11 +106,12 @@ Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOp
     auto copy = std::make_unique<LoadedRule>(std::move(*attached));
     auto inner = make_rule_runner(*copy, data, span);
     if (!inner) return inner.error();
-    std::vector<std::string> notes;
     for (const auto& id : unused) notes.push_back("--value-list " + id + ": no exception entry of the rule names this list");
     return std::unique_ptr<Runner>(std::make_unique<OwningRunner>(std::move(copy), std::move(*inner), std::move(notes)));
   }
-  return make_rule_runner(rule, data, span);
+  auto r = make_rule_runner(rule, data, span);
+  if (!r || notes.empty()) return r;
+  return std::unique_ptr<Runner>(std::make_unique<OwningRunner>(nullptr, std::move(*r), std::move(notes)));
 }
 
 namespace {

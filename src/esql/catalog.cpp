@@ -252,6 +252,14 @@ std::string dynamic_type(const nlohmann::json& v) {
   return "keyword";
 }
 
+// A key inside a flattened field's value (`labels.env` of a flattened `labels`): kuery queries it
+// as a keyword, but ES|QL has no column for it (field_caps lists only the flattened field itself,
+// whose type ES|QL does not support; ES|QL's "Limitations": flattened is unsupported), so a query
+// naming it gets "Unknown column", as Elasticsearch answers.
+bool flattened_key(const elastic::ResolvedField& rf) {
+  return rf.mapping.type == elastic::FieldType::Flattened && rf.mapping.type_name != "flattened";
+}
+
 std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::map<std::string, std::string>& seen = {},
                                    const std::vector<std::string>* wanted = nullptr) {
   std::vector<FieldSpec> out;
@@ -260,6 +268,7 @@ std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::
   for (const auto& [path, v] : seen) {
     if (std::find(user.begin(), user.end(), path) != user.end()) continue;
     auto rf = types.lookup(path);
+    if (rf && flattened_key(*rf)) continue;  // (inside a flattened field's value: not a column)
     // An index with `dynamic: false` indexes no field its mapping lacks: kept in _source, not a column.
     if (!rf && !types.dynamic()) {
       const auto pf = path.rfind('.') == std::string::npos ? std::nullopt : types.lookup(path.substr(0, path.rfind('.')));
@@ -402,6 +411,7 @@ void Catalog::add_fields_index(const std::string& name, const elastic::FieldType
     // A field no mapping knows reads as null (as ES|QL's unmapped_fields="nullify" does): with
     // no documents it has no values, and its type cannot be guessed without a wrong error.
     auto rf = types.lookup(n);
+    if (rf && flattened_key(*rf)) continue;  // "Unknown column", as in Elasticsearch
     Type t = rf ? esql_type(rf->mapping.type_name) : Type::Null;
     idx.data.columns.push_back(Column{n, t, {}});
   }
@@ -552,6 +562,7 @@ StreamPlan stream_plan(const elastic::FieldTypes& types, const std::vector<std::
   std::vector<std::string> user = types.user_fields();
   for (const auto& n : needed) {
     auto rf = types.lookup(n);
+    if (rf && flattened_key(*rf)) continue;  // never a column, whatever the documents hold
     bool is_user = std::find(user.begin(), user.end(), n) != user.end();
     if (!rf) {
       if (types.dynamic()) plan.watch.push_back(n);  // (`dynamic: false`: never a column)

@@ -58,4 +58,11 @@ check "an answer of a JSON array named by its position" 'arr.json[2]' "$out"
 echo '{"id":"n1","rule_id":"esql-no","name":"No LLM","type":"esql","language":"esql","query":"FROM logs-* | KEEP user.name","from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low"}' >"$tmp/plain.ndjson"
 out=$("$RULELAB" run "$tmp/plain.ndjson" "${data[@]}" --completion "$tmp/any.ndjson" 2>&1)
 check "answers a rule does not use" '--completion is not used: the rule' "$out"
+# Options of another kind of rule are named as unused, never dropped silently.
+echo '{"id":"k1","rule_id":"kuery-login","name":"Login","type":"query","language":"kuery","query":"event.action:login","index":["logs-*"],"from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low"}' >"$tmp/kuery.ndjson"
+out=$("$RULELAB" run "$tmp/kuery.ndjson" "${data[@]}" --completion "$tmp/answers.ndjson" 2>&1)
+check "a kuery rule: --completion unused" '--completion is not used: only an ES|QL rule'"'"'s COMPLETION reads it, and this is a kuery rule' "$out"
+check "a kuery rule: its alerts still" 'alerts:  3' "$out"
+out=$("$RULELAB" run "$tmp/kuery.ndjson" "${data[@]}" --watchlist "vip=$tmp/answers.ndjson" 2>&1)
+check "a kuery rule: --watchlist unused" '--watchlist is not used: only Sentinel rules read watchlists' "$out"
 exit $fail

@@ -33,4 +33,21 @@ done
 echo '{"id":"d1","rule_id":"esql-ds","name":"Added users","type":"esql","language":"esql","query":"FROM logs-azure.auditlogs-* METADATA _id, _version, _index | WHERE azure.auditlogs.operation_name == \"Add user\" AND azure.auditlogs.result_description IS NULL | KEEP @timestamp, azure.auditlogs.identity","from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low"}' >"$tmp/rule.ndjson"
 out=$("$RULELAB" run "$tmp/rule.ndjson" --data "logs-azure.auditlogs-default=$tmp/a.ndjson" --now 2026-09-03T14:30:00Z 2>&1)
 check "rule run" 'alerts:  1' "$out"
+# A flattened field (ES|QL "Limitations": flattened is not a supported type; field_caps lists the
+# flattened field, not the keys of its values): the field is an unsupported column and a key
+# inside it is no column at all ("Unknown column"), while kuery (and KQL() in ES|QL) query its keys.
+cat >"$tmp/flat-mapping.json" <<'JSON'
+{"mappings":{"properties":{"@timestamp":{"type":"date"},"labels":{"type":"flattened"},"host":{"properties":{"name":{"type":"keyword"}}}}}}
+JSON
+echo '{"@timestamp":"2026-01-01T00:00:00Z","labels":{"env":"prod","team":{"a":"x"}},"host":{"name":"h1"}}' >"$tmp/flat.ndjson"
+fm=(--data "t=$tmp/flat.ndjson" --mapping "$tmp/flat-mapping.json")
+out=$("$RULELAB" query --dialect esql 'FROM t' "${fm[@]}" 2>&1)
+check "flattened: the field is unsupported, its keys no columns" '@timestamp:date	host.name:keyword	labels:unsupported' "$out"
+out=$("$RULELAB" query --dialect esql 'FROM t | STATS c = COUNT(*) BY labels.env' "${fm[@]}" 2>&1)
+check "flattened: a key is an unknown column" 'Unknown column [labels.env]' "$out"
+out=$("$RULELAB" query --dialect esql 'FROM t | WHERE KQL("labels.env: prod") | KEEP host.name' "${fm[@]}" 2>&1)
+check "flattened: KQL() queries its keys" '"h1"' "$out"
+out=$("$RULELAB" query --dialect kuery 'labels.env: prod' "${fm[@]}" 2>&1)
+check "flattened: kuery queries its keys" '1 of 1 document(s) match' "$out"
 exit $fail
+
