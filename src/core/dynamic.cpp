@@ -324,12 +324,19 @@ std::string to_json(DynRef v) {
 }
 
 namespace {
-// The first of an object's keys that equals an earlier one; for_each_key(f) calls f(key) for each
-// key in order while f returns true. A 256-bit filter of each key's length and end bytes clears
-// almost every object in one pass; only a collision costs a pairwise (or, large objects, hashed)
-// check.
+// Duplicate keys are reported in the order Elasticsearch finds them: its JSON parser (Jackson,
+// strict duplicate detection) checks each field name against the earlier names of its object as
+// it reads it, so the first duplicate is the first in the text ({"a":{"x":1,"x":2},"a":1}: "x").
+// The walks below check an object's own keys in one pass (first_repeated_key), then walk its
+// members in order, and report the object's repeated key on reaching it, unless a member before
+// it held one.
+
+// The first of an object's keys that equals an earlier one, with its position among the keys
+// (`at`); for_each_key(f) calls f(key) for each key in order while f returns true. A 256-bit
+// filter of each key's length and end bytes clears almost every object in one pass; only a
+// collision costs a pairwise (or, large objects, hashed) check.
 template <class ForEachKey>
-std::optional<std::string_view> first_repeated_key(const ForEachKey& for_each_key) {
+std::optional<std::string_view> first_repeated_key(const ForEachKey& for_each_key, std::size_t* at = nullptr) {
   std::uint64_t bits[4] = {0, 0, 0, 0};
   bool collision = false;
   std::size_t n = 0;
@@ -345,27 +352,31 @@ std::optional<std::string_view> first_repeated_key(const ForEachKey& for_each_ke
   });
   if (!collision) return std::nullopt;
   std::optional<std::string_view> dup;
+  std::size_t pos = 0;
   if (n <= 32) {
     std::string_view keys[32];
-    std::size_t m = 0;
     for_each_key([&](std::string_view k) {
-      for (std::size_t c = 0; c < m; ++c)
+      for (std::size_t c = 0; c < pos; ++c)
         if (keys[c] == k) {
           dup = k;
           return false;
         }
-      keys[m++] = k;
+      keys[pos++] = k;
       return true;
     });
   } else {
     std::unordered_set<std::string_view> seen;
     seen.reserve(n);
     for_each_key([&](std::string_view k) {
-      if (seen.insert(k).second) return true;
+      if (seen.insert(k).second) {
+        ++pos;
+        return true;
+      }
       dup = k;
       return false;
     });
   }
+  if (at) *at = pos;
   return dup;
 }
 
@@ -438,9 +449,18 @@ std::optional<std::string> find_duplicate_key(simdjson::dom::element e) {
   }
   simdjson::dom::object obj;
   if (e.get_object().get(obj)) return std::nullopt;
-  if (auto k = duplicate_key(obj)) return std::string(*k);
-  for (auto field : obj)
+  std::size_t at = 0;
+  const auto own = first_repeated_key(
+      [&](const auto& f) {
+        for (auto field : obj)
+          if (!f(field.key)) return;
+      },
+      &at);
+  std::size_t idx = 0;
+  for (auto field : obj) {
+    if (own && idx++ == at) return std::string(*own);
     if (auto d = find_duplicate_key(field.value)) return d;
+  }
   return std::nullopt;
 }
 
@@ -562,7 +582,7 @@ DynKind json_kind(simdjson::dom::element e) {
 }
 
 // The shape hash (false: deeper than 64 levels) and, when `dup` is given, the first key written
-// twice in one object, in find_duplicate_key's order (an object's own keys, then its members').
+// twice in one object, in find_duplicate_key's order (the text's).
 bool json_shape_at(simdjson::dom::element v, std::uint64_t& h, int depth, std::optional<std::string_view>* dup) {
   bool shaped = depth <= 64;
   if (!shaped && !dup) return false;
@@ -577,22 +597,33 @@ bool json_shape_at(simdjson::dom::element v, std::uint64_t& h, int depth, std::o
       std::size_t i = 0;
       for (auto field : obj) hs[i++] = key_hash(field.key);
     }
+    std::optional<std::string_view> own;  // the object's first repeated key, at own_at
+    std::size_t own_at = n;
     if (dup && !*dup && n > 1) {
       if (n > 32) {
-        *dup = duplicate_key(obj);
+        own = first_repeated_key(
+            [&](const auto& f) {
+              for (auto field : obj)
+                if (!f(field.key)) return;
+            },
+            &own_at);
       } else {
         std::string_view ks[32];
         std::size_t i = 0;
         for (auto field : obj) {
-          for (std::size_t j = 0; j < i && !*dup; ++j)
-            if (hs[j] == hs[i] && ks[j] == field.key) *dup = field.key;
-          if (*dup) break;
+          for (std::size_t j = 0; j < i && !own; ++j)
+            if (hs[j] == hs[i] && ks[j] == field.key) {
+              own = field.key;
+              own_at = i;
+            }
+          if (own) break;
           ks[i++] = field.key;
         }
       }
     }
     std::size_t idx = 0;
     for (auto field : obj) {
+      if (own && idx == own_at && !*dup) *dup = own;
       if (shaped) shape_mix(h, n <= 32 ? hs[idx] : key_hash(field.key));
       ++idx;
       shaped = json_shape_at(field.value, h, depth + 1, dup) && shaped;
@@ -716,7 +747,8 @@ class TapeWalk : Tape {
     }
   }
 
-  // An object's keys first (hashes, then the duplicate check, as json_shape_at), then its members.
+  // An object's keys first (hashes, then the duplicate check, as json_shape_at), then its members
+  // (the object's repeated key reported on reaching it, as json_shape_at).
   std::size_t object(std::size_t i, std::size_t end, std::uint64_t& h, int depth, bool& shaped) {
     struct Member {
       std::size_t key;
@@ -724,6 +756,7 @@ class TapeWalk : Tape {
     };
     boost::container::small_vector<Member, 32> ms;
     for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1)) ms.push_back({j, key_hash(key(j))});
+    std::size_t own_at = ms.size();  // the member whose key repeats an earlier one
     if (!dup && ms.size() > 1) {
       if (ms.size() <= 32) {
         // A 256-bit filter of the hashes' top bits: a key is compared with the earlier ones only
@@ -736,24 +769,33 @@ class TapeWalk : Tape {
           if (word & bit) {
             for (std::size_t c = 0; c < a; ++c)
               if (ms[a].hash == ms[c].hash && key(ms[a].key) == key(ms[c].key)) {
-                dup = key(ms[a].key);
+                own_at = a;
                 break;
               }
+            if (own_at < ms.size()) break;
           }
           word |= bit;
         }
       } else {
         std::unordered_set<std::string_view> seen;
         seen.reserve(ms.size());
-        for (const Member& m : ms)
-          if (!seen.insert(key(m.key)).second) {
-            dup = key(m.key);
+        for (std::size_t a = 0; a < ms.size(); ++a)
+          if (!seen.insert(key(ms[a].key)).second) {
+            own_at = a;
             break;
           }
       }
     }
-    for (const Member& m : ms) {
+    for (std::size_t a = 0; a < ms.size(); ++a) {
+      const Member& m = ms[a];
       if (stop_) break;
+      if (a == own_at && !dup) {
+        dup = key(m.key);
+        if (!shaped) {
+          stop_ = true;
+          break;
+        }
+      }
       if (shaped) shape_mix(h, m.hash);
       value(m.key + 1, h, depth + 1, shaped);
       if (!shaped && dup) stop_ = true;  // nothing left to learn
@@ -790,20 +832,31 @@ class DupWalk : Tape {
   std::optional<std::string_view> dup;
 
  private:
-  // The object's own keys first (the first key equal to an earlier one), then its members.
+  // The object's own keys first (the first key equal to an earlier one), then its members, the
+  // repeated key reported on reaching it.
   std::size_t object(std::size_t i, std::size_t end) {
-    dup = first_repeated_key([&](const auto& f) {
-      for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
-        if (!f(key(j))) return;
-    });
-    for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j + 1);
+    std::size_t at = 0;
+    const auto own = first_repeated_key(
+        [&](const auto& f) {
+          for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
+            if (!f(key(j))) return;
+        },
+        &at);
+    std::size_t idx = 0;
+    for (std::size_t j = i + 1; j + 1 < end && !dup; ++idx) {
+      if (own && idx == at) {
+        dup = own;
+        break;
+      }
+      j = value(j + 1);
+    }
     return end;
   }
 };
 
 // find_duplicate_key and encode_projection in one walk of the tape: each object's keys are checked
-// as DupWalk checks them (so the first duplicate found is the same), and what lies on the paths is
-// written as project() writes it. A document with a duplicate is refused whole, so its projection
+// as DupWalk checks them (so the first duplicate found is the same, the text's first), and what
+// lies on the paths is written as project() writes it. A document with a duplicate is refused whole, so its projection
 // is left unfinished.
 class ProjectWalk : Tape {
  public:
@@ -841,9 +894,15 @@ class ProjectWalk : Tape {
     }
     if (t != '{') return write_whole(i);
     const std::size_t end = static_cast<std::uint32_t>(w);
-    if (own_keys_repeat(i, end)) return end;
+    const std::size_t at = own_repeat(i, end);
+    const auto own = own_;
     w_.begin_object();
-    for (std::size_t j = i + 1; j + 1 < end && !dup;) {
+    std::size_t idx = 0;
+    for (std::size_t j = i + 1; j + 1 < end && !dup; ++idx) {
+      if (idx == at) {
+        dup = own;
+        break;
+      }
       const std::string_view k = key(j);
       auto& next = scratch_[static_cast<std::size_t>(depth) + 1];
       next.clear();
@@ -866,27 +925,47 @@ class ProjectWalk : Tape {
   std::optional<std::string_view> dup;
 
  private:
-  bool own_keys_repeat(std::size_t i, std::size_t end) {
-    dup = first_repeated_key([&](const auto& f) {
-      for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
-        if (!f(key(j))) return;
-    });
-    return dup.has_value();
+  // The position (among the object's keys) of its first key that repeats an earlier one; the
+  // number of keys past the last when none does. Reported (dup) on reaching it, as DupWalk does.
+  std::size_t own_repeat(std::size_t i, std::size_t end) {
+    std::size_t at = 0;
+    own_ = first_repeated_key(
+        [&](const auto& f) {
+          for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
+            if (!f(key(j))) return;
+        },
+        &at);
+    return own_ ? at : static_cast<std::size_t>(-1);
   }
   std::size_t object_checked(std::size_t i, std::size_t end) {
-    if (own_keys_repeat(i, end)) return end;
-    for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j + 1, -1);
+    const std::size_t at = own_repeat(i, end);
+    const auto own = own_;
+    std::size_t idx = 0;
+    for (std::size_t j = i + 1; j + 1 < end && !dup; ++idx) {
+      if (idx == at) {
+        dup = own;
+        break;
+      }
+      j = value(j + 1, -1);
+    }
     return end;
   }
+  std::optional<std::string_view> own_;  // own_repeat's key
   // The value at i encoded whole, as encode_element encodes it (its objects checked as it goes).
   std::size_t write_whole(std::size_t i) {
     const std::uint64_t w = tape_[i];
     switch (static_cast<char>(w >> 56)) {
       case '{': {
         const std::size_t end = static_cast<std::uint32_t>(w);
-        if (own_keys_repeat(i, end)) return end;
+        const std::size_t at = own_repeat(i, end);
+        const auto own = own_;
         w_.begin_object();
-        for (std::size_t j = i + 1; j + 1 < end && !dup;) {
+        std::size_t idx = 0;
+        for (std::size_t j = i + 1; j + 1 < end && !dup; ++idx) {
+          if (idx == at) {
+            dup = own;
+            break;
+          }
           w_.key(key(j));
           j = write_whole(j + 1);
         }

@@ -138,8 +138,8 @@ TEST_CASE("the reader's tape walk gives the element walk's duplicate key and sha
                               // keys that share the reader's filter bits (length and end bytes) without being equal
                               R"({"axb":1,"ayb":2,"azb":{"k1":1,"k2":2}})",
                               R"({"axb":1,"ayb":2,"axb":3})",
-                              // an object's own keys before its members': "a", not "x"
-                              R"({"a":{"x":1,"x":2},"a":1})",
+                              // the first duplicate in the text: "x", then "a"
+                              R"({"a":{"x":1,"x":2},"a":1})", R"({"a":{"x":1},"b":{"y":1,"y":2},"a":1})",
                               R"([{"a":1},{"b":[{"c":1,"c":2}]}])"};
   for (const auto& d : docs) {
     CAPTURE(d);
@@ -184,6 +184,12 @@ TEST_CASE("duplicate keys are found past the 32nd key and among keys of one hash
       {R"({"abxcd":1,"aqxzd":2})", std::nullopt},
       {R"({"abxcd":1,"aqxzd":2,"aqxzd":3})", "aqxzd"},
       {R"({"a":{"b":1,"c":{"d":1,"d":2}}})", "d"},
+      // Elasticsearch's JSON parser (Jackson, strict duplicate detection) checks each field name
+      // as it reads it: the first duplicate in the text is the one it reports.
+      {R"({"a":{"x":1,"x":2},"a":1})", "x"},
+      {R"({"a":1,"b":{"x":1,"x":2},"a":1})", "x"},
+      {R"({"a":1,"a":{"x":1,"x":2}})", "a"},
+      {R"([{"k":1},{"j":[{"k":1,"k":2}],"j":0}])", "k"},
   };
   for (const auto& [text, want] : cases) {
     CAPTURE(text);
@@ -192,6 +198,14 @@ TEST_CASE("duplicate keys are found past the 32nd key and among keys of one hash
     REQUIRE_FALSE(parser.parse(text.data(), text.size()).get(e));
     CHECK(find_duplicate_key(e) == want);
     CHECK(find_duplicate_key(parser.doc) == want);
+    std::uint64_t shape = 0;
+    bool shaped = false;
+    CHECK(inspect_document(e, shape, shaped) == want);
+    CHECK(inspect_document(parser.doc, shape, shaped) == want);
+    std::string projection;
+    DynWriter w(projection);
+    std::vector<std::vector<std::string_view>> scratch;
+    CHECK(project_document(parser.doc, {"a", "j.k"}, w, scratch) == want);
   }
 }
 
