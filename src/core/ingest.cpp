@@ -1947,7 +1947,9 @@ void append_batch(std::vector<Batch>& batches, Batch&& b) {
   // that a selective read does not leave thousands of tiny batches; larger ones are kept as they
   // are (merging copies every row, on the calling thread: for 100,000 kept documents of 1.6 KB,
   // a tenth of a second).
-  if (!batches.empty() && b.rows() < kBatchRows / 128 && batches.back().rows() + b.rows() <= kBatchRows) {
+  // (A batch carrying a payload (IngestOptions::finish_batch) stays whole: the payload is its rows'.)
+  if (!batches.empty() && !b.payload && !batches.back().payload && b.rows() < kBatchRows / 128 &&
+      batches.back().rows() + b.rows() <= kBatchRows) {
     Batch& last = batches.back();
     for (std::size_t c = 0; c < b.columns.size(); ++c)
       for (std::size_t i = 0; i < b.rows(); ++i) last.columns[c].append_from(b.columns[c], i);

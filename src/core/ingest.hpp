@@ -76,7 +76,8 @@ struct IngestOptions {
   std::function<std::unique_ptr<DocumentFilter>()> make_document_filter;
   // Called on the reading thread for each finished batch before it is handed on (several threads
   // at once: it must only touch the batch): a reader converts the rows it needs there, in
-  // parallel, into Batch::payload.
+  // parallel, into Batch::payload. Every batch of a read passes through it (the readers never
+  // merge or split batches after it ran).
   std::function<void(Batch&)> finish_batch;
   // Documents with a filter that names paths(): a column "_matched" (bool), true for a
   // document the filter judged DocumentFilter::Keep::Matched, false for any other.

@@ -678,8 +678,9 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   std::uint32_t bad_line = 0;
   auto r = ingest_stream(idx.file, o, &schema, [&](Batch&& b) {
     if (bad_line) return;
-    auto* cb = dynamic_cast<ConvertedBatch*>(b.payload.get());
-    if (!cb) return;
+    // (every batch comes converted: a reader that left one out is converted here, not dropped)
+    if (!dynamic_cast<ConvertedBatch*>(b.payload.get())) b.payload = convert_batch(b, specs, plan.watch);
+    auto* cb = static_cast<ConvertedBatch*>(b.payload.get());
     for (std::size_t row = 0; row < cb->rows; ++row) {
       std::size_t ordinal = st.documents++;
       lines.push_back(b.sources[row].line);
@@ -688,6 +689,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
     for (std::size_t k = 0; k < specs.size(); ++k) {
       auto& dst = page.columns[k].cells;
       dst.insert(dst.end(), std::make_move_iterator(cb->cells[k].begin()), std::make_move_iterator(cb->cells[k].end()));
+      std::vector<Cell>().swap(cb->cells[k]);  // (the batch may live on: a JSON array's are handed over at the end)
       if (cb->field_seen[k]) st.field_seen[k] = true;
       const MalformedField& m = cb->malformed[k];
       if (m.values) {
@@ -700,6 +702,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
     }
     if (cb->watch_seen) st.watch_seen = true;
     if (cb->bad) bad_line = b.sources[cb->rows].line;
+    b.payload.reset();
     if (page.rows() >= chunk_docs) {
       each(std::move(page));
       fresh();

@@ -34,4 +34,22 @@ grep -q '1 value(s) of source.port cannot be read as long (the first at line 1: 
 printf '%s\n' '{"@timestamp":"2025-03-01T00:00:00Z","event":{"code":"1","duration":5},"source":{"ip":"10.0.0.9"}}' >"$tmp/ok.ndjson"
 "$RULELAB" query --dialect esql "$q" --data "logs-test-default=$tmp/ok.ndjson" >/dev/null 2>"$tmp/err"
 ! grep -q 'cannot be read' "$tmp/err" || fail "a note without malformed values"
+
+# A file of several read chunks (about 9 MiB: the reader parses 4 MiB chunks on several threads and
+# converts each batch of documents there): the first malformed value's line, the counts and the
+# documents' _id (their position in the file) are the file's, read as NDJSON, gzip and one JSON array.
+awk 'BEGIN { for (i = 1; i <= 60000; i++) {
+  d = (i == 41234 || i == 59999) ? "\"late\"" : i % 7;
+  printf "{\"@timestamp\":\"2025-03-01T00:00:00Z\",\"event\":{\"code\":\"c%d\",\"duration\":%s},\"pad\":\"%0100d\"}\n", i % 3, d, i } }' >"$tmp/big.ndjson"
+gzip -c "$tmp/big.ndjson" >"$tmp/big.ndjson.gz"
+{ echo "["; sed '$!s/$/,/' "$tmp/big.ndjson"; echo "]"; } >"$tmp/big.json"
+qb='FROM logs-big-default METADATA _id | WHERE event.code == "c2" AND event.duration == 6 | STATS n = COUNT(*), last = MAX(TO_LONG(_id))'
+for f in big.ndjson big.ndjson.gz big.json; do
+  line=41234
+  [[ $f == big.json ]] && line=41235  # (the array's "[" is line 1)
+  out=$("$RULELAB" query --dialect esql "$qb" --data "logs-big-default=$tmp/$f" --format csv 2>"$tmp/err")
+  # i % 3 == 2 and i % 7 == 6: i = 20, 41, ..., 59996 (2857 of them; the malformed 41234 and 59999 are not)
+  [[ $out == "2857,59996" ]] || fail "$f: counts and _id: $out"
+  grep -q "2 value(s) of event.duration cannot be read as long (the first at line $line: \"late\")" "$tmp/err" || fail "$f: note: $(cat "$tmp/err")"
+done
 echo "ok"

@@ -169,7 +169,7 @@ TEST_CASE("the reader's tape walk gives the element walk's duplicate key and sha
       CHECK(d3 == d1);
       if (d3) continue;
       encode_projection(e, paths, sw, scratch2);
-      CHECK(to_json(Dynamic(std::move(fused)).ref()) == to_json(Dynamic(std::move(separate)).ref()));
+      CHECK(fused == separate);  // the same encoding, byte for byte
     }
   }
 }
