@@ -132,6 +132,10 @@ struct RunOptions {
   bool stream = true;
   // COMPLETION's answers (--completion FILE); without them COMPLETION needs a cluster's endpoint.
   std::shared_ptr<const std::vector<CompletionAnswer>> completions;
+  // Rows one MV_EXPAND may produce (--max-rows; 0: none): beyond, the query fails with a
+  // positioned error instead of exhausting memory (Elasticsearch's circuit breaker refuses such a
+  // query too).
+  std::uint64_t max_rows = 10'000'000;
 };
 
 // What one command did to the traced document's rows (explain).

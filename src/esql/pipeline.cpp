@@ -1517,12 +1517,37 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       int i = page.find(c.field);
       if (i < 0) throw QueryError("Unknown column [" + c.field + "]", c.offset);
       std::size_t col = static_cast<std::size_t>(i);
+      // Only the rows a LIMIT ahead keeps are made (Elasticsearch pushes a LIMIT into MV_EXPAND):
+      // the commands between keep the rows' order and make at least one row of each.
+      // (Explain makes every row, so that the LIMIT is the command it names.)
+      std::optional<std::size_t> cap;
+      for (std::size_t n = ci + 1; n < q.commands.size() && !opts.trace; ++n) {
+        const CommandKind k = q.commands[n].kind;
+        if (k == CommandKind::Limit) {
+          cap = static_cast<std::size_t>(std::max<std::int64_t>(0, q.commands[n].limit));
+          break;
+        }
+        if (k != CommandKind::Eval && k != CommandKind::Rename && k != CommandKind::Keep && k != CommandKind::Drop &&
+            k != CommandKind::MvExpand && k != CommandKind::Dissect && k != CommandKind::Grok)
+          break;
+      }
+      std::size_t made = 0;  // the rows it makes, counted before any is (a guard on memory)
+      for (const Cell& cell : page.columns[col].cells) made += std::max<std::size_t>(1, cell.size());
+      if (cap) made = std::min(made, *cap);
+      if (opts.max_rows && made > opts.max_rows)
+        throw QueryError("MV_EXPAND would make " + std::to_string(made) + " rows, more than " + std::to_string(opts.max_rows) +
+                             " (rulelab's --max-rows; Elasticsearch's circuit breaker may refuse such a query too)",
+                         c.offset);
       Page np;
-      for (const auto& cc : page.columns) np.columns.push_back(Column{cc.name, cc.type, {}});
-      for (std::size_t r = 0; r < page.rows(); ++r) {
+      for (const auto& cc : page.columns) {
+        np.columns.push_back(Column{cc.name, cc.type, {}});
+        np.columns.back().cells.reserve(made);
+      }
+      np.origin.reserve(made);
+      for (std::size_t r = 0; r < page.rows() && !(cap && np.rows() >= *cap); ++r) {
         const Cell& cell = page.columns[col].cells[r];
         std::size_t k = std::max<std::size_t>(1, cell.size());
-        for (std::size_t v = 0; v < k; ++v) {
+        for (std::size_t v = 0; v < k && !(cap && np.rows() >= *cap); ++v) {
           for (std::size_t j = 0; j < page.columns.size(); ++j) {
             if (j == col) np.columns[j].cells.push_back(cell.empty() ? Cell{} : Cell{cell[v]});
             else np.columns[j].cells.push_back(page.columns[j].cells[r]);

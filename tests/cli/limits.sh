@@ -71,4 +71,9 @@ j=$("$RULELAB" ingest "$tmp/dupdoc.ndjson" --documents --format json)
 [[ $(jq -r '.rejections[0].reason' <<<"$j") == *'duplicate field "name"'* ]] || fail "dup doc reason: $j"
 "$RULELAB" query --dialect kuery 'user.name:a' --data logs="$tmp/dupdoc.ndjson" --format json >"$tmp/out" 2>"$tmp/err"
 grep -q "could not be read" "$tmp/err" || fail "rejection reported: $(cat "$tmp/err")"
+
+# ES|QL MV_EXPAND past --max-rows: a positioned error, counted before any row is made.
+out=$("$RULELAB" query --dialect esql 'ROW a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] | MV_EXPAND a | MV_EXPAND b | STATS c = COUNT(*)' --max-rows 50 2>&1) && fail "mv_expand past --max-rows: $out"
+[[ $out == *'<query>:1:94: MV_EXPAND would make 100 rows, more than 50 (rulelab'"'"'s --max-rows'* ]] || fail "mv_expand error: $out"
+[[ $("$RULELAB" query --dialect esql 'ROW a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] | MV_EXPAND a | MV_EXPAND b | STATS c = COUNT(*)' --max-rows 100 --format csv) == 100 ]] || fail "mv_expand within --max-rows"
 echo ok

@@ -142,6 +142,7 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
   esql::RunOptions opts;
   opts.now_ms = now_ms;
   opts.stream = !a.no_pushdown;
+  opts.max_rows = a.limits.max_rows;
   if (!a.completions.empty()) {
     auto answers = esql::read_completion_answers(a.completions);
     if (!answers) {
