@@ -131,6 +131,13 @@ Column eval_arith(const Expr& e, EvalCtx& ctx) {
     }
     return out;
   }
+  // A time span and null: null, still a span (so that `1 second + null + dt` is a null date).
+  if ((is_span(a.type) && b.type == Type::Null) || (a.type == Type::Null && is_span(b.type))) {
+    if (op != '+' && op != '-') throw QueryError("[" + e.name + "] is not defined for a time span", e.begin);
+    out.type = is_span(a.type) ? a.type : b.type;
+    out.cells.resize(n);
+    return out;
+  }
   if (is_span(a.type) && is_span(b.type) && a.type == b.type && (op == '+' || op == '-')) {
     out.type = a.type;
     out.cells.resize(n);

@@ -126,6 +126,7 @@ std::optional<std::string> json_extract(const std::string& text, const std::stri
 
 bool str_or_null(Type t) { return is_string(t) || t == Type::Null; }
 bool num_or_null(Type t) { return is_numeric(t) || t == Type::Null; }
+bool int_or_null(Type t) { return t == Type::Integer || t == Type::Long || t == Type::Null; }
 
 // Applies f to the single values of the argument columns row by row; null in, null out.
 template <class F>  // std::optional<Scalar> f(const std::vector<const Scalar*>& v, std::size_t row)
@@ -1015,8 +1016,44 @@ Column eval_case(const Expr& e, EvalCtx& ctx) {
   return out;
 }
 
+// Implicit casting (ES|QL "Implicit casting": a string literal where a function takes a number
+// is read as that number): SUBSTRING("abcd", "2") is SUBSTRING("abcd", 2), ABS("10.0") is 10.0.
+// The arguments of each function that take integers, and the functions whose numeric arguments
+// take any number (a literal with a fraction or exponent is a double, else an integer or long).
+void cast_string_literals(const std::string& fn, const Expr& e, Cols& a, EvalCtx& ctx) {
+  static const std::map<std::string, std::vector<std::size_t>> integer_args = {
+      {"substring", {1, 2}}, {"left", {1}}, {"right", {1}}, {"mv_slice", {1, 2}}, {"locate", {2}}, {"repeat", {1}},
+      {"round", {1}}, {"space", {0}}};
+  static const std::map<std::string, std::vector<std::size_t>> number_args = {
+      {"abs", {0}}, {"ceil", {0}}, {"floor", {0}}, {"sqrt", {0}}, {"cbrt", {0}}, {"exp", {0}}, {"log10", {0}}, {"signum", {0}},
+      {"sin", {0}}, {"cos", {0}}, {"tan", {0}}, {"asin", {0}}, {"acos", {0}}, {"atan", {0}}, {"sinh", {0}}, {"cosh", {0}},
+      {"tanh", {0}}, {"round", {0}}, {"pow", {0, 1}}, {"log", {0, 1}}, {"atan2", {0, 1}}, {"hypot", {0, 1}}};
+  auto cast = [&](std::size_t i, bool integer) {
+    if (i >= a.size() || i >= e.args.size() || e.args[i]->kind != ExprKind::Literal || e.args[i]->type != Type::Keyword) return;
+    const Cell lit = a[i].cells.empty() ? Cell{} : a[i].cells[0];
+    if (lit.empty()) return;
+    const std::string& text = lit[0].s;
+    Type to = Type::Integer;
+    if (!integer && text.find_first_of(".eEnN") != std::string::npos) to = Type::Double;
+    Cell c = convert_cell(lit, Type::Keyword, to, *e.args[i], ctx.warn);
+    if (c.empty() && to == Type::Integer && !integer) {
+      to = Type::Long;
+      c = convert_cell(lit, Type::Keyword, to, *e.args[i], ctx.warn);
+    }
+    if (c.empty())
+      throw QueryError("Cannot convert string [" + text + "] to [" + upper(std::string(type_name(to))) + "]", e.args[i]->begin);
+    a[i].type = to;
+    a[i].cells.assign(a[i].cells.size(), c);
+  };
+  if (auto it = integer_args.find(fn); it != integer_args.end())
+    for (std::size_t i : it->second) cast(i, true);
+  if (auto it = number_args.find(fn); it != number_args.end())
+    for (std::size_t i : it->second) cast(i, false);
+}
+
 Column call_function(const Expr& e, EvalCtx& ctx) {
-  const std::string& fn = e.name;
+  // BIN is BUCKET's other name (ES|QL 9.2: "BIN", the same arguments and results).
+  const std::string fn = e.name == "bin" ? std::string("bucket") : e.name;
   std::size_t n = ctx.page.rows();
   if (is_aggregate(fn))
     throw QueryError("aggregate function [" + expr_text(e, ctx.query) + "] is only allowed in STATS", e.begin);
@@ -1038,6 +1075,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   Cols a;
   for (const auto& x : e.args) a.push_back(eval(*x, ctx));
   const std::string_view q = ctx.query;
+  cast_string_literals(fn, e, a, ctx);
 
   // ---- conversion
   if (Type to = conversion_target(fn); to != Type::Unsupported) {
@@ -1111,6 +1149,8 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   if (fn == "substring") {
     need_args(e, 2, 3);
     if (!str_or_null(a[0].type)) bad_type(e, 0, a[0], "string", q);
+    for (std::size_t i = 1; i < a.size(); ++i)
+      if (!int_or_null(a[i].type)) bad_type(e, i, a[i], "integer", q);
     return map_rows(e, ctx, a, Type::Keyword, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
       auto cps = code_points(v[0]->s);
       std::int64_t len = static_cast<std::int64_t>(cps.size());
@@ -1126,6 +1166,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   }
   if (fn == "left" || fn == "right") {
     need_args(e, 2, 2);
+    if (!int_or_null(a[1].type)) bad_type(e, 1, a[1], "integer", q);
     return map_rows(e, ctx, a, Type::Keyword, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
       auto cps = code_points(v[0]->s);
       std::int64_t k = std::clamp<std::int64_t>(v[1]->i, 0, static_cast<std::int64_t>(cps.size()));
@@ -1327,6 +1368,29 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
       if (!null && best) out.cells[r] = {*best};
     }
     return out;
+  }
+
+  // CLAMP(field, min, max), CLAMP_MIN(field, min), CLAMP_MAX(field, max) (ES|QL 9.3 conditional
+  // functions "CLAMP", "CLAMP_MIN", "CLAMP_MAX"): the value limited to at least min and at most
+  // max, in the arguments' common type (integer and long: long; with double: double); null when
+  // an argument is.
+  if (fn == "clamp" || fn == "clamp_min" || fn == "clamp_max") {
+    const std::size_t k = fn == "clamp" ? 3 : 2;
+    need_args(e, k, k);
+    Type t = common_type(e, a, 0, q);
+    return map_rows(e, ctx, a, t, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+      auto arg = [&](std::size_t i) { return widen(Cell{*v[i]}, a[i].type, t)[0]; };
+      Scalar x = arg(0);
+      if (fn != "clamp_max") {
+        Scalar lo = arg(1);
+        if (compare_scalar(t, x, t, lo) < 0) x = std::move(lo);
+      }
+      if (fn != "clamp_min") {
+        Scalar hi = arg(k - 1);
+        if (compare_scalar(t, x, t, hi) > 0) x = std::move(hi);
+      }
+      return x;
+    });
   }
 
   // ---- math
@@ -1804,6 +1868,8 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   }
   if (fn == "mv_slice") {
     need_args(e, 2, 3);
+    for (std::size_t i = 1; i < a.size(); ++i)
+      if (!int_or_null(a[i].type)) bad_type(e, i, a[i], "integer", q);
     Column out;
     out.type = a[0].type;
     out.cells.resize(n);
