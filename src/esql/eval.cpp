@@ -100,7 +100,7 @@ Type arith_type(Type a, Type b) {
   return Type::Integer;
 }
 
-std::int64_t add_months(std::int64_t ms, std::int64_t months, std::int64_t days);
+std::int64_t add_months(std::int64_t ms, std::int64_t months, std::int64_t days, bool* overflow);
 
 Column eval_arith(const Expr& e, EvalCtx& ctx) {
   Column a = eval(*e.args[0], ctx), b = eval(*e.args[1], ctx);
@@ -125,8 +125,32 @@ Column eval_arith(const Expr& e, EvalCtx& ctx) {
       if (!x || !y) continue;
       std::int64_t sign = op == '-' ? -1 : 1;
       Scalar v;
-      if (s.type == Type::TimeDuration) v.i = x->i + sign * y->i;
-      else v.i = add_months(x->i, sign * y->i, sign * y->j);
+      if (s.type == Type::TimeDuration) {
+        // Beyond a long's milliseconds: null, with Java's exception as Elasticsearch reports it.
+        if (op == '-' ? __builtin_sub_overflow(x->i, y->i, &v.i) : __builtin_add_overflow(x->i, y->i, &v.i)) {
+          ctx.warn.failure(e, "java.lang.ArithmeticException: long overflow");
+          continue;
+        }
+      } else {
+        // A year beyond java.time's range (+-999,999,999): null, with its DateTimeException.
+        const std::int64_t day = x->i >= 0 ? x->i / 86400000 : -((-(x->i + 1)) / 86400000) - 1;
+        std::int64_t yy = 0;
+        unsigned mo = 1, dd = 1;
+        civil_from_days(day, yy, mo, dd);
+        const std::int64_t m0 = static_cast<std::int64_t>(mo) - 1 + sign * y->i;
+        const std::int64_t year = yy + (m0 >= 0 ? m0 / 12 : -((-m0 + 11) / 12));
+        if (year < -999999999 || year > 999999999) {
+          ctx.warn.failure(e, "java.time.DateTimeException: Invalid value for Year (valid values -999999999 - 999999999): " +
+                                  std::to_string(year));
+          continue;
+        }
+        bool overflow = false;
+        v.i = add_months(x->i, sign * y->i, sign * y->j, &overflow);
+        if (overflow) {
+          ctx.warn.failure(e, "java.lang.ArithmeticException: long overflow");
+          continue;
+        }
+      }
       out.cells[r] = {v};
     }
     return out;
@@ -426,9 +450,10 @@ Column eval_like(const Expr& e, EvalCtx& ctx) {
 
 }  // namespace
 
-std::int64_t add_months_impl(std::int64_t ms, std::int64_t months, std::int64_t days);
 namespace {
-std::int64_t add_months(std::int64_t ms, std::int64_t months, std::int64_t days) { return add_months_impl(ms, months, days); }
+std::int64_t add_months(std::int64_t ms, std::int64_t months, std::int64_t days, bool* overflow) {
+  return add_months_impl(ms, months, days, overflow);
+}
 }  // namespace
 
 std::string like_to_re2(std::string_view p) {

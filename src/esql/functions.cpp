@@ -604,7 +604,7 @@ std::int64_t date_diff_units(const std::string& unit, std::int64_t a, std::int64
 
 }  // namespace
 
-std::int64_t add_months_impl(std::int64_t ms, std::int64_t months, std::int64_t days) {
+std::int64_t add_months_impl(std::int64_t ms, std::int64_t months, std::int64_t days, bool* overflow) {
   std::int64_t day = floor_div(ms, 86400000);
   std::int64_t rem = ms - day * 86400000;
   if (months) {
@@ -618,7 +618,13 @@ std::int64_t add_months_impl(std::int64_t ms, std::int64_t months, std::int64_t 
     unsigned last = mdays[nm - 1] + (nm == 2 && ((ny % 4 == 0 && ny % 100 != 0) || ny % 400 == 0));
     day = days_from_civil(ny, nm, std::min(d, last));
   }
-  return (day + days) * 86400000 + rem;
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(day, days, &day) || __builtin_mul_overflow(day, std::int64_t{86400000}, &out) ||
+      __builtin_add_overflow(out, rem, &out)) {
+    if (overflow) *overflow = true;
+    return 0;
+  }
+  return out;
 }
 
 std::int64_t date_trunc(std::int64_t ms, Type span_type, const Scalar& span) {
@@ -1306,7 +1312,8 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   if (fn == "reverse") {
     need_args(e, 1, 1);
     if (a[0].type == Type::Null) { Column c; c.type = Type::Null; c.cells.resize(n); return c; }
-    Column out = map_rows(e, ctx, a, a[0].type == Type::Null ? Type::Keyword : a[0].type, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+    // (keyword, also for a text argument: Reverse's data type)
+    Column out = map_rows(e, ctx, a, a[0].type == Type::Text ? Type::Keyword : a[0].type, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
       auto gs = graphemes(v[0]->s);
       std::string s;
       for (auto it = gs.rbegin(); it != gs.rend(); ++it) s += *it;
@@ -2033,19 +2040,27 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   if (fn == "mv_like" || fn == "mv_rlike") {
     need_args(e, 2, 2);
     if (!str_or_null(a[0].type)) bad_type(e, 0, a[0], "string", q);
-    if (e.args[1]->kind != ExprKind::Literal || !is_string(e.args[1]->type))
+    // The pattern is a constant: a literal or an expression of literals (folded: CONCAT("A", "*")).
+    auto constant = [](const Expr& x, const auto& self) -> bool {
+      if (x.kind == ExprKind::Field) return false;
+      for (const auto& c : x.args)
+        if (!self(*c, self)) return false;
+      return true;
+    };
+    if (!constant(*e.args[1], constant) || !str_or_null(a[1].type))
       throw QueryError("second argument of [" + expr_text(e, q) + "] must be a constant string pattern", e.args[1]->begin);
-    RE2::Options o;
-    o.set_log_errors(false);
-    o.set_dot_nl(true);
-    const std::string& pat = e.args[1]->value[0].s;
-    RE2 re(fn == "mv_like" ? like_to_re2(pat) : rlike_to_re2(pat, e.args[1]->begin), o);
-    if (!re.ok()) throw QueryError("invalid pattern [" + pat + "]: " + re.error(), e.args[1]->begin);
     Column out;
     out.type = Type::Boolean;
     out.cells.resize(n);
+    if (n == 0 || a[1].cells[0].empty()) return out;  // (a null pattern: null)
+    RE2::Options o;
+    o.set_log_errors(false);
+    o.set_dot_nl(true);
+    const std::string pat = a[1].cells[0][0].s;
+    RE2 re(fn == "mv_like" ? like_to_re2(pat) : rlike_to_re2(pat, e.args[1]->begin), o);
+    if (!re.ok()) throw QueryError("invalid pattern [" + pat + "]: " + re.error(), e.args[1]->begin);
     for (std::size_t r = 0; r < n; ++r) {
-      if (a[0].cells[r].empty()) continue;
+      // a null field matches nothing: false, not null (MV_LIKE's null handling)
       bool m = false;
       for (const auto& v : a[0].cells[r]) m = m || RE2::FullMatch(v.s, re);
       out.cells[r] = {Scalar::of_int(m)};
@@ -2112,6 +2127,15 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
       bool v4 = true;
       for (int i = 0; i < 10; ++i) v4 = v4 && ip[i] == 0;
       v4 = v4 && static_cast<unsigned char>(ip[10]) == 0xff && static_cast<unsigned char>(ip[11]) == 0xff;
+      // Both lengths are checked, whatever the address (IpPrefix: v4 first).
+      if (v[1]->i < 0 || v[1]->i > 32) {
+        ctx.warn.failure(e, "java.lang.IllegalArgumentException: Prefix length v4 must be in range [0, 32], found " + std::to_string(v[1]->i));
+        return std::nullopt;
+      }
+      if (v[2]->i < 0 || v[2]->i > 128) {
+        ctx.warn.failure(e, "java.lang.IllegalArgumentException: Prefix length v6 must be in range [0, 128], found " + std::to_string(v[2]->i));
+        return std::nullopt;
+      }
       std::int64_t len = v4 ? v[1]->i : v[2]->i;
       std::int64_t keep = v4 ? 96 + len : len;
       for (int k = static_cast<int>(keep); k < 128; ++k) ip[k / 8] = static_cast<char>(static_cast<unsigned char>(ip[k / 8]) & ~(1u << (7 - k % 8)));

@@ -243,7 +243,7 @@ std::optional<std::int64_t> parse_date(std::string_view s) {
       if (!num(2, d)) return std::nullopt;
     }
   }
-  if (i < s.size() && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
+  if (i < s.size() && (s[i] == 'T' || s[i] == 't')) {  // (strict_date_optional_time: no space)
     ++i;
     if (!num(2, h)) return std::nullopt;
     if (i < s.size() && s[i] == ':') {
