@@ -30,7 +30,22 @@ std::string Warnings::where(std::size_t offset) const {
 }
 
 void Warnings::add(std::string w) {
-  if (seen_.insert(w).second) list_.push_back(std::move(w));
+  // As Elasticsearch's Warning response header carries it (HeaderWarning's encoding): '%', control
+  // characters other than tab and every non-ASCII byte percent-encoded ("max %25 0").
+  std::string enc;
+  enc.reserve(w.size());
+  for (const char ch : w) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\t' || (c >= 0x20 && c <= 0x7e && c != '%')) {
+      enc += ch;
+    } else {
+      static const char* hex = "0123456789ABCDEF";
+      enc += '%';
+      enc += hex[c >> 4];
+      enc += hex[c & 15];
+    }
+  }
+  if (seen_.insert(enc).second) list_.push_back(std::move(enc));
 }
 
 void Warnings::failure(const Expr& e, const std::string& exception, const char* treated) {

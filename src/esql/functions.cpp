@@ -205,7 +205,7 @@ std::vector<std::string> graphemes(std::string_view s) {
 
 // A pattern RE2 rejects, worded as Java's PatternSyntaxException message: "DESC near index I",
 // a line break, the pattern, and a caret line under index I when I is inside the pattern; in a
-// Warning header Elasticsearch percent-encodes the line breaks (%0A). Errors Java has no wording
+// Warning header they are percent-encoded (%0A, Warnings::add). Errors Java has no wording
 // for here keep RE2's text.
 std::string java_pattern_error(const RE2& re, const std::string& pattern) {
   std::string desc;
@@ -226,8 +226,8 @@ std::string java_pattern_error(const RE2& re, const std::string& pattern) {
     }
     default: return re.error();
   }
-  std::string out = desc + " near index " + std::to_string(index) + "%0A" + pattern;
-  if (index >= 0 && index < len) out += "%0A" + std::string(static_cast<std::size_t>(index), ' ') + "^";
+  std::string out = desc + " near index " + std::to_string(index) + "\n" + pattern;
+  if (index >= 0 && index < len) out += "\n" + std::string(static_cast<std::size_t>(index), ' ') + "^";
   return out;
 }
 
