@@ -442,16 +442,42 @@ std::string url_encode(std::string_view s, bool component) {
   return out;
 }
 
-std::optional<std::string> url_decode(std::string_view s) {
+// java.net.URLDecoder.decode (URL_DECODE): '+' is a space, %XY a byte; the errors in its words
+// (a run of escapes is read while two characters follow; Integer.parseInt takes a sign).
+std::optional<std::string> url_decode(std::string_view s, std::string* error = nullptr) {
   std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out += ' ';
-    else if (s[i] == '%') {
-      if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) || !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
-        return std::nullopt;
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else out += s[i];
+  auto fail = [&](std::string m) -> std::optional<std::string> {
+    if (error) *error = "java.lang.IllegalArgumentException: URLDecoder: " + std::move(m);
+    return std::nullopt;
+  };
+  for (std::size_t i = 0; i < s.size();) {
+    if (s[i] == '+') {
+      out += ' ';
+      ++i;
+    } else if (s[i] == '%') {
+      while (i + 2 < s.size() && s[i] == '%') {
+        const std::string_view xy = s.substr(i + 1, 2);
+        int v = 0;
+        bool neg = false;
+        std::size_t j = 0;
+        if (xy[0] == '-' || xy[0] == '+') {
+          neg = xy[0] == '-';
+          j = 1;
+        }
+        for (; j < 2; ++j) {
+          const char c = xy[j];
+          const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+          if (d < 0) return fail("Illegal hex characters in escape (%) pattern - Error at index " + std::to_string(j) + " in: \"" + std::string(xy) + "\"");
+          v = v * 16 + d;
+        }
+        if (neg && v != 0) return fail("Illegal hex characters in escape (%) pattern - negative value");
+        out += static_cast<char>(v);
+        i += 3;
+      }
+      if (i < s.size() && s[i] == '%') return fail("Incomplete trailing escape (%) pattern");
+    } else {
+      out += s[i++];
+    }
   }
   return out;
 }
@@ -888,7 +914,8 @@ Column math1(const Expr& e, EvalCtx& ctx, Cols& a, double (*f)(double), const ch
 
 bool is_aggregate(const std::string& n) {
   static const char* aggs[] = {"count", "count_distinct", "min", "max", "sum", "avg", "values", "median", "percentile",
-                               "top", "std_dev", "variance", "weighted_avg", "median_absolute_deviation", "sample", "first", "last"};
+                               "top", "std_dev", "variance", "weighted_avg", "median_absolute_deviation", "sample", "first", "last",
+                               "present", "absent"};
   for (const char* a : aggs)
     if (n == a) return true;
   return false;
@@ -1321,17 +1348,43 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     });
     return out;
   }
-  if (fn == "url_encode" || fn == "url_encode_component" || fn == "url_decode" || fn == "to_base64" || fn == "from_base64") {
+  if (fn == "url_encode" || fn == "url_encode_component" || fn == "url_decode") {
+    // Each value of a multi-value (as Elasticsearch's URL_ENCODE and URL_DECODE take them); a value
+    // that does not decode makes the row null with the decoder's error.
+    need_args(e, 1, 1);
+    if (!str_or_null(a[0].type)) bad_type(e, 0, a[0], "string", q);
+    Column out;
+    out.type = Type::Keyword;
+    out.cells.resize(n);
+    if (a[0].type == Type::Null) return out;
+    for (std::size_t r = 0; r < n; ++r) {
+      Cell c;
+      for (const auto& v : a[0].cells[r]) {
+        if (fn == "url_decode") {
+          std::string err;
+          auto d = url_decode(v.s, &err);
+          if (!d) {
+            ctx.warn.failure(e, err);
+            c.clear();
+            break;
+          }
+          c.push_back(Scalar::of_str(std::move(*d)));
+        } else {
+          c.push_back(Scalar::of_str(url_encode(v.s, fn == "url_encode_component")));
+        }
+      }
+      out.cells[r] = std::move(c);
+    }
+    return out;
+  }
+  if (fn == "to_base64" || fn == "from_base64") {
     need_args(e, 1, 1);
     if (!str_or_null(a[0].type)) bad_type(e, 0, a[0], "string", q);
     return map_rows(e, ctx, a, Type::Keyword, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
-      if (fn == "url_encode") return Scalar::of_str(url_encode(v[0]->s, false));
-      if (fn == "url_encode_component") return Scalar::of_str(url_encode(v[0]->s, true));
       if (fn == "to_base64") return Scalar::of_str(to_base64(v[0]->s));
-      auto d = fn == "url_decode" ? url_decode(v[0]->s) : from_base64(v[0]->s);
+      auto d = from_base64(v[0]->s);
       if (!d) {
-        ctx.warn.failure(e, fn == "url_decode" ? "java.lang.IllegalArgumentException: URLDecoder: Illegal hex characters in escape (%) pattern"
-                                               : "java.lang.IllegalArgumentException: Illegal base64 character");
+        ctx.warn.failure(e, "java.lang.IllegalArgumentException: Illegal base64 character");
         return std::nullopt;
       }
       return Scalar::of_str(*d);
@@ -1404,6 +1457,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
   if (fn == "abs") {
     need_args(e, 1, 1);
     if (!num_or_null(a[0].type)) bad_type(e, 0, a[0], "numeric", q);
+    if (a[0].type == Type::UnsignedLong) return a[0];  // (the field itself, multi-values too: Abs of unsigned_long)
     Type t = a[0].type;
     return map_rows(e, ctx, a, t, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
       Scalar s = *v[0];

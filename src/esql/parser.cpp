@@ -386,6 +386,7 @@ struct Builder {
       auto e = make(ExprKind::Call, n);
       e->name = name_text(n.children[0]->string_view());
       std::transform(e->name.begin(), e->name.end(), e->name.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (e->name == "std_var") e->name = "variance";  // (the other name Elasticsearch registers for VARIANCE)
       for (std::size_t i = 1; i < n.children.size(); ++i) {
         if (n.children[i]->is_type<g::star_arg>()) {
           e->star = true;
@@ -570,7 +571,7 @@ struct Builder {
       stats_body();
     } else if (n.is_type<g::inline_stats_cmd>()) {
       c.kind = CommandKind::InlineStats;
-      c.keyword = "INLINE STATS";
+      if (c.keyword != "INLINESTATS") c.keyword = "INLINE STATS";  // (the deprecated one-word spelling kept: it warns)
       stats_body();
     } else if (n.is_type<g::keep_cmd>() || n.is_type<g::drop_cmd>()) {
       c.kind = n.is_type<g::keep_cmd>() ? CommandKind::Keep : CommandKind::Drop;

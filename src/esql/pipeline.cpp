@@ -127,6 +127,7 @@ Type agg_result_type(const Expr& call, const AggInput& in, std::string_view q) {
   const std::string& fn = call.name;
   Type t = in.value->type;
   if (fn == "count" || fn == "count_distinct") return Type::Long;
+  if (fn == "present" || fn == "absent") return Type::Boolean;
   if (fn == "avg" || fn == "median" || fn == "percentile" || fn == "std_dev" || fn == "variance" || fn == "weighted_avg" ||
       fn == "median_absolute_deviation") {
     if (!is_numeric(t) && t != Type::Null)
@@ -172,6 +173,14 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
     }
     if (!best) return {};
     return in.value->cells[best_row];
+  }
+  // PRESENT / ABSENT (9.2 aggregate functions): whether some row of the group has a value of the
+  // field (false / true for none, never null).
+  if (fn == "present" || fn == "absent") {
+    bool any = false;
+    for (auto r : rows)
+      if (live(r) && !in.value->cells[r].empty()) any = true;
+    return {Scalar::of_int(fn == "present" ? any : !any)};
   }
   if (fn == "count") {
     std::int64_t c = 0;
@@ -1373,6 +1382,9 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       break;
     }
     case CommandKind::InlineStats: {
+      // The one-word spelling still runs, with Elasticsearch's deprecation warning (9.2).
+      if (c.keyword == "INLINESTATS")
+        warn.add(warn.where(c.offset) + "INLINESTATS is deprecated, use INLINE STATS instead");
       StatsResult sr = run_stats(c, page, ctx, true);
       // Each input row gets its group's aggregates. A row with a multi-valued key is in one group
       // per distinct key value (per combination of several keys): it gets the values of all its
