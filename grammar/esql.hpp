@@ -115,8 +115,8 @@ struct name_pattern : pg::seq<pg::not_at<reserved>, pattern_seg, pg::star<pg::on
 struct bool_expr;
 struct list_item;
 struct list_literal : pg::seq<pg::one<'['>, sp, pg::opt<list_item, pg::star<sp, pg::one<','>, sp, list_item>>, sp, pg::one<']'>> {};
-struct minus_number : pg::seq<pg::one<'-'>, sp, number> {};
-struct list_item : pg::sor<kw_null, kw_true, kw_false, minus_number, number, string_literal, param> {};
+struct signed_number : pg::seq<pg::one<'-', '+'>, sp, number> {};
+struct list_item : pg::sor<kw_null, kw_true, kw_false, signed_number, number, string_literal, param> {};
 struct null_lit : pg::seq<kw_null> {};
 struct true_lit : pg::seq<kw_true> {};
 struct false_lit : pg::seq<kw_false> {};
@@ -176,7 +176,7 @@ struct fields : pg::seq<field_def, pg::star<sp, pg::one<','>, sp, pg::must<field
 
 struct comma : pg::one<','> {};
 struct index_chars : pg::plus<pg::sor<id_other, pg::one<'*', '-', '.', ':', '+', '<', '>', '{', '}', '/', '%'>>> {};
-struct index_pattern : pg::sor<pg::seq<pg::one<'"'>, pg::star<pg::not_one<'"', '\n'>>, pg::one<'"'>>, index_chars> {};
+struct index_pattern : pg::sor<triple_string, pg::seq<pg::one<'"'>, pg::star<pg::not_one<'"', '\n'>>, pg::one<'"'>>, index_chars> {};
 struct index_list : pg::seq<index_pattern, pg::star<sp, comma, sp, index_pattern>> {};
 struct metadata_field : pg::seq<id_first, pg::star<id_other>> {};
 struct metadata : pg::seq<kw_metadata, sp, pg::must<metadata_field>, pg::star<sp, comma, sp, pg::must<metadata_field>>> {};

@@ -542,7 +542,8 @@ struct Builder {
       for (const auto& ch : n.children) {
         if (ch->is_type<g::index_pattern>()) {
           std::string v = ch->string();
-          if (!v.empty() && v[0] == '"') v = v.substr(1, v.size() - 2);
+          if (v.size() >= 6 && v.compare(0, 3, "\"\"\"") == 0) v = v.substr(3, v.size() - 6);  // """name"""
+          else if (!v.empty() && v[0] == '"') v = v.substr(1, v.size() - 2);
           // "a,b" in quotes is a list too.
           std::size_t start = 0;
           while (true) {
@@ -644,7 +645,8 @@ struct Builder {
       for (const auto& ch : n.children) {
         if (ch->is_type<g::index_pattern>()) {
           std::string v = ch->string();
-          if (!v.empty() && v[0] == '"') v = v.substr(1, v.size() - 2);
+          if (v.size() >= 6 && v.compare(0, 3, "\"\"\"") == 0) v = v.substr(3, v.size() - 6);
+          else if (!v.empty() && v[0] == '"') v = v.substr(1, v.size() - 2);
           c.indices.push_back(v);
           c.pattern_offsets.push_back(ch->begin().byte);  // [0]: the index; then each field's
         } else if (ch->is_type<g::qualified_name>()) {
