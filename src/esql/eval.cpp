@@ -30,20 +30,31 @@ std::string Warnings::where(std::size_t offset) const {
 }
 
 void Warnings::add(std::string w) {
-  // As Elasticsearch's Warning response header carries it (HeaderWarning's encoding): '%', control
-  // characters other than tab and every non-ASCII byte percent-encoded ("max %25 0").
+  // As Elasticsearch's Warning response header carries it (HeaderWarning's encoding, over Java's
+  // chars): '%' and control characters other than tab percent-encoded, characters U+0080..U+00FF
+  // left as they are, characters above U+00FF as their UTF-8 bytes percent-encoded ("max %25 0").
+  static const char* hex = "0123456789ABCDEF";
+  auto percent = [&](std::string& out, unsigned char c) {
+    out += '%';
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  };
   std::string enc;
   enc.reserve(w.size());
-  for (const char ch : w) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '\t' || (c >= 0x20 && c <= 0x7e && c != '%')) {
-      enc += ch;
-    } else {
-      static const char* hex = "0123456789ABCDEF";
-      enc += '%';
-      enc += hex[c >> 4];
-      enc += hex[c & 15];
+  for (std::size_t i = 0; i < w.size();) {
+    const auto c = static_cast<unsigned char>(w[i]);
+    if (c < 0x80) {
+      if (c == '\t' || (c >= 0x20 && c <= 0x7e && c != '%')) enc += w[i];
+      else percent(enc, c);
+      ++i;
+      continue;
     }
+    const std::size_t len = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    const std::size_t end = std::min(w.size(), i + len);
+    if (len == 2 && c <= 0xC3) enc.append(w, i, end - i);  // U+0080..U+00FF
+    else
+      for (std::size_t k = i; k < end; ++k) percent(enc, static_cast<unsigned char>(w[k]));
+    i = end;
   }
   if (seen_.insert(enc).second) list_.push_back(std::move(enc));
 }
@@ -152,8 +163,9 @@ Column eval_arith(const Expr& e, EvalCtx& ctx) {
         std::int64_t yy = 0;
         unsigned mo = 1, dd = 1;
         civil_from_days(day, yy, mo, dd);
-        const std::int64_t m0 = static_cast<std::int64_t>(mo) - 1 + sign * y->i;
-        const std::int64_t year = yy + (m0 >= 0 ? m0 / 12 : -((-m0 + 11) / 12));
+        std::int64_t m0 = 0;
+        const bool huge = __builtin_add_overflow(static_cast<std::int64_t>(mo) - 1, sign * y->i, &m0);
+        const std::int64_t year = huge ? (sign * y->i > 0 ? INT64_MAX : INT64_MIN) : yy + (m0 >= 0 ? m0 / 12 : -((-m0 + 11) / 12));
         if (year < -999999999 || year > 999999999) {
           ctx.warn.failure(e, "java.time.DateTimeException: Invalid value for Year (valid values -999999999 - 999999999): " +
                                   std::to_string(year));
@@ -183,9 +195,13 @@ Column eval_arith(const Expr& e, EvalCtx& ctx) {
     for (std::size_t r = 0; r < n; ++r) {
       if (a.cells[r].empty() || b.cells[r].empty()) continue;
       Scalar v;
-      std::int64_t sign = op == '-' ? -1 : 1;
-      v.i = a.cells[r][0].i + sign * b.cells[r][0].i;
-      v.j = a.cells[r][0].j + sign * b.cells[r][0].j;
+      const Scalar &x = a.cells[r][0], &y = b.cells[r][0];
+      const bool over = op == '-' ? __builtin_sub_overflow(x.i, y.i, &v.i) || __builtin_sub_overflow(x.j, y.j, &v.j)
+                                  : __builtin_add_overflow(x.i, y.i, &v.i) || __builtin_add_overflow(x.j, y.j, &v.j);
+      if (over) {
+        ctx.warn.failure(e, "java.lang.ArithmeticException: long overflow");
+        continue;
+      }
       out.cells[r] = {v};
     }
     return out;

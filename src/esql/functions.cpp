@@ -126,7 +126,7 @@ std::optional<std::string> json_extract(const std::string& text, const std::stri
 
 bool str_or_null(Type t) { return is_string(t) || t == Type::Null; }
 bool num_or_null(Type t) { return is_numeric(t) || t == Type::Null; }
-bool int_or_null(Type t) { return t == Type::Integer || t == Type::Long || t == Type::Null; }
+bool int_or_null(Type t) { return t == Type::Integer || t == Type::Null; }  // (integer parameters take no long)
 
 // Applies f to the single values of the argument columns row by row; null in, null out.
 template <class F>  // std::optional<Scalar> f(const std::vector<const Scalar*>& v, std::size_t row)
@@ -1050,38 +1050,34 @@ Column eval_case(const Expr& e, EvalCtx& ctx) {
 }
 
 // Implicit casting (ES|QL "Implicit casting": a string literal where a function takes a number
-// is read as that number): SUBSTRING("abcd", "2") is SUBSTRING("abcd", 2), ABS("10.0") is 10.0.
-// The arguments of each function that take integers, and the functions whose numeric arguments
-// take any number (a literal with a fraction or exponent is a double, else an integer or long).
+// is read as the parameter's type, the widest it accepts: EsqlFunctionRegistry's target type):
+// SUBSTRING("abcd", "2") is SUBSTRING("abcd", 2), ABS("10") is 10.0. Cast at analysis, from the
+// literal itself (also when no row reaches the function).
 void cast_string_literals(const std::string& fn, const Expr& e, Cols& a, EvalCtx& ctx) {
-  static const std::map<std::string, std::vector<std::size_t>> integer_args = {
-      {"substring", {1, 2}}, {"left", {1}}, {"right", {1}}, {"mv_slice", {1, 2}}, {"locate", {2}}, {"repeat", {1}},
-      {"round", {1}}, {"space", {0}}};
-  static const std::map<std::string, std::vector<std::size_t>> number_args = {
-      {"abs", {0}}, {"ceil", {0}}, {"floor", {0}}, {"sqrt", {0}}, {"cbrt", {0}}, {"exp", {0}}, {"log10", {0}}, {"signum", {0}},
-      {"sin", {0}}, {"cos", {0}}, {"tan", {0}}, {"asin", {0}}, {"acos", {0}}, {"atan", {0}}, {"sinh", {0}}, {"cosh", {0}},
-      {"tanh", {0}}, {"round", {0}}, {"pow", {0, 1}}, {"log", {0, 1}}, {"atan2", {0, 1}}, {"hypot", {0, 1}}};
-  auto cast = [&](std::size_t i, bool integer) {
-    if (i >= a.size() || i >= e.args.size() || e.args[i]->kind != ExprKind::Literal || e.args[i]->type != Type::Keyword) return;
-    const Cell lit = a[i].cells.empty() ? Cell{} : a[i].cells[0];
-    if (lit.empty()) return;
-    const std::string& text = lit[0].s;
-    Type to = Type::Integer;
-    if (!integer && text.find_first_of(".eEnN") != std::string::npos) to = Type::Double;
-    Cell c = convert_cell(lit, Type::Keyword, to, *e.args[i], ctx.warn);
-    if (c.empty() && to == Type::Integer && !integer) {
-      to = Type::Long;
-      c = convert_cell(lit, Type::Keyword, to, *e.args[i], ctx.warn);
-    }
+  static const std::map<std::string, std::vector<std::pair<std::size_t, Type>>> params = {
+      {"substring", {{1, Type::Integer}, {2, Type::Integer}}}, {"left", {{1, Type::Integer}}}, {"right", {{1, Type::Integer}}},
+      {"mv_slice", {{1, Type::Integer}, {2, Type::Integer}}}, {"locate", {{2, Type::Integer}}}, {"repeat", {{1, Type::Integer}}},
+      {"space", {{0, Type::Integer}}}, {"round", {{0, Type::Double}, {1, Type::Long}}}, {"abs", {{0, Type::Double}}},
+      {"ceil", {{0, Type::Double}}}, {"floor", {{0, Type::Double}}}, {"sqrt", {{0, Type::Double}}}, {"cbrt", {{0, Type::Double}}},
+      {"exp", {{0, Type::Double}}}, {"log10", {{0, Type::Double}}}, {"signum", {{0, Type::Double}}}, {"sin", {{0, Type::Double}}},
+      {"cos", {{0, Type::Double}}}, {"tan", {{0, Type::Double}}}, {"asin", {{0, Type::Double}}}, {"acos", {{0, Type::Double}}},
+      {"atan", {{0, Type::Double}}}, {"sinh", {{0, Type::Double}}}, {"cosh", {{0, Type::Double}}}, {"tanh", {{0, Type::Double}}},
+      {"pow", {{0, Type::Double}, {1, Type::Double}}}, {"log", {{0, Type::Double}, {1, Type::Double}}},
+      {"atan2", {{0, Type::Double}, {1, Type::Double}}}, {"hypot", {{0, Type::Double}, {1, Type::Double}}}};
+  auto it = params.find(fn);
+  if (it == params.end()) return;
+  for (const auto& [i, to] : it->second) {
+    if (i >= a.size() || i >= e.args.size() || e.args[i]->kind != ExprKind::Literal || e.args[i]->type != Type::Keyword ||
+        e.args[i]->value.empty())
+      continue;
+    const std::string& text = e.args[i]->value[0].s;
+    Warnings scratch(ctx.query);  // (a refused literal is the verifier's error, not a row's warning)
+    Cell c = convert_cell(Cell{e.args[i]->value[0]}, Type::Keyword, to, *e.args[i], scratch);
     if (c.empty())
       throw QueryError("Cannot convert string [" + text + "] to [" + upper(std::string(type_name(to))) + "]", e.args[i]->begin);
     a[i].type = to;
-    a[i].cells.assign(a[i].cells.size(), c);
-  };
-  if (auto it = integer_args.find(fn); it != integer_args.end())
-    for (std::size_t i : it->second) cast(i, true);
-  if (auto it = number_args.find(fn); it != number_args.end())
-    for (std::size_t i : it->second) cast(i, false);
+    a[i].cells.assign(ctx.page.rows(), c);
+  }
 }
 
 Column call_function(const Expr& e, EvalCtx& ctx) {

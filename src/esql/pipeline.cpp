@@ -179,7 +179,7 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
   if (fn == "present" || fn == "absent") {
     bool any = false;
     for (auto r : rows)
-      if (live(r) && !in.value->cells[r].empty()) any = true;
+      if (live(r) && (call.star || call.args.empty() || !in.value->cells[r].empty())) any = true;  // (`*`: any row)
     return {Scalar::of_int(fn == "present" ? any : !any)};
   }
   if (fn == "count") {
@@ -1533,7 +1533,11 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       // the commands between keep the rows' order and make at least one row of each.
       // (Explain makes every row, so that the LIMIT is the command it names.)
       std::optional<std::size_t> cap;
-      for (std::size_t n = ci + 1; n < q.commands.size() && !opts.trace; ++n) {
+      for (std::size_t n = ci + 1; !opts.trace; ++n) {
+        if (n == q.commands.size()) {  // the implicit LIMIT 1000 ends the query
+          if (opts.implicit_limit) cap = 1000;
+          break;
+        }
         const CommandKind k = q.commands[n].kind;
         if (k == CommandKind::Limit) {
           cap = static_cast<std::size_t>(std::max<std::int64_t>(0, q.commands[n].limit));

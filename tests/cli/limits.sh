@@ -76,4 +76,9 @@ grep -q "could not be read" "$tmp/err" || fail "rejection reported: $(cat "$tmp/
 out=$("$RULELAB" query --dialect esql 'ROW a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] | MV_EXPAND a | MV_EXPAND b | STATS c = COUNT(*)' --max-rows 50 2>&1) && fail "mv_expand past --max-rows: $out"
 [[ $out == *'<query>:1:94: MV_EXPAND would make 100 rows, more than 50 (rulelab'"'"'s --max-rows'* ]] || fail "mv_expand error: $out"
 [[ $("$RULELAB" query --dialect esql 'ROW a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] | MV_EXPAND a | MV_EXPAND b | STATS c = COUNT(*)' --max-rows 100 --format csv) == 100 ]] || fail "mv_expand within --max-rows"
+# The implicit LIMIT 1000 stops the expansion as an explicit one does (Elasticsearch pushes its
+# default limit into MV_EXPAND): 40 x 40 values make their first 1,000 rows within --max-rows 1500.
+forty=$(seq -s ', ' 1 40)
+out=$("$RULELAB" query --dialect esql "ROW a = [$forty], b = [$forty] | MV_EXPAND a | MV_EXPAND b" --max-rows 1500 --format csv 2>&1) || fail "implicit limit: $out"
+[[ $(wc -l <<<"$out") == 1000 ]] || fail "implicit limit rows: $(wc -l <<<"$out")"
 echo ok

@@ -92,12 +92,12 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings) {
   }
   std::int64_t now_ms = 0;
   if (!a.now.empty()) {
-    auto t = esql::parse_date(a.now);
+    auto t = app::parse_now(a.now);  // (as every command reads --now)
     if (!t) {
-      std::cerr << "--now: not an ISO 8601 date: " << a.now << "\n";
+      std::cerr << t.error().message << "\n";
       return 1;
     }
-    now_ms = *t;
+    now_ms = t->ticks / 10000;
   } else {
     now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   }
