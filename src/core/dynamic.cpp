@@ -893,16 +893,8 @@ class ProjectWalk : Tape {
       return end;
     }
     if (t != '{') return write_whole(i);
-    const std::size_t end = static_cast<std::uint32_t>(w);
-    const std::size_t at = own_repeat(i, end);
-    const auto own = own_;
     w_.begin_object();
-    std::size_t idx = 0;
-    for (std::size_t j = i + 1; j + 1 < end && !dup; ++idx) {
-      if (idx == at) {
-        dup = own;
-        break;
-      }
+    const std::size_t end = members(i, static_cast<std::uint32_t>(w), [&](std::size_t j) {
       const std::string_view k = key(j);
       auto& next = scratch_[static_cast<std::size_t>(depth) + 1];
       next.clear();
@@ -911,13 +903,10 @@ class ProjectWalk : Tape {
         else if (p.size() > k.size() && p[k.size()] == '.' && p.substr(0, k.size()) == k) next.push_back(p.substr(k.size() + 1));
         else if (k.size() > p.size() && k[p.size()] == '.' && k.substr(0, p.size()) == p) next.push_back({});
       }
-      if (next.empty()) {
-        j = value(j + 1, -1);
-        continue;
-      }
+      if (next.empty()) return value(j + 1, -1);
       w_.key(k);
-      j = value(j + 1, depth + 1);
-    }
+      return value(j + 1, depth + 1);
+    });
     w_.end();
     return end;
   }
@@ -937,7 +926,10 @@ class ProjectWalk : Tape {
         &at);
     return own_ ? at : static_cast<std::size_t>(-1);
   }
-  std::size_t object_checked(std::size_t i, std::size_t end) {
+  // Each member of the object at i in turn, f(key index) returning the index after its value,
+  // until the member whose key repeats an earlier one (dup names it) or a duplicate inside.
+  template <class F>
+  std::size_t members(std::size_t i, std::size_t end, const F& f) {
     const std::size_t at = own_repeat(i, end);
     const auto own = own_;
     std::size_t idx = 0;
@@ -946,9 +938,12 @@ class ProjectWalk : Tape {
         dup = own;
         break;
       }
-      j = value(j + 1, -1);
+      j = f(j);
     }
     return end;
+  }
+  std::size_t object_checked(std::size_t i, std::size_t end) {
+    return members(i, end, [&](std::size_t j) { return value(j + 1, -1); });
   }
   std::optional<std::string_view> own_;  // own_repeat's key
   // The value at i encoded whole, as encode_element encodes it (its objects checked as it goes).
@@ -956,19 +951,11 @@ class ProjectWalk : Tape {
     const std::uint64_t w = tape_[i];
     switch (static_cast<char>(w >> 56)) {
       case '{': {
-        const std::size_t end = static_cast<std::uint32_t>(w);
-        const std::size_t at = own_repeat(i, end);
-        const auto own = own_;
         w_.begin_object();
-        std::size_t idx = 0;
-        for (std::size_t j = i + 1; j + 1 < end && !dup; ++idx) {
-          if (idx == at) {
-            dup = own;
-            break;
-          }
+        const std::size_t end = members(i, static_cast<std::uint32_t>(w), [&](std::size_t j) {
           w_.key(key(j));
-          j = write_whole(j + 1);
-        }
+          return write_whole(j + 1);
+        });
         w_.end();
         return end;
       }
