@@ -465,6 +465,18 @@ std::optional<std::string> find_duplicate_key(simdjson::dom::element e) {
 }
 
 namespace {
+// The paths that go on below key k of an object, from the object's: a path equal to k, or one k
+// lies under ("a.b.c" for "a.b"), goes on whole (empty); one through k ("a.b.c" for "a") goes on
+// with its rest.
+void paths_below(const std::vector<std::string_view>& paths, std::string_view k, std::vector<std::string_view>& next) {
+  next.clear();
+  for (auto p : paths) {
+    if (p == k) next.push_back({});
+    else if (p.size() > k.size() && p[k.size()] == '.' && p.substr(0, k.size()) == k) next.push_back(p.substr(k.size() + 1));
+    else if (k.size() > p.size() && k[p.size()] == '.' && k.substr(0, p.size()) == p) next.push_back({});
+  }
+}
+
 void project(simdjson::dom::element e, std::size_t depth, DynWriter& w, std::vector<std::vector<std::string_view>>& scratch) {
   using simdjson::dom::element_type;
   const auto& paths = scratch[depth];
@@ -492,12 +504,7 @@ void project(simdjson::dom::element e, std::size_t depth, DynWriter& w, std::vec
     for (auto field : obj) {
       const std::string_view k = field.key;
       auto& next = scratch[depth + 1];
-      next.clear();
-      for (auto p : scratch[depth]) {
-        if (p == k) next.push_back({});
-        else if (p.size() > k.size() && p[k.size()] == '.' && p.substr(0, k.size()) == k) next.push_back(p.substr(k.size() + 1));
-        else if (k.size() > p.size() && k[p.size()] == '.' && k.substr(0, p.size()) == p) next.push_back({});
-      }
+      paths_below(scratch[depth], k, next);
       if (next.empty()) continue;
       w.key(k);
       project(field.value, depth + 1, w, scratch);
@@ -812,7 +819,7 @@ namespace {
 
 // find_duplicate_key's answer read off the tape, without the shape hash (for readers that never
 // use it); each object's keys go through first_repeated_key.
-class DupWalk : Tape {
+class DupWalk : protected Tape {
  public:
   explicit DupWalk(const simdjson::dom::document& doc) : Tape(doc) {}
 
@@ -820,7 +827,7 @@ class DupWalk : Tape {
   std::size_t value(std::size_t i) {
     const std::uint64_t w = tape_[i];
     const char t = static_cast<char>(w >> 56);
-    if (t == '{') return object(i, static_cast<std::uint32_t>(w));
+    if (t == '{') return members(i, static_cast<std::uint32_t>(w), [&](std::size_t j) { return value(j + 1); });
     if (t == '[') {
       const std::size_t end = static_cast<std::uint32_t>(w);
       for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j);
@@ -831,15 +838,17 @@ class DupWalk : Tape {
 
   std::optional<std::string_view> dup;
 
- private:
-  // The object's own keys first (the first key equal to an earlier one), then its members, the
-  // repeated key reported on reaching it.
-  std::size_t object(std::size_t i, std::size_t end) {
+ protected:
+  // The object at i (its end at `end`): its own keys first (the first key equal to an earlier
+  // one), then each member in turn, f(key index) returning the index after its value, until the
+  // member whose key repeats an earlier one (dup names it on reaching it) or a duplicate inside.
+  template <class F>
+  std::size_t members(std::size_t i, std::size_t end, const F& f) {
     std::size_t at = 0;
     const auto own = first_repeated_key(
-        [&](const auto& f) {
+        [&](const auto& f2) {
           for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
-            if (!f(key(j))) return;
+            if (!f2(key(j))) return;
         },
         &at);
     std::size_t idx = 0;
@@ -848,45 +857,37 @@ class DupWalk : Tape {
         dup = own;
         break;
       }
-      j = value(j + 1);
+      j = f(j);
     }
     return end;
   }
 };
 
 // find_duplicate_key and encode_projection in one walk of the tape: each object's keys are checked
-// as DupWalk checks them (so the first duplicate found is the same, the text's first), and what
-// lies on the paths is written as project() writes it. A document with a duplicate is refused whole, so its projection
-// is left unfinished.
-class ProjectWalk : Tape {
+// as DupWalk checks them (its members(); the part of the document off the paths is DupWalk's walk),
+// so the first duplicate found is the same, the text's first; what lies on the paths is written as
+// project() writes it. A document with a duplicate is refused whole, so its projection is left
+// unfinished.
+class ProjectWalk : public DupWalk {
  public:
   ProjectWalk(const simdjson::dom::document& doc, DynWriter& w, std::vector<std::vector<std::string_view>>& scratch)
-      : Tape(doc), w_(w), scratch_(scratch) {}
+      : DupWalk(doc), w_(w), scratch_(scratch) {}
 
-  // The value at i: checked only (depth < 0: nothing of it is written), written whole (depth
-  // whose path list holds an empty path) or projected on scratch_[depth]. Returns the index after it.
-  std::size_t value(std::size_t i, int depth) {
+  // The value at i, written whole (its path list holds an empty path) or projected on
+  // scratch_[depth] (a member on no path is only checked: DupWalk::value). Returns the index after it.
+  std::size_t value(std::size_t i, std::size_t depth) {
     const std::uint64_t w = tape_[i];
     const char t = static_cast<char>(w >> 56);
-    if (depth < 0) {
-      if (t == '{') return object_checked(i, static_cast<std::uint32_t>(w));
-      if (t == '[') {
-        const std::size_t end = static_cast<std::uint32_t>(w);
-        for (std::size_t j = i + 1; j + 1 < end && !dup;) j = value(j, -1);
-        return end;
-      }
-      return after(i);
-    }
-    const auto& paths = scratch_[static_cast<std::size_t>(depth)];
+    const auto& paths = scratch_[depth];
     bool whole = false;
     for (auto p : paths) whole = whole || p.empty();
     if (whole) return write_whole(i);
-    if (scratch_.size() <= static_cast<std::size_t>(depth) + 1) scratch_.resize(static_cast<std::size_t>(depth) + 2);
+    if (scratch_.size() <= depth + 1) scratch_.resize(depth + 2);
     if (t == '[') {
       const std::size_t end = static_cast<std::uint32_t>(w);
       w_.begin_array();
       for (std::size_t j = i + 1; j + 1 < end && !dup;) {
-        scratch_[static_cast<std::size_t>(depth) + 1] = scratch_[static_cast<std::size_t>(depth)];
+        scratch_[depth + 1] = scratch_[depth];
         j = value(j, depth + 1);
       }
       w_.end();
@@ -896,14 +897,9 @@ class ProjectWalk : Tape {
     w_.begin_object();
     const std::size_t end = members(i, static_cast<std::uint32_t>(w), [&](std::size_t j) {
       const std::string_view k = key(j);
-      auto& next = scratch_[static_cast<std::size_t>(depth) + 1];
-      next.clear();
-      for (auto p : scratch_[static_cast<std::size_t>(depth)]) {
-        if (p == k) next.push_back({});
-        else if (p.size() > k.size() && p[k.size()] == '.' && p.substr(0, k.size()) == k) next.push_back(p.substr(k.size() + 1));
-        else if (k.size() > p.size() && k[p.size()] == '.' && k.substr(0, p.size()) == p) next.push_back({});
-      }
-      if (next.empty()) return value(j + 1, -1);
+      auto& next = scratch_[depth + 1];
+      paths_below(scratch_[depth], k, next);
+      if (next.empty()) return DupWalk::value(j + 1);
       w_.key(k);
       return value(j + 1, depth + 1);
     });
@@ -911,41 +907,7 @@ class ProjectWalk : Tape {
     return end;
   }
 
-  std::optional<std::string_view> dup;
-
  private:
-  // The position (among the object's keys) of its first key that repeats an earlier one; the
-  // number of keys past the last when none does. Reported (dup) on reaching it, as DupWalk does.
-  std::size_t own_repeat(std::size_t i, std::size_t end) {
-    std::size_t at = 0;
-    own_ = first_repeated_key(
-        [&](const auto& f) {
-          for (std::size_t j = i + 1; j + 1 < end; j = after(j + 1))
-            if (!f(key(j))) return;
-        },
-        &at);
-    return own_ ? at : static_cast<std::size_t>(-1);
-  }
-  // Each member of the object at i in turn, f(key index) returning the index after its value,
-  // until the member whose key repeats an earlier one (dup names it) or a duplicate inside.
-  template <class F>
-  std::size_t members(std::size_t i, std::size_t end, const F& f) {
-    const std::size_t at = own_repeat(i, end);
-    const auto own = own_;
-    std::size_t idx = 0;
-    for (std::size_t j = i + 1; j + 1 < end && !dup; ++idx) {
-      if (idx == at) {
-        dup = own;
-        break;
-      }
-      j = f(j);
-    }
-    return end;
-  }
-  std::size_t object_checked(std::size_t i, std::size_t end) {
-    return members(i, end, [&](std::size_t j) { return value(j + 1, -1); });
-  }
-  std::optional<std::string_view> own_;  // own_repeat's key
   // The value at i encoded whole, as encode_element encodes it (its objects checked as it goes).
   std::size_t write_whole(std::size_t i) {
     const std::uint64_t w = tape_[i];
