@@ -306,11 +306,9 @@ class Loader {
     return true;
   }
 
-  // The document's projection on doc_path_views_ into projection_ (a reader with no shape to hash
-  // and no filter reads whole documents: then only the duplicate check), with the first key it
-  // writes twice.
+  // The document's projection on doc_path_views_ into projection_ (for a projecting filter that
+  // has no use for the shape), with the first key it writes twice.
   std::optional<std::string> checked_projection() {
-    if (!projecting_) return find_duplicate_key(parser_.doc);
     projection_.clear();
     DynWriter pw(projection_);
     return project_document(parser_.doc, doc_path_views_, pw, projection_scratch_);
@@ -1848,11 +1846,11 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
   plan.keep = &opt.keep;
   plan.keep_line = &opt.keep_line;
   if (opt.prefilter && !opt.prefilter->empty()) plan.prefilter = opt.prefilter.get();
+  plan.finish_batch = &opt.finish_batch;
   if (opt.documents) {
     plan.documents = true;
     plan.make_document_filter = &opt.make_document_filter;
     plan.schema.table = table;
-    plan.finish_batch = &opt.finish_batch;
     plan.schema.fields.push_back({"_source", Type::Dynamic});
     if (opt.document_shapes) plan.schema.fields.push_back({"_shape", Type::Long});
     plan.document_shapes = opt.document_shapes;
