@@ -126,8 +126,6 @@ Type arith_type(Type a, Type b) {
   return Type::Integer;
 }
 
-std::int64_t add_months(std::int64_t ms, std::int64_t months, std::int64_t days, bool* overflow);
-
 Column eval_arith(const Expr& e, EvalCtx& ctx) {
   Column a = eval(*e.args[0], ctx), b = eval(*e.args[1], ctx);
   const char op = e.name[0];
@@ -158,22 +156,15 @@ Column eval_arith(const Expr& e, EvalCtx& ctx) {
           continue;
         }
       } else {
-        // A year beyond java.time's range (+-999,999,999): null, with its DateTimeException.
-        const std::int64_t day = x->i >= 0 ? x->i / 86400000 : -((-(x->i + 1)) / 86400000) - 1;
-        std::int64_t yy = 0;
-        unsigned mo = 1, dd = 1;
-        civil_from_days(day, yy, mo, dd);
-        std::int64_t m0 = 0;
-        const bool huge = __builtin_add_overflow(static_cast<std::int64_t>(mo) - 1, sign * y->i, &m0);
-        const std::int64_t year = huge ? (sign * y->i > 0 ? INT64_MAX : INT64_MIN) : yy + (m0 >= 0 ? m0 / 12 : -((-m0 + 11) / 12));
-        if (year < -999999999 || year > 999999999) {
+        // A year beyond java.time's range, or milliseconds beyond a long's: null, with Java's exception.
+        PeriodOverflow overflow;
+        v.i = add_months_impl(x->i, sign * y->i, sign * y->j, &overflow);
+        if (overflow.year) {
           ctx.warn.failure(e, "java.time.DateTimeException: Invalid value for Year (valid values -999999999 - 999999999): " +
-                                  std::to_string(year));
+                                  std::to_string(*overflow.year));
           continue;
         }
-        bool overflow = false;
-        v.i = add_months(x->i, sign * y->i, sign * y->j, &overflow);
-        if (overflow) {
+        if (overflow.long_overflow) {
           ctx.warn.failure(e, "java.lang.ArithmeticException: long overflow");
           continue;
         }
@@ -481,11 +472,6 @@ Column eval_like(const Expr& e, EvalCtx& ctx) {
 
 }  // namespace
 
-namespace {
-std::int64_t add_months(std::int64_t ms, std::int64_t months, std::int64_t days, bool* overflow) {
-  return add_months_impl(ms, months, days, overflow);
-}
-}  // namespace
 
 std::string like_to_re2(std::string_view p) {
   std::string out;

@@ -630,15 +630,20 @@ std::int64_t date_diff_units(const std::string& unit, std::int64_t a, std::int64
 
 }  // namespace
 
-std::int64_t add_months_impl(std::int64_t ms, std::int64_t months, std::int64_t days, bool* overflow) {
+std::int64_t add_months_impl(std::int64_t ms, std::int64_t months, std::int64_t days, PeriodOverflow* overflow) {
   std::int64_t day = floor_div(ms, 86400000);
   std::int64_t rem = ms - day * 86400000;
   if (months) {
     std::int64_t y;
     unsigned m, d;
     civil_from_days(day, y, m, d);
-    std::int64_t total = y * 12 + (m - 1) + months;
+    std::int64_t total = 0;
+    if (__builtin_add_overflow(y * 12 + (m - 1), months, &total)) total = months > 0 ? INT64_MAX : INT64_MIN;
     std::int64_t ny = floor_div(total, 12);
+    if (ny < -999999999 || ny > 999999999) {  // java.time's years
+      if (overflow) overflow->year = ny;
+      return 0;
+    }
     unsigned nm = static_cast<unsigned>(total - ny * 12 + 1);
     static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     unsigned last = mdays[nm - 1] + (nm == 2 && ((ny % 4 == 0 && ny % 100 != 0) || ny % 400 == 0));
@@ -647,7 +652,7 @@ std::int64_t add_months_impl(std::int64_t ms, std::int64_t months, std::int64_t 
   std::int64_t out = 0;
   if (__builtin_add_overflow(day, days, &day) || __builtin_mul_overflow(day, std::int64_t{86400000}, &out) ||
       __builtin_add_overflow(out, rem, &out)) {
-    if (overflow) *overflow = true;
+    if (overflow) overflow->long_overflow = true;
     return 0;
   }
   return out;
@@ -1081,8 +1086,7 @@ void cast_string_literals(const std::string& fn, const Expr& e, Cols& a, EvalCtx
 }
 
 Column call_function(const Expr& e, EvalCtx& ctx) {
-  // BIN is BUCKET's other name (ES|QL 9.2: "BIN", the same arguments and results).
-  const std::string fn = e.name == "bin" ? std::string("bucket") : e.name;
+  const std::string& fn = e.name;
   std::size_t n = ctx.page.rows();
   if (is_aggregate(fn))
     throw QueryError("aggregate function [" + expr_text(e, ctx.query) + "] is only allowed in STATS", e.begin);

@@ -386,7 +386,9 @@ struct Builder {
       auto e = make(ExprKind::Call, n);
       e->name = name_text(n.children[0]->string_view());
       std::transform(e->name.begin(), e->name.end(), e->name.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (e->name == "std_var") e->name = "variance";  // (the other name Elasticsearch registers for VARIANCE)
+      // Other names Elasticsearch registers for a function (the column keeps the name as written).
+      if (e->name == "std_var") e->name = "variance";
+      else if (e->name == "bin") e->name = "bucket";  // (ES|QL 9.2: "BIN", BUCKET's arguments and results)
       for (std::size_t i = 1; i < n.children.size(); ++i) {
         if (n.children[i]->is_type<g::star_arg>()) {
           e->star = true;
