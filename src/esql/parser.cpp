@@ -240,6 +240,13 @@ void resolve_params(const Node& n, const std::vector<Param>& params, std::map<st
   for (const auto& c : n.children) resolve_params(*c, params, out, next, kinds);
 }
 
+// An index pattern as written: bare, "quoted" or """triple-quoted""" (grammar index_pattern).
+std::string unquoted_index(std::string v) {
+  if (v.size() >= 6 && v.compare(0, 3, "\"\"\"") == 0) return v.substr(3, v.size() - 6);
+  if (!v.empty() && v[0] == '"') return v.substr(1, v.size() - 2);
+  return v;
+}
+
 struct Builder {
   std::string_view text;
   std::map<std::size_t, const Param*> params;  // by the offset of each `?` in the query
@@ -543,9 +550,7 @@ struct Builder {
       c.kind = CommandKind::From;
       for (const auto& ch : n.children) {
         if (ch->is_type<g::index_pattern>()) {
-          std::string v = ch->string();
-          if (v.size() >= 6 && v.compare(0, 3, "\"\"\"") == 0) v = v.substr(3, v.size() - 6);  // """name"""
-          else if (!v.empty() && v[0] == '"') v = v.substr(1, v.size() - 2);
+          const std::string v = unquoted_index(ch->string());
           // "a,b" in quotes is a list too.
           std::size_t start = 0;
           while (true) {
@@ -646,10 +651,7 @@ struct Builder {
       c.keyword = "LOOKUP JOIN";
       for (const auto& ch : n.children) {
         if (ch->is_type<g::index_pattern>()) {
-          std::string v = ch->string();
-          if (v.size() >= 6 && v.compare(0, 3, "\"\"\"") == 0) v = v.substr(3, v.size() - 6);
-          else if (!v.empty() && v[0] == '"') v = v.substr(1, v.size() - 2);
-          c.indices.push_back(v);
+          c.indices.push_back(unquoted_index(ch->string()));
           c.pattern_offsets.push_back(ch->begin().byte);  // [0]: the index; then each field's
         } else if (ch->is_type<g::qualified_name>()) {
           c.patterns.push_back(name_text(ch->string_view()));
