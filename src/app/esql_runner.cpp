@@ -28,8 +28,8 @@ ordered_json cell_value(esql::Type t, const esql::Cell& c) {
 
 class EsqlRunner : public Runner {
  public:
-  EsqlRunner(const LoadedRule& rule, bool no_pushdown, EsqlPrepared p)
-      : rule_(rule), no_pushdown_(no_pushdown), query_(std::move(p.query)), catalog_(std::move(p.catalog)), where_(std::move(p.where)),
+  EsqlRunner(const LoadedRule& rule, bool no_pushdown, std::uint64_t max_rows, EsqlPrepared p)
+      : rule_(rule), no_pushdown_(no_pushdown), max_rows_(max_rows), query_(std::move(p.query)), catalog_(std::move(p.catalog)), where_(std::move(p.where)),
         exceptions_(std::move(p.exceptions)), exception_notes_(std::move(p.exception_notes)),
         exception_errors_(std::move(p.exception_errors)), mapping_notes_(std::move(p.mapping_notes)),
         completions_(std::move(p.completions)) {}
@@ -49,6 +49,7 @@ class EsqlRunner : public Runner {
     opts.now_ms = now.ticks / 10000;
     opts.where = where_;
     opts.stream = !no_pushdown_;
+    opts.max_rows = max_rows_;
     opts.completions = completions_;
     if (completions_ && std::none_of(query_.commands.begin(), query_.commands.end(),
                                      [](const esql::Command& c) { return c.kind == esql::CommandKind::Completion; }))
@@ -148,6 +149,7 @@ class EsqlRunner : public Runner {
  private:
   const LoadedRule& rule_;
   bool no_pushdown_;
+  std::uint64_t max_rows_;  // --max-rows: an MV_EXPAND's rows
   esql::Query query_;
   esql::Catalog catalog_;
   esql::SourceContext where_;
@@ -288,7 +290,7 @@ std::optional<std::string> esql_exception_of(const std::vector<EsqlException>& e
 Result<std::unique_ptr<Runner>> make_esql_runner(const LoadedRule& rule, const DataOptions& data) {
   auto p = prepare_esql(rule, data);
   if (!p) return p.error();
-  return std::unique_ptr<Runner>(std::make_unique<EsqlRunner>(rule, data.no_pushdown, std::move(*p)));
+  return std::unique_ptr<Runner>(std::make_unique<EsqlRunner>(rule, data.no_pushdown, data.limits.max_rows, std::move(*p)));
 }
 
 }  // namespace rulelab::app

@@ -76,6 +76,13 @@ grep -q "could not be read" "$tmp/err" || fail "rejection reported: $(cat "$tmp/
 out=$("$RULELAB" query --dialect esql 'ROW a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] | MV_EXPAND a | MV_EXPAND b | STATS c = COUNT(*)' --max-rows 50 2>&1) && fail "mv_expand past --max-rows: $out"
 [[ $out == *'<query>:1:94: MV_EXPAND would make 100 rows, more than 50 (rulelab'"'"'s --max-rows'* ]] || fail "mv_expand error: $out"
 [[ $("$RULELAB" query --dialect esql 'ROW a = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] | MV_EXPAND a | MV_EXPAND b | STATS c = COUNT(*)' --max-rows 100 --format csv) == 100 ]] || fail "mv_expand within --max-rows"
+# An ES|QL rule run takes --max-rows too.
+echo '{"id":"m1","rule_id":"esql-mv","name":"Tags","type":"esql","language":"esql","query":"FROM logs-* | MV_EXPAND tags | STATS c = COUNT(*) BY tags","from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low"}' >"$tmp/mvrule.ndjson"
+echo '{"@timestamp":"2026-09-03T14:10:00Z","tags":["a","b","c","d","e","f"]}' >"$tmp/mvdocs.ndjson"
+out=$("$RULELAB" run "$tmp/mvrule.ndjson" --data "logs-x-default=$tmp/mvdocs.ndjson" --now 2026-09-03T14:30:00Z --max-rows 5 2>&1) && fail "rule past --max-rows: $out"
+[[ $out == *'MV_EXPAND would make 6 rows, more than 5'* ]] || fail "rule mv_expand error: $out"
+out=$("$RULELAB" run "$tmp/mvrule.ndjson" --data "logs-x-default=$tmp/mvdocs.ndjson" --now 2026-09-03T14:30:00Z 2>&1)
+[[ $out == *'alerts:  6'* ]] || fail "rule within --max-rows: $out"
 # The implicit LIMIT 1000 stops the expansion as an explicit one does (Elasticsearch pushes its
 # default limit into MV_EXPAND): 40 x 40 values make their first 1,000 rows within --max-rows 1500.
 forty=$(seq -s ', ' 1 40)
