@@ -26,6 +26,7 @@
 
 #include "core/datetime.hpp"
 #include "core/json_encode.hpp"
+#include "core/json_scan.hpp"
 #include "core/schema.hpp"
 
 namespace rulelab {
@@ -222,6 +223,27 @@ class Loader {
 
   // Parses a record into a row; false when it is rejected.
   bool parse_record(const char* p, std::size_t n, std::size_t line, bool padded) {
+    // A projecting filter: most documents are read off simdjson's structural index alone
+    // (ProjectionScanner: the projection, the duplicate check and the shape), without the DOM;
+    // any it does not decide, and one kept whole, is parsed below (judged once).
+    std::optional<DocumentFilter::Keep> verdict;
+    if (plan_.documents && projecting_ && padded) {
+      projection_.clear();
+      DynWriter pw(projection_);
+      std::uint64_t shape = 0;
+      const bool want_shape = doc_filter_->wants_shape();
+      if (scanner_.project(parser_, p, n, doc_path_views_, pw, want_shape ? &shape : nullptr)) {
+        verdict = doc_filter_->judge(DynRef(projection_), want_shape ? std::optional<std::uint64_t>(shape) : std::nullopt);
+        if (*verdict == DocumentFilter::Keep::Drop) {
+          ++filtered;
+          return true;
+        }
+        if (*verdict == DocumentFilter::Keep::Projection) {
+          append_projection(p, line);
+          return true;
+        }
+      }
+    }
     simdjson::dom::element e;
     auto err = parser_.parse(p, n, !padded).get(e);
     if (err) {
@@ -251,17 +273,13 @@ class Loader {
           DynWriter pw(projection_);
           encode_projection(e, doc_path_views_, pw, projection_scratch_);
         }
-        const auto keep = doc_filter_->judge(DynRef(projection_), shaped ? std::optional<std::uint64_t>(shape) : std::nullopt);
+        const auto keep = verdict ? *verdict : doc_filter_->judge(DynRef(projection_), shaped ? std::optional<std::uint64_t>(shape) : std::nullopt);
         if (keep == DocumentFilter::Keep::Drop) {
           ++filtered;
           return true;
         }
         if (keep == DocumentFilter::Keep::Projection) {
-          batch_.columns[0].append_dynamic_bytes(projection_);
-          if (plan_.document_shapes) batch_.columns[1].append_null();
-          if (plan_.matched_column >= 0) batch_.columns[static_cast<std::size_t>(plan_.matched_column)].append_bool(false);
-          append_offset(p);
-          finish_row(line);
+          append_projection(p, line);
           return true;
         }
         matched = keep == DocumentFilter::Keep::Matched;
@@ -304,6 +322,15 @@ class Loader {
     }
     finish_row(line);
     return true;
+  }
+
+  // A document kept as its projection (projection_).
+  void append_projection(const char* p, std::size_t line) {
+    batch_.columns[0].append_dynamic_bytes(projection_);
+    if (plan_.document_shapes) batch_.columns[1].append_null();
+    if (plan_.matched_column >= 0) batch_.columns[static_cast<std::size_t>(plan_.matched_column)].append_bool(false);
+    append_offset(p);
+    finish_row(line);
   }
 
   // The document's projection on doc_path_views_ into projection_ (for a projecting filter that
@@ -590,6 +617,7 @@ class Loader {
   bool projecting_ = false;  // doc_filter_ judges projections on doc_path_views_
   std::string projection_;
   std::vector<std::vector<std::string_view>> projection_scratch_;
+  ProjectionScanner scanner_;  // the documents read without the DOM (parse_record)
   std::string key_;
   std::vector<int> pos_hint_;  // column matched by the key at each position of the last record
   std::vector<std::string> pos_key_;  // that key
