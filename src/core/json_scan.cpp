@@ -134,35 +134,40 @@ class Scan {
     }
   }
 
-  // The number at structural pos_ (checked against JSON's grammar), written when `write`.
+  // The number at structural pos_ (checked against JSON's grammar), written when `write`. Read
+  // no further than the document's end: a number there ends nothing valid (the padding after it
+  // may be digits of the next line).
   bool number(bool write) {
     const char* p = buf_ + idx_[pos_];
+    const char* const end = buf_ + end_;
     const char* q = p;
-    if (*q == '-') ++q;
+    auto digit = [&] { return q < end && *q >= '0' && *q <= '9'; };
+    auto is = [&](char c) { return q < end && *q == c; };
+    if (is('-')) ++q;
     const char* digits = q;
-    if (*q == '0') {
+    if (is('0')) {
       ++q;
-    } else if (*q >= '1' && *q <= '9') {
-      while (*q >= '0' && *q <= '9') ++q;
+    } else if (digit()) {
+      while (digit()) ++q;
     } else {
       return false;
     }
     const std::size_t int_digits = static_cast<std::size_t>(q - digits);
     bool real = false;
-    if (*q == '.') {
+    if (is('.')) {
       real = true;
       ++q;
-      if (!(*q >= '0' && *q <= '9')) return false;
-      while (*q >= '0' && *q <= '9') ++q;
+      if (!digit()) return false;
+      while (digit()) ++q;
     }
-    if (*q == 'e' || *q == 'E') {
+    if (is('e') || is('E')) {
       real = true;
       ++q;
-      if (*q == '+' || *q == '-') ++q;
-      if (!(*q >= '0' && *q <= '9')) return false;
-      while (*q >= '0' && *q <= '9') ++q;
+      if (is('+') || is('-')) ++q;
+      if (!digit()) return false;
+      while (digit()) ++q;
     }
-    if (!ends_scalar(*q)) return false;
+    if (q == end || !ends_scalar(*q)) return false;
     real_ = real;
     if (!real) {
       if (int_digits > 18) return false;                  // near or past the 64-bit range: the DOM decides
