@@ -223,11 +223,14 @@ class Loader {
 
   // Parses a record into a row; false when it is rejected.
   bool parse_record(const char* p, std::size_t n, std::size_t line, bool padded) {
-    // A projecting filter: most documents are read off simdjson's structural index alone
-    // (ProjectionScanner: the projection, the duplicate check and the shape), without the DOM;
-    // any it does not decide, and one kept whole, is parsed below (judged once).
+    // A projecting filter with no use for the shape (it keeps projections, never whole
+    // documents): most documents are read off simdjson's structural index alone
+    // (ProjectionScanner: the projection and the duplicate check), without the DOM; any it does
+    // not decide is parsed below (judged once). Not for filters that keep documents whole (kuery,
+    // EQL): after their raw prefilter most documents read match and are parsed again by the DOM,
+    // which made the bench's kuery and EQL filters slower.
     std::optional<DocumentFilter::Keep> verdict;
-    if (plan_.documents && projecting_ && padded) {
+    if (plan_.documents && projecting_ && padded && !doc_filter_->wants_shape()) {
       projection_.clear();
       DynWriter pw(projection_);
       std::uint64_t shape = 0;
