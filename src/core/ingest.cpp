@@ -223,20 +223,21 @@ class Loader {
 
   // Parses a record into a row; false when it is rejected.
   bool parse_record(const char* p, std::size_t n, std::size_t line, bool padded) {
-    // A projecting filter with no use for the shape (it keeps projections, never whole
-    // documents): most documents are read off simdjson's structural index alone
-    // (ProjectionScanner: the projection and the duplicate check), without the DOM; any it does
-    // not decide is parsed below (judged once). Not for filters that keep documents whole (kuery,
-    // EQL): after their raw prefilter most documents read match and are parsed again by the DOM,
-    // which made the bench's kuery and EQL filters slower.
+    // A projecting filter: most documents are read off simdjson's structural index alone
+    // (ProjectionScanner: the projection, the duplicate check and the shape), without the DOM;
+    // any it does not decide, and one the filter keeps whole, is parsed below (judged once). A
+    // document kept whole costs the scan and the DOM: once a thread has seen more than a quarter
+    // of its scanned documents kept whole (a kuery or EQL filter whose raw prefilter leaves mostly
+    // matches), it parses the rest of its read with the DOM alone.
     std::optional<DocumentFilter::Keep> verdict;
-    if (plan_.documents && projecting_ && padded && !doc_filter_->wants_shape()) {
+    if (plan_.documents && projecting_ && padded && scan_) {
       projection_.clear();
       DynWriter pw(projection_);
       std::uint64_t shape = 0;
       const bool want_shape = doc_filter_->wants_shape();
       if (scanner_.project(parser_, p, n, doc_path_views_, pw, want_shape ? &shape : nullptr)) {
         verdict = doc_filter_->judge(DynRef(projection_), want_shape ? std::optional<std::uint64_t>(shape) : std::nullopt);
+        ++scanned_;
         if (*verdict == DocumentFilter::Keep::Drop) {
           ++filtered;
           return true;
@@ -245,6 +246,7 @@ class Loader {
           append_projection(p, line);
           return true;
         }
+        if (++scanned_whole_ >= 64 && scanned_whole_ * 4 > scanned_) scan_ = false;
       }
     }
     simdjson::dom::element e;
@@ -621,6 +623,9 @@ class Loader {
   std::string projection_;
   std::vector<std::vector<std::string_view>> projection_scratch_;
   ProjectionScanner scanner_;  // the documents read without the DOM (parse_record)
+  bool scan_ = true;                // scanner_ is used (parse_record)
+  std::size_t scanned_ = 0;         // documents it decided
+  std::size_t scanned_whole_ = 0;   // of them, kept whole (parsed again by the DOM)
   std::string key_;
   std::vector<int> pos_hint_;  // column matched by the key at each position of the last record
   std::vector<std::string> pos_key_;  // that key

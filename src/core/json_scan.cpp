@@ -209,8 +209,14 @@ class Scan {
     if constexpr (Shape) shape_mix(h, static_cast<std::uint64_t>(k) + 1);
   }
 
-  // The value at structural pos_, checked only; pos_ moves past it.
+  // The value at structural pos_, checked only; pos_ moves past it. (A string without a
+  // backslash, most values, is passed here, without a call.)
   bool skip_value(std::size_t depth, std::uint64_t& h) {
+    if (pos_ + 1 < n_ && at(pos_) == '"' && !backslash_in(idx_[pos_] + 1, idx_[pos_ + 1])) {
+      mix_kind(h, DynKind::String);
+      ++pos_;
+      return true;
+    }
     pos_ = skip(pos_, static_cast<unsigned>(depth), h);
     return pos_ != 0;
   }
@@ -300,7 +306,14 @@ class Scan {
       if (backslash_in(open + 1, close - 1)) return 0;  // an escaped key: the DOM compares it
       if (!new_key(k, bits, first)) return 0;
       if constexpr (Shape) shape_mix(h, key_hash(k));
-      pos = skip(pos + 2, depth + 1, h);
+      pos += 2;
+      // A string without a backslash (most values) is passed here, without a call.
+      if (pos + 1 < n && buf[idx[pos]] == '"' && !backslash_in(idx[pos] + 1, idx[pos + 1])) {
+        mix_kind(h, DynKind::String);
+        ++pos;
+      } else {
+        pos = skip(pos, depth + 1, h);
+      }
       if (pos == 0 || pos >= n) return 0;
       const char c = buf[idx[pos++]];
       if (c == '}') {
@@ -411,6 +424,14 @@ class Scan {
     if (Shape && depth >= 64) return false;  // its members are past the shape's depth
     const std::size_t first = nkeys_;  // the keys checked as skip_object checks them
     std::uint64_t bits = 0;
+    // The first bytes of the paths here: a key none starts with is on no path (each case of
+    // paths_below shares the first byte; an empty path is a whole value, not projected here).
+    std::uint64_t starts[4] = {0, 0, 0, 0};
+    if (project)
+      for (auto p : scratch_[depth]) {
+        const unsigned char c = p.empty() ? 0 : static_cast<unsigned char>(p[0]);
+        starts[c >> 6] |= std::uint64_t{1} << (c & 63);
+      }
     while (true) {
       if (pos_ + 2 >= n_ || at(pos_) != '"') return false;
       std::string_view k;
@@ -419,7 +440,10 @@ class Scan {
       if (!new_key(k, bits, first)) return false;
       if constexpr (Shape) shape_mix(h, key_hash(k));
       pos_ += 2;
-      if (project) {
+      const unsigned char k0 = k.empty() ? 0 : static_cast<unsigned char>(k[0]);
+      if (project && !k.empty() && !(starts[k0 >> 6] >> (k0 & 63) & 1)) {
+        if (!skip_value(depth + 1, h)) return false;
+      } else if (project) {
         auto& next = scratch_[depth + 1];
         next.clear();
         for (auto p : scratch_[depth]) {

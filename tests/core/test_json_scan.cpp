@@ -69,7 +69,7 @@ Outcome Checker::operator()(std::string_view text, const std::vector<std::string
   return o;
 }
 
-const std::vector<std::string_view> kPaths = {"@timestamp", "event.outcome", "user.name", "a.b"};
+const std::vector<std::string_view> kPaths = {"@timestamp", "event.outcome", "user.name", "a.b", ".k"};
 
 }  // namespace
 
