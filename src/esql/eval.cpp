@@ -446,6 +446,27 @@ Column eval_like(const Expr& e, EvalCtx& ctx) {
     if (p.cells[0].size() != 1) throw QueryError("pattern of [" + expr_text(e, ctx.query) + "] must be a constant string", e.args[i]->begin);
     patterns.push_back(p.cells[0][0].s);
   }
+  std::size_t n = ctx.page.rows();
+  // Elasticsearch's optimizer (ReplaceRegexMatch) turns a match of a pattern that matches
+  // everything (LIKE "*", RLIKE ".*") into `IS NOT NULL`: true for a multi-value (no warning),
+  // false for null, so `NOT LIKE "*"` keeps the rows where the value is null.
+  auto matches_all = [&](const std::string& p) {
+    if (e.kind == ExprKind::Like) return p == "*";
+    std::string bare;
+    for (char c : p)
+      if (c != '(' && c != ')') bare += c;
+    if (bare.empty() || bare.size() % 2) return false;
+    for (std::size_t i = 0; i < bare.size(); i += 2)
+      if (bare.compare(i, 2, ".*") != 0) return false;
+    return true;
+  };
+  if (std::any_of(patterns.begin(), patterns.end(), matches_all)) {
+    Column out;
+    out.type = Type::Boolean;
+    out.cells.resize(n);
+    for (std::size_t r = 0; r < n; ++r) out.cells[r] = {Scalar::of_int(a.cells[r].empty() == e.negated)};
+    return out;
+  }
   std::vector<std::unique_ptr<RE2>> res;
   RE2::Options o;
   o.set_log_errors(false);
@@ -456,7 +477,6 @@ Column eval_like(const Expr& e, EvalCtx& ctx) {
     if (!r->ok()) throw QueryError("invalid pattern [" + p + "]: " + r->error(), e.begin);
     res.push_back(std::move(r));
   }
-  std::size_t n = ctx.page.rows();
   Column out;
   out.type = Type::Boolean;
   out.cells.resize(n);
