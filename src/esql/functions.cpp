@@ -5,9 +5,11 @@
 #include "elastic/ip.hpp"
 
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <cmath>
@@ -25,6 +27,14 @@ using Cols = std::vector<Column>;
   throw QueryError(std::string(ord[std::min<std::size_t>(arg, 5)]) + " argument of [" + expr_text(e, q) + "] must be [" + want +
                        "], found value [" + expr_text(*e.args[arg], q) + "] type [" + std::string(type_name(c.type)) + "]",
                    e.args[arg]->begin);
+}
+
+// An expression over no column (a literal, or calls and operators over literals): foldable.
+bool is_constant(const Expr& x) {
+  if (x.kind == ExprKind::Field) return false;
+  for (const auto& c : x.args)
+    if (!is_constant(*c)) return false;
+  return true;
 }
 
 void need_args(const Expr& e, std::size_t lo, std::size_t hi) {
@@ -1085,6 +1095,331 @@ void cast_string_literals(const std::string& fn, const Expr& e, Cols& a, EvalCtx
   }
 }
 
+namespace {
+
+// ---- functions added with Elasticsearch 8.16 to 9.4 (ES|QL function reference pages; the
+// behaviour where the pages are silent is the function classes' of x-pack/plugin/esql)
+
+// Java's Double.toString of a value that is not finite.
+std::string java_nonfinite(double d) { return std::isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity"; }
+
+// MessageDigest algorithm names (Java's standard names and their aliases, case-insensitive) that
+// HASH takes; null for a name the JDK has no digest for. MD2 (in the JDK, not in OpenSSL 3's
+// default provider) is refused as unsupported.
+const EVP_MD* java_digest(std::string name, const Expr& at) {
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name == "md5") return EVP_md5();
+  if (name == "sha" || name == "sha1" || name == "sha-1") return EVP_sha1();
+  if (name == "sha-224" || name == "sha224") return EVP_sha224();
+  if (name == "sha-256" || name == "sha256") return EVP_sha256();
+  if (name == "sha-384" || name == "sha384") return EVP_sha384();
+  if (name == "sha-512" || name == "sha512") return EVP_sha512();
+  if (name == "sha-512/224" || name == "sha512/224") return EVP_sha512_224();
+  if (name == "sha-512/256" || name == "sha512/256") return EVP_sha512_256();
+  if (name == "sha3-224") return EVP_sha3_224();
+  if (name == "sha3-256") return EVP_sha3_256();
+  if (name == "sha3-384") return EVP_sha3_384();
+  if (name == "sha3-512") return EVP_sha3_512();
+  if (name == "md2") throw QueryError("HASH with MD2 is not supported by rulelab (its digest library has no MD2)", at.begin, true);
+  return nullptr;
+}
+
+// Lower-case hex of the digest of the string's UTF-8 bytes.
+std::string digest_hex(const EVP_MD* md, const std::string& s) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(s.data(), s.size(), out, &len, md, nullptr) != 1) return {};
+  static const char* hex = "0123456789abcdef";
+  std::string r;
+  r.reserve(2 * len);
+  for (unsigned i = 0; i < len; ++i) {
+    r += hex[out[i] >> 4];
+    r += hex[out[i] & 15];
+  }
+  return r;
+}
+
+// Java's (int) of a double: truncated toward zero, saturated at the int range.
+std::int64_t java_int_cast(double d) {
+  if (std::isnan(d)) return 0;
+  if (d >= 2147483647.0) return 2147483647;
+  if (d <= -2147483648.0) return -2147483648LL;
+  return static_cast<std::int64_t>(d);
+}
+
+__extension__ typedef __int128 int128;
+
+// MV_PERCENTILE's interpolation between the sorted values lo and hi (MvPercentile): doubles
+// linearly (written so that lo < 0 < hi does not overflow); integers add the truncated share of
+// the gap; longs the same within +-2^52, else the exact product truncated toward zero (BigDecimal).
+Scalar percentile_between(Type t, const Scalar& lo, const Scalar& hi, double fraction) {
+  if (t == Type::Double) {
+    double l = lo.d, h = hi.d;
+    return Scalar::of_double(l < 0 && h > 0 ? (l + fraction * h) - fraction * l : l + fraction * (h - l));
+  }
+  const std::int64_t l = lo.i, h = hi.i;
+  if (t == Type::Integer) return Scalar::of_int(l + java_int_cast(fraction * static_cast<double>(h - l)));
+  constexpr std::int64_t two52 = std::int64_t{1} << 52;
+  if (h < two52 && l > -two52) return Scalar::of_int(l + static_cast<std::int64_t>(fraction * static_cast<double>(h - l)));
+  // fraction = m * 2^-k exactly (0 <= fraction < 1); (h - l) * m fits in 117 bits.
+  int exp = 0;
+  const double mant = std::frexp(fraction, &exp);  // fraction = mant * 2^exp, 0.5 <= mant < 1
+  const auto m = static_cast<std::int64_t>(std::ldexp(mant, 53));
+  const int k = 53 - exp;
+  const int128 prod = static_cast<int128>(h - static_cast<int128>(l)) * m;
+  int128 whole = k >= 127 ? 0 : prod >> k;
+  const bool frac = k >= 127 ? prod != 0 : (prod - (whole << k)) != 0;
+  int128 r = static_cast<int128>(l) + whole;
+  if (r < 0 && frac) r += 1;  // toward zero
+  return Scalar::of_int(static_cast<std::int64_t>(r));
+}
+
+// The median of sorted integers as MvMedianAbsoluteDeviation takes it: the mean of the middle
+// two truncated toward zero.
+int128 median_trunc(const std::vector<int128>& v) {
+  const std::size_t m = v.size();
+  if (m % 2) return v[m / 2];
+  return (v[m / 2 - 1] + v[m / 2]) / 2;
+}
+
+std::optional<Column> call_function_more(const std::string& fn, const Expr& e, EvalCtx& ctx, Cols& a) {
+  const std::size_t n = ctx.page.rows();
+  const std::string_view q = ctx.query;
+
+  // HASH(algorithm, input), MD5, SHA1, SHA256 ("ES|QL string functions"): the lower-case hex
+  // digest of the string's UTF-8 bytes. A constant algorithm the JDK does not have is the query's
+  // error; one read per row is that row's warning (NoSuchAlgorithmException) and null.
+  if (fn == "hash" || fn == "md5" || fn == "sha1" || fn == "sha256") {
+    const bool named = fn == "hash";
+    need_args(e, named ? 2 : 1, named ? 2 : 1);
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!str_or_null(a[i].type)) bad_type(e, i, a[i], "string", q);
+    const EVP_MD* fixed = fn == "md5" ? EVP_md5() : fn == "sha1" ? EVP_sha1() : fn == "sha256" ? EVP_sha256() : nullptr;
+    if (named && a[0].type != Type::Null && is_constant(*e.args[0])) {
+      const Cell* c = e.args[0]->kind == ExprKind::Literal ? &e.args[0]->value : n ? &a[0].cells[0] : nullptr;
+      if (c && c->size() == 1) {
+        fixed = java_digest((*c)[0].s, *e.args[0]);
+        if (!fixed) throw QueryError("invalid algorithm for [" + expr_text(e, q) + "]: " + (*c)[0].s + " MessageDigest not available", e.begin);
+      }
+    }
+    return map_rows(e, ctx, a, Type::Keyword, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+      const EVP_MD* md = fixed;
+      if (!md) md = java_digest(v[0]->s, *e.args[0]);
+      if (!md) {
+        ctx.warn.failure(e, "java.security.NoSuchAlgorithmException: " + v[0]->s + " MessageDigest not available");
+        return std::nullopt;
+      }
+      return Scalar::of_str(digest_hex(md, v[named ? 1 : 0]->s));
+    });
+  }
+
+  // DAY_NAME, MONTH_NAME ("ES|QL date-time functions", 9.2): the English name (the request's
+  // default locale, en-US) in UTC (the default time zone; rulelab has no SET time_zone).
+  if (fn == "day_name" || fn == "month_name") {
+    need_args(e, 1, 1);
+    if (a[0].type != Type::Date && a[0].type != Type::Null) bad_type(e, 0, a[0], "datetime or date_nanos", q);
+    const char* const days[] = {"Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"};  // from 1970-01-01
+    const char* const months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                   "July",    "August",   "September", "October", "November", "December"};
+    return map_rows(e, ctx, a, Type::Keyword, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+      const std::int64_t day = floor_div(v[0]->i, 86400000);
+      if (fn == "day_name") return Scalar::of_str(days[((day % 7) + 7) % 7]);
+      std::int64_t y = 0;
+      unsigned m = 1, d = 1;
+      civil_from_days(day, y, m, d);
+      return Scalar::of_str(months[m - 1]);
+    });
+  }
+
+  // SCALB(d, scaleFactor) ("ES|QL math functions"): d * 2^scaleFactor, rounded once; a scale
+  // factor outside the int range, or a result that is not finite, is null with Java's exception.
+  if (fn == "scalb") {
+    need_args(e, 2, 2);
+    if (!num_or_null(a[0].type)) bad_type(e, 0, a[0], "numeric", q);
+    if (a[1].type != Type::Integer && a[1].type != Type::Long && a[1].type != Type::Null)
+      bad_type(e, 1, a[1], "whole number except unsigned_long or counter types", q);
+    const Type t = a[0].type;
+    return map_rows(e, ctx, a, Type::Double, [&](const auto& v, std::size_t) -> std::optional<Scalar> {
+      const std::int64_t f = v[1]->i;
+      if (f < std::numeric_limits<int>::min() || f > std::numeric_limits<int>::max()) {
+        ctx.warn.failure(e, "java.lang.ArithmeticException: integer overflow");
+        return std::nullopt;
+      }
+      const double r = std::ldexp(as_double(t, *v[0]), static_cast<int>(f));
+      if (!std::isfinite(r)) {
+        ctx.warn.failure(e, "java.lang.ArithmeticException: not a finite double number: " + java_nonfinite(r));
+        return std::nullopt;
+      }
+      return Scalar::of_double(r);
+    });
+  }
+
+  // TO_DEGREES, TO_RADIANS ("ES|QL type conversion functions"): each value of a multi-value
+  // (Math.toDegrees / toRadians); TO_DEGREES drops a value whose result is not finite, with a
+  // warning, and is null when none is left; TO_RADIANS never warns.
+  if (fn == "to_degrees" || fn == "to_radians") {
+    need_args(e, 1, 1);
+    if (!num_or_null(a[0].type)) bad_type(e, 0, a[0], "numeric", q);
+    const Type t = a[0].type;
+    Column out;
+    out.type = Type::Double;
+    out.cells.resize(n);
+    for (std::size_t r = 0; r < n; ++r)
+      for (const auto& v : a[0].cells[r]) {
+        const double x = as_double(t, v);
+        const double y = fn == "to_degrees" ? x * 57.29577951308232 : x * 0.017453292519943295;
+        if (fn == "to_degrees" && !std::isfinite(y)) {
+          ctx.warn.failure(e, "java.lang.ArithmeticException: not a finite double number: " + java_nonfinite(y));
+          continue;
+        }
+        out.cells[r].push_back(Scalar::of_double(y));
+      }
+    return out;
+  }
+
+  // MV_PERCENTILE(number, percentile) ("ES|QL multivalue functions", 8.16): the percentile of a
+  // multi-value, interpolated between the two nearest ranks (index p/100 * (n - 1)), in the
+  // number's type; a percentile outside [0, 100] is null with a warning.
+  if (fn == "mv_percentile") {
+    need_args(e, 2, 2);
+    if (!num_or_null(a[0].type) || a[0].type == Type::UnsignedLong) bad_type(e, 0, a[0], "numeric except unsigned_long", q);
+    if (!num_or_null(a[1].type) || a[1].type == Type::UnsignedLong) bad_type(e, 1, a[1], "numeric except unsigned_long", q);
+    const Type t = a[0].type, pt = a[1].type;
+    Column out;
+    out.type = t;
+    out.cells.resize(n);
+    if (t == Type::Null || pt == Type::Null) return out;
+    for (std::size_t r = 0; r < n; ++r) {
+      const Cell& c = a[0].cells[r];
+      if (c.empty()) continue;
+      const Scalar* pv = single(a[1].cells[r], e, ctx.warn);
+      if (!pv) continue;
+      const double p = as_double(pt, *pv);
+      if (!(p >= 0 && p <= 100)) {
+        ctx.warn.failure(e, "java.lang.IllegalArgumentException: Percentile parameter must be a number between 0 and 100, found [" +
+                                format_double(p) + "]");
+        continue;
+      }
+      const Cell s = sorted(t, c);
+      if (s.size() == 1 || p == 0) { out.cells[r] = {s.front()}; continue; }
+      if (p == 100) { out.cells[r] = {s.back()}; continue; }
+      const double index = p / 100.0 * static_cast<double>(s.size() - 1);
+      const auto lower = static_cast<std::size_t>(index);
+      const double fraction = index - static_cast<double>(lower);
+      out.cells[r] = {percentile_between(t, s[lower], s[std::min(lower + 1, s.size() - 1)], fraction)};
+    }
+    return out;
+  }
+
+  // MV_PSERIES_WEIGHTED_SUM(number, p) ("ES|QL multivalue functions", 8.16): the sum of the
+  // values, each divided by its rank (1-based, in the multi-value's order) to the power p, summed
+  // with Kahan compensation (CompensatedSum); a sum that is not finite is null with a warning.
+  if (fn == "mv_pseries_weighted_sum") {
+    need_args(e, 2, 2);
+    if (a[0].type != Type::Double && a[0].type != Type::Null) bad_type(e, 0, a[0], "double", q);
+    if (a[1].type != Type::Double && a[1].type != Type::Null) bad_type(e, 1, a[1], "double", q);
+    if (a[1].type != Type::Null && !is_constant(*e.args[1]))
+      throw QueryError("second argument of [" + expr_text(e, q) + "] must be a constant, received [" + expr_text(*e.args[1], q) + "]",
+                       e.args[1]->begin);
+    Column out;
+    out.type = a[1].type == Type::Null ? Type::Null : Type::Double;
+    out.cells.resize(n);
+    if (a[0].type == Type::Null || a[1].type == Type::Null) return out;
+    for (std::size_t r = 0; r < n; ++r) {
+      const Cell& c = a[0].cells[r];
+      const Scalar* pv = single(a[1].cells[r], e, ctx.warn);
+      if (c.empty() || !pv) continue;
+      double sum = 0, delta = 0;
+      for (std::size_t i = 0; i < c.size(); ++i) {
+        const double x = c[i].d / std::pow(static_cast<double>(i + 1), pv->d);
+        if (!std::isfinite(x)) sum = x + sum;
+        if (std::isfinite(sum)) {
+          const double corrected = x + delta;
+          const double updated = sum + corrected;
+          delta = corrected - (updated - sum);
+          sum = updated;
+        }
+      }
+      if (!std::isfinite(sum)) {
+        ctx.warn.failure(e, "java.lang.ArithmeticException: double overflow");
+        continue;
+      }
+      out.cells[r] = {Scalar::of_double(sum)};
+    }
+    return out;
+  }
+
+  // MV_MEDIAN_ABSOLUTE_DEVIATION(number) ("ES|QL multivalue functions", 8.16): the median of the
+  // values' distances from their median, in the number's type (integers: each median the mean of
+  // the middle two truncated toward zero; unsigned_long: floored); a single value gives 0.
+  if (fn == "mv_median_absolute_deviation") {
+    need_args(e, 1, 1);
+    if (!num_or_null(a[0].type)) bad_type(e, 0, a[0], "numeric", q);
+    const Type t = a[0].type;
+    Column out;
+    out.type = t;
+    out.cells.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      const Cell& c = a[0].cells[r];
+      if (c.empty()) continue;
+      const Cell s = sorted(t, c);
+      if (t == Type::Double) {
+        auto med = [](const std::vector<double>& v) {
+          const std::size_t m = v.size();
+          return m % 2 ? v[m / 2] : v[m / 2 - 1] / 2 + v[m / 2] / 2;
+        };
+        std::vector<double> v;
+        for (const auto& x : s) v.push_back(x.d);
+        const double m = med(v);
+        for (auto& x : v) x = std::fabs(x - m);
+        std::sort(v.begin(), v.end());
+        const double d = med(v);
+        if (!std::isfinite(d)) throw QueryError("java.lang.ArithmeticException: not a finite double number: " + java_nonfinite(d), e.begin);
+        out.cells[r] = {Scalar::of_double(d)};
+        continue;
+      }
+      std::vector<int128> v;
+      for (const auto& x : s) v.push_back(t == Type::UnsignedLong ? static_cast<int128>(x.u) : static_cast<int128>(x.i));
+      int128 m = median_trunc(v);  // (non-negative for unsigned_long: truncation is the floor)
+      for (auto& x : v) x = x < m ? m - x : x - m;
+      std::sort(v.begin(), v.end());
+      const int128 d = median_trunc(v);
+      const int128 limit = t == Type::Integer ? std::numeric_limits<int>::max()
+                         : t == Type::UnsignedLong ? static_cast<int128>(std::numeric_limits<std::uint64_t>::max())
+                                                   : static_cast<int128>(std::numeric_limits<std::int64_t>::max());
+      if (d > limit) throw QueryError(std::string("java.lang.ArithmeticException: ") + (t == Type::Integer ? "integer" : "long") + " overflow", e.begin);
+      out.cells[r] = {t == Type::UnsignedLong ? Scalar::of_ul(static_cast<std::uint64_t>(d)) : Scalar::of_int(static_cast<std::int64_t>(d))};
+    }
+    return out;
+  }
+
+  // MV_DIFFERENCE(field1, field2) ("ES|QL multivalue functions", 9.4 preview): field1's values, in
+  // order and with their repeats, less those field2 holds; null when none is left; a null field2
+  // takes nothing away.
+  if (fn == "mv_difference") {
+    need_args(e, 2, 2);
+    const Type t = common_type(e, a, 0, q);
+    Column out;
+    out.type = t == Type::Text ? Type::Keyword : t;
+    out.cells.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      const Cell x = widen(a[0].cells[r], a[0].type, t);
+      const Cell y = widen(a[1].cells[r], a[1].type, t);
+      Cell c;
+      for (const auto& v : x) {
+        bool found = false;
+        for (const auto& w : y) found = found || compare_scalar(t, w, t, v) == 0;
+        if (!found) c.push_back(v);
+      }
+      out.cells[r] = std::move(c);
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Column call_function(const Expr& e, EvalCtx& ctx) {
   const std::string& fn = e.name;
   std::size_t n = ctx.page.rows();
@@ -1116,34 +1451,6 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     Column out;
     out.type = to;
     out.cells.resize(n);
-    if (false) {
-      for (std::size_t r = 0; r < n; ++r) {
-        if (a[0].cells[r].empty()) continue;
-        if (a[0].type == to) { out.cells[r] = a[0].cells[r]; continue; }
-        std::string s = lower(a[0].cells[r][0].s);
-        std::int64_t qn = 0;
-        std::size_t p = 0;
-        while (p < s.size() && std::isdigit(static_cast<unsigned char>(s[p]))) qn = qn * 10 + (s[p++] - '0');
-        while (p < s.size() && s[p] == ' ') ++p;
-        std::string unit = s.substr(p);
-        Scalar v;
-        if (to == Type::TimeDuration) {
-          std::int64_t mul = unit.starts_with("ms") || unit.starts_with("milli") ? 1 : unit.starts_with("s") ? 1000
-                           : unit.starts_with("min") ? 60000 : unit.starts_with("h") ? 3600000 : 0;
-          if (!mul) throw QueryError("Cannot parse [" + a[0].cells[r][0].s + "] to TIME_DURATION", e.begin);
-          v.i = qn * mul;
-        } else {
-          if (unit.starts_with("d")) v.j = qn;
-          else if (unit.starts_with("w")) v.j = 7 * qn;
-          else if (unit.starts_with("mo")) v.i = qn;
-          else if (unit.starts_with("q")) v.i = 3 * qn;
-          else if (unit.starts_with("y")) v.i = 12 * qn;
-          else throw QueryError("Cannot parse [" + a[0].cells[r][0].s + "] to DATE_PERIOD", e.begin);
-        }
-        out.cells[r] = {v};
-      }
-      return out;
-    }
     if (a[0].type == Type::Ip && to != Type::Ip && !is_string(to)) bad_type(e, 0, a[0], "ip or string", q);
     for (std::size_t r = 0; r < n; ++r) out.cells[r] = convert_cell(a[0].cells[r], a[0].type, to, e, ctx.warn);
     return out;
@@ -2095,13 +2402,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     need_args(e, 2, 2);
     if (!str_or_null(a[0].type)) bad_type(e, 0, a[0], "string", q);
     // The pattern is a constant: a literal or an expression of literals (folded: CONCAT("A", "*")).
-    auto constant = [](const Expr& x, const auto& self) -> bool {
-      if (x.kind == ExprKind::Field) return false;
-      for (const auto& c : x.args)
-        if (!self(*c, self)) return false;
-      return true;
-    };
-    if (!constant(*e.args[1], constant) || !str_or_null(a[1].type))
+    if (!is_constant(*e.args[1]) || !str_or_null(a[1].type))
       throw QueryError("second argument of [" + expr_text(e, q) + "] must be a constant string pattern", e.args[1]->begin);
     Column out;
     out.type = Type::Boolean;
@@ -2197,6 +2498,7 @@ Column call_function(const Expr& e, EvalCtx& ctx) {
     });
   }
 
+  if (auto c = call_function_more(fn, e, ctx, a)) return std::move(*c);
   throw QueryError("Unknown function [" + fn + "]", e.begin, true);
 }
 
