@@ -219,12 +219,15 @@ struct grok_cmd : pg::seq<cmd<'g', 'r', 'o', 'k'>, sp, pg::must<primary>, sp, pg
 struct mv_expand_cmd : pg::seq<cmd<'m', 'v', '_', 'e', 'x', 'p', 'a', 'n', 'd'>, sp, pg::must<qualified_name>> {};
 // Commands that need a cluster (enrich policy, lookup index, inference endpoint): parsed as a span,
 // refused by the binder with their position.
-struct rest_of_command : pg::star<pg::sor<string_literal, quoted_id, pg::not_one<'|'>>> {};
+// (Parentheses are taken in balanced pairs, so that such a command ends a FORK branch at its ')'.)
+struct paren_span;
+struct rest_of_command : pg::star<pg::sor<string_literal, quoted_id, paren_span, pg::not_one<'|', '(', ')'>>> {};
+struct paren_span : pg::seq<pg::one<'('>, rest_of_command, pg::opt<pg::one<')'>>> {};
 struct enrich_cmd : pg::seq<cmd<'e', 'n', 'r', 'i', 'c', 'h'>, rest_of_command> {};
 // LOOKUP JOIN <lookup_index> ON <field>[, <field>...]; an expression join condition (`ON a == b
 // AND ...`) is kept as lookup_rest and refused by the binder. LOOKUP without JOIN (the tables of
 // the request) is parsed as a span.
-struct lookup_rest : pg::plus<pg::sor<string_literal, quoted_id, pg::not_one<'|'>>> {};
+struct lookup_rest : pg::plus<pg::sor<string_literal, quoted_id, paren_span, pg::not_one<'|', '(', ')'>>> {};
 struct lookup_join : pg::seq<cmd<'l', 'o', 'o', 'k', 'u', 'p'>, sp, cmd<'j', 'o', 'i', 'n'>, sp, pg::must<index_pattern>, sp,
                              pg::must<kw_on>, sp, pg::must<qualified_name>, pg::star<sp, pg::one<','>, sp, pg::must<qualified_name>>,
                              pg::opt<sp, lookup_rest>> {};
@@ -235,14 +238,21 @@ struct completion_endpoint : pg::seq<qualified_name> {};
 struct completion_form : pg::seq<cmd<'c', 'o', 'm', 'p', 'l', 'e', 't', 'i', 'o', 'n'>, sp, field_def, sp, kw_with, sp,
                                  pg::sor<map_expr, completion_endpoint>, pg::at<sp, pg::sor<pg::one<'|'>, pg::eof>>> {};
 struct completion_cmd : pg::sor<completion_form, pg::seq<cmd<'c', 'o', 'm', 'p', 'l', 'e', 't', 'i', 'o', 'n'>, rest_of_command>> {};
-struct other_cmd : pg::seq<pg::sor<cmd<'c', 'h', 'a', 'n', 'g', 'e', '_', 'p', 'o', 'i', 'n', 't'>, cmd<'f', 'o', 'r', 'k'>,
+struct other_cmd : pg::seq<pg::sor<cmd<'c', 'h', 'a', 'n', 'g', 'e', '_', 'p', 'o', 'i', 'n', 't'>,
                                    cmd<'s', 'a', 'm', 'p', 'l', 'e'>, cmd<'r', 'e', 'r', 'a', 'n', 'k'>,
                                    cmd<'f', 'u', 's', 'e'>>,
                            rest_of_command> {};
+// FORK ( <processing commands> ) ( ... ) ...: each branch a pipeline of processing commands.
+struct processing_cmd;
+struct pipe : pg::one<'|'> {};
+struct fork_close : pg::one<')'> {};
+struct fork_branch : pg::seq<pg::one<'('>, sp, pg::must<processing_cmd>, pg::star<sp, pipe, sp, pg::must<processing_cmd>>, sp,
+                             pg::must<fork_close>> {};
+struct fork_branches : pg::seq<fork_branch, pg::star<sp, fork_branch>> {};
+struct fork_cmd : pg::seq<cmd<'f', 'o', 'r', 'k'>, sp, pg::must<fork_branches>> {};
 struct processing_cmd : pg::sor<where_cmd, eval_cmd, inline_stats_cmd, stats_cmd, keep_cmd, drop_cmd, rename_cmd, sort_cmd,
                                  limit_cmd, dissect_cmd, grok_cmd, mv_expand_cmd, enrich_cmd, lookup_cmd, completion_cmd,
-                                 other_cmd> {};
-struct pipe : pg::one<'|'> {};
+                                 fork_cmd, other_cmd> {};
 struct eof_expected : pg::eof {};
 struct query : pg::seq<sp, pg::must<source_cmd>, pg::star<sp, pipe, sp, pg::must<processing_cmd>>, sp, pg::must<eof_expected>> {};
 

@@ -64,7 +64,7 @@ struct SortKey {
 
 enum class CommandKind {
   From, Row, Where, Eval, Stats, InlineStats, Keep, Drop, Rename, Sort, Limit, Dissect, Grok, MvExpand,
-  Enrich, LookupJoin, Completion, Other
+  Enrich, LookupJoin, Completion, Fork, Other
 };
 
 struct Command {
@@ -86,6 +86,9 @@ struct Command {
   // LOOKUP JOIN: `indices` holds the lookup index, `patterns` the join fields (pattern_offsets:
   // the index's, then each field's); where an expression join condition starts (0: none).
   std::size_t join_condition_at = 0;
+  // FORK: each branch's commands, and where each branch's '(' is.
+  std::vector<std::vector<Command>> branches;
+  std::vector<std::size_t> branch_offsets;
 };
 
 // A parameter of the request (the ES|QL API's `params`): named (`?name`) or not (name empty:

@@ -37,6 +37,14 @@ bool is_constant(const Expr& x) {
   return true;
 }
 
+// The same for a function whose one parameter Elasticsearch checks with ParamOrdinal.DEFAULT
+// ("argument of [...]", no ordinal).
+[[noreturn]] void bad_type_sole(const Expr& e, const Column& c, const char* want, std::string_view q) {
+  throw QueryError("argument of [" + expr_text(e, q) + "] must be [" + want + "], found value [" + expr_text(*e.args[0], q) + "] type [" +
+                       std::string(type_name(c.type)) + "]",
+                   e.args[0]->begin);
+}
+
 void need_args(const Expr& e, std::size_t lo, std::size_t hi) {
   if (e.args.size() < lo || e.args.size() > hi)
     throw QueryError("function [" + e.name + "] takes " +
@@ -1120,7 +1128,26 @@ const EVP_MD* java_digest(std::string name, const Expr& at) {
   if (name == "sha3-256") return EVP_sha3_256();
   if (name == "sha3-384") return EVP_sha3_384();
   if (name == "sha3-512") return EVP_sha3_512();
-  if (name == "md2") throw QueryError("HASH with MD2 is not supported by rulelab (its digest library has no MD2)", at.begin, true);
+  // Object identifiers, as Java's KnownOIDs names these digests (with or without "OID.").
+  if (name.starts_with("oid.")) name = name.substr(4);
+  if (name == "1.2.840.113549.2.5") return EVP_md5();
+  if (name == "1.3.14.3.2.26") return EVP_sha1();
+  const std::string nist = "2.16.840.1.101.3.4.2.";
+  if (name.starts_with(nist)) {
+    const std::string k = name.substr(nist.size());
+    if (k == "1") return EVP_sha256();
+    if (k == "2") return EVP_sha384();
+    if (k == "3") return EVP_sha512();
+    if (k == "4") return EVP_sha224();
+    if (k == "5") return EVP_sha512_224();
+    if (k == "6") return EVP_sha512_256();
+    if (k == "7") return EVP_sha3_224();
+    if (k == "8") return EVP_sha3_256();
+    if (k == "9") return EVP_sha3_384();
+    if (k == "10") return EVP_sha3_512();
+  }
+  if (name == "md2" || name == "1.2.840.113549.2.2")
+    throw QueryError("HASH with MD2 is not supported by rulelab (its digest library has no MD2)", at.begin, true);
   return nullptr;
 }
 
@@ -1193,10 +1220,15 @@ std::optional<Column> call_function_more(const std::string& fn, const Expr& e, E
     const bool named = fn == "hash";
     need_args(e, named ? 2 : 1, named ? 2 : 1);
     for (std::size_t i = 0; i < a.size(); ++i)
-      if (!str_or_null(a[i].type)) bad_type(e, i, a[i], "string", q);
+      if (!str_or_null(a[i].type)) {
+        if (!named) bad_type_sole(e, a[i], "string", q);
+        bad_type(e, i, a[i], "string", q);
+      }
     const EVP_MD* fixed = fn == "md5" ? EVP_md5() : fn == "sha1" ? EVP_sha1() : fn == "sha256" ? EVP_sha256() : nullptr;
     if (named && a[0].type != Type::Null && is_constant(*e.args[0])) {
       const Cell* c = e.args[0]->kind == ExprKind::Literal ? &e.args[0]->value : n ? &a[0].cells[0] : nullptr;
+      if (c && c->size() > 1)  // (Elasticsearch folds it and fails casting the list: the query fails)
+        throw QueryError("first argument of [" + expr_text(e, q) + "] must be a single algorithm name", e.args[0]->begin);
       if (c && c->size() == 1) {
         fixed = java_digest((*c)[0].s, *e.args[0]);
         if (!fixed) throw QueryError("invalid algorithm for [" + expr_text(e, q) + "]: " + (*c)[0].s + " MessageDigest not available", e.begin);
@@ -1259,7 +1291,7 @@ std::optional<Column> call_function_more(const std::string& fn, const Expr& e, E
   // warning, and is null when none is left; TO_RADIANS never warns.
   if (fn == "to_degrees" || fn == "to_radians") {
     need_args(e, 1, 1);
-    if (!num_or_null(a[0].type)) bad_type(e, 0, a[0], "numeric", q);
+    if (!num_or_null(a[0].type)) bad_type_sole(e, a[0], "numeric", q);
     const Type t = a[0].type;
     Column out;
     out.type = Type::Double;
@@ -1291,16 +1323,17 @@ std::optional<Column> call_function_more(const std::string& fn, const Expr& e, E
     if (t == Type::Null || pt == Type::Null) return out;
     for (std::size_t r = 0; r < n; ++r) {
       const Cell& c = a[0].cells[r];
-      if (c.empty()) continue;
-      const Scalar* pv = single(a[1].cells[r], e, ctx.warn);
-      if (!pv) continue;
+      const Scalar* pv = single(a[1].cells[r], e, ctx.warn);  // (checked first, as MvPercentile's evaluators do)
+      if (!pv || c.empty()) continue;
       const double p = as_double(pt, *pv);
       if (!(p >= 0 && p <= 100)) {
         ctx.warn.failure(e, "java.lang.IllegalArgumentException: Percentile parameter must be a number between 0 and 100, found [" +
                                 format_double(p) + "]");
         continue;
       }
-      const Cell s = sorted(t, c);
+      Cell s = sorted(t, c);
+      if (t == Type::Double)  // Java's order: -0.0 before 0.0 (Arrays.sort, Math.min / Math.max)
+        std::stable_sort(s.begin(), s.end(), [](const Scalar& x, const Scalar& y) { return x.d < y.d || (x.d == y.d && std::signbit(x.d) && !std::signbit(y.d)); });
       if (s.size() == 1 || p == 0) { out.cells[r] = {s.front()}; continue; }
       if (p == 100) { out.cells[r] = {s.back()}; continue; }
       const double index = p / 100.0 * static_cast<double>(s.size() - 1);
@@ -1321,8 +1354,10 @@ std::optional<Column> call_function_more(const std::string& fn, const Expr& e, E
     if (a[1].type != Type::Null && !is_constant(*e.args[1]))
       throw QueryError("second argument of [" + expr_text(e, q) + "] must be a constant, received [" + expr_text(*e.args[1], q) + "]",
                        e.args[1]->begin);
+    if (a[1].type != Type::Null && e.args[1]->kind == ExprKind::Literal && e.args[1]->value.size() > 1)
+      throw QueryError("second argument of [" + expr_text(e, q) + "] must be a single value", e.args[1]->begin);
     Column out;
-    out.type = a[1].type == Type::Null ? Type::Null : Type::Double;
+    out.type = a[0].type == Type::Null || a[1].type == Type::Null ? Type::Null : Type::Double;
     out.cells.resize(n);
     if (a[0].type == Type::Null || a[1].type == Type::Null) return out;
     for (std::size_t r = 0; r < n; ++r) {
@@ -1354,7 +1389,7 @@ std::optional<Column> call_function_more(const std::string& fn, const Expr& e, E
   // the middle two truncated toward zero; unsigned_long: floored); a single value gives 0.
   if (fn == "mv_median_absolute_deviation") {
     need_args(e, 1, 1);
-    if (!num_or_null(a[0].type)) bad_type(e, 0, a[0], "numeric", q);
+    if (!num_or_null(a[0].type)) bad_type_sole(e, a[0], "numeric", q);
     const Type t = a[0].type;
     Column out;
     out.type = t;
@@ -1398,9 +1433,16 @@ std::optional<Column> call_function_more(const std::string& fn, const Expr& e, E
   // takes nothing away.
   if (fn == "mv_difference") {
     need_args(e, 2, 2);
-    const Type t = common_type(e, a, 0, q);
+    // Both sides of one type (text counts as keyword; MvSetOperationFunction.resolveType); the
+    // result has the first's, null when the first is null (mv_difference.csv-spec).
+    auto plain = [](Type x) { return x == Type::Text ? Type::Keyword : x; };
+    const Type t = plain(a[0].type);
+    if (t != Type::Null && a[1].type != Type::Null && plain(a[1].type) != t) {
+      const std::string want = t == Type::Date ? "datetime" : std::string(type_name(t));
+      bad_type(e, 1, a[1], want.c_str(), q);
+    }
     Column out;
-    out.type = t == Type::Text ? Type::Keyword : t;
+    out.type = t;
     out.cells.resize(n);
     for (std::size_t r = 0; r < n; ++r) {
       const Cell x = widen(a[0].cells[r], a[0].type, t);

@@ -27,7 +27,9 @@ inline constexpr const char* message = nullptr;
 RULELAB_ESQL_ERROR(source_cmd, "expected a source command: FROM index or ROW")
 RULELAB_ESQL_ERROR(processing_cmd,
                    "expected a processing command after '|' (WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, SORT, "
-                   "LIMIT, DISSECT, GROK, MV_EXPAND, ENRICH, LOOKUP JOIN, COMPLETION)")
+                   "LIMIT, DISSECT, GROK, MV_EXPAND, ENRICH, LOOKUP JOIN, COMPLETION, FORK)")
+RULELAB_ESQL_ERROR(fork_close, "expected ')' to end the FORK branch, or '|' and a processing command")
+RULELAB_ESQL_ERROR(fork_branches, "expected a FORK branch: ( processing commands )")
 RULELAB_ESQL_ERROR(eof_expected, "unexpected text: expected '|' and a processing command, or the end of the query")
 RULELAB_ESQL_ERROR(bool_expr, "expected an expression")
 RULELAB_ESQL_ERROR(fields, "expected a field definition (name = expression, or an expression)")
@@ -85,7 +87,7 @@ struct selector
               g::unit_name, g::string_literal, g::list_literal, g::list_item, g::param, g::is_null, g::in_list, g::like,
               g::rlike, g::match_op, g::not_mark, g::from_cmd, g::row_cmd, g::where_cmd, g::eval_cmd, g::stats_cmd,
               g::inline_stats_cmd, g::keep_cmd, g::drop_cmd, g::rename_cmd, g::sort_cmd, g::limit_cmd, g::dissect_cmd,
-              g::grok_cmd, g::mv_expand_cmd, g::enrich_cmd, g::lookup_cmd, g::lookup_rest, g::completion_cmd, g::completion_endpoint, g::other_cmd,
+              g::grok_cmd, g::mv_expand_cmd, g::enrich_cmd, g::lookup_cmd, g::lookup_rest, g::completion_cmd, g::completion_endpoint, g::other_cmd, g::fork_cmd, g::fork_branch,
               g::field_def, g::assign_name, g::agg_def, g::agg_where, g::by_clause, g::index_pattern,
               g::metadata_field, g::name_pattern, g::rename_old, g::rename_new, g::sort_key, g::asc, g::desc,
               g::nulls_first, g::nulls_last, g::limit_value, g::command_option, g::option_name, g::qualified_name>> {};
@@ -680,12 +682,36 @@ struct Builder {
           if (c.field.empty()) fail("COMPLETION needs the inference_id of its inference endpoint", ch->begin().byte);
         }
       }
+    } else if (n.is_type<g::fork_cmd>()) {
+      c.kind = CommandKind::Fork;
+      for (const auto& ch : n.children) {
+        if (!ch->is_type<g::fork_branch>()) continue;
+        c.branch_offsets.push_back(ch->begin().byte);
+        c.branches.emplace_back();
+        for (const auto& bc : ch->children) c.branches.back().push_back(command(*bc));
+      }
     } else {
       c.kind = CommandKind::Other;
     }
     return c;
   }
 };
+
+// Elasticsearch's checks of FORK (Fork.checkFork): at most 8 branches, one FORK in a pipeline
+// (a FORK inside a branch, or a second one after it, is refused).
+void check_forks(const std::vector<Command>& cmds) {
+  bool seen = false;
+  for (const auto& c : cmds) {
+    if (c.kind != CommandKind::Fork) continue;
+    if (seen) throw Failure{"Only a single FORK command is supported, but found multiple", c.offset};
+    seen = true;
+    if (c.branches.size() > 8)
+      throw Failure{"FORK supports up to 8 branches, got: " + std::to_string(c.branches.size()), c.offset};
+    for (const auto& b : c.branches)
+      for (const auto& bc : b)
+        if (bc.kind == CommandKind::Fork) throw Failure{"Only a single FORK command is supported, but found multiple", bc.offset};
+  }
+}
 
 }  // namespace
 
@@ -716,6 +742,7 @@ Result<Query> parse_query(std::string_view text, const SourceContext& where, con
     int kinds = 0;
     resolve_params(*root, params, b.params, next, kinds);
     for (const auto& c : root->children) q.commands.push_back(b.command(*c));
+    check_forks(q.commands);
   } catch (const Failure& f) {
     return error_at(text, f.at, f.message, where);
   }

@@ -1319,6 +1319,11 @@ void completion(const Command& c, Page& page, EvalCtx& ctx, const RunOptions& op
 }
 
 // Runs command `ci` of the query over `page`.
+void run_fork(const Query& q, std::size_t ci, Page& page, Warnings& warn, const RunOptions& opts, RunOutput& out,
+              const std::vector<const Index*>& all);
+void finish(Page& page, const RunOptions& opts, std::size_t cap);
+std::size_t result_cap(const std::vector<Command>& cmds);
+
 void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, const RunOptions& opts, RunOutput& out,
                  const std::vector<const Index*>& all, TraceState* trace = nullptr) {
   const Command& c = q.commands[ci];
@@ -1534,8 +1539,8 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       // (Explain makes every row, so that the LIMIT is the command it names.)
       std::optional<std::size_t> cap;
       for (std::size_t n = ci + 1; !opts.trace; ++n) {
-        if (n == q.commands.size()) {  // the implicit LIMIT 1000 ends the query
-          if (opts.implicit_limit) cap = 1000;
+        if (n == q.commands.size()) {  // the implicit LIMIT ends the query
+          if (opts.implicit_limit) cap = result_cap(q.commands);
           break;
         }
         const CommandKind k = q.commands[n].kind;
@@ -1655,9 +1660,76 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
     case CommandKind::LookupJoin: lookup_join(c, page, all, warn, q.text, trace); break;
     case CommandKind::Completion: completion(c, page, ctx, opts, out, trace); break;
+    case CommandKind::Fork: run_fork(q, ci, page, warn, opts, out, all); break;
     case CommandKind::Other:
       throw QueryError("command " + c.keyword + " is not supported by rulelab", c.offset, true);
   }
+}
+
+// Elasticsearch's DataType names, as its verifier's messages write them.
+std::string data_type_name(Type t) {
+  if (t == Type::Date) return "DATETIME";
+  std::string s(type_name(t));
+  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// FORK ("ES|QL FORK command"): each branch runs its commands on a copy of the input, ends with the
+// branch's implicit LIMIT 1000 and a `_fork` column ("fork1", "fork2", ...); the result is the
+// branches' rows, branch after branch (Elasticsearch may interleave them: only SORT fixes the
+// order), over the union of their columns in order of first appearance, null where a branch has
+// no such column. A name with two types in two branches is the verifier's error.
+void run_fork(const Query& q, std::size_t ci, Page& page, Warnings& warn, const RunOptions& opts, RunOutput& out,
+              const std::vector<const Index*>& all) {
+  const Command& c = q.commands[ci];
+  std::vector<Page> outs;
+  // A STATS in a branch does not make the query aggregating: Kibana's rule executor looks for a
+  // STATS among the query's own commands (computeIsESQLQueryAggregating).
+  const bool aggregating = out.aggregating;
+  for (std::size_t k = 0; k < c.branches.size(); ++k) {
+    // The branch runs as the rest of a query whose commands before it are the FORK's (so that a
+    // command's look at what precedes or follows it sees the branch's pipeline).
+    Query bq;
+    bq.text = q.text;
+    bq.commands.assign(q.commands.begin(), q.commands.begin() + static_cast<std::ptrdiff_t>(ci));
+    bq.commands.insert(bq.commands.end(), c.branches[k].begin(), c.branches[k].end());
+    Page p = page;
+    for (std::size_t j = ci; j < bq.commands.size(); ++j) run_command(bq, j, p, warn, opts, out, all);
+    finish(p, opts, result_cap(bq.commands));  // (each branch's own implicit LIMIT: AddImplicitForkLimit)
+    Column f{"_fork", Type::Keyword, {}};
+    f.cells.assign(p.rows(), Cell{Scalar::of_str("fork" + std::to_string(k + 1))});
+    set_column(p, std::move(f));
+    outs.push_back(std::move(p));
+  }
+  out.aggregating = aggregating;
+  Page merged;
+  for (const auto& p : outs)
+    for (const auto& col : p.columns) {
+      const int at = merged.find(col.name);
+      if (at < 0) {
+        merged.columns.push_back(Column{col.name, col.type, {}});
+        continue;
+      }
+      const Type t = merged.columns[static_cast<std::size_t>(at)].type;
+      if (t != col.type && t != Type::Unsupported && col.type != Type::Unsupported)
+        throw QueryError("Column [" + col.name + "] has conflicting data types in FORK branches: [" + data_type_name(col.type) + "] and [" +
+                             data_type_name(t) + "]",
+                         c.offset);
+    }
+  for (auto& p : outs) {
+    const std::size_t n = p.rows();
+    for (auto& mc : merged.columns) {
+      const int at = p.find(mc.name);
+      if (at < 0) {
+        mc.cells.resize(mc.cells.size() + n);
+        continue;
+      }
+      auto& src = p.columns[static_cast<std::size_t>(at)].cells;
+      mc.cells.insert(mc.cells.end(), std::make_move_iterator(src.begin()), std::make_move_iterator(src.end()));
+    }
+    merged.origin.insert(merged.origin.end(), p.origin.begin(), p.origin.end());
+  }
+  page = std::move(merged);
 }
 
 bool reads_documents(const Expr& e) {
@@ -1671,6 +1743,11 @@ bool reads_documents(const Expr& e) {
 // indices are loaded whole, with their documents.
 bool needs_documents(const Query& q) {
   for (const auto& c : q.commands) {
+    for (const auto& b : c.branches) {  // FORK
+      Query bq;
+      bq.commands = b;
+      if (needs_documents(bq)) return true;
+    }
     for (const auto& m : c.metadata)
       if (m == "_source" || m == "_ignored") return true;
     if (c.expr && reads_documents(*c.expr)) return true;
@@ -1688,10 +1765,21 @@ bool row_local(CommandKind k) {
          k == CommandKind::Rename || k == CommandKind::Drop || k == CommandKind::Keep || k == CommandKind::MvExpand;
 }
 
-void finish(Page& page, const RunOptions& opts) {
-  // The implicit LIMIT 1000 of the ES|QL API.
-  if (opts.implicit_limit && page.rows() > 1000) {
-    std::vector<std::size_t> keep(1000);
+// The implicit LIMIT of the ES|QL API (Elasticsearch's AddImplicitLimit): 1000 rows
+// (esql.query.result_truncation_default_size) when no LIMIT is written anywhere in the pipeline
+// (a FORK branch's included), else at most 10,000 (result_truncation_max_size).
+std::size_t result_cap(const std::vector<Command>& cmds) {
+  for (const auto& c : cmds) {
+    if (c.kind == CommandKind::Limit) return 10000;
+    for (const auto& b : c.branches)
+      if (result_cap(b) == 10000) return 10000;
+  }
+  return 1000;
+}
+
+void finish(Page& page, const RunOptions& opts, std::size_t cap) {
+  if (opts.implicit_limit && page.rows() > cap) {
+    std::vector<std::size_t> keep(cap);
     std::iota(keep.begin(), keep.end(), 0);
     keep_rows(page, keep);
   }
@@ -1770,6 +1858,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
   bool names_columns = false;
   for (const auto& c : q.commands) {
     if (c.kind == CommandKind::LookupJoin) return std::nullopt;  // the lookup index is read whole
+    if (c.kind == CommandKind::Fork) return std::nullopt;        // the branches read the input whole
     if (c.kind == CommandKind::Stats || c.kind == CommandKind::Keep) names_columns = true;
     if (c.kind == CommandKind::Keep || c.kind == CommandKind::Drop)
       for (const auto& p : c.patterns)
@@ -1956,7 +2045,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     result.error = RunError{error_at(q.text, e.offset, e.what(), opts.where), e.unsupported, e.needs_service};
     return result;
   }
-  finish(acc, opts);
+  finish(acc, opts, result_cap(q.commands));
   out.page = std::move(acc);
   out.warnings = warn.list();
   result.output = std::move(out);
@@ -2247,21 +2336,23 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
       trace_note(c, page, traced(page), step);
       out.trace.push_back(std::move(step));
     }
-    if (trace && opts.implicit_limit && page.rows() > 1000) {
+    const std::size_t cap = result_cap(q.commands);
+    if (trace && opts.implicit_limit && page.rows() > cap) {
       std::size_t before = traced(page).size();
       Page cut = page;
-      finish(cut, opts);
+      finish(cut, opts, cap);
       if (traced(cut).size() < before) {
         TraceStep step;
         step.command = q.commands.size();
-        step.text = "LIMIT 1000 (implicit)";
+        step.text = "LIMIT " + std::to_string(cap) + " (implicit)";
         step.rows_before = before;
         step.rows_after = traced(cut).size();
-        step.note = "the ES|QL API returns at most 1000 rows unless the query sets LIMIT; the event's row was not among them";
+        step.note = cap == 1000 ? "the ES|QL API returns at most 1000 rows unless the query sets LIMIT; the event's row was not among them"
+                                : "the ES|QL API returns at most 10,000 rows whatever the query's LIMIT; the event's row was not among them";
         out.trace.push_back(std::move(step));
       }
     }
-    finish(page, opts);
+    finish(page, opts, cap);
     if (trace) out.traced_rows = traced(page);
     out.page = std::move(page);
     out.warnings = warn.list();
