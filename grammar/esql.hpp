@@ -109,7 +109,9 @@ struct qualified_name : pg::seq<ident, pg::star<pg::one<'.'>, later_id>> {};
 // KEEP/DROP patterns: segments may hold `*`.
 struct pattern_chars : pg::plus<pg::sor<id_other, pg::one<'*'>>> {};
 struct pattern_seg : pg::sor<quoted_id, pattern_chars> {};
-struct name_pattern : pg::seq<pg::not_at<reserved>, pattern_seg, pg::star<pg::one<'.'>, pattern_seg>> {};
+// (Elasticsearch lexes KEEP and DROP in a mode of their own, where every word is a name pattern:
+// `KEEP null` keeps the column named null; RENAME's mode has the token AS.)
+struct name_pattern : pg::seq<pattern_seg, pg::star<pg::one<'.'>, pattern_seg>> {};
 
 // ---- expressions -------------------------------------------------------------------------------
 struct bool_expr;
@@ -197,8 +199,8 @@ struct inline_stats_cmd : pg::seq<pg::sor<pg::seq<cmd<'i', 'n', 'l', 'i', 'n', '
 struct patterns : pg::seq<name_pattern, pg::star<sp, pg::one<','>, sp, pg::must<name_pattern>>> {};
 struct keep_cmd : pg::seq<pg::sor<cmd<'k', 'e', 'e', 'p'>, cmd<'p', 'r', 'o', 'j', 'e', 'c', 't'>>, sp, pg::must<patterns>> {};
 struct drop_cmd : pg::seq<cmd<'d', 'r', 'o', 'p'>, sp, pg::must<patterns>> {};
-struct rename_old : pg::seq<name_pattern> {};
-struct rename_new : pg::seq<name_pattern> {};
+struct rename_old : pg::seq<pg::not_at<kw_as>, name_pattern> {};
+struct rename_new : pg::seq<pg::not_at<kw_as>, name_pattern> {};
 struct rename_clause : pg::sor<pg::seq<rename_old, sp, kw_as, sp, pg::must<rename_new>>,
                                pg::seq<rename_new, sp, assign_op, sp, pg::must<rename_old>>> {};
 struct rename_cmd : pg::seq<cmd<'r', 'e', 'n', 'a', 'm', 'e'>, sp, pg::must<rename_clause>, pg::star<sp, pg::one<','>, sp, pg::must<rename_clause>>> {};

@@ -442,12 +442,20 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx, bool with_
   std::vector<std::vector<std::size_t>> row_groups(with_row_groups ? n : 0);
   std::vector<std::size_t> counts(keys.size());
   std::vector<const Scalar*> kv(keys.size());
+  // Two keys that name one field (BY a = f, b = f) are one grouping in Elasticsearch (the aliases
+  // share the field's attribute): a multi-value makes a group per value, not per pair.
+  std::vector<std::size_t> same_as(keys.size());
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    same_as[k] = k;
+    for (std::size_t j = 0; j < k && same_as[k] == k; ++j)
+      if (by[k].expr->kind == ExprKind::Field && by[j].expr->kind == ExprKind::Field && by[k].expr->name == by[j].expr->name) same_as[k] = j;
+  }
   std::string key;
   for (std::size_t r = 0; r < n; ++r) {
     // cartesian product of the key values
     std::size_t combos = 1;
     for (std::size_t k = 0; k < keys.size(); ++k) {
-      counts[k] = std::max<std::size_t>(1, keys[k].col->cells[r].size());
+      counts[k] = same_as[k] != k ? 1 : std::max<std::size_t>(1, keys[k].col->cells[r].size());
       combos *= counts[k];
     }
     for (std::size_t combo = 0; combo < combos; ++combo) {
@@ -456,6 +464,12 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx, bool with_
       for (std::size_t k = 0; k < keys.size(); ++k) {
         std::size_t i = rem % counts[k];
         rem /= counts[k];
+        if (same_as[k] != k) {
+          kv[k] = kv[same_as[k]];
+          append_key(key, keys[k].col->type, kv[k]);
+          key += '\2';
+          continue;
+        }
         kv[k] = keys[k].col->cells[r].empty() ? nullptr : &keys[k].col->cells[r][i];
         append_key(key, keys[k].col->type, kv[k]);
         key += '\2';
