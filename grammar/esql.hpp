@@ -226,19 +226,19 @@ struct paren_span;
 struct rest_of_command : pg::star<pg::sor<string_literal, quoted_id, paren_span, pg::not_one<'|', '(', ')'>>> {};
 struct paren_span : pg::seq<pg::one<'('>, rest_of_command, pg::opt<pg::one<')'>>> {};
 struct enrich_cmd : pg::seq<cmd<'e', 'n', 'r', 'i', 'c', 'h'>, rest_of_command> {};
-// LOOKUP JOIN <lookup_index> ON <field>[, <field>...]; an expression join condition (`ON a == b
-// AND ...`) is kept as lookup_rest and refused by the binder. LOOKUP without JOIN (the tables of
-// the request) is parsed as a span.
-struct lookup_rest : pg::plus<pg::sor<string_literal, quoted_id, paren_span, pg::not_one<'|', '(', ')'>>> {};
+// LOOKUP JOIN <lookup_index> ON <field>[, <field>...], or ON an expression (predicates AND-ed:
+// 9.2): the items are read as expressions, and the binder tells the two forms apart as
+// Elasticsearch's LogicalPlanBuilder does (the first item a bare field: a list of fields). LOOKUP
+// without JOIN (the tables of the request) is parsed as a span.
+struct join_on_item : pg::seq<bool_expr> {};
 struct lookup_join : pg::seq<cmd<'l', 'o', 'o', 'k', 'u', 'p'>, sp, cmd<'j', 'o', 'i', 'n'>, sp, pg::must<index_pattern>, sp,
-                             pg::must<kw_on>, sp, pg::must<qualified_name>, pg::star<sp, pg::one<','>, sp, pg::must<qualified_name>>,
-                             pg::opt<sp, lookup_rest>> {};
+                             pg::must<kw_on>, sp, pg::must<join_on_item>, pg::star<sp, pg::one<','>, sp, pg::must<join_on_item>>> {};
 struct lookup_cmd : pg::sor<lookup_join, pg::seq<cmd<'l', 'o', 'o', 'k', 'u', 'p'>, rest_of_command>> {};
 // COMPLETION [column =] prompt WITH { "inference_id" : "id" } (9.2), or WITH id (9.1); another
 // form is parsed as a span (refused by the binder).
 struct completion_endpoint : pg::seq<qualified_name> {};
 struct completion_form : pg::seq<cmd<'c', 'o', 'm', 'p', 'l', 'e', 't', 'i', 'o', 'n'>, sp, field_def, sp, kw_with, sp,
-                                 pg::sor<map_expr, completion_endpoint>, pg::at<sp, pg::sor<pg::one<'|'>, pg::eof>>> {};
+                                 pg::sor<map_expr, completion_endpoint>, pg::at<sp, pg::sor<pg::one<'|', ')'>, pg::eof>>> {};
 struct completion_cmd : pg::sor<completion_form, pg::seq<cmd<'c', 'o', 'm', 'p', 'l', 'e', 't', 'i', 'o', 'n'>, rest_of_command>> {};
 struct other_cmd : pg::seq<pg::sor<cmd<'c', 'h', 'a', 'n', 'g', 'e', '_', 'p', 'o', 'i', 'n', 't'>,
                                    cmd<'s', 'a', 'm', 'p', 'l', 'e'>, cmd<'r', 'e', 'r', 'a', 'n', 'k'>,

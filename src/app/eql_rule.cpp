@@ -386,7 +386,16 @@ bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, co
   // Documents that pass none of the query's event filters are dropped while reading (when every
   // field the filters read is typed without the data; with --mapping, everything is read).
   std::function<std::unique_ptr<DocumentFilter>()> filter, lean_filter;
-  if (filter_while_reading && !data.no_pushdown && data.mapping.empty()) {
+  // --mapping FILE and INDEX=FILE, as setup_eql_types reads them (comma-separated).
+  std::string mapping_spec = data.mapping;
+  for (const auto& [index, file] : data.index_mappings) {
+    if (std::none_of(data.data.begin(), data.data.end(), [&](const DataSpec& d) { return d.name == index; })) {
+      messages.push_back("--mapping " + index + "=FILE names no index of --data");
+      return false;
+    }
+    mapping_spec += (mapping_spec.empty() ? "" : ",") + index + "=" + file;
+  }
+  if (filter_while_reading && !data.no_pushdown && mapping_spec.empty()) {
     auto text_of = [&](const char* key, const char* fallback) {
       return rule.raw.contains(key) && rule.raw[key].is_string() ? rule.raw[key].get<std::string>() : std::string(fallback);
     };
@@ -404,7 +413,7 @@ bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, co
     }
   }
   if (!load_eql_data(used, data.strict, out.store, messages, filter, lean_filter) ||
-      !setup_eql_types(data.mapping, used, out.store, out.typing, messages))
+      !setup_eql_types(mapping_spec, used, out.store, out.typing, messages))
     return false;
   std::vector<std::string> unknown;
   if (check_unknown_fields(out.query, rule.query, where, out.typing, out.store, unknown)) return true;

@@ -13,6 +13,7 @@
 #include "kuery/matcher.hpp"
 #include "elastic/exceptions.hpp"
 
+#include <map>
 #include <algorithm>
 #include <set>
 
@@ -51,12 +52,13 @@ class EsqlRunner : public Runner {
     opts.stream = !no_pushdown_;
     opts.max_rows = max_rows_;
     opts.completions = completions_;
-    if (completions_ && std::none_of(query_.commands.begin(), query_.commands.end(),
-                                     [](const esql::Command& c) { return c.kind == esql::CommandKind::Completion; }))
+    const std::vector<const esql::Command*> commands = esql::all_commands(query_);  // (a FORK's branches' too)
+    if (completions_ && std::none_of(commands.begin(), commands.end(),
+                                     [](const esql::Command* c) { return c->kind == esql::CommandKind::Completion; }))
       out.notes.push_back("--completion is not used: the rule's query has no COMPLETION");
     if (completions_)
-      for (const auto& c : query_.commands)
-        if (c.kind == esql::CommandKind::Completion && !c.field.empty()) {
+      for (const esql::Command* cp : commands)
+        if (const esql::Command& c = *cp; c.kind == esql::CommandKind::Completion && !c.field.empty()) {
           std::set<std::string> files;
           for (const auto& a : *completions_) files.insert(a.file);
           std::string list;
@@ -106,7 +108,9 @@ class EsqlRunner : public Runner {
       if (j.contains("@timestamp") && j["@timestamp"].is_string()) a.body["time"] = j["@timestamp"];
       out.rows.push_back(j);
       out.provenance.push_back(sources);
-      if (!res.aggregating && id >= 0) {
+      // (Kibana de-duplicates by the row's _id: a row without one, a FORK branch's STATS row, is
+      // an alert of its own.)
+      if (!res.aggregating && id >= 0 && j["_id"].is_string() && !j["_id"].get<std::string>().empty()) {
         std::string key = j["_id"].dump() + "|" + (index >= 0 ? j["_index"].dump() : "") + "|" + (version >= 0 ? j["_version"].dump() : "");
         if (!seen.insert(key).second) {
           ++dupes;
@@ -176,14 +180,28 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
   if (!types) return types.error();
   esql::Catalog catalog;
   std::vector<std::string> mapping_notes;
+  // --mapping INDEX=FILE: that index's mapping in place of the one for every index.
+  std::map<std::string, elastic::FieldTypes> by_index;
+  for (const auto& [index, file] : data.index_mappings) {
+    auto t = load_field_types(file);
+    if (!t) return t.error();
+    by_index.insert_or_assign(index, std::move(*t));
+  }
+  for (const auto& [index, t] : by_index) {
+    bool given = false;
+    for (const auto& s : data.data) given = given || s.name == index;
+    if (!given) return Error("--mapping " + index + "=FILE names no index of --data");
+  }
   for (const auto& s : data.data) {
     // An index of an integration's data stream (logs-<dataset>-<namespace>) has the fields of
     // that package's mapping, as Fleet's index template gives them, whether or not a document holds
     // them (ES|QL lists a mapped field as a column, null where absent); the user's mapping wins.
     std::string source;
-    const auto own = index_field_types(*types, s.name, &source);
+    const auto mine = by_index.find(s.name);
+    const elastic::FieldTypes& base = mine != by_index.end() ? mine->second : *types;
+    const auto own = index_field_types(base, s.name, &source);
     if (own) mapping_notes.push_back("index " + s.name + ": fields typed by " + source);
-    auto r = catalog.add_index_file(s.name, s.file, own ? *own : *types);
+    auto r = catalog.add_index_file(s.name, s.file, own ? *own : base);
     if (!r) return r.error();
   }
   // Index patterns of FROM that no data file matches: empty indices typed by ECS. (A LOOKUP JOIN's

@@ -70,6 +70,7 @@ KueryExplanation explain_kuery(const LoadedRule& loaded, const DataOptions& data
   x.interval = rule.interval;
 
   // The same field types and documents `run` reads.
+  if (!data.index_mappings.empty()) return fail(ExplainStatus::Failed, "--mapping INDEX=FILE gives one index its own mapping for ES|QL and EQL rules; a Kibana KQL rule takes one mapping FILE for all its indices");
   auto types = load_field_types(data.mapping);
   if (!types) return fail(ExplainStatus::Failed, types.error().format());
   x.window = loaded.window_at(now);

@@ -79,9 +79,15 @@ EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, 
   x.alert_count = run->alerts.size();
   const std::string source = found->file + ":" + std::to_string(found->line);
   if (!out.aggregating) {
-    for (std::size_t i = 0; i < run->alerts.size(); ++i)
-      for (const auto& s : run->alerts[i].sources)
-        if (s == source) x.alerts.push_back(i + 1);
+    // An alert whose source is the event; or, without a source (a FORK branch's STATS row), one
+    // whose row is a result row the event reached.
+    for (std::size_t i = 0; i < run->alerts.size(); ++i) {
+      const auto& al = run->alerts[i];
+      bool mine = std::find(al.sources.begin(), al.sources.end(), source) != al.sources.end();
+      if (!mine && al.sources.empty() && al.body.contains("row"))
+        for (auto r : out.traced_rows) mine = mine || (r < run->rows.size() && run->rows[r] == al.body["row"]);
+      if (mine) x.alerts.push_back(i + 1);
+    }
   } else {
     // Aggregating rules raise one alert per result row, in order, up to max_signals.
     for (auto r : out.traced_rows)

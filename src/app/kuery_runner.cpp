@@ -186,6 +186,7 @@ class KueryRunner : public Runner {
 }  // namespace
 
 Result<std::unique_ptr<Runner>> make_kuery_runner(const LoadedRule& rule, const DataOptions& data) {
+  if (!data.index_mappings.empty()) return Error("--mapping INDEX=FILE gives one index its own mapping for ES|QL and EQL rules; a Kibana KQL rule takes one mapping FILE for all its indices");
   auto types = load_field_types(data.mapping);
   if (!types) return types.error();
   // The query drops, while reading, the documents it cannot match (threat_match reads indicator

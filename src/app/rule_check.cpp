@@ -181,8 +181,8 @@ void check_esql_query(const std::string& file_text, std::size_t query_offset, co
   const elastic::FieldTypes ecs = elastic::FieldTypes::builtin();
   esql::Catalog catalog;
   std::vector<std::string> fields = esql::referenced_fields(*q);
-  for (const auto& c : q->commands)
-    for (const auto& idx : c.indices) catalog.add_fields_index(idx, ecs, fields);
+  for (const esql::Command* c : esql::all_commands(*q))
+    for (const auto& idx : c->indices) catalog.add_fields_index(idx, ecs, fields);
   esql::RunOptions opts;
   opts.where = where;
   auto r = esql::run_query(*q, catalog, opts);

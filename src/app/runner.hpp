@@ -23,6 +23,8 @@ struct DataOptions {
   std::string schema_dir;              // Log Analytics table schemas (Sentinel)
   std::vector<std::string> functions;  // NAME=FILE.kql workspace functions (Sentinel)
   std::string mapping;                 // Elasticsearch index mapping JSON (Elastic)
+  // --mapping INDEX=FILE: the mapping of one index, in place of `mapping` (ES|QL rules).
+  std::vector<std::pair<std::string, std::string>> index_mappings;
   std::vector<std::string> external;   // URL=FILE local copies of externaldata URLs (Sentinel)
   std::vector<std::string> parser_dirs;  // --parsers: ASIM parser YAMLs, files or directories (Sentinel)
   std::vector<std::string> watchlists;   // --watchlist NAME[:KEY]=FILE.csv (Sentinel)

@@ -104,4 +104,17 @@ struct Query {
   std::vector<Command> commands;
 };
 
+// Every command of a pipeline, a FORK's branches' included, in the order written.
+inline void collect_commands(const std::vector<Command>& cmds, std::vector<const Command*>& out) {
+  for (const auto& c : cmds) {
+    out.push_back(&c);
+    for (const auto& b : c.branches) collect_commands(b, out);
+  }
+}
+inline std::vector<const Command*> all_commands(const Query& q) {
+  std::vector<const Command*> out;
+  collect_commands(q.commands, out);
+  return out;
+}
+
 }  // namespace rulelab::esql

@@ -30,6 +30,7 @@ RULELAB_ESQL_ERROR(processing_cmd,
                    "LIMIT, DISSECT, GROK, MV_EXPAND, ENRICH, LOOKUP JOIN, COMPLETION, FORK)")
 RULELAB_ESQL_ERROR(fork_close, "expected ')' to end the FORK branch, or '|' and a processing command")
 RULELAB_ESQL_ERROR(fork_branches, "expected a FORK branch: ( processing commands )")
+RULELAB_ESQL_ERROR(join_on_item, "expected a join field or a join condition")
 RULELAB_ESQL_ERROR(eof_expected, "unexpected text: expected '|' and a processing command, or the end of the query")
 RULELAB_ESQL_ERROR(bool_expr, "expected an expression")
 RULELAB_ESQL_ERROR(fields, "expected a field definition (name = expression, or an expression)")
@@ -87,7 +88,7 @@ struct selector
               g::unit_name, g::string_literal, g::list_literal, g::list_item, g::param, g::is_null, g::in_list, g::like,
               g::rlike, g::match_op, g::not_mark, g::from_cmd, g::row_cmd, g::where_cmd, g::eval_cmd, g::stats_cmd,
               g::inline_stats_cmd, g::keep_cmd, g::drop_cmd, g::rename_cmd, g::sort_cmd, g::limit_cmd, g::dissect_cmd,
-              g::grok_cmd, g::mv_expand_cmd, g::enrich_cmd, g::lookup_cmd, g::lookup_rest, g::completion_cmd, g::completion_endpoint, g::other_cmd, g::fork_cmd, g::fork_branch,
+              g::grok_cmd, g::mv_expand_cmd, g::enrich_cmd, g::lookup_cmd, g::join_on_item, g::completion_cmd, g::completion_endpoint, g::other_cmd, g::fork_cmd, g::fork_branch,
               g::field_def, g::assign_name, g::agg_def, g::agg_where, g::by_clause, g::index_pattern,
               g::metadata_field, g::name_pattern, g::rename_old, g::rename_new, g::sort_key, g::asc, g::desc,
               g::nulls_first, g::nulls_last, g::limit_value, g::command_option, g::option_name, g::qualified_name>> {};
@@ -651,16 +652,35 @@ struct Builder {
     } else if (n.is_type<g::lookup_cmd>()) {
       c.kind = CommandKind::LookupJoin;
       c.keyword = "LOOKUP JOIN";
+      std::vector<ExprPtr> items;
       for (const auto& ch : n.children) {
         if (ch->is_type<g::index_pattern>()) {
           c.indices.push_back(unquoted_index(ch->string()));
           c.pattern_offsets.push_back(ch->begin().byte);  // [0]: the index; then each field's
-        } else if (ch->is_type<g::qualified_name>()) {
-          c.patterns.push_back(name_text(ch->string_view()));
-          c.pattern_offsets.push_back(ch->begin().byte);
-        } else if (ch->is_type<g::lookup_rest>()) {
-          c.join_condition_at = ch->begin().byte;
+        } else if (ch->is_type<g::join_on_item>()) {
+          items.push_back(expr(*ch->children[0]));
         }
+      }
+      // The two forms (LogicalPlanBuilder.visitJoinCondition): a first item that is a field makes
+      // a list of fields; else one expression, its AND-ed predicates checked by the binder.
+      const auto text_of = [&](const Expr& x) { return std::string(text.substr(x.begin, x.end - x.begin)); };
+      if (items.empty()) {
+        // LOOKUP without JOIN: refused by the binder
+      } else if (items.front()->kind == ExprKind::Field) {
+        for (const auto& it : items) {
+          if (it->kind != ExprKind::Field)
+            fail("JOIN ON clause must be a comma separated list of fields or a single expression, found [" + text_of(*it) + "]", it->begin);
+          c.patterns.push_back(it->name);
+          c.pattern_offsets.push_back(it->begin);
+        }
+      } else if (items.front()->kind == ExprKind::Literal) {
+        fail("JOIN ON clause must be a comma separated list of fields or a single expression, found [" + text_of(*items.front()) + "]",
+             items.front()->begin);
+      } else {
+        if (items.size() > 1)
+          fail("JOIN ON clause with expressions only supports a single expression, found [" + text_of(*items[1]) + "]", items[1]->begin);
+        c.expr = items.front();
+        c.join_condition_at = c.expr->begin;
       }
     } else if (n.is_type<g::completion_cmd>()) {
       c.kind = CommandKind::Completion;
@@ -700,11 +720,12 @@ struct Builder {
 // Elasticsearch's checks of FORK (Fork.checkFork): at most 8 branches, one FORK in a pipeline
 // (a FORK inside a branch, or a second one after it, is refused).
 void check_forks(const std::vector<Command>& cmds) {
-  bool seen = false;
+  const Command* seen = nullptr;
   for (const auto& c : cmds) {
     if (c.kind != CommandKind::Fork) continue;
-    if (seen) throw Failure{"Only a single FORK command is supported, but found multiple", c.offset};
-    seen = true;
+    // (Elasticsearch's check walks down from the last FORK and names the one it meets below it.)
+    if (seen) throw Failure{"Only a single FORK command is supported, but found multiple", seen->offset};
+    seen = &c;
     if (c.branches.size() > 8)
       throw Failure{"FORK supports up to 8 branches, got: " + std::to_string(c.branches.size()), c.offset};
     for (const auto& b : c.branches)

@@ -1080,6 +1080,7 @@ const char* not_source_before(const Query& q, std::size_t ci) {
     if (q.commands[k].kind == CommandKind::From) ns = nullptr;
     else if (q.commands[k].kind == CommandKind::Row) ns = "ROW";
     else if (q.commands[k].kind == CommandKind::Stats) ns = "STATS";
+    else if (q.commands[k].kind == CommandKind::Fork) ns = "FORK";
   }
   return ns;
 }
@@ -1130,19 +1131,228 @@ std::string join_term(Type t, const Scalar& v) {
 // join fields are added after the row's columns, in the index's order (by name), and replace
 // any column of the same name.
 // With a trace, the step's note says which lookup documents the event's row met (explain).
+// The rows a LOOKUP JOIN makes: the row's columns that lookup fields do not replace, then the
+// lookup fields (by name; those in `not_added` left out), a row per matching document or one with
+// nulls (a left join).
+struct LookupRows {
+  const Page& page;
+  const Page& right;
+  std::vector<std::size_t> kept, added;
+  Page out;
+  LookupRows(const Page& p, const Page& r, const std::set<std::string>& not_added) : page(p), right(r) {
+    for (std::size_t k = 0; k < right.columns.size(); ++k)
+      if (!not_added.count(right.columns[k].name)) added.push_back(k);
+    std::sort(added.begin(), added.end(), [&](std::size_t a, std::size_t b) { return right.columns[a].name < right.columns[b].name; });
+    std::set<std::string> replaced;
+    for (std::size_t k : added) replaced.insert(right.columns[k].name);
+    for (std::size_t k = 0; k < page.columns.size(); ++k)
+      if (!replaced.count(page.columns[k].name)) {
+        kept.push_back(k);
+        out.columns.push_back(Column{page.columns[k].name, page.columns[k].type, {}});
+      }
+    for (std::size_t k : added) out.columns.push_back(Column{right.columns[k].name, right.columns[k].type, {}});
+  }
+  void emit(std::size_t r, const std::vector<std::size_t>& matches) {
+    const std::size_t times = std::max<std::size_t>(1, matches.size());
+    for (std::size_t m = 0; m < times; ++m) {
+      for (std::size_t j = 0; j < kept.size(); ++j) out.columns[j].cells.push_back(page.columns[kept[j]].cells[r]);
+      for (std::size_t j = 0; j < added.size(); ++j)
+        out.columns[kept.size() + j].cells.push_back(matches.empty() ? Cell{} : right.columns[added[j]].cells[matches[m]]);
+      out.origin.push_back(page.origin[r]);
+    }
+  }
+};
+
+// Explain's note on the lookup documents a row met (file:line of the first five).
+std::string met_note(const std::string& what, const std::vector<std::size_t>& matches,
+                     const std::vector<std::pair<const Index*, std::size_t>>& doc_of, const std::string& name) {
+  std::string note = what + " met " + std::to_string(matches.size()) + " document(s) of " + name + " (";
+  for (std::size_t m = 0; m < matches.size() && m < 5; ++m) {
+    const auto& [idx, row] = doc_of[matches[m]];
+    note += (m ? ", " : "") + idx->file + ":" + std::to_string(row < idx->lines.size() ? idx->lines[row] : row + 1);
+  }
+  note += matches.size() > 5 ? ", ...)" : ")";
+  if (matches.size() > 1) note += ": a row for each";
+  return note;
+}
+
+void lookup_multi_warning(Warnings& warn, const Command& c, std::string_view text) {
+  warn.add(warn.where(c.offset) + "evaluation of [" + command_text(text, c) + "] failed, treating result as null. Only first 20 failures recorded.");
+  warn.add(warn.where(c.offset) + "java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value");
+}
+
+// LOOKUP JOIN ... ON an expression (9.2; the LOOKUP JOIN reference page, Elasticsearch's
+// LogicalPlanBuilder, Analyzer.resolveAndOrientJoinCondition, ExpressionQueryList and
+// BinaryComparisonQueryList, lookup-join-expression.csv-spec): predicates AND-ed, each comparing
+// a column of the rows with a field of the lookup index (==, !=, <, <=, >, >=; written either
+// way round; NOT (a == b) is a != b). A conjunct over lookup fields alone filters the lookup
+// documents (9.3). A row meets every lookup document that satisfies all predicates, each side
+// single-valued and not null (a null row value meets none; a multi-valued one none, with the
+// warning); every lookup field is added after the row's columns, replacing same-named ones.
+void lookup_join_on(const Command& c, Page& page, const Page& right, const std::vector<std::pair<const Index*, std::size_t>>& doc_of,
+                    const std::string& name, Warnings& warn, std::string_view text, TraceState* trace) {
+  auto src = [&](const Expr& e) { return std::string(text.substr(e.begin, e.end - e.begin)); };
+  auto upper = [](Type t) {
+    std::string s(t == Type::Date ? "datetime" : type_name(t));
+    for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  std::vector<ExprPtr> conj;
+  and_parts(c.expr, conj);
+  struct Pred {
+    std::size_t left, right;  // columns of the rows and of the lookup documents
+    std::string op;           // the rows' value op the document's
+    const Expr* at;
+  };
+  std::vector<Pred> preds;
+  std::vector<ExprPtr> lookup_filters;
+  const Expr* unsupported = nullptr;  // the first conjunct neither a predicate across the sides nor a lookup filter
+  auto side = [&](const Expr& f) -> int {  // 0: the rows, 1: the lookup index
+    const bool l = page.find(f.name) >= 0, r = right.find(f.name) >= 0;
+    if (l && r)
+      throw QueryError("Reference [" + f.name + "] is ambiguous: a column of the rows and a field of the lookup index [" + name +
+                           "] (each name in the join condition must be on one side only; RENAME one)",
+                       f.begin);
+    if (!l && !r) throw QueryError("Unknown column [" + f.name + "]", f.begin);
+    return r ? 1 : 0;
+  };
+  auto flip = [](const std::string& op) -> std::string {
+    if (op == "<") return ">";
+    if (op == ">") return "<";
+    if (op == "<=") return ">=";
+    if (op == ">=") return "<=";
+    return op;
+  };
+  for (const auto& x : conj) {
+    const Expr* cmp = x.get();
+    std::string op;
+    if (cmp->kind == ExprKind::Not && cmp->args[0]->kind == ExprKind::Compare && cmp->args[0]->name == "==") {
+      cmp = cmp->args[0].get();
+      op = "!=";
+    } else if (cmp->kind == ExprKind::Compare && cmp->name != "=~") {
+      op = cmp->name;
+    }
+    if (x->kind == ExprKind::Field)
+      throw QueryError("JOIN ON clause only supports fields or AND of Binary Expressions at the moment, found [" + src(*x) + "]", x->begin);
+    if (!op.empty() && cmp->args[0]->kind == ExprKind::Field && cmp->args[1]->kind == ExprKind::Field) {
+      const int a = side(*cmp->args[0]), b = side(*cmp->args[1]);
+      if (a != b) {
+        const Expr& lf = a == 0 ? *cmp->args[0] : *cmp->args[1];
+        const Expr& rf = a == 0 ? *cmp->args[1] : *cmp->args[0];
+        preds.push_back({static_cast<std::size_t>(page.find(lf.name)), static_cast<std::size_t>(right.find(rf.name)), a == 0 ? op : flip(op), x.get()});
+        continue;
+      }
+    }
+    // Not a predicate across the sides: a filter on the lookup documents when it reads lookup
+    // fields only (9.3), else Elasticsearch's error.
+    std::vector<std::string> names;
+    field_names(*x, names);
+    bool lookup_only = !names.empty();
+    for (const auto& n : names) lookup_only = lookup_only && right.find(n) >= 0 && page.find(n) < 0;
+    if (!lookup_only && !unsupported) unsupported = x.get();
+    if (lookup_only) lookup_filters.push_back(x);
+  }
+  if (preds.empty())
+    throw QueryError("JOIN ON clause with expressions must contain at least one condition relating the left index and the lookup index",
+                     c.expr->begin);
+  if (unsupported) throw QueryError("Unsupported join filter expression:" + src(*unsupported), unsupported->begin);
+  // Types: the comparison's own check, then the join's (Join.postAnalysisVerification).
+  for (const auto& p : preds) {
+    const Column& lc = page.columns[p.left];
+    const Column& rc = right.columns[p.right];
+    Page probe;
+    probe.columns.push_back(Column{"l", lc.type, {}});
+    probe.columns.push_back(Column{"r", rc.type, {}});
+    Warnings scratch(text);
+    EvalCtx pctx{probe, scratch, 0, text};
+    Expr l, r, e;
+    l.kind = r.kind = ExprKind::Field;
+    l.name = "l";
+    r.name = "r";
+    e.kind = ExprKind::Compare;
+    e.name = p.op;
+    e.begin = p.at->begin;
+    e.end = p.at->end;
+    e.args = {std::make_shared<Expr>(l), std::make_shared<Expr>(r)};
+    eval(e, pctx);  // (throws the comparison's type error)
+    if (!join_family(rc.type, true))
+      throw QueryError("JOIN with right field [" + rc.name + "] of type [" + upper(rc.type) + "] is not supported", p.at->begin);
+    if (join_family(lc.type, false) != join_family(rc.type, true))
+      throw QueryError("JOIN left field [" + lc.name + "] of type [" + upper(lc.type) + "] is incompatible with right field [" + rc.name +
+                           "] of type [" + upper(rc.type) + "]",
+                       p.at->begin);
+  }
+  // The lookup documents the filters keep (evaluated as a WHERE on the lookup index).
+  std::vector<std::size_t> docs(right.rows());
+  std::iota(docs.begin(), docs.end(), 0);
+  for (const auto& f : lookup_filters) {
+    Page rp = right;
+    EvalCtx rctx{rp, warn, 0, text};
+    Column b = eval(*f, rctx);
+    std::vector<std::size_t> kept;
+    for (std::size_t d : docs)
+      if (b.cells[d].size() == 1 && b.cells[d][0].i) kept.push_back(d);
+    docs = std::move(kept);
+  }
+  LookupRows rows(page, right, {});  // (every lookup field, the condition's too)
+  auto holds = [](const std::string& op, int cmp) {
+    if (op == "==") return cmp == 0;
+    if (op == "!=") return cmp != 0;
+    if (op == "<") return cmp < 0;
+    if (op == "<=") return cmp <= 0;
+    if (op == ">") return cmp > 0;
+    return cmp >= 0;
+  };
+  bool multi = false;
+  std::vector<std::size_t> matches;
+  for (std::size_t r = 0; r < page.rows(); ++r) {
+    matches.clear();
+    // The row's values, predicate by predicate: the first null or multi-valued one ends the
+    // row's query (a null: no match; a multi-value: no match and the warning).
+    bool usable = true;
+    for (const auto& p : preds) {
+      const std::size_t nv = page.columns[p.left].cells[r].size();
+      if (nv == 1) continue;
+      if (nv > 1) multi = true;
+      usable = false;
+      break;
+    }
+    if (usable)
+      for (std::size_t d : docs) {
+        bool all = true;
+        for (std::size_t k = 0; k < preds.size() && all; ++k) {
+          const Pred& p = preds[k];
+          const Cell& rv = right.columns[p.right].cells[d];
+          if (rv.size() != 1) {
+            all = false;
+            break;
+          }
+          const Column& lc = page.columns[p.left];
+          all = holds(p.op, compare_scalar(lc.type, lc.cells[r][0], right.columns[p.right].type, rv[0]));
+        }
+        if (all) matches.push_back(d);
+      }
+    if (trace && std::find(trace->before.begin(), trace->before.end(), r) != trace->before.end() && trace->step.note.empty()) {
+      std::string cond = src(*c.expr);
+      if (!usable) {
+        trace->step.note = "a column the condition reads is null or multi-valued on the event's row: it meets no document of " + name +
+                           ", whose fields are null";
+      } else if (matches.empty()) {
+        trace->step.note = "no document of " + name + " satisfies " + cond + " with the row: its fields are null (a left join keeps the row)";
+      } else {
+        trace->step.note = met_note(cond, matches, doc_of, name);
+      }
+    }
+    rows.emit(r, matches);
+  }
+  if (multi) lookup_multi_warning(warn, c, text);
+  page = std::move(rows.out);
+}
+
 void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& all, Warnings& warn, std::string_view text,
                  TraceState* trace) {
   if (c.indices.empty())
     throw QueryError("LOOKUP without JOIN (a table of the request) is not supported by rulelab", c.offset, true);
-  if (c.join_condition_at) {
-    std::string_view rest = text.substr(std::min(c.join_condition_at, text.size()));
-    std::string head;
-    for (char ch : rest.substr(0, 3)) head += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    const bool expression = rest.starts_with("==") || rest.starts_with("!=") || rest.starts_with("<") || rest.starts_with(">") ||
-                            (head == "AND" && (rest.size() == 3 || std::isspace(static_cast<unsigned char>(rest[3]))));
-    if (!expression) throw QueryError("syntax error: expected ',' and a join field, or '|', after the join field(s)", c.join_condition_at);
-    throw QueryError("LOOKUP JOIN on an expression is not supported by rulelab (a list of join fields is)", c.join_condition_at, true);
-  }
   const std::string& name = c.indices[0];
   const std::size_t at = c.pattern_offsets.empty() ? c.offset : c.pattern_offsets[0];
   if (name.find('*') != std::string::npos) throw QueryError("invalid index pattern [" + name + "], * is not allowed in LOOKUP JOIN", at);
@@ -1169,6 +1379,10 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
     for (std::size_t r : rows) doc_of.emplace_back(idx, r);
   }
   const Page& right = parts.size() > 1 ? merged : parts[0]->data;
+  if (c.expr) {
+    lookup_join_on(c, page, right, doc_of, name, warn, text, trace);
+    return;
+  }
   auto upper = [](Type t) {
     std::string s(type_name(t));
     for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -1201,22 +1415,9 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
     const Cell& v = right.columns[keys[0].right].cells[d];
     if (v.size() == 1) docs[join_term(keys[0].rt, v[0])].push_back(d);
   }
-  // Output: the row's columns that the lookup fields do not replace, then those fields.
-  std::set<std::string> key_names(c.patterns.begin(), c.patterns.end());
-  std::vector<std::size_t> added;
-  for (std::size_t k = 0; k < right.columns.size(); ++k)
-    if (!key_names.count(right.columns[k].name)) added.push_back(k);
-  std::sort(added.begin(), added.end(), [&](std::size_t a, std::size_t b) { return right.columns[a].name < right.columns[b].name; });
-  std::set<std::string> replaced;
-  for (std::size_t k : added) replaced.insert(right.columns[k].name);
-  Page out;
-  std::vector<std::size_t> kept;
-  for (std::size_t k = 0; k < page.columns.size(); ++k)
-    if (!replaced.count(page.columns[k].name)) {
-      kept.push_back(k);
-      out.columns.push_back(Column{page.columns[k].name, page.columns[k].type, {}});
-    }
-  for (std::size_t k : added) out.columns.push_back(Column{right.columns[k].name, right.columns[k].type, {}});
+  // Output: the row's columns that the lookup fields do not replace, then those fields (the join
+  // fields left out: the row's are kept).
+  LookupRows rows(page, right, std::set<std::string>(c.patterns.begin(), c.patterns.end()));
   bool multi = false;
   std::vector<std::size_t> matches;
   for (std::size_t r = 0; r < page.rows(); ++r) {
@@ -1248,28 +1449,13 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
       } else if (matches.empty()) {
         trace->step.note = "no document of " + name + " has " + key + ": its fields are null (a left join keeps the row)";
       } else {
-        trace->step.note = key + " met " + std::to_string(matches.size()) + " document(s) of " + name + " (";
-        for (std::size_t m = 0; m < matches.size() && m < 5; ++m) {
-          const auto& [idx, row] = doc_of[matches[m]];
-          trace->step.note += (m ? ", " : "") + idx->file + ":" + std::to_string(row < idx->lines.size() ? idx->lines[row] : row + 1);
-        }
-        trace->step.note += matches.size() > 5 ? ", ...)" : ")";
-        if (matches.size() > 1) trace->step.note += ": a row for each";
+        trace->step.note = met_note(key, matches, doc_of, name);
       }
     }
-    const std::size_t times = std::max<std::size_t>(1, matches.size());
-    for (std::size_t m = 0; m < times; ++m) {
-      for (std::size_t j = 0; j < kept.size(); ++j) out.columns[j].cells.push_back(page.columns[kept[j]].cells[r]);
-      for (std::size_t j = 0; j < added.size(); ++j)
-        out.columns[kept.size() + j].cells.push_back(matches.empty() ? Cell{} : right.columns[added[j]].cells[matches[m]]);
-      out.origin.push_back(page.origin[r]);
-    }
+    rows.emit(r, matches);
   }
-  if (multi) {
-    warn.add(warn.where(c.offset) + "evaluation of [" + command_text(text, c) + "] failed, treating result as null. Only first 20 failures recorded.");
-    warn.add(warn.where(c.offset) + "java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value");
-  }
-  page = std::move(out);
+  if (multi) lookup_multi_warning(warn, c, text);
+  page = std::move(rows.out);
 }
 
 // COMPLETION [column =] prompt WITH endpoint ("COMPLETION" reference): each row's prompt (its
@@ -1334,7 +1520,7 @@ void completion(const Command& c, Page& page, EvalCtx& ctx, const RunOptions& op
 
 // Runs command `ci` of the query over `page`.
 void run_fork(const Query& q, std::size_t ci, Page& page, Warnings& warn, const RunOptions& opts, RunOutput& out,
-              const std::vector<const Index*>& all);
+              const std::vector<const Index*>& all, TraceState* trace);
 void finish(Page& page, const RunOptions& opts, std::size_t cap);
 std::size_t result_cap(const std::vector<Command>& cmds);
 
@@ -1674,7 +1860,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
     case CommandKind::LookupJoin: lookup_join(c, page, all, warn, q.text, trace); break;
     case CommandKind::Completion: completion(c, page, ctx, opts, out, trace); break;
-    case CommandKind::Fork: run_fork(q, ci, page, warn, opts, out, all); break;
+    case CommandKind::Fork: run_fork(q, ci, page, warn, opts, out, all, trace); break;
     case CommandKind::Other:
       throw QueryError("command " + c.keyword + " is not supported by rulelab", c.offset, true);
   }
@@ -1688,18 +1874,41 @@ std::string data_type_name(Type t) {
   return s;
 }
 
+// Where a column a branch outputs was made (for the verifier's messages, which point there): the
+// last command of the branch, or before the FORK, that assigns the name; 0 (the source's fields) else.
+std::size_t defined_at(const std::vector<Command>& cmds, const std::string& name) {
+  for (std::size_t k = cmds.size(); k-- > 0;) {
+    const Command& c = cmds[k];
+    for (const auto* list : {&c.fields, &c.by})
+      for (const auto& a : *list)
+        if (a.name == name) return a.offset;
+    for (const auto& [from, to] : c.renames)
+      if (to == name) return c.offset;
+    if ((c.kind == CommandKind::Dissect || c.kind == CommandKind::Grok) && !c.patterns.empty())
+      for (const auto& pat : c.patterns)
+        if (pat.find(name + "}") != std::string::npos || pat.find(name + ":") != std::string::npos) return c.offset;
+  }
+  return 0;
+}
+
 // FORK ("ES|QL FORK command"): each branch runs its commands on a copy of the input, ends with the
-// branch's implicit LIMIT 1000 and a `_fork` column ("fork1", "fork2", ...); the result is the
+// branch's implicit LIMIT and a `_fork` column ("fork1", "fork2", ...); the result is the
 // branches' rows, branch after branch (Elasticsearch may interleave them: only SORT fixes the
 // order), over the union of their columns in order of first appearance, null where a branch has
-// no such column. A name with two types in two branches is the verifier's error.
+// no such column. A column's type is the first branch's that has it with a supported type
+// (unsupported only if none does); another type in another branch is the verifier's error
+// (Fork.checkFork), at the place that branch made the column. Traced (explain): each branch is
+// traced on its own; the note says what each did with the event's row.
 void run_fork(const Query& q, std::size_t ci, Page& page, Warnings& warn, const RunOptions& opts, RunOutput& out,
-              const std::vector<const Index*>& all) {
+              const std::vector<const Index*>& all, TraceState* trace) {
   const Command& c = q.commands[ci];
   std::vector<Page> outs;
+  std::vector<std::vector<Command>> scopes;  // per branch: the commands before the FORK, then the branch's
   // A STATS in a branch does not make the query aggregating: Kibana's rule executor looks for a
   // STATS among the query's own commands (computeIsESQLQueryAggregating).
   const bool aggregating = out.aggregating;
+  std::set<std::int64_t> traced_ids;
+  std::string trace_note;
   for (std::size_t k = 0; k < c.branches.size(); ++k) {
     // The branch runs as the rest of a query whose commands before it are the FORK's (so that a
     // command's look at what precedes or follows it sees the branch's pipeline).
@@ -1708,27 +1917,68 @@ void run_fork(const Query& q, std::size_t ci, Page& page, Warnings& warn, const 
     bq.commands.assign(q.commands.begin(), q.commands.begin() + static_cast<std::ptrdiff_t>(ci));
     bq.commands.insert(bq.commands.end(), c.branches[k].begin(), c.branches[k].end());
     Page p = page;
-    for (std::size_t j = ci; j < bq.commands.size(); ++j) run_command(bq, j, p, warn, opts, out, all);
+    std::optional<TraceState> bt;
+    if (trace) bt.emplace(TraceState{trace->ids, {}, {}});
+    auto traced_rows = [&](const Page& pg) {
+      std::vector<std::size_t> v;
+      for (std::size_t r = 0; r < pg.rows(); ++r)
+        if (bt->ids.count(pg.origin[r])) v.push_back(r);
+      return v;
+    };
+    std::string dropped_by;
+    for (std::size_t j = ci; j < bq.commands.size(); ++j) {
+      if (bt) {
+        bt->before = traced_rows(p);
+        bt->step = TraceStep{};
+      }
+      run_command(bq, j, p, warn, opts, out, all, bt ? &*bt : nullptr);
+      if (bt && dropped_by.empty() && !bt->before.empty() && traced_rows(p).empty()) dropped_by = command_text(q.text, bq.commands[j]);
+    }
+    const std::size_t before_limit = bt ? traced_rows(p).size() : 0;
     finish(p, opts, result_cap(bq.commands));  // (each branch's own implicit LIMIT: AddImplicitForkLimit)
+    const std::string label = "fork" + std::to_string(k + 1);
+    if (bt) {
+      const std::size_t kept = traced_rows(p).size();
+      if (dropped_by.empty() && kept < before_limit) dropped_by = "its implicit LIMIT";
+      trace_note += (trace_note.empty() ? "" : "; ") + label + ": " +
+                    (kept ? std::to_string(kept) + " row(s) carry the event" : !dropped_by.empty() ? "dropped by " + dropped_by : "no row");
+    }
+    // Group rows of a branch's STATS are numbered from -2 in each branch: made distinct here.
+    const std::int64_t shift = static_cast<std::int64_t>(k + 1) << 40;
+    for (auto& o : p.origin)
+      if (o <= -2) {
+        if (bt && bt->ids.count(o)) traced_ids.insert(o - shift);
+        o -= shift;
+      } else if (bt && bt->ids.count(o)) {
+        traced_ids.insert(o);
+      }
     Column f{"_fork", Type::Keyword, {}};
-    f.cells.assign(p.rows(), Cell{Scalar::of_str("fork" + std::to_string(k + 1))});
+    f.cells.assign(p.rows(), Cell{Scalar::of_str(label)});
     set_column(p, std::move(f));
     outs.push_back(std::move(p));
+    scopes.push_back(std::move(bq.commands));
   }
   out.aggregating = aggregating;
+  if (trace) {
+    trace->ids = std::move(traced_ids);
+    trace->step.note = trace_note;
+  }
+  // The output's columns and types.
   Page merged;
   for (const auto& p : outs)
     for (const auto& col : p.columns) {
       const int at = merged.find(col.name);
-      if (at < 0) {
-        merged.columns.push_back(Column{col.name, col.type, {}});
-        continue;
-      }
-      const Type t = merged.columns[static_cast<std::size_t>(at)].type;
-      if (t != col.type && t != Type::Unsupported && col.type != Type::Unsupported)
+      if (at < 0) merged.columns.push_back(Column{col.name, col.type, {}});
+      else if (merged.columns[static_cast<std::size_t>(at)].type == Type::Unsupported)
+        merged.columns[static_cast<std::size_t>(at)].type = col.type;
+    }
+  for (std::size_t k = 0; k < outs.size(); ++k)
+    for (const auto& col : outs[k].columns) {
+      const Type t = merged.columns[static_cast<std::size_t>(merged.find(col.name))].type;
+      if (t != col.type && t != Type::Unsupported)
         throw QueryError("Column [" + col.name + "] has conflicting data types in FORK branches: [" + data_type_name(col.type) + "] and [" +
                              data_type_name(t) + "]",
-                         c.offset);
+                         defined_at(scopes[k], col.name));
     }
   for (auto& p : outs) {
     const std::size_t n = p.rows();
@@ -2260,6 +2510,17 @@ Query optimize_filters(const Query& q) {
   Query out;
   out.text = q.text;
   for (const Command& c : q.commands) {
+    if (c.kind == CommandKind::Fork) {  // each branch on its own: a filter stays in its branch
+      Command f = c;
+      for (auto& b : f.branches) {
+        Query bq;
+        bq.text = q.text;
+        bq.commands = std::move(b);
+        b = optimize_filters(bq).commands;
+      }
+      out.commands.push_back(std::move(f));
+      continue;
+    }
     if (c.kind != CommandKind::Where || !c.expr || out.commands.empty()) {
       out.commands.push_back(c);
       continue;
@@ -2303,8 +2564,8 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
   for (const auto& idx : catalog.indices()) {
     bool named = false;
     if (idx.streamed())
-      for (const auto& c : q.commands)
-        for (const auto& pat : c.indices) named = named || glob_match(pat, idx.name);
+      for (const Command* c : all_commands(q))  // (a LOOKUP JOIN in a FORK branch too)
+        for (const auto& pat : c->indices) named = named || glob_match(pat, idx.name);
     if (!named) {
       all.push_back(&idx);
       continue;

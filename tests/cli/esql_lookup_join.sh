@@ -38,4 +38,28 @@ check "two files of the lookup index" 'alerts:  2' "$out"
 # The lookup index not given
 out=$("$RULELAB" run "$tmp/rule.ndjson" --data "logs-test-default=$tmp/logins.ndjson" --now 2026-09-03T14:30:00Z 2>&1)
 check "missing lookup index" 'Unknown index [privileged_users] (a lookup index is given as data: --data privileged_users=FILE)' "$out"
+# ON an expression (9.2): logins from an address inside a known-bad range of a lookup index
+# (range_start <= source.ip <= range_end, IPs compared as addresses)
+echo '{"id":"e2","rule_id":"esql-lj-range","name":"Logins from bad ranges","type":"esql","language":"esql","query":"FROM logs-* METADATA _id, _version, _index | WHERE event.action == \"login\" | LOOKUP JOIN bad_ranges ON source.ip >= range_start AND source.ip <= range_end | WHERE campaign IS NOT NULL | KEEP user.name, source.ip, campaign","from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low"}' >"$tmp/range.ndjson"
+for i in 1 2 3; do
+  echo "{\"@timestamp\":\"2026-09-03T14:1${i}:00Z\",\"event\":{\"action\":\"login\"},\"user\":{\"name\":\"u$i\"},\"source\":{\"ip\":\"203.0.113.$((i * 100 - 90))\"}}"
+done >"$tmp/logins-ip.ndjson"
+printf '%s\n' '{"range_start":"203.0.113.100","range_end":"203.0.113.199","campaign":"c-110"}' >"$tmp/ranges.ndjson"
+printf '%s\n' '{"properties":{"range_start":{"type":"ip"},"range_end":{"type":"ip"},"campaign":{"type":"keyword"}}}' >"$tmp/ranges.json"
+rdata=(--data "logs-test-default=$tmp/logins-ip.ndjson" --data "bad_ranges=$tmp/ranges.ndjson" --mapping "bad_ranges=$tmp/ranges.json" --now 2026-09-03T14:30:00Z)
+out=$("$RULELAB" run "$tmp/range.ndjson" "${rdata[@]}" 2>&1)
+check "range join: one alert" 'alerts:  1' "$out"
+check "range join: the address inside the range" '"user.name":"u2","source.ip":"203.0.113.110","campaign":"c-110"' "$out"
+out=$("$RULELAB" explain "$tmp/range.ndjson" "${rdata[@]}" --event 2 2>&1)
+check "explain: the range met" 'source.ip >= range_start AND source.ip <= range_end met 1 document(s) of bad_ranges (' "$out"
+out=$("$RULELAB" explain "$tmp/range.ndjson" "${rdata[@]}" --event 3 2>&1)
+check "explain: outside every range" 'no document of bad_ranges satisfies' "$out"
+# One mapping for every index would map the range fields in the logins index too, and the
+# condition's names would then be on both sides (Elasticsearch: "Reference [range_start] is ambiguous")
+out=$("$RULELAB" run "$tmp/range.ndjson" --data "logs-test-default=$tmp/logins-ip.ndjson" --data "bad_ranges=$tmp/ranges.ndjson" --mapping "$tmp/ranges.json" --now 2026-09-03T14:30:00Z 2>&1)
+check "a shared mapping: the names are on both sides" 'Reference [range_start] is ambiguous' "$out"
+out=$("$RULELAB" run "$tmp/range.ndjson" --data "logs-test-default=$tmp/logins-ip.ndjson" --data "bad_ranges=$tmp/ranges.ndjson" --mapping "nosuch=$tmp/ranges.json" --now 2026-09-03T14:30:00Z 2>&1)
+check "a mapping for no index given" '--mapping nosuch=FILE names no index of --data' "$out"
+out=$("$RULELAB" run "$tmp/range.ndjson" --data "logs-test-default=$tmp/logins-ip.ndjson" --mapping "$tmp/ranges.json" --mapping "$tmp/ranges.json" --now 2026-09-03T14:30:00Z 2>&1)
+check "two mappings for every index" 'one mapping FILE for every index' "$out"
 exit $fail

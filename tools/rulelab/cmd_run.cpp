@@ -111,6 +111,24 @@ int run_rule(const RunArgs& a) {
   return rc;
 }
 
+void add_mapping_option(CLI::App* sub, std::string& mapping, std::vector<std::string>& index_mappings) {
+  auto bare = std::make_shared<int>(0);
+  sub->add_option_function<std::vector<std::string>>(
+         "--mapping",
+         [&mapping, &index_mappings, bare](const std::vector<std::string>& v) {
+           for (const auto& m : v) {
+             if (m.find('=') != std::string::npos) {
+               index_mappings.push_back(m);
+               continue;
+             }
+             if ((*bare)++)
+               throw CLI::ValidationError("--mapping", "one mapping FILE for every index; give another index's as INDEX=FILE");
+             mapping = m;
+           }
+         },
+         "Elasticsearch index mapping JSON (GET index/_mapping): FILE for every index, INDEX=FILE for one (repeatable; ES|QL rules)");
+}
+
 namespace {
 void add_data_options(CLI::App* sub, std::vector<std::string>& data, std::string& now, std::string& format,
                       std::string& schema_dir, std::vector<std::string>& functions, std::string& mapping, bool& strict,
@@ -123,7 +141,7 @@ void add_data_options(CLI::App* sub, std::vector<std::string>& data, std::string
   if (mappings)
     sub->add_option("--mapping", *mappings, "Elasticsearch index mapping JSON (GET index/_mapping); EQL and ES|QL: INDEX=FILE per index (repeatable)");
   else
-    sub->add_option("--mapping", mapping, "Elasticsearch index mapping JSON (GET index/_mapping)");
+    (void)mapping;  // (the rule commands add theirs: add_mapping_option)
   sub->add_flag("--strict", strict, "a log record that cannot be read is fatal");
   sub->add_option("--external", external, "URL=FILE: a local copy of a URL an externaldata operator reads (repeatable)");
 }
@@ -134,6 +152,7 @@ void add_run(CLI::App& app, Registry& r) {
   CLI::App* sub = app.add_subcommand("run", "Run a rule once over sample logs and say whether it alerts");
   sub->add_option("rule", a->rule, "rule file (Sentinel YAML/ARM JSON/.kql, Elastic TOML/NDJSON export)")->required();
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
+  add_mapping_option(sub, a->mapping, a->index_mappings);
   add_date_order_option(sub, a->date_order);
   add_workspace_options(sub, a->parser_dirs, a->watchlists, &a->value_lists, &a->completions);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");

@@ -203,7 +203,7 @@ void add_simulate(CLI::App& app, Registry& r) {
   sub->add_option("--html", a->html, "write a self-contained timeline page");
   sub->add_option("--schema", a->run.schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--function", a->run.functions, "NAME=FILE.kql: a workspace function (ASIM parser, watchlist)");
-  sub->add_option("--mapping", a->run.mapping, "Elasticsearch index mapping JSON (Elastic)");
+  add_mapping_option(sub, a->run.mapping, a->run.index_mappings);
   add_date_order_option(sub, a->run.date_order);
   add_workspace_options(sub, a->run.parser_dirs, a->run.watchlists, &a->run.value_lists, &a->run.completions);
   add_limit_options(sub, a->run.limits);

@@ -66,6 +66,7 @@ struct RunArgs {
   std::vector<std::string> value_lists;  // --value-list ID=FILE (Elastic exception value lists)
   std::vector<std::string> completions;  // --completion FILE (ES|QL COMPLETION answers)
   std::string mapping;                // Elasticsearch index mapping JSON (Elastic)
+  std::vector<std::string> index_mappings;  // --mapping INDEX=FILE: one index's mapping (ES|QL rules)
   bool strict = false;                // unreadable log records are fatal
   bool provenance = false;            // JSON output lists, per row, the input records it derives from
   Limits limits;                      // per query run: --timeout, --max-rows
@@ -75,6 +76,8 @@ struct RunArgs {
 };
 // rulelab run: every rule of the file through app::Runner, printed (tools/rulelab/cmd_run.cpp).
 int run_rule(const RunArgs& a);
+// The rule commands' --mapping: FILE for every index (once), INDEX=FILE for one (repeatable).
+void add_mapping_option(CLI::App* sub, std::string& mapping, std::vector<std::string>& index_mappings);
 
 struct QueryArgs {
   std::string dialect;  // kusto, kuery, eql
@@ -108,6 +111,7 @@ int query_esql(const QueryArgs& a, const std::vector<std::string>& mappings);
 // ---- explain ----------------------------------------------------------------------------------
 struct ExplainArgs {
   std::string rule, event, now, format = "table", schema_dir, mapping, date_order;
+  std::vector<std::string> index_mappings;  // --mapping INDEX=FILE
   std::vector<std::string> data, functions, parser_dirs, watchlists, value_lists, completions;
   Limits limits;
 };

@@ -18,6 +18,10 @@ app::DataOptions data_options(const RunArgs& a, bool elastic) {
   d.value_lists = a.value_lists;
   d.completions = a.completions;
   d.mapping = a.mapping;
+  for (const auto& m : a.index_mappings) {
+    const auto eq = m.find('=');
+    d.index_mappings.emplace_back(m.substr(0, eq), m.substr(eq + 1));
+  }
   d.external = a.external;
   d.strict = a.strict;
   d.provenance = true;  // diff, test and simulate match alerts by their source events; run turns it off unless asked
