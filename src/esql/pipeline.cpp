@@ -148,6 +148,20 @@ Type agg_result_type(const Expr& call, const AggInput& in, std::string_view q) {
                                               expr_text(*call.args[0], q) + "] type [text]", call.args[0]->begin);
     return t;
   }
+  if (fn == "top" && call.args.size() > 3) {
+    // TOP(field, limit, order, outputField) (9.2, "TOP" reference: the types table): a date or
+    // number (but unsigned_long) sorts, a date or number (but unsigned_long) is output.
+    auto sortable = [](Type x) { return x == Type::Date || x == Type::Null || (is_numeric(x) && x != Type::UnsignedLong); };
+    if (!sortable(t))
+      throw QueryError("first argument of [" + expr_text(call, q) + "] must be [date or numeric except unsigned_long], found value [" +
+                           expr_text(*call.args[0], q) + "] type [" + std::string(type_name(t)) + "] (with an outputField)",
+                       call.args[0]->begin);
+    if (!sortable(in.extra.type))
+      throw QueryError("fourth argument of [" + expr_text(call, q) + "] must be [date or numeric except unsigned_long], found value [" +
+                           expr_text(*call.args[3], q) + "] type [" + std::string(type_name(in.extra.type)) + "]",
+                       call.args[3]->begin);
+    return in.extra.type;
+  }
   if (fn == "values" || fn == "top" || fn == "sample" || fn == "first" || fn == "last") return t == Type::Text ? Type::Keyword : t;
   return t;
 }
@@ -343,6 +357,30 @@ Cell aggregate(const Expr& call, Type rt, const AggInput& in, const std::vector<
     Cell s = sorted();
     s.erase(std::unique(s.begin(), s.end(), [&](const Scalar& a, const Scalar& b) { return compare_scalar(t, a, t, b) == 0; }), s.end());
     return s;
+  }
+  if (fn == "top" && !in.extra.cells.empty()) {
+    // TOP(field, limit, order, outputField): the outputField values of the `limit` first
+    // (field, outputField) pairs in the field's order; a row with either null adds none, a row's
+    // multi-values add every pair (TopIntLongAggregatorFunction.addRawBlock). Pairs of one field
+    // value are ordered by their output the same way (stats_top.csv-spec
+    // outputFieldAndShouldNotSurrogate: the tallest of five at 2.1 m is the last emp_no).
+    const bool desc = !in.param2.empty() && (in.param2[0].s == "desc" || in.param2[0].s == "DESC");
+    std::vector<std::pair<const Scalar*, const Scalar*>> pairs;
+    for (auto r : rows) {
+      if (!live(r)) continue;
+      for (const auto& v : in.value->cells[r])
+        for (const auto& o : in.extra.cells[r]) pairs.emplace_back(&v, &o);
+    }
+    const Type ot = in.extra.type;
+    std::stable_sort(pairs.begin(), pairs.end(), [&](const auto& a, const auto& b) {
+      int c = compare_scalar(t, *a.first, t, *b.first);
+      if (c == 0) c = compare_scalar(ot, *a.second, ot, *b.second);  // (ties: by the output, the same way)
+      return desc ? c > 0 : c < 0;
+    });
+    const std::size_t k = in.param.empty() ? 1 : static_cast<std::size_t>(std::max<std::int64_t>(in.param[0].i, 0));
+    Cell out;
+    for (std::size_t i = 0; i < pairs.size() && i < k; ++i) out.push_back(*pairs[i].second);
+    return out;
   }
   if (fn == "top") {
     Cell s = sorted();
@@ -549,6 +587,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx, bool with_
           for (auto& v : ai.param2) for (auto& ch : v.s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         }
       }
+      if (ce.name == "top" && ce.args.size() > 3) ai.extra = eval(*ce.args[3], actx);  // TOP's outputField
       if (a.where) {
         Column wc = eval(*a.where, actx);
         ai.where.resize(n);
