@@ -419,6 +419,24 @@ struct StatsResult {
   std::vector<std::vector<std::size_t>> row_groups;  // groups of each input row, distinct, in key-value order (with_row_groups)
 };
 
+// The number of arguments each aggregate takes ("ES|QL aggregation functions"): a call with more
+// or fewer is the query's error (it used to ignore the extra ones silently: MAX(a, 2)).
+void check_agg_arity(const Expr& ce, std::string_view q) {
+  static constexpr struct { const char* name; std::size_t lo, hi; } arity[] = {
+      {"count", 0, 1}, {"count_distinct", 1, 2}, {"min", 1, 1}, {"max", 1, 1}, {"sum", 1, 1}, {"avg", 1, 1}, {"values", 1, 1},
+      {"median", 1, 1}, {"median_absolute_deviation", 1, 1}, {"std_dev", 1, 1}, {"variance", 1, 1}, {"std_var", 1, 1},
+      {"present", 0, 1}, {"absent", 0, 1}, {"percentile", 2, 2}, {"weighted_avg", 2, 2}, {"top", 2, 4}, {"sample", 2, 2},
+      {"first", 1, 2}, {"last", 1, 2}};
+  const std::size_t n = ce.star ? 0 : ce.args.size();
+  for (const auto& a : arity)
+    if (ce.name == a.name && (n < a.lo || n > a.hi))
+      throw QueryError("function [" + expr_text(ce, q) + "] takes " +
+                           (a.lo == a.hi ? std::to_string(a.lo) : a.lo == 0 ? "at most " + std::to_string(a.hi)
+                                                                           : std::to_string(a.lo) + " to " + std::to_string(a.hi)) +
+                           " argument" + (a.hi == 1 ? "" : "s") + ", got " + std::to_string(n),
+                       ce.begin);
+}
+
 StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx, bool with_row_groups = false) {
   // Group keys; of two keys with one name, the last.
   std::vector<Assign> by;
@@ -544,6 +562,7 @@ StatsResult run_stats(const Command& c, const Page& in, EvalCtx& ctx, bool with_
       throw QueryError("expected an aggregate function but found [" + expr_text(*a.expr, ctx.query) + "]", a.expr->begin);
     for (const auto& call : calls) {
       const Expr& ce = *call.call;
+      check_agg_arity(ce, ctx.query);
       AggInput ai;
       if (!ce.args.empty() && !ce.star) {
         for (const auto& arg : ce.args[0]->args)
