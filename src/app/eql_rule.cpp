@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/datetime.hpp"
@@ -83,8 +84,39 @@ bool setup_eql_types(const std::string& spec, const std::vector<DataSpec>& data,
       return false;
     }
   }
+  // With INDEX=FILE (or FILE among them), an index's filters and exception items read its file
+  // too, as its documents are typed by it.
+  std::map<std::string, std::string> file_of;
+  if (per_index_files) {
+    std::stringstream ss(spec);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      const auto eq = part.find('=');
+      file_of[eq == std::string::npos ? std::string() : part.substr(0, eq)] = eq == std::string::npos ? part : part.substr(eq + 1);
+    }
+  }
   for (std::size_t ix = 0; ix < store.indexes().size(); ++ix) {
-    auto f = std::make_unique<elastic::IndexFields>(t.types, store.indexes()[ix].name);
+    const elastic::FieldTypes* types = &t.types;
+    if (per_index_files) {
+      auto it = file_of.find(store.indexes()[ix].name);
+      if (it == file_of.end()) it = file_of.find("");
+      if (it != file_of.end()) {
+        auto own = std::make_unique<elastic::FieldTypes>(t.types);
+        auto text = read_text(it->second);
+        if (!text) {
+          messages.push_back(it->second + ": cannot read the index mapping");
+          return false;
+        }
+        auto n = own->add_mapping_json(*text, it->second);
+        if (!n) {
+          { std::ostringstream m_; m_ << n.error().format(); messages.push_back(m_.str()); }
+          return false;
+        }
+        types = own.get();
+        t.own_types.push_back(std::move(own));
+      }
+    }
+    auto f = std::make_unique<elastic::IndexFields>(*types, store.indexes()[ix].name);
     for (const auto& d : store.docs())
       if (d.index == ix) f->observe(d.source, d.shape);
     if (!per_index_files) {

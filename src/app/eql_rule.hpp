@@ -25,6 +25,9 @@ namespace rulelab::app {
 struct EqlTyping {
   elastic::FieldTypes types = elastic::FieldTypes::builtin();
   std::vector<std::unique_ptr<elastic::IndexFields>> per_index;
+  // --mapping INDEX=FILE: each such index's kql types (the filters' and exception items'), which
+  // its per_index entry refers to.
+  std::vector<std::unique_ptr<elastic::FieldTypes>> own_types;
 };
 
 // The rule's Kibana filters and exception items, compiled for one index.

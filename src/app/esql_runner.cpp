@@ -176,6 +176,7 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
   }
   auto q = esql::parse_query(e.query, where);
   if (!q) return q.error();
+  q->appended_limit = 10000;  // (Kibana's rule executor: `query | limit size`, paging up to max_signals alerts)
   auto types = load_field_types(data.mapping);
   if (!types) return types.error();
   esql::Catalog catalog;
@@ -245,7 +246,12 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
     auto docs = load_elastic_docs(read, data.strict);
     if (!docs) return docs.error();
     for (const auto& ix : docs->indices) {
-      elastic::IndexFields fields(*types, ix.name);
+      // The index's own types, as the query reads it: its --mapping INDEX=FILE (or the one for
+      // every index), under an integration data stream's mapping.
+      const auto mine = by_index.find(ix.name);
+      const elastic::FieldTypes& base = mine != by_index.end() ? mine->second : *types;
+      const auto own = index_field_types(base, ix.name, nullptr);
+      elastic::IndexFields fields(own ? *own : base, ix.name);
       for (const auto& d : ix.docs) fields.observe(d.source, d.shape);
       std::vector<kuery::CompiledQuery> compiled;
       for (std::size_t n = 0; n < dsls.size(); ++n) {

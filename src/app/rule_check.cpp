@@ -1,3 +1,6 @@
+#include <nlohmann/json.hpp>
+#include <set>
+#include <map>
 #include "app/rule_check.hpp"
 #include "esql/engine.hpp"
 #include "esql/parser.hpp"
@@ -181,8 +184,48 @@ void check_esql_query(const std::string& file_text, std::size_t query_offset, co
   const elastic::FieldTypes ecs = elastic::FieldTypes::builtin();
   esql::Catalog catalog;
   std::vector<std::string> fields = esql::referenced_fields(*q);
+  // A LOOKUP JOIN ON an expression compares a row column with a lookup field: a name ECS does not
+  // type compared with one it does is taken as the lookup index's, typed as its partner (a guess
+  // for this check only: the lookup index's mapping is not known here), and no other index has it.
+  std::map<std::string, std::string> lookup_fields;  // name -> mapping type
+  std::set<std::string> lookup_indices;
+  for (const esql::Command* c : esql::all_commands(*q)) {
+    if (c->kind != esql::CommandKind::LookupJoin || !c->expr) continue;
+    lookup_indices.insert(c->indices.begin(), c->indices.end());
+    std::vector<const esql::Expr*> conj{c->expr.get()};
+    for (std::size_t k = 0; k < conj.size(); ++k) {
+      const esql::Expr* x = conj[k];
+      if (x->kind == esql::ExprKind::And) {
+        for (const auto& a : x->args) conj.push_back(a.get());
+        continue;
+      }
+      if (x->kind == esql::ExprKind::Not) x = x->args[0].get();
+      if (x->kind != esql::ExprKind::Compare || x->args[0]->kind != esql::ExprKind::Field || x->args[1]->kind != esql::ExprKind::Field) continue;
+      for (int side = 0; side < 2; ++side) {
+        const std::string& mine = x->args[static_cast<std::size_t>(side)]->name;
+        const std::string& other = x->args[static_cast<std::size_t>(1 - side)]->name;
+        auto known = ecs.lookup(other);
+        if (!ecs.lookup(mine) && known) lookup_fields[mine] = known->mapping.type_name;
+      }
+    }
+  }
+  std::vector<std::string> row_fields;
+  for (const auto& f : fields)
+    if (!lookup_fields.count(f)) row_fields.push_back(f);
+  elastic::FieldTypes lookup_types = ecs;
+  if (!lookup_fields.empty()) {
+    nlohmann::json props = nlohmann::json::object();
+    std::vector<std::string> names;
+    for (const auto& [n, t] : lookup_fields) {
+      props[n] = {{"type", t}};
+      names.push_back(n);
+    }
+    (void)lookup_types.add_mapping_json(nlohmann::json{{"properties", props}}.dump(), "(the join condition's partners)");
+    for (const auto& idx : lookup_indices) catalog.add_fields_index(idx, lookup_types, names);
+  }
   for (const esql::Command* c : esql::all_commands(*q))
-    for (const auto& idx : c->indices) catalog.add_fields_index(idx, ecs, fields);
+    for (const auto& idx : c->indices)
+      if (!lookup_indices.count(idx)) catalog.add_fields_index(idx, ecs, lookup_fields.empty() ? fields : row_fields);
   esql::RunOptions opts;
   opts.where = where;
   auto r = esql::run_query(*q, catalog, opts);

@@ -102,6 +102,9 @@ struct Param {
 struct Query {
   std::string text;
   std::vector<Command> commands;
+  // A LIMIT the caller appends to the pipeline (Kibana's ES|QL rule executor sends `query | limit
+  // size` and pages up to max_signals alerts): the result is then cut at 10,000 rows, not 1,000.
+  std::size_t appended_limit = 0;
 };
 
 // Every command of a pipeline, a FORK's branches' included, in the order written.

@@ -66,10 +66,11 @@ std::size_t literal_pos(const Expr& a, std::string_view q, std::size_t at) {
 }
 
 void need_source_rows(const Expr& e, const EvalCtx& ctx, const std::string& fname) {
+  const char* kind = fname == ":" ? "operator" : "function";  // (the match operator is named so)
   if (ctx.not_source && std::string_view(ctx.not_source) == "FORK")  // (Elasticsearch's verifier: use it in the branches)
-    throw QueryError("[" + fname + "] function cannot be used after FORK", e.begin);
+    throw QueryError("[" + fname + "] " + kind + " cannot be used after FORK", e.begin);
   if (ctx.not_source)
-    throw QueryError("[" + fname + "] function cannot be used after " + ctx.not_source +
+    throw QueryError("[" + fname + "] " + kind + " cannot be used after " + ctx.not_source +
                          ": it is a query on the index's documents, and rows after " + ctx.not_source + " are not documents",
                      e.begin);
   if (!ctx.indices) throw QueryError("[" + fname + "] function is only allowed in WHERE and STATS commands", e.begin);

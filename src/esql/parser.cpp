@@ -670,6 +670,8 @@ struct Builder {
         for (const auto& it : items) {
           if (it->kind != ExprKind::Field)
             fail("JOIN ON clause must be a comma separated list of fields or a single expression, found [" + text_of(*it) + "]", it->begin);
+          if (std::find(c.patterns.begin(), c.patterns.end(), it->name) != c.patterns.end())
+            fail("JOIN ON clause does not support multiple fields with the same name, found multiple instances of [" + it->name + "]", it->begin);
           c.patterns.push_back(it->name);
           c.pattern_offsets.push_back(it->begin);
         }
@@ -677,8 +679,38 @@ struct Builder {
         fail("JOIN ON clause must be a comma separated list of fields or a single expression, found [" + text_of(*items.front()) + "]",
              items.front()->begin);
       } else {
+        // Elasticsearch's parser checks these on the syntax alone, at the ON keyword.
+        std::size_t on = items.front()->begin;
+        while (on > 0 && std::isspace(static_cast<unsigned char>(text[on - 1]))) --on;
+        on = on >= 2 ? on - 2 : 0;
         if (items.size() > 1)
-          fail("JOIN ON clause with expressions only supports a single expression, found [" + text_of(*items[1]) + "]", items[1]->begin);
+          fail("JOIN ON clause with expressions only supports a single expression, found [" + text_of(*items[1]) + "]", on);
+        // No bare field among the AND / OR / NOT operands (containsBareFieldsInBooleanExpression).
+        auto bare = [&](const Expr& x, const auto& self) -> const Expr* {
+          if (x.kind != ExprKind::And && x.kind != ExprKind::Or && x.kind != ExprKind::Not) return nullptr;
+          for (const auto& a : x.args) {
+            if (a->kind == ExprKind::Field) return a.get();
+            if (const Expr* b = self(*a, self)) return b;
+          }
+          return nullptr;
+        };
+        if (const Expr* b = bare(*items.front(), bare))
+          fail("JOIN ON clause only supports fields or AND of Binary Expressions at the moment, found [" + text_of(*b) + "]", on);
+        // At least one AND-ed comparison of two fields.
+        std::vector<const Expr*> conj{items.front().get()};
+        bool relating = false;
+        for (std::size_t k = 0; k < conj.size(); ++k) {
+          const Expr& x = *conj[k];
+          if (x.kind == ExprKind::And) {
+            for (const auto& a : x.args) conj.push_back(a.get());
+            continue;
+          }
+          const Expr* cmp = x.kind == ExprKind::Not && x.args[0]->kind == ExprKind::Compare ? x.args[0].get() : &x;
+          relating = relating || (cmp->kind == ExprKind::Compare && cmp->name != "=~" && cmp->args[0]->kind == ExprKind::Field &&
+                                  cmp->args[1]->kind == ExprKind::Field);
+        }
+        if (!relating)
+          fail("JOIN ON clause with expressions must contain at least one condition relating the left index and the lookup index", on);
         c.expr = items.front();
         c.join_condition_at = c.expr->begin;
       }

@@ -1189,6 +1189,8 @@ std::string join_term(Type t, const Scalar& v) {
 // join fields are added after the row's columns, in the index's order (by name), and replace
 // any column of the same name.
 // With a trace, the step's note says which lookup documents the event's row met (explain).
+std::string data_type_name(Type t);
+
 // The rows a LOOKUP JOIN makes: the row's columns that lookup fields do not replace, then the
 // lookup fields (by name; those in `not_added` left out), a row per matching document or one with
 // nulls (a left join).
@@ -1247,14 +1249,25 @@ void lookup_multi_warning(Warnings& warn, const Command& c, std::string_view tex
 // documents (9.3). A row meets every lookup document that satisfies all predicates, each side
 // single-valued and not null (a null row value meets none; a multi-valued one none, with the
 // warning); every lookup field is added after the row's columns, replacing same-named ones.
+// The rows a join makes, counted as they are found: more than --max-rows is the query's error
+// before any is made (as MV_EXPAND's).
+struct JoinBudget {
+  std::uint64_t max_rows = 0;
+  std::uint64_t rows = 0;
+  const Command& c;
+  void add(std::size_t matches) {
+    rows += std::max<std::size_t>(1, matches);
+    if (max_rows && rows > max_rows)
+      throw QueryError("LOOKUP JOIN would make more than " + std::to_string(max_rows) +
+                           " rows (rulelab's --max-rows; Elasticsearch's circuit breaker may refuse such a query too)",
+                       c.offset);
+  }
+};
+
 void lookup_join_on(const Command& c, Page& page, const Page& right, const std::vector<std::pair<const Index*, std::size_t>>& doc_of,
-                    const std::string& name, Warnings& warn, std::string_view text, TraceState* trace) {
+                    const std::string& name, Warnings& warn, std::string_view text, TraceState* trace, std::uint64_t max_rows) {
   auto src = [&](const Expr& e) { return std::string(text.substr(e.begin, e.end - e.begin)); };
-  auto upper = [](Type t) {
-    std::string s(t == Type::Date ? "datetime" : type_name(t));
-    for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return s;
-  };
+  auto upper = [](Type t) { return data_type_name(t); };
   std::vector<ExprPtr> conj;
   and_parts(c.expr, conj);
   struct Pred {
@@ -1268,7 +1281,7 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
   auto side = [&](const Expr& f) -> int {  // 0: the rows, 1: the lookup index
     const bool l = page.find(f.name) >= 0, r = right.find(f.name) >= 0;
     if (l && r)
-      throw QueryError("Reference [" + f.name + "] is ambiguous: a column of the rows and a field of the lookup index [" + name +
+      throw QueryError("Reference [" + f.name + "] is ambiguous (to disambiguate use quotes or qualifiers): a column of the rows and a field of the lookup index [" + name +
                            "] (each name in the join condition must be on one side only; RENAME one)",
                        f.begin);
     if (!l && !r) throw QueryError("Unknown column [" + f.name + "]", f.begin);
@@ -1290,8 +1303,6 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
     } else if (cmp->kind == ExprKind::Compare && cmp->name != "=~") {
       op = cmp->name;
     }
-    if (x->kind == ExprKind::Field)
-      throw QueryError("JOIN ON clause only supports fields or AND of Binary Expressions at the moment, found [" + src(*x) + "]", x->begin);
     if (!op.empty() && cmp->args[0]->kind == ExprKind::Field && cmp->args[1]->kind == ExprKind::Field) {
       const int a = side(*cmp->args[0]), b = side(*cmp->args[1]);
       if (a != b) {
@@ -1307,10 +1318,46 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
     field_names(*x, names);
     bool lookup_only = !names.empty();
     for (const auto& n : names) lookup_only = lookup_only && right.find(n) >= 0 && page.find(n) < 0;
+    // ... and only shapes Elasticsearch translates to a Lucene query on the lookup index
+    // (isCompletelyRightSideAndTranslatable): field op constant, IS [NOT] NULL, LIKE / RLIKE, IN
+    // of constants, the full-text and string-prefix functions, and AND / OR / NOT of these.
+    auto constant = [](const Expr& e, const auto& self) -> bool {
+      if (e.kind == ExprKind::Field) return false;
+      for (const auto& a : e.args)
+        if (!self(*a, self)) return false;
+      return true;
+    };
+    auto pushable = [&](const Expr& e, const auto& self) -> bool {
+      switch (e.kind) {
+        case ExprKind::And: case ExprKind::Or: case ExprKind::Not:
+          for (const auto& a : e.args)
+            if (!self(*a, self)) return false;
+          return true;
+        case ExprKind::Compare:
+          return (e.args[0]->kind == ExprKind::Field && constant(*e.args[1], constant)) ||
+                 (e.args[1]->kind == ExprKind::Field && constant(*e.args[0], constant));
+        case ExprKind::IsNull: case ExprKind::Like: case ExprKind::RLike: case ExprKind::Match:
+          return e.args[0]->kind == ExprKind::Field;
+        case ExprKind::In:
+          if (e.args[0]->kind != ExprKind::Field) return false;
+          for (std::size_t k = 1; k < e.args.size(); ++k)
+            if (!constant(*e.args[k], constant)) return false;
+          return true;
+        case ExprKind::Call: {
+          static constexpr const char* fns[] = {"match", "match_phrase", "multi_match", "qstr", "kql", "starts_with", "ends_with", "cidr_match"};
+          if (std::none_of(std::begin(fns), std::end(fns), [&](const char* f) { return e.name == f; })) return false;
+          for (std::size_t k = 0; k < e.args.size(); ++k)
+            if (!(k == 0 && e.args[0]->kind == ExprKind::Field) && !constant(*e.args[k], constant)) return false;
+          return true;
+        }
+        default: return false;
+      }
+    };
+    lookup_only = lookup_only && pushable(*x, pushable);
     if (!lookup_only && !unsupported) unsupported = x.get();
     if (lookup_only) lookup_filters.push_back(x);
   }
-  if (preds.empty())
+  if (preds.empty() && !unsupported)
     throw QueryError("JOIN ON clause with expressions must contain at least one condition relating the left index and the lookup index",
                      c.expr->begin);
   if (unsupported) throw QueryError("Unsupported join filter expression:" + src(*unsupported), unsupported->begin);
@@ -1361,10 +1408,24 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
     if (op == ">") return cmp > 0;
     return cmp >= 0;
   };
+  // With an == predicate, the candidates of a row are the documents of its value (hashed once);
+  // else every document the filters kept.
+  std::optional<std::size_t> eq;
+  for (std::size_t k = 0; k < preds.size() && !eq; ++k)
+    if (preds[k].op == "==") eq = k;
+  std::unordered_map<std::string, std::vector<std::size_t>> by_value;
+  if (eq)
+    for (std::size_t d : docs) {
+      const Cell& v = right.columns[preds[*eq].right].cells[d];
+      if (v.size() == 1) by_value[join_term(right.columns[preds[*eq].right].type, v[0])].push_back(d);
+    }
+  const std::vector<std::size_t> none;
   bool multi = false;
-  std::vector<std::size_t> matches;
+  JoinBudget budget{max_rows, 0, c};
+  std::vector<std::vector<std::size_t>> found(page.rows());
+  std::vector<bool> usable_rows(page.rows(), false);
   for (std::size_t r = 0; r < page.rows(); ++r) {
-    matches.clear();
+    std::vector<std::size_t>& matches = found[r];
     // The row's values, predicate by predicate: the first null or multi-valued one ends the
     // row's query (a null: no match; a multi-value: no match and the warning).
     bool usable = true;
@@ -1375,8 +1436,15 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
       usable = false;
       break;
     }
+    usable_rows[r] = usable;
+    const std::vector<std::size_t>* candidates = &docs;
+    if (usable && eq) {
+      const Column& lc = page.columns[preds[*eq].left];
+      auto it = by_value.find(join_term(lc.type, lc.cells[r][0]));
+      candidates = it == by_value.end() ? &none : &it->second;
+    }
     if (usable)
-      for (std::size_t d : docs) {
+      for (std::size_t d : *candidates) {
         bool all = true;
         for (std::size_t k = 0; k < preds.size() && all; ++k) {
           const Pred& p = preds[k];
@@ -1390,6 +1458,11 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
         }
         if (all) matches.push_back(d);
       }
+    budget.add(matches.size());
+  }
+  for (std::size_t r = 0; r < page.rows(); ++r) {
+    const std::vector<std::size_t>& matches = found[r];
+    const bool usable = usable_rows[r];
     if (trace && std::find(trace->before.begin(), trace->before.end(), r) != trace->before.end() && trace->step.note.empty()) {
       std::string cond = src(*c.expr);
       if (!usable) {
@@ -1408,7 +1481,7 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
 }
 
 void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& all, Warnings& warn, std::string_view text,
-                 TraceState* trace) {
+                 TraceState* trace, std::uint64_t max_rows) {
   if (c.indices.empty())
     throw QueryError("LOOKUP without JOIN (a table of the request) is not supported by rulelab", c.offset, true);
   const std::string& name = c.indices[0];
@@ -1438,14 +1511,10 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
   }
   const Page& right = parts.size() > 1 ? merged : parts[0]->data;
   if (c.expr) {
-    lookup_join_on(c, page, right, doc_of, name, warn, text, trace);
+    lookup_join_on(c, page, right, doc_of, name, warn, text, trace, max_rows);
     return;
   }
-  auto upper = [](Type t) {
-    std::string s(type_name(t));
-    for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return s;
-  };
+  auto upper = [](Type t) { return data_type_name(t); };  // (DataType's names: DATETIME)
   struct Key {
     std::size_t left, right;
     Type lt, rt;
@@ -1477,15 +1546,18 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
   // fields left out: the row's are kept).
   LookupRows rows(page, right, std::set<std::string>(c.patterns.begin(), c.patterns.end()));
   bool multi = false;
-  std::vector<std::size_t> matches;
+  JoinBudget budget{max_rows, 0, c};
+  std::vector<std::vector<std::size_t>> found(page.rows());
+  std::vector<bool> single_rows(page.rows(), false);
   for (std::size_t r = 0; r < page.rows(); ++r) {
-    matches.clear();
+    std::vector<std::size_t>& matches = found[r];
     bool single = true;
     for (const Key& k : keys) {
       const std::size_t n = page.columns[k.left].cells[r].size();
       if (n > 1) multi = true;
       single = single && n == 1;
     }
+    single_rows[r] = single;
     if (single) {
       auto it = docs.find(join_term(keys[0].lt, page.columns[keys[0].left].cells[r][0]));
       if (it != docs.end())
@@ -1498,6 +1570,11 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
           if (all_keys) matches.push_back(d);
         }
     }
+    budget.add(matches.size());
+  }
+  for (std::size_t r = 0; r < page.rows(); ++r) {
+    const std::vector<std::size_t>& matches = found[r];
+    const bool single = single_rows[r];
     if (trace && std::find(trace->before.begin(), trace->before.end(), r) != trace->before.end() && trace->step.note.empty()) {
       std::string key;
       for (std::size_t k = 0; k < keys.size(); ++k)
@@ -1581,6 +1658,7 @@ void run_fork(const Query& q, std::size_t ci, Page& page, Warnings& warn, const 
               const std::vector<const Index*>& all, TraceState* trace);
 void finish(Page& page, const RunOptions& opts, std::size_t cap);
 std::size_t result_cap(const std::vector<Command>& cmds);
+std::size_t result_cap(const Query& q);
 
 void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, const RunOptions& opts, RunOutput& out,
                  const std::vector<const Index*>& all, TraceState* trace = nullptr) {
@@ -1798,7 +1876,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
       std::optional<std::size_t> cap;
       for (std::size_t n = ci + 1; !opts.trace; ++n) {
         if (n == q.commands.size()) {  // the implicit LIMIT ends the query
-          if (opts.implicit_limit) cap = result_cap(q.commands);
+          if (opts.implicit_limit) cap = result_cap(q);
           break;
         }
         const CommandKind k = q.commands[n].kind;
@@ -1916,7 +1994,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
     }
     case CommandKind::Enrich:
       throw QueryError("ENRICH needs an enrich policy of an Elasticsearch cluster; rulelab has none", c.offset, true, true);
-    case CommandKind::LookupJoin: lookup_join(c, page, all, warn, q.text, trace); break;
+    case CommandKind::LookupJoin: lookup_join(c, page, all, warn, q.text, trace, opts.max_rows); break;
     case CommandKind::Completion: completion(c, page, ctx, opts, out, trace); break;
     case CommandKind::Fork: run_fork(q, ci, page, warn, opts, out, all, trace); break;
     case CommandKind::Other:
@@ -2098,6 +2176,8 @@ std::size_t result_cap(const std::vector<Command>& cmds) {
   }
   return 1000;
 }
+
+std::size_t result_cap(const Query& q) { return q.appended_limit ? 10000 : result_cap(q.commands); }
 
 void finish(Page& page, const RunOptions& opts, std::size_t cap) {
   if (opts.implicit_limit && page.rows() > cap) {
@@ -2367,7 +2447,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     result.error = RunError{error_at(q.text, e.offset, e.what(), opts.where), e.unsupported, e.needs_service};
     return result;
   }
-  finish(acc, opts, result_cap(q.commands));
+  finish(acc, opts, result_cap(q));
   out.page = std::move(acc);
   out.warnings = warn.list();
   result.output = std::move(out);
@@ -2567,6 +2647,7 @@ std::size_t filter_position(const std::vector<Command>& cmds, const std::set<std
 Query optimize_filters(const Query& q) {
   Query out;
   out.text = q.text;
+  out.appended_limit = q.appended_limit;
   for (const Command& c : q.commands) {
     if (c.kind == CommandKind::Fork) {  // each branch on its own: a filter stays in its branch
       Command f = c;
@@ -2669,7 +2750,7 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
       trace_note(c, page, traced(page), step);
       out.trace.push_back(std::move(step));
     }
-    const std::size_t cap = result_cap(q.commands);
+    const std::size_t cap = result_cap(q);
     if (trace && opts.implicit_limit && page.rows() > cap) {
       std::size_t before = traced(page).size();
       Page cut = page;
@@ -2680,8 +2761,9 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
         step.text = "LIMIT " + std::to_string(cap) + " (implicit)";
         step.rows_before = before;
         step.rows_after = traced(cut).size();
-        step.note = cap == 1000 ? "the ES|QL API returns at most 1000 rows unless the query sets LIMIT; the event's row was not among them"
-                                : "the ES|QL API returns at most 10,000 rows whatever the query's LIMIT; the event's row was not among them";
+        step.note = cap == 1000           ? "the ES|QL API returns at most 1000 rows unless the query sets LIMIT; the event's row was not among them"
+                    : q.appended_limit ? "Kibana's rule executor appends `| limit` to the query, and the ES|QL API then returns at most 10,000 rows; the event's row was not among them"
+                                       : "the ES|QL API returns at most 10,000 rows whatever the query's LIMIT; the event's row was not among them";
         out.trace.push_back(std::move(step));
       }
     }

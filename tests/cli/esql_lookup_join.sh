@@ -62,4 +62,24 @@ out=$("$RULELAB" run "$tmp/range.ndjson" --data "logs-test-default=$tmp/logins-i
 check "a mapping for no index given" '--mapping nosuch=FILE names no index of --data' "$out"
 out=$("$RULELAB" run "$tmp/range.ndjson" --data "logs-test-default=$tmp/logins-ip.ndjson" --mapping "$tmp/ranges.json" --mapping "$tmp/ranges.json" --now 2026-09-03T14:30:00Z 2>&1)
 check "two mappings for every index" 'one mapping FILE for every index' "$out"
+# --max-rows bounds the rows a join makes (a != against every document), counted before any is made
+seq 1 60 | sed 's/.*/{"k":&}/' >"$tmp/left.ndjson"
+seq 1 60 | sed 's/.*/{"code":&}/' >"$tmp/codes.ndjson"
+out=$("$RULELAB" query --dialect esql 'FROM left | LOOKUP JOIN codes ON k != code | STATS c = COUNT(*)' --data "left=$tmp/left.ndjson" --data "codes=$tmp/codes.ndjson" 2>&1)
+check "a != join" $'c:long\n3540' "$out"
+out=$("$RULELAB" query --dialect esql 'FROM left | LOOKUP JOIN codes ON k != code | STATS c = COUNT(*)' --data "left=$tmp/left.ndjson" --data "codes=$tmp/codes.ndjson" --max-rows 1000 2>&1)
+check "past --max-rows" 'LOOKUP JOIN would make more than 1000 rows' "$out"
+# An exception item reads the index's own mapping (--mapping INDEX=FILE) as the query does: msg
+# a keyword there, "hello" matches no "Hello World" (a keyword match is exact)
+cat >"$tmp/exrule.ndjson" <<'JSON'
+{"id":"e1","rule_id":"esql-ex","name":"X","type":"esql","language":"esql","query":"FROM logs-* METADATA _id, _version, _index | KEEP @timestamp, msg","from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low","exceptions_list":[{"id":"L1","list_id":"svc","type":"detection","namespace_type":"single"}]}
+{"id":"L1","list_id":"svc","name":"S","type":"detection","namespace_type":"single","description":""}
+{"item_id":"i1","list_id":"svc","name":"hello","type":"simple","namespace_type":"single","entries":[{"type":"match","field":"msg","value":"hello","operator":"included"}]}
+JSON
+printf '%s\n' '{"@timestamp":"2026-09-03T14:11:00Z","msg":"Hello World"}' '{"@timestamp":"2026-09-03T14:12:00Z","msg":"bye"}' >"$tmp/msgs.ndjson"
+printf '%s\n' '{"properties":{"@timestamp":{"type":"date"},"msg":{"type":"keyword"}}}' >"$tmp/msgmap.json"
+out=$("$RULELAB" run "$tmp/exrule.ndjson" --data "logs-t-default=$tmp/msgs.ndjson" --mapping "logs-t-default=$tmp/msgmap.json" --now 2026-09-03T14:30:00Z 2>&1)
+check "exception items: the index's mapping" '0 suppressed by exceptions' "$out"
+out=$("$RULELAB" run "$tmp/exrule.ndjson" --data "logs-t-default=$tmp/msgs.ndjson" --now 2026-09-03T14:30:00Z 2>&1)
+check "exception items: msg as text without it" '1 suppressed by exceptions' "$out"
 exit $fail

@@ -1,4 +1,5 @@
 // rulelab run RULE --data ... and rulelab query --dialect D 'QUERY' --data ...
+#include <filesystem>
 #include <iostream>
 
 #include "app/rule.hpp"
@@ -117,7 +118,12 @@ void add_mapping_option(CLI::App* sub, std::string& mapping, std::vector<std::st
          "--mapping",
          [&mapping, &index_mappings, bare](const std::vector<std::string>& v) {
            for (const auto& m : v) {
-             if (m.find('=') != std::string::npos) {
+             // INDEX=FILE when the part before '=' can be an index name and the whole is no file
+             // (a FILE path may hold '=')
+             const auto eq = m.find('=');
+             const bool index_form = eq != std::string::npos && eq > 0 && m.find_first_of("/\\*,", 0) >= eq && !std::filesystem::exists(m);
+             if (index_form) {
+               if (eq + 1 == m.size()) throw CLI::ValidationError("--mapping", m + ": no FILE after '='");
                index_mappings.push_back(m);
                continue;
              }
