@@ -192,8 +192,13 @@ std::string format_double(double d) {
 }
 
 std::string format_date(std::int64_t ms) {
-  std::int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-  std::int64_t rem = ms - days * 86400000;
+  // (floored without negating: -ms overflows for the smallest long)
+  std::int64_t days = ms / 86400000;
+  std::int64_t rem = ms % 86400000;
+  if (rem < 0) {
+    rem += 86400000;
+    --days;
+  }
   std::int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
