@@ -174,6 +174,22 @@ std::string format_double(double d) {
   std::string digits;
   for (char c : mant)
     if (c != '.') digits += c;
+  // Java (JDK 19+ Double.toString) writes at least two digits: when one digit is the shortest,
+  // it picks the two-digit decimal closest to the value that still reads back as it
+  // (Double.MIN_VALUE is 4.9E-324, not 5.0E-324).
+  if (digits.size() == 1) {
+    char two[64];
+    auto t = std::to_chars(two, two + sizeof two, std::fabs(d), std::chars_format::scientific, 1);
+    double back = 0;
+    if (t.ec == std::errc() && std::from_chars(two, t.ptr, back).ec == std::errc() && back == std::fabs(d)) {
+      std::string ts(two, t.ptr);  // D.De[+-]XX
+      const std::size_t te = ts.find('e');
+      if (te == 3 && ts[2] != '0') {
+        digits = std::string{ts[0], ts[2]};
+        exp = std::stoi(ts.substr(te + 1));
+      }
+    }
+  }
   std::string out;
   double ad = std::fabs(d);
   if (ad >= 1e-3 && ad < 1e7) {
