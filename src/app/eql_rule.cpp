@@ -420,12 +420,13 @@ bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, co
   std::function<std::unique_ptr<DocumentFilter>()> filter, lean_filter;
   // --mapping FILE and INDEX=FILE, as setup_eql_types reads them (comma-separated).
   std::string mapping_spec = data.mapping;
-  for (const auto& [index, file] : data.index_mappings) {
+  for (const auto& im : data.index_mappings) {
+    const std::string& index = im.first;  // (not a structured binding: clang 14 cannot capture one)
     if (std::none_of(data.data.begin(), data.data.end(), [&](const DataSpec& d) { return d.name == index; })) {
       messages.push_back("--mapping " + index + "=FILE names no index of --data");
       return false;
     }
-    mapping_spec += (mapping_spec.empty() ? "" : ",") + index + "=" + file;
+    mapping_spec += (mapping_spec.empty() ? "" : ",") + index + "=" + im.second;
   }
   if (filter_while_reading && !data.no_pushdown && mapping_spec.empty()) {
     auto text_of = [&](const char* key, const char* fallback) {
