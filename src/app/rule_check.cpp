@@ -192,13 +192,10 @@ void check_esql_query(const std::string& file_text, std::size_t query_offset, co
   for (const esql::Command* c : esql::all_commands(*q)) {
     if (c->kind != esql::CommandKind::LookupJoin || !c->expr) continue;
     lookup_indices.insert(c->indices.begin(), c->indices.end());
-    std::vector<const esql::Expr*> conj{c->expr.get()};
-    for (std::size_t k = 0; k < conj.size(); ++k) {
-      const esql::Expr* x = conj[k];
-      if (x->kind == esql::ExprKind::And) {
-        for (const auto& a : x->args) conj.push_back(a.get());
-        continue;
-      }
+    std::vector<esql::ExprPtr> conj;
+    esql::and_parts(c->expr, conj);
+    for (const auto& part : conj) {
+      const esql::Expr* x = part.get();
       if (x->kind == esql::ExprKind::Not) x = x->args[0].get();
       if (x->kind != esql::ExprKind::Compare || x->args[0]->kind != esql::ExprKind::Field || x->args[1]->kind != esql::ExprKind::Field) continue;
       for (int side = 0; side < 2; ++side) {

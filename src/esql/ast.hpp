@@ -84,11 +84,9 @@ struct Command {
   std::string append_separator;             // DISSECT APPEND_SEPARATOR
   std::string field;                        // MV_EXPAND
   // LOOKUP JOIN: `indices` holds the lookup index, `patterns` the join fields (pattern_offsets:
-  // the index's, then each field's); where an expression join condition starts (0: none).
-  std::size_t join_condition_at = 0;
-  // FORK: each branch's commands, and where each branch's '(' is.
+  // the index's, then each field's), or `expr` the join condition.
+  // FORK: each branch's commands.
   std::vector<std::vector<Command>> branches;
-  std::vector<std::size_t> branch_offsets;
 };
 
 // A parameter of the request (the ES|QL API's `params`): named (`?name`) or not (name empty:
@@ -106,6 +104,23 @@ struct Query {
   // size` and pages up to max_signals alerts): the result is then cut at 10,000 rows, not 1,000.
   std::size_t appended_limit = 0;
 };
+
+// The conjuncts of an AND tree (the expression itself when it is no AND).
+inline void and_parts(const ExprPtr& e, std::vector<ExprPtr>& out) {
+  if (e->kind != ExprKind::And) {
+    out.push_back(e);
+    return;
+  }
+  for (const auto& a : e->args) and_parts(a, out);
+}
+
+// An expression over no column (a literal, or calls and operators over literals): foldable.
+inline bool is_constant(const Expr& x) {
+  if (x.kind == ExprKind::Field) return false;
+  for (const auto& c : x.args)
+    if (!is_constant(*c)) return false;
+  return true;
+}
 
 // Every command of a pipeline, a FORK's branches' included, in the order written.
 inline void collect_commands(const std::vector<Command>& cmds, std::vector<const Command*>& out) {

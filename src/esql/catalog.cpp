@@ -425,21 +425,10 @@ void expr_fields(const Expr& e, std::vector<std::string>& out) {
 }
 }  // namespace
 
-namespace {
-void command_fields(const Command& c, std::vector<std::string>& out);
-}  // namespace
-
 std::vector<std::string> referenced_fields(const Query& q) {
   std::vector<std::string> out;
-  for (const auto& c : q.commands) command_fields(c, out);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-namespace {
-void command_fields(const Command& c, std::vector<std::string>& out) {
-  {
+  for (const Command* cp : all_commands(q)) {  // (a FORK's branches' too)
+    const Command& c = *cp;
     for (const auto& f : c.fields) {
       expr_fields(*f.expr, out);
       if (f.where) expr_fields(*f.where, out);
@@ -451,11 +440,11 @@ void command_fields(const Command& c, std::vector<std::string>& out) {
       if (c.kind != CommandKind::Dissect && c.kind != CommandKind::Grok && p.find('*') == std::string::npos) out.push_back(p);
     for (const auto& [a, b] : c.renames) out.push_back(a);
     if (!c.field.empty() && c.kind != CommandKind::Completion) out.push_back(c.field);  // (COMPLETION: its endpoint)
-    for (const auto& b : c.branches)  // FORK
-      for (const auto& bc : b) command_fields(bc, out);
   }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
-}  // namespace
 
 Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::string& file, const elastic::FieldTypes& types) {
   // Read at query time (source.hpp): only the fields the query needs, a chunk at a time.

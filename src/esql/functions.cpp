@@ -29,14 +29,6 @@ using Cols = std::vector<Column>;
                    e.args[arg]->begin);
 }
 
-// An expression over no column (a literal, or calls and operators over literals): foldable.
-bool is_constant(const Expr& x) {
-  if (x.kind == ExprKind::Field) return false;
-  for (const auto& c : x.args)
-    if (!is_constant(*c)) return false;
-  return true;
-}
-
 // The same for a function whose one parameter Elasticsearch checks with ParamOrdinal.DEFAULT
 // ("argument of [...]", no ordinal).
 [[noreturn]] void bad_type_sole(const Expr& e, const Column& c, const char* want, std::string_view q) {

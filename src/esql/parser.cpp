@@ -697,22 +697,17 @@ struct Builder {
         if (const Expr* b = bare(*items.front(), bare))
           fail("JOIN ON clause only supports fields or AND of Binary Expressions at the moment, found [" + text_of(*b) + "]", on);
         // At least one AND-ed comparison of two fields.
-        std::vector<const Expr*> conj{items.front().get()};
+        std::vector<ExprPtr> conj;
+        and_parts(items.front(), conj);
         bool relating = false;
-        for (std::size_t k = 0; k < conj.size(); ++k) {
-          const Expr& x = *conj[k];
-          if (x.kind == ExprKind::And) {
-            for (const auto& a : x.args) conj.push_back(a.get());
-            continue;
-          }
-          const Expr* cmp = x.kind == ExprKind::Not && x.args[0]->kind == ExprKind::Compare ? x.args[0].get() : &x;
+        for (const auto& x : conj) {
+          const Expr* cmp = x->kind == ExprKind::Not && x->args[0]->kind == ExprKind::Compare ? x->args[0].get() : x.get();
           relating = relating || (cmp->kind == ExprKind::Compare && cmp->name != "=~" && cmp->args[0]->kind == ExprKind::Field &&
                                   cmp->args[1]->kind == ExprKind::Field);
         }
         if (!relating)
           fail("JOIN ON clause with expressions must contain at least one condition relating the left index and the lookup index", on);
         c.expr = items.front();
-        c.join_condition_at = c.expr->begin;
       }
     } else if (n.is_type<g::completion_cmd>()) {
       c.kind = CommandKind::Completion;
@@ -738,7 +733,6 @@ struct Builder {
       c.kind = CommandKind::Fork;
       for (const auto& ch : n.children) {
         if (!ch->is_type<g::fork_branch>()) continue;
-        c.branch_offsets.push_back(ch->begin().byte);
         c.branches.emplace_back();
         for (const auto& bc : ch->children) c.branches.back().push_back(command(*bc));
       }

@@ -1082,13 +1082,6 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
   return out;
 }
 
-void and_parts(const ExprPtr& e, std::vector<ExprPtr>& out) {
-  if (e->kind == ExprKind::And) {
-    for (const auto& a : e->args) and_parts(a, out);
-    return;
-  }
-  out.push_back(e);
-}
 
 void field_names(const Expr& e, std::vector<std::string>& out) {
   if (e.kind == ExprKind::Field && std::find(out.begin(), out.end(), e.name) == out.end()) out.push_back(e.name);
@@ -1241,14 +1234,6 @@ void lookup_multi_warning(Warnings& warn, const Command& c, std::string_view tex
   warn.add(warn.where(c.offset) + "java.lang.IllegalArgumentException: LOOKUP JOIN encountered multi-value");
 }
 
-// LOOKUP JOIN ... ON an expression (9.2; the LOOKUP JOIN reference page, Elasticsearch's
-// LogicalPlanBuilder, Analyzer.resolveAndOrientJoinCondition, ExpressionQueryList and
-// BinaryComparisonQueryList, lookup-join-expression.csv-spec): predicates AND-ed, each comparing
-// a column of the rows with a field of the lookup index (==, !=, <, <=, >, >=; written either
-// way round; NOT (a == b) is a != b). A conjunct over lookup fields alone filters the lookup
-// documents (9.3). A row meets every lookup document that satisfies all predicates, each side
-// single-valued and not null (a null row value meets none; a multi-valued one none, with the
-// warning); every lookup field is added after the row's columns, replacing same-named ones.
 // The rows a join makes, counted as they are found: more than --max-rows is the query's error
 // before any is made (as MV_EXPAND's).
 struct JoinBudget {
@@ -1264,10 +1249,17 @@ struct JoinBudget {
   }
 };
 
+// LOOKUP JOIN ... ON an expression (9.2; the LOOKUP JOIN reference page, Elasticsearch's
+// LogicalPlanBuilder, Analyzer.resolveAndOrientJoinCondition, ExpressionQueryList and
+// BinaryComparisonQueryList, lookup-join-expression.csv-spec): predicates AND-ed, each comparing
+// a column of the rows with a field of the lookup index (==, !=, <, <=, >, >=; written either
+// way round; NOT (a == b) is a != b). A conjunct over lookup fields alone filters the lookup
+// documents (9.3). A row meets every lookup document that satisfies all predicates, each side
+// single-valued and not null (a null row value meets none; a multi-valued one none, with the
+// warning); every lookup field is added after the row's columns, replacing same-named ones.
 void lookup_join_on(const Command& c, Page& page, const Page& right, const std::vector<std::pair<const Index*, std::size_t>>& doc_of,
                     const std::string& name, Warnings& warn, std::string_view text, TraceState* trace, std::uint64_t max_rows) {
   auto src = [&](const Expr& e) { return std::string(text.substr(e.begin, e.end - e.begin)); };
-  auto upper = [](Type t) { return data_type_name(t); };
   std::vector<ExprPtr> conj;
   and_parts(c.expr, conj);
   struct Pred {
@@ -1321,12 +1313,6 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
     // ... and only shapes Elasticsearch translates to a Lucene query on the lookup index
     // (isCompletelyRightSideAndTranslatable): field op constant, IS [NOT] NULL, LIKE / RLIKE, IN
     // of constants, the full-text and string-prefix functions, and AND / OR / NOT of these.
-    auto constant = [](const Expr& e, const auto& self) -> bool {
-      if (e.kind == ExprKind::Field) return false;
-      for (const auto& a : e.args)
-        if (!self(*a, self)) return false;
-      return true;
-    };
     auto pushable = [&](const Expr& e, const auto& self) -> bool {
       switch (e.kind) {
         case ExprKind::And: case ExprKind::Or: case ExprKind::Not:
@@ -1334,20 +1320,20 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
             if (!self(*a, self)) return false;
           return true;
         case ExprKind::Compare:
-          return (e.args[0]->kind == ExprKind::Field && constant(*e.args[1], constant)) ||
-                 (e.args[1]->kind == ExprKind::Field && constant(*e.args[0], constant));
+          return (e.args[0]->kind == ExprKind::Field && is_constant(*e.args[1])) ||
+                 (e.args[1]->kind == ExprKind::Field && is_constant(*e.args[0]));
         case ExprKind::IsNull: case ExprKind::Like: case ExprKind::RLike: case ExprKind::Match:
           return e.args[0]->kind == ExprKind::Field;
         case ExprKind::In:
           if (e.args[0]->kind != ExprKind::Field) return false;
           for (std::size_t k = 1; k < e.args.size(); ++k)
-            if (!constant(*e.args[k], constant)) return false;
+            if (!is_constant(*e.args[k])) return false;
           return true;
         case ExprKind::Call: {
           static constexpr const char* fns[] = {"match", "match_phrase", "multi_match", "qstr", "kql", "starts_with", "ends_with", "cidr_match"};
           if (std::none_of(std::begin(fns), std::end(fns), [&](const char* f) { return e.name == f; })) return false;
           for (std::size_t k = 0; k < e.args.size(); ++k)
-            if (!(k == 0 && e.args[0]->kind == ExprKind::Field) && !constant(*e.args[k], constant)) return false;
+            if (!(k == 0 && e.args[0]->kind == ExprKind::Field) && !is_constant(*e.args[k])) return false;
           return true;
         }
         default: return false;
@@ -1381,18 +1367,17 @@ void lookup_join_on(const Command& c, Page& page, const Page& right, const std::
     e.args = {std::make_shared<Expr>(l), std::make_shared<Expr>(r)};
     eval(e, pctx);  // (throws the comparison's type error)
     if (!join_family(rc.type, true))
-      throw QueryError("JOIN with right field [" + rc.name + "] of type [" + upper(rc.type) + "] is not supported", p.at->begin);
+      throw QueryError("JOIN with right field [" + rc.name + "] of type [" + data_type_name(rc.type) + "] is not supported", p.at->begin);
     if (join_family(lc.type, false) != join_family(rc.type, true))
-      throw QueryError("JOIN left field [" + lc.name + "] of type [" + upper(lc.type) + "] is incompatible with right field [" + rc.name +
-                           "] of type [" + upper(rc.type) + "]",
+      throw QueryError("JOIN left field [" + lc.name + "] of type [" + data_type_name(lc.type) + "] is incompatible with right field [" + rc.name +
+                           "] of type [" + data_type_name(rc.type) + "]",
                        p.at->begin);
   }
   // The lookup documents the filters keep (evaluated as a WHERE on the lookup index).
   std::vector<std::size_t> docs(right.rows());
   std::iota(docs.begin(), docs.end(), 0);
   for (const auto& f : lookup_filters) {
-    Page rp = right;
-    EvalCtx rctx{rp, warn, 0, text};
+    EvalCtx rctx{right, warn, 0, text};
     Column b = eval(*f, rctx);
     std::vector<std::size_t> kept;
     for (std::size_t d : docs)
@@ -1514,7 +1499,6 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
     lookup_join_on(c, page, right, doc_of, name, warn, text, trace, max_rows);
     return;
   }
-  auto upper = [](Type t) { return data_type_name(t); };  // (DataType's names: DATETIME)
   struct Key {
     std::size_t left, right;
     Type lt, rt;
@@ -1529,10 +1513,10 @@ void lookup_join(const Command& c, Page& page, const std::vector<const Index*>& 
     if (r < 0) throw QueryError("Unknown column [" + f + "] in right side of join", fat);
     const Type lt = page.columns[static_cast<std::size_t>(l)].type, rt = right.columns[static_cast<std::size_t>(r)].type;
     if (!join_family(rt, true))
-      throw QueryError("JOIN with right field [" + f + "] of type [" + upper(rt) + "] is not supported", fat);
+      throw QueryError("JOIN with right field [" + f + "] of type [" + data_type_name(rt) + "] is not supported", fat);
     if (join_family(lt, false) != join_family(rt, true))
-      throw QueryError("JOIN left field [" + f + "] of type [" + upper(lt) + "] is incompatible with right field [" + f + "] of type [" +
-                           upper(rt) + "]",
+      throw QueryError("JOIN left field [" + f + "] of type [" + data_type_name(lt) + "] is incompatible with right field [" + f + "] of type [" +
+                           data_type_name(rt) + "]",
                        fat);
     keys.push_back({static_cast<std::size_t>(l), static_cast<std::size_t>(r), lt, rt});
   }
@@ -2142,12 +2126,8 @@ bool reads_documents(const Expr& e) {
 // The query reads whole source documents (KQL, MATCH, `:`, METADATA _source or _ignored): the
 // indices are loaded whole, with their documents.
 bool needs_documents(const Query& q) {
-  for (const auto& c : q.commands) {
-    for (const auto& b : c.branches) {  // FORK
-      Query bq;
-      bq.commands = b;
-      if (needs_documents(bq)) return true;
-    }
+  for (const Command* cp : all_commands(q)) {  // (a FORK's branches' too)
+    const Command& c = *cp;
     for (const auto& m : c.metadata)
       if (m == "_source" || m == "_ignored") return true;
     if (c.expr && reads_documents(*c.expr)) return true;
@@ -2513,12 +2493,6 @@ void field_names(const Expr& e, std::set<std::string>& out) {
     if (a) field_names(*a, out);
 }
 
-void split_and(const ExprPtr& e, std::vector<ExprPtr>& out) {
-  if (e->kind == ExprKind::And) {
-    split_and(e->args[0], out);
-    split_and(e->args[1], out);
-  } else out.push_back(e);
-}
 
 ExprPtr and_of(const ExprPtr& a, const ExprPtr& b) {
   auto e = std::make_shared<Expr>();
@@ -2665,7 +2639,7 @@ Query optimize_filters(const Query& q) {
       continue;
     }
     std::vector<ExprPtr> conj;
-    split_and(combine_disjunctions(c.expr), conj);
+    and_parts(combine_disjunctions(c.expr), conj);
     for (const auto& x : conj) {
       std::set<std::string> names;
       field_names(*x, names);
