@@ -526,20 +526,32 @@ nlohmann::json scalar_json(DynRef v) {
 }
 
 // to_cell()'s answer where it needs no conversion: no value (null), or one string value of a
-// keyword, text or version field, or one integer of a long or integer field. nullopt otherwise.
-std::optional<Cell> plain_cell(const FieldSpec& f, const std::vector<DynRef>& vals) {
+// keyword, text or version field, or one integer of a long or integer field, appended to `out`
+// (built in place: one allocation for a long string). False (nothing appended) otherwise.
+bool append_plain_cell(const FieldSpec& f, const std::vector<DynRef>& vals, std::vector<Cell>& out, bool& seen) {
   const DynRef* one = nullptr;
   for (const DynRef& v : vals) {
     if (v.is_null()) continue;
-    if (one) return std::nullopt;
+    if (one) return false;
     one = &v;
   }
-  if (!one) return Cell{};
+  if (!one) {
+    out.emplace_back();
+    return true;
+  }
   const DynKind k = one->kind();
-  if (k == DynKind::String && (f.type == Type::Keyword || f.type == Type::Text || f.type == Type::Version))
-    return Cell{Scalar::of_str(std::string(one->as_string()))};
-  if (k == DynKind::Int && (f.type == Type::Long || f.type == Type::Integer)) return Cell{Scalar::of_int(one->as_int())};
-  return std::nullopt;
+  if (k == DynKind::String && (f.type == Type::Keyword || f.type == Type::Text || f.type == Type::Version)) {
+    const std::string_view s = one->as_string();
+    out.emplace_back(1);
+    out.back().front().s.assign(s.data(), s.size());
+  } else if (k == DynKind::Int && (f.type == Type::Long || f.type == Type::Integer)) {
+    out.emplace_back(1);
+    out.back().front().i = one->as_int();
+  } else {
+    return false;
+  }
+  seen = true;
+  return true;
 }
 
 // Keeps every document, as its projection on `paths` (DocumentFilter::store_projection).
@@ -614,10 +626,12 @@ std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<Fi
     for (std::size_t k = 0; k < specs.size(); ++k) {
       vals.clear();
       collect_dyn(doc, specs[k].source_path, vals);
-      if (auto cell = plain_cell(specs[k], vals)) {
-        if (!cell->empty()) out->field_seen[k] = true;
-        out->cells[k].push_back(std::move(*cell));
-        continue;
+      {
+        bool seen = false;
+        if (append_plain_cell(specs[k], vals, out->cells[k], seen)) {
+          if (seen) out->field_seen[k] = true;
+          continue;
+        }
       }
       conv.clear();
       ptrs.clear();
@@ -669,10 +683,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   auto fresh = [&] {
     page = Page{};
     page.origin.reserve(chunk_docs + kBatchRows);
-    for (const auto& f : specs) {
-      page.columns.push_back(Column{f.name, f.type, {}});
-      page.columns.back().cells.reserve(chunk_docs + kBatchRows);
-    }
+    for (const auto& f : specs) page.columns.push_back(Column{f.name, f.type, {}});
   };
   fresh();
   Schema schema;
@@ -689,7 +700,14 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
     }
     for (std::size_t k = 0; k < specs.size(); ++k) {
       auto& dst = page.columns[k].cells;
-      dst.insert(dst.end(), std::make_move_iterator(cb->cells[k].begin()), std::make_move_iterator(cb->cells[k].end()));
+      // Chunks of at most a batch are the batches, their cells taken whole; a longer chunk is
+      // sized once, and the batches' cells are moved into it.
+      if (dst.empty() && cb->rows == cb->cells[k].size() && chunk_docs <= kBatchRows) {
+        dst = std::move(cb->cells[k]);
+      } else {
+        if (dst.empty()) dst.reserve(chunk_docs + kBatchRows);
+        dst.insert(dst.end(), std::make_move_iterator(cb->cells[k].begin()), std::make_move_iterator(cb->cells[k].end()));
+      }
       std::vector<Cell>().swap(cb->cells[k]);  // (the batch may live on: a JSON array's are handed over at the end)
       if (cb->field_seen[k]) st.field_seen[k] = true;
       const MalformedField& m = cb->malformed[k];
@@ -704,7 +722,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
     if (cb->watch_seen) st.watch_seen = true;
     if (cb->bad) bad_line = b.sources[cb->rows].line;
     b.payload.reset();
-    if (page.rows() >= chunk_docs) {
+    if (page.rows() >= chunk_docs || (chunk_docs <= kBatchRows && page.rows() > 0)) {
       each(std::move(page));
       fresh();
     }

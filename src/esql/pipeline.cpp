@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/column.hpp"
 #include "core/paths.hpp"
 #include "elastic/field_types.hpp"
 #include "esql/eval.hpp"
@@ -2378,7 +2379,8 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
   for (std::size_t k = 0; k < chosen.size() && !failed; ++k) {
     if (!chosen[k]->streamed()) continue;
     std::vector<std::uint32_t>& lines = out.source_lines[chosen_no[k]];
-    auto st = stream_documents(*chosen[k], chosen_no[k], plans[k], 16384, lines, [&](Page&& chunk) { take_chunk(k, std::move(chunk)); });
+    // (A STATS computed chunk by chunk takes each batch as it comes: its cells are not moved.)
+    auto st = stream_documents(*chosen[k], chosen_no[k], plans[k], partial_q ? rulelab::kBatchRows : 16384, lines, [&](Page&& chunk) { take_chunk(k, std::move(chunk)); });
     if (!st) {
       result.error = RunError{st.error(), false};
       return result;
