@@ -53,9 +53,12 @@ KueryClause judge_clause(const kuery::Query& q, const kuery::Node& n, const elas
 
 }  // namespace
 
-KueryExplanation explain_kuery(const LoadedRule& loaded, const DataOptions& data, const std::string& event_selector, DateTime now) {
+KueryExplanation explain_kuery(const LoadedRule& given, const DataOptions& data, const std::string& event_selector, DateTime now) {
   KueryExplanation x;
   x.now = now;
+  // The rule as Kibana runs it: max_signals within xpack.alerting.rules.run.alerts.max.
+  LoadedRule loaded = given;
+  if (auto w = cap_max_signals(loaded, data.alerts_max)) x.messages.push_back("warning: " + *w);
   auto fail = [&x](ExplainStatus s, std::string message) {
     x.status = s;
     x.messages.push_back(std::move(message));

@@ -538,9 +538,14 @@ EqlExplanation explain_eql_unchecked(const LoadedRule& loaded, const DataOptions
 
 }  // namespace
 
-EqlExplanation explain_eql(const LoadedRule& loaded, const DataOptions& data, const std::string& event_selector, DateTime now) {
+EqlExplanation explain_eql(const LoadedRule& given, const DataOptions& data, const std::string& event_selector, DateTime now) {
+  // The rule as Kibana runs it: max_signals within xpack.alerting.rules.run.alerts.max.
+  LoadedRule loaded = given;
+  const auto capped = cap_max_signals(loaded, data.alerts_max);
   try {
-    return explain_eql_unchecked(loaded, data, event_selector, now);
+    EqlExplanation x = explain_eql_unchecked(loaded, data, event_selector, now);
+    if (capped) x.messages.insert(x.messages.begin(), "warning: " + *capped);
+    return x;
   } catch (const eql::ScriptError& e) {
     // A function failed on a value (number("abc")): Elasticsearch fails the whole search so.
     EqlExplanation x;

@@ -11,9 +11,12 @@
 
 namespace rulelab::app {
 
-EsqlExplanation explain_esql(const LoadedRule& loaded, const DataOptions& data, const std::string& event_selector, DateTime now) {
+EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, const std::string& event_selector, DateTime now) {
   EsqlExplanation x;
   x.now = now;
+  // The rule as Kibana runs it: max_signals within xpack.alerting.rules.run.alerts.max.
+  LoadedRule loaded = given;
+  if (auto w = cap_max_signals(loaded, data.alerts_max)) x.messages.push_back("warning: " + *w);
   auto fail = [&x](ExplainStatus s, std::string message) {
     x.status = s;
     x.messages.push_back(std::move(message));

@@ -193,7 +193,23 @@ CaseResult run_case(const fs::path& spec_path, const YAML::Node& spec, const YAM
       args.data.data.push_back({name, write_events(kv.second, tmp, "case" + std::to_string(index) + "-" + name), true});
     }
   }
-  if (const YAML::Node m = spec["mapping"]) args.data.mapping = (dir / m.as<std::string>()).string();
+  // mapping: FILE (every index) or {INDEX: FILE} (each index its own, as --mapping INDEX=FILE);
+  // a case's own replaces the spec's.
+  if (const YAML::Node m = c["mapping"] ? c["mapping"] : spec["mapping"]) {
+    if (m.IsMap())
+      for (const auto& kv : m) args.data.index_mappings.emplace_back(kv.first.as<std::string>(), (dir / kv.second.as<std::string>()).string());
+    else
+      args.data.mapping = (dir / m.as<std::string>()).string();
+  }
+  // alerts_max: Kibana's xpack.alerting.rules.run.alerts.max (as --alerts-max; default 1000).
+  if (const YAML::Node m = c["alerts_max"] ? c["alerts_max"] : spec["alerts_max"]) {
+    long long v = -1;
+    if (!YAML::convert<long long>::decode(m, v) || v < 0) {
+      r.problems.push_back("alerts_max must be a whole number of alerts, 0 or more (0: no cap), not '" + yaml_text(m) + "'");
+      return r;
+    }
+    args.data.alerts_max = v;
+  }
   if (const YAML::Node s = spec["schema"]) args.data.schema_dir = (dir / s.as<std::string>()).string();
   // ASIM parsers (a path or a list of paths, files or directories) and watchlists ({NAME: FILE} or
   // {NAME:SEARCHKEY: FILE}), relative to the spec; a case's own replace the spec's.

@@ -70,12 +70,13 @@ std::vector<std::string> unused_option_notes(const LoadedRule& rule, const DataO
   return notes;
 }
 
-// A runner over a rule it owns (a copy with something attached: value lists), or (rule null) over
-// the caller's rule, adding notes to each run.
+// A runner over a rule it owns (a copy with something attached: value lists, a capped
+// max_signals), or (rule null) over the caller's rule, adding warnings and notes to each run.
 class OwningRunner : public Runner {
  public:
-  OwningRunner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner, std::vector<std::string> notes)
-      : rule_(std::move(rule)), inner_(std::move(inner)), notes_(std::move(notes)) {
+  OwningRunner(std::unique_ptr<LoadedRule> rule, std::unique_ptr<Runner> inner, std::vector<std::string> warnings,
+               std::vector<std::string> notes)
+      : rule_(std::move(rule)), inner_(std::move(inner)), warnings_(std::move(warnings)), notes_(std::move(notes)) {
     explain_misses = inner_->explain_misses;
   }
   Result<RunResult> run(DateTime now) override {
@@ -83,35 +84,52 @@ class OwningRunner : public Runner {
     inner_->light_alerts = light_alerts;
     auto r = inner_->run(now);
     unsupported = inner_->unsupported;
-    if (r)
+    if (r) {
+      r->warnings.insert(r->warnings.begin(), warnings_.begin(), warnings_.end());
       for (const auto& n : notes_) r->notes.push_back(n);
+    }
     return r;
   }
 
  private:
   std::unique_ptr<LoadedRule> rule_;  // what inner_ runs (declared first: destroyed after inner_)
   std::unique_ptr<Runner> inner_;
+  std::vector<std::string> warnings_;
   std::vector<std::string> notes_;
 };
 }  // namespace
 
+std::optional<std::string> cap_max_signals(LoadedRule& rule, std::int64_t alerts_max) {
+  if (!rule.elastic || alerts_max <= 0 || rule.elastic->max_signals <= alerts_max) return std::nullopt;
+  const std::int64_t asked = rule.elastic->max_signals;
+  rule.elastic->max_signals = alerts_max;
+  rule.policy.max_signals = alerts_max;
+  // (Kibana's words, and the setting that lowers it.)
+  return "The rule's max alerts per run setting (" + std::to_string(asked) + ") is greater than the Kibana alerting limit (" +
+         std::to_string(alerts_max) + "). The rule will only write a maximum of " + std::to_string(alerts_max) +
+         " alerts per rule run. (xpack.alerting.rules.run.alerts.max; --alerts-max N models another setting)";
+}
+
 Result<std::unique_ptr<Runner>> make_runner(const LoadedRule& rule, const DataOptions& data,
                                             std::optional<std::pair<DateTime, DateTime>> span) {
   std::vector<std::string> notes = unused_option_notes(rule, data);
+  std::vector<std::string> warnings;
+  std::unique_ptr<LoadedRule> copy;
   if (!data.value_lists.empty()) {
     // Every --value-list is read (a bad one is an error whatever the rule); ids no entry names are noted.
     std::vector<std::string> unused;
     auto attached = with_value_lists(rule, data.value_lists, &unused);
     if (!attached) return attached.error();
-    auto copy = std::make_unique<LoadedRule>(std::move(*attached));
-    auto inner = make_rule_runner(*copy, data, span);
-    if (!inner) return inner.error();
+    copy = std::make_unique<LoadedRule>(std::move(*attached));
     for (const auto& id : unused) notes.push_back("--value-list " + id + ": no exception entry of the rule names this list");
-    return std::unique_ptr<Runner>(std::make_unique<OwningRunner>(std::move(copy), std::move(*inner), std::move(notes)));
   }
-  auto r = make_rule_runner(rule, data, span);
-  if (!r || notes.empty()) return r;
-  return std::unique_ptr<Runner>(std::make_unique<OwningRunner>(nullptr, std::move(*r), std::move(notes)));
+  if (rule.elastic && data.alerts_max > 0 && rule.elastic->max_signals > data.alerts_max) {
+    if (!copy) copy = std::make_unique<LoadedRule>(rule);
+    if (auto w = cap_max_signals(*copy, data.alerts_max)) warnings.push_back(*w);
+  }
+  auto r = make_rule_runner(copy ? *copy : rule, data, span);
+  if (!r || (notes.empty() && warnings.empty() && !copy)) return r;
+  return std::unique_ptr<Runner>(std::make_unique<OwningRunner>(std::move(copy), std::move(*r), std::move(warnings), std::move(notes)));
 }
 
 namespace {

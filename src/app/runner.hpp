@@ -17,6 +17,9 @@
 
 namespace rulelab::app {
 
+// Kibana's default of xpack.alerting.rules.run.alerts.max (Kibana's alerting settings).
+inline constexpr std::int64_t kKibanaAlertsMax = 1000;
+
 // What the data set is and how to read it (the same for every command).
 struct DataOptions {
   std::vector<DataSpec> data;
@@ -39,7 +42,15 @@ struct DataOptions {
   bool no_pushdown = false;            // Sentinel single runs: every row in the window; Elastic: every document
   std::optional<DateOrder> date_order; // --date-order: slash dates no value of their column orders (CSV exports)
   Limits limits;
+  // Kibana's xpack.alerting.rules.run.alerts.max (--alerts-max): no rule writes more alerts in one
+  // run, whatever its max_signals (0: no such cap).
+  std::int64_t alerts_max = kKibanaAlertsMax;
 };
+
+// Caps an Elastic rule's max_signals at `alerts_max`, as Kibana's security rule executor does
+// before every run (getRuleRangeTuples: the smaller of the two). Returns the warning Kibana
+// records with the run's "partial failure" status when it lowered the rule's value, else nullopt.
+std::optional<std::string> cap_max_signals(LoadedRule& rule, std::int64_t alerts_max);
 
 // The data specs given on the command line (NAME=FILE or FILE), named by the one rule.
 std::vector<DataSpec> data_specs(const std::vector<std::string>& args, bool elastic);

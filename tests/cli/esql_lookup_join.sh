@@ -54,6 +54,22 @@ out=$("$RULELAB" explain "$tmp/range.ndjson" "${rdata[@]}" --event 2 2>&1)
 check "explain: the range met" 'source.ip >= range_start AND source.ip <= range_end met 1 document(s) of bad_ranges (' "$out"
 out=$("$RULELAB" explain "$tmp/range.ndjson" "${rdata[@]}" --event 3 2>&1)
 check "explain: outside every range" 'no document of bad_ranges satisfies' "$out"
+# A rule test gives each index its own mapping as `mapping: {INDEX: FILE}` (a case's own replaces the spec's)
+cat >"$tmp/range.test.yaml" <<EOF
+rule: range.ndjson
+now: 2026-09-03T14:30:00Z
+data: {logs-test-default: logins-ip.ndjson, bad_ranges: ranges.ndjson}
+mapping: {bad_ranges: ranges.json}
+cases:
+  - name: the address inside the range
+    expect: {alerts: 1, match: [{user.name: u2, campaign: c-110}]}
+  - name: one mapping for every index
+    mapping: ranges.json
+    expect: {alerts: 0}
+EOF
+out=$("$RULELAB" test "$tmp/range.test.yaml" 2>&1)
+check "test: per-index mapping" "PASS" "$(grep 'inside the range' <<<"$out")"
+check "test: a case's shared mapping is the ambiguous one" 'Reference [range_start] is ambiguous' "$out"
 # One mapping for every index would map the range fields in the logins index too, and the
 # condition's names would then be on both sides (Elasticsearch: "Reference [range_start] is ambiguous")
 out=$("$RULELAB" run "$tmp/range.ndjson" --data "logs-test-default=$tmp/logins-ip.ndjson" --data "bad_ranges=$tmp/ranges.ndjson" --mapping "$tmp/ranges.json" --now 2026-09-03T14:30:00Z 2>&1)

@@ -104,6 +104,7 @@ void add_diff(CLI::App& app, Registry& r) {
   sub->add_option("--schema", d->a.schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--function", d->a.functions, "NAME=FILE.kql: a workspace function (ASIM parser, watchlist)");
   add_mapping_option(sub, d->a.mapping, d->a.index_mappings);
+  add_alerts_max_option(sub, d->a.alerts_max);
   add_date_order_option(sub, d->a.date_order);
   add_workspace_options(sub, d->a.parser_dirs, d->a.watchlists, &d->a.value_lists, &d->a.completions);
   add_limit_options(sub, d->a.limits);

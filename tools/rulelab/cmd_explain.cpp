@@ -20,6 +20,7 @@ app::DataOptions explain_data_options(const ExplainArgs& a, bool elastic) {
   r.mapping = a.mapping;
   r.index_mappings = a.index_mappings;
   r.limits = a.limits;
+  r.alerts_max = a.alerts_max;
   r.date_order = a.date_order;
   return data_options(r, elastic);
 }
@@ -35,6 +36,7 @@ void add_explain(CLI::App& app, Registry& r) {
   sub->add_option("--schema", a->schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--function", a->functions, "NAME=FILE.kql workspace function (Sentinel)");
   add_mapping_option(sub, a->mapping, a->index_mappings);
+  add_alerts_max_option(sub, a->alerts_max);
   add_date_order_option(sub, a->date_order);
   add_workspace_options(sub, a->parser_dirs, a->watchlists, &a->value_lists, &a->completions);
   add_limit_options(sub, a->limits);

@@ -41,6 +41,13 @@ void add_workspace_options(CLI::App* sub, std::vector<std::string>& parser_dirs,
                   "column unless named; repeatable)");
 }
 
+void add_alerts_max_option(CLI::App* sub, std::int64_t& alerts_max) {
+  sub->add_option("--alerts-max", alerts_max,
+                  "Elastic: Kibana's xpack.alerting.rules.run.alerts.max, the most alerts any rule writes in one run whatever its "
+                  "max_signals (default 1000, Kibana's; 0: no such cap)")
+      ->check(CLI::NonNegativeNumber);
+}
+
 void add_limit_options(CLI::App* sub, Limits& limits) {
   sub->add_option("--timeout", limits.timeout_seconds,
                   "time limit of one query run in seconds (default 600, Log Analytics' maximum; 0: none)")
@@ -159,6 +166,7 @@ void add_run(CLI::App& app, Registry& r) {
   sub->add_option("rule", a->rule, "rule file (Sentinel YAML/ARM JSON/.kql, Elastic TOML/NDJSON export)")->required();
   add_data_options(sub, a->data, a->now, a->format, a->schema_dir, a->functions, a->mapping, a->strict, a->external);
   add_mapping_option(sub, a->mapping, a->index_mappings);
+  add_alerts_max_option(sub, a->alerts_max);
   add_date_order_option(sub, a->date_order);
   add_workspace_options(sub, a->parser_dirs, a->watchlists, &a->value_lists, &a->completions);
   sub->add_flag("--provenance", a->provenance, "with --format json: per row, the input records (file:line) it derives from");

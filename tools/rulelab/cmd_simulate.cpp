@@ -1,6 +1,7 @@
 // rulelab simulate RULE --data ... --from T0 --to T1: the rule as its scheduler runs it
 // (app::run_schedule), each run with its own `now` and window over data read once. Reports each
 // run with its alerts, and the events no window saw; --html writes the timeline (app::timeline_html).
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -79,6 +80,20 @@ int run_simulate(const SimArgs& a) {
         ++in_window[k];
       }
   }
+  // The runs' warnings (a capped max_signals, records that could not be read...), each once, with
+  // how many runs gave it.
+  std::vector<std::pair<std::string, std::size_t>> run_warnings;
+  for (const auto& run : sched->runs) {
+    if (!run.result) continue;
+    for (const auto& w : run.result->warnings) {
+      auto it = std::find_if(run_warnings.begin(), run_warnings.end(), [&w](const auto& x) { return x.first == w; });
+      if (it == run_warnings.end()) run_warnings.emplace_back(w, 1);
+      else ++it->second;
+    }
+  }
+  auto warning_text = [](const std::pair<std::string, std::size_t>& w) {
+    return w.first + (w.second > 1 ? " (" + std::to_string(w.second) + " runs)" : "");
+  };
   const auto& s = *rule.schedule;
   ordered_json runs = ordered_json::array();
   for (std::size_t k = 0; k < sched->runs.size(); ++k) {
@@ -135,11 +150,13 @@ int run_simulate(const SimArgs& a) {
                    {"alerting_runs", sched->alerting_runs}, {"unseen_events", unseen},
                    {"suppression", s.suppression ? ordered_json(format_timespan(*s.suppression)) : ordered_json(nullptr)},
                    {"warnings", rule.warnings}};
+    for (const auto& w : run_warnings) j["warnings"].push_back(warning_text(w));
     j["runs"] = runs;
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   for (const auto& w : rule.warnings) std::cerr << "warning: " << w << "\n";
+  for (const auto& w : run_warnings) std::cerr << "warning: " << warning_text(w) << "\n";
   std::cout << rule.name << "\n" << a.run.rule << "\nruns every " << format_timespan(s.frequency) << ", each looking back "
             << format_timespan(s.period) << " by " << rule.time_field
             << (s.suppression ? "; after an alert it stops running for " + format_timespan(*s.suppression) : std::string()) << "\n";
@@ -204,6 +221,7 @@ void add_simulate(CLI::App& app, Registry& r) {
   sub->add_option("--schema", a->run.schema_dir, "directory of Log Analytics table schemas (Sentinel)");
   sub->add_option("--function", a->run.functions, "NAME=FILE.kql: a workspace function (ASIM parser, watchlist)");
   add_mapping_option(sub, a->run.mapping, a->run.index_mappings);
+  add_alerts_max_option(sub, a->run.alerts_max);
   add_date_order_option(sub, a->run.date_order);
   add_workspace_options(sub, a->run.parser_dirs, a->run.watchlists, &a->run.value_lists, &a->run.completions);
   add_limit_options(sub, a->run.limits);

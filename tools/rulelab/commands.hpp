@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/rule.hpp"
+#include "app/runner.hpp"
 #include "app/rule_check.hpp"
 #include "core/datetime.hpp"
 #include "core/limits.hpp"
@@ -73,11 +74,14 @@ struct RunArgs {
   bool no_pushdown = false;           // read every row in the window / every document (no filter while reading)
   std::vector<std::string> external;  // URL=FILE: local copies of externaldata URLs (Sentinel)
   std::string date_order;             // --date-order mdy|dmy (CSV exports' ambiguous slash dates)
+  std::int64_t alerts_max = app::kKibanaAlertsMax;  // --alerts-max: Kibana's xpack.alerting.rules.run.alerts.max
 };
 // rulelab run: every rule of the file through app::Runner, printed (tools/rulelab/cmd_run.cpp).
 int run_rule(const RunArgs& a);
 // The rule commands' --mapping: FILE for every index (once), INDEX=FILE for one (repeatable).
 void add_mapping_option(CLI::App* sub, std::string& mapping, std::vector<std::string>& index_mappings);
+// The rule commands' --alerts-max N: Kibana's xpack.alerting.rules.run.alerts.max (Elastic rules).
+void add_alerts_max_option(CLI::App* sub, std::int64_t& alerts_max);
 
 struct QueryArgs {
   std::string dialect;  // kusto, kuery, eql
@@ -114,6 +118,7 @@ struct ExplainArgs {
   std::vector<std::string> index_mappings;  // --mapping INDEX=FILE
   std::vector<std::string> data, functions, parser_dirs, watchlists, value_lists, completions;
   Limits limits;
+  std::int64_t alerts_max = app::kKibanaAlertsMax;  // --alerts-max
 };
 int explain_sentinel(const ExplainArgs& a);  // tools/rulelab/sentinel_explain.cpp
 int explain_elastic(const ExplainArgs& a);   // tools/rulelab/elastic_explain.cpp

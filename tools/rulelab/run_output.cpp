@@ -27,6 +27,7 @@ app::DataOptions data_options(const RunArgs& a, bool elastic) {
   d.provenance = true;  // diff, test and simulate match alerts by their source events; run turns it off unless asked
   d.no_pushdown = a.no_pushdown;
   d.limits = a.limits;
+  d.alerts_max = a.alerts_max;
   d.date_order = date_order_of(a.date_order);
   return d;
 }
@@ -152,7 +153,7 @@ void print_kuery_table(const app::LoadedRule& rule, const app::RunResult& r, std
   const auto c = r.detail.value("counts", ordered_json::object());
   out << "events:  " << c.value("documents", 0) << " read, " << c.value("in_window", 0) << " in window, " << c.value("matched", 0)
       << " matched, " << c.value("suppressed", 0) << " suppressed by exceptions\n";
-  out << "alerts:  " << r.alerts.size() << (r.capped ? " (max_signals " + std::to_string(e.max_signals) + " reached)" : "") << "\n";
+  out << "alerts:  " << r.alerts.size() << (r.capped ? " (max_signals " + std::to_string(r.detail.value("max_signals", e.max_signals)) + " reached)" : "") << "\n";
   std::size_t n = 0;
   for (const auto& a : r.alerts) {
     const auto& b = a.body;
@@ -176,7 +177,7 @@ void print_eql_table(const app::LoadedRule& rule, const app::RunResult& r, std::
   const std::string ts = r.detail.value("timestamp_field", std::string("@timestamp"));
   out << "rule: " << e.name << "\n"
       << "now: " << format_datetime(r.now) << "  window: " << (r.window ? r.window->text() : std::string("-")) << "  (from " << e.from
-      << ", interval " << e.interval << ", max_signals " << e.max_signals << ", window on " << (r.window ? r.window->field : ts)
+      << ", interval " << e.interval << ", max_signals " << r.detail.value("max_signals", e.max_signals) << ", window on " << (r.window ? r.window->field : ts)
       << ", ordered by " << ts << ")\n";
   auto line = [&](const ordered_json& ev, const std::string& prefix) {
     if (ev.value("missing", false)) {
