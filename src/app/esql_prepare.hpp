@@ -38,7 +38,16 @@ struct EsqlPrepared {
   std::vector<std::string> mapping_notes;
   // COMPLETION's answers (--completion FILE, read once); null: none given.
   std::shared_ptr<const std::vector<esql::CompletionAnswer>> completions;
+  // What Kibana changed in the query before running it (METADATA _id added), for the run's notes.
+  std::vector<std::string> query_notes;
 };
+
+// Kibana 9.4+ (injectMetadataId of @kbn/securitysolution-utils, elastic/kibana pull request
+// 254703): a non-aggregating rule's query (no top-level STATS) runs with `METADATA _id` on its
+// FROM and `_id` appended to each top-level KEEP that does not name it, up to the first command
+// that may remove or redefine `_id` (a DROP naming `_id` or any wildcard, a RENAME of `_id`, an
+// EVAL assigning `_id`). Returns a note on what changed (empty: nothing).
+std::vector<std::string> inject_metadata_id(esql::Query& q);
 
 Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& data);
 // Excludes from `catalog` the documents of the items active at `now`; returns notes on expired items.

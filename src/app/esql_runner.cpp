@@ -33,7 +33,10 @@ class EsqlRunner : public Runner {
       : rule_(rule), no_pushdown_(no_pushdown), max_rows_(max_rows), query_(std::move(p.query)), catalog_(std::move(p.catalog)), where_(std::move(p.where)),
         exceptions_(std::move(p.exceptions)), exception_notes_(std::move(p.exception_notes)),
         exception_errors_(std::move(p.exception_errors)), mapping_notes_(std::move(p.mapping_notes)),
-        completions_(std::move(p.completions)) {}
+        completions_(std::move(p.completions)), prepared_notes_(std::move(p.query_notes)) {
+    for (const auto& c : query_.commands)
+      if (c.kind == esql::CommandKind::MvExpand) mv_fields_.push_back(c.field);
+  }
 
   Result<RunResult> run(DateTime now) override {
     const elastic::ElasticRule& rule = *rule_.elastic;
@@ -73,80 +76,174 @@ class EsqlRunner : public Runner {
     for (const auto& n : exception_notes_) out.notes.push_back(n);
     for (const auto& e : exception_errors_) out.errors.push_back(e);  // (as a kuery rule's: a search Elasticsearch would reject)
     for (auto& n : apply_esql_exceptions(exceptions_, catalog_, now)) out.notes.push_back(std::move(n));
-    auto r = esql::run_query(query_, catalog_, opts);
-    if (r.error) {
-      unsupported = r.error->unsupported;
-      return r.error->error;
-    }
-    const esql::RunOutput& res = *r.output;
-    for (const auto& w : res.warnings) out.notes.push_back("ES|QL warning: " + w);
-    for (const auto& n : res.notes) out.notes.push_back(n);
-    const esql::Page& p = res.page;
-    int id = p.find("_id"), index = p.find("_index"), version = p.find("_version");
-    std::set<std::string> seen;
-    std::size_t dupes = 0;
-    for (std::size_t row = 0; row < p.rows(); ++row) {
-      ordered_json j = ordered_json::object();
-      for (const auto& c : p.columns) j[c.name] = cell_value(c.type, c.cells[row]);
-      std::vector<std::string> sources;
-      Alert a;
-      std::int64_t o = p.origin[row];
-      if (o >= 0) {
-        std::size_t ix = static_cast<std::size_t>(o >> 32), rr = static_cast<std::size_t>(o & 0xffffffff);
-        const auto& idx = catalog_.indices()[ix];
-        a.body["index"] = idx.name;
-        auto streamed = res.source_lines.find(ix);
-        std::size_t line = 0;
-        if (streamed != res.source_lines.end()) line = rr < streamed->second.size() ? streamed->second[rr] : 0;
-        else if (rr < idx.lines.size()) line = idx.lines[rr];
-        if (line) {
-          sources.push_back(idx.file + ":" + std::to_string(line));
-          a.body["file"] = idx.file;
-          a.body["line"] = line;
-        }
+    for (const auto& n : prepared_notes_) out.notes.push_back(n);
+
+    // Kibana's ES|QL rule executor (esql.ts): requests of `query | limit max_signals + 1`, each
+    // without the documents earlier requests of the run and earlier runs returned (its
+    // excludedDocuments, sent as must_not ids), until a request returns fewer rows or the alerts
+    // reach max_signals. Rows become alerts by id: a document's (_id, _index and the values of the
+    // query's MV_EXPAND fields) or, for aggregating rows and rows without _id, the run's window and
+    // the row's position in its page, new in every run. An id created already (this run or an
+    // earlier one) is no new alert.
+    const std::int64_t max_alerts = std::max<std::int64_t>(rule.max_signals, 0);
+    const std::size_t page_size = static_cast<std::size_t>(max_alerts) + 1;
+    query_.appended_limit = page_size;
+    std::vector<std::vector<bool>> seen = seen_;  // per catalog index: documents not to read again
+    seen.resize(catalog_.indices().size());
+    const std::string run_key = out.window ? format_datetime(out.window->from) + format_datetime(out.window->to) : format_datetime(now);
+    std::set<std::string> listed;  // rows listed in out.rows (a document held back appears on two pages)
+    std::size_t dupes = 0, earlier = 0, pages = 0, total_rows = 0;
+    std::int64_t created = 0;
+    bool first = true, aggregating = false;
+    std::map<std::size_t, std::pair<std::size_t, std::size_t>> documents;
+    std::map<std::size_t, std::size_t> removed_by_exceptions, left_out_seen;
+    while (created <= max_alerts) {
+      for (std::size_t k = 0; k < seen.size(); ++k)
+        catalog_.exclude_seen(k, std::any_of(seen[k].begin(), seen[k].end(), [](bool b) { return b; })
+                                     ? std::make_shared<const std::vector<bool>>(seen[k]) : nullptr);
+      auto r = esql::run_query(query_, catalog_, opts);
+      if (r.error) {
+        unsupported = r.error->unsupported;
+        return r.error->error;
       }
-      if (j.contains("@timestamp") && j["@timestamp"].is_string()) a.body["time"] = j["@timestamp"];
-      out.rows.push_back(j);
-      out.provenance.push_back(sources);
-      // (Kibana de-duplicates by the row's _id: a row without one, a FORK branch's STATS row, is
-      // an alert of its own.)
-      if (!res.aggregating && id >= 0 && j["_id"].is_string() && !j["_id"].get<std::string>().empty()) {
-        std::string key = j["_id"].dump() + "|" + (index >= 0 ? j["_index"].dump() : "") + "|" + (version >= 0 ? j["_version"].dump() : "");
-        if (!seen.insert(key).second) {
+      const esql::RunOutput& res = *r.output;
+      ++pages;
+      if (first) {
+        for (const auto& w : res.warnings) out.notes.push_back("ES|QL warning: " + w);
+        for (const auto& n : res.notes) out.notes.push_back(n);
+        aggregating = res.aggregating;
+        documents = res.documents;
+        removed_by_exceptions = res.excluded;
+        left_out_seen = res.seen;
+      }
+      const esql::Page& p = res.page;
+      total_rows += p.rows();
+      const int id = p.find("_id"), index = p.find("_index");
+      if (first && !aggregating && p.rows() > 0 && id < 0)
+        out.warnings.push_back(
+            "the query's result has no _id column, so Kibana cannot tell its rows' documents apart: every row is an alert of its own in "
+            "every run (Kibana adds METADATA _id to a non-aggregating rule's query, but a DROP or RENAME of _id, or a query without FROM, "
+            "removes it again)");
+      first = false;
+      std::set<std::string> page_ids;
+      std::vector<Alert> candidates;
+      std::vector<std::int64_t> page_docs;  // origins of the rows with an _id, in order
+      for (std::size_t row = 0; row < p.rows(); ++row) {
+        ordered_json j = ordered_json::object();
+        for (const auto& c : p.columns) j[c.name] = cell_value(c.type, c.cells[row]);
+        std::vector<std::string> sources;
+        Alert a;
+        const std::int64_t o = p.origin[row];
+        std::string doc_index;
+        if (o >= 0) {
+          std::size_t ix = static_cast<std::size_t>(o >> 32), rr = static_cast<std::size_t>(o & 0xffffffff);
+          const auto& idx = catalog_.indices()[ix];
+          doc_index = idx.name;
+          a.body["index"] = idx.name;
+          auto streamed = res.source_lines.find(ix);
+          std::size_t line = 0;
+          if (streamed != res.source_lines.end()) line = rr < streamed->second.size() ? streamed->second[rr] : 0;
+          else if (rr < idx.lines.size()) line = idx.lines[rr];
+          if (line) {
+            sources.push_back(idx.file + ":" + std::to_string(line));
+            a.body["file"] = idx.file;
+            a.body["line"] = line;
+          }
+        }
+        if (j.contains("@timestamp") && j["@timestamp"].is_string()) a.body["time"] = j["@timestamp"];
+        const std::string key = std::to_string(o) + j.dump();
+        if (listed.insert(key).second) {
+          out.rows.push_back(j);
+          out.provenance.push_back(sources);
+        }
+        // The alert's id (generate_alert_id.ts).
+        const bool has_id = !aggregating && id >= 0 && j["_id"].is_string() && !j["_id"].get<std::string>().empty();
+        if (has_id) {
+          std::string ix_name = index >= 0 && j["_index"].is_string() && !j["_index"].get<std::string>().empty() ? j["_index"].get<std::string>() : doc_index;
+          a.id = "doc|" + j["_id"].get<std::string>() + "|" + ix_name;
+          if (!mv_fields_.empty()) {
+            // The MV_EXPAND fields' values when the result has them all, else the whole row.
+            bool all = std::all_of(mv_fields_.begin(), mv_fields_.end(), [&](const std::string& f) { return p.find(f) >= 0; });
+            if (all)
+              for (const auto& f : mv_fields_)
+                if (!j[f].is_null()) a.id += "|" + f + "=" + j[f].dump();
+            if (!all) a.id += "|row=" + j.dump();
+          }
+          if (o >= 0) page_docs.push_back(o);
+        } else {
+          a.id = "run|" + run_key + "|" + std::to_string(row);
+        }
+        if (!page_ids.insert(a.id).second) {  // (wrapEsqlAlerts keeps the first row of an id)
           ++dupes;
           continue;
         }
+        if (created_ids_.count(a.id)) {  // created by an earlier page or run: Kibana drops it as existing
+          ++earlier;
+          continue;
+        }
+        a.sources = sources;
+        a.body["sources"] = sources;
+        a.body["row"] = j;
+        candidates.push_back(std::move(a));
       }
-      if (static_cast<std::int64_t>(out.alerts.size()) >= rule.max_signals) {
+      // bulkCreate: at most the alerts left to max_signals; more is a truncation.
+      const bool truncated = static_cast<std::int64_t>(candidates.size()) > max_alerts - created;
+      for (auto& a : candidates) {
+        if (created >= max_alerts) break;
+        created_ids_.insert(a.id);
+        out.alerts.push_back(std::move(a));
+        ++created;
+      }
+      // updateExcludedDocuments: the page's documents are not read again, but for the last row's
+      // when the page is full (it may hold more rows: it comes again first).
+      const bool exhausted = p.rows() < page_size;
+      std::set<std::int64_t> distinct(page_docs.begin(), page_docs.end());
+      const std::int64_t held = !exhausted && distinct.size() > 1 && p.rows() > 0 ? p.origin[p.rows() - 1] : -1;
+      std::size_t newly = 0;
+      for (const std::int64_t o : distinct) {
+        if (o == held) continue;
+        auto& v = seen[static_cast<std::size_t>(o >> 32)];
+        const std::size_t rr = static_cast<std::size_t>(o & 0xffffffff);
+        if (v.size() <= rr) v.resize(rr + 1, false);
+        if (!v[rr]) ++newly;
+        v[rr] = true;
+      }
+      if (truncated) {
         out.capped = true;
-        continue;
+        break;
       }
-      a.sources = sources;
-      a.body["sources"] = sources;
-      a.body["row"] = j;
-      out.alerts.push_back(std::move(a));
+      if (exhausted) break;
+      if (!newly && candidates.empty()) break;  // (a full page of rows no request can leave out: no progress)
     }
+    seen_ = std::move(seen);
     out.alert = !out.alerts.empty();
     // What the FROM patterns read: the indices, their documents, those in the window.
     ordered_json indices = ordered_json::array();
-    std::size_t documents = 0, in_window = 0;
+    std::size_t docs_read = 0, in_window = 0;
     for (std::size_t ix = 0; ix < catalog_.indices().size(); ++ix) {
       const auto& idx = catalog_.indices()[ix];
       if (idx.file.empty()) continue;  // an empty index typed by ECS
-      auto counts = res.documents.find(ix);
-      if (counts == res.documents.end()) continue;  // not read by FROM
+      auto counts = documents.find(ix);
+      if (counts == documents.end()) continue;  // not read by FROM
       indices.push_back(idx.name);
-      documents += counts->second.first;
+      docs_read += counts->second.first;
       in_window += counts->second.second;
     }
     out.detail["indices"] = indices;
-    std::size_t removed = 0;  // documents in the window the exception items left out
-    for (const auto& [ix, n] : res.excluded) removed += n;
+    std::size_t removed = 0, already = 0;  // documents in the window the exception items left out; earlier runs returned
+    for (const auto& [ix, n] : removed_by_exceptions) removed += n;
+    for (const auto& [ix, n] : left_out_seen) already += n;
     if (removed) out.notes.push_back("the rule's exception items removed " + std::to_string(removed) + " document(s) in the window before the query ran");
-    out.detail["counts"] = {{"documents", documents}, {"in_window", in_window + removed}, {"matched", p.rows()}, {"suppressed", removed}};
-    out.detail["aggregating"] = res.aggregating;
-    out.detail["rows"] = p.rows();
+    if (already)
+      out.notes.push_back(std::to_string(already) + " document(s) in the window were returned by earlier runs and are left out of this run's requests "
+                          "(Kibana's excluded documents)");
+    out.detail["counts"] = {{"documents", docs_read}, {"in_window", in_window + removed + already}, {"matched", total_rows}, {"suppressed", removed}};
+    if (already) out.detail["counts"]["returned_by_earlier_runs"] = already;
+    out.detail["aggregating"] = aggregating;
+    out.detail["rows"] = total_rows;
     out.detail["duplicates"] = dupes;
+    out.detail["requests"] = pages;
+    if (earlier) out.detail["alerts_of_earlier_runs"] = earlier;
     return out;
   }
 
@@ -162,9 +259,53 @@ class EsqlRunner : public Runner {
   std::vector<std::string> exception_errors_;
   std::vector<std::string> mapping_notes_;
   std::shared_ptr<const std::vector<esql::CompletionAnswer>> completions_;
+  std::vector<std::string> prepared_notes_;  // what Kibana changed in the query (injected METADATA _id)
+  std::vector<std::string> mv_fields_;       // the query's top-level MV_EXPAND fields (alert ids)
+  // The state Kibana keeps between a rule's runs: the documents earlier requests returned (per
+  // catalog index, by position; its excludedDocuments) and the ids of the alerts created.
+  std::vector<std::vector<bool>> seen_;
+  std::set<std::string> created_ids_;
 };
 
 }  // namespace
+
+std::vector<std::string> inject_metadata_id(esql::Query& q) {
+  using esql::CommandKind;
+  std::vector<std::string> notes;
+  if (q.commands.empty() || q.commands[0].kind != CommandKind::From) return notes;  // (ROW: no FROM to upsert into)
+  for (const auto& c : q.commands)
+    if (c.kind == CommandKind::Stats) return notes;  // aggregating: no document alerts
+  std::vector<std::string> changed;
+  esql::Command& from = q.commands[0];
+  if (std::find(from.metadata.begin(), from.metadata.end(), "_id") == from.metadata.end()) {
+    from.metadata.push_back("_id");
+    changed.push_back("METADATA _id on FROM");
+  }
+  std::size_t keeps = 0;
+  for (std::size_t i = 1; i < q.commands.size(); ++i) {
+    esql::Command& c = q.commands[i];
+    bool stop = false;
+    if (c.kind == CommandKind::Drop)
+      for (const auto& pat : c.patterns) stop = stop || pat == "_id" || pat.find('*') != std::string::npos;
+    if (c.kind == CommandKind::Rename)
+      for (const auto& [old_name, new_name] : c.renames) stop = stop || old_name == "_id";
+    if (c.kind == CommandKind::Eval)
+      for (const auto& f : c.fields) stop = stop || f.name == "_id";
+    if (stop) break;
+    if (c.kind == CommandKind::Keep && std::find(c.patterns.begin(), c.patterns.end(), "_id") == c.patterns.end()) {
+      c.patterns.push_back("_id");
+      c.pattern_offsets.push_back(c.end);
+      ++keeps;
+    }
+  }
+  if (keeps) changed.push_back("_id appended to " + std::to_string(keeps) + " KEEP command" + (keeps > 1 ? "s" : ""));
+  if (changed.empty()) return notes;
+  std::string what;
+  for (const auto& w : changed) what += (what.empty() ? "" : ", ") + w;
+  notes.push_back("Kibana (9.4 and later) runs this non-aggregating query with " + what +
+                  ", so that its alerts are told apart by document (_id) within and across runs");
+  return notes;
+}
 
 Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& data) {
   const elastic::ElasticRule& e = *rule.elastic;
@@ -176,7 +317,10 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
   }
   auto q = esql::parse_query(e.query, where);
   if (!q) return q.error();
-  q->appended_limit = 10000;  // (Kibana's rule executor: `query | limit size`, paging up to max_signals alerts)
+  // Kibana's rule executor sends `query | limit max_signals + 1`, the query with METADATA _id
+  // added when it is non-aggregating.
+  q->appended_limit = static_cast<std::size_t>(std::max<std::int64_t>(e.max_signals, 0)) + 1;
+  std::vector<std::string> query_notes = inject_metadata_id(*q);
   auto types = load_field_types(data.mapping);
   if (!types) return types.error();
   esql::Catalog catalog;
@@ -215,7 +359,7 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);
     }
-  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, std::move(mapping_notes), nullptr};
+  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, std::move(mapping_notes), nullptr, std::move(query_notes)};
   if (!data.completions.empty()) {
     auto answers = esql::read_completion_answers(data.completions);
     if (!answers) return answers.error();

@@ -20,6 +20,9 @@ namespace rulelab::app {
 struct Alert {
   std::vector<std::string> sources;
   nlohmann::ordered_json body = nlohmann::ordered_json::object();
+  // Its identity across runs where Kibana derives it otherwise than from the source events (ES|QL
+  // rules: a document's _id, _index and MV_EXPAND values, or the run and row); empty: `sources`.
+  std::string id = {};
 };
 // The alert's source events as one key ("file:line;file:line;").
 inline std::string sources_key(const Alert& a) {

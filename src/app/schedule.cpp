@@ -25,6 +25,7 @@ namespace {
 // An alert's identity across runs: its source events; under alert suppression also its group's
 // terms (one event with an array value leads the alerts of several groups).
 std::string alert_key(const Alert& a) {
+  if (!a.id.empty()) return "id:" + a.id;
   std::string k = sources_key(a);
   if (auto it = a.body.find("suppression"); it != a.body.end() && it->contains("terms")) k += (*it)["terms"].dump();
   return k;
@@ -55,12 +56,15 @@ Result<ScheduleResult> run_schedule(const LoadedRule& rule, Runner& runner, Date
     }
     if (rule.family == Family::Elastic) {
       for (auto& a : r->alerts) {
-        if (!a.sources.empty() && !alerted.insert(alert_key(a)).second) {
+        if ((!a.sources.empty() || !a.id.empty()) && !alerted.insert(alert_key(a)).second) {
           ++run.duplicate_alerts;
           continue;
         }
         run.new_alerts.push_back(a);
       }
+      // (an ES|QL runner leaves out the alert ids its earlier runs created: Kibana's alerts index)
+      if (auto it = r->detail.find("alerts_of_earlier_runs"); it != r->detail.end() && it->is_number_unsigned())
+        run.duplicate_alerts += it->get<std::size_t>();
       run.alert = !run.new_alerts.empty();  // a run whose alerts all exist already creates none
     } else {
       run.alert = r->alert;

@@ -67,6 +67,11 @@ struct Index {
   // (the row ordinal of origin): FROM does not read them.
   std::shared_ptr<const std::vector<bool>> excluded_docs;
   bool excluded(std::size_t ordinal) const { return excluded_docs && ordinal < excluded_docs->size() && (*excluded_docs)[ordinal]; }
+  // Documents an earlier request of a rule's run, or an earlier run, returned (Kibana's ES|QL rule
+  // executor sends them as `must_not` ids with the next requests: its excludedDocuments): FROM
+  // does not read them either, and counts them apart.
+  std::shared_ptr<const std::vector<bool>> seen_docs;
+  bool seen(std::size_t ordinal) const { return seen_docs && ordinal < seen_docs->size() && (*seen_docs)[ordinal]; }
 };
 
 // The indices a query may read.
@@ -90,6 +95,10 @@ class Catalog {
   // Documents of index `index_no` FROM leaves out (Index::excluded_docs).
   void exclude_documents(std::size_t index_no, std::shared_ptr<const std::vector<bool>> docs) {
     if (index_no < indices_.size()) indices_[index_no].excluded_docs = std::move(docs);
+  }
+  // Documents of index `index_no` earlier requests returned (Index::seen_docs).
+  void exclude_seen(std::size_t index_no, std::shared_ptr<const std::vector<bool>> docs) {
+    if (index_no < indices_.size()) indices_[index_no].seen_docs = std::move(docs);
   }
   std::size_t unmapped_skipped() const { return unmapped_; }
 
@@ -164,8 +173,9 @@ struct RunOutput {
   std::map<std::size_t, std::vector<std::uint32_t>> source_lines;
   // Per index number that FROM read: its documents, and those in RunOptions::window.
   std::map<std::size_t, std::pair<std::size_t, std::size_t>> documents;
-  // Per index number: documents in the window that Index::excluded_docs left out.
-  std::map<std::size_t, std::size_t> excluded;
+  // Per index number: documents in the window that Index::excluded_docs left out; and those
+  // Index::seen_docs left out (not excluded_docs).
+  std::map<std::size_t, std::size_t> excluded, seen;
   // With RunOptions::trace: each command's effect on the traced document, and the output rows
   // that carry it (the rows themselves, or the groups it was aggregated into).
   std::vector<TraceStep> trace;

@@ -1036,7 +1036,7 @@ void append_rows(std::vector<Column>& cols, const Index& idx, const std::vector<
 
 Page source_page(const Command& c, const std::vector<const Index*>& all, const RunOptions& opts, std::vector<std::string>& names,
                  std::map<std::size_t, std::pair<std::size_t, std::size_t>>& documents, std::vector<std::string>& notes,
-                 std::map<std::size_t, std::size_t>& excluded) {
+                 std::map<std::size_t, std::size_t>& excluded, std::map<std::size_t, std::size_t>& seen) {
   Page out;
   std::vector<const Index*> chosen;
   std::vector<std::size_t> chosen_no;
@@ -1064,6 +1064,10 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
       }
       if (idx.excluded(r)) {
         ++excluded[chosen_no[ci]];
+        continue;
+      }
+      if (idx.seen(r)) {
+        ++seen[chosen_no[ci]];
         continue;
       }
       sel.push_back(r);
@@ -1651,7 +1655,7 @@ void run_command(const Query& q, std::size_t ci, Page& page, Warnings& warn, con
   const char* not_source = not_source_before(q, ci);
   EvalCtx ctx{page, warn, opts.now_ms, q.text, &all, not_source};
   switch (c.kind) {
-    case CommandKind::From: page = source_page(c, all, opts, out.index_names, out.documents, out.notes, out.excluded); break;
+    case CommandKind::From: page = source_page(c, all, opts, out.index_names, out.documents, out.notes, out.excluded, out.seen); break;
     case CommandKind::Row: {
       Page one;
       one.origin = {-1};
@@ -2158,7 +2162,9 @@ std::size_t result_cap(const std::vector<Command>& cmds) {
   return 1000;
 }
 
-std::size_t result_cap(const Query& q) { return q.appended_limit ? 10000 : result_cap(q.commands); }
+// A LIMIT appended by the caller (Kibana's `| limit max_signals + 1`) is the last LIMIT: at most
+// its rows, and never more than 10,000.
+std::size_t result_cap(const Query& q) { return q.appended_limit ? std::min<std::size_t>(q.appended_limit, 10000) : result_cap(q.commands); }
 
 void finish(Page& page, const RunOptions& opts, std::size_t cap) {
   if (opts.implicit_limit && page.rows() > cap) {
@@ -2328,7 +2334,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       if (src >= 0) page.columns.push_back(Column{name, type, std::move(chunk.columns[static_cast<std::size_t>(src)].cells)});
       else page.columns.push_back(Column{name, type, std::vector<Cell>(rows)});
     }
-    if (opts.window || idx.excluded_docs) {
+    if (opts.window || idx.excluded_docs || idx.seen_docs) {
       int ts = page.find("@timestamp");
       std::vector<std::size_t> sel;
       for (std::size_t r = 0; r < rows; ++r) {
@@ -2338,6 +2344,10 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
             ++out.excluded[chosen_no[k]];
             continue;
           }
+        }
+        if (idx.seen_docs && idx.seen(static_cast<std::size_t>(page.origin[r] & 0xffffffff))) {
+          ++out.seen[chosen_no[k]];
+          continue;
         }
         sel.push_back(r);
       }
@@ -2692,6 +2702,7 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
       return result;
     }
     l->excluded_docs = idx.excluded_docs;
+    l->seen_docs = idx.seen_docs;
     loaded.push_back(std::move(*l));
     // The documents' lines: the provenance of rows (Index::lines of the catalog's index is empty).
     out.source_lines[all.size()].assign(loaded.back().lines.begin(), loaded.back().lines.end());
@@ -2734,12 +2745,13 @@ RunResult run_query_as_written(const Query& q, const Catalog& catalog, const Run
       if (traced(cut).size() < before) {
         TraceStep step;
         step.command = q.commands.size();
-        step.text = "LIMIT " + std::to_string(cap) + " (implicit)";
+        step.text = q.appended_limit ? "| limit " + std::to_string(q.appended_limit) + " (appended by Kibana)" : "LIMIT " + std::to_string(cap) + " (implicit)";
         step.rows_before = before;
         step.rows_after = traced(cut).size();
-        step.note = cap == 1000           ? "the ES|QL API returns at most 1000 rows unless the query sets LIMIT; the event's row was not among them"
-                    : q.appended_limit ? "Kibana's rule executor appends `| limit` to the query, and the ES|QL API then returns at most 10,000 rows; the event's row was not among them"
-                                       : "the ES|QL API returns at most 10,000 rows whatever the query's LIMIT; the event's row was not among them";
+        step.note = q.appended_limit ? "Kibana's rule executor appends `| limit " + std::to_string(q.appended_limit) +
+                                           "` (max_signals + 1) to the query (the ES|QL API returns at most 10,000 rows); the event's row was not among those it returned"
+                    : cap == 1000 ? "the ES|QL API returns at most 1000 rows unless the query sets LIMIT; the event's row was not among them"
+                                  : "the ES|QL API returns at most 10,000 rows whatever the query's LIMIT; the event's row was not among them";
         out.trace.push_back(std::move(step));
       }
     }

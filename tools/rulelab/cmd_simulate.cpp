@@ -111,6 +111,9 @@ int run_simulate(const SimArgs& a) {
       j["duplicate_alerts"] = run.duplicate_alerts;
       j["capped"] = run.result->capped;
       if (run.result->detail.contains("alert_suppression")) j["alert_suppression"] = run.result->detail["alert_suppression"];
+      // ES|QL: documents in the window that earlier runs returned, left out of this run's requests
+      const auto counts = run.result->detail.value("counts", ordered_json::object());
+      if (counts.contains("returned_by_earlier_runs")) j["returned_by_earlier_runs"] = counts["returned_by_earlier_runs"];
     }
     runs.push_back(std::move(j));
   }
@@ -178,6 +181,10 @@ int run_simulate(const SimArgs& a) {
       const std::size_t in_run = as.value("suppressed", std::size_t{0}), earlier = as.value("added_to_earlier_alerts", std::size_t{0});
       if (in_run) supp += "; " + std::to_string(in_run) + " suppressed into its alerts";
       if (earlier) supp += "; " + std::to_string(earlier) + " suppressed into earlier alerts";
+    }
+    if (r.contains("returned_by_earlier_runs")) {
+      const std::size_t n = r["returned_by_earlier_runs"].get<std::size_t>();
+      supp += "; " + std::to_string(n) + " event" + (n == 1 ? "" : "s") + " left out: returned by earlier runs";
     }
     if (r.contains("duplicate_alerts") && (r["alert"].get<bool>() || r["duplicate_alerts"].get<std::size_t>() || !supp.empty())) {
       const std::size_t n = r["alerts"].size(), dup = r["duplicate_alerts"].get<std::size_t>();

@@ -60,7 +60,7 @@ ordered_json run_json(const app::LoadedRule& rule, const app::RunResult& r, bool
   for (const char* k : {"timestamp_field"})
     if (r.detail.contains(k)) o[k] = r.detail[k];
   o["now"] = format_datetime(r.now);
-  for (const char* k : {"indices", "ignored_indices", "kind", "counts", "columns"})
+  for (const char* k : {"indices", "ignored_indices", "kind", "counts", "columns", "aggregating", "requests", "duplicates", "alerts_of_earlier_runs"})
     if (r.detail.contains(k)) o[k] = r.detail[k];
   if (r.detail.contains("kind")) o["kind"] = r.detail["kind"];
   o["rows"] = r.rows;
