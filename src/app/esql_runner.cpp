@@ -13,6 +13,7 @@
 #include "kuery/matcher.hpp"
 #include "elastic/exceptions.hpp"
 
+#include <cmath>
 #include <map>
 #include <algorithm>
 #include <set>
@@ -91,7 +92,11 @@ class EsqlRunner : public Runner {
     std::vector<std::vector<bool>> seen = seen_;  // per catalog index: documents not to read again
     seen.resize(catalog_.indices().size());
     const std::string run_key = out.window ? format_datetime(out.window->from) + format_datetime(out.window->to) : format_datetime(now);
-    std::set<std::string> listed;  // rows listed in out.rows (a document held back appears on two pages)
+    std::set<std::string> run_ids;  // alert ids this run's pages created
+    // The document a full page held back comes again first on the next page: its rows there are
+    // listed once (how many of them the previous page listed).
+    std::int64_t held_doc = -1;
+    std::size_t held_rows = 0;
     std::size_t dupes = 0, earlier = 0, pages = 0, total_rows = 0;
     std::int64_t created = 0;
     bool first = true, aggregating = false;
@@ -128,6 +133,7 @@ class EsqlRunner : public Runner {
       std::set<std::string> page_ids;
       std::vector<Alert> candidates;
       std::vector<std::int64_t> page_docs;  // origins of the rows with an _id, in order
+      std::size_t relisted = 0;  // rows of the held-back document not listed again
       for (std::size_t row = 0; row < p.rows(); ++row) {
         ordered_json j = ordered_json::object();
         for (const auto& c : p.columns) j[c.name] = cell_value(c.type, c.cells[row]);
@@ -151,8 +157,9 @@ class EsqlRunner : public Runner {
           }
         }
         if (j.contains("@timestamp") && j["@timestamp"].is_string()) a.body["time"] = j["@timestamp"];
-        const std::string key = std::to_string(o) + j.dump();
-        if (listed.insert(key).second) {
+        if (o >= 0 && o == held_doc && relisted < held_rows) {
+          ++relisted;
+        } else {
           out.rows.push_back(j);
           out.provenance.push_back(sources);
         }
@@ -162,22 +169,30 @@ class EsqlRunner : public Runner {
           std::string ix_name = index >= 0 && j["_index"].is_string() && !j["_index"].get<std::string>().empty() ? j["_index"].get<std::string>() : doc_index;
           a.id = "doc|" + j["_id"].get<std::string>() + "|" + ix_name;
           if (!mv_fields_.empty()) {
-            // The MV_EXPAND fields' values when the result has them all, else the whole row.
+            // The MV_EXPAND fields' values when the result has them all (get_mv_expand_usage.ts),
+            // those JavaScript takes as true only (`filter(Boolean)`: no null, false, 0 or ""),
+            // else the whole event (its document and row).
             bool all = std::all_of(mv_fields_.begin(), mv_fields_.end(), [&](const std::string& f) { return p.find(f) >= 0; });
-            if (all)
-              for (const auto& f : mv_fields_)
-                if (!j[f].is_null()) a.id += "|" + f + "=" + j[f].dump();
-            if (!all) a.id += "|row=" + j.dump();
+            if (all) {
+              for (const auto& f : mv_fields_) {
+                const ordered_json& v = j[f];
+                const bool falsy = v.is_null() || (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v.get<double>() == 0) ||
+                                   (v.is_number_float() && std::isnan(v.get<double>())) || (v.is_string() && v.get<std::string>().empty());
+                if (!falsy) a.id += "|" + v.dump();
+              }
+            } else {
+              a.id += "|event=" + std::to_string(o) + j.dump();
+            }
           }
           if (o >= 0) page_docs.push_back(o);
         } else {
           a.id = "run|" + run_key + "|" + std::to_string(row);
         }
-        if (!page_ids.insert(a.id).second) {  // (wrapEsqlAlerts keeps the first row of an id)
+        if (!page_ids.insert(a.id).second || run_ids.count(a.id)) {  // (one alert per id: the first row's)
           ++dupes;
           continue;
         }
-        if (created_ids_.count(a.id)) {  // created by an earlier page or run: Kibana drops it as existing
+        if (skip_earlier_alerts && created_ids_.count(a.id)) {  // created by an earlier run: Kibana drops it as existing
           ++earlier;
           continue;
         }
@@ -190,7 +205,7 @@ class EsqlRunner : public Runner {
       const bool truncated = static_cast<std::int64_t>(candidates.size()) > max_alerts - created;
       for (auto& a : candidates) {
         if (created >= max_alerts) break;
-        created_ids_.insert(a.id);
+        run_ids.insert(a.id);
         out.alerts.push_back(std::move(a));
         ++created;
       }
@@ -199,6 +214,8 @@ class EsqlRunner : public Runner {
       const bool exhausted = p.rows() < page_size;
       std::set<std::int64_t> distinct(page_docs.begin(), page_docs.end());
       const std::int64_t held = !exhausted && distinct.size() > 1 && p.rows() > 0 ? p.origin[p.rows() - 1] : -1;
+      held_doc = held;
+      held_rows = held < 0 ? 0 : static_cast<std::size_t>(std::count(p.origin.begin(), p.origin.end(), held));
       std::size_t newly = 0;
       for (const std::int64_t o : distinct) {
         if (o == held) continue;
@@ -215,7 +232,9 @@ class EsqlRunner : public Runner {
       if (exhausted) break;
       if (!newly && candidates.empty()) break;  // (a full page of rows no request can leave out: no progress)
     }
+    // The rule's state for its next run, kept only from a run that completed.
     seen_ = std::move(seen);
+    created_ids_.insert(run_ids.begin(), run_ids.end());
     out.alert = !out.alerts.empty();
     // What the FROM patterns read: the indices, their documents, those in the window.
     ordered_json indices = ordered_json::array();

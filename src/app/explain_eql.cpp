@@ -551,6 +551,7 @@ EqlExplanation explain_eql(const LoadedRule& given, const DataOptions& data, con
     EqlExplanation x;
     x.now = now;
     x.status = ExplainStatus::Failed;
+    if (capped) x.messages.push_back("warning: " + *capped);
     x.messages.push_back(loaded.path + ": " + e.message);
     return x;
   }

@@ -97,6 +97,10 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
       if (r < run->alerts.size()) x.alerts.push_back(r + 1);
   }
   x.led_to_alert = !x.alerts.empty();
+  // The traced run is one request (`| limit max_signals + 1`): an event a later request of the run
+  // returned (Kibana pages without the documents earlier pages returned) passed that limit.
+  if (x.led_to_alert)
+    std::erase_if(x.steps, [](const esql::TraceStep& s) { return s.text.rfind("| limit ", 0) == 0 && s.rows_after == 0; });
   // Alert suppression: the alerts above are those the event is (their sources); the fate says
   // whether another event's alert counted it instead (aggregating rows have no source: no fate).
   const std::optional<std::string> fate = suppression_fate(*run, source, x.led_to_alert);
@@ -138,6 +142,10 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
   } else if (fate) {
     x.verdict = std::string(x.led_to_alert ? "alert: " : "no alert: ") + "the event " +
                 (out.aggregating ? "was aggregated into result row(s) " : "is result row(s) ") + list(x.result_rows) + "; " + *fate;
+  } else if (x.led_to_alert && x.result_rows.empty()) {
+    x.verdict = "alert: a later request of the run returned the event (Kibana asks again, without the documents the first `| limit " +
+                std::to_string(prepared->query.appended_limit) + "` returned, while the alerts stay below max_signals): alert(s) " +
+                list(x.alerts) + " of " + std::to_string(x.alert_count);
   } else if (x.led_to_alert) {
     x.verdict = std::string("alert: the event ") + (out.aggregating ? "was aggregated into result row(s) " : "is result row(s) ") +
                 list(x.result_rows) + ", alert(s) " + list(x.alerts) + " of " + std::to_string(x.alert_count);

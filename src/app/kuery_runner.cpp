@@ -1,6 +1,7 @@
 // Elastic rules written in Kibana KQL (query, threshold, new_terms) on the kuery engine.
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 
@@ -162,14 +163,38 @@ class KueryRunner : public Runner {
     out.warnings = rule_.warnings;
     for (const auto& w : docs_.warnings) out.warnings.push_back(w);
     out.reads = docs_.reads;
-    const kuery::ElasticRunResult r =
+    kuery::ElasticRunResult r =
         kuery::run_elastic_rule(rule, rule_.text, docs_.indices, types_, now, Deadline::after(data_.limits.timeout_seconds));
+    // A custom query rule pages through its matches in time order (searchAfterAndBulkCreate) and
+    // bulkCreate drops the alerts that exist already before it counts max_signals: a run takes
+    // the first max_signals matches that no earlier run of this schedule alerted on, so a busy
+    // rule's next run alerts on what the earlier one's max_signals left.
+    std::size_t earlier = 0;
+    if ((rule.type == elastic::RuleType::Query || rule.type == elastic::RuleType::SavedQuery) && skip_earlier_alerts && !created_.empty()) {
+      const std::size_t cap = rule.max_signals > 0 ? static_cast<std::size_t>(rule.max_signals) : 0;
+      r.alerts.clear();
+      r.capped = false;
+      for (const auto& h : r.hits) {
+        if (created_.count(h.doc)) {
+          ++earlier;
+          continue;
+        }
+        if (r.alerts.size() >= cap) {
+          r.capped = true;
+          break;
+        }
+        r.alerts.push_back({h.index, h.doc, h.time, nlohmann::json::object()});
+      }
+    }
+    for (const auto& a : r.alerts)
+      if (a.doc) created_.insert(a.doc);
     out.window = elastic_window(r.from, r.to, r.timestamp_field);
     out.detail["rule_id"] = rule.rule_id;
     out.detail["type"] = rule.type_name;
     out.detail["language"] = std::string(elastic::to_string(rule.language));
     out.detail["max_signals"] = rule.max_signals;
     fill_kuery_result(r, out, light_alerts);
+    if (earlier) out.detail["alerts_of_earlier_runs"] = earlier;
     if (explain_misses && out.rows.empty() && r.docs_in_window < r.docs_total && out.errors.empty()) {
       if (auto events = event_times(rule_, data_.data)) out.missed = window_miss(*events, *out.window);
     }
@@ -181,6 +206,8 @@ class KueryRunner : public Runner {
   const DataOptions& data_;
   ElasticDocs docs_;
   elastic::FieldTypes types_;
+  // The documents this runner's earlier runs alerted on (Kibana's alerts index, for a schedule).
+  std::set<const kuery::DocRef*> created_;
 };
 
 }  // namespace

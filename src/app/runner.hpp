@@ -48,8 +48,9 @@ struct DataOptions {
 };
 
 // Caps an Elastic rule's max_signals at `alerts_max`, as Kibana's security rule executor does
-// before every run (getRuleRangeTuples: the smaller of the two). Returns the warning Kibana
-// records with the run's "partial failure" status when it lowered the rule's value, else nullopt.
+// before every run (getRuleRangeTuples: the smaller of the two, for every rule type but EQL, whose
+// executor searches with the rule's own value). Returns the warning Kibana records with the run's
+// "partial failure" status when the rule's value is above the limit, else nullopt.
 std::optional<std::string> cap_max_signals(LoadedRule& rule, std::int64_t alerts_max);
 
 // The data specs given on the command line (NAME=FILE or FILE), named by the one rule.
@@ -68,6 +69,10 @@ class Runner {
   // Alert bodies may refer to their result row (body["row_index"] into RunResult::rows) instead of
   // holding a copy of the document: set by the alert suppression wrapper, which fills the alerts it keeps.
   bool light_alerts = false;
+  // Elastic: a run leaves out the alerts an earlier run of this runner created before it counts
+  // max_signals (Kibana's bulkCreate drops existing alert ids). Off under alert suppression, whose
+  // wrapper decides what the earlier alerts take.
+  bool skip_earlier_alerts = true;
 };
 
 // A runner for `rule`. `span`: the earliest and latest `now` the runner will be asked for; the data

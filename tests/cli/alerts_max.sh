@@ -36,9 +36,14 @@ check "--alerts-max 0: no cap" 'alerts:  1200' "$(alerts "$tmp/kuery.ndjson" "${
 out=$("$RULELAB" run "$tmp/kuery100.ndjson" "${data[@]}" 2>&1)
 check "max_signals 100 under the cap: 100" 'alerts:  100' "$(grep '^alerts:' <<<"$out")"
 check "max_signals 100: no warning" "0" "$(grep -c 'Kibana alerting limit' <<<"$out")"
+# ... but Kibana's EQL executor searches with the rule's own max_signals (eql.ts: `size:
+# ruleParams.maxSignals`) and bulk-creates every alert without a maximum: the warning is recorded,
+# all 1,200 are written
 out=$("$RULELAB" run "$tmp/eql.ndjson" "${data[@]}" 2>&1)
-check "EQL, max_signals 10000: 1,000" $'\n1000 events\n' "$out"
-check "EQL: the header gives the cap that applies" 'max_signals 1000,' "$out"
+check "EQL, max_signals 10000: all 1,200" $'\n1200 events\n' "$out"
+check "EQL: Kibana's warning all the same" 'greater than the Kibana alerting limit (1000)' "$out"
+check "EQL: why it is not applied" "its EQL executor searches with the rule's own max_signals (10000)" "$out"
+check "EQL: the header gives the rule's value" 'max_signals 10000,' "$out"
 check "ES|QL, max_signals 5000: 1,000" 'alerts:  1000' "$(alerts "$tmp/esql.ndjson" "${data[@]}")"
 check "ES|QL, --alerts-max 2000: 1,200" 'alerts:  1200' "$(alerts "$tmp/esql.ndjson" "${data[@]}" --alerts-max 2000)"
 check "run --format json: max_signals as run" '"max_signals": 1000' "$("$RULELAB" run "$tmp/kuery.ndjson" "${data[@]}" --format json 2>/dev/null)"

@@ -29,7 +29,8 @@ check "injection: _id in the rows" '"_id":"1"' "$out"
 out=$(sim "$tmp/plain.ndjson" "$tmp/two.ndjson")
 check "injection: first run" '14:05:00Z  window [2026-09-03T13:55:00Z, 2026-09-03T14:05:00Z]  2 events  ALERT (2 new alerts)' "$out"
 check "injection: the overlapping run leaves the documents out" '14:10:00Z  window [2026-09-03T14:00:00Z, 2026-09-03T14:10:00Z]  2 events  - (2 events left out: returned by earlier runs)' "$out"
-check "injection: 2 alerts in all" 'runs, 1 alerting' "$out"
+out=$(sim "$tmp/plain.ndjson" "$tmp/two.ndjson" --format json)
+check "injection: 2 alerts in all" 'alerts=2' "alerts=$(jq '[.runs[].alerts | length] | add' <<<"$out")"
 
 # 2. A DROP of _* removes _id again: no row can be told apart, every run alerts anew (Kibana
 # warns that _id is missing)
@@ -74,5 +75,35 @@ out=$(sim "$tmp/agg.ndjson" "$tmp/fails.ndjson")
 check "STATS: first run" '14:05:00Z  window [2026-09-03T13:55:00Z, 2026-09-03T14:05:00Z]  3 events  ALERT (1 new alert)' "$out"
 check "STATS: the overlapping run alerts again" '14:10:00Z  window [2026-09-03T14:00:00Z, 2026-09-03T14:10:00Z]  4 events  ALERT (1 new alert)' "$out"
 out=$("$RULELAB" run "$tmp/agg.ndjson" --data "logs-test-default=$tmp/fails.ndjson" --now 2026-09-03T14:05:00Z 2>&1)
-check "STATS: no METADATA injected" '0' "$(grep -c 'METADATA _id on FROM' <<<"$out")"
+check "STATS: no METADATA injected" 'count=0' "count=$(grep -c 'METADATA _id on FROM' <<<"$out")"
+# 6. Pages of one run: 500 documents expanded into 1,500 rows, MV_EXPAND's field not kept (a
+# document's rows are one alert). The first request (1,001 rows) makes 334 alerts; the second,
+# without those documents but the last, makes the rest. Its repeated rows are no alert of an
+# earlier run, and the run lists each row once.
+for i in $(seq 1 500); do echo "{\"@timestamp\":\"2026-09-03T14:10:00Z\",\"f\":[1,2,3],\"n\":$i}"; done >"$tmp/mv.ndjson"
+rule "$tmp/mv-rule.ndjson" mv 'FROM logs-* METADATA _id, _version, _index | MV_EXPAND f | KEEP _id, n' 1000
+mvdata=(--data "logs-t-default=$tmp/mv.ndjson")
+out=$("$RULELAB" run "$tmp/mv-rule.ndjson" "${mvdata[@]}" --now 2026-09-03T14:15:00Z --format json 2>/dev/null)
+check "pages: alerts, rows, requests" '500 1500 2 null' "$(jq -r '"\(.alerts | length) \(.rows | length) \(.requests) \(.alerts_of_earlier_runs)"' <<<"$out")"
+out=$("$RULELAB" simulate "$tmp/mv-rule.ndjson" "${mvdata[@]}" --from 2026-09-03T14:15:00Z --to 2026-09-03T14:15:00Z 2>&1)
+check "pages: one run, nothing 'already alerted'" $'500 events  ALERT (500 new alerts)\n' "$out"
+# explain: the 450th document's rows came on the second request
+out=$("$RULELAB" explain "$tmp/mv-rule.ndjson" "${mvdata[@]}" --now 2026-09-03T14:15:00Z --event 450 2>&1)
+check "pages: explain names the later request" 'alert: a later request of the run returned the event' "$out"
+check "pages: explain, the alert" 'alert(s) 450 of 500' "$out"
+# Two equal rows of one document are two rows, one alert (equal MV_EXPAND values: one id)
+echo '{"@timestamp":"2026-09-03T14:10:00Z","f":[1,1],"n":1}' >"$tmp/dup.ndjson"
+rule "$tmp/dup-rule.ndjson" dup 'FROM logs-* | MV_EXPAND f | KEEP n, f' 100
+out=$("$RULELAB" run "$tmp/dup-rule.ndjson" --data "logs-t-default=$tmp/dup.ndjson" --now 2026-09-03T14:15:00Z --format json 2>/dev/null)
+check "equal rows: two rows, one alert" '2 1' "$(jq -r '"\(.rows | length) \(.alerts | length)"' <<<"$out")"
+
+# 7. Alert suppression: Kibana caps the grouped alerts, not the rows: 150 logins of one user with
+# max_signals 100 are one alert that suppressed 149 events
+for i in $(seq 1 150); do
+  printf '{"@timestamp":"2026-09-03T14:%02d:%02dZ","event":{"action":"login"},"user":{"name":"u1"}}\n' $((i / 60)) $((i % 60))
+done >"$tmp/one-user.ndjson"
+printf '{"id":"r","rule_id":"supp","name":"supp","type":"esql","language":"esql","query":"FROM logs-* | WHERE event.action == \\"login\\" | KEEP @timestamp, user.name","from":"now-10m","interval":"5m","max_signals":100,"risk_score":21,"severity":"low","alert_suppression":{"group_by":["user.name"],"missing_fields_strategy":"suppress"}}\n' >"$tmp/supp.ndjson"
+out=$("$RULELAB" run "$tmp/supp.ndjson" --data "logs-test-default=$tmp/one-user.ndjson" --now 2026-09-03T14:05:00Z 2>&1)
+check "suppression: one alert, not capped" $'\nalerts:  1\n' "$out"
+check "suppression: 149 suppressed" '149 more event(s) suppressed' "$out"
 exit $fail

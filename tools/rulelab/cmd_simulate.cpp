@@ -86,6 +86,7 @@ int run_simulate(const SimArgs& a) {
   for (const auto& run : sched->runs) {
     if (!run.result) continue;
     for (const auto& w : run.result->warnings) {
+      if (std::find(rule.warnings.begin(), rule.warnings.end(), w) != rule.warnings.end()) continue;  // (said once, above)
       auto it = std::find_if(run_warnings.begin(), run_warnings.end(), [&w](const auto& x) { return x.first == w; });
       if (it == run_warnings.end()) run_warnings.emplace_back(w, 1);
       else ++it->second;
