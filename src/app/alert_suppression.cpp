@@ -104,10 +104,11 @@ ordered_json terms_json(const std::vector<std::string>& fields, const std::vecto
 
 constexpr std::size_t kListed = 20;  // suppressed events listed per alert
 
-void add_listed(ordered_json& list, std::size_t& count, const Alert& a) {
+void add_listed(ordered_json& list, std::size_t& count, const Alert& a, std::vector<std::string>& all) {
   ++count;
   if (list.size() < kListed)
     for (const auto& s : a.sources) list.push_back(s);
+  all.insert(all.end(), a.sources.begin(), a.sources.end());
 }
 
 std::string span_text(const elastic::AlertSuppression& s) {
@@ -264,7 +265,7 @@ void AlertSuppressor::composite(RunResult& r, DateTime window_from) {
     ordered_json listed = ordered_json::array();
     std::size_t count = 0;
     for (std::size_t m : b->members)
-      if (m != rep) add_listed(listed, count, r.alerts[m]);
+      if (m != rep) add_listed(listed, count, r.alerts[m], a.folded);
     const ordered_json terms = terms_json(s_.group_by, b->values);
     a.body["suppression"] = {{"terms", terms},
                              {"docs_count", count},
@@ -326,6 +327,7 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
     ordered_json terms, listed = ordered_json::array();
     std::size_t count = 0;
     DateTime start{}, end{};
+    std::vector<std::string> folded;  // every event the group's alert counts
   };
   std::map<std::string, Group> groups;
   std::vector<std::string> group_order;
@@ -359,7 +361,7 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
       key = ordered_json(sorted).dump();
     }
     if (auto g = groups.find(key); g != groups.end()) {
-      add_listed(g->second.listed, g->second.count, a);
+      add_listed(g->second.listed, g->second.count, a, g->second.folded);
       g->second.end = DateTime{std::max(g->second.end.ticks, times[i].ticks)};
       continue;
     }
@@ -379,7 +381,7 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
         continue;
       }
     }
-    groups[key] = Group{i, terms_json(s_.group_by, values), ordered_json::array(), 0, times[i], times[i]};
+    groups[key] = Group{i, terms_json(s_.group_by, values), ordered_json::array(), 0, times[i], times[i], {}};
     group_order.push_back(key);
   }
   std::vector<Alert> out;
@@ -396,6 +398,7 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
                              {"start", format_datetime(g.start)},
                              {"end", format_datetime(g.end)},
                              {"suppressed_events", g.listed}};
+    a.folded = g.folded;
     open_[key] = Open{g.terms, r.now, g.end, static_cast<std::int64_t>(g.count)};
     if (!a.sources.empty()) alerted_.insert(sources_key(a));
     out.push_back(std::move(a));
@@ -439,8 +442,8 @@ std::optional<std::string> suppression_fate(const RunResult& r, const std::strin
              terms_text(sup["terms"]) + "), which counts " + sup["docs_count"].dump() + " more";
     }
     if (!sup.is_null())
-      for (const auto& s : sup["suppressed_events"])
-        if (s.is_string() && s.get<std::string>() == source) {
+      for (const auto& s : a.folded)
+        if (s == source) {
           led = false;
           return "alert suppression by " + by + " folds it into alert " + std::to_string(i + 1) + " (the event " +
                  (a.sources.empty() ? std::string("-") : a.sources.front()) + ", group " + terms_text(sup["terms"]) +

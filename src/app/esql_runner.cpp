@@ -96,13 +96,14 @@ class EsqlRunner : public Runner {
     // The document a full page held back comes again first on the next page: its rows there are
     // listed once (how many of them the previous page listed).
     std::int64_t held_doc = -1;
-    std::size_t held_rows = 0;
+    std::multiset<std::string> held_rows;  // its rows the previous page listed (their JSON)
+    std::set<std::string> counted_earlier;  // ids of earlier runs already counted in `earlier`
     std::size_t dupes = 0, earlier = 0, pages = 0, total_rows = 0;
     std::int64_t created = 0;
     bool first = true, aggregating = false;
     std::map<std::size_t, std::pair<std::size_t, std::size_t>> documents;
     std::map<std::size_t, std::size_t> removed_by_exceptions, left_out_seen;
-    while (created <= max_alerts) {
+    while (!cap_alerts || created <= max_alerts) {
       for (std::size_t k = 0; k < seen.size(); ++k)
         catalog_.exclude_seen(k, std::any_of(seen[k].begin(), seen[k].end(), [](bool b) { return b; })
                                      ? std::make_shared<const std::vector<bool>>(seen[k]) : nullptr);
@@ -157,7 +158,9 @@ class EsqlRunner : public Runner {
           }
         }
         if (j.contains("@timestamp") && j["@timestamp"].is_string()) a.body["time"] = j["@timestamp"];
-        if (o >= 0 && o == held_doc && relisted < held_rows) {
+        const std::string row_text = j.dump();
+        if (o >= 0 && o == held_doc && held_rows.count(row_text)) {
+          held_rows.erase(held_rows.find(row_text));
           ++relisted;
         } else {
           out.rows.push_back(j);
@@ -193,7 +196,7 @@ class EsqlRunner : public Runner {
           continue;
         }
         if (skip_earlier_alerts && created_ids_.count(a.id)) {  // created by an earlier run: Kibana drops it as existing
-          ++earlier;
+          if (counted_earlier.insert(a.id).second) ++earlier;
           continue;
         }
         a.sources = sources;
@@ -202,9 +205,10 @@ class EsqlRunner : public Runner {
         candidates.push_back(std::move(a));
       }
       // bulkCreate: at most the alerts left to max_signals; more is a truncation.
-      const bool truncated = static_cast<std::int64_t>(candidates.size()) > max_alerts - created;
+      // (Under alert suppression the suppressor caps the grouped alerts: every candidate goes on.)
+      const bool truncated = cap_alerts && static_cast<std::int64_t>(candidates.size()) > max_alerts - created;
       for (auto& a : candidates) {
-        if (created >= max_alerts) break;
+        if (cap_alerts && created >= max_alerts) break;
         run_ids.insert(a.id);
         out.alerts.push_back(std::move(a));
         ++created;
@@ -215,7 +219,15 @@ class EsqlRunner : public Runner {
       std::set<std::int64_t> distinct(page_docs.begin(), page_docs.end());
       const std::int64_t held = !exhausted && distinct.size() > 1 && p.rows() > 0 ? p.origin[p.rows() - 1] : -1;
       held_doc = held;
-      held_rows = held < 0 ? 0 : static_cast<std::size_t>(std::count(p.origin.begin(), p.origin.end(), held));
+      held_rows.clear();
+      if (held >= 0)
+        for (std::size_t row = 0; row < p.rows(); ++row)
+          if (p.origin[row] == held) {
+            ordered_json j = ordered_json::object();
+            for (const auto& c : p.columns) j[c.name] = cell_value(c.type, c.cells[row]);
+            held_rows.insert(j.dump());
+          }
+      total_rows -= relisted;
       std::size_t newly = 0;
       for (const std::int64_t o : distinct) {
         if (o == held) continue;

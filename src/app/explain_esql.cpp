@@ -97,10 +97,14 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
       if (r < run->alerts.size()) x.alerts.push_back(r + 1);
   }
   x.led_to_alert = !x.alerts.empty();
-  // The traced run is one request (`| limit max_signals + 1`): an event a later request of the run
-  // returned (Kibana pages without the documents earlier pages returned) passed that limit.
-  if (x.led_to_alert)
-    std::erase_if(x.steps, [](const esql::TraceStep& s) { return s.text.rfind("| limit ", 0) == 0 && s.rows_after == 0; });
+  // The traced run is the run's first request (`| limit max_signals + 1`). An event that only a
+  // later request returned (Kibana asks again without the documents earlier pages returned) was
+  // dropped by no command of the run: its rows are among the run's.
+  bool in_run = false;
+  for (const auto& prov : run->provenance) in_run = in_run || std::find(prov.begin(), prov.end(), source) != prov.end();
+  const bool later = in_run && x.result_rows.empty();
+  const std::string later_text = "a later request of the run returned the event (Kibana asks again, without the documents the first `| limit " +
+                                 std::to_string(prepared->query.appended_limit) + "` returned, while its alerts stay below max_signals)";
   // Alert suppression: the alerts above are those the event is (their sources); the fate says
   // whether another event's alert counted it instead (aggregating rows have no source: no fate).
   const std::optional<std::string> fate = suppression_fate(*run, source, x.led_to_alert);
@@ -118,7 +122,7 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
     if (v.size() > 10) s += ", ...";
     return s;
   };
-  if (stop) {
+  if (stop && !later) {
     const bool group = stop->command > 0 && std::any_of(x.steps.begin(), x.steps.end(), [&](const esql::TraceStep& s) {
       return &s < stop && s.note.rfind("aggregated into", 0) == 0;
     });
@@ -140,12 +144,15 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
         }
     }
   } else if (fate) {
-    x.verdict = std::string(x.led_to_alert ? "alert: " : "no alert: ") + "the event " +
-                (out.aggregating ? "was aggregated into result row(s) " : "is result row(s) ") + list(x.result_rows) + "; " + *fate;
-  } else if (x.led_to_alert && x.result_rows.empty()) {
-    x.verdict = "alert: a later request of the run returned the event (Kibana asks again, without the documents the first `| limit " +
-                std::to_string(prepared->query.appended_limit) + "` returned, while the alerts stay below max_signals): alert(s) " +
-                list(x.alerts) + " of " + std::to_string(x.alert_count);
+    x.verdict = std::string(x.led_to_alert ? "alert: " : "no alert: ") +
+                (later ? later_text : std::string("the event ") + (out.aggregating ? "was aggregated into result row(s) " : "is result row(s) ") +
+                                          list(x.result_rows)) +
+                "; " + *fate;
+  } else if (later && x.led_to_alert) {
+    x.verdict = "alert: " + later_text + ": alert(s) " + list(x.alerts) + " of " + std::to_string(x.alert_count);
+  } else if (later) {
+    x.verdict = "no alert: " + later_text + ", but its row made no new alert (an id made already, or past max_signals (" +
+                std::to_string(rule.max_signals) + "))";
   } else if (x.led_to_alert) {
     x.verdict = std::string("alert: the event ") + (out.aggregating ? "was aggregated into result row(s) " : "is result row(s) ") +
                 list(x.result_rows) + ", alert(s) " + list(x.alerts) + " of " + std::to_string(x.alert_count);

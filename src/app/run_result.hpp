@@ -23,6 +23,8 @@ struct Alert {
   // Its identity across runs where Kibana derives it otherwise than from the source events (ES|QL
   // rules: a document's _id, _index and MV_EXPAND values, or the run and row); empty: `sources`.
   std::string id = {};
+  // Alert suppression: every event the alert counts (its body lists the first 20), for explain.
+  std::vector<std::string> folded = {};
 };
 // The alert's source events as one key ("file:line;file:line;").
 inline std::string sources_key(const Alert& a) {

@@ -36,10 +36,7 @@ Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const D
   auto copy = std::make_unique<LoadedRule>(rule);
   std::int64_t cap = e.max_signals;
   if (mode == SuppressionMode::Composite) cap = std::int64_t{1} << 40;
-  // ES|QL: Kibana's bulkCreateSuppressedAlertsInMemory caps the grouped alerts, and the executor
-  // asks for more pages while they stay below max_signals: the copy reads every row one request
-  // returns (at most 10,000), and the suppressor caps the groups.
-  else if (e.type == elastic::RuleType::Esql) cap = std::int64_t{1} << 40;
+
   else if (e.type == elastic::RuleType::NewTerms || e.type == elastic::RuleType::ThreatMatch)
     cap = 5 * std::clamp<std::int64_t>(e.max_signals, 1, std::int64_t{1} << 40);
   copy->elastic->max_signals = cap;
@@ -48,14 +45,20 @@ Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const D
   auto inner = make_rule_runner(*copy, data, span);
   if (!inner) return inner.error();
   (*inner)->skip_earlier_alerts = false;  // (the suppressor decides what earlier alerts take)
+  // ES|QL: the requests page by the rule's max_signals as without suppression, and Kibana's
+  // bulkCreateSuppressedAlertsInMemory caps the grouped alerts: the suppressor does.
+  if (e.type == elastic::RuleType::Esql) (*inner)->cap_alerts = false;
   elastic::AlertSuppression s = *e.alert_suppression;
   if (mode == SuppressionMode::Threshold) {  // grouped by the threshold's fields
     s.group_by = e.threshold ? e.threshold->field : std::vector<std::string>{};
     s.suppress_missing = true;
   }
+  // The grouped alerts are capped by the run's max_signals within Kibana's alerting limit (an EQL
+  // rule's max_signals is not lowered: its search takes the rule's own value).
+  const std::int64_t group_cap = data.alerts_max > 0 ? std::min(e.max_signals, data.alerts_max) : e.max_signals;
   auto wrapped = make_suppressing_runner(std::move(copy), std::move(*inner),
-                                         std::make_unique<AlertSuppressor>(std::move(s), mode, std::max<std::int64_t>(e.max_signals, 1)),
-                                         e.max_signals);
+                                         std::make_unique<AlertSuppressor>(std::move(s), mode, std::max<std::int64_t>(group_cap, 1)),
+                                         group_cap);
   if (span) wrapped->explain_misses = false;
   return wrapped;
 }
@@ -115,6 +118,9 @@ std::optional<std::string> cap_max_signals(LoadedRule& rule, std::int64_t alerts
   // Kibana's EQL executor searches with the rule's own max_signals (`size: ruleParams.maxSignals`)
   // and writes every alert the search returns (bulkCreate without a maximum): the warning is
   // recorded, the cap is not applied.
+  if (rule.kind == Kind::ElasticEql && rule.elastic->alert_suppression)
+    return w + " (Kibana's EQL executor searches with the rule's own max_signals, " + std::to_string(asked) +
+           " events; alert suppression then writes at most " + std::to_string(alerts_max) + " alerts.)";
   if (rule.kind == Kind::ElasticEql)
     return w + " Kibana records this warning for EQL rules too, but its EQL executor searches with the rule's own max_signals (" +
            std::to_string(asked) + ") and writes every alert the search returns, so this run does too.";

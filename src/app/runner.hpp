@@ -73,6 +73,10 @@ class Runner {
   // max_signals (Kibana's bulkCreate drops existing alert ids). Off under alert suppression, whose
   // wrapper decides what the earlier alerts take.
   bool skip_earlier_alerts = true;
+  // Elastic: a run stops at max_signals alerts. Off under alert suppression (ES|QL), whose
+  // wrapper caps the grouped alerts (Kibana's bulkCreateSuppressedAlertsInMemory) while the
+  // requests page as without it.
+  bool cap_alerts = true;
 };
 
 // A runner for `rule`. `span`: the earliest and latest `now` the runner will be asked for; the data

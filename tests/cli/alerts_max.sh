@@ -44,6 +44,12 @@ check "EQL, max_signals 10000: all 1,200" $'\n1200 events\n' "$out"
 check "EQL: Kibana's warning all the same" 'greater than the Kibana alerting limit (1000)' "$out"
 check "EQL: why it is not applied" "its EQL executor searches with the rule's own max_signals (10000)" "$out"
 check "EQL: the header gives the rule's value" 'max_signals 10000,' "$out"
+# ... with alert suppression Kibana's in-memory suppression caps the groups by the limit: 1,200
+# users in 1,200 groups, 1,000 alerts
+printf '{"id":"r","rule_id":"r-eqls","name":"eql suppressed","type":"eql","language":"eql","query":"any where event.kind == \\"alert\\"","index":["logs-endpoint.alerts-*"],"from":"now-2h","interval":"5m","max_signals":10000,"risk_score":47,"severity":"medium","alert_suppression":{"group_by":["n"],"missing_fields_strategy":"suppress"}}\n' >"$tmp/eqls.ndjson"
+out=$("$RULELAB" run "$tmp/eqls.ndjson" "${data[@]}" --format json 2>&1)
+check "EQL suppressed: 1,000 groups" 'alerts=1000' "alerts=$(jq '.alerts | length' 2>/dev/null <<<"$(sed -n '/^{/,$p' <<<"$out")")"
+check "EQL suppressed: the warning says so" 'alert suppression then writes at most 1000 alerts' "$out"
 check "ES|QL, max_signals 5000: 1,000" 'alerts:  1000' "$(alerts "$tmp/esql.ndjson" "${data[@]}")"
 check "ES|QL, --alerts-max 2000: 1,200" 'alerts:  1200' "$(alerts "$tmp/esql.ndjson" "${data[@]}" --alerts-max 2000)"
 check "run --format json: max_signals as run" '"max_signals": 1000' "$("$RULELAB" run "$tmp/kuery.ndjson" "${data[@]}" --format json 2>/dev/null)"

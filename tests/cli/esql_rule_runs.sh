@@ -91,6 +91,11 @@ check "pages: one run, nothing 'already alerted'" $'500 events  ALERT (500 new a
 out=$("$RULELAB" explain "$tmp/mv-rule.ndjson" "${mvdata[@]}" --now 2026-09-03T14:15:00Z --event 450 2>&1)
 check "pages: explain names the later request" 'alert: a later request of the run returned the event' "$out"
 check "pages: explain, the alert" 'alert(s) 450 of 500' "$out"
+check "pages: rows matched, each once" '1500 matched' "$("$RULELAB" run "$tmp/mv-rule.ndjson" "${mvdata[@]}" --now 2026-09-03T14:15:00Z 2>&1)"
+# ... also when the query's own LIMIT cut the first request short of the event
+rule "$tmp/mv-limit.ndjson" mvlimit 'FROM logs-* METADATA _id, _version, _index | MV_EXPAND f | LIMIT 1001 | KEEP _id, n' 1000
+out=$("$RULELAB" explain "$tmp/mv-limit.ndjson" "${mvdata[@]}" --now 2026-09-03T14:15:00Z --event 450 2>&1)
+check "pages: a LIMIT of the query, explain" 'alert: a later request of the run returned the event' "$out"
 # Two equal rows of one document are two rows, one alert (equal MV_EXPAND values: one id)
 echo '{"@timestamp":"2026-09-03T14:10:00Z","f":[1,1],"n":1}' >"$tmp/dup.ndjson"
 rule "$tmp/dup-rule.ndjson" dup 'FROM logs-* | MV_EXPAND f | KEEP n, f' 100
@@ -106,4 +111,11 @@ printf '{"id":"r","rule_id":"supp","name":"supp","type":"esql","language":"esql"
 out=$("$RULELAB" run "$tmp/supp.ndjson" --data "logs-test-default=$tmp/one-user.ndjson" --now 2026-09-03T14:05:00Z 2>&1)
 check "suppression: one alert, not capped" $'\nalerts:  1\n' "$out"
 check "suppression: 149 suppressed" '149 more event(s) suppressed' "$out"
+# ... with max_signals 10 the requests page on (each 11 rows) until the rows run out
+sed 's/"max_signals":100/"max_signals":10/' "$tmp/supp.ndjson" >"$tmp/supp10.ndjson"
+out=$("$RULELAB" run "$tmp/supp10.ndjson" --data "logs-test-default=$tmp/one-user.ndjson" --now 2026-09-03T14:05:00Z --format json 2>/dev/null)
+check "suppression, max_signals 10: one alert counting all, 15 requests" '1 149 15 false' "$(jq -r '"\(.alerts | length) \(.alerts[0].suppression.docs_count) \(.requests) \(.capped)"' <<<"$out")"
+# explain: an event past the 20 the alert lists, on a later request
+out=$("$RULELAB" explain "$tmp/supp10.ndjson" --data "logs-test-default=$tmp/one-user.ndjson" --now 2026-09-03T14:05:00Z --event 120 2>&1)
+check "suppression: explain, event 120" 'alert suppression by user.name folds it into alert 1' "$out"
 exit $fail
