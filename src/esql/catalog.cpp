@@ -603,6 +603,10 @@ struct ConvertedBatch : BatchPayload {
   std::vector<bool> field_seen;
   std::vector<MalformedField> malformed;  // first_line: the row in the batch (the reader knows its line)
   bool watch_seen = false;
+  // With a reader stage: the converted rows as a page (origins from 0), after the stage, and
+  // what the stage returned; `cells` is then empty.
+  std::optional<Page> staged;
+  std::unique_ptr<ChunkWork> work;
 };
 
 std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<FieldSpec>& specs, const std::vector<std::string>& watch) {
@@ -654,10 +658,25 @@ std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<Fi
   return out;
 }
 
+// The converted rows of `cb` as a page, run through the stage.
+void run_stage(ConvertedBatch& cb, const std::vector<FieldSpec>& specs, std::size_t index_no, const ReaderStage& stage) {
+  Page page;
+  page.origin.resize(cb.rows);
+  for (std::size_t r = 0; r < cb.rows; ++r) page.origin[r] = static_cast<std::int64_t>(index_no) << 32 | static_cast<std::int64_t>(r);
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    cb.cells[k].resize(cb.rows);  // (rows after a line that is not an object: none converted)
+    page.columns.push_back(Column{specs[k].name, specs[k].type, std::move(cb.cells[k])});
+    std::vector<Cell>().swap(cb.cells[k]);
+  }
+  cb.work = stage(page);
+  cb.staged = std::move(page);
+}
+
 }  // namespace
 
 Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, const StreamPlan& plan, std::size_t chunk_docs,
-                                     std::vector<std::uint32_t>& lines, const std::function<void(Page&&)>& each) {
+                                     std::vector<std::uint32_t>& lines,
+                                     const std::function<void(Page&&, std::unique_ptr<ChunkWork>)>& each, const ReaderStage& stage) {
   StreamStats st;
   st.field_seen.assign(plan.fields.size(), false);
   st.malformed.assign(plan.fields.size(), MalformedField{});
@@ -678,7 +697,11 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   o.make_document_filter = [paths]() -> std::unique_ptr<DocumentFilter> { return std::make_unique<Projector>(paths); };
   // The projections become the plan's columns on the reading threads, in parallel; this thread
   // only numbers the documents and joins the batches into chunks, in file order.
-  o.finish_batch = [&specs, &plan](Batch& b) { b.payload = convert_batch(b, specs, plan.watch); };
+  o.finish_batch = [&specs, &plan, &stage, index_no](Batch& b) {
+    auto cb = convert_batch(b, specs, plan.watch);
+    if (stage) run_stage(static_cast<ConvertedBatch&>(*cb), specs, index_no, stage);
+    b.payload = std::move(cb);
+  };
   Page page;
   auto fresh = [&] {
     page = Page{};
@@ -691,8 +714,36 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   auto r = ingest_stream(idx.file, o, &schema, [&](Batch&& b) {
     if (bad_line) return;
     // (every batch comes converted: a reader that left one out is converted here, not dropped)
-    if (!dynamic_cast<ConvertedBatch*>(b.payload.get())) b.payload = convert_batch(b, specs, plan.watch);
+    if (!dynamic_cast<ConvertedBatch*>(b.payload.get())) {
+      b.payload = convert_batch(b, specs, plan.watch);
+      if (stage) run_stage(static_cast<ConvertedBatch&>(*b.payload), specs, index_no, stage);
+    }
     auto* cb = static_cast<ConvertedBatch*>(b.payload.get());
+    if (cb->staged) {
+      const auto first = static_cast<std::int64_t>(st.documents);
+      for (std::size_t row = 0; row < cb->rows; ++row) lines.push_back(b.sources[row].line);
+      st.documents += cb->rows;
+      for (auto& o : cb->staged->origin)
+        if (o >= 0) o += first;
+      for (std::size_t k = 0; k < specs.size(); ++k) {
+        if (cb->field_seen[k]) st.field_seen[k] = true;
+        const MalformedField& m = cb->malformed[k];
+        if (m.values) {
+          if (!st.malformed[k].values) {
+            st.malformed[k].first_line = b.sources[m.first_line].line;
+            st.malformed[k].first_value = m.first_value;
+          }
+          st.malformed[k].values += m.values;
+        }
+      }
+      if (cb->watch_seen) st.watch_seen = true;
+      if (cb->bad) bad_line = b.sources[cb->rows].line;
+      Page done = std::move(*cb->staged);
+      std::unique_ptr<ChunkWork> work = std::move(cb->work);
+      b.payload.reset();
+      each(std::move(done), std::move(work));
+      return;
+    }
     for (std::size_t row = 0; row < cb->rows; ++row) {
       std::size_t ordinal = st.documents++;
       lines.push_back(b.sources[row].line);
@@ -723,13 +774,13 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
     if (cb->bad) bad_line = b.sources[cb->rows].line;
     b.payload.reset();
     if (page.rows() >= chunk_docs || (chunk_docs <= kBatchRows && page.rows() > 0)) {
-      each(std::move(page));
+      each(std::move(page), nullptr);
       fresh();
     }
   });
   if (!r) return r.error();
   if (bad_line) return Error("not a JSON object (one document a line expected)", idx.file, bad_line, 1);
-  if (page.rows() > 0) each(std::move(page));
+  if (page.rows() > 0) each(std::move(page), nullptr);
   return st;
 }
 

@@ -30,6 +30,10 @@ std::string Warnings::where(std::size_t offset) const {
 }
 
 void Warnings::add(std::string w) {
+  if (record_) {
+    if (seen_.insert(w).second) calls_.push_back(Call{nullptr, std::move(w), {}});
+    return;
+  }
   // As Elasticsearch's Warning response header carries it (HeaderWarning's encoding, over Java's
   // chars): '%' and control characters other than tab percent-encoded, characters U+0080..U+00FF
   // left as they are, characters above U+00FF as their UTF-8 bytes percent-encoded ("max %25 0").
@@ -61,11 +65,23 @@ void Warnings::add(std::string w) {
 
 void Warnings::failure(const Expr& e, const std::string& exception, const char* treated) {
   int& n = counts_[&e];
+  if (record_) {
+    if (n < 20) calls_.push_back(Call{&e, exception, treated});
+    ++n;
+    return;
+  }
   if (n == 0)
     add(where(e.begin) + "evaluation of [" + expr_text(e, query_) + "] failed, treating result as " + treated +
         ". Only first 20 failures recorded.");
   if (n < 20) add(where(e.begin) + exception);
   ++n;
+}
+
+void Warnings::replay(Warnings& into) const {
+  for (const auto& c : calls_) {
+    if (c.expr) into.failure(*c.expr, c.text, c.treated.c_str());
+    else into.add(c.text);
+  }
 }
 
 std::string expr_text(const Expr& e, std::string_view query) {

@@ -30,8 +30,25 @@ class Warnings {
   void failure(const Expr& e, const std::string& exception, const char* treated = "null");
   void add(std::string w);
   std::vector<std::string> list() const { return list_; }
+  // A recording, for a chunk of documents evaluated on another thread: its failure() and add()
+  // calls are kept (failures: the first 20 of each expression, all any run can print) and
+  // replay() makes them, in their order, on the run's Warnings, so that chunks replayed in file
+  // order give the warnings of one run over the whole file.
+  static Warnings recording(std::string_view query) {
+    Warnings w(query);
+    w.record_ = true;
+    return w;
+  }
+  void replay(Warnings& into) const;
 
  private:
+  struct Call {
+    const Expr* expr = nullptr;  // failure(); null: add(text)
+    std::string text;
+    std::string treated;
+  };
+  bool record_ = false;
+  std::vector<Call> calls_;
   std::string_view query_;
   std::vector<std::string> list_;
   std::set<std::string> seen_;

@@ -2321,19 +2321,35 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
   Page acc;
   std::vector<Page> parts;
   bool started = false, failed = false;
-  // One chunk of documents of chosen index k: the union's columns, the window, METADATA, then
-  // the leading row-by-row commands; what is left joins `acc`.
-  auto take_chunk = [&](std::size_t k, Page&& chunk) {
-    if (failed) return;
-    const Index& idx = *chosen[k];
+  // A chunk's columns: the union's (a column its index lacks is null).
+  auto union_page = [&](Page&& chunk) {
     Page page;
     page.origin = std::move(chunk.origin);
-    std::size_t rows = page.origin.size();
+    const std::size_t rows = page.origin.size();
     for (const auto& [name, type] : cols) {
       int src = chunk.find(name);
       if (src >= 0) page.columns.push_back(Column{name, type, std::move(chunk.columns[static_cast<std::size_t>(src)].cells)});
       else page.columns.push_back(Column{name, type, std::vector<Cell>(rows)});
     }
+    return page;
+  };
+  // After the window and METADATA: the leading row-by-row commands, and the partial STATS.
+  // Throws QueryError.
+  auto run_prefix = [&](Page& page, Warnings& w, RunOutput& o) {
+    for (std::size_t ci = 1; ci < prefix_end; ++ci) run_command(q, ci, page, w, opts, o, all);
+    if (stats_fields)
+      std::erase_if(page.columns, [&](const Column& col) {
+        return !std::binary_search(stats_fields->begin(), stats_fields->end(), col.name);
+      });
+    if (partial_q) run_command(*partial_q, prefix_end, page, w, opts, o, all);
+  };
+  // One chunk of documents of chosen index k: the union's columns, the window, METADATA, then
+  // the leading row-by-row commands; what is left joins `acc`.
+  auto take_chunk = [&](std::size_t k, Page&& chunk) {
+    if (failed) return;
+    const Index& idx = *chosen[k];
+    Page page = union_page(std::move(chunk));
+    std::size_t rows = page.rows();
     if (opts.window || idx.excluded_docs || idx.seen_docs) {
       int ts = page.find("@timestamp");
       std::vector<std::size_t> sel;
@@ -2364,25 +2380,57 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       set_column(page, std::move(m));
     }
     try {
-      for (std::size_t ci = 1; ci < prefix_end; ++ci) run_command(q, ci, page, warn, opts, out, all);
+      run_prefix(page, warn, out);
     } catch (const QueryError&) {
       failed = true;  // the whole-index run gives the error, with every column there
       return;
     }
-    if (stats_fields)
-      std::erase_if(page.columns, [&](const Column& col) {
-        return !std::binary_search(stats_fields->begin(), stats_fields->end(), col.name);
-      });
-    if (partial_q) {
-      try {
-        run_command(*partial_q, prefix_end, page, warn, opts, out, all);
-      } catch (const QueryError&) {
-        failed = true;
-        return;
-      }
-    }
     // Kept chunk by chunk and joined once at the end, sized exactly (appending to one page would
     // hold up to three times its cells while a vector grows).
+    started = true;
+    parts.push_back(std::move(page));
+  };
+  // Where no step needs a document's position in the file (no METADATA, no documents left out by
+  // earlier runs), all of it runs on the reading threads, each batch on the thread that read it
+  // (its warnings recorded and replayed here in file order): this thread only collects the pages.
+  struct StageOut : ChunkWork {
+    explicit StageOut(std::string_view text) : warn(Warnings::recording(text)) {}
+    Warnings warn;
+    std::size_t in_window = 0;
+    bool failed = false;
+  };
+  bool on_readers = meta.empty();
+  for (const Index* idx : chosen)
+    if (idx->excluded_docs || idx->seen_docs) on_readers = false;
+  auto stage = [&](Page& chunk) -> std::unique_ptr<ChunkWork> {
+    auto so = std::make_unique<StageOut>(q.text);
+    Page page = union_page(std::move(chunk));
+    if (opts.window) {
+      int ts = page.find("@timestamp");
+      std::vector<std::size_t> sel;
+      for (std::size_t r = 0; r < page.rows(); ++r)
+        if (ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) sel.push_back(r);
+      keep_rows(page, sel);
+    }
+    so->in_window = page.rows();
+    try {
+      RunOutput local;
+      run_prefix(page, so->warn, local);
+    } catch (const QueryError&) {
+      so->failed = true;
+    }
+    chunk = std::move(page);
+    return so;
+  };
+  auto take_staged = [&](std::size_t k, Page&& page, std::unique_ptr<ChunkWork> work) {
+    if (failed) return;
+    auto& so = static_cast<StageOut&>(*work);
+    if (so.failed) {
+      failed = true;
+      return;
+    }
+    out.documents[chosen_no[k]].second += so.in_window;
+    so.warn.replay(warn);
     started = true;
     parts.push_back(std::move(page));
   };
@@ -2390,7 +2438,12 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     if (!chosen[k]->streamed()) continue;
     std::vector<std::uint32_t>& lines = out.source_lines[chosen_no[k]];
     // (A STATS computed chunk by chunk takes each batch as it comes: its cells are not moved.)
-    auto st = stream_documents(*chosen[k], chosen_no[k], plans[k], partial_q ? rulelab::kBatchRows : 16384, lines, [&](Page&& chunk) { take_chunk(k, std::move(chunk)); });
+    auto each = [&](Page&& chunk, std::unique_ptr<ChunkWork> work) {
+      if (work) take_staged(k, std::move(chunk), std::move(work));
+      else take_chunk(k, std::move(chunk));
+    };
+    auto st = on_readers ? stream_documents(*chosen[k], chosen_no[k], plans[k], rulelab::kBatchRows, lines, each, stage)
+                         : stream_documents(*chosen[k], chosen_no[k], plans[k], partial_q ? rulelab::kBatchRows : 16384, lines, each);
     if (!st) {
       result.error = RunError{st.error(), false};
       return result;

@@ -35,11 +35,24 @@ struct StreamStats {
   bool watch_seen = false;
   std::vector<MalformedField> malformed;  // per plan field
 };
+// What a reader stage made of a batch besides its page (its warnings, say), handed on with it.
+struct ChunkWork {
+  virtual ~ChunkWork() = default;
+};
+// Work on the reading threads, in parallel: each batch's page as `each` would get it, except that
+// its origins number the batch's documents from 0 (stream_documents makes them the file's
+// afterwards; negative origins, rows that are no document, stay).
+using ReaderStage = std::function<std::unique_ptr<ChunkWork>(Page&)>;
+
 // Reads the index's file: each chunk of about `chunk_docs` documents (whole batches) becomes a page of the
 // plan's fields (origin: index_no << 32 | document ordinal) handed to `each`; `lines` gets every
-// document's line. Errors: the file cannot be read, a line is not a JSON object.
+// document's line. With a `stage`, each batch is a chunk, run through the stage on the thread
+// that read it and handed to `each` in file order with what the stage returned (else null).
+// Errors: the file cannot be read, a line is not a JSON object.
 Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, const StreamPlan& plan, std::size_t chunk_docs,
-                                     std::vector<std::uint32_t>& lines, const std::function<void(Page&&)>& each);
+                                     std::vector<std::uint32_t>& lines,
+                                     const std::function<void(Page&&, std::unique_ptr<ChunkWork>)>& each,
+                                     const ReaderStage& stage = {});
 
 // The whole index (every field), as add_index makes it from the file; with_sources: with each
 // document (Index::sources), for queries that read them (KQL, MATCH, `:`, _source, _ignored).

@@ -50,6 +50,12 @@ same "$F | STATS c = COUNT(*), d = COUNT_DISTINCT(azure.auditlogs.identity), m =
 same "$F | WHERE event.outcome == \"nope\" | STATS c = COUNT(*), d = COUNT_DISTINCT(azure.auditlogs.identity), m = MIN(@timestamp)"
 same "$F | WHERE event.outcome == \"nope\" | STATS c = COUNT(*) BY event.type"
 same "$F | STATS c = COUNT(*) + 1, s = SUM(event.duration) BY event.outcome | SORT event.outcome"
+# Without METADATA the leading commands and the partial STATS run on the reading threads, each
+# batch of 2,048 documents on its own; their warnings are replayed in file order: the first 20
+# failures of each expression over the whole file, each text once, as one run over every document.
+same "$F | EVAL x = TO_INTEGER(azure.auditlogs.identity), y = TO_LONG(event.outcome) | WHERE x IS NULL | STATS n = COUNT(*) BY azure.auditlogs.operation_name | SORT n DESC, azure.auditlogs.operation_name"
+same "$F | EVAL d = DATE_PARSE(\"yyyy\", azure.auditlogs.operation_name) | KEEP d, azure.auditlogs.identity | WHERE d IS NULL | STATS c = COUNT(*)"
+same "$F | WHERE event.type == \"a\" | STATS c = COUNT(*) BY event.outcome | SORT event.outcome"
 data=logs-azure.auditlogs-default=$tmp/gen.ndjson
 
 # Aggregates other than COUNT written with * or no argument read a column of nulls (they once
