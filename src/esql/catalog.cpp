@@ -603,16 +603,26 @@ struct ConvertedBatch : BatchPayload {
   std::vector<bool> field_seen;
   std::vector<MalformedField> malformed;  // first_line: the row in the batch (the reader knows its line)
   bool watch_seen = false;
+  std::vector<ViewColumn> views;  // per plan field: a lazy field's values
   // With a reader stage: the converted rows as a page (origins from 0), after the stage, and
   // what the stage returned; `cells` is then empty.
   std::optional<Page> staged;
   std::unique_ptr<ChunkWork> work;
 };
 
-std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<FieldSpec>& specs, const std::vector<std::string>& watch) {
+std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<FieldSpec>& specs, const std::vector<bool>& lazy,
+                                           const std::vector<std::string>& watch) {
   auto out = std::make_shared<ConvertedBatch>();
   out->cells.resize(specs.size());
-  for (auto& c : out->cells) c.reserve(b.rows());
+  out->views.resize(specs.size());
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    if (lazy[k]) {
+      out->views[k].kind.reserve(b.rows());
+      out->views[k].text.reserve(b.rows());
+    } else {
+      out->cells[k].reserve(b.rows());
+    }
+  }
   out->field_seen.assign(specs.size(), false);
   out->malformed.assign(specs.size(), MalformedField{});
   if (b.columns.empty()) return out;
@@ -630,22 +640,49 @@ std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<Fi
     for (std::size_t k = 0; k < specs.size(); ++k) {
       vals.clear();
       collect_dyn(doc, specs[k].source_path, vals);
-      {
-        bool seen = false;
-        if (append_plain_cell(specs[k], vals, out->cells[k], seen)) {
-          if (seen) out->field_seen[k] = true;
+      std::vector<Cell>& cells = out->cells[k];
+      if (lazy[k]) {
+        // One string (nulls aside) or none: a view; anything else: a cell, below.
+        const DynRef* one = nullptr;
+        bool plain = true;
+        for (const DynRef& v : vals) {
+          if (v.is_null()) continue;
+          if (one || !v.is_string()) plain = false;
+          one = &v;
+        }
+        ViewColumn& vc = out->views[k];
+        if (plain) {
+          vc.kind.push_back(one ? ViewColumn::One : ViewColumn::None);
+          vc.text.push_back(one ? one->as_string() : std::string_view{});
+          if (one) out->field_seen[k] = true;
           continue;
         }
+        vc.kind.push_back(ViewColumn::Other);
+        vc.text.emplace_back();
+        cells.clear();  // (a scratch vector: its cell goes to `other`)
       }
-      conv.clear();
-      ptrs.clear();
-      for (DynRef v : vals) {
-        if (v.is_null()) continue;
-        if (!v.is_object()) out->field_seen[k] = true;
-        conv.push_back(scalar_json(v));
+      [&] {
+        {
+          bool seen = false;
+          if (append_plain_cell(specs[k], vals, cells, seen)) {
+            if (seen) out->field_seen[k] = true;
+            return;
+          }
+        }
+        conv.clear();
+        ptrs.clear();
+        for (DynRef v : vals) {
+          if (v.is_null()) continue;
+          if (!v.is_object()) out->field_seen[k] = true;
+          conv.push_back(scalar_json(v));
+        }
+        for (const auto& c : conv) ptrs.push_back(&c);
+        cells.push_back(to_cell(specs[k], ptrs, {}, &out->malformed[k], row));
+      }();
+      if (lazy[k]) {
+        out->views[k].other.emplace_back(row, std::move(cells.back()));
+        cells.clear();
       }
-      for (const auto& c : conv) ptrs.push_back(&c);
-      out->cells[k].push_back(to_cell(specs[k], ptrs, {}, &out->malformed[k], row));
     }
     if (!out->watch_seen)
       for (const auto& w : watch) {
@@ -659,18 +696,39 @@ std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<Fi
 }
 
 // The converted rows of `cb` as a page, run through the stage.
-void run_stage(ConvertedBatch& cb, const std::vector<FieldSpec>& specs, std::size_t index_no, const ReaderStage& stage) {
+void run_stage(ConvertedBatch& cb, const std::vector<FieldSpec>& specs, const std::vector<bool>& lazy, std::size_t index_no,
+               const ReaderStage& stage) {
   Page page;
   page.origin.resize(cb.rows);
   for (std::size_t r = 0; r < cb.rows; ++r) page.origin[r] = static_cast<std::int64_t>(index_no) << 32 | static_cast<std::int64_t>(r);
   for (std::size_t k = 0; k < specs.size(); ++k) {
+    if (lazy[k]) continue;
     cb.cells[k].resize(cb.rows);  // (rows after a line that is not an object: none converted)
     page.columns.push_back(Column{specs[k].name, specs[k].type, std::move(cb.cells[k])});
     std::vector<Cell>().swap(cb.cells[k]);
   }
-  cb.work = stage(page);
+  cb.work = stage(page, cb.views);
   cb.staged = std::move(page);
+  std::vector<ViewColumn>().swap(cb.views);  // (its views point into the batch's documents)
 }
+
+}  // namespace
+
+Cell ViewColumn::cell(std::size_t row) const {
+  switch (kind[row]) {
+    case None: return {};
+    case One: {
+      Cell c(1);
+      c.front().s.assign(text[row].data(), text[row].size());
+      return c;
+    }
+    case Other: break;
+  }
+  auto it = std::lower_bound(other.begin(), other.end(), row, [](const auto& p, std::size_t r) { return p.first < r; });
+  return it != other.end() && it->first == row ? it->second : Cell{};
+}
+
+namespace {
 
 }  // namespace
 
@@ -697,9 +755,11 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   o.make_document_filter = [paths]() -> std::unique_ptr<DocumentFilter> { return std::make_unique<Projector>(paths); };
   // The projections become the plan's columns on the reading threads, in parallel; this thread
   // only numbers the documents and joins the batches into chunks, in file order.
-  o.finish_batch = [&specs, &plan, &stage, index_no](Batch& b) {
-    auto cb = convert_batch(b, specs, plan.watch);
-    if (stage) run_stage(static_cast<ConvertedBatch&>(*cb), specs, index_no, stage);
+  std::vector<bool> lazy;
+  for (const auto& f : plan.fields) lazy.push_back(f.lazy && stage);
+  o.finish_batch = [&specs, &plan, &stage, &lazy, index_no](Batch& b) {
+    auto cb = convert_batch(b, specs, lazy, plan.watch);
+    if (stage) run_stage(static_cast<ConvertedBatch&>(*cb), specs, lazy, index_no, stage);
     b.payload = std::move(cb);
   };
   Page page;
@@ -715,8 +775,8 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
     if (bad_line) return;
     // (every batch comes converted: a reader that left one out is converted here, not dropped)
     if (!dynamic_cast<ConvertedBatch*>(b.payload.get())) {
-      b.payload = convert_batch(b, specs, plan.watch);
-      if (stage) run_stage(static_cast<ConvertedBatch&>(*b.payload), specs, index_no, stage);
+      b.payload = convert_batch(b, specs, lazy, plan.watch);
+      if (stage) run_stage(static_cast<ConvertedBatch&>(*b.payload), specs, lazy, index_no, stage);
     }
     auto* cb = static_cast<ConvertedBatch*>(b.payload.get());
     if (cb->staged) {

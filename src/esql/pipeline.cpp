@@ -2242,6 +2242,167 @@ std::optional<std::pair<Command, Command>> split_stats(const Command& c) {
   return std::make_pair(std::move(partial), std::move(final));
 }
 
+// A partial STATS (split_stats) computed in place on the reading threads: each key and aggregated
+// field a keyword field that only the STATS reads (lazy: never made a column), after WHEREs alone.
+// A batch whose rows passing the WHEREs hold one string or none in each of these fields is
+// grouped on views of the documents (no cell a row); any other batch is made columns and runs
+// the partial STATS as written. Both give the same partial rows (groups in the order they first
+// appear; each aggregate as run_stats computes it), so the final STATS is unchanged.
+struct FusedStats {
+  enum class Agg { Count, Values, Min, Max };
+  struct Out {
+    std::string name;  // the partial slot
+    Agg agg = Agg::Count;
+    int field = -1;  // plan field; -1: COUNT(*)
+  };
+  std::vector<Out> outs;
+  std::vector<std::pair<std::string, std::size_t>> keys;  // name, plan field
+};
+
+std::optional<FusedStats> fuse_stats(const Query& q, std::size_t prefix_end, const Command& partial, StreamPlan& plan, bool window) {
+  for (std::size_t ci = 1; ci < prefix_end; ++ci)
+    if (q.commands[ci].kind != CommandKind::Where) return std::nullopt;
+  Query prefix;
+  for (std::size_t ci = 1; ci < prefix_end; ++ci) prefix.commands.push_back(q.commands[ci]);
+  std::vector<std::string> read = referenced_fields(prefix);
+  if (window) read.push_back("@timestamp");
+  std::vector<std::size_t> lazy;
+  auto field = [&](const Expr& e) -> int {
+    if (e.kind != ExprKind::Field || std::find(read.begin(), read.end(), e.name) != read.end()) return -2;
+    for (std::size_t j = 0; j < plan.fields.size(); ++j)
+      if (plan.fields[j].name == e.name) {
+        if (plan.fields[j].type != Type::Keyword) return -2;
+        lazy.push_back(j);
+        return static_cast<int>(j);
+      }
+    return -2;
+  };
+  FusedStats fs;
+  for (const auto& a : partial.fields) {
+    if (!a.expr || a.expr->kind != ExprKind::Call) return std::nullopt;
+    const Expr& e = *a.expr;
+    FusedStats::Out o;
+    o.name = a.name;
+    if (e.name == "count" && e.star) {
+      fs.outs.push_back(o);
+      continue;
+    }
+    if (e.args.size() != 1 || !e.args[0]) return std::nullopt;
+    if (e.name == "count") o.agg = FusedStats::Agg::Count;
+    else if (e.name == "values") o.agg = FusedStats::Agg::Values;
+    else if (e.name == "min") o.agg = FusedStats::Agg::Min;
+    else if (e.name == "max") o.agg = FusedStats::Agg::Max;
+    else return std::nullopt;
+    o.field = field(*e.args[0]);
+    if (o.field < 0) return std::nullopt;
+    fs.outs.push_back(o);
+  }
+  for (const auto& b : partial.by) {
+    const int f = b.expr ? field(*b.expr) : -2;
+    if (f < 0) return std::nullopt;
+    fs.keys.emplace_back(b.name, static_cast<std::size_t>(f));
+  }
+  for (auto j : lazy) plan.fields[j].lazy = true;
+  return fs;
+}
+
+// The partial STATS's rows over `rows` (the batch's documents passing the WHEREs), every lazy
+// value of them one string or none.
+Page fused_partial(const FusedStats& fs, const std::vector<std::int64_t>& rows, const std::vector<ViewColumn>& views) {
+  struct Group {
+    std::vector<std::int64_t> count;
+    std::vector<std::vector<std::string_view>> values;
+    std::vector<std::unordered_set<std::string_view>> seen;
+    std::vector<std::optional<std::string_view>> best;
+    std::vector<std::optional<std::string_view>> key;
+  };
+  std::vector<Group> groups;
+  std::unordered_map<std::string, std::size_t> index;
+  std::string key;
+  auto fresh = [&] {
+    Group g;
+    g.count.assign(fs.outs.size(), 0);
+    g.values.resize(fs.outs.size());
+    g.seen.resize(fs.outs.size());
+    g.best.resize(fs.outs.size());
+    return g;
+  };
+  auto value = [&](std::size_t field, std::size_t row) -> std::optional<std::string_view> {
+    const ViewColumn& v = views[field];
+    if (v.kind[row] == ViewColumn::None) return std::nullopt;
+    return v.text[row];
+  };
+  for (const std::int64_t o : rows) {
+    const auto row = static_cast<std::size_t>(o & 0xffffffff);
+    key.clear();
+    for (const auto& [name, f] : fs.keys) {
+      auto v = value(f, row);
+      key += v ? '\1' : '\0';
+      if (v) {
+        const auto n = static_cast<std::uint32_t>(v->size());
+        key.append(reinterpret_cast<const char*>(&n), sizeof n);
+        key.append(*v);
+      }
+    }
+    auto [it, is_new] = index.try_emplace(key, groups.size());
+    if (is_new) {
+      groups.push_back(fresh());
+      for (const auto& [name, f] : fs.keys) groups.back().key.push_back(value(f, row));
+    }
+    Group& g = groups[it->second];
+    for (std::size_t i = 0; i < fs.outs.size(); ++i) {
+      const auto& out = fs.outs[i];
+      if (out.field < 0) {
+        ++g.count[i];
+        continue;
+      }
+      auto v = value(static_cast<std::size_t>(out.field), row);
+      if (!v) continue;
+      switch (out.agg) {
+        case FusedStats::Agg::Count: ++g.count[i]; break;
+        case FusedStats::Agg::Values:
+          if (g.seen[i].insert(*v).second) g.values[i].push_back(*v);
+          break;
+        case FusedStats::Agg::Min:
+          if (!g.best[i] || *v < *g.best[i]) g.best[i] = *v;
+          break;
+        case FusedStats::Agg::Max:
+          if (!g.best[i] || *v > *g.best[i]) g.best[i] = *v;
+          break;
+      }
+    }
+  }
+  if (fs.keys.empty() && groups.empty()) groups.push_back(fresh());  // no BY: one row, over no rows too
+  Page out;
+  const std::size_t ng = groups.size();
+  auto str = [](std::string_view v) { return Cell{Scalar::of_str(std::string(v))}; };
+  for (std::size_t i = 0; i < fs.outs.size(); ++i) {
+    const auto agg = fs.outs[i].agg;
+    Column col{fs.outs[i].name, agg == FusedStats::Agg::Count ? Type::Long : Type::Keyword, {}};
+    col.cells.reserve(ng);
+    for (const Group& g : groups) {
+      if (agg == FusedStats::Agg::Count) {
+        col.cells.push_back(Cell{Scalar::of_int(g.count[i])});
+      } else if (agg == FusedStats::Agg::Values) {
+        Cell c;
+        for (auto v : g.values[i]) c.push_back(Scalar::of_str(std::string(v)));
+        col.cells.push_back(std::move(c));
+      } else {
+        col.cells.push_back(g.best[i] ? str(*g.best[i]) : Cell{});
+      }
+    }
+    out.columns.push_back(std::move(col));
+  }
+  for (std::size_t k = 0; k < fs.keys.size(); ++k) {
+    Column col{fs.keys[k].first, Type::Keyword, {}};
+    for (const Group& g : groups) col.cells.push_back(g.key[k] ? str(*g.key[k]) : Cell{});
+    out.columns.push_back(std::move(col));
+  }
+  out.origin.resize(ng);
+  for (std::size_t gi = 0; gi < ng; ++gi) out.origin[gi] = -static_cast<std::int64_t>(gi) - 2;
+  return out;
+}
+
 std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, const RunOptions& opts) {
   if (!opts.stream || opts.trace || q.commands.empty() || q.commands[0].kind != CommandKind::From || needs_documents(q)) return std::nullopt;
   bool names_columns = false;
@@ -2402,8 +2563,54 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
   bool on_readers = meta.empty();
   for (const Index* idx : chosen)
     if (idx->excluded_docs || idx->seen_docs) on_readers = false;
-  auto stage = [&](Page& chunk) -> std::unique_ptr<ChunkWork> {
+  std::optional<FusedStats> fused;
+  if (on_readers && partial_q && chosen.size() == 1 && chosen[0]->streamed())
+    fused = fuse_stats(q, prefix_end, partial_q->commands[prefix_end], plans[0], opts.window.has_value());
+  auto stage = [&](Page& chunk, const std::vector<ViewColumn>& views) -> std::unique_ptr<ChunkWork> {
     auto so = std::make_unique<StageOut>(q.text);
+    if (fused) {
+      // (the lazy fields are views, not columns: union_page would make them null columns)
+      Page page;
+      page.origin = std::move(chunk.origin);
+      for (auto& col : chunk.columns) page.columns.push_back(std::move(col));
+      if (opts.window) {
+        int ts = page.find("@timestamp");
+        std::vector<std::size_t> sel;
+        for (std::size_t r = 0; r < page.rows(); ++r)
+          if (ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) sel.push_back(r);
+        keep_rows(page, sel);
+      }
+      so->in_window = page.rows();
+      try {
+        RunOutput local;
+        for (std::size_t ci = 1; ci < prefix_end; ++ci) run_command(q, ci, page, so->warn, opts, local, all);
+        bool plain = true;
+        for (const auto& v : views)
+          if (!v.other.empty())
+            for (auto o : page.origin)
+              if (v.kind[static_cast<std::size_t>(o & 0xffffffff)] == ViewColumn::Other) plain = false;
+        if (plain) {
+          chunk = fused_partial(*fused, page.origin, views);
+          return so;
+        }
+        // Some value is not one string: the lazy fields become columns, and the STATS runs as written.
+        for (std::size_t j = 0; j < plans[0].fields.size(); ++j) {
+          if (!plans[0].fields[j].lazy) continue;
+          Column col{plans[0].fields[j].name, plans[0].fields[j].type, {}};
+          col.cells.reserve(page.rows());
+          for (auto o : page.origin) col.cells.push_back(views[j].cell(static_cast<std::size_t>(o & 0xffffffff)));
+          set_column(page, std::move(col));
+        }
+        std::erase_if(page.columns, [&](const Column& col) {
+          return !std::binary_search(stats_fields->begin(), stats_fields->end(), col.name);
+        });
+        run_command(*partial_q, prefix_end, page, so->warn, opts, local, all);
+      } catch (const QueryError&) {
+        so->failed = true;
+      }
+      chunk = std::move(page);
+      return so;
+    }
     Page page = union_page(std::move(chunk));
     if (opts.window) {
       int ts = page.find("@timestamp");

@@ -21,6 +21,8 @@ struct StreamField {
   Type type = Type::Null;
   bool user = false;  // from the user's mapping: a column even when no document holds it
   std::shared_ptr<const elastic::DateFormats> date_format{};  // a date field's mapping `format`
+  // Read in place for a reader stage (ViewColumn), not made a column: only with a stage.
+  bool lazy = false;
 };
 
 struct StreamPlan {
@@ -39,10 +41,21 @@ struct StreamStats {
 struct ChunkWork {
   virtual ~ChunkWork() = default;
 };
+// A lazy field of a batch (StreamField::lazy), per document: no value; one string, viewed where
+// the reader holds the document (valid while the stage runs); or anything else, converted into
+// the cell the column would hold (`other`, by document).
+struct ViewColumn {
+  enum Kind : std::uint8_t { None, One, Other };
+  std::vector<Kind> kind;
+  std::vector<std::string_view> text;
+  std::vector<std::pair<std::size_t, Cell>> other;
+  Cell cell(std::size_t row) const;  // the cell the column would hold
+};
 // Work on the reading threads, in parallel: each batch's page as `each` would get it, except that
 // its origins number the batch's documents from 0 (stream_documents makes them the file's
-// afterwards; negative origins, rows that are no document, stay).
-using ReaderStage = std::function<std::unique_ptr<ChunkWork>(Page&)>;
+// afterwards; negative origins, rows that are no document, stay) and that the lazy fields are not
+// columns but views, one per plan field (those of other fields empty).
+using ReaderStage = std::function<std::unique_ptr<ChunkWork>(Page&, const std::vector<ViewColumn>&)>;
 
 // Reads the index's file: each chunk of about `chunk_docs` documents (whole batches) becomes a page of the
 // plan's fields (origin: index_no << 32 | document ordinal) handed to `each`; `lines` gets every

@@ -56,6 +56,19 @@ same "$F | STATS c = COUNT(*) + 1, s = SUM(event.duration) BY event.outcome | SO
 same "$F | EVAL x = TO_INTEGER(azure.auditlogs.identity), y = TO_LONG(event.outcome) | WHERE x IS NULL | STATS n = COUNT(*) BY azure.auditlogs.operation_name | SORT n DESC, azure.auditlogs.operation_name"
 same "$F | EVAL d = DATE_PARSE(\"yyyy\", azure.auditlogs.operation_name) | KEEP d, azure.auditlogs.identity | WHERE d IS NULL | STATS c = COUNT(*)"
 same "$F | WHERE event.type == \"a\" | STATS c = COUNT(*) BY event.outcome | SORT event.outcome"
+# A partial STATS of keyword fields that only the STATS reads, after WHEREs alone, groups views of
+# the documents on the reading threads; a batch where such a field holds anything but one string
+# (an array, a number, an object) runs the STATS as written. Keys and values absent (null group),
+# a multi-valued key and a number in a keyword field (the two documents appended to the file, in
+# its last batch), several keys, no BY, MIN/MAX of strings, no row passing the WHERE.
+printf '%s\n' '{"@timestamp":"2026-03-01T00:00:02Z","event":{"outcome":"success","action":["x","y"]},"azure":{"auditlogs":{"identity":7}}}' \
+  '{"@timestamp":"2026-03-01T00:00:03Z","event":{"outcome":"failure"},"azure":{"auditlogs":{"operation_name":"Add user"}}}' >>"$tmp/big.ndjson"
+same "$F | WHERE event.outcome == \"success\" | STATS n = COUNT(*), a = COUNT_DISTINCT(azure.auditlogs.identity) BY azure.auditlogs.operation_name | SORT n DESC, azure.auditlogs.operation_name"
+same "$F | WHERE event.outcome != \"x\" | STATS n = COUNT(*), c = COUNT(azure.auditlogs.identity), lo = MIN(azure.auditlogs.identity), hi = MAX(event.action) BY event.action, azure.auditlogs.operation_name | SORT n DESC, event.action, azure.auditlogs.operation_name | LIMIT 12"
+same "$F | STATS n = COUNT(*), d = COUNT_DISTINCT(event.action), lo = MIN(azure.auditlogs.operation_name), hi = MAX(azure.auditlogs.operation_name)"
+same "$F | WHERE event.outcome == \"failure\" | STATS d = COUNT_DISTINCT(azure.auditlogs.identity), n = COUNT(*) BY azure.auditlogs.operation_name | SORT azure.auditlogs.operation_name"
+same "$F | WHERE event.outcome == \"none\" | STATS d = COUNT_DISTINCT(azure.auditlogs.identity), n = COUNT(*)"
+same "$F | WHERE @timestamp > \"2026-03-01T05:00:00Z\" | STATS n = COUNT(*) BY key = azure.auditlogs.operation_name | SORT key"
 data=logs-azure.auditlogs-default=$tmp/gen.ndjson
 
 # Aggregates other than COUNT written with * or no argument read a column of nulls (they once
