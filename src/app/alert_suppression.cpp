@@ -54,9 +54,12 @@ std::vector<ordered_json> alert_values(const Alert& a, const std::string& field,
     return out;
   }
   if (b.contains("row")) {
+    // The row merged into its document (mergeEsqlResultInSource): a column replaces the field
+    // of its name; any other field is the document's (an aggregating row has none).
     const auto& row = b["row"];
     if (auto it = row.find(field); it != row.end()) path_values(*it, {}, out);
     else path_values(row, field, out);
+    if (out.empty() && !row.contains(field) && b.contains("source")) path_values(b["source"], field, out);
     return out;
   }
   if (b.contains("events")) {
@@ -309,18 +312,20 @@ void AlertSuppressor::in_memory(RunResult& r, DateTime window_from) {
   std::vector<DateTime> times;
   for (const auto& a : r.alerts) times.push_back(alert_time(a).value_or(r.now));
   std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return times[x].ticks < times[y].ticks; });
-  // ES|QL: a group_by field that no result row holds is read as missing, where Kibana also reads
-  // the source document merged into the row: said, not guessed silently.
+  // ES|QL: a group_by field that is no column of the result is read from each alert's document
+  // (a non-aggregating query's rows with _id), as Kibana merges the row into it; an aggregating
+  // row has no document, so the field is missing there, as in Kibana: said either way.
   if (!r.alerts.empty() && r.alerts.front().body.contains("row"))
     for (const auto& f : s_.group_by) {
       const bool column = std::any_of(r.alerts.begin(), r.alerts.end(), [&](const Alert& a) {
         const auto row = a.body.find("row");
         return row != a.body.end() && row->is_object() && row->contains(f);
       });
-      if (!column)
-        r.notes.push_back("alert suppression: group_by field " + f +
-                          " is no column of the ES|QL result, read as missing (Kibana reads it from the source document "
-                          "too, which rulelab does not merge into the row)");
+      if (column) continue;
+      const bool sources = std::any_of(r.alerts.begin(), r.alerts.end(), [](const Alert& a) { return a.body.contains("source"); });
+      r.notes.push_back("alert suppression: group_by field " + f + " is no column of the ES|QL result: " +
+                        (sources ? "read from each alert's source document, into which Kibana merges the row (fetchSourceDocuments)"
+                                 : "read as missing, as Kibana reads it (the result's rows have no source document: an aggregating query, or no _id)"));
     }
   struct Group {
     std::size_t rep = 0;

@@ -40,6 +40,9 @@ struct EsqlPrepared {
   std::shared_ptr<const std::vector<esql::CompletionAnswer>> completions;
   // What Kibana changed in the query before running it (METADATA _id added), for the run's notes.
   std::vector<std::string> query_notes;
+  // The --data files FROM reads (alert sources, exception items), and how strictly they are read.
+  std::vector<DataSpec> from_data;
+  bool strict = false;
 };
 
 // Kibana 9.4+ (injectMetadataId of @kbn/securitysolution-utils, elastic/kibana pull request

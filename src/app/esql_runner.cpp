@@ -34,7 +34,8 @@ class EsqlRunner : public Runner {
       : rule_(rule), no_pushdown_(no_pushdown), max_rows_(max_rows), query_(std::move(p.query)), catalog_(std::move(p.catalog)), where_(std::move(p.where)),
         exceptions_(std::move(p.exceptions)), exception_notes_(std::move(p.exception_notes)),
         exception_errors_(std::move(p.exception_errors)), mapping_notes_(std::move(p.mapping_notes)),
-        completions_(std::move(p.completions)), prepared_notes_(std::move(p.query_notes)) {
+        completions_(std::move(p.completions)), prepared_notes_(std::move(p.query_notes)), from_data_(std::move(p.from_data)),
+        strict_(p.strict) {
     for (const auto& c : query_.commands)
       if (c.kind == esql::CommandKind::MvExpand) mv_fields_.push_back(c.field);
   }
@@ -202,6 +203,11 @@ class EsqlRunner : public Runner {
         a.sources = sources;
         a.body["sources"] = sources;
         a.body["row"] = j;
+        if (attach_sources && has_id && o >= 0) {
+          auto src = source_of(o);
+          if (!src) return src.error();
+          if (!src->is_null()) a.body["source"] = std::move(*src);
+        }
         candidates.push_back(std::move(a));
       }
       // bulkCreate: at most the alerts left to max_signals; more is a truncation.
@@ -290,7 +296,35 @@ class EsqlRunner : public Runner {
   std::vector<std::string> exception_errors_;
   std::vector<std::string> mapping_notes_;
   std::shared_ptr<const std::vector<esql::CompletionAnswer>> completions_;
+  // attach_sources: the documents of the indices FROM reads, read at the first alert that needs
+  // one, and per catalog index each document by its position in its file.
+  std::optional<ElasticDocs> docs_;
+  std::vector<std::vector<DynRef>> doc_at_;
+
+  // The document at `origin` (catalog index << 32 | position), as JSON; null if unknown.
+  Result<ordered_json> source_of(std::int64_t origin) {
+    if (!docs_) {
+      auto d = load_elastic_docs(from_data_, strict_);
+      if (!d) return d.error();
+      docs_ = std::move(*d);
+      doc_at_.assign(catalog_.indices().size(), {});
+      for (std::size_t k = 0; k < catalog_.indices().size(); ++k) {
+        const esql::Index& idx = catalog_.indices()[k];
+        for (const auto& ix : docs_->indices) {
+          if (ix.name != idx.name) continue;
+          for (const auto& d : ix.docs)
+            if (d.file == idx.file) doc_at_[k].push_back(d.source);
+        }
+      }
+    }
+    const auto k = static_cast<std::size_t>(origin >> 32), rr = static_cast<std::size_t>(origin & 0xffffffff);
+    if (k >= doc_at_.size() || rr >= doc_at_[k].size()) return ordered_json(nullptr);
+    ordered_json j = ordered_json::parse(to_json(doc_at_[k][rr]), nullptr, false);
+    return j.is_discarded() ? ordered_json(nullptr) : j;
+  }
   std::vector<std::string> prepared_notes_;  // what Kibana changed in the query (injected METADATA _id)
+  std::vector<DataSpec> from_data_;
+  bool strict_ = false;
   std::vector<std::string> mv_fields_;       // the query's top-level MV_EXPAND fields (alert ids)
   // The state Kibana keeps between a rule's runs: the documents earlier requests returned (per
   // catalog index, by position; its excludedDocuments) and the ids of the alerts created.
@@ -390,7 +424,7 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);
     }
-  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, std::move(mapping_notes), nullptr, std::move(query_notes)};
+  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, std::move(mapping_notes), nullptr, std::move(query_notes), {}, false};
   if (!data.completions.empty()) {
     auto answers = esql::read_completion_answers(data.completions);
     if (!answers) return answers.error();
@@ -411,13 +445,14 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
     prepared.exceptions.push_back({item, label, std::vector<std::vector<bool>>(prepared.catalog.indices().size())});
     dsls.push_back(std::move(dsl));
   }
+  std::vector<DataSpec>& read = prepared.from_data;  // the data FROM names
+  prepared.strict = data.strict;
+  for (const auto& s : data.data)
+    for (const auto& c : prepared.query.commands)
+      for (const auto& pat : c.kind == esql::CommandKind::From ? c.indices : std::vector<std::string>{})
+        if (esql::index_matches(pat, s.name) && std::none_of(read.begin(), read.end(), [&](const DataSpec& r) { return r.name == s.name && r.file == s.file; }))
+          read.push_back(s);
   if (!dsls.empty()) {
-    std::vector<DataSpec> read;  // the data FROM names
-    for (const auto& s : data.data)
-      for (const auto& c : prepared.query.commands)
-        for (const auto& pat : c.kind == esql::CommandKind::From ? c.indices : std::vector<std::string>{})
-          if (esql::index_matches(pat, s.name) && std::none_of(read.begin(), read.end(), [&](const DataSpec& r) { return r.name == s.name && r.file == s.file; }))
-            read.push_back(s);
     auto docs = load_elastic_docs(read, data.strict);
     if (!docs) return docs.error();
     for (const auto& ix : docs->indices) {

@@ -47,7 +47,10 @@ Result<std::unique_ptr<Runner>> make_suppressing(const LoadedRule& rule, const D
   (*inner)->skip_earlier_alerts = false;  // (the suppressor decides what earlier alerts take)
   // ES|QL: the requests page by the rule's max_signals as without suppression, and Kibana's
   // bulkCreateSuppressedAlertsInMemory caps the grouped alerts: the suppressor does.
-  if (e.type == elastic::RuleType::Esql) (*inner)->cap_alerts = false;
+  if (e.type == elastic::RuleType::Esql) {
+    (*inner)->cap_alerts = false;
+    (*inner)->attach_sources = true;
+  }
   elastic::AlertSuppression s = *e.alert_suppression;
   if (mode == SuppressionMode::Threshold) {  // grouped by the threshold's fields
     s.group_by = e.threshold ? e.threshold->field : std::vector<std::string>{};

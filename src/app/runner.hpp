@@ -77,6 +77,11 @@ class Runner {
   // wrapper caps the grouped alerts (Kibana's bulkCreateSuppressedAlertsInMemory) while the
   // requests page as without it.
   bool cap_alerts = true;
+  // ES|QL: an alert of a document (a row with _id, of a non-aggregating query) carries the document
+  // (body "source"), as Kibana fetches it to merge the row into (fetchSourceDocuments,
+  // mergeEsqlResultInSource): alert suppression reads a group_by field the result lacks there. Set
+  // by the alert suppression wrapper.
+  bool attach_sources = false;
 };
 
 // A runner for `rule`. `span`: the earliest and latest `now` the runner will be asked for; the data

@@ -170,12 +170,33 @@ TEST_CASE("other rule types: an array is one value (sorted); ES|QL rows and EQL 
   CHECK(e.alerts[0].body["suppression"]["docs_count"] == 1);
   CHECK(e.notes.size() == 1);  // the summary only: both fields are columns
 
-  // a group_by field the ES|QL result does not hold is said to be read as missing
+  // a group_by field the ES|QL result does not hold: read as missing where the rows have no
+  // source document (an aggregating query), as Kibana reads it, and said
   AlertSuppressor dropped(by({"process.name"}), SuppressionMode::InMemory, 100);
   RunResult d = run_at("2026-09-03T10:10:00Z", "2026-09-03T10:00:00Z", {row1});
   dropped.apply(d);
   REQUIRE_FALSE(d.notes.empty());
-  CHECK(d.notes.front().find("group_by field process.name is no column of the ES|QL result, read as missing") != std::string::npos);
+  CHECK(d.notes.front().find("group_by field process.name is no column of the ES|QL result: read as missing") != std::string::npos);
+  CHECK(d.alerts[0].body["suppression"]["terms"][0]["value"].is_null());
+
+  // ... and from the alert's source document where it has one (Kibana's fetchSourceDocuments and
+  // mergeEsqlResultInSource: the row's columns replace the document's fields of their names, a
+  // null column included)
+  AlertSuppressor merged(by({"process.name", "host.name"}), SuppressionMode::InMemory, 100);
+  Alert s1 = row1, s2 = row2, s3 = row2;
+  s1.body["source"] = {{"process", {{"name", "cmd.exe"}}}, {"host", {{"name", "from-source"}}}};
+  s2.body["source"] = {{"process", {{"name", "cmd.exe"}}}, {"host", {{"name", "other"}}}};
+  s3.sources = {"f:3"};
+  s3.body["row"]["host.name"] = nullptr;
+  s3.body["source"] = {{"process", {{"name", "cmd.exe"}}}, {"host", {{"name", "h"}}}};
+  RunResult m = run_at("2026-09-03T10:10:00Z", "2026-09-03T10:00:00Z", {s1, s2, s3});
+  merged.apply(m);
+  REQUIRE(m.alerts.size() == 2);
+  CHECK(m.alerts[0].body["suppression"]["terms"][0]["value"] == "cmd.exe");
+  CHECK(m.alerts[0].body["suppression"]["terms"][1]["value"] == "h");  // the row's, not the source's
+  CHECK(m.alerts[0].body["suppression"]["docs_count"] == 1);
+  CHECK(m.alerts[1].body["suppression"]["terms"][1]["value"].is_null());  // a null column hides the document's value
+  CHECK(m.notes.front().find("group_by field process.name is no column of the ES|QL result: read from each alert's source document") != std::string::npos);
 
   // a sequence's fields are those all its events share
   AlertSuppressor sq(by({"host.name", "process.name"}), SuppressionMode::InMemory, 100);

@@ -118,4 +118,20 @@ check "suppression, max_signals 10: one alert counting all, 15 requests" '1 149 
 # explain: an event past the 20 the alert lists, on a later request
 out=$("$RULELAB" explain "$tmp/supp10.ndjson" --data "logs-test-default=$tmp/one-user.ndjson" --now 2026-09-03T14:05:00Z --event 120 2>&1)
 check "suppression: explain, event 120" 'alert suppression by user.name folds it into alert 1' "$out"
+
+# 8. Suppression by a field the query's KEEP drops: Kibana fetches each alert's document and merges
+# the row into it (fetchSourceDocuments, mergeEsqlResultInSource), so host.name is read from the
+# document: two hosts, two alerts. (Before, rulelab read it as missing: one alert for all.)
+for i in 1 2 3 4; do
+  printf '{"@timestamp":"2026-09-03T14:0%d:00Z","event":{"action":"login"},"user":{"name":"u1"},"host":{"name":"h%d"}}\n' $i $((i % 2))
+done >"$tmp/hosts.ndjson"
+sed 's/"group_by":\["user.name"\]/"group_by":["host.name"]/' "$tmp/supp.ndjson" >"$tmp/supp-host.ndjson"
+out=$("$RULELAB" run "$tmp/supp-host.ndjson" --data "logs-test-default=$tmp/hosts.ndjson" --now 2026-09-03T14:05:00Z --format json 2>/dev/null)
+check "suppression by a dropped field: read from the documents" '2 h1 1 h0 1' "$(jq -r '"\(.alerts | length) \(.alerts[0].suppression.terms[0].value) \(.alerts[0].suppression.docs_count) \(.alerts[1].suppression.terms[0].value) \(.alerts[1].suppression.docs_count)"' <<<"$out")"
+check "suppression by a dropped field: said" 'read from each alert' "$(jq -r '.notes[]' <<<"$out")"
+# ... an aggregating query's rows have no document: missing (one group), as in Kibana, and said
+printf '{"id":"r","rule_id":"agg","name":"agg","type":"esql","language":"esql","query":"FROM logs-* | STATS n = COUNT(*) BY user.name","from":"now-10m","interval":"5m","max_signals":100,"risk_score":21,"severity":"low","alert_suppression":{"group_by":["host.name"],"missing_fields_strategy":"suppress"}}\n' >"$tmp/agg-host.ndjson"
+out=$("$RULELAB" run "$tmp/agg-host.ndjson" --data "logs-test-default=$tmp/hosts.ndjson" --now 2026-09-03T14:05:00Z --format json 2>/dev/null)
+check "aggregating: the field is missing" '1 null' "$(jq -r '"\(.alerts | length) \(.alerts[0].suppression.terms[0].value)"' <<<"$out")"
+check "aggregating: said" 'read as missing, as Kibana reads it' "$(jq -r '.notes[]' <<<"$out")"
 exit $fail
