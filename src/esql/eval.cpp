@@ -84,6 +84,34 @@ void Warnings::replay(Warnings& into) const {
   }
 }
 
+void Warnings::replay_all(const std::vector<const Warnings*>& recordings, const std::map<const Expr*, std::size_t>& rank, Warnings& into) {
+  struct Site {
+    std::size_t order = 0;
+    std::vector<const Call*> calls;
+  };
+  std::map<std::pair<const Expr*, std::string>, Site> sites;  // by expression (an add(): by text)
+  std::size_t next = 0;
+  for (const Warnings* w : recordings)
+    for (const auto& c : w->calls_) {
+      auto key = c.expr ? std::make_pair(c.expr, std::string()) : std::make_pair(static_cast<const Expr*>(nullptr), c.text);
+      auto [it, fresh] = sites.try_emplace(std::move(key));
+      if (fresh) {
+        auto r = c.expr ? rank.find(c.expr) : rank.end();
+        it->second.order = r != rank.end() ? r->second : rank.size() + next;
+        ++next;
+      }
+      it->second.calls.push_back(&c);
+    }
+  std::vector<const Site*> order;
+  for (const auto& [key, site] : sites) order.push_back(&site);
+  std::stable_sort(order.begin(), order.end(), [](const Site* a, const Site* b) { return a->order < b->order; });
+  for (const Site* s : order)
+    for (const Call* c : s->calls) {
+      if (c->expr) into.failure(*c->expr, c->text, c->treated.c_str());
+      else into.add(c->text);
+    }
+}
+
 std::string expr_text(const Expr& e, std::string_view query) {
   if (e.end <= query.size() && e.begin <= e.end) return std::string(query.substr(e.begin, e.end - e.begin));
   return e.name;

@@ -1,6 +1,7 @@
 // Column-at-a-time evaluation of ES|QL expressions over a page (internal to src/esql).
 #pragma once
 #include <functional>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -40,6 +41,12 @@ class Warnings {
     return w;
   }
   void replay(Warnings& into) const;
+  // The recordings of the chunks of one stream, in file order, replayed as one run over all their
+  // rows makes the calls: each expression's over every chunk before the next expression's (the
+  // query evaluates an expression over all rows of a page before the next), in `rank` order (the
+  // order the query evaluates its expressions in); calls of an expression `rank` lacks and add()s
+  // come after, in the order first made.
+  static void replay_all(const std::vector<const Warnings*>& recordings, const std::map<const Expr*, std::size_t>& rank, Warnings& into);
 
  private:
   struct Call {

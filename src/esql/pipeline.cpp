@@ -2145,9 +2145,39 @@ bool needs_documents(const Query& q) {
 }
 
 // Commands that look at one row at a time: over a stream of documents they run chunk by chunk.
+// (MV_EXPAND is not: its row limits, --max-rows and a later LIMIT's, count all rows at once.)
 bool row_local(CommandKind k) {
   return k == CommandKind::Where || k == CommandKind::Eval || k == CommandKind::Dissect || k == CommandKind::Grok ||
-         k == CommandKind::Rename || k == CommandKind::Drop || k == CommandKind::Keep || k == CommandKind::MvExpand;
+         k == CommandKind::Rename || k == CommandKind::Drop || k == CommandKind::Keep;
+}
+
+// The order a run evaluates the expressions of command `c` in (each after its arguments), from
+// `next` on: a STATS its keys, then its aggregates; any other command its expression, its
+// assignments, its keys.
+void eval_order(const Command& c, std::map<const Expr*, std::size_t>& rank, std::size_t& next) {
+  std::function<void(const Expr&)> walk = [&](const Expr& e) {
+    for (const auto& a : e.args)
+      if (a) walk(*a);
+    rank.try_emplace(&e, next++);
+  };
+  auto fields = [&] {
+    for (const auto& f : c.fields) {
+      if (f.expr) walk(*f.expr);
+      if (f.where) walk(*f.where);
+    }
+  };
+  auto by = [&] {
+    for (const auto& b : c.by)
+      if (b.expr) walk(*b.expr);
+  };
+  if (c.kind == CommandKind::Stats) {
+    by();
+    fields();
+    return;
+  }
+  if (c.expr) walk(*c.expr);
+  fields();
+  by();
 }
 
 // The implicit LIMIT of the ES|QL API (Elasticsearch's AddImplicitLimit): 1000 rows
@@ -2266,6 +2296,10 @@ std::optional<FusedStats> fuse_stats(const Query& q, std::size_t prefix_end, con
   for (std::size_t ci = 1; ci < prefix_end; ++ci) prefix.commands.push_back(q.commands[ci]);
   std::vector<std::string> read = referenced_fields(prefix);
   if (window) read.push_back("@timestamp");
+  // A key given a name (BY k = f): aggregates reading `k` read the key's values (run_stats), not
+  // a field of that name.
+  for (const auto& b : partial.by)
+    if (!b.expr || b.expr->kind != ExprKind::Field || b.expr->name != b.name) read.push_back(b.name);
   std::vector<std::size_t> lazy;
   auto field = [&](const Expr& e) -> int {
     if (e.kind != ExprKind::Field || std::find(read.begin(), read.end(), e.name) != read.end()) return -2;
@@ -2482,6 +2516,8 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
   Page acc;
   std::vector<Page> parts;
   bool started = false, failed = false;
+  // Each chunk's warnings, recorded, replayed once all are read (Warnings::replay_all).
+  std::vector<std::unique_ptr<Warnings>> chunk_warnings;
   // A chunk's columns: the union's (a column its index lacks is null).
   auto union_page = [&](Page&& chunk) {
     Page page;
@@ -2540,8 +2576,9 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       }
       set_column(page, std::move(m));
     }
+    chunk_warnings.push_back(std::make_unique<Warnings>(Warnings::recording(q.text)));
     try {
-      run_prefix(page, warn, out);
+      run_prefix(page, *chunk_warnings.back(), out);
     } catch (const QueryError&) {
       failed = true;  // the whole-index run gives the error, with every column there
       return;
@@ -2637,7 +2674,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       return;
     }
     out.documents[chosen_no[k]].second += so.in_window;
-    so.warn.replay(warn);
+    chunk_warnings.push_back(std::make_unique<Warnings>(std::move(so.warn)));
     started = true;
     parts.push_back(std::move(page));
   };
@@ -2652,8 +2689,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     auto st = on_readers ? stream_documents(*chosen[k], chosen_no[k], plans[k], rulelab::kBatchRows, lines, each, stage)
                          : stream_documents(*chosen[k], chosen_no[k], plans[k], partial_q ? rulelab::kBatchRows : 16384, lines, each);
     if (!st) {
-      result.error = RunError{st.error(), false};
-      return result;
+      return std::nullopt;  // (the whole-index run reads the file as add_index does, and says what is wrong)
     }
     out.documents[chosen_no[k]].first = st->documents;
     for (std::size_t f = 0; f < plans[k].fields.size() && f < st->malformed.size(); ++f)
@@ -2663,6 +2699,15 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       if (!st->field_seen[f] && !plans[k].fields[f].user) return std::nullopt;
   }
   if (failed) return std::nullopt;
+  {
+    std::map<const Expr*, std::size_t> rank;
+    std::size_t next = 0;
+    for (std::size_t ci = 1; ci < prefix_end; ++ci) eval_order(q.commands[ci], rank, next);
+    if (partial_q) eval_order(partial_q->commands[prefix_end], rank, next);
+    std::vector<const Warnings*> recs;
+    for (const auto& w : chunk_warnings) recs.push_back(w.get());
+    Warnings::replay_all(recs, rank, warn);
+  }
   if (!parts.empty()) {
     std::size_t total = 0;
     for (const auto& p : parts) total += p.rows();

@@ -16,10 +16,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 "$RULELAB_GEN" --rows 6000 --seed 11 --shape elastic --start 2026-03-01T00:00:00Z --out "$tmp/gen.ndjson"
 data=logs-azure.auditlogs-default=$tmp/gen.ndjson
 compared=0
-same() {  # query: JSON result and stderr the same streamed and loaded whole
+same() {  # query [options]: JSON result and stderr the same streamed and loaded whole
   local q=$1 a b
-  a=$("$RULELAB" query --dialect esql "$q" --data "$data" --format json --now 2026-03-02T00:00:00Z 2>"$tmp/e1") && ra=0 || ra=$?
-  b=$("$RULELAB" query --dialect esql "$q" --data "$data" --format json --now 2026-03-02T00:00:00Z --no-pushdown 2>"$tmp/e2") && rb=0 || rb=$?
+  shift
+  a=$("$RULELAB" query --dialect esql "$q" --data "$data" --format json --now 2026-03-02T00:00:00Z "$@" 2>"$tmp/e1") && ra=0 || ra=$?
+  b=$("$RULELAB" query --dialect esql "$q" --data "$data" --format json --now 2026-03-02T00:00:00Z --no-pushdown "$@" 2>"$tmp/e2") && rb=0 || rb=$?
   [[ $ra == "$rb" ]] || fail "exit $ra vs $rb: $q"
   [[ "$a" == "$b" ]] || fail "streamed differs: $q: $(diff <(echo "$a") <(echo "$b") | head -5 | cut -c1-300)"
   diff "$tmp/e1" "$tmp/e2" >/dev/null || fail "stderr differs: $q: $(diff "$tmp/e1" "$tmp/e2" | head -5)"
@@ -69,6 +70,35 @@ same "$F | STATS n = COUNT(*), d = COUNT_DISTINCT(event.action), lo = MIN(azure.
 same "$F | WHERE event.outcome == \"failure\" | STATS d = COUNT_DISTINCT(azure.auditlogs.identity), n = COUNT(*) BY azure.auditlogs.operation_name | SORT azure.auditlogs.operation_name"
 same "$F | WHERE event.outcome == \"none\" | STATS d = COUNT_DISTINCT(azure.auditlogs.identity), n = COUNT(*)"
 same "$F | WHERE @timestamp > \"2026-03-01T05:00:00Z\" | STATS n = COUNT(*) BY key = azure.auditlogs.operation_name | SORT key"
+data=logs-azure.auditlogs-default=$tmp/gen.ndjson
+
+# Over 5,000 documents of a mapping of keyword fields a, b, c (three batches of 2,048 on the
+# reading threads): an aggregate reading a key's name reads the key (BY b = a: MAX(b) is the key's
+# value, not field b's); warnings in the order of one run over all rows, each expression's
+# failures before the next's (bad values in documents 10 and 3,000 for x, 11 for y); MV_EXPAND's
+# --max-rows and a later LIMIT counting all rows at once; blank lines, and a line that is no JSON
+# object (the whole-index read's error).
+printf '{"idx":{"mappings":{"properties":{"@timestamp":{"type":"date"},"a":{"type":"keyword"},"b":{"type":"keyword"},"c":{"type":"keyword"},"n":{"type":"long"}}}}}' >"$tmp/abc.json"
+for i in $(seq 0 4999); do
+  a=\"$((i % 5))\" b=\"$((i % 3 + 10))\"
+  ((i == 10 || i == 3000)) && a=\"bad$i\"
+  ((i == 11)) && b=\"worse$i\"
+  ((i == 2048)) && a='["1","2"]'
+  printf '{"@timestamp":"2026-03-01T00:00:00Z","a":%s,"b":%s,"c":"c%d","n":%d}\n' "$a" "$b" $((i % 7)) "$i"
+done >"$tmp/abc.ndjson"
+data=idx=$tmp/abc.ndjson
+same 'FROM idx | STATS m = MAX(b), d = COUNT_DISTINCT(b), n = COUNT(*) BY b = a | SORT b' --mapping "idx=$tmp/abc.json"
+same 'FROM idx | EVAL x = TO_INTEGER(a), y = TO_INTEGER(b) | STATS s = AVG(x)' --mapping "idx=$tmp/abc.json"
+same 'FROM idx | EVAL x = TO_INTEGER(a), y = TO_INTEGER(b) | STATS s = COUNT(x), t = COUNT(y) BY c | SORT c' --mapping "idx=$tmp/abc.json"
+same 'FROM idx | EVAL x = TO_INTEGER(a), y = TO_INTEGER(b) | KEEP x, y, n | WHERE n > 4990' --mapping "idx=$tmp/abc.json"
+same 'FROM idx | MV_EXPAND a | STATS n = AVG(n)' --mapping "idx=$tmp/abc.json" --max-rows 3000
+same 'FROM idx | MV_EXPAND a | EVAL x = TO_INTEGER(a) | KEEP x | LIMIT 5' --mapping "idx=$tmp/abc.json"
+awk 'NR == 100 || NR == 4000 { print "" } { print } END { print ""; print "" }' "$tmp/abc.ndjson" >"$tmp/blank.ndjson"
+data=idx=$tmp/blank.ndjson
+same 'FROM idx | STATS n = COUNT(*) BY a | SORT a' --mapping "idx=$tmp/abc.json"
+awk 'NR == 3001 { print "[1]" } { print }' "$tmp/abc.ndjson" >"$tmp/bad.ndjson"
+data=idx=$tmp/bad.ndjson
+same 'FROM idx | STATS n = COUNT(*) BY a | SORT a' --mapping "idx=$tmp/abc.json"
 data=logs-azure.auditlogs-default=$tmp/gen.ndjson
 
 # Aggregates other than COUNT written with * or no argument read a column of nulls (they once
