@@ -745,7 +745,9 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   }
   IngestOptions o;
   o.documents = true;
-  o.strict = true;  // a line that is not a JSON document is an error, as add_index makes it
+  // A line that is not a JSON document is an error, as add_index makes it; blank lines are
+  // skipped, as there (checked below: the reader counts them as rejected records).
+  o.strict = false;
   o.table = idx.name;
   // Each document is kept as its projection on the paths read below (the fields' source paths
   // and the watched names): the rest of it is never encoded.
@@ -839,6 +841,16 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
     }
   });
   if (!r) return r.error();
+  if (r->rejected) {
+    const auto& first = r->first_rejections;
+    const bool blank_only = first.size() == r->rejected &&
+                            std::all_of(first.begin(), first.end(), [](const Rejection& x) { return x.reason == "empty line"; });
+    if (!blank_only) {
+      for (const auto& x : first)
+        if (x.reason != "empty line") return Error("cannot read record: " + x.reason, idx.file, x.line, 1);
+      return Error("cannot read " + std::to_string(r->rejected) + " record(s)", idx.file);
+    }
+  }
   if (bad_line) return Error("not a JSON object (one document a line expected)", idx.file, bad_line, 1);
   if (page.rows() > 0) each(std::move(page), nullptr);
   return st;
