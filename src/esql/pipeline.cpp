@@ -2278,6 +2278,7 @@ std::optional<std::pair<Command, Command>> split_stats(const Command& c) {
 // grouped on views of the documents (no cell a row); any other batch is made columns and runs
 // the partial STATS as written. Both give the same partial rows (groups in the order they first
 // appear; each aggregate as run_stats computes it), so the final STATS is unchanged.
+struct ViewPred;
 struct FusedStats {
   enum class Agg { Count, Values, Min, Max };
   struct Out {
@@ -2287,15 +2288,148 @@ struct FusedStats {
   };
   std::vector<Out> outs;
   std::vector<std::pair<std::string, std::size_t>> keys;  // name, plan field
+  // The leading WHEREs, when each is a ViewPred: judged on the views too.
+  std::vector<std::shared_ptr<const ViewPred>> where;
+  std::vector<std::size_t> where_fields;  // the plan fields they read
 };
+
+// A WHERE condition judged on views of keyword fields (one string or none each): AND, OR, NOT of
+// `field == "text"`, `field != "text"`, `field [NOT] IN ("text", ...)`, `field IS [NOT] NULL`,
+// with ES|QL's three-valued logic (a missing field makes a comparison null; a row is kept when
+// its condition is true). A document holding anything else in such a field is judged as written.
+struct ViewPred {
+  enum class Op { And, Or, Not, Eq, Ne, In, NotIn, IsNull, NotNull };
+  Op op = Op::Eq;
+  std::size_t field = 0;
+  std::vector<std::string> texts;
+  std::vector<ViewPred> kids;
+  // 0 false, 1 true, 2 null
+  int judge(const std::vector<ViewColumn>& views, std::size_t row) const {
+    switch (op) {
+      case Op::And: {
+        int r = 1;
+        for (const auto& k : kids) {
+          const int v = k.judge(views, row);
+          if (v == 0) return 0;
+          if (v == 2) r = 2;
+        }
+        return r;
+      }
+      case Op::Or: {
+        int r = 0;
+        for (const auto& k : kids) {
+          const int v = k.judge(views, row);
+          if (v == 1) return 1;
+          if (v == 2) r = 2;
+        }
+        return r;
+      }
+      case Op::Not: {
+        const int v = kids[0].judge(views, row);
+        return v == 2 ? 2 : 1 - v;
+      }
+      default: break;
+    }
+    const ViewColumn& vc = views[field];
+    const bool none = vc.kind[row] == ViewColumn::None;
+    if (op == Op::IsNull) return none ? 1 : 0;
+    if (op == Op::NotNull) return none ? 0 : 1;
+    if (none) return 2;
+    const std::string_view v = vc.text[row];
+    const bool any = std::find(texts.begin(), texts.end(), v) != texts.end();
+    return (op == Op::Eq || op == Op::In) ? (any ? 1 : 0) : (any ? 0 : 1);
+  }
+};
+
+// `e` as a ViewPred over the plan's keyword fields (their indexes into `fields`), if it is one.
+std::optional<ViewPred> view_pred(const Expr& e, const StreamPlan& plan, std::vector<std::size_t>& fields) {
+  auto keyword_field = [&](const Expr& f) -> std::optional<std::size_t> {
+    if (f.kind != ExprKind::Field) return std::nullopt;
+    for (std::size_t j = 0; j < plan.fields.size(); ++j)
+      if (plan.fields[j].name == f.name) {
+        if (plan.fields[j].type != Type::Keyword) return std::nullopt;
+        fields.push_back(j);
+        return j;
+      }
+    return std::nullopt;
+  };
+  auto text = [](const Expr& l) -> std::optional<std::string> {
+    if (l.kind != ExprKind::Literal || l.type != Type::Keyword || l.value.size() != 1) return std::nullopt;
+    return l.value[0].s;
+  };
+  ViewPred p;
+  switch (e.kind) {
+    case ExprKind::And:
+    case ExprKind::Or:
+    case ExprKind::Not: {
+      p.op = e.kind == ExprKind::And ? ViewPred::Op::And : e.kind == ExprKind::Or ? ViewPred::Op::Or : ViewPred::Op::Not;
+      if (e.args.empty()) return std::nullopt;
+      for (const auto& a : e.args) {
+        if (!a) return std::nullopt;
+        auto k = view_pred(*a, plan, fields);
+        if (!k) return std::nullopt;
+        p.kids.push_back(std::move(*k));
+      }
+      return p;
+    }
+    case ExprKind::Compare: {
+      if (e.args.size() != 2 || !e.args[0] || !e.args[1] || (e.name != "==" && e.name != "!=")) return std::nullopt;
+      const bool flip = e.args[0]->kind == ExprKind::Literal;
+      auto f = keyword_field(flip ? *e.args[1] : *e.args[0]);
+      auto t = text(flip ? *e.args[0] : *e.args[1]);
+      if (!f || !t) return std::nullopt;
+      p.op = e.name == "==" ? ViewPred::Op::Eq : ViewPred::Op::Ne;
+      p.field = *f;
+      p.texts.push_back(std::move(*t));
+      return p;
+    }
+    case ExprKind::In: {
+      if (e.args.size() < 2 || !e.args[0]) return std::nullopt;
+      auto f = keyword_field(*e.args[0]);
+      if (!f) return std::nullopt;
+      for (std::size_t i = 1; i < e.args.size(); ++i) {
+        auto t = e.args[i] ? text(*e.args[i]) : std::nullopt;
+        if (!t) return std::nullopt;
+        p.texts.push_back(std::move(*t));
+      }
+      p.op = e.negated ? ViewPred::Op::NotIn : ViewPred::Op::In;
+      p.field = *f;
+      return p;
+    }
+    case ExprKind::IsNull: {
+      if (e.args.size() != 1 || !e.args[0]) return std::nullopt;
+      auto f = keyword_field(*e.args[0]);
+      if (!f) return std::nullopt;
+      p.op = e.negated ? ViewPred::Op::NotNull : ViewPred::Op::IsNull;
+      p.field = *f;
+      return p;
+    }
+    default: return std::nullopt;
+  }
+}
 
 std::optional<FusedStats> fuse_stats(const Query& q, std::size_t prefix_end, const Command& partial, StreamPlan& plan, bool window) {
   for (std::size_t ci = 1; ci < prefix_end; ++ci)
     if (q.commands[ci].kind != CommandKind::Where) return std::nullopt;
   Query prefix;
   for (std::size_t ci = 1; ci < prefix_end; ++ci) prefix.commands.push_back(q.commands[ci]);
-  std::vector<std::string> read = referenced_fields(prefix);
+  // WHEREs of ViewPreds read their fields as views; any other WHERE reads them as columns (and
+  // then every WHERE runs as written, in its order).
+  std::vector<std::shared_ptr<const ViewPred>> where;
+  std::vector<std::size_t> where_fields;
+  for (std::size_t ci = 1; ci < prefix_end; ++ci) {
+    auto p = q.commands[ci].expr ? view_pred(*q.commands[ci].expr, plan, where_fields) : std::nullopt;
+    if (!p) {
+      where.clear();
+      where_fields.clear();
+      break;
+    }
+    where.push_back(std::make_shared<const ViewPred>(std::move(*p)));
+  }
+  std::vector<std::string> read = where.empty() ? referenced_fields(prefix) : std::vector<std::string>{};
   if (window) read.push_back("@timestamp");
+  for (auto j : where_fields)
+    if (std::find(read.begin(), read.end(), plan.fields[j].name) != read.end()) return std::nullopt;  // (@timestamp)
   // A key given a name (BY k = f): aggregates reading `k` read the key's values (run_stats), not
   // a field of that name.
   for (const auto& b : partial.by)
@@ -2337,6 +2471,11 @@ std::optional<FusedStats> fuse_stats(const Query& q, std::size_t prefix_end, con
     fs.keys.emplace_back(b.name, static_cast<std::size_t>(f));
   }
   for (auto j : lazy) plan.fields[j].lazy = true;
+  for (auto j : where_fields) plan.fields[j].lazy = true;
+  fs.where = std::move(where);
+  std::sort(where_fields.begin(), where_fields.end());
+  where_fields.erase(std::unique(where_fields.begin(), where_fields.end()), where_fields.end());
+  fs.where_fields = std::move(where_fields);
   return fs;
 }
 
@@ -2618,19 +2757,17 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
         keep_rows(page, sel);
       }
       so->in_window = page.rows();
-      try {
-        RunOutput local;
-        for (std::size_t ci = 1; ci < prefix_end; ++ci) run_command(q, ci, page, so->warn, opts, local, all);
-        bool plain = true;
-        for (const auto& v : views)
-          if (!v.other.empty())
-            for (auto o : page.origin)
-              if (v.kind[static_cast<std::size_t>(o & 0xffffffff)] == ViewColumn::Other) plain = false;
-        if (plain) {
-          chunk = fused_partial(*fused, page.origin, views);
-          return so;
+      // Whether a field of `fields` (all lazy ones: empty) holds anything but one string or none in a row of the page.
+      auto other = [&](const std::vector<std::size_t>* fields) {
+        for (std::size_t j = 0; j < views.size(); ++j) {
+          if (views[j].other.empty() || (fields && !std::binary_search(fields->begin(), fields->end(), j))) continue;
+          for (auto o : page.origin)
+            if (views[j].kind[static_cast<std::size_t>(o & 0xffffffff)] == ViewColumn::Other) return true;
         }
-        // Some value is not one string: the lazy fields become columns, and the STATS runs as written.
+        return false;
+      };
+      // The lazy fields as columns of the page's rows, for the commands as written.
+      auto materialize = [&] {
         for (std::size_t j = 0; j < plans[0].fields.size(); ++j) {
           if (!plans[0].fields[j].lazy) continue;
           Column col{plans[0].fields[j].name, plans[0].fields[j].type, {}};
@@ -2638,6 +2775,32 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
           for (auto o : page.origin) col.cells.push_back(views[j].cell(static_cast<std::size_t>(o & 0xffffffff)));
           set_column(page, std::move(col));
         }
+      };
+      try {
+        RunOutput local;
+        bool columns = false;  // the lazy fields are columns of the page
+        if (!fused->where.empty() && !other(&fused->where_fields)) {
+          std::vector<std::size_t> sel;
+          for (std::size_t r = 0; r < page.rows(); ++r) {
+            const auto row = static_cast<std::size_t>(page.origin[r] & 0xffffffff);
+            bool keep = true;
+            for (const auto& w : fused->where) keep = keep && w->judge(views, row) == 1;
+            if (keep) sel.push_back(r);
+          }
+          keep_rows(page, sel);
+        } else {
+          if (!fused->where.empty()) {
+            materialize();
+            columns = true;
+          }
+          for (std::size_t ci = 1; ci < prefix_end; ++ci) run_command(q, ci, page, so->warn, opts, local, all);
+        }
+        if (!columns && !other(nullptr)) {
+          chunk = fused_partial(*fused, page.origin, views);
+          return so;
+        }
+        // Some value is not one string: the lazy fields become columns, and the STATS runs as written.
+        if (!columns) materialize();
         std::erase_if(page.columns, [&](const Column& col) {
           return !std::binary_search(stats_fields->begin(), stats_fields->end(), col.name);
         });
