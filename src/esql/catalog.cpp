@@ -748,6 +748,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   // A line that is not a JSON document is an error, as add_index makes it; blank lines are
   // skipped, as there (checked below: the reader counts them as rejected records).
   o.strict = false;
+  o.max_reported = 100000;  // (each blank line is a rejection to tell apart: more sends the query to the whole read)
   o.table = idx.name;
   // Each document is kept as its projection on the paths read below (the fields' source paths
   // and the watched names): the rest of it is never encoded.
@@ -873,7 +874,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
       std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
       st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
       ++ln;
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      if (line.find_first_not_of(" \t\r\v\f") == std::string_view::npos) continue;  // (blank, as the scan layer's)
       nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
       if (doc.is_discarded() || !doc.is_object())
         return Error("not a JSON object (one document a line expected)", file, ln, 1, std::string(line));
@@ -889,7 +890,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
     std::string_view line = ndjson.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
     start = nl == std::string_view::npos ? ndjson.size() : nl + 1;
     ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    if (line.find_first_not_of(" \t\r\v\f") == std::string_view::npos) continue;
     nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
       return Error("not a JSON object (one document a line expected)", file, line_no, 1, std::string(line));

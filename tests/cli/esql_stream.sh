@@ -101,7 +101,7 @@ same 'FROM idx | WHERE nope IS NULL OR a != "0" | STATS n = COUNT(*), k = COUNT(
 same 'FROM idx | WHERE a == "4" | STATS n = COUNT(*), d = COUNT_DISTINCT(b) BY c | SORT c' --mapping "idx=$tmp/abc.json"
 same 'FROM idx | MV_EXPAND a | STATS n = AVG(n)' --mapping "idx=$tmp/abc.json" --max-rows 3000
 same 'FROM idx | MV_EXPAND a | EVAL x = TO_INTEGER(a) | KEEP x | LIMIT 5' --mapping "idx=$tmp/abc.json"
-awk 'NR == 100 || NR == 4000 { print "" } { print } END { print ""; print "" }' "$tmp/abc.ndjson" >"$tmp/blank.ndjson"
+awk 'NR == 100 || NR == 4000 { print "" } NR == 3000 { print "\f \v" } { print } END { for (i = 0; i < 5; i++) print "" }' "$tmp/abc.ndjson" >"$tmp/blank.ndjson"
 data=idx=$tmp/blank.ndjson
 same 'FROM idx | STATS n = COUNT(*) BY a | SORT a' --mapping "idx=$tmp/abc.json"
 awk 'NR == 3001 { print "[1]" } { print }' "$tmp/abc.ndjson" >"$tmp/bad.ndjson"
