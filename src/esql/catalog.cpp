@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -484,7 +485,9 @@ Result<Index> load_streamed(const Index& lazy, bool with_sources, const std::vec
 
 namespace {
 
-// collect() over the compact encoding of a parsed document.
+// collect() over the compact encoding of a parsed document. An object's members on the path (a
+// key that is the path or a prefix of it ending before a dot: keys may hold dots) are found in one
+// pass over its members and followed in the order of their keys' lengths.
 void collect_dyn(DynRef doc, std::string_view path, std::vector<DynRef>& out) {
   if (doc.is_array()) {
     doc.for_each_element([&](DynRef e) { collect_dyn(e, path, out); });
@@ -495,21 +498,26 @@ void collect_dyn(DynRef doc, std::string_view path, std::vector<DynRef>& out) {
     return;
   }
   if (!doc.is_object()) return;
-  for (std::size_t cut = path.find('.');; cut = path.find('.', cut + 1)) {
-    std::string_view key = path.substr(0, cut == std::string_view::npos ? path.size() : cut);
-    DynRef it = doc.get(key);
-    if (it.valid()) {
-      std::string_view rest = cut == std::string_view::npos ? std::string_view{} : path.substr(cut + 1);
-      if (rest.empty() && it.is_array()) {
-        it.for_each_element([&](DynRef e) {
-          if (e.is_array()) collect_dyn(e, {}, out);
-          else out.push_back(e);
-        });
-      } else {
-        collect_dyn(it, rest, out);
-      }
+  struct Hit {
+    std::size_t len;
+    DynRef value;
+  };
+  boost::container::small_vector<Hit, 2> hits;
+  doc.for_each_member([&](std::string_view k, DynRef v) {
+    if (k.size() > path.size() || (k.size() < path.size() && path[k.size()] != '.') || path.compare(0, k.size(), k) != 0) return;
+    hits.push_back({k.size(), v});
+  });
+  if (hits.size() > 1) std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.len < b.len; });
+  for (const Hit& h : hits) {
+    const std::string_view rest = h.len == path.size() ? std::string_view{} : path.substr(h.len + 1);
+    if (rest.empty() && h.value.is_array()) {
+      h.value.for_each_element([&](DynRef e) {
+        if (e.is_array()) collect_dyn(e, {}, out);
+        else out.push_back(e);
+      });
+    } else {
+      collect_dyn(h.value, rest, out);
     }
-    if (cut == std::string_view::npos) break;
   }
 }
 

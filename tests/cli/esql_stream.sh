@@ -104,6 +104,13 @@ same 'FROM idx | MV_EXPAND a | EVAL x = TO_INTEGER(a) | KEEP x | LIMIT 5' --mapp
 awk 'NR == 100 || NR == 4000 { print "" } NR == 3000 { print "\f \v" } { print } END { for (i = 0; i < 5; i++) print "" }' "$tmp/abc.ndjson" >"$tmp/blank.ndjson"
 data=idx=$tmp/blank.ndjson
 same 'FROM idx | STATS n = COUNT(*) BY a | SORT a' --mapping "idx=$tmp/abc.json"
+# a field spelled as a nested object, a dotted key and an array of objects in one document
+printf '%s\n' '{"a.b":"y","a":{"b":"x"},"c":"1"}' '{"a":{"b":["p","q"]},"a.b":["r"],"c":"2"}' '{"a":[{"b":"s"},{"b":"t"}],"c":"3"}' \
+  '{"a":{"b":5},"c":"4"}' '{"a.b":null,"c":"5","a":{}}' >"$tmp/dot.ndjson"
+printf '{"idx":{"mappings":{"properties":{"a":{"properties":{"b":{"type":"keyword"}}},"c":{"type":"keyword"}}}}}' >"$tmp/dot.json"
+data=idx=$tmp/dot.ndjson
+same 'FROM idx | KEEP a.b, c | SORT c' --mapping "idx=$tmp/dot.json"
+same 'FROM idx | STATS n = COUNT(*), v = COUNT(a.b), d = COUNT_DISTINCT(a.b) BY c | SORT c' --mapping "idx=$tmp/dot.json"
 awk 'NR == 3001 { print "[1]" } { print }' "$tmp/abc.ndjson" >"$tmp/bad.ndjson"
 data=idx=$tmp/bad.ndjson
 same 'FROM idx | STATS n = COUNT(*) BY a | SORT a' --mapping "idx=$tmp/abc.json"
