@@ -782,6 +782,18 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   fresh();
   Schema schema;
   std::uint32_t bad_line = 0;
+  // A converted batch's findings on plan field k: whether a document holds it, its malformed values.
+  auto absorb = [&st](const ConvertedBatch& cb, const Batch& b, std::size_t k) {
+    if (cb.field_seen[k]) st.field_seen[k] = true;
+    const MalformedField& m = cb.malformed[k];
+    if (m.values) {
+      if (!st.malformed[k].values) {
+        st.malformed[k].first_line = b.sources[m.first_line].line;
+        st.malformed[k].first_value = m.first_value;
+      }
+      st.malformed[k].values += m.values;
+    }
+  };
   auto r = ingest_stream(idx.file, o, &schema, [&](Batch&& b) {
     if (bad_line) return;
     // (every batch comes converted: a reader that left one out is converted here, not dropped)
@@ -797,15 +809,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
       for (auto& o : cb->staged->origin)
         if (o >= 0) o += first;
       for (std::size_t k = 0; k < specs.size(); ++k) {
-        if (cb->field_seen[k]) st.field_seen[k] = true;
-        const MalformedField& m = cb->malformed[k];
-        if (m.values) {
-          if (!st.malformed[k].values) {
-            st.malformed[k].first_line = b.sources[m.first_line].line;
-            st.malformed[k].first_value = m.first_value;
-          }
-          st.malformed[k].values += m.values;
-        }
+        absorb(*cb, b, k);
       }
       if (cb->watch_seen) st.watch_seen = true;
       if (cb->bad) bad_line = b.sources[cb->rows].line;
@@ -831,15 +835,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
         dst.insert(dst.end(), std::make_move_iterator(cb->cells[k].begin()), std::make_move_iterator(cb->cells[k].end()));
       }
       std::vector<Cell>().swap(cb->cells[k]);  // (the batch may live on: a JSON array's are handed over at the end)
-      if (cb->field_seen[k]) st.field_seen[k] = true;
-      const MalformedField& m = cb->malformed[k];
-      if (m.values) {
-        if (!st.malformed[k].values) {
-          st.malformed[k].first_line = b.sources[m.first_line].line;
-          st.malformed[k].first_value = m.first_value;
-        }
-        st.malformed[k].values += m.values;
-      }
+      absorb(*cb, b, k);
     }
     if (cb->watch_seen) st.watch_seen = true;
     if (cb->bad) bad_line = b.sources[cb->rows].line;

@@ -2306,20 +2306,14 @@ struct ViewPred {
   // 0 false, 1 true, 2 null
   int judge(const std::vector<ViewColumn>& views, std::size_t row) const {
     switch (op) {
-      case Op::And: {
-        int r = 1;
-        for (const auto& k : kids) {
-          const int v = k.judge(views, row);
-          if (v == 0) return 0;
-          if (v == 2) r = 2;
-        }
-        return r;
-      }
+      case Op::And:
       case Op::Or: {
-        int r = 0;
+        // AND: a false decides, OR: a true decides; else null if any is null
+        const int decides = op == Op::And ? 0 : 1;
+        int r = 1 - decides;
         for (const auto& k : kids) {
           const int v = k.judge(views, row);
-          if (v == 1) return 1;
+          if (v == decides) return v;
           if (v == 2) r = 2;
         }
         return r;
@@ -2744,18 +2738,21 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     fused = fuse_stats(q, prefix_end, partial_q->commands[prefix_end], plans[0], opts.window.has_value());
   auto stage = [&](Page& chunk, const std::vector<ViewColumn>& views) -> std::unique_ptr<ChunkWork> {
     auto so = std::make_unique<StageOut>(q.text);
+    // The rule's window on @timestamp.
+    auto window = [&](Page& page) {
+      if (!opts.window) return;
+      int ts = page.find("@timestamp");
+      std::vector<std::size_t> sel;
+      for (std::size_t r = 0; r < page.rows(); ++r)
+        if (ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) sel.push_back(r);
+      keep_rows(page, sel);
+    };
     if (fused) {
       // (the lazy fields are views, not columns: union_page would make them null columns)
       Page page;
       page.origin = std::move(chunk.origin);
       for (auto& col : chunk.columns) page.columns.push_back(std::move(col));
-      if (opts.window) {
-        int ts = page.find("@timestamp");
-        std::vector<std::size_t> sel;
-        for (std::size_t r = 0; r < page.rows(); ++r)
-          if (ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) sel.push_back(r);
-        keep_rows(page, sel);
-      }
+      window(page);
       so->in_window = page.rows();
       // Whether a field of `fields` (all lazy ones: empty) holds anything but one string or none in a row of the page.
       auto other = [&](const std::vector<std::size_t>* fields) {
@@ -2812,13 +2809,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
       return so;
     }
     Page page = union_page(std::move(chunk));
-    if (opts.window) {
-      int ts = page.find("@timestamp");
-      std::vector<std::size_t> sel;
-      for (std::size_t r = 0; r < page.rows(); ++r)
-        if (ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) sel.push_back(r);
-      keep_rows(page, sel);
-    }
+    window(page);
     so->in_window = page.rows();
     try {
       RunOutput local;
