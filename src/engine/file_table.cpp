@@ -21,12 +21,12 @@ void FileTable::read_part(std::size_t i, const std::function<void(Batch&&)>& sin
   }
 }
 
-void FileTable::for_each_batch(const std::function<void(const Batch&)>& f) {
+void FileTable::for_each_batch(const std::function<void(const Batch&, Batch*)>& f) {
   if (whole_) {
-    for (auto& b : whole_->batches) f(b);
+    for (auto& b : whole_->batches) f(b, nullptr);
     return;
   }
-  for (std::size_t i = 0; i < parts_.size(); ++i) read_part(i, [&](Batch&& b) { f(b); });
+  for (std::size_t i = 0; i < parts_.size(); ++i) read_part(i, [&](Batch&& b) { f(b, &b); });
 }
 
 std::shared_ptr<const Table> FileTable::table() {

@@ -32,7 +32,8 @@ class FileTable {
   const std::vector<std::string>& sources() const { return sources_; }
 
   // Every batch in file order: read now (nothing kept), or from the copy read before. Throws InputError.
-  void for_each_batch(const std::function<void(const Batch&)>& f);
+  // `owned` (BatchFn) is set for batches read now.
+  void for_each_batch(const std::function<void(const Batch&, Batch*)>& f);
   // The whole table, read once and kept. Throws InputError.
   std::shared_ptr<const Table> table();
 

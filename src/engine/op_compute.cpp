@@ -22,12 +22,36 @@ class ComputeNode : public PlanNode {
     return out;
   }
 
-  std::vector<std::string> for_each_batch(ExecContext& ctx, const std::function<void(const Batch&)>& f) const override {
+  std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing* narrow) const override {
     std::vector<int> uses;
-    return child_->for_each_batch(ctx, [&](const Batch& b) {
+    // The narrowing passes to the child when every key column is one of the child's columns
+    // unchanged (project, project-rename, a plain `extend b = a` of the same type).
+    std::optional<KeyNarrowing> down;
+    if (narrow) {
+      const std::size_t base = child_->schema.fields.size();
+      down.emplace();
+      down->keys = narrow->keys;
+      for (int c : narrow->columns) {
+        int w = output_[static_cast<std::size_t>(c)];
+        if (w >= static_cast<int>(base)) {
+          const Expr& e = *steps_[static_cast<std::size_t>(w) - base];
+          w = e.kind == ExprKind::Column && e.column < static_cast<int>(base) &&
+                      child_->schema.fields[static_cast<std::size_t>(e.column)].type == e.type
+                  ? e.column
+                  : -1;
+        }
+        if (w < 0) {
+          down.reset();
+          break;
+        }
+        down->columns.push_back(w);
+      }
+    }
+    return child_->for_each_batch(ctx, [&](const Batch& b, Batch* owned) {
       if (uses.empty()) uses = column_uses(b.columns.size());
-      f(compute(b, nullptr, uses, ctx));
-    });
+      Batch nb = compute(b, owned, uses, ctx);
+      f(nb, &nb);
+    }, down ? &*down : nullptr);
   }
 
  private:

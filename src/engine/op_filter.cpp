@@ -26,13 +26,17 @@ class FilterNode : public PlanNode {
     return out;
   }
 
-  std::vector<std::string> for_each_batch(ExecContext& ctx, const std::function<void(const Batch&)>& f) const override {
-    return child_->for_each_batch(ctx, [&](const Batch& b) {
+  std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing* narrow) const override {
+    return child_->for_each_batch(ctx, [&](const Batch& b, Batch* owned) {
       SelectionVector sel = evaluate_filter(*pred_, b, ctx.eval);
       if (sel.empty()) return;
-      if (sel.size() == b.rows()) f(b);
-      else f(select_rows(b, sel));
-    });
+      if (sel.size() == b.rows()) {
+        f(b, owned);
+        return;
+      }
+      Batch nb = select_rows(b, sel);
+      f(nb, &nb);
+    }, narrow);
   }
 
   // Over a stored input, the rows are not copied when every row passes (a window filter over

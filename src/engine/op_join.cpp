@@ -41,6 +41,53 @@ KeyedTable key_table(const PlanNode& node, const std::vector<ExprPtr>& exprs, Ex
   return k;
 }
 
+// The right side of a join whose unmatched right rows give no output (inner, innerunique,
+// leftouter, leftsemi, leftanti): streamed batch by batch and narrowed to the rows whose key some
+// left row has, so that a large right side (a day of "Add user" events against an hour of
+// deletions) is never held whole. The rows kept, their order and their keys are those
+// key_table() would give for the matching rows.
+KeyedTable key_table_matching(const PlanNode& node, const std::vector<ExprPtr>& exprs, ExecContext& ctx,
+                              const std::unordered_set<std::string>& wanted) {
+  KeyedTable k;
+  Table t{node.schema, {}, {}};
+  SelectionVector sel;
+  // The key columns, when every key is a plain column of the node's output: the node may then drop
+  // the other rows early.
+  KeyNarrowing narrow{{}, &wanted};
+  for (auto& e : exprs) {
+    if (e->kind != ExprKind::Column || node.schema.fields[static_cast<std::size_t>(e->column)].type != e->type) {
+      narrow.columns.clear();
+      break;
+    }
+    narrow.columns.push_back(e->column);
+  }
+  t.sources = node.for_each_batch(ctx, [&](const Batch& b, Batch* owned) {
+    std::vector<Vec> vs;
+    for (auto& e : exprs) vs.push_back(evaluate(*e, b, ctx.eval));
+    sel.clear();
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      std::string key;
+      bool has_null = false;
+      for (std::size_t i = 0; i < vs.size(); ++i) {
+        Value v = vs[i].get(r);
+        if (v.is_null()) has_null = true;
+        append_key(key, v);
+      }
+      if (has_null || !wanted.count(key)) continue;
+      sel.push_back(static_cast<std::uint32_t>(r));
+      k.keys.push_back(std::move(key));
+      k.null_key.push_back(false);
+    }
+    if (sel.empty()) return;
+    if (sel.size() < b.rows()) t.batches.push_back(select_rows(b, sel));
+    else if (owned) t.batches.push_back(std::move(*owned));
+    else t.batches.push_back(b);
+  }, narrow.columns.empty() ? nullptr : &narrow);
+  k.in.owned = std::move(t);
+  k.rows = all_rows(k.in.owned);
+  return k;
+}
+
 void emit(TableBuilder& tb, const Table* l, const RowRef* lr, std::size_t lcols, const Table* r, const RowRef* rr,
           std::size_t rcols, Lineage* lineage, RowMeter& meter) {
   meter.add();
@@ -65,7 +112,7 @@ class JoinNode : public PlanNode {
 
   Table execute(ExecContext& ctx) const override {
     KeyedTable L = key_table(*left_, lk_, ctx);
-    KeyedTable R = key_table(*right_, rk_, ctx);
+    KeyedTable R = right_narrows() ? key_table_matching(*right_, rk_, ctx, left_keys(L)) : key_table(*right_, rk_, ctx);
     const std::size_t lc = L.t().schema.fields.size(), rc = R.t().schema.fields.size();
     std::unordered_map<std::string, std::vector<std::size_t>> rmap;
     for (std::size_t i = 0; i < R.rows.size(); ++i)
@@ -124,6 +171,18 @@ class JoinNode : public PlanNode {
   }
 
  private:
+  // Kinds whose right rows count only when a left row has their key.
+  bool right_narrows() const {
+    return type_ == JoinType::InnerUnique || type_ == JoinType::Inner || type_ == JoinType::LeftOuter ||
+           type_ == JoinType::LeftSemi || type_ == JoinType::LeftAnti;
+  }
+  static std::unordered_set<std::string> left_keys(const KeyedTable& L) {
+    std::unordered_set<std::string> s;
+    for (std::size_t i = 0; i < L.rows.size(); ++i)
+      if (!L.null_key[i]) s.insert(L.keys[i]);
+    return s;
+  }
+
   // The rows the pairing kinds will produce, counted before any is built: an exploding join
   // fails on the row budget at once instead of after filling memory.
   void precheck(const KeyedTable& L, const std::unordered_map<std::string, std::vector<std::size_t>>& rmap, const ExecContext& ctx) const {

@@ -120,24 +120,7 @@ class MvApplyNode : public PlanNode {
     TableBuilder tb(schema);
     RowMeter expanded(ctx, site), produced(ctx, site);
     std::vector<std::vector<Value>> cols;
-    for (auto& b : in.batches) {
-      std::vector<Vec> vs;
-      for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
-      for (std::size_t r = 0; r < b.rows(); ++r) {
-        const std::size_t n = ex_.expand(vs, r, cols);
-        expanded.add(n);
-        TableBuilder sb(sub_input_);
-        append_expanded(sb, n, cols, b.sources[r]);
-        Table sub_in = sb.finish();
-        slot_->table = &sub_in;
-        Table res = sub_->execute(ctx);
-        slot_->table = nullptr;
-        for (auto& rb : res.batches) {
-          produced.add(rb.rows());
-          for (std::size_t i = 0; i < rb.rows(); ++i) append_output(tb, b, r, rb, i);
-        }
-      }
-    }
+    for (auto& b : in.batches) apply_records(ctx, b, expanded, produced, cols, tb);
     Table out = tb.finish();
     out.sources = in.sources;
     return out;
@@ -175,30 +158,127 @@ class MvApplyNode : public PlanNode {
   // the same rows whether it runs per record or once over all records' expanded rows; it runs once
   // per input batch, each expanded row tagged (RowSource::line) with its record.
   Table execute_row_local(ExecContext& ctx, const Table& in) const {
-    TableBuilder tb(schema);
+    Table out{schema, in.sources, {}};
+    RowMeter expanded(ctx, site), produced(ctx, site);
+    for (auto& b : in.batches) apply_local(ctx, b, expanded, produced, nullptr, [&](Batch&& ob) { out.batches.push_back(std::move(ob)); });
+    return out;
+  }
+
+ public:
+  // Streamed: each input batch is expanded and run through the subquery as it comes (a row-local
+  // subquery; otherwise record by record), so that a consumer that keeps few rows (a join's side
+  // narrowed to the other side's keys, a summarize) never holds the whole output.
+  std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing* narrow) const override {
     RowMeter expanded(ctx, site), produced(ctx, site);
     std::vector<std::vector<Value>> cols;
-    for (auto& b : in.batches) {
-      std::vector<Vec> vs;
-      for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
-      TableBuilder sb(sub_input_);
-      for (std::size_t r = 0; r < b.rows(); ++r) {
-        const std::size_t n = ex_.expand(vs, r, cols);
-        expanded.add(n);
-        append_expanded(sb, n, cols, RowSource{0, static_cast<std::uint32_t>(r)});
+    return child_->for_each_batch(ctx, [&](const Batch& b, Batch*) {
+      if (row_local_) {
+        apply_local(ctx, b, expanded, produced, narrow, [&](Batch&& ob) { f(ob, &ob); });
+        return;
       }
+      TableBuilder tb(schema);
+      apply_records(ctx, b, expanded, produced, cols, tb);
+      Table t = tb.finish();
+      for (Batch& ob : t.batches) f(ob, &ob);
+    }, nullptr);
+  }
+
+ private:
+  void apply_records(ExecContext& ctx, const Batch& b, RowMeter& expanded, RowMeter& produced,
+                     std::vector<std::vector<Value>>& cols, TableBuilder& tb) const {
+    std::vector<Vec> vs;
+    for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      const std::size_t n = ex_.expand(vs, r, cols);
+      expanded.add(n);
+      TableBuilder sb(sub_input_);
+      append_expanded(sb, n, cols, b.sources[r]);
       Table sub_in = sb.finish();
       slot_->table = &sub_in;
       Table res = sub_->execute(ctx);
       slot_->table = nullptr;
       for (auto& rb : res.batches) {
         produced.add(rb.rows());
-        for (std::size_t i = 0; i < rb.rows(); ++i) append_output(tb, b, rb.sources[i].line, rb, i);
+        for (std::size_t i = 0; i < rb.rows(); ++i) append_output(tb, b, r, rb, i);
       }
     }
-    Table out = tb.finish();
-    out.sources = in.sources;
-    return out;
+  }
+
+  // The row-local subquery over all of batch b's expanded rows at once; each result batch becomes
+  // one output batch: b's kept columns taken at the result rows' records, then the result's own
+  // columns (moved, converted where the output type differs). With `narrow`, only the result rows
+  // whose key is wanted are assembled (the row budget still counts every row produced).
+  template <class Sink>
+  void apply_local(ExecContext& ctx, const Batch& b, RowMeter& expanded, RowMeter& produced, const KeyNarrowing* narrow,
+                   Sink&& sink) const {
+    std::vector<std::vector<Value>> cols;
+    std::vector<Vec> vs;
+    for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
+    TableBuilder sb(sub_input_);
+    for (std::size_t r = 0; r < b.rows(); ++r) {
+      const std::size_t n = ex_.expand(vs, r, cols);
+      expanded.add(n);
+      append_expanded(sb, n, cols, RowSource{0, static_cast<std::uint32_t>(r)});
+    }
+    Table sub_in = sb.finish();
+    slot_->table = &sub_in;
+    Table res = sub_->execute(ctx);
+    slot_->table = nullptr;
+    const std::size_t nkeep = keep_.size();
+    SelectionVector parents;
+    for (auto& rb : res.batches) {
+      if (rb.rows() == 0) continue;
+      produced.add(rb.rows());
+      if (narrow && !narrow_result(rb, b, *narrow)) continue;
+      const std::size_t rows = rb.rows();
+      parents.clear();
+      for (std::size_t i = 0; i < rows; ++i) parents.push_back(rb.sources[i].line);
+      Batch ob;
+      ob.columns.reserve(schema.fields.size());
+      for (std::size_t c = 0; c < nkeep; ++c) ob.columns.push_back(b.columns[static_cast<std::size_t>(keep_[c])].take(parents));
+      for (std::size_t c = 0; c < rb.columns.size(); ++c) {
+        const Type t = schema.fields[nkeep + c].type;
+        if (rb.columns[c].type() == t) {
+          ob.columns.push_back(std::move(rb.columns[c]));
+          continue;
+        }
+        Column col(t);
+        for (std::size_t i = 0; i < rows; ++i) append_value(col, convert_to(get_value(rb.columns[c], i), t));
+        ob.columns.push_back(std::move(col));
+      }
+      ob.sources.reserve(rows);
+      for (auto p : parents) ob.sources.push_back(b.sources[p]);
+      sink(std::move(ob));
+    }
+  }
+
+  // Narrows a result batch rb (rows of records of b) to the rows whose key is wanted; false when
+  // none is left. A key column is a kept column (read at the row's record) or a result column of
+  // the output's type.
+  bool narrow_result(Batch& rb, const Batch& b, const KeyNarrowing& n) const {
+    const std::size_t nkeep = keep_.size();
+    std::vector<std::pair<const Column*, bool>> cols;  // column, read at the record
+    for (int c : n.columns) {
+      const auto k = static_cast<std::size_t>(c);
+      if (k < nkeep) cols.emplace_back(&b.columns[static_cast<std::size_t>(keep_[k])], true);
+      else if (rb.columns[k - nkeep].type() == schema.fields[k].type) cols.emplace_back(&rb.columns[k - nkeep], false);
+      else return true;  // converted: not narrowed here
+    }
+    SelectionVector sel;
+    std::string key;
+    for (std::size_t i = 0; i < rb.rows(); ++i) {
+      key.clear();
+      bool has_null = false;
+      for (auto& [col, at_record] : cols) {
+        Value v = get_value(*col, at_record ? rb.sources[i].line : i);
+        if (v.is_null()) { has_null = true; break; }
+        append_key(key, v);
+      }
+      if (!has_null && n.keys->count(key)) sel.push_back(static_cast<std::uint32_t>(i));
+    }
+    if (sel.empty()) return false;
+    if (sel.size() < rb.rows()) rb = select_rows(rb, sel);
+    return true;
   }
 
   PlanPtr child_;

@@ -21,7 +21,7 @@ class FileScanNode : public PlanNode {
   explicit FileScanNode(std::shared_ptr<FileTable> t) : table_(std::move(t)) { schema = table_->schema(); }
   Table execute(ExecContext& ctx) const override { return *stored(ctx); }
   std::shared_ptr<const Table> stored(ExecContext&) const override { return table_->table(); }
-  std::vector<std::string> for_each_batch(ExecContext&, const std::function<void(const Batch&)>& f) const override {
+  std::vector<std::string> for_each_batch(ExecContext&, const BatchFn& f, const KeyNarrowing*) const override {
     table_->for_each_batch(f);
     return table_->sources();
   }
@@ -59,10 +59,30 @@ class CachedNode : public PlanNode {
 
 }  // namespace
 
-std::vector<std::string> PlanNode::for_each_batch(ExecContext& ctx, const std::function<void(const Batch&)>& f) const {
+std::vector<std::string> PlanNode::for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing*) const {
   InputTable in = run_input(*this, ctx);
-  for (const Batch& b : in.get().batches) f(b);
+  if (in.is_owned()) {
+    for (Batch& b : in.owned.batches) f(b, &b);
+    return std::move(in.owned.sources);
+  }
+  for (const Batch& b : in.get().batches) f(b, nullptr);
   return in.get().sources;
+}
+
+SelectionVector narrowed_rows(const Batch& b, const KeyNarrowing& n) {
+  SelectionVector sel;
+  std::string key;
+  for (std::size_t r = 0; r < b.rows(); ++r) {
+    key.clear();
+    bool has_null = false;
+    for (int c : n.columns) {
+      Value v = get_value(b.columns[static_cast<std::size_t>(c)], r);
+      if (v.is_null()) { has_null = true; break; }
+      append_key(key, v);
+    }
+    if (!has_null && n.keys->count(key)) sel.push_back(static_cast<std::uint32_t>(r));
+  }
+  return sel;
 }
 
 InputTable run_input(const PlanNode& child, ExecContext& ctx) {

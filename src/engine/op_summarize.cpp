@@ -37,7 +37,7 @@ class SummarizeNode : public PlanNode {
     std::vector<Value> kv(keys_.size());
     std::vector<std::vector<Value>> args(aggs_.size());
     // batch by batch: over a file table the rows are never all in memory
-    std::vector<std::string> sources = child_->for_each_batch(ctx, [&](const Batch& b) {
+    std::vector<std::string> sources = child_->for_each_batch(ctx, [&](const Batch& b, Batch*) {
       std::vector<Vec> kvec;
       for (auto& k : keys_) kvec.push_back(evaluate(*k, b, ctx.eval));
       std::vector<std::vector<Vec>> avec(aggs_.size());
@@ -61,7 +61,7 @@ class SummarizeNode : public PlanNode {
           g.states[a]->add(args[a].data(), args[a].size());
         }
       }
-    });
+    }, nullptr);
     if (keys_.empty() && groups.empty()) new_group({}, RowSource{});
     TableBuilder tb(schema);
     for (auto& g : groups) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "core/column.hpp"
@@ -46,6 +47,21 @@ struct ExecContext {
   const Tap* tap = nullptr;
 };
 
+// A batch handed to a for_each_batch consumer, and the same batch as `owned` when the producer
+// does not keep it (the consumer may move its columns out); null when the batch is stored.
+using BatchFn = std::function<void(const Batch& b, Batch* owned)>;
+
+// A consumer that keeps only the rows whose columns `columns` (plain column values, in order) form
+// one of `keys` (append_key of each value; a row with a null part never matches): a join's side
+// narrowed to the keys of the other side. A producer may drop the other rows early (before it
+// copies or computes them); the consumer still checks every row it gets.
+struct KeyNarrowing {
+  std::vector<int> columns;
+  const std::unordered_set<std::string>* keys = nullptr;
+};
+// The rows of b whose key under `n` is one of n.keys.
+SelectionVector narrowed_rows(const Batch& b, const KeyNarrowing& n);
+
 class PlanNode {
  public:
   Schema schema;
@@ -56,8 +72,9 @@ class PlanNode {
   // cache, mv-apply's per-record input); nullptr otherwise.
   virtual std::shared_ptr<const Table> stored(ExecContext&) const { return nullptr; }
   // Calls f for each batch of the result in order, without holding the whole result where the
-  // node can (a file table streamed through where / extend / project*). Returns Table::sources.
-  virtual std::vector<std::string> for_each_batch(ExecContext& ctx, const std::function<void(const Batch&)>& f) const;
+  // node can (a file table streamed through where / extend / project*, mv-apply). `narrow` (may
+  // be null): rows the consumer drops unless their key is wanted. Returns Table::sources.
+  virtual std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing* narrow) const;
 };
 using PlanPtr = std::shared_ptr<PlanNode>;
 
