@@ -233,9 +233,14 @@ Value f_replace_regex(const CallArgs& a) {
 
 struct TrimState : FnState {
   std::unique_ptr<RegexState> lead, trail;
+  // A pattern without regex metacharacters (the common trim(@'"', s)): removed as a string, with
+  // the regexes' answer: ^(?:p)+ strips p from the start as often as it is there, and the leftmost
+  // (?:p)+$ starts where the run of p's ending the string starts.
+  std::optional<std::string> literal;
 };
 std::unique_ptr<TrimState> make_trim(const std::string& p) {
   auto st = std::make_unique<TrimState>();
+  if (!p.empty() && p.find_first_of("\\^$.|?*+()[]{}") == std::string::npos) st->literal = p;
   st->lead = std::make_unique<RegexState>("^(?:" + p + ")+");
   st->trail = std::make_unique<RegexState>("(?:" + p + ")+$");
   return st;
@@ -258,6 +263,15 @@ Value trim_impl(const CallArgs& a, bool lead, bool trail) {
     if (!st->lead->ok()) return Value::of_string(S(a[1]));
   }
   std::string s = S(a[1]);
+  if (st->literal) {
+    const std::string_view lit = *st->literal;
+    std::string_view v = s;
+    if (lead)
+      while (v.size() >= lit.size() && v.substr(0, lit.size()) == lit) v.remove_prefix(lit.size());
+    if (trail)
+      while (v.size() >= lit.size() && v.substr(v.size() - lit.size()) == lit) v.remove_suffix(lit.size());
+    return Value::of_string(std::string(v));
+  }
   std::vector<std::string_view> g;
   if (lead && st->lead->match(s, g) && g[0].data() == s.data()) s.erase(0, g[0].size());
   if (trail && !s.empty()) {

@@ -215,10 +215,42 @@ class MvApplyNode : public PlanNode {
     std::vector<Vec> vs;
     for (auto& it : ex_.items) vs.push_back(evaluate(*it.expr, b, ctx.eval));
     TableBuilder sb(sub_input_);
+    // One dynamic column expanded as dynamic values (mv-apply x = Arr on ...): an array's elements
+    // go straight from the record's bytes to the subquery's column (expand_value's rows, without
+    // a Value per element); a bag, which becomes single-entry bags, takes the general path.
+    const Column* direct = ex_.items.size() == 1 && ex_.items[0].to_type == Type::Dynamic && !ex_.limit && !vs[0].is_const &&
+                                   vs[0].col->type() == Type::Dynamic
+                               ? vs[0].col
+                               : nullptr;
     for (std::size_t r = 0; r < b.rows(); ++r) {
+      const RowSource src{0, static_cast<std::uint32_t>(r)};
+      if (direct) {
+        const DynRef d = direct->is_null(r) ? DynRef() : direct->get_dynamic(r);
+        if (direct->is_null(r) || d.is_null() || !d.is_object()) {
+          std::size_t n = 0;
+          auto row = [&](DynRef e) {
+            sb.column(0).append_dynamic(e);
+            if (index_col_ >= 0) sb.column(static_cast<std::size_t>(index_col_)).append_long(static_cast<std::int64_t>(n));
+            sb.end_row(src);
+            ++n;
+          };
+          if (direct->is_null(r) || d.is_null()) {  // expand_value: null gives one null row
+            sb.column(0).append_null();
+            if (index_col_ >= 0) sb.column(static_cast<std::size_t>(index_col_)).append_long(0);
+            sb.end_row(src);
+            n = 1;
+          } else if (d.is_array()) {
+            d.for_each_element(row);
+          } else {
+            row(d);
+          }
+          expanded.add(n);
+          continue;
+        }
+      }
       const std::size_t n = ex_.expand(vs, r, cols);
       expanded.add(n);
-      append_expanded(sb, n, cols, RowSource{0, static_cast<std::uint32_t>(r)});
+      append_expanded(sb, n, cols, src);
     }
     Table sub_in = sb.finish();
     slot_->table = &sub_in;

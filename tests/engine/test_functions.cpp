@@ -166,6 +166,18 @@ TEST_CASE("trim family (trim-function, trim-start-function, trim-end-function)")
   CHECK(str(call("trim_end", {S("[^\\w]+"), S("-  Te st1//$")})) == "-  Te st1");
   // the v1.1.0 rule's add-side key: trim(@'"', ...)
   CHECK(str(call("trim", {S("\""), S("\"alice@contoso.com\"")})) == "alice@contoso.com");
+  // A pattern without metacharacters is removed as a string; the answers are the regex's: the
+  // same pattern spelled with a metacharacter ("a{2}" for "aa", "[\"]" for "\"") goes through RE2.
+  for (const char* s : {"aaaxaaa", "aaaa", "aaa", "a", "", "xaay", "aaxaa"}) {
+    for (const char* f : {"trim", "trim_start", "trim_end"}) {
+      CAPTURE(s);
+      CAPTURE(f);
+      CHECK(str(call(f, {S("aa"), S(s)})) == str(call(f, {S("a{2}"), S(s)})));
+    }
+  }
+  CHECK(str(call("trim", {S("aa"), S("aaaxaaa")})) == "axa");
+  CHECK(str(call("trim", {S("\""), S("\"\"a\"b\"\"")})) == str(call("trim", {S("[\"]"), S("\"\"a\"b\"\"")})));
+  CHECK(str(call("trim", {S("\""), S("\"\"a\"b\"\"")})) == "a\"b");
 }
 
 TEST_CASE("replace_regex, replace_string, url_decode, base64, hash_sha256") {

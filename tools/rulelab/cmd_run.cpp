@@ -105,10 +105,10 @@ int run_rule(const RunArgs& a) {
       for (const auto& e : result->errors) std::cerr << e << "\n";
       if (rule.kind == app::Kind::ElasticEql) {
         // EQL runs print one compact JSON line per rule, keys sorted (as Elasticsearch's EQL search API does).
-        std::cout << nlohmann::json::parse(run_json(rule, *result, a.provenance).dump()).dump() << "\n";
+        std::cout << nlohmann::json::parse(run_json(rule, std::move(*result), a.provenance).dump()).dump() << "\n";
         continue;
       }
-      all.push_back(run_json(rule, *result, a.provenance));
+      all.push_back(run_json(rule, std::move(*result), a.provenance));
       continue;
     }
     if (!first && a.format == "table") std::cout << "\n";

@@ -47,7 +47,7 @@ std::string window_hint(const app::LoadedRule& rule, const app::RunResult& r) {
   return s;
 }
 
-ordered_json run_json(const app::LoadedRule& rule, const app::RunResult& r, bool provenance) {
+ordered_json run_json(const app::LoadedRule& rule, app::RunResult r, bool provenance) {
   ordered_json o = ordered_json::object();
   o["rule"] = r.rule_name;
   o["file"] = r.rule_file;
@@ -63,7 +63,7 @@ ordered_json run_json(const app::LoadedRule& rule, const app::RunResult& r, bool
   for (const char* k : {"indices", "ignored_indices", "kind", "counts", "columns", "aggregating", "requests", "duplicates", "alerts_of_earlier_runs"})
     if (r.detail.contains(k)) o[k] = r.detail[k];
   if (r.detail.contains("kind")) o["kind"] = r.detail["kind"];
-  o["rows"] = r.rows;
+  o["rows"] = nullptr;  // (its place in the key order; moved in last, after the checks that read it)
   if (provenance || rule.family == app::Family::Elastic) {
     ordered_json p = ordered_json::array();
     for (const auto& row : r.provenance) p.push_back(row);
@@ -86,7 +86,7 @@ ordered_json run_json(const app::LoadedRule& rule, const app::RunResult& r, bool
   if (r.detail.contains("trigger")) o["trigger"] = r.detail["trigger"];
   o["alert"] = r.alert;
   ordered_json alerts = ordered_json::array();
-  for (const auto& a : r.alerts) alerts.push_back(a.body);
+  for (auto& a : r.alerts) alerts.push_back(std::move(a.body));
   o["alerts"] = alerts;
   if (rule.family == app::Family::Elastic) {
     o["capped"] = r.capped;
@@ -94,6 +94,7 @@ ordered_json run_json(const app::LoadedRule& rule, const app::RunResult& r, bool
       if (r.detail.contains(k)) o[k] = r.detail[k];
     o["errors"] = r.errors;
   }
+  o["rows"] = std::move(r.rows);
   return o;
 }
 

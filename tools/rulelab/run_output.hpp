@@ -18,7 +18,8 @@ app::DataOptions data_options(const RunArgs& a, bool elastic);
 app::DataOptions explain_data_options(const ExplainArgs& a, bool elastic);
 
 // The JSON document of one run (`rulelab run --format json`).
-nlohmann::ordered_json run_json(const app::LoadedRule& rule, const app::RunResult& r, bool provenance);
+// (r by value: a caller done with its result moves it in, and its rows are not copied.)
+nlohmann::ordered_json run_json(const app::LoadedRule& rule, app::RunResult r, bool provenance);
 // Prints a run in the given format; notes and warnings go to `err`.
 void print_run(const app::LoadedRule& rule, const app::RunResult& r, const RunArgs& a, std::ostream& out, std::ostream& err);
 
