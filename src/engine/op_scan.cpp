@@ -69,22 +69,6 @@ std::vector<std::string> PlanNode::for_each_batch(ExecContext& ctx, const BatchF
   return in.get().sources;
 }
 
-SelectionVector narrowed_rows(const Batch& b, const KeyNarrowing& n) {
-  SelectionVector sel;
-  std::string key;
-  for (std::size_t r = 0; r < b.rows(); ++r) {
-    key.clear();
-    bool has_null = false;
-    for (int c : n.columns) {
-      Value v = get_value(b.columns[static_cast<std::size_t>(c)], r);
-      if (v.is_null()) { has_null = true; break; }
-      append_key(key, v);
-    }
-    if (!has_null && n.keys->count(key)) sel.push_back(static_cast<std::uint32_t>(r));
-  }
-  return sel;
-}
-
 InputTable run_input(const PlanNode& child, ExecContext& ctx) {
   ctx.eval.deadline.check();
   InputTable r;

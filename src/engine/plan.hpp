@@ -59,8 +59,6 @@ struct KeyNarrowing {
   std::vector<int> columns;
   const std::unordered_set<std::string>* keys = nullptr;
 };
-// The rows of b whose key under `n` is one of n.keys.
-SelectionVector narrowed_rows(const Batch& b, const KeyNarrowing& n);
 
 class PlanNode {
  public:

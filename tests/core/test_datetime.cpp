@@ -33,6 +33,23 @@ TEST_CASE("invalid datetimes are rejected") {
   CHECK(parse_datetime("2024-02-29"));
 }
 
+// YYYY-MM-DDTHH:MM:SS[.f...]Z is read at fixed positions; every such text gives what the same
+// instant written another way gives (an offset, a lowercase z, a space), and a broken one is
+// refused or read as the general parser reads it.
+TEST_CASE("the fixed-position ISO form agrees with the general parser") {
+  CHECK(parse_datetime("2025-03-27T14:49:42Z")->ticks == parse_datetime("2025-03-27T16:49:42+02:00")->ticks);
+  CHECK(parse_datetime("2025-03-27T14:49:42.9293064Z")->ticks == parse_datetime("2025-03-27T14:49:42.9293064z")->ticks);
+  CHECK(parse_datetime("2025-03-27T14:49:42.5Z")->ticks == parse_datetime("2025-03-27 14:49:42.5")->ticks);
+  CHECK(parse_datetime("2025-03-27T14:49:42.123456789Z")->ticks == parse_datetime("2025-03-27T14:49:42.1234567z")->ticks);
+  CHECK(parse_datetime("2024-12-31T24:00:00Z")->ticks == parse_datetime("2025-01-01T00:00:00z")->ticks);
+  CHECK(parse_datetime("2016-12-31T23:59:60Z")->ticks == parse_datetime("2016-12-31T23:59:59z")->ticks);  // leap second: clamped
+  CHECK_FALSE(parse_datetime("2025-02-29T00:00:00Z"));
+  CHECK_FALSE(parse_datetime("2025-03-27T14:49:4xZ"));
+  CHECK_FALSE(parse_datetime("2025-03-27T25:00:00Z"));
+  CHECK_FALSE(parse_datetime("2025-03-27T14:60:00Z"));
+  CHECK_FALSE(parse_datetime("2025-03-27T14:49:42.12a4Z"));
+}
+
 TEST_CASE("timespans: Kusto's [d.]hh:mm:ss[.fffffff] and literals") {
   CHECK(format_timespan(*parse_timespan("1.02:03:04")) == "1.02:03:04");
   CHECK(format_timespan(*parse_timespan("00:30:00")) == "00:30:00");
