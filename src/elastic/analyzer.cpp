@@ -48,10 +48,12 @@ WB wb(std::uint32_t c) {
 }
 }  // namespace
 
-std::size_t char_count(std::string_view s) {
+std::size_t java_length(std::string_view s) {
   std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;  // a character's first byte
+    if (c >= 0xF0) ++n;           // a 4-byte character: a UTF-16 surrogate pair
+  }
   return n;
 }
 

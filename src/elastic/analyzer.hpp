@@ -12,7 +12,9 @@ namespace rulelab::elastic {
 std::vector<std::string> standard_tokens(std::string_view text);
 // Lowercases as Lucene's LowerCaseFilter does (per code point), for the scripts above.
 std::string lowercase(std::string_view text);
-// Number of Unicode code points (keyword ignore_above counts characters).
-std::size_t char_count(std::string_view s);
+// The length Elasticsearch compares with a keyword's ignore_above: Java's String.length(), in
+// UTF-16 code units (a character above U+FFFF counts two). KeywordFieldMapper indexes no value
+// with `value.length() > ignoreAbove`.
+std::size_t java_length(std::string_view utf8);
 
 }  // namespace rulelab::elastic

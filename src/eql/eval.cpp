@@ -1,5 +1,6 @@
 #include "eql/eval.hpp"
 
+#include "elastic/analyzer.hpp"
 #include "elastic/coerce.hpp"
 #include "elastic/date.hpp"
 #include "elastic/ip.hpp"
@@ -228,12 +229,6 @@ Value typed_value(DynRef v, FieldType type, const elastic::DateFormats* date_for
 
 namespace {
 std::size_t utf8_len(unsigned char c) { return c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1; }
-std::size_t cp_count(std::string_view s) {
-  std::size_t n = 0;
-  for (char c : s)
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
-  return n;
-}
 }  // namespace
 
 bool wildcard_match(std::string_view p, std::string_view t) {
@@ -388,7 +383,7 @@ void Evaluator::field_values(std::string_view path, const EventView& ev, std::ve
       continue;
     }
     if (info && info->ignore_above >= 0 && r.is_string() &&
-        static_cast<std::int64_t>(cp_count(r.as_string())) > info->ignore_above)
+        static_cast<std::int64_t>(elastic::java_length(r.as_string())) > info->ignore_above)
       continue;  // not indexed
     Value v = typed_value(r, type, info ? info->date_format.get() : nullptr);
     if (info && info->normalizer && v.kind == Value::Kind::String) v.s = info->normalizer->apply(v.s);

@@ -12,6 +12,7 @@
 #include "core/ingest.hpp"
 #include "esql/engine.hpp"
 #include "esql/source.hpp"
+#include "elastic/analyzer.hpp"
 #include "elastic/coerce.hpp"
 #include "elastic/date.hpp"
 #include "elastic/field_types.hpp"
@@ -222,7 +223,32 @@ struct FieldSpec {
   Type type;
   bool sub_keyword_of_number = false;
   std::shared_ptr<const elastic::DateFormats> date_format{};  // a date field's mapping `format`
+  // A keyword or wildcard field's values as Elasticsearch indexes them into the doc values ES|QL
+  // reads (KeywordFieldMapper): an explicit null as null_value; a value longer than ignore_above
+  // (Java's String.length()) left out; the normalizer's output. constant_keyword with a mapped
+  // value: that value, in every document of the index (a document with another value is one
+  // Elasticsearch refuses to index).
+  std::int64_t ignore_above = -1;
+  std::optional<std::string> null_value{};
+  std::shared_ptr<const elastic::Normalizer> normalizer{};
+  std::optional<std::string> constant{};
+  // Values read other than as written (beyond ignore_above): the in-place fast paths step aside.
+  bool rewrites() const { return null_value || normalizer || constant; }
+  bool too_long(std::string_view s) const {
+    return ignore_above >= 0 && s.size() > static_cast<std::size_t>(ignore_above) &&
+           static_cast<std::int64_t>(elastic::java_length(s)) > ignore_above;
+  }
 };
+
+void take_mapping(FieldSpec& f, const elastic::FieldMapping& m) {
+  f.date_format = m.date_format;
+  if (m.type == elastic::FieldType::Keyword || m.type == elastic::FieldType::Wildcard) {
+    f.ignore_above = m.ignore_above;
+    f.null_value = m.null_value;
+    if (m.type == elastic::FieldType::Keyword) f.normalizer = m.normalizer;
+  }
+  if (m.type == elastic::FieldType::ConstantKeyword && !m.constant_value.empty()) f.constant = m.constant_value;
+}
 
 std::string dynamic_type(const nlohmann::json& v);
 
@@ -293,7 +319,7 @@ std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::
     std::string mt = rf ? rf->mapping.type_name : v;
     if (mt == "object" || mt == "nested" || mt == "alias" || mt == "flattened") continue;
     FieldSpec f{path, path, mt, esql_type(mt)};
-    if (rf) f.date_format = rf->mapping.date_format;
+    if (rf) take_mapping(f, rf->mapping);
     out.push_back(std::move(f));
   }
   for (const auto& name : user) {
@@ -307,7 +333,7 @@ std::vector<FieldSpec> field_specs(const elastic::FieldTypes& types, const std::
     const std::string& mt = rf->mapping.type_name;
     if (mt == "object" || mt == "nested" || mt == "alias") continue;
     FieldSpec f{name, rf->source_path, mt, esql_type(mt)};
-    f.date_format = rf->mapping.date_format;
+    take_mapping(f, rf->mapping);
     out.push_back(f);
   }
   return out;
@@ -350,14 +376,27 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
       if (bad->first_value.size() > 60) bad->first_value = bad->first_value.substr(0, 57) + "...";
     }
   };
+  if (f.constant) {
+    Cell c(1);
+    c.front().s = *f.constant;
+    return c;
+  }
+  // A keyword value as indexed: left out beyond ignore_above, else normalized.
+  auto keyword = [&](std::string text) {
+    if (f.too_long(text)) return;
+    Scalar s;
+    s.s = f.normalizer ? f.normalizer->apply(text) : std::move(text);
+    cell.push_back(std::move(s));
+  };
   for (const auto* v : vals) {
-    if (v->is_null()) continue;
+    if (v->is_null()) {
+      if (f.null_value && f.type == Type::Keyword) keyword(*f.null_value);
+      continue;
+    }
     if (f.type == Type::Keyword && v->is_number() && f.name != f.source_path) {
       std::string leaf = f.source_path.substr(f.source_path.rfind('.') == std::string::npos ? 0 : f.source_path.rfind('.') + 1);
       std::string raw = raw_number_text(line, leaf, nth);
-      Scalar s;
-      s.s = raw.empty() ? v->dump() : raw;
-      cell.push_back(s);
+      keyword(raw.empty() ? v->dump() : raw);
       ++nth;
       continue;
     }
@@ -380,8 +419,12 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
       cell.push_back(s);
       continue;
     }
-    if (auto s = convert(*v, f.type, f.mtype, f.name, f.date_format.get())) cell.push_back(std::move(*s));
-    else if (f.type != Type::Unsupported && !v->is_object()) refused(*v);
+    if (auto s = convert(*v, f.type, f.mtype, f.name, f.date_format.get())) {
+      if (f.type == Type::Keyword) keyword(std::move(s->s));
+      else cell.push_back(std::move(*s));
+    } else if (f.type != Type::Unsupported && !v->is_object()) {
+      refused(*v);
+    }
   }
   if (f.type != Type::Text && f.type != Type::Unsupported && cell.size() > 1) {
     Type t = f.type;
@@ -537,6 +580,7 @@ nlohmann::json scalar_json(DynRef v) {
 // keyword, text or version field, or one integer of a long or integer field, appended to `out`
 // (built in place: one allocation for a long string). False (nothing appended) otherwise.
 bool append_plain_cell(const FieldSpec& f, const std::vector<DynRef>& vals, std::vector<Cell>& out, bool& seen) {
+  if (f.rewrites()) return false;
   const DynRef* one = nullptr;
   for (const DynRef& v : vals) {
     if (v.is_null()) continue;
@@ -550,6 +594,11 @@ bool append_plain_cell(const FieldSpec& f, const std::vector<DynRef>& vals, std:
   const DynKind k = one->kind();
   if (k == DynKind::String && (f.type == Type::Keyword || f.type == Type::Text || f.type == Type::Version)) {
     const std::string_view s = one->as_string();
+    if (f.type == Type::Keyword && f.too_long(s)) {
+      out.emplace_back();  // (not indexed: no value)
+      seen = true;
+      return true;
+    }
     out.emplace_back(1);
     out.back().front().s.assign(s.data(), s.size());
   } else if (k == DynKind::Int && (f.type == Type::Long || f.type == Type::Integer)) {
@@ -597,6 +646,7 @@ StreamPlan stream_plan(const elastic::FieldTypes& types, const std::vector<std::
     // A user field reads its source path (aliases, multi-fields); any other mapped field is a
     // column only when a document holds it, at its own path.
     plan.fields.push_back(StreamField{n, is_user ? rf->source_path : n, mt, esql_type(mt), is_user, rf->mapping.date_format});
+    plan.fields.back().mapping = std::make_shared<const elastic::FieldMapping>(rf->mapping);
   }
   return plan;
 }
@@ -652,13 +702,19 @@ std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<Fi
       if (lazy[k]) {
         // One string (nulls aside) or none: a view; anything else: a cell, below.
         const DynRef* one = nullptr;
-        bool plain = true;
+        bool plain = !specs[k].rewrites();
         for (const DynRef& v : vals) {
           if (v.is_null()) continue;
           if (one || !v.is_string()) plain = false;
           one = &v;
         }
         ViewColumn& vc = out->views[k];
+        if (plain && one && specs[k].type == Type::Keyword && specs[k].too_long(one->as_string())) {
+          vc.kind.push_back(ViewColumn::None);  // (not indexed: no value)
+          vc.text.emplace_back();
+          out->field_seen[k] = true;
+          continue;
+        }
         if (plain) {
           vc.kind.push_back(one ? ViewColumn::One : ViewColumn::None);
           vc.text.push_back(one ? one->as_string() : std::string_view{});
@@ -680,7 +736,10 @@ std::shared_ptr<BatchPayload> convert_batch(const Batch& b, const std::vector<Fi
         conv.clear();
         ptrs.clear();
         for (DynRef v : vals) {
-          if (v.is_null()) continue;
+          if (v.is_null()) {
+            if (specs[k].null_value) conv.push_back(nullptr);  // (indexed as null_value)
+            continue;
+          }
           if (!v.is_object()) out->field_seen[k] = true;
           conv.push_back(scalar_json(v));
         }
@@ -749,7 +808,8 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   std::vector<FieldSpec> specs;
   for (const auto& f : plan.fields) {
     specs.push_back(FieldSpec{f.name, f.source_path, f.mtype, f.type});
-    specs.back().date_format = f.date_format;
+    if (f.mapping) take_mapping(specs.back(), *f.mapping);
+    else specs.back().date_format = f.date_format;
   }
   IngestOptions o;
   o.documents = true;

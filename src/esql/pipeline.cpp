@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "elastic/analyzer.hpp"
 #include "core/column.hpp"
 #include "core/paths.hpp"
 #include "elastic/field_types.hpp"
@@ -929,11 +930,7 @@ namespace {
 Cell ignored_fields(const Index& idx, DynRef doc) {
   std::set<std::string> names;
   auto too_long = [](DynRef v, std::int64_t limit) {
-    if (limit < 0 || !v.is_string()) return false;
-    std::string_view s = v.as_string();
-    std::int64_t chars = 0;
-    for (unsigned char c : s) chars += (c & 0xC0) != 0x80;
-    return chars > limit;
+    return limit >= 0 && v.is_string() && static_cast<std::int64_t>(elastic::java_length(v.as_string())) > limit;
   };
   for (const auto& path : leaf_paths(doc)) {
     std::optional<elastic::ResolvedField> rf = idx.types ? idx.types->lookup(path) : std::nullopt;

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "elastic/date.hpp"
+#include "elastic/field_types.hpp"
 #include "esql/engine.hpp"
 
 namespace rulelab::esql {
@@ -23,6 +24,8 @@ struct StreamField {
   std::shared_ptr<const elastic::DateFormats> date_format{};  // a date field's mapping `format`
   // Read in place for a reader stage (ViewColumn), not made a column: only with a stage.
   bool lazy = false;
+  // The field's mapping (keyword rules: ignore_above, null_value, normalizer, constant_keyword).
+  std::shared_ptr<const elastic::FieldMapping> mapping{};
 };
 
 struct StreamPlan {

@@ -338,7 +338,7 @@ void each_value(DynRef obj, const std::string& path, F&& f) {
 }
 
 bool keyword_indexed(const FieldPred& p, const std::string& s) {
-  return p.f.mapping.ignore_above < 0 || static_cast<std::int64_t>(char_count(s)) <= p.f.mapping.ignore_above;
+  return p.f.mapping.ignore_above < 0 || static_cast<std::int64_t>(elastic::java_length(s)) <= p.f.mapping.ignore_above;
 }
 
 // Calls f(term) for each indexed keyword term of the field.

@@ -123,6 +123,25 @@ data=idx=$tmp/bad.ndjson
 same 'FROM idx | STATS n = COUNT(*) BY a | SORT a' --mapping "idx=$tmp/abc.json"
 data=logs-azure.auditlogs-default=$tmp/gen.ndjson
 
+# Keyword fields as indexed (tests/data/esql/keyword_mapping.test: null_value, ignore_above,
+# a normalizer, constant_keyword): the in-place paths (WHERE and STATS on views) give the
+# answers of the whole read, over three batches of such documents.
+cat >"$tmp/kw.json" <<'JSON'
+{"mappings":{"properties":{"id":{"type":"integer"},"k":{"type":"keyword","ignore_above":5,"null_value":"NA"},"c":{"type":"constant_keyword","value":"fixed"},"n":{"type":"keyword","normalizer":"lc"},"e":{"type":"keyword","ignore_above":2}}},"settings":{"analysis":{"normalizer":{"lc":{"type":"custom","filter":["lowercase"]}}}}}
+JSON
+for ((i = 0; i < 900; i++)); do
+  printf '%s\n' "{\"id\":$i,\"k\":\"abc\",\"n\":\"MiXeD\"}" "{\"id\":$i,\"k\":\"abcdefgh\",\"n\":\"mixed\"}" "{\"id\":$i,\"k\":null,\"e\":\"a\ud83d\ude00\"}" \
+    "{\"id\":$i,\"k\":[\"zz\",\"abcdefg\",null]}" "{\"id\":$i,\"c\":\"fixed\",\"e\":\"\ud83d\ude00\"}"
+done >"$tmp/kw.ndjson"
+data=idx=$tmp/kw.ndjson
+same 'FROM idx | STATS n = COUNT(*) BY k | SORT k' --mapping "idx=$tmp/kw.json"
+same 'FROM idx | WHERE k == "NA" OR k IS NULL | STATS n = COUNT(*), d = COUNT_DISTINCT(n) BY c' --mapping "idx=$tmp/kw.json"
+same 'FROM idx | STATS n = COUNT(*), m = MAX(e) BY n | SORT n' --mapping "idx=$tmp/kw.json"
+same 'FROM idx | WHERE n == "mixed" | STATS COUNT(*)' --mapping "idx=$tmp/kw.json"
+out=$("$RULELAB" query --dialect esql 'FROM idx | STATS n = COUNT(*) BY k | SORT k' --data "$data" --mapping "idx=$tmp/kw.json" --format json)
+[[ $(jq -c .values <<<"$out") == '[[1800,"NA"],[900,"abc"],[900,"zz"],[1800,null]]' ]] || fail "keyword rules: $out"
+data=logs-azure.auditlogs-default=$tmp/gen.ndjson
+
 # Aggregates other than COUNT written with * or no argument read a column of nulls (they once
 # read past an empty one): an answer or a positioned error, never a crash.
 for q in 'ROW a = 1 | STATS m = MAX(*)' 'ROW a = 1 | STATS v = VALUES()' 'ROW a = 1 | STATS c = COUNT_DISTINCT(*)'; do
