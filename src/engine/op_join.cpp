@@ -17,6 +17,18 @@ struct KeyedTable {
   std::vector<bool> null_key;
 };
 
+// The join key of row r (append_key of each part, in order); true when a part is null.
+bool row_key(const std::vector<Vec>& vs, std::size_t r, std::string& key) {
+  key.clear();
+  bool has_null = false;
+  for (const Vec& vec : vs) {
+    Value v = vec.get(r);
+    if (v.is_null()) has_null = true;
+    append_key(key, v);
+  }
+  return has_null;
+}
+
 KeyedTable key_table(const PlanNode& node, const std::vector<ExprPtr>& exprs, ExecContext& ctx) {
   KeyedTable k;
   k.in = run_input(node, ctx);
@@ -28,14 +40,8 @@ KeyedTable key_table(const PlanNode& node, const std::vector<ExprPtr>& exprs, Ex
     for (auto& e : exprs) vs.push_back(evaluate(*e, b, ctx.eval));
     for (std::size_t r = 0; r < b.rows(); ++r) {
       std::string key;
-      bool has_null = false;
-      for (std::size_t i = 0; i < vs.size(); ++i) {
-        Value v = vs[i].get(r);
-        if (v.is_null()) has_null = true;
-        append_key(key, v);
-      }
+      k.null_key.push_back(row_key(vs, r, key));
       k.keys.push_back(std::move(key));
-      k.null_key.push_back(has_null);
     }
   }
   return k;
@@ -65,15 +71,9 @@ KeyedTable key_table_matching(const PlanNode& node, const std::vector<ExprPtr>& 
     std::vector<Vec> vs;
     for (auto& e : exprs) vs.push_back(evaluate(*e, b, ctx.eval));
     sel.clear();
+    std::string key;
     for (std::size_t r = 0; r < b.rows(); ++r) {
-      std::string key;
-      bool has_null = false;
-      for (std::size_t i = 0; i < vs.size(); ++i) {
-        Value v = vs[i].get(r);
-        if (v.is_null()) has_null = true;
-        append_key(key, v);
-      }
-      if (has_null || !wanted.count(key)) continue;
+      if (row_key(vs, r, key) || !wanted.count(key)) continue;
       sel.push_back(static_cast<std::uint32_t>(r));
       k.keys.push_back(std::move(key));
       k.null_key.push_back(false);
