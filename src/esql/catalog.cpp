@@ -377,6 +377,13 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
     }
   };
   if (f.constant) {
+    // (A document with another value is one Elasticsearch refuses to index: counted, for a note.)
+    for (const auto* v : vals)
+      if (!v->is_null() && !(v->is_string() && v->get_ref<const std::string&>() == *f.constant) && f.mtype == "constant_keyword") {
+        refused(*v);
+        if (bad) bad->index_value = *f.constant;
+        break;
+      }
     Cell c(1);
     c.front().s = *f.constant;
     return c;
@@ -647,6 +654,11 @@ StreamPlan stream_plan(const elastic::FieldTypes& types, const std::vector<std::
     // column only when a document holds it, at its own path.
     plan.fields.push_back(StreamField{n, is_user ? rf->source_path : n, mt, esql_type(mt), is_user, rf->mapping.date_format});
     plan.fields.back().mapping = std::make_shared<const elastic::FieldMapping>(rf->mapping);
+    // A constant_keyword with no mapped value takes the first value indexed, which every document
+    // of the index then holds: a document holding one sends the query to the whole read, which
+    // finds it first (with none, every document's value is null, as streamed).
+    if (rf->mapping.type == elastic::FieldType::ConstantKeyword && rf->mapping.constant_value.empty())
+      plan.watch.push_back(plan.fields.back().source_path);
   }
   return plan;
 }
@@ -946,6 +958,24 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
     }
   }
   auto specs = field_specs(types, seen, wanted);
+  // A constant_keyword with no mapped value: the first string value indexed (in file order) is
+  // the mapping's value from then on, and every document's (keyword.html, constant_keyword:
+  // "If no value is provided in the mappings, the field will automatically configure itself
+  // based on the value contained in the first indexed document").
+  for (auto& f : specs) {
+    if (f.mtype != "constant_keyword" || f.constant) continue;
+    for (std::size_t st = 0; st < ndjson.size() && !f.constant;) {
+      std::size_t nl = ndjson.find('\n', st);
+      std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
+      st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
+      nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
+      if (doc.is_discarded()) continue;
+      std::vector<const nlohmann::json*> vals;
+      collect(doc, f.source_path, vals);
+      for (const auto* v : vals)
+        if (v->is_string() && !f.constant) f.constant = v->get<std::string>();
+    }
+  }
   for (const auto& f : specs) idx.data.columns.push_back(Column{f.name, f.type, {}});
   std::vector<MalformedField> bad(specs.size());
   std::size_t line_no = 0, start = 0;

@@ -44,6 +44,9 @@ struct MalformedField {
   std::size_t values = 0;
   std::size_t first_line = 0;  // of the first such value
   std::string first_value;     // its JSON text (shortened)
+  // constant_keyword: the index's value, which these documents' values differ from (set: the
+  // values are documents Elasticsearch refuses to index, not malformed values it ignores)
+  std::optional<std::string> index_value{};
 };
 
 struct Index {

@@ -140,6 +140,19 @@ same 'FROM idx | STATS n = COUNT(*), m = MAX(e) BY n | SORT n' --mapping "idx=$t
 same 'FROM idx | WHERE n == "mixed" | STATS COUNT(*)' --mapping "idx=$tmp/kw.json"
 out=$("$RULELAB" query --dialect esql 'FROM idx | STATS n = COUNT(*) BY k | SORT k' --data "$data" --mapping "idx=$tmp/kw.json" --format json)
 [[ $(jq -c .values <<<"$out") == '[[1800,"NA"],[900,"abc"],[900,"zz"],[1800,null]]' ]] || fail "keyword rules: $out"
+# A constant_keyword with no mapped value takes the first value indexed (every document reads
+# it); the streamed read cannot know it ahead and reads the index whole once a document holds one.
+# A document with another value is one Elasticsearch refuses: read with the index's value, noted.
+printf '%s\n' '{"mappings":{"properties":{"ds":{"type":"constant_keyword"},"n":{"type":"long"}}}}' >"$tmp/ck.json"
+for ((i = 0; i < 3000; i++)); do
+  if ((i == 0)); then echo "{\"n\":$i}"; elif ((i == 2500)); then echo "{\"n\":$i,\"ds\":\"other\"}"; else echo "{\"n\":$i,\"ds\":\"okta.system\"}"; fi
+done >"$tmp/ck.ndjson"
+data=idx=$tmp/ck.ndjson
+same 'FROM idx | STATS c = COUNT(*) BY ds' --mapping "idx=$tmp/ck.json"
+out=$("$RULELAB" query --dialect esql 'FROM idx | STATS c = COUNT(*) BY ds' --data "$data" --mapping "idx=$tmp/ck.json" --format json 2>"$tmp/err")
+[[ $(jq -c .values <<<"$out") == '[[3000,"okta.system"]]' ]] || fail "constant_keyword: $out"
+grep -q '1 document(s) hold a value of constant_keyword field ds other than the index.s "okta.system" (the first at line 2501: "other"); Elasticsearch refuses' "$tmp/err" ||
+  fail "constant_keyword note: $(cat "$tmp/err")"
 data=logs-azure.auditlogs-default=$tmp/gen.ndjson
 
 # Aggregates other than COUNT written with * or no argument read a column of nulls (they once
