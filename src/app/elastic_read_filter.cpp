@@ -19,7 +19,7 @@ bool mentions_now(std::string_view s) {
 }
 
 // Whether the query compiles the same without looking at the data (see the header).
-bool static_query(const kuery::Node& n, const elastic::FieldTypes& types, int depth = 0) {
+bool static_query(const kuery::Node& n, const elastic::IndexFields& types, int depth = 0) {
   using K = kuery::Node::Kind;
   if (depth > 200) return false;
   switch (n.kind) {
@@ -35,7 +35,7 @@ bool static_query(const kuery::Node& n, const elastic::FieldTypes& types, int de
     case K::Range: {
       if (!n.field || n.field->is_wildcard()) return false;
       if (mentions_now(n.value.text)) return false;
-      auto f = types.lookup(n.field->text);
+      auto f = types.mapped(n.field->text);
       if (!f) return false;
       if (f->mapping.type == elastic::FieldType::ConstantKeyword && f->mapping.constant_value.empty()) return false;
       if (!types.nested_ancestor(f->source_path).empty()) return false;
@@ -46,16 +46,17 @@ bool static_query(const kuery::Node& n, const elastic::FieldTypes& types, int de
 }
 
 // The source paths the query reads (each field as named and where its values come from).
-void query_paths(const kuery::Node& n, const elastic::FieldTypes& types, std::vector<std::string>& out) {
+void query_paths(const kuery::Node& n, const elastic::IndexFields& types, std::vector<std::string>& out) {
   for (const auto& c : n.children) query_paths(*c, types, out);
   if (!n.field) return;
   out.push_back(n.field->text);
-  if (auto f = types.lookup(n.field->text)) out.push_back(f->source_path);
+  if (auto f = types.mapped(n.field->text)) out.push_back(f->source_path);
 }
 
 struct Shared {
   kuery::Query query;
   const elastic::FieldTypes* types = nullptr;
+  std::string index;  // the index whose documents it judges (IndexFields: its data stream's mapping)
   std::optional<kuery::RuleWindow> time;
   std::vector<std::string> paths;
 };
@@ -63,7 +64,7 @@ struct Shared {
 class Filter : public DocumentFilter {
  public:
   Filter(std::shared_ptr<const Shared> s, ReadFilterCounts& counts, std::shared_ptr<std::mutex> m)
-      : shared_(std::move(s)), counts_(counts), mutex_(std::move(m)), fields_(*shared_->types),
+      : shared_(std::move(s)), counts_(counts), mutex_(std::move(m)), fields_(*shared_->types, shared_->index),
         query_(kuery::CompiledQuery::compile(*shared_->query.root, fields_, DateTime{})) {}
   ~Filter() override {
     std::lock_guard lk(*mutex_);
@@ -101,33 +102,36 @@ class Filter : public DocumentFilter {
 std::shared_ptr<KueryReadFilter> KueryReadFilter::make(std::string_view query, const elastic::FieldTypes& types,
                                                        std::optional<kuery::RuleWindow> time) {
   auto parsed = kuery::parse_kuery(query);
-  if (!parsed.query || !static_query(*parsed.query->root, types)) return nullptr;
-  elastic::IndexFields none(types);
-  auto compiled = kuery::CompiledQuery::compile(*parsed.query->root, none, DateTime{});
-  if (!compiled.errors().empty()) return nullptr;
+  if (!parsed.query || !static_query(*parsed.query->root, elastic::IndexFields(types))) return nullptr;
   auto f = std::make_shared<KueryReadFilter>();
   f->query_ = std::string(query);
   f->types_ = &types;
   f->time_ = std::move(time);
-  if (!f->time_) f->prefilter_ = std::make_shared<const RawPrefilter>(compiled.raw_prefilter());
   return f;
 }
 
-void KueryReadFilter::install(IngestOptions& opt, ReadFilterCounts& counts) const {
+std::shared_ptr<const RawPrefilter> KueryReadFilter::install(IngestOptions& opt, ReadFilterCounts& counts, const std::string& index) const {
   auto shared = std::make_shared<Shared>();
   shared->query = std::move(*kuery::parse_kuery(query_).query);
   shared->types = types_;
+  shared->index = index;
   shared->time = time_;
-  query_paths(*shared->query.root, *types_, shared->paths);
+  const elastic::IndexFields fields(*types_, index);
+  if (!static_query(*shared->query.root, fields)) return nullptr;
+  auto compiled = kuery::CompiledQuery::compile(*shared->query.root, fields, DateTime{});
+  if (!compiled.errors().empty()) return nullptr;
+  query_paths(*shared->query.root, fields, shared->paths);
   if (time_) {
     shared->paths.push_back(time_->timestamp_field);
     shared->paths.push_back("@timestamp");
   }
-  if (!prefilter_->empty()) opt.prefilter = prefilter_;
+  auto prefilter = std::make_shared<const RawPrefilter>(time_ ? RawPrefilter{} : compiled.raw_prefilter());
+  if (!prefilter->empty()) opt.prefilter = prefilter;
   auto m = std::make_shared<std::mutex>();
   opt.make_document_filter = [shared, &counts, m]() -> std::unique_ptr<DocumentFilter> {
     return std::make_unique<Filter>(shared, counts, m);
   };
+  return prefilter;
 }
 
 }  // namespace rulelab::app

@@ -10,7 +10,10 @@
 //
 // The filter applies only when the query needs nothing from the data to compile: every field it
 // names is mapped statically (ECS, integrations, --mapping), with no wildcard field name, no free
-// text, no nested query and no date math relative to now. Otherwise every document is read.
+// text, no nested query and no date math relative to now. Otherwise every document is read. Each
+// index's documents are judged with that index's typing, as the run types them (an index named
+// after an integration's data stream has that stream's mapping: event.dataset may be a
+// constant_keyword every document holds, ECS fields may have other parameters).
 #pragma once
 #include <memory>
 #include <mutex>
@@ -39,14 +42,14 @@ class KueryReadFilter {
   static std::shared_ptr<KueryReadFilter> make(std::string_view query, const elastic::FieldTypes& types,
                                                std::optional<kuery::RuleWindow> time);
 
-  // Installs the filter into a load's options; counts go to `counts` (must outlive the load).
-  void install(IngestOptions& opt, ReadFilterCounts& counts) const;
-  // The literals a document must hold (core/raw_prefilter.hpp); empty when the query names none or
-  // the load counts documents per window (a document skipped unparsed has no event time).
-  const RawPrefilter& prefilter() const { return *prefilter_; }
+  // Installs the filter for a load of the documents of `index` (counts go to `counts`, which must
+  // outlive the load). Returns the literals a document must hold (core/raw_prefilter.hpp; empty
+  // when the query names none or the load counts documents per window: a document skipped
+  // unparsed has no event time), or null when the query is not typed without the data for this
+  // index (nothing installed: every document is read).
+  std::shared_ptr<const RawPrefilter> install(IngestOptions& opt, ReadFilterCounts& counts, const std::string& index) const;
 
  private:
-  std::shared_ptr<const RawPrefilter> prefilter_ = std::make_shared<RawPrefilter>();
   std::string query_;
   const elastic::FieldTypes* types_ = nullptr;
   std::optional<kuery::RuleWindow> time_;

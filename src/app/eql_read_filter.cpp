@@ -12,11 +12,11 @@ namespace rulelab::app {
 
 namespace {
 
-bool static_fields(const eql::Expr& e, const elastic::FieldTypes& types, std::vector<std::string>& names, int depth = 0) {
+bool static_fields(const eql::Expr& e, const elastic::IndexFields& types, std::vector<std::string>& names, int depth = 0) {
   if (depth > 200) return false;
   if (e.kind == eql::ExprKind::Field) {
     if (e.optional) return false;
-    auto f = types.lookup(e.name);
+    auto f = types.mapped(e.name);
     if (!f || f->mapping.type == elastic::FieldType::Alias || !types.nested_ancestor(f->source_path).empty()) return false;
     names.push_back(e.name);
   }
@@ -81,8 +81,8 @@ class Filter : public DocumentFilter {
 // ---- the raw-bytes prefilter -------------------------------------------------------------------
 
 // A keyword field whose indexed terms are its values as written (no normalizer, no null_value).
-bool raw_keyword(const elastic::FieldTypes& types, const std::string& name) {
-  auto f = types.lookup(name);
+bool raw_keyword(const elastic::IndexFields& types, const std::string& name) {
+  auto f = types.mapped(name);
   return f && f->mapping.terms_as_written();
 }
 
@@ -113,13 +113,13 @@ RawPrefilter any_constant(const eql::Expr& e, std::size_t from, bool caseless, b
   return RawPrefilter::any_of(literals, caseless);
 }
 
-bool keyword_field(const eql::ExprPtr& a, const elastic::FieldTypes& types) {
+bool keyword_field(const eql::ExprPtr& a, const elastic::IndexFields& types) {
   return a && a->kind == eql::ExprKind::Field && !a->optional && raw_keyword(types, a->name);
 }
 
 // What the condition needs of a document's bytes. Comparisons are taken caseless whenever EQL
 // could compare without case (always sound: a caseless literal keeps more).
-RawPrefilter condition_prefilter(const eql::Expr& e, const elastic::FieldTypes& types, int depth = 0) {
+RawPrefilter condition_prefilter(const eql::Expr& e, const elastic::IndexFields& types, int depth = 0) {
   using K = eql::ExprKind;
   if (depth > 100) return {};
   switch (e.kind) {
@@ -159,19 +159,20 @@ RawPrefilter condition_prefilter(const eql::Expr& e, const elastic::FieldTypes& 
 bool eql_verdicts_hold(const eql::Query& q, const elastic::FieldTypes& types, const std::string& category_field,
                        const eql::EventStore& store) {
   if (q.kind != eql::QueryKind::Event || !q.event.condition) return false;
-  std::vector<std::string> names{category_field};
-  if (!static_fields(*q.event.condition, types, names)) return false;
   auto same = [](const eql::FieldInfo& a, const eql::FieldInfo& b) {
     const bool norm_same = (!a.normalizer && !b.normalizer) ||
                            (a.normalizer && b.normalizer && a.normalizer->name == b.normalizer->name &&
                             a.normalizer->lowercase == b.normalizer->lowercase && a.normalizer->asciifold == b.normalizer->asciifold);
     return a.type == b.type && a.alias_of == b.alias_of && a.source_path == b.source_path && a.null_value == b.null_value &&
-           a.ignore_above == b.ignore_above && norm_same;
+           a.ignore_above == b.ignore_above && a.constant == b.constant && norm_same;
   };
   for (const auto& ix : store.indexes()) {
     if (!ix.mapping) return false;
+    const elastic::IndexFields fields(types, ix.name);  // the filter's typing of this index's documents
+    std::vector<std::string> names{category_field};
+    if (!static_fields(*q.event.condition, fields, names)) return false;
     for (const auto& n : names) {
-      auto rf = types.lookup(n);
+      auto rf = fields.mapped(n);
       const eql::FieldInfo* run = ix.mapping->find(n);
       if (!rf || !run || !same(eql::field_info(n, *rf), *run)) return false;
     }
@@ -179,7 +180,9 @@ bool eql_verdicts_hold(const eql::Query& q, const elastic::FieldTypes& types, co
   return true;
 }
 
-RawPrefilter eql_raw_prefilter(const eql::Query& q, const elastic::FieldTypes& types, const std::string& category_field) {
+RawPrefilter eql_raw_prefilter(const eql::Query& q, const elastic::FieldTypes& all_types, const std::string& category_field,
+                               const std::string& index) {
+  const elastic::IndexFields types(all_types, index);
   std::vector<const eql::EventFilter*> filters;
   if (q.kind == eql::QueryKind::Event) filters.push_back(&q.event);
   for (const auto& st : q.stages) filters.push_back(&st.filter);
@@ -197,8 +200,9 @@ RawPrefilter eql_raw_prefilter(const eql::Query& q, const elastic::FieldTypes& t
 
 std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const elastic::FieldTypes& types,
                                                                  const std::string& timestamp_field,
-                                                                 const std::string& category_field, bool lean,
-                                                                 const std::vector<std::string>& lean_fields) {
+                                                                 const std::string& category_field, const std::string& index,
+                                                                 bool lean, const std::vector<std::string>& lean_fields) {
+  const elastic::IndexFields fields(types, index);
   auto s = std::make_shared<Shared>();
   s->query = &q;
   if (q.kind == eql::QueryKind::Event) s->filters.push_back(&q.event);
@@ -206,9 +210,9 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
   if (q.until) s->filters.push_back(&q.until->filter);
   std::vector<std::string> names{timestamp_field, category_field};
   for (const auto* f : s->filters)
-    if (!f->condition || !static_fields(*f->condition, types, names)) return {};
+    if (!f->condition || !static_fields(*f->condition, fields, names)) return {};
   for (const auto& n : names) {
-    auto rf = types.lookup(n);
+    auto rf = fields.mapped(n);
     if (!rf || rf->mapping.type == elastic::FieldType::Alias) return {};
     s->mapping.set(n, eql::field_info(n, *rf));
     s->paths.push_back(n);
@@ -220,16 +224,16 @@ std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Quer
     // The join keys' fields and the run's other fields (tiebreaker, window) join the projection.
     std::vector<std::string> keys(lean_fields.begin(), lean_fields.end());
     bool ok = true;
-    for (const auto& k : q.shared_keys) ok = ok && k && static_fields(*k, types, keys);
+    for (const auto& k : q.shared_keys) ok = ok && k && static_fields(*k, fields, keys);
     for (const auto& st : q.stages)
-      for (const auto& k : st.keys) ok = ok && k && static_fields(*k, types, keys);
+      for (const auto& k : st.keys) ok = ok && k && static_fields(*k, fields, keys);
     if (q.until)
-      for (const auto& k : q.until->keys) ok = ok && k && static_fields(*k, types, keys);
+      for (const auto& k : q.until->keys) ok = ok && k && static_fields(*k, fields, keys);
     if (!ok) return {};  // the caller keeps whole documents (its non-lean filter)
     s->lean = true;
     for (const auto& n : keys) {
       s->paths.push_back(n);
-      if (auto rf = types.lookup(n)) s->paths.push_back(rf->source_path);
+      if (auto rf = fields.mapped(n)) s->paths.push_back(rf->source_path);
     }
   }
   {

@@ -25,11 +25,13 @@ namespace rulelab::app {
 // run reads (the conditions', the join keys', `lean_fields`: tiebreaker, window fields), except
 // the first of each shape; the store's load must be lean too (EventStore::load_file), and the
 // documents a result shows are read whole again (EventStore::hydrate). Not lean when a join key
-// reads a field that is not typed without the data.
+// reads a field that is not typed without the data. The filter judges the documents of `index`,
+// with the fields typed as the run types them there (elastic::IndexFields: the user's mapping, the
+// data stream the index name belongs to, ECS): one filter per index read.
 std::function<std::unique_ptr<DocumentFilter>()> eql_read_filter(const eql::Query& q, const elastic::FieldTypes& types,
                                                                  const std::string& timestamp_field,
-                                                                 const std::string& category_field, bool lean = false,
-                                                                 const std::vector<std::string>& lean_fields = {});
+                                                                 const std::string& category_field, const std::string& index,
+                                                                 bool lean = false, const std::vector<std::string>& lean_fields = {});
 
 // Whether an event query's read filter (eql_read_filter) judged the documents with the types the
 // run gives the fields its condition reads, in every index of `store` (set up by
@@ -42,6 +44,7 @@ bool eql_verdicts_hold(const eql::Query& q, const elastic::FieldTypes& types, co
 // functions on keyword fields without a normalizer or null_value, and the event category. Apply it
 // only with eql_read_filter (the same fields typed without the data); documents it skips are not
 // parsed, so they are neither counted as without a timestamp nor seen by the dynamic mapping.
-RawPrefilter eql_raw_prefilter(const eql::Query& q, const elastic::FieldTypes& types, const std::string& category_field);
+RawPrefilter eql_raw_prefilter(const eql::Query& q, const elastic::FieldTypes& types, const std::string& category_field,
+                               const std::string& index);
 
 }  // namespace rulelab::app

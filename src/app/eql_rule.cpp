@@ -347,10 +347,13 @@ std::size_t eql_result_count(const QueryResult& r) {
 }
 
 bool load_eql_data(const std::vector<DataSpec>& data, bool strict, EventStore& store, std::vector<std::string>& messages,
-                   const std::function<std::unique_ptr<DocumentFilter>()>& filter,
-                   const std::function<std::unique_ptr<DocumentFilter>()>& lean_filter) {
+                   const EqlReadFilters& filters) {
   for (const auto& d : data) {
-    if (auto err = store.load_file(d.name, d.file, strict, filter, lean_filter)) {
+    auto it = filters.find(d.name);
+    const EqlIndexReadFilter none;
+    const EqlIndexReadFilter& f = it != filters.end() ? it->second : none;
+    store.prefilter = f.prefilter;
+    if (auto err = store.load_file(d.name, d.file, strict, f.filter, f.lean)) {
       { std::ostringstream m_; m_ << err->format(); messages.push_back(m_.str()); }
       return false;
     }
@@ -417,7 +420,7 @@ bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, co
   }
   // Documents that pass none of the query's event filters are dropped while reading (when every
   // field the filters read is typed without the data; with --mapping, everything is read).
-  std::function<std::unique_ptr<DocumentFilter>()> filter, lean_filter;
+  EqlReadFilters filters;
   // --mapping FILE and INDEX=FILE, as setup_eql_types reads them (comma-separated).
   std::string mapping_spec = data.mapping;
   for (const auto& im : data.index_mappings) {
@@ -432,20 +435,24 @@ bool load_eql_rule(const elastic::ElasticRule& rule, const std::string& text, co
     auto text_of = [&](const char* key, const char* fallback) {
       return rule.raw.contains(key) && rule.raw[key].is_string() ? rule.raw[key].get<std::string>() : std::string(fallback);
     };
-    filter = eql_read_filter(out.query, out.typing.types, text_of("timestamp_field", "@timestamp"),
-                             text_of("event_category_override", "event.category"));
-    // Sequences and samples keep projections when nothing but the EQL search reads the documents
-    // (the rule's Kibana filters and exception items read any field).
-    if (rule.filters.empty() && rule.exceptions.empty() && out.query.kind != eql::QueryKind::Event) {
-      std::vector<std::string> fields{"@timestamp"};
-      if (!rule.timestamp_override.empty()) fields.push_back(rule.timestamp_override);
-      const std::string tiebreaker = text_of("tiebreaker_field", "");
-      if (!tiebreaker.empty()) fields.push_back(tiebreaker);
-      lean_filter = eql_read_filter(out.query, out.typing.types, text_of("timestamp_field", "@timestamp"),
-                                    text_of("event_category_override", "event.category"), true, fields);
+    // One filter per index, with the fields typed as the run types them there.
+    for (const auto& d : used) {
+      EqlIndexReadFilter& f = filters[d.name];
+      f.filter = eql_read_filter(out.query, out.typing.types, text_of("timestamp_field", "@timestamp"),
+                                 text_of("event_category_override", "event.category"), d.name);
+      // Sequences and samples keep projections when nothing but the EQL search reads the documents
+      // (the rule's Kibana filters and exception items read any field).
+      if (rule.filters.empty() && rule.exceptions.empty() && out.query.kind != eql::QueryKind::Event) {
+        std::vector<std::string> fields{"@timestamp"};
+        if (!rule.timestamp_override.empty()) fields.push_back(rule.timestamp_override);
+        const std::string tiebreaker = text_of("tiebreaker_field", "");
+        if (!tiebreaker.empty()) fields.push_back(tiebreaker);
+        f.lean = eql_read_filter(out.query, out.typing.types, text_of("timestamp_field", "@timestamp"),
+                                 text_of("event_category_override", "event.category"), d.name, true, fields);
+      }
     }
   }
-  if (!load_eql_data(used, data.strict, out.store, messages, filter, lean_filter) ||
+  if (!load_eql_data(used, data.strict, out.store, messages, filters) ||
       !setup_eql_types(mapping_spec, used, out.store, out.typing, messages))
     return false;
   std::vector<std::string> unknown;

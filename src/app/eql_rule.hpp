@@ -71,9 +71,15 @@ bool eql_doc_kept(const EqlRuleRun& r, const eql::Doc& d, std::string* why);
 // With a document filter (eql_read_filter), the documents it refuses are dropped while reading.
 // `lean_filter` (eql_read_filter with lean): used instead of `filter` for regular files, whose
 // documents the store can read again (hydrate_eql_result); other inputs use `filter`.
+// Per index name: its documents' filters (each typed for that index) and the literals its lines
+// must hold (eql_raw_prefilter; null: none). An index without an entry is read whole.
+struct EqlIndexReadFilter {
+  std::function<std::unique_ptr<DocumentFilter>()> filter, lean;
+  std::shared_ptr<const RawPrefilter> prefilter;
+};
+using EqlReadFilters = std::map<std::string, EqlIndexReadFilter>;
 bool load_eql_data(const std::vector<DataSpec>& data, bool strict, eql::EventStore& store, std::vector<std::string>& messages,
-                   const std::function<std::unique_ptr<DocumentFilter>()>& filter = {},
-                   const std::function<std::unique_ptr<DocumentFilter>()>& lean_filter = {});
+                   const EqlReadFilters& filters = {});
 // Reads whole again the documents of a result that a lean load kept as projections (call before
 // showing the result's documents). A message when a file cannot be read again.
 // `first`, `count`: only those events (event query) or matches (sequences, samples).

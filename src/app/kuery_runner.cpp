@@ -28,7 +28,7 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
     o.strict = strict;
     o.table = s.name;
     o.document_shapes = true;
-    if (filter) filter->install(o, counts[k]);
+    const std::shared_ptr<const RawPrefilter> prefilter = filter ? filter->install(o, counts[k], s.name) : nullptr;
     auto r = ingest_file(s.file, o);
     if (!r) return r.error();
     for (const auto& w : r->stats.warnings) out.warnings.push_back(s.file + ": " + w);
@@ -37,7 +37,7 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
                              (r->stats.first_rejections.empty() ? "" : " (line " + std::to_string(r->stats.first_rejections[0].line) + ": " +
                                                                             r->stats.first_rejections[0].reason + ")"));
     if (r->stats.prefiltered)
-      out.notes.push_back(s.file + ": " + filter->prefilter().skipped_note(r->stats.prefiltered, r->stats.records, "document") +
+      out.notes.push_back(s.file + ": " + prefilter->skipped_note(r->stats.prefiltered, r->stats.records, "document") +
                           " (their JSON is not checked and their fields are not in the dynamic mapping; --no-pushdown reads every line)");
     counts[k].dropped += r->stats.prefiltered;
     out.reads.push_back({s.name, s.file, r->stats.records, r->stats.rows, r->stats.filtered, r->stats.rejected, false});

@@ -6,31 +6,31 @@ namespace rulelab {
 
 namespace {
 
-void emit_leaf(DynRef v, const std::function<void(DynRef)>& f) {
+void emit_leaf(DynRef v, const std::function<void(DynRef)>& f, bool nulls) {
   if (v.is_array()) {
-    v.for_each_element([&](DynRef e) { emit_leaf(e, f); });
-  } else if (!v.is_null()) {
+    v.for_each_element([&](DynRef e) { emit_leaf(e, f, nulls); });
+  } else if (nulls || !v.is_null()) {
     f(v);
   }
 }
 
-// rest: remaining path (no leading dot).
-void walk(DynRef v, std::string_view rest, const std::function<void(DynRef)>& f) {
+// rest: remaining path (no leading dot). nulls: JSON nulls are leaves too.
+void walk(DynRef v, std::string_view rest, const std::function<void(DynRef)>& f, bool nulls = false) {
   if (rest.empty()) {
-    emit_leaf(v, f);
+    emit_leaf(v, f, nulls);
     return;
   }
   if (v.is_array()) {
-    v.for_each_element([&](DynRef e) { walk(e, rest, f); });
+    v.for_each_element([&](DynRef e) { walk(e, rest, f, nulls); });
     return;
   }
   if (!v.is_object()) return;
   v.for_each_member([&](std::string_view key, DynRef child) {
     if (key.empty() || key[0] != rest[0] || key.size() > rest.size()) return;  // (most keys differ at once)
     if (rest.size() == key.size() && rest == key) {
-      walk(child, {}, f);
+      walk(child, {}, f, nulls);
     } else if (rest.size() > key.size() && rest.starts_with(key) && rest[key.size()] == '.') {
-      walk(child, rest.substr(key.size() + 1), f);
+      walk(child, rest.substr(key.size() + 1), f, nulls);
     }
   });
 }
@@ -62,6 +62,10 @@ void collect(DynRef v, std::string& prefix, std::vector<std::string>& out) {
 
 void for_each_value_at(DynRef doc, std::string_view path, const std::function<void(DynRef)>& f) {
   walk(doc, path, f);
+}
+
+void for_each_value_or_null_at(DynRef doc, std::string_view path, const std::function<void(DynRef)>& f) {
+  walk(doc, path, f, true);
 }
 
 std::vector<DynRef> values_at(DynRef doc, std::string_view path) {

@@ -14,6 +14,8 @@ namespace rulelab {
 // way are descended element by element; an array at the end yields each of its elements
 // (flattened, as Elasticsearch indexes arrays), never the array itself. JSON null yields nothing.
 void for_each_value_at(DynRef doc, std::string_view path, const std::function<void(DynRef)>& f);
+// The same, JSON nulls included (a field with a `null_value` indexes them as that value).
+void for_each_value_or_null_at(DynRef doc, std::string_view path, const std::function<void(DynRef)>& f);
 std::vector<DynRef> values_at(DynRef doc, std::string_view path);
 // True when the path has at least one non-null value (Elasticsearch's "exists").
 bool path_exists(DynRef doc, std::string_view path);

@@ -67,6 +67,10 @@ struct FieldMapping {
   std::vector<std::string> query_tokens(std::string_view v) const;
   // text: whether wildcard terms are lowercased (the search analyzer lowercases).
   bool lowercases_terms() const;
+  // Whether a value is indexed and searched the same under both mappings (type and every
+  // parameter that changes the indexed terms or values; analyzers and date formats by identity:
+  // two parsed alike but apart count as different).
+  bool indexes_like(const FieldMapping& o) const;
 };
 
 // Elasticsearch dynamic template (a mapping applied to unmapped fields by name and JSON type).
@@ -173,6 +177,11 @@ class IndexFields {
   void observe(DynRef doc, std::optional<std::uint64_t> shape);
   // Resolves a concrete (non-wildcard) field name.
   ResolvedField resolve(std::string_view name) const;
+  // A field as the mappings type it for this index, without its documents (the user's mapping,
+  // the data stream's, ECS): nullopt for a field only the dynamic mapping would type.
+  std::optional<ResolvedField> mapped(std::string_view name) const { return lookup(name); }
+  // The nearest ancestor mapped as nested in the mappings that type this index ("" when none).
+  std::string nested_ancestor(std::string_view name) const;
   // Every field name of the index: leaf paths of the documents, their multi-fields and the user
   // mapping's fields; used to expand wildcard field names as Kibana does with the data view.
   const std::vector<std::string>& all_fields() const { return all_; }

@@ -55,6 +55,7 @@ FieldInfo field_info(const std::string& name, const elastic::ResolvedField& rf) 
       }
   info.null_value = rf.mapping.null_value;
   info.date_format = rf.mapping.date_format;
+  if (rf.mapping.type == elastic::FieldType::ConstantKeyword && !rf.mapping.constant_value.empty()) info.constant = rf.mapping.constant_value;
   if (!rf.source_path.empty() && rf.source_path != name) info.source_path = rf.source_path;
   return info;
 }
@@ -371,6 +372,10 @@ void Evaluator::field_values(std::string_view path, const EventView& ev, std::ve
   const FieldInfo* info = ev.mapping ? ev.mapping->find(concrete) : nullptr;
   FieldType type = info ? info->type : FieldType::Unknown;
   if (type == FieldType::Unknown && (concrete == "@timestamp")) type = FieldType::Date;
+  if (info && info->constant) {
+    out.push_back(Value::string(*info->constant));
+    return;
+  }
   std::vector<DynRef> raw;
   collect_values(ev.doc, info && !info->source_path.empty() ? std::string_view(info->source_path) : std::string_view(concrete), raw);
   for (DynRef r : raw) {

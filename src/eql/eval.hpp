@@ -37,6 +37,9 @@ struct FieldInfo {
   std::shared_ptr<const elastic::Normalizer> normalizer;
   // a date field's `format` (null: strict_date_optional_time||epoch_millis)
   std::shared_ptr<const elastic::DateFormats> date_format;
+  // constant_keyword: its value (mapped, or the first indexed) is every document's, whether the
+  // document holds the field or not (keyword.html, constant_keyword)
+  std::optional<std::string> constant;
 };
 
 // Field types of one index as EQL reads them, from the Elastic field model (elastic/field_types.hpp).

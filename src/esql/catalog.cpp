@@ -360,6 +360,14 @@ std::string raw_number_text(std::string_view line, std::string_view key, std::si
   return std::string(line.substr(p, e - p));
 }
 
+// A constant_keyword value as the mapper reads it (textOrNull: a string, a number or a boolean as
+// text); nullopt for null, an object or an array.
+std::optional<std::string> constant_text(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number() || v.is_boolean()) return v.dump();
+  return std::nullopt;
+}
+
 // The cell of one field of one document: its values converted to the column's type, in
 // doc-values order. `line` is the document's JSON text when known (a keyword multi-field of a
 // number keeps the number as written), else empty.
@@ -379,7 +387,7 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
   if (f.constant) {
     // (A document with another value is one Elasticsearch refuses to index: counted, for a note.)
     for (const auto* v : vals)
-      if (!v->is_null() && !(v->is_string() && v->get_ref<const std::string&>() == *f.constant) && f.mtype == "constant_keyword") {
+      if (f.mtype == "constant_keyword" && constant_text(*v) && *constant_text(*v) != *f.constant) {
         refused(*v);
         if (bad) bad->index_value = *f.constant;
         break;
@@ -862,6 +870,7 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
       if (!st.malformed[k].values) {
         st.malformed[k].first_line = b.sources[m.first_line].line;
         st.malformed[k].first_value = m.first_value;
+        st.malformed[k].index_value = m.index_value;
       }
       st.malformed[k].values += m.values;
     }
@@ -973,7 +982,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
       std::vector<const nlohmann::json*> vals;
       collect(doc, f.source_path, vals);
       for (const auto* v : vals)
-        if (v->is_string() && !f.constant) f.constant = v->get<std::string>();
+        if (!f.constant) f.constant = constant_text(*v);
     }
   }
   for (const auto& f : specs) idx.data.columns.push_back(Column{f.name, f.type, {}});

@@ -257,7 +257,7 @@ bool fuzzy_field_match(DynRef doc, const elastic::ResolvedField& f, const std::s
     for_each_value_at(doc, f.source_path, [&](DynRef v) {
       if (hit) return;
       auto s = kuery::keyword_text(v);
-      if (!s || (m.ignore_above >= 0 && static_cast<std::int64_t>(s->size()) > m.ignore_above)) return;
+      if (!s || (m.ignore_above >= 0 && static_cast<std::int64_t>(elastic::java_length(*s)) > m.ignore_above)) return;
       hit = o.fuzzy.matches(m.normalize(*s), term);
     });
     return hit;

@@ -341,18 +341,23 @@ bool keyword_indexed(const FieldPred& p, const std::string& s) {
   return p.f.mapping.ignore_above < 0 || static_cast<std::int64_t>(elastic::java_length(s)) <= p.f.mapping.ignore_above;
 }
 
-// Calls f(term) for each indexed keyword term of the field.
+// Calls f(term) for each indexed keyword term of the field (an explicit null is indexed as the
+// mapping's null_value, which ignore_above and the normalizer then treat as any value:
+// KeywordFieldMapper).
 template <class F>
 bool any_keyword(const FieldPred& p, DynRef obj, F&& f) {
   if (p.f.mapping.type == FieldType::ConstantKeyword && !p.f.mapping.constant_value.empty()) return f(p.f.mapping.constant_value);
   bool hit = false;
-  each_value(obj, p.rel, [&](DynRef v) {
+  auto one = [&](DynRef v) {
     if (hit) return;
     auto s = keyword_text(v);
+    if (!s && v.is_null() && p.f.mapping.null_value) s = *p.f.mapping.null_value;
     if (!s || !keyword_indexed(p, *s)) return;
     if (p.f.mapping.normalizer) *s = p.f.mapping.normalize(*s);
     if (f(*s)) hit = true;
-  });
+  };
+  if (p.f.mapping.null_value) for_each_value_or_null_at(obj, p.rel, one);
+  else each_value(obj, p.rel, one);
   return hit;
 }
 

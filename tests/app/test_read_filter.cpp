@@ -43,7 +43,7 @@ TEST_CASE("kuery read filter: matching documents and the first of each shape are
   REQUIRE(f);
   IngestOptions opt;
   ReadFilterCounts counts;
-  f->install(opt, counts);
+  REQUIRE(f->install(opt, counts, "logs"));
   {
     auto judge = opt.make_document_filter();
     CHECK(judge->keep(doc(R"({"@timestamp":"2026-01-01T00:00:00Z","event":{"outcome":"failure","action":"Add user"}})").ref(), 1));  // first of its shape
@@ -67,7 +67,7 @@ TEST_CASE("EQL read filter: a document passing no event filter is dropped; times
   eql::SourceContext where;
   auto q = eql::parse_query(R"(sequence by user.name [iam where event.action == "Add user"] [any where event.action : "delete user"])", where);
   REQUIRE(q);
-  auto make = eql_read_filter(*q, types, "@timestamp", "event.category");
+  auto make = eql_read_filter(*q, types, "@timestamp", "event.category", "logs");
   REQUIRE(make);
   auto judge = make();
   CHECK(judge->keep(doc(R"({"@timestamp":"2026-01-01T00:00:00Z","event":{"category":"iam","action":"Update user"}})").ref(), 1));  // first shape
@@ -79,5 +79,5 @@ TEST_CASE("EQL read filter: a document passing no event filter is dropped; times
   // A field typed only by the data: everything is read.
   auto q2 = eql::parse_query(R"(any where custom_field == "x")", where);
   REQUIRE(q2);
-  CHECK_FALSE(eql_read_filter(*q2, types, "@timestamp", "event.category"));
+  CHECK_FALSE(eql_read_filter(*q2, types, "@timestamp", "event.category", "logs"));
 }

@@ -153,6 +153,10 @@ out=$("$RULELAB" query --dialect esql 'FROM idx | STATS c = COUNT(*) BY ds' --da
 [[ $(jq -c .values <<<"$out") == '[[3000,"okta.system"]]' ]] || fail "constant_keyword: $out"
 grep -q '1 document(s) hold a value of constant_keyword field ds other than the index.s "okta.system" (the first at line 2501: "other"); Elasticsearch refuses' "$tmp/err" ||
   fail "constant_keyword note: $(cat "$tmp/err")"
+# With a mapped value the query streams; the note on the document with another value is the same.
+printf '%s\n' '{"mappings":{"properties":{"ds":{"type":"constant_keyword","value":"okta.system"},"n":{"type":"long"}}}}' >"$tmp/ck2.json"
+same 'FROM idx | STATS c = COUNT(*) BY ds' --mapping "idx=$tmp/ck2.json"
+grep -q 'other than the index.s "okta.system"' "$tmp/e1" || fail "constant_keyword note, streamed: $(cat "$tmp/e1")"
 data=logs-azure.auditlogs-default=$tmp/gen.ndjson
 
 # Aggregates other than COUNT written with * or no argument read a column of nulls (they once

@@ -86,21 +86,26 @@ int query_eql(const QueryArgs& a) {
   // filters' fields are typed without the data).
   const std::string& ts_field = a.timestamp_field.empty() ? defaults.timestamp_field : a.timestamp_field;
   const std::string& cat_field = a.event_category_field.empty() ? defaults.category_field : a.event_category_field;
-  const auto filter = a.mapping.empty() && !a.no_pushdown ? app::eql_read_filter(*q, typing.types, ts_field, cat_field)
-                                                          : std::function<std::unique_ptr<DocumentFilter>()>{};
+  // One filter per index, with the fields typed as the run types them there (its data stream).
+  app::EqlReadFilters filters;
   // Sequences and samples keep only the fields the run reads of each document; those a result
   // shows are read whole again after the run.
   std::vector<std::string> lean_fields;
   if (!a.tiebreaker.empty()) lean_fields.push_back(a.tiebreaker);
-  const auto lean_filter = a.mapping.empty() && !a.no_pushdown && q->kind != eql::QueryKind::Event
-                               ? app::eql_read_filter(*q, typing.types, ts_field, cat_field, true, lean_fields)
-                               : std::function<std::unique_ptr<DocumentFilter>()>{};
-  // Lines whose bytes cannot pass any event filter are skipped unparsed.
-  if (filter) store.prefilter = std::make_shared<const RawPrefilter>(app::eql_raw_prefilter(*q, typing.types, cat_field));
+  bool any_filter = false;
+  if (a.mapping.empty() && !a.no_pushdown)
+    for (const auto& d : data) {
+      app::EqlIndexReadFilter& f = filters[d.name];
+      f.filter = app::eql_read_filter(*q, typing.types, ts_field, cat_field, d.name);
+      if (q->kind != eql::QueryKind::Event) f.lean = app::eql_read_filter(*q, typing.types, ts_field, cat_field, d.name, true, lean_fields);
+      // Lines whose bytes cannot pass any event filter are skipped unparsed.
+      if (f.filter) f.prefilter = std::make_shared<const RawPrefilter>(app::eql_raw_prefilter(*q, typing.types, cat_field, d.name));
+      any_filter = any_filter || f.filter;
+    }
   // An event query's filter judges each kept document by the query's own condition, with the types
   // the run uses: the documents it found matching are not evaluated again.
-  store.event_verdicts = filter && q->kind == eql::QueryKind::Event;
-  const bool ok = app::load_eql_data(data, a.strict, store, messages, filter, lean_filter) &&
+  store.event_verdicts = any_filter && q->kind == eql::QueryKind::Event;
+  const bool ok = app::load_eql_data(data, a.strict, store, messages, filters) &&
                   app::setup_eql_types(a.mapping, data, store, typing, messages) &&
                   app::check_unknown_fields(*q, a.query, where, typing, store, messages);
   for (const auto& m : messages) std::cerr << m << "\n";
