@@ -244,9 +244,10 @@ void take_mapping(FieldSpec& f, const elastic::FieldMapping& m) {
   f.date_format = m.date_format;
   if (m.type == elastic::FieldType::Keyword || m.type == elastic::FieldType::Wildcard) {
     f.ignore_above = m.ignore_above;
-    f.null_value = m.null_value;
     if (m.type == elastic::FieldType::Keyword) f.normalizer = m.normalizer;
   }
+  // (numbers, dates, IPs and booleans take a null_value too: null-value.html)
+  if (m.type != elastic::FieldType::Text && m.type != elastic::FieldType::MatchOnlyText) f.null_value = m.null_value;
   if (m.type == elastic::FieldType::ConstantKeyword && !m.constant_value.empty()) f.constant = m.constant_value;
 }
 
@@ -405,7 +406,16 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
   };
   for (const auto* v : vals) {
     if (v->is_null()) {
-      if (f.null_value && f.type == Type::Keyword) keyword(*f.null_value);
+      if (!f.null_value) continue;
+      if (f.type == Type::Keyword) {
+        keyword(*f.null_value);
+        continue;
+      }
+      // The mapping's value (kept as JSON text: a number or boolean as such, else a string) read
+      // as a value of the field.
+      nlohmann::json nv = nlohmann::json::parse(*f.null_value, nullptr, false);
+      if (nv.is_discarded() || !(nv.is_number() || nv.is_boolean())) nv = *f.null_value;
+      if (auto s = convert(nv, f.type, f.mtype, f.name, f.date_format.get())) cell.push_back(std::move(*s));
       continue;
     }
     if (f.type == Type::Keyword && v->is_number() && f.name != f.source_path) {

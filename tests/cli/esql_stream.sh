@@ -153,6 +153,14 @@ out=$("$RULELAB" query --dialect esql 'FROM idx | STATS c = COUNT(*) BY ds' --da
 [[ $(jq -c .values <<<"$out") == '[[3000,"okta.system"]]' ]] || fail "constant_keyword: $out"
 grep -q '1 document(s) hold a value of constant_keyword field ds other than the index.s "okta.system" (the first at line 2501: "other"); Elasticsearch refuses' "$tmp/err" ||
   fail "constant_keyword note: $(cat "$tmp/err")"
+# null_value on a long, a boolean and an IP field (null-value.html): an explicit null reads as it.
+printf '%s\n' '{"mappings":{"properties":{"l":{"type":"long","null_value":0},"b":{"type":"boolean","null_value":true},"ip":{"type":"ip","null_value":"0.0.0.0"}}}}' >"$tmp/nv.json"
+for ((i = 0; i < 1500; i++)); do echo '{"l":null,"b":null,"ip":null}'; echo '{"l":5,"b":false,"ip":"10.0.0.1"}'; echo '{}'; done >"$tmp/nv.ndjson"
+data=idx=$tmp/nv.ndjson
+same 'FROM idx | STATS c = COUNT(*), s = SUM(l) BY b, ip | SORT b, ip' --mapping "idx=$tmp/nv.json"
+out=$("$RULELAB" query --dialect esql 'FROM idx | STATS c = COUNT(*), s = SUM(l) BY b, ip | SORT b, ip' --data "$data" --mapping "idx=$tmp/nv.json" --format json)
+[[ $(jq -c .values <<<"$out") == '[[1500,7500,false,"10.0.0.1"],[1500,0,true,"0.0.0.0"],[1500,null,null,null]]' ]] || fail "null_value: $out"
+data=idx=$tmp/ck.ndjson
 # With a mapped value the query streams; the note on the document with another value is the same.
 printf '%s\n' '{"mappings":{"properties":{"ds":{"type":"constant_keyword","value":"okta.system"},"n":{"type":"long"}}}}' >"$tmp/ck2.json"
 same 'FROM idx | STATS c = COUNT(*) BY ds' --mapping "idx=$tmp/ck2.json"
