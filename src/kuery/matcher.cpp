@@ -337,6 +337,34 @@ void each_value(DynRef obj, const std::string& path, F&& f) {
   for_each_value_at(obj, path, [&](DynRef v) { f(v); });
 }
 
+// The values of a number, date, IP or boolean field: an explicit null is indexed as the mapping's
+// null_value ("a value of the same type as the field", null-value.html), read as the field reads
+// a document's value.
+template <class F>
+void typed_values(const FieldPred& p, DynRef obj, F&& f) {
+  if (!p.f.mapping.null_value) {
+    each_value(obj, p.rel, f);
+    return;
+  }
+  std::string enc;
+  for_each_value_or_null_at(obj, p.rel, [&](DynRef v) {
+    if (!v.is_null()) {
+      f(v);
+      return;
+    }
+    if (enc.empty()) {
+      JsonParser parser;
+      const std::string& text = *p.f.mapping.null_value;
+      const bool scalar = !text.empty() && (text[0] == '-' || (text[0] >= '0' && text[0] <= '9') || text == "true" || text == "false");
+      if (!scalar || parser.parse(text, enc)) {
+        enc.clear();
+        DynWriter(enc).string(text);
+      }
+    }
+    f(DynRef(enc));
+  });
+}
+
 bool keyword_indexed(const FieldPred& p, const std::string& s) {
   return p.f.mapping.ignore_above < 0 || static_cast<std::int64_t>(elastic::java_length(s)) <= p.f.mapping.ignore_above;
 }
@@ -404,7 +432,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
     // IP) is not indexed (ignore_malformed; without it the document is refused), so `exists`
     // does not see it.
     bool hit = false;
-    each_value(obj, p.rel, [&](DynRef v) {
+    typed_values(p, obj, [&](DynRef v) {
       if (hit || v.is_null()) return;
       if (is_numeric(t)) hit = doc_number_as(v, t).has_value();
       else if (t == FieldType::Date || t == FieldType::DateNanos)
@@ -485,7 +513,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
   }
   bool hit = false;
   if (is_numeric(t)) {
-    each_value(obj, p.rel, [&](DynRef v) {
+    typed_values(p, obj, [&](DynRef v) {
       if (hit) return;
       auto d = doc_number_as(v, t);
       if (!d) return;
@@ -496,7 +524,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
     return hit;
   }
   if (t == FieldType::Date || t == FieldType::DateNanos) {
-    each_value(obj, p.rel, [&](DynRef v) {
+    typed_values(p, obj, [&](DynRef v) {
       if (hit) return;
       auto d = doc_date(v, t == FieldType::DateNanos, p.f.mapping.date_format.get());
       if (d) hit = d->ticks >= p.lo.ticks && d->ticks <= p.hi.ticks;
@@ -504,7 +532,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
     return hit;
   }
   if (t == FieldType::Ip) {
-    each_value(obj, p.rel, [&](DynRef v) {
+    typed_values(p, obj, [&](DynRef v) {
       if (hit) return;
       auto ip = doc_ip(v);
       if (!ip) return;
@@ -514,7 +542,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
     return hit;
   }
   if (t == FieldType::Boolean) {
-    each_value(obj, p.rel, [&](DynRef v) {
+    typed_values(p, obj, [&](DynRef v) {
       if (hit) return;
       auto b = doc_bool(v);
       if (!b) return;
