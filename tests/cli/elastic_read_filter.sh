@@ -121,9 +121,9 @@ done
 # Rules: a kuery rule whose query is read-filtered (every field mapped statically), run at a time
 # whose window holds part of the data, and the shipped EQL rules over their samples.
 rule=$tmp/invite.toml
-# (Each index is judged with the run's typing of it: under this data stream's mapping, event.dataset
-# is a constant_keyword and fields the stream does not list are typed from the documents, so the
-# rule's filter reads only the stream's own field.)
+# (Each index is judged with the run's typing of it: under this data stream's mapping, the fields
+# it does not list, event.dataset and event.outcome among them, are typed from the documents, so
+# the rule's filter reads only the stream's own field.)
 sed -e 's/^data_stream.dataset:azure.auditlogs and .*$/azure.auditlogs.operation_name:"Invite external user"/' \
   -e 's/^from = .*/from = "now-6h"/' -e '/^timestamp_override/d' "$SRC/rules/elastic/entra_id_external_guest_user_invited.toml" >"$rule"
 grep -q '^azure.auditlogs.operation_name:"Invite external user"$' "$rule" || fail "rule rewrite"
