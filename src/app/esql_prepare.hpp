@@ -3,6 +3,7 @@
 // and ECS; FROM patterns no file matches as empty ECS-typed indices). Shared by the runner and
 // explain so both see the same rows.
 #pragma once
+#include "app/elastic_data.hpp"
 #include "app/rule.hpp"
 #include "app/runner.hpp"
 #include "core/error.hpp"
@@ -43,6 +44,9 @@ struct EsqlPrepared {
   // The --data files FROM reads (alert sources, exception items), and how strictly they are read.
   std::vector<DataSpec> from_data;
   bool strict = false;
+  // Those files' documents, when the exception items read them and the rule suppresses alerts
+  // (whose merge reads each alert's source document): read once for both.
+  std::shared_ptr<ElasticDocs> docs;
 };
 
 // Kibana 9.4+ (injectMetadataId of @kbn/securitysolution-utils, elastic/kibana pull request

@@ -36,6 +36,7 @@ class EsqlRunner : public Runner {
         exception_errors_(std::move(p.exception_errors)), mapping_notes_(std::move(p.mapping_notes)),
         completions_(std::move(p.completions)), prepared_notes_(std::move(p.query_notes)), from_data_(std::move(p.from_data)),
         strict_(p.strict) {
+    docs_ = std::move(p.docs);
     for (const auto& c : query_.commands)
       if (c.kind == esql::CommandKind::MvExpand) mv_fields_.push_back(c.field);
   }
@@ -298,15 +299,19 @@ class EsqlRunner : public Runner {
   std::shared_ptr<const std::vector<esql::CompletionAnswer>> completions_;
   // attach_sources: the documents of the indices FROM reads, read at the first alert that needs
   // one, and per catalog index each document by its position in its file.
-  std::optional<ElasticDocs> docs_;
+  std::shared_ptr<ElasticDocs> docs_;  // (read by prepare_esql for the exception items, or here)
   std::vector<std::vector<DynRef>> doc_at_;
+  bool sources_indexed_ = false;
 
   // The document at `origin` (catalog index << 32 | position), as JSON; null if unknown.
   Result<ordered_json> source_of(std::int64_t origin) {
     if (!docs_) {
       auto d = load_elastic_docs(from_data_, strict_);
       if (!d) return d.error();
-      docs_ = std::move(*d);
+      docs_ = std::make_shared<ElasticDocs>(std::move(*d));
+    }
+    if (!sources_indexed_) {
+      sources_indexed_ = true;
       doc_at_.assign(catalog_.indices().size(), {});
       for (std::size_t k = 0; k < catalog_.indices().size(); ++k) {
         const esql::Index& idx = catalog_.indices()[k];
@@ -424,7 +429,7 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
       for (const auto& idx : catalog.indices()) any = any || esql::index_matches(pat, idx.name);
       if (!any) catalog.add_fields_index(pat, *types, fields);
     }
-  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, std::move(mapping_notes), nullptr, std::move(query_notes), {}, false};
+  EsqlPrepared prepared{std::move(*q), std::move(catalog), std::move(where), {}, {}, {}, std::move(mapping_notes), nullptr, std::move(query_notes), {}, false, nullptr};
   if (!data.completions.empty()) {
     auto answers = esql::read_completion_answers(data.completions);
     if (!answers) return answers.error();
@@ -453,8 +458,11 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
         if (esql::index_matches(pat, s.name) && std::none_of(read.begin(), read.end(), [&](const DataSpec& r) { return r.name == s.name && r.file == s.file; }))
           read.push_back(s);
   if (!dsls.empty()) {
-    auto docs = load_elastic_docs(read, data.strict);
-    if (!docs) return docs.error();
+    auto loaded = load_elastic_docs(read, data.strict);
+    if (!loaded) return loaded.error();
+    auto docs = std::make_shared<ElasticDocs>(std::move(*loaded));
+    // Kept for the alert sources of a rule that suppresses alerts (else freed here).
+    if (rule.elastic->alert_suppression) prepared.docs = docs;
     for (const auto& ix : docs->indices) {
       // The index's own types, as the query reads it: its --mapping INDEX=FILE (or the one for
       // every index), under an integration data stream's mapping.

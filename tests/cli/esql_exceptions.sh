@@ -41,4 +41,11 @@ done
 sed 's/14:13:00/12:13:00/' "$tmp/logins.ndjson" >"$tmp/old.ndjson"
 out=$("$RULELAB" run "$tmp/export.ndjson" --data "logs-test-default=$tmp/old.ndjson" --now 2026-09-03T14:30:00Z 2>&1)
 check "outside the window" '2 in window, 2 matched, 0 suppressed by exceptions' "$out"
+# Exception items and alert suppression together (one read of the files serves both): the item
+# removes u3's login; the others are suppressed by host.name, a field the query's KEEP drops, read
+# from each alert's document (Kibana's fetchSourceDocuments): h1 and h2 stay two alerts, u3's h3 none.
+supp_rule='{"id":"e2","rule_id":"esql-ex-supp","name":"ES|QL logins, suppressed","type":"esql","language":"esql","query":"FROM logs-* | WHERE event.action == \"login\" | KEEP @timestamp, user.name","from":"now-60m","interval":"10m","max_signals":100,"risk_score":21,"severity":"low","exceptions_list":[{"id":"L1","list_id":"svc","type":"detection","namespace_type":"single"}],"alert_suppression":{"group_by":["host.name"],"missing_fields_strategy":"suppress"}}'
+printf '%s\n' "$supp_rule" "$list" "${item/EXPIRE/}" "$summary" >"$tmp/supp-export.ndjson"
+out=$("$RULELAB" run "$tmp/supp-export.ndjson" --data "logs-test-default=$tmp/logins.ndjson" --now 2026-09-03T14:30:00Z --format json 2>/dev/null)
+check "exceptions and suppression: hosts of the alerts" 'h1 h2' "$(jq -r '[.alerts[].suppression.terms[0].value] | sort | join(" ")' <<<"$out")"
 exit $fail
