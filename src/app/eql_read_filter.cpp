@@ -18,6 +18,8 @@ bool static_fields(const eql::Expr& e, const elastic::IndexFields& types, std::v
     if (e.optional) return false;
     auto f = types.mapped(e.name);
     if (!f || f->mapping.type == elastic::FieldType::Alias || !types.nested_ancestor(f->source_path).empty()) return false;
+    // A constant_keyword without a mapped value takes the first value indexed: the data decides.
+    if (f->mapping.type == elastic::FieldType::ConstantKeyword && f->mapping.constant_value.empty()) return false;
     names.push_back(e.name);
   }
   for (const auto& a : e.args)

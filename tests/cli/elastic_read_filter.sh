@@ -151,6 +151,20 @@ for flag in "" --no-pushdown; do
     --now 2026-12-02T00:00:00Z $flag 2>/dev/null | grep -c '^logs-aws.cloudtrail-default ')
   [[ $n == 2 ]] || fail "EQL on a data stream's constant_keyword ${flag:-read filtered}: $n of 2"
 done
+# A constant_keyword with no mapped value (data_stream.dataset) takes the first value indexed: the
+# events without the field hold it too, also those of a shape seen before (the filter cannot judge
+# them without the data: it steps aside).
+printf '%s\n' '{"@timestamp":"2026-12-01T00:00:00Z","event":{"category":"process"},"data_stream":{"dataset":"endpoint.events.process"},"a":1}' \
+  '{"@timestamp":"2026-12-01T00:00:01Z","event":{"category":"process"},"b":1}' \
+  '{"@timestamp":"2026-12-01T00:00:02Z","event":{"category":"process"},"b":2}' >"$tmp/ds2.ndjson"
+for flag in "" --no-pushdown; do
+  n=$("$RULELAB" query --dialect eql 'any where data_stream.dataset == "endpoint.events.process"' \
+    --data logs-endpoint.events.process-default="$tmp/ds2.ndjson" --now 2026-12-02T00:00:00Z $flag 2>/dev/null | grep -c '^logs-endpoint')
+  [[ $n == 3 ]] || fail "EQL on a constant_keyword without a mapped value ${flag:-read filtered}: $n of 3"
+  n=$("$RULELAB" query --dialect kuery 'data_stream.dataset:endpoint.events.process' --data logs-endpoint.events.process-default="$tmp/ds2.ndjson" \
+    --format json --now 2026-12-02T00:00:00Z $flag 2>/dev/null | jq '.counts.matched')
+  [[ $n == 3 ]] || fail "kuery on a constant_keyword without a mapped value ${flag:-read filtered}: $n of 3"
+done
 # A sequence rule (the mshta test rule's settings, the sequence query above): lean reading in the
 # rule runner, with a window that cuts sequences and one that holds them all.
 seqrule=$tmp/seq.toml
