@@ -155,20 +155,6 @@ std::vector<std::string> FieldMapping::query_tokens(std::string_view v) const {
   if (search_analyzer) return search_analyzer->tokens(v);
   return index_tokens(v);
 }
-bool FieldMapping::indexes_like(const FieldMapping& o) const {
-  auto same_norm = [](const std::shared_ptr<const Normalizer>& a, const std::shared_ptr<const Normalizer>& b) {
-    return (!a && !b) || (a && b && a->name == b->name && a->lowercase == b->lowercase && a->asciifold == b->asciifold);
-  };
-  if (type != o.type || type_name != o.type_name || ignore_above != o.ignore_above || index != o.index ||
-      !same_norm(normalizer, o.normalizer) || analyzer != o.analyzer || search_analyzer != o.search_analyzer || null_value != o.null_value ||
-      constant_value != o.constant_value || alias_path != o.alias_path || date_format != o.date_format ||
-      multi_fields.size() != o.multi_fields.size())
-    return false;
-  for (std::size_t i = 0; i < multi_fields.size(); ++i)
-    if (multi_fields[i].first != o.multi_fields[i].first || !multi_fields[i].second.indexes_like(o.multi_fields[i].second)) return false;
-  return true;
-}
-
 bool FieldMapping::lowercases_terms() const {
   const Analyzer* a = search_analyzer ? search_analyzer.get() : analyzer.get();
   return a ? a->lowercases() : true;

@@ -67,10 +67,6 @@ struct FieldMapping {
   std::vector<std::string> query_tokens(std::string_view v) const;
   // text: whether wildcard terms are lowercased (the search analyzer lowercases).
   bool lowercases_terms() const;
-  // Whether a value is indexed and searched the same under both mappings (type and every
-  // parameter that changes the indexed terms or values; analyzers and date formats by identity:
-  // two parsed alike but apart count as different).
-  bool indexes_like(const FieldMapping& o) const;
 };
 
 // Elasticsearch dynamic template (a mapping applied to unmapped fields by name and JSON type).

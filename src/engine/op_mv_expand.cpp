@@ -225,8 +225,8 @@ class MvApplyNode : public PlanNode {
     for (std::size_t r = 0; r < b.rows(); ++r) {
       const RowSource src{0, static_cast<std::uint32_t>(r)};
       if (direct) {
-        const DynRef d = direct->is_null(r) ? DynRef() : direct->get_dynamic(r);
-        if (direct->is_null(r) || d.is_null() || !d.is_object()) {
+        const DynRef d = direct->is_null(r) ? DynRef() : direct->get_dynamic(r);  // (DynRef(): null)
+        if (!d.is_object()) {
           std::size_t n = 0;
           auto row = [&](DynRef e) {
             sb.column(0).append_dynamic(e);
@@ -234,7 +234,7 @@ class MvApplyNode : public PlanNode {
             sb.end_row(src);
             ++n;
           };
-          if (direct->is_null(r) || d.is_null()) {  // expand_value: null gives one null row
+          if (d.is_null()) {  // expand_value: null gives one null row
             sb.column(0).append_null();
             if (index_col_ >= 0) sb.column(static_cast<std::size_t>(index_col_)).append_long(0);
             sb.end_row(src);

@@ -388,7 +388,7 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
   if (f.constant) {
     // (A document with another value is one Elasticsearch refuses to index: counted, for a note.)
     for (const auto* v : vals)
-      if (f.mtype == "constant_keyword" && constant_text(*v) && *constant_text(*v) != *f.constant) {
+      if (const auto text = constant_text(*v); text && *text != *f.constant) {
         refused(*v);
         if (bad) bad->index_value = *f.constant;
         break;
