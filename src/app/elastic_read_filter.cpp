@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "app/doc_shape.hpp"
+#include "core/selection.hpp"
 #include "kuery/ast.hpp"
 #include "kuery/matcher.hpp"
 
@@ -78,6 +79,20 @@ class Filter : public DocumentFilter {
   }
   std::vector<std::string> paths() const override { return shared_->paths; }
   bool matches(DynRef projected) override { return query_.matches(projected); }
+  // The query clause by clause over the batch (CompiledQuery::select); the unmatched in order.
+  void judge_batch(std::span<const DynRef> docs, std::span<const std::optional<std::uint64_t>> shapes, std::span<Keep> out) override {
+    sel_ = selection_all(docs.size());
+    query_.select(docs, sel_);
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+      if (k < sel_.size() && sel_[k] == i) {
+        out[i] = Keep::Matched;
+        ++k;
+      } else {
+        out[i] = keep_unmatched(docs[i], shapes[i]) ? Keep::Whole : Keep::Drop;
+      }
+    }
+  }
   bool keep_unmatched(DynRef projected, std::optional<std::uint64_t> shape) override {
     if (shapes_.first_of_shape(shape)) return true;
     ++dropped_;
@@ -95,6 +110,7 @@ class Filter : public DocumentFilter {
   ShapeSet shapes_;
   std::size_t dropped_ = 0;
   std::vector<std::int64_t> times_;
+  SelectionVector sel_;
 };
 
 }  // namespace

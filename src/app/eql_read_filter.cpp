@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "app/doc_shape.hpp"
+#include "core/selection.hpp"
 #include "app/eql_rule.hpp"
 #include "eql/engine.hpp"
 #include "eql/eval.hpp"
@@ -64,6 +65,36 @@ class Filter : public DocumentFilter {
     if (matches(doc) || !readable_time(doc)) return Keep::Projection;
     return Keep::Drop;
   }
+  // judge() with the filters clause by clause over the batch (eql::select_events): the shapes
+  // looked at in the order judge() looks at them.
+  void judge_batch(std::span<const DynRef> docs, std::span<const std::optional<std::uint64_t>> shapes, std::span<Keep> out) override {
+    if (!prepared_) {
+      DocumentFilter::judge_batch(docs, shapes, out);
+      return;
+    }
+    SelectionVector sel;
+    if (s_->lean) {  // the first of each shape whole; the others judged
+      for (std::size_t i = 0; i < docs.size(); ++i) {
+        if (shapes_.first_of_shape(shapes[i])) out[i] = Keep::Whole;
+        else sel.push_back(static_cast<std::uint32_t>(i));
+      }
+    } else {
+      sel = selection_all(docs.size());
+    }
+    const SelectionVector judged = sel;
+    views_.clear();
+    for (DynRef d : docs) views_.push_back(eql::EventView{d, &s_->mapping});
+    selection_any(sel, s_->filters.size(), [&](std::size_t f, SelectionVector& part) {
+      eql::select_events(ev_, *s_->filters[f], views_, part, s_->category_field);
+    });
+    std::size_t k = 0;
+    for (const std::uint32_t i : judged) {
+      const bool hit = k < sel.size() && sel[k] == i;
+      if (hit) ++k;
+      if (s_->lean) out[i] = hit || !readable_time(docs[i]) ? Keep::Projection : Keep::Drop;
+      else out[i] = hit ? Keep::Matched : keep_unmatched(docs[i], shapes[i]) ? Keep::Whole : Keep::Drop;
+    }
+  }
 
  private:
   bool readable_time(DynRef doc) {
@@ -78,6 +109,7 @@ class Filter : public DocumentFilter {
   bool prepared_ = false;
   ShapeSet shapes_;
   std::vector<DynRef> raw_;
+  std::vector<eql::EventView> views_;
 };
 
 // ---- the raw-bytes prefilter -------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include "app/elastic_data.hpp"
 #include "app/esql_prepare.hpp"
 #include "app/runner_impl.hpp"
+#include "core/selection.hpp"
 #include "core/datetime.hpp"
 #include "esql/engine.hpp"
 #include "esql/parser.hpp"
@@ -480,17 +481,22 @@ Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& dat
       for (std::size_t k = 0; k < prepared.catalog.indices().size(); ++k) {
         const esql::Index& idx = prepared.catalog.indices()[k];
         if (idx.name != ix.name) continue;
-        std::size_t ordinal = 0;  // the document's position among its file's documents
-        for (const auto& d : ix.docs) {
-          if (d.file != idx.file) continue;
-          for (std::size_t n = 0; n < dsls.size(); ++n)
-            if (compiled[n].matches(d.source)) {
-              auto& v = prepared.exceptions[n].docs[k];
-              if (v.size() <= ordinal) v.resize(ordinal + 1, false);
-              v[ordinal] = true;
+        // Each item over the file's documents (by their position among them), a batch at a time.
+        std::vector<DynRef> refs;
+        for (const auto& d : ix.docs)
+          if (d.file == idx.file) refs.push_back(d.source);
+        SelectionVector sel;
+        for (std::size_t n = 0; n < dsls.size(); ++n)
+          for (std::size_t at = 0; at < refs.size(); at += kBatchRows) {
+            const std::size_t count = std::min(kBatchRows, refs.size() - at);
+            sel = selection_all(count);
+            compiled[n].select(std::span<const DynRef>(refs.data() + at, count), sel);
+            auto& v = prepared.exceptions[n].docs[k];
+            for (const std::uint32_t r : sel) {
+              if (v.size() <= at + r) v.resize(at + r + 1, false);
+              v[at + r] = true;
             }
-          ++ordinal;
-        }
+          }
       }
     }
   }

@@ -224,31 +224,65 @@ class Loader {
   // Parses a record into a row; false when it is rejected.
   bool parse_record(const char* p, std::size_t n, std::size_t line, bool padded) {
     // A projecting filter: most documents are read off simdjson's structural index alone
-    // (ProjectionScanner: the projection, the duplicate check and the shape), without the DOM;
-    // any it does not decide, and one the filter keeps whole, is parsed below (judged once). A
-    // document kept whole costs the scan and the DOM: once a thread has seen more than a quarter
-    // of its scanned documents kept whole (a kuery or EQL filter whose raw prefilter leaves mostly
-    // matches), it parses the rest of its read with the DOM alone.
-    std::optional<DocumentFilter::Keep> verdict;
-    if (plan_.documents && projecting_ && padded && scan_) {
-      projection_.clear();
-      DynWriter pw(projection_);
+    // (ProjectionScanner: the projection, the duplicate check and the shape), without the DOM, and
+    // judged a batch at a time (DocumentFilter::judge_batch, by judge_scanned: before any later
+    // record is stored, so that rows keep the file's order); any the scanner does not decide is
+    // parsed below. A document kept whole costs the scan and the DOM: once a thread has seen more
+    // than a quarter of its scanned documents kept whole (a kuery or EQL filter whose raw
+    // prefilter leaves mostly matches), it parses the rest of its read with the DOM alone.
+    if (plan_.documents && projecting_ && padded && scan_ && !filter_) {
+      const std::size_t at = scanned_bytes_.size();
+      DynWriter pw(scanned_bytes_);
       std::uint64_t shape = 0;
       const bool want_shape = doc_filter_->wants_shape();
       if (scanner_.project(parser_, p, n, doc_path_views_, pw, want_shape ? &shape : nullptr)) {
-        verdict = doc_filter_->judge(DynRef(projection_), want_shape ? std::optional<std::uint64_t>(shape) : std::nullopt);
-        ++scanned_;
-        if (*verdict == DocumentFilter::Keep::Drop) {
-          ++filtered;
-          return true;
-        }
-        if (*verdict == DocumentFilter::Keep::Projection) {
-          append_projection(p, line);
-          return true;
-        }
-        if (++scanned_whole_ >= 64 && scanned_whole_ * 4 > scanned_) scan_ = false;
+        scanned_docs_.push_back({p, n, line, at, want_shape ? std::optional<std::uint64_t>(shape) : std::nullopt});
+        if (scanned_docs_.size() == kBatchRows) judge_scanned();
+        return true;
       }
+      scanned_bytes_.resize(at);
     }
+    judge_scanned();
+    return parse_dom(p, n, line, padded, std::nullopt);
+  }
+
+  // The scanned documents not judged yet: judged together, then dropped, stored as their
+  // projection or parsed whole, in order. (Their bytes stay readable until take_batches(): every
+  // reader keeps a block until then, and load_lines judges its lines before it returns.)
+  void judge_scanned() {
+    if (scanned_docs_.empty()) return;
+    const std::size_t k = scanned_docs_.size();
+    scanned_refs_.clear();
+    scanned_shapes_.clear();
+    for (const auto& d : scanned_docs_) {
+      scanned_refs_.push_back(DynRef(std::string_view(scanned_bytes_).substr(d.at)));
+      scanned_shapes_.push_back(d.shape);
+    }
+    scanned_verdicts_.assign(k, DocumentFilter::Keep::Drop);
+    doc_filter_->judge_batch(scanned_refs_, scanned_shapes_, scanned_verdicts_);
+    for (std::size_t i = 0; i < k; ++i) {
+      const ScannedDoc& d = scanned_docs_[i];
+      const auto verdict = scanned_verdicts_[i];
+      ++scanned_;
+      if (verdict == DocumentFilter::Keep::Drop) {
+        ++filtered;
+        continue;
+      }
+      if (verdict == DocumentFilter::Keep::Projection) {
+        append_projection(scanned_refs_[i].bytes(), d.p, d.line);
+        continue;
+      }
+      ++scanned_whole_;
+      parse_dom(d.p, d.n, d.line, true, verdict);
+    }
+    if (scanned_whole_ >= 64 && scanned_whole_ * 4 > scanned_) scan_ = false;
+    scanned_docs_.clear();
+    scanned_bytes_.clear();
+  }
+
+  // A record parsed by simdjson's DOM into a row (false when it is rejected); a document a
+  // projecting filter has judged already comes with its verdict.
+  bool parse_dom(const char* p, std::size_t n, std::size_t line, bool padded, std::optional<DocumentFilter::Keep> verdict) {
     simdjson::dom::element e;
     auto err = parser_.parse(p, n, !padded).get(e);
     if (err) {
@@ -284,7 +318,7 @@ class Loader {
           return true;
         }
         if (keep == DocumentFilter::Keep::Projection) {
-          append_projection(p, line);
+          append_projection(projection_, p, line);
           return true;
         }
         matched = keep == DocumentFilter::Keep::Matched;
@@ -329,9 +363,9 @@ class Loader {
     return true;
   }
 
-  // A document kept as its projection (projection_).
-  void append_projection(const char* p, std::size_t line) {
-    batch_.columns[0].append_dynamic_bytes(projection_);
+  // A document kept as its projection (its encoded bytes).
+  void append_projection(std::string_view bytes, const char* p, std::size_t line) {
+    batch_.columns[0].append_dynamic_bytes(bytes);
     if (plan_.document_shapes) batch_.columns[1].append_null();
     if (plan_.matched_column >= 0) batch_.columns[static_cast<std::size_t>(plan_.matched_column)].append_bool(false);
     append_offset(p);
@@ -379,6 +413,7 @@ class Loader {
 
   // Moves the finished batches (and the partial one) out.
   std::vector<Batch> take_batches() {
+    judge_scanned();
     if (filter_) {
       flush_stage();
       // the first step's rejections and warnings are this loader's
@@ -626,6 +661,20 @@ class Loader {
   bool scan_ = true;                // scanner_ is used (parse_record)
   std::size_t scanned_ = 0;         // documents it decided
   std::size_t scanned_whole_ = 0;   // of them, kept whole (parsed again by the DOM)
+  // Scanned documents waiting for judge_scanned: the record, its projection (at `at` in
+  // scanned_bytes_) and its shape.
+  struct ScannedDoc {
+    const char* p;
+    std::size_t n;
+    std::size_t line;
+    std::size_t at;
+    std::optional<std::uint64_t> shape;
+  };
+  std::vector<ScannedDoc> scanned_docs_;
+  std::string scanned_bytes_;
+  std::vector<DynRef> scanned_refs_;
+  std::vector<std::optional<std::uint64_t>> scanned_shapes_;
+  std::vector<DocumentFilter::Keep> scanned_verdicts_;
   std::string key_;
   std::vector<int> pos_hint_;  // column matched by the key at each position of the last record
   std::vector<std::string> pos_key_;  // that key
@@ -1027,6 +1076,7 @@ std::size_t load_lines(Loader& l, const char* b, const char* e, std::size_t line
     }
     l.json_record(p, n, lno, true);
   });
+  l.judge_scanned();  // (the lines' bytes are the caller's only until it returns)
   return next;
 }
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,13 @@ class DocumentFilter {
   virtual Keep judge(DynRef projected, std::optional<std::uint64_t> shape) {
     if (matches(projected)) return Keep::Matched;
     return keep_unmatched(projected, shape) ? Keep::Whole : Keep::Drop;
+  }
+  // judge() a batch at a time (the reader judges up to kBatchRows projections at once, in file
+  // order): out[i] for projected[i] with shapes[i]. A filter that evaluates its condition clause
+  // by clause over the batch overrides it; each document must get judge()'s answer, and the
+  // filter's own state (shapes seen) the same calls in the same order.
+  virtual void judge_batch(std::span<const DynRef> projected, std::span<const std::optional<std::uint64_t>> shapes, std::span<Keep> out) {
+    for (std::size_t i = 0; i < projected.size(); ++i) out[i] = judge(projected[i], shapes[i]);
   }
 };
 

@@ -12,6 +12,7 @@
 
 #include "core/ingest.hpp"
 #include "core/parallel.hpp"
+#include "core/selection.hpp"
 #include "core/json_encode.hpp"
 
 namespace rulelab::eql {
@@ -278,6 +279,19 @@ bool event_passes(const Evaluator& ev, const EventFilter& f, const EventView& v,
   return ev.matches(*f.condition, v);
 }
 
+void select_events(const Evaluator& ev, const EventFilter& f, std::span<const EventView> evs, SelectionVector& sel,
+                   const std::string& category_field) {
+  if (!f.category.empty()) {
+    std::vector<Value> cats;
+    selection_keep_if(sel, [&](std::uint32_t r) {
+      cats.clear();
+      ev.field_values(category_field, evs[r], cats);
+      return std::any_of(cats.begin(), cats.end(), [&](const Value& c) { return c.is_text() && c.s == f.category; });
+    });
+  }
+  ev.select(*f.condition, evs, sel);
+}
+
 // ---- shared machinery ----------------------------------------------------------------------------
 namespace {
 
@@ -286,6 +300,13 @@ struct Event {
   std::int64_t ts = 0;  // nanoseconds
   Value tiebreaker;
 };
+
+std::vector<const Doc*> docs_of(const std::vector<Event>& evs) {
+  std::vector<const Doc*> out;
+  out.reserve(evs.size());
+  for (const auto& e : evs) out.push_back(e.doc);
+  return out;
+}
 
 std::int64_t millis(std::int64_t nanos) { return nanos >= 0 ? nanos / 1'000'000 : -((-nanos + 999'999) / 1'000'000); }
 
@@ -327,15 +348,36 @@ class Context {
 
   EventView view(const Doc& d) const { return EventView{d.source, store_.mapping_of(d)}; }
 
-  bool filter_matches(const EventFilter& f, const Doc& d) const {
-    tick();
-    return passes(f, d);
+  // Narrows `sel` (rows of `docs`) to the documents that pass the filter: those the read filter
+  // judged so (EventStore::event_verdicts) as they are, the others a batch at a time, clause by
+  // clause (select_events). The time limit is checked once per batch.
+  void select_passing(const EventFilter& f, std::span<const Doc* const> docs, SelectionVector& sel) const {
+    opts_.deadline.check();
+    if (sel.empty()) return;
+    SelectionVector judged;
+    if (&f == event_filter_) {
+      SelectionVector open;
+      for (const std::uint32_t r : sel) (docs[r]->matched ? judged : open).push_back(r);
+      sel = std::move(open);
+    }
+    std::vector<EventView> views;
+    views.reserve(docs.size());
+    for (const Doc* d : docs) views.push_back(view(*d));
+    select_events(ev, f, views, sel, opts_.category_field);
+    selection_unite(sel, judged);
   }
 
-  // Whether the document passes the filter: judged so while reading (EventStore::event_verdicts),
-  // or evaluated.
-  bool passes(const EventFilter& f, const Doc& d) const {
-    return (d.matched && &f == event_filter_) || event_passes(ev, f, view(d), opts_.category_field);
+  // Which of `docs` pass the filter (select_passing over batches of kBatchRows).
+  std::vector<bool> passing(const EventFilter& f, const std::vector<const Doc*>& docs) const {
+    std::vector<bool> out(docs.size(), false);
+    SelectionVector sel;
+    for (std::size_t b = 0; b < docs.size(); b += kBatchRows) {
+      const std::size_t n = std::min(kBatchRows, docs.size() - b);
+      sel = selection_all(n);
+      select_passing(f, std::span<const Doc* const>(docs.data() + b, n), sel);
+      for (const std::uint32_t r : sel) out[b + r] = true;
+    }
+    return out;
   }
 
   // The join keys of an event: one per combination of the values of multi-valued keys; none
@@ -426,24 +468,36 @@ class Context {
     parallel_shares(docs.size(), n, [&](std::size_t b, std::size_t e, unsigned share) {
       Part& p = parts[share];
       try {
-        for (std::size_t i = b; i < e; ++i) {
-          if (((i - b) & 255) == 0) opts_.deadline.check();
-          const Doc& d = docs[i];
-          if (!in_window(d)) continue;
-          auto ts = date_of(d, opts_.timestamp_field);
-          if (!ts) {
-            ++p.without_timestamp;
-            continue;
+        // A batch of the share's documents in the window with a timestamp, then the filter on it.
+        std::vector<const Doc*> batch;
+        std::vector<std::int64_t> times;
+        SelectionVector sel;
+        for (std::size_t i = b; i < e;) {
+          batch.clear();
+          times.clear();
+          for (; i < e && batch.size() < kBatchRows; ++i) {
+            const Doc& d = docs[i];
+            if (!in_window(d)) continue;
+            auto ts = date_of(d, opts_.timestamp_field);
+            if (!ts) {
+              ++p.without_timestamp;
+              continue;
+            }
+            ++p.considered;
+            batch.push_back(&d);
+            times.push_back(*ts);
           }
-          ++p.considered;
-          if (!passes(f, d)) continue;
-          Event hit{&d, *ts, Value::null()};
-          if (!opts_.tiebreaker_field.empty()) {
-            std::vector<Value> tb;
-            ev.field_values(opts_.tiebreaker_field, view(d), tb);
-            if (!tb.empty()) hit.tiebreaker = tb[0];
+          sel = selection_all(batch.size());
+          select_passing(f, batch, sel);
+          for (const std::uint32_t r : sel) {
+            Event hit{batch[r], times[r], Value::null()};
+            if (!opts_.tiebreaker_field.empty()) {
+              std::vector<Value> tb;
+              ev.field_values(opts_.tiebreaker_field, view(*batch[r]), tb);
+              if (!tb.empty()) hit.tiebreaker = tb[0];
+            }
+            p.hits.push_back(std::move(hit));
           }
-          p.hits.push_back(std::move(hit));
         }
       } catch (...) {
         p.failed = true;  // the time limit or an evaluation error: the serial run reports it
@@ -558,18 +612,26 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
     opts.on_sequence_step(st);
   };
 
-  // Which stage filters each event passes, evaluated once per distinct stage.
+  // Which stage filters (and `until`) each event passes, evaluated once per distinct stage, a
+  // batch at a time; the events that pass none are not looked at again.
+  const std::vector<const Doc*> docs = docs_of(evs);
   std::unordered_map<const Stage*, std::vector<bool>> passes;
-  for (const auto& s : q.stages) {
-    auto& v = passes[&s];
-    v.resize(evs.size());
-    for (std::size_t i = 0; i < evs.size(); ++i) v[i] = cx.filter_matches(s.filter, *evs[i].doc);
-  }
+  std::vector<bool> any(evs.size(), false);
+  auto mark = [&](const std::vector<bool>& v) {
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (v[i]) any[i] = true;
+  };
+  for (const auto& s : q.stages) mark(passes[&s] = cx.passing(s.filter, docs));
+  std::vector<bool> until_passes;
+  if (q.until) mark(until_passes = cx.passing(q.until->filter, docs));
+  std::vector<std::size_t> candidates;
+  for (std::size_t i = 0; i < evs.size(); ++i)
+    if (any[i]) candidates.push_back(i);
 
   // One pending partial match per positive stage and join key: a newer one replaces an older one.
   std::vector<std::unordered_map<std::string, Partial>> pending(positive.size());
   std::vector<Partial> completed;
-  for (std::size_t i = 0; i < evs.size(); ++i) {
+  for (const std::size_t i : candidates) {
     const Event& e = evs[i];
     cx.tick();
     for (std::size_t pos = positive.size(); pos-- > 0;) {
@@ -621,7 +683,7 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
       }
     }
     // `until` ends the pending matches of its key that began before it.
-    if (q.until && cx.filter_matches(q.until->filter, *e.doc)) {
+    if (q.until && until_passes[i]) {
       for (const Key& key : cx.keys(until_keys, *e.doc))
         for (auto& stage_map : pending) {
           auto it = stage_map.find(key.code);
@@ -742,10 +804,13 @@ void run_sample(Context& cx, const Query& q, const RunOptions& opts, QueryResult
     std::vector<const Expr*> keys;
     for (const auto& k : q.shared_keys) keys.push_back(k.get());
     for (const auto& k : q.stages[s].keys) keys.push_back(k.get());
-    for (const auto& d : cx.store_.docs()) {
-      if (opts.keep && !opts.keep(d)) continue;
-      if (!cx.in_window(d)) continue;
-      if (!cx.filter_matches(q.stages[s].filter, d)) continue;
+    std::vector<const Doc*> considered;
+    for (const auto& d : cx.store_.docs())
+      if ((!opts.keep || opts.keep(d)) && cx.in_window(d)) considered.push_back(&d);
+    const std::vector<bool> pass = cx.passing(q.stages[s].filter, considered);
+    for (std::size_t i = 0; i < considered.size(); ++i) {
+      if (!pass[i]) continue;
+      const Doc& d = *considered[i];
       for (Key& k : cx.keys(keys, d)) {
         Bucket& b = buckets[k.code];
         if (b.per_stage.empty()) {
@@ -807,8 +872,9 @@ Result<QueryResult> run_query_limited(const Query& q, const EventStore& store, c
     } else {
       res.considered = res.without_timestamp = 0;
       std::vector<Event> evs = cx.ordered_events(res);
-      for (const auto& e : evs)
-        if (cx.filter_matches(q.event, *e.doc)) hits.push_back(e.doc);
+      const std::vector<bool> pass = cx.passing(q.event, docs_of(evs));
+      for (std::size_t i = 0; i < evs.size(); ++i)
+        if (pass[i]) hits.push_back(evs[i].doc);
     }
     apply_limits(hits, q, opts.size);
     res.events = std::move(hits);

@@ -164,6 +164,10 @@ struct QueryResult {
 
 // Whether an event passes a stage's filter (its category on category_field, then its condition).
 bool event_passes(const Evaluator& ev, const EventFilter& f, const EventView& v, const std::string& category_field);
+// event_passes() a batch at a time: narrows `sel` (rows of `evs`) to the events that pass
+// (Evaluator::select).
+void select_events(const Evaluator& ev, const EventFilter& f, std::span<const EventView> evs, SelectionVector& sel,
+                   const std::string& category_field);
 
 // Runs a parsed query. Errors are user errors (a bad regular expression, ...), positioned at
 // byte offsets of the query text in `Error::column` when `text` is given.

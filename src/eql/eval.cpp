@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/limits.hpp"
+#include "core/selection.hpp"
 #include "core/unicode_case.hpp"
 
 namespace rulelab::eql {
@@ -618,6 +619,52 @@ bool Evaluator::matches(const Expr& e, const EventView& ev) const {
     default:
       if (translatable(e)) return query_atom(e, ev);
       return is_true(eval(e, ev));
+  }
+}
+
+struct Evaluator::RowError {
+  std::uint32_t row;
+  ScriptError error;
+};
+
+void Evaluator::select(const Expr& cond, std::span<const EventView> evs, SelectionVector& sel) const {
+  std::optional<RowError> err;
+  select_rows(cond, evs, sel, err);
+  if (err) throw err->error;
+}
+
+// A row whose evaluation fails leaves the selection (its answer no longer matters: the batch
+// fails) and is remembered when it is the earliest row to fail.
+void Evaluator::select_rows(const Expr& e, std::span<const EventView> evs, SelectionVector& sel, std::optional<RowError>& err) const {
+  if (sel.empty()) return;
+  auto each = [&](auto&& test) {
+    selection_keep_if(sel, [&](std::uint32_t r) {
+      try {
+        return test(evs[r]);
+      } catch (ScriptError& x) {
+        if (!err || r < err->row) err = RowError{r, std::move(x)};
+        return false;
+      }
+    });
+  };
+  switch (e.kind) {
+    case ExprKind::And:
+      select_rows(*e.args[0], evs, sel, err);
+      select_rows(*e.args[1], evs, sel, err);
+      return;
+    case ExprKind::Or:
+      selection_any(sel, 2, [&](std::size_t i, SelectionVector& s) { select_rows(*e.args[i], evs, s, err); });
+      return;
+    case ExprKind::Not:
+      if (translatable(*e.args[0])) {
+        selection_not(sel, [&](SelectionVector& s) { select_rows(*e.args[0], evs, s, err); });
+        return;
+      }
+      each([&](const EventView& ev) { return is_false(eval(*e.args[0], ev)); });
+      return;
+    default:
+      if (translatable(e)) each([&](const EventView& ev) { return query_atom(e, ev); });
+      else each([&](const EventView& ev) { return is_true(eval(e, ev)); });
   }
 }
 

@@ -7,10 +7,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/column.hpp"
 #include "core/dynamic.hpp"
 #include "core/error.hpp"
 #include "elastic/analysis.hpp"
@@ -95,6 +97,12 @@ class Evaluator {
 
   // Whether the event passes a `where` condition, as Elasticsearch filters.
   bool matches(const Expr& cond, const EventView& ev) const;
+  // matches() a batch at a time: narrows `sel` (rows of `evs`, ascending) to the events that pass,
+  // clause by clause (an `and`'s operands one after the other on what the first kept, an `or`'s
+  // second on what its first did not match; core/selection.hpp). A script that fails
+  // (ScriptError) fails the batch with the error of the first row, in row order, whose evaluation
+  // fails: the one matches() row by row would have met first.
+  void select(const Expr& cond, std::span<const EventView> evs, SelectionVector& sel) const;
   // Script value of an expression (three-valued logic, nulls propagate).
   Value eval(const Expr& e, const EventView& ev) const;
   // Every value of a field (aliases followed, typed by the mapping), nulls dropped.
@@ -107,6 +115,8 @@ class Evaluator {
  private:
   struct Pattern;
   bool query_atom(const Expr& e, const EventView& ev) const;
+  struct RowError;
+  void select_rows(const Expr& e, std::span<const EventView> evs, SelectionVector& sel, std::optional<RowError>& err) const;
   bool pattern_match(const Pattern& p, const Value& v, bool insensitive) const;
   Value call(const Expr& e, const EventView& ev) const;
   void prepare_expr(const Expr& e, std::optional<std::pair<std::string, std::size_t>>& err);

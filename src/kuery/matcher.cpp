@@ -11,6 +11,7 @@
 
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
+#include "core/selection.hpp"
 #include "elastic/analyzer.hpp"
 #include "elastic/elastic_rule.hpp"
 #include "elastic/coerce.hpp"
@@ -593,6 +594,56 @@ bool eval(const Plan& p, DynRef obj) {
   return false;
 }
 
+// eval() a batch at a time: `sel` (rows of docs) narrowed clause by clause (core/selection.hpp).
+void select(const Plan& p, std::span<const DynRef> docs, SelectionVector& sel) {
+  if (sel.empty()) return;
+  switch (p.kind) {
+    case Plan::Kind::All: return;
+    case Plan::Kind::None: sel.clear(); return;
+    case Plan::Kind::Or:
+      selection_any(sel, p.children.size(), [&](std::size_t i, SelectionVector& s) { select(*p.children[i], docs, s); });
+      return;
+    case Plan::Kind::And:
+      for (const auto& c : p.children) {
+        select(*c, docs, sel);
+        if (sel.empty()) return;
+      }
+      return;
+    case Plan::Kind::Not: selection_not(sel, [&](SelectionVector& s) { select(*p.children.at(0), docs, s); }); return;
+    case Plan::Kind::Fields:
+      selection_any(sel, p.preds.size(), [&](std::size_t i, SelectionVector& s) {
+        const FieldPred& pr = p.preds[i];
+        selection_keep_if(s, [&](std::uint32_t r) { return eval_pred(pr, docs[r]); });
+      });
+      return;
+    case Plan::Kind::Bool: {
+      const std::size_t n = p.children.size();
+      for (std::size_t i = 0; i < p.must && !sel.empty(); ++i) select(*p.children[i], docs, sel);
+      for (std::size_t i = n - p.must_not; i < n && !sel.empty(); ++i)
+        selection_not(sel, [&](SelectionVector& s) { select(*p.children[i], docs, s); });
+      if (p.min_should == 0 || sel.empty()) return;
+      // Each row's count of should clauses matched (by its position in sel).
+      std::vector<std::uint32_t> count(sel.size(), 0);
+      SelectionVector part;
+      for (std::size_t i = p.must; i < n - p.must_not; ++i) {
+        part = sel;
+        select(*p.children[i], docs, part);
+        std::size_t k = 0;
+        for (const std::uint32_t r : part) {
+          while (sel[k] != r) ++k;
+          ++count[k];
+        }
+      }
+      std::size_t k = 0;
+      selection_keep_if(sel, [&](std::uint32_t) { return count[k++] >= p.min_should; });
+      return;
+    }
+    case Plan::Kind::Nested:
+      selection_keep_if(sel, [&](std::uint32_t r) { return eval(p, docs[r]); });
+      return;
+  }
+}
+
 class Compiler {
  public:
   Compiler(const IndexFields& f, DateTime now, std::vector<QueryIssue>& errors, std::vector<QueryIssue>& notes)
@@ -1011,6 +1062,10 @@ CompiledQuery CompiledQuery::compile_dsl(const nlohmann::json& query, const Inde
 }
 
 bool CompiledQuery::matches(DynRef doc) const { return plan_ && eval(*plan_, doc); }
+void CompiledQuery::select(std::span<const DynRef> docs, SelectionVector& sel) const {
+  if (!plan_) sel.clear();
+  else kuery::select(*plan_, docs, sel);
+}
 
 namespace {
 

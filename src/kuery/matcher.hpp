@@ -23,9 +23,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "core/column.hpp"
 #include "core/dynamic.hpp"
 #include "core/raw_prefilter.hpp"
 #include "core/types.hpp"
@@ -54,6 +56,11 @@ class CompiledQuery {
   ~CompiledQuery();
 
   bool matches(DynRef doc) const;
+  // Narrows `sel` (rows of `docs`, ascending) to the documents that match, a batch at a time:
+  // clause by clause, an AND's children one after another on what the earlier ones kept, an OR's
+  // each on the rows no earlier child matched, a NOT removing what its child keeps
+  // (core/selection.hpp). Each document gets matches()'s answer.
+  void select(std::span<const DynRef> docs, SelectionVector& sel) const;
   // Literals a document's bytes must hold for matches() to be true (core/raw_prefilter.hpp): the
   // exact terms of keyword fields without a normalizer or null_value (term, match, phrase,
   // wildcard and query_string pieces; caseless where the query is case-insensitive), combined as

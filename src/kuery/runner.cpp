@@ -9,6 +9,7 @@
 #include "core/datetime.hpp"
 #include "core/parallel.hpp"
 #include "core/paths.hpp"
+#include "core/selection.hpp"
 #include "elastic/exceptions.hpp"
 #include "kuery/ast.hpp"
 #include "kuery/matcher.hpp"
@@ -200,12 +201,20 @@ void threat_match(const ElasticRule& rule, std::string_view text, const std::vec
       for (const auto& e : c.errors()) res.errors.push_back(rule.file + ": threat filter: " + e.message);
       filters.push_back({std::move(c), f.value("meta", nlohmann::json::object()).value("negate", false)});
     }
-    for (const auto& d : ix->docs) {
-      if (!q.matches(d.source)) continue;
-      bool ok = true;
-      for (const auto& [c, negate] : filters)
-        if (c.matches(d.source) == negate) ok = false;
-      if (ok) indicators.push_back({ix->name, &d});
+    // The threat query, then each filter (a negated one removes what it matches), a batch at a time.
+    std::vector<DynRef> refs;
+    SelectionVector sel;
+    for (std::size_t at = 0; at < ix->docs.size(); at += kBatchRows) {
+      const std::size_t k = std::min(kBatchRows, ix->docs.size() - at);
+      refs.clear();
+      for (std::size_t i = at; i < at + k; ++i) refs.push_back(ix->docs[i].source);
+      sel = selection_all(k);
+      q.select(refs, sel);
+      for (const auto& [c, negate] : filters) {
+        if (negate) selection_not(sel, [&](SelectionVector& part) { c.select(refs, part); });
+        else c.select(refs, sel);
+      }
+      for (const std::uint32_t r : sel) indicators.push_back({ix->name, &ix->docs[at + r]});
     }
   }
   (void)text;
@@ -249,8 +258,6 @@ void threat_match(const ElasticRule& rule, std::string_view text, const std::vec
 ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text, const std::vector<IndexDocs>& data,
                                   const FieldTypes& types, DateTime now, const Deadline& deadline) {
   ElasticRunResult res;
-  std::uint32_t ticks = 0;
-  auto out_of_time = [&] { return ++ticks % 256 == 0 && deadline.expired(); };
   res.now = now;
   auto from = eval_date_math(rule.from, now), to = eval_date_math(rule.to.empty() ? "now" : rule.to, now, true);
   if (!from) {
@@ -360,19 +367,14 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
 
   res.timestamp_field = rule.timestamp_override.empty() ? "@timestamp" : rule.timestamp_override;
   const bool fallback = !rule.timestamp_override_fallback_disabled;
-  auto selects = [&](const Compiled& c, const DocRef& d) {
-    if (!c.query->matches(d.source)) return false;
-    for (const auto& [fq, negate] : c.filters)
-      if (fq.matches(d.source) == negate) return false;
-    return true;
-  };
-  auto suppressed = [&](const Compiled& c, const DocRef& d, std::string* by) {
-    for (const auto& [eq, label] : c.exceptions)
-      if (eq.matches(d.source)) {
-        if (by) *by = label;
-        return true;
-      }
-    return false;
+  // The query, then each filter (a negated one removes what it matches), clause by clause over
+  // a batch of documents (CompiledQuery::select).
+  auto select_batch = [&](const Compiled& c, std::span<const DynRef> docs, SelectionVector& sel) {
+    c.query->select(docs, sel);
+    for (const auto& [fq, negate] : c.filters) {
+      if (negate) selection_not(sel, [&](SelectionVector& part) { fq.select(docs, part); });
+      else fq.select(docs, sel);
+    }
   };
   std::vector<ElasticRunResult::Hit> history;  // new_terms: events before the window
   std::optional<DateTime> history_start;
@@ -380,37 +382,69 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
     history_start = eval_date_math(rule.new_terms->history_window_start, now);
     if (!history_start) res.errors.push_back(rule.file + ": history_window_start \"" + rule.new_terms->history_window_start + "\" is not date math");
   }
-  for (std::size_t k = 0; k < selected.size(); ++k)
-    for (const auto& d : selected[k]->docs) {
-      if (out_of_time()) {
+  // A batch at a time: the documents in the window (or the history), then the query and the
+  // filters over them, then each exception item over what is left (the first that matches
+  // suppresses), then the hits in document order.
+  struct Row {
+    const DocRef* doc;
+    DateTime time;
+    bool in_window;
+  };
+  std::vector<Row> rows;
+  std::vector<DynRef> refs;
+  std::vector<int> by;
+  SelectionVector sel, open, part;
+  for (std::size_t k = 0; k < selected.size(); ++k) {
+    const IndexDocs* ix = selected[k];
+    const Compiled& c = per_index[k];
+    for (std::size_t at = 0; at < ix->docs.size(); at += kBatchRows) {
+      if (deadline.expired()) {
         res.errors.push_back(deadline.message());
         return res;
       }
-      const IndexDocs* ix = selected[k];
-      const Compiled& c = per_index[k];
-      ++res.docs_total;
-      auto t = doc_time(d.source, res.timestamp_field, fallback);
-      if (!t) continue;
-      const bool in_window = t->ticks >= res.from.ticks && t->ticks <= res.to.ticks;
-      const bool in_history = history_start && t->ticks >= history_start->ticks && t->ticks < res.from.ticks;
-      if (!in_window && !in_history) continue;
-      if (in_window) ++res.docs_in_window;
-      if (!selects(c, d)) continue;
-      std::string by;
-      if (suppressed(c, d, &by)) {
-        if (in_window) {
-          ++res.docs_suppressed;
-          res.suppressed_by.push_back(d.file + ":" + std::to_string(d.line) + " by exception item " + by);
-        }
-        continue;
+      rows.clear();
+      refs.clear();
+      for (std::size_t i = at; i < std::min(ix->docs.size(), at + kBatchRows); ++i) {
+        const DocRef& d = ix->docs[i];
+        ++res.docs_total;
+        auto t = doc_time(d.source, res.timestamp_field, fallback);
+        if (!t) continue;
+        const bool in_window = t->ticks >= res.from.ticks && t->ticks <= res.to.ticks;
+        const bool in_history = history_start && t->ticks >= history_start->ticks && t->ticks < res.from.ticks;
+        if (!in_window && !in_history) continue;
+        if (in_window) ++res.docs_in_window;
+        rows.push_back({&d, *t, in_window});
+        refs.push_back(d.source);
       }
-      if (in_window) {
-        ++res.docs_matched;
-        res.hits.push_back({ix->name, &d, t});
-      } else {
-        history.push_back({ix->name, &d, t});
+      sel = selection_all(rows.size());
+      select_batch(c, refs, sel);
+      by.assign(rows.size(), -1);
+      open = sel;
+      for (std::size_t e = 0; e < c.exceptions.size() && !open.empty(); ++e) {
+        part = open;
+        c.exceptions[e].first.select(refs, part);
+        for (const std::uint32_t r : part) by[r] = static_cast<int>(e);
+        selection_subtract(open, part);
+      }
+      for (const std::uint32_t r : sel) {
+        const Row& row = rows[r];
+        if (by[r] >= 0) {
+          if (row.in_window) {
+            ++res.docs_suppressed;
+            res.suppressed_by.push_back(row.doc->file + ":" + std::to_string(row.doc->line) + " by exception item " +
+                                        c.exceptions[static_cast<std::size_t>(by[r])].second);
+          }
+          continue;
+        }
+        if (row.in_window) {
+          ++res.docs_matched;
+          res.hits.push_back({ix->name, row.doc, row.time});
+        } else {
+          history.push_back({ix->name, row.doc, row.time});
+        }
       }
     }
+  }
   for (const auto* ix : selected) {  // documents the query could not match, dropped while reading
     res.docs_total += ix->unread;
     for (const std::int64_t t : ix->unread_times)
@@ -540,10 +574,16 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     std::vector<std::uint8_t> hit(n, 0);
     std::atomic<bool> expired{false};
     parallel_shares(n, share_count(n, 4096), [&](std::size_t b, std::size_t e, unsigned) {
-      std::uint32_t ticks = 0;
-      for (std::size_t i = b; i < e && !expired.load(std::memory_order_relaxed); ++i) {
-        if (++ticks % 256 == 0 && deadline.expired()) expired = true;
-        hit[i] = q.matches(ix.docs[i].source) ? 1 : 0;
+      std::vector<DynRef> batch;
+      SelectionVector sel;
+      for (std::size_t at = b; at < e && !expired.load(std::memory_order_relaxed); at += kBatchRows) {
+        if (deadline.expired()) expired = true;
+        const std::size_t k = std::min(kBatchRows, e - at);
+        batch.clear();
+        for (std::size_t i = at; i < at + k; ++i) batch.push_back(ix.docs[i].source);
+        sel = selection_all(k);
+        q.select(batch, sel);  // clause by clause over the batch
+        for (const std::uint32_t r : sel) hit[at + r] = 1;
       }
     });
     if (expired) {
