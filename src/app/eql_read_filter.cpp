@@ -42,7 +42,7 @@ class Filter : public DocumentFilter {
   explicit Filter(std::shared_ptr<const Shared> s) : s_(std::move(s)) { prepared_ = !ev_.prepare(*s_->query); }
   bool keep(DynRef doc, std::size_t) override {
     if (!prepared_ || !doc.is_object()) return true;
-    if (matches(doc)) return true;
+    if (passes(doc).value_or(true)) return true;
     std::uint64_t h = 0;
     return keep_unmatched(doc, document_shape(doc, h) ? std::optional<std::uint64_t>(h) : std::nullopt);
   }
@@ -58,12 +58,18 @@ class Filter : public DocumentFilter {
     return shapes_.first_of_shape(shape);  // the first of its shape here is kept
   }
   // Lean: the first document of each shape stays whole (the fields observed are those of the
-  // file); any other document kept is a projection on what the run reads.
+  // file); any other document kept is a projection on what the run reads. A document on which a
+  // script fails is kept (whole, not as matched): the run meets the error and fails the search
+  // with it, as Elasticsearch does.
   Keep judge(DynRef doc, std::optional<std::uint64_t> shape) override {
-    if (!s_->lean) return DocumentFilter::judge(doc, shape);
-    if (shapes_.first_of_shape(shape)) return Keep::Whole;
-    if (matches(doc) || !readable_time(doc)) return Keep::Projection;
-    return Keep::Drop;
+    if (s_->lean) {
+      if (shapes_.first_of_shape(shape)) return Keep::Whole;
+      return passes(doc).value_or(true) || !readable_time(doc) ? Keep::Projection : Keep::Drop;
+    }
+    const auto m = passes(doc);
+    if (!m) return Keep::Whole;
+    if (*m) return Keep::Matched;
+    return keep_unmatched(doc, shape) ? Keep::Whole : Keep::Drop;
   }
   // judge() with the filters clause by clause over the batch (eql::select_events): the shapes
   // looked at in the order judge() looks at them.
@@ -84,19 +90,33 @@ class Filter : public DocumentFilter {
     const SelectionVector judged = sel;
     views_.clear();
     for (DynRef d : docs) views_.push_back(eql::EventView{d, &s_->mapping});
-    selection_any(sel, s_->filters.size(), [&](std::size_t f, SelectionVector& part) {
-      eql::select_events(ev_, *s_->filters[f], views_, part, s_->category_field);
-    });
-    std::size_t k = 0;
+    hit_.assign(docs.size(), 0);  // 1: passes; 2: a script fails on it (kept, as judge() keeps it)
+    try {
+      selection_any(sel, s_->filters.size(), [&](std::size_t f, SelectionVector& part) {
+        eql::select_events(ev_, *s_->filters[f], views_, part, s_->category_field);
+      });
+      for (const std::uint32_t i : sel) hit_[i] = 1;
+    } catch (const eql::ScriptError&) {
+      for (const std::uint32_t i : judged) {
+        const auto m = passes(docs[i]);
+        hit_[i] = !m ? 2 : *m ? 1 : 0;
+      }
+    }
     for (const std::uint32_t i : judged) {
-      const bool hit = k < sel.size() && sel[k] == i;
-      if (hit) ++k;
-      if (s_->lean) out[i] = hit || !readable_time(docs[i]) ? Keep::Projection : Keep::Drop;
-      else out[i] = hit ? Keep::Matched : keep_unmatched(docs[i], shapes[i]) ? Keep::Whole : Keep::Drop;
+      if (s_->lean) out[i] = hit_[i] || !readable_time(docs[i]) ? Keep::Projection : Keep::Drop;
+      else out[i] = hit_[i] == 2 ? Keep::Whole : hit_[i] ? Keep::Matched : keep_unmatched(docs[i], shapes[i]) ? Keep::Whole : Keep::Drop;
     }
   }
 
  private:
+  // matches(), or nullopt when a script fails on the document (ScriptError).
+  std::optional<bool> passes(DynRef doc) {
+    try {
+      return matches(doc);
+    } catch (const eql::ScriptError&) {
+      return std::nullopt;
+    }
+  }
   bool readable_time(DynRef doc) {
     raw_.clear();
     eql::collect_values(doc, s_->mapping.resolve(s_->timestamp_field), raw_);
@@ -110,6 +130,7 @@ class Filter : public DocumentFilter {
   ShapeSet shapes_;
   std::vector<DynRef> raw_;
   std::vector<eql::EventView> views_;
+  std::vector<std::uint8_t> hit_;
 };
 
 // ---- the raw-bytes prefilter -------------------------------------------------------------------

@@ -367,6 +367,14 @@ class Context {
     selection_unite(sel, judged);
   }
 
+  // Whether one document passes the filter.
+  bool passes_one(const EventFilter& f, const Doc& d) const {
+    SelectionVector sel{0};
+    const Doc* one[] = {&d};
+    select_passing(f, one, sel);
+    return !sel.empty();
+  }
+
   // Which of `docs` pass the filter (select_passing over batches of kBatchRows).
   std::vector<bool> passing(const EventFilter& f, const std::vector<const Doc*>& docs) const {
     std::vector<bool> out(docs.size(), false);
@@ -622,11 +630,21 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
       if (v[i]) any[i] = true;
   };
   for (const auto& s : q.stages) mark(passes[&s] = cx.passing(s.filter, docs));
+  // `until` a batch at a time too, unless a script fails on some event: then it is judged in the
+  // walk, event by event after the event's join keys, so that the search fails with the error
+  // the walk meets first (a key's script may fail on an earlier event).
   std::vector<bool> until_passes;
-  if (q.until) mark(until_passes = cx.passing(q.until->filter, docs));
+  bool until_in_walk = false;
+  if (q.until) {
+    try {
+      mark(until_passes = cx.passing(q.until->filter, docs));
+    } catch (const ScriptError&) {
+      until_in_walk = true;
+    }
+  }
   std::vector<std::size_t> candidates;
   for (std::size_t i = 0; i < evs.size(); ++i)
-    if (any[i]) candidates.push_back(i);
+    if (any[i] || until_in_walk) candidates.push_back(i);
 
   // One pending partial match per positive stage and join key: a newer one replaces an older one.
   std::vector<std::unordered_map<std::string, Partial>> pending(positive.size());
@@ -683,7 +701,7 @@ void run_sequence(Context& cx, const Query& q, const RunOptions& opts, QueryResu
       }
     }
     // `until` ends the pending matches of its key that began before it.
-    if (q.until && until_passes[i]) {
+    if (q.until && (until_in_walk ? cx.passes_one(q.until->filter, *e.doc) : until_passes[i])) {
       for (const Key& key : cx.keys(until_keys, *e.doc))
         for (auto& stage_map : pending) {
           auto it = stage_map.find(key.code);
@@ -807,9 +825,18 @@ void run_sample(Context& cx, const Query& q, const RunOptions& opts, QueryResult
     std::vector<const Doc*> considered;
     for (const auto& d : cx.store_.docs())
       if ((!opts.keep || opts.keep(d)) && cx.in_window(d)) considered.push_back(&d);
-    const std::vector<bool> pass = cx.passing(q.stages[s].filter, considered);
+    // The stage's filter a batch at a time; if a script fails on some document, document by
+    // document before each one's keys, so that the search fails with the error met first (a
+    // key's script may fail on an earlier document).
+    std::vector<bool> pass;
+    bool in_walk = false;
+    try {
+      pass = cx.passing(q.stages[s].filter, considered);
+    } catch (const ScriptError&) {
+      in_walk = true;
+    }
     for (std::size_t i = 0; i < considered.size(); ++i) {
-      if (!pass[i]) continue;
+      if (in_walk ? !cx.passes_one(q.stages[s].filter, *considered[i]) : !pass[i]) continue;
       const Doc& d = *considered[i];
       for (Key& k : cx.keys(keys, d)) {
         Bucket& b = buckets[k.code];

@@ -531,20 +531,35 @@ Value Evaluator::term_for(const Expr& lit, const FieldInfo* info) const {
   return Value::string(info->normalizer->apply(v.s));
 }
 
+// The field whose values a translatable atom tests (null: none, a literal or a script).
+const Expr* atom_field(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::Field: return &e;
+    case ExprKind::Compare: return e.args[0]->kind == ExprKind::Field ? e.args[0].get() : e.args[1].get();
+    case ExprKind::In:
+    case ExprKind::Match:
+    case ExprKind::Call: return e.args[0].get();
+    default: return nullptr;
+  }
+}
+
 bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
   std::vector<Value> vals;
+  if (const Expr* f = atom_field(e)) field_values(f->name, ev, vals);
+  return query_atom_values(e, ev, vals);
+}
+
+// The atom on the values of its field (atom_field) in the event.
+bool Evaluator::query_atom_values(const Expr& e, const EventView& ev, const std::vector<Value>& vals) const {
   switch (e.kind) {
     case ExprKind::Literal: return is_true(e.value);
-    case ExprKind::Field:
-      field_values(e.name, ev, vals);
-      return std::any_of(vals.begin(), vals.end(), is_true);
+    case ExprKind::Field: return std::any_of(vals.begin(), vals.end(), is_true);
     case ExprKind::Compare: {
       bool field_left = e.args[0]->kind == ExprKind::Field;
       const Expr& f = field_left ? *e.args[0] : *e.args[1];
       const FieldInfo* info = info_of(f.name, ev);
       const Value lit = term_for(field_left ? *e.args[1] : *e.args[0], info);
       Op op = field_left ? e.op : flip(e.op);
-      field_values(f.name, ev, vals);
       if (lit.is_null()) {
         if (op == Op::Eq) return vals.empty();
         if (op == Op::Ne) return !vals.empty();
@@ -566,7 +581,6 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
       });
     }
     case ExprKind::In: {
-      field_values(e.args[0]->name, ev, vals);
       if (vals.empty()) return e.negated;
       const FieldInfo* info = info_of(e.args[0]->name, ev);
       const bool ip = info && info->type == FieldType::Ip;
@@ -586,7 +600,6 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
       return e.negated ? !any : any;
     }
     case ExprKind::Match: {
-      field_values(e.args[0]->name, ev, vals);
       const auto& ps = patterns_.at(&e);
       return std::any_of(vals.begin(), vals.end(), [&](const Value& v) {
         for (const auto& p : ps)
@@ -595,12 +608,11 @@ bool Evaluator::query_atom(const Expr& e, const EventView& ev) const {
       });
     }
     case ExprKind::Call: {
-      field_values(e.args[0]->name, ev, vals);
       std::vector<Value> args;
       for (std::size_t i = 1; i < e.args.size(); ++i) args.push_back(e.args[i]->value);
       args.insert(args.begin(), Value::null());
-      for (auto& v : vals) {  // the function on each value of the field
-        args[0] = std::move(v);
+      for (const auto& v : vals) {  // the function on each value of the field
+        args[0] = v;
         if (is_true(apply_function(e.name, e.insensitive, args))) return true;
       }
       return false;
@@ -627,15 +639,28 @@ struct Evaluator::RowError {
   ScriptError error;
 };
 
+// The values of the fields a batch's atoms test (field_values, each event by its own mapping),
+// per field a multi-valued column: read for a row the first time an atom on the field asks for
+// it, shared by every atom on the field.
+struct Evaluator::BatchFields {
+  struct Column {
+    std::vector<std::uint8_t> built;
+    std::vector<std::vector<Value>> values;
+  };
+  std::unordered_map<std::string, Column> columns;
+};
+
 void Evaluator::select(const Expr& cond, std::span<const EventView> evs, SelectionVector& sel) const {
   std::optional<RowError> err;
-  select_rows(cond, evs, sel, err);
+  BatchFields fields;
+  select_rows(cond, evs, sel, err, fields);
   if (err) throw err->error;
 }
 
 // A row whose evaluation fails leaves the selection (its answer no longer matters: the batch
 // fails) and is remembered when it is the earliest row to fail.
-void Evaluator::select_rows(const Expr& e, std::span<const EventView> evs, SelectionVector& sel, std::optional<RowError>& err) const {
+void Evaluator::select_rows(const Expr& e, std::span<const EventView> evs, SelectionVector& sel, std::optional<RowError>& err,
+                            BatchFields& fields) const {
   if (sel.empty()) return;
   auto each = [&](auto&& test) {
     selection_keep_if(sel, [&](std::uint32_t r) {
@@ -649,22 +674,41 @@ void Evaluator::select_rows(const Expr& e, std::span<const EventView> evs, Selec
   };
   switch (e.kind) {
     case ExprKind::And:
-      select_rows(*e.args[0], evs, sel, err);
-      select_rows(*e.args[1], evs, sel, err);
+      select_rows(*e.args[0], evs, sel, err, fields);
+      select_rows(*e.args[1], evs, sel, err, fields);
       return;
     case ExprKind::Or:
-      selection_any(sel, 2, [&](std::size_t i, SelectionVector& s) { select_rows(*e.args[i], evs, s, err); });
+      selection_any(sel, 2, [&](std::size_t i, SelectionVector& s) { select_rows(*e.args[i], evs, s, err, fields); });
       return;
     case ExprKind::Not:
       if (translatable(*e.args[0])) {
-        selection_not(sel, [&](SelectionVector& s) { select_rows(*e.args[0], evs, s, err); });
+        selection_not(sel, [&](SelectionVector& s) { select_rows(*e.args[0], evs, s, err, fields); });
         return;
       }
       each([&](const EventView& ev) { return is_false(eval(*e.args[0], ev)); });
       return;
     default:
-      if (translatable(e)) each([&](const EventView& ev) { return query_atom(e, ev); });
-      else each([&](const EventView& ev) { return is_true(eval(e, ev)); });
+      if (!translatable(e)) {
+        each([&](const EventView& ev) { return is_true(eval(e, ev)); });
+        return;
+      }
+      const Expr* f = atom_field(e);
+      if (!f) {
+        each([&](const EventView& ev) { return query_atom(e, ev); });
+        return;
+      }
+      // The field's column, read for the rows not read yet, then the atom on each row's values.
+      auto& col = fields.columns[f->name];
+      if (col.built.empty()) {
+        col.built.assign(evs.size(), 0);
+        col.values.resize(evs.size());
+      }
+      for (const std::uint32_t r : sel)
+        if (!col.built[r]) {
+          col.built[r] = 1;
+          field_values(f->name, evs[r], col.values[r]);
+        }
+      selection_keep_if(sel, [&](std::uint32_t r) { return query_atom_values(e, evs[r], col.values[r]); });
   }
 }
 

@@ -115,8 +115,11 @@ class Evaluator {
  private:
   struct Pattern;
   bool query_atom(const Expr& e, const EventView& ev) const;
+  bool query_atom_values(const Expr& e, const EventView& ev, const std::vector<Value>& vals) const;
   struct RowError;
-  void select_rows(const Expr& e, std::span<const EventView> evs, SelectionVector& sel, std::optional<RowError>& err) const;
+  struct BatchFields;
+  void select_rows(const Expr& e, std::span<const EventView> evs, SelectionVector& sel, std::optional<RowError>& err,
+                   BatchFields& fields) const;
   bool pattern_match(const Pattern& p, const Value& v, bool insensitive) const;
   Value call(const Expr& e, const EventView& ev) const;
   void prepare_expr(const Expr& e, std::optional<std::pair<std::string, std::size_t>>& err);

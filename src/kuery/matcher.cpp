@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <cstring>
 #include <optional>
 
@@ -318,6 +319,7 @@ struct FieldPred {
   bool case_insensitive = false;      // term / wildcard
   std::vector<std::string> terms;     // Term: any of these exact terms; Wildcard: the pattern
   IpBytes rip{};
+  int column = -1;  // its batch column (BatchColumns), shared by the predicates on the same values; -1: none
 };
 
 struct Plan {
@@ -329,6 +331,7 @@ struct Plan {
   std::vector<std::unique_ptr<Plan>> children;
   std::vector<FieldPred> preds;
   std::string nested_rel;
+  std::size_t columns = 0;  // the root: how many batch columns its predicates use
 };
 
 namespace {
@@ -424,74 +427,138 @@ bool in_range(int cmp, RangeOp op) {
 template <class T>
 int cmp3(const T& a, const T& b) { return a < b ? -1 : (b < a ? 1 : 0); }
 
-bool eval_pred(const FieldPred& p, DynRef obj) {
+// The values of one field in one document (or nested object) as the field's mapping indexes them,
+// one enumerator per kind: each calls f on the values until f returns true, and says whether one
+// did. Numbers come as the field's type coerces them, dates as ticks; a value the type cannot
+// take (malformed) is not indexed and not enumerated.
+struct DocValues {
+  const FieldPred& p;
+  DynRef obj;
+  template <class F>
+  bool keyword(F&& f) const { return any_keyword(p, obj, f); }
+  template <class F>  // f(tokens of one value)
+  bool text(F&& f) const { return any_text(p, obj, f); }
+  // f on each value `read` gives (a value it refuses, malformed, is not indexed).
+  template <class Read, class F>
+  bool read_values(Read&& read, F&& f) const {
+    bool hit = false;
+    typed_values(p, obj, [&](DynRef v) {
+      if (hit) return;
+      if (auto x = read(v)) hit = f(*x);
+    });
+    return hit;
+  }
+  template <class F>
+  bool number(F&& f) const {
+    const FieldType t = p.f.mapping.type;
+    return read_values([t](DynRef v) -> std::optional<double> {
+      auto d = doc_number_as(v, t);
+      if (!d) return std::nullopt;
+      return as_type(*d, t);
+    }, f);
+  }
+  template <class F>
+  bool date(F&& f) const {
+    const bool nanos = p.f.mapping.type == FieldType::DateNanos;
+    const elastic::DateFormats* format = p.f.mapping.date_format.get();
+    return read_values([&](DynRef v) -> std::optional<std::int64_t> {
+      auto d = doc_date(v, nanos, format);
+      if (!d) return std::nullopt;
+      return d->ticks;
+    }, f);
+  }
+  template <class F>
+  bool ip(F&& f) const { return read_values([](DynRef v) { return doc_ip(v); }, f); }
+  template <class F>
+  bool boolean(F&& f) const { return read_values([](DynRef v) { return doc_bool(v); }, f); }
+  // A field of any other type (or text, for exists): whether it holds a value that is not null.
+  bool present() const {
+    bool hit = false;
+    typed_values(p, obj, [&](DynRef v) { hit = hit || !v.is_null(); });
+    return hit;
+  }
+};
+
+// What kind of values a predicate reads (the store of its batch column, see FieldColumn).
+enum class ValueKind { Keyword, Text, Number, Date, Ip, Boolean, Present };
+ValueKind value_kind(const FieldPred& p) {
+  const FieldType t = p.f.mapping.type;
+  if (is_keyword_like(t)) return ValueKind::Keyword;
+  if (is_text_like(t) && p.op != Op::Exists) return ValueKind::Text;
+  if (is_numeric(t)) return ValueKind::Number;
+  if (t == FieldType::Date || t == FieldType::DateNanos) return ValueKind::Date;
+  if (t == FieldType::Ip) return ValueKind::Ip;
+  if (t == FieldType::Boolean) return ValueKind::Boolean;
+  return ValueKind::Present;
+}
+
+// A predicate on a field's values (V: DocValues, or ColValues for a batch column).
+template <class V>
+bool eval_pred_on(const FieldPred& p, const V& vals) {
   if (p.never) return false;
   const FieldType t = p.f.mapping.type;
   if (p.op == Op::Exists) {
-    if (is_keyword_like(t)) return any_keyword(p, obj, [](const std::string&) { return true; });
     // Only a value the field indexes: a malformed one (a word in a long field, a string that is no
     // IP) is not indexed (ignore_malformed; without it the document is refused), so `exists`
     // does not see it.
-    bool hit = false;
-    typed_values(p, obj, [&](DynRef v) {
-      if (hit || v.is_null()) return;
-      if (is_numeric(t)) hit = doc_number_as(v, t).has_value();
-      else if (t == FieldType::Date || t == FieldType::DateNanos)
-        hit = doc_date(v, t == FieldType::DateNanos, p.f.mapping.date_format.get()).has_value();
-      else if (t == FieldType::Ip) hit = doc_ip(v).has_value();
-      else if (t == FieldType::Boolean) hit = doc_bool(v).has_value();
-      else hit = true;
-    });
-    return hit;
+    const auto any = [](const auto&) { return true; };
+    switch (value_kind(p)) {
+      case ValueKind::Keyword: return vals.keyword(any);
+      case ValueKind::Number: return vals.number(any);
+      case ValueKind::Date: return vals.date(any);
+      case ValueKind::Ip: return vals.ip(any);
+      case ValueKind::Boolean: return vals.boolean(any);
+      default: return vals.present();
+    }
   }
   if (p.f.origin == MappingOrigin::Unmapped) return false;
   if (is_keyword_like(t)) {
     switch (p.op) {
       case Op::Match:
-      case Op::Phrase: return any_keyword(p, obj, [&](const std::string& s) { return s == p.key; });
+      case Op::Phrase: return vals.keyword([&](const std::string& s) { return s == p.key; });
       case Op::QueryString:
-        return any_keyword(p, obj, [&](const std::string& s) {
+        return vals.keyword([&](const std::string& s) {
           for (const auto& q : p.qs)
             if (q.wildcard ? glob_impl(q.segments, s) : s == q.segments[0]) return true;
           return false;
         });
-      case Op::Range: return any_keyword(p, obj, [&](const std::string& s) { return in_range(s.compare(p.rkey) < 0 ? -1 : s == p.rkey ? 0 : 1, p.rop); });
+      case Op::Range: return vals.keyword([&](const std::string& s) { return in_range(s.compare(p.rkey) < 0 ? -1 : s == p.rkey ? 0 : 1, p.rop); });
       case Op::Term:
-        return any_keyword(p, obj, [&](const std::string& s) {
+        return vals.keyword([&](const std::string& s) {
           for (const auto& t : p.terms)
             if (p.case_insensitive ? fold_simple(s) == fold_simple(t) : s == t) return true;
           return false;
         });
       case Op::Wildcard:
-        return any_keyword(p, obj, [&](const std::string& s) { return lucene_wildcard_match(p.terms.at(0), s, p.case_insensitive); });
+        return vals.keyword([&](const std::string& s) { return lucene_wildcard_match(p.terms.at(0), s, p.case_insensitive); });
       default: return false;
     }
   }
   if (is_text_like(t)) {
     switch (p.op) {
       case Op::Match:
-        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+        return vals.text([&](const std::vector<std::string>& toks) {
           std::size_t found = 0;
           for (const auto& q : p.tokens)
             if (std::find(toks.begin(), toks.end(), q) != toks.end()) ++found;
           return p.match_all_tokens ? found == p.tokens.size() && found > 0 : found > 0;
         });
       case Op::Term:
-        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+        return vals.text([&](const std::vector<std::string>& toks) {
           for (const auto& t : p.terms)
             for (const auto& tok : toks)
               if (p.case_insensitive ? fold_simple(tok) == fold_simple(t) : tok == t) return true;
           return false;
         });
       case Op::Wildcard:
-        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+        return vals.text([&](const std::vector<std::string>& toks) {
           for (const auto& tok : toks)
             if (lucene_wildcard_match(p.terms.at(0), tok, p.case_insensitive)) return true;
           return false;
         });
-      case Op::Phrase: return any_text(p, obj, [&](const std::vector<std::string>& toks) { return contains_phrase(toks, p.tokens); });
+      case Op::Phrase: return vals.text([&](const std::vector<std::string>& toks) { return contains_phrase(toks, p.tokens); });
       case Op::QueryString:
-        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+        return vals.text([&](const std::vector<std::string>& toks) {
           for (std::size_t i = 0; i < p.qs.size(); ++i) {
             if (p.qs[i].wildcard) {
               for (const auto& tok : toks)
@@ -504,7 +571,7 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
           return false;
         });
       case Op::Range:
-        return any_text(p, obj, [&](const std::vector<std::string>& toks) {
+        return vals.text([&](const std::vector<std::string>& toks) {
           for (const auto& tok : toks)
             if (in_range(tok.compare(p.rkey) < 0 ? -1 : tok == p.rkey ? 0 : 1, p.rop)) return true;
           return false;
@@ -512,48 +579,110 @@ bool eval_pred(const FieldPred& p, DynRef obj) {
       default: return false;
     }
   }
-  bool hit = false;
-  if (is_numeric(t)) {
-    typed_values(p, obj, [&](DynRef v) {
-      if (hit) return;
-      auto d = doc_number_as(v, t);
-      if (!d) return;
-      const double x = as_type(*d, t);
-      if (p.op == Op::Range) hit = in_range(cmp3(x, p.num), p.rop);
-      else hit = x == p.num;
-    });
-    return hit;
-  }
-  if (t == FieldType::Date || t == FieldType::DateNanos) {
-    typed_values(p, obj, [&](DynRef v) {
-      if (hit) return;
-      auto d = doc_date(v, t == FieldType::DateNanos, p.f.mapping.date_format.get());
-      if (d) hit = d->ticks >= p.lo.ticks && d->ticks <= p.hi.ticks;
-    });
-    return hit;
-  }
-  if (t == FieldType::Ip) {
-    typed_values(p, obj, [&](DynRef v) {
-      if (hit) return;
-      auto ip = doc_ip(v);
-      if (!ip) return;
-      if (p.op == Op::Range) hit = in_range(cmp3(*ip, p.rip), p.rop);
-      else hit = p.cidr.contains(*ip);
-    });
-    return hit;
-  }
-  if (t == FieldType::Boolean) {
-    typed_values(p, obj, [&](DynRef v) {
-      if (hit) return;
-      auto b = doc_bool(v);
-      if (!b) return;
-      if (p.op == Op::Range) hit = in_range(cmp3(*b, p.boolean), p.rop);
-      else hit = *b == p.boolean;
-    });
-    return hit;
-  }
+  if (is_numeric(t)) return vals.number([&](double x) { return p.op == Op::Range ? in_range(cmp3(x, p.num), p.rop) : x == p.num; });
+  if (t == FieldType::Date || t == FieldType::DateNanos)
+    return vals.date([&](std::int64_t ticks) { return ticks >= p.lo.ticks && ticks <= p.hi.ticks; });
+  if (t == FieldType::Ip)
+    return vals.ip([&](const IpBytes& ip) { return p.op == Op::Range ? in_range(cmp3(ip, p.rip), p.rop) : p.cidr.contains(ip); });
+  if (t == FieldType::Boolean)
+    return vals.boolean([&](bool b) { return p.op == Op::Range ? in_range(cmp3(b, p.boolean), p.rop) : b == p.boolean; });
   return false;
 }
+
+bool eval_pred(const FieldPred& p, DynRef obj) { return eval_pred_on(p, DocValues{p, obj}); }
+
+// One field's values over a batch (a column of one kind, multi-valued: each row's values are
+// [begin, end) of the store of its kind), read as DocValues reads them. A row is read the first
+// time a clause on the field asks for it, and every clause on the field shares what was read.
+struct FieldColumn {
+  std::vector<std::uint8_t> built;
+  std::vector<std::uint32_t> begin, end;
+  std::vector<std::string> terms;
+  std::vector<std::vector<std::string>> tokens;
+  std::vector<double> numbers;
+  std::vector<std::int64_t> dates;
+  std::vector<IpBytes> ips;
+  std::vector<std::uint8_t> bools;
+};
+
+template <class T, class F>
+bool any_of_range(const std::vector<T>& store, std::uint32_t b, std::uint32_t e, F&& f) {
+  for (std::uint32_t i = b; i < e; ++i)
+    if (f(store[i])) return true;
+  return false;
+}
+
+struct ColValues {
+  const FieldColumn& c;
+  std::uint32_t r;
+  template <class F>
+  bool keyword(F&& f) const { return any_of_range(c.terms, c.begin[r], c.end[r], f); }
+  template <class F>
+  bool text(F&& f) const { return any_of_range(c.tokens, c.begin[r], c.end[r], f); }
+  template <class F>
+  bool number(F&& f) const { return any_of_range(c.numbers, c.begin[r], c.end[r], f); }
+  template <class F>
+  bool date(F&& f) const { return any_of_range(c.dates, c.begin[r], c.end[r], f); }
+  template <class F>
+  bool ip(F&& f) const { return any_of_range(c.ips, c.begin[r], c.end[r], f); }
+  template <class F>
+  bool boolean(F&& f) const {
+    return any_of_range(c.bools, c.begin[r], c.end[r], [&](std::uint8_t b) { return f(b != 0); });
+  }
+  bool present() const { return c.end[r] > c.begin[r]; }
+};
+
+// The batch columns of one select(): one per column id the compiler gave the predicates.
+class BatchColumns {
+ public:
+  BatchColumns(std::span<const DynRef> docs, std::size_t count) : docs_(docs), cols_(count) {}
+  // The predicate's column, read for the rows of `sel` not read yet.
+  const FieldColumn& get(const FieldPred& p, const SelectionVector& sel) {
+    FieldColumn& c = cols_[static_cast<std::size_t>(p.column)];
+    if (c.built.empty()) {
+      c.built.assign(docs_.size(), 0);
+      c.begin.assign(docs_.size(), 0);
+      c.end.assign(docs_.size(), 0);
+    }
+    const ValueKind kind = value_kind(p);
+    for (const std::uint32_t r : sel) {
+      if (c.built[r]) continue;
+      c.built[r] = 1;
+      const DocValues v{p, docs_[r]};
+      const auto all = [](auto& store) {
+        return [&store](const auto& x) {
+          store.push_back(x);
+          return false;
+        };
+      };
+      std::size_t n = 0;
+      switch (kind) {
+        case ValueKind::Keyword: n = c.terms.size(); v.keyword(all(c.terms)); break;
+        case ValueKind::Text: n = c.tokens.size(); v.text(all(c.tokens)); break;
+        case ValueKind::Number: n = c.numbers.size(); v.number(all(c.numbers)); break;
+        case ValueKind::Date: n = c.dates.size(); v.date(all(c.dates)); break;
+        case ValueKind::Ip: n = c.ips.size(); v.ip(all(c.ips)); break;
+        case ValueKind::Boolean: n = c.bools.size(); v.boolean([&](bool b) { c.bools.push_back(b ? 1 : 0); return false; }); break;
+        case ValueKind::Present:
+          n = c.bools.size();
+          if (v.present()) c.bools.push_back(1);
+          break;
+      }
+      c.begin[r] = static_cast<std::uint32_t>(n);
+      c.end[r] = static_cast<std::uint32_t>(kind == ValueKind::Keyword  ? c.terms.size()
+                                            : kind == ValueKind::Text   ? c.tokens.size()
+                                            : kind == ValueKind::Number ? c.numbers.size()
+                                            : kind == ValueKind::Date   ? c.dates.size()
+                                            : kind == ValueKind::Ip     ? c.ips.size()
+                                                                        : c.bools.size());
+    }
+    return c;
+  }
+
+ private:
+  std::span<const DynRef> docs_;
+  std::vector<FieldColumn> cols_;
+};
 
 bool eval(const Plan& p, DynRef obj) {
   switch (p.kind) {
@@ -594,40 +723,46 @@ bool eval(const Plan& p, DynRef obj) {
   return false;
 }
 
-// eval() a batch at a time: `sel` (rows of docs) narrowed clause by clause (core/selection.hpp).
-void select(const Plan& p, std::span<const DynRef> docs, SelectionVector& sel) {
+// eval() a batch at a time: `sel` (rows of docs) narrowed clause by clause (core/selection.hpp),
+// each predicate on its field's batch column (a nested query's, object by object).
+void select(const Plan& p, std::span<const DynRef> docs, SelectionVector& sel, BatchColumns& cols) {
   if (sel.empty()) return;
   switch (p.kind) {
     case Plan::Kind::All: return;
     case Plan::Kind::None: sel.clear(); return;
     case Plan::Kind::Or:
-      selection_any(sel, p.children.size(), [&](std::size_t i, SelectionVector& s) { select(*p.children[i], docs, s); });
+      selection_any(sel, p.children.size(), [&](std::size_t i, SelectionVector& s) { select(*p.children[i], docs, s, cols); });
       return;
     case Plan::Kind::And:
       for (const auto& c : p.children) {
-        select(*c, docs, sel);
+        select(*c, docs, sel, cols);
         if (sel.empty()) return;
       }
       return;
-    case Plan::Kind::Not: selection_not(sel, [&](SelectionVector& s) { select(*p.children.at(0), docs, s); }); return;
+    case Plan::Kind::Not: selection_not(sel, [&](SelectionVector& s) { select(*p.children.at(0), docs, s, cols); }); return;
     case Plan::Kind::Fields:
       selection_any(sel, p.preds.size(), [&](std::size_t i, SelectionVector& s) {
         const FieldPred& pr = p.preds[i];
-        selection_keep_if(s, [&](std::uint32_t r) { return eval_pred(pr, docs[r]); });
+        if (pr.column < 0) {
+          selection_keep_if(s, [&](std::uint32_t r) { return eval_pred(pr, docs[r]); });
+          return;
+        }
+        const FieldColumn& c = cols.get(pr, s);  // the field's values, typed, for these rows
+        selection_keep_if(s, [&](std::uint32_t r) { return eval_pred_on(pr, ColValues{c, r}); });
       });
       return;
     case Plan::Kind::Bool: {
       const std::size_t n = p.children.size();
-      for (std::size_t i = 0; i < p.must && !sel.empty(); ++i) select(*p.children[i], docs, sel);
+      for (std::size_t i = 0; i < p.must && !sel.empty(); ++i) select(*p.children[i], docs, sel, cols);
       for (std::size_t i = n - p.must_not; i < n && !sel.empty(); ++i)
-        selection_not(sel, [&](SelectionVector& s) { select(*p.children[i], docs, s); });
+        selection_not(sel, [&](SelectionVector& s) { select(*p.children[i], docs, s, cols); });
       if (p.min_should == 0 || sel.empty()) return;
       // Each row's count of should clauses matched (by its position in sel).
       std::vector<std::uint32_t> count(sel.size(), 0);
       SelectionVector part;
       for (std::size_t i = p.must; i < n - p.must_not; ++i) {
         part = sel;
-        select(*p.children[i], docs, part);
+        select(*p.children[i], docs, part, cols);
         std::size_t k = 0;
         for (const std::uint32_t r : part) {
           while (sel[k] != r) ++k;
@@ -642,6 +777,24 @@ void select(const Plan& p, std::span<const DynRef> docs, SelectionVector& sel) {
       selection_keep_if(sel, [&](std::uint32_t r) { return eval(p, docs[r]); });
       return;
   }
+}
+
+// Gives the predicates outside nested queries their batch columns: one per field, source path and
+// kind of values; a predicate that reads no values (never, or on an unmapped field) has none.
+void assign_columns(Plan& p, std::map<std::string, int>& ids) {
+  for (auto& pr : p.preds) {
+    if (pr.never || (pr.op != Op::Exists && (pr.f.origin == MappingOrigin::Unmapped || value_kind(pr) == ValueKind::Present))) continue;
+    const std::string key = pr.f.name + '\x1f' + pr.rel + '\x1f' + std::to_string(static_cast<int>(value_kind(pr)));
+    pr.column = ids.emplace(key, static_cast<int>(ids.size())).first->second;
+  }
+  if (p.kind == Plan::Kind::Nested) return;
+  for (auto& c : p.children) assign_columns(*c, ids);
+}
+
+void assign_columns(Plan& root) {
+  std::map<std::string, int> ids;
+  assign_columns(root, ids);
+  root.columns = ids.size();
 }
 
 class Compiler {
@@ -1051,6 +1204,7 @@ CompiledQuery CompiledQuery::compile(const Node& root, const IndexFields& fields
   CompiledQuery q;
   Compiler c(fields, now, q.errors_, q.notes_);
   q.plan_ = c.compile(root, "");
+  if (q.plan_) assign_columns(*q.plan_);
   return q;
 }
 
@@ -1058,13 +1212,18 @@ CompiledQuery CompiledQuery::compile_dsl(const nlohmann::json& query, const Inde
   CompiledQuery q;
   Compiler c(fields, now, q.errors_, q.notes_);
   q.plan_ = c.dsl(query, "", 0);
+  if (q.plan_) assign_columns(*q.plan_);
   return q;
 }
 
 bool CompiledQuery::matches(DynRef doc) const { return plan_ && eval(*plan_, doc); }
 void CompiledQuery::select(std::span<const DynRef> docs, SelectionVector& sel) const {
-  if (!plan_) sel.clear();
-  else kuery::select(*plan_, docs, sel);
+  if (!plan_) {
+    sel.clear();
+    return;
+  }
+  BatchColumns cols(docs, plan_->columns);
+  kuery::select(*plan_, docs, sel, cols);
 }
 
 namespace {

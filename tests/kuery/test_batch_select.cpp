@@ -19,9 +19,11 @@ using namespace rulelab::kuery;
 
 namespace {
 
-const char* kMapping = R"({"mappings":{"properties":{
+const char* kMapping = R"({"settings":{"analysis":{"normalizer":{"lower":{"type":"custom","filter":["lowercase"]}}}},
+ "mappings":{"properties":{
   "k":{"type":"keyword"}, "k2":{"type":"keyword"}, "t":{"type":"text"}, "n":{"type":"long"},
-  "ip":{"type":"ip"}, "b":{"type":"boolean"},
+  "ip":{"type":"ip"}, "b":{"type":"boolean"}, "d":{"type":"date"},
+  "kn":{"type":"keyword","null_value":"A","ignore_above":1,"normalizer":"lower"}, "nn":{"type":"integer","null_value":3},
   "http":{"properties":{"request":{"properties":{"method":{"type":"keyword"}}},
                         "response":{"properties":{"status_code":{"type":"long"}}}}},
   "user":{"type":"nested","properties":{"first":{"type":"keyword"},"last":{"type":"keyword"}}}}}})";
@@ -89,6 +91,9 @@ TEST_CASE("select keeps what matches keeps, clause by clause, on random document
     field("n", nums);
     field("ip", ips);
     field("b", {"true", "false"});
+    field("d", {"\"2024-01-01\"", "\"2024-01-02T10:00:00Z\"", "1704067200000", "\"x\""});
+    field("kn", words);
+    field("nn", nums);
     if (rng() % 2) {
       if (j.size() > 1) j += ",";
       j += "\"user\":[{\"first\":" + words[rng() % words.size()] + ",\"last\":" + words[rng() % words.size()] + "},{\"first\":" +
@@ -112,6 +117,10 @@ TEST_CASE("select keeps what matches keeps, clause by clause, on random document
       "k:a* or k2:*b",
       "n > 1 and n < 10 and not b:false",
       "k:\"a b\" or t:\"a b\"",
+      "d >= \"2024-01-02\" or d:2024-01-01",
+      "not d:* and (kn:a or nn:3)",
+      "kn:* and (nn > 2 or k:a)",
+      "k:a and k:b or k:A and not k:a",
   };
   // Query DSL as Kibana's filters and exception items use it: bool with must, must_not and
   // should (minimum_should_match), nested.
