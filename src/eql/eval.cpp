@@ -662,10 +662,10 @@ void Evaluator::select(const Expr& cond, std::span<const EventView> evs, Selecti
 void Evaluator::select_rows(const Expr& e, std::span<const EventView> evs, SelectionVector& sel, std::optional<RowError>& err,
                             BatchFields& fields) const {
   if (sel.empty()) return;
-  auto each = [&](auto&& test) {
+  auto each = [&](auto&& test) {  // test(row)
     selection_keep_if(sel, [&](std::uint32_t r) {
       try {
-        return test(evs[r]);
+        return test(r);
       } catch (ScriptError& x) {
         if (!err || r < err->row) err = RowError{r, std::move(x)};
         return false;
@@ -685,16 +685,16 @@ void Evaluator::select_rows(const Expr& e, std::span<const EventView> evs, Selec
         selection_not(sel, [&](SelectionVector& s) { select_rows(*e.args[0], evs, s, err, fields); });
         return;
       }
-      each([&](const EventView& ev) { return is_false(eval(*e.args[0], ev)); });
+      each([&](std::uint32_t r) { return is_false(eval(*e.args[0], evs[r])); });
       return;
     default:
       if (!translatable(e)) {
-        each([&](const EventView& ev) { return is_true(eval(e, ev)); });
+        each([&](std::uint32_t r) { return is_true(eval(e, evs[r])); });
         return;
       }
       const Expr* f = atom_field(e);
       if (!f) {
-        each([&](const EventView& ev) { return query_atom(e, ev); });
+        each([&](std::uint32_t r) { return query_atom(e, evs[r]); });
         return;
       }
       // The field's column, read for the rows not read yet, then the atom on each row's values.
@@ -708,7 +708,7 @@ void Evaluator::select_rows(const Expr& e, std::span<const EventView> evs, Selec
           col.built[r] = 1;
           field_values(f->name, evs[r], col.values[r]);
         }
-      selection_keep_if(sel, [&](std::uint32_t r) { return query_atom_values(e, evs[r], col.values[r]); });
+      each([&](std::uint32_t r) { return query_atom_values(e, evs[r], col.values[r]); });
   }
 }
 
