@@ -20,6 +20,7 @@
 #include "core/paths.hpp"
 #include "elastic/analyzer.hpp"
 #include "elastic/field_types.hpp"
+#include "core/selection.hpp"
 #include "esql/eval.hpp"
 #include "kuery/ast.hpp"
 #include "kuery/matcher.hpp"
@@ -122,6 +123,44 @@ Column per_source_row(const Expr& e, EvalCtx& ctx, const std::string& fname, Mat
     IndexState& st = state_for(cache, k, idx);
     const bool m = matches(idx, k, row, st);
     out.cells[r] = {Scalar::of_int(m != e.negated)};
+  }
+  return out;
+}
+
+// per_source_row for a query compiled once per index (prepare(index, state) sets state.query,
+// or throws its error, at the index's first row as per_source_row would): each index's rows of the
+// page are then evaluated together, clause by clause (kuery::CompiledQuery::select).
+template <class Prepare>
+Column per_source_query(const Expr& e, EvalCtx& ctx, const std::string& fname, Prepare&& prepare) {
+  need_source_rows(e, ctx, fname);
+  const std::size_t n = ctx.page.rows();
+  Column out;
+  out.type = Type::Boolean;
+  out.cells.resize(n);
+  std::map<std::size_t, IndexState> cache;
+  struct Rows {
+    IndexState* state = nullptr;
+    std::vector<std::size_t> rows;  // of the page
+    std::vector<DynRef> docs;
+  };
+  std::map<std::size_t, Rows> by_index;
+  for (std::size_t r = 0; r < n; ++r) {
+    const Index& idx = row_index(ctx, ctx.page.origin[r], e, fname);
+    const std::size_t k = static_cast<std::size_t>(ctx.page.origin[r] >> 32);
+    const std::size_t row = static_cast<std::size_t>(ctx.page.origin[r] & 0xffffffff);
+    IndexState& st = state_for(cache, k, idx);
+    prepare(idx, st);
+    out.cells[r] = {Scalar::of_int(e.negated)};  // (no match, unless selected below)
+    if (row >= idx.sources.size()) continue;
+    Rows& g = by_index[k];
+    g.state = &st;
+    g.rows.push_back(r);
+    g.docs.push_back(idx.sources[row].ref());
+  }
+  for (auto& [k, g] : by_index) {
+    SelectionVector sel = selection_all(g.docs.size());
+    g.state->query->select(g.docs, sel);
+    for (const std::uint32_t s : sel) out.cells[g.rows[s]] = {Scalar::of_int(!e.negated)};
   }
   return out;
 }
@@ -283,16 +322,14 @@ Column eval_kql(const Expr& e, EvalCtx& ctx) {
   std::string text = constant_text(*e.args[0], ctx, "KQL");
   auto parsed = kuery::parse_kuery(text);
   if (!parsed.query) throw QueryError("Invalid KQL query: " + parsed.failure->message, literal_pos(*e.args[0], ctx.query, parsed.failure->offset));
-  return per_source_row(e, ctx, "KQL", [&](const Index& idx, std::size_t, std::size_t row, IndexState& st) {
-    if (!st.query) {
-      st.query.emplace(kuery::CompiledQuery::compile(*parsed.query->root, *st.fields, now_of(ctx)));
-      if (!st.query->errors().empty()) {
-        const auto& err = st.query->errors().front();
-        throw QueryError("KQL query rejected by Elasticsearch over index [" + idx.name + "]: " + err.message,
-                         literal_pos(*e.args[0], ctx.query, err.range.begin));
-      }
+  return per_source_query(e, ctx, "KQL", [&](const Index& idx, IndexState& st) {
+    if (st.query) return;
+    st.query.emplace(kuery::CompiledQuery::compile(*parsed.query->root, *st.fields, now_of(ctx)));
+    if (!st.query->errors().empty()) {
+      const auto& err = st.query->errors().front();
+      throw QueryError("KQL query rejected by Elasticsearch over index [" + idx.name + "]: " + err.message,
+                       literal_pos(*e.args[0], ctx.query, err.range.begin));
     }
-    return row < idx.sources.size() && st.query->matches(idx.sources[row].ref());
   });
 }
 
@@ -331,8 +368,9 @@ Column eval_match(const Expr& e, EvalCtx& ctx) {
   MatchOptions o;
   if (phrase) read_phrase_options(e, ctx);
   else o = read_options(e, ctx);
-  return per_source_row(e, ctx, fname, [&](const Index& idx, std::size_t, std::size_t row, IndexState& st) {
-    if (!st.query && !o.fuzzy.set) {
+  if (!o.fuzzy.set)  // the match or match_phrase query, a batch at a time
+    return per_source_query(e, ctx, fname, [&](const Index& idx, IndexState& st) {
+      if (st.query) return;
       nlohmann::json body = {{"query", query}};
       if (!phrase) body["operator"] = o.and_op ? "and" : "or";
       nlohmann::json dsl = {{phrase ? "match_phrase" : "match", {{f->name, body}}}};
@@ -340,15 +378,15 @@ Column eval_match(const Expr& e, EvalCtx& ctx) {
       if (!st.query->errors().empty())
         throw QueryError("[" + fname + "] query rejected by Elasticsearch over index [" + idx.name + "]: " + st.query->errors().front().message,
                          e.args[1]->begin);
-    }
-    if (o.fuzzy.set && st.field.name.empty()) {
+    });
+  return per_source_row(e, ctx, fname, [&](const Index& idx, std::size_t, std::size_t row, IndexState& st) {
+    if (st.field.name.empty()) {
       st.field = st.fields->resolve(f->name);
       if (!elastic::is_keyword_like(st.field.mapping.type) && !elastic::is_text_like(st.field.mapping.type))
         throw QueryError("[" + fname + "] fuzziness on a field of type [" + st.field.mapping.type_name + "] is not supported by rulelab", e.begin, true);
     }
     if (row >= idx.sources.size()) return false;
-    DynRef doc = idx.sources[row].ref();
-    return o.fuzzy.set ? fuzzy_field_match(doc, st.field, query, o) : st.query->matches(doc);
+    return fuzzy_field_match(idx.sources[row].ref(), st.field, query, o);
   });
 }
 
@@ -794,13 +832,11 @@ Column eval_qstr(const Expr& e, EvalCtx& ctx) {
   QstrOptions o = read_qstr_options(e, ctx);
   QNode parsed = QstrParser(text, [&](std::size_t at) { return literal_pos(*e.args[0], ctx.query, at); }, o.default_and).parse();
   check_leading_wildcards(parsed, o, text_at);
-  return per_source_row(e, ctx, "QSTR", [&](const Index& idx, std::size_t, std::size_t row, IndexState& st) {
-    if (!st.query) {
-      st.query.emplace(kuery::CompiledQuery::compile_dsl(to_dsl(parsed, o, *st.fields), *st.fields, now_of(ctx)));
-      if (!st.query->errors().empty())
-        throw QueryError("[QSTR] query rejected by Elasticsearch over index [" + idx.name + "]: " + st.query->errors().front().message, text_at);
-    }
-    return row < idx.sources.size() && st.query->matches(idx.sources[row].ref());
+  return per_source_query(e, ctx, "QSTR", [&](const Index& idx, IndexState& st) {
+    if (st.query) return;
+    st.query.emplace(kuery::CompiledQuery::compile_dsl(to_dsl(parsed, o, *st.fields), *st.fields, now_of(ctx)));
+    if (!st.query->errors().empty())
+      throw QueryError("[QSTR] query rejected by Elasticsearch over index [" + idx.name + "]: " + st.query->errors().front().message, text_at);
   });
 }
 
