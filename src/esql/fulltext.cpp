@@ -105,26 +105,33 @@ IndexState& state_for(std::map<std::size_t, IndexState>& cache, std::size_t k, c
 
 DateTime now_of(const EvalCtx& ctx) { return DateTime{ctx.now_ms * 10000}; }
 
-// The full-text functions' loop: one boolean per row of the page, `matches(index, key, row,
-// state)` for the source document the row comes from (row within index `key`; false when the
-// row is past the index's documents), negated for NOT. The state is made once per index.
-template <class Matches>
-Column per_source_row(const Expr& e, EvalCtx& ctx, const std::string& fname, Matches&& matches) {
+// The page's rows with the source document each comes from: f(r, index, key, row, state) in
+// row order (row within index `key`; the state made once per index), into a boolean column.
+template <class F>
+Column over_source_rows(const Expr& e, EvalCtx& ctx, const std::string& fname, std::map<std::size_t, IndexState>& cache, F&& f) {
   need_source_rows(e, ctx, fname);
   const std::size_t n = ctx.page.rows();
   Column out;
   out.type = Type::Boolean;
   out.cells.resize(n);
-  std::map<std::size_t, IndexState> cache;
   for (std::size_t r = 0; r < n; ++r) {
     const Index& idx = row_index(ctx, ctx.page.origin[r], e, fname);
     const std::size_t k = static_cast<std::size_t>(ctx.page.origin[r] >> 32);
     const std::size_t row = static_cast<std::size_t>(ctx.page.origin[r] & 0xffffffff);
-    IndexState& st = state_for(cache, k, idx);
-    const bool m = matches(idx, k, row, st);
-    out.cells[r] = {Scalar::of_int(m != e.negated)};
+    out.cells[r] = {Scalar::of_int(f(r, idx, k, row, state_for(cache, k, idx)) != e.negated)};
   }
   return out;
+}
+
+// The full-text functions' loop: one boolean per row of the page, `matches(index, key, row,
+// state)` for the source document the row comes from (false when the row is past the index's
+// documents), negated for NOT.
+template <class Matches>
+Column per_source_row(const Expr& e, EvalCtx& ctx, const std::string& fname, Matches&& matches) {
+  std::map<std::size_t, IndexState> cache;
+  return over_source_rows(e, ctx, fname, cache, [&](std::size_t, const Index& idx, std::size_t k, std::size_t row, IndexState& st) {
+    return matches(idx, k, row, st);
+  });
 }
 
 // per_source_row for a query compiled once per index (prepare(index, state) sets state.query,
@@ -132,11 +139,6 @@ Column per_source_row(const Expr& e, EvalCtx& ctx, const std::string& fname, Mat
 // page are then evaluated together, clause by clause (kuery::CompiledQuery::select).
 template <class Prepare>
 Column per_source_query(const Expr& e, EvalCtx& ctx, const std::string& fname, Prepare&& prepare) {
-  need_source_rows(e, ctx, fname);
-  const std::size_t n = ctx.page.rows();
-  Column out;
-  out.type = Type::Boolean;
-  out.cells.resize(n);
   std::map<std::size_t, IndexState> cache;
   struct Rows {
     IndexState* state = nullptr;
@@ -144,19 +146,16 @@ Column per_source_query(const Expr& e, EvalCtx& ctx, const std::string& fname, P
     std::vector<DynRef> docs;
   };
   std::map<std::size_t, Rows> by_index;
-  for (std::size_t r = 0; r < n; ++r) {
-    const Index& idx = row_index(ctx, ctx.page.origin[r], e, fname);
-    const std::size_t k = static_cast<std::size_t>(ctx.page.origin[r] >> 32);
-    const std::size_t row = static_cast<std::size_t>(ctx.page.origin[r] & 0xffffffff);
-    IndexState& st = state_for(cache, k, idx);
+  Column out = over_source_rows(e, ctx, fname, cache, [&](std::size_t r, const Index& idx, std::size_t k, std::size_t row, IndexState& st) {
     prepare(idx, st);
-    out.cells[r] = {Scalar::of_int(e.negated)};  // (no match, unless selected below)
-    if (row >= idx.sources.size()) continue;
-    Rows& g = by_index[k];
-    g.state = &st;
-    g.rows.push_back(r);
-    g.docs.push_back(idx.sources[row].ref());
-  }
+    if (row < idx.sources.size()) {
+      Rows& g = by_index[k];
+      g.state = &st;
+      g.rows.push_back(r);
+      g.docs.push_back(idx.sources[row].ref());
+    }
+    return false;  // (no match, unless selected below)
+  });
   for (auto& [k, g] : by_index) {
     SelectionVector sel = selection_all(g.docs.size());
     g.state->query->select(g.docs, sel);
