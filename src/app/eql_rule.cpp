@@ -16,6 +16,7 @@
 
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
+#include "kuery/matcher.hpp"
 #include "eql/parser.hpp"
 #include "kuery/runner.hpp"
 #include "elastic/exceptions.hpp"
@@ -287,6 +288,23 @@ std::vector<std::string> eql_malformed_notes(const eql::Query& q, const EventSto
     for (const eql::Expr* f : fields) {
       const std::string path = index.mapping->resolve(f->name);
       const eql::FieldInfo* info = index.mapping->find(path);
+      if (info && info->constant) {
+        // A constant_keyword: documents holding another value are refused by Elasticsearch; the
+        // run reads them with the index's value.
+        elastic::MalformedCount other;
+        for (const auto& d : store.docs()) {
+          if (d.index != ix) continue;
+          vals.clear();
+          eql::collect_values(d.source, info->source_path.empty() ? path : info->source_path, vals);
+          for (DynRef v : vals)
+            if (const auto s = kuery::keyword_text(v); s && *s != *info->constant) {
+              other.add(d.line, to_json(v));
+              break;
+            }
+        }
+        if (other.values) notes.push_back(elastic::constant_conflict_note(index.name, f->name, *info->constant, other));
+        continue;
+      }
       if (!info || !*type_text(info->type)) continue;
       const std::string& source = info->source_path.empty() ? path : info->source_path;
       elastic::MalformedCount bad;

@@ -1,6 +1,7 @@
 #include "elastic/coerce.hpp"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace rulelab::elastic {
 
@@ -39,6 +40,14 @@ std::string malformed_note(std::string_view index, std::string_view field, std::
     out += " (counted over the documents read whole: " + std::to_string(unread) +
            " that the query cannot match were skipped while reading; --no-pushdown counts them all)";
   return out;
+}
+
+std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, const MalformedCount& m) {
+  const std::string value = nlohmann::json(std::string(index_value)).dump();
+  return "index " + std::string(index) + ": " + std::to_string(m.values) + " document(s) hold a value of constant_keyword field " +
+         std::string(field) + " other than the index's " + value + " (the first at line " + std::to_string(m.first_line) + ": " +
+         m.first_value + "); Elasticsearch refuses to index such a document (keyword.html, constant_keyword); rulelab reads it, with " +
+         value;
 }
 
 }  // namespace rulelab::elastic

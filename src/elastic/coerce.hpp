@@ -33,4 +33,10 @@ inline std::string malformed_note(std::string_view index, std::string_view field
   return malformed_note(index, field, type, m.values, m.first_line, m.first_value, format, unread);
 }
 
+// The note all three dialects give on documents holding a value of a constant_keyword field other
+// than the index's (its mapped value, or else the first indexed): Elasticsearch refuses to index
+// such a document (keyword.html, constant_keyword); rulelab reads it, with the index's value. `m`
+// counts the documents.
+std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, const MalformedCount& m);
+
 }  // namespace rulelab::elastic

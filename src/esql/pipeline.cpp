@@ -1002,11 +1002,13 @@ std::vector<Column> metadata_columns(const Command& c) {
 
 // rulelab's note on values of `field` (mapped as `mtype`) that its type refused (MalformedField).
 std::string malformed_note(const Index& idx, const std::string& field, const std::string& mtype, const MalformedField& m) {
-  if (m.index_value)
-    return "index " + idx.name + " (" + idx.file + "): " + std::to_string(m.values) + " document(s) hold a value of constant_keyword field " +
-           field + " other than the index's " + json_escape(*m.index_value) + " (the first at line " + std::to_string(m.first_line) + ": " +
-           m.first_value + "); Elasticsearch refuses to index such a document (keyword.html, constant_keyword); rulelab reads it, with " +
-           json_escape(*m.index_value);
+  if (m.index_value) {
+    elastic::MalformedCount count;
+    count.values = m.values;
+    count.first_line = m.first_line;
+    count.first_value = m.first_value;
+    return elastic::constant_conflict_note(idx.name + " (" + idx.file + ")", field, *m.index_value, count);
+  }
   return elastic::malformed_note(idx.name + " (" + idx.file + ")", field, mtype, m.values, m.first_line, m.first_value);
 }
 

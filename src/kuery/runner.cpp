@@ -88,6 +88,21 @@ void malformed_notes(const Node& root, const IndexFields& fields, const std::str
   for (const auto& name : names) {
     const ResolvedField rf = fields.resolve(name);
     const FieldType t = rf.mapping.type;
+    if (rf.origin != MappingOrigin::Unmapped && t == FieldType::ConstantKeyword && !rf.mapping.constant_value.empty()) {
+      // Documents holding another value: Elasticsearch refuses them; the run reads them with the
+      // index's value.
+      MalformedCount other;
+      for (const auto& d : docs) {
+        std::optional<std::string> first;
+        for_each_value_at(d.source, rf.source_path, [&](DynRef v) {
+          const auto s = keyword_text(v);
+          if (!first && s && *s != rf.mapping.constant_value) first = to_json(v);
+        });
+        if (first) other.add(d.line, *first);
+      }
+      if (other.values) note(constant_conflict_note(index, name, rf.mapping.constant_value, other));
+      continue;
+    }
     if (rf.origin == MappingOrigin::Unmapped || !(is_numeric(t) || t == FieldType::Date || t == FieldType::DateNanos ||
                                                   t == FieldType::Ip || t == FieldType::Boolean))
       continue;
