@@ -16,6 +16,7 @@
 
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
+#include "core/selection.hpp"
 #include "kuery/matcher.hpp"
 #include "eql/parser.hpp"
 #include "kuery/runner.hpp"
@@ -525,7 +526,38 @@ bool set_eql_clock(const elastic::ElasticRule& rule, std::int64_t now, const Lim
     }
     out.per_index.push_back(std::move(f));
   }
-  if (any_filter) opts.keep = [&out](const eql::Doc& d) { return eql_doc_kept(out, d, nullptr); };
+  out.kept.clear();
+  if (any_filter) {
+    // Each index's documents a batch at a time: the filters (a negated one removes what it
+    // matches), then the exception items (any that matches removes the document), clause by
+    // clause (CompiledQuery::select); the run looks the answer up (eql_doc_kept's, per document).
+    out.kept.assign(out.store.docs().size(), 1);
+    std::vector<std::size_t> at;
+    std::vector<DynRef> refs;
+    SelectionVector sel;
+    auto judge = [&](const EqlIndexFilters& f) {
+      sel = selection_all(refs.size());
+      for (const auto& [q, negate] : f.filters) {
+        if (negate) selection_not(sel, [&](SelectionVector& part) { q.select(refs, part); });
+        else q.select(refs, sel);
+      }
+      for (const auto& q : f.exceptions) selection_not(sel, [&](SelectionVector& part) { q.select(refs, part); });
+      for (const std::size_t o : at) out.kept[o] = 0;
+      for (const std::uint32_t r : sel) out.kept[at[r]] = 1;
+      at.clear();
+      refs.clear();
+    };
+    for (std::size_t ix = 0; ix < out.per_index.size(); ++ix) {
+      for (const auto& d : out.store.docs()) {
+        if (d.index != ix) continue;
+        at.push_back(d.order);
+        refs.push_back(d.source);
+        if (refs.size() == kBatchRows) judge(out.per_index[ix]);
+      }
+      if (!refs.empty()) judge(out.per_index[ix]);
+    }
+    opts.keep = [&out](const eql::Doc& d) { return d.order >= out.kept.size() || out.kept[d.order] != 0; };
+  }
   auto from = elastic::eval_date_math(rule.from, now_dt);
   auto to = elastic::eval_date_math(rule.to, now_dt, true);
   if (!from || !to) {

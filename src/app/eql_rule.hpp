@@ -44,6 +44,9 @@ struct EqlRuleRun {
   eql::EventStore store;
   EqlTyping typing;
   std::vector<EqlIndexFilters> per_index;
+  // Per document (Doc::order): whether the rule's filters and exception items keep it (judged a
+  // batch at a time by set_eql_clock; empty when the rule has none).
+  std::vector<std::uint8_t> kept;
   eql::RunOptions opts;              // opts.keep points into this object: keep it in place
   std::vector<std::string> ignored;  // --data indexes the rule's index patterns do not select
   std::vector<FileRead> reads;
