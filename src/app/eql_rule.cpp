@@ -303,7 +303,7 @@ std::vector<std::string> eql_malformed_notes(const eql::Query& q, const EventSto
               break;
             }
         }
-        if (other.values) notes.push_back(elastic::constant_conflict_note(index.name, f->name, *info->constant, other));
+        if (other.values) notes.push_back(elastic::constant_conflict_note(index.name, f->name, *info->constant, other, store.unread()));
         continue;
       }
       if (!info || !*type_text(info->type)) continue;

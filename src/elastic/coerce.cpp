@@ -1,7 +1,7 @@
 #include "elastic/coerce.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <nlohmann/json.hpp>
 
 namespace rulelab::elastic {
 
@@ -42,12 +42,35 @@ std::string malformed_note(std::string_view index, std::string_view field, std::
   return out;
 }
 
-std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, const MalformedCount& m) {
-  const std::string value = nlohmann::json(std::string(index_value)).dump();
-  return "index " + std::string(index) + ": " + std::to_string(m.values) + " document(s) hold a value of constant_keyword field " +
-         std::string(field) + " other than the index's " + value + " (the first at line " + std::to_string(m.first_line) + ": " +
-         m.first_value + "); Elasticsearch refuses to index such a document (keyword.html, constant_keyword); rulelab reads it, with " +
-         value;
+std::optional<std::string> keyword_text(DynRef v) {
+  switch (v.kind()) {
+    case DynKind::String: return std::string(v.as_string());
+    case DynKind::True: return std::string("true");
+    case DynKind::False: return std::string("false");
+    case DynKind::Int: return std::to_string(v.as_int());
+    case DynKind::Real: {
+      char buf[64];
+      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v.as_real());
+      std::string s(buf, p);
+      if (s.find_first_of(".eE") == std::string::npos && s.find("inf") == std::string::npos) s += ".0";
+      return s;
+    }
+    default: return std::nullopt;
+  }
+}
+
+std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, const MalformedCount& m,
+                                   std::size_t unread) {
+  std::string value;
+  write_json_string(index_value, value);
+  std::string out = "index " + std::string(index) + ": " + std::to_string(m.values) + " document(s) hold a value of constant_keyword field " +
+                    std::string(field) + " other than the index's " + value + " (the first at line " + std::to_string(m.first_line) + ": " +
+                    m.first_value + "); Elasticsearch refuses to index such a document (keyword.html, constant_keyword); rulelab reads it, with " +
+                    value;
+  if (unread)
+    out += " (counted over the documents read whole: " + std::to_string(unread) +
+           " that the query cannot match were skipped while reading; --no-pushdown counts them all)";
+  return out;
 }
 
 }  // namespace rulelab::elastic

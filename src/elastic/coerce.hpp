@@ -1,8 +1,10 @@
 // Numbers as Elasticsearch's integral field types index them: shared by kuery, EQL and ES|QL.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/dynamic.hpp"
 #include "elastic/field_types.hpp"
 
 namespace rulelab::elastic {
@@ -11,6 +13,11 @@ namespace rulelab::elastic {
 // coerced, the fraction dropped as Elasticsearch indexes it; false for NaN, infinities and values
 // beyond the type's range, which Elasticsearch refuses as malformed ("out of range for a long").
 bool fits_integral(double d, FieldType t);
+
+// The text a keyword field indexes for a JSON scalar (a string as is, numbers and booleans as
+// text: Jackson's textOrNull, as KeywordFieldMapper and constant_keyword read them); nullopt for
+// null, an object or an array.
+std::optional<std::string> keyword_text(DynRef v);
 
 // Values of one field that its type cannot take (malformed: Elasticsearch indexes the document
 // without them where ignore_malformed is set, and refuses it otherwise), counted for a note.
@@ -36,7 +43,8 @@ inline std::string malformed_note(std::string_view index, std::string_view field
 // The note all three dialects give on documents holding a value of a constant_keyword field other
 // than the index's (its mapped value, or else the first indexed): Elasticsearch refuses to index
 // such a document (keyword.html, constant_keyword); rulelab reads it, with the index's value. `m`
-// counts the documents.
-std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, const MalformedCount& m);
+// counts the documents; `unread`: documents the read filter skipped unparsed (not counted).
+std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, const MalformedCount& m,
+                                   std::size_t unread = 0);
 
 }  // namespace rulelab::elastic

@@ -1,5 +1,6 @@
 // Field mapping types: ECS table, user mappings, dynamic mapping.
 #include "elastic/field_types.hpp"
+#include "elastic/coerce.hpp"
 #include "elastic/date.hpp"
 
 #include <algorithm>
@@ -485,15 +486,29 @@ void IndexFields::observe(DynRef doc, std::optional<std::uint64_t> shape) {
   } else if (std::uint64_t h = 0; dyn_shape(doc, h) && !shapes_.insert(h).second) {
     return;
   }
+  // constant_keyword without a mapped value takes the first value indexed (keyword.html,
+  // constant_keyword), as the mapper reads it: a string, a number or a boolean as text; a null is
+  // no value, so a later document's value may be the first.
+  const auto take_constant = [&](const std::string& path) {
+    for_each_value_at(doc, path, [&](DynRef v) {
+      if (constants_.count(path)) return;
+      if (auto text = keyword_text(v)) {
+        constants_[path] = std::move(*text);
+        unset_constants_.erase(path);
+      }
+    });
+  };
   for (const std::string& path : leaf_paths(doc)) {
-    if (known_.count(path)) continue;
+    if (known_.count(path)) {
+      if (unset_constants_.count(path)) take_constant(path);
+      continue;
+    }
     auto st = lookup(path);
     if (st) {
-      // constant_keyword without a mapped value takes the first value indexed (Elasticsearch docs)
-      if (st->mapping.type == FieldType::ConstantKeyword && st->mapping.constant_value.empty())
-        for_each_value_at(doc, path, [&](DynRef v) {
-          if (v.is_string() && !constants_.count(path)) constants_[path] = std::string(v.as_string());
-        });
+      if (st->mapping.type == FieldType::ConstantKeyword && st->mapping.constant_value.empty()) {
+        unset_constants_.insert(path);
+        take_constant(path);
+      }
       add_name(path);
       for (const auto& [sub, m] : st->mapping.multi_fields) add_name(path + "." + sub);
       continue;

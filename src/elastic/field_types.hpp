@@ -12,6 +12,7 @@
 #pragma once
 #include "elastic/date.hpp"
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -199,6 +200,7 @@ class IndexFields {
   const IndexFields* data_view_ = nullptr;
   std::map<std::string, FieldMapping, std::less<>> dynamic_;
   std::map<std::string, std::string, std::less<>> constants_;  // constant_keyword values seen first
+  std::set<std::string, std::less<>> unset_constants_;  // constant_keyword paths seen with no value yet (nulls)
   std::map<std::string, bool, std::less<>> known_;
   std::vector<std::string> all_;
   // Shapes of the documents observed (core/json_encode.hpp: same keys, structure and JSON kinds,

@@ -278,22 +278,7 @@ bool lucene_wildcard_match(std::string_view pattern, std::string_view s, bool ci
   return ti == toks.size();
 }
 
-std::optional<std::string> keyword_text(DynRef v) {
-  switch (v.kind()) {
-    case DynKind::String: return std::string(v.as_string());
-    case DynKind::True: return std::string("true");
-    case DynKind::False: return std::string("false");
-    case DynKind::Int: return std::to_string(v.as_int());
-    case DynKind::Real: {
-      char buf[64];
-      auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v.as_real());
-      std::string s(buf, p);
-      if (s.find_first_of(".eE") == std::string::npos && s.find("inf") == std::string::npos) s += ".0";
-      return s;
-    }
-    default: return std::nullopt;
-  }
-}
+std::optional<std::string> keyword_text(DynRef v) { return elastic::keyword_text(v); }
 
 // ---- plan ---------------------------------------------------------------------------------------------
 namespace {

@@ -100,7 +100,7 @@ void malformed_notes(const Node& root, const IndexFields& fields, const std::str
         });
         if (first) other.add(d.line, *first);
       }
-      if (other.values) note(constant_conflict_note(index, name, rf.mapping.constant_value, other));
+      if (other.values) note(constant_conflict_note(index, name, rf.mapping.constant_value, other, unread));
       continue;
     }
     if (rf.origin == MappingOrigin::Unmapped || !(is_numeric(t) || t == FieldType::Date || t == FieldType::DateNanos ||

@@ -32,4 +32,23 @@ for m in mapped unset; do
   grep -q "^3 rows" <<<"$out" || fail "ES|QL ds == a ($m): $out"
   grep -qF "$want" "$tmp/err" || fail "ES|QL note ($m): $(cat "$tmp/err")"
 done
+# The first value indexed as the mapper reads it (textOrNull): a number is its text, and a null is
+# no value (the next document's value is the first). kuery, EQL and ES|QL take the same one.
+printf '%s\n' '{"@timestamp":"2024-01-01T00:00:00Z","ds":5,"x":"1"}' '{"@timestamp":"2024-01-01T00:00:01Z","ds":"a"}' \
+  '{"@timestamp":"2024-01-01T00:00:02Z","ds":"5"}' >"$tmp/number.ndjson"
+printf '%s\n' '{"@timestamp":"2024-01-01T00:00:00Z","ds":null,"x":"1"}' '{"@timestamp":"2024-01-01T00:00:01Z","ds":"a"}' \
+  '{"@timestamp":"2024-01-01T00:00:02Z","ds":"b"}' >"$tmp/null.ndjson"
+for f in number:5:2:a null:a:3:b; do
+  IFS=: read -r name value line other <<<"$f"
+  want="1 document(s) hold a value of constant_keyword field ds other than the index's \"$value\" (the first at line $line: \"$other\")"
+  out=$("$RULELAB" query --dialect kuery "ds:$value" --data idx="$tmp/$name.ndjson" --mapping "$tmp/unset.json" --format ndjson 2>"$tmp/err")
+  [[ $(grep -c . <<<"$out") == 3 ]] || fail "kuery ds:$value ($name first): $out"
+  grep -qF "$want" "$tmp/err" || fail "kuery note ($name first): $(cat "$tmp/err")"
+  out=$("$RULELAB" query --dialect eql "any where ds == \"$value\"" --data idx="$tmp/$name.ndjson" --mapping "$tmp/unset.json" --format ndjson 2>"$tmp/err")
+  [[ $(grep -c . <<<"$out") == 3 ]] || fail "EQL ds == $value ($name first): $out"
+  grep -qF "$want" "$tmp/err" || fail "EQL note ($name first): $(cat "$tmp/err")"
+  out=$("$RULELAB" query --dialect esql "FROM idx | WHERE ds == \"$value\" | KEEP x" --data idx="$tmp/$name.ndjson" --mapping "$tmp/unset.json" 2>"$tmp/err")
+  grep -q "^3 rows" <<<"$out" || fail "ES|QL ds == $value ($name first): $out"
+  grep -qF "$want" "$tmp/err" || fail "ES|QL note ($name first): $(cat "$tmp/err")"
+done
 echo "constant_keyword_conflict: ok"
