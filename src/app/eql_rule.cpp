@@ -17,7 +17,6 @@
 #include "core/datetime.hpp"
 #include "core/paths.hpp"
 #include "core/selection.hpp"
-#include "kuery/matcher.hpp"
 #include "eql/parser.hpp"
 #include "kuery/runner.hpp"
 #include "elastic/exceptions.hpp"
@@ -298,7 +297,7 @@ std::vector<std::string> eql_malformed_notes(const eql::Query& q, const EventSto
           vals.clear();
           eql::collect_values(d.source, info->source_path.empty() ? path : info->source_path, vals);
           for (DynRef v : vals)
-            if (const auto s = kuery::keyword_text(v); s && *s != *info->constant) {
+            if (const auto s = elastic::keyword_text(v); s && *s != *info->constant) {
               other.add(d.line, to_json(v));
               break;
             }
@@ -537,10 +536,7 @@ bool set_eql_clock(const elastic::ElasticRule& rule, std::int64_t now, const Lim
     SelectionVector sel;
     auto judge = [&](const EqlIndexFilters& f) {
       sel = selection_all(refs.size());
-      for (const auto& [q, negate] : f.filters) {
-        if (negate) selection_not(sel, [&](SelectionVector& part) { q.select(refs, part); });
-        else q.select(refs, sel);
-      }
+      kuery::select_filters(f.filters, refs, sel);
       for (const auto& q : f.exceptions) selection_not(sel, [&](SelectionVector& part) { q.select(refs, part); });
       for (const std::size_t o : at) out.kept[o] = 0;
       for (const std::uint32_t r : sel) out.kept[at[r]] = 1;

@@ -59,13 +59,13 @@ std::optional<std::string> keyword_text(DynRef v) {
   }
 }
 
-std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, const MalformedCount& m,
-                                   std::size_t unread) {
+std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, std::size_t documents,
+                                   std::size_t first_line, std::string_view first_value, std::size_t unread) {
   std::string value;
   write_json_string(index_value, value);
-  std::string out = "index " + std::string(index) + ": " + std::to_string(m.values) + " document(s) hold a value of constant_keyword field " +
-                    std::string(field) + " other than the index's " + value + " (the first at line " + std::to_string(m.first_line) + ": " +
-                    m.first_value + "); Elasticsearch refuses to index such a document (keyword.html, constant_keyword); rulelab reads it, with " +
+  std::string out = "index " + std::string(index) + ": " + std::to_string(documents) + " document(s) hold a value of constant_keyword field " +
+                    std::string(field) + " other than the index's " + value + " (the first at line " + std::to_string(first_line) + ": " +
+                    std::string(first_value) + "); Elasticsearch refuses to index such a document (keyword.html, constant_keyword); rulelab reads it, with " +
                     value;
   if (unread)
     out += " (counted over the documents read whole: " + std::to_string(unread) +

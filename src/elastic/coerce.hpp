@@ -42,9 +42,13 @@ inline std::string malformed_note(std::string_view index, std::string_view field
 
 // The note all three dialects give on documents holding a value of a constant_keyword field other
 // than the index's (its mapped value, or else the first indexed): Elasticsearch refuses to index
-// such a document (keyword.html, constant_keyword); rulelab reads it, with the index's value. `m`
-// counts the documents; `unread`: documents the read filter skipped unparsed (not counted).
-std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, const MalformedCount& m,
-                                   std::size_t unread = 0);
+// such a document (keyword.html, constant_keyword); rulelab reads it, with the index's value.
+// `unread`: documents the read filter skipped unparsed (not counted).
+std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, std::size_t documents,
+                                   std::size_t first_line, std::string_view first_value, std::size_t unread = 0);
+inline std::string constant_conflict_note(std::string_view index, std::string_view field, std::string_view index_value, const MalformedCount& m,
+                                          std::size_t unread = 0) {
+  return constant_conflict_note(index, field, index_value, m.values, m.first_line, m.first_value, unread);
+}
 
 }  // namespace rulelab::elastic

@@ -269,13 +269,18 @@ std::optional<Error> EventStore::add_ndjson(const std::string& index, std::strin
 
 void EventStore::set_mapping(const std::string& index, Mapping m) { indexes_[index_id(index)].mapping = std::move(m); }
 
+namespace {
+// The stage's category on category_field (any value of it, as a term).
+bool in_category(const Evaluator& ev, const EventFilter& f, const EventView& v, const std::string& category_field, std::vector<Value>& cats) {
+  cats.clear();
+  ev.field_values(category_field, v, cats);
+  return std::any_of(cats.begin(), cats.end(), [&](const Value& c) { return c.is_text() && c.s == f.category; });
+}
+}  // namespace
+
 bool event_passes(const Evaluator& ev, const EventFilter& f, const EventView& v, const std::string& category_field) {
-  if (!f.category.empty()) {
-    std::vector<Value> cats;
-    ev.field_values(category_field, v, cats);
-    bool ok = std::any_of(cats.begin(), cats.end(), [&](const Value& c) { return c.is_text() && c.s == f.category; });
-    if (!ok) return false;
-  }
+  std::vector<Value> cats;
+  if (!f.category.empty() && !in_category(ev, f, v, category_field, cats)) return false;
   return ev.matches(*f.condition, v);
 }
 
@@ -283,11 +288,7 @@ void select_events(const Evaluator& ev, const EventFilter& f, std::span<const Ev
                    const std::string& category_field) {
   if (!f.category.empty()) {
     std::vector<Value> cats;
-    selection_keep_if(sel, [&](std::uint32_t r) {
-      cats.clear();
-      ev.field_values(category_field, evs[r], cats);
-      return std::any_of(cats.begin(), cats.end(), [&](const Value& c) { return c.is_text() && c.s == f.category; });
-    });
+    selection_keep_if(sel, [&](std::uint32_t r) { return in_category(ev, f, evs[r], category_field, cats); });
   }
   ev.select(*f.condition, evs, sel);
 }

@@ -1002,13 +1002,8 @@ std::vector<Column> metadata_columns(const Command& c) {
 
 // rulelab's note on values of `field` (mapped as `mtype`) that its type refused (MalformedField).
 std::string malformed_note(const Index& idx, const std::string& field, const std::string& mtype, const MalformedField& m) {
-  if (m.index_value) {
-    elastic::MalformedCount count;
-    count.values = m.values;
-    count.first_line = m.first_line;
-    count.first_value = m.first_value;
-    return elastic::constant_conflict_note(idx.name + " (" + idx.file + ")", field, *m.index_value, count);
-  }
+  if (m.index_value)
+    return elastic::constant_conflict_note(idx.name + " (" + idx.file + ")", field, *m.index_value, m.values, m.first_line, m.first_value);
   return elastic::malformed_note(idx.name + " (" + idx.file + ")", field, mtype, m.values, m.first_line, m.first_value);
 }
 

@@ -1211,6 +1211,13 @@ void CompiledQuery::select(std::span<const DynRef> docs, SelectionVector& sel) c
   kuery::select(*plan_, docs, sel, cols);
 }
 
+void select_filters(const std::vector<std::pair<CompiledQuery, bool>>& filters, std::span<const DynRef> docs, SelectionVector& sel) {
+  for (const auto& [q, negate] : filters) {
+    if (negate) selection_not(sel, [&](SelectionVector& part) { q.select(docs, part); });
+    else q.select(docs, sel);
+  }
+}
+
 namespace {
 
 // The longest run of literal characters of a Lucene wildcard pattern ('*', '?' wild, '\' escapes).

@@ -25,6 +25,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/column.hpp"
@@ -77,6 +78,10 @@ class CompiledQuery {
   std::vector<QueryIssue> errors_;
   std::vector<QueryIssue> notes_;
 };
+
+// Narrows `sel` (rows of `docs`) to the documents every filter keeps, a batch at a time: a filter
+// keeps what it matches, a negated one (Kibana's filter `meta.negate`) what it does not.
+void select_filters(const std::vector<std::pair<CompiledQuery, bool>>& filters, std::span<const DynRef> docs, SelectionVector& sel);
 
 // ---- value helpers shared with exceptions and filters ----------------------------------------------
 // Lucene wildcard match where only '*' is special (segments between the wildcards are literal).

@@ -225,10 +225,7 @@ void threat_match(const ElasticRule& rule, std::string_view text, const std::vec
       for (std::size_t i = at; i < at + k; ++i) refs.push_back(ix->docs[i].source);
       sel = selection_all(k);
       q.select(refs, sel);
-      for (const auto& [c, negate] : filters) {
-        if (negate) selection_not(sel, [&](SelectionVector& part) { c.select(refs, part); });
-        else c.select(refs, sel);
-      }
+      select_filters(filters, refs, sel);
       for (const std::uint32_t r : sel) indicators.push_back({ix->name, &ix->docs[at + r]});
     }
   }
@@ -382,15 +379,6 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
 
   res.timestamp_field = rule.timestamp_override.empty() ? "@timestamp" : rule.timestamp_override;
   const bool fallback = !rule.timestamp_override_fallback_disabled;
-  // The query, then each filter (a negated one removes what it matches), clause by clause over
-  // a batch of documents (CompiledQuery::select).
-  auto select_batch = [&](const Compiled& c, std::span<const DynRef> docs, SelectionVector& sel) {
-    c.query->select(docs, sel);
-    for (const auto& [fq, negate] : c.filters) {
-      if (negate) selection_not(sel, [&](SelectionVector& part) { fq.select(docs, part); });
-      else fq.select(docs, sel);
-    }
-  };
   std::vector<ElasticRunResult::Hit> history;  // new_terms: events before the window
   std::optional<DateTime> history_start;
   if (rule.type == RuleType::NewTerms && rule.new_terms) {
@@ -432,7 +420,8 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
         refs.push_back(d.source);
       }
       sel = selection_all(rows.size());
-      select_batch(c, refs, sel);
+      c.query->select(refs, sel);
+      select_filters(c.filters, refs, sel);
       by.assign(rows.size(), -1);
       open = sel;
       for (std::size_t e = 0; e < c.exceptions.size() && !open.empty(); ++e) {
