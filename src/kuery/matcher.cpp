@@ -1212,8 +1212,9 @@ void CompiledQuery::select(std::span<const DynRef> docs, SelectionVector& sel) c
 }
 
 void select_filters(const std::vector<std::pair<CompiledQuery, bool>>& filters, std::span<const DynRef> docs, SelectionVector& sel) {
-  for (const auto& [q, negate] : filters) {
-    if (negate) selection_not(sel, [&](SelectionVector& part) { q.select(docs, part); });
+  for (const auto& filter : filters) {
+    const CompiledQuery& q = filter.first;
+    if (filter.second) selection_not(sel, [&](SelectionVector& part) { q.select(docs, part); });
     else q.select(docs, sel);
   }
 }
