@@ -49,6 +49,8 @@ class KueryReadFilter {
   // index (nothing installed: every document is read).
   std::shared_ptr<const RawPrefilter> install(IngestOptions& opt, ReadFilterCounts& counts, const std::string& index) const;
 
+  const std::string& query() const { return query_; }
+
  private:
   std::string query_;
   const elastic::FieldTypes* types_ = nullptr;

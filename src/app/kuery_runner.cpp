@@ -29,6 +29,7 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
     o.table = s.name;
     o.document_shapes = true;
     const std::shared_ptr<const RawPrefilter> prefilter = filter ? filter->install(o, counts[k], s.name) : nullptr;
+    o.document_verdicts = filter && o.make_document_filter;  // (install() installs none for a query typed from the data)
     auto r = ingest_file(s.file, o);
     if (!r) return r.error();
     for (const auto& w : r->stats.warnings) out.warnings.push_back(s.file + ": " + w);
@@ -49,9 +50,12 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
     auto it = by_name.find(name);
     if (it == by_name.end()) {
       it = by_name.emplace(name, out.indices.size()).first;
-      out.indices.push_back({name, {}, 0, {}});
+      out.indices.push_back({name, {}, 0, {}, filter ? filter->query() : std::string()});
     }
     kuery::IndexDocs& ix = out.indices[it->second];
+    const int matched_col = tab.schema.index_of("_matched");
+    // Every file of the index must have had the filter for its verdicts to stand.
+    if (matched_col < 0) ix.matched_query.clear();
     ix.unread += counts[t].dropped;
     ix.unread_times.insert(ix.unread_times.end(), counts[t].dropped_times.begin(), counts[t].dropped_times.end());
     const int col = tab.schema.index_of("_source");
@@ -63,8 +67,9 @@ Result<ElasticDocs> load_elastic_docs(const std::vector<DataSpec>& specs, bool s
         std::optional<std::uint64_t> shape;
         if (shape_col >= 0 && !b.columns[static_cast<std::size_t>(shape_col)].is_null(r))
           shape = static_cast<std::uint64_t>(b.columns[static_cast<std::size_t>(shape_col)].get_long(r));
+        const bool matched = matched_col >= 0 && b.columns[static_cast<std::size_t>(matched_col)].get_bool(r);
         ix.docs.push_back({b.columns[static_cast<std::size_t>(col)].get_dynamic(r),
-                           src.file < tab.sources.size() ? tab.sources[src.file] : specs[t].file, src.line, shape});
+                           src.file < tab.sources.size() ? tab.sources[src.file] : specs[t].file, src.line, shape, matched});
       }
   }
   return out;

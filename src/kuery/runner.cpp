@@ -577,17 +577,29 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     const std::size_t n = ix.docs.size();
     std::vector<std::uint8_t> hit(n, 0);
     std::atomic<bool> expired{false};
+    // A document the read filter judged for this very query keeps its verdict (IndexDocs::matched_query).
+    const bool verdicts = !ix.matched_query.empty() && ix.matched_query == text;
     parallel_shares(n, share_count(n, 4096), [&](std::size_t b, std::size_t e, unsigned) {
       std::vector<DynRef> batch;
+      std::vector<std::size_t> at_doc;
       SelectionVector sel;
       for (std::size_t at = b; at < e && !expired.load(std::memory_order_relaxed); at += kBatchRows) {
         if (deadline.expired()) expired = true;
         const std::size_t k = std::min(kBatchRows, e - at);
         batch.clear();
-        for (std::size_t i = at; i < at + k; ++i) batch.push_back(ix.docs[i].source);
-        sel = selection_all(k);
+        at_doc.clear();
+        for (std::size_t i = at; i < at + k; ++i) {
+          if (verdicts && ix.docs[i].matched) {
+            hit[i] = 1;
+            continue;
+          }
+          batch.push_back(ix.docs[i].source);
+          at_doc.push_back(i);
+        }
+        if (batch.empty()) continue;
+        sel = selection_all(batch.size());
         q.select(batch, sel);  // clause by clause over the batch
-        for (const std::uint32_t r : sel) hit[at + r] = 1;
+        for (const std::uint32_t r : sel) hit[at_doc[r]] = 1;
       }
     });
     if (expired) {

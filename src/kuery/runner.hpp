@@ -30,6 +30,8 @@ struct DocRef {
   std::string file;
   std::uint32_t line = 0;
   std::optional<std::uint64_t> shape;  // dyn_shape(source), when the reader computed it
+  // The read filter found that the query IndexDocs::matched_query matches it (see there).
+  bool matched = false;
 };
 struct IndexDocs {
   std::string name;  // the index (data set) name
@@ -38,6 +40,11 @@ struct IndexDocs {
   // with the event time (ticks) of those that have one.
   std::size_t unread = 0;
   std::vector<std::int64_t> unread_times;
+  // The kuery query whose read filter judged the documents (app::KueryReadFilter, empty: none).
+  // That filter applies only to a query that compiles the same without the data, so a document
+  // it judged matched (DocRef::matched) is one that query matches in the run too: the run takes
+  // the verdict instead of evaluating the query again. The others are evaluated as usual.
+  std::string matched_query;
 };
 
 struct ElasticAlert {

@@ -5,11 +5,16 @@
 // document that brings a field decides its type") is observed over the kept documents.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "app/doc_shape.hpp"
+#include "app/elastic_data.hpp"
 #include "app/elastic_read_filter.hpp"
 #include "app/eql_read_filter.hpp"
 #include "core/dynamic.hpp"
 #include "eql/parser.hpp"
+#include "kuery/runner.hpp"
 
 using namespace rulelab;
 using namespace rulelab::app;
@@ -60,6 +65,51 @@ TEST_CASE("kuery read filter: matching documents and the first of each shape are
   CHECK_FALSE(KueryReadFilter::make("guest", types, w));                         // free text
   CHECK_FALSE(KueryReadFilter::make("not_an_ecs_field:1", types, w));            // dynamic mapping
   CHECK_FALSE(KueryReadFilter::make("@timestamp >= now-1d", types, w));           // relative to the run's now
+}
+
+TEST_CASE("kuery read filter: the verdicts it records are the query's, and the run takes them") {
+  // Kibana KQL (docs: kuery-query.html): `event.outcome:success` on a keyword field is an exact,
+  // case-sensitive term; `and` needs both. The filter's verdict (DocRef::matched) must be the
+  // run's own answer for each document it kept, and a run over the filtered documents must give
+  // the same hits as one over every document.
+  const elastic::FieldTypes types = elastic::FieldTypes::builtin();
+  const std::string q = R"(event.outcome:success and event.action:"Add user")";
+  std::string text;
+  const char* outcomes[] = {"success", "Success", "failure"};
+  const char* actions[] = {"Add user", "add user", "Delete user"};
+  for (int i = 0; i < 600; ++i)
+    text += std::string(R"({"@timestamp":"2026-01-01T00:00:00Z","event":{"outcome":")") + outcomes[i % 3] + R"(","action":")" +
+            actions[(i / 3) % 3] + "\"}" + (i % 7 == 0 ? R"(,"x":1)" : "") + "}\n";
+  const auto path = (std::filesystem::temp_directory_path() / "rulelab_test_read_filter_verdicts.ndjson").string();
+  std::ofstream(path, std::ios::binary) << text;
+  auto f = KueryReadFilter::make(q, types, std::nullopt);
+  REQUIRE(f);
+  auto filtered = load_elastic_docs({DataSpec{"logs", path, true}}, false, f.get());
+  auto whole = load_elastic_docs({DataSpec{"logs", path, true}}, false, nullptr);
+  std::filesystem::remove(path);
+  REQUIRE(filtered.ok());
+  REQUIRE(whole.ok());
+  REQUIRE(filtered->indices.size() == 1);
+  const kuery::IndexDocs& ix = filtered->indices[0];
+  CHECK(ix.matched_query == q);
+  CHECK(whole->indices[0].matched_query.empty());
+  const DateTime now = *parse_datetime("2026-01-02T00:00:00Z");
+  std::size_t flagged = 0;
+  for (const auto& d : ix.docs) {
+    kuery::IndexDocs one{"logs", {d}, 0, {}, {}};  // evaluated: no verdicts
+    one.docs[0].matched = false;
+    const auto r = kuery::run_kuery_query(q, {one}, types, now, std::nullopt);
+    CHECK(r.docs_matched == (d.matched ? 1u : 0u));
+    flagged += d.matched;
+  }
+  CHECK(flagged == 67);  // success and "Add user": every ninth document, 0 to 594
+  CHECK(ix.docs.size() < 600);  // the others dropped, but for the first of each shape
+  const auto a = kuery::run_kuery_query(q, filtered->indices, types, now, std::nullopt);
+  const auto b = kuery::run_kuery_query(q, whole->indices, types, now, std::nullopt);
+  CHECK(a.docs_matched == 67);
+  CHECK(a.docs_total == 600);
+  REQUIRE(a.hits.size() == b.hits.size());
+  for (std::size_t i = 0; i < a.hits.size(); ++i) CHECK(a.hits[i].doc->line == b.hits[i].doc->line);
 }
 
 TEST_CASE("EQL read filter: a document passing no event filter is dropped; timestamps and shapes kept") {
