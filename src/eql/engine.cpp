@@ -413,15 +413,35 @@ class Context {
     return out;
   }
 
+  // A field resolved for the mapping of the documents last read (date_of over many documents of
+  // a few indexes resolves it once per index, not once per document).
+  struct ResolvedField {
+    bool resolved = false;
+    const Mapping* mapping = nullptr;
+    std::string path;  // where its values are read
+    const FieldInfo* info = nullptr;
+    std::vector<DynRef> raw;  // (scratch)
+  };
+
   std::optional<std::int64_t> date_of(const Doc& d, const std::string& field) const {
+    ResolvedField f;
+    return date_of(d, field, f);
+  }
+
+  std::optional<std::int64_t> date_of(const Doc& d, const std::string& field, ResolvedField& f) const {
     if (field.empty()) return std::nullopt;
-    std::vector<DynRef> raw;
     const Mapping* m = store_.mapping_of(d);
-    const std::string path = m ? m->resolve(field) : field;
-    const FieldInfo* info = m ? m->find(path) : nullptr;
-    collect_values(d.source, info && !info->source_path.empty() ? info->source_path : path, raw);
-    for (DynRef r : raw) {
-      Value v = typed_value(r, FieldType::Date, info ? info->date_format.get() : nullptr);
+    if (!f.resolved || f.mapping != m) {
+      const std::string path = m ? m->resolve(field) : field;
+      f.info = m ? m->find(path) : nullptr;
+      f.path = f.info && !f.info->source_path.empty() ? f.info->source_path : path;
+      f.mapping = m;
+      f.resolved = true;
+    }
+    f.raw.clear();
+    collect_values(d.source, f.path, f.raw);
+    for (DynRef r : f.raw) {
+      Value v = typed_value(r, FieldType::Date, f.info ? f.info->date_format.get() : nullptr);
       if (v.kind == Value::Kind::Date) return v.i;
     }
     return std::nullopt;
@@ -438,10 +458,11 @@ class Context {
   // Events with a timestamp (in the time range), ordered by timestamp, tiebreaker, load order.
   std::vector<Event> ordered_events(QueryResult& res) const {
     std::vector<Event> evs;
+    ResolvedField ts_field;
     for (const auto& d : store_.docs()) {
       if (opts_.keep && !opts_.keep(d)) continue;
       if (!in_window(d)) continue;
-      auto ts = date_of(d, opts_.timestamp_field);
+      auto ts = date_of(d, opts_.timestamp_field, ts_field);
       if (!ts) {
         ++res.without_timestamp;
         continue;
@@ -481,13 +502,14 @@ class Context {
         std::vector<const Doc*> batch;
         std::vector<std::int64_t> times;
         SelectionVector sel;
+        ResolvedField ts_field;
         for (std::size_t i = b; i < e;) {
           batch.clear();
           times.clear();
           for (; i < e && batch.size() < kBatchRows; ++i) {
             const Doc& d = docs[i];
             if (!in_window(d)) continue;
-            auto ts = date_of(d, opts_.timestamp_field);
+            auto ts = date_of(d, opts_.timestamp_field, ts_field);
             if (!ts) {
               ++p.without_timestamp;
               continue;

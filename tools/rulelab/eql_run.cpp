@@ -35,16 +35,20 @@ namespace {
 using eql::EventStore;
 using eql::QueryResult;
 
-void print_line(const eql::Doc* d, const EventStore& store, const std::string& ts_field, const std::string& prefix, std::ostream& out) {
+void print_line(const eql::Doc* d, const EventStore& store, const std::string& ts_field, std::string_view prefix, std::string& out) {
+  out.append(prefix);
   if (!d) {
-    out << prefix << "(missing event)\n";
+    out.append("(missing event)\n");
     return;
   }
-  out << prefix << store.indexes()[d->index].name << "  " << app::event_timestamp_text(*d, ts_field) << "  " << to_json(d->source) << "\n";
+  out.append(store.indexes()[d->index].name).append("  ").append(app::event_timestamp_text(*d, ts_field)).append("  ");
+  write_json(d->source, out);
+  out.push_back('\n');
 }
 
-// The events or matches [first, first + count) of a result (numbered as in the whole result).
-void print_table(const QueryResult& r, const EventStore& store, const std::string& ts_field, std::ostream& out, std::size_t first,
+// The events or matches [first, first + count) of a result (numbered as in the whole result),
+// appended to `out`.
+void print_table(const QueryResult& r, const EventStore& store, const std::string& ts_field, std::string& out, std::size_t first,
                  std::size_t count) {
   if (r.kind == eql::QueryKind::Event) {
     for (std::size_t i = first; i < r.events.size() && i - first < count; ++i) print_line(r.events[i], store, ts_field, "", out);
@@ -52,13 +56,13 @@ void print_table(const QueryResult& r, const EventStore& store, const std::strin
   }
   const char* what = r.kind == eql::QueryKind::Sequence ? "sequence" : "sample";
   for (std::size_t n = first; n < r.matches.size() && n - first < count; ++n) {
-    out << what << " " << n + 1;
+    out.append(what).append(" ").append(std::to_string(n + 1));
     if (!r.matches[n].key.empty()) {
-      out << " (key";
-      for (const auto& k : r.matches[n].key) out << " " << eql::to_json_text(k);
-      out << ")";
+      out.append(" (key");
+      for (const auto& k : r.matches[n].key) out.append(" ").append(eql::to_json_text(k));
+      out.append(")");
     }
-    out << "\n";
+    out.push_back('\n');
     for (const auto* d : r.matches[n].events) print_line(d, store, ts_field, "  ", out);
   }
 }
@@ -150,11 +154,7 @@ int query_eql(const QueryArgs& a) {
   if (a.format == "table") {
     std::cout << total << " " << kind << (total == 1 ? "" : "s") << "\n";
     shown = each_chunk([&](std::size_t first, std::size_t count) {
-      render(first, count, [&](std::size_t b, std::size_t n, std::string& text) {
-        std::ostringstream os;
-        print_table(*r, store, opts.timestamp_field, os, b, n);
-        text = os.str();
-      });
+      render(first, count, [&](std::size_t b, std::size_t n, std::string& text) { print_table(*r, store, opts.timestamp_field, text, b, n); });
     });
   } else if (a.format == "ndjson") {
     shown = each_chunk([&](std::size_t first, std::size_t count) {
