@@ -16,11 +16,18 @@ bool fits_integral(double d, FieldType t) {
   return x >= lo && x < hi;
 }
 
+std::string shortened_value(std::string json_text) {
+  if (json_text.size() <= 80) return json_text;
+  std::size_t cut = 77;
+  while (cut > 0 && (static_cast<unsigned char>(json_text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+  json_text.resize(cut);
+  return json_text + "...";
+}
+
 void MalformedCount::add(std::size_t line, std::string json_text) {
   if (values++ != 0) return;
   first_line = line;
-  first_value = std::move(json_text);
-  if (first_value.size() > 80) first_value = first_value.substr(0, 77) + "...";
+  first_value = shortened_value(std::move(json_text));
 }
 
 std::string malformed_note(std::string_view index, std::string_view field, std::string_view type, std::size_t values,

@@ -19,6 +19,10 @@ bool fits_integral(double d, FieldType t);
 // null, an object or an array.
 std::optional<std::string> keyword_text(DynRef v);
 
+// A value's JSON text as the notes show it: at most 80 bytes, cut on a character boundary and
+// ended with "..." when longer.
+std::string shortened_value(std::string json_text);
+
 // Values of one field that its type cannot take (malformed: Elasticsearch indexes the document
 // without them where ignore_malformed is set, and refuses it otherwise), counted for a note.
 struct MalformedCount {

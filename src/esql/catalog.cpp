@@ -381,8 +381,7 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
     if (!bad) return;
     if (bad->values++ == 0) {
       bad->first_line = line_no;
-      bad->first_value = v.dump();
-      if (bad->first_value.size() > 60) bad->first_value = bad->first_value.substr(0, 57) + "...";
+      bad->first_value = elastic::shortened_value(v.dump());
     }
   };
   if (f.constant) {
