@@ -396,10 +396,11 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
   std::vector<Row> rows;
   std::vector<DynRef> refs;
   std::vector<int> by;
-  SelectionVector sel, open, part;
+  SelectionVector sel, open, part, matched;
   for (std::size_t k = 0; k < selected.size(); ++k) {
     const IndexDocs* ix = selected[k];
     const Compiled& c = per_index[k];
+    const bool verdicts = !ix->matched_query.empty() && ix->matched_query == rule.query;
     for (std::size_t at = 0; at < ix->docs.size(); at += kBatchRows) {
       if (deadline.expired()) {
         res.errors.push_back(deadline.message());
@@ -419,8 +420,13 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
         rows.push_back({&d, *t, in_window});
         refs.push_back(d.source);
       }
-      sel = selection_all(rows.size());
+      // A document the read filter judged matched by this very query keeps that verdict
+      // (IndexDocs::matched_query); the query is evaluated over the others.
+      sel.clear();
+      matched.clear();
+      for (std::size_t r = 0; r < rows.size(); ++r) (verdicts && rows[r].doc->matched ? matched : sel).push_back(static_cast<std::uint32_t>(r));
       c.query->select(refs, sel);
+      selection_unite(sel, matched);
       select_filters(c.filters, refs, sel);
       by.assign(rows.size(), -1);
       open = sel;

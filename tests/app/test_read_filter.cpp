@@ -14,6 +14,7 @@
 #include "app/eql_read_filter.hpp"
 #include "core/dynamic.hpp"
 #include "eql/parser.hpp"
+#include "elastic/elastic_rule.hpp"
 #include "kuery/runner.hpp"
 
 using namespace rulelab;
@@ -110,6 +111,20 @@ TEST_CASE("kuery read filter: the verdicts it records are the query's, and the r
   CHECK(a.docs_total == 600);
   REQUIRE(a.hits.size() == b.hits.size());
   for (std::size_t i = 0; i < a.hits.size(); ++i) CHECK(a.hits[i].doc->line == b.hits[i].doc->line);
+  // A rule with that query (its window holds every document) takes the verdicts too.
+  auto rules = elastic::load_elastic_text("r.toml",
+                                          "[rule]\nname = \"r\"\nrule_id = \"r\"\ntype = \"query\"\nlanguage = \"kuery\"\n"
+                                          "index = [\"logs\"]\nquery = '''" + q + "'''\nfrom = \"now-2d\"\nrisk_score = 1\n"
+                                          "severity = \"low\"\ndescription = \"d\"\nmax_signals = 1000\n");
+  REQUIRE(rules.ok());
+  const auto ra = kuery::run_elastic_rule(rules->front(), "", filtered->indices, types, now);
+  const auto rb = kuery::run_elastic_rule(rules->front(), "", whole->indices, types, now);
+  CHECK(ra.errors.empty());
+  CHECK(ra.docs_matched == 67);
+  CHECK(rb.docs_matched == 67);
+  CHECK(ra.docs_total == rb.docs_total);
+  REQUIRE(ra.hits.size() == rb.hits.size());
+  for (std::size_t i = 0; i < ra.hits.size(); ++i) CHECK(ra.hits[i].doc->line == rb.hits[i].doc->line);
 }
 
 TEST_CASE("EQL read filter: a document passing no event filter is dropped; timestamps and shapes kept") {
