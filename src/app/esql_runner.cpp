@@ -1,5 +1,6 @@
 // Elastic ES|QL rules (type = "esql") on the ES|QL engine, as Kibana's ES|QL rule type runs them:
-// the rule's window [now + from, now + to] filters @timestamp (Kibana adds it as a range filter),
+// the rule's window [now + from, now + to] filters timestamp_override, else @timestamp (Kibana adds
+// it as a range filter; documents without timestamp_override fall back to @timestamp),
 // NOW() is the run's clock, an aggregating query (STATS) raises one alert per result row, a
 // non-aggregating one an alert per row (a source document; rows with METADATA _id are
 // de-duplicated by _id, _index and _version), and max_signals caps the alerts.
@@ -73,8 +74,13 @@ class EsqlRunner : public Runner {
           out.notes.push_back("COMPLETION (endpoint " + c.field + ") is answered from " + list + ", not by an LLM");
         }
     if (auto w = kuery::rule_window(rule, now)) {
+      // On timestamp_override (else @timestamp), with @timestamp for documents without it unless
+      // the rule disables the fallback (Kibana's ES|QL executor: buildEsqlSearchRequest's
+      // buildTimeRangeFilter over primaryTimestamp and secondaryTimestamp, as for the other types).
       opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
-      out.window = elastic_window(w->from, w->to, "@timestamp");
+      opts.window_field = w->timestamp_field;
+      opts.window_fallback = w->fallback && w->timestamp_field != "@timestamp" ? "@timestamp" : "";
+      out.window = elastic_window(w->from, w->to, w->timestamp_field);
     }
     for (const auto& n : mapping_notes_) out.notes.push_back(n);
     for (const auto& n : exception_notes_) out.notes.push_back(n);

@@ -25,7 +25,9 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
   if (!loaded.elastic || loaded.kind != Kind::ElasticEsql) return fail(ExplainStatus::Refused, loaded.path + ": not an Elastic ES|QL rule");
   const elastic::ElasticRule& rule = *loaded.elastic;
   x.rule_name = rule.name;
-  auto found = find_event(event_selector, data.data, "@timestamp", true);
+  const auto rule_window = kuery::rule_window(rule, now);
+  if (rule_window) x.window_field = rule_window->timestamp_field;
+  auto found = find_event(event_selector, data.data, x.window_field, true);
   if (!found) return fail(ExplainStatus::Refused, found.error().format());
   x.event = *found;
   auto prepared = prepare_esql(loaded, data);
@@ -57,8 +59,11 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
   esql::RunOptions opts;
   opts.now_ms = now.ticks / 10000;
   opts.where = prepared->where;
-  if (auto w = kuery::rule_window(rule, now)) {
+  if (const auto& w = rule_window) {
     opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
+    opts.window_field = w->timestamp_field;  // (as the run: esql_runner.cpp)
+    opts.window_fallback = w->fallback && w->timestamp_field != "@timestamp" ? "@timestamp" : "";
+    x.window_fallback = opts.window_fallback;
     x.window = std::pair{w->from, w->to};
     x.in_window = found->time && *found->time >= w->from && *found->time <= w->to;
   }
@@ -131,7 +136,7 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
       x.verdict = "no alert: exception item " + *excluded_by +
                   " removes the event before the query runs (Kibana sends the rule's exceptions as the ES|QL request's filter)";
     else if (stop->command == 0 && !x.in_window && x.window)
-      x.verdict = "no alert: the event is outside the rule's window (its @timestamp is not in [" + format_datetime(x.window->first) + ", " +
+      x.verdict = "no alert: the event is outside the rule's window (its " + x.window_field + " is not in [" + format_datetime(x.window->first) + ", " +
                   format_datetime(x.window->second) + "])";
     else if (stop->command == 0)
       x.verdict = "no alert: FROM does not read the event (its index " + found->table + " is not one the rule names)";
@@ -168,7 +173,8 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
   j["event"] = {{"file", found->file}, {"line", found->line}, {"index", found->table},
                 {"time", found->time ? nlohmann::ordered_json(format_datetime(*found->time)) : nlohmann::ordered_json(nullptr)}};
   if (x.window)
-    j["window"] = {{"from", format_datetime(x.window->first)}, {"to", format_datetime(x.window->second)}, {"field", "@timestamp"},
+    j["window"] = {{"from", format_datetime(x.window->first)}, {"to", format_datetime(x.window->second)}, {"field", x.window_field},
+                   {"fallback", x.window_fallback.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(x.window_fallback)},
                    {"contains_event", x.in_window}};
   j["aggregating"] = x.aggregating;
   nlohmann::ordered_json steps = nlohmann::ordered_json::array();

@@ -29,7 +29,9 @@ struct EsqlExplanation {
   std::string rule_name;
   DateTime now;
   FoundEvent event;
-  std::optional<std::pair<DateTime, DateTime>> window;  // the rule's window on @timestamp
+  std::optional<std::pair<DateTime, DateTime>> window;  // the rule's window on window_field
+  std::string window_field = "@timestamp";              // timestamp_override, else @timestamp
+  std::string window_fallback;                          // @timestamp for documents without window_field (empty: none)
   bool in_window = true;
   bool aggregating = false;
   std::vector<esql::TraceStep> steps;     // one per command (and the implicit LIMIT when it cut)

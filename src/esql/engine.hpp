@@ -135,8 +135,22 @@ struct RunOptions {
   std::int64_t now_ms = 0;          // NOW(); the run's clock
   bool implicit_limit = true;       // LIMIT 1000 unless the query limits itself
   SourceContext where;              // for error positions
-  // Extra filter applied to every FROM (rule window): rows whose @timestamp is in [from, to].
+  // Extra filter applied to every FROM (a rule's window, [from, to] in ms), as Kibana's
+  // buildTimeRangeFilter builds it: rows whose `window_field` holds a date in the window, or, with
+  // a `window_fallback`, rows without any value of `window_field` whose fallback holds one (a
+  // rule's timestamp_override, else @timestamp; the fallback is @timestamp unless the rule
+  // disables it).
   std::optional<std::pair<std::int64_t, std::int64_t>> window;
+  std::string window_field = "@timestamp";
+  std::string window_fallback;  // empty: none
+  // The fields the window reads (none without a window).
+  std::vector<std::string> window_fields() const {
+    std::vector<std::string> f;
+    if (!window) return f;
+    f.push_back(window_field);
+    if (!window_fallback.empty() && window_fallback != window_field) f.push_back(window_fallback);
+    return f;
+  }
   // Explain: follow this source document (index number << 32 | row) through the commands.
   std::optional<std::int64_t> trace;
   // Indices read at query time (Catalog::add_index_file) are streamed, only the fields the query

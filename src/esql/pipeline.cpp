@@ -950,11 +950,32 @@ Cell ignored_fields(const Index& idx, DynRef doc) {
   return out;
 }
 
-// A document's @timestamp values hold one in the rule's window [from, to].
+// A document's dates hold one in the rule's window [from, to].
 bool in_window(const Cell& timestamps, const std::pair<std::int64_t, std::int64_t>& window) {
   for (const auto& v : timestamps)
     if (v.i >= window.first && v.i <= window.second) return true;
   return false;
+}
+
+// The columns of a page that the rule's window reads (RunOptions::window_field, window_fallback).
+struct WindowColumns {
+  int primary = -1, fallback = -1;
+};
+WindowColumns window_columns(const Page& p, const RunOptions& o) {
+  return {p.find(o.window_field), o.window_fallback.empty() || o.window_fallback == o.window_field ? -1 : p.find(o.window_fallback)};
+}
+
+// Row r of page p is in the rule's window (RunOptions::window): its window field holds a date in
+// it, or it has no value of that field and the fallback holds one. A window field that is not a
+// date field holds no date in any window (Kibana's range filter reads dates).
+bool row_in_window(const Page& p, WindowColumns w, std::size_t r, const std::pair<std::int64_t, std::int64_t>& window) {
+  if (w.primary >= 0) {
+    const Column& c = p.columns[static_cast<std::size_t>(w.primary)];
+    if (!c.cells[r].empty()) return c.type == Type::Date && in_window(c.cells[r], window);
+  }
+  if (w.fallback < 0) return false;
+  const Column& f = p.columns[static_cast<std::size_t>(w.fallback)];
+  return f.type == Type::Date && in_window(f.cells[r], window);
 }
 
 // METADATA _id, _index, _version (1: documents are written once) and _score (0: no scoring).
@@ -1054,13 +1075,10 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
   for (std::size_t ci = 0; ci < chosen.size(); ++ci) {
     const Index& idx = *chosen[ci];
     std::size_t rows = idx.data.rows();
-    int ts = idx.data.find("@timestamp");
+    const WindowColumns wc = window_columns(idx.data, opts);
     std::vector<std::size_t> sel;
     for (std::size_t r = 0; r < rows; ++r) {
-      if (opts.window) {
-        if (ts < 0) continue;
-        if (!in_window(idx.data.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) continue;
-      }
+      if (opts.window && !row_in_window(idx.data, wc, r, *opts.window)) continue;
       if (idx.excluded(r)) {
         ++excluded[chosen_no[ci]];
         continue;
@@ -2401,7 +2419,8 @@ std::optional<ViewPred> view_pred(const Expr& e, const StreamPlan& plan, std::ve
   }
 }
 
-std::optional<FusedStats> fuse_stats(const Query& q, std::size_t prefix_end, const Command& partial, StreamPlan& plan, bool window) {
+std::optional<FusedStats> fuse_stats(const Query& q, std::size_t prefix_end, const Command& partial, StreamPlan& plan,
+                                     const std::vector<std::string>& window_fields) {
   for (std::size_t ci = 1; ci < prefix_end; ++ci)
     if (q.commands[ci].kind != CommandKind::Where) return std::nullopt;
   Query prefix;
@@ -2420,9 +2439,9 @@ std::optional<FusedStats> fuse_stats(const Query& q, std::size_t prefix_end, con
     where.push_back(std::make_shared<const ViewPred>(std::move(*p)));
   }
   std::vector<std::string> read = where.empty() ? referenced_fields(prefix) : std::vector<std::string>{};
-  if (window) read.push_back("@timestamp");
+  read.insert(read.end(), window_fields.begin(), window_fields.end());
   for (auto j : where_fields)
-    if (std::find(read.begin(), read.end(), plan.fields[j].name) != read.end()) return std::nullopt;  // (@timestamp)
+    if (std::find(read.begin(), read.end(), plan.fields[j].name) != read.end()) return std::nullopt;  // (a window field)
   // A key given a name (BY k = f): aggregates reading `k` read the key's values (run_stats), not
   // a field of that name.
   for (const auto& b : partial.by)
@@ -2600,7 +2619,7 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
   }
   if (!any_streamed) return std::nullopt;
   std::vector<std::string> needed = referenced_fields(q);
-  if (opts.window) needed.push_back("@timestamp");
+  for (auto& f : opts.window_fields()) needed.push_back(std::move(f));
   // Columns: the union of the chosen indices' columns, as source_page makes it.
   std::vector<StreamPlan> plans(chosen.size());
   std::map<std::string, Type> cols;
@@ -2680,10 +2699,10 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     Page page = union_page(std::move(chunk));
     std::size_t rows = page.rows();
     if (opts.window || idx.excluded_docs || idx.seen_docs) {
-      int ts = page.find("@timestamp");
+      const WindowColumns wc = window_columns(page, opts);
       std::vector<std::size_t> sel;
       for (std::size_t r = 0; r < rows; ++r) {
-        if (opts.window && !(ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window))) continue;
+        if (opts.window && !row_in_window(page, wc, r, *opts.window)) continue;
         if (idx.excluded_docs) {
           if (idx.excluded(static_cast<std::size_t>(page.origin[r] & 0xffffffff))) {
             ++out.excluded[chosen_no[k]];
@@ -2734,16 +2753,16 @@ std::optional<RunResult> run_streamed(const Query& q, const Catalog& catalog, co
     if (idx->excluded_docs || idx->seen_docs) on_readers = false;
   std::optional<FusedStats> fused;
   if (on_readers && partial_q && chosen.size() == 1 && chosen[0]->streamed())
-    fused = fuse_stats(q, prefix_end, partial_q->commands[prefix_end], plans[0], opts.window.has_value());
+    fused = fuse_stats(q, prefix_end, partial_q->commands[prefix_end], plans[0], opts.window_fields());
   auto stage = [&](Page& chunk, const std::vector<ViewColumn>& views) -> std::unique_ptr<ChunkWork> {
     auto so = std::make_unique<StageOut>(q.text);
-    // The rule's window on @timestamp.
+    // The rule's window.
     auto window = [&](Page& page) {
       if (!opts.window) return;
-      int ts = page.find("@timestamp");
+      const WindowColumns wc = window_columns(page, opts);
       std::vector<std::size_t> sel;
       for (std::size_t r = 0; r < page.rows(); ++r)
-        if (ts >= 0 && in_window(page.columns[static_cast<std::size_t>(ts)].cells[r], *opts.window)) sel.push_back(r);
+        if (row_in_window(page, wc, r, *opts.window)) sel.push_back(r);
       keep_rows(page, sel);
     };
     if (fused) {

@@ -27,7 +27,7 @@ int explain_elastic_esql(const ExplainArgs& a, const app::LoadedRule& rule) {
             << " (esql)\nnow:    " << j["now"].get<std::string>() << "\n";
   if (j.contains("window"))
     std::cout << "window: [" << j["window"]["from"].get<std::string>() << ", " << j["window"]["to"].get<std::string>()
-              << "] by @timestamp; the event's time " << (j["event"]["time"].is_string() ? j["event"]["time"].get<std::string>() : "none")
+              << "] by " << x.window_field << (x.window_fallback.empty() ? "" : " (else " + x.window_fallback + ")") << "; the event's time " << (j["event"]["time"].is_string() ? j["event"]["time"].get<std::string>() : "none")
               << " is " << (x.in_window ? "inside" : "OUTSIDE") << "\n";
   std::cout << "result: " << x.verdict << "\n\ncommands (rows carrying the event, before -> after):\n";
   for (const auto& s : x.steps) {
