@@ -4,9 +4,11 @@
 #include "app/alert_suppression.hpp"
 
 #include <fstream>
+#include <sstream>
 
 #include "app/esql_prepare.hpp"
 #include "core/datetime.hpp"
+#include "core/ingest.hpp"
 #include "kuery/runner.hpp"
 
 namespace rulelab::app {
@@ -39,7 +41,9 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
   const auto& indices = prepared->catalog.indices();
   for (std::size_t k = 0; k < indices.size() && !origin; ++k) {
     if (indices[k].name != found->table || indices[k].file != found->file) continue;
-    std::ifstream in(found->file, std::ios::binary);
+    auto text = read_text(found->file);  // (a gzip file decompressed)
+    if (!text) return fail(ExplainStatus::Failed, text.error().format());
+    std::istringstream in(std::move(*text));
     std::string line;
     std::size_t no = 0, ordinal = 0;
     while (std::getline(in, line)) {

@@ -1856,6 +1856,12 @@ std::vector<DateOrder> csv_date_orders(const std::string& text, const Plan& plan
 
 }  // namespace
 
+Result<std::string> read_text(const std::string& path) {
+  std::string text;
+  if (auto e = read_all(path, text)) return Error{e->message, path};
+  return text;
+}
+
 bool time_like_column(std::string_view n) {
   auto ends = [&](std::string_view x) { return n.size() > x.size() && n.ends_with(x); };
   return n == "TimeGenerated" || n == "Timestamp" || n == "timestamp" || n == "Time" || n.starts_with("Time") ||

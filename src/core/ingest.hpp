@@ -153,6 +153,9 @@ struct IngestResult {
 // Reads a whole file into a table. Fatal errors (cannot open, corrupt gzip, --strict) are errors.
 Result<IngestResult> ingest_file(const std::string& path, const IngestOptions& options);
 
+// A file's whole text, a gzip file's decompressed (as every reader here reads it).
+Result<std::string> read_text(const std::string& path);
+
 // Streams a file batch by batch into sink, keeping only what the sink keeps. The schema used is
 // stored in *schema_out before the first batch.
 Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& options, Schema* schema_out,

@@ -145,8 +145,17 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
       return s;
     case Type::Integer:
     case Type::Long:
-      if (v.is_number_integer()) s.i = v.get<std::int64_t>();
-      else if (v.is_number_float()) {
+      if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+        return std::nullopt;  // beyond a long ("out of range of long"): malformed
+      } else if (v.is_number_integer()) {
+        s.i = v.get<std::int64_t>();
+        // integer, short, byte: their own range ("Value [..] is out of range for an integer")
+        const elastic::FieldType narrow = mtype == "integer" ? elastic::FieldType::Integer
+                                          : mtype == "short" ? elastic::FieldType::Short
+                                          : mtype == "byte"  ? elastic::FieldType::Byte
+                                                             : elastic::FieldType::Long;
+        if (narrow != elastic::FieldType::Long && !elastic::fits_integral(static_cast<double>(s.i), narrow)) return std::nullopt;
+      } else if (v.is_number_float()) {
         const auto l = long_of(v.get<double>());
         if (!l) return std::nullopt;
         s.i = *l;
@@ -527,11 +536,9 @@ Result<std::size_t> Catalog::add_index_file(const std::string& name, const std::
 }
 
 Result<Index> load_streamed(const Index& lazy, bool with_sources, const std::vector<std::string>* wanted) {
-  std::ifstream in(lazy.file, std::ios::binary);
-  if (!in) return Error("cannot read " + lazy.file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  auto read = read_text(lazy.file);  // (a gzip file decompressed, as the streamed reader reads it)
+  if (!read) return Error("cannot read " + lazy.file + ": " + read.error().message);
+  std::string text = std::move(*read);
   std::size_t first = text.find_first_not_of(" \t\r\n");
   Catalog one;
   one.set_keep_sources(with_sources);
@@ -625,7 +632,9 @@ bool append_plain_cell(const FieldSpec& f, const std::vector<DynRef>& vals, std:
     }
     out.emplace_back(1);
     out.back().front().s.assign(s.data(), s.size());
-  } else if (k == DynKind::Int && (f.type == Type::Long || f.type == Type::Integer)) {
+  } else if (k == DynKind::Int && (f.type == Type::Long || (f.type == Type::Integer && f.mtype == "integer" &&
+                                                           one->as_int() >= INT32_MIN && one->as_int() <= INT32_MAX))) {
+    // (short and byte, and an integer out of its range: to_cell, which counts malformed values)
     out.emplace_back(1);
     out.back().front().i = one->as_int();
   } else {

@@ -52,4 +52,23 @@ for f in big.ndjson big.ndjson.gz big.json; do
   [[ $out == "2857,59996" ]] || fail "$f: counts and _id: $out"
   grep -q "2 value(s) of event.duration cannot be read as long (the first at line $line: \"late\")" "$tmp/err" || fail "$f: note: $(cat "$tmp/err")"
 done
+# Integers beyond their field's range are malformed too: a long of 12345678901234567890 (beyond
+# 2^63 - 1: Jackson's "out of range of long", ignore_malformed leaves the field out) and an integer
+# of 3000000000 or a short of 40000 ("Value [..] is out of range for an integer"/"a short":
+# Elasticsearch's NumberFieldMapper). rulelab read the long wrapped to -6101065172474983726 and the
+# streamed integer as given. Read as missing, with the note; the bounds themselves are values.
+cat >"$tmp/range.json" <<'JSON'
+{"mappings":{"properties":{"i":{"type":"integer"},"s":{"type":"short"},"l":{"type":"long"}}}}
+JSON
+printf '%s\n' '{"big":12345678901234567890,"i":3000000000,"s":40000,"l":-9223372036854775808}' \
+  '{"big":1,"i":2147483647,"s":32767,"l":9223372036854775807}' >"$tmp/range.ndjson"
+gzip -kf "$tmp/range.ndjson"
+for f in range.ndjson range.ndjson.gz; do
+  for mode in "" --no-pushdown; do
+    out=$("$RULELAB" query --dialect esql 'FROM idx | KEEP big, i, s, l' --data "idx=$tmp/$f" --mapping "idx=$tmp/range.json" --format csv $mode 2>"$tmp/err")
+    [[ $out == $'null,null,null,-9223372036854775808\n1,2147483647,32767,9223372036854775807' ]] || fail "range $f $mode: $out"
+    grep -q "1 value(s) of big cannot be read as long (the first at line 1: 12345678901234567890)" "$tmp/err" || fail "range $f $mode: note: $(cat "$tmp/err")"
+    grep -q "1 value(s) of s cannot be read as short" "$tmp/err" || fail "range $f $mode: short note: $(cat "$tmp/err")"
+  done
+done
 echo "ok"
