@@ -46,12 +46,17 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
     std::istringstream in(std::move(*text));
     std::string line;
     std::size_t no = 0, ordinal = 0;
+    esql::DocumentChecker checker;
     while (std::getline(in, line)) {
       if (++no == found->line) {
+        std::string why;
+        if (!checker.indexable(line, &why))
+          return fail(ExplainStatus::Refused, found->file + ":" + std::to_string(found->line) +
+                                                  ": not a document Elasticsearch indexes, so no query reads it (" + why + ")");
         origin = static_cast<std::int64_t>(k) << 32 | static_cast<std::int64_t>(ordinal);
         break;
       }
-      if (line.find_first_not_of(" \t\r") != std::string::npos) ++ordinal;
+      if (line.find_first_not_of(" \t\r\v\f") != std::string::npos && checker.indexable(line)) ++ordinal;  // (as add_index numbers them)
     }
   }
   if (!origin) return fail(ExplainStatus::Refused, found->file + ":" + std::to_string(found->line) + ": not a document of index " + found->table);

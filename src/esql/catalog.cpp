@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/ingest.hpp"
+#include "core/json_encode.hpp"
 #include "esql/engine.hpp"
 #include "esql/source.hpp"
 #include "elastic/analyzer.hpp"
@@ -960,6 +961,23 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
   return st;
 }
 
+struct DocumentChecker::Parser {
+  simdjson::dom::parser parser;
+};
+DocumentChecker::DocumentChecker() : parser_(std::make_unique<Parser>()) {}
+DocumentChecker::~DocumentChecker() = default;
+
+bool DocumentChecker::indexable(std::string_view line, std::string* reason) {
+  simdjson::dom::element e;
+  std::string why;
+  if (auto err = parser_->parser.parse(line.data(), line.size(), true).get(e)) why = std::string("invalid JSON: ") + simdjson::error_message(err);
+  else if (!e.is_object()) why = "not a JSON object";
+  else if (auto dup = find_duplicate_key(e)) why = "duplicate field \"" + *dup + "\" (Elasticsearch rejects such a document: json_parse_exception)";
+  if (why.empty()) return true;
+  if (reason) *reason = std::move(why);
+  return false;
+}
+
 Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view ndjson, const std::string& file,
                                        const elastic::FieldTypes& types, const std::vector<std::string>* wanted) {
   Index idx;
@@ -967,10 +985,13 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   idx.file = file;
   idx.types = std::make_shared<const elastic::FieldTypes>(types);
   JsonParser source_parser;
-  // Fields the documents hold that the mapping does not name: typed by ECS when the caller's
-  // field types include it, else by Elasticsearch's dynamic mapping.
-  std::map<std::string, std::string> seen;
+  // The documents: each non-blank line that Elasticsearch would index. A line that is not a JSON
+  // object, or one with a key written twice (Elasticsearch's strict duplicate detection:
+  // json_parse_exception), is never indexed, so no query reads it: it is counted and named in a
+  // note, as the kuery and EQL readers count the records they cannot read.
+  std::vector<std::pair<std::size_t, std::string_view>> docs;  // line number, text
   {
+    DocumentChecker checker;
     std::size_t ln = 0, st = 0;
     while (st < ndjson.size()) {
       std::size_t nl = ndjson.find('\n', st);
@@ -978,11 +999,25 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
       st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
       ++ln;
       if (line.find_first_not_of(" \t\r\v\f") == std::string_view::npos) continue;  // (blank, as the scan layer's)
-      nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
-      if (doc.is_discarded() || !doc.is_object())
-        return Error("not a JSON object (one document a line expected)", file, ln, 1, std::string(line));
-      leaf_paths(doc, "", seen);
+      std::string reason;
+      if (!checker.indexable(line, &reason)) {
+        if (idx.unreadable++ == 0) {
+          idx.first_unreadable_line = ln;
+          idx.first_unreadable_reason = std::move(reason);
+        }
+        continue;
+      }
+      docs.emplace_back(ln, line);
     }
+  }
+  // Fields the documents hold that the mapping does not name: typed by ECS when the caller's
+  // field types include it, else by Elasticsearch's dynamic mapping.
+  std::map<std::string, std::string> seen;
+  for (const auto& [ln, line] : docs) {
+    nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object())  // (simdjson read it: nlohmann reads the same)
+      return Error("not a JSON object (one document a line expected)", file, ln, 1, std::string(line));
+    leaf_paths(doc, "", seen);
   }
   auto specs = field_specs(types, seen, wanted);
   // A constant_keyword with no mapped value: the first string value indexed (in file order) is
@@ -991,11 +1026,8 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   // based on the value contained in the first indexed document").
   for (auto& f : specs) {
     if (f.mtype != "constant_keyword" || f.constant) continue;
-    for (std::size_t st = 0; st < ndjson.size() && !f.constant;) {
-      std::size_t nl = ndjson.find('\n', st);
-      std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
-      st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
-      nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
+    for (std::size_t d = 0; d < docs.size() && !f.constant; ++d) {
+      nlohmann::json doc = nlohmann::json::parse(docs[d].second, nullptr, false);
       if (doc.is_discarded()) continue;
       std::vector<const nlohmann::json*> vals;
       collect(doc, f.source_path, vals);
@@ -1005,13 +1037,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
   }
   for (const auto& f : specs) idx.data.columns.push_back(Column{f.name, f.type, {}});
   std::vector<MalformedField> bad(specs.size());
-  std::size_t line_no = 0, start = 0;
-  while (start < ndjson.size()) {
-    std::size_t nl = ndjson.find('\n', start);
-    std::string_view line = ndjson.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
-    start = nl == std::string_view::npos ? ndjson.size() : nl + 1;
-    ++line_no;
-    if (line.find_first_not_of(" \t\r\v\f") == std::string_view::npos) continue;
+  for (const auto& [line_no, line] : docs) {
     nlohmann::json doc = nlohmann::json::parse(line, nullptr, false);
     if (doc.is_discarded() || !doc.is_object())
       return Error("not a JSON object (one document a line expected)", file, line_no, 1, std::string(line));

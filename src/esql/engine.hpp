@@ -49,6 +49,22 @@ struct MalformedField {
   std::optional<std::string> index_value{};
 };
 
+// Whether a non-blank NDJSON line is a document Elasticsearch would index: valid JSON, an object,
+// no key written twice in one object (strict duplicate detection: json_parse_exception). The
+// whole load (Catalog::add_index) leaves the others out; explain numbers documents the same way.
+class DocumentChecker {
+ public:
+  DocumentChecker();
+  ~DocumentChecker();
+  DocumentChecker(const DocumentChecker&) = delete;
+  DocumentChecker& operator=(const DocumentChecker&) = delete;
+  bool indexable(std::string_view line, std::string* reason = nullptr);
+
+ private:
+  struct Parser;
+  std::unique_ptr<Parser> parser_;
+};
+
 struct Index {
   std::string name;
   std::string file;                  // where the documents came from
@@ -65,6 +81,11 @@ struct Index {
   bool streamed() const { return stream_types != nullptr; }
   // Per field name: the values the whole load (add_index) could not convert.
   std::map<std::string, MalformedField> malformed;
+  // Lines the whole load could not read as a document Elasticsearch indexes (invalid JSON, not
+  // an object, a key written twice): left out, counted, the first named.
+  std::size_t unreadable = 0;
+  std::size_t first_unreadable_line = 0;
+  std::string first_unreadable_reason;
   // Documents a request filter leaves out before the query sees them (a Kibana rule's exception
   // items, sent as the ES|QL request's `filter`), by their position among the file's documents
   // (the row ordinal of origin): FROM does not read them.

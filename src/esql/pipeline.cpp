@@ -1062,6 +1062,11 @@ Page source_page(const Command& c, const std::vector<const Index*>& all, const R
   std::vector<std::size_t> chosen_no;
   choose_indices(c, all, chosen, chosen_no);
   for (const Index* idx : chosen)
+    if (idx->unreadable)
+      notes.push_back("index " + idx->name + " (" + idx->file + "): " + std::to_string(idx->unreadable) +
+                      " line(s) are not a document Elasticsearch indexes and are left out (the first at line " +
+                      std::to_string(idx->first_unreadable_line) + ": " + idx->first_unreadable_reason + ")");
+  for (const Index* idx : chosen)
     for (const auto& [field, m] : idx->malformed) {
       std::optional<elastic::ResolvedField> rf = idx->types ? idx->types->lookup(field) : std::nullopt;
       const int col = idx->data.find(field);

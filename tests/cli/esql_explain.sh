@@ -18,6 +18,19 @@ j=$("$RULELAB" explain "$FIN7" --data "$TLS=$R/samples/fin7-four-letter-top.ndjs
 [[ $(jq -c '[.language, .led_to_alert, .aggregating, .result_rows, .alerts]' <<<"$j") == '["esql",true,false,[1],[1]]' ]] || fail "fin7 alert: $j"
 [[ $(jq -c '[.steps[] | .rows_after]' <<<"$j") == '[1,1,1,1,1]' ]] || fail "fin7 steps: $j"
 
+# Lines Elasticsearch would not index come before the document: the event is still followed (the
+# documents are numbered as the load numbers them, without those lines), and a selected line
+# that is not a document is refused.
+tmpd=$(mktemp -d)
+{ cat "$R/samples/fin7-zoom.ndjson"; echo '{"@timestamp":'; echo '{"a":1,"a":2}'; cat "$R/samples/fin7-four-letter-top.ndjson"; } >"$tmpd/lines.ndjson"
+j=$("$RULELAB" explain "$FIN7" --data "$TLS=$tmpd/lines.ndjson" --now $NOW --event 4 --format json)
+[[ $(jq -c '[.led_to_alert, .result_rows, .alerts]' <<<"$j") == '[true,[1],[1]]' ]] || fail "after unreadable lines: $j"
+set +e
+out=$("$RULELAB" explain "$FIN7" --data "$TLS=$tmpd/lines.ndjson" --now $NOW --event 3 2>&1)
+set -e
+grep -q 'lines.ndjson has no record on line 3' <<<"$out" || fail "an unreadable line selected: $out"
+rm -rf "$tmpd"
+
 # zoom.us: the third WHERE drops it; its one condition is false, with the value it read.
 j=$("$RULELAB" explain "$FIN7" --data "$TLS=$R/samples/fin7-zoom.ndjson" --now $NOW --event 1 --format json)
 [[ $(jq -c '[.led_to_alert, (.steps | map(.rows_after)), .steps[3].command]' <<<"$j") == '[false,[1,1,1,0,0],4]' ]] || fail "zoom steps: $j"
