@@ -38,6 +38,7 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
   // The event as a source row: its index (the data name) and its ordinal among the file's
   // documents (the non-blank lines before it), as the engine numbers the rows it reads.
   std::optional<std::int64_t> origin;
+  std::optional<DateTime> event_time;  // as the rule's window reads it (its field, its fallback)
   const auto& indices = prepared->catalog.indices();
   for (std::size_t k = 0; k < indices.size() && !origin; ++k) {
     if (indices[k].name != found->table || indices[k].file != found->file) continue;
@@ -54,6 +55,13 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
           return fail(ExplainStatus::Refused, found->file + ":" + std::to_string(found->line) +
                                                   ": not a document Elasticsearch indexes, so no query reads it (" + why + ")");
         origin = static_cast<std::int64_t>(k) << 32 | static_cast<std::int64_t>(ordinal);
+        if (rule_window) {
+          std::string bytes;
+          JsonParser parser;
+          std::string_view text(line);
+          if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+          if (!parser.parse(text, bytes)) event_time = kuery::event_time(DynRef(bytes), *rule_window);
+        }
         break;
       }
       if (line.find_first_not_of(" \t\r\v\f") != std::string::npos && checker.indexable(line)) ++ordinal;  // (as add_index numbers them)
@@ -74,7 +82,7 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
     opts.window_fallback = w->fallback && w->timestamp_field != "@timestamp" ? "@timestamp" : "";
     x.window_fallback = opts.window_fallback;
     x.window = std::pair{w->from, w->to};
-    x.in_window = found->time && *found->time >= w->from && *found->time <= w->to;
+    x.in_window = event_time && *event_time >= w->from && *event_time <= w->to;
   }
   opts.trace = *origin;
   opts.completions = prepared->completions;
@@ -180,7 +188,8 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
   j["language"] = "esql";
   j["now"] = format_datetime(now);
   j["event"] = {{"file", found->file}, {"line", found->line}, {"index", found->table},
-                {"time", found->time ? nlohmann::ordered_json(format_datetime(*found->time)) : nlohmann::ordered_json(nullptr)}};
+                {"time", (rule_window ? event_time : found->time) ? nlohmann::ordered_json(format_datetime(rule_window ? *event_time : *found->time))
+                                                                  : nlohmann::ordered_json(nullptr)}};
   if (x.window)
     j["window"] = {{"from", format_datetime(x.window->first)}, {"to", format_datetime(x.window->second)}, {"field", x.window_field},
                    {"fallback", x.window_fallback.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(x.window_fallback)},

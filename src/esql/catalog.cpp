@@ -145,17 +145,17 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
       else return std::nullopt;
       return s;
     case Type::Integer:
-    case Type::Long:
+    case Type::Long: {
+      // integer, short, byte: their own range ("Value [..] is out of range for an integer"),
+      // whether the value is written as an integer, a real or a string
+      const elastic::FieldType narrow = mtype == "integer" ? elastic::FieldType::Integer
+                                        : mtype == "short" ? elastic::FieldType::Short
+                                        : mtype == "byte"  ? elastic::FieldType::Byte
+                                                           : elastic::FieldType::Long;
       if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
         return std::nullopt;  // beyond a long ("out of range of long"): malformed
       } else if (v.is_number_integer()) {
         s.i = v.get<std::int64_t>();
-        // integer, short, byte: their own range ("Value [..] is out of range for an integer")
-        const elastic::FieldType narrow = mtype == "integer" ? elastic::FieldType::Integer
-                                          : mtype == "short" ? elastic::FieldType::Short
-                                          : mtype == "byte"  ? elastic::FieldType::Byte
-                                                             : elastic::FieldType::Long;
-        if (narrow != elastic::FieldType::Long && !elastic::fits_integral(static_cast<double>(s.i), narrow)) return std::nullopt;
       } else if (v.is_number_float()) {
         const auto l = long_of(v.get<double>());
         if (!l) return std::nullopt;
@@ -169,7 +169,9 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
         if (!l) return std::nullopt;
         s.i = *l;
       } else return std::nullopt;
+      if (narrow != elastic::FieldType::Long && !elastic::fits_integral(static_cast<double>(s.i), narrow)) return std::nullopt;
       return s;
+    }
     case Type::UnsignedLong:
       if (v.is_number_unsigned()) s.u = v.get<std::uint64_t>();
       else if (v.is_number_integer() && v.get<std::int64_t>() >= 0) s.u = static_cast<std::uint64_t>(v.get<std::int64_t>());
@@ -435,18 +437,6 @@ Cell to_cell(const FieldSpec& f, const std::vector<const nlohmann::json*>& vals,
       continue;
     }
     ++nth;
-    if (f.mtype == "integer" || f.mtype == "long" || f.mtype == "short" || f.mtype == "byte") {
-      if (v->is_number_float()) {
-        if (const auto l = long_of(v->get<double>())) {
-          Scalar s;
-          s.i = *l;
-          cell.push_back(s);
-        } else {
-          refused(*v);
-        }
-        continue;
-      }
-    }
     if (f.mtype == "scaled_float" && v->is_number()) {
       Scalar s;
       s.d = std::round(v->get<double>() * 100) / 100;
@@ -968,10 +958,19 @@ DocumentChecker::DocumentChecker() : parser_(std::make_unique<Parser>()) {}
 DocumentChecker::~DocumentChecker() = default;
 
 bool DocumentChecker::indexable(std::string_view line, std::string* reason) {
+  if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // (a file's byte order mark)
   simdjson::dom::element e;
   std::string why;
-  if (auto err = parser_->parser.parse(line.data(), line.size(), true).get(e)) why = std::string("invalid JSON: ") + simdjson::error_message(err);
-  else if (!e.is_object()) why = "not a JSON object";
+  if (auto err = parser_->parser.parse(line.data(), line.size(), true).get(e)) {
+    // An integer beyond 64 bits is valid JSON that Elasticsearch (Jackson) reads; simdjson does
+    // not. Such a line is taken when its JSON is an object (its keys then go unchecked for
+    // duplicates).
+    if (err == simdjson::NUMBER_ERROR) {
+      const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.is_object()) return true;
+    }
+    why = std::string("invalid JSON: ") + simdjson::error_message(err);
+  } else if (!e.is_object()) why = "not a JSON object";
   else if (auto dup = find_duplicate_key(e)) why = "duplicate field \"" + *dup + "\" (Elasticsearch rejects such a document: json_parse_exception)";
   if (why.empty()) return true;
   if (reason) *reason = std::move(why);
@@ -998,6 +997,7 @@ Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view
       std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
       st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
       ++ln;
+      if (ln == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // (the byte order mark, as the scan layer skips it)
       if (line.find_first_not_of(" \t\r\v\f") == std::string_view::npos) continue;  // (blank, as the scan layer's)
       std::string reason;
       if (!checker.indexable(line, &reason)) {

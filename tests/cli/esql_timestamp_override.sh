@@ -54,6 +54,10 @@ check "explain: the window's field" 'by event.ingested (else @timestamp)' "$out"
 check "explain: outside by event.ingested" 'its event.ingested is not in [' "$out"
 out=$("$RULELAB" explain "$tmp/override.toml" --data "logs-test-default=$tmp/docs.ndjson" --event 2 --now 2026-09-03T14:10:00Z 2>&1)
 check "explain: inside by event.ingested" 'result: alert: the event is result row(s) 1' "$out"
+# explain with the fallback disabled: the document without event.ingested has no time in the window
+out=$("$RULELAB" explain "$tmp/nofallback.toml" --data "logs-test-default=$tmp/docs.ndjson" --event 3 --now 2026-09-03T14:10:00Z 2>&1)
+check "explain, fallback disabled: no time" "by event.ingested; the event's time none is OUTSIDE" "$out"
+check "explain, fallback disabled: the verdict" 'its event.ingested is not in [' "$out"
 # the streamed STATS path applies the same window
 cat >"$tmp/stats.toml" <<'TOML'
 [rule]
