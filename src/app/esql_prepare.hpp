@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "esql/engine.hpp"
 #include "esql/parser.hpp"
+#include "kuery/runner.hpp"
 
 #include <optional>
 #include <set>
@@ -26,6 +27,11 @@ struct EsqlException {
   std::string label;                      // item_id (name)
   std::vector<std::vector<bool>> docs;    // per catalog index, per document
 };
+
+// The rule's window as the ES|QL request's range filter (Kibana's ES|QL executor:
+// buildEsqlSearchRequest -> buildTimeRangeFilter over the primary and secondary timestamps):
+// RunOptions::window on timestamp_override, else @timestamp, with the @timestamp fallback.
+void apply_rule_window(const kuery::RuleWindow& w, esql::RunOptions& opts);
 
 struct EsqlPrepared {
   esql::Query query;

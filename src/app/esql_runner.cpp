@@ -74,12 +74,7 @@ class EsqlRunner : public Runner {
           out.notes.push_back("COMPLETION (endpoint " + c.field + ") is answered from " + list + ", not by an LLM");
         }
     if (auto w = kuery::rule_window(rule, now)) {
-      // On timestamp_override (else @timestamp), with @timestamp for documents without it unless
-      // the rule disables the fallback (Kibana's ES|QL executor: buildEsqlSearchRequest's
-      // buildTimeRangeFilter over primaryTimestamp and secondaryTimestamp, as for the other types).
-      opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
-      opts.window_field = w->timestamp_field;
-      opts.window_fallback = w->fallback && w->timestamp_field != "@timestamp" ? "@timestamp" : "";
+      apply_rule_window(*w, opts);
       out.window = elastic_window(w->from, w->to, w->timestamp_field);
     }
     for (const auto& n : mapping_notes_) out.notes.push_back(n);
@@ -382,6 +377,12 @@ std::vector<std::string> inject_metadata_id(esql::Query& q) {
   notes.push_back("Kibana (9.4 and later) runs this non-aggregating query with " + what +
                   ", so that its alerts are told apart by document (_id) within and across runs");
   return notes;
+}
+
+void apply_rule_window(const kuery::RuleWindow& w, esql::RunOptions& opts) {
+  opts.window = std::pair{w.from.ticks / 10000, w.to.ticks / 10000};
+  opts.window_field = w.timestamp_field;
+  opts.window_fallback = w.fallback_field();
 }
 
 Result<EsqlPrepared> prepare_esql(const LoadedRule& rule, const DataOptions& data) {

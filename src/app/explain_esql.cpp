@@ -49,7 +49,8 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
     std::size_t no = 0, ordinal = 0;
     esql::DocumentChecker checker;
     while (std::getline(in, line)) {
-      if (++no == found->line) {
+      if (++no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // (the file's byte order mark, as the load skips it)
+      if (no == found->line) {
         std::string why;
         if (!checker.indexable(line, &why))
           return fail(ExplainStatus::Refused, found->file + ":" + std::to_string(found->line) +
@@ -58,9 +59,7 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
         if (rule_window) {
           std::string bytes;
           JsonParser parser;
-          std::string_view text(line);
-          if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-          if (!parser.parse(text, bytes)) event_time = kuery::event_time(DynRef(bytes), *rule_window);
+          if (!parser.parse(line, bytes)) event_time = kuery::event_time(DynRef(bytes), *rule_window);
         }
         break;
       }
@@ -77,9 +76,7 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
   opts.now_ms = now.ticks / 10000;
   opts.where = prepared->where;
   if (const auto& w = rule_window) {
-    opts.window = std::pair{w->from.ticks / 10000, w->to.ticks / 10000};
-    opts.window_field = w->timestamp_field;  // (as the run: esql_runner.cpp)
-    opts.window_fallback = w->fallback && w->timestamp_field != "@timestamp" ? "@timestamp" : "";
+    apply_rule_window(*w, opts);  // (as the run)
     x.window_fallback = opts.window_fallback;
     x.window = std::pair{w->from, w->to};
     x.in_window = event_time && *event_time >= w->from && *event_time <= w->to;

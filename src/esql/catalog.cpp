@@ -148,10 +148,8 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
     case Type::Long: {
       // integer, short, byte: their own range ("Value [..] is out of range for an integer"),
       // whether the value is written as an integer, a real or a string
-      const elastic::FieldType narrow = mtype == "integer" ? elastic::FieldType::Integer
-                                        : mtype == "short" ? elastic::FieldType::Short
-                                        : mtype == "byte"  ? elastic::FieldType::Byte
-                                                           : elastic::FieldType::Long;
+      const elastic::FieldType mt = elastic::field_type_from_name(mtype);
+      const bool narrow = mt == elastic::FieldType::Integer || mt == elastic::FieldType::Short || mt == elastic::FieldType::Byte;
       if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
         return std::nullopt;  // beyond a long ("out of range of long"): malformed
       } else if (v.is_number_integer()) {
@@ -169,7 +167,7 @@ std::optional<Scalar> convert(const nlohmann::json& v, Type t, const std::string
         if (!l) return std::nullopt;
         s.i = *l;
       } else return std::nullopt;
-      if (narrow != elastic::FieldType::Long && !elastic::fits_integral(static_cast<double>(s.i), narrow)) return std::nullopt;
+      if (narrow && !elastic::fits_integral(static_cast<double>(s.i), mt)) return std::nullopt;
       return s;
     }
     case Type::UnsignedLong:
@@ -958,7 +956,6 @@ DocumentChecker::DocumentChecker() : parser_(std::make_unique<Parser>()) {}
 DocumentChecker::~DocumentChecker() = default;
 
 bool DocumentChecker::indexable(std::string_view line, std::string* reason) {
-  if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // (a file's byte order mark)
   simdjson::dom::element e;
   std::string why;
   if (auto err = parser_->parser.parse(line.data(), line.size(), true).get(e)) {

@@ -49,8 +49,9 @@ struct MalformedField {
   std::optional<std::string> index_value{};
 };
 
-// Whether a non-blank NDJSON line is a document Elasticsearch would index: valid JSON, an object,
-// no key written twice in one object (strict duplicate detection: json_parse_exception). The
+// Whether a non-blank NDJSON line (the file's byte order mark removed) is a document Elasticsearch
+// would index: valid JSON, an object, no key written twice in one object (strict duplicate
+// detection: json_parse_exception). The
 // whole load (Catalog::add_index) leaves the others out; explain numbers documents the same way.
 class DocumentChecker {
  public:

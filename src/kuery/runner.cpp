@@ -115,6 +115,24 @@ void malformed_notes(const Node& root, const IndexFields& fields, const std::str
   }
 }
 
+// Narrows `sel` (rows of `docs`) to the rows `q` matches. With `verdicts`, a row whose document the
+// read filter judged matched by this very query (matched(row): DocRef::matched, see
+// IndexDocs::matched_query) keeps that verdict, and only the other rows are evaluated. `taken`:
+// scratch.
+template <class Matched>
+void select_query(const CompiledQuery& q, std::span<const DynRef> docs, bool verdicts, Matched&& matched, SelectionVector& sel,
+                  SelectionVector& taken) {
+  taken.clear();
+  if (verdicts)
+    selection_keep_if(sel, [&](std::uint32_t r) {
+      if (!matched(r)) return true;
+      taken.push_back(r);
+      return false;
+    });
+  if (!sel.empty()) q.select(docs, sel);
+  selection_unite(sel, taken);
+}
+
 std::optional<DateTime> doc_time(DynRef doc, const std::string& field, bool fallback) {
   std::optional<DateTime> t;
   for_each_value_at(doc, field, [&](DynRef v) {
@@ -396,7 +414,7 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
   std::vector<Row> rows;
   std::vector<DynRef> refs;
   std::vector<int> by;
-  SelectionVector sel, open, part, matched;
+  SelectionVector sel, open, part, taken;
   for (std::size_t k = 0; k < selected.size(); ++k) {
     const IndexDocs* ix = selected[k];
     const Compiled& c = per_index[k];
@@ -420,13 +438,8 @@ ElasticRunResult run_elastic_rule(const ElasticRule& rule, std::string_view text
         rows.push_back({&d, *t, in_window});
         refs.push_back(d.source);
       }
-      // A document the read filter judged matched by this very query keeps that verdict
-      // (IndexDocs::matched_query); the query is evaluated over the others.
-      sel.clear();
-      matched.clear();
-      for (std::size_t r = 0; r < rows.size(); ++r) (verdicts && rows[r].doc->matched ? matched : sel).push_back(static_cast<std::uint32_t>(r));
-      c.query->select(refs, sel);
-      selection_unite(sel, matched);
+      sel = selection_all(rows.size());
+      select_query(*c.query, refs, verdicts, [&](std::uint32_t r) { return rows[r].doc->matched; }, sel, taken);
       select_filters(c.filters, refs, sel);
       by.assign(rows.size(), -1);
       open = sel;
@@ -587,25 +600,15 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     const bool verdicts = !ix.matched_query.empty() && ix.matched_query == text;
     parallel_shares(n, share_count(n, 4096), [&](std::size_t b, std::size_t e, unsigned) {
       std::vector<DynRef> batch;
-      std::vector<std::size_t> at_doc;
-      SelectionVector sel;
+      SelectionVector sel, taken;
       for (std::size_t at = b; at < e && !expired.load(std::memory_order_relaxed); at += kBatchRows) {
         if (deadline.expired()) expired = true;
         const std::size_t k = std::min(kBatchRows, e - at);
         batch.clear();
-        at_doc.clear();
-        for (std::size_t i = at; i < at + k; ++i) {
-          if (verdicts && ix.docs[i].matched) {
-            hit[i] = 1;
-            continue;
-          }
-          batch.push_back(ix.docs[i].source);
-          at_doc.push_back(i);
-        }
-        if (batch.empty()) continue;
-        sel = selection_all(batch.size());
-        q.select(batch, sel);  // clause by clause over the batch
-        for (const std::uint32_t r : sel) hit[at_doc[r]] = 1;
+        for (std::size_t i = at; i < at + k; ++i) batch.push_back(ix.docs[i].source);
+        sel = selection_all(k);
+        select_query(q, batch, verdicts, [&](std::uint32_t r) { return ix.docs[at + r].matched; }, sel, taken);  // clause by clause
+        for (const std::uint32_t r : sel) hit[at + r] = 1;
       }
     });
     if (expired) {

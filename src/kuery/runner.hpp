@@ -90,6 +90,9 @@ struct RuleWindow {
   DateTime from{}, to{};
   std::string timestamp_field;  // timestamp_override or @timestamp
   bool fallback = true;         // documents without timestamp_override use @timestamp
+  // The field a document without timestamp_field is judged by (Kibana's secondaryTimestamp):
+  // @timestamp, unless the rule disables the fallback or has no override; empty: none.
+  std::string fallback_field() const { return fallback && timestamp_field != "@timestamp" ? "@timestamp" : ""; }
 };
 std::optional<RuleWindow> rule_window(const elastic::ElasticRule& rule, DateTime now);
 // The time of an event for the window (ms precision), per RuleWindow's field and fallback.
