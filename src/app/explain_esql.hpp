@@ -41,8 +41,9 @@ struct EsqlExplanation {
   bool led_to_alert = false;
   std::string verdict;
 
-  // `rulelab explain --format json`: rule, language, now, event {file, line, index, time}, window
-  // {from, to, contains_event}, aggregating, steps [{command, text, rows_before, rows_after, note,
+  // `rulelab explain --format json`: rule, language, now, event {file, line, index, time (by the
+  // window's field, else its fallback)}, window {from, to, field, fallback (null: none),
+  // contains_event}, aggregating, steps [{command, text, rows_before, rows_after, note,
   // conditions [{condition, value, columns {name: value}}]}], result_rows, alerts, led_to_alert, verdict.
   nlohmann::ordered_json document = nlohmann::ordered_json::object();
 };
