@@ -330,9 +330,12 @@ std::string iso_nanos(std::int64_t nanos) {
 }
 
 std::string event_timestamp_text(const eql::Doc& d, const std::string& field) {
-  auto vals = values_at(d.source, field);
-  if (vals.empty()) return "";
-  return vals[0].is_string() ? std::string(vals[0].as_string()) : to_json(vals[0]);
+  std::string text;
+  any_value_at(d.source, field, [&](DynRef v) {
+    text = v.is_string() ? std::string(v.as_string()) : to_json(v);
+    return true;
+  });
+  return text;
 }
 
 // Rows of the result as JSON values.

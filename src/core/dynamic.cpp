@@ -155,14 +155,17 @@ void write_json_upto(DynRef v, std::string& out, std::size_t limit) {
     case DynKind::Int: out += std::to_string(v.as_int()); break;
     case DynKind::Real: write_real(v.as_real(), out); break;
     case DynKind::String: write_json_string(v.as_string(), out); break;
+    // Past the limit, the rest of a container is not read: its bytes are mostly out of the cache
+    // by the time a result is shown.
     case DynKind::Array: {
       out.push_back('[');
       bool first = true;
-      v.for_each_element([&](DynRef e) {
-        if (out.size() > limit) return;
+      v.any_element([&](DynRef e) {
+        if (out.size() > limit) return true;
         if (!first) out.push_back(',');
         first = false;
         write_json_upto(e, out, limit);
+        return false;
       });
       out.push_back(']');
       break;
@@ -170,13 +173,14 @@ void write_json_upto(DynRef v, std::string& out, std::size_t limit) {
     case DynKind::Object: {
       out.push_back('{');
       bool first = true;
-      v.for_each_member([&](std::string_view k, DynRef e) {
-        if (out.size() > limit) return;
+      v.any_member([&](std::string_view k, DynRef e) {
+        if (out.size() > limit) return true;
         if (!first) out.push_back(',');
         first = false;
         write_json_string(k, out);
         out.push_back(':');
         write_json_upto(e, out, limit);
+        return false;
       });
       out.push_back('}');
       break;

@@ -30,6 +30,11 @@ class DynRef {
   explicit DynRef(std::string_view bytes) : p_(reinterpret_cast<const std::uint8_t*>(bytes.data())) {}
 
   bool valid() const { return p_ != nullptr; }
+  // Asks the CPU to bring the value's first `bytes` into its cache (a loop over values stored
+  // apart calls it for a value a few steps ahead: reading them waits on memory otherwise).
+  void prefetch(std::size_t bytes) const {
+    for (std::size_t i = 0; p_ && i < bytes; i += 64) __builtin_prefetch(p_ + i);
+  }
   DynKind kind() const { return p_ ? static_cast<DynKind>(*p_) : DynKind::Null; }
   bool is_null() const { return kind() == DynKind::Null; }
   bool is_bool() const { return kind() == DynKind::False || kind() == DynKind::True; }
@@ -79,6 +84,34 @@ class DynRef {
       f(key, v);
       q = q + 4 + klen + v.byte_size();
     }
+  }
+
+  // As for_each_element and for_each_member, until f returns true: then true, and the rest of
+  // the container is not read (a value's bytes are only touched when visited).
+  template <class F>  // bool F(DynRef element)
+  bool any_element(F&& f) const {
+    if (!is_array()) return false;
+    const std::uint8_t* q = p_ + 9;
+    for (std::uint32_t i = 0, n = size(); i < n; ++i) {
+      DynRef e(q);
+      if (f(e)) return true;
+      q += e.byte_size();
+    }
+    return false;
+  }
+  template <class F>  // bool F(std::string_view key, DynRef value)
+  bool any_member(F&& f) const {
+    if (!is_object()) return false;
+    const std::uint8_t* q = p_ + 9;
+    for (std::uint32_t i = 0, n = size(); i < n; ++i) {
+      std::uint32_t klen;
+      std::memcpy(&klen, q, 4);
+      std::string_view key(reinterpret_cast<const char*>(q + 4), klen);
+      DynRef v(q + 4 + klen);
+      if (f(key, v)) return true;
+      q = q + 4 + klen + v.byte_size();
+    }
+    return false;
   }
 
   friend bool operator==(DynRef a, DynRef b);

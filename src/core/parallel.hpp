@@ -4,8 +4,10 @@
 #pragma once
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstddef>
 #include <exception>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <thread>
@@ -55,6 +57,99 @@ void write_in_order(std::ostream& out, std::size_t n, std::size_t min_per_share,
   std::vector<std::string> texts(share_count(n, min_per_share));
   parallel_shares(n, static_cast<unsigned>(texts.size()), [&](std::size_t b, std::size_t e, unsigned s) { render(b, e, texts[s]); });
   for (const auto& t : texts) out << t;
+}
+
+// Renders items [0, n) a chunk of `chunk` items at a time and writes the chunks' texts to `out` in
+// order, as write_in_order would one chunk after another. The rendering threads live for the whole
+// output: a thread started for each chunk waits for the other core to wake up (a millisecond or
+// more on a virtual machine), which took as long as the rendering. At most two chunks a thread are
+// held. render(begin, end, text) appends the items' text; an exception it throws is rethrown here
+// (the first chunk's, in order), after what was rendered before it is written.
+template <class Render>
+void write_chunks_in_order(std::ostream& out, std::size_t n, std::size_t chunk, Render&& render) {
+  chunk = std::max<std::size_t>(1, chunk);
+  const std::size_t chunks = (n + chunk - 1) / chunk;
+  const unsigned threads = share_count(n, chunk);
+  if (threads < 2) {
+    std::string text;
+    for (std::size_t c = 0; c < chunks; ++c) {
+      text.clear();
+      render(c * chunk, std::min(n, (c + 1) * chunk), text);
+      out << text;
+    }
+    return;
+  }
+  struct Slot {
+    std::string text;
+    bool done = false;
+    std::exception_ptr error;
+  };
+  const std::size_t window = 2 * static_cast<std::size_t>(threads);
+  std::vector<Slot> slots(window);
+  std::mutex m;
+  std::condition_variable cv;
+  std::size_t next = 0, written = 0;
+  bool stop = false;
+  std::vector<std::string> spare;  // texts written out, their memory kept for the next chunks
+  auto work = [&] {
+    while (true) {
+      std::size_t c = 0;
+      std::string text;
+      {
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [&] { return stop || next >= chunks || next < written + window; });
+        if (stop || next >= chunks) return;
+        c = next++;
+        if (!spare.empty()) {
+          text = std::move(spare.back());
+          spare.pop_back();
+        }
+      }
+      text.clear();
+      std::exception_ptr error;
+      try {
+        render(c * chunk, std::min(n, (c + 1) * chunk), text);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      {
+        std::lock_guard<std::mutex> lock(m);
+        Slot& s = slots[c % window];
+        s.text = std::move(text);
+        s.error = error;
+        s.done = true;
+      }
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+  std::exception_ptr error;
+  std::string text;  // the chunk being written
+  while (written < chunks) {
+    {
+      std::unique_lock<std::mutex> lock(m);
+      if (!text.empty()) spare.push_back(std::move(text));
+      text = std::string();
+      Slot& s = slots[written % window];
+      cv.wait(lock, [&] { return s.done; });
+      if (s.error) {
+        error = s.error;
+        stop = true;
+        break;
+      }
+      text = std::move(s.text);
+      s.text.clear();
+      s.done = false;
+      ++written;
+    }
+    cv.notify_all();
+    out << text;
+  }
+  cv.notify_all();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace rulelab

@@ -35,6 +35,22 @@ void walk(DynRef v, std::string_view rest, const std::function<void(DynRef)>& f,
   });
 }
 
+// walk's visit in the same order, until f returns true (then true).
+bool walk_until(DynRef v, std::string_view rest, const std::function<bool(DynRef)>& f) {
+  if (rest.empty()) {
+    if (v.is_array()) return v.any_element([&](DynRef e) { return walk_until(e, {}, f); });
+    return !v.is_null() && f(v);
+  }
+  if (v.is_array()) return v.any_element([&](DynRef e) { return walk_until(e, rest, f); });
+  if (!v.is_object()) return false;
+  return v.any_member([&](std::string_view key, DynRef child) {
+    if (key.empty() || key[0] != rest[0] || key.size() > rest.size()) return false;
+    if (rest.size() == key.size() && rest == key) return walk_until(child, {}, f);
+    if (rest.size() > key.size() && rest.starts_with(key) && rest[key.size()] == '.') return walk_until(child, rest.substr(key.size() + 1), f);
+    return false;
+  });
+}
+
 void collect(DynRef v, std::string& prefix, std::vector<std::string>& out) {
   if (v.is_object()) {
     v.for_each_member([&](std::string_view key, DynRef child) {
@@ -67,6 +83,8 @@ void for_each_value_at(DynRef doc, std::string_view path, const std::function<vo
 void for_each_value_or_null_at(DynRef doc, std::string_view path, const std::function<void(DynRef)>& f) {
   walk(doc, path, f, true);
 }
+
+bool any_value_at(DynRef doc, std::string_view path, const std::function<bool(DynRef)>& f) { return walk_until(doc, path, f); }
 
 std::vector<DynRef> values_at(DynRef doc, std::string_view path) {
   std::vector<DynRef> out;

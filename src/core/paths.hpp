@@ -17,6 +17,9 @@ void for_each_value_at(DynRef doc, std::string_view path, const std::function<vo
 // The same, JSON nulls included (a field with a `null_value` indexes them as that value).
 void for_each_value_or_null_at(DynRef doc, std::string_view path, const std::function<void(DynRef)>& f);
 std::vector<DynRef> values_at(DynRef doc, std::string_view path);
+// for_each_value_at's values in its order until f returns true (then true); the rest of the
+// document is not read (the first value of a field without touching the document's later bytes).
+bool any_value_at(DynRef doc, std::string_view path, const std::function<bool(DynRef)>& f);
 // True when the path has at least one non-null value (Elasticsearch's "exists").
 bool path_exists(DynRef doc, std::string_view path);
 

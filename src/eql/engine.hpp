@@ -53,6 +53,8 @@ class EventStore {
   std::optional<Error> hydrate(const std::vector<const Doc*>& docs);
   // Gives back the memory of the documents hydrated so far: they are projections again.
   void release();
+  // Whether documents of a lean load are kept as projections (hydrate() reads them whole).
+  bool has_projections() const { return !lean_.empty(); }
   // Adds documents from NDJSON text (tests).
   std::optional<Error> add_ndjson(const std::string& index, std::string_view text);
   void set_mapping(const std::string& index, Mapping m);

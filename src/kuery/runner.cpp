@@ -629,9 +629,11 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     const std::size_t new_hits = res.hits.size() - first_hit;
     parallel_shares(new_hits, share_count(new_hits, 4096), [&](std::size_t b, std::size_t e, unsigned) {
       for (std::size_t i = first_hit + b; i < first_hit + e; ++i) {
+        if (i + 8 < first_hit + e) res.hits[i + 8].doc->source.prefetch(128);
         std::optional<DateTime> t;
-        for_each_value_at(res.hits[i].doc->source, "@timestamp", [&](DynRef v) {
-          if (!t) t = doc_date(v, false);
+        any_value_at(res.hits[i].doc->source, "@timestamp", [&](DynRef v) {
+          t = doc_date(v, false);
+          return t.has_value();
         });
         res.hits[i].time = t;
       }

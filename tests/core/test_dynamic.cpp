@@ -59,6 +59,38 @@ TEST_CASE("values at a path: nested, dotted keys, arrays, and mixtures") {
   CHECK_FALSE(path_exists(parse(R"({"ab":{"c":1}})").ref(), "a.b.c"));
 }
 
+TEST_CASE("the first value at a path: values_at's order, stopping where the caller stops") {
+  for (const char* text : {R"({"a":{"b":{"c":"x"}},"a.b.c":"y"})", R"({"a":[{"b":null},{"b":["x",["y"]]},{"b":"z"}]})",
+                           R"({"a.b":[1,2],"a":{"b":3}})", R"({"a":{"b":null}})", R"({"q":1})"}) {
+    const Dynamic d = parse(text);
+    const std::vector<DynRef> all = values_at(d.ref(), "a.b");
+    // Stopping at each value in turn: the calls are exactly the values before it and it.
+    for (std::size_t stop = 0; stop < all.size(); ++stop) {
+      std::vector<DynRef> seen;
+      CHECK(any_value_at(d.ref(), "a.b", [&](DynRef v) {
+        seen.push_back(v);
+        return seen.size() == stop + 1;
+      }));
+      REQUIRE(seen.size() == stop + 1);
+      for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == all[i]);
+    }
+    std::size_t calls = 0;
+    CHECK_FALSE(any_value_at(d.ref(), "a.b", [&](DynRef) { return ++calls, false; }));
+    CHECK(calls == all.size());
+  }
+}
+
+TEST_CASE("any_member and any_element stop at the first true") {
+  const Dynamic d = parse(R"({"a":1,"b":[1,2,3],"c":3})");
+  std::vector<std::string> keys;
+  CHECK(d.ref().any_member([&](std::string_view k, DynRef) { return keys.emplace_back(k) == "b"; }));
+  CHECK(keys == std::vector<std::string>{"a", "b"});
+  int n = 0;
+  CHECK_FALSE(d.ref().get("b").any_element([&](DynRef) { return ++n, false; }));
+  CHECK(n == 3);
+  CHECK_FALSE(d.ref().get("a").any_member([](std::string_view, DynRef) { return true; }));
+}
+
 TEST_CASE("leaf paths and wildcard field patterns (azure.auditlogs target_resources keyed 0, 1, ...)") {
   Dynamic d = parse(R"({"azure":{"auditlogs":{"properties":{"target_resources":{"0":{"display_name":"guest"},"1":{"display_name":"x"}}}}}})");
   auto paths = leaf_paths(d.ref());
@@ -222,6 +254,14 @@ TEST_CASE("a JSON preview is the JSON text's beginning") {
   CHECK(preview.substr(0, 200) == whole.substr(0, 200));
   const Dynamic small = parse(R"({"a":[1,2,{"b":"c"}]})");
   CHECK(to_json_prefix(small.ref(), 200) == to_json(small.ref()));
+  // Past the limit nothing more is written: the open containers are closed at once.
+  for (std::size_t limit : {0u, 1u, 7u, 30u, 199u, 500u}) {
+    const std::string p = to_json_prefix(d.ref(), limit);
+    const std::size_t body = p.find_last_not_of("]}") + 1;
+    CHECK(body > limit);
+    CHECK(p.substr(0, body) == whole.substr(0, body));
+    CHECK(body < limit + 40);
+  }
 }
 
 // RFC 8259 section 7: a string must escape '"', '\' and the control characters U+0000-U+001F;

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -56,6 +57,45 @@ TEST_CASE("write_in_order: the same text as rendering the items one after anothe
     });
     std::string want;
     for (std::size_t i = 0; i < n; ++i) want += std::to_string(i) + "\n";
+    CHECK(got.str() == want);
+  }
+}
+
+TEST_CASE("write_chunks_in_order: the same text as rendering the chunks one after another, whatever finishes first") {
+  for (std::size_t n : {0u, 1u, 5u, 3000u, 20001u, 100003u}) {
+    for (std::size_t chunk : {1u, 7u, 1000u, 4096u}) {
+      if (n / chunk > 5000) continue;  // (tens of thousands of one-item chunks add nothing)
+      std::ostringstream got;
+      std::vector<int> visits(n, 0);
+      rulelab::write_chunks_in_order(got, n, chunk, [&](std::size_t b, std::size_t e, std::string& text) {
+        CHECK(text.empty());
+        CHECK(b % chunk == 0);
+        CHECK(e - b <= chunk);
+        // Every third chunk finishes late: later chunks are done before it.
+        if ((b / chunk) % 3 == 0 && n / chunk < 50) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        for (std::size_t i = b; i < e; ++i) {
+          ++visits[i];
+          text += std::to_string(i) + "\n";
+        }
+      });
+      std::string want;
+      for (std::size_t i = 0; i < n; ++i) want += std::to_string(i) + "\n";
+      CHECK(got.str() == want);
+      CHECK(std::count(visits.begin(), visits.end(), 1) == static_cast<std::ptrdiff_t>(n));
+    }
+  }
+}
+
+TEST_CASE("write_chunks_in_order: the first failing chunk's exception, after the chunks before it") {
+  for (std::size_t fail : {0u, 3u, 40u}) {
+    std::ostringstream got;
+    auto render = [&](std::size_t b, std::size_t e, std::string& text) {
+      if (b / 1000 >= fail) throw std::runtime_error("chunk " + std::to_string(b / 1000));
+      for (std::size_t i = b; i < e; ++i) text += std::to_string(i) + "\n";
+    };
+    CHECK_THROWS_WITH(rulelab::write_chunks_in_order(got, 50000, 1000, render), ("chunk " + std::to_string(fail)).c_str());
+    std::string want;
+    for (std::size_t i = 0; i < fail * 1000; ++i) want += std::to_string(i) + "\n";
     CHECK(got.str() == want);
   }
 }

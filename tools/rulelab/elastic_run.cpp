@@ -82,19 +82,17 @@ int query_kuery(const QueryArgs& a) {
     for (const auto& h : r.hits) std::cout << to_json(h.doc->source) << "\n";
   } else {
     std::cout << r.docs_matched << " of " << r.docs_total << " document(s) match" << (r.capped ? " (showing --size)" : "") << "\n";
-    // The hits' lines are rendered on every core, a share each, and written in order, 8,192 at a
-    // time (what is held in memory stays small).
-    constexpr std::size_t kChunk = 8192;
-    for (std::size_t first = 0; first < r.hits.size(); first += kChunk) {
-      write_in_order(std::cout, std::min(kChunk, r.hits.size() - first), 2048, [&](std::size_t b, std::size_t e, std::string& out) {
-        for (std::size_t i = first + b; i < first + e; ++i) {
-          const auto& h = r.hits[i];
-          std::string s = to_json_prefix(h.doc->source, 200);
-          if (s.size() > 200) s = s.substr(0, 197) + "...";
-          out.append(h.index).append("  ").append(h.doc->file).append(":").append(std::to_string(h.doc->line)).append("  ").append(s).push_back('\n');
-        }
-      });
-    }
+    // The hits' lines are rendered on every core, 4,096 at a time, and written in order (what is
+    // held in memory stays small).
+    write_chunks_in_order(std::cout, r.hits.size(), 4096, [&](std::size_t b, std::size_t e, std::string& out) {
+      for (std::size_t i = b; i < e; ++i) {
+        if (i + 8 < e && r.hits[i + 8].doc) r.hits[i + 8].doc->source.prefetch(256);
+        const auto& h = r.hits[i];
+        std::string s = to_json_prefix(h.doc->source, 200);
+        if (s.size() > 200) s = s.substr(0, 197) + "...";
+        out.append(h.index).append("  ").append(h.doc->file).append(":").append(std::to_string(h.doc->line)).append("  ").append(s).push_back('\n');
+      }
+    });
   }
   return 0;
 }

@@ -51,6 +51,13 @@ void print_line(const eql::Doc* d, const EventStore& store, const std::string& t
 void print_table(const QueryResult& r, const EventStore& store, const std::string& ts_field, std::string& out, std::size_t first,
                  std::size_t count) {
   if (r.kind == eql::QueryKind::Event) {
+    // The share's text sized once (as write_json sizes a document's), not doubled and copied.
+    std::size_t bytes = out.size();
+    for (std::size_t i = first; i < r.events.size() && i - first < count; ++i) {
+      const std::size_t n = r.events[i]->source.byte_size();
+      bytes += n + n / 4 + 128;
+    }
+    out.reserve(bytes);
     for (std::size_t i = first; i < r.events.size() && i - first < count; ++i) print_line(r.events[i], store, ts_field, "", out);
     return;
   }
@@ -149,28 +156,31 @@ int query_eql(const QueryArgs& a) {
     write_in_order(std::cout, std::min(count, total - first), 512,
                    [&](std::size_t b, std::size_t e, std::string& text) { one(first + b, e - b, text); });
   };
+  // Results whose documents are all whole (no lean load) are rendered by threads that live for the
+  // whole output (write_chunks_in_order); else a chunk is made whole, rendered and released.
+  auto show = [&](const std::function<void(std::size_t, std::size_t, std::string&)>& one) {
+    if (!store.has_projections()) {
+      write_chunks_in_order(std::cout, total, kChunk, [&](std::size_t b, std::size_t e, std::string& text) { one(b, e - b, text); });
+      return true;
+    }
+    return each_chunk([&](std::size_t first, std::size_t count) { render(first, count, one); });
+  };
   const char* kind = r->kind == eql::QueryKind::Event ? "event" : r->kind == eql::QueryKind::Sequence ? "sequence" : "sample";
   bool shown = true;
   if (a.format == "table") {
     std::cout << total << " " << kind << (total == 1 ? "" : "s") << "\n";
-    shown = each_chunk([&](std::size_t first, std::size_t count) {
-      render(first, count, [&](std::size_t b, std::size_t n, std::string& text) { print_table(*r, store, opts.timestamp_field, text, b, n); });
-    });
+    shown = show([&](std::size_t b, std::size_t n, std::string& text) { print_table(*r, store, opts.timestamp_field, text, b, n); });
   } else if (a.format == "ndjson") {
-    shown = each_chunk([&](std::size_t first, std::size_t count) {
-      render(first, count, [&](std::size_t b, std::size_t n, std::string& text) {
-        for (const auto& row : app::eql_json_rows(*r, store, b, n)) text.append(row).push_back('\n');
-      });
+    shown = show([&](std::size_t b, std::size_t n, std::string& text) {
+      for (const auto& row : app::eql_json_rows(*r, store, b, n)) text.append(row).push_back('\n');
     });
   } else {
     std::cout << "{\"dialect\":\"eql\",\"kind\":\"" << kind << "\",\"count\":" << total << ",\"rows\":[";
-    shown = each_chunk([&](std::size_t first, std::size_t count) {
-      render(first, count, [&](std::size_t b, std::size_t n, std::string& text) {
-        for (const auto& row : app::eql_json_rows(*r, store, b, n)) {
-          if (b || !text.empty()) text.push_back(',');
-          text += row;
-        }
-      });
+    shown = show([&](std::size_t b, std::size_t n, std::string& text) {
+      for (const auto& row : app::eql_json_rows(*r, store, b, n)) {
+        if (b || !text.empty()) text.push_back(',');
+        text += row;
+      }
     });
     std::cout << "]}\n";
   }
