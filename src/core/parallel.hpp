@@ -59,17 +59,19 @@ void write_in_order(std::ostream& out, std::size_t n, std::size_t min_per_share,
   for (const auto& t : texts) out << t;
 }
 
-// Renders items [0, n) a chunk of `chunk` items at a time and writes the chunks' texts to `out` in
-// order, as write_in_order would one chunk after another. The rendering threads live for the whole
+// Renders items [0, n) a chunk of at most `chunk` items at a time and writes the chunks' texts to
+// `out` in order, as write_in_order would one chunk after another. The rendering threads (up to
+// share_count(n, min_per_thread), chunks made smaller so that each has one) live for the whole
 // output: a thread started for each chunk waits for the other core to wake up (a millisecond or
 // more on a virtual machine), which took as long as the rendering. At most two chunks a thread are
 // held. render(begin, end, text) appends the items' text; an exception it throws is rethrown here
-// (the first chunk's, in order), after what was rendered before it is written.
+// (the first chunk's, in order), after what was rendered before it is written; so is one thrown
+// while writing, once the threads have stopped.
 template <class Render>
-void write_chunks_in_order(std::ostream& out, std::size_t n, std::size_t chunk, Render&& render) {
-  chunk = std::max<std::size_t>(1, chunk);
+void write_chunks_in_order(std::ostream& out, std::size_t n, std::size_t chunk, std::size_t min_per_thread, Render&& render) {
+  const unsigned threads = share_count(n, min_per_thread);
+  chunk = std::max<std::size_t>(1, std::min(chunk, (n + threads - 1) / threads));
   const std::size_t chunks = (n + chunk - 1) / chunk;
-  const unsigned threads = share_count(n, chunk);
   if (threads < 2) {
     std::string text;
     for (std::size_t c = 0; c < chunks; ++c) {
@@ -124,31 +126,41 @@ void write_chunks_in_order(std::ostream& out, std::size_t n, std::size_t chunk, 
   };
   std::vector<std::thread> pool;
   pool.reserve(threads);
-  for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
-  std::exception_ptr error;
-  std::string text;  // the chunk being written
-  while (written < chunks) {
+  auto halt = [&] {
     {
-      std::unique_lock<std::mutex> lock(m);
-      if (!text.empty()) spare.push_back(std::move(text));
-      text = std::string();
-      Slot& s = slots[written % window];
-      cv.wait(lock, [&] { return s.done; });
-      if (s.error) {
-        error = s.error;
-        stop = true;
-        break;
-      }
-      text = std::move(s.text);
-      s.text.clear();
-      s.done = false;
-      ++written;
+      std::lock_guard<std::mutex> lock(m);
+      stop = true;
     }
     cv.notify_all();
-    out << text;
+    for (auto& t : pool) t.join();
+  };
+  std::exception_ptr error;
+  try {
+    for (unsigned t = 0; t < threads; ++t) pool.emplace_back(work);
+    std::string text;  // the chunk being written
+    while (written < chunks) {
+      {
+        std::unique_lock<std::mutex> lock(m);
+        if (!text.empty()) spare.push_back(std::move(text));
+        text = std::string();
+        Slot& s = slots[written % window];
+        cv.wait(lock, [&] { return s.done; });
+        if (s.error) {
+          error = s.error;
+          break;
+        }
+        text = std::move(s.text);
+        s.text.clear();
+        s.done = false;
+        ++written;
+      }
+      cv.notify_all();
+      out << text;
+    }
+  } catch (...) {
+    error = std::current_exception();  // writing (or starting a thread) failed
   }
-  cv.notify_all();
-  for (auto& t : pool) t.join();
+  halt();
   if (error) std::rethrow_exception(error);
 }
 

@@ -223,7 +223,9 @@ TEST_CASE("duplicate keys are found past the 32nd key and among keys of one hash
       {R"({"a":1,"a":{"x":1,"x":2}})", "a"},
       {R"([{"k":1},{"j":[{"k":1,"k":2}],"j":0}])", "k"},
   };
-  for (const auto& [text, want] : cases) {
+  for (const auto& c : cases) {
+    const auto& text = c.first;
+    const auto& want = c.second;
     CAPTURE(text);
     simdjson::dom::parser parser;
     simdjson::dom::element e;

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
+#include <thread>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -67,12 +69,19 @@ TEST_CASE("write_chunks_in_order: the same text as rendering the chunks one afte
       if (n / chunk > 5000) continue;  // (tens of thousands of one-item chunks add nothing)
       std::ostringstream got;
       std::vector<int> visits(n, 0);
-      rulelab::write_chunks_in_order(got, n, chunk, [&](std::size_t b, std::size_t e, std::string& text) {
+      std::size_t calls = 0;
+      std::mutex m;
+      rulelab::write_chunks_in_order(got, n, chunk, 1, [&](std::size_t b, std::size_t e, std::string& text) {
         CHECK(text.empty());
-        CHECK(b % chunk == 0);
+        CHECK(b < e);
         CHECK(e - b <= chunk);
-        // Every third chunk finishes late: later chunks are done before it.
-        if ((b / chunk) % 3 == 0 && n / chunk < 50) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        std::size_t k = 0;
+        {
+          std::lock_guard<std::mutex> lock(m);
+          k = calls++;
+        }
+        // Every third chunk taken finishes late: later chunks are done before it.
+        if (k % 3 == 0 && n / chunk < 50) std::this_thread::sleep_for(std::chrono::milliseconds(2));
         for (std::size_t i = b; i < e; ++i) {
           ++visits[i];
           text += std::to_string(i) + "\n";
@@ -86,6 +95,37 @@ TEST_CASE("write_chunks_in_order: the same text as rendering the chunks one afte
   }
 }
 
+TEST_CASE("write_chunks_in_order: mid-sized outputs use every core, in chunks of at most the size asked") {
+  for (std::size_t n : {600u, 1500u, 5000u}) {
+    std::ostringstream got;
+    std::vector<std::size_t> sizes;
+    std::mutex m;
+    rulelab::write_chunks_in_order(got, n, 4096, 512, [&](std::size_t b, std::size_t e, std::string& text) {
+      {
+        std::lock_guard<std::mutex> lock(m);
+        sizes.push_back(e - b);
+      }
+      for (std::size_t i = b; i < e; ++i) text += std::to_string(i) + ",";
+    });
+    CHECK(sizes.size() == rulelab::share_count(n, 512));
+    std::string want;
+    for (std::size_t i = 0; i < n; ++i) want += std::to_string(i) + ",";
+    CHECK(got.str() == want);
+  }
+}
+
+TEST_CASE("write_chunks_in_order: an exception while writing stops the threads and reaches the caller") {
+  struct Failing : std::streambuf {
+    int overflow(int) override { throw std::runtime_error("disk full"); }
+    std::streamsize xsputn(const char*, std::streamsize) override { throw std::runtime_error("disk full"); }
+  } buf;
+  std::ostream out(&buf);
+  out.exceptions(std::ios::badbit);
+  CHECK_THROWS(rulelab::write_chunks_in_order(out, 50000, 1000, 1000, [](std::size_t b, std::size_t e, std::string& text) {
+    for (std::size_t i = b; i < e; ++i) text += "x";
+  }));
+}
+
 TEST_CASE("write_chunks_in_order: the first failing chunk's exception, after the chunks before it") {
   for (std::size_t fail : {0u, 3u, 40u}) {
     std::ostringstream got;
@@ -93,7 +133,7 @@ TEST_CASE("write_chunks_in_order: the first failing chunk's exception, after the
       if (b / 1000 >= fail) throw std::runtime_error("chunk " + std::to_string(b / 1000));
       for (std::size_t i = b; i < e; ++i) text += std::to_string(i) + "\n";
     };
-    CHECK_THROWS_WITH(rulelab::write_chunks_in_order(got, 50000, 1000, render), ("chunk " + std::to_string(fail)).c_str());
+    CHECK_THROWS_WITH(rulelab::write_chunks_in_order(got, 50000, 1000, 1000, render), ("chunk " + std::to_string(fail)).c_str());
     std::string want;
     for (std::size_t i = 0; i < fail * 1000; ++i) want += std::to_string(i) + "\n";
     CHECK(got.str() == want);

@@ -82,9 +82,9 @@ int query_kuery(const QueryArgs& a) {
     for (const auto& h : r.hits) std::cout << to_json(h.doc->source) << "\n";
   } else {
     std::cout << r.docs_matched << " of " << r.docs_total << " document(s) match" << (r.capped ? " (showing --size)" : "") << "\n";
-    // The hits' lines are rendered on every core, 4,096 at a time, and written in order (what is
-    // held in memory stays small).
-    write_chunks_in_order(std::cout, r.hits.size(), 4096, [&](std::size_t b, std::size_t e, std::string& out) {
+    // The hits' lines are rendered on every core (from 2,048 a core), up to 4,096 at a time, and
+    // written in order (what is held in memory stays small).
+    write_chunks_in_order(std::cout, r.hits.size(), 4096, 2048, [&](std::size_t b, std::size_t e, std::string& out) {
       for (std::size_t i = b; i < e; ++i) {
         if (i + 8 < e && r.hits[i + 8].doc) r.hits[i + 8].doc->source.prefetch(256);
         const auto& h = r.hits[i];

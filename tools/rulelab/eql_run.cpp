@@ -160,7 +160,7 @@ int query_eql(const QueryArgs& a) {
   // whole output (write_chunks_in_order); else a chunk is made whole, rendered and released.
   auto show = [&](const std::function<void(std::size_t, std::size_t, std::string&)>& one) {
     if (!store.has_projections()) {
-      write_chunks_in_order(std::cout, total, kChunk, [&](std::size_t b, std::size_t e, std::string& text) { one(b, e - b, text); });
+      write_chunks_in_order(std::cout, total, kChunk, 512, [&](std::size_t b, std::size_t e, std::string& text) { one(b, e - b, text); });
       return true;
     }
     return each_chunk([&](std::size_t first, std::size_t count) { render(first, count, one); });
