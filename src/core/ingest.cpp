@@ -186,7 +186,21 @@ class Loader {
       if (filter_) {
         stage_ = std::make_unique<Loader>(*plan.stage);
         quiet_.assign(plan.schema.fields.size(), 0);
-        for (auto& f : plan.stage->schema.fields) quiet_[static_cast<std::size_t>(plan.schema.index_of(f.name))] = 1;
+        for (auto& f : plan.stage->schema.fields) {
+          const int c = plan.schema.index_of(f.name);
+          quiet_[static_cast<std::size_t>(c)] = 1;
+          stage_in_whole_.push_back(c);
+        }
+        // The first step of whole_ mode reads every column: this plan's, without its own steps.
+        auto whole = std::make_unique<Plan>();
+        whole->schema = plan.schema;
+        whole->index = plan.index;
+        whole->projected = plan.projected;
+        whole->max_reported = plan.max_reported;
+        whole->file = plan.file;
+        whole->date_orders = plan.date_orders;
+        whole_plan_ = std::move(whole);
+        whole_stage_ = std::make_unique<Loader>(*whole_plan_);
       }
     }
   }
@@ -208,8 +222,9 @@ class Loader {
       parse_record(p, n, line, padded);
       return;
     }
-    // First step: the filter's columns only; the record is read whole once the filter keeps it.
-    if (!stage_->parse_record(p, n, line, padded)) return;
+    // First step: the filter's columns only; the record is read whole once the filter keeps it
+    // (whole_: every column at once, the kept rows copied; see flush_stage).
+    if (!(whole_ ? *whole_stage_ : *stage_).parse_record(p, n, line, padded)) return;
     pending_.push_back({p, n, line, padded});
     if (pending_.size() == kBatchRows) flush_stage();
   }
@@ -416,10 +431,16 @@ class Loader {
     judge_scanned();
     if (filter_) {
       flush_stage();
-      // the first step's rejections and warnings are this loader's
-      rejected += stage_->rejected;
-      for (auto& r : stage_->rejections)
-        if (rejections.size() < plan_.max_reported) rejections.push_back(std::move(r));
+      // the first step's rejections and warnings are this loader's; each step's list holds its
+      // first ones, so the first ones of all are among them: the lists are joined in line order
+      // (the records went to one step or the other as whole_ changed) and cut
+      rejected += stage_->rejected + whole_stage_->rejected;
+      for (auto* step : {stage_.get(), whole_stage_.get()})
+        for (auto& r : step->rejections) rejections.push_back(std::move(r));
+      std::stable_sort(rejections.begin(), rejections.end(), [](const Rejection& a, const Rejection& b) { return a.line < b.line; });
+      if (rejections.size() > plan_.max_reported) rejections.resize(plan_.max_reported);
+      whole_stage_->rejected = 0;
+      whole_stage_->rejections.clear();
       for (auto& [k, v] : stage_->warnings) {
         auto& t = warnings[k];
         if (t.count == 0) { t.first_line = v.first_line; t.example = v.example; }
@@ -496,10 +517,12 @@ class Loader {
   // The staged records: the filter sees their first-step columns, the rows it keeps are read whole.
   void flush_stage() {
     if (pending_.empty()) return;
+    if (whole_ && flush_whole()) return;
     std::vector<Batch> staged = stage_->take_batches();
     keep_.assign(pending_.size(), 1);
     const bool judged = staged.size() == 1 && staged[0].rows() == pending_.size();
     if (judged) filter_->select(staged[0], keep_);
+    if (judged) note_kept();
     if (judged && plan_.stage->schema.fields.size() == plan_.schema.fields.size()) {
       // the filter read every column there is to read: the kept rows are copied, not parsed again
       const Batch& b = staged[0];
@@ -520,6 +543,60 @@ class Loader {
       else ++filtered;
     }
     pending_.clear();
+  }
+
+  // Two-step reading parses each kept record twice (simdjson's DOM parses a whole record for one
+  // column). When the filter keeps at least half of a batch's records, the first step reads
+  // every column instead (whole_stage_) and the kept rows are copied; below a third, it goes back
+  // to the filter's columns. (Reading a dropped record's other columns costs less than parsing a
+  // kept record again: the v1.1.0 rule over the dense benchmark file keeps about 70%.) The rows, rejections and warnings are the two-step ones
+  // either way: a batch whose whole reading warned of anything (a value of the wrong type, a key
+  // written twice...) is read again in two steps, which warns of the filter's columns for every
+  // record and of the others for the kept ones only. Returns false when the batch is left to the
+  // two-step path (its records are then in the first step's loader).
+  bool flush_whole() {
+    std::vector<Batch> staged = whole_stage_->take_batches();
+    const bool warned = !whole_stage_->warnings.empty();
+    // (Its rejections, records it could not parse, have no row and no pending entry: they are
+    // this loader's whatever happens to the batch, taken with the first step's in take_batches.)
+    whole_stage_->rows = 0;
+    whole_stage_->warnings.clear();
+    if (warned || staged.size() != 1 || staged[0].rows() != pending_.size()) {
+      for (const Pending& r : pending_) stage_->parse_record(r.p, r.n, r.line, r.padded);
+      // Records that warn in batch after batch would be read three times: the whole first step
+      // is given up for the rest of this reader's records after the second such batch.
+      if (++whole_fallbacks_ >= 2) whole_ = false;
+      return false;
+    }
+    Batch& b = staged[0];
+    Batch view;  // the filter's columns, as the first step would have read them (lent, then put back)
+    view.columns.reserve(stage_in_whole_.size());
+    for (int c : stage_in_whole_) view.columns.push_back(std::move(b.columns[static_cast<std::size_t>(c)]));
+    view.sources = std::move(b.sources);
+    keep_.assign(pending_.size(), 1);
+    filter_->select(view, keep_);
+    for (std::size_t k = 0; k < stage_in_whole_.size(); ++k) b.columns[static_cast<std::size_t>(stage_in_whole_[k])] = std::move(view.columns[k]);
+    b.sources = std::move(view.sources);
+    note_kept();
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      if (!keep_[i]) {
+        ++filtered;
+        continue;
+      }
+      for (std::size_t c = 0; c < batch_.columns.size(); ++c) batch_.columns[c].append_from(b.columns[c], i);
+      finish_row(pending_[i].line);
+    }
+    pending_.clear();
+    return true;
+  }
+
+  // The share of the batch just judged (keep_) that the filter kept sets the first step's mode.
+  void note_kept() {
+    if (whole_fallbacks_ >= 2) return;
+    std::size_t kept = 0;
+    for (auto k : keep_) kept += k ? 1 : 0;
+    if (kept * 2 >= keep_.size()) whole_ = true;
+    else if (kept * 3 < keep_.size()) whole_ = false;
   }
 
   DateOrder order_of(const Column& col) const {
@@ -690,6 +767,11 @@ class Loader {
   std::unique_ptr<BatchFilter> filter_;
   std::unique_ptr<DocumentFilter> doc_filter_;
   std::unique_ptr<Loader> stage_;
+  std::unique_ptr<const Plan> whole_plan_;  // whole_stage_'s (it holds a reference)
+  std::unique_ptr<Loader> whole_stage_;
+  std::vector<int> stage_in_whole_;  // the first step's columns in this plan
+  bool whole_ = false;  // the first step reads every column (flush_whole)
+  std::size_t whole_fallbacks_ = 0;  // batches it read whole that had to be read again in two steps
   std::vector<Pending> pending_;
   std::vector<std::uint8_t> keep_;
   std::vector<std::uint8_t> quiet_;
