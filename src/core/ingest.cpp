@@ -201,6 +201,10 @@ class Loader {
         whole->date_orders = plan.date_orders;
         whole_plan_ = std::move(whole);
         whole_stage_ = std::make_unique<Loader>(*whole_plan_);
+        // (A column the first step names twice could not be lent twice: two steps, always.)
+        std::vector<int> cols = stage_in_whole_;
+        std::sort(cols.begin(), cols.end());
+        if (std::adjacent_find(cols.begin(), cols.end()) != cols.end()) whole_fallbacks_ = 2;
       }
     }
   }
@@ -224,7 +228,18 @@ class Loader {
     }
     // First step: the filter's columns only; the record is read whole once the filter keeps it
     // (whole_: every column at once, the kept rows copied; see flush_stage).
-    if (!(whole_ ? *whole_stage_ : *stage_).parse_record(p, n, line, padded)) return;
+    if (!(whole_ ? *whole_stage_ : *stage_).parse_record(p, n, line, padded)) {
+      // A record the first step rejects is listed with the first step's others, in file order
+      // whichever loader read it (the elements of a JSON array all start on line 1).
+      if (whole_) {
+        stage_->rejected += whole_stage_->rejected;
+        for (auto& r : whole_stage_->rejections)
+          if (stage_->rejections.size() < plan_.max_reported) stage_->rejections.push_back(std::move(r));
+        whole_stage_->rejected = 0;
+        whole_stage_->rejections.clear();
+      }
+      return;
+    }
     pending_.push_back({p, n, line, padded});
     if (pending_.size() == kBatchRows) flush_stage();
   }
@@ -431,16 +446,12 @@ class Loader {
     judge_scanned();
     if (filter_) {
       flush_stage();
-      // the first step's rejections and warnings are this loader's; each step's list holds its
-      // first ones, so the first ones of all are among them: the lists are joined in line order
-      // (the records went to one step or the other as whole_ changed) and cut
-      rejected += stage_->rejected + whole_stage_->rejected;
-      for (auto* step : {stage_.get(), whole_stage_.get()})
-        for (auto& r : step->rejections) rejections.push_back(std::move(r));
+      // the first step's rejections and warnings are this loader's; both lists hold their first
+      // ones, so the first ones of all are among them: joined in line order, then cut
+      rejected += stage_->rejected;
+      for (auto& r : stage_->rejections) rejections.push_back(std::move(r));
       std::stable_sort(rejections.begin(), rejections.end(), [](const Rejection& a, const Rejection& b) { return a.line < b.line; });
       if (rejections.size() > plan_.max_reported) rejections.resize(plan_.max_reported);
-      whole_stage_->rejected = 0;
-      whole_stage_->rejections.clear();
       for (auto& [k, v] : stage_->warnings) {
         auto& t = warnings[k];
         if (t.count == 0) { t.first_line = v.first_line; t.example = v.example; }
@@ -557,8 +568,8 @@ class Loader {
   bool flush_whole() {
     std::vector<Batch> staged = whole_stage_->take_batches();
     const bool warned = !whole_stage_->warnings.empty();
-    // (Its rejections, records it could not parse, have no row and no pending entry: they are
-    // this loader's whatever happens to the batch, taken with the first step's in take_batches.)
+    // (Its rejections, records it could not parse, have no row and no pending entry: json_record
+    // gave them to stage_ as they came.)
     whole_stage_->rows = 0;
     whole_stage_->warnings.clear();
     if (warned || staged.size() != 1 || staged[0].rows() != pending_.size()) {
@@ -1788,7 +1799,10 @@ std::optional<Error> run_whole(const std::string& path, InputFormat format, cons
       if (opt.strict && loader.rejected) return strict_error(path, loader.rejections.front());
     }
   }
-  for (auto& b : loader.take_batches()) sink(std::move(b));
+  std::vector<Batch> batches = loader.take_batches();
+  // (With a pushed-down filter, the first step's rejections reach the loader only here.)
+  if (opt.strict && loader.rejected) return strict_error(path, loader.rejections.front());
+  for (auto& b : batches) sink(std::move(b));
   totals.absorb(loader, opt.max_reported);
   return std::nullopt;
 }

@@ -275,7 +275,9 @@ TEST_CASE("two-step reading gives the same rows, rejections and warnings where t
     const bool add = mostly ? i % 10 != 0 : i % 10 == 0;
     // A few bad values (a batch that warns is read again in two steps, and after two such
     // batches a reader keeps to two steps): on dropped and kept rows, in both kinds of stretch.
-    const bool time_bad = i == 3001 || i == 22001, n_bad = i == 1500 || i == 1501 || i == 15000 || i == 25000 || i == 29001;
+    // (One batch read in the whole mode, 2048-4095, holds both kinds on a kept and a dropped row.)
+    const bool time_bad = i == 3001 || i == 3010 || i == 22001;
+    const bool n_bad = i == 1500 || i == 1501 || i == 3020 || i == 3021 || i == 15000 || i == 25000 || i == 29001;
     const std::string id = "r" + std::to_string(i);
     text += std::string(R"({"TimeGenerated":")") + (time_bad ? "yesterday" : "2025-03-27T14:00:00Z") + R"(","OperationName":")" +
             (add ? "Add user" : "Delete user") + R"(","Id":")" + id + R"(","N":)" + (n_bad ? R"("x")" : std::to_string(i)) +
@@ -326,6 +328,38 @@ TEST_CASE("two-step reading gives the same rows, rejections and warnings where t
     std::sort(want.begin(), want.end());
     CHECK(got == want);
   }
+}
+
+TEST_CASE("two-step reading of a JSON array lists its rejected elements in file order whichever step read them") {
+  // Every element of a one-line array starts on line 1: the rejections keep the elements' order.
+  // Here the first is rejected while the first step reads every column (the first 2,048 elements
+  // are all kept), the second after it went back to the filter's columns (thousands dropped).
+  std::string text = "[";
+  for (std::size_t i = 0; i < 9000; ++i) {
+    if (i) text += ",";
+    if (i == 2100) text += "5";
+    else if (i == 7000) text += R"({"TimeGenerated":tru})";
+    else text += std::string(R"({"TimeGenerated":"2025-03-27T14:00:00Z","OperationName":")") + (i < 4096 ? "Add user" : "Delete user") + R"(","Id":"x"})";
+  }
+  text += "]";
+  TempFile f("array_two_step.json", text);
+  IngestOptions opt;
+  opt.table = "AuditLogs";
+  opt.filter_columns = {"OperationName", "TimeGenerated"};
+  opt.make_filter = []() -> std::unique_ptr<BatchFilter> { return std::make_unique<AddUserFilter>(0); };
+  auto r = ingest_file(f.path, opt);
+  REQUIRE(r.ok());
+  const IngestStats& s = r.value().stats;
+  CHECK(s.rows == 4095);
+  CHECK(s.rejected == 2);
+  REQUIRE(s.first_rejections.size() == 2);
+  CHECK(s.first_rejections[0].reason == "not a JSON object");
+  CHECK(s.first_rejections[1].reason.rfind("invalid JSON", 0) == 0);
+  // --strict: the first rejected element fails the read (the first step's rejections included).
+  opt.strict = true;
+  auto strict = ingest_file(f.path, opt);
+  REQUIRE_FALSE(strict.ok());
+  CHECK(strict.error().message.find("not a JSON object") != std::string::npos);
 }
 
 TEST_CASE("CSV without a header maps fields by position (externaldata); ignoreFirstRecord skips a header") {
