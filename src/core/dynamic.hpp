@@ -62,32 +62,8 @@ class DynRef {
   // Element of an array; negative indexes count from the end; invalid ref when out of range.
   DynRef at(std::int64_t index) const;
 
-  template <class F>  // F(DynRef element)
-  void for_each_element(F&& f) const {
-    if (!is_array()) return;
-    const std::uint8_t* q = p_ + 9;
-    for (std::uint32_t i = 0, n = size(); i < n; ++i) {
-      DynRef e(q);
-      f(e);
-      q += e.byte_size();
-    }
-  }
-  template <class F>  // F(std::string_view key, DynRef value)
-  void for_each_member(F&& f) const {
-    if (!is_object()) return;
-    const std::uint8_t* q = p_ + 9;
-    for (std::uint32_t i = 0, n = size(); i < n; ++i) {
-      std::uint32_t klen;
-      std::memcpy(&klen, q, 4);
-      std::string_view key(reinterpret_cast<const char*>(q + 4), klen);
-      DynRef v(q + 4 + klen);
-      f(key, v);
-      q = q + 4 + klen + v.byte_size();
-    }
-  }
-
-  // As for_each_element and for_each_member, until f returns true: then true, and the rest of
-  // the container is not read (a value's bytes are only touched when visited).
+  // Each element of an array, each member of an object, until f returns true: then true, and the
+  // rest of the container is not read (a value's bytes are only touched when visited).
   template <class F>  // bool F(DynRef element)
   bool any_element(F&& f) const {
     if (!is_array()) return false;
@@ -112,6 +88,20 @@ class DynRef {
       q = q + 4 + klen + v.byte_size();
     }
     return false;
+  }
+  template <class F>  // F(DynRef element)
+  void for_each_element(F&& f) const {
+    any_element([&](DynRef e) {
+      f(e);
+      return false;
+    });
+  }
+  template <class F>  // F(std::string_view key, DynRef value)
+  void for_each_member(F&& f) const {
+    any_member([&](std::string_view k, DynRef v) {
+      f(k, v);
+      return false;
+    });
   }
 
   friend bool operator==(DynRef a, DynRef b);

@@ -201,10 +201,11 @@ class Loader {
         whole->date_orders = plan.date_orders;
         whole_plan_ = std::move(whole);
         whole_stage_ = std::make_unique<Loader>(*whole_plan_);
-        // (A column the first step names twice could not be lent twice: two steps, always.)
+        // Two steps always where the first one reads every column already (flush_stage copies the
+        // kept rows), or names a column twice (it could not be lent twice).
         std::vector<int> cols = stage_in_whole_;
         std::sort(cols.begin(), cols.end());
-        if (std::adjacent_find(cols.begin(), cols.end()) != cols.end()) whole_fallbacks_ = 2;
+        if (cols.size() == plan.schema.fields.size() || std::adjacent_find(cols.begin(), cols.end()) != cols.end()) whole_fallbacks_ = 2;
       }
     }
   }
@@ -536,16 +537,7 @@ class Loader {
     if (judged) note_kept();
     if (judged && plan_.stage->schema.fields.size() == plan_.schema.fields.size()) {
       // the filter read every column there is to read: the kept rows are copied, not parsed again
-      const Batch& b = staged[0];
-      for (std::size_t i = 0; i < pending_.size(); ++i) {
-        if (!keep_[i]) {
-          ++filtered;
-          continue;
-        }
-        for (std::size_t c = 0; c < batch_.columns.size(); ++c) batch_.columns[c].append_from(b.columns[c], i);
-        finish_row(pending_[i].line);
-      }
-      pending_.clear();
+      copy_kept(staged[0]);
       return;
     }
     for (std::size_t i = 0; i < pending_.size(); ++i) {
@@ -560,11 +552,12 @@ class Loader {
   // column). When the filter keeps at least half of a batch's records, the first step reads
   // every column instead (whole_stage_) and the kept rows are copied; below a third, it goes back
   // to the filter's columns. (Reading a dropped record's other columns costs less than parsing a
-  // kept record again: the v1.1.0 rule over the dense benchmark file keeps about 70%.) The rows, rejections and warnings are the two-step ones
-  // either way: a batch whose whole reading warned of anything (a value of the wrong type, a key
-  // written twice...) is read again in two steps, which warns of the filter's columns for every
-  // record and of the others for the kept ones only. Returns false when the batch is left to the
-  // two-step path (its records are then in the first step's loader).
+  // kept record again: the v1.1.0 rule over the dense benchmark file keeps about 70%.) The rows,
+  // rejections and warnings are the two-step ones either way: a batch whose whole reading warned
+  // of anything (a value of the wrong type, a key written twice...) is read again in two steps,
+  // which warns of the filter's columns for every record and of the others for the kept ones
+  // only. Returns false when the batch is left to the two-step path (its records are then in the
+  // first step's loader).
   bool flush_whole() {
     std::vector<Batch> staged = whole_stage_->take_batches();
     const bool warned = !whole_stage_->warnings.empty();
@@ -589,6 +582,13 @@ class Loader {
     for (std::size_t k = 0; k < stage_in_whole_.size(); ++k) b.columns[static_cast<std::size_t>(stage_in_whole_[k])] = std::move(view.columns[k]);
     b.sources = std::move(view.sources);
     note_kept();
+    copy_kept(b);
+    return true;
+  }
+
+  // The pending records' rows that keep_ keeps, copied from b (every column of this plan, a row
+  // per pending record); the others counted as filtered.
+  void copy_kept(const Batch& b) {
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       if (!keep_[i]) {
         ++filtered;
@@ -598,7 +598,6 @@ class Loader {
       finish_row(pending_[i].line);
     }
     pending_.clear();
-    return true;
   }
 
   // The share of the batch just judged (keep_) that the filter kept sets the first step's mode.

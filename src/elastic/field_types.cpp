@@ -513,9 +513,10 @@ void IndexFields::observe(DynRef doc, std::optional<std::uint64_t> shape) {
       for (const auto& [sub, m] : st->mapping.multi_fields) add_name(path + "." + sub);
       continue;
     }
-    DynRef first;
-    for_each_value_at(doc, path, [&](DynRef v) {
-      if (!first.valid() && !v.is_null()) first = v;
+    DynRef first;  // (values at a path are never JSON null)
+    any_value_at(doc, path, [&](DynRef v) {
+      first = v;
+      return true;
     });
     if (!first.valid()) continue;  // only nulls so far: no mapping yet
     const FieldTypes& rules = stream_ ? *stream_ : *types_;

@@ -698,11 +698,7 @@ bool eval(const Plan& p, DynRef obj) {
       return should >= p.min_should;
     }
     case Plan::Kind::Nested: {
-      bool hit = false;
-      for_each_value_at(obj, p.nested_rel, [&](DynRef el) {
-        if (!hit && el.is_object()) hit = eval(*p.children.at(0), el);
-      });
-      return hit;
+      return any_value_at(obj, p.nested_rel, [&](DynRef el) { return el.is_object() && eval(*p.children.at(0), el); });
     }
   }
   return false;

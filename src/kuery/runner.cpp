@@ -134,14 +134,13 @@ void select_query(const CompiledQuery& q, std::span<const DynRef> docs, bool ver
 }
 
 std::optional<DateTime> doc_time(DynRef doc, const std::string& field, bool fallback) {
+  // The first value that reads as a date (the rest of the document is not read).
   std::optional<DateTime> t;
-  for_each_value_at(doc, field, [&](DynRef v) {
-    if (!t) t = doc_date(v, false);
-  });
-  if (!t && fallback && field != "@timestamp")
-    for_each_value_at(doc, "@timestamp", [&](DynRef v) {
-      if (!t) t = doc_date(v, false);
-    });
+  auto first_date = [&](DynRef v) {
+    t = doc_date(v, false);
+    return t.has_value();
+  };
+  if (!any_value_at(doc, field, first_date) && fallback && field != "@timestamp") any_value_at(doc, "@timestamp", first_date);
   return t;
 }
 
@@ -630,12 +629,7 @@ ElasticRunResult run_kuery_query(std::string_view text, const std::vector<IndexD
     parallel_shares(new_hits, share_count(new_hits, 4096), [&](std::size_t b, std::size_t e, unsigned) {
       for (std::size_t i = first_hit + b; i < first_hit + e; ++i) {
         if (i + 8 < first_hit + e) res.hits[i + 8].doc->source.prefetch(128);
-        std::optional<DateTime> t;
-        any_value_at(res.hits[i].doc->source, "@timestamp", [&](DynRef v) {
-          t = doc_date(v, false);
-          return t.has_value();
-        });
-        res.hits[i].time = t;
+        res.hits[i].time = doc_time(res.hits[i].doc->source, "@timestamp", false);
       }
     });
   }
