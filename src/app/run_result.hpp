@@ -11,6 +11,7 @@
 
 #include "app/window.hpp"
 #include "core/column.hpp"
+#include "core/parallel.hpp"
 #include "core/types.hpp"
 
 namespace rulelab::app {
@@ -64,6 +65,9 @@ struct RunResult {
   std::vector<std::string> errors;    // a search Elasticsearch would reject
   // Family-specific facts for the JSON output, in output order (trigger, counts, indices, kind...).
   nlohmann::ordered_json detail = nlohmann::ordered_json::object();
+  // What the run read, being freed in the background while the result is formatted (the last
+  // member: destroyed first, so the result waits for it; copies share it).
+  std::shared_ptr<Disposal> disposal;
 };
 
 }  // namespace rulelab::app

@@ -81,9 +81,9 @@ class SentinelRunner : public Runner {
     std::optional<std::pair<std::int64_t, std::int64_t>> window;
     if (out.window) window = std::make_pair(out.window->from.ticks, out.window->to.ticks);
 
-    Workspace local;
-    local.date_order = data_.date_order;
-    Workspace* ws = &local;
+    auto local = std::make_unique<Workspace>();
+    local->date_order = data_.date_order;
+    Workspace* ws = local.get();
     if (span_) {
       // Schedule mode: the data are read once, for every window of the span; each run keeps its own.
       if (!loaded_) {
@@ -105,11 +105,11 @@ class SentinelRunner : public Runner {
       if (!data_.no_pushdown) pushdown = plan_pushdown(rule, data_, now.ticks);
       auto content = workspace_content(data_);
       if (!content) return content.error();
-      local.content = *content;
-      local.standard_columns = standard_columns_named(rule.query, content->get());
-      if (!load_workspace_projected(local, data_.data, data_.schema_dir, data_.functions, data_.strict, window,
+      local->content = *content;
+      local->standard_columns = standard_columns_named(rule.query, content->get());
+      if (!load_workspace_projected(*local, data_.data, data_.schema_dir, data_.functions, data_.strict, window,
                                     projection.empty() ? nullptr : &projection, &pushdown, !data_.no_pushdown, !data_.no_pushdown))
-        return Error(local.messages.empty() ? "cannot load the data" : local.messages.back());
+        return Error(local->messages.empty() ? "cannot load the data" : local->messages.back());
     }
     engine::RunOptions ro;
     ro.now_ticks = now.ticks;
@@ -144,6 +144,8 @@ class SentinelRunner : public Runner {
       return ee.error;
     }
     if (data_.provenance) out.provenance = provenance_lists(*result, lineage, ws->files);
+    // The result is a table of its own: the tables read are freed while it is formatted.
+    out.disposal = std::make_shared<Disposal>(std::move(local));
     fill_sentinel_result(rule_, rule, result, out);
     if (out.window && out.rows.empty() && explain_misses) explain_empty(out);
     return out;

@@ -7,7 +7,9 @@
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <thread>
@@ -162,6 +164,127 @@ void write_chunks_in_order(std::ostream& out, std::size_t n, std::size_t chunk, 
   }
   halt();
   if (error) std::rethrow_exception(error);
+}
+
+// Destroys an object on a thread of its own while the caller goes on (a run's workspace: its
+// tables hold every row read, and freeing them one allocation at a time takes tens of
+// milliseconds that the result's formatting can use). The handle waits for the thread when it is
+// destroyed, reassigned or wait()ed.
+class Disposal {
+ public:
+  Disposal() = default;
+  template <class T>
+  explicit Disposal(std::unique_ptr<T> p) {
+    if (p) thread_ = std::thread([q = std::move(p)]() mutable { q.reset(); });
+  }
+  Disposal(Disposal&&) noexcept = default;
+  Disposal& operator=(Disposal&& o) noexcept {
+    if (this != &o) {
+      wait();
+      thread_ = std::move(o.thread_);
+    }
+    return *this;
+  }
+  Disposal(const Disposal&) = delete;
+  Disposal& operator=(const Disposal&) = delete;
+  ~Disposal() { wait(); }
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+};
+
+// Calls produce(i) for i in [0, n) on up to `threads` threads (the calling thread among them) and
+// consume(i, result) on the calling thread, in index order; at most `window` results wait to be
+// consumed. An exception thrown by produce(i) reaches the caller where consume would have had item
+// i (the items before it consumed), one thrown by consume at once; either way the threads stop
+// first.
+template <class T, class Produce, class Consume>
+void ordered_parallel(std::size_t n, unsigned threads, std::size_t window, Produce&& produce, Consume&& consume) {
+  if (threads <= 1 || n < 2) {
+    for (std::size_t i = 0; i < n; ++i) consume(i, produce(i));
+    return;
+  }
+  window = std::max<std::size_t>(window, threads);
+  struct Slot {
+    std::optional<T> value;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  std::vector<Slot> slots(n);
+  std::mutex m;
+  std::condition_variable ready, space;
+  std::size_t next = 0, consumed = 0;
+  bool stop = false;
+  auto may_claim = [&] { return next < n && next < consumed + window; };
+  auto work = [&](std::size_t i) {  // called without the lock
+    std::optional<T> v;
+    std::exception_ptr e;
+    try {
+      v.emplace(produce(i));
+    } catch (...) {
+      e = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(m);
+    slots[i].value = std::move(v);
+    slots[i].error = e;
+    slots[i].done = true;
+    ready.notify_all();
+  };
+  auto worker = [&] {
+    std::unique_lock<std::mutex> lock(m);
+    for (;;) {
+      space.wait(lock, [&] { return stop || next >= n || may_claim(); });
+      if (stop || next >= n) return;
+      const std::size_t i = next++;
+      lock.unlock();
+      work(i);
+      lock.lock();
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  auto finish = [&] {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      stop = true;
+    }
+    space.notify_all();
+    for (auto& t : pool) t.join();
+  };
+  try {
+    for (std::size_t c = 0; c < n; ++c) {
+      std::optional<T> v;
+      std::exception_ptr e;
+      {
+        std::unique_lock<std::mutex> lock(m);
+        while (!slots[c].done) {
+          if (may_claim()) {  // the calling thread works too while its next item is not ready
+            const std::size_t i = next++;
+            lock.unlock();
+            work(i);
+            lock.lock();
+          } else {
+            ready.wait(lock);
+          }
+        }
+        v = std::move(slots[c].value);
+        e = slots[c].error;
+        slots[c].value.reset();
+        consumed = c + 1;
+      }
+      space.notify_all();
+      if (e) std::rethrow_exception(e);
+      consume(c, std::move(*v));
+    }
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
 }
 
 }  // namespace rulelab

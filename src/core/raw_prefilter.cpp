@@ -3,6 +3,7 @@
 
 #include "core/datetime.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -205,6 +206,77 @@ __attribute__((target("avx2"))) std::size_t search_avx2(std::string_view hay, co
 }
 #endif
 
+#if RULELAB_AVX2
+// One pass over the record for a clause of K literals (search_avx2's loop, one anchor pair per
+// literal): true when one of them occurs. Otherwise `escapable` tells whether the record holds a
+// backslash or a byte above 0x7F anywhere: when it holds neither, escapes_of() finds nothing and no
+// literal can be spelled another way. (Before, a record without any literal was read once per
+// literal and once more for its escapes.)
+template <std::size_t K>
+__attribute__((target("avx2"))) bool clause_scan_avx2(std::string_view hay, const RawLiteral* lits, bool& escapable) {
+  const std::size_t n = hay.size();
+  const char* p = hay.data();
+  std::size_t maxm = 0;
+  for (std::size_t k = 0; k < K; ++k) maxm = std::max(maxm, lits[k].text.size());
+  __m256i vf[K], vl[K], ff[K], fl[K];
+  std::size_t p1[K], p2[K];
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
+    const std::size_t m = lits[k].text.size();
+    p1[k] = lits[k].anchor1 < m && lits[k].anchor2 < m ? lits[k].anchor1 : 0;
+    p2[k] = lits[k].anchor1 < m && lits[k].anchor2 < m ? lits[k].anchor2 : 0;
+    const bool cl = lits[k].caseless;
+    vf[k] = _mm256_set1_epi8(static_cast<char>(nl[p1[k]]));
+    vl[k] = _mm256_set1_epi8(static_cast<char>(nl[p2[k]]));
+    ff[k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(nl[p1[k]]) ? 0x20 : 0));
+    fl[k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(nl[p2[k]]) ? 0x20 : 0));
+  }
+  auto equal_at = [&](std::size_t k, const char* a) {
+    const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
+    const std::size_t m = lits[k].text.size();
+    return lits[k].caseless ? equal_caseless(a, nl, m) : std::memcmp(a, nl, m) == 0;
+  };
+  const __m256i bs = _mm256_set1_epi8('\\');
+  __m256i seen = _mm256_setzero_si256();  // high bit set where a byte was >= 0x80 or a backslash
+  std::size_t i = 0;
+  if (n >= maxm) {
+    const std::size_t last = n - maxm;  // every literal fits at each start position below
+    for (; i + 32 <= last + 1; i += 32) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+      seen = _mm256_or_si256(seen, _mm256_or_si256(raw, _mm256_cmpeq_epi8(raw, bs)));
+      for (std::size_t k = 0; k < K; ++k) {
+        const __m256i a = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + p1[k])), ff[k]);
+        const __m256i b = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + p2[k])), fl[k]);
+        unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, vf[k]), _mm256_cmpeq_epi8(b, vl[k]))));
+        while (mask) {
+          if (equal_at(k, p + i + static_cast<unsigned>(__builtin_ctz(mask)))) return true;
+          mask &= mask - 1;
+        }
+      }
+    }
+  }
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::size_t j = i; j + lits[k].text.size() <= n; ++j)
+      if (equal_at(k, p + j)) return true;
+  escapable = _mm256_movemask_epi8(seen) != 0;
+  for (std::size_t j = i; j < n && !escapable; ++j)
+    if (p[j] == '\\' || static_cast<unsigned char>(p[j]) >= 0x80) escapable = true;
+  return false;
+}
+
+// clause_scan_avx2 for clauses of 1 to 4 literals: 1 found, 0 not found (`escapable` set), -1 not
+// scanned (more literals).
+int clause_scan(std::string_view hay, const std::vector<RawLiteral>& lits, bool& escapable) {
+  switch (lits.size()) {
+    case 1: return clause_scan_avx2<1>(hay, lits.data(), escapable) ? 1 : 0;
+    case 2: return clause_scan_avx2<2>(hay, lits.data(), escapable) ? 1 : 0;
+    case 3: return clause_scan_avx2<3>(hay, lits.data(), escapable) ? 1 : 0;
+    case 4: return clause_scan_avx2<4>(hay, lits.data(), escapable) ? 1 : 0;
+    default: return -1;
+  }
+}
+#endif
+
 // Muła's substring search: positions where two of the needle's bytes agree (32 or 16 at a time;
 // the rarest two, see anchors()), then a full comparison. Caseless: letters compared with | 0x20 (the needle is lowered).
 std::size_t find_at(std::string_view hay, std::string_view needle, bool caseless, bool avx2, std::size_t p1 = 0, std::size_t p2 = 0) {
@@ -324,8 +396,18 @@ bool RawPrefilter::may_match(std::string_view record) const {
   if (window_ && outside_window(record, *window_, window_quoted_, avx2_, esc, have_escapes)) return false;
   for (const auto& clause : clauses) {
     bool possible = false;
+    bool searched = false;  // every literal searched for, none found
+#if RULELAB_AVX2
+    if (avx2_) {
+      bool escapable = false;
+      const int r = clause_scan(record, clause, escapable);
+      if (r == 1) continue;
+      if (r == 0 && !escapable) return false;  // escapes_of() would find nothing: see below
+      searched = r == 0;
+    }
+#endif
     for (const auto& lit : clause) {
-      const bool found = search(record, lit.text, lit.caseless, avx2_, lit.anchor1, lit.anchor2);
+      const bool found = !searched && search(record, lit.text, lit.caseless, avx2_, lit.anchor1, lit.anchor2);
       if (found) {
         possible = true;
         break;

@@ -36,6 +36,8 @@ class FileTable {
   void for_each_batch(const std::function<void(const Batch&, Batch*)>& f);
   // The whole table, read once and kept. Throws InputError.
   std::shared_ptr<const Table> table();
+  // Whether table() has read it already.
+  bool read_whole() const { return whole_ != nullptr; }
 
   // What the first complete read of each part gave (records, rows, filtered, rejected, warnings).
   struct Read {

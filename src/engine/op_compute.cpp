@@ -54,6 +54,8 @@ class ComputeNode : public PlanNode {
     }, down ? &*down : nullptr);
   }
 
+  const PlanNode* batch_local_child() const override { return child_.get(); }
+
  private:
   // How many output columns read each working column (input columns, then step columns).
   std::vector<int> column_uses(std::size_t base) const {

@@ -39,6 +39,8 @@ class FilterNode : public PlanNode {
     }, narrow);
   }
 
+  const PlanNode* batch_local_child() const override { return child_.get(); }
+
   // Over a stored input, the rows are not copied when every row passes (a window filter over
   // rows already read inside the window, a filter pushed down into reading).
   std::shared_ptr<const Table> stored(ExecContext& ctx) const override {

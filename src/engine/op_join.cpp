@@ -67,7 +67,7 @@ KeyedTable key_table_matching(const PlanNode& node, const std::vector<ExprPtr>& 
     }
     narrow.columns.push_back(e->column);
   }
-  t.sources = node.for_each_batch(ctx, [&](const Batch& b, Batch* owned) {
+  t.sources = for_each_batch_parallel(node, ctx, [&](const Batch& b, Batch* owned) {
     std::vector<Vec> vs;
     for (auto& e : exprs) vs.push_back(evaluate(*e, b, ctx.eval));
     sel.clear();

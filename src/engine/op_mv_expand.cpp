@@ -118,7 +118,7 @@ class MvApplyNode : public PlanNode {
     const Table& in = inp.get();
     if (row_local_) return execute_row_local(ctx, in);
     TableBuilder tb(schema);
-    RowMeter expanded(ctx, site), produced(ctx, site);
+    RowMeter expanded(ctx, site, "rows", 0), produced(ctx, site, "rows", 1);
     std::vector<std::vector<Value>> cols;
     for (auto& b : in.batches) apply_records(ctx, b, expanded, produced, cols, tb);
     Table out = tb.finish();
@@ -127,6 +127,7 @@ class MvApplyNode : public PlanNode {
   }
 
   bool row_local_ = false;
+  const PlanNode* batch_local_child() const override { return child_.get(); }
 
  private:
   // The subquery's input rows of one record: its n expanded items (and their index), each row
@@ -159,7 +160,7 @@ class MvApplyNode : public PlanNode {
   // per input batch, each expanded row tagged (RowSource::line) with its record.
   Table execute_row_local(ExecContext& ctx, const Table& in) const {
     Table out{schema, in.sources, {}};
-    RowMeter expanded(ctx, site), produced(ctx, site);
+    RowMeter expanded(ctx, site, "rows", 0), produced(ctx, site, "rows", 1);
     for (auto& b : in.batches) apply_local(ctx, b, expanded, produced, nullptr, [&](Batch&& ob) { out.batches.push_back(std::move(ob)); });
     return out;
   }
@@ -169,7 +170,7 @@ class MvApplyNode : public PlanNode {
   // subquery; otherwise record by record), so that a consumer that keeps few rows (a join's side
   // narrowed to the other side's keys, a summarize) never holds the whole output.
   std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing* narrow) const override {
-    RowMeter expanded(ctx, site), produced(ctx, site);
+    RowMeter expanded(ctx, site, "rows", 0), produced(ctx, site, "rows", 1);
     std::vector<std::vector<Value>> cols;
     return child_->for_each_batch(ctx, [&](const Batch& b, Batch*) {
       if (row_local_) {
@@ -194,9 +195,11 @@ class MvApplyNode : public PlanNode {
       TableBuilder sb(sub_input_);
       append_expanded(sb, n, cols, b.sources[r]);
       Table sub_in = sb.finish();
-      slot_->table = &sub_in;
-      Table res = sub_->execute(ctx);
-      slot_->table = nullptr;
+      Table res;
+      {
+        ParamBinding bind(ctx, slot_.get(), &sub_in);
+        res = sub_->execute(ctx);
+      }
       for (auto& rb : res.batches) {
         produced.add(rb.rows());
         for (std::size_t i = 0; i < rb.rows(); ++i) append_output(tb, b, r, rb, i);
@@ -253,9 +256,11 @@ class MvApplyNode : public PlanNode {
       append_expanded(sb, n, cols, src);
     }
     Table sub_in = sb.finish();
-    slot_->table = &sub_in;
-    Table res = sub_->execute(ctx);
-    slot_->table = nullptr;
+    Table res;
+    {
+      ParamBinding bind(ctx, slot_.get(), &sub_in);
+      res = sub_->execute(ctx);
+    }
     const std::size_t nkeep = keep_.size();
     SelectionVector parents;
     for (auto& rb : res.batches) {

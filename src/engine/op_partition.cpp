@@ -31,11 +31,7 @@ class PartitionNode : public PlanNode {
       TableBuilder tb(child_->schema);
       for (auto& rr : p) tb.append_row(t.batches[rr.batch], rr.row);
       Table part = tb.finish();
-      slot_->table = &part;
-      struct Reset {
-        ParamSlot& s;
-        ~Reset() { s.table = nullptr; }
-      } reset{*slot_};
+      ParamBinding bind(ctx, slot_.get(), &part);
       Table res = sub_->execute(ctx);
       meter.add(res.rows());
       for (auto& b : res.batches) out.batches.push_back(std::move(b));

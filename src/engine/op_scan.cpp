@@ -10,6 +10,16 @@ class ScanNode : public PlanNode {
   explicit ScanNode(std::shared_ptr<const Table> t) : table_(std::move(t)) { schema = table_->schema; }
   Table execute(ExecContext&) const override { return *table_; }
   std::shared_ptr<const Table> stored(ExecContext&) const override { return table_; }
+  bool holds_batches() const override { return true; }
+  std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing*) const override {
+    if (ctx.morsel_source == this) {
+      ctx.morsel_source = nullptr;  // given once: a subquery run for it reads the table whole
+      f(*ctx.morsel, nullptr);
+    } else {
+      for (const Batch& b : table_->batches) f(b, nullptr);
+    }
+    return table_->sources;
+  }
 
  private:
   std::shared_ptr<const Table> table_;
@@ -21,10 +31,16 @@ class FileScanNode : public PlanNode {
   explicit FileScanNode(std::shared_ptr<FileTable> t) : table_(std::move(t)) { schema = table_->schema(); }
   Table execute(ExecContext& ctx) const override { return *stored(ctx); }
   std::shared_ptr<const Table> stored(ExecContext&) const override { return table_->table(); }
-  std::vector<std::string> for_each_batch(ExecContext&, const BatchFn& f, const KeyNarrowing*) const override {
-    table_->for_each_batch(f);
+  std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing*) const override {
+    if (ctx.morsel_source == this) {
+      ctx.morsel_source = nullptr;  // given once: a subquery run for it reads the table whole
+      f(*ctx.morsel, nullptr);
+    } else {
+      table_->for_each_batch(f);
+    }
     return table_->sources();
   }
+  bool holds_batches() const override { return table_->read_whole(); }
 
  private:
   std::shared_ptr<FileTable> table_;
@@ -33,13 +49,23 @@ class FileScanNode : public PlanNode {
 class ParamNode : public PlanNode {
  public:
   ParamNode(std::shared_ptr<ParamSlot> slot, Schema s) : slot_(std::move(slot)) { schema = std::move(s); }
-  Table execute(ExecContext&) const override { return slot_->table ? *slot_->table : Table{schema, {}, {}}; }
-  std::shared_ptr<const Table> stored(ExecContext&) const override {
-    if (!slot_->table) return std::make_shared<const Table>(Table{schema, {}, {}});
-    return std::shared_ptr<const Table>(std::shared_ptr<const Table>{}, slot_->table);  // non-owning
+  Table execute(ExecContext& ctx) const override {
+    const Table* t = bound(ctx);
+    return t ? *t : Table{schema, {}, {}};
+  }
+  std::shared_ptr<const Table> stored(ExecContext& ctx) const override {
+    const Table* t = bound(ctx);
+    if (!t) return std::make_shared<const Table>(Table{schema, {}, {}});
+    return std::shared_ptr<const Table>(std::shared_ptr<const Table>{}, t);  // non-owning
   }
 
  private:
+  // The innermost binding of this parameter in the run (ExecContext::params), else the slot's table.
+  const Table* bound(const ExecContext& ctx) const {
+    for (auto it = ctx.params.rbegin(); it != ctx.params.rend(); ++it)
+      if (it->first == slot_.get()) return it->second;
+    return slot_->table;
+  }
   std::shared_ptr<ParamSlot> slot_;
 };
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,24 @@ struct QueryError : std::runtime_error {
   bool unsupported;
 };
 
+struct ParamSlot;
+class PlanNode;
+
+// The rows each operator site has produced so far, summed over the threads of one parallel run
+// (for_each_batch_parallel): the row budget counts them all, as it does in one thread.
+class SharedRowCounts {
+ public:
+  // Adds n to the count of (site, role) and returns the new total.
+  std::uint64_t add(const OpSite* site, int role, std::uint64_t n) {
+    std::lock_guard<std::mutex> lock(m_);
+    return counts_[{site, role}] += n;
+  }
+
+ private:
+  std::mutex m_;
+  std::map<std::pair<const OpSite*, int>, std::uint64_t> counts_;
+};
+
 struct ExecContext {
   EvalContext eval;  // also holds the run's deadline (--timeout), checked by evaluate()
   // Provenance arena of this run (null: provenance off). Operators that combine rows (join,
@@ -45,6 +64,26 @@ struct ExecContext {
   std::vector<Error>* notes = nullptr;
   // The run's tap (RunOptions::tap); null: none, and the plan has no tap nodes.
   const Tap* tap = nullptr;
+  // The tables that mv-apply and partition give their subqueries' parameter (ParamNode), innermost
+  // last: each thread of a run binds its own.
+  std::vector<std::pair<const ParamSlot*, const Table*>> params;
+  // One thread of for_each_batch_parallel: `morsel_source` gives only `morsel` to for_each_batch,
+  // and row counts are summed in `shared_rows`.
+  const PlanNode* morsel_source = nullptr;
+  const Batch* morsel = nullptr;
+  SharedRowCounts* shared_rows = nullptr;
+};
+
+// Binds a subquery parameter for the lifetime of the binding (ExecContext::params).
+class ParamBinding {
+ public:
+  ParamBinding(ExecContext& ctx, const ParamSlot* slot, const Table* t) : ctx_(ctx) { ctx_.params.emplace_back(slot, t); }
+  ~ParamBinding() { ctx_.params.pop_back(); }
+  ParamBinding(const ParamBinding&) = delete;
+  ParamBinding& operator=(const ParamBinding&) = delete;
+
+ private:
+  ExecContext& ctx_;
 };
 
 // A batch handed to a for_each_batch consumer, and the same batch as `owned` when the producer
@@ -73,8 +112,20 @@ class PlanNode {
   // node can (a file table streamed through where / extend / project*, mv-apply). `narrow` (may
   // be null): rows the consumer drops unless their key is wanted. Returns Table::sources.
   virtual std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing* narrow) const;
+  // A node whose for_each_batch turns each batch of this child into output batches from that batch
+  // alone (where, extend/project*, mv-apply); null for the others.
+  virtual const PlanNode* batch_local_child() const { return nullptr; }
+  // A source whose for_each_batch gives batches it holds already (a stored table, a file table read
+  // whole), and in morsel mode (ExecContext::morsel_source) only the morsel.
+  virtual bool holds_batches() const { return false; }
 };
 using PlanPtr = std::shared_ptr<PlanNode>;
+
+// node.for_each_batch(ctx, f, narrow), with the batches of a chain of batch-local nodes over a
+// source that holds its batches computed on every core; f still gets them on the calling thread,
+// in order. Falls back to node.for_each_batch where that does not apply (provenance or a tap on,
+// fewer than two batches, another node in the chain).
+std::vector<std::string> for_each_batch_parallel(const PlanNode& node, ExecContext& ctx, const BatchFn& f, const KeyNarrowing* narrow);
 
 // A child's result: borrowed when stored, else owned.
 struct InputTable {
@@ -95,12 +146,23 @@ inline void check_row_budget(const ExecContext& ctx, const OpSite& site, std::ui
 
 // Counts the rows an operator produces against the row budget, and checks the deadline every
 // 1024 rows (operators whose per-row work is not an expression evaluation: join, expansions).
+// In a parallel run, counts are shared every 1,024 rows (`role` tells apart two meters of one site).
 class RowMeter {
  public:
-  RowMeter(const ExecContext& ctx, const OpSite& site, const char* unit = "rows") : ctx_(ctx), site_(site), unit_(unit) {}
+  RowMeter(const ExecContext& ctx, const OpSite& site, const char* unit = "rows", int role = 0)
+      : ctx_(ctx), site_(site), unit_(unit), role_(role) {}
+  ~RowMeter() {
+    if (ctx_.shared_rows && unshared_) ctx_.shared_rows->add(&site_, role_, unshared_);
+  }
+  RowMeter(const RowMeter&) = delete;
+  RowMeter& operator=(const RowMeter&) = delete;
   void add(std::uint64_t n = 1) {
     rows_ += n;
-    check_row_budget(ctx_, site_, rows_, unit_);
+    if (ctx_.shared_rows && (unshared_ += n) >= 1024) {
+      others_ = ctx_.shared_rows->add(&site_, role_, unshared_) - rows_;
+      unshared_ = 0;
+    }
+    check_row_budget(ctx_, site_, others_ + rows_, unit_);
     if ((tick_ += n) >= 1024) {
       tick_ = 0;
       ctx_.eval.deadline.check();
@@ -111,7 +173,9 @@ class RowMeter {
   const ExecContext& ctx_;
   const OpSite& site_;
   const char* unit_;
+  int role_;
   std::uint64_t rows_ = 0, tick_ = 0;
+  std::uint64_t unshared_ = 0, others_ = 0;  // parallel runs: not yet shared; the other threads' rows
 };
 
 // Builds tables batch by batch (<= kBatchRows rows each).
@@ -153,7 +217,8 @@ PlanPtr make_compute(PlanPtr child, std::vector<ExprPtr> steps, std::vector<int>
 PlanPtr make_take(PlanPtr child, std::int64_t n);
 // Executes once and keeps the result (materialize(), let-bound tables used twice, toscalar()).
 PlanPtr make_cached(PlanPtr child);
-// The table given to a subquery by mv-apply; set per run by the enclosing operator.
+// The table given to a subquery by mv-apply or partition: bound per run by the enclosing operator
+// (ParamBinding, ExecContext::params); `table` where no binding is found (pushdown's probe).
 struct ParamSlot { const Table* table = nullptr; };
 PlanPtr make_param(std::shared_ptr<ParamSlot> slot, Schema s);
 

@@ -7,6 +7,10 @@
 #include "core/datetime.hpp"
 #include "core/raw_prefilter.hpp"
 
+#include <cctype>
+#include <string>
+#include <vector>
+
 using rulelab::RawLiteral;
 using rulelab::RawPrefilter;
 
@@ -168,4 +172,69 @@ TEST_CASE("raw prefilter: a TimeGenerated window decided from the bytes only whe
   CHECK(q.skipped_note(3, 10, "record") ==
         "3 of 10 record(s) skipped unparsed: their TimeGenerated is outside 2026-03-01T00:00:00Z .. 2026-03-02T00:00:00Z"
         " or they cannot hold ~\"add user\"");
+}
+
+// Clauses of one to five literals (one pass over the record for up to four: the found/not-found
+// answer must be exactly a plain substring search's, at every position, tail included). Records
+// without a backslash or a byte above 0x7F can spell nothing another way: may_match is then true
+// exactly when every clause has a literal written in the record.
+TEST_CASE("raw prefilter: clauses of several literals against a plain search") {
+  const std::vector<std::string> words = {"delete user", "add user", "Invite external user", "Success", "x", "ab", "user"};
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(state >> 33);
+  };
+  auto lower = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  auto contains = [&](const std::string& hay, const std::string& needle, bool caseless) {
+    return caseless ? lower(hay).find(lower(needle)) != std::string::npos : hay.find(needle) != std::string::npos;
+  };
+  int kept = 0, dropped = 0;
+  for (int iter = 0; iter < 4000; ++iter) {
+    // One or two clauses of 1..5 literals.
+    const std::size_t nclauses = 1 + next() % 2;
+    std::vector<std::vector<std::pair<std::string, bool>>> clauses;
+    RawPrefilter p;
+    for (std::size_t c = 0; c < nclauses; ++c) {
+      const std::size_t nlits = 1 + next() % 5;
+      std::vector<std::string> lits;
+      const bool caseless = next() % 2;
+      for (std::size_t l = 0; l < nlits; ++l) lits.push_back(words[next() % words.size()]);
+      RawPrefilter one_clause = RawPrefilter::any_of(lits, caseless);
+      REQUIRE(one_clause.clauses.size() == 1);
+      p = RawPrefilter::and_(std::move(p), one_clause);
+      std::vector<std::pair<std::string, bool>> cl;
+      for (auto& l : lits) cl.emplace_back(l, caseless);
+      clauses.push_back(cl);
+    }
+    // A record of 0..150 filler bytes with 0..2 words put in at random places, in random case.
+    std::string rec;
+    const std::size_t len = next() % 150;
+    for (std::size_t i = 0; i < len; ++i) rec += "abcdeilnorstuvx {}\":,"[next() % 21];
+    for (std::size_t w = next() % 3; w > 0; --w) {
+      std::string word = words[next() % words.size()];
+      if (next() % 2)
+        for (auto& ch : word) ch = static_cast<char>(next() % 2 ? std::toupper(static_cast<unsigned char>(ch)) : ch);
+      rec.insert(next() % (rec.size() + 1), word);
+    }
+    bool expect = true;
+    for (auto& cl : clauses) {
+      bool any = false;
+      for (auto& [lit, caseless] : cl) any = any || contains(rec, lit, caseless);
+      expect = expect && any;
+    }
+    CAPTURE(rec);
+    CHECK(p.may_match(rec) == expect);
+    (expect ? kept : dropped)++;
+    // The same record with an escape that may spell any letter (\u followed by no hex digits), at
+    // any place: kept.
+    std::string esc = rec;
+    esc.insert(next() % (esc.size() + 1), "\\u00zz");
+    CHECK(p.may_match(esc));
+  }
+  CHECK(kept > 500);
+  CHECK(dropped > 500);
 }

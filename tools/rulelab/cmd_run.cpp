@@ -116,7 +116,7 @@ int run_rule(const RunArgs& a) {
     print_run(rule, *result, a, std::cout, std::cerr);
   }
   if (a.format == "json" && !all.empty()) std::cout << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
-  return rc;
+  exit_keeping_memory(rc);
 }
 
 void add_mapping_option(CLI::App* sub, std::string& mapping, std::vector<std::string>& index_mappings) {
