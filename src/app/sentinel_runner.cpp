@@ -144,8 +144,9 @@ class SentinelRunner : public Runner {
       return ee.error;
     }
     if (data_.provenance) out.provenance = provenance_lists(*result, lineage, ws->files);
-    // The result is a table of its own: the tables read are freed while it is formatted.
-    out.disposal = std::make_shared<Disposal>(std::move(local));
+    // The result is a table of its own: the tables this run read are freed while it is formatted
+    // (schedule mode keeps its tables for the next runs).
+    if (!span_) out.disposal = std::make_shared<Disposal>(std::move(local));
     fill_sentinel_result(rule_, rule, result, out);
     if (out.window && out.rows.empty() && explain_misses) explain_empty(out);
     return out;

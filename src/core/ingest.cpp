@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -616,10 +617,12 @@ class Loader {
     return i < plan_.date_orders.size() ? plan_.date_orders[i] : DateOrder::MonthFirst;
   }
 
-  void bad_value(Column& col, const std::string& name, std::size_t line, std::string_view value) {
+  // `staged`: the value comes from a JSON record, which went through the filter's first step.
+  void bad_value(Column& col, const std::string& name, std::size_t line, std::string_view value, bool staged = true) {
     col.append_null();
-    // a column the first step read has reported its bad values already
-    if (!quiet_.empty() && &col >= batch_.columns.data() && &col < batch_.columns.data() + batch_.columns.size() &&
+    // a column the first step read has reported its bad values already (CSV records are read in
+    // one step: theirs have not)
+    if (staged && !quiet_.empty() && &col >= batch_.columns.data() && &col < batch_.columns.data() + batch_.columns.size() &&
         quiet_[static_cast<std::size_t>(&col - batch_.columns.data())])
       return;
     add_warning(warnings, "values of column " + name + " that are not " + std::string(type_name(col.type())) + " were set to null", line, value);
@@ -727,7 +730,7 @@ class Loader {
       case Type::String:
         break;
     }
-    bad_value(col, name, line, s);
+    bad_value(col, name, line, s, !from_csv);
   }
 
   const Plan& plan_;
@@ -2027,12 +2030,29 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
     if (auto e = read_all(path, whole)) return Error{e->message, path};
   }
 
+  // The prefilter with its anchors chosen for this file's bytes (RawPrefilter::tune), from its first
+  // 128 KiB (a gzip file's are compressed: the prefilter keeps its anchors).
+  std::optional<RawPrefilter> tuned;
+  if (opt.prefilter && !opt.prefilter->empty()) {
+    tuned = *opt.prefilter;
+    constexpr std::size_t kSample = 128 * 1024;
+    if (!whole.empty()) {
+      tuned->tune(std::string_view(whole).substr(0, kSample));
+    } else if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+      std::string sample(kSample, '\0');
+      sample.resize(std::fread(sample.data(), 1, sample.size(), f));
+      std::fclose(f);
+      if (!(sample.size() >= 2 && static_cast<unsigned char>(sample[0]) == 0x1f && static_cast<unsigned char>(sample[1]) == 0x8b))
+        tuned->tune(sample);
+    }
+  }
+
   Plan plan;
   plan.file = path;
   plan.max_reported = opt.max_reported;
   plan.keep = &opt.keep;
   plan.keep_line = &opt.keep_line;
-  if (opt.prefilter && !opt.prefilter->empty()) plan.prefilter = opt.prefilter.get();
+  if (tuned) plan.prefilter = &*tuned;
   plan.finish_batch = &opt.finish_batch;
   if (opt.documents) {
     plan.documents = true;

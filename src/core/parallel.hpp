@@ -246,7 +246,6 @@ void ordered_parallel(std::size_t n, unsigned threads, std::size_t window, Produ
   };
   std::vector<std::thread> pool;
   pool.reserve(threads - 1);
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
   auto finish = [&] {
     {
       std::lock_guard<std::mutex> lock(m);
@@ -256,6 +255,7 @@ void ordered_parallel(std::size_t n, unsigned threads, std::size_t window, Produ
     for (auto& t : pool) t.join();
   };
   try {
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
     for (std::size_t c = 0; c < n; ++c) {
       std::optional<T> v;
       std::exception_ptr e;

@@ -470,6 +470,64 @@ void RawPrefilter::set_window(RawTimeWindow w) {
   window_ = std::move(w);
 }
 
+namespace {
+// The start positions of `sample` where the literal's bytes at p1 and p2 agree (as the search
+// compares them: letters of a caseless literal with | 0x20).
+std::size_t pair_hits(std::string_view sample, const RawLiteral& lit, std::size_t p1, std::size_t p2) {
+  const std::size_t m = lit.text.size();
+  if (sample.size() < m) return 0;
+  const auto a = static_cast<unsigned char>(lit.text[p1]), b = static_cast<unsigned char>(lit.text[p2]);
+  const unsigned char fa = lit.caseless && is_alpha(a) ? 0x20 : 0, fb = lit.caseless && is_alpha(b) ? 0x20 : 0;
+  const auto* s = reinterpret_cast<const unsigned char*>(sample.data());
+  std::size_t n = 0;
+  for (std::size_t i = 0, last = sample.size() - m; i <= last; ++i)
+    if ((s[i + p1] | fa) == a && (s[i + p2] | fb) == b) ++n;
+  return n;
+}
+
+void tune_literal(RawLiteral& lit, std::string_view sample, const std::array<std::size_t, 256>& count) {
+  const std::size_t m = lit.text.size();
+  if (m < 2 || sample.size() < m) return;
+  auto freq = [&](unsigned char c) {
+    return lit.caseless && is_alpha(c) ? count[c | 0x20] + count[c & ~0x20] : count[c];
+  };
+  // The pairs that would meet the fewest candidates if bytes occurred independently; neighbouring
+  // bytes do not ("us" in every "userPrincipalName"), so the best few are counted, and the current
+  // pair kept unless one of them is found together less often.
+  std::vector<std::pair<double, std::pair<std::size_t, std::size_t>>> est;
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = i + 1; j < m; ++j)
+      est.push_back({static_cast<double>(freq(static_cast<unsigned char>(lit.text[i]))) *
+                         static_cast<double>(freq(static_cast<unsigned char>(lit.text[j]))),
+                     {i, j}});
+  const std::size_t top = std::min<std::size_t>(6, est.size());
+  std::partial_sort(est.begin(), est.begin() + static_cast<std::ptrdiff_t>(top), est.end());
+  std::size_t a1 = lit.anchor1, a2 = lit.anchor2;
+  if (a1 >= m || a2 >= m) a1 = a2 = 0;  // as find_at reads them
+  std::size_t best = pair_hits(sample, lit, a1, a2);
+  for (std::size_t k = 0; k < top && best > 0; ++k) {
+    const auto [i, j] = est[k].second;
+    const std::size_t h = pair_hits(sample, lit, i, j);
+    if (h < best) {
+      best = h;
+      a1 = i;
+      a2 = j;
+    }
+  }
+  lit.anchor1 = a1;
+  lit.anchor2 = a2;
+}
+}  // namespace
+
+void RawPrefilter::tune(std::string_view sample) {
+  if (sample.empty()) return;
+  std::array<std::size_t, 256> count{};
+  for (unsigned char c : sample) ++count[c];
+  for (auto& clause : clauses)
+    for (auto& lit : clause) tune_literal(lit, sample, count);
+  if (window_) tune_literal(window_quoted_, sample, count);
+}
+
 RawPrefilter RawPrefilter::and_(RawPrefilter a, const RawPrefilter& b) {
   for (const auto& c : b.clauses) a.clauses.push_back(c);
   return a;

@@ -127,7 +127,9 @@ class MvApplyNode : public PlanNode {
   }
 
   bool row_local_ = false;
-  const PlanNode* batch_local_child() const override { return child_.get(); }
+  // Row-local subqueries only: they read nothing but the parameter (no table, join or cache that
+  // threads would share).
+  const PlanNode* batch_local_child() const override { return row_local_ ? child_.get() : nullptr; }
 
  private:
   // The subquery's input rows of one record: its n expanded items (and their index), each row

@@ -14,7 +14,7 @@ std::vector<std::string> for_each_batch_parallel(const PlanNode& node, ExecConte
     ++depth;
   }
   // Provenance and taps record rows in one arena, in order: those runs keep to one thread.
-  if (depth == 0 || !source->holds_batches() || ctx.lineage || ctx.tap || ctx.morsel_source)
+  if (depth == 0 || !source->holds_batches() || ctx.lineage || ctx.tap || ctx.parallel_worker)
     return node.for_each_batch(ctx, f, narrow);
   const std::shared_ptr<const Table> in = source->stored(ctx);
   const unsigned threads = in ? share_count(in->batches.size(), 1) : 1;
@@ -37,12 +37,16 @@ std::vector<std::string> for_each_batch_parallel(const PlanNode& node, ExecConte
         local.morsel_source = source;
         local.morsel = &in->batches[i];
         local.shared_rows = &counts;
+        local.parallel_worker = true;
         local.warnings = ctx.warnings ? &out.warnings : nullptr;
         local.notes = ctx.notes ? &out.notes : nullptr;
         out.sources = node.for_each_batch(local, [&](const Batch& b, Batch* owned) {
           if (owned) out.batches.emplace_back(std::move(*owned), nullptr);
           else out.batches.emplace_back(Batch{}, &b);
         }, narrow);
+        // The row budget over every batch done so far, on whichever thread: if the total of all
+        // batches is over it, one thread fails as well (with the same message), else none does.
+        if (auto [site, unit] = counts.over(ctx.max_rows); site) row_budget_exceeded(ctx, *site, unit);
         return out;
       },
       [&](std::size_t i, Out&& out) {

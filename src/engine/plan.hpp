@@ -37,14 +37,28 @@ class PlanNode;
 class SharedRowCounts {
  public:
   // Adds n to the count of (site, role) and returns the new total.
-  std::uint64_t add(const OpSite* site, int role, std::uint64_t n) {
+  std::uint64_t add(const OpSite* site, int role, const char* unit, std::uint64_t n) {
     std::lock_guard<std::mutex> lock(m_);
-    return counts_[{site, role}] += n;
+    Count& c = counts_[{site, role}];
+    c.unit = unit;
+    return c.rows += n;
+  }
+  // The first (site, role) whose total exceeds `max_rows` (0: none), with its unit; null if none.
+  std::pair<const OpSite*, const char*> over(std::uint64_t max_rows) {
+    std::lock_guard<std::mutex> lock(m_);
+    if (max_rows)
+      for (const auto& [key, c] : counts_)
+        if (c.rows > max_rows) return {key.first, c.unit};
+    return {nullptr, nullptr};
   }
 
  private:
+  struct Count {
+    std::uint64_t rows = 0;
+    const char* unit = "rows";
+  };
   std::mutex m_;
-  std::map<std::pair<const OpSite*, int>, std::uint64_t> counts_;
+  std::map<std::pair<const OpSite*, int>, Count> counts_;
 };
 
 struct ExecContext {
@@ -72,18 +86,27 @@ struct ExecContext {
   const PlanNode* morsel_source = nullptr;
   const Batch* morsel = nullptr;
   SharedRowCounts* shared_rows = nullptr;
+  bool parallel_worker = false;  // a thread of for_each_batch_parallel (which does not nest)
 };
 
-// Binds a subquery parameter for the lifetime of the binding (ExecContext::params).
+// Binds a subquery parameter for the lifetime of the binding (ExecContext::params). The subquery's
+// operators count their rows for this run of it alone, as in one thread (no shared counts).
 class ParamBinding {
  public:
-  ParamBinding(ExecContext& ctx, const ParamSlot* slot, const Table* t) : ctx_(ctx) { ctx_.params.emplace_back(slot, t); }
-  ~ParamBinding() { ctx_.params.pop_back(); }
+  ParamBinding(ExecContext& ctx, const ParamSlot* slot, const Table* t) : ctx_(ctx), shared_(ctx.shared_rows) {
+    ctx_.params.emplace_back(slot, t);
+    ctx_.shared_rows = nullptr;
+  }
+  ~ParamBinding() {
+    ctx_.params.pop_back();
+    ctx_.shared_rows = shared_;
+  }
   ParamBinding(const ParamBinding&) = delete;
   ParamBinding& operator=(const ParamBinding&) = delete;
 
  private:
   ExecContext& ctx_;
+  SharedRowCounts* shared_;
 };
 
 // A batch handed to a for_each_batch consumer, and the same batch as `owned` when the producer
@@ -146,20 +169,22 @@ inline void check_row_budget(const ExecContext& ctx, const OpSite& site, std::ui
 
 // Counts the rows an operator produces against the row budget, and checks the deadline every
 // 1024 rows (operators whose per-row work is not an expression evaluation: join, expansions).
-// In a parallel run, counts are shared every 1,024 rows (`role` tells apart two meters of one site).
+// In a parallel run, counts are shared every 1,024 rows and when the meter goes (`role` tells apart
+// two meters of one site); for_each_batch_parallel checks the totals after each batch.
 class RowMeter {
  public:
   RowMeter(const ExecContext& ctx, const OpSite& site, const char* unit = "rows", int role = 0)
-      : ctx_(ctx), site_(site), unit_(unit), role_(role) {}
+      : ctx_(ctx), site_(site), unit_(unit), role_(role), shared_(ctx.shared_rows) {}
+  // The rest of the count is shared; the parallel run checks the totals after each batch.
   ~RowMeter() {
-    if (ctx_.shared_rows && unshared_) ctx_.shared_rows->add(&site_, role_, unshared_);
+    if (shared_ && unshared_) shared_->add(&site_, role_, unit_, unshared_);
   }
   RowMeter(const RowMeter&) = delete;
   RowMeter& operator=(const RowMeter&) = delete;
   void add(std::uint64_t n = 1) {
     rows_ += n;
-    if (ctx_.shared_rows && (unshared_ += n) >= 1024) {
-      others_ = ctx_.shared_rows->add(&site_, role_, unshared_) - rows_;
+    if (shared_ && (unshared_ += n) >= 1024) {
+      others_ = shared_->add(&site_, role_, unit_, unshared_) - rows_;
       unshared_ = 0;
     }
     check_row_budget(ctx_, site_, others_ + rows_, unit_);
@@ -174,6 +199,7 @@ class RowMeter {
   const OpSite& site_;
   const char* unit_;
   int role_;
+  SharedRowCounts* shared_;  // the parallel run's counts at construction (a subquery's meters: none)
   std::uint64_t rows_ = 0, tick_ = 0;
   std::uint64_t unshared_ = 0, others_ = 0;  // parallel runs: not yet shared; the other threads' rows
 };

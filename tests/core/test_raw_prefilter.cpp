@@ -220,6 +220,8 @@ TEST_CASE("raw prefilter: clauses of several literals against a plain search") {
         for (auto& ch : word) ch = static_cast<char>(next() % 2 ? std::toupper(static_cast<unsigned char>(ch)) : ch);
       rec.insert(next() % (rec.size() + 1), word);
     }
+    // Anchors chosen from a sample (half the time): the answer stays the same whichever they are.
+    if (iter % 2) p.tune(rec + words[next() % words.size()] + rec);
     bool expect = true;
     for (auto& cl : clauses) {
       bool any = false;
@@ -237,4 +239,30 @@ TEST_CASE("raw prefilter: clauses of several literals against a plain search") {
   }
   CHECK(kept > 500);
   CHECK(dropped > 500);
+}
+
+// tune() moves a literal's anchors to the pair of bytes found together least often in a sample of
+// the data; the records it keeps are the same.
+TEST_CASE("raw prefilter: anchors tuned to a sample of the data") {
+  RawPrefilter p = RawPrefilter::literal("delete user", true);
+  const RawLiteral before = p.clauses[0][0];
+  // A sample where the default pair (the first and last bytes, 'd' and 'r', ten apart) is everywhere.
+  std::string sample;
+  for (int i = 0; i < 500; ++i) sample += R"({"d":"d123456789r","x":"drive recorder"})" "\n";
+  p.tune(sample);
+  const RawLiteral& after = p.clauses[0][0];
+  CHECK(before.anchor1 == 0);
+  CHECK(before.anchor2 == 10);
+  CHECK_FALSE((after.anchor1 == 0 && after.anchor2 == 10));
+  CHECK(after.text == before.text);
+  for (const char* rec : {R"({"OperationName":"Delete user"})", R"({"OperationName":"DELETE USER"})", R"({"d":"d123456789r"})",
+                          R"({"a":"\u0064elete user"})", "delete use", "xdelete userx"}) {
+    CAPTURE(rec);
+    CHECK(p.may_match(rec) == RawPrefilter::literal("delete user", true).may_match(rec));
+  }
+  // An empty sample or a literal of one byte: nothing changes.
+  RawPrefilter q = RawPrefilter::literal("x", false);
+  q.tune(sample);
+  CHECK(q.clauses[0][0].anchor1 == 0);
+  CHECK(q.clauses[0][0].anchor2 == 0);
 }

@@ -328,4 +328,23 @@ TEST_CASE("a stored table's where/mv-apply chain on every core: same rows, same 
     CHECK(r->err.error.message.find("mv-apply produced more than 20000 rows") != std::string::npos);
   }
   CHECK(run_on(t, q2, rows(30000), nullptr).ok);
+  // Fewer than 1,024 rows a batch (about 615 here, 3,000 in all): counted all the same.
+  const std::string q3 =
+      "let L = range k from 1 to 10 step 1;\nL | join kind=inner (T | where x % 10 == 0 | mv-apply e = arr on (extend k = toint(e))) on k";
+  for (Lineage* l : {&lineage, static_cast<Lineage*>(nullptr)}) {
+    Run r = run_on(t, q3, rows(2999), l);
+    REQUIRE_FALSE(r.ok);
+    CHECK(r.err.error.message.find("mv-apply produced more than 2999 rows") != std::string::npos);
+    CHECK(run_on(t, q3, rows(3000), l).ok);
+  }
+  // The subquery's own operators count per run of it (once per batch), not over the whole input:
+  // its mv-expand makes 6,144 rows a batch, 30,000 in all, within a budget of 20,000 a run.
+  const std::string q4 =
+      "let L = range k from 1 to 10 step 1;\nL | join kind=inner (T | mv-apply e = pack_array(x) on "
+      "(mv-expand z = range(1, 3) | where z == 1 | extend k = toint(e))) on k";
+  for (Lineage* l : {&lineage, static_cast<Lineage*>(nullptr)}) {
+    Run r = run_on(t, q4, rows(20000), l);
+    CHECK_MESSAGE(r.ok, r.err.error.format());
+    CHECK(r.table.rows() == 10);
+  }
 }
