@@ -14,7 +14,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -2030,20 +2029,21 @@ Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& 
     if (auto e = read_all(path, whole)) return Error{e->message, path};
   }
 
-  // The prefilter with its anchors chosen for this file's bytes (RawPrefilter::tune), from its first
-  // 128 KiB (a gzip file's are compressed: the prefilter keeps its anchors).
+  // The prefilter (JSON records only) with its anchors chosen for this file's bytes
+  // (RawPrefilter::tune), from its first 128 KiB; a gzip file's are compressed: the prefilter keeps
+  // its anchors.
   std::optional<RawPrefilter> tuned;
-  if (opt.prefilter && !opt.prefilter->empty()) {
+  if (opt.prefilter && !opt.prefilter->empty() && format != InputFormat::Csv) {
     tuned = *opt.prefilter;
     constexpr std::size_t kSample = 128 * 1024;
+    std::size_t size = 0;
     if (!whole.empty()) {
       tuned->tune(std::string_view(whole).substr(0, kSample));
-    } else if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
-      std::string sample(kSample, '\0');
-      sample.resize(std::fread(sample.data(), 1, sample.size(), f));
-      std::fclose(f);
-      if (!(sample.size() >= 2 && static_cast<unsigned char>(sample[0]) == 0x1f && static_cast<unsigned char>(sample[1]) == 0x8b))
-        tuned->tune(sample);
+    } else if (const int fd = open_plain(path, size); fd >= 0) {
+      std::string sample(std::min(size, kSample), '\0');
+      const ssize_t got = ::pread(fd, sample.data(), sample.size(), 0);
+      ::close(fd);
+      if (got > 0) tuned->tune(std::string_view(sample).substr(0, static_cast<std::size_t>(got)));
     }
   }
 

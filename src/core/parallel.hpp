@@ -168,27 +168,16 @@ void write_chunks_in_order(std::ostream& out, std::size_t n, std::size_t chunk, 
 
 // Destroys an object on a thread of its own while the caller goes on (a run's workspace: its
 // tables hold every row read, and freeing them one allocation at a time takes tens of
-// milliseconds that the result's formatting can use). The handle waits for the thread when it is
-// destroyed, reassigned or wait()ed.
+// milliseconds that the result's formatting can use). Destroying the handle waits for the thread.
 class Disposal {
  public:
-  Disposal() = default;
   template <class T>
   explicit Disposal(std::unique_ptr<T> p) {
     if (p) thread_ = std::thread([q = std::move(p)]() mutable { q.reset(); });
   }
-  Disposal(Disposal&&) noexcept = default;
-  Disposal& operator=(Disposal&& o) noexcept {
-    if (this != &o) {
-      wait();
-      thread_ = std::move(o.thread_);
-    }
-    return *this;
-  }
   Disposal(const Disposal&) = delete;
   Disposal& operator=(const Disposal&) = delete;
-  ~Disposal() { wait(); }
-  void wait() {
+  ~Disposal() {
     if (thread_.joinable()) thread_.join();
   }
 

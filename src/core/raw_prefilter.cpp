@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <tuple>
 #include <utility>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -206,6 +207,13 @@ __attribute__((target("avx2"))) std::size_t search_avx2(std::string_view hay, co
 }
 #endif
 
+// A literal's anchor positions as the searches read them (both inside the literal, else 0 and 0).
+std::pair<std::size_t, std::size_t> anchors_of(const RawLiteral& lit) {
+  const std::size_t m = lit.text.size();
+  if (lit.anchor1 >= m || lit.anchor2 >= m) return {0, 0};
+  return {lit.anchor1, lit.anchor2};
+}
+
 #if RULELAB_AVX2
 // One pass over the record for a clause of K literals (search_avx2's loop, one anchor pair per
 // literal): true when one of them occurs. Otherwise `escapable` tells whether the record holds a
@@ -222,9 +230,7 @@ __attribute__((target("avx2"))) bool clause_scan_avx2(std::string_view hay, cons
   std::size_t p1[K], p2[K];
   for (std::size_t k = 0; k < K; ++k) {
     const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
-    const std::size_t m = lits[k].text.size();
-    p1[k] = lits[k].anchor1 < m && lits[k].anchor2 < m ? lits[k].anchor1 : 0;
-    p2[k] = lits[k].anchor1 < m && lits[k].anchor2 < m ? lits[k].anchor2 : 0;
+    std::tie(p1[k], p2[k]) = anchors_of(lits[k]);
     const bool cl = lits[k].caseless;
     vf[k] = _mm256_set1_epi8(static_cast<char>(nl[p1[k]]));
     vl[k] = _mm256_set1_epi8(static_cast<char>(nl[p2[k]]));
@@ -502,8 +508,7 @@ void tune_literal(RawLiteral& lit, std::string_view sample, const std::array<std
                      {i, j}});
   const std::size_t top = std::min<std::size_t>(6, est.size());
   std::partial_sort(est.begin(), est.begin() + static_cast<std::ptrdiff_t>(top), est.end());
-  std::size_t a1 = lit.anchor1, a2 = lit.anchor2;
-  if (a1 >= m || a2 >= m) a1 = a2 = 0;  // as find_at reads them
+  auto [a1, a2] = anchors_of(lit);
   std::size_t best = pair_hits(sample, lit, a1, a2);
   for (std::size_t k = 0; k < top && best > 0; ++k) {
     const auto [i, j] = est[k].second;

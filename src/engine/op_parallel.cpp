@@ -8,13 +8,9 @@ namespace rulelab::engine {
 
 std::vector<std::string> for_each_batch_parallel(const PlanNode& node, ExecContext& ctx, const BatchFn& f, const KeyNarrowing* narrow) {
   const PlanNode* source = &node;
-  std::size_t depth = 0;
-  while (const PlanNode* c = source->batch_local_child()) {
-    source = c;
-    ++depth;
-  }
+  while (const PlanNode* c = source->batch_local_child()) source = c;
   // Provenance and taps record rows in one arena, in order: those runs keep to one thread.
-  if (depth == 0 || !source->holds_batches() || ctx.lineage || ctx.tap || ctx.parallel_worker)
+  if (source == &node || !source->holds_batches() || ctx.lineage || ctx.tap || ctx.parallel_worker)
     return node.for_each_batch(ctx, f, narrow);
   const std::shared_ptr<const Table> in = source->stored(ctx);
   const unsigned threads = in ? share_count(in->batches.size(), 1) : 1;

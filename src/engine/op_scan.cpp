@@ -5,6 +5,15 @@
 namespace rulelab::engine {
 namespace {
 
+// A source in morsel mode (ExecContext::morsel_source, for_each_batch_parallel): gives f the
+// morsel, once (a subquery run for it then reads the table whole), and returns true.
+bool give_morsel(const PlanNode& source, ExecContext& ctx, const BatchFn& f) {
+  if (ctx.morsel_source != &source) return false;
+  ctx.morsel_source = nullptr;
+  f(*ctx.morsel, nullptr);
+  return true;
+}
+
 class ScanNode : public PlanNode {
  public:
   explicit ScanNode(std::shared_ptr<const Table> t) : table_(std::move(t)) { schema = table_->schema; }
@@ -12,12 +21,8 @@ class ScanNode : public PlanNode {
   std::shared_ptr<const Table> stored(ExecContext&) const override { return table_; }
   bool holds_batches() const override { return true; }
   std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing*) const override {
-    if (ctx.morsel_source == this) {
-      ctx.morsel_source = nullptr;  // given once: a subquery run for it reads the table whole
-      f(*ctx.morsel, nullptr);
-    } else {
+    if (!give_morsel(*this, ctx, f))
       for (const Batch& b : table_->batches) f(b, nullptr);
-    }
     return table_->sources;
   }
 
@@ -32,12 +37,7 @@ class FileScanNode : public PlanNode {
   Table execute(ExecContext& ctx) const override { return *stored(ctx); }
   std::shared_ptr<const Table> stored(ExecContext&) const override { return table_->table(); }
   std::vector<std::string> for_each_batch(ExecContext& ctx, const BatchFn& f, const KeyNarrowing*) const override {
-    if (ctx.morsel_source == this) {
-      ctx.morsel_source = nullptr;  // given once: a subquery run for it reads the table whole
-      f(*ctx.morsel, nullptr);
-    } else {
-      table_->for_each_batch(f);
-    }
+    if (!give_morsel(*this, ctx, f)) table_->for_each_batch(f);
     return table_->sources();
   }
   bool holds_batches() const override { return table_->read_whole(); }
