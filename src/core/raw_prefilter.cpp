@@ -216,10 +216,11 @@ std::pair<std::size_t, std::size_t> anchors_of(const RawLiteral& lit) {
 
 #if RULELAB_AVX2
 // One pass over the record for a clause of K literals (search_avx2's loop, one anchor pair per
-// literal): true when one of them occurs. Otherwise `escapable` tells whether the record holds a
-// backslash or a byte above 0x7F anywhere: when it holds neither, escapes_of() finds nothing and no
-// literal can be spelled another way. (Before, a record without any literal was read once per
-// literal and once more for its escapes.)
+// literal): true when one of them occurs. Otherwise `escapable` tells whether the record holds an
+// escape that escapes_of() reads (a backslash before 'u' or '/') or a byte above 0x7F anywhere:
+// when it holds neither, escapes_of() finds nothing and no literal can be spelled another way.
+// (Before, a record without any literal was read once per literal and once more for its escapes;
+// and any backslash, such as the `\"` of a JSON string held in a string, sent it to that read.)
 template <std::size_t K>
 __attribute__((target("avx2"))) bool clause_scan_avx2(std::string_view hay, const RawLiteral* lits, bool& escapable) {
   const std::size_t n = hay.size();
@@ -242,14 +243,21 @@ __attribute__((target("avx2"))) bool clause_scan_avx2(std::string_view hay, cons
     const std::size_t m = lits[k].text.size();
     return lits[k].caseless ? equal_caseless(a, nl, m) : std::memcmp(a, nl, m) == 0;
   };
-  const __m256i bs = _mm256_set1_epi8('\\');
-  __m256i seen = _mm256_setzero_si256();  // high bit set where a byte was >= 0x80 or a backslash
+  const __m256i bs = _mm256_set1_epi8('\\'), u = _mm256_set1_epi8('u'), sl = _mm256_set1_epi8('/');
+  // High bit set where a byte was >= 0x80 or a backslash before 'u' or '/' (any backslash where the
+  // byte after the block lies past the record).
+  __m256i seen = _mm256_setzero_si256();
   std::size_t i = 0;
   if (n >= maxm) {
     const std::size_t last = n - maxm;  // every literal fits at each start position below
     for (; i + 32 <= last + 1; i += 32) {
       const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-      seen = _mm256_or_si256(seen, _mm256_or_si256(raw, _mm256_cmpeq_epi8(raw, bs)));
+      __m256i esc = _mm256_cmpeq_epi8(raw, bs);
+      if (i + 33 <= n) {
+        const __m256i next = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 1));
+        esc = _mm256_and_si256(esc, _mm256_or_si256(_mm256_cmpeq_epi8(next, u), _mm256_cmpeq_epi8(next, sl)));
+      }
+      seen = _mm256_or_si256(seen, _mm256_or_si256(raw, esc));
       for (std::size_t k = 0; k < K; ++k) {
         const __m256i a = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + p1[k])), ff[k]);
         const __m256i b = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + p2[k])), fl[k]);
@@ -266,7 +274,7 @@ __attribute__((target("avx2"))) bool clause_scan_avx2(std::string_view hay, cons
       if (equal_at(k, p + j)) return true;
   escapable = _mm256_movemask_epi8(seen) != 0;
   for (std::size_t j = i; j < n && !escapable; ++j)
-    if (p[j] == '\\' || static_cast<unsigned char>(p[j]) >= 0x80) escapable = true;
+    if ((p[j] == '\\' && j + 1 < n && (p[j + 1] == 'u' || p[j + 1] == '/')) || static_cast<unsigned char>(p[j]) >= 0x80) escapable = true;
   return false;
 }
 

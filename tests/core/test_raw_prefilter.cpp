@@ -266,3 +266,43 @@ TEST_CASE("raw prefilter: anchors tuned to a sample of the data") {
   CHECK(q.clauses[0][0].anchor1 == 0);
   CHECK(q.clauses[0][0].anchor2 == 0);
 }
+
+// The one-pass clause scan notes only the escapes that may spell a character of a usable literal
+// (RFC 8259 section 7: \u followed by four hex digits; \/), wherever they lie in the record: at
+// each offset around its 32-byte blocks and at its last byte. \" \\ \n \t escapes spell nothing a
+// usable literal holds, and a record holding only those is skipped.
+TEST_CASE("raw prefilter: escapes at every offset of the record's blocks") {
+  const RawPrefilter d = RawPrefilter::literal("Delete user", false);
+  const RawPrefilter slash = RawPrefilter::literal("a/b", false);
+  const RawPrefilter two = RawPrefilter::any_of({"Delete user", "Add user"}, false);
+  for (std::size_t len : {40u, 64u, 65u, 96u, 130u}) {
+    for (std::size_t at = 0; at + 2 <= len; ++at) {
+      CAPTURE(len);
+      CAPTURE(at);
+      std::string base(len, 'x');
+      // Escapes that spell nothing of the literals: skipped.
+      for (const char* e : {"\\\"", "\\n", "\\t", "\\\\"}) {
+        std::string r = base;
+        r.replace(at, 2, e);
+        CHECK_FALSE(d.may_match(r));
+        CHECK_FALSE(two.may_match(r));
+      }
+      // A \u escape (of 'D', or not followed by four hex digits) may spell a letter: kept; \/ may
+      // spell the '/' of "a/b" only.
+      std::string u = base;
+      u.replace(at, 2, "\\u");
+      CHECK(d.may_match(u));
+      CHECK(two.may_match(u));
+      std::string s = base;
+      s.replace(at, 2, "\\/");
+      CHECK_FALSE(d.may_match(s));
+      CHECK(slash.may_match(s));
+    }
+    // A backslash as the record's last byte escapes nothing: skipped; before a last 'u', kept.
+    std::string end(len, 'x');
+    end.back() = '\\';
+    CHECK_FALSE(d.may_match(end));
+    end += 'u';
+    CHECK(d.may_match(end));
+  }
+}
