@@ -210,15 +210,18 @@ class Loader {
     }
   }
 
+  const RawPrefilter* prefilter() const { return plan_.prefilter; }
+
   // A JSON record at p[0..n) with padding readable after it (if padded) starting on `line`. With a
-  // filter, the record's bytes must stay readable until take_batches().
-  void json_record(const char* p, std::size_t n, std::size_t line, bool padded) {
+  // filter, the record's bytes must stay readable until take_batches(). `may_match`: the
+  // prefilter's verdict on it when already known (load_lines).
+  void json_record(const char* p, std::size_t n, std::size_t line, bool padded, std::optional<bool> may_match = std::nullopt) {
     ++records;
     if (plan_.keep_line && *plan_.keep_line && !(*plan_.keep_line)(line)) {
       ++filtered;
       return;
     }
-    if (plan_.prefilter && !plan_.prefilter->may_match({p, n})) {
+    if (plan_.prefilter && !(may_match ? *may_match : plan_.prefilter->may_match({p, n}))) {
       ++filtered;
       ++prefiltered;
       return;
@@ -1156,7 +1159,7 @@ std::string too_long_reason(std::size_t max_line) { return "line longer than " +
 // rejected record. Returns the number of the line after the last.
 std::size_t load_lines(Loader& l, const char* b, const char* e, std::size_t line, std::size_t max_line) {
   std::size_t next = line;
-  for_each_line(b, e, line, [&](const char* p, std::size_t n, std::size_t lno) {
+  auto record = [&](const char* p, std::size_t n, std::size_t lno, std::optional<bool> may_match) {
     next = lno + 1;
     if (blank(p, n)) {
       ++l.records;
@@ -1168,8 +1171,22 @@ std::size_t load_lines(Loader& l, const char* b, const char* e, std::size_t line
       l.reject(lno, too_long_reason(max_line));
       return;
     }
-    l.json_record(p, n, lno, true);
-  });
+    l.json_record(p, n, lno, true, may_match);
+  };
+  if (const RawPrefilter* pf = l.prefilter()) {
+    // The prefilter finds each line's end while it looks for its literals (as for_each_line splits).
+    for (const char* p = b; p < e; ++line) {
+      std::size_t len = 0;
+      const bool may = pf->may_match_line(p, e, len);
+      const char* stop = p + len;
+      std::size_t n = len;
+      if (n && p[n - 1] == '\r') --n;
+      record(p, n, line, may);
+      p = stop < e ? stop + 1 : e;
+    }
+  } else {
+    for_each_line(b, e, line, [&](const char* p, std::size_t n, std::size_t lno) { record(p, n, lno, std::nullopt); });
+  }
   l.judge_scanned();  // (the lines' bytes are the caller's only until it returns)
   return next;
 }

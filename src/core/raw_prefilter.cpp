@@ -278,6 +278,74 @@ __attribute__((target("avx2"))) bool clause_scan_avx2(std::string_view hay, cons
   return false;
 }
 
+// clause_scan_avx2 over the line that starts at p and ends at the first '\n' before `end` (or at
+// `end`), found in the same pass: its length (the newline excluded) in `len` when no literal occurs
+// (`escapable` set then, as clause_scan_avx2 sets it); true, with `len` unset, when one does. The
+// loads stay inside [p, end): a literal cannot hold a newline, so a match found before the line's
+// newline lies inside the line, and one past it is not looked at.
+template <std::size_t K>
+__attribute__((target("avx2"))) bool clause_line_scan_avx2(const char* p, const char* end, const RawLiteral* lits, std::size_t& len,
+                                                            bool& escapable) {
+  const std::size_t avail = static_cast<std::size_t>(end - p);
+  std::size_t maxm = 0;
+  for (std::size_t k = 0; k < K; ++k) maxm = std::max(maxm, lits[k].text.size());
+  __m256i vf[K], vl[K], ff[K], fl[K];
+  std::size_t p1[K], p2[K];
+  for (std::size_t k = 0; k < K; ++k) {
+    const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
+    std::tie(p1[k], p2[k]) = anchors_of(lits[k]);
+    const bool cl = lits[k].caseless;
+    vf[k] = _mm256_set1_epi8(static_cast<char>(nl[p1[k]]));
+    vl[k] = _mm256_set1_epi8(static_cast<char>(nl[p2[k]]));
+    ff[k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(nl[p1[k]]) ? 0x20 : 0));
+    fl[k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(nl[p2[k]]) ? 0x20 : 0));
+  }
+  auto equal_at = [&](std::size_t k, const char* a) {
+    const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
+    const std::size_t m = lits[k].text.size();
+    return lits[k].caseless ? equal_caseless(a, nl, m) : std::memcmp(a, nl, m) == 0;
+  };
+  const __m256i bs = _mm256_set1_epi8('\\'), u = _mm256_set1_epi8('u'), sl = _mm256_set1_epi8('/'), newline = _mm256_set1_epi8('\n');
+  unsigned seen = 0;  // bits of bytes >= 0x80 or of backslashes before 'u' or '/', inside the line
+  std::size_t i = 0;
+  // Each block's loads (a literal at each of its 32 start positions, the byte after it) lie before `end`.
+  const std::size_t reach = std::max<std::size_t>(maxm, 2) - 1;
+  for (; i + 32 + reach <= avail; i += 32) {
+    const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    const __m256i next = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 1));
+    const unsigned nlmask = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(raw, newline)));
+    // The start positions before the line's newline (all 32 when the block holds none).
+    const unsigned inside = nlmask ? (nlmask & -nlmask) - 1 : ~0u;
+    seen |= inside & static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(
+                         raw, _mm256_and_si256(_mm256_cmpeq_epi8(raw, bs), _mm256_or_si256(_mm256_cmpeq_epi8(next, u), _mm256_cmpeq_epi8(next, sl))))));
+    for (std::size_t k = 0; k < K; ++k) {
+      const __m256i a = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + p1[k])), ff[k]);
+      const __m256i b = _mm256_or_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + p2[k])), fl[k]);
+      unsigned mask = inside & static_cast<unsigned>(_mm256_movemask_epi8(_mm256_and_si256(_mm256_cmpeq_epi8(a, vf[k]), _mm256_cmpeq_epi8(b, vl[k]))));
+      while (mask) {
+        if (equal_at(k, p + i + static_cast<unsigned>(__builtin_ctz(mask)))) return true;
+        mask &= mask - 1;
+      }
+    }
+    if (nlmask) {
+      len = i + static_cast<unsigned>(__builtin_ctz(nlmask));
+      escapable = seen != 0;
+      return false;
+    }
+  }
+  // Near `end`: the rest of the line byte by byte.
+  const void* nl = std::memchr(p + i, '\n', avail - i);
+  const std::size_t n = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : avail;
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::size_t j = i; j + lits[k].text.size() <= n; ++j)
+      if (equal_at(k, p + j)) return true;
+  len = n;
+  escapable = seen != 0;
+  for (std::size_t j = i; j < n && !escapable; ++j)
+    if ((p[j] == '\\' && j + 1 < n && (p[j + 1] == 'u' || p[j + 1] == '/')) || static_cast<unsigned char>(p[j]) >= 0x80) escapable = true;
+  return false;
+}
+
 // clause_scan_avx2 for clauses of 1 to 4 literals: 1 found, 0 not found (`escapable` set), -1 not
 // scanned (more literals).
 int clause_scan(std::string_view hay, const std::vector<RawLiteral>& lits, bool& escapable) {
@@ -404,11 +472,43 @@ bool outside_window(std::string_view record, const RawTimeWindow& w, const RawLi
 }
 }  // namespace
 
-bool RawPrefilter::may_match(std::string_view record) const {
+bool RawPrefilter::may_match(std::string_view record) const { return may_match_but(record, clauses.size()); }
+
+bool RawPrefilter::may_match_line(const char* p, const char* end, std::size_t& len) const {
+#if RULELAB_AVX2
+  if (avx2_ && !clauses.empty() && !clauses[0].empty() && clauses[0].size() <= 4) {
+    bool escapable = false, found = false;
+    switch (clauses[0].size()) {
+      case 1: found = clause_line_scan_avx2<1>(p, end, clauses[0].data(), len, escapable); break;
+      case 2: found = clause_line_scan_avx2<2>(p, end, clauses[0].data(), len, escapable); break;
+      case 3: found = clause_line_scan_avx2<3>(p, end, clauses[0].data(), len, escapable); break;
+      default: found = clause_line_scan_avx2<4>(p, end, clauses[0].data(), len, escapable); break;
+    }
+    if (!found) {
+      if (!escapable) return false;  // as may_match() decides the first clause: see there
+    } else {
+      const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+      len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : static_cast<std::size_t>(end - p);
+    }
+    std::size_t n = len;
+    if (n && p[n - 1] == '\r') --n;
+    return may_match_but({p, n}, found ? 0 : clauses.size());
+  }
+#endif
+  const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+  len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : static_cast<std::size_t>(end - p);
+  std::size_t n = len;
+  if (n && p[n - 1] == '\r') --n;
+  return may_match({p, n});
+}
+
+bool RawPrefilter::may_match_but(std::string_view record, std::size_t held) const {
   bool have_escapes = false;
   Escapes esc;
   if (window_ && outside_window(record, *window_, window_quoted_, avx2_, esc, have_escapes)) return false;
-  for (const auto& clause : clauses) {
+  for (std::size_t ci = 0; ci < clauses.size(); ++ci) {
+    if (ci == held) continue;
+    const auto& clause = clauses[ci];
     bool possible = false;
     bool searched = false;  // every literal searched for, none found
 #if RULELAB_AVX2

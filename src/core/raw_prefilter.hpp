@@ -56,6 +56,11 @@ class RawPrefilter {
   bool empty() const { return clauses.empty() && !window_; }
   // False only when the record cannot hold all clauses (see above).
   bool may_match(std::string_view record) const;
+  // may_match() of the line that starts at p and ends at the first '\n' before `end` (or at `end`),
+  // a '\r' before the newline left out; the line's length (the newline excluded, a '\r' included)
+  // in `len`. The first clause's scan finds the newline in the same pass: a record is not read
+  // once to find its end and again for the literals.
+  bool may_match_line(const char* p, const char* end, std::size_t& len) const;
   // Chooses each literal's two anchor positions (and the window key's) from `sample`, the start of
   // the data to be read: the pair whose bytes are found together least often in it. may_match's
   // answer does not depend on the anchors, only the number of places it compares in full (a
@@ -85,6 +90,8 @@ class RawPrefilter {
   static RawPrefilter never();
 
  private:
+  // may_match(), clause `held` taken as found (none: clauses.size()).
+  bool may_match_but(std::string_view record, std::size_t held) const;
   std::optional<RawTimeWindow> window_;
   RawLiteral window_quoted_;  // "key", with its quotes (set with window_ by set_window)
   bool avx2_ = false;  // the CPU has AVX2: 32 bytes a step instead of 16

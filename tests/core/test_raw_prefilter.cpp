@@ -8,6 +8,8 @@
 #include "core/raw_prefilter.hpp"
 
 #include <cctype>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -305,4 +307,62 @@ TEST_CASE("raw prefilter: escapes at every offset of the record's blocks") {
     end += 'u';
     CHECK(d.may_match(end));
   }
+}
+
+// may_match_line finds each line's end in the same pass as the first clause's literals: over a
+// buffer of many lines (CRLF and LF endings, escapes next to the newlines, literals at a line's
+// end and at the next line's start, lines of 0 to 300 bytes), each line's length and verdict are
+// those of splitting at the newline and asking may_match. The buffer is allocated to its exact
+// size: a read past its end is caught under AddressSanitizer.
+TEST_CASE("raw prefilter: a line's end found while its literals are looked for") {
+  const std::vector<std::string> words = {"delete user", "Add user", "Invite external user", "x", "ab", "\\u0044", "\\\"", "\\/", "\xc3\xa9"};
+  std::uint64_t state = 777;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(state >> 33);
+  };
+  std::vector<RawPrefilter> filters = {
+      RawPrefilter::literal("delete user", true), RawPrefilter::literal("Add user", false), RawPrefilter::literal("x", false),
+      RawPrefilter::any_of({"Invite external user", "delete user", "ab"}, false),
+      RawPrefilter::and_(RawPrefilter::literal("user", true), RawPrefilter::literal("Add", false)),
+      RawPrefilter::any_of({"a", "b", "c", "d", "e"}, false)};  // five literals: not the fused scan
+  int lines = 0, kept = 0;
+  for (int iter = 0; iter < 300; ++iter) {
+    std::string text;
+    const std::size_t nlines = 1 + next() % 12;
+    for (std::size_t l = 0; l < nlines; ++l) {
+      std::string line;
+      const std::size_t len = next() % 300;
+      for (std::size_t i = 0; i < len; ++i) line += "abcdeilnorstuvx {}\":,"[next() % 21];
+      for (std::size_t w = next() % 3; w > 0; --w) line.insert(next() % (line.size() + 1), words[next() % words.size()]);
+      text += line;
+      if (l + 1 < nlines || next() % 2) text += next() % 4 ? "\n" : "\r\n";
+    }
+    std::unique_ptr<char[]> buf(new char[text.size()]);
+    std::memcpy(buf.get(), text.data(), text.size());
+    const char* const end = buf.get() + text.size();
+    for (std::size_t f = 0; f < filters.size(); ++f) {
+      if (iter % 3 == 0) filters[f].tune(text);
+      std::size_t at = 0;
+      for (const char* p = buf.get(); p < end; ) {
+        const std::size_t nl = text.find('\n', at);
+        const std::size_t want = (nl == std::string::npos ? text.size() : nl) - at;
+        std::string_view rec(p, want);
+        if (!rec.empty() && rec.back() == '\r') rec.remove_suffix(1);
+        std::size_t len = 12345;
+        const bool may = filters[f].may_match_line(p, end, len);
+        CAPTURE(f);
+        CAPTURE(rec);
+        CHECK(len == want);
+        CHECK(may == filters[f].may_match(rec));
+        ++lines;
+        kept += may;
+        p += want + (p + want < end ? 1 : 0);
+        at += want + 1;
+      }
+    }
+  }
+  CHECK(lines > 5000);
+  CHECK(kept > 1000);
+  CHECK(lines - kept > 1000);
 }
