@@ -2496,18 +2496,64 @@ std::optional<FusedStats> fuse_stats(const Query& q, std::size_t prefix_end, con
   return fs;
 }
 
+// Distinct strings held elsewhere, each numbered in the order first added (open addressing with
+// linear probing, the hashes kept): the groups of a one-key STATS and each group's VALUES, looked
+// up once per row.
+class ViewIndex {
+ public:
+  // v's number, and whether it was added now (numbered `size()` before the call).
+  std::pair<std::uint32_t, bool> add(std::string_view v) {
+    if ((count_ + 1) * 4 > slots_.size() * 3) grow();
+    const std::uint64_t h = std::hash<std::string_view>{}(v);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.number == kEmpty) {
+        s = Slot{v, h, static_cast<std::uint32_t>(count_)};
+        return {static_cast<std::uint32_t>(count_++), true};
+      }
+      if (s.hash == h && s.text == v) return {s.number, false};
+    }
+  }
+  std::size_t size() const { return count_; }
+
+ private:
+  static constexpr std::uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    std::string_view text;
+    std::uint64_t hash = 0;
+    std::uint32_t number = kEmpty;
+  };
+  void grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+    const std::size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.number == kEmpty) continue;
+      std::size_t i = s.hash & mask;
+      while (slots_[i].number != kEmpty) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t count_ = 0;
+};
+
 // The partial STATS's rows over `rows` (the batch's documents passing the WHEREs), every lazy
 // value of them one string or none.
 Page fused_partial(const FusedStats& fs, const std::vector<std::int64_t>& rows, const std::vector<ViewColumn>& views) {
   struct Group {
     std::vector<std::int64_t> count;
     std::vector<std::vector<std::string_view>> values;
-    std::vector<std::unordered_set<std::string_view>> seen;
+    std::vector<ViewIndex> seen;
     std::vector<std::optional<std::string_view>> best;
     std::vector<std::optional<std::string_view>> key;
   };
   std::vector<Group> groups;
-  std::unordered_map<std::string, std::size_t> index;
+  std::unordered_map<std::string, std::size_t> index;  // several keys: their values, length-prefixed
+  ViewIndex one_key;                                   // one key: its values, numbered
+  std::vector<std::size_t> key_group;                  // and each number's group
+  std::optional<std::size_t> one_key_null;             // the group of rows without it
   std::string key;
   auto fresh = [&] {
     Group g;
@@ -2524,22 +2570,39 @@ Page fused_partial(const FusedStats& fs, const std::vector<std::int64_t>& rows, 
   };
   for (const std::int64_t o : rows) {
     const auto row = static_cast<std::size_t>(o & 0xffffffff);
-    key.clear();
-    for (const auto& [name, f] : fs.keys) {
-      auto v = value(f, row);
-      key += v ? '\1' : '\0';
-      if (v) {
-        const auto n = static_cast<std::uint32_t>(v->size());
-        key.append(reinterpret_cast<const char*>(&n), sizeof n);
-        key.append(*v);
+    std::size_t gi = 0;
+    bool is_new = false;
+    if (fs.keys.size() == 1) {
+      if (auto v = value(fs.keys[0].second, row)) {
+        const auto [number, added] = one_key.add(*v);
+        if (added) key_group.push_back(groups.size());
+        gi = key_group[number];
+        is_new = added;
+      } else {
+        is_new = !one_key_null;
+        if (is_new) one_key_null = groups.size();
+        gi = *one_key_null;
       }
+    } else {
+      key.clear();
+      for (const auto& [name, f] : fs.keys) {
+        auto v = value(f, row);
+        key += v ? '\1' : '\0';
+        if (v) {
+          const auto n = static_cast<std::uint32_t>(v->size());
+          key.append(reinterpret_cast<const char*>(&n), sizeof n);
+          key.append(*v);
+        }
+      }
+      auto [it, added] = index.try_emplace(key, groups.size());
+      gi = it->second;
+      is_new = added;
     }
-    auto [it, is_new] = index.try_emplace(key, groups.size());
     if (is_new) {
       groups.push_back(fresh());
       for (const auto& [name, f] : fs.keys) groups.back().key.push_back(value(f, row));
     }
-    Group& g = groups[it->second];
+    Group& g = groups[gi];
     for (std::size_t i = 0; i < fs.outs.size(); ++i) {
       const auto& out = fs.outs[i];
       if (out.field < 0) {
@@ -2551,7 +2614,7 @@ Page fused_partial(const FusedStats& fs, const std::vector<std::int64_t>& rows, 
       switch (out.agg) {
         case FusedStats::Agg::Count: ++g.count[i]; break;
         case FusedStats::Agg::Values:
-          if (g.seen[i].insert(*v).second) g.values[i].push_back(*v);
+          if (g.seen[i].add(*v).second) g.values[i].push_back(*v);
           break;
         case FusedStats::Agg::Min:
           if (!g.best[i] || *v < *g.best[i]) g.best[i] = *v;

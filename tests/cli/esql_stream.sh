@@ -118,6 +118,10 @@ printf '{"idx":{"mappings":{"properties":{"a":{"properties":{"b":{"type":"keywor
 data=idx=$tmp/dot.ndjson
 same 'FROM idx | KEEP a.b, c | SORT c' --mapping "idx=$tmp/dot.json"
 same 'FROM idx | STATS n = COUNT(*), v = COUNT(a.b), d = COUNT_DISTINCT(a.b) BY c | SORT c' --mapping "idx=$tmp/dot.json"
+# Documents without the key first in each batch: its null group is the batch's first group.
+awk 'NR % 2048 == 1 || NR % 2048 == 2 { sub(/"a":"[^"]*",/, "") } { print }' "$tmp/abc.ndjson" >"$tmp/nokey.ndjson"
+data=idx=$tmp/nokey.ndjson
+same 'FROM idx | STATS n = COUNT(*), d = COUNT_DISTINCT(c), lo = MIN(b) BY a | SORT a' --mapping "idx=$tmp/abc.json"
 awk 'NR == 3001 { print "[1]" } { print }' "$tmp/abc.ndjson" >"$tmp/bad.ndjson"
 data=idx=$tmp/bad.ndjson
 same 'FROM idx | STATS n = COUNT(*) BY a | SORT a' --mapping "idx=$tmp/abc.json"
