@@ -118,6 +118,10 @@ printf '{"idx":{"mappings":{"properties":{"a":{"properties":{"b":{"type":"keywor
 data=idx=$tmp/dot.ndjson
 same 'FROM idx | KEEP a.b, c | SORT c' --mapping "idx=$tmp/dot.json"
 same 'FROM idx | STATS n = COUNT(*), v = COUNT(a.b), d = COUNT_DISTINCT(a.b) BY c | SORT c' --mapping "idx=$tmp/dot.json"
+# As text (values in the order read, not sorted as a keyword's): the dotted key and the object
+# both on the path, in either order in the document; with a second field read beside them.
+printf '{"idx":{"mappings":{"properties":{"a":{"properties":{"b":{"type":"text"}}},"c":{"type":"keyword"}}}}}' >"$tmp/dottext.json"
+same 'FROM idx | KEEP a.b, c | SORT c' --mapping "idx=$tmp/dottext.json"
 # Documents without the key first in each batch: its null group is the batch's first group.
 awk 'NR % 2048 == 1 || NR % 2048 == 2 { sub(/"a":"[^"]*",/, "") } { print }' "$tmp/abc.ndjson" >"$tmp/nokey.ndjson"
 data=idx=$tmp/nokey.ndjson
