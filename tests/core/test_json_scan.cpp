@@ -201,3 +201,43 @@ TEST_CASE("random documents and their corruptions: decided only when the DOM agr
   CHECK(valid > 5000);
   CHECK(decided * 10 > valid * 6);
 }
+
+// Documents of up to 400 bytes with
+// escapes (RFC 8259 section 7) at every place, in keys and values, before and after the paths'
+// values, and corrupted escapes (a backslash before a quote that then closes nothing, a bad
+// escape letter, a backslash as the last byte of a string) are decided only as the DOM reads them.
+TEST_CASE("escapes anywhere in long documents: decided only when the DOM agrees") {
+  Checker compare;
+  std::mt19937_64 rng(20261207);
+  auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  const char* pieces[] = {"x", "\\\"", "\\\\", "\\n", "\\u0041", "\\/", "abcdefgh", "\\q", "\\u00zz", "\\"};
+  auto text = [&](std::size_t max_pieces, bool bad) {
+    std::string s;
+    for (std::size_t i = 0, n = pick(max_pieces); i < n; ++i) s += pieces[pick(bad ? std::size(pieces) : 7)];
+    return s;
+  };
+  std::size_t decided = 0, with_escape = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const bool bad = i % 3 == 0;
+    std::string doc = "{\"pad\":\"" + text(40, false) + "\"";
+    const char* names[] = {"@timestamp", "event", "user", "a", "b"};
+    for (std::size_t m = 0, n = 1 + pick(5); m < n; ++m) {
+      doc += ",\"";
+      doc += pick(8) ? names[pick(std::size(names))] : text(3, bad);
+      doc += "\":";
+      if (pick(3)) doc += "\"" + text(12, bad) + "\"";
+      else doc += "{\"outcome\":\"" + text(8, bad) + "\",\"name\":\"" + text(8, bad) + "\",\"k\":[\"" + text(4, bad) + "\",1]}";
+    }
+    doc += ",\"tail\":\"" + text(30, bad) + "\"}";
+    if (doc.find('\\') != std::string::npos) ++with_escape;
+    const Outcome o = compare(doc, kPaths);
+    if (!o.decided) continue;
+    ++decided;
+    CAPTURE(doc);
+    REQUIRE(o.dom_ok);
+    REQUIRE(o.same);
+    REQUIRE(o.same_shape);
+  }
+  CHECK(with_escape > 15000);
+  CHECK(decided > 5000);
+}
