@@ -202,10 +202,10 @@ TEST_CASE("random documents and their corruptions: decided only when the DOM agr
   CHECK(decided * 10 > valid * 6);
 }
 
-// Documents of up to 400 bytes with
-// escapes (RFC 8259 section 7) at every place, in keys and values, before and after the paths'
-// values, and corrupted escapes (a backslash before a quote that then closes nothing, a bad
-// escape letter, a backslash as the last byte of a string) are decided only as the DOM reads them.
+// Documents of up to 400 bytes with escapes (RFC 8259 section 7) at every place, in keys and
+// values, before and after the paths' values, and corrupted escapes (a backslash before a quote
+// that then closes nothing, a bad escape letter, a backslash as the last byte of a string) are
+// decided only as the DOM reads them.
 TEST_CASE("escapes anywhere in long documents: decided only when the DOM agrees") {
   Checker compare;
   std::mt19937_64 rng(20261207);
