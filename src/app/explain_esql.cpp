@@ -44,12 +44,24 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
     if (indices[k].name != found->table || indices[k].file != found->file) continue;
     auto text = read_text(found->file);  // (a gzip file decompressed)
     if (!text) return fail(ExplainStatus::Failed, text.error().format());
-    std::istringstream in(std::move(*text));
-    std::string line;
-    std::size_t no = 0, ordinal = 0;
+    // The file's documents as the load splits them: its lines, or (a JSON array, pretty-printed
+    // documents) each document on the line it starts on.
+    auto split = split_documents(found->file, *text);
+    if (!split) return fail(ExplainStatus::Failed, split.error().format());
+    std::vector<std::pair<std::size_t, std::string>> lines;
+    if (*split) {
+      for (const TextDocument& d : **split) lines.emplace_back(d.line, text->substr(d.offset, d.size));
+    } else {
+      std::istringstream in(std::move(*text));
+      std::string l;
+      for (std::size_t no = 1; std::getline(in, l); ++no) {
+        if (no == 1 && l.starts_with("\xEF\xBB\xBF")) l.erase(0, 3);  // (the file's byte order mark, as the load skips it)
+        lines.emplace_back(no, std::move(l));
+      }
+    }
+    std::size_t ordinal = 0;
     esql::DocumentChecker checker;
-    while (std::getline(in, line)) {
-      if (++no == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // (the file's byte order mark, as the load skips it)
+    for (const auto& [no, line] : lines) {
       if (no == found->line) {
         std::string why;
         if (!checker.indexable(line, &why))

@@ -1970,6 +1970,17 @@ std::vector<DateOrder> csv_date_orders(const std::string& text, const Plan& plan
 
 }  // namespace
 
+Result<std::optional<std::vector<TextDocument>>> split_documents(const std::string& path, std::string_view text) {
+  if (detect(path, text.substr(0, 4096)) != InputFormat::JsonArray) return std::optional<std::vector<TextDocument>>{};
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
+  std::vector<std::size_t> lines;
+  std::size_t error_line = 0;
+  if (auto err = split_json_array(text, ranges, lines, error_line)) return Error{*err, path, error_line};
+  std::vector<TextDocument> docs;
+  for (std::size_t k = 0; k < ranges.size(); ++k) docs.push_back(TextDocument{ranges[k].first, ranges[k].second, lines[k]});
+  return std::optional<std::vector<TextDocument>>{std::move(docs)};
+}
+
 Result<std::string> read_text(const std::string& path) {
   std::string text;
   if (auto e = read_all(path, text)) return Error{e->message, path};

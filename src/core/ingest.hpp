@@ -156,6 +156,16 @@ Result<IngestResult> ingest_file(const std::string& path, const IngestOptions& o
 // A file's whole text, a gzip file's decompressed (as every reader here reads it).
 Result<std::string> read_text(const std::string& path);
 
+// The JSON documents of a file's text when the readers take it as whole documents rather than
+// lines (a top-level array, or pretty-printed documents one after another): each one's byte range
+// and the line it starts on, as ingest_stream reads them. std::nullopt when the readers take the
+// text a line at a time (NDJSON) or as CSV; an error (with its line) when an array's brackets do
+// not close.
+struct TextDocument {
+  std::size_t offset = 0, size = 0, line = 0;
+};
+Result<std::optional<std::vector<TextDocument>>> split_documents(const std::string& path, std::string_view text);
+
 // Streams a file batch by batch into sink, keeping only what the sink keeps. The schema used is
 // stored in *schema_out before the first batch.
 Result<IngestStats> ingest_stream(const std::string& path, const IngestOptions& options, Schema* schema_out,

@@ -528,16 +528,17 @@ Result<Index> load_streamed(const Index& lazy, bool with_sources, const std::vec
   auto read = read_text(lazy.file);  // (a gzip file decompressed, as the streamed reader reads it)
   if (!read) return Error("cannot read " + lazy.file + ": " + read.error().message);
   std::string text = std::move(*read);
-  std::size_t first = text.find_first_not_of(" \t\r\n");
   Catalog one;
   one.set_keep_sources(with_sources);
-  if (first != std::string::npos && text[first] == '[') {
-    // one JSON array of documents
-    nlohmann::json arr = nlohmann::json::parse(text, nullptr, false);
-    if (arr.is_discarded() || !arr.is_array()) return Error("not a JSON array of documents", lazy.file, 1, 1);
-    std::string nd;
-    for (const auto& d : arr) nd += d.dump() + "\n";
-    auto r = one.add_index(lazy.name, nd, lazy.file, *lazy.stream_types, wanted);
+  // A JSON array's elements, or pretty-printed documents one after another, as the streamed
+  // reader splits them (each document as written, on the line it starts on: a key written twice
+  // is Elasticsearch's error, not the last one's value).
+  auto split = split_documents(lazy.file, text);
+  if (!split) return split.error();
+  if (*split) {
+    std::vector<std::pair<std::size_t, std::string_view>> docs;
+    for (const TextDocument& d : **split) docs.emplace_back(d.line, std::string_view(text).substr(d.offset, d.size));
+    auto r = one.add_documents(lazy.name, docs, lazy.file, *lazy.stream_types, wanted);
     if (!r) return r.error();
   } else {
     auto r = one.add_index(lazy.name, text, lazy.file, *lazy.stream_types, wanted);
@@ -976,35 +977,45 @@ bool DocumentChecker::indexable(std::string_view line, std::string* reason) {
 
 Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view ndjson, const std::string& file,
                                        const elastic::FieldTypes& types, const std::vector<std::string>* wanted) {
+  std::vector<std::pair<std::size_t, std::string_view>> lines;  // line number, text
+  std::size_t ln = 0, st = 0;
+  while (st < ndjson.size()) {
+    std::size_t nl = ndjson.find('\n', st);
+    std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
+    st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
+    ++ln;
+    if (ln == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // (the byte order mark, as the scan layer skips it)
+    if (line.find_first_not_of(" \t\r\v\f") == std::string_view::npos) continue;  // (blank, as the scan layer's)
+    lines.emplace_back(ln, line);
+  }
+  return add_documents(name, lines, file, types, wanted);
+}
+
+Result<std::size_t> Catalog::add_documents(const std::string& name, const std::vector<std::pair<std::size_t, std::string_view>>& documents,
+                                           const std::string& file, const elastic::FieldTypes& types,
+                                           const std::vector<std::string>* wanted) {
   Index idx;
   idx.name = name;
   idx.file = file;
   idx.types = std::make_shared<const elastic::FieldTypes>(types);
   JsonParser source_parser;
-  // The documents: each non-blank line that Elasticsearch would index. A line that is not a JSON
-  // object, or one with a key written twice (Elasticsearch's strict duplicate detection:
-  // json_parse_exception), is never indexed, so no query reads it: it is counted and named in a
-  // note, as the kuery and EQL readers count the records they cannot read.
+  // The documents that Elasticsearch would index. One that is not a JSON object, or one with a
+  // key written twice (Elasticsearch's strict duplicate detection: json_parse_exception), is never
+  // indexed, so no query reads it: it is counted and named in a note, as the kuery and EQL readers
+  // count the records they cannot read.
   std::vector<std::pair<std::size_t, std::string_view>> docs;  // line number, text
   {
     DocumentChecker checker;
-    std::size_t ln = 0, st = 0;
-    while (st < ndjson.size()) {
-      std::size_t nl = ndjson.find('\n', st);
-      std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
-      st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
-      ++ln;
-      if (ln == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // (the byte order mark, as the scan layer skips it)
-      if (line.find_first_not_of(" \t\r\v\f") == std::string_view::npos) continue;  // (blank, as the scan layer's)
+    for (const auto& [ln, text] : documents) {
       std::string reason;
-      if (!checker.indexable(line, &reason)) {
+      if (!checker.indexable(text, &reason)) {
         if (idx.unreadable++ == 0) {
           idx.first_unreadable_line = ln;
           idx.first_unreadable_reason = std::move(reason);
         }
         continue;
       }
-      docs.emplace_back(ln, line);
+      docs.emplace_back(ln, text);
     }
   }
   // Fields the documents hold that the mapping does not name: typed by ECS when the caller's

@@ -109,6 +109,11 @@ class Catalog {
   // fields a query references); null: every mapped field is a column.
   Result<std::size_t> add_index(const std::string& name, std::string_view ndjson, const std::string& file,
                                 const elastic::FieldTypes& types, const std::vector<std::string>* wanted = nullptr);
+  // The same over documents given one by one (each with the line it starts on; a document may span
+  // lines: pretty-printed, or an element of a JSON array), in file order.
+  Result<std::size_t> add_documents(const std::string& name, const std::vector<std::pair<std::size_t, std::string_view>>& documents,
+                                    const std::string& file, const elastic::FieldTypes& types,
+                                    const std::vector<std::string>* wanted = nullptr);
   // An index with no documents whose columns are the mapped fields (rule checks over ECS).
   void add_empty_index(const std::string& name, const elastic::FieldTypes& types);
   // An index with no documents whose columns are `names`, typed by `types` (ECS), null-typed when

@@ -29,6 +29,15 @@ set +e
 out=$("$RULELAB" explain "$FIN7" --data "$TLS=$tmpd/lines.ndjson" --now $NOW --event 3 2>&1)
 set -e
 grep -q 'lines.ndjson has no record on line 3' <<<"$out" || fail "an unreadable line selected: $out"
+# Pretty-printed documents one after another: each is a document, on the line it starts on, for
+# the run and for explain alike (the second starts after the first's lines).
+jq . "$R/samples/fin7-zoom.ndjson" >"$tmpd/pretty.ndjson"
+second=$(($(wc -l <"$tmpd/pretty.ndjson") + 1))
+jq . "$R/samples/fin7-four-letter-top.ndjson" >>"$tmpd/pretty.ndjson"
+j=$("$RULELAB" run "$FIN7" --data "$TLS=$tmpd/pretty.ndjson" --now $NOW --format json)
+[[ $(jq -c '[.alert, (.alerts | length), .provenance]' <<<"$j") == "[true,1,[[\"$tmpd/pretty.ndjson:$second\"]]]" ]] || fail "pretty-printed run: $j"
+j=$("$RULELAB" explain "$FIN7" --data "$TLS=$tmpd/pretty.ndjson" --now $NOW --event "$second" --format json)
+[[ $(jq -c '[.led_to_alert, .result_rows, .alerts]' <<<"$j") == '[true,[1],[1]]' ]] || fail "pretty-printed explain: $j"
 rm -rf "$tmpd"
 
 # zoom.us: the third WHERE drops it; its one condition is false, with the value it read.

@@ -122,6 +122,18 @@ same 'FROM idx | STATS n = COUNT(*), v = COUNT(a.b), d = COUNT_DISTINCT(a.b) BY 
 # both on the path, in either order in the document; with a second field read beside them.
 printf '{"idx":{"mappings":{"properties":{"a":{"properties":{"b":{"type":"text"}}},"c":{"type":"keyword"}}}}}' >"$tmp/dottext.json"
 same 'FROM idx | KEEP a.b, c | SORT c' --mapping "idx=$tmp/dottext.json"
+# Pretty-printed documents one after another, and a JSON array of documents (one with a key
+# written twice, which Elasticsearch refuses): read as documents by both paths, each starting on
+# its own line, the refused one left out with the same note.
+printf '{\n  "a": "1",\n  "b": "10", "c": "x"\n}\n{"a": "2", "b": "11", "c": "y"}\n  {\n"a":"1","c":"z"}\n' >"$tmp/pretty.ndjson"
+printf '[\n {"a": "1", "b": "10", "c": "x"},\n {"a": "2",\n  "a": "3", "c": "y"},\n {"a": "1", "c": "z"}\n]\n' >"$tmp/array.json"
+for f in pretty.ndjson array.json; do
+  data=idx=$tmp/$f
+  same 'FROM idx | STATS n = COUNT(*), d = COUNT_DISTINCT(c) BY a | SORT a' --mapping "idx=$tmp/abc.json"
+  same 'FROM idx | WHERE a == "1" | KEEP a, b, c | SORT c' --mapping "idx=$tmp/abc.json"
+done
+[[ $("$RULELAB" query --dialect esql 'FROM idx | KEEP c | SORT c' --data "idx=$tmp/pretty.ndjson" --mapping "idx=$tmp/abc.json" --format csv) == $'"x"\n"y"\n"z"' ]] ||
+  fail "pretty-printed documents not read whole"
 # Documents without the key first in each batch: its null group is the batch's first group.
 awk 'NR % 2048 == 1 || NR % 2048 == 2 { sub(/"a":"[^"]*",/, "") } { print }' "$tmp/abc.ndjson" >"$tmp/nokey.ndjson"
 data=idx=$tmp/nokey.ndjson
