@@ -10,11 +10,14 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
 using rulelab::RawLiteral;
 using rulelab::RawPrefilter;
+using rulelab::RawTimeWindow;
 
 namespace {
 RawPrefilter one(const char* s, bool caseless = false) { return RawPrefilter::literal(s, caseless); }
@@ -311,40 +314,78 @@ TEST_CASE("raw prefilter: escapes at every offset of the record's blocks") {
 
 // may_match_line finds each line's end in the same pass as the first clause's literals: over a
 // buffer of many lines (CRLF and LF endings, escapes next to the newlines, literals at a line's
-// end and at the next line's start, lines of 0 to 300 bytes), each line's length and verdict are
-// those of splitting at the newline and asking may_match. The buffer is allocated to its exact
-// size: a read past its end is caught under AddressSanitizer.
+// end and at the next line's start, lines of 0 to 300 bytes and of lengths that put the newline at
+// the first and the last byte of a 32-byte block, literals longer than a block, a first clause of
+// several literals with a second clause, a time window), each line's length and verdict are those
+// of splitting at the newline and asking may_match. The buffer ends where an unreadable page
+// begins: a read past its end faults.
+namespace {
+class GuardedBuffer {
+ public:
+  explicit GuardedBuffer(std::string_view text) {
+    const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    size_ = (text.size() + page - 1) / page * page + page;
+    void* m = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(m != MAP_FAILED);
+    base_ = static_cast<char*>(m);
+    REQUIRE(::mprotect(base_ + size_ - page, page, PROT_NONE) == 0);
+    data_ = base_ + size_ - page - text.size();
+    std::memcpy(data_, text.data(), text.size());
+  }
+  GuardedBuffer(const GuardedBuffer&) = delete;
+  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
+  ~GuardedBuffer() { ::munmap(base_, size_); }
+  const char* data() const { return data_; }
+
+ private:
+  char* base_ = nullptr;
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+}  // namespace
+
 TEST_CASE("raw prefilter: a line's end found while its literals are looked for") {
-  const std::vector<std::string> words = {"delete user", "Add user", "Invite external user", "x", "ab", "\\u0044", "\\\"", "\\/", "\xc3\xa9"};
+  const std::string long_lit = "Invite external user to the tenant directory";  // 44 bytes
+  const std::vector<std::string> words = {"delete user", "Add user", "Invite external user", "x", "ab", "\\u0044", "\\\"", "\\/",
+                                          "\xc3\xa9", long_lit, R"("TimeGenerated":"2025-03-01T00:00:00Z")",
+                                          R"("TimeGenerated":"2025-03-09T00:00:00Z")"};
   std::uint64_t state = 777;
   auto next = [&] {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
     return static_cast<std::size_t>(state >> 33);
   };
+  RawPrefilter windowed = RawPrefilter::literal("user", true);
+  windowed.set_window(RawTimeWindow{"TimeGenerated", rulelab::parse_datetime("2025-02-28T00:00:00Z")->ticks,
+                                    rulelab::parse_datetime("2025-03-02T00:00:00Z")->ticks});
   std::vector<RawPrefilter> filters = {
       RawPrefilter::literal("delete user", true), RawPrefilter::literal("Add user", false), RawPrefilter::literal("x", false),
       RawPrefilter::any_of({"Invite external user", "delete user", "ab"}, false),
       RawPrefilter::and_(RawPrefilter::literal("user", true), RawPrefilter::literal("Add", false)),
-      RawPrefilter::any_of({"a", "b", "c", "d", "e"}, false)};  // five literals: not the fused scan
+      RawPrefilter::any_of({"a", "b", "c", "d", "e"}, false),  // five literals: not the fused scan
+      RawPrefilter::literal(long_lit, true), RawPrefilter::any_of({long_lit, "x"}, false),
+      RawPrefilter::and_(RawPrefilter::any_of({"delete user", "Add user", "ab"}, true), RawPrefilter::any_of({"x", "\xc3\xa9"}, false)),
+      windowed};
+  const std::size_t block_lengths[] = {0, 1, 30, 31, 32, 33, 62, 63, 64, 65, 95, 96, 97};
   int lines = 0, kept = 0;
   for (int iter = 0; iter < 300; ++iter) {
     std::string text;
     const std::size_t nlines = 1 + next() % 12;
     for (std::size_t l = 0; l < nlines; ++l) {
       std::string line;
-      const std::size_t len = next() % 300;
+      const bool exact = iter % 2;  // a length that puts the newline at a block's first or last byte
+      std::size_t len = exact ? block_lengths[next() % std::size(block_lengths)] : next() % 300;
       for (std::size_t i = 0; i < len; ++i) line += "abcdeilnorstuvx {}\":,"[next() % 21];
       for (std::size_t w = next() % 3; w > 0; --w) line.insert(next() % (line.size() + 1), words[next() % words.size()]);
+      if (exact) line.resize(len, 'x');
       text += line;
       if (l + 1 < nlines || next() % 2) text += next() % 4 ? "\n" : "\r\n";
     }
-    std::unique_ptr<char[]> buf(new char[text.size()]);
-    std::memcpy(buf.get(), text.data(), text.size());
-    const char* const end = buf.get() + text.size();
+    const GuardedBuffer buf(text);
+    const char* const end = buf.data() + text.size();
     for (std::size_t f = 0; f < filters.size(); ++f) {
       if (iter % 3 == 0) filters[f].tune(text);
       std::size_t at = 0;
-      for (const char* p = buf.get(); p < end; ) {
+      for (const char* p = buf.data(); p < end;) {
         const std::size_t nl = text.find('\n', at);
         const std::size_t want = (nl == std::string::npos ? text.size() : nl) - at;
         std::string_view rec(p, want);
