@@ -1585,6 +1585,7 @@ class ParallelNdjson {
         }
         c.done.batches = loader.take_batches();  // (a two-step filter reads the chunk's records again)
         if (c.mapped) release(k);
+        if (map_) finished(k);
         c.done.totals.absorb(loader, opt_.max_reported);
         c.done.totals.chunks_in_place = c.mapped ? 1 : 0;
         {
@@ -1629,6 +1630,11 @@ class ParallelNdjson {
     std::size_t stop = size_;
     if (const void* nl = std::memchr(base + end - 1, '\n', size_ - (end - 1))) stop = static_cast<std::size_t>(static_cast<const char*>(nl) - base) + 1;
     if (stop - end > opt_.max_line_bytes || stop + kPad > readable) return false;
+    {
+      std::lock_guard lk(m_);
+      if (stops_.empty()) stops_.assign(chunks_, 0);
+      stops_[k] = stop;
+    }
     l.set_block(base, 0);
     const std::size_t next_line = load_lines(l, base + s, base + stop, 1, opt_.max_line_bytes);
     l.set_block(nullptr, std::nullopt);
@@ -1641,6 +1647,41 @@ class ParallelNdjson {
   void release(std::size_t k) {
     const std::size_t start = k * kBlock, end = std::min(size_, start + kBlock);
     const std::size_t lo = start / page_ * page_, hi = end / page_ * page_;
+    if (hi > lo) ::madvise(const_cast<char*>(map_ + lo), hi - lo, MADV_DONTNEED);
+  }
+
+  // Chunk k is parsed: the pages around its borders with finished neighbours are released too.
+  // Each chunk reads a little of its neighbours' pages (the byte before its start, its last line
+  // on to its newline, the padding after it), maybe after the neighbour released them: the page
+  // cache then maps them again, a large folio (up to 2 MiB) at a time. Left mapped, they added
+  // up to a third of the file under load. Released once both chunks around a border are done,
+  // whatever their order (a page released early is only mapped again when read).
+  void finished(std::size_t k) {
+    bool left = false, right = false;
+    {
+      std::lock_guard lk(m_);
+      if (finished_.empty()) finished_.assign(chunks_, 0);
+      finished_[k] = 1;
+      left = k > 0 && finished_[k - 1];
+      right = k + 1 < chunks_ && finished_[k + 1];
+    }
+    if (left) release_border(k);
+    if (right) release_border(k + 1);
+  }
+
+  // The pages within 2 MiB (a large folio) of chunk j's start, and of the end of chunk j - 1's
+  // last line (which may run into chunk j and beyond) with its padding.
+  void release_border(std::size_t j) {
+    constexpr std::size_t kFolio = std::size_t{2} << 20;
+    const std::size_t border = j * kBlock;
+    std::size_t reach = border + kPad;
+    {
+      std::lock_guard lk(m_);
+      if (j - 1 < stops_.size()) reach = std::max(reach, stops_[j - 1] + kPad);
+    }
+    const std::size_t mapped = (size_ + page_ - 1) / page_ * page_;
+    const std::size_t lo = (border - 1) / kFolio * kFolio;
+    const std::size_t hi = std::min(mapped, (reach + kFolio - 1) / kFolio * kFolio);
     if (hi > lo) ::madvise(const_cast<char*>(map_ + lo), hi - lo, MADV_DONTNEED);
   }
 
@@ -1719,6 +1760,8 @@ class ParallelNdjson {
   std::condition_variable cv_done_, cv_space_;
   std::map<std::size_t, Chunk> done_;
   std::size_t next_ = 0, inflight_ = 0;
+  std::vector<char> finished_;       // per chunk: parsed (see finished())
+  std::vector<std::size_t> stops_;   // per chunk parsed in the mapping: where its last line's bytes end
   bool stop_ = false, failed_ = false;
   std::exception_ptr failure_;
   std::optional<Error> read_error_;
