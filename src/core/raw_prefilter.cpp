@@ -215,6 +215,35 @@ std::pair<std::size_t, std::size_t> anchors_of(const RawLiteral& lit) {
 }
 
 #if RULELAB_AVX2
+// A clause's K literals as the AVX2 scans compare them: each literal's two anchor bytes (and the
+// case bits to fold there) broadcast, their positions, and the longest literal's length.
+template <std::size_t K>
+struct ClauseAnchors {
+  __attribute__((target("avx2"))) explicit ClauseAnchors(const RawLiteral* lits) {
+    for (std::size_t k = 0; k < K; ++k) {
+      maxm = std::max(maxm, lits[k].text.size());
+      const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
+      std::tie(at[0][k], at[1][k]) = anchors_of(lits[k]);
+      const bool cl = lits[k].caseless;
+      const unsigned char f = nl[at[0][k]], l = nl[at[1][k]];
+      v[0][k] = _mm256_set1_epi8(static_cast<char>(f));
+      v[1][k] = _mm256_set1_epi8(static_cast<char>(l));
+      v[2][k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(f) ? 0x20 : 0));
+      v[3][k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(l) ? 0x20 : 0));
+    }
+  }
+  __m256i v[4][K];           // first anchor, second anchor, their case folds
+  std::size_t at[2][K] = {};  // the two anchors' positions
+  std::size_t maxm = 0;
+};
+
+// Whether the literal is written at a (its whole length readable there).
+bool literal_at(const RawLiteral& lit, const char* a) {
+  const auto* nl = reinterpret_cast<const unsigned char*>(lit.text.data());
+  const std::size_t m = lit.text.size();
+  return lit.caseless ? equal_caseless(a, nl, m) : std::memcmp(a, nl, m) == 0;
+}
+
 // One pass over the record for a clause of K literals (search_avx2's loop, one anchor pair per
 // literal): true when one of them occurs. Otherwise `escapable` tells whether the record holds an
 // escape that escapes_of() reads (a backslash before 'u' or '/') or a byte above 0x7F anywhere:
@@ -225,24 +254,11 @@ template <std::size_t K>
 __attribute__((target("avx2"))) bool clause_scan_avx2(std::string_view hay, const RawLiteral* lits, bool& escapable) {
   const std::size_t n = hay.size();
   const char* p = hay.data();
-  std::size_t maxm = 0;
-  for (std::size_t k = 0; k < K; ++k) maxm = std::max(maxm, lits[k].text.size());
-  __m256i vf[K], vl[K], ff[K], fl[K];
-  std::size_t p1[K], p2[K];
-  for (std::size_t k = 0; k < K; ++k) {
-    const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
-    std::tie(p1[k], p2[k]) = anchors_of(lits[k]);
-    const bool cl = lits[k].caseless;
-    vf[k] = _mm256_set1_epi8(static_cast<char>(nl[p1[k]]));
-    vl[k] = _mm256_set1_epi8(static_cast<char>(nl[p2[k]]));
-    ff[k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(nl[p1[k]]) ? 0x20 : 0));
-    fl[k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(nl[p2[k]]) ? 0x20 : 0));
-  }
-  auto equal_at = [&](std::size_t k, const char* a) {
-    const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
-    const std::size_t m = lits[k].text.size();
-    return lits[k].caseless ? equal_caseless(a, nl, m) : std::memcmp(a, nl, m) == 0;
-  };
+  const ClauseAnchors<K> an(lits);
+  const std::size_t maxm = an.maxm;
+  const auto& [vf, vl, ff, fl] = an.v;
+  const auto& [p1, p2] = an.at;
+  auto equal_at = [&](std::size_t k, const char* a) { return literal_at(lits[k], a); };
   const __m256i bs = _mm256_set1_epi8('\\'), u = _mm256_set1_epi8('u'), sl = _mm256_set1_epi8('/');
   // High bit set where a byte was >= 0x80 or a backslash before 'u' or '/' (any backslash where the
   // byte after the block lies past the record).
@@ -287,24 +303,11 @@ template <std::size_t K>
 __attribute__((target("avx2"))) bool clause_line_scan_avx2(const char* p, const char* end, const RawLiteral* lits, std::size_t& len,
                                                             bool& escapable) {
   const std::size_t avail = static_cast<std::size_t>(end - p);
-  std::size_t maxm = 0;
-  for (std::size_t k = 0; k < K; ++k) maxm = std::max(maxm, lits[k].text.size());
-  __m256i vf[K], vl[K], ff[K], fl[K];
-  std::size_t p1[K], p2[K];
-  for (std::size_t k = 0; k < K; ++k) {
-    const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
-    std::tie(p1[k], p2[k]) = anchors_of(lits[k]);
-    const bool cl = lits[k].caseless;
-    vf[k] = _mm256_set1_epi8(static_cast<char>(nl[p1[k]]));
-    vl[k] = _mm256_set1_epi8(static_cast<char>(nl[p2[k]]));
-    ff[k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(nl[p1[k]]) ? 0x20 : 0));
-    fl[k] = _mm256_set1_epi8(static_cast<char>(cl && is_alpha(nl[p2[k]]) ? 0x20 : 0));
-  }
-  auto equal_at = [&](std::size_t k, const char* a) {
-    const auto* nl = reinterpret_cast<const unsigned char*>(lits[k].text.data());
-    const std::size_t m = lits[k].text.size();
-    return lits[k].caseless ? equal_caseless(a, nl, m) : std::memcmp(a, nl, m) == 0;
-  };
+  const ClauseAnchors<K> an(lits);
+  const std::size_t maxm = an.maxm;
+  const auto& [vf, vl, ff, fl] = an.v;
+  const auto& [p1, p2] = an.at;
+  auto equal_at = [&](std::size_t k, const char* a) { return literal_at(lits[k], a); };
   const __m256i bs = _mm256_set1_epi8('\\'), u = _mm256_set1_epi8('u'), sl = _mm256_set1_epi8('/'), newline = _mm256_set1_epi8('\n');
   unsigned seen = 0;  // bits of bytes >= 0x80 or of backslashes before 'u' or '/', inside the line
   std::size_t i = 0;
