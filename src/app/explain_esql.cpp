@@ -2,11 +2,8 @@
 #include "app/explain_esql.hpp"
 
 #include "app/alert_suppression.hpp"
-
-#include <fstream>
-#include <sstream>
-
 #include "app/esql_prepare.hpp"
+#include "esql/source.hpp"
 #include "core/datetime.hpp"
 #include "core/ingest.hpp"
 #include "kuery/runner.hpp"
@@ -44,24 +41,13 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
     if (indices[k].name != found->table || indices[k].file != found->file) continue;
     auto text = read_text(found->file);  // (a gzip file decompressed)
     if (!text) return fail(ExplainStatus::Failed, text.error().format());
-    // The file's documents as the load splits them: its lines, or (a JSON array, pretty-printed
-    // documents) each document on the line it starts on.
-    auto split = split_documents(found->file, *text);
-    if (!split) return fail(ExplainStatus::Failed, split.error().format());
-    std::vector<std::pair<std::size_t, std::string>> lines;
-    if (*split) {
-      for (const TextDocument& d : **split) lines.emplace_back(d.line, text->substr(d.offset, d.size));
-    } else {
-      std::istringstream in(std::move(*text));
-      std::string l;
-      for (std::size_t no = 1; std::getline(in, l); ++no) {
-        if (no == 1 && l.starts_with("\xEF\xBB\xBF")) l.erase(0, 3);  // (the file's byte order mark, as the load skips it)
-        lines.emplace_back(no, std::move(l));
-      }
-    }
+    // The file's documents as the load takes them (its lines, or each document of a JSON array or
+    // of pretty-printed ones, on the line it starts on).
+    auto docs = esql::file_documents(found->file, *text);
+    if (!docs) return fail(ExplainStatus::Failed, docs.error().format());
     std::size_t ordinal = 0;
     esql::DocumentChecker checker;
-    for (const auto& [no, line] : lines) {
+    for (const auto& [no, line] : *docs) {
       if (no == found->line) {
         std::string why;
         if (!checker.indexable(line, &why))
@@ -75,7 +61,7 @@ EsqlExplanation explain_esql(const LoadedRule& given, const DataOptions& data, c
         }
         break;
       }
-      if (line.find_first_not_of(" \t\r\v\f") != std::string::npos && checker.indexable(line)) ++ordinal;  // (as add_index numbers them)
+      if (checker.indexable(line)) ++ordinal;  // (as the load numbers them)
     }
   }
   if (!origin) return fail(ExplainStatus::Refused, found->file + ":" + std::to_string(found->line) + ": not a document of index " + found->table);

@@ -1469,6 +1469,8 @@ class ParallelNdjson {
         map_ = static_cast<const char*>(m);
         const long page = ::sysconf(_SC_PAGESIZE);
         page_ = page > 0 ? static_cast<std::size_t>(page) : 4096;
+        finished_.assign(chunks_, 0);
+        stops_.assign(chunks_, 0);
       }
     }
   }
@@ -1632,7 +1634,6 @@ class ParallelNdjson {
     if (stop - end > opt_.max_line_bytes || stop + kPad > readable) return false;
     {
       std::lock_guard lk(m_);
-      if (stops_.empty()) stops_.assign(chunks_, 0);
       stops_[k] = stop;
     }
     l.set_block(base, 0);
@@ -1657,28 +1658,25 @@ class ParallelNdjson {
   // up to a third of the file under load. Released once both chunks around a border are done,
   // whatever their order (a page released early is only mapped again when read).
   void finished(std::size_t k) {
-    bool left = false, right = false;
+    std::size_t left = 0, right = 0;  // the borders to release (0: none), and their chunks' last lines' ends
+    std::size_t left_stop = 0, right_stop = 0;
     {
       std::lock_guard lk(m_);
-      if (finished_.empty()) finished_.assign(chunks_, 0);
       finished_[k] = 1;
-      left = k > 0 && finished_[k - 1];
-      right = k + 1 < chunks_ && finished_[k + 1];
+      if (k > 0 && finished_[k - 1]) left = k, left_stop = stops_[k - 1];
+      if (k + 1 < chunks_ && finished_[k + 1]) right = k + 1, right_stop = stops_[k];
     }
-    if (left) release_border(k);
-    if (right) release_border(k + 1);
+    if (left) release_border(left, left_stop);
+    if (right) release_border(right, right_stop);
   }
 
   // The pages within 2 MiB (a large folio) of chunk j's start, and of the end of chunk j - 1's
-  // last line (which may run into chunk j and beyond) with its padding.
-  void release_border(std::size_t j) {
+  // last line (`stop`: it may run into chunk j and beyond; 0 when not parsed in the mapping) with
+  // its padding.
+  void release_border(std::size_t j, std::size_t stop) {
     constexpr std::size_t kFolio = std::size_t{2} << 20;
     const std::size_t border = j * kBlock;
-    std::size_t reach = border + kPad;
-    {
-      std::lock_guard lk(m_);
-      if (j - 1 < stops_.size()) reach = std::max(reach, stops_[j - 1] + kPad);
-    }
+    const std::size_t reach = std::max(border, stop) + kPad;
     const std::size_t mapped = (size_ + page_ - 1) / page_ * page_;
     const std::size_t lo = (border - 1) / kFolio * kFolio;
     const std::size_t hi = std::min(mapped, (reach + kFolio - 1) / kFolio * kFolio);

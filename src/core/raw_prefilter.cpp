@@ -237,6 +237,14 @@ struct ClauseAnchors {
   std::size_t maxm = 0;
 };
 
+// Whether p[i..n) holds what the clause scans note for escapes_of(): a backslash before 'u' or '/'
+// (within p[0..n)), or a byte above 0x7F.
+bool escapable_from(const char* p, std::size_t i, std::size_t n) {
+  for (std::size_t j = i; j < n; ++j)
+    if ((p[j] == '\\' && j + 1 < n && (p[j + 1] == 'u' || p[j + 1] == '/')) || static_cast<unsigned char>(p[j]) >= 0x80) return true;
+  return false;
+}
+
 // Whether the literal is written at a (its whole length readable there).
 bool literal_at(const RawLiteral& lit, const char* a) {
   const auto* nl = reinterpret_cast<const unsigned char*>(lit.text.data());
@@ -288,9 +296,7 @@ __attribute__((target("avx2"))) bool clause_scan_avx2(std::string_view hay, cons
   for (std::size_t k = 0; k < K; ++k)
     for (std::size_t j = i; j + lits[k].text.size() <= n; ++j)
       if (equal_at(k, p + j)) return true;
-  escapable = _mm256_movemask_epi8(seen) != 0;
-  for (std::size_t j = i; j < n && !escapable; ++j)
-    if ((p[j] == '\\' && j + 1 < n && (p[j + 1] == 'u' || p[j + 1] == '/')) || static_cast<unsigned char>(p[j]) >= 0x80) escapable = true;
+  escapable = _mm256_movemask_epi8(seen) != 0 || escapable_from(p, i, n);
   return false;
 }
 
@@ -343,9 +349,7 @@ __attribute__((target("avx2"))) bool clause_line_scan_avx2(const char* p, const 
     for (std::size_t j = i; j + lits[k].text.size() <= n; ++j)
       if (equal_at(k, p + j)) return true;
   len = n;
-  escapable = seen != 0;
-  for (std::size_t j = i; j < n && !escapable; ++j)
-    if ((p[j] == '\\' && j + 1 < n && (p[j + 1] == 'u' || p[j + 1] == '/')) || static_cast<unsigned char>(p[j]) >= 0x80) escapable = true;
+  escapable = seen != 0 || escapable_from(p, i, n);
   return false;
 }
 
@@ -478,6 +482,11 @@ bool outside_window(std::string_view record, const RawTimeWindow& w, const RawLi
 bool RawPrefilter::may_match(std::string_view record) const { return may_match_but(record, clauses.size()); }
 
 bool RawPrefilter::may_match_line(const char* p, const char* end, std::size_t& len) const {
+  auto line_end = [&] {
+    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    return nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : static_cast<std::size_t>(end - p);
+  };
+  std::size_t held = clauses.size();  // the first clause, when its scan found a literal
 #if RULELAB_AVX2
   if (avx2_ && !clauses.empty() && !clauses[0].empty() && clauses[0].size() <= 4) {
     bool escapable = false, found = false;
@@ -487,22 +496,20 @@ bool RawPrefilter::may_match_line(const char* p, const char* end, std::size_t& l
       case 3: found = clause_line_scan_avx2<3>(p, end, clauses[0].data(), len, escapable); break;
       default: found = clause_line_scan_avx2<4>(p, end, clauses[0].data(), len, escapable); break;
     }
-    if (!found) {
-      if (!escapable) return false;  // as may_match() decides the first clause: see there
-    } else {
-      const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-      len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : static_cast<std::size_t>(end - p);
+    if (!found && !escapable) return false;  // as may_match() decides the first clause: see there
+    if (found) {
+      len = line_end();
+      held = 0;
     }
-    std::size_t n = len;
-    if (n && p[n - 1] == '\r') --n;
-    return may_match_but({p, n}, found ? 0 : clauses.size());
+  } else {
+    len = line_end();
   }
+#else
+  len = line_end();
 #endif
-  const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-  len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : static_cast<std::size_t>(end - p);
   std::size_t n = len;
   if (n && p[n - 1] == '\r') --n;
-  return may_match({p, n});
+  return may_match_but({p, n}, held);
 }
 
 bool RawPrefilter::may_match_but(std::string_view record, std::size_t held) const {

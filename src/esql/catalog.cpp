@@ -530,21 +530,40 @@ Result<Index> load_streamed(const Index& lazy, bool with_sources, const std::vec
   std::string text = std::move(*read);
   Catalog one;
   one.set_keep_sources(with_sources);
-  // A JSON array's elements, or pretty-printed documents one after another, as the streamed
-  // reader splits them (each document as written, on the line it starts on: a key written twice
-  // is Elasticsearch's error, not the last one's value).
-  auto split = split_documents(lazy.file, text);
-  if (!split) return split.error();
-  if (*split) {
-    std::vector<std::pair<std::size_t, std::string_view>> docs;
-    for (const TextDocument& d : **split) docs.emplace_back(d.line, std::string_view(text).substr(d.offset, d.size));
-    auto r = one.add_documents(lazy.name, docs, lazy.file, *lazy.stream_types, wanted);
-    if (!r) return r.error();
-  } else {
-    auto r = one.add_index(lazy.name, text, lazy.file, *lazy.stream_types, wanted);
-    if (!r) return r.error();
-  }
+  // (each document as written: a key written twice in an array's element is Elasticsearch's
+  // error, not the last one's value)
+  auto docs = file_documents(lazy.file, text);
+  if (!docs) return docs.error();
+  auto r = one.add_documents(lazy.name, *docs, lazy.file, *lazy.stream_types, wanted);
+  if (!r) return r.error();
   return one.indices()[0];
+}
+
+namespace {
+// An NDJSON text's non-blank lines (as the scan layer's: a byte order mark skipped), with their numbers.
+std::vector<std::pair<std::size_t, std::string_view>> ndjson_lines(std::string_view ndjson) {
+  std::vector<std::pair<std::size_t, std::string_view>> lines;
+  std::size_t ln = 0, st = 0;
+  while (st < ndjson.size()) {
+    std::size_t nl = ndjson.find('\n', st);
+    std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
+    st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
+    ++ln;
+    if (ln == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // (the byte order mark, as the scan layer skips it)
+    if (line.find_first_not_of(" \t\r\v\f") == std::string_view::npos) continue;  // (blank, as the scan layer's)
+    lines.emplace_back(ln, line);
+  }
+  return lines;
+}
+}  // namespace
+
+Result<std::vector<std::pair<std::size_t, std::string_view>>> file_documents(const std::string& file, std::string_view text) {
+  auto split = split_documents(file, text);
+  if (!split) return split.error();
+  if (!*split) return ndjson_lines(text);
+  std::vector<std::pair<std::size_t, std::string_view>> docs;
+  for (const TextDocument& d : **split) docs.emplace_back(d.line, text.substr(d.offset, d.size));
+  return docs;
 }
 
 namespace {
@@ -977,18 +996,7 @@ bool DocumentChecker::indexable(std::string_view line, std::string* reason) {
 
 Result<std::size_t> Catalog::add_index(const std::string& name, std::string_view ndjson, const std::string& file,
                                        const elastic::FieldTypes& types, const std::vector<std::string>* wanted) {
-  std::vector<std::pair<std::size_t, std::string_view>> lines;  // line number, text
-  std::size_t ln = 0, st = 0;
-  while (st < ndjson.size()) {
-    std::size_t nl = ndjson.find('\n', st);
-    std::string_view line = ndjson.substr(st, nl == std::string_view::npos ? std::string_view::npos : nl - st);
-    st = nl == std::string_view::npos ? ndjson.size() : nl + 1;
-    ++ln;
-    if (ln == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // (the byte order mark, as the scan layer skips it)
-    if (line.find_first_not_of(" \t\r\v\f") == std::string_view::npos) continue;  // (blank, as the scan layer's)
-    lines.emplace_back(ln, line);
-  }
-  return add_documents(name, lines, file, types, wanted);
+  return add_documents(name, ndjson_lines(ndjson), file, types, wanted);
 }
 
 Result<std::size_t> Catalog::add_documents(const std::string& name, const std::vector<std::pair<std::size_t, std::string_view>>& documents,

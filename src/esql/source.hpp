@@ -70,6 +70,12 @@ Result<StreamStats> stream_documents(const Index& idx, std::size_t index_no, con
                                      const std::function<void(Page&&, std::unique_ptr<ChunkWork>)>& each,
                                      const ReaderStage& stage = {});
 
+// The documents of an index file's text as every read of it takes them, each with the line it
+// starts on: a JSON array's elements or pretty-printed documents as the scan layer splits them
+// (split_documents), else its non-blank lines (a byte order mark skipped). The views point into
+// `text`.
+Result<std::vector<std::pair<std::size_t, std::string_view>>> file_documents(const std::string& file, std::string_view text);
+
 // The whole index (every field), as add_index makes it from the file; with_sources: with each
 // document (Index::sources), for queries that read them (KQL, MATCH, `:`, _source, _ignored).
 // `wanted`: as Catalog::add_index (the fields the query references).
